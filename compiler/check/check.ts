@@ -1,0 +1,79 @@
+/**
+ * The checker: expanded AST → checked model, or diagnostics saying why not. Runs every
+ * check it can even after errors, so one run reports every independent mistake.
+ */
+import type * as A from "../../grammar/ast.js";
+import { error, hasErrors, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { CellExpansion } from "../expand/expand.js";
+import { collectDeclarations } from "./declarations.js";
+import { buildGraph, reportCycles, topologicalOrder } from "./cycles.js";
+import { resolveDims, type DimOverrides } from "./dims.js";
+import { checkLoss } from "./losses.js";
+import type { CheckedModel, LossInfo, QuantityInfo } from "./model.js";
+import { inferTypes } from "./types.js";
+
+export function checkModel(model: A.ModelDecl, expansions: CellExpansion[], overrides: DimOverrides, diagnostics: Diagnostic[]): CheckedModel | undefined {
+  const problems: Diagnostic[] = [];
+  const dims = resolveDims(model, overrides, problems);
+  const decls = collectDeclarations(model, dims, problems);
+  const equations = model.items
+    .filter((i): i is A.Equation => i.kind === "equation" && decls.equations.get(i.name.text) === i)
+    .map((eq) => (eq.recovered ? { ...eq, value: { kind: "error" as const, range: eq.value.range } } : eq));
+
+  const graph = buildGraph(equations);
+  const inCycle = reportCycles(equations, graph, problems);
+  const { types, quantitySizes, uses } = inferTypes(equations, decls, problems);
+
+  for (const state of decls.states.values()) {
+    if (!decls.equations.has(state.name)) {
+      problems.push(error("E111", `state '${state.name}' has no equation`, state.decl.name.range, { hint: `give it one, as in ${state.name} = tanh(W @ ${state.name}[t-1] + U @ x + b)` }));
+    }
+  }
+
+  const losses: LossInfo[] = [];
+  for (const item of model.items) {
+    if (item.kind !== "loss" || item.recovered) continue;
+    const loss = checkLoss(item, decls, quantitySizes, uses, problems);
+    if (loss) losses.push(loss);
+  }
+
+  // After a syntax error some uses were not parsed: an "unused" warning would be a guess.
+  if (!model.items.some((i) => i.recovered)) {
+    reportUnused(decls.params, "W001", "parameter", uses, problems);
+    reportUnused(decls.inputs, "W002", "input", uses, problems);
+    reportUnused(decls.targets, "W004", "target", uses, problems);
+  }
+
+  diagnostics.push(...problems);
+  if (hasErrors(problems)) return undefined;
+
+  const quantities: QuantityInfo[] = topologicalOrder(equations, graph, inCycle).map((eq) => ({
+    name: eq.name.text,
+    gate: eq.gate,
+    size: quantitySizes.get(eq.name.text)!,
+    equation: eq,
+    sameStepReads: [...new Set(graph.reads.get(eq.name.text)!.map((r) => r.name))],
+  }));
+  return {
+    name: model.name.text,
+    decl: model,
+    dims: [...dims.values.values()],
+    inputs: [...decls.inputs.values()],
+    targets: [...decls.targets.values()],
+    params: [...decls.params.values()],
+    states: [...decls.states.values()],
+    quantities,
+    losses,
+    types,
+    uses,
+    expansions,
+  };
+}
+
+function reportUnused(declared: Map<string, { name: string; decl: { name: A.Name }; initialStateOf?: string }>, code: string, what: string, uses: readonly { name: string }[], diagnostics: Diagnostic[]): void {
+  const used = new Set(uses.map((u) => u.name));
+  for (const d of declared.values()) {
+    if (used.has(d.name) || d.initialStateOf) continue;
+    diagnostics.push(warning(code, `${what} '${d.name}' is never used`, d.decl.name.range));
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Name binding: every dim, input, target, parameter, state and quantity gets one entry.
+ * A state and the equation that defines it share a name by design; any other repeat is a
+ * duplicate. Also resolves declared shapes and initialisers.
+ */
+import type * as A from "../../grammar/ast.js";
+import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { DimTable } from "./dims.js";
+import { defaultParamInit, paramInit, stateInit } from "./inits.js";
+import type { InputInfo, ParamInfo, Size, StateInfo, TargetInfo } from "./model.js";
+
+export type SymbolKind = "dim" | "input" | "target" | "param" | "state" | "quantity";
+
+export interface SymbolEntry {
+  kind: SymbolKind;
+  name: A.Name;
+}
+
+export interface Declarations {
+  symbols: Map<string, SymbolEntry>;
+  inputs: Map<string, InputInfo>;
+  targets: Map<string, TargetInfo>;
+  params: Map<string, ParamInfo>;
+  states: Map<string, StateInfo>;
+  equations: Map<string, A.Equation>;
+}
+
+const kindWords: Record<SymbolKind, string> = {
+  dim: "a dim",
+  input: "an input",
+  target: "a target",
+  param: "a parameter",
+  state: "a state",
+  quantity: "a quantity",
+};
+
+export function describeKind(kind: SymbolKind): string {
+  return kindWords[kind];
+}
+
+export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnostics: Diagnostic[]): Declarations {
+  const d: Declarations = { symbols: new Map(), inputs: new Map(), targets: new Map(), params: new Map(), states: new Map(), equations: new Map() };
+
+  const bind = (kind: SymbolKind, name: A.Name): boolean => {
+    const existing = d.symbols.get(name.text);
+    const stateAndItsEquation = existing && ((existing.kind === "state" && kind === "quantity") || (existing.kind === "quantity" && kind === "state"));
+    if (existing && !stateAndItsEquation) {
+      const assigning = kind === "quantity" && existing.kind !== "quantity";
+      diagnostics.push(
+        error(assigning ? "E110" : "E102", assigning ? `'${name.text}' is ${describeKind(existing.kind)} and cannot be given an equation` : `'${name.text}' is declared twice`, name.range, {
+          related: [{ message: `'${name.text}' is first declared here as ${describeKind(existing.kind)}`, range: existing.name.range }],
+        }),
+      );
+      return false;
+    }
+    if (!existing || kind === "state") d.symbols.set(name.text, { kind, name });
+    return true;
+  };
+
+  for (const item of model.items) {
+    // A declaration the parser had to repair keeps its name, so uses of it raise no errors, but nothing else.
+    if (item.recovered && item.kind !== "equation" && item.kind !== "loss" && item.kind !== "cell") {
+      bind(item.kind === "dim" ? "dim" : item.kind, item.name);
+      continue;
+    }
+    switch (item.kind) {
+      case "dim":
+        bind("dim", item.name);
+        break;
+      case "input":
+      case "target":
+        if (bind(item.kind, item.name)) declareIo(item, dims, d, diagnostics);
+        break;
+      case "param":
+        if (bind("param", item.name)) declareParam(item, dims, d, diagnostics);
+        break;
+      case "state":
+        if (bind("state", item.name)) declareState(item, dims, d, diagnostics);
+        break;
+      case "equation":
+        if (bind("quantity", item.name)) d.equations.set(item.name.text, item);
+        break;
+      case "loss":
+      case "cell":
+        break;
+    }
+  }
+  for (const state of d.states.values()) {
+    if (state.init.kind !== "learned") continue;
+    const param = state.init.param;
+    if (d.symbols.has(param)) {
+      diagnostics.push(error("E102", `the learned initial state of '${state.name}' is the parameter '${param}', which is already declared`, d.symbols.get(param)!.name.range, { related: [{ message: "learned here", range: state.decl.range }] }));
+      continue;
+    }
+    d.params.set(param, { name: param, shape: [state.size], init: { kind: "zeros" }, decl: state.decl, initialStateOf: state.name });
+  }
+  return d;
+}
+
+function shapeOf(dimsWritten: A.Expr[], dims: DimTable, diagnostics: Diagnostic[]): Size[] | undefined {
+  const sizes = dimsWritten.map((e) => dims.size(e, diagnostics));
+  return sizes.every((s): s is Size => s !== undefined) ? sizes : undefined;
+}
+
+function declareIo(item: A.InputDecl | A.TargetDecl, dims: DimTable, d: Declarations, diagnostics: Diagnostic[]): void {
+  const kindWord = item.type.kind?.text;
+  const allowed = item.kind === "input" ? "onehot" : "class";
+  if (kindWord !== undefined && kindWord !== allowed) {
+    const example = item.kind === "input" ? "onehot[V] or [D]" : "class[K] or [K]";
+    diagnostics.push(error("E602", `${item.kind === "input" ? "an input" : "a target"} type is ${example}, not '${kindWord}'`, item.type.kind!.range));
+    return;
+  }
+  if (item.type.dims.length !== 1) {
+    diagnostics.push(error("E204", `${item.kind === "input" ? "an input" : "a target"} is a vector per step: give one size, as in [D]`, item.type.range));
+    return;
+  }
+  const size = dims.size(item.type.dims[0]!, diagnostics);
+  if (!size) return;
+  if (item.kind === "input") d.inputs.set(item.name.text, { name: item.name.text, encoding: kindWord ? "onehot" : "dense", size, decl: item });
+  else d.targets.set(item.name.text, { name: item.name.text, kind: kindWord ? "class" : "real", size, decl: item });
+}
+
+function declareParam(item: A.ParamDecl, dims: DimTable, d: Declarations, diagnostics: Diagnostic[]): void {
+  if (item.shape.length < 1 || item.shape.length > 2) {
+    diagnostics.push(error("E204", `a parameter is a vector [n] or a matrix [rows, cols], not a rank-${item.shape.length} tensor`, item.shapeRange));
+    return;
+  }
+  const shape = shapeOf(item.shape, dims, diagnostics);
+  const init = item.init ? paramInit(item.init, item.shape.length, diagnostics) : defaultParamInit(item.shape.length);
+  if (shape && init) d.params.set(item.name.text, { name: item.name.text, shape, init, decl: item });
+}
+
+function declareState(item: A.StateDecl, dims: DimTable, d: Declarations, diagnostics: Diagnostic[]): void {
+  if (item.shape.length !== 1) {
+    diagnostics.push(error("E204", "a state is a vector: give one size, as in [H]", item.shapeRange));
+    return;
+  }
+  const shape = shapeOf(item.shape, dims, diagnostics);
+  const init = item.init ? stateInit(item.init, diagnostics) : { kind: "zeros" as const };
+  if (!shape || !init) return;
+  const name = item.name.text;
+  d.states.set(name, {
+    name,
+    size: shape[0]!,
+    init: init.kind === "learned" ? { kind: "learned", param: `${name}.init` } : init,
+    maxDelay: 0,
+    decl: item,
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The checked model: what the checker hands to lowering and the language server. Every
+ * size is a number (dims resolved, overrides applied) with its symbolic form beside it, so
+ * messages and hover can say `[H, H + D] = [128, 160]`.
+ */
+import type * as A from "../../grammar/ast.js";
+import type { InitSpec } from "../../runtime/init.js";
+import type { LossFunction, Reduction } from "../builtins.js";
+import type { CellExpansion } from "../expand/expand.js";
+
+export interface DimInfo {
+  name: string;
+  value: number;
+  decl: A.DimDecl;
+  /** Set from the command line (`--dim H=128`) rather than the file. */
+  overridden: boolean;
+}
+
+/** A size with the dim expression it came from (`H + D`). */
+export interface Size {
+  value: number;
+  symbol: string;
+}
+
+export type ValueType =
+  | { kind: "scalar" }
+  | { kind: "vector"; size: Size; onehot: boolean }
+  | { kind: "matrix"; rows: Size; cols: Size };
+
+export interface InputInfo {
+  name: string;
+  encoding: "onehot" | "dense";
+  size: Size;
+  decl: A.InputDecl;
+}
+
+export interface TargetInfo {
+  name: string;
+  kind: "class" | "real";
+  size: Size;
+  decl: A.TargetDecl;
+}
+
+export interface ParamInfo {
+  name: string;
+  shape: Size[];
+  init: InitSpec;
+  decl: A.ParamDecl | A.StateDecl;
+  /** Set for the parameter that a `learned` initial state creates (`h.init`). */
+  initialStateOf?: string;
+}
+
+export type StateInit = { kind: "zeros" } | { kind: "constant"; value: number } | { kind: "learned"; param: string };
+
+export interface StateInfo {
+  name: string;
+  size: Size;
+  init: StateInit;
+  /** The longest delay it is read through (2 for `h[t-2]`): how many past steps to keep. */
+  maxDelay: number;
+  decl: A.StateDecl;
+}
+
+export interface QuantityInfo {
+  name: string;
+  gate: boolean;
+  size: Size;
+  equation: A.Equation;
+  /** Quantities read at the same step, in source order without repeats. */
+  sameStepReads: string[];
+}
+
+export interface LossInfo {
+  fn: LossFunction;
+  prediction: string;
+  target: string;
+  at: "last" | "each";
+  reduce: Reduction;
+  /** The activation that defines the prediction when the loss is computed from its input (softmax for cross_entropy). */
+  fusedWith?: "softmax" | "log_softmax" | "sigmoid";
+  decl: A.LossDecl;
+}
+
+/** A use of a name in an equation or loss: what hover's "used by" and find-references list. */
+export interface NameUse {
+  name: string;
+  range: A.Range;
+  /** The equation's name, or `loss` for a loss declaration. */
+  usedBy: string;
+  /** 0 for a same-step read, k for `[t-k]`. */
+  delay: number;
+}
+
+export interface CheckedModel {
+  name: string;
+  decl: A.ModelDecl;
+  dims: DimInfo[];
+  inputs: InputInfo[];
+  targets: TargetInfo[];
+  /** Declared parameters, then learned initial states. */
+  params: ParamInfo[];
+  states: StateInfo[];
+  /** In an order where every same-step read comes before its reader. */
+  quantities: QuantityInfo[];
+  losses: LossInfo[];
+  /** The inferred type of every expression node of every equation. */
+  types: Map<A.Expr, ValueType>;
+  uses: NameUse[];
+  expansions: CellExpansion[];
+}

@@ -1,0 +1,42 @@
+/** `rnnc check FILE...`: parse, expand and check; print every diagnostic; exit 1 on any error. */
+import type { Command } from "commander";
+import { hasErrors } from "../../diagnostics/diagnostic.js";
+import { diagnosticsToJson } from "../../diagnostics/render.js";
+import type { CheckedModel } from "../../check/model.js";
+import { loadModel, printDiagnostics } from "../load.js";
+import type { Output } from "../io.js";
+import { collectDims } from "./options.js";
+
+export function registerCheck(program: Command, io: Output, setExit: (code: number) => void): void {
+  program
+    .command("check")
+    .description("check models: names, shapes, delays, same-step cycles, losses")
+    .argument("<files...>", ".rnn files")
+    .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
+    .option("--format <format>", "text or json", "text")
+    .action((files: string[], opts: { dim: string[]; format: string }) => {
+      if (opts.format !== "text" && opts.format !== "json") throw new Error(`--format is text or json, not '${opts.format}'`);
+      const reports: object[] = [];
+      let failed = false;
+      for (const file of files) {
+        const loaded = loadModel(file, opts.dim);
+        const { diagnostics, model } = loaded.result;
+        failed ||= hasErrors(diagnostics);
+        if (opts.format === "json") {
+          reports.push(...diagnosticsToJson(diagnostics, file));
+          continue;
+        }
+        printDiagnostics(loaded, io);
+        if (model) io.out(`${file}: ok (${summary(model, diagnostics.length)})\n`);
+      }
+      if (opts.format === "json") io.out(JSON.stringify(reports, null, 2) + "\n");
+      setExit(failed ? 1 : 0);
+    });
+}
+
+function summary(model: CheckedModel, warnings: number): string {
+  const weights = model.params.reduce((n, p) => n + p.shape.reduce((m, s) => m * s.value, 1), 0);
+  const parts = [`model ${model.name}`, `${model.params.length} parameters`, `${weights.toLocaleString("en-US")} weights`];
+  if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);
+  return parts.join(", ");
+}

@@ -1,0 +1,41 @@
+/**
+ * The `rnnc` command line. Each command is a small module under `commands/`; this file
+ * wires them up and turns every failure into a message and an exit status.
+ */
+import { Command, CommanderError } from "commander";
+import { processOutput, UserError, type Output } from "./io.js";
+import { registerCheck } from "./commands/check.js";
+import { registerExpand } from "./commands/expand.js";
+import { registerFmt } from "./commands/fmt.js";
+
+export async function main(argv: string[], io: Output = processOutput): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = Math.max(exitCode, code);
+  };
+  const program = new Command("rnnc")
+    .description("rnnc: declare, check, run, train and compile recurrent networks")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError("(run 'rnnc help' or 'rnnc help COMMAND' for usage)");
+  registerCheck(program, io, setExit);
+  registerExpand(program, io);
+  registerFmt(program, io, setExit);
+  for (const command of program.commands) command.exitOverride();
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 2;
+    if (e instanceof UserError) {
+      io.err(`rnnc: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError) && !(e instanceof ReferenceError)) {
+      io.err(`rnnc: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Cell shorthand → core items (AST → AST). Each `cell` item is replaced, in place, by the
+ * items of its template; the generated nodes carry the cell's source range so every later
+ * diagnostic about them points at the `cell` line.
+ */
+import type { Argument, CellDecl, Expr, Item, ModelDecl, Range } from "../../grammar/ast.js";
+import { parse } from "../../grammar/parse.js";
+import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { printExpr } from "../format/print-expr.js";
+import { suggest } from "../check/suggest.js";
+import { cellActivations, cellDefinitions, isCellKind, type CellParts } from "./cells.js";
+
+export interface CellExpansion {
+  cell: CellDecl;
+  items: Item[];
+}
+
+export interface ExpandResult {
+  model: ModelDecl;
+  expansions: CellExpansion[];
+  diagnostics: Diagnostic[];
+}
+
+export function expandCells(model: ModelDecl): ExpandResult {
+  const diagnostics: Diagnostic[] = [];
+  const expansions: CellExpansion[] = [];
+  const items = model.items.flatMap((item) => {
+    if (item.kind !== "cell" || item.recovered) return item.kind === "cell" ? [] : [item];
+    const parts = cellParts(item, model, diagnostics);
+    if (!parts) return [];
+    const generated = instantiate(item, parts);
+    expansions.push({ cell: item, items: generated });
+    return generated;
+  });
+  return { model: { ...model, items }, expansions, diagnostics };
+}
+
+const allowedArguments = new Set(["size", "act", "out", "init", "in"]);
+
+function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]): CellParts | undefined {
+  const fail = (message: string, range: Range, hint?: string) => {
+    diagnostics.push(error("E701", message, range, hint ? { hint } : {}));
+    return undefined;
+  };
+  const kind = cell.cell.text;
+  if (!isCellKind(kind)) {
+    const guess = suggest(kind, Object.keys(cellDefinitions));
+    return fail(`unknown cell '${kind}'`, cell.cell.range, `cells are ${Object.keys(cellDefinitions).join(", ")}${guess ? `; did you mean '${guess}'?` : ""}`);
+  }
+  const definition = cellDefinitions[kind];
+  const positional = cell.args.filter((a) => !a.name);
+  const named = new Map<string, Argument>();
+  for (const a of cell.args) {
+    if (!a.name) continue;
+    if (!allowedArguments.has(a.name.text)) return fail(`unknown argument '${a.name.text}' for a ${kind} cell`, a.name.range, `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}, init = zeros|learned, in = N`);
+    if (named.has(a.name.text)) return fail(`argument '${a.name.text}' given twice`, a.name.range);
+    named.set(a.name.text, a);
+  }
+  if (positional.length !== 1 || positional[0]!.value.kind !== "ref") {
+    return fail(`a ${kind} cell takes one input name as its first argument`, positional[1]?.range ?? cell.range, `write: cell ${cell.name.text} = ${kind}(x, size = H)`);
+  }
+  const input = (positional[0]!.value as Extract<Expr, { kind: "ref" }>).name;
+  const size = named.get("size");
+  if (!size) return fail(`a ${kind} cell needs its size`, cell.range, `write: cell ${cell.name.text} = ${kind}(${input.text}, size = H)`);
+
+  const explicitInputSize = named.get("in");
+  const inputSize = explicitInputSize ? printExpr(explicitInputSize.value) : sizeOf(input.text, model);
+  if (inputSize === undefined) {
+    return fail(`cannot tell the size of '${input.text}', the input of cell '${cell.name.text}'`, input.range, `declare it as an input or state, or pass its size: ${kind}(${input.text}, size = H, in = D)`);
+  }
+
+  const act = named.get("act");
+  const actName = act?.value.kind === "ref" ? act.value.name.text : "tanh";
+  if (act && (!definition.hasActivation || !cellActivations.includes(actName))) {
+    return fail(definition.hasActivation ? `activation must be one of ${cellActivations.join(", ")}` : `a ${kind} cell has no 'act' argument`, act.range);
+  }
+
+  const init = named.get("init");
+  const initName = init?.value.kind === "ref" ? init.value.name.text : "zeros";
+  if (init && initName !== "zeros" && initName !== "learned") return fail("a cell's initial state is 'zeros' or 'learned'", init.range);
+
+  let out = "";
+  let outSize = "";
+  const outArg = named.get("out");
+  if (definition.needsOut) {
+    if (!outArg || outArg.value.kind !== "ref") return fail(`a ${kind} cell needs 'out = o', the output state it reads through [t-1]`, outArg?.range ?? cell.range);
+    out = outArg.value.name.text;
+    const stateSize = declaredStateSize(out, model);
+    if (stateSize === undefined) return fail(`'${out}' must be declared as a state to be read through [t-1]`, outArg.value.range, `add: state ${out} : [K] = zeros`);
+    outSize = stateSize;
+  } else if (outArg) {
+    return fail(`a ${kind} cell has no 'out' argument`, outArg.range);
+  }
+
+  return { name: cell.name.text, input: input.text, size: printExpr(size.value), inputSize, act: actName, out, outSize, init: initName };
+}
+
+/** The size of a name, read from its declaration: an input, a state, or another cell. */
+function sizeOf(name: string, model: ModelDecl): string | undefined {
+  for (const item of model.items) {
+    if (item.kind === "input" && item.name.text === name && item.type.dims.length === 1) return printExpr(item.type.dims[0]!);
+    if (item.kind === "cell" && item.name.text === name) {
+      const size = item.args.find((a) => a.name?.text === "size");
+      if (size) return printExpr(size.value);
+    }
+  }
+  return declaredStateSize(name, model);
+}
+
+function declaredStateSize(name: string, model: ModelDecl): string | undefined {
+  const state = model.items.find((i) => i.kind === "state" && i.name.text === name);
+  return state?.kind === "state" && state.shape.length === 1 ? printExpr(state.shape[0]!) : undefined;
+}
+
+/** Parses the template and moves every generated node onto the cell's source range. */
+function instantiate(cell: CellDecl, parts: CellParts): Item[] {
+  const kind = cell.cell.text as keyof typeof cellDefinitions;
+  const text = `model Expansion {${cellDefinitions[kind].template(parts)}\n}`;
+  const parsed = parse(text);
+  if (parsed.diagnostics.length > 0) throw new Error(`internal error: the ${kind} template did not parse: ${parsed.diagnostics[0]!.message}`);
+  return relocate(parsed.file.models[0]!.items, cell.range) as Item[];
+}
+
+function relocate(value: unknown, range: Range): unknown {
+  if (Array.isArray(value)) return value.map((v) => relocate(v, range));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = key === "range" || key.endsWith("Range") ? range : relocate(v, range);
+  return out;
+}

@@ -1,0 +1,74 @@
+/**
+ * `rnnc fmt`: the canonical layout of a `.rnn` file. One item per line, two-space indent,
+ * single spaces around operators, the fewest parentheses that keep the meaning, at most one
+ * blank line where the source had any. No comment is ever dropped: comments on an item's
+ * line stay at its end, comments inside a multi-line item move above it.
+ */
+import type { Comment, ModelDecl, Range, RnnFile } from "../../grammar/ast.js";
+import { printItem } from "./print-items.js";
+
+interface Placed {
+  /** Lines to print, already indented. */
+  lines: string[];
+  range: Range;
+}
+
+export function formatFile(file: RnnFile): string {
+  const comments = [...file.comments].sort((a, b) => a.range.start.offset - b.range.start.offset);
+  const taken = new Set<Comment>();
+  const take = (pick: (c: Comment) => boolean): Comment[] => {
+    const found = comments.filter((c) => !taken.has(c) && pick(c));
+    for (const c of found) taken.add(c);
+    return found;
+  };
+
+  const blocks: Placed[] = [];
+  for (const model of file.models) {
+    for (const c of take((c) => c.range.start.offset < model.range.start.offset)) blocks.push(commentBlock(c, ""));
+    blocks.push({ lines: formatModel(model, take), range: model.range });
+  }
+  for (const c of take(() => true)) blocks.push(commentBlock(c, ""));
+  return joinWithBlankLines(blocks).join("\n") + "\n";
+}
+
+function formatModel(model: ModelDecl, take: (pick: (c: Comment) => boolean) => Comment[]): string[] {
+  const indent = "  ";
+  const openLine = model.name.range.end.line;
+  const header = `model ${model.name.text} {` + trailing(take((c) => c.range.start.line === openLine && c.range.start.offset < (model.items[0]?.range.start.offset ?? model.range.end.offset)));
+  const blocks: Placed[] = [];
+  for (const item of model.items) {
+    const endLine = item.range.end.line;
+    const before = take((c) => c.range.start.offset < item.range.start.offset);
+    for (const c of before) blocks.push(commentBlock(c, indent));
+    const inside = take((c) => c.range.start.offset < item.range.end.offset);
+    for (const c of inside) blocks.push(commentBlock(c, indent));
+    const after = take((c) => c.range.start.line === endLine && c.range.start.offset >= item.range.end.offset && !isMultiLine(c));
+    blocks.push({ lines: [indent + printItem(item) + trailing(after)], range: item.range });
+  }
+  for (const c of take((c) => c.range.start.offset < model.range.end.offset)) blocks.push(commentBlock(c, indent));
+  return [header, ...joinWithBlankLines(blocks), "}"];
+}
+
+function isMultiLine(c: Comment): boolean {
+  return c.range.end.line > c.range.start.line;
+}
+
+function trailing(comments: Comment[]): string {
+  return comments.map((c) => `  ${c.text}`).join("");
+}
+
+function commentBlock(c: Comment, indent: string): Placed {
+  const lines = c.text.split(/\r\n|\r|\n/).map((l, i) => (i === 0 ? indent + l : l.trimEnd()));
+  return { lines, range: c.range };
+}
+
+/** Keeps one blank line wherever the source had at least one between two blocks. */
+function joinWithBlankLines(blocks: Placed[]): string[] {
+  const out: string[] = [];
+  blocks.forEach((b, i) => {
+    const previous = blocks[i - 1];
+    if (previous && b.range.start.line > previous.range.end.line + 1) out.push("");
+    out.push(...b.lines);
+  });
+  return out;
+}

@@ -1,0 +1,40 @@
+/**
+ * The front end as one call: text → AST → expanded AST → checked model, with every
+ * diagnostic found on the way. The CLI and the language server both start here.
+ */
+import type { ModelDecl, RnnFile } from "../grammar/ast.js";
+import { parse } from "../grammar/parse.js";
+import { checkModel } from "./check/check.js";
+import type { DimOverrides } from "./check/dims.js";
+import type { CheckedModel } from "./check/model.js";
+import { error, fileStart, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { expandCells, type CellExpansion } from "./expand/expand.js";
+
+export interface FrontEndResult {
+  file: RnnFile;
+  /** The model with cell shorthand replaced by core items, when the file has one model. */
+  expanded?: ModelDecl;
+  expansions: CellExpansion[];
+  /** Present when there are no errors. */
+  model?: CheckedModel;
+  diagnostics: Diagnostic[];
+}
+
+export function analyze(text: string, overrides: DimOverrides = {}): FrontEndResult {
+  const { file, diagnostics } = parse(text);
+  const all = [...diagnostics];
+  const result = (rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] }): FrontEndResult => ({ file, expansions: [], ...rest, diagnostics: sortDiagnostics(all) });
+
+  if (file.models.length === 0) {
+    if (diagnostics.length === 0) all.push(error("E010", "the file declares no model", fileStart, { hint: "a file holds one model: model Name { ... }" }));
+    return result({});
+  }
+  for (const extra of file.models.slice(1)) {
+    all.push(error("E010", `a file holds one model, but '${extra.name.text}' is a second one`, extra.name.range, { related: [{ message: "the first model", range: file.models[0]!.name.range }] }));
+  }
+  const { model: expanded, expansions, diagnostics: expandDiagnostics } = expandCells(file.models[0]!);
+  all.push(...expandDiagnostics);
+  const model = checkModel(expanded, expansions, overrides, all);
+  const clean = !all.some((d) => d.severity === "error");
+  return result({ expanded, expansions, ...(clean && model ? { model } : {}) });
+}

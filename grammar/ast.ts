@@ -1,0 +1,200 @@
+/**
+ * The abstract syntax tree of a `.rnn` file: the source as written, without punctuation,
+ * with a source range on every node. Meaning (dims, shapes, initialisers, delays) is given
+ * by the checker; the AST only says what was written.
+ */
+
+/** 1-based line and column, 0-based offset (UTF-16 code units, as editors count). */
+export interface Position {
+  line: number;
+  column: number;
+  offset: number;
+}
+
+/** `end` is exclusive. */
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export interface Name {
+  text: string;
+  range: Range;
+}
+
+export type BinaryOperator = "+" | "-" | "*" | "/" | "@";
+
+export type Expr = NumberExpr | RefExpr | DelayExpr | NegExpr | BinaryExpr | ConcatExpr | CallExpr | ErrorExpr;
+
+export interface NumberExpr {
+  kind: "number";
+  value: number;
+  /** The literal as written (`1e-3`), kept so the formatter does not change it. */
+  text: string;
+  range: Range;
+}
+
+export interface RefExpr {
+  kind: "ref";
+  name: Name;
+  range: Range;
+}
+
+/** `h[t-1]`: `offset` is signed as written (-1 for `t-1`, 0 for `t`); the checker wants a negative integer. */
+export interface DelayExpr {
+  kind: "delay";
+  name: Name;
+  /** The step variable as written; only `t` is meaningful. */
+  step: Name;
+  offset: number;
+  /** Range of the offset literal, or of `t` when there is none. */
+  offsetRange: Range;
+  range: Range;
+}
+
+export interface NegExpr {
+  kind: "neg";
+  operand: Expr;
+  range: Range;
+}
+
+export interface BinaryExpr {
+  kind: "binary";
+  op: BinaryOperator;
+  left: Expr;
+  right: Expr;
+  range: Range;
+}
+
+export interface ConcatExpr {
+  kind: "concat";
+  parts: Expr[];
+  range: Range;
+}
+
+export interface Argument {
+  /** Present for `name = value`. */
+  name?: Name;
+  value: Expr;
+  range: Range;
+}
+
+export interface CallExpr {
+  kind: "call";
+  callee: Name;
+  args: Argument[];
+  range: Range;
+}
+
+/** Stands where the parser recovered from a syntax error; checks stay quiet about it. */
+export interface ErrorExpr {
+  kind: "error";
+  range: Range;
+}
+
+export type Item = DimDecl | InputDecl | TargetDecl | ParamDecl | StateDecl | CellDecl | LossDecl | Equation;
+
+export interface DimDecl {
+  /** Set when the parser recovered from a syntax error inside this item: its parts may be incomplete. */
+  recovered?: true;
+  kind: "dim";
+  name: Name;
+  value: Expr;
+  range: Range;
+}
+
+/** `kind` is the word before the shape (`onehot`, `class`), absent for a plain `[n]`. */
+export interface TypeSpec {
+  kind?: Name;
+  dims: Expr[];
+  range: Range;
+}
+
+export interface InputDecl {
+  /** Set when the parser recovered from a syntax error inside this item: its parts may be incomplete. */
+  recovered?: true;
+  kind: "input";
+  name: Name;
+  type: TypeSpec;
+  range: Range;
+}
+
+export interface TargetDecl {
+  /** Set when the parser recovered from a syntax error inside this item: its parts may be incomplete. */
+  recovered?: true;
+  kind: "target";
+  name: Name;
+  type: TypeSpec;
+  range: Range;
+}
+
+export interface ParamDecl {
+  /** Set when the parser recovered from a syntax error inside this item: its parts may be incomplete. */
+  recovered?: true;
+  kind: "param";
+  name: Name;
+  shape: Expr[];
+  shapeRange: Range;
+  init?: Expr;
+  range: Range;
+}
+
+export interface StateDecl {
+  /** Set when the parser recovered from a syntax error inside this item: its parts may be incomplete. */
+  recovered?: true;
+  kind: "state";
+  name: Name;
+  shape: Expr[];
+  shapeRange: Range;
+  init?: Expr;
+  range: Range;
+}
+
+/** `cell h = lstm(x, size = H)`: shorthand, replaced by core items in `compiler/expand`. */
+export interface CellDecl {
+  /** Set when the parser recovered from a syntax error inside this item: its parts may be incomplete. */
+  recovered?: true;
+  kind: "cell";
+  name: Name;
+  cell: Name;
+  args: Argument[];
+  range: Range;
+}
+
+export interface LossDecl {
+  /** Set when the parser recovered from a syntax error inside this item: its parts may be incomplete. */
+  recovered?: true;
+  kind: "loss";
+  fn: Name;
+  args: Argument[];
+  /** `last` or `each` as written. */
+  when: Name;
+  range: Range;
+}
+
+export interface Equation {
+  /** Set when the parser recovered from a syntax error inside this item: its parts may be incomplete. */
+  recovered?: true;
+  kind: "equation";
+  gate: boolean;
+  name: Name;
+  value: Expr;
+  range: Range;
+}
+
+export interface Comment {
+  text: string;
+  range: Range;
+}
+
+export interface ModelDecl {
+  kind: "model";
+  name: Name;
+  items: Item[];
+  range: Range;
+}
+
+export interface RnnFile {
+  models: ModelDecl[];
+  comments: Comment[];
+}

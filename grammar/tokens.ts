@@ -1,0 +1,112 @@
+/**
+ * Tokens of the `.rnn` language.
+ *
+ * Only the words that open a declaration are reserved. Everything else that reads like a
+ * keyword (`onehot`, `class`, `last`, `each`, `t`, `zeros`, `learned`, built-in names) is an
+ * ordinary identifier given meaning by position, so users may name things freely and the
+ * checker can say precisely what was expected.
+ */
+import { createToken, Lexer, type TokenType } from "chevrotain";
+
+/** A name: letters (any script), digits and `_`, optionally dotted (`h.W_f`) for shorthand parameters. */
+const identifierPattern = /[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*/uy;
+export const Identifier = createToken({
+  name: "Identifier",
+  // A custom matcher because Chevrotain's regexp analyser does not understand Unicode classes.
+  pattern: {
+    exec(text: string, offset: number) {
+      identifierPattern.lastIndex = offset;
+      return identifierPattern.exec(text);
+    },
+  },
+  line_breaks: false,
+  label: "a name",
+});
+
+function keyword(word: string): TokenType {
+  return createToken({
+    name: word[0]!.toUpperCase() + word.slice(1),
+    pattern: new RegExp(word),
+    longer_alt: Identifier,
+    label: `'${word}'`,
+  });
+}
+
+export const Model = keyword("model");
+export const Dim = keyword("dim");
+export const Input = keyword("input");
+export const Target = keyword("target");
+export const Param = keyword("param");
+export const State = keyword("state");
+export const Gate = keyword("gate");
+export const Cell = keyword("cell");
+export const Loss = keyword("loss");
+export const At = keyword("at");
+
+export const NumberLiteral = createToken({
+  name: "NumberLiteral",
+  pattern: /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/,
+  label: "a number",
+});
+
+export const MatMul = createToken({ name: "MatMul", pattern: /@/, label: "'@'" });
+export const Star = createToken({ name: "Star", pattern: /\*/, label: "'*'" });
+export const Slash = createToken({ name: "Slash", pattern: /\//, label: "'/'" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "'+'" });
+export const Minus = createToken({ name: "Minus", pattern: /-/, label: "'-'" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, label: "'='" });
+export const Colon = createToken({ name: "Colon", pattern: /:/, label: "':'" });
+export const Comma = createToken({ name: "Comma", pattern: /,/, label: "','" });
+export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "'('" });
+export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "')'" });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "'['" });
+export const RBracket = createToken({ name: "RBracket", pattern: /]/, label: "']'" });
+export const LBrace = createToken({ name: "LBrace", pattern: /{/, label: "'{'" });
+export const RBrace = createToken({ name: "RBrace", pattern: /}/, label: "'}'" });
+
+/** Comments are kept (not skipped) in their own group so the formatter can put them back. */
+export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
+export const BlockComment = createToken({
+  name: "BlockComment",
+  pattern: /\/\*[^]*?\*\//,
+  group: "comments",
+  line_breaks: true,
+});
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
+
+/** Order matters: comments before `/`, keywords before Identifier. */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  LineComment,
+  BlockComment,
+  Model,
+  Dim,
+  Input,
+  Target,
+  Param,
+  State,
+  Gate,
+  Cell,
+  Loss,
+  At,
+  Identifier,
+  NumberLiteral,
+  MatMul,
+  Star,
+  Slash,
+  Plus,
+  Minus,
+  Equals,
+  Colon,
+  Comma,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+];
+
+export const reservedWords = ["model", "dim", "input", "target", "param", "state", "gate", "cell", "loss", "at"];
+
+export const rnnLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
