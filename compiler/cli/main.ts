@@ -7,6 +7,7 @@ import { processOutput, UserError, type Output } from "./io.js";
 import { registerCheck } from "./commands/check.js";
 import { registerExpand } from "./commands/expand.js";
 import { registerFmt } from "./commands/fmt.js";
+import { registerIr } from "./commands/ir.js";
 
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
   let exitCode = 0;
@@ -21,6 +22,7 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   registerCheck(program, io, setExit);
   registerExpand(program, io);
   registerFmt(program, io, setExit);
+  registerIr(program, io);
   for (const command of program.commands) command.exitOverride();
 
   try {

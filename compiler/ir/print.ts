@@ -1,0 +1,83 @@
+/**
+ * `rnnc ir FILE`: the IR as text, to read beside the `.rnn` source. Each group of nodes is
+ * headed by the equation it computes.
+ */
+import type { IrModel, IrNode, IrParam } from "./ir.js";
+
+export function printIr(ir: IrModel): string {
+  const out: string[] = [];
+  const dims = Object.entries(ir.dims).map(([k, v]) => `${k}=${v}`).join(" ");
+  out.push(`model ${ir.name}${dims ? `  (${dims})` : ""}`);
+  for (const i of ir.inputs) out.push(`  input  ${i.name} : ${i.encoding === "onehot" ? `onehot[${i.size}]` : `[${i.size}]`}`);
+  for (const t of ir.targets) out.push(`  target ${t.name} : ${t.kind === "class" ? `class[${t.size}]` : `[${t.size}]`}`);
+  for (const p of ir.params) out.push(`  param  ${p.name} : [${p.shape.join(", ")}] = ${describeInit(p)}`);
+  for (const s of ir.states) {
+    const init = s.init.kind === "learned" ? `learned (${s.init.param})` : s.init.kind === "constant" ? String(s.init.value) : "zeros";
+    out.push(`  state  ${s.name} : [${s.size}] = ${init}, read up to [t-${s.maxDelay}]`);
+  }
+  out.push("", "step t:");
+  const names = new Map<number, string[]>();
+  for (const q of ir.quantities) names.set(q.node, [...(names.get(q.node) ?? []), q.name]);
+  let origin = "";
+  for (const n of ir.nodes) {
+    if (n.origin !== origin) {
+      origin = n.origin;
+      out.push(`  // ${origin}`);
+    }
+    const label = `%${n.id}`.padEnd(5);
+    const type = n.scalar ? "scalar" : n.onehot ? `onehot[${n.size}]` : `[${n.size}]`;
+    const quantity = names.get(n.id);
+    out.push(`  ${label} = ${describeNode(n).padEnd(44)} : ${type}${quantity ? `   -> ${quantity.join(", ")}` : ""}`);
+  }
+  if (ir.losses.length > 0) out.push("");
+  for (const l of ir.losses) {
+    const fused = l.fusion ? `, fused with ${l.fusion.kind} of %${l.fusion.input}` : "";
+    out.push(`loss ${l.fn}(%${l.prediction}, ${l.target}) at ${l.at}, reduce = ${l.reduce}${fused}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+function describeInit(p: IrParam): string {
+  const i = p.init;
+  switch (i.kind) {
+    case "constant":
+      return String(i.value);
+    case "uniform":
+      return `uniform(${i.low}, ${i.high})`;
+    case "normal":
+      return `normal(mean = ${i.mean}, std = ${i.std})`;
+    case "orthogonal":
+      return `orthogonal(gain = ${i.gain})`;
+    default:
+      return i.kind;
+  }
+}
+
+function describeNode(n: IrNode): string {
+  switch (n.op) {
+    case "input":
+      return `input ${n.input}`;
+    case "delay":
+      return `delay ${n.source}[t-${n.steps}]`;
+    case "param":
+      return `param ${n.param}`;
+    case "const":
+      return `const ${n.value}`;
+    case "matvec":
+      return `matvec ${n.param} @ ${n.blocks.map((b) => `%${b.x}@col${b.col}`).join(" ++ ")}`;
+    case "add":
+    case "sub":
+    case "mul":
+    case "div":
+      return `${n.op} %${n.a}, %${n.b}`;
+    case "neg":
+      return `neg %${n.a}`;
+    case "activation":
+      return `${n.fn} %${n.a}`;
+    case "softmax":
+    case "log_softmax":
+      return `${n.op} %${n.a}`;
+    case "concat":
+      return `concat ${n.parts.map((p) => `%${p}`).join(", ")}`;
+  }
+}
