@@ -4,9 +4,9 @@
  */
 import type { ModelDecl, RnnFile } from "../grammar/ast.js";
 import { parse } from "../grammar/parse.js";
-import { checkModel } from "./check/check.js";
+import { checkModelFacts } from "./check/check.js";
 import type { DimOverrides } from "./check/dims.js";
-import type { CheckedModel } from "./check/model.js";
+import type { CheckedModel, ModelFacts } from "./check/model.js";
 import { error, fileStart, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { expandCells, type CellExpansion } from "./expand/expand.js";
 
@@ -17,6 +17,8 @@ export interface FrontEndResult {
   expansions: CellExpansion[];
   /** Present when there are no errors. */
   model?: CheckedModel;
+  /** What the checker worked out about the (first) model, errors or not: for the language server. */
+  facts?: ModelFacts;
   diagnostics: Diagnostic[];
 }
 
@@ -34,7 +36,7 @@ export function analyze(text: string, overrides: DimOverrides = {}): FrontEndRes
   }
   const { model: expanded, expansions, diagnostics: expandDiagnostics } = expandCells(file.models[0]!);
   all.push(...expandDiagnostics);
-  const model = checkModel(expanded, expansions, overrides, all);
+  const { model, facts } = checkModelFacts(expanded, expansions, overrides, all);
   const clean = !all.some((d) => d.severity === "error");
-  return result({ expanded, expansions, ...(clean && model ? { model } : {}) });
+  return result({ expanded, expansions, facts, ...(clean && model ? { model } : {}) });
 }

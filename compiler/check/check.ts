@@ -9,10 +9,15 @@ import { collectDeclarations } from "./declarations.js";
 import { buildGraph, reportCycles, topologicalOrder } from "./cycles.js";
 import { resolveDims, type DimOverrides } from "./dims.js";
 import { checkLoss } from "./losses.js";
-import type { CheckedModel, LossInfo, QuantityInfo } from "./model.js";
+import type { CheckedModel, LossInfo, ModelFacts, QuantityInfo } from "./model.js";
 import { inferTypes } from "./types.js";
 
 export function checkModel(model: A.ModelDecl, expansions: CellExpansion[], overrides: DimOverrides, diagnostics: Diagnostic[]): CheckedModel | undefined {
+  return checkModelFacts(model, expansions, overrides, diagnostics).model;
+}
+
+/** The same check, also returning what it worked out when the model has errors (for the language server). */
+export function checkModelFacts(model: A.ModelDecl, expansions: CellExpansion[], overrides: DimOverrides, diagnostics: Diagnostic[]): { model?: CheckedModel; facts: ModelFacts } {
   const problems: Diagnostic[] = [];
   const dims = resolveDims(model, overrides, problems);
   const decls = collectDeclarations(model, dims, problems);
@@ -45,7 +50,27 @@ export function checkModel(model: A.ModelDecl, expansions: CellExpansion[], over
   }
 
   diagnostics.push(...problems);
-  if (hasErrors(problems)) return undefined;
+  const facts: ModelFacts = {
+    name: model.name.text,
+    decl: model,
+    dims: [...dims.values.values()],
+    inputs: [...decls.inputs.values()],
+    targets: [...decls.targets.values()],
+    params: [...decls.params.values()],
+    states: [...decls.states.values()],
+    quantities: equations.map((eq) => ({
+      name: eq.name.text,
+      gate: eq.gate,
+      size: quantitySizes.get(eq.name.text),
+      equation: eq,
+      sameStepReads: [...new Set(graph.reads.get(eq.name.text)!.map((r) => r.name))],
+    })),
+    losses,
+    types,
+    uses,
+    expansions,
+  };
+  if (hasErrors(problems)) return { facts };
 
   const quantities: QuantityInfo[] = topologicalOrder(equations, graph, inCycle).map((eq) => ({
     name: eq.name.text,
@@ -54,20 +79,7 @@ export function checkModel(model: A.ModelDecl, expansions: CellExpansion[], over
     equation: eq,
     sameStepReads: [...new Set(graph.reads.get(eq.name.text)!.map((r) => r.name))],
   }));
-  return {
-    name: model.name.text,
-    decl: model,
-    dims: [...dims.values.values()],
-    inputs: [...decls.inputs.values()],
-    targets: [...decls.targets.values()],
-    params: [...decls.params.values()],
-    states: [...decls.states.values()],
-    quantities,
-    losses,
-    types,
-    uses,
-    expansions,
-  };
+  return { model: { ...facts, quantities }, facts };
 }
 
 function reportUnused(declared: Map<string, { name: string; decl: { name: A.Name }; initialStateOf?: string }>, code: string, what: string, uses: readonly { name: string }[], diagnostics: Diagnostic[]): void {

@@ -48,7 +48,8 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
   }
 
   const values = new Map<string, DimInfo>();
-  const inProgress = new Set<string>();
+  /** The dims being evaluated, outermost first: the path of a cycle when one comes back. */
+  const inProgress: string[] = [];
   const failed = new Set<string>();
 
   const evaluateDim = (name: string): number | undefined => {
@@ -62,35 +63,39 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
       values.set(name, { name, value: overrides[name]!, decl, overridden: true });
       return overrides[name];
     }
-    if (inProgress.has(name)) {
-      diagnostics.push(error("E206", `dim '${name}' is defined in terms of itself`, decl.name.range));
+    if (inProgress.includes(name)) {
+      const path = [...inProgress.slice(inProgress.indexOf(name)), name];
+      const through = path.length > 2 ? `: ${path.join(" → ")}` : "";
+      diagnostics.push(error("E206", `dim '${name}' is defined in terms of itself${through}`, decl.name.range, { hint: "a dim's value is a number, or an expression of other dims that does not lead back to it" }));
       failed.add(name);
       return undefined;
     }
-    inProgress.add(name);
-    const value = evaluate(decl.value, diagnostics, evaluateDim);
-    inProgress.delete(name);
+    inProgress.push(name);
+    const value = evaluate(decl.value, diagnostics, lookupDim, decls);
+    inProgress.pop();
     if (value === undefined) {
       failed.add(name);
       return undefined;
     }
     if (!Number.isSafeInteger(value) || value <= 0) {
-      diagnostics.push(error("E203", `dim '${name}' must be a positive integer, but ${printExpr(decl.value)} = ${value}`, decl.value.range));
+      diagnostics.push(error("E203", `dim '${name}' must be a positive integer, but ${valueText(decl.value, value)}`, decl.value.range));
       failed.add(name);
       return undefined;
     }
     values.set(name, { name, value, decl, overridden: false });
     return value;
   };
+  /** Names that are not dims give undefined here; `evaluate` reports them. */
+  const lookupDim = (name: string): number | undefined => (decls.has(name) ? evaluateDim(name) : undefined);
   for (const name of decls.keys()) evaluateDim(name);
 
   return {
     values,
     size(e, diags) {
-      const value = evaluate(e, diags, (name) => (decls.has(name) ? evaluateDim(name) : undefined), decls);
+      const value = evaluate(e, diags, lookupDim, decls);
       if (value === undefined) return undefined;
       if (!Number.isSafeInteger(value) || value <= 0) {
-        diags.push(error("E203", `a size must be a positive integer, but ${printExpr(e)} = ${value}`, e.range));
+        diags.push(error("E203", `a size must be a positive integer, but ${valueText(e, value)}`, e.range));
         return undefined;
       }
       return { value, symbol: printExpr(e) };
@@ -98,11 +103,17 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
   };
 }
 
+/** `D - 10 = 0`, or just `it is 0` when the expression is the number itself. */
+function valueText(e: Expr, value: number): string {
+  const written = printExpr(e);
+  return written === String(value) ? `it is ${value}` : `${written} = ${value}`;
+}
+
 /**
  * Integer arithmetic over dims. `lookup` returns undefined for a dim that failed (already
- * reported); names that are not dims at all are reported here.
+ * reported) and for names that are not dims (`known` tells them apart); those are reported here.
  */
-function evaluate(e: Expr, diagnostics: Diagnostic[], lookup: (name: string) => number | undefined, known?: Map<string, DimDecl>): number | undefined {
+function evaluate(e: Expr, diagnostics: Diagnostic[], lookup: (name: string) => number | undefined, known: Map<string, DimDecl>): number | undefined {
   const recurse = (x: Expr) => evaluate(x, diagnostics, lookup, known);
   switch (e.kind) {
     case "number":
@@ -113,12 +124,9 @@ function evaluate(e: Expr, diagnostics: Diagnostic[], lookup: (name: string) => 
       return e.value;
     case "ref": {
       const value = lookup(e.name.text);
-      if (value === undefined && known && !known.has(e.name.text)) {
+      if (value === undefined && !known.has(e.name.text)) {
         const guess = suggest(e.name.text, known.keys());
         diagnostics.push(error("E101", `'${e.name.text}' is not a dim`, e.name.range, guess ? { hint: `did you mean '${guess}'?` } : { hint: "sizes are written with numbers and dims, e.g. [H, H + D]" }));
-      } else if (value === undefined && !known) {
-        // Inside a dim's own definition: anything that is not a dim is an error.
-        diagnostics.push(error("E101", `'${e.name.text}' is not a dim`, e.name.range));
       }
       return value;
     }

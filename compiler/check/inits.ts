@@ -42,6 +42,7 @@ export function paramInit(e: Expr, rank: number, diagnostics: Diagnostic[]): Ini
   switch (e.callee.text) {
     case "uniform": {
       const [low, high] = [args.get("low", 0), args.get("high", 1)];
+      if (args.failed()) return undefined;
       if (low === undefined || high === undefined) return fail("uniform takes two numbers: uniform(low, high)");
       if (!(low < high)) return fail(`uniform(${low}, ${high}): low must be below high`);
       return args.done() ? { kind: "uniform", low, high } : undefined;
@@ -51,6 +52,7 @@ export function paramInit(e: Expr, rank: number, diagnostics: Diagnostic[]): Ini
       const bothPositional = e.args.filter((a) => !a.name).length === 2;
       const mean = args.get("mean", bothPositional ? 0 : -1) ?? 0;
       const std = args.get("std", bothPositional ? 1 : 0);
+      if (args.failed()) return undefined;
       if (std === undefined) return fail("normal needs its standard deviation: normal(std = 0.01)");
       if (!(std > 0)) return fail(`normal(std = ${std}): the standard deviation must be positive`);
       return args.done() ? { kind: "normal", mean, std } : undefined;
@@ -102,6 +104,8 @@ function callArguments(args: readonly Argument[], callee: string, diagnostics: D
   };
   return {
     get: (name: string, position: number) => read(named.get(name) ?? positional[position]),
+    /** Whether an argument read so far was not a number (already reported). */
+    failed: () => !ok,
     done: () => {
       for (const a of args) {
         if (used.has(a)) continue;

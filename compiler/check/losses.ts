@@ -18,6 +18,9 @@ export function checkLoss(loss: A.LossDecl, decls: Declarations, quantitySizes: 
     diagnostics.push(error(code, message, range, hint ? { hint } : {}));
     return undefined;
   };
+  // The names the loss reads count as used even when the loss is wrong, so a mistake in it
+  // is not also reported as an unused target.
+  for (const a of loss.args) if (!a.name && a.value.kind === "ref") uses.push({ name: a.value.name.text, range: a.value.name.range, usedBy: "loss", delay: 0 });
   const fn = loss.fn.text;
   if (!isLossFunction(fn)) {
     const guess = suggest(fn, Object.keys(builtinLosses));
@@ -41,7 +44,6 @@ export function checkLoss(loss: A.LossDecl, decls: Declarations, quantitySizes: 
   if (targetArg.value.kind !== "ref") return fail("E502", `the target must be the name of a declared target, not ${printExpr(targetArg.value)}`, targetArg.range);
   const pred = predArg.value.name;
   const tgt = targetArg.value.name;
-  uses.push({ name: pred.text, range: pred.range, usedBy: "loss", delay: 0 }, { name: tgt.text, range: tgt.range, usedBy: "loss", delay: 0 });
 
   const equation = decls.equations.get(pred.text);
   if (!equation) {
@@ -50,6 +52,8 @@ export function checkLoss(loss: A.LossDecl, decls: Declarations, quantitySizes: 
     return fail(what ? "E501" : "E101", what ? `the prediction '${pred.text}' must be a quantity computed by an equation` : `'${pred.text}' is not defined`, pred.range, guess ? `did you mean '${guess}'?` : undefined);
   }
   const target = decls.targets.get(tgt.text);
+  // A target whose declaration is wrong has been reported there.
+  if (!target && decls.symbols.get(tgt.text)?.kind === "target") return undefined;
   if (!target) {
     const guess = suggest(tgt.text, decls.targets.keys());
     return fail(decls.symbols.has(tgt.text) ? "E502" : "E101", decls.symbols.has(tgt.text) ? `'${tgt.text}' is not a target` : `'${tgt.text}' is not defined`, tgt.range, guess ? `did you mean '${guess}'?` : "declare it: target y : class[K]");

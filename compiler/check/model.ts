@@ -108,3 +108,28 @@ export interface CheckedModel {
   uses: NameUse[];
   expansions: CellExpansion[];
 }
+
+/** A quantity as far as the checker got: `size` is missing when its equation did not check. */
+export type QuantityFacts = Omit<QuantityInfo, "size"> & { size?: Size };
+
+/**
+ * What the checker worked out about a model whether or not it has errors, for the language
+ * server, which must describe a model while it is being written: the dims that resolved, the
+ * declarations whose shapes resolved, every equation that bound (in source order, with its
+ * size when it checked), the losses that checked and every use of a name found. A
+ * `CheckedModel` is also a `ModelFacts`.
+ */
+export interface ModelFacts {
+  name: string;
+  decl: A.ModelDecl;
+  dims: DimInfo[];
+  inputs: InputInfo[];
+  targets: TargetInfo[];
+  params: ParamInfo[];
+  states: StateInfo[];
+  quantities: QuantityFacts[];
+  losses: LossInfo[];
+  types: Map<A.Expr, ValueType>;
+  uses: NameUse[];
+  expansions: CellExpansion[];
+}

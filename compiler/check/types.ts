@@ -217,14 +217,26 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
     return vector({ value, symbol: symbols.join(" + ") }, onehot);
   };
 
+  /**
+   * The names an expression reads, recorded as uses without checking it: for the arguments
+   * of a call that is itself wrong, so they are not also reported as unused.
+   */
+  const recordUses = (e: A.Expr, usedBy: string): void => {
+    for (const r of namesRead(e)) if (decls.symbols.has(r.name.text)) uses.push({ name: r.name.text, range: r.name.range, usedBy, delay: r.delay });
+  };
+
   const inferCall = (e: A.CallExpr, ctx: Context): ValueType | undefined => {
     const fn = e.callee.text;
     if (!isActivation(fn)) {
+      for (const a of e.args) recordUses(a.value, ctx.usedBy);
       if (isLossFunction(fn)) return report("E104", `${fn} is a loss; losses are declared with 'loss ${fn}(prediction, target) at last|each'`, e.callee.range);
       const guess = suggest(fn, Object.keys(builtinFunctions));
       return report("E104", `unknown function '${fn}'`, e.callee.range, guess ? `did you mean '${guess}'?` : `functions are ${Object.keys(builtinFunctions).join(", ")}`);
     }
-    if (e.args.length !== 1 || e.args[0]!.name) return report("E105", `${fn} takes one argument, as in ${fn}(x)`, e.range);
+    if (e.args.length !== 1 || e.args[0]!.name) {
+      for (const a of e.args) recordUses(a.value, ctx.usedBy);
+      return report("E105", `${fn} takes one argument, as in ${fn}(x)`, e.range);
+    }
     const t = infer(e.args[0]!.value, { ...ctx, onehotAllowed: false });
     if (t?.kind === "matrix") return report("E201", `${fn} of a matrix: a matrix can only be used on the left of '@'`, e.args[0]!.range);
     if (t?.kind === "scalar" && builtinFunctions[fn].rowWise) return report("E201", `${fn} needs a vector, not a scalar`, e.args[0]!.range);
@@ -233,5 +245,34 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
 
   for (const eq of equations) checkEquation(eq);
   return { types, quantitySizes, uses };
+}
+
+/** Every name an expression reads, with its delay (0 for a same-step read). */
+function namesRead(e: A.Expr, out: { name: A.Name; delay: number }[] = []): { name: A.Name; delay: number }[] {
+  switch (e.kind) {
+    case "ref":
+      out.push({ name: e.name, delay: 0 });
+      break;
+    case "delay":
+      out.push({ name: e.name, delay: Math.max(0, -e.offset) });
+      break;
+    case "neg":
+      namesRead(e.operand, out);
+      break;
+    case "binary":
+      namesRead(e.left, out);
+      namesRead(e.right, out);
+      break;
+    case "concat":
+      for (const p of e.parts) namesRead(p, out);
+      break;
+    case "call":
+      for (const a of e.args) namesRead(a.value, out);
+      break;
+    case "number":
+    case "error":
+      break;
+  }
+  return out;
 }
 

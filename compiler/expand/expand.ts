@@ -3,7 +3,7 @@
  * items of its template; the generated nodes carry the cell's source range so every later
  * diagnostic about them points at the `cell` line.
  */
-import type { Argument, CellDecl, Expr, Item, ModelDecl, Range } from "../../grammar/ast.js";
+import type { Argument, CellDecl, Equation, Expr, Item, ModelDecl, Range } from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
@@ -24,10 +24,11 @@ export interface ExpandResult {
 export function expandCells(model: ModelDecl): ExpandResult {
   const diagnostics: Diagnostic[] = [];
   const expansions: CellExpansion[] = [];
-  const items = model.items.flatMap((item) => {
-    if (item.kind !== "cell" || item.recovered) return item.kind === "cell" ? [] : [item];
+  const items = model.items.flatMap((item): Item[] => {
+    if (item.kind !== "cell") return [item];
+    if (item.recovered) return [placeholder(item)];
     const parts = cellParts(item, model, diagnostics);
-    if (!parts) return [];
+    if (!parts) return [placeholder(item)];
     const generated = instantiate(item, parts);
     expansions.push({ cell: item, items: generated });
     return generated;
@@ -35,7 +36,39 @@ export function expandCells(model: ModelDecl): ExpandResult {
   return { model: { ...model, items }, expansions, diagnostics };
 }
 
+/**
+ * What a cell that could not be expanded leaves behind: its name, bound to an equation the
+ * checker stays quiet about (marked as recovered), so reads of the cell are not reported
+ * as undefined names on top of the error in the cell itself.
+ */
+function placeholder(cell: CellDecl): Equation {
+  return { kind: "equation", gate: false, name: cell.name, value: { kind: "error", range: cell.range }, range: cell.range, recovered: true };
+}
+
 const allowedArguments = new Set(["size", "act", "out", "init", "in"]);
+
+/** "an lstm cell", "a gru cell". */
+function withArticle(kind: string): string {
+  return `${/^(elman|lstm)/.test(kind) ? "an" : "a"} ${kind}`;
+}
+
+/** Whether an expression holds a part the parser could not read (its item was recovered). */
+function hasError(e: Expr): boolean {
+  switch (e.kind) {
+    case "error":
+      return true;
+    case "neg":
+      return hasError(e.operand);
+    case "binary":
+      return hasError(e.left) || hasError(e.right);
+    case "concat":
+      return e.parts.some(hasError);
+    case "call":
+      return e.args.some((a) => hasError(a.value));
+    default:
+      return false;
+  }
+}
 
 function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]): CellParts | undefined {
   const fail = (message: string, range: Range, hint?: string) => {
@@ -52,27 +85,29 @@ function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]):
   const named = new Map<string, Argument>();
   for (const a of cell.args) {
     if (!a.name) continue;
-    if (!allowedArguments.has(a.name.text)) return fail(`unknown argument '${a.name.text}' for a ${kind} cell`, a.name.range, `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}, init = zeros|learned, in = N`);
+    if (!allowedArguments.has(a.name.text)) return fail(`unknown argument '${a.name.text}' for ${withArticle(kind)} cell`, a.name.range, `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}, init = zeros|learned, in = N`);
     if (named.has(a.name.text)) return fail(`argument '${a.name.text}' given twice`, a.name.range);
     named.set(a.name.text, a);
   }
   if (positional.length !== 1 || positional[0]!.value.kind !== "ref") {
-    return fail(`a ${kind} cell takes one input name as its first argument`, positional[1]?.range ?? cell.range, `write: cell ${cell.name.text} = ${kind}(x, size = H)`);
+    return fail(`${withArticle(kind)} cell takes one input name as its first argument`, positional[1]?.range ?? cell.range, `write: cell ${cell.name.text} = ${kind}(x, size = H)`);
   }
   const input = (positional[0]!.value as Extract<Expr, { kind: "ref" }>).name;
   const size = named.get("size");
-  if (!size) return fail(`a ${kind} cell needs its size`, cell.range, `write: cell ${cell.name.text} = ${kind}(${input.text}, size = H)`);
+  if (!size) return fail(`${withArticle(kind)} cell needs its size`, cell.range, `write: cell ${cell.name.text} = ${kind}(${input.text}, size = H)`);
 
   const explicitInputSize = named.get("in");
   const inputSize = explicitInputSize ? printExpr(explicitInputSize.value) : sizeOf(input.text, model);
   if (inputSize === undefined) {
+    // The input's own declaration has a syntax error, reported where it is.
+    if (model.items.some((i) => i.recovered && i.kind !== "loss" && i.name.text === input.text)) return undefined;
     return fail(`cannot tell the size of '${input.text}', the input of cell '${cell.name.text}'`, input.range, `declare it as an input or state, or pass its size: ${kind}(${input.text}, size = H, in = D)`);
   }
 
   const act = named.get("act");
   const actName = act?.value.kind === "ref" ? act.value.name.text : "tanh";
   if (act && (!definition.hasActivation || !cellActivations.includes(actName))) {
-    return fail(definition.hasActivation ? `activation must be one of ${cellActivations.join(", ")}` : `a ${kind} cell has no 'act' argument`, act.range);
+    return fail(definition.hasActivation ? `activation must be one of ${cellActivations.join(", ")}` : `${withArticle(kind)} cell has no 'act' argument`, act.range);
   }
 
   const init = named.get("init");
@@ -83,13 +118,13 @@ function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]):
   let outSize = "";
   const outArg = named.get("out");
   if (definition.needsOut) {
-    if (!outArg || outArg.value.kind !== "ref") return fail(`a ${kind} cell needs 'out = o', the output state it reads through [t-1]`, outArg?.range ?? cell.range);
+    if (!outArg || outArg.value.kind !== "ref") return fail(`${withArticle(kind)} cell needs 'out = o', the output state it reads through [t-1]`, outArg?.range ?? cell.range);
     out = outArg.value.name.text;
     const stateSize = declaredStateSize(out, model);
     if (stateSize === undefined) return fail(`'${out}' must be declared as a state to be read through [t-1]`, outArg.value.range, `add: state ${out} : [K] = zeros`);
     outSize = stateSize;
   } else if (outArg) {
-    return fail(`a ${kind} cell has no 'out' argument`, outArg.range);
+    return fail(`${withArticle(kind)} cell has no 'out' argument`, outArg.range);
   }
 
   return { name: cell.name.text, input: input.text, size: printExpr(size.value), inputSize, act: actName, out, outSize, init: initName };
@@ -98,10 +133,10 @@ function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]):
 /** The size of a name, read from its declaration: an input, a state, or another cell. */
 function sizeOf(name: string, model: ModelDecl): string | undefined {
   for (const item of model.items) {
-    if (item.kind === "input" && item.name.text === name && item.type.dims.length === 1) return printExpr(item.type.dims[0]!);
+    if (item.kind === "input" && item.name.text === name && item.type.dims.length === 1 && !hasError(item.type.dims[0]!)) return printExpr(item.type.dims[0]!);
     if (item.kind === "cell" && item.name.text === name) {
       const size = item.args.find((a) => a.name?.text === "size");
-      if (size) return printExpr(size.value);
+      if (size && !hasError(size.value)) return printExpr(size.value);
     }
   }
   return declaredStateSize(name, model);
@@ -109,7 +144,7 @@ function sizeOf(name: string, model: ModelDecl): string | undefined {
 
 function declaredStateSize(name: string, model: ModelDecl): string | undefined {
   const state = model.items.find((i) => i.kind === "state" && i.name.text === name);
-  return state?.kind === "state" && state.shape.length === 1 ? printExpr(state.shape[0]!) : undefined;
+  return state?.kind === "state" && state.shape.length === 1 && !hasError(state.shape[0]!) ? printExpr(state.shape[0]!) : undefined;
 }
 
 /** Parses the template and moves every generated node onto the cell's source range. */

@@ -49,6 +49,8 @@ export function lower(model: CheckedModel): IrModel {
     const steps = -e.offset;
     const name = e.name.text;
     const input = inputs.get(name);
+    // A delayed input reads the input node of an earlier step, so that node must exist even if nothing reads x at t.
+    if (input) lowerRef(name);
     const size = input ? input.size.value : states.get(name)!.size.value;
     return { node: leaf(`delay:${name}:${steps}`, () => emit({ op: "delay", source: name, steps }, size, { onehot: input?.encoding === "onehot" })) };
   };

@@ -45,8 +45,9 @@ export function unroll(ir: IrModel, T: number): UnrolledGraph {
         const from = step - n.steps;
         if (from >= 0) {
           // An input read through a delay is the input node of that earlier step.
-          const source = stateNames.has(n.source) ? quantityNode.get(n.source)! : ir.nodes.find((m) => m.op === "input" && m.input === n.source)?.id;
-          u.delayFrom = source === undefined ? { kind: "zero" } : { kind: "node", id: at(from, source) };
+          const source = stateNames.has(n.source) ? quantityNode.get(n.source) : ir.nodes.find((m) => m.op === "input" && m.input === n.source)?.id;
+          if (source === undefined) throw new Error(`internal error: the delay of ${n.source} has no source node`);
+          u.delayFrom = { kind: "node", id: at(from, source) };
         } else {
           u.delayFrom = stateNames.has(n.source) ? { kind: "initial", state: n.source } : { kind: "zero" };
         }

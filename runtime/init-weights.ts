@@ -1,0 +1,10 @@
+/** Fresh parameters for a model from a seed: every initialiser in declaration order from one stream, so a seed fixes them all. */
+import type { IrModel } from "../compiler/ir/ir.js";
+import { initialise } from "./init.js";
+import type { Weights } from "./interpret/batch.js";
+import { Rng } from "./rng.js";
+
+export function initialWeights(ir: IrModel, seed: number): Weights {
+  const rng = new Rng(seed);
+  return Object.fromEntries(ir.params.map((p) => [p.name, initialise(p.init, p.shape, rng)]));
+}

@@ -1,0 +1,26 @@
+/**
+ * What the interpreter and generated code run on: a batch of B sequences of T steps,
+ * time-major like PyTorch, and the parameters, each a flat row-major array.
+ */
+
+export type InputData = { kind: "onehot"; ids: Int32Array } | { kind: "dense"; values: Float64Array };
+
+export type TargetData = { kind: "class"; ids: Int32Array } | { kind: "real"; values: Float64Array };
+
+export interface Batch {
+  T: number;
+  B: number;
+  /** Per input: ids [T][B] (flattened t·B + b), or values [T][B][n]. */
+  inputs: Record<string, InputData>;
+  /** Per target: [B] (or [B][K]) for a loss at last, [T][B] (or [T][B][K]) for one at each. */
+  targets: Record<string, TargetData>;
+  /** Real length of each sequence, 1 ≤ lengths[b] ≤ T. */
+  lengths: Int32Array;
+}
+
+/** Parameters by name, flat row-major, shapes as declared. */
+export type Weights = Record<string, Float64Array>;
+
+export function fullLengths(T: number, B: number): Int32Array {
+  return new Int32Array(B).fill(T);
+}

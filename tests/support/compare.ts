@@ -1,0 +1,21 @@
+/**
+ * Numeric comparison relative to the scale of what is compared: each element may differ by
+ * `tolerance` times the largest magnitude in the expected array (so tiny entries next to
+ * large ones are not held to an impossible standard, and an all-zero array must match exactly).
+ */
+export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Infinity;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i]! - expected[i]!);
+    if (Number.isNaN(diff)) return Infinity;
+    worst = Math.max(worst, scale === 0 ? diff : diff / scale);
+  }
+  return worst;
+}
+
+export function flatten(nested: unknown): number[] {
+  return Array.isArray(nested) ? nested.flatMap(flatten) : [nested as number];
+}
