@@ -1,7 +1,7 @@
 /**
  * IR × T → the explicit acyclic graph of T copies of the step template. A delay node at
  * step t becomes an edge to the source quantity's node at step t − k, or, before the first
- * step, to the state's initial value (an input's: zero). BPTT is reverse-mode
+ * step, to the value before the sequence (a state's initial value, an input's zero). BPTT is reverse-mode
  * differentiation of this graph.
  */
 import { operands, type IrModel, type NodeId } from "../ir/ir.js";
@@ -9,10 +9,12 @@ import { operands, type IrModel, type NodeId } from "../ir/ir.js";
 /** Where an unrolled node's value comes from when it is a delay. */
 export type DelaySource =
   | { kind: "node"; id: number }
-  /** Before the sequence: the state's initial value. */
-  | { kind: "initial"; state: string }
-  /** Before the sequence: an input reads as zero (a one-hot input as no id). */
-  | { kind: "zero" };
+  /**
+   * Before the sequence: `back` steps before the first one (1 = just before). The value is
+   * the state's initial value, an input's zero (a one-hot input's "no id"), or what a
+   * previous chunk of the same stream left there (truncated BPTT carries it over).
+   */
+  | { kind: "before"; source: string; back: number };
 
 export interface UnrolledNode {
   id: number;
@@ -43,15 +45,15 @@ export function unroll(ir: IrModel, T: number): UnrolledGraph {
       const u: UnrolledNode = { id: at(step, n.id), step, template: n.id, args: operands(n).map((o) => at(step, o)) };
       if (n.op === "delay") {
         const from = step - n.steps;
-        if (from >= 0) {
+        if (from < 0) {
+          u.delayFrom = { kind: "before", source: n.source, back: -from };
+        } else {
           // An input read through a delay is the input node of that earlier step.
           const source = stateNames.has(n.source) ? quantityNode.get(n.source) : ir.nodes.find((m) => m.op === "input" && m.input === n.source)?.id;
           if (source === undefined) throw new Error(`internal error: the delay of ${n.source} has no source node`);
           u.delayFrom = { kind: "node", id: at(from, source) };
-        } else {
-          u.delayFrom = stateNames.has(n.source) ? { kind: "initial", state: n.source } : { kind: "zero" };
+          u.args = [u.delayFrom.id];
         }
-        if (u.delayFrom.kind === "node") u.args = [u.delayFrom.id];
       }
       nodes.push(u);
     }

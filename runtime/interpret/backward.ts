@@ -78,11 +78,13 @@ function propagate(ex: Execution, u: UnrolledNode, n: IrNode, dy: Float64Array, 
     case "delay": {
       const from = u.delayFrom!;
       if (n.onehot) return;
-      if (from.kind === "node") accumulate(len, dy, 0, adjointOf(from.id), 0);
-      if (from.kind === "initial") {
-        const init = ex.ir.states.find((s) => s.name === from.state)!.init;
-        if (init.kind === "learned") addBiasBatchBackward(B, n.size, dy, 0, grads[init.param]!, 0);
+      if (from.kind === "node") {
+        accumulate(len, dy, 0, adjointOf(from.id), 0);
+        return;
       }
+      // Before the sequence: a learned initial state collects the gradient; carried values are constants (truncation).
+      const init = ex.ir.states.find((s) => s.name === from.source)?.init;
+      if (init?.kind === "learned" && !ex.carryIn?.[from.source]) addBiasBatchBackward(B, n.size, dy, 0, grads[init.param]!, 0);
       return;
     }
     case "param":

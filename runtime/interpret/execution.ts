@@ -6,6 +6,13 @@ import type { IrModel, IrNode } from "../../compiler/ir/ir.js";
 import type { UnrolledGraph } from "../../compiler/unroll/unroll.js";
 import type { Batch, Weights } from "./batch.js";
 
+/**
+ * What one chunk of a stream leaves for the next (truncated BPTT): for each state and
+ * delayed input, its last values, most recent first, one [B][size] array (ids for a one-hot
+ * input) per step of its longest delay.
+ */
+export type Carry = Record<string, (Float64Array | Int32Array)[]>;
+
 export interface Execution {
   ir: IrModel;
   graph: UnrolledGraph;
@@ -20,6 +27,8 @@ export interface Execution {
    * so every block is an ordinary [rows, cols] product. A single block is the parameter itself.
    */
   blockWeights: Map<number, Float64Array[]>;
+  /** Values before the first step, from a previous chunk; absent: initial values. */
+  carryIn?: Carry;
   /** For each template node that holds a quantity: true (steps past a sequence's end keep its last value). */
   quantityNodes: Set<number>;
 }

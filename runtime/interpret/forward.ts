@@ -13,16 +13,17 @@ import { matmulBatch } from "../kernels/matmul.js";
 import { gatherColumnsBatch, PAD_ID } from "../kernels/onehot.js";
 import { logSoftmaxRows, softmaxRows } from "../kernels/softmax.js";
 import type { Batch, Weights } from "./batch.js";
-import { splitColumns, type Execution } from "./execution.js";
+import { splitColumns, type Carry, type Execution } from "./execution.js";
 import { NumericError } from "./numeric-error.js";
 
-export function runForward(ir: IrModel, batch: Batch, weights: Weights): Execution {
+export function runForward(ir: IrModel, batch: Batch, weights: Weights, carryIn?: Carry): Execution {
   const graph = unroll(ir, batch.T);
   const ex: Execution = {
     ir,
     graph,
     batch,
     weights,
+    ...(carryIn ? { carryIn } : {}),
     values: new Array(graph.nodes.length),
     ids: new Array(graph.nodes.length),
     blockWeights: new Map(),
@@ -135,24 +136,34 @@ function computeElementwise(ex: Execution, u: UnrolledNode, n: Extract<IrNode, {
 }
 
 function computeDelay(ex: Execution, u: UnrolledNode, n: Extract<IrNode, { op: "delay" }>): void {
-  const { B } = ex.batch;
   const from = u.delayFrom!;
-  if (n.onehot) {
-    ex.ids[u.id] = from.kind === "node" ? ex.ids[from.id]!.slice() : new Int32Array(B).fill(PAD_ID);
-    return;
-  }
   if (from.kind === "node") {
-    ex.values[u.id] = ex.values[from.id]!.slice();
+    if (n.onehot) ex.ids[u.id] = ex.ids[from.id]!.slice();
+    else ex.values[u.id] = ex.values[from.id]!.slice();
     return;
   }
-  const y = (ex.values[u.id] = new Float64Array(B * n.size));
-  if (from.kind === "zero") return;
-  const state = ex.ir.states.find((s) => s.name === from.state)!;
-  if (state.init.kind === "constant") y.fill(state.init.value);
-  else if (state.init.kind === "learned") {
+  const before = valueBefore(ex, from.source, from.back, n.size, n.onehot);
+  if (n.onehot) ex.ids[u.id] = before as Int32Array;
+  else ex.values[u.id] = before as Float64Array;
+}
+
+/**
+ * The value of a state or input `back` steps before the batch's first step: carried over
+ * from a previous chunk when given, else the state's initial value or an input's zero.
+ */
+export function valueBefore(ex: Execution, source: string, back: number, size: number, onehot: boolean): Float64Array | Int32Array {
+  const { B } = ex.batch;
+  const carried = ex.carryIn?.[source]?.[back - 1];
+  if (carried) return carried.slice();
+  if (onehot) return new Int32Array(B).fill(PAD_ID);
+  const y = new Float64Array(B * size);
+  const state = ex.ir.states.find((s) => s.name === source);
+  if (state?.init.kind === "constant") y.fill(state.init.value);
+  else if (state?.init.kind === "learned") {
     const h0 = ex.weights[state.init.param]!;
-    for (let b = 0; b < B; b++) y.set(h0, b * n.size);
+    for (let b = 0; b < B; b++) y.set(h0, b * size);
   }
+  return y;
 }
 
 /** Rows whose sequence has ended keep the quantity's previous value. */

@@ -5,9 +5,15 @@
 import type { IrModel } from "../../compiler/ir/ir.js";
 import type { Batch, Weights } from "./batch.js";
 import { runBackward } from "./backward.js";
-import type { Execution } from "./execution.js";
-import { runForward } from "./forward.js";
+import type { Carry, Execution } from "./execution.js";
+import { runForward, valueBefore } from "./forward.js";
 import { scoreLoss } from "./score.js";
+
+export interface InterpretOptions {
+  grad?: boolean;
+  /** Values before the first step, left by the previous chunk of a stream. */
+  carry?: Carry;
+}
 
 export interface InterpretResult {
   /** Sum of the model's losses, or null for a model without one. */
@@ -15,13 +21,41 @@ export interface InterpretResult {
   /** A quantity's values at every step, [T][B][n] flattened. */
   quantity(name: string): Float64Array;
   grads?: Weights;
+  /** What this batch leaves for the next chunk of the same streams. */
+  carry(): Carry;
 }
 
-export function interpret(ir: IrModel, weights: Weights, batch: Batch, options: { grad?: boolean } = {}): InterpretResult {
-  const ex = runForward(ir, batch, weights);
+export function interpret(ir: IrModel, weights: Weights, batch: Batch, options: InterpretOptions = {}): InterpretResult {
+  const ex = runForward(ir, batch, weights, options.carry);
   const loss = ir.losses.length === 0 ? null : ir.losses.reduce((total, l) => total + scoreLoss(ex, l, null), 0);
   const grads = options.grad ? runBackward(ex) : undefined;
-  return { loss, quantity: (name) => quantityValues(ex, name), ...(grads ? { grads } : {}) };
+  return { loss, quantity: (name) => quantityValues(ex, name), carry: () => carryOut(ex), ...(grads ? { grads } : {}) };
+}
+
+/** For each state and delayed input, its values at each row's last real steps (most recent first). */
+function carryOut(ex: Execution): Carry {
+  const { B, lengths } = ex.batch;
+  const carry: Carry = {};
+  for (const n of ex.ir.nodes) {
+    if (n.op !== "delay" || carry[n.source]) continue;
+    const source = n.source;
+    const delays = ex.ir.nodes.filter((m): m is typeof n => m.op === "delay" && m.source === source);
+    const depth = Math.max(...delays.map((m) => m.steps));
+    const state = ex.ir.quantities.find((q) => q.name === source);
+    const node = state ? state.node : ex.ir.nodes.find((m) => m.op === "input" && m.input === source)!.id;
+    const width = n.onehot ? 1 : n.size;
+    const valueAt = (step: number) => (n.onehot ? ex.ids : ex.values)[ex.graph.at(step, node)]!;
+    carry[source] = Array.from({ length: depth }, (_, j) => {
+      const out = n.onehot ? new Int32Array(B) : new Float64Array(B * width);
+      for (let b = 0; b < B; b++) {
+        const step = lengths[b]! - 1 - j;
+        const from = step >= 0 ? valueAt(step) : valueBefore(ex, source, -step, n.size, n.onehot);
+        for (let i = 0; i < width; i++) out[b * width + i] = from[b * width + i]!;
+      }
+      return out;
+    });
+  }
+  return carry;
 }
 
 function quantityValues(ex: Execution, name: string): Float64Array {

@@ -1,0 +1,321 @@
+/**
+ * Name resolution over the source AST, for everything that points at a place in the text:
+ * hover, go to definition, references, rename, completion. The checker resolves names in
+ * the *expanded* model, where every name a cell generates sits on the cell's line; here each
+ * name token of the source is kept with its own range and resolved to its declaration, and
+ * the names a cell generates (`h.W_i`, `h.c`) resolve to the cell.
+ *
+ * Every model of the file gets a scope; the front end only checks the first one, so facts
+ * (sizes, uses) exist for that one only.
+ */
+import type * as A from "../../grammar/ast.js";
+import { reservedWords } from "../../grammar/tokens.js";
+import type { CellExpansion } from "../expand/expand.js";
+import { contains } from "./text.js";
+
+export type SymbolKind = "dim" | "input" | "target" | "param" | "state" | "quantity" | "cell";
+
+export interface ModelSymbol {
+  name: string;
+  kind: SymbolKind;
+  /**
+   * The name tokens that declare it, in source order: a state's declaration and then its
+   * equation; a cell's name for the cell and everything it generates; several for a name
+   * declared twice (an error the checker reports).
+   */
+  declarations: A.Name[];
+  /** The items that declare it; for a cell and what it generates, the generated items. */
+  items: A.Item[];
+  gate: boolean;
+  /** The cell that declares this name: the cell's own name (`h`) or a generated one (`h.W_i`). */
+  cell?: A.CellDecl;
+  /** A name only a cell's expansion declares (`h.W_i`): it cannot be renamed by itself. */
+  generated: boolean;
+}
+
+export interface ModelScope {
+  model: A.ModelDecl;
+  /** Position in `file.models`; the checker's facts are about model 0. */
+  index: number;
+  symbols: Map<string, ModelSymbol>;
+  /** What each cell of this model expanded to (only when the expansion succeeded). */
+  expansions: Map<A.CellDecl, A.Item[]>;
+}
+
+export type OccurrenceKind =
+  /** A name declared in the model: declaration or use. */
+  | "symbol"
+  /** The model's own name. */
+  | "model"
+  /** A built-in function called in an equation, or a cell's `act = tanh`. */
+  | "function"
+  /** The function of a loss declaration. */
+  | "loss"
+  /** The kind of a cell (`lstm`). */
+  | "cellKind"
+  /** An initialiser (`zeros`, `xavier`, `uniform(...)`, `learned`). */
+  | "initialiser"
+  /** The `[t-1]` of a delay. */
+  | "delay"
+  /** The name of a named argument (`size =`, `reduce =`, `std =`). */
+  | "argument"
+  /** A word given meaning by its place: `onehot`, `class`, `last`, `each`, `mean`, `sum`. */
+  | "word"
+  /** A reserved word opening a declaration. */
+  | "keyword";
+
+export interface Occurrence {
+  kind: OccurrenceKind;
+  /** The text hovered: a name token, a keyword, or the `[t-1]` of a delay. */
+  range: A.Range;
+  text: string;
+  scope: ModelScope;
+  /** The item the occurrence is in (absent for the model name and the `model` keyword). */
+  item?: A.Item;
+  /** For `symbol`: what the name resolves to, if it is declared. */
+  symbol?: ModelSymbol;
+  /** For `symbol`: whether this is a declaring occurrence. */
+  declaration?: boolean;
+  /** For a `symbol` read through a delay and for `delay`: the delay expression. */
+  delay?: A.DelayExpr;
+  /** For `argument`: the item kind or the function whose argument it is. */
+  owner?: string;
+}
+
+export class NameIndex {
+  readonly scopes: ModelScope[];
+  /** Sorted by start offset; occurrences never overlap. */
+  readonly occurrences: Occurrence[];
+
+  constructor(file: A.RnnFile, text: string, firstModelExpansions: readonly CellExpansion[]) {
+    this.scopes = file.models.map((model, index) => buildScope(model, index, index === 0 ? firstModelExpansions : []));
+    const out: Occurrence[] = [];
+    for (const scope of this.scopes) collectOccurrences(scope, text, out);
+    out.sort((a, b) => a.range.start.offset - b.range.start.offset);
+    this.occurrences = out;
+  }
+
+  /**
+   * The occurrence under an offset. With `inclusiveEnd`, a cursor just after a name also
+   * finds it (for go to definition, rename and completion, where the cursor sits after a word).
+   */
+  at(offset: number, inclusiveEnd = false): Occurrence | undefined {
+    const list = this.occurrences;
+    let low = 0;
+    let high = list.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (list[mid]!.range.start.offset <= offset) {
+        found = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    for (let i = found; i >= 0 && i >= found - 1; i--) {
+      const o = list[i]!;
+      if (contains(o.range, offset)) return o;
+    }
+    if (inclusiveEnd) {
+      for (let i = found; i >= 0 && i >= found - 1; i--) {
+        const o = list[i]!;
+        if (contains(o.range, offset, true)) return o;
+      }
+    }
+    return undefined;
+  }
+
+  /** The scope of the model whose body holds an offset (or the last one that starts before it). */
+  scopeAt(offset: number): ModelScope | undefined {
+    let best: ModelScope | undefined;
+    for (const s of this.scopes) if (s.model.range.start.offset <= offset) best = s;
+    return best;
+  }
+
+  /** Every occurrence of a symbol, declarations first then uses in source order. */
+  occurrencesOf(symbol: ModelSymbol): Occurrence[] {
+    return this.occurrences.filter((o) => o.kind === "symbol" && o.symbol === symbol);
+  }
+}
+
+function buildScope(model: A.ModelDecl, index: number, expansions: readonly CellExpansion[]): ModelScope {
+  const symbols = new Map<string, ModelSymbol>();
+  const expansionOf = new Map<A.CellDecl, A.Item[]>();
+  for (const e of expansions) expansionOf.set(e.cell, e.items);
+
+  const declare = (kind: SymbolKind, name: A.Name, item: A.Item, extra: Partial<ModelSymbol> = {}): ModelSymbol => {
+    const existing = symbols.get(name.text);
+    if (existing) {
+      // A state and its equation are one symbol; anything else declared twice keeps its first kind.
+      if (existing.kind === "quantity" && kind === "state") existing.kind = "state";
+      if (kind === "quantity" && item.kind === "equation" && item.gate) existing.gate = true;
+      if (!existing.declarations.includes(name)) existing.declarations.push(name);
+      existing.items.push(item);
+      return existing;
+    }
+    const symbol: ModelSymbol = { name: name.text, kind, declarations: [name], items: [item], gate: item.kind === "equation" && item.gate, generated: false, ...extra };
+    symbols.set(name.text, symbol);
+    return symbol;
+  };
+
+  for (const item of model.items) {
+    switch (item.kind) {
+      case "dim":
+        declare("dim", item.name, item);
+        break;
+      case "input":
+      case "target":
+      case "param":
+      case "state":
+        declare(item.kind, item.name, item);
+        break;
+      case "equation":
+        declare("quantity", item.name, item);
+        break;
+      case "loss":
+        break;
+      case "cell": {
+        const cellSymbol = declare("cell", item.name, item, { cell: item });
+        for (const generated of expansionOf.get(item) ?? []) {
+          if (generated.kind === "loss" || generated.kind === "cell") continue;
+          if (generated.name.text === item.name.text) {
+            cellSymbol.items.push(generated);
+            continue;
+          }
+          const kind: SymbolKind = generated.kind === "equation" ? "quantity" : generated.kind === "dim" ? "dim" : generated.kind;
+          const existing = symbols.get(generated.name.text);
+          if (existing && existing.cell === item) {
+            if (kind === "state") existing.kind = "state";
+            if (generated.kind === "equation" && generated.gate) existing.gate = true;
+            existing.items.push(generated);
+          } else if (!existing) {
+            symbols.set(generated.name.text, { name: generated.name.text, kind, declarations: [item.name], items: [generated], gate: generated.kind === "equation" && generated.gate, cell: item, generated: true });
+          }
+        }
+        break;
+      }
+    }
+  }
+  return { model, index, symbols, expansions: expansionOf };
+}
+
+function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]): void {
+  const { model } = scope;
+  out.push({ kind: "model", range: model.name.range, text: model.name.text, scope });
+  keyword(model.range, "model", undefined);
+
+  function keyword(range: A.Range, word: string, item: A.Item | undefined): void {
+    const start = range.start.offset;
+    if (text.startsWith(word, start) && !/[\p{L}\p{N}_.]/u.test(text[start + word.length] ?? "")) {
+      const end = { line: range.start.line, column: range.start.column + word.length, offset: start + word.length };
+      out.push({ kind: "keyword", range: { start: range.start, end }, text: word, scope, ...(item ? { item } : {}) });
+    }
+  }
+
+  const symbolAt = (name: A.Name, item: A.Item, declaration: boolean, delay?: A.DelayExpr): void => {
+    const symbol = scope.symbols.get(name.text);
+    out.push({ kind: "symbol", range: name.range, text: name.text, scope, item, declaration, ...(symbol ? { symbol } : {}), ...(delay ? { delay } : {}) });
+  };
+  const plain = (kind: OccurrenceKind, name: A.Name, item: A.Item, owner?: string): void => {
+    out.push({ kind, range: name.range, text: name.text, scope, item, ...(owner ? { owner } : {}) });
+  };
+
+  /** Names read by an expression; `size` expressions read dims, value expressions read quantities. */
+  const expression = (e: A.Expr, item: A.Item): void => {
+    switch (e.kind) {
+      case "number":
+      case "error":
+        return;
+      case "ref":
+        symbolAt(e.name, item, false);
+        return;
+      case "delay": {
+        symbolAt(e.name, item, false, e);
+        if (e.range.end.offset > e.name.range.end.offset) {
+          out.push({ kind: "delay", range: { start: e.name.range.end, end: e.range.end }, text: text.slice(e.name.range.end.offset, e.range.end.offset), scope, item, delay: e });
+        }
+        return;
+      }
+      case "neg":
+        expression(e.operand, item);
+        return;
+      case "binary":
+        expression(e.left, item);
+        expression(e.right, item);
+        return;
+      case "concat":
+        for (const p of e.parts) expression(p, item);
+        return;
+      case "call":
+        plain("function", e.callee, item);
+        for (const a of e.args) {
+          if (a.name) plain("argument", a.name, item, e.callee.text);
+          expression(a.value, item);
+        }
+        return;
+    }
+  };
+
+  /** `zeros`, `xavier`, `uniform(-0.1, 0.1)`, `normal(std = 0.01)`, `learned`, numbers. */
+  const initialiser = (e: A.Expr, item: A.Item): void => {
+    if (e.kind === "ref") plain("initialiser", e.name, item);
+    else if (e.kind === "call") {
+      plain("initialiser", e.callee, item);
+      for (const a of e.args) if (a.name) plain("argument", a.name, item, e.callee.text);
+    }
+  };
+
+  for (const item of model.items) {
+    const word = item.kind === "equation" ? (item.gate ? "gate" : undefined) : item.kind;
+    if (word && (reservedWords as readonly string[]).includes(word)) keyword(item.range, word, item);
+    switch (item.kind) {
+      case "dim":
+        symbolAt(item.name, item, true);
+        expression(item.value, item);
+        break;
+      case "input":
+      case "target":
+        symbolAt(item.name, item, true);
+        if (item.type.kind) plain("word", item.type.kind, item);
+        for (const d of item.type.dims) expression(d, item);
+        break;
+      case "param":
+      case "state":
+        symbolAt(item.name, item, true);
+        for (const d of item.shape) expression(d, item);
+        if (item.init) initialiser(item.init, item);
+        break;
+      case "equation":
+        symbolAt(item.name, item, true);
+        expression(item.value, item);
+        break;
+      case "cell":
+        symbolAt(item.name, item, true);
+        plain("cellKind", item.cell, item);
+        for (const a of item.args) {
+          if (!a.name) {
+            expression(a.value, item);
+            continue;
+          }
+          plain("argument", a.name, item, "cell");
+          if (a.name.text === "act" && a.value.kind === "ref") plain("function", a.value.name, item);
+          else if (a.name.text === "init" && a.value.kind === "ref") plain("initialiser", a.value.name, item);
+          else expression(a.value, item);
+        }
+        break;
+      case "loss":
+        plain("loss", item.fn, item);
+        for (const a of item.args) {
+          if (a.name) {
+            plain("argument", a.name, item, "loss");
+            if (a.value.kind === "ref") plain("word", a.value.name, item);
+          } else {
+            expression(a.value, item);
+          }
+        }
+        plain("word", item.when, item);
+        break;
+    }
+  }
+}
