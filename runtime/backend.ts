@@ -1,0 +1,41 @@
+/**
+ * What training, evaluation, sampling and `rnnc run` need from an executor, whichever runs
+ * the model: the interpreter here, or a generated module (`compiled`).
+ */
+import type { IrModel } from "../compiler/ir/ir.js";
+import type { Batch, Weights } from "./interpret/batch.js";
+import type { Carry } from "./interpret/execution.js";
+import { interpret } from "./interpret/interpret.js";
+
+export interface ForwardResult {
+  loss: number | null;
+  /** A quantity's values at every step, [T][B][n] flattened. */
+  quantity(name: string): Float64Array;
+  carry(): Carry;
+}
+
+export interface GradientResult {
+  loss: number;
+  grads: Weights;
+  carry(): Carry;
+}
+
+export interface ModelBackend {
+  readonly name: "interp" | "compiled";
+  readonly ir: IrModel;
+  forward(weights: Weights, batch: Batch, carry?: Carry): ForwardResult;
+  lossAndGrad(weights: Weights, batch: Batch, carry?: Carry): GradientResult;
+}
+
+export function interpreterBackend(ir: IrModel): ModelBackend {
+  return {
+    name: "interp",
+    ir,
+    forward: (weights, batch, carry) => interpret(ir, weights, batch, carry ? { carry } : {}),
+    lossAndGrad(weights, batch, carry) {
+      if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
+      const r = interpret(ir, weights, batch, { grad: true, ...(carry ? { carry } : {}) });
+      return { loss: r.loss!, grads: r.grads!, carry: r.carry };
+    },
+  };
+}
