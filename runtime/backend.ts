@@ -14,10 +14,9 @@ export interface ForwardResult {
   carry(): Carry;
 }
 
-export interface GradientResult {
+export interface GradientResult extends ForwardResult {
   loss: number;
   grads: Weights;
-  carry(): Carry;
 }
 
 export interface ModelBackend {
@@ -35,7 +34,15 @@ export function interpreterBackend(ir: IrModel): ModelBackend {
     lossAndGrad(weights, batch, carry) {
       if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
       const r = interpret(ir, weights, batch, { grad: true, ...(carry ? { carry } : {}) });
-      return { loss: r.loss!, grads: r.grads!, carry: r.carry };
+      return { ...r, loss: r.loss!, grads: r.grads! };
     },
   };
+}
+
+export type BackendKind = ModelBackend["name"];
+
+/** The backend a command asked for; the compiled one generates and loads a module for the model. */
+export async function createBackend(ir: IrModel, kind: BackendKind): Promise<ModelBackend> {
+  if (kind === "interp") return interpreterBackend(ir);
+  throw new Error("the compiled backend is not available yet: use --backend interp");
 }

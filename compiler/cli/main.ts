@@ -8,6 +8,9 @@ import { registerCheck } from "./commands/check.js";
 import { registerExpand } from "./commands/expand.js";
 import { registerFmt } from "./commands/fmt.js";
 import { registerIr } from "./commands/ir.js";
+import { registerRun } from "./commands/run.js";
+import { registerGradcheck } from "./commands/gradcheck.js";
+import { registerLsp } from "./commands/lsp.js";
 
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
   let exitCode = 0;
@@ -23,6 +26,9 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   registerExpand(program, io);
   registerFmt(program, io, setExit);
   registerIr(program, io);
+  registerRun(program, io);
+  registerGradcheck(program, io, setExit);
+  registerLsp(program, io);
   for (const command of program.commands) command.exitOverride();
 
   try {

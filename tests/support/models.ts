@@ -16,3 +16,10 @@ export function irFromText(text: string, dims: Record<string, number> = {}): IrM
 export function irFromFile(path: string, dims: Record<string, number> = {}): IrModel {
   return irFromText(readFileSync(path, "utf8"), dims);
 }
+
+/** The same model with every dim cut to at most `limit`, for checks whose cost grows with size. */
+export function smallIrFromFile(path: string, limit = 5): IrModel {
+  const text = readFileSync(path, "utf8");
+  const declared = analyze(text).model?.dims ?? [];
+  return irFromText(text, Object.fromEntries(declared.map((d) => [d.name, Math.min(d.value, limit)])));
+}

@@ -1,0 +1,90 @@
+/**
+ * `rnnc run MODEL --weights W --data D [--grad]`: one forward (and backward) pass, printed as
+ * the normative JSON `{"loss", "outputs": {NAME: [T][B][n]}, "grads": {PARAM: ...}}`.
+ */
+import type { Command } from "commander";
+import { lower } from "../../ir/lower.js";
+import { operands, type IrModel } from "../../ir/ir.js";
+import { nest } from "../../../runtime/io/nested.js";
+import { createBackend, type BackendKind, type GradientResult } from "../../../runtime/backend.js";
+import { suggest } from "../../check/suggest.js";
+import { requireModel } from "../load.js";
+import { UserError, type Output } from "../io.js";
+import { loadBatch, loadWeights, parseSeed } from "../model-inputs.js";
+import { collectDims } from "./options.js";
+
+interface RunOptions {
+  weights?: string;
+  data?: string;
+  grad?: boolean;
+  seed: string;
+  dim: string[];
+  outputs?: string;
+  backend: string;
+}
+
+export function registerRun(program: Command, io: Output): void {
+  program
+    .command("run")
+    .description("run a model on a batch and print loss, outputs and (with --grad) gradients as JSON")
+    .argument("<model>", ".rnn file")
+    .option("--weights <file>", "weights (.json or .safetensors); without it, parameters are initialised from --seed")
+    .option("--data <file>", "data, JSON (time-major: x [T][B] ids or [T][B][D], y, optional lengths)")
+    .option("--grad", "also compute gradients of the loss for every parameter")
+    .option("--seed <n>", "seed for initial parameters when no --weights is given", "0")
+    .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
+    .option("--outputs <names>", "comma-separated quantities to print (default: the predictions scored by the losses)")
+    .option("--backend <backend>", "interp or compiled", "interp")
+    .action(async (file: string, opts: RunOptions) => {
+      if (!opts.data) throw new UserError("--data is required: the batch to run (see 'rnnc help run')");
+      const backendKind = parseBackend(opts.backend);
+      const { model } = requireModel(file, opts.dim, io);
+      const ir = lower(model);
+      const outputs = chooseOutputs(ir, opts.outputs);
+      const weights = loadWeights(ir, opts.weights, parseSeed(opts.seed));
+      const batch = loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
+      const backend = await createBackend(ir, backendKind);
+      const hasTargets = ir.losses.every((l) => batch.targets[l.target]);
+      if (opts.grad && ir.losses.length === 0) throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
+      const result = opts.grad ? backend.lossAndGrad(weights, batch) : backend.forward(weights, batch);
+      const json: Record<string, unknown> = {
+        loss: hasTargets ? result.loss : null,
+        outputs: Object.fromEntries(outputs.map((name) => [name, nest(result.quantity(name), [batch.T, batch.B, sizeOf(ir, name)])])),
+      };
+      if (opts.grad) {
+        const { grads } = result as GradientResult;
+        json["grads"] = Object.fromEntries(ir.params.map((p) => [p.name, nest(grads[p.name]!, p.shape)]));
+      }
+      io.out(JSON.stringify(json) + "\n");
+    });
+}
+
+export function parseBackend(value: string): BackendKind {
+  if (value !== "interp" && value !== "compiled") throw new UserError(`--backend is interp or compiled, not '${value}'`);
+  return value;
+}
+
+function sizeOf(ir: IrModel, quantity: string): number {
+  return ir.nodes[ir.quantities.find((q) => q.name === quantity)!.node]!.size;
+}
+
+/** The predictions the losses score; for a model without a loss, the quantities nothing else reads. */
+function chooseOutputs(ir: IrModel, requested: string | undefined): string[] {
+  const names = ir.quantities.map((q) => q.name);
+  if (requested !== undefined) {
+    const list = requested.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+    for (const name of list) {
+      if (!names.includes(name)) {
+        const guess = suggest(name, names);
+        throw new UserError(`--outputs: the model has no quantity '${name}'${guess ? `; did you mean '${guess}'?` : ""} (quantities: ${names.join(", ")})`);
+      }
+    }
+    return list;
+  }
+  const scored = ir.losses.map((l) => ir.quantities.find((q) => q.node === l.prediction)!.name);
+  if (scored.length > 0) return [...new Set(scored)];
+  const read = new Set(ir.nodes.flatMap((n) => (n.op === "delay" ? [n.source] : [])));
+  const nodeOfQuantity = new Map(ir.quantities.map((q) => [q.node, q.name]));
+  for (const n of ir.nodes) for (const o of operands(n)) if (nodeOfQuantity.has(o)) read.add(nodeOfQuantity.get(o)!);
+  return names.filter((n) => !read.has(n));
+}
