@@ -25,7 +25,7 @@ export interface FrontEndResult {
 export function analyze(text: string, overrides: DimOverrides = {}): FrontEndResult {
   const { file, diagnostics } = parse(text);
   const all = [...diagnostics];
-  const result = (rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] }): FrontEndResult => ({ file, expansions: [], ...rest, diagnostics: sortDiagnostics(all) });
+  const result = (rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] }): FrontEndResult => ({ file, expansions: [], ...rest, diagnostics: withoutRepeats(sortDiagnostics(all)) });
 
   if (file.models.length === 0) {
     if (diagnostics.length === 0) all.push(error("E010", "the file declares no model", fileStart, { hint: "a file holds one model: model Name { ... }" }));
@@ -39,4 +39,18 @@ export function analyze(text: string, overrides: DimOverrides = {}): FrontEndRes
   const { model, facts } = checkModelFacts(expanded, expansions, overrides, all);
   const clean = !all.some((d) => d.severity === "error");
   return result({ expanded, expansions, facts, ...(clean && model ? { model } : {}) });
+}
+
+/**
+ * The items a cell expands to all point at the cell's line, so one mistake in it (a size
+ * written with an unknown dim) would be found once per generated parameter: say it once.
+ */
+function withoutRepeats(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.code} ${d.range.start.offset} ${d.range.end.offset} ${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

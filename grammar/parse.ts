@@ -18,18 +18,44 @@ export function parse(text: string): ParseResult {
   const lexed = rnnLexer.tokenize(text);
   rnnParser.input = lexed.tokens;
   const cst = rnnParser.file();
-  const diagnostics = [...lexed.errors.map((e) => lexError(e, text)), ...rnnParser.errors.map((e) => syntaxError(e, text))];
-  const file = buildFile(cst, lexed.groups["comments"] ?? []);
-  markRecovered(file, diagnostics);
-  return { file, diagnostics };
+  const comments = lexed.groups["comments"] ?? [];
+  const unterminated = comments.filter(isUnterminated);
+  // A comment left open swallows the rest of the file: "expected '}', found the end of the file" would only repeat it.
+  const syntaxErrors = unterminated.length > 0 ? rnnParser.errors.filter((e) => e.token.tokenType.name !== "EOF") : rnnParser.errors;
+  const all = [...lexed.errors.map((e) => lexError(e, text)), ...unterminated.map(unterminatedComment), ...syntaxErrors.map((e) => syntaxError(e, text))];
+  const file = buildFile(cst, comments);
+  markRecovered(file, all);
+  return { file, diagnostics: firstPerLine(all) };
 }
 
-/** Items that contain a syntax error are marked, so the checker does not pile guesses on top of the parser's. */
+/**
+ * One syntax error per line: after the first, the parser is resynchronising, and what it
+ * says next on the same line is about its own guesses (`param gate : [D]` would otherwise
+ * also report the ':' and the ']'). Mistakes on different lines are all reported.
+ */
+function firstPerLine(diagnostics: Diagnostic[]): Diagnostic[] {
+  const sorted = [...diagnostics].sort((a, b) => a.range.start.offset - b.range.start.offset);
+  const lines = new Set<number>();
+  return sorted.filter((d) => {
+    if (lines.has(d.range.start.line)) return false;
+    lines.add(d.range.start.line);
+    return true;
+  });
+}
+
+/**
+ * Items that contain a syntax error are marked, so the checker does not pile guesses on top
+ * of the parser's. An error between items (a missing '=' found at the next token) belongs
+ * to the item before it, the one the parser was reading.
+ */
 function markRecovered(file: RnnFile, diagnostics: Diagnostic[]): void {
-  const offsets = diagnostics.map((d) => d.range.start.offset);
-  for (const model of file.models) {
-    for (const item of model.items) {
-      if (offsets.some((o) => o >= item.range.start.offset && o <= item.range.end.offset)) item.recovered = true;
+  for (const d of diagnostics) {
+    const o = d.range.start.offset;
+    for (const model of file.models) {
+      if (o < model.range.start.offset || o > model.range.end.offset) continue;
+      let owner: (typeof model.items)[number] | undefined;
+      for (const item of model.items) if (item.range.start.offset <= o) owner = item;
+      if (owner) owner.recovered = true;
     }
   }
 }
@@ -39,6 +65,16 @@ function lexError(e: ILexingError, text: string): Diagnostic {
   const range: Range = { start, end: { ...start, column: start.column + e.length, offset: e.offset + e.length } };
   const skipped = text.slice(e.offset, e.offset + e.length);
   return error("E001", `unexpected character${e.length > 1 ? "s" : ""} ${JSON.stringify(skipped)}`, range);
+}
+
+function isUnterminated(comment: IToken): boolean {
+  return comment.image.startsWith("/*") && (comment.image.length < 4 || !comment.image.endsWith("*/"));
+}
+
+function unterminatedComment(comment: IToken): Diagnostic {
+  const start = { line: comment.startLine ?? 1, column: comment.startColumn ?? 1, offset: comment.startOffset };
+  const range: Range = { start, end: { ...start, column: start.column + 2, offset: start.offset + 2 } };
+  return error("E001", "this comment is never closed: '/*' needs a matching '*/'", range);
 }
 
 /** Chevrotain's exceptions carry the token before the error at run time, though its types omit it. */

@@ -66,9 +66,10 @@ export const RBrace = createToken({ name: "RBrace", pattern: /}/, label: "'}'" }
 
 /** Comments are kept (not skipped) in their own group so the formatter can put them back. */
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
+/** An unterminated block comment runs to the end of the file; `parse` reports it (E001). */
 export const BlockComment = createToken({
   name: "BlockComment",
-  pattern: /\/\*[^]*?\*\//,
+  pattern: /\/\*(?:[^*]|\*(?!\/))*(?:\*\/)?/,
   group: "comments",
   line_breaks: true,
 });

@@ -43,7 +43,8 @@ export function checkModelFacts(model: A.ModelDecl, expansions: CellExpansion[],
   }
 
   // After a syntax error some uses were not parsed: an "unused" warning would be a guess.
-  if (!model.items.some((i) => i.recovered)) {
+  const syntaxErrors = diagnostics.some((d) => d.code === "E001" || d.code === "E002");
+  if (!syntaxErrors && !model.items.some((i) => i.recovered)) {
     reportUnused(decls.params, "W001", "parameter", uses, problems);
     reportUnused(decls.inputs, "W002", "input", uses, problems);
     reportUnused(decls.targets, "W004", "target", uses, problems);

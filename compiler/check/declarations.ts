@@ -58,9 +58,12 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
   };
 
   for (const item of model.items) {
-    // A declaration the parser had to repair keeps its name, so uses of it raise no errors, but nothing else.
-    if (item.recovered && item.kind !== "equation" && item.kind !== "loss" && item.kind !== "cell") {
-      bind(item.kind === "dim" ? "dim" : item.kind, item.name);
+    // An item the parser had to repair keeps its name, so uses of it raise no errors, but
+    // nothing else: not even a duplicate, as its name may be the parser's guess.
+    if (item.recovered && item.kind !== "loss") {
+      const existing = d.symbols.get(item.name.text);
+      if (!existing) d.symbols.set(item.name.text, { kind: item.kind === "equation" || item.kind === "cell" ? "quantity" : item.kind, name: item.name });
+      if (item.kind === "equation" && (!existing || existing.kind === "state") && !d.equations.has(item.name.text)) d.equations.set(item.name.text, item);
       continue;
     }
     switch (item.kind) {

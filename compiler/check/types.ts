@@ -178,10 +178,10 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
     const left = infer(e.left, { ...ctx, onehotAllowed: false });
     const right = infer(e.right, { ...ctx, onehotAllowed: true });
     if (!left || !right) return undefined;
-    if (left.kind !== "matrix") return report("E202", `${printExpr(e.left)} @ ...: the left of '@' must be a matrix parameter, but ${printExpr(e.left)} is ${shapeText(left)}`, e.left.range);
-    if (right.kind !== "vector") return report("E202", `... @ ${printExpr(e.right)}: the right of '@' must be a vector, but it is ${shapeText(right)}`, e.right.range);
+    if (left.kind !== "matrix") return report("E202", `${printOperand(e.left)} @ ...: the left of '@' must be a matrix parameter, but ${printExpr(e.left)} is ${shapeText(left)}`, e.left.range);
+    if (right.kind !== "vector") return report("E202", `... @ ${printOperand(e.right)}: the right of '@' must be a vector, but it is ${shapeText(right)}`, e.right.range);
     if (left.cols.value !== right.size.value) {
-      return report("E202", `${printExpr(e.left)} @ ${printExpr(e.right)}: ${printExpr(e.left)} is ${shapeText(left)} but ${printExpr(e.right)} is ${shapeText(right)}`, e.range, `the columns of ${printExpr(e.left)} must match the size of ${printExpr(e.right)}`);
+      return report("E202", `${printExpr(e)}: ${printExpr(e.left)} is ${shapeText(left)} but ${printExpr(e.right)} is ${shapeText(right)}`, e.range, `the columns of ${printExpr(e.left)} must match the size of ${printExpr(e.right)}`);
     }
     return vector(left.rows);
   };
@@ -197,7 +197,7 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
     if (left.kind === "scalar") return right;
     if (right.kind === "scalar") return left;
     if (left.kind === "vector" && right.kind === "vector" && left.size.value !== right.size.value) {
-      return report("E201", `${printExpr(e.left)} ${e.op} ${printExpr(e.right)}: ${printExpr(e.left)} is ${shapeText(left)} but ${printExpr(e.right)} is ${shapeText(right)}`, e.range, `'${e.op}' is element-wise: both sides need the same size`);
+      return report("E201", `${printExpr(e)}: ${printExpr(e.left)} is ${shapeText(left)} but ${printExpr(e.right)} is ${shapeText(right)}`, e.range, `'${e.op}' is element-wise: both sides need the same size`);
     }
     return left;
   };
@@ -245,6 +245,11 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
 
   for (const eq of equations) checkEquation(eq);
   return { types, quantitySizes, uses };
+}
+
+/** An operand of '@' as written beside it: `(x + b) @ ...`, not `x + b @ ...`. */
+function printOperand(e: A.Expr): string {
+  return e.kind === "binary" && (e.op === "+" || e.op === "-") ? `(${printExpr(e)})` : printExpr(e);
 }
 
 /** Every name an expression reads, with its delay (0 for a same-step read). */

@@ -319,3 +319,11 @@ function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]):
     }
   }
 }
+
+/** The declared name an occurrence stands for: a name, or the `[t-1]` after one. */
+export function symbolOf(o: Occurrence | undefined): ModelSymbol | undefined {
+  if (!o) return undefined;
+  if (o.kind === "symbol") return o.symbol;
+  if (o.kind === "delay" && o.delay) return o.scope.symbols.get(o.delay.name.text);
+  return undefined;
+}

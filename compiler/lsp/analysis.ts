@@ -1,0 +1,139 @@
+/**
+ * One analysis of one version of a document: the front end's result (the same call as
+ * `rnnc check`), and what the server derives from it on demand: a name index over the
+ * source, and lookups into the checker's facts. Nothing here throws: a front end that fails
+ * (a file nested too deeply for the parser's recursion) or a file too large to analyse gives
+ * an analysis without a result and one diagnostic saying why.
+ */
+import type * as A from "../../grammar/ast.js";
+import type { DimInfo, InputInfo, ModelFacts, NameUse, ParamInfo, QuantityFacts, StateInfo, TargetInfo } from "../check/model.js";
+import { error, fileStart, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { analyze, type FrontEndResult } from "../frontend.js";
+import { NameIndex } from "./names.js";
+import { LineIndex } from "./text.js";
+
+export interface AnalysisSettings {
+  /** Dim overrides from the editor (`rnnc.dims`), applied to the dims a file declares. */
+  dims: Record<string, number>;
+  /** Files longer than this many characters are not analysed. */
+  maxFileSize: number;
+}
+
+export const defaultSettings: AnalysisSettings = { dims: {}, maxFileSize: 2_000_000 };
+
+export class Analysis {
+  readonly lines: LineIndex;
+  /** Undefined when the front end could not run (see `diagnostics`). */
+  readonly result: FrontEndResult | undefined;
+  readonly diagnostics: Diagnostic[];
+  /** The overrides that applied to this file. */
+  readonly overrides: Record<string, number>;
+  /** Milliseconds the front end took. */
+  readonly elapsed: number;
+  private names: NameIndex | undefined;
+  private factsView: FactsView | undefined;
+
+  constructor(
+    readonly text: string,
+    readonly version: number,
+    settings: AnalysisSettings = defaultSettings,
+  ) {
+    this.lines = new LineIndex(text);
+    const started = performance.now();
+    this.overrides = applicableOverrides(text, settings.dims);
+    if (text.length > settings.maxFileSize) {
+      this.result = undefined;
+      const size = `${(text.length / 1e6).toFixed(1)} million characters`;
+      this.diagnostics = [{ ...error("LSP001", `this file is too large for the language server (${size}; the limit is ${settings.maxFileSize.toLocaleString("en-US")}): it is not analysed`, fileStart), severity: "warning" }];
+    } else {
+      let result: FrontEndResult | undefined;
+      let failure: Diagnostic | undefined;
+      try {
+        result = analyze(text, this.overrides);
+      } catch (e) {
+        failure = error("LSP002", frontEndFailure(e), fileStart);
+      }
+      this.result = result;
+      this.diagnostics = result ? result.diagnostics : [failure!];
+    }
+    this.elapsed = performance.now() - started;
+  }
+
+  get file(): A.RnnFile | undefined {
+    return this.result?.file;
+  }
+
+  /** The name index over the source, built on first use. */
+  get index(): NameIndex | undefined {
+    if (!this.result) return undefined;
+    this.names ??= new NameIndex(this.result.file, this.text, this.result.expansions);
+    return this.names;
+  }
+
+  /** Lookups into what the checker worked out about the first model, errors or not. */
+  get facts(): FactsView | undefined {
+    const facts = this.result?.facts;
+    if (!facts) return undefined;
+    this.factsView ??= new FactsView(facts);
+    return this.factsView;
+  }
+}
+
+/** The checker's facts about a model, by name. */
+export class FactsView {
+  readonly dims: Map<string, DimInfo>;
+  readonly inputs: Map<string, InputInfo>;
+  readonly targets: Map<string, TargetInfo>;
+  readonly params: Map<string, ParamInfo>;
+  readonly states: Map<string, StateInfo>;
+  readonly quantities: Map<string, QuantityFacts>;
+  private readonly usesByName = new Map<string, NameUse[]>();
+  /** Every item a cell generated, with its cell. */
+  readonly generatedBy = new Map<A.Item, A.CellDecl>();
+
+  constructor(readonly facts: ModelFacts) {
+    this.dims = byName(facts.dims);
+    this.inputs = byName(facts.inputs);
+    this.targets = byName(facts.targets);
+    this.params = byName(facts.params);
+    this.states = byName(facts.states);
+    this.quantities = byName(facts.quantities);
+    for (const use of facts.uses) {
+      let list = this.usesByName.get(use.name);
+      if (!list) this.usesByName.set(use.name, (list = []));
+      list.push(use);
+    }
+    for (const e of facts.expansions) for (const item of e.items) this.generatedBy.set(item, e.cell);
+  }
+
+  usesOf(name: string): NameUse[] {
+    return this.usesByName.get(name) ?? [];
+  }
+}
+
+function byName<T extends { name: string }>(list: readonly T[]): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const x of list) if (!m.has(x.name)) m.set(x.name, x);
+  return m;
+}
+
+/**
+ * Editor-wide overrides name dims of some models and not others: apply to a file only those
+ * it declares, so a file without `H` is not told that `--dim H` names no dim.
+ */
+function applicableOverrides(text: string, dims: Record<string, number>): Record<string, number> {
+  const names = Object.keys(dims);
+  if (names.length === 0) return {};
+  const declared = new Set<string>();
+  for (const m of text.matchAll(/(?<![\p{L}\p{N}_.])dim\s+([\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*)/gu)) declared.add(m[1]!);
+  const out: Record<string, number> = {};
+  for (const name of names) if (declared.has(name)) out[name] = dims[name]!;
+  return out;
+}
+
+function frontEndFailure(e: unknown): string {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return "the language server could not analyse this file: an expression in it is nested too deeply or too long for the front end (which recurses over it)";
+  }
+  return `the language server could not analyse this file: internal error: ${e instanceof Error ? e.message : String(e)}`;
+}

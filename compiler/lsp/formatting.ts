@@ -1,0 +1,19 @@
+/**
+ * Formatting: exactly `rnnc fmt`. A file with syntax errors is not formatted (the formatter
+ * would drop what the parser skipped), so the answer is no edits.
+ */
+import type { TextEdit } from "vscode-languageserver/node.js";
+import { formatFile } from "../format/format.js";
+import type { Analysis } from "./analysis.js";
+
+export function isSyntaxError(code: string): boolean {
+  return code === "E001" || code === "E002";
+}
+
+export function formatting(analysis: Analysis): TextEdit[] {
+  const result = analysis.result;
+  if (!result || result.diagnostics.some((d) => isSyntaxError(d.code))) return [];
+  const formatted = formatFile(result.file);
+  if (formatted === analysis.text) return [];
+  return [{ range: analysis.lines.fullRange(), newText: formatted }];
+}
