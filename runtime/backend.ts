@@ -44,5 +44,8 @@ export type BackendKind = ModelBackend["name"];
 /** The backend a command asked for; the compiled one generates and loads a module for the model. */
 export async function createBackend(ir: IrModel, kind: BackendKind): Promise<ModelBackend> {
   if (kind === "interp") return interpreterBackend(ir);
-  throw new Error("the compiled backend is not available yet: use --backend interp");
+  // Loaded on demand: only the compiled backend needs the code generator (and TypeScript).
+  const { loadCompiledModule } = await import("../compiler/codegen/load.js");
+  const { compiledBackend } = await import("./compiled-backend.js");
+  return compiledBackend(ir, await loadCompiledModule(ir));
 }

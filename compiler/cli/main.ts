@@ -8,9 +8,15 @@ import { registerCheck } from "./commands/check.js";
 import { registerExpand } from "./commands/expand.js";
 import { registerFmt } from "./commands/fmt.js";
 import { registerIr } from "./commands/ir.js";
+import { registerGraph } from "./commands/graph.js";
 import { registerRun } from "./commands/run.js";
+import { registerCompile } from "./commands/compile.js";
 import { registerGradcheck } from "./commands/gradcheck.js";
 import { registerLsp } from "./commands/lsp.js";
+import { registerTrain } from "./commands/train.js";
+import { registerEval } from "./commands/eval.js";
+import { registerSample } from "./commands/sample.js";
+import { registerAnalyze } from "./commands/analyze.js";
 
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
   let exitCode = 0;
@@ -26,9 +32,15 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   registerExpand(program, io);
   registerFmt(program, io, setExit);
   registerIr(program, io);
+  registerGraph(program, io);
   registerRun(program, io);
+  registerCompile(program, io);
   registerGradcheck(program, io, setExit);
   registerLsp(program, io);
+  registerTrain(program, io, setExit);
+  registerEval(program, io);
+  registerSample(program, io);
+  registerAnalyze(program, io);
   for (const command of program.commands) command.exitOverride();
 
   try {

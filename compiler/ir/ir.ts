@@ -13,7 +13,8 @@ import type { LossFunction, Reduction } from "../builtins.js";
 
 export type NodeId = number;
 
-export type ElementwiseActivation = "sigmoid" | "tanh" | "relu" | "exp" | "log";
+/** `identity` only appears where a quantity would otherwise be a leaf: see `lower.ts`. */
+export type ElementwiseActivation = "sigmoid" | "tanh" | "relu" | "exp" | "log" | "identity";
 
 export type IrOp =
   /** The input's value at this step: ids for a one-hot input, a vector for a dense one. */

@@ -6,7 +6,7 @@
 import type * as A from "../../grammar/ast.js";
 import type { CheckedModel } from "../check/model.js";
 import { printExpr } from "../format/print-expr.js";
-import type { IrLoss, IrModel, IrNode, IrOp, MatvecBlock, NodeId } from "./ir.js";
+import type { ElementwiseActivation, IrLoss, IrModel, IrNode, IrOp, MatvecBlock, NodeId } from "./ir.js";
 
 /** A lowered expression: a node, or a constant not yet given a node. */
 type Lowered = { node: NodeId } | { constant: number };
@@ -61,7 +61,9 @@ export function lower(model: CheckedModel): IrModel {
       for (const part of e.parts) col = matvecBlocks(part, col, out);
       return col;
     }
-    const x = materialize(lowerExpr(e));
+    let x = materialize(lowerExpr(e));
+    // A block is one vector per sequence; a parameter vector is copied into one.
+    if (nodes[x]!.op === "param") x = emit({ op: "activation", fn: "identity", a: x }, sizeOf(x));
     out.push({ x, col });
     return col + sizeOf(x);
   };
@@ -90,7 +92,7 @@ export function lower(model: CheckedModel): IrModel {
     const a = materialize(arg);
     const size = sizeOf(a);
     if (fn === "softmax" || fn === "log_softmax") return { node: emit({ op: fn, a }, size) };
-    return { node: emit({ op: "activation", fn: fn as "sigmoid" | "tanh" | "relu" | "exp" | "log", a }, size) };
+    return { node: emit({ op: "activation", fn: fn as ElementwiseActivation, a }, size) };
   };
 
   const lowerExpr = (e: A.Expr): Lowered => {
@@ -120,7 +122,11 @@ export function lower(model: CheckedModel): IrModel {
 
   for (const q of model.quantities) {
     origin = `${q.gate ? "gate " : ""}${q.name} = ${printExpr(q.equation.value)}`;
-    quantityNode.set(q.name, materialize(lowerExpr(q.equation.value)));
+    let node = materialize(lowerExpr(q.equation.value));
+    // A quantity owns its value (steps past a sequence's end overwrite it), so one that is
+    // just an input, a delay or a parameter gets a copy of it.
+    if (["input", "delay", "param"].includes(nodes[node]!.op)) node = emit({ op: "activation", fn: "identity", a: node }, sizeOf(node));
+    quantityNode.set(q.name, node);
   }
 
   const losses: IrLoss[] = model.losses.map((l) => {

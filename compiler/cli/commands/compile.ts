@@ -1,0 +1,51 @@
+/**
+ * `rnnc compile FILE -o OUT.ts`: a TypeScript (or JavaScript) module with the model's
+ * forward pass and symbolic BPTT gradients, importing the runtime's kernels or standalone.
+ */
+import type { Command } from "commander";
+import { extname } from "node:path";
+import { compileModule } from "../../codegen/compile.js";
+import { lower } from "../../ir/lower.js";
+import { requireModel } from "../load.js";
+import { UserError, writeFileAtomic, type Output } from "../io.js";
+import { parsePositiveInt } from "../model-inputs.js";
+import { collectDims } from "./options.js";
+
+interface CompileCliOptions {
+  output?: string;
+  emit?: string;
+  dtype: string;
+  standalone?: boolean;
+  unroll?: string;
+  dim: string[];
+}
+
+export function registerCompile(program: Command, io: Output): void {
+  program
+    .command("compile")
+    .description("generate a TypeScript module with the forward pass and symbolic BPTT gradients")
+    .argument("<file>", ".rnn file")
+    .option("-o, --output <file>", "where to write the module (.ts or .js); stdout when omitted")
+    .option("--emit <kind>", "ts or js (default: from the output's extension, else ts)")
+    .option("--dtype <dtype>", "f64 or f32 storage", "f64")
+    .option("--standalone", "inline the kernels: a module with no imports at all")
+    .option("--unroll <T>", "straight-line code for exactly T steps instead of a loop over time")
+    .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
+    .action(async (file: string, opts: CompileCliOptions) => {
+      const emit = opts.emit ?? (opts.output && extname(opts.output) === ".js" ? "js" : "ts");
+      if (emit !== "ts" && emit !== "js") throw new UserError(`--emit is ts or js, not '${emit}'`);
+      if (opts.dtype !== "f64" && opts.dtype !== "f32") throw new UserError(`--dtype is f64 or f32, not '${opts.dtype}'`);
+      const unrollSteps = opts.unroll === undefined ? undefined : parsePositiveInt(opts.unroll, "--unroll");
+      if (unrollSteps !== undefined && unrollSteps > 1000) throw new UserError(`--unroll ${unrollSteps} would write ${unrollSteps} copies of the step; use the loop (no --unroll) for long sequences`);
+      const { model } = requireModel(file, opts.dim, io);
+      const text = await compileModule(lower(model), {
+        emit,
+        dtype: opts.dtype,
+        standalone: Boolean(opts.standalone),
+        ...(unrollSteps !== undefined ? { unrollSteps } : {}),
+        sourceName: file.split(/[\\/]/).pop()!,
+      });
+      if (opts.output) writeFileAtomic(opts.output, text);
+      else io.out(text);
+    });
+}

@@ -1,0 +1,89 @@
+/**
+ * Where a node's value and adjoint live at step t, as code. Every read and write in the
+ * generated passes goes through these, so the memory layout of `plan.ts` is decided once.
+ */
+import type { IrNode, NodeId } from "../ir/ir.js";
+import { numberLiteral } from "./names.js";
+import type { CodePlan } from "./plan.js";
+
+/** The slot of step t in a buffer with `pre` history slots, as an expression. */
+export function slot(t: string, pre: number, back = 0): string {
+  const shift = pre - back;
+  if (/^\d+$/.test(t)) return String(Number(t) + shift);
+  return shift === 0 ? t : shift > 0 ? `${t} + ${shift}` : `${t} - ${-shift}`;
+}
+
+/** Offset of row b of a slot: ((slot) · B + b) · stride + offset. */
+export function rowOffset(slotExpr: string, stride: number, offset: number, b = "b"): string {
+  const base = `(${slotExpr}) * B + ${b}`;
+  const scaled = stride === 1 ? `(${base})` : `(${base}) * ${stride}`;
+  return offset === 0 ? scaled : `${scaled} + ${offset}`;
+}
+
+/** The buffer and slot a node's value is read from at step t (a delay reads its source). */
+export function valueLocation(plan: CodePlan, id: NodeId, t: string): { buffer: string; slot: string; stride: number; offset: number } {
+  const n = plan.ir.nodes[id]!;
+  if (n.op === "delay") {
+    const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
+    return { buffer: source.buffer, slot: slot(t, source.pre, n.steps), stride: source.stride, offset: source.offset };
+  }
+  const p = plan.nodes[id]!;
+  return { buffer: p.buffer, slot: slot(t, p.pre), stride: p.stride, offset: p.offset };
+}
+
+/** Where a node's adjoint accumulates at step t; undefined where nothing is differentiated (inputs, constants). */
+export function adjointLocation(plan: CodePlan, id: NodeId, t: string): { buffer: string; slot: string; stride: number; offset: number } | "param" | undefined {
+  const n = plan.ir.nodes[id]!;
+  if (n.op === "param") return "param";
+  if (n.op === "delay") {
+    if (n.onehot || !plan.ir.states.some((s) => s.name === n.source)) return undefined;
+    const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
+    return { buffer: source.adjointBuffer, slot: slot(t, source.pre, n.steps), stride: source.stride, offset: source.offset };
+  }
+  const p = plan.nodes[id]!;
+  if (p.adjoint === "none" || p.adjoint === "local") return undefined;
+  return { buffer: p.adjointBuffer, slot: p.adjoint === "steps" ? slot(t, p.pre) : "0", stride: p.stride, offset: p.offset };
+}
+
+/** Reads of parameters go through numbered locals: P3 for the values, G3 for the gradients. */
+export function paramIndex(plan: CodePlan, name: string): number {
+  return plan.ir.params.findIndex((p) => p.name === name);
+}
+
+/**
+ * Row bases for one loop over b: each distinct (buffer, slot, stride, offset) gets a
+ * `const rN = ...` at the top of the b-loop, and element i is `buffer[rN + i]`.
+ */
+export class RowBases {
+  private readonly bases = new Map<string, string>();
+  readonly lines: string[] = [];
+
+  constructor(private readonly prefix: string) {}
+
+  at(loc: { buffer: string; slot: string; stride: number; offset: number }, i = "i"): string {
+    // Buffers of the same layout share one base: it is only an offset.
+    const expr = rowOffset(loc.slot, loc.stride, loc.offset);
+    let name = this.bases.get(expr);
+    if (!name) {
+      name = `${this.prefix}${this.bases.size}`;
+      this.bases.set(expr, name);
+      this.lines.push(`const ${name} = ${expr};`);
+    }
+    return `${loc.buffer}[${name} + ${i}]`;
+  }
+}
+
+/** The code reading node `id` at element i of row b, step t, inside a loop over one run. */
+export function readValue(plan: CodePlan, id: NodeId, t: string, rows: RowBases, locals: ReadonlySet<NodeId>): string {
+  const n: IrNode = plan.ir.nodes[id]!;
+  if (locals.has(id)) return `a${id}`;
+  switch (n.op) {
+    case "const":
+      return numberLiteral(n.value);
+    case "param":
+      return `P${paramIndex(plan, n.param)}[i]`;
+    default:
+      return rows.at(valueLocation(plan, id, t));
+  }
+}
+

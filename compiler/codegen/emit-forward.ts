@@ -1,0 +1,172 @@
+/**
+ * The forward pass of one step t, as code: fused products for groups of gates, one fused
+ * loop per run of element-wise nodes, softmax and concatenation written out, and the
+ * padded rows of each quantity restored from the previous step.
+ */
+import type { IrNode, NodeId } from "../ir/ir.js";
+import { RowBases, paramIndex, readValue, rowOffset, slot, valueLocation } from "./access.js";
+import { commentText } from "./names.js";
+import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
+
+export function emitForwardStep(plan: CodePlan, t: string): string[] {
+  const out: string[] = [];
+  const emittedRuns = new Set<number>();
+  for (const n of plan.ir.nodes) {
+    const p = plan.nodes[n.id]!;
+    if (n.op === "matvec") {
+      const group = plan.groups[plan.groupOf.get(n.id)!]!;
+      if (group.members[0] === n.id) out.push(...emitGroupProduct(plan, group, t));
+    } else if (p.run >= 0) {
+      if (emittedRuns.has(p.run)) continue;
+      emittedRuns.add(p.run);
+      out.push(...emitRun(plan, plan.runs[p.run]!, t));
+    } else if (n.op === "softmax" || n.op === "log_softmax") {
+      out.push(...emitSoftmax(plan, n, t));
+    } else if (n.op === "concat") {
+      out.push(...emitConcat(plan, n, t));
+    } else {
+      continue;
+    }
+    out.push(...emitMasking(plan, producedBy(plan, n.id), t));
+  }
+  return out;
+}
+
+/** The quantities a node's code produced: a run's stored quantities, or the node itself. */
+function producedBy(plan: CodePlan, id: NodeId): NodeId[] {
+  const p = plan.nodes[id]!;
+  const produced = p.run >= 0 ? plan.runs[p.run]!.nodes : plan.ir.nodes[id]!.op === "matvec" ? plan.groups[plan.groupOf.get(id)!]!.members : [id];
+  return produced.filter((q) => plan.quantityNodes.has(q));
+}
+
+export function originComment(n: IrNode): string {
+  return `// ${commentText(n.origin)}`;
+}
+
+function origins(plan: CodePlan, ids: readonly NodeId[]): string[] {
+  return [...new Set(ids.map((id) => originComment(plan.ir.nodes[id]!)))];
+}
+
+/** y = Σ_k W_k x_k for all members at once: one product per block with the stacked weights. */
+function emitGroupProduct(plan: CodePlan, group: MatvecGroup, t: string): string[] {
+  const out = origins(plan, group.members);
+  const y = `g${group.index}`;
+  const yBuffer = group.direct ? plan.nodes[group.members[0]!]!.buffer : y;
+  group.blocks.forEach((block, k) => {
+    const x = valueLocation(plan, block.x, t);
+    const weights = group.direct ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>).param)}` : `W${group.index}_${k}`;
+    const xNode = plan.ir.nodes[block.x]!;
+    const xOffset = `(${x.slot}) * B${xNode.onehot ? "" : ` * ${block.width}`}`;
+    const yOffset = `${t} * B * ${group.rows}`;
+    if (xNode.onehot) out.push(`gatherColumnsBatch(B, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${yBuffer}, ${yOffset}, ${k > 0});`);
+    else out.push(`matmulBatch(B, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${yBuffer}, ${yOffset}, ${k > 0});`);
+  });
+  return out;
+}
+
+/** The expression computing an element-wise node from its operands. */
+export function elementwiseExpression(n: IrNode, operand: (id: NodeId) => string): string {
+  switch (n.op) {
+    case "add":
+      return `${operand(n.a)} + ${operand(n.b)}`;
+    case "sub":
+      return `${operand(n.a)} - ${operand(n.b)}`;
+    case "mul":
+      return `${operand(n.a)} * ${operand(n.b)}`;
+    case "div":
+      return `${operand(n.a)} / ${operand(n.b)}`;
+    case "neg":
+      return `-${operand(n.a)}`;
+    case "activation": {
+      const a = operand(n.a);
+      switch (n.fn) {
+        case "sigmoid":
+          return `1 / (1 + Math.exp(-${a}))`;
+        case "tanh":
+          return `Math.tanh(${a})`;
+        case "relu":
+          return `${a} < 0 ? 0 : ${a}`;
+        case "exp":
+          return `Math.exp(${a})`;
+        case "log":
+          return `Math.log(${a})`;
+        case "identity":
+          return a;
+      }
+    }
+    // eslint-disable-next-line no-fallthrough
+    default:
+      throw new Error(`internal error: ${n.op} is not element-wise`);
+  }
+}
+
+/** One loop over the batch rows and the vector, computing a run's nodes as locals and storing those needed later. */
+function emitRun(plan: CodePlan, run: ElementwiseRun, t: string): string[] {
+  const rows = new RowBases("r");
+  const locals = new Set<NodeId>();
+  const body: string[] = [];
+  let lastOrigin = "";
+  for (const id of run.nodes) {
+    const n = plan.ir.nodes[id]!;
+    const comment = originComment(n);
+    if (comment !== lastOrigin) body.push(comment);
+    lastOrigin = comment;
+    body.push(`const a${id} = ${elementwiseExpression(n, (o) => readValue(plan, o, t, rows, locals))};`);
+    locals.add(id);
+    const p = plan.nodes[id]!;
+    if (p.stored) body.push(`${rows.at(valueLocation(plan, id, t))} = a${id};`);
+  }
+  return [`for (let b = 0; b < B; b++) {`, ...rows.lines, `for (let i = 0; i < ${run.size}; i++) {`, ...body, `}`, `}`];
+}
+
+function emitSoftmax(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_softmax" }>, t: string): string[] {
+  const x = valueLocation(plan, n.a, t);
+  const y = valueLocation(plan, n.id, t);
+  const K = n.size;
+  const finish =
+    n.op === "softmax"
+      ? [`for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] /= sum;`]
+      : [`const logSum = Math.log(sum) + max;`, `for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] = ${x.buffer}[rx + i] - logSum;`];
+  return [
+    originComment(n),
+    `for (let b = 0; b < B; b++) {`,
+    `const rx = ${rowOffset(x.slot, x.stride, x.offset)};`,
+    `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
+    `let max = -Infinity;`,
+    `for (let i = 0; i < ${K}; i++) if (${x.buffer}[rx + i] > max) max = ${x.buffer}[rx + i];`,
+    `let sum = 0;`,
+    n.op === "softmax"
+      ? `for (let i = 0; i < ${K}; i++) sum += ${y.buffer}[ry + i] = Math.exp(${x.buffer}[rx + i] - max);`
+      : `for (let i = 0; i < ${K}; i++) sum += Math.exp(${x.buffer}[rx + i] - max);`,
+    ...finish,
+    `}`,
+  ];
+}
+
+function emitConcat(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>, t: string): string[] {
+  const y = valueLocation(plan, n.id, t);
+  const out = [originComment(n), `for (let b = 0; b < B; b++) {`, `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`];
+  let col = 0;
+  for (const part of n.parts) {
+    const x = valueLocation(plan, part, t);
+    const width = plan.ir.nodes[part]!.size;
+    out.push(`for (let i = 0; i < ${width}; i++) ${y.buffer}[ry + ${col} + i] = ${x.buffer}[${rowOffset(x.slot, x.stride, x.offset)} + i];`);
+    col += width;
+  }
+  out.push(`}`);
+  return out;
+}
+
+/** Past its end a sequence keeps the previous step's value of every quantity. */
+function emitMasking(plan: CodePlan, quantities: NodeId[], t: string): string[] {
+  if (quantities.length === 0 || t === "0") return [];
+  const out = [`if (ragged) {`, `for (let b = 0; b < B; b++) {`, `if (${t} < lengths[b]!) continue;`];
+  for (const q of quantities) {
+    const p = plan.nodes[q]!;
+    const here = rowOffset(slot(t, p.pre), p.stride, p.offset);
+    const before = rowOffset(slot(t, p.pre, 1), p.stride, p.offset);
+    out.push(`${p.buffer}.copyWithin(${here}, ${before}, ${before} + ${plan.ir.nodes[q]!.size});`);
+  }
+  out.push(`}`, `}`);
+  return out;
+}

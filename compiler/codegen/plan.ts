@@ -1,0 +1,209 @@
+/**
+ * How the generated code lays out a model in memory and time: which IR nodes get a buffer,
+ * which live only as locals inside a fused element-wise loop, which matrix products share
+ * one fused product (the gates of an LSTM), and how many steps of history each buffer keeps.
+ *
+ * Address of a stored value: buffer[((t + pre) · B + b) · stride + offset + i], where `pre`
+ * slots before step 0 hold what delays read before the sequence (initial or carried values).
+ */
+import { operands, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
+
+export interface NodePlan {
+  node: IrNode;
+  /** Has a value buffer (else: a leaf read in place, or a local inside its run's loop). */
+  stored: boolean;
+  /** Buffer holding the value; a group member lives in its group's buffer. */
+  buffer: string;
+  stride: number;
+  offset: number;
+  /** History slots before step 0 (the longest delay reading this node). */
+  pre: number;
+  /** Index of the element-wise run this node belongs to, or −1. */
+  run: number;
+  /** Its adjoint: "steps" keeps one slot per step (delay sources, quantities), "step" one reused slot, "local" a loop local. */
+  adjoint: "steps" | "step" | "local" | "none";
+  adjointBuffer: string;
+  /** Consumed by a node outside its own run (or by a delay, or scored by a loss). */
+  readOutsideRun: boolean;
+  /** Some consumer, delay or unfused loss sends it an adjoint (a softmax read only by its fused loss gets none). */
+  receivesAdjoint: boolean;
+}
+
+/** Matrix products sharing their right-hand blocks, computed as one product with stacked weights. */
+export interface MatvecGroup {
+  index: number;
+  members: NodeId[];
+  /** Output column offset of each member in the group's [B][rows] buffer. */
+  offsets: number[];
+  rows: number;
+  blocks: { x: NodeId; col: number; width: number }[];
+  /** Uses its parameter directly: one member, one block spanning the whole matrix. */
+  direct: boolean;
+}
+
+export interface ElementwiseRun {
+  index: number;
+  nodes: NodeId[];
+  size: number;
+}
+
+export interface CodePlan {
+  ir: IrModel;
+  nodes: NodePlan[];
+  groups: MatvecGroup[];
+  /** Group of each matvec node. */
+  groupOf: Map<NodeId, number>;
+  runs: ElementwiseRun[];
+  quantityNodes: Set<NodeId>;
+  /** The quantity node of each state, and the input node of each input. */
+  sourceNode: Map<string, NodeId>;
+  /** Nodes whose forward value is needed by the backward pass or the loss. */
+  neededBackward: Set<NodeId>;
+}
+
+const elementwiseOps = new Set(["add", "sub", "mul", "div", "neg", "activation"]);
+
+export function isElementwise(n: IrNode): boolean {
+  return elementwiseOps.has(n.op);
+}
+
+export function makePlan(ir: IrModel): CodePlan {
+  const consumers = new Map<NodeId, NodeId[]>();
+  for (const n of ir.nodes) for (const o of operands(n)) consumers.set(o, [...(consumers.get(o) ?? []), n.id]);
+  const quantityNodes = new Set(ir.quantities.map((q) => q.node));
+  const sourceNode = new Map<string, NodeId>();
+  for (const s of ir.states) sourceNode.set(s.name, ir.quantities.find((q) => q.name === s.name)!.node);
+  for (const n of ir.nodes) if (n.op === "input") sourceNode.set(n.input, n.id);
+  const pre = new Map<NodeId, number>();
+  for (const n of ir.nodes) {
+    if (n.op !== "delay") continue;
+    const source = sourceNode.get(n.source)!;
+    pre.set(source, Math.max(pre.get(source) ?? 0, n.steps));
+  }
+
+  const neededBackward = valuesNeededBackward(ir);
+  const groups = groupMatvecs(ir, consumers, quantityNodes);
+  const groupOf = new Map<NodeId, number>();
+  for (const g of groups) for (const m of g.members) groupOf.set(m, g.index);
+  const runs = elementwiseRuns(ir, groups);
+  const runOf = new Map<NodeId, number>();
+  for (const r of runs) for (const id of r.nodes) runOf.set(id, r.index);
+  const scored = new Set(ir.losses.flatMap((l) => [l.prediction, ...(l.fusion ? [l.fusion.input] : [])]));
+
+  const nodes = ir.nodes.map((n): NodePlan => {
+    const run = runOf.get(n.id) ?? -1;
+    const readOutsideRun = scored.has(n.id) || pre.has(n.id) || (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
+    const leaf = n.op === "param" || n.op === "const" || n.op === "delay";
+    const stored = !leaf && (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id));
+    const group = groupOf.get(n.id);
+    const g = group === undefined ? undefined : groups[group]!;
+    const inGroup = g !== undefined && !g.direct;
+    const differentiable = !(n.op === "input" || n.op === "const" || n.op === "param" || n.onehot);
+    let adjoint: NodePlan["adjoint"] = "none";
+    if (differentiable && n.op !== "delay") adjoint = quantityNodes.has(n.id) || pre.has(n.id) ? "steps" : run >= 0 && !readOutsideRun ? "local" : "step";
+    return {
+      node: n,
+      stored,
+      buffer: inGroup ? `g${group}` : `v${n.id}`,
+      stride: inGroup ? g.rows : n.onehot ? 1 : n.size,
+      offset: inGroup ? g.offsets[g.members.indexOf(n.id)]! : 0,
+      pre: pre.get(n.id) ?? 0,
+      run,
+      adjoint,
+      adjointBuffer: inGroup ? `dg${group}` : `dv${n.id}`,
+      readOutsideRun,
+      receivesAdjoint: (consumers.get(n.id)?.length ?? 0) > 0 || pre.has(n.id) || ir.losses.some((l) => !l.fusion && l.prediction === n.id),
+    };
+  });
+  return { ir, nodes, groups, groupOf, runs, quantityNodes, sourceNode, neededBackward };
+}
+
+/** Values read by adjoint rules: outputs of saturating activations and softmax, factors of products, inputs of products with weights. */
+function valuesNeededBackward(ir: IrModel): Set<NodeId> {
+  const needed = new Set<NodeId>();
+  const scalar = (id: NodeId) => ir.nodes[id]!.scalar;
+  for (const n of ir.nodes) {
+    switch (n.op) {
+      case "mul":
+        if (!scalar(n.a)) needed.add(n.b);
+        if (!scalar(n.b)) needed.add(n.a);
+        break;
+      case "div":
+        needed.add(n.b);
+        if (!scalar(n.b)) needed.add(n.a);
+        break;
+      case "activation":
+        if (n.fn === "log") needed.add(n.a);
+        else if (n.fn !== "identity") needed.add(n.id);
+        break;
+      case "softmax":
+      case "log_softmax":
+        needed.add(n.id);
+        break;
+      case "matvec":
+        for (const b of n.blocks) needed.add(b.x);
+        break;
+      default:
+        break;
+    }
+  }
+  for (const l of ir.losses) {
+    needed.add(l.prediction);
+    if (l.fusion) needed.add(l.fusion.input);
+  }
+  for (const id of [...needed]) if (ir.nodes[id]!.scalar || ir.nodes[id]!.op === "const") needed.delete(id);
+  return needed;
+}
+
+/**
+ * Products with the same blocks (the gates of an LSTM or GRU all read [h[t-1], x]) become
+ * one product with the weights stacked. A product that is a quantity, or that another
+ * product reads, keeps its own contiguous buffer.
+ */
+function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNodes: Set<NodeId>): MatvecGroup[] {
+  const groups: MatvecGroup[] = [];
+  const byKey = new Map<string, MatvecGroup>();
+  for (const n of ir.nodes) {
+    if (n.op !== "matvec") continue;
+    const blocks = n.blocks.map((b) => ({ x: b.x, col: b.col, width: ir.nodes[b.x]!.size }));
+    // A grouped product lives in a slice of the group's rows: only element-wise code reads it there.
+    const groupable = !quantityNodes.has(n.id) && (consumers.get(n.id) ?? []).every((c) => isElementwise(ir.nodes[c]!));
+    const key = groupable ? JSON.stringify(blocks) : `single:${n.id}`;
+    const existing = byKey.get(key);
+    if (existing) {
+      existing.offsets.push(existing.rows);
+      existing.members.push(n.id);
+      existing.rows += n.size;
+      existing.direct = false;
+      continue;
+    }
+    const group: MatvecGroup = { index: groups.length, members: [n.id], offsets: [0], rows: n.size, blocks, direct: blocks.length === 1 };
+    groups.push(group);
+    byKey.set(key, group);
+  }
+  return groups;
+}
+
+/**
+ * Maximal stretches of consecutive element-wise nodes of one size: each becomes one fused
+ * loop. Leaves are read in place and later members of a product group were computed with
+ * its first, so neither interrupts a stretch (all four LSTM gates fuse into one loop).
+ */
+function elementwiseRuns(ir: IrModel, groups: MatvecGroup[]): ElementwiseRun[] {
+  const computedEarlier = new Set(groups.flatMap((g) => g.members.slice(1)));
+  const runs: ElementwiseRun[] = [];
+  let current: ElementwiseRun | undefined;
+  for (const n of ir.nodes) {
+    if (n.op === "param" || n.op === "const" || n.op === "delay" || computedEarlier.has(n.id)) continue;
+    if (!isElementwise(n)) {
+      current = undefined;
+      continue;
+    }
+    if (!current || current.size !== n.size) {
+      current = { index: runs.length, nodes: [], size: n.size };
+      runs.push(current);
+    }
+    current.nodes.push(n.id);
+  }
+  return runs;
+}

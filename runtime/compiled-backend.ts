@@ -1,0 +1,117 @@
+/**
+ * A generated module behind the `ModelBackend` interface, so training, `rnnc run` and the
+ * tests can use it exactly like the interpreter. Converts batches, weights and carried
+ * state between the runtime's records and the module's typed API.
+ */
+import type { IrModel } from "../compiler/ir/ir.js";
+import type { ForwardResult, GradientResult, ModelBackend } from "./backend.js";
+import type { Batch, Weights } from "./interpret/batch.js";
+import type { Carry } from "./interpret/execution.js";
+
+type Float = Float64Array | Float32Array;
+
+/** The part of a generated module's API this adapter uses (see docs/generated-modules.md). */
+export interface GeneratedModule {
+  dtype: "f64" | "f32";
+  parameterCount: number;
+  createParameters(buffer?: Float): Record<string, Float> & { buffer: Float };
+  Model: new () => GeneratedModel;
+}
+
+interface ModuleBatch {
+  T: number;
+  B: number;
+  inputs: Record<string, Int32Array | Float>;
+  targets?: Record<string, Int32Array | Float>;
+  lengths?: Int32Array;
+}
+
+interface ModuleState {
+  B: number;
+  values: Record<string, Float | Int32Array>;
+  fresh: boolean;
+}
+
+interface GeneratedModel {
+  forward(params: Record<string, Float>, batch: ModuleBatch, state?: ModuleState): number;
+  lossAndGrad(params: Record<string, Float>, batch: ModuleBatch, grads: Record<string, Float>, state?: ModuleState): number;
+  output(name: string): Float;
+  createState(params: Record<string, Float>, B: number): ModuleState;
+}
+
+export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBackend {
+  const model = new module.Model();
+  const grads = module.createParameters();
+  const f32 = module.dtype === "f32";
+  const float = (a: Float64Array): Float => (f32 ? Float32Array.from(a) : a);
+  const params = (weights: Weights) => Object.fromEntries(ir.params.map((p) => [p.name, float(weights[p.name]!)]));
+  const moduleBatch = (batch: Batch): ModuleBatch => ({
+    T: batch.T,
+    B: batch.B,
+    inputs: Object.fromEntries(Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)])),
+    targets: Object.fromEntries(Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)])),
+    lengths: batch.lengths,
+  });
+  const hasTargets = (batch: Batch) => ir.losses.length > 0 && ir.losses.every((l) => batch.targets[l.target]);
+
+  const run = (weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean) => {
+    const p = params(weights);
+    // A fresh state starts from the initial values (learned ones get gradients); a carried one does not.
+    const state = carry ? toState(carry, batch.B) : model.createState(p, batch.B);
+    const b = moduleBatch(batch);
+    const loss = withGrad ? model.lossAndGrad(p, b, grads, state) : model.forward(p, b, state);
+    const outputs = new Map<string, Float64Array>();
+    const result: ForwardResult = {
+      loss: hasTargets(batch) ? loss : null,
+      quantity: (name) => {
+        if (!outputs.has(name)) outputs.set(name, Float64Array.from(model.output(name)));
+        return outputs.get(name)!;
+      },
+      carry: () => fromState(ir, state),
+    };
+    // Read every output now: the next call reuses the module's workspace.
+    for (const q of ir.quantities) result.quantity(q.name);
+    return result;
+  };
+
+  return {
+    name: "compiled",
+    ir,
+    forward: (weights, batch, carry) => run(weights, batch, carry, false),
+    lossAndGrad(weights, batch, carry): GradientResult {
+      if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
+      const r = run(weights, batch, carry, true);
+      return { ...r, loss: r.loss!, grads: Object.fromEntries(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])) };
+    },
+  };
+}
+
+/** How many past steps of a state or input the model reads (its longest delay). */
+function carriedSteps(ir: IrModel, name: string): number {
+  return Math.max(0, ...ir.nodes.map((n) => (n.op === "delay" && n.source === name ? n.steps : 0)));
+}
+
+/** The interpreter's carry (most recent first, [B][n] per step) as a module state (oldest first, [steps][B][n]). */
+function toState(carry: Carry, B: number): ModuleState {
+  const values: Record<string, Float | Int32Array> = {};
+  for (const [name, steps] of Object.entries(carry)) {
+    const width = steps[0]!.length;
+    const out = steps[0] instanceof Int32Array ? new Int32Array(width * steps.length) : new Float64Array(width * steps.length);
+    steps.forEach((s, back) => out.set(s as never, (steps.length - 1 - back) * width));
+    values[name] = out;
+  }
+  return { B, values, fresh: false };
+}
+
+function fromState(ir: IrModel, state: ModuleState): Carry {
+  const carry: Carry = {};
+  for (const [name, values] of Object.entries(state.values)) {
+    const steps = carriedSteps(ir, name);
+    const width = values.length / steps;
+    carry[name] = Array.from({ length: steps }, (_, back) => {
+      const slice = values.slice((steps - 1 - back) * width, (steps - back) * width);
+      return slice instanceof Float32Array ? Float64Array.from(slice) : slice;
+    });
+  }
+  return carry;
+}
