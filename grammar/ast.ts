@@ -47,6 +47,8 @@ export interface DelayExpr {
   /** The step variable as written; only `t` is meaningful. */
   step: Name;
   offset: number;
+  /** The offset literal as written (`1`, `2.`), kept so the formatter does not change it; absent for `[t]`. */
+  amountText?: string;
   /** Range of the offset literal, or of `t` when there is none. */
   offsetRange: Range;
   range: Range;

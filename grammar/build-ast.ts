@@ -145,8 +145,13 @@ function buildChain(n: CstNode, operand: (n: CstNode) => A.Expr): A.Expr {
   let result = operands[0]!;
   for (let i = 1; i < operands.length; i++) {
     const op = operators[i - 1]?.image as A.BinaryOperator | undefined;
-    const right = operands[i]!;
+    let right = operands[i]!;
     if (!op) return { kind: "error", range: nodeRange(n) };
+    // An operand the parser could not read has no tokens, hence no place: put it just after its operator.
+    if (right.kind === "error" && right.range.start.offset < result.range.end.offset) {
+      const after = tokenRange(operators[i - 1]!).end;
+      right = { kind: "error", range: { start: after, end: after } };
+    }
     result = { kind: "binary", op, left: result, right, range: span(result.range, right.range) };
   }
   return result;
@@ -200,6 +205,7 @@ function buildReference(n: CstNode): A.Expr {
       name: name(nameToken),
       step: name(step),
       offset: sign?.image === "+" ? magnitude : -magnitude,
+      ...(amount ? { amountText: amount.image } : {}),
       offsetRange: amount ? tokenRange(amount) : tokenRange(step),
       range,
     };

@@ -53,9 +53,13 @@ function markRecovered(file: RnnFile, diagnostics: Diagnostic[]): void {
     const o = d.range.start.offset;
     for (const model of file.models) {
       if (o < model.range.start.offset || o > model.range.end.offset) continue;
-      let owner: (typeof model.items)[number] | undefined;
-      for (const item of model.items) if (item.range.start.offset <= o) owner = item;
-      if (owner) owner.recovered = true;
+      // The item being read when the parser stopped: one that holds the error past its first
+      // token, else one that starts at it, else the last one before it.
+      const holding = model.items.filter((i) => i.range.start.offset <= o && o <= i.range.end.offset);
+      const inside = holding.filter((i) => i.range.start.offset < o);
+      const before = model.items.filter((i) => i.range.start.offset <= o);
+      const owners = inside.length > 0 ? inside : holding.length > 0 ? holding : before.slice(-1);
+      for (const item of owners) item.recovered = true;
     }
   }
 }

@@ -13,7 +13,7 @@ export function printExpr(e: Expr): string {
     case "ref":
       return e.name.text;
     case "delay":
-      return `${e.name.text}[${printDelayIndex(e.step.text, e.offset)}]`;
+      return `${e.name.text}[${e.amountText === undefined ? printDelayIndex(e.step.text, e.offset) : `${e.step.text}${e.offset < 0 || Object.is(e.offset, -0) ? "-" : "+"}${e.amountText}`}]`;
     case "neg":
       return `-${wrapUnless(e.operand, 3)}`;
     case "binary": {

@@ -6,7 +6,7 @@
  * through delay boxes. `h[t-2]` is drawn as two delay boxes in a chain.
  */
 import type { IrModel } from "../ir/ir.js";
-import { delayText, initialText, quantityDeps, sizeText, type Drawing, type GraphEdge, type GraphNode } from "./graph.js";
+import { delayText, indexedText, initialText, quantityDeps, sizeText, type Drawing, type GraphEdge, type GraphNode } from "./graph.js";
 
 export interface FoldedOptions {
   /** Draw the grey parameter boxes (default true). */
@@ -46,7 +46,7 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
         steps: k,
         title: "z\u207B\u00B9",
         lines: [delayText(source, k)],
-        note: `before t=1: ${start}`,
+        note: `${indexedText(source, 1 - k)} = ${start}`,
         tooltip: `delay: ${source} is sent to the next time step (${delayText(source, k)}); before the first step it is ${start}`,
       });
       const from = k === 1 ? sourceId : delayId(source, k - 1);
@@ -57,7 +57,7 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
 
   quantities.forEach((q, i) => {
     const id = quantityId.get(q.name)!;
-    const tags = [q.gate ? "gate" : "", q.state ? "state" : ""].filter(Boolean).join(", ");
+    const tags = [q.gate ? "gate" : "", q.state ? "state" : "", sizeText(q.node.size)].filter(Boolean).join(" · ");
     nodes.push({
       id,
       kind: "quantity",
@@ -65,8 +65,9 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
       gate: q.gate,
       state: q.state,
       title: q.name,
-      lines: [q.equation],
-      note: `${tags ? `${tags} ` : ""}${sizeText(q.node.size)}`,
+      formula: q.formula,
+      lines: [],
+      note: tags,
       tooltip: q.equation,
     });
     const params: string[] = [];
@@ -101,12 +102,25 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
   return {
     kind: "folded",
     title: `model ${ir.name}`,
-    subtitle: "one time step t · z\u207B\u00B9 boxes send a value to the next step",
+    subtitle: legend([
+      longest.size > 0 ? "one time step t · purple z\u207B\u00B9 box: the value goes to the next step" : "one time step t",
+      quantities.some((q) => q.gate) ? "yellow: gates" : "",
+      quantities.some((q) => q.state) ? "double border: states" : "",
+      showParams ? "grey: parameters" : "",
+    ]),
     nodes,
     edges,
     clusters: [],
     sameRank: [],
+    leftToRight: [],
   };
+}
+
+/** The caption's lines: the first part alone, the rest joined on a second line. */
+export function legend(parts: string[]): string[] {
+  const [first, ...rest] = parts;
+  const more = rest.filter(Boolean).join(" · ");
+  return more ? [first ?? "", more] : [first ?? ""];
 }
 
 function addLosses(ir: IrModel, quantities: ReturnType<typeof quantityDeps>, quantityId: Map<string, string>, nodes: GraphNode[], edges: GraphEdge[]): void {

@@ -22,6 +22,8 @@ export type GraphNodeKind =
   | "delay"
   /** The unrolled graph's value before the first step: a state's initial value, an input's zero. */
   | "initial"
+  /** The unrolled graph's point where a delayed value enters a step and is handed to its readers there. */
+  | "carry"
   /** The parameters one equation uses (folded graph only). */
   | "params"
   /** A loss, or one step's term of a loss scored at each step. */
@@ -33,6 +35,8 @@ export interface GraphNode {
   kind: GraphNodeKind;
   /** The first line, in bold: a name, `z⁻¹`, `loss`. */
   title: string;
+  /** A quantity's right-hand side: drawn as `title = formula` on the first line. */
+  formula?: string;
   /** Further lines: an equation, a shape. */
   lines: string[];
   /** A last line in small grey type. */
@@ -59,9 +63,7 @@ export type GraphEdgeKind =
   /** Parameters into the equation that uses them. */
   | "param"
   /** A prediction or target into a loss, or a step's loss term into the total. */
-  | "loss"
-  /** Invisible: keeps the unrolled steps in order, left to right. */
-  | "order";
+  | "loss";
 
 export interface GraphEdge {
   from: string;
@@ -83,12 +85,15 @@ export interface Drawing {
   kind: "folded" | "unrolled";
   /** The caption: the model's name and what the picture shows. */
   title: string;
-  subtitle: string;
+  /** Lines under the title: what the colours and boxes mean. */
+  subtitle: string[];
   nodes: GraphNode[];
   edges: GraphEdge[];
   clusters: GraphCluster[];
-  /** Groups of node ids that the layout puts on one level (the same input at every step). */
+  /** Groups of node ids that the layout puts on one level (an initial value beside the state it starts). */
   sameRank: string[][];
+  /** Nodes the layout keeps in this order, left to right (one per unrolled step: the steps read in time order). */
+  leftToRight: string[];
 }
 
 /** What an equation reads. */
@@ -106,6 +111,8 @@ export interface QuantityInfo {
   node: IrNode;
   /** The equation as written (`gate f = sigmoid(...)`). */
   equation: string;
+  /** Its right-hand side (`sigmoid(...)`). */
+  formula: string;
   deps: Dep[];
 }
 
@@ -170,7 +177,9 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
     };
     visit(q.node, true);
     const node = byId(q.node);
-    return { name: q.name, gate: q.gate, state: stateNames.has(q.name), node, equation: equationOf(ir, q.name, q.gate, deps, node), deps };
+    const equation = equationOf(ir, q.name, q.gate, deps, node);
+    const prefix = `${q.gate ? "gate " : ""}${q.name} = `;
+    return { name: q.name, gate: q.gate, state: stateNames.has(q.name), node, equation, formula: equation.slice(prefix.length), deps };
   });
 }
 
@@ -209,6 +218,11 @@ export function initialText(ir: IrModel, source: string): string {
     case "learned":
       return `learned (${state.init.param})`;
   }
+}
+
+/** `h[0]`, `h[−1]`: a value at a step index, with a real minus sign. */
+export function indexedText(source: string, index: number): string {
+  return `${source}[${index < 0 ? `\u2212${-index}` : index}]`;
 }
 
 /** `x[t-2]` with a real minus sign, as drawn. */

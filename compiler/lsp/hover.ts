@@ -280,16 +280,16 @@ class HoverWriter {
     const k = -d.offset;
     if (d.step.text !== "t") return `**delay** \`${written}\`: a delay is written \`${name}[t-k]\`, with \`t\` the current step.`;
     if (!Number.isInteger(k) || k <= 0) return `**delay** \`${written}\` is not a delay: ${d.offset > 0 ? "it would read the future" : d.offset === 0 ? `\`${name}[t]\` is the current step, written \`${name}\`` : "a delay is a whole number of steps"}; a delay is \`${name}[t-k]\` with k ≥ 1.`;
-    const steps = k === 1 ? "the previous step (t − 1)" : `${k} steps before (t − ${k})`;
+    const steps = k === 1 ? "at the previous step (t − 1)" : `${k} steps before (at t − ${k})`;
     const first = k === 1 ? "At t = 0 there is no previous step" : `At the first ${k} steps (t < ${k}) step t − ${k} is before the sequence`;
-    if (s?.kind === "input") return `**delay** \`${written}\`: the input \`${name}\` as it was ${steps}.\n\n${first}: it reads zero.`;
+    if (s?.kind === "input") return `**delay** \`${written}\`: the input \`${name}\` ${steps}.\n\n${first}: it reads zero.`;
     if (s && s.kind !== "state" && !(s.kind === "cell" && s.items.some((i) => i.kind === "state"))) {
-      return `**delay** \`${written}\`: \`${name}\` is ${s.kind === "quantity" ? "a quantity" : `a ${s.kind}`}, not a state: only states and inputs can be read through a delay. Declare it: \`state ${name} : [n] = zeros\`.`;
+      return `**delay** \`${written}\`: \`${name}\` is ${s.kind === "quantity" ? "a quantity" : `a ${s.kind}`}, not a state: only states and inputs can be read through a delay. Declare it: \`state ${name} : [${this.sizeOf(s)?.symbol ?? "n"}] = zeros\`.`;
     }
     const state = this.facts?.states.get(name);
     const stateDecl = s?.items.find((i): i is A.StateDecl => i.kind === "state");
     const init = state ? describeStateInit(state.init, name) : stateDecl?.init ? `\`${printExpr(stateDecl.init)}\`` : "zeros";
-    return `**delay** \`${written}\`: the value of \`${name}\` computed at ${steps}.\n\n${first}: it reads the initial value of \`${name}\`, ${init}.`;
+    return `**delay** \`${written}\`: the value of \`${name}\` computed ${steps}.\n\n${first}: it reads the initial value of \`${name}\`, ${init}.`;
   }
 
   cell(cell: A.CellDecl): string {

@@ -202,23 +202,34 @@ function buildScope(model: A.ModelDecl, index: number, expansions: readonly Cell
 
 function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]): void {
   const { model } = scope;
-  out.push({ kind: "model", range: model.name.range, text: model.name.text, scope });
+  /** Every occurrence has the same shape (absent fields undefined): ten thousand of them are made per keystroke. */
+  const occurrence = (kind: OccurrenceKind, range: A.Range, text: string, item: A.Item | undefined, symbol?: ModelSymbol, declaration?: boolean, delay?: A.DelayExpr, owner?: string): Occurrence => ({
+    kind,
+    range,
+    text,
+    scope,
+    item,
+    symbol,
+    declaration,
+    delay,
+    owner,
+  });
+  out.push(occurrence("model", model.name.range, model.name.text, undefined));
   keyword(model.range, "model", undefined);
 
   function keyword(range: A.Range, word: string, item: A.Item | undefined): void {
     const start = range.start.offset;
     if (text.startsWith(word, start) && !/[\p{L}\p{N}_.]/u.test(text[start + word.length] ?? "")) {
       const end = { line: range.start.line, column: range.start.column + word.length, offset: start + word.length };
-      out.push({ kind: "keyword", range: { start: range.start, end }, text: word, scope, ...(item ? { item } : {}) });
+      out.push(occurrence("keyword", { start: range.start, end }, word, item));
     }
   }
 
   const symbolAt = (name: A.Name, item: A.Item, declaration: boolean, delay?: A.DelayExpr): void => {
-    const symbol = scope.symbols.get(name.text);
-    out.push({ kind: "symbol", range: name.range, text: name.text, scope, item, declaration, ...(symbol ? { symbol } : {}), ...(delay ? { delay } : {}) });
+    out.push(occurrence("symbol", name.range, name.text, item, scope.symbols.get(name.text), declaration, delay));
   };
   const plain = (kind: OccurrenceKind, name: A.Name, item: A.Item, owner?: string): void => {
-    out.push({ kind, range: name.range, text: name.text, scope, item, ...(owner ? { owner } : {}) });
+    out.push(occurrence(kind, name.range, name.text, item, undefined, undefined, undefined, owner));
   };
 
   /** Names read by an expression; `size` expressions read dims, value expressions read quantities. */
@@ -233,7 +244,7 @@ function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]):
       case "delay": {
         symbolAt(e.name, item, false, e);
         if (e.range.end.offset > e.name.range.end.offset) {
-          out.push({ kind: "delay", range: { start: e.name.range.end, end: e.range.end }, text: text.slice(e.name.range.end.offset, e.range.end.offset), scope, item, delay: e });
+          out.push(occurrence("delay", { start: e.name.range.end, end: e.range.end }, text.slice(e.name.range.end.offset, e.range.end.offset), item, undefined, undefined, e));
         }
         return;
       }

@@ -83,6 +83,15 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     try {
       const analysis = store.analysis(uri)!;
       void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: toLspDiagnostics(analysis, uri) });
+      // Build the name index while the editor shows the diagnostics, so the next hover finds it ready.
+      setImmediate(() => {
+        try {
+          void analysis.index;
+          void analysis.facts;
+        } catch (e) {
+          log(`indexing ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        }
+      });
     } catch (e) {
       log(`diagnostics of ${uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }

@@ -18,7 +18,11 @@ import { matvecBlocks } from "./forward.js";
 import { NumericError } from "./numeric-error.js";
 import { scoreLoss } from "./score.js";
 
-export function runBackward(ex: Execution): Weights {
+/**
+ * `observe`, when given, is called once the adjoints are complete (before the gradient
+ * check), with each unrolled node's adjoint or undefined: analysis reads ||dL/dh_t|| there.
+ */
+export function runBackward(ex: Execution, observe?: (adjointOf: (unrolledId: number) => Float64Array | undefined) => void): Weights {
   const { B } = ex.batch;
   const adjoints: (Float64Array | undefined)[] = new Array(ex.graph.nodes.length);
   const adjointOf = (id: number) => (adjoints[id] ??= new Float64Array(ex.values[id]?.length ?? B * ex.ir.nodes[ex.graph.nodes[id]!.template]!.size));
@@ -46,6 +50,7 @@ export function runBackward(ex: Execution): Weights {
     const p = ex.ir.params.find((q) => q.name === n.param)!;
     addColumnBlocks(grads[n.param]!, p.shape[0]!, p.shape[1]!, matvecBlocks(ex.ir, n), parts);
   }
+  observe?.((id) => adjoints[id]);
   for (const [name, g] of Object.entries(grads)) {
     if (!g.every(Number.isFinite)) throw new NumericError(`the gradient of '${name}' is not finite: backpropagation overflowed`, "gradients explode when the recurrent matrix has spectral radius above 1; clip them (--clip-norm) or shorten T");
   }

@@ -13,6 +13,8 @@ export interface InterpretOptions {
   grad?: boolean;
   /** Values before the first step, left by the previous chunk of a stream. */
   carry?: Carry;
+  /** With `grad`: report ||dL/d state|| per step and sequence (analysis of vanishing and exploding gradients). */
+  stateGradNorms?: boolean;
 }
 
 export interface InterpretResult {
@@ -21,6 +23,8 @@ export interface InterpretResult {
   /** A quantity's values at every step, [T][B][n] flattened. */
   quantity(name: string): Float64Array;
   grads?: Weights;
+  /** With `stateGradNorms`: per state, the norm of dL/d(state at step t) for sequence b, [T][B] flattened (0 at padded steps). */
+  stateGradNorms?: Record<string, Float64Array>;
   /** What this batch leaves for the next chunk of the same streams. */
   carry(): Carry;
 }
@@ -28,8 +32,9 @@ export interface InterpretResult {
 export function interpret(ir: IrModel, weights: Weights, batch: Batch, options: InterpretOptions = {}): InterpretResult {
   const ex = runForward(ir, batch, weights, options.carry);
   const loss = ir.losses.length === 0 ? null : ir.losses.reduce((total, l) => total + scoreLoss(ex, l, null), 0);
-  const grads = options.grad ? runBackward(ex) : undefined;
-  return { loss, quantity: (name) => quantityValues(ex, name), carry: () => carryOut(ex), ...(grads ? { grads } : {}) };
+  let stateGradNorms: Record<string, Float64Array> | undefined;
+  const grads = options.grad ? runBackward(ex, options.stateGradNorms ? (adjointOf) => (stateGradNorms = adjointNorms(ex, adjointOf)) : undefined) : undefined;
+  return { loss, quantity: (name) => quantityValues(ex, name), carry: () => carryOut(ex), ...(grads ? { grads } : {}), ...(stateGradNorms ? { stateGradNorms } : {}) };
 }
 
 /** For each state and delayed input, its values at each row's last real steps (most recent first). */
@@ -65,5 +70,28 @@ function quantityValues(ex: Execution, name: string): Float64Array {
   const size = ex.ir.nodes[q.node]!.size;
   const out = new Float64Array(T * B * size);
   for (let t = 0; t < T; t++) out.set(ex.values[ex.graph.at(t, q.node)]!, t * B * size);
+  return out;
+}
+
+/** Per state, ||adjoint|| of its value at each step for each sequence; a step never reached by the loss has 0. */
+function adjointNorms(ex: Execution, adjointOf: (id: number) => Float64Array | undefined): Record<string, Float64Array> {
+  const { T, B } = ex.batch;
+  const out: Record<string, Float64Array> = {};
+  for (const state of ex.ir.states) {
+    const q = ex.ir.quantities.find((x) => x.name === state.name);
+    if (!q) continue;
+    const size = ex.ir.nodes[q.node]!.size;
+    const norms = new Float64Array(T * B);
+    for (let t = 0; t < T; t++) {
+      const a = adjointOf(ex.graph.at(t, q.node));
+      if (!a) continue;
+      for (let b = 0; b < B; b++) {
+        let sum = 0;
+        for (let i = b * size; i < (b + 1) * size; i++) sum += a[i]! * a[i]!;
+        norms[t * B + b] = Math.sqrt(sum);
+      }
+    }
+    out[state.name] = norms;
+  }
   return out;
 }

@@ -1,22 +1,23 @@
 /**
- * The one place a backend is chosen by name. Training, evaluation, sampling and analysis are
- * written against `ModelBackend`; the compiled backend (generated modules) plugs in here.
+ * The one place training, evaluation, sampling and analysis choose a backend by name:
+ * `interp` (the interpreter) or `compiled` (a generated module, built and loaded on demand
+ * by `runtime/backend.ts`). A backend that cannot be made is a `BackendUnavailableError`
+ * with a message for the user.
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
-import { interpreterBackend, type ModelBackend } from "../backend.js";
+import { createBackend as makeBackend, type ModelBackend } from "../backend.js";
 
 export type BackendKind = "interp" | "compiled";
 export const backendKinds: readonly BackendKind[] = ["interp", "compiled"];
 
 export class BackendUnavailableError extends Error {}
 
-export function createBackend(ir: IrModel, kind: BackendKind): ModelBackend {
-  switch (kind) {
-    case "interp":
-      return interpreterBackend(ir);
-    case "compiled":
-      throw new BackendUnavailableError("the compiled backend is not available yet; use --backend interp (the interpreter)");
-    default:
-      throw new BackendUnavailableError(`unknown backend '${String(kind)}'; use interp or compiled`);
+export async function createBackend(ir: IrModel, kind: BackendKind): Promise<ModelBackend> {
+  if (!backendKinds.includes(kind)) throw new BackendUnavailableError(`unknown backend '${String(kind)}'; use interp or compiled`);
+  try {
+    return await makeBackend(ir, kind);
+  } catch (e) {
+    if (kind === "compiled") throw new BackendUnavailableError(`the compiled backend could not be built for ${ir.name}: ${(e as Error).message}; --backend interp runs the interpreter`);
+    throw e;
   }
 }

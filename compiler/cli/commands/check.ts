@@ -20,14 +20,16 @@ export function registerCheck(program: Command, io: Output, setExit: (code: numb
       let failed = false;
       for (const file of files) {
         const loaded = loadModel(file, opts.dim);
-        const { diagnostics, model } = loaded.result;
+        const { diagnostics } = loaded.result;
+        // A bad --dim is an error too, though the model checked with the overrides that were valid.
+        const model = hasErrors(diagnostics) ? undefined : loaded.result.model;
         failed ||= hasErrors(diagnostics);
         if (opts.format === "json") {
           reports.push(...diagnosticsToJson(diagnostics, file));
           continue;
         }
         printDiagnostics(loaded, io);
-        if (model) io.out(`${file}: ok (${summary(model, diagnostics.length)})\n`);
+        if (model) io.out(`${file}: ok (${summary(model, diagnostics.filter((d) => d.severity === "warning").length)})\n`);
       }
       if (opts.format === "json") io.out(JSON.stringify(reports, null, 2) + "\n");
       setExit(failed ? 1 : 0);

@@ -10,7 +10,7 @@ export function registerLsp(program: Command, io: Output): void {
     .option("--stdio", "speak LSP over stdin and stdout (the only transport)")
     .option("--clientProcessId <pid>", "the editor's process id (passed by some clients; the server also exits when stdin closes)")
     .action((opts: { stdio?: boolean }) => {
-      if (!opts.stdio) throw new UserError("rnnc lsp speaks LSP over stdin and stdout: start it as 'rnnc lsp --stdio' (editors do this; see docs/editors.md)", 2);
+      if (!opts.stdio) throw new UserError("'rnnc lsp' needs --stdio: it speaks LSP to an editor over stdin and stdout (see docs/editors.md)", 2);
       if (process.stdin.isTTY) io.err("rnnc lsp: waiting for an editor to speak LSP on stdin (this is not an interactive command)\n");
       startStdioServer();
       // The server runs until the client sends `exit` or closes stdin; both end the process.

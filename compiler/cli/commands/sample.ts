@@ -1,0 +1,114 @@
+/**
+ * `rnnc sample FILE --checkpoint DIR`: text from a trained character model, one character at
+ * a time. The prime is read in one batch; then each step runs the model for T = 1 with the
+ * state the previous step carried over, and draws the next character from the softmax of
+ * the logits divided by the temperature (0: always the most likely).
+ */
+import type { Command } from "commander";
+import type { Batch } from "../../../runtime/interpret/batch.js";
+import type { Carry } from "../../../runtime/interpret/execution.js";
+import { dataRoles } from "../../../runtime/data/load.js";
+import { decodeChars, encodeChars } from "../../../runtime/data/vocabulary.js";
+import { Rng } from "../../../runtime/rng.js";
+import { backendKinds, BackendUnavailableError, createBackend, type BackendKind } from "../../../runtime/train/backend-choice.js";
+import { DataError } from "../../../runtime/io/data-error.js";
+import { UserError, type Output } from "../io.js";
+import { loadTrained } from "../model-data.js";
+import { collectDims } from "./options.js";
+import { choice, nonNegativeInt, seedValue } from "./train-options.js";
+
+interface SampleOptions {
+  checkpoint: string;
+  length: number;
+  temperature: number;
+  prime?: string;
+  seed: number;
+  backend: BackendKind;
+  dim: string[];
+}
+
+export function registerSample(program: Command, io: Output): void {
+  program
+    .command("sample")
+    .description("generate text from a character model trained on a text corpus")
+    .argument("<file>", ".rnn file")
+    .requiredOption("--checkpoint <dir>", "checkpoint directory written by rnnc train")
+    .option("--length <n>", "characters to generate", nonNegativeInt, 200)
+    .option("--temperature <t>", "sampling temperature: 1 as trained, lower is more conservative, 0 always takes the most likely", temperature, 1)
+    .option("--prime <text>", "text to start from (default: a newline if the vocabulary has one)")
+    .option("--seed <n>", "seed for sampling", seedValue, 1)
+    .option("--backend <name>", "interp or compiled", choice(backendKinds), "interp")
+    .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
+    .action(async (file: string, opts: SampleOptions) => {
+      const { prepared, weights, meta } = loadTrained(file, opts.checkpoint, opts.dim, io);
+      const { ir } = prepared;
+      const vocabulary = meta.data.codebook.vocabulary;
+      if (meta.data.codebook.format !== "text" || !vocabulary) throw new UserError(`the checkpoint in ${opts.checkpoint} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters to sample`);
+      const roles = dataRoles(ir, "text")!;
+      const loss = ir.losses.find((l) => l.target === roles.target)!;
+      const prediction = ir.quantities.find((q) => q.node === loss.prediction)?.name;
+      if (!prediction) throw new UserError(`the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`);
+      let backend;
+      try {
+        backend = await createBackend(ir, opts.backend);
+      } catch (e) {
+        if (e instanceof BackendUnavailableError) throw new UserError(e.message);
+        throw e;
+      }
+      const rng = new Rng(opts.seed);
+      let primeIds: Int32Array;
+      try {
+        primeIds = opts.prime !== undefined && opts.prime !== "" ? encodeChars(opts.prime, vocabulary, "--prime") : Int32Array.of(vocabulary.entries.includes("\n") ? vocabulary.entries.indexOf("\n") : rng.int(vocabulary.entries.length));
+      } catch (e) {
+        if (e instanceof DataError) throw new UserError(e.message);
+        throw e;
+      }
+      const K = ir.nodes[loss.prediction]!.size;
+      const isLogProb = loss.fusion?.kind === "log_softmax";
+      const batchOf = (ids: Int32Array): Batch => ({
+        T: ids.length,
+        B: 1,
+        inputs: { [roles.input]: { kind: "onehot", ids } },
+        targets: { [roles.target]: { kind: "class", ids: new Int32Array(ids.length) } },
+        lengths: Int32Array.of(ids.length),
+      });
+      let r = backend.forward(weights, batchOf(primeIds));
+      let carry: Carry = r.carry();
+      const generated = new Int32Array(opts.length);
+      for (let i = 0; i < opts.length; i++) {
+        const values = r.quantity(prediction);
+        const T = values.length / K;
+        const last = values.subarray((T - 1) * K, T * K);
+        const next = draw(last, isLogProb, opts.temperature, rng, vocabulary.entries.length);
+        generated[i] = next;
+        if (i + 1 < opts.length) {
+          r = backend.forward(weights, batchOf(Int32Array.of(next)), carry);
+          carry = r.carry();
+        }
+      }
+      const prime = opts.prime !== undefined && opts.prime !== "" ? opts.prime : "";
+      io.out(prime + decodeChars(generated, vocabulary) + "\n");
+    });
+}
+
+function temperature(value: string): number {
+  const t = Number(value);
+  if (value.trim() === "" || !Number.isFinite(t) || t < 0) throw new UserError(`--temperature must be a number ≥ 0, not '${value}'`);
+  return t;
+}
+
+/** A class drawn from probabilities (or log-probabilities), sharpened or flattened by the temperature; only ids in the vocabulary. */
+function draw(p: Float64Array, isLog: boolean, temp: number, rng: Rng, vocab: number): number {
+  const n = Math.min(vocab, p.length);
+  const logits = Array.from({ length: n }, (_, k) => (isLog ? p[k]! : Math.log(Math.max(p[k]!, 0))));
+  if (temp === 0) return logits.indexOf(Math.max(...logits));
+  const max = Math.max(...logits);
+  const weights = logits.map((l) => Math.exp((l - max) / temp));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let u = rng.next() * total;
+  for (let k = 0; k < n; k++) {
+    u -= weights[k]!;
+    if (u < 0) return k;
+  }
+  return n - 1;
+}

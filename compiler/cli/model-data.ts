@@ -1,0 +1,135 @@
+/**
+ * Model + data, for the commands that train or use a trained model (train, eval, sample,
+ * analyze). A character model's one-hot and class dims come from its data: each is set to
+ * the size the data needs unless given with `--dim` (or fixed by a checkpoint), and a
+ * given value too small for the data is an error that says what the data needs.
+ */
+import { createHash } from "node:crypto";
+import type { CheckedModel } from "../check/model.js";
+import type { IrModel } from "../ir/ir.js";
+import { lower } from "../ir/lower.js";
+import { validateIr } from "../ir/validate.js";
+import { parseDimOverrides } from "../check/dims.js";
+import { dataNeeds, type DataCodebook, type DataNeeds, type RawData } from "../../runtime/data/load.js";
+import type { Weights } from "../../runtime/interpret/batch.js";
+import { DataError } from "../../runtime/io/data-error.js";
+import { validateWeights } from "../../runtime/io/weights-json.js";
+import { CheckpointError, loadCheckpoint, readCheckpointMeta, type CheckpointMeta } from "../../runtime/train/checkpoint.js";
+import { requireModel, type LoadedModel } from "./load.js";
+import { UserError, type Output } from "./io.js";
+
+export interface PreparedModel {
+  loaded: LoadedModel;
+  model: CheckedModel;
+  ir: IrModel;
+  /** Dims set from the command line, the data or a checkpoint. */
+  overrides: Record<string, number>;
+  /** "V = 41 (41 distinct characters in corpus.txt)" for each dim taken from the data. */
+  notes: string[];
+  codebook?: DataCodebook;
+  sha256: string;
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** `--dim` specs as a record (errors are reported by the front end when the model loads). */
+export function dimSpecsToRecord(specs: readonly string[]): Record<string, number> {
+  return parseDimOverrides(specs, []);
+}
+
+/**
+ * Loads and checks the model with the given dims, fitting the one-hot input and class target
+ * to the data when there is data. `fixed` dims (from a checkpoint) are used as they are.
+ */
+export function prepareModel(file: string, dimSpecs: readonly string[], io: Output, options: { data?: RawData; saved?: DataCodebook; fixed?: Record<string, number> } = {}): PreparedModel {
+  const explicit = { ...(options.fixed ?? {}), ...dimSpecsToRecord(dimSpecs) };
+  for (const [name, value] of Object.entries(options.fixed ?? {})) {
+    const given = dimSpecsToRecord(dimSpecs)[name];
+    if (given !== undefined && given !== value) throw new UserError(`--dim ${name}=${given} differs from the checkpoint, which was trained with ${name} = ${value}`);
+  }
+  const specs = Object.entries(explicit).map(([k, v]) => `${k}=${v}`);
+  let { loaded, model } = requireModel(file, specs, io);
+  const overrides = { ...explicit };
+  const notes: string[] = [];
+  let codebook: DataCodebook | undefined;
+  if (options.data) {
+    const { codebook: cb, needs } = dataNeeds(options.data, model, options.saved);
+    codebook = cb;
+    const inferred = fitDims(model, needs, new Set(Object.keys(explicit)), options.data.path, notes);
+    if (Object.keys(inferred).length > 0) {
+      Object.assign(overrides, inferred);
+      ({ loaded, model } = requireModel(file, Object.entries(overrides).map(([k, v]) => `${k}=${v}`), io));
+      checkFits(model, needs, explicit, options.data.path);
+    }
+  }
+  const ir = lower(model);
+  validateIr(ir);
+  return { loaded, model, ir, overrides, notes, ...(codebook ? { codebook } : {}), sha256: sha256(loaded.text) };
+}
+
+/** Dims to set from the data: the one-hot input's and the class target's, when each is a plain dim not given explicitly. */
+function fitDims(model: CheckedModel, needs: DataNeeds, explicit: Set<string>, dataPath: string, notes: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const dims = new Set(model.dims.map((d) => d.name));
+  const wants: { symbol: string; value: number; what: string; current: number }[] = [];
+  if (needs.roles && needs.tokens !== undefined) {
+    const input = model.inputs.find((i) => i.name === needs.roles!.input)!;
+    wants.push({ symbol: input.size.symbol, value: needs.tokens, what: needs.tokensWhat!, current: input.size.value });
+  }
+  if (needs.roles && needs.classes !== undefined) {
+    const target = model.targets.find((t) => t.name === needs.roles!.target)!;
+    wants.push({ symbol: target.size.symbol, value: needs.classes, what: needs.classesWhat!, current: target.size.value });
+  }
+  for (const w of wants) {
+    if (!dims.has(w.symbol) || explicit.has(w.symbol)) continue;
+    const value = Math.max(w.value, out[w.symbol] ?? 0);
+    if (out[w.symbol] === undefined) notes.push(`${w.symbol} = ${value} (${w.what} in ${dataPath}; the file says ${w.current})`);
+    out[w.symbol] = value;
+  }
+  checkFits(model, needs, Object.fromEntries([...explicit].map((k) => [k, 0])), dataPath, out);
+  return out;
+}
+
+/** Errors for a one-hot input or class target that is too small for the data (and not being set from it). */
+function checkFits(model: CheckedModel, needs: DataNeeds, explicit: Record<string, number>, dataPath: string, settingNow: Record<string, number> = {}): void {
+  if (!needs.roles) return;
+  const input = model.inputs.find((i) => i.name === needs.roles!.input)!;
+  const target = model.targets.find((t) => t.name === needs.roles!.target)!;
+  const check = (declared: string, symbol: string, value: number, need: number, what: string) => {
+    if (settingNow[symbol] !== undefined || value >= need) return;
+    const how = Object.hasOwn(explicit, symbol) ? `--dim ${symbol}=${value} is too small` : `${declared} is ${value}`;
+    throw new UserError(`${how}: the data in ${dataPath} needs ${need} (${what}); give --dim ${symbol}=${need} or more${Object.hasOwn(explicit, symbol) ? ", or leave the dim out to take it from the data" : ""}`);
+  };
+  check(`input ${input.name} : onehot[${input.size.symbol}]`, input.size.symbol, input.size.value, needs.tokens!, needs.tokensWhat!);
+  check(`target ${target.name} : class[${target.size.symbol}]`, target.size.symbol, target.size.value, needs.classes!, needs.classesWhat!);
+}
+
+export interface TrainedModel {
+  prepared: PreparedModel;
+  meta: CheckpointMeta;
+  weights: Weights;
+}
+
+/** A model file with the weights, dims and vocabulary of a checkpoint (for eval, sample, analyze). */
+export function loadTrained(file: string, dir: string, dimSpecs: readonly string[], io: Output, data?: RawData): TrainedModel {
+  let meta: CheckpointMeta;
+  let weights: Weights;
+  try {
+    meta = readCheckpointMeta(dir);
+    weights = loadCheckpoint(dir).weights;
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new UserError(e.message);
+    throw e;
+  }
+  const prepared = prepareModel(file, dimSpecs, io, { ...(data ? { data } : {}), saved: meta.data.codebook, fixed: meta.model.overrides });
+  if (prepared.sha256 !== meta.model.sha256) io.err(`note: ${file} is not the model file the checkpoint was trained with (${meta.model.file}); using it since its parameters fit\n`);
+  try {
+    validateWeights(prepared.ir, weights);
+  } catch (e) {
+    if (e instanceof DataError) throw new UserError(`the checkpoint in ${dir} does not fit ${file}: ${e.message}`);
+    throw e;
+  }
+  return { prepared, meta, weights };
+}

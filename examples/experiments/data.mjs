@@ -1,0 +1,110 @@
+/**
+ * Data generators for the experiments, deterministic by seed (the project's own xoshiro128**
+ * generator, from dist/). Each returns the file's text; `node data.mjs KIND --seed N` prints one.
+ *
+ *   sentiment  JSONL sentences whose label depends on word order and negation
+ *   latch      normative JSON: the sign of the first input is the label, read after L noisy steps
+ *   corpus     plain text from a small grammar, for a character language model
+ */
+import { pathToFileURL } from "node:url";
+import { loadDist } from "./lib.mjs";
+
+const { Rng } = await loadDist("runtime/rng.js");
+
+const POSITIVE = ["good", "great", "fun", "brilliant", "moving"];
+const NEGATIVE = ["bad", "dull", "awful", "boring", "weak"];
+const SUBJECTS = ["the film", "the plot", "the acting", "the story", "the ending"];
+const INTENSIFIERS = ["very", "really", "quite", "truly"];
+const FILLERS = [[], [], ["overall"], ["i", "think"], ["to", "be", "honest"], ["in", "the", "end"], ["all", "in", "all"]];
+
+/** A clause "[not] INTENSIFIER* ADJ" and its polarity (the adjective's, flipped by "not"). */
+function clause(rng) {
+  const positive = rng.int(2) === 1;
+  const negated = rng.int(2) === 1;
+  const words = [];
+  if (negated) words.push("not");
+  for (let i = rng.int(3); i > 0; i--) words.push(INTENSIFIERS[rng.int(INTENSIFIERS.length)]);
+  words.push((positive ? POSITIVE : NEGATIVE)[rng.int(5)]);
+  return { words, positive: positive !== negated };
+}
+
+/**
+ * "SUBJECT was CLAUSE [FILLER]" labelled by the clause, or "SUBJECT was CLAUSE but CLAUSE
+ * [FILLER]" labelled by the clause after "but". Swapping the two clauses keeps the bag of
+ * words and can flip the label; "not" sits up to three words before its adjective, and the
+ * filler pushes the deciding words out of a short window.
+ */
+export function sentiment(seed, n) {
+  const rng = new Rng(seed);
+  const lines = [];
+  for (let i = 0; i < n; i++) {
+    const subject = SUBJECTS[rng.int(SUBJECTS.length)].split(" ");
+    const first = clause(rng);
+    const words = [...subject, "was", ...first.words];
+    let positive = first.positive;
+    if (rng.int(3) > 0) {
+      const second = clause(rng);
+      words.push("but", ...second.words);
+      positive = second.positive;
+    }
+    words.push(...FILLERS[rng.int(FILLERS.length)]);
+    lines.push(JSON.stringify({ text: words.join(" "), label: positive ? "pos" : "neg" }));
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * The latch task in the normative JSON (time-major, dense input x = [value, marker]): at the
+ * first step the value is ±1 (the label: 0 for −1, 1 for +1) and the marker 1; then L steps
+ * of Gaussian noise (standard deviation `noise`) with marker 0. To answer at the end, a
+ * network must keep one bit across L noisy steps.
+ */
+export function latch(seed, n, L, noise = 1) {
+  const rng = new Rng(seed);
+  const T = L + 1;
+  const x = Array.from({ length: T }, () => new Array(n));
+  const y = new Array(n);
+  for (let b = 0; b < n; b++) {
+    const label = rng.int(2);
+    y[b] = label;
+    x[0][b] = [label === 1 ? 1 : -1, 1];
+    for (let t = 1; t < T; t++) x[t][b] = [Number((noise * rng.normal()).toFixed(4)), 0];
+  }
+  return JSON.stringify({ x, y }) + "\n";
+}
+
+const NOUNS = ["cat", "dog", "bird", "fox", "king", "queen", "child", "robot"];
+const VERBS = ["saw", "liked", "found", "chased", "helped", "met"];
+const ADJECTIVES = ["small", "old", "happy", "red", "quiet", "clever"];
+const PLACES = ["in the garden", "by the river", "at the market", "under the tree", "on the hill"];
+
+/** Sentences like "the old cat saw a red bird by the river." in lines and short paragraphs. */
+export function corpus(seed, sentences) {
+  const rng = new Rng(seed);
+  const pick = (xs) => xs[rng.int(xs.length)];
+  const np = () => `${pick(["the", "a"])} ${rng.int(2) ? pick(ADJECTIVES) + " " : ""}${pick(NOUNS)}`;
+  const out = [];
+  for (let i = 0; i < sentences; i++) {
+    let s = `${np()} ${pick(VERBS)} ${np()}`;
+    if (rng.int(2)) s += ` ${pick(PLACES)}`;
+    if (rng.int(4) === 0) s += ` and ${pick(VERBS)} ${np()}`;
+    out.push(s + (rng.int(5) === 0 ? ".\n" : ". "));
+  }
+  return out.join("").replace(/ $/, "\n");
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const [kind, ...rest] = process.argv.slice(2);
+  const arg = (name, fallback) => {
+    const i = rest.indexOf(`--${name}`);
+    return i >= 0 ? Number(rest[i + 1]) : fallback;
+  };
+  const seed = arg("seed", 1);
+  if (kind === "sentiment") process.stdout.write(sentiment(seed, arg("n", 2000)));
+  else if (kind === "latch") process.stdout.write(latch(seed, arg("n", 2000), arg("L", 10), arg("noise", 1)));
+  else if (kind === "corpus") process.stdout.write(corpus(seed, arg("n", 1500)));
+  else {
+    process.stderr.write("usage: node examples/experiments/data.mjs sentiment|latch|corpus [--seed N] [--n N] [--L lag]\n");
+    process.exitCode = 2;
+  }
+}

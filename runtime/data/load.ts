@@ -1,0 +1,153 @@
+/**
+ * Data files by kind, told by the extension: `.jsonl` / `.ndjson` classification records,
+ * `.json` the normative batch format, anything else a plain-text corpus for a character
+ * language model. Loading is in two steps because a character model's dims come from the
+ * data: first what the data needs (vocabulary, labels), then, once the model's IR exists,
+ * the dataset itself.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
+import type { IrModel } from "../../compiler/ir/ir.js";
+import { DataError } from "../io/data-error.js";
+import { batchFromJson } from "../io/data-json.js";
+import { examplesFromBatch, type Dataset, type Example } from "./dataset.js";
+import { encodeRecord, labelSet, parseJsonl, recordsVocabulary, tokenCount, type ClassificationRecord, type LabelSet } from "./jsonl.js";
+import { charVocabulary, encodeChars, type Vocabulary } from "./vocabulary.js";
+
+export type DataFormat = "text" | "jsonl" | "json";
+
+export interface RawData {
+  path: string;
+  format: DataFormat;
+  text: string;
+  sha256: string;
+}
+
+export function dataFormatOf(path: string): DataFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".json") return "json";
+  return "text";
+}
+
+export function readData(path: string): RawData {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(`cannot read data '${path}': ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (e as Error).message}`);
+  }
+  return { path, format: dataFormatOf(path), text: bytes.toString("utf8"), sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** What a trained model remembers about its data: the token ids and the class names. Saved in the checkpoint. */
+export interface DataCodebook {
+  format: DataFormat;
+  vocabulary?: Vocabulary;
+  labels?: LabelSet;
+}
+
+/** The model's roles a text or JSONL file fills. */
+export interface DataRoles {
+  input: string;
+  target: string;
+}
+
+/** What the model must offer: ids 0..tokens−1 on its one-hot input, classes 0..classes−1 on its target. */
+export interface DataNeeds {
+  roles?: DataRoles;
+  tokens?: number;
+  classes?: number;
+  /** How the need was counted, for messages ("41 distinct characters"). */
+  tokensWhat?: string;
+  classesWhat?: string;
+}
+
+/** The shape of the model as far as roles go; a checked model and an IR both have it. */
+export interface RoleShape {
+  name: string;
+  inputs: readonly { name: string; encoding: "onehot" | "dense" }[];
+  targets: readonly { name: string; kind: "class" | "real" }[];
+  losses: readonly { target: string; at: "last" | "each" }[];
+}
+
+export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | undefined {
+  if (format === "json") return undefined;
+  const wanted = format === "text" ? "each" : "last";
+  const what = format === "text" ? "a text corpus trains a character language model" : "JSONL records train a sequence classifier";
+  const need = format === "text" ? "one one-hot input and a class target scored at each step (loss ... at each)" : "one one-hot input and a class target scored at the last step (loss ... at last)";
+  const onehot = model.inputs.filter((i) => i.encoding === "onehot");
+  const target = model.targets.find((t) => t.kind === "class" && model.losses.some((l) => l.target === t.name && l.at === wanted));
+  if (model.inputs.length !== 1 || onehot.length !== 1 || !target || model.targets.length !== 1) {
+    const has = `${model.inputs.map((i) => `input ${i.name} (${i.encoding})`).join(", ") || "no input"}; ${model.targets.map((t) => `target ${t.name} (${t.kind}${model.losses.filter((l) => l.target === t.name).map((l) => `, at ${l.at}`).join("")})`).join(", ") || "no target"}`;
+    throw new DataError(`${what}, which needs ${need}; model ${model.name} has ${has}`);
+  }
+  return { input: onehot[0]!.name, target: target.name };
+}
+
+/**
+ * Reads what the data needs from the model. With a saved codebook (evaluation, sampling,
+ * resuming), the ids are the ones training used; without, the vocabulary and labels are
+ * built from this data.
+ */
+export function dataNeeds(raw: RawData, model: RoleShape, saved?: DataCodebook): { codebook: DataCodebook; needs: DataNeeds } {
+  const roles = dataRoles(model, raw.format);
+  if (raw.format === "json") return { codebook: { format: "json" }, needs: {} };
+  if (raw.format === "text") {
+    const vocabulary = saved?.vocabulary ?? charVocabulary(raw.text);
+    if (vocabulary.entries.length === 0) throw new DataError(`${raw.path} is empty`);
+    const n = vocabulary.entries.length;
+    return { codebook: { format: "text", vocabulary }, needs: { roles: roles!, tokens: n, classes: n, tokensWhat: `${n} distinct characters`, classesWhat: `${n} distinct characters` } };
+  }
+  const records = parseJsonl(raw.text, raw.path);
+  const vocabulary = saved ? saved.vocabulary : recordsVocabulary(records);
+  const labels = saved?.labels ?? labelSet(records);
+  const tokens = tokenCount(records, vocabulary);
+  return {
+    codebook: { format: "jsonl", ...(vocabulary ? { vocabulary } : {}), labels },
+    needs: {
+      roles: roles!,
+      tokens,
+      classes: labels.count,
+      tokensWhat: vocabulary ? `${tokens} distinct tokens` : `token ids up to ${tokens - 1}`,
+      classesWhat: labels.kind === "names" ? `${labels.count} labels (${labels.names.join(", ")})` : `labels up to ${labels.count - 1}`,
+    },
+  };
+}
+
+/** The data as a dataset for the model (whose dims now fit it). */
+export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook): Dataset {
+  if (raw.format === "json") {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.text);
+    } catch (e) {
+      throw new DataError(`${raw.path}: not valid JSON (${(e as Error).message})`);
+    }
+    try {
+      return { kind: "sequences", examples: examplesFromBatch(ir, batchFromJson(ir, json)) };
+    } catch (e) {
+      if (e instanceof DataError) throw new DataError(`${raw.path}: ${e.message}`);
+      throw e;
+    }
+  }
+  const roles = dataRoles(ir, raw.format)!;
+  if (raw.format === "text") return { kind: "stream", ids: encodeChars(raw.text, codebook.vocabulary!, raw.path), input: roles.input, target: roles.target };
+  const records: ClassificationRecord[] = parseJsonl(raw.text, raw.path);
+  const examples: Example[] = records.map((r) => {
+    const { ids, label } = encodeRecord(r, codebook.vocabulary, codebook.labels!, raw.path);
+    return { length: ids.length, inputs: { [roles.input]: ids }, targets: { [roles.target]: Int32Array.of(label) } };
+  });
+  return { kind: "sequences", examples };
+}
+
+/** A one-line description for the training report. */
+export function describeDataset(d: Dataset): string {
+  if (d.kind === "stream") return `${d.ids.length.toLocaleString("en-US")} characters`;
+  const lengths = d.examples.map((e) => e.length);
+  const min = Math.min(...lengths);
+  const max = Math.max(...lengths);
+  return `${d.examples.length.toLocaleString("en-US")} sequences of ${min === max ? `${min}` : `${min}–${max}`} steps`;
+}

@@ -1,0 +1,76 @@
+/**
+ * `metrics.jsonl` (one JSON object a line: every step, every validation, every warning) and
+ * `loss.svg` (training and validation loss against the step), both in the checkpoint
+ * directory. On resume the log is cut back to where the checkpoint was written, so the
+ * steps after it, which the resumed run repeats, are not logged twice.
+ */
+import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { chartSvg, type Series } from "../plot/svg.js";
+import { writeAtomic } from "./checkpoint.js";
+
+export const METRICS_FILE = "metrics.jsonl";
+export const LOSS_PLOT_FILE = "loss.svg";
+
+export type MetricsLine =
+  | { kind: "step"; step: number; epoch: number; loss: number; grad_norm: number; clipped: boolean; positions: number; seconds: number }
+  | { kind: "eval"; step: number; epoch: number; epoch_end: boolean; train_loss?: number; val_loss?: number; val_accuracy?: number; val_perplexity?: number }
+  | { kind: "warning"; step: number; message: string }
+  | { kind: "stopped"; step: number; reason: string };
+
+export class RunLog {
+  private readonly path: string;
+  private steps: [number, number][] = [];
+  private trainEpochs: [number, number][] = [];
+  private vals: [number, number][] = [];
+
+  constructor(
+    readonly dir: string,
+    private readonly title: string,
+    resumeAtBytes?: number,
+  ) {
+    this.path = join(dir, METRICS_FILE);
+    if (resumeAtBytes === undefined) writeFileSync(this.path, "");
+    else {
+      if (!existsSync(this.path)) writeFileSync(this.path, "");
+      if (statSync(this.path).size > resumeAtBytes) truncateSync(this.path, resumeAtBytes);
+      for (const line of readFileSync(this.path, "utf8").split("\n")) if (line.trim()) this.remember(JSON.parse(line) as MetricsLine);
+    }
+  }
+
+  get bytes(): number {
+    return statSync(this.path).size;
+  }
+
+  append(line: MetricsLine): void {
+    appendFileSync(this.path, JSON.stringify(line) + "\n");
+    this.remember(line);
+  }
+
+  private remember(line: MetricsLine): void {
+    if (line.kind === "step") this.steps.push([line.step, line.loss]);
+    if (line.kind === "eval") {
+      if (line.val_loss !== undefined) this.vals.push([line.step, line.val_loss]);
+      if (line.epoch_end && line.train_loss !== undefined) this.trainEpochs.push([line.step, line.train_loss]);
+    }
+  }
+
+  /** Training loss per step (averaged over buckets when there are many), per-epoch training mean, validation loss. */
+  lossSeries(): Series[] {
+    const bucket = Math.max(1, Math.ceil(this.steps.length / 300));
+    const smoothed: [number, number][] = [];
+    for (let i = 0; i < this.steps.length; i += bucket) {
+      const part = this.steps.slice(i, i + bucket);
+      smoothed.push([part[part.length - 1]![0], part.reduce((s, p) => s + p[1], 0) / part.length]);
+    }
+    const series: Series[] = [{ name: bucket > 1 ? `training (mean of ${bucket} steps)` : "training (per step)", points: smoothed, color: "#9ecae1" }];
+    if (this.trainEpochs.length > 0) series.push({ name: "training (epoch mean)", points: this.trainEpochs, color: "#1f77b4", markers: true });
+    if (this.vals.length > 0) series.push({ name: "validation", points: this.vals, color: "#d62728", markers: true });
+    return series;
+  }
+
+  writePlot(): void {
+    if (this.steps.length === 0) return;
+    writeAtomic(join(this.dir, LOSS_PLOT_FILE), chartSvg({ title: this.title, xLabel: "step", yLabel: "loss per scored position", series: this.lossSeries() }));
+  }
+}

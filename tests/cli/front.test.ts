@@ -1,0 +1,292 @@
+/**
+ * `rnnc check | expand | fmt` as a user meets them: exit statuses, what goes to stdout and
+ * stderr, the `file:line:col: error[CODE]: message` + source line + caret format, JSON
+ * output, --dim overrides, and files that are only ever replaced whole. Mostly in-process
+ * through `main(argv, io)`; one test spawns the real `bin/rnnc.js` (needs `npm run build`).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../../compiler/cli/main.js";
+import type { Output } from "../../compiler/cli/io.js";
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function rnnc(...argv: string[]): Promise<Run> {
+  let out = "";
+  let err = "";
+  const io: Output = { out: (t) => void (out += t), err: (t) => void (err += t), color: false };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "rnnc-cli-front-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function scratchFile(name: string, text: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const examples = readdirSync("examples")
+  .filter((f) => f.endsWith(".rnn"))
+  .map((f) => `examples/${f}`);
+
+const broken = `model Broken {
+  dim V = 64
+  dim H = 32
+  input  x : [V]
+  target y : [H]
+  param W : [H, H]
+  h = tanh(W @ x)
+  o = h +
+  loss mse(o, y) at each
+}
+`;
+
+const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n|TypeError|ReferenceError/);
+
+describe("rnnc check", () => {
+  it("passes every example: exit 0, one 'ok' line per file with its parameter count", async () => {
+    const r = await rnnc("check", ...examples);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines).toHaveLength(examples.length);
+    for (const [i, file] of examples.entries()) expect(lines[i]).toMatch(new RegExp(`^${file.replace(/[.]/g, "\\.")}: ok \\(model \\w+, \\d+ parameters, [\\d,]+ weights\\)$`));
+    expect(r.out).toContain("examples/elman.rnn: ok (model ElmanSentiment, 5 parameters, 3,170 weights)");
+  });
+
+  it("reports a broken file as file:line:col: error[CODE]: message, the source line and a caret; exit 1", async () => {
+    const path = scratchFile("broken.rnn", broken);
+    const r = await rnnc("check", path);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toContain(
+      [
+        `${path}:7:12: error[E202]: W @ x: W is [H, H] = [32, 32] but x is [V] = [64]`,
+        "    7 |   h = tanh(W @ x)",
+        "      |            ^~~~~",
+        "     = hint: the columns of W must match the size of x",
+      ].join("\n"),
+    );
+    // The missing operand at the end of line 8 is pointed at where it is missing.
+    expect(r.err).toContain([`${path}:8:10: error[E002]: expected an expression, found 'loss'`, "    8 |   o = h +", "      |          ^"].join("\n"));
+    expect(r.err.match(/error\[/g)).toHaveLength(2);
+    noStackTrace(r.err);
+  });
+
+  it("reports related locations as notes under the error", async () => {
+    const r = await rnnc("check", "tests/compiler/front/corpus/e102-learned-init-clash.rnn");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/e102-learned-init-clash\.rnn:9:9: error\[E102\]: .*\n {4}9 \| {3}param h\.init : \[H\] = zeros\n {6}\| {9}\^~~~~~\n.*e102-learned-init-clash\.rnn:8:3: note: learned here\n/);
+  });
+
+  it("checks every file it is given and fails if any fails", async () => {
+    const path = scratchFile("broken-too.rnn", broken);
+    const r = await rnnc("check", "examples/elman.rnn", path, "examples/gru.rnn");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("examples/elman.rnn: ok");
+    expect(r.out).toContain("examples/gru.rnn: ok");
+    expect(r.err).toContain(`${path}:7:12: error[E202]`);
+  });
+
+  it("exits 0 on warnings alone, and says how many there are", async () => {
+    const r = await rnnc("check", "tests/compiler/front/corpus/warnings-only.rnn");
+    expect(r.code).toBe(0);
+    expect(r.err.match(/warning\[W00\d\]/g)).toEqual(["warning[W002]", "warning[W004]", "warning[W001]", "warning[W003]"]);
+    expect(r.out).toMatch(/warnings-only\.rnn: ok \(model WarningsOnly, 2 parameters, 15 weights, 4 warnings\)/);
+  });
+
+  it("--format json prints the diagnostics as data on stdout", async () => {
+    const path = scratchFile("json.rnn", broken);
+    const r = await rnnc("check", "--format", "json", path, "tests/compiler/front/corpus/w002-unused-input.rnn");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("");
+    const report = JSON.parse(r.out) as { file: string; severity: string; code: string; message: string; range: { start: { line: number; column: number } }; related: unknown[]; hint?: string }[];
+    expect(report.map((d) => [d.file, d.severity, d.code, d.range.start.line, d.range.start.column])).toEqual([
+      [path, "error", "E202", 7, 12],
+      [path, "error", "E002", 8, 10],
+      ["tests/compiler/front/corpus/w002-unused-input.rnn", "warning", "W002", 7, 10],
+    ]);
+    expect(report[0]!.message).toBe("W @ x: W is [H, H] = [32, 32] but x is [V] = [64]");
+    expect(report[0]!.hint).toBe("the columns of W must match the size of x");
+  });
+
+  it("--format json on clean files prints an empty list and exits 0", async () => {
+    const r = await rnnc("check", "--format", "json", "examples/lstm.rnn");
+    expect(r).toEqual({ code: 0, out: "[]\n", err: "" });
+  });
+
+  it("--format must be text or json", async () => {
+    const r = await rnnc("check", "--format", "xml", "examples/lstm.rnn");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("rnnc: --format is text or json, not 'xml'\n");
+  });
+
+  it("--dim H=128 checks the model at another size", async () => {
+    const r = await rnnc("check", "--dim", "H=128", "--dim", "V=10", "examples/elman.rnn");
+    expect(r.code).toBe(0);
+    // W [128,128] + U [128,10] + b [128] + Vo [2,128] + c [2]
+    expect(r.out).toContain(`(model ElmanSentiment, 5 parameters, ${(128 * 128 + 128 * 10 + 128 + 2 * 128 + 2).toLocaleString("en-US")} weights)`);
+  });
+
+  it("--dim with an unknown name fails with a suggestion, and the file is not reported ok", async () => {
+    const r = await rnnc("check", "--dim", "Hx=128", "examples/elman.rnn");
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toContain("examples/elman.rnn:1:1: error[E205]: --dim Hx=128: the model has no dim 'Hx'");
+    expect(r.err).toContain("= hint: did you mean 'H'?");
+  });
+
+  it("--dim with a value that is not a positive integer fails, and the file is not reported ok", async () => {
+    for (const bad of ["H=abc", "H=0", "H=-3", "H=2.5", "H"]) {
+      const r = await rnnc("check", "--dim", bad, "examples/elman.rnn");
+      expect(r.code, bad).toBe(1);
+      expect(r.out, bad).toBe("");
+      expect(r.err, bad).toMatch(/error\[E205\]: --dim /);
+    }
+  });
+
+  it("a file that cannot be read gives one clean message, exit 1", async () => {
+    const missing = await rnnc("check", join(scratch, "missing.rnn"));
+    expect(missing).toEqual({ code: 1, out: "", err: `rnnc: cannot read model '${join(scratch, "missing.rnn")}': no such file or directory\n` });
+    const directory = await rnnc("check", "examples");
+    expect(directory).toEqual({ code: 1, out: "", err: "rnnc: cannot read model 'examples': it is a directory\n" });
+  });
+
+  it("without a file, says how to use it (exit 2)", async () => {
+    const r = await rnnc("check");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("missing required argument");
+  });
+});
+
+describe("rnnc expand", () => {
+  it("prints the model with the cell written out as core equations", async () => {
+    const r = await rnnc("expand", "examples/gru.rnn");
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    expect(r.out).toContain("  h.n = tanh(h.W_in @ x + h.b_in + h.r * (h.W_hn @ h[t-1] + h.b_hn))\n");
+    expect(r.out).toContain("  h = (1 - h.z) * h.n + h.z * h[t-1]\n");
+    expect(r.out).not.toContain("cell h");
+  });
+
+  it("honours --dim", async () => {
+    const r = await rnnc("expand", "--dim", "H=8", "examples/gru.rnn");
+    expect(r.code).toBe(0);
+    // Shapes stay symbolic: the override is a value, not a rewrite.
+    expect(r.out).toContain("param h.W_r : [H, H + D]");
+  });
+
+  it("refuses a model with errors: diagnostics on stderr, nothing on stdout, exit 1", async () => {
+    const path = scratchFile("expand-broken.rnn", broken);
+    const r = await rnnc("expand", path);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toContain(`${path}:7:12: error[E202]`);
+    expect(r.err).toContain(`rnnc: ${path}: 2 errors\n`);
+  });
+});
+
+describe("rnnc fmt", () => {
+  const messy = "model  M{\n dim D=4\n\n\n input x:[D]   // the input\n target y : [D]\n o=(x+x)*2\n loss mse(o,y)at each }\n";
+  const canonical = "model M {\n  dim D = 4\n\n  input x : [D]  // the input\n  target y : [D]\n  o = (x + x) * 2\n  loss mse(o, y) at each\n}\n";
+
+  it("prints the canonical layout on stdout and leaves the file alone", async () => {
+    const path = scratchFile("print.rnn", messy);
+    const r = await rnnc("fmt", path);
+    expect(r).toEqual({ code: 0, out: canonical, err: "" });
+    expect(readFileSync(path, "utf8")).toBe(messy);
+  });
+
+  it("--check lists the files that are not formatted and exits 1; formatted files pass", async () => {
+    const path = scratchFile("check.rnn", messy);
+    const clean = scratchFile("clean.rnn", canonical);
+    const r = await rnnc("fmt", "--check", path, clean);
+    expect(r).toEqual({ code: 1, out: `${path}: not formatted\n`, err: "" });
+    expect(readFileSync(path, "utf8")).toBe(messy);
+    expect(await rnnc("fmt", "--check", clean)).toEqual({ code: 0, out: "", err: "" });
+  });
+
+  it("--write replaces the file through a temporary file and a rename, leaving nothing behind", async () => {
+    const dir = mkdtempSync(join(scratch, "write-"));
+    const path = join(dir, "model.rnn");
+    writeFileSync(path, messy);
+    const before = statSync(path).ino;
+    const r = await rnnc("fmt", "--write", path);
+    expect(r).toEqual({ code: 0, out: "", err: "" });
+    expect(readFileSync(path, "utf8")).toBe(canonical);
+    // A rename puts a new file in place (a write in place would keep the inode).
+    expect(statSync(path).ino).not.toBe(before);
+    expect(readdirSync(dir)).toEqual(["model.rnn"]);
+  });
+
+  it("--write leaves an already formatted file untouched", async () => {
+    const path = scratchFile("untouched.rnn", canonical);
+    const before = statSync(path);
+    expect(await rnnc("fmt", "--write", path)).toEqual({ code: 0, out: "", err: "" });
+    expect(statSync(path).ino).toBe(before.ino);
+    expect(statSync(path).mtimeMs).toBe(before.mtimeMs);
+  });
+
+  it("never rewrites a file with syntax errors: it reports them and exits 1", async () => {
+    const text = "model M {\n  dim D = 4\n  input x : [D\n  o = x +\n}\n";
+    const path = scratchFile("syntax.rnn", text);
+    const before = statSync(path);
+    const r = await rnnc("fmt", "--write", path);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toContain(`${path}:3:15: error[E002]: expected ']' in a shape`);
+    expect(r.err).toContain(`rnnc: ${path}: not formatted, it has syntax errors\n`);
+    expect(readFileSync(path, "utf8")).toBe(text);
+    expect(statSync(path).ino).toBe(before.ino);
+  });
+
+  it("formats a file whose model has semantic errors (only syntax matters)", async () => {
+    const path = scratchFile("semantic.rnn", "model M { dim D = 4 o = undefined_name }\n");
+    const r = await rnnc("fmt", path);
+    expect(r).toEqual({ code: 0, out: "model M {\n  dim D = 4\n  o = undefined_name\n}\n", err: "" });
+  });
+
+  it("--write and --check together are refused", async () => {
+    const r = await rnnc("fmt", "--write", "--check", "examples/elman.rnn");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("rnnc: --write and --check exclude each other\n");
+  });
+
+  it("an unreadable file gives one clean message", async () => {
+    const r = await rnnc("fmt", join(scratch, "nope.rnn"));
+    expect(r).toEqual({ code: 1, out: "", err: `rnnc: cannot read model '${join(scratch, "nope.rnn")}': no such file or directory\n` });
+  });
+});
+
+describe("the real executable (bin/rnnc.js, built by npm run build)", () => {
+  const built = existsSync("dist/compiler/cli/main.js");
+
+  it("is built", () => {
+    expect(built, "run `npm run build` before the tests (npm test does)").toBe(true);
+  });
+
+  it.runIf(built)("checks the examples and a broken file: ok lines on stdout, the error on stderr, exit 1, no stack trace", () => {
+    const path = join(mkdtempSync(join(scratch, "spawn-")), "broken.rnn");
+    writeFileSync(path, broken);
+    const run = spawnSync(process.execPath, ["bin/rnnc.js", "check", ...examples, path], { encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stdout.match(/: ok \(/g)).toHaveLength(examples.length);
+    expect(run.stderr).toMatch(new RegExp(`^${path.replace(/[.]/g, "\\.")}:7:12: error\\[E202\\]: W @ x: W is \\[H, H\\] = \\[32, 32\\] but x is \\[V\\] = \\[64\\]\\n {4}7 \\| {3}h = tanh\\(W @ x\\)\\n {6}\\| {12}\\^~~~~\\n`));
+    noStackTrace(run.stderr);
+  });
+
+  it.runIf(built)("exits 0 on the examples alone", () => {
+    const run = spawnSync(process.execPath, ["bin/rnnc.js", "check", ...examples], { encoding: "utf8" });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * `rnnc train | eval | sample | analyze` end to end: files written, dims from the data,
+ * errors, and a training process interrupted (Ctrl-C, and kill -9) then resumed that ends
+ * with exactly the weights of an uninterrupted run. The spawned runs use the built CLI
+ * (`npm test` builds first).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../compiler/cli/main.js";
+import type { Output } from "../../compiler/cli/io.js";
+import { decodeSafetensors } from "../../runtime/io/safetensors.js";
+import { Rng } from "../../runtime/rng.js";
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Output = { out: (s) => void (out += s), err: (s) => void (err += s), color: false };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+let dir: string;
+let corpus: string;
+let records: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "rnnc-train-"));
+  const rng = new Rng(1);
+  const words = ["the cat", "a dog", "my bird", "sat on", "ran to", "the mat", "a tree"];
+  corpus = join(dir, "corpus.txt");
+  writeFileSync(corpus, Array.from({ length: 120 }, () => `${words[rng.int(3)]} ${words[3 + rng.int(2)]} ${words[5 + rng.int(2)]}.`).join("\n") + "\n");
+  records = join(dir, "records.jsonl");
+  const lines = Array.from({ length: 60 }, () => {
+    const good = rng.int(2) === 1;
+    const neg = rng.int(2) === 1;
+    return JSON.stringify({ text: `it was ${neg ? "not " : ""}${good ? "good" : "bad"}`, label: good !== neg ? "pos" : "neg" });
+  });
+  writeFileSync(records, lines.join("\n") + "\n");
+});
+
+const lm = ["examples/char-lm.rnn", "--dim", "H=8"];
+
+describe("rnnc train on a text corpus", () => {
+  let ck: string;
+  let trained: { code: number; out: string; err: string };
+  beforeAll(async () => {
+    ck = join(dir, "lm");
+    trained = await run(["train", ...lm, "--data", corpus, "--epochs", "2", "--batch", "8", "--seq-len", "16", "--checkpoint", ck, "--progress", "lines"]);
+  });
+
+  it("takes V from the vocabulary, reports it, and writes every file", () => {
+    expect(trained.err).toBe("");
+    expect(trained.code).toBe(0);
+    expect(trained.out).toMatch(/from the data: V = 18 \(18 distinct characters in .*corpus.txt; the file says 65\)/);
+    expect(trained.out).toMatch(/truncated BPTT/);
+    expect(trained.out).toMatch(/epoch 2\/2 done: train loss [\d.]+, val loss [\d.]+, val accuracy [\d.]+%, perplexity [\d.]+/);
+    expect(trained.out).toMatch(/done: 2 epochs/);
+    for (const f of ["checkpoint.json", "weights.safetensors", "metrics.jsonl", "loss.svg"]) expect(existsSync(join(ck, f)), f).toBe(true);
+    const meta = JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8"));
+    expect(meta.model.overrides).toEqual({ V: 18, H: 8 });
+    expect(meta.data.codebook.vocabulary.entries).toHaveLength(18);
+    expect(meta.finished).toBe(true);
+    const lines = readFileSync(join(ck, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.kind === "step")).toHaveLength(meta.step);
+    expect(lines.filter((l) => l.kind === "eval" && l.epoch_end)).toHaveLength(2);
+    expect(readFileSync(join(ck, "loss.svg"), "utf8")).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*validation[\s\S]*<\/svg>\n$/);
+  });
+
+  it("the weights load with rnnc run", async () => {
+    const data = join(dir, "one.json");
+    writeFileSync(data, JSON.stringify({ x: [[1], [2]], y: [[2], [3]] }));
+    const r = await run(["run", ...lm, "--dim", "V=18", "--weights", join(ck, "weights.safetensors"), "--data", data]);
+    expect(r.err).toBe("");
+    expect(JSON.parse(r.out).loss).toBeGreaterThan(0);
+  });
+
+  it("eval reports loss, accuracy and perplexity", async () => {
+    const r = await run(["eval", ...lm, "--checkpoint", ck, "--data", corpus, "--format", "json"]);
+    expect(r.err).toBe("");
+    const j = JSON.parse(r.out);
+    expect(j.perplexity).toBeCloseTo(Math.exp(j.loss), 10);
+    expect(j.accuracy).toBeGreaterThan(0);
+  });
+
+  it("eval names characters the model has never seen", async () => {
+    const other = join(dir, "other.txt");
+    writeFileSync(other, "the cat\nsat on Zed\n");
+    const r = await run(["eval", ...lm, "--checkpoint", ck, "--data", other]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/other.txt has 1 character outside the model's vocabulary of 18: 'Z' \(U\+005A\) \(line 2, column 8\)/);
+  });
+
+  it("sample is reproducible by seed and starts from the prime", async () => {
+    const a = await run(["sample", ...lm, "--checkpoint", ck, "--length", "40", "--prime", "the ", "--seed", "3"]);
+    const b = await run(["sample", ...lm, "--checkpoint", ck, "--length", "40", "--prime", "the ", "--seed", "3"]);
+    expect(a.err).toBe("");
+    expect(a.out).toBe(b.out);
+    expect(a.out.startsWith("the ")).toBe(true);
+    expect(Array.from(a.out.trimEnd()).length).toBeGreaterThanOrEqual(40);
+    const greedy = await run(["sample", ...lm, "--checkpoint", ck, "--length", "10", "--temperature", "0", "--seed", "9"]);
+    const greedy2 = await run(["sample", ...lm, "--checkpoint", ck, "--length", "10", "--temperature", "0", "--seed", "10"]);
+    expect(greedy.out).toBe(greedy2.out);
+    const bad = await run(["sample", ...lm, "--checkpoint", ck, "--prime", "Zebra"]);
+    expect(bad.err).toMatch(/--prime has 1 character outside.*'Z'/);
+  });
+
+  it("analyze prints spectra and gradient norms and draws them", async () => {
+    const r = await run(["analyze", ...lm, "--checkpoint", ck, "--data", corpus, "--seq-len", "12"]);
+    expect(r.err).toBe("");
+    expect(r.out).toMatch(/h\.W_f\[:, 0:8\] @ h\[t-1\]\s+8×8\s+[\d.]+/);
+    expect(r.out).toMatch(/‖dL\/dh‖\s+‖dL\/dh\.c‖/);
+    expect(readFileSync(join(ck, "analyze.svg"), "utf8")).toMatch(/\|λ\| = 1/);
+  });
+
+  it("will not overwrite a checkpoint without --resume, and a resumed run keeps its configuration", async () => {
+    const again = await run(["train", ...lm, "--data", corpus, "--checkpoint", ck]);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already holds a checkpoint \(step \d+\); continue it with --resume/);
+    const changed = await run(["train", ...lm, "--data", corpus, "--checkpoint", ck, "--resume", "--lr", "0.1"]);
+    expect(changed.err).toMatch(/--lr 0.1 differs from the checkpoint \(--lr 0.005\)/);
+    const done = await run(["train", ...lm, "--data", corpus, "--checkpoint", ck, "--resume"]);
+    expect(done.err).toMatch(/has finished \(2 epochs/);
+  });
+});
+
+describe("dims and data errors", () => {
+  it("an explicit one-hot dim too small for the data is an error that says what the data needs", async () => {
+    const r = await run(["train", ...lm, "--dim", "V=10", "--data", corpus, "--checkpoint", join(dir, "small")]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--dim V=10 is too small: the data in .*corpus.txt needs 18 \(18 distinct characters\); give --dim V=18 or more, or leave the dim out/);
+  });
+
+  it("trains a classifier on JSONL, taking V and K from tokens and labels", async () => {
+    const r = await run(["train", "examples/elman.rnn", "--dim", "H=8", "--data", records, "--epochs", "3", "--batch", "8", "--checkpoint", join(dir, "cls"), "--progress", "none"]);
+    expect(r.err).toBe("");
+    expect(r.out).toMatch(/V = 5 \(5 distinct tokens .*\), K = 2 \(2 labels \(neg, pos\)/);
+    expect(r.out).toMatch(/final \(epoch 3\): train loss [\d.]+, val loss [\d.]+, val accuracy/);
+  });
+
+  it("a JSONL error names its line", async () => {
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, '{"text": "a b", "label": 1}\n{"text": "c", "label": 0\n');
+    const r = await run(["train", "examples/elman.rnn", "--data", bad, "--checkpoint", join(dir, "bad")]);
+    expect(r.err).toMatch(/bad.jsonl:2: not valid JSON/);
+  });
+
+  it("a model that cannot read the data says why", async () => {
+    const r = await run(["train", "examples/gru.rnn", "--data", corpus, "--checkpoint", join(dir, "gru")]);
+    expect(r.err).toMatch(/a text corpus trains a character language model, which needs one one-hot input and a class target scored at each step/);
+  });
+
+  it("--backend compiled trains a text model like the interpreter (to rounding)", async () => {
+    const common = [...lm, "--data", corpus, "--epochs", "1", "--batch", "8", "--seq-len", "16", "--progress", "none"];
+    const a = await run(["train", ...common, "--backend", "compiled", "--checkpoint", join(dir, "compiled")]);
+    const b = await run(["train", ...common, "--backend", "interp", "--checkpoint", join(dir, "interpreted")]);
+    expect(a.err).toBe("");
+    expect(a.out).toMatch(/backend compiled/);
+    const weights = (d: string) => decodeSafetensors(readFileSync(join(dir, d, "weights.safetensors"))).tensors;
+    const [wa, wb] = [weights("compiled"), weights("interpreted")];
+    for (const name of Object.keys(wb)) wa[name]!.data.forEach((v, i) => expect(Math.abs(v - wb[name]!.data[i]!)).toBeLessThan(1e-9));
+    expect(b.code).toBe(0);
+  });
+
+  it("a diverging run stops with a clear message and keeps the last good checkpoint", async () => {
+    const model = join(dir, "blowup.rnn");
+    writeFileSync(model, `model Blowup {
+      dim V = 4
+      dim H = 4
+      input x : onehot[V]
+      target y : class[V]
+      param W : [H, H] = 2
+      param U : [H, V] = 2
+      param Vo : [V, H]
+      state h : [H] = zeros
+      h = exp(W @ h[t-1] + U @ x)
+      o = softmax(Vo @ h)
+      loss cross_entropy(o, y) at each
+    }`);
+    const ck = join(dir, "blowup");
+    const r = await run(["train", model, "--data", corpus, "--checkpoint", ck, "--progress", "none", "--seq-len", "30"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/training stopped at step 1 \(epoch 1\): 'h' is Infinity at step \d+ of sequence \d+: the forward pass overflowed\n  hint: .*\n  the last good checkpoint is step 0 in .*blowup; nothing after it was saved/);
+    expect(JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8")).step).toBe(0);
+    expect(readFileSync(join(ck, "metrics.jsonl"), "utf8")).toMatch(/"kind":"stopped"/);
+  });
+});
+
+describe("an interrupted run resumes to the same weights, bit for bit", () => {
+  const args = (ck: string) => ["train", ...lm, "--data", corpus, "--epochs", "6", "--batch", "4", "--seq-len", "8", "--seed", "5", "--checkpoint", ck, "--checkpoint-every", "7", "--progress", "lines", "--log-every", "1"];
+  let reference: Buffer;
+  beforeAll(async () => {
+    const ck = join(dir, "reference");
+    const r = await run(args(ck));
+    expect(r.code).toBe(0);
+    reference = readFileSync(join(ck, "weights.safetensors"));
+  });
+
+  /** Spawns the built CLI and sends `signal` once it has printed step `after`. */
+  function spawnAndStop(ck: string, signal: NodeJS.Signals, after: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ["bin/rnnc.js", ...args(ck)], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let sent = false;
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = [...out.matchAll(/step (\d+)\//g)].pop();
+        if (!sent && m && Number(m[1]) >= after) {
+          sent = true;
+          child.kill(signal);
+        }
+      });
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code, sig) => resolve({ code, signal: sig, out }));
+    });
+  }
+
+  for (const [signal, expectExit] of [["SIGINT", 130], ["SIGKILL", null]] as const) {
+    it(`after ${signal}`, async () => {
+      const ck = join(dir, `stopped-${signal}`);
+      const stopped = await spawnAndStop(ck, signal, 12);
+      if (expectExit !== null) {
+        expect(stopped.code, stopped.out).toBe(expectExit);
+        expect(stopped.out).toMatch(/interrupted at step \d+ .*checkpoint saved/);
+      } else expect(stopped.signal).toBe("SIGKILL");
+      const meta = JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8"));
+      expect(meta.finished).toBe(false);
+      expect(meta.step).toBeGreaterThan(0);
+      const resumed = await run([...args(ck), "--resume"]);
+      expect(resumed.err).toBe("");
+      expect(resumed.out).toMatch(new RegExp(`resuming .* at step ${meta.step}`));
+      expect(Buffer.compare(readFileSync(join(ck, "weights.safetensors")), reference)).toBe(0);
+      const steps = readFileSync(join(ck, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.kind === "step").map((l) => l.step);
+      expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
+    }, 60_000);
+  }
+});
+
+afterAll(() => {
+  // Temporary files are left in the OS temp dir on failure for inspection; nothing else to clean.
+});

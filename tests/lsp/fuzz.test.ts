@@ -1,0 +1,93 @@
+/**
+ * Random edits, a bounded number of them with a fixed seed, each followed by random
+ * requests at random places. Every request must be answered (a result, or a refusal such as
+ * "cannot be renamed"; never an internal error, never silence), and at the end the server's
+ * view of the text, seen through its diagnostics, must be the client's: incremental sync
+ * lost nothing.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import * as P from "vscode-languageserver-protocol/node.js";
+import { analyze } from "../../compiler/frontend.js";
+import { Doc, fileUri, LspClient, repoRoot } from "./client.js";
+
+/** Override with RNNC_FUZZ_SEED=n to explore; the default keeps CI reproducible. */
+const seed = Number(process.env["RNNC_FUZZ_SEED"] ?? 20_250_601);
+const editsPerDocument = 150;
+
+/** mulberry32: small, fast, good enough to pick edits. */
+function random(seedValue: number): () => number {
+  let a = seedValue >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const snippets = [
+  "param ", "state ", "cell ", "gate ", "loss ", "dim ", "input ", "target ", "model ", " at ", " each", " last",
+  "= ", ": ", "[t-1]", "[t-2]", "[t+1]", "[", "]", "(", ")", "{", "}", ", ", " @ ", " + ", " * ", " - ", "/",
+  "tanh(", "softmax(", "lstm(x, size = H)", "gru(", "cross_entropy(o, y)", "reduce = ", "zeros", "learned", "uniform(-1, 1)",
+  "h", "W", "x", "H", "h.c", "h.W_i", "1e3", "0.5", "\n", "\n  ", "\r\n", "\t", "//", "/*", "*/", "é", "𝛼", "\u0000", "\uFFFF", "\uD800",
+];
+
+let client: LspClient;
+beforeAll(async () => {
+  ({ client } = await LspClient.start({ snippets: true }));
+});
+afterAll(() => client?.kill());
+
+test(`${editsPerDocument} random edits per example, each followed by random requests`, async () => {
+  const next = random(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  const failures: string[] = [];
+  let answered = 0;
+
+  for (const name of ["elman.rnn", "lstm.rnn", "stacked.rnn", "lstm-gates.rnn"]) {
+    const path = join(repoRoot, "examples", name);
+    const d = new Doc(fileUri(path), readFileSync(path, "utf8"));
+    await client.open(d);
+    for (let i = 0; i < editsPerDocument; i++) {
+      const from = d.addressable(Math.floor(next() * (d.text.length + 1)));
+      const op = next();
+      const to = op < 0.35 ? from : d.addressable(Math.min(d.text.length, from + Math.floor(next() * 12)));
+      const insert = op < 0.85 ? pick(snippets) : String.fromCharCode(Math.floor(next() * 0x3000));
+      await client.edit(d, { start: d.positionAt(from), end: d.positionAt(to) }, op < 0.6 || op >= 0.85 ? insert : "");
+
+      const position = d.positionAt(Math.floor(next() * (d.text.length + 1)));
+      const requests: [string, () => Promise<unknown>][] = [
+        ["hover", () => client.hover(d, position)],
+        ["definition", () => client.definition(d, position)],
+        ["references", () => client.references(d, position)],
+        ["completion", () => client.completion(d, position)],
+        ["signatureHelp", () => client.signatureHelp(d, position)],
+        ["prepareRename", () => client.prepareRename(d, position)],
+        ["rename", () => client.rename(d, position, pick(["z", "W", "h", "param", "tanh", "q.r"]))],
+        ["documentSymbol", () => client.symbols(d)],
+        ["formatting", () => client.formatting(d)],
+      ];
+      for (const [what, send] of [pick(requests), pick(requests)]) {
+        try {
+          await send();
+          answered++;
+        } catch (e) {
+          if (e instanceof P.ResponseError && e.code === P.LSPErrorCodes.RequestFailed) answered++;
+          else failures.push(`${name} edit ${i} ${what} at ${JSON.stringify(position)}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    }
+    // The server saw the same text: its diagnostics are the front end's on the client's text.
+    const published = await client.diagnostics(d);
+    const expected = analyze(d.text).diagnostics.slice(0, 1000);
+    expect(published.map((x) => x.code)).toEqual(expected.map((x) => x.code));
+    expect(published.map((x) => x.range.start)).toEqual(expected.map((x) => d.positionAt(x.range.start.offset)));
+    await client.close(d);
+  }
+  expect(failures).toEqual([]);
+  expect(answered).toBe(4 * editsPerDocument * 2);
+  expect(client.child.exitCode).toBeNull();
+});
