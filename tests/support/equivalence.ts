@@ -1,7 +1,7 @@
 /** The compiled backend against the interpreter on one batch: loss, every quantity, every gradient. */
 import type { IrModel } from "../../compiler/ir/ir.js";
 import { loadCompiledModule } from "../../compiler/codegen/load.js";
-import { interpreterBackend, type ModelBackend } from "../../runtime/backend.js";
+import { interpreterBackend, type ForwardResult, type GradientResult, type ModelBackend } from "../../runtime/backend.js";
 import { compiledBackend } from "../../runtime/compiled-backend.js";
 import type { Batch, Weights } from "../../runtime/interpret/batch.js";
 import { maxRelativeError } from "./compare.js";
@@ -15,8 +15,8 @@ export async function backendDifference(ir: IrModel, weights: Weights, batch: Ba
   const interpreted = interpreterBackend(ir);
   const compiled = await compiledFor(ir);
   const hasLoss = ir.losses.length > 0;
-  const a = hasLoss ? interpreted.lossAndGrad(weights, batch) : interpreted.forward(weights, batch);
-  const b = hasLoss ? compiled.lossAndGrad(weights, batch) : compiled.forward(weights, batch);
+  const a: ForwardResult = hasLoss ? interpreted.lossAndGrad(weights, batch) : interpreted.forward(weights, batch);
+  const b: ForwardResult = hasLoss ? compiled.lossAndGrad(weights, batch) : compiled.forward(weights, batch);
   let worst = 0;
   let where = "";
   const note = (error: number, what: string) => {
@@ -25,8 +25,7 @@ export async function backendDifference(ir: IrModel, weights: Weights, batch: Ba
   if (hasLoss) note(Math.abs(a.loss! - b.loss!) / Math.max(Math.abs(a.loss!), 1e-300), "loss");
   for (const q of ir.quantities) note(maxRelativeError(b.quantity(q.name), a.quantity(q.name)), `quantity ${q.name}`);
   if (hasLoss) {
-    const ga = (a as { grads: Weights }).grads;
-    const gb = (b as { grads: Weights }).grads;
+    const [ga, gb] = [(a as GradientResult).grads, (b as GradientResult).grads];
     for (const p of ir.params) note(maxRelativeError(gb[p.name]!, ga[p.name]!), `gradient ${p.name}`);
   }
   return { worst, where };
