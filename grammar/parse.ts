@@ -5,6 +5,7 @@
 import type { IRecognitionException, ILexingError, IToken } from "chevrotain";
 import { rnnLexer } from "./tokens.js";
 import { rnnParser } from "./parser.js";
+import { nestingError } from "./nesting.js";
 import { buildFile, tokenRange } from "./build-ast.js";
 import type { Range, RnnFile } from "./ast.js";
 import { error, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
@@ -16,6 +17,8 @@ export interface ParseResult {
 
 export function parse(text: string): ParseResult {
   const lexed = rnnLexer.tokenize(text);
+  const tooDeep = nestingError(lexed.tokens);
+  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep] };
   rnnParser.input = lexed.tokens;
   const cst = rnnParser.file();
   const comments = lexed.groups["comments"] ?? [];

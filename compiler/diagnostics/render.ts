@@ -42,12 +42,23 @@ function excerpt(range: Range, lines: string[], paint: Painter): string[] {
   const text = lines[range.start.line - 1];
   if (text === undefined) return [];
   const gutter = String(range.start.line).padStart(5);
-  const startCol = range.start.column;
-  const endCol = range.end.line === range.start.line ? Math.max(range.end.column, startCol + 1) : text.length + 1;
-  const width = Math.max(1, Math.min(endCol, text.length + 1) - startCol);
-  const visible = text.replace(/\t/g, " ");
-  const marker = " ".repeat(startCol - 1) + paint("green", "^" + "~".repeat(width - 1));
-  return [`${gutter} | ${visible}`, `${" ".repeat(5)} | ${marker}`];
+  const endCol = range.end.line === range.start.line ? Math.max(range.end.column, range.start.column + 1) : text.length + 1;
+  const width = Math.max(1, Math.min(endCol, text.length + 1) - range.start.column);
+  const shown = window(text.replace(/\t/g, " "), range.start.column);
+  const marker = " ".repeat(shown.caretColumn - 1) + paint("green", "^" + "~".repeat(Math.min(width, EXCERPT_WIDTH) - 1));
+  return [`${gutter} | ${shown.text}`, `${" ".repeat(5)} | ${marker}`];
+}
+
+const EXCERPT_WIDTH = 100;
+
+/** A long line is cut to a window around the caret, so the caret is always on screen. */
+function window(line: string, column: number): { text: string; caretColumn: number } {
+  if (line.length <= EXCERPT_WIDTH) return { text: line, caretColumn: column };
+  const start = Math.max(0, Math.min(column - 1 - EXCERPT_WIDTH / 2, line.length - EXCERPT_WIDTH));
+  const end = Math.min(line.length, start + EXCERPT_WIDTH);
+  const before = start > 0 ? "…" : "";
+  const after = end < line.length ? "…" : "";
+  return { text: before + line.slice(start, end) + after, caretColumn: column - start + before.length };
 }
 
 type Painter = (color: "red" | "yellow" | "cyan" | "green", text: string) => string;

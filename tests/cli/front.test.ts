@@ -9,22 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../compiler/cli/main.js";
-import type { Output } from "../../compiler/cli/io.js";
+import { rnnc } from "../support/cli.js";
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function rnnc(...argv: string[]): Promise<Run> {
-  let out = "";
-  let err = "";
-  const io: Output = { out: (t) => void (out += t), err: (t) => void (err += t), color: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnc-cli-front-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -162,6 +148,13 @@ describe("rnnc check", () => {
     expect(directory).toEqual({ code: 1, out: "", err: "rnnc: cannot read model 'examples': it is a directory\n" });
   });
 
+  it("an unreadable file among several is reported, and the others are still checked", async () => {
+    const r = await rnnc("check", join(scratch, "missing.rnn"), "examples/elman.rnn");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`rnnc: cannot read model '${join(scratch, "missing.rnn")}': no such file or directory\n`);
+    expect(r.out).toMatch(/^examples\/elman\.rnn: ok \(/);
+  });
+
   it("without a file, says how to use it (exit 2)", async () => {
     const r = await rnnc("check");
     expect(r.code).toBe(2);
@@ -283,6 +276,14 @@ describe("the real executable (bin/rnnc.js, built by npm run build)", () => {
     expect(run.stdout.match(/: ok \(/g)).toHaveLength(examples.length);
     expect(run.stderr).toMatch(new RegExp(`^${path.replace(/[.]/g, "\\.")}:7:12: error\\[E202\\]: W @ x: W is \\[H, H\\] = \\[32, 32\\] but x is \\[V\\] = \\[64\\]\\n {4}7 \\| {3}h = tanh\\(W @ x\\)\\n {6}\\| {12}\\^~~~~\\n`));
     noStackTrace(run.stderr);
+  });
+
+  it.runIf(built)("stops quietly when the reader of its output goes away (a pipe into head)", () => {
+    // About 2 MB of gradients, far more than a pipe holds, so the writer meets the closed pipe.
+    const command = `"${process.execPath}" bin/rnnc.js run examples/char-lm.rnn --data examples/data/char-lm.json --grad | head -c 10; echo " $\{PIPESTATUS[0]}"`;
+    const run = spawnSync("bash", ["-c", command], { encoding: "utf8" });
+    expect(run.stdout).toBe('{"loss":4. 0\n');
+    expect(run.stderr).toBe("");
   });
 
   it.runIf(built)("exits 0 on the examples alone", () => {

@@ -7,16 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../compiler/cli/main.js";
-import type { Output } from "../../compiler/cli/io.js";
-
-async function rnnc(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Output = { out: (t) => void (out += t), err: (t) => void (err += t), color: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+import { rnnc } from "../support/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnc-cli-graph-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

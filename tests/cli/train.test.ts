@@ -9,18 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../compiler/cli/main.js";
-import type { Output } from "../../compiler/cli/io.js";
+import { rnnc } from "../support/cli.js";
 import { decodeSafetensors } from "../../runtime/io/safetensors.js";
 import { Rng } from "../../runtime/rng.js";
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Output = { out: (s) => void (out += s), err: (s) => void (err += s), color: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = (args: string[]) => rnnc(...args);
 
 let dir: string;
 let corpus: string;

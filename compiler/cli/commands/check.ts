@@ -3,8 +3,8 @@ import type { Command } from "commander";
 import { hasErrors } from "../../diagnostics/diagnostic.js";
 import { diagnosticsToJson } from "../../diagnostics/render.js";
 import type { CheckedModel } from "../../check/model.js";
-import { loadModel, printDiagnostics } from "../load.js";
-import type { Output } from "../io.js";
+import { loadModel, printDiagnostics, type LoadedModel } from "../load.js";
+import { UserError, type Output } from "../io.js";
 import { collectDims } from "./options.js";
 
 export function registerCheck(program: Command, io: Output, setExit: (code: number) => void): void {
@@ -19,7 +19,11 @@ export function registerCheck(program: Command, io: Output, setExit: (code: numb
       const reports: object[] = [];
       let failed = false;
       for (const file of files) {
-        const loaded = loadModel(file, opts.dim);
+        const loaded = readModel(file, opts.dim, io);
+        if (!loaded) {
+          failed = true;
+          continue;
+        }
         const { diagnostics } = loaded.result;
         // A bad --dim is an error too, though the model checked with the overrides that were valid.
         const model = hasErrors(diagnostics) ? undefined : loaded.result.model;
@@ -34,6 +38,17 @@ export function registerCheck(program: Command, io: Output, setExit: (code: numb
       if (opts.format === "json") io.out(JSON.stringify(reports, null, 2) + "\n");
       setExit(failed ? 1 : 0);
     });
+}
+
+/** One unreadable file is reported and skipped; the others are still checked. */
+function readModel(file: string, dims: string[], io: Output): LoadedModel | undefined {
+  try {
+    return loadModel(file, dims);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    io.err(`rnnc: ${e.message}\n`);
+    return undefined;
+  }
 }
 
 function summary(model: CheckedModel, warnings: number): string {

@@ -32,6 +32,16 @@ describe("renderDiagnostics", () => {
     );
   });
 
+  it("cuts a long line to a window around the caret, so the caret stays on screen", () => {
+    const line = "q = " + "x + ".repeat(100) + "oops";
+    const column = line.indexOf("oops") + 1;
+    const d = error("E201", "far right", { start: at(1, column, column - 1), end: at(1, column + 4, column + 3) });
+    const [, shown, marker] = renderDiagnostics([d], line + "\n", { fileName: "m" }).split("\n");
+    expect(shown!.length).toBeLessThan(120);
+    expect(shown).toMatch(/^    1 \| ….*oops$/);
+    expect(shown!.indexOf("oops")).toBe(marker!.indexOf("^"));
+  });
+
   it("underlines an empty range with one caret, and a range over several lines to the end of its first", () => {
     const empty = error("E002", "missing", { start: at(2, 22, 31), end: at(2, 22, 31) });
     expect(renderDiagnostics([empty], source, { fileName: "m" })).toContain("    2 |   h = tanh(W @ h + b)\n      |                      ^\n");

@@ -1,0 +1,31 @@
+/**
+ * A guard before parsing: expressions nested or chained beyond any real model would
+ * overflow the stack of the recursive parser and of every pass after it. Such a file gets
+ * one clear error instead of a crash.
+ */
+import type { IToken } from "chevrotain";
+import { tokenRange } from "./build-ast.js";
+import { error, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
+import { Equals, LBracket, LParen, MatMul, Minus, Plus, RBracket, RParen, Slash, Star } from "./tokens.js";
+
+/** Brackets inside brackets; each level is a few frames of recursion in every pass. */
+export const MAX_NESTING = 64;
+/** Operators in one expression: a chain `a + b + ...` is a tree as deep as it is long. */
+export const MAX_OPERATORS = 400;
+
+const operators = new Set([Plus, Minus, Star, Slash, MatMul]);
+
+export function nestingError(tokens: IToken[]): Diagnostic | undefined {
+  let depth = 0;
+  let operatorsInExpression = 0;
+  for (const token of tokens) {
+    const type = token.tokenType;
+    if (type === LParen || type === LBracket) depth++;
+    else if (type === RParen || type === RBracket) depth = Math.max(0, depth - 1);
+    else if (type === Equals) operatorsInExpression = 0;
+    else if (operators.has(type)) operatorsInExpression++;
+    if (depth > MAX_NESTING) return error("E003", `expression nested too deeply: more than ${MAX_NESTING} levels of brackets`, tokenRange(token));
+    if (operatorsInExpression > MAX_OPERATORS) return error("E003", `expression too long: more than ${MAX_OPERATORS} operators; split it into several equations`, tokenRange(token));
+  }
+  return undefined;
+}
