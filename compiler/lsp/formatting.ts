@@ -7,7 +7,7 @@ import { formatFile } from "../format/format.js";
 import type { Analysis } from "./analysis.js";
 
 export function isSyntaxError(code: string): boolean {
-  return code === "E001" || code === "E002";
+  return code === "E001" || code === "E002" || code === "E003";
 }
 
 export function formatting(analysis: Analysis): TextEdit[] {

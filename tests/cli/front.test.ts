@@ -39,6 +39,13 @@ const broken = `model Broken {
 
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n|TypeError|ReferenceError/);
 
+describe("rnnc --version", () => {
+  it("prints the version of the package and exits 0", async () => {
+    const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    expect(await rnnc("--version")).toEqual({ code: 0, out: `${version}\n`, err: "" });
+  });
+});
+
 describe("rnnc check", () => {
   it("passes every example: exit 0, one 'ok' line per file with its parameter count", async () => {
     const r = await rnnc("check", ...examples);

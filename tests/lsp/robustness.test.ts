@@ -53,7 +53,7 @@ describe("texts that are not models", () => {
     const d = new Doc("file:///mem/deep.rnn", `model M {\n  dim H = 2\n  h = ${"(".repeat(30_000)}x${")".repeat(30_000)}\n}\n`);
     await client.open(d);
     const diagnostics = await client.diagnostics(d);
-    expect(diagnostics.map((x) => x.code)).toEqual(["LSP002"]);
+    expect(diagnostics.map((x) => x.code)).toEqual(["E003"]);
     expect(diagnostics[0]!.message).toContain("nested too deeply");
     await everyRequest(d, d.pos("dim H"));
     await everyRequest(d, d.pos("x"));

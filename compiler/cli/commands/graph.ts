@@ -8,7 +8,6 @@ import type { Command } from "commander";
 import { extname } from "node:path";
 import { toDot } from "../../graph/dot.js";
 import { foldedGraph } from "../../graph/folded.js";
-import { renderSvg } from "../../graph/render.js";
 import { MAX_UNROLL, unrolledGraph } from "../../graph/unrolled.js";
 import { lower } from "../../ir/lower.js";
 import { validateIr } from "../../ir/validate.js";
@@ -55,7 +54,7 @@ Examples:
       validateIr(ir);
       const drawing = T === undefined ? foldedGraph(ir, { params: opts.params }) : unrolledGraph(ir, T);
       const dot = toDot(drawing);
-      const text = format === "dot" ? dot : await renderSvg(dot);
+      const text = format === "dot" ? dot : await (await import("../../graph/render.js")).renderSvg(dot); // Graphviz (WebAssembly) loads only when needed
       writeFileAtomic(opts.output!, text);
       io.err(`wrote ${opts.output} (${T === undefined ? "folded graph" : `unrolled over ${T} step${T === 1 ? "" : "s"}`})\n`);
     });
