@@ -13,16 +13,30 @@ export function slot(t: string, pre: number, back = 0): string {
   return shift === 0 ? t : shift > 0 ? `${t} + ${shift}` : `${t} - ${-shift}`;
 }
 
+/**
+ * Where a node's value or adjoint lives: element i of row b at step t is
+ * buffer[((slot) · B + b) · stride + offset + i]. Stride 0 is a parameter: one row that
+ * every step and every sequence reads (and whose gradient every one adds to).
+ */
+export interface Location {
+  buffer: string;
+  slot: string;
+  stride: number;
+  offset: number;
+}
+
 /** Offset of row b of a slot: ((slot) · B + b) · stride + offset. */
 export function rowOffset(slotExpr: string, stride: number, offset: number, b = "b"): string {
+  if (stride === 0) return String(offset);
   const base = `(${slotExpr}) * B + ${b}`;
   const scaled = stride === 1 ? `(${base})` : `(${base}) * ${stride}`;
   return offset === 0 ? scaled : `${scaled} + ${offset}`;
 }
 
-/** The buffer and slot a node's value is read from at step t (a delay reads its source). */
-export function valueLocation(plan: CodePlan, id: NodeId, t: string): { buffer: string; slot: string; stride: number; offset: number } {
+/** The buffer and slot a node's value is read from at step t (a delay reads its source, a parameter its local). */
+export function valueLocation(plan: CodePlan, id: NodeId, t: string): Location {
   const n = plan.ir.nodes[id]!;
+  if (n.op === "param") return parameterLocation(`P${paramIndex(plan, n.param)}`);
   if (n.op === "delay") {
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
     return { buffer: source.buffer, slot: slot(t, source.pre, n.steps), stride: source.stride, offset: source.offset };
@@ -32,9 +46,9 @@ export function valueLocation(plan: CodePlan, id: NodeId, t: string): { buffer: 
 }
 
 /** Where a node's adjoint accumulates at step t; undefined where nothing is differentiated (inputs, constants). */
-export function adjointLocation(plan: CodePlan, id: NodeId, t: string): { buffer: string; slot: string; stride: number; offset: number } | "param" | undefined {
+export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location | undefined {
   const n = plan.ir.nodes[id]!;
-  if (n.op === "param") return "param";
+  if (n.op === "param") return parameterLocation(`G${paramIndex(plan, n.param)}`);
   if (n.op === "delay") {
     if (n.onehot || !plan.ir.states.some((s) => s.name === n.source)) return undefined;
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
@@ -43,6 +57,11 @@ export function adjointLocation(plan: CodePlan, id: NodeId, t: string): { buffer
   const p = plan.nodes[id]!;
   if (p.adjoint === "none" || p.adjoint === "local") return undefined;
   return { buffer: p.adjointBuffer, slot: p.adjoint === "steps" ? slot(t, p.pre) : "0", stride: p.stride, offset: p.offset };
+}
+
+/** A parameter's values (P3) or gradient (G3): the same row for every step and sequence. */
+function parameterLocation(local: string): Location {
+  return { buffer: local, slot: "0", stride: 0, offset: 0 };
 }
 
 /** Reads of parameters go through numbered locals: P3 for the values, G3 for the gradients. */
@@ -60,7 +79,8 @@ export class RowBases {
 
   constructor(private readonly prefix: string) {}
 
-  at(loc: { buffer: string; slot: string; stride: number; offset: number }, i = "i"): string {
+  at(loc: Location, i = "i"): string {
+    if (loc.stride === 0) return `${loc.buffer}[${i}]`;
     // Buffers of the same layout share one base: it is only an offset.
     const expr = rowOffset(loc.slot, loc.stride, loc.offset);
     let name = this.bases.get(expr);
@@ -80,8 +100,6 @@ export function readValue(plan: CodePlan, id: NodeId, t: string, rows: RowBases,
   switch (n.op) {
     case "const":
       return numberLiteral(n.value);
-    case "param":
-      return `P${paramIndex(plan, n.param)}[i]`;
     default:
       return rows.at(valueLocation(plan, id, t));
   }

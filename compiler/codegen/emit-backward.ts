@@ -54,7 +54,6 @@ function accumulateInto(plan: CodePlan, id: NodeId, expr: string, t: string, row
   if (n.op === "const" || n.scalar) return undefined;
   const location = adjointLocation(plan, id, t);
   if (location === undefined) return undefined;
-  if (location === "param") return `G${paramIndex(plan, (n as Extract<IrNode, { op: "param" }>).param)}[i] += ${expr};`;
   return `${rows.at(location)} += ${expr};`;
 }
 
@@ -120,7 +119,7 @@ function emitRunBackward(plan: CodePlan, run: ElementwiseRun, t: string): string
   // Each node's adjoint starts from what consumers outside the run left in its buffer.
   for (const id of run.nodes) {
     const location = plan.nodes[id]!.adjoint === "local" ? undefined : adjointLocation(plan, id, t);
-    body.push(`let d${id} = ${location && location !== "param" ? `${rows.at(location)}!` : "0"};`);
+    body.push(`let d${id} = ${location ? `${rows.at(location)}!` : "0"};`);
   }
   const value = (id: NodeId) => (loaded.has(id) ? `a${id}` : readValue(plan, id, t, rows, new Set()));
   let lastOrigin = "";
@@ -141,8 +140,9 @@ function emitRunBackward(plan: CodePlan, run: ElementwiseRun, t: string): string
 function emitGroupBackward(plan: CodePlan, group: MatvecGroup, t: string): string[] {
   const out = origins(plan, group.members).map((c) => c.replace("// ", "// d "));
   const member = plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>;
-  const dy = group.direct ? adjointLocation(plan, member.id, t) : { buffer: `dg${group.index}`, slot: "0", stride: group.rows, offset: 0 };
-  if (dy === undefined || dy === "param") return [];
+  // Like the value, the adjoint is the first member's: its own, or the shared one at offset 0.
+  const dy = adjointLocation(plan, member.id, t);
+  if (dy === undefined) return [];
   const dyOffset = `(${dy.slot}) * B * ${group.rows}`;
   group.blocks.forEach((block, k) => {
     const weights = group.direct ? `P${paramIndex(plan, member.param)}` : `W${group.index}_${k}`;
@@ -154,7 +154,7 @@ function emitGroupBackward(plan: CodePlan, group: MatvecGroup, t: string): strin
     }
     out.push(`matmulBatchBackwardWeight(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B * ${block.width}, ${dWeights}, 0);`);
     const dx = adjointLocation(plan, block.x, t);
-    if (dx !== undefined && dx !== "param") out.push(`matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${weights}, 0, ${dx.buffer}, (${dx.slot}) * B * ${block.width});`);
+    if (dx !== undefined) out.push(`matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${weights}, 0, ${dx.buffer}, (${dx.slot}) * B * ${block.width});`);
   });
   return out;
 }
@@ -167,7 +167,7 @@ function emitSoftmaxBackward(plan: CodePlan, n: Extract<IrNode, { op: "softmax" 
   const y = valueLocation(plan, n.id, t);
   const dy = adjointLocation(plan, n.id, t);
   const dx = adjointLocation(plan, n.a, t);
-  if (dy === undefined || dy === "param" || dx === undefined || dx === "param") return [];
+  if (dy === undefined || dx === undefined) return [];
   const K = n.size;
   const rule =
     n.op === "softmax"
@@ -186,7 +186,7 @@ function emitSoftmaxBackward(plan: CodePlan, n: Extract<IrNode, { op: "softmax" 
 
 function emitConcatBackward(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>, t: string): string[] {
   const dy = adjointLocation(plan, n.id, t);
-  if (dy === undefined || dy === "param") return [];
+  if (dy === undefined) return [];
   const out = [originComment(n).replace("// ", "// d "), `for (let b = 0; b < B; b++) {`, `const rdy = ${rowOffset(dy.slot, dy.stride, dy.offset)};`];
   let col = 0;
   for (const part of n.parts) {

@@ -50,16 +50,16 @@ function origins(plan: CodePlan, ids: readonly NodeId[]): string[] {
 /** y = Σ_k W_k x_k for all members at once: one product per block with the stacked weights. */
 function emitGroupProduct(plan: CodePlan, group: MatvecGroup, t: string): string[] {
   const out = origins(plan, group.members);
-  const y = `g${group.index}`;
-  const yBuffer = group.direct ? plan.nodes[group.members[0]!]!.buffer : y;
+  // The first member's location is the group's: its own buffer, or the shared one at offset 0.
+  const y = valueLocation(plan, group.members[0]!, t);
+  const yOffset = `(${y.slot}) * B * ${group.rows}`;
   group.blocks.forEach((block, k) => {
     const x = valueLocation(plan, block.x, t);
     const weights = group.direct ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>).param)}` : `W${group.index}_${k}`;
     const xNode = plan.ir.nodes[block.x]!;
     const xOffset = `(${x.slot}) * B${xNode.onehot ? "" : ` * ${block.width}`}`;
-    const yOffset = `${t} * B * ${group.rows}`;
-    if (xNode.onehot) out.push(`gatherColumnsBatch(B, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${yBuffer}, ${yOffset}, ${k > 0});`);
-    else out.push(`matmulBatch(B, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${yBuffer}, ${yOffset}, ${k > 0});`);
+    if (xNode.onehot) out.push(`gatherColumnsBatch(B, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${k > 0});`);
+    else out.push(`matmulBatch(B, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${k > 0});`);
   });
   return out;
 }

@@ -75,7 +75,7 @@ export function emitLossSeeds(plan: CodePlan): string[] {
     const y = `Y${k}`;
     const scored = l.fusion ? l.fusion.input : l.prediction;
     const d = adjointLocation(plan, scored, "t");
-    if (d === undefined || d === "param") return;
+    if (d === undefined) return;
     const p = valueLocation(plan, l.prediction, "t");
     const rows = [`const rp = ${rowOffset(p.slot, p.stride, p.offset)};`, `const rd = ${rowOffset(d.slot, d.stride, d.offset)};`];
     const yRow = target.kind === "class" ? `const c = ${y}[${targetRow(l)}]!;` : `const ry = (${targetRow(l)}) * ${K};`;

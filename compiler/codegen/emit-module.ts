@@ -142,8 +142,9 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
     }
   }
   for (const g of plan.groups) {
+    // Shared members are never quantities nor read through delays: no history slots.
+    if (g.shared) add(`g${g.index}`, `T * B * ${g.rows}`);
     if (g.direct) continue;
-    add(`g${g.index}`, `T * B * ${g.rows}`);
     g.blocks.forEach((b, k) => {
       add(`W${g.index}_${k}`, `${g.rows * b.width}`);
       add(`dW${g.index}_${k}`, `${g.rows * b.width}`);

@@ -39,6 +39,12 @@ export interface MatvecGroup {
   blocks: { x: NodeId; col: number; width: number }[];
   /** Uses its parameter directly: one member, one block spanning the whole matrix. */
   direct: boolean;
+  /**
+   * Several members write one [B][rows] buffer (g3, adjoint dg3). A product alone in its group
+   * keeps its own buffer, laid out like any node's: history slots if a delay reads it, an
+   * adjoint per step if it is a quantity.
+   */
+  shared: boolean;
 }
 
 export interface ElementwiseRun {
@@ -97,7 +103,7 @@ export function makePlan(ir: IrModel): CodePlan {
     const stored = !leaf && (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id));
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
-    const inGroup = g !== undefined && !g.direct;
+    const inGroup = g !== undefined && g.shared;
     const differentiable = !(n.op === "input" || n.op === "const" || n.op === "param" || n.onehot);
     let adjoint: NodePlan["adjoint"] = "none";
     if (differentiable && n.op !== "delay") adjoint = quantityNodes.has(n.id) || pre.has(n.id) ? "steps" : run >= 0 && !readOutsideRun ? "local" : "step";
@@ -175,9 +181,10 @@ function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNod
       existing.members.push(n.id);
       existing.rows += n.size;
       existing.direct = false;
+      existing.shared = true;
       continue;
     }
-    const group: MatvecGroup = { index: groups.length, members: [n.id], offsets: [0], rows: n.size, blocks, direct: blocks.length === 1 };
+    const group: MatvecGroup = { index: groups.length, members: [n.id], offsets: [0], rows: n.size, blocks, direct: blocks.length === 1, shared: false };
     groups.push(group);
     byKey.set(key, group);
   }

@@ -124,8 +124,12 @@ export function lower(model: CheckedModel): IrModel {
     origin = `${q.gate ? "gate " : ""}${q.name} = ${printExpr(q.equation.value)}`;
     let node = materialize(lowerExpr(q.equation.value));
     // A quantity owns its value (steps past a sequence's end overwrite it), so one that is
-    // just an input, a delay or a parameter gets a copy of it.
-    if (["input", "delay", "param"].includes(nodes[node]!.op)) node = emit({ op: "activation", fn: "identity", a: node }, sizeOf(node));
+    // just an input, a delay or a parameter gets a copy of it. A state also owns its history
+    // (what its delays read before step 0 is its own initial or carried value), so a state
+    // that is just another state (`h2 = h1`) gets a copy too.
+    const leafValue = ["input", "delay", "param"].includes(nodes[node]!.op);
+    const anotherState = states.has(q.name) && [...quantityNode].some(([name, n]) => n === node && states.has(name));
+    if (leafValue || anotherState) node = emit({ op: "activation", fn: "identity", a: node }, sizeOf(node));
     quantityNode.set(q.name, node);
   }
 

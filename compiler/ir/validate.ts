@@ -55,4 +55,7 @@ export function validateIr(ir: IrModel): void {
   });
   for (const q of ir.quantities) if (!ir.nodes[q.node]) throw new Error(`invalid IR: quantity ${q.name} has no node`);
   for (const s of ir.states) if (!ir.quantities.some((q) => q.name === s.name)) throw new Error(`invalid IR: state ${s.name} has no quantity`);
+  // Each state keeps its own history (initial and carried values), so no two share a node.
+  const stateNodes = ir.quantities.filter((q) => states.has(q.name)).map((q) => q.node);
+  if (new Set(stateNodes).size !== stateNodes.length) throw new Error("invalid IR: two states share one node");
 }
