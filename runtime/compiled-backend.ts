@@ -4,7 +4,7 @@
  * state between the runtime's records and the module's typed API.
  */
 import type { IrModel } from "../compiler/ir/ir.js";
-import type { ForwardResult, GradientResult, ModelBackend } from "./backend.js";
+import { interpreterBackend, type ForwardResult, type GradientResult, type ModelBackend } from "./backend.js";
 import type { Batch, Weights } from "./interpret/batch.js";
 import type { Carry } from "./interpret/execution.js";
 
@@ -60,6 +60,7 @@ export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBack
     const state = carry ? toState(carry, batch.B) : model.createState(p, batch.B);
     const b = moduleBatch(batch);
     const loss = withGrad ? model.lossAndGrad(p, b, grads, state) : model.forward(p, b, state);
+    if (hasTargets(batch) && !Number.isFinite(loss)) explainOverflow(ir, weights, batch, carry, withGrad);
     const outputs = new Map<string, Float64Array>();
     const result: ForwardResult = {
       loss: hasTargets(batch) ? loss : null,
@@ -81,9 +82,22 @@ export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBack
     lossAndGrad(weights, batch, carry): GradientResult {
       if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
       const r = run(weights, batch, carry, true);
-      return { ...r, loss: r.loss!, grads: Object.fromEntries(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])) };
+      const result = { ...r, loss: r.loss!, grads: Object.fromEntries(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])) };
+      if (!Object.values(result.grads).every((g) => g.every(Number.isFinite))) explainOverflow(ir, weights, batch, carry, true);
+      return result;
     },
   };
+}
+
+/**
+ * The generated code does not check every value it computes (that would cost speed on
+ * every step); when its result is not finite, the interpreter, which does, runs the same
+ * batch and throws the error that names the first quantity or gradient that overflowed.
+ */
+function explainOverflow(ir: IrModel, weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean): void {
+  const reference = interpreterBackend(ir);
+  if (withGrad) reference.lossAndGrad(weights, batch, carry);
+  else reference.forward(weights, batch, carry);
 }
 
 /** How many past steps of a state or input the model reads (its longest delay). */

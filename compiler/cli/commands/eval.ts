@@ -18,7 +18,7 @@ export function registerEval(program: Command, io: Output): void {
     .requiredOption("--data <path>", "data to evaluate on (.txt, .jsonl or .json)")
     .option("--batch <n>", "sequences per batch (default: as trained)", positiveInt)
     .option("--seq-len <n>", "chunk length for a text (default: as trained)", positiveInt)
-    .option("--backend <name>", "interp or compiled", choice(backendKinds), "interp")
+    .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .option("--format <format>", "text or json", choice(["text", "json"] as const), "text")
     .action(async (file: string, opts: { checkpoint: string; data: string; batch?: number; seqLen?: number; backend: BackendKind; dim: string[]; format: "text" | "json" }) => {

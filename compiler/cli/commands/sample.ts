@@ -37,7 +37,7 @@ export function registerSample(program: Command, io: Output): void {
     .option("--temperature <t>", "sampling temperature: 1 as trained, lower is more conservative, 0 always takes the most likely", temperature, 1)
     .option("--prime <text>", "text to start from (default: a newline if the vocabulary has one)")
     .option("--seed <n>", "seed for sampling", seedValue, 1)
-    .option("--backend <name>", "interp or compiled", choice(backendKinds), "interp")
+    .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .action(async (file: string, opts: SampleOptions) => {
       const { prepared, weights, meta } = loadTrained(file, opts.checkpoint, opts.dim, io);

@@ -81,7 +81,7 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .option("--checkpoint-every <n>", "also checkpoint every n steps (always: each epoch, every 5 minutes, on Ctrl-C)", nonNegativeInt, 0)
     .option("--eval-every <n>", "also validate every n steps (always: each epoch)", nonNegativeInt, 0)
     .option("--resume", "continue the checkpoint in --checkpoint exactly where it stopped")
-    .option("--backend <name>", "interp (the interpreter) or compiled (generated code)", choice(backendKinds), "interp")
+    .option("--backend <name>", "compiled (generated code, the fast one) or interp (the interpreter)", choice(backendKinds), "compiled")
     .option("--dim <NAME=VALUE>", "override a dim (repeatable); one-hot and class dims default to the data's", collectDims, [])
     .option("--progress <mode>", "auto, bar, lines or none", choice(["auto", "bar", "lines", "none"] as const), "auto")
     .option("--log-every <n>", "plain progress lines every n steps", positiveInt)
