@@ -25,3 +25,5 @@ export * from "./matmul.js";
 export * from "./onehot.js";
 export * from "./reductions.js";
 export * from "./softmax.js";
+// The WebAssembly SIMD tier of the matrix products (docs/kernels.md).
+export * from "./wasm/index.js";

@@ -1,0 +1,75 @@
+/**
+ * The compiled WebAssembly kernel module and the SIMD feature test.
+ *
+ * The module's bytes are embedded as base64 (kernels-wasm.ts, written by
+ * `npm run build:wasm`), so loading needs no file access and works the same in
+ * Node and in a browser. The module is small (about 11 kB), so it is compiled
+ * synchronously with `new WebAssembly.Module` on first use: current Chromium
+ * allows synchronous compilation up to 8 MB on a page's main thread (versions
+ * before about 2019 only 4 kB); `preloadKernelModule()` compiles asynchronously
+ * ahead of time for engines that refuse.
+ */
+import { kernelsWasmBase64, peakChains, simdProbeBytes } from "./kernels-wasm.js";
+
+/** The functions the kernel module exports. Addresses are byte offsets into its memory. */
+export interface KernelExports {
+  /** Y[B,M] (= or +=, acc ≠ 0) X[B,N] · Wᵀ. */
+  f32_matmul(B: number, M: number, N: number, x: number, w: number, y: number, acc: number): void;
+  f64_matmul(B: number, M: number, N: number, x: number, w: number, y: number, acc: number): void;
+  /** dX[B,N] += dY[B,M] · W. */
+  f32_matmul_bwd_x(B: number, M: number, N: number, dy: number, w: number, dx: number): void;
+  f64_matmul_bwd_x(B: number, M: number, N: number, dy: number, w: number, dx: number): void;
+  /** dW[M,N] += dY[B,M]ᵀ · X. */
+  f32_matmul_bwd_w(B: number, M: number, N: number, dy: number, x: number, dw: number): void;
+  f64_matmul_bwd_w(B: number, M: number, N: number, dy: number, x: number, dw: number): void;
+  /** Register-only multiply–add loop for the peak micro-benchmark (PEAK_CHAINS vector pairs per iteration). */
+  f32_peak(iterations: number, c: number): number;
+  f64_peak(iterations: number, c: number): number;
+}
+
+/** Independent (mul, add) vector pairs per iteration of the `*_peak` loops. */
+export const PEAK_CHAINS: number = peakChains;
+
+let simd: boolean | undefined;
+
+/** Whether this engine runs WebAssembly with 128-bit SIMD (Node ≥ 16.4, current browsers). */
+export function simdSupported(): boolean {
+  if (simd === undefined) {
+    try {
+      simd = typeof WebAssembly === "object" && WebAssembly.validate(simdProbeBytes);
+    } catch {
+      simd = false;
+    }
+  }
+  return simd;
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  // atob exists in Node ≥ 16 and every browser; Buffer is not needed.
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/** The kernel module, compiled once per process (or page). Throws where SIMD is missing. */
+export function kernelModule(): WebAssembly.Module {
+  if (!compiled) {
+    if (!simdSupported()) throw new Error("WebAssembly SIMD is not available in this engine; use the JavaScript kernels");
+    compiled = new WebAssembly.Module(decodeBase64(kernelsWasmBase64));
+  }
+  return compiled;
+}
+
+/** Compiles the module asynchronously, once; later synchronous uses reuse it. A no-op without SIMD. */
+export async function preloadKernelModule(): Promise<void> {
+  if (!compiled && simdSupported()) compiled = await WebAssembly.compile(decodeBase64(kernelsWasmBase64));
+}
+
+/** A fresh instance of the kernels bound to `memory` (instantiation is cheap once compiled). */
+export function instantiateKernels(memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(kernelModule(), { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}

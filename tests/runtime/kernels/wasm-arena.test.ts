@@ -1,0 +1,81 @@
+/** The wasm kernel tier's memory: the arena's views, growth, and the build that embeds the module. */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ARENA_ALIGN, kernelModule, preloadKernelModule, simdSupported, WasmArena, WasmKernels } from "../../../runtime/kernels/wasm/index.js";
+import { simdProbeBytes } from "../../../runtime/kernels/wasm/kernels-wasm.js";
+
+describe("WasmArena", () => {
+  it("hands out zeroed, cache-line aligned views into its memory", () => {
+    const arena = new WasmArena({ initialBytes: 1 });
+    const a = arena.f32(3);
+    const b = arena.f64(5);
+    for (const v of [a, b]) {
+      expect(v.buffer).toBe(arena.memory.buffer);
+      expect(v.byteOffset % ARENA_ALIGN).toBe(0);
+      expect(v.byteOffset).toBeGreaterThan(0); // address 0 is never an array
+      expect(Array.from(v)).toEqual(new Array(v.length).fill(0));
+      expect(arena.owns(v)).toBe(true);
+    }
+    expect(b.byteOffset).toBeGreaterThanOrEqual(a.byteOffset + a.byteLength);
+    expect(arena.owns(new Float32Array(3))).toBe(false);
+  });
+
+  it("grows on demand, detaching earlier views, and says so through `generation`", () => {
+    const arena = new WasmArena({ initialBytes: 65536 });
+    const early = arena.f32(1000);
+    const at = early.byteOffset;
+    early[0] = 1;
+    expect(arena.generation).toBe(0);
+    const big = arena.f64(100_000); // 800 kB: forces growth
+    expect(arena.generation).toBe(1);
+    expect(early.length).toBe(0); // detached by memory.grow
+    expect(big.length).toBe(100_000);
+    const again = new Float32Array(arena.memory.buffer, at, 1);
+    expect(again[0]).toBe(1); // the data survives; only the old view is gone
+  });
+
+  it("allocMany grows once, before making any view, so all its views stay valid together", () => {
+    const arena = new WasmArena({ initialBytes: 65536 });
+    const views = arena.allocMany("f32", { a: 30_000, b: 30_000, c: 30_000 });
+    expect(arena.generation).toBe(1);
+    for (const v of Object.values(views)) expect(v.length).toBe(30_000);
+  });
+
+  it("release frees back to a mark, and reused memory comes back zeroed", () => {
+    const arena = new WasmArena();
+    const mark = arena.mark();
+    arena.f64(10).fill(3);
+    arena.release(mark);
+    const reused = arena.f64(10);
+    expect(reused.byteOffset).toBe(mark);
+    expect(Array.from(reused)).toEqual(new Array(10).fill(0));
+    expect(() => arena.release(arena.used + 64)).toThrow(RangeError);
+  });
+
+  it("kernels refuse a view detached by growth instead of computing on an empty array", () => {
+    const kernels = new WasmKernels({ initialBytes: 65536 });
+    const x = kernels.arena.f32(4);
+    const w = kernels.arena.f32(4);
+    const y = kernels.arena.f32(1);
+    kernels.arena.f32(1 << 16); // grows: x, w, y are detached
+    expect(() => kernels.matmulBatch(1, 1, 4, x, 0, w, 0, y, 0, false)).toThrow(/detached/);
+  });
+});
+
+describe("the kernel module", () => {
+  it("is available here: Node 20 has WebAssembly SIMD, and the probe module validates", async () => {
+    await preloadKernelModule(); // the asynchronous path compiles the same module, once
+    expect(simdSupported()).toBe(true);
+    expect(WebAssembly.validate(simdProbeBytes)).toBe(true);
+    const exports = WebAssembly.Module.exports(kernelModule()).map((e) => e.name);
+    for (const t of ["f32", "f64"]) for (const k of ["matmul", "matmul_bwd_x", "matmul_bwd_w", "peak"]) expect(exports).toContain(`${t}_${k}`);
+  });
+
+  it("committed outputs (kernels.wat, kernels.wasm, kernels-wasm.ts) equal a fresh build from tools/wasm-kernels", () => {
+    const script = fileURLToPath(new URL("../../../tools/wasm-kernels/build.mjs", import.meta.url));
+    // Exits non-zero, naming the stale file, when a committed output differs.
+    const out = execFileSync(process.execPath, [script, "--check"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    expect(out).toContain("up to date");
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * The WebAssembly SIMD products against the JavaScript kernels (the reference
+ * tier), over shapes that hit every edge of the tiling: sizes of 1, odd sizes,
+ * sizes that are not multiples of the tile (2×4 forward, 4×8 / 4×4 adjoint
+ * tiles) or the vector width (4 f32, 2 f64), and reductions longer than the
+ * adjoints' 128-step block.
+ *
+ * Tolerance: the tiers sum in different orders (and f32 SIMD rounds every
+ * partial sum to float32, where JavaScript sums in double), so the error of an
+ * output is bounded relative to the magnitude of its terms, Σ|products| plus
+ * the old value when accumulating — the honest scale for a rounded sum.
+ */
+import { describe, expect, it } from "vitest";
+import type { FloatArray } from "../../../runtime/floatArray.js";
+import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../../../runtime/kernels/matmul.js";
+import { WasmKernels, type WasmDType } from "../../../runtime/kernels/wasm/index.js";
+import { Rng } from "../../../runtime/rng.js";
+
+const SENTINEL = 777;
+const tolerance: Record<WasmDType, number> = { f32: 1e-5, f64: 1e-12 };
+
+type Kind = "forward" | "forward+=" | "input" | "weight";
+const kinds: Kind[] = ["forward", "forward+=", "input", "weight"];
+
+const kernels = new WasmKernels();
+
+/** Operand sizes of a product, in the order (first input, second input, output). */
+function sizes(kind: Kind, B: number, M: number, N: number): [number, number, number] {
+  switch (kind) {
+    case "forward":
+    case "forward+=":
+      return [B * N, M * N, B * M]; // x, w, y
+    case "input":
+      return [B * M, M * N, B * N]; // dy, w, dx
+    case "weight":
+      return [B * M, B * N, M * N]; // dy, x, dw
+  }
+}
+
+function jsKernel(kind: Kind, B: number, M: number, N: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number): void {
+  if (kind === "input") matmulBatchBackwardInput(B, M, N, a, aOff, b, bOff, out, outOff);
+  else if (kind === "weight") matmulBatchBackwardWeight(B, M, N, a, aOff, b, bOff, out, outOff);
+  else matmulBatch(B, M, N, a, aOff, b, bOff, out, outOff, kind === "forward+=");
+}
+
+function wasmKernel(kind: Kind, B: number, M: number, N: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number): void {
+  if (kind === "input") kernels.matmulBatchBackwardInput(B, M, N, a, aOff, b, bOff, out, outOff);
+  else if (kind === "weight") kernels.matmulBatchBackwardWeight(B, M, N, a, aOff, b, bOff, out, outOff);
+  else kernels.matmulBatch(B, M, N, a, aOff, b, bOff, out, outOff, kind === "forward+=");
+}
+
+function fillRandom(rng: Rng, a: FloatArray, from: number, count: number): void {
+  for (let i = from; i < from + count; i++) a[i] = rng.uniform(-1, 1);
+}
+
+/**
+ * Runs one product on both tiers — wasm operands resident in the arena at the
+ * given element offsets, surrounded by sentinels — and checks the outputs agree
+ * and nothing outside the output moved.
+ */
+function compare(dtype: WasmDType, kind: Kind, B: number, M: number, N: number, seed: number, offsets: [number, number, number] = [1, 2, 3]): void {
+  const rng = new Rng(seed);
+  const counts = sizes(kind, B, M, N);
+  const mark = kernels.arena.mark();
+  try {
+    const wasm = counts.map((n, i) => kernels.arena.alloc(dtype, offsets[i]! + n + 3).fill(SENTINEL));
+    counts.forEach((n, i) => fillRandom(rng, wasm[i]!, offsets[i]!, n));
+    const js = wasm.map((a) => Float64Array.from(a)); // the JS reference runs in float64 on the same values
+    const abs = js.map((a) => a.map(Math.abs));
+    const [a, b, out] = wasm as [FloatArray, FloatArray, FloatArray];
+    const [oa, ob, oo] = offsets;
+    jsKernel(kind, B, M, N, js[0]!, oa, js[1]!, ob, js[2]!, oo);
+    jsKernel(kind, B, M, N, abs[0]!, oa, abs[1]!, ob, abs[2]!, oo); // Σ|terms| (+ |old|) per output
+    wasmKernel(kind, B, M, N, a, oa, b, ob, out, oo);
+    const tol = tolerance[dtype];
+    for (let i = 0; i < out.length; i++) {
+      const inside = i >= oo && i < oo + counts[2];
+      if (!inside) {
+        if (out[i] !== SENTINEL) expect.fail(`${dtype} ${kind} B=${B} M=${M} N=${N}: wrote outside the output at ${i}`);
+        continue;
+      }
+      // abs ran the same product on |operands|: Σ|terms|, plus |old| when accumulating.
+      const bound = tol * Math.max(1, abs[2]![i]!);
+      if (!(Math.abs(out[i]! - js[2]![i]!) <= bound)) {
+        expect.fail(`${dtype} ${kind} B=${B} M=${M} N=${N} at ${i - oo}: wasm ${out[i]}, js ${js[2]![i]} (bound ${bound})`);
+      }
+    }
+    for (const k of [0, 1]) expect(Array.from(wasm[k]!.subarray(0, offsets[k]))).toEqual(new Array(offsets[k]).fill(SENTINEL));
+  } finally {
+    kernels.arena.release(mark);
+  }
+}
+
+describe("WebAssembly SIMD matrix products equal the JavaScript kernels", () => {
+  const small = { B: [1, 2, 3, 5, 8], M: [1, 3, 4, 5, 8, 9, 13], N: [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31] };
+  for (const dtype of ["f32", "f64"] as const) {
+    for (const kind of kinds) {
+      it(`${dtype} ${kind}: every small shape, every tiling remainder`, () => {
+        let seed = 1;
+        for (const B of small.B) for (const M of small.M) for (const N of small.N) compare(dtype, kind, B, M, N, seed++);
+      });
+
+      it(`${dtype} ${kind}: long reductions across the 128-step blocks, unaligned offsets, workload shapes`, () => {
+        const shapes: [number, number, number][] = [
+          [3, 300, 37], // bwd_x: K = M = 300 crosses two blocks
+          [261, 6, 19], // bwd_w: K = B = 261 crosses two blocks
+          [129, 129, 129],
+          [32, 512, 128], // W1 recurrent product
+          [7, 64, 65], // W1 dense input, odd N
+        ];
+        shapes.forEach(([B, M, N], i) => compare(dtype, kind, B, M, N, 1000 + i, [i % 3, (i + 1) % 5, (2 * i + 1) % 7]));
+      });
+    }
+  }
+
+  it("zero-sized products leave outputs alone, and an overwriting product with N = 0 stores zeros", () => {
+    for (const dtype of ["f32", "f64"] as const) {
+      const y = kernels.arena.alloc(dtype, 6).fill(5);
+      const x = kernels.arena.alloc(dtype, 8);
+      kernels.matmulBatch(0, 3, 2, x, 0, x, 0, y, 0, false);
+      kernels.matmulBatchBackwardInput(2, 0, 3, x, 0, x, 0, y, 0);
+      kernels.matmulBatchBackwardWeight(0, 2, 3, x, 0, x, 0, y, 0);
+      expect(Array.from(y)).toEqual([5, 5, 5, 5, 5, 5]);
+      kernels.matmulBatch(2, 3, 0, x, 0, x, 0, y, 0, false);
+      expect(Array.from(y)).toEqual([0, 0, 0, 0, 0, 0]);
+    }
+  });
+});
+
+describe("staged operands (outside the arena)", () => {
+  it("gives the same results on ordinary typed arrays, including mixed element types, and counts the copies", () => {
+    const rng = new Rng(7);
+    const [B, M, N] = [5, 9, 11];
+    const x = new Float64Array(2 + B * N);
+    const w = new Float32Array(M * N);
+    fillRandom(rng, x, 2, B * N);
+    fillRandom(rng, w, 0, M * N);
+    const y = new Float32Array(B * M + 1).fill(SENTINEL);
+    const expected = Float64Array.from(y);
+    matmulBatch(B, M, N, Float32Array.from(x), 2, w, 0, expected, 1, false);
+    const before = kernels.stagedCalls;
+    kernels.matmulBatch(B, M, N, x, 2, w, 0, y, 1, false);
+    expect(kernels.stagedCalls).toBe(before + 1);
+    expect(y[0]).toBe(SENTINEL);
+    for (let i = 1; i < y.length; i++) expect(Math.abs(y[i]! - expected[i]!)).toBeLessThan(1e-5 * N);
+
+    // Accumulating adjoints read the old output through the copy.
+    const dx = new Float64Array(B * N).fill(1);
+    const ref = Float64Array.from(dx);
+    const dy = Float64Array.from({ length: B * M }, () => rng.uniform(-1, 1));
+    const w64 = Float64Array.from(w);
+    matmulBatchBackwardInput(B, M, N, dy, 0, w64, 0, ref, 0);
+    kernels.matmulBatchBackwardInput(B, M, N, dy, 0, w64, 0, dx, 0);
+    for (let i = 0; i < dx.length; i++) expect(Math.abs(dx[i]! - ref[i]!)).toBeLessThan(1e-12 * M);
+  });
+
+  it("rejects operands that do not fit their arrays instead of touching neighbouring memory", () => {
+    const x = kernels.arena.f32(6);
+    const w = kernels.arena.f32(6);
+    const y = kernels.arena.f32(4);
+    expect(() => kernels.matmulBatch(2, 2, 3, x, 1, w, 0, y, 0, false)).toThrow(RangeError);
+    expect(() => kernels.matmulBatchBackwardWeight(2, 2, 3, y, 0, x, 0, w, 1)).toThrow(RangeError);
+    expect(() => kernels.matmulBatch(2.5, 2, 3, x, 0, w, 0, y, 0, false)).toThrow(RangeError);
+  });
+});
