@@ -7,6 +7,7 @@ import type { IrModel } from "../compiler/ir/ir.js";
 import { interpreterBackend, type ForwardResult, type GradientResult, type ModelBackend } from "./backend.js";
 import type { Batch, Weights } from "./interpret/batch.js";
 import type { Carry } from "./interpret/execution.js";
+import { namedRecord } from "./records.js";
 
 type Float = Float64Array | Float32Array;
 
@@ -14,7 +15,7 @@ type Float = Float64Array | Float32Array;
 export interface GeneratedModule {
   dtype: "f64" | "f32";
   parameterCount: number;
-  createParameters(buffer?: Float): Record<string, Float> & { buffer: Float };
+  createParameters(buffer?: Float): Record<string, Float>;
   Model: new () => GeneratedModel;
 }
 
@@ -44,12 +45,12 @@ export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBack
   const grads = module.createParameters();
   const f32 = module.dtype === "f32";
   const float = (a: Float64Array): Float => (f32 ? Float32Array.from(a) : a);
-  const params = (weights: Weights) => Object.fromEntries(ir.params.map((p) => [p.name, float(weights[p.name]!)]));
+  const params = (weights: Weights) => namedRecord(ir.params.map((p) => [p.name, float(weights[p.name]!)]));
   const moduleBatch = (batch: Batch): ModuleBatch => ({
     T: batch.T,
     B: batch.B,
-    inputs: Object.fromEntries(Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)])),
-    targets: Object.fromEntries(Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)])),
+    inputs: namedRecord(Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)])),
+    targets: namedRecord(Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)])),
     lengths: batch.lengths,
   });
   const hasTargets = (batch: Batch) => ir.losses.length > 0 && ir.losses.every((l) => batch.targets[l.target]);
@@ -82,7 +83,7 @@ export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBack
     lossAndGrad(weights, batch, carry): GradientResult {
       if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
       const r = run(weights, batch, carry, true);
-      const result = { ...r, loss: r.loss!, grads: Object.fromEntries(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])) };
+      const result = { ...r, loss: r.loss!, grads: namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])) };
       if (!Object.values(result.grads).every((g) => g.every(Number.isFinite))) explainOverflow(ir, weights, batch, carry, true);
       return result;
     },
@@ -107,7 +108,7 @@ function carriedSteps(ir: IrModel, name: string): number {
 
 /** The interpreter's carry (most recent first, [B][n] per step) as a module state (oldest first, [steps][B][n]). */
 function toState(carry: Carry, B: number): ModuleState {
-  const values: Record<string, Float | Int32Array> = {};
+  const values = namedRecord<Float | Int32Array>();
   for (const [name, steps] of Object.entries(carry)) {
     const width = steps[0]!.length;
     const out = steps[0] instanceof Int32Array ? new Int32Array(width * steps.length) : new Float64Array(width * steps.length);
@@ -118,7 +119,7 @@ function toState(carry: Carry, B: number): ModuleState {
 }
 
 function fromState(ir: IrModel, state: ModuleState): Carry {
-  const carry: Carry = {};
+  const carry: Carry = namedRecord();
   for (const [name, values] of Object.entries(state.values)) {
     const steps = carriedSteps(ir, name);
     const width = values.length / steps;

@@ -2,9 +2,10 @@
 import type { IrModel } from "../compiler/ir/ir.js";
 import { initialise } from "./init.js";
 import type { Weights } from "./interpret/batch.js";
+import { namedRecord } from "./records.js";
 import { Rng } from "./rng.js";
 
 export function initialWeights(ir: IrModel, seed: number): Weights {
   const rng = new Rng(seed);
-  return Object.fromEntries(ir.params.map((p) => [p.name, initialise(p.init, p.shape, rng)]));
+  return namedRecord(ir.params.map((p) => [p.name, initialise(p.init, p.shape, rng)]));
 }

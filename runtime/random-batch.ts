@@ -4,6 +4,7 @@
  */
 import type { IrModel } from "../compiler/ir/ir.js";
 import type { Batch, InputData, TargetData } from "./interpret/batch.js";
+import { namedRecord } from "./records.js";
 import type { Rng } from "./rng.js";
 
 export interface RandomBatchOptions {
@@ -14,14 +15,14 @@ export interface RandomBatchOptions {
 }
 
 export function randomBatch(ir: IrModel, rng: Rng, { T, B, ragged = false }: RandomBatchOptions): Batch {
-  const inputs: Record<string, InputData> = {};
+  const inputs = namedRecord<InputData>();
   for (const input of ir.inputs) {
     inputs[input.name] =
       input.encoding === "onehot"
         ? { kind: "onehot", ids: Int32Array.from({ length: T * B }, () => rng.int(input.size)) }
         : { kind: "dense", values: Float64Array.from({ length: T * B * input.size }, () => rng.normal()) };
   }
-  const targets: Record<string, TargetData> = {};
+  const targets = namedRecord<TargetData>();
   for (const target of ir.targets) {
     const positions = ir.losses.some((l) => l.target === target.name && l.at === "each") ? T * B : B;
     targets[target.name] =

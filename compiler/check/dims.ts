@@ -8,6 +8,7 @@ import { error, fileStart, type Diagnostic } from "../diagnostics/diagnostic.js"
 import { printExpr } from "../format/print-expr.js";
 import type { DimInfo, Size } from "./model.js";
 import { suggest } from "./suggest.js";
+import { namedRecord } from "../../runtime/records.js";
 
 export type DimOverrides = Record<string, number>;
 
@@ -19,7 +20,7 @@ export interface DimTable {
 
 /** Parses `NAME=VALUE` command-line overrides; errors are about the command line, so they carry no source range. */
 export function parseDimOverrides(specs: readonly string[], diagnostics: Diagnostic[]): DimOverrides {
-  const overrides: DimOverrides = {};
+  const overrides: DimOverrides = namedRecord();
   for (const spec of specs) {
     const m = /^([^=\s]+)\s*=\s*(.*)$/.exec(spec.trim());
     if (!m) {

@@ -13,6 +13,7 @@ import { parseDimOverrides } from "../check/dims.js";
 import { dataNeeds, type DataCodebook, type DataNeeds, type RawData } from "../../runtime/data/load.js";
 import type { Weights } from "../../runtime/interpret/batch.js";
 import { DataError } from "../../runtime/io/data-error.js";
+import { namedRecord } from "../../runtime/records.js";
 import { validateWeights } from "../../runtime/io/weights-json.js";
 import { CheckpointError, loadCheckpoint, readCheckpointMeta, type CheckpointMeta } from "../../runtime/train/checkpoint.js";
 import { requireModel, type LoadedModel } from "./load.js";
@@ -44,14 +45,14 @@ export function dimSpecsToRecord(specs: readonly string[]): Record<string, numbe
  * to the data when there is data. `fixed` dims (from a checkpoint) are used as they are.
  */
 export function prepareModel(file: string, dimSpecs: readonly string[], io: Output, options: { data?: RawData; saved?: DataCodebook; fixed?: Record<string, number> } = {}): PreparedModel {
-  const explicit = { ...(options.fixed ?? {}), ...dimSpecsToRecord(dimSpecs) };
+  const explicit = namedRecord([...Object.entries(options.fixed ?? {}), ...Object.entries(dimSpecsToRecord(dimSpecs))]);
   for (const [name, value] of Object.entries(options.fixed ?? {})) {
     const given = dimSpecsToRecord(dimSpecs)[name];
     if (given !== undefined && given !== value) throw new UserError(`--dim ${name}=${given} differs from the checkpoint, which was trained with ${name} = ${value}`);
   }
   const specs = Object.entries(explicit).map(([k, v]) => `${k}=${v}`);
   let { loaded, model } = requireModel(file, specs, io);
-  const overrides = { ...explicit };
+  const overrides = namedRecord(Object.entries(explicit));
   const notes: string[] = [];
   let codebook: DataCodebook | undefined;
   if (options.data) {
@@ -71,7 +72,7 @@ export function prepareModel(file: string, dimSpecs: readonly string[], io: Outp
 
 /** Dims to set from the data: the one-hot input's and the class target's, when each is a plain dim not given explicitly. */
 function fitDims(model: CheckedModel, needs: DataNeeds, explicit: Set<string>, dataPath: string, notes: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = namedRecord<number>();
   const dims = new Set(model.dims.map((d) => d.name));
   const wants: { symbol: string; value: number; what: string; current: number }[] = [];
   if (needs.roles && needs.tokens !== undefined) {

@@ -1,13 +1,14 @@
 /**
  * `rnnc compile` as a function: IR → a formatted TypeScript (or JavaScript) module.
  * The same input gives the same bytes: no dates, no paths beyond the source's name.
+ *
+ * Prettier and TypeScript take about half a second each to load, so they are imported on
+ * first use: every other `rnnc` command starts without them.
  */
-import { format } from "prettier";
-import ts from "typescript";
 import type { IrModel } from "../ir/ir.js";
 import { validateIr } from "../ir/validate.js";
 import { emitModule } from "./emit-module.js";
-import { inlineKernelSource } from "./kernel-source.js";
+import { inlineRuntimeSource } from "./runtime-source.js";
 import { version } from "../version.js";
 
 export interface CompileOptions {
@@ -25,18 +26,24 @@ export async function compileModule(ir: IrModel, options: CompileOptions): Promi
   const source = emitModule(ir, {
     dtype: options.dtype,
     ...(options.unrollSteps !== undefined ? { unrollSteps: options.unrollSteps } : {}),
-    kernels: options.standalone ? { kind: "inline", source: inlineKernelSource() } : { kind: "import", from: "rnnc/runtime" },
+    runtime: options.standalone ? { kind: "inline", source: inlineRuntimeSource() } : { kind: "import", from: "rnnc/runtime" },
     sourceName: options.sourceName,
     version,
   });
   const pretty = options.format ?? true;
-  const typescript = pretty ? await format(source, { parser: "typescript", printWidth: 120 }) : source;
+  const typescript = pretty ? await prettierFormat(source, "typescript") : source;
   if (options.emit === "ts") return typescript;
-  const javascript = transpile(typescript);
-  return pretty ? format(javascript, { parser: "babel", printWidth: 120 }) : javascript;
+  const javascript = await transpile(typescript);
+  return pretty ? prettierFormat(javascript, "babel") : javascript;
+}
+
+async function prettierFormat(code: string, parser: "typescript" | "babel"): Promise<string> {
+  const { format } = await import("prettier");
+  return format(code, { parser, printWidth: 120 });
 }
 
 /** TypeScript → JavaScript with TypeScript's own transpiler (types erased, nothing else changed). */
-export function transpile(typescript: string): string {
+export async function transpile(typescript: string): Promise<string> {
+  const { default: ts } = await import("typescript");
   return ts.transpileModule(typescript, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
 }

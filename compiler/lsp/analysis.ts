@@ -11,6 +11,7 @@ import { error, fileStart, type Diagnostic } from "../diagnostics/diagnostic.js"
 import { analyze, type FrontEndResult } from "../frontend.js";
 import { NameIndex } from "./names.js";
 import { LineIndex } from "./text.js";
+import { namedRecord } from "../../runtime/records.js";
 
 export interface AnalysisSettings {
   /** Dim overrides from the editor (`rnnc.dims`), applied to the dims a file declares. */
@@ -126,7 +127,7 @@ function applicableOverrides(text: string, dims: Record<string, number>): Record
   if (names.length === 0) return {};
   const declared = new Set<string>();
   for (const m of text.matchAll(/(?<![\p{L}\p{N}_.])dim\s+([\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*)/gu)) declared.add(m[1]!);
-  const out: Record<string, number> = {};
+  const out = namedRecord<number>();
   for (const name of names) if (declared.has(name)) out[name] = dims[name]!;
   return out;
 }

@@ -22,6 +22,7 @@ import {
 } from "vscode-languageserver/node.js";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { defaultSettings, type Analysis, type AnalysisSettings } from "./analysis.js";
+import { namedRecord } from "../../runtime/records.js";
 import { completion, type CompletionData } from "./completion.js";
 import { definition } from "./definition.js";
 import { toLspDiagnostics } from "./diagnostics.js";
@@ -225,7 +226,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
 }
 
 function validDims(dims: unknown, log: (message: string) => void): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = namedRecord<number>();
   if (!dims || typeof dims !== "object") return out;
   for (const [name, value] of Object.entries(dims as Record<string, unknown>)) {
     const n = typeof value === "string" ? Number(value) : value;

@@ -5,6 +5,7 @@
  */
 import type { Batch, InputData, TargetData } from "../interpret/batch.js";
 import { DataError } from "../io/data-error.js";
+import { namedRecord } from "../records.js";
 
 /** One sequence: per input its ids [L] or values [L][D]; per target [1] / [K] (scored at last) or [L] / [L][K] (at each). */
 export interface Example {
@@ -46,7 +47,7 @@ export function sequenceBatch(model: ModelShape, examples: readonly Example[], i
   const chosen = indices.map((i) => examples[i]!);
   const T = Math.max(...chosen.map((e) => e.length));
   const lengths = Int32Array.from(chosen, (e) => e.length);
-  const inputs: Record<string, InputData> = {};
+  const inputs = namedRecord<InputData>();
   for (const input of model.inputs) {
     if (input.encoding === "onehot") {
       const ids = new Int32Array(T * B);
@@ -65,7 +66,7 @@ export function sequenceBatch(model: ModelShape, examples: readonly Example[], i
       inputs[input.name] = { kind: "dense", values };
     }
   }
-  const targets: Record<string, TargetData> = {};
+  const targets = namedRecord<TargetData>();
   for (const target of model.targets) {
     if (!chosen.every((e) => e.targets[target.name])) continue;
     const each = scoredAtEach(model, target.name);
@@ -86,7 +87,7 @@ export function examplesFromBatch(model: ModelShape, batch: Batch): Example[] {
   const { B } = batch;
   return Array.from({ length: B }, (_, b) => {
     const L = batch.lengths[b]!;
-    const inputs: Example["inputs"] = {};
+    const inputs: Example["inputs"] = namedRecord();
     for (const input of model.inputs) {
       const data = batch.inputs[input.name]!;
       if (data.kind === "onehot") inputs[input.name] = Int32Array.from({ length: L }, (_, t) => data.ids[t * B + b]!);
@@ -97,7 +98,7 @@ export function examplesFromBatch(model: ModelShape, batch: Batch): Example[] {
         inputs[input.name] = v;
       }
     }
-    const targets: Example["targets"] = {};
+    const targets: Example["targets"] = namedRecord();
     for (const target of model.targets) {
       const data = batch.targets[target.name];
       if (!data) continue;

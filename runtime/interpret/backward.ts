@@ -13,9 +13,10 @@ import { matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../kernels/
 import { scatterColumnsBatch } from "../kernels/onehot.js";
 import { logSoftmaxRowsBackward, softmaxRowsBackward } from "../kernels/softmax.js";
 import type { Weights } from "./batch.js";
-import { addColumnBlocks, type Execution } from "./execution.js";
+import { addColumnBlocks, carriedIn, type Execution } from "./execution.js";
 import { matvecBlocks } from "./forward.js";
 import { NumericError } from "./numeric-error.js";
+import { namedRecord } from "../records.js";
 import { scoreLoss } from "./score.js";
 
 /**
@@ -26,7 +27,7 @@ export function runBackward(ex: Execution, observe?: (adjointOf: (unrolledId: nu
   const { B } = ex.batch;
   const adjoints: (Float64Array | undefined)[] = new Array(ex.graph.nodes.length);
   const adjointOf = (id: number) => (adjoints[id] ??= new Float64Array(ex.values[id]?.length ?? B * ex.ir.nodes[ex.graph.nodes[id]!.template]!.size));
-  const grads: Weights = Object.fromEntries(ex.ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]));
+  const grads: Weights = namedRecord(ex.ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]));
   // Block gradients mirror the block weights: the parameter's own gradient when there is one block.
   const blockGrads = new Map<number, Float64Array[]>();
   for (const [template, parts] of ex.blockWeights) {
@@ -89,7 +90,7 @@ function propagate(ex: Execution, u: UnrolledNode, n: IrNode, dy: Float64Array, 
       }
       // Before the sequence: a learned initial state collects the gradient; carried values are constants (truncation).
       const init = ex.ir.states.find((s) => s.name === from.source)?.init;
-      if (init?.kind === "learned" && !ex.carryIn?.[from.source]) addBiasBatchBackward(B, n.size, dy, 0, grads[init.param]!, 0);
+      if (init?.kind === "learned" && !carriedIn(ex, from.source)) addBiasBatchBackward(B, n.size, dy, 0, grads[init.param]!, 0);
       return;
     }
     case "param":

@@ -5,6 +5,7 @@
 import type { IrModel, IrNode } from "../../compiler/ir/ir.js";
 import type { UnrolledGraph } from "../../compiler/unroll/unroll.js";
 import type { Batch, Weights } from "./batch.js";
+import { ownValue } from "../records.js";
 
 /**
  * What one chunk of a stream leaves for the next (truncated BPTT): for each state and
@@ -31,6 +32,11 @@ export interface Execution {
   carryIn?: Carry;
   /** For each template node that holds a quantity: true (steps past a sequence's end keep its last value). */
   quantityNodes: Set<number>;
+}
+
+/** What the previous chunk left for a state or input, when a carry was given and holds it. */
+export function carriedIn(ex: Execution, source: string): Carry[string] | undefined {
+  return ex.carryIn ? ownValue(ex.carryIn, source) : undefined;
 }
 
 export function templateOf(ex: Execution, unrolledId: number): IrNode {

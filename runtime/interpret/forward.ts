@@ -13,7 +13,7 @@ import { matmulBatch } from "../kernels/matmul.js";
 import { gatherColumnsBatch, PAD_ID } from "../kernels/onehot.js";
 import { logSoftmaxRows, softmaxRows } from "../kernels/softmax.js";
 import type { Batch, Weights } from "./batch.js";
-import { splitColumns, type Carry, type Execution } from "./execution.js";
+import { carriedIn, splitColumns, type Carry, type Execution } from "./execution.js";
 import { NumericError } from "./numeric-error.js";
 
 export function runForward(ir: IrModel, batch: Batch, weights: Weights, carryIn?: Carry): Execution {
@@ -153,7 +153,7 @@ function computeDelay(ex: Execution, u: UnrolledNode, n: Extract<IrNode, { op: "
  */
 export function valueBefore(ex: Execution, source: string, back: number, size: number, onehot: boolean): Float64Array | Int32Array {
   const { B } = ex.batch;
-  const carried = ex.carryIn?.[source]?.[back - 1];
+  const carried = carriedIn(ex, source)?.[back - 1];
   if (carried) return carried.slice();
   if (onehot) return new Int32Array(B).fill(PAD_ID);
   const y = new Float64Array(B * size);

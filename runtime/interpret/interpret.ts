@@ -7,6 +7,7 @@ import type { Batch, Weights } from "./batch.js";
 import { runBackward } from "./backward.js";
 import type { Carry, Execution } from "./execution.js";
 import { runForward, valueBefore } from "./forward.js";
+import { namedRecord } from "../records.js";
 import { scoreLoss } from "./score.js";
 
 export interface InterpretOptions {
@@ -40,7 +41,7 @@ export function interpret(ir: IrModel, weights: Weights, batch: Batch, options: 
 /** For each state and delayed input, its values at each row's last real steps (most recent first). */
 function carryOut(ex: Execution): Carry {
   const { B, lengths } = ex.batch;
-  const carry: Carry = {};
+  const carry: Carry = namedRecord();
   for (const n of ex.ir.nodes) {
     if (n.op !== "delay" || carry[n.source]) continue;
     const source = n.source;
@@ -76,7 +77,7 @@ function quantityValues(ex: Execution, name: string): Float64Array {
 /** Per state, ||adjoint|| of its value at each step for each sequence; a step never reached by the loss has 0. */
 function adjointNorms(ex: Execution, adjointOf: (id: number) => Float64Array | undefined): Record<string, Float64Array> {
   const { T, B } = ex.batch;
-  const out: Record<string, Float64Array> = {};
+  const out = namedRecord<Float64Array>();
   for (const state of ex.ir.states) {
     const q = ex.ir.quantities.find((x) => x.name === state.name);
     if (!q) continue;

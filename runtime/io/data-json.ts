@@ -7,6 +7,7 @@ import type { IrModel } from "../../compiler/ir/ir.js";
 import type { Batch, InputData, TargetData } from "../interpret/batch.js";
 import { DataError } from "./data-error.js";
 import { describe, finite, flattenNested, nest, outerShape } from "./nested.js";
+import { namedRecord } from "../records.js";
 
 export interface DataOptions {
   /** Without targets only the forward pass can run; by default they are required when the model has a loss. */
@@ -27,7 +28,7 @@ export function batchFromJson(ir: IrModel, json: unknown, options: DataOptions =
   if (!T) throw new DataError(`input '${first.name}' is empty: a batch needs at least one step`);
   if (!B) throw new DataError(`input '${first.name}' has no sequences: a batch needs at least one`);
 
-  const inputs: Record<string, InputData> = {};
+  const inputs = namedRecord<InputData>();
   for (const input of ir.inputs) {
     if (!Object.hasOwn(record, input.name)) throw new DataError(`missing input '${input.name}'`);
     if (input.encoding === "onehot") inputs[input.name] = { kind: "onehot", ids: readIds(record[input.name], [T, B], input.name, input.size) };
@@ -41,7 +42,7 @@ export function batchFromJson(ir: IrModel, json: unknown, options: DataOptions =
     }, lengths);
   }
 
-  const targets: Record<string, TargetData> = {};
+  const targets = namedRecord<TargetData>();
   for (const target of ir.targets) {
     if (!Object.hasOwn(record, target.name)) {
       if (options.requireTargets && ir.losses.some((l) => l.target === target.name)) throw new DataError(`missing target '${target.name}', which the loss scores`);
@@ -78,7 +79,7 @@ function expectedKeys(ir: IrModel): string {
 /** A batch back to the normative JSON (for generated data sets and round trips). */
 export function batchToJson(ir: IrModel, batch: Batch): Record<string, unknown> {
   const { T, B } = batch;
-  const out: Record<string, unknown> = {};
+  const out = namedRecord<unknown>();
   for (const input of ir.inputs) {
     const d = batch.inputs[input.name]!;
     out[input.name] = d.kind === "onehot" ? nest(d.ids, [T, B]) : nest(d.values, [T, B, input.size]);

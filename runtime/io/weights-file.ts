@@ -7,6 +7,7 @@ import type { Weights } from "../interpret/batch.js";
 import { DataError } from "./data-error.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 import { validateWeights, weightsFromJson, weightsToJson } from "./weights-json.js";
+import { namedRecord } from "../records.js";
 
 export function parseWeights(ir: IrModel, bytes: Uint8Array): Weights {
   if (!looksLikeSafetensors(bytes)) {
@@ -19,7 +20,7 @@ export function parseWeights(ir: IrModel, bytes: Uint8Array): Weights {
     return weightsFromJson(ir, json);
   }
   const { tensors } = decodeSafetensors(bytes);
-  const weights: Weights = {};
+  const weights: Weights = namedRecord();
   for (const p of ir.params) {
     const t = tensors[p.name];
     if (!t) continue;
@@ -35,7 +36,7 @@ export function parseWeights(ir: IrModel, bytes: Uint8Array): Weights {
 
 export function serializeWeights(ir: IrModel, weights: Weights, format: "json" | "safetensors-f32" | "safetensors-f64"): Uint8Array {
   if (format === "json") return new TextEncoder().encode(JSON.stringify(weightsToJson(ir, weights)) + "\n");
-  const tensors = Object.fromEntries(ir.params.map((p) => [p.name, { shape: p.shape, data: weights[p.name]! }]));
+  const tensors = namedRecord(ir.params.map((p) => [p.name, { shape: p.shape, data: weights[p.name]! }]));
   return encodeSafetensors(tensors, format === "safetensors-f32" ? "F32" : "F64");
 }
 

@@ -6,6 +6,7 @@ import type { IrModel } from "../../compiler/ir/ir.js";
 import type { Weights } from "../interpret/batch.js";
 import { DataError } from "./data-error.js";
 import { describe, finite, flattenNested, nest } from "./nested.js";
+import { namedRecord, ownValue } from "../records.js";
 
 export function weightsFromJson(ir: IrModel, json: unknown): Weights {
   if (json === null || typeof json !== "object" || Array.isArray(json)) throw new DataError(`weights must be a JSON object with one key per parameter, not ${describe(json)}`);
@@ -13,7 +14,7 @@ export function weightsFromJson(ir: IrModel, json: unknown): Weights {
   const declared = new Set(ir.params.map((p) => p.name));
   const unknown = Object.keys(record).filter((k) => !declared.has(k));
   if (unknown.length > 0) throw new DataError(`unknown parameter${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; the model's parameters are ${[...declared].join(", ")}`);
-  const weights: Weights = {};
+  const weights: Weights = namedRecord();
   for (const p of ir.params) {
     if (!Object.hasOwn(record, p.name)) throw new DataError(`missing parameter '${p.name}' (shape [${p.shape.join(", ")}])`);
     const flat = new Float64Array(p.shape.reduce((a, b) => a * b, 1));
@@ -24,13 +25,13 @@ export function weightsFromJson(ir: IrModel, json: unknown): Weights {
 }
 
 export function weightsToJson(ir: IrModel, weights: Weights): Record<string, unknown> {
-  return Object.fromEntries(ir.params.map((p) => [p.name, nest(weights[p.name]!, p.shape)]));
+  return namedRecord(ir.params.map((p) => [p.name, nest(weights[p.name]!, p.shape)]));
 }
 
 /** Checks a weights record against the model (used for safetensors and programmatic weights too). */
 export function validateWeights(ir: IrModel, weights: Weights): void {
   for (const p of ir.params) {
-    const w = weights[p.name];
+    const w = ownValue(weights, p.name);
     const size = p.shape.reduce((a, b) => a * b, 1);
     if (!w) throw new DataError(`missing parameter '${p.name}' (shape [${p.shape.join(", ")}])`);
     if (w.length !== size) throw new DataError(`parameter '${p.name}' has ${w.length} values, expected ${size} (shape [${p.shape.join(", ")}])`);

@@ -15,6 +15,7 @@ import { basename, dirname, join } from "node:path";
 import type { Carry } from "../interpret/execution.js";
 import type { Weights } from "../interpret/batch.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
+import { namedRecord } from "../records.js";
 import { Rng, type RngState } from "../rng.js";
 import type { DataCodebook } from "../data/load.js";
 import type { OptimizerState } from "./optimizers.js";
@@ -88,12 +89,12 @@ type Fixed = Omit<CheckpointMeta, "step" | "epoch" | "batchInEpoch" | "files" | 
 export function saveCheckpoint(dir: string, fixed: Fixed, state: TrainState, extra: { metricsBytes: number; finished: boolean; shapes: Record<string, number[]> }): CheckpointMeta {
   const tag = String(state.step).padStart(7, "0");
   const files = { weights: `weights-${tag}.safetensors`, state: `state-${tag}.safetensors` };
-  const params = Object.fromEntries(Object.entries(state.weights).map(([name, w]) => [name, { shape: extra.shapes[name] ?? [w.length], data: w }]));
+  const params = namedRecord(Object.entries(state.weights).map(([name, w]) => [name, { shape: extra.shapes[name] ?? [w.length], data: w }]));
   const weightBytes = encodeSafetensors(params, "F64", { step: String(state.step) });
   writeAtomic(join(dir, files.weights), weightBytes);
 
   const opt = state.optimizer.getState();
-  const tensors: Record<string, { shape: number[]; data: Float64Array }> = {};
+  const tensors = namedRecord<{ shape: number[]; data: Float64Array }>();
   for (const [slot, arrays] of Object.entries(opt.slots)) for (const [name, a] of Object.entries(arrays)) tensors[`optimizer/${slot}/${name}`] = { shape: [a.length], data: a };
   const onehot: string[] = [];
   for (const [source, values] of Object.entries(state.carry ?? {})) {
@@ -156,17 +157,17 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     }
   };
   const w = read(meta.files.weights);
-  const weights: Weights = Object.fromEntries(Object.entries(w.tensors).map(([k, t]) => [k, t.data]));
+  const weights: Weights = namedRecord(Object.entries(w.tensors).map(([k, t]) => [k, t.data]));
   const s = read(meta.files.state);
   if (w.metadata?.["step"] !== String(meta.step) || s.metadata?.["step"] !== String(meta.step)) throw new CheckpointError(`checkpoint files in '${dir}' disagree about the step; the checkpoint is damaged`);
-  const slots: OptimizerState["slots"] = {};
-  const carry: Carry = {};
+  const slots: OptimizerState["slots"] = namedRecord();
+  const carry: Carry = namedRecord();
   const onehot = new Set<string>(JSON.parse(s.metadata?.["carry_onehot"] ?? "[]") as string[]);
   for (const [key, t] of Object.entries(s.tensors)) {
     const parts = key.split("/");
     if (parts[0] === "optimizer") {
       const [, slot, ...rest] = parts;
-      (slots[slot!] ??= {})[rest.join("/")] = t.data;
+      (slots[slot!] ??= namedRecord())[rest.join("/")] = t.data;
     } else if (parts[0] === "carry") {
       const j = Number(parts[parts.length - 1]);
       const source = parts.slice(1, -1).join("/");

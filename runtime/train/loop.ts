@@ -13,6 +13,7 @@ import type { Carry } from "../interpret/execution.js";
 import type { Weights } from "../interpret/batch.js";
 import { NumericError } from "../interpret/numeric-error.js";
 import { l2Norm } from "../kernels/reductions.js";
+import { namedRecord } from "../records.js";
 import { Rng } from "../rng.js";
 import { planStream, sequenceBatch, streamChunk, type Dataset } from "../data/dataset.js";
 import { evaluate, lossPerPosition, scoredPositions, type Evaluation } from "./evaluate.js";
@@ -56,7 +57,7 @@ export interface TrainState {
 }
 
 export function initialTrainState(weights: Weights, config: TrainConfig): TrainState {
-  const shapes = Object.fromEntries(Object.entries(weights).map(([k, w]) => [k, w.length]));
+  const shapes = namedRecord(Object.entries(weights).map(([k, w]) => [k, w.length]));
   return {
     weights,
     optimizer: new Optimizer(config.optimizer, shapes),

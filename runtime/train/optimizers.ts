@@ -9,6 +9,7 @@
  *              w ← w − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
  */
 import type { Weights } from "../interpret/batch.js";
+import { namedRecord } from "../records.js";
 
 export type OptimizerKind = "sgd" | "momentum" | "adam";
 export const optimizerKinds: readonly OptimizerKind[] = ["sgd", "momentum", "adam"];
@@ -73,7 +74,7 @@ export class Optimizer {
   ) {
     validateOptimizerConfig(config);
     const names = config.kind === "adam" ? ["m", "v"] : config.kind === "momentum" ? ["velocity"] : [];
-    for (const slot of names) this.slots[slot] = Object.fromEntries(Object.entries(shapes).map(([p, n]) => [p, new Float64Array(n)]));
+    for (const slot of names) this.slots[slot] = namedRecord(Object.entries(shapes).map(([p, n]) => [p, new Float64Array(n)]));
   }
 
   get steps(): number {

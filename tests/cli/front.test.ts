@@ -131,6 +131,21 @@ describe("rnnc check", () => {
     expect(r.out).toContain(`(model ElmanSentiment, 5 parameters, ${(128 * 128 + 128 * 10 + 128 + 2 * 128 + 2).toLocaleString("en-US")} weights)`);
   });
 
+  it("--dim sets a dim named __proto__ or constructor like any other", async () => {
+    const path = scratchFile("proto-dims.rnn", `model ProtoDims {
+  dim constructor = 3
+  dim __proto__ = 2
+  input x : [constructor]
+  target y : [__proto__]
+  param W : [__proto__, constructor]
+  o = W @ x
+  loss mse(o, y) at each
+}
+`);
+    const r = await rnnc("check", "--dim", "__proto__=4", "--dim", "constructor=5", path);
+    expect(r.out).toContain("(model ProtoDims, 1 parameters, 20 weights)");
+  });
+
   it("--dim with an unknown name fails with a suggestion, and the file is not reported ok", async () => {
     const r = await rnnc("check", "--dim", "Hx=128", "examples/elman.rnn");
     expect(r.code).toBe(1);
@@ -296,5 +311,33 @@ describe("the real executable (bin/rnnc.js, built by npm run build)", () => {
   it.runIf(built)("exits 0 on the examples alone", () => {
     const run = spawnSync(process.execPath, ["bin/rnnc.js", "check", ...examples], { encoding: "utf8" });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+  });
+
+  // Each takes about half a second to load: only the commands that format or transpile code may pay for it.
+  describe("loads prettier and TypeScript only when it writes code", () => {
+    const withForbidden = (argv: string[], forbidden = "prettier,typescript", env: NodeJS.ProcessEnv = {}) =>
+      spawnSync(process.execPath, ["--import", "./tests/support/forbid-packages.mjs", "bin/rnnc.js", ...argv], {
+        encoding: "utf8",
+        env: { ...process.env, ...env, RNNC_FORBIDDEN_PACKAGES: forbidden },
+      });
+
+    it.runIf(built)("check and run load neither", () => {
+      for (const argv of [["check", "examples/elman.rnn"], ["run", "examples/elman.rnn", "--data", "examples/data/elman.json"]]) {
+        const run = withForbidden(argv);
+        expect({ argv, status: run.status, stderr: run.stderr }).toEqual({ argv, status: 0, stderr: "" });
+      }
+    });
+
+    it.runIf(built)("the compiled backend transpiles (with TypeScript) only what is not in its cache yet", () => {
+      const argv = ["run", "examples/elman.rnn", "--data", "examples/data/elman.json", "--backend", "compiled"];
+      const env = { RNNC_CACHE_DIR: mkdtempSync(join(scratch, "cache-")) };
+      expect(withForbidden(argv, "prettier", env).status).toBe(0);
+      expect(withForbidden(argv, "prettier,typescript", env).stderr).toBe("");
+      expect(withForbidden(argv, "prettier,typescript", { RNNC_CACHE_DIR: mkdtempSync(join(scratch, "cache-")) }).stderr).toContain("forbidden package loaded: typescript");
+    });
+
+    it.runIf(built)("compile loads them (so the checks above can fail)", () => {
+      expect(withForbidden(["compile", "examples/elman.rnn"]).stderr).toContain("forbidden package loaded: prettier");
+    });
   });
 });

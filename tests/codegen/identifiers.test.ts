@@ -4,14 +4,28 @@
  * (`t`, `Math`). The module must not care: names reach it only as quoted property keys,
  * string literals and comment text, never as code. Equations are copied into comments, but
  * as the formatter prints them, so no comment of the source (and no `*\/` in one) is copied.
+ * Nor must the runtime: its records keyed by names (batches, weights, the carried state, JSON
+ * files, checkpoints) take `__proto__` or `constructor` as ordinary keys.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { compileModule } from "../../compiler/codegen/compile.js";
+import type { IrModel } from "../../compiler/ir/ir.js";
+import { interpreterBackend } from "../../runtime/backend.js";
 import { initialWeights } from "../../runtime/init-weights.js";
+import type { Carry } from "../../runtime/interpret/execution.js";
+import { batchFromJson, batchToJson } from "../../runtime/io/data-json.js";
+import { weightsFromJson, weightsToJson } from "../../runtime/io/weights-json.js";
 import { randomBatch } from "../../runtime/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
-import { backendDifference } from "../support/equivalence.js";
+import { loadCheckpoint, saveCheckpoint } from "../../runtime/train/checkpoint.js";
+import { initialTrainState } from "../../runtime/train/loop.js";
+import { defaultOptimizerConfig } from "../../runtime/train/optimizers.js";
+import { maxRelativeError } from "../support/compare.js";
+import { backendDifference, compiledFor } from "../support/equivalence.js";
 import { irFromText } from "../support/models.js";
 import { strictDiagnostics } from "../support/typecheck.js";
 
@@ -44,18 +58,17 @@ interface Names {
   p: string;
 }
 
-// `__proto__` names a parameter. As an input, a state or a quantity it would also reach the
-// runtime's own records (random batches, the interpreter's carry and outputs), which are
-// plain objects where it is not an own key: that is the runtime's business, not the module's.
+// Members of Object.prototype in every role: a record built as `{}` would read `constructor`
+// or `toString` as present when it is not, and `__proto__` would set the prototype instead.
 const hostile: Names = {
   file: "*/ a file /*\n\u2028name.rnn",
   model: "constructor",
   K: "class",
   V: "valueOf",
   L: "t",
-  x: "this",
+  x: "toLocaleString",
   ids: "return",
-  y: "default",
+  y: "isPrototypeOf",
   W: "prototype",
   U: "toString",
   b: "hasOwnProperty",
@@ -64,16 +77,21 @@ const hostile: Names = {
   Wo: "h.W",
   bo: "eval",
   s: "Δh",
-  h: "arguments",
-  c: "await",
+  h: "constructor",
+  c: "__lookupGetter__",
   g: "let",
   cell: "θ",
-  e: "é",
+  e: "__defineGetter__",
   n: "new",
   m: "Math",
   z: "yield",
   p: "delete",
 };
+
+/** The hostile names with `__proto__` moved to `role` (an input, a target, a state, a quantity). */
+function protoAs(role: keyof Names): Names {
+  return { ...hostile, M: hostile[role], [role]: "__proto__" };
+}
 
 const plain = Object.fromEntries(Object.keys(hostile).map((role) => [role, `n_${role}`])) as unknown as Names;
 
@@ -98,7 +116,7 @@ model ${n.model} {
   state ${n.h} : [${n.K}] = learned
   state ${n.c} : [${n.K}] = 0.5
   ${n.h} = tanh(${n.W} @ ${n.h}[t-1] + ${n.U} @ ${n.ids} /* alert(2) */ + ${n.b}) // */ alert(3)
-  gate ${n.g} = sigmoid(${n.C} @ [${n.c}[t-2], ${n.x}])
+  gate ${n.g} = sigmoid(${n.C} @ [${n.c}[t-2], ${n.x}[t-1]])
   ${n.c} = ${n.g} * ${n.h} + (1 - ${n.g}) * ${n.c}[t-1]
   cell ${n.cell} = gru(${n.x}, size = ${n.K})
   ${n.e} = ${n.cell} * ${n.s}
@@ -152,3 +170,81 @@ describe("names that are JavaScript keywords and built-ins", () => {
     expect(code).not.toContain("block comment");
   });
 });
+
+describe("__proto__ as any kind of name, through the runtime", () => {
+  const roles = ["M", "x", "ids", "y", "h", "c", "e"] as const satisfies readonly (keyof Names)[];
+
+  /** Weights worth comparing (none zero), and two consecutive chunks of ragged batches. */
+  function setUp(role: keyof Names) {
+    const ir = irFromText(source(protoAs(role)));
+    const rng = new Rng(5);
+    const weights = initialWeights(ir, 5);
+    for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.5, 0.5);
+    const chunks = [randomBatch(ir, rng, { T: 4, B: 3, ragged: true }), randomBatch(ir, rng, { T: 3, B: 3, ragged: true })];
+    return { ir, weights, chunks };
+  }
+
+  for (const role of roles) {
+    describe(`as the ${role} of the model`, () => {
+      it("runs a stream in two chunks: the compiled module computes what the interpreter computes, carry included", async () => {
+        const { ir, weights, chunks } = setUp(role);
+        expect(Object.keys(chunks[0]!.inputs).sort()).toEqual(ir.inputs.map((i) => i.name).sort());
+        const interpreted = interpreterBackend(ir);
+        const carry = interpreted.forward(weights, chunks[0]!).carry();
+        expect(Object.keys(carry).sort()).toEqual(carriedNames(ir));
+        const compiledCarry = (await compiledFor(ir)).forward(weights, chunks[0]!).carry();
+        expect(maxCarryDifference(compiledCarry, carry)).toBeLessThan(1e-12);
+        const { worst, where } = await backendDifference(ir, weights, chunks[1]!, carry);
+        expect(worst, where).toBeLessThan(1e-12);
+      });
+
+      it("reads back the weights and a batch it wrote as JSON", () => {
+        const { ir, weights, chunks } = setUp(role);
+        const viaJson = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+        expect(weightsFromJson(ir, viaJson(weightsToJson(ir, weights)))).toEqual(weights);
+        expect(batchFromJson(ir, viaJson(batchToJson(ir, chunks[0]!)))).toEqual(chunks[0]);
+      });
+
+      it("reads back a checkpoint it wrote: weights, optimiser moments and the carried state", () => {
+        const { ir, weights, chunks } = setUp(role);
+        const backend = interpreterBackend(ir);
+        const state = initialTrainState(weights, { epochs: 1, batch: 3, seqLen: 4, optimizer: defaultOptimizerConfig("adam", 0.01), clipValue: null, clipNorm: null, seed: 5, valSplit: 0, evalEvery: 0 });
+        const result = backend.lossAndGrad(state.weights, chunks[0]!);
+        state.optimizer.step(state.weights, result.grads);
+        state.carry = result.carry();
+        const dir = mkdtempSync(join(tmpdir(), "rnnc-names-"));
+        try {
+          saveCheckpoint(dir, checkpointIdentity(ir), state, { metricsBytes: 0, finished: false, shapes: Object.fromEntries(ir.params.map((p) => [p.name, p.shape])) });
+          const loaded = loadCheckpoint(dir);
+          expect(loaded.weights).toEqual(state.weights);
+          expect(loaded.optimizer).toEqual(state.optimizer.getState());
+          expect(Object.keys(loaded.carry!).sort()).toEqual(carriedNames(ir));
+          expect(loaded.carry).toEqual(state.carry);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    });
+  }
+});
+
+/** The states and inputs a model reads through a delay: what a stream carries. */
+function carriedNames(ir: IrModel): string[] {
+  return [...new Set(ir.nodes.flatMap((n) => (n.op === "delay" ? [n.source] : [])))].sort();
+}
+
+function maxCarryDifference(actual: Carry, expected: Carry): number {
+  if (Object.keys(actual).sort().join() !== Object.keys(expected).sort().join()) return Infinity;
+  return Math.max(0, ...Object.keys(expected).flatMap((name) => expected[name]!.map((steps, j) => maxRelativeError(actual[name]![j]!, steps))));
+}
+
+/** What a checkpoint records about the run besides its state; none of it matters here but its shape. */
+function checkpointIdentity(ir: IrModel): Parameters<typeof saveCheckpoint>[1] {
+  return {
+    format: "rnnc-checkpoint",
+    version: 1,
+    model: { file: "names.rnn", name: ir.name, sha256: "", source: "", dims: ir.dims, overrides: {} },
+    data: { path: "data.json", sha256: "", codebook: { format: "json" } },
+    config: { epochs: 1, batch: 3, seqLen: 4, optimizer: defaultOptimizerConfig("adam", 0.01), clipValue: null, clipNorm: null, seed: 5, valSplit: 0, evalEvery: 0, backend: "interp" },
+  };
+}

@@ -4,19 +4,20 @@ import { loadCompiledModule } from "../../compiler/codegen/load.js";
 import { interpreterBackend, type ForwardResult, type GradientResult, type ModelBackend } from "../../runtime/backend.js";
 import { compiledBackend } from "../../runtime/compiled-backend.js";
 import type { Batch, Weights } from "../../runtime/interpret/batch.js";
+import type { Carry } from "../../runtime/interpret/execution.js";
 import { largestMagnitude, maxRelativeError } from "./compare.js";
 
 export async function compiledFor(ir: IrModel, dtype: "f64" | "f32" = "f64"): Promise<ModelBackend> {
   return compiledBackend(ir, await loadCompiledModule(ir, dtype));
 }
 
-/** The largest relative difference between the two backends over everything they compute. */
-export async function backendDifference(ir: IrModel, weights: Weights, batch: Batch): Promise<{ worst: number; where: string }> {
+/** The largest relative difference between the two backends over everything they compute (from `carry`, when given). */
+export async function backendDifference(ir: IrModel, weights: Weights, batch: Batch, carry?: Carry): Promise<{ worst: number; where: string }> {
   const interpreted = interpreterBackend(ir);
   const compiled = await compiledFor(ir);
   const hasLoss = ir.losses.length > 0;
-  const a: ForwardResult = hasLoss ? interpreted.lossAndGrad(weights, batch) : interpreted.forward(weights, batch);
-  const b: ForwardResult = hasLoss ? compiled.lossAndGrad(weights, batch) : compiled.forward(weights, batch);
+  const a: ForwardResult = hasLoss ? interpreted.lossAndGrad(weights, batch, carry) : interpreted.forward(weights, batch, carry);
+  const b: ForwardResult = hasLoss ? compiled.lossAndGrad(weights, batch, carry) : compiled.forward(weights, batch, carry);
   let worst = 0;
   let where = "";
   const note = (error: number, what: string) => {

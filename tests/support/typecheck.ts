@@ -29,6 +29,8 @@ export function strictDiagnostics(modules: Record<string, string>): string {
     return text === undefined ? getSourceFile.call(host, name, language, onError, create) : ts.createSourceFile(name, text, language);
   };
   host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
+  // So that one module can import another ("./elman.js").
+  host.directoryExists = (name) => name === root || ts.sys.directoryExists(name);
   host.readFile = (name) => files.get(name) ?? readFile.call(host, name);
   const program = ts.createProgram([...files.keys()], options, host);
   // Only the generated modules are judged: the runtime is checked by the project's own tsconfig.
