@@ -2,9 +2,10 @@
  * Language-server latency on a generated 10,000-line model, measured as an editor sees it:
  * `rnnc lsp --stdio` in its own process, spoken to over JSON-RPC.
  *
- *   npm run build && npx tsc -p tsconfig.json && node dist/bench/lsp.js [layers]
+ *   npm run bench -- --only lsp
+ *   (or, with everything built: node dist/bench/lsp.js [layers])
  *
- * (`npm run build` builds the server; the second step compiles this file and the test
+ * (`npm run build` builds the server; tsconfig.bench.json compiles this file and the test
  * client it uses into dist/.) Reports the median, 95th percentile and maximum of:
  * open → first diagnostics; an edit → diagnostics of the new version (debounce set to 0 so
  * the figure is the server's own work; editors add the 200 ms default); hover on a document

@@ -1,0 +1,113 @@
+"""PyTorch on the benchmark workloads W1-W4, for bench/run.ts.
+
+    python3 bench/pytorch_bench.py THREADS WORKLOAD [--quick]
+
+A worker of bench/workload-bench.ts, with the protocol of bench/worker.ts: prepares, warms up
+(about two seconds), prints `READY {json}`, then answers each `run N` line on stdin with
+`SAMPLES {json}` (wall and CPU ms of each run) until `quit`.
+
+Float32, torch.nn.LSTM / GRU / RNN (tanh) with a Linear output layer; W1's one-hot input is F.one_hot into nn.LSTM(input_size=65); forward+backward is the loss and
+loss.backward() with gradients reset each time (set_to_none); W3 runs under inference_mode.
+"""
+import json
+import sys
+import time
+
+
+def blas_library():
+    """The BLAS this process has loaded: OpenBLAS, or Debian's reference BLAS (about 10 times slower)."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line}
+    openblas = sorted(p for p in paths if "libopenblas" in p)
+    if openblas:
+        return "OpenBLAS " + openblas[0].rsplit("/", 2)[-2] + "/" + openblas[0].rsplit("/", 1)[-1]
+    return ", ".join(sorted(paths)) or "none loaded"
+
+
+WORKLOADS = {
+    "w1": dict(cell="lstm", onehot=True, D=65, H=128, T=50, B=32, K=65, at="each", mode="fwdbwd"),
+    "w2": dict(cell="elman", onehot=False, D=32, H=64, T=100, B=16, K=2, at="last", mode="fwdbwd"),
+    "w3": dict(cell="gru", onehot=False, D=16, H=32, T=20, B=1, K=4, at="each", mode="fwd"),
+    "w4": dict(cell="lstm", onehot=False, D=256, H=512, T=50, B=64, K=10, at="last", mode="fwdbwd"),
+}
+
+
+def plan(quick):
+    """Mirrors bench/stats.ts: warm-up and budget (ms): a first run over budget is the only one."""
+    return dict(warmup=0.5, budget=2000) if quick else dict(warmup=2.0, budget=8000)
+
+
+def timed(run):
+    cpu, wall = time.process_time(), time.perf_counter()
+    run()
+    return dict(ms=(time.perf_counter() - wall) * 1e3, cpuMs=(time.process_time() - cpu) * 1e3)
+
+
+def send(kind, body):
+    print(kind + " " + json.dumps(body), flush=True)
+
+
+def prepare(torch, w):
+    nn = torch.nn
+    F = torch.nn.functional
+    cell = {"lstm": nn.LSTM, "gru": nn.GRU, "elman": nn.RNN}[w["cell"]](w["D"], w["H"])
+    out = nn.Linear(w["H"], w["K"])
+    T, B = w["T"], w["B"]
+    if w["onehot"]:
+        ids = torch.randint(0, w["D"], (T, B))
+        inputs = lambda: F.one_hot(ids, w["D"]).float()
+    else:
+        x = torch.randn(T, B, w["D"])
+        inputs = lambda: x
+    targets = torch.randint(0, w["K"], (T * B,) if w["at"] == "each" else (B,))
+    params = list(cell.parameters()) + list(out.parameters())
+
+    def outputs():
+        hs, _ = cell(inputs())
+        return out(hs.reshape(T * B, w["H"]) if w["at"] == "each" else hs[-1])
+
+    if w["mode"] == "fwd":
+        def forward():
+            with torch.inference_mode():
+                return float(outputs().sum())
+        return forward
+
+    def forward_backward():
+        for p in params:
+            p.grad = None
+        loss = F.cross_entropy(outputs(), targets)
+        loss.backward()
+        return float(loss)
+    return forward_backward
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    threads, id = int(args[0]), args[1]
+    p = plan("--quick" in sys.argv)
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    note = f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), BLAS: {blas_library()}"
+    run = prepare(torch, WORKLOADS[id])
+    result = {}
+    body = lambda: result.update(loss=run())
+    start = time.perf_counter()
+    first = timed(body)
+    last = first["ms"]
+    while time.perf_counter() - start < p["warmup"] and first["ms"] < p["budget"]:
+        last = timed(body)["ms"]
+    send("READY", dict(first=first, lastMs=last, loss=result["loss"], note=note))
+    for line in sys.stdin:
+        words = line.split()
+        if not words or words[0] == "quit":
+            break
+        send("SAMPLES", [timed(body) for _ in range(int(words[1]))])
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as e:
+        send("ERROR", f"{type(e).__name__}: {e}")
+        sys.exit(1)

@@ -1,0 +1,85 @@
+/**
+ * The benchmark suite: `npm run bench [-- --only w1,w2,frontend,lsp] [--quick] [--engines LIST]`.
+ *
+ * Sections: `frontend` (lines/s of the front end, against TypeScript's), `w1`…`w4` (the
+ * workloads of the spec: bench/workload-bench.ts), `lsp` (bench/lsp.ts). Prints Markdown;
+ * bench/RESULTS.md records a full run. Progress goes to stderr.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { engineIds } from "./engine.js";
+import { frontEndBench } from "./frontend.js";
+import { header, load } from "./machine.js";
+import { fullPlan, quickPlan } from "./stats.js";
+import { fmt, log, out, pytorchEngines, summary, workloadSection, type CaseResult } from "./workload-bench.js";
+import { workloads } from "./workloads.js";
+
+const sections = ["frontend", "w1", "w2", "w3", "w4", "lsp"] as const;
+const allEngines = [...engineIds, ...pytorchEngines];
+const python = "/usr/bin/python3";
+
+function options() {
+  const { values } = parseArgs({ options: { only: { type: "string" }, quick: { type: "boolean", default: false }, engines: { type: "string" } } });
+  const pick = <T extends string>(list: string | undefined, all: readonly T[], what: string): T[] => {
+    if (!list) return [...all];
+    const chosen = list.split(",").map((s) => s.trim().toLowerCase());
+    const unknown = chosen.filter((s) => !all.includes(s as T));
+    if (unknown.length > 0) throw new Error(`unknown ${what} ${unknown.join(", ")} (choose from ${all.join(", ")})`);
+    return chosen as T[];
+  };
+  return { only: pick(values.only, sections, "section"), quick: values.quick!, engines: pick(values.engines, allEngines, "engine") };
+}
+
+function pytorchMissing(): string | null {
+  const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
+  return probe.status === 0 ? null : `${python} -c "import torch" failed (${(probe.error?.message ?? probe.stderr).trim().split("\n").pop()})`;
+}
+
+function frontEndSection(quick: boolean): void {
+  log("frontend …");
+  const { lines, rows } = frontEndBench(quick);
+  out("## Front end");
+  out();
+  out(`The generated model of the LSP benchmark (tests/lsp/generate.ts): ${lines.toLocaleString("en-US")} lines, 2,000 stacked Elman layers.`);
+  out();
+  out("| phase | runs | median ms | lines / s |");
+  out("| --- | ---: | ---: | ---: |");
+  for (const r of rows) out(`| ${r.what} | ${r.runs} | ${fmt(r.medianMs)} | ${Math.round(r.linesPerSecond).toLocaleString("en-US")} |`);
+  const rnnc = rows.find((r) => r.what.startsWith("rnnc analyze ("));
+  const typescript = rows.find((r) => r.what.endsWith("parse + check"));
+  if (rnnc && typescript) out(`\nrnnc parse + check ÷ TypeScript parse + check, in lines/s: ${(rnnc.linesPerSecond / typescript.linesPerSecond).toFixed(2)}.`);
+  out();
+}
+
+function lspSection(): void {
+  log("lsp …");
+  const child = spawnSync(process.execPath, [fileURLToPath(new URL("./lsp.js", import.meta.url))], { encoding: "utf8", timeout: 600_000 });
+  out("## Language server");
+  out();
+  out(child.status === 0 ? child.stdout.trim() : `**failed**: ${(child.stderr || child.error?.message || "").trim().split("\n").slice(-3).join(" ")}`);
+  out();
+}
+
+async function main(): Promise<void> {
+  const { only, quick, engines } = options();
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+  out(`# rnnc benchmarks${quick ? " (quick: fewer runs)" : ""}`);
+  out();
+  for (const line of header(command)) out(line);
+  out();
+  if (only.includes("frontend")) frontEndSection(quick);
+  const chosen = workloads.filter((w) => only.includes(w.id));
+  const noTorch = chosen.length > 0 && engines.some((e) => e.startsWith("pytorch-")) ? pytorchMissing() : null;
+  if (noTorch) out(`PyTorch skipped: ${noTorch}.\n`);
+  const results: CaseResult[] = [];
+  for (const w of chosen) results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, noTorch)));
+  summary(results);
+  if (only.includes("lsp")) lspSection();
+  out(`Load average at the end: ${load()}.`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

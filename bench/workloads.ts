@@ -1,0 +1,67 @@
+/**
+ * The four benchmark workloads W1–W4 (the project's spec, workloads.md): shapes, what is
+ * measured, and the multiply-adds a batch needs, counted the same way for every engine.
+ */
+import { fileURLToPath } from "node:url";
+
+export type WorkloadId = "w1" | "w2" | "w3" | "w4";
+export type Mode = "fwd" | "fwdbwd";
+export type CellKind = "lstm" | "gru" | "elman";
+
+export interface Workload {
+  id: WorkloadId;
+  title: string;
+  /** The model as a .rnn file under bench/workloads/. */
+  file: string;
+  cell: CellKind;
+  input: { encoding: "onehot" | "dense"; size: number };
+  H: number;
+  T: number;
+  B: number;
+  /** The output layer: K units at every step or at the last, softmax + cross-entropy or a plain dense output. */
+  output: { size: number; at: "each" | "last"; loss: "cross_entropy" | "none" };
+  measured: Mode;
+}
+
+/** The benchmarks run compiled, from dist/bench/; the models stay in bench/workloads/. */
+const workloadDir = new URL("../../bench/workloads/", import.meta.url);
+
+export const workloads: readonly Workload[] = [
+  { id: "w1", title: "W1 char-LSTM", file: "w1-char-lstm.rnn", cell: "lstm", input: { encoding: "onehot", size: 65 }, H: 128, T: 50, B: 32, output: { size: 65, at: "each", loss: "cross_entropy" }, measured: "fwdbwd" },
+  { id: "w2", title: "W2 elman-classify", file: "w2-elman-classify.rnn", cell: "elman", input: { encoding: "dense", size: 32 }, H: 64, T: 100, B: 16, output: { size: 2, at: "last", loss: "cross_entropy" }, measured: "fwdbwd" },
+  { id: "w3", title: "W3 gru-latency", file: "w3-gru-latency.rnn", cell: "gru", input: { encoding: "dense", size: 16 }, H: 32, T: 20, B: 1, output: { size: 4, at: "each", loss: "none" }, measured: "fwd" },
+  { id: "w4", title: "W4 lstm-large", file: "w4-lstm-large.rnn", cell: "lstm", input: { encoding: "dense", size: 256 }, H: 512, T: 50, B: 64, output: { size: 10, at: "last", loss: "cross_entropy" }, measured: "fwdbwd" },
+];
+
+export function workload(id: string): Workload {
+  const w = workloads.find((x) => x.id === id);
+  if (!w) throw new Error(`no workload '${id}' (have ${workloads.map((x) => x.id).join(", ")})`);
+  return w;
+}
+
+export function workloadPath(w: Workload): string {
+  return fileURLToPath(new URL(w.file, workloadDir));
+}
+
+const gateCount: Record<CellKind, number> = { lstm: 4, gru: 3, elman: 1 };
+
+/**
+ * Multiply-adds of one batch. Forward: the cell's recurrent and input products at every
+ * step (a one-hot input is a column lookup, no multiply-adds) and the output layer where it
+ * is read. Backward: the recurrent and output products twice more (gradient of the input
+ * vector and of the weights), the input product once more (weights only: inputs need no
+ * gradient). Element-wise work (activations, gates, softmax) is not counted.
+ */
+export function multiplyAdds(w: Workload, mode: Mode): number {
+  const gates = gateCount[w.cell] * w.H;
+  const recurrent = w.T * w.B * gates * w.H;
+  const input = w.input.encoding === "onehot" ? 0 : w.T * w.B * gates * w.input.size;
+  const output = (w.output.at === "each" ? w.T : 1) * w.B * w.output.size * w.H;
+  const forward = recurrent + input + output;
+  return mode === "fwd" ? forward : forward + 2 * (recurrent + output) + input;
+}
+
+/** Achieved rate, counting a multiply-add as two floating-point operations. */
+export function gflops(w: Workload, mode: Mode, ms: number): number {
+  return (2 * multiplyAdds(w, mode)) / (ms * 1e6);
+}
