@@ -3,6 +3,7 @@
  * the model: the interpreter here, or a generated module (`compiled`).
  */
 import type { IrModel } from "../compiler/ir/ir.js";
+import type { KernelTier } from "../compiler/codegen/compile.js";
 import type { Batch, Weights } from "./interpret/batch.js";
 import type { Carry } from "./interpret/execution.js";
 import { interpret } from "./interpret/interpret.js";
@@ -41,11 +42,16 @@ export function interpreterBackend(ir: IrModel): ModelBackend {
 
 export type BackendKind = ModelBackend["name"];
 
+export interface BackendOptions {
+  /** The compiled backend's kernel tier (`rnnc compile --kernels`); its default is the compiler's. */
+  kernels?: KernelTier;
+}
+
 /** The backend a command asked for; the compiled one generates and loads a module for the model. */
-export async function createBackend(ir: IrModel, kind: BackendKind): Promise<ModelBackend> {
+export async function createBackend(ir: IrModel, kind: BackendKind, options: BackendOptions = {}): Promise<ModelBackend> {
   if (kind === "interp") return interpreterBackend(ir);
   // Loaded on demand: only the compiled backend needs the code generator (and TypeScript).
   const { loadCompiledModule } = await import("../compiler/codegen/load.js");
   const { compiledBackend } = await import("./compiled-backend.js");
-  return compiledBackend(ir, await loadCompiledModule(ir));
+  return compiledBackend(ir, await loadCompiledModule(ir, "f64", undefined, options.kernels));
 }

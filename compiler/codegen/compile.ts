@@ -11,10 +11,27 @@ import { emitModule } from "./emit-module.js";
 import { inlineRuntimeSource } from "./runtime-source.js";
 import { version } from "../version.js";
 
+/** Which matrix-product kernels a generated module runs on (docs/kernels.md). */
+export type KernelTier = "js" | "wasm" | "auto";
+export const kernelTiers: readonly KernelTier[] = ["js", "wasm", "auto"];
+/** What `rnnc compile` and the compiled backend use when not told: WebAssembly SIMD where the engine has it. */
+export const defaultKernelTier: KernelTier = "auto";
+
+/**
+ * The tier of a module compiled without --kernels. A --standalone module stays on the JavaScript
+ * kernels: inlining the WebAssembly tier adds about 15 kB of base64 and needs WebAssembly's types
+ * (lib "dom" or @types/node) where the JavaScript tier needs only ES2022.
+ */
+export function defaultKernels(standalone: boolean): KernelTier {
+  return standalone ? "js" : defaultKernelTier;
+}
+
 export interface CompileOptions {
   emit: "ts" | "js";
   dtype: "f64" | "f32";
   standalone: boolean;
+  /** Default: defaultKernels(standalone). */
+  kernels?: KernelTier;
   unrollSteps?: number;
   sourceName: string;
   /** Run prettier over the output (on for files people read; off for modules loaded in-process). */
@@ -23,10 +40,12 @@ export interface CompileOptions {
 
 export async function compileModule(ir: IrModel, options: CompileOptions): Promise<string> {
   validateIr(ir);
+  const kernels = options.kernels ?? defaultKernels(options.standalone);
   const source = emitModule(ir, {
     dtype: options.dtype,
+    kernels,
     ...(options.unrollSteps !== undefined ? { unrollSteps: options.unrollSteps } : {}),
-    runtime: options.standalone ? { kind: "inline", source: inlineRuntimeSource() } : { kind: "import", from: "rnnc/runtime" },
+    runtime: options.standalone ? { kind: "inline", source: inlineRuntimeSource(kernels) } : { kind: "import", from: "rnnc/runtime" },
     sourceName: options.sourceName,
     version,
   });

@@ -10,9 +10,12 @@ import { emitForwardStep } from "./emit-forward.js";
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
 import { makePlan, type CodePlan } from "./plan.js";
+import type { KernelTier } from "./compile.js";
 
 export interface EmitOptions {
   dtype: "f64" | "f32";
+  /** "js": the JavaScript kernels, imported as functions. "wasm" | "auto": each Model picks a kernel object when created. */
+  kernels: KernelTier;
   /** Straight-line code for exactly this many steps instead of a loop over time. */
   unrollSteps?: number;
   /** Where the runtime's kernels and initialisers come from: an import line, or their source inlined (--standalone). */
@@ -23,6 +26,13 @@ export interface EmitOptions {
 }
 
 export const kernelNames = ["matmulBatch", "matmulBatchBackwardInput", "matmulBatchBackwardWeight", "gatherColumnsBatch", "scatterColumnsBatch"] as const;
+/** The products a kernel object provides (MatmulKernels); with --kernels wasm|auto the passes take them from the Model's. */
+const productNames: readonly string[] = kernelNames.slice(0, 3);
+
+/** Whether the module picks a kernel object per Model (--kernels wasm|auto) instead of importing the JavaScript functions. */
+function kernelObject(options: EmitOptions): boolean {
+  return options.kernels !== "js";
+}
 
 export function emitModule(ir: IrModel, options: EmitOptions): string {
   const plan = makePlan(ir);
@@ -37,7 +47,8 @@ export function emitModule(ir: IrModel, options: EmitOptions): string {
     ...emitParameterFunctions(plan, float),
     ...emitTypes(plan, float),
     ...emitChecks(plan, options),
-    ...emitWorkspace(plan, float),
+    ...(kernelObject(options) ? emitKernelSelection(options) : []),
+    ...emitWorkspace(plan, float, options),
     ...emitForwardPass(plan, options),
     ...emitBackwardPass(plan, options),
     ...emitModelClass(plan, float, options),
@@ -47,7 +58,9 @@ export function emitModule(ir: IrModel, options: EmitOptions): string {
 
 function emitRuntime(plan: CodePlan, options: EmitOptions): string[] {
   if (options.runtime.kind === "inline") return [options.runtime.source];
-  const used = [...kernelNames.filter((k) => usesKernel(plan, k)), "Rng", "initialise", "type InitSpec"];
+  const kernels = kernelNames.filter((k) => usesKernel(plan, k) && !(kernelObject(options) && productNames.includes(k)));
+  const tiers = kernelObject(options) ? ["WasmKernels", "jsMatmulKernels", "simdSupported", "type MatmulKernels"] : [];
+  const used = [...kernels, ...tiers, "Rng", "initialise", "type InitSpec"];
   return [`import { ${used.join(", ")} } from ${quote(options.runtime.from)};`];
 }
 
@@ -322,8 +335,9 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
   return [...specs.values()];
 }
 
-function emitWorkspace(plan: CodePlan, float: string): string[] {
+function emitWorkspace(plan: CodePlan, float: string, options: EmitOptions): string[] {
   const buffers = workspaceBuffers(plan, float);
+  if (kernelObject(options)) return emitKernelWorkspace(buffers, float, options);
   return [
     `/** Every array the passes use, allocated once for up to T steps of B sequences: nothing is allocated inside the time loop. */`,
     `interface Workspace {`,
@@ -341,6 +355,92 @@ function emitWorkspace(plan: CodePlan, float: string): string[] {
     `}`,
     ``,
   ];
+}
+
+/** The kernel object each Model creates: --kernels wasm insists on WebAssembly SIMD, auto falls back to JavaScript. */
+function emitKernelSelection(options: EmitOptions): string[] {
+  const fallback =
+    options.kernels === "wasm"
+      ? `throw new Error("this module was compiled with --kernels wasm, and this JavaScript engine has no WebAssembly SIMD: compile it with --kernels auto or js");`
+      : `return jsMatmulKernels;`;
+  return [
+    `/** The matrix-product kernels of a new Model: WebAssembly SIMD (--kernels ${options.kernels})${options.kernels === "auto" ? ", or JavaScript where the engine lacks SIMD" : ""}. */`,
+    `function selectKernels(): MatmulKernels {`,
+    `if (simdSupported()) return new WasmKernels();`,
+    fallback,
+    `}`,
+    ``,
+  ];
+}
+
+/**
+ * The workspace of a module with a kernel object. With WasmKernels every float array lives in the
+ * kernels' arena, so the products run on it in place; that includes a copy of the parameters and the
+ * gradients, because the caller's arrays live elsewhere and would be copied (staged) on every call.
+ */
+function emitKernelWorkspace(buffers: BufferSpec[], float: string, options: EmitOptions): string[] {
+  const floats = buffers.filter((b) => b.type === float);
+  const others = buffers.filter((b) => b.type !== float);
+  return [
+    `/** Every array the passes use, allocated once for up to T steps of B sequences: nothing is allocated inside the time loop. */`,
+    `interface Workspace {`,
+    `readonly T: number;`,
+    `readonly B: number;`,
+    `readonly kernels: MatmulKernels;`,
+    `/** The arena's allocation point before this workspace (0 without an arena). */`,
+    `readonly mark: number;`,
+    `/** Where the passes read the parameters and write the gradients (the caller's are copied in and out). */`,
+    `readonly params: Parameters;`,
+    `readonly grads: Parameters;`,
+    ...buffers.map((b) => `readonly ${b.name}: ${b.type};`),
+    `}`,
+    ``,
+    `/** Float arrays of the given lengths: views into the arena of WasmKernels (one growth at most, before any view is made), else ordinary arrays. */`,
+    `function floats<K extends string>(kernels: MatmulKernels, lengths: Record<K, number>): Record<K, ${float}> {`,
+    `if (kernels instanceof WasmKernels) return kernels.arena.allocMany(${quote(options.dtype)}, lengths) as Record<K, ${float}>;`,
+    `const out = {} as Record<K, ${float}>;`,
+    `for (const name in lengths) out[name] = new ${float}(lengths[name]);`,
+    `return out;`,
+    `}`,
+    ``,
+    `/**`,
+    ` * A workspace replacing \`previous\`, whose arena memory it reuses: a Model is its arena's only user, and drops the`,
+    ` * previous workspace's views, so no view outlives a growth of the arena (growth detaches views).`,
+    ` */`,
+    `function allocate(T: number, B: number, kernels: MatmulKernels, previous?: Workspace): Workspace {`,
+    `const arena = kernels instanceof WasmKernels ? kernels.arena : undefined;`,
+    `if (arena && previous) arena.release(previous.mark);`,
+    `const mark = arena ? arena.mark() : 0;`,
+    `const f = floats(kernels, {`,
+    `params: parameterCount,`,
+    `grads: parameterCount,`,
+    ...floats.map((b) => `${b.name}: ${b.length},`),
+    `});`,
+    `return {`,
+    `T,`,
+    `B,`,
+    `kernels,`,
+    `mark,`,
+    `params: createParameters(f.params),`,
+    `grads: createParameters(f.grads),`,
+    ...floats.map((b) => `${b.name}: f.${b.name},`),
+    ...others.map((b) => `${b.name}: new ${b.type}(${b.length}),`),
+    `};`,
+    `}`,
+    ``,
+    `/** Copies every parameter of \`from\` into \`to\`; returns \`to\`. */`,
+    `function copyParameters(from: Parameters, to: Parameters): Parameters {`,
+    `for (const name in parameterShapes) to[name as ParameterName].set(from[name as ParameterName]);`,
+    `return to;`,
+    `}`,
+    ``,
+  ];
+}
+
+/** With a kernel object, the products the pass calls, taken from it (same names as the imported functions). */
+function kernelLocals(plan: CodePlan, options: EmitOptions, names: readonly (typeof kernelNames)[number][]): string[] {
+  const used = names.filter((k) => usesKernel(plan, k));
+  return kernelObject(options) && used.length > 0 ? [`const { ${used.join(", ")} } = w.kernels;`] : [];
 }
 
 function paramLocals(plan: CodePlan, source: string, prefix: string): string[] {
@@ -367,6 +467,7 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions): string[] {
     `const { T, B } = batch;`,
     `const lengths = batch.lengths ?? new Int32Array(B).fill(T);`,
     `const ragged = lengths.some((l) => l < T);`,
+    ...kernelLocals(plan, options, ["matmulBatch"]),
     ...paramLocals(plan, "params", "P"),
     ...bufferLocals(plan),
   ];
@@ -442,6 +543,7 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions): string[] {
     `const targets = batch.targets!;`,
     ...ir.losses.map((l, k) => `const Y${k} = targets[${quote(l.target)}]!;`),
     ...emitLossScales(plan),
+    ...kernelLocals(plan, options, ["matmulBatchBackwardInput", "matmulBatchBackwardWeight"]),
     ...paramLocals(plan, "params", "P"),
     ...paramLocals(plan, "grads", "G"),
     ...bufferLocals(plan),
@@ -481,6 +583,9 @@ function bufferStride(plan: CodePlan, buffer: string): number {
 function emitModelClass(plan: CodePlan, float: string, options: EmitOptions): string[] {
   const { ir } = plan;
   const hasLoss = ir.losses.length > 0;
+  const object = kernelObject(options);
+  // With a kernel object the passes work on the workspace's copies of the parameters and gradients.
+  const params = object ? `copyParameters(params, this.w.params)` : `params`;
   const outputs = ir.quantities.map((q) => {
     const p = plan.nodes[q.node]!;
     return `case ${quote(q.name)}: return w.${p.buffer}.subarray(${p.pre} * B * ${p.stride}, (${p.pre} + T) * B * ${p.stride});`;
@@ -491,13 +596,19 @@ function emitModelClass(plan: CodePlan, float: string, options: EmitOptions): st
     ` * Losses: ${ir.losses.map((l) => describeLoss(ir, l)).join("; ") || "none"}.`,
     ` */`,
     `export class Model {`,
-    `private w: Workspace = allocate(1, 1);`,
+    ...(object
+      ? [
+          `/** The matrix-product kernels of this model: WasmKernels (its arrays in the kernels' arena) or the JavaScript ones. */`,
+          `readonly kernels: MatmulKernels = selectKernels();`,
+          `private w: Workspace = allocate(1, 1, this.kernels);`,
+        ]
+      : [`private w: Workspace = allocate(1, 1);`]),
     `private last = { T: 0, B: 0 };`,
     ``,
     `/** Runs the batch forward; returns the loss (NaN when the batch has no targets${hasLoss ? "" : " — this model has no loss"}). */`,
     `forward(params: Parameters, batch: Batch, state?: State): number {`,
     `this.prepare(params, batch, state);`,
-    `return forwardPass(this.w, params, batch, state);`,
+    `return forwardPass(this.w, ${params}, batch, state);`,
     `}`,
     ``,
     ...(hasLoss
@@ -508,8 +619,14 @@ function emitModelClass(plan: CodePlan, float: string, options: EmitOptions): st
           `checkParameters(grads, "grads");`,
           `this.prepare(params, batch, state);`,
           `const carried = state !== undefined && !state.fresh;`,
-          `const loss = forwardPass(this.w, params, batch, state);`,
-          `backwardPass(this.w, params, batch, grads, carried);`,
+          ...(object
+            ? [
+                `const resident = ${params};`,
+                `const loss = forwardPass(this.w, resident, batch, state);`,
+                `backwardPass(this.w, resident, batch, this.w.grads, carried);`,
+                `copyParameters(this.w.grads, grads);`,
+              ]
+            : [`const loss = forwardPass(this.w, params, batch, state);`, `backwardPass(this.w, params, batch, grads, carried);`]),
           `return loss;`,
           `}`,
           ``,
@@ -559,7 +676,7 @@ function emitModelClass(plan: CodePlan, float: string, options: EmitOptions): st
     `checkParameters(params, "params");`,
     `checkBatch(batch, state);`,
     `const { T, B } = batch;`,
-    `if (T > this.w.T || B > this.w.B) this.w = allocate(Math.max(T, this.w.T), Math.max(B, this.w.B));`,
+    `if (T > this.w.T || B > this.w.B) this.w = allocate(Math.max(T, this.w.T), Math.max(B, this.w.B)${object ? ", this.kernels, this.w" : ""});`,
     `this.last = { T, B };`,
     `}`,
     `}`,

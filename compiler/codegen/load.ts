@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { IrModel } from "../ir/ir.js";
 import type { GeneratedModule } from "../../runtime/compiled-backend.js";
-import { compileModule, transpile } from "./compile.js";
+import { compileModule, defaultKernelTier, transpile, type KernelTier } from "./compile.js";
 
 const loaded = new Map<string, Promise<GeneratedModule>>();
 
@@ -18,8 +18,10 @@ export function cacheDirectory(): string {
   return process.env["RNNC_CACHE_DIR"] ?? join(tmpdir(), "rnnc-cache");
 }
 
-export async function loadCompiledModule(ir: IrModel, dtype: "f64" | "f32" = "f64", unrollSteps?: number): Promise<GeneratedModule> {
-  const typescript = await compileModule(ir, { emit: "ts", dtype, standalone: true, sourceName: `${ir.name}.rnn`, format: false, unrollSteps });
+/** `kernels`: the tier the module is compiled for (--kernels); standalone, the wasm tier is inlined too. */
+export async function loadCompiledModule(ir: IrModel, dtype: "f64" | "f32" = "f64", unrollSteps?: number, kernels: KernelTier = defaultKernelTier): Promise<GeneratedModule> {
+  const typescript = await compileModule(ir, { emit: "ts", dtype, standalone: true, kernels, sourceName: `${ir.name}.rnn`, format: false, unrollSteps });
+  // The text differs between tiers (and dtypes, unrolling, models), so its hash keys the cache by all of them.
   const hash = createHash("sha256").update(typescript).digest("hex").slice(0, 24);
   let module = loaded.get(hash);
   if (!module) {

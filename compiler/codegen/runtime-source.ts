@@ -6,9 +6,14 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { KernelTier } from "./compile.js";
 
 /** In dependency order, relative to runtime/. */
 const files = ["kernels/matmul.ts", "kernels/onehot.ts", "rng.ts", "qr.ts", "init.ts"];
+/** The WebAssembly tier (kernels-wasm.ts is the binary as base64, about 15 kB of text), for `--kernels wasm|auto`. */
+const wasmFiles = ["kernels/wasm/kernels-wasm.ts", "kernels/wasm/module.ts", "kernels/wasm/arena.ts", "kernels/wasm/matmul.ts"];
+/** What runtime/kernels/wasm/index.ts adds: the JavaScript tier behind the same interface. */
+const jsKernelsObject = "const jsMatmulKernels: MatmulKernels = Object.freeze({ matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight });";
 
 /** runtime/, from compiler/codegen in the sources or dist/compiler/codegen once built. */
 function runtimeDirectory(): string {
@@ -19,14 +24,15 @@ function runtimeDirectory(): string {
   throw new Error("internal error: the runtime sources are missing from the installation");
 }
 
-export function inlineRuntimeSource(): string {
+export function inlineRuntimeSource(kernels: KernelTier): string {
   const dir = runtimeDirectory();
-  const bodies = files.map((f) =>
+  const wasm = kernels !== "js";
+  const bodies = [...files, ...(wasm ? wasmFiles : [])].map((f) =>
     readFileSync(`${dir}${f}`, "utf8")
       .split("\n")
       .filter((line) => !/^import\s/.test(line))
       .join("\n")
       .replace(/^export (function|const|class|interface|type) /gm, "$1 "),
   );
-  return ["// From rnnc's runtime (runtime/), inlined by --standalone.", "type FloatArray = Float64Array | Float32Array;", ...bodies].join("\n");
+  return ["// From rnnc's runtime (runtime/), inlined by --standalone.", "type FloatArray = Float64Array | Float32Array;", ...bodies, ...(wasm ? [jsKernelsObject] : [])].join("\n");
 }

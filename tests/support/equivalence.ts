@@ -1,5 +1,6 @@
 /** The compiled backend against the interpreter on one batch: loss, every quantity, every gradient. */
 import type { IrModel } from "../../compiler/ir/ir.js";
+import type { KernelTier } from "../../compiler/codegen/compile.js";
 import { loadCompiledModule } from "../../compiler/codegen/load.js";
 import { interpreterBackend, type ForwardResult, type GradientResult, type ModelBackend } from "../../runtime/backend.js";
 import { compiledBackend } from "../../runtime/compiled-backend.js";
@@ -7,14 +8,20 @@ import type { Batch, Weights } from "../../runtime/interpret/batch.js";
 import type { Carry } from "../../runtime/interpret/execution.js";
 import { largestMagnitude, maxRelativeError } from "./compare.js";
 
-export async function compiledFor(ir: IrModel, dtype: "f64" | "f32" = "f64"): Promise<ModelBackend> {
-  return compiledBackend(ir, await loadCompiledModule(ir, dtype));
+export async function compiledFor(ir: IrModel, dtype: "f64" | "f32" = "f64", kernels?: KernelTier): Promise<ModelBackend> {
+  return compiledBackend(ir, await loadCompiledModule(ir, dtype, undefined, kernels));
 }
 
 /** The largest relative difference between the two backends over everything they compute (from `carry`, when given). */
-export async function backendDifference(ir: IrModel, weights: Weights, batch: Batch, carry?: Carry): Promise<{ worst: number; where: string }> {
+export async function backendDifference(
+  ir: IrModel,
+  weights: Weights,
+  batch: Batch,
+  carry?: Carry,
+  compiledAs: { dtype?: "f64" | "f32"; kernels?: KernelTier } = {},
+): Promise<{ worst: number; where: string }> {
   const interpreted = interpreterBackend(ir);
-  const compiled = await compiledFor(ir);
+  const compiled = await compiledFor(ir, compiledAs.dtype, compiledAs.kernels);
   const hasLoss = ir.losses.length > 0;
   const a: ForwardResult = hasLoss ? interpreted.lossAndGrad(weights, batch, carry) : interpreted.forward(weights, batch, carry);
   const b: ForwardResult = hasLoss ? compiled.lossAndGrad(weights, batch, carry) : compiled.forward(weights, batch, carry);

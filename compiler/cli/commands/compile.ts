@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { extname } from "node:path";
-import { compileModule } from "../../codegen/compile.js";
+import { compileModule, kernelTiers, type KernelTier } from "../../codegen/compile.js";
 import { lower } from "../../ir/lower.js";
 import { requireModel } from "../load.js";
 import { UserError, writeFileAtomic, type Output } from "../io.js";
@@ -16,6 +16,7 @@ interface CompileCliOptions {
   emit?: string;
   dtype: string;
   standalone?: boolean;
+  kernels?: string;
   unroll?: string;
   dim: string[];
 }
@@ -29,12 +30,14 @@ export function registerCompile(program: Command, io: Output): void {
     .option("--emit <kind>", "ts or js (default: from the output's extension, else ts)")
     .option("--dtype <dtype>", "f64 or f32 storage", "f64")
     .option("--standalone", "inline the kernels: a module with no imports at all")
+    .option("--kernels <tier>", "matrix products in js, wasm (WebAssembly SIMD) or auto (wasm where the engine has SIMD; default, but js with --standalone)")
     .option("--unroll <T>", "straight-line code for exactly T steps instead of a loop over time")
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .action(async (file: string, opts: CompileCliOptions) => {
       const emit = opts.emit ?? (opts.output && extname(opts.output) === ".js" ? "js" : "ts");
       if (emit !== "ts" && emit !== "js") throw new UserError(`--emit is ts or js, not '${emit}'`);
       if (opts.dtype !== "f64" && opts.dtype !== "f32") throw new UserError(`--dtype is f64 or f32, not '${opts.dtype}'`);
+      if (opts.kernels !== undefined && !kernelTiers.includes(opts.kernels as KernelTier)) throw new UserError(`--kernels is js, wasm or auto, not '${opts.kernels}'`);
       const unrollSteps = opts.unroll === undefined ? undefined : parsePositiveInt(opts.unroll, "--unroll");
       if (unrollSteps !== undefined && unrollSteps > 1000) throw new UserError(`--unroll ${unrollSteps} would write ${unrollSteps} copies of the step; use the loop (no --unroll) for long sequences`);
       const { model } = requireModel(file, opts.dim, io);
@@ -42,6 +45,7 @@ export function registerCompile(program: Command, io: Output): void {
         emit,
         dtype: opts.dtype,
         standalone: Boolean(opts.standalone),
+        ...(opts.kernels !== undefined ? { kernels: opts.kernels as KernelTier } : {}),
         ...(unrollSteps !== undefined ? { unrollSteps } : {}),
         sourceName: file.split(/[\\/]/).pop()!,
       });

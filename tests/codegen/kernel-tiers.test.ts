@@ -1,0 +1,119 @@
+/**
+ * Generated modules on the WebAssembly kernel tier (--kernels wasm|auto): every example equals
+ * the interpreter (loss, every quantity, every gradient; ragged lengths; a stream carried from
+ * one chunk to the next), the products run in the kernels' arena in place (nothing staged, also
+ * after the workspace grows), `auto` picks WebAssembly here, and the module type-checks strictly.
+ *
+ * Tolerances are relative to the largest magnitude compared: the SIMD kernels add the terms of
+ * a product in another order than the interpreter, so float64 agrees to rounding (1e-10), not
+ * bit for bit; float32 storage is held to 1e-4.
+ */
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { compileModule, type KernelTier } from "../../compiler/codegen/compile.js";
+import { loadCompiledModule } from "../../compiler/codegen/load.js";
+import type { IrModel } from "../../compiler/ir/ir.js";
+import { interpreterBackend } from "../../runtime/backend.js";
+import { initialWeights } from "../../runtime/init-weights.js";
+import type { Batch, Weights } from "../../runtime/interpret/batch.js";
+import { randomBatch } from "../../runtime/random-batch.js";
+import { Rng } from "../../runtime/rng.js";
+import { backendDifference } from "../support/equivalence.js";
+import { smallIrFromFile } from "../support/models.js";
+import { strictDiagnostics } from "../support/typecheck.js";
+
+const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
+const tolerance = { f64: 1e-10, f32: 1e-4 } as const;
+
+/** Weights moved off their initial values, so that no gradient is zero by symmetry. */
+function perturbedWeights(ir: IrModel, rng: Rng): Weights {
+  const weights = initialWeights(ir, 11);
+  for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.3, 0.3);
+  return weights;
+}
+
+describe("the wasm tier equals the interpreter", () => {
+  for (const dtype of ["f64", "f32"] as const) {
+    for (const file of examples) {
+      it(`examples/${file}, ${dtype}: a ragged batch, then a second chunk carried from it`, async () => {
+        const ir = smallIrFromFile(`examples/${file}`, 6);
+        const rng = new Rng(11);
+        const weights = perturbedWeights(ir, rng);
+        const [first, second] = [randomBatch(ir, rng, { T: 7, B: 4, ragged: true }), randomBatch(ir, rng, { T: 5, B: 4, ragged: true })];
+        const fresh = await backendDifference(ir, weights, first, undefined, { dtype, kernels: "wasm" });
+        expect(fresh.worst, fresh.where).toBeLessThan(tolerance[dtype]);
+        const carry = interpreterBackend(ir).forward(weights, first).carry();
+        const carried = await backendDifference(ir, weights, second, carry, { dtype, kernels: "wasm" });
+        expect(carried.worst, carried.where).toBeLessThan(tolerance[dtype]);
+      });
+    }
+  }
+});
+
+/** What the tests read of a generated module beyond the compiled backend's interface. */
+interface TierModule {
+  createParameters(buffer?: Float64Array): Record<string, Float64Array>;
+  Model: new () => {
+    readonly kernels: { readonly stagedCalls?: number; readonly arena?: { generation: number } };
+    lossAndGrad(params: Record<string, Float64Array>, batch: unknown, grads: Record<string, Float64Array>): number;
+  };
+}
+
+async function loadTier(ir: IrModel, kernels: KernelTier): Promise<TierModule> {
+  return (await loadCompiledModule(ir, "f64", undefined, kernels)) as unknown as TierModule;
+}
+
+/** A batch as a generated module takes it: the runtime's records unwrapped. */
+function moduleBatch(batch: Batch) {
+  const arrays = (record: Batch["inputs"] | Batch["targets"]) => Object.fromEntries(Object.entries(record).map(([k, d]) => [k, d.kind === "onehot" || d.kind === "class" ? d.ids : d.values]));
+  return { T: batch.T, B: batch.B, inputs: arrays(batch.inputs), targets: arrays(batch.targets), lengths: batch.lengths };
+}
+
+describe("where the wasm tier's arrays live", () => {
+  it("training steps stage nothing, also after the workspace grows for a larger batch", async () => {
+    const ir = smallIrFromFile("examples/lstm.rnn", 6);
+    const rng = new Rng(3);
+    const weights = perturbedWeights(ir, rng);
+    const module = await loadTier(ir, "wasm");
+    const model = new module.Model();
+    const params = module.createParameters();
+    for (const p of ir.params) params[p.name]!.set(weights[p.name]!);
+    const grads = module.createParameters();
+    const interpreted = interpreterBackend(ir);
+    // The second batch outgrows the arena's first megabyte: the memory grows and the workspace is made again.
+    for (const shape of [{ T: 3, B: 2 }, { T: 40, B: 40 }, { T: 4, B: 3 }]) {
+      const batch = randomBatch(ir, rng, { ...shape, ragged: true });
+      const loss = model.lossAndGrad(params, moduleBatch(batch), grads);
+      const expected = interpreted.lossAndGrad(weights, batch);
+      expect(Math.abs(loss - expected.loss) / Math.abs(expected.loss)).toBeLessThan(tolerance.f64);
+      for (const p of ir.params) for (let i = 0; i < grads[p.name]!.length; i++) expect(grads[p.name]![i]).toBeCloseTo(expected.grads[p.name]![i]!, 9);
+    }
+    expect(model.kernels.arena!.generation).toBeGreaterThan(0);
+    expect(model.kernels.stagedCalls).toBe(0);
+  });
+
+  it("auto picks the WebAssembly kernels where SIMD is available (Node 20)", async () => {
+    const model = new (await loadTier(smallIrFromFile("examples/elman.rnn", 6), "auto")).Model();
+    expect(model.kernels.constructor.name).toBe("WasmKernels");
+  });
+
+  it("js keeps the imported functions: no kernel object", async () => {
+    const model = new (await loadTier(smallIrFromFile("examples/elman.rnn", 6), "js")).Model();
+    expect(model.kernels).toBeUndefined();
+  });
+});
+
+describe("modules compiled with --kernels wasm and auto", () => {
+  it("type-check under --strict, float64 and float32", async () => {
+    const modules: Record<string, string> = {};
+    for (const file of examples) {
+      const ir = smallIrFromFile(`examples/${file}`, 6);
+      for (const kernels of ["wasm", "auto"] as const) {
+        for (const dtype of ["f64", "f32"] as const) {
+          modules[`${file}.${kernels}.${dtype}.ts`] = await compileModule(ir, { emit: "ts", dtype, standalone: false, kernels, sourceName: file, format: false });
+        }
+      }
+    }
+    expect(strictDiagnostics(modules)).toBe("");
+  });
+});
