@@ -12,7 +12,8 @@ export interface Runner {
 
 export type Prepare = (w: Workload, mode: Mode) => Promise<Runner>;
 
-export const engineIds = ["compiled-f64", "compiled-f32", "interp", "tfjs-cpu", "tfjs-wasm", "brainjs"] as const;
+/** compiled-*: the generated module as `rnnc compile` writes it (kernels auto: WebAssembly SIMD here); compiled-js-*: on the JavaScript kernels. */
+export const engineIds = ["compiled-f64", "compiled-f32", "compiled-js-f64", "compiled-js-f32", "interp", "tfjs-cpu", "tfjs-wasm", "brainjs"] as const;
 export type EngineId = (typeof engineIds)[number];
 
 /** Loaded on demand, so an engine whose package is missing fails alone. */
@@ -22,6 +23,10 @@ export async function loadEngine(id: EngineId): Promise<Prepare> {
       return (await import("./engines/rnnc.js")).compiled("f64");
     case "compiled-f32":
       return (await import("./engines/rnnc.js")).compiled("f32");
+    case "compiled-js-f64":
+      return (await import("./engines/rnnc.js")).compiled("f64", "js");
+    case "compiled-js-f32":
+      return (await import("./engines/rnnc.js")).compiled("f32", "js");
     case "interp":
       return (await import("./engines/rnnc.js")).interpreter;
     case "tfjs-cpu":

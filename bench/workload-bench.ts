@@ -41,7 +41,7 @@ export const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x)
 /** Every (engine, pass) timed for a workload: rnnc forward always, and the measured pass for everyone. */
 function cases(w: Workload, engines: readonly string[]): { engine: string; mode: Mode }[] {
   const list: { engine: string; mode: Mode }[] = [];
-  for (const engine of ["compiled-f64", "compiled-f32", "interp"]) {
+  for (const engine of ["compiled-f64", "compiled-f32", "compiled-js-f64", "compiled-js-f32", "interp"]) {
     if (w.measured === "fwdbwd") list.push({ engine, mode: "fwd" });
     list.push({ engine, mode: w.measured });
   }

@@ -1,8 +1,9 @@
 /**
- * rnnc itself: the generated module of a workload (f64 or f32), called through its own API
+ * rnnc itself: the generated module of a workload (f64 or f32, on a kernel tier), called through its own API
  * as a user of `rnnc compile` would, and the interpreter through `interpreterBackend`.
  */
 import { readFileSync } from "node:fs";
+import { defaultKernelTier, type KernelTier } from "../../compiler/codegen/compile.js";
 import { loadCompiledModule } from "../../compiler/codegen/load.js";
 import { analyze } from "../../compiler/frontend.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
@@ -31,10 +32,10 @@ function problem(w: Workload) {
 /** The quantity a forward-only run reads back: the model's output `o`. */
 const output = "o";
 
-export function compiled(dtype: "f64" | "f32"): Prepare {
+export function compiled(dtype: "f64" | "f32", kernels: KernelTier = defaultKernelTier): Prepare {
   return async (w, mode) => {
     const { ir, weights, batch } = problem(w);
-    const module = await loadCompiledModule(ir, dtype);
+    const module = await loadCompiledModule(ir, dtype, undefined, kernels);
     const float = (a: Float64Array) => (dtype === "f32" ? Float32Array.from(a) : a);
     const params = module.createParameters();
     for (const p of ir.params) params[p.name]!.set(weights[p.name]!);
