@@ -5,17 +5,17 @@
  * with a message for the user.
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
-import { createBackend as makeBackend, type ModelBackend } from "../backend.js";
+import { createBackend as makeBackend, type BackendOptions, type ModelBackend } from "../backend.js";
 
 export type BackendKind = "interp" | "compiled";
 export const backendKinds: readonly BackendKind[] = ["interp", "compiled"];
 
 export class BackendUnavailableError extends Error {}
 
-export async function createBackend(ir: IrModel, kind: BackendKind): Promise<ModelBackend> {
+export async function createBackend(ir: IrModel, kind: BackendKind, options: BackendOptions = {}): Promise<ModelBackend> {
   if (!backendKinds.includes(kind)) throw new BackendUnavailableError(`unknown backend '${String(kind)}'; use interp or compiled`);
   try {
-    return await makeBackend(ir, kind);
+    return await makeBackend(ir, kind, options);
   } catch (e) {
     if (kind === "compiled") throw new BackendUnavailableError(`the compiled backend could not be built for ${ir.name}: ${(e as Error).message}; --backend interp runs the interpreter`);
     throw e;

@@ -45,4 +45,14 @@ describe("rnnc run on the shipped examples", () => {
     expect(Math.abs(compiled.loss - json.loss) / json.loss).toBeLessThan(1e-12);
     for (const p of model.params) expect(difference(compiled.grads[p.name]!, json.grads[p.name]!), p.name).toBeLessThan(1e-9);
   });
+
+  it("--kernels picks the compiled backend's kernel tier: js and wasm agree; an unknown tier is a usage error", async () => {
+    const args = ["run", "examples/gru.rnn", "--data", "examples/data/gru.json", "--backend", "compiled"];
+    const loss = async (tier: string) => (JSON.parse((await rnnc(...args, "--kernels", tier)).out) as { loss: number }).loss;
+    const [js, wasm] = [await loss("js"), await loss("wasm")];
+    expect(Math.abs(js - wasm) / js).toBeLessThan(1e-12);
+    const bad = await rnnc(...args, "--kernels", "gpu");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("expected one of js, wasm, auto");
+  });
 });

@@ -5,9 +5,10 @@ import { backendKinds, BackendUnavailableError, createBackend, type BackendKind 
 import { evaluate } from "../../../runtime/train/evaluate.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
-import { collectDims } from "./options.js";
+import { collectDims, kernelTier, kernelsHelp, kernelsOf } from "./options.js";
 import { describeEvaluation } from "./train.js";
 import { choice, positiveInt } from "./train-options.js";
+import type { KernelTier } from "../../codegen/compile.js";
 
 export function registerEval(program: Command, io: Output): void {
   program
@@ -19,15 +20,16 @@ export function registerEval(program: Command, io: Output): void {
     .option("--batch <n>", "sequences per batch (default: as trained)", positiveInt)
     .option("--seq-len <n>", "chunk length for a text (default: as trained)", positiveInt)
     .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
+    .option("--kernels <tier>", kernelsHelp, kernelTier)
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .option("--format <format>", "text or json", choice(["text", "json"] as const), "text")
-    .action(async (file: string, opts: { checkpoint: string; data: string; batch?: number; seqLen?: number; backend: BackendKind; dim: string[]; format: "text" | "json" }) => {
+    .action(async (file: string, opts: { checkpoint: string; data: string; batch?: number; seqLen?: number; backend: BackendKind; kernels?: KernelTier; dim: string[]; format: "text" | "json" }) => {
       const raw = readData(opts.data);
       const { prepared, meta, weights } = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
       const dataset = buildDataset(raw, prepared.ir, prepared.codebook!);
       let backend;
       try {
-        backend = await createBackend(prepared.ir, opts.backend);
+        backend = await createBackend(prepared.ir, opts.backend, kernelsOf(opts));
       } catch (e) {
         if (e instanceof BackendUnavailableError) throw new UserError(e.message);
         throw e;

@@ -11,9 +11,11 @@ import { suggest } from "../../check/suggest.js";
 import { requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { loadBatch, loadWeights, parseSeed } from "../model-inputs.js";
-import { collectDims } from "./options.js";
+import { collectDims, kernelTier, kernelsHelp, kernelsOf } from "./options.js";
+import type { KernelTier } from "../../codegen/compile.js";
 
 interface RunOptions {
+  kernels?: KernelTier;
   weights?: string;
   data?: string;
   grad?: boolean;
@@ -35,6 +37,7 @@ export function registerRun(program: Command, io: Output): void {
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .option("--outputs <names>", "comma-separated quantities to print (default: the predictions scored by the losses)")
     .option("--backend <backend>", "interp or compiled", "interp")
+    .option("--kernels <tier>", kernelsHelp, kernelTier)
     .action(async (file: string, opts: RunOptions) => {
       if (!opts.data) throw new UserError("--data is required: the batch to run (see 'rnnc help run')");
       const backendKind = parseBackend(opts.backend);
@@ -43,7 +46,7 @@ export function registerRun(program: Command, io: Output): void {
       const outputs = chooseOutputs(ir, opts.outputs);
       const weights = loadWeights(ir, opts.weights, parseSeed(opts.seed));
       const batch = loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
-      const backend = await createBackend(ir, backendKind);
+      const backend = await createBackend(ir, backendKind, kernelsOf(opts));
       const hasTargets = ir.losses.every((l) => batch.targets[l.target]);
       if (opts.grad && ir.losses.length === 0) throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
       const result = opts.grad ? backend.lossAndGrad(weights, batch) : backend.forward(weights, batch);

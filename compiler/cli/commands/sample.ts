@@ -14,10 +14,12 @@ import { backendKinds, BackendUnavailableError, createBackend, type BackendKind 
 import { DataError } from "../../../runtime/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
-import { collectDims } from "./options.js";
+import { collectDims, kernelTier, kernelsHelp, kernelsOf } from "./options.js";
 import { choice, nonNegativeInt, seedValue } from "./train-options.js";
+import type { KernelTier } from "../../codegen/compile.js";
 
 interface SampleOptions {
+  kernels?: KernelTier;
   checkpoint: string;
   length: number;
   temperature: number;
@@ -38,6 +40,7 @@ export function registerSample(program: Command, io: Output): void {
     .option("--prime <text>", "text to start from (default: a newline if the vocabulary has one)")
     .option("--seed <n>", "seed for sampling", seedValue, 1)
     .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
+    .option("--kernels <tier>", kernelsHelp, kernelTier)
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .action(async (file: string, opts: SampleOptions) => {
       const { prepared, weights, meta } = loadTrained(file, opts.checkpoint, opts.dim, io);
@@ -50,7 +53,7 @@ export function registerSample(program: Command, io: Output): void {
       if (!prediction) throw new UserError(`the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`);
       let backend;
       try {
-        backend = await createBackend(ir, opts.backend);
+        backend = await createBackend(ir, opts.backend, kernelsOf(opts));
       } catch (e) {
         if (e instanceof BackendUnavailableError) throw new UserError(e.message);
         throw e;
