@@ -2,9 +2,9 @@
  * The `rnnc` command line. Each command is a small module under `commands/`; this file
  * wires them up and turns every failure into a message and an exit status.
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { processOutput, UserError, type Output } from "./io.js";
+import { version } from "../version.js";
 import { registerCheck } from "./commands/check.js";
 import { registerExpand } from "./commands/expand.js";
 import { registerFmt } from "./commands/fmt.js";
@@ -26,7 +26,7 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   };
   const program = new Command("rnnc")
     .description("rnnc: declare, check, run, train and compile recurrent networks")
-    .version(packageVersion(), "-V, --version", "print the version of rnnc")
+    .version(version, "-V, --version", "print the version of rnnc")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(run 'rnnc help' or 'rnnc help COMMAND' for usage)");
@@ -60,17 +60,4 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
     }
     throw e;
   }
-}
-
-/** The version in package.json (two folders above dist/compiler/cli, as above compiler/cli). */
-function packageVersion(): string {
-  for (const up of ["../../../package.json", "../../package.json"]) {
-    try {
-      const json = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (json.name === "rnnc" && json.version) return json.version;
-    } catch {
-      // not this folder: try the next one up
-    }
-  }
-  return "unknown";
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
+import { explodingModel } from "../support/models.js";
 import { decodeSafetensors } from "../../runtime/io/safetensors.js";
 import { Rng } from "../../runtime/rng.js";
 
@@ -159,19 +160,7 @@ describe("dims and data errors", () => {
 
   it("a diverging run stops with a clear message and keeps the last good checkpoint", async () => {
     const model = join(dir, "blowup.rnn");
-    writeFileSync(model, `model Blowup {
-      dim V = 4
-      dim H = 4
-      input x : onehot[V]
-      target y : class[V]
-      param W : [H, H] = 2
-      param U : [H, V] = 2
-      param Vo : [V, H]
-      state h : [H] = zeros
-      h = exp(W @ h[t-1] + U @ x)
-      o = softmax(Vo @ h)
-      loss cross_entropy(o, y) at each
-    }`);
+    writeFileSync(model, explodingModel);
     const ck = join(dir, "blowup");
     const r = await run(["train", model, "--data", corpus, "--checkpoint", ck, "--progress", "none", "--seq-len", "30"]);
     expect(r.code).toBe(1);

@@ -23,3 +23,19 @@ export function smallIrFromFile(path: string, limit = 5): IrModel {
   const declared = analyze(text).model?.dims ?? [];
   return irFromText(text, Object.fromEntries(declared.map((d) => [d.name, Math.min(d.value, limit)])));
 }
+
+/** A model whose state grows without bound (exp of a positive recurrence): its forward pass overflows within a few steps. */
+export const explodingModel = `model Blowup {
+  dim V = 4
+  dim H = 4
+  input x : onehot[V]
+  target y : class[V]
+  param W : [H, H] = 2
+  param U : [H, V] = 2
+  param Vo : [V, H]
+  state h : [H] = zeros
+  h = exp(W @ h[t-1] + U @ x)
+  o = softmax(Vo @ h)
+  loss cross_entropy(o, y) at each
+}
+`;

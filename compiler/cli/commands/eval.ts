@@ -5,10 +5,10 @@ import { backendKinds, BackendUnavailableError, createBackend, type BackendKind 
 import { evaluate } from "../../../runtime/train/evaluate.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
-import { collectDims, kernelTier, kernelsHelp, kernelsOf } from "./options.js";
+import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
 import { describeEvaluation } from "./train.js";
 import { choice, positiveInt } from "./train-options.js";
-import type { KernelTier } from "../../codegen/compile.js";
+import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
 
 export function registerEval(program: Command, io: Output): void {
   program
@@ -20,7 +20,7 @@ export function registerEval(program: Command, io: Output): void {
     .option("--batch <n>", "sequences per batch (default: as trained)", positiveInt)
     .option("--seq-len <n>", "chunk length for a text (default: as trained)", positiveInt)
     .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
-    .option("--kernels <tier>", kernelsHelp, kernelTier)
+    .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .option("--format <format>", "text or json", choice(["text", "json"] as const), "text")
     .action(async (file: string, opts: { checkpoint: string; data: string; batch?: number; seqLen?: number; backend: BackendKind; kernels?: KernelTier; dim: string[]; format: "text" | "json" }) => {

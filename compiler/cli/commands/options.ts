@@ -1,15 +1,10 @@
 /** Option parsers shared by several commands. */
-import { InvalidArgumentError } from "commander";
-import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
+import type { KernelTier } from "../../codegen/compile.js";
 import type { BackendOptions } from "../../../runtime/backend.js";
 
-/** `--kernels js|wasm|auto`: the compiled backend's matrix-product kernels (docs/kernels.md). */
+/** `--kernels js|wasm|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
 export const kernelsHelp = "the compiled backend's matrix products: js, wasm (WebAssembly SIMD) or auto (wasm where available)";
 
-export function kernelTier(value: string): KernelTier {
-  if (!kernelTiers.includes(value as KernelTier)) throw new InvalidArgumentError(`expected one of ${kernelTiers.join(", ")}`);
-  return value as KernelTier;
-}
 
 /** Commander's collector for a repeatable `--dim NAME=VALUE`. */
 export function collectDims(value: string, previous: string[]): string[] {

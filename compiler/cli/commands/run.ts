@@ -11,8 +11,9 @@ import { suggest } from "../../check/suggest.js";
 import { requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { loadBatch, loadWeights, parseSeed } from "../model-inputs.js";
-import { collectDims, kernelTier, kernelsHelp, kernelsOf } from "./options.js";
-import type { KernelTier } from "../../codegen/compile.js";
+import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
+import { choice } from "./train-options.js";
+import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
 
 interface RunOptions {
   kernels?: KernelTier;
@@ -37,7 +38,7 @@ export function registerRun(program: Command, io: Output): void {
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .option("--outputs <names>", "comma-separated quantities to print (default: the predictions scored by the losses)")
     .option("--backend <backend>", "interp or compiled", "interp")
-    .option("--kernels <tier>", kernelsHelp, kernelTier)
+    .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .action(async (file: string, opts: RunOptions) => {
       if (!opts.data) throw new UserError("--data is required: the batch to run (see 'rnnc help run')");
       const backendKind = parseBackend(opts.backend);

@@ -14,9 +14,9 @@ import { backendKinds, BackendUnavailableError, createBackend, type BackendKind 
 import { DataError } from "../../../runtime/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
-import { collectDims, kernelTier, kernelsHelp, kernelsOf } from "./options.js";
+import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
 import { choice, nonNegativeInt, seedValue } from "./train-options.js";
-import type { KernelTier } from "../../codegen/compile.js";
+import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
 
 interface SampleOptions {
   kernels?: KernelTier;
@@ -40,7 +40,7 @@ export function registerSample(program: Command, io: Output): void {
     .option("--prime <text>", "text to start from (default: a newline if the vocabulary has one)")
     .option("--seed <n>", "seed for sampling", seedValue, 1)
     .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
-    .option("--kernels <tier>", kernelsHelp, kernelTier)
+    .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .action(async (file: string, opts: SampleOptions) => {
       const { prepared, weights, meta } = loadTrained(file, opts.checkpoint, opts.dim, io);

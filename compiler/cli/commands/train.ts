@@ -20,9 +20,9 @@ import { LOSS_PLOT_FILE, METRICS_FILE, RunLog } from "../../../runtime/train/run
 import { splitDataset } from "../../../runtime/train/split.js";
 import { processOutput, UserError, type Output } from "../io.js";
 import { prepareModel } from "../model-data.js";
-import { collectDims, kernelTier, kernelsHelp, kernelsOf } from "./options.js";
+import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
 import { choice, fraction, nonNegativeInt, positiveInt, positiveNumber, seedValue } from "./train-options.js";
-import type { KernelTier } from "../../codegen/compile.js";
+import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
 
 interface TrainOptions {
   kernels?: KernelTier;
@@ -84,7 +84,7 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .option("--eval-every <n>", "also validate every n steps (always: each epoch)", nonNegativeInt, 0)
     .option("--resume", "continue the checkpoint in --checkpoint exactly where it stopped")
     .option("--backend <name>", "compiled (generated code, the fast one) or interp (the interpreter)", choice(backendKinds), "compiled")
-    .option("--kernels <tier>", kernelsHelp, kernelTier)
+    .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option("--dim <NAME=VALUE>", "override a dim (repeatable); one-hot and class dims default to the data's", collectDims, [])
     .option("--progress <mode>", "auto, bar, lines or none", choice(["auto", "bar", "lines", "none"] as const), "auto")
     .option("--log-every <n>", "plain progress lines every n steps", positiveInt)
