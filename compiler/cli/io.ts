@@ -3,8 +3,8 @@
  * `UserError` with a message (never a stack trace), and every output file is written to a
  * temporary file and renamed, so an interrupted run never leaves half a file.
  */
-import { readFileSync, renameSync, writeFileSync, rmSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { writeAtomic } from "../../runtime/io/atomic-write.js";
 
 export class UserError extends Error {
   constructor(
@@ -24,12 +24,9 @@ export function readText(path: string, what = "file"): string {
 }
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(temporary, data);
-    renameSync(temporary, path);
+    writeAtomic(path, data);
   } catch (e) {
-    rmSync(temporary, { force: true });
     throw new UserError(`cannot write '${path}': ${describeFsError(e)}`);
   }
 }

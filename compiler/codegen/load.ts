@@ -4,12 +4,13 @@
  * Only a cache miss transpiles (and so loads TypeScript).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { IrModel } from "../ir/ir.js";
 import type { GeneratedModule } from "../../runtime/compiled-backend.js";
+import { writeAtomic } from "../../runtime/io/atomic-write.js";
 import { compileModule, defaultKernelTier, transpile, type KernelTier } from "./compile.js";
 
 const loaded = new Map<string, Promise<GeneratedModule>>();
@@ -36,9 +37,7 @@ async function writeOnce(file: string, typescript: string): Promise<string> {
   if (existsSync(file)) return file;
   const javascript = await transpile(typescript);
   mkdirSync(dirname(file), { recursive: true });
-  // Written under a name of its own and renamed: a concurrent reader sees the whole file or none.
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, javascript);
-  renameSync(temporary, file);
+  // Whole or not at all: a concurrent reader sees the whole file or none.
+  writeAtomic(file, javascript);
   return file;
 }

@@ -10,10 +10,11 @@
  * under new names and `checkpoint.json`, renamed last, points at them, so a run killed at any
  * moment leaves the previous complete checkpoint or the new one, never a mix.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { Carry } from "../interpret/execution.js";
 import type { Weights } from "../interpret/batch.js";
+import { writeAtomic } from "../io/atomic-write.js";
 import { decodeSafetensors, encodeSafetensors } from "../io/safetensors.js";
 import { namedRecord } from "../records.js";
 import { Rng, type RngState } from "../rng.js";
@@ -59,25 +60,6 @@ export interface LoadedCheckpoint {
   weights: Weights;
   optimizer: OptimizerState;
   carry: Carry | null;
-}
-
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    const fd = openSync(temporary, "w");
-    try {
-      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
-  } catch (e) {
-    rmSync(temporary, { force: true });
-    throw e;
-  }
 }
 
 export function hasCheckpoint(dir: string): boolean {

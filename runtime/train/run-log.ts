@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chartSvg, type Series } from "../plot/svg.js";
-import { writeAtomic } from "./checkpoint.js";
+import { writeAtomic } from "../io/atomic-write.js";
 
 export const METRICS_FILE = "metrics.jsonl";
 export const LOSS_PLOT_FILE = "loss.svg";

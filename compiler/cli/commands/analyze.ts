@@ -18,7 +18,7 @@ import { NumericError } from "../../../runtime/interpret/numeric-error.js";
 import { DataError } from "../../../runtime/io/data-error.js";
 import { parseWeights } from "../../../runtime/io/weights-file.js";
 import { composeCharts, PALETTE, type Chart } from "../../../runtime/plot/svg.js";
-import { writeAtomic } from "../../../runtime/train/checkpoint.js";
+import { writeAtomic } from "../../../runtime/io/atomic-write.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained, prepareModel, type PreparedModel } from "../model-data.js";
 import { collectDims } from "./options.js";
