@@ -136,26 +136,43 @@ function emitRunBackward(plan: CodePlan, run: ElementwiseRun, t: string): string
   return [`for (let b = 0; b < B; b++) {`, ...rows.lines, `for (let i = 0; i < ${run.size}; i++) {`, ...body, `}`, `}`];
 }
 
-/** dW_k += dYᵀ X_k (a one-hot X_k scatters into the columns it picked), dX_k += dY W_k. */
+/** dX_k += dY W_k at step t; the weight gradients wait for `emitWeightGradients`. */
 function emitGroupBackward(plan: CodePlan, group: MatvecGroup, t: string): string[] {
   const out = origins(plan, group.members).map((c) => c.replace("// ", "// d "));
   const member = plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>;
   // Like the value, the adjoint is the first member's: its own, or the shared one at offset 0.
   const dy = adjointLocation(plan, member.id, t);
   if (dy === undefined) return [];
-  const dyOffset = `(${dy.slot}) * B * ${group.rows}`;
   group.blocks.forEach((block, k) => {
-    const weights = group.direct ? `P${paramIndex(plan, member.param)}` : `W${group.index}_${k}`;
-    const dWeights = group.direct ? `G${paramIndex(plan, member.param)}` : `dW${group.index}_${k}`;
-    const x = valueLocation(plan, block.x, t);
-    if (plan.ir.nodes[block.x]!.onehot) {
-      out.push(`scatterColumnsBatch(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B, ${dWeights}, 0);`);
-      return;
-    }
-    out.push(`matmulBatchBackwardWeight(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B * ${block.width}, ${dWeights}, 0);`);
     const dx = adjointLocation(plan, block.x, t);
-    if (dx !== undefined) out.push(`matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${weights}, 0, ${dx.buffer}, (${dx.slot}) * B * ${block.width});`);
+    if (dx === undefined) return;
+    const weights = group.direct ? `P${paramIndex(plan, member.param)}` : `W${group.index}_${k}`;
+    out.push(`matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, (${dy.slot}) * B * ${group.rows}, ${weights}, 0, ${dx.buffer}, (${dx.slot}) * B * ${block.width});`);
   });
+  return out;
+}
+
+/**
+ * dW_k += Σ_t dY[t]ᵀ X_k[t] for every product, once after the time loop: the adjoints and
+ * the operands of all steps lie contiguous in time, so the sum over steps is one product
+ * over T·B rows, which streams W once instead of once per step (a one-hot X_k scatters
+ * into the columns it picked). Padded steps contribute nothing: their adjoints are zero.
+ */
+export function emitWeightGradients(plan: CodePlan): string[] {
+  const out: string[] = [];
+  for (const group of plan.groups) {
+    const member = plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>;
+    const dy = adjointLocation(plan, member.id, "0");
+    if (dy === undefined) continue;
+    out.push(...origins(plan, group.members).map((c) => c.replace("// ", "// d weights of ")));
+    const dyOffset = `(${dy.slot}) * B * ${group.rows}`;
+    group.blocks.forEach((block, k) => {
+      const dWeights = group.direct ? `G${paramIndex(plan, member.param)}` : `dW${group.index}_${k}`;
+      const x = valueLocation(plan, block.x, "0");
+      if (plan.ir.nodes[block.x]!.onehot) out.push(`scatterColumnsBatch(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B, ${dWeights}, 0);`);
+      else out.push(`matmulBatchBackwardWeight(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B * ${block.width}, ${dWeights}, 0);`);
+    });
+  }
   return out;
 }
 

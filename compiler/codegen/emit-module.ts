@@ -5,7 +5,7 @@
  */
 import type { InitSpec } from "../../runtime/init.js";
 import type { IrInput, IrModel, IrTarget } from "../ir/ir.js";
-import { emitBackwardStep } from "./emit-backward.js";
+import { emitBackwardStep, emitWeightGradients } from "./emit-backward.js";
 import { emitForwardStep } from "./emit-forward.js";
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
@@ -551,6 +551,7 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions): string[] {
     ...stepsBuffers.map((b) => `${b}.fill(0);`),
     ...plan.groups.filter((g) => !g.direct).flatMap((g) => g.blocks.map((_, k) => `dW${g.index}_${k}.fill(0);`)),
     ...timeLoop((t) => [...stepBuffers.map((b) => `${b}.fill(0, 0, B * ${bufferStride(plan, b)});`), ...emitBackwardStep(plan, t)], options.unrollSteps, true),
+    ...emitWeightGradients(plan),
   ];
   // Gradients of the stacked weights back to each parameter.
   for (const g of plan.groups) {

@@ -9,11 +9,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { IrModel } from "../ir/ir.js";
-import type { GeneratedModule } from "../../runtime/compiled-backend.js";
+import type { GeneratedModule } from "../../runtime/generated-module.js";
 import { writeAtomic } from "../../runtime/io/atomic-write.js";
 import { compileModule, defaultKernelTier, transpile, type KernelTier } from "./compile.js";
 
 const loaded = new Map<string, Promise<GeneratedModule>>();
+/** Where each loaded module's file is, for worker threads that load the same module. */
+const urls = new WeakMap<GeneratedModule, string>();
 
 export function cacheDirectory(): string {
   return process.env["RNNC_CACHE_DIR"] ?? join(tmpdir(), "rnnc-cache");
@@ -26,10 +28,22 @@ export async function loadCompiledModule(ir: IrModel, dtype: "f64" | "f32" = "f6
   const hash = createHash("sha256").update(typescript).digest("hex").slice(0, 24);
   let module = loaded.get(hash);
   if (!module) {
-    module = writeOnce(join(cacheDirectory(), `${hash}.mjs`), typescript).then((file) => import(pathToFileURL(file).href) as Promise<GeneratedModule>);
+    module = writeOnce(join(cacheDirectory(), `${hash}.mjs`), typescript).then(async (file) => {
+      const url = pathToFileURL(file).href;
+      const exports = (await import(url)) as GeneratedModule;
+      urls.set(exports, url);
+      return exports;
+    });
     loaded.set(hash, module);
   }
   return module;
+}
+
+/** The URL a module returned by `loadCompiledModule` was imported from. */
+export function compiledModuleUrl(module: GeneratedModule): string {
+  const url = urls.get(module);
+  if (!url) throw new Error("not a module loaded by loadCompiledModule");
+  return url;
 }
 
 /** The module as JavaScript at `file`, transpiled and written unless an earlier run did. */

@@ -20,7 +20,7 @@ export interface NodePlan {
   pre: number;
   /** Index of the element-wise run this node belongs to, or −1. */
   run: number;
-  /** Its adjoint: "steps" keeps one slot per step (delay sources, quantities), "step" one reused slot, "local" a loop local. */
+  /** Its adjoint: "steps" keeps one slot per step (delay sources, quantities, products), "step" one reused slot, "local" a loop local. */
   adjoint: "steps" | "step" | "local" | "none";
   adjointBuffer: string;
   /** Consumed by a node outside its own run (or by a delay, or scored by a loss). */
@@ -106,7 +106,8 @@ export function makePlan(ir: IrModel): CodePlan {
     const inGroup = g !== undefined && g.shared;
     const differentiable = !(n.op === "input" || n.op === "const" || n.op === "param" || n.onehot);
     let adjoint: NodePlan["adjoint"] = "none";
-    if (differentiable && n.op !== "delay") adjoint = quantityNodes.has(n.id) || pre.has(n.id) ? "steps" : run >= 0 && !readOutsideRun ? "local" : "step";
+    // A product keeps its adjoint of every step: its weight gradient is one product over all steps, after the loop.
+    if (differentiable && n.op !== "delay") adjoint = quantityNodes.has(n.id) || pre.has(n.id) || n.op === "matvec" ? "steps" : run >= 0 && !readOutsideRun ? "local" : "step";
     return {
       node: n,
       stored,
