@@ -20,6 +20,12 @@ export interface GradientResult extends ForwardResult {
   grads: Weights;
 }
 
+/** What a training step needs: the loss, every parameter's gradient, and the state to carry along a stream. */
+export type GradientStep = Pick<GradientResult, "loss" | "grads" | "carry">;
+
+/** A training step's gradient: a backend's `lossAndGrad`, or one spread over threads (runtime/parallel/). */
+export type GradientFunction = (weights: Weights, batch: Batch, carry?: Carry) => GradientStep | Promise<GradientStep>;
+
 export interface ModelBackend {
   readonly name: "interp" | "compiled";
   readonly ir: IrModel;

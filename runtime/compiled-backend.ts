@@ -4,67 +4,47 @@
  * state between the runtime's records and the module's typed API.
  */
 import type { IrModel } from "../compiler/ir/ir.js";
-import { interpreterBackend, type ForwardResult, type GradientResult, type ModelBackend } from "./backend.js";
+import { interpreterBackend, type ForwardResult, type GradientFunction, type GradientResult, type ModelBackend } from "./backend.js";
 import type { Batch, Weights } from "./interpret/batch.js";
 import type { Carry } from "./interpret/execution.js";
+import type { Float, GeneratedModel, GeneratedModule, ModuleBatch, ModuleState } from "./generated-module.js";
+import type { GradientPool } from "./parallel/pool.js";
 import { namedRecord } from "./records.js";
 
-type Float = Float64Array | Float32Array;
-
-/** The part of a generated module's API this adapter uses (see docs/generated-modules.md). */
-export interface GeneratedModule {
-  dtype: "f64" | "f32";
-  parameterCount: number;
-  createParameters(buffer?: Float): Record<string, Float>;
-  Model: new () => GeneratedModel;
-}
-
-interface ModuleBatch {
-  T: number;
-  B: number;
-  inputs: Record<string, Int32Array | Float>;
-  targets?: Record<string, Int32Array | Float>;
-  lengths?: Int32Array;
-}
-
-interface ModuleState {
-  B: number;
-  values: Record<string, Float | Int32Array>;
-  fresh: boolean;
-}
-
-interface GeneratedModel {
-  forward(params: Record<string, Float>, batch: ModuleBatch, state?: ModuleState): number;
-  lossAndGrad(params: Record<string, Float>, batch: ModuleBatch, grads: Record<string, Float>, state?: ModuleState): number;
-  output(name: string): Float;
-  createState(params: Record<string, Float>, B: number): ModuleState;
+/** Conversions between the runtime's records (float64, carries most recent first) and a module's API. */
+function moduleAdapter(ir: IrModel, module: GeneratedModule) {
+  const f32 = module.dtype === "f32";
+  const float = (a: Float64Array): Float => (f32 ? Float32Array.from(a) : a);
+  return {
+    params: (weights: Weights) => namedRecord(ir.params.map((p) => [p.name, float(weights[p.name]!)])),
+    batch: (batch: Batch): ModuleBatch => ({
+      T: batch.T,
+      B: batch.B,
+      inputs: namedRecord(Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)])),
+      targets: namedRecord(Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)])),
+      lengths: batch.lengths,
+    }),
+    // A fresh state starts from the initial values (learned ones get gradients); a carried one does not.
+    state: (model: GeneratedModel, params: Record<string, Float>, batch: Batch, carry: Carry | undefined) => (carry ? toState(carry, batch.B) : model.createState(params, batch.B)),
+    weights: (grads: Record<string, Float>): Weights => namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])),
+    hasTargets: (batch: Batch) => ir.losses.length > 0 && ir.losses.every((l) => batch.targets[l.target]),
+  };
 }
 
 export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBackend {
   const model = new module.Model();
   const grads = module.createParameters();
-  const f32 = module.dtype === "f32";
-  const float = (a: Float64Array): Float => (f32 ? Float32Array.from(a) : a);
-  const params = (weights: Weights) => namedRecord(ir.params.map((p) => [p.name, float(weights[p.name]!)]));
-  const moduleBatch = (batch: Batch): ModuleBatch => ({
-    T: batch.T,
-    B: batch.B,
-    inputs: namedRecord(Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)])),
-    targets: namedRecord(Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)])),
-    lengths: batch.lengths,
-  });
-  const hasTargets = (batch: Batch) => ir.losses.length > 0 && ir.losses.every((l) => batch.targets[l.target]);
+  const adapt = moduleAdapter(ir, module);
 
   const run = (weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean) => {
-    const p = params(weights);
-    // A fresh state starts from the initial values (learned ones get gradients); a carried one does not.
-    const state = carry ? toState(carry, batch.B) : model.createState(p, batch.B);
-    const b = moduleBatch(batch);
+    const p = adapt.params(weights);
+    const state = adapt.state(model, p, batch, carry);
+    const b = adapt.batch(batch);
     const loss = withGrad ? model.lossAndGrad(p, b, grads, state) : model.forward(p, b, state);
-    if (hasTargets(batch) && !Number.isFinite(loss)) explainOverflow(ir, weights, batch, carry, withGrad);
+    if (adapt.hasTargets(batch) && !Number.isFinite(loss)) explainOverflow(ir, weights, batch, carry, withGrad);
     const outputs = new Map<string, Float64Array>();
     const result: ForwardResult = {
-      loss: hasTargets(batch) ? loss : null,
+      loss: adapt.hasTargets(batch) ? loss : null,
       quantity: (name) => {
         if (!outputs.has(name)) outputs.set(name, Float64Array.from(model.output(name)));
         return outputs.get(name)!;
@@ -83,10 +63,28 @@ export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBack
     lossAndGrad(weights, batch, carry): GradientResult {
       if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
       const r = run(weights, batch, carry, true);
-      const result = { ...r, loss: r.loss!, grads: namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])) };
+      const result = { ...r, loss: r.loss!, grads: adapt.weights(grads) };
       if (!Object.values(result.grads).every((g) => g.every(Number.isFinite))) explainOverflow(ir, weights, batch, carry, true);
       return result;
     },
+  };
+}
+
+/**
+ * A training step's gradient through a `GradientPool` of the same module: each batch split
+ * across its threads, the result the single-threaded backend's up to the order of the sums.
+ */
+export function pooledGradient(ir: IrModel, module: GeneratedModule, pool: GradientPool): GradientFunction {
+  const adapt = moduleAdapter(ir, module);
+  const model = new module.Model();
+  const grads = module.createParameters();
+  return async (weights, batch, carry) => {
+    const p = adapt.params(weights);
+    const state = adapt.state(model, p, batch, carry);
+    const loss = await pool.lossAndGrad(p, adapt.batch(batch), grads, state);
+    const result = { loss, grads: adapt.weights(grads), carry: () => fromState(ir, state) };
+    if (!Number.isFinite(loss) || !Object.values(result.grads).every((g) => g.every(Number.isFinite))) explainOverflow(ir, weights, batch, carry, true);
+    return result;
   };
 }
 

@@ -7,7 +7,7 @@
  * after step k and resumed computes exactly what the uninterrupted run computes from step
  * k on. Nothing else (wall-clock time, checkpoint timing, Ctrl-C) changes the arithmetic.
  */
-import type { ModelBackend } from "../backend.js";
+import type { GradientFunction, ModelBackend } from "../backend.js";
 import { clipByGlobalNorm, clipByValue } from "../clip.js";
 import type { Carry } from "../interpret/execution.js";
 import type { Weights } from "../interpret/batch.js";
@@ -120,7 +120,18 @@ export type TrainOutcome =
 
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function trainLoop(backend: ModelBackend, data: { train: Dataset; val?: Dataset }, config: TrainConfig, state: TrainState, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+/**
+ * `gradient` computes each step's loss and gradient: the backend's own by default, or one
+ * spread over threads (runtime/parallel/) for the same backend.
+ */
+export async function trainLoop(
+  backend: ModelBackend,
+  data: { train: Dataset; val?: Dataset },
+  config: TrainConfig,
+  state: TrainState,
+  hooks: TrainHooks = {},
+  gradient: GradientFunction = (weights, batch, carry) => backend.lossAndGrad(weights, batch, carry),
+): Promise<TrainOutcome> {
   const ir = backend.ir;
   const { train, val } = data;
   const perEpoch = batchesPerEpoch(train, config);
@@ -137,7 +148,7 @@ export async function trainLoop(backend: ModelBackend, data: { train: Dataset; v
       let grads: Weights;
       let carry: Carry | null = null;
       try {
-        const r = backend.lossAndGrad(state.weights, batch, plan && state.carry ? state.carry : undefined);
+        const r = await gradient(state.weights, batch, plan && state.carry ? state.carry : undefined);
         loss = r.loss;
         grads = r.grads;
         if (plan) carry = r.carry();

@@ -120,6 +120,35 @@ describe("rnnc train on a text corpus", () => {
   });
 });
 
+describe("rnnc train --threads", () => {
+  it("splits each batch between threads, says so, and keeps the count in the checkpoint for a resumed run", async () => {
+    const ck = join(dir, "threads");
+    const r = await run(["train", ...lm, "--data", corpus, "--epochs", "1", "--batch", "8", "--seq-len", "16", "--checkpoint", ck, "--threads", "2", "--progress", "none"]);
+    expect(r.err).toBe("");
+    expect(r.out).toMatch(/backend compiled on 2 threads/);
+    expect(JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8")).config.threads).toBe(2);
+    const changed = await run(["train", ...lm, "--data", corpus, "--checkpoint", ck, "--resume", "--epochs", "2", "--threads", "1"]);
+    expect(changed.code).toBe(1);
+    expect(changed.err).toMatch(/--threads 1 differs from the checkpoint \(--threads 2\)/);
+  });
+
+  it("auto keeps a small model on one thread", async () => {
+    const ck = join(dir, "threads-auto");
+    const r = await run(["train", ...lm, "--data", corpus, "--epochs", "1", "--batch", "2", "--seq-len", "4", "--checkpoint", ck, "--progress", "none"]);
+    expect(r.out).not.toMatch(/on \d+ threads/);
+    expect(JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8")).config.threads).toBe(1);
+  });
+
+  it("refuses more than one thread for the interpreter, and a count that is not one", async () => {
+    const interp = await run(["train", ...lm, "--data", corpus, "--backend", "interp", "--threads", "2", "--checkpoint", join(dir, "threads-interp")]);
+    expect(interp.code).toBe(1);
+    expect(interp.err).toMatch(/--threads 2 needs --backend compiled/);
+    const zero = await run(["train", ...lm, "--data", corpus, "--threads", "0", "--checkpoint", join(dir, "threads-zero")]);
+    expect(zero.code).toBe(2);
+    expect(zero.err).toMatch(/expected auto or a whole number ≥ 1/);
+  });
+});
+
 describe("dims and data errors", () => {
   it("an explicit one-hot dim too small for the data is an error that says what the data needs", async () => {
     const r = await run(["train", ...lm, "--dim", "V=10", "--data", corpus, "--checkpoint", join(dir, "small")]);
@@ -170,11 +199,14 @@ describe("dims and data errors", () => {
   });
 });
 
-describe("an interrupted run resumes to the same weights, bit for bit", () => {
-  const args = (ck: string) => ["train", ...lm, "--data", corpus, "--epochs", "6", "--batch", "4", "--seq-len", "8", "--seed", "5", "--checkpoint", ck, "--checkpoint-every", "7", "--progress", "lines", "--log-every", "1"];
+describe.each([
+  { threads: "1", signals: ["SIGINT", "SIGKILL"] as const },
+  { threads: "2", signals: ["SIGINT"] as const },
+])("an interrupted run on $threads thread(s) resumes to the same weights, bit for bit", ({ threads, signals }) => {
+  const args = (ck: string) => ["train", ...lm, "--data", corpus, "--epochs", "6", "--batch", "4", "--seq-len", "8", "--seed", "5", "--checkpoint", ck, "--checkpoint-every", "7", "--progress", "lines", "--log-every", "1", "--threads", threads];
   let reference: Buffer;
   beforeAll(async () => {
-    const ck = join(dir, "reference");
+    const ck = join(dir, `reference-${threads}`);
     const r = await run(args(ck));
     expect(r.code).toBe(0);
     reference = readFileSync(join(ck, "weights.safetensors"));
@@ -200,9 +232,10 @@ describe("an interrupted run resumes to the same weights, bit for bit", () => {
     });
   }
 
-  for (const [signal, expectExit] of [["SIGINT", 130], ["SIGKILL", null]] as const) {
+  for (const signal of signals) {
     it(`after ${signal}`, async () => {
-      const ck = join(dir, `stopped-${signal}`);
+      const expectExit = signal === "SIGINT" ? 130 : null;
+      const ck = join(dir, `stopped-${signal}-${threads}`);
       const stopped = await spawnAndStop(ck, signal, 12);
       if (expectExit !== null) {
         expect(stopped.code, stopped.out).toBe(expectExit);

@@ -37,3 +37,14 @@ export function choice<T extends string>(options: readonly T[]) {
     return value as T;
   };
 }
+
+export type ThreadCount = number | "auto";
+
+export function threadCount(value: string): ThreadCount {
+  if (value.trim() === "auto") return "auto";
+  try {
+    return positiveInt(value);
+  } catch {
+    throw new InvalidArgumentError("expected auto or a whole number ≥ 1");
+  }
+}

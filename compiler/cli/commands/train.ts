@@ -21,7 +21,9 @@ import { splitDataset } from "../../../runtime/train/split.js";
 import { processOutput, UserError, type Output } from "../io.js";
 import { prepareModel } from "../model-data.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
-import { choice, fraction, nonNegativeInt, positiveInt, positiveNumber, seedValue } from "./train-options.js";
+import { choice, fraction, nonNegativeInt, positiveInt, positiveNumber, seedValue, threadCount, type ThreadCount } from "./train-options.js";
+import { autoThreads, threadedGradient } from "../../../runtime/parallel/threads.js";
+import type { IrModel } from "../../ir/ir.js";
 import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
 
 interface TrainOptions {
@@ -46,10 +48,11 @@ interface TrainOptions {
   dim: string[];
   progress: "auto" | "bar" | "lines" | "none";
   logEvery?: number;
+  threads: ThreadCount;
 }
 
 /** Options that change what training computes: a resumed run must keep them. */
-const TRAJECTORY: { option: keyof TrainOptions; flag: string; saved: (c: TrainConfig) => unknown }[] = [
+const TRAJECTORY: { option: keyof TrainOptions; flag: string; saved: (c: CheckpointMeta["config"]) => unknown }[] = [
   { option: "batch", flag: "--batch", saved: (c) => c.batch },
   { option: "seqLen", flag: "--seq-len", saved: (c) => c.seqLen },
   { option: "optimizer", flag: "--optimizer", saved: (c) => c.optimizer.kind },
@@ -60,6 +63,8 @@ const TRAJECTORY: { option: keyof TrainOptions; flag: string; saved: (c: TrainCo
   { option: "seed", flag: "--seed", saved: (c) => c.seed },
   { option: "valSplit", flag: "--val-split", saved: (c) => c.valSplit },
   { option: "evalEvery", flag: "--eval-every", saved: (c) => c.evalEvery },
+  // Splitting a batch changes the order of the sums, so the thread count is part of the trajectory.
+  { option: "threads", flag: "--threads", saved: (c) => c.threads ?? 1 },
 ];
 
 export function registerTrain(program: Command, io: Output, setExit: (code: number) => void): void {
@@ -85,6 +90,7 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .option("--resume", "continue the checkpoint in --checkpoint exactly where it stopped")
     .option("--backend <name>", "compiled (generated code, the fast one) or interp (the interpreter)", choice(backendKinds), "compiled")
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
+    .option("--threads <n>", "threads computing each batch's gradient, the batch split between them: a number, or auto (every core when a batch has enough work)", threadCount, "auto")
     .option("--dim <NAME=VALUE>", "override a dim (repeatable); one-hot and class dims default to the data's", collectDims, [])
     .option("--progress <mode>", "auto, bar, lines or none", choice(["auto", "bar", "lines", "none"] as const), "auto")
     .option("--log-every <n>", "plain progress lines every n steps", positiveInt)
@@ -143,6 +149,7 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   const dataset = buildDataset(raw, ir, prepared.codebook!);
   const { train, val } = valRaw ? { train: dataset, val: buildDataset(valRaw, ir, prepared.codebook!) } : splitDataset(dataset, config.valSplit, config.seed);
   if (ir.losses.length === 0) throw new UserError(`model ${ir.name} declares no loss, so there is nothing to train`);
+  const threads = saved ? (saved.config.threads ?? 1) : chooseThreads(opts, ir, train, config);
 
   mkdirSync(dir, { recursive: true });
   const perEpoch = batchesPerEpoch(train, config);
@@ -162,7 +169,7 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   const dimNote = saved && Object.keys(saved.model.overrides).length > 0 ? `; dims as checkpointed: ${Object.entries(saved.model.overrides).map(([k, v]) => `${k} = ${v}`).join(", ")}` : prepared.notes.length > 0 ? `; from the data: ${prepared.notes.join(", ")}` : "";
   out(`model ${ir.name}: ${ir.params.length} parameters, ${weightCount.toLocaleString("en-US")} weights${dimNote}`);
   out(`data ${raw.path}: training on ${describeDataset(train)}${val ? `, validating on ${describeDataset(val)}${valRaw ? ` (${valRaw.path})` : ` (--val-split ${config.valSplit})`}` : ", no validation"}`);
-  out(describeSchedule(train, config, perEpoch, totalSteps, opts.backend));
+  out(describeSchedule(train, config, perEpoch, totalSteps, opts.backend, threads));
   if (train.kind === "stream") {
     const plan = planStream(train.ids.length, config.batch, config.seqLen);
     if (plan.unused > 0) out(`note: the last ${plan.unused} character${plan.unused === 1 ? "" : "s"} of the training text do not fill the ${plan.B} streams and are not used`);
@@ -175,7 +182,7 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
     version: 1 as const,
     model: { file, name: ir.name, sha256: prepared.sha256, source: prepared.loaded.text, dims: ir.dims, overrides: prepared.overrides },
     data: { path: raw.path, sha256: raw.sha256, ...(valRaw ? { valPath: valRaw.path, valSha256: valRaw.sha256 } : {}), codebook: prepared.codebook! },
-    config: { ...config, backend: opts.backend },
+    config: { ...config, backend: opts.backend, threads },
   };
   let lastSave = { step: saved?.step ?? -1, time: performance.now() };
   const checkpoint = (s: TrainState, finished = false) => {
@@ -205,6 +212,7 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   let best: { loss: number; epoch: number; step: number } | undefined;
   let lastEval: { trainLoss?: number; val?: Evaluation; epoch: number } | undefined;
 
+  const threaded = threads > 1 ? await threadedGradient(ir, threads, opts.kernels) : undefined;
   let outcome;
   try {
     outcome = await trainLoop(backend, { train, ...(val ? { val } : {}) }, config, state, {
@@ -232,10 +240,11 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
       checkpointDue: (s, at) => at === "epoch" || (opts.checkpointEvery > 0 && s.step % opts.checkpointEvery === 0) || performance.now() - lastSave.time > 300_000,
       checkpoint: (s) => checkpoint(s),
       stopRequested: () => stop,
-    });
+    }, threaded?.gradient);
   } finally {
     process.off("SIGINT", onSigint);
     progress.end();
+    await threaded?.close();
   }
 
   const elapsed = (performance.now() - started) / 1000;
@@ -271,11 +280,23 @@ export function describeEvaluation(e: Evaluation, prefix = ""): string {
   return parts.join(", ");
 }
 
-function describeSchedule(train: Dataset, c: TrainConfig, perEpoch: number, total: number, backend: string): string {
+/** `--threads`: the number given, or for `auto` what the batch's work pays for; the interpreter has one. */
+function chooseThreads(opts: TrainOptions, ir: IrModel, train: Dataset, config: TrainConfig): number {
+  if (opts.backend === "interp") {
+    if (opts.threads !== "auto" && opts.threads > 1) throw new UserError(`--threads ${opts.threads} needs --backend compiled: the interpreter runs on one thread`);
+    return 1;
+  }
+  if (opts.threads !== "auto") return opts.threads;
+  if (train.kind === "stream") return autoThreads(ir, config.seqLen, config.batch);
+  const meanLength = train.examples.reduce((sum, e) => sum + e.length, 0) / Math.max(1, train.examples.length);
+  return autoThreads(ir, Math.round(meanLength), Math.min(config.batch, train.examples.length));
+}
+
+function describeSchedule(train: Dataset, c: TrainConfig, perEpoch: number, total: number, backend: string, threads: number): string {
   const o = c.optimizer;
   const opt = `${o.kind} lr ${o.lr}${o.kind === "momentum" ? ` momentum ${o.momentum}` : ""}`;
   const clip = [c.clipValue !== null ? `clip-value ${c.clipValue}` : "", c.clipNorm !== null ? `clip-norm ${c.clipNorm}` : ""].filter(Boolean).join(", ");
   const batching = train.kind === "stream" ? `${Math.min(c.batch, train.ids.length - 1)} streams × chunks of ${c.seqLen} steps (truncated BPTT)` : `batches of ${c.batch}`;
-  return `training: ${c.epochs} epochs × ${perEpoch} steps = ${total} steps, ${batching}, ${opt}${clip ? `, ${clip}` : ""}, seed ${c.seed}, backend ${backend}`;
+  return `training: ${c.epochs} epochs × ${perEpoch} steps = ${total} steps, ${batching}, ${opt}${clip ? `, ${clip}` : ""}, seed ${c.seed}, backend ${backend}${threads > 1 ? ` on ${threads} threads` : ""}`;
 }
 

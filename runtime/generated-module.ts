@@ -1,0 +1,35 @@
+/**
+ * The part of a generated module's API (see docs/generated-modules.md) that the runtime
+ * itself calls: the compiled backend, and the threads of data-parallel training.
+ */
+export type Float = Float64Array | Float32Array;
+type Values = Float | Int32Array;
+
+export interface GeneratedModule {
+  dtype: "f64" | "f32";
+  parameterCount: number;
+  createParameters(buffer?: Float): Record<string, Float>;
+  Model: new () => GeneratedModel;
+}
+
+export interface ModuleBatch {
+  T: number;
+  B: number;
+  inputs: Record<string, Values>;
+  targets?: Record<string, Values>;
+  lengths?: Int32Array;
+}
+
+/** What a stream carries between calls: per name, [steps][B][width], oldest step first. */
+export interface ModuleState {
+  B: number;
+  values: Record<string, Values>;
+  fresh: boolean;
+}
+
+export interface GeneratedModel {
+  forward(params: Record<string, Float>, batch: ModuleBatch, state?: ModuleState): number;
+  lossAndGrad(params: Record<string, Float>, batch: ModuleBatch, grads: Record<string, Float>, state?: ModuleState): number;
+  output(name: string): Float;
+  createState(params: Record<string, Float>, B: number): ModuleState;
+}
