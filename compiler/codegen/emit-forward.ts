@@ -47,21 +47,47 @@ function origins(plan: CodePlan, ids: readonly NodeId[]): string[] {
   return [...new Set(ids.map((id) => originComment(plan.ir.nodes[id]!)))];
 }
 
-/** y = Σ_k W_k x_k for all members at once: one product per block with the stacked weights. */
+/**
+ * A block whose operand is an input of the same step does not wait for the recurrence: its
+ * products for all steps are one product over T·B rows before the time loop, which streams
+ * the weights once instead of once per step.
+ */
+function hoisted(plan: CodePlan, block: MatvecGroup["blocks"][number]): boolean {
+  return plan.ir.nodes[block.x]!.op === "input";
+}
+
+/** The products of every hoisted block, all steps at once: emitted before the time loop. */
+export function emitHoistedProducts(plan: CodePlan): string[] {
+  const out: string[] = [];
+  for (const group of plan.groups) {
+    const blocks = group.blocks.map((block, k) => ({ block, k })).filter(({ block }) => hoisted(plan, block));
+    if (blocks.length === 0) continue;
+    out.push(...origins(plan, group.members).map((c) => c.replace("// ", "// input part of ")));
+    blocks.forEach(({ k }, j) => out.push(productCall(plan, group, k, "0", "T * B", j > 0)));
+  }
+  return out;
+}
+
+/** y = Σ_k W_k x_k at step t for all members at once: one product per block with the stacked weights, hoisted blocks done. */
 function emitGroupProduct(plan: CodePlan, group: MatvecGroup, t: string): string[] {
-  const out = origins(plan, group.members);
+  const anyHoisted = group.blocks.some((block) => hoisted(plan, block));
+  const blocks = group.blocks.map((block, k) => ({ block, k })).filter(({ block }) => !hoisted(plan, block));
+  if (blocks.length === 0) return [];
+  return [...origins(plan, group.members), ...blocks.map(({ k }, j) => productCall(plan, group, k, t, "B", anyHoisted || j > 0))];
+}
+
+/** The kernel call for block k of a group, from step t over `rows` batch rows (B: one step, T * B: every step). */
+function productCall(plan: CodePlan, group: MatvecGroup, k: number, t: string, rows: string, accumulate: boolean): string {
+  const block = group.blocks[k]!;
   // The first member's location is the group's: its own buffer, or the shared one at offset 0.
   const y = valueLocation(plan, group.members[0]!, t);
   const yOffset = `(${y.slot}) * B * ${group.rows}`;
-  group.blocks.forEach((block, k) => {
-    const x = valueLocation(plan, block.x, t);
-    const weights = group.direct ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>).param)}` : `W${group.index}_${k}`;
-    const xNode = plan.ir.nodes[block.x]!;
-    const xOffset = `(${x.slot}) * B${xNode.onehot ? "" : ` * ${block.width}`}`;
-    if (xNode.onehot) out.push(`gatherColumnsBatch(B, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${k > 0});`);
-    else out.push(`matmulBatch(B, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${k > 0});`);
-  });
-  return out;
+  const x = valueLocation(plan, block.x, t);
+  const weights = group.direct ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>).param)}` : `W${group.index}_${k}`;
+  const xNode = plan.ir.nodes[block.x]!;
+  const xOffset = `(${x.slot}) * B${xNode.onehot ? "" : ` * ${block.width}`}`;
+  const kernel = xNode.onehot ? "gatherColumnsBatch" : "matmulBatch";
+  return `${kernel}(${rows}, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${accumulate});`;
 }
 
 /** The expression computing an element-wise node from its operands. */
