@@ -8,91 +8,22 @@
  * --quick: fewer and shorter trials; --f32: skip the float64 kernels.
  *
  * Peak: a register-only loop of independent f32x4 (or f64x2) multiplies and adds, the
- * kernels' own instruction mix (WebAssembly SIMD has no fused multiply–add), with no
- * memory traffic: the most any SIMD kernel can reach on this engine and CPU.
+ * kernels' own instruction mix (bench/peak.ts).
  *
- * Timing: each case runs in trials of about 40 ms after a warm-up, timed by the process's
- * CPU time (process.cpuUsage), not the wall clock: the machines this runs on are shared,
- * and CPU time leaves out the time the scheduler gives to other processes (their cache
- * pollution remains). The table gives the median rate and, in parentheses, the best
- * trial. Percent of peak compares best with best (the peak is measured at the start and
- * at the end, and the better one kept): what the kernel can do against what the machine
- * can do. Ratios between tiers use medians. A product of shapes B, M, N counts 2·B·M·N
- * flops.
- *
- * Exports `measurePeak` and `measureKernels` for the suite (bench/run.ts) to reuse.
+ * Timing: each case runs in trials of about 40 ms after a warm-up, on the process's CPU
+ * time as the peak is (bench/peak.ts; other processes' cache pollution remains). The table
+ * gives the median rate and, in parentheses, the best trial. Percent of peak compares best
+ * with best (the peak is measured at the start and at the end, and the better one kept):
+ * what the kernel can do against what the machine can do. Ratios between tiers use
+ * medians. A product of shapes B, M, N counts 2·B·M·N flops.
  */
 import { cpus, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import type { FloatArray } from "../runtime/floatArray.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../runtime/kernels/matmul.js";
-import { PEAK_CHAINS, simdSupported, WasmKernels, type KernelExports, instantiateKernels } from "../runtime/kernels/wasm/index.js";
+import { simdSupported, WasmKernels } from "../runtime/kernels/wasm/index.js";
 import { Rng } from "../runtime/rng.js";
-
-export interface Rate {
-  /** Median GFLOP/s over the trials. */
-  median: number;
-  /** Best trial's GFLOP/s. */
-  best: number;
-}
-
-export interface TrialPlan {
-  /** Target duration of one trial, ms. */
-  trialMs: number;
-  /** Trials per case (fewer when one call alone exceeds the budget). */
-  trials: number;
-  /** CPU time spent calling before any trial, ms. */
-  warmupMs: number;
-}
-
-export const fullTrials: TrialPlan = { trialMs: 40, trials: 15, warmupMs: 200 };
-export const quickTrials: TrialPlan = { trialMs: 15, trials: 5, warmupMs: 100 };
-
-/** CPU time of this process in ms (user + system). */
-function cpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
-
-/** Runs `f` (flops per call) in timed trials of several calls; GFLOP/s over CPU time. */
-export function measure(f: () => void, flops: number, plan: TrialPlan): Rate {
-  // Warm-up: V8 runs wasm first in its baseline compiler (Liftoff) and swaps in optimised
-  // code only for later calls, so one call is not enough; run for a while.
-  const warm = cpuMs() + plan.warmupMs;
-  do f();
-  while (cpuMs() < warm);
-  let reps = 1;
-  for (;;) {
-    const t0 = cpuMs();
-    for (let i = 0; i < reps; i++) f();
-    const ms = cpuMs() - t0;
-    if (ms >= plan.trialMs / 4 || reps >= 1 << 20) {
-      reps = Math.max(1, Math.round((reps * plan.trialMs) / Math.max(ms, 1e-3)));
-      break;
-    }
-    reps *= 4;
-  }
-  // A call that alone takes longer than a trial gets fewer trials (at least 3).
-  const trials = reps === 1 ? Math.max(3, Math.min(plan.trials, 5)) : plan.trials;
-  const rates: number[] = [];
-  for (let t = 0; t < trials; t++) {
-    const t0 = cpuMs();
-    for (let i = 0; i < reps; i++) f();
-    rates.push((flops * reps) / (Math.max(cpuMs() - t0, 1e-3) * 1e6));
-  }
-  rates.sort((a, b) => a - b);
-  return { median: rates[Math.floor(rates.length / 2)]!, best: rates[rates.length - 1]! };
-}
-
-/** The register-only SIMD multiply–add peak, f32x4 and f64x2. */
-export function measurePeak(plan: TrialPlan = fullTrials): { f32: Rate; f64: Rate } {
-  const k: KernelExports = instantiateKernels(new WebAssembly.Memory({ initial: 1 }));
-  const iterations = 200_000;
-  return {
-    f32: measure(() => k.f32_peak(iterations, 1), iterations * PEAK_CHAINS * 2 * 4, plan),
-    f64: measure(() => k.f64_peak(iterations, 1), iterations * PEAK_CHAINS * 2 * 2, plan),
-  };
-}
+import { fullTrials, measure, measurePeak, quickTrials, type Rate, type TrialPlan } from "./peak.js";
 
 /** A product shape of a workload: Y[B,M] = X[B,N]·Wᵀ and its two adjoints. */
 export interface Shape {

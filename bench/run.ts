@@ -11,8 +11,9 @@ import { parseArgs } from "node:util";
 import { engineIds } from "./engine.js";
 import { frontEndBench } from "./frontend.js";
 import { header, load } from "./machine.js";
+import { measurePeaks } from "./peak.js";
 import { fullPlan, quickPlan } from "./stats.js";
-import { fmt, log, out, pytorchEngines, summary, workloadSection, type CaseResult } from "./workload-bench.js";
+import { fmt, log, out, peakSection, pytorchEngines, summary, workloadSection, type CaseResult } from "./workload-bench.js";
 import { workloads } from "./workloads.js";
 
 const sections = ["frontend", "w1", "w2", "w3", "w4", "lsp"] as const;
@@ -73,7 +74,12 @@ async function main(): Promise<void> {
   const noTorch = chosen.length > 0 && engines.some((e) => e.startsWith("pytorch-")) ? pytorchMissing() : null;
   if (noTorch) out(`PyTorch skipped: ${noTorch}.\n`);
   const results: CaseResult[] = [];
-  for (const w of chosen) results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, noTorch)));
+  if (chosen.length > 0) {
+    log("peak …");
+    const peaks = measurePeaks();
+    peakSection(peaks);
+    for (const w of chosen) results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, noTorch, peaks)));
+  }
   summary(results);
   if (only.includes("lsp")) lspSection();
   out(`Load average at the end: ${load()}.`);

@@ -27,10 +27,10 @@ async function main(): Promise<void> {
   const runner = await (await loadEngine(engine as EngineId))(workload(id), mode);
   const scale = runner.scale ?? 1;
   let loss = NaN;
-  const run = () => {
-    loss = runner.run();
+  const run = async () => {
+    loss = await runner.run();
   };
-  const { first, lastMs } = warmUp(run, process.argv.includes("--quick") ? quickPlan : fullPlan);
+  const { first, lastMs } = await warmUp(run, process.argv.includes("--quick") ? quickPlan : fullPlan);
   const ready: Ready = { first: { ms: first.ms * scale, cpuMs: first.cpuMs * scale }, lastMs: lastMs * scale, loss, ...(runner.note ? { note: runner.note } : {}) };
   send("READY", ready);
   for await (const line of createInterface({ input: process.stdin })) {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     if (command === "quit") break;
     const samples: Sample[] = [];
     for (let i = 0; i < Number(count); i++) {
-      const s = timed(run);
+      const s = await timed(run);
       samples.push({ ms: s.ms * scale, cpuMs: s.cpuMs * scale });
     }
     send("SAMPLES", samples);

@@ -1,19 +1,39 @@
 /**
  * The workload benchmark: every engine of a workload in a worker process of its own, warmed
  * up, then timed in rounds (each engine in turn, its runs spread over the rounds) so that all
- * engines see the same load of a shared machine; medians, GFLOP/s and ratios against rnnc's
- * compiled modules, in Markdown.
+ * engines see the same load of a shared machine; medians, GFLOP/s, percent of the machine's
+ * peak and ratios against rnnc's compiled modules, in Markdown.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { EngineProcess } from "./engine-process.js";
+import { peakNames, type Peaks } from "./peak.js";
 import { median, runsAfterWarmUp, runsInRound, type RunPlan, type Sample } from "./stats.js";
-import { gflops, multiplyAdds, workloads, type Mode, type Workload } from "./workloads.js";
+import { gflops, multiplyAdds, workloads, type Mode, type Workload, type WorkloadId } from "./workloads.js";
 
 export const pytorchEngines = ["pytorch-1t", "pytorch-2t"] as const;
 export const jsPeers = ["tfjs-cpu", "tfjs-wasm", "brainjs"];
-/** Issue 4's targets: compiled faster than every JavaScript peer, by this factor over the best one. */
-const target: Record<string, number> = { w1: 1, w2: 3, w3: 3, w4: 1 };
+const compiledEngines = ["compiled-f64", "compiled-f32"];
+const threadedEngines = ["compiled-f64-2t", "compiled-f32-2t"];
+/** rnnc's engines, in the order of the tables. */
+const rnncEngines = [...compiledEngines, ...threadedEngines, "compiled-js-f64", "compiled-js-f32", "interp"];
+
+/** A least speed-up of rnnc over a peer (the peer's time over rnnc's), and how the issue words it. */
+interface Target {
+  speedup: number;
+  label: string;
+  /** Cores rnnc may use (1 unless the issue allows more). */
+  cores?: number;
+}
+/** Targets against the best JavaScript peer: issue 7's ≥ 5× on W1, W2 and W4 (forward+backward), issue 4's ≥ 3× on W3. */
+const jsPeerTarget: Record<WorkloadId, Target> = { w1: { speedup: 5, label: "≥ 5×" }, w2: { speedup: 5, label: "≥ 5×" }, w3: { speedup: 3, label: "≥ 3×" }, w4: { speedup: 5, label: "≥ 5×" } };
+/** Issue 7's targets against PyTorch on one thread (W3: latency of nn.GRU). */
+const pytorchTarget: Partial<Record<WorkloadId, Target>> = {
+  w1: { speedup: 1 / 2, label: "within 2×" },
+  w2: { speedup: 1, label: "no slower" },
+  w3: { speedup: 5, label: "≥ 5×" },
+  w4: { speedup: 1 / 3, label: "within 3×, 2 cores", cores: 2 },
+};
 
 const python = "/usr/bin/python3";
 /** Debian's OpenBLAS (`apt-get install libopenblas0-openmp`), put first for PyTorch when installed: Debian's torch otherwise runs on the reference BLAS. */
@@ -38,12 +58,19 @@ export const log = (message: string) => process.stderr.write(message + "\n");
 export const out = (line = "") => process.stdout.write(line + "\n");
 export const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(digits)) : "—");
 
-/** Every (engine, pass) timed for a workload: rnnc forward always, and the measured pass for everyone. */
+/** Threads an engine computes on: N for a name ending in -Nt, else 1. */
+const threadsOf = (engine: string) => Number(/-(\d+)t$/.exec(engine)?.[1] ?? 1);
+
+/**
+ * Every (engine, pass) timed for a workload: rnnc forward always, and the measured pass for everyone;
+ * rnnc's threaded engines only forward+backward (their pool computes nothing else).
+ */
 function cases(w: Workload, engines: readonly string[]): { engine: string; mode: Mode }[] {
   const list: { engine: string; mode: Mode }[] = [];
-  for (const engine of ["compiled-f64", "compiled-f32", "compiled-js-f64", "compiled-js-f32", "interp"]) {
-    if (w.measured === "fwdbwd") list.push({ engine, mode: "fwd" });
-    list.push({ engine, mode: w.measured });
+  for (const engine of rnncEngines) {
+    const threaded = threadsOf(engine) > 1;
+    if (w.measured === "fwdbwd" && !threaded) list.push({ engine, mode: "fwd" });
+    if (w.measured === "fwdbwd" || !threaded) list.push({ engine, mode: w.measured });
   }
   for (const engine of [...jsPeers, ...pytorchEngines]) list.push({ engine, mode: w.measured });
   return list.filter((c) => engines.includes(c.engine));
@@ -52,7 +79,7 @@ function cases(w: Workload, engines: readonly string[]): { engine: string; mode:
 function startWorker(w: Workload, engine: string, mode: Mode, quick: boolean) {
   const flag = quick ? ["--quick"] : [];
   if (!engine.startsWith("pytorch-")) return EngineProcess.start(process.execPath, [workerScript, w.id, engine, mode, ...flag]);
-  const threads = engine.slice("pytorch-".length, -1);
+  const threads = String(threadsOf(engine));
   const path = existsSync(openblas) ? { LD_LIBRARY_PATH: [openblas, process.env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") } : {};
   return EngineProcess.start(python, [pytorchScript, threads, w.id, ...flag], { ...process.env, OMP_NUM_THREADS: threads, ...path });
 }
@@ -110,44 +137,97 @@ function describe(w: Workload): string {
   return `${cellName[w.cell]}, ${input}, H = ${w.H}, T = ${w.T}, B = ${w.B}, ${output}; measured ${w.measured === "fwd" ? "forward only" : "forward+backward"} (bench/workloads/${w.file}).`;
 }
 
-function table(w: Workload, results: CaseResult[]): void {
+/** The tier whose peak an rnnc engine's rate is a share of; none for the peers. */
+function peakTier(engine: string): keyof Peaks | null {
+  if (engine.startsWith("compiled-js-") || engine === "interp") return "js";
+  if (engine.startsWith("compiled-f32")) return "f32";
+  if (engine.startsWith("compiled-f64")) return "f64";
+  return null;
+}
+
+/** "% of peak" and its note: an rnnc engine's rate over the best peak of its tier, times its threads. */
+function ofPeak(w: Workload, r: CaseResult, peaks: Peaks): { cell: string; note?: string } {
+  const tier = peakTier(r.engine);
+  if (!tier) return { cell: "—" };
+  const threads = threadsOf(r.engine);
+  const percent = (100 * gflops(w, r.mode, r.medianMs)) / (threads * peaks[tier].best);
+  return { cell: Number.isFinite(percent) ? `${fmt(percent, 2)}%` : "—", ...(threads > 1 ? { note: `% of ${threads} × the ${peakNames[tier]} peak` } : {}) };
+}
+
+function table(w: Workload, results: CaseResult[], peaks: Peaks): void {
   out(`## ${w.title}`);
   out();
   out(describe(w));
   out(`Multiply-adds per batch: forward ${multiplyAdds(w, "fwd").toExponential(3)}${w.measured === "fwdbwd" ? `, forward+backward ${multiplyAdds(w, "fwdbwd").toExponential(3)}` : ""}.`);
   out();
-  out("| engine | pass | ms / batch | CPU ms | runs | GFLOP/s | ÷ compiled f64 | ÷ compiled f32 | loss or output sum | notes |");
-  out("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  out("| engine | pass | ms / batch | CPU ms | runs | GFLOP/s | % of peak | ÷ compiled f64 | ÷ compiled f32 | loss or output sum | notes |");
+  out("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   const compiled = (dtype: string, mode: Mode) => results.find((r) => r.engine === `compiled-${dtype}` && r.mode === mode)?.medianMs ?? NaN;
   for (const r of results) {
     const ratio = (dtype: string) => (r.engine === `compiled-${dtype}` ? "1" : fmt(r.medianMs / compiled(dtype, r.mode)));
-    const notes = r.error ? `**${r.error}**` : (r.note ?? "");
-    out(`| ${r.engine} | ${r.mode === "fwd" ? "forward" : "fwd+bwd"} | ${fmt(r.medianMs)} | ${fmt(r.cpuMs)} | ${r.runs} | ${fmt(gflops(w, r.mode, r.medianMs))} | ${ratio("f64")} | ${ratio("f32")} | ${fmt(r.loss, 4)} | ${notes} |`);
+    const peak = ofPeak(w, r, peaks);
+    const notes = r.error ? `**${r.error}**` : [r.note, peak.note].filter(Boolean).join("; ");
+    out(`| ${r.engine} | ${r.mode === "fwd" ? "forward" : "fwd+bwd"} | ${fmt(r.medianMs)} | ${fmt(r.cpuMs)} | ${r.runs} | ${fmt(gflops(w, r.mode, r.medianMs))} | ${peak.cell} | ${ratio("f64")} | ${ratio("f32")} | ${fmt(r.loss, 4)} | ${notes} |`);
   }
   out();
 }
 
-/** Per workload: rnnc's best compiled time against the best JavaScript peer's, and issue 4's target. */
-export function summary(all: CaseResult[]): void {
-  const rows = workloads.filter((w) => all.some((r) => r.workload === w.id));
+/** The machine's peaks (bench/peak.ts), once before the workload sections: what their "% of peak" columns divide by. */
+export function peakSection(peaks: Peaks): void {
+  out("## Machine peak");
+  out();
+  const rates = (Object.keys(peakNames) as (keyof Peaks)[]).map((tier) => `${peakNames[tier]} ${fmt(peaks[tier].median)} (${fmt(peaks[tier].best)})`);
+  out(`One thread, register-only multiply–add loops (bench/peak.ts), GFLOP/s on CPU time, median (best trial): ${rates.join(", ")}.`);
+  out("A workload's \"% of peak\" is an rnnc engine's GFLOP/s over the best trial of its tier (WebAssembly for compiled-f64 and compiled-f32, JavaScript for compiled-js-* and interp), times its threads.");
+  out();
+}
+
+/** rnnc's best time among `rnnc` against the best of `peers`, per workload, with the issue's target. */
+interface Comparison {
+  heading: string;
+  peerColumn: string;
+  rnnc(w: Workload): string[];
+  peers: readonly string[];
+  target(w: Workload): Target | undefined;
+}
+
+function comparisonTable(all: CaseResult[], c: Comparison): void {
+  const fastest = (w: Workload, names: readonly string[]) => all.filter((r) => r.workload === w.id && r.mode === w.measured && names.includes(r.engine) && Number.isFinite(r.medianMs)).sort((a, b) => a.medianMs - b.medianMs)[0];
+  const rows: string[] = [];
+  for (const w of workloads) {
+    const [mine, theirs, target] = [fastest(w, c.rnnc(w)), fastest(w, c.peers), c.target(w)];
+    if (!mine || !theirs) continue;
+    const speedup = theirs.medianMs / mine.medianMs;
+    const met = target ? (speedup >= target.speedup ? "yes" : "**no**") : "—";
+    rows.push(`| ${w.title} | ${mine.engine} | ${fmt(mine.medianMs)} | ${theirs.engine} | ${fmt(theirs.medianMs)} | ${speedup.toFixed(2)}× | ${target?.label ?? "—"} | ${met} |`);
+  }
   if (rows.length === 0) return;
-  out("## Summary: rnnc compiled against the best JavaScript peer");
+  out(`## ${c.heading}`);
   out();
-  out("| workload | best compiled | ms | best JS peer | ms | speed-up | target | met |");
+  out(`| workload | best compiled | ms | ${c.peerColumn} | ms | speed-up | target | met |`);
   out("| --- | --- | ---: | --- | ---: | ---: | ---: | --- |");
-  for (const w of rows) {
-    const best = (names: string[]) => all.filter((r) => r.workload === w.id && r.mode === w.measured && names.includes(r.engine) && Number.isFinite(r.medianMs)).sort((a, b) => a.medianMs - b.medianMs)[0];
-    const c = best(["compiled-f64", "compiled-f32"]);
-    const p = best(jsPeers);
-    if (!c || !p) continue;
-    const speedup = p.medianMs / c.medianMs;
-    out(`| ${w.title} | ${c.engine} | ${fmt(c.medianMs)} | ${p.engine} | ${fmt(p.medianMs)} | ${speedup.toFixed(2)}× | ≥ ${target[w.id]}× | ${speedup >= target[w.id]! ? "yes" : "**no**"} |`);
-  }
+  for (const row of rows) out(row);
   out();
 }
 
-export async function workloadSection(w: Workload, engines: readonly string[], plan: RunPlan, quick: boolean, noTorch: string | null): Promise<CaseResult[]> {
+/**
+ * Per workload: rnnc's best compiled time against the best JavaScript peer's (one thread each: no
+ * JavaScript peer uses a second core), and against PyTorch on one thread, where a target may allow
+ * rnnc both cores. Speed-up: the peer's time over rnnc's.
+ */
+export function summary(all: CaseResult[]): void {
+  comparisonTable(all, { heading: "Summary: rnnc compiled against the best JavaScript peer", peerColumn: "best JS peer", rnnc: () => compiledEngines, peers: jsPeers, target: (w) => jsPeerTarget[w.id] });
+  comparisonTable(all, {
+    heading: "Summary: rnnc compiled against PyTorch on one thread",
+    peerColumn: "PyTorch",
+    rnnc: (w) => ((pytorchTarget[w.id]?.cores ?? 1) > 1 ? [...compiledEngines, ...threadedEngines] : compiledEngines),
+    peers: ["pytorch-1t"],
+    target: (w) => pytorchTarget[w.id],
+  });
+}
+
+export async function workloadSection(w: Workload, engines: readonly string[], plan: RunPlan, quick: boolean, noTorch: string | null, peaks: Peaks): Promise<CaseResult[]> {
   const results = await measureWorkload(w, engines, plan, quick, noTorch);
-  table(w, results);
+  table(w, results, peaks);
   return results;
 }

@@ -1,16 +1,18 @@
 /**
  * rnnc itself: the generated module of a workload (f64 or f32, on a kernel tier), called through its own API
- * as a user of `rnnc compile` would, and the interpreter through `interpreterBackend`.
+ * as a user of `rnnc compile` would, on one thread or through the runtime's `GradientPool` on several, and
+ * the interpreter through `interpreterBackend`.
  */
 import { readFileSync } from "node:fs";
 import { defaultKernelTier, type KernelTier } from "../../compiler/codegen/compile.js";
-import { loadCompiledModule } from "../../compiler/codegen/load.js";
+import { compiledModuleUrl, loadCompiledModule } from "../../compiler/codegen/load.js";
 import { analyze } from "../../compiler/frontend.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
 import { lower } from "../../compiler/ir/lower.js";
 import { validateIr } from "../../compiler/ir/validate.js";
 import { interpreterBackend } from "../../runtime/backend.js";
 import { initialWeights } from "../../runtime/init-weights.js";
+import { GradientPool } from "../../runtime/parallel/pool.js";
 import { randomBatch } from "../../runtime/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
 import { checksum, type Prepare } from "../engine.js";
@@ -32,20 +34,26 @@ function problem(w: Workload) {
 /** The quantity a forward-only run reads back: the model's output `o`. */
 const output = "o";
 
+/** A workload's generated module, with parameters, gradients and batch in the module's own types, as a user of `rnnc compile` builds them. */
+async function prepareModule(w: Workload, dtype: "f64" | "f32", kernels: KernelTier) {
+  const { ir, weights, batch } = problem(w);
+  const module = await loadCompiledModule(ir, dtype, undefined, kernels);
+  const float = (a: Float64Array) => (dtype === "f32" ? Float32Array.from(a) : a);
+  const params = module.createParameters();
+  for (const p of ir.params) params[p.name]!.set(weights[p.name]!);
+  const grads = module.createParameters();
+  const moduleBatch = {
+    T: batch.T,
+    B: batch.B,
+    inputs: Object.fromEntries(Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)])),
+    targets: Object.fromEntries(Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)])),
+  };
+  return { ir, module, params, grads, moduleBatch };
+}
+
 export function compiled(dtype: "f64" | "f32", kernels: KernelTier = defaultKernelTier): Prepare {
   return async (w, mode) => {
-    const { ir, weights, batch } = problem(w);
-    const module = await loadCompiledModule(ir, dtype, undefined, kernels);
-    const float = (a: Float64Array) => (dtype === "f32" ? Float32Array.from(a) : a);
-    const params = module.createParameters();
-    for (const p of ir.params) params[p.name]!.set(weights[p.name]!);
-    const grads = module.createParameters();
-    const moduleBatch = {
-      T: batch.T,
-      B: batch.B,
-      inputs: Object.fromEntries(Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)])),
-      targets: Object.fromEntries(Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)])),
-    };
+    const { module, params, grads, moduleBatch } = await prepareModule(w, dtype, kernels);
     const model = new module.Model();
     if (mode === "fwdbwd") return { run: () => model.lossAndGrad(params, moduleBatch, grads) };
     return {
@@ -53,6 +61,22 @@ export function compiled(dtype: "f64" | "f32", kernels: KernelTier = defaultKern
         const loss = model.forward(params, moduleBatch);
         return w.output.loss === "none" ? checksum(model.output(output)) : loss;
       },
+    };
+  };
+}
+
+/** The generated module's loss and gradient on `threads` threads (runtime/parallel/pool.ts), the batch split in as many shards. */
+export function threaded(dtype: "f64" | "f32", threads: number): Prepare {
+  return async (w, mode) => {
+    if (mode !== "fwdbwd") throw new Error("a threaded engine computes loss and gradient only (fwdbwd)");
+    const { ir, module, params, grads, moduleBatch } = await prepareModule(w, dtype, defaultKernelTier);
+    // Idle, the pool's threads do not keep the process alive: the worker exits on `quit` without closing it.
+    const pool = await GradientPool.create(ir, module, compiledModuleUrl(module), threads);
+    const model = new module.Model();
+    return {
+      // The pool advances the state in place: each run starts from a fresh one, as a call without state does.
+      run: () => pool.lossAndGrad(params, moduleBatch, grads, model.createState(params, moduleBatch.B)),
+      note: `${threads} threads (worker_threads), batch split in ${threads} shards`,
     };
   };
 }
