@@ -5,7 +5,7 @@
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
 import { RowBases, paramIndex, readValue, rowOffset, slot, valueLocation } from "./access.js";
-import { commentText } from "./names.js";
+import { commentText, quote } from "./names.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
 
 export function emitForwardStep(plan: CodePlan, t: string): string[] {
@@ -126,13 +126,28 @@ export function elementwiseExpression(n: IrNode, operand: (id: NodeId) => string
   }
 }
 
-/** One loop over the batch rows and the vector, computing a run's nodes as locals and storing those needed later. */
+/**
+ * A run's nodes: one loop over the batch rows and the vector, computing them as locals and
+ * storing those needed later; or, where kernel activations split the run (plan.ts), its
+ * loops with the `activateRows` calls between them.
+ */
 function emitRun(plan: CodePlan, run: ElementwiseRun, t: string): string[] {
+  const out: string[] = [];
+  for (let loop = 0; loop < run.loops; loop++) {
+    const here = run.nodes.filter((id) => plan.nodes[id]!.loop === loop);
+    for (const id of here.filter((id) => plan.nodes[id]!.byKernel)) out.push(...emitKernelActivation(plan, id, t));
+    const computed = here.filter((id) => !plan.nodes[id]!.byKernel);
+    if (computed.length > 0) out.push(...emitLoop(plan, computed, run.size, t));
+  }
+  return out;
+}
+
+function emitLoop(plan: CodePlan, ids: readonly NodeId[], size: number, t: string): string[] {
   const rows = new RowBases("r");
   const locals = new Set<NodeId>();
   const body: string[] = [];
   let lastOrigin = "";
-  for (const id of run.nodes) {
+  for (const id of ids) {
     const n = plan.ir.nodes[id]!;
     const comment = originComment(n);
     if (comment !== lastOrigin) body.push(comment);
@@ -142,7 +157,15 @@ function emitRun(plan: CodePlan, run: ElementwiseRun, t: string): string[] {
     const p = plan.nodes[id]!;
     if (p.stored) body.push(`${rows.at(valueLocation(plan, id, t))} = a${id};`);
   }
-  return [`for (let b = 0; b < B; b++) {`, ...rows.lines, `for (let i = 0; i < ${run.size}; i++) {`, ...body, `}`, `}`];
+  return [`for (let b = 0; b < B; b++) {`, ...rows.lines, `for (let i = 0; i < ${size}; i++) {`, ...body, `}`, `}`];
+}
+
+/** y = f(x) for every row of step t at once: the kernel reads and writes the nodes' buffers. */
+function emitKernelActivation(plan: CodePlan, id: NodeId, t: string): string[] {
+  const n = plan.ir.nodes[id] as Extract<IrNode, { op: "activation" }>;
+  const x = valueLocation(plan, n.a, t);
+  const y = valueLocation(plan, id, t);
+  return [originComment(n), `activateRows(${quote(n.fn)}, B, ${n.size}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset, "0")}, ${x.stride}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride});`];
 }
 
 function emitSoftmax(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_softmax" }>, t: string): string[] {

@@ -27,6 +27,13 @@ export interface NodePlan {
   readOutsideRun: boolean;
   /** Some consumer, delay or unfused loss sends it an adjoint (a softmax read only by its fused loss gets none). */
   receivesAdjoint: boolean;
+  /**
+   * In a run: the loop computing it. An activation computed by the `activateRows` kernel
+   * (see `KernelActivations`) splits its run: it is applied between loops, before this one.
+   */
+  loop: number;
+  /** Computed by the `activateRows` kernel over all rows of a step, not in a loop. */
+  byKernel: boolean;
 }
 
 /** Matrix products sharing their right-hand blocks, computed as one product with stacked weights. */
@@ -51,7 +58,19 @@ export interface ElementwiseRun {
   index: number;
   nodes: NodeId[];
   size: number;
+  /** Loops the run is split into by kernel activations (1 without). */
+  loops: number;
 }
+
+export interface PlanOptions {
+  /**
+   * Compute sigmoid, tanh and exp with the `activateRows` kernel (vectorised in the
+   * WebAssembly tier) instead of calling Math.* per element inside the fused loops.
+   */
+  kernelActivations: boolean;
+}
+
+const kernelActivationFns = new Set(["sigmoid", "tanh", "exp"]);
 
 export interface CodePlan {
   ir: IrModel;
@@ -73,7 +92,7 @@ export function isElementwise(n: IrNode): boolean {
   return elementwiseOps.has(n.op);
 }
 
-export function makePlan(ir: IrModel): CodePlan {
+export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations: false }): CodePlan {
   const consumers = new Map<NodeId, NodeId[]>();
   for (const n of ir.nodes) for (const o of operands(n)) consumers.set(o, [...(consumers.get(o) ?? []), n.id]);
   const quantityNodes = new Set(ir.quantities.map((q) => q.node));
@@ -95,12 +114,13 @@ export function makePlan(ir: IrModel): CodePlan {
   const runOf = new Map<NodeId, number>();
   for (const r of runs) for (const id of r.nodes) runOf.set(id, r.index);
   const scored = new Set(ir.losses.flatMap((l) => [l.prediction, ...(l.fusion ? [l.fusion.input] : [])]));
+  const split = splitRuns(ir, runs, runOf, options);
 
   const nodes = ir.nodes.map((n): NodePlan => {
     const run = runOf.get(n.id) ?? -1;
     const readOutsideRun = scored.has(n.id) || pre.has(n.id) || (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
     const leaf = n.op === "param" || n.op === "const" || n.op === "delay";
-    const stored = !leaf && (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id));
+    const stored = !leaf && (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id) || split.inMemory.has(n.id));
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
     const inGroup = g !== undefined && g.shared;
@@ -120,6 +140,8 @@ export function makePlan(ir: IrModel): CodePlan {
       adjointBuffer: inGroup ? `dg${group}` : `dv${n.id}`,
       readOutsideRun,
       receivesAdjoint: (consumers.get(n.id)?.length ?? 0) > 0 || pre.has(n.id) || ir.losses.some((l) => !l.fusion && l.prediction === n.id),
+      loop: split.loop.get(n.id) ?? -1,
+      byKernel: split.byKernel.has(n.id),
     };
   });
   return { ir, nodes, groups, groupOf, runs, quantityNodes, sourceNode, neededBackward };
@@ -208,10 +230,45 @@ function elementwiseRuns(ir: IrModel, groups: MatvecGroup[]): ElementwiseRun[] {
       continue;
     }
     if (!current || current.size !== n.size) {
-      current = { index: runs.length, nodes: [], size: n.size };
+      current = { index: runs.length, nodes: [], size: n.size, loops: 1 };
       runs.push(current);
     }
     current.nodes.push(n.id);
   }
   return runs;
+}
+
+/**
+ * With kernel activations, each sigmoid, tanh or exp of a run is applied by one kernel call
+ * over the whole step, so the run becomes loops with kernel calls between them: an
+ * activation is applied after the loop computing its operand (before the first loop when
+ * the operand comes from outside the run), and a node is computed in the first loop after
+ * all its operands exist. Values crossing from one loop or kernel to another are kept in
+ * memory (`inMemory`): the kernel reads and writes buffers, and locals end with their loop.
+ */
+function splitRuns(ir: IrModel, runs: ElementwiseRun[], runOf: Map<NodeId, number>, options: PlanOptions) {
+  const loop = new Map<NodeId, number>();
+  const byKernel = new Set<NodeId>();
+  const inMemory = new Set<NodeId>();
+  for (const run of runs) {
+    const inRun = (id: NodeId) => runOf.get(id) === run.index;
+    for (const id of run.nodes) {
+      const n = ir.nodes[id]!;
+      const inputs = operands(n).filter(inRun);
+      const kernel = options.kernelActivations && n.op === "activation" && kernelActivationFns.has(n.fn) && !ir.nodes[n.a]!.scalar && ir.nodes[n.a]!.op !== "param";
+      if (kernel) {
+        byKernel.add(id);
+        inMemory.add(id);
+        // After the loop computing the operand; a kernel operand was applied earlier in the same gap.
+        const source = inputs[0];
+        loop.set(id, source === undefined ? 0 : byKernel.has(source) ? loop.get(source)! : loop.get(source)! + 1);
+        if (source !== undefined) inMemory.add(source);
+      } else {
+        loop.set(id, Math.max(0, ...inputs.map((o) => loop.get(o)!)));
+      }
+      for (const o of inputs) if (loop.get(o)! < loop.get(id)!) inMemory.add(o);
+    }
+    run.loops = 1 + Math.max(0, ...run.nodes.map((id) => loop.get(id)!));
+  }
+  return { loop, byKernel, inMemory };
 }

@@ -27,3 +27,4 @@ export * from "./reductions.js";
 export * from "./softmax.js";
 // The WebAssembly SIMD tier of the matrix products (docs/kernels.md).
 export * from "./wasm/index.js";
+export { activateRows } from "./activate-rows.js";

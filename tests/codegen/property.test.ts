@@ -24,19 +24,35 @@ const batches = fc.record({
   seed: fc.nat(),
 });
 
+/** The largest difference between the interpreter and the module compiled `as`, on a random model and batch. */
+async function difference(model: { text: string }, { T, B, ragged, seed }: { T: number; B: number; ragged: boolean; seed: number }, as: { dtype?: "f64" | "f32"; kernels?: "wasm" } = {}) {
+  const ir = irFromText(model.text);
+  const rng = new Rng(seed);
+  const weights = initialWeights(ir, seed);
+  // Zero-initialised matrices would hide wrong products, and gradients that cancel to 0
+  // exactly (identical rows of a batch) would compare rounding noise.
+  for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.5, 0.5);
+  return backendDifference(ir, weights, randomBatch(ir, rng, { T, B, ragged }), undefined, as);
+}
+
 // Transpiling and importing each generated module takes most of the time: about 30 s for 200.
 it("compiled equals interpreted on 200 random models, T, B and lengths", { timeout: 180_000 }, async () => {
   await fc.assert(
-    fc.asyncProperty(models, batches, async (model, { T, B, ragged, seed }) => {
-      const ir = irFromText(model.text);
-      const rng = new Rng(seed);
-      const weights = initialWeights(ir, seed);
-      // Zero-initialised matrices would hide wrong products, and gradients that cancel to 0
-      // exactly (identical rows of a batch) would compare rounding noise.
-      for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.5, 0.5);
-      const { worst, where } = await backendDifference(ir, weights, randomBatch(ir, rng, { T, B, ragged }));
+    fc.asyncProperty(models, batches, async (model, batch) => {
+      const { worst, where } = await difference(model, batch);
       expect(worst, where).toBeLessThan(1e-12);
     }),
     { numRuns: 200, seed: 20_251_126 },
+  );
+});
+
+// Float32 on the WebAssembly tier takes another path: activations by the vectorised kernel between split loops.
+it("float32 on WebAssembly agrees with the float64 interpreter to float32 rounding on 60 random models", { timeout: 120_000 }, async () => {
+  await fc.assert(
+    fc.asyncProperty(models, batches, async (model, batch) => {
+      const { worst, where } = await difference(model, batch, { dtype: "f32", kernels: "wasm" });
+      expect(worst, where).toBeLessThan(1e-4);
+    }),
+    { numRuns: 60, seed: 20_261_126 },
   );
 });

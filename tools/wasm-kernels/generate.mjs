@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * Writes the WebAssembly text (WAT) of rnnc's SIMD matrix kernels.
+ * Writes the WebAssembly text (WAT) of rnnc's SIMD kernels: the matrix
+ * products and the gate activations (sigmoid, tanh, exp over rows).
  *
  * The kernels are register-tiled: each micro-kernel keeps a small tile of
  * results in v128 locals for a whole pass over the reduction dimension, so
@@ -16,6 +17,7 @@
  *   - forward:  Y[B,M] (= or +=) X[B,N] · Wᵀ              (<t>_matmul)
  *   - adjoints: dX[B,N] += dY[B,M] · W                      (<t>_matmul_bwd_x)
  *               dW[M,N] += dY[B,M]ᵀ · X                     (<t>_matmul_bwd_w)
+ *   - activations: Y[r, i] = f(X[r, i]) over a strided block  (f32_<f>_rows)
  * Addresses need no alignment (v128 loads are unaligned-safe; aligned data is
  * just faster). Outputs must not overlap inputs.
  *
@@ -411,6 +413,170 @@ function peak(/** @type {DType} */ d) {
   return func(`${d.t}_peak`, `${d.t}_peak`, sig, body, `Register-only ${d.v} mul+add loop for the peak micro-benchmark.`);
 }
 
+// --- activations: y = f(x) over a strided block of rows ---------------------------
+
+/**
+ * The gate activations of the generated code, lane-wise on f32x4. Each is a
+ * description: statements that read the v128 local `x` and leave f(x) in
+ * `out`, through temporaries that are v128 locals named by the statements.
+ * The driver (activationRows) runs it on 2 vectors (8 columns) per loop pass,
+ * then on 1, then once per column of the width mod 4 tail on a splat, so every
+ * element gets the same arithmetic whatever its column.
+ *
+ * Constants are float32 values, written as the shortest decimal of the double
+ * that equals them. The exp polynomial was fitted for the least maximum
+ * relative error (reweighted least squares, near-minimax) and rounded to
+ * float32; the tanh one is Cephes' tanhf. Measured accuracy against Math.*
+ * rounded to float32: docs/kernels.md#activations.
+ */
+
+const f4 = (/** @type {string} */ op, /** @type {string[]} */ ...args) => `(f32x4.${op} ${args.join(" ")})`;
+const i4 = (/** @type {string} */ op, /** @type {string[]} */ ...args) => `(i32x4.${op} ${args.join(" ")})`;
+
+/**
+ * The vector constants of the kernel being generated: v128.const text → local. V8
+ * materialises a v128.const with several instructions where it appears and does not
+ * hoist it out of loops, so the driver sets each constant in a local once per call.
+ * @type {Map<string, string>}
+ */
+let vectorConstants = new Map();
+function vconst(/** @type {string} */ text) {
+  let name = vectorConstants.get(text);
+  if (name === undefined) vectorConstants.set(text, (name = `k${vectorConstants.size}`));
+  return get(name);
+}
+/** A float32 constant in every lane. */
+const k4 = (/** @type {number} */ c) => {
+  const s = String(Math.fround(c));
+  return vconst(`(v128.const f32x4 ${s} ${s} ${s} ${s})`);
+};
+/** An i32 constant in every lane. */
+const n4 = (/** @type {number} */ k) => vconst(`(v128.const i32x4 ${k} ${k} ${k} ${k})`);
+
+/** q0 + q1·v + v²·(q2 + q3·v + v²·q4) for v2 = v²: Estrin's scheme, a shorter dependency chain than Horner's. */
+function poly4(/** @type {string} */ v, /** @type {string} */ v2, /** @type {number[]} */ q) {
+  const [q0, q1, q2, q3, q4] = /** @type {[number, number, number, number, number]} */ (q);
+  const lin = (/** @type {number} */ a, /** @type {number} */ b) => f4("add", k4(a), f4("mul", v, k4(b)));
+  return f4("add", lin(q0, q1), f4("mul", v2, f4("add", lin(q2, q3), f4("mul", v2, k4(q4)))));
+}
+
+const EXP = {
+  /** Inputs are clamped to [LO, HI]: e^HI overflows to +Infinity and e^LO rounds to 0; NaN passes (pmin/pmax keep their first operand). */
+  LO: -105,
+  HI: 89,
+  LOG2E: 1.4426950408889634,
+  /** ln 2 = LN2_HI + LN2_LO, LN2_HI with 9 significant bits so that k·LN2_HI is exact for |k| < 2^15. */
+  LN2_HI: 0.693359375,
+  LN2_LO: -2.1219444e-4,
+  /** 1.5·2^23: adding it rounds to an integer, which the low bits of the sum hold; its bit pattern is SHIFTER_BITS. */
+  SHIFTER: 12582912,
+  SHIFTER_BITS: 0x4b400000,
+  /** e^r ≈ 1 + r + r²·Q(r) on [−ln2/2, ln2/2], Q of degree 4 (relative error 5e-9 before rounding). */
+  Q: [0.4999999403953552, 0.16666515171527863, 0.04166845604777336, 0.008369418792426586, 0.0013813144760206342],
+};
+
+/**
+ * out = e^x. x = k·ln2 + r with k = nearest(x·log2 e) and |r| ≤ ln2/2; e^r by
+ * a polynomial; 2^k from exponent bits, in two factors 2^⌊k/2⌋·2^(k−⌊k/2⌋) so
+ * that results below the smallest normal float come out subnormal and results
+ * above the largest overflow to +Infinity.
+ */
+function expOf(/** @type {string} */ x, /** @type {string} */ out) {
+  const pow2 = (/** @type {string} */ k) => i4("shl", i4("add", k, n4(127)), c32(23));
+  return [
+    set("ex", f4("pmax", f4("pmin", get(x), k4(EXP.HI)), k4(EXP.LO))),
+    set("et", f4("add", f4("mul", get("ex"), k4(EXP.LOG2E)), k4(EXP.SHIFTER))),
+    set("ek", f4("sub", get("et"), k4(EXP.SHIFTER))),
+    set("er", f4("sub", f4("sub", get("ex"), f4("mul", get("ek"), k4(EXP.LN2_HI))), f4("mul", get("ek"), k4(EXP.LN2_LO)))),
+    set("e2", f4("mul", get("er"), get("er"))),
+    set("ep", f4("add", f4("add", f4("mul", get("e2"), poly4(get("er"), get("e2"), EXP.Q)), get("er")), k4(1))),
+    set("en", i4("sub", get("et"), n4(EXP.SHIFTER_BITS))),
+    set("eh", i4("shr_s", get("en"), c32(1))),
+    set(out, f4("mul", f4("mul", get("ep"), pow2(get("eh"))), pow2(i4("sub", get("en"), get("eh"))))),
+  ];
+}
+
+/** tanh x = x + x³·P(x²) for |x| < SMALL (Cephes tanhf), where 1 − 2/(e^{2|x|} + 1) would lose relative accuracy. */
+const TANH = { SMALL: 0.625, P: [-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2, 2.06390887954e-2, -5.70498872745e-3] };
+
+/** @typedef {{ name: string, doc: string, body: (x: string, out: string) => string[] }} Activation */
+
+/** @type {Activation[]} */
+const ACTIVATIONS = [
+  {
+    name: "sigmoid",
+    doc: "1/(1 + e^−x); e^−x overflows to +Infinity for x < −88.7, giving 0, never NaN",
+    body: (x, out) => [set("sn", f4("neg", get(x))), ...expOf("sn", "se"), set(out, f4("div", k4(1), f4("add", k4(1), get("se"))))],
+  },
+  {
+    name: "tanh",
+    doc: "tanh x: on a = |x|, a + a³·P(a²) for a < 0.625, else 1 − 2/(e^{2a} + 1); then x's sign (−0 stays −0)",
+    body: (x, out) => [
+      set("ta", f4("abs", get(x))),
+      set("tz", f4("mul", get("ta"), get("ta"))),
+      set("ts", f4("add", get("ta"), f4("mul", f4("mul", get("ta"), get("tz")), poly4(get("tz"), f4("mul", get("tz"), get("tz")), TANH.P)))),
+      set("t2", f4("add", get("ta"), get("ta"))),
+      ...expOf("t2", "te"),
+      set("tl", f4("sub", k4(1), f4("div", k4(2), f4("add", get("te"), k4(1))))),
+      set("tv", `(v128.bitselect ${get("ts")} ${get("tl")} ${f4("lt", get("ta"), k4(TANH.SMALL))})`),
+      set(out, `(v128.or ${get("tv")} (v128.and ${get(x)} ${n4(0x80000000)}))`),
+    ],
+  },
+  {
+    name: "exp",
+    doc: "e^x; +Infinity above ln(max float) ≈ 88.72, subnormal below −87.3, 0 below −103.9",
+    body: expOf,
+  },
+];
+
+/**
+ * Y[r, i] = f(X[r, i]) for r < rows, i < width, rows xs and ys elements apart
+ * (x, y byte addresses). In place when x = y and xs = ys; otherwise the block
+ * of y must not overlap the block of x.
+ */
+function activationRows(/** @type {Activation} */ a) {
+  vectorConstants = new Map();
+  const f = a.body("v", "fv");
+  // A second copy with its own temporaries ($v → $v_b, …): two independent chains per pass
+  // keep the FP units busy through the latency of the first (measured 25–35% faster).
+  const temporaries = new Set(["v", ...[...f.join(" ").matchAll(/\(local\.set \$(\w+)/g)].map((m) => m[1] ?? "")]);
+  const f2 = f.map((l) => l.replace(/\$(\w+)/g, (m, n) => (temporaries.has(n) ? `$${n}_b` : m)));
+  const step = (/** @type {number} */ bytes) => [set("px", add(get("px"), c32(bytes))), set("py", add(get("py"), c32(bytes)))];
+  /** `px` up to `end` in steps of `bytes`: `if (px != end) do { body; px += bytes; py += bytes } while (px != end)`. */
+  const sweep = (/** @type {string} */ label, /** @type {number} */ bytes, /** @type {string} */ end, /** @type {string[]} */ body) => [
+    set("end", add(get("x"), end)),
+    `(if (i32.ne ${get("px")} ${get("end")}) (then (loop $${label}`,
+    ...[...body, ...step(bytes)].map((l) => `  ${l}`),
+    `  (br_if $${label} (i32.ne ${get("px")} ${get("end")})))))`,
+  ];
+  const body = [
+    ...[...vectorConstants].map(([text, name]) => set(name, text)),
+    set("xs", shl(get("xs"), 2)),
+    set("ys", shl(get("ys"), 2)),
+    set("wb", shl(get("width"), 2)),
+    ...forLoop("r", c32(0), get("rows"), c32(1), [
+      set("px", get("x")),
+      set("py", get("y")),
+      ...sweep("pairs", 32, `(i32.and ${get("wb")} ${c32(-32)})`, [
+        set("v", `(v128.load ${get("px")})`),
+        set("v_b", `(v128.load offset=16 ${get("px")})`),
+        ...f.flatMap((l, i) => [l, f2[i] ?? ""]),
+        `(v128.store ${get("py")} ${get("fv")})`,
+        `(v128.store offset=16 ${get("py")} ${get("fv_b")})`,
+      ]),
+      ...sweep("vector", 16, `(i32.and ${get("wb")} ${c32(-16)})`, [set("v", `(v128.load ${get("px")})`), ...f, `(v128.store ${get("py")} ${get("fv")})`]),
+      // The last width mod 4 columns, one at a time through the same vector code.
+      ...sweep("columns", 4, get("wb"), [set("v", `(v128.load32_splat ${get("px")})`), ...f, `(f32.store ${get("py")} (f32x4.extract_lane 0 ${get("fv")}))`]),
+      set("x", add(get("x"), get("xs"))),
+      set("y", add(get("y"), get("ys"))),
+    ]),
+  ];
+  const vectors = [...temporaries, ...[...temporaries].map((t) => `${t}_b`), ...vectorConstants.values()];
+  const sig = [params(["rows", "width", "x", "xs", "y", "ys"]), locals(["wb", "r", "px", "py", "end"], "i32"), locals(vectors, "v128")].join(" ");
+  const name = `f32_${a.name}_rows`;
+  return func(name, name, sig, body, `Y[r,i] = ${a.doc}; r < rows, i < width; byte addresses, row strides xs, ys in elements.`);
+}
+
 // --- module -----------------------------------------------------------------------
 
 /** The whole module as WAT text. */
@@ -418,7 +584,7 @@ export function kernelsWat() {
   const { FWD_RB: RB, FWD_RI: RI, FWD_UNROLL: U, COMB_RR: RR, COMB_CV: CV } = TILES;
   const parts = [
     ";; Generated by tools/wasm-kernels/generate.mjs — do not edit; run `npm run build:wasm`.",
-    ";; rnnc's WebAssembly SIMD matrix kernels (see docs/kernels.md).",
+    ";; rnnc's WebAssembly SIMD kernels: matrix products and activations (see docs/kernels.md).",
     "(module",
     '  (import "env" "memory" (memory 1))',
     "",
@@ -430,6 +596,7 @@ export function kernelsWat() {
       for (const [rr, cv] of [[RR, CV], [1, CV], ...(CV > 1 ? [[RR, 1], [1, 1]] : [])]) parts.push(combTile(d, mode, rr, cv));
     parts.push(combColumn(d), combDriver(d, "x"), combDriver(d, "w"), adjointExports(d), peak(d));
   }
+  for (const a of ACTIVATIONS) parts.push(activationRows(a));
   parts.push(")", "");
   return parts.join("\n");
 }

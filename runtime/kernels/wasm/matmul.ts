@@ -21,12 +21,20 @@
  * Unlike the JavaScript kernels, the wrapper checks every operand's extent
  * against its array: in wasm memory an overrun would silently read or
  * overwrite a neighbouring array instead of reading `undefined`.
+ *
+ * The activations (`activateRows`: sigmoid, tanh, exp over a strided block of
+ * rows) run in wasm only for Float32Array operands resident in the arena. Every
+ * other call runs the JavaScript kernel in place, without staging: float64
+ * keeps Math.*'s accuracy on purpose (gradient checks and the interpreter's
+ * equivalence tests compare float64 modules to 1e-12), and for an ordinary
+ * Float32Array the copies would cost more than the JavaScript loop saves.
  */
 import type { FloatArray } from "../../floatArray.js";
+import { activateRows, type ActivationName } from "../activate-rows.js";
 import { WasmArena, type WasmArenaOptions, type WasmFloatArray } from "./arena.js";
 import { instantiateKernels, type KernelExports } from "./module.js";
 
-/** The three batched products, as both tiers provide them (same arguments as ../matmul.ts). */
+/** The three batched products and the row activations, as both tiers provide them (same arguments as ../matmul.ts and ../activate-rows.ts). */
 export interface MatmulKernels {
   /** Y[B,M] (= or +=) X[B,N] · Wᵀ for W row-major [M,N]. */
   matmulBatch(B: number, M: number, N: number, x: FloatArray, xOff: number, w: FloatArray, wOff: number, y: FloatArray, yOff: number, accumulate: boolean): void;
@@ -34,6 +42,8 @@ export interface MatmulKernels {
   matmulBatchBackwardInput(B: number, M: number, N: number, dy: FloatArray, dyOff: number, w: FloatArray, wOff: number, dx: FloatArray, dxOff: number): void;
   /** dW[M,N] += dY[B,M]ᵀ · X[B,N]. */
   matmulBatchBackwardWeight(B: number, M: number, N: number, dy: FloatArray, dyOff: number, x: FloatArray, xOff: number, dw: FloatArray, dwOff: number): void;
+  /** y[yOff + r·yStride + i] = f(x[xOff + r·xStride + i]) for r < rows, i < width; in place when x === y with the same offsets and strides. */
+  activateRows(fn: ActivationName, rows: number, width: number, x: FloatArray, xOff: number, xStride: number, y: FloatArray, yOff: number, yStride: number): void;
 }
 
 /** One operand of a call: array, element offset and element count. */
@@ -143,6 +153,23 @@ export class WasmKernels implements MatmulKernels {
       [dw, dwOff, M * N],
     ];
     this.staged(ops, true, (k, f32, [dya, xa, dwa]) => (f32 ? k.f32_matmul_bwd_w : k.f64_matmul_bwd_w)(B, M, N, dya!, xa!, dwa!));
+  };
+
+  activateRows = (fn: ActivationName, rows: number, width: number, x: FloatArray, xOff: number, xStride: number, y: FloatArray, yOff: number, yStride: number): void => {
+    if (!(isSize(rows) && isSize(width) && isSize(xStride) && isSize(yStride))) {
+      throw new RangeError(`rows, width, xStride, yStride = ${rows}, ${width}, ${xStride}, ${yStride} are not sizes`);
+    }
+    // Elements from the first of the block to past its last (none when it is empty).
+    const span = (stride: number) => (rows === 0 || width === 0 ? 0 : (rows - 1) * stride + width);
+    checkExtent("x", x, xOff, span(xStride));
+    checkExtent("y", y, yOff, span(yStride));
+    const buffer = this.arena.memory.buffer;
+    const kernel = fn === "sigmoid" ? this.k.f32_sigmoid_rows : fn === "tanh" ? this.k.f32_tanh_rows : fn === "exp" ? this.k.f32_exp_rows : undefined;
+    if (kernel !== undefined && x instanceof Float32Array && y instanceof Float32Array && x.buffer === buffer && y.buffer === buffer) {
+      kernel(rows, width, x.byteOffset + xOff * 4, xStride, y.byteOffset + yOff * 4, yStride);
+      return;
+    }
+    activateRows(fn, rows, width, x, xOff, xStride, y, yOff, yStride); // float64, not resident, or an unknown name (throws)
   };
 
   /**
