@@ -2,14 +2,15 @@
  * Generated modules on the WebAssembly kernel tier (--kernels wasm|auto): every example equals
  * the interpreter (loss, every quantity, every gradient; ragged lengths; a stream carried from
  * one chunk to the next), the products run in the kernels' arena in place (nothing staged, also
- * after the workspace grows), `auto` picks WebAssembly here, and the module type-checks strictly.
+ * after the workspace grows), `auto` picks WebAssembly here and JavaScript where SIMD is
+ * missing, and the module type-checks strictly.
  *
  * Tolerances are relative to the largest magnitude compared: the SIMD kernels add the terms of
  * a product in another order than the interpreter, so float64 agrees to rounding (1e-10), not
  * bit for bit; float32 storage is held to 1e-4.
  */
 import { readdirSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { compileModule, type KernelTier } from "../../compiler/codegen/compile.js";
 import { loadCompiledModule } from "../../compiler/codegen/load.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
@@ -95,6 +96,24 @@ describe("where the wasm tier's arrays live", () => {
   it("auto picks the WebAssembly kernels where SIMD is available (Node 20)", async () => {
     const model = new (await loadTier(smallIrFromFile("examples/elman.rnn", 6), "auto")).Model();
     expect(model.kernels.constructor.name).toBe("WasmKernels");
+  });
+
+  it("auto falls back to the JavaScript kernels where SIMD is missing, and computes the same", async () => {
+    // A model no other test loads, so that its module decides about SIMD afresh, under the stub.
+    const ir = smallIrFromFile("examples/lstm.rnn", 3);
+    const module = await loadCompiledModule(ir, "f32", undefined, "auto");
+    const validate = vi.spyOn(WebAssembly, "validate").mockReturnValue(false);
+    try {
+      const model = new (module as unknown as TierModule).Model();
+      expect(model.kernels.constructor.name).toBe("Object"); // jsMatmulKernels, not a WasmKernels
+      const rng = new Rng(5);
+      const weights = perturbedWeights(ir, rng);
+      const batch = randomBatch(ir, rng, { T: 6, B: 3, ragged: true });
+      const { worst, where } = await backendDifference(ir, weights, batch, undefined, { dtype: "f32", kernels: "auto" });
+      expect(worst, where).toBeLessThan(tolerance.f32);
+    } finally {
+      validate.mockRestore();
+    }
   });
 
   it("js keeps the imported functions: no kernel object", async () => {
