@@ -14,9 +14,9 @@ export type Prepare = (w: Workload, mode: Mode) => Promise<Runner>;
 
 /**
  * compiled-*: the generated module as `rnnc compile` writes it (kernels auto: WebAssembly SIMD here); compiled-*-2t: the same,
- * loss and gradient on 2 threads (fwdbwd only); compiled-js-*: on the JavaScript kernels.
+ * loss and gradient on 2 threads (fwdbwd only); compiled-js-*: on the JavaScript kernels; onnxruntime: forward only.
  */
-export const engineIds = ["compiled-f64", "compiled-f32", "compiled-f64-2t", "compiled-f32-2t", "compiled-js-f64", "compiled-js-f32", "interp", "tfjs-cpu", "tfjs-wasm", "brainjs"] as const;
+export const engineIds = ["compiled-f64", "compiled-f32", "compiled-f64-2t", "compiled-f32-2t", "compiled-js-f64", "compiled-js-f32", "interp", "tfjs-cpu", "tfjs-wasm", "brainjs", "onnxruntime"] as const;
 export type EngineId = (typeof engineIds)[number];
 
 /** Loaded on demand, so an engine whose package is missing fails alone. */
@@ -42,6 +42,8 @@ export async function loadEngine(id: EngineId): Promise<Prepare> {
       return (await import("./engines/tfjs.js")).tfjs("wasm");
     case "brainjs":
       return (await import("./engines/brain.js")).brain;
+    case "onnxruntime":
+      return (await import("./engines/onnx.js")).onnxruntime;
   }
 }
 

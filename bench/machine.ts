@@ -45,7 +45,7 @@ export function commit(): string {
 
 export function header(command: string): string[] {
   const rnnc = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  const packages = ["typescript", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "brain.js"].map((p) => `${p} ${packageVersion(p) ?? "not installed"}`);
+  const packages = ["typescript", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "brain.js", "onnxruntime-node"].map((p) => `${p} ${packageVersion(p) ?? "not installed"}`);
   return [
     `- command: \`${command}\``,
     `- date: ${new Date().toISOString()}`,

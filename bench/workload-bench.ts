@@ -13,6 +13,8 @@ import { gflops, multiplyAdds, workloads, type Mode, type Workload, type Workloa
 
 export const pytorchEngines = ["pytorch-1t", "pytorch-2t"] as const;
 export const jsPeers = ["tfjs-cpu", "tfjs-wasm", "brainjs"];
+/** Peers timed forward only, whatever the workload measures (the spec's peer table measured onnxruntime-node so). */
+const forwardPeers = ["onnxruntime"];
 const compiledEngines = ["compiled-f64", "compiled-f32"];
 const threadedEngines = ["compiled-f64-2t", "compiled-f32-2t"];
 /** rnnc's engines, in the order of the tables. */
@@ -34,6 +36,8 @@ const pytorchTarget: Partial<Record<WorkloadId, Target>> = {
   w3: { speedup: 5, label: "≥ 5×" },
   w4: { speedup: 1 / 3, label: "within 3×, 2 cores", cores: 2 },
 };
+/** Issue 7's target against onnxruntime-node: W3 single-sequence latency within 2×. */
+const onnxruntimeTarget: Partial<Record<WorkloadId, Target>> = { w3: { speedup: 1 / 2, label: "within 2×" } };
 
 const python = "/usr/bin/python3";
 /** Debian's OpenBLAS (`apt-get install libopenblas0-openmp`), put first for PyTorch when installed: Debian's torch otherwise runs on the reference BLAS. */
@@ -62,8 +66,8 @@ export const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x)
 const threadsOf = (engine: string) => Number(/-(\d+)t$/.exec(engine)?.[1] ?? 1);
 
 /**
- * Every (engine, pass) timed for a workload: rnnc forward always, and the measured pass for everyone;
- * rnnc's threaded engines only forward+backward (their pool computes nothing else).
+ * Every (engine, pass) timed for a workload: rnnc forward always, and the measured pass for everyone
+ * but the forward-only peers; rnnc's threaded engines only forward+backward (their pool computes nothing else).
  */
 function cases(w: Workload, engines: readonly string[]): { engine: string; mode: Mode }[] {
   const list: { engine: string; mode: Mode }[] = [];
@@ -73,6 +77,7 @@ function cases(w: Workload, engines: readonly string[]): { engine: string; mode:
     if (w.measured === "fwdbwd" || !threaded) list.push({ engine, mode: w.measured });
   }
   for (const engine of [...jsPeers, ...pytorchEngines]) list.push({ engine, mode: w.measured });
+  for (const engine of forwardPeers) list.push({ engine, mode: "fwd" });
   return list.filter((c) => engines.includes(c.engine));
 }
 
@@ -189,10 +194,12 @@ interface Comparison {
   rnnc(w: Workload): string[];
   peers: readonly string[];
   target(w: Workload): Target | undefined;
+  /** The pass compared: the workload's measured one unless given. */
+  mode?: Mode;
 }
 
 function comparisonTable(all: CaseResult[], c: Comparison): void {
-  const fastest = (w: Workload, names: readonly string[]) => all.filter((r) => r.workload === w.id && r.mode === w.measured && names.includes(r.engine) && Number.isFinite(r.medianMs)).sort((a, b) => a.medianMs - b.medianMs)[0];
+  const fastest = (w: Workload, names: readonly string[]) => all.filter((r) => r.workload === w.id && r.mode === (c.mode ?? w.measured) && names.includes(r.engine) && Number.isFinite(r.medianMs)).sort((a, b) => a.medianMs - b.medianMs)[0];
   const rows: string[] = [];
   for (const w of workloads) {
     const [mine, theirs, target] = [fastest(w, c.rnnc(w)), fastest(w, c.peers), c.target(w)];
@@ -212,8 +219,9 @@ function comparisonTable(all: CaseResult[], c: Comparison): void {
 
 /**
  * Per workload: rnnc's best compiled time against the best JavaScript peer's (one thread each: no
- * JavaScript peer uses a second core), and against PyTorch on one thread, where a target may allow
- * rnnc both cores. Speed-up: the peer's time over rnnc's.
+ * JavaScript peer uses a second core), against PyTorch on one thread, where a target may allow
+ * rnnc both cores, and rnnc's best compiled forward against onnxruntime-node's (one thread each).
+ * Speed-up: the peer's time over rnnc's.
  */
 export function summary(all: CaseResult[]): void {
   comparisonTable(all, { heading: "Summary: rnnc compiled against the best JavaScript peer", peerColumn: "best JS peer", rnnc: () => compiledEngines, peers: jsPeers, target: (w) => jsPeerTarget[w.id] });
@@ -223,6 +231,14 @@ export function summary(all: CaseResult[]): void {
     rnnc: (w) => ((pytorchTarget[w.id]?.cores ?? 1) > 1 ? [...compiledEngines, ...threadedEngines] : compiledEngines),
     peers: ["pytorch-1t"],
     target: (w) => pytorchTarget[w.id],
+  });
+  comparisonTable(all, {
+    heading: "Summary: rnnc compiled against onnxruntime-node, forward, one thread",
+    peerColumn: "onnxruntime",
+    rnnc: () => compiledEngines,
+    peers: forwardPeers,
+    target: (w) => onnxruntimeTarget[w.id],
+    mode: "fwd",
   });
 }
 
