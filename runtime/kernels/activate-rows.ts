@@ -10,8 +10,8 @@
  * generated code writes in its own loops (`1 / (1 + Math.exp(-v))`, `Math.tanh(v)`,
  * `Math.exp(v)`), in double precision, so float64 results are bit-identical to them.
  * The WebAssembly tier (`WasmKernels.activateRows`, docs/kernels.md#activations) runs
- * f32x4 approximations on Float32Arrays in its arena and calls this function for
- * everything else.
+ * f32x4 approximations on Float32Arrays in its arena, a port of fdlibm (what V8's Math.*
+ * uses) on f64x2 for Float64Arrays there, and calls this function for everything else.
  *
  * No imports but types: compiler/codegen/runtime-source.ts inlines this file into
  * `--standalone` modules.

@@ -17,7 +17,7 @@
  *   - forward:  Y[B,M] (= or +=) X[B,N] · Wᵀ              (<t>_matmul)
  *   - adjoints: dX[B,N] += dY[B,M] · W                      (<t>_matmul_bwd_x)
  *               dW[M,N] += dY[B,M]ᵀ · X                     (<t>_matmul_bwd_w)
- *   - activations: Y[r, i] = f(X[r, i]) over a strided block  (f32_<f>_rows)
+ *   - activations: Y[r, i] = f(X[r, i]) over a strided block  (<t>_<f>_rows)
  * Addresses need no alignment (v128 loads are unaligned-safe; aligned data is
  * just faster). Outputs must not overlap inputs.
  *
@@ -26,12 +26,12 @@
  * larger tiles spill and get slower (measured with bench/kernels.ts).
  */
 
-/** @typedef {{ t: "f32" | "f64", v: string, L: number, S: number, shift: number }} DType */
+/** @typedef {{ t: "f32" | "f64", v: string, i: string, L: number, S: number, shift: number }} DType */
 
 /** @type {DType} */
-const F32 = { t: "f32", v: "f32x4", L: 4, S: 4, shift: 2 };
+const F32 = { t: "f32", v: "f32x4", i: "i32x4", L: 4, S: 4, shift: 2 };
 /** @type {DType} */
-const F64 = { t: "f64", v: "f64x2", L: 2, S: 8, shift: 3 };
+const F64 = { t: "f64", v: "f64x2", i: "i64x2", L: 2, S: 8, shift: 3 };
 
 /**
  * Tile shapes (see the register budget above). Forward: FWD_RB batch rows ×
@@ -416,22 +416,27 @@ function peak(/** @type {DType} */ d) {
 // --- activations: y = f(x) over a strided block of rows ---------------------------
 
 /**
- * The gate activations of the generated code, lane-wise on f32x4. Each is a
- * description: statements that read the v128 local `x` and leave f(x) in
- * `out`, through temporaries that are v128 locals named by the statements.
- * The driver (activationRows) runs it on 2 vectors (8 columns) per loop pass,
- * then on 1, then once per column of the width mod 4 tail on a splat, so every
+ * The gate activations of the generated code, lane-wise on f32x4 and on f64x2. Each is
+ * a description: statements that read the v128 local `x` and leave f(x) in `out`,
+ * through temporaries that are v128 locals named by the statements. The driver
+ * (activationRows) runs it on 2 vectors (8 float32 or 4 float64 columns) per loop
+ * pass, then on 1, then once per column of the width mod L tail on a splat, so every
  * element gets the same arithmetic whatever its column.
  *
- * Constants are float32 values, written as the shortest decimal of the double
- * that equals them. The exp polynomial was fitted for the least maximum
- * relative error (reweighted least squares, near-minimax) and rounded to
- * float32; the tanh one is Cephes' tanhf. Measured accuracy against Math.*
- * rounded to float32: docs/kernels.md#activations.
+ * float32: constants are float32 values, written as the shortest decimal of the double
+ * that equals them. The exp polynomial was fitted for the least maximum relative error
+ * (reweighted least squares, near-minimax) and rounded to float32; the tanh one is
+ * Cephes' tanhf.
+ *
+ * float64: fdlibm's exp and tanh (with its expm1), the routines behind V8's Math.exp
+ * and Math.tanh, vectorised operation for operation; each of fdlibm's branches is
+ * computed in every lane and the lane's own selected with v128.bitselect. WebAssembly
+ * has no fused multiply–add, and V8's x86-64 build uses none, so the results are
+ * Math.*'s bit for bit there (the float64 modules are compared to the interpreter's
+ * Math.* to 1e-12 and to PyTorch to 1e-9).
+ *
+ * Measured accuracy against Math.*: docs/kernels.md#activations.
  */
-
-const f4 = (/** @type {string} */ op, /** @type {string[]} */ ...args) => `(f32x4.${op} ${args.join(" ")})`;
-const i4 = (/** @type {string} */ op, /** @type {string[]} */ ...args) => `(i32x4.${op} ${args.join(" ")})`;
 
 /**
  * The vector constants of the kernel being generated: v128.const text → local. V8
@@ -445,96 +450,304 @@ function vconst(/** @type {string} */ text) {
   if (name === undefined) vectorConstants.set(text, (name = `k${vectorConstants.size}`));
   return get(name);
 }
-/** A float32 constant in every lane. */
-const k4 = (/** @type {number} */ c) => {
-  const s = String(Math.fround(c));
-  return vconst(`(v128.const f32x4 ${s} ${s} ${s} ${s})`);
-};
-/** An i32 constant in every lane. */
-const n4 = (/** @type {number} */ k) => vconst(`(v128.const i32x4 ${k} ${k} ${k} ${k})`);
 
-/** q0 + q1·v + v²·(q2 + q3·v + v²·q4) for v2 = v²: Estrin's scheme, a shorter dependency chain than Horner's. */
-function poly4(/** @type {string} */ v, /** @type {string} */ v2, /** @type {number[]} */ q) {
-  const [q0, q1, q2, q3, q4] = /** @type {[number, number, number, number, number]} */ (q);
-  const lin = (/** @type {number} */ a, /** @type {number} */ b) => f4("add", k4(a), f4("mul", v, k4(b)));
-  return f4("add", lin(q0, q1), f4("mul", v2, f4("add", lin(q2, q3), f4("mul", v2, k4(q4)))));
+/**
+ * Lane-wise operations on the vectors of d: float operations `f`, integer operations
+ * `i` on lanes of the same width, a float constant `k` and an integer constant `n`
+ * (a number, or the text of a 64-bit literal) in every lane.
+ * @typedef {{ d: DType, f: (op: string, ...args: string[]) => string, i: (op: string, ...args: string[]) => string, k: (c: number) => string, n: (c: number | string) => string }} LaneOps
+ */
+function laneOps(/** @type {DType} */ d) {
+  const lanes = (/** @type {string} */ s) => range(d.L).map(() => s).join(" ");
+  /** @type {LaneOps} */
+  const o = {
+    d,
+    f: (op, ...args) => `(${d.v}.${op} ${args.join(" ")})`,
+    i: (op, ...args) => `(${d.i}.${op} ${args.join(" ")})`,
+    k: (c) => vconst(`(v128.const ${d.v} ${lanes(String(d.t === "f32" ? Math.fround(c) : c))})`),
+    n: (c) => vconst(`(v128.const ${d.i} ${lanes(String(c))})`),
+  };
+  return o;
 }
 
-const EXP = {
-  /** Inputs are clamped to [LO, HI]: e^HI overflows to +Infinity and e^LO rounds to 0; NaN passes (pmin/pmax keep their first operand). */
+/**
+ * q0 + q1·v + v2·(q2 + q3·v + v2·(q4 + …)) for v2 = v²: Horner's scheme in v² over pairs
+ * of terms (Estrin's first level), half the dependency chain of Horner's in v.
+ */
+function poly(/** @type {LaneOps} */ o, /** @type {string} */ v, /** @type {string} */ v2, /** @type {number[]} */ q) {
+  const c = (/** @type {number} */ j) => o.k(/** @type {number} */ (q[j]));
+  const pair = (/** @type {number} */ j) => (j + 1 < q.length ? o.f("add", c(j), o.f("mul", v, c(j + 1))) : c(j));
+  /** @type {(j: number) => string} */
+  const from = (j) => (j + 2 < q.length ? o.f("add", pair(j), o.f("mul", v2, from(j + 2))) : pair(j));
+  return from(0);
+}
+
+/**
+ * q0 + v·(q1 + v·(q2 + …)): Horner's scheme, in exactly this order of operations.
+ * @returns {string}
+ */
+function horner(/** @type {LaneOps} */ o, /** @type {string} */ v, /** @type {number[]} */ q) {
+  const [q0, ...rest] = q;
+  const c = o.k(/** @type {number} */ (q0));
+  return rest.length === 0 ? c : o.f("add", c, o.f("mul", v, horner(o, v, rest)));
+}
+
+/** The double whose IEEE 754 bits are `hex` (fdlibm states its thresholds so). */
+function doubleOfBits(/** @type {string} */ hex) {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, BigInt(hex));
+  return view.getFloat64(0);
+}
+
+/** The sign bit of every lane. */
+const signMask = (/** @type {LaneOps} */ o) => o.n(o.d.t === "f32" ? 0x80000000 : "0x8000000000000000");
+
+/** A bitwise select, lane by lane: `a` where `mask` is set, else `b`. */
+const pick = (/** @type {string} */ a, /** @type {string} */ b, /** @type {string} */ mask) => `(v128.bitselect ${a} ${b} ${mask})`;
+
+/** 2^e for the integers e in the integer lanes of `e` (normal results only): e + BIAS in the exponent bits. */
+function pow2(/** @type {LaneOps} */ o, /** @type {string} */ e) {
+  const { BIAS, MANT } = o.d.t === "f32" ? EXP32 : FDLIBM;
+  return o.i("shl", o.i("add", e, o.n(BIAS)), c32(MANT));
+}
+
+/**
+ * out = y·2^k for y in the local `y` and the integer k in the integer lanes of the
+ * local `en`, in two factors 2^⌊k/2⌋·2^(k−⌊k/2⌋): the first product is exact, so
+ * results below the smallest normal are rounded once, to subnormals or 0, and results
+ * above the largest overflow to +Infinity.
+ */
+function scaleByPow2(/** @type {LaneOps} */ o, /** @type {string} */ y, /** @type {string} */ out) {
+  const { f, i } = o;
+  return [set("eh", i("shr_s", get("en"), c32(1))), set(out, f("mul", f("mul", get(y), pow2(o, get("eh"))), pow2(o, i("sub", get("en"), get("eh")))))];
+}
+
+/**
+ * Constants of the float32 exp. Inputs are clamped to [LO, HI]: e^HI overflows to
+ * +Infinity and e^LO rounds to 0; NaN passes (pmin/pmax keep their first operand).
+ * ln 2 = LN2_HI + LN2_LO, LN2_HI with 9 significant bits so that k·LN2_HI is exact for
+ * |k| < 2^15. Adding SHIFTER (1.5·2^23) rounds to an integer, which the low bits of
+ * the sum hold; its bit pattern is SHIFTER_BITS.
+ */
+const EXP32 = {
   LO: -105,
   HI: 89,
   LOG2E: 1.4426950408889634,
-  /** ln 2 = LN2_HI + LN2_LO, LN2_HI with 9 significant bits so that k·LN2_HI is exact for |k| < 2^15. */
   LN2_HI: 0.693359375,
   LN2_LO: -2.1219444e-4,
-  /** 1.5·2^23: adding it rounds to an integer, which the low bits of the sum hold; its bit pattern is SHIFTER_BITS. */
   SHIFTER: 12582912,
   SHIFTER_BITS: 0x4b400000,
-  /** e^r ≈ 1 + r + r²·Q(r) on [−ln2/2, ln2/2], Q of degree 4 (relative error 5e-9 before rounding). */
+  BIAS: 127,
+  MANT: 23,
+  /** e^r ≈ 1 + r + r²·Q(r) on [−ln2/2, ln2/2], Q of degree 4 (near-minimax, relative error 5e-9 before rounding). */
   Q: [0.4999999403953552, 0.16666515171527863, 0.04166845604777336, 0.008369418792426586, 0.0013813144760206342],
 };
 
 /**
- * out = e^x. x = k·ln2 + r with k = nearest(x·log2 e) and |r| ≤ ln2/2; e^r by
- * a polynomial; 2^k from exponent bits, in two factors 2^⌊k/2⌋·2^(k−⌊k/2⌋) so
- * that results below the smallest normal float come out subnormal and results
- * above the largest overflow to +Infinity.
+ * Constants of the float64 functions: those of fdlibm's e_exp.c, s_expm1.c and
+ * s_tanh.c (Sun Microsystems, 1993, freely redistributable; V8's Math.exp and
+ * Math.tanh are these routines, src/base/ieee754.cc). Thresholds that fdlibm tests on
+ * the high word of |x| are written as the doubles where those tests change.
  */
-function expOf(/** @type {string} */ x, /** @type {string} */ out) {
-  const pow2 = (/** @type {string} */ k) => i4("shl", i4("add", k, n4(127)), c32(23));
+const FDLIBM = {
+  INVLN2: 1.442695040888963387,
+  /** ln 2 = LN2_HI + LN2_LO, LN2_HI with 32 significant bits: k·LN2_HI is exact for |k| < 2^21. */
+  LN2_HI: 6.9314718036912381649e-1,
+  LN2_LO: 1.90821492927058770002e-10,
+  /** k = 0 below this |x|: fdlibm's `hx > 0x3FD62E42` (|x| > 0.5·ln2, by the high word). */
+  HALF_LN2: doubleOfBits("0x3FD62E4300000000"),
+  /** 1.5·2^52: adding it to an integer below 2^51 leaves the integer in the low bits, the bit pattern then being SHIFTER_BITS + k. */
+  SHIFTER: 6755399441055744,
+  SHIFTER_BITS: "0x4338000000000000",
+  BIAS: 1023,
+  MANT: 52,
+  /** 2^-28, below which exp(x) = 1 + x and tanh(x) = x. */
+  TINY: doubleOfBits("0x3E30000000000000"),
+  /** exp: inputs clamped to [LO, HI], beyond which e^x is 0 or +Infinity; NaN passes. */
+  EXP_LO: -746,
+  EXP_HI: 710,
+  /** e^1, which V8's fdlibm exp returns for x = 1 (its formula gives one ulp more). */
+  E: 2.718281828459045,
+  /** exp: R1(r) = r − r²·P(r²), a Remez fit with error below 2^-59 on [0, 0.34658]. */
+  P: [1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.65339022054652515390e-6, 4.13813679705723846039e-8],
+  /** expm1: R1(z) = 1 + z·Q(z), z = r²/2, with error below 2^-61 on [0, 0.347]. */
+  Q: [-3.33333333333331316428e-2, 1.58730158725481460165e-3, -7.93650757867487942473e-5, 4.00821782732936239552e-6, -2.01099218183624371326e-7],
+};
+
+/** The integers k in the float lanes of `k` (|k| < 2^51) as integer lanes: through the bits of k + SHIFTER. */
+const int64Of = (/** @type {LaneOps} */ o, /** @type {string} */ k) => o.i("sub", o.f("add", k, o.k(FDLIBM.SHIFTER)), o.n(FDLIBM.SHIFTER_BITS));
+
+/**
+ * fdlibm's argument reduction, shared by exp and expm1: x = k·ln2 + r with
+ * k = trunc(x·INVLN2 ± 1/2) (x's sign), 0 where |x| < HALF_LN2, hi = x − k·LN2_HI
+ * (exact), lo = k·LN2_LO, r = hi − lo. Reads the local `<p>x`; sets `<p>y` = |x|,
+ * `<p>k` = k (a float), `<p>a` = hi, `<p>b` = lo, `<p>r` = r.
+ */
+function reduceLn2(/** @type {LaneOps} */ o, /** @type {string} */ p) {
+  const { f, k } = o;
+  const v = (/** @type {string} */ name) => get(p + name);
+  const halfWithSign = `(v128.or (v128.and ${v("x")} ${signMask(o)}) ${k(0.5)})`;
   return [
-    set("ex", f4("pmax", f4("pmin", get(x), k4(EXP.HI)), k4(EXP.LO))),
-    set("et", f4("add", f4("mul", get("ex"), k4(EXP.LOG2E)), k4(EXP.SHIFTER))),
-    set("ek", f4("sub", get("et"), k4(EXP.SHIFTER))),
-    set("er", f4("sub", f4("sub", get("ex"), f4("mul", get("ek"), k4(EXP.LN2_HI))), f4("mul", get("ek"), k4(EXP.LN2_LO)))),
-    set("e2", f4("mul", get("er"), get("er"))),
-    set("ep", f4("add", f4("add", f4("mul", get("e2"), poly4(get("er"), get("e2"), EXP.Q)), get("er")), k4(1))),
-    set("en", i4("sub", get("et"), n4(EXP.SHIFTER_BITS))),
-    set("eh", i4("shr_s", get("en"), c32(1))),
-    set(out, f4("mul", f4("mul", get("ep"), pow2(get("eh"))), pow2(i4("sub", get("en"), get("eh"))))),
+    set(`${p}y`, f("abs", v("x"))),
+    set(`${p}k`, f("trunc", f("add", f("mul", v("x"), k(FDLIBM.INVLN2)), halfWithSign))),
+    set(`${p}k`, `(v128.andnot ${v("k")} ${f("lt", v("y"), k(FDLIBM.HALF_LN2))})`),
+    set(`${p}a`, f("sub", v("x"), f("mul", v("k"), k(FDLIBM.LN2_HI)))),
+    set(`${p}b`, f("mul", v("k"), k(FDLIBM.LN2_LO))),
+    set(`${p}r`, f("sub", v("a"), v("b"))),
   ];
 }
 
-/** tanh x = x + x³·P(x²) for |x| < SMALL (Cephes tanhf), where 1 − 2/(e^{2|x|} + 1) would lose relative accuracy. */
-const TANH = { SMALL: 0.625, P: [-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2, 2.06390887954e-2, -5.70498872745e-3] };
+/**
+ * out = e^x: x = k·ln2 + r with |r| ≤ ln2/2 (about), e^r by a polynomial or rational
+ * form, then scaleByPow2.
+ *
+ * float32: k = nearest(x·log2 e) by the shifter; e^r = 1 + r + r²·Q(r).
+ *
+ * float64: fdlibm's exp, operation for operation, so that without fused multiply–adds
+ * (x86-64) it rounds as V8's Math.exp does, to less than 1 ulp: after reduceLn2,
+ * c = r − r²·P(r²) and e^r = 1 − ((lo − r·c/(2 − c)) − hi); the special cases, fdlibm's
+ * 1 + x for |x| < 2^-28 and V8's e for x = 1, are lane selects.
+ */
+function expOf(/** @type {LaneOps} */ o, /** @type {string} */ x, /** @type {string} */ out) {
+  const { f, i, k, n } = o;
+  if (o.d.t === "f32") {
+    const E = EXP32;
+    return [
+      set("ex", f("pmax", f("pmin", get(x), k(E.HI)), k(E.LO))),
+      set("et", f("add", f("mul", get("ex"), k(E.LOG2E)), k(E.SHIFTER))),
+      set("ek", f("sub", get("et"), k(E.SHIFTER))),
+      set("er", f("sub", f("sub", get("ex"), f("mul", get("ek"), k(E.LN2_HI))), f("mul", get("ek"), k(E.LN2_LO)))),
+      set("e2", f("mul", get("er"), get("er"))),
+      set("ep", f("add", f("add", f("mul", get("e2"), poly(o, get("er"), get("e2"), E.Q)), get("er")), k(1))),
+      set("en", i("sub", get("et"), n(E.SHIFTER_BITS))),
+      ...scaleByPow2(o, "ep", out),
+    ];
+  }
+  const F = FDLIBM;
+  return [
+    set("ex", f("pmax", f("pmin", get(x), k(F.EXP_HI)), k(F.EXP_LO))),
+    ...reduceLn2(o, "e"),
+    set("e2", f("mul", get("er"), get("er"))),
+    set("ec", f("sub", get("er"), f("mul", get("e2"), horner(o, get("e2"), F.P)))),
+    set("ep", f("sub", k(1), f("sub", f("sub", get("eb"), f("div", f("mul", get("er"), get("ec")), f("sub", k(2), get("ec")))), get("ea")))),
+    set("en", int64Of(o, get("ek"))),
+    ...scaleByPow2(o, "ep", "es"),
+    set("es", pick(f("add", k(1), get("ex")), get("es"), f("lt", get("ey"), k(F.TINY)))),
+    set(out, pick(k(F.E), get("es"), f("eq", get("ex"), k(1)))),
+  ];
+}
+
+/**
+ * out = e^x − 1 by fdlibm's expm1, operation for operation, for the arguments tanh
+ * gives it: x ∈ (−2, 0] (k ∈ {0, −1, −2, −3}) and x ∈ [2, 44) (k from 3 to 64), so
+ * its cases for k = 1 and for |x| < 2^-54 or ≥ 56·ln2 never arise. After reduceLn2
+ * with the rounding error c of r, e^r − 1 = r − E, E = (r·(e − c) − c) − r²/2 for
+ * fdlibm's rational e, and by k: r − E (0), (r − E)/2 − 1/2 (−1), (1 − (E − r))·2^k − 1
+ * (≤ −2 or > 56), ((1 − 2^-k) − (E − r))·2^k (< 20), ((r − (E + 2^-k)) + 1)·2^k (else),
+ * every case computed and one selected per lane.
+ */
+function expm1Of(/** @type {LaneOps} */ o, /** @type {string} */ x, /** @type {string} */ out) {
+  const { f, i, k } = o;
+  const m = (/** @type {string} */ name) => get(`m${name}`);
+  const kIs = (/** @type {string} */ op, /** @type {number} */ c) => f(op, m("k"), k(c));
+  return [
+    set("mx", get(x)),
+    ...reduceLn2(o, "m"),
+    set("mc", f("sub", f("sub", m("a"), m("r")), m("b"))),
+    set("mf", f("mul", k(0.5), m("r"))),
+    set("ms", f("mul", m("r"), m("f"))),
+    set("m1", f("add", k(1), f("mul", m("s"), horner(o, m("s"), FDLIBM.Q)))),
+    set("mt", f("sub", k(3), f("mul", m("1"), m("f")))),
+    set("me", f("mul", m("s"), f("div", f("sub", m("1"), m("t")), f("sub", k(6), f("mul", m("r"), m("t")))))),
+    set("me", f("sub", f("sub", f("mul", m("r"), f("sub", m("e"), m("c"))), m("c")), m("s"))),
+    set("md", f("sub", m("e"), m("r"))),
+    set("mn", int64Of(o, m("k"))),
+    set("mp", pow2(o, m("n"))),
+    set("mq", pow2(o, i("neg", m("n")))),
+    set("mv", f("mul", f("add", f("sub", m("r"), f("add", m("e"), m("q"))), k(1)), m("p"))),
+    set("mv", pick(f("mul", f("sub", f("sub", k(1), m("q")), m("d")), m("p")), m("v"), kIs("lt", 20))),
+    set("mv", pick(f("sub", f("mul", f("sub", k(1), m("d")), m("p")), k(1)), m("v"), `(v128.or ${kIs("le", -2)} ${kIs("gt", 56)})`)),
+    set("mv", pick(f("sub", f("mul", k(0.5), f("sub", m("r"), m("e"))), k(0.5)), m("v"), kIs("eq", -1))),
+    set(out, pick(f("sub", m("r"), m("e")), m("v"), kIs("eq", 0))),
+  ];
+}
+
+/**
+ * tanh x = x + x³·P(x²) for |x| < SMALL (Cephes' tanhf polynomial), where
+ * 1 − 2/(e^{2|x|} + 1) would lose relative accuracy.
+ */
+const TANH32 = { SMALL: 0.625, P: [-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2, 2.06390887954e-2, -5.70498872745e-3] };
 
 /** @typedef {{ name: string, doc: string, body: (x: string, out: string) => string[] }} Activation */
 
-/** @type {Activation[]} */
-const ACTIVATIONS = [
-  {
-    name: "sigmoid",
-    doc: "1/(1 + e^−x); e^−x overflows to +Infinity for x < −88.7, giving 0, never NaN",
-    body: (x, out) => [set("sn", f4("neg", get(x))), ...expOf("sn", "se"), set(out, f4("div", k4(1), f4("add", k4(1), get("se"))))],
-  },
-  {
-    name: "tanh",
-    doc: "tanh x: on a = |x|, a + a³·P(a²) for a < 0.625, else 1 − 2/(e^{2a} + 1); then x's sign (−0 stays −0)",
-    body: (x, out) => [
-      set("ta", f4("abs", get(x))),
-      set("tz", f4("mul", get("ta"), get("ta"))),
-      set("ts", f4("add", get("ta"), f4("mul", f4("mul", get("ta"), get("tz")), poly4(get("tz"), f4("mul", get("tz"), get("tz")), TANH.P)))),
-      set("t2", f4("add", get("ta"), get("ta"))),
-      ...expOf("t2", "te"),
-      set("tl", f4("sub", k4(1), f4("div", k4(2), f4("add", get("te"), k4(1))))),
-      set("tv", `(v128.bitselect ${get("ts")} ${get("tl")} ${f4("lt", get("ta"), k4(TANH.SMALL))})`),
-      set(out, `(v128.or ${get("tv")} (v128.and ${get(x)} ${n4(0x80000000)}))`),
-    ],
-  },
-  {
-    name: "exp",
-    doc: "e^x; +Infinity above ln(max float) ≈ 88.72, subnormal below −87.3, 0 below −103.9",
-    body: expOf,
-  },
-];
+/** tanh on float32: on a = |x|, a + a³·P(a²) for a < 0.625, else 1 − 2/(e^{2a} + 1), chosen per lane; then x's sign. */
+function tanh32(/** @type {LaneOps} */ o, /** @type {string} */ x, /** @type {string} */ out) {
+  const { f, k } = o;
+  const z = get("tz");
+  return [
+    set("ta", f("abs", get(x))),
+    set("tz", f("mul", get("ta"), get("ta"))),
+    set("ts", f("add", get("ta"), f("mul", f("mul", get("ta"), z), poly(o, z, f("mul", z, z), TANH32.P)))),
+    set("t2", f("add", get("ta"), get("ta"))),
+    ...expOf(o, "t2", "te"),
+    set("tl", f("sub", k(1), f("div", k(2), f("add", get("te"), k(1))))),
+    set("tv", pick(get("ts"), get("tl"), f("lt", get("ta"), k(TANH32.SMALL)))),
+    set(out, `(v128.or ${get("tv")} (v128.and ${get(x)} ${signMask(o)}))`),
+  ];
+}
+
+/**
+ * tanh on float64, fdlibm's: on a = |x|, t = expm1(−2a) and −t/(t + 2) for a < 1,
+ * t = expm1(2a) and 1 − 2/(t + 2) for 1 ≤ a < 22 (one division: the numerator is
+ * chosen first), a below 2^-28, 1 from 22; then x's sign.
+ */
+function tanh64(/** @type {LaneOps} */ o, /** @type {string} */ x, /** @type {string} */ out) {
+  const { f, k } = o;
+  const big = f("ge", get("ta"), k(1));
+  return [
+    set("ta", f("abs", get(x))),
+    set("t2", f("add", get("ta"), get("ta"))),
+    set("t2", pick(get("t2"), f("neg", get("t2")), big)),
+    ...expm1Of(o, "t2", "tm"),
+    set("tq", f("div", pick(k(2), f("neg", get("tm")), big), f("add", get("tm"), k(2)))),
+    set("tv", pick(f("sub", k(1), get("tq")), get("tq"), big)),
+    set("tv", pick(get("ta"), get("tv"), f("lt", get("ta"), k(FDLIBM.TINY)))),
+    set("tv", pick(k(1), get("tv"), f("ge", get("ta"), k(22)))),
+    set(out, `(v128.or ${get("tv")} (v128.and ${get(x)} ${signMask(o)}))`),
+  ];
+}
+
+/** The activations on the lanes of o.d. @returns {Activation[]} */
+function activations(/** @type {LaneOps} */ o) {
+  const { f, k } = o;
+  const f32 = o.d.t === "f32";
+  return [
+    {
+      name: "sigmoid",
+      doc: `1/(1 + e^−x); e^−x overflows to +Infinity for x < ${f32 ? "−88.7" : "−709.78"}, giving 0, never NaN`,
+      body: (x, out) => [set("sn", f("neg", get(x))), ...expOf(o, "sn", "se"), set(out, f("div", k(1), f("add", k(1), get("se"))))],
+    },
+    {
+      name: "tanh",
+      doc: f32
+        ? "tanh x: on a = |x|, a + a³·P(a²) for a < 0.625, else 1 − 2/(e^{2a} + 1); then x's sign (−0 stays −0)"
+        : "tanh x, fdlibm's: on a = |x|, −t/(t + 2) for t = expm1(−2a) below 1, 1 − 2/(t + 2) for t = expm1(2a) below 22, else 1; then x's sign (−0 stays −0)",
+      body: (x, out) => (f32 ? tanh32(o, x, out) : tanh64(o, x, out)),
+    },
+    {
+      name: "exp",
+      doc: f32 ? "e^x; +Infinity above ln(max float) ≈ 88.72, subnormal below −87.3, 0 below −103.9" : "e^x, fdlibm's; +Infinity above ln(max double) ≈ 709.78, subnormal below −708.4, 0 below −745.13",
+      body: (x, out) => expOf(o, x, out),
+    },
+  ];
+}
 
 /**
  * Y[r, i] = f(X[r, i]) for r < rows, i < width, rows xs and ys elements apart
  * (x, y byte addresses). In place when x = y and xs = ys; otherwise the block
  * of y must not overlap the block of x.
  */
-function activationRows(/** @type {Activation} */ a) {
+function activationRows(/** @type {DType} */ d, /** @type {Activation} */ a) {
   vectorConstants = new Map();
   const f = a.body("v", "fv");
   // A second copy with its own temporaries ($v → $v_b, …): two independent chains per pass
@@ -551,9 +764,9 @@ function activationRows(/** @type {Activation} */ a) {
   ];
   const body = [
     ...[...vectorConstants].map(([text, name]) => set(name, text)),
-    set("xs", shl(get("xs"), 2)),
-    set("ys", shl(get("ys"), 2)),
-    set("wb", shl(get("width"), 2)),
+    set("xs", shl(get("xs"), d.shift)),
+    set("ys", shl(get("ys"), d.shift)),
+    set("wb", shl(get("width"), d.shift)),
     ...forLoop("r", c32(0), get("rows"), c32(1), [
       set("px", get("x")),
       set("py", get("y")),
@@ -565,15 +778,15 @@ function activationRows(/** @type {Activation} */ a) {
         `(v128.store offset=16 ${get("py")} ${get("fv_b")})`,
       ]),
       ...sweep("vector", 16, `(i32.and ${get("wb")} ${c32(-16)})`, [set("v", `(v128.load ${get("px")})`), ...f, `(v128.store ${get("py")} ${get("fv")})`]),
-      // The last width mod 4 columns, one at a time through the same vector code.
-      ...sweep("columns", 4, get("wb"), [set("v", `(v128.load32_splat ${get("px")})`), ...f, `(f32.store ${get("py")} (f32x4.extract_lane 0 ${get("fv")}))`]),
+      // The last width mod L columns, one at a time through the same vector code.
+      ...sweep("columns", d.S, get("wb"), [set("v", `(v128.load${8 * d.S}_splat ${get("px")})`), ...f, `(${d.t}.store ${get("py")} (${d.v}.extract_lane 0 ${get("fv")}))`]),
       set("x", add(get("x"), get("xs"))),
       set("y", add(get("y"), get("ys"))),
     ]),
   ];
   const vectors = [...temporaries, ...[...temporaries].map((t) => `${t}_b`), ...vectorConstants.values()];
   const sig = [params(["rows", "width", "x", "xs", "y", "ys"]), locals(["wb", "r", "px", "py", "end"], "i32"), locals(vectors, "v128")].join(" ");
-  const name = `f32_${a.name}_rows`;
+  const name = `${d.t}_${a.name}_rows`;
   return func(name, name, sig, body, `Y[r,i] = ${a.doc}; r < rows, i < width; byte addresses, row strides xs, ys in elements.`);
 }
 
@@ -596,7 +809,7 @@ export function kernelsWat() {
       for (const [rr, cv] of [[RR, CV], [1, CV], ...(CV > 1 ? [[RR, 1], [1, 1]] : [])]) parts.push(combTile(d, mode, rr, cv));
     parts.push(combColumn(d), combDriver(d, "x"), combDriver(d, "w"), adjointExports(d), peak(d));
   }
-  for (const a of ACTIVATIONS) parts.push(activationRows(a));
+  for (const d of [F32, F64]) for (const a of activations(laneOps(d))) parts.push(activationRows(d, a));
   parts.push(")", "");
   return parts.join("\n");
 }

@@ -23,11 +23,13 @@
  * overwrite a neighbouring array instead of reading `undefined`.
  *
  * The activations (`activateRows`: sigmoid, tanh, exp over a strided block of
- * rows) run in wasm only for Float32Array operands resident in the arena. Every
- * other call runs the JavaScript kernel in place, without staging: float64
- * keeps Math.*'s accuracy on purpose (gradient checks and the interpreter's
- * equivalence tests compare float64 modules to 1e-12), and for an ordinary
- * Float32Array the copies would cost more than the JavaScript loop saves.
+ * rows) run in wasm when x and y are both resident in the arena, of one element
+ * type: f32x4 approximations for Float32Arrays, and for Float64Arrays fdlibm's
+ * exp and tanh on f64x2, the routines of V8's Math.exp and Math.tanh, whose
+ * results they reproduce bit for bit on x86-64 (docs/kernels.md#activations;
+ * float64 modules are compared to the interpreter to 1e-12). Every other call
+ * runs the JavaScript kernel in place, without staging: the copies would cost
+ * more than the kernel saves.
  */
 import type { FloatArray } from "../../floatArray.js";
 import { activateRows, type ActivationName } from "../activate-rows.js";
@@ -45,6 +47,9 @@ export interface MatmulKernels {
   /** y[yOff + r·yStride + i] = f(x[xOff + r·xStride + i]) for r < rows, i < width; in place when x === y with the same offsets and strides. */
   activateRows(fn: ActivationName, rows: number, width: number, x: FloatArray, xOff: number, xStride: number, y: FloatArray, yOff: number, yStride: number): void;
 }
+
+/** A row-activation kernel of the module: (rows, width, x, xs, y, ys), byte addresses, strides in elements. */
+type RowsKernel = KernelExports["f32_exp_rows"];
 
 /** One operand of a call: array, element offset and element count. */
 type Operand = [a: FloatArray, off: number, count: number];
@@ -75,11 +80,18 @@ export class WasmKernels implements MatmulKernels {
   /** Calls that had to copy their operands (see the module note). */
   stagedCalls = 0;
   private readonly k: KernelExports;
+  /** The row-activation kernels by name: [float32, float64]. */
+  private readonly rowKernels: Readonly<Record<ActivationName, readonly [f32: RowsKernel, f64: RowsKernel]>>;
   private staging: { arena: WasmArena; k: KernelExports } | undefined;
 
   constructor(options: WasmArenaOptions = {}) {
     this.arena = new WasmArena(options);
-    this.k = instantiateKernels(this.arena.memory);
+    const k = (this.k = instantiateKernels(this.arena.memory));
+    this.rowKernels = {
+      sigmoid: [k.f32_sigmoid_rows, k.f64_sigmoid_rows],
+      tanh: [k.f32_tanh_rows, k.f64_tanh_rows],
+      exp: [k.f32_exp_rows, k.f64_exp_rows],
+    };
   }
 
   /** Whether a, b and c can be used in place: views into the arena, of one element type. */
@@ -164,12 +176,12 @@ export class WasmKernels implements MatmulKernels {
     checkExtent("x", x, xOff, span(xStride));
     checkExtent("y", y, yOff, span(yStride));
     const buffer = this.arena.memory.buffer;
-    const kernel = fn === "sigmoid" ? this.k.f32_sigmoid_rows : fn === "tanh" ? this.k.f32_tanh_rows : fn === "exp" ? this.k.f32_exp_rows : undefined;
-    if (kernel !== undefined && x instanceof Float32Array && y instanceof Float32Array && x.buffer === buffer && y.buffer === buffer) {
-      kernel(rows, width, x.byteOffset + xOff * 4, xStride, y.byteOffset + yOff * 4, yStride);
+    const s = x.BYTES_PER_ELEMENT;
+    if (x.buffer === buffer && y.buffer === buffer && y.BYTES_PER_ELEMENT === s && Object.hasOwn(this.rowKernels, fn)) {
+      this.rowKernels[fn][s === 4 ? 0 : 1](rows, width, x.byteOffset + xOff * s, xStride, y.byteOffset + yOff * s, yStride);
       return;
     }
-    activateRows(fn, rows, width, x, xOff, xStride, y, yOff, yStride); // float64, not resident, or an unknown name (throws)
+    activateRows(fn, rows, width, x, xOff, xStride, y, yOff, yStride); // not resident, mixed element types, or an unknown name (throws)
   };
 
   /**

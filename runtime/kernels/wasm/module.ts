@@ -3,7 +3,7 @@
  *
  * The module's bytes are embedded as base64 (kernels-wasm.ts, written by
  * `npm run build:wasm`), so loading needs no file access and works the same in
- * Node and in a browser. The module is small (about 16 kB), so it is compiled
+ * Node and in a browser. The module is small (about 23 kB), so it is compiled
  * synchronously with `new WebAssembly.Module` on first use: current Chromium
  * allows synchronous compilation up to 8 MB on a page's main thread (versions
  * before about 2019 only 4 kB); `preloadKernelModule()` compiles asynchronously
@@ -22,10 +22,16 @@ export interface KernelExports {
   /** dW[M,N] += dY[B,M]ᵀ · X. */
   f32_matmul_bwd_w(B: number, M: number, N: number, dy: number, x: number, dw: number): void;
   f64_matmul_bwd_w(B: number, M: number, N: number, dy: number, x: number, dw: number): void;
-  /** Y[r, i] = f(X[r, i]) for r < rows, i < width: byte addresses x, y; row strides xs, ys in elements. */
+  /**
+   * Y[r, i] = f(X[r, i]) for r < rows, i < width: byte addresses x, y; row strides xs, ys in elements.
+   * f32: approximations (docs/kernels.md#activations); f64: fdlibm's exp and tanh, as Math.exp and Math.tanh.
+   */
   f32_sigmoid_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
   f32_tanh_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
   f32_exp_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
+  f64_sigmoid_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
+  f64_tanh_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
+  f64_exp_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
   /** Register-only multiply–add loop for the peak micro-benchmark (PEAK_CHAINS vector pairs per iteration). */
   f32_peak(iterations: number, c: number): number;
   f64_peak(iterations: number, c: number): number;
