@@ -1,18 +1,26 @@
 /**
  * The forward pass of one step t, as code: fused products for groups of gates, one fused
  * loop per run of element-wise nodes, softmax and concatenation written out, and the
- * padded rows of each quantity restored from the previous step.
+ * padded rows of each quantity restored from the previous step. The pass is two loops over
+ * time: the recurrence first, then what only reads it (plan.recurrent); products whose
+ * operands are all known before a loop are computed for every step at once before it.
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
 import { RowBases, paramIndex, readValue, rowOffset, slot, valueLocation } from "./access.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
 
-export function emitForwardStep(plan: CodePlan, t: string): string[] {
+/** Which of the two loops over time: the recurrence, or the readout after it. */
+export type TimeLoop = "recurrence" | "readout";
+
+const loopOf = (plan: CodePlan, id: NodeId): TimeLoop => (plan.recurrent.has(id) ? "recurrence" : "readout");
+
+export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop): string[] {
   const out: string[] = [];
   const emittedRuns = new Set<number>();
   for (const n of plan.ir.nodes) {
     const p = plan.nodes[n.id]!;
+    if (loopOf(plan, n.id) !== loop) continue;
     if (n.op === "matvec") {
       const group = plan.groups[plan.groupOf.get(n.id)!]!;
       if (group.members[0] === n.id) out.push(...emitGroupProduct(plan, group, t));
@@ -48,32 +56,39 @@ function origins(plan: CodePlan, ids: readonly NodeId[]): string[] {
 }
 
 /**
- * A block whose operand is an input of the same step does not wait for the recurrence: its
- * products for all steps are one product over T·B rows before the time loop, which streams
- * the weights once instead of once per step.
+ * When a block's product is computed: before the time loops when its operand is an input
+ * (no recurrence to wait for), between them for a readout product whose operand the
+ * recurrence computed, else at every step of its loop. A whole-batch product over T·B rows
+ * streams the weights once instead of once per step.
  */
-function hoisted(plan: CodePlan, block: MatvecGroup["blocks"][number]): boolean {
-  return plan.ir.nodes[block.x]!.op === "input";
+type Phase = "before" | "between" | "step";
+
+function phaseOf(plan: CodePlan, group: MatvecGroup, block: MatvecGroup["blocks"][number]): Phase {
+  const x = plan.ir.nodes[block.x]!;
+  if (x.op === "input") return "before";
+  const readout = loopOf(plan, group.members[0]!) === "readout";
+  return readout && (x.op === "delay" || loopOf(plan, x.id) === "recurrence") ? "between" : "step";
 }
 
-/** The products of every hoisted block, all steps at once: emitted before the time loop. */
-export function emitHoistedProducts(plan: CodePlan): string[] {
-  const out: string[] = [];
-  for (const group of plan.groups) {
-    const blocks = group.blocks.map((block, k) => ({ block, k })).filter(({ block }) => hoisted(plan, block));
-    if (blocks.length === 0) continue;
-    out.push(...origins(plan, group.members).map((c) => c.replace("// ", "// input part of ")));
-    blocks.forEach(({ k }, j) => out.push(productCall(plan, group, k, "0", "T * B", j > 0)));
-  }
-  return out;
+/** A group's product calls of one phase, the first block of the group (in phase order) overwriting, the others adding. */
+function productCalls(plan: CodePlan, group: MatvecGroup, phase: Phase, t: string, rows: string): string[] {
+  const order: Phase[] = ["before", "between", "step"];
+  const blocks = group.blocks.map((block, k) => ({ k, phase: phaseOf(plan, group, block) })).sort((a, b) => order.indexOf(a.phase) - order.indexOf(b.phase));
+  return blocks.flatMap(({ k, phase: p }, j) => (p === phase ? [productCall(plan, group, k, t, rows, j > 0)] : []));
 }
 
-/** y = Σ_k W_k x_k at step t for all members at once: one product per block with the stacked weights, hoisted blocks done. */
+/** The products of every block in `phase` ("before" or "between"), all steps at once. */
+export function emitWholeBatchProducts(plan: CodePlan, phase: Exclude<Phase, "step">): string[] {
+  return plan.groups.flatMap((group) => {
+    const calls = productCalls(plan, group, phase, "0", "T * B");
+    return calls.length === 0 ? [] : [...origins(plan, group.members).map((c) => c.replace("// ", phase === "before" ? "// input part of " : "// all steps of ")), ...calls];
+  });
+}
+
+/** y = Σ_k W_k x_k at step t for all members at once: one product per block with the stacked weights, whole-batch blocks done. */
 function emitGroupProduct(plan: CodePlan, group: MatvecGroup, t: string): string[] {
-  const anyHoisted = group.blocks.some((block) => hoisted(plan, block));
-  const blocks = group.blocks.map((block, k) => ({ block, k })).filter(({ block }) => !hoisted(plan, block));
-  if (blocks.length === 0) return [];
-  return [...origins(plan, group.members), ...blocks.map(({ k }, j) => productCall(plan, group, k, t, "B", anyHoisted || j > 0))];
+  const calls = productCalls(plan, group, "step", t, "B");
+  return calls.length === 0 ? [] : [...origins(plan, group.members), ...calls];
 }
 
 /** The kernel call for block k of a group, from step t over `rows` batch rows (B: one step, T * B: every step). */

@@ -6,7 +6,7 @@
 import type { InitSpec } from "../../runtime/init.js";
 import type { IrInput, IrModel, IrTarget } from "../ir/ir.js";
 import { emitBackwardStep, emitWeightGradients } from "./emit-backward.js";
-import { emitForwardStep, emitHoistedProducts } from "./emit-forward.js";
+import { emitForwardStep, emitWholeBatchProducts, type TimeLoop } from "./emit-forward.js";
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
 import { makePlan, type CodePlan } from "./plan.js";
@@ -505,7 +505,8 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions): string[] {
         : [`${p.buffer}.fill(${s.init.kind === "constant" ? s.init.value : 0}, 0, ${p.pre} * B * ${size});`];
     out.push(`// ${commentText(s.name)} before step 0: ${s.init.kind === "learned" ? "learned" : s.init.kind === "constant" ? String(s.init.value) : "zeros"}, or carried over`, `if (state) ${p.buffer}.set(state.values[${quote(s.name)}]);`, `else {`, ...initial, `}`);
   }
-  out.push(...emitHoistedProducts(plan), ...timeLoop((t) => emitForwardStep(plan, t), options.unrollSteps, false));
+  const loopOver = (loop: TimeLoop) => (emitForwardStep(plan, "t", loop).length > 0 ? timeLoop((t) => emitForwardStep(plan, t, loop), options.unrollSteps, false) : []);
+  out.push(...emitWholeBatchProducts(plan, "before"), ...loopOver("recurrence"), ...emitWholeBatchProducts(plan, "between"), ...loopOver("readout"));
   // What the next chunk of the stream reads through its delays.
   const carried = carriedSources(plan);
   if (carried.length > 0) {

@@ -84,6 +84,12 @@ export interface CodePlan {
   sourceNode: Map<string, NodeId>;
   /** Nodes whose forward value is needed by the backward pass or the loss. */
   neededBackward: Set<NodeId>;
+  /**
+   * Nodes the time loop must compute step by step: the states read through delays and
+   * everything they depend on. The rest (outputs, scores) read only values of their own
+   * step, so a second loop computes them after the first, its products over all steps at once.
+   */
+  recurrent: Set<NodeId>;
 }
 
 const elementwiseOps = new Set(["add", "sub", "mul", "div", "neg", "activation"]);
@@ -144,7 +150,30 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
       byKernel: split.byKernel.has(n.id),
     };
   });
-  return { ir, nodes, groups, groupOf, runs, quantityNodes, sourceNode, neededBackward };
+  return { ir, nodes, groups, groupOf, runs, quantityNodes, sourceNode, neededBackward, recurrent: recurrentNodes(ir, runOf, groupOf, sourceNode) };
+}
+
+/**
+ * The nodes the recurrence needs, by whole units (a run, a product group or a node is
+ * computed in one place): the units of the states read through delays, then those of every
+ * operand of a unit already in, until nothing changes.
+ */
+function recurrentNodes(ir: IrModel, runOf: Map<NodeId, number>, groupOf: Map<NodeId, number>, sourceNode: Map<string, NodeId>): Set<NodeId> {
+  const unitOf = (id: NodeId) => (runOf.has(id) ? `run ${runOf.get(id)}` : groupOf.has(id) ? `group ${groupOf.get(id)}` : `node ${id}`);
+  const members = new Map<string, NodeId[]>();
+  for (const n of ir.nodes) members.set(unitOf(n.id), [...(members.get(unitOf(n.id)) ?? []), n.id]);
+  const computed = (id: NodeId) => !["input", "delay", "param", "const"].includes(ir.nodes[id]!.op);
+  const units = new Set<string>();
+  const queue: string[] = [];
+  const add = (id: NodeId) => {
+    const unit = unitOf(id);
+    if (!computed(id) || units.has(unit)) return;
+    units.add(unit);
+    queue.push(unit);
+  };
+  for (const n of ir.nodes) if (n.op === "delay") add(sourceNode.get(n.source)!);
+  while (queue.length > 0) for (const id of members.get(queue.pop()!)!) for (const o of operands(ir.nodes[id]!)) add(o);
+  return new Set(ir.nodes.filter((n) => units.has(unitOf(n.id))).map((n) => n.id));
 }
 
 /** Values read by adjoint rules: outputs of saturating activations and softmax, factors of products, inputs of products with weights. */
