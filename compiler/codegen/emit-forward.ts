@@ -187,6 +187,26 @@ function emitSoftmax(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_s
   const x = valueLocation(plan, n.a, t);
   const y = valueLocation(plan, n.id, t);
   const K = n.size;
+  if (n.op === "softmax" && plan.kernelActivations) {
+    // The exponentials of every row at once by the kernel, between a pass that shifts each row by its maximum and one that normalises.
+    return [
+      originComment(n),
+      `for (let b = 0; b < B; b++) {`,
+      `const rx = ${rowOffset(x.slot, x.stride, x.offset)};`,
+      `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
+      `let max = -Infinity;`,
+      `for (let i = 0; i < ${K}; i++) if (${x.buffer}[rx + i] > max) max = ${x.buffer}[rx + i];`,
+      `for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] = ${x.buffer}[rx + i] - max;`,
+      `}`,
+      `activateRows("exp", B, ${K}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride});`,
+      `for (let b = 0; b < B; b++) {`,
+      `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
+      `let sum = 0;`,
+      `for (let i = 0; i < ${K}; i++) sum += ${y.buffer}[ry + i];`,
+      `for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] /= sum;`,
+      `}`,
+    ];
+  }
   const finish =
     n.op === "softmax"
       ? [`for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] /= sum;`]

@@ -80,7 +80,7 @@ function usesKernel(plan: CodePlan, name: (typeof kernelNames)[number]): boolean
     case "scatterColumnsBatch":
       return backward && plan.groups.some(onehot);
     case "activateRows":
-      return plan.nodes.some((p) => p.byKernel);
+      return plan.nodes.some((p) => p.byKernel) || (plan.kernelActivations && plan.ir.nodes.some((n) => n.op === "softmax"));
   }
 }
 

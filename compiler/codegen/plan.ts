@@ -90,6 +90,8 @@ export interface CodePlan {
    * step, so a second loop computes them after the first, its products over all steps at once.
    */
   recurrent: Set<NodeId>;
+  /** Activations, and the exponentials of a softmax, by the `activateRows` kernel (PlanOptions). */
+  kernelActivations: boolean;
 }
 
 const elementwiseOps = new Set(["add", "sub", "mul", "div", "neg", "activation"]);
@@ -150,7 +152,7 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
       byKernel: split.byKernel.has(n.id),
     };
   });
-  return { ir, nodes, groups, groupOf, runs, quantityNodes, sourceNode, neededBackward, recurrent: recurrentNodes(ir, runOf, groupOf, sourceNode) };
+  return { ir, nodes, groups, groupOf, runs, quantityNodes, sourceNode, neededBackward, recurrent: recurrentNodes(ir, runOf, groupOf, sourceNode), kernelActivations: options.kernelActivations };
 }
 
 /**
