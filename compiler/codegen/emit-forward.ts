@@ -187,18 +187,23 @@ function emitSoftmax(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_s
   const x = valueLocation(plan, n.a, t);
   const y = valueLocation(plan, n.id, t);
   const K = n.size;
+  // Each row's bases and its maximum, which every exponential is shifted by.
+  const rowMax = [
+    `const rx = ${rowOffset(x.slot, x.stride, x.offset)};`,
+    `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
+    `let max = -Infinity;`,
+    `for (let i = 0; i < ${K}; i++) if (${x.buffer}[rx + i] > max) max = ${x.buffer}[rx + i];`,
+  ];
   if (n.op === "softmax" && plan.kernelActivations) {
-    // The exponentials of every row at once by the kernel, between a pass that shifts each row by its maximum and one that normalises.
+    // The exponentials of every row at once by the kernel, between the shift and the normalisation.
+    const y0 = rowOffset(y.slot, y.stride, y.offset, "0");
     return [
       originComment(n),
       `for (let b = 0; b < B; b++) {`,
-      `const rx = ${rowOffset(x.slot, x.stride, x.offset)};`,
-      `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
-      `let max = -Infinity;`,
-      `for (let i = 0; i < ${K}; i++) if (${x.buffer}[rx + i] > max) max = ${x.buffer}[rx + i];`,
+      ...rowMax,
       `for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] = ${x.buffer}[rx + i] - max;`,
       `}`,
-      `activateRows("exp", B, ${K}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride});`,
+      `activateRows("exp", B, ${K}, ${y.buffer}, ${y0}, ${y.stride}, ${y.buffer}, ${y0}, ${y.stride});`,
       `for (let b = 0; b < B; b++) {`,
       `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
       `let sum = 0;`,
@@ -214,10 +219,7 @@ function emitSoftmax(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_s
   return [
     originComment(n),
     `for (let b = 0; b < B; b++) {`,
-    `const rx = ${rowOffset(x.slot, x.stride, x.offset)};`,
-    `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
-    `let max = -Infinity;`,
-    `for (let i = 0; i < ${K}; i++) if (${x.buffer}[rx + i] > max) max = ${x.buffer}[rx + i];`,
+    ...rowMax,
     `let sum = 0;`,
     n.op === "softmax"
       ? `for (let i = 0; i < ${K}; i++) sum += ${y.buffer}[ry + i] = Math.exp(${x.buffer}[rx + i] - max);`
