@@ -649,6 +649,8 @@ function emitModelClass(plan: CodePlan, float: string, options: EmitOptions): st
     ``,
     `/** The state of B fresh streams: initial values (a learned initial state is read from params). */`,
     `createState(params: Parameters, B: number): State {`,
+    `if (!Number.isInteger(B) || B < 1) throw new RangeError(\`a state needs B ≥ 1 streams, not \${B}\`);`,
+    ...(ir.states.some((s) => s.init.kind === "learned") ? [`checkParameters(params, "params");`] : []),
     `const values: { [name: string]: ${float} | Int32Array } = Object.create(null);`,
     ...carriedSources(plan).map(([name, id]) => {
         const p = plan.nodes[id]!;

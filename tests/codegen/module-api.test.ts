@@ -202,6 +202,7 @@ describe("checks before anything is computed", () => {
       expect(() => model.forward(params, { ...batch, lengths })).toThrow(/^lengths must hold B values from 1 to T$/);
     }
     expect(() => model.forward(params, batch, model.createState(params, 3))).toThrow(/^the state is for 3 streams, the batch has 2$/);
+    for (const B of [0, 1.5, NaN]) expect(() => model.createState(params, B)).toThrow(/^a state needs B ≥ 1 streams, not /);
     const state = model.createState(params, 2);
     const spoilt = { ...state, values: { h: new Float64Array(5) } };
     expect(() => model.forward(params, batch, spoilt)).toThrow(/^state value 'h' \[1\]\[B\]\[3\] holds 5 numbers, not 6$/);
