@@ -243,14 +243,30 @@ function emitBatchChecks(plan: CodePlan, options: EmitOptions): string[] {
     `const { T, B } = batch;`,
     `if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1) throw new RangeError(\`a batch needs T ≥ 1 and B ≥ 1, not T = \${T}, B = \${B}\`);`,
     ...(unrolled === undefined ? [] : [`if (T !== ${unrolled}) throw new RangeError(\`this module is unrolled for batches of T = ${unrolled} steps (rnnc compile --unroll ${unrolled}), not T = \${T}\`);`]),
-    ...ir.inputs.map((i) => `checkMinLength(batch.inputs[${quote(i.name)}], ${input(i).length}, ${quote(`input '${i.name}' ${input(i).shape}`)});`),
+    ...ir.inputs.flatMap((i) => [
+      `checkMinLength(batch.inputs[${quote(i.name)}], ${input(i).length}, ${quote(`input '${i.name}' ${input(i).shape}`)});`,
+      ...(i.encoding === "onehot" ? [`checkOneHotIds(batch.inputs[${quote(i.name)}], ${i.size}, T, B, ${quote(`input '${i.name}'`)});`] : []),
+    ]),
     `if (batch.lengths && (batch.lengths.length !== B || batch.lengths.some((l) => !(l >= 1 && l <= T)))) throw new RangeError("lengths must hold B values from 1 to T");`,
     ...(scoredTargets(ir).length > 0 ? [`if (batch.targets) checkTargets(batch.targets, T, B, batch.lengths);`] : []),
     `if (state) checkState(state, B);`,
     `}`,
     ``,
+    ...(ir.inputs.some((i) => i.encoding === "onehot") ? oneHotIdCheck : []),
   ];
 }
+
+const oneHotIdCheck = [
+  `/** Every position, padding included: the products read them all. -1 is the padding id (a zero vector). */`,
+  `function checkOneHotIds(ids: Int32Array, size: number, T: number, B: number, what: string): void {`,
+  `for (let r = 0; r < T * B; r++) {`,
+  `const id = ids[r]!;`,
+  `if ((id >= 0 && id < size) || id === -1) continue;`,
+  `throw new RangeError(\`\${what} holds the id \${id} at step \${Math.floor(r / B)} of sequence \${r % B}, outside [0, \${size}) and not the padding id -1\`);`,
+  `}`,
+  `}`,
+  ``,
+];
 
 /** The targets the model's losses read (each once). */
 function scoredTargets(ir: IrModel): IrTarget[] {

@@ -192,6 +192,7 @@ describe("checks before anything is computed", () => {
     expect(() => model.forward(params, { ...batch, inputs: {} })).toThrow(new TypeError("input 'x' [T][B] is missing"));
     expect(() => model.lossAndGrad(params, { ...batch, targets: { y: new Int32Array(4) } }, grads)).toThrow(/^target 'y' \[T\]\[B\] holds 4 numbers, fewer than 6$/);
     expect(() => model.lossAndGrad(params, { ...batch, targets: {} }, grads)).toThrow(TypeError);
+    expect(() => model.forward(params, { ...batch, inputs: { x: Int32Array.of(0, 1, 2, 3, 99, 0) } })).toThrow(/^input 'x' holds the id 99 at step 2 of sequence 0, outside \[0, 5\) and not the padding id -1$/);
     const longer = { x: Int32Array.of(...batch.inputs.x, 4, 4) };
     expect(model.forward(params, { ...batch, inputs: longer })).toBe(model.forward(params, batch));
   });
