@@ -323,12 +323,13 @@
     (v128.store (local.get $o0) (local.get $a0_0))
   )
 
-  ;; 4×8 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
-  (func $f32_combw_4x2 (param $k i32) (param $c i32) (param $cs i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $end i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $a0_0 v128) (local $a0_1 v128) (local $a1_0 v128) (local $a1_1 v128) (local $a2_0 v128) (local $a2_1 v128) (local $a3_0 v128) (local $a3_1 v128) (local $rv0 v128) (local $rv1 v128) (local $s v128)
+  ;; 5×8 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
+  (func $f32_combw_5x2 (param $k i32) (param $c i32) (param $cs i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $end i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $o4 i32) (local $a0_0 v128) (local $a0_1 v128) (local $a1_0 v128) (local $a1_1 v128) (local $a2_0 v128) (local $a2_1 v128) (local $a3_0 v128) (local $a3_1 v128) (local $a4_0 v128) (local $a4_1 v128) (local $rv0 v128) (local $rv1 v128) (local $s v128)
     (local.set $o0 (local.get $out))
     (local.set $o1 (i32.add (local.get $out) (local.get $ldo)))
     (local.set $o2 (i32.add (local.get $out) (i32.mul (i32.const 2) (local.get $ldo))))
     (local.set $o3 (i32.add (local.get $out) (i32.mul (i32.const 3) (local.get $ldo))))
+    (local.set $o4 (i32.add (local.get $out) (i32.mul (i32.const 4) (local.get $ldo))))
     (local.set $a0_0 (v128.load (local.get $o0)))
     (local.set $a0_1 (v128.load offset=16 (local.get $o0)))
     (local.set $a1_0 (v128.load (local.get $o1)))
@@ -337,6 +338,8 @@
     (local.set $a2_1 (v128.load offset=16 (local.get $o2)))
     (local.set $a3_0 (v128.load (local.get $o3)))
     (local.set $a3_1 (v128.load offset=16 (local.get $o3)))
+    (local.set $a4_0 (v128.load (local.get $o4)))
+    (local.set $a4_1 (v128.load offset=16 (local.get $o4)))
     (local.set $end (i32.add (local.get $rows) (i32.mul (local.get $k) (local.get $ldr))))
     (if (i32.ne (local.get $rows) (local.get $end)) (then (loop $step
       (local.set $rv0 (v128.load (local.get $rows)))
@@ -353,6 +356,9 @@
       (local.set $s (v128.load32_splat offset=12 (local.get $c)))
       (local.set $a3_0 (f32x4.add (local.get $a3_0) (f32x4.mul (local.get $s) (local.get $rv0))))
       (local.set $a3_1 (f32x4.add (local.get $a3_1) (f32x4.mul (local.get $s) (local.get $rv1))))
+      (local.set $s (v128.load32_splat offset=16 (local.get $c)))
+      (local.set $a4_0 (f32x4.add (local.get $a4_0) (f32x4.mul (local.get $s) (local.get $rv0))))
+      (local.set $a4_1 (f32x4.add (local.get $a4_1) (f32x4.mul (local.get $s) (local.get $rv1))))
       (local.set $c (i32.add (local.get $c) (local.get $cs)))
       (local.set $rows (i32.add (local.get $rows) (local.get $ldr)))
       (br_if $step (i32.ne (local.get $rows) (local.get $end))))))
@@ -364,6 +370,8 @@
     (v128.store offset=16 (local.get $o2) (local.get $a2_1))
     (v128.store (local.get $o3) (local.get $a3_0))
     (v128.store offset=16 (local.get $o3) (local.get $a3_1))
+    (v128.store (local.get $o4) (local.get $a4_0))
+    (v128.store offset=16 (local.get $o4) (local.get $a4_1))
   )
 
   ;; 1×8 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
@@ -385,16 +393,18 @@
     (v128.store offset=16 (local.get $o0) (local.get $a0_1))
   )
 
-  ;; 4×4 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
-  (func $f32_combw_4x1 (param $k i32) (param $c i32) (param $cs i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $end i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $a0_0 v128) (local $a1_0 v128) (local $a2_0 v128) (local $a3_0 v128) (local $rv0 v128) (local $s v128)
+  ;; 5×4 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
+  (func $f32_combw_5x1 (param $k i32) (param $c i32) (param $cs i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $end i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $o4 i32) (local $a0_0 v128) (local $a1_0 v128) (local $a2_0 v128) (local $a3_0 v128) (local $a4_0 v128) (local $rv0 v128) (local $s v128)
     (local.set $o0 (local.get $out))
     (local.set $o1 (i32.add (local.get $out) (local.get $ldo)))
     (local.set $o2 (i32.add (local.get $out) (i32.mul (i32.const 2) (local.get $ldo))))
     (local.set $o3 (i32.add (local.get $out) (i32.mul (i32.const 3) (local.get $ldo))))
+    (local.set $o4 (i32.add (local.get $out) (i32.mul (i32.const 4) (local.get $ldo))))
     (local.set $a0_0 (v128.load (local.get $o0)))
     (local.set $a1_0 (v128.load (local.get $o1)))
     (local.set $a2_0 (v128.load (local.get $o2)))
     (local.set $a3_0 (v128.load (local.get $o3)))
+    (local.set $a4_0 (v128.load (local.get $o4)))
     (local.set $end (i32.add (local.get $rows) (i32.mul (local.get $k) (local.get $ldr))))
     (if (i32.ne (local.get $rows) (local.get $end)) (then (loop $step
       (local.set $rv0 (v128.load (local.get $rows)))
@@ -406,6 +416,8 @@
       (local.set $a2_0 (f32x4.add (local.get $a2_0) (f32x4.mul (local.get $s) (local.get $rv0))))
       (local.set $s (v128.load32_splat offset=12 (local.get $c)))
       (local.set $a3_0 (f32x4.add (local.get $a3_0) (f32x4.mul (local.get $s) (local.get $rv0))))
+      (local.set $s (v128.load32_splat offset=16 (local.get $c)))
+      (local.set $a4_0 (f32x4.add (local.get $a4_0) (f32x4.mul (local.get $s) (local.get $rv0))))
       (local.set $c (i32.add (local.get $c) (local.get $cs)))
       (local.set $rows (i32.add (local.get $rows) (local.get $ldr)))
       (br_if $step (i32.ne (local.get $rows) (local.get $end))))))
@@ -413,6 +425,7 @@
     (v128.store (local.get $o1) (local.get $a1_0))
     (v128.store (local.get $o2) (local.get $a2_0))
     (v128.store (local.get $o3) (local.get $a3_0))
+    (v128.store (local.get $o4) (local.get $a4_0))
   )
 
   ;; 1×4 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
@@ -443,14 +456,15 @@
   )
 
   ;; out[R,N] += coef[R,K] · rows[K,N], mode x; coef(r,k) at c + r·cr + k·ck.
-  (func $f32_combine_x (param $R i32) (param $K i32) (param $N i32) (param $c i32) (param $cr i32) (param $ck i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $rf i32) (local $nt i32) (local $nv i32) (local $k0 i32) (local $kn i32) (local $cb i32) (local $rb i32) (local $j i32) (local $jb i32) (local $r i32) (local $r0 i32) (local $re i32)
+  (func $f32_combine_x (param $R i32) (param $K i32) (param $N i32) (param $c i32) (param $cr i32) (param $ck i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $rf i32) (local $nt i32) (local $nv i32) (local $kc i32) (local $k0 i32) (local $kn i32) (local $cb i32) (local $rb i32) (local $j i32) (local $jb i32) (local $r i32) (local $r0 i32) (local $re i32)
     (local.set $rf (i32.sub (local.get $R) (i32.rem_u (local.get $R) (i32.const 4))))
     (local.set $nt (i32.sub (local.get $N) (i32.rem_u (local.get $N) (i32.const 8))))
     (local.set $nv (i32.sub (local.get $N) (i32.rem_u (local.get $N) (i32.const 4))))
+    (local.set $kc (i32.const 128))
     (local.set $k0 (i32.const 0))
     (block $k0_end (loop $k0_next
       (br_if $k0_end (i32.ge_u (local.get $k0) (local.get $K)))
-      (local.set $kn (select (i32.const 128) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (i32.const 128) (i32.sub (local.get $K) (local.get $k0)))))
+      (local.set $kn (select (local.get $kc) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (local.get $kc) (i32.sub (local.get $K) (local.get $k0)))))
       (local.set $cb (i32.add (local.get $c) (i32.mul (local.get $k0) (local.get $ck))))
       (local.set $rb (i32.add (local.get $rows) (i32.mul (local.get $k0) (local.get $ldr))))
       (local.set $r0 (i32.const 0))
@@ -508,19 +522,20 @@
           (br $r_next)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $j_next)))
-      (local.set $k0 (i32.add (local.get $k0) (i32.const 128)))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
       (br $k0_next)))
   )
 
   ;; out[R,N] += coef[R,K] · rows[K,N], mode w; coef(r,k) at c + r·cr + k·ck.
-  (func $f32_combine_w (param $R i32) (param $K i32) (param $N i32) (param $c i32) (param $cr i32) (param $ck i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $rf i32) (local $nt i32) (local $nv i32) (local $k0 i32) (local $kn i32) (local $cb i32) (local $rb i32) (local $j i32) (local $jb i32) (local $r i32) (local $r0 i32) (local $re i32)
-    (local.set $rf (i32.sub (local.get $R) (i32.rem_u (local.get $R) (i32.const 4))))
+  (func $f32_combine_w (param $R i32) (param $K i32) (param $N i32) (param $c i32) (param $cr i32) (param $ck i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $rf i32) (local $nt i32) (local $nv i32) (local $kc i32) (local $k0 i32) (local $kn i32) (local $cb i32) (local $rb i32) (local $j i32) (local $jb i32) (local $r i32) (local $r0 i32) (local $re i32)
+    (local.set $rf (i32.sub (local.get $R) (i32.rem_u (local.get $R) (i32.const 5))))
     (local.set $nt (i32.sub (local.get $N) (i32.rem_u (local.get $N) (i32.const 8))))
     (local.set $nv (i32.sub (local.get $N) (i32.rem_u (local.get $N) (i32.const 4))))
+    (local.set $kc (select (i32.const 128) (i32.const 32) (i32.le_u (local.get $K) (i32.const 128))))
     (local.set $k0 (i32.const 0))
     (block $k0_end (loop $k0_next
       (br_if $k0_end (i32.ge_u (local.get $k0) (local.get $K)))
-      (local.set $kn (select (i32.const 128) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (i32.const 128) (i32.sub (local.get $K) (local.get $k0)))))
+      (local.set $kn (select (local.get $kc) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (local.get $kc) (i32.sub (local.get $K) (local.get $k0)))))
       (local.set $cb (i32.add (local.get $c) (i32.mul (local.get $k0) (local.get $ck))))
       (local.set $rb (i32.add (local.get $rows) (i32.mul (local.get $k0) (local.get $ldr))))
       (local.set $r (i32.const 0))
@@ -530,17 +545,17 @@
         (block $j_end (loop $j_next
           (br_if $j_end (i32.ge_u (local.get $j) (local.get $nt)))
           (local.set $jb (i32.shl (local.get $j) (i32.const 2)))
-          (call $f32_combw_4x2 (local.get $kn) (i32.add (local.get $cb) (i32.shl (local.get $r) (i32.const 2))) (local.get $ck) (i32.add (local.get $rb) (local.get $jb)) (local.get $ldr) (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ldo))) (local.get $jb)) (local.get $ldo))
+          (call $f32_combw_5x2 (local.get $kn) (i32.add (local.get $cb) (i32.shl (local.get $r) (i32.const 2))) (local.get $ck) (i32.add (local.get $rb) (local.get $jb)) (local.get $ldr) (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ldo))) (local.get $jb)) (local.get $ldo))
           (local.set $j (i32.add (local.get $j) (i32.const 8)))
           (br $j_next)))
         (local.set $j (local.get $nt))
         (block $j_end (loop $j_next
           (br_if $j_end (i32.ge_u (local.get $j) (local.get $nv)))
           (local.set $jb (i32.shl (local.get $j) (i32.const 2)))
-          (call $f32_combw_4x1 (local.get $kn) (i32.add (local.get $cb) (i32.shl (local.get $r) (i32.const 2))) (local.get $ck) (i32.add (local.get $rb) (local.get $jb)) (local.get $ldr) (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ldo))) (local.get $jb)) (local.get $ldo))
+          (call $f32_combw_5x1 (local.get $kn) (i32.add (local.get $cb) (i32.shl (local.get $r) (i32.const 2))) (local.get $ck) (i32.add (local.get $rb) (local.get $jb)) (local.get $ldr) (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ldo))) (local.get $jb)) (local.get $ldo))
           (local.set $j (i32.add (local.get $j) (i32.const 4)))
           (br $j_next)))
-        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 5)))
         (br $r_next)))
       (local.set $r (local.get $rf))
       (block $r_end (loop $r_next
@@ -573,7 +588,7 @@
           (br $r_next)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $j_next)))
-      (local.set $k0 (i32.add (local.get $k0) (i32.const 128)))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
       (br $k0_next)))
   )
 
@@ -945,12 +960,13 @@
     (v128.store (local.get $o0) (local.get $a0_0))
   )
 
-  ;; 4×4 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
-  (func $f64_combw_4x2 (param $k i32) (param $c i32) (param $cs i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $end i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $a0_0 v128) (local $a0_1 v128) (local $a1_0 v128) (local $a1_1 v128) (local $a2_0 v128) (local $a2_1 v128) (local $a3_0 v128) (local $a3_1 v128) (local $rv0 v128) (local $rv1 v128) (local $s v128)
+  ;; 5×4 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
+  (func $f64_combw_5x2 (param $k i32) (param $c i32) (param $cs i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $end i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $o4 i32) (local $a0_0 v128) (local $a0_1 v128) (local $a1_0 v128) (local $a1_1 v128) (local $a2_0 v128) (local $a2_1 v128) (local $a3_0 v128) (local $a3_1 v128) (local $a4_0 v128) (local $a4_1 v128) (local $rv0 v128) (local $rv1 v128) (local $s v128)
     (local.set $o0 (local.get $out))
     (local.set $o1 (i32.add (local.get $out) (local.get $ldo)))
     (local.set $o2 (i32.add (local.get $out) (i32.mul (i32.const 2) (local.get $ldo))))
     (local.set $o3 (i32.add (local.get $out) (i32.mul (i32.const 3) (local.get $ldo))))
+    (local.set $o4 (i32.add (local.get $out) (i32.mul (i32.const 4) (local.get $ldo))))
     (local.set $a0_0 (v128.load (local.get $o0)))
     (local.set $a0_1 (v128.load offset=16 (local.get $o0)))
     (local.set $a1_0 (v128.load (local.get $o1)))
@@ -959,6 +975,8 @@
     (local.set $a2_1 (v128.load offset=16 (local.get $o2)))
     (local.set $a3_0 (v128.load (local.get $o3)))
     (local.set $a3_1 (v128.load offset=16 (local.get $o3)))
+    (local.set $a4_0 (v128.load (local.get $o4)))
+    (local.set $a4_1 (v128.load offset=16 (local.get $o4)))
     (local.set $end (i32.add (local.get $rows) (i32.mul (local.get $k) (local.get $ldr))))
     (if (i32.ne (local.get $rows) (local.get $end)) (then (loop $step
       (local.set $rv0 (v128.load (local.get $rows)))
@@ -975,6 +993,9 @@
       (local.set $s (v128.load64_splat offset=24 (local.get $c)))
       (local.set $a3_0 (f64x2.add (local.get $a3_0) (f64x2.mul (local.get $s) (local.get $rv0))))
       (local.set $a3_1 (f64x2.add (local.get $a3_1) (f64x2.mul (local.get $s) (local.get $rv1))))
+      (local.set $s (v128.load64_splat offset=32 (local.get $c)))
+      (local.set $a4_0 (f64x2.add (local.get $a4_0) (f64x2.mul (local.get $s) (local.get $rv0))))
+      (local.set $a4_1 (f64x2.add (local.get $a4_1) (f64x2.mul (local.get $s) (local.get $rv1))))
       (local.set $c (i32.add (local.get $c) (local.get $cs)))
       (local.set $rows (i32.add (local.get $rows) (local.get $ldr)))
       (br_if $step (i32.ne (local.get $rows) (local.get $end))))))
@@ -986,6 +1007,8 @@
     (v128.store offset=16 (local.get $o2) (local.get $a2_1))
     (v128.store (local.get $o3) (local.get $a3_0))
     (v128.store offset=16 (local.get $o3) (local.get $a3_1))
+    (v128.store (local.get $o4) (local.get $a4_0))
+    (v128.store offset=16 (local.get $o4) (local.get $a4_1))
   )
 
   ;; 1×4 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
@@ -1007,16 +1030,18 @@
     (v128.store offset=16 (local.get $o0) (local.get $a0_1))
   )
 
-  ;; 4×2 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
-  (func $f64_combw_4x1 (param $k i32) (param $c i32) (param $cs i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $end i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $a0_0 v128) (local $a1_0 v128) (local $a2_0 v128) (local $a3_0 v128) (local $rv0 v128) (local $s v128)
+  ;; 5×2 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
+  (func $f64_combw_5x1 (param $k i32) (param $c i32) (param $cs i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $end i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $o4 i32) (local $a0_0 v128) (local $a1_0 v128) (local $a2_0 v128) (local $a3_0 v128) (local $a4_0 v128) (local $rv0 v128) (local $s v128)
     (local.set $o0 (local.get $out))
     (local.set $o1 (i32.add (local.get $out) (local.get $ldo)))
     (local.set $o2 (i32.add (local.get $out) (i32.mul (i32.const 2) (local.get $ldo))))
     (local.set $o3 (i32.add (local.get $out) (i32.mul (i32.const 3) (local.get $ldo))))
+    (local.set $o4 (i32.add (local.get $out) (i32.mul (i32.const 4) (local.get $ldo))))
     (local.set $a0_0 (v128.load (local.get $o0)))
     (local.set $a1_0 (v128.load (local.get $o1)))
     (local.set $a2_0 (v128.load (local.get $o2)))
     (local.set $a3_0 (v128.load (local.get $o3)))
+    (local.set $a4_0 (v128.load (local.get $o4)))
     (local.set $end (i32.add (local.get $rows) (i32.mul (local.get $k) (local.get $ldr))))
     (if (i32.ne (local.get $rows) (local.get $end)) (then (loop $step
       (local.set $rv0 (v128.load (local.get $rows)))
@@ -1028,6 +1053,8 @@
       (local.set $a2_0 (f64x2.add (local.get $a2_0) (f64x2.mul (local.get $s) (local.get $rv0))))
       (local.set $s (v128.load64_splat offset=24 (local.get $c)))
       (local.set $a3_0 (f64x2.add (local.get $a3_0) (f64x2.mul (local.get $s) (local.get $rv0))))
+      (local.set $s (v128.load64_splat offset=32 (local.get $c)))
+      (local.set $a4_0 (f64x2.add (local.get $a4_0) (f64x2.mul (local.get $s) (local.get $rv0))))
       (local.set $c (i32.add (local.get $c) (local.get $cs)))
       (local.set $rows (i32.add (local.get $rows) (local.get $ldr)))
       (br_if $step (i32.ne (local.get $rows) (local.get $end))))))
@@ -1035,6 +1062,7 @@
     (v128.store (local.get $o1) (local.get $a1_0))
     (v128.store (local.get $o2) (local.get $a2_0))
     (v128.store (local.get $o3) (local.get $a3_0))
+    (v128.store (local.get $o4) (local.get $a4_0))
   )
 
   ;; 1×2 tile of out += coef·rows over k; coef(r,k) at c + r·S + k·cs, rows[k] at rows + k·ldr (bytes).
@@ -1065,14 +1093,15 @@
   )
 
   ;; out[R,N] += coef[R,K] · rows[K,N], mode x; coef(r,k) at c + r·cr + k·ck.
-  (func $f64_combine_x (param $R i32) (param $K i32) (param $N i32) (param $c i32) (param $cr i32) (param $ck i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $rf i32) (local $nt i32) (local $nv i32) (local $k0 i32) (local $kn i32) (local $cb i32) (local $rb i32) (local $j i32) (local $jb i32) (local $r i32) (local $r0 i32) (local $re i32)
+  (func $f64_combine_x (param $R i32) (param $K i32) (param $N i32) (param $c i32) (param $cr i32) (param $ck i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $rf i32) (local $nt i32) (local $nv i32) (local $kc i32) (local $k0 i32) (local $kn i32) (local $cb i32) (local $rb i32) (local $j i32) (local $jb i32) (local $r i32) (local $r0 i32) (local $re i32)
     (local.set $rf (i32.sub (local.get $R) (i32.rem_u (local.get $R) (i32.const 4))))
     (local.set $nt (i32.sub (local.get $N) (i32.rem_u (local.get $N) (i32.const 4))))
     (local.set $nv (i32.sub (local.get $N) (i32.rem_u (local.get $N) (i32.const 2))))
+    (local.set $kc (i32.const 128))
     (local.set $k0 (i32.const 0))
     (block $k0_end (loop $k0_next
       (br_if $k0_end (i32.ge_u (local.get $k0) (local.get $K)))
-      (local.set $kn (select (i32.const 128) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (i32.const 128) (i32.sub (local.get $K) (local.get $k0)))))
+      (local.set $kn (select (local.get $kc) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (local.get $kc) (i32.sub (local.get $K) (local.get $k0)))))
       (local.set $cb (i32.add (local.get $c) (i32.mul (local.get $k0) (local.get $ck))))
       (local.set $rb (i32.add (local.get $rows) (i32.mul (local.get $k0) (local.get $ldr))))
       (local.set $r0 (i32.const 0))
@@ -1130,19 +1159,20 @@
           (br $r_next)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $j_next)))
-      (local.set $k0 (i32.add (local.get $k0) (i32.const 128)))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
       (br $k0_next)))
   )
 
   ;; out[R,N] += coef[R,K] · rows[K,N], mode w; coef(r,k) at c + r·cr + k·ck.
-  (func $f64_combine_w (param $R i32) (param $K i32) (param $N i32) (param $c i32) (param $cr i32) (param $ck i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $rf i32) (local $nt i32) (local $nv i32) (local $k0 i32) (local $kn i32) (local $cb i32) (local $rb i32) (local $j i32) (local $jb i32) (local $r i32) (local $r0 i32) (local $re i32)
-    (local.set $rf (i32.sub (local.get $R) (i32.rem_u (local.get $R) (i32.const 4))))
+  (func $f64_combine_w (param $R i32) (param $K i32) (param $N i32) (param $c i32) (param $cr i32) (param $ck i32) (param $rows i32) (param $ldr i32) (param $out i32) (param $ldo i32) (local $rf i32) (local $nt i32) (local $nv i32) (local $kc i32) (local $k0 i32) (local $kn i32) (local $cb i32) (local $rb i32) (local $j i32) (local $jb i32) (local $r i32) (local $r0 i32) (local $re i32)
+    (local.set $rf (i32.sub (local.get $R) (i32.rem_u (local.get $R) (i32.const 5))))
     (local.set $nt (i32.sub (local.get $N) (i32.rem_u (local.get $N) (i32.const 4))))
     (local.set $nv (i32.sub (local.get $N) (i32.rem_u (local.get $N) (i32.const 2))))
+    (local.set $kc (select (i32.const 128) (i32.const 32) (i32.le_u (local.get $K) (i32.const 128))))
     (local.set $k0 (i32.const 0))
     (block $k0_end (loop $k0_next
       (br_if $k0_end (i32.ge_u (local.get $k0) (local.get $K)))
-      (local.set $kn (select (i32.const 128) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (i32.const 128) (i32.sub (local.get $K) (local.get $k0)))))
+      (local.set $kn (select (local.get $kc) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (local.get $kc) (i32.sub (local.get $K) (local.get $k0)))))
       (local.set $cb (i32.add (local.get $c) (i32.mul (local.get $k0) (local.get $ck))))
       (local.set $rb (i32.add (local.get $rows) (i32.mul (local.get $k0) (local.get $ldr))))
       (local.set $r (i32.const 0))
@@ -1152,17 +1182,17 @@
         (block $j_end (loop $j_next
           (br_if $j_end (i32.ge_u (local.get $j) (local.get $nt)))
           (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
-          (call $f64_combw_4x2 (local.get $kn) (i32.add (local.get $cb) (i32.shl (local.get $r) (i32.const 3))) (local.get $ck) (i32.add (local.get $rb) (local.get $jb)) (local.get $ldr) (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ldo))) (local.get $jb)) (local.get $ldo))
+          (call $f64_combw_5x2 (local.get $kn) (i32.add (local.get $cb) (i32.shl (local.get $r) (i32.const 3))) (local.get $ck) (i32.add (local.get $rb) (local.get $jb)) (local.get $ldr) (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ldo))) (local.get $jb)) (local.get $ldo))
           (local.set $j (i32.add (local.get $j) (i32.const 4)))
           (br $j_next)))
         (local.set $j (local.get $nt))
         (block $j_end (loop $j_next
           (br_if $j_end (i32.ge_u (local.get $j) (local.get $nv)))
           (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
-          (call $f64_combw_4x1 (local.get $kn) (i32.add (local.get $cb) (i32.shl (local.get $r) (i32.const 3))) (local.get $ck) (i32.add (local.get $rb) (local.get $jb)) (local.get $ldr) (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ldo))) (local.get $jb)) (local.get $ldo))
+          (call $f64_combw_5x1 (local.get $kn) (i32.add (local.get $cb) (i32.shl (local.get $r) (i32.const 3))) (local.get $ck) (i32.add (local.get $rb) (local.get $jb)) (local.get $ldr) (i32.add (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $ldo))) (local.get $jb)) (local.get $ldo))
           (local.set $j (i32.add (local.get $j) (i32.const 2)))
           (br $j_next)))
-        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 5)))
         (br $r_next)))
       (local.set $r (local.get $rf))
       (block $r_end (loop $r_next
@@ -1195,7 +1225,7 @@
           (br $r_next)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $j_next)))
-      (local.set $k0 (i32.add (local.get $k0) (i32.const 128)))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
       (br $k0_next)))
   )
 
