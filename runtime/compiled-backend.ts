@@ -25,8 +25,9 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
       lengths: batch.lengths,
     }),
     // A fresh state starts from the initial values (learned ones get gradients); a carried one does not.
-    state: (model: GeneratedModel, params: Record<string, Float>, batch: Batch, carry: Carry | undefined) => (carry ? toState(carry, batch.B) : model.createState(params, batch.B)),
+    state: (fresh: Pick<GeneratedModel, "createState">, params: Record<string, Float>, batch: Batch, carry: Carry | undefined) => (carry ? toState(carry, batch.B) : fresh.createState(params, batch.B)),
     weights: (grads: Record<string, Float>): Weights => namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])),
+    finite: (grads: Weights) => Object.values(grads).every((g) => g.every(Number.isFinite)),
     hasTargets: (batch: Batch) => ir.losses.length > 0 && ir.losses.every((l) => batch.targets[l.target]),
   };
 }
@@ -64,7 +65,7 @@ export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBack
       if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
       const r = run(weights, batch, carry, true);
       const result = { ...r, loss: r.loss!, grads: adapt.weights(grads) };
-      if (!Object.values(result.grads).every((g) => g.every(Number.isFinite))) explainOverflow(ir, weights, batch, carry, true);
+      if (!adapt.finite(result.grads)) explainOverflow(ir, weights, batch, carry, true);
       return result;
     },
   };
@@ -76,14 +77,13 @@ export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBack
  */
 export function pooledGradient(ir: IrModel, module: GeneratedModule, pool: GradientPool): GradientFunction {
   const adapt = moduleAdapter(ir, module);
-  const model = new module.Model();
   const grads = module.createParameters();
   return async (weights, batch, carry) => {
     const p = adapt.params(weights);
-    const state = adapt.state(model, p, batch, carry);
+    const state = adapt.state(pool, p, batch, carry);
     const loss = await pool.lossAndGrad(p, adapt.batch(batch), grads, state);
     const result = { loss, grads: adapt.weights(grads), carry: () => fromState(ir, state) };
-    if (!Number.isFinite(loss) || !Object.values(result.grads).every((g) => g.every(Number.isFinite))) explainOverflow(ir, weights, batch, carry, true);
+    if (!Number.isFinite(loss) || !adapt.finite(result.grads)) explainOverflow(ir, weights, batch, carry, true);
     return result;
   };
 }

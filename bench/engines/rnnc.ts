@@ -72,10 +72,9 @@ export function threaded(dtype: "f64" | "f32", threads: number): Prepare {
     const { ir, module, params, grads, moduleBatch } = await prepareModule(w, dtype, defaultKernelTier);
     // Idle, the pool's threads do not keep the process alive: the worker exits on `quit` without closing it.
     const pool = await GradientPool.create(ir, module, compiledModuleUrl(module), threads);
-    const model = new module.Model();
     return {
       // The pool advances the state in place: each run starts from a fresh one, as a call without state does.
-      run: () => pool.lossAndGrad(params, moduleBatch, grads, model.createState(params, moduleBatch.B)),
+      run: () => pool.lossAndGrad(params, moduleBatch, grads, pool.createState(params, moduleBatch.B)),
       note: `${threads} threads (worker_threads), batch split in ${threads} shards`,
     };
   };

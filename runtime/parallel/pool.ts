@@ -75,12 +75,13 @@ export class GradientPool {
   /** Views of the shared parameters, and of each shard's gradient (the first shard's is this thread's own). */
   private readonly sharedParams: Record<string, Float>;
   private readonly shardGrads: Float[];
+  private readonly shardGradViews: Record<string, Float>[];
   private readonly sum: Float;
   private readonly sumViews: Record<string, Float>;
 
   private constructor(
     private readonly ir: IrModel,
-    private readonly module: GeneratedModule,
+    module: GeneratedModule,
     readonly shards: number,
     private readonly workers: GradientWorker[],
     parameters: SharedArrayBuffer,
@@ -94,6 +95,7 @@ export class GradientPool {
     this.widths = rowWidths(ir);
     this.sharedParams = module.createParameters(view(parameters));
     this.shardGrads = Array.from({ length: shards }, (_, s) => (s === 0 ? own() : view(gradients, (s - 1) * n)));
+    this.shardGradViews = this.shardGrads.map((g) => module.createParameters(g));
     this.sum = own();
     this.sumViews = module.createParameters(this.sum);
   }
@@ -120,7 +122,7 @@ export class GradientPool {
     const parts = shards.map((shard) => ({ shard, batch: sliceBatch(batch, this.widths, shard), state: sliceState(state, this.widths, shard) }));
     const own = (s: number): ShardResult => {
       const part = parts[s]!;
-      const loss = this.model.lossAndGrad(this.sharedParams, part.batch, this.module.createParameters(this.shardGrads[s]!), part.state);
+      const loss = this.model.lossAndGrad(this.sharedParams, part.batch, this.shardGradViews[s]!, part.state);
       return { loss, values: part.state.values };
     };
     // Post the workers' shards first so they run while this thread computes the first one.
@@ -132,6 +134,11 @@ export class GradientPool {
     const loss = reduceShards(weights, results.map((r) => r.loss), this.shardGrads, this.sum);
     for (const name in grads) grads[name]!.set(this.sumViews[name]!);
     return loss;
+  }
+
+  /** The module's `model.createState(params, B)`: fresh streams for `lossAndGrad`. */
+  createState(params: Record<string, Float>, B: number): ModuleState {
+    return this.model.createState(params, B);
   }
 
   async close(): Promise<void> {
