@@ -130,6 +130,9 @@ describe("rnnc train --threads", () => {
     const changed = await run(["train", ...lm, "--data", corpus, "--checkpoint", ck, "--resume", "--epochs", "2", "--threads", "1"]);
     expect(changed.code).toBe(1);
     expect(changed.err).toMatch(/--threads 1 differs from the checkpoint \(--threads 2\)/);
+    const interp = await run(["train", ...lm, "--data", corpus, "--checkpoint", ck, "--resume", "--epochs", "2", "--backend", "interp"]);
+    expect(interp.code).toBe(1);
+    expect(interp.err).toMatch(/the checkpoint was trained on 2 threads \(--threads 2\), which needs --backend compiled/);
   });
 
   it("auto keeps a small model on one thread", async () => {

@@ -150,6 +150,8 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   const { train, val } = valRaw ? { train: dataset, val: buildDataset(valRaw, ir, prepared.codebook!) } : splitDataset(dataset, config.valSplit, config.seed);
   if (ir.losses.length === 0) throw new UserError(`model ${ir.name} declares no loss, so there is nothing to train`);
   const threads = saved ? (saved.config.threads ?? 1) : chooseThreads(opts, ir, train, config);
+  // A resumed run keeps its threads, and only the compiled backend computes on several.
+  if (saved && threads > 1 && opts.backend === "interp") throw new UserError(`the checkpoint was trained on ${threads} threads (--threads ${threads}), which needs --backend compiled: the interpreter runs on one thread`);
 
   mkdirSync(dir, { recursive: true });
   const perEpoch = batchesPerEpoch(train, config);
