@@ -3,7 +3,7 @@
  * generated passes goes through these, so the memory layout of `plan.ts` is decided once.
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
-import { numberLiteral } from "./names.js";
+import type { Expr, StreamTable } from "./element-loop.js";
 import type { CodePlan } from "./plan.js";
 
 /** The slot of step t in a buffer with `pre` history slots, as an expression. */
@@ -93,15 +93,9 @@ export class RowBases {
   }
 }
 
-/** The code reading node `id` at element i of row b, step t, inside a loop over one run. */
-export function readValue(plan: CodePlan, id: NodeId, t: string, rows: RowBases, locals: ReadonlySet<NodeId>): string {
+/** Node `id` at element i of row b, step t, inside a loop over one run: a local of the loop, a constant, or a read of its row. */
+export function valueExpr(plan: CodePlan, id: NodeId, t: string, streams: StreamTable, locals: ReadonlySet<NodeId>): Expr {
   const n: IrNode = plan.ir.nodes[id]!;
-  if (locals.has(id)) return `a${id}`;
-  switch (n.op) {
-    case "const":
-      return numberLiteral(n.value);
-    default:
-      return rows.at(valueLocation(plan, id, t));
-  }
+  if (locals.has(id)) return { kind: "local", name: `a${id}` };
+  return n.op === "const" ? { kind: "num", value: n.value } : streams.read(valueLocation(plan, id, t));
 }
-

@@ -4,12 +4,14 @@
  * adjoints as locals; products of a group share one transposed product per block.
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
-import { RowBases, adjointLocation, paramIndex, readValue, rowOffset, slot, valueLocation } from "./access.js";
+import { adjointLocation, paramIndex, rowOffset, slot, valueExpr, valueLocation, type Location } from "./access.js";
+import { binary, local, neg, num, StreamTable, withoutUnusedLocals, type Expr, type Statement } from "./element-loop.js";
+import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { emitLossSeeds } from "./emit-loss.js";
 import { originComment } from "./emit-forward.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
 
-export function emitBackwardStep(plan: CodePlan, t: string): string[] {
+export function emitBackwardStep(plan: CodePlan, t: string, fused: FusedLoops | undefined): string[] {
   const out = [...emitLossSeeds(plan)];
   const emittedRuns = new Set<number>();
   for (let id = plan.ir.nodes.length - 1; id >= 0; id--) {
@@ -24,7 +26,7 @@ export function emitBackwardStep(plan: CodePlan, t: string): string[] {
       if (emittedRuns.has(p.run)) continue;
       emittedRuns.add(p.run);
       const run = plan.runs[p.run]!;
-      out.push(...emitMaskingBackward(plan, run.nodes, t), ...emitRunBackward(plan, run, t));
+      out.push(...emitMaskingBackward(plan, run.nodes, t), ...emitRunBackward(plan, run, t, fused));
     } else if ((n.op === "softmax" || n.op === "log_softmax" || n.op === "concat") && p.receivesAdjoint) {
       out.push(...emitMaskingBackward(plan, [id], t), ...(n.op === "concat" ? emitConcatBackward(plan, n, t) : emitSoftmaxBackward(plan, n, t)));
     }
@@ -47,18 +49,21 @@ function emitMaskingBackward(plan: CodePlan, ids: readonly NodeId[], t: string):
   return out;
 }
 
-/** Adds `expr` to the adjoint of operand `id`: a local of the run, a parameter's gradient, or a buffer. */
-function accumulateInto(plan: CodePlan, id: NodeId, expr: string, t: string, rows: RowBases, runLocals: ReadonlySet<NodeId>): string | undefined {
-  if (runLocals.has(id)) return `d${id} += ${expr};`;
+/** Adds `value` to the adjoint of operand `id`: a local of the run, a parameter's gradient, or a buffer. */
+function accumulateInto(plan: CodePlan, id: NodeId, value: Expr, t: string, streams: StreamTable, runLocals: ReadonlySet<NodeId>): Statement | undefined {
+  if (runLocals.has(id)) return { kind: "accumulate", name: `d${id}`, value };
+  const location = operandAdjoint(plan, id, t);
+  return location && { kind: "storeAdd", stream: streams.of(location), value };
+}
+
+/** Where an operand's adjoint accumulates; undefined for constants and what is not differentiated. */
+function operandAdjoint(plan: CodePlan, id: NodeId, t: string): Location | undefined {
   const n = plan.ir.nodes[id]!;
-  if (n.op === "const" || n.scalar) return undefined;
-  const location = adjointLocation(plan, id, t);
-  if (location === undefined) return undefined;
-  return `${rows.at(location)} += ${expr};`;
+  return n.op === "const" || n.scalar ? undefined : adjointLocation(plan, id, t);
 }
 
 /** The adjoint rule of an element-wise node: what it adds to each operand's adjoint, given its own `dy`. */
-function elementwiseRule(n: IrNode, dy: string, value: (id: NodeId) => string): [NodeId, string][] {
+function elementwiseRule(n: IrNode, dy: Expr, value: (id: NodeId) => Expr): [NodeId, Expr][] {
   switch (n.op) {
     case "add":
       return [
@@ -68,33 +73,33 @@ function elementwiseRule(n: IrNode, dy: string, value: (id: NodeId) => string): 
     case "sub":
       return [
         [n.a, dy],
-        [n.b, `-${dy}`],
+        [n.b, neg(dy)],
       ];
     case "mul":
       return [
-        [n.a, `${dy} * ${value(n.b)}`],
-        [n.b, `${dy} * ${value(n.a)}`],
+        [n.a, binary("*", dy, value(n.b))],
+        [n.b, binary("*", dy, value(n.a))],
       ];
     case "div":
       return [
-        [n.a, `${dy} / ${value(n.b)}`],
-        [n.b, `-((${dy} * ${value(n.a)}) / (${value(n.b)} * ${value(n.b)}))`],
+        [n.a, binary("/", dy, value(n.b))],
+        [n.b, neg(binary("/", binary("*", dy, value(n.a)), binary("*", value(n.b), value(n.b))))],
       ];
     case "neg":
-      return [[n.a, `-${dy}`]];
+      return [[n.a, neg(dy)]];
     case "activation": {
       const y = value(n.id);
       switch (n.fn) {
         case "sigmoid":
-          return [[n.a, `${dy} * ${y} * (1 - ${y})`]];
+          return [[n.a, binary("*", binary("*", dy, y), binary("-", num(1), y))]];
         case "tanh":
-          return [[n.a, `${dy} * (1 - ${y} * ${y})`]];
+          return [[n.a, binary("*", dy, binary("-", num(1), binary("*", y, y)))]];
         case "relu":
-          return [[n.a, `${y} > 0 ? ${dy} : 0`]];
+          return [[n.a, { kind: "select", compare: ">", a: y, b: num(0), then: dy, otherwise: num(0) }]];
         case "exp":
-          return [[n.a, `${dy} * ${y}`]];
+          return [[n.a, binary("*", dy, y)]];
         case "log":
-          return [[n.a, `${dy} / ${value(n.a)}`]];
+          return [[n.a, binary("/", dy, value(n.a))]];
         case "identity":
           return [[n.a, dy]];
       }
@@ -105,35 +110,35 @@ function elementwiseRule(n: IrNode, dy: string, value: (id: NodeId) => string): 
   }
 }
 
-function emitRunBackward(plan: CodePlan, run: ElementwiseRun, t: string): string[] {
-  const rows = new RowBases("r");
+function emitRunBackward(plan: CodePlan, run: ElementwiseRun, t: string, fused: FusedLoops | undefined): string[] {
+  const streams = new StreamTable();
   const inRun = new Set(run.nodes);
   const loaded = new Set<NodeId>();
-  const body: string[] = [];
+  const body: Statement[] = [];
   // The forward values the rules read, loaded once per element.
   for (const id of run.nodes) {
     if (!plan.neededBackward.has(id)) continue;
-    body.push(`const a${id} = ${rows.at(valueLocation(plan, id, t))}!;`);
+    body.push({ kind: "define", name: `a${id}`, value: streams.read(valueLocation(plan, id, t)), mutable: false });
     loaded.add(id);
   }
   // Each node's adjoint starts from what consumers outside the run left in its buffer.
   for (const id of run.nodes) {
     const location = plan.nodes[id]!.adjoint === "local" ? undefined : adjointLocation(plan, id, t);
-    body.push(`let d${id} = ${location ? `${rows.at(location)}!` : "0"};`);
+    body.push({ kind: "define", name: `d${id}`, value: location ? streams.read(location) : num(0), mutable: true });
   }
-  const value = (id: NodeId) => (loaded.has(id) ? `a${id}` : readValue(plan, id, t, rows, new Set()));
+  const value = (id: NodeId) => valueExpr(plan, id, t, streams, loaded);
   let lastOrigin = "";
   for (const id of [...run.nodes].reverse()) {
     const n = plan.ir.nodes[id]!;
     const comment = originComment(n);
-    if (comment !== lastOrigin) body.push(comment);
+    if (comment !== lastOrigin) body.push({ kind: "comment", text: comment });
     lastOrigin = comment;
-    for (const [operand, expr] of elementwiseRule(n, `d${id}`, value)) {
-      const line = accumulateInto(plan, operand, expr, t, rows, inRun);
-      if (line) body.push(line);
+    for (const [operand, expr] of elementwiseRule(n, local(`d${id}`), value)) {
+      const statement = accumulateInto(plan, operand, expr, t, streams, inRun);
+      if (statement) body.push(statement);
     }
   }
-  return [`for (let b = 0; b < B; b++) {`, ...rows.lines, `for (let i = 0; i < ${run.size}; i++) {`, ...body, `}`, `}`];
+  return emitElementLoop(withoutUnusedLocals({ size: run.size, streams: streams.streams, body }), fused);
 }
 
 /** dX_k += dY W_k at step t; the weight gradients wait for `emitWeightGradients`. */
@@ -208,9 +213,8 @@ function emitConcatBackward(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>
   let col = 0;
   for (const part of n.parts) {
     const width = plan.ir.nodes[part]!.size;
-    const rows = new RowBases(`r${part}_`);
-    const line = accumulateInto(plan, part, `${dy.buffer}[rdy + ${col} + i]!`, t, rows, new Set());
-    if (line) out.push(...rows.lines, `for (let i = 0; i < ${width}; i++) ${line}`);
+    const dx = operandAdjoint(plan, part, t);
+    if (dx) out.push(`for (let i = 0; i < ${width}; i++) ${dx.buffer}[${rowOffset(dx.slot, dx.stride, dx.offset)} + i] += ${dy.buffer}[rdy + ${col} + i]!;`);
     col += width;
   }
   out.push(`}`);

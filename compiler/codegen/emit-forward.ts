@@ -6,7 +6,9 @@
  * operands are all known before a loop are computed for every step at once before it.
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
-import { RowBases, paramIndex, readValue, rowOffset, slot, valueLocation } from "./access.js";
+import { paramIndex, rowOffset, slot, valueExpr, valueLocation } from "./access.js";
+import { binary, local, neg, num, StreamTable, type Expr, type Statement } from "./element-loop.js";
+import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
 
@@ -15,7 +17,7 @@ export type TimeLoop = "recurrence" | "readout";
 
 const loopOf = (plan: CodePlan, id: NodeId): TimeLoop => (plan.recurrent.has(id) ? "recurrence" : "readout");
 
-export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop): string[] {
+export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused: FusedLoops | undefined): string[] {
   const out: string[] = [];
   const emittedRuns = new Set<number>();
   for (const n of plan.ir.nodes) {
@@ -27,7 +29,7 @@ export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop): stri
     } else if (p.run >= 0) {
       if (emittedRuns.has(p.run)) continue;
       emittedRuns.add(p.run);
-      out.push(...emitRun(plan, plan.runs[p.run]!, t));
+      out.push(...emitRun(plan, plan.runs[p.run]!, t, fused));
     } else if (n.op === "softmax" || n.op === "log_softmax") {
       out.push(...emitSoftmax(plan, n, t));
     } else if (n.op === "concat") {
@@ -106,31 +108,29 @@ function productCall(plan: CodePlan, group: MatvecGroup, k: number, t: string, r
 }
 
 /** The expression computing an element-wise node from its operands. */
-export function elementwiseExpression(n: IrNode, operand: (id: NodeId) => string): string {
+export function elementwiseExpression(n: IrNode, operand: (id: NodeId) => Expr): Expr {
   switch (n.op) {
     case "add":
-      return `${operand(n.a)} + ${operand(n.b)}`;
+      return binary("+", operand(n.a), operand(n.b));
     case "sub":
-      return `${operand(n.a)} - ${operand(n.b)}`;
+      return binary("-", operand(n.a), operand(n.b));
     case "mul":
-      return `${operand(n.a)} * ${operand(n.b)}`;
+      return binary("*", operand(n.a), operand(n.b));
     case "div":
-      return `${operand(n.a)} / ${operand(n.b)}`;
+      return binary("/", operand(n.a), operand(n.b));
     case "neg":
-      return `-${operand(n.a)}`;
+      return neg(operand(n.a));
     case "activation": {
       const a = operand(n.a);
       switch (n.fn) {
         case "sigmoid":
-          return `1 / (1 + Math.exp(-${a}))`;
+          return binary("/", num(1), binary("+", num(1), { kind: "math", fn: "exp", a: neg(a) }));
         case "tanh":
-          return `Math.tanh(${a})`;
-        case "relu":
-          return `${a} < 0 ? 0 : ${a}`;
         case "exp":
-          return `Math.exp(${a})`;
         case "log":
-          return `Math.log(${a})`;
+          return { kind: "math", fn: n.fn, a };
+        case "relu":
+          return { kind: "select", compare: "<", a, b: num(0), then: num(0), otherwise: a };
         case "identity":
           return a;
       }
@@ -146,33 +146,32 @@ export function elementwiseExpression(n: IrNode, operand: (id: NodeId) => string
  * storing those needed later; or, where kernel activations split the run (plan.ts), its
  * loops with the `activateRows` calls between them.
  */
-function emitRun(plan: CodePlan, run: ElementwiseRun, t: string): string[] {
+function emitRun(plan: CodePlan, run: ElementwiseRun, t: string, fused: FusedLoops | undefined): string[] {
   const out: string[] = [];
   for (let loop = 0; loop < run.loops; loop++) {
     const here = run.nodes.filter((id) => plan.nodes[id]!.loop === loop);
     for (const id of here.filter((id) => plan.nodes[id]!.byKernel)) out.push(...emitKernelActivation(plan, id, t));
     const computed = here.filter((id) => !plan.nodes[id]!.byKernel);
-    if (computed.length > 0) out.push(...emitLoop(plan, computed, run.size, t));
+    if (computed.length > 0) out.push(...emitLoop(plan, computed, run.size, t, fused));
   }
   return out;
 }
 
-function emitLoop(plan: CodePlan, ids: readonly NodeId[], size: number, t: string): string[] {
-  const rows = new RowBases("r");
+function emitLoop(plan: CodePlan, ids: readonly NodeId[], size: number, t: string, fused: FusedLoops | undefined): string[] {
+  const streams = new StreamTable();
   const locals = new Set<NodeId>();
-  const body: string[] = [];
+  const body: Statement[] = [];
   let lastOrigin = "";
   for (const id of ids) {
     const n = plan.ir.nodes[id]!;
     const comment = originComment(n);
-    if (comment !== lastOrigin) body.push(comment);
+    if (comment !== lastOrigin) body.push({ kind: "comment", text: comment });
     lastOrigin = comment;
-    body.push(`const a${id} = ${elementwiseExpression(n, (o) => readValue(plan, o, t, rows, locals))};`);
+    body.push({ kind: "define", name: `a${id}`, value: elementwiseExpression(n, (o) => valueExpr(plan, o, t, streams, locals)), mutable: false });
     locals.add(id);
-    const p = plan.nodes[id]!;
-    if (p.stored) body.push(`${rows.at(valueLocation(plan, id, t))} = a${id};`);
+    if (plan.nodes[id]!.stored) body.push({ kind: "store", stream: streams.of(valueLocation(plan, id, t)), value: local(`a${id}`) });
   }
-  return [`for (let b = 0; b < B; b++) {`, ...rows.lines, `for (let i = 0; i < ${size}; i++) {`, ...body, `}`, `}`];
+  return emitElementLoop({ size, streams: streams.streams, body }, fused);
 }
 
 /** y = f(x) for every row of step t at once: the kernel reads and writes the nodes' buffers. */

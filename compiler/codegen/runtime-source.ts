@@ -11,7 +11,7 @@ import type { KernelTier } from "./compile.js";
 /** In dependency order, relative to runtime/. */
 const files = ["kernels/matmul.ts", "kernels/activate-rows.ts", "kernels/onehot.ts", "rng.ts", "qr.ts", "init.ts"];
 /** The WebAssembly tier (kernels-wasm.ts is the binary as base64, about 22 kB of text), for `--kernels wasm|auto`. */
-const wasmFiles = ["kernels/wasm/kernels-wasm.ts", "kernels/wasm/module.ts", "kernels/wasm/arena.ts", "kernels/wasm/matmul.ts"];
+const wasmFiles = ["kernels/wasm/kernels-wasm.ts", "kernels/wasm/module.ts", "kernels/wasm/generated.ts", "kernels/wasm/arena.ts", "kernels/wasm/matmul.ts"];
 /** What runtime/kernels/wasm/index.ts adds: the JavaScript tier behind the same interface. */
 const jsKernelsObject = "const jsMatmulKernels: MatmulKernels = Object.freeze({ matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight, activateRows });";
 

@@ -113,3 +113,23 @@ it("a state that is another state, with a different initial value", async () => 
       loss mse(o, y) at each
     }`);
 });
+
+describe("fused loops as WebAssembly", () => {
+  // Was: "v3 is not defined". The rule of 0.25 * (W @ x + b) reads W @ x + b, which is not
+  // stored, to differentiate the constant, and then drops that term: the row stayed among the
+  // call's arguments though nothing read it.
+  it("a row read only by a dropped term is not passed", async () => {
+    await expectCompiledEqualsInterpreted(`
+      model Scaled {
+        dim K = 3
+        input x : [K]
+        target y : [K]
+        param W : [K, K]
+        param b : [K]
+        state h : [K] = zeros
+        g = 0.25 * (W @ x + b)
+        h = tanh(g + h[t-1])
+        loss mse(h, y) at last
+      }`);
+  });
+});

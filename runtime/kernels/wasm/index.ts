@@ -15,6 +15,7 @@ import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from
 import type { MatmulKernels } from "./matmul.js";
 
 export { ARENA_ALIGN, WasmArena, type WasmArenaOptions, type WasmDType, type WasmFloatArray } from "./arena.js";
+export { instantiateWasmLoops } from "./generated.js";
 export { WasmKernels, type MatmulKernels } from "./matmul.js";
 export { instantiateKernels, kernelModule, PEAK_CHAINS, preloadKernelModule, simdSupported, type KernelExports } from "./module.js";
 

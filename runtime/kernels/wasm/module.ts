@@ -54,7 +54,8 @@ export function simdSupported(): boolean {
   return simd;
 }
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+/** Bytes from base64, in Node and in a browser. */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   // atob exists in Node ≥ 16 and every browser; Buffer is not needed.
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);

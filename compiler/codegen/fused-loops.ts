@@ -1,0 +1,71 @@
+/**
+ * The fused element-wise loops on the WebAssembly tier. Each distinct loop of the passes
+ * becomes one function of a small WebAssembly module that the code generator writes
+ * (wasm/emit-loop.ts) and the generated module embeds as base64; at run time it shares the
+ * memory of the kernels' arena, where every buffer of the passes lives. The call site keeps
+ * the JavaScript loop as its `else` branch: it is what runs where WebAssembly SIMD is missing
+ * (`--kernels auto`), and it says what the function computes.
+ */
+import { rowOffset, type Location } from "./access.js";
+import { renderLoopJs, type ElementLoop } from "./element-loop.js";
+import { encodeModule, type WasmFunction } from "./wasm/encode.js";
+import { compilable, loopFunction, type FloatType } from "./wasm/emit-loop.js";
+
+export class FusedLoops {
+  private readonly functions: WasmFunction[] = [];
+  /** A loop's function by its layout-independent shape (size, strides, body): the same loop at every step is one function. */
+  private readonly byShape = new Map<string, WasmFunction>();
+  /** Call sites emitted so far, so a pass can tell whether it calls any. */
+  calls = 0;
+
+  constructor(readonly type: FloatType) {}
+
+  /** The function computing `loop`, or undefined where the loop stays JavaScript (a Math.* call in it). */
+  functionFor(loop: ElementLoop): WasmFunction | undefined {
+    if (!compilable(loop)) return undefined;
+    const shape = JSON.stringify({ size: loop.size, strides: loop.streams.map((s) => s.stride), body: loop.body });
+    let f = this.byShape.get(shape);
+    if (!f) {
+      f = loopFunction(`f${this.functions.length}`, loop, this.type);
+      this.functions.push(f);
+      this.byShape.set(shape, f);
+    }
+    return f;
+  }
+
+  get empty(): boolean {
+    return this.functions.length === 0;
+  }
+
+  /** The module's bytes, base64 (the generated module decodes them where it runs: Node or a browser). */
+  base64(): string {
+    return Buffer.from(encodeModule(this.functions)).toString("base64");
+  }
+
+  /** The TypeScript interface of the module's exports. */
+  declaration(): string[] {
+    return [
+      `/** The fused loops as WebAssembly functions: (B, byte address of each row the loop reads or writes, for b = 0). */`,
+      `interface FusedLoops {`,
+      ...this.functions.map((f) => `${f.name}(${f.params.map((_, i) => (i === 0 ? "B: number" : `a${i - 1}: number`)).join(", ")}): void;`),
+      `}`,
+    ];
+  }
+}
+
+/** A loop as code: the call of its WebAssembly function where there is one, with the JavaScript loop as fallback. */
+export function emitElementLoop(loop: ElementLoop, fused: FusedLoops | undefined): string[] {
+  const js = renderLoopJs(loop);
+  const f = fused?.functionFor(loop);
+  if (!fused || !f) return js;
+  fused.calls++;
+  const bytes = fused.type === "f32" ? 4 : 8;
+  const args = ["B", ...loop.streams.map((s) => address(s, bytes))];
+  return [`if (fused) fused.${f.name}(${args.join(", ")});`, `else {`, ...js, `}`];
+}
+
+/** The byte address of a stream's row for b = 0. */
+function address(s: Location, bytes: number): string {
+  const offset = rowOffset(s.slot, s.stride, s.offset, "0");
+  return offset === "0" ? `${s.buffer}.byteOffset` : `${s.buffer}.byteOffset + (${offset}) * ${bytes}`;
+}
