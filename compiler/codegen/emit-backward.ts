@@ -174,7 +174,7 @@ export function emitWeightGradients(plan: CodePlan): string[] {
     group.blocks.forEach((block, k) => {
       const dWeights = group.direct ? `G${paramIndex(plan, member.param)}` : `dW${group.index}_${k}`;
       const x = valueLocation(plan, block.x, "0");
-      if (plan.ir.nodes[block.x]!.onehot) out.push(`scatterColumnsBatch(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B, ${dWeights}, 0);`);
+      if (plan.ir.nodes[block.x]!.onehot) out.push(`scatterRowsBatch(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B, ${dWeights}, 0);`);
       else out.push(`matmulBatchBackwardWeight(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B * ${block.width}, ${dWeights}, 0);`);
     });
   }

@@ -103,7 +103,7 @@ function productCall(plan: CodePlan, group: MatvecGroup, k: number, t: string, r
   const weights = group.direct ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>).param)}` : `W${group.index}_${k}`;
   const xNode = plan.ir.nodes[block.x]!;
   const xOffset = `(${x.slot}) * B${xNode.onehot ? "" : ` * ${block.width}`}`;
-  const kernel = xNode.onehot ? "gatherColumnsBatch" : "matmulBatch";
+  const kernel = xNode.onehot ? "gatherRowsBatch" : "matmulBatch";
   return `${kernel}(${rows}, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${accumulate});`;
 }
 

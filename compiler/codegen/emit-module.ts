@@ -26,7 +26,7 @@ export interface EmitOptions {
   version: string;
 }
 
-export const kernelNames = ["matmulBatch", "matmulBatchBackwardInput", "matmulBatchBackwardWeight", "activateRows", "gatherColumnsBatch", "scatterColumnsBatch"] as const;
+export const kernelNames = ["matmulBatch", "matmulBatchBackwardInput", "matmulBatchBackwardWeight", "activateRows", "gatherRowsBatch", "scatterRowsBatch"] as const;
 /** What a kernel object provides (MatmulKernels); with --kernels wasm|auto the passes take them from the Model's. */
 const objectKernelNames: readonly string[] = kernelNames.slice(0, 4);
 
@@ -77,12 +77,12 @@ function usesKernel(plan: CodePlan, name: (typeof kernelNames)[number]): boolean
   switch (name) {
     case "matmulBatch":
       return plan.groups.some(dense);
-    case "gatherColumnsBatch":
+    case "gatherRowsBatch":
       return plan.groups.some(onehot);
     case "matmulBatchBackwardInput":
     case "matmulBatchBackwardWeight":
       return backward && plan.groups.some(dense);
-    case "scatterColumnsBatch":
+    case "scatterRowsBatch":
       return backward && plan.groups.some(onehot);
     case "activateRows":
       return plan.nodes.some((p) => p.byKernel) || (plan.kernelActivations && plan.ir.nodes.some((n) => n.op === "softmax"));
@@ -517,7 +517,7 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
     ...paramLocals(plan, "params", "P"),
     ...bufferLocals(plan),
   ];
-  // Stacked weights of each fused group: rows of every member, columns of one block.
+  // Stacked weights of each fused group: rows of every member, columns of one block (a one-hot block transposed: a row per id).
   for (const g of plan.groups) {
     if (g.direct) continue;
     out.push(`// stack ${g.members.map((m) => commentText((ir.nodes[m] as { param: string }).param)).join(", ")} for one product per block`);
@@ -526,7 +526,9 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
         const param = (ir.nodes[m] as { param: string }).param;
         const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
         const rows = ir.nodes[m]!.size;
-        out.push(`for (let r = 0; r < ${rows}; r++) W${g.index}_${k}.set(P${ir.params.findIndex((p) => p.name === param)}.subarray(r * ${cols} + ${block.col}, r * ${cols} + ${block.col + block.width}), (${g.offsets[j]} + r) * ${block.width});`);
+        const P = `P${ir.params.findIndex((p) => p.name === param)}`;
+        if (ir.nodes[block.x]!.onehot) out.push(`for (let r = 0; r < ${rows}; r++) for (let c = 0; c < ${block.width}; c++) W${g.index}_${k}[c * ${g.rows} + ${g.offsets[j]} + r] = ${P}[r * ${cols} + ${block.col} + c]!;`);
+        else out.push(`for (let r = 0; r < ${rows}; r++) W${g.index}_${k}.set(${P}.subarray(r * ${cols} + ${block.col}, r * ${cols} + ${block.col + block.width}), (${g.offsets[j]} + r) * ${block.width});`);
       });
     });
   }
@@ -613,7 +615,8 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
         const param = (ir.nodes[m] as { param: string }).param;
         const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
         const G = `G${ir.params.findIndex((p) => p.name === param)}`;
-        out.push(`for (let r = 0; r < ${ir.nodes[m]!.size}; r++) for (let c = 0; c < ${block.width}; c++) ${G}[r * ${cols} + ${block.col} + c] += dW${g.index}_${k}[(${g.offsets[j]} + r) * ${block.width} + c]!;`);
+        const stacked = ir.nodes[block.x]!.onehot ? `c * ${g.rows} + ${g.offsets[j]} + r` : `(${g.offsets[j]} + r) * ${block.width} + c`;
+        out.push(`for (let r = 0; r < ${ir.nodes[m]!.size}; r++) for (let c = 0; c < ${block.width}; c++) ${G}[r * ${cols} + ${block.col} + c] += dW${g.index}_${k}[${stacked}]!;`);
       });
     });
   }

@@ -44,7 +44,10 @@ export interface MatvecGroup {
   offsets: number[];
   rows: number;
   blocks: { x: NodeId; col: number; width: number }[];
-  /** Uses its parameter directly: one member, one block spanning the whole matrix. */
+  /**
+   * Uses its parameter directly: one member, one dense block spanning the whole matrix. A one-hot
+   * block is always stacked, transposed ([width][rows]), so that a token's weights are one row.
+   */
   direct: boolean;
   /**
    * Several members write one [B][rows] buffer (g3, adjoint dg3). A product alone in its group
@@ -238,7 +241,8 @@ function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNod
       existing.shared = true;
       continue;
     }
-    const group: MatvecGroup = { index: groups.length, members: [n.id], offsets: [0], rows: n.size, blocks, direct: blocks.length === 1, shared: false };
+    const direct = blocks.length === 1 && !ir.nodes[blocks[0]!.x]!.onehot;
+    const group: MatvecGroup = { index: groups.length, members: [n.id], offsets: [0], rows: n.size, blocks, direct, shared: false };
     groups.push(group);
     byKey.set(key, group);
   }

@@ -63,6 +63,56 @@ export function scatterColumnsBatch(
   }
 }
 
+/**
+ * Y[b, :] (= or +=) Wt[ids[b], :] for Wt row-major [N,M]: gatherColumnsBatch with the weights
+ * stored transposed, so each id reads one contiguous row instead of a column at stride N.
+ */
+export function gatherRowsBatch(
+  B: number,
+  M: number,
+  N: number,
+  ids: Int32Array,
+  idsOff: number,
+  wt: FloatArray,
+  wtOff: number,
+  y: FloatArray,
+  yOff: number,
+  accumulate: boolean,
+): void {
+  for (let b = 0; b < B; b++) {
+    const id = checkedId(ids[idsOff + b], N, b);
+    const yRow = yOff + b * M;
+    if (id === PAD_ID) {
+      if (!accumulate) y.fill(0, yRow, yRow + M);
+      continue;
+    }
+    const row = wtOff + id * M;
+    if (!accumulate) y.set(wt.subarray(row, row + M), yRow);
+    else for (let i = 0; i < M; i++) y[yRow + i] += wt[row + i]!;
+  }
+}
+
+/** dWt[ids[b], :] += dY[b, :], the adjoint of {@link gatherRowsBatch}; padded ids are skipped. */
+export function scatterRowsBatch(
+  B: number,
+  M: number,
+  N: number,
+  dy: FloatArray,
+  dyOff: number,
+  ids: Int32Array,
+  idsOff: number,
+  dwt: FloatArray,
+  dwtOff: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const id = checkedId(ids[idsOff + b], N, b);
+    if (id === PAD_ID) continue;
+    const dyRow = dyOff + b * M;
+    const row = dwtOff + id * M;
+    for (let i = 0; i < M; i++) dwt[row + i] += dy[dyRow + i]!;
+  }
+}
+
 function checkedId(id: number, N: number, b: number): number {
   // An unchecked id would read past the column (undefined → NaN) or into the next row.
   if (!(id >= PAD_ID && id < N)) {

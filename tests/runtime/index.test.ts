@@ -13,6 +13,8 @@ describe("runtime/index.ts", () => {
       "matmulBatchBackwardWeight",
       "gatherColumnsBatch",
       "scatterColumnsBatch",
+      "gatherRowsBatch",
+      "scatterRowsBatch",
       "PAD_ID",
       "addBiasBatch",
       "addBiasBatchBackward",

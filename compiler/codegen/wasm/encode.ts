@@ -115,7 +115,7 @@ export interface WasmFunction {
 }
 
 /** A module importing `env.memory` and exporting each function by name; functions return nothing. */
-export function encodeModule(functions: readonly WasmFunction[]): Uint8Array {
+export function encodeModule(functions: readonly WasmFunction[]): Uint8Array<ArrayBuffer> {
   const signatures: string[] = [];
   const typeOf = functions.map((f) => {
     const key = f.params.join(",");
