@@ -501,6 +501,15 @@ function timeLoop(body: (t: string) => string[], unrollSteps: number | undefined
   return steps.flatMap((t) => [`// step ${t}`, `{`, `const t = ${t};`, ...body(String(t)), `}`]);
 }
 
+/**
+ * Where element (r, c) of member j's part of block k lives in the group's stacked weights:
+ * row-major [rows][width], or for a one-hot block transposed, [width][rows], a row per id.
+ */
+function stackedIndex(plan: CodePlan, g: CodePlan["groups"][number], k: number, j: number): string {
+  const block = g.blocks[k]!;
+  return plan.ir.nodes[block.x]!.onehot ? `c * ${g.rows} + ${g.offsets[j]} + r` : `(${g.offsets[j]} + r) * ${block.width} + c`;
+}
+
 /** `const fused = w.fused;` when the pass's steps call fused loops. */
 function fusedLocal(fused: FusedLoops | undefined, callsBefore: number): string[] {
   return fused && fused.calls > callsBefore ? [`const fused = w.fused;`] : [];
@@ -527,8 +536,8 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
         const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
         const rows = ir.nodes[m]!.size;
         const P = `P${ir.params.findIndex((p) => p.name === param)}`;
-        if (ir.nodes[block.x]!.onehot) out.push(`for (let r = 0; r < ${rows}; r++) for (let c = 0; c < ${block.width}; c++) W${g.index}_${k}[c * ${g.rows} + ${g.offsets[j]} + r] = ${P}[r * ${cols} + ${block.col} + c]!;`);
-        else out.push(`for (let r = 0; r < ${rows}; r++) W${g.index}_${k}.set(${P}.subarray(r * ${cols} + ${block.col}, r * ${cols} + ${block.col + block.width}), (${g.offsets[j]} + r) * ${block.width});`);
+        // Element by element: a subarray per row would allocate on every call, which costs a one-sequence forward pass more than the copy.
+        out.push(`for (let r = 0; r < ${rows}; r++) for (let c = 0; c < ${block.width}; c++) W${g.index}_${k}[${stackedIndex(plan, g, k, j)}] = ${P}[r * ${cols} + ${block.col} + c]!;`);
       });
     });
   }
@@ -615,8 +624,7 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
         const param = (ir.nodes[m] as { param: string }).param;
         const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
         const G = `G${ir.params.findIndex((p) => p.name === param)}`;
-        const stacked = ir.nodes[block.x]!.onehot ? `c * ${g.rows} + ${g.offsets[j]} + r` : `(${g.offsets[j]} + r) * ${block.width} + c`;
-        out.push(`for (let r = 0; r < ${ir.nodes[m]!.size}; r++) for (let c = 0; c < ${block.width}; c++) ${G}[r * ${cols} + ${block.col} + c] += dW${g.index}_${k}[${stacked}]!;`);
+        out.push(`for (let r = 0; r < ${ir.nodes[m]!.size}; r++) for (let c = 0; c < ${block.width}; c++) ${G}[r * ${cols} + ${block.col} + c] += dW${g.index}_${k}[${stackedIndex(plan, g, k, j)}]!;`);
       });
     });
   }

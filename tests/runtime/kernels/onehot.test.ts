@@ -96,7 +96,7 @@ describe("scatterColumnsBatch", () => {
 });
 
 /** W [M,N] row-major, transposed to [N,M]. */
-function transposed(w: Float64Array, M: number, N: number, offset: number): Float64Array {
+function transposed(w: ArrayLike<number>, M: number, N: number, offset: number): Float64Array {
   return Float64Array.from({ length: M * N }, (_, k) => w[offset + (k % M) * N + Math.floor(k / M)]!);
 }
 
