@@ -15,7 +15,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import wabt from "wabt";
-import { kernelsWat, PEAK_CHAINS, simdProbeWat } from "./generate.mjs";
+import { kernelsWat, PEAK_CHAINS, SCRATCH_BYTES, simdProbeWat } from "./generate.mjs";
 
 const outDir = fileURLToPath(new URL("../../runtime/kernels/wasm/", import.meta.url));
 const features = { simd: true };
@@ -51,6 +51,9 @@ ${base64Lines(kernels)},
 
 /** Independent (mul, add) vector pairs per iteration of the \`*_peak\` loops: flops = iterations · chains · 2 · lanes. */
 export const peakChains = ${PEAK_CHAINS};
+
+/** Bytes of scratch memory \`<t>_matmul_bwd_w\` takes as its last argument (its packed coefficients). */
+export const scratchBytes = ${SCRATCH_BYTES};
 
 /** A minimal module using one SIMD instruction: WebAssembly.validate(probe) is the feature test. */
 export const simdProbeBytes: Uint8Array<ArrayBuffer> = Uint8Array.of(${Array.from(probe).join(", ")});

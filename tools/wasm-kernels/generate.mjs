@@ -16,7 +16,8 @@
  *   - a weight W of shape [M, N] is row-major, a batch block X is [B, N];
  *   - forward:  Y[B,M] (= or +=) X[B,N] · Wᵀ              (<t>_matmul)
  *   - adjoints: dX[B,N] += dY[B,M] · W                      (<t>_matmul_bwd_x)
- *               dW[M,N] += dY[B,M]ᵀ · X                     (<t>_matmul_bwd_w)
+ *               dW[M,N] += dY[B,M]ᵀ · X                     (<t>_matmul_bwd_w; last, the
+ *                                                            address of SCRATCH_BYTES it overwrites)
  *   - activations: Y[r, i] = f(X[r, i]) over a strided block  (<t>_<f>_rows)
  * Addresses need no alignment (v128 loads are unaligned-safe; aligned data is
  * just faster). Outputs must not overlap inputs.
@@ -37,14 +38,19 @@ const F64 = { t: "f64", v: "f64x2", i: "i64x2", L: 2, S: 8, shift: 3 };
  * Tile shapes (see the register budget above). Forward: FWD_RB batch rows ×
  * FWD_RI weight rows of dot products. Combine: COMB_RR output rows × COMB_CV
  * vectors of columns for dX, COMB_RR_W × COMB_CV for dW. COMB_KC is the
- * reduction block of dX, sized so one block of the streamed operand stays in
- * L1; COMB_RC the output-row block of dX (see combDriver). dW's reduction is
- * one pass when K ≤ COMB_KC, else blocks of COMB_KW (see combDriver).
+ * reduction block of both, sized so one block of the streamed operand stays in
+ * cache; COMB_RC the output-row block of dX (see combDriver).
  * FWD_UNROLL: steps per pass of the forward loop; 1, because with 2 or 4 V8
  * schedules the loads of every step first, runs out of registers and spills
  * (measured 5–15% slower).
  */
-export const TILES = { FWD_RB: 2, FWD_RI: 4, FWD_UNROLL: 1, COMB_RR: 4, COMB_RR_W: 5, COMB_CV: 2, COMB_KC: 128, COMB_KW: 32, COMB_RC: 64 };
+export const TILES = { FWD_RB: 2, FWD_RI: 4, FWD_UNROLL: 1, COMB_RR: 4, COMB_RR_W: 5, COMB_CV: 2, COMB_KC: 128, COMB_RC: 64 };
+
+/**
+ * Bytes of the scratch memory that <t>_matmul_bwd_w takes as its last argument: the
+ * packed coefficients of one row tile over one reduction block (see combDriver), f64.
+ */
+export const SCRATCH_BYTES = TILES.COMB_KC * TILES.COMB_RR_W * 8;
 
 // --- s-expression helpers -------------------------------------------------
 
@@ -55,6 +61,8 @@ const add = (/** @type {string} */ a, /** @type {string} */ b) => `(i32.add ${a}
 const sub = (/** @type {string} */ a, /** @type {string} */ b) => `(i32.sub ${a} ${b})`;
 const mul = (/** @type {string} */ a, /** @type {string} */ b) => `(i32.mul ${a} ${b})`;
 const shl = (/** @type {string} */ a, /** @type {number} */ k) => (k === 0 ? a : `(i32.shl ${a} ${c32(k)})`);
+/** a + k for a constant k, without the add when k is 0. */
+const plus = (/** @type {string} */ a, /** @type {number} */ k) => (k === 0 ? a : add(a, c32(k)));
 /** a + k·b for a constant k, without the multiply when k is 0 or 1. */
 const addScaled = (/** @type {string} */ a, /** @type {number} */ k, /** @type {string} */ b) =>
   k === 0 ? a : k === 1 ? add(a, b) : add(a, mul(c32(k), b));
@@ -312,31 +320,48 @@ function combColumn(/** @type {DType} */ d) {
  *   x: column tiles outside, output rows inside — the W panel of a block
  *      (KC rows × one tile width) stays in L1 while every batch row passes it;
  *   w: output rows outside, column tiles inside — the coefficients of a row
- *      tile (kc × RR) are reused by every column tile. They lie down a column
- *      of dY, a cache line per k, all in one L1 set when M·S is a multiple of
- *      4 KiB, so they come from L2: kc = KC (one pass, dW streamed once) when
- *      K ≤ KC, else KW, small enough for those lines to stay in L2 and the TLB.
+ *      tile (kn × RR) are reused by every column tile. They lie down a column
+ *      of dY, a cache line per k at a stride of M·S bytes (all in one L1 set
+ *      when M·S is a multiple of 4 KiB), so the row tile first copies them to
+ *      the scratch at $p, packed as [kn][RR], and every column tile, the last
+ *      N mod L scalar columns included, reads that contiguous copy from L1.
+ *      The sum over k keeps its order: results are those of the unpacked loop.
  */
 function combDriver(/** @type {DType} */ d, /** @type {Mode} */ mode) {
-  const { COMB_CV: CV, COMB_KC: KC, COMB_KW: KW, COMB_RC: RC } = TILES;
+  const { COMB_CV: CV, COMB_KC: KC, COMB_RC: RC } = TILES;
   const RR = mode === "w" ? TILES.COMB_RR_W : TILES.COMB_RR;
   const tileCols = CV * d.L;
-  // Coefficient address of output row $r (the block start is $cb) and the stride the tile takes.
-  const rowCoef = mode === "w" ? add(get("cb"), shl(get("r"), d.shift)) : add(get("cb"), mul(get("r"), get("cr")));
-  const tileStride = mode === "w" ? get("ck") : get("cr");
-  const colStride = mode === "w" ? get("ck") : c32(d.S);
-  const outAt = add(add(get("out"), mul(get("r"), get("ldo"))), get("jb"));
+  const outAt = (/** @type {number} */ q) => add(add(get("out"), mul(plus(get("r"), q), get("ldo"))), get("jb"));
+  const rowsAt = add(get("rb"), get("jb"));
+  // Coefficients of a tile of rr rows: the packed copy (mode w) or in place (mode x), and their stride.
+  const coefOf = (/** @type {number} */ rr) => (mode === "w" ? `${get("p")} ${c32(rr * d.S)}` : `${add(get("cb"), mul(get("r"), get("cr")))} ${get("cr")}`);
   const call = (/** @type {number} */ rr, /** @type {number} */ cv) =>
-    `(call $${d.t}_comb${mode}_${rr}x${cv} ${get("kn")} ${rowCoef} ${tileStride} ${add(get("rb"), get("jb"))} ${get("ldr")} ${outAt} ${get("ldo")})`;
-  const column = `(call $${d.t}_comb_col ${get("kn")} ${rowCoef} ${colStride} ${add(get("rb"), get("jb"))} ${get("ldr")} ${outAt})`;
+    `(call $${d.t}_comb${mode}_${rr}x${cv} ${get("kn")} ${coefOf(rr)} ${rowsAt} ${get("ldr")} ${outAt(0)} ${get("ldo")})`;
+  /** Scalar column $j of output row $r + q, its coefficients at c with stride ck. */
+  const column = (/** @type {number} */ q, /** @type {string} */ c, /** @type {string} */ ck) =>
+    `(call $${d.t}_comb_col ${get("kn")} ${c} ${ck} ${rowsAt} ${get("ldr")} ${outAt(q)})`;
   const jb = set("jb", shl(get("j"), d.shift));
-  /** Every column tile of output rows [$r, $r + rr). */
+  const scalarColumns = (/** @type {string[]} */ body) => forLoop("j", get("nv"), get("N"), c32(1), [jb, ...body]);
+  /** Mode w: coef[$r..$r+rr, block] to the scratch as [kn][rr], one row of rr per k. */
+  const pack = (/** @type {number} */ rr) => [
+    set("src", add(get("cb"), shl(get("r"), d.shift))),
+    set("dst", get("p")),
+    set("end", add(get("p"), mul(get("kn"), c32(rr * d.S)))),
+    `(if (i32.ne ${get("dst")} ${get("end")}) (then (loop $pack`,
+    ...range(rr).map((q) => `  (${d.t}.store${off(q * d.S)} ${get("dst")} (${d.t}.load${off(q * d.S)} ${get("src")}))`),
+    `  ${set("src", add(get("src"), get("ck")))}`,
+    `  ${set("dst", add(get("dst"), c32(rr * d.S)))}`,
+    `  (br_if $pack (i32.ne ${get("dst")} ${get("end")})))))`,
+  ];
+  /** Mode w: every column of output rows [$r, $r + rr), from their packed coefficients. */
   const columns = (/** @type {number} */ rr) => [
+    ...pack(rr),
     ...forLoop("j", c32(0), get("nt"), c32(tileCols), [jb, call(rr, CV)]),
     ...(CV > 1 ? forLoop("j", get("nt"), get("nv"), c32(d.L), [jb, call(rr, 1)]) : []),
+    ...scalarColumns(range(rr).map((q) => column(q, plus(get("p"), q * d.S), c32(rr * d.S)))),
   ];
-  /** Every output row tile of the block [$r0, $re) at column tile $j (width cv vectors). */
-  const rowsAt = (/** @type {number} */ cv) => [
+  /** Mode x: every output row tile of the block [$r0, $re) at column tile $j (width cv vectors). */
+  const rowTiles = (/** @type {number} */ cv) => [
     jb,
     ...forLoop("r", get("r0"), get("rf"), c32(RR), [call(RR, cv)]),
     ...forLoop("r", get("rf"), get("re"), c32(1), [call(1, cv)]),
@@ -346,32 +371,34 @@ function combDriver(/** @type {DType} */ d, /** @type {Mode} */ mode) {
   const tiles =
     mode === "w"
       ? [...forLoop("r", c32(0), get("rf"), c32(RR), columns(RR)), ...forLoop("r", get("rf"), get("R"), c32(1), columns(1))]
-      : forLoop("r0", c32(0), get("R"), c32(RC), [
-          set("re", `(select ${get("R")} ${add(get("r0"), c32(RC))} (i32.lt_u ${sub(get("R"), get("r0"))} ${c32(RC)}))`),
-          set("rf", sub(get("re"), `(i32.rem_u ${sub(get("re"), get("r0"))} ${c32(RR)})`)),
-          ...forLoop("j", c32(0), get("nt"), c32(tileCols), rowsAt(CV)),
-          ...(CV > 1 ? forLoop("j", get("nt"), get("nv"), c32(d.L), rowsAt(1)) : []),
-        ]);
+      : [
+          ...forLoop("r0", c32(0), get("R"), c32(RC), [
+            set("re", `(select ${get("R")} ${add(get("r0"), c32(RC))} (i32.lt_u ${sub(get("R"), get("r0"))} ${c32(RC)}))`),
+            set("rf", sub(get("re"), `(i32.rem_u ${sub(get("re"), get("r0"))} ${c32(RR)})`)),
+            ...forLoop("j", c32(0), get("nt"), c32(tileCols), rowTiles(CV)),
+            ...(CV > 1 ? forLoop("j", get("nt"), get("nv"), c32(d.L), rowTiles(1)) : []),
+          ]),
+          // The last N mod L columns, one scalar column per output row.
+          ...scalarColumns(forLoop("r", c32(0), get("R"), c32(1), [column(0, add(get("cb"), mul(get("r"), get("cr"))), c32(d.S))])),
+        ];
   const body = [
     set("rf", sub(get("R"), `(i32.rem_u ${get("R")} ${c32(RR)})`)),
     set("nt", sub(get("N"), `(i32.rem_u ${get("N")} ${c32(tileCols)})`)),
     set("nv", sub(get("N"), `(i32.rem_u ${get("N")} ${c32(d.L)})`)),
-    // dW: one pass over k when K ≤ KC (dW streams once); otherwise blocks of KW.
-    set("kc", mode === "w" ? `(select ${c32(KC)} ${c32(KW)} (i32.le_u ${get("K")} ${c32(KC)}))` : c32(KC)),
-    ...forLoop("k0", c32(0), get("K"), get("kc"), [
-      set("kn", `(select ${get("kc")} ${sub(get("K"), get("k0"))} (i32.lt_u ${get("kc")} ${sub(get("K"), get("k0"))}))`),
+    ...forLoop("k0", c32(0), get("K"), c32(KC), [
+      set("kn", `(select ${c32(KC)} ${sub(get("K"), get("k0"))} (i32.lt_u ${c32(KC)} ${sub(get("K"), get("k0"))}))`),
       set("cb", add(get("c"), mul(get("k0"), get("ck")))),
       set("rb", add(get("rows"), mul(get("k0"), get("ldr")))),
       ...tiles,
-      // The last N mod L columns, one scalar column per output row.
-      ...forLoop("j", get("nv"), get("N"), c32(1), [jb, ...forLoop("r", c32(0), get("R"), c32(1), [column])]),
     ]),
   ];
+  const w = mode === "w";
   const sig = [
-    params(["R", "K", "N", "c", "cr", "ck", "rows", "ldr", "out", "ldo"]),
-    locals(["rf", "nt", "nv", "kc", "k0", "kn", "cb", "rb", "j", "jb", "r", "r0", "re"], "i32"),
+    params(["R", "K", "N", "c", "cr", "ck", "rows", "ldr", "out", "ldo", ...(w ? ["p"] : [])]),
+    locals(["rf", "nt", "nv", "k0", "kn", "cb", "rb", "j", "jb", "r", ...(w ? ["src", "dst", "end"] : ["r0", "re"])], "i32"),
   ].join(" ");
-  return func(`${d.t}_combine_${mode}`, null, sig, body, `out[R,N] += coef[R,K] · rows[K,N], mode ${mode}; coef(r,k) at c + r·cr + k·ck.`);
+  const doc = `out[R,N] += coef[R,K] · rows[K,N], mode ${mode}; coef(r,k) at c + r·cr + k·ck${w ? "; p: scratch of SCRATCH_BYTES" : ""}.`;
+  return func(`${d.t}_combine_${mode}`, null, sig, body, doc);
 }
 
 function adjointExports(/** @type {DType} */ d) {
@@ -387,9 +414,9 @@ function adjointExports(/** @type {DType} */ d) {
   const bwdW = func(
     `${d.t}_matmul_bwd_w`,
     `${d.t}_matmul_bwd_w`,
-    params(["B", "M", "N", "dy", "x", "dw"]),
-    [`(call $${d.t}_combine_w ${get("M")} ${get("B")} ${get("N")} ${get("dy")} ${c32(S)} ${ld("M")} ${get("x")} ${ld("N")} ${get("dw")} ${ld("N")})`],
-    "dW[M,N] += dY[B,M]ᵀ · X[B,N]; byte addresses.",
+    params(["B", "M", "N", "dy", "x", "dw", "scratch"]),
+    [`(call $${d.t}_combine_w ${get("M")} ${get("B")} ${get("N")} ${get("dy")} ${c32(S)} ${ld("M")} ${get("x")} ${ld("N")} ${get("dw")} ${ld("N")} ${get("scratch")})`],
+    "dW[M,N] += dY[B,M]ᵀ · X[B,N]; byte addresses, scratch: SCRATCH_BYTES of memory the kernel may overwrite.",
   );
   return bwdX + bwdW;
 }

@@ -34,7 +34,7 @@
 import type { FloatArray } from "../../floatArray.js";
 import { activateRows, type ActivationName } from "../activate-rows.js";
 import { WasmArena, type WasmArenaOptions, type WasmFloatArray } from "./arena.js";
-import { instantiateKernels, type KernelExports } from "./module.js";
+import { instantiateKernels, SCRATCH_BYTES, type KernelExports } from "./module.js";
 
 /** The three batched products and the row activations, as both tiers provide them (same arguments as ../matmul.ts and ../activate-rows.ts). */
 export interface MatmulKernels {
@@ -51,8 +51,24 @@ export interface MatmulKernels {
 /** A row-activation kernel of the module: (rows, width, x, xs, y, ys), byte addresses, strides in elements. */
 type RowsKernel = KernelExports["f32_exp_rows"];
 
+/**
+ * A product kernel of one instance: (B, M, N, byte addresses of the two inputs and the
+ * output, acc), acc read by the forward product only.
+ */
+type ProductKernel = (B: number, M: number, N: number, a: number, b: number, c: number, acc: number) => void;
+type Product = "forward" | "input" | "weight";
+
+/** The products of one instance of the kernel module, by name: [float32, float64]. */
+type Products = Readonly<Record<Product, readonly [f32: ProductKernel, f64: ProductKernel]>>;
+
 /** One operand of a call: array, element offset and element count. */
 type Operand = [a: FloatArray, off: number, count: number];
+
+/** Where a view into the arena lies: bytes per element and byte address of its first element. */
+interface Placement {
+  size: number;
+  at: number;
+}
 
 function isSize(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 0x7fffffff;
@@ -74,36 +90,68 @@ function checkExtent(name: string, a: FloatArray, off: number, count: number): v
   }
 }
 
+/** Elements of a block of rows from its first to past its last (none when it is empty). */
+function span(rows: number, width: number, stride: number): number {
+  return rows === 0 || width === 0 ? 0 : (rows - 1) * stride + width;
+}
+
+/**
+ * The kernel module instantiated on `arena`'s memory, and its products. bwd_w's scratch
+ * (SCRATCH_BYTES, where it packs its coefficients) is allocated in the arena for good,
+ * before the arena hands out any other view, so even a growth here detaches nothing.
+ */
+function instantiate(arena: WasmArena): { k: KernelExports; products: Products } {
+  const k = instantiateKernels(arena.memory);
+  const scratch = arena.alloc("f64", SCRATCH_BYTES / 8).byteOffset;
+  const products: Products = {
+    forward: [k.f32_matmul, k.f64_matmul],
+    input: [k.f32_matmul_bwd_x, k.f64_matmul_bwd_x],
+    weight: [(B, M, N, dy, x, dw) => k.f32_matmul_bwd_w(B, M, N, dy, x, dw, scratch), (B, M, N, dy, x, dw) => k.f64_matmul_bwd_w(B, M, N, dy, x, dw, scratch)],
+  };
+  return { k, products };
+}
+
 export class WasmKernels implements MatmulKernels {
   /** Where resident operands live: allocate parameters, gradients and workspaces here. */
   readonly arena: WasmArena;
   /** Calls that had to copy their operands (see the module note). */
   stagedCalls = 0;
-  private readonly k: KernelExports;
-  /** The row-activation kernels by name: [float32, float64]. */
-  private readonly rowKernels: Readonly<Record<ActivationName, readonly [f32: RowsKernel, f64: RowsKernel]>>;
-  private staging: { arena: WasmArena; k: KernelExports } | undefined;
+  private readonly products: Products;
+  /** The row-activation kernels by name: [float32, float64]. A Map: a lookup by a name that is no activation finds nothing. */
+  private readonly rowKernels: ReadonlyMap<string, readonly [f32: RowsKernel, f64: RowsKernel]>;
+  private staging: { arena: WasmArena; products: Products } | undefined;
+  /**
+   * Where each array seen so far lies: its placement in the arena, or null when it lies
+   * elsewhere. A typed array's `buffer`, `byteOffset` and `BYTES_PER_ELEMENT`, and the
+   * memory's `buffer`, are slow to read (together about 100 ns a call, a large share of a
+   * B = 1 product), and none of them changes for a given view (see `place`).
+   */
+  private readonly placements = new WeakMap<FloatArray, Placement | null>();
 
   constructor(options: WasmArenaOptions = {}) {
     this.arena = new WasmArena(options);
-    const k = (this.k = instantiateKernels(this.arena.memory));
-    this.rowKernels = {
-      sigmoid: [k.f32_sigmoid_rows, k.f64_sigmoid_rows],
-      tanh: [k.f32_tanh_rows, k.f64_tanh_rows],
-      exp: [k.f32_exp_rows, k.f64_exp_rows],
-    };
+    const { k, products } = instantiate(this.arena);
+    this.products = products;
+    this.rowKernels = new Map([
+      ["sigmoid", [k.f32_sigmoid_rows, k.f64_sigmoid_rows]],
+      ["tanh", [k.f32_tanh_rows, k.f64_tanh_rows]],
+      ["exp", [k.f32_exp_rows, k.f64_exp_rows]],
+    ]);
   }
 
-  /** Whether a, b and c can be used in place: views into the arena, of one element type. */
-  private resident(a: FloatArray, b: FloatArray, c: FloatArray): boolean {
-    const buffer = this.arena.memory.buffer;
-    return (
-      a.buffer === buffer &&
-      b.buffer === buffer &&
-      c.buffer === buffer &&
-      a.BYTES_PER_ELEMENT === c.BYTES_PER_ELEMENT &&
-      b.BYTES_PER_ELEMENT === c.BYTES_PER_ELEMENT
-    );
+  /**
+   * Where `a` lies in the arena, or null when it is an array elsewhere; looked up once
+   * per array. A view detached by a growth keeps its placement, but it has length 0, so
+   * the extent checks, which run first, reject it unless it is used for 0 elements, which
+   * the kernels never touch.
+   */
+  private place(a: FloatArray): Placement | null {
+    let p = this.placements.get(a);
+    if (p === undefined) {
+      p = a.buffer === this.arena.memory.buffer ? { size: a.BYTES_PER_ELEMENT, at: a.byteOffset } : null;
+      this.placements.set(a, p);
+    }
+    return p;
   }
 
   // Arrow-function properties, so `const { matmulBatch } = kernels` works like the JS module's
@@ -114,19 +162,7 @@ export class WasmKernels implements MatmulKernels {
     checkExtent("x", x, xOff, B * N);
     checkExtent("w", w, wOff, M * N);
     checkExtent("y", y, yOff, B * M);
-    const acc = accumulate ? 1 : 0;
-    if (this.resident(x, w, y)) {
-      const s = y.BYTES_PER_ELEMENT;
-      const f = s === 4 ? this.k.f32_matmul : this.k.f64_matmul;
-      f(B, M, N, x.byteOffset + xOff * s, w.byteOffset + wOff * s, y.byteOffset + yOff * s, acc);
-      return;
-    }
-    const ops: Operand[] = [
-      [x, xOff, B * N],
-      [w, wOff, M * N],
-      [y, yOff, B * M],
-    ];
-    this.staged(ops, accumulate, (k, f32, [xa, wa, ya]) => (f32 ? k.f32_matmul : k.f64_matmul)(B, M, N, xa!, wa!, ya!, acc));
+    this.product("forward", B, M, N, x, xOff, B * N, w, wOff, M * N, y, yOff, B * M, accumulate);
   };
 
   matmulBatchBackwardInput = (B: number, M: number, N: number, dy: FloatArray, dyOff: number, w: FloatArray, wOff: number, dx: FloatArray, dxOff: number): void => {
@@ -134,18 +170,7 @@ export class WasmKernels implements MatmulKernels {
     checkExtent("dy", dy, dyOff, B * M);
     checkExtent("w", w, wOff, M * N);
     checkExtent("dx", dx, dxOff, B * N);
-    if (this.resident(dy, w, dx)) {
-      const s = dx.BYTES_PER_ELEMENT;
-      const f = s === 4 ? this.k.f32_matmul_bwd_x : this.k.f64_matmul_bwd_x;
-      f(B, M, N, dy.byteOffset + dyOff * s, w.byteOffset + wOff * s, dx.byteOffset + dxOff * s);
-      return;
-    }
-    const ops: Operand[] = [
-      [dy, dyOff, B * M],
-      [w, wOff, M * N],
-      [dx, dxOff, B * N],
-    ];
-    this.staged(ops, true, (k, f32, [dya, wa, dxa]) => (f32 ? k.f32_matmul_bwd_x : k.f64_matmul_bwd_x)(B, M, N, dya!, wa!, dxa!));
+    this.product("input", B, M, N, dy, dyOff, B * M, w, wOff, M * N, dx, dxOff, B * N, true);
   };
 
   matmulBatchBackwardWeight = (B: number, M: number, N: number, dy: FloatArray, dyOff: number, x: FloatArray, xOff: number, dw: FloatArray, dwOff: number): void => {
@@ -153,51 +178,79 @@ export class WasmKernels implements MatmulKernels {
     checkExtent("dy", dy, dyOff, B * M);
     checkExtent("x", x, xOff, B * N);
     checkExtent("dw", dw, dwOff, M * N);
-    if (this.resident(dy, x, dw)) {
-      const s = dw.BYTES_PER_ELEMENT;
-      const f = s === 4 ? this.k.f32_matmul_bwd_w : this.k.f64_matmul_bwd_w;
-      f(B, M, N, dy.byteOffset + dyOff * s, x.byteOffset + xOff * s, dw.byteOffset + dwOff * s);
-      return;
-    }
-    const ops: Operand[] = [
-      [dy, dyOff, B * M],
-      [x, xOff, B * N],
-      [dw, dwOff, M * N],
-    ];
-    this.staged(ops, true, (k, f32, [dya, xa, dwa]) => (f32 ? k.f32_matmul_bwd_w : k.f64_matmul_bwd_w)(B, M, N, dya!, xa!, dwa!));
+    this.product("weight", B, M, N, dy, dyOff, B * M, x, xOff, B * N, dw, dwOff, M * N, true);
   };
 
   activateRows = (fn: ActivationName, rows: number, width: number, x: FloatArray, xOff: number, xStride: number, y: FloatArray, yOff: number, yStride: number): void => {
     if (!(isSize(rows) && isSize(width) && isSize(xStride) && isSize(yStride))) {
       throw new RangeError(`rows, width, xStride, yStride = ${rows}, ${width}, ${xStride}, ${yStride} are not sizes`);
     }
-    // Elements from the first of the block to past its last (none when it is empty).
-    const span = (stride: number) => (rows === 0 || width === 0 ? 0 : (rows - 1) * stride + width);
-    checkExtent("x", x, xOff, span(xStride));
-    checkExtent("y", y, yOff, span(yStride));
-    const buffer = this.arena.memory.buffer;
-    const s = x.BYTES_PER_ELEMENT;
-    if (x.buffer === buffer && y.buffer === buffer && y.BYTES_PER_ELEMENT === s && Object.hasOwn(this.rowKernels, fn)) {
-      this.rowKernels[fn][s === 4 ? 0 : 1](rows, width, x.byteOffset + xOff * s, xStride, y.byteOffset + yOff * s, yStride);
+    checkExtent("x", x, xOff, span(rows, width, xStride));
+    checkExtent("y", y, yOff, span(rows, width, yStride));
+    const px = this.place(x);
+    const py = this.place(y);
+    const kernels = this.rowKernels.get(fn);
+    if (px !== null && py !== null && px.size === py.size && kernels !== undefined) {
+      const s = px.size;
+      kernels[s === 4 ? 0 : 1](rows, width, px.at + xOff * s, xStride, py.at + yOff * s, yStride);
       return;
     }
     activateRows(fn, rows, width, x, xOff, xStride, y, yOff, yStride); // not resident, mixed element types, or an unknown name (throws)
   };
 
   /**
-   * Copies `ops` (the last one is the output) into the private staging
-   * memory, calls `kernel` with their byte addresses there, and copies the
-   * output back. `readOutput`: whether the kernel reads the output's old
-   * values (accumulating). The staging memory is separate from the arena so
-   * that its growth never detaches the caller's views.
+   * Runs a product on inputs a, b and output c, whose extents the caller checked: in
+   * place when all three lie in the arena with one element type, else staged.
+   * `accumulate`: the forward product's flag, and whether the kernel reads c's old values.
    */
-  private staged(ops: Operand[], readOutput: boolean, kernel: (k: KernelExports, f32: boolean, addresses: number[]) => void): void {
+  private product(
+    name: Product,
+    B: number,
+    M: number,
+    N: number,
+    a: FloatArray,
+    aOff: number,
+    aCount: number,
+    b: FloatArray,
+    bOff: number,
+    bCount: number,
+    c: FloatArray,
+    cOff: number,
+    cCount: number,
+    accumulate: boolean,
+  ): void {
+    const acc = accumulate ? 1 : 0;
+    const pa = this.place(a);
+    const pb = this.place(b);
+    const pc = this.place(c);
+    if (pa !== null && pb !== null && pc !== null && pa.size === pc.size && pb.size === pc.size) {
+      const s = pc.size;
+      this.products[name][s === 4 ? 0 : 1](B, M, N, pa.at + aOff * s, pb.at + bOff * s, pc.at + cOff * s, acc);
+      return;
+    }
+    const ops: Operand[] = [
+      [a, aOff, aCount],
+      [b, bOff, bCount],
+      [c, cOff, cCount],
+    ];
+    this.staged(ops, accumulate, (products, f32, [aa, ba, ca]) => products[name][f32 ? 0 : 1](B, M, N, aa!, ba!, ca!, acc));
+  }
+
+  /**
+   * Copies `ops` (the last one is the output) into the private staging
+   * memory, calls `kernel` with the staging instance's products and the
+   * operands' byte addresses there, and copies the output back.
+   * `readOutput`: whether the kernel reads the output's old values
+   * (accumulating). The staging memory is separate from the arena so that
+   * its growth never detaches the caller's views.
+   */
+  private staged(ops: Operand[], readOutput: boolean, kernel: (products: Products, f32: boolean, addresses: number[]) => void): void {
     this.stagedCalls++;
     const f32 = ops[ops.length - 1]![0] instanceof Float32Array;
     const dtype = f32 ? "f32" : "f64";
     const staging = (this.staging ??= (() => {
       const arena = new WasmArena({ initialBytes: 1 << 16 });
-      return { arena, k: instantiateKernels(arena.memory) };
+      return { arena, products: instantiate(arena).products };
     })());
     const mark = staging.arena.mark();
     try {
@@ -209,7 +262,7 @@ export class WasmKernels implements MatmulKernels {
         return copy;
       });
       kernel(
-        staging.k,
+        staging.products,
         f32,
         copies.map((c) => c.byteOffset),
       );

@@ -9,7 +9,7 @@
  * before about 2019 only 4 kB); `preloadKernelModule()` compiles asynchronously
  * ahead of time for engines that refuse.
  */
-import { kernelsWasmBase64, peakChains, simdProbeBytes } from "./kernels-wasm.js";
+import { kernelsWasmBase64, peakChains, scratchBytes, simdProbeBytes } from "./kernels-wasm.js";
 
 /** The functions the kernel module exports. Addresses are byte offsets into its memory. */
 export interface KernelExports {
@@ -19,9 +19,9 @@ export interface KernelExports {
   /** dX[B,N] += dY[B,M] · W. */
   f32_matmul_bwd_x(B: number, M: number, N: number, dy: number, w: number, dx: number): void;
   f64_matmul_bwd_x(B: number, M: number, N: number, dy: number, w: number, dx: number): void;
-  /** dW[M,N] += dY[B,M]ᵀ · X. */
-  f32_matmul_bwd_w(B: number, M: number, N: number, dy: number, x: number, dw: number): void;
-  f64_matmul_bwd_w(B: number, M: number, N: number, dy: number, x: number, dw: number): void;
+  /** dW[M,N] += dY[B,M]ᵀ · X; `scratch`: SCRATCH_BYTES apart from the operands that the kernel overwrites. */
+  f32_matmul_bwd_w(B: number, M: number, N: number, dy: number, x: number, dw: number, scratch: number): void;
+  f64_matmul_bwd_w(B: number, M: number, N: number, dy: number, x: number, dw: number, scratch: number): void;
   /**
    * Y[r, i] = f(X[r, i]) for r < rows, i < width: byte addresses x, y; row strides xs, ys in elements.
    * f32: approximations (docs/kernels.md#activations); f64: fdlibm's exp and tanh, as Math.exp and Math.tanh.
@@ -39,6 +39,9 @@ export interface KernelExports {
 
 /** Independent (mul, add) vector pairs per iteration of the `*_peak` loops. */
 export const PEAK_CHAINS: number = peakChains;
+
+/** Bytes of the scratch memory `<t>_matmul_bwd_w` packs its coefficients into (its last argument). */
+export const SCRATCH_BYTES: number = scratchBytes;
 
 let simd: boolean | undefined;
 

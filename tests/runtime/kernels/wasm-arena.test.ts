@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ARENA_ALIGN, kernelModule, preloadKernelModule, simdSupported, WasmArena, WasmKernels } from "../../../runtime/kernels/wasm/index.js";
+import { SCRATCH_BYTES } from "../../../runtime/kernels/wasm/module.js";
 import { simdProbeBytes } from "../../../runtime/kernels/wasm/kernels-wasm.js";
 
 describe("WasmArena", () => {
@@ -60,6 +61,49 @@ describe("WasmArena", () => {
     const y = kernels.arena.f32(1);
     kernels.arena.f32(1 << 16); // grows: x, w, y are detached
     expect(() => kernels.matmulBatch(1, 1, 4, x, 0, w, 0, y, 0, false)).toThrow(/detached/);
+  });
+
+  it("kernels remember where views lie, yet refuse them once detached, and run views made after a growth in place", () => {
+    const kernels = new WasmKernels({ initialBytes: 65536 });
+    const views = () => {
+      const { x, w, y } = kernels.arena.allocMany("f32", { x: 4, w: 8, y: 2 });
+      x.set([1, 2, 3, 4]);
+      w.set([1, 1, 1, 1, 0, 1, 0, 1]);
+      return { x, w, y };
+    };
+    const before = views();
+    const run = ({ x, w, y }: ReturnType<typeof views>) => {
+      kernels.matmulBatch(1, 2, 4, x, 0, w, 0, y, 0, false);
+      kernels.activateRows("exp", 1, 2, y, 0, 2, y, 0, 2);
+      kernels.matmulBatchBackwardInput(1, 2, 4, y, 0, w, 0, x, 0);
+      kernels.matmulBatchBackwardWeight(1, 2, 4, y, 0, x, 0, w, 0);
+    };
+    run(before); // the kernels have seen these views in the arena
+    kernels.arena.f32(1 << 16); // grows: they are detached
+    const { x, w, y } = before;
+    expect(() => kernels.matmulBatch(1, 2, 4, x, 0, w, 0, y, 0, false)).toThrow(/detached/);
+    expect(() => kernels.activateRows("exp", 1, 2, y, 0, 2, y, 0, 2)).toThrow(/detached/);
+    expect(() => kernels.matmulBatchBackwardInput(1, 2, 4, y, 0, w, 0, x, 0)).toThrow(/detached/);
+    expect(() => kernels.matmulBatchBackwardWeight(1, 2, 4, y, 0, x, 0, w, 0)).toThrow(/detached/);
+    const after = views(); // the new buffer
+    run(after);
+    after.y.forEach((v, i) => expect(v / Math.exp([10, 6][i]!)).toBeCloseTo(1, 6)); // e^(x·w) of the two rows
+    expect(kernels.stagedCalls).toBe(0);
+  });
+
+  it("the weight gradient's scratch comes first in the arena, and the kernel writes nothing past it", () => {
+    for (const dtype of ["f32", "f64"] as const) {
+      const kernels = new WasmKernels({ initialBytes: 1 << 20 });
+      const [B, M, N] = [300, 12, 9]; // blocks of 128 steps, the largest the scratch holds
+      const { guard, dy, x, dw } = kernels.arena.allocMany(dtype, { guard: 64, dy: B * M, x: B * N, dw: M * N });
+      expect(guard.byteOffset).toBe(ARENA_ALIGN + SCRATCH_BYTES); // right after the scratch
+      guard.fill(777);
+      dy.fill(0.5);
+      x.fill(0.25);
+      kernels.matmulBatchBackwardWeight(B, M, N, dy, 0, x, 0, dw, 0);
+      expect(Array.from(guard)).toEqual(new Array(64).fill(777));
+      expect(Array.from(dw)).toEqual(new Array(M * N).fill(B / 8));
+    }
   });
 });
 

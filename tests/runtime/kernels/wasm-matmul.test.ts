@@ -127,6 +127,60 @@ describe("WebAssembly SIMD matrix products equal the JavaScript kernels", () => 
   });
 });
 
+/**
+ * dW[M,N] += dY[B,M]ᵀ · X[B,N] summed over b in order, every product and partial sum
+ * rounded to the element type (`round`): the order the wasm kernel keeps, whatever its
+ * tiling, blocking and packing, so its results must equal these bit for bit.
+ */
+function weightGradientInOrder(round: (v: number) => number, B: number, M: number, N: number, dy: FloatArray, dyOff: number, x: FloatArray, xOff: number, dw: FloatArray, dwOff: number): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = dw[dwOff + i * N + j]!;
+      for (let b = 0; b < B; b++) s = round(s + round(dy[dyOff + b * M + i]! * x[xOff + b * N + j]!));
+      dw[dwOff + i * N + j] = s;
+    }
+  }
+}
+
+describe("the weight gradient keeps the order of the sum over the batch", () => {
+  const round = { f32: Math.fround, f64: (v: number) => v };
+  // Row tiles of 5 and their remainder, column tiles and the scalar columns, reductions across the
+  // 128-step blocks, M = 2048 (dY's column at a 4 KiB multiple), unaligned offsets.
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 7, 9],
+    [5, 13, 31],
+    [32, 512, 193],
+    [261, 6, 19],
+    [129, 11, 10],
+    [300, 2048, 5],
+  ];
+  for (const dtype of ["f32", "f64"] as const) {
+    it(`${dtype}: bitwise equal to the in-order sum, resident and staged`, () => {
+      shapes.forEach(([B, M, N], i) => {
+        const rng = new Rng(2000 + i);
+        const offsets = [i % 3, (i + 1) % 4, (2 * i + 1) % 5] as const;
+        const mark = kernels.arena.mark();
+        try {
+          // allocMany: the arena grows at most once, before any of these views exists.
+          const { dy, x, dw } = kernels.arena.allocMany(dtype, { dy: offsets[0] + B * M, x: offsets[1] + B * N, dw: offsets[2] + M * N });
+          [dy, x, dw].forEach((a, k) => fillRandom(rng, a, offsets[k]!, a.length - offsets[k]!));
+          const expected = dw.slice();
+          weightGradientInOrder(round[dtype], B, M, N, dy, offsets[0], x, offsets[1], expected, offsets[2]);
+          const staged = dw.slice(); // an ordinary typed array: runs in the staging memory
+          kernels.matmulBatchBackwardWeight(B, M, N, dy, offsets[0], x, offsets[1], dw, offsets[2]);
+          kernels.matmulBatchBackwardWeight(B, M, N, dy, offsets[0], x, offsets[1], staged, offsets[2]);
+          // toEqual on numbers is Object.is: bit-identical.
+          expect(Array.from(dw), `${dtype} B=${B} M=${M} N=${N}`).toEqual(Array.from(expected));
+          expect(Array.from(staged), `${dtype} B=${B} M=${M} N=${N}, staged`).toEqual(Array.from(expected));
+        } finally {
+          kernels.arena.release(mark);
+        }
+      });
+    });
+  }
+});
+
 describe("staged operands (outside the arena)", () => {
   it("gives the same results on ordinary typed arrays, including mixed element types, and counts the copies", () => {
     const rng = new Rng(7);
