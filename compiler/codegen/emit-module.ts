@@ -510,9 +510,9 @@ function stackedIndex(plan: CodePlan, g: CodePlan["groups"][number], k: number, 
   return plan.ir.nodes[block.x]!.onehot ? `c * ${g.rows} + ${g.offsets[j]} + r` : `(${g.offsets[j]} + r) * ${block.width} + c`;
 }
 
-/** `const fused = w.fused;` when the pass's steps call fused loops. */
-function fusedLocal(fused: FusedLoops | undefined, callsBefore: number): string[] {
-  return fused && fused.calls > callsBefore ? [`const fused = w.fused;`] : [];
+/** `const fused = w.fused;` and the buffers' addresses, when the pass's steps call fused loops. */
+function fusedLocals(fused: FusedLoops | undefined, callsBefore: number): string[] {
+  return fused && fused.calls > callsBefore ? [`const fused = w.fused;`, ...fused.takeAddressed()] : [];
 }
 
 function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops | undefined): string[] {
@@ -562,7 +562,7 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
   const callsBefore = fused?.calls ?? 0;
   const loopOver = (loop: TimeLoop) => (emitForwardStep(plan, "t", loop, fused).length > 0 ? timeLoop((t) => emitForwardStep(plan, t, loop, fused), options.unrollSteps, false) : []);
   const steps = [...emitWholeBatchProducts(plan, "before"), ...loopOver("recurrence"), ...emitWholeBatchProducts(plan, "between"), ...loopOver("readout")];
-  out.push(...fusedLocal(fused, callsBefore), ...steps);
+  out.push(...fusedLocals(fused, callsBefore), ...steps);
   // What the next chunk of the stream reads through its delays.
   const carried = carriedSources(plan);
   if (carried.length > 0) {
@@ -609,7 +609,7 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
     ...paramLocals(plan, "params", "P"),
     ...paramLocals(plan, "grads", "G"),
     ...bufferLocals(plan),
-    ...fusedLocal(fused, callsBefore),
+    ...fusedLocals(fused, callsBefore),
     ...ir.params.map((_, i) => `G${i}.fill(0);`),
     ...stepsBuffers.map((b) => `${b}.fill(0);`),
     ...plan.groups.filter((g) => !g.direct).flatMap((g) => g.blocks.map((_, k) => `dW${g.index}_${k}.fill(0);`)),

@@ -17,6 +17,8 @@ export class FusedLoops {
   private readonly byShape = new Map<string, WasmFunction>();
   /** Call sites emitted so far, so a pass can tell whether it calls any. */
   calls = 0;
+  /** The buffers whose addresses call sites read since the last `takeAddressed`. */
+  private addressed = new Set<string>();
 
   constructor(readonly type: FloatType) {}
 
@@ -31,6 +33,22 @@ export class FusedLoops {
       this.byShape.set(shape, f);
     }
     return f;
+  }
+
+  /**
+   * `const v13At = v13.byteOffset;` for each buffer the call sites emitted since the last call
+   * read: once per pass, since reading a view's byteOffset costs about as much as a short loop's call.
+   */
+  takeAddressed(): string[] {
+    const lines = [...this.addressed].map((buffer) => `const ${buffer}At = ${buffer}.byteOffset;`);
+    this.addressed = new Set();
+    return lines;
+  }
+
+  /** A buffer's byte address in a call site (its local from `takeAddressed`). */
+  addressOf(buffer: string): string {
+    this.addressed.add(buffer);
+    return `${buffer}At`;
   }
 
   get empty(): boolean {
@@ -60,12 +78,12 @@ export function emitElementLoop(loop: ElementLoop, fused: FusedLoops | undefined
   if (!fused || !f) return js;
   fused.calls++;
   const bytes = fused.type === "f32" ? 4 : 8;
-  const args = ["B", ...loop.streams.map((s) => address(s, bytes))];
+  const args = ["B", ...loop.streams.map((s) => address(fused.addressOf(s.buffer), s, bytes))];
   return [`if (fused) fused.${f.name}(${args.join(", ")});`, `else {`, ...js, `}`];
 }
 
-/** The byte address of a stream's row for b = 0. */
-function address(s: Location, bytes: number): string {
+/** The byte address of a stream's row for b = 0, from its buffer's. */
+function address(buffer: string, s: Location, bytes: number): string {
   const offset = rowOffset(s.slot, s.stride, s.offset, "0");
-  return offset === "0" ? `${s.buffer}.byteOffset` : `${s.buffer}.byteOffset + (${offset}) * ${bytes}`;
+  return offset === "0" ? buffer : `${buffer} + (${offset}) * ${bytes}`;
 }

@@ -116,7 +116,8 @@ function randomLoop(withDivision: boolean): fc.Arbitrary<{ loop: ElementLoop; B:
 /** Runs the emitted call site once with the WebAssembly function and once with its JavaScript fallback; returns both memories' streams. */
 function runBoth(loop: ElementLoop, B: number, type: "f32" | "f64", seed: number) {
   const fused = new FusedLoops(type);
-  const code = emitElementLoop(loop, fused).join("\n");
+  const call = emitElementLoop(loop, fused);
+  const code = [...fused.takeAddressed(), ...call].join("\n");
   const Float = type === "f32" ? Float32Array : Float64Array;
   const lengths = loop.streams.map((s) => (s.stride === 0 ? s.offset + loop.size : (B - 1) * s.stride + s.offset + loop.size));
   const run = (useWasm: boolean) => {
@@ -181,7 +182,8 @@ describe("a loop as WebAssembly computes what its JavaScript computes", () => {
     const second = emitElementLoop(atStep("t + 1"), fused).join("\n");
     expect(first).toContain("fused.f0(");
     expect(second).toContain("fused.f0(");
-    expect(second).toContain("x.byteOffset + (((t + 1) * B + 0) * 8) * 4");
+    expect(second).toContain("xAt + (((t + 1) * B + 0) * 8) * 4");
+    expect(fused.takeAddressed()).toEqual(["const xAt = x.byteOffset;", "const yAt = y.byteOffset;", "const zAt = z.byteOffset;", "const gAt = g.byteOffset;"]);
     expect(fused.declaration().filter((l) => l.includes("): void;"))).toHaveLength(1);
   });
 });
