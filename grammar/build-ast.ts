@@ -72,9 +72,19 @@ function buildModel(n: CstNode): A.ModelDecl | undefined {
   if (!nameToken) return undefined;
   const items = nodes(n.children, "item").flatMap((i) => {
     const built = buildItem(i);
+    // The parser gave up on this item part-way (its rules were left by an exception and
+    // resynchronised further out): the error may be reported past the item's last token, at
+    // the next item or model it restarted on (`size = cell, ...`, `size = model)`), or not at
+    // all (what an unterminated comment hid), so its place does not tell `parse` to mark it.
+    if (built && hasRecoveredNode(i)) built.recovered = true;
     return built ? [built] : [];
   });
   return { kind: "model", name: name(nameToken), items, range: nodeRange(n) };
+}
+
+/** Whether Chevrotain's error recovery left this node, or one inside it, unfinished. */
+function hasRecoveredNode(n: CstNode): boolean {
+  return n.recoveredNode === true || Object.values(n.children).some((es) => es?.some((e) => !isToken(e) && hasRecoveredNode(e)));
 }
 
 function buildItem(n: CstNode): A.Item | undefined {
@@ -182,7 +192,12 @@ function buildPrimary(n: CstNode): A.Expr {
     return inner ? buildExpression(inner) : { kind: "error", range: nodeRange(paren) };
   }
   const concat = node(c, "concatenation");
-  if (concat) return { kind: "concat", parts: nodes(concat.children, "parts").map(buildExpression), range: nodeRange(concat) };
+  if (concat) {
+    // Left by an exception (`[)`, `[[/D]`), the part the parser could not read has no node: an error stands for it.
+    const parts = nodes(concat.children, "parts").map(buildExpression);
+    if (concat.recoveredNode || parts.length === 0) parts.push({ kind: "error", range: nodeRange(concat) });
+    return { kind: "concat", parts, range: nodeRange(concat) };
+  }
   const ref = node(c, "reference");
   if (ref) return buildReference(ref);
   return { kind: "error", range: nodeRange(n) };

@@ -85,21 +85,31 @@ export function reportCycles(equations: readonly A.Equation[], graph: SameStepGr
   return inCycle;
 }
 
-/** Walks the component from its first equation in source order until it comes back. */
+/**
+ * A path through the component from its first equation in source order back to it: depth
+ * first, each equation's reads in order, backing out of a dead end (a strongly connected
+ * component always has such a path, but the first unvisited read need not lead back:
+ * `a = b`, `b = c + a`, `c = b` from a reaches c, whose only read b is already on the path).
+ */
 function describeCycle(component: Set<string>, byName: Map<string, A.Equation>, graph: SameStepGraph): Diagnostic {
   const start = [...byName.keys()].find((n) => component.has(n))!;
   const path = [start];
   const edges: { name: string; range: A.Range }[] = [];
   const visited = new Set([start]);
-  let current = start;
-  for (;;) {
-    const next = graph.reads.get(current)!.find((r) => component.has(r.name) && (r.name === start || !visited.has(r.name)))!;
-    edges.push(next);
-    path.push(next.name);
-    if (next.name === start) break;
-    visited.add(next.name);
-    current = next.name;
-  }
+  const walk = (current: string): boolean => {
+    for (const next of graph.reads.get(current)!) {
+      if (!component.has(next.name) || (next.name !== start && visited.has(next.name))) continue;
+      edges.push(next);
+      path.push(next.name);
+      if (next.name === start) return true;
+      visited.add(next.name);
+      if (walk(next.name)) return true;
+      edges.pop();
+      path.pop();
+    }
+    return false;
+  };
+  walk(start);
   const eq = byName.get(start)!;
   const first = edges[0]!;
   return error("E401", `same-step cycle: ${path.join(" → ")}; '${start}' would be needed to compute itself`, eq.name.range, {

@@ -8,7 +8,7 @@ import type { Comment, ModelDecl, Range, RnnFile } from "../../grammar/ast.js";
 import { printItem } from "./print-items.js";
 
 interface Placed {
-  /** Lines to print, already indented. */
+  /** Lines to print, already indented (a block comment is one entry, its line breaks as written). */
   lines: string[];
   range: Range;
 }
@@ -16,8 +16,9 @@ interface Placed {
 export function formatFile(file: RnnFile): string {
   const comments = [...file.comments].sort((a, b) => a.range.start.offset - b.range.start.offset);
   const taken = new Set<Comment>();
-  const take = (pick: (c: Comment) => boolean): Comment[] => {
-    const found = comments.filter((c) => !taken.has(c) && pick(c));
+  const pending: Pick = (pick) => comments.filter((c) => !taken.has(c) && pick(c));
+  const take: Pick = (pick) => {
+    const found = pending(pick);
     for (const c of found) taken.add(c);
     return found;
   };
@@ -25,16 +26,24 @@ export function formatFile(file: RnnFile): string {
   const blocks: Placed[] = [];
   for (const model of file.models) {
     for (const c of take((c) => c.range.start.offset < model.range.start.offset)) blocks.push(commentBlock(c, ""));
-    blocks.push({ lines: formatModel(model, take), range: model.range });
+    blocks.push({ lines: formatModel(model, take, pending), range: model.range });
   }
   for (const c of take(() => true)) blocks.push(commentBlock(c, ""));
   return joinWithBlankLines(blocks).join("\n") + "\n";
 }
 
-function formatModel(model: ModelDecl, take: (pick: (c: Comment) => boolean) => Comment[]): string[] {
+/** The comments not yet placed that `pick` selects, in source order. */
+type Pick = (pick: (c: Comment) => boolean) => Comment[];
+
+function formatModel(model: ModelDecl, take: Pick, pending: Pick): string[] {
   const indent = "  ";
   const openLine = model.name.range.end.line;
-  const header = `model ${model.name.text} {` + trailing(take((c) => c.range.start.line === openLine && c.range.start.offset < (model.items[0]?.range.start.offset ?? model.range.end.offset)));
+  const firstItem = model.items[0]?.range.start.offset ?? model.range.end.offset;
+  // Comments on the name's line before the first item end the header line, unless a comment
+  // between 'model' and the name starts on an earlier line (`model // c`, the name below):
+  // that one goes into the body, and so must those after it, to stay in source order.
+  const headerLine = pending((c) => c.range.start.offset < firstItem && c.range.start.line < openLine).length === 0;
+  const header = `model ${model.name.text} {` + (headerLine ? trailing(take((c) => c.range.start.line === openLine && c.range.start.offset < firstItem)) : "");
   const blocks: Placed[] = [];
   for (const item of model.items) {
     const endLine = item.range.end.line;
@@ -57,9 +66,9 @@ function trailing(comments: Comment[]): string {
   return comments.map((c) => `  ${c.text}`).join("");
 }
 
+/** A comment on lines of its own, indented, its text kept exactly (line breaks and trailing spaces inside a block comment included). */
 function commentBlock(c: Comment, indent: string): Placed {
-  const lines = c.text.split(/\r\n|\r|\n/).map((l, i) => (i === 0 ? indent + l : l.trimEnd()));
-  return { lines, range: c.range };
+  return { lines: [indent + c.text], range: c.range };
 }
 
 /** Keeps one blank line wherever the source had at least one between two blocks. */

@@ -99,6 +99,20 @@ describe("rnnc fmt", () => {
     );
   });
 
+  it("keeps comments in source order when one sits between 'model' and a name on a later line", () => {
+    // The comment on the name's line used to end the header line, above the earlier one, which
+    // went into the body: the comments came out of order.
+    expect(fmt("model // x\n  M { /* y */\n  dim D = 4\n}\n")).toBe("model M {\n  // x\n  /* y */\n  dim D = 4\n}\n");
+    expect(fmt("model /* x */\n  M /* y */ {\n}\n")).toBe("model M {\n  /* x */\n  /* y */\n}\n");
+    expect(fmt("model /* x */ M { // y\n  dim D = 4\n}\n")).toBe("model M {  /* x */  // y\n  dim D = 4\n}\n");
+  });
+
+  it("keeps a block comment's text exactly, trailing spaces and line breaks inside it included", () => {
+    expect(fmt("/* a  \n   b  \n */\nmodel M {\n  dim D = 4  \n}\n")).toBe("/* a  \n   b  \n */\nmodel M {\n  dim D = 4\n}\n");
+    expect(fmt("model M {\r\n  /* a\r\n     b */\r\n  dim D = 4\r\n}\r\n")).toBe("model M {\n  /* a\r\n     b */\n  dim D = 4\n}\n");
+    expect(fmt("model M {\n  h = tanh( /* a\r b */\n    x)\n}\n")).toBe("model M {\n  /* a\r b */\n  h = tanh(x)\n}\n");
+  });
+
   it("keeps at most one blank line between items, and none where there was none", () => {
     expect(fmt("model M {\n\n\n  dim A = 1\n  dim B = 2\n\n\n\n  dim C = 3\n\n}\n")).toBe("model M {\n  dim A = 1\n  dim B = 2\n\n  dim C = 3\n}\n");
   });
