@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { corpus } from "./data.mjs";
-import { evalJson, options, rnnc, write } from "./lib.mjs";
+import { evalJson, options, rnnc, write, freshCheckpoint } from "./lib.mjs";
 
 const o = options({ seed: 1, backend: "interp", epochs: 12, sentences: 800, batch: 32, seqLen: 50, lr: 0.01, text: "", out: "runs/experiments/char-lm" });
 const model = "examples/experiments/models/char-lstm.rnn";
@@ -17,7 +17,7 @@ if (!o.text) write(trainFile, corpus(o.seed, o.sentences));
 write(testFile, o.text ? readFileSync(o.text, "utf8").slice(-5000) : corpus(o.seed + 1000, 100));
 
 const started = Date.now();
-const checkpoint = join(o.out, "lstm");
+const checkpoint = freshCheckpoint(join(o.out, "lstm"));
 rnnc(["train", "--backend", o.backend, model, "--data", trainFile, "--epochs", String(o.epochs), "--batch", String(o.batch), "--seq-len", String(o.seqLen), "--lr", String(o.lr), "--seed", String(o.seed), "--checkpoint", checkpoint, "--progress", "lines"]);
 const test = evalJson(model, checkpoint, testFile, o.backend);
 

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { latch } from "./data.mjs";
-import { evalJson, loadDist, markdownTable, options, pct, rnnc, write } from "./lib.mjs";
+import { evalJson, loadDist, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
 
 const { composeCharts } = await loadDist("runtime/plot/svg.js");
 const o = options({ seed: 1, backend: "interp", lag: 20, epochs: 10, lr: 0.5, clip: 1, batch: 32, train: 1000, test: 500, out: "runs/experiments/exploding" });
@@ -28,7 +28,7 @@ const runs = [
   { name: `--clip-norm ${o.clip}`, dir: "clipped", extra: ["--clip-norm", String(o.clip)] },
 ];
 for (const r of runs) {
-  r.checkpoint = join(o.out, r.dir);
+  r.checkpoint = freshCheckpoint(join(o.out, r.dir));
   const t = rnnc(["train", "--backend", o.backend, model, "--data", trainFile, "--epochs", String(o.epochs), "--batch", String(o.batch), "--optimizer", "sgd", "--lr", String(o.lr), "--seed", String(o.seed), "--checkpoint", r.checkpoint, "--progress", "none", ...r.extra], { capture: true, allowFailure: true });
   r.status = t.status;
   r.output = t.stdout + t.stderr;

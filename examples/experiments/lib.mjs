@@ -1,6 +1,6 @@
 /** Shared helpers of the experiment scripts: the built CLI, options, result files. */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -29,6 +29,18 @@ export function options(defaults) {
     out[key] = typeof defaults[key] === "number" ? Number(v) : v;
   }
   return out;
+}
+
+/**
+ * Makes way for a training run into `checkpoint`: an experiment re-run from the start replaces
+ * the checkpoint its earlier run left (rnnc train refuses to overwrite one). Only a directory
+ * holding an rnnc checkpoint is removed.
+ */
+export function freshCheckpoint(checkpoint) {
+  if (!existsSync(join(checkpoint, "checkpoint.json"))) return checkpoint;
+  process.stdout.write(`replacing the earlier run's checkpoint ${checkpoint}\n`);
+  rmSync(checkpoint, { recursive: true });
+  return checkpoint;
 }
 
 /** Runs `rnnc ARGS` from the project root; shows the command and, unless captured, its output. */

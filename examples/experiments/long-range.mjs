@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { latch } from "./data.mjs";
-import { evalJson, loadDist, markdownTable, options, pct, rnnc, write } from "./lib.mjs";
+import { evalJson, loadDist, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
 
 const { composeCharts } = await loadDist("runtime/plot/svg.js");
 const o = options({ seed: 1, backend: "interp", lags: "2,5,10,20,40,80", noise: 1, epochs: 10, batch: 32, lr: 0.01, train: 1000, test: 500, out: "runs/experiments/long-range" });
@@ -28,7 +28,7 @@ for (const L of lags) {
   write(trainFile, latch(o.seed, o.train, L, o.noise));
   write(testFile, latch(o.seed + 1000, o.test, L, o.noise));
   for (const m of models) {
-    const checkpoint = join(o.out, `L${L}`, m.name.toLowerCase());
+    const checkpoint = freshCheckpoint(join(o.out, `L${L}`, m.name.toLowerCase()));
     rnnc(["train", "--backend", o.backend, m.file, "--data", trainFile, "--epochs", String(o.epochs), "--batch", String(o.batch), "--lr", String(o.lr), "--seed", String(o.seed), "--checkpoint", checkpoint, "--progress", "none"], { capture: true });
     const test = evalJson(m.file, checkpoint, testFile, o.backend);
     accuracy[m.name].push(test.accuracy);

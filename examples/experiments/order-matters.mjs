@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { sentiment } from "./data.mjs";
-import { evalJson, markdownTable, options, pct, rnnc, write } from "./lib.mjs";
+import { evalJson, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
 
 const o = options({ seed: 1, backend: "interp", epochs: 30, batch: 32, train: 2000, test: 1000, out: "runs/experiments/order-matters" });
 const trainFile = join(o.out, "train.jsonl");
@@ -30,7 +30,7 @@ const models = [
 const started = Date.now();
 const results = [];
 for (const m of models) {
-  const checkpoint = join(o.out, m.dir);
+  const checkpoint = freshCheckpoint(join(o.out, m.dir));
   rnnc(["train", "--backend", o.backend, m.file, "--data", trainFile, "--epochs", String(o.epochs), "--lr", String(m.lr), "--batch", String(o.batch), "--seed", String(o.seed), "--checkpoint", checkpoint, "--progress", "lines", "--log-every", "1000000"]);
   const test = evalJson(m.file, checkpoint, testFile, o.backend);
   results.push({ ...m, checkpoint, test });
