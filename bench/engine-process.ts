@@ -26,7 +26,11 @@ export class EngineProcess {
   }
 
   /** Starts the worker and waits until it has prepared and warmed up. */
-  static async start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ process: EngineProcess; ready: Ready }> {
+  static async start(
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<{ process: EngineProcess; ready: Ready }> {
     const p = new EngineProcess(spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] }));
     try {
       return { process: p, ready: (await p.next()) as Ready };

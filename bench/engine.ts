@@ -16,7 +16,19 @@ export type Prepare = (w: Workload, mode: Mode) => Promise<Runner>;
  * compiled-*: the generated module as `rnnc compile` writes it (kernels auto: WebAssembly SIMD here); compiled-*-2t: the same,
  * loss and gradient on 2 threads (fwdbwd only); compiled-js-*: on the JavaScript kernels; onnxruntime: forward only.
  */
-export const engineIds = ["compiled-f64", "compiled-f32", "compiled-f64-2t", "compiled-f32-2t", "compiled-js-f64", "compiled-js-f32", "interp", "tfjs-cpu", "tfjs-wasm", "brainjs", "onnxruntime"] as const;
+export const engineIds = [
+  "compiled-f64",
+  "compiled-f32",
+  "compiled-f64-2t",
+  "compiled-f32-2t",
+  "compiled-js-f64",
+  "compiled-js-f32",
+  "interp",
+  "tfjs-cpu",
+  "tfjs-wasm",
+  "brainjs",
+  "onnxruntime",
+] as const;
 export type EngineId = (typeof engineIds)[number];
 
 /** Loaded on demand, so an engine whose package is missing fails alone. */

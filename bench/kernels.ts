@@ -62,14 +62,23 @@ function filled(a: FloatArray, rng: Rng): FloatArray {
 }
 
 /** Every kernel on every shape, wasm operands resident in the arena, JS operands in ordinary arrays. */
-export function measureKernels(shapes: Shape[], dtypes: ("f32" | "f64")[], plan: TrialPlan, progress: (line: string) => void = () => {}): KernelResult[] {
+export function measureKernels(
+  shapes: Shape[],
+  dtypes: ("f32" | "f64")[],
+  plan: TrialPlan,
+  progress: (line: string) => void = () => {},
+): KernelResult[] {
   const results: KernelResult[] = [];
   const rng = new Rng(1);
   for (const dtype of dtypes) {
     for (const shape of shapes) {
       const { B, M, N } = shape;
       const kernels = new WasmKernels({ initialBytes: (B * N + M * N + B * M) * 8 + (1 << 16) });
-      const [x, w, y] = [B * N, M * N, B * M].map((n) => filled(kernels.arena.alloc(dtype, n), rng)) as [FloatArray, FloatArray, FloatArray];
+      const [x, w, y] = [B * N, M * N, B * M].map((n) => filled(kernels.arena.alloc(dtype, n), rng)) as [
+        FloatArray,
+        FloatArray,
+        FloatArray,
+      ];
       const type = dtype === "f32" ? Float32Array : Float64Array;
       const [jx, jw, jy] = [x, w, y].map((a) => type.from(a)) as [FloatArray, FloatArray, FloatArray];
       const flops = 2 * B * M * N;
@@ -119,7 +128,9 @@ export function report(peak: { f32: Rate; f64: Rate }, results: KernelResult[]):
     const js = r.js ? rate(r.js) : "—";
     const ratio = r.js ? `${f1(r.wasm.median / r.js.median)}×` : "—";
     const { name, B, M, N } = r.shape;
-    lines.push(`| ${name} (B=${B}, M=${M}, N=${N}) | ${r.kernel} | ${r.dtype} | ${rate(r.wasm)} | ${Math.round((100 * r.wasm.best) / p)}% | ${js} | ${ratio} |`);
+    lines.push(
+      `| ${name} (B=${B}, M=${M}, N=${N}) | ${r.kernel} | ${r.dtype} | ${rate(r.wasm)} | ${Math.round((100 * r.wasm.best) / p)}% | ${js} | ${ratio} |`,
+    );
   }
   return lines;
 }

@@ -63,7 +63,13 @@ async function main(): Promise<void> {
 
     // Hover over names spread through the file, on an analysis already made.
     const hover = row("hover (document already analysed)");
-    const needles = [(i: number) => `W${i} :`, (i: number) => `U${i} :`, (i: number) => `state h${i} `, (i: number) => `h${i}[t-1]`, (i: number) => `b${i})`];
+    const needles = [
+      (i: number) => `W${i} :`,
+      (i: number) => `U${i} :`,
+      (i: number) => `state h${i} `,
+      (i: number) => `h${i}[t-1]`,
+      (i: number) => `b${i})`,
+    ];
     for (let i = 0; i < rounds.hover; i++) {
       const needle = needles[i % needles.length]!((i * 7919) % layers);
       const position = doc.pos(needle, 0, needle.startsWith("state ") ? 6 : 0);
@@ -108,13 +114,17 @@ async function main(): Promise<void> {
   }
 
   const cpu = cpus()[0]?.model ?? "unknown CPU";
-  console.log(`rnnc lsp on a generated model: ${lineCount.toLocaleString("en-US")} lines, ${(text.length / 1024).toFixed(0)} KiB, ${(3 * layers + 1).toLocaleString("en-US")} parameters`);
+  console.log(
+    `rnnc lsp on a generated model: ${lineCount.toLocaleString("en-US")} lines, ${(text.length / 1024).toFixed(0)} KiB, ${(3 * layers + 1).toLocaleString("en-US")} parameters`,
+  );
   console.log(`node ${process.version}, ${cpus().length} × ${cpu}\n`);
   console.log("| measurement | n | median ms | p95 ms | max ms |");
   console.log("| --- | ---: | ---: | ---: | ---: |");
   for (const r of rows) {
     const s = stats(r.samples);
-    console.log(`| ${r.what} | ${r.samples.length} | ${s.median.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.max.toFixed(1)} |`);
+    console.log(
+      `| ${r.what} | ${r.samples.length} | ${s.median.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.max.toFixed(1)} |`,
+    );
   }
 }
 

@@ -36,7 +36,8 @@ export function load(): string {
 /** The commit measured, and whether the work tree had changes on top of it. */
 export function commit(): string {
   try {
-    const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const git = (...args: string[]) =>
+      execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     return `${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "--untracked-files=no") ? " with uncommitted changes" : ""}`;
   } catch {
     return "unknown (not a git work tree)";
@@ -44,8 +45,15 @@ export function commit(): string {
 }
 
 export function header(command: string): string[] {
-  const rnnc = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  const packages = ["typescript", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "brain.js", "onnxruntime-node"].map((p) => `${p} ${packageVersion(p) ?? "not installed"}`);
+  const rnnc = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string })
+    .version;
+  const packages = [
+    "typescript",
+    "@tensorflow/tfjs",
+    "@tensorflow/tfjs-backend-wasm",
+    "brain.js",
+    "onnxruntime-node",
+  ].map((p) => `${p} ${packageVersion(p) ?? "not installed"}`);
   return [
     `- command: \`${command}\``,
     `- date: ${new Date().toISOString()}`,

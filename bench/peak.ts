@@ -112,7 +112,11 @@ export interface Peaks {
   js: Rate;
 }
 
-export const peakNames: Record<keyof Peaks, string> = { f32: "WebAssembly f32x4", f64: "WebAssembly f64x2", js: "JavaScript scalar" };
+export const peakNames: Record<keyof Peaks, string> = {
+  f32: "WebAssembly f32x4",
+  f64: "WebAssembly f64x2",
+  js: "JavaScript scalar",
+};
 
 export function measurePeaks(plan: TrialPlan = suiteTrials): Peaks {
   return { ...measurePeak(plan), js: measureJsPeak(plan) };

@@ -13,7 +13,16 @@ import { frontEndBench } from "./frontend.js";
 import { header, load } from "./machine.js";
 import { measurePeaks } from "./peak.js";
 import { fullPlan, quickPlan } from "./stats.js";
-import { fmt, log, out, peakSection, pytorchEngines, summary, workloadSection, type CaseResult } from "./workload-bench.js";
+import {
+  fmt,
+  log,
+  out,
+  peakSection,
+  pytorchEngines,
+  summary,
+  workloadSection,
+  type CaseResult,
+} from "./workload-bench.js";
 import { workloads } from "./workloads.js";
 
 const sections = ["frontend", "w1", "w2", "w3", "w4", "lsp"] as const;
@@ -21,7 +30,9 @@ const allEngines = [...engineIds, ...pytorchEngines];
 const python = "/usr/bin/python3";
 
 function options() {
-  const { values } = parseArgs({ options: { only: { type: "string" }, quick: { type: "boolean", default: false }, engines: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { only: { type: "string" }, quick: { type: "boolean", default: false }, engines: { type: "string" } },
+  });
   const pick = <T extends string>(list: string | undefined, all: readonly T[], what: string): T[] => {
     if (!list) return [...all];
     const chosen = list.split(",").map((s) => s.trim().toLowerCase());
@@ -29,12 +40,18 @@ function options() {
     if (unknown.length > 0) throw new Error(`unknown ${what} ${unknown.join(", ")} (choose from ${all.join(", ")})`);
     return chosen as T[];
   };
-  return { only: pick(values.only, sections, "section"), quick: values.quick!, engines: pick(values.engines, allEngines, "engine") };
+  return {
+    only: pick(values.only, sections, "section"),
+    quick: values.quick!,
+    engines: pick(values.engines, allEngines, "engine"),
+  };
 }
 
 function pytorchMissing(): string | null {
   const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
-  return probe.status === 0 ? null : `${python} -c "import torch" failed (${(probe.error?.message ?? probe.stderr).trim().split("\n").pop()})`;
+  return probe.status === 0
+    ? null
+    : `${python} -c "import torch" failed (${(probe.error?.message ?? probe.stderr).trim().split("\n").pop()})`;
 }
 
 function frontEndSection(quick: boolean): void {
@@ -42,23 +59,36 @@ function frontEndSection(quick: boolean): void {
   const { lines, rows } = frontEndBench(quick);
   out("## Front end");
   out();
-  out(`The generated model of the LSP benchmark (tests/lsp/generate.ts): ${lines.toLocaleString("en-US")} lines, 2,000 stacked Elman layers.`);
+  out(
+    `The generated model of the LSP benchmark (tests/lsp/generate.ts): ${lines.toLocaleString("en-US")} lines, 2,000 stacked Elman layers.`,
+  );
   out();
   out("| phase | runs | median ms | lines / s |");
   out("| --- | ---: | ---: | ---: |");
-  for (const r of rows) out(`| ${r.what} | ${r.runs} | ${fmt(r.medianMs)} | ${Math.round(r.linesPerSecond).toLocaleString("en-US")} |`);
+  for (const r of rows)
+    out(`| ${r.what} | ${r.runs} | ${fmt(r.medianMs)} | ${Math.round(r.linesPerSecond).toLocaleString("en-US")} |`);
   const rnnc = rows.find((r) => r.what.startsWith("rnnc analyze ("));
   const typescript = rows.find((r) => r.what.endsWith("parse + check"));
-  if (rnnc && typescript) out(`\nrnnc parse + check ÷ TypeScript parse + check, in lines/s: ${(rnnc.linesPerSecond / typescript.linesPerSecond).toFixed(2)}.`);
+  if (rnnc && typescript)
+    out(
+      `\nrnnc parse + check ÷ TypeScript parse + check, in lines/s: ${(rnnc.linesPerSecond / typescript.linesPerSecond).toFixed(2)}.`,
+    );
   out();
 }
 
 function lspSection(): void {
   log("lsp …");
-  const child = spawnSync(process.execPath, [fileURLToPath(new URL("./lsp.js", import.meta.url))], { encoding: "utf8", timeout: 600_000 });
+  const child = spawnSync(process.execPath, [fileURLToPath(new URL("./lsp.js", import.meta.url))], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
   out("## Language server");
   out();
-  out(child.status === 0 ? child.stdout.trim() : `**failed**: ${(child.stderr || child.error?.message || "").trim().split("\n").slice(-3).join(" ")}`);
+  out(
+    child.status === 0
+      ? child.stdout.trim()
+      : `**failed**: ${(child.stderr || child.error?.message || "").trim().split("\n").slice(-3).join(" ")}`,
+  );
   out();
 }
 
@@ -78,7 +108,8 @@ async function main(): Promise<void> {
     log("peak …");
     const peaks = measurePeaks();
     peakSection(peaks);
-    for (const w of chosen) results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, noTorch, peaks)));
+    for (const w of chosen)
+      results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, noTorch, peaks)));
   }
   summary(results);
   if (only.includes("lsp")) lspSection();

@@ -26,7 +26,8 @@ export function median(samples: readonly number[]): number {
 /** How many timed runs when one takes `runMs`: the wanted number if they fit in twice the budget, else what fits the budget. */
 export function plannedRuns(runMs: number, plan: RunPlan): number {
   const each = Math.max(runMs, 1e-3);
-  if (each * plan.runs <= 2 * plan.budgetMs) return Math.min(plan.maxRuns, Math.max(plan.runs, Math.floor(plan.budgetMs / each)));
+  if (each * plan.runs <= 2 * plan.budgetMs)
+    return Math.min(plan.maxRuns, Math.max(plan.runs, Math.floor(plan.budgetMs / each)));
   return Math.max(1, Math.floor(plan.budgetMs / each));
 }
 

@@ -17,7 +17,8 @@ export interface Ready {
   note?: string;
 }
 
-const send = (kind: "READY" | "SAMPLES" | "ERROR", body: unknown) => process.stdout.write(`${kind} ${JSON.stringify(body)}\n`);
+const send = (kind: "READY" | "SAMPLES" | "ERROR", body: unknown) =>
+  process.stdout.write(`${kind} ${JSON.stringify(body)}\n`);
 
 async function main(): Promise<void> {
   const [id, engine, mode] = process.argv.slice(2);
@@ -31,7 +32,12 @@ async function main(): Promise<void> {
     loss = await runner.run();
   };
   const { first, lastMs } = await warmUp(run, process.argv.includes("--quick") ? quickPlan : fullPlan);
-  const ready: Ready = { first: { ms: first.ms * scale, cpuMs: first.cpuMs * scale }, lastMs: lastMs * scale, loss, ...(runner.note ? { note: runner.note } : {}) };
+  const ready: Ready = {
+    first: { ms: first.ms * scale, cpuMs: first.cpuMs * scale },
+    lastMs: lastMs * scale,
+    loss,
+    ...(runner.note ? { note: runner.note } : {}),
+  };
   send("READY", ready);
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, count] = line.trim().split(/\s+/);

@@ -28,7 +28,12 @@ interface Target {
   cores?: number;
 }
 /** Targets against the best JavaScript peer: issue 7's ≥ 5× on W1, W2 and W4 (forward+backward), issue 4's ≥ 3× on W3. */
-const jsPeerTarget: Record<WorkloadId, Target> = { w1: { speedup: 5, label: "≥ 5×" }, w2: { speedup: 5, label: "≥ 5×" }, w3: { speedup: 3, label: "≥ 3×" }, w4: { speedup: 5, label: "≥ 5×" } };
+const jsPeerTarget: Record<WorkloadId, Target> = {
+  w1: { speedup: 5, label: "≥ 5×" },
+  w2: { speedup: 5, label: "≥ 5×" },
+  w3: { speedup: 3, label: "≥ 3×" },
+  w4: { speedup: 5, label: "≥ 5×" },
+};
 /** Issue 7's targets against PyTorch on one thread (W3: latency of nn.GRU). */
 const pytorchTarget: Partial<Record<WorkloadId, Target>> = {
   w1: { speedup: 1 / 2, label: "within 2×" },
@@ -60,7 +65,8 @@ export interface CaseResult {
 
 export const log = (message: string) => process.stderr.write(message + "\n");
 export const out = (line = "") => process.stdout.write(line + "\n");
-export const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(digits)) : "—");
+export const fmt = (x: number, digits = 3) =>
+  Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(digits)) : "—";
 
 /** Threads an engine computes on: N for a name ending in -Nt, else 1. */
 const threadsOf = (engine: string) => Number(/-(\d+)t$/.exec(engine)?.[1] ?? 1);
@@ -83,17 +89,39 @@ function cases(w: Workload, engines: readonly string[]): { engine: string; mode:
 
 function startWorker(w: Workload, engine: string, mode: Mode, quick: boolean) {
   const flag = quick ? ["--quick"] : [];
-  if (!engine.startsWith("pytorch-")) return EngineProcess.start(process.execPath, [workerScript, w.id, engine, mode, ...flag]);
+  if (!engine.startsWith("pytorch-"))
+    return EngineProcess.start(process.execPath, [workerScript, w.id, engine, mode, ...flag]);
   const threads = String(threadsOf(engine));
-  const path = existsSync(openblas) ? { LD_LIBRARY_PATH: [openblas, process.env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") } : {};
-  return EngineProcess.start(python, [pytorchScript, threads, w.id, ...flag], { ...process.env, OMP_NUM_THREADS: threads, ...path });
+  const path = existsSync(openblas)
+    ? { LD_LIBRARY_PATH: [openblas, process.env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") }
+    : {};
+  return EngineProcess.start(python, [pytorchScript, threads, w.id, ...flag], {
+    ...process.env,
+    OMP_NUM_THREADS: threads,
+    ...path,
+  });
 }
 
-async function measureWorkload(w: Workload, engines: readonly string[], plan: RunPlan, quick: boolean, noTorch: string | null): Promise<CaseResult[]> {
+async function measureWorkload(
+  w: Workload,
+  engines: readonly string[],
+  plan: RunPlan,
+  quick: boolean,
+  noTorch: string | null,
+): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const live: { result: CaseResult; process: EngineProcess; total: number; samples: Sample[] }[] = [];
   for (const { engine, mode } of cases(w, engines)) {
-    const result: CaseResult = { workload: w.id, engine, mode, medianMs: NaN, cpuMs: NaN, runs: 0, firstMs: NaN, loss: NaN };
+    const result: CaseResult = {
+      workload: w.id,
+      engine,
+      mode,
+      medianMs: NaN,
+      cpuMs: NaN,
+      runs: 0,
+      firstMs: NaN,
+      loss: NaN,
+    };
     results.push(result);
     if (engine.startsWith("pytorch-") && noTorch) {
       result.error = `skipped: ${noTorch}`;
@@ -103,9 +131,15 @@ async function measureWorkload(w: Workload, engines: readonly string[], plan: Ru
       const { process, ready } = await startWorker(w, engine, mode, quick);
       const { samples, runs: total } = runsAfterWarmUp(ready.first, ready.lastMs, plan);
       const single = samples.length > 0 ? "a single run, over the budget: no warm-up" : "";
-      Object.assign(result, { firstMs: ready.first.ms, loss: ready.loss }, ready.note || single ? { note: [ready.note, single].filter(Boolean).join("; ") } : {});
+      Object.assign(
+        result,
+        { firstMs: ready.first.ms, loss: ready.loss },
+        ready.note || single ? { note: [ready.note, single].filter(Boolean).join("; ") } : {},
+      );
       live.push({ result, process, total, samples });
-      log(`${w.id} ${engine} ${mode}: ready (first run ${fmt(ready.first.ms)} ms, then ${fmt(ready.lastMs)} ms) → ${single || `${total} runs`}`);
+      log(
+        `${w.id} ${engine} ${mode}: ready (first run ${fmt(ready.first.ms)} ms, then ${fmt(ready.lastMs)} ms) → ${single || `${total} runs`}`,
+      );
     } catch (e) {
       result.error = e instanceof Error ? e.message : String(e);
       log(`${w.id} ${engine} ${mode}: failed: ${result.error}`);
@@ -129,7 +163,11 @@ async function measureWorkload(w: Workload, engines: readonly string[], plan: Ru
     for (const e of live) e.process.close();
   }
   for (const e of live) {
-    Object.assign(e.result, { medianMs: median(e.samples.map((s) => s.ms)), cpuMs: median(e.samples.map((s) => s.cpuMs)), runs: e.samples.length });
+    Object.assign(e.result, {
+      medianMs: median(e.samples.map((s) => s.ms)),
+      cpuMs: median(e.samples.map((s) => s.cpuMs)),
+      runs: e.samples.length,
+    });
   }
   return results;
 }
@@ -156,23 +194,34 @@ function ofPeak(w: Workload, r: CaseResult, peaks: Peaks): { cell: string; note?
   if (!tier) return { cell: "—" };
   const threads = threadsOf(r.engine);
   const percent = (100 * gflops(w, r.mode, r.medianMs)) / (threads * peaks[tier].best);
-  return { cell: Number.isFinite(percent) ? `${fmt(percent, 2)}%` : "—", ...(threads > 1 ? { note: `% of ${threads} × the ${peakNames[tier]} peak` } : {}) };
+  return {
+    cell: Number.isFinite(percent) ? `${fmt(percent, 2)}%` : "—",
+    ...(threads > 1 ? { note: `% of ${threads} × the ${peakNames[tier]} peak` } : {}),
+  };
 }
 
 function table(w: Workload, results: CaseResult[], peaks: Peaks): void {
   out(`## ${w.title}`);
   out();
   out(describe(w));
-  out(`Multiply-adds per batch: forward ${multiplyAdds(w, "fwd").toExponential(3)}${w.measured === "fwdbwd" ? `, forward+backward ${multiplyAdds(w, "fwdbwd").toExponential(3)}` : ""}.`);
+  out(
+    `Multiply-adds per batch: forward ${multiplyAdds(w, "fwd").toExponential(3)}${w.measured === "fwdbwd" ? `, forward+backward ${multiplyAdds(w, "fwdbwd").toExponential(3)}` : ""}.`,
+  );
   out();
-  out("| engine | pass | ms / batch | CPU ms | runs | GFLOP/s | % of peak | ÷ compiled f64 | ÷ compiled f32 | loss or output sum | notes |");
+  out(
+    "| engine | pass | ms / batch | CPU ms | runs | GFLOP/s | % of peak | ÷ compiled f64 | ÷ compiled f32 | loss or output sum | notes |",
+  );
   out("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-  const compiled = (dtype: string, mode: Mode) => results.find((r) => r.engine === `compiled-${dtype}` && r.mode === mode)?.medianMs ?? NaN;
+  const compiled = (dtype: string, mode: Mode) =>
+    results.find((r) => r.engine === `compiled-${dtype}` && r.mode === mode)?.medianMs ?? NaN;
   for (const r of results) {
-    const ratio = (dtype: string) => (r.engine === `compiled-${dtype}` ? "1" : fmt(r.medianMs / compiled(dtype, r.mode)));
+    const ratio = (dtype: string) =>
+      r.engine === `compiled-${dtype}` ? "1" : fmt(r.medianMs / compiled(dtype, r.mode));
     const peak = ofPeak(w, r, peaks);
     const notes = r.error ? `**${r.error}**` : [r.note, peak.note].filter(Boolean).join("; ");
-    out(`| ${r.engine} | ${r.mode === "fwd" ? "forward" : "fwd+bwd"} | ${fmt(r.medianMs)} | ${fmt(r.cpuMs)} | ${r.runs} | ${fmt(gflops(w, r.mode, r.medianMs))} | ${peak.cell} | ${ratio("f64")} | ${ratio("f32")} | ${fmt(r.loss, 4)} | ${notes} |`);
+    out(
+      `| ${r.engine} | ${r.mode === "fwd" ? "forward" : "fwd+bwd"} | ${fmt(r.medianMs)} | ${fmt(r.cpuMs)} | ${r.runs} | ${fmt(gflops(w, r.mode, r.medianMs))} | ${peak.cell} | ${ratio("f64")} | ${ratio("f32")} | ${fmt(r.loss, 4)} | ${notes} |`,
+    );
   }
   out();
 }
@@ -181,9 +230,15 @@ function table(w: Workload, results: CaseResult[], peaks: Peaks): void {
 export function peakSection(peaks: Peaks): void {
   out("## Machine peak");
   out();
-  const rates = (Object.keys(peakNames) as (keyof Peaks)[]).map((tier) => `${peakNames[tier]} ${fmt(peaks[tier].median)} (${fmt(peaks[tier].best)})`);
-  out(`One thread, register-only multiply–add loops (bench/peak.ts), GFLOP/s on CPU time, median (best trial): ${rates.join(", ")}.`);
-  out("A workload's \"% of peak\" is an rnnc engine's GFLOP/s over the best trial of its tier (WebAssembly for compiled-f64 and compiled-f32, JavaScript for compiled-js-* and interp), times its threads.");
+  const rates = (Object.keys(peakNames) as (keyof Peaks)[]).map(
+    (tier) => `${peakNames[tier]} ${fmt(peaks[tier].median)} (${fmt(peaks[tier].best)})`,
+  );
+  out(
+    `One thread, register-only multiply–add loops (bench/peak.ts), GFLOP/s on CPU time, median (best trial): ${rates.join(", ")}.`,
+  );
+  out(
+    "A workload's \"% of peak\" is an rnnc engine's GFLOP/s over the best trial of its tier (WebAssembly for compiled-f64 and compiled-f32, JavaScript for compiled-js-* and interp), times its threads.",
+  );
   out();
 }
 
@@ -199,14 +254,25 @@ interface Comparison {
 }
 
 function comparisonTable(all: CaseResult[], c: Comparison): void {
-  const fastest = (w: Workload, names: readonly string[]) => all.filter((r) => r.workload === w.id && r.mode === (c.mode ?? w.measured) && names.includes(r.engine) && Number.isFinite(r.medianMs)).sort((a, b) => a.medianMs - b.medianMs)[0];
+  const fastest = (w: Workload, names: readonly string[]) =>
+    all
+      .filter(
+        (r) =>
+          r.workload === w.id &&
+          r.mode === (c.mode ?? w.measured) &&
+          names.includes(r.engine) &&
+          Number.isFinite(r.medianMs),
+      )
+      .sort((a, b) => a.medianMs - b.medianMs)[0];
   const rows: string[] = [];
   for (const w of workloads) {
     const [mine, theirs, target] = [fastest(w, c.rnnc(w)), fastest(w, c.peers), c.target(w)];
     if (!mine || !theirs) continue;
     const speedup = theirs.medianMs / mine.medianMs;
     const met = target ? (speedup >= target.speedup ? "yes" : "**no**") : "—";
-    rows.push(`| ${w.title} | ${mine.engine} | ${fmt(mine.medianMs)} | ${theirs.engine} | ${fmt(theirs.medianMs)} | ${speedup.toFixed(2)}× | ${target?.label ?? "—"} | ${met} |`);
+    rows.push(
+      `| ${w.title} | ${mine.engine} | ${fmt(mine.medianMs)} | ${theirs.engine} | ${fmt(theirs.medianMs)} | ${speedup.toFixed(2)}× | ${target?.label ?? "—"} | ${met} |`,
+    );
   }
   if (rows.length === 0) return;
   out(`## ${c.heading}`);
@@ -224,7 +290,13 @@ function comparisonTable(all: CaseResult[], c: Comparison): void {
  * Speed-up: the peer's time over rnnc's.
  */
 export function summary(all: CaseResult[]): void {
-  comparisonTable(all, { heading: "Summary: rnnc compiled against the best JavaScript peer", peerColumn: "best JS peer", rnnc: () => compiledEngines, peers: jsPeers, target: (w) => jsPeerTarget[w.id] });
+  comparisonTable(all, {
+    heading: "Summary: rnnc compiled against the best JavaScript peer",
+    peerColumn: "best JS peer",
+    rnnc: () => compiledEngines,
+    peers: jsPeers,
+    target: (w) => jsPeerTarget[w.id],
+  });
   comparisonTable(all, {
     heading: "Summary: rnnc compiled against PyTorch on one thread",
     peerColumn: "PyTorch",
@@ -242,7 +314,14 @@ export function summary(all: CaseResult[]): void {
   });
 }
 
-export async function workloadSection(w: Workload, engines: readonly string[], plan: RunPlan, quick: boolean, noTorch: string | null, peaks: Peaks): Promise<CaseResult[]> {
+export async function workloadSection(
+  w: Workload,
+  engines: readonly string[],
+  plan: RunPlan,
+  quick: boolean,
+  noTorch: string | null,
+  peaks: Peaks,
+): Promise<CaseResult[]> {
   const results = await measureWorkload(w, engines, plan, quick, noTorch);
   table(w, results, peaks);
   return results;

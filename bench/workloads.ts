@@ -27,10 +27,54 @@ export interface Workload {
 const workloadDir = new URL("../../bench/workloads/", import.meta.url);
 
 export const workloads: readonly Workload[] = [
-  { id: "w1", title: "W1 char-LSTM", file: "w1-char-lstm.rnn", cell: "lstm", input: { encoding: "onehot", size: 65 }, H: 128, T: 50, B: 32, output: { size: 65, at: "each", loss: "cross_entropy" }, measured: "fwdbwd" },
-  { id: "w2", title: "W2 elman-classify", file: "w2-elman-classify.rnn", cell: "elman", input: { encoding: "dense", size: 32 }, H: 64, T: 100, B: 16, output: { size: 2, at: "last", loss: "cross_entropy" }, measured: "fwdbwd" },
-  { id: "w3", title: "W3 gru-latency", file: "w3-gru-latency.rnn", cell: "gru", input: { encoding: "dense", size: 16 }, H: 32, T: 20, B: 1, output: { size: 4, at: "each", loss: "none" }, measured: "fwd" },
-  { id: "w4", title: "W4 lstm-large", file: "w4-lstm-large.rnn", cell: "lstm", input: { encoding: "dense", size: 256 }, H: 512, T: 50, B: 64, output: { size: 10, at: "last", loss: "cross_entropy" }, measured: "fwdbwd" },
+  {
+    id: "w1",
+    title: "W1 char-LSTM",
+    file: "w1-char-lstm.rnn",
+    cell: "lstm",
+    input: { encoding: "onehot", size: 65 },
+    H: 128,
+    T: 50,
+    B: 32,
+    output: { size: 65, at: "each", loss: "cross_entropy" },
+    measured: "fwdbwd",
+  },
+  {
+    id: "w2",
+    title: "W2 elman-classify",
+    file: "w2-elman-classify.rnn",
+    cell: "elman",
+    input: { encoding: "dense", size: 32 },
+    H: 64,
+    T: 100,
+    B: 16,
+    output: { size: 2, at: "last", loss: "cross_entropy" },
+    measured: "fwdbwd",
+  },
+  {
+    id: "w3",
+    title: "W3 gru-latency",
+    file: "w3-gru-latency.rnn",
+    cell: "gru",
+    input: { encoding: "dense", size: 16 },
+    H: 32,
+    T: 20,
+    B: 1,
+    output: { size: 4, at: "each", loss: "none" },
+    measured: "fwd",
+  },
+  {
+    id: "w4",
+    title: "W4 lstm-large",
+    file: "w4-lstm-large.rnn",
+    cell: "lstm",
+    input: { encoding: "dense", size: 256 },
+    H: 512,
+    T: 50,
+    B: 64,
+    output: { size: 10, at: "last", loss: "cross_entropy" },
+    measured: "fwdbwd",
+  },
 ];
 
 export function workload(id: string): Workload {

@@ -15,8 +15,18 @@ export interface BuiltinFunction {
 }
 
 export const builtinFunctions: Record<Activation, BuiltinFunction> = {
-  sigmoid: { name: "sigmoid", formula: "σ(x) = 1 / (1 + e^(−x))", derivative: "σ'(x) = σ(x)(1 − σ(x))", rowWise: false },
-  tanh: { name: "tanh", formula: "tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x))", derivative: "tanh'(x) = 1 − tanh(x)²", rowWise: false },
+  sigmoid: {
+    name: "sigmoid",
+    formula: "σ(x) = 1 / (1 + e^(−x))",
+    derivative: "σ'(x) = σ(x)(1 − σ(x))",
+    rowWise: false,
+  },
+  tanh: {
+    name: "tanh",
+    formula: "tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x))",
+    derivative: "tanh'(x) = 1 − tanh(x)²",
+    rowWise: false,
+  },
   relu: { name: "relu", formula: "relu(x) = max(0, x)", derivative: "relu'(x) = 1 if x > 0 else 0", rowWise: false },
   exp: { name: "exp", formula: "exp(x) = e^x", derivative: "exp'(x) = e^x", rowWise: false },
   log: { name: "log", formula: "log(x) = ln x", derivative: "log'(x) = 1 / x", rowWise: false },
@@ -57,7 +67,8 @@ export const builtinLosses: Record<LossFunction, BuiltinLoss> = {
   binary_cross_entropy: {
     name: "binary_cross_entropy",
     target: "real",
-    formula: "−Σ_k [y_k log p_k + (1 − y_k) log(1 − p_k)] per scored position; with p = sigmoid(z) computed from z stably",
+    formula:
+      "−Σ_k [y_k log p_k + (1 − y_k) log(1 − p_k)] per scored position; with p = sigmoid(z) computed from z stably",
   },
   mse: { name: "mse", target: "real", formula: "½ Σ_k (p_k − y_k)² per scored position" },
 };

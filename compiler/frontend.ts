@@ -25,14 +25,23 @@ export interface FrontEndResult {
 export function analyze(text: string, overrides: DimOverrides = {}): FrontEndResult {
   const { file, diagnostics } = parse(text);
   const all = [...diagnostics];
-  const result = (rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] }): FrontEndResult => ({ file, expansions: [], ...rest, diagnostics: withoutRepeats(sortDiagnostics(all)) });
+  const result = (
+    rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] },
+  ): FrontEndResult => ({ file, expansions: [], ...rest, diagnostics: withoutRepeats(sortDiagnostics(all)) });
 
   if (file.models.length === 0) {
-    if (diagnostics.length === 0) all.push(error("E010", "the file declares no model", fileStart, { hint: "a file holds one model: model Name { ... }" }));
+    if (diagnostics.length === 0)
+      all.push(
+        error("E010", "the file declares no model", fileStart, { hint: "a file holds one model: model Name { ... }" }),
+      );
     return result({});
   }
   for (const extra of file.models.slice(1)) {
-    all.push(error("E010", `a file holds one model, but '${extra.name.text}' is a second one`, extra.name.range, { related: [{ message: "the first model", range: file.models[0]!.name.range }] }));
+    all.push(
+      error("E010", `a file holds one model, but '${extra.name.text}' is a second one`, extra.name.range, {
+        related: [{ message: "the first model", range: file.models[0]!.name.range }],
+      }),
+    );
   }
   const { model: expanded, expansions, diagnostics: expandDiagnostics } = expandCells(file.models[0]!);
   all.push(...expandDiagnostics);

@@ -43,11 +43,16 @@ export function tokenRange(t: IToken): A.Range {
 
 function nodeRange(n: CstNode): A.Range {
   const l = n.location;
-  if (!l || !Number.isFinite(l.startOffset)) return { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+  if (!l || !Number.isFinite(l.startOffset))
+    return { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
   const endOffset = Number.isFinite(l.endOffset) ? l.endOffset! : l.startOffset;
   return {
     start: { line: l.startLine ?? 1, column: l.startColumn ?? 1, offset: l.startOffset },
-    end: { line: l.endLine ?? l.startLine ?? 1, column: (l.endColumn ?? l.startColumn ?? 0) + 1, offset: endOffset + 1 },
+    end: {
+      line: l.endLine ?? l.startLine ?? 1,
+      column: (l.endColumn ?? l.startColumn ?? 0) + 1,
+      offset: endOffset + 1,
+    },
   };
 }
 
@@ -84,7 +89,10 @@ function buildModel(n: CstNode): A.ModelDecl | undefined {
 
 /** Whether Chevrotain's error recovery left this node, or one inside it, unfinished. */
 function hasRecoveredNode(n: CstNode): boolean {
-  return n.recoveredNode === true || Object.values(n.children).some((es) => es?.some((e) => !isToken(e) && hasRecoveredNode(e)));
+  return (
+    n.recoveredNode === true ||
+    Object.values(n.children).some((es) => es?.some((e) => !isToken(e) && hasRecoveredNode(e)))
+  );
 }
 
 function buildItem(n: CstNode): A.Item | undefined {
@@ -102,14 +110,22 @@ function buildItem(n: CstNode): A.Item | undefined {
       const typeNode = node(c, "typeSpec");
       if (!nameToken || !typeNode) return undefined;
       const type = buildTypeSpec(typeNode);
-      return kind === "inputDecl" ? { kind: "input", name: name(nameToken), type, range } : { kind: "target", name: name(nameToken), type, range };
+      return kind === "inputDecl"
+        ? { kind: "input", name: name(nameToken), type, range }
+        : { kind: "target", name: name(nameToken), type, range };
     }
     case "paramDecl":
     case "stateDecl": {
       const shapeNode = node(c, "shape");
       if (!nameToken || !shapeNode) return undefined;
       const init = node(c, "init");
-      const decl = { name: name(nameToken), shape: buildShape(shapeNode), shapeRange: nodeRange(shapeNode), range, ...(init ? { init: buildExpression(init) } : {}) };
+      const decl = {
+        name: name(nameToken),
+        shape: buildShape(shapeNode),
+        shapeRange: nodeRange(shapeNode),
+        range,
+        ...(init ? { init: buildExpression(init) } : {}),
+      };
       return kind === "paramDecl" ? { kind: "param", ...decl } : { kind: "state", ...decl };
     }
     case "cellDecl": {
@@ -126,7 +142,15 @@ function buildItem(n: CstNode): A.Item | undefined {
       return { kind: "loss", fn: name(fnToken), args: buildArguments(argsNode), when: name(whenToken), range };
     }
     case "equation":
-      return nameToken && { kind: "equation", gate: token(c, "Gate") !== undefined, name: name(nameToken), value: expressionOrError(c, "value", range), range };
+      return (
+        nameToken && {
+          kind: "equation",
+          gate: token(c, "Gate") !== undefined,
+          name: name(nameToken),
+          value: expressionOrError(c, "value", range),
+          range,
+        }
+      );
     default:
       return undefined;
   }
@@ -140,7 +164,11 @@ function expressionOrError(c: Children, label: string, fallback: A.Range): A.Exp
 function buildTypeSpec(n: CstNode): A.TypeSpec {
   const kindToken = token(n.children, "kind");
   const shapeNode = node(n.children, "shape");
-  return { ...(kindToken ? { kind: name(kindToken) } : {}), dims: shapeNode ? buildShape(shapeNode) : [], range: nodeRange(n) };
+  return {
+    ...(kindToken ? { kind: name(kindToken) } : {}),
+    dims: shapeNode ? buildShape(shapeNode) : [],
+    range: nodeRange(n),
+  };
 }
 
 function buildShape(n: CstNode): A.Expr[] {

@@ -22,22 +22,32 @@ function chevrotainRoot(): string {
 
 export function syntaxDiagramsHtml(): string {
   const base = "https://chevrotain.io/diagrams/"; // never fetched: every resource under it is inlined below
-  let html = createSyntaxDiagramsCode(rnnParser.getSerializedGastProductions(), { resourceBase: base, css: `${base}diagrams.css` });
+  let html = createSyntaxDiagramsCode(rnnParser.getSerializedGastProductions(), {
+    resourceBase: base,
+    css: `${base}diagrams.css`,
+  });
   const root = chevrotainRoot();
-  const resource = (path: string) => readFileSync(join(root, "diagrams", path), "utf8").replace(/<\/script/gi, "<\\/script");
+  const resource = (path: string) =>
+    readFileSync(join(root, "diagrams", path), "utf8").replace(/<\/script/gi, "<\\/script");
   const inline = (pattern: RegExp, replace: (path: string) => string) => {
     const before = html;
     html = html.replace(pattern, (_match, path: string) => replace(path));
     if (html === before) throw new Error(`createSyntaxDiagramsCode's output changed: no match for ${pattern}`);
   };
   const escaped = base.replace(/[.]/g, "\\.");
-  inline(new RegExp(`<link rel='stylesheet' href='${escaped}([^']+)'>`, "g"), (path) => `<style>\n${resource(path)}\n</style>`);
-  inline(new RegExp(`<script src='${escaped}([^']+)'></script>`, "g"), (path) => `<script>\n${resource(path)}\n</script>`);
+  inline(
+    new RegExp(`<link rel='stylesheet' href='${escaped}([^']+)'>`, "g"),
+    (path) => `<style>\n${resource(path)}\n</style>`,
+  );
+  inline(
+    new RegExp(`<script src='${escaped}([^']+)'></script>`, "g"),
+    (path) => `<script>\n${resource(path)}\n</script>`,
+  );
   if (html.includes(base)) throw new Error("a diagrams resource was left to load from the network");
   const heading = [
     "<title>.rnn syntax diagrams</title>",
-    "<h1 style=\"font-family: sans-serif; text-align: center\">The <code>.rnn</code> grammar</h1>",
-    "<p style=\"font-family: sans-serif; text-align: center\">Generated from <code>grammar/parser.ts</code> by <code>grammar/diagrams.ts</code>; the meaning of each construct is in <a href=\"language.md\">language.md</a>.</p>",
+    '<h1 style="font-family: sans-serif; text-align: center">The <code>.rnn</code> grammar</h1>',
+    '<p style="font-family: sans-serif; text-align: center">Generated from <code>grammar/parser.ts</code> by <code>grammar/diagrams.ts</code>; the meaning of each construct is in <a href="language.md">language.md</a>.</p>',
   ].join("\n");
   return html.replace('<div id="diagrams"', `${heading}\n<div id="diagrams"`);
 }

@@ -65,7 +65,9 @@ export const errorMessages: IParserErrorMessageProvider = {
     return `expected 'model' or the end of the file, found ${found(firstRedundant)}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    const firsts = expectedPathsPerAlt.flatMap((paths) => paths.map((p) => p[0]).filter((t): t is TokenType => t !== undefined));
+    const firsts = expectedPathsPerAlt.flatMap((paths) =>
+      paths.map((p) => p[0]).filter((t): t is TokenType => t !== undefined),
+    );
     const what = describeFirstTokens(firsts);
     return `expected ${what}${context(ruleName, what)}, found ${found(actual[0])}`;
   },

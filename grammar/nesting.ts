@@ -24,8 +24,18 @@ export function nestingError(tokens: IToken[]): Diagnostic | undefined {
     else if (type === RParen || type === RBracket) depth = Math.max(0, depth - 1);
     else if (type === Equals) operatorsInExpression = 0;
     else if (operators.has(type)) operatorsInExpression++;
-    if (depth > MAX_NESTING) return error("E003", `expression nested too deeply: more than ${MAX_NESTING} levels of brackets`, tokenRange(token));
-    if (operatorsInExpression > MAX_OPERATORS) return error("E003", `expression too long: more than ${MAX_OPERATORS} operators; split it into several equations`, tokenRange(token));
+    if (depth > MAX_NESTING)
+      return error(
+        "E003",
+        `expression nested too deeply: more than ${MAX_NESTING} levels of brackets`,
+        tokenRange(token),
+      );
+    if (operatorsInExpression > MAX_OPERATORS)
+      return error(
+        "E003",
+        `expression too long: more than ${MAX_OPERATORS} operators; split it into several equations`,
+        tokenRange(token),
+      );
   }
   return undefined;
 }

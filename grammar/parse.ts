@@ -24,8 +24,13 @@ export function parse(text: string): ParseResult {
   const comments = lexed.groups["comments"] ?? [];
   const unterminated = comments.filter(isUnterminated);
   // A comment left open swallows the rest of the file: "expected '}', found the end of the file" would only repeat it.
-  const syntaxErrors = unterminated.length > 0 ? rnnParser.errors.filter((e) => e.token.tokenType.name !== "EOF") : rnnParser.errors;
-  const all = [...lexed.errors.map((e) => lexError(e, text)), ...unterminated.map(unterminatedComment), ...syntaxErrors.map((e) => syntaxError(e, text))];
+  const syntaxErrors =
+    unterminated.length > 0 ? rnnParser.errors.filter((e) => e.token.tokenType.name !== "EOF") : rnnParser.errors;
+  const all = [
+    ...lexed.errors.map((e) => lexError(e, text)),
+    ...unterminated.map(unterminatedComment),
+    ...syntaxErrors.map((e) => syntaxError(e, text)),
+  ];
   const file = buildFile(cst, comments);
   markRecovered(file, all);
   return { file, diagnostics: firstPerLine(all) };
@@ -97,7 +102,8 @@ function syntaxError(e: RecognitionError, text: string): Diagnostic {
  */
 function syntaxErrorRange(e: RecognitionError, text: string): Range {
   const t = e.token;
-  const previous = e.previousToken && Number.isFinite(e.previousToken.startOffset) ? tokenRange(e.previousToken) : undefined;
+  const previous =
+    e.previousToken && Number.isFinite(e.previousToken.startOffset) ? tokenRange(e.previousToken) : undefined;
   const atEnd = t.tokenType.name === "EOF" || !Number.isFinite(t.startOffset);
   if (previous && (atEnd || (t.startLine ?? 0) > previous.end.line)) return { start: previous.end, end: previous.end };
   return atEnd ? endOfText(text) : tokenRange(t);

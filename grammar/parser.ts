@@ -13,7 +13,12 @@ import { errorMessages } from "./messages.js";
 
 export class RnnParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: "full", maxLookahead: 3, errorMessageProvider: errorMessages });
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      nodeLocationTracking: "full",
+      maxLookahead: 3,
+      errorMessageProvider: errorMessages,
+    });
     this.performSelfAnalysis();
   }
 
@@ -142,7 +147,10 @@ export class RnnParser extends CstParser {
   public expression = this.RULE("expression", () => {
     this.SUBRULE(this.product, { LABEL: "operands" });
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus, { LABEL: "operators" }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: "operators" }) }]);
+      this.OR([
+        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operators" }) },
+        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operators" }) },
+      ]);
       this.SUBRULE2(this.product, { LABEL: "operands" });
     });
   });
@@ -207,7 +215,10 @@ export class RnnParser extends CstParser {
     this.CONSUME(T.LBracket);
     this.CONSUME(T.Identifier, { LABEL: "step" });
     this.OPTION(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Minus, { LABEL: "sign" }) }, { ALT: () => this.CONSUME(T.Plus, { LABEL: "sign" }) }]);
+      this.OR([
+        { ALT: () => this.CONSUME(T.Minus, { LABEL: "sign" }) },
+        { ALT: () => this.CONSUME(T.Plus, { LABEL: "sign" }) },
+      ]);
       this.CONSUME(T.NumberLiteral, { LABEL: "amount" });
     });
     this.CONSUME(T.RBracket);

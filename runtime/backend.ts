@@ -54,7 +54,11 @@ export interface BackendOptions {
 }
 
 /** The backend a command asked for; the compiled one generates and loads a module for the model. */
-export async function createBackend(ir: IrModel, kind: BackendKind, options: BackendOptions = {}): Promise<ModelBackend> {
+export async function createBackend(
+  ir: IrModel,
+  kind: BackendKind,
+  options: BackendOptions = {},
+): Promise<ModelBackend> {
   if (kind === "interp") return interpreterBackend(ir);
   // Loaded on demand: only the compiled backend needs the code generator (and TypeScript).
   const { loadCompiledModule } = await import("../compiler/codegen/load.js");

@@ -4,7 +4,13 @@
  * state between the runtime's records and the module's typed API.
  */
 import type { IrModel } from "../compiler/ir/ir.js";
-import { interpreterBackend, type ForwardResult, type GradientFunction, type GradientResult, type ModelBackend } from "./backend.js";
+import {
+  interpreterBackend,
+  type ForwardResult,
+  type GradientFunction,
+  type GradientResult,
+  type ModelBackend,
+} from "./backend.js";
 import type { Batch, Weights } from "./interpret/batch.js";
 import type { Carry } from "./interpret/execution.js";
 import type { Float, GeneratedModel, GeneratedModule, ModuleBatch, ModuleState } from "./generated-module.js";
@@ -20,13 +26,23 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
     batch: (batch: Batch): ModuleBatch => ({
       T: batch.T,
       B: batch.B,
-      inputs: namedRecord(Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)])),
-      targets: namedRecord(Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)])),
+      inputs: namedRecord(
+        Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)]),
+      ),
+      targets: namedRecord(
+        Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)]),
+      ),
       lengths: batch.lengths,
     }),
     // A fresh state starts from the initial values (learned ones get gradients); a carried one does not.
-    state: (fresh: Pick<GeneratedModel, "createState">, params: Record<string, Float>, batch: Batch, carry: Carry | undefined) => (carry ? toState(carry, batch.B) : fresh.createState(params, batch.B)),
-    weights: (grads: Record<string, Float>): Weights => namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])),
+    state: (
+      fresh: Pick<GeneratedModel, "createState">,
+      params: Record<string, Float>,
+      batch: Batch,
+      carry: Carry | undefined,
+    ) => (carry ? toState(carry, batch.B) : fresh.createState(params, batch.B)),
+    weights: (grads: Record<string, Float>): Weights =>
+      namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])),
     finite: (grads: Weights) => Object.values(grads).every((g) => g.every(Number.isFinite)),
     hasTargets: (batch: Batch) => ir.losses.length > 0 && ir.losses.every((l) => batch.targets[l.target]),
   };
@@ -93,7 +109,13 @@ export function pooledGradient(ir: IrModel, module: GeneratedModule, pool: Gradi
  * every step); when its result is not finite, the interpreter, which does, runs the same
  * batch and throws the error that names the first quantity or gradient that overflowed.
  */
-function explainOverflow(ir: IrModel, weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean): void {
+function explainOverflow(
+  ir: IrModel,
+  weights: Weights,
+  batch: Batch,
+  carry: Carry | undefined,
+  withGrad: boolean,
+): void {
   const reference = interpreterBackend(ir);
   if (withGrad) reference.lossAndGrad(weights, batch, carry);
   else reference.forward(weights, batch, carry);
@@ -109,7 +131,8 @@ function toState(carry: Carry, B: number): ModuleState {
   const values = namedRecord<Float | Int32Array>();
   for (const [name, steps] of Object.entries(carry)) {
     const width = steps[0]!.length;
-    const out = steps[0] instanceof Int32Array ? new Int32Array(width * steps.length) : new Float64Array(width * steps.length);
+    const out =
+      steps[0] instanceof Int32Array ? new Int32Array(width * steps.length) : new Float64Array(width * steps.length);
     steps.forEach((s, back) => out.set(s as never, (steps.length - 1 - back) * width));
     values[name] = out;
   }

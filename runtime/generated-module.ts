@@ -29,7 +29,12 @@ export interface ModuleState {
 
 export interface GeneratedModel {
   forward(params: Record<string, Float>, batch: ModuleBatch, state?: ModuleState): number;
-  lossAndGrad(params: Record<string, Float>, batch: ModuleBatch, grads: Record<string, Float>, state?: ModuleState): number;
+  lossAndGrad(
+    params: Record<string, Float>,
+    batch: ModuleBatch,
+    grads: Record<string, Float>,
+    state?: ModuleState,
+  ): number;
   output(name: string): Float;
   createState(params: Record<string, Float>, B: number): ModuleState;
 }

@@ -27,7 +27,13 @@ export interface ParamCheck {
   numeric: number;
 }
 
-export function gradcheck(backend: ModelBackend, weights: Weights, batch: Batch, rng: Rng, options: GradcheckOptions = {}): ParamCheck[] {
+export function gradcheck(
+  backend: ModelBackend,
+  weights: Weights,
+  batch: Batch,
+  rng: Rng,
+  options: GradcheckOptions = {},
+): ParamCheck[] {
   const epsilon = options.epsilon ?? 1e-3;
   const samples = options.samplesPerParam ?? 24;
   const floor = options.floor ?? 1e-8;
@@ -38,7 +44,15 @@ export function gradcheck(backend: ModelBackend, weights: Weights, batch: Batch,
     const w = weights[p.name]!;
     const g = grads[p.name]!;
     const indices = w.length <= samples ? [...w.keys()] : Array.from({ length: samples }, () => rng.int(w.length));
-    const result: ParamCheck = { param: p.name, checked: indices.length, size: w.length, worstError: 0, worstIndex: -1, analytic: 0, numeric: 0 };
+    const result: ParamCheck = {
+      param: p.name,
+      checked: indices.length,
+      size: w.length,
+      worstError: 0,
+      worstIndex: -1,
+      analytic: 0,
+      numeric: 0,
+    };
     for (const i of indices) {
       const original = w[i]!;
       const at = (offset: number) => {

@@ -28,7 +28,14 @@ export function randomBatch(ir: IrModel, rng: Rng, { T, B, ragged = false }: Ran
     targets[target.name] =
       target.kind === "class"
         ? { kind: "class", ids: Int32Array.from({ length: positions }, () => rng.int(target.size)) }
-        : { kind: "real", values: Float64Array.from({ length: positions * target.size }, () => (ir.losses.some((l) => l.target === target.name && l.fn === "binary_cross_entropy") ? rng.next() : rng.normal())) };
+        : {
+            kind: "real",
+            values: Float64Array.from({ length: positions * target.size }, () =>
+              ir.losses.some((l) => l.target === target.name && l.fn === "binary_cross_entropy")
+                ? rng.next()
+                : rng.normal(),
+            ),
+          };
   }
   const lengths = Int32Array.from({ length: B }, (_, b) => (ragged && b > 0 ? 1 + rng.int(T) : T));
   return { T, B, inputs, targets, lengths };

@@ -61,16 +61,26 @@ export const brain: Prepare = async (w, mode) => {
     if (mode !== "fwdbwd") throw new Error("the character model is timed training");
     const net = new (recurrent["LSTM"] as NetClass)({ ...options, inputRange: w.input.size });
     net.initialize();
-    const sequences = Array.from({ length: w.B }, () => Array.from({ length: w.T }, () => Math.floor(Math.random() * w.input.size)));
-    return { run: () => sequences.reduce((sum, s) => sum + net.trainPattern(s, true), 0), note: "T+1 steps per sequence (start token); an input matrix row per id, then a dense product" };
+    const sequences = Array.from({ length: w.B }, () =>
+      Array.from({ length: w.T }, () => Math.floor(Math.random() * w.input.size)),
+    );
+    return {
+      run: () => sequences.reduce((sum, s) => sum + net.trainPattern(s, true), 0),
+      note: "T+1 steps per sequence (start token); an input matrix row per id, then a dense product",
+    };
   }
-  const Class = w.cell === "elman" ? TanhTimeStep : (recurrent[w.cell === "lstm" ? "LSTMTimeStep" : "GRUTimeStep"] as NetClass);
+  const Class =
+    w.cell === "elman" ? TanhTimeStep : (recurrent[w.cell === "lstm" ? "LSTMTimeStep" : "GRUTimeStep"] as NetClass);
   const net = new Class(options);
   net.initialize();
   const n = part(w);
   const sequences = Array.from({ length: n }, () => Array.from({ length: w.T }, () => random(w.input.size, normal)));
   net.bindEquation(); // run() refuses a net that has never been trained
-  if (mode === "fwd") return { run: () => sequences.reduce((sum, s) => sum + checksum(net.run(s)), 0), note: "run() steps once more on a zero input" };
+  if (mode === "fwd")
+    return {
+      run: () => sequences.reduce((sum, s) => sum + checksum(net.run(s)), 0),
+      note: "run() steps once more on a zero input",
+    };
   const target = random(w.output.size, () => 0);
   target[0] = 1;
   const equations = net.model.equations;

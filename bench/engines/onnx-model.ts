@@ -38,7 +38,8 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 const intField = (field: number, value: number) => Uint8Array.from([...tag(field, wireVarint), ...varint(value)]);
-const bytesField = (field: number, payload: Uint8Array) => concat([Uint8Array.from([...tag(field, wireLengthDelimited), ...varint(payload.length)]), payload]);
+const bytesField = (field: number, payload: Uint8Array) =>
+  concat([Uint8Array.from([...tag(field, wireLengthDelimited), ...varint(payload.length)]), payload]);
 const stringField = (field: number, text: string) => bytesField(field, new TextEncoder().encode(text));
 const messageField = (field: number, parts: readonly Uint8Array[]) => bytesField(field, concat(parts));
 
@@ -55,13 +56,21 @@ export type NamedTensor = TensorData & { name: string; dims: readonly number[] }
 /** A TensorProto in raw_data: fixed-width little-endian, the byte order of the typed arrays on every platform onnxruntime-node ships for. */
 function tensorProto(t: NamedTensor): Uint8Array {
   const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return concat([...t.dims.map((d) => intField(1, d)), intField(2, elementType[t.type]), stringField(8, t.name), bytesField(9, raw)]);
+  return concat([
+    ...t.dims.map((d) => intField(1, d)),
+    intField(2, elementType[t.type]),
+    stringField(8, t.name),
+    bytesField(9, raw),
+  ]);
 }
 
 /** ValueInfoProto of a tensor: name, TypeProto.tensor_type { elem_type, shape { dim { dim_value } } }. */
 function valueInfo(name: string, type: keyof typeof elementType, dims: readonly number[]): Uint8Array {
   const shape = dims.map((d) => messageField(1, [intField(1, d)]));
-  return concat([stringField(1, name), messageField(2, [messageField(1, [intField(1, elementType[type]), messageField(2, shape)])])]);
+  return concat([
+    stringField(1, name),
+    messageField(2, [messageField(1, [intField(1, elementType[type]), messageField(2, shape)])]),
+  ]);
 }
 
 interface OnnxNode {
@@ -73,8 +82,16 @@ interface OnnxNode {
 }
 
 function nodeProto(node: OnnxNode, index: number): Uint8Array {
-  const attributes = Object.entries(node.ints ?? {}).map(([name, value]) => messageField(5, [stringField(1, name), intField(3, value), intField(20, attributeInt)]));
-  return concat([...node.inputs.map((i) => stringField(1, i)), ...node.outputs.map((o) => stringField(2, o)), stringField(3, `${node.op}_${index}`), stringField(4, node.op), ...attributes]);
+  const attributes = Object.entries(node.ints ?? {}).map(([name, value]) =>
+    messageField(5, [stringField(1, name), intField(3, value), intField(20, attributeInt)]),
+  );
+  return concat([
+    ...node.inputs.map((i) => stringField(1, i)),
+    ...node.outputs.map((o) => stringField(2, o)),
+    stringField(3, `${node.op}_${index}`),
+    stringField(4, node.op),
+    ...attributes,
+  ]);
 }
 
 interface Graph {
@@ -96,13 +113,22 @@ function modelProto(g: Graph): Uint8Array {
     ...g.inputs.map((t) => messageField(11, [valueInfo(t.name, t.type, t.dims)])),
     messageField(12, [valueInfo(g.output.name, "float32", g.output.dims)]),
   ];
-  return concat([intField(1, irVersion), stringField(2, "rnnc bench"), messageField(7, graph), messageField(8, [stringField(1, ""), intField(2, opsetVersion)])]);
+  return concat([
+    intField(1, irVersion),
+    stringField(2, "rnnc bench"),
+    messageField(7, graph),
+    messageField(8, [stringField(1, ""), intField(2, opsetVersion)]),
+  ]);
 }
 
 // ---- The workload's graph.
 
 /** ONNX's recurrent operator for each cell, and its gate count (the rows of W and R are gates × H). */
-const cellOp = { lstm: { op: "LSTM", gates: 4 }, gru: { op: "GRU", gates: 3 }, elman: { op: "RNN", gates: 1 } } as const;
+const cellOp = {
+  lstm: { op: "LSTM", gates: 4 },
+  gru: { op: "GRU", gates: 3 },
+  elman: { op: "RNN", gates: 1 },
+} as const;
 
 export interface OnnxWorkload {
   model: Uint8Array;
@@ -135,7 +161,12 @@ export function onnxWorkload(w: Workload, rng: Rng): OnnxWorkload {
   const { T, B, H } = w;
   const [D, K] = [w.input.size, w.output.size];
   const { op, gates } = cellOp[w.cell];
-  const float = (name: string, dims: number[]): NamedTensor => ({ name, dims, type: "float32", data: uniform(rng, dims, weightBound) });
+  const float = (name: string, dims: number[]): NamedTensor => ({
+    name,
+    dims,
+    type: "float32",
+    data: uniform(rng, dims, weightBound),
+  });
   const initializers: NamedTensor[] = [
     float("W", [1, gates * H, D]),
     float("R", [1, gates * H, H]),
@@ -156,7 +187,12 @@ export function onnxWorkload(w: Workload, rng: Rng): OnnxWorkload {
   let output = { name: "o", dims: [rows, K] };
   if (w.output.loss !== "none") {
     nodes.push({ op: "SoftmaxCrossEntropyLoss", inputs: ["o", "labels"], outputs: ["loss"] });
-    feeds.push({ name: "labels", dims: [rows], type: "int64", data: BigInt64Array.from({ length: rows }, () => BigInt(rng.int(K))) });
+    feeds.push({
+      name: "labels",
+      dims: [rows],
+      type: "int64",
+      data: BigInt64Array.from({ length: rows }, () => BigInt(rng.int(K))),
+    });
     output = { name: "loss", dims: [] };
   }
   return { model: modelProto({ nodes, initializers, inputs: feeds, output }), feeds, output: output.name };

@@ -10,11 +10,19 @@ import { checksum, type Prepare } from "../engine.js";
 import type { Workload } from "../workloads.js";
 import { onnxWorkload } from "./onnx-model.js";
 
-const sessionOptions: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all", executionProviders: ["cpu"] };
+const sessionOptions: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: "all",
+  executionProviders: ["cpu"],
+};
 
 function describe(w: Workload): string {
-  const parts = [`onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}, CPU EP, 1 intra-op + 1 inter-op thread, graph optimization all`];
-  if (w.input.encoding === "onehot") parts.push("one-hot float input into the cell's input product (as PyTorch's F.one_hot)");
+  const parts = [
+    `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}, CPU EP, 1 intra-op + 1 inter-op thread, graph optimization all`,
+  ];
+  if (w.input.encoding === "onehot")
+    parts.push("one-hot float input into the cell's input product (as PyTorch's F.one_hot)");
   if (w.output.loss !== "none") parts.push("forward: the loss (SoftmaxCrossEntropyLoss)");
   return parts.join("; ");
 }

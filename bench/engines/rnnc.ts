@@ -20,7 +20,8 @@ import { workloadPath, type Workload } from "../workloads.js";
 
 export function workloadIr(w: Workload): IrModel {
   const result = analyze(readFileSync(workloadPath(w), "utf8"));
-  if (!result.model) throw new Error(`${w.file} does not check: ${result.diagnostics.map((d) => d.message).join("; ")}`);
+  if (!result.model)
+    throw new Error(`${w.file} does not check: ${result.diagnostics.map((d) => d.message).join("; ")}`);
   const ir = lower(result.model);
   validateIr(ir);
   return ir;
@@ -45,8 +46,12 @@ async function prepareModule(w: Workload, dtype: "f64" | "f32", kernels: KernelT
   const moduleBatch = {
     T: batch.T,
     B: batch.B,
-    inputs: Object.fromEntries(Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)])),
-    targets: Object.fromEntries(Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)])),
+    inputs: Object.fromEntries(
+      Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)]),
+    ),
+    targets: Object.fromEntries(
+      Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)]),
+    ),
   };
   return { ir, module, params, grads, moduleBatch };
 }

@@ -21,12 +21,20 @@ export function tfjs(backend: "cpu" | "wasm"): Prepare {
     await tf.setBackend(backend);
     await tf.ready();
     if (tf.getBackend() !== backend) throw new Error(`the ${backend} backend did not start`);
-    const note = backend === "wasm" ? `SIMD ${(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "on" : "off"}, threads ${(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) ? "on" : "off"}` : undefined;
+    const note =
+      backend === "wasm"
+        ? `SIMD ${(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "on" : "off"}, threads ${(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) ? "on" : "off"}`
+        : undefined;
     const model = build(w);
     const runner: Runner =
       mode === "fwdbwd"
         ? { run: () => tf.tidy(() => tf.variableGrads(() => model.loss()).value.dataSync()[0]!) }
-        : { run: () => tf.tidy(() => (w.output.loss === "none" ? checksum(model.outputs().dataSync()) : model.loss().dataSync()[0]!)) };
+        : {
+            run: () =>
+              tf.tidy(() =>
+                w.output.loss === "none" ? checksum(model.outputs().dataSync()) : model.loss().dataSync()[0]!,
+              ),
+          };
     return note ? { ...runner, note } : runner;
   };
 }
@@ -56,7 +64,10 @@ function build(w: Workload): TfModel {
   const Vo = weight(H, K);
   const c = tf.variable(tf.zeros([K]));
 
-  const x: Tensor2D = w.input.encoding === "onehot" ? (tf.oneHot(tf.randomUniform([T * B], 0, D, "int32"), D).toFloat() as Tensor2D) : tf.randomNormal([T * B, D]);
+  const x: Tensor2D =
+    w.input.encoding === "onehot"
+      ? (tf.oneHot(tf.randomUniform([T * B], 0, D, "int32"), D).toFloat() as Tensor2D)
+      : tf.randomNormal([T * B, D]);
   const y = tf.oneHot(tf.randomUniform([w.output.at === "each" ? T * B : B], 0, K, "int32"), K);
 
   const hiddens = (): Tensor2D[] => {

@@ -12,12 +12,22 @@ import { checkLoss } from "./losses.js";
 import type { CheckedModel, LossInfo, ModelFacts, QuantityInfo } from "./model.js";
 import { inferTypes } from "./types.js";
 
-export function checkModel(model: A.ModelDecl, expansions: CellExpansion[], overrides: DimOverrides, diagnostics: Diagnostic[]): CheckedModel | undefined {
+export function checkModel(
+  model: A.ModelDecl,
+  expansions: CellExpansion[],
+  overrides: DimOverrides,
+  diagnostics: Diagnostic[],
+): CheckedModel | undefined {
   return checkModelFacts(model, expansions, overrides, diagnostics).model;
 }
 
 /** The same check, also returning what it worked out when the model has errors (for the language server). */
-export function checkModelFacts(model: A.ModelDecl, expansions: CellExpansion[], overrides: DimOverrides, diagnostics: Diagnostic[]): { model?: CheckedModel; facts: ModelFacts } {
+export function checkModelFacts(
+  model: A.ModelDecl,
+  expansions: CellExpansion[],
+  overrides: DimOverrides,
+  diagnostics: Diagnostic[],
+): { model?: CheckedModel; facts: ModelFacts } {
   const problems: Diagnostic[] = [];
   const dims = resolveDims(model, overrides, problems);
   const decls = collectDeclarations(model, dims, problems);
@@ -31,7 +41,11 @@ export function checkModelFacts(model: A.ModelDecl, expansions: CellExpansion[],
 
   for (const state of decls.states.values()) {
     if (!decls.equations.has(state.name)) {
-      problems.push(error("E111", `state '${state.name}' has no equation`, state.decl.name.range, { hint: `give it one, as in ${state.name} = tanh(W @ ${state.name}[t-1] + U @ x + b)` }));
+      problems.push(
+        error("E111", `state '${state.name}' has no equation`, state.decl.name.range, {
+          hint: `give it one, as in ${state.name} = tanh(W @ ${state.name}[t-1] + U @ x + b)`,
+        }),
+      );
     }
   }
 
@@ -83,7 +97,13 @@ export function checkModelFacts(model: A.ModelDecl, expansions: CellExpansion[],
   return { model: { ...facts, quantities }, facts };
 }
 
-function reportUnused(declared: Map<string, { name: string; decl: { name: A.Name }; initialStateOf?: string }>, code: string, what: string, uses: readonly { name: string }[], diagnostics: Diagnostic[]): void {
+function reportUnused(
+  declared: Map<string, { name: string; decl: { name: A.Name }; initialStateOf?: string }>,
+  code: string,
+  what: string,
+  uses: readonly { name: string }[],
+  diagnostics: Diagnostic[],
+): void {
   const used = new Set(uses.map((u) => u.name));
   for (const d of declared.values()) {
     if (used.has(d.name) || d.initialStateOf) continue;

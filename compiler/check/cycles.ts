@@ -11,7 +11,10 @@ export interface SameStepGraph {
   reads: Map<string, { name: string; range: A.Range }[]>;
 }
 
-export function sameStepReads(e: A.Expr, out: { name: string; range: A.Range }[] = []): { name: string; range: A.Range }[] {
+export function sameStepReads(
+  e: A.Expr,
+  out: { name: string; range: A.Range }[] = [],
+): { name: string; range: A.Range }[] {
   switch (e.kind) {
     case "ref":
       out.push({ name: e.name.text, range: e.name.range });
@@ -40,12 +43,20 @@ export function sameStepReads(e: A.Expr, out: { name: string; range: A.Range }[]
 export function buildGraph(equations: readonly A.Equation[]): SameStepGraph {
   const names = new Set(equations.map((e) => e.name.text));
   const reads = new Map<string, { name: string; range: A.Range }[]>();
-  for (const eq of equations) reads.set(eq.name.text, sameStepReads(eq.value).filter((r) => names.has(r.name)));
+  for (const eq of equations)
+    reads.set(
+      eq.name.text,
+      sameStepReads(eq.value).filter((r) => names.has(r.name)),
+    );
   return { reads };
 }
 
 /** Tarjan's strongly connected components; every component with a cycle is reported once. */
-export function reportCycles(equations: readonly A.Equation[], graph: SameStepGraph, diagnostics: Diagnostic[]): Set<string> {
+export function reportCycles(
+  equations: readonly A.Equation[],
+  graph: SameStepGraph,
+  diagnostics: Diagnostic[],
+): Set<string> {
   const byName = new Map(equations.map((e) => [e.name.text, e]));
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -112,19 +123,33 @@ function describeCycle(component: Set<string>, byName: Map<string, A.Equation>, 
   walk(start);
   const eq = byName.get(start)!;
   const first = edges[0]!;
-  return error("E401", `same-step cycle: ${path.join(" → ")}; '${start}' would be needed to compute itself`, eq.name.range, {
-    related: edges.map((e, i) => ({ message: `'${path[i]}' reads '${e.name}' at the same step here`, range: e.range })),
-    hint: `a recurrence goes through the previous step: read ${first.name}[t-1] instead, with '${first.name}' declared as a state`,
-  });
+  return error(
+    "E401",
+    `same-step cycle: ${path.join(" → ")}; '${start}' would be needed to compute itself`,
+    eq.name.range,
+    {
+      related: edges.map((e, i) => ({
+        message: `'${path[i]}' reads '${e.name}' at the same step here`,
+        range: e.range,
+      })),
+      hint: `a recurrence goes through the previous step: read ${first.name}[t-1] instead, with '${first.name}' declared as a state`,
+    },
+  );
 }
 
 /** Kahn's algorithm, taking equations in source order whenever several are ready. */
-export function topologicalOrder(equations: readonly A.Equation[], graph: SameStepGraph, skip: Set<string>): A.Equation[] {
+export function topologicalOrder(
+  equations: readonly A.Equation[],
+  graph: SameStepGraph,
+  skip: Set<string>,
+): A.Equation[] {
   const pending = equations.filter((e) => !skip.has(e.name.text));
   const placed = new Set<string>();
   const order: A.Equation[] = [];
   while (pending.length > 0) {
-    const i = pending.findIndex((e) => graph.reads.get(e.name.text)!.every((r) => placed.has(r.name) || skip.has(r.name)));
+    const i = pending.findIndex((e) =>
+      graph.reads.get(e.name.text)!.every((r) => placed.has(r.name) || skip.has(r.name)),
+    );
     if (i < 0) break; // only cycles remain, and they are in `skip`
     const [eq] = pending.splice(i, 1);
     placed.add(eq!.name.text);

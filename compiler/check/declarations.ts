@@ -39,17 +39,38 @@ export function describeKind(kind: SymbolKind): string {
 }
 
 export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnostics: Diagnostic[]): Declarations {
-  const d: Declarations = { symbols: new Map(), inputs: new Map(), targets: new Map(), params: new Map(), states: new Map(), equations: new Map() };
+  const d: Declarations = {
+    symbols: new Map(),
+    inputs: new Map(),
+    targets: new Map(),
+    params: new Map(),
+    states: new Map(),
+    equations: new Map(),
+  };
 
   const bind = (kind: SymbolKind, name: A.Name): boolean => {
     const existing = d.symbols.get(name.text);
-    const stateAndItsEquation = existing && ((existing.kind === "state" && kind === "quantity") || (existing.kind === "quantity" && kind === "state"));
+    const stateAndItsEquation =
+      existing &&
+      ((existing.kind === "state" && kind === "quantity") || (existing.kind === "quantity" && kind === "state"));
     if (existing && !stateAndItsEquation) {
       const assigning = kind === "quantity" && existing.kind !== "quantity";
       diagnostics.push(
-        error(assigning ? "E110" : "E102", assigning ? `'${name.text}' is ${describeKind(existing.kind)} and cannot be given an equation` : `'${name.text}' is declared twice`, name.range, {
-          related: [{ message: `'${name.text}' is first declared here as ${describeKind(existing.kind)}`, range: existing.name.range }],
-        }),
+        error(
+          assigning ? "E110" : "E102",
+          assigning
+            ? `'${name.text}' is ${describeKind(existing.kind)} and cannot be given an equation`
+            : `'${name.text}' is declared twice`,
+          name.range,
+          {
+            related: [
+              {
+                message: `'${name.text}' is first declared here as ${describeKind(existing.kind)}`,
+                range: existing.name.range,
+              },
+            ],
+          },
+        ),
       );
       return false;
     }
@@ -62,8 +83,13 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
     // nothing else: not even a duplicate, as its name may be the parser's guess.
     if (item.recovered && item.kind !== "loss") {
       const existing = d.symbols.get(item.name.text);
-      if (!existing) d.symbols.set(item.name.text, { kind: item.kind === "equation" || item.kind === "cell" ? "quantity" : item.kind, name: item.name });
-      if (item.kind === "equation" && (!existing || existing.kind === "state") && !d.equations.has(item.name.text)) d.equations.set(item.name.text, item);
+      if (!existing)
+        d.symbols.set(item.name.text, {
+          kind: item.kind === "equation" || item.kind === "cell" ? "quantity" : item.kind,
+          name: item.name,
+        });
+      if (item.kind === "equation" && (!existing || existing.kind === "state") && !d.equations.has(item.name.text))
+        d.equations.set(item.name.text, item);
       continue;
     }
     switch (item.kind) {
@@ -92,10 +118,23 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
     if (state.init.kind !== "learned") continue;
     const param = state.init.param;
     if (d.symbols.has(param)) {
-      diagnostics.push(error("E102", `the learned initial state of '${state.name}' is the parameter '${param}', which is already declared`, d.symbols.get(param)!.name.range, { related: [{ message: "learned here", range: state.decl.range }] }));
+      diagnostics.push(
+        error(
+          "E102",
+          `the learned initial state of '${state.name}' is the parameter '${param}', which is already declared`,
+          d.symbols.get(param)!.name.range,
+          { related: [{ message: "learned here", range: state.decl.range }] },
+        ),
+      );
       continue;
     }
-    d.params.set(param, { name: param, shape: [state.size], init: { kind: "zeros" }, decl: state.decl, initialStateOf: state.name });
+    d.params.set(param, {
+      name: param,
+      shape: [state.size],
+      init: { kind: "zeros" },
+      decl: state.decl,
+      initialStateOf: state.name,
+    });
   }
   return d;
 }
@@ -110,22 +149,41 @@ function declareIo(item: A.InputDecl | A.TargetDecl, dims: DimTable, d: Declarat
   const allowed = item.kind === "input" ? "onehot" : "class";
   if (kindWord !== undefined && kindWord !== allowed) {
     const example = item.kind === "input" ? "onehot[V] or [D]" : "class[K] or [K]";
-    diagnostics.push(error("E602", `${item.kind === "input" ? "an input" : "a target"} type is ${example}, not '${kindWord}'`, item.type.kind!.range));
+    diagnostics.push(
+      error(
+        "E602",
+        `${item.kind === "input" ? "an input" : "a target"} type is ${example}, not '${kindWord}'`,
+        item.type.kind!.range,
+      ),
+    );
     return;
   }
   if (item.type.dims.length !== 1) {
-    diagnostics.push(error("E204", `${item.kind === "input" ? "an input" : "a target"} is a vector per step: give one size, as in [D]`, item.type.range));
+    diagnostics.push(
+      error(
+        "E204",
+        `${item.kind === "input" ? "an input" : "a target"} is a vector per step: give one size, as in [D]`,
+        item.type.range,
+      ),
+    );
     return;
   }
   const size = dims.size(item.type.dims[0]!, diagnostics);
   if (!size) return;
-  if (item.kind === "input") d.inputs.set(item.name.text, { name: item.name.text, encoding: kindWord ? "onehot" : "dense", size, decl: item });
+  if (item.kind === "input")
+    d.inputs.set(item.name.text, { name: item.name.text, encoding: kindWord ? "onehot" : "dense", size, decl: item });
   else d.targets.set(item.name.text, { name: item.name.text, kind: kindWord ? "class" : "real", size, decl: item });
 }
 
 function declareParam(item: A.ParamDecl, dims: DimTable, d: Declarations, diagnostics: Diagnostic[]): void {
   if (item.shape.length < 1 || item.shape.length > 2) {
-    diagnostics.push(error("E204", `a parameter is a vector [n] or a matrix [rows, cols], not a rank-${item.shape.length} tensor`, item.shapeRange));
+    diagnostics.push(
+      error(
+        "E204",
+        `a parameter is a vector [n] or a matrix [rows, cols], not a rank-${item.shape.length} tensor`,
+        item.shapeRange,
+      ),
+    );
     return;
   }
   const shape = shapeOf(item.shape, dims, diagnostics);

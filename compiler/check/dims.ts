@@ -39,12 +39,20 @@ export function parseDimOverrides(specs: readonly string[], diagnostics: Diagnos
 
 export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnostics: Diagnostic[]): DimTable {
   const decls = new Map<string, DimDecl>();
-  for (const item of model.items) if (item.kind === "dim" && !decls.has(item.name.text)) decls.set(item.name.text, item);
+  for (const item of model.items)
+    if (item.kind === "dim" && !decls.has(item.name.text)) decls.set(item.name.text, item);
 
   for (const name of Object.keys(overrides)) {
     if (!decls.has(name)) {
       const guess = suggest(name, decls.keys());
-      diagnostics.push(error("E205", `--dim ${name}=${overrides[name]}: the model has no dim '${name}'`, fileStart, guess ? { hint: `did you mean '${guess}'?` } : {}));
+      diagnostics.push(
+        error(
+          "E205",
+          `--dim ${name}=${overrides[name]}: the model has no dim '${name}'`,
+          fileStart,
+          guess ? { hint: `did you mean '${guess}'?` } : {},
+        ),
+      );
     }
   }
 
@@ -67,7 +75,11 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
     if (inProgress.includes(name)) {
       const path = [...inProgress.slice(inProgress.indexOf(name)), name];
       const through = path.length > 2 ? `: ${path.join(" → ")}` : "";
-      diagnostics.push(error("E206", `dim '${name}' is defined in terms of itself${through}`, decl.name.range, { hint: "a dim's value is a number, or an expression of other dims that does not lead back to it" }));
+      diagnostics.push(
+        error("E206", `dim '${name}' is defined in terms of itself${through}`, decl.name.range, {
+          hint: "a dim's value is a number, or an expression of other dims that does not lead back to it",
+        }),
+      );
       failed.add(name);
       return undefined;
     }
@@ -79,7 +91,13 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
       return undefined;
     }
     if (!Number.isSafeInteger(value) || value <= 0) {
-      diagnostics.push(error("E203", `dim '${name}' must be a positive integer, but ${valueText(decl.value, value)}`, decl.value.range));
+      diagnostics.push(
+        error(
+          "E203",
+          `dim '${name}' must be a positive integer, but ${valueText(decl.value, value)}`,
+          decl.value.range,
+        ),
+      );
       failed.add(name);
       return undefined;
     }
@@ -114,7 +132,12 @@ function valueText(e: Expr, value: number): string {
  * Integer arithmetic over dims. `lookup` returns undefined for a dim that failed (already
  * reported) and for names that are not dims (`known` tells them apart); those are reported here.
  */
-function evaluate(e: Expr, diagnostics: Diagnostic[], lookup: (name: string) => number | undefined, known: Map<string, DimDecl>): number | undefined {
+function evaluate(
+  e: Expr,
+  diagnostics: Diagnostic[],
+  lookup: (name: string) => number | undefined,
+  known: Map<string, DimDecl>,
+): number | undefined {
   const recurse = (x: Expr) => evaluate(x, diagnostics, lookup, known);
   switch (e.kind) {
     case "number":
@@ -127,7 +150,16 @@ function evaluate(e: Expr, diagnostics: Diagnostic[], lookup: (name: string) => 
       const value = lookup(e.name.text);
       if (value === undefined && !known.has(e.name.text)) {
         const guess = suggest(e.name.text, known.keys());
-        diagnostics.push(error("E101", `'${e.name.text}' is not a dim`, e.name.range, guess ? { hint: `did you mean '${guess}'?` } : { hint: "sizes are written with numbers and dims, e.g. [H, H + D]" }));
+        diagnostics.push(
+          error(
+            "E101",
+            `'${e.name.text}' is not a dim`,
+            e.name.range,
+            guess
+              ? { hint: `did you mean '${guess}'?` }
+              : { hint: "sizes are written with numbers and dims, e.g. [H, H + D]" },
+          ),
+        );
       }
       return value;
     }

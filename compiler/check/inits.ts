@@ -7,7 +7,8 @@ import type { InitSpec } from "../../runtime/init.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 
-const paramInitHint = "initialisers are zeros, ones, a number, uniform(a, b), normal(std = s), xavier, orthogonal(gain = g)";
+const paramInitHint =
+  "initialisers are zeros, ones, a number, uniform(a, b), normal(std = s), xavier, orthogonal(gain = g)";
 
 export function defaultParamInit(rank: number): InitSpec {
   return rank === 2 ? { kind: "xavier" } : { kind: "zeros" };
@@ -20,7 +21,8 @@ export function paramInit(e: Expr, rank: number, diagnostics: Diagnostic[]): Ini
   };
   const constant = constantValue(e);
   if (constant !== undefined) return { kind: "constant", value: constant };
-  const matrixOnly = (spec: InitSpec) => (rank === 2 ? spec : fail(`${spec.kind} initialises matrices; use zeros, a number, uniform or normal for a vector`));
+  const matrixOnly = (spec: InitSpec) =>
+    rank === 2 ? spec : fail(`${spec.kind} initialises matrices; use zeros, a number, uniform or normal for a vector`);
   if (e.kind === "ref") {
     switch (e.name.text) {
       case "zeros":
@@ -72,7 +74,11 @@ export function stateInit(e: Expr, diagnostics: Diagnostic[]): StateInitSpec | u
   if (constant !== undefined) return constant === 0 ? { kind: "zeros" } : { kind: "constant", value: constant };
   if (e.kind === "ref" && e.name.text === "zeros") return { kind: "zeros" };
   if (e.kind === "ref" && e.name.text === "learned") return { kind: "learned" };
-  diagnostics.push(error("E601", `${printExpr(e)} is not an initial state`, e.range, { hint: "an initial state is zeros, a number, or learned (trained with the parameters)" }));
+  diagnostics.push(
+    error("E601", `${printExpr(e)} is not an initial state`, e.range, {
+      hint: "an initial state is zeros, a number, or learned (trained with the parameters)",
+    }),
+  );
   return undefined;
 }
 
@@ -109,7 +115,9 @@ function callArguments(args: readonly Argument[], callee: string, diagnostics: D
     done: () => {
       for (const a of args) {
         if (used.has(a)) continue;
-        diagnostics.push(error("E601", `${callee} has no ${a.name ? `argument '${a.name.text}'` : "further argument"}`, a.range));
+        diagnostics.push(
+          error("E601", `${callee} has no ${a.name ? `argument '${a.name.text}'` : "further argument"}`, a.range),
+        );
         ok = false;
       }
       return ok;

@@ -13,35 +13,72 @@ import type { LossInfo, NameUse, Size } from "./model.js";
 import { sizesText } from "./types.js";
 import { suggest } from "./suggest.js";
 
-export function checkLoss(loss: A.LossDecl, decls: Declarations, quantitySizes: Map<string, Size>, uses: NameUse[], diagnostics: Diagnostic[]): LossInfo | undefined {
+export function checkLoss(
+  loss: A.LossDecl,
+  decls: Declarations,
+  quantitySizes: Map<string, Size>,
+  uses: NameUse[],
+  diagnostics: Diagnostic[],
+): LossInfo | undefined {
   const fail = (code: string, message: string, range: A.Range, hint?: string) => {
     diagnostics.push(error(code, message, range, hint ? { hint } : {}));
     return undefined;
   };
   // The names the loss reads count as used even when the loss is wrong, so a mistake in it
   // is not also reported as an unused target.
-  for (const a of loss.args) if (!a.name && a.value.kind === "ref") uses.push({ name: a.value.name.text, range: a.value.name.range, usedBy: "loss", delay: 0 });
+  for (const a of loss.args)
+    if (!a.name && a.value.kind === "ref")
+      uses.push({ name: a.value.name.text, range: a.value.name.range, usedBy: "loss", delay: 0 });
   const fn = loss.fn.text;
   if (!isLossFunction(fn)) {
     const guess = suggest(fn, Object.keys(builtinLosses));
-    return fail("E501", `unknown loss '${fn}'`, loss.fn.range, guess ? `did you mean '${guess}'?` : `losses are ${Object.keys(builtinLosses).join(", ")}`);
+    return fail(
+      "E501",
+      `unknown loss '${fn}'`,
+      loss.fn.range,
+      guess ? `did you mean '${guess}'?` : `losses are ${Object.keys(builtinLosses).join(", ")}`,
+    );
   }
   let at: LossInfo["at"];
   if (loss.when.text === "last" || loss.when.text === "each") at = loss.when.text;
-  else return fail("E503", `a loss is scored 'at last' (the last step of each sequence) or 'at each' step, not 'at ${loss.when.text}'`, loss.when.range);
+  else
+    return fail(
+      "E503",
+      `a loss is scored 'at last' (the last step of each sequence) or 'at each' step, not 'at ${loss.when.text}'`,
+      loss.when.range,
+    );
 
   const positional = loss.args.filter((a) => !a.name);
   let reduce: Reduction = "mean";
   for (const a of loss.args.filter((x) => x.name)) {
-    if (a.name!.text !== "reduce") return fail("E501", `${fn} has no argument '${a.name!.text}'`, a.name!.range, "a loss takes (prediction, target, reduce = mean|sum)");
+    if (a.name!.text !== "reduce")
+      return fail(
+        "E501",
+        `${fn} has no argument '${a.name!.text}'`,
+        a.name!.range,
+        "a loss takes (prediction, target, reduce = mean|sum)",
+      );
     const value = a.value.kind === "ref" ? a.value.name.text : printExpr(a.value);
-    if (!(reductions as readonly string[]).includes(value)) return fail("E501", `reduce is 'mean' or 'sum', not '${value}'`, a.value.range);
+    if (!(reductions as readonly string[]).includes(value))
+      return fail("E501", `reduce is 'mean' or 'sum', not '${value}'`, a.value.range);
     reduce = value as Reduction;
   }
-  if (positional.length !== 2) return fail("E501", `${fn} takes a prediction and a target, as in ${fn}(o, y)`, loss.range);
+  if (positional.length !== 2)
+    return fail("E501", `${fn} takes a prediction and a target, as in ${fn}(o, y)`, loss.range);
   const [predArg, targetArg] = positional as [A.Argument, A.Argument];
-  if (predArg.value.kind !== "ref") return fail("E501", `the prediction must be the name of a quantity, not ${printExpr(predArg.value)}`, predArg.range, "define it first: o = softmax(V @ h + c)");
-  if (targetArg.value.kind !== "ref") return fail("E502", `the target must be the name of a declared target, not ${printExpr(targetArg.value)}`, targetArg.range);
+  if (predArg.value.kind !== "ref")
+    return fail(
+      "E501",
+      `the prediction must be the name of a quantity, not ${printExpr(predArg.value)}`,
+      predArg.range,
+      "define it first: o = softmax(V @ h + c)",
+    );
+  if (targetArg.value.kind !== "ref")
+    return fail(
+      "E502",
+      `the target must be the name of a declared target, not ${printExpr(targetArg.value)}`,
+      targetArg.range,
+    );
   const pred = predArg.value.name;
   const tgt = targetArg.value.name;
 
@@ -49,24 +86,45 @@ export function checkLoss(loss: A.LossDecl, decls: Declarations, quantitySizes: 
   if (!equation) {
     const guess = suggest(pred.text, decls.equations.keys());
     const what = decls.symbols.get(pred.text);
-    return fail(what ? "E501" : "E101", what ? `the prediction '${pred.text}' must be a quantity computed by an equation` : `'${pred.text}' is not defined`, pred.range, guess ? `did you mean '${guess}'?` : undefined);
+    return fail(
+      what ? "E501" : "E101",
+      what
+        ? `the prediction '${pred.text}' must be a quantity computed by an equation`
+        : `'${pred.text}' is not defined`,
+      pred.range,
+      guess ? `did you mean '${guess}'?` : undefined,
+    );
   }
   const target = decls.targets.get(tgt.text);
   // A target whose declaration is wrong has been reported there.
   if (!target && decls.symbols.get(tgt.text)?.kind === "target") return undefined;
   if (!target) {
     const guess = suggest(tgt.text, decls.targets.keys());
-    return fail(decls.symbols.has(tgt.text) ? "E502" : "E101", decls.symbols.has(tgt.text) ? `'${tgt.text}' is not a target` : `'${tgt.text}' is not defined`, tgt.range, guess ? `did you mean '${guess}'?` : "declare it: target y : class[K]");
+    return fail(
+      decls.symbols.has(tgt.text) ? "E502" : "E101",
+      decls.symbols.has(tgt.text) ? `'${tgt.text}' is not a target` : `'${tgt.text}' is not defined`,
+      tgt.range,
+      guess ? `did you mean '${guess}'?` : "declare it: target y : class[K]",
+    );
   }
   const expected = builtinLosses[fn].target;
   if (target.kind !== expected) {
     const alternative = target.kind === "class" ? "cross_entropy" : "mse or binary_cross_entropy";
-    return fail("E502", `${fn} scores a ${expected === "class" ? "class target (class[K])" : "real target ([K])"}, but '${tgt.text}' is ${target.kind === "class" ? "class" : "a real vector "}${sizesText([target.size])}`, tgt.range, `use ${alternative} for '${tgt.text}'`);
+    return fail(
+      "E502",
+      `${fn} scores a ${expected === "class" ? "class target (class[K])" : "real target ([K])"}, but '${tgt.text}' is ${target.kind === "class" ? "class" : "a real vector "}${sizesText([target.size])}`,
+      tgt.range,
+      `use ${alternative} for '${tgt.text}'`,
+    );
   }
   const predSize = quantitySizes.get(pred.text);
   if (predSize && predSize.value !== target.size.value) {
     const what = target.kind === "class" ? `${target.size.value} classes` : `size ${sizesText([target.size])}`;
-    return fail("E502", `${fn}(${pred.text}, ${tgt.text}): '${pred.text}' is ${sizesText([predSize])} but '${tgt.text}' has ${what}`, loss.range);
+    return fail(
+      "E502",
+      `${fn}(${pred.text}, ${tgt.text}): '${pred.text}' is ${sizesText([predSize])} but '${tgt.text}' has ${what}`,
+      loss.range,
+    );
   }
 
   const definedBy = equation.value.kind === "call" ? equation.value.callee.text : undefined;
@@ -74,7 +132,14 @@ export function checkLoss(loss: A.LossDecl, decls: Declarations, quantitySizes: 
   if (fn === "cross_entropy" && (definedBy === "softmax" || definedBy === "log_softmax")) fusedWith = definedBy;
   if (fn === "binary_cross_entropy" && definedBy === "sigmoid") fusedWith = definedBy;
   if (fn === "cross_entropy" && !fusedWith) {
-    diagnostics.push(warning("W003", `'${pred.text}' is not defined by softmax: cross_entropy is computed as −log ${pred.text}[y], which needs ${pred.text} to be probabilities`, pred.range, { hint: `define ${pred.text} = softmax(...) to get the fused, stable form` }));
+    diagnostics.push(
+      warning(
+        "W003",
+        `'${pred.text}' is not defined by softmax: cross_entropy is computed as −log ${pred.text}[y], which needs ${pred.text} to be probabilities`,
+        pred.range,
+        { hint: `define ${pred.text} = softmax(...) to get the fused, stable form` },
+      ),
+    );
   }
   return { fn, prediction: pred.text, target: tgt.text, at, reduce, ...(fusedWith ? { fusedWith } : {}), decl: loss };
 }

@@ -23,9 +23,7 @@ export interface Size {
 }
 
 export type ValueType =
-  | { kind: "scalar" }
-  | { kind: "vector"; size: Size; onehot: boolean }
-  | { kind: "matrix"; rows: Size; cols: Size };
+  { kind: "scalar" } | { kind: "vector"; size: Size; onehot: boolean } | { kind: "matrix"; rows: Size; cols: Size };
 
 export interface InputInfo {
   name: string;

@@ -43,7 +43,11 @@ export function sizesText(sizes: readonly Size[]): string {
   return symbolic === numeric ? numeric : `${symbolic} = ${numeric}`;
 }
 
-export function inferTypes(equations: readonly A.Equation[], decls: Declarations, diagnostics: Diagnostic[]): TypeResult {
+export function inferTypes(
+  equations: readonly A.Equation[],
+  decls: Declarations,
+  diagnostics: Diagnostic[],
+): TypeResult {
   const types = new Map<A.Expr, ValueType>();
   const quantitySizes = new Map<string, Size>();
   const uses: NameUse[] = [];
@@ -79,12 +83,21 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
       return;
     }
     if (t.onehot) {
-      report("E201", `'${name}' would be a one-hot input; one-hot inputs can only be multiplied by a matrix`, eq.value.range, `write ${name} = W @ ${printExpr(eq.value)}`);
+      report(
+        "E201",
+        `'${name}' would be a one-hot input; one-hot inputs can only be multiplied by a matrix`,
+        eq.value.range,
+        `write ${name} = W @ ${printExpr(eq.value)}`,
+      );
       return;
     }
     const state = decls.states.get(name);
     if (state && state.size.value !== t.size.value) {
-      report("E201", `state '${name}' is declared ${sizesText([state.size])} but its equation gives ${sizesText([t.size])}`, eq.value.range);
+      report(
+        "E201",
+        `state '${name}' is declared ${sizesText([state.size])} but its equation gives ${sizesText([t.size])}`,
+        eq.value.range,
+      );
       return;
     }
     quantitySizes.set(name, state ? state.size : t.size);
@@ -101,15 +114,29 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
   const referTo = (name: A.Name, ctx: Context, delay: number): ValueType | undefined => {
     const entry = decls.symbols.get(name.text);
     if (!entry) {
-      const values = [...decls.symbols.values()].filter((s) => s.kind !== "dim" && s.kind !== "target").map((s) => s.name.text);
+      const values = [...decls.symbols.values()]
+        .filter((s) => s.kind !== "dim" && s.kind !== "target")
+        .map((s) => s.name.text);
       const guess = suggest(name.text, values);
-      const builtin = isActivation(name.text) ? `'${name.text}' is a function: call it, as in ${name.text}(x)` : undefined;
-      return report("E101", `'${name.text}' is not defined`, name.range, builtin ?? (guess ? `did you mean '${guess}'?` : undefined));
+      const builtin = isActivation(name.text)
+        ? `'${name.text}' is a function: call it, as in ${name.text}(x)`
+        : undefined;
+      return report(
+        "E101",
+        `'${name.text}' is not defined`,
+        name.range,
+        builtin ?? (guess ? `did you mean '${guess}'?` : undefined),
+      );
     }
     uses.push({ name: name.text, range: name.range, usedBy: ctx.usedBy, delay });
     switch (entry.kind) {
       case "dim":
-        return report("E103", `'${name.text}' is a dim, a size, not a value`, name.range, "dims are used in shapes, as in param W : [H, D]");
+        return report(
+          "E103",
+          `'${name.text}' is a dim, a size, not a value`,
+          name.range,
+          "dims are used in shapes, as in param W : [H, D]",
+        );
       case "target":
         return report("E103", `'${name.text}' is a target; targets are only read by a loss`, name.range);
       case "param": {
@@ -121,7 +148,12 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
         const input = decls.inputs.get(name.text);
         if (!input) return undefined;
         if (input.encoding === "onehot" && !ctx.onehotAllowed) {
-          return report("E201", `'${name.text}' is a one-hot input; it can only be multiplied by a matrix`, name.range, `write W @ ${name.text}; it is compiled as a column lookup`);
+          return report(
+            "E201",
+            `'${name.text}' is a one-hot input; it can only be multiplied by a matrix`,
+            name.range,
+            `write W @ ${name.text}; it is compiled as a column lookup`,
+          );
         }
         return vector(input.size, input.encoding === "onehot");
       }
@@ -145,7 +177,8 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
         return inferDelay(e, ctx);
       case "neg": {
         const t = infer(e.operand, { ...ctx, onehotAllowed: false });
-        if (t?.kind === "matrix") return report("E201", `a matrix can only be used on the left of '@', not negated`, e.range);
+        if (t?.kind === "matrix")
+          return report("E201", `a matrix can only be used on the left of '@', not negated`, e.range);
         return t;
       }
       case "binary":
@@ -161,13 +194,25 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
     if (e.step.text !== "t") return report("E302", `a delay is written [t-k], not [${e.step.text}...]`, e.step.range);
     const steps = -e.offset;
     if (!Number.isInteger(steps) || steps <= 0) {
-      const why = e.offset > 0 ? `${e.name.text}[t+${e.offset}] reads the future` : e.offset === 0 ? `${e.name.text}[t] is the current step: write ${e.name.text}` : `the delay must be a whole number of steps`;
+      const why =
+        e.offset > 0
+          ? `${e.name.text}[t+${e.offset}] reads the future`
+          : e.offset === 0
+            ? `${e.name.text}[t] is the current step: write ${e.name.text}`
+            : `the delay must be a whole number of steps`;
       return report("E302", `${why}; a delay is [t-k] with k a positive integer`, e.offsetRange);
     }
     const entry = decls.symbols.get(e.name.text);
     if (entry && entry.kind !== "state" && entry.kind !== "input") {
       const size = entry.kind === "quantity" ? quantitySizes.get(e.name.text) : undefined;
-      return report("E301", `'${e.name.text}' is ${describeKind(entry.kind)}; only states and inputs can be read through a delay`, e.range, entry.kind === "quantity" ? `declare it a state: state ${e.name.text} : [${size?.symbol ?? "n"}] = zeros` : undefined);
+      return report(
+        "E301",
+        `'${e.name.text}' is ${describeKind(entry.kind)}; only states and inputs can be read through a delay`,
+        e.range,
+        entry.kind === "quantity"
+          ? `declare it a state: state ${e.name.text} : [${size?.symbol ?? "n"}] = zeros`
+          : undefined,
+      );
     }
     const state = decls.states.get(e.name.text);
     if (state) state.maxDelay = Math.max(state.maxDelay, steps);
@@ -178,10 +223,25 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
     const left = infer(e.left, { ...ctx, onehotAllowed: false });
     const right = infer(e.right, { ...ctx, onehotAllowed: true });
     if (!left || !right) return undefined;
-    if (left.kind !== "matrix") return report("E202", `${printOperand(e.left)} @ ...: the left of '@' must be a matrix parameter, but ${printExpr(e.left)} is ${shapeText(left)}`, e.left.range);
-    if (right.kind !== "vector") return report("E202", `... @ ${printOperand(e.right)}: the right of '@' must be a vector, but it is ${shapeText(right)}`, e.right.range);
+    if (left.kind !== "matrix")
+      return report(
+        "E202",
+        `${printOperand(e.left)} @ ...: the left of '@' must be a matrix parameter, but ${printExpr(e.left)} is ${shapeText(left)}`,
+        e.left.range,
+      );
+    if (right.kind !== "vector")
+      return report(
+        "E202",
+        `... @ ${printOperand(e.right)}: the right of '@' must be a vector, but it is ${shapeText(right)}`,
+        e.right.range,
+      );
     if (left.cols.value !== right.size.value) {
-      return report("E202", `${printExpr(e)}: ${printExpr(e.left)} is ${shapeText(left)} but ${printExpr(e.right)} is ${shapeText(right)}`, e.range, `the columns of ${printExpr(e.left)} must match the size of ${printExpr(e.right)}`);
+      return report(
+        "E202",
+        `${printExpr(e)}: ${printExpr(e.left)} is ${shapeText(left)} but ${printExpr(e.right)} is ${shapeText(right)}`,
+        e.range,
+        `the columns of ${printExpr(e.left)} must match the size of ${printExpr(e.right)}`,
+      );
     }
     return vector(left.rows);
   };
@@ -191,13 +251,27 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
     const left = infer(e.left, inner);
     const right = infer(e.right, inner);
     if (!left || !right) return undefined;
-    for (const [side, t] of [[e.left, left], [e.right, right]] as const) {
-      if (t.kind === "matrix") return report("E201", `${printExpr(side)} is a matrix ${shapeText(t)}; a matrix can only be used on the left of '@'`, side.range, `did you mean ${printExpr(e.left)} @ ${printExpr(e.right)}?`);
+    for (const [side, t] of [
+      [e.left, left],
+      [e.right, right],
+    ] as const) {
+      if (t.kind === "matrix")
+        return report(
+          "E201",
+          `${printExpr(side)} is a matrix ${shapeText(t)}; a matrix can only be used on the left of '@'`,
+          side.range,
+          `did you mean ${printExpr(e.left)} @ ${printExpr(e.right)}?`,
+        );
     }
     if (left.kind === "scalar") return right;
     if (right.kind === "scalar") return left;
     if (left.kind === "vector" && right.kind === "vector" && left.size.value !== right.size.value) {
-      return report("E201", `${printExpr(e)}: ${printExpr(e.left)} is ${shapeText(left)} but ${printExpr(e.right)} is ${shapeText(right)}`, e.range, `'${e.op}' is element-wise: both sides need the same size`);
+      return report(
+        "E201",
+        `${printExpr(e)}: ${printExpr(e.left)} is ${shapeText(left)} but ${printExpr(e.right)} is ${shapeText(right)}`,
+        e.range,
+        `'${e.op}' is element-wise: both sides need the same size`,
+      );
     }
     return left;
   };
@@ -209,7 +283,12 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
     const symbols: string[] = [];
     let onehot = false;
     for (const [i, t] of parts.entries()) {
-      if (t!.kind !== "vector") return report("E201", `only vectors can be concatenated, but ${printExpr(e.parts[i]!)} is ${shapeText(t!)}`, e.parts[i]!.range);
+      if (t!.kind !== "vector")
+        return report(
+          "E201",
+          `only vectors can be concatenated, but ${printExpr(e.parts[i]!)} is ${shapeText(t!)}`,
+          e.parts[i]!.range,
+        );
       value += t!.size.value;
       symbols.push(t!.size.symbol);
       onehot ||= t!.onehot;
@@ -222,24 +301,37 @@ export function inferTypes(equations: readonly A.Equation[], decls: Declarations
    * of a call that is itself wrong, so they are not also reported as unused.
    */
   const recordUses = (e: A.Expr, usedBy: string): void => {
-    for (const r of namesRead(e)) if (decls.symbols.has(r.name.text)) uses.push({ name: r.name.text, range: r.name.range, usedBy, delay: r.delay });
+    for (const r of namesRead(e))
+      if (decls.symbols.has(r.name.text)) uses.push({ name: r.name.text, range: r.name.range, usedBy, delay: r.delay });
   };
 
   const inferCall = (e: A.CallExpr, ctx: Context): ValueType | undefined => {
     const fn = e.callee.text;
     if (!isActivation(fn)) {
       for (const a of e.args) recordUses(a.value, ctx.usedBy);
-      if (isLossFunction(fn)) return report("E104", `${fn} is a loss; losses are declared with 'loss ${fn}(prediction, target) at last|each'`, e.callee.range);
+      if (isLossFunction(fn))
+        return report(
+          "E104",
+          `${fn} is a loss; losses are declared with 'loss ${fn}(prediction, target) at last|each'`,
+          e.callee.range,
+        );
       const guess = suggest(fn, Object.keys(builtinFunctions));
-      return report("E104", `unknown function '${fn}'`, e.callee.range, guess ? `did you mean '${guess}'?` : `functions are ${Object.keys(builtinFunctions).join(", ")}`);
+      return report(
+        "E104",
+        `unknown function '${fn}'`,
+        e.callee.range,
+        guess ? `did you mean '${guess}'?` : `functions are ${Object.keys(builtinFunctions).join(", ")}`,
+      );
     }
     if (e.args.length !== 1 || e.args[0]!.name) {
       for (const a of e.args) recordUses(a.value, ctx.usedBy);
       return report("E105", `${fn} takes one argument, as in ${fn}(x)`, e.range);
     }
     const t = infer(e.args[0]!.value, { ...ctx, onehotAllowed: false });
-    if (t?.kind === "matrix") return report("E201", `${fn} of a matrix: a matrix can only be used on the left of '@'`, e.args[0]!.range);
-    if (t?.kind === "scalar" && builtinFunctions[fn].rowWise) return report("E201", `${fn} needs a vector, not a scalar`, e.args[0]!.range);
+    if (t?.kind === "matrix")
+      return report("E201", `${fn} of a matrix: a matrix can only be used on the left of '@'`, e.args[0]!.range);
+    if (t?.kind === "scalar" && builtinFunctions[fn].rowWise)
+      return report("E201", `${fn} needs a vector, not a scalar`, e.args[0]!.range);
     return t;
   };
 
@@ -280,4 +372,3 @@ function namesRead(e: A.Expr, out: { name: A.Name; delay: number }[] = []): { na
   }
   return out;
 }
-

@@ -23,11 +23,16 @@ export function loadModel(path: string, dimSpecs: readonly string[] = []): Loade
 
 export function printDiagnostics(loaded: LoadedModel, io: Output): void {
   const { diagnostics } = loaded.result;
-  if (diagnostics.length > 0) io.err(renderDiagnostics(diagnostics, loaded.text, { fileName: loaded.path, color: io.color }));
+  if (diagnostics.length > 0)
+    io.err(renderDiagnostics(diagnostics, loaded.text, { fileName: loaded.path, color: io.color }));
 }
 
 /** For commands that need a checked model: diagnostics go to stderr and errors stop the command. */
-export function requireModel(path: string, dimSpecs: readonly string[], io: Output): { loaded: LoadedModel; model: CheckedModel } {
+export function requireModel(
+  path: string,
+  dimSpecs: readonly string[],
+  io: Output,
+): { loaded: LoadedModel; model: CheckedModel } {
   const loaded = loadModel(path, dimSpecs);
   printDiagnostics(loaded, io);
   const { model, diagnostics } = loaded.result;

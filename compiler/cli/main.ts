@@ -49,12 +49,20 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 2;
+    if (e instanceof CommanderError)
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help"
+        ? 0
+        : 2;
     if (e instanceof UserError) {
       io.err(`rnnc: ${e.message}\n`);
       return e.exitCode;
     }
-    if (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError) && !(e instanceof ReferenceError)) {
+    if (
+      e instanceof Error &&
+      !(e instanceof TypeError) &&
+      !(e instanceof RangeError) &&
+      !(e instanceof ReferenceError)
+    ) {
       io.err(`rnnc: ${e.message}\n`);
       return 1;
     }

@@ -15,7 +15,12 @@ import type { Weights } from "../../runtime/interpret/batch.js";
 import { DataError } from "../../runtime/io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
 import { validateWeights } from "../../runtime/io/weights-json.js";
-import { CheckpointError, loadCheckpoint, readCheckpointMeta, type CheckpointMeta } from "../../runtime/train/checkpoint.js";
+import {
+  CheckpointError,
+  loadCheckpoint,
+  readCheckpointMeta,
+  type CheckpointMeta,
+} from "../../runtime/train/checkpoint.js";
 import { requireModel, type LoadedModel } from "./load.js";
 import { UserError, type Output } from "./io.js";
 
@@ -44,11 +49,19 @@ export function dimSpecsToRecord(specs: readonly string[]): Record<string, numbe
  * Loads and checks the model with the given dims, fitting the one-hot input and class target
  * to the data when there is data. `fixed` dims (from a checkpoint) are used as they are.
  */
-export function prepareModel(file: string, dimSpecs: readonly string[], io: Output, options: { data?: RawData; saved?: DataCodebook; fixed?: Record<string, number> } = {}): PreparedModel {
+export function prepareModel(
+  file: string,
+  dimSpecs: readonly string[],
+  io: Output,
+  options: { data?: RawData; saved?: DataCodebook; fixed?: Record<string, number> } = {},
+): PreparedModel {
   const explicit = namedRecord([...Object.entries(options.fixed ?? {}), ...Object.entries(dimSpecsToRecord(dimSpecs))]);
   for (const [name, value] of Object.entries(options.fixed ?? {})) {
     const given = dimSpecsToRecord(dimSpecs)[name];
-    if (given !== undefined && given !== value) throw new UserError(`--dim ${name}=${given} differs from the checkpoint, which was trained with ${name} = ${value}`);
+    if (given !== undefined && given !== value)
+      throw new UserError(
+        `--dim ${name}=${given} differs from the checkpoint, which was trained with ${name} = ${value}`,
+      );
   }
   const specs = Object.entries(explicit).map(([k, v]) => `${k}=${v}`);
   let { loaded, model } = requireModel(file, specs, io);
@@ -61,7 +74,11 @@ export function prepareModel(file: string, dimSpecs: readonly string[], io: Outp
     const inferred = fitDims(model, needs, new Set(Object.keys(explicit)), options.data.path, notes);
     if (Object.keys(inferred).length > 0) {
       Object.assign(overrides, inferred);
-      ({ loaded, model } = requireModel(file, Object.entries(overrides).map(([k, v]) => `${k}=${v}`), io));
+      ({ loaded, model } = requireModel(
+        file,
+        Object.entries(overrides).map(([k, v]) => `${k}=${v}`),
+        io,
+      ));
       checkFits(model, needs, explicit, options.data.path);
     }
   }
@@ -71,7 +88,13 @@ export function prepareModel(file: string, dimSpecs: readonly string[], io: Outp
 }
 
 /** Dims to set from the data: the one-hot input's and the class target's, when each is a plain dim not given explicitly. */
-function fitDims(model: CheckedModel, needs: DataNeeds, explicit: Set<string>, dataPath: string, notes: string[]): Record<string, number> {
+function fitDims(
+  model: CheckedModel,
+  needs: DataNeeds,
+  explicit: Set<string>,
+  dataPath: string,
+  notes: string[],
+): Record<string, number> {
   const out = namedRecord<number>();
   const dims = new Set(model.dims.map((d) => d.name));
   const wants: { symbol: string; value: number; what: string; current: number }[] = [];
@@ -81,12 +104,18 @@ function fitDims(model: CheckedModel, needs: DataNeeds, explicit: Set<string>, d
   }
   if (needs.roles && needs.classes !== undefined) {
     const target = model.targets.find((t) => t.name === needs.roles!.target)!;
-    wants.push({ symbol: target.size.symbol, value: needs.classes, what: needs.classesWhat!, current: target.size.value });
+    wants.push({
+      symbol: target.size.symbol,
+      value: needs.classes,
+      what: needs.classesWhat!,
+      current: target.size.value,
+    });
   }
   for (const w of wants) {
     if (!dims.has(w.symbol) || explicit.has(w.symbol)) continue;
     const value = Math.max(w.value, out[w.symbol] ?? 0);
-    if (out[w.symbol] === undefined) notes.push(`${w.symbol} = ${value} (${w.what} in ${dataPath}; the file says ${w.current})`);
+    if (out[w.symbol] === undefined)
+      notes.push(`${w.symbol} = ${value} (${w.what} in ${dataPath}; the file says ${w.current})`);
     out[w.symbol] = value;
   }
   checkFits(model, needs, Object.fromEntries([...explicit].map((k) => [k, 0])), dataPath, out);
@@ -94,17 +123,37 @@ function fitDims(model: CheckedModel, needs: DataNeeds, explicit: Set<string>, d
 }
 
 /** Errors for a one-hot input or class target that is too small for the data (and not being set from it). */
-function checkFits(model: CheckedModel, needs: DataNeeds, explicit: Record<string, number>, dataPath: string, settingNow: Record<string, number> = {}): void {
+function checkFits(
+  model: CheckedModel,
+  needs: DataNeeds,
+  explicit: Record<string, number>,
+  dataPath: string,
+  settingNow: Record<string, number> = {},
+): void {
   if (!needs.roles) return;
   const input = model.inputs.find((i) => i.name === needs.roles!.input)!;
   const target = model.targets.find((t) => t.name === needs.roles!.target)!;
   const check = (declared: string, symbol: string, value: number, need: number, what: string) => {
     if (settingNow[symbol] !== undefined || value >= need) return;
     const how = Object.hasOwn(explicit, symbol) ? `--dim ${symbol}=${value} is too small` : `${declared} is ${value}`;
-    throw new UserError(`${how}: the data in ${dataPath} needs ${need} (${what}); give --dim ${symbol}=${need} or more${Object.hasOwn(explicit, symbol) ? ", or leave the dim out to take it from the data" : ""}`);
+    throw new UserError(
+      `${how}: the data in ${dataPath} needs ${need} (${what}); give --dim ${symbol}=${need} or more${Object.hasOwn(explicit, symbol) ? ", or leave the dim out to take it from the data" : ""}`,
+    );
   };
-  check(`input ${input.name} : onehot[${input.size.symbol}]`, input.size.symbol, input.size.value, needs.tokens!, needs.tokensWhat!);
-  check(`target ${target.name} : class[${target.size.symbol}]`, target.size.symbol, target.size.value, needs.classes!, needs.classesWhat!);
+  check(
+    `input ${input.name} : onehot[${input.size.symbol}]`,
+    input.size.symbol,
+    input.size.value,
+    needs.tokens!,
+    needs.tokensWhat!,
+  );
+  check(
+    `target ${target.name} : class[${target.size.symbol}]`,
+    target.size.symbol,
+    target.size.value,
+    needs.classes!,
+    needs.classesWhat!,
+  );
 }
 
 export interface TrainedModel {
@@ -114,7 +163,13 @@ export interface TrainedModel {
 }
 
 /** A model file with the weights, dims and vocabulary of a checkpoint (for eval, sample, analyze). */
-export function loadTrained(file: string, dir: string, dimSpecs: readonly string[], io: Output, data?: RawData): TrainedModel {
+export function loadTrained(
+  file: string,
+  dir: string,
+  dimSpecs: readonly string[],
+  io: Output,
+  data?: RawData,
+): TrainedModel {
   let meta: CheckpointMeta;
   let weights: Weights;
   try {
@@ -124,8 +179,15 @@ export function loadTrained(file: string, dir: string, dimSpecs: readonly string
     if (e instanceof CheckpointError) throw new UserError(e.message);
     throw e;
   }
-  const prepared = prepareModel(file, dimSpecs, io, { ...(data ? { data } : {}), saved: meta.data.codebook, fixed: meta.model.overrides });
-  if (prepared.sha256 !== meta.model.sha256) io.err(`note: ${file} is not the model file the checkpoint was trained with (${meta.model.file}); using it since its parameters fit\n`);
+  const prepared = prepareModel(file, dimSpecs, io, {
+    ...(data ? { data } : {}),
+    saved: meta.data.codebook,
+    fixed: meta.model.overrides,
+  });
+  if (prepared.sha256 !== meta.model.sha256)
+    io.err(
+      `note: ${file} is not the model file the checkpoint was trained with (${meta.model.file}); using it since its parameters fit\n`,
+    );
   try {
     validateWeights(prepared.ir, weights);
   } catch (e) {

@@ -48,7 +48,8 @@ function withFileName<T>(path: string, read: () => T): T {
 
 export function parseSeed(value: string): number {
   const seed = Number(value);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`--seed must be a non-negative integer, not '${value}'`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new UserError(`--seed must be a non-negative integer, not '${value}'`);
   return seed;
 }
 

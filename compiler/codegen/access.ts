@@ -52,11 +52,21 @@ export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location
   if (n.op === "delay") {
     if (n.onehot || !plan.ir.states.some((s) => s.name === n.source)) return undefined;
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
-    return { buffer: source.adjointBuffer, slot: slot(t, source.pre, n.steps), stride: source.stride, offset: source.offset };
+    return {
+      buffer: source.adjointBuffer,
+      slot: slot(t, source.pre, n.steps),
+      stride: source.stride,
+      offset: source.offset,
+    };
   }
   const p = plan.nodes[id]!;
   if (p.adjoint === "none" || p.adjoint === "local") return undefined;
-  return { buffer: p.adjointBuffer, slot: p.adjoint === "steps" ? slot(t, p.pre) : "0", stride: p.stride, offset: p.offset };
+  return {
+    buffer: p.adjointBuffer,
+    slot: p.adjoint === "steps" ? slot(t, p.pre) : "0",
+    stride: p.stride,
+    offset: p.offset,
+  };
 }
 
 /** A parameter's values (P3) or gradient (G3): the same row for every step and sequence. */
@@ -94,7 +104,13 @@ export class RowBases {
 }
 
 /** Node `id` at element i of row b, step t, inside a loop over one run: a local of the loop, a constant, or a read of its row. */
-export function valueExpr(plan: CodePlan, id: NodeId, t: string, streams: StreamTable, locals: ReadonlySet<NodeId>): Expr {
+export function valueExpr(
+  plan: CodePlan,
+  id: NodeId,
+  t: string,
+  streams: StreamTable,
+  locals: ReadonlySet<NodeId>,
+): Expr {
   const n: IrNode = plan.ir.nodes[id]!;
   if (locals.has(id)) return { kind: "local", name: `a${id}` };
   return n.op === "const" ? { kind: "num", value: n.value } : streams.read(valueLocation(plan, id, t));

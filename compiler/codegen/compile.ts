@@ -45,7 +45,9 @@ export async function compileModule(ir: IrModel, options: CompileOptions): Promi
     dtype: options.dtype,
     kernels,
     ...(options.unrollSteps !== undefined ? { unrollSteps: options.unrollSteps } : {}),
-    runtime: options.standalone ? { kind: "inline", source: inlineRuntimeSource(kernels) } : { kind: "import", from: "rnnc/runtime" },
+    runtime: options.standalone
+      ? { kind: "inline", source: inlineRuntimeSource(kernels) }
+      : { kind: "import", from: "rnnc/runtime" },
     sourceName: options.sourceName,
     version,
   });
@@ -64,5 +66,7 @@ async function prettierFormat(code: string, parser: "typescript" | "babel"): Pro
 /** TypeScript → JavaScript with TypeScript's own transpiler (types erased, nothing else changed). */
 export async function transpile(typescript: string): Promise<string> {
   const { default: ts } = await import("typescript");
-  return ts.transpileModule(typescript, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
+  return ts.transpileModule(typescript, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+  }).outputText;
 }

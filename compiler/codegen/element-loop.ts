@@ -74,7 +74,8 @@ export const neg = (a: Expr): Expr => ({ kind: "neg", a });
  */
 export function withoutUnusedLocals(loop: ElementLoop): ElementLoop {
   const used = new Set<string>();
-  for (const s of loop.body) if (s.kind !== "comment") forEachExpr(s.value, (e) => e.kind === "local" && used.add(e.name));
+  for (const s of loop.body)
+    if (s.kind !== "comment") forEachExpr(s.value, (e) => e.kind === "local" && used.add(e.name));
   const body = loop.body.filter((s) => !(s.kind === "define" && !s.mutable && !used.has(s.name)));
   // Streams in order of first use, renumbered.
   const kept: number[] = [];
@@ -108,7 +109,8 @@ export function withoutUnusedLocals(loop: ElementLoop): ElementLoop {
 /** Calls `visit` on an expression and every expression inside it. */
 export function forEachExpr(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
-  if (e.kind === "binary" || e.kind === "select") [e.a, e.b, ...(e.kind === "select" ? [e.then, e.otherwise] : [])].forEach((c) => forEachExpr(c, visit));
+  if (e.kind === "binary" || e.kind === "select")
+    [e.a, e.b, ...(e.kind === "select" ? [e.then, e.otherwise] : [])].forEach((c) => forEachExpr(c, visit));
   else if (e.kind === "neg" || e.kind === "math") forEachExpr(e.a, visit);
 }
 
@@ -131,7 +133,14 @@ export function renderLoopJs(loop: ElementLoop): string[] {
         return `${at(s.stream)} += ${expr(s.value)};`;
     }
   });
-  return [`for (let b = 0; b < B; b++) {`, ...rows.lines, `for (let i = 0; i < ${loop.size}; i++) {`, ...body, `}`, `}`];
+  return [
+    `for (let b = 0; b < B; b++) {`,
+    ...rows.lines,
+    `for (let i = 0; i < ${loop.size}; i++) {`,
+    ...body,
+    `}`,
+    `}`,
+  ];
 }
 
 // Binding strength, for parentheses: a child binding less tightly than its place needs gets them.

@@ -5,7 +5,16 @@
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
 import { adjointLocation, paramIndex, rowOffset, slot, valueExpr, valueLocation, type Location } from "./access.js";
-import { binary, local, neg, num, StreamTable, withoutUnusedLocals, type Expr, type Statement } from "./element-loop.js";
+import {
+  binary,
+  local,
+  neg,
+  num,
+  StreamTable,
+  withoutUnusedLocals,
+  type Expr,
+  type Statement,
+} from "./element-loop.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { emitLossSeeds } from "./emit-loss.js";
 import { originComment } from "./emit-forward.js";
@@ -28,7 +37,10 @@ export function emitBackwardStep(plan: CodePlan, t: string, fused: FusedLoops | 
       const run = plan.runs[p.run]!;
       out.push(...emitMaskingBackward(plan, run.nodes, t), ...emitRunBackward(plan, run, t, fused));
     } else if ((n.op === "softmax" || n.op === "log_softmax" || n.op === "concat") && p.receivesAdjoint) {
-      out.push(...emitMaskingBackward(plan, [id], t), ...(n.op === "concat" ? emitConcatBackward(plan, n, t) : emitSoftmaxBackward(plan, n, t)));
+      out.push(
+        ...emitMaskingBackward(plan, [id], t),
+        ...(n.op === "concat" ? emitConcatBackward(plan, n, t) : emitSoftmaxBackward(plan, n, t)),
+      );
     }
   }
   return out;
@@ -43,14 +55,26 @@ function emitMaskingBackward(plan: CodePlan, ids: readonly NodeId[], t: string):
     const p = plan.nodes[q]!;
     const here = rowOffset(slot(t, p.pre), p.stride, p.offset);
     const before = rowOffset(slot(t, p.pre, 1), p.stride, p.offset);
-    out.push(`for (let i = 0; i < ${plan.ir.nodes[q]!.size}; i++) {`, `${p.adjointBuffer}[${before} + i] += ${p.adjointBuffer}[${here} + i]!;`, `${p.adjointBuffer}[${here} + i] = 0;`, `}`);
+    out.push(
+      `for (let i = 0; i < ${plan.ir.nodes[q]!.size}; i++) {`,
+      `${p.adjointBuffer}[${before} + i] += ${p.adjointBuffer}[${here} + i]!;`,
+      `${p.adjointBuffer}[${here} + i] = 0;`,
+      `}`,
+    );
   }
   out.push(`}`, `}`);
   return out;
 }
 
 /** Adds `value` to the adjoint of operand `id`: a local of the run, a parameter's gradient, or a buffer. */
-function accumulateInto(plan: CodePlan, id: NodeId, value: Expr, t: string, streams: StreamTable, runLocals: ReadonlySet<NodeId>): Statement | undefined {
+function accumulateInto(
+  plan: CodePlan,
+  id: NodeId,
+  value: Expr,
+  t: string,
+  streams: StreamTable,
+  runLocals: ReadonlySet<NodeId>,
+): Statement | undefined {
   if (runLocals.has(id)) return { kind: "accumulate", name: `d${id}`, value };
   const location = operandAdjoint(plan, id, t);
   return location && { kind: "storeAdd", stream: streams.of(location), value };
@@ -152,7 +176,9 @@ function emitGroupBackward(plan: CodePlan, group: MatvecGroup, t: string): strin
     const dx = adjointLocation(plan, block.x, t);
     if (dx === undefined) return;
     const weights = group.direct ? `P${paramIndex(plan, member.param)}` : `W${group.index}_${k}`;
-    out.push(`matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, (${dy.slot}) * B * ${group.rows}, ${weights}, 0, ${dx.buffer}, (${dx.slot}) * B * ${block.width});`);
+    out.push(
+      `matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, (${dy.slot}) * B * ${group.rows}, ${weights}, 0, ${dx.buffer}, (${dx.slot}) * B * ${block.width});`,
+    );
   });
   return out;
 }
@@ -174,8 +200,14 @@ export function emitWeightGradients(plan: CodePlan): string[] {
     group.blocks.forEach((block, k) => {
       const dWeights = group.direct ? `G${paramIndex(plan, member.param)}` : `dW${group.index}_${k}`;
       const x = valueLocation(plan, block.x, "0");
-      if (plan.ir.nodes[block.x]!.onehot) out.push(`scatterRowsBatch(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B, ${dWeights}, 0);`);
-      else out.push(`matmulBatchBackwardWeight(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B * ${block.width}, ${dWeights}, 0);`);
+      if (plan.ir.nodes[block.x]!.onehot)
+        out.push(
+          `scatterRowsBatch(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B, ${dWeights}, 0);`,
+        );
+      else
+        out.push(
+          `matmulBatchBackwardWeight(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B * ${block.width}, ${dWeights}, 0);`,
+        );
     });
   }
   return out;
@@ -185,7 +217,11 @@ function origins(plan: CodePlan, ids: readonly NodeId[]): string[] {
   return [...new Set(ids.map((id) => originComment(plan.ir.nodes[id]!)))];
 }
 
-function emitSoftmaxBackward(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_softmax" }>, t: string): string[] {
+function emitSoftmaxBackward(
+  plan: CodePlan,
+  n: Extract<IrNode, { op: "softmax" | "log_softmax" }>,
+  t: string,
+): string[] {
   const y = valueLocation(plan, n.id, t);
   const dy = adjointLocation(plan, n.id, t);
   const dx = adjointLocation(plan, n.a, t);
@@ -193,8 +229,16 @@ function emitSoftmaxBackward(plan: CodePlan, n: Extract<IrNode, { op: "softmax" 
   const K = n.size;
   const rule =
     n.op === "softmax"
-      ? [`let dot = 0;`, `for (let i = 0; i < ${K}; i++) dot += ${dy.buffer}[rdy + i]! * ${y.buffer}[ry + i]!;`, `for (let i = 0; i < ${K}; i++) ${dx.buffer}[rdx + i] += ${y.buffer}[ry + i]! * (${dy.buffer}[rdy + i]! - dot);`]
-      : [`let sum = 0;`, `for (let i = 0; i < ${K}; i++) sum += ${dy.buffer}[rdy + i]!;`, `for (let i = 0; i < ${K}; i++) ${dx.buffer}[rdx + i] += ${dy.buffer}[rdy + i]! - Math.exp(${y.buffer}[ry + i]!) * sum;`];
+      ? [
+          `let dot = 0;`,
+          `for (let i = 0; i < ${K}; i++) dot += ${dy.buffer}[rdy + i]! * ${y.buffer}[ry + i]!;`,
+          `for (let i = 0; i < ${K}; i++) ${dx.buffer}[rdx + i] += ${y.buffer}[ry + i]! * (${dy.buffer}[rdy + i]! - dot);`,
+        ]
+      : [
+          `let sum = 0;`,
+          `for (let i = 0; i < ${K}; i++) sum += ${dy.buffer}[rdy + i]!;`,
+          `for (let i = 0; i < ${K}; i++) ${dx.buffer}[rdx + i] += ${dy.buffer}[rdy + i]! - Math.exp(${y.buffer}[ry + i]!) * sum;`,
+        ];
   return [
     originComment(n).replace("// ", "// d "),
     `for (let b = 0; b < B; b++) {`,
@@ -209,12 +253,19 @@ function emitSoftmaxBackward(plan: CodePlan, n: Extract<IrNode, { op: "softmax" 
 function emitConcatBackward(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>, t: string): string[] {
   const dy = adjointLocation(plan, n.id, t);
   if (dy === undefined) return [];
-  const out = [originComment(n).replace("// ", "// d "), `for (let b = 0; b < B; b++) {`, `const rdy = ${rowOffset(dy.slot, dy.stride, dy.offset)};`];
+  const out = [
+    originComment(n).replace("// ", "// d "),
+    `for (let b = 0; b < B; b++) {`,
+    `const rdy = ${rowOffset(dy.slot, dy.stride, dy.offset)};`,
+  ];
   let col = 0;
   for (const part of n.parts) {
     const width = plan.ir.nodes[part]!.size;
     const dx = operandAdjoint(plan, part, t);
-    if (dx) out.push(`for (let i = 0; i < ${width}; i++) ${dx.buffer}[${rowOffset(dx.slot, dx.stride, dx.offset)} + i] += ${dy.buffer}[rdy + ${col} + i]!;`);
+    if (dx)
+      out.push(
+        `for (let i = 0; i < ${width}; i++) ${dx.buffer}[${rowOffset(dx.slot, dx.stride, dx.offset)} + i] += ${dy.buffer}[rdy + ${col} + i]!;`,
+      );
     col += width;
   }
   out.push(`}`);

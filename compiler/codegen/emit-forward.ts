@@ -45,7 +45,12 @@ export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused
 /** The quantities a node's code produced: a run's stored quantities, or the node itself. */
 function producedBy(plan: CodePlan, id: NodeId): NodeId[] {
   const p = plan.nodes[id]!;
-  const produced = p.run >= 0 ? plan.runs[p.run]!.nodes : plan.ir.nodes[id]!.op === "matvec" ? plan.groups[plan.groupOf.get(id)!]!.members : [id];
+  const produced =
+    p.run >= 0
+      ? plan.runs[p.run]!.nodes
+      : plan.ir.nodes[id]!.op === "matvec"
+        ? plan.groups[plan.groupOf.get(id)!]!.members
+        : [id];
   return produced.filter((q) => plan.quantityNodes.has(q));
 }
 
@@ -75,7 +80,9 @@ function phaseOf(plan: CodePlan, group: MatvecGroup, block: MatvecGroup["blocks"
 /** A group's product calls of one phase, the first block of the group (in phase order) overwriting, the others adding. */
 function productCalls(plan: CodePlan, group: MatvecGroup, phase: Phase, t: string, rows: string): string[] {
   const order: Phase[] = ["before", "between", "step"];
-  const blocks = group.blocks.map((block, k) => ({ k, phase: phaseOf(plan, group, block) })).sort((a, b) => order.indexOf(a.phase) - order.indexOf(b.phase));
+  const blocks = group.blocks
+    .map((block, k) => ({ k, phase: phaseOf(plan, group, block) }))
+    .sort((a, b) => order.indexOf(a.phase) - order.indexOf(b.phase));
   return blocks.flatMap(({ k, phase: p }, j) => (p === phase ? [productCall(plan, group, k, t, rows, j > 0)] : []));
 }
 
@@ -83,7 +90,14 @@ function productCalls(plan: CodePlan, group: MatvecGroup, phase: Phase, t: strin
 export function emitWholeBatchProducts(plan: CodePlan, phase: Exclude<Phase, "step">): string[] {
   return plan.groups.flatMap((group) => {
     const calls = productCalls(plan, group, phase, "0", "T * B");
-    return calls.length === 0 ? [] : [...origins(plan, group.members).map((c) => c.replace("// ", phase === "before" ? "// input part of " : "// all steps of ")), ...calls];
+    return calls.length === 0
+      ? []
+      : [
+          ...origins(plan, group.members).map((c) =>
+            c.replace("// ", phase === "before" ? "// input part of " : "// all steps of "),
+          ),
+          ...calls,
+        ];
   });
 }
 
@@ -94,13 +108,22 @@ function emitGroupProduct(plan: CodePlan, group: MatvecGroup, t: string): string
 }
 
 /** The kernel call for block k of a group, from step t over `rows` batch rows (B: one step, T * B: every step). */
-function productCall(plan: CodePlan, group: MatvecGroup, k: number, t: string, rows: string, accumulate: boolean): string {
+function productCall(
+  plan: CodePlan,
+  group: MatvecGroup,
+  k: number,
+  t: string,
+  rows: string,
+  accumulate: boolean,
+): string {
   const block = group.blocks[k]!;
   // The first member's location is the group's: its own buffer, or the shared one at offset 0.
   const y = valueLocation(plan, group.members[0]!, t);
   const yOffset = `(${y.slot}) * B * ${group.rows}`;
   const x = valueLocation(plan, block.x, t);
-  const weights = group.direct ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>).param)}` : `W${group.index}_${k}`;
+  const weights = group.direct
+    ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>).param)}`
+    : `W${group.index}_${k}`;
   const xNode = plan.ir.nodes[block.x]!;
   const xOffset = `(${x.slot}) * B${xNode.onehot ? "" : ` * ${block.width}`}`;
   const kernel = xNode.onehot ? "gatherRowsBatch" : "matmulBatch";
@@ -157,7 +180,13 @@ function emitRun(plan: CodePlan, run: ElementwiseRun, t: string, fused: FusedLoo
   return out;
 }
 
-function emitLoop(plan: CodePlan, ids: readonly NodeId[], size: number, t: string, fused: FusedLoops | undefined): string[] {
+function emitLoop(
+  plan: CodePlan,
+  ids: readonly NodeId[],
+  size: number,
+  t: string,
+  fused: FusedLoops | undefined,
+): string[] {
   const streams = new StreamTable();
   const locals = new Set<NodeId>();
   const body: Statement[] = [];
@@ -167,9 +196,15 @@ function emitLoop(plan: CodePlan, ids: readonly NodeId[], size: number, t: strin
     const comment = originComment(n);
     if (comment !== lastOrigin) body.push({ kind: "comment", text: comment });
     lastOrigin = comment;
-    body.push({ kind: "define", name: `a${id}`, value: elementwiseExpression(n, (o) => valueExpr(plan, o, t, streams, locals)), mutable: false });
+    body.push({
+      kind: "define",
+      name: `a${id}`,
+      value: elementwiseExpression(n, (o) => valueExpr(plan, o, t, streams, locals)),
+      mutable: false,
+    });
     locals.add(id);
-    if (plan.nodes[id]!.stored) body.push({ kind: "store", stream: streams.of(valueLocation(plan, id, t)), value: local(`a${id}`) });
+    if (plan.nodes[id]!.stored)
+      body.push({ kind: "store", stream: streams.of(valueLocation(plan, id, t)), value: local(`a${id}`) });
   }
   return emitElementLoop({ size, streams: streams.streams, body }, fused);
 }
@@ -179,7 +214,10 @@ function emitKernelActivation(plan: CodePlan, id: NodeId, t: string): string[] {
   const n = plan.ir.nodes[id] as Extract<IrNode, { op: "activation" }>;
   const x = valueLocation(plan, n.a, t);
   const y = valueLocation(plan, id, t);
-  return [originComment(n), `activateRows(${quote(n.fn)}, B, ${n.size}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset, "0")}, ${x.stride}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride});`];
+  return [
+    originComment(n),
+    `activateRows(${quote(n.fn)}, B, ${n.size}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset, "0")}, ${x.stride}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride});`,
+  ];
 }
 
 function emitSoftmax(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_softmax" }>, t: string): string[] {
@@ -214,7 +252,10 @@ function emitSoftmax(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_s
   const finish =
     n.op === "softmax"
       ? [`for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] /= sum;`]
-      : [`const logSum = Math.log(sum) + max;`, `for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] = ${x.buffer}[rx + i] - logSum;`];
+      : [
+          `const logSum = Math.log(sum) + max;`,
+          `for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] = ${x.buffer}[rx + i] - logSum;`,
+        ];
   return [
     originComment(n),
     `for (let b = 0; b < B; b++) {`,
@@ -230,12 +271,18 @@ function emitSoftmax(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_s
 
 function emitConcat(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>, t: string): string[] {
   const y = valueLocation(plan, n.id, t);
-  const out = [originComment(n), `for (let b = 0; b < B; b++) {`, `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`];
+  const out = [
+    originComment(n),
+    `for (let b = 0; b < B; b++) {`,
+    `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
+  ];
   let col = 0;
   for (const part of n.parts) {
     const x = valueLocation(plan, part, t);
     const width = plan.ir.nodes[part]!.size;
-    out.push(`for (let i = 0; i < ${width}; i++) ${y.buffer}[ry + ${col} + i] = ${x.buffer}[${rowOffset(x.slot, x.stride, x.offset)} + i];`);
+    out.push(
+      `for (let i = 0; i < ${width}; i++) ${y.buffer}[ry + ${col} + i] = ${x.buffer}[${rowOffset(x.slot, x.stride, x.offset)} + i];`,
+    );
     col += width;
   }
   out.push(`}`);

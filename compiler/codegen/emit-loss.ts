@@ -10,14 +10,18 @@ import type { CodePlan } from "./plan.js";
 
 export function describeLoss(ir: IrModel, l: IrLoss): string {
   const prediction = ir.quantities.find((q) => q.node === l.prediction)!.name;
-  return commentText(`loss ${l.fn}(${prediction}, ${l.target}${l.reduce === "sum" ? ", reduce = sum" : ""}) at ${l.at}`);
+  return commentText(
+    `loss ${l.fn}(${prediction}, ${l.target}${l.reduce === "sum" ? ", reduce = sum" : ""}) at ${l.at}`,
+  );
 }
 
 /** `const scaleN = ...` per loss: 1 / (number of scored positions) for a mean, 1 for a sum. */
 export function emitLossScales(plan: CodePlan): string[] {
   return plan.ir.losses.map((l, k) => {
     if (l.reduce === "sum") return `const scale${k} = 1;`;
-    return l.at === "last" ? `const scale${k} = 1 / B;` : `let positions${k} = 0;\nfor (let b = 0; b < B; b++) positions${k} += lengths[b]!;\nconst scale${k} = 1 / positions${k};`;
+    return l.at === "last"
+      ? `const scale${k} = 1 / B;`
+      : `let positions${k} = 0;\nfor (let b = 0; b < B; b++) positions${k} += lengths[b]!;\nconst scale${k} = 1 / positions${k};`;
   });
 }
 
@@ -49,19 +53,56 @@ export function emitLossValue(plan: CodePlan): string[] {
       case "cross_entropy":
         // Fused (softmax or log_softmax of z): −log softmax(z)_y = max − z_y + log Σ exp(z − max), stable.
         term = l.fusion
-          ? [`let max = -Infinity;`, `for (let i = 0; i < ${K}; i++) if (${x.buffer}[r + i] > max) max = ${x.buffer}[r + i];`, `let sum = 0;`, `for (let i = 0; i < ${K}; i++) sum += Math.exp(${x.buffer}[r + i] - max);`, `total += scale${k} * (max - ${x.buffer}[r + c] + Math.log(sum));`]
+          ? [
+              `let max = -Infinity;`,
+              `for (let i = 0; i < ${K}; i++) if (${x.buffer}[r + i] > max) max = ${x.buffer}[r + i];`,
+              `let sum = 0;`,
+              `for (let i = 0; i < ${K}; i++) sum += Math.exp(${x.buffer}[r + i] - max);`,
+              `total += scale${k} * (max - ${x.buffer}[r + c] + Math.log(sum));`,
+            ]
           : [`total += scale${k} * -Math.log(${x.buffer}[r + c]);`];
         break;
       case "binary_cross_entropy":
         term = l.fusion
-          ? [`let rowLoss = 0;`, `for (let i = 0; i < ${K}; i++) {`, `const z = ${x.buffer}[r + i]!;`, `rowLoss += Math.max(z, 0) - z * ${y}[ry + i]! + Math.log1p(Math.exp(-Math.abs(z)));`, `}`, `total += scale${k} * rowLoss;`]
-          : [`let rowLoss = 0;`, `for (let i = 0; i < ${K}; i++) {`, `const p = ${x.buffer}[r + i]!;`, `const yi = ${y}[ry + i]!;`, `if (yi !== 0) rowLoss -= yi * Math.log(p);`, `if (1 - yi !== 0) rowLoss -= (1 - yi) * Math.log(1 - p);`, `}`, `total += scale${k} * rowLoss;`];
+          ? [
+              `let rowLoss = 0;`,
+              `for (let i = 0; i < ${K}; i++) {`,
+              `const z = ${x.buffer}[r + i]!;`,
+              `rowLoss += Math.max(z, 0) - z * ${y}[ry + i]! + Math.log1p(Math.exp(-Math.abs(z)));`,
+              `}`,
+              `total += scale${k} * rowLoss;`,
+            ]
+          : [
+              `let rowLoss = 0;`,
+              `for (let i = 0; i < ${K}; i++) {`,
+              `const p = ${x.buffer}[r + i]!;`,
+              `const yi = ${y}[ry + i]!;`,
+              `if (yi !== 0) rowLoss -= yi * Math.log(p);`,
+              `if (1 - yi !== 0) rowLoss -= (1 - yi) * Math.log(1 - p);`,
+              `}`,
+              `total += scale${k} * rowLoss;`,
+            ];
         break;
       case "mse":
-        term = [`let rowLoss = 0;`, `for (let i = 0; i < ${K}; i++) {`, `const diff = ${x.buffer}[r + i]! - ${y}[ry + i]!;`, `rowLoss += 0.5 * diff * diff;`, `}`, `total += scale${k} * rowLoss;`];
+        term = [
+          `let rowLoss = 0;`,
+          `for (let i = 0; i < ${K}; i++) {`,
+          `const diff = ${x.buffer}[r + i]! - ${y}[ry + i]!;`,
+          `rowLoss += 0.5 * diff * diff;`,
+          `}`,
+          `total += scale${k} * rowLoss;`,
+        ];
         break;
     }
-    out.push(`// ${describeLoss(plan.ir, l)}`, `{`, `const ${y} = targets[${quote(l.target)}]!;`, `let total = 0;`, ...scoredLoop(l, [...row, yRow, ...term], false), `loss += total;`, `}`);
+    out.push(
+      `// ${describeLoss(plan.ir, l)}`,
+      `{`,
+      `const ${y} = targets[${quote(l.target)}]!;`,
+      `let total = 0;`,
+      ...scoredLoop(l, [...row, yRow, ...term], false),
+      `loss += total;`,
+      `}`,
+    );
   });
   return out;
 }
@@ -77,7 +118,10 @@ export function emitLossSeeds(plan: CodePlan): string[] {
     const d = adjointLocation(plan, scored, "t");
     if (d === undefined) return;
     const p = valueLocation(plan, l.prediction, "t");
-    const rows = [`const rp = ${rowOffset(p.slot, p.stride, p.offset)};`, `const rd = ${rowOffset(d.slot, d.stride, d.offset)};`];
+    const rows = [
+      `const rp = ${rowOffset(p.slot, p.stride, p.offset)};`,
+      `const rd = ${rowOffset(d.slot, d.stride, d.offset)};`,
+    ];
     const yRow = target.kind === "class" ? `const c = ${y}[${targetRow(l)}]!;` : `const ry = (${targetRow(l)}) * ${K};`;
     const w = `scale${k}`;
     let seed: string[];
@@ -86,10 +130,16 @@ export function emitLossSeeds(plan: CodePlan): string[] {
       case "cross_entropy":
         if (l.fusion?.kind === "softmax") {
           formula = "dz = p − onehot(y)";
-          seed = [`for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * ${p.buffer}[rp + i]!;`, `${d.buffer}[rd + c] -= ${w};`];
+          seed = [
+            `for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * ${p.buffer}[rp + i]!;`,
+            `${d.buffer}[rd + c] -= ${w};`,
+          ];
         } else if (l.fusion?.kind === "log_softmax") {
           formula = "dz = exp(log p) − onehot(y)";
-          seed = [`for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * Math.exp(${p.buffer}[rp + i]!);`, `${d.buffer}[rd + c] -= ${w};`];
+          seed = [
+            `for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * Math.exp(${p.buffer}[rp + i]!);`,
+            `${d.buffer}[rd + c] -= ${w};`,
+          ];
         } else {
           formula = "dp_y = −1 / p_y";
           seed = [`${d.buffer}[rd + c] -= ${w} / ${p.buffer}[rp + c]!;`];
@@ -98,7 +148,9 @@ export function emitLossSeeds(plan: CodePlan): string[] {
       case "binary_cross_entropy":
         if (l.fusion) {
           formula = "dz = σ(z) − y";
-          seed = [`for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * (${p.buffer}[rp + i]! - ${y}[ry + i]!);`];
+          seed = [
+            `for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * (${p.buffer}[rp + i]! - ${y}[ry + i]!);`,
+          ];
         } else {
           formula = "dp = −y / p + (1 − y) / (1 − p)";
           seed = [

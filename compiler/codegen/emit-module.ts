@@ -26,7 +26,14 @@ export interface EmitOptions {
   version: string;
 }
 
-export const kernelNames = ["matmulBatch", "matmulBatchBackwardInput", "matmulBatchBackwardWeight", "activateRows", "gatherRowsBatch", "scatterRowsBatch"] as const;
+export const kernelNames = [
+  "matmulBatch",
+  "matmulBatchBackwardInput",
+  "matmulBatchBackwardWeight",
+  "activateRows",
+  "gatherRowsBatch",
+  "scatterRowsBatch",
+] as const;
 /** What a kernel object provides (MatmulKernels); with --kernels wasm|auto the passes take them from the Model's. */
 const objectKernelNames: readonly string[] = kernelNames.slice(0, 4);
 
@@ -64,8 +71,12 @@ export function emitModule(ir: IrModel, options: EmitOptions): string {
 
 function emitRuntime(plan: CodePlan, options: EmitOptions): string[] {
   if (options.runtime.kind === "inline") return [options.runtime.source];
-  const kernels = kernelNames.filter((k) => usesKernel(plan, k) && !(kernelObject(options) && objectKernelNames.includes(k)));
-  const tiers = kernelObject(options) ? ["WasmKernels", "jsMatmulKernels", "simdSupported", "instantiateWasmLoops", "type MatmulKernels"] : [];
+  const kernels = kernelNames.filter(
+    (k) => usesKernel(plan, k) && !(kernelObject(options) && objectKernelNames.includes(k)),
+  );
+  const tiers = kernelObject(options)
+    ? ["WasmKernels", "jsMatmulKernels", "simdSupported", "instantiateWasmLoops", "type MatmulKernels"]
+    : [];
   const used = [...kernels, ...tiers, "Rng", "initialise", "type InitSpec"];
   return [`import { ${used.join(", ")} } from ${quote(options.runtime.from)};`];
 }
@@ -85,7 +96,9 @@ function usesKernel(plan: CodePlan, name: (typeof kernelNames)[number]): boolean
     case "scatterRowsBatch":
       return backward && plan.groups.some(onehot);
     case "activateRows":
-      return plan.nodes.some((p) => p.byKernel) || (plan.kernelActivations && plan.ir.nodes.some((n) => n.op === "softmax"));
+      return (
+        plan.nodes.some((p) => p.byKernel) || (plan.kernelActivations && plan.ir.nodes.some((n) => n.op === "softmax"))
+      );
   }
 }
 
@@ -114,7 +127,9 @@ function emitDeclarations(plan: CodePlan, float: string, options: EmitOptions): 
     `export const modelName = ${quote(ir.name)};`,
     `export const dtype = ${quote(options.dtype)};`,
     `/** The model's dims, as compiled. */`,
-    `export const dims = Object.freeze({ ${Object.entries(ir.dims).map(([k, v]) => `${key(k)}: ${v}`).join(", ")} } as const);`,
+    `export const dims = Object.freeze({ ${Object.entries(ir.dims)
+      .map(([k, v]) => `${key(k)}: ${v}`)
+      .join(", ")} } as const);`,
     `export type ParameterName = ${union(ir.params.map((p) => p.name))};`,
     `export type InputName = ${union(ir.inputs.map((i) => i.name))};`,
     `export type TargetName = ${union(ir.targets.map((t) => t.name))};`,
@@ -136,7 +151,9 @@ function emitDeclarations(plan: CodePlan, float: string, options: EmitOptions): 
 
 /** An initialiser as an object literal; its fields are the runtime's, never names from the model. */
 function initLiteral(spec: InitSpec): string {
-  const fields = Object.entries(spec).map(([field, value]) => `${field}: ${typeof value === "number" ? numberLiteral(value) : quote(value)}`);
+  const fields = Object.entries(spec).map(
+    ([field, value]) => `${field}: ${typeof value === "number" ? numberLiteral(value) : quote(value)}`,
+  );
   return `Object.freeze({ ${fields.join(", ")} })`;
 }
 
@@ -151,7 +168,9 @@ function emitParameterFunctions(plan: CodePlan, float: string): string[] {
     `export function createParameters(buffer: Float = new ${float}(parameterCount)): Parameters {`,
     `if (buffer.length !== parameterCount) throw new RangeError(\`a parameter buffer holds \${parameterCount} numbers, not \${buffer.length}\`);`,
     `const views: { [name: string]: Float } = Object.create(null);`,
-    ...ir.params.map((p, i) => `views[${quote(p.name)}] = buffer.subarray(${offsets[i]}, ${offsets[i]! + parameterSize(p.shape)});`),
+    ...ir.params.map(
+      (p, i) => `views[${quote(p.name)}] = buffer.subarray(${offsets[i]}, ${offsets[i]! + parameterSize(p.shape)});`,
+    ),
     `return Object.freeze(views) as unknown as Parameters;`,
     `}`,
     ``,
@@ -161,7 +180,10 @@ function emitParameterFunctions(plan: CodePlan, float: string): string[] {
     ` */`,
     `export function initialiseParameters(params: Parameters, seed: number): void {`,
     `const rng = new Rng(seed);`,
-    ...ir.params.map((p) => `params[${quote(p.name)}].set(initialise(parameterInits[${quote(p.name)}], parameterShapes[${quote(p.name)}], rng));`),
+    ...ir.params.map(
+      (p) =>
+        `params[${quote(p.name)}].set(initialise(parameterInits[${quote(p.name)}], parameterShapes[${quote(p.name)}], rng));`,
+    ),
     `}`,
     ``,
   ];
@@ -189,7 +211,9 @@ function emitTypes(plan: CodePlan, float: string): string[] {
     `export interface State {`,
     `readonly B: number;`,
     `fresh: boolean;`,
-    `readonly values: { ${carriedSources(plan).map(([name, id]) => `readonly ${quote(name)}: ${plan.ir.nodes[id]!.onehot ? "Int32Array" : float}`).join("; ")} };`,
+    `readonly values: { ${carriedSources(plan)
+      .map(([name, id]) => `readonly ${quote(name)}: ${plan.ir.nodes[id]!.onehot ? "Int32Array" : float}`)
+      .join("; ")} };`,
     `}`,
     ``,
   ];
@@ -206,7 +230,13 @@ function carriedSources(plan: CodePlan): [string, number][] {
 
 /** The checks each call runs on its arguments first; every message names the array and what it should hold. */
 function emitChecks(plan: CodePlan, options: EmitOptions): string[] {
-  return [...lengthChecks, ...emitParameterChecks(plan), ...emitBatchChecks(plan, options), ...emitTargetChecks(plan), ...emitStateChecks(plan)];
+  return [
+    ...lengthChecks,
+    ...emitParameterChecks(plan),
+    ...emitBatchChecks(plan, options),
+    ...emitTargetChecks(plan),
+    ...emitStateChecks(plan),
+  ];
 }
 
 const lengthChecks = [
@@ -233,7 +263,10 @@ const lengthChecks = [
 function emitParameterChecks(plan: CodePlan): string[] {
   return [
     `function checkParameters(params: Parameters, role: "params" | "grads"): void {`,
-    ...plan.ir.params.map((p) => `checkLength(params[${quote(p.name)}], ${parameterSize(p.shape)}, role + ${quote(`: parameter '${p.name}' [${p.shape.join(", ")}]`)});`),
+    ...plan.ir.params.map(
+      (p) =>
+        `checkLength(params[${quote(p.name)}], ${parameterSize(p.shape)}, role + ${quote(`: parameter '${p.name}' [${p.shape.join(", ")}]`)});`,
+    ),
     `}`,
     ``,
   ];
@@ -242,15 +275,24 @@ function emitParameterChecks(plan: CodePlan): string[] {
 function emitBatchChecks(plan: CodePlan, options: EmitOptions): string[] {
   const { ir } = plan;
   const unrolled = options.unrollSteps;
-  const input = (i: IrInput) => (i.encoding === "onehot" ? { length: "T * B", shape: "[T][B]" } : { length: `T * B * ${i.size}`, shape: `[T][B][${i.size}]` });
+  const input = (i: IrInput) =>
+    i.encoding === "onehot"
+      ? { length: "T * B", shape: "[T][B]" }
+      : { length: `T * B * ${i.size}`, shape: `[T][B][${i.size}]` };
   return [
     `function checkBatch(batch: Batch, state: State | undefined): void {`,
     `const { T, B } = batch;`,
     `if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1) throw new RangeError(\`a batch needs T ≥ 1 and B ≥ 1, not T = \${T}, B = \${B}\`);`,
-    ...(unrolled === undefined ? [] : [`if (T !== ${unrolled}) throw new RangeError(\`this module is unrolled for batches of T = ${unrolled} steps (rnnc compile --unroll ${unrolled}), not T = \${T}\`);`]),
+    ...(unrolled === undefined
+      ? []
+      : [
+          `if (T !== ${unrolled}) throw new RangeError(\`this module is unrolled for batches of T = ${unrolled} steps (rnnc compile --unroll ${unrolled}), not T = \${T}\`);`,
+        ]),
     ...ir.inputs.flatMap((i) => [
       `checkMinLength(batch.inputs[${quote(i.name)}], ${input(i).length}, ${quote(`input '${i.name}' ${input(i).shape}`)});`,
-      ...(i.encoding === "onehot" ? [`checkOneHotIds(batch.inputs[${quote(i.name)}], ${i.size}, T, B, ${quote(`input '${i.name}'`)});`] : []),
+      ...(i.encoding === "onehot"
+        ? [`checkOneHotIds(batch.inputs[${quote(i.name)}], ${i.size}, T, B, ${quote(`input '${i.name}'`)});`]
+        : []),
     ]),
     `if (batch.lengths && (batch.lengths.length !== B || batch.lengths.some((l) => !(l >= 1 && l <= T)))) throw new RangeError("lengths must hold B values from 1 to T");`,
     ...(scoredTargets(ir).length > 0 ? [`if (batch.targets) checkTargets(batch.targets, T, B, batch.lengths);`] : []),
@@ -284,13 +326,19 @@ function emitTargetChecks(plan: CodePlan): string[] {
   if (targets.length === 0) return [];
   const layout = (t: IrTarget) => {
     const [rows, shape] = scoredAtEach(ir, t.name) ? ["T * B", "[T][B]"] : ["B", "[B]"];
-    return t.kind === "class" ? { length: rows, shape } : { length: `${rows} * ${t.size}`, shape: `${shape}[${t.size}]` };
+    return t.kind === "class"
+      ? { length: rows, shape }
+      : { length: `${rows} * ${t.size}`, shape: `${shape}[${t.size}]` };
   };
   return [
     `function checkTargets(targets: NonNullable<Batch["targets"]>, T: number, B: number, lengths: Int32Array | undefined): void {`,
     ...targets.flatMap((t) => [
       `checkMinLength(targets[${quote(t.name)}], ${layout(t).length}, ${quote(`target '${t.name}' ${layout(t).shape}`)});`,
-      ...(t.kind === "class" ? [`checkClassIds(targets[${quote(t.name)}], ${t.size}, T, B, lengths, ${scoredAtEach(ir, t.name)}, ${quote(`target '${t.name}'`)});`] : []),
+      ...(t.kind === "class"
+        ? [
+            `checkClassIds(targets[${quote(t.name)}], ${t.size}, T, B, lengths, ${scoredAtEach(ir, t.name)}, ${quote(`target '${t.name}'`)});`,
+          ]
+        : []),
     ]),
     `}`,
     ``,
@@ -341,7 +389,8 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
   const add = (name: string, length: string, type = float) => specs.set(name, { name, length, type });
   for (const p of plan.nodes) {
     const n = p.node;
-    if (p.stored && p.buffer.startsWith("v")) add(p.buffer, `(T + ${p.pre}) * B * ${p.stride}`, n.onehot ? "Int32Array" : float);
+    if (p.stored && p.buffer.startsWith("v"))
+      add(p.buffer, `(T + ${p.pre}) * B * ${p.stride}`, n.onehot ? "Int32Array" : float);
     if (p.adjoint === "steps" || p.adjoint === "step") {
       const length = p.adjoint === "steps" ? `(T + ${p.pre}) * B * ${p.stride}` : `B * ${p.stride}`;
       if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") add(p.adjointBuffer, length);
@@ -417,7 +466,12 @@ function emitKernelSelection(options: EmitOptions): string[] {
  * kernels' arena, so the products run on it in place; that includes a copy of the parameters and the
  * gradients, because the caller's arrays live elsewhere and would be copied (staged) on every call.
  */
-function emitKernelWorkspace(buffers: BufferSpec[], float: string, options: EmitOptions, fused: FusedLoops | undefined): string[] {
+function emitKernelWorkspace(
+  buffers: BufferSpec[],
+  float: string,
+  options: EmitOptions,
+  fused: FusedLoops | undefined,
+): string[] {
   const floats = buffers.filter((b) => b.type === float);
   const others = buffers.filter((b) => b.type !== float);
   return [
@@ -431,7 +485,12 @@ function emitKernelWorkspace(buffers: BufferSpec[], float: string, options: Emit
     `/** Where the passes read the parameters and write the gradients (the caller's are copied in and out). */`,
     `readonly params: Parameters;`,
     `readonly grads: Parameters;`,
-    ...(fused ? [`/** The fused loops in WebAssembly, on the arena's memory; undefined with the JavaScript kernels. */`, `readonly fused: FusedLoops | undefined;`] : []),
+    ...(fused
+      ? [
+          `/** The fused loops in WebAssembly, on the arena's memory; undefined with the JavaScript kernels. */`,
+          `readonly fused: FusedLoops | undefined;`,
+        ]
+      : []),
     ...buffers.map((b) => `readonly ${b.name}: ${b.type};`),
     `}`,
     ``,
@@ -485,7 +544,9 @@ function kernelLocals(plan: CodePlan, options: EmitOptions, names: readonly (typ
 }
 
 function paramLocals(plan: CodePlan, source: string, prefix: string): string[] {
-  return plan.ir.params.map((p, i) => `const ${prefix}${i} = ${source}[${quote(p.name)}]; // ${commentText(p.name)} [${p.shape.join(", ")}]`);
+  return plan.ir.params.map(
+    (p, i) => `const ${prefix}${i} = ${source}[${quote(p.name)}]; // ${commentText(p.name)} [${p.shape.join(", ")}]`,
+  );
 }
 
 function bufferLocals(plan: CodePlan): string[] {
@@ -507,7 +568,9 @@ function timeLoop(body: (t: string) => string[], unrollSteps: number | undefined
  */
 function stackedIndex(plan: CodePlan, g: CodePlan["groups"][number], k: number, j: number): string {
   const block = g.blocks[k]!;
-  return plan.ir.nodes[block.x]!.onehot ? `c * ${g.rows} + ${g.offsets[j]} + r` : `(${g.offsets[j]} + r) * ${block.width} + c`;
+  return plan.ir.nodes[block.x]!.onehot
+    ? `c * ${g.rows} + ${g.offsets[j]} + r`
+    : `(${g.offsets[j]} + r) * ${block.width} + c`;
 }
 
 /** `const fused = w.fused;` and the buffers' addresses, when the pass's steps call fused loops. */
@@ -529,7 +592,9 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
   // Stacked weights of each fused group: rows of every member, columns of one block (a one-hot block transposed: a row per id).
   for (const g of plan.groups) {
     if (g.direct) continue;
-    out.push(`// stack ${g.members.map((m) => commentText((ir.nodes[m] as { param: string }).param)).join(", ")} for one product per block`);
+    out.push(
+      `// stack ${g.members.map((m) => commentText((ir.nodes[m] as { param: string }).param)).join(", ")} for one product per block`,
+    );
     g.blocks.forEach((block, k) => {
       g.members.forEach((m, j) => {
         const param = (ir.nodes[m] as { param: string }).param;
@@ -537,7 +602,9 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
         const rows = ir.nodes[m]!.size;
         const P = `P${ir.params.findIndex((p) => p.name === param)}`;
         // Element by element: a subarray per row would allocate on every call, which costs a one-sequence forward pass more than the copy.
-        out.push(`for (let r = 0; r < ${rows}; r++) for (let c = 0; c < ${block.width}; c++) W${g.index}_${k}[${stackedIndex(plan, g, k, j)}] = ${P}[r * ${cols} + ${block.col} + c]!;`);
+        out.push(
+          `for (let r = 0; r < ${rows}; r++) for (let c = 0; c < ${block.width}; c++) W${g.index}_${k}[${stackedIndex(plan, g, k, j)}] = ${P}[r * ${cols} + ${block.col} + c]!;`,
+        );
       });
     });
   }
@@ -546,8 +613,14 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
     const id = plan.sourceNode.get(input.name)!;
     const p = plan.nodes[id]!;
     const width = input.encoding === "onehot" ? 1 : input.size;
-    out.push(`${p.buffer}.set(batch.inputs[${quote(input.name)}].subarray(0, T * B * ${width}), ${p.pre} * B * ${width});`);
-    if (p.pre > 0) out.push(`if (state) ${p.buffer}.set(state.values[${quote(input.name)}]);`, `else ${p.buffer}.fill(${input.encoding === "onehot" ? -1 : 0}, 0, ${p.pre} * B * ${width});`);
+    out.push(
+      `${p.buffer}.set(batch.inputs[${quote(input.name)}].subarray(0, T * B * ${width}), ${p.pre} * B * ${width});`,
+    );
+    if (p.pre > 0)
+      out.push(
+        `if (state) ${p.buffer}.set(state.values[${quote(input.name)}]);`,
+        `else ${p.buffer}.fill(${input.encoding === "onehot" ? -1 : 0}, 0, ${p.pre} * B * ${width});`,
+      );
   }
   for (const s of ir.states) {
     const p = plan.nodes[plan.sourceNode.get(s.name)!]!;
@@ -555,13 +628,29 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
     const size = s.size;
     const initial =
       s.init.kind === "learned"
-        ? [`for (let r = 0; r < ${p.pre} * B; r++) ${p.buffer}.set(P${ir.params.findIndex((q) => q.name === (s.init as { param: string }).param)}, r * ${size});`]
+        ? [
+            `for (let r = 0; r < ${p.pre} * B; r++) ${p.buffer}.set(P${ir.params.findIndex((q) => q.name === (s.init as { param: string }).param)}, r * ${size});`,
+          ]
         : [`${p.buffer}.fill(${s.init.kind === "constant" ? s.init.value : 0}, 0, ${p.pre} * B * ${size});`];
-    out.push(`// ${commentText(s.name)} before step 0: ${s.init.kind === "learned" ? "learned" : s.init.kind === "constant" ? String(s.init.value) : "zeros"}, or carried over`, `if (state) ${p.buffer}.set(state.values[${quote(s.name)}]);`, `else {`, ...initial, `}`);
+    out.push(
+      `// ${commentText(s.name)} before step 0: ${s.init.kind === "learned" ? "learned" : s.init.kind === "constant" ? String(s.init.value) : "zeros"}, or carried over`,
+      `if (state) ${p.buffer}.set(state.values[${quote(s.name)}]);`,
+      `else {`,
+      ...initial,
+      `}`,
+    );
   }
   const callsBefore = fused?.calls ?? 0;
-  const loopOver = (loop: TimeLoop) => (emitForwardStep(plan, "t", loop, fused).length > 0 ? timeLoop((t) => emitForwardStep(plan, t, loop, fused), options.unrollSteps, false) : []);
-  const steps = [...emitWholeBatchProducts(plan, "before"), ...loopOver("recurrence"), ...emitWholeBatchProducts(plan, "between"), ...loopOver("readout")];
+  const loopOver = (loop: TimeLoop) =>
+    emitForwardStep(plan, "t", loop, fused).length > 0
+      ? timeLoop((t) => emitForwardStep(plan, t, loop, fused), options.unrollSteps, false)
+      : [];
+  const steps = [
+    ...emitWholeBatchProducts(plan, "before"),
+    ...loopOver("recurrence"),
+    ...emitWholeBatchProducts(plan, "between"),
+    ...loopOver("readout"),
+  ];
   out.push(...fusedLocals(fused, callsBefore), ...steps);
   // What the next chunk of the stream reads through its delays.
   const carried = carriedSources(plan);
@@ -583,7 +672,14 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
   }
   if (ir.losses.length === 0) out.push(`return NaN;`);
   else {
-    out.push(`const targets = batch.targets;`, `if (!targets) return NaN;`, ...emitLossScales(plan), `let loss = 0;`, ...emitLossValue(plan), `return loss;`);
+    out.push(
+      `const targets = batch.targets;`,
+      `if (!targets) return NaN;`,
+      ...emitLossScales(plan),
+      `let loss = 0;`,
+      ...emitLossValue(plan),
+      `return loss;`,
+    );
   }
   out.push(`}`, ``);
   return out;
@@ -592,10 +688,19 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
 function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops | undefined): string[] {
   const { ir } = plan;
   if (ir.losses.length === 0) return [];
-  const stepBuffers = [...new Set(plan.nodes.filter((p) => p.adjoint === "step").map((p) => p.adjointBuffer))].filter((b) => !plan.nodes.some((p) => p.adjoint === "steps" && p.adjointBuffer === b));
+  const stepBuffers = [...new Set(plan.nodes.filter((p) => p.adjoint === "step").map((p) => p.adjointBuffer))].filter(
+    (b) => !plan.nodes.some((p) => p.adjoint === "steps" && p.adjointBuffer === b),
+  );
   const stepsBuffers = [...new Set(plan.nodes.filter((p) => p.adjoint === "steps").map((p) => p.adjointBuffer))];
   const callsBefore = fused?.calls ?? 0;
-  const steps = timeLoop((t) => [...stepBuffers.map((b) => `${b}.fill(0, 0, B * ${bufferStride(plan, b)});`), ...emitBackwardStep(plan, t, fused)], options.unrollSteps, true);
+  const steps = timeLoop(
+    (t) => [
+      ...stepBuffers.map((b) => `${b}.fill(0, 0, B * ${bufferStride(plan, b)});`),
+      ...emitBackwardStep(plan, t, fused),
+    ],
+    options.unrollSteps,
+    true,
+  );
   const out = [
     `/** Backpropagation through time: the adjoint of every step, last to first; gradients add up over steps. */`,
     `function backwardPass(w: Workspace, params: Parameters, batch: Batch, grads: Parameters, carried: boolean): void {`,
@@ -624,7 +729,9 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
         const param = (ir.nodes[m] as { param: string }).param;
         const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
         const G = `G${ir.params.findIndex((p) => p.name === param)}`;
-        out.push(`for (let r = 0; r < ${ir.nodes[m]!.size}; r++) for (let c = 0; c < ${block.width}; c++) ${G}[r * ${cols} + ${block.col} + c] += dW${g.index}_${k}[${stackedIndex(plan, g, k, j)}]!;`);
+        out.push(
+          `for (let r = 0; r < ${ir.nodes[m]!.size}; r++) for (let c = 0; c < ${block.width}; c++) ${G}[r * ${cols} + ${block.col} + c] += dW${g.index}_${k}[${stackedIndex(plan, g, k, j)}]!;`,
+        );
       });
     });
   }
@@ -634,7 +741,10 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
     const p = plan.nodes[plan.sourceNode.get(s.name)!]!;
     if (p.pre === 0) continue;
     const G = `G${ir.params.findIndex((q) => q.name === (s.init as { param: string }).param)}`;
-    out.push(`// d ${commentText(s.name)} before step 0 → its learned initial value`, `if (!carried) for (let r = 0; r < ${p.pre} * B; r++) for (let i = 0; i < ${s.size}; i++) ${G}[i] += ${p.adjointBuffer}[r * ${s.size} + i]!;`);
+    out.push(
+      `// d ${commentText(s.name)} before step 0 → its learned initial value`,
+      `if (!carried) for (let r = 0; r < ${p.pre} * B; r++) for (let i = 0; i < ${s.size}; i++) ${G}[i] += ${p.adjointBuffer}[r * ${s.size} + i]!;`,
+    );
   }
   out.push(`}`, ``);
   return out;
@@ -690,7 +800,10 @@ function emitModelClass(plan: CodePlan, float: string, options: EmitOptions): st
                 `backwardPass(this.w, resident, batch, this.w.grads, carried);`,
                 `copyParameters(this.w.grads, grads);`,
               ]
-            : [`const loss = forwardPass(this.w, params, batch, state);`, `backwardPass(this.w, params, batch, grads, carried);`]),
+            : [
+                `const loss = forwardPass(this.w, params, batch, state);`,
+                `backwardPass(this.w, params, batch, grads, carried);`,
+              ]),
           `return loss;`,
           `}`,
           ``,
@@ -712,18 +825,19 @@ function emitModelClass(plan: CodePlan, float: string, options: EmitOptions): st
     ...(ir.states.some((s) => s.init.kind === "learned") ? [`checkParameters(params, "params");`] : []),
     `const values: { [name: string]: ${float} | Int32Array } = Object.create(null);`,
     ...carriedSources(plan).map(([name, id]) => {
-        const p = plan.nodes[id]!;
-        const n = ir.nodes[id]!;
-        const state = ir.states.find((s) => s.name === name);
-        const length = `${p.pre} * B * ${n.onehot ? 1 : n.size}`;
-        if (n.onehot) return `values[${quote(name)}] = new Int32Array(${length}).fill(-1);`;
-        if (state?.init.kind === "constant") return `values[${quote(name)}] = new ${float}(${length}).fill(${state.init.value});`;
-        if (state?.init.kind === "learned") {
-          const param = quote(state.init.param);
-          return `values[${quote(name)}] = new ${float}(${length});\nfor (let r = 0; r < ${p.pre} * B; r++) (values[${quote(name)}] as ${float}).set(params[${param}], r * ${n.size});`;
-        }
-        return `values[${quote(name)}] = new ${float}(${length});`;
-      }),
+      const p = plan.nodes[id]!;
+      const n = ir.nodes[id]!;
+      const state = ir.states.find((s) => s.name === name);
+      const length = `${p.pre} * B * ${n.onehot ? 1 : n.size}`;
+      if (n.onehot) return `values[${quote(name)}] = new Int32Array(${length}).fill(-1);`;
+      if (state?.init.kind === "constant")
+        return `values[${quote(name)}] = new ${float}(${length}).fill(${state.init.value});`;
+      if (state?.init.kind === "learned") {
+        const param = quote(state.init.param);
+        return `values[${quote(name)}] = new ${float}(${length});\nfor (let r = 0; r < ${p.pre} * B; r++) (values[${quote(name)}] as ${float}).set(params[${param}], r * ${n.size});`;
+      }
+      return `values[${quote(name)}] = new ${float}(${length});`;
+    }),
     `return { B, values: values as unknown as State["values"], fresh: true };`,
     `}`,
     ``,

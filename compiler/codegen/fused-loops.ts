@@ -65,7 +65,9 @@ export class FusedLoops {
     return [
       `/** The fused loops as WebAssembly functions: (B, byte address of each row the loop reads or writes, for b = 0). */`,
       `interface FusedLoops {`,
-      ...this.functions.map((f) => `${f.name}(${f.params.map((_, i) => (i === 0 ? "B: number" : `a${i - 1}: number`)).join(", ")}): void;`),
+      ...this.functions.map(
+        (f) => `${f.name}(${f.params.map((_, i) => (i === 0 ? "B: number" : `a${i - 1}: number`)).join(", ")}): void;`,
+      ),
       `}`,
     ];
   }

@@ -22,8 +22,21 @@ export function cacheDirectory(): string {
 }
 
 /** `kernels`: the tier the module is compiled for (--kernels); standalone, the wasm tier is inlined too. */
-export async function loadCompiledModule(ir: IrModel, dtype: "f64" | "f32" = "f64", unrollSteps?: number, kernels: KernelTier = defaultKernelTier): Promise<GeneratedModule> {
-  const typescript = await compileModule(ir, { emit: "ts", dtype, standalone: true, kernels, sourceName: `${ir.name}.rnn`, format: false, unrollSteps });
+export async function loadCompiledModule(
+  ir: IrModel,
+  dtype: "f64" | "f32" = "f64",
+  unrollSteps?: number,
+  kernels: KernelTier = defaultKernelTier,
+): Promise<GeneratedModule> {
+  const typescript = await compileModule(ir, {
+    emit: "ts",
+    dtype,
+    standalone: true,
+    kernels,
+    sourceName: `${ir.name}.rnn`,
+    format: false,
+    unrollSteps,
+  });
   // The text differs between tiers (and dtypes, unrolling, models), so its hash keys the cache by all of them.
   const hash = createHash("sha256").update(typescript).digest("hex").slice(0, 24);
   let module = loaded.get(hash);

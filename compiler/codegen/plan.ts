@@ -129,16 +129,25 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
 
   const nodes = ir.nodes.map((n): NodePlan => {
     const run = runOf.get(n.id) ?? -1;
-    const readOutsideRun = scored.has(n.id) || pre.has(n.id) || (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
+    const readOutsideRun =
+      scored.has(n.id) || pre.has(n.id) || (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
     const leaf = n.op === "param" || n.op === "const" || n.op === "delay";
-    const stored = !leaf && (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id) || split.inMemory.has(n.id));
+    const stored =
+      !leaf &&
+      (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id) || split.inMemory.has(n.id));
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
     const inGroup = g !== undefined && g.shared;
     const differentiable = !(n.op === "input" || n.op === "const" || n.op === "param" || n.onehot);
     let adjoint: NodePlan["adjoint"] = "none";
     // A product keeps its adjoint of every step: its weight gradient is one product over all steps, after the loop.
-    if (differentiable && n.op !== "delay") adjoint = quantityNodes.has(n.id) || pre.has(n.id) || n.op === "matvec" ? "steps" : run >= 0 && !readOutsideRun ? "local" : "step";
+    if (differentiable && n.op !== "delay")
+      adjoint =
+        quantityNodes.has(n.id) || pre.has(n.id) || n.op === "matvec"
+          ? "steps"
+          : run >= 0 && !readOutsideRun
+            ? "local"
+            : "step";
     return {
       node: n,
       stored,
@@ -150,12 +159,26 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
       adjoint,
       adjointBuffer: inGroup ? `dg${group}` : `dv${n.id}`,
       readOutsideRun,
-      receivesAdjoint: (consumers.get(n.id)?.length ?? 0) > 0 || pre.has(n.id) || ir.losses.some((l) => !l.fusion && l.prediction === n.id),
+      receivesAdjoint:
+        (consumers.get(n.id)?.length ?? 0) > 0 ||
+        pre.has(n.id) ||
+        ir.losses.some((l) => !l.fusion && l.prediction === n.id),
       loop: split.loop.get(n.id) ?? -1,
       byKernel: split.byKernel.has(n.id),
     };
   });
-  return { ir, nodes, groups, groupOf, runs, quantityNodes, sourceNode, neededBackward, recurrent: recurrentNodes(ir, runOf, groupOf, sourceNode), kernelActivations: options.kernelActivations };
+  return {
+    ir,
+    nodes,
+    groups,
+    groupOf,
+    runs,
+    quantityNodes,
+    sourceNode,
+    neededBackward,
+    recurrent: recurrentNodes(ir, runOf, groupOf, sourceNode),
+    kernelActivations: options.kernelActivations,
+  };
 }
 
 /**
@@ -163,8 +186,14 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
  * computed in one place): the units of the states read through delays, then those of every
  * operand of a unit already in, until nothing changes.
  */
-function recurrentNodes(ir: IrModel, runOf: Map<NodeId, number>, groupOf: Map<NodeId, number>, sourceNode: Map<string, NodeId>): Set<NodeId> {
-  const unitOf = (id: NodeId) => (runOf.has(id) ? `run ${runOf.get(id)}` : groupOf.has(id) ? `group ${groupOf.get(id)}` : `node ${id}`);
+function recurrentNodes(
+  ir: IrModel,
+  runOf: Map<NodeId, number>,
+  groupOf: Map<NodeId, number>,
+  sourceNode: Map<string, NodeId>,
+): Set<NodeId> {
+  const unitOf = (id: NodeId) =>
+    runOf.has(id) ? `run ${runOf.get(id)}` : groupOf.has(id) ? `group ${groupOf.get(id)}` : `node ${id}`;
   const members = new Map<string, NodeId[]>();
   for (const n of ir.nodes) members.set(unitOf(n.id), [...(members.get(unitOf(n.id)) ?? []), n.id]);
   const computed = (id: NodeId) => !["input", "delay", "param", "const"].includes(ir.nodes[id]!.op);
@@ -242,7 +271,15 @@ function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNod
       continue;
     }
     const direct = blocks.length === 1 && !ir.nodes[blocks[0]!.x]!.onehot;
-    const group: MatvecGroup = { index: groups.length, members: [n.id], offsets: [0], rows: n.size, blocks, direct, shared: false };
+    const group: MatvecGroup = {
+      index: groups.length,
+      members: [n.id],
+      offsets: [0],
+      rows: n.size,
+      blocks,
+      direct,
+      shared: false,
+    };
     groups.push(group);
     byKey.set(key, group);
   }
@@ -290,7 +327,12 @@ function splitRuns(ir: IrModel, runs: ElementwiseRun[], runOf: Map<NodeId, numbe
     for (const id of run.nodes) {
       const n = ir.nodes[id]!;
       const inputs = operands(n).filter(inRun);
-      const kernel = options.kernelActivations && n.op === "activation" && kernelActivationFns.has(n.fn) && !ir.nodes[n.a]!.scalar && ir.nodes[n.a]!.op !== "param";
+      const kernel =
+        options.kernelActivations &&
+        n.op === "activation" &&
+        kernelActivationFns.has(n.fn) &&
+        !ir.nodes[n.a]!.scalar &&
+        ir.nodes[n.a]!.op !== "param";
       if (kernel) {
         byKernel.add(id);
         inMemory.add(id);

@@ -11,9 +11,16 @@ import type { KernelTier } from "./compile.js";
 /** In dependency order, relative to runtime/. */
 const files = ["kernels/matmul.ts", "kernels/activate-rows.ts", "kernels/onehot.ts", "rng.ts", "qr.ts", "init.ts"];
 /** The WebAssembly tier (kernels-wasm.ts is the binary as base64, about 22 kB of text), for `--kernels wasm|auto`. */
-const wasmFiles = ["kernels/wasm/kernels-wasm.ts", "kernels/wasm/module.ts", "kernels/wasm/generated.ts", "kernels/wasm/arena.ts", "kernels/wasm/matmul.ts"];
+const wasmFiles = [
+  "kernels/wasm/kernels-wasm.ts",
+  "kernels/wasm/module.ts",
+  "kernels/wasm/generated.ts",
+  "kernels/wasm/arena.ts",
+  "kernels/wasm/matmul.ts",
+];
 /** What runtime/kernels/wasm/index.ts adds: the JavaScript tier behind the same interface. */
-const jsKernelsObject = "const jsMatmulKernels: MatmulKernels = Object.freeze({ matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight, activateRows });";
+const jsKernelsObject =
+  "const jsMatmulKernels: MatmulKernels = Object.freeze({ matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight, activateRows });";
 
 /** runtime/, from compiler/codegen in the sources or dist/compiler/codegen once built. */
 function runtimeDirectory(): string {
@@ -34,5 +41,10 @@ export function inlineRuntimeSource(kernels: KernelTier): string {
       .join("\n")
       .replace(/^export (function|const|class|interface|type) /gm, "$1 "),
   );
-  return ["// From rnnc's runtime (runtime/), inlined by --standalone.", "type FloatArray = Float64Array | Float32Array;", ...bodies, ...(wasm ? [jsKernelsObject] : [])].join("\n");
+  return [
+    "// From rnnc's runtime (runtime/), inlined by --standalone.",
+    "type FloatArray = Float64Array | Float32Array;",
+    ...bodies,
+    ...(wasm ? [jsKernelsObject] : []),
+  ].join("\n");
 }

@@ -22,12 +22,36 @@ export interface Diagnostic {
   hint?: string;
 }
 
-export function error(code: string, message: string, range: Range, extra: Partial<Pick<Diagnostic, "related" | "hint">> = {}): Diagnostic {
-  return { severity: "error", code, message, range, related: extra.related ?? [], ...(extra.hint ? { hint: extra.hint } : {}) };
+export function error(
+  code: string,
+  message: string,
+  range: Range,
+  extra: Partial<Pick<Diagnostic, "related" | "hint">> = {},
+): Diagnostic {
+  return {
+    severity: "error",
+    code,
+    message,
+    range,
+    related: extra.related ?? [],
+    ...(extra.hint ? { hint: extra.hint } : {}),
+  };
 }
 
-export function warning(code: string, message: string, range: Range, extra: Partial<Pick<Diagnostic, "related" | "hint">> = {}): Diagnostic {
-  return { severity: "warning", code, message, range, related: extra.related ?? [], ...(extra.hint ? { hint: extra.hint } : {}) };
+export function warning(
+  code: string,
+  message: string,
+  range: Range,
+  extra: Partial<Pick<Diagnostic, "related" | "hint">> = {},
+): Diagnostic {
+  return {
+    severity: "warning",
+    code,
+    message,
+    range,
+    related: extra.related ?? [],
+    ...(extra.hint ? { hint: extra.hint } : {}),
+  };
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -42,10 +42,12 @@ function excerpt(range: Range, lines: string[], paint: Painter): string[] {
   const text = lines[range.start.line - 1];
   if (text === undefined) return [];
   const gutter = String(range.start.line).padStart(5);
-  const endCol = range.end.line === range.start.line ? Math.max(range.end.column, range.start.column + 1) : text.length + 1;
+  const endCol =
+    range.end.line === range.start.line ? Math.max(range.end.column, range.start.column + 1) : text.length + 1;
   const width = Math.max(1, Math.min(endCol, text.length + 1) - range.start.column);
   const shown = window(text.replace(/\t/g, " "), range.start.column);
-  const marker = " ".repeat(shown.caretColumn - 1) + paint("green", "^" + "~".repeat(Math.min(width, EXCERPT_WIDTH) - 1));
+  const marker =
+    " ".repeat(shown.caretColumn - 1) + paint("green", "^" + "~".repeat(Math.min(width, EXCERPT_WIDTH) - 1));
   return [`${gutter} | ${shown.text}`, `${" ".repeat(5)} | ${marker}`];
 }
 

@@ -42,7 +42,14 @@ export function expandCells(model: ModelDecl): ExpandResult {
  * as undefined names on top of the error in the cell itself.
  */
 function placeholder(cell: CellDecl): Equation {
-  return { kind: "equation", gate: false, name: cell.name, value: { kind: "error", range: cell.range }, range: cell.range, recovered: true };
+  return {
+    kind: "equation",
+    gate: false,
+    name: cell.name,
+    value: { kind: "error", range: cell.range },
+    range: cell.range,
+    recovered: true,
+  };
 }
 
 const allowedArguments = new Set(["size", "act", "out", "init", "in"]);
@@ -78,62 +85,114 @@ function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]):
   const kind = cell.cell.text;
   if (!isCellKind(kind)) {
     const guess = suggest(kind, Object.keys(cellDefinitions));
-    return fail(`unknown cell '${kind}'`, cell.cell.range, `cells are ${Object.keys(cellDefinitions).join(", ")}${guess ? `; did you mean '${guess}'?` : ""}`);
+    return fail(
+      `unknown cell '${kind}'`,
+      cell.cell.range,
+      `cells are ${Object.keys(cellDefinitions).join(", ")}${guess ? `; did you mean '${guess}'?` : ""}`,
+    );
   }
   const definition = cellDefinitions[kind];
   const positional = cell.args.filter((a) => !a.name);
   const named = new Map<string, Argument>();
   for (const a of cell.args) {
     if (!a.name) continue;
-    if (!allowedArguments.has(a.name.text)) return fail(`unknown argument '${a.name.text}' for ${withArticle(kind)} cell`, a.name.range, `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}, init = zeros|learned, in = N`);
+    if (!allowedArguments.has(a.name.text))
+      return fail(
+        `unknown argument '${a.name.text}' for ${withArticle(kind)} cell`,
+        a.name.range,
+        `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}, init = zeros|learned, in = N`,
+      );
     if (named.has(a.name.text)) return fail(`argument '${a.name.text}' given twice`, a.name.range);
     named.set(a.name.text, a);
   }
   if (positional.length !== 1 || positional[0]!.value.kind !== "ref") {
-    return fail(`${withArticle(kind)} cell takes one input name as its first argument`, positional[1]?.range ?? cell.range, `write: cell ${cell.name.text} = ${kind}(x, size = H)`);
+    return fail(
+      `${withArticle(kind)} cell takes one input name as its first argument`,
+      positional[1]?.range ?? cell.range,
+      `write: cell ${cell.name.text} = ${kind}(x, size = H)`,
+    );
   }
   const input = (positional[0]!.value as Extract<Expr, { kind: "ref" }>).name;
   const size = named.get("size");
-  if (!size) return fail(`${withArticle(kind)} cell needs its size`, cell.range, `write: cell ${cell.name.text} = ${kind}(${input.text}, size = H)`);
+  if (!size)
+    return fail(
+      `${withArticle(kind)} cell needs its size`,
+      cell.range,
+      `write: cell ${cell.name.text} = ${kind}(${input.text}, size = H)`,
+    );
 
   const explicitInputSize = named.get("in");
   const inputSize = explicitInputSize ? printExpr(explicitInputSize.value) : sizeOf(input.text, model);
   if (inputSize === undefined) {
     // The input's own declaration has a syntax error, reported where it is.
     if (model.items.some((i) => i.recovered && i.kind !== "loss" && i.name.text === input.text)) return undefined;
-    return fail(`cannot tell the size of '${input.text}', the input of cell '${cell.name.text}'`, input.range, `declare it as an input or state, or pass its size: ${kind}(${input.text}, size = H, in = D)`);
+    return fail(
+      `cannot tell the size of '${input.text}', the input of cell '${cell.name.text}'`,
+      input.range,
+      `declare it as an input or state, or pass its size: ${kind}(${input.text}, size = H, in = D)`,
+    );
   }
 
   const act = named.get("act");
   const actName = act?.value.kind === "ref" ? act.value.name.text : "tanh";
   if (act && (!definition.hasActivation || !cellActivations.includes(actName))) {
-    return fail(definition.hasActivation ? `activation must be one of ${cellActivations.join(", ")}` : `${withArticle(kind)} cell has no 'act' argument`, act.range);
+    return fail(
+      definition.hasActivation
+        ? `activation must be one of ${cellActivations.join(", ")}`
+        : `${withArticle(kind)} cell has no 'act' argument`,
+      act.range,
+    );
   }
 
   const init = named.get("init");
   const initName = init?.value.kind === "ref" ? init.value.name.text : "zeros";
-  if (init && initName !== "zeros" && initName !== "learned") return fail("a cell's initial state is 'zeros' or 'learned'", init.range);
+  if (init && initName !== "zeros" && initName !== "learned")
+    return fail("a cell's initial state is 'zeros' or 'learned'", init.range);
 
   let out = "";
   let outSize = "";
   const outArg = named.get("out");
   if (definition.needsOut) {
-    if (!outArg || outArg.value.kind !== "ref") return fail(`${withArticle(kind)} cell needs 'out = o', the output state it reads through [t-1]`, outArg?.range ?? cell.range);
+    if (!outArg || outArg.value.kind !== "ref")
+      return fail(
+        `${withArticle(kind)} cell needs 'out = o', the output state it reads through [t-1]`,
+        outArg?.range ?? cell.range,
+      );
     out = outArg.value.name.text;
     const stateSize = declaredStateSize(out, model);
-    if (stateSize === undefined) return fail(`'${out}' must be declared as a state to be read through [t-1]`, outArg.value.range, `add: state ${out} : [K] = zeros`);
+    if (stateSize === undefined)
+      return fail(
+        `'${out}' must be declared as a state to be read through [t-1]`,
+        outArg.value.range,
+        `add: state ${out} : [K] = zeros`,
+      );
     outSize = stateSize;
   } else if (outArg) {
     return fail(`${withArticle(kind)} cell has no 'out' argument`, outArg.range);
   }
 
-  return { name: cell.name.text, input: input.text, size: printExpr(size.value), inputSize, act: actName, out, outSize, init: initName };
+  return {
+    name: cell.name.text,
+    input: input.text,
+    size: printExpr(size.value),
+    inputSize,
+    act: actName,
+    out,
+    outSize,
+    init: initName,
+  };
 }
 
 /** The size of a name, read from its declaration: an input, a state, or another cell. */
 function sizeOf(name: string, model: ModelDecl): string | undefined {
   for (const item of model.items) {
-    if (item.kind === "input" && item.name.text === name && item.type.dims.length === 1 && !hasError(item.type.dims[0]!)) return printExpr(item.type.dims[0]!);
+    if (
+      item.kind === "input" &&
+      item.name.text === name &&
+      item.type.dims.length === 1 &&
+      !hasError(item.type.dims[0]!)
+    )
+      return printExpr(item.type.dims[0]!);
     if (item.kind === "cell" && item.name.text === name) {
       const size = item.args.find((a) => a.name?.text === "size");
       if (size && !hasError(size.value)) return printExpr(size.value);
@@ -144,7 +203,9 @@ function sizeOf(name: string, model: ModelDecl): string | undefined {
 
 function declaredStateSize(name: string, model: ModelDecl): string | undefined {
   const state = model.items.find((i) => i.kind === "state" && i.name.text === name);
-  return state?.kind === "state" && state.shape.length === 1 && !hasError(state.shape[0]!) ? printExpr(state.shape[0]!) : undefined;
+  return state?.kind === "state" && state.shape.length === 1 && !hasError(state.shape[0]!)
+    ? printExpr(state.shape[0]!)
+    : undefined;
 }
 
 /** Parses the template and moves every generated node onto the cell's source range. */
@@ -152,7 +213,8 @@ function instantiate(cell: CellDecl, parts: CellParts): Item[] {
   const kind = cell.cell.text as keyof typeof cellDefinitions;
   const text = `model Expansion {${cellDefinitions[kind].template(parts)}\n}`;
   const parsed = parse(text);
-  if (parsed.diagnostics.length > 0) throw new Error(`internal error: the ${kind} template did not parse: ${parsed.diagnostics[0]!.message}`);
+  if (parsed.diagnostics.length > 0)
+    throw new Error(`internal error: the ${kind} template did not parse: ${parsed.diagnostics[0]!.message}`);
   return relocate(parsed.file.models[0]!.items, cell.range) as Item[];
 }
 
@@ -160,6 +222,7 @@ function relocate(value: unknown, range: Range): unknown {
   if (Array.isArray(value)) return value.map((v) => relocate(v, range));
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = key === "range" || key.endsWith("Range") ? range : relocate(v, range);
+  for (const [key, v] of Object.entries(value))
+    out[key] = key === "range" || key.endsWith("Range") ? range : relocate(v, range);
   return out;
 }

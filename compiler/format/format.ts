@@ -43,7 +43,9 @@ function formatModel(model: ModelDecl, take: Pick, pending: Pick): string[] {
   // between 'model' and the name starts on an earlier line (`model // c`, the name below):
   // that one goes into the body, and so must those after it, to stay in source order.
   const headerLine = pending((c) => c.range.start.offset < firstItem && c.range.start.line < openLine).length === 0;
-  const header = `model ${model.name.text} {` + (headerLine ? trailing(take((c) => c.range.start.line === openLine && c.range.start.offset < firstItem)) : "");
+  const header =
+    `model ${model.name.text} {` +
+    (headerLine ? trailing(take((c) => c.range.start.line === openLine && c.range.start.offset < firstItem)) : "");
   const blocks: Placed[] = [];
   for (const item of model.items) {
     const endLine = item.range.end.line;
@@ -51,7 +53,9 @@ function formatModel(model: ModelDecl, take: Pick, pending: Pick): string[] {
     for (const c of before) blocks.push(commentBlock(c, indent));
     const inside = take((c) => c.range.start.offset < item.range.end.offset);
     for (const c of inside) blocks.push(commentBlock(c, indent));
-    const after = take((c) => c.range.start.line === endLine && c.range.start.offset >= item.range.end.offset && !isMultiLine(c));
+    const after = take(
+      (c) => c.range.start.line === endLine && c.range.start.offset >= item.range.end.offset && !isMultiLine(c),
+    );
     blocks.push({ lines: [indent + printItem(item) + trailing(after)], range: item.range });
   }
   for (const c of take((c) => c.range.start.offset < model.range.end.offset)) blocks.push(commentBlock(c, indent));

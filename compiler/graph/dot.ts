@@ -50,7 +50,9 @@ export function toDot(drawing: Drawing): string {
   for (const n of byCluster.get(undefined) ?? []) out.push(`  ${nodeLine(n)}`);
   for (const c of drawing.clusters) {
     out.push(`  subgraph cluster_${c.id} {`);
-    out.push(`    graph [label=<<B>${htmlText(c.label)}</B>>, style="rounded,filled", fillcolor="#fafafa", color="#bbbbbb", fontsize=12, labeljust=c];`);
+    out.push(
+      `    graph [label=<<B>${htmlText(c.label)}</B>>, style="rounded,filled", fillcolor="#fafafa", color="#bbbbbb", fontsize=12, labeljust=c];`,
+    );
     for (const n of byCluster.get(c.id) ?? []) out.push(`    ${nodeLine(n)}`);
     out.push(`  }`);
   }
@@ -88,10 +90,15 @@ function nodeLine(n: GraphNode): string {
 
 function nodeLabel(n: GraphNode): string {
   const rows: string[] = [];
-  if (n.formula !== undefined) rows.push(`<FONT FACE="${MONO}"><B>${htmlText(n.title)}</B>${htmlText(` = ${n.formula}`)}</FONT>`);
+  if (n.formula !== undefined)
+    rows.push(`<FONT FACE="${MONO}"><B>${htmlText(n.title)}</B>${htmlText(` = ${n.formula}`)}</FONT>`);
   else if (n.title) rows.push(`<B>${htmlText(n.title)}</B>`);
-  for (const line of n.lines) rows.push(n.kind === "params" ? htmlText(line) : `<FONT FACE="${MONO}" POINT-SIZE="10">${htmlText(line)}</FONT>`);
-  if (n.note) rows.push(`<FONT${n.kind === "delay" || n.kind === "initial" ? ` FACE="${MONO}"` : ""} POINT-SIZE="9" COLOR="#666666">${htmlText(n.note)}</FONT>`);
+  for (const line of n.lines)
+    rows.push(n.kind === "params" ? htmlText(line) : `<FONT FACE="${MONO}" POINT-SIZE="10">${htmlText(line)}</FONT>`);
+  if (n.note)
+    rows.push(
+      `<FONT${n.kind === "delay" || n.kind === "initial" ? ` FACE="${MONO}"` : ""} POINT-SIZE="9" COLOR="#666666">${htmlText(n.note)}</FONT>`,
+    );
   return rows.join("<BR/>");
 }
 
@@ -119,7 +126,12 @@ function cleanText(text: string): string {
 
 /** Text for an HTML-like label `<...>`: markup characters become entities. */
 export function htmlText(text: string): string {
-  return cleanText(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return cleanText(text)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 /**

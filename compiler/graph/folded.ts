@@ -6,7 +6,16 @@
  * through delay boxes. `h[t-2]` is drawn as two delay boxes in a chain.
  */
 import type { IrModel } from "../ir/ir.js";
-import { delayText, indexedText, initialText, quantityDeps, sizeText, type Drawing, type GraphEdge, type GraphNode } from "./graph.js";
+import {
+  delayText,
+  indexedText,
+  initialText,
+  quantityDeps,
+  sizeText,
+  type Drawing,
+  type GraphEdge,
+  type GraphNode,
+} from "./graph.js";
 
 export interface FoldedOptions {
   /** Draw the grey parameter boxes (default true). */
@@ -23,7 +32,14 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
   ir.inputs.forEach((input, i) => {
     const id = `input${i}`;
     inputId.set(input.name, id);
-    nodes.push({ id, kind: "input", name: input.name, title: input.name, lines: [], note: `input ${sizeText(input.size, input.encoding === "onehot")}` });
+    nodes.push({
+      id,
+      kind: "input",
+      name: input.name,
+      title: input.name,
+      lines: [],
+      note: `input ${sizeText(input.size, input.encoding === "onehot")}`,
+    });
   });
 
   const quantityId = new Map<string, string>();
@@ -32,7 +48,9 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
 
   // Delay boxes: for each delayed source, a chain z⁻¹ → z⁻¹ … up to the longest delay read.
   const longest = new Map<string, number>();
-  for (const q of quantities) for (const d of q.deps) if (d.kind === "delay") longest.set(d.source, Math.max(longest.get(d.source) ?? 0, d.steps));
+  for (const q of quantities)
+    for (const d of q.deps)
+      if (d.kind === "delay") longest.set(d.source, Math.max(longest.get(d.source) ?? 0, d.steps));
   const delayId = (source: string, k: number) => `delay${[...longest.keys()].indexOf(source)}_${k}`;
   for (const [source, max] of longest) {
     const sourceId = quantityId.get(source) ?? inputId.get(source);
@@ -92,7 +110,14 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
     if (showParams && params.length > 0) {
       const pid = `params${i}`;
       const lines = params.map((p) => `${p} [${(paramShape.get(p) ?? []).join("\u00D7")}]`);
-      nodes.push({ id: pid, kind: "params", name: q.name, title: "", lines, tooltip: `parameters of ${q.name}: ${params.join(", ")}` });
+      nodes.push({
+        id: pid,
+        kind: "params",
+        name: q.name,
+        title: "",
+        lines,
+        tooltip: `parameters of ${q.name}: ${params.join(", ")}`,
+      });
       edges.push({ from: pid, to: id, kind: "param" });
     }
   });
@@ -103,7 +128,9 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
     kind: "folded",
     title: `model ${ir.name}`,
     subtitle: legend([
-      longest.size > 0 ? "one time step t · purple z\u207B\u00B9 box: the value goes to the next step" : "one time step t",
+      longest.size > 0
+        ? "one time step t · purple z\u207B\u00B9 box: the value goes to the next step"
+        : "one time step t",
       quantities.some((q) => q.gate) ? "yellow: gates" : "",
       quantities.some((q) => q.state) ? "double border: states" : "",
       showParams ? "grey: parameters" : "",
@@ -123,17 +150,36 @@ export function legend(parts: string[]): string[] {
   return more ? [first ?? "", more] : [first ?? ""];
 }
 
-function addLosses(ir: IrModel, quantities: ReturnType<typeof quantityDeps>, quantityId: Map<string, string>, nodes: GraphNode[], edges: GraphEdge[]): void {
+function addLosses(
+  ir: IrModel,
+  quantities: ReturnType<typeof quantityDeps>,
+  quantityId: Map<string, string>,
+  nodes: GraphNode[],
+  edges: GraphEdge[],
+): void {
   const targetId = new Map<string, string>();
   ir.targets.forEach((t, i) => {
     const id = `target${i}`;
     targetId.set(t.name, id);
-    nodes.push({ id, kind: "target", name: t.name, title: t.name, lines: [], note: `target ${t.kind === "class" ? `class[${t.size}]` : `[${t.size}]`}` });
+    nodes.push({
+      id,
+      kind: "target",
+      name: t.name,
+      title: t.name,
+      lines: [],
+      note: `target ${t.kind === "class" ? `class[${t.size}]` : `[${t.size}]`}`,
+    });
   });
   ir.losses.forEach((l, i) => {
     const prediction = predictionName(ir, quantities, l.prediction);
     const id = `loss${i}`;
-    nodes.push({ id, kind: "loss", title: "loss", lines: [`${l.fn}(${prediction}, ${l.target})`], note: `at ${l.at} · ${l.reduce}` });
+    nodes.push({
+      id,
+      kind: "loss",
+      title: "loss",
+      lines: [`${l.fn}(${prediction}, ${l.target})`],
+      note: `at ${l.at} · ${l.reduce}`,
+    });
     const from = quantityId.get(prediction);
     if (from) edges.push({ from, to: id, kind: "loss", label: sizeText(ir.nodes[l.prediction]?.size ?? 0) });
     const target = targetId.get(l.target);

@@ -179,7 +179,15 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
     const node = byId(q.node);
     const equation = equationOf(ir, q.name, q.gate, deps, node);
     const prefix = `${q.gate ? "gate " : ""}${q.name} = `;
-    return { name: q.name, gate: q.gate, state: stateNames.has(q.name), node, equation, formula: equation.slice(prefix.length), deps };
+    return {
+      name: q.name,
+      gate: q.gate,
+      state: stateNames.has(q.name),
+      node,
+      equation,
+      formula: equation.slice(prefix.length),
+      deps,
+    };
   });
 }
 

@@ -23,7 +23,9 @@ export async function layout(dot: string, format: "svg" | "json" | "dot"): Promi
   try {
     return g.layout(dot, format, "dot");
   } catch (e) {
-    throw new Error(`internal error: Graphviz could not lay out the graph: ${e instanceof Error ? e.message.trim() : String(e)}`);
+    throw new Error(
+      `internal error: Graphviz could not lay out the graph: ${e instanceof Error ? e.message.trim() : String(e)}`,
+    );
   }
 }
 

@@ -9,13 +9,23 @@
 import type { IrModel } from "../ir/ir.js";
 import { unroll } from "../unroll/unroll.js";
 import { legend, predictionName } from "./folded.js";
-import { delayText, indexedText, initialText, quantityDeps, sizeText, type Drawing, type GraphEdge, type GraphNode } from "./graph.js";
+import {
+  delayText,
+  indexedText,
+  initialText,
+  quantityDeps,
+  sizeText,
+  type Drawing,
+  type GraphEdge,
+  type GraphNode,
+} from "./graph.js";
 
 /** The most steps `rnnc graph --unroll` draws: beyond this no picture is readable and layout gets slow. */
 export const MAX_UNROLL = 200;
 
 export function unrolledGraph(ir: IrModel, T: number): Drawing {
-  if (!Number.isInteger(T) || T < 1 || T > MAX_UNROLL) throw new Error(`cannot draw ${T} unrolled steps: T must be an integer from 1 to ${MAX_UNROLL}`);
+  if (!Number.isInteger(T) || T < 1 || T > MAX_UNROLL)
+    throw new Error(`cannot draw ${T} unrolled steps: T must be an integer from 1 to ${MAX_UNROLL}`);
   const graph = unroll(ir, T);
   const quantities = quantityDeps(ir);
   const nodes: GraphNode[] = [];
@@ -55,11 +65,32 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
   for (let s = 0; s < T; s++) {
     const cluster = `step${s}`;
     ir.inputs.forEach((x) => {
-      nodes.push({ id: inputId(x.name, s), kind: "input", name: x.name, step: s, cluster, title: x.name, lines: [], note: sizeText(x.size, x.encoding === "onehot") });
+      nodes.push({
+        id: inputId(x.name, s),
+        kind: "input",
+        name: x.name,
+        step: s,
+        cluster,
+        title: x.name,
+        lines: [],
+        note: sizeText(x.size, x.encoding === "onehot"),
+      });
     });
     for (const q of quantities) {
       const tags = [q.gate ? "gate" : "", sizeText(q.node.size)].filter(Boolean).join(" · ");
-      nodes.push({ id: quantityId(q.name, s), kind: "quantity", name: q.name, step: s, cluster, gate: q.gate, state: q.state, title: q.name, lines: [], note: tags, tooltip: q.equation });
+      nodes.push({
+        id: quantityId(q.name, s),
+        kind: "quantity",
+        name: q.name,
+        step: s,
+        cluster,
+        gate: q.gate,
+        state: q.state,
+        title: q.name,
+        lines: [],
+        note: tags,
+        tooltip: q.equation,
+      });
     }
   }
 
@@ -68,7 +99,9 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
   // equations of a step read it, one edge enters the step at a small purple point that
   // hands it on, instead of one long edge per reader.
   const carryRanks: string[][] = [];
-  const sources = [...new Set(quantities.flatMap((q) => q.deps.flatMap((d) => (d.kind === "delay" ? [d.source] : []))))];
+  const sources = [
+    ...new Set(quantities.flatMap((q) => q.deps.flatMap((d) => (d.kind === "delay" ? [d.source] : [])))),
+  ];
   for (let s = 0; s < T; s++) {
     const readers = new Map<string, { source: string; steps: number; to: string[] }>();
     for (const q of quantities) {
@@ -89,7 +122,8 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
       if (!delayNode) throw new Error(`internal error: no delay node for ${source}[t-${steps}]`);
       const from = graph.nodes[graph.at(s, delayNode.id)]!.delayFrom;
       if (!from) throw new Error(`internal error: the unrolled delay of ${source} has no source`);
-      const origin = from.kind === "before" ? initialId(from.source, from.back) : sourceId(source, graph.nodes[from.id]!.step);
+      const origin =
+        from.kind === "before" ? initialId(from.source, from.back) : sourceId(source, graph.nodes[from.id]!.step);
       const label = steps > 1 ? { label: `t\u2212${steps}` } : {};
       // An edge from a state must not rank (else each step would sit higher than the one
       // before); one from an input may, inputs being at the bottom anyway, and routes better.
@@ -99,7 +133,17 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
         continue;
       }
       const carry = `carry${sources.indexOf(source)}_${steps}_s${s}`;
-      nodes.push({ id: carry, kind: "carry", name: source, steps, step: s, cluster: `step${s}`, title: "", lines: [], tooltip: `${delayText(source, steps)} at t = ${s + 1}` });
+      nodes.push({
+        id: carry,
+        kind: "carry",
+        name: source,
+        steps,
+        step: s,
+        cluster: `step${s}`,
+        title: "",
+        lines: [],
+        tooltip: `${delayText(source, steps)} at t = ${s + 1}`,
+      });
       edges.push({ from: origin, to: carry, kind: "delay", ...label });
       for (const reader of to) edges.push({ from: carry, to: reader, kind: "delay", constraint: false });
       // Level with where the value comes from, so it crosses to this step in a straight line.
@@ -112,8 +156,15 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
   // Layout: the steps side by side, left to right, at the same heights. Delay edges do not
   // rank (above); each step's first node is kept in time order; initial values sit level
   // with what they stand for.
-  const first = (s: number) => (ir.inputs.length > 0 ? inputId(ir.inputs[0]!.name, s) : quantities.length > 0 ? quantityId(quantities[0]!.name, s) : undefined);
-  const leftToRight: string[] = Array.from({ length: T }, (_, s) => first(s)).filter((id): id is string => id !== undefined);
+  const first = (s: number) =>
+    ir.inputs.length > 0
+      ? inputId(ir.inputs[0]!.name, s)
+      : quantities.length > 0
+        ? quantityId(quantities[0]!.name, s)
+        : undefined;
+  const leftToRight: string[] = Array.from({ length: T }, (_, s) => first(s)).filter(
+    (id): id is string => id !== undefined,
+  );
   const sameRank: string[][] = [...carryRanks];
   const initials = nodes.filter((n) => n.kind === "initial");
   for (const n of initials) sameRank.push([n.id, sourceId(n.name!, 0)]);
@@ -155,7 +206,16 @@ function addUnrolledLosses(
     const id = `target${targetIndex.get(name)}_s${s}`;
     if (!made.has(id)) {
       made.add(id);
-      nodes.push({ id, kind: "target", name, step: s, cluster: `step${s}`, title: name, lines: [], note: targetNote(name) });
+      nodes.push({
+        id,
+        kind: "target",
+        name,
+        step: s,
+        cluster: `step${s}`,
+        title: name,
+        lines: [],
+        note: targetNote(name),
+      });
     }
     return id;
   };
@@ -165,11 +225,26 @@ function addUnrolledLosses(
     const last = T - 1;
     const over = l.at === "each" ? `${l.reduce} over the steps` : `at the last step · ${l.reduce}`;
     // A loss at the last step is drawn in that step; one over every step, above them all.
-    nodes.push({ id, kind: "loss", title: "loss", lines: [`${l.fn}(${prediction}, ${l.target})`], note: over, ...(l.at === "last" ? { step: last, cluster: `step${last}` } : {}) });
+    nodes.push({
+      id,
+      kind: "loss",
+      title: "loss",
+      lines: [`${l.fn}(${prediction}, ${l.target})`],
+      note: over,
+      ...(l.at === "last" ? { step: last, cluster: `step${last}` } : {}),
+    });
     if (l.at === "each") {
       for (let s = 0; s < T; s++) {
         const term = `loss${i}_s${s}`;
-        nodes.push({ id: term, kind: "loss", step: s, cluster: `step${s}`, title: `loss term`, lines: [], note: `t = ${s + 1}` });
+        nodes.push({
+          id: term,
+          kind: "loss",
+          step: s,
+          cluster: `step${s}`,
+          title: `loss term`,
+          lines: [],
+          note: `t = ${s + 1}`,
+        });
         edges.push({ from: quantityId(prediction, s), to: term, kind: "loss" });
         edges.push({ from: target(l.target, s), to: term, kind: "loss" });
         edges.push({ from: term, to: id, kind: "loss" });

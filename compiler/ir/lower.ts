@@ -32,17 +32,27 @@ export function lower(model: CheckedModel): IrModel {
     leaves.set(key, id);
     return id;
   };
-  const materialize = (v: Lowered): NodeId => ("node" in v ? v.node : leaf(`const:${v.constant}`, () => emit({ op: "const", value: v.constant }, 1, { scalar: true })));
+  const materialize = (v: Lowered): NodeId =>
+    "node" in v
+      ? v.node
+      : leaf(`const:${v.constant}`, () => emit({ op: "const", value: v.constant }, 1, { scalar: true }));
   const sizeOf = (id: NodeId) => nodes[id]!.size;
 
   const lowerRef = (name: string): Lowered => {
     const q = quantityNode.get(name);
     if (q !== undefined) return { node: q };
     const input = inputs.get(name);
-    if (input) return { node: leaf(`input:${name}`, () => emit({ op: "input", input: name }, input.size.value, { onehot: input.encoding === "onehot" })) };
+    if (input)
+      return {
+        node: leaf(`input:${name}`, () =>
+          emit({ op: "input", input: name }, input.size.value, { onehot: input.encoding === "onehot" }),
+        ),
+      };
     const param = params.get(name);
     if (param) return { node: leaf(`param:${name}`, () => emit({ op: "param", param: name }, param.shape[0]!.value)) };
-    throw new Error(`internal error: '${name}' has no value at lowering (the checker should have ordered or rejected it)`);
+    throw new Error(
+      `internal error: '${name}' has no value at lowering (the checker should have ordered or rejected it)`,
+    );
   };
 
   const lowerDelay = (e: A.DelayExpr): Lowered => {
@@ -52,7 +62,11 @@ export function lower(model: CheckedModel): IrModel {
     // A delayed input reads the input node of an earlier step, so that node must exist even if nothing reads x at t.
     if (input) lowerRef(name);
     const size = input ? input.size.value : states.get(name)!.size.value;
-    return { node: leaf(`delay:${name}:${steps}`, () => emit({ op: "delay", source: name, steps }, size, { onehot: input?.encoding === "onehot" })) };
+    return {
+      node: leaf(`delay:${name}:${steps}`, () =>
+        emit({ op: "delay", source: name, steps }, size, { onehot: input?.encoding === "onehot" }),
+      ),
+    };
   };
 
   /** The blocks of the right operand of `@`: a concatenation is split, nested ones flattened. */
@@ -88,7 +102,8 @@ export function lower(model: CheckedModel): IrModel {
     const arg = lowerExpr(e.args[0]!.value);
     const fn = e.callee.text;
     if (fn === "identity") return arg;
-    if ("constant" in arg && fn !== "softmax" && fn !== "log_softmax") return { constant: foldActivation(fn, arg.constant) };
+    if ("constant" in arg && fn !== "softmax" && fn !== "log_softmax")
+      return { constant: foldActivation(fn, arg.constant) };
     const a = materialize(arg);
     const size = sizeOf(a);
     if (fn === "softmax" || fn === "log_softmax") return { node: emit({ op: fn, a }, size) };
@@ -111,7 +126,12 @@ export function lower(model: CheckedModel): IrModel {
         return lowerBinary(e);
       case "concat": {
         const parts = e.parts.map((p) => materialize(lowerExpr(p)));
-        return { node: emit({ op: "concat", parts }, parts.reduce((n, p) => n + sizeOf(p), 0)) };
+        return {
+          node: emit(
+            { op: "concat", parts },
+            parts.reduce((n, p) => n + sizeOf(p), 0),
+          ),
+        };
       }
       case "call":
         return lowerCall(e);
@@ -137,8 +157,10 @@ export function lower(model: CheckedModel): IrModel {
     const prediction = quantityNode.get(l.prediction)!;
     const node = nodes[prediction]!;
     const loss: IrLoss = { fn: l.fn, prediction, target: l.target, at: l.at, reduce: l.reduce };
-    if (l.fn === "cross_entropy" && (node.op === "softmax" || node.op === "log_softmax")) loss.fusion = { kind: node.op, input: node.a };
-    if (l.fn === "binary_cross_entropy" && node.op === "activation" && node.fn === "sigmoid") loss.fusion = { kind: "sigmoid", input: node.a };
+    if (l.fn === "cross_entropy" && (node.op === "softmax" || node.op === "log_softmax"))
+      loss.fusion = { kind: node.op, input: node.a };
+    if (l.fn === "binary_cross_entropy" && node.op === "activation" && node.fn === "sigmoid")
+      loss.fusion = { kind: "sigmoid", input: node.a };
     return loss;
   });
 
@@ -147,7 +169,12 @@ export function lower(model: CheckedModel): IrModel {
     dims: Object.fromEntries(model.dims.map((d) => [d.name, d.value])),
     inputs: model.inputs.map((i) => ({ name: i.name, encoding: i.encoding, size: i.size.value })),
     targets: model.targets.map((t) => ({ name: t.name, kind: t.kind, size: t.size.value })),
-    params: model.params.map((p) => ({ name: p.name, shape: p.shape.map((s) => s.value), init: p.init, ...(p.initialStateOf ? { initialStateOf: p.initialStateOf } : {}) })),
+    params: model.params.map((p) => ({
+      name: p.name,
+      shape: p.shape.map((s) => s.value),
+      init: p.init,
+      ...(p.initialStateOf ? { initialStateOf: p.initialStateOf } : {}),
+    })),
     states: model.states.map((s) => ({ name: s.name, size: s.size.value, init: s.init, maxDelay: s.maxDelay })),
     nodes,
     quantities: model.quantities.map((q) => ({ name: q.name, node: quantityNode.get(q.name)!, gate: q.gate })),

@@ -6,13 +6,22 @@ import type { IrModel, IrNode, IrParam } from "./ir.js";
 
 export function printIr(ir: IrModel): string {
   const out: string[] = [];
-  const dims = Object.entries(ir.dims).map(([k, v]) => `${k}=${v}`).join(" ");
+  const dims = Object.entries(ir.dims)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
   out.push(`model ${ir.name}${dims ? `  (${dims})` : ""}`);
-  for (const i of ir.inputs) out.push(`  input  ${i.name} : ${i.encoding === "onehot" ? `onehot[${i.size}]` : `[${i.size}]`}`);
-  for (const t of ir.targets) out.push(`  target ${t.name} : ${t.kind === "class" ? `class[${t.size}]` : `[${t.size}]`}`);
+  for (const i of ir.inputs)
+    out.push(`  input  ${i.name} : ${i.encoding === "onehot" ? `onehot[${i.size}]` : `[${i.size}]`}`);
+  for (const t of ir.targets)
+    out.push(`  target ${t.name} : ${t.kind === "class" ? `class[${t.size}]` : `[${t.size}]`}`);
   for (const p of ir.params) out.push(`  param  ${p.name} : [${p.shape.join(", ")}] = ${describeInit(p)}`);
   for (const s of ir.states) {
-    const init = s.init.kind === "learned" ? `learned (${s.init.param})` : s.init.kind === "constant" ? String(s.init.value) : "zeros";
+    const init =
+      s.init.kind === "learned"
+        ? `learned (${s.init.param})`
+        : s.init.kind === "constant"
+          ? String(s.init.value)
+          : "zeros";
     out.push(`  state  ${s.name} : [${s.size}] = ${init}, read up to [t-${s.maxDelay}]`);
   }
   out.push("", "step t:");

@@ -20,17 +20,20 @@ export function validateIr(ir: IrModel): void {
         if (!inputs.has(n.input)) fail(i, `unknown input ${n.input}`);
         break;
       case "delay":
-        if (!states.has(n.source) && !inputs.has(n.source)) fail(i, `delay of ${n.source}, which is neither a state nor an input`);
+        if (!states.has(n.source) && !inputs.has(n.source))
+          fail(i, `delay of ${n.source}, which is neither a state nor an input`);
         if (!(Number.isInteger(n.steps) && n.steps > 0)) fail(i, `delay of ${n.steps} steps`);
         break;
       case "param": {
         const p = params.get(n.param);
-        if (!p || p.shape.length !== 1 || p.shape[0] !== n.size) fail(i, `vector parameter ${n.param} of the wrong shape`);
+        if (!p || p.shape.length !== 1 || p.shape[0] !== n.size)
+          fail(i, `vector parameter ${n.param} of the wrong shape`);
         break;
       }
       case "matvec": {
         const p = params.get(n.param);
-        if (!p || p.shape.length !== 2 || p.shape[0] !== n.size) fail(i, `matrix parameter ${n.param} of the wrong shape`);
+        if (!p || p.shape.length !== 2 || p.shape[0] !== n.size)
+          fail(i, `matrix parameter ${n.param} of the wrong shape`);
         let col = 0;
         for (const b of n.blocks) {
           if (b.col !== col) fail(i, "matvec blocks do not tile the columns");
@@ -43,7 +46,8 @@ export function validateIr(ir: IrModel): void {
       case "sub":
       case "mul":
       case "div":
-        for (const o of [n.a, n.b]) if (!ir.nodes[o]!.scalar && size(o) !== n.size) fail(i, "element-wise operands of different sizes");
+        for (const o of [n.a, n.b])
+          if (!ir.nodes[o]!.scalar && size(o) !== n.size) fail(i, "element-wise operands of different sizes");
         if (ir.nodes[n.a]!.onehot || ir.nodes[n.b]!.onehot) fail(i, "a one-hot input outside a matvec");
         break;
       case "concat":
@@ -54,7 +58,8 @@ export function validateIr(ir: IrModel): void {
     }
   });
   for (const q of ir.quantities) if (!ir.nodes[q.node]) throw new Error(`invalid IR: quantity ${q.name} has no node`);
-  for (const s of ir.states) if (!ir.quantities.some((q) => q.name === s.name)) throw new Error(`invalid IR: state ${s.name} has no quantity`);
+  for (const s of ir.states)
+    if (!ir.quantities.some((q) => q.name === s.name)) throw new Error(`invalid IR: state ${s.name} has no quantity`);
   // Each state keeps its own history (initial and carried values), so no two share a node.
   const stateNodes = ir.quantities.filter((q) => states.has(q.name)).map((q) => q.node);
   if (new Set(stateNodes).size !== stateNodes.length) throw new Error("invalid IR: two states share one node");

@@ -6,7 +6,16 @@
  * an analysis without a result and one diagnostic saying why.
  */
 import type * as A from "../../grammar/ast.js";
-import type { DimInfo, InputInfo, ModelFacts, NameUse, ParamInfo, QuantityFacts, StateInfo, TargetInfo } from "../check/model.js";
+import type {
+  DimInfo,
+  InputInfo,
+  ModelFacts,
+  NameUse,
+  ParamInfo,
+  QuantityFacts,
+  StateInfo,
+  TargetInfo,
+} from "../check/model.js";
 import { error, fileStart, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { analyze, type FrontEndResult } from "../frontend.js";
 import { NameIndex } from "./names.js";
@@ -45,7 +54,16 @@ export class Analysis {
     if (text.length > settings.maxFileSize) {
       this.result = undefined;
       const size = `${(text.length / 1e6).toFixed(1)} million characters`;
-      this.diagnostics = [{ ...error("LSP001", `this file is too large for the language server (${size}; the limit is ${settings.maxFileSize.toLocaleString("en-US")}): it is not analysed`, fileStart), severity: "warning" }];
+      this.diagnostics = [
+        {
+          ...error(
+            "LSP001",
+            `this file is too large for the language server (${size}; the limit is ${settings.maxFileSize.toLocaleString("en-US")}): it is not analysed`,
+            fileStart,
+          ),
+          severity: "warning",
+        },
+      ];
     } else {
       let result: FrontEndResult | undefined;
       let failure: Diagnostic | undefined;
@@ -126,7 +144,8 @@ function applicableOverrides(text: string, dims: Record<string, number>): Record
   const names = Object.keys(dims);
   if (names.length === 0) return {};
   const declared = new Set<string>();
-  for (const m of text.matchAll(/(?<![\p{L}\p{N}_.])dim\s+([\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*)/gu)) declared.add(m[1]!);
+  for (const m of text.matchAll(/(?<![\p{L}\p{N}_.])dim\s+([\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*)/gu))
+    declared.add(m[1]!);
   const out = namedRecord<number>();
   for (const name of names) if (declared.has(name)) out[name] = dims[name]!;
   return out;

@@ -4,7 +4,13 @@
  * their words, and in an equation the names in scope and the built-in functions (with their
  * signatures). Documentation of a name is filled in on resolve, so a long model answers fast.
  */
-import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type CompletionList } from "vscode-languageserver/node.js";
+import {
+  CompletionItemKind,
+  InsertTextFormat,
+  MarkupKind,
+  type CompletionItem,
+  type CompletionList,
+} from "vscode-languageserver/node.js";
 import { builtinFunctions, builtinLosses, type Activation, type LossFunction } from "../builtins.js";
 import { sizesText } from "../check/types.js";
 import { cellActivations, cellDefinitions, type CellKind } from "../expand/cells.js";
@@ -123,13 +129,25 @@ function expressionOrDelay(ctx: CursorContext): Want[] {
   return ["expression"];
 }
 
-export function completion(analysis: Analysis, uri: string, offset: number, options: CompletionOptions): CompletionList {
+export function completion(
+  analysis: Analysis,
+  uri: string,
+  offset: number,
+  options: CompletionOptions,
+): CompletionList {
   const ctx = cursorContext(analysis.text, offset);
   const wants = expected(ctx);
   const scope = analysis.index?.scopeAt(offset);
   const items: CompletionItem[] = [];
   const range = { start: analysis.lines.positionAt(ctx.wordStart), end: analysis.lines.positionAt(ctx.offset) };
-  const add = (label: string, kind: CompletionItemKind, detail: string, doc?: string, snippet?: string, data?: CompletionData) => {
+  const add = (
+    label: string,
+    kind: CompletionItemKind,
+    detail: string,
+    doc?: string,
+    snippet?: string,
+    data?: CompletionData,
+  ) => {
     const useSnippet = snippet !== undefined && options.snippets;
     items.push({
       label,
@@ -144,7 +162,13 @@ export function completion(analysis: Analysis, uri: string, offset: number, opti
   };
   const symbols = (filter: (s: ModelSymbol) => boolean) => {
     if (!scope) return;
-    for (const s of scope.symbols.values()) if (filter(s)) add(s.name, symbolKind(s.kind), symbolDetail(analysis, scope, s), undefined, undefined, { uri, name: s.name, model: scope.index });
+    for (const s of scope.symbols.values())
+      if (filter(s))
+        add(s.name, symbolKind(s.kind), symbolDetail(analysis, scope, s), undefined, undefined, {
+          uri,
+          name: s.name,
+          model: scope.index,
+        });
   };
   const words = (list: readonly string[], kind: CompletionItemKind, docs: Record<string, string>) => {
     for (const w of list) add(w, kind, w, docs[w]);
@@ -155,10 +179,17 @@ export function completion(analysis: Analysis, uri: string, offset: number, opti
       case "none":
         break;
       case "model":
-        add("model", CompletionItemKind.Keyword, "model Name { ... }", keywordDocs["model"], "model ${1:Name} {\n\t$0\n}");
+        add(
+          "model",
+          CompletionItemKind.Keyword,
+          "model Name { ... }",
+          keywordDocs["model"],
+          "model ${1:Name} {\n\t$0\n}",
+        );
         break;
       case "itemStart":
-        for (const [word, snippet] of Object.entries(keywordSnippets)) add(word, CompletionItemKind.Keyword, word, keywordDocs[word], snippet);
+        for (const [word, snippet] of Object.entries(keywordSnippets))
+          add(word, CompletionItemKind.Keyword, word, keywordDocs[word], snippet);
         // A state without an equation yet is the likely next line.
         symbols((s) => s.kind === "state" && !s.items.some((i) => i.kind === "equation"));
         break;
@@ -174,7 +205,13 @@ export function completion(analysis: Analysis, uri: string, offset: number, opti
       case "paramInit":
         for (const w of paramInitialisers) {
           const d = initialiserDocs[w]!;
-          add(w, CompletionItemKind.Value, d.signature, d.doc, d.signature.includes("(") ? `${w}(${snippetArguments(d.signature)})` : undefined);
+          add(
+            w,
+            CompletionItemKind.Value,
+            d.signature,
+            d.doc,
+            d.signature.includes("(") ? `${w}(${snippetArguments(d.signature)})` : undefined,
+          );
         }
         break;
       case "stateInit":
@@ -184,17 +221,30 @@ export function completion(analysis: Analysis, uri: string, offset: number, opti
       case "cellKinds":
         for (const kind of Object.keys(cellDefinitions) as CellKind[]) {
           const sig = cellSignature(kind);
-          add(kind, CompletionItemKind.Class, sig.label, sig.doc, `${kind}(\${1:x}, size = \${2:H}${cellDefinitions[kind].needsOut ? ", out = ${3:o}" : ""})`);
+          add(
+            kind,
+            CompletionItemKind.Class,
+            sig.label,
+            sig.doc,
+            `${kind}(\${1:x}, size = \${2:H}${cellDefinitions[kind].needsOut ? ", out = ${3:o}" : ""})`,
+          );
         }
         break;
       case "cellArguments":
-        for (const [name, doc] of Object.entries(cellArgumentDocs)) add(`${name} =`, CompletionItemKind.Property, `${name} = …`, doc, `${name} = $0`);
+        for (const [name, doc] of Object.entries(cellArgumentDocs))
+          add(`${name} =`, CompletionItemKind.Property, `${name} = …`, doc, `${name} = $0`);
         break;
       case "cellInput":
         symbols((s) => s.kind === "input" || s.kind === "state" || s.kind === "cell");
         break;
       case "activations":
-        for (const a of cellActivations) add(a, CompletionItemKind.Function, functionSignature(a as Activation).label, builtinFunctions[a as Activation].formula);
+        for (const a of cellActivations)
+          add(
+            a,
+            CompletionItemKind.Function,
+            functionSignature(a as Activation).label,
+            builtinFunctions[a as Activation].formula,
+          );
         break;
       case "states":
         symbols((s) => s.kind === "state");
@@ -206,7 +256,8 @@ export function completion(analysis: Analysis, uri: string, offset: number, opti
         }
         break;
       case "lossArguments":
-        for (const [name, doc] of Object.entries(lossArgumentDocs)) add(`${name} =`, CompletionItemKind.Property, "reduce = mean|sum", doc, "reduce = ${1|mean,sum|}");
+        for (const [name, doc] of Object.entries(lossArgumentDocs))
+          add(`${name} =`, CompletionItemKind.Property, "reduce = mean|sum", doc, "reduce = ${1|mean,sum|}");
         symbols((s) => s.kind === "target" || s.kind === "quantity" || s.kind === "state" || s.kind === "cell");
         break;
       case "reductions":
@@ -222,11 +273,21 @@ export function completion(analysis: Analysis, uri: string, offset: number, opti
         symbols((s) => s.kind !== "dim" && s.kind !== "target");
         for (const fn of Object.keys(builtinFunctions) as Activation[]) {
           const sig = functionSignature(fn);
-          add(fn, CompletionItemKind.Function, sig.label, `\`${builtinFunctions[fn].formula}\`\n\nderivative: \`${builtinFunctions[fn].derivative}\``, `${fn}($1)`);
+          add(
+            fn,
+            CompletionItemKind.Function,
+            sig.label,
+            `\`${builtinFunctions[fn].formula}\`\n\nderivative: \`${builtinFunctions[fn].derivative}\``,
+            `${fn}($1)`,
+          );
         }
         break;
       case "delayStep":
-        for (const [label, doc] of [["t-1", "the previous step"], ["t-2", "two steps before"]] as const) add(label, CompletionItemKind.Value, label, doc);
+        for (const [label, doc] of [
+          ["t-1", "the previous step"],
+          ["t-2", "two steps before"],
+        ] as const)
+          add(label, CompletionItemKind.Value, label, doc);
         break;
     }
   }

@@ -50,7 +50,17 @@ export function cursorContext(text: string, offset: number): CursorContext {
   const wordStart = startOfWord(text, at);
   const word = text.slice(wordStart, at);
   const tokens = itemTokens(text, wordStart);
-  const ctx: CursorContext = { offset: at, word, wordStart, inComment, inModel: depth > 0, tokens, equals: -1, colon: -1, open: [] };
+  const ctx: CursorContext = {
+    offset: at,
+    word,
+    wordStart,
+    inComment,
+    inModel: depth > 0,
+    tokens,
+    equals: -1,
+    colon: -1,
+    open: [],
+  };
   const first = tokens[0];
   if (first && itemKeywords.has(first.image) && first.tokenType.name !== "Identifier") ctx.keyword = first.image;
   for (let i = 0; i < tokens.length; i++) {
@@ -60,7 +70,13 @@ export function cursorContext(text: string, offset: number): CursorContext {
       case "LBracket": {
         const before = tokens[i - 1];
         const kind = t.tokenType.name === "LParen" ? "(" : "[";
-        ctx.open.push({ kind, index: i, commas: 0, argStart: i + 1, ...(kind === "(" && before?.tokenType.name === "Identifier" ? { callee: before.image } : {}) });
+        ctx.open.push({
+          kind,
+          index: i,
+          commas: 0,
+          argStart: i + 1,
+          ...(kind === "(" && before?.tokenType.name === "Identifier" ? { callee: before.image } : {}),
+        });
         break;
       }
       case "RParen":
@@ -161,7 +177,10 @@ function itemTokens(text: string, end: number): IToken[] {
   let start = lineStartBefore(text, end);
   for (let k = 0; k < maxItemLines && start > 0; k++) {
     const segment = text.slice(start, end).trimStart();
-    const previousStart = lineStartBefore(text, start - 1 > 0 && text[start - 1] === "\n" && text[start - 2] === "\r" ? start - 2 : start - 1);
+    const previousStart = lineStartBefore(
+      text,
+      start - 1 > 0 && text[start - 1] === "\n" && text[start - 2] === "\r" ? start - 2 : start - 1,
+    );
     const previous = stripLineComment(text.slice(previousStart, start)).trimEnd();
     if (!continued.test(segment) && !continues.test(previous) && balance(text.slice(start, end)) >= 0) break;
     start = previousStart;

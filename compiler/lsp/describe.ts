@@ -10,12 +10,16 @@ import type { Size, StateInit } from "../check/model.js";
 import { cellDefinitions, type CellKind } from "../expand/cells.js";
 
 export const keywordDocs: Record<string, string> = {
-  model: "`model Name { ... }` declares a recurrent network: its dims, inputs, targets, parameters, states, equations and losses.",
+  model:
+    "`model Name { ... }` declares a recurrent network: its dims, inputs, targets, parameters, states, equations and losses.",
   dim: "`dim H = 32` declares a size used in shapes (`[H, H + D]`). Its value can be overridden (`--dim H=128`, or the editor setting `rnnc.dims`).",
-  input: "`input x : [D]` is a dense vector per step; `input x : onehot[V]` is one integer id per step, compiled as a column lookup.",
+  input:
+    "`input x : [D]` is a dense vector per step; `input x : onehot[V]` is one integer id per step, compiled as a column lookup.",
   target: "`target y : class[K]` is a class index; `target y : [K]` is a real vector. Only losses read targets.",
-  param: "`param W : [rows, cols] = init` declares a trained parameter: a matrix (default init Xavier/Glorot) or a vector (default zeros).",
-  state: "`state h : [H] = zeros|c|learned` declares a quantity kept from step to step: anything read through a delay `h[t-1]` is a state, and its initial value is what `h[t-1]` reads at t = 0.",
+  param:
+    "`param W : [rows, cols] = init` declares a trained parameter: a matrix (default init Xavier/Glorot) or a vector (default zeros).",
+  state:
+    "`state h : [H] = zeros|c|learned` declares a quantity kept from step to step: anything read through a delay `h[t-1]` is a state, and its initial value is what `h[t-1]` reads at t = 0.",
   gate: "`gate f = sigmoid(...)` is an equation marked as a gate (shown as such by hover, graph and docs); it is otherwise an ordinary quantity.",
   cell: "`cell h = lstm(x, size = H)` is shorthand for a standard recurrence; it expands into core equations with parameters named `h.W_i`, `h.b_i`, ... (`rnnc expand` prints them).",
   loss: "`loss FN(prediction, target, reduce = mean|sum) at last|each` scores a prediction against a target, at the last step of each sequence or at every step.",
@@ -23,8 +27,10 @@ export const keywordDocs: Record<string, string> = {
 };
 
 export const wordDocs: Record<string, string> = {
-  onehot: "`onehot[V]`: the input is one integer id in 0..V−1 per step. `W @ x` is compiled as a column lookup, never a dense product.",
-  class: "`class[K]`: the target is one class index in 0..K−1 (per sequence when scored `at last`, per step when scored `at each`).",
+  onehot:
+    "`onehot[V]`: the input is one integer id in 0..V−1 per step. `W @ x` is compiled as a column lookup, never a dense product.",
+  class:
+    "`class[K]`: the target is one class index in 0..K−1 (per sequence when scored `at last`, per step when scored `at each`).",
   last: "`at last`: the loss scores the last step of each sequence (the last real step when lengths differ): sequence classification.",
   each: "`at each`: the loss scores every (real) step: language modelling, per-step regression.",
   mean: "`reduce = mean` (the default): the loss is the mean over all scored positions (batch × scored steps).",
@@ -35,11 +41,23 @@ export const wordDocs: Record<string, string> = {
 export const initialiserDocs: Record<string, { signature: string; doc: string }> = {
   zeros: { signature: "zeros", doc: "every entry 0 (the default for vectors and initial states)" },
   ones: { signature: "ones", doc: "every entry 1 (e.g. a forget-gate bias that starts open)" },
-  xavier: { signature: "xavier", doc: "Xavier/Glorot uniform: U(−a, a) with a = √(6 / (fan_in + fan_out)); the default for matrices" },
-  orthogonal: { signature: "orthogonal(gain = 1)", doc: "a random (semi-)orthogonal matrix times `gain`, as torch.nn.init.orthogonal_" },
+  xavier: {
+    signature: "xavier",
+    doc: "Xavier/Glorot uniform: U(−a, a) with a = √(6 / (fan_in + fan_out)); the default for matrices",
+  },
+  orthogonal: {
+    signature: "orthogonal(gain = 1)",
+    doc: "a random (semi-)orthogonal matrix times `gain`, as torch.nn.init.orthogonal_",
+  },
   uniform: { signature: "uniform(low, high)", doc: "entries drawn uniformly from [low, high)" },
-  normal: { signature: "normal(mean = 0, std)", doc: "entries drawn from a normal distribution N(mean, std²): `normal(std = 0.01)`, `normal(0, 0.01)`" },
-  learned: { signature: "learned", doc: "for a state: the initial value is a parameter `NAME.init`, trained with the others" },
+  normal: {
+    signature: "normal(mean = 0, std)",
+    doc: "entries drawn from a normal distribution N(mean, std²): `normal(std = 0.01)`, `normal(0, 0.01)`",
+  },
+  learned: {
+    signature: "learned",
+    doc: "for a state: the initial value is a parameter `NAME.init`, trained with the others",
+  },
 };
 
 export const paramInitialisers = ["zeros", "ones", "xavier", "orthogonal", "uniform", "normal"];
@@ -72,7 +90,12 @@ export function functionSignature(fn: Activation): SignatureSpec {
   const f = builtinFunctions[fn];
   return {
     label: `${fn}(x)`,
-    parameters: [{ label: "x", doc: f.rowWise ? "a vector (the function mixes its components)" : "a vector or a scalar (applied element-wise)" }],
+    parameters: [
+      {
+        label: "x",
+        doc: f.rowWise ? "a vector (the function mixes its components)" : "a vector or a scalar (applied element-wise)",
+      },
+    ],
     doc: `${f.formula}\n\nderivative: ${f.derivative}`,
   };
 }
@@ -83,7 +106,10 @@ export function lossSignature(fn: LossFunction): SignatureSpec {
     label: `${fn}(prediction, target, reduce = mean|sum)`,
     parameters: [
       { label: "prediction", doc: "the quantity that predicts the target (defined by an equation)" },
-      { label: "target", doc: l.target === "class" ? "a class target: `target y : class[K]`" : "a real target: `target y : [K]`" },
+      {
+        label: "target",
+        doc: l.target === "class" ? "a class target: `target y : class[K]`" : "a real target: `target y : [K]`",
+      },
       { label: "reduce = mean|sum", doc: lossArgumentDocs["reduce"]!, name: "reduce" },
     ],
     doc: l.formula,
@@ -98,21 +124,50 @@ export function cellSignature(kind: CellKind): SignatureSpec {
   ];
   if (d.needsOut) parameters.push({ label: "out = o", doc: cellArgumentDocs["out"]!, name: "out" });
   if (d.hasActivation) parameters.push({ label: "act = tanh", doc: cellArgumentDocs["act"]!, name: "act" });
-  parameters.push({ label: "init = zeros|learned", doc: cellArgumentDocs["init"]!, name: "init" }, { label: "in = D", doc: cellArgumentDocs["in"]!, name: "in" });
+  parameters.push(
+    { label: "init = zeros|learned", doc: cellArgumentDocs["init"]!, name: "init" },
+    { label: "in = D", doc: cellArgumentDocs["in"]!, name: "in" },
+  );
   return { label: `${kind}(${parameters.map((p) => p.label).join(", ")})`, parameters, doc: d.summary };
 }
 
 export function initialiserSignatures(name: string): SignatureSpec[] {
   switch (name) {
     case "uniform":
-      return [{ label: "uniform(low, high)", parameters: [{ label: "low", doc: "the lowest value" }, { label: "high", doc: "the highest value (above low)" }], doc: initialiserDocs["uniform"]!.doc }];
+      return [
+        {
+          label: "uniform(low, high)",
+          parameters: [
+            { label: "low", doc: "the lowest value" },
+            { label: "high", doc: "the highest value (above low)" },
+          ],
+          doc: initialiserDocs["uniform"]!.doc,
+        },
+      ];
     case "normal":
       return [
-        { label: "normal(std)", parameters: [{ label: "std", doc: "the standard deviation (positive)", name: "std" }], doc: initialiserDocs["normal"]!.doc },
-        { label: "normal(mean, std)", parameters: [{ label: "mean", doc: "the mean", name: "mean" }, { label: "std", doc: "the standard deviation (positive)", name: "std" }], doc: initialiserDocs["normal"]!.doc },
+        {
+          label: "normal(std)",
+          parameters: [{ label: "std", doc: "the standard deviation (positive)", name: "std" }],
+          doc: initialiserDocs["normal"]!.doc,
+        },
+        {
+          label: "normal(mean, std)",
+          parameters: [
+            { label: "mean", doc: "the mean", name: "mean" },
+            { label: "std", doc: "the standard deviation (positive)", name: "std" },
+          ],
+          doc: initialiserDocs["normal"]!.doc,
+        },
       ];
     case "orthogonal":
-      return [{ label: "orthogonal(gain = 1)", parameters: [{ label: "gain = 1", doc: "a factor applied to the orthogonal matrix", name: "gain" }], doc: initialiserDocs["orthogonal"]!.doc }];
+      return [
+        {
+          label: "orthogonal(gain = 1)",
+          parameters: [{ label: "gain = 1", doc: "a factor applied to the orthogonal matrix", name: "gain" }],
+          doc: initialiserDocs["orthogonal"]!.doc,
+        },
+      ];
   }
   return [];
 }

@@ -32,6 +32,13 @@ function toLsp(d: Diagnostic, analysis: Analysis, uri: string): LspDiagnostic {
     message: d.hint ? `${d.message}\nhint: ${d.hint}` : d.message,
     code: d.code,
     source: "rnnc",
-    ...(d.related.length > 0 ? { relatedInformation: d.related.map((r) => ({ message: r.message, location: { uri, range: analysis.lines.toLsp(r.range) } })) } : {}),
+    ...(d.related.length > 0
+      ? {
+          relatedInformation: d.related.map((r) => ({
+            message: r.message,
+            location: { uri, range: analysis.lines.toLsp(r.range) },
+          })),
+        }
+      : {}),
   };
 }

@@ -28,7 +28,8 @@ export class DocumentStore {
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
     const cached = this.cache.get(uri);
-    if (cached && cached.analysis.version === doc.version && cached.generation === this.generation) return cached.analysis;
+    if (cached && cached.analysis.version === doc.version && cached.generation === this.generation)
+      return cached.analysis;
     const analysis = new Analysis(doc.getText(), doc.version, this.settingsValue);
     this.cache.set(uri, { analysis, generation: this.generation });
     return analysis;

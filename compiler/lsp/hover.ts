@@ -65,7 +65,12 @@ export function describe(analysis: Analysis, o: Occurrence): string | undefined 
     case "argument":
       return h.argument(o.text, o.owner ?? "");
     case "word":
-      return wordDocs[o.text] ?? (o.item?.kind === "loss" ? `\`${o.text}\` has no meaning here: a loss is scored \`at last\` or \`at each\`, and reduced with \`reduce = mean|sum\`.` : undefined);
+      return (
+        wordDocs[o.text] ??
+        (o.item?.kind === "loss"
+          ? `\`${o.text}\` has no meaning here: a loss is scored \`at last\` or \`at each\`, and reduced with \`reduce = mean|sum\`.`
+          : undefined)
+      );
     case "keyword":
       return keywordDocs[o.text];
   }
@@ -95,7 +100,9 @@ class HoverWriter {
   }
 
   private unchecked(): string | undefined {
-    return this.o.scope.index === 0 ? undefined : "_Only the first model of a file is checked: sizes are not worked out here._";
+    return this.o.scope.index === 0
+      ? undefined
+      : "_Only the first model of a file is checked: sizes are not worked out here._";
   }
 
   private where(item: A.Item): string {
@@ -115,7 +122,9 @@ class HoverWriter {
     if (size) return `\`${sizesText([size])}\``;
     const declared = symbol.items.find((i): i is A.StateDecl => i.kind === "state");
     const written = declared ? `\`[${declared.shape.map(printExpr).join(", ")}]\`` : "";
-    return written ? `${written} (size not worked out: see the diagnostics)` : "unknown (its equation did not check: see the diagnostics)";
+    return written
+      ? `${written} (size not worked out: see the diagnostics)`
+      : "unknown (its equation did not check: see the diagnostics)";
   }
 
   /** The equations and losses that read a name, split into same-step and delayed reads. */
@@ -138,12 +147,20 @@ class HoverWriter {
     if (sameStep.size > 0) out.push(`**Read at the same step by:** ${names([...sameStep])}`);
     const byDelay = new Map<number, string[]>();
     for (const [by, ks] of delayed) for (const k of ks) byDelay.set(k, [...(byDelay.get(k) ?? []), by]);
-    for (const k of [...byDelay.keys()].sort((a, b) => a - b)) out.push(`**Read through \`${name}[t-${k}]\` by:** ${names(byDelay.get(k)!)}`);
+    for (const k of [...byDelay.keys()].sort((a, b) => a - b))
+      out.push(`**Read through \`${name}[t-${k}]\` by:** ${names(byDelay.get(k)!)}`);
     if (loss) {
-      const losses = this.facts.facts.losses.filter((l) => l.prediction === name || l.target === name).map((l) => `\`${printItem(l.decl)}\``);
+      const losses = this.facts.facts.losses
+        .filter((l) => l.prediction === name || l.target === name)
+        .map((l) => `\`${printItem(l.decl)}\``);
       out.push(`**Scored by:** ${losses.length > 0 ? losses.join(", ") : "a loss"}`);
     }
-    if (out.length === 0) out.push(this.facts.facts.decl.items.some((i) => i.recovered) ? "_No reads found (the model has syntax errors)._" : "**Read by:** nothing");
+    if (out.length === 0)
+      out.push(
+        this.facts.facts.decl.items.some((i) => i.recovered)
+          ? "_No reads found (the model has syntax errors)._"
+          : "**Read by:** nothing",
+      );
     return out;
   }
 
@@ -157,7 +174,10 @@ class HoverWriter {
       const q = this.facts.quantities.get(by);
       if (q) lines.push(`${printItem(q.equation)}   // ${this.where(q.equation)}`);
     }
-    if (byName.has("loss")) for (const l of this.facts.facts.losses) if (uses.some((u) => u.usedBy === "loss" && (l.prediction === u.name || l.target === u.name))) lines.push(printItem(l.decl));
+    if (byName.has("loss"))
+      for (const l of this.facts.facts.losses)
+        if (uses.some((u) => u.usedBy === "loss" && (l.prediction === u.name || l.target === u.name)))
+          lines.push(printItem(l.decl));
     return lines;
   }
 
@@ -184,15 +204,23 @@ class HoverWriter {
     const out: string[] = [];
     if (info) {
       out.push(`**dim** \`${s.name}\` = **${info.value.toLocaleString("en-US")}**`);
-      if (info.overridden) out.push(`Overridden to ${info.value} by the editor setting \`rnnc.dims\` (the file says \`${written}\`).`);
+      if (info.overridden)
+        out.push(`Overridden to ${info.value} by the editor setting \`rnnc.dims\` (the file says \`${written}\`).`);
       else if (written !== String(info.value)) out.push(`Defined as \`${written}\` = ${info.value}.`);
     } else {
-      out.push(`**dim** \`${s.name}\` = \`${written}\``, this.unchecked() ?? "_Its value could not be worked out: see the diagnostics._");
+      out.push(
+        `**dim** \`${s.name}\` = \`${written}\``,
+        this.unchecked() ?? "_Its value could not be worked out: see the diagnostics._",
+      );
     }
     const uses = this.analysis.index!.occurrencesOf(s).filter((o) => !o.declaration && o.item);
     const items = [...new Set(uses.map((o) => o.item!))];
     if (items.length === 0) out.push("**Used in:** nothing");
-    else out.push(`**Used in** ${count(items.length, "declaration")}:`, limited(items.map((i) => `- line ${i.range.start.line}: \`${printItem(i)}\``)).join("\n"));
+    else
+      out.push(
+        `**Used in** ${count(items.length, "declaration")}:`,
+        limited(items.map((i) => `- line ${i.range.start.line}: \`${printItem(i)}\``)).join("\n"),
+      );
     return out.join("\n\n");
   }
 
@@ -204,17 +232,31 @@ class HoverWriter {
       const info = this.facts?.inputs.get(s.name);
       const size = info ? ` = ${info.encoding === "onehot" ? "onehot" : ""}[${info.size.value}]` : "";
       out.push(`**input** \`${s.name}\` : \`${written}\`${size}`);
-      if (info) out.push(info.encoding === "onehot" ? `One integer id in 0..${info.size.value - 1} per step; \`W @ ${s.name}\` is compiled as a column lookup.` : `A dense vector of ${info.size.value} numbers per step. Read through a delay (\`${s.name}[t-k]\`) it is zero before the sequence starts.`);
+      if (info)
+        out.push(
+          info.encoding === "onehot"
+            ? `One integer id in 0..${info.size.value - 1} per step; \`W @ ${s.name}\` is compiled as a column lookup.`
+            : `A dense vector of ${info.size.value} numbers per step. Read through a delay (\`${s.name}[t-k]\`) it is zero before the sequence starts.`,
+        );
       else out.push(this.unchecked() ?? "_Its size could not be worked out: see the diagnostics._");
       out.push(...this.readers(s.name));
     } else {
       const info = this.facts?.targets.get(s.name);
       const size = info ? ` = ${info.kind === "class" ? "class" : ""}[${info.size.value}]` : "";
       out.push(`**target** \`${s.name}\` : \`${written}\`${size}`);
-      if (info) out.push(info.kind === "class" ? `A class index in 0..${info.size.value - 1}.` : `A real vector of ${info.size.value} numbers.`);
+      if (info)
+        out.push(
+          info.kind === "class"
+            ? `A class index in 0..${info.size.value - 1}.`
+            : `A real vector of ${info.size.value} numbers.`,
+        );
       else out.push(this.unchecked() ?? "_Its size could not be worked out: see the diagnostics._");
       const losses = this.facts?.facts.losses.filter((l) => l.target === s.name) ?? [];
-      out.push(losses.length > 0 ? `**Scored by:** ${losses.map((l) => `\`${printItem(l.decl)}\``).join(", ")}` : "**Scored by:** no loss (that checked)");
+      out.push(
+        losses.length > 0
+          ? `**Scored by:** ${losses.map((l) => `\`${printItem(l.decl)}\``).join(", ")}`
+          : "**Scored by:** no loss (that checked)",
+      );
     }
     return out.join("\n\n");
   }
@@ -228,13 +270,20 @@ class HoverWriter {
       out.push(`**param** \`${s.name}\` : \`${sizesText(info.shape)}\` — ${count(weightCount(info.shape), "weight")}`);
       out.push(`**Initialiser:** ${describeInit(info.init, info.shape, decl?.init !== undefined)}`);
     } else {
-      out.push(`**param** \`${s.name}\` : \`${written}\``, this.unchecked() ?? "_Its shape or initialiser did not check: see the diagnostics._");
+      out.push(
+        `**param** \`${s.name}\` : \`${written}\``,
+        this.unchecked() ?? "_Its shape or initialiser did not check: see the diagnostics._",
+      );
     }
     if (s.cell) out.push(`Generated by \`${printItem(s.cell)}\` (line ${s.cell.range.start.line}).`);
     if (this.facts) {
       const uses = this.facts.usesOf(s.name);
       const lines = this.usedBy(uses);
-      out.push(lines.length > 0 ? `**Used by** ${count(lines.length, "equation")}:\n\n${fence(limited(lines))}` : "**Used by:** no equation");
+      out.push(
+        lines.length > 0
+          ? `**Used by** ${count(lines.length, "equation")}:\n\n${fence(limited(lines))}`
+          : "**Used by:** no equation",
+      );
     }
     return out.join("\n\n");
   }
@@ -249,16 +298,24 @@ class HoverWriter {
     const out: string[] = [`**${what}** \`${s.name}\` : ${this.shapeOf(s)}`];
     if (s.cell) {
       const own = s.cell.name.text === s.name;
-      out.push(own ? `The output of \`${printItem(s.cell)}\` (line ${s.cell.range.start.line}); hover the cell for its expansion.` : `Generated by \`${printItem(s.cell)}\` (line ${s.cell.range.start.line}).`);
+      out.push(
+        own
+          ? `The output of \`${printItem(s.cell)}\` (line ${s.cell.range.start.line}); hover the cell for its expansion.`
+          : `Generated by \`${printItem(s.cell)}\` (line ${s.cell.range.start.line}).`,
+      );
     }
     const code = [...(stateDecl ? [printItem(stateDecl)] : []), ...equations.map((e) => printItem(e))];
     if (code.length > 0) out.push(fence(code));
     if (equations.length === 0 && !s.cell) out.push("_It has no equation yet._");
-    if (s.gate) out.push("A gate: an equation marked `gate`, usually a sigmoid that scales another quantity element-wise.");
+    if (s.gate)
+      out.push("A gate: an equation marked `gate`, usually a sigmoid that scales another quantity element-wise.");
     if (isState) {
       if (state) {
-        out.push(`**Initial value** (what \`${s.name}[t-1]\` reads at t = 0): ${describeStateInit(state.init, s.name)}.`);
-        if (state.maxDelay > 0) out.push(`Kept for ${count(state.maxDelay, "past step")} (the longest delay it is read through).`);
+        out.push(
+          `**Initial value** (what \`${s.name}[t-1]\` reads at t = 0): ${describeStateInit(state.init, s.name)}.`,
+        );
+        if (state.maxDelay > 0)
+          out.push(`Kept for ${count(state.maxDelay, "past step")} (the longest delay it is read through).`);
       } else if (stateDecl) {
         out.push(`**Initial value:** \`${stateDecl.init ? printExpr(stateDecl.init) : "zeros"}\``);
       }
@@ -278,17 +335,27 @@ class HoverWriter {
     const name = d.name.text;
     const written = printExpr(d);
     const k = -d.offset;
-    if (d.step.text !== "t") return `**delay** \`${written}\`: a delay is written \`${name}[t-k]\`, with \`t\` the current step.`;
-    if (!Number.isInteger(k) || k <= 0) return `**delay** \`${written}\` is not a delay: ${d.offset > 0 ? "it would read the future" : d.offset === 0 ? `\`${name}[t]\` is the current step, written \`${name}\`` : "a delay is a whole number of steps"}; a delay is \`${name}[t-k]\` with k ≥ 1.`;
+    if (d.step.text !== "t")
+      return `**delay** \`${written}\`: a delay is written \`${name}[t-k]\`, with \`t\` the current step.`;
+    if (!Number.isInteger(k) || k <= 0)
+      return `**delay** \`${written}\` is not a delay: ${d.offset > 0 ? "it would read the future" : d.offset === 0 ? `\`${name}[t]\` is the current step, written \`${name}\`` : "a delay is a whole number of steps"}; a delay is \`${name}[t-k]\` with k ≥ 1.`;
     const steps = k === 1 ? "at the previous step (t − 1)" : `${k} steps before (at t − ${k})`;
-    const first = k === 1 ? "At t = 0 there is no previous step" : `At the first ${k} steps (t < ${k}) step t − ${k} is before the sequence`;
-    if (s?.kind === "input") return `**delay** \`${written}\`: the input \`${name}\` ${steps}.\n\n${first}: it reads zero.`;
+    const first =
+      k === 1
+        ? "At t = 0 there is no previous step"
+        : `At the first ${k} steps (t < ${k}) step t − ${k} is before the sequence`;
+    if (s?.kind === "input")
+      return `**delay** \`${written}\`: the input \`${name}\` ${steps}.\n\n${first}: it reads zero.`;
     if (s && s.kind !== "state" && !(s.kind === "cell" && s.items.some((i) => i.kind === "state"))) {
       return `**delay** \`${written}\`: \`${name}\` is ${s.kind === "quantity" ? "a quantity" : `a ${s.kind}`}, not a state: only states and inputs can be read through a delay. Declare it: \`state ${name} : [${this.sizeOf(s)?.symbol ?? "n"}] = zeros\`.`;
     }
     const state = this.facts?.states.get(name);
     const stateDecl = s?.items.find((i): i is A.StateDecl => i.kind === "state");
-    const init = state ? describeStateInit(state.init, name) : stateDecl?.init ? `\`${printExpr(stateDecl.init)}\`` : "zeros";
+    const init = state
+      ? describeStateInit(state.init, name)
+      : stateDecl?.init
+        ? `\`${printExpr(stateDecl.init)}\``
+        : "zeros";
     return `**delay** \`${written}\`: the value of \`${name}\` computed ${steps}.\n\n${first}: it reads the initial value of \`${name}\`, ${init}.`;
   }
 
@@ -303,7 +370,11 @@ class HoverWriter {
     }
     const items = this.o.scope.expansions.get(cell);
     if (!items) {
-      out.push(this.o.scope.index === 0 ? "_It does not expand: see its diagnostic._" : "_Only the first model of a file is expanded._");
+      out.push(
+        this.o.scope.index === 0
+          ? "_It does not expand: see its diagnostic._"
+          : "_Only the first model of a file is expanded._",
+      );
       return out.join("\n\n");
     }
     const lines = items.map((item) => {
@@ -314,8 +385,12 @@ class HoverWriter {
     out.push(`Expands to:\n\n${fence(lines)}`);
     const params = items.filter((i): i is A.ParamDecl => i.kind === "param");
     const sizes = params.map((p) => this.facts?.params.get(p.name.text));
-    const total = sizes.every((p) => p !== undefined) ? sizes.reduce((n, p) => n + weightCount(p!.shape), 0) : undefined;
-    out.push(`**Parameters** (${params.length}${total !== undefined ? `, ${count(total, "weight")}` : ""}): ${names(params.map((p) => p.name.text))}`);
+    const total = sizes.every((p) => p !== undefined)
+      ? sizes.reduce((n, p) => n + weightCount(p!.shape), 0)
+      : undefined;
+    out.push(
+      `**Parameters** (${params.length}${total !== undefined ? `, ${count(total, "weight")}` : ""}): ${names(params.map((p) => p.name.text))}`,
+    );
     const states = items.filter((i): i is A.StateDecl => i.kind === "state");
     if (states.length > 0) out.push(`**States:** ${names(states.map((x) => x.name.text))}`);
     return out.join("\n\n");
@@ -330,27 +405,53 @@ class HoverWriter {
     if (f) {
       const params = f.facts.params;
       const total = params.reduce((n, p) => n + weightCount(p.shape), 0);
-      out.push(`**model** \`${scope.model.name.text}\`: ${count(params.length, "parameter")}, **${count(total, "weight")}** in total`);
+      out.push(
+        `**model** \`${scope.model.name.text}\`: ${count(params.length, "parameter")}, **${count(total, "weight")}** in total`,
+      );
       const missing = declaredParams.filter((s) => !f.params.has(s.name)).map((s) => s.name);
-      if (missing.length > 0) out.push(`_Not counted, their shapes did not check:_ ${names(missing.slice(0, listLimit))}${missing.length > listLimit ? ", …" : ""}`);
+      if (missing.length > 0)
+        out.push(
+          `_Not counted, their shapes did not check:_ ${names(missing.slice(0, listLimit))}${missing.length > listLimit ? ", …" : ""}`,
+        );
       if (params.length > 0) {
-        const rows = params.map((p) => `| \`${p.name}\` | \`${sizesText(p.shape)}\` | ${weightCount(p.shape).toLocaleString("en-US")} |`);
-        const shown = rows.length > 2 * listLimit ? [...rows.slice(0, 2 * listLimit), `| … ${rows.length - 2 * listLimit} more | | |`] : rows;
+        const rows = params.map(
+          (p) => `| \`${p.name}\` | \`${sizesText(p.shape)}\` | ${weightCount(p.shape).toLocaleString("en-US")} |`,
+        );
+        const shown =
+          rows.length > 2 * listLimit
+            ? [...rows.slice(0, 2 * listLimit), `| … ${rows.length - 2 * listLimit} more | | |`]
+            : rows;
         out.push(["| parameter | shape | weights |", "| --- | --- | ---: |", ...shown].join("\n"));
       }
     } else {
-      out.push(`**model** \`${scope.model.name.text}\`: ${count(declaredParams.length, "parameter")} declared`, this.unchecked() ?? "");
+      out.push(
+        `**model** \`${scope.model.name.text}\`: ${count(declaredParams.length, "parameter")} declared`,
+        this.unchecked() ?? "",
+      );
     }
     const byKind = (k: ModelSymbol["kind"]) => symbols.filter((s) => s.kind === k && !s.generated).map((s) => s.name);
     const summary: string[] = [];
     const dims = f ? f.facts.dims.map((d) => `${d.name} = ${d.value}`) : byKind("dim");
-    if (dims.length > 0) summary.push(`dims ${dims.slice(0, listLimit).join(", ")}${dims.length > listLimit ? ", …" : ""}`);
-    for (const [kind, word] of [["input", "input"], ["target", "target"], ["state", "state"], ["quantity", "quantity"], ["cell", "cell"]] as const) {
+    if (dims.length > 0)
+      summary.push(`dims ${dims.slice(0, listLimit).join(", ")}${dims.length > listLimit ? ", …" : ""}`);
+    for (const [kind, word] of [
+      ["input", "input"],
+      ["target", "target"],
+      ["state", "state"],
+      ["quantity", "quantity"],
+      ["cell", "cell"],
+    ] as const) {
       const list = byKind(kind);
-      if (list.length > 0) summary.push(`${count(list.length, word, word === "quantity" ? "quantities" : undefined)}${list.length <= listLimit ? ` (${list.join(", ")})` : ""}`);
+      if (list.length > 0)
+        summary.push(
+          `${count(list.length, word, word === "quantity" ? "quantities" : undefined)}${list.length <= listLimit ? ` (${list.join(", ")})` : ""}`,
+        );
     }
     const losses = scope.model.items.filter((i): i is A.LossDecl => i.kind === "loss");
-    if (losses.length > 0) summary.push(`${count(losses.length, "loss", "losses")} (${losses.map((l) => `${l.fn.text} at ${l.when.text}`).join(", ")})`);
+    if (losses.length > 0)
+      summary.push(
+        `${count(losses.length, "loss", "losses")} (${losses.map((l) => `${l.fn.text} at ${l.when.text}`).join(", ")})`,
+      );
     if (summary.length > 0) out.push(summary.join(" · "));
     return out.filter((x) => x !== "").join("\n\n");
   }
@@ -364,7 +465,8 @@ class HoverWriter {
         `**Derivative:** \`${f.derivative}\``,
       ].join("\n\n");
     }
-    if (isLossFunction(name)) return `\`${name}\` is a loss, not a function: declare it as \`loss ${name}(prediction, target) at last|each\`.`;
+    if (isLossFunction(name))
+      return `\`${name}\` is a loss, not a function: declare it as \`loss ${name}(prediction, target) at last|each\`.`;
     return `\`${name}\` is not a built-in function; functions are ${names(Object.keys(builtinFunctions))}.`;
   }
 
@@ -372,37 +474,67 @@ class HoverWriter {
     const fn = item.fn.text;
     if (!isLossFunction(fn)) return `\`${fn}\` is not a loss; losses are ${names(Object.keys(builtinLosses))}.`;
     const l = builtinLosses[fn];
-    const out = [`**loss** \`${fn}(prediction, target, reduce = mean|sum)\`: scores a ${l.target === "class" ? "class target (`class[K]`)" : "real target (`[K]`)"}`, `**Formula:** ${l.formula}`];
+    const out = [
+      `**loss** \`${fn}(prediction, target, reduce = mean|sum)\`: scores a ${l.target === "class" ? "class target (`class[K]`)" : "real target (`[K]`)"}`,
+      `**Formula:** ${l.formula}`,
+    ];
     const info = this.facts?.facts.losses.find((x) => x.decl === item);
     const at = info?.at ?? item.when.text;
-    const reduce = info?.reduce ?? (item.args.find((a) => a.name?.text === "reduce")?.value.kind === "ref" ? printExpr(item.args.find((a) => a.name?.text === "reduce")!.value) : "mean");
-    const where = at === "last" ? "at the last step of each sequence (the last real step when lengths differ)" : at === "each" ? "at every step" : `at '${at}' (which is neither last nor each)`;
+    const reduce =
+      info?.reduce ??
+      (item.args.find((a) => a.name?.text === "reduce")?.value.kind === "ref"
+        ? printExpr(item.args.find((a) => a.name?.text === "reduce")!.value)
+        : "mean");
+    const where =
+      at === "last"
+        ? "at the last step of each sequence (the last real step when lengths differ)"
+        : at === "each"
+          ? "at every step"
+          : `at '${at}' (which is neither last nor each)`;
     const reduction = reduce === "sum" ? "the sum over batch and scored steps" : "the mean over all scored positions";
     const written = item.args.some((a) => a.name?.text === "reduce") ? "" : " (the default)";
-    out.push(`**Here:** \`${printItem(item)}\` ${info ? `scores \`${info.prediction}\` against \`${info.target}\` ` : ""}${where}.`);
+    out.push(
+      `**Here:** \`${printItem(item)}\` ${info ? `scores \`${info.prediction}\` against \`${info.target}\` ` : ""}${where}.`,
+    );
     out.push(`**Reduction:** ${reduce}${written}: ${reduction}.`);
-    if (info?.fusedWith) out.push(`**Fused** with the ${info.fusedWith} that defines \`${info.prediction}\`: computed from its input, stably.`);
+    if (info?.fusedWith)
+      out.push(
+        `**Fused** with the ${info.fusedWith} that defines \`${info.prediction}\`: computed from its input, stably.`,
+      );
     if (!info) out.push(this.unchecked() ?? "_This loss did not check: see the diagnostics._");
     return out.join("\n\n");
   }
 
   initialiser(name: string, item: A.Item | undefined): string | undefined {
     const doc = initialiserDocs[name];
-    if (!doc) return item?.kind === "param" || item?.kind === "state" ? `\`${name}\` is not an initialiser.` : undefined;
+    if (!doc)
+      return item?.kind === "param" || item?.kind === "state" ? `\`${name}\` is not an initialiser.` : undefined;
     const out = [`**initialiser** \`${doc.signature}\`: ${doc.doc}`];
     if (item?.kind === "param") {
       const p = this.facts?.params.get(item.name.text);
-      if (p) out.push(`Here: \`${item.name.text}\` ${sizesText(p.shape)} is initialised with ${describeInit(p.init, p.shape, true)}.`);
+      if (p)
+        out.push(
+          `Here: \`${item.name.text}\` ${sizesText(p.shape)} is initialised with ${describeInit(p.init, p.shape, true)}.`,
+        );
     } else if (item?.kind === "state") {
       const st = this.facts?.states.get(item.name.text);
-      if (st) out.push(`Here: \`${item.name.text}[t-1]\` reads ${describeStateInit(st.init, item.name.text)} at t = 0.`);
+      if (st)
+        out.push(`Here: \`${item.name.text}[t-1]\` reads ${describeStateInit(st.init, item.name.text)} at t = 0.`);
     }
     return out.join("\n\n");
   }
 
   argument(name: string, owner: string): string | undefined {
-    if (owner === "cell") return cellArgumentDocs[name] ?? `\`${name}\` is not an argument of a cell; they are ${names(Object.keys(cellArgumentDocs))}.`;
-    if (owner === "loss") return lossArgumentDocs[name] ?? `\`${name}\` is not an argument of a loss; a loss takes (prediction, target, reduce = mean|sum).`;
+    if (owner === "cell")
+      return (
+        cellArgumentDocs[name] ??
+        `\`${name}\` is not an argument of a cell; they are ${names(Object.keys(cellArgumentDocs))}.`
+      );
+    if (owner === "loss")
+      return (
+        lossArgumentDocs[name] ??
+        `\`${name}\` is not an argument of a loss; a loss takes (prediction, target, reduce = mean|sum).`
+      );
     const signatures = initialiserSignatures(owner);
     const p = signatures.flatMap((s) => s.parameters).find((x) => x.name === name || x.label === name);
     if (p) return `\`${name}\`: ${p.doc} (\`${signatures.map((s) => s.label).join("` or `")}\`)`;

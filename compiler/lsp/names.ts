@@ -154,7 +154,15 @@ function buildScope(model: A.ModelDecl, index: number, expansions: readonly Cell
       existing.items.push(item);
       return existing;
     }
-    const symbol: ModelSymbol = { name: name.text, kind, declarations: [name], items: [item], gate: item.kind === "equation" && item.gate, generated: false, ...extra };
+    const symbol: ModelSymbol = {
+      name: name.text,
+      kind,
+      declarations: [name],
+      items: [item],
+      gate: item.kind === "equation" && item.gate,
+      generated: false,
+      ...extra,
+    };
     symbols.set(name.text, symbol);
     return symbol;
   };
@@ -183,14 +191,23 @@ function buildScope(model: A.ModelDecl, index: number, expansions: readonly Cell
             cellSymbol.items.push(generated);
             continue;
           }
-          const kind: SymbolKind = generated.kind === "equation" ? "quantity" : generated.kind === "dim" ? "dim" : generated.kind;
+          const kind: SymbolKind =
+            generated.kind === "equation" ? "quantity" : generated.kind === "dim" ? "dim" : generated.kind;
           const existing = symbols.get(generated.name.text);
           if (existing && existing.cell === item) {
             if (kind === "state") existing.kind = "state";
             if (generated.kind === "equation" && generated.gate) existing.gate = true;
             existing.items.push(generated);
           } else if (!existing) {
-            symbols.set(generated.name.text, { name: generated.name.text, kind, declarations: [item.name], items: [generated], gate: generated.kind === "equation" && generated.gate, cell: item, generated: true });
+            symbols.set(generated.name.text, {
+              name: generated.name.text,
+              kind,
+              declarations: [item.name],
+              items: [generated],
+              gate: generated.kind === "equation" && generated.gate,
+              cell: item,
+              generated: true,
+            });
           }
         }
         break;
@@ -203,7 +220,16 @@ function buildScope(model: A.ModelDecl, index: number, expansions: readonly Cell
 function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]): void {
   const { model } = scope;
   /** Every occurrence has the same shape (absent fields undefined): ten thousand of them are made per keystroke. */
-  const occurrence = (kind: OccurrenceKind, range: A.Range, text: string, item: A.Item | undefined, symbol?: ModelSymbol, declaration?: boolean, delay?: A.DelayExpr, owner?: string): Occurrence => ({
+  const occurrence = (
+    kind: OccurrenceKind,
+    range: A.Range,
+    text: string,
+    item: A.Item | undefined,
+    symbol?: ModelSymbol,
+    declaration?: boolean,
+    delay?: A.DelayExpr,
+    owner?: string,
+  ): Occurrence => ({
     kind,
     range,
     text,
@@ -244,7 +270,17 @@ function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]):
       case "delay": {
         symbolAt(e.name, item, false, e);
         if (e.range.end.offset > e.name.range.end.offset) {
-          out.push(occurrence("delay", { start: e.name.range.end, end: e.range.end }, text.slice(e.name.range.end.offset, e.range.end.offset), item, undefined, undefined, e));
+          out.push(
+            occurrence(
+              "delay",
+              { start: e.name.range.end, end: e.range.end },
+              text.slice(e.name.range.end.offset, e.range.end.offset),
+              item,
+              undefined,
+              undefined,
+              e,
+            ),
+          );
         }
         return;
       }

@@ -4,7 +4,12 @@ import type * as A from "../../grammar/ast.js";
 import type { Analysis } from "./analysis.js";
 import { symbolOf } from "./names.js";
 
-export function references(analysis: Analysis, uri: string, offset: number, includeDeclaration: boolean): Location[] | null {
+export function references(
+  analysis: Analysis,
+  uri: string,
+  offset: number,
+  includeDeclaration: boolean,
+): Location[] | null {
   const index = analysis.index;
   const o = index?.at(offset, true);
   if (!index || !o) return null;

@@ -66,7 +66,10 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       } catch (e) {
         if (e instanceof ResponseError) throw e;
         log(`${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        throw new ResponseError(ErrorCodes.InternalError, `rnnc lsp: ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+        throw new ResponseError(
+          ErrorCodes.InternalError,
+          `rnnc lsp: ${name} failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     };
 
@@ -159,61 +162,88 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
 
-  connection.onHover(guard("hover", (p) => {
-    const a = at(p);
-    return a ? hover(a.analysis, a.offset) : null;
-  }));
+  connection.onHover(
+    guard("hover", (p) => {
+      const a = at(p);
+      return a ? hover(a.analysis, a.offset) : null;
+    }),
+  );
 
-  connection.onDefinition(guard("definition", (p) => {
-    const a = at(p);
-    return a ? definition(a.analysis, a.uri, a.offset) : null;
-  }));
+  connection.onDefinition(
+    guard("definition", (p) => {
+      const a = at(p);
+      return a ? definition(a.analysis, a.uri, a.offset) : null;
+    }),
+  );
 
-  connection.onReferences(guard("references", (p) => {
-    const a = at(p);
-    return a ? references(a.analysis, a.uri, a.offset, p.context.includeDeclaration) : null;
-  }));
+  connection.onReferences(
+    guard("references", (p) => {
+      const a = at(p);
+      return a ? references(a.analysis, a.uri, a.offset, p.context.includeDeclaration) : null;
+    }),
+  );
 
-  connection.onPrepareRename(guard("prepareRename", (p) => {
-    const a = at(p);
-    return a ? prepareRename(a.analysis, a.offset) : null;
-  }));
+  connection.onPrepareRename(
+    guard("prepareRename", (p) => {
+      const a = at(p);
+      return a ? prepareRename(a.analysis, a.offset) : null;
+    }),
+  );
 
-  connection.onRenameRequest(guard("rename", (p) => {
-    const a = at(p);
-    return a ? rename(a.analysis, a.uri, a.offset, p.newName) : null;
-  }));
+  connection.onRenameRequest(
+    guard("rename", (p) => {
+      const a = at(p);
+      return a ? rename(a.analysis, a.uri, a.offset, p.newName) : null;
+    }),
+  );
 
-  connection.onDocumentSymbol(guard("documentSymbol", (p) => {
-    const analysis = store.analysis(p.textDocument.uri);
-    return analysis ? documentSymbols(analysis) : null;
-  }));
+  connection.onDocumentSymbol(
+    guard("documentSymbol", (p) => {
+      const analysis = store.analysis(p.textDocument.uri);
+      return analysis ? documentSymbols(analysis) : null;
+    }),
+  );
 
-  connection.onCompletion(guard("completion", (p) => {
-    const a = at(p);
-    return a ? completion(a.analysis, a.uri, a.offset, { snippets }) : null;
-  }));
+  connection.onCompletion(
+    guard("completion", (p) => {
+      const a = at(p);
+      return a ? completion(a.analysis, a.uri, a.offset, { snippets }) : null;
+    }),
+  );
 
-  connection.onCompletionResolve(guard("completionItem/resolve", (item: CompletionItem): CompletionItem => {
-    const data = item.data as CompletionData | undefined;
-    if (!data || typeof data.uri !== "string") return item;
-    const analysis = store.analysis(data.uri);
-    const scope = analysis?.index?.scopes[data.model];
-    const symbol = scope?.symbols.get(data.name);
-    if (!analysis || !scope || !symbol) return item;
-    const doc = describe(analysis, { kind: "symbol", range: symbol.declarations[0]!.range, text: symbol.name, scope, symbol, declaration: false });
-    return doc ? { ...item, documentation: { kind: "markdown", value: doc } } : item;
-  }));
+  connection.onCompletionResolve(
+    guard("completionItem/resolve", (item: CompletionItem): CompletionItem => {
+      const data = item.data as CompletionData | undefined;
+      if (!data || typeof data.uri !== "string") return item;
+      const analysis = store.analysis(data.uri);
+      const scope = analysis?.index?.scopes[data.model];
+      const symbol = scope?.symbols.get(data.name);
+      if (!analysis || !scope || !symbol) return item;
+      const doc = describe(analysis, {
+        kind: "symbol",
+        range: symbol.declarations[0]!.range,
+        text: symbol.name,
+        scope,
+        symbol,
+        declaration: false,
+      });
+      return doc ? { ...item, documentation: { kind: "markdown", value: doc } } : item;
+    }),
+  );
 
-  connection.onSignatureHelp(guard("signatureHelp", (p) => {
-    const a = at(p);
-    return a ? signatureHelp(a.analysis, a.offset) : null;
-  }));
+  connection.onSignatureHelp(
+    guard("signatureHelp", (p) => {
+      const a = at(p);
+      return a ? signatureHelp(a.analysis, a.offset) : null;
+    }),
+  );
 
-  connection.onDocumentFormatting(guard("formatting", (p) => {
-    const analysis = store.analysis(p.textDocument.uri);
-    return analysis ? formatting(analysis) : null;
-  }));
+  connection.onDocumentFormatting(
+    guard("formatting", (p) => {
+      const analysis = store.analysis(p.textDocument.uri);
+      return analysis ? formatting(analysis) : null;
+    }),
+  );
 
   connection.onShutdown(() => {
     for (const t of timers.values()) clearTimeout(t);
@@ -242,12 +272,15 @@ function validDims(dims: unknown, log: (message: string) => void): Record<string
  * logged rather than allowed to end the process.
  */
 export function startStdioServer(): Connection {
-  const toStderr = (...args: unknown[]) => void process.stderr.write(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ") + "\n");
+  const toStderr = (...args: unknown[]) =>
+    void process.stderr.write(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ") + "\n");
   console.log = toStderr;
   console.info = toStderr;
   console.debug = toStderr;
   console.warn = toStderr;
   process.on("uncaughtException", (e) => process.stderr.write(`rnnc lsp: uncaught: ${e.stack ?? e.message}\n`));
-  process.on("unhandledRejection", (e) => process.stderr.write(`rnnc lsp: unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`));
+  process.on("unhandledRejection", (e) =>
+    process.stderr.write(`rnnc lsp: unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`),
+  );
   return startServer(process.stdin, process.stdout);
 }

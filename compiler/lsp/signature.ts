@@ -3,11 +3,23 @@
  * initialiser: the signature, its documentation, and the argument being written (by
  * position, or by name for `size = H`, `reduce = sum`, `std = 0.01`).
  */
-import { MarkupKind, type ParameterInformation, type SignatureHelp, type SignatureInformation } from "vscode-languageserver/node.js";
+import {
+  MarkupKind,
+  type ParameterInformation,
+  type SignatureHelp,
+  type SignatureInformation,
+} from "vscode-languageserver/node.js";
 import { isActivation, isLossFunction } from "../builtins.js";
 import type { Analysis } from "./analysis.js";
 import { currentArgumentName, cursorContext } from "./context.js";
-import { cellSignature, functionSignature, initialiserSignatures, isCellKindName, lossSignature, type SignatureSpec } from "./describe.js";
+import {
+  cellSignature,
+  functionSignature,
+  initialiserSignatures,
+  isCellKindName,
+  lossSignature,
+  type SignatureSpec,
+} from "./describe.js";
 
 export function signatureHelp(analysis: Analysis, offset: number): SignatureHelp | null {
   const ctx = cursorContext(analysis.text, offset);
@@ -20,8 +32,10 @@ export function signatureHelp(analysis: Analysis, offset: number): SignatureHelp
     const calleeIndex = bracket.index - 1;
     let specs: SignatureSpec[] = [];
     if (ctx.keyword === "loss" && calleeIndex === 1 && isLossFunction(callee)) specs = [lossSignature(callee)];
-    else if (ctx.keyword === "cell" && calleeIndex === ctx.equals + 1 && isCellKindName(callee)) specs = [cellSignature(callee)];
-    else if ((ctx.keyword === "param" || ctx.keyword === "state") && calleeIndex === ctx.equals + 1) specs = initialiserSignatures(callee);
+    else if (ctx.keyword === "cell" && calleeIndex === ctx.equals + 1 && isCellKindName(callee))
+      specs = [cellSignature(callee)];
+    else if ((ctx.keyword === "param" || ctx.keyword === "state") && calleeIndex === ctx.equals + 1)
+      specs = initialiserSignatures(callee);
     else if (isActivation(callee)) specs = [functionSignature(callee)];
     if (specs.length === 0) return null;
 
@@ -29,7 +43,9 @@ export function signatureHelp(analysis: Analysis, offset: number): SignatureHelp
     // `normal(std)` or `normal(mean, std)`: the second when two positional arguments are written.
     const activeSignature = specs.length > 1 && bracket.commas >= 1 && !named ? 1 : 0;
     const spec = specs[activeSignature]!;
-    const activeParameter = named ? spec.parameters.findIndex((p) => p.name === named) : Math.min(bracket.commas, spec.parameters.length - 1);
+    const activeParameter = named
+      ? spec.parameters.findIndex((p) => p.name === named)
+      : Math.min(bracket.commas, spec.parameters.length - 1);
     return { signatures: specs.map(toSignature), activeSignature, activeParameter: Math.max(0, activeParameter) };
   }
   return null;
@@ -42,7 +58,10 @@ function toSignature(spec: SignatureSpec): SignatureInformation {
   for (const p of spec.parameters) {
     const start = spec.label.indexOf(p.label, from);
     const end = start + p.label.length;
-    parameters.push({ label: start >= 0 ? [start, end] : p.label, documentation: { kind: MarkupKind.Markdown, value: p.doc } });
+    parameters.push({
+      label: start >= 0 ? [start, end] : p.label,
+      documentation: { kind: MarkupKind.Markdown, value: p.doc },
+    });
     if (start >= 0) from = end;
   }
   return { label: spec.label, documentation: { kind: MarkupKind.Markdown, value: spec.doc }, parameters };

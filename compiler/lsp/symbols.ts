@@ -27,36 +27,100 @@ function modelSymbol(analysis: Analysis, scope: ModelScope, facts: FactsView | u
   return symbol(analysis, model.name.text, SymbolKind.Module, model.range, model.name.range, "model", children);
 }
 
-function itemSymbol(analysis: Analysis, scope: ModelScope, item: A.Item, facts: FactsView | undefined, generatedAt?: A.CellDecl): DocumentSymbol {
+function itemSymbol(
+  analysis: Analysis,
+  scope: ModelScope,
+  item: A.Item,
+  facts: FactsView | undefined,
+  generatedAt?: A.CellDecl,
+): DocumentSymbol {
   const range = generatedAt?.range ?? item.range;
   const selection = generatedAt?.name.range ?? (item.kind === "loss" ? item.fn.range : item.name.range);
   switch (item.kind) {
     case "dim": {
       const d = facts?.dims.get(item.name.text);
       const written = printExpr(item.value);
-      return symbol(analysis, item.name.text, SymbolKind.Constant, range, selection, d && String(d.value) !== written ? `= ${written} = ${d.value}` : `= ${written}`);
+      return symbol(
+        analysis,
+        item.name.text,
+        SymbolKind.Constant,
+        range,
+        selection,
+        d && String(d.value) !== written ? `= ${written} = ${d.value}` : `= ${written}`,
+      );
     }
     case "input":
     case "target":
-      return symbol(analysis, item.name.text, item.kind === "input" ? SymbolKind.Variable : SymbolKind.Event, range, selection, `${item.kind} ${item.type.kind?.text ?? ""}[${item.type.dims.map(printExpr).join(", ")}]`);
+      return symbol(
+        analysis,
+        item.name.text,
+        item.kind === "input" ? SymbolKind.Variable : SymbolKind.Event,
+        range,
+        selection,
+        `${item.kind} ${item.type.kind?.text ?? ""}[${item.type.dims.map(printExpr).join(", ")}]`,
+      );
     case "param": {
       const p = facts?.params.get(item.name.text);
-      return symbol(analysis, item.name.text, SymbolKind.Field, range, selection, `param ${p ? sizesText(p.shape) : `[${item.shape.map(printExpr).join(", ")}]`}`);
+      return symbol(
+        analysis,
+        item.name.text,
+        SymbolKind.Field,
+        range,
+        selection,
+        `param ${p ? sizesText(p.shape) : `[${item.shape.map(printExpr).join(", ")}]`}`,
+      );
     }
     case "state":
-      return symbol(analysis, item.name.text, SymbolKind.Variable, range, selection, `state [${item.shape.map(printExpr).join(", ")}] = ${item.init ? printExpr(item.init) : "zeros"}`);
+      return symbol(
+        analysis,
+        item.name.text,
+        SymbolKind.Variable,
+        range,
+        selection,
+        `state [${item.shape.map(printExpr).join(", ")}] = ${item.init ? printExpr(item.init) : "zeros"}`,
+      );
     case "equation":
-      return symbol(analysis, item.name.text, SymbolKind.Function, range, selection, shorten(`${item.gate ? "gate " : ""}= ${printExpr(item.value)}`));
+      return symbol(
+        analysis,
+        item.name.text,
+        SymbolKind.Function,
+        range,
+        selection,
+        shorten(`${item.gate ? "gate " : ""}= ${printExpr(item.value)}`),
+      );
     case "cell": {
       const children = (scope.expansions.get(item) ?? []).map((g) => itemSymbol(analysis, scope, g, facts, item));
-      return symbol(analysis, item.name.text, SymbolKind.Class, range, selection, `cell ${item.cell.text}(${printArguments(item.args)})`, children);
+      return symbol(
+        analysis,
+        item.name.text,
+        SymbolKind.Class,
+        range,
+        selection,
+        `cell ${item.cell.text}(${printArguments(item.args)})`,
+        children,
+      );
     }
     case "loss":
-      return symbol(analysis, `loss ${item.fn.text}`, SymbolKind.Event, range, selection, `(${printArguments(item.args)}) at ${item.when.text}`);
+      return symbol(
+        analysis,
+        `loss ${item.fn.text}`,
+        SymbolKind.Event,
+        range,
+        selection,
+        `(${printArguments(item.args)}) at ${item.when.text}`,
+      );
   }
 }
 
-function symbol(analysis: Analysis, name: string, kind: SymbolKind, range: A.Range, selection: A.Range, detail: string, children?: DocumentSymbol[]): DocumentSymbol {
+function symbol(
+  analysis: Analysis,
+  name: string,
+  kind: SymbolKind,
+  range: A.Range,
+  selection: A.Range,
+  detail: string,
+  children?: DocumentSymbol[],
+): DocumentSymbol {
   // The outline needs the selection inside the range, which a recovered item may not give.
   const start = Math.min(range.start.offset, selection.start.offset);
   const end = Math.max(range.end.offset, selection.end.offset);

@@ -49,7 +49,9 @@ export function unroll(ir: IrModel, T: number): UnrolledGraph {
           u.delayFrom = { kind: "before", source: n.source, back: -from };
         } else {
           // An input read through a delay is the input node of that earlier step.
-          const source = stateNames.has(n.source) ? quantityNode.get(n.source) : ir.nodes.find((m) => m.op === "input" && m.input === n.source)?.id;
+          const source = stateNames.has(n.source)
+            ? quantityNode.get(n.source)
+            : ir.nodes.find((m) => m.op === "input" && m.input === n.source)?.id;
           if (source === undefined) throw new Error(`internal error: the delay of ${n.source} has no source node`);
           u.delayFrom = { kind: "node", id: at(from, source) };
           u.args = [u.delayFrom.id];
@@ -66,7 +68,10 @@ export function unroll(ir: IrModel, T: number): UnrolledGraph {
 function verifyAcyclic(nodes: UnrolledNode[]): void {
   for (const n of nodes) {
     for (const a of n.args) {
-      if (!(a < n.id)) throw new Error(`internal error: unrolled node ${n.id} (step ${n.step}) depends on node ${a}, which does not come before it`);
+      if (!(a < n.id))
+        throw new Error(
+          `internal error: unrolled node ${n.id} (step ${n.step}) depends on node ${a}, which does not come before it`,
+        );
     }
   }
 }

@@ -35,14 +35,18 @@ async function activate(context) {
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("rnnc.path")) {
-        void vscode.window.showInformationMessage("rnnc.path changed: reload the window to restart the language server with it.");
+        void vscode.window.showInformationMessage(
+          "rnnc.path changed: reload the window to restart the language server with it.",
+        );
       }
     }),
   );
   try {
     await client.start();
   } catch (e) {
-    void vscode.window.showErrorMessage(`Could not start the rnnc language server (${String(e)}). Install rnnc (npm install -g rnnc, or npm link in its repository) or set rnnc.path.`);
+    void vscode.window.showErrorMessage(
+      `Could not start the rnnc language server (${String(e)}). Install rnnc (npm install -g rnnc, or npm link in its repository) or set rnnc.path.`,
+    );
   }
 }
 

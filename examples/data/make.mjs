@@ -10,7 +10,9 @@ import { Rng } from "../../dist/runtime/rng.js";
 
 const here = new URL(".", import.meta.url);
 const examples = new URL("../", here);
-for (const file of readdirSync(examples).filter((f) => f.endsWith(".rnn")).sort()) {
+for (const file of readdirSync(examples)
+  .filter((f) => f.endsWith(".rnn"))
+  .sort()) {
   const { model } = analyze(readFileSync(new URL(file, examples), "utf8"));
   if (!model) throw new Error(`${file} does not check`);
   const batch = randomBatch(lower(model), new Rng(1), { T: 5, B: 3, ragged: true });
@@ -23,6 +25,7 @@ for (const file of readdirSync(examples).filter((f) => f.endsWith(".rnn")).sort(
 function round(value) {
   if (typeof value === "number") return Math.round(value * 1e4) / 1e4;
   if (Array.isArray(value)) return value.map(round);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, round(v)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, round(v)]));
   return value;
 }

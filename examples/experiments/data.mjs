@@ -15,7 +15,15 @@ const POSITIVE = ["good", "great", "fun", "brilliant", "moving"];
 const NEGATIVE = ["bad", "dull", "awful", "boring", "weak"];
 const SUBJECTS = ["the film", "the plot", "the acting", "the story", "the ending"];
 const INTENSIFIERS = ["very", "really", "quite", "truly"];
-const FILLERS = [[], [], ["overall"], ["i", "think"], ["to", "be", "honest"], ["in", "the", "end"], ["all", "in", "all"]];
+const FILLERS = [
+  [],
+  [],
+  ["overall"],
+  ["i", "think"],
+  ["to", "be", "honest"],
+  ["in", "the", "end"],
+  ["all", "in", "all"],
+];
 
 /** A clause "[not] INTENSIFIER* ADJ" and its polarity (the adjective's, flipped by "not"). */
 function clause(rng) {
@@ -104,7 +112,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   else if (kind === "latch") process.stdout.write(latch(seed, arg("n", 2000), arg("L", 10), arg("noise", 1)));
   else if (kind === "corpus") process.stdout.write(corpus(seed, arg("n", 1500)));
   else {
-    process.stderr.write("usage: node examples/experiments/data.mjs sentiment|latch|corpus [--seed N] [--n N] [--L lag]\n");
+    process.stderr.write(
+      "usage: node examples/experiments/data.mjs sentiment|latch|corpus [--seed N] [--n N] [--L lag]\n",
+    );
     process.exitCode = 2;
   }
 }

@@ -12,7 +12,18 @@ import { latch } from "./data.mjs";
 import { evalJson, loadDist, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
 
 const { composeCharts } = await loadDist("runtime/plot/svg.js");
-const o = options({ seed: 1, backend: "interp", lag: 20, epochs: 10, lr: 0.5, clip: 1, batch: 32, train: 1000, test: 500, out: "runs/experiments/exploding" });
+const o = options({
+  seed: 1,
+  backend: "interp",
+  lag: 20,
+  epochs: 10,
+  lr: 0.5,
+  clip: 1,
+  batch: 32,
+  train: 1000,
+  test: 500,
+  out: "runs/experiments/exploding",
+});
 const model = "examples/experiments/models/explode-elman.rnn";
 const trainFile = join(o.out, "train.json");
 const testFile = join(o.out, "test.json");
@@ -20,7 +31,21 @@ write(trainFile, latch(o.seed, o.train, o.lag));
 write(testFile, latch(o.seed + 1000, o.test, o.lag));
 
 const started = Date.now();
-const analysis = rnnc(["analyze", model, "--seed", String(o.seed), "--data", testFile, "--batch", "32", "--plot", join(o.out, "analyze-initial.svg")], { capture: true }).stdout;
+const analysis = rnnc(
+  [
+    "analyze",
+    model,
+    "--seed",
+    String(o.seed),
+    "--data",
+    testFile,
+    "--batch",
+    "32",
+    "--plot",
+    join(o.out, "analyze-initial.svg"),
+  ],
+  { capture: true },
+).stdout;
 process.stdout.write(analysis);
 
 const runs = [
@@ -29,11 +54,39 @@ const runs = [
 ];
 for (const r of runs) {
   r.checkpoint = freshCheckpoint(join(o.out, r.dir));
-  const t = rnnc(["train", "--backend", o.backend, model, "--data", trainFile, "--epochs", String(o.epochs), "--batch", String(o.batch), "--optimizer", "sgd", "--lr", String(o.lr), "--seed", String(o.seed), "--checkpoint", r.checkpoint, "--progress", "none", ...r.extra], { capture: true, allowFailure: true });
+  const t = rnnc(
+    [
+      "train",
+      "--backend",
+      o.backend,
+      model,
+      "--data",
+      trainFile,
+      "--epochs",
+      String(o.epochs),
+      "--batch",
+      String(o.batch),
+      "--optimizer",
+      "sgd",
+      "--lr",
+      String(o.lr),
+      "--seed",
+      String(o.seed),
+      "--checkpoint",
+      r.checkpoint,
+      "--progress",
+      "none",
+      ...r.extra,
+    ],
+    { capture: true, allowFailure: true },
+  );
   r.status = t.status;
   r.output = t.stdout + t.stderr;
   process.stdout.write(r.output);
-  const lines = readFileSync(join(r.checkpoint, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const lines = readFileSync(join(r.checkpoint, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   r.steps = lines.filter((l) => l.kind === "step");
   r.warnings = lines.filter((l) => l.kind === "warning").length;
   r.stopped = lines.find((l) => l.kind === "stopped");
@@ -46,15 +99,64 @@ for (const r of runs) {
 }
 
 const svg = composeCharts([
-  { title: "training loss per step", xLabel: "step", yLabel: "loss", series: runs.map((r) => ({ name: r.name, points: r.steps.map((s) => [s.step, s.loss]) })) },
-  { title: "gradient norm before clipping (log)", xLabel: "step", yLabel: "‖g‖", logY: true, hLines: [{ y: o.clip, label: `clip-norm ${o.clip}` }], series: runs.map((r) => ({ name: r.name, points: r.steps.map((s) => [s.step, s.grad_norm]) })) },
+  {
+    title: "training loss per step",
+    xLabel: "step",
+    yLabel: "loss",
+    series: runs.map((r) => ({ name: r.name, points: r.steps.map((s) => [s.step, s.loss]) })),
+  },
+  {
+    title: "gradient norm before clipping (log)",
+    xLabel: "step",
+    yLabel: "‖g‖",
+    logY: true,
+    hLines: [{ y: o.clip, label: `clip-norm ${o.clip}` }],
+    series: runs.map((r) => ({ name: r.name, points: r.steps.map((s) => [s.step, s.grad_norm]) })),
+  },
 ]);
 write(join(o.out, "loss-and-norm.svg"), svg);
 const table = markdownTable(
-  ["run", "steps", "median ‖g‖", "largest ‖g‖", "explosion warnings", "largest step loss", "mean loss, last 20 steps", "test accuracy", "outcome"],
-  runs.map((r) => [r.name, String(r.steps.length), r.medianNorm.toPrecision(3), r.maxNorm.toPrecision(3), String(r.warnings), r.maxLoss.toFixed(3), r.finalLoss.toFixed(4), r.test ? pct(r.test.accuracy) : "—", r.stopped ? `stopped: ${r.stopped.reason}` : "finished"]),
+  [
+    "run",
+    "steps",
+    "median ‖g‖",
+    "largest ‖g‖",
+    "explosion warnings",
+    "largest step loss",
+    "mean loss, last 20 steps",
+    "test accuracy",
+    "outcome",
+  ],
+  runs.map((r) => [
+    r.name,
+    String(r.steps.length),
+    r.medianNorm.toPrecision(3),
+    r.maxNorm.toPrecision(3),
+    String(r.warnings),
+    r.maxLoss.toFixed(3),
+    r.finalLoss.toFixed(4),
+    r.test ? pct(r.test.accuracy) : "—",
+    r.stopped ? `stopped: ${r.stopped.reason}` : "finished",
+  ]),
 );
 const summary = `Exploding gradients — Elman H = 16, W = orthogonal(gain = 3) (spectral radius 3), latch task with L = ${o.lag}, ${o.train} sequences, seed ${o.seed}, SGD lr ${o.lr}, ${o.epochs} epochs, batch ${o.batch}; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table}`;
 write(join(o.out, "results.md"), summary);
-write(join(o.out, "results.json"), JSON.stringify(runs.map((r) => ({ run: r.name, steps: r.steps.length, medianNorm: r.medianNorm, maxNorm: r.maxNorm, warnings: r.warnings, maxLoss: r.maxLoss, finalLoss: r.finalLoss, test: r.test, stopped: r.stopped ?? null })), null, 2) + "\n");
+write(
+  join(o.out, "results.json"),
+  JSON.stringify(
+    runs.map((r) => ({
+      run: r.name,
+      steps: r.steps.length,
+      medianNorm: r.medianNorm,
+      maxNorm: r.maxNorm,
+      warnings: r.warnings,
+      maxLoss: r.maxLoss,
+      finalLoss: r.finalLoss,
+      test: r.test,
+      stopped: r.stopped ?? null,
+    })),
+    null,
+    2,
+  ) + "\n",
+);
 process.stdout.write("\n" + summary);

@@ -46,7 +46,11 @@ export function freshCheckpoint(checkpoint) {
 /** Runs `rnnc ARGS` from the project root; shows the command and, unless captured, its output. */
 export function rnnc(args, { capture = false, allowFailure = false } = {}) {
   process.stdout.write(`$ rnnc ${args.join(" ")}\n`);
-  const r = spawnSync(process.execPath, [join(root, "bin/rnnc.js"), ...args], { cwd: root, encoding: "utf8", stdio: capture ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"] });
+  const r = spawnSync(process.execPath, [join(root, "bin/rnnc.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: capture ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+  });
   if (r.status !== 0 && !allowFailure) {
     if (capture) process.stderr.write(r.stdout + r.stderr);
     throw new Error(`rnnc ${args[0]} failed (exit ${r.status})`);
@@ -55,7 +59,11 @@ export function rnnc(args, { capture = false, allowFailure = false } = {}) {
 }
 
 export function evalJson(model, checkpoint, data, backend = "interp") {
-  return JSON.parse(rnnc(["eval", model, "--checkpoint", checkpoint, "--data", data, "--format", "json", "--backend", backend], { capture: true }).stdout);
+  return JSON.parse(
+    rnnc(["eval", model, "--checkpoint", checkpoint, "--data", data, "--format", "json", "--backend", backend], {
+      capture: true,
+    }).stdout,
+  );
 }
 
 export function ensureDir(dir) {
@@ -70,7 +78,13 @@ export function write(path, text) {
 }
 
 export function markdownTable(header, rows) {
-  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n") + "\n";
+  return (
+    [
+      `| ${header.join(" | ")} |`,
+      `|${header.map(() => "---").join("|")}|`,
+      ...rows.map((r) => `| ${r.join(" | ")} |`),
+    ].join("\n") + "\n"
+  );
 }
 
 export const pct = (x) => `${(100 * x).toFixed(1)}%`;

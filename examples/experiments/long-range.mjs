@@ -12,7 +12,18 @@ import { latch } from "./data.mjs";
 import { evalJson, loadDist, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
 
 const { composeCharts } = await loadDist("runtime/plot/svg.js");
-const o = options({ seed: 1, backend: "interp", lags: "2,5,10,20,40,80", noise: 1, epochs: 10, batch: 32, lr: 0.01, train: 1000, test: 500, out: "runs/experiments/long-range" });
+const o = options({
+  seed: 1,
+  backend: "interp",
+  lags: "2,5,10,20,40,80",
+  noise: 1,
+  epochs: 10,
+  batch: 32,
+  lr: 0.01,
+  train: 1000,
+  test: 500,
+  out: "runs/experiments/long-range",
+});
 const lags = String(o.lags).split(",").map(Number);
 const models = [
   { name: "Elman", file: "examples/experiments/models/latch-elman.rnn" },
@@ -29,14 +40,39 @@ for (const L of lags) {
   write(testFile, latch(o.seed + 1000, o.test, L, o.noise));
   for (const m of models) {
     const checkpoint = freshCheckpoint(join(o.out, `L${L}`, m.name.toLowerCase()));
-    rnnc(["train", "--backend", o.backend, m.file, "--data", trainFile, "--epochs", String(o.epochs), "--batch", String(o.batch), "--lr", String(o.lr), "--seed", String(o.seed), "--checkpoint", checkpoint, "--progress", "none"], { capture: true });
+    rnnc(
+      [
+        "train",
+        "--backend",
+        o.backend,
+        m.file,
+        "--data",
+        trainFile,
+        "--epochs",
+        String(o.epochs),
+        "--batch",
+        String(o.batch),
+        "--lr",
+        String(o.lr),
+        "--seed",
+        String(o.seed),
+        "--checkpoint",
+        checkpoint,
+        "--progress",
+        "none",
+      ],
+      { capture: true },
+    );
     const test = evalJson(m.file, checkpoint, testFile, o.backend);
     accuracy[m.name].push(test.accuracy);
     process.stdout.write(`  L = ${L}, ${m.name}: test accuracy ${pct(test.accuracy)}\n`);
   }
 }
 
-const table = markdownTable(["lag L (steps = L + 1)", ...models.map((m) => m.name)], lags.map((L, i) => [String(L), ...models.map((m) => pct(accuracy[m.name][i]))]));
+const table = markdownTable(
+  ["lag L (steps = L + 1)", ...models.map((m) => m.name)],
+  lags.map((L, i) => [String(L), ...models.map((m) => pct(accuracy[m.name][i]))]),
+);
 const svg = composeCharts([
   {
     title: "Sign of the first input after L noisy steps: test accuracy",

@@ -13,7 +13,15 @@ import { join } from "node:path";
 import { sentiment } from "./data.mjs";
 import { evalJson, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
 
-const o = options({ seed: 1, backend: "interp", epochs: 30, batch: 32, train: 2000, test: 1000, out: "runs/experiments/order-matters" });
+const o = options({
+  seed: 1,
+  backend: "interp",
+  epochs: 30,
+  batch: 32,
+  train: 2000,
+  test: 1000,
+  out: "runs/experiments/order-matters",
+});
 const trainFile = join(o.out, "train.jsonl");
 const testFile = join(o.out, "test.jsonl");
 write(trainFile, sentiment(o.seed, o.train));
@@ -23,22 +31,69 @@ const models = [
   // Each at the better of Adam lr 0.005 and 0.02 (docs/experiments.md has both): the RNN does
   // not learn at 0.02, the baselines learn too slowly at 0.005.
   { name: "Elman RNN (H = 32)", file: "examples/experiments/models/sentiment-rnn.rnn", dir: "rnn", lr: 0.005 },
-  { name: "window of the last 3 words, MLP", file: "examples/experiments/models/sentiment-window.rnn", dir: "window", lr: 0.02 },
-  { name: "average of the words, MLP", file: "examples/experiments/models/sentiment-average.rnn", dir: "average", lr: 0.02 },
+  {
+    name: "window of the last 3 words, MLP",
+    file: "examples/experiments/models/sentiment-window.rnn",
+    dir: "window",
+    lr: 0.02,
+  },
+  {
+    name: "average of the words, MLP",
+    file: "examples/experiments/models/sentiment-average.rnn",
+    dir: "average",
+    lr: 0.02,
+  },
 ];
 
 const started = Date.now();
 const results = [];
 for (const m of models) {
   const checkpoint = freshCheckpoint(join(o.out, m.dir));
-  rnnc(["train", "--backend", o.backend, m.file, "--data", trainFile, "--epochs", String(o.epochs), "--lr", String(m.lr), "--batch", String(o.batch), "--seed", String(o.seed), "--checkpoint", checkpoint, "--progress", "lines", "--log-every", "1000000"]);
+  rnnc([
+    "train",
+    "--backend",
+    o.backend,
+    m.file,
+    "--data",
+    trainFile,
+    "--epochs",
+    String(o.epochs),
+    "--lr",
+    String(m.lr),
+    "--batch",
+    String(o.batch),
+    "--seed",
+    String(o.seed),
+    "--checkpoint",
+    checkpoint,
+    "--progress",
+    "lines",
+    "--log-every",
+    "1000000",
+  ]);
   const test = evalJson(m.file, checkpoint, testFile, o.backend);
   results.push({ ...m, checkpoint, test });
 }
 
 // Ceilings for order-blind and short-window classifiers, measured on the test set.
-const records = sentiment(o.seed + 1000, o.test).trim().split("\n").map((l) => JSON.parse(l));
-const sentimentWords = new Set(["not", "but", "good", "great", "fun", "brilliant", "moving", "bad", "dull", "awful", "boring", "weak"]);
+const records = sentiment(o.seed + 1000, o.test)
+  .trim()
+  .split("\n")
+  .map((l) => JSON.parse(l));
+const sentimentWords = new Set([
+  "not",
+  "but",
+  "good",
+  "great",
+  "fun",
+  "brilliant",
+  "moving",
+  "bad",
+  "dull",
+  "awful",
+  "boring",
+  "weak",
+]);
 const ceiling = (key) => {
   const groups = new Map();
   for (const r of records) {
@@ -52,7 +107,12 @@ const ceiling = (key) => {
   return right / records.length;
 };
 const windowCeiling = ceiling((w) => w.slice(-3).join(" "));
-const bagCeiling = ceiling((w) => w.filter((x) => sentimentWords.has(x)).sort().join(" "));
+const bagCeiling = ceiling((w) =>
+  w
+    .filter((x) => sentimentWords.has(x))
+    .sort()
+    .join(" "),
+);
 
 const rows = results.map((r) => [r.name, `\`${r.file}\``, String(r.lr), pct(r.test.accuracy), r.test.loss.toFixed(4)]);
 rows.push(["(ceiling: any classifier of the last 3 words)", "", "", pct(windowCeiling), ""]);
@@ -60,5 +120,18 @@ rows.push(["(ceiling: any classifier of the bag of sentiment words)", "", "", pc
 const table = markdownTable(["model", "file", "Adam lr", "test accuracy", "test loss"], rows);
 const summary = `Order matters — ${o.train} training sentences (10% held out for validation), ${o.test} test sentences, seed ${o.seed}, ${o.epochs} epochs, batch ${o.batch}, ${o.backend} backend; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table}`;
 write(join(o.out, "results.md"), summary);
-write(join(o.out, "results.json"), JSON.stringify({ seed: o.seed, epochs: o.epochs, results: results.map((r) => ({ model: r.name, file: r.file, ...r.test })), windowCeiling, bagCeiling }, null, 2) + "\n");
+write(
+  join(o.out, "results.json"),
+  JSON.stringify(
+    {
+      seed: o.seed,
+      epochs: o.epochs,
+      results: results.map((r) => ({ model: r.name, file: r.file, ...r.test })),
+      windowCeiling,
+      bagCeiling,
+    },
+    null,
+    2,
+  ) + "\n",
+);
 process.stdout.write("\n" + summary);

@@ -17,9 +17,12 @@ export const modulus = (z: Complex) => Math.hypot(z.re, z.im);
 export function eigenvalues(a: ArrayLike<number>, n: number): Complex[] {
   if (a.length !== n * n) throw new RangeError(`eigenvalues: expected ${n}×${n} = ${n * n} entries, got ${a.length}`);
   if (n === 0) return [];
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) throw new RangeError("eigenvalues: the matrix has a non-finite entry");
+  for (let i = 0; i < a.length; i++)
+    if (!Number.isFinite(a[i]!)) throw new RangeError("eigenvalues: the matrix has a non-finite entry");
   // m[i][j], 1-based.
-  const m: number[][] = Array.from({ length: n + 1 }, (_, i) => Array.from({ length: n + 1 }, (_, j) => (i > 0 && j > 0 ? a[(i - 1) * n + (j - 1)]! : 0)));
+  const m: number[][] = Array.from({ length: n + 1 }, (_, i) =>
+    Array.from({ length: n + 1 }, (_, j) => (i > 0 && j > 0 ? a[(i - 1) * n + (j - 1)]! : 0)),
+  );
   balance(m, n);
   toHessenberg(m, n);
   for (let i = 3; i <= n; i++) for (let j = 1; j <= i - 2; j++) m[i]![j] = 0;

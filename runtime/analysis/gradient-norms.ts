@@ -14,7 +14,11 @@ export interface StateGradientNorms {
   perStep: Float64Array;
 }
 
-export function stateGradientNorms(ir: IrModel, weights: Weights, batch: Batch): { loss: number; norms: StateGradientNorms[] } {
+export function stateGradientNorms(
+  ir: IrModel,
+  weights: Weights,
+  batch: Batch,
+): { loss: number; norms: StateGradientNorms[] } {
   const r = interpret(ir, weights, batch, { grad: true, stateGradNorms: true });
   const { T, B } = batch;
   const norms = Object.entries(r.stateGradNorms ?? {}).map(([state, values]) => {

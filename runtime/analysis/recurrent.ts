@@ -38,7 +38,15 @@ export function recurrentMatrices(ir: IrModel): RecurrentMatrix[] {
       seen.add(key);
       const whole = block.col === 0 && x.size === p.shape[1];
       const label = `${n.param}${whole ? "" : `[:, ${block.col}:${block.col + x.size}]`} @ ${x.source}[t-${x.steps}]`;
-      out.push({ param: n.param, col: block.col, size: x.size, state: x.source, delay: x.steps, label, origin: n.origin });
+      out.push({
+        param: n.param,
+        col: block.col,
+        size: x.size,
+        state: x.source,
+        delay: x.steps,
+        label,
+        origin: n.origin,
+      });
     }
   }
   return out;
@@ -66,6 +74,11 @@ export function spectra(ir: IrModel, weights: Weights): Spectrum[] {
   return recurrentMatrices(ir).map((matrix) => {
     const block = recurrentBlock(ir, weights, matrix);
     const values = eigenvalues(block, matrix.size);
-    return { matrix, eigenvalues: values, spectralRadius: values.length ? modulus(values[0]!) : 0, spectralNorm: spectralNorm(block, matrix.size, matrix.size) };
+    return {
+      matrix,
+      eigenvalues: values,
+      spectralRadius: values.length ? modulus(values[0]!) : 0,
+      spectralNorm: spectralNorm(block, matrix.size, matrix.size),
+    };
   });
 }

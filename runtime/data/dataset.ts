@@ -77,7 +77,10 @@ export function sequenceBatch(model: ModelShape, examples: readonly Example[], i
       if (!each) for (let k = 0; k < K; k++) out[b * K + k] = src[k]!;
       else for (let t = 0; t < e.length; t++) for (let k = 0; k < K; k++) out[(t * B + b) * K + k] = src[t * K + k]!;
     });
-    targets[target.name] = target.kind === "class" ? { kind: "class", ids: out as Int32Array } : { kind: "real", values: out as Float64Array };
+    targets[target.name] =
+      target.kind === "class"
+        ? { kind: "class", ids: out as Int32Array }
+        : { kind: "real", values: out as Float64Array };
   }
   return { T, B, inputs, targets, lengths };
 }
@@ -133,11 +136,21 @@ export interface StreamPlan {
 
 export function planStream(length: number, B: number, seqLen: number): StreamPlan {
   const usable = length - 1;
-  if (usable < 1) throw new DataError(`the text has ${length} character${length === 1 ? "" : "s"}; a language model needs at least 2 (one to read, one to predict)`);
+  if (usable < 1)
+    throw new DataError(
+      `the text has ${length} character${length === 1 ? "" : "s"}; a language model needs at least 2 (one to read, one to predict)`,
+    );
   const streams = Math.max(1, Math.min(B, usable));
   const stepsPerStream = Math.floor(usable / streams);
   const chunks = Math.ceil(stepsPerStream / seqLen);
-  return { B: streams, seqLen, stepsPerStream, chunks, positions: streams * stepsPerStream, unused: usable - streams * stepsPerStream };
+  return {
+    B: streams,
+    seqLen,
+    stepsPerStream,
+    chunks,
+    positions: streams * stepsPerStream,
+    unused: usable - streams * stepsPerStream,
+  };
 }
 
 export function streamChunk(data: StreamDataset, plan: StreamPlan, chunk: number): Batch {
@@ -153,5 +166,11 @@ export function streamChunk(data: StreamDataset, plan: StreamPlan, chunk: number
       y[t * B + b] = data.ids[base + t + 1]!;
     }
   }
-  return { T, B, inputs: { [data.input]: { kind: "onehot", ids: x } }, targets: { [data.target]: { kind: "class", ids: y } }, lengths: new Int32Array(B).fill(T) };
+  return {
+    T,
+    B,
+    inputs: { [data.input]: { kind: "onehot", ids: x } },
+    targets: { [data.target]: { kind: "class", ids: y } },
+    lengths: new Int32Array(B).fill(T),
+  };
 }

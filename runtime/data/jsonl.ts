@@ -30,39 +30,63 @@ export function parseJsonl(text: string, file = "data"): ClassificationRecord[] 
     } catch (e) {
       throw new DataError(`${here}: not valid JSON (${(e as Error).message})`);
     }
-    if (json === null || typeof json !== "object" || Array.isArray(json)) throw new DataError(`${here}: a record is a JSON object like {"text": "...", "label": ...}, not ${describe(json)}`);
+    if (json === null || typeof json !== "object" || Array.isArray(json))
+      throw new DataError(
+        `${here}: a record is a JSON object like {"text": "...", "label": ...}, not ${describe(json)}`,
+      );
     const r = json as Record<string, unknown>;
     const unknownKeys = Object.keys(r).filter((k) => k !== "text" && k !== "tokens" && k !== "label");
-    if (unknownKeys.length > 0) throw new DataError(`${here}: unknown key${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.map((k) => `"${k}"`).join(", ")}; a record has "text" or "tokens", and "label"`);
+    if (unknownKeys.length > 0)
+      throw new DataError(
+        `${here}: unknown key${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.map((k) => `"${k}"`).join(", ")}; a record has "text" or "tokens", and "label"`,
+      );
     if ("text" in r && "tokens" in r) throw new DataError(`${here}: give "text" or "tokens", not both`);
     let tokens: string[] | number[];
     if ("text" in r) {
-      if (typeof r["text"] !== "string") throw new DataError(`${here}: "text" must be a string, not ${describe(r["text"])}`);
+      if (typeof r["text"] !== "string")
+        throw new DataError(`${here}: "text" must be a string, not ${describe(r["text"])}`);
       tokens = r["text"].split(/\s+/).filter((t) => t !== "");
       if (tokens.length === 0) throw new DataError(`${here}: "text" has no tokens (it is empty or blank)`);
     } else if ("tokens" in r) {
       const t = r["tokens"];
-      if (!Array.isArray(t) || t.length === 0) throw new DataError(`${here}: "tokens" must be a non-empty array, not ${describe(t)}`);
+      if (!Array.isArray(t) || t.length === 0)
+        throw new DataError(`${here}: "tokens" must be a non-empty array, not ${describe(t)}`);
       const kind = typeof t[0] === "number" ? "number" : "string";
       t.forEach((x, j) => {
         if (kind === "number" ? !(typeof x === "number" && Number.isInteger(x) && x >= 0) : typeof x !== "string") {
-          throw new DataError(`${here}: tokens[${j}] is ${describe(x)}; tokens are all strings or all whole numbers ≥ 0`);
+          throw new DataError(
+            `${here}: tokens[${j}] is ${describe(x)}; tokens are all strings or all whole numbers ≥ 0`,
+          );
         }
       });
       tokenKind ??= { kind, line };
-      if (tokenKind.kind !== kind) throw new DataError(`${here}: tokens are ${kind}s here but ${tokenKind.kind}s on line ${tokenKind.line}; use one kind in a file`);
+      if (tokenKind.kind !== kind)
+        throw new DataError(
+          `${here}: tokens are ${kind}s here but ${tokenKind.kind}s on line ${tokenKind.line}; use one kind in a file`,
+        );
       tokens = t as string[] | number[];
     } else throw new DataError(`${here}: the record needs "text" (a string) or "tokens" (an array)`);
     if ("text" in r) {
       tokenKind ??= { kind: "string", line };
-      if (tokenKind.kind !== "string") throw new DataError(`${here}: "text" gives string tokens but line ${tokenKind.line} gives integer ids; use one kind in a file`);
+      if (tokenKind.kind !== "string")
+        throw new DataError(
+          `${here}: "text" gives string tokens but line ${tokenKind.line} gives integer ids; use one kind in a file`,
+        );
     }
     if (!("label" in r)) throw new DataError(`${here}: the record has no "label"`);
     const label = r["label"];
-    const kind = typeof label === "number" && Number.isInteger(label) && label >= 0 ? "number" : typeof label === "string" ? "string" : undefined;
+    const kind =
+      typeof label === "number" && Number.isInteger(label) && label >= 0
+        ? "number"
+        : typeof label === "string"
+          ? "string"
+          : undefined;
     if (!kind) throw new DataError(`${here}: "label" must be a string or a whole number ≥ 0, not ${describe(label)}`);
     labelKind ??= { kind, line };
-    if (labelKind.kind !== kind) throw new DataError(`${here}: the label is a ${kind} here but a ${labelKind.kind} on line ${labelKind.line}; use one kind in a file`);
+    if (labelKind.kind !== kind)
+      throw new DataError(
+        `${here}: the label is a ${kind} here but a ${labelKind.kind} on line ${labelKind.line}; use one kind in a file`,
+      );
     records.push({ line, tokens, label: label as string | number });
   });
   if (records.length === 0) throw new DataError(`${file}: no records (a JSONL file has one JSON object a line)`);
@@ -79,7 +103,8 @@ export interface LabelSet {
 }
 
 export function labelSet(records: readonly ClassificationRecord[]): LabelSet {
-  if (typeof records[0]!.label === "number") return { kind: "ids", names: [], count: Math.max(...records.map((r) => r.label as number)) + 1 };
+  if (typeof records[0]!.label === "number")
+    return { kind: "ids", names: [], count: Math.max(...records.map((r) => r.label as number)) + 1 };
   const names = [...new Set(records.map((r) => r.label as string))].sort();
   return { kind: "names", names, count: names.length };
 }
@@ -94,19 +119,33 @@ export function tokenCount(records: readonly ClassificationRecord[], vocabulary:
   return vocabulary ? vocabulary.entries.length : Math.max(...records.flatMap((r) => r.tokens as number[])) + 1;
 }
 
-export function encodeRecord(r: ClassificationRecord, vocabulary: Vocabulary | undefined, labels: LabelSet, file = "data"): { ids: Int32Array; label: number } {
+export function encodeRecord(
+  r: ClassificationRecord,
+  vocabulary: Vocabulary | undefined,
+  labels: LabelSet,
+  file = "data",
+): { ids: Int32Array; label: number } {
   let ids: Int32Array;
   if (vocabulary) {
     const index = vocabularyIndex(vocabulary);
     const unknown = (r.tokens as string[]).filter((t) => !index.has(t));
-    if (unknown.length > 0) throw new DataError(`${file}:${r.line}: token${unknown.length > 1 ? "s" : ""} ${[...new Set(unknown)].slice(0, 5).map((t) => JSON.stringify(t)).join(", ")} not in the vocabulary of ${vocabulary.entries.length} tokens the model was trained with`);
+    if (unknown.length > 0)
+      throw new DataError(
+        `${file}:${r.line}: token${unknown.length > 1 ? "s" : ""} ${[...new Set(unknown)]
+          .slice(0, 5)
+          .map((t) => JSON.stringify(t))
+          .join(", ")} not in the vocabulary of ${vocabulary.entries.length} tokens the model was trained with`,
+      );
     ids = Int32Array.from(r.tokens as string[], (t) => index.get(t)!);
   } else ids = Int32Array.from(r.tokens as number[]);
   let label: number;
   if (labels.kind === "ids") label = r.label as number;
   else {
     label = labels.names.indexOf(String(r.label));
-    if (label < 0) throw new DataError(`${file}:${r.line}: label ${JSON.stringify(r.label)} is not one of the ${labels.count} labels the model was trained with (${labels.names.join(", ")})`);
+    if (label < 0)
+      throw new DataError(
+        `${file}:${r.line}: label ${JSON.stringify(r.label)} is not one of the ${labels.count} labels the model was trained with (${labels.names.join(", ")})`,
+      );
   }
   return { ids, label };
 }

@@ -12,7 +12,15 @@ import type { IrModel } from "../../compiler/ir/ir.js";
 import { DataError } from "../io/data-error.js";
 import { batchFromJson } from "../io/data-json.js";
 import { examplesFromBatch, type Dataset, type Example } from "./dataset.js";
-import { encodeRecord, labelSet, parseJsonl, recordsVocabulary, tokenCount, type ClassificationRecord, type LabelSet } from "./jsonl.js";
+import {
+  encodeRecord,
+  labelSet,
+  parseJsonl,
+  recordsVocabulary,
+  tokenCount,
+  type ClassificationRecord,
+  type LabelSet,
+} from "./jsonl.js";
 import { charVocabulary, encodeChars, type Vocabulary } from "./vocabulary.js";
 
 export type DataFormat = "text" | "jsonl" | "json";
@@ -37,9 +45,16 @@ export function readData(path: string): RawData {
     bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`cannot read data '${path}': ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (e as Error).message}`);
+    throw new DataError(
+      `cannot read data '${path}': ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (e as Error).message}`,
+    );
   }
-  return { path, format: dataFormatOf(path), text: bytes.toString("utf8"), sha256: createHash("sha256").update(bytes).digest("hex") };
+  return {
+    path,
+    format: dataFormatOf(path),
+    text: bytes.toString("utf8"),
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  };
 }
 
 /** What a trained model remembers about its data: the token ids and the class names. Saved in the checkpoint. */
@@ -76,12 +91,28 @@ export interface RoleShape {
 export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | undefined {
   if (format === "json") return undefined;
   const wanted = format === "text" ? "each" : "last";
-  const what = format === "text" ? "a text corpus trains a character language model" : "JSONL records train a sequence classifier";
-  const need = format === "text" ? "one one-hot input and a class target scored at each step (loss ... at each)" : "one one-hot input and a class target scored at the last step (loss ... at last)";
+  const what =
+    format === "text" ? "a text corpus trains a character language model" : "JSONL records train a sequence classifier";
+  const need =
+    format === "text"
+      ? "one one-hot input and a class target scored at each step (loss ... at each)"
+      : "one one-hot input and a class target scored at the last step (loss ... at last)";
   const onehot = model.inputs.filter((i) => i.encoding === "onehot");
-  const target = model.targets.find((t) => t.kind === "class" && model.losses.some((l) => l.target === t.name && l.at === wanted));
+  const target = model.targets.find(
+    (t) => t.kind === "class" && model.losses.some((l) => l.target === t.name && l.at === wanted),
+  );
   if (model.inputs.length !== 1 || onehot.length !== 1 || !target || model.targets.length !== 1) {
-    const has = `${model.inputs.map((i) => `input ${i.name} (${i.encoding})`).join(", ") || "no input"}; ${model.targets.map((t) => `target ${t.name} (${t.kind}${model.losses.filter((l) => l.target === t.name).map((l) => `, at ${l.at}`).join("")})`).join(", ") || "no target"}`;
+    const has = `${model.inputs.map((i) => `input ${i.name} (${i.encoding})`).join(", ") || "no input"}; ${
+      model.targets
+        .map(
+          (t) =>
+            `target ${t.name} (${t.kind}${model.losses
+              .filter((l) => l.target === t.name)
+              .map((l) => `, at ${l.at}`)
+              .join("")})`,
+        )
+        .join(", ") || "no target"
+    }`;
     throw new DataError(`${what}, which needs ${need}; model ${model.name} has ${has}`);
   }
   return { input: onehot[0]!.name, target: target.name };
@@ -92,14 +123,27 @@ export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | und
  * resuming), the ids are the ones training used; without, the vocabulary and labels are
  * built from this data.
  */
-export function dataNeeds(raw: RawData, model: RoleShape, saved?: DataCodebook): { codebook: DataCodebook; needs: DataNeeds } {
+export function dataNeeds(
+  raw: RawData,
+  model: RoleShape,
+  saved?: DataCodebook,
+): { codebook: DataCodebook; needs: DataNeeds } {
   const roles = dataRoles(model, raw.format);
   if (raw.format === "json") return { codebook: { format: "json" }, needs: {} };
   if (raw.format === "text") {
     const vocabulary = saved?.vocabulary ?? charVocabulary(raw.text);
     if (vocabulary.entries.length === 0) throw new DataError(`${raw.path} is empty`);
     const n = vocabulary.entries.length;
-    return { codebook: { format: "text", vocabulary }, needs: { roles: roles!, tokens: n, classes: n, tokensWhat: `${n} distinct characters`, classesWhat: `${n} distinct characters` } };
+    return {
+      codebook: { format: "text", vocabulary },
+      needs: {
+        roles: roles!,
+        tokens: n,
+        classes: n,
+        tokensWhat: `${n} distinct characters`,
+        classesWhat: `${n} distinct characters`,
+      },
+    };
   }
   const records = parseJsonl(raw.text, raw.path);
   const vocabulary = saved ? saved.vocabulary : recordsVocabulary(records);
@@ -112,7 +156,10 @@ export function dataNeeds(raw: RawData, model: RoleShape, saved?: DataCodebook):
       tokens,
       classes: labels.count,
       tokensWhat: vocabulary ? `${tokens} distinct tokens` : `token ids up to ${tokens - 1}`,
-      classesWhat: labels.kind === "names" ? `${labels.count} labels (${labels.names.join(", ")})` : `labels up to ${labels.count - 1}`,
+      classesWhat:
+        labels.kind === "names"
+          ? `${labels.count} labels (${labels.names.join(", ")})`
+          : `labels up to ${labels.count - 1}`,
     },
   };
 }
@@ -134,7 +181,13 @@ export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook):
     }
   }
   const roles = dataRoles(ir, raw.format)!;
-  if (raw.format === "text") return { kind: "stream", ids: encodeChars(raw.text, codebook.vocabulary!, raw.path), input: roles.input, target: roles.target };
+  if (raw.format === "text")
+    return {
+      kind: "stream",
+      ids: encodeChars(raw.text, codebook.vocabulary!, raw.path),
+      input: roles.input,
+      target: roles.target,
+    };
   const records: ClassificationRecord[] = parseJsonl(raw.text, raw.path);
   const examples: Example[] = records.map((r) => {
     const { ids, label } = encodeRecord(r, codebook.vocabulary, codebook.labels!, raw.path);

@@ -45,9 +45,13 @@ export function encodeChars(text: string, v: Vocabulary, where = "the text"): In
     } else column++;
   });
   if (unknown.size > 0) {
-    const list = [...unknown].slice(0, 8).map(([c, u]) => `${showChar(c)} (line ${u.line}, column ${u.column}${u.count > 1 ? `, ${u.count} times` : ""})`);
+    const list = [...unknown]
+      .slice(0, 8)
+      .map(([c, u]) => `${showChar(c)} (line ${u.line}, column ${u.column}${u.count > 1 ? `, ${u.count} times` : ""})`);
     const more = unknown.size > 8 ? ` and ${unknown.size - 8} more` : "";
-    throw new DataError(`${where} has ${unknown.size} character${unknown.size === 1 ? "" : "s"} outside the model's vocabulary of ${v.entries.length}: ${list.join(", ")}${more}`);
+    throw new DataError(
+      `${where} has ${unknown.size} character${unknown.size === 1 ? "" : "s"} outside the model's vocabulary of ${v.entries.length}: ${list.join(", ")}${more}`,
+    );
   }
   return ids;
 }

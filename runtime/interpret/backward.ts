@@ -8,7 +8,13 @@ import type { IrNode } from "../../compiler/ir/ir.js";
 import type { UnrolledNode } from "../../compiler/unroll/unroll.js";
 import { ACTIVATIONS } from "../kernels/activations.js";
 import { addBiasBatchBackward } from "../kernels/bias.js";
-import { accumulate, accumulateProduct, accumulateQuotient, accumulateScaled, divBackwardDivisor } from "../kernels/elementwise.js";
+import {
+  accumulate,
+  accumulateProduct,
+  accumulateQuotient,
+  accumulateScaled,
+  divBackwardDivisor,
+} from "../kernels/elementwise.js";
 import { matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../kernels/matmul.js";
 import { scatterColumnsBatch } from "../kernels/onehot.js";
 import { logSoftmaxRowsBackward, softmaxRowsBackward } from "../kernels/softmax.js";
@@ -23,11 +29,17 @@ import { scoreLoss } from "./score.js";
  * `observe`, when given, is called once the adjoints are complete (before the gradient
  * check), with each unrolled node's adjoint or undefined: analysis reads ||dL/dh_t|| there.
  */
-export function runBackward(ex: Execution, observe?: (adjointOf: (unrolledId: number) => Float64Array | undefined) => void): Weights {
+export function runBackward(
+  ex: Execution,
+  observe?: (adjointOf: (unrolledId: number) => Float64Array | undefined) => void,
+): Weights {
   const { B } = ex.batch;
   const adjoints: (Float64Array | undefined)[] = new Array(ex.graph.nodes.length);
-  const adjointOf = (id: number) => (adjoints[id] ??= new Float64Array(ex.values[id]?.length ?? B * ex.ir.nodes[ex.graph.nodes[id]!.template]!.size));
-  const grads: Weights = namedRecord(ex.ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]));
+  const adjointOf = (id: number) =>
+    (adjoints[id] ??= new Float64Array(ex.values[id]?.length ?? B * ex.ir.nodes[ex.graph.nodes[id]!.template]!.size));
+  const grads: Weights = namedRecord(
+    ex.ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]),
+  );
   // Block gradients mirror the block weights: the parameter's own gradient when there is one block.
   const blockGrads = new Map<number, Float64Array[]>();
   for (const [template, parts] of ex.blockWeights) {
@@ -53,12 +65,21 @@ export function runBackward(ex: Execution, observe?: (adjointOf: (unrolledId: nu
   }
   observe?.((id) => adjoints[id]);
   for (const [name, g] of Object.entries(grads)) {
-    if (!g.every(Number.isFinite)) throw new NumericError(`the gradient of '${name}' is not finite: backpropagation overflowed`, "gradients explode when the recurrent matrix has spectral radius above 1; clip them (--clip-norm) or shorten T");
+    if (!g.every(Number.isFinite))
+      throw new NumericError(
+        `the gradient of '${name}' is not finite: backpropagation overflowed`,
+        "gradients explode when the recurrent matrix has spectral radius above 1; clip them (--clip-norm) or shorten T",
+      );
   }
   return grads;
 }
 
-function passPaddedRowsBack(ex: Execution, u: UnrolledNode, dy: Float64Array, adjointOf: (id: number) => Float64Array): void {
+function passPaddedRowsBack(
+  ex: Execution,
+  u: UnrolledNode,
+  dy: Float64Array,
+  adjointOf: (id: number) => Float64Array,
+): void {
   const { B, lengths } = ex.batch;
   const size = ex.ir.nodes[u.template]!.size;
   let previous: Float64Array | undefined;
@@ -72,7 +93,15 @@ function passPaddedRowsBack(ex: Execution, u: UnrolledNode, dy: Float64Array, ad
   }
 }
 
-function propagate(ex: Execution, u: UnrolledNode, n: IrNode, dy: Float64Array, adjointOf: (id: number) => Float64Array, grads: Weights, blockGrads: Map<number, Float64Array[]>): void {
+function propagate(
+  ex: Execution,
+  u: UnrolledNode,
+  n: IrNode,
+  dy: Float64Array,
+  adjointOf: (id: number) => Float64Array,
+  grads: Weights,
+  blockGrads: Map<number, Float64Array[]>,
+): void {
   const { B } = ex.batch;
   const len = dy.length;
   const value = (id: number) => ex.values[id]!;
@@ -90,7 +119,8 @@ function propagate(ex: Execution, u: UnrolledNode, n: IrNode, dy: Float64Array, 
       }
       // Before the sequence: a learned initial state collects the gradient; carried values are constants (truncation).
       const init = ex.ir.states.find((s) => s.name === from.source)?.init;
-      if (init?.kind === "learned" && !carriedIn(ex, from.source)) addBiasBatchBackward(B, n.size, dy, 0, grads[init.param]!, 0);
+      if (init?.kind === "learned" && !carriedIn(ex, from.source))
+        addBiasBatchBackward(B, n.size, dy, 0, grads[init.param]!, 0);
       return;
     }
     case "param":

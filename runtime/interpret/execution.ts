@@ -44,7 +44,12 @@ export function templateOf(ex: Execution, unrolledId: number): IrNode {
 }
 
 /** Splits W [M, N] into the column blocks a matvec multiplies. */
-export function splitColumns(w: Float64Array, rows: number, cols: number, blocks: { col: number; width: number }[]): Float64Array[] {
+export function splitColumns(
+  w: Float64Array,
+  rows: number,
+  cols: number,
+  blocks: { col: number; width: number }[],
+): Float64Array[] {
   if (blocks.length === 1) return [w];
   return blocks.map(({ col, width }) => {
     const out = new Float64Array(rows * width);
@@ -54,7 +59,13 @@ export function splitColumns(w: Float64Array, rows: number, cols: number, blocks
 }
 
 /** The adjoint of {@link splitColumns}: adds block gradients back into the full gradient. */
-export function addColumnBlocks(dw: Float64Array, rows: number, cols: number, blocks: { col: number; width: number }[], parts: Float64Array[]): void {
+export function addColumnBlocks(
+  dw: Float64Array,
+  rows: number,
+  cols: number,
+  blocks: { col: number; width: number }[],
+  parts: Float64Array[],
+): void {
   blocks.forEach(({ col, width }, k) => {
     const part = parts[k]!;
     for (let i = 0; i < rows; i++) {

@@ -8,7 +8,18 @@ import type { IrNode } from "../../compiler/ir/ir.js";
 import { unroll, type UnrolledNode } from "../../compiler/unroll/unroll.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
 import { ACTIVATIONS } from "../kernels/activations.js";
-import { add, addScalar, div, divScalar, mul, mulScalar, negate, scalarSub, sub, subScalar } from "../kernels/elementwise.js";
+import {
+  add,
+  addScalar,
+  div,
+  divScalar,
+  mul,
+  mulScalar,
+  negate,
+  scalarSub,
+  sub,
+  subScalar,
+} from "../kernels/elementwise.js";
 import { matmulBatch } from "../kernels/matmul.js";
 import { gatherColumnsBatch, PAD_ID } from "../kernels/onehot.js";
 import { logSoftmaxRows, softmaxRows } from "../kernels/softmax.js";
@@ -115,7 +126,12 @@ function compute(ex: Execution, u: UnrolledNode, n: IrNode): void {
   }
 }
 
-function computeElementwise(ex: Execution, u: UnrolledNode, n: Extract<IrNode, { op: "add" | "sub" | "mul" | "div" }>, len: number): void {
+function computeElementwise(
+  ex: Execution,
+  u: UnrolledNode,
+  n: Extract<IrNode, { op: "add" | "sub" | "mul" | "div" }>,
+  len: number,
+): void {
   const [ia, ib] = u.args as [number, number];
   const a = ex.values[ia]!;
   const b = ex.values[ib]!;
@@ -151,7 +167,13 @@ function computeDelay(ex: Execution, u: UnrolledNode, n: Extract<IrNode, { op: "
  * The value of a state or input `back` steps before the batch's first step: carried over
  * from a previous chunk when given, else the state's initial value or an input's zero.
  */
-export function valueBefore(ex: Execution, source: string, back: number, size: number, onehot: boolean): Float64Array | Int32Array {
+export function valueBefore(
+  ex: Execution,
+  source: string,
+  back: number,
+  size: number,
+  onehot: boolean,
+): Float64Array | Int32Array {
   const { B } = ex.batch;
   const carried = carriedIn(ex, source)?.[back - 1];
   if (carried) return carried.slice();
@@ -185,6 +207,9 @@ function checkFinite(ex: Execution, u: UnrolledNode): void {
     if (Number.isFinite(y[i])) continue;
     const size = ex.ir.nodes[u.template]!.size;
     const quantity = ex.ir.quantities.find((q) => q.node === u.template)!.name;
-    throw new NumericError(`'${quantity}' is ${y[i]} at step ${u.step + 1} of sequence ${Math.floor(i / size) + 1}: the forward pass overflowed`, "a recurrent matrix with spectral radius above 1 and a non-saturating activation make values grow every step; use smaller weights, tanh/sigmoid, or a shorter T");
+    throw new NumericError(
+      `'${quantity}' is ${y[i]} at step ${u.step + 1} of sequence ${Math.floor(i / size) + 1}: the forward pass overflowed`,
+      "a recurrent matrix with spectral radius above 1 and a non-saturating activation make values grow every step; use smaller weights, tanh/sigmoid, or a shorter T",
+    );
   }
 }

@@ -30,12 +30,28 @@ export interface InterpretResult {
   carry(): Carry;
 }
 
-export function interpret(ir: IrModel, weights: Weights, batch: Batch, options: InterpretOptions = {}): InterpretResult {
+export function interpret(
+  ir: IrModel,
+  weights: Weights,
+  batch: Batch,
+  options: InterpretOptions = {},
+): InterpretResult {
   const ex = runForward(ir, batch, weights, options.carry);
   const loss = ir.losses.length === 0 ? null : ir.losses.reduce((total, l) => total + scoreLoss(ex, l, null), 0);
   let stateGradNorms: Record<string, Float64Array> | undefined;
-  const grads = options.grad ? runBackward(ex, options.stateGradNorms ? (adjointOf) => (stateGradNorms = adjointNorms(ex, adjointOf)) : undefined) : undefined;
-  return { loss, quantity: (name) => quantityValues(ex, name), carry: () => carryOut(ex), ...(grads ? { grads } : {}), ...(stateGradNorms ? { stateGradNorms } : {}) };
+  const grads = options.grad
+    ? runBackward(
+        ex,
+        options.stateGradNorms ? (adjointOf) => (stateGradNorms = adjointNorms(ex, adjointOf)) : undefined,
+      )
+    : undefined;
+  return {
+    loss,
+    quantity: (name) => quantityValues(ex, name),
+    carry: () => carryOut(ex),
+    ...(grads ? { grads } : {}),
+    ...(stateGradNorms ? { stateGradNorms } : {}),
+  };
 }
 
 /** For each state and delayed input, its values at each row's last real steps (most recent first). */
@@ -75,7 +91,10 @@ function quantityValues(ex: Execution, name: string): Float64Array {
 }
 
 /** Per state, ||adjoint|| of its value at each step for each sequence; a step never reached by the loss has 0. */
-function adjointNorms(ex: Execution, adjointOf: (id: number) => Float64Array | undefined): Record<string, Float64Array> {
+function adjointNorms(
+  ex: Execution,
+  adjointOf: (id: number) => Float64Array | undefined,
+): Record<string, Float64Array> {
   const { T, B } = ex.batch;
   const out = namedRecord<Float64Array>();
   for (const state of ex.ir.states) {

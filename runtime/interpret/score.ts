@@ -5,7 +5,13 @@
  * The same walk gives the loss (forward) and seeds the adjoints (backward).
  */
 import type { IrLoss } from "../../compiler/ir/ir.js";
-import { binaryCrossEntropy, binaryCrossEntropyFromLogits, crossEntropyFromLogits, crossEntropyFromProbs, mse } from "../kernels/losses.js";
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyFromLogits,
+  crossEntropyFromLogits,
+  crossEntropyFromProbs,
+  mse,
+} from "../kernels/losses.js";
 import type { FloatArray } from "../floatArray.js";
 import type { Execution } from "./execution.js";
 
@@ -29,7 +35,20 @@ export function scoreLoss(ex: Execution, loss: IrLoss, adjointOf: AdjointOf | nu
     const grad = adjointOf ? adjointOf(id) : null;
     const targets = target.kind === "class" ? target.ids : target.values;
     const targetOffset = target.kind === "class" ? targetRow : targetRow * K;
-    return kernel(rows, K, ex.values[id]!, rowStart * K, targets, targetOffset, weights, 0, null, 0, grad, rowStart * K);
+    return kernel(
+      rows,
+      K,
+      ex.values[id]!,
+      rowStart * K,
+      targets,
+      targetOffset,
+      weights,
+      0,
+      null,
+      0,
+      grad,
+      rowStart * K,
+    );
   };
 
   let total = 0;

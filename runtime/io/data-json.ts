@@ -15,11 +15,15 @@ export interface DataOptions {
 }
 
 export function batchFromJson(ir: IrModel, json: unknown, options: DataOptions = { requireTargets: true }): Batch {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new DataError(`data must be a JSON object with keys ${expectedKeys(ir)}, not ${describe(json)}`);
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new DataError(`data must be a JSON object with keys ${expectedKeys(ir)}, not ${describe(json)}`);
   const record = json as Record<string, unknown>;
   const known = new Set([...ir.inputs.map((i) => i.name), ...ir.targets.map((t) => t.name), "lengths"]);
   const unknown = Object.keys(record).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new DataError(`unknown data key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; expected ${expectedKeys(ir)}`);
+  if (unknown.length > 0)
+    throw new DataError(
+      `unknown data key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; expected ${expectedKeys(ir)}`,
+    );
   if (ir.inputs.length === 0) throw new DataError("the model has no input");
 
   const first = ir.inputs[0]!;
@@ -31,21 +35,30 @@ export function batchFromJson(ir: IrModel, json: unknown, options: DataOptions =
   const inputs = namedRecord<InputData>();
   for (const input of ir.inputs) {
     if (!Object.hasOwn(record, input.name)) throw new DataError(`missing input '${input.name}'`);
-    if (input.encoding === "onehot") inputs[input.name] = { kind: "onehot", ids: readIds(record[input.name], [T, B], input.name, input.size) };
+    if (input.encoding === "onehot")
+      inputs[input.name] = { kind: "onehot", ids: readIds(record[input.name], [T, B], input.name, input.size) };
     else inputs[input.name] = { kind: "dense", values: readReals(record[input.name], [T, B, input.size], input.name) };
   }
 
   const lengths = new Int32Array(B).fill(T);
   if (Object.hasOwn(record, "lengths")) {
-    flattenNested(record["lengths"], [B], "lengths", (x, path) => {
-      if (!Number.isInteger(x) || x < 1 || x > T) throw new DataError(`${path} is ${x}; a length is a whole number from 1 to T = ${T}`);
-    }, lengths);
+    flattenNested(
+      record["lengths"],
+      [B],
+      "lengths",
+      (x, path) => {
+        if (!Number.isInteger(x) || x < 1 || x > T)
+          throw new DataError(`${path} is ${x}; a length is a whole number from 1 to T = ${T}`);
+      },
+      lengths,
+    );
   }
 
   const targets = namedRecord<TargetData>();
   for (const target of ir.targets) {
     if (!Object.hasOwn(record, target.name)) {
-      if (options.requireTargets && ir.losses.some((l) => l.target === target.name)) throw new DataError(`missing target '${target.name}', which the loss scores`);
+      if (options.requireTargets && ir.losses.some((l) => l.target === target.name))
+        throw new DataError(`missing target '${target.name}', which the loss scores`);
       continue;
     }
     const atEach = ir.losses.some((l) => l.target === target.name && l.at === "each");
@@ -60,9 +73,16 @@ export function batchFromJson(ir: IrModel, json: unknown, options: DataOptions =
 
 function readIds(value: unknown, shape: number[], name: string, classes: number): Int32Array {
   const out = new Int32Array(shape.reduce((a, b) => a * b, 1));
-  flattenNested(value, shape, name, (x, path) => {
-    if (!Number.isInteger(x) || x < 0 || x >= classes) throw new DataError(`${path} is ${x}; ids of '${name}' are whole numbers from 0 to ${classes - 1}`);
-  }, out);
+  flattenNested(
+    value,
+    shape,
+    name,
+    (x, path) => {
+      if (!Number.isInteger(x) || x < 0 || x >= classes)
+        throw new DataError(`${path} is ${x}; ids of '${name}' are whole numbers from 0 to ${classes - 1}`);
+    },
+    out,
+  );
   return out;
 }
 
@@ -73,7 +93,9 @@ function readReals(value: unknown, shape: number[], name: string): Float64Array 
 }
 
 function expectedKeys(ir: IrModel): string {
-  return [...ir.inputs.map((i) => `'${i.name}'`), ...ir.targets.map((t) => `'${t.name}'`), "'lengths' (optional)"].join(", ");
+  return [...ir.inputs.map((i) => `'${i.name}'`), ...ir.targets.map((t) => `'${t.name}'`), "'lengths' (optional)"].join(
+    ", ",
+  );
 }
 
 /** A batch back to the normative JSON (for generated data sets and round trips). */

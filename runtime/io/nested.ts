@@ -5,7 +5,13 @@
 import { DataError } from "./data-error.js";
 
 /** Flattens `value`, which must be nested arrays of exactly `shape`, into `out` (numbers checked by `check`). */
-export function flattenNested(value: unknown, shape: readonly number[], path: string, check: (x: number, path: string) => void, out: { [i: number]: number }): void {
+export function flattenNested(
+  value: unknown,
+  shape: readonly number[],
+  path: string,
+  check: (x: number, path: string) => void,
+  out: { [i: number]: number },
+): void {
   let offset = 0;
   const walk = (v: unknown, depth: number, here: string) => {
     if (depth === shape.length) {
@@ -14,8 +20,12 @@ export function flattenNested(value: unknown, shape: readonly number[], path: st
       out[offset++] = v;
       return;
     }
-    if (!Array.isArray(v)) throw new DataError(`${here} must be an array of ${shape[depth]} (shape [${shape.join(", ")}]), not ${describe(v)}`);
-    if (v.length !== shape[depth]) throw new DataError(`${here} has ${v.length} entries, expected ${shape[depth]} (shape [${shape.join(", ")}])`);
+    if (!Array.isArray(v))
+      throw new DataError(
+        `${here} must be an array of ${shape[depth]} (shape [${shape.join(", ")}]), not ${describe(v)}`,
+      );
+    if (v.length !== shape[depth])
+      throw new DataError(`${here} has ${v.length} entries, expected ${shape[depth]} (shape [${shape.join(", ")}])`);
     v.forEach((x, i) => walk(x, depth + 1, `${here}[${i}]`));
   };
   walk(value, 0, path);
@@ -25,7 +35,9 @@ export function flattenNested(value: unknown, shape: readonly number[], path: st
 export function nest(flat: ArrayLike<number>, shape: readonly number[], offset = 0): unknown[] {
   const [first, ...rest] = shape;
   const stride = rest.reduce((a, b) => a * b, 1);
-  return Array.from({ length: first! }, (_, i) => (rest.length === 0 ? flat[offset + i]! : nest(flat, rest, offset + i * stride)));
+  return Array.from({ length: first! }, (_, i) =>
+    rest.length === 0 ? flat[offset + i]! : nest(flat, rest, offset + i * stride),
+  );
 }
 
 /** The outer lengths of a nested array, following first elements (`[[1,2],[3,4]]` → [2, 2]). */

@@ -103,7 +103,10 @@ export function encodeSafetensors(
   bytes.fill(0x20, 8 + json.length, 8 + headerLength); // space padding, as the reference writer does
 
   // setFloat32 rounds each double to the nearest float32, as a PyTorch .float() cast does.
-  const write = dtype === "F32" ? (at: number, v: number) => view.setFloat32(at, v, true) : (at: number, v: number) => view.setFloat64(at, v, true);
+  const write =
+    dtype === "F32"
+      ? (at: number, v: number) => view.setFloat32(at, v, true)
+      : (at: number, v: number) => view.setFloat64(at, v, true);
   let at = 8 + headerLength;
   for (const name of names) {
     const data = tensors[name].data;

@@ -25,16 +25,23 @@ export function parseWeights(ir: IrModel, bytes: Uint8Array): Weights {
     const t = tensors[p.name];
     if (!t) continue;
     if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
-      throw new DataError(`parameter '${p.name}' has shape [${t.shape.join(", ")}] in the file, but the model declares [${p.shape.join(", ")}]`);
+      throw new DataError(
+        `parameter '${p.name}' has shape [${t.shape.join(", ")}] in the file, but the model declares [${p.shape.join(", ")}]`,
+      );
     }
     weights[p.name] = t.data;
   }
-  for (const name of Object.keys(tensors)) if (!(name in weights) && !ir.params.some((p) => p.name === name)) weights[name] = tensors[name]!.data;
+  for (const name of Object.keys(tensors))
+    if (!(name in weights) && !ir.params.some((p) => p.name === name)) weights[name] = tensors[name]!.data;
   validateWeights(ir, weights);
   return weights;
 }
 
-export function serializeWeights(ir: IrModel, weights: Weights, format: "json" | "safetensors-f32" | "safetensors-f64"): Uint8Array {
+export function serializeWeights(
+  ir: IrModel,
+  weights: Weights,
+  format: "json" | "safetensors-f32" | "safetensors-f64",
+): Uint8Array {
   if (format === "json") return new TextEncoder().encode(JSON.stringify(weightsToJson(ir, weights)) + "\n");
   const tensors = namedRecord(ir.params.map((p) => [p.name, { shape: p.shape, data: weights[p.name]! }]));
   return encodeSafetensors(tensors, format === "safetensors-f32" ? "F32" : "F64");

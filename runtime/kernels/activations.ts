@@ -44,7 +44,15 @@ export function identity(n: number, x: FloatArray, xOff: number, y: FloatArray, 
 }
 
 /** dx += dy ⊙ y(1 − y), from the output y. */
-export function sigmoidBackward(n: number, dy: FloatArray, dyOff: number, y: FloatArray, yOff: number, dx: FloatArray, dxOff: number): void {
+export function sigmoidBackward(
+  n: number,
+  dy: FloatArray,
+  dyOff: number,
+  y: FloatArray,
+  yOff: number,
+  dx: FloatArray,
+  dxOff: number,
+): void {
   for (let i = 0; i < n; i++) {
     const yi = y[yOff + i];
     dx[dxOff + i] += dy[dyOff + i] * yi * (1 - yi);
@@ -52,7 +60,15 @@ export function sigmoidBackward(n: number, dy: FloatArray, dyOff: number, y: Flo
 }
 
 /** dx += dy ⊙ (1 − y²), from the output y. */
-export function tanhBackward(n: number, dy: FloatArray, dyOff: number, y: FloatArray, yOff: number, dx: FloatArray, dxOff: number): void {
+export function tanhBackward(
+  n: number,
+  dy: FloatArray,
+  dyOff: number,
+  y: FloatArray,
+  yOff: number,
+  dx: FloatArray,
+  dxOff: number,
+): void {
   for (let i = 0; i < n; i++) {
     const yi = y[yOff + i];
     dx[dxOff + i] += dy[dyOff + i] * (1 - yi * yi);
@@ -60,24 +76,56 @@ export function tanhBackward(n: number, dy: FloatArray, dyOff: number, y: FloatA
 }
 
 /** dx += dy where y > 0, from the output y (the subgradient at 0 is taken as 0). */
-export function reluBackward(n: number, dy: FloatArray, dyOff: number, y: FloatArray, yOff: number, dx: FloatArray, dxOff: number): void {
+export function reluBackward(
+  n: number,
+  dy: FloatArray,
+  dyOff: number,
+  y: FloatArray,
+  yOff: number,
+  dx: FloatArray,
+  dxOff: number,
+): void {
   for (let i = 0; i < n; i++) {
     if (y[yOff + i] > 0) dx[dxOff + i] += dy[dyOff + i];
   }
 }
 
 /** dx += dy ⊙ y, from the output y = eˣ. */
-export function expBackward(n: number, dy: FloatArray, dyOff: number, y: FloatArray, yOff: number, dx: FloatArray, dxOff: number): void {
+export function expBackward(
+  n: number,
+  dy: FloatArray,
+  dyOff: number,
+  y: FloatArray,
+  yOff: number,
+  dx: FloatArray,
+  dxOff: number,
+): void {
   for (let i = 0; i < n; i++) dx[dxOff + i] += dy[dyOff + i] * y[yOff + i];
 }
 
 /** dx += dy ⊘ x, from the input x. */
-export function logBackward(n: number, dy: FloatArray, dyOff: number, x: FloatArray, xOff: number, dx: FloatArray, dxOff: number): void {
+export function logBackward(
+  n: number,
+  dy: FloatArray,
+  dyOff: number,
+  x: FloatArray,
+  xOff: number,
+  dx: FloatArray,
+  dxOff: number,
+): void {
   for (let i = 0; i < n; i++) dx[dxOff + i] += dy[dyOff + i] / x[xOff + i];
 }
 
 /** dx += dy; takes (and ignores) a saved value only to share the signature of the other backward kernels. */
-export function identityBackward(n: number, dy: FloatArray, dyOff: number, _unused: FloatArray, _unusedOff: number, dx: FloatArray, dxOff: number): void {
+export function identityBackward(
+  n: number,
+  dy: FloatArray,
+  dyOff: number,
+  _unused: FloatArray,
+  _unusedOff: number,
+  dx: FloatArray,
+  dxOff: number,
+): void {
   accumulate(n, dy, dyOff, dx, dxOff);
 }
 

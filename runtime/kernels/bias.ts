@@ -14,7 +14,14 @@ export function addBiasBatch(B: number, M: number, c: FloatArray, cOff: number, 
 }
 
 /** dc += Σ_b dY[b, :], the gradient of the bias shared by all rows. */
-export function addBiasBatchBackward(B: number, M: number, dy: FloatArray, dyOff: number, dc: FloatArray, dcOff: number): void {
+export function addBiasBatchBackward(
+  B: number,
+  M: number,
+  dy: FloatArray,
+  dyOff: number,
+  dc: FloatArray,
+  dcOff: number,
+): void {
   for (let b = 0; b < B; b++) {
     const dyRow = dyOff + b * M;
     for (let i = 0; i < M; i++) dc[dcOff + i] += dy[dyRow + i];

@@ -15,19 +15,51 @@
 
 import type { FloatArray } from "../floatArray.js";
 
-export function add(n: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number): void {
+export function add(
+  n: number,
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  out: FloatArray,
+  outOff: number,
+): void {
   for (let i = 0; i < n; i++) out[outOff + i] = a[aOff + i] + b[bOff + i];
 }
 
-export function sub(n: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number): void {
+export function sub(
+  n: number,
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  out: FloatArray,
+  outOff: number,
+): void {
   for (let i = 0; i < n; i++) out[outOff + i] = a[aOff + i] - b[bOff + i];
 }
 
-export function mul(n: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number): void {
+export function mul(
+  n: number,
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  out: FloatArray,
+  outOff: number,
+): void {
   for (let i = 0; i < n; i++) out[outOff + i] = a[aOff + i] * b[bOff + i];
 }
 
-export function div(n: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number): void {
+export function div(
+  n: number,
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  out: FloatArray,
+  outOff: number,
+): void {
   for (let i = 0; i < n; i++) out[outOff + i] = a[aOff + i] / b[bOff + i];
 }
 
@@ -74,17 +106,40 @@ export function accumulate(n: number, x: FloatArray, xOff: number, y: FloatArray
 }
 
 /** y += alpha · x (BLAS axpy) */
-export function accumulateScaled(n: number, alpha: number, x: FloatArray, xOff: number, y: FloatArray, yOff: number): void {
+export function accumulateScaled(
+  n: number,
+  alpha: number,
+  x: FloatArray,
+  xOff: number,
+  y: FloatArray,
+  yOff: number,
+): void {
   for (let i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
 }
 
 /** y += a ⊙ b */
-export function accumulateProduct(n: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, y: FloatArray, yOff: number): void {
+export function accumulateProduct(
+  n: number,
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  y: FloatArray,
+  yOff: number,
+): void {
   for (let i = 0; i < n; i++) y[yOff + i] += a[aOff + i] * b[bOff + i];
 }
 
 /** y += a ⊘ b */
-export function accumulateQuotient(n: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, y: FloatArray, yOff: number): void {
+export function accumulateQuotient(
+  n: number,
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  y: FloatArray,
+  yOff: number,
+): void {
   for (let i = 0; i < n; i++) y[yOff + i] += a[aOff + i] / b[bOff + i];
 }
 

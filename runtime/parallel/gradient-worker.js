@@ -16,7 +16,8 @@ const { moduleUrl, parameters, gradients, gradientOffset } = workerData;
 const module = await import(moduleUrl);
 const count = module.parameterCount;
 /** @param {SharedArrayBuffer} buffer @param {number} offset */
-const view = (buffer, offset) => (module.dtype === "f32" ? new Float32Array(buffer, offset * 4, count) : new Float64Array(buffer, offset * 8, count));
+const view = (buffer, offset) =>
+  module.dtype === "f32" ? new Float32Array(buffer, offset * 4, count) : new Float64Array(buffer, offset * 8, count);
 const params = module.createParameters(view(parameters, 0));
 const grads = module.createParameters(view(gradients, gradientOffset));
 const model = new module.Model();

@@ -41,7 +41,12 @@ class GradientWorker {
     thread.on("exit", (code) => fail(new Error(`a training thread stopped (exit code ${code})`)));
   }
 
-  static start(data: { moduleUrl: string; parameters: SharedArrayBuffer; gradients: SharedArrayBuffer; gradientOffset: number }): Promise<GradientWorker> {
+  static start(data: {
+    moduleUrl: string;
+    parameters: SharedArrayBuffer;
+    gradients: SharedArrayBuffer;
+    gradientOffset: number;
+  }): Promise<GradientWorker> {
     const thread = new Worker(new URL("./gradient-worker.js", import.meta.url), { workerData: data });
     return new Promise((resolve, reject) => {
       const ready = () => {
@@ -89,7 +94,8 @@ export class GradientPool {
   ) {
     const n = module.parameterCount;
     // n numbers of the module's type from `offset` of `buffer`, shared or not.
-    const view = (buffer: ArrayBufferLike, offset = 0): Float => (module.dtype === "f32" ? new Float32Array(buffer, offset * 4, n) : new Float64Array(buffer, offset * 8, n));
+    const view = (buffer: ArrayBufferLike, offset = 0): Float =>
+      module.dtype === "f32" ? new Float32Array(buffer, offset * 4, n) : new Float64Array(buffer, offset * 8, n);
     const own = () => view(new ArrayBuffer(n * (module.dtype === "f32" ? 4 : 8)));
     this.model = new module.Model();
     this.widths = rowWidths(ir);
@@ -104,34 +110,62 @@ export class GradientPool {
    * A pool splitting each batch into `shards` shards, computed by this thread and
    * `shards - 1` worker threads (`threaded`), or by this thread alone.
    */
-  static async create(ir: IrModel, module: GeneratedModule, moduleUrl: string, shards: number, threaded = true): Promise<GradientPool> {
+  static async create(
+    ir: IrModel,
+    module: GeneratedModule,
+    moduleUrl: string,
+    shards: number,
+    threaded = true,
+  ): Promise<GradientPool> {
     const bytes = module.parameterCount * (module.dtype === "f32" ? 4 : 8);
     const parameters = new SharedArrayBuffer(bytes);
     const gradients = new SharedArrayBuffer(bytes * Math.max(1, shards - 1));
-    const workers = threaded ? await Promise.all(Array.from({ length: shards - 1 }, (_, i) => GradientWorker.start({ moduleUrl, parameters, gradients, gradientOffset: i * module.parameterCount }))) : [];
+    const workers = threaded
+      ? await Promise.all(
+          Array.from({ length: shards - 1 }, (_, i) =>
+            GradientWorker.start({ moduleUrl, parameters, gradients, gradientOffset: i * module.parameterCount }),
+          ),
+        )
+      : [];
     return new GradientPool(ir, module, shards, workers, parameters, gradients);
   }
 
   /** As the module's `model.lossAndGrad(params, batch, grads, state)`, the state advanced in place. */
-  async lossAndGrad(params: Record<string, Float>, batch: ModuleBatch, grads: Record<string, Float>, state: ModuleState): Promise<number> {
+  async lossAndGrad(
+    params: Record<string, Float>,
+    batch: ModuleBatch,
+    grads: Record<string, Float>,
+    state: ModuleState,
+  ): Promise<number> {
     const shards = shardsOf(batch.B, this.shards);
     const weights = shards.length > 1 ? shardWeights(this.ir, batch, shards) : null;
     if (!weights) return this.model.lossAndGrad(params, batch, grads, state);
 
     for (const name in this.sharedParams) this.sharedParams[name]!.set(params[name]!);
-    const parts = shards.map((shard) => ({ shard, batch: sliceBatch(batch, this.widths, shard), state: sliceState(state, this.widths, shard) }));
+    const parts = shards.map((shard) => ({
+      shard,
+      batch: sliceBatch(batch, this.widths, shard),
+      state: sliceState(state, this.widths, shard),
+    }));
     const own = (s: number): ShardResult => {
       const part = parts[s]!;
       const loss = this.model.lossAndGrad(this.sharedParams, part.batch, this.shardGradViews[s]!, part.state);
       return { loss, values: part.state.values };
     };
     // Post the workers' shards first so they run while this thread computes the first one.
-    const others = parts.slice(1).map((part, i) => (this.workers[i] ? this.workers[i].compute(part.batch, part.state) : null));
+    const others = parts
+      .slice(1)
+      .map((part, i) => (this.workers[i] ? this.workers[i].compute(part.batch, part.state) : null));
     const results: ShardResult[] = [own(0)];
     for (let s = 1; s < parts.length; s++) results.push((await others[s - 1]) ?? own(s));
 
     results.forEach((r, s) => joinState(state, r.values, this.widths, parts[s]!.shard));
-    const loss = reduceShards(weights, results.map((r) => r.loss), this.shardGrads, this.sum);
+    const loss = reduceShards(
+      weights,
+      results.map((r) => r.loss),
+      this.shardGrads,
+      this.sum,
+    );
     for (const name in grads) grads[name]!.set(this.sumViews[name]!);
     return loss;
   }

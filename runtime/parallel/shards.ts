@@ -73,7 +73,8 @@ function sliceRows<A extends Values>(array: A, B: number, width: number, shard: 
   const rows = array.length / (B * width);
   const n = shard.end - shard.start;
   const out = new (array.constructor as new (length: number) => A)(rows * n * width);
-  for (let r = 0; r < rows; r++) out.set(array.subarray((r * B + shard.start) * width, (r * B + shard.end) * width), r * n * width);
+  for (let r = 0; r < rows; r++)
+    out.set(array.subarray((r * B + shard.start) * width, (r * B + shard.end) * width), r * n * width);
   return out;
 }
 
@@ -81,10 +82,16 @@ function sliceRows<A extends Values>(array: A, B: number, width: number, shard: 
 function joinRows(array: Values, part: Values, B: number, width: number, shard: Shard): void {
   const n = shard.end - shard.start;
   const rows = part.length / (n * width);
-  for (let r = 0; r < rows; r++) array.set(part.subarray(r * n * width, (r + 1) * n * width) as never, (r * B + shard.start) * width);
+  for (let r = 0; r < rows; r++)
+    array.set(part.subarray(r * n * width, (r + 1) * n * width) as never, (r * B + shard.start) * width);
 }
 
-function sliceRecord(record: Record<string, Values>, B: number, widths: Map<string, number>, shard: Shard): Record<string, Values> {
+function sliceRecord(
+  record: Record<string, Values>,
+  B: number,
+  widths: Map<string, number>,
+  shard: Shard,
+): Record<string, Values> {
   const out: Record<string, Values> = Object.create(null);
   for (const [name, array] of Object.entries(record)) out[name] = sliceRows(array, B, widths.get(name)!, shard);
   return out;
@@ -105,8 +112,14 @@ export function sliceState(state: ModuleState, widths: Map<string, number>, shar
 }
 
 /** Writes a shard's state after its run back into the batch's state. */
-export function joinState(state: ModuleState, part: Record<string, Values>, widths: Map<string, number>, shard: Shard): void {
-  for (const [name, values] of Object.entries(part)) joinRows(state.values[name]!, values, state.B, widths.get(name)!, shard);
+export function joinState(
+  state: ModuleState,
+  part: Record<string, Values>,
+  widths: Map<string, number>,
+  shard: Shard,
+): void {
+  for (const [name, values] of Object.entries(part))
+    joinRows(state.values[name]!, values, state.B, widths.get(name)!, shard);
   state.fresh = false;
 }
 

@@ -33,10 +33,24 @@ export interface Chart {
   height?: number;
 }
 
-export const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
+export const PALETTE = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#ff7f0e",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#17becf",
+  "#7f7f7f",
+  "#bcbd22",
+];
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const fmt = (v: number) => (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(0).replace("e+", "e") : String(Number(v.toPrecision(6))));
+const fmt = (v: number) =>
+  Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0)
+    ? v.toExponential(0).replace("e+", "e")
+    : String(Number(v.toPrecision(6)));
 
 /** "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
 export function niceTicks(lo: number, hi: number, target = 6): number[] {
@@ -45,7 +59,8 @@ export function niceTicks(lo: number, hi: number, target = 6): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
   return out;
 }
 
@@ -61,14 +76,26 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
   const plotH = height - m.top - m.bottom;
   const pts = chart.series.flatMap((s) => s.points.filter((p) => drawable(chart, p)));
   const extraX = (chart.circles ?? []).flatMap((c) => [c.cx - c.r, c.cx + c.r]);
-  const extraY = [...(chart.circles ?? []).flatMap((c) => [c.cy - c.r, c.cy + c.r]), ...(chart.hLines ?? []).map((h) => h.y).filter((y) => !chart.logY || y > 0)];
+  const extraY = [
+    ...(chart.circles ?? []).flatMap((c) => [c.cy - c.r, c.cy + c.r]),
+    ...(chart.hLines ?? []).map((h) => h.y).filter((y) => !chart.logY || y > 0),
+  ];
   const ty = (y: number) => (chart.logY ? Math.log10(y) : y);
-  let [x0, x1] = chart.xDomain ?? [Math.min(...pts.map((p) => p[0]), ...extraX), Math.max(...pts.map((p) => p[0]), ...extraX)];
-  let [y0, y1] = chart.yDomain ? chart.yDomain.map(ty) : [Math.min(...pts.map((p) => ty(p[1])), ...extraY.map(ty)), Math.max(...pts.map((p) => ty(p[1])), ...extraY.map(ty))];
+  let [x0, x1] = chart.xDomain ?? [
+    Math.min(...pts.map((p) => p[0]), ...extraX),
+    Math.max(...pts.map((p) => p[0]), ...extraX),
+  ];
+  let [y0, y1] = chart.yDomain
+    ? chart.yDomain.map(ty)
+    : [
+        Math.min(...pts.map((p) => ty(p[1])), ...extraY.map(ty)),
+        Math.max(...pts.map((p) => ty(p[1])), ...extraY.map(ty)),
+      ];
   if (!Number.isFinite(x0) || !Number.isFinite(x1)) [x0, x1] = [0, 1];
   if (!Number.isFinite(y0) || !Number.isFinite(y1)) [y0, y1] = [0, 1];
   if (x1 === x0) [x0, x1] = [x0 - 0.5, x1 + 0.5];
-  if (y1 === y0) [y0, y1] = chart.logY ? [y0 - 0.5, y1 + 0.5] : [y0 - Math.abs(y0 || 1) * 0.1, y1 + Math.abs(y1 || 1) * 0.1];
+  if (y1 === y0)
+    [y0, y1] = chart.logY ? [y0 - 0.5, y1 + 0.5] : [y0 - Math.abs(y0 || 1) * 0.1, y1 + Math.abs(y1 || 1) * 0.1];
   if (!chart.yDomain) {
     const pad = (y1 - y0) * 0.05;
     y0 -= pad;
@@ -87,7 +114,10 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
   const r = (v: number) => v.toFixed(2);
   const out: string[] = [];
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`);
-  if (chart.title) out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${esc(chart.title)}</text>`);
+  if (chart.title)
+    out.push(
+      `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${esc(chart.title)}</text>`,
+    );
   out.push(`<rect x="${m.left}" y="${m.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   // Ticks and grid.
   for (const v of niceTicks(x0, x1)) {
@@ -101,18 +131,36 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
     out.push(`<line x1="${m.left}" y1="${r(Y)}" x2="${m.left + plotW}" y2="${r(Y)}" stroke="#e5e5e5"/>`);
     out.push(`<text x="${m.left - 6}" y="${r(Y + 4)}" text-anchor="end" font-size="11">${label}</text>`);
   }
-  if (chart.xLabel) out.push(`<text x="${m.left + plotW / 2}" y="${height - 10}" text-anchor="middle" font-size="12">${esc(chart.xLabel)}</text>`);
-  if (chart.yLabel) out.push(`<text transform="translate(16 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="12">${esc(chart.yLabel)}</text>`);
-  out.push(`<clipPath id="clip-${id}"><rect x="${m.left}" y="${m.top}" width="${plotW}" height="${plotH}"/></clipPath>`);
+  if (chart.xLabel)
+    out.push(
+      `<text x="${m.left + plotW / 2}" y="${height - 10}" text-anchor="middle" font-size="12">${esc(chart.xLabel)}</text>`,
+    );
+  if (chart.yLabel)
+    out.push(
+      `<text transform="translate(16 ${m.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="12">${esc(chart.yLabel)}</text>`,
+    );
+  out.push(
+    `<clipPath id="clip-${id}"><rect x="${m.left}" y="${m.top}" width="${plotW}" height="${plotH}"/></clipPath>`,
+  );
   const clip = `clip-path="url(#clip-${id})"`;
   for (const c of chart.circles ?? []) {
-    out.push(`<ellipse ${clip} cx="${r(sx(c.cx))}" cy="${r(sy(c.cy))}" rx="${r(Math.abs(sx(c.cx + c.r) - sx(c.cx)))}" ry="${r(Math.abs(sy(c.cy + c.r) - sy(c.cy)))}" fill="none" stroke="#888" stroke-dasharray="5 4"/>`);
-    if (c.label) out.push(`<text x="${r(sx(c.cx + c.r * 0.72) + 4)}" y="${r(sy(c.cy + c.r * 0.72) - 4)}" font-size="11" fill="#666">${esc(c.label)}</text>`);
+    out.push(
+      `<ellipse ${clip} cx="${r(sx(c.cx))}" cy="${r(sy(c.cy))}" rx="${r(Math.abs(sx(c.cx + c.r) - sx(c.cx)))}" ry="${r(Math.abs(sy(c.cy + c.r) - sy(c.cy)))}" fill="none" stroke="#888" stroke-dasharray="5 4"/>`,
+    );
+    if (c.label)
+      out.push(
+        `<text x="${r(sx(c.cx + c.r * 0.72) + 4)}" y="${r(sy(c.cy + c.r * 0.72) - 4)}" font-size="11" fill="#666">${esc(c.label)}</text>`,
+      );
   }
   for (const h of chart.hLines ?? []) {
     if (chart.logY && h.y <= 0) continue;
-    out.push(`<line ${clip} x1="${m.left}" y1="${r(sy(h.y))}" x2="${m.left + plotW}" y2="${r(sy(h.y))}" stroke="#888" stroke-dasharray="5 4"/>`);
-    if (h.label) out.push(`<text x="${m.left + plotW - 4}" y="${r(sy(h.y) - 4)}" text-anchor="end" font-size="11" fill="#666">${esc(h.label)}</text>`);
+    out.push(
+      `<line ${clip} x1="${m.left}" y1="${r(sy(h.y))}" x2="${m.left + plotW}" y2="${r(sy(h.y))}" stroke="#888" stroke-dasharray="5 4"/>`,
+    );
+    if (h.label)
+      out.push(
+        `<text x="${m.left + plotW - 4}" y="${r(sy(h.y) - 4)}" text-anchor="end" font-size="11" fill="#666">${esc(h.label)}</text>`,
+      );
   }
   chart.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
@@ -127,21 +175,32 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
         d += `${pen ? "L" : "M"}${r(sx(p[0]))} ${r(sy(p[1]))}`;
         pen = true;
       }
-      if (d) out.push(`<path ${clip} d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
+      if (d)
+        out.push(
+          `<path ${clip} d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
+        );
     }
     if (s.markers ?? (s.points.length === 1 || s.line === false)) {
-      for (const p of s.points) if (drawable(chart, p)) out.push(`<circle ${clip} cx="${r(sx(p[0]))}" cy="${r(sy(p[1]))}" r="3" fill="${color}"/>`);
+      for (const p of s.points)
+        if (drawable(chart, p))
+          out.push(`<circle ${clip} cx="${r(sx(p[0]))}" cy="${r(sy(p[1]))}" r="3" fill="${color}"/>`);
     }
   });
   // Legend, top right inside the plot.
   if (legendRows > 0) {
-    const named = chart.series.map((s, i) => ({ s, color: s.color ?? PALETTE[i % PALETTE.length]! })).filter(({ s }) => s.name);
+    const named = chart.series
+      .map((s, i) => ({ s, color: s.color ?? PALETTE[i % PALETTE.length]! }))
+      .filter(({ s }) => s.name);
     const w = Math.min(plotW - 10, 24 + 7 * Math.max(...named.map(({ s }) => s.name.length)));
     const lx = m.left + plotW - w - 6;
-    out.push(`<rect x="${lx}" y="${m.top + 6}" width="${w}" height="${8 + 16 * named.length}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
+    out.push(
+      `<rect x="${lx}" y="${m.top + 6}" width="${w}" height="${8 + 16 * named.length}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
+    );
     named.forEach(({ s, color }, k) => {
       const y = m.top + 18 + 16 * k;
-      out.push(`<line x1="${lx + 5}" y1="${y - 4}" x2="${lx + 19}" y2="${y - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>`);
+      out.push(
+        `<line x1="${lx + 5}" y1="${y - 4}" x2="${lx + 19}" y2="${y - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>`,
+      );
       out.push(`<text x="${lx + 23}" y="${y}" font-size="11">${esc(s.name)}</text>`);
     });
   }
@@ -149,7 +208,8 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
 }
 
 function logTicks(lo: number, hi: number): { at: number; label: string }[] {
-  const label = (v: number) => (v >= 0.01 && v <= 1000 ? String(Number(v.toPrecision(3))) : v.toExponential(0).replace("e+", "e"));
+  const label = (v: number) =>
+    v >= 0.01 && v <= 1000 ? String(Number(v.toPrecision(3))) : v.toExponential(0).replace("e+", "e");
   const first = Math.ceil(lo);
   const last = Math.floor(hi);
   if (last - first >= 1) {
@@ -159,7 +219,10 @@ function logTicks(lo: number, hi: number): { at: number; label: string }[] {
     return ticks;
   }
   // Less than a decade: 1-2-5 steps, then every mantissa, then plain linear ticks.
-  for (const mantissas of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+  for (const mantissas of [
+    [1, 2, 5],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  ]) {
     const ticks: { at: number; label: string }[] = [];
     for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) {
       for (const m of mantissas) {
@@ -169,7 +232,9 @@ function logTicks(lo: number, hi: number): { at: number; label: string }[] {
     }
     if (ticks.length >= 3) return ticks;
   }
-  return niceTicks(10 ** lo, 10 ** hi, 4).filter((v) => v > 0).map((v) => ({ at: Math.log10(v), label: label(v) }));
+  return niceTicks(10 ** lo, 10 ** hi, 4)
+    .filter((v) => v > 0)
+    .map((v) => ({ at: Math.log10(v), label: label(v) }));
 }
 
 export function chartSvg(chart: Chart): string {
@@ -181,6 +246,11 @@ export function composeCharts(charts: Chart[], columns = charts.length): string 
   const w = Math.max(...charts.map((c) => c.width ?? 640));
   const h = Math.max(...charts.map((c) => c.height ?? 400));
   const rows = Math.ceil(charts.length / columns);
-  const body = charts.map((c, i) => `<g transform="translate(${(i % columns) * w} ${Math.floor(i / columns) * h})">${chartGroup(c, w, h, `c${i}`)}</g>`).join("\n");
+  const body = charts
+    .map(
+      (c, i) =>
+        `<g transform="translate(${(i % columns) * w} ${Math.floor(i / columns) * h})">${chartGroup(c, w, h, `c${i}`)}</g>`,
+    )
+    .join("\n");
   return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${w * Math.min(columns, charts.length)}" height="${h * rows}" viewBox="0 0 ${w * Math.min(columns, charts.length)} ${h * rows}">\n${body}\n</svg>\n`;
 }

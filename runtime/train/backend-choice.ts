@@ -12,12 +12,20 @@ export const backendKinds: readonly BackendKind[] = ["interp", "compiled"];
 
 export class BackendUnavailableError extends Error {}
 
-export async function createBackend(ir: IrModel, kind: BackendKind, options: BackendOptions = {}): Promise<ModelBackend> {
-  if (!backendKinds.includes(kind)) throw new BackendUnavailableError(`unknown backend '${String(kind)}'; use interp or compiled`);
+export async function createBackend(
+  ir: IrModel,
+  kind: BackendKind,
+  options: BackendOptions = {},
+): Promise<ModelBackend> {
+  if (!backendKinds.includes(kind))
+    throw new BackendUnavailableError(`unknown backend '${String(kind)}'; use interp or compiled`);
   try {
     return await makeBackend(ir, kind, options);
   } catch (e) {
-    if (kind === "compiled") throw new BackendUnavailableError(`the compiled backend could not be built for ${ir.name}: ${(e as Error).message}; --backend interp runs the interpreter`);
+    if (kind === "compiled")
+      throw new BackendUnavailableError(
+        `the compiled backend could not be built for ${ir.name}: ${(e as Error).message}; --backend interp runs the interpreter`,
+      );
     throw e;
   }
 }

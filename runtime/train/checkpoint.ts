@@ -67,24 +67,52 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, CHECKPOINT_FILE));
 }
 
-type Fixed = Omit<CheckpointMeta, "step" | "epoch" | "batchInEpoch" | "files" | "rng" | "order" | "epochLoss" | "recentNorms" | "explosions" | "metricsBytes" | "savedAt" | "finished">;
+type Fixed = Omit<
+  CheckpointMeta,
+  | "step"
+  | "epoch"
+  | "batchInEpoch"
+  | "files"
+  | "rng"
+  | "order"
+  | "epochLoss"
+  | "recentNorms"
+  | "explosions"
+  | "metricsBytes"
+  | "savedAt"
+  | "finished"
+>;
 
-export function saveCheckpoint(dir: string, fixed: Fixed, state: TrainState, extra: { metricsBytes: number; finished: boolean; shapes: Record<string, number[]> }): CheckpointMeta {
+export function saveCheckpoint(
+  dir: string,
+  fixed: Fixed,
+  state: TrainState,
+  extra: { metricsBytes: number; finished: boolean; shapes: Record<string, number[]> },
+): CheckpointMeta {
   const tag = String(state.step).padStart(7, "0");
   const files = { weights: `weights-${tag}.safetensors`, state: `state-${tag}.safetensors` };
-  const params = namedRecord(Object.entries(state.weights).map(([name, w]) => [name, { shape: extra.shapes[name] ?? [w.length], data: w }]));
+  const params = namedRecord(
+    Object.entries(state.weights).map(([name, w]) => [name, { shape: extra.shapes[name] ?? [w.length], data: w }]),
+  );
   const weightBytes = encodeSafetensors(params, "F64", { step: String(state.step) });
   writeAtomic(join(dir, files.weights), weightBytes);
 
   const opt = state.optimizer.getState();
   const tensors = namedRecord<{ shape: number[]; data: Float64Array }>();
-  for (const [slot, arrays] of Object.entries(opt.slots)) for (const [name, a] of Object.entries(arrays)) tensors[`optimizer/${slot}/${name}`] = { shape: [a.length], data: a };
+  for (const [slot, arrays] of Object.entries(opt.slots))
+    for (const [name, a] of Object.entries(arrays))
+      tensors[`optimizer/${slot}/${name}`] = { shape: [a.length], data: a };
   const onehot: string[] = [];
   for (const [source, values] of Object.entries(state.carry ?? {})) {
     if (values[0] instanceof Int32Array) onehot.push(source);
     values.forEach((v, j) => (tensors[`carry/${source}/${j}`] = { shape: [v.length], data: Float64Array.from(v) }));
   }
-  const stateMeta = { step: String(state.step), optimizer_t: String(opt.t), carry: state.carry ? "yes" : "no", carry_onehot: JSON.stringify(onehot) };
+  const stateMeta = {
+    step: String(state.step),
+    optimizer_t: String(opt.t),
+    carry: state.carry ? "yes" : "no",
+    carry_onehot: JSON.stringify(onehot),
+  };
   writeAtomic(join(dir, files.state), encodeSafetensors(tensors, "F64", stateMeta));
 
   const meta: CheckpointMeta = {
@@ -105,7 +133,8 @@ export function saveCheckpoint(dir: string, fixed: Fixed, state: TrainState, ext
   writeAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(meta, null, 1) + "\n");
   writeAtomic(join(dir, "weights.safetensors"), weightBytes);
   for (const f of readdirSync(dir)) {
-    if (/^(weights|state)-\d+\.safetensors$/.test(f) && f !== files.weights && f !== files.state) rmSync(join(dir, f), { force: true });
+    if (/^(weights|state)-\d+\.safetensors$/.test(f) && f !== files.weights && f !== files.state)
+      rmSync(join(dir, f), { force: true });
   }
   return meta;
 }
@@ -126,7 +155,10 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   } catch (e) {
     throw new CheckpointError(`${path} is not valid JSON: ${(e as Error).message}`);
   }
-  if (meta.format !== CHECKPOINT_FORMAT || meta.version !== 1) throw new CheckpointError(`${path} is not an rnnc checkpoint (format ${JSON.stringify(meta.format)}, version ${meta.version})`);
+  if (meta.format !== CHECKPOINT_FORMAT || meta.version !== 1)
+    throw new CheckpointError(
+      `${path} is not an rnnc checkpoint (format ${JSON.stringify(meta.format)}, version ${meta.version})`,
+    );
   return meta;
 }
 
@@ -142,7 +174,8 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const w = read(meta.files.weights);
   const weights: Weights = namedRecord(Object.entries(w.tensors).map(([k, t]) => [k, t.data]));
   const s = read(meta.files.state);
-  if (w.metadata?.["step"] !== String(meta.step) || s.metadata?.["step"] !== String(meta.step)) throw new CheckpointError(`checkpoint files in '${dir}' disagree about the step; the checkpoint is damaged`);
+  if (w.metadata?.["step"] !== String(meta.step) || s.metadata?.["step"] !== String(meta.step))
+    throw new CheckpointError(`checkpoint files in '${dir}' disagree about the step; the checkpoint is damaged`);
   const slots: OptimizerState["slots"] = namedRecord();
   const carry: Carry = namedRecord();
   const onehot = new Set<string>(JSON.parse(s.metadata?.["carry_onehot"] ?? "[]") as string[]);
@@ -157,7 +190,12 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
       (carry[source] ??= [])[j] = onehot.has(source) ? Int32Array.from(t.data) : t.data;
     }
   }
-  return { meta, weights, optimizer: { t: Number(s.metadata?.["optimizer_t"] ?? 0), slots }, carry: s.metadata?.["carry"] === "yes" ? carry : null };
+  return {
+    meta,
+    weights,
+    optimizer: { t: Number(s.metadata?.["optimizer_t"] ?? 0), slots },
+    carry: s.metadata?.["carry"] === "yes" ? carry : null,
+  };
 }
 
 /** The training state a checkpoint holds, ready for `trainLoop` to continue. */

@@ -33,7 +33,12 @@ export function lossPerPosition(ir: IrModel, loss: number, positions: number): n
 }
 
 /** Batches of a dataset for evaluation, in order, with the state carried along a stream. */
-export function* evaluationBatches(dataset: Dataset, ir: IrModel, batchSize: number, seqLen: number): Generator<{ batch: Batch; continues: boolean }> {
+export function* evaluationBatches(
+  dataset: Dataset,
+  ir: IrModel,
+  batchSize: number,
+  seqLen: number,
+): Generator<{ batch: Batch; continues: boolean }> {
   if (dataset.kind === "stream") {
     const plan = planStream(dataset.ids.length, batchSize, seqLen);
     for (let k = 0; k < plan.chunks; k++) yield { batch: streamChunk(dataset, plan, k), continues: k > 0 };
@@ -46,7 +51,12 @@ export function* evaluationBatches(dataset: Dataset, ir: IrModel, batchSize: num
   }
 }
 
-export function evaluate(backend: ModelBackend, weights: Weights, dataset: Dataset, options: { batch: number; seqLen: number }): Evaluation {
+export function evaluate(
+  backend: ModelBackend,
+  weights: Weights,
+  dataset: Dataset,
+  options: { batch: number; seqLen: number },
+): Evaluation {
   const ir = backend.ir;
   const loss = ir.losses[0];
   if (!loss) throw new Error(`model ${ir.name} declares no loss, so it cannot be evaluated`);

@@ -74,7 +74,9 @@ export function initialTrainState(weights: Weights, config: TrainConfig): TrainS
 }
 
 export function batchesPerEpoch(train: Dataset, config: TrainConfig): number {
-  return train.kind === "stream" ? planStream(train.ids.length, config.batch, config.seqLen).chunks : Math.ceil(train.examples.length / config.batch);
+  return train.kind === "stream"
+    ? planStream(train.ids.length, config.batch, config.seqLen).chunks
+    : Math.ceil(train.examples.length / config.batch);
 }
 
 export interface StepReport {
@@ -136,13 +138,21 @@ export async function trainLoop(
   const { train, val } = data;
   const perEpoch = batchesPerEpoch(train, config);
   const plan = train.kind === "stream" ? planStream(train.ids.length, config.batch, config.seqLen) : null;
-  const validate = (): Evaluation | undefined => (val ? evaluate(backend, state.weights, val, { batch: config.batch, seqLen: config.seqLen }) : undefined);
+  const validate = (): Evaluation | undefined =>
+    val ? evaluate(backend, state.weights, val, { batch: config.batch, seqLen: config.seqLen }) : undefined;
 
   while (state.epoch < config.epochs) {
     while (state.batchInEpoch < perEpoch) {
-      if (train.kind === "sequences" && !state.order) state.order = state.shuffle.shuffle(Array.from({ length: train.examples.length }, (_, i) => i));
+      if (train.kind === "sequences" && !state.order)
+        state.order = state.shuffle.shuffle(Array.from({ length: train.examples.length }, (_, i) => i));
       const k = state.batchInEpoch;
-      const batch = plan ? streamChunk(train as Extract<Dataset, { kind: "stream" }>, plan, k) : sequenceBatch(ir, (train as Extract<Dataset, { kind: "sequences" }>).examples, state.order!.slice(k * config.batch, (k + 1) * config.batch));
+      const batch = plan
+        ? streamChunk(train as Extract<Dataset, { kind: "stream" }>, plan, k)
+        : sequenceBatch(
+            ir,
+            (train as Extract<Dataset, { kind: "sequences" }>).examples,
+            state.order!.slice(k * config.batch, (k + 1) * config.batch),
+          );
       const started = performance.now();
       let loss: number;
       let grads: Weights;
@@ -159,24 +169,51 @@ export async function trainLoop(
       const positions = scoredPositions(ir, batch);
       const meanLoss = lossPerPosition(ir, loss, positions);
       if (!Number.isFinite(meanLoss)) {
-        return { status: "diverged", state, message: `the loss is ${meanLoss}`, hint: "lower the learning rate (--lr) or clip gradients (--clip-norm 1)" };
+        return {
+          status: "diverged",
+          state,
+          message: `the loss is ${meanLoss}`,
+          hint: "lower the learning rate (--lr) or clip gradients (--clip-norm 1)",
+        };
       }
       const gradList = Object.values(grads);
       const gradNorm = l2Norm(gradList);
-      if (!Number.isFinite(gradNorm)) return { status: "diverged", state, message: `the gradient norm is ${gradNorm}`, hint: "clip gradients (--clip-norm 1) or lower the learning rate" };
+      if (!Number.isFinite(gradNorm))
+        return {
+          status: "diverged",
+          state,
+          message: `the gradient norm is ${gradNorm}`,
+          hint: "clip gradients (--clip-norm 1) or lower the learning rate",
+        };
       noteExplosion(state, gradNorm, config, hooks);
       let clipped = false;
       if (config.clipValue !== null) clipped = clipByValue(gradList, config.clipValue) > 0 || clipped;
       if (config.clipNorm !== null) clipped = clipByGlobalNorm(gradList, config.clipNorm) > config.clipNorm || clipped;
       state.optimizer.step(state.weights, grads);
       const bad = Object.entries(state.weights).find(([, w]) => !w.every(Number.isFinite));
-      if (bad) return { status: "diverged", state, message: `the update made '${bad[0]}' non-finite`, hint: "lower the learning rate (--lr) or clip gradients (--clip-norm 1)" };
+      if (bad)
+        return {
+          status: "diverged",
+          state,
+          message: `the update made '${bad[0]}' non-finite`,
+          hint: "lower the learning rate (--lr) or clip gradients (--clip-norm 1)",
+        };
       state.carry = carry;
       state.epochLoss.sum += meanLoss * positions;
       state.epochLoss.positions += positions;
       state.step++;
       state.batchInEpoch++;
-      hooks.step?.({ step: state.step, epoch: state.epoch, batchInEpoch: state.batchInEpoch, batchesPerEpoch: perEpoch, loss: meanLoss, gradNorm, clipped, positions, seconds: (performance.now() - started) / 1000 });
+      hooks.step?.({
+        step: state.step,
+        epoch: state.epoch,
+        batchInEpoch: state.batchInEpoch,
+        batchesPerEpoch: perEpoch,
+        loss: meanLoss,
+        gradNorm,
+        clipped,
+        positions,
+        seconds: (performance.now() - started) / 1000,
+      });
       if (config.evalEvery > 0 && state.step % config.evalEvery === 0 && state.batchInEpoch < perEpoch) {
         const v = validate();
         hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: false, ...(v ? { val: v } : {}) });
@@ -221,6 +258,9 @@ function noteExplosion(state: TrainState, norm: number, config: TrainConfig, hoo
     config.clipNorm !== null || config.clipValue !== null
       ? `the gradient is exploding; ${config.clipNorm !== null ? `--clip-norm ${config.clipNorm}` : `--clip-value ${config.clipValue}`} clips it`
       : "the gradient is exploding; use --clip-norm 1 (or --clip-value) to keep steps bounded";
-  const compared = recent.length > 10 ? `, ${(norm / median).toFixed(0)}× the recent median ${median.toPrecision(3)}` : "";
-  hooks.warning?.(`step ${state.step + 1}: gradient norm ${norm.toPrecision(3)}${compared}: ${hint}${state.explosions === 3 ? " (further explosions are counted in the summary)" : ""}`);
+  const compared =
+    recent.length > 10 ? `, ${(norm / median).toFixed(0)}× the recent median ${median.toPrecision(3)}` : "";
+  hooks.warning?.(
+    `step ${state.step + 1}: gradient norm ${norm.toPrecision(3)}${compared}: ${hint}${state.explosions === 3 ? " (further explosions are counted in the summary)" : ""}`,
+  );
 }

@@ -45,7 +45,17 @@ export function momentumStep(w: Float64Array, g: Float64Array, velocity: Float64
 }
 
 /** One Adam step; `t` is the 1-based number of this step (for the bias corrections). */
-export function adamStep(w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, t: number, lr: number, beta1: number, beta2: number, eps: number): void {
+export function adamStep(
+  w: Float64Array,
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  t: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+): void {
   const c1 = 1 - beta1 ** t;
   const c2 = 1 - beta2 ** t;
   for (let i = 0; i < w.length; i++) {
@@ -74,7 +84,8 @@ export class Optimizer {
   ) {
     validateOptimizerConfig(config);
     const names = config.kind === "adam" ? ["m", "v"] : config.kind === "momentum" ? ["velocity"] : [];
-    for (const slot of names) this.slots[slot] = namedRecord(Object.entries(shapes).map(([p, n]) => [p, new Float64Array(n)]));
+    for (const slot of names)
+      this.slots[slot] = namedRecord(Object.entries(shapes).map(([p, n]) => [p, new Float64Array(n)]));
   }
 
   get steps(): number {
@@ -103,7 +114,8 @@ export class Optimizer {
     for (const [slot, arrays] of Object.entries(this.slots)) {
       for (const [name, target] of Object.entries(arrays)) {
         const source = state.slots[slot]?.[name];
-        if (!source || source.length !== target.length) throw new Error(`optimiser state has no '${slot}' of length ${target.length} for '${name}'`);
+        if (!source || source.length !== target.length)
+          throw new Error(`optimiser state has no '${slot}' of length ${target.length} for '${name}'`);
         target.set(source);
       }
     }
@@ -113,8 +125,10 @@ export class Optimizer {
 
 export function validateOptimizerConfig(c: OptimizerConfig): void {
   if (!optimizerKinds.includes(c.kind)) throw new RangeError(`unknown optimiser '${c.kind}' (sgd, momentum or adam)`);
-  if (!(c.lr > 0) || !Number.isFinite(c.lr)) throw new RangeError(`the learning rate must be a positive number, got ${c.lr}`);
+  if (!(c.lr > 0) || !Number.isFinite(c.lr))
+    throw new RangeError(`the learning rate must be a positive number, got ${c.lr}`);
   if (!(c.momentum >= 0 && c.momentum < 1)) throw new RangeError(`momentum must be in [0, 1), got ${c.momentum}`);
-  if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1)) throw new RangeError(`Adam's betas must be in [0, 1), got ${c.beta1}, ${c.beta2}`);
+  if (!(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1))
+    throw new RangeError(`Adam's betas must be in [0, 1), got ${c.beta1}, ${c.beta2}`);
   if (!(c.eps > 0)) throw new RangeError(`Adam's epsilon must be positive, got ${c.eps}`);
 }

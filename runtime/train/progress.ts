@@ -30,7 +30,11 @@ export function formatDuration(seconds: number): string {
 
 export function formatRate(perSecond: number): string {
   if (!Number.isFinite(perSecond)) return "?";
-  return perSecond >= 1e4 ? `${(perSecond / 1000).toFixed(1)}k` : perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toFixed(1);
+  return perSecond >= 1e4
+    ? `${(perSecond / 1000).toFixed(1)}k`
+    : perSecond >= 100
+      ? perSecond.toFixed(0)
+      : perSecond.toFixed(1);
 }
 
 export class Progress {
@@ -54,11 +58,17 @@ export class Progress {
     if (this.o.mode === "bar") {
       const width = this.o.width ?? 24;
       const done = Math.round((r.step / this.o.totalSteps) * width);
-      this.sink.out(`\r\x1b[2K[${"█".repeat(done)}${"·".repeat(width - done)}] ${((100 * r.step) / this.o.totalSteps).toFixed(0).padStart(3)}%  ${stats}`);
+      this.sink.out(
+        `\r\x1b[2K[${"█".repeat(done)}${"·".repeat(width - done)}] ${((100 * r.step) / this.o.totalSteps).toFixed(0).padStart(3)}%  ${stats}`,
+      );
       this.drawn = true;
     } else if (this.o.mode === "lines") {
       const now = performance.now();
-      if (r.step % this.o.every === 0 || r.step === this.o.totalSteps || now - this.lastLine > (this.o.maxSeconds ?? 10) * 1000) {
+      if (
+        r.step % this.o.every === 0 ||
+        r.step === this.o.totalSteps ||
+        now - this.lastLine > (this.o.maxSeconds ?? 10) * 1000
+      ) {
         this.sink.out(stats + "\n");
         this.lastLine = now;
       }

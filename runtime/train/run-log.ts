@@ -13,8 +13,26 @@ export const METRICS_FILE = "metrics.jsonl";
 export const LOSS_PLOT_FILE = "loss.svg";
 
 export type MetricsLine =
-  | { kind: "step"; step: number; epoch: number; loss: number; grad_norm: number; clipped: boolean; positions: number; seconds: number }
-  | { kind: "eval"; step: number; epoch: number; epoch_end: boolean; train_loss?: number; val_loss?: number; val_accuracy?: number; val_perplexity?: number }
+  | {
+      kind: "step";
+      step: number;
+      epoch: number;
+      loss: number;
+      grad_norm: number;
+      clipped: boolean;
+      positions: number;
+      seconds: number;
+    }
+  | {
+      kind: "eval";
+      step: number;
+      epoch: number;
+      epoch_end: boolean;
+      train_loss?: number;
+      val_loss?: number;
+      val_accuracy?: number;
+      val_perplexity?: number;
+    }
   | { kind: "warning"; step: number; message: string }
   | { kind: "stopped"; step: number; reason: string };
 
@@ -34,7 +52,8 @@ export class RunLog {
     else {
       if (!existsSync(this.path)) writeFileSync(this.path, "");
       if (statSync(this.path).size > resumeAtBytes) truncateSync(this.path, resumeAtBytes);
-      for (const line of readFileSync(this.path, "utf8").split("\n")) if (line.trim()) this.remember(JSON.parse(line) as MetricsLine);
+      for (const line of readFileSync(this.path, "utf8").split("\n"))
+        if (line.trim()) this.remember(JSON.parse(line) as MetricsLine);
     }
   }
 
@@ -63,14 +82,24 @@ export class RunLog {
       const part = this.steps.slice(i, i + bucket);
       smoothed.push([part[part.length - 1]![0], part.reduce((s, p) => s + p[1], 0) / part.length]);
     }
-    const series: Series[] = [{ name: bucket > 1 ? `training (mean of ${bucket} steps)` : "training (per step)", points: smoothed, color: "#9ecae1" }];
-    if (this.trainEpochs.length > 0) series.push({ name: "training (epoch mean)", points: this.trainEpochs, color: "#1f77b4", markers: true });
+    const series: Series[] = [
+      {
+        name: bucket > 1 ? `training (mean of ${bucket} steps)` : "training (per step)",
+        points: smoothed,
+        color: "#9ecae1",
+      },
+    ];
+    if (this.trainEpochs.length > 0)
+      series.push({ name: "training (epoch mean)", points: this.trainEpochs, color: "#1f77b4", markers: true });
     if (this.vals.length > 0) series.push({ name: "validation", points: this.vals, color: "#d62728", markers: true });
     return series;
   }
 
   writePlot(): void {
     if (this.steps.length === 0) return;
-    writeAtomic(join(this.dir, LOSS_PLOT_FILE), chartSvg({ title: this.title, xLabel: "step", yLabel: "loss per scored position", series: this.lossSeries() }));
+    writeAtomic(
+      join(this.dir, LOSS_PLOT_FILE),
+      chartSvg({ title: this.title, xLabel: "step", yLabel: "loss per scored position", series: this.lossSeries() }),
+    );
   }
 }

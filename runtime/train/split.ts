@@ -20,13 +20,22 @@ export function splitDataset(d: Dataset, valSplit: number, seed: number): { trai
   if (d.kind === "stream") {
     const n = d.ids.length;
     const nVal = Math.floor(n * valSplit);
-    if (nVal < 2 || n - nVal < 2) throw new DataError(`--val-split ${valSplit} of ${n} characters leaves too little to train on or to validate with (each needs 2 characters); use a longer text or --val-split 0`);
+    if (nVal < 2 || n - nVal < 2)
+      throw new DataError(
+        `--val-split ${valSplit} of ${n} characters leaves too little to train on or to validate with (each needs 2 characters); use a longer text or --val-split 0`,
+      );
     return { train: { ...d, ids: d.ids.subarray(0, n - nVal) }, val: { ...d, ids: d.ids.subarray(n - nVal) } };
   }
   const n = d.examples.length;
   const nVal = Math.max(1, Math.round(n * valSplit));
-  if (n - nVal < 1) throw new DataError(`--val-split ${valSplit} of ${n} sequence${n === 1 ? "" : "s"} leaves none to train on; use more data or --val-split 0`);
+  if (n - nVal < 1)
+    throw new DataError(
+      `--val-split ${valSplit} of ${n} sequence${n === 1 ? "" : "s"} leaves none to train on; use more data or --val-split 0`,
+    );
   const order = new Rng(deriveSeed(seed, SEED_STREAM.split)).shuffle(Array.from({ length: n }, (_, i) => i));
   const pick = (ids: number[]) => ids.sort((a, b) => a - b).map((i) => d.examples[i]!);
-  return { train: { kind: "sequences", examples: pick(order.slice(nVal)) }, val: { kind: "sequences", examples: pick(order.slice(0, nVal)) } };
+  return {
+    train: { kind: "sequences", examples: pick(order.slice(nVal)) },
+    val: { kind: "sequences", examples: pick(order.slice(0, nVal)) },
+  };
 }

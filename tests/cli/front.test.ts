@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
 
-
 const scratch = mkdtempSync(join(tmpdir(), "rnnc-cli-front-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -53,7 +52,10 @@ describe("rnnc check", () => {
     expect(r.code).toBe(0);
     const lines = r.out.trim().split("\n");
     expect(lines).toHaveLength(examples.length);
-    for (const [i, file] of examples.entries()) expect(lines[i]).toMatch(new RegExp(`^${file.replace(/[.]/g, "\\.")}: ok \\(model \\w+, \\d+ parameters, [\\d,]+ weights\\)$`));
+    for (const [i, file] of examples.entries())
+      expect(lines[i]).toMatch(
+        new RegExp(`^${file.replace(/[.]/g, "\\.")}: ok \\(model \\w+, \\d+ parameters, [\\d,]+ weights\\)$`),
+      );
     expect(r.out).toContain("examples/elman.rnn: ok (model ElmanSentiment, 5 parameters, 3,170 weights)");
   });
 
@@ -71,7 +73,13 @@ describe("rnnc check", () => {
       ].join("\n"),
     );
     // The missing operand at the end of line 8 is pointed at where it is missing.
-    expect(r.err).toContain([`${path}:8:10: error[E002]: expected an expression, found 'loss'`, "    8 |   o = h +", "      |          ^"].join("\n"));
+    expect(r.err).toContain(
+      [
+        `${path}:8:10: error[E002]: expected an expression, found 'loss'`,
+        "    8 |   o = h +",
+        "      |          ^",
+      ].join("\n"),
+    );
     expect(r.err.match(/error\[/g)).toHaveLength(2);
     noStackTrace(r.err);
   });
@@ -79,7 +87,9 @@ describe("rnnc check", () => {
   it("reports related locations as notes under the error", async () => {
     const r = await rnnc("check", "tests/compiler/front/corpus/e102-learned-init-clash.rnn");
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/e102-learned-init-clash\.rnn:9:9: error\[E102\]: .*\n {4}9 \| {3}param h\.init : \[H\] = zeros\n {6}\| {9}\^~~~~~\n.*e102-learned-init-clash\.rnn:8:3: note: learned here\n/);
+    expect(r.err).toMatch(
+      /e102-learned-init-clash\.rnn:9:9: error\[E102\]: .*\n {4}9 \| {3}param h\.init : \[H\] = zeros\n {6}\| {9}\^~~~~~\n.*e102-learned-init-clash\.rnn:8:3: note: learned here\n/,
+    );
   });
 
   it("checks every file it is given and fails if any fails", async () => {
@@ -94,7 +104,12 @@ describe("rnnc check", () => {
   it("exits 0 on warnings alone, and says how many there are", async () => {
     const r = await rnnc("check", "tests/compiler/front/corpus/warnings-only.rnn");
     expect(r.code).toBe(0);
-    expect(r.err.match(/warning\[W00\d\]/g)).toEqual(["warning[W002]", "warning[W004]", "warning[W001]", "warning[W003]"]);
+    expect(r.err.match(/warning\[W00\d\]/g)).toEqual([
+      "warning[W002]",
+      "warning[W004]",
+      "warning[W001]",
+      "warning[W003]",
+    ]);
     expect(r.out).toMatch(/warnings-only\.rnn: ok \(model WarningsOnly, 2 parameters, 15 weights, 4 warnings\)/);
   });
 
@@ -103,7 +118,15 @@ describe("rnnc check", () => {
     const r = await rnnc("check", "--format", "json", path, "tests/compiler/front/corpus/w002-unused-input.rnn");
     expect(r.code).toBe(1);
     expect(r.err).toBe("");
-    const report = JSON.parse(r.out) as { file: string; severity: string; code: string; message: string; range: { start: { line: number; column: number } }; related: unknown[]; hint?: string }[];
+    const report = JSON.parse(r.out) as {
+      file: string;
+      severity: string;
+      code: string;
+      message: string;
+      range: { start: { line: number; column: number } };
+      related: unknown[];
+      hint?: string;
+    }[];
     expect(report.map((d) => [d.file, d.severity, d.code, d.range.start.line, d.range.start.column])).toEqual([
       [path, "error", "E202", 7, 12],
       [path, "error", "E002", 8, 10],
@@ -128,11 +151,15 @@ describe("rnnc check", () => {
     const r = await rnnc("check", "--dim", "H=128", "--dim", "V=10", "examples/elman.rnn");
     expect(r.code).toBe(0);
     // W [128,128] + U [128,10] + b [128] + Vo [2,128] + c [2]
-    expect(r.out).toContain(`(model ElmanSentiment, 5 parameters, ${(128 * 128 + 128 * 10 + 128 + 2 * 128 + 2).toLocaleString("en-US")} weights)`);
+    expect(r.out).toContain(
+      `(model ElmanSentiment, 5 parameters, ${(128 * 128 + 128 * 10 + 128 + 2 * 128 + 2).toLocaleString("en-US")} weights)`,
+    );
   });
 
   it("--dim sets a dim named __proto__ or constructor like any other", async () => {
-    const path = scratchFile("proto-dims.rnn", `model ProtoDims {
+    const path = scratchFile(
+      "proto-dims.rnn",
+      `model ProtoDims {
   dim constructor = 3
   dim __proto__ = 2
   input x : [constructor]
@@ -141,7 +168,8 @@ describe("rnnc check", () => {
   o = W @ x
   loss mse(o, y) at each
 }
-`);
+`,
+    );
     const r = await rnnc("check", "--dim", "__proto__=4", "--dim", "constructor=5", path);
     expect(r.out).toContain("(model ProtoDims, 1 parameters, 20 weights)");
   });
@@ -165,7 +193,11 @@ describe("rnnc check", () => {
 
   it("a file that cannot be read gives one clean message, exit 1", async () => {
     const missing = await rnnc("check", join(scratch, "missing.rnn"));
-    expect(missing).toEqual({ code: 1, out: "", err: `rnnc: cannot read model '${join(scratch, "missing.rnn")}': no such file or directory\n` });
+    expect(missing).toEqual({
+      code: 1,
+      out: "",
+      err: `rnnc: cannot read model '${join(scratch, "missing.rnn")}': no such file or directory\n`,
+    });
     const directory = await rnnc("check", "examples");
     expect(directory).toEqual({ code: 1, out: "", err: "rnnc: cannot read model 'examples': it is a directory\n" });
   });
@@ -212,8 +244,10 @@ describe("rnnc expand", () => {
 });
 
 describe("rnnc fmt", () => {
-  const messy = "model  M{\n dim D=4\n\n\n input x:[D]   // the input\n target y : [D]\n o=(x+x)*2\n loss mse(o,y)at each }\n";
-  const canonical = "model M {\n  dim D = 4\n\n  input x : [D]  // the input\n  target y : [D]\n  o = (x + x) * 2\n  loss mse(o, y) at each\n}\n";
+  const messy =
+    "model  M{\n dim D=4\n\n\n input x:[D]   // the input\n target y : [D]\n o=(x+x)*2\n loss mse(o,y)at each }\n";
+  const canonical =
+    "model M {\n  dim D = 4\n\n  input x : [D]  // the input\n  target y : [D]\n  o = (x + x) * 2\n  loss mse(o, y) at each\n}\n";
 
   it("prints the canonical layout on stdout and leaves the file alone", async () => {
     const path = scratchFile("print.rnn", messy);
@@ -279,7 +313,11 @@ describe("rnnc fmt", () => {
 
   it("an unreadable file gives one clean message", async () => {
     const r = await rnnc("fmt", join(scratch, "nope.rnn"));
-    expect(r).toEqual({ code: 1, out: "", err: `rnnc: cannot read model '${join(scratch, "nope.rnn")}': no such file or directory\n` });
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err: `rnnc: cannot read model '${join(scratch, "nope.rnn")}': no such file or directory\n`,
+    });
   });
 });
 
@@ -290,15 +328,22 @@ describe("the real executable (bin/rnnc.js, built by npm run build)", () => {
     expect(built, "run `npm run build` before the tests (npm test does)").toBe(true);
   });
 
-  it.runIf(built)("checks the examples and a broken file: ok lines on stdout, the error on stderr, exit 1, no stack trace", () => {
-    const path = join(mkdtempSync(join(scratch, "spawn-")), "broken.rnn");
-    writeFileSync(path, broken);
-    const run = spawnSync(process.execPath, ["bin/rnnc.js", "check", ...examples, path], { encoding: "utf8" });
-    expect(run.status).toBe(1);
-    expect(run.stdout.match(/: ok \(/g)).toHaveLength(examples.length);
-    expect(run.stderr).toMatch(new RegExp(`^${path.replace(/[.]/g, "\\.")}:7:12: error\\[E202\\]: W @ x: W is \\[H, H\\] = \\[32, 32\\] but x is \\[V\\] = \\[64\\]\\n {4}7 \\| {3}h = tanh\\(W @ x\\)\\n {6}\\| {12}\\^~~~~\\n`));
-    noStackTrace(run.stderr);
-  });
+  it.runIf(built)(
+    "checks the examples and a broken file: ok lines on stdout, the error on stderr, exit 1, no stack trace",
+    () => {
+      const path = join(mkdtempSync(join(scratch, "spawn-")), "broken.rnn");
+      writeFileSync(path, broken);
+      const run = spawnSync(process.execPath, ["bin/rnnc.js", "check", ...examples, path], { encoding: "utf8" });
+      expect(run.status).toBe(1);
+      expect(run.stdout.match(/: ok \(/g)).toHaveLength(examples.length);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^${path.replace(/[.]/g, "\\.")}:7:12: error\\[E202\\]: W @ x: W is \\[H, H\\] = \\[32, 32\\] but x is \\[V\\] = \\[64\\]\\n {4}7 \\| {3}h = tanh\\(W @ x\\)\\n {6}\\| {12}\\^~~~~\\n`,
+        ),
+      );
+      noStackTrace(run.stderr);
+    },
+  );
 
   it.runIf(built)("stops quietly when the reader of its output goes away (a pipe into head)", () => {
     // About 2 MB of gradients, far more than a pipe holds, so the writer meets the closed pipe.
@@ -322,7 +367,10 @@ describe("the real executable (bin/rnnc.js, built by npm run build)", () => {
       });
 
     it.runIf(built)("check and run load neither", () => {
-      for (const argv of [["check", "examples/elman.rnn"], ["run", "examples/elman.rnn", "--data", "examples/data/elman.json"]]) {
+      for (const argv of [
+        ["check", "examples/elman.rnn"],
+        ["run", "examples/elman.rnn", "--data", "examples/data/elman.json"],
+      ]) {
         const run = withForbidden(argv);
         expect({ argv, status: run.status, stderr: run.stderr }).toEqual({ argv, status: 0, stderr: "" });
       }
@@ -333,7 +381,9 @@ describe("the real executable (bin/rnnc.js, built by npm run build)", () => {
       const env = { RNNC_CACHE_DIR: mkdtempSync(join(scratch, "cache-")) };
       expect(withForbidden(argv, "prettier", env).status).toBe(0);
       expect(withForbidden(argv, "prettier,typescript", env).stderr).toBe("");
-      expect(withForbidden(argv, "prettier,typescript", { RNNC_CACHE_DIR: mkdtempSync(join(scratch, "cache-")) }).stderr).toContain("forbidden package loaded: typescript");
+      expect(
+        withForbidden(argv, "prettier,typescript", { RNNC_CACHE_DIR: mkdtempSync(join(scratch, "cache-")) }).stderr,
+      ).toContain("forbidden package loaded: typescript");
     });
 
     it.runIf(built)("compile loads them (so the checks above can fail)", () => {

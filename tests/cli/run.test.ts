@@ -18,37 +18,48 @@ const examples = readdirSync("examples")
 
 describe("rnnc run on the shipped examples", () => {
   it("has a batch for every example", () => {
-    expect(examples.map((name) => readdirSync("examples/data").includes(`${name}.json`))).toEqual(examples.map(() => true));
+    expect(examples.map((name) => readdirSync("examples/data").includes(`${name}.json`))).toEqual(
+      examples.map(() => true),
+    );
   });
 
-  it.each(examples)("%s: loss, outputs [T][B][n] and grads in each parameter's shape; compiled equals interpreted", async (name) => {
-    const args = ["run", `examples/${name}.rnn`, "--data", `examples/data/${name}.json`, "--grad"];
-    const interpreted = await rnnc(...args);
-    expect(interpreted.err).toBe("");
-    expect(interpreted.code).toBe(0);
-    const json = JSON.parse(interpreted.out) as { loss: number; outputs: Record<string, Nested>; grads: Record<string, Nested> };
-    expect(Object.keys(json)).toEqual(["loss", "outputs", "grads"]);
-    expect(Number.isFinite(json.loss)).toBe(true);
+  it.each(examples)(
+    "%s: loss, outputs [T][B][n] and grads in each parameter's shape; compiled equals interpreted",
+    async (name) => {
+      const args = ["run", `examples/${name}.rnn`, "--data", `examples/data/${name}.json`, "--grad"];
+      const interpreted = await rnnc(...args);
+      expect(interpreted.err).toBe("");
+      expect(interpreted.code).toBe(0);
+      const json = JSON.parse(interpreted.out) as {
+        loss: number;
+        outputs: Record<string, Nested>;
+        grads: Record<string, Nested>;
+      };
+      expect(Object.keys(json)).toEqual(["loss", "outputs", "grads"]);
+      expect(Number.isFinite(json.loss)).toBe(true);
 
-    const data = JSON.parse(readFileSync(`examples/data/${name}.json`, "utf8")) as { x: Nested };
-    const [T, B] = shapeOf(data.x);
-    for (const output of Object.values(json.outputs)) expect(shapeOf(output).slice(0, 2)).toEqual([T, B]);
-    const model = analyze(readFileSync(`examples/${name}.rnn`, "utf8")).model!;
-    expect(Object.keys(json.grads).sort()).toEqual(model.params.map((p) => p.name).sort());
-    for (const p of model.params) expect(shapeOf(json.grads[p.name]!), p.name).toEqual(p.shape.map((s) => s.value));
+      const data = JSON.parse(readFileSync(`examples/data/${name}.json`, "utf8")) as { x: Nested };
+      const [T, B] = shapeOf(data.x);
+      for (const output of Object.values(json.outputs)) expect(shapeOf(output).slice(0, 2)).toEqual([T, B]);
+      const model = analyze(readFileSync(`examples/${name}.rnn`, "utf8")).model!;
+      expect(Object.keys(json.grads).sort()).toEqual(model.params.map((p) => p.name).sort());
+      for (const p of model.params) expect(shapeOf(json.grads[p.name]!), p.name).toEqual(p.shape.map((s) => s.value));
 
-    const compiled = JSON.parse((await rnnc(...args, "--backend", "compiled")).out) as typeof json;
-    const difference = (a: Nested, b: Nested) => {
-      const [xs, ys] = [flat(a), flat(b)];
-      return xs.reduce((worst, x, i) => Math.max(worst, Math.abs(x - ys[i]!) / Math.max(Math.abs(x), 1e-12)), 0);
-    };
-    expect(Math.abs(compiled.loss - json.loss) / json.loss).toBeLessThan(1e-12);
-    for (const p of model.params) expect(difference(compiled.grads[p.name]!, json.grads[p.name]!), p.name).toBeLessThan(1e-9);
-  });
+      const compiled = JSON.parse((await rnnc(...args, "--backend", "compiled")).out) as typeof json;
+      const difference = (a: Nested, b: Nested) => {
+        const [xs, ys] = [flat(a), flat(b)];
+        return xs.reduce((worst, x, i) => Math.max(worst, Math.abs(x - ys[i]!) / Math.max(Math.abs(x), 1e-12)), 0);
+      };
+      expect(Math.abs(compiled.loss - json.loss) / json.loss).toBeLessThan(1e-12);
+      for (const p of model.params)
+        expect(difference(compiled.grads[p.name]!, json.grads[p.name]!), p.name).toBeLessThan(1e-9);
+    },
+  );
 
   it("--kernels picks the compiled backend's kernel tier: js and wasm agree; an unknown tier is a usage error", async () => {
     const args = ["run", "examples/gru.rnn", "--data", "examples/data/gru.json", "--backend", "compiled"];
-    const loss = async (tier: string) => (JSON.parse((await rnnc(...args, "--kernels", tier)).out) as { loss: number }).loss;
+    const loss = async (tier: string) =>
+      (JSON.parse((await rnnc(...args, "--kernels", tier)).out) as { loss: number }).loss;
     const [js, wasm] = [await loss("js"), await loss("wasm")];
     expect(Math.abs(js - wasm) / js).toBeLessThan(1e-12);
     const bad = await rnnc(...args, "--kernels", "gpu");

@@ -25,12 +25,20 @@ beforeAll(() => {
   const rng = new Rng(1);
   const words = ["the cat", "a dog", "my bird", "sat on", "ran to", "the mat", "a tree"];
   corpus = join(dir, "corpus.txt");
-  writeFileSync(corpus, Array.from({ length: 120 }, () => `${words[rng.int(3)]} ${words[3 + rng.int(2)]} ${words[5 + rng.int(2)]}.`).join("\n") + "\n");
+  writeFileSync(
+    corpus,
+    Array.from({ length: 120 }, () => `${words[rng.int(3)]} ${words[3 + rng.int(2)]} ${words[5 + rng.int(2)]}.`).join(
+      "\n",
+    ) + "\n",
+  );
   records = join(dir, "records.jsonl");
   const lines = Array.from({ length: 60 }, () => {
     const good = rng.int(2) === 1;
     const neg = rng.int(2) === 1;
-    return JSON.stringify({ text: `it was ${neg ? "not " : ""}${good ? "good" : "bad"}`, label: good !== neg ? "pos" : "neg" });
+    return JSON.stringify({
+      text: `it was ${neg ? "not " : ""}${good ? "good" : "bad"}`,
+      label: good !== neg ? "pos" : "neg",
+    });
   });
   writeFileSync(records, lines.join("\n") + "\n");
 });
@@ -42,7 +50,22 @@ describe("rnnc train on a text corpus", () => {
   let trained: { code: number; out: string; err: string };
   beforeAll(async () => {
     ck = join(dir, "lm");
-    trained = await run(["train", ...lm, "--data", corpus, "--epochs", "2", "--batch", "8", "--seq-len", "16", "--checkpoint", ck, "--progress", "lines"]);
+    trained = await run([
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "2",
+      "--batch",
+      "8",
+      "--seq-len",
+      "16",
+      "--checkpoint",
+      ck,
+      "--progress",
+      "lines",
+    ]);
   });
 
   it("takes V from the vocabulary, reports it, and writes every file", () => {
@@ -50,14 +73,20 @@ describe("rnnc train on a text corpus", () => {
     expect(trained.code).toBe(0);
     expect(trained.out).toMatch(/from the data: V = 18 \(18 distinct characters in .*corpus.txt; the file says 65\)/);
     expect(trained.out).toMatch(/truncated BPTT/);
-    expect(trained.out).toMatch(/epoch 2\/2 done: train loss [\d.]+, val loss [\d.]+, val accuracy [\d.]+%, perplexity [\d.]+/);
+    expect(trained.out).toMatch(
+      /epoch 2\/2 done: train loss [\d.]+, val loss [\d.]+, val accuracy [\d.]+%, perplexity [\d.]+/,
+    );
     expect(trained.out).toMatch(/done: 2 epochs/);
-    for (const f of ["checkpoint.json", "weights.safetensors", "metrics.jsonl", "loss.svg"]) expect(existsSync(join(ck, f)), f).toBe(true);
+    for (const f of ["checkpoint.json", "weights.safetensors", "metrics.jsonl", "loss.svg"])
+      expect(existsSync(join(ck, f)), f).toBe(true);
     const meta = JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8"));
     expect(meta.model.overrides).toEqual({ V: 18, H: 8 });
     expect(meta.data.codebook.vocabulary.entries).toHaveLength(18);
     expect(meta.finished).toBe(true);
-    const lines = readFileSync(join(ck, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(join(ck, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.kind === "step")).toHaveLength(meta.step);
     expect(lines.filter((l) => l.kind === "eval" && l.epoch_end)).toHaveLength(2);
     expect(readFileSync(join(ck, "loss.svg"), "utf8")).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*validation[\s\S]*<\/svg>\n$/);
@@ -84,7 +113,9 @@ describe("rnnc train on a text corpus", () => {
     writeFileSync(other, "the cat\nsat on Zed\n");
     const r = await run(["eval", ...lm, "--checkpoint", ck, "--data", other]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/other.txt has 1 character outside the model's vocabulary of 18: 'Z' \(U\+005A\) \(line 2, column 8\)/);
+    expect(r.err).toMatch(
+      /other.txt has 1 character outside the model's vocabulary of 18: 'Z' \(U\+005A\) \(line 2, column 8\)/,
+    );
   });
 
   it("sample is reproducible by seed and starts from the prime", async () => {
@@ -94,8 +125,30 @@ describe("rnnc train on a text corpus", () => {
     expect(a.out).toBe(b.out);
     expect(a.out.startsWith("the ")).toBe(true);
     expect(Array.from(a.out.trimEnd()).length).toBeGreaterThanOrEqual(40);
-    const greedy = await run(["sample", ...lm, "--checkpoint", ck, "--length", "10", "--temperature", "0", "--seed", "9"]);
-    const greedy2 = await run(["sample", ...lm, "--checkpoint", ck, "--length", "10", "--temperature", "0", "--seed", "10"]);
+    const greedy = await run([
+      "sample",
+      ...lm,
+      "--checkpoint",
+      ck,
+      "--length",
+      "10",
+      "--temperature",
+      "0",
+      "--seed",
+      "9",
+    ]);
+    const greedy2 = await run([
+      "sample",
+      ...lm,
+      "--checkpoint",
+      ck,
+      "--length",
+      "10",
+      "--temperature",
+      "0",
+      "--seed",
+      "10",
+    ]);
     expect(greedy.out).toBe(greedy2.out);
     const bad = await run(["sample", ...lm, "--checkpoint", ck, "--prime", "Zebra"]);
     expect(bad.err).toMatch(/--prime has 1 character outside.*'Z'/);
@@ -123,30 +176,108 @@ describe("rnnc train on a text corpus", () => {
 describe("rnnc train --threads", () => {
   it("splits each batch between threads, says so, and keeps the count in the checkpoint for a resumed run", async () => {
     const ck = join(dir, "threads");
-    const r = await run(["train", ...lm, "--data", corpus, "--epochs", "1", "--batch", "8", "--seq-len", "16", "--checkpoint", ck, "--threads", "2", "--progress", "none"]);
+    const r = await run([
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "1",
+      "--batch",
+      "8",
+      "--seq-len",
+      "16",
+      "--checkpoint",
+      ck,
+      "--threads",
+      "2",
+      "--progress",
+      "none",
+    ]);
     expect(r.err).toBe("");
     expect(r.out).toMatch(/backend compiled on 2 threads/);
     expect(JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8")).config.threads).toBe(2);
-    const changed = await run(["train", ...lm, "--data", corpus, "--checkpoint", ck, "--resume", "--epochs", "2", "--threads", "1"]);
+    const changed = await run([
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--checkpoint",
+      ck,
+      "--resume",
+      "--epochs",
+      "2",
+      "--threads",
+      "1",
+    ]);
     expect(changed.code).toBe(1);
     expect(changed.err).toMatch(/--threads 1 differs from the checkpoint \(--threads 2\)/);
-    const interp = await run(["train", ...lm, "--data", corpus, "--checkpoint", ck, "--resume", "--epochs", "2", "--backend", "interp"]);
+    const interp = await run([
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--checkpoint",
+      ck,
+      "--resume",
+      "--epochs",
+      "2",
+      "--backend",
+      "interp",
+    ]);
     expect(interp.code).toBe(1);
-    expect(interp.err).toMatch(/the checkpoint was trained on 2 threads \(--threads 2\), which needs --backend compiled/);
+    expect(interp.err).toMatch(
+      /the checkpoint was trained on 2 threads \(--threads 2\), which needs --backend compiled/,
+    );
   });
 
   it("auto keeps a small model on one thread", async () => {
     const ck = join(dir, "threads-auto");
-    const r = await run(["train", ...lm, "--data", corpus, "--epochs", "1", "--batch", "2", "--seq-len", "4", "--checkpoint", ck, "--progress", "none"]);
+    const r = await run([
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "1",
+      "--batch",
+      "2",
+      "--seq-len",
+      "4",
+      "--checkpoint",
+      ck,
+      "--progress",
+      "none",
+    ]);
     expect(r.out).not.toMatch(/on \d+ threads/);
     expect(JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8")).config.threads).toBe(1);
   });
 
   it("refuses more than one thread for the interpreter, and a count that is not one", async () => {
-    const interp = await run(["train", ...lm, "--data", corpus, "--backend", "interp", "--threads", "2", "--checkpoint", join(dir, "threads-interp")]);
+    const interp = await run([
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--backend",
+      "interp",
+      "--threads",
+      "2",
+      "--checkpoint",
+      join(dir, "threads-interp"),
+    ]);
     expect(interp.code).toBe(1);
     expect(interp.err).toMatch(/--threads 2 needs --backend compiled/);
-    const zero = await run(["train", ...lm, "--data", corpus, "--threads", "0", "--checkpoint", join(dir, "threads-zero")]);
+    const zero = await run([
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--threads",
+      "0",
+      "--checkpoint",
+      join(dir, "threads-zero"),
+    ]);
     expect(zero.code).toBe(2);
     expect(zero.err).toMatch(/expected auto or a whole number ≥ 1/);
   });
@@ -156,11 +287,28 @@ describe("dims and data errors", () => {
   it("an explicit one-hot dim too small for the data is an error that says what the data needs", async () => {
     const r = await run(["train", ...lm, "--dim", "V=10", "--data", corpus, "--checkpoint", join(dir, "small")]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/--dim V=10 is too small: the data in .*corpus.txt needs 18 \(18 distinct characters\); give --dim V=18 or more, or leave the dim out/);
+    expect(r.err).toMatch(
+      /--dim V=10 is too small: the data in .*corpus.txt needs 18 \(18 distinct characters\); give --dim V=18 or more, or leave the dim out/,
+    );
   });
 
   it("trains a classifier on JSONL, taking V and K from tokens and labels", async () => {
-    const r = await run(["train", "examples/elman.rnn", "--dim", "H=8", "--data", records, "--epochs", "3", "--batch", "8", "--checkpoint", join(dir, "cls"), "--progress", "none"]);
+    const r = await run([
+      "train",
+      "examples/elman.rnn",
+      "--dim",
+      "H=8",
+      "--data",
+      records,
+      "--epochs",
+      "3",
+      "--batch",
+      "8",
+      "--checkpoint",
+      join(dir, "cls"),
+      "--progress",
+      "none",
+    ]);
     expect(r.err).toBe("");
     expect(r.out).toMatch(/V = 5 \(5 distinct tokens .*\), K = 2 \(2 labels \(neg, pos\)/);
     expect(r.out).toMatch(/final \(epoch 3\): train loss [\d.]+, val loss [\d.]+, val accuracy/);
@@ -175,7 +323,9 @@ describe("dims and data errors", () => {
 
   it("a model that cannot read the data says why", async () => {
     const r = await run(["train", "examples/gru.rnn", "--data", corpus, "--checkpoint", join(dir, "gru")]);
-    expect(r.err).toMatch(/a text corpus trains a character language model, which needs one one-hot input and a class target scored at each step/);
+    expect(r.err).toMatch(
+      /a text corpus trains a character language model, which needs one one-hot input and a class target scored at each step/,
+    );
   });
 
   it("--backend compiled trains a text model like the interpreter (to rounding)", async () => {
@@ -186,7 +336,8 @@ describe("dims and data errors", () => {
     expect(a.out).toMatch(/backend compiled/);
     const weights = (d: string) => decodeSafetensors(readFileSync(join(dir, d, "weights.safetensors"))).tensors;
     const [wa, wb] = [weights("compiled"), weights("interpreted")];
-    for (const name of Object.keys(wb)) wa[name]!.data.forEach((v, i) => expect(Math.abs(v - wb[name]!.data[i]!)).toBeLessThan(1e-9));
+    for (const name of Object.keys(wb))
+      wa[name]!.data.forEach((v, i) => expect(Math.abs(v - wb[name]!.data[i]!)).toBeLessThan(1e-9));
     expect(b.code).toBe(0);
   });
 
@@ -194,9 +345,22 @@ describe("dims and data errors", () => {
     const model = join(dir, "blowup.rnn");
     writeFileSync(model, explodingModel);
     const ck = join(dir, "blowup");
-    const r = await run(["train", model, "--data", corpus, "--checkpoint", ck, "--progress", "none", "--seq-len", "30"]);
+    const r = await run([
+      "train",
+      model,
+      "--data",
+      corpus,
+      "--checkpoint",
+      ck,
+      "--progress",
+      "none",
+      "--seq-len",
+      "30",
+    ]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/training stopped at step 1 \(epoch 1\): 'h' is Infinity at step \d+ of sequence \d+: the forward pass overflowed\n  hint: .*\n  the last good checkpoint is step 0 in .*blowup; nothing after it was saved/);
+    expect(r.err).toMatch(
+      /training stopped at step 1 \(epoch 1\): 'h' is Infinity at step \d+ of sequence \d+: the forward pass overflowed\n  hint: .*\n  the last good checkpoint is step 0 in .*blowup; nothing after it was saved/,
+    );
     expect(JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8")).step).toBe(0);
     expect(readFileSync(join(ck, "metrics.jsonl"), "utf8")).toMatch(/"kind":"stopped"/);
   });
@@ -206,7 +370,30 @@ describe.each([
   { threads: "1", signals: ["SIGINT", "SIGKILL"] as const },
   { threads: "2", signals: ["SIGINT"] as const },
 ])("an interrupted run on $threads thread(s) resumes to the same weights, bit for bit", ({ threads, signals }) => {
-  const args = (ck: string) => ["train", ...lm, "--data", corpus, "--epochs", "6", "--batch", "4", "--seq-len", "8", "--seed", "5", "--checkpoint", ck, "--checkpoint-every", "7", "--progress", "lines", "--log-every", "1", "--threads", threads];
+  const args = (ck: string) => [
+    "train",
+    ...lm,
+    "--data",
+    corpus,
+    "--epochs",
+    "6",
+    "--batch",
+    "4",
+    "--seq-len",
+    "8",
+    "--seed",
+    "5",
+    "--checkpoint",
+    ck,
+    "--checkpoint-every",
+    "7",
+    "--progress",
+    "lines",
+    "--log-every",
+    "1",
+    "--threads",
+    threads,
+  ];
   let reference: Buffer;
   beforeAll(async () => {
     const ck = join(dir, `reference-${threads}`);
@@ -216,7 +403,11 @@ describe.each([
   });
 
   /** Spawns the built CLI and sends `signal` once it has printed step `after`. */
-  function spawnAndStop(ck: string, signal: NodeJS.Signals, after: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+  function spawnAndStop(
+    ck: string,
+    signal: NodeJS.Signals,
+    after: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ["bin/rnnc.js", ...args(ck)], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
@@ -251,7 +442,12 @@ describe.each([
       expect(resumed.err).toBe("");
       expect(resumed.out).toMatch(new RegExp(`resuming .* at step ${meta.step}`));
       expect(Buffer.compare(readFileSync(join(ck, "weights.safetensors")), reference)).toBe(0);
-      const steps = readFileSync(join(ck, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.kind === "step").map((l) => l.step);
+      const steps = readFileSync(join(ck, "metrics.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.kind === "step")
+        .map((l) => l.step);
       expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
     }, 60_000);
   }

@@ -31,7 +31,11 @@ describe("compiled equals interpreted to 1e-12", () => {
 
   it("T = 1 and B = 1", async () => {
     const ir = smallIrFromFile("examples/stacked.rnn");
-    const { worst, where } = await backendDifference(ir, initialWeights(ir, 2), randomBatch(ir, new Rng(2), { T: 1, B: 1 }));
+    const { worst, where } = await backendDifference(
+      ir,
+      initialWeights(ir, 2),
+      randomBatch(ir, new Rng(2), { T: 1, B: 1 }),
+    );
     expect(worst, where).toBeLessThan(1e-12);
   });
 });
@@ -42,10 +46,15 @@ describe("compiled backend matches PyTorch to 1e-9", () => {
     it(name.replace(/\.json$/, ""), async () => {
       const fixture = JSON.parse(readFileSync(join(dir, name), "utf8"));
       const ir = irFromFile(join(dir, fixture.model));
-      const result = (await compiledFor(ir)).lossAndGrad(weightsFromJson(ir, fixture.weights), batchFromJson(ir, fixture.data));
+      const result = (await compiledFor(ir)).lossAndGrad(
+        weightsFromJson(ir, fixture.weights),
+        batchFromJson(ir, fixture.data),
+      );
       expect(Math.abs(result.loss - fixture.expected.loss) / Math.abs(fixture.expected.loss)).toBeLessThan(1e-9);
-      for (const [q, values] of Object.entries(fixture.expected.outputs)) expect(maxRelativeError(result.quantity(q), flatten(values)), q).toBeLessThan(1e-9);
-      for (const [p, grad] of Object.entries(fixture.expected.grads)) expect(maxRelativeError(result.grads[p]!, flatten(grad)), p).toBeLessThan(1e-9);
+      for (const [q, values] of Object.entries(fixture.expected.outputs))
+        expect(maxRelativeError(result.quantity(q), flatten(values)), q).toBeLessThan(1e-9);
+      for (const [p, grad] of Object.entries(fixture.expected.grads))
+        expect(maxRelativeError(result.grads[p]!, flatten(grad)), p).toBeLessThan(1e-9);
     });
   }
 });

@@ -9,7 +9,13 @@ import { irFromFile } from "../support/models.js";
 
 /** What `rnnc compile examples/NAME.rnn [--kernels K]` writes: TypeScript, float64, importing rnnc/runtime, formatted. */
 function compileExample(name: string, kernels?: CompileOptions["kernels"]): Promise<string> {
-  const options: CompileOptions = { emit: "ts", dtype: "f64", standalone: false, sourceName: `${name}.rnn`, ...(kernels ? { kernels } : {}) };
+  const options: CompileOptions = {
+    emit: "ts",
+    dtype: "f64",
+    standalone: false,
+    sourceName: `${name}.rnn`,
+    ...(kernels ? { kernels } : {}),
+  };
   return compileModule(irFromFile(`examples/${name}.rnn`), options);
 }
 
@@ -23,7 +29,9 @@ describe("generated code", () => {
 
   // The JavaScript tier imports the kernels as functions, as every module did before the WebAssembly tier.
   it("examples/lstm.rnn --kernels js", async () => {
-    await expect(await compileExample("lstm", "js")).toMatchFileSnapshot("__snapshots__/lstm.js-kernels.generated.ts.snap");
+    await expect(await compileExample("lstm", "js")).toMatchFileSnapshot(
+      "__snapshots__/lstm.js-kernels.generated.ts.snap",
+    );
   });
 
   it("is the same bytes for the same input", async () => {

@@ -130,7 +130,13 @@ model ${n.model} {
 }
 
 function compile(names: Names, format: boolean): Promise<string> {
-  return compileModule(irFromText(source(names)), { emit: "ts", dtype: "f64", standalone: false, sourceName: names.file, format });
+  return compileModule(irFromText(source(names)), {
+    emit: "ts",
+    dtype: "f64",
+    standalone: false,
+    sourceName: names.file,
+    format,
+  });
 }
 
 /** The module's syntax tree as a list of node kinds, with identifiers and numbers spelled out and strings left blank. */
@@ -180,7 +186,10 @@ describe("__proto__ as any kind of name, through the runtime", () => {
     const rng = new Rng(5);
     const weights = initialWeights(ir, 5);
     for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.5, 0.5);
-    const chunks = [randomBatch(ir, rng, { T: 4, B: 3, ragged: true }), randomBatch(ir, rng, { T: 3, B: 3, ragged: true })];
+    const chunks = [
+      randomBatch(ir, rng, { T: 4, B: 3, ragged: true }),
+      randomBatch(ir, rng, { T: 3, B: 3, ragged: true }),
+    ];
     return { ir, weights, chunks };
   }
 
@@ -208,13 +217,27 @@ describe("__proto__ as any kind of name, through the runtime", () => {
       it("reads back a checkpoint it wrote: weights, optimiser moments and the carried state", () => {
         const { ir, weights, chunks } = setUp(role);
         const backend = interpreterBackend(ir);
-        const state = initialTrainState(weights, { epochs: 1, batch: 3, seqLen: 4, optimizer: defaultOptimizerConfig("adam", 0.01), clipValue: null, clipNorm: null, seed: 5, valSplit: 0, evalEvery: 0 });
+        const state = initialTrainState(weights, {
+          epochs: 1,
+          batch: 3,
+          seqLen: 4,
+          optimizer: defaultOptimizerConfig("adam", 0.01),
+          clipValue: null,
+          clipNorm: null,
+          seed: 5,
+          valSplit: 0,
+          evalEvery: 0,
+        });
         const result = backend.lossAndGrad(state.weights, chunks[0]!);
         state.optimizer.step(state.weights, result.grads);
         state.carry = result.carry();
         const dir = mkdtempSync(join(tmpdir(), "rnnc-names-"));
         try {
-          saveCheckpoint(dir, checkpointIdentity(ir), state, { metricsBytes: 0, finished: false, shapes: Object.fromEntries(ir.params.map((p) => [p.name, p.shape])) });
+          saveCheckpoint(dir, checkpointIdentity(ir), state, {
+            metricsBytes: 0,
+            finished: false,
+            shapes: Object.fromEntries(ir.params.map((p) => [p.name, p.shape])),
+          });
           const loaded = loadCheckpoint(dir);
           expect(loaded.weights).toEqual(state.weights);
           expect(loaded.optimizer).toEqual(state.optimizer.getState());
@@ -235,7 +258,12 @@ function carriedNames(ir: IrModel): string[] {
 
 function maxCarryDifference(actual: Carry, expected: Carry): number {
   if (Object.keys(actual).sort().join() !== Object.keys(expected).sort().join()) return Infinity;
-  return Math.max(0, ...Object.keys(expected).flatMap((name) => expected[name]!.map((steps, j) => maxRelativeError(actual[name]![j]!, steps))));
+  return Math.max(
+    0,
+    ...Object.keys(expected).flatMap((name) =>
+      expected[name]!.map((steps, j) => maxRelativeError(actual[name]![j]!, steps)),
+    ),
+  );
 }
 
 /** What a checkpoint records about the run besides its state; none of it matters here but its shape. */
@@ -245,6 +273,17 @@ function checkpointIdentity(ir: IrModel): Parameters<typeof saveCheckpoint>[1] {
     version: 1,
     model: { file: "names.rnn", name: ir.name, sha256: "", source: "", dims: ir.dims, overrides: {} },
     data: { path: "data.json", sha256: "", codebook: { format: "json" } },
-    config: { epochs: 1, batch: 3, seqLen: 4, optimizer: defaultOptimizerConfig("adam", 0.01), clipValue: null, clipNorm: null, seed: 5, valSplit: 0, evalEvery: 0, backend: "interp" },
+    config: {
+      epochs: 1,
+      batch: 3,
+      seqLen: 4,
+      optimizer: defaultOptimizerConfig("adam", 0.01),
+      clipValue: null,
+      clipNorm: null,
+      seed: 5,
+      valSplit: 0,
+      evalEvery: 0,
+      backend: "interp",
+    },
   };
 }

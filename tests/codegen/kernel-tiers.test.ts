@@ -40,7 +40,10 @@ describe("the wasm tier equals the interpreter", () => {
         const ir = smallIrFromFile(`examples/${file}`, 6);
         const rng = new Rng(11);
         const weights = perturbedWeights(ir, rng);
-        const [first, second] = [randomBatch(ir, rng, { T: 7, B: 4, ragged: true }), randomBatch(ir, rng, { T: 5, B: 4, ragged: true })];
+        const [first, second] = [
+          randomBatch(ir, rng, { T: 7, B: 4, ragged: true }),
+          randomBatch(ir, rng, { T: 5, B: 4, ragged: true }),
+        ];
         const fresh = await backendDifference(ir, weights, first, undefined, { dtype, kernels: "wasm" });
         expect(fresh.worst, fresh.where).toBeLessThan(tolerance[dtype]);
         const carry = interpreterBackend(ir).forward(weights, first).carry();
@@ -66,8 +69,17 @@ async function loadTier(ir: IrModel, kernels: KernelTier): Promise<TierModule> {
 
 /** A batch as a generated module takes it: the runtime's records unwrapped. */
 function moduleBatch(batch: Batch) {
-  const arrays = (record: Batch["inputs"] | Batch["targets"]) => Object.fromEntries(Object.entries(record).map(([k, d]) => [k, d.kind === "onehot" || d.kind === "class" ? d.ids : d.values]));
-  return { T: batch.T, B: batch.B, inputs: arrays(batch.inputs), targets: arrays(batch.targets), lengths: batch.lengths };
+  const arrays = (record: Batch["inputs"] | Batch["targets"]) =>
+    Object.fromEntries(
+      Object.entries(record).map(([k, d]) => [k, d.kind === "onehot" || d.kind === "class" ? d.ids : d.values]),
+    );
+  return {
+    T: batch.T,
+    B: batch.B,
+    inputs: arrays(batch.inputs),
+    targets: arrays(batch.targets),
+    lengths: batch.lengths,
+  };
 }
 
 describe("where the wasm tier's arrays live", () => {
@@ -82,12 +94,18 @@ describe("where the wasm tier's arrays live", () => {
     const grads = module.createParameters();
     const interpreted = interpreterBackend(ir);
     // The second batch outgrows the arena's first megabyte: the memory grows and the workspace is made again.
-    for (const shape of [{ T: 3, B: 2 }, { T: 40, B: 40 }, { T: 4, B: 3 }]) {
+    for (const shape of [
+      { T: 3, B: 2 },
+      { T: 40, B: 40 },
+      { T: 4, B: 3 },
+    ]) {
       const batch = randomBatch(ir, rng, { ...shape, ragged: true });
       const loss = model.lossAndGrad(params, moduleBatch(batch), grads);
       const expected = interpreted.lossAndGrad(weights, batch);
       expect(Math.abs(loss - expected.loss) / Math.abs(expected.loss)).toBeLessThan(tolerance.f64);
-      for (const p of ir.params) for (let i = 0; i < grads[p.name]!.length; i++) expect(grads[p.name]![i]).toBeCloseTo(expected.grads[p.name]![i]!, 9);
+      for (const p of ir.params)
+        for (let i = 0; i < grads[p.name]!.length; i++)
+          expect(grads[p.name]![i]).toBeCloseTo(expected.grads[p.name]![i]!, 9);
     }
     expect(model.kernels.arena!.generation).toBeGreaterThan(0);
     expect(model.kernels.stagedCalls).toBe(0);
@@ -109,7 +127,10 @@ describe("where the wasm tier's arrays live", () => {
       const rng = new Rng(5);
       const weights = perturbedWeights(ir, rng);
       const batch = randomBatch(ir, rng, { T: 6, B: 3, ragged: true });
-      const { worst, where } = await backendDifference(ir, weights, batch, undefined, { dtype: "f32", kernels: "auto" });
+      const { worst, where } = await backendDifference(ir, weights, batch, undefined, {
+        dtype: "f32",
+        kernels: "auto",
+      });
       expect(worst, where).toBeLessThan(tolerance.f32);
     } finally {
       validate.mockRestore();
@@ -129,7 +150,14 @@ describe("modules compiled with --kernels wasm and auto", () => {
       const ir = smallIrFromFile(`examples/${file}`, 6);
       for (const kernels of ["wasm", "auto"] as const) {
         for (const dtype of ["f64", "f32"] as const) {
-          modules[`${file}.${kernels}.${dtype}.ts`] = await compileModule(ir, { emit: "ts", dtype, standalone: false, kernels, sourceName: file, format: false });
+          modules[`${file}.${kernels}.${dtype}.ts`] = await compileModule(ir, {
+            emit: "ts",
+            dtype,
+            standalone: false,
+            kernels,
+            sourceName: file,
+            format: false,
+          });
         }
       }
     }

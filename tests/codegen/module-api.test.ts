@@ -140,7 +140,9 @@ describe("parameters", () => {
   it("carry the model's initialisers in parameterInits", async () => {
     const module = await load(initialisers);
     expect(module.parameterInits).toEqual(Object.fromEntries(initialisers.params.map((p) => [p.name, p.init])));
-    expect(new Set(initialisers.params.map((p) => p.init.kind))).toEqual(new Set(["xavier", "orthogonal", "uniform", "normal", "ones", "constant", "zeros"]));
+    expect(new Set(initialisers.params.map((p) => p.init.kind))).toEqual(
+      new Set(["xavier", "orthogonal", "uniform", "normal", "ones", "constant", "zeros"]),
+    );
   });
 
   for (const dtype of ["f64", "f32"] as const) {
@@ -163,7 +165,11 @@ describe("checks before anything is computed", () => {
         const y = batch.targets.y.slice();
         y[1] = bad;
         grads["W"]!.fill(7);
-        expect(() => model.lossAndGrad(params, { ...batch, targets: { y } }, grads)).toThrow(new RegExp(`^target 'y' holds the class id ${bad} (at step 0 of sequence 1|for sequence 1), outside \\[0, 2\\)$`));
+        expect(() => model.lossAndGrad(params, { ...batch, targets: { y } }, grads)).toThrow(
+          new RegExp(
+            `^target 'y' holds the class id ${bad} (at step 0 of sequence 1|for sequence 1), outside \\[0, 2\\)$`,
+          ),
+        );
         expect(() => model.forward(params, { ...batch, targets: { y } })).toThrow(RangeError);
         expect(grads["W"]!.every((g) => g === 7)).toBe(true);
       }
@@ -173,14 +179,18 @@ describe("checks before anything is computed", () => {
   it("not in the padding of a sequence, which is never scored", async () => {
     const { model, params, grads, batch } = await setUp("each");
     const y = Int32Array.of(0, 1, 1, 0, -1, 9);
-    expect(Number.isFinite(model.lossAndGrad(params, { ...batch, targets: { y }, lengths: Int32Array.of(2, 2) }, grads))).toBe(true);
+    expect(
+      Number.isFinite(model.lossAndGrad(params, { ...batch, targets: { y }, lengths: Int32Array.of(2, 2) }, grads)),
+    ).toBe(true);
   });
 
   it("parameters and gradients of the wrong size, or missing", async () => {
     const { module, model, params, grads, batch } = await setUp();
     const short = { ...params, W: new Float64Array(8) };
     expect(() => model.forward(short, batch)).toThrow(/^params: parameter 'W' \[3, 3\] holds 8 numbers, not 9$/);
-    expect(() => model.lossAndGrad(params, batch, { ...grads, U: new Float64Array(16) })).toThrow(/^grads: parameter 'U' \[3, 5\] holds 16 numbers, not 15$/);
+    expect(() => model.lossAndGrad(params, batch, { ...grads, U: new Float64Array(16) })).toThrow(
+      /^grads: parameter 'U' \[3, 5\] holds 16 numbers, not 15$/,
+    );
     const { Vo: _, ...missing } = params;
     expect(() => model.forward(missing, batch)).toThrow(new TypeError("params: parameter 'Vo' [2, 3] is missing"));
     expect(module.parameterCount).toBe(9 + 15 + 6);
@@ -188,11 +198,17 @@ describe("checks before anything is computed", () => {
 
   it("inputs and targets shorter than T · B · size, or missing; longer ones serve", async () => {
     const { model, params, grads, batch } = await setUp();
-    expect(() => model.forward(params, { ...batch, inputs: { x: new Int32Array(5) } })).toThrow(/^input 'x' \[T\]\[B\] holds 5 numbers, fewer than 6$/);
+    expect(() => model.forward(params, { ...batch, inputs: { x: new Int32Array(5) } })).toThrow(
+      /^input 'x' \[T\]\[B\] holds 5 numbers, fewer than 6$/,
+    );
     expect(() => model.forward(params, { ...batch, inputs: {} })).toThrow(new TypeError("input 'x' [T][B] is missing"));
-    expect(() => model.lossAndGrad(params, { ...batch, targets: { y: new Int32Array(4) } }, grads)).toThrow(/^target 'y' \[T\]\[B\] holds 4 numbers, fewer than 6$/);
+    expect(() => model.lossAndGrad(params, { ...batch, targets: { y: new Int32Array(4) } }, grads)).toThrow(
+      /^target 'y' \[T\]\[B\] holds 4 numbers, fewer than 6$/,
+    );
     expect(() => model.lossAndGrad(params, { ...batch, targets: {} }, grads)).toThrow(TypeError);
-    expect(() => model.forward(params, { ...batch, inputs: { x: Int32Array.of(0, 1, 2, 3, 99, 0) } })).toThrow(/^input 'x' holds the id 99 at step 2 of sequence 0, outside \[0, 5\) and not the padding id -1$/);
+    expect(() => model.forward(params, { ...batch, inputs: { x: Int32Array.of(0, 1, 2, 3, 99, 0) } })).toThrow(
+      /^input 'x' holds the id 99 at step 2 of sequence 0, outside \[0, 5\) and not the padding id -1$/,
+    );
     const longer = { x: Int32Array.of(...batch.inputs.x, 4, 4) };
     expect(model.forward(params, { ...batch, inputs: longer })).toBe(model.forward(params, batch));
   });
@@ -202,11 +218,16 @@ describe("checks before anything is computed", () => {
     for (const lengths of [Int32Array.of(0, 3), Int32Array.of(3, 4), Int32Array.of(3)]) {
       expect(() => model.forward(params, { ...batch, lengths })).toThrow(/^lengths must hold B values from 1 to T$/);
     }
-    expect(() => model.forward(params, batch, model.createState(params, 3))).toThrow(/^the state is for 3 streams, the batch has 2$/);
-    for (const B of [0, 1.5, NaN]) expect(() => model.createState(params, B)).toThrow(/^a state needs B ≥ 1 streams, not /);
+    expect(() => model.forward(params, batch, model.createState(params, 3))).toThrow(
+      /^the state is for 3 streams, the batch has 2$/,
+    );
+    for (const B of [0, 1.5, NaN])
+      expect(() => model.createState(params, B)).toThrow(/^a state needs B ≥ 1 streams, not /);
     const state = model.createState(params, 2);
     const spoilt = { ...state, values: { h: new Float64Array(5) } };
-    expect(() => model.forward(params, batch, spoilt)).toThrow(/^state value 'h' \[1\]\[B\]\[3\] holds 5 numbers, not 6$/);
+    expect(() => model.forward(params, batch, spoilt)).toThrow(
+      /^state value 'h' \[1\]\[B\]\[3\] holds 5 numbers, not 6$/,
+    );
     expect(spoilt.fresh).toBe(true);
   });
 });
@@ -218,7 +239,9 @@ describe("a module unrolled for T steps (--unroll T)", () => {
     const looped = new (await load(ir)).Model();
     expect(unrolled.forward(params, batch)).toBe(looped.forward(params, batch));
     const twoSteps = { ...batch, T: 2 };
-    expect(() => unrolled.forward(params, twoSteps)).toThrow(/^this module is unrolled for batches of T = 3 steps \(rnnc compile --unroll 3\), not T = 2$/);
+    expect(() => unrolled.forward(params, twoSteps)).toThrow(
+      /^this module is unrolled for batches of T = 3 steps \(rnnc compile --unroll 3\), not T = 2$/,
+    );
   });
 
   it("has step() only when T is 1, where it is forward() on one step", async () => {
@@ -235,7 +258,13 @@ describe("a module unrolled for T steps (--unroll T)", () => {
 
 describe("dims", () => {
   it("are typed by name and value: a misspelled dim is a type error", async () => {
-    const module = await compileModule(tagger("each"), { emit: "ts", dtype: "f64", standalone: true, sourceName: "tagger.rnn", format: false });
+    const module = await compileModule(tagger("each"), {
+      emit: "ts",
+      dtype: "f64",
+      standalone: true,
+      sourceName: "tagger.rnn",
+      format: false,
+    });
     const program = `import { dims } from "./tagger.js";\nconst hidden: 3 = dims.H;\nexport const sizes = [hidden, dims.V, dims.Hidden];\n`;
     const diagnostics = strictDiagnostics({ "tagger.ts": module, "program.ts": program });
     expect(diagnostics).toMatch(/program\.ts\(3,\d+\): error TS2339: Property 'Hidden' does not exist/);

@@ -25,7 +25,11 @@ const batches = fc.record({
 });
 
 /** The largest difference between the interpreter and the module compiled `as`, on a random model and batch. */
-async function difference(model: { text: string }, { T, B, ragged, seed }: { T: number; B: number; ragged: boolean; seed: number }, as: { dtype?: "f64" | "f32"; kernels?: "wasm" } = {}) {
+async function difference(
+  model: { text: string },
+  { T, B, ragged, seed }: { T: number; B: number; ragged: boolean; seed: number },
+  as: { dtype?: "f64" | "f32"; kernels?: "wasm" } = {},
+) {
   const ir = irFromText(model.text);
   const rng = new Rng(seed);
   const weights = initialWeights(ir, seed);
@@ -47,12 +51,16 @@ it("compiled equals interpreted on 200 random models, T, B and lengths", { timeo
 });
 
 // Float32 on the WebAssembly tier takes another path: activations by the vectorised kernel between split loops.
-it("float32 on WebAssembly agrees with the float64 interpreter to float32 rounding on 60 random models", { timeout: 120_000 }, async () => {
-  await fc.assert(
-    fc.asyncProperty(models, batches, async (model, batch) => {
-      const { worst, where } = await difference(model, batch, { dtype: "f32", kernels: "wasm" });
-      expect(worst, where).toBeLessThan(1e-4);
-    }),
-    { numRuns: 60, seed: 20_261_126 },
-  );
-});
+it(
+  "float32 on WebAssembly agrees with the float64 interpreter to float32 rounding on 60 random models",
+  { timeout: 120_000 },
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(models, batches, async (model, batch) => {
+        const { worst, where } = await difference(model, batch, { dtype: "f32", kernels: "wasm" });
+        expect(worst, where).toBeLessThan(1e-4);
+      }),
+      { numRuns: 60, seed: 20_261_126 },
+    );
+  },
+);

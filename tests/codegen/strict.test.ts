@@ -25,10 +25,22 @@ it("generated modules of every example check under --strict", { timeout: 90_000 
     const ir = irFromFile(`examples/${file}`);
     for (const [variant, options] of Object.entries(variants)) {
       // Unformatted: prettier changes the layout, never the types.
-      modules[`${file}.${variant}.ts`] = await compileModule(ir, { emit: "ts", sourceName: file, format: false, ...options });
+      modules[`${file}.${variant}.ts`] = await compileModule(ir, {
+        emit: "ts",
+        sourceName: file,
+        format: false,
+        ...options,
+      });
     }
   }
   const unrolled = irFromFile("examples/elman.rnn");
-  modules["elman.rnn.unrolled.ts"] = await compileModule(unrolled, { emit: "ts", dtype: "f64", standalone: false, unrollSteps: 3, sourceName: "elman.rnn", format: false });
+  modules["elman.rnn.unrolled.ts"] = await compileModule(unrolled, {
+    emit: "ts",
+    dtype: "f64",
+    standalone: false,
+    unrollSteps: 3,
+    sourceName: "elman.rnn",
+    format: false,
+  });
   expect(strictDiagnostics(modules)).toBe("");
 });

@@ -11,7 +11,15 @@ import fc from "fast-check";
 import wabtInit from "wabt";
 import { describe, expect, it } from "vitest";
 import type { Location } from "../../compiler/codegen/access.js";
-import { binary, local, neg, num, type ElementLoop, type Expr, type Statement } from "../../compiler/codegen/element-loop.js";
+import {
+  binary,
+  local,
+  neg,
+  num,
+  type ElementLoop,
+  type Expr,
+  type Statement,
+} from "../../compiler/codegen/element-loop.js";
 import { emitElementLoop, FusedLoops } from "../../compiler/codegen/fused-loops.js";
 import { encodeModule } from "../../compiler/codegen/wasm/encode.js";
 import { loopFunction } from "../../compiler/codegen/wasm/emit-loop.js";
@@ -26,7 +34,11 @@ function sampleLoop(size: number): ElementLoop {
     body: [
       { kind: "define", name: "a0", value: binary("*", { kind: "read", stream: 0 }, num(0.5)), mutable: false },
       { kind: "define", name: "d0", value: num(0), mutable: true },
-      { kind: "accumulate", name: "d0", value: { kind: "select", compare: "<", a: local("a0"), b: num(0), then: num(0), otherwise: local("a0") } },
+      {
+        kind: "accumulate",
+        name: "d0",
+        value: { kind: "select", compare: "<", a: local("a0"), b: num(0), then: num(0), otherwise: local("a0") },
+      },
       { kind: "store", stream: 2, value: binary("/", local("d0"), binary("-", num(1), { kind: "read", stream: 1 })) },
       { kind: "storeAdd", stream: 3, value: neg(local("d0")) },
     ],
@@ -41,7 +53,20 @@ describe("the encoder", () => {
     const text = wabt.readWasm(bytes, { simd: true }).toText({});
     expect(text).toMatch(/\(import "env" "memory" \(memory \(;0;\) 0\)\)/);
     expect(text).toMatch(/\(export "f0" \(func 0\)\)/);
-    for (const instruction of ["f32x4.splat", "v128.load", "f32x4.mul", "f32x4.lt", "v128.bitselect", "f32x4.div", "f32x4.sub", "f32x4.neg", "v128.store", "f32.load offset=16", "f32.store offset=20", "select"])
+    for (const instruction of [
+      "f32x4.splat",
+      "v128.load",
+      "f32x4.mul",
+      "f32x4.lt",
+      "v128.bitselect",
+      "f32x4.div",
+      "f32x4.sub",
+      "f32x4.neg",
+      "v128.store",
+      "f32.load offset=16",
+      "f32.store offset=20",
+      "select",
+    ])
       expect(text).toContain(instruction);
     // Size 3 in float64: one f64x2 vector, then one scalar at byte 16.
     expect(text).toContain("f64x2.add");
@@ -90,7 +115,14 @@ function randomLoop(withDivision: boolean): fc.Arbitrary<{ loop: ElementLoop; B:
           case 3:
             return neg(expr(depth - 1));
           case 4:
-            return { kind: "select", compare: pick(2) === 0 ? "<" : ">", a: expr(depth - 1), b: num(0), then: expr(depth - 1), otherwise: expr(depth - 1) };
+            return {
+              kind: "select",
+              compare: pick(2) === 0 ? "<" : ">",
+              a: expr(depth - 1),
+              b: num(0),
+              then: expr(depth - 1),
+              otherwise: expr(depth - 1),
+            };
           default:
             return binary(ops[pick(ops.length)]!, expr(depth - 1), expr(depth - 1));
         }
@@ -103,8 +135,11 @@ function randomLoop(withDivision: boolean): fc.Arbitrary<{ loop: ElementLoop; B:
           body.push({ kind: "define", name, value: expr(2), mutable: pick(2) === 0 });
           names.push(name);
         } else if (kind === 1) {
-          const mutable = body.filter((x): x is Extract<Statement, { kind: "define" }> => x.kind === "define" && x.mutable);
-          if (mutable.length > 0) body.push({ kind: "accumulate", name: mutable[pick(mutable.length)]!.name, value: expr(2) });
+          const mutable = body.filter(
+            (x): x is Extract<Statement, { kind: "define" }> => x.kind === "define" && x.mutable,
+          );
+          if (mutable.length > 0)
+            body.push({ kind: "accumulate", name: mutable[pick(mutable.length)]!.name, value: expr(2) });
         } else {
           body.push({ kind: kind === 2 ? "store" : "storeAdd", stream: inputs + pick(outputs), value: expr(2) });
         }
@@ -119,7 +154,9 @@ function runBoth(loop: ElementLoop, B: number, type: "f32" | "f64", seed: number
   const call = emitElementLoop(loop, fused);
   const code = [...fused.takeAddressed(), ...call].join("\n");
   const Float = type === "f32" ? Float32Array : Float64Array;
-  const lengths = loop.streams.map((s) => (s.stride === 0 ? s.offset + loop.size : (B - 1) * s.stride + s.offset + loop.size));
+  const lengths = loop.streams.map((s) =>
+    s.stride === 0 ? s.offset + loop.size : (B - 1) * s.stride + s.offset + loop.size,
+  );
   const run = (useWasm: boolean) => {
     const memory = new WebAssembly.Memory({ initial: 1 });
     let at = 64;
@@ -148,7 +185,11 @@ describe("a loop as WebAssembly computes what its JavaScript computes", () => {
       fc.property(randomLoop(true), fc.nat(), ({ loop, B }, seed) => {
         const { wasm, js, compiled } = runBoth(loop, B, "f64", seed);
         expect(compiled).toBe(true);
-        wasm.forEach((stream, k) => stream.forEach((v, i) => expect(Object.is(v, js[k]![i]), `stream ${k} element ${i}: ${v} vs ${js[k]![i]}`).toBe(true)));
+        wasm.forEach((stream, k) =>
+          stream.forEach((v, i) =>
+            expect(Object.is(v, js[k]![i]), `stream ${k} element ${i}: ${v} vs ${js[k]![i]}`).toBe(true),
+          ),
+        );
       }),
       { numRuns: 300, seed: 20_261_126 },
     );
@@ -159,7 +200,11 @@ describe("a loop as WebAssembly computes what its JavaScript computes", () => {
       fc.property(randomLoop(false), fc.nat(), ({ loop, B }, seed) => {
         const { wasm, js } = runBoth(loop, B, "f32", seed);
         const scale = Math.max(1, ...js.flat().map(Math.abs));
-        wasm.forEach((stream, k) => stream.forEach((v, i) => expect(Math.abs(v - js[k]![i]!), `stream ${k} element ${i}`).toBeLessThanOrEqual(1e-5 * scale)));
+        wasm.forEach((stream, k) =>
+          stream.forEach((v, i) =>
+            expect(Math.abs(v - js[k]![i]!), `stream ${k} element ${i}`).toBeLessThanOrEqual(1e-5 * scale),
+          ),
+        );
       }),
       { numRuns: 300, seed: 20_261_127 },
     );
@@ -167,7 +212,13 @@ describe("a loop as WebAssembly computes what its JavaScript computes", () => {
 
   it("a loop calling Math.* stays JavaScript", () => {
     const loop = sampleLoop(4);
-    const withMath: ElementLoop = { ...loop, body: [...loop.body, { kind: "store", stream: 2, value: { kind: "math", fn: "tanh", a: { kind: "read", stream: 0 } } }] };
+    const withMath: ElementLoop = {
+      ...loop,
+      body: [
+        ...loop.body,
+        { kind: "store", stream: 2, value: { kind: "math", fn: "tanh", a: { kind: "read", stream: 0 } } },
+      ],
+    };
     const fused = new FusedLoops("f64");
     const code = emitElementLoop(withMath, fused);
     expect(fused.empty).toBe(true);
@@ -177,13 +228,21 @@ describe("a loop as WebAssembly computes what its JavaScript computes", () => {
 
   it("the same loop at another step is one function", () => {
     const fused = new FusedLoops("f32");
-    const atStep = (slot: string): ElementLoop => ({ ...sampleLoop(8), streams: sampleLoop(8).streams.map((s) => ({ ...s, slot })) });
+    const atStep = (slot: string): ElementLoop => ({
+      ...sampleLoop(8),
+      streams: sampleLoop(8).streams.map((s) => ({ ...s, slot })),
+    });
     const first = emitElementLoop(atStep("t"), fused).join("\n");
     const second = emitElementLoop(atStep("t + 1"), fused).join("\n");
     expect(first).toContain("fused.f0(");
     expect(second).toContain("fused.f0(");
     expect(second).toContain("xAt + (((t + 1) * B + 0) * 8) * 4");
-    expect(fused.takeAddressed()).toEqual(["const xAt = x.byteOffset;", "const yAt = y.byteOffset;", "const zAt = z.byteOffset;", "const gAt = g.byteOffset;"]);
+    expect(fused.takeAddressed()).toEqual([
+      "const xAt = x.byteOffset;",
+      "const yAt = y.byteOffset;",
+      "const zAt = z.byteOffset;",
+      "const gAt = g.byteOffset;",
+    ]);
     expect(fused.declaration().filter((l) => l.includes("): void;"))).toHaveLength(1);
   });
 });

@@ -78,9 +78,11 @@ describe("quantityDeps", () => {
     expect(c.state).toBe(true);
     expect(c.equation).toBe("h.c = h.f * h.c[t-1] + h.i * h.g");
     expect(c.formula).toBe("h.f * h.c[t-1] + h.i * h.g");
-    expect(c.deps.map((d) => (d.kind === "delay" ? `${d.source}[t-${d.steps}]` : `${d.kind}:${"name" in d ? d.name : ""}`)).sort()).toEqual(
-      ["h.c[t-1]", "quantity:h.f", "quantity:h.g", "quantity:h.i"].sort(),
-    );
+    expect(
+      c.deps
+        .map((d) => (d.kind === "delay" ? `${d.source}[t-${d.steps}]` : `${d.kind}:${"name" in d ? d.name : ""}`))
+        .sort(),
+    ).toEqual(["h.c[t-1]", "quantity:h.f", "quantity:h.g", "quantity:h.i"].sort());
     const f = deps.find((q) => q.name === "h.f")!;
     expect(f.gate).toBe(true);
     expect(f.equation.startsWith("gate h.f = sigmoid(")).toBe(true);
@@ -106,51 +108,60 @@ describe("quantityDeps", () => {
   loss mse(h, y) at each
 }`);
     const deps = quantityDeps(ir);
-    expect(deps.find((q) => q.name === "a")!).toMatchObject({ equation: "a = x", deps: [{ kind: "input", name: "x" }] });
-    expect(deps.find((q) => q.name === "p")!).toMatchObject({ equation: "p = h[t-1]", deps: [{ kind: "delay", source: "h", steps: 1 }] });
+    expect(deps.find((q) => q.name === "a")!).toMatchObject({
+      equation: "a = x",
+      deps: [{ kind: "input", name: "x" }],
+    });
+    expect(deps.find((q) => q.name === "p")!).toMatchObject({
+      equation: "p = h[t-1]",
+      deps: [{ kind: "delay", source: "h", steps: 1 }],
+    });
     expect(deps.find((q) => q.name === "h")!.deps.map((d) => ("name" in d ? d.name : d.source))).toEqual(["a", "p"]);
   });
 });
 
 describe("folded graph", () => {
-  it.each(examples)("%s: a node per quantity, a delay box per delayed state, cycles only through delay boxes", (file) => {
-    const ir = irFromFile(file);
-    const d = foldedGraph(ir);
-    const quantities = find(d, (n) => n.kind === "quantity");
-    expect(quantities.map((n) => n.name)).toEqual(ir.quantities.map((q) => q.name));
-    for (const q of ir.quantities) expect(quantities.find((n) => n.name === q.name)!.gate).toBe(q.gate);
+  it.each(examples)(
+    "%s: a node per quantity, a delay box per delayed state, cycles only through delay boxes",
+    (file) => {
+      const ir = irFromFile(file);
+      const d = foldedGraph(ir);
+      const quantities = find(d, (n) => n.kind === "quantity");
+      expect(quantities.map((n) => n.name)).toEqual(ir.quantities.map((q) => q.name));
+      for (const q of ir.quantities) expect(quantities.find((n) => n.name === q.name)!.gate).toBe(q.gate);
 
-    const delays = find(d, (n) => n.kind === "delay");
-    const expected = ir.states.flatMap((s) => Array.from({ length: s.maxDelay }, (_, k) => `${s.name}[t-${k + 1}]`));
-    expect(delays.map((n) => `${n.name}[t-${n.steps}]`).sort()).toEqual(expected.sort());
-    const nodes = byId(d);
-    for (const box of delays) {
-      // Into the box: the state itself (k = 1) or the previous box of the chain.
-      const into = d.edges.filter((e) => e.to === box.id);
-      expect(into).toHaveLength(1);
-      const from = nodes.get(into[0]!.from)!;
-      if (box.steps === 1) expect([from.kind, from.name]).toEqual(["quantity", box.name]);
-      else expect([from.kind, from.name, from.steps]).toEqual(["delay", box.name, box.steps! - 1]);
-      expect(into[0]!.kind).toBe("delay");
-    }
-    // Every quantity that reads a state through a delay has an edge from the right box.
-    for (const q of quantityDeps(ir)) {
-      const qid = quantities.find((n) => n.name === q.name)!.id;
-      for (const dep of q.deps) {
-        if (dep.kind !== "delay") continue;
-        const box = delays.find((n) => n.name === dep.source && n.steps === dep.steps)!;
-        expect(d.edges.some((e) => e.from === box.id && e.to === qid && e.kind === "delay")).toBe(true);
+      const delays = find(d, (n) => n.kind === "delay");
+      const expected = ir.states.flatMap((s) => Array.from({ length: s.maxDelay }, (_, k) => `${s.name}[t-${k + 1}]`));
+      expect(delays.map((n) => `${n.name}[t-${n.steps}]`).sort()).toEqual(expected.sort());
+      const nodes = byId(d);
+      for (const box of delays) {
+        // Into the box: the state itself (k = 1) or the previous box of the chain.
+        const into = d.edges.filter((e) => e.to === box.id);
+        expect(into).toHaveLength(1);
+        const from = nodes.get(into[0]!.from)!;
+        if (box.steps === 1) expect([from.kind, from.name]).toEqual(["quantity", box.name]);
+        else expect([from.kind, from.name, from.steps]).toEqual(["delay", box.name, box.steps! - 1]);
+        expect(into[0]!.kind).toBe("delay");
       }
-    }
-    // The graph has cycles (it is recurrent), but none once the edges into delay boxes are cut.
-    const ids = d.nodes.map((n) => n.id);
-    const cut = d.edges.filter((e) => nodes.get(e.to)!.kind !== "delay");
-    expect(isAcyclic(ids, cut)).toBe(true);
-    if (ir.states.length > 0) expect(isAcyclic(ids, d.edges)).toBe(false);
-    // Losses and targets.
-    expect(find(d, (n) => n.kind === "loss")).toHaveLength(ir.losses.length);
-    expect(find(d, (n) => n.kind === "target").map((n) => n.name)).toEqual(ir.targets.map((t) => t.name));
-  });
+      // Every quantity that reads a state through a delay has an edge from the right box.
+      for (const q of quantityDeps(ir)) {
+        const qid = quantities.find((n) => n.name === q.name)!.id;
+        for (const dep of q.deps) {
+          if (dep.kind !== "delay") continue;
+          const box = delays.find((n) => n.name === dep.source && n.steps === dep.steps)!;
+          expect(d.edges.some((e) => e.from === box.id && e.to === qid && e.kind === "delay")).toBe(true);
+        }
+      }
+      // The graph has cycles (it is recurrent), but none once the edges into delay boxes are cut.
+      const ids = d.nodes.map((n) => n.id);
+      const cut = d.edges.filter((e) => nodes.get(e.to)!.kind !== "delay");
+      expect(isAcyclic(ids, cut)).toBe(true);
+      if (ir.states.length > 0) expect(isAcyclic(ids, d.edges)).toBe(false);
+      // Losses and targets.
+      expect(find(d, (n) => n.kind === "loss")).toHaveLength(ir.losses.length);
+      expect(find(d, (n) => n.kind === "target").map((n) => n.name)).toEqual(ir.targets.map((t) => t.name));
+    },
+  );
 
   it("chains two delay boxes for h[t-2], names the learned initial value, and draws input delays", () => {
     const d = foldedGraph(irFromText(delay2Model));
@@ -183,7 +194,10 @@ describe("folded graph", () => {
   it("labels edges with sizes", () => {
     const d = foldedGraph(irFromFile("examples/elman.rnn"));
     const nodes = byId(d);
-    const label = (from: string, to: string) => d.edges.find((e) => nodes.get(e.from)!.name === from && nodes.get(e.to)!.name === to && nodes.get(e.to)!.kind === "quantity")?.label;
+    const label = (from: string, to: string) =>
+      d.edges.find(
+        (e) => nodes.get(e.from)!.name === from && nodes.get(e.to)!.name === to && nodes.get(e.to)!.kind === "quantity",
+      )?.label;
     expect(label("x", "h")).toBe("onehot[64]");
     expect(label("h", "o")).toBe("[32]");
     expect(label("h", "h")).toBe("[32]"); // from the delay box
@@ -219,55 +233,65 @@ describe("unrolled graph", () => {
     ["examples/elman-jordan.rnn", 2],
     ["examples/stacked.rnn", 3],
     ["examples/char-lm.rnn", 1],
-  ] as const)("%s over %i steps: T clusters, delayed reads from step t − k, initial values into the first step", (file, T) => {
-    const ir = irFromFile(file);
-    const d = unrolledGraph(ir, T);
-    expect(d.clusters.map((c) => c.label)).toEqual(Array.from({ length: T }, (_, s) => `t = ${s + 1}`));
-    const nodes = byId(d);
-    for (const c of d.clusters) {
-      const inside = d.nodes.filter((n) => n.cluster === c.id);
-      expect(inside.every((n) => n.step === c.step)).toBe(true);
-      expect(inside.filter((n) => n.kind === "quantity").map((n) => n.name)).toEqual(ir.quantities.map((q) => q.name));
-    }
-    for (const q of quantityDeps(ir)) {
-      for (let s = 0; s < T; s++) {
-        const reader = d.nodes.find((n) => n.kind === "quantity" && n.name === q.name && n.step === s)!;
-        for (const dep of q.deps) {
-          if (dep.kind === "quantity") {
-            const from = d.nodes.find((n) => n.kind === "quantity" && n.name === dep.name && n.step === s)!;
-            expect(d.edges).toContainEqual(expect.objectContaining({ from: from.id, to: reader.id, kind: "data" }));
-          }
-          if (dep.kind !== "delay") continue;
-          const origin = delayedOrigin(d, reader.id, dep.source, dep.steps);
-          if (s - dep.steps >= 0) {
-            expect(origin.kind).toBe(ir.states.some((st) => st.name === dep.source) ? "quantity" : "input");
-            expect(origin.step).toBe(s - dep.steps);
-          } else {
-            expect(origin.kind).toBe("initial");
-            expect(origin.steps).toBe(dep.steps - s); // how far before the first step
-            expect(origin.cluster).toBeUndefined();
+  ] as const)(
+    "%s over %i steps: T clusters, delayed reads from step t − k, initial values into the first step",
+    (file, T) => {
+      const ir = irFromFile(file);
+      const d = unrolledGraph(ir, T);
+      expect(d.clusters.map((c) => c.label)).toEqual(Array.from({ length: T }, (_, s) => `t = ${s + 1}`));
+      const nodes = byId(d);
+      for (const c of d.clusters) {
+        const inside = d.nodes.filter((n) => n.cluster === c.id);
+        expect(inside.every((n) => n.step === c.step)).toBe(true);
+        expect(inside.filter((n) => n.kind === "quantity").map((n) => n.name)).toEqual(
+          ir.quantities.map((q) => q.name),
+        );
+      }
+      for (const q of quantityDeps(ir)) {
+        for (let s = 0; s < T; s++) {
+          const reader = d.nodes.find((n) => n.kind === "quantity" && n.name === q.name && n.step === s)!;
+          for (const dep of q.deps) {
+            if (dep.kind === "quantity") {
+              const from = d.nodes.find((n) => n.kind === "quantity" && n.name === dep.name && n.step === s)!;
+              expect(d.edges).toContainEqual(expect.objectContaining({ from: from.id, to: reader.id, kind: "data" }));
+            }
+            if (dep.kind !== "delay") continue;
+            const origin = delayedOrigin(d, reader.id, dep.source, dep.steps);
+            if (s - dep.steps >= 0) {
+              expect(origin.kind).toBe(ir.states.some((st) => st.name === dep.source) ? "quantity" : "input");
+              expect(origin.step).toBe(s - dep.steps);
+            } else {
+              expect(origin.kind).toBe("initial");
+              expect(origin.steps).toBe(dep.steps - s); // how far before the first step
+              expect(origin.cluster).toBeUndefined();
+            }
           }
         }
       }
-    }
-    // Every edge between steps goes forward in time, and the whole graph is acyclic.
-    for (const e of d.edges) {
-      const [a, b] = [nodes.get(e.from)!, nodes.get(e.to)!];
-      if (a.step !== undefined && b.step !== undefined) expect(a.step).toBeLessThanOrEqual(b.step);
-    }
-    expect(isAcyclic(d.nodes.map((n) => n.id), d.edges)).toBe(true);
-    // Each state has its initial value feeding step 1.
-    for (const st of ir.states) {
-      const init = d.nodes.find((n) => n.kind === "initial" && n.name === st.name && n.steps === 1)!;
-      expect(init.title).toBe(`${st.name}[0]`);
-      expect(d.edges.some((e) => e.from === init.id && (nodes.get(e.to)!.step ?? -1) === 0)).toBe(true);
-    }
-    // The steps are laid out in time order: initial values first.
-    const order = d.leftToRight.map((id) => nodes.get(id)!);
-    const steps = order.filter((n) => n.step !== undefined).map((n) => n.step);
-    expect(steps).toEqual(Array.from({ length: T }, (_, s) => s));
-    expect(order.slice(0, order.length - T).every((n) => n.kind === "initial")).toBe(true);
-  });
+      // Every edge between steps goes forward in time, and the whole graph is acyclic.
+      for (const e of d.edges) {
+        const [a, b] = [nodes.get(e.from)!, nodes.get(e.to)!];
+        if (a.step !== undefined && b.step !== undefined) expect(a.step).toBeLessThanOrEqual(b.step);
+      }
+      expect(
+        isAcyclic(
+          d.nodes.map((n) => n.id),
+          d.edges,
+        ),
+      ).toBe(true);
+      // Each state has its initial value feeding step 1.
+      for (const st of ir.states) {
+        const init = d.nodes.find((n) => n.kind === "initial" && n.name === st.name && n.steps === 1)!;
+        expect(init.title).toBe(`${st.name}[0]`);
+        expect(d.edges.some((e) => e.from === init.id && (nodes.get(e.to)!.step ?? -1) === 0)).toBe(true);
+      }
+      // The steps are laid out in time order: initial values first.
+      const order = d.leftToRight.map((id) => nodes.get(id)!);
+      const steps = order.filter((n) => n.step !== undefined).map((n) => n.step);
+      expect(steps).toEqual(Array.from({ length: T }, (_, s) => s));
+      expect(order.slice(0, order.length - T).every((n) => n.kind === "initial")).toBe(true);
+    },
+  );
 
   it("reads h[t-2] from two steps back, and from h[−1] and h[0] at the start", () => {
     const d = unrolledGraph(irFromText(delay2Model), 4);
@@ -277,7 +301,10 @@ describe("unrolled graph", () => {
     expect(delayedOrigin(d, h(3), "h", 2).step).toBe(1);
     expect(d.edges.filter((e) => e.label === "t\u22122")).toHaveLength(4);
     // The initial values, earliest first, are left of the first step.
-    expect(d.leftToRight.slice(0, 2).map((id) => d.nodes.find((n) => n.id === id)!.title)).toEqual(["h[\u22121]", "h[0]"]);
+    expect(d.leftToRight.slice(0, 2).map((id) => d.nodes.find((n) => n.id === id)!.title)).toEqual([
+      "h[\u22121]",
+      "h[0]",
+    ]);
   });
 
   it("scores at each step with a term per step, or at the last step only", () => {
@@ -304,7 +331,7 @@ describe("unrolled graph", () => {
 function hostileIr(): IrModel {
   const H = 'h"];evil[label="x';
   const X = "<x>&amp;</x>";
-  const W = "W\\N\\\"\\n";
+  const W = 'W\\N\\"\\n';
   const O = "o}\n{ -> ";
   const Y = "y'<B>";
   const origin = (q: string, rhs: string) => `${q} = ${rhs}`;
@@ -317,10 +344,37 @@ function hostileIr(): IrModel {
     params: [{ name: W, shape: [3, 5], init: { kind: "xavier" } as never }],
     states: [{ name: H, size: 3, init: { kind: "zeros" }, maxDelay: 1 }],
     nodes: [
-      { ...base, id: 0, op: "delay", source: H, steps: 1, size: 3, origin: origin(H, `tanh(${W} @ [${H}[t-1], ${X}])`) },
+      {
+        ...base,
+        id: 0,
+        op: "delay",
+        source: H,
+        steps: 1,
+        size: 3,
+        origin: origin(H, `tanh(${W} @ [${H}[t-1], ${X}])`),
+      },
       { ...base, id: 1, op: "input", input: X, size: 2, origin: origin(H, `tanh(${W} @ [${H}[t-1], ${X}])`) },
-      { ...base, id: 2, op: "matvec", param: W, blocks: [{ x: 0, col: 0 }, { x: 1, col: 3 }], size: 3, origin: origin(H, `tanh(${W} @ [${H}[t-1], ${X}])`) },
-      { ...base, id: 3, op: "activation", fn: "tanh", a: 2, size: 3, origin: origin(H, `tanh(${W} @ [${H}[t-1], ${X}])`) },
+      {
+        ...base,
+        id: 2,
+        op: "matvec",
+        param: W,
+        blocks: [
+          { x: 0, col: 0 },
+          { x: 1, col: 3 },
+        ],
+        size: 3,
+        origin: origin(H, `tanh(${W} @ [${H}[t-1], ${X}])`),
+      },
+      {
+        ...base,
+        id: 3,
+        op: "activation",
+        fn: "tanh",
+        a: 2,
+        size: 3,
+        origin: origin(H, `tanh(${W} @ [${H}[t-1], ${X}])`),
+      },
       { ...base, id: 4, op: "softmax", a: 3, size: 3, origin: origin(O, `softmax(${H})`) },
     ],
     quantities: [
@@ -332,8 +386,13 @@ function hostileIr(): IrModel {
 }
 
 /** Every piece of text Graphviz drew, and every object it parsed, from its JSON output. */
-async function parsedByGraphviz(dot: string): Promise<{ texts: string[]; objects: { name: string; tooltip?: string }[]; clusters: number }> {
-  const json = JSON.parse(await layout(dot, "json")) as { objects?: { name: string; tooltip?: string; nodes?: unknown }[]; _ldraw_?: unknown };
+async function parsedByGraphviz(
+  dot: string,
+): Promise<{ texts: string[]; objects: { name: string; tooltip?: string }[]; clusters: number }> {
+  const json = JSON.parse(await layout(dot, "json")) as {
+    objects?: { name: string; tooltip?: string; nodes?: unknown }[];
+    _ldraw_?: unknown;
+  };
   const texts: string[] = [];
   const walk = (v: unknown) => {
     if (Array.isArray(v)) v.forEach(walk);
@@ -345,7 +404,11 @@ async function parsedByGraphviz(dot: string): Promise<{ texts: string[]; objects
   };
   walk(json);
   const objects = json.objects ?? [];
-  return { texts, objects: objects.filter((o) => !o.name.startsWith("cluster_")), clusters: objects.filter((o) => o.name.startsWith("cluster_")).length };
+  return {
+    texts,
+    objects: objects.filter((o) => !o.name.startsWith("cluster_")),
+    clusters: objects.filter((o) => o.name.startsWith("cluster_")).length,
+  };
 }
 
 describe("DOT", () => {
@@ -363,7 +426,8 @@ describe("DOT", () => {
     for (const drawing of [foldedGraph(ir), unrolledGraph(ir, 2)]) {
       const dot = toDot(drawing);
       // Names appear only inside labels and tooltips, never as DOT ids: every statement line starts with an id.
-      for (const line of dot.split("\n").slice(4, -2)) expect(line).toMatch(/^ *(\}|\{ rank=same|subgraph cluster_|graph \[|[a-z]+[0-9_s]* (\[|->))/);
+      for (const line of dot.split("\n").slice(4, -2))
+        expect(line).toMatch(/^ *(\}|\{ rank=same|subgraph cluster_|graph \[|[a-z]+[0-9_s]* (\[|->))/);
       const { texts, objects } = await parsedByGraphviz(dot);
       // Graphviz also lists the layout's own objects: the time axis and the anonymous rank groups.
       const drawn = objects.filter((o) => !o.name.startsWith("axis") && !o.name.startsWith("%")).map((o) => o.name);
@@ -378,9 +442,18 @@ describe("DOT", () => {
     expect(folded.texts.join("\n")).toContain('W\u29F5N\u29F5"\u29F5n [3\u00D75]');
     // Tooltips reach the SVG as the names, XML-escaped once.
     const svg = await renderSvg(toDot(foldedGraph(ir)));
-    const titles = [...svg.matchAll(/xlink:title="([^"]*)"/g)].map((m) => m[1]!.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n))).replace(/&amp;/g, "&"));
+    const titles = [...svg.matchAll(/xlink:title="([^"]*)"/g)].map((m) =>
+      m[1]!
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+        .replace(/&amp;/g, "&"),
+    );
     expect(titles).toContain('parameters of h"];evil[label="x: W\u29F5N\u29F5"\u29F5n');
-    expect(titles).toContain('h"];evil[label="x = tanh(W\u29F5N\u29F5"\u29F5n @ [h"];evil[label="x[t-1], <x>&amp;</x>])');
+    expect(titles).toContain(
+      'h"];evil[label="x = tanh(W\u29F5N\u29F5"\u29F5n @ [h"];evil[label="x[t-1], <x>&amp;</x>])',
+    );
   });
 
   it("names in any script come through to the SVG", async () => {
@@ -410,7 +483,9 @@ describe("DOT", () => {
     expect(clusters).toBe(3);
     // In the SVG, the step labels come left to right in time order.
     const svg = await renderSvg(dot);
-    const xs = [...svg.matchAll(/<text[^>]*x="([0-9.]+)"[^>]*>t = (\d)<\/text>/g)].map((m) => [Number(m[2]), Number(m[1])] as const);
+    const xs = [...svg.matchAll(/<text[^>]*x="([0-9.]+)"[^>]*>t = (\d)<\/text>/g)].map(
+      (m) => [Number(m[2]), Number(m[1])] as const,
+    );
     expect(xs.map(([t]) => t).sort()).toEqual([1, 2, 3]);
     const sorted = [...xs].sort((a, b) => a[1] - b[1]).map(([t]) => t);
     expect(sorted).toEqual([1, 2, 3]);

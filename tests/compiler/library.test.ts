@@ -30,6 +30,8 @@ describe("the library entry point", () => {
     const broken = text.replace("W @ h[t-1]", "W @ x");
     const { model, diagnostics } = analyze(broken);
     expect(model).toBeUndefined();
-    expect(renderDiagnostics(diagnostics, broken, { fileName: "elman.rnn" })).toMatch(/^elman\.rnn:\d+:\d+: error\[E\d+\]: W @ x: /);
+    expect(renderDiagnostics(diagnostics, broken, { fileName: "elman.rnn" })).toMatch(
+      /^elman\.rnn:\d+:\d+: error\[E\d+\]: W @ x: /,
+    );
   });
 });

@@ -15,7 +15,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docExamples, matchRounding, meanLosses, runCommands, writeFiles, type DocExample } from "../support/doc-examples.js";
+import {
+  docExamples,
+  matchRounding,
+  meanLosses,
+  runCommands,
+  writeFiles,
+  type DocExample,
+} from "../support/doc-examples.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const examples = docExamples(join(root, "docs/generated-modules.md"));

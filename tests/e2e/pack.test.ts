@@ -16,7 +16,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docExamples, matchRounding, meanLosses, npmEnvironment, runCommands, writeFiles } from "../support/doc-examples.js";
+import {
+  docExamples,
+  matchRounding,
+  meanLosses,
+  npmEnvironment,
+  runCommands,
+  writeFiles,
+} from "../support/doc-examples.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
@@ -37,7 +44,13 @@ let packed: string[];
 let project: string;
 
 function npm(args: string[], cwd: string): string {
-  return execFileSync("npm", args, { cwd, env: npmEnvironment(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 5 * minutes });
+  return execFileSync("npm", args, {
+    cwd,
+    env: npmEnvironment(),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 5 * minutes,
+  });
 }
 
 beforeAll(() => {
@@ -45,11 +58,20 @@ beforeAll(() => {
 
   // The sources as a clean checkout has them; dist is built by `prepare` while packing.
   const source = join(scratch, "source");
-  for (const entry of [...manifest.files.filter((f) => !f.startsWith("dist")), "package.json", "README.md", "tsconfig.json", "tsconfig.build.json"]) {
+  for (const entry of [
+    ...manifest.files.filter((f) => !f.startsWith("dist")),
+    "package.json",
+    "README.md",
+    "tsconfig.json",
+    "tsconfig.build.json",
+  ]) {
     cpSync(join(root, entry), join(source, entry), { recursive: true });
   }
   symlinkSync(join(root, "node_modules"), join(source, "node_modules"), "dir");
-  const [pack] = JSON.parse(npm(["pack", "--json", "--pack-destination", scratch], source)) as { filename: string; files: { path: string }[] }[];
+  const [pack] = JSON.parse(npm(["pack", "--json", "--pack-destination", scratch], source)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   packed = pack!.files.map((f) => f.path);
   const tarball = join(scratch, pack!.filename);
 
@@ -57,7 +79,17 @@ beforeAll(() => {
   project = join(scratch, "quickstart");
   mkdirSync(project);
   writeFiles(quickstart, project);
-  npm(["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, `typescript@${manifest.dependencies["typescript"]}`], project);
+  npm(
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+      tarball,
+      `typescript@${manifest.dependencies["typescript"]}`,
+    ],
+    project,
+  );
 }, 10 * minutes);
 
 afterAll(() => {
@@ -84,28 +116,36 @@ describe("the package from npm pack", () => {
     expect(runCommands("npx rnnc help compile", project)).toContain("--standalone");
   });
 
-  it("runs the quick start of docs/generated-modules.md as written: the loss falls", () => {
-    const output = runCommands(quickstart.commands.run!, project);
-    expect(readFileSync(join(project, "elman.ts"), "utf8")).toMatch(/from "rnnc\/runtime"/);
-    expect(matchRounding(output, quickstart.output!)).toBe(quickstart.output);
-    const losses = meanLosses(output);
-    expect(losses.length).toBeGreaterThan(2);
-    losses.slice(1).forEach((loss, i) => expect(loss, `after ${losses[i]}`).toBeLessThan(losses[i]!));
-  }, 5 * minutes);
+  it(
+    "runs the quick start of docs/generated-modules.md as written: the loss falls",
+    () => {
+      const output = runCommands(quickstart.commands.run!, project);
+      expect(readFileSync(join(project, "elman.ts"), "utf8")).toMatch(/from "rnnc\/runtime"/);
+      expect(matchRounding(output, quickstart.output!)).toBe(quickstart.output);
+      const losses = meanLosses(output);
+      expect(losses.length).toBeGreaterThan(2);
+      losses.slice(1).forEach((loss, i) => expect(loss, `after ${losses[i]}`).toBeLessThan(losses[i]!));
+    },
+    5 * minutes,
+  );
 
-  it("compiles a --standalone module that trains in a project with nothing installed", () => {
-    runCommands(standalone.commands.compile!, project);
-    const bare = join(scratch, "standalone");
-    mkdirSync(bare);
-    writeFiles(standalone, bare);
-    const module = readFileSync(join(project, "elman.js"), "utf8");
-    expect(module).not.toMatch(/^\s*import\b|\brequire\(|\bimport\(/m);
-    writeFileSync(join(bare, "elman.js"), module);
-    expect(existsSync(join(bare, "node_modules"))).toBe(false);
+  it(
+    "compiles a --standalone module that trains in a project with nothing installed",
+    () => {
+      runCommands(standalone.commands.compile!, project);
+      const bare = join(scratch, "standalone");
+      mkdirSync(bare);
+      writeFiles(standalone, bare);
+      const module = readFileSync(join(project, "elman.js"), "utf8");
+      expect(module).not.toMatch(/^\s*import\b|\brequire\(|\bimport\(/m);
+      writeFileSync(join(bare, "elman.js"), module);
+      expect(existsSync(join(bare, "node_modules"))).toBe(false);
 
-    const output = runCommands(standalone.commands.run!, bare);
-    expect(matchRounding(output, standalone.output!)).toBe(standalone.output);
-    const losses = meanLosses(output);
-    losses.slice(1).forEach((loss, i) => expect(loss, `after ${losses[i]}`).toBeLessThan(losses[i]!));
-  }, 5 * minutes);
+      const output = runCommands(standalone.commands.run!, bare);
+      expect(matchRounding(output, standalone.output!)).toBe(standalone.output);
+      const losses = meanLosses(output);
+      losses.slice(1).forEach((loss, i) => expect(loss, `after ${losses[i]}`).toBeLessThan(losses[i]!));
+    },
+    5 * minutes,
+  );
 });

@@ -13,7 +13,10 @@ const committed = () => readFileSync("docs/syntax.html", "utf8");
 
 describe("docs/syntax.html", () => {
   it("is up to date with the grammar (regenerate: npm run build && node dist/grammar/diagrams.js)", () => {
-    expect(committed() === syntaxDiagramsHtml(), "docs/syntax.html is stale: npm run build && node dist/grammar/diagrams.js").toBe(true);
+    expect(
+      committed() === syntaxDiagramsHtml(),
+      "docs/syntax.html is stale: npm run build && node dist/grammar/diagrams.js",
+    ).toBe(true);
   });
 
   it("loads nothing from the network", () => {
@@ -27,7 +30,12 @@ describe("docs/syntax.html", () => {
     const target = { innerHTML: "" };
     const noop = () => undefined;
     const sandbox: Record<string, unknown> = {
-      document: { getElementById: () => target, getElementsByClassName: () => [], querySelectorAll: () => [], addEventListener: noop },
+      document: {
+        getElementById: () => target,
+        getElementsByClassName: () => [],
+        querySelectorAll: () => [],
+        addEventListener: noop,
+      },
     };
     sandbox["window"] = sandbox;
     vm.createContext(sandbox);

@@ -9,7 +9,8 @@ import { MAX_NESTING, MAX_OPERATORS } from "../../grammar/nesting.js";
 
 /** The expression starts at line 4, column 7. */
 const model = (expression: string) => `model M {\n  dim D = 2\n  input x : [D]\n  q = ${expression}\n}\n`;
-const codes = (text: string) => analyze(text).diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column}`);
+const codes = (text: string) =>
+  analyze(text).diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column}`);
 
 describe("limits on expression depth and length", () => {
   it("reports brackets nested too deeply, at the first bracket past the limit", () => {
@@ -19,12 +20,22 @@ describe("limits on expression depth and length", () => {
   });
 
   it("reports an expression with too many operators: long chains and long runs of unary minus", () => {
-    expect(codes(model(Array(20 * MAX_OPERATORS).fill("x").join(" + ")))).toEqual([`E003 4:${7 + 4 * MAX_OPERATORS + 2}`]);
+    expect(
+      codes(
+        model(
+          Array(20 * MAX_OPERATORS)
+            .fill("x")
+            .join(" + "),
+        ),
+      ),
+    ).toEqual([`E003 4:${7 + 4 * MAX_OPERATORS + 2}`]);
     expect(codes(model("-".repeat(20 * MAX_OPERATORS) + "x"))).toEqual([`E003 4:${7 + MAX_OPERATORS}`]);
   });
 
   it("accepts expressions right at the limits, nested and chained together", () => {
-    const chain = Array(MAX_OPERATORS - 1).fill("x").join(" * ");
+    const chain = Array(MAX_OPERATORS - 1)
+      .fill("x")
+      .join(" * ");
     const text = model("(".repeat(MAX_NESTING - 1) + "[x, " + chain + "]" + ")".repeat(MAX_NESTING - 1));
     const result = analyze(text);
     expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);

@@ -53,7 +53,9 @@ const lstm = `// LSTM, gate by gate ([a, b] concatenates; * is element-wise)
 
 function clean(text: string) {
   const result = analyze(text);
-  expect(result.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.code} ${d.message}`)).toEqual([]);
+  expect(result.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.code} ${d.message}`)).toEqual(
+    [],
+  );
   return result.model!;
 }
 
@@ -68,7 +70,9 @@ describe("the brief's normative examples", () => {
       ["Vo", [2, 32], "xavier"],
       ["c", [2], "zeros"],
     ]);
-    expect(model.losses).toMatchObject([{ fn: "cross_entropy", prediction: "o", target: "y", at: "last", reduce: "mean", fusedWith: "softmax" }]);
+    expect(model.losses).toMatchObject([
+      { fn: "cross_entropy", prediction: "o", target: "y", at: "last", reduce: "mean", fusedWith: "softmax" },
+    ]);
     expect(readFileSync("examples/elman.rnn", "utf8")).toBe(elman);
   });
 
@@ -150,7 +154,17 @@ describe("the examples", () => {
   it("cover what the issue lists", () => {
     const names = examples().map((e) => e.path);
     expect(names).toEqual(
-      expect.arrayContaining(["examples/elman.rnn", "examples/jordan.rnn", "examples/elman-jordan.rnn", "examples/lstm-gates.rnn", "examples/lstm.rnn", "examples/gru.rnn", "examples/char-lm.rnn", "examples/regression.rnn", "examples/stacked.rnn"]),
+      expect.arrayContaining([
+        "examples/elman.rnn",
+        "examples/jordan.rnn",
+        "examples/elman-jordan.rnn",
+        "examples/lstm-gates.rnn",
+        "examples/lstm.rnn",
+        "examples/gru.rnn",
+        "examples/char-lm.rnn",
+        "examples/regression.rnn",
+        "examples/stacked.rnn",
+      ]),
     );
     const models = Object.fromEntries(examples().map((e) => [e.path, clean(e.text)]));
     expect(models["examples/char-lm.rnn"]!.losses[0]).toMatchObject({ fn: "cross_entropy", at: "each" });

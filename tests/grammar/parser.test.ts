@@ -117,7 +117,9 @@ describe("declarations", () => {
   });
 
   it("input and target: an optional kind word before the shape", () => {
-    const decls = items("input x : onehot[V]\ninput z : [D]\ntarget y : class[K]\ntarget r : [K]") as (A.InputDecl | A.TargetDecl)[];
+    const decls = items("input x : onehot[V]\ninput z : [D]\ntarget y : class[K]\ntarget r : [K]") as (
+      A.InputDecl | A.TargetDecl
+    )[];
     expect(decls.map((d) => [d.kind, d.name.text, d.type.kind?.text ?? null, d.type.dims.map(printExpr)])).toEqual([
       ["input", "x", "onehot", ["V"]],
       ["input", "z", null, ["D"]],
@@ -127,7 +129,9 @@ describe("declarations", () => {
   });
 
   it("param: a shape of dim expressions and an optional initialiser", () => {
-    const decls = items("param W : [H, H + D]\nparam U : [4 * H, D] = orthogonal(gain = 2)\nparam b : [H] = -0.5") as A.ParamDecl[];
+    const decls = items(
+      "param W : [H, H + D]\nparam U : [4 * H, D] = orthogonal(gain = 2)\nparam b : [H] = -0.5",
+    ) as A.ParamDecl[];
     expect(decls.map((d) => [d.name.text, d.shape.map(printExpr), d.init ? printExpr(d.init) : null])).toEqual([
       ["W", ["H", "H + D"], null],
       ["U", ["4 * H", "D"], "orthogonal(gain = 2)"],
@@ -153,9 +157,17 @@ describe("declarations", () => {
   });
 
   it("cell shorthand and loss declarations", () => {
-    const [cell, loss] = items("cell h = lstm(x, size = H, init = learned)\nloss cross_entropy(o, y, reduce = sum) at each") as [A.CellDecl, A.LossDecl];
-    expect([cell.name.text, cell.cell.text, cell.args.map((a) => `${a.name?.text ?? ""}:${printExpr(a.value)}`)]).toEqual(["h", "lstm", [":x", "size:H", "init:learned"]]);
-    expect([loss.fn.text, loss.args.map((a) => `${a.name?.text ?? ""}:${printExpr(a.value)}`), loss.when.text]).toEqual(["cross_entropy", [":o", ":y", "reduce:sum"], "each"]);
+    const [cell, loss] = items(
+      "cell h = lstm(x, size = H, init = learned)\nloss cross_entropy(o, y, reduce = sum) at each",
+    ) as [A.CellDecl, A.LossDecl];
+    expect([
+      cell.name.text,
+      cell.cell.text,
+      cell.args.map((a) => `${a.name?.text ?? ""}:${printExpr(a.value)}`),
+    ]).toEqual(["h", "lstm", [":x", "size:H", "init:learned"]]);
+    expect([loss.fn.text, loss.args.map((a) => `${a.name?.text ?? ""}:${printExpr(a.value)}`), loss.when.text]).toEqual(
+      ["cross_entropy", [":o", ":y", "reduce:sum"], "each"],
+    );
   });
 
   it("items need no separators: a whole model on one line parses", () => {
@@ -198,7 +210,13 @@ describe("source ranges", () => {
     for (const [key, v] of Object.entries(node)) if (key !== "range") yield* ranged(v);
   }
 
-  const offsetOf = (text: string, line: number, column: number) => text.split("\n").slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + column - 1;
+  const offsetOf = (text: string, line: number, column: number) =>
+    text
+      .split("\n")
+      .slice(0, line - 1)
+      .reduce((n, l) => n + l.length + 1, 0) +
+    column -
+    1;
 
   for (const source of [...examples(), ...pytorchFixtures()]) {
     it(`every node of ${source.path} has a range that agrees with the text`, () => {
@@ -212,7 +230,8 @@ describe("source ranges", () => {
         expect(offsetOf(source.text, range.end.line, range.end.column)).toBe(range.end.offset);
         const written = source.text.slice(range.start.offset, range.end.offset);
         // A name's range covers exactly the name; a number's, exactly its literal.
-        if (typeof node["text"] === "string" && !("kind" in node && node["kind"] !== "number")) expect(written).toBe(node["text"]);
+        if (typeof node["text"] === "string" && !("kind" in node && node["kind"] !== "number"))
+          expect(written).toBe(node["text"]);
         // An expression's range covers text that prints back to the same expression.
         if (node["kind"] === "binary" || node["kind"] === "call" || node["kind"] === "delay") {
           const reparsed = parse(`model M { q = ${written} }`).file.models[0]!.items[0] as A.Equation;

@@ -86,7 +86,8 @@ export class Doc {
   apply(edits: readonly P.TextEdit[]): string {
     const sorted = [...edits].sort((a, b) => this.offsetAt(b.range.start) - this.offsetAt(a.range.start));
     let text = this.text;
-    for (const e of sorted) text = text.slice(0, this.offsetAt(e.range.start)) + e.newText + text.slice(this.offsetAt(e.range.end));
+    for (const e of sorted)
+      text = text.slice(0, this.offsetAt(e.range.start)) + e.newText + text.slice(this.offsetAt(e.range.end));
     return text;
   }
 }
@@ -104,7 +105,10 @@ export class LspClient {
   readonly exited: Promise<number | null>;
 
   private constructor(readonly child: ChildProcessWithoutNullStreams) {
-    this.connection = P.createProtocolConnection(new P.StreamMessageReader(child.stdout), new P.StreamMessageWriter(child.stdin));
+    this.connection = P.createProtocolConnection(
+      new P.StreamMessageReader(child.stdout),
+      new P.StreamMessageWriter(child.stdin),
+    );
     child.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
     this.connection.onNotification(P.PublishDiagnosticsNotification.type, (p) => {
@@ -122,7 +126,12 @@ export class LspClient {
     const init = await client.request(P.InitializeRequest.type, {
       processId: process.pid,
       rootUri: null,
-      capabilities: { textDocument: { completion: { completionItem: { snippetSupport: options.snippets ?? false } }, publishDiagnostics: { relatedInformation: true } } },
+      capabilities: {
+        textDocument: {
+          completion: { completionItem: { snippetSupport: options.snippets ?? false } },
+          publishDiagnostics: { relatedInformation: true },
+        },
+      },
       initializationOptions: { diagnosticsDelay: 50, ...options.initializationOptions },
     });
     await client.connection.sendNotification(P.InitializedNotification.type, {});
@@ -130,7 +139,11 @@ export class LspClient {
   }
 
   /** A request that must be answered within `timeout` ms. */
-  request<P0, R>(type: { method: string; readonly _?: [P0, R, ...unknown[]] }, params: P0, timeout = 15_000): Promise<R> {
+  request<P0, R>(
+    type: { method: string; readonly _?: [P0, R, ...unknown[]] },
+    params: P0,
+    timeout = 15_000,
+  ): Promise<R> {
     return withTimeout(this.connection.sendRequest(type.method, params) as Promise<R>, timeout, type.method);
   }
 
@@ -140,7 +153,9 @@ export class LspClient {
   }
 
   async open(doc: Doc): Promise<void> {
-    await this.connection.sendNotification(P.DidOpenTextDocumentNotification.type, { textDocument: { uri: doc.uri, languageId: "rnn", version: doc.version, text: doc.text } });
+    await this.connection.sendNotification(P.DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: doc.uri, languageId: "rnn", version: doc.version, text: doc.text },
+    });
   }
 
   /** Replaces `oldText` (its n-th occurrence) with `newText` by an incremental change. */
@@ -156,7 +171,10 @@ export class LspClient {
     const to = doc.offsetAt(range.end);
     doc.text = doc.text.slice(0, from) + text + doc.text.slice(to);
     doc.version++;
-    await this.connection.sendNotification(P.DidChangeTextDocumentNotification.type, { textDocument: { uri: doc.uri, version: doc.version }, contentChanges: [{ range, text }] });
+    await this.connection.sendNotification(P.DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: doc.uri, version: doc.version },
+      contentChanges: [{ range, text }],
+    });
   }
 
   async close(doc: Doc): Promise<void> {
@@ -200,7 +218,13 @@ export class LspClient {
   }
 
   async references(doc: Doc, position: P.Position, includeDeclaration = true): Promise<P.Location[]> {
-    return (await this.request(P.ReferencesRequest.type, { textDocument: { uri: doc.uri }, position, context: { includeDeclaration } })) ?? [];
+    return (
+      (await this.request(P.ReferencesRequest.type, {
+        textDocument: { uri: doc.uri },
+        position,
+        context: { includeDeclaration },
+      })) ?? []
+    );
   }
 
   prepareRename(doc: Doc, position: P.Position): Promise<P.PrepareRenameResult | null> {
@@ -222,11 +246,17 @@ export class LspClient {
   }
 
   async formatting(doc: Doc): Promise<P.TextEdit[]> {
-    return (await this.request(P.DocumentFormattingRequest.type, { textDocument: { uri: doc.uri }, options: { tabSize: 2, insertSpaces: true } })) ?? [];
+    return (
+      (await this.request(P.DocumentFormattingRequest.type, {
+        textDocument: { uri: doc.uri },
+        options: { tabSize: 2, insertSpaces: true },
+      })) ?? []
+    );
   }
 
   async symbols(doc: Doc): Promise<P.DocumentSymbol[]> {
-    return ((await this.request(P.DocumentSymbolRequest.type, { textDocument: { uri: doc.uri } })) ?? []) as P.DocumentSymbol[];
+    return ((await this.request(P.DocumentSymbolRequest.type, { textDocument: { uri: doc.uri } })) ??
+      []) as P.DocumentSymbol[];
   }
 
   /** shutdown, then exit: resolves to the server's exit code. */

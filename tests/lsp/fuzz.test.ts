@@ -29,10 +29,64 @@ function random(seedValue: number): () => number {
 }
 
 const snippets = [
-  "param ", "state ", "cell ", "gate ", "loss ", "dim ", "input ", "target ", "model ", " at ", " each", " last",
-  "= ", ": ", "[t-1]", "[t-2]", "[t+1]", "[", "]", "(", ")", "{", "}", ", ", " @ ", " + ", " * ", " - ", "/",
-  "tanh(", "softmax(", "lstm(x, size = H)", "gru(", "cross_entropy(o, y)", "reduce = ", "zeros", "learned", "uniform(-1, 1)",
-  "h", "W", "x", "H", "h.c", "h.W_i", "1e3", "0.5", "\n", "\n  ", "\r\n", "\t", "//", "/*", "*/", "é", "𝛼", "\u0000", "\uFFFF", "\uD800",
+  "param ",
+  "state ",
+  "cell ",
+  "gate ",
+  "loss ",
+  "dim ",
+  "input ",
+  "target ",
+  "model ",
+  " at ",
+  " each",
+  " last",
+  "= ",
+  ": ",
+  "[t-1]",
+  "[t-2]",
+  "[t+1]",
+  "[",
+  "]",
+  "(",
+  ")",
+  "{",
+  "}",
+  ", ",
+  " @ ",
+  " + ",
+  " * ",
+  " - ",
+  "/",
+  "tanh(",
+  "softmax(",
+  "lstm(x, size = H)",
+  "gru(",
+  "cross_entropy(o, y)",
+  "reduce = ",
+  "zeros",
+  "learned",
+  "uniform(-1, 1)",
+  "h",
+  "W",
+  "x",
+  "H",
+  "h.c",
+  "h.W_i",
+  "1e3",
+  "0.5",
+  "\n",
+  "\n  ",
+  "\r\n",
+  "\t",
+  "//",
+  "/*",
+  "*/",
+  "é",
+  "𝛼",
+  "\u0000",
+  "\uFFFF",
+  "\uD800",
 ];
 
 let client: LspClient;
@@ -76,7 +130,10 @@ test(`${editsPerDocument} random edits per example, each followed by random requ
           answered++;
         } catch (e) {
           if (e instanceof P.ResponseError && e.code === P.LSPErrorCodes.RequestFailed) answered++;
-          else failures.push(`${name} edit ${i} ${what} at ${JSON.stringify(position)}: ${e instanceof Error ? e.message : String(e)}`);
+          else
+            failures.push(
+              `${name} edit ${i} ${what} at ${JSON.stringify(position)}: ${e instanceof Error ? e.message : String(e)}`,
+            );
         }
       }
     }

@@ -50,7 +50,10 @@ describe("texts that are not models", () => {
   });
 
   test("an expression nested deeper than the front end can recurse", async () => {
-    const d = new Doc("file:///mem/deep.rnn", `model M {\n  dim H = 2\n  h = ${"(".repeat(30_000)}x${")".repeat(30_000)}\n}\n`);
+    const d = new Doc(
+      "file:///mem/deep.rnn",
+      `model M {\n  dim H = 2\n  h = ${"(".repeat(30_000)}x${")".repeat(30_000)}\n}\n`,
+    );
     await client.open(d);
     const diagnostics = await client.diagnostics(d);
     expect(diagnostics.map((x) => x.code)).toEqual(["E003"]);
@@ -71,7 +74,8 @@ describe("texts that are not models", () => {
   });
 
   test("half-typed models at every prefix of an example", async () => {
-    const full = "model M {\n  dim H = 4\n  input x : [H]\n  cell h = lstm(x, size = H)\n  param V : [2, H]\n  o = softmax(V @ h[t-1])\n  loss cross_entropy(o, y, reduce = sum) at each\n}\n";
+    const full =
+      "model M {\n  dim H = 4\n  input x : [H]\n  cell h = lstm(x, size = H)\n  param V : [2, H]\n  o = softmax(V @ h[t-1])\n  loss cross_entropy(o, y, reduce = sum) at each\n}\n";
     const d = new Doc("file:///mem/prefix.rnn", "");
     await client.open(d);
     for (let n = 1; n <= full.length; n += 3) {
@@ -101,7 +105,9 @@ describe("requests that are themselves wrong", () => {
   test("a malformed request is answered with an error, and the server goes on", async () => {
     const d = new Doc("file:///mem/ok.rnn", "model M {\n  dim H = 4\n}\n");
     await client.open(d);
-    await expect(client.raw("textDocument/hover", { textDocument: { uri: d.uri } })).rejects.toBeInstanceOf(P.ResponseError);
+    await expect(client.raw("textDocument/hover", { textDocument: { uri: d.uri } })).rejects.toBeInstanceOf(
+      P.ResponseError,
+    );
     await expect(client.raw("textDocument/hover", null)).rejects.toBeInstanceOf(P.ResponseError);
     await expect(client.raw("rnnc/noSuchMethod", {})).rejects.toMatchObject({ code: P.ErrorCodes.MethodNotFound });
     expect(await client.hoverText(d, d.pos("H ="))).toContain("**dim** `H` = **4**");

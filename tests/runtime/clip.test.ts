@@ -11,7 +11,8 @@ describe("clipByValue", () => {
   });
 
   it("rejects thresholds that are not positive", () => {
-    for (const t of [0, -1, Number.NaN]) expect(() => clipByValue([], t)).toThrow(/clipByValue threshold must be positive/);
+    for (const t of [0, -1, Number.NaN])
+      expect(() => clipByValue([], t)).toThrow(/clipByValue threshold must be positive/);
   });
 });
 

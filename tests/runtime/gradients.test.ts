@@ -15,7 +15,15 @@ import { irFromFile, irFromText, smallIrFromFile } from "../support/models.js";
 
 const tolerance = 1e-5;
 
-function worstError(ir: IrModel, { T = 5, B = 3, seed = 1, backend = interpreterBackend(ir) }: { T?: number; B?: number; seed?: number; backend?: ModelBackend } = {}): number {
+function worstError(
+  ir: IrModel,
+  {
+    T = 5,
+    B = 3,
+    seed = 1,
+    backend = interpreterBackend(ir),
+  }: { T?: number; B?: number; seed?: number; backend?: ModelBackend } = {},
+): number {
   const rng = new Rng(seed);
   const weights = initialWeights(ir, seed);
   for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.2, 0.2);
@@ -52,16 +60,40 @@ describe("gradients match finite differences", () => {
   }
 
   const variants: [string, string][] = [
-    ["cross_entropy at each, mean", elmanWith("o = softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y) at each")],
-    ["cross_entropy at each, sum", elmanWith("o = softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y, reduce = sum) at each")],
-    ["cross_entropy at last, sum", elmanWith("o = softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y, reduce = sum) at last")],
-    ["cross_entropy of log_softmax", elmanWith("o = log_softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y) at each")],
-    ["cross_entropy of probabilities, not fused", elmanWith("o = softmax(Vo @ h + c) * 0.5 + 0.125", "y : class[K]", "loss cross_entropy(o, y) at each")],
+    [
+      "cross_entropy at each, mean",
+      elmanWith("o = softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y) at each"),
+    ],
+    [
+      "cross_entropy at each, sum",
+      elmanWith("o = softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y, reduce = sum) at each"),
+    ],
+    [
+      "cross_entropy at last, sum",
+      elmanWith("o = softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y, reduce = sum) at last"),
+    ],
+    [
+      "cross_entropy of log_softmax",
+      elmanWith("o = log_softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y) at each"),
+    ],
+    [
+      "cross_entropy of probabilities, not fused",
+      elmanWith("o = softmax(Vo @ h + c) * 0.5 + 0.125", "y : class[K]", "loss cross_entropy(o, y) at each"),
+    ],
     ["mse at each, mean", elmanWith("o = Vo @ h + c", "y : [K]", "loss mse(o, y) at each")],
     ["mse at last, sum", elmanWith("o = Vo @ h + c", "y : [K]", "loss mse(o, y, reduce = sum) at last")],
-    ["binary_cross_entropy fused with sigmoid", elmanWith("o = sigmoid(Vo @ h + c)", "y : [K]", "loss binary_cross_entropy(o, y) at each")],
-    ["binary_cross_entropy of a non-sigmoid", elmanWith("o = sigmoid(Vo @ h + c) * 0.5 + 0.25", "y : [K]", "loss binary_cross_entropy(o, y) at last")],
-    ["one-hot input", elmanWith("o = softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y) at each", "x : onehot[D]")],
+    [
+      "binary_cross_entropy fused with sigmoid",
+      elmanWith("o = sigmoid(Vo @ h + c)", "y : [K]", "loss binary_cross_entropy(o, y) at each"),
+    ],
+    [
+      "binary_cross_entropy of a non-sigmoid",
+      elmanWith("o = sigmoid(Vo @ h + c) * 0.5 + 0.25", "y : [K]", "loss binary_cross_entropy(o, y) at last"),
+    ],
+    [
+      "one-hot input",
+      elmanWith("o = softmax(Vo @ h + c)", "y : class[K]", "loss cross_entropy(o, y) at each", "x : onehot[D]"),
+    ],
   ];
   for (const [name, text] of variants) it(name, () => expect(worstError(irFromText(text))).toBeLessThan(tolerance));
 

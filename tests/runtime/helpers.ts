@@ -7,7 +7,13 @@ import { Rng } from "../../runtime/rng.js";
 export type FloatArrayConstructor = Float64ArrayConstructor | Float32ArrayConstructor;
 
 /** n values uniform in [low, high). */
-export function randomArray(rng: Rng, n: number, low = -1, high = 1, type: FloatArrayConstructor = Float64Array): FloatArray {
+export function randomArray(
+  rng: Rng,
+  n: number,
+  low = -1,
+  high = 1,
+  type: FloatArrayConstructor = Float64Array,
+): FloatArray {
   const a = new type(n);
   for (let i = 0; i < n; i++) a[i] = rng.uniform(low, high);
   return a;

@@ -148,7 +148,11 @@ describe("initialise: orthogonal", () => {
     const draw = Float64Array.from({ length: 9 }, () => rng.normal());
     const norm = Math.hypot(...draw);
     const v = initialise({ kind: "orthogonal", gain: 2 }, [9], new Rng(11));
-    expectAllClose(v, Array.from(draw, (x) => (2 * x) / norm), 1e-14);
+    expectAllClose(
+      v,
+      Array.from(draw, (x) => (2 * x) / norm),
+      1e-14,
+    );
   });
 });
 

@@ -13,14 +13,31 @@ import { irFromText, smallIrFromFile } from "../support/models.js";
 function slice(batch: Batch, b: number, T: number, atEach: boolean): Batch {
   const inputs = Object.fromEntries(
     Object.entries(batch.inputs).map(([name, d]) => {
-      if (d.kind === "onehot") return [name, { kind: "onehot", ids: Int32Array.from({ length: T }, (_, t) => d.ids[t * batch.B + b]!) }];
+      if (d.kind === "onehot")
+        return [name, { kind: "onehot", ids: Int32Array.from({ length: T }, (_, t) => d.ids[t * batch.B + b]!) }];
       const n = d.values.length / (batch.T * batch.B);
-      return [name, { kind: "dense", values: Float64Array.from({ length: T * n }, (_, i) => d.values[(Math.floor(i / n) * batch.B + b) * n + (i % n)]!) }];
+      return [
+        name,
+        {
+          kind: "dense",
+          values: Float64Array.from(
+            { length: T * n },
+            (_, i) => d.values[(Math.floor(i / n) * batch.B + b) * n + (i % n)]!,
+          ),
+        },
+      ];
     }),
   ) as Batch["inputs"];
   const targets = Object.fromEntries(
     Object.entries(batch.targets).map(([name, d]) => {
-      if (d.kind === "class") return [name, { kind: "class", ids: atEach ? Int32Array.from({ length: T }, (_, t) => d.ids[t * batch.B + b]!) : Int32Array.of(d.ids[b]!) }];
+      if (d.kind === "class")
+        return [
+          name,
+          {
+            kind: "class",
+            ids: atEach ? Int32Array.from({ length: T }, (_, t) => d.ids[t * batch.B + b]!) : Int32Array.of(d.ids[b]!),
+          },
+        ];
       throw new Error("real targets not needed here");
     }),
   ) as Batch["targets"];
@@ -41,7 +58,9 @@ describe("padding", () => {
       batch.lengths = Int32Array.of(6, 4, 2);
       const whole = interpret(ir, weights, batch, { grad: true });
       // Sum-reduced losses of each sequence run alone, on its real steps only, add up to the batch's.
-      const alone = [0, 1, 2].map((b) => interpret(ir, weights, slice(batch, b, batch.lengths[b]!, atEach), { grad: true }));
+      const alone = [0, 1, 2].map((b) =>
+        interpret(ir, weights, slice(batch, b, batch.lengths[b]!, atEach), { grad: true }),
+      );
       const positions = (r: number) => (atEach ? batch.lengths[r]! : 1);
       const total = positions(0) + positions(1) + positions(2);
       const expectedLoss = alone.reduce((s, r, b) => s + r.loss! * positions(b), 0) / total;
@@ -85,8 +104,12 @@ describe("chunks of a stream", () => {
     const half = (from: number): Batch => ({
       T: 4,
       B: 2,
-      inputs: { x: { kind: "onehot", ids: (batch.inputs["x"] as { ids: Int32Array }).ids.slice(from * 2, (from + 4) * 2) } },
-      targets: { y: { kind: "class", ids: (batch.targets["y"] as { ids: Int32Array }).ids.slice(from * 2, (from + 4) * 2) } },
+      inputs: {
+        x: { kind: "onehot", ids: (batch.inputs["x"] as { ids: Int32Array }).ids.slice(from * 2, (from + 4) * 2) },
+      },
+      targets: {
+        y: { kind: "class", ids: (batch.targets["y"] as { ids: Int32Array }).ids.slice(from * 2, (from + 4) * 2) },
+      },
       lengths: Int32Array.of(4, 4),
     });
     const first = interpret(ir, weights, half(0));

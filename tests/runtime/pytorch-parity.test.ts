@@ -13,18 +13,33 @@ import { flatten, maxRelativeError } from "../support/compare.js";
 import { irFromFile } from "../support/models.js";
 
 const dir = "tests/fixtures/pytorch";
-const cases = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, ""));
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => f.replace(/\.json$/, ""));
 
 describe("interpreter matches PyTorch to 1e-9 in float64", () => {
   it("has the fixtures the issue lists", () => {
-    expect(cases).toEqual(expect.arrayContaining(["elman_last", "elman_each_sum", "jordan_last", "elman_jordan_mse", "lstm_gates_each", "lstm_shorthand_last", "gru_mse_each", "delay2"]));
+    expect(cases).toEqual(
+      expect.arrayContaining([
+        "elman_last",
+        "elman_each_sum",
+        "jordan_last",
+        "elman_jordan_mse",
+        "lstm_gates_each",
+        "lstm_shorthand_last",
+        "gru_mse_each",
+        "delay2",
+      ]),
+    );
   });
 
   for (const name of cases) {
     it(name, () => {
       const fixture = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8"));
       const ir = irFromFile(join(dir, fixture.model));
-      const result = interpret(ir, weightsFromJson(ir, fixture.weights), batchFromJson(ir, fixture.data), { grad: true });
+      const result = interpret(ir, weightsFromJson(ir, fixture.weights), batchFromJson(ir, fixture.data), {
+        grad: true,
+      });
       expect(Math.abs(result.loss! - fixture.expected.loss) / Math.abs(fixture.expected.loss)).toBeLessThan(1e-9);
       for (const [quantity, values] of Object.entries(fixture.expected.outputs)) {
         expect(maxRelativeError(result.quantity(quantity), flatten(values)), `output ${quantity}`).toBeLessThan(1e-9);

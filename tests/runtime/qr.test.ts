@@ -59,7 +59,11 @@ describe("householderQr", () => {
       fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 8 }), fc.nat(), (n, extraRows, seed) => {
         const m = n + extraRows;
         const rng = new Rng(seed % 2 ** 32);
-        expectValidFactors(Float64Array.from({ length: m * n }, () => rng.normal()), m, n);
+        expectValidFactors(
+          Float64Array.from({ length: m * n }, () => rng.normal()),
+          m,
+          n,
+        );
       }),
       { numRuns: 150 },
     );

@@ -37,7 +37,13 @@ describe("Rng reference streams", () => {
 });
 
 describe("Rng reproducibility", () => {
-  const drawMixed = (rng: Rng): number[] => [rng.next(), rng.normal(), rng.int(1000), rng.uniform(-3, 5), rng.normal(2, 0.5)];
+  const drawMixed = (rng: Rng): number[] => [
+    rng.next(),
+    rng.normal(),
+    rng.int(1000),
+    rng.uniform(-3, 5),
+    rng.normal(2, 0.5),
+  ];
 
   it("gives the same stream for the same seed and a different one for another seed", () => {
     const a = new Rng(7);

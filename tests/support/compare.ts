@@ -4,7 +4,11 @@
  * large ones are not held to an impossible standard, and an all-zero array must match exactly).
  * A caller may pass the scale when it is set by more than the expected array itself.
  */
-export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>, scale = largestMagnitude(expected)): number {
+export function maxRelativeError(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  scale = largestMagnitude(expected),
+): number {
   if (actual.length !== expected.length) return Infinity;
   let worst = 0;
   for (let i = 0; i < expected.length; i++) {

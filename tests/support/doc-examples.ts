@@ -51,15 +51,20 @@ const commandRoles: readonly string[] = ["install", "compile", "run"] satisfies 
 
 /** The examples of the Markdown file at `path`, by name. */
 export function docExamples(path: string): Map<string, DocExample> {
-  const examples = new Map<string, { files: Map<string, string>; commands: Partial<Record<CommandRole, string>>; output?: string }>();
-  const example = (name: string) => examples.get(name) ?? examples.set(name, { files: new Map(), commands: {} }).get(name)!;
+  const examples = new Map<
+    string,
+    { files: Map<string, string>; commands: Partial<Record<CommandRole, string>>; output?: string }
+  >();
+  const example = (name: string) =>
+    examples.get(name) ?? examples.set(name, { files: new Map(), commands: {} }).get(name)!;
   for (const block of codeBlocks(readFileSync(path, "utf8"))) {
     const attributes = block.info.slice(1);
     const name = attributes.find((a) => a.startsWith("example="))?.slice("example=".length);
     if (name === undefined) continue;
     const where = `${path}:${block.line}`;
     const roles = attributes.filter((a) => !a.startsWith("example="));
-    if (roles.length !== 1) throw new Error(`${where}: an example's block is one of file=NAME, install, compile, run, output`);
+    if (roles.length !== 1)
+      throw new Error(`${where}: an example's block is one of file=NAME, install, compile, run, output`);
     const role = roles[0]!;
     const parts = example(name);
     if (role.startsWith("file=")) {
@@ -96,7 +101,13 @@ export function npmEnvironment(): NodeJS.ProcessEnv {
     if (/^npm_(config_local_prefix|package_|lifecycle_|command$)|^INIT_CWD$/i.test(key)) continue;
     env[key] = value;
   }
-  return { ...env, npm_config_yes: "false", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+  return {
+    ...env,
+    npm_config_yes: "false",
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+    npm_config_audit: "false",
+  };
 }
 
 /** Runs each command line in `cwd` through the shell, as a reader would type it; returns what they print. */
@@ -106,7 +117,9 @@ export function runCommands(commands: string, cwd: string, timeoutMs = 300_000):
     if (line === "" || line.startsWith("#")) continue;
     const result = spawnSync(line, { cwd, env: npmEnvironment(), shell: true, encoding: "utf8", timeout: timeoutMs });
     if (result.status !== 0) {
-      throw new Error(`\`${line}\` in ${cwd} ${result.error ? `failed: ${result.error.message}` : `exited with ${result.status ?? result.signal}`}\n${result.stderr}${result.stdout}`);
+      throw new Error(
+        `\`${line}\` in ${cwd} ${result.error ? `failed: ${result.error.message}` : `exited with ${result.status ?? result.signal}`}\n${result.stderr}${result.stdout}`,
+      );
     }
     stdout += result.stdout;
   }

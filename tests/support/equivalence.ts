@@ -2,13 +2,22 @@
 import type { IrModel } from "../../compiler/ir/ir.js";
 import type { KernelTier } from "../../compiler/codegen/compile.js";
 import { loadCompiledModule } from "../../compiler/codegen/load.js";
-import { interpreterBackend, type ForwardResult, type GradientResult, type ModelBackend } from "../../runtime/backend.js";
+import {
+  interpreterBackend,
+  type ForwardResult,
+  type GradientResult,
+  type ModelBackend,
+} from "../../runtime/backend.js";
 import { compiledBackend } from "../../runtime/compiled-backend.js";
 import type { Batch, Weights } from "../../runtime/interpret/batch.js";
 import type { Carry } from "../../runtime/interpret/execution.js";
 import { largestMagnitude, maxRelativeError } from "./compare.js";
 
-export async function compiledFor(ir: IrModel, dtype: "f64" | "f32" = "f64", kernels?: KernelTier): Promise<ModelBackend> {
+export async function compiledFor(
+  ir: IrModel,
+  dtype: "f64" | "f32" = "f64",
+  kernels?: KernelTier,
+): Promise<ModelBackend> {
   return compiledBackend(ir, await loadCompiledModule(ir, dtype, undefined, kernels));
 }
 
@@ -23,8 +32,12 @@ export async function backendDifference(
   const interpreted = interpreterBackend(ir);
   const compiled = await compiledFor(ir, compiledAs.dtype, compiledAs.kernels);
   const hasLoss = ir.losses.length > 0;
-  const a: ForwardResult = hasLoss ? interpreted.lossAndGrad(weights, batch, carry) : interpreted.forward(weights, batch, carry);
-  const b: ForwardResult = hasLoss ? compiled.lossAndGrad(weights, batch, carry) : compiled.forward(weights, batch, carry);
+  const a: ForwardResult = hasLoss
+    ? interpreted.lossAndGrad(weights, batch, carry)
+    : interpreted.forward(weights, batch, carry);
+  const b: ForwardResult = hasLoss
+    ? compiled.lossAndGrad(weights, batch, carry)
+    : compiled.forward(weights, batch, carry);
   let worst = 0;
   let where = "";
   const note = (error: number, what: string) => {

@@ -3,7 +3,10 @@ let forbidden = [];
 
 /** The package a bare specifier names: `prettier/standalone` → `prettier`, `@scope/name/x` → `@scope/name`. */
 export function packageOf(specifier) {
-  return specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+  return specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 }
 
 export function initialize(data) {

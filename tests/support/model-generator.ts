@@ -39,7 +39,12 @@ export interface GeneratedModel {
   /** Quantities with an equation in the text, in generation order (states included). */
   quantities: { name: string; size: number; gate: boolean }[];
   cells: { name: string; kind: string; size: number }[];
-  loss: { fn: "cross_entropy" | "mse" | "binary_cross_entropy"; prediction: string; at: "last" | "each"; reduce?: "mean" | "sum" };
+  loss: {
+    fn: "cross_entropy" | "mse" | "binary_cross_entropy";
+    prediction: string;
+    at: "last" | "each";
+    reduce?: "mean" | "sum";
+  };
 }
 
 type G = fc.GeneratorValue;
@@ -106,10 +111,12 @@ function build(g: G, options: GeneratorOptions): GeneratedModel {
     if (!messy || !Number.isInteger(value) || value === 0) return String(value);
     return pick(g, [String(value), `${value}.0`, `${value}.`, `${value}e0`]);
   };
-  const parenthesise = (t: Term, minimum: number): string => (t.prec < minimum || (messy && chance(g, 8)) ? `(${t.text})` : t.text);
+  const parenthesise = (t: Term, minimum: number): string =>
+    t.prec < minimum || (messy && chance(g, 8)) ? `(${t.text})` : t.text;
   const add = (line: string) => {
     const group: string[] = [];
-    if (messy && chance(g, 8)) group.push(pick(g, ["// a comment", "/* a block comment */", "// ∂ Unicode, too", "/* two\n     lines */"]));
+    if (messy && chance(g, 8))
+      group.push(pick(g, ["// a comment", "/* a block comment */", "// ∂ Unicode, too", "/* two\n     lines */"]));
     group.push(line + (messy && chance(g, 10) ? "  // trailing" : ""));
     items.push(group);
   };
@@ -130,7 +137,13 @@ function build(g: G, options: GeneratorOptions): GeneratedModel {
     const b = pick(g, sizes);
     const form = pick(g, ["double", "sum", "plus1", "div"] as const);
     const [text, value] =
-      form === "double" ? [`2${op("*")}${a.sym}`, 2 * a.value] : form === "sum" ? [`${a.sym}${op("+")}${b.sym}`, a.value + b.value] : form === "plus1" ? [`${a.sym}${op("+")}1`, a.value + 1] : [messy ? `(${a.sym}${op("*")}2)${op("/")}2` : `${a.sym} * 2 / 2`, a.value];
+      form === "double"
+        ? [`2${op("*")}${a.sym}`, 2 * a.value]
+        : form === "sum"
+          ? [`${a.sym}${op("+")}${b.sym}`, a.value + b.value]
+          : form === "plus1"
+            ? [`${a.sym}${op("+")}1`, a.value + 1]
+            : [messy ? `(${a.sym}${op("*")}2)${op("/")}2` : `${a.sym} * 2 / 2`, a.value];
     sizes.push({ sym: derivedName, value });
     out.dims.push({ name: derivedName, value });
     add(`dim ${derivedName}${op("=")}${text}`);
@@ -147,10 +160,36 @@ function build(g: G, options: GeneratorOptions): GeneratedModel {
 
   // Parameters: declared where first needed, sometimes shared.
   const matrices: { name: string; rows: Size; cols: Size }[] = [];
-  const vectorInit = () => pick(g, ["", " = zeros", " = ones", " = 0.5", " = -1e-2", " = uniform(-0.1, 0.1)", " = normal(std = 0.01)", " = normal(0, 0.1)"]);
-  const matrixInit = () => pick(g, ["", "", " = xavier", " = orthogonal", " = orthogonal(gain = 2)", " = uniform(-0.5, 0.5)", " = normal(std = 0.1)", " = zeros"]);
+  const vectorInit = () =>
+    pick(g, [
+      "",
+      " = zeros",
+      " = ones",
+      " = 0.5",
+      " = -1e-2",
+      " = uniform(-0.1, 0.1)",
+      " = normal(std = 0.01)",
+      " = normal(0, 0.1)",
+    ]);
+  const matrixInit = () =>
+    pick(g, [
+      "",
+      "",
+      " = xavier",
+      " = orthogonal",
+      " = orthogonal(gain = 2)",
+      " = uniform(-0.5, 0.5)",
+      " = normal(std = 0.1)",
+      " = zeros",
+    ]);
   const matrix = (rows: Size, cols: Size): string => {
-    const shared = matrices.find((m) => m.rows.value === rows.value && m.cols.value === cols.value && m.rows.sym === rows.sym && m.cols.sym === cols.sym);
+    const shared = matrices.find(
+      (m) =>
+        m.rows.value === rows.value &&
+        m.cols.value === cols.value &&
+        m.rows.sym === rows.sym &&
+        m.cols.sym === cols.sym,
+    );
     if (shared && chance(g, 30)) return shared.name;
     const name = fresh("W");
     matrices.push({ name, rows, cols });
@@ -296,7 +335,10 @@ function build(g: G, options: GeneratorOptions): GeneratedModel {
   }
 
   function addCell(): void {
-    const kind = pick(g, states.length > 0 ? ["elman", "jordan", "elman_jordan", "lstm", "gru"] : ["elman", "lstm", "gru"]);
+    const kind = pick(
+      g,
+      states.length > 0 ? ["elman", "jordan", "elman_jordan", "lstm", "gru"] : ["elman", "lstm", "gru"],
+    );
     const name = `c${++counter}`;
     const s = size();
     const args: string[] = [];
@@ -344,7 +386,9 @@ function build(g: G, options: GeneratorOptions): GeneratedModel {
     out.loss = { fn: "cross_entropy", prediction: o, at, ...(reduce ? { reduce } : {}) };
   } else {
     const bce = chance(g, 30);
-    add(`${o}${op("=")}${bce ? `sigmoid(${wo}${op("@")}${readsText}${op("+")}${bo})` : `${wo}${op("@")}${readsText}${op("+")}${bo}`}`);
+    add(
+      `${o}${op("=")}${bce ? `sigmoid(${wo}${op("@")}${readsText}${op("+")}${bo})` : `${wo}${op("@")}${readsText}${op("+")}${bo}`}`,
+    );
     out.target = { name: "y", size: k.value, kind: "real" };
     add(`target y : [${k.sym}]`);
     const fn = bce ? "binary_cross_entropy" : "mse";
@@ -354,7 +398,10 @@ function build(g: G, options: GeneratorOptions): GeneratedModel {
   out.quantities.push({ name: o, size: k.value, gate: false });
 
   // Any order is valid: sometimes shuffle the items.
-  const body = messy && chance(g, 30) ? g(fc.shuffledSubarray, items, { minLength: items.length, maxLength: items.length }) : items;
+  const body =
+    messy && chance(g, 30)
+      ? g(fc.shuffledSubarray, items, { minLength: items.length, maxLength: items.length })
+      : items;
   const indent = messy ? pick(g, ["  ", "    ", "\t", " "]) : "  ";
   const lines: string[] = [];
   if (messy && chance(g, 30)) lines.push("// generated model", "");

@@ -7,7 +7,10 @@ import type { IrModel } from "../../compiler/ir/ir.js";
 
 export function irFromText(text: string, dims: Record<string, number> = {}): IrModel {
   const result = analyze(text, dims);
-  if (!result.model) throw new Error(`model does not check:\n${result.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.code} ${d.message}`).join("\n")}`);
+  if (!result.model)
+    throw new Error(
+      `model does not check:\n${result.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.code} ${d.message}`).join("\n")}`,
+    );
   const ir = lower(result.model);
   validateIr(ir);
   return ir;

@@ -26,7 +26,9 @@ export function strictDiagnostics(modules: Record<string, string>): string {
   const { getSourceFile, fileExists, readFile } = host;
   host.getSourceFile = (name, language, onError, create) => {
     const text = files.get(name);
-    return text === undefined ? getSourceFile.call(host, name, language, onError, create) : ts.createSourceFile(name, text, language);
+    return text === undefined
+      ? getSourceFile.call(host, name, language, onError, create)
+      : ts.createSourceFile(name, text, language);
   };
   host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
   // So that one module can import another ("./elman.js").
@@ -42,5 +44,9 @@ export function strictDiagnostics(modules: Record<string, string>): string {
       return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
     }),
   ];
-  return ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => "\n" });
+  return ts.formatDiagnostics(diagnostics, {
+    getCanonicalFileName: (f) => f,
+    getCurrentDirectory: () => root,
+    getNewLine: () => "\n",
+  });
 }

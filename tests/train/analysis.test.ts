@@ -58,7 +58,8 @@ describe("eigenvalues", () => {
     const q = orthogonal(n, 3);
     const d = Array.from({ length: n }, (_, i) => (i - 11.5) / 7);
     const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] += q[i * n + k]! * d[k]! * q[j * n + k]!;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] += q[i * n + k]! * d[k]! * q[j * n + k]!;
     expectSpectrum(eigenvalues(a, n), real(...d), 1e-9);
   });
 
@@ -87,9 +88,18 @@ describe("eigenvalues", () => {
 describe("recurrent matrices", () => {
   it("finds W @ h[t-1], the h[t-1] columns of each LSTM gate, and not a Jordan matrix (not square)", () => {
     expect(recurrentMatrices(irFromFile("examples/elman.rnn")).map((m) => m.label)).toEqual(["W @ h[t-1]"]);
-    expect(recurrentMatrices(irFromFile("examples/lstm.rnn")).map((m) => m.label)).toEqual(["h.W_i[:, 0:24] @ h[t-1]", "h.W_f[:, 0:24] @ h[t-1]", "h.W_g[:, 0:24] @ h[t-1]", "h.W_o[:, 0:24] @ h[t-1]"]);
+    expect(recurrentMatrices(irFromFile("examples/lstm.rnn")).map((m) => m.label)).toEqual([
+      "h.W_i[:, 0:24] @ h[t-1]",
+      "h.W_f[:, 0:24] @ h[t-1]",
+      "h.W_g[:, 0:24] @ h[t-1]",
+      "h.W_o[:, 0:24] @ h[t-1]",
+    ]);
     expect(recurrentMatrices(irFromFile("examples/jordan.rnn"))).toEqual([]);
-    expect(recurrentMatrices(irFromFile("examples/gru.rnn")).map((m) => m.label)).toEqual(["h.W_r[:, 0:32] @ h[t-1]", "h.W_z[:, 0:32] @ h[t-1]", "h.W_hn @ h[t-1]"]);
+    expect(recurrentMatrices(irFromFile("examples/gru.rnn")).map((m) => m.label)).toEqual([
+      "h.W_r[:, 0:32] @ h[t-1]",
+      "h.W_z[:, 0:32] @ h[t-1]",
+      "h.W_hn @ h[t-1]",
+    ]);
   });
 });
 

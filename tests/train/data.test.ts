@@ -21,7 +21,12 @@ const classifier = `model C {
   o = softmax(Vo @ h)
   loss cross_entropy(o, y) at last
 }`;
-const raw = (text: string, format: RawData["format"], path = "data.jsonl"): RawData => ({ path, format, text, sha256: "" });
+const raw = (text: string, format: RawData["format"], path = "data.jsonl"): RawData => ({
+  path,
+  format,
+  text,
+  sha256: "",
+});
 
 describe("text corpora", () => {
   it("numbers characters by code point and round-trips", () => {
@@ -32,7 +37,9 @@ describe("text corpora", () => {
 
   it("reports unknown characters with line and column", () => {
     const v = charVocabulary("abc\n");
-    expect(() => encodeChars("ab\ncxa\nx", v, "test.txt")).toThrow(/test.txt has 1 character outside the model's vocabulary of 4: 'x' \(U\+0078\) \(line 2, column 2, 2 times\)/);
+    expect(() => encodeChars("ab\ncxa\nx", v, "test.txt")).toThrow(
+      /test.txt has 1 character outside the model's vocabulary of 4: 'x' \(U\+0078\) \(line 2, column 2, 2 times\)/,
+    );
   });
 
   it("cuts a stream into B parallel streams read in chunks, targets shifted by one", () => {
@@ -65,15 +72,20 @@ describe("JSONL records", () => {
     ['{"text": "a", "label": 0}\n{"text": "b" "label": 1}', /f.jsonl:2: not valid JSON/],
     ['{"text": "a", "label": 0}\n{"label": 1}', /f.jsonl:2: the record needs "text" \(a string\) or "tokens"/],
     ['{"text": "a"}', /f.jsonl:1: the record has no "label"/],
-    ['{"text": "a", "label": 0}\n\n{"text": "b", "label": "x"}', /f.jsonl:3: the label is a string here but a number on line 1/],
+    [
+      '{"text": "a", "label": 0}\n\n{"text": "b", "label": "x"}',
+      /f.jsonl:3: the label is a string here but a number on line 1/,
+    ],
     ['{"text": "   ", "label": 0}', /f.jsonl:1: "text" has no tokens/],
     ['{"tokens": [1, "a"], "label": 0}', /f.jsonl:1: tokens\[1\] is the string "a"/],
     ['{"text": "a", "label": 0, "extra": 1}', /f.jsonl:1: unknown key "extra"/],
-    ['[1, 2]', /f.jsonl:1: a record is a JSON object/],
+    ["[1, 2]", /f.jsonl:1: a record is a JSON object/],
     ['{"text": "a", "label": 1.5}', /f.jsonl:1: "label" must be a string or a whole number/],
     ["\n\n", /f.jsonl: no records/],
   ];
-  for (const [text, message] of cases) it(`rejects ${JSON.stringify(text).slice(0, 40)}`, () => expect(() => parseJsonl(text, "f.jsonl")).toThrow(message));
+  for (const [text, message] of cases)
+    it(`rejects ${JSON.stringify(text).slice(0, 40)}`, () =>
+      expect(() => parseJsonl(text, "f.jsonl")).toThrow(message));
 
   it("builds examples for a classifier, and names unknown tokens and labels with their line", () => {
     const ir = irFromText(classifier, { V: 3 });
@@ -87,19 +99,33 @@ describe("JSONL records", () => {
       [[0, 1, 2], [0]],
       [[2], [1]],
     ]);
-    expect(() => buildDataset(raw('{"text": "a", "label": "neg"}\n{"text": "a d", "label": "pos"}', "jsonl", "test.jsonl"), ir, codebook)).toThrow(/test.jsonl:2: token "d" not in the vocabulary of 3/);
-    expect(() => buildDataset(raw('{"text": "a", "label": "meh"}', "jsonl", "test.jsonl"), ir, codebook)).toThrow(/test.jsonl:1: label "meh" is not one of the 2 labels/);
+    expect(() =>
+      buildDataset(
+        raw('{"text": "a", "label": "neg"}\n{"text": "a d", "label": "pos"}', "jsonl", "test.jsonl"),
+        ir,
+        codebook,
+      ),
+    ).toThrow(/test.jsonl:2: token "d" not in the vocabulary of 3/);
+    expect(() => buildDataset(raw('{"text": "a", "label": "meh"}', "jsonl", "test.jsonl"), ir, codebook)).toThrow(
+      /test.jsonl:1: label "meh" is not one of the 2 labels/,
+    );
   });
 
   it("says what a model must have for the data it is given", () => {
     const ir = irFromText(classifier);
-    expect(() => dataNeeds(raw("some text", "text", "c.txt"), ir)).toThrow(/a text corpus trains a character language model, which needs one one-hot input and a class target scored at each step.*model C has input x \(onehot\); target y \(class, at last\)/);
+    expect(() => dataNeeds(raw("some text", "text", "c.txt"), ir)).toThrow(
+      /a text corpus trains a character language model, which needs one one-hot input and a class target scored at each step.*model C has input x \(onehot\); target y \(class, at last\)/,
+    );
   });
 });
 
 describe("batches of sequences", () => {
   const ir = irFromText(classifier);
-  const ex = (ids: number[], label: number): Example => ({ length: ids.length, inputs: { x: Int32Array.from(ids) }, targets: { y: Int32Array.of(label) } });
+  const ex = (ids: number[], label: number): Example => ({
+    length: ids.length,
+    inputs: { x: Int32Array.from(ids) },
+    targets: { y: Int32Array.of(label) },
+  });
 
   it("pads to the longest and sets lengths", () => {
     const b = sequenceBatch(ir, [ex([1, 2, 3], 0), ex([4], 1)], [1, 0]);
@@ -122,7 +148,11 @@ describe("batches of sequences", () => {
   });
 
   it("holds out the tail of a stream", () => {
-    const s = splitDataset({ kind: "stream", ids: Int32Array.from({ length: 100 }, (_, i) => i), input: "x", target: "y" }, 0.1, 1);
+    const s = splitDataset(
+      { kind: "stream", ids: Int32Array.from({ length: 100 }, (_, i) => i), input: "x", target: "y" },
+      0.1,
+      1,
+    );
     expect(s.train.kind === "stream" && s.train.ids.length).toBe(90);
     expect(s.val!.kind === "stream" && s.val!.ids[0]).toBe(90);
   });

@@ -30,7 +30,18 @@ const elman = `model E {
   loss cross_entropy(o, y) at last
 }`;
 
-const config = (over: Partial<TrainConfig> = {}): TrainConfig => ({ epochs: 2, batch: 4, seqLen: 10, optimizer: defaultOptimizerConfig("adam", 0.02), clipValue: null, clipNorm: null, seed: 3, valSplit: 0, evalEvery: 0, ...over });
+const config = (over: Partial<TrainConfig> = {}): TrainConfig => ({
+  epochs: 2,
+  batch: 4,
+  seqLen: 10,
+  optimizer: defaultOptimizerConfig("adam", 0.02),
+  clipValue: null,
+  clipNorm: null,
+  seed: 3,
+  valSplit: 0,
+  evalEvery: 0,
+  ...over,
+});
 const copy = (w: Weights): Weights => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, v.slice()]));
 
 function randomExamples(ir: ReturnType<typeof irFromText>, n: number, seed: number, maxLen = 7): Example[] {
@@ -50,7 +61,10 @@ describe("masking", () => {
     const alone = examples.map((_, i) => backend.lossAndGrad(weights, sequenceBatch(ir, examples, [i])));
     expect(together.loss).toBeCloseTo(alone.reduce((s, r) => s + r.loss, 0) / 3, 12);
     for (const name of Object.keys(weights)) {
-      const sum = alone.reduce((acc, r) => acc.map((v, i) => v + r.grads[name]![i]! / 3), new Float64Array(weights[name]!.length));
+      const sum = alone.reduce(
+        (acc, r) => acc.map((v, i) => v + r.grads[name]![i]! / 3),
+        new Float64Array(weights[name]!.length),
+      );
       together.grads[name]!.forEach((g, i) => expect(g).toBeCloseTo(sum[i]!, 12));
     }
   });
@@ -63,7 +77,8 @@ describe("masking", () => {
     const batch = sequenceBatch(ir, examples, [0, 1, 2, 3]);
     const a = backend.lossAndGrad(weights, batch);
     const ids = (batch.inputs["x"] as { ids: Int32Array }).ids;
-    for (let t = 0; t < batch.T; t++) for (let b = 0; b < batch.B; b++) if (t >= batch.lengths[b]!) ids[t * batch.B + b] = 5;
+    for (let t = 0; t < batch.T; t++)
+      for (let b = 0; b < batch.B; b++) if (t >= batch.lengths[b]!) ids[t * batch.B + b] = 5;
     const b2 = backend.lossAndGrad(weights, batch);
     expect(b2.loss).toBe(a.loss);
     for (const name of Object.keys(weights)) expect(Array.from(b2.grads[name]!)).toEqual(Array.from(a.grads[name]!));
@@ -84,7 +99,10 @@ describe("the loop", () => {
     const order = initialTrainState(copy(w0), c).shuffle.shuffle(Array.from({ length: 10 }, (_, i) => i));
     const g = backend.lossAndGrad(w0, sequenceBatch(ir, data.kind === "sequences" ? data.examples : [], order)).grads;
     expect(norm).toBeGreaterThan(0.01);
-    for (const name of Object.keys(w0)) state.weights[name]!.forEach((v, i) => expect(v).toBeCloseTo(w0[name]![i]! - (0.5 * g[name]![i]! * 0.01) / norm, 14));
+    for (const name of Object.keys(w0))
+      state.weights[name]!.forEach((v, i) =>
+        expect(v).toBeCloseTo(w0[name]![i]! - (0.5 * g[name]![i]! * 0.01) / norm, 14),
+      );
   });
 
   it("clips each entry with --clip-value", async () => {
@@ -93,7 +111,8 @@ describe("the loop", () => {
     const c = config({ epochs: 1, batch: 10, optimizer: defaultOptimizerConfig("sgd", 1), clipValue: 1e-4 });
     const state = initialTrainState(copy(w0), c);
     await trainLoop(backend, { train: data }, c, state);
-    for (const name of Object.keys(w0)) state.weights[name]!.forEach((v, i) => expect(Math.abs(v - w0[name]![i]!)).toBeLessThanOrEqual(1e-4 + 1e-16));
+    for (const name of Object.keys(w0))
+      state.weights[name]!.forEach((v, i) => expect(Math.abs(v - w0[name]![i]!)).toBeLessThanOrEqual(1e-4 + 1e-16));
   });
 
   it("a run stopped after any step and continued from its state ends with the same weights, bit for bit", async () => {
@@ -104,13 +123,17 @@ describe("the loop", () => {
 
     let saved: string | undefined;
     const first = initialTrainState(initialWeights(ir, 1), c);
-    const out = await trainLoop(backend, { train: data }, c, first, { stopRequested: () => first.step === 5, checkpoint: (s) => (saved = snapshot(s)) });
+    const out = await trainLoop(backend, { train: data }, c, first, {
+      stopRequested: () => first.step === 5,
+      checkpoint: (s) => (saved = snapshot(s)),
+    });
     expect(out.status).toBe("interrupted");
     expect(first.batchInEpoch).toBe(1);
     const resumed = restore(saved!, c);
     await trainLoop(backend, { train: data }, c, resumed);
     expect(resumed.step).toBe(straight.step);
-    for (const name of Object.keys(straight.weights)) expect(Array.from(resumed.weights[name]!)).toEqual(Array.from(straight.weights[name]!));
+    for (const name of Object.keys(straight.weights))
+      expect(Array.from(resumed.weights[name]!)).toEqual(Array.from(straight.weights[name]!));
   });
 
   it("stops on a non-finite loss, reporting where, with the weights of the last good step", async () => {
@@ -156,31 +179,68 @@ describe("the loop", () => {
     const compiled = await createBackend(ir, "compiled");
     expect(compiled.name).toBe("compiled");
     await trainLoop(compiled, { train: data }, c, viaCompiled);
-    for (const name of Object.keys(viaInterp.weights)) viaCompiled.weights[name]!.forEach((v, i) => expect(Math.abs(v - viaInterp.weights[name]![i]!)).toBeLessThan(1e-9));
+    for (const name of Object.keys(viaInterp.weights))
+      viaCompiled.weights[name]!.forEach((v, i) =>
+        expect(Math.abs(v - viaInterp.weights[name]![i]!)).toBeLessThan(1e-9),
+      );
   });
 });
 
 function snapshot(s: TrainState): string {
-  const arrays = (w: Record<string, Float64Array>) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Array.from(v)]));
+  const arrays = (w: Record<string, Float64Array>) =>
+    Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Array.from(v)]));
   const opt = s.optimizer.getState();
-  return JSON.stringify({ weights: arrays(s.weights), t: opt.t, slots: Object.fromEntries(Object.entries(opt.slots).map(([k, v]) => [k, arrays(v)])), rng: s.shuffle.getState(), step: s.step, epoch: s.epoch, batchInEpoch: s.batchInEpoch, order: s.order, epochLoss: s.epochLoss });
+  return JSON.stringify({
+    weights: arrays(s.weights),
+    t: opt.t,
+    slots: Object.fromEntries(Object.entries(opt.slots).map(([k, v]) => [k, arrays(v)])),
+    rng: s.shuffle.getState(),
+    step: s.step,
+    epoch: s.epoch,
+    batchInEpoch: s.batchInEpoch,
+    order: s.order,
+    epochLoss: s.epochLoss,
+  });
 }
 
 function restore(text: string, c: TrainConfig): TrainState {
   const j = JSON.parse(text);
-  const floats = (w: Record<string, number[]>) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Float64Array.from(v)]));
+  const floats = (w: Record<string, number[]>) =>
+    Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Float64Array.from(v)]));
   const s = initialTrainState(floats(j.weights), c);
-  s.optimizer.setState({ t: j.t, slots: Object.fromEntries(Object.entries(j.slots as Record<string, Record<string, number[]>>).map(([k, v]) => [k, floats(v)])) });
+  s.optimizer.setState({
+    t: j.t,
+    slots: Object.fromEntries(
+      Object.entries(j.slots as Record<string, Record<string, number[]>>).map(([k, v]) => [k, floats(v)]),
+    ),
+  });
   s.shuffle = Rng.fromState(j.rng);
-  Object.assign(s, { step: j.step, epoch: j.epoch, batchInEpoch: j.batchInEpoch, order: j.order, epochLoss: j.epochLoss });
+  Object.assign(s, {
+    step: j.step,
+    epoch: j.epoch,
+    batchInEpoch: j.batchInEpoch,
+    order: j.order,
+    epochLoss: j.epochLoss,
+  });
   return s;
 }
 
 describe("a short run lowers the loss of every example model", () => {
-  const files = [...readdirSync("examples").filter((f) => f.endsWith(".rnn")).map((f) => `examples/${f}`), ...readdirSync("examples/experiments/models").filter((f) => f.endsWith(".rnn")).map((f) => `examples/experiments/models/${f}`)];
+  const files = [
+    ...readdirSync("examples")
+      .filter((f) => f.endsWith(".rnn"))
+      .map((f) => `examples/${f}`),
+    ...readdirSync("examples/experiments/models")
+      .filter((f) => f.endsWith(".rnn"))
+      .map((f) => `examples/experiments/models/${f}`),
+  ];
   for (const file of files) {
     it(file, async () => {
-      const dims = Object.fromEntries(analyze(readFileSync(file, "utf8")).model!.dims.filter((d) => /^(H\d*|V|D|E|K)$/.test(d.name)).map((d) => [d.name, d.name.startsWith("H") || d.name === "E" ? 6 : d.name === "K" ? 3 : 5]));
+      const dims = Object.fromEntries(
+        analyze(readFileSync(file, "utf8"))
+          .model!.dims.filter((d) => /^(H\d*|V|D|E|K)$/.test(d.name))
+          .map((d) => [d.name, d.name.startsWith("H") || d.name === "E" ? 6 : d.name === "K" ? 3 : 5]),
+      );
       const ir = irFromFile(file, dims);
       const examples = examplesFromBatch(ir, randomBatch(ir, new Rng(2), { T: 6, B: 8, ragged: true }));
       const train: Dataset = { kind: "sequences", examples };

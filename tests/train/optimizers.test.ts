@@ -45,7 +45,7 @@ describe("optimiser steps", () => {
     adamStep(w, Float64Array.of(-2), m, v, 2, 0.1, 0.9, 0.999, 1e-8);
     const m2 = 0.9 * 0.1 + 0.1 * -2; // −0.11
     const v2 = 0.999 * 0.001 + 0.001 * 4; // 0.004999
-    const step1 = 0.1 * (0.1 / 0.1) / (Math.sqrt(0.001 / 0.001) + 1e-8);
+    const step1 = (0.1 * (0.1 / 0.1)) / (Math.sqrt(0.001 / 0.001) + 1e-8);
     const step2 = (0.1 * (m2 / (1 - 0.81))) / (Math.sqrt(v2 / (1 - 0.998001)) + 1e-8);
     close(m, [m2]);
     close(v, [v2], 1e-15);
@@ -56,7 +56,11 @@ describe("optimiser steps", () => {
     const shapes = { a: 2, b: 1 };
     const make = () => new Optimizer(defaultOptimizerConfig("adam", 0.01), shapes);
     const weights = () => ({ a: Float64Array.of(1, 2), b: Float64Array.of(3) });
-    const grads = [{ a: Float64Array.of(0.1, -0.2), b: Float64Array.of(0.3) }, { a: Float64Array.of(-0.4, 0.5), b: Float64Array.of(0.6) }, { a: Float64Array.of(0.7, 0.8), b: Float64Array.of(-0.9) }];
+    const grads = [
+      { a: Float64Array.of(0.1, -0.2), b: Float64Array.of(0.3) },
+      { a: Float64Array.of(-0.4, 0.5), b: Float64Array.of(0.6) },
+      { a: Float64Array.of(0.7, 0.8), b: Float64Array.of(-0.9) },
+    ];
     const straight = make();
     const w1 = weights();
     for (const g of grads) straight.step(w1, g);
@@ -64,9 +68,27 @@ describe("optimiser steps", () => {
     const first = make();
     const w2 = weights();
     first.step(w2, grads[0]!);
-    const saved = JSON.parse(JSON.stringify({ t: first.getState().t, slots: Object.fromEntries(Object.entries(first.getState().slots).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([p, a]) => [p, Array.from(a)]))])) }));
+    const saved = JSON.parse(
+      JSON.stringify({
+        t: first.getState().t,
+        slots: Object.fromEntries(
+          Object.entries(first.getState().slots).map(([k, v]) => [
+            k,
+            Object.fromEntries(Object.entries(v).map(([p, a]) => [p, Array.from(a)])),
+          ]),
+        ),
+      }),
+    );
     const second = make();
-    second.setState({ t: saved.t, slots: Object.fromEntries(Object.entries(saved.slots as Record<string, Record<string, number[]>>).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([p, a]) => [p, Float64Array.from(a)]))])) });
+    second.setState({
+      t: saved.t,
+      slots: Object.fromEntries(
+        Object.entries(saved.slots as Record<string, Record<string, number[]>>).map(([k, v]) => [
+          k,
+          Object.fromEntries(Object.entries(v).map(([p, a]) => [p, Float64Array.from(a)])),
+        ]),
+      ),
+    });
     second.step(w2, grads[1]!);
     second.step(w2, grads[2]!);
     expect(Array.from(w2.a)).toEqual(Array.from(w1.a));

@@ -56,7 +56,8 @@ describe("shards", () => {
     ]);
   });
 
-  const model = (losses: string) => irFromText(`model M {
+  const model = (losses: string) =>
+    irFromText(`model M {
   dim H = 3
   input x : [2]
   target y : class[2]
@@ -75,7 +76,9 @@ describe("shards", () => {
     const shards = shardsOf(3, 2);
     expect(shardWeights(model("loss cross_entropy(o, y) at last"), batch([4, 1, 1]), shards)).toEqual([2 / 3, 1 / 3]);
     expect(shardWeights(model("loss cross_entropy(o, y) at each"), batch([4, 1, 1]), shards)).toEqual([5 / 6, 1 / 6]);
-    expect(shardWeights(model("loss cross_entropy(o, y, reduce = sum) at each"), batch([4, 1, 1]), shards)).toEqual([1, 1]);
+    expect(shardWeights(model("loss cross_entropy(o, y, reduce = sum) at each"), batch([4, 1, 1]), shards)).toEqual([
+      1, 1,
+    ]);
   });
 
   it("leave a batch whole when its losses weigh shards differently", () => {
@@ -130,10 +133,25 @@ describe("threads", () => {
 
   it("train to the same weights as one thread computing the same shards", async () => {
     const ir = smallIrFromFile("examples/lstm.rnn");
-    const train: Dataset = { kind: "sequences", examples: examplesFromBatch(ir, randomBatch(ir, new Rng(5), { T: 6, B: 24, ragged: true })) };
-    const config: TrainConfig = { epochs: 2, batch: 8, seqLen: 6, optimizer: defaultOptimizerConfig("adam", 0.01), clipValue: null, clipNorm: 1, seed: 3, valSplit: 0, evalEvery: 0 };
+    const train: Dataset = {
+      kind: "sequences",
+      examples: examplesFromBatch(ir, randomBatch(ir, new Rng(5), { T: 6, B: 24, ragged: true })),
+    };
+    const config: TrainConfig = {
+      epochs: 2,
+      batch: 8,
+      seqLen: 6,
+      optimizer: defaultOptimizerConfig("adam", 0.01),
+      clipValue: null,
+      clipNorm: 1,
+      seed: 3,
+      valSplit: 0,
+      evalEvery: 0,
+    };
     const backend = compiledBackend(ir, await loadCompiledModule(ir, "f64"));
-    const run = async (gradient: GradientFunction) => (await trainLoop(backend, { train }, config, initialTrainState(initialWeights(ir, 3), config), {}, gradient)).state.weights;
+    const run = async (gradient: GradientFunction) =>
+      (await trainLoop(backend, { train }, config, initialTrainState(initialWeights(ir, 3), config), {}, gradient))
+        .state.weights;
     expect(bits(await run(await pooled(ir, 2, true)))).toEqual(bits(await run(await pooled(ir, 2, false))));
   });
 

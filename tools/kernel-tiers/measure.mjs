@@ -66,6 +66,8 @@ for (const w of workloads) {
   for (const dtype of ["f32", "f64"]) {
     const js = await time(w, dtype, "js");
     const wasm = await time(w, dtype, "wasm");
-    console.log(`| ${w.id} (T=${w.T}, B=${w.B}) | ${dtype} | ${js.ms.toFixed(1)} | ${wasm.ms.toFixed(1)} | ${(js.ms / wasm.ms).toFixed(2)}× | ${wasm.staged} |`);
+    console.log(
+      `| ${w.id} (T=${w.T}, B=${w.B}) | ${dtype} | ${js.ms.toFixed(1)} | ${wasm.ms.toFixed(1)} | ${(js.ms / wasm.ms).toFixed(2)}× | ${wasm.staged} |`,
+    );
   }
 }

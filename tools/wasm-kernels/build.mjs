@@ -87,7 +87,9 @@ async function main() {
       }
     } else {
       writeFileSync(path, content);
-      console.log(`wrote runtime/kernels/wasm/${file} (${content.length} ${typeof content === "string" ? "characters" : "bytes"})`);
+      console.log(
+        `wrote runtime/kernels/wasm/${file} (${content.length} ${typeof content === "string" ? "characters" : "bytes"})`,
+      );
     }
   }
   if (check) {

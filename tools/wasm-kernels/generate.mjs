@@ -44,7 +44,16 @@ const F64 = { t: "f64", v: "f64x2", i: "i64x2", L: 2, S: 8, shift: 3 };
  * schedules the loads of every step first, runs out of registers and spills
  * (measured 5–15% slower).
  */
-export const TILES = { FWD_RB: 2, FWD_RI: 4, FWD_UNROLL: 1, COMB_RR: 4, COMB_RR_W: 5, COMB_CV: 2, COMB_KC: 128, COMB_RC: 64 };
+export const TILES = {
+  FWD_RB: 2,
+  FWD_RI: 4,
+  FWD_UNROLL: 1,
+  COMB_RR: 4,
+  COMB_RR_W: 5,
+  COMB_CV: 2,
+  COMB_KC: 128,
+  COMB_RC: 64,
+};
 
 /**
  * Bytes of the scratch memory that <t>_matmul_bwd_w takes as its last argument: the
@@ -70,7 +79,13 @@ const range = (/** @type {number} */ n) => Array.from({ length: n }, (_, i) => i
 const off = (/** @type {number} */ o) => (o === 0 ? "" : ` offset=${o}`);
 
 /** `for (v = start; v < end; v += step) body`, unsigned compare. */
-function forLoop(/** @type {string} */ v, /** @type {string} */ start, /** @type {string} */ end, /** @type {string} */ step, /** @type {string[]} */ body) {
+function forLoop(
+  /** @type {string} */ v,
+  /** @type {string} */ start,
+  /** @type {string} */ end,
+  /** @type {string} */ step,
+  /** @type {string[]} */ body,
+) {
   return [
     set(v, start),
     `(block $${v}_end (loop $${v}_next`,
@@ -81,10 +96,17 @@ function forLoop(/** @type {string} */ v, /** @type {string} */ start, /** @type
   ];
 }
 
-const locals = (/** @type {string[]} */ names, /** @type {string} */ type) => names.map((n) => `(local $${n} ${type})`).join(" ");
+const locals = (/** @type {string[]} */ names, /** @type {string} */ type) =>
+  names.map((n) => `(local $${n} ${type})`).join(" ");
 const params = (/** @type {string[]} */ names) => names.map((n) => `(param $${n} i32)`).join(" ");
 
-function func(/** @type {string} */ name, /** @type {string | null} */ exportName, /** @type {string} */ signature, /** @type {string[]} */ body, /** @type {string} */ doc) {
+function func(
+  /** @type {string} */ name,
+  /** @type {string | null} */ exportName,
+  /** @type {string} */ signature,
+  /** @type {string[]} */ body,
+  /** @type {string} */ doc,
+) {
   const exp = exportName ? ` (export "${exportName}")` : "";
   return [`  ;; ${doc}`, `  (func $${name}${exp} ${signature}`, ...body.map((l) => `    ${l}`), "  )", ""].join("\n");
 }
@@ -111,7 +133,8 @@ function transposeSum(/** @type {DType} */ d, /** @type {string[]} */ accs) {
   }
   const [a, b, c, e] = accs;
   // [a0+a2, b0+b2, a1+a3, b1+b3] and the same for c, e; then fold halves.
-  const pair = (/** @type {string} */ p, /** @type {string} */ q) => `(${d.v}.add (${laneShuffle(d, [0, 4, 1, 5])} ${p} ${q}) (${laneShuffle(d, [2, 6, 3, 7])} ${p} ${q}))`;
+  const pair = (/** @type {string} */ p, /** @type {string} */ q) =>
+    `(${d.v}.add (${laneShuffle(d, [0, 4, 1, 5])} ${p} ${q}) (${laneShuffle(d, [2, 6, 3, 7])} ${p} ${q}))`;
   return `(${d.v}.add (${laneShuffle(d, [0, 1, 4, 5])} ${pair(a, b)} ${pair(c, e)}) (${laneShuffle(d, [2, 3, 6, 7])} ${pair(a, b)} ${pair(c, e)}))`;
 }
 
@@ -164,7 +187,9 @@ function fwdTile(/** @type {DType} */ d, /** @type {number} */ RB, /** @type {nu
   ];
   const loop = (/** @type {string} */ label, /** @type {number} */ steps) => [
     `(if (i32.ne ${get("x0")} ${get("end")}) (then (loop $${label}`,
-    ...range(steps).flatMap((u) => step(16 * u)).map((l) => `  ${l}`),
+    ...range(steps)
+      .flatMap((u) => step(16 * u))
+      .map((l) => `  ${l}`),
     ...advance(16 * steps).map((l) => `  ${l}`),
     `  (br_if $${label} (i32.ne ${get("x0")} ${get("end")})))))`,
   ];
@@ -173,7 +198,16 @@ function fwdTile(/** @type {DType} */ d, /** @type {number} */ RB, /** @type {nu
   // Reduce the accumulators to results.
   if (groups.length > 0) {
     for (const r of R)
-      for (const g of groups) body.push(set(out(r, g), transposeSum(d, range(d.L).map((l) => get(acc(r, g * d.L + l))))));
+      for (const g of groups)
+        body.push(
+          set(
+            out(r, g),
+            transposeSum(
+              d,
+              range(d.L).map((l) => get(acc(r, g * d.L + l))),
+            ),
+          ),
+        );
   } else {
     for (const r of R) body.push(set(`s${r}`, laneSum(d, get(acc(r, 0)))));
   }
@@ -185,7 +219,10 @@ function fwdTile(/** @type {DType} */ d, /** @type {number} */ RB, /** @type {nu
       let wv = `(${d.v}.splat ${ld(`w${g * d.L}`)})`;
       for (let l = 1; l < d.L; l++) wv = `(${d.v}.replace_lane ${l} ${wv} ${ld(`w${g * d.L + l}`)})`;
       tail.push(set("wv", wv));
-      for (const r of R) tail.push(set(out(r, g), `(${d.v}.add ${get(out(r, g))} (${d.v}.mul (${d.v}.splat ${ld(`x${r}`)}) ${get("wv")}))`));
+      for (const r of R)
+        tail.push(
+          set(out(r, g), `(${d.v}.add ${get(out(r, g))} (${d.v}.mul (${d.v}.splat ${ld(`x${r}`)}) ${get("wv")}))`),
+        );
     }
   } else {
     for (const r of R) tail.push(set(`s${r}`, `(${d.t}.add ${get(`s${r}`)} (${d.t}.mul ${ld(`x${r}`)} ${ld("w0")}))`));
@@ -211,10 +248,29 @@ function fwdTile(/** @type {DType} */ d, /** @type {number} */ RB, /** @type {nu
   const sig = [
     params(["n", "x", "w", "y", "ldx", "ldw", "ldy", "acc"]),
     locals(["j", "nb", "nv", "end", ...pointers, ...R.map((r) => `y${r}`)], "i32"),
-    locals([...R.flatMap((r) => I.map((i) => acc(r, i))), ...R.map((r) => `xv${r}`), "wv", ...R.flatMap((r) => groups.map((g) => out(r, g)))], "v128"),
-    groups.length > 0 ? "" : locals(R.map((r) => `s${r}`), d.t),
+    locals(
+      [
+        ...R.flatMap((r) => I.map((i) => acc(r, i))),
+        ...R.map((r) => `xv${r}`),
+        "wv",
+        ...R.flatMap((r) => groups.map((g) => out(r, g))),
+      ],
+      "v128",
+    ),
+    groups.length > 0
+      ? ""
+      : locals(
+          R.map((r) => `s${r}`),
+          d.t,
+        ),
   ].join(" ");
-  return func(name, null, sig, body, `${RB}×${RI} tile of Y (=/+=) X·Wᵀ over n columns; pointers in bytes, ld* = row strides in bytes.`);
+  return func(
+    name,
+    null,
+    sig,
+    body,
+    `${RB}×${RI} tile of Y (=/+=) X·Wᵀ over n columns; pointers in bytes, ld* = row strides in bytes.`,
+  );
 }
 
 function fwdDriver(/** @type {DType} */ d) {
@@ -240,8 +296,17 @@ function fwdDriver(/** @type {DType} */ d) {
     ...forLoop("i", c32(0), get("mf"), c32(RI), sweepB(RI)),
     ...forLoop("i", get("mf"), get("M"), c32(1), sweepB(1)),
   ];
-  const sig = [params(["B", "M", "N", "x", "w", "y", "acc"]), locals(["ldx", "ldy", "bf", "mf", "i", "b", "wp", "yp"], "i32")].join(" ");
-  return func(`${d.t}_matmul`, `${d.t}_matmul`, sig, body, `Y[B,M] (= or +=, acc ≠ 0) X[B,N] · Wᵀ, W row-major [M,N]; byte addresses.`);
+  const sig = [
+    params(["B", "M", "N", "x", "w", "y", "acc"]),
+    locals(["ldx", "ldy", "bf", "mf", "i", "b", "wp", "yp"], "i32"),
+  ].join(" ");
+  return func(
+    `${d.t}_matmul`,
+    `${d.t}_matmul`,
+    sig,
+    body,
+    `Y[B,M] (= or +=, acc ≠ 0) X[B,N] · Wᵀ, W row-major [M,N]; byte addresses.`,
+  );
 }
 
 // --- adjoints: out[r, :] += Σ_k coef(r, k) · rows[k, :] --------------------------
@@ -263,17 +328,26 @@ function fwdDriver(/** @type {DType} */ d) {
  * vectors of one row and RR broadcast coefficients (load-and-splat). The loop
  * ends on the row pointer, so it needs no separate counter.
  */
-function combTile(/** @type {DType} */ d, /** @type {Mode} */ mode, /** @type {number} */ RR, /** @type {number} */ CV) {
+function combTile(
+  /** @type {DType} */ d,
+  /** @type {Mode} */ mode,
+  /** @type {number} */ RR,
+  /** @type {number} */ CV,
+) {
   const name = `${d.t}_comb${mode}_${RR}x${CV}`;
   const R = range(RR);
   const V = range(CV);
   const acc = (/** @type {number} */ r, /** @type {number} */ v) => `a${r}_${v}`;
   const splat = d.S === 4 ? "v128.load32_splat" : "v128.load64_splat";
   // Mode w: one coefficient pointer, rows at constant offsets r·S. Mode x: one pointer per row.
-  const coef = (/** @type {number} */ r) => (mode === "w" ? `(${splat}${off(r * d.S)} ${get("c")})` : `(${splat} ${get(`c${r}`)})`);
-  const advance = mode === "w" ? [set("c", add(get("c"), get("cs")))] : R.map((r) => set(`c${r}`, add(get(`c${r}`), c32(d.S))));
+  const coef = (/** @type {number} */ r) =>
+    mode === "w" ? `(${splat}${off(r * d.S)} ${get("c")})` : `(${splat} ${get(`c${r}`)})`;
+  const advance =
+    mode === "w" ? [set("c", add(get("c"), get("cs")))] : R.map((r) => set(`c${r}`, add(get(`c${r}`), c32(d.S))));
   const body = [
-    ...(mode === "x" ? [set("c0", get("c")), ...R.slice(1).map((r) => set(`c${r}`, addScaled(get("c"), r, get("cs"))))] : []),
+    ...(mode === "x"
+      ? [set("c0", get("c")), ...R.slice(1).map((r) => set(`c${r}`, addScaled(get("c"), r, get("cs"))))]
+      : []),
     set("o0", get("out")),
     ...R.slice(1).map((r) => set(`o${r}`, addScaled(get("out"), r, get("ldo")))),
     ...R.flatMap((r) => V.map((v) => set(acc(r, v), `(v128.load${off(16 * v)} ${get(`o${r}`)})`))),
@@ -282,7 +356,9 @@ function combTile(/** @type {DType} */ d, /** @type {Mode} */ mode, /** @type {n
     ...V.map((v) => `  ${set(`rv${v}`, `(v128.load${off(16 * v)} ${get("rows")})`)}`),
     ...R.flatMap((r) => [
       `  ${set("s", coef(r))}`,
-      ...V.map((v) => `  ${set(acc(r, v), `(${d.v}.add ${get(acc(r, v))} (${d.v}.mul ${get("s")} ${get(`rv${v}`)}))`)}`),
+      ...V.map(
+        (v) => `  ${set(acc(r, v), `(${d.v}.add ${get(acc(r, v))} (${d.v}.mul ${get("s")} ${get(`rv${v}`)}))`)}`,
+      ),
     ]),
     ...advance.map((l) => `  ${l}`),
     `  ${set("rows", add(get("rows"), get("ldr")))}`,
@@ -295,7 +371,13 @@ function combTile(/** @type {DType} */ d, /** @type {Mode} */ mode, /** @type {n
     locals([...R.flatMap((r) => V.map((v) => acc(r, v))), ...V.map((v) => `rv${v}`), "s"], "v128"),
   ].join(" ");
   const coefAt = mode === "w" ? "c + r·S + k·cs" : "c + r·cs + k·S";
-  return func(name, null, sig, body, `${RR}×${CV * d.L} tile of out += coef·rows over k; coef(r,k) at ${coefAt}, rows[k] at rows + k·ldr (bytes).`);
+  return func(
+    name,
+    null,
+    sig,
+    body,
+    `${RR}×${CV * d.L} tile of out += coef·rows over k; coef(r,k) at ${coefAt}, rows[k] at rows + k·ldr (bytes).`,
+  );
 }
 
 /** One output element: out[0] += Σ_k coef(k) · rows[k, 0], for the last N mod L columns. */
@@ -334,7 +416,8 @@ function combDriver(/** @type {DType} */ d, /** @type {Mode} */ mode) {
   const outAt = (/** @type {number} */ q) => add(add(get("out"), mul(plus(get("r"), q), get("ldo"))), get("jb"));
   const rowsAt = add(get("rb"), get("jb"));
   // Coefficients of a tile of rr rows: the packed copy (mode w) or in place (mode x), and their stride.
-  const coefOf = (/** @type {number} */ rr) => (mode === "w" ? `${get("p")} ${c32(rr * d.S)}` : `${add(get("cb"), mul(get("r"), get("cr")))} ${get("cr")}`);
+  const coefOf = (/** @type {number} */ rr) =>
+    mode === "w" ? `${get("p")} ${c32(rr * d.S)}` : `${add(get("cb"), mul(get("r"), get("cr")))} ${get("cr")}`;
   const call = (/** @type {number} */ rr, /** @type {number} */ cv) =>
     `(call $${d.t}_comb${mode}_${rr}x${cv} ${get("kn")} ${coefOf(rr)} ${rowsAt} ${get("ldr")} ${outAt(0)} ${get("ldo")})`;
   /** Scalar column $j of output row $r + q, its coefficients at c with stride ck. */
@@ -370,16 +453,24 @@ function combDriver(/** @type {DType} */ d, /** @type {Mode} */ mode) {
   // stay in cache across the column tiles when B is large (all time steps at once).
   const tiles =
     mode === "w"
-      ? [...forLoop("r", c32(0), get("rf"), c32(RR), columns(RR)), ...forLoop("r", get("rf"), get("R"), c32(1), columns(1))]
+      ? [
+          ...forLoop("r", c32(0), get("rf"), c32(RR), columns(RR)),
+          ...forLoop("r", get("rf"), get("R"), c32(1), columns(1)),
+        ]
       : [
           ...forLoop("r0", c32(0), get("R"), c32(RC), [
-            set("re", `(select ${get("R")} ${add(get("r0"), c32(RC))} (i32.lt_u ${sub(get("R"), get("r0"))} ${c32(RC)}))`),
+            set(
+              "re",
+              `(select ${get("R")} ${add(get("r0"), c32(RC))} (i32.lt_u ${sub(get("R"), get("r0"))} ${c32(RC)}))`,
+            ),
             set("rf", sub(get("re"), `(i32.rem_u ${sub(get("re"), get("r0"))} ${c32(RR)})`)),
             ...forLoop("j", c32(0), get("nt"), c32(tileCols), rowTiles(CV)),
             ...(CV > 1 ? forLoop("j", get("nt"), get("nv"), c32(d.L), rowTiles(1)) : []),
           ]),
           // The last N mod L columns, one scalar column per output row.
-          ...scalarColumns(forLoop("r", c32(0), get("R"), c32(1), [column(0, add(get("cb"), mul(get("r"), get("cr"))), c32(d.S))])),
+          ...scalarColumns(
+            forLoop("r", c32(0), get("R"), c32(1), [column(0, add(get("cb"), mul(get("r"), get("cr"))), c32(d.S))]),
+          ),
         ];
   const body = [
     set("rf", sub(get("R"), `(i32.rem_u ${get("R")} ${c32(RR)})`)),
@@ -395,7 +486,10 @@ function combDriver(/** @type {DType} */ d, /** @type {Mode} */ mode) {
   const w = mode === "w";
   const sig = [
     params(["R", "K", "N", "c", "cr", "ck", "rows", "ldr", "out", "ldo", ...(w ? ["p"] : [])]),
-    locals(["rf", "nt", "nv", "k0", "kn", "cb", "rb", "j", "jb", "r", ...(w ? ["src", "dst", "end"] : ["r0", "re"])], "i32"),
+    locals(
+      ["rf", "nt", "nv", "k0", "kn", "cb", "rb", "j", "jb", "r", ...(w ? ["src", "dst", "end"] : ["r0", "re"])],
+      "i32",
+    ),
   ].join(" ");
   const doc = `out[R,N] += coef[R,K] · rows[K,N], mode ${mode}; coef(r,k) at c + r·cr + k·ck${w ? "; p: scratch of SCRATCH_BYTES" : ""}.`;
   return func(`${d.t}_combine_${mode}`, null, sig, body, doc);
@@ -408,14 +502,18 @@ function adjointExports(/** @type {DType} */ d) {
     `${d.t}_matmul_bwd_x`,
     `${d.t}_matmul_bwd_x`,
     params(["B", "M", "N", "dy", "w", "dx"]),
-    [`(call $${d.t}_combine_x ${get("B")} ${get("M")} ${get("N")} ${get("dy")} ${ld("M")} ${c32(S)} ${get("w")} ${ld("N")} ${get("dx")} ${ld("N")})`],
+    [
+      `(call $${d.t}_combine_x ${get("B")} ${get("M")} ${get("N")} ${get("dy")} ${ld("M")} ${c32(S)} ${get("w")} ${ld("N")} ${get("dx")} ${ld("N")})`,
+    ],
     "dX[B,N] += dY[B,M] · W, W row-major [M,N]; byte addresses.",
   );
   const bwdW = func(
     `${d.t}_matmul_bwd_w`,
     `${d.t}_matmul_bwd_w`,
     params(["B", "M", "N", "dy", "x", "dw", "scratch"]),
-    [`(call $${d.t}_combine_w ${get("M")} ${get("B")} ${get("N")} ${get("dy")} ${c32(S)} ${ld("M")} ${get("x")} ${ld("N")} ${get("dw")} ${ld("N")} ${get("scratch")})`],
+    [
+      `(call $${d.t}_combine_w ${get("M")} ${get("B")} ${get("N")} ${get("dy")} ${c32(S)} ${ld("M")} ${get("x")} ${ld("N")} ${get("dw")} ${ld("N")} ${get("scratch")})`,
+    ],
     "dW[M,N] += dY[B,M]ᵀ · X[B,N]; byte addresses, scratch: SCRATCH_BYTES of memory the kernel may overwrite.",
   );
   return bwdX + bwdW;
@@ -438,14 +536,26 @@ function peak(/** @type {DType} */ d) {
     set("cv", `(${d.v}.splat ${get("c")})`),
     ...C.map((i) => set(`m${i}`, get("cv"))),
     `(if (i32.gt_u ${get("iters")} ${c32(0)}) (then (loop $step`,
-    ...C.flatMap((i) => [`  ${set(`m${i}`, `(${d.v}.mul ${get(`m${i}`)} ${get("cv")})`)}`, `  ${set(`a${i}`, `(${d.v}.add ${get(`a${i}`)} ${get(`m${i}`)})`)}`]),
+    ...C.flatMap((i) => [
+      `  ${set(`m${i}`, `(${d.v}.mul ${get(`m${i}`)} ${get("cv")})`)}`,
+      `  ${set(`a${i}`, `(${d.v}.add ${get(`a${i}`)} ${get(`m${i}`)})`)}`,
+    ]),
     `  ${set("iters", sub(get("iters"), c32(1)))}`,
     `  (br_if $step ${get("iters")}))))`,
     C.slice(1).reduce((s, i) => `(${d.v}.add ${s} ${get(`a${i}`)})`, get("a0")),
     `(${d.v}.extract_lane 0)`,
   ];
-  const sig = [`(param $iters i32) (param $c ${d.t}) (result ${d.t})`, locals(["cv", ...C.map((i) => `m${i}`), ...C.map((i) => `a${i}`)], "v128")].join(" ");
-  return func(`${d.t}_peak`, `${d.t}_peak`, sig, body, `Register-only ${d.v} mul+add loop for the peak micro-benchmark.`);
+  const sig = [
+    `(param $iters i32) (param $c ${d.t}) (result ${d.t})`,
+    locals(["cv", ...C.map((i) => `m${i}`), ...C.map((i) => `a${i}`)], "v128"),
+  ].join(" ");
+  return func(
+    `${d.t}_peak`,
+    `${d.t}_peak`,
+    sig,
+    body,
+    `Register-only ${d.v} mul+add loop for the peak micro-benchmark.`,
+  );
 }
 
 // --- activations: y = f(x) over a strided block of rows ---------------------------
@@ -493,7 +603,10 @@ function vconst(/** @type {string} */ text) {
  * @typedef {{ d: DType, f: (op: string, ...args: string[]) => string, i: (op: string, ...args: string[]) => string, k: (c: number) => string, n: (c: number | string) => string }} LaneOps
  */
 function laneOps(/** @type {DType} */ d) {
-  const lanes = (/** @type {string} */ s) => range(d.L).map(() => s).join(" ");
+  const lanes = (/** @type {string} */ s) =>
+    range(d.L)
+      .map(() => s)
+      .join(" ");
   /** @type {LaneOps} */
   const o = {
     d,
@@ -538,7 +651,8 @@ function doubleOfBits(/** @type {string} */ hex) {
 const signMask = (/** @type {LaneOps} */ o) => o.n(o.d.t === "f32" ? 0x80000000 : "0x8000000000000000");
 
 /** A bitwise select, lane by lane: `a` where `mask` is set, else `b`. */
-const pick = (/** @type {string} */ a, /** @type {string} */ b, /** @type {string} */ mask) => `(v128.bitselect ${a} ${b} ${mask})`;
+const pick = (/** @type {string} */ a, /** @type {string} */ b, /** @type {string} */ mask) =>
+  `(v128.bitselect ${a} ${b} ${mask})`;
 
 /** 2^e for the integers e in the integer lanes of `e` (normal results only): e + BIAS in the exponent bits. */
 function pow2(/** @type {LaneOps} */ o, /** @type {string} */ e) {
@@ -554,7 +668,10 @@ function pow2(/** @type {LaneOps} */ o, /** @type {string} */ e) {
  */
 function scaleByPow2(/** @type {LaneOps} */ o, /** @type {string} */ y, /** @type {string} */ out) {
   const { f, i } = o;
-  return [set("eh", i("shr_s", get("en"), c32(1))), set(out, f("mul", f("mul", get(y), pow2(o, get("eh"))), pow2(o, i("sub", get("en"), get("eh")))))];
+  return [
+    set("eh", i("shr_s", get("en"), c32(1))),
+    set(out, f("mul", f("mul", get(y), pow2(o, get("eh"))), pow2(o, i("sub", get("en"), get("eh"))))),
+  ];
 }
 
 /**
@@ -604,13 +721,20 @@ const FDLIBM = {
   /** e^1, which V8's fdlibm exp returns for x = 1 (its formula gives one ulp more). */
   E: 2.718281828459045,
   /** exp: R1(r) = r − r²·P(r²), a Remez fit with error below 2^-59 on [0, 0.34658]. */
-  P: [1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.65339022054652515390e-6, 4.13813679705723846039e-8],
+  P: [
+    1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.6533902205465251539e-6,
+    4.13813679705723846039e-8,
+  ],
   /** expm1: R1(z) = 1 + z·Q(z), z = r²/2, with error below 2^-61 on [0, 0.347]. */
-  Q: [-3.33333333333331316428e-2, 1.58730158725481460165e-3, -7.93650757867487942473e-5, 4.00821782732936239552e-6, -2.01099218183624371326e-7],
+  Q: [
+    -3.33333333333331316428e-2, 1.58730158725481460165e-3, -7.93650757867487942473e-5, 4.00821782732936239552e-6,
+    -2.01099218183624371326e-7,
+  ],
 };
 
 /** The integers k in the float lanes of `k` (|k| < 2^51) as integer lanes: through the bits of k + SHIFTER. */
-const int64Of = (/** @type {LaneOps} */ o, /** @type {string} */ k) => o.i("sub", o.f("add", k, o.k(FDLIBM.SHIFTER)), o.n(FDLIBM.SHIFTER_BITS));
+const int64Of = (/** @type {LaneOps} */ o, /** @type {string} */ k) =>
+  o.i("sub", o.f("add", k, o.k(FDLIBM.SHIFTER)), o.n(FDLIBM.SHIFTER_BITS));
 
 /**
  * fdlibm's argument reduction, shared by exp and expm1: x = k·ln2 + r with
@@ -664,7 +788,14 @@ function expOf(/** @type {LaneOps} */ o, /** @type {string} */ x, /** @type {str
     ...reduceLn2(o, "e"),
     set("e2", f("mul", get("er"), get("er"))),
     set("ec", f("sub", get("er"), f("mul", get("e2"), horner(o, get("e2"), F.P)))),
-    set("ep", f("sub", k(1), f("sub", f("sub", get("eb"), f("div", f("mul", get("er"), get("ec")), f("sub", k(2), get("ec")))), get("ea")))),
+    set(
+      "ep",
+      f(
+        "sub",
+        k(1),
+        f("sub", f("sub", get("eb"), f("div", f("mul", get("er"), get("ec")), f("sub", k(2), get("ec")))), get("ea")),
+      ),
+    ),
     set("en", int64Of(o, get("ek"))),
     ...scaleByPow2(o, "ep", "es"),
     set("es", pick(f("add", k(1), get("ex")), get("es"), f("lt", get("ey"), k(F.TINY)))),
@@ -701,7 +832,14 @@ function expm1Of(/** @type {LaneOps} */ o, /** @type {string} */ x, /** @type {s
     set("mq", pow2(o, i("neg", m("n")))),
     set("mv", f("mul", f("add", f("sub", m("r"), f("add", m("e"), m("q"))), k(1)), m("p"))),
     set("mv", pick(f("mul", f("sub", f("sub", k(1), m("q")), m("d")), m("p")), m("v"), kIs("lt", 20))),
-    set("mv", pick(f("sub", f("mul", f("sub", k(1), m("d")), m("p")), k(1)), m("v"), `(v128.or ${kIs("le", -2)} ${kIs("gt", 56)})`)),
+    set(
+      "mv",
+      pick(
+        f("sub", f("mul", f("sub", k(1), m("d")), m("p")), k(1)),
+        m("v"),
+        `(v128.or ${kIs("le", -2)} ${kIs("gt", 56)})`,
+      ),
+    ),
     set("mv", pick(f("sub", f("mul", k(0.5), f("sub", m("r"), m("e"))), k(0.5)), m("v"), kIs("eq", -1))),
     set(out, pick(f("sub", m("r"), m("e")), m("v"), kIs("eq", 0))),
   ];
@@ -711,7 +849,10 @@ function expm1Of(/** @type {LaneOps} */ o, /** @type {string} */ x, /** @type {s
  * tanh x = x + x³·P(x²) for |x| < SMALL (Cephes' tanhf polynomial), where
  * 1 − 2/(e^{2|x|} + 1) would lose relative accuracy.
  */
-const TANH32 = { SMALL: 0.625, P: [-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2, 2.06390887954e-2, -5.70498872745e-3] };
+const TANH32 = {
+  SMALL: 0.625,
+  P: [-3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2, 2.06390887954e-2, -5.70498872745e-3],
+};
 
 /** @typedef {{ name: string, doc: string, body: (x: string, out: string) => string[] }} Activation */
 
@@ -760,7 +901,11 @@ function activations(/** @type {LaneOps} */ o) {
     {
       name: "sigmoid",
       doc: `1/(1 + e^−x); e^−x overflows to +Infinity for x < ${f32 ? "−88.7" : "−709.78"}, giving 0, never NaN`,
-      body: (x, out) => [set("sn", f("neg", get(x))), ...expOf(o, "sn", "se"), set(out, f("div", k(1), f("add", k(1), get("se"))))],
+      body: (x, out) => [
+        set("sn", f("neg", get(x))),
+        ...expOf(o, "sn", "se"),
+        set(out, f("div", k(1), f("add", k(1), get("se")))),
+      ],
     },
     {
       name: "tanh",
@@ -771,7 +916,9 @@ function activations(/** @type {LaneOps} */ o) {
     },
     {
       name: "exp",
-      doc: f32 ? "e^x; +Infinity above ln(max float) ≈ 88.72, subnormal below −87.3, 0 below −103.9" : "e^x, fdlibm's; +Infinity above ln(max double) ≈ 709.78, subnormal below −708.4, 0 below −745.13",
+      doc: f32
+        ? "e^x; +Infinity above ln(max float) ≈ 88.72, subnormal below −87.3, 0 below −103.9"
+        : "e^x, fdlibm's; +Infinity above ln(max double) ≈ 709.78, subnormal below −708.4, 0 below −745.13",
       body: (x, out) => expOf(o, x, out),
     },
   ];
@@ -789,9 +936,17 @@ function activationRows(/** @type {DType} */ d, /** @type {Activation} */ a) {
   // keep the FP units busy through the latency of the first (measured 25–35% faster).
   const temporaries = new Set(["v", ...[...f.join(" ").matchAll(/\(local\.set \$(\w+)/g)].map((m) => m[1] ?? "")]);
   const f2 = f.map((l) => l.replace(/\$(\w+)/g, (m, n) => (temporaries.has(n) ? `$${n}_b` : m)));
-  const step = (/** @type {number} */ bytes) => [set("px", add(get("px"), c32(bytes))), set("py", add(get("py"), c32(bytes)))];
+  const step = (/** @type {number} */ bytes) => [
+    set("px", add(get("px"), c32(bytes))),
+    set("py", add(get("py"), c32(bytes))),
+  ];
   /** `px` up to `end` in steps of `bytes`: `if (px != end) do { body; px += bytes; py += bytes } while (px != end)`. */
-  const sweep = (/** @type {string} */ label, /** @type {number} */ bytes, /** @type {string} */ end, /** @type {string[]} */ body) => [
+  const sweep = (
+    /** @type {string} */ label,
+    /** @type {number} */ bytes,
+    /** @type {string} */ end,
+    /** @type {string[]} */ body,
+  ) => [
     set("end", add(get("x"), end)),
     `(if (i32.ne ${get("px")} ${get("end")}) (then (loop $${label}`,
     ...[...body, ...step(bytes)].map((l) => `  ${l}`),
@@ -812,17 +967,35 @@ function activationRows(/** @type {DType} */ d, /** @type {Activation} */ a) {
         `(v128.store ${get("py")} ${get("fv")})`,
         `(v128.store offset=16 ${get("py")} ${get("fv_b")})`,
       ]),
-      ...sweep("vector", 16, `(i32.and ${get("wb")} ${c32(-16)})`, [set("v", `(v128.load ${get("px")})`), ...f, `(v128.store ${get("py")} ${get("fv")})`]),
+      ...sweep("vector", 16, `(i32.and ${get("wb")} ${c32(-16)})`, [
+        set("v", `(v128.load ${get("px")})`),
+        ...f,
+        `(v128.store ${get("py")} ${get("fv")})`,
+      ]),
       // The last width mod L columns, one at a time through the same vector code.
-      ...sweep("columns", d.S, get("wb"), [set("v", `(v128.load${8 * d.S}_splat ${get("px")})`), ...f, `(${d.t}.store ${get("py")} (${d.v}.extract_lane 0 ${get("fv")}))`]),
+      ...sweep("columns", d.S, get("wb"), [
+        set("v", `(v128.load${8 * d.S}_splat ${get("px")})`),
+        ...f,
+        `(${d.t}.store ${get("py")} (${d.v}.extract_lane 0 ${get("fv")}))`,
+      ]),
       set("x", add(get("x"), get("xs"))),
       set("y", add(get("y"), get("ys"))),
     ]),
   ];
   const vectors = [...temporaries, ...[...temporaries].map((t) => `${t}_b`), ...vectorConstants.values()];
-  const sig = [params(["rows", "width", "x", "xs", "y", "ys"]), locals(["wb", "r", "px", "py", "end"], "i32"), locals(vectors, "v128")].join(" ");
+  const sig = [
+    params(["rows", "width", "x", "xs", "y", "ys"]),
+    locals(["wb", "r", "px", "py", "end"], "i32"),
+    locals(vectors, "v128"),
+  ].join(" ");
   const name = `${d.t}_${a.name}_rows`;
-  return func(name, name, sig, body, `Y[r,i] = ${a.doc}; r < rows, i < width; byte addresses, row strides xs, ys in elements.`);
+  return func(
+    name,
+    name,
+    sig,
+    body,
+    `Y[r,i] = ${a.doc}; r < rows, i < width; byte addresses, row strides xs, ys in elements.`,
+  );
 }
 
 // --- module -----------------------------------------------------------------------
@@ -838,10 +1011,29 @@ export function kernelsWat() {
     "",
   ];
   for (const d of [F32, F64]) {
-    for (const [rb, ri] of [[RB, RI], [1, RI], [RB, 1], [1, 1]]) parts.push(fwdTile(d, rb, ri, ri === 1 ? 1 : U));
+    for (const [rb, ri] of [
+      [RB, RI],
+      [1, RI],
+      [RB, 1],
+      [1, 1],
+    ])
+      parts.push(fwdTile(d, rb, ri, ri === 1 ? 1 : U));
     parts.push(fwdDriver(d));
-    for (const [mode, RR] of /** @type {[Mode, number][]} */ ([["x", TILES.COMB_RR], ["w", TILES.COMB_RR_W]]))
-      for (const [rr, cv] of [[RR, CV], [1, CV], ...(CV > 1 ? [[RR, 1], [1, 1]] : [])]) parts.push(combTile(d, mode, rr, cv));
+    for (const [mode, RR] of /** @type {[Mode, number][]} */ ([
+      ["x", TILES.COMB_RR],
+      ["w", TILES.COMB_RR_W],
+    ]))
+      for (const [rr, cv] of [
+        [RR, CV],
+        [1, CV],
+        ...(CV > 1
+          ? [
+              [RR, 1],
+              [1, 1],
+            ]
+          : []),
+      ])
+        parts.push(combTile(d, mode, rr, cv));
     parts.push(combColumn(d), combDriver(d, "x"), combDriver(d, "w"), adjointExports(d), peak(d));
   }
   for (const d of [F32, F64]) for (const a of activations(laneOps(d))) parts.push(activationRows(d, a));

@@ -70,7 +70,8 @@ export function registerAnalyze(program: Command, io: Output): void {
           try {
             weights = parseWeights(prepared.ir, readFileSync(opts.weights));
           } catch (e) {
-            if (e instanceof DataError || (e instanceof Error && e.message.startsWith("safetensors"))) throw new UserError(`${opts.weights}: ${e.message}`);
+            if (e instanceof DataError || (e instanceof Error && e.message.startsWith("safetensors")))
+              throw new UserError(`${opts.weights}: ${e.message}`);
             throw new UserError(`cannot read weights '${opts.weights}': ${(e as Error).message}`);
           }
           source = `weights ${opts.weights}`;
@@ -99,8 +100,23 @@ export function registerAnalyze(program: Command, io: Output): void {
           JSON.stringify({
             model: ir.name,
             source,
-            matrices: found.map((s) => ({ label: s.matrix.label, param: s.matrix.param, columns: [s.matrix.col, s.matrix.col + s.matrix.size], state: s.matrix.state, spectral_radius: s.spectralRadius, spectral_norm: s.spectralNorm, eigenvalues: s.eigenvalues.map((z) => [z.re, z.im]) })),
-            ...(gradients ? { loss: gradients.loss, T: gradients.batch.T, B: gradients.batch.B, grad_norms: Object.fromEntries(gradients.norms.map((n) => [n.state, Array.from(n.perStep)])) } : {}),
+            matrices: found.map((s) => ({
+              label: s.matrix.label,
+              param: s.matrix.param,
+              columns: [s.matrix.col, s.matrix.col + s.matrix.size],
+              state: s.matrix.state,
+              spectral_radius: s.spectralRadius,
+              spectral_norm: s.spectralNorm,
+              eigenvalues: s.eigenvalues.map((z) => [z.re, z.im]),
+            })),
+            ...(gradients
+              ? {
+                  loss: gradients.loss,
+                  T: gradients.batch.T,
+                  B: gradients.batch.B,
+                  grad_norms: Object.fromEntries(gradients.norms.map((n) => [n.state, Array.from(n.perStep)])),
+                }
+              : {}),
           }) + "\n",
         );
       } else {
@@ -122,8 +138,16 @@ function spectrumTable(found: Spectrum[]): string {
   if (found.length === 0) return "no recurrent matrix (no matvec reads a delayed state of its own size)\n";
   const rows = found.map((s) => {
     const top = s.eigenvalues.slice(0, 4).map(formatComplex).join(", ");
-    const verdict = s.spectralRadius < 1 ? "< 1: signals and gradients shrink" : s.spectralRadius > 1 ? "> 1: can explode" : "= 1";
-    return [s.matrix.label, `${s.matrix.size}×${s.matrix.size}`, s.spectralRadius.toFixed(4), s.spectralNorm.toFixed(4), verdict, top + (s.eigenvalues.length > 4 ? ", …" : "")];
+    const verdict =
+      s.spectralRadius < 1 ? "< 1: signals and gradients shrink" : s.spectralRadius > 1 ? "> 1: can explode" : "= 1";
+    return [
+      s.matrix.label,
+      `${s.matrix.size}×${s.matrix.size}`,
+      s.spectralRadius.toFixed(4),
+      s.spectralNorm.toFixed(4),
+      verdict,
+      top + (s.eigenvalues.length > 4 ? ", …" : ""),
+    ];
   });
   return table(["recurrent matrix", "size", "radius ρ", "norm ‖W‖₂", "ρ", "largest eigenvalues"], rows);
 }
@@ -139,7 +163,11 @@ function gradientTable(g: { loss: number; batch: Batch; norms: { state: string; 
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd() + "\n";
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd() + "\n";
   return line(header) + line(widths.map((w) => "-".repeat(w))) + rows.map(line).join("");
 }
 
@@ -148,7 +176,11 @@ function formatComplex(z: { re: number; im: number }): string {
   return `${z.re.toFixed(3)}${z.im < 0 ? "−" : "+"}${Math.abs(z.im).toFixed(3)}i (|λ| ${modulus(z).toFixed(3)})`;
 }
 
-export function drawAnalysis(name: string, found: Spectrum[], norms?: { state: string; perStep: Float64Array }[]): string {
+export function drawAnalysis(
+  name: string,
+  found: Spectrum[],
+  norms?: { state: string; perStep: Float64Array }[],
+): string {
   const charts: Chart[] = [
     {
       title: `${name}: eigenvalues of the recurrent matrices`,
@@ -156,7 +188,12 @@ export function drawAnalysis(name: string, found: Spectrum[], norms?: { state: s
       yLabel: "Im λ",
       equalAspect: true,
       circles: [{ cx: 0, cy: 0, r: 1, label: "|λ| = 1" }],
-      series: found.map((s, i) => ({ name: `${s.matrix.label} (ρ ${s.spectralRadius.toFixed(2)})`, points: s.eigenvalues.map((z) => [z.re, z.im] as const), line: false, color: PALETTE[i % PALETTE.length]! })),
+      series: found.map((s, i) => ({
+        name: `${s.matrix.label} (ρ ${s.spectralRadius.toFixed(2)})`,
+        points: s.eigenvalues.map((z) => [z.re, z.im] as const),
+        line: false,
+        color: PALETTE[i % PALETTE.length]!,
+      })),
     },
   ];
   if (norms) {

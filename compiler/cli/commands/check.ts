@@ -15,7 +15,8 @@ export function registerCheck(program: Command, io: Output, setExit: (code: numb
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .option("--format <format>", "text or json", "text")
     .action((files: string[], opts: { dim: string[]; format: string }) => {
-      if (opts.format !== "text" && opts.format !== "json") throw new Error(`--format is text or json, not '${opts.format}'`);
+      if (opts.format !== "text" && opts.format !== "json")
+        throw new Error(`--format is text or json, not '${opts.format}'`);
       const reports: object[] = [];
       let failed = false;
       for (const file of files) {
@@ -33,7 +34,8 @@ export function registerCheck(program: Command, io: Output, setExit: (code: numb
           continue;
         }
         printDiagnostics(loaded, io);
-        if (model) io.out(`${file}: ok (${summary(model, diagnostics.filter((d) => d.severity === "warning").length)})\n`);
+        if (model)
+          io.out(`${file}: ok (${summary(model, diagnostics.filter((d) => d.severity === "warning").length)})\n`);
       }
       if (opts.format === "json") io.out(JSON.stringify(reports, null, 2) + "\n");
       setExit(failed ? 1 : 0);
@@ -53,7 +55,11 @@ function readModel(file: string, dims: string[], io: Output): LoadedModel | unde
 
 function summary(model: CheckedModel, warnings: number): string {
   const weights = model.params.reduce((n, p) => n + p.shape.reduce((m, s) => m * s.value, 1), 0);
-  const parts = [`model ${model.name}`, `${model.params.length} parameters`, `${weights.toLocaleString("en-US")} weights`];
+  const parts = [
+    `model ${model.name}`,
+    `${model.params.length} parameters`,
+    `${weights.toLocaleString("en-US")} weights`,
+  ];
   if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);
   return parts.join(", ");
 }

@@ -30,16 +30,24 @@ export function registerCompile(program: Command, io: Output): void {
     .option("--emit <kind>", "ts or js (default: from the output's extension, else ts)")
     .option("--dtype <dtype>", "f64 or f32 storage", "f64")
     .option("--standalone", "inline the kernels: a module with no imports at all")
-    .option("--kernels <tier>", "matrix products in js, wasm (WebAssembly SIMD) or auto (wasm where the engine has SIMD; default, but js with --standalone)")
+    .option(
+      "--kernels <tier>",
+      "matrix products in js, wasm (WebAssembly SIMD) or auto (wasm where the engine has SIMD; default, but js with --standalone)",
+    )
     .option("--unroll <T>", "straight-line code for exactly T steps instead of a loop over time")
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .action(async (file: string, opts: CompileCliOptions) => {
       const emit = opts.emit ?? (opts.output && extname(opts.output) === ".js" ? "js" : "ts");
       if (emit !== "ts" && emit !== "js") throw new UserError(`--emit is ts or js, not '${emit}'`);
-      if (opts.dtype !== "f64" && opts.dtype !== "f32") throw new UserError(`--dtype is f64 or f32, not '${opts.dtype}'`);
-      if (opts.kernels !== undefined && !kernelTiers.includes(opts.kernels as KernelTier)) throw new UserError(`--kernels is js, wasm or auto, not '${opts.kernels}'`);
+      if (opts.dtype !== "f64" && opts.dtype !== "f32")
+        throw new UserError(`--dtype is f64 or f32, not '${opts.dtype}'`);
+      if (opts.kernels !== undefined && !kernelTiers.includes(opts.kernels as KernelTier))
+        throw new UserError(`--kernels is js, wasm or auto, not '${opts.kernels}'`);
       const unrollSteps = opts.unroll === undefined ? undefined : parsePositiveInt(opts.unroll, "--unroll");
-      if (unrollSteps !== undefined && unrollSteps > 1000) throw new UserError(`--unroll ${unrollSteps} would write ${unrollSteps} copies of the step; use the loop (no --unroll) for long sequences`);
+      if (unrollSteps !== undefined && unrollSteps > 1000)
+        throw new UserError(
+          `--unroll ${unrollSteps} would write ${unrollSteps} copies of the step; use the loop (no --unroll) for long sequences`,
+        );
       const { model } = requireModel(file, opts.dim, io);
       const text = await compileModule(lower(model), {
         emit,

@@ -1,7 +1,12 @@
 /** `rnnc eval FILE --checkpoint DIR --data PATH`: loss, accuracy and perplexity of a trained model on data. */
 import type { Command } from "commander";
 import { buildDataset, describeDataset, readData } from "../../../runtime/data/load.js";
-import { backendKinds, BackendUnavailableError, createBackend, type BackendKind } from "../../../runtime/train/backend-choice.js";
+import {
+  backendKinds,
+  BackendUnavailableError,
+  createBackend,
+  type BackendKind,
+} from "../../../runtime/train/backend-choice.js";
 import { evaluate } from "../../../runtime/train/evaluate.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
@@ -23,23 +28,50 @@ export function registerEval(program: Command, io: Output): void {
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .option("--format <format>", "text or json", choice(["text", "json"] as const), "text")
-    .action(async (file: string, opts: { checkpoint: string; data: string; batch?: number; seqLen?: number; backend: BackendKind; kernels?: KernelTier; dim: string[]; format: "text" | "json" }) => {
-      const raw = readData(opts.data);
-      const { prepared, meta, weights } = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
-      const dataset = buildDataset(raw, prepared.ir, prepared.codebook!);
-      let backend;
-      try {
-        backend = await createBackend(prepared.ir, opts.backend, kernelsOf(opts));
-      } catch (e) {
-        if (e instanceof BackendUnavailableError) throw new UserError(e.message);
-        throw e;
-      }
-      const result = evaluate(backend, weights, dataset, { batch: opts.batch ?? meta.config.batch, seqLen: opts.seqLen ?? meta.config.seqLen });
-      if (opts.format === "json") {
-        io.out(JSON.stringify({ model: prepared.ir.name, checkpoint: opts.checkpoint, step: meta.step, data: raw.path, ...result }) + "\n");
-        return;
-      }
-      io.out(`${prepared.ir.name} at step ${meta.step} on ${raw.path} (${describeDataset(dataset)}, ${result.positions.toLocaleString("en-US")} scored positions):\n`);
-      io.out(`  ${describeEvaluation(result)}\n`);
-    });
+    .action(
+      async (
+        file: string,
+        opts: {
+          checkpoint: string;
+          data: string;
+          batch?: number;
+          seqLen?: number;
+          backend: BackendKind;
+          kernels?: KernelTier;
+          dim: string[];
+          format: "text" | "json";
+        },
+      ) => {
+        const raw = readData(opts.data);
+        const { prepared, meta, weights } = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
+        const dataset = buildDataset(raw, prepared.ir, prepared.codebook!);
+        let backend;
+        try {
+          backend = await createBackend(prepared.ir, opts.backend, kernelsOf(opts));
+        } catch (e) {
+          if (e instanceof BackendUnavailableError) throw new UserError(e.message);
+          throw e;
+        }
+        const result = evaluate(backend, weights, dataset, {
+          batch: opts.batch ?? meta.config.batch,
+          seqLen: opts.seqLen ?? meta.config.seqLen,
+        });
+        if (opts.format === "json") {
+          io.out(
+            JSON.stringify({
+              model: prepared.ir.name,
+              checkpoint: opts.checkpoint,
+              step: meta.step,
+              data: raw.path,
+              ...result,
+            }) + "\n",
+          );
+          return;
+        }
+        io.out(
+          `${prepared.ir.name} at step ${meta.step} on ${raw.path} (${describeDataset(dataset)}, ${result.positions.toLocaleString("en-US")} scored positions):\n`,
+        );
+        io.out(`  ${describeEvaluation(result)}\n`);
+      },
+    );
 }

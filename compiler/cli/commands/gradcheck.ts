@@ -42,24 +42,37 @@ export function registerGradcheck(program: Command, io: Output, setExit: (code: 
       if (!(tolerance > 0)) throw new UserError(`--tolerance must be a positive number, not '${opts.tolerance}'`);
       const { model } = requireModel(file, opts.dim, io);
       const ir = lower(model);
-      if (ir.losses.length === 0) throw new UserError(`${file}: the model declares no loss, so it has no gradient to check`);
+      if (ir.losses.length === 0)
+        throw new UserError(`${file}: the model declares no loss, so it has no gradient to check`);
       const seed = parseSeed(opts.seed);
       const rng = new Rng(seed);
       const weights = initialWeights(ir, seed);
       // Non-zero biases and initial states, so every gradient is exercised away from a special point.
       for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.1, 0.1);
-      const batch = randomBatch(ir, rng, { T: parsePositiveInt(opts.steps, "--steps"), B: parsePositiveInt(opts.batch, "--batch"), ragged: true });
+      const batch = randomBatch(ir, rng, {
+        T: parsePositiveInt(opts.steps, "--steps"),
+        B: parsePositiveInt(opts.batch, "--batch"),
+        ragged: true,
+      });
       const backend = await createBackend(ir, parseBackend(opts.backend));
-      const results = gradcheck(backend, weights, batch, rng, { samplesPerParam: parsePositiveInt(opts.samples, "--samples") });
+      const results = gradcheck(backend, weights, batch, rng, {
+        samplesPerParam: parsePositiveInt(opts.samples, "--samples"),
+      });
 
       const width = Math.max(9, ...results.map((r) => r.param.length));
       io.out(`${"parameter".padEnd(width)}  checked  worst relative error\n`);
       for (const r of results) {
         const mark = r.worstError > tolerance ? "  FAIL" : "";
-        io.out(`${r.param.padEnd(width)}  ${`${r.checked}/${r.size}`.padStart(7)}  ${r.worstError.toExponential(2)}${mark}\n`);
+        io.out(
+          `${r.param.padEnd(width)}  ${`${r.checked}/${r.size}`.padStart(7)}  ${r.worstError.toExponential(2)}${mark}\n`,
+        );
       }
       const failed = results.filter((r) => r.worstError > tolerance);
-      io.out(failed.length === 0 ? `ok: every gradient within ${tolerance} (T = ${batch.T}, B = ${batch.B}, lengths ${Array.from(batch.lengths).join(" ")})\n` : `${failed.length} parameter(s) above tolerance ${tolerance}\n`);
+      io.out(
+        failed.length === 0
+          ? `ok: every gradient within ${tolerance} (T = ${batch.T}, B = ${batch.B}, lengths ${Array.from(batch.lengths).join(" ")})\n`
+          : `${failed.length} parameter(s) above tolerance ${tolerance}\n`,
+      );
       setExit(failed.length === 0 ? 0 : 1);
     });
 }

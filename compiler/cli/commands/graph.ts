@@ -25,7 +25,9 @@ interface GraphOptions {
 export function registerGraph(program: Command, io: Output): void {
   program
     .command("graph")
-    .description("draw the model: the folded graph with its delay boxes, or the graph unrolled over T steps (SVG or DOT)")
+    .description(
+      "draw the model: the folded graph with its delay boxes, or the graph unrolled over T steps (SVG or DOT)",
+    )
     .argument("<file>", ".rnn file")
     .option("-o, --output <file>", "where to write the drawing: a .svg picture or a .dot Graphviz source")
     .option("--unroll <T>", `draw the graph unrolled over T steps (1 to ${MAX_UNROLL})`)
@@ -56,25 +58,36 @@ Examples:
       const dot = toDot(drawing);
       const text = format === "dot" ? dot : await (await import("../../graph/render.js")).renderSvg(dot); // Graphviz (WebAssembly) loads only when needed
       writeFileAtomic(opts.output!, text);
-      io.err(`wrote ${opts.output} (${T === undefined ? "folded graph" : `unrolled over ${T} step${T === 1 ? "" : "s"}`})\n`);
+      io.err(
+        `wrote ${opts.output} (${T === undefined ? "folded graph" : `unrolled over ${T} step${T === 1 ? "" : "s"}`})\n`,
+      );
     });
 }
 
 /** The format named by the output file's extension. */
 export function outputFormat(output: string | undefined): "svg" | "dot" {
-  if (output === undefined || output === "") throw new UserError("graph needs an output file: -o FILE.svg (a picture) or -o FILE.dot (Graphviz source)", 2);
+  if (output === undefined || output === "")
+    throw new UserError("graph needs an output file: -o FILE.svg (a picture) or -o FILE.dot (Graphviz source)", 2);
   const ext = extname(output).toLowerCase();
   if (ext === ".svg") return "svg";
   if (ext === ".dot" || ext === ".gv") return "dot";
-  throw new UserError(`cannot tell the format of '${output}': the output must end in .svg (a picture) or .dot (Graphviz source)`, 2);
+  throw new UserError(
+    `cannot tell the format of '${output}': the output must end in .svg (a picture) or .dot (Graphviz source)`,
+    2,
+  );
 }
 
 /** `--unroll T`: a whole number of steps from 1 to MAX_UNROLL. */
 export function parseSteps(text: string): number {
   const trimmed = text.trim();
-  if (!/^[0-9]+$/.test(trimmed)) throw new UserError(`--unroll takes a whole number of steps (1 to ${MAX_UNROLL}), not '${text}'`, 2);
+  if (!/^[0-9]+$/.test(trimmed))
+    throw new UserError(`--unroll takes a whole number of steps (1 to ${MAX_UNROLL}), not '${text}'`, 2);
   const T = Number(trimmed);
   if (T < 1) throw new UserError(`--unroll takes at least 1 step, not ${T}`, 2);
-  if (T > MAX_UNROLL) throw new UserError(`--unroll ${T} is too many steps to draw: at most ${MAX_UNROLL} (a picture of a few steps shows the same structure)`, 2);
+  if (T > MAX_UNROLL)
+    throw new UserError(
+      `--unroll ${T} is too many steps to draw: at most ${MAX_UNROLL} (a picture of a few steps shows the same structure)`,
+      2,
+    );
   return T;
 }

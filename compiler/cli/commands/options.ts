@@ -3,8 +3,8 @@ import type { KernelTier } from "../../codegen/compile.js";
 import type { BackendOptions } from "../../../runtime/backend.js";
 
 /** `--kernels js|wasm|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
-export const kernelsHelp = "the compiled backend's matrix products: js, wasm (WebAssembly SIMD) or auto (wasm where available)";
-
+export const kernelsHelp =
+  "the compiled backend's matrix products: js, wasm (WebAssembly SIMD) or auto (wasm where available)";
 
 /** Commander's collector for a repeatable `--dim NAME=VALUE`. */
 export function collectDims(value: string, previous: string[]): string[] {

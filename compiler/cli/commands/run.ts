@@ -49,11 +49,14 @@ export function registerRun(program: Command, io: Output): void {
       const batch = loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
       const backend = await createBackend(ir, backendKind, kernelsOf(opts));
       const hasTargets = ir.losses.every((l) => batch.targets[l.target]);
-      if (opts.grad && ir.losses.length === 0) throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
+      if (opts.grad && ir.losses.length === 0)
+        throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
       const result = opts.grad ? backend.lossAndGrad(weights, batch) : backend.forward(weights, batch);
       const json: Record<string, unknown> = {
         loss: hasTargets ? result.loss : null,
-        outputs: Object.fromEntries(outputs.map((name) => [name, nest(result.quantity(name), [batch.T, batch.B, sizeOf(ir, name)])])),
+        outputs: Object.fromEntries(
+          outputs.map((name) => [name, nest(result.quantity(name), [batch.T, batch.B, sizeOf(ir, name)])]),
+        ),
       };
       if (opts.grad) {
         const { grads } = result as GradientResult;
@@ -64,7 +67,8 @@ export function registerRun(program: Command, io: Output): void {
 }
 
 export function parseBackend(value: string): BackendKind {
-  if (value !== "interp" && value !== "compiled") throw new UserError(`--backend is interp or compiled, not '${value}'`);
+  if (value !== "interp" && value !== "compiled")
+    throw new UserError(`--backend is interp or compiled, not '${value}'`);
   return value;
 }
 
@@ -76,11 +80,16 @@ function sizeOf(ir: IrModel, quantity: string): number {
 function chooseOutputs(ir: IrModel, requested: string | undefined): string[] {
   const names = ir.quantities.map((q) => q.name);
   if (requested !== undefined) {
-    const list = requested.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+    const list = requested
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     for (const name of list) {
       if (!names.includes(name)) {
         const guess = suggest(name, names);
-        throw new UserError(`--outputs: the model has no quantity '${name}'${guess ? `; did you mean '${guess}'?` : ""} (quantities: ${names.join(", ")})`);
+        throw new UserError(
+          `--outputs: the model has no quantity '${name}'${guess ? `; did you mean '${guess}'?` : ""} (quantities: ${names.join(", ")})`,
+        );
       }
     }
     return list;

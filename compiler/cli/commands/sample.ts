@@ -10,7 +10,12 @@ import type { Carry } from "../../../runtime/interpret/execution.js";
 import { dataRoles } from "../../../runtime/data/load.js";
 import { decodeChars, encodeChars } from "../../../runtime/data/vocabulary.js";
 import { Rng } from "../../../runtime/rng.js";
-import { backendKinds, BackendUnavailableError, createBackend, type BackendKind } from "../../../runtime/train/backend-choice.js";
+import {
+  backendKinds,
+  BackendUnavailableError,
+  createBackend,
+  type BackendKind,
+} from "../../../runtime/train/backend-choice.js";
 import { DataError } from "../../../runtime/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
@@ -36,7 +41,12 @@ export function registerSample(program: Command, io: Output): void {
     .argument("<file>", ".rnn file")
     .requiredOption("--checkpoint <dir>", "checkpoint directory written by rnnc train")
     .option("--length <n>", "characters to generate", nonNegativeInt, 200)
-    .option("--temperature <t>", "sampling temperature: 1 as trained, lower is more conservative, 0 always takes the most likely", temperature, 1)
+    .option(
+      "--temperature <t>",
+      "sampling temperature: 1 as trained, lower is more conservative, 0 always takes the most likely",
+      temperature,
+      1,
+    )
     .option("--prime <text>", "text to start from (default: a newline if the vocabulary has one)")
     .option("--seed <n>", "seed for sampling", seedValue, 1)
     .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
@@ -46,11 +56,17 @@ export function registerSample(program: Command, io: Output): void {
       const { prepared, weights, meta } = loadTrained(file, opts.checkpoint, opts.dim, io);
       const { ir } = prepared;
       const vocabulary = meta.data.codebook.vocabulary;
-      if (meta.data.codebook.format !== "text" || !vocabulary) throw new UserError(`the checkpoint in ${opts.checkpoint} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters to sample`);
+      if (meta.data.codebook.format !== "text" || !vocabulary)
+        throw new UserError(
+          `the checkpoint in ${opts.checkpoint} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters to sample`,
+        );
       const roles = dataRoles(ir, "text")!;
       const loss = ir.losses.find((l) => l.target === roles.target)!;
       const prediction = ir.quantities.find((q) => q.node === loss.prediction)?.name;
-      if (!prediction) throw new UserError(`the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`);
+      if (!prediction)
+        throw new UserError(
+          `the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`,
+        );
       let backend;
       try {
         backend = await createBackend(ir, opts.backend, kernelsOf(opts));
@@ -61,7 +77,14 @@ export function registerSample(program: Command, io: Output): void {
       const rng = new Rng(opts.seed);
       let primeIds: Int32Array;
       try {
-        primeIds = opts.prime !== undefined && opts.prime !== "" ? encodeChars(opts.prime, vocabulary, "--prime") : Int32Array.of(vocabulary.entries.includes("\n") ? vocabulary.entries.indexOf("\n") : rng.int(vocabulary.entries.length));
+        primeIds =
+          opts.prime !== undefined && opts.prime !== ""
+            ? encodeChars(opts.prime, vocabulary, "--prime")
+            : Int32Array.of(
+                vocabulary.entries.includes("\n")
+                  ? vocabulary.entries.indexOf("\n")
+                  : rng.int(vocabulary.entries.length),
+              );
       } catch (e) {
         if (e instanceof DataError) throw new UserError(e.message);
         throw e;
@@ -96,7 +119,8 @@ export function registerSample(program: Command, io: Output): void {
 
 function temperature(value: string): number {
   const t = Number(value);
-  if (value.trim() === "" || !Number.isFinite(t) || t < 0) throw new UserError(`--temperature must be a number ≥ 0, not '${value}'`);
+  if (value.trim() === "" || !Number.isFinite(t) || t < 0)
+    throw new UserError(`--temperature must be a number ≥ 0, not '${value}'`);
   return t;
 }
 

@@ -3,31 +3,36 @@ import { InvalidArgumentError } from "commander";
 
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError("expected a whole number ≥ 1");
   return n;
 }
 
 export function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("expected a whole number ≥ 0");
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError("expected a whole number ≥ 0");
   return n;
 }
 
 export function seedValue(value: string): number {
   const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n >= 2 ** 32) throw new InvalidArgumentError("expected a whole number from 0 to 4294967295");
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n >= 2 ** 32)
+    throw new InvalidArgumentError("expected a whole number from 0 to 4294967295");
   return n;
 }
 
 export function positiveNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number");
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError("expected a positive number");
   return n;
 }
 
 export function fraction(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !(n >= 0 && n < 1)) throw new InvalidArgumentError("expected a fraction in [0, 1), e.g. 0.1");
+  if (value.trim() === "" || !(n >= 0 && n < 1))
+    throw new InvalidArgumentError("expected a fraction in [0, 1), e.g. 0.1");
   return n;
 }
 

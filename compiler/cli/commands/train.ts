@@ -10,10 +10,28 @@ import { buildDataset } from "../../../runtime/data/load.js";
 import type { Dataset } from "../../../runtime/data/dataset.js";
 import { planStream } from "../../../runtime/data/dataset.js";
 import { initialWeights } from "../../../runtime/init-weights.js";
-import { backendKinds, BackendUnavailableError, createBackend, type BackendKind } from "../../../runtime/train/backend-choice.js";
-import { hasCheckpoint, loadCheckpoint, readCheckpointMeta, restoreTrainState, saveCheckpoint, type CheckpointMeta } from "../../../runtime/train/checkpoint.js";
+import {
+  backendKinds,
+  BackendUnavailableError,
+  createBackend,
+  type BackendKind,
+} from "../../../runtime/train/backend-choice.js";
+import {
+  hasCheckpoint,
+  loadCheckpoint,
+  readCheckpointMeta,
+  restoreTrainState,
+  saveCheckpoint,
+  type CheckpointMeta,
+} from "../../../runtime/train/checkpoint.js";
 import type { Evaluation } from "../../../runtime/train/evaluate.js";
-import { batchesPerEpoch, initialTrainState, trainLoop, type TrainConfig, type TrainState } from "../../../runtime/train/loop.js";
+import {
+  batchesPerEpoch,
+  initialTrainState,
+  trainLoop,
+  type TrainConfig,
+  type TrainState,
+} from "../../../runtime/train/loop.js";
 import { defaultOptimizerConfig, optimizerKinds, type OptimizerKind } from "../../../runtime/train/optimizers.js";
 import { formatDuration, Progress } from "../../../runtime/train/progress.js";
 import { LOSS_PLOT_FILE, METRICS_FILE, RunLog } from "../../../runtime/train/run-log.js";
@@ -21,7 +39,16 @@ import { splitDataset } from "../../../runtime/train/split.js";
 import { processOutput, UserError, type Output } from "../io.js";
 import { prepareModel } from "../model-data.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
-import { choice, fraction, nonNegativeInt, positiveInt, positiveNumber, seedValue, threadCount, type ThreadCount } from "./train-options.js";
+import {
+  choice,
+  fraction,
+  nonNegativeInt,
+  positiveInt,
+  positiveNumber,
+  seedValue,
+  threadCount,
+  type ThreadCount,
+} from "./train-options.js";
 import { autoThreads, threadedGradient } from "../../../runtime/parallel/threads.js";
 import type { IrModel } from "../../ir/ir.js";
 import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
@@ -72,11 +99,19 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .command("train")
     .description("train a model on a text corpus, JSONL records or normative JSON data, with checkpoints")
     .argument("<file>", ".rnn file")
-    .requiredOption("--data <path>", "training data: .txt (character LM), .jsonl ({text|tokens, label}) or .json (normative batch)")
+    .requiredOption(
+      "--data <path>",
+      "training data: .txt (character LM), .jsonl ({text|tokens, label}) or .json (normative batch)",
+    )
     .option("--val-data <path>", "validation data (instead of holding out --val-split of --data)")
     .option("--epochs <n>", "passes over the training data", positiveInt, 10)
     .option("--batch <n>", "sequences per batch (parallel streams for a text)", positiveInt, 32)
-    .option("--seq-len <n>", "steps per chunk of a text (truncated BPTT; the state is carried across chunks)", positiveInt, 50)
+    .option(
+      "--seq-len <n>",
+      "steps per chunk of a text (truncated BPTT; the state is carried across chunks)",
+      positiveInt,
+      50,
+    )
     .option("--optimizer <name>", "sgd, momentum or adam", choice(optimizerKinds), "adam")
     .option("--lr <x>", "learning rate (default: sgd 0.1, momentum 0.05, adam 0.005)", positiveNumber)
     .option("--momentum <x>", "momentum factor for --optimizer momentum", fraction, 0.9)
@@ -85,13 +120,33 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .option("--seed <n>", "seed for initial weights, validation split and shuffling", seedValue, 1)
     .option("--val-split <f>", "fraction of the data held out for validation", fraction, 0.1)
     .option("--checkpoint <dir>", "checkpoint directory (default: runs/<model file name>)")
-    .option("--checkpoint-every <n>", "also checkpoint every n steps (always: each epoch, every 5 minutes, on Ctrl-C)", nonNegativeInt, 0)
+    .option(
+      "--checkpoint-every <n>",
+      "also checkpoint every n steps (always: each epoch, every 5 minutes, on Ctrl-C)",
+      nonNegativeInt,
+      0,
+    )
     .option("--eval-every <n>", "also validate every n steps (always: each epoch)", nonNegativeInt, 0)
     .option("--resume", "continue the checkpoint in --checkpoint exactly where it stopped")
-    .option("--backend <name>", "compiled (generated code, the fast one) or interp (the interpreter)", choice(backendKinds), "compiled")
+    .option(
+      "--backend <name>",
+      "compiled (generated code, the fast one) or interp (the interpreter)",
+      choice(backendKinds),
+      "compiled",
+    )
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
-    .option("--threads <n>", "threads computing each batch's gradient, the batch split between them: a number, or auto (every core when a batch has enough work)", threadCount, "auto")
-    .option("--dim <NAME=VALUE>", "override a dim (repeatable); one-hot and class dims default to the data's", collectDims, [])
+    .option(
+      "--threads <n>",
+      "threads computing each batch's gradient, the batch split between them: a number, or auto (every core when a batch has enough work)",
+      threadCount,
+      "auto",
+    )
+    .option(
+      "--dim <NAME=VALUE>",
+      "override a dim (repeatable); one-hot and class dims default to the data's",
+      collectDims,
+      [],
+    )
     .option("--progress <mode>", "auto, bar, lines or none", choice(["auto", "bar", "lines", "none"] as const), "auto")
     .option("--log-every <n>", "plain progress lines every n steps", positiveInt)
     .action(async (file: string, opts: TrainOptions, cmd: Command) => {
@@ -108,20 +163,35 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
     for (const t of TRAJECTORY) {
       if (!given(t.option)) continue;
       const was = t.saved(saved.config);
-      if (opts[t.option] !== was) throw new UserError(`${t.flag} ${String(opts[t.option])} differs from the checkpoint (${t.flag} ${was === null ? "not set" : String(was)}); a resumed run keeps its configuration (only --epochs may change)`);
+      if (opts[t.option] !== was)
+        throw new UserError(
+          `${t.flag} ${String(opts[t.option])} differs from the checkpoint (${t.flag} ${was === null ? "not set" : String(was)}); a resumed run keeps its configuration (only --epochs may change)`,
+        );
     }
   } else if (hasCheckpoint(dir)) {
-    throw new UserError(`${dir} already holds a checkpoint (step ${readCheckpointMeta(dir).step}); continue it with --resume, or train into another --checkpoint directory`);
+    throw new UserError(
+      `${dir} already holds a checkpoint (step ${readCheckpointMeta(dir).step}); continue it with --resume, or train into another --checkpoint directory`,
+    );
   }
 
   const raw = readData(opts.data);
   const valRaw = opts.valData ? readData(opts.valData) : undefined;
   if (saved) {
-    if (saved.data.sha256 !== raw.sha256) throw new UserError(`${opts.data} is not the data the checkpoint was trained on (${saved.data.path}, contents differ); resuming needs the same data`);
-    if ((saved.data.valSha256 ?? null) !== (valRaw?.sha256 ?? null)) throw new UserError(`--val-data differs from the checkpoint's (${saved.data.valPath ?? "none"})`);
+    if (saved.data.sha256 !== raw.sha256)
+      throw new UserError(
+        `${opts.data} is not the data the checkpoint was trained on (${saved.data.path}, contents differ); resuming needs the same data`,
+      );
+    if ((saved.data.valSha256 ?? null) !== (valRaw?.sha256 ?? null))
+      throw new UserError(`--val-data differs from the checkpoint's (${saved.data.valPath ?? "none"})`);
   }
-  const prepared = prepareModel(file, opts.dim, io, { data: raw, ...(saved ? { saved: saved.data.codebook, fixed: saved.model.overrides } : {}) });
-  if (saved && saved.model.sha256 !== prepared.sha256) throw new UserError(`${file} has changed since the checkpoint in ${dir} was written (step ${saved.step}); resuming needs the same model file`);
+  const prepared = prepareModel(file, opts.dim, io, {
+    data: raw,
+    ...(saved ? { saved: saved.data.codebook, fixed: saved.model.overrides } : {}),
+  });
+  if (saved && saved.model.sha256 !== prepared.sha256)
+    throw new UserError(
+      `${file} has changed since the checkpoint in ${dir} was written (step ${saved.step}); resuming needs the same model file`,
+    );
   const { ir } = prepared;
 
   const config: TrainConfig = saved
@@ -144,14 +214,22 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
     if (e instanceof BackendUnavailableError) throw new UserError(e.message);
     throw e;
   }
-  if (saved && saved.config.backend !== opts.backend && given("backend")) io.err(`note: the checkpoint was trained with --backend ${saved.config.backend}; continuing with ${opts.backend} (results may differ in the last bits)\n`);
+  if (saved && saved.config.backend !== opts.backend && given("backend"))
+    io.err(
+      `note: the checkpoint was trained with --backend ${saved.config.backend}; continuing with ${opts.backend} (results may differ in the last bits)\n`,
+    );
 
   const dataset = buildDataset(raw, ir, prepared.codebook!);
-  const { train, val } = valRaw ? { train: dataset, val: buildDataset(valRaw, ir, prepared.codebook!) } : splitDataset(dataset, config.valSplit, config.seed);
+  const { train, val } = valRaw
+    ? { train: dataset, val: buildDataset(valRaw, ir, prepared.codebook!) }
+    : splitDataset(dataset, config.valSplit, config.seed);
   if (ir.losses.length === 0) throw new UserError(`model ${ir.name} declares no loss, so there is nothing to train`);
   const threads = saved ? (saved.config.threads ?? 1) : chooseThreads(opts, ir, train, config);
   // A resumed run keeps its threads, and only the compiled backend computes on several.
-  if (saved && threads > 1 && opts.backend === "interp") throw new UserError(`the checkpoint was trained on ${threads} threads (--threads ${threads}), which needs --backend compiled: the interpreter runs on one thread`);
+  if (saved && threads > 1 && opts.backend === "interp")
+    throw new UserError(
+      `the checkpoint was trained on ${threads} threads (--threads ${threads}), which needs --backend compiled: the interpreter runs on one thread`,
+    );
 
   mkdirSync(dir, { recursive: true });
   const perEpoch = batchesPerEpoch(train, config);
@@ -161,20 +239,37 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
 
   let state: TrainState;
   if (saved) {
-    if (saved.finished && saved.epoch >= config.epochs) throw new UserError(`the run in ${dir} has finished (${saved.epoch} epochs, step ${saved.step}); give --epochs ${saved.epoch + 5} (say) with --resume to train further`);
+    if (saved.finished && saved.epoch >= config.epochs)
+      throw new UserError(
+        `the run in ${dir} has finished (${saved.epoch} epochs, step ${saved.step}); give --epochs ${saved.epoch + 5} (say) with --resume to train further`,
+      );
     state = restoreTrainState(loadCheckpoint(dir), config);
-    out(`resuming ${dir} at step ${state.step} (epoch ${state.epoch + 1}, batch ${state.batchInEpoch + 1} of ${perEpoch})`);
+    out(
+      `resuming ${dir} at step ${state.step} (epoch ${state.epoch + 1}, batch ${state.batchInEpoch + 1} of ${perEpoch})`,
+    );
   } else {
     state = initialTrainState(initialWeights(ir, config.seed), config);
   }
 
-  const dimNote = saved && Object.keys(saved.model.overrides).length > 0 ? `; dims as checkpointed: ${Object.entries(saved.model.overrides).map(([k, v]) => `${k} = ${v}`).join(", ")}` : prepared.notes.length > 0 ? `; from the data: ${prepared.notes.join(", ")}` : "";
+  const dimNote =
+    saved && Object.keys(saved.model.overrides).length > 0
+      ? `; dims as checkpointed: ${Object.entries(saved.model.overrides)
+          .map(([k, v]) => `${k} = ${v}`)
+          .join(", ")}`
+      : prepared.notes.length > 0
+        ? `; from the data: ${prepared.notes.join(", ")}`
+        : "";
   out(`model ${ir.name}: ${ir.params.length} parameters, ${weightCount.toLocaleString("en-US")} weights${dimNote}`);
-  out(`data ${raw.path}: training on ${describeDataset(train)}${val ? `, validating on ${describeDataset(val)}${valRaw ? ` (${valRaw.path})` : ` (--val-split ${config.valSplit})`}` : ", no validation"}`);
+  out(
+    `data ${raw.path}: training on ${describeDataset(train)}${val ? `, validating on ${describeDataset(val)}${valRaw ? ` (${valRaw.path})` : ` (--val-split ${config.valSplit})`}` : ", no validation"}`,
+  );
   out(describeSchedule(train, config, perEpoch, totalSteps, opts.backend, threads));
   if (train.kind === "stream") {
     const plan = planStream(train.ids.length, config.batch, config.seqLen);
-    if (plan.unused > 0) out(`note: the last ${plan.unused} character${plan.unused === 1 ? "" : "s"} of the training text do not fill the ${plan.B} streams and are not used`);
+    if (plan.unused > 0)
+      out(
+        `note: the last ${plan.unused} character${plan.unused === 1 ? "" : "s"} of the training text do not fill the ${plan.B} streams and are not used`,
+      );
   }
 
   const shapes = Object.fromEntries(ir.params.map((p) => [p.name, p.shape]));
@@ -182,8 +277,20 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   const fixed = {
     format: "rnnc-checkpoint" as const,
     version: 1 as const,
-    model: { file, name: ir.name, sha256: prepared.sha256, source: prepared.loaded.text, dims: ir.dims, overrides: prepared.overrides },
-    data: { path: raw.path, sha256: raw.sha256, ...(valRaw ? { valPath: valRaw.path, valSha256: valRaw.sha256 } : {}), codebook: prepared.codebook! },
+    model: {
+      file,
+      name: ir.name,
+      sha256: prepared.sha256,
+      source: prepared.loaded.text,
+      dims: ir.dims,
+      overrides: prepared.overrides,
+    },
+    data: {
+      path: raw.path,
+      sha256: raw.sha256,
+      ...(valRaw ? { valPath: valRaw.path, valSha256: valRaw.sha256 } : {}),
+      codebook: prepared.codebook!,
+    },
     config: { ...config, backend: opts.backend, threads },
   };
   let lastSave = { step: saved?.step ?? -1, time: performance.now() };
@@ -197,7 +304,17 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   const tty = io === processOutput && Boolean(process.stdout.isTTY);
   const mode = opts.progress === "auto" ? (tty ? "bar" : "lines") : opts.progress;
   const unit = ir.losses[0]!.at === "each" ? "tok" : "seq";
-  const progress = new Progress({ out: io.out }, { mode, totalSteps, epochs: config.epochs, unit, every: opts.logEvery ?? Math.max(1, Math.round(perEpoch / 4)), maxSeconds: 15 });
+  const progress = new Progress(
+    { out: io.out },
+    {
+      mode,
+      totalSteps,
+      epochs: config.epochs,
+      unit,
+      every: opts.logEvery ?? Math.max(1, Math.round(perEpoch / 4)),
+      maxSeconds: 15,
+    },
+  );
   let stop = false;
   const onSigint = () => {
     if (stop) {
@@ -217,32 +334,71 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   const threaded = threads > 1 ? await threadedGradient(ir, threads, opts.kernels) : undefined;
   let outcome;
   try {
-    outcome = await trainLoop(backend, { train, ...(val ? { val } : {}) }, config, state, {
-      step(r) {
-        log.append({ kind: "step", step: r.step, epoch: r.epoch + 1, loss: r.loss, grad_norm: r.gradNorm, clipped: r.clipped, positions: r.positions, seconds: r.seconds });
-        progress.step(r);
-        if (performance.now() - lastPlot > 5000) {
+    outcome = await trainLoop(
+      backend,
+      { train, ...(val ? { val } : {}) },
+      config,
+      state,
+      {
+        step(r) {
+          log.append({
+            kind: "step",
+            step: r.step,
+            epoch: r.epoch + 1,
+            loss: r.loss,
+            grad_norm: r.gradNorm,
+            clipped: r.clipped,
+            positions: r.positions,
+            seconds: r.seconds,
+          });
+          progress.step(r);
+          if (performance.now() - lastPlot > 5000) {
+            log.writePlot();
+            lastPlot = performance.now();
+          }
+        },
+        evaluated(r) {
+          log.append({
+            kind: "eval",
+            step: r.step,
+            epoch: r.epoch + 1,
+            epoch_end: r.epochEnd,
+            ...(r.trainLoss !== undefined ? { train_loss: r.trainLoss } : {}),
+            ...(r.val
+              ? {
+                  val_loss: r.val.loss,
+                  ...(r.val.accuracy !== undefined ? { val_accuracy: r.val.accuracy } : {}),
+                  ...(r.val.perplexity !== undefined ? { val_perplexity: r.val.perplexity } : {}),
+                }
+              : {}),
+          });
+          if (r.val && (!best || r.val.loss < best.loss)) best = { loss: r.val.loss, epoch: r.epoch + 1, step: r.step };
+          if (r.epochEnd)
+            lastEval = {
+              ...(r.trainLoss !== undefined ? { trainLoss: r.trainLoss } : {}),
+              ...(r.val ? { val: r.val } : {}),
+              epoch: r.epoch + 1,
+            };
+          progress.message(
+            `${r.epochEnd ? `epoch ${r.epoch + 1}/${config.epochs} done` : `step ${r.step}`}: ${[r.trainLoss !== undefined ? `train loss ${r.trainLoss.toFixed(4)}` : "", r.val ? describeEvaluation(r.val, "val ") : ""].filter(Boolean).join(", ")}`,
+          );
           log.writePlot();
           lastPlot = performance.now();
-        }
+        },
+        warning(message) {
+          log.append({ kind: "warning", step: state.step + 1, message });
+          if (mode === "none") io.err(`warning: ${message}\n`);
+          else progress.message(`warning: ${message}`);
+        },
+        checkpointDue: (s, at) =>
+          at === "epoch" ||
+          (opts.checkpointEvery > 0 && s.step % opts.checkpointEvery === 0) ||
+          performance.now() - lastSave.time > 300_000,
+        checkpoint: (s) => checkpoint(s),
+        stopRequested: () => stop,
       },
-      evaluated(r) {
-        log.append({ kind: "eval", step: r.step, epoch: r.epoch + 1, epoch_end: r.epochEnd, ...(r.trainLoss !== undefined ? { train_loss: r.trainLoss } : {}), ...(r.val ? { val_loss: r.val.loss, ...(r.val.accuracy !== undefined ? { val_accuracy: r.val.accuracy } : {}), ...(r.val.perplexity !== undefined ? { val_perplexity: r.val.perplexity } : {}) } : {}) });
-        if (r.val && (!best || r.val.loss < best.loss)) best = { loss: r.val.loss, epoch: r.epoch + 1, step: r.step };
-        if (r.epochEnd) lastEval = { ...(r.trainLoss !== undefined ? { trainLoss: r.trainLoss } : {}), ...(r.val ? { val: r.val } : {}), epoch: r.epoch + 1 };
-        progress.message(`${r.epochEnd ? `epoch ${r.epoch + 1}/${config.epochs} done` : `step ${r.step}`}: ${[r.trainLoss !== undefined ? `train loss ${r.trainLoss.toFixed(4)}` : "", r.val ? describeEvaluation(r.val, "val ") : ""].filter(Boolean).join(", ")}`);
-        log.writePlot();
-        lastPlot = performance.now();
-      },
-      warning(message) {
-        log.append({ kind: "warning", step: state.step + 1, message });
-        if (mode === "none") io.err(`warning: ${message}\n`);
-        else progress.message(`warning: ${message}`);
-      },
-      checkpointDue: (s, at) => at === "epoch" || (opts.checkpointEvery > 0 && s.step % opts.checkpointEvery === 0) || performance.now() - lastSave.time > 300_000,
-      checkpoint: (s) => checkpoint(s),
-      stopRequested: () => stop,
-    }, threaded?.gradient);
+      threaded?.gradient,
+    );
   } finally {
     process.off("SIGINT", onSigint);
     progress.end();
@@ -255,9 +411,12 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
     const s = outcome.state;
     log.append({ kind: "stopped", step: s.step + 1, reason: outcome.message });
     log.writePlot();
-    io.err(`rnnc: training stopped at step ${s.step + 1} (epoch ${s.epoch + 1}): ${outcome.message}\n  hint: ${outcome.hint}\n`);
+    io.err(
+      `rnnc: training stopped at step ${s.step + 1} (epoch ${s.epoch + 1}): ${outcome.message}\n  hint: ${outcome.hint}\n`,
+    );
     io.err(`  the last good checkpoint is step ${lastSave.step} in ${dir}; nothing after it was saved\n`);
-    if (s.explosions > 0) io.err(`  ${s.explosions} step${s.explosions === 1 ? "" : "s"} had exploding gradient norms before this\n`);
+    if (s.explosions > 0)
+      io.err(`  ${s.explosions} step${s.explosions === 1 ? "" : "s"} had exploding gradient norms before this\n`);
     return 1;
   }
   if (outcome.status === "interrupted") {
@@ -267,10 +426,18 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   }
   checkpoint(outcome.state, true);
   const s = outcome.state;
-  out(`done: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, ${s.step} steps${stepsRun !== s.step ? ` (${stepsRun} in this run)` : ""} in ${formatDuration(elapsed)}`);
-  if (lastEval) out(`  final (epoch ${lastEval.epoch}): ${[lastEval.trainLoss !== undefined ? `train loss ${lastEval.trainLoss.toFixed(4)}` : "", lastEval.val ? describeEvaluation(lastEval.val, "val ") : ""].filter(Boolean).join(", ")}`);
+  out(
+    `done: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, ${s.step} steps${stepsRun !== s.step ? ` (${stepsRun} in this run)` : ""} in ${formatDuration(elapsed)}`,
+  );
+  if (lastEval)
+    out(
+      `  final (epoch ${lastEval.epoch}): ${[lastEval.trainLoss !== undefined ? `train loss ${lastEval.trainLoss.toFixed(4)}` : "", lastEval.val ? describeEvaluation(lastEval.val, "val ") : ""].filter(Boolean).join(", ")}`,
+    );
   if (best) out(`  best validation loss ${best.loss.toFixed(4)} at epoch ${best.epoch} (step ${best.step})`);
-  if (s.explosions > 0) out(`  ${s.explosions} step${s.explosions === 1 ? "" : "s"} had exploding gradient norms${config.clipNorm === null && config.clipValue === null ? "; consider --clip-norm 1" : ""}`);
+  if (s.explosions > 0)
+    out(
+      `  ${s.explosions} step${s.explosions === 1 ? "" : "s"} had exploding gradient norms${config.clipNorm === null && config.clipValue === null ? "; consider --clip-norm 1" : ""}`,
+    );
   out(`  saved in ${dir}: weights.safetensors, ${METRICS_FILE}, ${LOSS_PLOT_FILE}, checkpoint.json`);
   return 0;
 }
@@ -285,7 +452,8 @@ export function describeEvaluation(e: Evaluation, prefix = ""): string {
 /** `--threads`: the number given, or for `auto` what the batch's work pays for; the interpreter has one. */
 function chooseThreads(opts: TrainOptions, ir: IrModel, train: Dataset, config: TrainConfig): number {
   if (opts.backend === "interp") {
-    if (opts.threads !== "auto" && opts.threads > 1) throw new UserError(`--threads ${opts.threads} needs --backend compiled: the interpreter runs on one thread`);
+    if (opts.threads !== "auto" && opts.threads > 1)
+      throw new UserError(`--threads ${opts.threads} needs --backend compiled: the interpreter runs on one thread`);
     return 1;
   }
   if (opts.threads !== "auto") return opts.threads;
@@ -294,11 +462,25 @@ function chooseThreads(opts: TrainOptions, ir: IrModel, train: Dataset, config: 
   return autoThreads(ir, Math.round(meanLength), Math.min(config.batch, train.examples.length));
 }
 
-function describeSchedule(train: Dataset, c: TrainConfig, perEpoch: number, total: number, backend: string, threads: number): string {
+function describeSchedule(
+  train: Dataset,
+  c: TrainConfig,
+  perEpoch: number,
+  total: number,
+  backend: string,
+  threads: number,
+): string {
   const o = c.optimizer;
   const opt = `${o.kind} lr ${o.lr}${o.kind === "momentum" ? ` momentum ${o.momentum}` : ""}`;
-  const clip = [c.clipValue !== null ? `clip-value ${c.clipValue}` : "", c.clipNorm !== null ? `clip-norm ${c.clipNorm}` : ""].filter(Boolean).join(", ");
-  const batching = train.kind === "stream" ? `${Math.min(c.batch, train.ids.length - 1)} streams × chunks of ${c.seqLen} steps (truncated BPTT)` : `batches of ${c.batch}`;
+  const clip = [
+    c.clipValue !== null ? `clip-value ${c.clipValue}` : "",
+    c.clipNorm !== null ? `clip-norm ${c.clipNorm}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const batching =
+    train.kind === "stream"
+      ? `${Math.min(c.batch, train.ids.length - 1)} streams × chunks of ${c.seqLen} steps (truncated BPTT)`
+      : `batches of ${c.batch}`;
   return `training: ${c.epochs} epochs × ${perEpoch} steps = ${total} steps, ${batching}, ${opt}${clip ? `, ${clip}` : ""}, seed ${c.seed}, backend ${backend}${threads > 1 ? ` on ${threads} threads` : ""}`;
 }
-

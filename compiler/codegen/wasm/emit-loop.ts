@@ -41,7 +41,12 @@ const ops: Record<FloatType, Ops> = {
     alignLog2: 2,
     load: 0x2a,
     store: 0x38,
-    binary: { "+": { scalar: 0x92, vector: 0xe4 }, "-": { scalar: 0x93, vector: 0xe5 }, "*": { scalar: 0x94, vector: 0xe6 }, "/": { scalar: 0x95, vector: 0xe7 } },
+    binary: {
+      "+": { scalar: 0x92, vector: 0xe4 },
+      "-": { scalar: 0x93, vector: 0xe5 },
+      "*": { scalar: 0x94, vector: 0xe6 },
+      "/": { scalar: 0x95, vector: 0xe7 },
+    },
     neg: { scalar: 0x8c, vector: 0xe1 },
     compare: { "<": { scalar: 0x5d, vector: 0x43 }, ">": { scalar: 0x5e, vector: 0x44 } },
     splat: 0x13,
@@ -54,7 +59,12 @@ const ops: Record<FloatType, Ops> = {
     alignLog2: 3,
     load: 0x2b,
     store: 0x39,
-    binary: { "+": { scalar: 0xa0, vector: 0xf0 }, "-": { scalar: 0xa1, vector: 0xf1 }, "*": { scalar: 0xa2, vector: 0xf2 }, "/": { scalar: 0xa3, vector: 0xf3 } },
+    binary: {
+      "+": { scalar: 0xa0, vector: 0xf0 },
+      "-": { scalar: 0xa1, vector: 0xf1 },
+      "*": { scalar: 0xa2, vector: 0xf2 },
+      "/": { scalar: 0xa3, vector: 0xf3 },
+    },
     neg: { scalar: 0x9a, vector: 0xed },
     compare: { "<": { scalar: 0x63, vector: 0x49 }, ">": { scalar: 0x64, vector: 0x4a } },
     splat: 0x14,
@@ -82,7 +92,8 @@ export function loopFunction(name: string, loop: ElementLoop, type: FloatType): 
   const b = declare(valueType.i32);
   const o = declare(valueType.i32);
   const named = new Map<string, { vector: number; scalar: number }>();
-  for (const s of loop.body) if (s.kind === "define") named.set(s.name, { vector: declare(valueType.v128), scalar: declare(t.scalar) });
+  for (const s of loop.body)
+    if (s.kind === "define") named.set(s.name, { vector: declare(valueType.v128), scalar: declare(t.scalar) });
   // Keyed by text: a Map would take 0 and -0 for one key.
   const constants = new Map<string, number>();
   const constantKey = (value: number) => (Object.is(value, -0) ? "-0" : String(value));
@@ -104,9 +115,12 @@ export function loopFunction(name: string, loop: ElementLoop, type: FloatType): 
     code.localGet(stream(k));
     if (mode.vector) code.localGet(o).op(opcode.i32Add);
   };
-  const load = (mode: Mode) => (mode.vector ? code.simd(simd.load).memarg(t.alignLog2, 0) : code.op(t.load).memarg(t.alignLog2, mode.offset));
-  const store = (mode: Mode) => (mode.vector ? code.simd(simd.store).memarg(t.alignLog2, 0) : code.op(t.store).memarg(t.alignLog2, mode.offset));
-  const instruction = (pair: { scalar: number; vector: number }, mode: Mode) => (mode.vector ? code.simd(pair.vector) : code.op(pair.scalar));
+  const load = (mode: Mode) =>
+    mode.vector ? code.simd(simd.load).memarg(t.alignLog2, 0) : code.op(t.load).memarg(t.alignLog2, mode.offset);
+  const store = (mode: Mode) =>
+    mode.vector ? code.simd(simd.store).memarg(t.alignLog2, 0) : code.op(t.store).memarg(t.alignLog2, mode.offset);
+  const instruction = (pair: { scalar: number; vector: number }, mode: Mode) =>
+    mode.vector ? code.simd(pair.vector) : code.op(pair.scalar);
   const localOf = (name: string, mode: Mode) => {
     const l = named.get(name)!;
     return mode.vector ? l.vector : l.scalar;
@@ -187,13 +201,25 @@ export function loopFunction(name: string, loop: ElementLoop, type: FloatType): 
     code.i32Const(0).localSet(o);
     code.op(opcode.loop, opcode.emptyBlockType);
     for (const s of loop.body) statement(s, { vector: true });
-    code.localGet(o).i32Const(vectorBytes).op(opcode.i32Add).localTee(o).i32Const(wholeVectors * vectorBytes).op(opcode.i32LtU, opcode.brIf, 0);
+    code
+      .localGet(o)
+      .i32Const(vectorBytes)
+      .op(opcode.i32Add)
+      .localTee(o)
+      .i32Const(wholeVectors * vectorBytes)
+      .op(opcode.i32LtU, opcode.brIf, 0);
     code.op(opcode.end);
   }
-  for (let i = wholeVectors * t.lanes; i < loop.size; i++) for (const s of loop.body) statement(s, { vector: false, offset: i * t.bytes });
+  for (let i = wholeVectors * t.lanes; i < loop.size; i++)
+    for (const s of loop.body) statement(s, { vector: false, offset: i * t.bytes });
   // The next batch row: every stream with a stride moves on; a parameter's row stays.
   loop.streams.forEach((s, k) => {
-    if (s.stride !== 0) code.localGet(stream(k)).i32Const(s.stride * t.bytes).op(opcode.i32Add).localSet(stream(k));
+    if (s.stride !== 0)
+      code
+        .localGet(stream(k))
+        .i32Const(s.stride * t.bytes)
+        .op(opcode.i32Add)
+        .localSet(stream(k));
   });
   code.localGet(b).i32Const(1).op(opcode.i32Add).localSet(b);
   code.op(opcode.br, 0, opcode.end, opcode.end);

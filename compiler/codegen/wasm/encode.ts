@@ -122,7 +122,11 @@ export function encodeModule(functions: readonly WasmFunction[]): Uint8Array<Arr
     if (!signatures.includes(key)) signatures.push(key);
     return signatures.indexOf(key);
   });
-  const types = signatures.map((key) => [0x60, ...vector(key === "" ? [] : key.split(",").map((t) => [Number(t)])), ...u32(0)]);
+  const types = signatures.map((key) => [
+    0x60,
+    ...vector(key === "" ? [] : key.split(",").map((t) => [Number(t)])),
+    ...u32(0),
+  ]);
   const memoryImport = [...utf8("env"), ...utf8("memory"), 0x02, 0x00, ...u32(0)];
   const exports = functions.map((f, i) => [...utf8(f.name), 0x00, ...u32(i)]);
   const bodies = functions.map((f) => {
@@ -137,7 +141,10 @@ export function encodeModule(functions: readonly WasmFunction[]): Uint8Array<Arr
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, types),
     ...section(2, [memoryImport]),
-    ...section(3, typeOf.map((t) => u32(t))),
+    ...section(
+      3,
+      typeOf.map((t) => u32(t)),
+    ),
     ...section(7, exports),
     ...section(10, bodies),
   ]);

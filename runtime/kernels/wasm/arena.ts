@@ -81,7 +81,10 @@ export class WasmArena {
     this.reserve(size);
     const at = this.top;
     this.top += size;
-    const view = dtype === "f32" ? new Float32Array(this.memory.buffer, at, count) : new Float64Array(this.memory.buffer, at, count);
+    const view =
+      dtype === "f32"
+        ? new Float32Array(this.memory.buffer, at, count)
+        : new Float64Array(this.memory.buffer, at, count);
     view.fill(0); // memory released by `release` and reused may hold old values
     return view;
   }

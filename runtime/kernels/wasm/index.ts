@@ -17,7 +17,19 @@ import type { MatmulKernels } from "./matmul.js";
 export { ARENA_ALIGN, WasmArena, type WasmArenaOptions, type WasmDType, type WasmFloatArray } from "./arena.js";
 export { instantiateWasmLoops } from "./generated.js";
 export { WasmKernels, type MatmulKernels } from "./matmul.js";
-export { instantiateKernels, kernelModule, PEAK_CHAINS, preloadKernelModule, simdSupported, type KernelExports } from "./module.js";
+export {
+  instantiateKernels,
+  kernelModule,
+  PEAK_CHAINS,
+  preloadKernelModule,
+  simdSupported,
+  type KernelExports,
+} from "./module.js";
 
 /** The JavaScript tier as the same interface as WasmKernels. */
-export const jsMatmulKernels: MatmulKernels = Object.freeze({ matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight, activateRows });
+export const jsMatmulKernels: MatmulKernels = Object.freeze({
+  matmulBatch,
+  matmulBatchBackwardInput,
+  matmulBatchBackwardWeight,
+  activateRows,
+});

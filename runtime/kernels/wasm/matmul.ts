@@ -39,13 +39,54 @@ import { instantiateKernels, SCRATCH_BYTES, type KernelExports } from "./module.
 /** The three batched products and the row activations, as both tiers provide them (same arguments as ../matmul.ts and ../activate-rows.ts). */
 export interface MatmulKernels {
   /** Y[B,M] (= or +=) X[B,N] · Wᵀ for W row-major [M,N]. */
-  matmulBatch(B: number, M: number, N: number, x: FloatArray, xOff: number, w: FloatArray, wOff: number, y: FloatArray, yOff: number, accumulate: boolean): void;
+  matmulBatch(
+    B: number,
+    M: number,
+    N: number,
+    x: FloatArray,
+    xOff: number,
+    w: FloatArray,
+    wOff: number,
+    y: FloatArray,
+    yOff: number,
+    accumulate: boolean,
+  ): void;
   /** dX[B,N] += dY[B,M] · W for W row-major [M,N]. */
-  matmulBatchBackwardInput(B: number, M: number, N: number, dy: FloatArray, dyOff: number, w: FloatArray, wOff: number, dx: FloatArray, dxOff: number): void;
+  matmulBatchBackwardInput(
+    B: number,
+    M: number,
+    N: number,
+    dy: FloatArray,
+    dyOff: number,
+    w: FloatArray,
+    wOff: number,
+    dx: FloatArray,
+    dxOff: number,
+  ): void;
   /** dW[M,N] += dY[B,M]ᵀ · X[B,N]. */
-  matmulBatchBackwardWeight(B: number, M: number, N: number, dy: FloatArray, dyOff: number, x: FloatArray, xOff: number, dw: FloatArray, dwOff: number): void;
+  matmulBatchBackwardWeight(
+    B: number,
+    M: number,
+    N: number,
+    dy: FloatArray,
+    dyOff: number,
+    x: FloatArray,
+    xOff: number,
+    dw: FloatArray,
+    dwOff: number,
+  ): void;
   /** y[yOff + r·yStride + i] = f(x[xOff + r·xStride + i]) for r < rows, i < width; in place when x === y with the same offsets and strides. */
-  activateRows(fn: ActivationName, rows: number, width: number, x: FloatArray, xOff: number, xStride: number, y: FloatArray, yOff: number, yStride: number): void;
+  activateRows(
+    fn: ActivationName,
+    rows: number,
+    width: number,
+    x: FloatArray,
+    xOff: number,
+    xStride: number,
+    y: FloatArray,
+    yOff: number,
+    yStride: number,
+  ): void;
 }
 
 /** A row-activation kernel of the module: (rows, width, x, xs, y, ys), byte addresses, strides in elements. */
@@ -106,7 +147,10 @@ function instantiate(arena: WasmArena): { k: KernelExports; products: Products }
   const products: Products = {
     forward: [k.f32_matmul, k.f64_matmul],
     input: [k.f32_matmul_bwd_x, k.f64_matmul_bwd_x],
-    weight: [(B, M, N, dy, x, dw) => k.f32_matmul_bwd_w(B, M, N, dy, x, dw, scratch), (B, M, N, dy, x, dw) => k.f64_matmul_bwd_w(B, M, N, dy, x, dw, scratch)],
+    weight: [
+      (B, M, N, dy, x, dw) => k.f32_matmul_bwd_w(B, M, N, dy, x, dw, scratch),
+      (B, M, N, dy, x, dw) => k.f64_matmul_bwd_w(B, M, N, dy, x, dw, scratch),
+    ],
   };
   return { k, products };
 }
@@ -157,7 +201,18 @@ export class WasmKernels implements MatmulKernels {
   // Arrow-function properties, so `const { matmulBatch } = kernels` works like the JS module's
   // exports. The resident path allocates nothing: these run once per time step.
 
-  matmulBatch = (B: number, M: number, N: number, x: FloatArray, xOff: number, w: FloatArray, wOff: number, y: FloatArray, yOff: number, accumulate: boolean): void => {
+  matmulBatch = (
+    B: number,
+    M: number,
+    N: number,
+    x: FloatArray,
+    xOff: number,
+    w: FloatArray,
+    wOff: number,
+    y: FloatArray,
+    yOff: number,
+    accumulate: boolean,
+  ): void => {
     checkSizes(B, M, N);
     checkExtent("x", x, xOff, B * N);
     checkExtent("w", w, wOff, M * N);
@@ -165,7 +220,17 @@ export class WasmKernels implements MatmulKernels {
     this.product("forward", B, M, N, x, xOff, B * N, w, wOff, M * N, y, yOff, B * M, accumulate);
   };
 
-  matmulBatchBackwardInput = (B: number, M: number, N: number, dy: FloatArray, dyOff: number, w: FloatArray, wOff: number, dx: FloatArray, dxOff: number): void => {
+  matmulBatchBackwardInput = (
+    B: number,
+    M: number,
+    N: number,
+    dy: FloatArray,
+    dyOff: number,
+    w: FloatArray,
+    wOff: number,
+    dx: FloatArray,
+    dxOff: number,
+  ): void => {
     checkSizes(B, M, N);
     checkExtent("dy", dy, dyOff, B * M);
     checkExtent("w", w, wOff, M * N);
@@ -173,7 +238,17 @@ export class WasmKernels implements MatmulKernels {
     this.product("input", B, M, N, dy, dyOff, B * M, w, wOff, M * N, dx, dxOff, B * N, true);
   };
 
-  matmulBatchBackwardWeight = (B: number, M: number, N: number, dy: FloatArray, dyOff: number, x: FloatArray, xOff: number, dw: FloatArray, dwOff: number): void => {
+  matmulBatchBackwardWeight = (
+    B: number,
+    M: number,
+    N: number,
+    dy: FloatArray,
+    dyOff: number,
+    x: FloatArray,
+    xOff: number,
+    dw: FloatArray,
+    dwOff: number,
+  ): void => {
     checkSizes(B, M, N);
     checkExtent("dy", dy, dyOff, B * M);
     checkExtent("x", x, xOff, B * N);
@@ -181,7 +256,17 @@ export class WasmKernels implements MatmulKernels {
     this.product("weight", B, M, N, dy, dyOff, B * M, x, xOff, B * N, dw, dwOff, M * N, true);
   };
 
-  activateRows = (fn: ActivationName, rows: number, width: number, x: FloatArray, xOff: number, xStride: number, y: FloatArray, yOff: number, yStride: number): void => {
+  activateRows = (
+    fn: ActivationName,
+    rows: number,
+    width: number,
+    x: FloatArray,
+    xOff: number,
+    xStride: number,
+    y: FloatArray,
+    yOff: number,
+    yStride: number,
+  ): void => {
     if (!(isSize(rows) && isSize(width) && isSize(xStride) && isSize(yStride))) {
       throw new RangeError(`rows, width, xStride, yStride = ${rows}, ${width}, ${xStride}, ${yStride} are not sizes`);
     }
@@ -233,7 +318,9 @@ export class WasmKernels implements MatmulKernels {
       [b, bOff, bCount],
       [c, cOff, cCount],
     ];
-    this.staged(ops, accumulate, (products, f32, [aa, ba, ca]) => products[name][f32 ? 0 : 1](B, M, N, aa!, ba!, ca!, acc));
+    this.staged(ops, accumulate, (products, f32, [aa, ba, ca]) =>
+      products[name][f32 ? 0 : 1](B, M, N, aa!, ba!, ca!, acc),
+    );
   }
 
   /**
@@ -244,7 +331,11 @@ export class WasmKernels implements MatmulKernels {
    * (accumulating). The staging memory is separate from the arena so that
    * its growth never detaches the caller's views.
    */
-  private staged(ops: Operand[], readOutput: boolean, kernel: (products: Products, f32: boolean, addresses: number[]) => void): void {
+  private staged(
+    ops: Operand[],
+    readOutput: boolean,
+    kernel: (products: Products, f32: boolean, addresses: number[]) => void,
+  ): void {
     this.stagedCalls++;
     const f32 = ops[ops.length - 1]![0] instanceof Float32Array;
     const dtype = f32 ? "f32" : "f64";

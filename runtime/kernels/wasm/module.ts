@@ -71,7 +71,8 @@ let compiled: WebAssembly.Module | undefined;
 /** The kernel module, compiled once per process (or page). Throws where SIMD is missing. */
 export function kernelModule(): WebAssembly.Module {
   if (!compiled) {
-    if (!simdSupported()) throw new Error("WebAssembly SIMD is not available in this engine; use the JavaScript kernels");
+    if (!simdSupported())
+      throw new Error("WebAssembly SIMD is not available in this engine; use the JavaScript kernels");
     compiled = new WebAssembly.Module(decodeBase64(kernelsWasmBase64));
   }
   return compiled;

@@ -9,7 +9,9 @@ import type { CheckedModel } from "../../../compiler/check/model.js";
 
 function check(text: string, dims: Record<string, number> = {}): CheckedModel {
   const result = analyze(text, dims);
-  expect(result.diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column} ${d.message}`)).toEqual([]);
+  expect(result.diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column} ${d.message}`)).toEqual(
+    [],
+  );
   return result.model!;
 }
 
@@ -34,7 +36,11 @@ const lstmish = `model M {
 `;
 
 describe("a correct model, checked", () => {
-  const m = check(lstmish.replace("  z = W @", "  gate z = W @").replace("sigmoid(h[t-3]) + c[t-1]", "sigmoid(h[t-3]) + c[t-1] + z - z"));
+  const m = check(
+    lstmish
+      .replace("  z = W @", "  gate z = W @")
+      .replace("sigmoid(h[t-3]) + c[t-1]", "sigmoid(h[t-3]) + c[t-1] + z - z"),
+  );
 
   it("resolves dims in any order, from each other", () => {
     expect(m.dims.map((d) => [d.name, d.value, d.overridden])).toEqual(
@@ -57,7 +63,12 @@ describe("a correct model, checked", () => {
 
   it("turns a learned initial state into a parameter NAME.init of the state's size, initialised to zeros", () => {
     expect(m.params.map((p) => p.name)).toEqual(["W", "b", "P", "h.init"]);
-    expect(m.params[3]).toMatchObject({ name: "h.init", shape: [{ value: 3, symbol: "H" }], init: { kind: "zeros" }, initialStateOf: "h" });
+    expect(m.params[3]).toMatchObject({
+      name: "h.init",
+      shape: [{ value: 3, symbol: "H" }],
+      init: { kind: "zeros" },
+      initialStateOf: "h",
+    });
     expect(m.states.map((s) => [s.name, s.init])).toEqual([
       ["h", { kind: "learned", param: "h.init" }],
       ["c", { kind: "constant", value: 0.5 }],
@@ -84,21 +95,41 @@ describe("a correct model, checked", () => {
   });
 
   it("fuses cross_entropy with the softmax that defines its prediction", () => {
-    expect(m.losses).toEqual([expect.objectContaining({ fn: "cross_entropy", prediction: "o", target: "y", at: "each", reduce: "mean", fusedWith: "softmax" })]);
+    expect(m.losses).toEqual([
+      expect.objectContaining({
+        fn: "cross_entropy",
+        prediction: "o",
+        target: "y",
+        at: "each",
+        reduce: "mean",
+        fusedWith: "softmax",
+      }),
+    ]);
   });
 
   it("fuses binary_cross_entropy with sigmoid, and not mse with anything", () => {
-    const text = (fn: string) => `model M { dim K = 2 input x : [K] target y : [K] param W : [K, K] p = sigmoid(W @ x) loss ${fn}(p, y, reduce = sum) at last }`;
-    expect(check(text("binary_cross_entropy")).losses[0]).toMatchObject({ fusedWith: "sigmoid", reduce: "sum", at: "last" });
+    const text = (fn: string) =>
+      `model M { dim K = 2 input x : [K] target y : [K] param W : [K, K] p = sigmoid(W @ x) loss ${fn}(p, y, reduce = sum) at last }`;
+    expect(check(text("binary_cross_entropy")).losses[0]).toMatchObject({
+      fusedWith: "sigmoid",
+      reduce: "sum",
+      at: "last",
+    });
     expect(check(text("mse")).losses[0]!.fusedWith).toBeUndefined();
   });
 
   it("types every expression node: one-hot inputs, concatenations, matrices", () => {
-    const onehot = check("model M { dim V = 5 dim H = 2 input x : onehot[V] param U : [H, V + H] state h : [H] h = tanh(U @ [x, h[t-1]]) }");
+    const onehot = check(
+      "model M { dim V = 5 dim H = 2 input x : onehot[V] param U : [H, V + H] state h : [H] h = tanh(U @ [x, h[t-1]]) }",
+    );
     const types = [...onehot.types.values()];
     expect(types).toContainEqual({ kind: "vector", size: { value: 5, symbol: "V" }, onehot: true });
     expect(types).toContainEqual({ kind: "vector", size: { value: 7, symbol: "V + H" }, onehot: true });
-    expect(types).toContainEqual({ kind: "matrix", rows: { value: 2, symbol: "H" }, cols: { value: 7, symbol: "V + H" } });
+    expect(types).toContainEqual({
+      kind: "matrix",
+      rows: { value: 2, symbol: "H" },
+      cols: { value: 7, symbol: "V + H" },
+    });
   });
 });
 
@@ -122,7 +153,11 @@ describe("--dim overrides", () => {
 
   it("apply to the cell shorthand's sizes too", () => {
     const text = "model M { dim D = 2 dim H = 3 input x : [D] cell h = lstm(x, size = H) }";
-    expect(check(text, { H: 8 }).params.find((p) => p.name === "h.W_i")!.shape.map((s) => s.value)).toEqual([8, 10]);
+    expect(
+      check(text, { H: 8 })
+        .params.find((p) => p.name === "h.W_i")!
+        .shape.map((s) => s.value),
+    ).toEqual([8, 10]);
   });
 });
 
@@ -146,7 +181,9 @@ describe("unused-name warnings", () => {
 
 describe("a model read through a delay of an input", () => {
   it("needs no state: inputs have a past of zeros", () => {
-    const m = check("model M { dim V = 4 dim K = 2 input x : onehot[V] target y : class[K] param W : [K, V + V] o = softmax(W @ [x, x[t-1]]) loss cross_entropy(o, y) at each }");
+    const m = check(
+      "model M { dim V = 4 dim K = 2 input x : onehot[V] target y : class[K] param W : [K, V + V] o = softmax(W @ [x, x[t-1]]) loss cross_entropy(o, y) at each }",
+    );
     expect(m.states).toEqual([]);
   });
 });

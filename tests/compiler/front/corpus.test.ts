@@ -36,7 +36,13 @@ function expectations(text: string): { expected: Expectation[]; dims: string[] }
     const e = /^\/\/ expect: ([EW]\d{3}) (\d+):(\d+)((?: "(?:[^"\\]|\\.)*")*)\s*$/.exec(line);
     if (e) {
       const quoted = [...e[4]!.matchAll(/"(?:[^"\\]|\\.)*"/g)].map((m) => JSON.parse(m[0]) as string);
-      expected.push({ code: e[1]!, line: Number(e[2]), column: Number(e[3]), ...(quoted[0] ? { message: quoted[0] } : {}), ...(quoted[1] ? { hint: quoted[1] } : {}) });
+      expected.push({
+        code: e[1]!,
+        line: Number(e[2]),
+        column: Number(e[3]),
+        ...(quoted[0] ? { message: quoted[0] } : {}),
+        ...(quoted[1] ? { hint: quoted[1] } : {}),
+      });
       continue;
     }
     if (line.startsWith("// expect")) throw new Error(`malformed expectation: ${line}`);
@@ -69,21 +75,27 @@ describe("error corpus", () => {
       });
       // The checker gives a model exactly when the file has no error. (With a bad --dim the
       // file is still checked with the overrides that were valid; `rnnc check` fails on it.)
-      if (dims.length === 0) expect(result.model === undefined).toBe(result.diagnostics.some((d) => d.severity === "error"));
+      if (dims.length === 0)
+        expect(result.model === undefined).toBe(result.diagnostics.some((d) => d.severity === "error"));
     });
   }
 });
 
 describe("diagnostic codes", () => {
-  const corpusCodes = new Set(files.flatMap((f) => expectations(readFileSync(join(dir, f), "utf8")).expected.map((e) => e.code)));
-  const documented = () => new Set([...readFileSync("docs/diagnostics.md", "utf8").matchAll(/^#{2,3} `?([EW]\d{3})/gm)].map((m) => m[1]!));
+  const corpusCodes = new Set(
+    files.flatMap((f) => expectations(readFileSync(join(dir, f), "utf8")).expected.map((e) => e.code)),
+  );
+  const documented = () =>
+    new Set([...readFileSync("docs/diagnostics.md", "utf8").matchAll(/^#{2,3} `?([EW]\d{3})/gm)].map((m) => m[1]!));
   const frontEndSources = [
     "grammar/parse.ts",
     "compiler/frontend.ts",
     ...readdirSync("compiler/check").map((f) => `compiler/check/${f}`),
     ...readdirSync("compiler/expand").map((f) => `compiler/expand/${f}`),
   ];
-  const emitted = new Set(frontEndSources.flatMap((f) => [...readFileSync(f, "utf8").matchAll(/"([EW]\d{3})"/g)].map((m) => m[1]!)));
+  const emitted = new Set(
+    frontEndSources.flatMap((f) => [...readFileSync(f, "utf8").matchAll(/"([EW]\d{3})"/g)].map((m) => m[1]!)),
+  );
 
   it("every code the front end emits is documented in docs/diagnostics.md", () => {
     const docs = documented();

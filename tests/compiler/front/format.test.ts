@@ -24,7 +24,11 @@ const expr = (e: string) => /q = (.*)\n/.exec(fmt(`model M { q = ${e} }`))![1];
 
 describe("rnnc fmt", () => {
   it("lays out a model: one item per line, two-space indent, single spaces", () => {
-    expect(fmt("model  M{dim D=4 input x:onehot[D] target y:class[D]\nparam W:[D,D]=uniform(-0.1,0.1) state h:[D]=learned\ncell c=lstm(x,size=D)\ngate h=sigmoid(W@[h[t-1],x])\nloss cross_entropy(h,y,reduce=sum)at each}")).toBe(
+    expect(
+      fmt(
+        "model  M{dim D=4 input x:onehot[D] target y:class[D]\nparam W:[D,D]=uniform(-0.1,0.1) state h:[D]=learned\ncell c=lstm(x,size=D)\ngate h=sigmoid(W@[h[t-1],x])\nloss cross_entropy(h,y,reduce=sum)at each}",
+      ),
+    ).toBe(
       [
         "model M {",
         "  dim D = 4",
@@ -54,7 +58,9 @@ describe("rnnc fmt", () => {
 
   it("writes literals and delays as they were written", () => {
     expect(expr("1e-3 * .5 + 2. * 1E+2")).toBe("1e-3 * .5 + 2. * 1E+2");
-    expect(expr("h[t - 2] + h[t-0] + h[t+1] + h[t-1e400] + h[t-01] + h[t]")).toBe("h[t-2] + h[t-0] + h[t+1] + h[t-1e400] + h[t-01] + h[t]");
+    expect(expr("h[t - 2] + h[t-0] + h[t+1] + h[t-1e400] + h[t-01] + h[t]")).toBe(
+      "h[t-2] + h[t-0] + h[t+1] + h[t-1e400] + h[t-01] + h[t]",
+    );
   });
 
   it("keeps every comment: trailing ones trailing, those inside a multi-line item above it", () => {
@@ -108,13 +114,19 @@ describe("rnnc fmt", () => {
   });
 
   it("keeps a block comment's text exactly, trailing spaces and line breaks inside it included", () => {
-    expect(fmt("/* a  \n   b  \n */\nmodel M {\n  dim D = 4  \n}\n")).toBe("/* a  \n   b  \n */\nmodel M {\n  dim D = 4\n}\n");
-    expect(fmt("model M {\r\n  /* a\r\n     b */\r\n  dim D = 4\r\n}\r\n")).toBe("model M {\n  /* a\r\n     b */\n  dim D = 4\n}\n");
+    expect(fmt("/* a  \n   b  \n */\nmodel M {\n  dim D = 4  \n}\n")).toBe(
+      "/* a  \n   b  \n */\nmodel M {\n  dim D = 4\n}\n",
+    );
+    expect(fmt("model M {\r\n  /* a\r\n     b */\r\n  dim D = 4\r\n}\r\n")).toBe(
+      "model M {\n  /* a\r\n     b */\n  dim D = 4\n}\n",
+    );
     expect(fmt("model M {\n  h = tanh( /* a\r b */\n    x)\n}\n")).toBe("model M {\n  /* a\r b */\n  h = tanh(x)\n}\n");
   });
 
   it("keeps at most one blank line between items, and none where there was none", () => {
-    expect(fmt("model M {\n\n\n  dim A = 1\n  dim B = 2\n\n\n\n  dim C = 3\n\n}\n")).toBe("model M {\n  dim A = 1\n  dim B = 2\n\n  dim C = 3\n}\n");
+    expect(fmt("model M {\n\n\n  dim A = 1\n  dim B = 2\n\n\n\n  dim C = 3\n\n}\n")).toBe(
+      "model M {\n  dim A = 1\n  dim B = 2\n\n  dim C = 3\n}\n",
+    );
   });
 
   it("ends the file with exactly one newline", () => {
@@ -126,7 +138,9 @@ describe("rnnc fmt", () => {
     const out = fmt(
       "model M { param a:[D,D]=orthogonal(gain=2) param b:[D]=normal(0,0.1) param c:[D,D]=normal(std=0.01) param d:[D]=-1 cell e=gru(x,size=H,in=D) cell f=jordan(x,size=H,out=o,act=relu) }",
     );
-    expect(out).toContain("  param a : [D, D] = orthogonal(gain = 2)\n  param b : [D] = normal(0, 0.1)\n  param c : [D, D] = normal(std = 0.01)\n  param d : [D] = -1\n");
+    expect(out).toContain(
+      "  param a : [D, D] = orthogonal(gain = 2)\n  param b : [D] = normal(0, 0.1)\n  param c : [D, D] = normal(std = 0.01)\n  param d : [D] = -1\n",
+    );
     expect(out).toContain("  cell e = gru(x, size = H, in = D)\n  cell f = jordan(x, size = H, out = o, act = relu)\n");
   });
 });

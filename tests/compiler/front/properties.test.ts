@@ -40,7 +40,8 @@ function survives(text: string): void {
   const parsed = parse(text);
   for (const d of parsed.diagnostics) expect(wellPlaced(d, text), `${d.code} ${JSON.stringify(d.range)}`).toBe(true);
   const result = analyze(text);
-  for (const d of result.diagnostics) expect(wellPlaced(d, text), `${d.code} ${d.message} ${JSON.stringify(d.range)}`).toBe(true);
+  for (const d of result.diagnostics)
+    expect(wellPlaced(d, text), `${d.code} ${d.message} ${JSON.stringify(d.range)}`).toBe(true);
   expect(typeof renderDiagnostics(result.diagnostics, text, { fileName: "f.rnn" })).toBe("string");
   // An error-free analysis gives a model, and only then.
   expect(result.model !== undefined).toBe(!result.diagnostics.some((d) => d.severity === "error"));
@@ -59,11 +60,74 @@ function formatsStably(text: string): void {
 
 // Pieces of the language, for random token soup and mutations.
 const vocabulary = [
-  "model", "dim", "input", "target", "param", "state", "gate", "cell", "loss", "at",
-  "M", "H", "D", "x", "h", "o", "y", "W", "b", "t", "h.W", "onehot", "class", "zeros", "learned", "xavier",
-  "tanh", "softmax", "lstm", "gru", "elman", "cross_entropy", "mse", "last", "each", "reduce", "size",
-  "0", "1", "2", "32", "0.5", "1e-3", ".5", "2.",
-  "@", "*", "/", "+", "-", "=", ":", ",", "(", ")", "[", "]", "{", "}", "[t-1]", "// c\n", "/* c */", "/*", "\n", " ", "$", "é", "\u0000",
+  "model",
+  "dim",
+  "input",
+  "target",
+  "param",
+  "state",
+  "gate",
+  "cell",
+  "loss",
+  "at",
+  "M",
+  "H",
+  "D",
+  "x",
+  "h",
+  "o",
+  "y",
+  "W",
+  "b",
+  "t",
+  "h.W",
+  "onehot",
+  "class",
+  "zeros",
+  "learned",
+  "xavier",
+  "tanh",
+  "softmax",
+  "lstm",
+  "gru",
+  "elman",
+  "cross_entropy",
+  "mse",
+  "last",
+  "each",
+  "reduce",
+  "size",
+  "0",
+  "1",
+  "2",
+  "32",
+  "0.5",
+  "1e-3",
+  ".5",
+  "2.",
+  "@",
+  "*",
+  "/",
+  "+",
+  "-",
+  "=",
+  ":",
+  ",",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  "[t-1]",
+  "// c\n",
+  "/* c */",
+  "/*",
+  "\n",
+  " ",
+  "$",
+  "é",
+  "\u0000",
 ];
 
 /** Splits a text into tokens, whitespace and comments included, so that joining them gives it back. */
@@ -79,9 +143,17 @@ type Mutation =
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constantFrom("delete" as const, "duplicate" as const, "swap" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constantFrom("insert" as const, "replace" as const), at: fc.nat(), piece: fc.constantFrom(...vocabulary) }),
+  fc.record({
+    kind: fc.constantFrom("insert" as const, "replace" as const),
+    at: fc.nat(),
+    piece: fc.constantFrom(...vocabulary),
+  }),
   fc.record({ kind: fc.constant("deleteChar" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant("insertChar" as const), at: fc.nat(), char: fc.string({ minLength: 1, maxLength: 1, unit: "binary" }) }),
+  fc.record({
+    kind: fc.constant("insertChar" as const),
+    at: fc.nat(),
+    char: fc.string({ minLength: 1, maxLength: 1, unit: "binary" }),
+  }),
 );
 
 function mutate(text: string, mutations: Mutation[]): string {
@@ -90,7 +162,10 @@ function mutate(text: string, mutations: Mutation[]): string {
     if (m.kind === "deleteChar" || m.kind === "insertChar") {
       const joined = tokens.join("");
       const at = m.at % (joined.length + 1);
-      const changed = m.kind === "deleteChar" ? joined.slice(0, at) + joined.slice(at + 1) : joined.slice(0, at) + m.char + joined.slice(at);
+      const changed =
+        m.kind === "deleteChar"
+          ? joined.slice(0, at) + joined.slice(at + 1)
+          : joined.slice(0, at) + m.char + joined.slice(at);
       tokens = pieces(changed);
       continue;
     }
@@ -140,11 +215,15 @@ describe("the front end never throws, it only reports", () => {
 
   it("on random mutations of the examples and fixtures; a mutant that still parses formats stably", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...sources), fc.array(mutation, { minLength: 1, maxLength: 5 }), (source, mutations) => {
-        const text = mutate(source.text, mutations);
-        survives(text);
-        if (parse(text).diagnostics.length === 0) formatsStably(text);
-      }),
+      fc.property(
+        fc.constantFrom(...sources),
+        fc.array(mutation, { minLength: 1, maxLength: 5 }),
+        (source, mutations) => {
+          const text = mutate(source.text, mutations);
+          survives(text);
+          if (parse(text).diagnostics.length === 0) formatsStably(text);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -187,10 +266,14 @@ describe("the front end never throws, it only reports", () => {
 
   it("with any --dim overrides", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...sources), fc.dictionary(fc.constantFrom("H", "V", "D", "K", "Q"), fc.integer({ min: 1, max: 64 })), (source, dims) => {
-        const result = analyze(source.text, dims);
-        for (const d of result.diagnostics) expect(wellPlaced(d, source.text)).toBe(true);
-      }),
+      fc.property(
+        fc.constantFrom(...sources),
+        fc.dictionary(fc.constantFrom("H", "V", "D", "K", "Q"), fc.integer({ min: 1, max: 64 })),
+        (source, dims) => {
+          const result = analyze(source.text, dims);
+          for (const d of result.diagnostics) expect(wellPlaced(d, source.text)).toBe(true);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -226,7 +309,9 @@ describe("generated well-formed models", () => {
     fc.assert(
       fc.property(generatedModel(), (m) => {
         const result = analyze(m.text);
-        expect(result.diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column} ${d.message}`)).toEqual([]);
+        expect(
+          result.diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column} ${d.message}`),
+        ).toEqual([]);
         const model = result.model!;
         const params = new Map(model.params.map((p) => [p.name, p.shape.map((s) => s.value)]));
         for (const p of m.params) expect(params.get(p.name)).toEqual(p.shape);
@@ -238,10 +323,17 @@ describe("generated well-formed models", () => {
         for (const c of m.cells) expect(quantities.get(c.name)?.size.value).toBe(c.size);
         expect(model.states.map((s) => s.name)).toEqual(expect.arrayContaining(m.states.map((s) => s.name)));
         expect(model.losses).toHaveLength(1);
-        expect(model.losses[0]).toMatchObject({ fn: m.loss.fn, prediction: m.loss.prediction, target: "y", at: m.loss.at, reduce: m.loss.reduce ?? "mean" });
+        expect(model.losses[0]).toMatchObject({
+          fn: m.loss.fn,
+          prediction: m.loss.prediction,
+          target: "y",
+          at: m.loss.at,
+          reduce: m.loss.reduce ?? "mean",
+        });
         // Every same-step read comes before its reader.
         const position = new Map(model.quantities.map((q, i) => [q.name, i]));
-        for (const q of model.quantities) for (const r of q.sameStepReads) expect(position.get(r)!).toBeLessThan(position.get(q.name)!);
+        for (const q of model.quantities)
+          for (const r of q.sameStepReads) expect(position.get(r)!).toBeLessThan(position.get(q.name)!);
       }),
       { numRuns: 100 },
     );
@@ -260,7 +352,30 @@ describe("generated well-formed models", () => {
 
   it("cover the language: every construct shows up in a sample", () => {
     const texts = fc.sample(modelSource(), { numRuns: 200, seed: 3 }).join("\n");
-    for (const construct of ["onehot[", "class[", "= learned", "gate ", "[t-2]", "@ [", "cell ", "lstm(", "gru(", "jordan(", "elman_jordan(", "xavier", "orthogonal(gain", "uniform(", "normal(", "softmax(", "mse(", "binary_cross_entropy(", "reduce = sum", "at each", "at last", "-"]) {
+    for (const construct of [
+      "onehot[",
+      "class[",
+      "= learned",
+      "gate ",
+      "[t-2]",
+      "@ [",
+      "cell ",
+      "lstm(",
+      "gru(",
+      "jordan(",
+      "elman_jordan(",
+      "xavier",
+      "orthogonal(gain",
+      "uniform(",
+      "normal(",
+      "softmax(",
+      "mse(",
+      "binary_cross_entropy(",
+      "reduce = sum",
+      "at each",
+      "at last",
+      "-",
+    ]) {
       expect(texts, construct).toContain(construct);
     }
   });

@@ -13,7 +13,12 @@ describe("renderDiagnostics", () => {
   const source = "model M {\n  h = tanh(W @ h + b)\n\tq = h\n}\n";
 
   it("prints the location, severity and code, the line, a caret as wide as the range, and the hint", () => {
-    const d = error("E202", "W @ h: W is [H, H] = [32, 32] but h is [V] = [64]", { start: at(2, 12, 21), end: at(2, 17, 26) }, { hint: "the columns of W must match the size of h" });
+    const d = error(
+      "E202",
+      "W @ h: W is [H, H] = [32, 32] but h is [V] = [64]",
+      { start: at(2, 12, 21), end: at(2, 17, 26) },
+      { hint: "the columns of W must match the size of h" },
+    );
     expect(renderDiagnostics([d], source, { fileName: "m.rnn" })).toBe(
       [
         "m.rnn:2:12: error[E202]: W @ h: W is [H, H] = [32, 32] but h is [V] = [64]",
@@ -26,9 +31,22 @@ describe("renderDiagnostics", () => {
   });
 
   it("prints related locations as notes with their own excerpt, and warnings as warnings", () => {
-    const d = warning("W001", "something", { start: at(2, 3, 12), end: at(2, 4, 13) }, { related: [{ message: "declared here", range: { start: at(3, 2, 32), end: at(3, 3, 33) } }] });
+    const d = warning(
+      "W001",
+      "something",
+      { start: at(2, 3, 12), end: at(2, 4, 13) },
+      { related: [{ message: "declared here", range: { start: at(3, 2, 32), end: at(3, 3, 33) } }] },
+    );
     expect(renderDiagnostics([d], source, { fileName: "m.rnn" })).toBe(
-      ["m.rnn:2:3: warning[W001]: something", "    2 |   h = tanh(W @ h + b)", "      |   ^", "m.rnn:3:2: note: declared here", "    3 |  q = h", "      |  ^", ""].join("\n"),
+      [
+        "m.rnn:2:3: warning[W001]: something",
+        "    2 |   h = tanh(W @ h + b)",
+        "      |   ^",
+        "m.rnn:3:2: note: declared here",
+        "    3 |  q = h",
+        "      |  ^",
+        "",
+      ].join("\n"),
     );
   });
 
@@ -44,9 +62,13 @@ describe("renderDiagnostics", () => {
 
   it("underlines an empty range with one caret, and a range over several lines to the end of its first", () => {
     const empty = error("E002", "missing", { start: at(2, 22, 31), end: at(2, 22, 31) });
-    expect(renderDiagnostics([empty], source, { fileName: "m" })).toContain("    2 |   h = tanh(W @ h + b)\n      |                      ^\n");
+    expect(renderDiagnostics([empty], source, { fileName: "m" })).toContain(
+      "    2 |   h = tanh(W @ h + b)\n      |                      ^\n",
+    );
     const long = error("E201", "long", { start: at(2, 7, 16), end: at(3, 3, 35) });
-    expect(renderDiagnostics([long], source, { fileName: "m" })).toContain("    2 |   h = tanh(W @ h + b)\n      |       ^~~~~~~~~~~~~~~\n");
+    expect(renderDiagnostics([long], source, { fileName: "m" })).toContain(
+      "    2 |   h = tanh(W @ h + b)\n      |       ^~~~~~~~~~~~~~~\n",
+    );
   });
 
   it("colours only when asked", () => {
@@ -58,15 +80,39 @@ describe("renderDiagnostics", () => {
   it("renders a whole analysis with a blank line between diagnostics", () => {
     const text = "model M {\n  dim D = 4\n  input x : [D]\n  q = x + zz + yy\n}\n";
     const out = renderDiagnostics(analyze(text).diagnostics, text, { fileName: "m.rnn" });
-    expect(out).toBe(["m.rnn:4:11: error[E101]: 'zz' is not defined", "    4 |   q = x + zz + yy", "      |           ^~", "", "m.rnn:4:16: error[E101]: 'yy' is not defined", "    4 |   q = x + zz + yy", "      |                ^~", ""].join("\n"));
+    expect(out).toBe(
+      [
+        "m.rnn:4:11: error[E101]: 'zz' is not defined",
+        "    4 |   q = x + zz + yy",
+        "      |           ^~",
+        "",
+        "m.rnn:4:16: error[E101]: 'yy' is not defined",
+        "    4 |   q = x + zz + yy",
+        "      |                ^~",
+        "",
+      ].join("\n"),
+    );
   });
 });
 
 describe("diagnosticsToJson", () => {
   it("gives every field, with the file name, as plain data", () => {
-    const d = error("E101", "'zz' is not defined", { start: at(4, 7, 42), end: at(4, 9, 44) }, { hint: "did you mean 'z'?" });
+    const d = error(
+      "E101",
+      "'zz' is not defined",
+      { start: at(4, 7, 42), end: at(4, 9, 44) },
+      { hint: "did you mean 'z'?" },
+    );
     expect(JSON.parse(JSON.stringify(diagnosticsToJson([d], "m.rnn")))).toEqual([
-      { file: "m.rnn", severity: "error", code: "E101", message: "'zz' is not defined", range: { start: at(4, 7, 42), end: at(4, 9, 44) }, related: [], hint: "did you mean 'z'?" },
+      {
+        file: "m.rnn",
+        severity: "error",
+        code: "E101",
+        message: "'zz' is not defined",
+        range: { start: at(4, 7, 42), end: at(4, 9, 44) },
+        related: [],
+        hint: "did you mean 'z'?",
+      },
     ]);
   });
 });

@@ -203,10 +203,28 @@ function summary(m: CheckedModel) {
     dims: m.dims.map((d) => [d.name, d.value]),
     inputs: m.inputs.map((i) => [i.name, i.encoding, i.size.value]),
     targets: m.targets.map((t) => [t.name, t.kind, t.size.value]),
-    params: m.params.map((p) => ({ name: p.name, shape: p.shape.map((s) => [s.symbol, s.value]), init: p.init, initialStateOf: p.initialStateOf })),
+    params: m.params.map((p) => ({
+      name: p.name,
+      shape: p.shape.map((s) => [s.symbol, s.value]),
+      init: p.init,
+      initialStateOf: p.initialStateOf,
+    })),
     states: m.states.map((s) => ({ name: s.name, size: s.size.value, init: s.init, maxDelay: s.maxDelay })),
-    quantities: m.quantities.map((q) => ({ name: q.name, gate: q.gate, size: q.size.value, equation: printExpr(q.equation.value), reads: q.sameStepReads })),
-    losses: m.losses.map((l) => ({ fn: l.fn, prediction: l.prediction, target: l.target, at: l.at, reduce: l.reduce, fusedWith: l.fusedWith })),
+    quantities: m.quantities.map((q) => ({
+      name: q.name,
+      gate: q.gate,
+      size: q.size.value,
+      equation: printExpr(q.equation.value),
+      reads: q.sameStepReads,
+    })),
+    losses: m.losses.map((l) => ({
+      fn: l.fn,
+      prediction: l.prediction,
+      target: l.target,
+      at: l.at,
+      reduce: l.reduce,
+      fusedWith: l.fusedWith,
+    })),
   };
 }
 
@@ -237,7 +255,9 @@ describe("each cell kind expands to its gate-by-gate core equations", () => {
       const byHand = itemsOf(model(`${c.before}${c.core}${c.after}`));
       expect(withoutRanges(expanded.model.items)).toEqual(withoutRanges(byHand));
       // Both forms check to the same model, and it has no warning.
-      expect(summary(checked(model(`${c.before}\n  ${c.cell}${c.after}`)))).toEqual(summary(checked(model(`${c.before}${c.core}${c.after}`))));
+      expect(summary(checked(model(`${c.before}\n  ${c.cell}${c.after}`)))).toEqual(
+        summary(checked(model(`${c.before}${c.core}${c.after}`))),
+      );
     });
 
     it(`${c.name}: rnnc expand prints it as .rnn that checks to the same model`, async () => {
@@ -318,10 +338,27 @@ describe("examples/lstm.rnn and examples/lstm-gates.rnn are the same LSTM up to 
     dims: m.dims.map((d) => [d.name, d.value]),
     inputs: m.inputs.map((i) => [i.name, i.encoding, i.size.value]),
     targets: m.targets.map((t) => [t.name, t.kind, t.size.value]),
-    params: m.params.map((p) => ({ name: map(p.name), shape: p.shape.map((s) => [s.symbol, s.value]) })).sort((a, b) => a.name.localeCompare(b.name)),
-    states: m.states.map((s) => ({ name: map(s.name), size: s.size.value, init: s.init, maxDelay: s.maxDelay })).sort((a, b) => a.name.localeCompare(b.name)),
-    quantities: m.quantities.map((q) => ({ name: map(q.name), gate: q.gate, size: q.size.value, equation: printExpr(mapExpr(q.equation.value)) })).sort((a, b) => a.name.localeCompare(b.name)),
-    losses: m.losses.map((l) => ({ fn: l.fn, prediction: map(l.prediction), target: l.target, at: l.at, reduce: l.reduce })),
+    params: m.params
+      .map((p) => ({ name: map(p.name), shape: p.shape.map((s) => [s.symbol, s.value]) }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    states: m.states
+      .map((s) => ({ name: map(s.name), size: s.size.value, init: s.init, maxDelay: s.maxDelay }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    quantities: m.quantities
+      .map((q) => ({
+        name: map(q.name),
+        gate: q.gate,
+        size: q.size.value,
+        equation: printExpr(mapExpr(q.equation.value)),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    losses: m.losses.map((l) => ({
+      fn: l.fn,
+      prediction: map(l.prediction),
+      target: l.target,
+      at: l.at,
+      reduce: l.reduce,
+    })),
   });
 
   it("same dims, parameters and shapes, states, gates and equations", () => {
@@ -330,7 +367,13 @@ describe("examples/lstm.rnn and examples/lstm-gates.rnn are the same LSTM up to 
     // The renaming covers every name of the gate-by-gate form that the shorthand names differently.
     const names = [...gates.params, ...gates.states, ...gates.quantities].map((x) => x.name);
     for (const from of Object.keys(renaming)) expect(names).toContain(from);
-    expect(structure(gates, rename, renameExpr)).toEqual(structure(shorthand, (n) => n, (e) => e));
+    expect(structure(gates, rename, renameExpr)).toEqual(
+      structure(
+        shorthand,
+        (n) => n,
+        (e) => e,
+      ),
+    );
   });
 
   it("differ only in the forget-gate bias initialiser, which lstm-gates.rnn starts open", () => {

@@ -46,7 +46,14 @@ function* indices(rows: number, width: number, off: number, stride: number): Gen
 }
 
 /** Fails on any element of `a` outside the block that is not the sentinel. */
-function expectOutsideUntouched(a: FloatArray, rows: number, width: number, off: number, stride: number, what: string): void {
+function expectOutsideUntouched(
+  a: FloatArray,
+  rows: number,
+  width: number,
+  off: number,
+  stride: number,
+  what: string,
+): void {
   const inside = new Set(Array.from(indices(rows, width, off, stride), ([k]) => k));
   for (let k = 0; k < a.length; k++) {
     if (!inside.has(k) && a[k] !== SENTINEL) expect.fail(`${what}: element ${k} outside the block changed to ${a[k]}`);
@@ -79,9 +86,11 @@ function withinTolerance(dtype: WasmDType, fn: ActivationName, x: number, y: num
 }
 
 /** Evenly spaced values from lo to hi. */
-const linear = (n: number, lo: number, hi: number): number[] => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+const linear = (n: number, lo: number, hi: number): number[] =>
+  Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 /** Magnitudes 10^lo … 10^hi, evenly spaced in the exponent, alternating in sign. */
-const logarithmic = (n: number, lo: number, hi: number): number[] => Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 10 ** (lo + ((hi - lo) * i) / n));
+const logarithmic = (n: number, lo: number, hi: number): number[] =>
+  Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 10 ** (lo + ((hi - lo) * i) / n));
 
 /** A WebAssembly tier of activateRows: its element type and what its tests sweep. */
 interface Tier {
@@ -106,7 +115,29 @@ const tiers: Tier[] = [
       // Small magnitudes, where tanh needs its polynomial.
       ["small magnitudes 1e-7 … 1e2", logarithmic(20_000, -7, 2), 997, 1000],
     ],
-    specials: [0, -0, 1e-8, -1e-8, 1e-30, -1e-30, 1e30, -1e30, 100, -100, 88.72, 88.73, -87.3, -104, Infinity, -Infinity, NaN, 3.4e38, -3.4e38, 0.625, -0.625],
+    specials: [
+      0,
+      -0,
+      1e-8,
+      -1e-8,
+      1e-30,
+      -1e-30,
+      1e30,
+      -1e30,
+      100,
+      -100,
+      88.72,
+      88.73,
+      -87.3,
+      -104,
+      Infinity,
+      -Infinity,
+      NaN,
+      3.4e38,
+      -3.4e38,
+      0.625,
+      -0.625,
+    ],
     exactAt: (v) => Math.abs(v) < 1e-7 || Math.abs(v) >= 1e30,
   },
   {
@@ -150,7 +181,8 @@ describe("activateRows, the JavaScript kernel", () => {
           activateRows(fn, rows, width, x, xOff, xStride, y, yOff, yStride);
           expect(x).toEqual(xBefore);
           const expected = block(make, rows, width, yOff, yStride);
-          for (let r = 0; r < rows; r++) for (let i = 0; i < width; i++) expected[yOff + r * yStride + i] = math[fn](x[xOff + r * xStride + i]!);
+          for (let r = 0; r < rows; r++)
+            for (let i = 0; i < width; i++) expected[yOff + r * yStride + i] = math[fn](x[xOff + r * xStride + i]!);
           expect(Array.from(y)).toEqual(Array.from(expected)); // toEqual on numbers is Object.is: bit-identical (and NaN equals NaN)
           expectOutsideUntouched(y, rows, width, yOff, yStride, `${fn} ${rows}×${width}`);
         }
@@ -183,14 +215,24 @@ for (const tier of tiers) {
      * padded by repeating values), out of place or in place, with sentinels around the
      * block; checks accuracy against Math.* and that nothing outside the block changed.
      */
-    function check(fn: ActivationName, values: ArrayLike<number>, width: number, stride: number, off: number, inPlace: boolean): void {
+    function check(
+      fn: ActivationName,
+      values: ArrayLike<number>,
+      width: number,
+      stride: number,
+      off: number,
+      inPlace: boolean,
+    ): void {
       const rows = Math.ceil(values.length / width);
       const mark = kernels.arena.mark();
       try {
         const yOff = inPlace ? off : off + 3;
         const yStride = inPlace ? stride : stride + 1;
         // Both arrays at once: a growth of the arena between two allocations would detach the first.
-        const arrays = kernels.arena.allocMany(dtype, { x: extent(rows, width, off, stride), y: extent(rows, width, yOff, yStride) });
+        const arrays = kernels.arena.allocMany(dtype, {
+          x: extent(rows, width, off, stride),
+          y: extent(rows, width, yOff, yStride),
+        });
         const x = arrays.x.fill(SENTINEL);
         for (const [k, r, i] of indices(rows, width, off, stride)) x[k] = values[(r * width + i) % values.length]!;
         const input = x.slice();
@@ -203,7 +245,9 @@ for (const tier of tiers) {
           const got = y[yOff + r * yStride + i]!;
           const ref = tier.ref(fn, v);
           if (!withinTolerance(dtype, fn, v, got, ref))
-            expect.fail(`${fn}(${v}) = ${got}, Math.* gives ${ref} (width ${width}, stride ${stride}, ${inPlace ? "in place" : "out of place"})`);
+            expect.fail(
+              `${fn}(${v}) = ${got}, Math.* gives ${ref} (width ${width}, stride ${stride}, ${inPlace ? "in place" : "out of place"})`,
+            );
         }
         expectOutsideUntouched(y, rows, width, yOff, yStride, `${fn} width ${width}`);
         if (!inPlace) expect(Array.from(x)).toEqual(Array.from(input));
@@ -229,12 +273,19 @@ for (const tier of tiers) {
           const got = y[k]!;
           if (dtype === "f32" && fn === "sigmoid" && v === -100)
             expect(got >= 0 && got < 1e-37).toBe(true); // flushed to 0 below −88.7 (Math.* gives 3.8e-44)
-          else if (!withinTolerance(dtype, fn, v, got, ref)) expect.fail(`${fn}(${value}) = ${got}, Math.* gives ${ref}`);
+          else if (!withinTolerance(dtype, fn, v, got, ref))
+            expect.fail(`${fn}(${value}) = ${got}, Math.* gives ${ref}`);
           if (Number.isFinite(v)) expect(Number.isNaN(got)).toBe(false);
           if (!Number.isNaN(v) && tier.exactAt(v)) expect(got).toBe(ref); // exact at the limits and near 0, −0 included (toBe is Object.is)
         });
-        if (fn === "sigmoid") expect([y[specials.indexOf(100)], y[specials.indexOf(-1e30)], y[specials.indexOf(1e30)]]).toEqual([1, 0, 1]);
-        if (fn === "tanh") expect([Object.is(y[1], -0), y[specials.indexOf(Infinity)], y[specials.indexOf(-Infinity)]]).toEqual([true, 1, -1]);
+        if (fn === "sigmoid")
+          expect([y[specials.indexOf(100)], y[specials.indexOf(-1e30)], y[specials.indexOf(1e30)]]).toEqual([1, 0, 1]);
+        if (fn === "tanh")
+          expect([Object.is(y[1], -0), y[specials.indexOf(Infinity)], y[specials.indexOf(-Infinity)]]).toEqual([
+            true,
+            1,
+            -1,
+          ]);
       });
 
       it(`${fn}: odd widths and strides larger than the width, in place and out of place, unaligned`, () => {
@@ -246,7 +297,8 @@ for (const tier of tiers) {
             [width + 6, 3],
             [2 * width + 5, 2],
           ] as const) {
-            for (const inPlace of [false, true]) check(fn, values.slice(0, Math.min(values.length, 5 * width + 2)), width, stride, off, inPlace);
+            for (const inPlace of [false, true])
+              check(fn, values.slice(0, Math.min(values.length, 5 * width + 2)), width, stride, off, inPlace);
           }
         }
       });

@@ -52,7 +52,8 @@ describe("activation backward kernels", () => {
       const x = Float64Array.from(inputs[name]);
       const y = new Float64Array(x.length);
       forward(x.length, x, 0, y, 0);
-      const saved = backwardReads === "input" ? x : backwardReads === "output" ? y : new Float64Array(x.length).fill(Number.NaN);
+      const saved =
+        backwardReads === "input" ? x : backwardReads === "output" ? y : new Float64Array(x.length).fill(Number.NaN);
       const dx = new Float64Array(x.length).fill(1);
       backward(x.length, dy, 0, saved, 0, dx, 0);
 
@@ -62,7 +63,11 @@ describe("activation backward kernels", () => {
         return yy.reduce((s, v, i) => s + dy[i] * v, 0);
       };
       const numeric = numericalGradient(loss, Float64Array.from(x));
-      expectAllClose(dx, Array.from(numeric, (g) => 1 + g), 1e-7);
+      expectAllClose(
+        dx,
+        Array.from(numeric, (g) => 1 + g),
+        1e-7,
+      );
     });
   }
 

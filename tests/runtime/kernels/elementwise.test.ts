@@ -82,6 +82,10 @@ describe("accumulate helpers", () => {
     ew.divBackwardDivisor(3, dz, 0, a, 0, b, 0, db, 0);
     const loss = (bb: Float64Array): number => dz.reduce((s, d, i) => s + (d * a[i]) / bb[i], 0);
     const numeric = numericalGradient(loss, Float64Array.from(b));
-    expectAllClose(db, Array.from(numeric, (g) => 1 + g), 1e-7);
+    expectAllClose(
+      db,
+      Array.from(numeric, (g) => 1 + g),
+      1e-7,
+    );
   });
 });

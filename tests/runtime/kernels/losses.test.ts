@@ -93,7 +93,13 @@ describe("crossEntropyFromLogits", () => {
 
 describe("crossEntropyFromProbs", () => {
   it("is −log p[y] with gradient −1/p[y] at the target", () => {
-    const { rowLoss, grad } = evaluate(crossEntropyFromProbs, 2, 2, Float64Array.of(0.25, 0.75, 0.5, 0.5), Int32Array.of(0, 1));
+    const { rowLoss, grad } = evaluate(
+      crossEntropyFromProbs,
+      2,
+      2,
+      Float64Array.of(0.25, 0.75, 0.5, 0.5),
+      Int32Array.of(0, 1),
+    );
     expectAllClose(rowLoss, [Math.log(4), Math.LN2], 1e-15);
     expect(Array.from(grad)).toEqual([-4, 0, 0, -2]);
   });
@@ -134,7 +140,14 @@ describe("binaryCrossEntropy", () => {
   it("has the gradient of its weighted total, for soft targets too", () => {
     const rng = new Rng(4);
     const probs = randomArray(rng, 6, 0.05, 0.95) as Float64Array;
-    expectGradientMatchesFiniteDifferences(binaryCrossEntropy, 3, 2, probs, Float64Array.of(1, 0, 0.3, 1, 0, 0.8), weights3);
+    expectGradientMatchesFiniteDifferences(
+      binaryCrossEntropy,
+      3,
+      2,
+      probs,
+      Float64Array.of(1, 0, 0.3, 1, 0, 0.8),
+      weights3,
+    );
   });
 });
 
@@ -145,11 +158,21 @@ describe("binaryCrossEntropyFromLogits", () => {
     const p = z.map((v) => 1 / (1 + Math.exp(-v)));
     const fused = evaluate(binaryCrossEntropyFromLogits, 2, 2, z, y);
     expectAllClose(fused.rowLoss, evaluate(binaryCrossEntropy, 2, 2, p, y).rowLoss, 1e-14);
-    expectAllClose(fused.grad, Array.from(p, (pk, k) => pk - y[k]), 1e-15);
+    expectAllClose(
+      fused.grad,
+      Array.from(p, (pk, k) => pk - y[k]),
+      1e-15,
+    );
   });
 
   it("stays exact where sigmoid(z) rounds to 0 or 1", () => {
-    const { total, grad } = evaluate(binaryCrossEntropyFromLogits, 1, 2, Float64Array.of(800, -800), Float64Array.of(0, 0));
+    const { total, grad } = evaluate(
+      binaryCrossEntropyFromLogits,
+      1,
+      2,
+      Float64Array.of(800, -800),
+      Float64Array.of(0, 0),
+    );
     expect(total).toBe(800);
     expect(Array.from(grad)).toEqual([1, 0]);
   });
@@ -157,14 +180,28 @@ describe("binaryCrossEntropyFromLogits", () => {
   it("has the gradient of its weighted total", () => {
     const rng = new Rng(5);
     const z = randomArray(rng, 6, -4, 4) as Float64Array;
-    expectGradientMatchesFiniteDifferences(binaryCrossEntropyFromLogits, 3, 2, z, Float64Array.of(1, 0, 0.3, 1, 0, 0.8), weights3);
+    expectGradientMatchesFiniteDifferences(
+      binaryCrossEntropyFromLogits,
+      3,
+      2,
+      z,
+      Float64Array.of(1, 0, 0.3, 1, 0, 0.8),
+      weights3,
+    );
   });
 });
 
 describe("loss bookkeeping shared by every loss", () => {
   it("scales row loss and gradient by the row weight", () => {
     const logits = Float64Array.of(0, 0, 0, 0);
-    const { total, rowLoss, grad } = evaluate(crossEntropyFromLogits, 2, 2, logits, Int32Array.of(0, 0), Float64Array.of(2, 0.5));
+    const { total, rowLoss, grad } = evaluate(
+      crossEntropyFromLogits,
+      2,
+      2,
+      logits,
+      Int32Array.of(0, 0),
+      Float64Array.of(2, 0.5),
+    );
     expectAllClose(rowLoss, [2 * Math.LN2, 0.5 * Math.LN2], 1e-15);
     expect(total).toBeCloseTo(2.5 * Math.LN2, 15);
     expect(Array.from(grad)).toEqual([-1, 1, -0.25, 0.25]);
@@ -198,17 +235,37 @@ describe("loss bookkeeping shared by every loss", () => {
     const logits = Float64Array.of(9, 9, Math.log(3), 0);
     const rowLoss = Float64Array.of(5, 5);
     const grad = Float64Array.of(5, 0, 0);
-    const total = crossEntropyFromLogits(1, 2, logits, 2, Int32Array.of(-1, 0), 1, Float64Array.of(0, 2), 1, rowLoss, 1, grad, 1);
+    const total = crossEntropyFromLogits(
+      1,
+      2,
+      logits,
+      2,
+      Int32Array.of(-1, 0),
+      1,
+      Float64Array.of(0, 2),
+      1,
+      rowLoss,
+      1,
+      grad,
+      1,
+    );
     expect(total).toBeCloseTo(2 * Math.log(4 / 3), 15);
     expectAllClose(rowLoss, [5, 2 * Math.log(4 / 3)], 1e-15);
     expectAllClose(grad, [5, -0.5, 0.5], 1e-15);
-    expect(crossEntropyFromLogits(1, 2, logits, 2, Int32Array.of(0), 0, null, 0, null, 0, null, 0)).toBeCloseTo(Math.log(4 / 3), 15);
+    expect(crossEntropyFromLogits(1, 2, logits, 2, Int32Array.of(0), 0, null, 0, null, 0, null, 0)).toBeCloseTo(
+      Math.log(4 / 3),
+      15,
+    );
   });
 
   it("rejects a target id outside [0, K) in a scored row", () => {
     for (const kernel of [crossEntropyFromLogits, crossEntropyFromProbs]) {
-      expect(() => evaluate(kernel, 1, 2, Float64Array.of(0.5, 0.5), Int32Array.of(2))).toThrow(/target id 2 at scored row 0/);
-      expect(() => evaluate(kernel, 1, 2, Float64Array.of(0.5, 0.5), Int32Array.of(-1))).toThrow(/give padded rows weight 0/);
+      expect(() => evaluate(kernel, 1, 2, Float64Array.of(0.5, 0.5), Int32Array.of(2))).toThrow(
+        /target id 2 at scored row 0/,
+      );
+      expect(() => evaluate(kernel, 1, 2, Float64Array.of(0.5, 0.5), Int32Array.of(-1))).toThrow(
+        /give padded rows weight 0/,
+      );
     }
   });
 });

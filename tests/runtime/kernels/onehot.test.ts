@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { matmulBatch, matmulBatchBackwardWeight } from "../../../runtime/kernels/matmul.js";
-import { gatherColumnsBatch, gatherRowsBatch, PAD_ID, scatterColumnsBatch, scatterRowsBatch } from "../../../runtime/kernels/onehot.js";
+import {
+  gatherColumnsBatch,
+  gatherRowsBatch,
+  PAD_ID,
+  scatterColumnsBatch,
+  scatterRowsBatch,
+} from "../../../runtime/kernels/onehot.js";
 import { Rng } from "../../../runtime/rng.js";
 import { expectAllClose, randomArray } from "../helpers.js";
 
@@ -73,25 +79,31 @@ describe("scatterColumnsBatch", () => {
 
   it("equals the dense weight gradient with one-hot inputs", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.nat(), (B, M, N, seed) => {
-        const rng = new Rng(seed % 2 ** 32);
-        const ids = Int32Array.from({ length: B }, () => rng.int(N + 1) - 1);
-        const dy = randomArray(rng, B * M + 1);
-        const start = randomArray(rng, M * N);
-        const expected = Float64Array.from(start);
-        matmulBatchBackwardWeight(B, M, N, dy, 1, oneHot(ids, N), 0, expected, 0);
-        const dw = Float64Array.from(start);
-        scatterColumnsBatch(B, M, N, dy, 1, ids, 0, dw, 0);
-        expectAllClose(dw, expected, 1e-15);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.nat(),
+        (B, M, N, seed) => {
+          const rng = new Rng(seed % 2 ** 32);
+          const ids = Int32Array.from({ length: B }, () => rng.int(N + 1) - 1);
+          const dy = randomArray(rng, B * M + 1);
+          const start = randomArray(rng, M * N);
+          const expected = Float64Array.from(start);
+          matmulBatchBackwardWeight(B, M, N, dy, 1, oneHot(ids, N), 0, expected, 0);
+          const dw = Float64Array.from(start);
+          scatterColumnsBatch(B, M, N, dy, 1, ids, 0, dw, 0);
+          expectAllClose(dw, expected, 1e-15);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it("rejects out-of-range ids", () => {
-    expect(() => scatterColumnsBatch(1, 2, 3, new Float64Array(2), 0, Int32Array.of(3), 0, new Float64Array(6), 0)).toThrow(
-      /one-hot id 3/,
-    );
+    expect(() =>
+      scatterColumnsBatch(1, 2, 3, new Float64Array(2), 0, Int32Array.of(3), 0, new Float64Array(6), 0),
+    ).toThrow(/one-hot id 3/);
   });
 });
 
@@ -103,40 +115,57 @@ function transposed(w: ArrayLike<number>, M: number, N: number, offset: number):
 describe("gatherRowsBatch and scatterRowsBatch: the column kernels on weights stored transposed", () => {
   it("gather the same values, bit for bit, padding included", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.nat(), (B, M, N, accumulate, seed) => {
-        const rng = new Rng(seed % 2 ** 32);
-        const ids = Int32Array.from({ length: B + 1 }, () => rng.int(N + 1) - 1);
-        const w = randomArray(rng, M * N + 2);
-        const start = randomArray(rng, B * M);
-        const expected = Float64Array.from(start);
-        gatherColumnsBatch(B, M, N, ids, 1, w, 2, expected, 0, accumulate);
-        const y = Float64Array.from(start);
-        gatherRowsBatch(B, M, N, ids, 1, transposed(w, M, N, 2), 0, y, 0, accumulate);
-        expect(y).toEqual(expected);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        fc.nat(),
+        (B, M, N, accumulate, seed) => {
+          const rng = new Rng(seed % 2 ** 32);
+          const ids = Int32Array.from({ length: B + 1 }, () => rng.int(N + 1) - 1);
+          const w = randomArray(rng, M * N + 2);
+          const start = randomArray(rng, B * M);
+          const expected = Float64Array.from(start);
+          gatherColumnsBatch(B, M, N, ids, 1, w, 2, expected, 0, accumulate);
+          const y = Float64Array.from(start);
+          gatherRowsBatch(B, M, N, ids, 1, transposed(w, M, N, 2), 0, y, 0, accumulate);
+          expect(y).toEqual(expected);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it("scatter the same sums into the transposed gradient", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.nat(), (B, M, N, seed) => {
-        const rng = new Rng(seed % 2 ** 32);
-        const ids = Int32Array.from({ length: B }, () => rng.int(N + 1) - 1);
-        const dy = randomArray(rng, B * M + 1);
-        const start = randomArray(rng, M * N);
-        const expected = Float64Array.from(start);
-        scatterColumnsBatch(B, M, N, dy, 1, ids, 0, expected, 0);
-        const dwt = transposed(start, M, N, 0);
-        scatterRowsBatch(B, M, N, dy, 1, ids, 0, dwt, 0);
-        expect(dwt).toEqual(transposed(expected, M, N, 0));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.nat(),
+        (B, M, N, seed) => {
+          const rng = new Rng(seed % 2 ** 32);
+          const ids = Int32Array.from({ length: B }, () => rng.int(N + 1) - 1);
+          const dy = randomArray(rng, B * M + 1);
+          const start = randomArray(rng, M * N);
+          const expected = Float64Array.from(start);
+          scatterColumnsBatch(B, M, N, dy, 1, ids, 0, expected, 0);
+          const dwt = transposed(start, M, N, 0);
+          scatterRowsBatch(B, M, N, dy, 1, ids, 0, dwt, 0);
+          expect(dwt).toEqual(transposed(expected, M, N, 0));
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it("reject out-of-range ids", () => {
-    expect(() => gatherRowsBatch(1, 2, 3, Int32Array.of(3), 0, W, 0, new Float64Array(2), 0, false)).toThrow(/one-hot id 3 at batch row 0/);
-    expect(() => scatterRowsBatch(1, 2, 3, new Float64Array(2), 0, Int32Array.of(-2), 0, new Float64Array(6), 0)).toThrow(/one-hot id -2/);
+    expect(() => gatherRowsBatch(1, 2, 3, Int32Array.of(3), 0, W, 0, new Float64Array(2), 0, false)).toThrow(
+      /one-hot id 3 at batch row 0/,
+    );
+    expect(() =>
+      scatterRowsBatch(1, 2, 3, new Float64Array(2), 0, Int32Array.of(-2), 0, new Float64Array(6), 0),
+    ).toThrow(/one-hot id -2/);
   });
 });

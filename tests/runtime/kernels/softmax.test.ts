@@ -27,7 +27,11 @@ describe("softmaxRows and logSoftmaxRows", () => {
   it("stay finite and exact for logits far beyond exp's range", () => {
     const x = Float64Array.of(1000, 1000 + Math.log(3), -1000, -1000 - Math.log(3));
     expectAllClose(rows(softmaxRows, 2, 2, x), [0.25, 0.75, 0.75, 0.25], 1e-12);
-    expectAllClose(rows(logSoftmaxRows, 2, 2, x), [Math.log(0.25), Math.log(0.75), Math.log(0.75), Math.log(0.25)], 1e-12);
+    expectAllClose(
+      rows(logSoftmaxRows, 2, 2, x),
+      [Math.log(0.25), Math.log(0.75), Math.log(0.75), Math.log(0.25)],
+      1e-12,
+    );
   });
 
   it("give rows summing to 1, with log-softmax the log of softmax, at offsets and in place", () => {
@@ -37,7 +41,8 @@ describe("softmaxRows and logSoftmaxRows", () => {
         const buffer = randomArray(rng, B * K + 3, -20, 20) as Float64Array;
         const p = new Float64Array(B * K);
         softmaxRows(B, K, buffer, 3, p, 0);
-        for (let b = 0; b < B; b++) expect(p.subarray(b * K, (b + 1) * K).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 14);
+        for (let b = 0; b < B; b++)
+          expect(p.subarray(b * K, (b + 1) * K).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 14);
         logSoftmaxRows(B, K, buffer, 3, buffer, 3);
         expectAllClose(buffer.subarray(3), Array.from(p, Math.log), 1e-12);
       }),
@@ -61,7 +66,11 @@ describe("softmax backward kernels", () => {
     const dx = new Float64Array(B * K).fill(1);
     softmaxRowsBackward(B, K, c, 0, rows(softmaxRows, B, K, x), 0, dx, 0);
     const numeric = numericalGradient((xx) => dot(c, rows(softmaxRows, B, K, xx)), x);
-    expectAllClose(dx, Array.from(numeric, (g) => 1 + g), 1e-8);
+    expectAllClose(
+      dx,
+      Array.from(numeric, (g) => 1 + g),
+      1e-8,
+    );
   });
 
   it("logSoftmaxRowsBackward is the gradient of ⟨c, logSoftmax(x)⟩ and accumulates", () => {
@@ -72,6 +81,10 @@ describe("softmax backward kernels", () => {
     const dx = new Float64Array(B * K).fill(1);
     logSoftmaxRowsBackward(B, K, c, 0, rows(logSoftmaxRows, B, K, x), 0, dx, 0);
     const numeric = numericalGradient((xx) => dot(c, rows(logSoftmaxRows, B, K, xx)), x);
-    expectAllClose(dx, Array.from(numeric, (g) => 1 + g), 1e-8);
+    expectAllClose(
+      dx,
+      Array.from(numeric, (g) => 1 + g),
+      1e-8,
+    );
   });
 });

@@ -2,7 +2,14 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ARENA_ALIGN, kernelModule, preloadKernelModule, simdSupported, WasmArena, WasmKernels } from "../../../runtime/kernels/wasm/index.js";
+import {
+  ARENA_ALIGN,
+  kernelModule,
+  preloadKernelModule,
+  simdSupported,
+  WasmArena,
+  WasmKernels,
+} from "../../../runtime/kernels/wasm/index.js";
 import { SCRATCH_BYTES } from "../../../runtime/kernels/wasm/module.js";
 import { simdProbeBytes } from "../../../runtime/kernels/wasm/kernels-wasm.js";
 
@@ -113,13 +120,17 @@ describe("the kernel module", () => {
     expect(simdSupported()).toBe(true);
     expect(WebAssembly.validate(simdProbeBytes)).toBe(true);
     const exports = WebAssembly.Module.exports(kernelModule()).map((e) => e.name);
-    for (const t of ["f32", "f64"]) for (const k of ["matmul", "matmul_bwd_x", "matmul_bwd_w", "peak"]) expect(exports).toContain(`${t}_${k}`);
+    for (const t of ["f32", "f64"])
+      for (const k of ["matmul", "matmul_bwd_x", "matmul_bwd_w", "peak"]) expect(exports).toContain(`${t}_${k}`);
   });
 
   it("committed outputs (kernels.wat, kernels.wasm, kernels-wasm.ts) equal a fresh build from tools/wasm-kernels", () => {
     const script = fileURLToPath(new URL("../../../tools/wasm-kernels/build.mjs", import.meta.url));
     // Exits non-zero, naming the stale file, when a committed output differs.
-    const out = execFileSync(process.execPath, [script, "--check"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync(process.execPath, [script, "--check"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     expect(out).toContain("up to date");
   });
 });

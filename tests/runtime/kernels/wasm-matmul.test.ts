@@ -37,13 +37,35 @@ function sizes(kind: Kind, B: number, M: number, N: number): [number, number, nu
   }
 }
 
-function jsKernel(kind: Kind, B: number, M: number, N: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number): void {
+function jsKernel(
+  kind: Kind,
+  B: number,
+  M: number,
+  N: number,
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  out: FloatArray,
+  outOff: number,
+): void {
   if (kind === "input") matmulBatchBackwardInput(B, M, N, a, aOff, b, bOff, out, outOff);
   else if (kind === "weight") matmulBatchBackwardWeight(B, M, N, a, aOff, b, bOff, out, outOff);
   else matmulBatch(B, M, N, a, aOff, b, bOff, out, outOff, kind === "forward+=");
 }
 
-function wasmKernel(kind: Kind, B: number, M: number, N: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, outOff: number): void {
+function wasmKernel(
+  kind: Kind,
+  B: number,
+  M: number,
+  N: number,
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  out: FloatArray,
+  outOff: number,
+): void {
   if (kind === "input") kernels.matmulBatchBackwardInput(B, M, N, a, aOff, b, bOff, out, outOff);
   else if (kind === "weight") kernels.matmulBatchBackwardWeight(B, M, N, a, aOff, b, bOff, out, outOff);
   else kernels.matmulBatch(B, M, N, a, aOff, b, bOff, out, outOff, kind === "forward+=");
@@ -58,7 +80,15 @@ function fillRandom(rng: Rng, a: FloatArray, from: number, count: number): void 
  * given element offsets, surrounded by sentinels — and checks the outputs agree
  * and nothing outside the output moved.
  */
-function compare(dtype: WasmDType, kind: Kind, B: number, M: number, N: number, seed: number, offsets: [number, number, number] = [1, 2, 3]): void {
+function compare(
+  dtype: WasmDType,
+  kind: Kind,
+  B: number,
+  M: number,
+  N: number,
+  seed: number,
+  offsets: [number, number, number] = [1, 2, 3],
+): void {
   const rng = new Rng(seed);
   const counts = sizes(kind, B, M, N);
   const mark = kernels.arena.mark();
@@ -82,10 +112,13 @@ function compare(dtype: WasmDType, kind: Kind, B: number, M: number, N: number, 
       // abs ran the same product on |operands|: Σ|terms|, plus |old| when accumulating.
       const bound = tol * Math.max(1, abs[2]![i]!);
       if (!(Math.abs(out[i]! - js[2]![i]!) <= bound)) {
-        expect.fail(`${dtype} ${kind} B=${B} M=${M} N=${N} at ${i - oo}: wasm ${out[i]}, js ${js[2]![i]} (bound ${bound})`);
+        expect.fail(
+          `${dtype} ${kind} B=${B} M=${M} N=${N} at ${i - oo}: wasm ${out[i]}, js ${js[2]![i]} (bound ${bound})`,
+        );
       }
     }
-    for (const k of [0, 1]) expect(Array.from(wasm[k]!.subarray(0, offsets[k]))).toEqual(new Array(offsets[k]).fill(SENTINEL));
+    for (const k of [0, 1])
+      expect(Array.from(wasm[k]!.subarray(0, offsets[k]))).toEqual(new Array(offsets[k]).fill(SENTINEL));
   } finally {
     kernels.arena.release(mark);
   }
@@ -97,7 +130,8 @@ describe("WebAssembly SIMD matrix products equal the JavaScript kernels", () => 
     for (const kind of kinds) {
       it(`${dtype} ${kind}: every small shape, every tiling remainder`, () => {
         let seed = 1;
-        for (const B of small.B) for (const M of small.M) for (const N of small.N) compare(dtype, kind, B, M, N, seed++);
+        for (const B of small.B)
+          for (const M of small.M) for (const N of small.N) compare(dtype, kind, B, M, N, seed++);
       });
 
       it(`${dtype} ${kind}: long reductions across the 128-step blocks, unaligned offsets, workload shapes`, () => {
@@ -108,7 +142,9 @@ describe("WebAssembly SIMD matrix products equal the JavaScript kernels", () => 
           [32, 512, 128], // W1 recurrent product
           [7, 64, 65], // W1 dense input, odd N
         ];
-        shapes.forEach(([B, M, N], i) => compare(dtype, kind, B, M, N, 1000 + i, [i % 3, (i + 1) % 5, (2 * i + 1) % 7]));
+        shapes.forEach(([B, M, N], i) =>
+          compare(dtype, kind, B, M, N, 1000 + i, [i % 3, (i + 1) % 5, (2 * i + 1) % 7]),
+        );
       });
     }
   }
@@ -132,7 +168,18 @@ describe("WebAssembly SIMD matrix products equal the JavaScript kernels", () => 
  * rounded to the element type (`round`): the order the wasm kernel keeps, whatever its
  * tiling, blocking and packing, so its results must equal these bit for bit.
  */
-function weightGradientInOrder(round: (v: number) => number, B: number, M: number, N: number, dy: FloatArray, dyOff: number, x: FloatArray, xOff: number, dw: FloatArray, dwOff: number): void {
+function weightGradientInOrder(
+  round: (v: number) => number,
+  B: number,
+  M: number,
+  N: number,
+  dy: FloatArray,
+  dyOff: number,
+  x: FloatArray,
+  xOff: number,
+  dw: FloatArray,
+  dwOff: number,
+): void {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = dw[dwOff + i * N + j]!;
@@ -163,7 +210,11 @@ describe("the weight gradient keeps the order of the sum over the batch", () => 
         const mark = kernels.arena.mark();
         try {
           // allocMany: the arena grows at most once, before any of these views exists.
-          const { dy, x, dw } = kernels.arena.allocMany(dtype, { dy: offsets[0] + B * M, x: offsets[1] + B * N, dw: offsets[2] + M * N });
+          const { dy, x, dw } = kernels.arena.allocMany(dtype, {
+            dy: offsets[0] + B * M,
+            x: offsets[1] + B * N,
+            dw: offsets[2] + M * N,
+          });
           [dy, x, dw].forEach((a, k) => fillRandom(rng, a, offsets[k]!, a.length - offsets[k]!));
           const expected = dw.slice();
           weightGradientInOrder(round[dtype], B, M, N, dy, offsets[0], x, offsets[1], expected, offsets[2]);
