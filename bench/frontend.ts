@@ -8,7 +8,7 @@ import ts from "typescript";
 import { analyze } from "../compiler/frontend.js";
 import { lower } from "../compiler/ir/lower.js";
 import { parse } from "../grammar/parse.js";
-import { generatedModel } from "../tests/lsp/generate.js";
+import { generatedModel } from "./support/generated-model.js";
 import { median } from "./stats.js";
 
 export interface FrontEndRow {

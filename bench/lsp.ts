@@ -14,8 +14,8 @@
  */
 import { cpus } from "node:os";
 import { analyze } from "../compiler/frontend.js";
-import { Doc, LspClient } from "../tests/lsp/client.js";
-import { generatedModel } from "../tests/lsp/generate.js";
+import { Doc, LspClient } from "./support/lsp-client.js";
+import { generatedModel } from "./support/generated-model.js";
 
 const layers = Number(process.argv[2] ?? 2_000);
 const rounds = { hover: 60, edits: 12, hoverAfterEdit: 8, completion: 20, frontEnd: 5 };

@@ -60,7 +60,7 @@ function frontEndSection(quick: boolean): void {
   out("## Front end");
   out();
   out(
-    `The generated model of the LSP benchmark (tests/lsp/generate.ts): ${lines.toLocaleString("en-US")} lines, 2,000 stacked Elman layers.`,
+    `The generated model of the LSP benchmark (bench/support/generated-model.ts): ${lines.toLocaleString("en-US")} lines, 2,000 stacked Elman layers.`,
   );
   out();
   out("| phase | runs | median ms | lines / s |");

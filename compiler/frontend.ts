@@ -7,7 +7,7 @@ import { parse } from "../grammar/parse.js";
 import { checkModelFacts } from "./check/check.js";
 import type { DimOverrides } from "./check/dims.js";
 import type { CheckedModel, ModelFacts } from "./check/model.js";
-import { error, fileStart, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { error, fileStart, sortDiagnostics, type Diagnostic } from "../grammar/diagnostic.js";
 import { expandCells, type CellExpansion } from "./expand/expand.js";
 
 export interface FrontEndResult {

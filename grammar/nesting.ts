@@ -5,7 +5,7 @@
  */
 import type { IToken } from "chevrotain";
 import { tokenRange } from "./build-ast.js";
-import { error, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
+import { error, type Diagnostic } from "./diagnostic.js";
 import { Equals, LBracket, LParen, MatMul, Minus, Plus, RBracket, RParen, Slash, Star } from "./tokens.js";
 
 /** Brackets inside brackets; each level is a few frames of recursion in every pass. */

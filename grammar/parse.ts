@@ -8,7 +8,7 @@ import { rnnParser } from "./parser.js";
 import { nestingError } from "./nesting.js";
 import { buildFile, tokenRange } from "./build-ast.js";
 import type { Range, RnnFile } from "./ast.js";
-import { error, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
+import { error, type Diagnostic } from "./diagnostic.js";
 
 export interface ParseResult {
   file: RnnFile;

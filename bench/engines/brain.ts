@@ -8,8 +8,8 @@
  * so W2 uses a subclass with tanh.
  */
 import brainjs from "brain.js";
-import type { Prepare } from "../engine.js";
-import { checksum } from "../engine.js";
+import type { Prepare } from "../runner.js";
+import { checksum } from "../runner.js";
 import type { Workload } from "../workloads.js";
 
 interface Matrix {

@@ -6,7 +6,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { Rng } from "../../runtime/rng.js";
-import { checksum, type Prepare } from "../engine.js";
+import { checksum, type Prepare } from "../runner.js";
 import type { Workload } from "../workloads.js";
 import { onnxWorkload } from "./onnx-model.js";
 

@@ -4,18 +4,18 @@
  * the interpreter through `interpreterBackend`.
  */
 import { readFileSync } from "node:fs";
-import { defaultKernelTier, type KernelTier } from "../../compiler/codegen/compile.js";
-import { compiledModuleUrl, loadCompiledModule } from "../../compiler/codegen/load.js";
+import { defaultKernelTier, type KernelTier } from "../../compiler/codegen/kernel-tier.js";
+import { compiledModuleUrl, loadCompiledModule } from "../../engine/module-cache.js";
 import { analyze } from "../../compiler/frontend.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
 import { lower } from "../../compiler/ir/lower.js";
 import { validateIr } from "../../compiler/ir/validate.js";
-import { interpreterBackend } from "../../runtime/backend.js";
-import { initialWeights } from "../../runtime/init-weights.js";
-import { GradientPool } from "../../runtime/parallel/pool.js";
-import { randomBatch } from "../../runtime/random-batch.js";
+import { interpreterBackend } from "../../engine/interpreter-backend.js";
+import { initialWeights } from "../../engine/init-weights.js";
+import { GradientPool } from "../../engine/parallel/pool.js";
+import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
-import { checksum, type Prepare } from "../engine.js";
+import { checksum, type Prepare } from "../runner.js";
 import { workloadPath, type Workload } from "../workloads.js";
 
 export function workloadIr(w: Workload): IrModel {
@@ -70,7 +70,7 @@ export function compiled(dtype: "f64" | "f32", kernels: KernelTier = defaultKern
   };
 }
 
-/** The generated module's loss and gradient on `threads` threads (runtime/parallel/pool.ts), the batch split in as many shards. */
+/** The generated module's loss and gradient on `threads` threads (engine/parallel/pool.ts), the batch split in as many shards. */
 export function threaded(dtype: "f64" | "f32", threads: number): Prepare {
   return async (w, mode) => {
     if (mode !== "fwdbwd") throw new Error("a threaded engine computes loss and gradient only (fwdbwd)");

@@ -9,8 +9,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import type { Prepare, Runner } from "../engine.js";
-import { checksum } from "../engine.js";
+import type { Prepare, Runner } from "../runner.js";
+import { checksum } from "../runner.js";
 import type { Workload } from "../workloads.js";
 
 type Tensor2D = tf.Tensor2D;

@@ -3,7 +3,7 @@
  * check it can even after errors, so one run reports every independent mistake.
  */
 import type * as A from "../../grammar/ast.js";
-import { error, hasErrors, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, hasErrors, warning, type Diagnostic } from "../../grammar/diagnostic.js";
 import type { CellExpansion } from "../expand/expand.js";
 import { collectDeclarations } from "./declarations.js";
 import { buildGraph, reportCycles, topologicalOrder } from "./cycles.js";

@@ -4,7 +4,7 @@
  * same-step read comes before its reader (source order among independent ones).
  */
 import type * as A from "../../grammar/ast.js";
-import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 
 export interface SameStepGraph {
   /** For each equation, the equations it reads at the same step, with where. */

@@ -4,7 +4,7 @@
  * duplicate. Also resolves declared shapes and initialisers.
  */
 import type * as A from "../../grammar/ast.js";
-import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import type { DimTable } from "./dims.js";
 import { defaultParamInit, paramInit, stateInit } from "./inits.js";
 import type { InputInfo, ParamInfo, Size, StateInfo, TargetInfo } from "./model.js";

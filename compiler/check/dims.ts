@@ -4,7 +4,7 @@
  * before its dependents are computed.
  */
 import type { DimDecl, Expr, ModelDecl } from "../../grammar/ast.js";
-import { error, fileStart, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, fileStart, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import type { DimInfo, Size } from "./model.js";
 import { suggest } from "./suggest.js";

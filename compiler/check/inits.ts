@@ -4,7 +4,7 @@
  */
 import type { Argument, Expr } from "../../grammar/ast.js";
 import type { InitSpec } from "../../runtime/init.js";
-import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 
 const paramInitHint =

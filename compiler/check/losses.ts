@@ -6,7 +6,7 @@
  */
 import type * as A from "../../grammar/ast.js";
 import { builtinLosses, isLossFunction, reductions, type Reduction } from "../builtins.js";
-import { error, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, warning, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import type { Declarations } from "./declarations.js";
 import type { LossInfo, NameUse, Size } from "./model.js";

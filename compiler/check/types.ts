@@ -7,7 +7,7 @@
  */
 import type * as A from "../../grammar/ast.js";
 import { isActivation, isLossFunction, builtinFunctions } from "../builtins.js";
-import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import { describeKind, type Declarations } from "./declarations.js";
 import type { NameUse, Size, ValueType } from "./model.js";

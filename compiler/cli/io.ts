@@ -4,7 +4,7 @@
  * temporary file and renamed, so an interrupted run never leaves half a file.
  */
 import { readFileSync } from "node:fs";
-import { writeAtomic } from "../../runtime/io/atomic-write.js";
+import { writeAtomic } from "../../engine/io/atomic-write.js";
 
 export class UserError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 /** Reading a model file through the front end, with its diagnostics rendered for the terminal. */
 import type { CheckedModel } from "../check/model.js";
 import { parseDimOverrides } from "../check/dims.js";
-import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { hasErrors, type Diagnostic } from "../../grammar/diagnostic.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { analyze, type FrontEndResult } from "../frontend.js";
 import { readText, UserError, type Output } from "./io.js";

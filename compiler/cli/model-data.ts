@@ -10,17 +10,17 @@ import type { IrModel } from "../ir/ir.js";
 import { lower } from "../ir/lower.js";
 import { validateIr } from "../ir/validate.js";
 import { parseDimOverrides } from "../check/dims.js";
-import { dataNeeds, type DataCodebook, type DataNeeds, type RawData } from "../../runtime/data/load.js";
-import type { Weights } from "../../runtime/interpret/batch.js";
-import { DataError } from "../../runtime/io/data-error.js";
+import { dataNeeds, type DataCodebook, type DataNeeds, type RawData } from "../../engine/data/load.js";
+import type { Weights } from "../../engine/interpret/batch.js";
+import { DataError } from "../../engine/io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
-import { validateWeights } from "../../runtime/io/weights-json.js";
+import { validateWeights } from "../../engine/io/weights-json.js";
 import {
   CheckpointError,
   loadCheckpoint,
   readCheckpointMeta,
   type CheckpointMeta,
-} from "../../runtime/train/checkpoint.js";
+} from "../../engine/train/checkpoint.js";
 import { requireModel, type LoadedModel } from "./load.js";
 import { UserError, type Output } from "./io.js";
 

@@ -4,11 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import type { IrModel } from "../ir/ir.js";
-import type { Batch, Weights } from "../../runtime/interpret/batch.js";
-import { DataError } from "../../runtime/io/data-error.js";
-import { batchFromJson, type DataOptions } from "../../runtime/io/data-json.js";
-import { parseWeights } from "../../runtime/io/weights-file.js";
-import { initialWeights } from "../../runtime/init-weights.js";
+import type { Batch, Weights } from "../../engine/interpret/batch.js";
+import { DataError } from "../../engine/io/data-error.js";
+import { batchFromJson, type DataOptions } from "../../engine/io/data-json.js";
+import { parseWeights } from "../../engine/io/weights-file.js";
+import { initialWeights } from "../../engine/init-weights.js";
 import { UserError } from "./io.js";
 import { readText } from "./io.js";
 

@@ -4,6 +4,7 @@
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
 import type { Expr, StreamTable } from "./element-loop.js";
+import { type Location } from "./location.js";
 import type { CodePlan } from "./plan.js";
 
 /** The slot of step t in a buffer with `pre` history slots, as an expression. */
@@ -11,26 +12,6 @@ export function slot(t: string, pre: number, back = 0): string {
   const shift = pre - back;
   if (/^\d+$/.test(t)) return String(Number(t) + shift);
   return shift === 0 ? t : shift > 0 ? `${t} + ${shift}` : `${t} - ${-shift}`;
-}
-
-/**
- * Where a node's value or adjoint lives: element i of row b at step t is
- * buffer[((slot) · B + b) · stride + offset + i]. Stride 0 is a parameter: one row that
- * every step and every sequence reads (and whose gradient every one adds to).
- */
-export interface Location {
-  buffer: string;
-  slot: string;
-  stride: number;
-  offset: number;
-}
-
-/** Offset of row b of a slot: ((slot) · B + b) · stride + offset. */
-export function rowOffset(slotExpr: string, stride: number, offset: number, b = "b"): string {
-  if (stride === 0) return String(offset);
-  const base = `(${slotExpr}) * B + ${b}`;
-  const scaled = stride === 1 ? `(${base})` : `(${base}) * ${stride}`;
-  return offset === 0 ? scaled : `${scaled} + ${offset}`;
 }
 
 /** The buffer and slot a node's value is read from at step t (a delay reads its source, a parameter its local). */
@@ -77,30 +58,6 @@ function parameterLocation(local: string): Location {
 /** Reads of parameters go through numbered locals: P3 for the values, G3 for the gradients. */
 export function paramIndex(plan: CodePlan, name: string): number {
   return plan.ir.params.findIndex((p) => p.name === name);
-}
-
-/**
- * Row bases for one loop over b: each distinct (buffer, slot, stride, offset) gets a
- * `const rN = ...` at the top of the b-loop, and element i is `buffer[rN + i]`.
- */
-export class RowBases {
-  private readonly bases = new Map<string, string>();
-  readonly lines: string[] = [];
-
-  constructor(private readonly prefix: string) {}
-
-  at(loc: Location, i = "i"): string {
-    if (loc.stride === 0) return `${loc.buffer}[${i}]`;
-    // Buffers of the same layout share one base: it is only an offset.
-    const expr = rowOffset(loc.slot, loc.stride, loc.offset);
-    let name = this.bases.get(expr);
-    if (!name) {
-      name = `${this.prefix}${this.bases.size}`;
-      this.bases.set(expr, name);
-      this.lines.push(`const ${name} = ${expr};`);
-    }
-    return `${loc.buffer}[${name} + ${i}]`;
-  }
 }
 
 /** Node `id` at element i of row b, step t, inside a loop over one run: a local of the loop, a constant, or a read of its row. */

@@ -10,21 +10,7 @@ import { validateIr } from "../ir/validate.js";
 import { emitModule } from "./emit-module.js";
 import { inlineRuntimeSource } from "./runtime-source.js";
 import { version } from "../version.js";
-
-/** Which matrix-product kernels a generated module runs on (docs/kernels.md). */
-export type KernelTier = "js" | "wasm" | "auto";
-export const kernelTiers: readonly KernelTier[] = ["js", "wasm", "auto"];
-/** What `rnnc compile` and the compiled backend use when not told: WebAssembly SIMD where the engine has it. */
-export const defaultKernelTier: KernelTier = "auto";
-
-/**
- * The tier of a module compiled without --kernels. A --standalone module stays on the JavaScript
- * kernels: inlining the WebAssembly tier adds about 15 kB of base64 and needs WebAssembly's types
- * (lib "dom" or @types/node) where the JavaScript tier needs only ES2022.
- */
-export function defaultKernels(standalone: boolean): KernelTier {
-  return standalone ? "js" : defaultKernelTier;
-}
+import { defaultKernels, type KernelTier } from "./kernel-tier.js";
 
 export interface CompileOptions {
   emit: "ts" | "js";

@@ -5,8 +5,7 @@
  * backend (wasm/emit-loop.ts) compiles the same loop to f32x4/f64x2 code. Both evaluate every
  * expression tree as written, so in float64 they round identically.
  */
-import type { Location } from "./access.js";
-import { RowBases } from "./access.js";
+import { RowBases, type Location } from "./location.js";
 import { numberLiteral } from "./names.js";
 
 export type BinaryOp = "+" | "-" | "*" | "/";

@@ -4,7 +4,8 @@
  * adjoints as locals; products of a group share one transposed product per block.
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
-import { adjointLocation, paramIndex, rowOffset, slot, valueExpr, valueLocation, type Location } from "./access.js";
+import { adjointLocation, paramIndex, slot, valueExpr, valueLocation } from "./access.js";
+import { rowOffset, type Location } from "./location.js";
 import {
   binary,
   local,

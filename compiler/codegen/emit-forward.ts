@@ -6,7 +6,8 @@
  * operands are all known before a loop are computed for every step at once before it.
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
-import { paramIndex, rowOffset, slot, valueExpr, valueLocation } from "./access.js";
+import { paramIndex, slot, valueExpr, valueLocation } from "./access.js";
+import { rowOffset } from "./location.js";
 import { binary, local, neg, num, StreamTable, type Expr, type Statement } from "./element-loop.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { commentText, quote } from "./names.js";

@@ -4,7 +4,8 @@
  * dz = p − onehot(y), binary_cross_entropy of sigmoid(z) seeds dz = s − y.
  */
 import type { IrLoss, IrModel } from "../ir/ir.js";
-import { adjointLocation, rowOffset, valueLocation } from "./access.js";
+import { adjointLocation, valueLocation } from "./access.js";
+import { rowOffset } from "./location.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan } from "./plan.js";
 

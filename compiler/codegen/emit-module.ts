@@ -11,7 +11,7 @@ import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
 import { FusedLoops } from "./fused-loops.js";
 import { makePlan, type CodePlan } from "./plan.js";
-import type { KernelTier } from "./compile.js";
+import type { KernelTier } from "./kernel-tier.js";
 
 export interface EmitOptions {
   dtype: "f64" | "f32";

@@ -6,7 +6,7 @@
  * the JavaScript loop as its `else` branch: it is what runs where WebAssembly SIMD is missing
  * (`--kernels auto`), and it says what the function computes.
  */
-import { rowOffset, type Location } from "./access.js";
+import { rowOffset, type Location } from "./location.js";
 import { renderLoopJs, type ElementLoop } from "./element-loop.js";
 import { encodeModule, type WasmFunction } from "./wasm/encode.js";
 import { compilable, loopFunction, type FloatType } from "./wasm/emit-loop.js";

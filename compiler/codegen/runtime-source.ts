@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { KernelTier } from "./compile.js";
+import type { KernelTier } from "./kernel-tier.js";
 
 /** In dependency order, relative to runtime/. */
 const files = ["kernels/matmul.ts", "kernels/activate-rows.ts", "kernels/onehot.ts", "rng.ts", "qr.ts", "init.ts"];

@@ -7,7 +7,7 @@
  *      = hint: ...
  *   model.rnn:5:3: note: W declared here
  */
-import type { Diagnostic } from "./diagnostic.js";
+import type { Diagnostic } from "../../grammar/diagnostic.js";
 import type { Range } from "../../grammar/ast.js";
 
 export interface RenderOptions {

@@ -5,7 +5,7 @@
  */
 import type { Argument, CellDecl, Equation, Expr, Item, ModelDecl, Range } from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
-import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import { suggest } from "../check/suggest.js";
 import { cellActivations, cellDefinitions, isCellKind, type CellParts } from "./cells.js";

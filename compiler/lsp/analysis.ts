@@ -16,7 +16,7 @@ import type {
   StateInfo,
   TargetInfo,
 } from "../check/model.js";
-import { error, fileStart, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, fileStart, type Diagnostic } from "../../grammar/diagnostic.js";
 import { analyze, type FrontEndResult } from "../frontend.js";
 import { NameIndex } from "./names.js";
 import { LineIndex } from "./text.js";

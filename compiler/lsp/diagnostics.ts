@@ -3,7 +3,7 @@
  * the hint appended, related locations kept. Published on open and, debounced, on change.
  */
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from "vscode-languageserver/node.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../../grammar/diagnostic.js";
 import type { Analysis } from "./analysis.js";
 
 /** A file of binary garbage has an error every few characters; an editor needs the first ones. */

@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { analyze } from "../../dist/compiler/frontend.js";
 import { lower } from "../../dist/compiler/ir/lower.js";
-import { randomBatch } from "../../dist/runtime/random-batch.js";
-import { batchToJson } from "../../dist/runtime/io/data-json.js";
+import { randomBatch } from "../../dist/engine/random-batch.js";
+import { batchToJson } from "../../dist/engine/io/data-json.js";
 import { Rng } from "../../dist/runtime/rng.js";
 
 const here = new URL(".", import.meta.url);

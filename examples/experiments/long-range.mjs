@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { latch } from "./data.mjs";
 import { evalJson, loadDist, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
 
-const { composeCharts } = await loadDist("runtime/plot/svg.js");
+const { composeCharts } = await loadDist("engine/plot/svg.js");
 const o = options({
   seed: 1,
   backend: "interp",

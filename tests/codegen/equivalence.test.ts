@@ -6,11 +6,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { initialWeights } from "../../runtime/init-weights.js";
-import { randomBatch } from "../../runtime/random-batch.js";
+import { initialWeights } from "../../engine/init-weights.js";
+import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
-import { batchFromJson } from "../../runtime/io/data-json.js";
-import { weightsFromJson } from "../../runtime/io/weights-json.js";
+import { batchFromJson } from "../../engine/io/data-json.js";
+import { weightsFromJson } from "../../engine/io/weights-json.js";
 import { flatten, maxRelativeError } from "../support/compare.js";
 import { backendDifference, compiledFor } from "../support/equivalence.js";
 import { irFromFile, smallIrFromFile } from "../support/models.js";

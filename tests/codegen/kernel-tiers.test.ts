@@ -11,13 +11,14 @@
  */
 import { readdirSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
-import { compileModule, type KernelTier } from "../../compiler/codegen/compile.js";
-import { loadCompiledModule } from "../../compiler/codegen/load.js";
+import { compileModule } from "../../compiler/codegen/compile.js";
+import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
+import { loadCompiledModule } from "../../engine/module-cache.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
-import { interpreterBackend } from "../../runtime/backend.js";
-import { initialWeights } from "../../runtime/init-weights.js";
-import type { Batch, Weights } from "../../runtime/interpret/batch.js";
-import { randomBatch } from "../../runtime/random-batch.js";
+import { interpreterBackend } from "../../engine/interpreter-backend.js";
+import { initialWeights } from "../../engine/init-weights.js";
+import type { Batch, Weights } from "../../engine/interpret/batch.js";
+import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
 import { smallIrFromFile } from "../support/models.js";

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { compileModule } from "../../compiler/codegen/compile.js";
-import { loadCompiledModule } from "../../compiler/codegen/load.js";
+import { loadCompiledModule } from "../../engine/module-cache.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
 import type { InitSpec } from "../../runtime/init.js";
-import { initialWeights } from "../../runtime/init-weights.js";
-import { randomBatch } from "../../runtime/random-batch.js";
+import { initialWeights } from "../../engine/init-weights.js";
+import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
 import { irFromText } from "../support/models.js";

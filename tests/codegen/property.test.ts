@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { initialWeights } from "../../runtime/init-weights.js";
-import { randomBatch } from "../../runtime/random-batch.js";
+import { initialWeights } from "../../engine/init-weights.js";
+import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
 import { generatedModel } from "../support/model-generator.js";

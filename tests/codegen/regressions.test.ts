@@ -3,8 +3,8 @@
  * property.test.ts), each on a ragged batch so that padded steps are exercised too.
  */
 import { describe, expect, it } from "vitest";
-import { initialWeights } from "../../runtime/init-weights.js";
-import { randomBatch } from "../../runtime/random-batch.js";
+import { initialWeights } from "../../engine/init-weights.js";
+import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
 import { irFromText } from "../support/models.js";

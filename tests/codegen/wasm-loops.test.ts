@@ -10,7 +10,7 @@
 import fc from "fast-check";
 import wabtInit from "wabt";
 import { describe, expect, it } from "vitest";
-import type { Location } from "../../compiler/codegen/access.js";
+import type { Location } from "../../compiler/codegen/location.js";
 import {
   binary,
   local,

@@ -1,12 +1,12 @@
 /**
- * rnnc as a library (`import ... from "rnnc"`, compiler/index.ts): the passes a program
- * needs to check a model, report its errors, run it and compile it, without the CLI.
+ * rnnc as a library (`import ... from "rnnc"`, compiler/index.ts, and "rnnc/engine",
+ * engine/index.ts): the passes a program needs to check a model, report its errors and compile
+ * it, and the backends that run it, without the CLI.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { analyze, compileModule, createBackend, lower, printIr, renderDiagnostics } from "../../compiler/index.js";
-import { initialWeights } from "../../runtime/init-weights.js";
-import { randomBatch } from "../../runtime/random-batch.js";
+import { analyze, compileModule, lower, printIr, renderDiagnostics } from "../../compiler/index.js";
+import { createBackend, initialWeights, randomBatch } from "../../engine/index.js";
 import { Rng } from "../../runtime/rng.js";
 
 describe("the library entry point", () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import * as P from "vscode-languageserver-protocol/node.js";
 import { analyze } from "../../compiler/frontend.js";
-import { Doc, fileUri, LspClient, repoRoot } from "./client.js";
+import { Doc, fileUri, LspClient, repoRoot } from "../../bench/support/lsp-client.js";
 
 /** Override with RNNC_FUZZ_SEED=n to explore; the default keeps CI reproducible. */
 const seed = Number(process.env["RNNC_FUZZ_SEED"] ?? 20_250_601);

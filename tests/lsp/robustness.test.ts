@@ -7,8 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as P from "vscode-languageserver-protocol/node.js";
-import { Doc, LspClient } from "./client.js";
-import { generatedModel } from "./generate.js";
+import { Doc, LspClient } from "../../bench/support/lsp-client.js";
+import { generatedModel } from "../../bench/support/generated-model.js";
 
 let client: LspClient;
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as P from "vscode-languageserver-protocol/node.js";
 import { parse } from "../../grammar/parse.js";
 import { formatFile } from "../../compiler/format/format.js";
-import { Doc, fileUri, LspClient, repoRoot } from "./client.js";
+import { Doc, fileUri, LspClient, repoRoot } from "../../bench/support/lsp-client.js";
 
 const examplesDir = join(repoRoot, "examples");
 const exampleNames = readdirSync(examplesDir).filter((f) => f.endsWith(".rnn"));

@@ -1,16 +1,12 @@
 /** The compiled backend against the interpreter on one batch: loss, every quantity, every gradient. */
 import type { IrModel } from "../../compiler/ir/ir.js";
-import type { KernelTier } from "../../compiler/codegen/compile.js";
-import { loadCompiledModule } from "../../compiler/codegen/load.js";
-import {
-  interpreterBackend,
-  type ForwardResult,
-  type GradientResult,
-  type ModelBackend,
-} from "../../runtime/backend.js";
-import { compiledBackend } from "../../runtime/compiled-backend.js";
-import type { Batch, Weights } from "../../runtime/interpret/batch.js";
-import type { Carry } from "../../runtime/interpret/execution.js";
+import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
+import { loadCompiledModule } from "../../engine/module-cache.js";
+import type { ForwardResult, GradientResult, ModelBackend } from "../../engine/model-backend.js";
+import { interpreterBackend } from "../../engine/interpreter-backend.js";
+import { compiledBackend } from "../../engine/compiled-backend.js";
+import type { Batch, Weights } from "../../engine/interpret/batch.js";
+import type { Carry } from "../../engine/interpret/execution.js";
 import { largestMagnitude, maxRelativeError } from "./compare.js";
 
 export async function compiledFor(

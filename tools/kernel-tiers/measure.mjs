@@ -6,11 +6,11 @@
 // Timed on the process's CPU time (the machine is shared with other work), median of N runs
 // after warm-up runs; ratios compare medians. The full benchmark suite is bench/ (npm run bench).
 import { readFileSync } from "node:fs";
-import { loadCompiledModule } from "../../dist/compiler/codegen/load.js";
+import { loadCompiledModule } from "../../dist/engine/module-cache.js";
 import { analyze } from "../../dist/compiler/frontend.js";
 import { lower } from "../../dist/compiler/ir/lower.js";
-import { initialWeights } from "../../dist/runtime/init-weights.js";
-import { randomBatch } from "../../dist/runtime/random-batch.js";
+import { initialWeights } from "../../dist/engine/init-weights.js";
+import { randomBatch } from "../../dist/engine/random-batch.js";
 import { Rng } from "../../dist/runtime/rng.js";
 
 const args = process.argv.slice(2);

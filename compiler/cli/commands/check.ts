@@ -1,6 +1,6 @@
 /** `rnnc check FILE...`: parse, expand and check; print every diagnostic; exit 1 on any error. */
 import type { Command } from "commander";
-import { hasErrors } from "../../diagnostics/diagnostic.js";
+import { hasErrors } from "../../../grammar/diagnostic.js";
 import { diagnosticsToJson } from "../../diagnostics/render.js";
 import type { CheckedModel } from "../../check/model.js";
 import { loadModel, printDiagnostics, type LoadedModel } from "../load.js";

@@ -4,7 +4,8 @@
  */
 import type { Command } from "commander";
 import { extname } from "node:path";
-import { compileModule, kernelTiers, type KernelTier } from "../../codegen/compile.js";
+import { compileModule } from "../../codegen/compile.js";
+import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 import { lower } from "../../ir/lower.js";
 import { requireModel } from "../load.js";
 import { UserError, writeFileAtomic, type Output } from "../io.js";

@@ -1,19 +1,19 @@
 /** `rnnc eval FILE --checkpoint DIR --data PATH`: loss, accuracy and perplexity of a trained model on data. */
 import type { Command } from "commander";
-import { buildDataset, describeDataset, readData } from "../../../runtime/data/load.js";
+import { buildDataset, describeDataset, readData } from "../../../engine/data/load.js";
 import {
   backendKinds,
   BackendUnavailableError,
   createBackend,
   type BackendKind,
-} from "../../../runtime/train/backend-choice.js";
-import { evaluate } from "../../../runtime/train/evaluate.js";
+} from "../../../engine/train/backend-choice.js";
+import { evaluate } from "../../../engine/train/evaluate.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
 import { describeEvaluation } from "./train.js";
 import { choice, positiveInt } from "./train-options.js";
-import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
+import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 export function registerEval(program: Command, io: Output): void {
   program

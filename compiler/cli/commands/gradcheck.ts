@@ -4,10 +4,10 @@
  */
 import type { Command } from "commander";
 import { lower } from "../../ir/lower.js";
-import { createBackend } from "../../../runtime/backend.js";
-import { gradcheck } from "../../../runtime/gradcheck.js";
-import { initialWeights } from "../../../runtime/init-weights.js";
-import { randomBatch } from "../../../runtime/random-batch.js";
+import { createBackend } from "../../../engine/backend.js";
+import { gradcheck } from "../../../engine/gradcheck.js";
+import { initialWeights } from "../../../engine/init-weights.js";
+import { randomBatch } from "../../../engine/random-batch.js";
 import { Rng } from "../../../runtime/rng.js";
 import { requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";

@@ -1,6 +1,6 @@
 /** Option parsers shared by several commands. */
-import type { KernelTier } from "../../codegen/compile.js";
-import type { BackendOptions } from "../../../runtime/backend.js";
+import type { KernelTier } from "../../codegen/kernel-tier.js";
+import type { BackendOptions } from "../../../engine/backend.js";
 
 /** `--kernels js|wasm|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
 export const kernelsHelp =

@@ -5,15 +5,16 @@
 import type { Command } from "commander";
 import { lower } from "../../ir/lower.js";
 import { operands, type IrModel } from "../../ir/ir.js";
-import { nest } from "../../../runtime/io/nested.js";
-import { createBackend, type BackendKind, type GradientResult } from "../../../runtime/backend.js";
+import { nest } from "../../../engine/io/nested.js";
+import { createBackend } from "../../../engine/backend.js";
+import type { BackendKind, GradientResult } from "../../../engine/model-backend.js";
 import { suggest } from "../../check/suggest.js";
 import { requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { loadBatch, loadWeights, parseSeed } from "../model-inputs.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
 import { choice } from "./train-options.js";
-import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
+import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 interface RunOptions {
   kernels?: KernelTier;

@@ -5,23 +5,23 @@
  * the logits divided by the temperature (0: always the most likely).
  */
 import type { Command } from "commander";
-import type { Batch } from "../../../runtime/interpret/batch.js";
-import type { Carry } from "../../../runtime/interpret/execution.js";
-import { dataRoles } from "../../../runtime/data/load.js";
-import { decodeChars, encodeChars } from "../../../runtime/data/vocabulary.js";
+import type { Batch } from "../../../engine/interpret/batch.js";
+import type { Carry } from "../../../engine/interpret/execution.js";
+import { dataRoles } from "../../../engine/data/load.js";
+import { decodeChars, encodeChars } from "../../../engine/data/vocabulary.js";
 import { Rng } from "../../../runtime/rng.js";
 import {
   backendKinds,
   BackendUnavailableError,
   createBackend,
   type BackendKind,
-} from "../../../runtime/train/backend-choice.js";
-import { DataError } from "../../../runtime/io/data-error.js";
+} from "../../../engine/train/backend-choice.js";
+import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
 import { choice, nonNegativeInt, seedValue } from "./train-options.js";
-import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
+import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 interface SampleOptions {
   kernels?: KernelTier;

@@ -5,17 +5,17 @@
 import { mkdirSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { Command } from "commander";
-import { describeDataset, readData } from "../../../runtime/data/load.js";
-import { buildDataset } from "../../../runtime/data/load.js";
-import type { Dataset } from "../../../runtime/data/dataset.js";
-import { planStream } from "../../../runtime/data/dataset.js";
-import { initialWeights } from "../../../runtime/init-weights.js";
+import { describeDataset, readData } from "../../../engine/data/load.js";
+import { buildDataset } from "../../../engine/data/load.js";
+import type { Dataset } from "../../../engine/data/dataset.js";
+import { planStream } from "../../../engine/data/dataset.js";
+import { initialWeights } from "../../../engine/init-weights.js";
 import {
   backendKinds,
   BackendUnavailableError,
   createBackend,
   type BackendKind,
-} from "../../../runtime/train/backend-choice.js";
+} from "../../../engine/train/backend-choice.js";
 import {
   hasCheckpoint,
   loadCheckpoint,
@@ -23,19 +23,19 @@ import {
   restoreTrainState,
   saveCheckpoint,
   type CheckpointMeta,
-} from "../../../runtime/train/checkpoint.js";
-import type { Evaluation } from "../../../runtime/train/evaluate.js";
+} from "../../../engine/train/checkpoint.js";
+import type { Evaluation } from "../../../engine/train/evaluate.js";
 import {
   batchesPerEpoch,
   initialTrainState,
   trainLoop,
   type TrainConfig,
   type TrainState,
-} from "../../../runtime/train/loop.js";
-import { defaultOptimizerConfig, optimizerKinds, type OptimizerKind } from "../../../runtime/train/optimizers.js";
-import { formatDuration, Progress } from "../../../runtime/train/progress.js";
-import { LOSS_PLOT_FILE, METRICS_FILE, RunLog } from "../../../runtime/train/run-log.js";
-import { splitDataset } from "../../../runtime/train/split.js";
+} from "../../../engine/train/loop.js";
+import { defaultOptimizerConfig, optimizerKinds, type OptimizerKind } from "../../../engine/train/optimizers.js";
+import { formatDuration, Progress } from "../../../engine/train/progress.js";
+import { LOSS_PLOT_FILE, METRICS_FILE, RunLog } from "../../../engine/train/run-log.js";
+import { splitDataset } from "../../../engine/train/split.js";
 import { processOutput, UserError, type Output } from "../io.js";
 import { prepareModel } from "../model-data.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
@@ -49,9 +49,9 @@ import {
   threadCount,
   type ThreadCount,
 } from "./train-options.js";
-import { autoThreads, threadedGradient } from "../../../runtime/parallel/threads.js";
+import { autoThreads, threadedGradient } from "../../../engine/parallel/threads.js";
 import type { IrModel } from "../../ir/ir.js";
-import { kernelTiers, type KernelTier } from "../../codegen/compile.js";
+import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 interface TrainOptions {
   kernels?: KernelTier;

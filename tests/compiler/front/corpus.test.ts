@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadModel } from "../../../compiler/cli/load.js";
-import type { Diagnostic } from "../../../compiler/diagnostics/diagnostic.js";
+import type { Diagnostic } from "../../../grammar/diagnostic.js";
 
 const dir = "tests/compiler/front/corpus";
 const files = readdirSync(dir)

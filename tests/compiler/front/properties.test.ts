@@ -12,7 +12,7 @@ import { parse } from "../../../grammar/parse.js";
 import { analyze } from "../../../compiler/frontend.js";
 import { formatFile } from "../../../compiler/format/format.js";
 import { renderDiagnostics } from "../../../compiler/diagnostics/render.js";
-import type { Diagnostic } from "../../../compiler/diagnostics/diagnostic.js";
+import type { Diagnostic } from "../../../grammar/diagnostic.js";
 import { generatedModel, modelSource } from "../../support/model-generator.js";
 import { examples, pytorchFixtures, shapeOfFile } from "./helpers.js";
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../../compiler/frontend.js";
 import { diagnosticsToJson, renderDiagnostics } from "../../../compiler/diagnostics/render.js";
-import { error, warning } from "../../../compiler/diagnostics/diagnostic.js";
+import { error, warning } from "../../../grammar/diagnostic.js";
 
 const at = (line: number, column: number, offset: number) => ({ line, column, offset });
 

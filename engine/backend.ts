@@ -1,0 +1,26 @@
+/**
+ * The backends of `ModelBackend` (model-backend.ts): the interpreter here, or a generated
+ * module (`compiled`, loaded on demand).
+ */
+import type { IrModel } from "../compiler/ir/ir.js";
+import type { KernelTier } from "../compiler/codegen/kernel-tier.js";
+import type { BackendKind, ModelBackend } from "./model-backend.js";
+import { interpreterBackend } from "./interpreter-backend.js";
+
+export interface BackendOptions {
+  /** The compiled backend's kernel tier (`rnnc compile --kernels`); its default is the compiler's. */
+  kernels?: KernelTier;
+}
+
+/** The backend a command asked for; the compiled one generates and loads a module for the model. */
+export async function createBackend(
+  ir: IrModel,
+  kind: BackendKind,
+  options: BackendOptions = {},
+): Promise<ModelBackend> {
+  if (kind === "interp") return interpreterBackend(ir);
+  // Loaded on demand: only the compiled backend needs the code generator (and TypeScript).
+  const { loadCompiledModule } = await import("./module-cache.js");
+  const { compiledBackend } = await import("./compiled-backend.js");
+  return compiledBackend(ir, await loadCompiledModule(ir, "f64", undefined, options.kernels));
+}

@@ -1,0 +1,148 @@
+/**
+ * A generated module behind the `ModelBackend` interface, so training, `rnnc run` and the
+ * tests can use it exactly like the interpreter. Converts batches, weights and carried
+ * state between the runtime's records and the module's typed API.
+ */
+import type { IrModel } from "../compiler/ir/ir.js";
+import type { ForwardResult, GradientFunction, GradientResult, ModelBackend } from "./model-backend.js";
+import { interpreterBackend } from "./interpreter-backend.js";
+import type { Batch, Weights } from "./interpret/batch.js";
+import type { Carry } from "./interpret/execution.js";
+import type { Float, GeneratedModel, GeneratedModule, ModuleBatch, ModuleState } from "../runtime/generated-module.js";
+import type { GradientPool } from "./parallel/pool.js";
+import { namedRecord } from "../runtime/records.js";
+
+/** Conversions between the runtime's records (float64, carries most recent first) and a module's API. */
+function moduleAdapter(ir: IrModel, module: GeneratedModule) {
+  const f32 = module.dtype === "f32";
+  const float = (a: Float64Array): Float => (f32 ? Float32Array.from(a) : a);
+  return {
+    params: (weights: Weights) => namedRecord(ir.params.map((p) => [p.name, float(weights[p.name]!)])),
+    batch: (batch: Batch): ModuleBatch => ({
+      T: batch.T,
+      B: batch.B,
+      inputs: namedRecord(
+        Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)]),
+      ),
+      targets: namedRecord(
+        Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)]),
+      ),
+      lengths: batch.lengths,
+    }),
+    // A fresh state starts from the initial values (learned ones get gradients); a carried one does not.
+    state: (
+      fresh: Pick<GeneratedModel, "createState">,
+      params: Record<string, Float>,
+      batch: Batch,
+      carry: Carry | undefined,
+    ) => (carry ? toState(carry, batch.B) : fresh.createState(params, batch.B)),
+    weights: (grads: Record<string, Float>): Weights =>
+      namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])),
+    finite: (grads: Weights) => Object.values(grads).every((g) => g.every(Number.isFinite)),
+    hasTargets: (batch: Batch) => ir.losses.length > 0 && ir.losses.every((l) => batch.targets[l.target]),
+  };
+}
+
+export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBackend {
+  const model = new module.Model();
+  const grads = module.createParameters();
+  const adapt = moduleAdapter(ir, module);
+
+  const run = (weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean) => {
+    const p = adapt.params(weights);
+    const state = adapt.state(model, p, batch, carry);
+    const b = adapt.batch(batch);
+    const loss = withGrad ? model.lossAndGrad(p, b, grads, state) : model.forward(p, b, state);
+    if (adapt.hasTargets(batch) && !Number.isFinite(loss)) explainOverflow(ir, weights, batch, carry, withGrad);
+    const outputs = new Map<string, Float64Array>();
+    const result: ForwardResult = {
+      loss: adapt.hasTargets(batch) ? loss : null,
+      quantity: (name) => {
+        if (!outputs.has(name)) outputs.set(name, Float64Array.from(model.output(name)));
+        return outputs.get(name)!;
+      },
+      carry: () => fromState(ir, state),
+    };
+    // Read every output now: the next call reuses the module's workspace.
+    for (const q of ir.quantities) result.quantity(q.name);
+    return result;
+  };
+
+  return {
+    name: "compiled",
+    ir,
+    forward: (weights, batch, carry) => run(weights, batch, carry, false),
+    lossAndGrad(weights, batch, carry): GradientResult {
+      if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
+      const r = run(weights, batch, carry, true);
+      const result = { ...r, loss: r.loss!, grads: adapt.weights(grads) };
+      if (!adapt.finite(result.grads)) explainOverflow(ir, weights, batch, carry, true);
+      return result;
+    },
+  };
+}
+
+/**
+ * A training step's gradient through a `GradientPool` of the same module: each batch split
+ * across its threads, the result the single-threaded backend's up to the order of the sums.
+ */
+export function pooledGradient(ir: IrModel, module: GeneratedModule, pool: GradientPool): GradientFunction {
+  const adapt = moduleAdapter(ir, module);
+  const grads = module.createParameters();
+  return async (weights, batch, carry) => {
+    const p = adapt.params(weights);
+    const state = adapt.state(pool, p, batch, carry);
+    const loss = await pool.lossAndGrad(p, adapt.batch(batch), grads, state);
+    const result = { loss, grads: adapt.weights(grads), carry: () => fromState(ir, state) };
+    if (!Number.isFinite(loss) || !adapt.finite(result.grads)) explainOverflow(ir, weights, batch, carry, true);
+    return result;
+  };
+}
+
+/**
+ * The generated code does not check every value it computes (that would cost speed on
+ * every step); when its result is not finite, the interpreter, which does, runs the same
+ * batch and throws the error that names the first quantity or gradient that overflowed.
+ */
+function explainOverflow(
+  ir: IrModel,
+  weights: Weights,
+  batch: Batch,
+  carry: Carry | undefined,
+  withGrad: boolean,
+): void {
+  const reference = interpreterBackend(ir);
+  if (withGrad) reference.lossAndGrad(weights, batch, carry);
+  else reference.forward(weights, batch, carry);
+}
+
+/** How many past steps of a state or input the model reads (its longest delay). */
+function carriedSteps(ir: IrModel, name: string): number {
+  return Math.max(0, ...ir.nodes.map((n) => (n.op === "delay" && n.source === name ? n.steps : 0)));
+}
+
+/** The interpreter's carry (most recent first, [B][n] per step) as a module state (oldest first, [steps][B][n]). */
+function toState(carry: Carry, B: number): ModuleState {
+  const values = namedRecord<Float | Int32Array>();
+  for (const [name, steps] of Object.entries(carry)) {
+    const width = steps[0]!.length;
+    const out =
+      steps[0] instanceof Int32Array ? new Int32Array(width * steps.length) : new Float64Array(width * steps.length);
+    steps.forEach((s, back) => out.set(s as never, (steps.length - 1 - back) * width));
+    values[name] = out;
+  }
+  return { B, values, fresh: false };
+}
+
+function fromState(ir: IrModel, state: ModuleState): Carry {
+  const carry: Carry = namedRecord();
+  for (const [name, values] of Object.entries(state.values)) {
+    const steps = carriedSteps(ir, name);
+    const width = values.length / steps;
+    carry[name] = Array.from({ length: steps }, (_, back) => {
+      const slice = values.slice((steps - 1 - back) * width, (steps - back) * width);
+      return slice instanceof Float32Array ? Float64Array.from(slice) : slice;
+    });
+  }
+  return carry;
+}

@@ -1,0 +1,176 @@
+/**
+ * Training data in memory, whatever file it came from: a list of sequences (classification
+ * records, the normative JSON), or one long id stream (a text corpus for a language model,
+ * trained by truncated BPTT with the state carried from chunk to chunk).
+ */
+import type { Batch, InputData, TargetData } from "../interpret/batch.js";
+import { DataError } from "../io/data-error.js";
+import { namedRecord } from "../../runtime/records.js";
+
+/** One sequence: per input its ids [L] or values [L][D]; per target [1] / [K] (scored at last) or [L] / [L][K] (at each). */
+export interface Example {
+  length: number;
+  inputs: Record<string, Int32Array | Float64Array>;
+  targets: Record<string, Int32Array | Float64Array>;
+}
+
+export interface SequenceDataset {
+  kind: "sequences";
+  examples: Example[];
+}
+
+/** A text as ids; the model reads ids[t] and predicts ids[t + 1]. */
+export interface StreamDataset {
+  kind: "stream";
+  ids: Int32Array;
+  input: string;
+  target: string;
+}
+
+export type Dataset = SequenceDataset | StreamDataset;
+
+/** What the batching needs to know about the model's inputs, targets and losses (the IR has it). */
+export interface ModelShape {
+  inputs: readonly { name: string; encoding: "onehot" | "dense"; size: number }[];
+  targets: readonly { name: string; kind: "class" | "real"; size: number }[];
+  losses: readonly { target: string; at: "last" | "each" }[];
+}
+
+export function scoredAtEach(model: ModelShape, target: string): boolean {
+  return model.losses.some((l) => l.target === target && l.at === "each");
+}
+
+/** Pads the chosen sequences to the longest of them; `lengths` masks the padding. */
+export function sequenceBatch(model: ModelShape, examples: readonly Example[], indices: readonly number[]): Batch {
+  const B = indices.length;
+  if (B === 0) throw new Error("a batch needs at least one sequence");
+  const chosen = indices.map((i) => examples[i]!);
+  const T = Math.max(...chosen.map((e) => e.length));
+  const lengths = Int32Array.from(chosen, (e) => e.length);
+  const inputs = namedRecord<InputData>();
+  for (const input of model.inputs) {
+    if (input.encoding === "onehot") {
+      const ids = new Int32Array(T * B);
+      chosen.forEach((e, b) => {
+        const src = e.inputs[input.name]!;
+        for (let t = 0; t < e.length; t++) ids[t * B + b] = src[t]!;
+      });
+      inputs[input.name] = { kind: "onehot", ids };
+    } else {
+      const D = input.size;
+      const values = new Float64Array(T * B * D);
+      chosen.forEach((e, b) => {
+        const src = e.inputs[input.name]!;
+        for (let t = 0; t < e.length; t++) for (let d = 0; d < D; d++) values[(t * B + b) * D + d] = src[t * D + d]!;
+      });
+      inputs[input.name] = { kind: "dense", values };
+    }
+  }
+  const targets = namedRecord<TargetData>();
+  for (const target of model.targets) {
+    if (!chosen.every((e) => e.targets[target.name])) continue;
+    const each = scoredAtEach(model, target.name);
+    const K = target.kind === "class" ? 1 : target.size;
+    const out = target.kind === "class" ? new Int32Array((each ? T : 1) * B) : new Float64Array((each ? T : 1) * B * K);
+    chosen.forEach((e, b) => {
+      const src = e.targets[target.name]!;
+      if (!each) for (let k = 0; k < K; k++) out[b * K + k] = src[k]!;
+      else for (let t = 0; t < e.length; t++) for (let k = 0; k < K; k++) out[(t * B + b) * K + k] = src[t * K + k]!;
+    });
+    targets[target.name] =
+      target.kind === "class"
+        ? { kind: "class", ids: out as Int32Array }
+        : { kind: "real", values: out as Float64Array };
+  }
+  return { T, B, inputs, targets, lengths };
+}
+
+/** The sequences of a batch (the normative JSON), each cut to its real length. */
+export function examplesFromBatch(model: ModelShape, batch: Batch): Example[] {
+  const { B } = batch;
+  return Array.from({ length: B }, (_, b) => {
+    const L = batch.lengths[b]!;
+    const inputs: Example["inputs"] = namedRecord();
+    for (const input of model.inputs) {
+      const data = batch.inputs[input.name]!;
+      if (data.kind === "onehot") inputs[input.name] = Int32Array.from({ length: L }, (_, t) => data.ids[t * B + b]!);
+      else {
+        const D = input.size;
+        const v = new Float64Array(L * D);
+        for (let t = 0; t < L; t++) v.set(data.values.subarray((t * B + b) * D, (t * B + b + 1) * D), t * D);
+        inputs[input.name] = v;
+      }
+    }
+    const targets: Example["targets"] = namedRecord();
+    for (const target of model.targets) {
+      const data = batch.targets[target.name];
+      if (!data) continue;
+      const K = data.kind === "class" ? 1 : target.size;
+      const src = data.kind === "class" ? data.ids : data.values;
+      const each = scoredAtEach(model, target.name);
+      const out = data.kind === "class" ? new Int32Array((each ? L : 1) * K) : new Float64Array((each ? L : 1) * K);
+      if (!each) for (let k = 0; k < K; k++) out[k] = src[b * K + k]!;
+      else for (let t = 0; t < L; t++) for (let k = 0; k < K; k++) out[t * K + k] = src[(t * B + b) * K + k]!;
+      targets[target.name] = out;
+    }
+    return { length: L, inputs, targets };
+  });
+}
+
+/**
+ * A stream cut for truncated BPTT: B parallel streams of `stepsPerStream` steps each (stream b
+ * starts at b·stepsPerStream), read in chunks of `seqLen` steps. The state carried from chunk
+ * k to chunk k + 1 of the same stream is what makes this equal to one long unrolling, cut only
+ * for the gradient.
+ */
+export interface StreamPlan {
+  B: number;
+  seqLen: number;
+  stepsPerStream: number;
+  chunks: number;
+  /** Positions scored in one pass over the plan. */
+  positions: number;
+  /** Characters at the end that do not fill a stream. */
+  unused: number;
+}
+
+export function planStream(length: number, B: number, seqLen: number): StreamPlan {
+  const usable = length - 1;
+  if (usable < 1)
+    throw new DataError(
+      `the text has ${length} character${length === 1 ? "" : "s"}; a language model needs at least 2 (one to read, one to predict)`,
+    );
+  const streams = Math.max(1, Math.min(B, usable));
+  const stepsPerStream = Math.floor(usable / streams);
+  const chunks = Math.ceil(stepsPerStream / seqLen);
+  return {
+    B: streams,
+    seqLen,
+    stepsPerStream,
+    chunks,
+    positions: streams * stepsPerStream,
+    unused: usable - streams * stepsPerStream,
+  };
+}
+
+export function streamChunk(data: StreamDataset, plan: StreamPlan, chunk: number): Batch {
+  const { B, seqLen, stepsPerStream } = plan;
+  const start = chunk * seqLen;
+  const T = Math.min(seqLen, stepsPerStream - start);
+  const x = new Int32Array(T * B);
+  const y = new Int32Array(T * B);
+  for (let b = 0; b < B; b++) {
+    const base = b * stepsPerStream + start;
+    for (let t = 0; t < T; t++) {
+      x[t * B + b] = data.ids[base + t]!;
+      y[t * B + b] = data.ids[base + t + 1]!;
+    }
+  }
+  return {
+    T,
+    B,
+    inputs: { [data.input]: { kind: "onehot", ids: x } },
+    targets: { [data.target]: { kind: "class", ids: y } },
+    lengths: new Int32Array(B).fill(T),
+  };
+}

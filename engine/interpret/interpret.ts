@@ -1,0 +1,117 @@
+/**
+ * The interpreter: the living definition of what a model computes. Forward over a batch,
+ * the loss, and (on request) BPTT gradients for every parameter.
+ */
+import type { IrModel } from "../../compiler/ir/ir.js";
+import type { Batch, Weights } from "./batch.js";
+import { runBackward } from "./backward.js";
+import type { Carry, Execution } from "./execution.js";
+import { runForward, valueBefore } from "./forward.js";
+import { namedRecord } from "../../runtime/records.js";
+import { scoreLoss } from "./score.js";
+
+export interface InterpretOptions {
+  grad?: boolean;
+  /** Values before the first step, left by the previous chunk of a stream. */
+  carry?: Carry;
+  /** With `grad`: report ||dL/d state|| per step and sequence (analysis of vanishing and exploding gradients). */
+  stateGradNorms?: boolean;
+}
+
+export interface InterpretResult {
+  /** Sum of the model's losses, or null for a model without one. */
+  loss: number | null;
+  /** A quantity's values at every step, [T][B][n] flattened. */
+  quantity(name: string): Float64Array;
+  grads?: Weights;
+  /** With `stateGradNorms`: per state, the norm of dL/d(state at step t) for sequence b, [T][B] flattened (0 at padded steps). */
+  stateGradNorms?: Record<string, Float64Array>;
+  /** What this batch leaves for the next chunk of the same streams. */
+  carry(): Carry;
+}
+
+export function interpret(
+  ir: IrModel,
+  weights: Weights,
+  batch: Batch,
+  options: InterpretOptions = {},
+): InterpretResult {
+  const ex = runForward(ir, batch, weights, options.carry);
+  const loss = ir.losses.length === 0 ? null : ir.losses.reduce((total, l) => total + scoreLoss(ex, l, null), 0);
+  let stateGradNorms: Record<string, Float64Array> | undefined;
+  const grads = options.grad
+    ? runBackward(
+        ex,
+        options.stateGradNorms ? (adjointOf) => (stateGradNorms = adjointNorms(ex, adjointOf)) : undefined,
+      )
+    : undefined;
+  return {
+    loss,
+    quantity: (name) => quantityValues(ex, name),
+    carry: () => carryOut(ex),
+    ...(grads ? { grads } : {}),
+    ...(stateGradNorms ? { stateGradNorms } : {}),
+  };
+}
+
+/** For each state and delayed input, its values at each row's last real steps (most recent first). */
+function carryOut(ex: Execution): Carry {
+  const { B, lengths } = ex.batch;
+  const carry: Carry = namedRecord();
+  for (const n of ex.ir.nodes) {
+    if (n.op !== "delay" || carry[n.source]) continue;
+    const source = n.source;
+    const delays = ex.ir.nodes.filter((m): m is typeof n => m.op === "delay" && m.source === source);
+    const depth = Math.max(...delays.map((m) => m.steps));
+    const state = ex.ir.quantities.find((q) => q.name === source);
+    const node = state ? state.node : ex.ir.nodes.find((m) => m.op === "input" && m.input === source)!.id;
+    const width = n.onehot ? 1 : n.size;
+    const valueAt = (step: number) => (n.onehot ? ex.ids : ex.values)[ex.graph.at(step, node)]!;
+    carry[source] = Array.from({ length: depth }, (_, j) => {
+      const out = n.onehot ? new Int32Array(B) : new Float64Array(B * width);
+      for (let b = 0; b < B; b++) {
+        const step = lengths[b]! - 1 - j;
+        const from = step >= 0 ? valueAt(step) : valueBefore(ex, source, -step, n.size, n.onehot);
+        for (let i = 0; i < width; i++) out[b * width + i] = from[b * width + i]!;
+      }
+      return out;
+    });
+  }
+  return carry;
+}
+
+function quantityValues(ex: Execution, name: string): Float64Array {
+  const q = ex.ir.quantities.find((x) => x.name === name);
+  if (!q) throw new Error(`no quantity named '${name}'`);
+  const { T, B } = ex.batch;
+  const size = ex.ir.nodes[q.node]!.size;
+  const out = new Float64Array(T * B * size);
+  for (let t = 0; t < T; t++) out.set(ex.values[ex.graph.at(t, q.node)]!, t * B * size);
+  return out;
+}
+
+/** Per state, ||adjoint|| of its value at each step for each sequence; a step never reached by the loss has 0. */
+function adjointNorms(
+  ex: Execution,
+  adjointOf: (id: number) => Float64Array | undefined,
+): Record<string, Float64Array> {
+  const { T, B } = ex.batch;
+  const out = namedRecord<Float64Array>();
+  for (const state of ex.ir.states) {
+    const q = ex.ir.quantities.find((x) => x.name === state.name);
+    if (!q) continue;
+    const size = ex.ir.nodes[q.node]!.size;
+    const norms = new Float64Array(T * B);
+    for (let t = 0; t < T; t++) {
+      const a = adjointOf(ex.graph.at(t, q.node));
+      if (!a) continue;
+      for (let b = 0; b < B; b++) {
+        let sum = 0;
+        for (let i = b * size; i < (b + 1) * size; i++) sum += a[i]! * a[i]!;
+        norms[t * B + b] = Math.sqrt(sum);
+      }
+    }
+    out[state.name] = norms;
+  }
+  return out;
+}

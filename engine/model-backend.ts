@@ -1,0 +1,34 @@
+/**
+ * What training, evaluation, sampling and `rnnc run` need from an executor, whichever runs
+ * the model: the interpreter (`interpreterBackend`) or a generated module (`compiled`).
+ */
+import type { IrModel } from "../compiler/ir/ir.js";
+import type { Batch, Weights } from "./interpret/batch.js";
+import type { Carry } from "./interpret/execution.js";
+
+export interface ForwardResult {
+  loss: number | null;
+  /** A quantity's values at every step, [T][B][n] flattened. */
+  quantity(name: string): Float64Array;
+  carry(): Carry;
+}
+
+export interface GradientResult extends ForwardResult {
+  loss: number;
+  grads: Weights;
+}
+
+/** What a training step needs: the loss, every parameter's gradient, and the state to carry along a stream. */
+export type GradientStep = Pick<GradientResult, "loss" | "grads" | "carry">;
+
+/** A training step's gradient: a backend's `lossAndGrad`, or one spread over threads (engine/parallel/). */
+export type GradientFunction = (weights: Weights, batch: Batch, carry?: Carry) => GradientStep | Promise<GradientStep>;
+
+export interface ModelBackend {
+  readonly name: "interp" | "compiled";
+  readonly ir: IrModel;
+  forward(weights: Weights, batch: Batch, carry?: Carry): ForwardResult;
+  lossAndGrad(weights: Weights, batch: Batch, carry?: Carry): GradientResult;
+}
+
+export type BackendKind = ModelBackend["name"];

@@ -1,0 +1,32 @@
+/**
+ * The one place training, evaluation, sampling and analysis choose a backend by name:
+ * `interp` (the interpreter) or `compiled` (a generated module, built and loaded on demand
+ * by `engine/backend.ts`). A backend that cannot be made is a `BackendUnavailableError`
+ * with a message for the user.
+ */
+import type { IrModel } from "../../compiler/ir/ir.js";
+import { createBackend as makeBackend, type BackendOptions } from "../backend.js";
+import type { ModelBackend } from "../model-backend.js";
+
+export type BackendKind = "interp" | "compiled";
+export const backendKinds: readonly BackendKind[] = ["interp", "compiled"];
+
+export class BackendUnavailableError extends Error {}
+
+export async function createBackend(
+  ir: IrModel,
+  kind: BackendKind,
+  options: BackendOptions = {},
+): Promise<ModelBackend> {
+  if (!backendKinds.includes(kind))
+    throw new BackendUnavailableError(`unknown backend '${String(kind)}'; use interp or compiled`);
+  try {
+    return await makeBackend(ir, kind, options);
+  } catch (e) {
+    if (kind === "compiled")
+      throw new BackendUnavailableError(
+        `the compiled backend could not be built for ${ir.name}: ${(e as Error).message}; --backend interp runs the interpreter`,
+      );
+    throw e;
+  }
+}

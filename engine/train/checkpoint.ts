@@ -1,0 +1,215 @@
+/**
+ * Checkpoints: a directory holding
+ *   checkpoint.json            the exact configuration, model source and dims, data identity,
+ *                              vocabulary and labels, position in the run, generator state,
+ *                              and the names of the two tensor files below;
+ *   weights-<step>.safetensors parameters, float64 (so a resumed run is bit-exact);
+ *   state-<step>.safetensors   optimiser moments and the state carried along a stream;
+ *   weights.safetensors        the latest parameters again, for `rnnc run --weights`.
+ * Every file is written to a temporary name and renamed. The tensor files are written first
+ * under new names and `checkpoint.json`, renamed last, points at them, so a run killed at any
+ * moment leaves the previous complete checkpoint or the new one, never a mix.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Carry } from "../interpret/execution.js";
+import type { Weights } from "../interpret/batch.js";
+import { writeAtomic } from "../io/atomic-write.js";
+import { decodeSafetensors, encodeSafetensors } from "../../runtime/io/safetensors.js";
+import { namedRecord } from "../../runtime/records.js";
+import { Rng, type RngState } from "../../runtime/rng.js";
+import type { DataCodebook } from "../data/load.js";
+import type { OptimizerState } from "./optimizers.js";
+import { initialTrainState, type TrainConfig, type TrainState } from "./loop.js";
+
+export const CHECKPOINT_FILE = "checkpoint.json";
+export const CHECKPOINT_FORMAT = "rnnc-checkpoint";
+
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  version: 1;
+  step: number;
+  epoch: number;
+  batchInEpoch: number;
+  finished: boolean;
+  model: {
+    file: string;
+    name: string;
+    sha256: string;
+    source: string;
+    /** Every dim's value as trained. */
+    dims: Record<string, number>;
+    /** The dims set from the command line or from the data (what `--dim` would say). */
+    overrides: Record<string, number>;
+  };
+  data: { path: string; sha256: string; valPath?: string; valSha256?: string; codebook: DataCodebook };
+  /** `threads`: how many shards each batch's gradient was split into (absent: 1). */
+  config: TrainConfig & { backend: string; threads?: number };
+  files: { weights: string; state: string };
+  rng: RngState;
+  order: number[] | null;
+  epochLoss: { sum: number; positions: number };
+  recentNorms: number[];
+  explosions: number;
+  /** Length of metrics.jsonl when this checkpoint was written (lines after it are replayed on resume). */
+  metricsBytes: number;
+  savedAt: string;
+}
+
+export interface LoadedCheckpoint {
+  meta: CheckpointMeta;
+  weights: Weights;
+  optimizer: OptimizerState;
+  carry: Carry | null;
+}
+
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, CHECKPOINT_FILE));
+}
+
+type Fixed = Omit<
+  CheckpointMeta,
+  | "step"
+  | "epoch"
+  | "batchInEpoch"
+  | "files"
+  | "rng"
+  | "order"
+  | "epochLoss"
+  | "recentNorms"
+  | "explosions"
+  | "metricsBytes"
+  | "savedAt"
+  | "finished"
+>;
+
+export function saveCheckpoint(
+  dir: string,
+  fixed: Fixed,
+  state: TrainState,
+  extra: { metricsBytes: number; finished: boolean; shapes: Record<string, number[]> },
+): CheckpointMeta {
+  const tag = String(state.step).padStart(7, "0");
+  const files = { weights: `weights-${tag}.safetensors`, state: `state-${tag}.safetensors` };
+  const params = namedRecord(
+    Object.entries(state.weights).map(([name, w]) => [name, { shape: extra.shapes[name] ?? [w.length], data: w }]),
+  );
+  const weightBytes = encodeSafetensors(params, "F64", { step: String(state.step) });
+  writeAtomic(join(dir, files.weights), weightBytes);
+
+  const opt = state.optimizer.getState();
+  const tensors = namedRecord<{ shape: number[]; data: Float64Array }>();
+  for (const [slot, arrays] of Object.entries(opt.slots))
+    for (const [name, a] of Object.entries(arrays))
+      tensors[`optimizer/${slot}/${name}`] = { shape: [a.length], data: a };
+  const onehot: string[] = [];
+  for (const [source, values] of Object.entries(state.carry ?? {})) {
+    if (values[0] instanceof Int32Array) onehot.push(source);
+    values.forEach((v, j) => (tensors[`carry/${source}/${j}`] = { shape: [v.length], data: Float64Array.from(v) }));
+  }
+  const stateMeta = {
+    step: String(state.step),
+    optimizer_t: String(opt.t),
+    carry: state.carry ? "yes" : "no",
+    carry_onehot: JSON.stringify(onehot),
+  };
+  writeAtomic(join(dir, files.state), encodeSafetensors(tensors, "F64", stateMeta));
+
+  const meta: CheckpointMeta = {
+    ...fixed,
+    step: state.step,
+    epoch: state.epoch,
+    batchInEpoch: state.batchInEpoch,
+    finished: extra.finished,
+    files,
+    rng: state.shuffle.getState(),
+    order: state.order,
+    epochLoss: state.epochLoss,
+    recentNorms: state.recentNorms,
+    explosions: state.explosions,
+    metricsBytes: extra.metricsBytes,
+    savedAt: new Date().toISOString(),
+  };
+  writeAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(meta, null, 1) + "\n");
+  writeAtomic(join(dir, "weights.safetensors"), weightBytes);
+  for (const f of readdirSync(dir)) {
+    if (/^(weights|state)-\d+\.safetensors$/.test(f) && f !== files.weights && f !== files.state)
+      rmSync(join(dir, f), { force: true });
+  }
+  return meta;
+}
+
+export class CheckpointError extends Error {}
+
+export function readCheckpointMeta(dir: string): CheckpointMeta {
+  const path = join(dir, CHECKPOINT_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new CheckpointError(`no checkpoint in '${dir}' (${CHECKPOINT_FILE} is missing)`);
+  }
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(text) as CheckpointMeta;
+  } catch (e) {
+    throw new CheckpointError(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (meta.format !== CHECKPOINT_FORMAT || meta.version !== 1)
+    throw new CheckpointError(
+      `${path} is not an rnnc checkpoint (format ${JSON.stringify(meta.format)}, version ${meta.version})`,
+    );
+  return meta;
+}
+
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const meta = readCheckpointMeta(dir);
+  const read = (name: string) => {
+    try {
+      return decodeSafetensors(readFileSync(join(dir, name)));
+    } catch (e) {
+      throw new CheckpointError(`checkpoint file ${join(dir, name)} cannot be read: ${(e as Error).message}`);
+    }
+  };
+  const w = read(meta.files.weights);
+  const weights: Weights = namedRecord(Object.entries(w.tensors).map(([k, t]) => [k, t.data]));
+  const s = read(meta.files.state);
+  if (w.metadata?.["step"] !== String(meta.step) || s.metadata?.["step"] !== String(meta.step))
+    throw new CheckpointError(`checkpoint files in '${dir}' disagree about the step; the checkpoint is damaged`);
+  const slots: OptimizerState["slots"] = namedRecord();
+  const carry: Carry = namedRecord();
+  const onehot = new Set<string>(JSON.parse(s.metadata?.["carry_onehot"] ?? "[]") as string[]);
+  for (const [key, t] of Object.entries(s.tensors)) {
+    const parts = key.split("/");
+    if (parts[0] === "optimizer") {
+      const [, slot, ...rest] = parts;
+      (slots[slot!] ??= namedRecord())[rest.join("/")] = t.data;
+    } else if (parts[0] === "carry") {
+      const j = Number(parts[parts.length - 1]);
+      const source = parts.slice(1, -1).join("/");
+      (carry[source] ??= [])[j] = onehot.has(source) ? Int32Array.from(t.data) : t.data;
+    }
+  }
+  return {
+    meta,
+    weights,
+    optimizer: { t: Number(s.metadata?.["optimizer_t"] ?? 0), slots },
+    carry: s.metadata?.["carry"] === "yes" ? carry : null,
+  };
+}
+
+/** The training state a checkpoint holds, ready for `trainLoop` to continue. */
+export function restoreTrainState(ck: LoadedCheckpoint, config: TrainConfig): TrainState {
+  const state = initialTrainState(ck.weights, config);
+  state.optimizer.setState(ck.optimizer);
+  state.shuffle = Rng.fromState(ck.meta.rng);
+  state.step = ck.meta.step;
+  state.epoch = ck.meta.epoch;
+  state.batchInEpoch = ck.meta.batchInEpoch;
+  state.order = ck.meta.order;
+  state.carry = ck.carry;
+  state.epochLoss = ck.meta.epochLoss;
+  state.recentNorms = ck.meta.recentNorms;
+  state.explosions = ck.meta.explosions;
+  return state;
+}

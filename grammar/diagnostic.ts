@@ -1,0 +1,67 @@
+/**
+ * Diagnostics are data: every pass returns them, nothing throws them, and exactly one
+ * place (`render.ts`) turns them into text. The CLI and the language server share them.
+ */
+import type { Range } from "./ast.js";
+
+export type Severity = "error" | "warning";
+
+export interface RelatedLocation {
+  message: string;
+  range: Range;
+}
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable code, listed with its meaning in `docs/diagnostics.md` (`E201`, `W001`). */
+  code: string;
+  message: string;
+  range: Range;
+  related: RelatedLocation[];
+  /** A suggestion shown under the excerpt. */
+  hint?: string;
+}
+
+export function error(
+  code: string,
+  message: string,
+  range: Range,
+  extra: Partial<Pick<Diagnostic, "related" | "hint">> = {},
+): Diagnostic {
+  return {
+    severity: "error",
+    code,
+    message,
+    range,
+    related: extra.related ?? [],
+    ...(extra.hint ? { hint: extra.hint } : {}),
+  };
+}
+
+export function warning(
+  code: string,
+  message: string,
+  range: Range,
+  extra: Partial<Pick<Diagnostic, "related" | "hint">> = {},
+): Diagnostic {
+  return {
+    severity: "warning",
+    code,
+    message,
+    range,
+    related: extra.related ?? [],
+    ...(extra.hint ? { hint: extra.hint } : {}),
+  };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+/** Source order, so a run reports mistakes top to bottom. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort((a, b) => a.range.start.offset - b.range.start.offset || a.code.localeCompare(b.code));
+}
+
+/** A range covering nothing at the start of the file, for problems that belong to the whole file. */
+export const fileStart: Range = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };

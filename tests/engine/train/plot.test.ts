@@ -1,0 +1,86 @@
+/** The SVG charts: well-formed documents, undrawable points skipped, ticks where they should be. */
+import { describe, expect, it } from "vitest";
+import { chartSvg, composeCharts, niceTicks } from "../../../engine/plot/svg.js";
+
+describe("svg charts", () => {
+  it("draws series with a legend and breaks lines at NaN", () => {
+    const svg = chartSvg({
+      title: "loss <&>",
+      xLabel: "step",
+      series: [
+        {
+          name: "train",
+          points: [
+            [1, 2],
+            [2, NaN],
+            [3, 1],
+            [4, 0.5],
+          ],
+        },
+        { name: "val", points: [[4, 1]] },
+      ],
+    });
+    expect(svg).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain("loss &lt;&amp;&gt;");
+    const path = /<path [^>]*d="([^"]+)"/.exec(svg)![1]!;
+    expect(path.match(/M/g)).toHaveLength(2);
+    expect(svg).toContain(">val</text>");
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+  });
+
+  it("log axes skip values ≤ 0 and label decades", () => {
+    const svg = chartSvg({
+      logY: true,
+      series: [
+        {
+          name: "g",
+          points: [
+            [1, 1e-6],
+            [2, 0],
+            [3, 1e-2],
+            [4, 1],
+          ],
+        },
+      ],
+    });
+    expect(svg).toContain(">1e-6</text>");
+    expect(svg).toContain(">0.01</text>");
+  });
+
+  it("composes charts side by side with distinct clip paths", () => {
+    const svg = composeCharts([
+      {
+        series: [
+          {
+            name: "a",
+            points: [
+              [0, 0],
+              [1, 1],
+            ],
+          },
+        ],
+      },
+      {
+        series: [
+          {
+            name: "b",
+            points: [
+              [0, 1],
+              [1, 0],
+            ],
+          },
+        ],
+        circles: [{ cx: 0, cy: 0, r: 1 }],
+      },
+    ]);
+    expect(svg).toMatch(/width="1280"/);
+    expect(svg.match(/<clipPath id="clip-c0"/g)).toHaveLength(1);
+    expect(svg.match(/<clipPath id="clip-c1"/g)).toHaveLength(1);
+    expect(svg).toContain("<ellipse");
+  });
+
+  it("picks 1-2-5 ticks", () => {
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(-3, 7, 5)).toEqual([-2, 0, 2, 4, 6]);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * Training on several threads: a batch is split into shards of whole sequences, worker
+ * threads compute some of them, and the shards' gradients are summed in a fixed order, so
+ * the threaded gradient equals the one-thread gradient of the same shards bit for bit, and
+ * the unsplit batch's gradient up to rounding.
+ */
+import { readdirSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { compiledModuleUrl, loadCompiledModule } from "../../../engine/module-cache.js";
+import type { IrModel } from "../../../compiler/ir/ir.js";
+import { compiledBackend, pooledGradient } from "../../../engine/compiled-backend.js";
+import type { GradientFunction } from "../../../engine/model-backend.js";
+import { examplesFromBatch, type Dataset } from "../../../engine/data/dataset.js";
+import { initialWeights } from "../../../engine/init-weights.js";
+import type { Batch, Weights } from "../../../engine/interpret/batch.js";
+import { GradientPool } from "../../../engine/parallel/pool.js";
+import { shardsOf, shardWeights } from "../../../engine/parallel/shards.js";
+import { autoThreads } from "../../../engine/parallel/threads.js";
+import { randomBatch } from "../../../engine/random-batch.js";
+import { Rng } from "../../../runtime/rng.js";
+import { initialTrainState, trainLoop, type TrainConfig } from "../../../engine/train/loop.js";
+import { defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
+import { irFromFile, irFromText, smallIrFromFile } from "../../support/models.js";
+
+const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
+const pools: GradientPool[] = [];
+afterAll(() => Promise.all(pools.map((p) => p.close())));
+
+async function pooled(ir: IrModel, shards: number, threaded: boolean): Promise<GradientFunction> {
+  const module = await loadCompiledModule(ir, "f64");
+  const pool = await GradientPool.create(ir, module, compiledModuleUrl(module), shards, threaded);
+  pools.push(pool);
+  return pooledGradient(ir, module, pool);
+}
+
+const bits = (w: Weights) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Array.from(v)]));
+
+function expectClose(actual: Weights, expected: Weights, tolerance: number): void {
+  for (const [name, e] of Object.entries(expected)) {
+    const a = actual[name]!;
+    const scale = Math.max(1e-3, ...Array.from(e, Math.abs));
+    for (let i = 0; i < e.length; i++) expect(Math.abs(a[i]! - e[i]!) / scale, `${name}[${i}]`).toBeLessThan(tolerance);
+  }
+}
+
+describe("shards", () => {
+  it("are contiguous runs of whole sequences, the first ones larger, never more than the sequences", () => {
+    expect(shardsOf(10, 3)).toEqual([
+      { start: 0, end: 4 },
+      { start: 4, end: 7 },
+      { start: 7, end: 10 },
+    ]);
+    expect(shardsOf(2, 4)).toEqual([
+      { start: 0, end: 1 },
+      { start: 1, end: 2 },
+    ]);
+  });
+
+  const model = (losses: string) =>
+    irFromText(`model M {
+  dim H = 3
+  input x : [2]
+  target y : class[2]
+  target z : class[2]
+  param W : [H, H]
+  param U : [H, 2]
+  param V : [2, H]
+  state h : [H] = zeros
+  h = tanh(W @ h[t-1] + U @ x)
+  o = softmax(V @ h)
+  ${losses}
+}`);
+  const batch = (lengths: number[]) => ({ T: 4, B: lengths.length, inputs: {}, lengths: Int32Array.from(lengths) });
+
+  it("weigh a mean loss by the share of scored positions they hold, a summed one by 1", () => {
+    const shards = shardsOf(3, 2);
+    expect(shardWeights(model("loss cross_entropy(o, y) at last"), batch([4, 1, 1]), shards)).toEqual([2 / 3, 1 / 3]);
+    expect(shardWeights(model("loss cross_entropy(o, y) at each"), batch([4, 1, 1]), shards)).toEqual([5 / 6, 1 / 6]);
+    expect(shardWeights(model("loss cross_entropy(o, y, reduce = sum) at each"), batch([4, 1, 1]), shards)).toEqual([
+      1, 1,
+    ]);
+  });
+
+  it("leave a batch whole when its losses weigh shards differently", () => {
+    const mixed = model("loss cross_entropy(o, y) at last\n  loss cross_entropy(o, z) at each");
+    expect(shardWeights(mixed, batch([4, 1, 1]), shardsOf(3, 2))).toBeNull();
+    expect(shardWeights(mixed, batch([4, 4, 4, 4]), shardsOf(4, 2))).toEqual([0.5, 0.5]);
+  });
+});
+
+describe.each(examples)("the gradient of %s on two threads", (file) => {
+  const ir = smallIrFromFile(`examples/${file}`);
+  const weights = initialWeights(ir, 7);
+  const batch: Batch = randomBatch(ir, new Rng(8), { T: 6, B: 5, ragged: true });
+
+  it("equals the one-thread gradient of the same shards bit for bit, and the whole batch's to rounding", async () => {
+    const threaded = await (await pooled(ir, 2, true))(weights, batch);
+    const alone = await (await pooled(ir, 2, false))(weights, batch);
+    expect(threaded.loss).toBe(alone.loss);
+    expect(bits(threaded.grads)).toEqual(bits(alone.grads));
+
+    const whole = compiledBackend(ir, await loadCompiledModule(ir, "f64")).lossAndGrad(weights, batch);
+    expect(Math.abs(threaded.loss - whole.loss)).toBeLessThan(1e-12 * Math.max(1, Math.abs(whole.loss)));
+    expectClose(threaded.grads, whole.grads, 1e-12);
+  });
+});
+
+describe("threads", () => {
+  const lm = irFromFile("examples/char-lm.rnn", { V: 7, H: 6 });
+
+  it("carry each stream's state on to the next chunk as one thread does", async () => {
+    const weights = initialWeights(lm, 1);
+    const first = randomBatch(lm, new Rng(2), { T: 5, B: 4 });
+    const second = randomBatch(lm, new Rng(3), { T: 5, B: 4 });
+    const threads = await pooled(lm, 3, true);
+    const backend = compiledBackend(lm, await loadCompiledModule(lm, "f64"));
+    const carried = (await threads(weights, first)).carry();
+    const reference = backend.lossAndGrad(weights, first).carry();
+    expect(carried).toEqual(reference);
+    const next = await threads(weights, second, carried);
+    expectClose(next.grads, backend.lossAndGrad(weights, second, reference).grads, 1e-12);
+  });
+
+  it("report a shard's error from a worker thread and stay usable", async () => {
+    const weights = initialWeights(lm, 1);
+    const good = randomBatch(lm, new Rng(4), { T: 3, B: 4 });
+    const bad = structuredClone(good);
+    (bad.inputs["x"] as { ids: Int32Array }).ids[3] = 99; // the last sequence: the worker's shard
+    const threads = await pooled(lm, 2, true);
+    await expect(async () => threads(weights, bad)).rejects.toThrow(/99/);
+    expect((await threads(weights, good)).loss).toBeGreaterThan(0);
+  });
+
+  it("train to the same weights as one thread computing the same shards", async () => {
+    const ir = smallIrFromFile("examples/lstm.rnn");
+    const train: Dataset = {
+      kind: "sequences",
+      examples: examplesFromBatch(ir, randomBatch(ir, new Rng(5), { T: 6, B: 24, ragged: true })),
+    };
+    const config: TrainConfig = {
+      epochs: 2,
+      batch: 8,
+      seqLen: 6,
+      optimizer: defaultOptimizerConfig("adam", 0.01),
+      clipValue: null,
+      clipNorm: 1,
+      seed: 3,
+      valSplit: 0,
+      evalEvery: 0,
+    };
+    const backend = compiledBackend(ir, await loadCompiledModule(ir, "f64"));
+    const run = async (gradient: GradientFunction) =>
+      (await trainLoop(backend, { train }, config, initialTrainState(initialWeights(ir, 3), config), {}, gradient))
+        .state.weights;
+    expect(bits(await run(await pooled(ir, 2, true)))).toEqual(bits(await run(await pooled(ir, 2, false))));
+  });
+
+  it("are used automatically only when a batch has enough work for each", () => {
+    const big = irFromFile("examples/lstm.rnn");
+    expect(autoThreads(big, 50, 64, 2)).toBe(2);
+    expect(autoThreads(big, 50, 64, 1)).toBe(1);
+    expect(autoThreads(smallIrFromFile("examples/elman.rnn"), 5, 4, 2)).toBe(1);
+  });
+});

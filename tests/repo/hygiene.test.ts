@@ -1,0 +1,69 @@
+/**
+ * The repository keeps its own rules: imports follow the layers of docs/architecture.md
+ * (.dependency-cruiser.cjs), and every file is prettier-formatted (.prettierrc.json).
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = resolve(".");
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+const sourceFolders = ["grammar", "compiler", "runtime", "engine", "bench", "tests", "tools", "bin", "examples"];
+
+function depcruise(cwd: string, folders: string[]) {
+  return spawnSync(bin("depcruise"), [...folders, "--config", ".dependency-cruiser.cjs", "--output-type", "err"], {
+    cwd,
+    encoding: "utf8",
+  });
+}
+
+describe("the layers", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "rnnc-layers-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("hold: no import goes up a layer, and no modules import each other", () => {
+    const r = depcruise(root, sourceFolders);
+    expect(r.stdout + r.stderr).toContain("no dependency violations found");
+    expect(r.status).toBe(0);
+  });
+
+  // The rule is live: a project laid out like this one with one wrong import fails it.
+  const probes: [string, string, string][] = [
+    ["runtime", "compiler", "runtime-stands-alone"],
+    ["grammar", "compiler", "grammar-below-compiler"],
+    ["compiler", "engine", "compiler-below-engine"],
+    ["engine", "compiler/cli", "engine-below-apps"],
+    ["bench", "tests", "bench-self-contained"],
+  ];
+  for (const [from, to, rule] of probes) {
+    it(`refuse an import from ${from}/ into ${to}/ (${rule})`, () => {
+      const dir = mkdtempSync(join(scratch, "probe-"));
+      cpSync(join(root, ".dependency-cruiser.cjs"), join(dir, ".dependency-cruiser.cjs"));
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "NodeNext" } }));
+      mkdirSync(join(dir, from), { recursive: true });
+      mkdirSync(join(dir, to), { recursive: true });
+      writeFileSync(join(dir, to, "target.ts"), "export const value = 1;\n");
+      const up = from
+        .split("/")
+        .map(() => "..")
+        .join("/");
+      writeFileSync(
+        join(dir, from, "probe.ts"),
+        `import { value } from "${up}/${to}/target.js";\nexport const x = value;\n`,
+      );
+      const r = depcruise(dir, [from.split("/")[0]!, to.split("/")[0]!]);
+      expect(r.stdout).toContain(rule);
+      expect(r.status).not.toBe(0);
+    });
+  }
+});
+
+describe("the formatting", () => {
+  it("is prettier's, with the repository's config, in every file", () => {
+    const r = spawnSync(bin("prettier"), ["--check", "."], { cwd: root, encoding: "utf8" });
+    expect(r.stdout + r.stderr).toContain("All matched files use Prettier code style!");
+    expect(r.status).toBe(0);
+  });
+});
