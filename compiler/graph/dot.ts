@@ -118,10 +118,13 @@ function edgeLine(e: GraphEdge): string {
  * Non-ASCII letters stay as they are: the DOT is UTF-8.
  */
 function cleanText(text: string): string {
-  return text
-    .replace(/\s+/gu, " ")
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF\uD800-\uDFFF]/gu, "\uFFFD")
-    .replace(/\\/g, "\u29F5");
+  return (
+    text
+      .replace(/\s+/gu, " ")
+      // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF\uD800-\uDFFF]/gu, "\uFFFD")
+      .replace(/\\/g, "\u29F5")
+  );
 }
 
 /** Text for an HTML-like label `<...>`: markup characters become entities. */

@@ -25,6 +25,7 @@ export async function layout(dot: string, format: "svg" | "json" | "dot"): Promi
   } catch (e) {
     throw new Error(
       `internal error: Graphviz could not lay out the graph: ${e instanceof Error ? e.message.trim() : String(e)}`,
+      { cause: e },
     );
   }
 }

@@ -117,11 +117,11 @@ function hqr(a: number[][], n: number): Complex[] {
   let p = 0;
   let q = 0;
   let r = 0;
-  let s = 0;
-  let w = 0;
-  let x = 0;
-  let y = 0;
-  let z = 0;
+  let s: number;
+  let w: number;
+  let x: number;
+  let y: number;
+  let z: number;
   while (nn >= 1) {
     let its = 0;
     let l: number;

@@ -359,7 +359,7 @@ describe("dims and data errors", () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
-      /training stopped at step 1 \(epoch 1\): 'h' is Infinity at step \d+ of sequence \d+: the forward pass overflowed\n  hint: .*\n  the last good checkpoint is step 0 in .*blowup; nothing after it was saved/,
+      /training stopped at step 1 \(epoch 1\): 'h' is Infinity at step \d+ of sequence \d+: the forward pass overflowed\n {2}hint: .*\n {2}the last good checkpoint is step 0 in .*blowup; nothing after it was saved/,
     );
     expect(JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8")).step).toBe(0);
     expect(readFileSync(join(ck, "metrics.jsonl"), "utf8")).toMatch(/"kind":"stopped"/);

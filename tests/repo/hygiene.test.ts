@@ -1,6 +1,7 @@
 /**
  * The repository keeps its own rules: imports follow the layers of docs/architecture.md
- * (.dependency-cruiser.cjs), and every file is prettier-formatted (.prettierrc.json).
+ * (.dependency-cruiser.cjs), every file is prettier-formatted (.prettierrc.json) and passes
+ * the linter (eslint.config.js).
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -64,6 +65,14 @@ describe("the formatting", () => {
   it("is prettier's, with the repository's config, in every file", () => {
     const r = spawnSync(bin("prettier"), ["--check", "."], { cwd: root, encoding: "utf8" });
     expect(r.stdout + r.stderr).toContain("All matched files use Prettier code style!");
+    expect(r.status).toBe(0);
+  });
+});
+
+describe("the linter", () => {
+  it("finds nothing in any source file", () => {
+    const r = spawnSync(bin("eslint"), ["."], { cwd: root, encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
   });
 });

@@ -56,7 +56,7 @@ describe("renderDiagnostics", () => {
     const d = error("E201", "far right", { start: at(1, column, column - 1), end: at(1, column + 4, column + 3) });
     const [, shown, marker] = renderDiagnostics([d], line + "\n", { fileName: "m" }).split("\n");
     expect(shown!.length).toBeLessThan(120);
-    expect(shown).toMatch(/^    1 \| ….*oops$/);
+    expect(shown).toMatch(/^ {4}1 \| ….*oops$/);
     expect(shown!.indexOf("oops")).toBe(marker!.indexOf("^"));
   });
 
