@@ -35,7 +35,7 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
       params: Record<string, Float>,
       batch: Batch,
       carry: Carry | undefined,
-    ) => (carry ? toState(carry, batch.B) : fresh.createState(params, batch.B)),
+    ) => (carry ? toState(carry, batch.B, f32 ? Float32Array : Float64Array) : fresh.createState(params, batch.B)),
     weights: (grads: Record<string, Float>): Weights =>
       namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])),
     finite: (grads: Weights) => Object.values(grads).every((g) => g.every(Number.isFinite)),
@@ -121,13 +121,12 @@ function carriedSteps(ir: IrModel, name: string): number {
   return Math.max(0, ...ir.nodes.map((n) => (n.op === "delay" && n.source === name ? n.steps : 0)));
 }
 
-/** The interpreter's carry (most recent first, [B][n] per step) as a module state (oldest first, [steps][B][n]). */
-function toState(carry: Carry, B: number): ModuleState {
+/** The interpreter's carry (most recent first, [B][n] per step) as a module state (oldest first, [steps][B][n]) of the module's float type. */
+function toState(carry: Carry, B: number, Float: Float64ArrayConstructor | Float32ArrayConstructor): ModuleState {
   const values = namedRecord<Float | Int32Array>();
   for (const [name, steps] of Object.entries(carry)) {
     const width = steps[0]!.length;
-    const out =
-      steps[0] instanceof Int32Array ? new Int32Array(width * steps.length) : new Float64Array(width * steps.length);
+    const out = steps[0] instanceof Int32Array ? new Int32Array(width * steps.length) : new Float(width * steps.length);
     steps.forEach((s, back) => out.set(s as never, (steps.length - 1 - back) * width));
     values[name] = out;
   }

@@ -1,7 +1,8 @@
 /**
  * The rnnc numeric runtime, shared by the interpreter and by generated code:
  * seeded random numbers, parameter initialisers, batched kernels over typed
- * arrays, gradient clipping and safetensors checkpoint I/O.
+ * arrays, gradient clipping, safetensors checkpoint I/O, and what every generated
+ * module shares (the `Model` behind its facade, argument checks, the workspace).
  */
 
 export type { FloatArray } from "./floatArray.js";
@@ -12,3 +13,4 @@ export * from "./kernels/index.js";
 export * from "./clip.js";
 export * from "./io/halfFloat.js";
 export * from "./io/safetensors.js";
+export * from "./module/index.js";

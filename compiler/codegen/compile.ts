@@ -8,7 +8,7 @@
 import type { IrModel } from "../ir/ir.js";
 import { validateIr } from "../ir/validate.js";
 import { emitModule } from "./emit-module.js";
-import { inlineRuntimeSource } from "./runtime-source.js";
+import { inlineRuntime, runtimeIndex } from "./runtime-source.js";
 import { version } from "../version.js";
 import { defaultKernels, type KernelTier } from "./kernel-tier.js";
 
@@ -22,17 +22,20 @@ export interface CompileOptions {
   sourceName: string;
   /** Run prettier over the output (on for files people read; off for modules loaded in-process). */
   format?: boolean;
+  /** Where a standalone module's runtime sources are read (default: the installation's runtime/). */
+  runtimeDirectory?: string;
 }
 
 export async function compileModule(ir: IrModel, options: CompileOptions): Promise<string> {
   validateIr(ir);
   const kernels = options.kernels ?? defaultKernels(options.standalone);
+  const index = options.standalone ? await runtimeIndex(options.runtimeDirectory) : undefined;
   const source = emitModule(ir, {
     dtype: options.dtype,
     kernels,
     ...(options.unrollSteps !== undefined ? { unrollSteps: options.unrollSteps } : {}),
-    runtime: options.standalone
-      ? { kind: "inline", source: inlineRuntimeSource(kernels) }
+    runtime: index
+      ? { kind: "inline", source: (names) => inlineRuntime(index, names) }
       : { kind: "import", from: "rnnc/runtime" },
     sourceName: options.sourceName,
     version,

@@ -1,50 +1,78 @@
 /**
- * The part of rnnc's runtime a generated module uses, as source text, for `--standalone`
- * modules that import nothing: the kernels, and the random generator and initialisers of
- * `initialiseParameters`. The `.ts` files under runtime/ ship with the package and are the
- * one definition: they are read, their imports dropped and their exports made local.
+ * The part of rnnc's runtime a `--standalone` module needs, as source text it inlines so that
+ * it imports nothing: the files of runtime/ that declare the names the module would import
+ * from rnnc/runtime, and every file those import, each after the files it imports. The `.ts`
+ * files under runtime/ ship with the package and are the one definition (runtime-index.ts
+ * reads them with TypeScript's parser).
+ *
+ * TypeScript takes about half a second to load, and the compiled backend compiles a
+ * standalone module on every run: `npm run build` reads the runtime once and writes the index
+ * beside this file (dist/compiler/codegen/runtime-index.json), and the installed compiler
+ * reads that. Without it (running from the sources) the index is built on first use.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { KernelTier } from "./kernel-tier.js";
+import { buildRuntimeIndex, type RuntimeIndex } from "./runtime-index.js";
 
-/** In dependency order, relative to runtime/. */
-const files = ["kernels/matmul.ts", "kernels/activate-rows.ts", "kernels/onehot.ts", "rng.ts", "qr.ts", "init.ts"];
-/** The WebAssembly tier (kernels-wasm.ts is the binary as base64, about 22 kB of text), for `--kernels wasm|auto`. */
-const wasmFiles = [
-  "kernels/wasm/kernels-wasm.ts",
-  "kernels/wasm/module.ts",
-  "kernels/wasm/generated.ts",
-  "kernels/wasm/arena.ts",
-  "kernels/wasm/matmul.ts",
-];
-/** What runtime/kernels/wasm/index.ts adds: the JavaScript tier behind the same interface. */
-const jsKernelsObject =
-  "const jsMatmulKernels: MatmulKernels = Object.freeze({ matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight, activateRows });";
+const builtIndex = new URL("./runtime-index.json", import.meta.url);
 
 /** runtime/, from compiler/codegen in the sources or dist/compiler/codegen once built. */
-function runtimeDirectory(): string {
+export function runtimeDirectory(): string {
   for (const up of ["../../runtime/", "../../../runtime/"]) {
     const dir = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(`${dir}${files[0]}`)) return dir;
+    if (existsSync(`${dir}index.ts`)) return dir;
   }
   throw new Error("internal error: the runtime sources are missing from the installation");
 }
 
-export function inlineRuntimeSource(kernels: KernelTier): string {
-  const dir = runtimeDirectory();
-  const wasm = kernels !== "js";
-  const bodies = [...files, ...(wasm ? wasmFiles : [])].map((f) =>
-    readFileSync(`${dir}${f}`, "utf8")
-      .split("\n")
-      .filter((line) => !/^import\s/.test(line))
-      .join("\n")
-      .replace(/^export (function|const|class|interface|type) /gm, "$1 "),
-  );
+let installed: Promise<RuntimeIndex> | undefined;
+
+/** The index of the runtime in `dir`, or of the installation's runtime: as built, or read now. */
+export function runtimeIndex(dir?: string): Promise<RuntimeIndex> {
+  if (dir !== undefined) return buildRuntimeIndex(dir);
+  installed ??= existsSync(builtIndex)
+    ? Promise.resolve(JSON.parse(readFileSync(builtIndex, "utf8")) as RuntimeIndex)
+    : buildRuntimeIndex(runtimeDirectory());
+  return installed;
+}
+
+/** Writes the index of the installation's runtime beside this file (`npm run build`, after tsc). */
+export async function writeRuntimeIndex(): Promise<void> {
+  writeFileSync(builtIndex, JSON.stringify(await buildRuntimeIndex(runtimeDirectory())));
+}
+
+/** The source declaring `names` (as exported by rnnc/runtime) and all it depends on, in dependency order. */
+export function inlineRuntime(index: RuntimeIndex, names: readonly string[]): string {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const dependency of index.files[file]!.imports) visit(dependency);
+    order.push(file);
+  };
+  for (const name of names) {
+    if (!Object.hasOwn(index.exports, name)) throw new Error(`internal error: rnnc/runtime exports no ${name}`);
+    visit(index.exports[name]!);
+  }
+  const declaredIn = new Map<string, string>();
+  for (const file of order) {
+    const { external, declares } = index.files[file]!;
+    if (external.length > 0)
+      throw new Error(
+        `internal error: runtime/${file} imports ${external.join(", ")}, which --standalone cannot inline`,
+      );
+    for (const name of declares) {
+      const other = declaredIn.get(name);
+      if (other !== undefined && other !== file)
+        throw new Error(
+          `internal error: runtime/${other} and runtime/${file} both declare ${name}: inlined, they clash`,
+        );
+      declaredIn.set(name, file);
+    }
+  }
   return [
-    "// From rnnc's runtime (runtime/), inlined by --standalone.",
-    "type FloatArray = Float64Array | Float32Array;",
-    ...bodies,
-    ...(wasm ? [jsKernelsObject] : []),
-  ].join("\n");
+    "// rnnc's runtime (runtime/), inlined by --standalone: each file after the files it imports.",
+    ...order.map((file) => `// runtime/${file}\n${index.files[file]!.text.trim()}`),
+  ].join("\n\n");
 }

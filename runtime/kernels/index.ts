@@ -25,6 +25,7 @@ export * from "./matmul.js";
 export * from "./onehot.js";
 export * from "./reductions.js";
 export * from "./softmax.js";
-// The WebAssembly SIMD tier of the matrix products (docs/kernels.md).
+// Both tiers of the matrix products behind one interface, and the WebAssembly SIMD tier (docs/kernels.md).
+export * from "./kernel-set.js";
 export * from "./wasm/index.js";
 export { activateRows } from "./activate-rows.js";

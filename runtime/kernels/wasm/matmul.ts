@@ -33,61 +33,9 @@
  */
 import type { FloatArray } from "../../floatArray.js";
 import { activateRows, type ActivationName } from "../activate-rows.js";
+import type { MatmulKernels } from "../kernel-set.js";
 import { WasmArena, type WasmArenaOptions, type WasmFloatArray } from "./arena.js";
 import { instantiateKernels, SCRATCH_BYTES, type KernelExports } from "./module.js";
-
-/** The three batched products and the row activations, as both tiers provide them (same arguments as ../matmul.ts and ../activate-rows.ts). */
-export interface MatmulKernels {
-  /** Y[B,M] (= or +=) X[B,N] · Wᵀ for W row-major [M,N]. */
-  matmulBatch(
-    B: number,
-    M: number,
-    N: number,
-    x: FloatArray,
-    xOff: number,
-    w: FloatArray,
-    wOff: number,
-    y: FloatArray,
-    yOff: number,
-    accumulate: boolean,
-  ): void;
-  /** dX[B,N] += dY[B,M] · W for W row-major [M,N]. */
-  matmulBatchBackwardInput(
-    B: number,
-    M: number,
-    N: number,
-    dy: FloatArray,
-    dyOff: number,
-    w: FloatArray,
-    wOff: number,
-    dx: FloatArray,
-    dxOff: number,
-  ): void;
-  /** dW[M,N] += dY[B,M]ᵀ · X[B,N]. */
-  matmulBatchBackwardWeight(
-    B: number,
-    M: number,
-    N: number,
-    dy: FloatArray,
-    dyOff: number,
-    x: FloatArray,
-    xOff: number,
-    dw: FloatArray,
-    dwOff: number,
-  ): void;
-  /** y[yOff + r·yStride + i] = f(x[xOff + r·xStride + i]) for r < rows, i < width; in place when x === y with the same offsets and strides. */
-  activateRows(
-    fn: ActivationName,
-    rows: number,
-    width: number,
-    x: FloatArray,
-    xOff: number,
-    xStride: number,
-    y: FloatArray,
-    yOff: number,
-    yStride: number,
-  ): void;
-}
 
 /** A row-activation kernel of the module: (rows, width, x, xs, y, ys), byte addresses, strides in elements. */
 type RowsKernel = KernelExports["f32_exp_rows"];

@@ -11,7 +11,8 @@
 import { describe, expect, it, vi } from "vitest";
 import type { FloatArray } from "../../../runtime/floatArray.js";
 import { activateRows, type ActivationName } from "../../../runtime/kernels/activate-rows.js";
-import { jsMatmulKernels, WasmKernels, type WasmDType } from "../../../runtime/kernels/wasm/index.js";
+import { jsMatmulKernels } from "../../../runtime/kernels/kernel-set.js";
+import { WasmKernels, type WasmDType } from "../../../runtime/kernels/wasm/index.js";
 
 // The JavaScript kernel, still running, with its calls counted: the routing tests tell the tiers apart by them.
 vi.mock("../../../runtime/kernels/activate-rows.js", async (importOriginal) => {

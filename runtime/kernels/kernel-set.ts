@@ -1,0 +1,74 @@
+/**
+ * The matrix products and row activations as one object, the interface both kernel tiers
+ * provide: a generated module on a kernel tier (--kernels wasm|auto) calls them through it,
+ *
+ *     const { matmulBatch, activateRows } = kernels;
+ *
+ * and gets WasmKernels (./wasm/matmul.ts) or, where WebAssembly SIMD is missing, the
+ * JavaScript functions below. Nothing here needs WebAssembly, so the JavaScript tier of a
+ * `--standalone` module inlines this file without it.
+ */
+import type { FloatArray } from "../floatArray.js";
+import { activateRows, type ActivationName } from "./activate-rows.js";
+import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "./matmul.js";
+
+/** The three batched products and the row activations, as both tiers provide them (same arguments as ../matmul.ts and ../activate-rows.ts). */
+export interface MatmulKernels {
+  /** Y[B,M] (= or +=) X[B,N] · Wᵀ for W row-major [M,N]. */
+  matmulBatch(
+    B: number,
+    M: number,
+    N: number,
+    x: FloatArray,
+    xOff: number,
+    w: FloatArray,
+    wOff: number,
+    y: FloatArray,
+    yOff: number,
+    accumulate: boolean,
+  ): void;
+  /** dX[B,N] += dY[B,M] · W for W row-major [M,N]. */
+  matmulBatchBackwardInput(
+    B: number,
+    M: number,
+    N: number,
+    dy: FloatArray,
+    dyOff: number,
+    w: FloatArray,
+    wOff: number,
+    dx: FloatArray,
+    dxOff: number,
+  ): void;
+  /** dW[M,N] += dY[B,M]ᵀ · X[B,N]. */
+  matmulBatchBackwardWeight(
+    B: number,
+    M: number,
+    N: number,
+    dy: FloatArray,
+    dyOff: number,
+    x: FloatArray,
+    xOff: number,
+    dw: FloatArray,
+    dwOff: number,
+  ): void;
+  /** y[yOff + r·yStride + i] = f(x[xOff + r·xStride + i]) for r < rows, i < width; in place when x === y with the same offsets and strides. */
+  activateRows(
+    fn: ActivationName,
+    rows: number,
+    width: number,
+    x: FloatArray,
+    xOff: number,
+    xStride: number,
+    y: FloatArray,
+    yOff: number,
+    yStride: number,
+  ): void;
+}
+
+/** The JavaScript tier as the same interface as WasmKernels. */
+export const jsMatmulKernels: MatmulKernels = Object.freeze({
+  matmulBatch,
+  matmulBatchBackwardInput,
+  matmulBatchBackwardWeight,
+  activateRows,
+});
