@@ -10,7 +10,7 @@
  * once and builds no message.
  */
 import { ownValue } from "../records.js";
-import type { CarriedLayout, InputLayout, ModuleLayout, TargetLayout } from "./layout.js";
+import type { CarriedLayout, InputLayout, ModuleLayout, ParameterLayout, TargetLayout } from "./layout.js";
 import type { ModuleDtype } from "./memory.js";
 
 type ArrayType = Float64ArrayConstructor | Float32ArrayConstructor | Int32ArrayConstructor;
@@ -23,20 +23,6 @@ interface ArrayRule {
   readonly type: ArrayType;
   /** The type in words, e.g. "an Int32Array of token ids". */
   readonly expected: string;
-}
-
-/** An array a call reads or writes, as messages name it. */
-export interface NamedArray {
-  readonly array: ArrayBufferView;
-  readonly label: string;
-}
-
-/** The arrays of one call: what it writes (gradients, a state's values) and what it only reads. */
-export interface CallArrays {
-  readonly written: readonly NamedArray[];
-  readonly read: readonly NamedArray[];
-  /** Read after the passes have written the workspace (targets): they must not be views of it either. */
-  readonly readLate: readonly NamedArray[];
 }
 
 export type ParameterRole = "params" | "grads";
@@ -113,6 +99,17 @@ export function checkWholeNumber(
   if (!Number.isInteger(value) || value < 1) throw new RangeError(outOfRange(value));
 }
 
+/**
+ * The parameter sets createParameters made, with the parameters they were made for: frozen, with exactly those names,
+ * so a call given one skips looking for unknown names (which costs more than every other check of a parameter set).
+ */
+const parameterSets = new WeakMap<object, ParameterLayout>();
+
+/** Records that `views` (frozen) holds exactly the parameters of `parameters`. */
+export function markParameterSet(views: object, parameters: ParameterLayout): void {
+  parameterSets.set(views, parameters);
+}
+
 const shapeOf = (dims: readonly (string | number)[]) => dims.map((d) => `[${d}]`).join("");
 const quoteName = (name: string) => `'${name}'`;
 
@@ -172,7 +169,8 @@ export class ArgumentChecks {
       if (!(array instanceof rule.type && array.length === rule.size))
         arrayFailure(ownValue(record, rule.name), rule, `${role}: ${rule.label}`, rule.size, true);
     }
-    checkNames(record, this.parameterNames, role, "parameter");
+    if (parameterSets.get(record) !== this.layout.parameters)
+      checkNames(record, this.parameterNames, role, "parameter");
   }
 
   /** T and B, every input, `lengths` and the targets (needed with `targetsNeeded`, checked whenever given). */
@@ -251,60 +249,71 @@ export class ArgumentChecks {
     return { B, values, fresh };
   }
 
-  /** The arrays of a call with what it reads and writes; by name, as its messages name them. */
-  arrays(
+  /**
+   * After the other checks: an array a call writes (the gradients, a state's values) must not share memory with
+   * any other array of the call (gradients written over the parameters they are computed from), and neither it
+   * nor a target (read after the passes have run) may lie in the model's workspace (`workspace`: the buffers of
+   * what output() returns), which the passes overwrite.
+   */
+  sharing(
     params: object,
     batch: BatchLike,
     grads: object | undefined,
     state: StateLike | undefined,
-  ): CallArrays | undefined {
-    // Nothing the caller passed is written by a forward pass without a state, and no target is read.
-    if (grads === undefined && state === undefined && batch.targets === undefined) return undefined;
-    const named = (record: object, rules: readonly ArrayRule[], prefix = "") =>
-      rules.flatMap((rule) => {
-        const array = (record as Readonly<Record<string, unknown>>)[rule.name];
-        return ArrayBuffer.isView(array) ? [{ array, label: prefix + rule.label }] : [];
-      });
+    workspace: ReadonlySet<ArrayBufferLike>,
+  ): void {
+    const targets = batch.targets === undefined ? [] : named(batch.targets, this.targetRules);
+    for (const target of targets) if (workspace.has(target.array.buffer)) throw workspaceView(target.label);
+    // A forward pass without a state writes nothing the caller passed.
+    if (grads === undefined && state === undefined) return;
     const written = [
       ...(grads ? named(grads, this.parameterRules, "grads: ") : []),
       ...(state ? named(state.values, this.carriedRules) : []),
     ];
-    const readLate = batch.targets ? named(batch.targets, this.targetRules) : [];
     const read = [
       ...named(params, this.parameterRules, "params: "),
       ...named(batch.inputs, this.inputRules),
-      ...readLate,
+      ...targets,
       ...(batch.lengths ? [{ array: batch.lengths, label: "lengths" }] : []),
     ];
-    return { written, read, readLate };
+    checkOverlaps(written, read, workspace);
   }
 }
 
-/**
- * An array a call writes must not share memory with any other array of the call (the gradients written over the
- * parameters they are computed from), nor, like the targets, lie in the model's workspace (`workspace`, the buffers
- * of what output() returns), which the passes overwrite.
- */
-export function checkAliasing(arrays: CallArrays, workspace: ReadonlySet<ArrayBufferLike>): void {
-  const spans = (list: readonly NamedArray[]) =>
-    list.map(({ array, label }) => ({
-      label,
-      buffer: array.buffer,
-      start: array.byteOffset,
-      end: array.byteOffset + array.byteLength,
-    }));
-  const written = spans(arrays.written);
-  const all = [...written, ...spans(arrays.read)];
-  for (const [i, w] of written.entries()) {
+/** An array a call reads or writes, as messages name it. */
+interface NamedArray {
+  readonly array: ArrayBufferView;
+  readonly label: string;
+}
+
+/** The arrays of `record` that `rules` name (all present after the checks), with their labels. */
+function named(record: object, rules: readonly ArrayRule[], prefix = ""): NamedArray[] {
+  return rules.flatMap((rule) => {
+    const array = (record as Readonly<Record<string, unknown>>)[rule.name];
+    return ArrayBuffer.isView(array) ? [{ array, label: prefix + rule.label }] : [];
+  });
+}
+
+function checkOverlaps(
+  written: readonly NamedArray[],
+  read: readonly NamedArray[],
+  workspace: ReadonlySet<ArrayBufferLike>,
+): void {
+  const spans = [...written, ...read].map(({ array, label }) => ({
+    label,
+    buffer: array.buffer,
+    start: array.byteOffset,
+    end: array.byteOffset + array.byteLength,
+  }));
+  for (const [i, w] of spans.slice(0, written.length).entries()) {
     if (workspace.has(w.buffer)) throw workspaceView(w.label);
-    for (const [j, other] of all.entries()) {
+    for (const [j, other] of spans.entries()) {
       if (i === j || w.buffer !== other.buffer || w.start >= other.end || other.start >= w.end) continue;
       throw new TypeError(
         `${w.label} shares memory with ${other.label}: the call writes ${w.label}, so it must not overlap another array of the call (make gradients with createParameters(), states with createState())`,
       );
     }
   }
-  for (const target of spans(arrays.readLate)) if (workspace.has(target.buffer)) throw workspaceView(target.label);
 }
 
 function workspaceView(label: string): TypeError {

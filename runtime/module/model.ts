@@ -8,7 +8,7 @@
 import type { FloatArray } from "../floatArray.js";
 import type { MatmulKernels } from "../kernels/kernel-set.js";
 import { namedRecord } from "../records.js";
-import { ArgumentChecks, checkAliasing, checkWholeNumber, describeValue, floatType } from "./arguments.js";
+import { ArgumentChecks, checkWholeNumber, describeValue, floatType } from "./arguments.js";
 import type { ModuleLayout, OutputLayout, WorkspaceLengths } from "./layout.js";
 import type { ModelMemory } from "./memory.js";
 import { copyParameters, parameterNames, parameterViews, type ParameterSet } from "./parameters.js";
@@ -158,8 +158,7 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
 
   /** After the checks: no written array aliases another, and the workspace holds T steps of B sequences. */
   private prepare(params: P, batch: Batch, grads: P | undefined, state: State | undefined): Allocation<P, Workspace> {
-    const arrays = this.checks.arrays(params, batch, grads, state);
-    if (arrays) checkAliasing(arrays, this.space.buffers);
+    this.checks.sharing(params, batch, grads, state, this.space.buffers);
     const { T, B } = batch;
     if (T > this.space.T || B > this.space.B)
       this.space = this.allocate(Math.max(T, this.space.T), Math.max(B, this.space.B));

@@ -6,7 +6,7 @@ import type { FloatArray } from "../floatArray.js";
 import { initialise } from "../init.js";
 import { namedRecord } from "../records.js";
 import { Rng } from "../rng.js";
-import { ArgumentChecks, describeValue, floatType, floatWords } from "./arguments.js";
+import { ArgumentChecks, describeValue, floatType, floatWords, markParameterSet } from "./arguments.js";
 import type { ParameterLayout, ModuleLayout } from "./layout.js";
 
 /** Parameters (or gradients) by name: each a row-major array of its shape's size. */
@@ -37,7 +37,8 @@ export function parameterViews(layout: ModuleLayout, buffer?: unknown): Paramete
     const at = offsets[name]!;
     views[name] = flat.subarray(at, at + sizeOf(shapes[name]!));
   }
-  return Object.freeze(views);
+  markParameterSet(Object.freeze(views), layout.parameters);
+  return views;
 }
 
 /**
