@@ -25,8 +25,18 @@ export async function backendDifference(
   carry?: Carry,
   compiledAs: { dtype?: "f64" | "f32"; kernels?: KernelTier } = {},
 ): Promise<{ worst: number; where: string }> {
+  return difference(ir, await compiledFor(ir, compiledAs.dtype, compiledAs.kernels), weights, batch, carry);
+}
+
+/** The largest relative difference between `compiled` and the interpreter over everything they compute. */
+export function difference(
+  ir: IrModel,
+  compiled: ModelBackend,
+  weights: Weights,
+  batch: Batch,
+  carry?: Carry,
+): { worst: number; where: string } {
   const interpreted = interpreterBackend(ir);
-  const compiled = await compiledFor(ir, compiledAs.dtype, compiledAs.kernels);
   const hasLoss = ir.losses.length > 0;
   const a: ForwardResult = hasLoss
     ? interpreted.lossAndGrad(weights, batch, carry)

@@ -17,12 +17,16 @@ const options: ts.CompilerOptions = {
   paths: { "rnnc/runtime": [resolve("runtime/index.ts")] },
 };
 
-/** The diagnostics of the given modules (file name → source) as tsc prints them; "" when they check clean. */
-export function strictDiagnostics(modules: Record<string, string>): string {
+/**
+ * The diagnostics of the given modules (file name → source) as tsc prints them; "" when they check clean.
+ * `lib`: TypeScript's libraries, by default ES2022 alone (a `--standalone` module on the WebAssembly tier needs
+ * WebAssembly's types: "lib.dom.d.ts" as well, as a project's default libraries have).
+ */
+export function strictDiagnostics(modules: Record<string, string>, lib: readonly string[] = options.lib!): string {
   // A directory that does not exist: the modules live only in this map.
   const root = resolve("tests/.generated");
   const files = new Map(Object.entries(modules).map(([name, text]) => [join(root, name), text]));
-  const host = ts.createCompilerHost(options);
+  const host = ts.createCompilerHost({ ...options, lib: [...lib] });
   const { getSourceFile, fileExists, readFile } = host;
   host.getSourceFile = (name, language, onError, create) => {
     const text = files.get(name);
@@ -34,7 +38,7 @@ export function strictDiagnostics(modules: Record<string, string>): string {
   // So that one module can import another ("./elman.js").
   host.directoryExists = (name) => name === root || ts.sys.directoryExists(name);
   host.readFile = (name) => files.get(name) ?? readFile.call(host, name);
-  const program = ts.createProgram([...files.keys()], options, host);
+  const program = ts.createProgram([...files.keys()], { ...options, lib: [...lib] }, host);
   // Only the generated modules are judged: the runtime is checked by the project's own tsconfig.
   const diagnostics = [
     ...program.getOptionsDiagnostics(),
