@@ -100,8 +100,11 @@ export function checkWholeNumber(
 }
 
 /**
- * The parameter sets createParameters made, with the parameters they were made for: frozen, with exactly those names,
- * so a call given one skips looking for unknown names (which costs more than every other check of a parameter set).
+ * The parameter sets createParameters made, with the parameters they were made for. Such a set is frozen: its names
+ * and arrays are those it was made with, views in order over one buffer of the module's float type. Only that
+ * buffer can change under it (detached, or a resizable buffer shrunk), which leaves its last view out of bounds, of
+ * length 0. So a call given one checks that view alone, where another object costs a check per parameter and a
+ * search for unknown names (a for-in over the parameters, about 1.4 µs for 12 of them).
  */
 const parameterSets = new WeakMap<object, ParameterLayout>();
 
@@ -164,13 +167,15 @@ export class ArgumentChecks {
   parameters(params: unknown, role: ParameterRole): void {
     checkObject(params, role, "an object of arrays by parameter name (as createParameters makes)");
     const record = params as Readonly<Record<string, unknown>>;
+    const made = parameterSets.get(record) === this.layout.parameters;
+    const last = this.parameterRules[this.parameterRules.length - 1];
+    if (made && (last === undefined || (record[last.name] as ArrayLike<number>).length === last.size)) return;
     for (const rule of this.parameterRules) {
       const array = record[rule.name];
       if (!(array instanceof rule.type && array.length === rule.size))
         arrayFailure(ownValue(record, rule.name), rule, `${role}: ${rule.label}`, rule.size, true);
     }
-    if (parameterSets.get(record) !== this.layout.parameters)
-      checkNames(record, this.parameterNames, role, "parameter");
+    if (!made) checkNames(record, this.parameterNames, role, "parameter");
   }
 
   /** T and B, every input, `lengths` and the targets (needed with `targetsNeeded`, checked whenever given). */

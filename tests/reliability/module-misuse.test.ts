@@ -190,6 +190,16 @@ const misuses: Misuse[] = [
   misuse("a parameter too short", RangeError, /^params: parameter 'W' \[3, 3\] holds 8 numbers, not 9$/, (c) =>
     c.model.forward({ ...c.params, W: new c.Float(8) }, c.batch),
   ),
+  misuse(
+    "parameters from createParameters whose buffer was transferred away",
+    RangeError,
+    /^params: parameter 'W' \[3, 3\] holds 0 numbers, not 9$/,
+    (c) => {
+      const params = c.module.createParameters();
+      structuredClone(params["W"]!.buffer, { transfer: [params["W"]!.buffer as ArrayBuffer] });
+      return c.model.forward(params, c.batch);
+    },
+  ),
   misuse("a parameter too long", RangeError, /^params: parameter 'U' \[3, 5\] holds 16 numbers, not 15$/, (c) =>
     c.model.forward({ ...c.params, U: new c.Float(16) }, c.batch),
   ),
