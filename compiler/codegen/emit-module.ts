@@ -236,13 +236,10 @@ function carriedSources(plan: CodePlan): [string, number][] {
 function emitLayout(plan: CodePlan, options: EmitOptions, fused: FusedLoops | undefined): string[] {
   const { ir } = plan;
   const scored = new Set(scoredTargets(ir).map((t) => t.name));
-  const inputs = ir.inputs.map(
-    (i) =>
-      `{ name: ${quote(i.name)}, encoding: ${quote(i.encoding === "onehot" ? "onehot" : "dense")}, size: ${i.size} }`,
-  );
+  const inputs = ir.inputs.map((i) => `{ name: ${quote(i.name)}, encoding: ${quote(i.encoding)}, size: ${i.size} }`);
   const targets = ir.targets.map(
     (t) =>
-      `{ name: ${quote(t.name)}, kind: ${quote(t.kind === "class" ? "class" : "real")}, size: ${t.size}, at: ${quote(scoredAtEach(ir, t.name) ? "each" : "last")}, scored: ${scored.has(t.name)} }`,
+      `{ name: ${quote(t.name)}, kind: ${quote(t.kind)}, size: ${t.size}, at: ${quote(scoredAtEach(ir, t.name) ? "each" : "last")}, scored: ${scored.has(t.name)} }`,
   );
   const carried = carriedSources(plan).map(([name, id]) => {
     const node = ir.nodes[id]!;

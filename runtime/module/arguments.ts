@@ -25,7 +25,7 @@ interface ArrayRule {
   readonly expected: string;
 }
 
-export type ParameterRole = "params" | "grads";
+type ParameterRole = "params" | "grads";
 
 interface BatchLike {
   readonly T: number;
@@ -267,8 +267,12 @@ export class ArgumentChecks {
     state: StateLike | undefined,
     workspace: ReadonlySet<ArrayBufferLike>,
   ): void {
-    const targets = batch.targets === undefined ? [] : named(batch.targets, this.targetRules);
-    for (const target of targets) if (workspace.has(target.array.buffer)) throw workspaceView(target.label);
+    const targets = batch.targets as Readonly<Record<string, unknown>> | undefined;
+    if (targets !== undefined)
+      for (const rule of this.targetRules) {
+        const array = targets[rule.name];
+        if (ArrayBuffer.isView(array) && workspace.has(array.buffer)) throw workspaceView(rule.label);
+      }
     // A forward pass without a state writes nothing the caller passed.
     if (grads === undefined && state === undefined) return;
     const written = [
@@ -278,7 +282,7 @@ export class ArgumentChecks {
     const read = [
       ...named(params, this.parameterRules, "params: "),
       ...named(batch.inputs, this.inputRules),
-      ...targets,
+      ...(targets ? named(targets, this.targetRules) : []),
       ...(batch.lengths ? [{ array: batch.lengths, label: "lengths" }] : []),
     ];
     checkOverlaps(written, read, workspace);
