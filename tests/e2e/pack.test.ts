@@ -64,6 +64,8 @@ beforeAll(() => {
     "README.md",
     "tsconfig.json",
     "tsconfig.build.json",
+    // `npm run build` runs it after tsc (the runtime index --standalone reads).
+    "tools/standalone-runtime",
   ]) {
     cpSync(join(root, entry), join(source, entry), { recursive: true });
   }
@@ -97,7 +99,7 @@ afterAll(() => {
 });
 
 describe("the package from npm pack", () => {
-  it("holds the bin, every export with its declarations, and the kernel sources --standalone inlines", () => {
+  it("holds the bin, every export with its declarations, and the runtime --standalone inlines", () => {
     expect(packed).toContain("package.json");
     for (const bin of Object.values(manifest.bin)) expect(packed).toContain(bin);
     for (const target of Object.values(manifest.exports)) {
@@ -107,6 +109,8 @@ describe("the package from npm pack", () => {
       expect(packed).toContain(types.replace(/^\.\//, ""));
     }
     expect(packed).toContain("runtime/kernels/matmul.ts");
+    // The runtime's sources as npm run build read them, so that compiling a standalone module loads no TypeScript.
+    expect(packed).toContain("dist/compiler/codegen/runtime-index.json");
     expect(packed).toContain("docs/generated-modules.md");
     expect(packed.filter((p) => p.startsWith("tests/") || p.startsWith("dist/tests/"))).toEqual([]);
   });
