@@ -287,6 +287,19 @@ export class ArgumentChecks {
     ];
     checkOverlaps(written, read, workspace);
   }
+
+  /**
+   * Before a call that makes the workspace larger: an input may be an output view (inputs are copied in before
+   * anything is written), but not when the call replaces the arrays the outputs are views of (on the WebAssembly
+   * tier their memory is handed out again).
+   */
+  inputsOutside(batch: BatchLike, workspace: ReadonlySet<ArrayBufferLike>): void {
+    for (const { array, label } of named(batch.inputs, this.inputRules))
+      if (workspace.has(array.buffer))
+        throw new TypeError(
+          `${label} is a view of this Model's workspace (what output() returns), which this call allocates anew, being larger than any before: copy it first`,
+        );
+  }
 }
 
 /** An array a call reads or writes, as messages name it. */

@@ -160,8 +160,10 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
   private prepare(params: P, batch: Batch, grads: P | undefined, state: State | undefined): Allocation<P, Workspace> {
     this.checks.sharing(params, batch, grads, state, this.space.buffers);
     const { T, B } = batch;
-    if (T > this.space.T || B > this.space.B)
+    if (T > this.space.T || B > this.space.B) {
+      this.checks.inputsOutside(batch, this.space.buffers);
       this.space = this.allocate(Math.max(T, this.space.T), Math.max(B, this.space.B));
+    }
     this.lastT = T;
     this.lastB = B;
     return this.space;

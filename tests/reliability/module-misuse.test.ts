@@ -518,6 +518,16 @@ const misuses: Misuse[] = [
     },
     true,
   ),
+  misuse(
+    "an output view as an input of a call larger than any before",
+    TypeError,
+    /^input 'u' \[T\]\[B\]\[2\] is a view of this Model's workspace \(what output\(\) returns\), which this call allocates anew, being larger than any before: copy it first$/,
+    (c) => {
+      c.model.forward(c.params, c.batch);
+      return c.model.forward(c.params, { T: 6, B: 1, inputs: { x: c.batch.inputs.x, u: c.model.output("o") } });
+    },
+    true,
+  ),
   // Calls in the wrong order, and outputs the model does not have
   misuse(
     "output() before any call",
@@ -583,6 +593,16 @@ for (const { kernels, standalone, dtype } of variants) {
       expect(Number.isFinite(c.model.lossAndGrad(c.params, c.batch, c.grads, c.state))).toBe(true);
       c.model.step(c.params, c.state, { x: Int32Array.of(1, 2), u: new c.Float(4) });
       expect(c.model.output("o")).toHaveLength(4);
+    });
+
+    it("takes an output view as an input of a call no larger than the last: inputs are copied in first", () => {
+      const c = setUp(module, dtype);
+      c.model.forward(c.params, c.batch);
+      const fedBack = { ...c.batch, inputs: { ...c.batch.inputs, u: c.model.output("o") } };
+      const copied = { ...c.batch, inputs: { ...c.batch.inputs, u: c.model.output("o").slice() } };
+      const loss = c.model.forward(c.params, fedBack);
+      c.model.forward(c.params, c.batch);
+      expect(c.model.forward(c.params, copied)).toBe(loss);
     });
 
     for (const m of misuses) {
