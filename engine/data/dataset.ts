@@ -6,6 +6,7 @@
 import type { Batch, InputData, TargetData } from "../interpret/batch.js";
 import { DataError } from "../io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
+import type { CharIds } from "./vocabulary.js";
 
 /** One sequence: per input its ids [L] or values [L][D]; per target [1] / [K] (scored at last) or [L] / [L][K] (at each). */
 export interface Example {
@@ -22,7 +23,7 @@ export interface SequenceDataset {
 /** A text as ids; the model reads ids[t] and predicts ids[t + 1]. */
 export interface StreamDataset {
   kind: "stream";
-  ids: Int32Array;
+  ids: CharIds;
   input: string;
   target: string;
 }

@@ -21,16 +21,18 @@ import {
   type ClassificationRecord,
   type LabelSet,
 } from "./jsonl.js";
-import { charVocabulary, encodeChars, type Vocabulary } from "./vocabulary.js";
+import { cannotRead, encodeTextFile, readTextFile, type TextCensus } from "./text-file.js";
+import type { Vocabulary } from "./vocabulary.js";
 
 export type DataFormat = "text" | "jsonl" | "json";
 
-export interface RawData {
-  path: string;
-  format: DataFormat;
-  text: string;
-  sha256: string;
-}
+/**
+ * A data file as read: records and JSON whole, as text; a text corpus only counted (its
+ * characters are read again into ids by `buildDataset`, so a text of any size fits).
+ */
+export type RawData = { path: string; sha256: string } & (
+  { format: "text"; census: TextCensus } | { format: "jsonl" | "json"; text: string }
+);
 
 export function dataFormatOf(path: string): DataFormat {
   const ext = extname(path).toLowerCase();
@@ -40,21 +42,18 @@ export function dataFormatOf(path: string): DataFormat {
 }
 
 export function readData(path: string): RawData {
+  const format = dataFormatOf(path);
+  if (format === "text") {
+    const census = readTextFile(path);
+    return { path, format, census, sha256: census.sha256 };
+  }
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
-      `cannot read data '${path}': ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (e as Error).message}`,
-    );
+    throw cannotRead(path, e);
   }
-  return {
-    path,
-    format: dataFormatOf(path),
-    text: bytes.toString("utf8"),
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-  };
+  return { path, format, text: bytes.toString("utf8"), sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
 /** What a trained model remembers about its data: the token ids and the class names. Saved in the checkpoint. */
@@ -131,8 +130,7 @@ export function dataNeeds(
   const roles = dataRoles(model, raw.format);
   if (raw.format === "json") return { codebook: { format: "json" }, needs: {} };
   if (raw.format === "text") {
-    const vocabulary = saved?.vocabulary ?? charVocabulary(raw.text);
-    if (vocabulary.entries.length === 0) throw new DataError(`${raw.path} is empty`);
+    const vocabulary = saved?.vocabulary ?? raw.census.vocabulary;
     const n = vocabulary.entries.length;
     return {
       codebook: { format: "text", vocabulary },
@@ -184,7 +182,7 @@ export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook):
   if (raw.format === "text")
     return {
       kind: "stream",
-      ids: encodeChars(raw.text, codebook.vocabulary!, raw.path),
+      ids: encodeTextFile(raw.path, raw.census, codebook.vocabulary!),
       input: roles.input,
       target: roles.target,
     };

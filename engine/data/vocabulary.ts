@@ -3,6 +3,9 @@
  * each given an id (its index). Saved with a checkpoint, so evaluation and sampling read
  * new text with the ids training used; a character or token outside it is an error that
  * says where it is.
+ *
+ * Characters are collected and encoded from code points in pieces (`CharSet`,
+ * `CharEncoder`), so a text file is read in chunks and never held whole (engine/data/text-file.ts).
  */
 import { DataError } from "../io/data-error.js";
 
@@ -12,8 +15,114 @@ export interface Vocabulary {
   entries: string[];
 }
 
+/** A text as character ids, in the narrowest array that holds the vocabulary's ids. */
+export type CharIds = Uint8Array | Uint16Array | Int32Array;
+
+const CODE_POINTS = 0x110000;
+
+export function charIdArray(vocabularySize: number, length: number): CharIds {
+  if (vocabularySize <= 0x100) return new Uint8Array(length);
+  if (vocabularySize <= 0x10000) return new Uint16Array(length);
+  return new Int32Array(length);
+}
+
+/** The distinct characters of a text given in pieces. */
+export class CharSet {
+  private readonly seen = new Uint8Array(CODE_POINTS);
+  private readonly distinct: number[] = [];
+
+  add(codePoints: Int32Array, n: number): void {
+    const seen = this.seen;
+    for (let i = 0; i < n; i++) {
+      const c = codePoints[i]!;
+      if (seen[c] === 0) {
+        seen[c] = 1;
+        this.distinct.push(c);
+      }
+    }
+  }
+
+  vocabulary(): Vocabulary {
+    return { kind: "chars", entries: this.distinct.map((c) => String.fromCodePoint(c)).sort(compareCodePoints) };
+  }
+}
+
+/**
+ * A text given in pieces as ids of `vocabulary`, into an array of `capacity` ids. Characters
+ * outside the vocabulary are remembered with the line and column of their first use and
+ * reported by `finish`.
+ */
+export class CharEncoder {
+  /** Characters given so far (the ids beyond `capacity` are counted, not stored). */
+  length = 0;
+  private readonly ids: CharIds;
+  /** Code point → id, or −1 outside the vocabulary. */
+  private readonly index = new Int32Array(CODE_POINTS).fill(-1);
+  private readonly unknown = new Map<number, { line: number; column: number; count: number }>();
+  private line = 1;
+  private column = 1;
+
+  constructor(
+    private readonly vocabulary: Vocabulary,
+    capacity: number,
+  ) {
+    vocabulary.entries.forEach((e, i) => (this.index[e.codePointAt(0)!] = i));
+    this.ids = charIdArray(vocabulary.entries.length, capacity);
+  }
+
+  add(codePoints: Int32Array, n: number): void {
+    const { ids, index } = this;
+    let { length, line, column } = this;
+    for (let i = 0; i < n; i++) {
+      const c = codePoints[i]!;
+      const id = index[c]!;
+      if (id >= 0) ids[length] = id;
+      else this.noteUnknown(c, line, column);
+      length++;
+      if (c === 10) {
+        line++;
+        column = 1;
+      } else column++;
+    }
+    this.length = length;
+    this.line = line;
+    this.column = column;
+  }
+
+  finish(where: string): CharIds {
+    if (this.unknown.size > 0) {
+      const list = [...this.unknown]
+        .slice(0, 8)
+        .map(
+          ([c, u]) =>
+            `${showChar(String.fromCodePoint(c))} (line ${u.line}, column ${u.column}${u.count > 1 ? `, ${u.count} times` : ""})`,
+        );
+      const more = this.unknown.size > 8 ? ` and ${this.unknown.size - 8} more` : "";
+      const n = this.unknown.size;
+      throw new DataError(
+        `${where} has ${n} character${n === 1 ? "" : "s"} outside the model's vocabulary of ${this.vocabulary.entries.length}: ${list.join(", ")}${more}`,
+      );
+    }
+    return this.ids;
+  }
+
+  private noteUnknown(c: number, line: number, column: number): void {
+    const seen = this.unknown.get(c);
+    if (seen) seen.count++;
+    else this.unknown.set(c, { line, column, count: 1 });
+  }
+}
+
+/** The code points of a string (a lone surrogate stays one, as it is in the string). */
+function codePointsOf(text: string): Int32Array {
+  return Int32Array.from(text, (c) => c.codePointAt(0)!);
+}
+
 export function charVocabulary(text: string): Vocabulary {
-  return { kind: "chars", entries: [...new Set(Array.from(text))].sort(compareCodePoints) };
+  const set = new CharSet();
+  const points = codePointsOf(text);
+  set.add(points, points.length);
+  return set.vocabulary();
 }
 
 export function tokenVocabulary(tokens: Iterable<string>): Vocabulary {
@@ -26,34 +135,10 @@ export function vocabularyIndex(v: Vocabulary): Map<string, number> {
 
 /** Characters as ids; unknown characters are reported with line and column of their first use. */
 export function encodeChars(text: string, v: Vocabulary, where = "the text"): Int32Array {
-  const index = vocabularyIndex(v);
-  const chars = Array.from(text);
-  const ids = new Int32Array(chars.length);
-  const unknown = new Map<string, { line: number; column: number; count: number }>();
-  let line = 1;
-  let column = 1;
-  chars.forEach((c, i) => {
-    const id = index.get(c);
-    if (id === undefined) {
-      const seen = unknown.get(c);
-      if (seen) seen.count++;
-      else unknown.set(c, { line, column, count: 1 });
-    } else ids[i] = id;
-    if (c === "\n") {
-      line++;
-      column = 1;
-    } else column++;
-  });
-  if (unknown.size > 0) {
-    const list = [...unknown]
-      .slice(0, 8)
-      .map(([c, u]) => `${showChar(c)} (line ${u.line}, column ${u.column}${u.count > 1 ? `, ${u.count} times` : ""})`);
-    const more = unknown.size > 8 ? ` and ${unknown.size - 8} more` : "";
-    throw new DataError(
-      `${where} has ${unknown.size} character${unknown.size === 1 ? "" : "s"} outside the model's vocabulary of ${v.entries.length}: ${list.join(", ")}${more}`,
-    );
-  }
-  return ids;
+  const points = codePointsOf(text);
+  const encoder = new CharEncoder(v, points.length);
+  encoder.add(points, points.length);
+  return Int32Array.from(encoder.finish(where));
 }
 
 export function decodeChars(ids: ArrayLike<number>, v: Vocabulary): string {
@@ -71,6 +156,7 @@ export function showChar(c: string): string {
   return code < 0x20 || code === 0x7f ? hex : `'${c}' (${hex})`;
 }
 
+/** UTF-16 order, as JavaScript compares strings (it differs from code point order above U+FFFF; kept, since checkpoints store the order). */
 function compareCodePoints(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,8 +1,11 @@
 /** Data: text corpora, JSONL records (errors with line numbers), the normative JSON, batching and splits. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planStream, sequenceBatch, streamChunk, type Example } from "../../../engine/data/dataset.js";
 import { labelSet, parseJsonl } from "../../../engine/data/jsonl.js";
-import { buildDataset, dataNeeds, type RawData } from "../../../engine/data/load.js";
+import { buildDataset, dataNeeds, readData, type RawData } from "../../../engine/data/load.js";
 import { charVocabulary, decodeChars, encodeChars } from "../../../engine/data/vocabulary.js";
 import { splitDataset } from "../../../engine/train/split.js";
 import { irFromText } from "../../support/models.js";
@@ -21,7 +24,7 @@ const classifier = `model C {
   o = softmax(Vo @ h)
   loss cross_entropy(o, y) at last
 }`;
-const raw = (text: string, format: RawData["format"], path = "data.jsonl"): RawData => ({
+const raw = (text: string, format: "jsonl" | "json", path = "data.jsonl"): RawData => ({
   path,
   format,
   text,
@@ -113,7 +116,9 @@ describe("JSONL records", () => {
 
   it("says what a model must have for the data it is given", () => {
     const ir = irFromText(classifier);
-    expect(() => dataNeeds(raw("some text", "text", "c.txt"), ir)).toThrow(
+    const corpus = join(mkdtempSync(join(tmpdir(), "rnnc-data-")), "c.txt");
+    writeFileSync(corpus, "some text");
+    expect(() => dataNeeds(readData(corpus), ir)).toThrow(
       /a text corpus trains a character language model, which needs one one-hot input and a class target scored at each step.*model C has input x \(onehot\); target y \(class, at last\)/,
     );
   });

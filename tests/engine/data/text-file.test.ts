@@ -1,0 +1,155 @@
+/**
+ * A text corpus read in chunks: the same vocabulary and ids as reading the whole file into a
+ * string (what rnnc did before, and what checkpoints hold), ids in the narrowest typed array,
+ * binary data refused with where it is.
+ */
+import { mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { encodeTextFile, readTextFile } from "../../../engine/data/text-file.js";
+import { Rng } from "../../../runtime/rng.js";
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "rnnc-text-"));
+});
+
+function file(name: string, content: string | Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** The vocabulary and ids of a file read whole into a string: the definition the chunked reader must keep. */
+function readWhole(bytes: Buffer): { entries: string[]; ids: Int32Array } {
+  const text = bytes.toString("utf8");
+  const entries = [...new Set(Array.from(text))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const index = new Map(entries.map((e, i) => [e, i]));
+  return { entries, ids: Int32Array.from(text, (c) => index.get(c)!) };
+}
+
+/** The same ids, whatever the array; compared in one go (toEqual on a million elements is slow). */
+function expectSameIds(actual: ArrayLike<number>, expected: Int32Array): void {
+  expect(actual.length).toBe(expected.length);
+  expect(Buffer.from(Int32Array.from(actual).buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+}
+
+/** Text of `length` characters drawn from `alphabet`, seeded. */
+function randomText(alphabet: string[], length: number, seed: number): string {
+  const rng = new Rng(seed);
+  let s = "";
+  for (let i = 0; i < length; i++) s += alphabet[rng.int(alphabet.length)];
+  return s;
+}
+
+describe("a text file read in chunks", () => {
+  const alphabets: [string, string[]][] = [
+    ["ASCII with CRLF line ends", [..."abcdefgh ,.", "\r\n"]],
+    ["two-, three- and four-byte characters", [..."aé€𝄞 \n漢字ß", "\ufffd", "\ufeff"]],
+    ["characters above U+FFFF, sorted as JavaScript sorts strings", [..."a\uffee𝄞𝟘\ue000 z"]],
+  ];
+  for (const [what, alphabet] of alphabets)
+    it(`gives the vocabulary and ids of the whole text: ${what}`, () => {
+      // Over 2 MiB, so characters of every length straddle the 1 MiB chunks.
+      const bytes = Buffer.from(randomText(alphabet, 1_100_000, 7), "utf8");
+      const path = file("corpus.txt", bytes);
+      const census = readTextFile(path);
+      const whole = readWhole(bytes);
+      expect(census.vocabulary.entries).toEqual(whole.entries);
+      expect(census.characters).toBe(whole.ids.length);
+      expect(census.bytes).toBe(bytes.length);
+      expectSameIds(encodeTextFile(path, census, census.vocabulary), whole.ids);
+    });
+
+  it("keeps a few damaged bytes as U+FFFD, as the whole text read as a string does, and counts them", () => {
+    const bytes = Buffer.from(randomText([..."the cat sat\n"], 5000, 3), "utf8");
+    bytes[1234] = 0xe9; // a Latin-1 é
+    bytes[4000] = 0x80;
+    const path = file("damaged.txt", bytes);
+    const census = readTextFile(path);
+    expect(census.invalid).toEqual({ count: 2, firstOffset: 1234 });
+    const whole = readWhole(bytes);
+    expect(census.vocabulary.entries).toEqual(whole.entries);
+    expect(census.vocabulary.entries).toContain("\ufffd");
+    expectSameIds(encodeTextFile(path, census, census.vocabulary), whole.ids);
+  });
+
+  it("holds the ids in the narrowest array: one byte each up to 256 characters, two up to 65,536", () => {
+    const small = file("small.txt", randomText([..."abc\n"], 1000, 1));
+    const smallCensus = readTextFile(small);
+    const ids = encodeTextFile(small, smallCensus, smallCensus.vocabulary);
+    expect(ids).toBeInstanceOf(Uint8Array);
+    expect(ids.byteLength).toBe(1000);
+
+    const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => String.fromCodePoint(from + i));
+    const wide = file("wide.txt", many(0x4e00, 300).join(""));
+    const wideCensus = readTextFile(wide);
+    expect(encodeTextFile(wide, wideCensus, wideCensus.vocabulary)).toBeInstanceOf(Uint16Array);
+
+    const widest = file("widest.txt", many(0x20000, 70_000).join(""));
+    const widestCensus = readTextFile(widest);
+    const widestIds = encodeTextFile(widest, widestCensus, widestCensus.vocabulary);
+    expect(widestIds).toBeInstanceOf(Int32Array);
+    expect(widestIds[69_999]).toBe(69_999);
+  });
+
+  it("encodes with another vocabulary (a checkpoint's), naming characters outside it by line and column", () => {
+    const trained = readTextFile(file("trained.txt", "abc\nabd\n"));
+    const other = file("other.txt", "ab\ncxa\nx€");
+    expect(() => encodeTextFile(other, readTextFile(other), trained.vocabulary)).toThrow(
+      /other.txt has 2 characters outside the model's vocabulary of 5: 'x' \(U\+0078\) \(line 2, column 2, 2 times\), '€' \(U\+20AC\) \(line 3, column 2\)/,
+    );
+  });
+
+  it("notices a file that changed between the two readings", () => {
+    const path = file("changing.txt", "abcabc");
+    const census = readTextFile(path);
+    writeFileSync(path, "abcabcabc");
+    expect(() => encodeTextFile(path, census, census.vocabulary)).toThrow(
+      /changing.txt changed while it was being read/,
+    );
+    writeFileSync(path, "cbacba");
+    utimesSync(path, new Date(), new Date(census.modified + 5000));
+    expect(() => encodeTextFile(path, census, census.vocabulary)).toThrow(/changed while it was being read/);
+  });
+});
+
+describe("data that is not text", () => {
+  it("refuses random bytes, naming the file and the first bad byte", () => {
+    const rng = new Rng(11);
+    const bytes = Uint8Array.from({ length: 50_000 }, () => rng.int(256));
+    const path = file("random.bin", bytes);
+    expect(() => readTextFile(path)).toThrow(
+      /random\.bin is not UTF-8 text \(binary data\?\): byte \d+ is (0x[0-9A-F]{2}, not valid UTF-8 there|NUL \(0x00\)), one of [\d,]+ NUL bytes and invalid UTF-8 sequences in its first 50,000 bytes; a text corpus must be UTF-8/,
+    );
+  });
+
+  it("refuses NUL bytes beyond one per thousand, and says where the first is", () => {
+    const text = Buffer.from("hello world\n".repeat(100), "utf8");
+    text[600] = 0;
+    expect(readTextFile(file("one-nul.txt", text)).vocabulary.entries).toContain("\0");
+    text[700] = 0;
+    expect(() => readTextFile(file("two-nuls.txt", text))).toThrow(
+      /two-nuls\.txt is not UTF-8 text .*: byte 600 is NUL/,
+    );
+  });
+
+  it("refuses UTF-16, saying so", () => {
+    const path = file("utf16.txt", Buffer.from("\ufeffhello world\n".repeat(50), "utf16le"));
+    expect(() => readTextFile(path)).toThrow(
+      /utf16\.txt is not UTF-8 text: it starts with a UTF-16 byte order mark \(0xFF 0xFE\); convert it to UTF-8/,
+    );
+  });
+
+  it("stops reading binary data early instead of reading the whole file", () => {
+    const path = file("big.bin", new Uint8Array(3 << 20).fill(0xff));
+    expect(() => readTextFile(path)).toThrow(/in its first 1,048,576 bytes/);
+  });
+
+  it("says an empty file is empty, and a missing one missing", () => {
+    expect(() => readTextFile(file("empty.txt", ""))).toThrow(/empty\.txt is empty/);
+    expect(() => readTextFile(join(dir, "nothing.txt"))).toThrow(/cannot read data '.*nothing\.txt': no such file/);
+    expect(() => readTextFile(dir)).toThrow(/cannot read data '.*': it is a directory/);
+  });
+});
