@@ -21,6 +21,7 @@ import { Rng, type RngState } from "../../runtime/rng.js";
 import type { DataCodebook } from "../data/load.js";
 import type { OptimizerState } from "./optimizers.js";
 import { initialTrainState, type TrainConfig, type TrainState } from "./loop.js";
+import { newLossHistory, type LossHistory } from "./divergence.js";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
 export const CHECKPOINT_FORMAT = "rnnc-checkpoint";
@@ -51,9 +52,20 @@ export interface CheckpointMeta {
   epochLoss: { sum: number; positions: number };
   recentNorms: number[];
   explosions: number;
+  /** Recent losses for telling divergence (absent in checkpoints of rnnc before it: the history starts afresh). */
+  losses?: LossHistory;
+  /** Set in `best/`: the validation that made these the run's best weights. */
+  best?: BestValidation;
   /** Length of metrics.jsonl when this checkpoint was written (lines after it are replayed on resume). */
   metricsBytes: number;
   savedAt: string;
+}
+
+export interface BestValidation {
+  valLoss: number;
+  step: number;
+  /** The epoch, from 1. */
+  epoch: number;
 }
 
 export interface LoadedCheckpoint {
@@ -67,7 +79,8 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, CHECKPOINT_FILE));
 }
 
-type Fixed = Omit<
+/** What stays the same across a run's checkpoints. */
+export type CheckpointFixed = Omit<
   CheckpointMeta,
   | "step"
   | "epoch"
@@ -78,6 +91,8 @@ type Fixed = Omit<
   | "epochLoss"
   | "recentNorms"
   | "explosions"
+  | "losses"
+  | "best"
   | "metricsBytes"
   | "savedAt"
   | "finished"
@@ -85,9 +100,9 @@ type Fixed = Omit<
 
 export function saveCheckpoint(
   dir: string,
-  fixed: Fixed,
+  fixed: CheckpointFixed,
   state: TrainState,
-  extra: { metricsBytes: number; finished: boolean; shapes: Record<string, number[]> },
+  extra: { metricsBytes: number; finished: boolean; shapes: Record<string, number[]>; best?: BestValidation },
 ): CheckpointMeta {
   const tag = String(state.step).padStart(7, "0");
   const files = { weights: `weights-${tag}.safetensors`, state: `state-${tag}.safetensors` };
@@ -127,6 +142,8 @@ export function saveCheckpoint(
     epochLoss: state.epochLoss,
     recentNorms: state.recentNorms,
     explosions: state.explosions,
+    losses: state.losses,
+    ...(extra.best ? { best: extra.best } : {}),
     metricsBytes: extra.metricsBytes,
     savedAt: new Date().toISOString(),
   };
@@ -211,5 +228,6 @@ export function restoreTrainState(ck: LoadedCheckpoint, config: TrainConfig): Tr
   state.epochLoss = ck.meta.epochLoss;
   state.recentNorms = ck.meta.recentNorms;
   state.explosions = ck.meta.explosions;
+  state.losses = ck.meta.losses ?? newLossHistory();
   return state;
 }

@@ -20,6 +20,12 @@ export interface Evaluation {
   positions: number;
 }
 
+/** Whether the model's loss is a cross-entropy over classes, whose e^loss is a perplexity. */
+export function hasPerplexity(ir: IrModel): boolean {
+  const loss = ir.losses[0];
+  return loss?.fn === "cross_entropy" && ir.targets.find((t) => t.name === loss.target)?.kind === "class";
+}
+
 /** Positions the model's first loss scores in a batch. */
 export function scoredPositions(ir: IrModel, batch: Batch): number {
   const loss = ir.losses[0];
@@ -78,7 +84,7 @@ export function evaluate(
   const mean = lossSum / positions;
   const out: Evaluation = { loss: mean, positions };
   if (countAccuracy) out.accuracy = correct / positions;
-  if (loss.fn === "cross_entropy" && target.kind === "class") out.perplexity = Math.exp(mean);
+  if (hasPerplexity(ir)) out.perplexity = Math.exp(mean);
   return out;
 }
 

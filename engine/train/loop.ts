@@ -16,7 +16,8 @@ import { l2Norm } from "../../runtime/kernels/reductions.js";
 import { namedRecord } from "../../runtime/records.js";
 import { Rng } from "../../runtime/rng.js";
 import { planStream, sequenceBatch, streamChunk, type Dataset } from "../data/dataset.js";
-import { evaluate, lossPerPosition, scoredPositions, type Evaluation } from "./evaluate.js";
+import { evaluate, hasPerplexity, lossPerPosition, scoredPositions, type Evaluation } from "./evaluate.js";
+import { newLossHistory, recordStepLoss, validationDiverged, type LossHistory } from "./divergence.js";
 import { Optimizer, type OptimizerConfig } from "./optimizers.js";
 import { deriveSeed, SEED_STREAM } from "./split.js";
 
@@ -54,6 +55,8 @@ export interface TrainState {
   /** Gradient norms of recent steps (for spotting explosions) and how many steps exploded. */
   recentNorms: number[];
   explosions: number;
+  /** Recent step losses and their levels, for telling a diverged run (engine/train/divergence.ts). */
+  losses: LossHistory;
 }
 
 export function initialTrainState(weights: Weights, config: TrainConfig): TrainState {
@@ -70,6 +73,7 @@ export function initialTrainState(weights: Weights, config: TrainConfig): TrainS
     epochLoss: { sum: 0, positions: 0 },
     recentNorms: [],
     explosions: 0,
+    losses: newLossHistory(),
   };
 }
 
@@ -117,8 +121,13 @@ export interface TrainHooks {
 export type TrainOutcome =
   | { status: "finished"; state: TrainState }
   | { status: "interrupted"; state: TrainState }
-  /** A non-finite loss or gradient at `step` + 1; the state is that before the bad step's update. */
+  /**
+   * A non-finite loss or gradient, or a diverged loss, at `step` + 1 (the state is that before
+   * the bad step's update); or a diverged validation after `step`.
+   */
   | { status: "diverged"; state: TrainState; message: string; hint: string };
+
+const LOWER_THE_RATE = "lower the learning rate (--lr) or clip gradients (--clip-norm 1)";
 
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -140,6 +149,13 @@ export async function trainLoop(
   const plan = train.kind === "stream" ? planStream(train.ids.length, config.batch, config.seqLen) : null;
   const validate = (): Evaluation | undefined =>
     val ? evaluate(backend, state.weights, val, { batch: config.batch, seqLen: config.seqLen }) : undefined;
+  const diverged = (message: string, hint = LOWER_THE_RATE): TrainOutcome => ({
+    status: "diverged",
+    state,
+    message,
+    hint,
+  });
+  const perplexity = hasPerplexity(ir);
 
   while (state.epoch < config.epochs) {
     while (state.batchInEpoch < perEpoch) {
@@ -163,41 +179,28 @@ export async function trainLoop(
         grads = r.grads;
         if (plan) carry = r.carry();
       } catch (e) {
-        if (e instanceof NumericError) return { status: "diverged", state, message: e.message, hint: e.hint };
+        if (e instanceof NumericError) return diverged(e.message, e.hint);
         throw e;
       }
       const positions = scoredPositions(ir, batch);
       const meanLoss = lossPerPosition(ir, loss, positions);
-      if (!Number.isFinite(meanLoss)) {
-        return {
-          status: "diverged",
-          state,
-          message: `the loss is ${meanLoss}`,
-          hint: "lower the learning rate (--lr) or clip gradients (--clip-norm 1)",
-        };
-      }
+      if (!Number.isFinite(meanLoss)) return diverged(`the loss is ${meanLoss}`);
+      const rising = recordStepLoss(state.losses, meanLoss, perplexity);
+      if (rising) return diverged(rising);
       const gradList = Object.values(grads);
       const gradNorm = l2Norm(gradList);
       if (!Number.isFinite(gradNorm))
-        return {
-          status: "diverged",
-          state,
-          message: `the gradient norm is ${gradNorm}`,
-          hint: "clip gradients (--clip-norm 1) or lower the learning rate",
-        };
+        return diverged(
+          `the gradient norm is ${gradNorm}`,
+          "clip gradients (--clip-norm 1) or lower the learning rate",
+        );
       noteExplosion(state, gradNorm, config, hooks);
       let clipped = false;
       if (config.clipValue !== null) clipped = clipByValue(gradList, config.clipValue) > 0 || clipped;
       if (config.clipNorm !== null) clipped = clipByGlobalNorm(gradList, config.clipNorm) > config.clipNorm || clipped;
       state.optimizer.step(state.weights, grads);
       const bad = Object.entries(state.weights).find(([, w]) => !w.every(Number.isFinite));
-      if (bad)
-        return {
-          status: "diverged",
-          state,
-          message: `the update made '${bad[0]}' non-finite`,
-          hint: "lower the learning rate (--lr) or clip gradients (--clip-norm 1)",
-        };
+      if (bad) return diverged(`the update made '${bad[0]}' non-finite`);
       state.carry = carry;
       state.epochLoss.sum += meanLoss * positions;
       state.epochLoss.positions += positions;
@@ -216,6 +219,8 @@ export async function trainLoop(
       });
       if (config.evalEvery > 0 && state.step % config.evalEvery === 0 && state.batchInEpoch < perEpoch) {
         const v = validate();
+        const why = v && validationDiverged(v);
+        if (why) return diverged(why);
         hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: false, ...(v ? { val: v } : {}) });
       }
       if (hooks.stopRequested?.()) {
@@ -227,6 +232,8 @@ export async function trainLoop(
     }
     const trainLoss = state.epochLoss.positions > 0 ? state.epochLoss.sum / state.epochLoss.positions : NaN;
     const v = validate();
+    const why = v && validationDiverged(v);
+    if (why) return diverged(why);
     hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: true, trainLoss, ...(v ? { val: v } : {}) });
     state.epoch++;
     state.batchInEpoch = 0;

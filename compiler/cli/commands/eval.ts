@@ -1,17 +1,12 @@
 /** `rnnc eval FILE --checkpoint DIR --data PATH`: loss, accuracy and perplexity of a trained model on data. */
 import type { Command } from "commander";
 import { buildDataset, describeDataset, readData } from "../../../engine/data/load.js";
-import {
-  backendKinds,
-  BackendUnavailableError,
-  createBackend,
-  type BackendKind,
-} from "../../../engine/train/backend-choice.js";
+import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
 import { evaluate } from "../../../engine/train/evaluate.js";
-import { UserError, type Output } from "../io.js";
+import type { Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
-import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
-import { describeEvaluation } from "./train.js";
+import { collectDims, kernelsHelp, openBackend } from "./options.js";
+import { describeEvaluation } from "./train-report.js";
 import { choice, positiveInt } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
@@ -45,13 +40,7 @@ export function registerEval(program: Command, io: Output): void {
         const raw = readData(opts.data);
         const { prepared, meta, weights } = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
         const dataset = buildDataset(raw, prepared.ir, prepared.codebook!);
-        let backend;
-        try {
-          backend = await createBackend(prepared.ir, opts.backend, kernelsOf(opts));
-        } catch (e) {
-          if (e instanceof BackendUnavailableError) throw new UserError(e.message);
-          throw e;
-        }
+        const backend = await openBackend(prepared.ir, opts);
         const result = evaluate(backend, weights, dataset, {
           batch: opts.batch ?? meta.config.batch,
           seqLen: opts.seqLen ?? meta.config.seqLen,

@@ -1,6 +1,10 @@
 /** Option parsers shared by several commands. */
 import type { KernelTier } from "../../codegen/kernel-tier.js";
 import type { BackendOptions } from "../../../engine/backend.js";
+import type { IrModel } from "../../ir/ir.js";
+import type { ModelBackend } from "../../../engine/model-backend.js";
+import { BackendUnavailableError, createBackend, type BackendKind } from "../../../engine/train/backend-choice.js";
+import { UserError } from "../io.js";
 
 /** `--kernels js|wasm|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
 export const kernelsHelp =
@@ -14,4 +18,17 @@ export function collectDims(value: string, previous: string[]): string[] {
 /** The backend options a command's `--kernels` asks for (none given: the compiler's default). */
 export function kernelsOf(opts: { kernels?: KernelTier }): BackendOptions {
   return opts.kernels ? { kernels: opts.kernels } : {};
+}
+
+/** The backend `--backend` and `--kernels` ask for; one that cannot be made is the user's error, with its reason. */
+export async function openBackend(
+  ir: IrModel,
+  opts: { backend: BackendKind; kernels?: KernelTier },
+): Promise<ModelBackend> {
+  try {
+    return await createBackend(ir, opts.backend, kernelsOf(opts));
+  } catch (e) {
+    if (e instanceof BackendUnavailableError) throw new UserError(e.message);
+    throw e;
+  }
 }

@@ -10,16 +10,11 @@ import type { Carry } from "../../../engine/interpret/execution.js";
 import { dataRoles } from "../../../engine/data/load.js";
 import { decodeChars, encodeChars } from "../../../engine/data/vocabulary.js";
 import { Rng } from "../../../runtime/rng.js";
-import {
-  backendKinds,
-  BackendUnavailableError,
-  createBackend,
-  type BackendKind,
-} from "../../../engine/train/backend-choice.js";
+import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
-import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
+import { collectDims, kernelsHelp, openBackend } from "./options.js";
 import { choice, nonNegativeInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
@@ -67,13 +62,7 @@ export function registerSample(program: Command, io: Output): void {
         throw new UserError(
           `the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`,
         );
-      let backend;
-      try {
-        backend = await createBackend(ir, opts.backend, kernelsOf(opts));
-      } catch (e) {
-        if (e instanceof BackendUnavailableError) throw new UserError(e.message);
-        throw e;
-      }
+      const backend = await openBackend(ir, opts);
       const rng = new Rng(opts.seed);
       let primeIds: Int32Array;
       try {

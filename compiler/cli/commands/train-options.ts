@@ -1,5 +1,33 @@
-/** Option parsers and shared loading for train, eval, sample and analyze. */
+/** Option parsers for train, eval, sample and analyze, and what `rnnc train` is given. */
 import { InvalidArgumentError } from "commander";
+import type { KernelTier } from "../../codegen/kernel-tier.js";
+import type { BackendKind } from "../../../engine/train/backend-choice.js";
+import type { OptimizerKind } from "../../../engine/train/optimizers.js";
+
+export interface TrainOptions {
+  kernels?: KernelTier;
+  data: string;
+  valData?: string;
+  epochs: number;
+  batch: number;
+  seqLen: number;
+  optimizer: OptimizerKind;
+  lr?: number;
+  momentum: number;
+  clipValue?: number;
+  clipNorm?: number;
+  seed: number;
+  valSplit: number;
+  checkpoint?: string;
+  checkpointEvery: number;
+  evalEvery: number;
+  resume?: boolean;
+  backend: BackendKind;
+  dim: string[];
+  progress: "auto" | "bar" | "lines" | "none";
+  logEvery?: number;
+  threads: ThreadCount;
+}
 
 export function positiveInt(value: string): number {
   const n = Number(value);

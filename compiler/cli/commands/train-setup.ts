@@ -1,0 +1,218 @@
+/**
+ * Everything `rnnc train` decides before it trains, without writing anything: whether the
+ * checkpoint directory may be started or resumed, the data (the same as the checkpoint's when
+ * resuming), the model fitted to it, the configuration, the backend, the datasets, the thread
+ * count and the starting state. Whatever can fail here fails before a file is touched.
+ */
+import {
+  hasCheckpoint,
+  loadCheckpoint,
+  readCheckpointMeta,
+  restoreTrainState,
+} from "../../../engine/train/checkpoint.js";
+import type { CheckpointFixed, CheckpointMeta } from "../../../engine/train/checkpoint.js";
+import { buildDataset, readData, type RawData } from "../../../engine/data/load.js";
+import type { Dataset } from "../../../engine/data/dataset.js";
+import { initialWeights } from "../../../engine/init-weights.js";
+import type { ModelBackend } from "../../../engine/model-backend.js";
+import { autoThreads } from "../../../engine/parallel/threads.js";
+import { initialTrainState, type TrainConfig, type TrainState } from "../../../engine/train/loop.js";
+import { defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
+import { splitDataset } from "../../../engine/train/split.js";
+import type { IrModel } from "../../ir/ir.js";
+import { UserError, type Output } from "../io.js";
+import { prepareModel, type PreparedModel } from "../model-data.js";
+import { openBackend } from "./options.js";
+import type { TrainOptions } from "./train-options.js";
+
+/** Whether an option was given on the command line (not left at its default). */
+export type GivenOption = (option: keyof TrainOptions) => boolean;
+
+export interface TrainingPlan {
+  file: string;
+  dir: string;
+  /** The checkpoint a resumed run continues. */
+  saved?: CheckpointMeta;
+  raw: RawData;
+  valRaw?: RawData;
+  prepared: PreparedModel;
+  ir: IrModel;
+  config: TrainConfig;
+  backend: ModelBackend;
+  train: Dataset;
+  val?: Dataset;
+  threads: number;
+  state: TrainState;
+  /** The part of every checkpoint of this run that does not change. */
+  fixed: CheckpointFixed;
+}
+
+/** Options that change what training computes: a resumed run must keep them. */
+const TRAJECTORY: { option: keyof TrainOptions; flag: string; saved: (c: CheckpointMeta["config"]) => unknown }[] = [
+  { option: "batch", flag: "--batch", saved: (c) => c.batch },
+  { option: "seqLen", flag: "--seq-len", saved: (c) => c.seqLen },
+  { option: "optimizer", flag: "--optimizer", saved: (c) => c.optimizer.kind },
+  { option: "lr", flag: "--lr", saved: (c) => c.optimizer.lr },
+  { option: "momentum", flag: "--momentum", saved: (c) => c.optimizer.momentum },
+  { option: "clipValue", flag: "--clip-value", saved: (c) => c.clipValue },
+  { option: "clipNorm", flag: "--clip-norm", saved: (c) => c.clipNorm },
+  { option: "seed", flag: "--seed", saved: (c) => c.seed },
+  { option: "valSplit", flag: "--val-split", saved: (c) => c.valSplit },
+  { option: "evalEvery", flag: "--eval-every", saved: (c) => c.evalEvery },
+  // Splitting a batch changes the order of the sums, so the thread count is part of the trajectory.
+  { option: "threads", flag: "--threads", saved: (c) => c.threads ?? 1 },
+];
+
+export async function prepareTraining(
+  file: string,
+  dir: string,
+  opts: TrainOptions,
+  given: GivenOption,
+  io: Output,
+): Promise<TrainingPlan> {
+  if (!opts.resume) refuseExistingCheckpoint(dir);
+  const saved = opts.resume ? resumableCheckpoint(dir, opts, given) : undefined;
+  const { raw, valRaw } = readTrainingData(opts, saved);
+  const prepared = prepareModel(file, opts.dim, io, {
+    data: raw,
+    ...(saved ? { saved: saved.data.codebook, fixed: saved.model.overrides } : {}),
+  });
+  if (saved && saved.model.sha256 !== prepared.sha256)
+    throw new UserError(
+      `${file} has changed since the checkpoint in ${dir} was written (step ${saved.step}); resuming needs the same model file`,
+    );
+  const { ir } = prepared;
+  if (ir.losses.length === 0) throw new UserError(`model ${ir.name} declares no loss, so there is nothing to train`);
+  const config = trainConfig(opts, saved, given);
+  if (saved?.finished && saved.epoch >= config.epochs)
+    throw new UserError(
+      `the run in ${dir} has finished (${saved.epoch} epochs, step ${saved.step}); give --epochs ${saved.epoch + 5} (say) with --resume to train further`,
+    );
+  const backend = await openBackend(ir, opts);
+  if (saved && saved.config.backend !== opts.backend && given("backend"))
+    io.err(
+      `note: the checkpoint was trained with --backend ${saved.config.backend}; continuing with ${opts.backend} (results may differ in the last bits)\n`,
+    );
+  const dataset = buildDataset(raw, ir, prepared.codebook!);
+  const { train, val } = valRaw
+    ? { train: dataset, val: buildDataset(valRaw, ir, prepared.codebook!) }
+    : splitDataset(dataset, config.valSplit, config.seed);
+  const threads = saved ? savedThreads(saved, opts) : chooseThreads(opts, ir, train, config);
+  const state = saved
+    ? restoreTrainState(loadCheckpoint(dir), config)
+    : initialTrainState(initialWeights(ir, config.seed), config);
+  const fixed: CheckpointFixed = {
+    format: "rnnc-checkpoint",
+    version: 1,
+    model: {
+      file,
+      name: ir.name,
+      sha256: prepared.sha256,
+      source: prepared.loaded.text,
+      dims: ir.dims,
+      overrides: prepared.overrides,
+    },
+    data: {
+      path: raw.path,
+      sha256: raw.sha256,
+      ...(valRaw ? { valPath: valRaw.path, valSha256: valRaw.sha256 } : {}),
+      codebook: prepared.codebook!,
+    },
+    config: { ...config, backend: opts.backend, threads },
+  };
+  return {
+    file,
+    dir,
+    ...(saved ? { saved } : {}),
+    raw,
+    ...(valRaw ? { valRaw } : {}),
+    prepared,
+    ir,
+    config,
+    backend,
+    train,
+    ...(val ? { val } : {}),
+    threads,
+    state,
+    fixed,
+  };
+}
+
+/** The checkpoint `--resume` continues, once the options given agree with it. */
+function resumableCheckpoint(dir: string, opts: TrainOptions, given: GivenOption): CheckpointMeta {
+  const saved = readCheckpointMeta(dir);
+  if (saved.best)
+    throw new UserError(
+      `${dir} holds the best weights of a run (step ${saved.best.step}), kept for eval, sample and analyze; resume the run's own directory`,
+    );
+  for (const t of TRAJECTORY) {
+    if (!given(t.option)) continue;
+    const was = t.saved(saved.config);
+    if (opts[t.option] !== was)
+      throw new UserError(
+        `${t.flag} ${String(opts[t.option])} differs from the checkpoint (${t.flag} ${was === null ? "not set" : String(was)}); a resumed run keeps its configuration (only --epochs may change)`,
+      );
+  }
+  return saved;
+}
+
+export function refuseExistingCheckpoint(dir: string): void {
+  if (hasCheckpoint(dir))
+    throw new UserError(
+      `${dir} already holds a checkpoint (step ${readCheckpointMeta(dir).step}); continue it with --resume, or train into another --checkpoint directory`,
+    );
+}
+
+/** The data files, which must be those the checkpoint was trained on when resuming. */
+function readTrainingData(opts: TrainOptions, saved: CheckpointMeta | undefined): { raw: RawData; valRaw?: RawData } {
+  const raw = readData(opts.data);
+  const valRaw = opts.valData ? readData(opts.valData) : undefined;
+  if (saved) {
+    if (saved.data.sha256 !== raw.sha256)
+      throw new UserError(
+        `${opts.data} is not the data the checkpoint was trained on (${saved.data.path}, contents differ); resuming needs the same data`,
+      );
+    if ((saved.data.valSha256 ?? null) !== (valRaw?.sha256 ?? null))
+      throw new UserError(`--val-data differs from the checkpoint's (${saved.data.valPath ?? "none"})`);
+  }
+  return { raw, ...(valRaw ? { valRaw } : {}) };
+}
+
+/** The checkpoint's configuration when resuming (only `--epochs` may change), else the options'. */
+function trainConfig(opts: TrainOptions, saved: CheckpointMeta | undefined, given: GivenOption): TrainConfig {
+  if (saved) return { ...saved.config, epochs: given("epochs") ? opts.epochs : saved.config.epochs };
+  return {
+    epochs: opts.epochs,
+    batch: opts.batch,
+    seqLen: opts.seqLen,
+    optimizer: { ...defaultOptimizerConfig(opts.optimizer, opts.lr), momentum: opts.momentum },
+    clipValue: opts.clipValue ?? null,
+    clipNorm: opts.clipNorm ?? null,
+    seed: opts.seed,
+    valSplit: opts.valData ? 0 : opts.valSplit,
+    evalEvery: opts.evalEvery,
+  };
+}
+
+/** A resumed run keeps its threads, and only the compiled backend computes on several. */
+function savedThreads(saved: CheckpointMeta, opts: TrainOptions): number {
+  const threads = saved.config.threads ?? 1;
+  if (threads > 1 && opts.backend === "interp")
+    throw new UserError(
+      `the checkpoint was trained on ${threads} threads (--threads ${threads}), which needs --backend compiled: the interpreter runs on one thread`,
+    );
+  return threads;
+}
+
+/** `--threads`: the number given, or for `auto` what the batch's work pays for; the interpreter has one. */
+function chooseThreads(opts: TrainOptions, ir: IrModel, train: Dataset, config: TrainConfig): number {
+  if (opts.backend === "interp") {
+    if (opts.threads !== "auto" && opts.threads > 1)
+      throw new UserError(`--threads ${opts.threads} needs --backend compiled: the interpreter runs on one thread`);
+    return 1;
+  }
+  if (opts.threads !== "auto") return opts.threads;
+  if (train.kind === "stream") return autoThreads(ir, config.seqLen, config.batch);
+  const meanLength = train.examples.reduce((sum, e) => sum + e.length, 0) / Math.max(1, train.examples.length);
+  return autoThreads(ir, Math.round(meanLength), Math.min(config.batch, train.examples.length));
+}
