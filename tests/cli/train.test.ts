@@ -4,12 +4,13 @@
  * with exactly the weights of an uninterrupted run. The spawned runs use the built CLI
  * (`npm test` builds first).
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
+import { toyCorpus } from "../support/corpus.js";
+import { signalAfterStep, spawnRnnc } from "../support/spawn.js";
 import { explodingModel } from "../support/models.js";
 import { decodeSafetensors } from "../../runtime/io/safetensors.js";
 import { Rng } from "../../runtime/rng.js";
@@ -23,14 +24,8 @@ let records: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "rnnc-train-"));
   const rng = new Rng(1);
-  const words = ["the cat", "a dog", "my bird", "sat on", "ran to", "the mat", "a tree"];
   corpus = join(dir, "corpus.txt");
-  writeFileSync(
-    corpus,
-    Array.from({ length: 120 }, () => `${words[rng.int(3)]} ${words[3 + rng.int(2)]} ${words[5 + rng.int(2)]}.`).join(
-      "\n",
-    ) + "\n",
-  );
+  writeFileSync(corpus, toyCorpus(rng));
   records = join(dir, "records.jsonl");
   const lines = Array.from({ length: 60 }, () => {
     const good = rng.int(2) === 1;
@@ -402,35 +397,11 @@ describe.each([
     reference = readFileSync(join(ck, "weights.safetensors"));
   });
 
-  /** Spawns the built CLI and sends `signal` once it has printed step `after`. */
-  function spawnAndStop(
-    ck: string,
-    signal: NodeJS.Signals,
-    after: number,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ["bin/rnnc.js", ...args(ck)], { stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      let sent = false;
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = [...out.matchAll(/step (\d+)\//g)].pop();
-        if (!sent && m && Number(m[1]) >= after) {
-          sent = true;
-          child.kill(signal);
-        }
-      });
-      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code, sig) => resolve({ code, signal: sig, out }));
-    });
-  }
-
   for (const signal of signals) {
     it(`after ${signal}`, async () => {
       const expectExit = signal === "SIGINT" ? 130 : null;
       const ck = join(dir, `stopped-${signal}-${threads}`);
-      const stopped = await spawnAndStop(ck, signal, 12);
+      const stopped = await spawnRnnc(args(ck), signalAfterStep(signal, 12));
       if (expectExit !== null) {
         expect(stopped.code, stopped.out).toBe(expectExit);
         expect(stopped.out).toMatch(/interrupted at step \d+ .*checkpoint saved/);
