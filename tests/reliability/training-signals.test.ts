@@ -128,6 +128,22 @@ describe("a run stopped at any point resumes to the weights of a run never stopp
       expect(existsSync(join(ck, LOCK_FILE))).toBe(false);
     });
 
+  it("SIGTERM delivered twice in a moment, as timeout(1) sends it, is one request: the step in progress is saved", async () => {
+    // timeout sends its signal to the command and again to its process group. A step of this
+    // size on one thread is long enough (a few hundred ms) for both deliveries to arrive while it runs.
+    const longer = join(dir, "longer.txt");
+    writeFileSync(longer, toyCorpus(new Rng(2), 2000));
+    const ck = join(dir, "timeout");
+    const args = trainArgs(ck).map((a) => (a === "H=8" ? "H=128" : a === corpus ? longer : a));
+    const stopped = await spawnRnnc(
+      [...args, "--batch", "32", "--seq-len", "50", "--threads", "1"],
+      signalAfterStep("SIGTERM", 2, 2),
+    );
+    expect(stopped.code, stopped.out).toBe(143);
+    expect(stopped.out).toMatch(/interrupted at step \d+ \(SIGTERM\) .*checkpoint saved/);
+    expect(readCheckpointMeta(ck).step).toBeGreaterThanOrEqual(2);
+  });
+
   it("best/ holds the weights of the lowest validation loss, which eval on the validation text reproduces", async () => {
     const evals = readFileSync(join(reference, "metrics.jsonl"), "utf8")
       .trim()

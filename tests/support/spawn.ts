@@ -34,13 +34,20 @@ export function lastStep(out: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** A watcher that sends `signal` once, when the run has reported step `after`. */
-export function signalAfterStep(signal: NodeJS.Signals, after: number): (out: string, child: ChildProcess) => void {
+/**
+ * A watcher that sends `signal` when the run has reported step `after`: once, or `times`
+ * times 5 ms apart (apart, so they are separate deliveries and not merged by the kernel).
+ */
+export function signalAfterStep(
+  signal: NodeJS.Signals,
+  after: number,
+  times = 1,
+): (out: string, child: ChildProcess) => void {
   let sent = false;
   return (out, child) => {
     if (!sent && lastStep(out) >= after) {
       sent = true;
-      child.kill(signal);
+      for (let i = 0; i < times; i++) setTimeout(() => child.kill(signal), 5 * i);
     }
   };
 }

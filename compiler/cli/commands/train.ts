@@ -61,10 +61,13 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .option("--clip-norm <x>", "rescale the gradient when its global norm exceeds x", positiveNumber)
     .option("--seed <n>", "seed for initial weights, validation split and shuffling", seedValue, 1)
     .option("--val-split <f>", "fraction of the data held out for validation", fraction, 0.1)
-    .option("--checkpoint <dir>", "checkpoint directory (default: runs/<model file name>)")
+    .option(
+      "--checkpoint <dir>",
+      "checkpoint directory (default: runs/<model file name>), locked while a run uses it; best/ in it keeps the best weights",
+    )
     .option(
       "--checkpoint-every <n>",
-      "also checkpoint every n steps (always: each epoch, every 5 minutes, on Ctrl-C)",
+      "also checkpoint every n steps (always: each epoch, every 5 minutes, on Ctrl-C, SIGTERM or SIGHUP)",
       nonNegativeInt,
       0,
     )
@@ -91,6 +94,27 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     )
     .option("--progress <mode>", "auto, bar, lines or none", choice(["auto", "bar", "lines", "none"] as const), "auto")
     .option("--log-every <n>", "plain progress lines every n steps", positiveInt)
+    .addHelpText(
+      "after",
+      `
+Stopping: Ctrl-C, SIGTERM (kill, timeout, schedulers, containers) or SIGHUP finishes the
+step, saves a checkpoint and exits with 130, 143 or 129; a second signal quits at once.
+--resume then continues exactly where the run stopped (also after kill -9).
+
+A run stops with status 1, keeping its last checkpoint, when the loss or gradient is not
+finite or the loss diverges (its median over 10 steps above 3x its lowest level and above
+the untrained model's). The weights of the lowest validation loss are kept in DIR/best:
+rnnc eval, sample and analyze read them with --checkpoint DIR/best.
+
+A directory is used by one run at a time (DIR/train.lock names it); the lock of a run that
+was killed is taken over. A text corpus is read in chunks (any size) and must be UTF-8.
+
+Examples:
+  rnnc train examples/char-lm.rnn --data corpus.txt --epochs 5 --checkpoint runs/lm
+  rnnc train examples/char-lm.rnn --data corpus.txt --checkpoint runs/lm --resume --epochs 10
+  rnnc sample examples/char-lm.rnn --checkpoint runs/lm/best --length 200
+`,
+    )
     .action(async (file: string, opts: TrainOptions, cmd: Command) => {
       setExit(await runTrain(file, opts, cmd, io));
     });
