@@ -168,6 +168,18 @@ describe("rnnc train on a text corpus", () => {
   });
 });
 
+describe("rnnc help train", () => {
+  it("says how a run stops, what it keeps and that its directory is locked", async () => {
+    const r = await run(["help", "train"]);
+    expect(r.out).toMatch(
+      /Ctrl-C, SIGTERM .* or SIGHUP finishes the\s+step, saves a checkpoint and exits with 130, 143 or 129/,
+    );
+    expect(r.out).toMatch(/loss diverges/);
+    expect(r.out).toMatch(/kept in DIR\/best/);
+    expect(r.out).toMatch(/DIR\/train\.lock/);
+  });
+});
+
 describe("rnnc train --threads", () => {
   it("splits each batch between threads, says so, and keeps the count in the checkpoint for a resumed run", async () => {
     const ck = join(dir, "threads");
