@@ -6,6 +6,8 @@
  *   weights-<step>.safetensors parameters, float64 (so a resumed run is bit-exact);
  *   state-<step>.safetensors   optimiser moments and the state carried along a stream;
  *   weights.safetensors        the latest parameters again, for `rnnc run --weights`.
+ * A training run's directory also holds `best/`, a checkpoint of its best validation
+ * (run-checkpoints.ts), and `train.lock` while the run lasts (run-lock.ts).
  * Every file is written to a temporary name and renamed. The tensor files are written first
  * under new names and `checkpoint.json`, renamed last, points at them, so a run killed at any
  * moment leaves the previous complete checkpoint or the new one, never a mix.

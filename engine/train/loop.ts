@@ -223,12 +223,13 @@ export async function trainLoop(
         if (why) return diverged(why);
         hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: false, ...(v ? { val: v } : {}) });
       }
+      // Events first: a stop asked for (a signal) while this step computed is seen now, not after the next.
+      await yieldToEvents();
       if (hooks.stopRequested?.()) {
         hooks.checkpoint?.(state);
         return { status: "interrupted", state };
       }
       if (hooks.checkpointDue?.(state, "step")) hooks.checkpoint?.(state);
-      await yieldToEvents();
     }
     const trainLoss = state.epochLoss.positions > 0 ? state.epochLoss.sum / state.epochLoss.positions : NaN;
     const v = validate();

@@ -136,6 +136,27 @@ describe("the loop", () => {
       expect(Array.from(resumed.weights[name]!)).toEqual(Array.from(straight.weights[name]!));
   });
 
+  it("a stop asked for while a step computes (a signal, handled at the next turn of events) ends the run after that step", async () => {
+    const backend = interpreterBackend(ir);
+    const c = config({ epochs: 3, batch: 3 });
+    const state = initialTrainState(initialWeights(ir, 1), c);
+    let asked = false;
+    const saved: number[] = [];
+    const out = await trainLoop(
+      backend,
+      { train: data },
+      c,
+      state,
+      { stopRequested: () => asked, checkpoint: (s) => saved.push(s.step) },
+      (weights, batch) => {
+        if (state.step === 4) setImmediate(() => (asked = true));
+        return backend.lossAndGrad(weights, batch);
+      },
+    );
+    expect(out.status).toBe("interrupted");
+    expect(saved).toEqual([5]);
+  });
+
   it("stops on a non-finite loss, reporting where, with the weights of the last good step", async () => {
     const exploding = irFromText(`model X {
       dim D = 2
