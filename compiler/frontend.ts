@@ -23,12 +23,14 @@ export interface FrontEndResult {
 }
 
 export function analyze(text: string, overrides: DimOverrides = {}): FrontEndResult {
-  const { file, diagnostics } = parse(text);
+  const { file, diagnostics, incomplete } = parse(text);
   const all = [...diagnostics];
   const result = (
     rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] },
   ): FrontEndResult => ({ file, expansions: [], ...rest, diagnostics: withoutRepeats(sortDiagnostics(all)) });
 
+  // The parser gave up on the file: what it did not read would only give errors of its own.
+  if (incomplete) return result({});
   if (file.models.length === 0) {
     if (diagnostics.length === 0)
       all.push(

@@ -1,193 +1,187 @@
 /**
- * CST → AST. The parser recovers from syntax errors, so any child may be missing; a
- * declaration missing its name is dropped (the parse error already says why), and a missing
- * expression becomes an `error` node that later checks stay quiet about.
+ * What a rule read → its AST node. The parser recovers from syntax errors, so anything a
+ * rule reads may be missing; a declaration missing its name is dropped (the parse error
+ * already says why), and a missing expression becomes an `error` node that later checks
+ * stay quiet about.
  */
-import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
+import type { IToken } from "chevrotain";
+import { tokenEndOffset, type PositionMap } from "./positions.js";
+import type { Reading } from "./reading.js";
 
-type Children = Record<string, CstElement[] | undefined>;
-
-function isToken(e: CstElement): e is IToken {
-  return (e as IToken).image !== undefined;
+/** A shape as read: its dims and where the brackets are. */
+interface ShapeValue {
+  dims: A.Expr[];
+  range: A.Range;
 }
 
-function usable(t: IToken): boolean {
-  return !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
+/** The tokens of `[t-1]`, any of which may be missing after a syntax error. */
+interface DelayValue {
+  step?: IToken;
+  sign?: IToken;
+  amount?: IToken;
 }
 
-function token(children: Children, label: string, index = 0): IToken | undefined {
-  const e = children[label]?.[index];
-  return e && isToken(e) && usable(e) ? e : undefined;
-}
-
-function tokens(children: Children, label: string): IToken[] {
-  return (children[label] ?? []).filter((e): e is IToken => isToken(e) && usable(e));
-}
-
-function node(children: Children, label: string, index = 0): CstNode | undefined {
-  const e = children[label]?.[index];
-  return e && !isToken(e) ? e : undefined;
-}
-
-function nodes(children: Children, label: string): CstNode[] {
-  return (children[label] ?? []).filter((e): e is CstNode => !isToken(e));
-}
-
-export function tokenRange(t: IToken): A.Range {
-  return {
-    start: { line: t.startLine ?? 1, column: t.startColumn ?? 1, offset: t.startOffset },
-    end: { line: t.endLine ?? 1, column: (t.endColumn ?? 0) + 1, offset: (t.endOffset ?? t.startOffset) + 1 },
-  };
-}
-
-function nodeRange(n: CstNode): A.Range {
-  const l = n.location;
-  if (!l || !Number.isFinite(l.startOffset))
-    return { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
-  const endOffset = Number.isFinite(l.endOffset) ? l.endOffset! : l.startOffset;
-  return {
-    start: { line: l.startLine ?? 1, column: l.startColumn ?? 1, offset: l.startOffset },
-    end: {
-      line: l.endLine ?? l.startLine ?? 1,
-      column: (l.endColumn ?? l.startColumn ?? 0) + 1,
-      offset: endOffset + 1,
-    },
-  };
+function name(t: IToken, p: PositionMap): A.Name {
+  return { text: t.image, range: p.tokenRange(t) };
 }
 
 function span(from: A.Range, to: A.Range): A.Range {
   return { start: from.start, end: to.end };
 }
 
-function name(t: IToken): A.Name {
-  return { text: t.image, range: tokenRange(t) };
-}
-
-export function buildFile(cst: CstNode, comments: IToken[]): A.RnnFile {
-  const models = nodes(cst.children, "model").flatMap((m) => {
-    const built = buildModel(m);
-    return built ? [built] : [];
-  });
-  return { models, comments: comments.map((c) => ({ text: c.image, range: tokenRange(c) })) };
-}
-
-function buildModel(n: CstNode): A.ModelDecl | undefined {
-  const nameToken = token(n.children, "name");
-  if (!nameToken) return undefined;
-  const items = nodes(n.children, "item").flatMap((i) => {
-    const built = buildItem(i);
-    // The parser gave up on this item part-way (its rules were left by an exception and
-    // resynchronised further out): the error may be reported past the item's last token, at
-    // the next item or model it restarted on (`size = cell, ...`, `size = model)`), or not at
-    // all (what an unterminated comment hid), so its place does not tell `parse` to mark it.
-    if (built && hasRecoveredNode(i)) built.recovered = true;
-    return built ? [built] : [];
-  });
-  return { kind: "model", name: name(nameToken), items, range: nodeRange(n) };
-}
-
-/** Whether Chevrotain's error recovery left this node, or one inside it, unfinished. */
-function hasRecoveredNode(n: CstNode): boolean {
-  return (
-    n.recoveredNode === true ||
-    Object.values(n.children).some((es) => es?.some((e) => !isToken(e) && hasRecoveredNode(e)))
-  );
-}
-
-function buildItem(n: CstNode): A.Item | undefined {
-  const [kind, inner] = Object.entries(n.children)[0] ?? [];
-  const child = inner?.[0];
-  if (!kind || !child || isToken(child)) return undefined;
-  const c = child.children;
-  const nameToken = token(c, "name");
-  const range = nodeRange(child);
-  switch (kind) {
+/** The AST value of a rule that ended, by the rule's name. */
+export function buildRule(r: Reading, p: PositionMap): unknown {
+  switch (r.rule) {
+    case "file":
+      return r.all<A.ModelDecl | undefined>("model").filter((m): m is A.ModelDecl => m !== undefined);
+    case "model":
+      return buildModel(r, p);
+    case "item": {
+      const item = r.firstValue<A.Item | undefined>();
+      // The parser gave up on this item part-way (its rules were left by an exception and
+      // resynchronised further out): the error may be reported past the item's last token, at
+      // the next item or model it restarted on (`size = cell, ...`, `size = model)`), or not at
+      // all (what an unterminated comment hid), so its place does not tell `parse` to mark it.
+      if (item && r.holdsRecovered) item.recovered = true;
+      return item;
+    }
     case "dimDecl":
-      return nameToken && { kind: "dim", name: name(nameToken), value: expressionOrError(c, "value", range), range };
+    case "inputDecl":
+    case "targetDecl":
+    case "paramDecl":
+    case "stateDecl":
+    case "cellDecl":
+    case "lossDecl":
+    case "equation":
+      return buildItem(r, p);
+    case "typeSpec":
+      return buildTypeSpec(r, p);
+    case "shape":
+      return { dims: r.all<A.Expr>("dims"), range: r.range(p) } satisfies ShapeValue;
+    case "expression":
+    case "product":
+      return buildChain(r, p);
+    case "unary": {
+      const operand = r.value<A.Expr>("operand");
+      if (operand) return { kind: "neg", operand, range: r.range(p) } satisfies A.NegExpr;
+      return r.value<A.Expr>("primary") ?? errorAt(r.range(p));
+    }
+    case "primary":
+      return buildPrimary(r, p);
+    case "parenthesized":
+      return r.value<A.Expr>("expression") ?? errorAt(r.range(p));
+    case "concatenation": {
+      // Left by an exception (`[)`, `[[/D]`), the part the parser could not read has no node: an error stands for it.
+      const parts = r.all<A.Expr>("parts");
+      if (r.recovered || parts.length === 0) parts.push(errorAt(r.range(p)));
+      return { kind: "concat", parts, range: r.range(p) } satisfies A.ConcatExpr;
+    }
+    case "reference":
+      return buildReference(r, p);
+    case "delay":
+      return { step: r.token("step"), sign: r.token("sign"), amount: r.token("amount") } satisfies DelayValue;
+    case "argumentList":
+      return r.all<A.Argument>("arguments");
+    case "argument": {
+      const nameToken = r.token("name");
+      const range = r.range(p);
+      return { ...(nameToken ? { name: name(nameToken, p) } : {}), value: expressionOrError(r, "value", range), range };
+    }
+  }
+  throw new Error(`internal error: no AST for the rule '${r.rule}'`);
+}
+
+/** A model without a name is dropped. */
+function buildModel(r: Reading, p: PositionMap): A.ModelDecl | undefined {
+  const nameToken = r.token("name");
+  if (!nameToken) return undefined;
+  const items = r.all<A.Item | undefined>("item").filter((i): i is A.Item => i !== undefined);
+  return { kind: "model", name: name(nameToken, p), items, range: r.range(p) };
+}
+
+function errorAt(range: A.Range): A.ErrorExpr {
+  return { kind: "error", range };
+}
+
+function buildItem(r: Reading, p: PositionMap): A.Item | undefined {
+  const nameToken = r.token("name");
+  const range = r.range(p);
+  switch (r.rule) {
+    case "dimDecl":
+      return nameToken && { kind: "dim", name: name(nameToken, p), value: expressionOrError(r, "value", range), range };
     case "inputDecl":
     case "targetDecl": {
-      const typeNode = node(c, "typeSpec");
-      if (!nameToken || !typeNode) return undefined;
-      const type = buildTypeSpec(typeNode);
-      return kind === "inputDecl"
-        ? { kind: "input", name: name(nameToken), type, range }
-        : { kind: "target", name: name(nameToken), type, range };
+      const type = r.value<A.TypeSpec>("typeSpec");
+      if (!nameToken || !type) return undefined;
+      return r.rule === "inputDecl"
+        ? { kind: "input", name: name(nameToken, p), type, range }
+        : { kind: "target", name: name(nameToken, p), type, range };
     }
     case "paramDecl":
     case "stateDecl": {
-      const shapeNode = node(c, "shape");
-      if (!nameToken || !shapeNode) return undefined;
-      const init = node(c, "init");
+      const shape = r.value<ShapeValue>("shape");
+      if (!nameToken || !shape) return undefined;
+      const init = r.value<A.Expr>("init");
       const decl = {
-        name: name(nameToken),
-        shape: buildShape(shapeNode),
-        shapeRange: nodeRange(shapeNode),
+        name: name(nameToken, p),
+        shape: shape.dims,
+        shapeRange: shape.range,
         range,
-        ...(init ? { init: buildExpression(init) } : {}),
+        ...(init ? { init } : {}),
       };
-      return kind === "paramDecl" ? { kind: "param", ...decl } : { kind: "state", ...decl };
+      return r.rule === "paramDecl" ? { kind: "param", ...decl } : { kind: "state", ...decl };
     }
     case "cellDecl": {
-      const cellToken = token(c, "kind");
-      const argsNode = node(c, "argumentList");
-      if (!nameToken || !cellToken || !argsNode) return undefined;
-      return { kind: "cell", name: name(nameToken), cell: name(cellToken), args: buildArguments(argsNode), range };
+      const cellToken = r.token("kind");
+      const args = r.value<A.Argument[]>("argumentList");
+      if (!nameToken || !cellToken || !args) return undefined;
+      return { kind: "cell", name: name(nameToken, p), cell: name(cellToken, p), args, range };
     }
     case "lossDecl": {
-      const fnToken = token(c, "function");
-      const whenToken = token(c, "when");
-      const argsNode = node(c, "argumentList");
-      if (!fnToken || !whenToken || !argsNode) return undefined;
-      return { kind: "loss", fn: name(fnToken), args: buildArguments(argsNode), when: name(whenToken), range };
+      const fnToken = r.token("function");
+      const whenToken = r.token("when");
+      const args = r.value<A.Argument[]>("argumentList");
+      if (!fnToken || !whenToken || !args) return undefined;
+      return { kind: "loss", fn: name(fnToken, p), args, when: name(whenToken, p), range };
     }
     case "equation":
       return (
         nameToken && {
           kind: "equation",
-          gate: token(c, "Gate") !== undefined,
-          name: name(nameToken),
-          value: expressionOrError(c, "value", range),
+          gate: r.token("Gate") !== undefined,
+          name: name(nameToken, p),
+          value: expressionOrError(r, "value", range),
           range,
         }
       );
-    default:
-      return undefined;
   }
+  return undefined;
 }
 
-function expressionOrError(c: Children, label: string, fallback: A.Range): A.Expr {
-  const n = node(c, label);
-  return n ? buildExpression(n) : { kind: "error", range: fallback };
+function expressionOrError(r: Reading, label: string, fallback: A.Range): A.Expr {
+  return r.value<A.Expr>(label) ?? errorAt(fallback);
 }
 
-function buildTypeSpec(n: CstNode): A.TypeSpec {
-  const kindToken = token(n.children, "kind");
-  const shapeNode = node(n.children, "shape");
-  return {
-    ...(kindToken ? { kind: name(kindToken) } : {}),
-    dims: shapeNode ? buildShape(shapeNode) : [],
-    range: nodeRange(n),
-  };
-}
-
-function buildShape(n: CstNode): A.Expr[] {
-  return nodes(n.children, "dims").map(buildExpression);
+function buildTypeSpec(r: Reading, p: PositionMap): A.TypeSpec {
+  const kindToken = r.token("kind");
+  const shape = r.value<ShapeValue>("shape");
+  return { ...(kindToken ? { kind: name(kindToken, p) } : {}), dims: shape ? shape.dims : [], range: r.range(p) };
 }
 
 /** Folds `a + b - c` left-associatively; the same for products. */
-function buildChain(n: CstNode, operand: (n: CstNode) => A.Expr): A.Expr {
-  const operands = nodes(n.children, "operands").map(operand);
-  const operators = tokens(n.children, "operators");
-  if (operands.length === 0) return { kind: "error", range: nodeRange(n) };
+function buildChain(r: Reading, p: PositionMap): A.Expr {
+  const operands = r.all<A.Expr>("operands");
+  const operators = r.tokens("operators");
+  if (operands.length === 0) return errorAt(r.range(p));
   let result = operands[0]!;
   for (let i = 1; i < operands.length; i++) {
     const op = operators[i - 1]?.image as A.BinaryOperator | undefined;
     let right = operands[i]!;
-    if (!op) return { kind: "error", range: nodeRange(n) };
+    if (!op) return errorAt(r.range(p));
     // An operand the parser could not read has no tokens, hence no place: put it just after its operator.
     if (right.kind === "error" && right.range.start.offset < result.range.end.offset) {
-      const after = tokenRange(operators[i - 1]!).end;
+      const after = p.at(tokenEndOffset(operators[i - 1]!));
       right = { kind: "error", range: { start: after, end: after } };
     }
     result = { kind: "binary", op, left: result, right, range: span(result.range, right.range) };
@@ -195,73 +189,40 @@ function buildChain(n: CstNode, operand: (n: CstNode) => A.Expr): A.Expr {
   return result;
 }
 
-export function buildExpression(n: CstNode): A.Expr {
-  return buildChain(n, buildProduct);
+function buildPrimary(r: Reading, p: PositionMap): A.Expr {
+  const literal = r.token("NumberLiteral");
+  if (literal)
+    return { kind: "number", value: Number(literal.image), text: literal.image, range: p.tokenRange(literal) };
+  return (
+    r.value<A.Expr>("parenthesized") ??
+    r.value<A.Expr>("concatenation") ??
+    r.value<A.Expr>("reference") ??
+    errorAt(r.range(p))
+  );
 }
 
-function buildProduct(n: CstNode): A.Expr {
-  return buildChain(n, buildUnary);
-}
-
-function buildUnary(n: CstNode): A.Expr {
-  const operand = node(n.children, "operand");
-  if (operand) return { kind: "neg", operand: buildUnary(operand), range: nodeRange(n) };
-  const primary = node(n.children, "primary");
-  return primary ? buildPrimary(primary) : { kind: "error", range: nodeRange(n) };
-}
-
-function buildPrimary(n: CstNode): A.Expr {
-  const c = n.children;
-  const literal = token(c, "NumberLiteral");
-  if (literal) return { kind: "number", value: Number(literal.image), text: literal.image, range: tokenRange(literal) };
-  const paren = node(c, "parenthesized");
-  if (paren) {
-    const inner = node(paren.children, "expression");
-    return inner ? buildExpression(inner) : { kind: "error", range: nodeRange(paren) };
-  }
-  const concat = node(c, "concatenation");
-  if (concat) {
-    // Left by an exception (`[)`, `[[/D]`), the part the parser could not read has no node: an error stands for it.
-    const parts = nodes(concat.children, "parts").map(buildExpression);
-    if (concat.recoveredNode || parts.length === 0) parts.push({ kind: "error", range: nodeRange(concat) });
-    return { kind: "concat", parts, range: nodeRange(concat) };
-  }
-  const ref = node(c, "reference");
-  if (ref) return buildReference(ref);
-  return { kind: "error", range: nodeRange(n) };
-}
-
-function buildReference(n: CstNode): A.Expr {
-  const c = n.children;
-  const nameToken = token(c, "name");
-  const range = nodeRange(n);
-  if (!nameToken) return { kind: "error", range };
-  const delay = node(c, "delay");
+function buildReference(r: Reading, p: PositionMap): A.Expr {
+  const nameToken = r.token("name");
+  if (!nameToken) return errorAt(r.range(p));
+  const range = r.range(p);
+  const delay = r.value<DelayValue>("delay");
   if (delay) {
-    const step = token(delay.children, "step");
-    if (!step) return { kind: "error", range };
-    const sign = token(delay.children, "sign");
-    const amount = token(delay.children, "amount");
+    const { step, sign, amount } = delay;
+    if (!step) return errorAt(range);
     const magnitude = amount ? Number(amount.image) : 0;
     return {
       kind: "delay",
-      name: name(nameToken),
-      step: name(step),
+      name: name(nameToken, p),
+      step: name(step, p),
       offset: sign?.image === "+" ? magnitude : -magnitude,
       ...(amount ? { amountText: amount.image } : {}),
-      offsetRange: amount ? tokenRange(amount) : tokenRange(step),
+      offsetRange: amount ? p.tokenRange(amount) : p.tokenRange(step),
       range,
     };
   }
-  const args = node(c, "argumentList");
-  if (args) return { kind: "call", callee: name(nameToken), args: buildArguments(args), range };
-  return { kind: "ref", name: name(nameToken), range };
-}
-
-function buildArguments(n: CstNode): A.Argument[] {
-  return nodes(n.children, "arguments").map((a) => {
-    const nameToken = token(a.children, "name");
-    const value = expressionOrError(a.children, "value", nodeRange(a));
-    return { ...(nameToken ? { name: name(nameToken) } : {}), value, range: nodeRange(a) };
-  });
+  const args = r.value<A.Argument[]>("argumentList");
+  if (args) return { kind: "call", callee: name(nameToken, p), args, range };
+  // Only the name was read: its range is the reference's.
+  const refName = name(nameToken, p);
+  return { kind: "ref", name: refName, range: refName.range };
 }

@@ -4,7 +4,7 @@
  * one clear error instead of a crash.
  */
 import type { IToken } from "chevrotain";
-import { tokenRange } from "./build-ast.js";
+import type { PositionMap } from "./positions.js";
 import { error, type Diagnostic } from "./diagnostic.js";
 import { Equals, LBracket, LParen, MatMul, Minus, Plus, RBracket, RParen, Slash, Star } from "./tokens.js";
 
@@ -15,7 +15,7 @@ export const MAX_OPERATORS = 400;
 
 const operators = new Set([Plus, Minus, Star, Slash, MatMul]);
 
-export function nestingError(tokens: IToken[]): Diagnostic | undefined {
+export function nestingError(tokens: IToken[], positions: PositionMap): Diagnostic | undefined {
   let depth = 0;
   let operatorsInExpression = 0;
   for (const token of tokens) {
@@ -28,13 +28,13 @@ export function nestingError(tokens: IToken[]): Diagnostic | undefined {
       return error(
         "E003",
         `expression nested too deeply: more than ${MAX_NESTING} levels of brackets`,
-        tokenRange(token),
+        positions.tokenRange(token),
       );
     if (operatorsInExpression > MAX_OPERATORS)
       return error(
         "E003",
         `expression too long: more than ${MAX_OPERATORS} operators; split it into several equations`,
-        tokenRange(token),
+        positions.tokenRange(token),
       );
   }
   return undefined;

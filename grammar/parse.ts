@@ -2,38 +2,65 @@
  * Text → AST plus syntax diagnostics. Lexing and parsing both recover, so one call reports
  * every syntax error in the file.
  */
-import type { IRecognitionException, ILexingError, IToken } from "chevrotain";
-import { rnnLexer } from "./tokens.js";
-import { rnnParser } from "./parser.js";
+import type { IRecognitionException, IToken } from "chevrotain";
+import { tokenize, type LexError } from "./lexer.js";
+import { MAX_SYNTAX_ERRORS, rnnParser } from "./parser.js";
 import { nestingError } from "./nesting.js";
-import { buildFile, tokenRange } from "./build-ast.js";
+import { PositionMap } from "./positions.js";
 import type { Range, RnnFile } from "./ast.js";
 import { error, type Diagnostic } from "./diagnostic.js";
 
 export interface ParseResult {
   file: RnnFile;
   diagnostics: Diagnostic[];
+  /** The parser gave up part-way (too many syntax errors): the file is not all in the AST. */
+  incomplete?: true;
 }
 
 export function parse(text: string): ParseResult {
-  const lexed = rnnLexer.tokenize(text);
-  const tooDeep = nestingError(lexed.tokens);
+  const lexed = tokenize(text);
+  const positions = new PositionMap(lexed.lineStarts, text.length);
+  const tooDeep = nestingError(lexed.tokens, positions);
   if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep] };
-  rnnParser.input = lexed.tokens;
-  const cst = rnnParser.file();
-  const comments = lexed.groups["comments"] ?? [];
+  const { models, stoppedAt } = withoutStackTraces(() => rnnParser.parseFile(lexed.tokens, positions));
+  const comments = lexed.comments;
   const unterminated = comments.filter(isUnterminated);
   // A comment left open swallows the rest of the file: "expected '}', found the end of the file" would only repeat it.
   const syntaxErrors =
     unterminated.length > 0 ? rnnParser.errors.filter((e) => e.token.tokenType.name !== "EOF") : rnnParser.errors;
   const all = [
-    ...lexed.errors.map((e) => lexError(e, text)),
-    ...unterminated.map(unterminatedComment),
-    ...syntaxErrors.map((e) => syntaxError(e, text)),
+    ...lexed.errors.map((e) => lexError(e, text, positions)),
+    ...unterminated.map((c) => unterminatedComment(c, positions)),
+    ...syntaxErrors.map((e) => syntaxError(e, positions)),
   ];
-  const file = buildFile(cst, comments);
+  const file: RnnFile = { models, comments: comments.map((c) => ({ text: c.image, range: positions.tokenRange(c) })) };
   markRecovered(file, all);
-  return { file, diagnostics: firstPerLine(all) };
+  const diagnostics = firstPerLine(all);
+  if (!stoppedAt) return { file, diagnostics };
+  const where = Number.isFinite(stoppedAt.startOffset) ? positions.tokenRange(stoppedAt) : endOfText(positions);
+  diagnostics.push(
+    error(
+      "E004",
+      `too many syntax errors (${MAX_SYNTAX_ERRORS}): the rest of the file is not read, and the file is not checked`,
+      where,
+    ),
+  );
+  return { file, diagnostics, incomplete: true };
+}
+
+/**
+ * Chevrotain reports a syntax error by throwing an Error, which records the stack when it is
+ * made; nothing reads those stacks, and a file of many errors (`model model model ...`) spent
+ * most of its time writing them.
+ */
+function withoutStackTraces<T>(f: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return f();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /**
@@ -59,22 +86,37 @@ function firstPerLine(diagnostics: Diagnostic[]): Diagnostic[] {
 function markRecovered(file: RnnFile, diagnostics: Diagnostic[]): void {
   for (const d of diagnostics) {
     const o = d.range.start.offset;
-    for (const model of file.models) {
+    for (const model of around(file.models, o)) {
       if (o < model.range.start.offset || o > model.range.end.offset) continue;
       // The item being read when the parser stopped: one that holds the error past its first
       // token, else one that starts at it, else the last one before it.
-      const holding = model.items.filter((i) => i.range.start.offset <= o && o <= i.range.end.offset);
+      const near = around(model.items, o);
+      const holding = near.filter((i) => i.range.start.offset <= o && o <= i.range.end.offset);
       const inside = holding.filter((i) => i.range.start.offset < o);
-      const before = model.items.filter((i) => i.range.start.offset <= o);
-      const owners = inside.length > 0 ? inside : holding.length > 0 ? holding : before.slice(-1);
+      const owners = inside.length > 0 ? inside : holding.length > 0 ? holding : near.slice(-1);
       for (const item of owners) item.recovered = true;
     }
   }
 }
 
-function lexError(e: ILexingError, text: string): Diagnostic {
-  const start = { line: e.line ?? 1, column: e.column ?? 1, offset: e.offset };
-  const range: Range = { start, end: { ...start, column: start.column + e.length, offset: e.offset + e.length } };
+/**
+ * Of nodes in source order that do not overlap (models, or the items of one), the last to
+ * start at or before an offset and the one before it: the only ones that can hold the
+ * offset, or end where it is. Found by bisection, as a file may have many of both.
+ */
+function around<T extends { range: Range }>(nodes: readonly T[], offset: number): T[] {
+  let low = 0;
+  let high = nodes.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (nodes[mid]!.range.start.offset <= offset) low = mid + 1;
+    else high = mid;
+  }
+  return nodes.slice(Math.max(0, low - 2), low);
+}
+
+function lexError(e: LexError, text: string, positions: PositionMap): Diagnostic {
+  const range: Range = { start: positions.at(e.offset), end: positions.at(e.offset + e.length) };
   const skipped = text.slice(e.offset, e.offset + e.length);
   return error("E001", `unexpected character${e.length > 1 ? "s" : ""} ${JSON.stringify(skipped)}`, range);
 }
@@ -83,34 +125,33 @@ function isUnterminated(comment: IToken): boolean {
   return comment.image.startsWith("/*") && (comment.image.length < 4 || !comment.image.endsWith("*/"));
 }
 
-function unterminatedComment(comment: IToken): Diagnostic {
-  const start = { line: comment.startLine ?? 1, column: comment.startColumn ?? 1, offset: comment.startOffset };
-  const range: Range = { start, end: { ...start, column: start.column + 2, offset: start.offset + 2 } };
+function unterminatedComment(comment: IToken, positions: PositionMap): Diagnostic {
+  const range: Range = { start: positions.at(comment.startOffset), end: positions.at(comment.startOffset + 2) };
   return error("E001", "this comment is never closed: '/*' needs a matching '*/'", range);
 }
 
 /** Chevrotain's exceptions carry the token before the error at run time, though its types omit it. */
 type RecognitionError = IRecognitionException & { previousToken?: IToken };
 
-function syntaxError(e: RecognitionError, text: string): Diagnostic {
-  return error("E002", e.message, syntaxErrorRange(e, text));
+function syntaxError(e: RecognitionError, positions: PositionMap): Diagnostic {
+  return error("E002", e.message, syntaxErrorRange(e, positions));
 }
 
 /**
  * Where to put the caret: on the unexpected token, unless it sits on a later line than the
  * token before it; then something is missing at the end of that earlier line, so point there.
  */
-function syntaxErrorRange(e: RecognitionError, text: string): Range {
+function syntaxErrorRange(e: RecognitionError, positions: PositionMap): Range {
   const t = e.token;
   const previous =
-    e.previousToken && Number.isFinite(e.previousToken.startOffset) ? tokenRange(e.previousToken) : undefined;
+    e.previousToken && Number.isFinite(e.previousToken.startOffset) ? positions.tokenRange(e.previousToken) : undefined;
   const atEnd = t.tokenType.name === "EOF" || !Number.isFinite(t.startOffset);
-  if (previous && (atEnd || (t.startLine ?? 0) > previous.end.line)) return { start: previous.end, end: previous.end };
-  return atEnd ? endOfText(text) : tokenRange(t);
+  if (previous && (atEnd || positions.at(t.startOffset).line > previous.end.line))
+    return { start: previous.end, end: previous.end };
+  return atEnd ? endOfText(positions) : positions.tokenRange(t);
 }
 
-function endOfText(text: string): Range {
-  const lines = text.split(/\r\n|\r|\n/);
-  const pos = { line: lines.length, column: lines[lines.length - 1]!.length + 1, offset: text.length };
-  return { start: pos, end: pos };
+function endOfText(positions: PositionMap): Range {
+  const end = positions.end();
+  return { start: end, end };
 }

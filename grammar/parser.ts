@@ -1,25 +1,75 @@
 /**
- * The grammar of `.rnn`, as a Chevrotain CST parser. Read top to bottom it is the
- * language's syntax reference; `docs/syntax.html` draws it as railroad diagrams.
+ * The grammar of `.rnn`, as a Chevrotain parser. Read top to bottom it is the language's
+ * syntax reference; `docs/syntax.html` draws it as railroad diagrams.
  *
  * Shapes, dim values and initialisers are parsed as ordinary expressions and given meaning
  * by the AST builder and the checker, which can then say exactly what was expected.
  * Items are not separated by newlines or semicolons: every item starts with a keyword or a
  * name, which no expression can continue with.
+ *
+ * Each rule reads its tokens and sub-rules under labels into a `Reading`, and `build-ast.ts`
+ * makes the rule's AST node from it when the rule ends, also when a syntax error ends it
+ * early: the parser recovers, and a half-read item still gives its name and what was read.
+ * (A Chevrotain concrete syntax tree would give the same, at several times the cost.)
  */
-import { CstParser, type TokenType } from "chevrotain";
+import { EmbeddedActionsParser, type IOrAlt, type IToken, type TokenType } from "chevrotain";
+import type * as A from "./ast.js";
+import { buildRule } from "./build-ast.js";
 import * as T from "./tokens.js";
 import { errorMessages } from "./messages.js";
+import type { PositionMap } from "./positions.js";
+import { Reading } from "./reading.js";
 
-export class RnnParser extends CstParser {
+type Rule = ((...args: never[]) => unknown) & { ruleName: string };
+
+/**
+ * Syntax errors read before the parser gives up on a file: past this many, the file is not
+ * a model being edited but something else (binary data, another language), and every
+ * further error costs Chevrotain's recovery tens of microseconds for nothing.
+ */
+export const MAX_SYNTAX_ERRORS = 1000;
+
+/** Thrown through the rules, not a recognition error, so Chevrotain lets it pass: the parse ends. */
+class TooManySyntaxErrors extends Error {}
+
+export interface ParsedFile {
+  models: A.ModelDecl[];
+  /** Where the parser gave up after `MAX_SYNTAX_ERRORS` errors; the rest of the file is not read. */
+  stoppedAt?: IToken;
+}
+
+export class RnnParser extends EmbeddedActionsParser {
+  /** The rule being read, innermost; its parents are the rules that called it. */
+  private reading: Reading | undefined;
+  /** The rule that ended last: what a rule that recovered from a syntax error returns. */
+  private ended: Reading | undefined;
+  /** The positions of the text being parsed. */
+  private positions: PositionMap | undefined;
+
   constructor() {
     super(T.allTokens, {
       recoveryEnabled: true,
-      nodeLocationTracking: "full",
       maxLookahead: 3,
       errorMessageProvider: errorMessages,
     });
     this.performSelfAnalysis();
+  }
+
+  /** The models of a file; syntax errors are left in `errors`. */
+  parseFile(tokens: IToken[], positions: PositionMap): ParsedFile {
+    this.input = tokens;
+    this.positions = positions;
+    try {
+      return { models: this.file() };
+    } catch (e) {
+      if (!(e instanceof TooManySyntaxErrors)) throw e;
+      // Every rule was left through its `finally`, the file's last: what was read until here.
+      return { models: this.ended!.result as A.ModelDecl[], stoppedAt: this.LA(1) };
+    } finally {
+      this.positions = undefined;
+      this.reading = undefined;
+      this.ended = undefined;
+    }
   }
 
   /**
@@ -30,213 +80,276 @@ export class RnnParser extends CstParser {
     return this.LA(2).tokenType !== tokType;
   }
 
-  public file = this.RULE("file", () => {
-    this.MANY(() => this.SUBRULE(this.model));
+  /**
+   * A grammar rule whose value is built from what it read when it ends. The rule is left by
+   * an exception on a syntax error; `finally` builds the value from what was read until then
+   * (the exception goes on to Chevrotain, which recovers), and `recoveryValueFunc` hands that
+   * value to Chevrotain when this rule is where the parser resynchronises.
+   */
+  private rule<T>(name: string, body: () => void): (() => T) & { ruleName: string } {
+    return this.RULE(
+      name,
+      (): T => {
+        if (this.RECORDING_PHASE) {
+          body();
+          return undefined as T;
+        }
+        if (this.errors.length >= MAX_SYNTAX_ERRORS) throw new TooManySyntaxErrors();
+        const reading = this.reading ? this.reading.child(name) : Reading.root(name);
+        this.reading = reading;
+        let finished = false;
+        try {
+          body();
+          finished = true;
+        } finally {
+          this.end(reading, finished);
+        }
+        return reading.result as T;
+      },
+      { recoveryValueFunc: () => this.ended?.result as T },
+    ) as (() => T) & { ruleName: string };
+  }
+
+  private end(reading: Reading, finished: boolean): void {
+    reading.recovered = !finished;
+    reading.holdsRecovered ||= !finished;
+    reading.result = buildRule(reading, this.positions!);
+    this.reading = reading.parent;
+    reading.parent?.adopt(reading);
+    this.ended = reading;
+  }
+
+  /** CONSUME, keeping the token under its label (its type's name when it has none). */
+  private read(tokenType: TokenType, label?: string, occurrence = 0): void {
+    const token = this.consume(occurrence, tokenType, label === undefined ? undefined : { LABEL: label });
+    if (!this.RECORDING_PHASE) this.reading!.addToken(label ?? tokenType.name, token);
+  }
+
+  /** SUBRULE, its value kept under its label (the rule's name when it has none). */
+  private sub(rule: Rule, label?: string, occurrence = 0): void {
+    if (!this.RECORDING_PHASE) this.reading!.calling = label ?? rule.ruleName;
+    this.subrule(occurrence, rule as never, label === undefined ? undefined : { LABEL: label });
+  }
+
+  /** A sub-rule in a comma-separated list: the comma before it, read by Chevrotain, counts in the span. */
+  private listed(rule: Rule, label: string): void {
+    const separator: IToken = this.LA(0);
+    if (!this.RECORDING_PHASE && separator.tokenType === T.Comma && separator.startOffset >= this.reading!.endOffset)
+      this.reading!.coverToken(separator);
+    this.sub(rule, label);
+  }
+
+  public file = this.rule<A.ModelDecl[]>("file", () => {
+    this.MANY(() => this.sub(this.model));
   });
 
   // model NAME { item* }
-  public model = this.RULE("model", () => {
-    this.CONSUME(T.Model);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.item));
-    this.CONSUME(T.RBrace);
+  public model = this.rule("model", () => {
+    this.read(T.Model);
+    this.read(T.Identifier, "name");
+    this.read(T.LBrace);
+    this.MANY(() => this.sub(this.item));
+    this.read(T.RBrace);
   });
 
-  public item = this.RULE("item", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.dimDecl) },
-      { ALT: () => this.SUBRULE(this.inputDecl) },
-      { ALT: () => this.SUBRULE(this.targetDecl) },
-      { ALT: () => this.SUBRULE(this.paramDecl) },
-      { ALT: () => this.SUBRULE(this.stateDecl) },
-      { ALT: () => this.SUBRULE(this.cellDecl) },
-      { ALT: () => this.SUBRULE(this.lossDecl) },
-      { ALT: () => this.SUBRULE(this.equation) },
-    ]);
-  });
+  // (Alternatives are made once: Chevrotain's OR would otherwise take a fresh array of them on every call.)
+  public item = this.rule("item", () => this.OR(this.declarations));
+  private readonly declarations: IOrAlt<void>[] = [
+    { ALT: () => this.sub(this.dimDecl) },
+    { ALT: () => this.sub(this.inputDecl) },
+    { ALT: () => this.sub(this.targetDecl) },
+    { ALT: () => this.sub(this.paramDecl) },
+    { ALT: () => this.sub(this.stateDecl) },
+    { ALT: () => this.sub(this.cellDecl) },
+    { ALT: () => this.sub(this.lossDecl) },
+    { ALT: () => this.sub(this.equation) },
+  ];
 
   // dim H = 32        dim G = 4 * H
-  public dimDecl = this.RULE("dimDecl", () => {
-    this.CONSUME(T.Dim);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression, { LABEL: "value" });
+  public dimDecl = this.rule("dimDecl", () => {
+    this.read(T.Dim);
+    this.read(T.Identifier, "name");
+    this.read(T.Equals);
+    this.sub(this.expression, "value");
   });
 
   // input x : onehot[V]        input x : [D]
-  public inputDecl = this.RULE("inputDecl", () => {
-    this.CONSUME(T.Input);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Colon);
-    this.SUBRULE(this.typeSpec);
+  public inputDecl = this.rule("inputDecl", () => {
+    this.read(T.Input);
+    this.read(T.Identifier, "name");
+    this.read(T.Colon);
+    this.sub(this.typeSpec);
   });
 
   // target y : class[K]        target y : [K]
-  public targetDecl = this.RULE("targetDecl", () => {
-    this.CONSUME(T.Target);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Colon);
-    this.SUBRULE(this.typeSpec);
+  public targetDecl = this.rule("targetDecl", () => {
+    this.read(T.Target);
+    this.read(T.Identifier, "name");
+    this.read(T.Colon);
+    this.sub(this.typeSpec);
   });
 
   // an optional kind (`onehot`, `class`) before a shape
-  public typeSpec = this.RULE("typeSpec", () => {
-    this.OPTION(() => this.CONSUME(T.Identifier, { LABEL: "kind" }));
-    this.SUBRULE(this.shape);
+  public typeSpec = this.rule("typeSpec", () => {
+    this.OPTION(() => this.read(T.Identifier, "kind"));
+    this.sub(this.shape);
   });
 
   // param W : [H, H + D] = xavier
-  public paramDecl = this.RULE("paramDecl", () => {
-    this.CONSUME(T.Param);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Colon);
-    this.SUBRULE(this.shape);
+  public paramDecl = this.rule("paramDecl", () => {
+    this.read(T.Param);
+    this.read(T.Identifier, "name");
+    this.read(T.Colon);
+    this.sub(this.shape);
     this.OPTION(() => {
-      this.CONSUME(T.Equals);
-      this.SUBRULE(this.expression, { LABEL: "init" });
+      this.read(T.Equals);
+      this.sub(this.expression, "init");
     });
   });
 
   // state h : [H] = zeros
-  public stateDecl = this.RULE("stateDecl", () => {
-    this.CONSUME(T.State);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Colon);
-    this.SUBRULE(this.shape);
+  public stateDecl = this.rule("stateDecl", () => {
+    this.read(T.State);
+    this.read(T.Identifier, "name");
+    this.read(T.Colon);
+    this.sub(this.shape);
     this.OPTION(() => {
-      this.CONSUME(T.Equals);
-      this.SUBRULE(this.expression, { LABEL: "init" });
+      this.read(T.Equals);
+      this.sub(this.expression, "init");
     });
   });
 
   // [H, H + D]
-  public shape = this.RULE("shape", () => {
-    this.CONSUME(T.LBracket);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "dims" }) });
-    this.CONSUME(T.RBracket);
+  public shape = this.rule("shape", () => {
+    this.read(T.LBracket);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.listed(this.expression, "dims") });
+    this.read(T.RBracket);
   });
 
   // cell h = lstm(x, size = H)
-  public cellDecl = this.RULE("cellDecl", () => {
-    this.CONSUME(T.Cell);
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Equals);
-    this.CONSUME2(T.Identifier, { LABEL: "kind" });
-    this.SUBRULE(this.argumentList);
+  public cellDecl = this.rule("cellDecl", () => {
+    this.read(T.Cell);
+    this.read(T.Identifier, "name");
+    this.read(T.Equals);
+    this.read(T.Identifier, "kind", 2);
+    this.sub(this.argumentList);
   });
 
   // loss cross_entropy(o, y, reduce = mean) at last
-  public lossDecl = this.RULE("lossDecl", () => {
-    this.CONSUME(T.Loss);
-    this.CONSUME(T.Identifier, { LABEL: "function" });
-    this.SUBRULE(this.argumentList);
-    this.CONSUME(T.At);
-    this.CONSUME2(T.Identifier, { LABEL: "when" });
+  public lossDecl = this.rule("lossDecl", () => {
+    this.read(T.Loss);
+    this.read(T.Identifier, "function");
+    this.sub(this.argumentList);
+    this.read(T.At);
+    this.read(T.Identifier, "when", 2);
   });
 
   // gate f = sigmoid(Wf @ [h[t-1], x] + bf)
-  public equation = this.RULE("equation", () => {
-    this.OPTION(() => this.CONSUME(T.Gate));
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression, { LABEL: "value" });
+  public equation = this.rule("equation", () => {
+    this.OPTION(() => this.read(T.Gate));
+    this.read(T.Identifier, "name");
+    this.read(T.Equals);
+    this.sub(this.expression, "value");
   });
 
   // Expressions, loosest binding first: + -, then * / @, then unary minus.
-  public expression = this.RULE("expression", () => {
-    this.SUBRULE(this.product, { LABEL: "operands" });
+  public expression = this.rule("expression", () => {
+    this.sub(this.product, "operands");
     this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operators" }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operators" }) },
-      ]);
-      this.SUBRULE2(this.product, { LABEL: "operands" });
+      this.OR(this.additive);
+      this.sub(this.product, "operands", 2);
     });
   });
+  private readonly additive: IOrAlt<void>[] = [
+    { ALT: () => this.read(T.Plus, "operators") },
+    { ALT: () => this.read(T.Minus, "operators") },
+  ];
 
-  public product = this.RULE("product", () => {
-    this.SUBRULE(this.unary, { LABEL: "operands" });
+  public product = this.rule("product", () => {
+    this.sub(this.unary, "operands");
     this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "operators" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operators" }) },
-        { ALT: () => this.CONSUME(T.MatMul, { LABEL: "operators" }) },
-      ]);
-      this.SUBRULE2(this.unary, { LABEL: "operands" });
+      this.OR(this.multiplicative);
+      this.sub(this.unary, "operands", 2);
     });
   });
+  private readonly multiplicative: IOrAlt<void>[] = [
+    { ALT: () => this.read(T.Star, "operators") },
+    { ALT: () => this.read(T.Slash, "operators") },
+    { ALT: () => this.read(T.MatMul, "operators") },
+  ];
 
-  public unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Minus);
-          this.SUBRULE(this.unary, { LABEL: "operand" });
-        },
+  public unary = this.rule("unary", () => this.OR(this.negatedOrPrimary));
+  private readonly negatedOrPrimary: IOrAlt<void>[] = [
+    {
+      ALT: () => {
+        this.read(T.Minus);
+        this.sub(this.unary, "operand");
       },
-      { ALT: () => this.SUBRULE(this.primary) },
-    ]);
-  });
+    },
+    { ALT: () => this.sub(this.primary) },
+  ];
 
-  public primary = this.RULE("primary", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberLiteral) },
-      { ALT: () => this.SUBRULE(this.parenthesized) },
-      { ALT: () => this.SUBRULE(this.concatenation) },
-      { ALT: () => this.SUBRULE(this.reference) },
-    ]);
-  });
+  public primary = this.rule("primary", () => this.OR(this.primaries));
+  private readonly primaries: IOrAlt<void>[] = [
+    { ALT: () => this.read(T.NumberLiteral) },
+    { ALT: () => this.sub(this.parenthesized) },
+    { ALT: () => this.sub(this.concatenation) },
+    { ALT: () => this.sub(this.reference) },
+  ];
 
   // ( e )
-  public parenthesized = this.RULE("parenthesized", () => {
-    this.CONSUME(T.LParen);
-    this.SUBRULE(this.expression);
-    this.CONSUME(T.RParen);
+  public parenthesized = this.rule("parenthesized", () => {
+    this.read(T.LParen);
+    this.sub(this.expression);
+    this.read(T.RParen);
   });
 
   // [a, b]
-  public concatenation = this.RULE("concatenation", () => {
-    this.CONSUME(T.LBracket);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "parts" }) });
-    this.CONSUME(T.RBracket);
+  public concatenation = this.rule("concatenation", () => {
+    this.read(T.LBracket);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.listed(this.expression, "parts") });
+    this.read(T.RBracket);
   });
 
   // x        h[t-1]        tanh(a)
-  public reference = this.RULE("reference", () => {
-    this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.OPTION(() => {
-      this.OR([{ ALT: () => this.SUBRULE(this.delay) }, { ALT: () => this.SUBRULE(this.argumentList) }]);
-    });
+  public reference = this.rule("reference", () => {
+    this.read(T.Identifier, "name");
+    this.OPTION(() => this.OR(this.delayOrArguments));
   });
+  private readonly delayOrArguments: IOrAlt<void>[] = [
+    { ALT: () => this.sub(this.delay) },
+    { ALT: () => this.sub(this.argumentList) },
+  ];
 
   // [t-1]
-  public delay = this.RULE("delay", () => {
-    this.CONSUME(T.LBracket);
-    this.CONSUME(T.Identifier, { LABEL: "step" });
+  public delay = this.rule("delay", () => {
+    this.read(T.LBracket);
+    this.read(T.Identifier, "step");
     this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: "sign" }) },
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: "sign" }) },
-      ]);
-      this.CONSUME(T.NumberLiteral, { LABEL: "amount" });
+      this.OR(this.signs);
+      this.read(T.NumberLiteral, "amount");
     });
-    this.CONSUME(T.RBracket);
+    this.read(T.RBracket);
   });
+
+  private readonly signs: IOrAlt<void>[] = [
+    { ALT: () => this.read(T.Minus, "sign") },
+    { ALT: () => this.read(T.Plus, "sign") },
+  ];
 
   // (a, b, name = value)
-  public argumentList = this.RULE("argumentList", () => {
-    this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument, { LABEL: "arguments" }) });
-    this.CONSUME(T.RParen);
+  public argumentList = this.rule("argumentList", () => {
+    this.read(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.listed(this.argument, "arguments") });
+    this.read(T.RParen);
   });
 
-  public argument = this.RULE("argument", () => {
+  public argument = this.rule("argument", () => {
     this.OPTION(() => {
-      this.CONSUME(T.Identifier, { LABEL: "name" });
-      this.CONSUME(T.Equals);
+      this.read(T.Identifier, "name");
+      this.read(T.Equals);
     });
-    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.sub(this.expression, "value");
   });
 }
 

@@ -1,35 +1,29 @@
 /**
- * Tokens of the `.rnn` language.
+ * Tokens of the `.rnn` language: the parser's vocabulary, and with their patterns the
+ * lexical grammar, which `lexer.ts` scans.
  *
  * Only the words that open a declaration are reserved. Everything else that reads like a
  * keyword (`onehot`, `class`, `last`, `each`, `t`, `zeros`, `learned`, built-in names) is an
  * ordinary identifier given meaning by position, so users may name things freely and the
  * checker can say precisely what was expected.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, type TokenType } from "chevrotain";
 
 /** A name: letters (any script), digits and `_`, optionally dotted (`h.W_f`) for shorthand parameters. */
-const identifierPattern = /[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*/uy;
-export const Identifier = createToken({
-  name: "Identifier",
-  // A custom matcher because Chevrotain's regexp analyser does not understand Unicode classes.
-  pattern: {
-    exec(text: string, offset: number) {
-      identifierPattern.lastIndex = offset;
-      return identifierPattern.exec(text);
-    },
-  },
-  line_breaks: false,
-  label: "a name",
-});
+export const identifierPattern = /[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*/u;
+export const Identifier = createToken({ name: "Identifier", pattern: identifierPattern, label: "a name" });
+
+/** The reserved words, each its own token: a name that is exactly one of them is read as the keyword. */
+export const keywordTokens = new Map<string, TokenType>();
 
 function keyword(word: string): TokenType {
-  return createToken({
+  const token = createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
-    longer_alt: Identifier,
     label: `'${word}'`,
   });
+  keywordTokens.set(word, token);
+  return token;
 }
 
 export const Model = keyword("model");
@@ -64,18 +58,13 @@ export const RBracket = createToken({ name: "RBracket", pattern: /]/, label: "']
 export const LBrace = createToken({ name: "LBrace", pattern: /{/, label: "'{'" });
 export const RBrace = createToken({ name: "RBrace", pattern: /}/, label: "'}'" });
 
-/** Comments are kept (not skipped) in their own group so the formatter can put them back. */
-export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
+/** Comments are kept (not skipped), apart from the other tokens, so the formatter can put them back. */
+export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/ });
 /** An unterminated block comment runs to the end of the file; `parse` reports it (E001). */
-export const BlockComment = createToken({
-  name: "BlockComment",
-  pattern: /\/\*(?:[^*]|\*(?!\/))*(?:\*\/)?/,
-  group: "comments",
-  line_breaks: true,
-});
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
+export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*(?:[^*]|\*(?!\/))*(?:\*\/)?/ });
+/** Skipped; line breaks in it are `\n`, `\r\n` or `\r`. */
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /\s+/ });
 
-/** Order matters: comments before `/`, keywords before Identifier. */
 export const allTokens: TokenType[] = [
   WhiteSpace,
   LineComment,
@@ -108,6 +97,4 @@ export const allTokens: TokenType[] = [
   RBrace,
 ];
 
-export const reservedWords = ["model", "dim", "input", "target", "param", "state", "gate", "cell", "loss", "at"];
-
-export const rnnLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
+export const reservedWords: readonly string[] = [...keywordTokens.keys()];

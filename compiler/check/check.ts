@@ -6,7 +6,7 @@ import type * as A from "../../grammar/ast.js";
 import { error, hasErrors, warning, type Diagnostic } from "../../grammar/diagnostic.js";
 import type { CellExpansion } from "../expand/expand.js";
 import { collectDeclarations } from "./declarations.js";
-import { buildGraph, reportCycles, topologicalOrder } from "./cycles.js";
+import { buildGraph, reportCycles, stronglyConnected, topologicalOrder } from "./cycles.js";
 import { resolveDims, type DimOverrides } from "./dims.js";
 import { checkLoss } from "./losses.js";
 import type { CheckedModel, LossInfo, ModelFacts, QuantityInfo } from "./model.js";
@@ -36,8 +36,18 @@ export function checkModelFacts(
     .map((eq) => (eq.recovered ? { ...eq, value: { kind: "error" as const, range: eq.value.range } } : eq));
 
   const graph = buildGraph(equations);
-  const inCycle = reportCycles(equations, graph, problems);
-  const { types, quantitySizes, uses } = inferTypes(equations, decls, problems);
+  const components = stronglyConnected(equations, graph);
+  const inCycle = reportCycles(equations, graph, components, problems);
+  const byName = new Map(equations.map((e) => [e.name.text, e]));
+  /** The quantities an equation reads at the same step, in source order without repeats; made once per equation. */
+  const readNames = new Map<string, string[]>();
+  const sameStepReads = (eq: A.Equation): string[] => {
+    let names = readNames.get(eq.name.text);
+    if (!names) readNames.set(eq.name.text, (names = [...new Set(graph.reads.get(eq.name.text)!.map((r) => r.name))]));
+    return names;
+  };
+  const readsFirst = components.flatMap((c) => c.map((name) => byName.get(name)!));
+  const { types, quantitySizes, uses } = inferTypes(readsFirst, decls, problems);
 
   for (const state of decls.states.values()) {
     if (!decls.equations.has(state.name)) {
@@ -59,10 +69,13 @@ export function checkModelFacts(
   // After a syntax error some uses were not parsed: an "unused" warning would be a guess.
   const syntaxErrors = diagnostics.some((d) => d.code === "E001" || d.code === "E002");
   if (!syntaxErrors && !model.items.some((i) => i.recovered)) {
-    reportUnused(decls.params, "W001", "parameter", uses, problems);
-    reportUnused(decls.inputs, "W002", "input", uses, problems);
-    reportUnused(decls.targets, "W004", "target", uses, problems);
+    const used = new Set(uses.map((u) => u.name));
+    reportUnused(decls.params, "W001", "parameter", used, problems);
+    reportUnused(decls.inputs, "W002", "input", used, problems);
+    reportUnused(decls.targets, "W004", "target", used, problems);
   }
+  // Equations were checked reads first: list the uses as they are written.
+  uses.sort((a, b) => a.range.start.offset - b.range.start.offset);
 
   diagnostics.push(...problems);
   const facts: ModelFacts = {
@@ -78,7 +91,7 @@ export function checkModelFacts(
       gate: eq.gate,
       size: quantitySizes.get(eq.name.text),
       equation: eq,
-      sameStepReads: [...new Set(graph.reads.get(eq.name.text)!.map((r) => r.name))],
+      sameStepReads: sameStepReads(eq),
     })),
     losses,
     types,
@@ -92,7 +105,7 @@ export function checkModelFacts(
     gate: eq.gate,
     size: quantitySizes.get(eq.name.text)!,
     equation: eq,
-    sameStepReads: [...new Set(graph.reads.get(eq.name.text)!.map((r) => r.name))],
+    sameStepReads: sameStepReads(eq),
   }));
   return { model: { ...facts, quantities }, facts };
 }
@@ -101,10 +114,9 @@ function reportUnused(
   declared: Map<string, { name: string; decl: { name: A.Name }; initialStateOf?: string }>,
   code: string,
   what: string,
-  uses: readonly { name: string }[],
+  used: ReadonlySet<string>,
   diagnostics: Diagnostic[],
 ): void {
-  const used = new Set(uses.map((u) => u.name));
   for (const d of declared.values()) {
     if (used.has(d.name) || d.initialStateOf) continue;
     diagnostics.push(warning(code, `${what} '${d.name}' is never used`, d.decl.name.range));

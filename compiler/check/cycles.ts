@@ -51,48 +51,74 @@ export function buildGraph(equations: readonly A.Equation[]): SameStepGraph {
   return { reads };
 }
 
-/** Tarjan's strongly connected components; every component with a cycle is reported once. */
-export function reportCycles(
-  equations: readonly A.Equation[],
-  graph: SameStepGraph,
-  diagnostics: Diagnostic[],
-): Set<string> {
-  const byName = new Map(equations.map((e) => [e.name.text, e]));
+/**
+ * Tarjan's strongly connected components, on an explicit stack (a chain of thousands of
+ * equations is as deep): each component once, after every component it reads, so in an order
+ * where every same-step read comes first; the equations of a component in source order.
+ */
+export function stronglyConnected(equations: readonly A.Equation[], graph: SameStepGraph): string[][] {
+  const sourceIndex = new Map(equations.map((e, i) => [e.name.text, i]));
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
   const onStack = new Set<string>();
-  const inCycle = new Set<string>();
+  const components: string[][] = [];
   let counter = 0;
-
-  const strongConnect = (v: string) => {
+  /** The equations being visited, outermost first, with how many of their reads are done. */
+  const path: { name: string; next: number }[] = [];
+  const visit = (v: string) => {
     index.set(v, counter);
     low.set(v, counter++);
     stack.push(v);
     onStack.add(v);
-    for (const { name: w } of graph.reads.get(v) ?? []) {
-      if (!index.has(w)) {
-        strongConnect(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) {
-        low.set(v, Math.min(low.get(v)!, index.get(w)!));
-      }
-    }
-    if (low.get(v) !== index.get(v)) return;
-    const component: string[] = [];
-    let w: string;
-    do {
-      w = stack.pop()!;
-      onStack.delete(w);
-      component.push(w);
-    } while (w !== v);
-    const selfLoop = graph.reads.get(v)!.some((r) => r.name === v);
-    if (component.length > 1 || selfLoop) {
-      for (const c of component) inCycle.add(c);
-      diagnostics.push(describeCycle(new Set(component), byName, graph));
-    }
+    path.push({ name: v, next: 0 });
   };
-  for (const eq of equations) if (!index.has(eq.name.text)) strongConnect(eq.name.text);
+  for (const eq of equations) {
+    if (index.has(eq.name.text)) continue;
+    visit(eq.name.text);
+    while (path.length > 0) {
+      const top = path[path.length - 1]!;
+      const v = top.name;
+      const reads = graph.reads.get(v)!;
+      if (top.next < reads.length) {
+        const w = reads[top.next++]!.name;
+        if (!index.has(w)) visit(w);
+        else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+        continue;
+      }
+      path.pop();
+      const parent = path[path.length - 1];
+      if (parent) low.set(parent.name, Math.min(low.get(parent.name)!, low.get(v)!));
+      if (low.get(v) !== index.get(v)) continue;
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      components.push(component.sort((a, b) => sourceIndex.get(a)! - sourceIndex.get(b)!));
+    }
+  }
+  return components;
+}
+
+/** Reports every component with a cycle once; returns the equations in cycles. */
+export function reportCycles(
+  equations: readonly A.Equation[],
+  graph: SameStepGraph,
+  components: readonly string[][],
+  diagnostics: Diagnostic[],
+): Set<string> {
+  const byName = new Map(equations.map((e) => [e.name.text, e]));
+  const inCycle = new Set<string>();
+  for (const component of components) {
+    const first = component[0]!;
+    const selfLoop = graph.reads.get(first)!.some((r) => r.name === first);
+    if (component.length === 1 && !selfLoop) continue;
+    for (const c of component) inCycle.add(c);
+    diagnostics.push(describeCycle(component, byName, graph));
+  }
   return inCycle;
 }
 
@@ -102,25 +128,33 @@ export function reportCycles(
  * component always has such a path, but the first unvisited read need not lead back:
  * `a = b`, `b = c + a`, `c = b` from a reaches c, whose only read b is already on the path).
  */
-function describeCycle(component: Set<string>, byName: Map<string, A.Equation>, graph: SameStepGraph): Diagnostic {
-  const start = [...byName.keys()].find((n) => component.has(n))!;
+function describeCycle(members: readonly string[], byName: Map<string, A.Equation>, graph: SameStepGraph): Diagnostic {
+  const component = new Set(members);
+  const start = members[0]!;
   const path = [start];
   const edges: { name: string; range: A.Range }[] = [];
   const visited = new Set([start]);
-  const walk = (current: string): boolean => {
-    for (const next of graph.reads.get(current)!) {
-      if (!component.has(next.name) || (next.name !== start && visited.has(next.name))) continue;
-      edges.push(next);
-      path.push(next.name);
-      if (next.name === start) return true;
-      visited.add(next.name);
-      if (walk(next.name)) return true;
-      edges.pop();
+  /** For each equation on the path, how many of its reads have been tried. */
+  const tried = [0];
+  while (path.length > 0) {
+    const current = path[path.length - 1]!;
+    const reads = graph.reads.get(current)!;
+    const i = tried[tried.length - 1]!;
+    if (i >= reads.length) {
       path.pop();
+      tried.pop();
+      edges.pop();
+      continue;
     }
-    return false;
-  };
-  walk(start);
+    tried[tried.length - 1] = i + 1;
+    const next = reads[i]!;
+    if (!component.has(next.name) || (next.name !== start && visited.has(next.name))) continue;
+    edges.push(next);
+    path.push(next.name);
+    if (next.name === start) break;
+    visited.add(next.name);
+    tried.push(0);
+  }
   const eq = byName.get(start)!;
   const first = edges[0]!;
   return error(
@@ -143,17 +177,78 @@ export function topologicalOrder(
   graph: SameStepGraph,
   skip: Set<string>,
 ): A.Equation[] {
-  const pending = equations.filter((e) => !skip.has(e.name.text));
-  const placed = new Set<string>();
-  const order: A.Equation[] = [];
-  while (pending.length > 0) {
-    const i = pending.findIndex((e) =>
-      graph.reads.get(e.name.text)!.every((r) => placed.has(r.name) || skip.has(r.name)),
+  const sourceIndex = new Map(equations.map((e, i) => [e.name.text, i]));
+  /** For each equation, the equations (not skipped) it waits for, and those that wait for it. */
+  const waitingFor = new Map<string, number>();
+  const readers = new Map<string, string[]>();
+  const ready = new MinHeap();
+  for (const [i, eq] of equations.entries()) {
+    const name = eq.name.text;
+    if (skip.has(name)) continue;
+    const reads = new Set(
+      graph.reads
+        .get(name)!
+        .map((r) => r.name)
+        .filter((r) => !skip.has(r)),
     );
-    if (i < 0) break; // only cycles remain, and they are in `skip`
-    const [eq] = pending.splice(i, 1);
-    placed.add(eq!.name.text);
-    order.push(eq!);
+    waitingFor.set(name, reads.size);
+    for (const r of reads) {
+      let list = readers.get(r);
+      if (!list) readers.set(r, (list = []));
+      list.push(name);
+    }
+    if (reads.size === 0) ready.push(i);
+  }
+  const order: A.Equation[] = [];
+  while (ready.size > 0) {
+    const eq = equations[ready.pop()]!;
+    order.push(eq);
+    for (const reader of readers.get(eq.name.text) ?? []) {
+      const left = waitingFor.get(reader)! - 1;
+      waitingFor.set(reader, left);
+      if (left === 0) ready.push(sourceIndex.get(reader)!);
+    }
   }
   return order;
+}
+
+/** The smallest of a set of numbers, taken one at a time. */
+class MinHeap {
+  private readonly items: number[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(value: number): void {
+    const items = this.items;
+    items.push(value);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]! <= value) break;
+      items[i] = items[parent]!;
+      i = parent;
+    }
+    items[i] = value;
+  }
+
+  pop(): number {
+    const items = this.items;
+    const top = items[0]!;
+    const last = items.pop()!;
+    if (items.length > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= items.length) break;
+        const child = left + 1 < items.length && items[left + 1]! < items[left]! ? left + 1 : left;
+        if (items[child]! >= last) break;
+        items[i] = items[child]!;
+        i = child;
+      }
+      items[i] = last;
+    }
+    return top;
+  }
 }

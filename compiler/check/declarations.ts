@@ -8,6 +8,7 @@ import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import type { DimTable } from "./dims.js";
 import { defaultParamInit, paramInit, stateInit } from "./inits.js";
 import type { InputInfo, ParamInfo, Size, StateInfo, TargetInfo } from "./model.js";
+import { NameSuggester } from "./suggest.js";
 
 export type SymbolKind = "dim" | "input" | "target" | "param" | "state" | "quantity";
 
@@ -23,6 +24,11 @@ export interface Declarations {
   params: Map<string, ParamInfo>;
   states: Map<string, StateInfo>;
   equations: Map<string, A.Equation>;
+  /**
+   * The declared name closest to a misspelt one: among values (what an equation can read),
+   * quantities (what a loss can score) or targets.
+   */
+  suggest(among: "value" | "quantity" | "target", name: string): string | undefined;
 }
 
 const kindWords: Record<SymbolKind, string> = {
@@ -39,6 +45,7 @@ export function describeKind(kind: SymbolKind): string {
 }
 
 export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnostics: Diagnostic[]): Declarations {
+  const suggesters = new Map<string, NameSuggester>();
   const d: Declarations = {
     symbols: new Map(),
     inputs: new Map(),
@@ -46,6 +53,19 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
     params: new Map(),
     states: new Map(),
     equations: new Map(),
+    suggest(among, name) {
+      let suggester = suggesters.get(among);
+      if (!suggester) {
+        const names =
+          among === "quantity"
+            ? d.equations.keys()
+            : among === "target"
+              ? d.targets.keys()
+              : [...d.symbols.values()].filter((s) => s.kind !== "dim" && s.kind !== "target").map((s) => s.name.text);
+        suggesters.set(among, (suggester = new NameSuggester(names)));
+      }
+      return suggester.suggest(name);
+    },
   };
 
   const bind = (kind: SymbolKind, name: A.Name): boolean => {

@@ -7,7 +7,7 @@ import type { DimDecl, Expr, ModelDecl } from "../../grammar/ast.js";
 import { error, fileStart, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import type { DimInfo, Size } from "./model.js";
-import { suggest } from "./suggest.js";
+import { NameSuggester } from "./suggest.js";
 import { namedRecord } from "../../runtime/records.js";
 
 export type DimOverrides = Record<string, number>;
@@ -41,10 +41,11 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
   const decls = new Map<string, DimDecl>();
   for (const item of model.items)
     if (item.kind === "dim" && !decls.has(item.name.text)) decls.set(item.name.text, item);
+  const dimNames = new NameSuggester(decls.keys());
 
   for (const name of Object.keys(overrides)) {
     if (!decls.has(name)) {
-      const guess = suggest(name, decls.keys());
+      const guess = dimNames.suggest(name);
       diagnostics.push(
         error(
           "E205",
@@ -57,38 +58,23 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
   }
 
   const values = new Map<string, DimInfo>();
-  /** The dims being evaluated, outermost first: the path of a cycle when one comes back. */
-  const inProgress: string[] = [];
   const failed = new Set<string>();
+  /** Dims defined in terms of themselves; their values are still read, for the errors in them. */
+  const cyclic = new Set<string>();
+  /** Names that are not dims give undefined here; `evaluate` reports them. Every dim read is evaluated by then. */
+  const lookupDim = (name: string): number | undefined => values.get(name)?.value;
 
-  const evaluateDim = (name: string): number | undefined => {
-    const known = values.get(name);
-    if (known) return known.value;
-    if (failed.has(name)) return undefined;
+  const evaluateDim = (name: string): void => {
     const decl = decls.get(name)!;
-    if (decl.recovered) return undefined;
-    const overridden = Object.hasOwn(overrides, name);
-    if (overridden) {
+    if (decl.recovered) return;
+    if (Object.hasOwn(overrides, name)) {
       values.set(name, { name, value: overrides[name]!, decl, overridden: true });
-      return overrides[name];
+      return;
     }
-    if (inProgress.includes(name)) {
-      const path = [...inProgress.slice(inProgress.indexOf(name)), name];
-      const through = path.length > 2 ? `: ${path.join(" → ")}` : "";
-      diagnostics.push(
-        error("E206", `dim '${name}' is defined in terms of itself${through}`, decl.name.range, {
-          hint: "a dim's value is a number, or an expression of other dims that does not lead back to it",
-        }),
-      );
+    const value = evaluate(decl.value, diagnostics, lookupDim, decls, dimNames);
+    if (value === undefined || cyclic.has(name)) {
       failed.add(name);
-      return undefined;
-    }
-    inProgress.push(name);
-    const value = evaluate(decl.value, diagnostics, lookupDim, decls);
-    inProgress.pop();
-    if (value === undefined) {
-      failed.add(name);
-      return undefined;
+      return;
     }
     if (!Number.isSafeInteger(value) || value <= 0) {
       diagnostics.push(
@@ -99,27 +85,94 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
         ),
       );
       failed.add(name);
-      return undefined;
+      return;
     }
     values.set(name, { name, value, decl, overridden: false });
-    return value;
   };
-  /** Names that are not dims give undefined here; `evaluate` reports them. */
-  const lookupDim = (name: string): number | undefined => (decls.has(name) ? evaluateDim(name) : undefined);
-  for (const name of decls.keys()) evaluateDim(name);
+  for (const name of dependencyOrder(decls, overrides, diagnostics, cyclic)) evaluateDim(name);
 
   return {
     values,
     size(e, diags) {
-      const value = evaluate(e, diags, lookupDim, decls);
+      const value = evaluate(e, diags, lookupDim, decls, dimNames);
       if (value === undefined) return undefined;
       if (!Number.isSafeInteger(value) || value <= 0) {
         diags.push(error("E203", `a size must be a positive integer, but ${valueText(e, value)}`, e.range));
         return undefined;
       }
-      return { value, symbol: printExpr(e) };
+      return { value, symbol: e.kind === "ref" ? e.name.text : printExpr(e) };
     },
   };
+}
+
+/**
+ * The dims in an order where each comes after the dims its value reads (source order among
+ * independent ones): depth first from each in turn, reads left to right, on an explicit
+ * stack (a chain of thousands of dims is as deep). A dim read while it is being ordered is
+ * defined in terms of itself: reported (once) with the path back to it.
+ */
+function dependencyOrder(
+  decls: Map<string, DimDecl>,
+  overrides: DimOverrides,
+  diagnostics: Diagnostic[],
+  cyclic: Set<string>,
+): string[] {
+  const order: string[] = [];
+  const placed = new Set<string>();
+  /** The dims being ordered, outermost first, each with the dims its value reads and how many are done. */
+  const path: { name: string; reads: string[]; next: number }[] = [];
+  const onPath = new Set<string>();
+  const enter = (name: string) => {
+    const decl = decls.get(name)!;
+    const evaluated = !decl.recovered && !Object.hasOwn(overrides, name);
+    path.push({ name, reads: evaluated ? dimsRead(decl.value, decls) : [], next: 0 });
+    onPath.add(name);
+  };
+  for (const start of decls.keys()) {
+    if (placed.has(start)) continue;
+    enter(start);
+    while (path.length > 0) {
+      const top = path[path.length - 1]!;
+      const read = top.reads[top.next++];
+      if (read === undefined) {
+        path.pop();
+        onPath.delete(top.name);
+        placed.add(top.name);
+        order.push(top.name);
+      } else if (onPath.has(read) && !cyclic.has(read)) {
+        const cycle = [...path.slice(path.findIndex((p) => p.name === read)).map((p) => p.name), read];
+        const through = cycle.length > 2 ? `: ${cycle.join(" → ")}` : "";
+        diagnostics.push(
+          error("E206", `dim '${read}' is defined in terms of itself${through}`, decls.get(read)!.name.range, {
+            hint: "a dim's value is a number, or an expression of other dims that does not lead back to it",
+          }),
+        );
+        cyclic.add(read);
+      } else if (!placed.has(read) && !onPath.has(read)) {
+        enter(read);
+      }
+    }
+  }
+  return order;
+}
+
+/** The dims an expression reads, left to right. */
+function dimsRead(e: Expr, decls: Map<string, DimDecl>, out: string[] = []): string[] {
+  switch (e.kind) {
+    case "ref":
+      if (decls.has(e.name.text)) out.push(e.name.text);
+      break;
+    case "neg":
+      dimsRead(e.operand, decls, out);
+      break;
+    case "binary":
+      dimsRead(e.left, decls, out);
+      dimsRead(e.right, decls, out);
+      break;
+    default:
+      break;
+  }
+  return out;
 }
 
 /** `D - 10 = 0`, or just `it is 0` when the expression is the number itself. */
@@ -137,8 +190,9 @@ function evaluate(
   diagnostics: Diagnostic[],
   lookup: (name: string) => number | undefined,
   known: Map<string, DimDecl>,
+  dimNames: NameSuggester,
 ): number | undefined {
-  const recurse = (x: Expr) => evaluate(x, diagnostics, lookup, known);
+  const recurse = (x: Expr) => evaluate(x, diagnostics, lookup, known, dimNames);
   switch (e.kind) {
     case "number":
       if (!Number.isInteger(e.value)) {
@@ -149,7 +203,7 @@ function evaluate(
     case "ref": {
       const value = lookup(e.name.text);
       if (value === undefined && !known.has(e.name.text)) {
-        const guess = suggest(e.name.text, known.keys());
+        const guess = dimNames.suggest(e.name.text);
         diagnostics.push(
           error(
             "E101",

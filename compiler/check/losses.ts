@@ -84,7 +84,7 @@ export function checkLoss(
 
   const equation = decls.equations.get(pred.text);
   if (!equation) {
-    const guess = suggest(pred.text, decls.equations.keys());
+    const guess = decls.suggest("quantity", pred.text);
     const what = decls.symbols.get(pred.text);
     return fail(
       what ? "E501" : "E101",
@@ -99,7 +99,7 @@ export function checkLoss(
   // A target whose declaration is wrong has been reported there.
   if (!target && decls.symbols.get(tgt.text)?.kind === "target") return undefined;
   if (!target) {
-    const guess = suggest(tgt.text, decls.targets.keys());
+    const guess = decls.suggest("target", tgt.text);
     return fail(
       decls.symbols.has(tgt.text) ? "E502" : "E101",
       decls.symbols.has(tgt.text) ? `'${tgt.text}' is not a target` : `'${tgt.text}' is not defined`,

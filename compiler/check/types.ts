@@ -43,6 +43,7 @@ export function sizesText(sizes: readonly Size[]): string {
   return symbolic === numeric ? numeric : `${symbolic} = ${numeric}`;
 }
 
+/** `equations` come in an order where each comes after those it reads at the same step (`stronglyConnected`). */
 export function inferTypes(
   equations: readonly A.Equation[],
   decls: Declarations,
@@ -51,32 +52,21 @@ export function inferTypes(
   const types = new Map<A.Expr, ValueType>();
   const quantitySizes = new Map<string, Size>();
   const uses: NameUse[] = [];
-  const inProgress = new Set<string>();
-  const done = new Set<string>();
-  const byName = new Map(equations.map((e) => [e.name.text, e]));
 
   const report = (code: string, message: string, range: A.Range, hint?: string) => {
     diagnostics.push(error(code, message, range, hint ? { hint } : {}));
     return undefined;
   };
 
-  /** The size of a quantity read at the same step; a state's declared size stands for it. */
-  const quantitySize = (name: string): Size | undefined => {
-    const state = decls.states.get(name);
-    if (state) return state.size;
-    const eq = byName.get(name);
-    if (!eq || inProgress.has(name)) return undefined; // a cycle; reported by the cycle check
-    checkEquation(eq);
-    return quantitySizes.get(name);
-  };
+  /**
+   * The size of a quantity read at the same step; a state's declared size stands for it.
+   * Its equation was checked before (none in a cycle: reported by the cycle check).
+   */
+  const quantitySize = (name: string): Size | undefined => decls.states.get(name)?.size ?? quantitySizes.get(name);
 
   const checkEquation = (eq: A.Equation): void => {
     const name = eq.name.text;
-    if (done.has(name)) return;
-    inProgress.add(name);
     const t = infer(eq.value, { usedBy: name, onehotAllowed: false });
-    inProgress.delete(name);
-    done.add(name);
     if (!t) return;
     if (t.kind !== "vector") {
       report("E201", `'${name}' must be a vector, but its equation gives ${shapeText(t)}`, eq.value.range);
@@ -114,10 +104,7 @@ export function inferTypes(
   const referTo = (name: A.Name, ctx: Context, delay: number): ValueType | undefined => {
     const entry = decls.symbols.get(name.text);
     if (!entry) {
-      const values = [...decls.symbols.values()]
-        .filter((s) => s.kind !== "dim" && s.kind !== "target")
-        .map((s) => s.name.text);
-      const guess = suggest(name.text, values);
+      const guess = decls.suggest("value", name.text);
       const builtin = isActivation(name.text)
         ? `'${name.text}' is a function: call it, as in ${name.text}(x)`
         : undefined;

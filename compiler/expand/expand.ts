@@ -24,10 +24,11 @@ export interface ExpandResult {
 export function expandCells(model: ModelDecl): ExpandResult {
   const diagnostics: Diagnostic[] = [];
   const expansions: CellExpansion[] = [];
+  const declared = itemsByName(model);
   const items = model.items.flatMap((item): Item[] => {
     if (item.kind !== "cell") return [item];
     if (item.recovered) return [placeholder(item)];
-    const parts = cellParts(item, model, diagnostics);
+    const parts = cellParts(item, declared, diagnostics);
     if (!parts) return [placeholder(item)];
     const generated = instantiate(item, parts);
     expansions.push({ cell: item, items: generated });
@@ -77,7 +78,21 @@ function hasError(e: Expr): boolean {
   }
 }
 
-function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]): CellParts | undefined {
+/** The items that declare each name (all but losses), in source order: a cell reads the size of its input and output from them. */
+type ItemsByName = Map<string, Exclude<Item, { kind: "loss" }>[]>;
+
+function itemsByName(model: ModelDecl): ItemsByName {
+  const byName: ItemsByName = new Map();
+  for (const item of model.items) {
+    if (item.kind === "loss") continue;
+    let list = byName.get(item.name.text);
+    if (!list) byName.set(item.name.text, (list = []));
+    list.push(item);
+  }
+  return byName;
+}
+
+function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnostic[]): CellParts | undefined {
   const fail = (message: string, range: Range, hint?: string) => {
     diagnostics.push(error("E701", message, range, hint ? { hint } : {}));
     return undefined;
@@ -122,10 +137,10 @@ function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]):
     );
 
   const explicitInputSize = named.get("in");
-  const inputSize = explicitInputSize ? printExpr(explicitInputSize.value) : sizeOf(input.text, model);
+  const inputSize = explicitInputSize ? printExpr(explicitInputSize.value) : sizeOf(input.text, declared);
   if (inputSize === undefined) {
     // The input's own declaration has a syntax error, reported where it is.
-    if (model.items.some((i) => i.recovered && i.kind !== "loss" && i.name.text === input.text)) return undefined;
+    if (declared.get(input.text)?.some((i) => i.recovered)) return undefined;
     return fail(
       `cannot tell the size of '${input.text}', the input of cell '${cell.name.text}'`,
       input.range,
@@ -159,7 +174,7 @@ function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]):
         outArg?.range ?? cell.range,
       );
     out = outArg.value.name.text;
-    const stateSize = declaredStateSize(out, model);
+    const stateSize = declaredStateSize(out, declared);
     if (stateSize === undefined)
       return fail(
         `'${out}' must be declared as a state to be read through [t-1]`,
@@ -184,25 +199,20 @@ function cellParts(cell: CellDecl, model: ModelDecl, diagnostics: Diagnostic[]):
 }
 
 /** The size of a name, read from its declaration: an input, a state, or another cell. */
-function sizeOf(name: string, model: ModelDecl): string | undefined {
-  for (const item of model.items) {
-    if (
-      item.kind === "input" &&
-      item.name.text === name &&
-      item.type.dims.length === 1 &&
-      !hasError(item.type.dims[0]!)
-    )
+function sizeOf(name: string, declared: ItemsByName): string | undefined {
+  for (const item of declared.get(name) ?? []) {
+    if (item.kind === "input" && item.type.dims.length === 1 && !hasError(item.type.dims[0]!))
       return printExpr(item.type.dims[0]!);
-    if (item.kind === "cell" && item.name.text === name) {
+    if (item.kind === "cell") {
       const size = item.args.find((a) => a.name?.text === "size");
       if (size && !hasError(size.value)) return printExpr(size.value);
     }
   }
-  return declaredStateSize(name, model);
+  return declaredStateSize(name, declared);
 }
 
-function declaredStateSize(name: string, model: ModelDecl): string | undefined {
-  const state = model.items.find((i) => i.kind === "state" && i.name.text === name);
+function declaredStateSize(name: string, declared: ItemsByName): string | undefined {
+  const state = declared.get(name)?.find((i) => i.kind === "state");
   return state?.kind === "state" && state.shape.length === 1 && !hasError(state.shape[0]!)
     ? printExpr(state.shape[0]!)
     : undefined;

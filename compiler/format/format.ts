@@ -14,51 +14,67 @@ interface Placed {
 }
 
 export function formatFile(file: RnnFile): string {
-  const comments = [...file.comments].sort((a, b) => a.range.start.offset - b.range.start.offset);
-  const taken = new Set<Comment>();
-  const pending: Pick = (pick) => comments.filter((c) => !taken.has(c) && pick(c));
-  const take: Pick = (pick) => {
-    const found = pending(pick);
-    for (const c of found) taken.add(c);
-    return found;
-  };
-
+  const comments = new CommentQueue(file.comments);
   const blocks: Placed[] = [];
   for (const model of file.models) {
-    for (const c of take((c) => c.range.start.offset < model.range.start.offset)) blocks.push(commentBlock(c, ""));
-    blocks.push({ lines: formatModel(model, take, pending), range: model.range });
+    for (const c of comments.takeWhile((c) => c.range.start.offset < model.range.start.offset))
+      blocks.push(commentBlock(c, ""));
+    blocks.push({ lines: formatModel(model, comments), range: model.range });
   }
-  for (const c of take(() => true)) blocks.push(commentBlock(c, ""));
+  for (const c of comments.takeWhile(() => true)) blocks.push(commentBlock(c, ""));
   return joinWithBlankLines(blocks).join("\n") + "\n";
 }
 
-/** The comments not yet placed that `pick` selects, in source order. */
-type Pick = (pick: (c: Comment) => boolean) => Comment[];
+/**
+ * The comments not yet placed, in source order. Each item takes the comments before it,
+ * inside it and then after it on its last line: always the first ones left, so placing them
+ * all is one pass (a predicate over all the comments for each item was quadratic).
+ */
+class CommentQueue {
+  private readonly comments: Comment[];
+  private next = 0;
 
-function formatModel(model: ModelDecl, take: Pick, pending: Pick): string[] {
+  constructor(comments: readonly Comment[]) {
+    this.comments = [...comments].sort((a, b) => a.range.start.offset - b.range.start.offset);
+  }
+
+  /** The first comment not yet placed. */
+  peek(): Comment | undefined {
+    return this.comments[this.next];
+  }
+
+  /** The comments from the first not yet placed, as long as `pick` takes them. */
+  takeWhile(pick: (c: Comment) => boolean): Comment[] {
+    const start = this.next;
+    while (this.next < this.comments.length && pick(this.comments[this.next]!)) this.next++;
+    return this.comments.slice(start, this.next);
+  }
+}
+
+function formatModel(model: ModelDecl, comments: CommentQueue): string[] {
   const indent = "  ";
   const openLine = model.name.range.end.line;
   const firstItem = model.items[0]?.range.start.offset ?? model.range.end.offset;
   // Comments on the name's line before the first item end the header line, unless a comment
   // between 'model' and the name starts on an earlier line (`model // c`, the name below):
   // that one goes into the body, and so must those after it, to stay in source order.
-  const headerLine = pending((c) => c.range.start.offset < firstItem && c.range.start.line < openLine).length === 0;
+  const next = comments.peek();
+  const headerLine = !(next && next.range.start.offset < firstItem && next.range.start.line < openLine);
   const header =
     `model ${model.name.text} {` +
-    (headerLine ? trailing(take((c) => c.range.start.line === openLine && c.range.start.offset < firstItem)) : "");
+    (headerLine
+      ? trailing(comments.takeWhile((c) => c.range.start.line === openLine && c.range.start.offset < firstItem))
+      : "");
   const blocks: Placed[] = [];
   for (const item of model.items) {
     const endLine = item.range.end.line;
-    const before = take((c) => c.range.start.offset < item.range.start.offset);
-    for (const c of before) blocks.push(commentBlock(c, indent));
-    const inside = take((c) => c.range.start.offset < item.range.end.offset);
-    for (const c of inside) blocks.push(commentBlock(c, indent));
-    const after = take(
-      (c) => c.range.start.line === endLine && c.range.start.offset >= item.range.end.offset && !isMultiLine(c),
-    );
+    for (const c of comments.takeWhile((c) => c.range.start.offset < item.range.end.offset))
+      blocks.push(commentBlock(c, indent));
+    const after = comments.takeWhile((c) => c.range.start.line === endLine && !isMultiLine(c));
     blocks.push({ lines: [indent + printItem(item) + trailing(after)], range: item.range });
   }
-  for (const c of take((c) => c.range.start.offset < model.range.end.offset)) blocks.push(commentBlock(c, indent));
+  for (const c of comments.takeWhile((c) => c.range.start.offset < model.range.end.offset))
+    blocks.push(commentBlock(c, indent));
   return [header, ...joinWithBlankLines(blocks), "}"];
 }
 

@@ -5,7 +5,7 @@
  * tokens, not at the AST.
  */
 import type { IToken } from "chevrotain";
-import { rnnLexer } from "../../grammar/tokens.js";
+import { tokenize } from "../../grammar/lexer.js";
 
 export interface OpenBracket {
   kind: "(" | "[";
@@ -185,12 +185,7 @@ function itemTokens(text: string, end: number): IToken[] {
     if (!continued.test(segment) && !continues.test(previous) && balance(text.slice(start, end)) >= 0) break;
     start = previousStart;
   }
-  let tokens: IToken[];
-  try {
-    tokens = rnnLexer.tokenize(text.slice(start, end)).tokens;
-  } catch {
-    return [];
-  }
+  const tokens = tokenize(text.slice(start, end)).tokens;
   let from = 0;
   for (let i = 0; i < tokens.length; i++) {
     const name = tokens[i]!.tokenType.name;

@@ -1,0 +1,142 @@
+/**
+ * Text → tokens, by the token definitions of `tokens.ts`: a hand-written scanner that looks
+ * at the first character to know which token can start there, then matches that token's
+ * pattern. Chevrotain's generic lexer tries the patterns one after another at every position
+ * (the Unicode pattern of names defeats its first-character table) and gives every token its
+ * line and column, which made it, with the parse tree, most of the front end's time. Tokens
+ * here carry their offset only; `lineStarts` gives lines and columns (`positions.ts`).
+ *
+ * Whitespace is skipped; comments are returned apart, for the formatter. A character that no
+ * token can start with is an error, reported once per run of such characters.
+ */
+import type { IToken, TokenType } from "chevrotain";
+import * as T from "./tokens.js";
+
+/** Characters that no token starts with, all in a row. */
+export interface LexError {
+  offset: number;
+  length: number;
+}
+
+export interface LexResult {
+  tokens: IToken[];
+  comments: IToken[];
+  errors: LexError[];
+  /** The offset where each line starts; lines end at `\n`, `\r\n` or `\r`. */
+  lineStarts: number[];
+}
+
+/** The tokens of one character (operators, brackets), by the code of that character. */
+const punctuation = new Map<number, TokenType>();
+for (const t of [T.MatMul, T.Star, T.Plus, T.Minus, T.Equals, T.Colon, T.Comma].concat([
+  T.LParen,
+  T.RParen,
+  T.LBracket,
+  T.RBracket,
+  T.LBrace,
+  T.RBrace,
+])) {
+  const pattern = new RegExp(`^(?:${(t.PATTERN as RegExp).source})$`);
+  for (let c = 32; c < 127; c++) if (pattern.test(String.fromCharCode(c))) punctuation.set(c, t);
+}
+
+const sticky = (token: TokenType) =>
+  new RegExp((token.PATTERN as RegExp).source, (token.PATTERN as RegExp).flags + "y");
+const whitespace = sticky(T.WhiteSpace);
+const identifier = sticky(T.Identifier);
+const numberLiteral = sticky(T.NumberLiteral);
+const lineComment = sticky(T.LineComment);
+const blockComment = sticky(T.BlockComment);
+
+const SLASH = 47;
+const STAR = 42;
+const DOT = 46;
+const CR = 13;
+const LF = 10;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The length of a match of a sticky pattern at `offset`, or 0. */
+function matchAt(pattern: RegExp, text: string, offset: number): number {
+  pattern.lastIndex = offset;
+  return pattern.test(text) ? pattern.lastIndex - offset : 0;
+}
+
+/** Whether `offset` is inside a surrogate pair, where a Unicode pattern would back up to the pair's start. */
+function insidePair(text: string, offset: number): boolean {
+  const c = text.charCodeAt(offset);
+  const before = text.charCodeAt(offset - 1);
+  return c >= 0xdc00 && c <= 0xdfff && before >= 0xd800 && before <= 0xdbff;
+}
+
+/** What `scan` found: the token at the offset (undefined for whitespace) and its length, 0 when none starts there. */
+let foundType: TokenType | undefined;
+let foundLength = 0;
+
+function found(type: TokenType | undefined, length: number): void {
+  foundType = type;
+  foundLength = length;
+}
+
+function scan(text: string, offset: number): void {
+  const c = text.charCodeAt(offset);
+  const single = punctuation.get(c);
+  if (single) return found(single, 1);
+  if (c === SLASH) {
+    const after = text.charCodeAt(offset + 1);
+    if (after === SLASH) return found(T.LineComment, matchAt(lineComment, text, offset));
+    if (after === STAR) return found(T.BlockComment, matchAt(blockComment, text, offset));
+    return found(T.Slash, 1);
+  }
+  if (isDigit(c) || (c === DOT && isDigit(text.charCodeAt(offset + 1))))
+    return found(T.NumberLiteral, matchAt(numberLiteral, text, offset));
+  const spaces = matchAt(whitespace, text, offset);
+  if (spaces > 0 || insidePair(text, offset)) return found(undefined, spaces);
+  const length = matchAt(identifier, text, offset);
+  found(length > 0 ? (T.keywordTokens.get(text.slice(offset, offset + length)) ?? T.Identifier) : undefined, length);
+}
+
+export function tokenize(text: string): LexResult {
+  const tokens: IToken[] = [];
+  const comments: IToken[] = [];
+  const errors: LexError[] = [];
+  const lineStarts = [0];
+  let offset = 0;
+  let errorStart = -1;
+
+  while (offset < text.length) {
+    scan(text, offset);
+    const type = foundType;
+    const length = foundLength;
+    if (length === 0) {
+      if (errorStart < 0) errorStart = offset;
+      offset++;
+      continue;
+    }
+    if (errorStart >= 0) {
+      errors.push({ offset: errorStart, length: offset - errorStart });
+      errorStart = -1;
+    }
+    if (type === undefined || type === T.BlockComment) {
+      for (let i = offset; i < offset + length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === LF || (c === CR && text.charCodeAt(i + 1) !== LF)) lineStarts.push(i + 1);
+      }
+    }
+    if (type !== undefined) {
+      // The fields Chevrotain's parser reads, always in this order so every token has one shape.
+      const token: IToken = {
+        image: text.slice(offset, offset + length),
+        startOffset: offset,
+        tokenTypeIdx: type.tokenTypeIdx!,
+        tokenType: type,
+      };
+      (type === T.LineComment || type === T.BlockComment ? comments : tokens).push(token);
+    }
+    offset += length;
+  }
+  if (errorStart >= 0) errors.push({ offset: errorStart, length: offset - errorStart });
+  return { tokens, comments, errors, lineStarts };
+}

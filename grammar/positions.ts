@@ -1,0 +1,65 @@
+/**
+ * Offsets → positions (line, column, offset) for the AST of one text. Tokens carry only
+ * their offset; the lines are known from where each one starts. Every range that starts or
+ * ends at an offset shares one `Position` object: an AST of a large file holds hundreds of
+ * thousands of them, and they were most of what parsing allocated.
+ */
+import type { IToken } from "chevrotain";
+import type { Position, Range } from "./ast.js";
+
+export class PositionMap {
+  private readonly made: Position[] = [];
+  /** For each offset, 1 + the index in `made` of its position; 0 when not made yet. */
+  private readonly slot: Int32Array;
+  /** The line of the last lookup: lookups mostly move forward a little, so the search starts there. */
+  private line = 0;
+
+  /** `lineStarts`: the offset where each line starts, the first being 0. */
+  constructor(
+    private readonly lineStarts: readonly number[],
+    readonly textLength: number,
+  ) {
+    this.slot = new Int32Array(textLength + 1);
+  }
+
+  at(offset: number): Position {
+    const o = Math.max(0, Math.min(offset, this.textLength));
+    const known = this.slot[o]!;
+    if (known > 0) return this.made[known - 1]!;
+    const line = this.lineOf(o);
+    const position = { line: line + 1, column: o - this.lineStarts[line]! + 1, offset: o };
+    this.made.push(position);
+    this.slot[o] = this.made.length;
+    return position;
+  }
+
+  tokenRange(t: IToken): Range {
+    return { start: this.at(t.startOffset), end: this.at(tokenEndOffset(t)) };
+  }
+
+  /** Where the text ends. */
+  end(): Position {
+    return this.at(this.textLength);
+  }
+
+  private lineOf(offset: number): number {
+    const starts = this.lineStarts;
+    const line = this.line;
+    if (starts[line]! <= offset && (line + 1 === starts.length || offset < starts[line + 1]!)) return line;
+    if (line + 2 < starts.length && starts[line + 1]! <= offset && offset < starts[line + 2]!)
+      return (this.line = line + 1);
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return (this.line = low);
+  }
+}
+
+/** The offset just after a token. */
+export function tokenEndOffset(t: IToken): number {
+  return t.startOffset + t.image.length;
+}
