@@ -22,12 +22,11 @@ export function parse(text: string): ParseResult {
   const positions = new PositionMap(lexed.lineStarts, text.length);
   const tooDeep = nestingError(lexed.tokens, positions);
   if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep] };
-  const { models, stoppedAt } = withoutStackTraces(() => rnnParser.parseFile(lexed.tokens, positions));
+  const { models, errors, stoppedAt } = withoutStackTraces(() => rnnParser.parseFile(lexed.tokens, positions));
   const comments = lexed.comments;
   const unterminated = comments.filter(isUnterminated);
   // A comment left open swallows the rest of the file: "expected '}', found the end of the file" would only repeat it.
-  const syntaxErrors =
-    unterminated.length > 0 ? rnnParser.errors.filter((e) => e.token.tokenType.name !== "EOF") : rnnParser.errors;
+  const syntaxErrors = unterminated.length > 0 ? errors.filter((e) => e.token.tokenType.name !== "EOF") : errors;
   const all = [
     ...lexed.errors.map((e) => lexError(e, text, positions)),
     ...unterminated.map((c) => unterminatedComment(c, positions)),

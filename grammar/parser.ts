@@ -12,7 +12,13 @@
  * early: the parser recovers, and a half-read item still gives its name and what was read.
  * (A Chevrotain concrete syntax tree would give the same, at several times the cost.)
  */
-import { EmbeddedActionsParser, type IOrAlt, type IToken, type TokenType } from "chevrotain";
+import {
+  EmbeddedActionsParser,
+  type IOrAlt,
+  type IRecognitionException,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
 import type * as A from "./ast.js";
 import { buildRule } from "./build-ast.js";
 import * as T from "./tokens.js";
@@ -34,6 +40,8 @@ class TooManySyntaxErrors extends Error {}
 
 export interface ParsedFile {
   models: A.ModelDecl[];
+  /** Syntax errors, in the order the parser met them. */
+  errors: IRecognitionException[];
   /** Where the parser gave up after `MAX_SYNTAX_ERRORS` errors; the rest of the file is not read. */
   stoppedAt?: IToken;
 }
@@ -45,6 +53,8 @@ export class RnnParser extends EmbeddedActionsParser {
   private ended: Reading | undefined;
   /** The positions of the text being parsed. */
   private positions: PositionMap | undefined;
+  /** The parser's own list of errors (its `errors` getter copies it, too slow to ask at every rule). */
+  private found: IRecognitionException[] = [];
 
   constructor() {
     super(T.allTokens, {
@@ -58,13 +68,14 @@ export class RnnParser extends EmbeddedActionsParser {
   /** The models of a file; syntax errors are left in `errors`. */
   parseFile(tokens: IToken[], positions: PositionMap): ParsedFile {
     this.input = tokens;
+    this.errors = this.found = [];
     this.positions = positions;
     try {
-      return { models: this.file() };
+      return { models: this.file(), errors: this.found };
     } catch (e) {
       if (!(e instanceof TooManySyntaxErrors)) throw e;
       // Every rule was left through its `finally`, the file's last: what was read until here.
-      return { models: this.ended!.result as A.ModelDecl[], stoppedAt: this.LA(1) };
+      return { models: this.ended!.result as A.ModelDecl[], errors: this.found, stoppedAt: this.LA(1) };
     } finally {
       this.positions = undefined;
       this.reading = undefined;
@@ -94,7 +105,7 @@ export class RnnParser extends EmbeddedActionsParser {
           body();
           return undefined as T;
         }
-        if (this.errors.length >= MAX_SYNTAX_ERRORS) throw new TooManySyntaxErrors();
+        if (this.found.length >= MAX_SYNTAX_ERRORS) throw new TooManySyntaxErrors();
         const reading = this.reading ? this.reading.child(name) : Reading.root(name);
         this.reading = reading;
         let finished = false;

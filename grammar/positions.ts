@@ -22,6 +22,16 @@ export class PositionMap {
     this.slot = new Int32Array(textLength + 1);
   }
 
+  /** The positions of a text not lexed (the lexer finds the line starts as it goes). */
+  static of(text: string): PositionMap {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+    }
+    return new PositionMap(starts, text.length);
+  }
+
   at(offset: number): Position {
     const o = Math.max(0, Math.min(offset, this.textLength));
     const known = this.slot[o]!;

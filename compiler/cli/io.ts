@@ -31,7 +31,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
-function describeFsError(e: unknown): string {
+export function describeFsError(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   const reasons: Record<string, string> = {
     ENOENT: "no such file or directory",

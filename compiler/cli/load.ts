@@ -1,10 +1,13 @@
 /** Reading a model file through the front end, with its diagnostics rendered for the terminal. */
+import { readFileSync } from "node:fs";
 import type { CheckedModel } from "../check/model.js";
 import { parseDimOverrides } from "../check/dims.js";
-import { hasErrors, type Diagnostic } from "../../grammar/diagnostic.js";
+import { error, hasErrors, type Diagnostic } from "../../grammar/diagnostic.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { analyze, type FrontEndResult } from "../frontend.js";
-import { readText, UserError, type Output } from "./io.js";
+import { describeFsError, UserError, type Output } from "./io.js";
+import { firstUtf8Problem } from "./utf8.js";
+import { PositionMap } from "../../grammar/positions.js";
 
 export interface LoadedModel {
   path: string;
@@ -12,8 +15,43 @@ export interface LoadedModel {
   result: FrontEndResult;
 }
 
+export interface ModelSource {
+  /** The file decoded as UTF-8, what is not UTF-8 replaced by "�". */
+  text: string;
+  /** Set when the file is not UTF-8: it is not read further. */
+  notUtf8?: Diagnostic;
+}
+
+/** A `.rnn` file's text; one that is not UTF-8 gets a diagnostic at its first wrong byte (E005). */
+export function readModelSource(path: string): ModelSource {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UserError(`cannot read model '${path}': ${describeFsError(e)}`);
+  }
+  const text = bytes.toString("utf8");
+  const problem = firstUtf8Problem(bytes);
+  if (!problem) return { text };
+  // The bytes before the problem are UTF-8: their text is as long as what comes before it in `text`.
+  const offset = bytes.subarray(0, problem.byteOffset).toString("utf8").length;
+  const positions = PositionMap.of(text);
+  const byte = `0x${problem.byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return {
+    text,
+    notUtf8: error(
+      "E005",
+      `the file is not valid UTF-8: byte ${byte} (at byte ${problem.byteOffset}) ${problem.reason}`,
+      { start: positions.at(offset), end: positions.at(offset + 1) },
+      { hint: "save the file as UTF-8 (from Latin-1: iconv -f latin1 -t utf-8 model.rnn)" },
+    ),
+  };
+}
+
 export function loadModel(path: string, dimSpecs: readonly string[] = []): LoadedModel {
-  const text = readText(path, "model");
+  const { text, notUtf8 } = readModelSource(path);
+  if (notUtf8)
+    return { path, text, result: { file: { models: [], comments: [] }, expansions: [], diagnostics: [notUtf8] } };
   const overrideDiagnostics: Diagnostic[] = [];
   const overrides = parseDimOverrides(dimSpecs, overrideDiagnostics);
   const result = analyze(text, overrides);

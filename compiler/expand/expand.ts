@@ -24,11 +24,11 @@ export interface ExpandResult {
 export function expandCells(model: ModelDecl): ExpandResult {
   const diagnostics: Diagnostic[] = [];
   const expansions: CellExpansion[] = [];
-  const declared = itemsByName(model);
+  let declared: ItemsByName | undefined;
   const items = model.items.flatMap((item): Item[] => {
     if (item.kind !== "cell") return [item];
     if (item.recovered) return [placeholder(item)];
-    const parts = cellParts(item, declared, diagnostics);
+    const parts = cellParts(item, (declared ??= itemsByName(model)), diagnostics);
     if (!parts) return [placeholder(item)];
     const generated = instantiate(item, parts);
     expansions.push({ cell: item, items: generated });

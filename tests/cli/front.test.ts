@@ -216,6 +216,32 @@ describe("rnnc check", () => {
   });
 });
 
+describe("a .rnn file that is not UTF-8", () => {
+  // "café" in Latin-1: the é is the single byte 0xE9, which in UTF-8 would start a three-byte character.
+  const latin1 = () => {
+    const path = join(scratch, "latin1.rnn");
+    writeFileSync(
+      path,
+      Buffer.concat([Buffer.from("model M {\n  dim D = 2 // caf"), Buffer.from([0xe9]), Buffer.from("\n}\n")]),
+    );
+    return path;
+  };
+
+  it("is reported once, as not UTF-8, at its first wrong byte, by check and by fmt", async () => {
+    const path = latin1();
+    for (const command of ["check", "fmt"]) {
+      const r = await rnnc(command, path);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        `${path}:2:19: error[E005]: the file is not valid UTF-8: byte 0xE9 (at byte 28) starts a 3-byte character`,
+      );
+      expect(r.err).toContain("  2 |   dim D = 2 // caf\uFFFD\n      |                   ^");
+      expect(r.err).not.toContain("E001");
+      noStackTrace(r.err);
+    }
+  });
+});
+
 describe("rnnc expand", () => {
   it("prints the model with the cell written out as core equations", async () => {
     const r = await rnnc("expand", "examples/gru.rnn");

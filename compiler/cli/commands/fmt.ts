@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import { parse } from "../../../grammar/parse.js";
 import { renderDiagnostics } from "../../diagnostics/render.js";
 import { formatFile } from "../../format/format.js";
-import { readText, UserError, writeFileAtomic, type Output } from "../io.js";
+import { UserError, writeFileAtomic, type Output } from "../io.js";
+import { readModelSource } from "../load.js";
 
 export function registerFmt(program: Command, io: Output, setExit: (code: number) => void): void {
   program
@@ -16,7 +17,11 @@ export function registerFmt(program: Command, io: Output, setExit: (code: number
       if (opts.write && opts.check) throw new UserError("--write and --check exclude each other");
       let unformatted = 0;
       for (const file of files) {
-        const text = readText(file, "model");
+        const { text, notUtf8 } = readModelSource(file);
+        if (notUtf8) {
+          io.err(renderDiagnostics([notUtf8], text, { fileName: file, color: io.color }));
+          throw new UserError(`${file}: not formatted, it is not valid UTF-8`);
+        }
         const { file: ast, diagnostics } = parse(text);
         // Formatting a file that does not parse would drop what the parser skipped.
         if (diagnostics.length > 0) {
