@@ -3,6 +3,7 @@
  * place (`render.ts`) turns them into text. The CLI and the language server share them.
  */
 import type { Range } from "./ast.js";
+import type { DiagnosticCode, ErrorCode, WarningCode } from "./diagnostic-codes.js";
 
 export type Severity = "error" | "warning";
 
@@ -13,8 +14,8 @@ export interface RelatedLocation {
 
 export interface Diagnostic {
   severity: Severity;
-  /** Stable code, listed with its meaning in `docs/diagnostics.md` (`E201`, `W001`). */
-  code: string;
+  /** Stable code, from the catalogue (`diagnostic-codes.ts`), explained in `docs/diagnostics.md`. */
+  code: DiagnosticCode;
   message: string;
   range: Range;
   related: RelatedLocation[];
@@ -23,7 +24,7 @@ export interface Diagnostic {
 }
 
 export function error(
-  code: string,
+  code: ErrorCode,
   message: string,
   range: Range,
   extra: Partial<Pick<Diagnostic, "related" | "hint">> = {},
@@ -39,7 +40,7 @@ export function error(
 }
 
 export function warning(
-  code: string,
+  code: WarningCode,
   message: string,
   range: Range,
   extra: Partial<Pick<Diagnostic, "related" | "hint">> = {},
@@ -60,7 +61,9 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 
 /** Source order, so a run reports mistakes top to bottom. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort((a, b) => a.range.start.offset - b.range.start.offset || a.code.localeCompare(b.code));
+  return [...diagnostics].sort(
+    (a, b) => a.range.start.offset - b.range.start.offset || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
 }
 
 /** A range covering nothing at the start of the file, for problems that belong to the whole file. */

@@ -4,6 +4,7 @@
  */
 import type * as A from "../../grammar/ast.js";
 import { error, hasErrors, warning, type Diagnostic } from "../../grammar/diagnostic.js";
+import { syntaxErrorCodes, type WarningCode } from "../../grammar/diagnostic-codes.js";
 import type { CellExpansion } from "../expand/expand.js";
 import { collectDeclarations } from "./declarations.js";
 import { buildGraph, reportCycles, stronglyConnected, topologicalOrder } from "./cycles.js";
@@ -67,7 +68,7 @@ export function checkModelFacts(
   }
 
   // After a syntax error some uses were not parsed: an "unused" warning would be a guess.
-  const syntaxErrors = diagnostics.some((d) => d.code === "E001" || d.code === "E002");
+  const syntaxErrors = diagnostics.some((d) => syntaxErrorCodes.has(d.code));
   if (!syntaxErrors && !model.items.some((i) => i.recovered)) {
     const used = new Set(uses.map((u) => u.name));
     reportUnused(decls.params, "W001", "parameter", used, problems);
@@ -112,7 +113,7 @@ export function checkModelFacts(
 
 function reportUnused(
   declared: Map<string, { name: string; decl: { name: A.Name }; initialStateOf?: string }>,
-  code: string,
+  code: WarningCode,
   what: string,
   used: ReadonlySet<string>,
   diagnostics: Diagnostic[],

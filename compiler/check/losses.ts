@@ -7,6 +7,7 @@
 import type * as A from "../../grammar/ast.js";
 import { builtinLosses, isLossFunction, reductions, type Reduction } from "../builtins.js";
 import { error, warning, type Diagnostic } from "../../grammar/diagnostic.js";
+import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
 import { printExpr } from "../format/print-expr.js";
 import type { Declarations } from "./declarations.js";
 import type { LossInfo, NameUse, Size } from "./model.js";
@@ -20,7 +21,7 @@ export function checkLoss(
   uses: NameUse[],
   diagnostics: Diagnostic[],
 ): LossInfo | undefined {
-  const fail = (code: string, message: string, range: A.Range, hint?: string) => {
+  const fail = (code: ErrorCode, message: string, range: A.Range, hint?: string) => {
     diagnostics.push(error(code, message, range, hint ? { hint } : {}));
     return undefined;
   };

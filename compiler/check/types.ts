@@ -8,6 +8,7 @@
 import type * as A from "../../grammar/ast.js";
 import { isActivation, isLossFunction, builtinFunctions } from "../builtins.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
+import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
 import { printExpr } from "../format/print-expr.js";
 import { describeKind, type Declarations } from "./declarations.js";
 import type { NameUse, Size, ValueType } from "./model.js";
@@ -53,7 +54,7 @@ export function inferTypes(
   const quantitySizes = new Map<string, Size>();
   const uses: NameUse[] = [];
 
-  const report = (code: string, message: string, range: A.Range, hint?: string) => {
+  const report = (code: ErrorCode, message: string, range: A.Range, hint?: string) => {
     diagnostics.push(error(code, message, range, hint ? { hint } : {}));
     return undefined;
   };

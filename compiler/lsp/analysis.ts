@@ -16,7 +16,7 @@ import type {
   StateInfo,
   TargetInfo,
 } from "../check/model.js";
-import { error, fileStart, type Diagnostic } from "../../grammar/diagnostic.js";
+import { error, fileStart, warning, type Diagnostic } from "../../grammar/diagnostic.js";
 import { analyze, type FrontEndResult } from "../frontend.js";
 import { NameIndex } from "./names.js";
 import { LineIndex } from "./text.js";
@@ -55,14 +55,11 @@ export class Analysis {
       this.result = undefined;
       const size = `${(text.length / 1e6).toFixed(1)} million characters`;
       this.diagnostics = [
-        {
-          ...error(
-            "LSP001",
-            `this file is too large for the language server (${size}; the limit is ${settings.maxFileSize.toLocaleString("en-US")}): it is not analysed`,
-            fileStart,
-          ),
-          severity: "warning",
-        },
+        warning(
+          "LSP001",
+          `this file is too large for the language server (${size}; the limit is ${settings.maxFileSize.toLocaleString("en-US")}): it is not analysed`,
+          fileStart,
+        ),
       ];
     } else {
       let result: FrontEndResult | undefined;

@@ -4,6 +4,7 @@
  */
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from "vscode-languageserver/node.js";
 import type { Diagnostic } from "../../grammar/diagnostic.js";
+import type { DiagnosticCode } from "../../grammar/diagnostic-codes.js";
 import type { Analysis } from "./analysis.js";
 
 /** A file of binary garbage has an error every few characters; an editor needs the first ones. */
@@ -19,7 +20,7 @@ export function toLspDiagnostics(analysis: Analysis, uri: string): LspDiagnostic
       range: analysis.lines.toLsp(last.range),
       message: `${all.length - maxDiagnostics} more problems are not shown (the first ${maxDiagnostics} are)`,
       source: "rnnc",
-      code: "LSP003",
+      code: "LSP003" satisfies DiagnosticCode,
     });
   }
   return shown;

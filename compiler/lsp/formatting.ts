@@ -3,16 +3,13 @@
  * would drop what the parser skipped), so the answer is no edits.
  */
 import type { TextEdit } from "vscode-languageserver/node.js";
+import { syntaxErrorCodes } from "../../grammar/diagnostic-codes.js";
 import { formatFile } from "../format/format.js";
 import type { Analysis } from "./analysis.js";
 
-export function isSyntaxError(code: string): boolean {
-  return code === "E001" || code === "E002" || code === "E003";
-}
-
 export function formatting(analysis: Analysis): TextEdit[] {
   const result = analysis.result;
-  if (!result || result.diagnostics.some((d) => isSyntaxError(d.code))) return [];
+  if (!result || result.diagnostics.some((d) => syntaxErrorCodes.has(d.code))) return [];
   const formatted = formatFile(result.file);
   if (formatted === analysis.text) return [];
   return [{ range: analysis.lines.fullRange(), newText: formatted }];
