@@ -5,38 +5,19 @@
  */
 import type * as A from "../../grammar/ast.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
+import { walkExpr } from "../../grammar/walk.js";
 
 export interface SameStepGraph {
   /** For each equation, the equations it reads at the same step, with where. */
   reads: Map<string, { name: string; range: A.Range }[]>;
 }
 
-export function sameStepReads(
-  e: A.Expr,
-  out: { name: string; range: A.Range }[] = [],
-): { name: string; range: A.Range }[] {
-  switch (e.kind) {
-    case "ref":
-      out.push({ name: e.name.text, range: e.name.range });
-      break;
-    case "neg":
-      sameStepReads(e.operand, out);
-      break;
-    case "binary":
-      sameStepReads(e.left, out);
-      sameStepReads(e.right, out);
-      break;
-    case "concat":
-      for (const p of e.parts) sameStepReads(p, out);
-      break;
-    case "call":
-      for (const a of e.args) sameStepReads(a.value, out);
-      break;
-    case "number":
-    case "delay":
-    case "error":
-      break;
-  }
+/** The names an expression reads at the same step (not through a delay), in source order. */
+function sameStepReads(e: A.Expr): { name: string; range: A.Range }[] {
+  const out: { name: string; range: A.Range }[] = [];
+  walkExpr(e, (x) => {
+    if (x.kind === "ref") out.push({ name: x.name.text, range: x.name.range });
+  });
   return out;
 }
 

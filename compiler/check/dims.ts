@@ -6,6 +6,7 @@
 import type { DimDecl, Expr, ModelDecl } from "../../grammar/ast.js";
 import { error, fileStart, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
+import { walkExpr } from "../../grammar/walk.js";
 import type { DimInfo, Size } from "./model.js";
 import { NameSuggester } from "./suggest.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -156,22 +157,13 @@ function dependencyOrder(
   return order;
 }
 
-/** The dims an expression reads, left to right. */
-function dimsRead(e: Expr, decls: Map<string, DimDecl>, out: string[] = []): string[] {
-  switch (e.kind) {
-    case "ref":
-      if (decls.has(e.name.text)) out.push(e.name.text);
-      break;
-    case "neg":
-      dimsRead(e.operand, decls, out);
-      break;
-    case "binary":
-      dimsRead(e.left, decls, out);
-      dimsRead(e.right, decls, out);
-      break;
-    default:
-      break;
-  }
+/** The dims a size reads, left to right: through + - * / and minus only, as `evaluate` reads them. */
+function dimsRead(e: Expr, decls: Map<string, DimDecl>): string[] {
+  const out: string[] = [];
+  walkExpr(e, (x) => {
+    if (x.kind === "ref" && decls.has(x.name.text)) out.push(x.name.text);
+    return x.kind === "neg" || x.kind === "binary";
+  });
   return out;
 }
 

@@ -9,6 +9,7 @@ import type * as A from "../../grammar/ast.js";
 import { isActivation, isLossFunction, builtinFunctions } from "../builtins.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
+import { walkExpr } from "../../grammar/walk.js";
 import { printExpr } from "../format/print-expr.js";
 import { describeKind, type Declarations } from "./declarations.js";
 import type { NameUse, Size, ValueType } from "./model.js";
@@ -333,30 +334,11 @@ function printOperand(e: A.Expr): string {
 }
 
 /** Every name an expression reads, with its delay (0 for a same-step read). */
-function namesRead(e: A.Expr, out: { name: A.Name; delay: number }[] = []): { name: A.Name; delay: number }[] {
-  switch (e.kind) {
-    case "ref":
-      out.push({ name: e.name, delay: 0 });
-      break;
-    case "delay":
-      out.push({ name: e.name, delay: Math.max(0, -e.offset) });
-      break;
-    case "neg":
-      namesRead(e.operand, out);
-      break;
-    case "binary":
-      namesRead(e.left, out);
-      namesRead(e.right, out);
-      break;
-    case "concat":
-      for (const p of e.parts) namesRead(p, out);
-      break;
-    case "call":
-      for (const a of e.args) namesRead(a.value, out);
-      break;
-    case "number":
-    case "error":
-      break;
-  }
+function namesRead(e: A.Expr): { name: A.Name; delay: number }[] {
+  const out: { name: A.Name; delay: number }[] = [];
+  walkExpr(e, (x) => {
+    if (x.kind === "ref") out.push({ name: x.name, delay: 0 });
+    else if (x.kind === "delay") out.push({ name: x.name, delay: Math.max(0, -x.offset) });
+  });
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import type { Argument, CellDecl, Equation, Expr, Item, ModelDecl, Range } from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
+import { someExpr } from "../../grammar/walk.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import { suggest } from "../check/suggest.js";
@@ -62,20 +63,7 @@ function withArticle(kind: string): string {
 
 /** Whether an expression holds a part the parser could not read (its item was recovered). */
 function hasError(e: Expr): boolean {
-  switch (e.kind) {
-    case "error":
-      return true;
-    case "neg":
-      return hasError(e.operand);
-    case "binary":
-      return hasError(e.left) || hasError(e.right);
-    case "concat":
-      return e.parts.some(hasError);
-    case "call":
-      return e.args.some((a) => hasError(a.value));
-    default:
-      return false;
-  }
+  return someExpr(e, (x) => x.kind === "error");
 }
 
 /** The items that declare each name (all but losses), in source order: a cell reads the size of its input and output from them. */

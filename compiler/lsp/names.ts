@@ -10,6 +10,7 @@
  */
 import type * as A from "../../grammar/ast.js";
 import { reservedWords } from "../../grammar/tokens.js";
+import { walkExpr } from "../../grammar/walk.js";
 import type { CellExpansion } from "../expand/expand.js";
 import { contains } from "./text.js";
 
@@ -259,50 +260,29 @@ function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]):
   };
 
   /** Names read by an expression; `size` expressions read dims, value expressions read quantities. */
-  const expression = (e: A.Expr, item: A.Item): void => {
-    switch (e.kind) {
-      case "number":
-      case "error":
-        return;
-      case "ref":
-        symbolAt(e.name, item, false);
-        return;
-      case "delay": {
-        symbolAt(e.name, item, false, e);
-        if (e.range.end.offset > e.name.range.end.offset) {
+  const expression = (e: A.Expr, item: A.Item): void =>
+    walkExpr(e, (x) => {
+      if (x.kind === "ref") symbolAt(x.name, item, false);
+      else if (x.kind === "delay") {
+        symbolAt(x.name, item, false, x);
+        if (x.range.end.offset > x.name.range.end.offset) {
           out.push(
             occurrence(
               "delay",
-              { start: e.name.range.end, end: e.range.end },
-              text.slice(e.name.range.end.offset, e.range.end.offset),
+              { start: x.name.range.end, end: x.range.end },
+              text.slice(x.name.range.end.offset, x.range.end.offset),
               item,
               undefined,
               undefined,
-              e,
+              x,
             ),
           );
         }
-        return;
+      } else if (x.kind === "call") {
+        plain("function", x.callee, item);
+        for (const a of x.args) if (a.name) plain("argument", a.name, item, x.callee.text);
       }
-      case "neg":
-        expression(e.operand, item);
-        return;
-      case "binary":
-        expression(e.left, item);
-        expression(e.right, item);
-        return;
-      case "concat":
-        for (const p of e.parts) expression(p, item);
-        return;
-      case "call":
-        plain("function", e.callee, item);
-        for (const a of e.args) {
-          if (a.name) plain("argument", a.name, item, e.callee.text);
-          expression(a.value, item);
-        }
-        return;
-    }
-  };
+    });
 
   /** `zeros`, `xavier`, `uniform(-0.1, 0.1)`, `normal(std = 0.01)`, `learned`, numbers. */
   const initialiser = (e: A.Expr, item: A.Item): void => {
