@@ -1,24 +1,19 @@
 /**
- * Name binding: every dim, input, target, parameter, state and quantity gets one entry.
- * A state and the equation that defines it share a name by design; any other repeat is a
- * duplicate. Also resolves declared shapes and initialisers.
+ * Declarations: every dim, input, target, parameter, state and quantity bound (`binder.ts`),
+ * the conflicts reported, and the declared shapes and initialisers resolved.
  */
 import type * as A from "../../grammar/ast.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
+import { bindNames, type Binding, type SymbolKind } from "./binder.js";
 import type { DimTable } from "./dims.js";
 import { defaultParamInit, paramInit, stateInit } from "./inits.js";
 import type { InputInfo, ParamInfo, Size, StateInfo, TargetInfo } from "./model.js";
 import { NameSuggester } from "./suggest.js";
 
-export type SymbolKind = "dim" | "input" | "target" | "param" | "state" | "quantity";
-
-export interface SymbolEntry {
-  kind: SymbolKind;
-  name: A.Name;
-}
+export type { SymbolKind } from "./binder.js";
 
 export interface Declarations {
-  symbols: Map<string, SymbolEntry>;
+  symbols: Map<string, Binding>;
   inputs: Map<string, InputInfo>;
   targets: Map<string, TargetInfo>;
   params: Map<string, ParamInfo>;
@@ -44,10 +39,12 @@ export function describeKind(kind: SymbolKind): string {
   return kindWords[kind];
 }
 
+/** `model` has its cells expanded. */
 export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnostics: Diagnostic[]): Declarations {
+  const { symbols, conflicts, declarationOf } = bindNames(model.items);
   const suggesters = new Map<string, NameSuggester>();
   const d: Declarations = {
-    symbols: new Map(),
+    symbols,
     inputs: new Map(),
     targets: new Map(),
     params: new Map(),
@@ -61,74 +58,65 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
             ? d.equations.keys()
             : among === "target"
               ? d.targets.keys()
-              : [...d.symbols.values()].filter((s) => s.kind !== "dim" && s.kind !== "target").map((s) => s.name.text);
+              : [...symbols.values()].filter((s) => s.kind !== "dim" && s.kind !== "target").map((s) => s.name);
         suggesters.set(among, (suggester = new NameSuggester(names)));
       }
       return suggester.suggest(name);
     },
   };
 
-  const bind = (kind: SymbolKind, name: A.Name): boolean => {
-    const existing = d.symbols.get(name.text);
-    const stateAndItsEquation =
-      existing &&
-      ((existing.kind === "state" && kind === "quantity") || (existing.kind === "quantity" && kind === "state"));
-    if (existing && !stateAndItsEquation) {
-      const assigning = kind === "quantity" && existing.kind !== "quantity";
-      diagnostics.push(
-        error(
-          assigning ? "E110" : "E102",
-          assigning
-            ? `'${name.text}' is ${describeKind(existing.kind)} and cannot be given an equation`
-            : `'${name.text}' is declared twice`,
-          name.range,
-          {
-            related: [
-              {
-                message: `'${name.text}' is first declared here as ${describeKind(existing.kind)}`,
-                range: existing.name.range,
-              },
-            ],
-          },
-        ),
-      );
-      return false;
-    }
-    if (!existing || kind === "state") d.symbols.set(name.text, { kind, name });
-    return true;
-  };
+  for (const { declaration, existing } of conflicts) {
+    const { name, kind } = declaration;
+    const assigning = kind === "quantity" && existing.kind !== "quantity";
+    diagnostics.push(
+      error(
+        assigning ? "E110" : "E102",
+        assigning
+          ? `'${name.text}' is ${describeKind(existing.kind)} and cannot be given an equation`
+          : `'${name.text}' is declared twice`,
+        name.range,
+        {
+          related: [
+            {
+              message: `'${name.text}' is first declared here as ${describeKind(existing.kind)}`,
+              range: existing.name.range,
+            },
+          ],
+        },
+      ),
+    );
+  }
 
   for (const item of model.items) {
-    // An item the parser had to repair keeps its name, so uses of it raise no errors, but
-    // nothing else: not even a duplicate, as its name may be the parser's guess.
-    if (item.recovered && item.kind !== "loss") {
-      const existing = d.symbols.get(item.name.text);
-      if (!existing)
-        d.symbols.set(item.name.text, {
-          kind: item.kind === "equation" || item.kind === "cell" ? "quantity" : item.kind,
-          name: item.name,
-        });
-      if (item.kind === "equation" && (!existing || existing.kind === "state") && !d.equations.has(item.name.text))
+    const declaration = declarationOf.get(item);
+    if (!declaration) continue;
+    // An item the parser had to repair keeps its name but nothing else; its equation stands
+    // for the name's (quietly: the checker ignores what it says) unless one is known already.
+    if (item.recovered) {
+      if (
+        item.kind === "equation" &&
+        (declaration.boundAs === undefined || declaration.boundAs === "state") &&
+        !d.equations.has(item.name.text)
+      )
         d.equations.set(item.name.text, item);
       continue;
     }
+    if (!declaration.accepted) continue;
     switch (item.kind) {
-      case "dim":
-        bind("dim", item.name);
-        break;
       case "input":
       case "target":
-        if (bind(item.kind, item.name)) declareIo(item, dims, d, diagnostics);
+        declareIo(item, dims, d, diagnostics);
         break;
       case "param":
-        if (bind("param", item.name)) declareParam(item, dims, d, diagnostics);
+        declareParam(item, dims, d, diagnostics);
         break;
       case "state":
-        if (bind("state", item.name)) declareState(item, dims, d, diagnostics);
+        declareState(item, dims, d, diagnostics);
         break;
       case "equation":
-        if (bind("quantity", item.name)) d.equations.set(item.name.text, item);
+        d.equations.set(item.name.text, item);
         break;
+      case "dim":
       case "loss":
       case "cell":
         break;
@@ -137,12 +125,13 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
   for (const state of d.states.values()) {
     if (state.init.kind !== "learned") continue;
     const param = state.init.param;
-    if (d.symbols.has(param)) {
+    const clash = symbols.get(param);
+    if (clash) {
       diagnostics.push(
         error(
           "E102",
           `the learned initial state of '${state.name}' is the parameter '${param}', which is already declared`,
-          d.symbols.get(param)!.name.range,
+          clash.declaredAt.range,
           { related: [{ message: "learned here", range: state.decl.range }] },
         ),
       );

@@ -1,9 +1,9 @@
 /**
  * Name resolution over the source AST, for everything that points at a place in the text:
- * hover, go to definition, references, rename, completion. The checker resolves names in
- * the *expanded* model, where every name a cell generates sits on the cell's line; here each
- * name token of the source is kept with its own range and resolved to its declaration, and
- * the names a cell generates (`h.W_i`, `h.c`) resolve to the cell.
+ * hover, go to definition, references, rename, completion. Names are bound by the checker's
+ * binder (`check/binder.ts`), over the model with its cells expanded; here each name token
+ * of the source is kept with its own range and resolved to its binding, and the names a
+ * cell generates (`h.W_i`, `h.c`) resolve to the cell.
  *
  * Every model of the file gets a scope; the front end only checks the first one, so facts
  * (sizes, uses) exist for that one only.
@@ -11,6 +11,7 @@
 import type * as A from "../../grammar/ast.js";
 import { reservedWords } from "../../grammar/tokens.js";
 import { walkExpr } from "../../grammar/walk.js";
+import { bindNames, type Binding } from "../check/binder.js";
 import type { CellExpansion } from "../expand/expand.js";
 import { contains } from "./text.js";
 
@@ -140,82 +141,53 @@ export class NameIndex {
   }
 }
 
+/** The model's names, bound as the checker binds them: with the cells expanded (where they did). */
 function buildScope(model: A.ModelDecl, index: number, expansions: readonly CellExpansion[]): ModelScope {
-  const symbols = new Map<string, ModelSymbol>();
   const expansionOf = new Map<A.CellDecl, A.Item[]>();
   for (const e of expansions) expansionOf.set(e.cell, e.items);
-
-  const declare = (kind: SymbolKind, name: A.Name, item: A.Item, extra: Partial<ModelSymbol> = {}): ModelSymbol => {
-    const existing = symbols.get(name.text);
-    if (existing) {
-      // A state and its equation are one symbol; anything else declared twice keeps its first kind.
-      if (existing.kind === "quantity" && kind === "state") existing.kind = "state";
-      if (kind === "quantity" && item.kind === "equation" && item.gate) existing.gate = true;
-      if (!existing.declarations.includes(name)) existing.declarations.push(name);
-      existing.items.push(item);
-      return existing;
-    }
-    const symbol: ModelSymbol = {
-      name: name.text,
-      kind,
-      declarations: [name],
-      items: [item],
-      gate: item.kind === "equation" && item.gate,
-      generated: false,
-      ...extra,
-    };
-    symbols.set(name.text, symbol);
-    return symbol;
-  };
-
+  const items: A.Item[] = [];
+  const generatedBy = new Map<A.Item, A.CellDecl>();
   for (const item of model.items) {
-    switch (item.kind) {
-      case "dim":
-        declare("dim", item.name, item);
-        break;
-      case "input":
-      case "target":
-      case "param":
-      case "state":
-        declare(item.kind, item.name, item);
-        break;
-      case "equation":
-        declare("quantity", item.name, item);
-        break;
-      case "loss":
-        break;
-      case "cell": {
-        const cellSymbol = declare("cell", item.name, item, { cell: item });
-        for (const generated of expansionOf.get(item) ?? []) {
-          if (generated.kind === "loss" || generated.kind === "cell") continue;
-          if (generated.name.text === item.name.text) {
-            cellSymbol.items.push(generated);
-            continue;
-          }
-          const kind: SymbolKind =
-            generated.kind === "equation" ? "quantity" : generated.kind === "dim" ? "dim" : generated.kind;
-          const existing = symbols.get(generated.name.text);
-          if (existing && existing.cell === item) {
-            if (kind === "state") existing.kind = "state";
-            if (generated.kind === "equation" && generated.gate) existing.gate = true;
-            existing.items.push(generated);
-          } else if (!existing) {
-            symbols.set(generated.name.text, {
-              name: generated.name.text,
-              kind,
-              declarations: [item.name],
-              items: [generated],
-              gate: generated.kind === "equation" && generated.gate,
-              cell: item,
-              generated: true,
-            });
-          }
-        }
-        break;
+    const generated = item.kind === "cell" ? expansionOf.get(item) : undefined;
+    if (!generated) items.push(item);
+    else
+      for (const g of generated) {
+        generatedBy.set(g, item as A.CellDecl);
+        items.push(g);
       }
-    }
   }
+  const symbols = new Map<string, ModelSymbol>();
+  for (const binding of bindNames(items, generatedBy).symbols.values()) symbols.set(binding.name, modelSymbol(binding));
   return { model, index, symbols, expansions: expansionOf };
+}
+
+/**
+ * A binding as the editor shows it: what a cell generates is declared by the cell's name,
+ * and the cell's own name is a cell. A name a cell generates (`h.W`) that was declared
+ * elsewhere first stays that declaration's.
+ */
+function modelSymbol(b: Binding): ModelSymbol {
+  const ownCell = b.cell !== undefined && b.cell.name.text === b.name;
+  const declarations: A.Name[] = [];
+  const items: A.Item[] = [];
+  for (const d of b.declarations) {
+    const generated = d.cell !== undefined && d.item !== d.cell;
+    if (generated && d.cell !== b.cell && d.item.kind !== "loss" && d.item.name.text !== d.cell!.name.text) continue;
+    const token = d.cell ? d.cell.name : d.name;
+    if (!declarations.includes(token)) declarations.push(token);
+    if (generated && d.item.kind !== "loss" && d.item.name.text === d.cell!.name.text && !items.includes(d.cell!))
+      items.push(d.cell!);
+    items.push(d.item);
+  }
+  return {
+    name: b.name,
+    kind: ownCell ? "cell" : b.kind,
+    declarations,
+    items,
+    gate: b.gate,
+    ...(b.cell ? { cell: b.cell } : {}),
+    generated: b.cell !== undefined && !ownCell,
+  };
 }
 
 function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]): void {
