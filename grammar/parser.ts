@@ -65,7 +65,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.performSelfAnalysis();
   }
 
-  /** The models of a file; syntax errors are left in `errors`. */
+  /** The models of a file and its syntax errors. */
   parseFile(tokens: IToken[], positions: PositionMap): ParsedFile {
     this.input = tokens;
     this.errors = this.found = [];

@@ -19,11 +19,11 @@ export interface Declaration {
   name: A.Name;
   kind: SymbolKind;
   /** The cell that declares the name: the item is one it generated, or the cell itself. */
-  cell?: A.CellDecl;
+  cell: A.CellDecl | undefined;
   /** Not a conflict: the first declaration, or a state and its equation. */
   accepted: boolean;
-  /** The name's kind when this declaration came; absent for the first. */
-  boundAs?: SymbolKind;
+  /** The name's kind when this declaration came; undefined for the first. */
+  boundAs: SymbolKind | undefined;
 }
 
 export interface Binding {
@@ -34,7 +34,7 @@ export interface Binding {
   declaredAt: A.Name;
   declarations: Declaration[];
   /** The cell whose expansion (or itself) declared the name first. */
-  cell?: A.CellDecl;
+  cell: A.CellDecl | undefined;
   /** Whether an equation that declares the name is marked `gate`. */
   gate: boolean;
 }
@@ -85,27 +85,21 @@ export function bindNames(
     const existing = symbols.get(item.name.text);
     const gate = item.kind === "equation" && item.gate;
     if (!existing) {
-      const declaration: Declaration = { item, name: item.name, kind, accepted: true, ...(cell ? { cell } : {}) };
+      // (Every declaration and binding has all its fields, so there are many of one shape.)
+      const declaration: Declaration = { item, name: item.name, kind, cell, accepted: true, boundAs: undefined };
       declarationOf.set(item, declaration);
       symbols.set(item.name.text, {
         name: item.name.text,
         kind,
         declaredAt: item.name,
         declarations: [declaration],
-        ...(cell ? { cell } : {}),
+        cell,
         gate,
       });
       continue;
     }
     const accepted = !item.recovered && isStateAndItsEquation(existing, kind);
-    const declaration: Declaration = {
-      item,
-      name: item.name,
-      kind,
-      accepted,
-      boundAs: existing.kind,
-      ...(cell ? { cell } : {}),
-    };
+    const declaration: Declaration = { item, name: item.name, kind, cell, accepted, boundAs: existing.kind };
     declarationOf.set(item, declaration);
     if (!accepted && !item.recovered) conflicts.push({ declaration, existing: clashingWith(existing, kind) });
     existing.declarations.push(declaration);
