@@ -1,25 +1,84 @@
 /**
  * Generated modules loaded into this process (`--backend compiled`): compiled standalone,
- * written once as JavaScript to a cache directory under the hash of their TypeScript, imported.
- * Only a cache miss transpiles (and so loads TypeScript).
+ * transpiled to JavaScript once and kept in a per-user cache directory under the hash of
+ * their TypeScript. Only a cache miss transpiles (and so loads TypeScript).
+ *
+ * The cache holds code this process runs, so it is trusted only as far as nobody else can
+ * write it: the directory is this user's, 0700, checked on every use (privateDirectory). Each
+ * entry carries the SHA-256 of its key and JavaScript; an entry is read, verified, and those
+ * same verified bytes are imported (as a data: URL), so nothing can change between the check
+ * and the use. An entry that fails the check (truncated, damaged, from another key) is
+ * transpiled again and rewritten.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { isAbsolute, join } from "node:path";
 import type { IrModel } from "../compiler/ir/ir.js";
 import type { GeneratedModule } from "../runtime/generated-module.js";
 import { writeAtomic } from "./io/atomic-write.js";
+import { privateDirectory } from "./io/directories.js";
+import { errnoCode, fileError } from "./io/file-error.js";
 import { compileModule, transpile } from "../compiler/codegen/compile.js";
 import { defaultKernelTier, type KernelTier } from "../compiler/codegen/kernel-tier.js";
 
 const loaded = new Map<string, Promise<GeneratedModule>>();
-/** Where each loaded module's file is, for worker threads that load the same module. */
+/** The URL each loaded module was imported from, for worker threads that load the same module. */
 const urls = new WeakMap<GeneratedModule, string>();
 
+/** The first line of an entry: this prefix, then the SHA-256 of the entry's key and body. */
+const HEADER = "// rnnc module cache entry, sha256 of key and body: ";
+
+/**
+ * Where compiled modules are kept: $RNNC_CACHE_DIR when set; else $XDG_CACHE_HOME/rnnc,
+ * ~/.cache/rnnc, or, without a home directory, a directory in the system's temporary
+ * directory named with the user id.
+ */
 export function cacheDirectory(): string {
-  return process.env["RNNC_CACHE_DIR"] ?? join(tmpdir(), "rnnc-cache");
+  const chosen = process.env["RNNC_CACHE_DIR"];
+  if (chosen) return chosen;
+  const xdg = process.env["XDG_CACHE_HOME"];
+  if (xdg && isAbsolute(xdg)) return join(xdg, "rnnc");
+  const home = homeDirectory();
+  return home ? join(home, ".cache", "rnnc") : temporaryCacheDirectory();
+}
+
+function homeDirectory(): string | undefined {
+  try {
+    return homedir() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function temporaryCacheDirectory(): string {
+  return join(tmpdir(), `rnnc-cache-${process.getuid?.() ?? "user"}`);
+}
+
+/**
+ * The cache directory, made private and checked. The default place falls back to the
+ * temporary one when it cannot be made (a read-only or missing home directory); a directory
+ * that is there but not to be trusted is an error, never silently replaced by another.
+ */
+function readyCacheDirectory(): string {
+  const dir = cacheDirectory();
+  const chosen = Boolean(process.env["RNNC_CACHE_DIR"]);
+  const advice = chosen
+    ? "set RNNC_CACHE_DIR to a directory only you can write"
+    : "remove it, or set RNNC_CACHE_DIR to a directory only you can write";
+  try {
+    privateDirectory(dir, { rebuild: !chosen, advice });
+    return dir;
+  } catch (e) {
+    const fallback = temporaryCacheDirectory();
+    if (chosen || dir === fallback || !isCreationFailure(e)) throw e;
+    privateDirectory(fallback, { rebuild: true, advice });
+    return fallback;
+  }
+}
+
+function isCreationFailure(e: unknown): boolean {
+  return ["EACCES", "EROFS", "ENOENT", "ENOTDIR", "EPERM"].includes(errnoCode(e) ?? "");
 }
 
 /** `kernels`: the tier the module is compiled for (--kernels); standalone, the wasm tier is inlined too. */
@@ -39,33 +98,64 @@ export async function loadCompiledModule(
     unrollSteps,
   });
   // The text differs between tiers (and dtypes, unrolling, models), so its hash keys the cache by all of them.
-  const hash = createHash("sha256").update(typescript).digest("hex").slice(0, 24);
-  let module = loaded.get(hash);
+  const key = createHash("sha256").update(typescript).digest("hex").slice(0, 24);
+  let module = loaded.get(key);
   if (!module) {
-    module = writeOnce(join(cacheDirectory(), `${hash}.mjs`), typescript).then(async (file) => {
-      const url = pathToFileURL(file).href;
-      const exports = (await import(url)) as GeneratedModule;
-      urls.set(exports, url);
-      return exports;
-    });
-    loaded.set(hash, module);
+    module = loadEntry(key, typescript);
+    loaded.set(key, module);
+    module.catch(() => loaded.delete(key));
   }
   return module;
 }
 
-/** The URL a module returned by `loadCompiledModule` was imported from. */
+/** The URL a module returned by `loadCompiledModule` was imported from (a data: URL of its verified JavaScript). */
 export function compiledModuleUrl(module: GeneratedModule): string {
   const url = urls.get(module);
   if (!url) throw new Error("not a module loaded by loadCompiledModule");
   return url;
 }
 
-/** The module as JavaScript at `file`, transpiled and written unless an earlier run did. */
-async function writeOnce(file: string, typescript: string): Promise<string> {
-  if (existsSync(file)) return file;
+async function loadEntry(key: string, typescript: string): Promise<GeneratedModule> {
+  const file = join(readyCacheDirectory(), `${key}.mjs`);
+  const cached = readVerifiedEntry(file, key);
+  if (cached !== undefined) {
+    try {
+      return await importJavaScript(cached);
+    } catch {
+      // Verified but not loadable (written by an rnnc whose transpiler erred): made again below.
+    }
+  }
   const javascript = await transpile(typescript);
-  mkdirSync(dirname(file), { recursive: true });
-  // Whole or not at all: a concurrent reader sees the whole file or none.
-  writeAtomic(file, javascript);
-  return file;
+  writeAtomic(file, entryText(key, javascript));
+  return importJavaScript(javascript);
+}
+
+function digest(key: string, body: string): string {
+  return createHash("sha256").update(key).update("\n").update(body).digest("hex");
+}
+
+function entryText(key: string, body: string): string {
+  return `${HEADER}${digest(key, body)}\n${body}`;
+}
+
+/** The entry's JavaScript when the file holds a whole entry for this key; undefined when it is missing or fails the check. */
+export function readVerifiedEntry(file: string, key: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return undefined;
+    throw fileError(`cannot read the compiled module '${file}'`, e);
+  }
+  const newline = text.indexOf("\n");
+  if (!text.startsWith(HEADER) || newline < 0) return undefined;
+  const body = text.slice(newline + 1);
+  return text.slice(HEADER.length, newline) === digest(key, body) ? body : undefined;
+}
+
+async function importJavaScript(javascript: string): Promise<GeneratedModule> {
+  const url = `data:text/javascript;base64,${Buffer.from(javascript, "utf8").toString("base64")}`;
+  const exports = (await import(url)) as GeneratedModule;
+  urls.set(exports, url);
+  return exports;
 }

@@ -1,10 +1,11 @@
 /**
  * The CLI's contact with files and terminals. Every failure a user can cause becomes a
- * `UserError` with a message (never a stack trace), and every output file is written to a
- * temporary file and renamed, so an interrupted run never leaves half a file.
+ * `UserError` with a message (never a stack trace). Output files are written by
+ * engine/io/atomic-write.ts (a temporary file renamed, so an interrupted run never leaves
+ * half a file; a failure names the file).
  */
 import { readFileSync } from "node:fs";
-import { writeAtomic } from "../../engine/io/atomic-write.js";
+import { describeFileError } from "../../engine/io/file-error.js";
 
 export class UserError extends Error {
   constructor(
@@ -19,27 +20,8 @@ export function readText(path: string, what = "file"): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new UserError(`cannot read ${what} '${path}': ${describeFsError(e)}`);
+    throw new UserError(`cannot read ${what} '${path}': ${describeFileError(e)}`);
   }
-}
-
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  try {
-    writeAtomic(path, data);
-  } catch (e) {
-    throw new UserError(`cannot write '${path}': ${describeFsError(e)}`);
-  }
-}
-
-export function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const reasons: Record<string, string> = {
-    ENOENT: "no such file or directory",
-    EACCES: "permission denied",
-    EISDIR: "it is a directory",
-    ENOTDIR: "a part of the path is not a directory",
-  };
-  return (code && reasons[code]) ?? (e instanceof Error ? e.message : String(e));
 }
 
 export interface Output {

@@ -5,7 +5,8 @@ import { parseDimOverrides } from "../check/dims.js";
 import { error, hasErrors, type Diagnostic } from "../../grammar/diagnostic.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { analyze, type FrontEndResult } from "../frontend.js";
-import { describeFsError, UserError, type Output } from "./io.js";
+import { describeFileError } from "../../engine/io/file-error.js";
+import { UserError, type Output } from "./io.js";
 import { firstUtf8Problem } from "./utf8.js";
 import { PositionMap } from "../../grammar/positions.js";
 
@@ -28,7 +29,7 @@ export function readModelSource(path: string): ModelSource {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UserError(`cannot read model '${path}': ${describeFsError(e)}`);
+    throw new UserError(`cannot read model '${path}': ${describeFileError(e)}`);
   }
   const text = bytes.toString("utf8");
   const problem = firstUtf8Problem(bytes);

@@ -2,10 +2,12 @@
  * Files written whole or not at all: to a temporary file beside the target, flushed to disk,
  * then renamed over it, so a reader (or a run interrupted at any moment) sees the old file or
  * the new one, never part of one. Used for every output rnnc writes: checkpoints, plots,
- * compiled modules, the command line's outputs.
+ * compiled modules, the command line's outputs. A failure (a full disk, a read-only file
+ * system, a directory in the way) is a FileError naming the target, and leaves no temporary file.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { fileError } from "./file-error.js";
 
 export function writeAtomic(path: string, data: string | Uint8Array): void {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
@@ -21,7 +23,15 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
     }
     renameSync(temporary, path);
   } catch (e) {
-    rmSync(temporary, { force: true });
-    throw e;
+    removeIfThere(temporary);
+    throw fileError(`cannot write '${path}'`, e);
+  }
+}
+
+function removeIfThere(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Nothing there to remove (its directory is missing or is a file): the error to report is the write's.
   }
 }

@@ -8,7 +8,8 @@ import { compileModule } from "../../codegen/compile.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 import { lower } from "../../ir/lower.js";
 import { requireModel } from "../load.js";
-import { UserError, writeFileAtomic, type Output } from "../io.js";
+import { UserError, type Output } from "../io.js";
+import { writeAtomic } from "../../../engine/io/atomic-write.js";
 import { parsePositiveInt } from "../model-inputs.js";
 import { collectDims } from "./options.js";
 
@@ -58,7 +59,7 @@ export function registerCompile(program: Command, io: Output): void {
         ...(unrollSteps !== undefined ? { unrollSteps } : {}),
         sourceName: file.split(/[\\/]/).pop()!,
       });
-      if (opts.output) writeFileAtomic(opts.output, text);
+      if (opts.output) writeAtomic(opts.output, text);
       else io.out(text);
     });
 }

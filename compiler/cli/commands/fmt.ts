@@ -3,8 +3,9 @@ import type { Command } from "commander";
 import { parse } from "../../../grammar/parse.js";
 import { renderDiagnostics } from "../../diagnostics/render.js";
 import { formatFile } from "../../format/format.js";
-import { UserError, writeFileAtomic, type Output } from "../io.js";
+import { UserError, type Output } from "../io.js";
 import { readModelSource } from "../load.js";
+import { writeAtomic } from "../../../engine/io/atomic-write.js";
 
 export function registerFmt(program: Command, io: Output, setExit: (code: number) => void): void {
   program
@@ -35,7 +36,7 @@ export function registerFmt(program: Command, io: Output, setExit: (code: number
             io.out(`${file}: not formatted\n`);
           }
         } else if (opts.write) {
-          if (formatted !== text) writeFileAtomic(file, formatted);
+          if (formatted !== text) writeAtomic(file, formatted);
         } else {
           io.out(formatted);
         }

@@ -12,7 +12,8 @@ import { MAX_UNROLL, unrolledGraph } from "../../graph/unrolled.js";
 import { lower } from "../../ir/lower.js";
 import { validateIr } from "../../ir/validate.js";
 import { requireModel } from "../load.js";
-import { UserError, writeFileAtomic, type Output } from "../io.js";
+import { UserError, type Output } from "../io.js";
+import { writeAtomic } from "../../../engine/io/atomic-write.js";
 import { collectDims } from "./options.js";
 
 interface GraphOptions {
@@ -57,7 +58,7 @@ Examples:
       const drawing = T === undefined ? foldedGraph(ir, { params: opts.params }) : unrolledGraph(ir, T);
       const dot = toDot(drawing);
       const text = format === "dot" ? dot : await (await import("../../graph/render.js")).renderSvg(dot); // Graphviz (WebAssembly) loads only when needed
-      writeFileAtomic(opts.output!, text);
+      writeAtomic(opts.output!, text);
       io.err(
         `wrote ${opts.output} (${T === undefined ? "folded graph" : `unrolled over ${T} step${T === 1 ? "" : "s"}`})\n`,
       );

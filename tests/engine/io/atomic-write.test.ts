@@ -1,0 +1,65 @@
+/**
+ * The one writer of rnnc's outputs and checkpoints: a failure names the file and says what
+ * went wrong in words, and leaves neither half a file nor its temporary file behind.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { writeAtomic } from "../../../engine/io/atomic-write.js";
+import { FileError } from "../../../engine/io/file-error.js";
+
+vi.mock("node:fs", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:fs")>();
+  return { ...real, writeSync: vi.fn(real.writeSync) };
+});
+
+const scratch = mkdtempSync(join(tmpdir(), "rnnc-atomic-write-"));
+
+function errno(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: failed, write`), { code });
+}
+
+describe("writeAtomic", () => {
+  afterEach(() => vi.mocked(fs.writeSync).mockRestore());
+
+  it("replaces a file whole", () => {
+    const file = join(scratch, "whole.txt");
+    writeFileSync(file, "old");
+    writeAtomic(file, "new");
+    expect(readFileSync(file, "utf8")).toBe("new");
+    expect(readdirSync(scratch).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it.each([
+    ["ENOSPC", "no space left on the device"],
+    ["EDQUOT", "the disk quota is exceeded"],
+    ["EIO", "input/output error"],
+  ])("a write failing with %s names the file and keeps the old one", (code, words) => {
+    const dir = join(scratch, code);
+    mkdirSync(dir);
+    const file = join(dir, "checkpoint.json");
+    writeFileSync(file, "the old checkpoint");
+    vi.mocked(fs.writeSync).mockImplementationOnce(() => {
+      throw errno(code);
+    });
+    expect(() => writeAtomic(file, "{}")).toThrow(new FileError(`cannot write '${file}': ${words}`, code));
+    expect(readFileSync(file, "utf8")).toBe("the old checkpoint");
+    expect(readdirSync(dir)).toEqual(["checkpoint.json"]);
+  });
+
+  it("a directory in the target's place, or a file in its directory's, is named", () => {
+    const dir = join(scratch, "a-directory");
+    mkdirSync(dir);
+    expect(() => writeAtomic(dir, "x")).toThrow(`cannot write '${dir}': it is a directory`);
+    const file = join(scratch, "a-file");
+    writeFileSync(file, "");
+    expect(() => writeAtomic(join(file, "out.json"), "x")).toThrow(
+      `cannot write '${join(file, "out.json")}': a part of the path is not a directory`,
+    );
+    expect(() => writeAtomic(join(scratch, "missing", "out.json"), "x")).toThrow(
+      `cannot write '${join(scratch, "missing", "out.json")}': no such file or directory`,
+    );
+  });
+});
