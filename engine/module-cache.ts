@@ -5,15 +5,17 @@
  *
  * The cache holds code this process runs, so it is trusted only as far as nobody else can
  * write it: the directory is this user's, 0700, checked on every use (privateDirectory). Each
- * entry carries the SHA-256 of its key and JavaScript; an entry is read, verified, and those
- * same verified bytes are imported (as a data: URL), so nothing can change between the check
- * and the use. An entry that fails the check (truncated, damaged, from another key) is
- * transpiled again and rewritten.
+ * entry ends with a line holding the SHA-256 of its key and JavaScript; an entry is read,
+ * verified, and those same verified bytes are imported (as a data: URL naming the file as its
+ * source, so stack traces point into it), so nothing can change between the check and the
+ * use. An entry that fails the check (truncated, damaged, from another key) is transpiled
+ * again and rewritten.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { IrModel } from "../compiler/ir/ir.js";
 import type { GeneratedModule } from "../runtime/generated-module.js";
 import { writeAtomic } from "./io/atomic-write.js";
@@ -26,8 +28,8 @@ const loaded = new Map<string, Promise<GeneratedModule>>();
 /** The URL each loaded module was imported from, for worker threads that load the same module. */
 const urls = new WeakMap<GeneratedModule, string>();
 
-/** The first line of an entry: this prefix, then the SHA-256 of the entry's key and body. */
-const HEADER = "// rnnc module cache entry, sha256 of key and body: ";
+/** The last line of an entry: this prefix, then the SHA-256 of the entry's key and body (the lines before it). */
+const TRAILER = "// rnnc module cache entry, sha256 of key and body: ";
 
 /**
  * Where compiled modules are kept: $RNNC_CACHE_DIR when set; else $XDG_CACHE_HOME/rnnc,
@@ -120,14 +122,14 @@ async function loadEntry(key: string, typescript: string): Promise<GeneratedModu
   const cached = readVerifiedEntry(file, key);
   if (cached !== undefined) {
     try {
-      return await importJavaScript(cached);
+      return await importJavaScript(cached, file);
     } catch {
       // Verified but not loadable (written by an rnnc whose transpiler erred): made again below.
     }
   }
   const javascript = await transpile(typescript);
   writeAtomic(file, entryText(key, javascript));
-  return importJavaScript(javascript);
+  return importJavaScript(javascript, file);
 }
 
 function digest(key: string, body: string): string {
@@ -135,7 +137,7 @@ function digest(key: string, body: string): string {
 }
 
 function entryText(key: string, body: string): string {
-  return `${HEADER}${digest(key, body)}\n${body}`;
+  return `${body}\n${TRAILER}${digest(key, body)}\n`;
 }
 
 /** The entry's JavaScript when the file holds a whole entry for this key; undefined when it is missing or fails the check. */
@@ -147,14 +149,15 @@ export function readVerifiedEntry(file: string, key: string): string | undefined
     if (errnoCode(e) === "ENOENT") return undefined;
     throw fileError(`cannot read the compiled module '${file}'`, e);
   }
-  const newline = text.indexOf("\n");
-  if (!text.startsWith(HEADER) || newline < 0) return undefined;
-  const body = text.slice(newline + 1);
-  return text.slice(HEADER.length, newline) === digest(key, body) ? body : undefined;
+  const trailer = text.lastIndexOf(`\n${TRAILER}`);
+  if (trailer < 0 || !text.endsWith("\n")) return undefined;
+  const body = text.slice(0, trailer);
+  return text.slice(trailer + 1 + TRAILER.length, -1) === digest(key, body) ? body : undefined;
 }
 
-async function importJavaScript(javascript: string): Promise<GeneratedModule> {
-  const url = `data:text/javascript;base64,${Buffer.from(javascript, "utf8").toString("base64")}`;
+async function importJavaScript(javascript: string, file: string): Promise<GeneratedModule> {
+  const source = `${javascript}\n//# sourceURL=${pathToFileURL(file).href}\n`;
+  const url = `data:text/javascript;base64,${Buffer.from(source, "utf8").toString("base64")}`;
   const exports = (await import(url)) as GeneratedModule;
   urls.set(exports, url);
   return exports;

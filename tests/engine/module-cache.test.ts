@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cacheDirectory, loadCompiledModule, readVerifiedEntry } from "../../engine/module-cache.js";
 import { lower } from "../../compiler/ir/lower.js";
@@ -69,12 +70,38 @@ describe("a cache entry is verified before it is imported", () => {
     const file = join(dir, entries(dir)[0]!);
     const key = entries(dir)[0]!.replace(/\.mjs$/, "");
     const whole = readFileSync(file, "utf8");
-    expect(readVerifiedEntry(file, key)).toBe(whole.slice(whole.indexOf("\n") + 1));
+    expect(readVerifiedEntry(file, key)).toBe(whole.slice(0, whole.lastIndexOf("\n", whole.length - 2)));
     // The same bytes under another key (a file copied or renamed) do not pass.
     expect(readVerifiedEntry(file, "0".repeat(24))).toBeUndefined();
     writeFileSync(file, whole.replace("Model", "Mode1"));
     expect(readVerifiedEntry(file, key)).toBeUndefined();
     expect(readVerifiedEntry(join(dir, "missing.mjs"), key)).toBeUndefined();
+  });
+});
+
+describe("a loaded module", () => {
+  it("names its cache file in stack traces, not the data: URL it was imported from", () => {
+    // In a process of its own: the test runner formats stack traces its own way.
+    const dir = join(scratch, "traces");
+    const script = `
+      import { readFileSync } from "node:fs";
+      import { analyze } from "./dist/compiler/frontend.js";
+      import { lower } from "./dist/compiler/ir/lower.js";
+      import { loadCompiledModule } from "./dist/engine/module-cache.js";
+      const module = await loadCompiledModule(lower(analyze(readFileSync("examples/gru.rnn", "utf8")).model));
+      try {
+        new module.Model().forward(module.createParameters(), { T: 1, B: 1, inputs: {} });
+      } catch (e) {
+        process.stdout.write(e.stack.split("\\n").slice(0, 2).join("\\n").slice(0, 500));
+      }`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, RNNC_CACHE_DIR: dir },
+    });
+    expect(r.stderr).toBe("");
+    const [message, frame] = r.stdout.split("\n");
+    expect(message).toBe("TypeError: input 'x' [T][B][16] is missing");
+    expect(frame).toContain(`(${pathToFileURL(join(dir, entries(dir)[0]!)).href}:`);
   });
 });
 
