@@ -49,3 +49,12 @@ export function errnoCode(e: unknown): string | undefined {
 export function fileError(what: string, e: unknown): FileError {
   return new FileError(`${what}: ${describeFileError(e)}`, errnoCode(e));
 }
+
+/** Runs a file operation that is not a whole-file write (an append, a truncation); its failure names the file. */
+export function writingTo<T>(path: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (e) {
+    throw fileError(`cannot write '${path}'`, e);
+  }
+}

@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, write
 import { join } from "node:path";
 import { chartSvg, type Series } from "../plot/svg.js";
 import { writeAtomic } from "../io/atomic-write.js";
+import { writingTo } from "../io/file-error.js";
 
 export const METRICS_FILE = "metrics.jsonl";
 export const LOSS_PLOT_FILE = "loss.svg";
@@ -48,10 +49,10 @@ export class RunLog {
     resumeAtBytes?: number,
   ) {
     this.path = join(dir, METRICS_FILE);
-    if (resumeAtBytes === undefined) writeFileSync(this.path, "");
+    if (resumeAtBytes === undefined) writingTo(this.path, () => writeFileSync(this.path, ""));
     else {
-      if (!existsSync(this.path)) writeFileSync(this.path, "");
-      if (statSync(this.path).size > resumeAtBytes) truncateSync(this.path, resumeAtBytes);
+      if (!existsSync(this.path)) writingTo(this.path, () => writeFileSync(this.path, ""));
+      if (statSync(this.path).size > resumeAtBytes) writingTo(this.path, () => truncateSync(this.path, resumeAtBytes));
       for (const line of readFileSync(this.path, "utf8").split("\n"))
         if (line.trim()) this.remember(JSON.parse(line) as MetricsLine);
     }
@@ -62,7 +63,7 @@ export class RunLog {
   }
 
   append(line: MetricsLine): void {
-    appendFileSync(this.path, JSON.stringify(line) + "\n");
+    writingTo(this.path, () => appendFileSync(this.path, JSON.stringify(line) + "\n"));
     this.remember(line);
   }
 

@@ -1,6 +1,7 @@
 /**
  * The one writer of rnnc's outputs and checkpoints: a failure names the file and says what
- * went wrong in words, and leaves neither half a file nor its temporary file behind.
+ * went wrong in words, and leaves neither half a file nor its temporary file behind. The
+ * metrics log, appended to line by line, names its file too.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs";
@@ -9,10 +10,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { writeAtomic } from "../../../engine/io/atomic-write.js";
 import { FileError } from "../../../engine/io/file-error.js";
+import { RunLog } from "../../../engine/train/run-log.js";
 
 vi.mock("node:fs", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs")>();
-  return { ...real, writeSync: vi.fn(real.writeSync) };
+  return { ...real, writeSync: vi.fn(real.writeSync), appendFileSync: vi.fn(real.appendFileSync) };
 });
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnc-atomic-write-"));
@@ -22,7 +24,10 @@ function errno(code: string): NodeJS.ErrnoException {
 }
 
 describe("writeAtomic", () => {
-  afterEach(() => vi.mocked(fs.writeSync).mockRestore());
+  afterEach(() => {
+    vi.mocked(fs.writeSync).mockRestore();
+    vi.mocked(fs.appendFileSync).mockRestore();
+  });
 
   it("replaces a file whole", () => {
     const file = join(scratch, "whole.txt");
@@ -60,6 +65,20 @@ describe("writeAtomic", () => {
     );
     expect(() => writeAtomic(join(scratch, "missing", "out.json"), "x")).toThrow(
       `cannot write '${join(scratch, "missing", "out.json")}': no such file or directory`,
+    );
+  });
+});
+
+describe("the metrics log", () => {
+  it("a full disk while appending a line names metrics.jsonl", () => {
+    const dir = join(scratch, "run");
+    mkdirSync(dir);
+    const log = new RunLog(dir, "loss");
+    vi.mocked(fs.appendFileSync).mockImplementationOnce(() => {
+      throw errno("ENOSPC");
+    });
+    expect(() => log.append({ kind: "warning", step: 1, message: "x" })).toThrow(
+      new FileError(`cannot write '${join(dir, "metrics.jsonl")}': no space left on the device`, "ENOSPC"),
     );
   });
 });
