@@ -6,7 +6,7 @@
 import type { IrModel } from "../compiler/ir/ir.js";
 import type { ForwardResult, GradientFunction, GradientResult, ModelBackend } from "./model-backend.js";
 import { interpreterBackend } from "./interpreter-backend.js";
-import type { Batch, Weights } from "./interpret/batch.js";
+import { missingTarget, requireTargets, type Batch, type Weights } from "./interpret/batch.js";
 import type { Carry } from "./interpret/execution.js";
 import type { Float, GeneratedModel, GeneratedModule, ModuleBatch, ModuleState } from "../runtime/generated-module.js";
 import type { GradientPool } from "./parallel/pool.js";
@@ -24,9 +24,14 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
       inputs: namedRecord(
         Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)]),
       ),
-      targets: namedRecord(
-        Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)]),
-      ),
+      // Without every scored target the module runs forward only (its loss is then NaN).
+      ...(missingTarget(ir, batch) === undefined
+        ? {
+            targets: namedRecord(
+              Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)]),
+            ),
+          }
+        : {}),
       lengths: batch.lengths,
     }),
     // A fresh state starts from the initial values (learned ones get gradients); a carried one does not.
@@ -39,7 +44,7 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
     weights: (grads: Record<string, Float>): Weights =>
       namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])),
     finite: (grads: Weights) => Object.values(grads).every((g) => g.every(Number.isFinite)),
-    hasTargets: (batch: Batch) => ir.losses.length > 0 && ir.losses.every((l) => batch.targets[l.target]),
+    hasTargets: (batch: Batch) => ir.losses.length > 0 && missingTarget(ir, batch) === undefined,
   };
 }
 
@@ -74,6 +79,7 @@ export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBack
     forward: (weights, batch, carry) => run(weights, batch, carry, false),
     lossAndGrad(weights, batch, carry): GradientResult {
       if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
+      requireTargets(ir, batch);
       const r = run(weights, batch, carry, true);
       const result = { ...r, loss: r.loss!, grads: adapt.weights(grads) };
       if (!adapt.finite(result.grads)) explainOverflow(ir, weights, batch, carry, true);
@@ -90,6 +96,7 @@ export function pooledGradient(ir: IrModel, module: GeneratedModule, pool: Gradi
   const adapt = moduleAdapter(ir, module);
   const grads = module.createParameters();
   return async (weights, batch, carry) => {
+    requireTargets(ir, batch);
     const p = adapt.params(weights);
     const state = adapt.state(pool, p, batch, carry);
     const loss = await pool.lossAndGrad(p, adapt.batch(batch), grads, state);

@@ -2,6 +2,7 @@
  * What the interpreter and generated code run on: a batch of B sequences of T steps,
  * time-major like PyTorch, and the parameters, each a flat row-major array.
  */
+import type { IrModel } from "../../compiler/ir/ir.js";
 
 export type InputData = { kind: "onehot"; ids: Int32Array } | { kind: "dense"; values: Float64Array };
 
@@ -23,4 +24,15 @@ export type Weights = Record<string, Float64Array>;
 
 export function fullLengths(T: number, B: number): Int32Array {
   return new Int32Array(B).fill(T);
+}
+
+/** The target of the first loss a batch cannot score (it has no data for that target), if any. */
+export function missingTarget(ir: Pick<IrModel, "losses">, batch: Pick<Batch, "targets">): string | undefined {
+  return ir.losses.find((l) => !batch.targets[l.target])?.target;
+}
+
+/** A batch run without every scored target has outputs but no loss, and so no gradient. */
+export function requireTargets(ir: Pick<IrModel, "losses">, batch: Pick<Batch, "targets">): void {
+  const missing = missingTarget(ir, batch);
+  if (missing !== undefined) throw new Error(`a gradient needs the batch's targets, and it has no target '${missing}'`);
 }

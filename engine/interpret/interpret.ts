@@ -3,7 +3,7 @@
  * the loss, and (on request) BPTT gradients for every parameter.
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
-import type { Batch, Weights } from "./batch.js";
+import { missingTarget, requireTargets, type Batch, type Weights } from "./batch.js";
 import { runBackward } from "./backward.js";
 import type { Carry, Execution } from "./execution.js";
 import { runForward, valueBefore } from "./forward.js";
@@ -19,7 +19,7 @@ export interface InterpretOptions {
 }
 
 export interface InterpretResult {
-  /** Sum of the model's losses, or null for a model without one. */
+  /** Sum of the model's losses, or null for a model without one or a batch without its targets. */
   loss: number | null;
   /** A quantity's values at every step, [T][B][n] flattened. */
   quantity(name: string): Float64Array;
@@ -36,8 +36,10 @@ export function interpret(
   batch: Batch,
   options: InterpretOptions = {},
 ): InterpretResult {
+  if (options.grad) requireTargets(ir, batch);
   const ex = runForward(ir, batch, weights, options.carry);
-  const loss = ir.losses.length === 0 ? null : ir.losses.reduce((total, l) => total + scoreLoss(ex, l, null), 0);
+  const scored = ir.losses.length > 0 && missingTarget(ir, batch) === undefined;
+  const loss = scored ? ir.losses.reduce((total, l) => total + scoreLoss(ex, l, null), 0) : null;
   let stateGradNorms: Record<string, Float64Array> | undefined;
   const grads = options.grad
     ? runBackward(

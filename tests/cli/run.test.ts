@@ -3,7 +3,9 @@
  * (examples/data, written by examples/data/make.mjs): `loss`, `outputs` as [T][B][n],
  * `grads` in each parameter's declared shape; both backends print the same numbers.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
 import { analyze } from "../../compiler/frontend.js";
@@ -66,4 +68,33 @@ describe("rnnc run on the shipped examples", () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("expected one of js, wasm, auto");
   });
+
+  it.each(["interp", "compiled"])(
+    "--backend %s: inputs without targets print the outputs with loss null; --grad is an error",
+    async (backend) => {
+      const data = JSON.parse(readFileSync("examples/data/elman.json", "utf8")) as Record<string, unknown>;
+      const withTargets = JSON.parse(
+        (await rnnc("run", "examples/elman.rnn", "--data", "examples/data/elman.json")).out,
+      ) as {
+        outputs: unknown;
+      };
+      delete data["y"];
+      const file = join(mkdtempSync(join(tmpdir(), "rnnc-run-")), "inputs.json");
+      writeFileSync(file, JSON.stringify(data));
+
+      const r = await rnnc("run", "examples/elman.rnn", "--data", file, "--backend", backend);
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+      const json = JSON.parse(r.out) as { loss: null; outputs: Record<string, Nested> };
+      expect(json.loss).toBeNull();
+      expect(Object.keys(json)).toEqual(["loss", "outputs"]);
+      const difference = Math.max(
+        ...flat(json.outputs["o"]!).map((x, i) => Math.abs(x - flat((withTargets.outputs as { o: Nested }).o)[i]!)),
+      );
+      expect(difference).toBeLessThan(1e-12);
+
+      const grad = await rnnc("run", "examples/elman.rnn", "--data", file, "--backend", backend, "--grad");
+      expect(grad).toEqual({ code: 1, out: "", err: `rnnc: ${file}: missing target 'y', which the loss scores\n` });
+    },
+  );
 });
