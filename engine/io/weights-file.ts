@@ -5,12 +5,12 @@
 import type { IrModel } from "../../compiler/ir/ir.js";
 import type { Weights } from "../interpret/batch.js";
 import { DataError } from "./data-error.js";
-import { decodeSafetensors, encodeSafetensors } from "../../runtime/io/safetensors.js";
+import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "../../runtime/io/safetensors.js";
 import { validateWeights, weightsFromJson, weightsToJson } from "./weights-json.js";
 import { namedRecord } from "../../runtime/records.js";
 
 export function parseWeights(ir: IrModel, bytes: Uint8Array): Weights {
-  if (!looksLikeSafetensors(bytes)) {
+  if (!looksBinary(bytes)) {
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder().decode(bytes));
@@ -19,7 +19,7 @@ export function parseWeights(ir: IrModel, bytes: Uint8Array): Weights {
     }
     return weightsFromJson(ir, json);
   }
-  const { tensors } = decodeSafetensors(bytes);
+  const { tensors } = readSafetensors(bytes);
   const weights: Weights = namedRecord();
   for (const p of ir.params) {
     const t = tensors[p.name];
@@ -47,10 +47,22 @@ export function serializeWeights(
   return encodeSafetensors(tensors, format === "safetensors-f32" ? "F32" : "F64");
 }
 
-/** An 8-byte little-endian header length that fits the file, then the JSON header's '{'. Text JSON never passes: its bytes 1–7 make an enormous length. */
-function looksLikeSafetensors(bytes: Uint8Array): boolean {
-  if (bytes.length < 9) return false;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
-  return headerLength + 8n <= BigInt(bytes.length) && bytes[8] === 0x7b;
+/**
+ * A control byte among the first eight, which JSON text never has (outside a string only
+ * tab, line feed and carriage return; inside one they are escaped): a binary file, read as
+ * safetensors. A safetensors file begins with its header length as a little-endian u64, whose
+ * high bytes are 0 for any length a header can have; a damaged length is still reported as
+ * what it is rather than as bad JSON.
+ */
+function looksBinary(bytes: Uint8Array): boolean {
+  return bytes.subarray(0, 8).some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+}
+
+function readSafetensors(bytes: Uint8Array): ReturnType<typeof decodeSafetensors> {
+  try {
+    return decodeSafetensors(bytes);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new DataError(`not a valid safetensors file: ${e.reason}`);
+    throw e;
+  }
 }

@@ -55,8 +55,15 @@ const READERS: Record<SafetensorsReadDtype, { size: number; read: (view: DataVie
   I32: { size: 4, read: (view, at) => view.getInt32(at, true) },
 };
 
-function fail(message: string): never {
-  throw new Error(`safetensors: ${message}`);
+/** A file that is not a well-formed safetensors file; `reason` says what is wrong with it. */
+export class SafetensorsError extends Error {
+  constructor(readonly reason: string) {
+    super(`safetensors: ${reason}`);
+  }
+}
+
+function fail(reason: string): never {
+  throw new SafetensorsError(reason);
 }
 
 export function encodeSafetensors(
@@ -119,13 +126,15 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short to hold the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declaredHeaderLength = view.getBigUint64(0, true);
+  if (declaredHeaderLength > BigInt(bytes.length - 8)) {
+    fail(
+      `header length ${declaredHeaderLength} runs past the end of the file (${bytes.length - 8} bytes follow the length): the file is truncated or damaged`,
+    );
+  }
   if (declaredHeaderLength > BigInt(MAX_HEADER_BYTES)) {
     fail(`header length ${declaredHeaderLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   }
   const headerLength = Number(declaredHeaderLength);
-  if (headerLength > bytes.length - 8) {
-    fail(`header length ${headerLength} runs past the end of the file (${bytes.length - 8} bytes follow the length)`);
-  }
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
 
@@ -195,7 +204,9 @@ function parseTensorEntry(name: string, entry: unknown, dataLength: number): Ten
   }
   const [begin, end] = offsets as [number, number];
   if (end > dataLength) {
-    fail(`tensor "${name}": data_offsets [${begin}, ${end}] run past the ${dataLength}-byte data section`);
+    fail(
+      `tensor "${name}": data_offsets [${begin}, ${end}] run past the ${dataLength}-byte data section: the file is truncated or damaged`,
+    );
   }
   const readableDtype = dtype as SafetensorsReadDtype;
   const expectedBytes = elementCount(shape) * READERS[readableDtype].size;

@@ -201,11 +201,25 @@ describe("decodeSafetensors rejects malformed files with a clear message", () =>
     [
       "a header length past the end of the file",
       fileBytes("{}", new Uint8Array(0), 100),
-      /header length 100 runs past the end of the file \(2 bytes/,
+      /header length 100 runs past the end of the file \(2 bytes follow the length\): the file is truncated or damaged/,
+    ],
+    [
+      "a header length of 2^60 in a 20-byte file",
+      (() => {
+        const b = fileBytes("{}", new Uint8Array(10));
+        new DataView(b.buffer).setBigUint64(0, 2n ** 60n, true);
+        return b;
+      })(),
+      /header length 1152921504606846976 runs past the end of the file \(12 bytes follow the length\): the file is truncated or damaged/,
     ],
     [
       "a header length over the reference limit",
-      fileBytes("{}", new Uint8Array(0), 200_000_000),
+      (() => {
+        // A file long enough for its header length: 8 + 100,000,001 bytes.
+        const b = new Uint8Array(8 + 100_000_001);
+        new DataView(b.buffer).setBigUint64(0, 100_000_001n, true);
+        return b;
+      })(),
       /exceeds the 100000000-byte limit/,
     ],
     [
@@ -264,7 +278,7 @@ describe("decodeSafetensors rejects malformed files with a clear message", () =>
     [
       "offsets past the data section",
       fileBytes(`{${f32Entry("w", [1], 0, 4)}}`),
-      /data_offsets \[0, 4\] run past the 0-byte data section/,
+      /data_offsets \[0, 4\] run past the 0-byte data section: the file is truncated or damaged/,
     ],
     [
       "a byte span that does not match shape × dtype",
