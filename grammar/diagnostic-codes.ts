@@ -27,6 +27,7 @@ export const diagnosticCodes = {
   E204: { severity: "error", title: "wrong rank" },
   E205: { severity: "error", title: "bad --dim override" },
   E206: { severity: "error", title: "dim defined in terms of itself" },
+  E207: { severity: "error", title: "size too large" },
   // Time
   E301: { severity: "error", title: "delay on something that is not a state or an input" },
   E302: { severity: "error", title: "bad delay" },

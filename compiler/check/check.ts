@@ -10,6 +10,7 @@ import { collectDeclarations } from "./declarations.js";
 import { buildGraph, reportCycles, stronglyConnected, topologicalOrder } from "./cycles.js";
 import { resolveDims, type DimOverrides } from "./dims.js";
 import { checkLoss } from "./losses.js";
+import { checkSizeLimits } from "./limits.js";
 import type { CheckedModel, LossInfo, ModelFacts, QuantityInfo } from "./model.js";
 import { inferTypes } from "./types.js";
 
@@ -77,6 +78,20 @@ export function checkModelFacts(
   }
   // Equations were checked reads first: list the uses as they are written.
   uses.sort((a, b) => a.range.start.offset - b.range.start.offset);
+
+  checkSizeLimits(
+    {
+      inputs: decls.inputs.values(),
+      targets: decls.targets.values(),
+      params: decls.params.values(),
+      states: decls.states.values(),
+      quantities: equations.flatMap((eq) => {
+        const size = quantitySizes.get(eq.name.text);
+        return size && !decls.states.has(eq.name.text) ? [{ name: eq.name, size }] : [];
+      }),
+    },
+    problems,
+  );
 
   diagnostics.push(...problems);
   const facts: ModelFacts = {

@@ -1,7 +1,8 @@
 /**
  * Dims: `dim H = 32`, `dim G = 4 * H`. Values are positive integers computed from numbers
  * and other dims with + - * / and parentheses; command-line overrides replace a dim's value
- * before its dependents are computed.
+ * before its dependents are computed. The arithmetic is exact (BigInt), and a value beyond
+ * 2^53 − 1, past which a JavaScript number no longer counts exactly, is an error (E207).
  */
 import type { DimDecl, Expr, ModelDecl } from "../../grammar/ast.js";
 import { error, fileStart, type Diagnostic } from "../../grammar/diagnostic.js";
@@ -10,6 +11,7 @@ import { walkExpr } from "../../grammar/walk.js";
 import type { DimInfo, Size } from "./model.js";
 import { NameSuggester } from "./suggest.js";
 import { namedRecord } from "../../runtime/records.js";
+import { MAX_ARRAY_LENGTH } from "./limits.js";
 
 export type DimOverrides = Record<string, number>;
 
@@ -63,7 +65,10 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
   /** Dims defined in terms of themselves; their values are still read, for the errors in them. */
   const cyclic = new Set<string>();
   /** Names that are not dims give undefined here; `evaluate` reports them. Every dim read is evaluated by then. */
-  const lookupDim = (name: string): number | undefined => values.get(name)?.value;
+  const lookupDim = (name: string): bigint | undefined => {
+    const value = values.get(name)?.value;
+    return value === undefined ? undefined : BigInt(value);
+  };
 
   const evaluateDim = (name: string): void => {
     const decl = decls.get(name)!;
@@ -72,19 +77,12 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
       values.set(name, { name, value: overrides[name]!, decl, overridden: true });
       return;
     }
-    const value = evaluate(decl.value, diagnostics, lookupDim, decls, dimNames);
-    if (value === undefined || cyclic.has(name)) {
-      failed.add(name);
-      return;
-    }
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      diagnostics.push(
-        error(
-          "E203",
-          `dim '${name}' must be a positive integer, but ${valueText(decl.value, value)}`,
-          decl.value.range,
-        ),
-      );
+    const exact = evaluate(decl.value, diagnostics, lookupDim, decls, dimNames);
+    const value =
+      exact === undefined || cyclic.has(name)
+        ? undefined
+        : checkedValue(decl.value, exact, `dim '${name}'`, diagnostics);
+    if (value === undefined) {
       failed.add(name);
       return;
     }
@@ -95,12 +93,9 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
   return {
     values,
     size(e, diags) {
-      const value = evaluate(e, diags, lookupDim, decls, dimNames);
+      const exact = evaluate(e, diags, lookupDim, decls, dimNames);
+      const value = exact === undefined ? undefined : checkedValue(e, exact, "a size", diags);
       if (value === undefined) return undefined;
-      if (!Number.isSafeInteger(value) || value <= 0) {
-        diags.push(error("E203", `a size must be a positive integer, but ${valueText(e, value)}`, e.range));
-        return undefined;
-      }
       return { value, symbol: e.kind === "ref" ? e.name.text : printExpr(e) };
     },
   };
@@ -167,8 +162,25 @@ function dimsRead(e: Expr, decls: Map<string, DimDecl>): string[] {
   return out;
 }
 
+/** A dim's or size's value as a number, when it is a positive integer a number holds exactly; otherwise reported. */
+function checkedValue(e: Expr, value: bigint, what: string, diagnostics: Diagnostic[]): number | undefined {
+  if (value <= 0n) {
+    diagnostics.push(error("E203", `${what} must be a positive integer, but ${valueText(e, value)}`, e.range));
+    return undefined;
+  }
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    diagnostics.push(
+      error("E207", `${what} is too large: ${valueText(e, value)}`, e.range, {
+        hint: `sizes are counted exactly up to 2^53 − 1 = ${Number.MAX_SAFE_INTEGER.toLocaleString("en-US")}; an array holds at most ${MAX_ARRAY_LENGTH.toLocaleString("en-US")} numbers`,
+      }),
+    );
+    return undefined;
+  }
+  return Number(value);
+}
+
 /** `D - 10 = 0`, or just `it is 0` when the expression is the number itself. */
-function valueText(e: Expr, value: number): string {
+function valueText(e: Expr, value: bigint): string {
   const written = printExpr(e);
   return written === String(value) ? `it is ${value}` : `${written} = ${value}`;
 }
@@ -180,10 +192,10 @@ function valueText(e: Expr, value: number): string {
 function evaluate(
   e: Expr,
   diagnostics: Diagnostic[],
-  lookup: (name: string) => number | undefined,
+  lookup: (name: string) => bigint | undefined,
   known: Map<string, DimDecl>,
   dimNames: NameSuggester,
-): number | undefined {
+): bigint | undefined {
   const recurse = (x: Expr) => evaluate(x, diagnostics, lookup, known, dimNames);
   switch (e.kind) {
     case "number":
@@ -191,7 +203,8 @@ function evaluate(
         diagnostics.push(error("E203", `sizes are whole numbers, not ${e.text}`, e.range));
         return undefined;
       }
-      return e.value;
+      // Digits are read exactly (a long literal is not rounded to a double first).
+      return /^\d+$/.test(e.text) ? BigInt(e.text) : BigInt(e.value);
     case "ref": {
       const value = lookup(e.name.text);
       if (value === undefined && !known.has(e.name.text)) {
@@ -225,7 +238,7 @@ function evaluate(
         case "*":
           return l * r;
         case "/":
-          if (r === 0 || l % r !== 0) {
+          if (r === 0n || l % r !== 0n) {
             diagnostics.push(error("E203", `${printExpr(e)} = ${l} / ${r} is not a whole number`, e.range));
             return undefined;
           }

@@ -156,6 +156,17 @@ describe("rnnc check", () => {
     );
   });
 
+  it("a size no array can hold fails check where it is declared, instead of passing and crashing every run", async () => {
+    for (const H of ["100000", "1000000000000"]) {
+      const r = await rnnc("check", "--dim", `H=${H}`, "examples/elman.rnn");
+      expect(r.code).toBe(1);
+      expect(r.out).toBe("");
+      expect(r.err).toContain(
+        `examples/elman.rnn:10:14: error[E207]: parameter 'W' [H, H] = [${H}, ${H}] holds ${(BigInt(H) * BigInt(H)).toLocaleString("en-US")} numbers, more than one array can hold (4,294,967,296)\n   10 |   param W  : [H, H]`,
+      );
+    }
+  });
+
   it("--dim sets a dim named __proto__ or constructor like any other", async () => {
     const path = scratchFile(
       "proto-dims.rnn",

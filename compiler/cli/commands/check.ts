@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { hasErrors } from "../../../grammar/diagnostic.js";
 import { diagnosticsToJson } from "../../diagnostics/render.js";
 import type { CheckedModel } from "../../check/model.js";
+import { elementCount } from "../../check/limits.js";
 import { loadModel, printDiagnostics, type LoadedModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { collectDims } from "./options.js";
@@ -54,7 +55,7 @@ function readModel(file: string, dims: string[], io: Output): LoadedModel | unde
 }
 
 function summary(model: CheckedModel, warnings: number): string {
-  const weights = model.params.reduce((n, p) => n + p.shape.reduce((m, s) => m * s.value, 1), 0);
+  const weights = model.params.reduce((n, p) => n + elementCount(p.shape), 0n);
   const parts = [
     `model ${model.name}`,
     `${model.params.length} parameters`,
