@@ -13,6 +13,7 @@ import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
 import { FusedLoops } from "./fused-loops.js";
 import { makePlan, type CodePlan } from "./plan.js";
+import { lengthExpression, workspaceBuffers, type BufferSpec } from "./workspace.js";
 import type { KernelTier } from "./kernel-tier.js";
 
 export interface EmitOptions {
@@ -278,42 +279,11 @@ function scoredTargets(ir: IrModel): IrTarget[] {
   return ir.targets.filter((t) => ir.losses.some((l) => l.target === t.name));
 }
 
-interface BufferSpec {
-  name: string;
-  /** Length as an expression of T and B. */
-  length: string;
-  type: string;
-}
-
-/** Every array the passes use, by name; the longest requirement wins when nodes share one. */
-function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
-  const specs = new Map<string, BufferSpec>();
-  const add = (name: string, length: string, type = float) => specs.set(name, { name, length, type });
-  for (const p of plan.nodes) {
-    const n = p.node;
-    if (p.stored && p.buffer.startsWith("v"))
-      add(p.buffer, `(T + ${p.pre}) * B * ${p.stride}`, n.onehot ? "Int32Array" : float);
-    if (p.adjoint === "steps" || p.adjoint === "step") {
-      const length = p.adjoint === "steps" ? `(T + ${p.pre}) * B * ${p.stride}` : `B * ${p.stride}`;
-      if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") add(p.adjointBuffer, length);
-    }
-  }
-  for (const g of plan.groups) {
-    // Shared members are never quantities nor read through delays: no history slots.
-    if (g.shared) add(`g${g.index}`, `T * B * ${g.rows}`);
-    if (g.direct) continue;
-    g.blocks.forEach((b, k) => {
-      add(`W${g.index}_${k}`, `${g.rows * b.width}`);
-      add(`dW${g.index}_${k}`, `${g.rows * b.width}`);
-    });
-  }
-  return [...specs.values()];
-}
-
 /** The lengths of the workspace's arrays, which the Model allocates, and their types as the passes see them. */
 function emitWorkspace(plan: CodePlan, float: string, fused: FusedLoops | undefined): string[] {
   const buffers = workspaceBuffers(plan, float);
-  const lengths = (list: BufferSpec[]) => `{ ${list.map((b) => `${b.name}: ${b.length}`).join(", ")} }`;
+  const lengths = (list: BufferSpec[]) =>
+    `{ ${list.map((b) => `${b.name}: ${lengthExpression(b.extent)}`).join(", ")} }`;
   return [
     `/** Every array the passes use, by its length for up to T steps of B sequences: allocated once, nothing inside the time loop. */`,
     `function workspaceArrays(T: number, B: number) {`,

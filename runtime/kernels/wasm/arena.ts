@@ -24,6 +24,8 @@ export type WasmDType = "f32" | "f64";
 export type WasmFloatArray = Float32Array | Float64Array;
 
 const PAGE = 65536;
+/** The most one WebAssembly (wasm32) memory can hold: 65,536 pages, 4 GiB. */
+export const WASM_MEMORY_LIMIT = 65536 * PAGE;
 /** Every allocation starts on a cache line, so rows of vectors start aligned when their length allows. */
 export const ARENA_ALIGN = 64;
 
@@ -65,9 +67,18 @@ export class WasmArena {
     const need = this.top + bytes;
     const have = this.memory.buffer.byteLength;
     if (need <= have) return;
-    // Grow by at least half again, so a sequence of allocations grows a logarithmic number of times.
-    const target = Math.max(need, have + (have >> 1));
-    this.memory.grow(Math.ceil((target - have) / PAGE));
+    const refuse = (why: string) =>
+      new Error(
+        `the arrays need ${need.toLocaleString("en-US")} bytes of WebAssembly memory, ${why} (one memory holds at most ${WASM_MEMORY_LIMIT.toLocaleString("en-US")})`,
+      );
+    if (need > WASM_MEMORY_LIMIT) throw refuse("more than it can hold");
+    // Grow by at least half again, so a sequence of allocations grows a logarithmic number of times, but never past the limit.
+    const target = Math.min(Math.max(need, Math.floor(have * 1.5)), WASM_MEMORY_LIMIT);
+    try {
+      this.memory.grow(Math.ceil((target - have) / PAGE));
+    } catch {
+      throw refuse("and the engine could not grow it that far");
+    }
     this.generation++;
   }
 

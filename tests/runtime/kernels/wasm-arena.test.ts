@@ -10,6 +10,7 @@ import {
   WasmArena,
   WasmKernels,
 } from "../../../runtime/kernels/wasm/index.js";
+import { WASM_MEMORY_LIMIT } from "../../../runtime/kernels/wasm/arena.js";
 import { SCRATCH_BYTES } from "../../../runtime/kernels/wasm/module.js";
 import { simdProbeBytes } from "../../../runtime/kernels/wasm/kernels-wasm.js";
 
@@ -132,5 +133,25 @@ describe("the kernel module", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     expect(out).toContain("up to date");
+  });
+});
+
+describe("the arena at WebAssembly's 4 GiB limit", () => {
+  it("grows to the limit when growing by half again would pass it", () => {
+    const arena = new WasmArena();
+    arena.reserve(3 * 2 ** 30);
+    // 3.5 GiB: half again of 3 GiB is 4.5 GiB, past the limit; the arena takes what it needs up to 4 GiB.
+    expect(() => arena.reserve(3.5 * 2 ** 30)).not.toThrow();
+    expect(arena.memory.buffer.byteLength).toBe(WASM_MEMORY_LIMIT);
+  });
+
+  it("refuses more than one memory can hold with a message, before trying to grow", () => {
+    const arena = new WasmArena();
+    expect(() => arena.f64(2 ** 30)).toThrow(
+      new Error(
+        "the arrays need 8,589,934,656 bytes of WebAssembly memory, more than it can hold (one memory holds at most 4,294,967,296)",
+      ),
+    );
+    expect(arena.generation).toBe(0);
   });
 });

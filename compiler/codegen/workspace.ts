@@ -1,0 +1,108 @@
+/**
+ * The arrays a generated module's workspace holds, for up to T steps of B sequences: each
+ * stored value with its history, each adjoint, each shared product's rows, each block of
+ * weights. The module allocates them from the lengths emitted here (`workspaceArrays`), and
+ * the engine counts the same lengths to refuse, before a call, a run whose workspace cannot
+ * be allocated (`workspaceBytes`).
+ */
+import { paramSize, type IrModel } from "../ir/ir.js";
+import { ARENA_ALIGN } from "../../runtime/kernels/wasm/arena.js";
+import type { KernelTier } from "./kernel-tier.js";
+import { makePlan, type CodePlan } from "./plan.js";
+
+export interface BufferSpec {
+  name: string;
+  extent: BufferExtent;
+  type: string;
+}
+
+/**
+ * How long a workspace buffer is: B rows of `width` for each of T + `pre` steps (a value with
+ * its history), for each of T steps, or for one step; or a fixed count (a block of weights).
+ */
+export type BufferExtent =
+  | { per: "history"; pre: number; width: number }
+  | { per: "steps" | "step"; width: number }
+  | { per: "fixed"; count: number };
+
+/** The buffer's length as the expression of T and B the generated code allocates. */
+export function lengthExpression(e: BufferExtent): string {
+  switch (e.per) {
+    case "history":
+      return `(T + ${e.pre}) * B * ${e.width}`;
+    case "steps":
+      return `T * B * ${e.width}`;
+    case "step":
+      return `B * ${e.width}`;
+    case "fixed":
+      return `${e.count}`;
+  }
+}
+
+/** The same length for given T and B. */
+export function lengthFor(e: BufferExtent, T: number, B: number): number {
+  switch (e.per) {
+    case "history":
+      return (T + e.pre) * B * e.width;
+    case "steps":
+      return T * B * e.width;
+    case "step":
+      return B * e.width;
+    case "fixed":
+      return e.count;
+  }
+}
+
+/** Every array the passes use, by name; the longest requirement wins when nodes share one. */
+export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
+  const specs = new Map<string, BufferSpec>();
+  const add = (name: string, extent: BufferExtent, type = float) => specs.set(name, { name, extent, type });
+  for (const p of plan.nodes) {
+    const n = p.node;
+    const history: BufferExtent = { per: "history", pre: p.pre, width: p.stride };
+    if (p.stored && p.buffer.startsWith("v")) add(p.buffer, history, n.onehot ? "Int32Array" : float);
+    if (p.adjoint === "steps" || p.adjoint === "step") {
+      const extent: BufferExtent = p.adjoint === "steps" ? history : { per: "step", width: p.stride };
+      if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") add(p.adjointBuffer, extent);
+    }
+  }
+  for (const g of plan.groups) {
+    // Shared members are never quantities nor read through delays: no history slots.
+    if (g.shared) add(`g${g.index}`, { per: "steps", width: g.rows });
+    if (g.direct) continue;
+    g.blocks.forEach((b, k) => {
+      add(`W${g.index}_${k}`, { per: "fixed", count: g.rows * b.width });
+      add(`dW${g.index}_${k}`, { per: "fixed", count: g.rows * b.width });
+    });
+  }
+  return [...specs.values()];
+}
+
+/**
+ * The bytes a module's workspace takes for T steps of B sequences. On a kernel tier (wasm,
+ * auto) the float arrays and a copy of the parameters and of the gradients lie in the kernels'
+ * memory (`arena`, each array rounded up to the arena's alignment, as runtime/module allocates
+ * them); id arrays are ordinary ones (`other`). On the JavaScript tier everything is ordinary.
+ */
+export function workspaceBytes(
+  ir: IrModel,
+  options: { dtype: "f64" | "f32"; kernels: KernelTier },
+  T: number,
+  B: number,
+): { arena: number; other: number; longest: number } {
+  const onKernelObject = options.kernels !== "js";
+  const floatBytes = options.dtype === "f32" ? 4 : 8;
+  const float = options.dtype === "f32" ? "Float32Array" : "Float64Array";
+  const aligned = (bytes: number) => Math.ceil(bytes / ARENA_ALIGN) * ARENA_ALIGN;
+  const parameters = ir.params.reduce((n, p) => n + paramSize(p), 0);
+  let floats = onKernelObject ? 2 * aligned(parameters * floatBytes) : 0;
+  let other = 0;
+  let longest = parameters;
+  for (const b of workspaceBuffers(makePlan(ir, { kernelActivations: onKernelObject }), float)) {
+    const length = lengthFor(b.extent, T, B);
+    longest = Math.max(longest, length);
+    if (b.type === float) floats += aligned(length * floatBytes);
+    else other += length * 4;
+  }
+  return onKernelObject ? { arena: floats, other, longest } : { arena: 0, other: floats + other, longest };
+}
