@@ -3,7 +3,7 @@
  * module (`compiled`, loaded on demand).
  */
 import type { IrModel } from "../compiler/ir/ir.js";
-import type { KernelTier } from "../compiler/codegen/kernel-tier.js";
+import { defaultKernelTier, type KernelTier } from "../compiler/codegen/kernel-tier.js";
 import type { BackendKind, ModelBackend } from "./model-backend.js";
 import { interpreterBackend } from "./interpreter-backend.js";
 
@@ -22,5 +22,6 @@ export async function createBackend(
   // Loaded on demand: only the compiled backend needs the code generator (and TypeScript).
   const { loadCompiledModule } = await import("./module-cache.js");
   const { compiledBackend } = await import("./compiled-backend.js");
-  return compiledBackend(ir, await loadCompiledModule(ir, "f64", undefined, options.kernels));
+  const kernels = options.kernels ?? defaultKernelTier;
+  return compiledBackend(ir, await loadCompiledModule(ir, "f64", undefined, kernels), kernels);
 }

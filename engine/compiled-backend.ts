@@ -11,6 +11,8 @@ import type { Carry } from "./interpret/execution.js";
 import type { Float, GeneratedModel, GeneratedModule, ModuleBatch, ModuleState } from "../runtime/generated-module.js";
 import type { GradientPool } from "./parallel/pool.js";
 import { namedRecord } from "../runtime/records.js";
+import { defaultKernelTier, type KernelTier } from "../compiler/codegen/kernel-tier.js";
+import { compiledNeed, describeBatch, requireMemory } from "./memory.js";
 
 /** Conversions between the runtime's records (float64, carries most recent first) and a module's API. */
 function moduleAdapter(ir: IrModel, module: GeneratedModule) {
@@ -48,12 +50,19 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
   };
 }
 
-export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBackend {
+/** `kernels`: the tier the module was compiled for, which decides where its workspace lies (memory checks). */
+export function compiledBackend(
+  ir: IrModel,
+  module: GeneratedModule,
+  kernels: KernelTier = defaultKernelTier,
+): ModelBackend {
   const model = new module.Model();
   const grads = module.createParameters();
   const adapt = moduleAdapter(ir, module);
+  const requireRoom = workspaceGuard(ir, module, kernels);
 
   const run = (weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean) => {
+    requireRoom(batch);
     const p = adapt.params(weights);
     const state = adapt.state(model, p, batch, carry);
     const b = adapt.batch(batch);
@@ -92,17 +101,48 @@ export function compiledBackend(ir: IrModel, module: GeneratedModule): ModelBack
  * A training step's gradient through a `GradientPool` of the same module: each batch split
  * across its threads, the result the single-threaded backend's up to the order of the sums.
  */
-export function pooledGradient(ir: IrModel, module: GeneratedModule, pool: GradientPool): GradientFunction {
+export function pooledGradient(
+  ir: IrModel,
+  module: GeneratedModule,
+  pool: GradientPool,
+  kernels: KernelTier = defaultKernelTier,
+): GradientFunction {
   const adapt = moduleAdapter(ir, module);
   const grads = module.createParameters();
+  const requireRoom = workspaceGuard(ir, module, kernels, pool.shards);
   return async (weights, batch, carry) => {
     requireTargets(ir, batch);
+    requireRoom(batch);
     const p = adapt.params(weights);
     const state = adapt.state(pool, p, batch, carry);
     const loss = await pool.lossAndGrad(p, adapt.batch(batch), grads, state);
     const result = { loss, grads: adapt.weights(grads), carry: () => fromState(ir, state) };
     if (!Number.isFinite(loss) || !adapt.finite(result.grads)) explainOverflow(ir, weights, batch, carry, true);
     return result;
+  };
+}
+
+/**
+ * Refuses a batch whose workspace cannot be allocated, before the module tries. A module keeps
+ * one workspace for the longest T and the largest B it has seen, so those are what it needs;
+ * split over `threads`, each thread's module holds a share of the sequences.
+ */
+function workspaceGuard(
+  ir: IrModel,
+  module: GeneratedModule,
+  kernels: KernelTier,
+  threads = 1,
+): (batch: Batch) => void {
+  const largest = { T: 0, B: 0 };
+  return (batch) => {
+    const T = Math.max(largest.T, batch.T);
+    const B = Math.max(largest.B, batch.B);
+    requireMemory(
+      compiledNeed(ir, { dtype: module.dtype, kernels }, T, B, threads),
+      `${describeBatch(batch.T, batch.B)} on the compiled backend`,
+      "shorten the sequences or batch fewer of them",
+    );
+    Object.assign(largest, { T, B });
   };
 }
 

@@ -71,7 +71,7 @@ export function checkSizeLimits(d: SizedDeclarations, diagnostics: Diagnostic[])
 }
 
 /** `[H, H] = [100000, 100000]`, or `[100000]` when the shape is written with numbers. */
-function shapeText(shape: readonly Size[]): string {
+export function shapeText(shape: readonly Size[]): string {
   const symbols = `[${shape.map((s) => s.symbol).join(", ")}]`;
   const values = `[${shape.map((s) => s.value).join(", ")}]`;
   return symbols === values ? values : `${symbols} = ${values}`;

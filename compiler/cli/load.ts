@@ -1,6 +1,11 @@
 /** Reading a model file through the front end, with its diagnostics rendered for the terminal. */
 import { readFileSync } from "node:fs";
 import type { CheckedModel } from "../check/model.js";
+import { elementCount, shapeText } from "../check/limits.js";
+import type { IrModel } from "../ir/ir.js";
+import { lower } from "../ir/lower.js";
+import { validateIr } from "../ir/validate.js";
+import { memoryProblem, parameterNeed } from "../../engine/memory.js";
 import { parseDimOverrides } from "../check/dims.js";
 import { error, hasErrors, type Diagnostic } from "../../grammar/diagnostic.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
@@ -80,4 +85,27 @@ export function requireModel(
     throw new UserError(`${path}: ${count} error${count === 1 ? "" : "s"}`);
   }
   return { loaded, model };
+}
+
+/**
+ * The IR of a checked model whose parameters fit in the memory left: parameters too large for
+ * it are refused before they are allocated, with the error at the largest one's declaration.
+ */
+export function lowerModel(loaded: LoadedModel, model: CheckedModel, io: Output): IrModel {
+  const ir = lower(model);
+  validateIr(ir);
+  const problem = memoryProblem(parameterNeed(ir));
+  if (problem) {
+    const largest = model.params.reduce((a, b) => (elementCount(b.shape) > elementCount(a.shape) ? b : a));
+    const total = model.params.reduce((n, p) => n + elementCount(p.shape), 0n);
+    const diagnostic = error(
+      "E207",
+      `the parameters, ${total.toLocaleString("en-US")} numbers, need ${problem}; the largest is '${largest.name}' ${shapeText(largest.shape)}`,
+      largest.decl.shapeRange,
+      { hint: "make the dims it is written with smaller" },
+    );
+    io.err(renderDiagnostics([diagnostic], loaded.text, { fileName: loaded.path, color: io.color }));
+    throw new UserError(`${loaded.path}: 1 error`);
+  }
+  return ir;
 }

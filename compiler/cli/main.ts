@@ -57,6 +57,11 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
       io.err(`rnnc: ${e.message}\n`);
       return e.exitCode;
     }
+    // What the memory checks did not foresee (memory taken by others meanwhile) is still not a crash.
+    if (e instanceof RangeError && e.message === "Array buffer allocation failed") {
+      io.err("rnnc: out of memory: the system refused an array this run needs (docs/reliability.md#limits)\n");
+      return 1;
+    }
     if (
       e instanceof Error &&
       !(e instanceof TypeError) &&

@@ -7,8 +7,6 @@
 import { createHash } from "node:crypto";
 import type { CheckedModel } from "../check/model.js";
 import type { IrModel } from "../ir/ir.js";
-import { lower } from "../ir/lower.js";
-import { validateIr } from "../ir/validate.js";
 import { parseDimOverrides } from "../check/dims.js";
 import { dataNeeds, type DataCodebook, type DataNeeds, type RawData } from "../../engine/data/load.js";
 import type { Weights } from "../../engine/interpret/batch.js";
@@ -21,8 +19,10 @@ import {
   readCheckpointMeta,
   type CheckpointMeta,
 } from "../../engine/train/checkpoint.js";
-import { requireModel, type LoadedModel } from "./load.js";
+import { lowerModel, requireModel, type LoadedModel } from "./load.js";
 import { UserError, type Output } from "./io.js";
+import { MAX_ID_COUNT } from "../check/limits.js";
+import { count } from "../../engine/memory.js";
 
 export interface PreparedModel {
   loaded: LoadedModel;
@@ -74,17 +74,28 @@ export function prepareModel(
     const inferred = fitDims(model, needs, new Set(Object.keys(explicit)), options.data.path, notes);
     if (Object.keys(inferred).length > 0) {
       Object.assign(overrides, inferred);
-      ({ loaded, model } = requireModel(
-        file,
-        Object.entries(overrides).map(([k, v]) => `${k}=${v}`),
-        io,
+      ({ loaded, model } = withDataNotes(notes, () =>
+        requireModel(
+          file,
+          Object.entries(overrides).map(([k, v]) => `${k}=${v}`),
+          io,
+        ),
       ));
       checkFits(model, needs, explicit, options.data.path);
     }
   }
-  const ir = lower(model);
-  validateIr(ir);
+  const ir = lowerModel(loaded, model, io);
   return { loaded, model, ir, overrides, notes, ...(codebook ? { codebook } : {}), sha256: sha256(loaded.text) };
+}
+
+/** A model that does not check once dims are set from the data says which dims the data set, and why. */
+function withDataNotes<T>(notes: string[], check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${e.message}, with dims set from the data: ${notes.join(", ")}`);
+    throw e;
+  }
 }
 
 /** Dims to set from the data: the one-hot input's and the class target's, when each is a plain dim not given explicitly. */
@@ -112,6 +123,11 @@ function fitDims(
     });
   }
   for (const w of wants) {
+    // Ids are 32-bit (E207): a label or token id past that is refused here, where the data can be named.
+    if (w.value > MAX_ID_COUNT)
+      throw new UserError(
+        `the data in ${dataPath} needs ${w.symbol} = ${count(w.value)} (${w.what}), more than 32-bit ids can number (${count(MAX_ID_COUNT)})`,
+      );
     if (!dims.has(w.symbol) || explicit.has(w.symbol)) continue;
     const value = Math.max(w.value, out[w.symbol] ?? 0);
     if (out[w.symbol] === undefined)

@@ -9,6 +9,7 @@ import type { Carry, Execution } from "./execution.js";
 import { runForward, valueBefore } from "./forward.js";
 import { namedRecord } from "../../runtime/records.js";
 import { scoreLoss } from "./score.js";
+import { describeBatch, interpreterNeed, requireMemory } from "../memory.js";
 
 export interface InterpretOptions {
   grad?: boolean;
@@ -37,6 +38,11 @@ export function interpret(
   options: InterpretOptions = {},
 ): InterpretResult {
   if (options.grad) requireTargets(ir, batch);
+  requireMemory(
+    interpreterNeed(ir, batch.T, batch.B, Boolean(options.grad)),
+    `${describeBatch(batch.T, batch.B)} on the interpreter`,
+    "shorten the sequences or batch fewer of them",
+  );
   const ex = runForward(ir, batch, weights, options.carry);
   const scored = ir.losses.length > 0 && missingTarget(ir, batch) === undefined;
   const loss = scored ? ir.losses.reduce((total, l) => total + scoreLoss(ex, l, null), 0) : null;

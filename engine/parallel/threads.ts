@@ -9,7 +9,7 @@
 import { availableParallelism } from "node:os";
 import { trainingMultiplyAdds } from "../../compiler/ir/cost.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
-import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
+import { defaultKernelTier, type KernelTier } from "../../compiler/codegen/kernel-tier.js";
 import type { GradientFunction } from "../model-backend.js";
 import { GradientPool } from "./pool.js";
 
@@ -42,7 +42,8 @@ export async function threadedGradient(ir: IrModel, threads: number, kernels?: K
   // Loaded on demand, as in engine/backend.ts: only compiled training needs the code generator.
   const { loadCompiledModule, compiledModuleUrl } = await import("../module-cache.js");
   const { pooledGradient } = await import("../compiled-backend.js");
-  const module = await loadCompiledModule(ir, "f64", undefined, kernels);
+  const tier = kernels ?? defaultKernelTier;
+  const module = await loadCompiledModule(ir, "f64", undefined, tier);
   const pool = await GradientPool.create(ir, module, compiledModuleUrl(module), threads);
-  return { gradient: pooledGradient(ir, module, pool), close: () => pool.close() };
+  return { gradient: pooledGradient(ir, module, pool, tier), close: () => pool.close() };
 }

@@ -3,13 +3,13 @@
  * random ragged batch; prints the worst relative error per parameter and fails above tolerance.
  */
 import type { Command } from "commander";
-import { lower } from "../../ir/lower.js";
 import { createBackend } from "../../../engine/backend.js";
 import { gradcheck } from "../../../engine/gradcheck.js";
 import { initialWeights } from "../../../engine/init-weights.js";
 import { randomBatch } from "../../../engine/random-batch.js";
+import { batchNeed, describeBatch, requireMemory } from "../../../engine/memory.js";
 import { Rng } from "../../../runtime/rng.js";
-import { requireModel } from "../load.js";
+import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { parsePositiveInt, parseSeed } from "../model-inputs.js";
 import { collectDims } from "./options.js";
@@ -40,8 +40,8 @@ export function registerGradcheck(program: Command, io: Output, setExit: (code: 
     .action(async (file: string, opts: GradcheckCliOptions) => {
       const tolerance = Number(opts.tolerance);
       if (!(tolerance > 0)) throw new UserError(`--tolerance must be a positive number, not '${opts.tolerance}'`);
-      const { model } = requireModel(file, opts.dim, io);
-      const ir = lower(model);
+      const { loaded, model } = requireModel(file, opts.dim, io);
+      const ir = lowerModel(loaded, model, io);
       if (ir.losses.length === 0)
         throw new UserError(`${file}: the model declares no loss, so it has no gradient to check`);
       const seed = parseSeed(opts.seed);
@@ -49,11 +49,10 @@ export function registerGradcheck(program: Command, io: Output, setExit: (code: 
       const weights = initialWeights(ir, seed);
       // Non-zero biases and initial states, so every gradient is exercised away from a special point.
       for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.1, 0.1);
-      const batch = randomBatch(ir, rng, {
-        T: parsePositiveInt(opts.steps, "--steps"),
-        B: parsePositiveInt(opts.batch, "--batch"),
-        ragged: true,
-      });
+      const T = parsePositiveInt(opts.steps, "--steps");
+      const B = parsePositiveInt(opts.batch, "--batch");
+      requireMemory(batchNeed(ir, T, B), describeBatch(T, B), "give fewer --steps or a smaller --batch");
+      const batch = randomBatch(ir, rng, { T, B, ragged: true });
       const backend = await createBackend(ir, parseBackend(opts.backend));
       const results = gradcheck(backend, weights, batch, rng, {
         samplesPerParam: parsePositiveInt(opts.samples, "--samples"),

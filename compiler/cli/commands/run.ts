@@ -3,13 +3,14 @@
  * the normative JSON `{"loss", "outputs": {NAME: [T][B][n]}, "grads": {PARAM: ...}}`.
  */
 import type { Command } from "commander";
-import { lower } from "../../ir/lower.js";
-import { operands, type IrModel } from "../../ir/ir.js";
+import { constants } from "node:buffer";
+import { operands, paramSize, type IrModel } from "../../ir/ir.js";
+import { count } from "../../../engine/memory.js";
 import { nest } from "../../../engine/io/nested.js";
 import { createBackend } from "../../../engine/backend.js";
 import type { BackendKind, GradientResult } from "../../../engine/model-backend.js";
 import { suggest } from "../../check/suggest.js";
-import { requireModel } from "../load.js";
+import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { loadBatch, loadWeights, parseSeed } from "../model-inputs.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
@@ -43,18 +44,21 @@ export function registerRun(program: Command, io: Output): void {
     .action(async (file: string, opts: RunOptions) => {
       if (!opts.data) throw new UserError("--data is required: the batch to run (see 'rnnc help run')");
       const backendKind = parseBackend(opts.backend);
-      const { model } = requireModel(file, opts.dim, io);
-      const ir = lower(model);
+      const { loaded, model } = requireModel(file, opts.dim, io);
+      const ir = lowerModel(loaded, model, io);
       const outputs = chooseOutputs(ir, opts.outputs);
       const weights = loadWeights(ir, opts.weights, parseSeed(opts.seed));
       const batch = loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
       const backend = await createBackend(ir, backendKind, kernelsOf(opts));
-      const hasTargets = ir.losses.every((l) => batch.targets[l.target]);
       if (opts.grad && ir.losses.length === 0)
         throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
+      requirePrintable(
+        outputs.reduce((n, name) => n + batch.T * batch.B * sizeOf(ir, name), 0) +
+          (opts.grad ? ir.params.reduce((n, p) => n + paramSize(p), 0) : 0),
+      );
       const result = opts.grad ? backend.lossAndGrad(weights, batch) : backend.forward(weights, batch);
       const json: Record<string, unknown> = {
-        loss: hasTargets ? result.loss : null,
+        loss: result.loss,
         outputs: Object.fromEntries(
           outputs.map((name) => [name, nest(result.quantity(name), [batch.T, batch.B, sizeOf(ir, name)])]),
         ),
@@ -65,6 +69,17 @@ export function registerRun(program: Command, io: Output): void {
       }
       io.out(JSON.stringify(json) + "\n");
     });
+}
+
+/** Characters one number takes in the JSON at most, with its separator ("-0.12345678901234568e-100,"). */
+const CHARACTERS_PER_NUMBER = 26;
+
+/** The printed JSON is one string: refuses, before running, output longer than a string can be. */
+function requirePrintable(numbers: number): void {
+  if (numbers * CHARACTERS_PER_NUMBER > constants.MAX_STRING_LENGTH)
+    throw new UserError(
+      `the output would be ${count(numbers)} numbers, up to ${count(numbers * CHARACTERS_PER_NUMBER)} characters of JSON, more than one string can hold (${count(constants.MAX_STRING_LENGTH)}); print fewer quantities (--outputs) or run shorter sequences`,
+    );
 }
 
 export function parseBackend(value: string): BackendKind {

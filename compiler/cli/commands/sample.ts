@@ -4,6 +4,7 @@
  * state the previous step carried over, and draws the next character from the softmax of
  * the logits divided by the temperature (0: always the most likely).
  */
+import { constants } from "node:buffer";
 import type { Command } from "commander";
 import type { Batch } from "../../../engine/interpret/batch.js";
 import type { Carry } from "../../../engine/interpret/execution.js";
@@ -48,6 +49,11 @@ export function registerSample(program: Command, io: Output): void {
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .action(async (file: string, opts: SampleOptions) => {
+      // Decoded, every character may take two UTF-16 units of the one string printed.
+      if (opts.length > constants.MAX_STRING_LENGTH / 2)
+        throw new UserError(
+          `--length ${opts.length} is more characters than one string can hold (at most ${Math.floor(constants.MAX_STRING_LENGTH / 2).toLocaleString("en-US")})`,
+        );
       const { prepared, weights, meta } = loadTrained(file, opts.checkpoint, opts.dim, io);
       const { ir } = prepared;
       const vocabulary = meta.data.codebook.vocabulary;

@@ -12,13 +12,15 @@ import {
 } from "../../../engine/train/checkpoint.js";
 import type { CheckpointFixed, CheckpointMeta } from "../../../engine/train/checkpoint.js";
 import { buildDataset, readData, type RawData } from "../../../engine/data/load.js";
-import type { Dataset } from "../../../engine/data/dataset.js";
+import { planStream, type Dataset } from "../../../engine/data/dataset.js";
 import { initialWeights } from "../../../engine/init-weights.js";
+import { describeBatch, requireMemory, trainingNeed } from "../../../engine/memory.js";
 import type { ModelBackend } from "../../../engine/model-backend.js";
 import { autoThreads } from "../../../engine/parallel/threads.js";
 import { initialTrainState, type TrainConfig, type TrainState } from "../../../engine/train/loop.js";
 import { defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
 import { splitDataset } from "../../../engine/train/split.js";
+import { defaultKernelTier } from "../../codegen/kernel-tier.js";
 import type { IrModel } from "../../ir/ir.js";
 import { UserError, type Output } from "../io.js";
 import { prepareModel, type PreparedModel } from "../model-data.js";
@@ -98,6 +100,7 @@ export async function prepareTraining(
     ? { train: dataset, val: buildDataset(valRaw, ir, prepared.codebook!) }
     : splitDataset(dataset, config.valSplit, config.seed);
   const threads = saved ? savedThreads(saved, opts) : chooseThreads(opts, ir, train, config);
+  requireTrainingMemory(ir, opts, threads, train, config);
   const state = saved
     ? restoreTrainState(loadCheckpoint(dir), config)
     : initialTrainState(initialWeights(ir, config.seed), config);
@@ -202,6 +205,27 @@ function savedThreads(saved: CheckpointMeta, opts: TrainOptions): number {
       `the checkpoint was trained on ${threads} threads (--threads ${threads}), which needs --backend compiled: the interpreter runs on one thread`,
     );
   return threads;
+}
+
+/** A run whose largest batch cannot be allocated is refused here, before its directory is made. */
+function requireTrainingMemory(ir: IrModel, opts: TrainOptions, threads: number, train: Dataset, config: TrainConfig) {
+  const [T, B] = largestBatch(train, config);
+  requireMemory(
+    trainingNeed(ir, { kind: opts.backend, kernels: opts.kernels ?? defaultKernelTier, threads }, T, B),
+    `training on ${describeBatch(T, B)} on the ${opts.backend === "interp" ? "interpreter" : "compiled backend"}`,
+    train.kind === "stream"
+      ? "give a smaller --seq-len or --batch"
+      : "give a smaller --batch, or shorten the longest sequences",
+  );
+}
+
+/** The steps and sequences of the largest batch an epoch computes. */
+function largestBatch(train: Dataset, config: TrainConfig): [T: number, B: number] {
+  if (train.kind === "stream") {
+    const plan = planStream(train.ids.length, config.batch, config.seqLen);
+    return [Math.min(plan.seqLen, plan.stepsPerStream), plan.B];
+  }
+  return [train.examples.reduce((T, e) => Math.max(T, e.length), 1), Math.min(config.batch, train.examples.length)];
 }
 
 /** `--threads`: the number given, or for `auto` what the batch's work pays for; the interpreter has one. */

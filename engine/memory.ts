@@ -1,0 +1,207 @@
+/**
+ * Memory a run will take, counted from the IR before anything is allocated, against what this
+ * process can still have: a run that cannot fit is refused with a message naming its size and
+ * the limit, where it would otherwise end in `RangeError: Invalid typed array length`, an
+ * uncaught `WebAssembly.Memory.grow()` error, or V8 aborting out of heap after minutes.
+ *
+ * The figures (docs/reliability.md#limits): the interpreter keeps every value of every step
+ * (and, for a gradient, its adjoint) as its own typed array, plus a few hundred bytes of
+ * JavaScript objects per node and step (measured below); the compiled backend keeps a run in
+ * the workspace its module allocates (counted exactly by the code generator, `workspaceBytes`),
+ * in one WebAssembly memory on the WebAssembly kernels, plus a copy of every quantity it hands
+ * back. Counts stay far below 2^53 for any run that fits, and past that only compare as larger.
+ */
+import { freemem } from "node:os";
+import { getHeapStatistics } from "node:v8";
+import type { IrModel } from "../compiler/ir/ir.js";
+import { paramSize } from "../compiler/ir/ir.js";
+import { MAX_ARRAY_LENGTH } from "../compiler/check/limits.js";
+import { workspaceBytes } from "../compiler/codegen/workspace.js";
+import type { KernelTier } from "../compiler/codegen/kernel-tier.js";
+import { simdSupported } from "../runtime/kernels/wasm/module.js";
+import { WASM_MEMORY_LIMIT } from "../runtime/kernels/wasm/arena.js";
+
+/**
+ * V8 heap bytes per node of the interpreter's unrolled graph (its node object, and the
+ * objects of its value array and, with a gradient, its adjoint array): the most measured over
+ * the examples, T = 10,000, B = 1 and 16 (elman 339 / 456, lstm 333 / 493, stacked 328 / 499,
+ * char-lm 330 / 510 bytes forward / at the peak of the backward pass), rounded up.
+ */
+export const INTERPRETER_HEAP_PER_NODE = { forward: 345, gradient: 520 };
+
+export interface MemoryLimits {
+  /** Bytes this process may still allocate: available memory, or RNNC_MEMORY_LIMIT. */
+  memory: number;
+  /** Bytes V8's heap may still grow by before it reaches its limit. */
+  heap: number;
+  /** Elements one typed array can hold. */
+  array: number;
+  /** Bytes one WebAssembly memory can hold. */
+  wasm: number;
+}
+
+export interface MemoryNeed {
+  /** Typed arrays outside V8's heap, bytes. */
+  arrays: number;
+  /** JavaScript objects on V8's heap, bytes. */
+  heap: number;
+  /** The largest WebAssembly memory, bytes (the compiled backend on the WebAssembly kernels: one per thread). */
+  wasm: number;
+  /** How many WebAssembly memories of up to `wasm` bytes, when more than one. */
+  wasmMemories?: number;
+  /** Elements of the longest single array. */
+  longest: number;
+}
+
+/** What this process can still allocate, now. */
+export function memoryLimits(): MemoryLimits {
+  const heap = getHeapStatistics();
+  return {
+    memory: memoryLimitFromEnvironment() ?? freemem(),
+    heap: heap.heap_size_limit - heap.used_heap_size,
+    array: MAX_ARRAY_LENGTH,
+    wasm: WASM_MEMORY_LIMIT,
+  };
+}
+
+/** RNNC_MEMORY_LIMIT: bytes, or a number with K, M, G or T (powers of 1024). */
+function memoryLimitFromEnvironment(): number | undefined {
+  const text = process.env["RNNC_MEMORY_LIMIT"];
+  if (!text) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i.exec(text);
+  if (!m) throw new MemoryLimitError(`RNNC_MEMORY_LIMIT is a size such as 8G or 512M, not '${text}'`);
+  return Number(m[1]) * 1024 ** " KMGT".indexOf((m[2] || " ").toUpperCase());
+}
+
+export class MemoryLimitError extends Error {}
+
+const parameterCount = (ir: IrModel) => ir.params.reduce((n, p) => n + paramSize(p), 0);
+const valueWidth = (n: IrModel["nodes"][number]) => (n.onehot ? 0.5 : n.size); // ids are 4 bytes, floats 8
+
+/** The parameters themselves, one float64 copy (what loading or initialising them allocates). */
+export function parameterNeed(ir: IrModel): MemoryNeed {
+  return {
+    arrays: 8 * parameterCount(ir),
+    heap: 0,
+    wasm: 0,
+    longest: Math.max(0, ...ir.params.map(paramSize)),
+  };
+}
+
+/** The inputs and targets of a batch of T steps of B sequences (ids 4 bytes, values 8). */
+export function batchNeed(ir: IrModel, T: number, B: number): MemoryNeed {
+  const widths = [
+    ...ir.inputs.map((i) => (i.encoding === "onehot" ? 0.5 : i.size)),
+    ...ir.targets.map((t) => (t.kind === "class" ? 0.5 : t.size)),
+  ];
+  return {
+    arrays: 8 * T * B * widths.reduce((a, b) => a + b, 0),
+    heap: 0,
+    wasm: 0,
+    longest: T * B * Math.max(1, ...ir.inputs.map((i) => (i.encoding === "onehot" ? 1 : i.size))),
+  };
+}
+
+/** One pass of the interpreter over T steps of B sequences, with or without the gradient. */
+export function interpreterNeed(ir: IrModel, T: number, B: number, gradient: boolean): MemoryNeed {
+  const nodes = T * ir.nodes.length;
+  const perStep = ir.nodes.reduce((sum, n) => sum + 8 * B * valueWidth(n), 0);
+  const values = T * perStep;
+  // Block copies of the weights (at most the parameters once), and for a gradient the gradients and their blocks.
+  const weights = 8 * parameterCount(ir) * (gradient ? 3 : 1);
+  return {
+    arrays: values * (gradient ? 2 : 1) + weights,
+    heap: nodes * (gradient ? INTERPRETER_HEAP_PER_NODE.gradient : INTERPRETER_HEAP_PER_NODE.forward),
+    wasm: 0,
+    longest: Math.max(B * Math.max(...ir.nodes.map((n) => n.size)), parameterNeed(ir).longest),
+  };
+}
+
+/**
+ * One call of a generated module compiled for `dtype` and `kernels` over T steps of B
+ * sequences; split over `threads`, each thread's module holds a workspace for its share.
+ */
+export function compiledNeed(
+  ir: IrModel,
+  options: { dtype: "f64" | "f32"; kernels: KernelTier },
+  T: number,
+  B: number,
+  threads = 1,
+): MemoryNeed {
+  const workspace = workspaceBytes(ir, options, T, Math.ceil(B / threads));
+  const onWasm = options.kernels === "wasm" || (options.kernels === "auto" && simdSupported());
+  // The backend copies every quantity it hands back out of the workspace, in float64.
+  const outputs = 8 * T * B * ir.quantities.reduce((sum, q) => sum + ir.nodes[q.node]!.size, 0);
+  return {
+    arrays: outputs + threads * (workspace.other + (onWasm ? 0 : workspace.arena)),
+    heap: 0,
+    wasm: onWasm ? workspace.arena : 0,
+    wasmMemories: threads,
+    longest: workspace.longest,
+  };
+}
+
+/**
+ * A training run's largest step, checked before training starts: the gradient of its largest
+ * batch (T steps of B sequences) on its backend, and beside the weights up to three more copies
+ * of the parameters that live through the run (the optimizer's moments, the clipped gradient).
+ */
+export function trainingNeed(
+  ir: IrModel,
+  backend: { kind: "interp" | "compiled"; kernels: KernelTier; threads: number },
+  T: number,
+  B: number,
+): MemoryNeed {
+  const step =
+    backend.kind === "interp"
+      ? interpreterNeed(ir, T, B, true)
+      : compiledNeed(ir, { dtype: "f64", kernels: backend.kernels }, T, B, backend.threads);
+  return { ...step, arrays: step.arrays + 3 * 8 * parameterCount(ir) };
+}
+
+/**
+ * Throws a MemoryLimitError when `need` does not fit: `what` names the run ("a batch of 1
+ * sequence of 10,000,000 steps on the interpreter"), `hint` what to change.
+ */
+export function requireMemory(need: MemoryNeed, what: string, hint: string, limits = memoryLimits()): void {
+  const problem = memoryProblem(need, limits);
+  if (problem) throw new MemoryLimitError(`${what} needs ${problem}; ${hint}`);
+}
+
+/** What of `need` does not fit in `limits` ("about 41.4 GB of JavaScript heap, more than ..."), or undefined when it all fits. */
+export function memoryProblem(need: MemoryNeed, limits: MemoryLimits = memoryLimits()): string | undefined {
+  if (need.longest > limits.array)
+    return `an array of ${count(need.longest)} numbers, more than one array can hold (${count(limits.array)})`;
+  if (need.wasm > limits.wasm)
+    return `${bytes(need.wasm)} of WebAssembly memory, more than one WebAssembly memory can hold (${bytes(limits.wasm)}; --kernels js keeps the arrays outside it)`;
+  if (need.heap > limits.heap)
+    return `about ${bytes(need.heap)} of JavaScript heap, more than the ${bytes(limits.heap)} left below V8's heap limit (node --max-old-space-size raises it)`;
+  const total = need.arrays + need.heap + need.wasm * (need.wasmMemories ?? 1);
+  if (total > limits.memory)
+    return `about ${bytes(total)} of memory, more than the ${bytes(limits.memory)} available${process.env["RNNC_MEMORY_LIMIT"] ? " (RNNC_MEMORY_LIMIT)" : ""}`;
+  return undefined;
+}
+
+/** A count for a message, grouped by thousands while it is exact ("10,000,000"), else as JavaScript writes it ("1e+300"). */
+export function count(n: number): string {
+  return Number.isSafeInteger(Math.round(n)) ? Math.round(n).toLocaleString("en-US") : String(n);
+}
+
+/** Bytes for a message: "41.3 GB", "512 MB". */
+export function bytes(n: number): string {
+  const units = ["bytes", "KB", "MB", "GB", "TB", "PB"];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0
+    ? `${Math.round(value)} bytes`
+    : `${value < 100 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** "a batch of 3 sequences of 10,000,000 steps" */
+export function describeBatch(T: number, B: number): string {
+  return `a batch of ${count(B)} sequence${B === 1 ? "" : "s"} of ${count(T)} step${T === 1 ? "" : "s"}`;
+}
