@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { IrModel } from "../ir/ir.js";
 import type { Batch, Weights } from "../../engine/interpret/batch.js";
-import { DataError } from "../../engine/io/data-error.js";
+import { DataError, jsonErrorText } from "../../engine/io/data-error.js";
 import { batchFromJson, type DataOptions } from "../../engine/io/data-json.js";
 import { parseWeights } from "../../engine/io/weights-file.js";
 import { initialWeights } from "../../engine/init-weights.js";
@@ -33,7 +33,7 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new DataError(`not valid JSON: ${(e as Error).message}`);
+    throw new DataError(`not valid JSON: ${jsonErrorText(e)}`);
   }
 }
 

@@ -4,7 +4,7 @@
  *   {"tokens": ["not", "good"], "label": 0}              (tokens as strings, or integer ids)
  * Blank lines are skipped. Every error names the line it is on.
  */
-import { DataError } from "../io/data-error.js";
+import { DataError, jsonErrorText } from "../io/data-error.js";
 import { describe } from "../io/nested.js";
 import { tokenVocabulary, vocabularyIndex, type Vocabulary } from "./vocabulary.js";
 
@@ -28,7 +28,7 @@ export function parseJsonl(text: string, file = "data"): ClassificationRecord[] 
     try {
       json = JSON.parse(raw);
     } catch (e) {
-      throw new DataError(`${here}: not valid JSON (${(e as Error).message})`);
+      throw new DataError(`${here}: not valid JSON (${jsonErrorText(e)})`);
     }
     if (json === null || typeof json !== "object" || Array.isArray(json))
       throw new DataError(

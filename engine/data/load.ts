@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { IrModel } from "../../compiler/ir/ir.js";
-import { DataError } from "../io/data-error.js";
+import { DataError, jsonErrorText } from "../io/data-error.js";
 import { batchFromJson } from "../io/data-json.js";
 import { examplesFromBatch, type Dataset, type Example } from "./dataset.js";
 import {
@@ -169,7 +169,7 @@ export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook):
     try {
       json = JSON.parse(raw.text);
     } catch (e) {
-      throw new DataError(`${raw.path}: not valid JSON (${(e as Error).message})`);
+      throw new DataError(`${raw.path}: not valid JSON (${jsonErrorText(e)})`);
     }
     try {
       return { kind: "sequences", examples: examplesFromBatch(ir, batchFromJson(ir, json)) };

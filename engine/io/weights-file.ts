@@ -4,7 +4,7 @@
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
 import type { Weights } from "../interpret/batch.js";
-import { DataError } from "./data-error.js";
+import { DataError, jsonErrorText } from "./data-error.js";
 import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "../../runtime/io/safetensors.js";
 import { validateWeights, weightsFromJson, weightsToJson } from "./weights-json.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -15,7 +15,7 @@ export function parseWeights(ir: IrModel, bytes: Uint8Array): Weights {
     try {
       json = JSON.parse(new TextDecoder().decode(bytes));
     } catch (e) {
-      throw new DataError(`not valid JSON: ${(e as Error).message}`);
+      throw new DataError(`not valid JSON: ${jsonErrorText(e)}`);
     }
     return weightsFromJson(ir, json);
   }

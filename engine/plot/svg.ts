@@ -58,9 +58,13 @@ export function niceTicks(lo: number, hi: number, target = 6): number[] {
   const raw = (hi - lo) / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  // A range a few units in the last place wide has no steps to count (adding one would not move v).
+  if (!(step > 4 * Number.EPSILON * Math.max(Math.abs(lo), Math.abs(hi)))) return [lo, hi];
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+  for (let k = Math.ceil(lo / step); k * step <= hi + step * 1e-9; k++) {
+    const v = k * step;
     out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import type { Carry } from "../interpret/execution.js";
 import type { Weights } from "../interpret/batch.js";
 import { writeAtomic } from "../io/atomic-write.js";
+import { jsonErrorText } from "../io/data-error.js";
 import { decodeSafetensors, encodeSafetensors } from "../../runtime/io/safetensors.js";
 import { namedRecord } from "../../runtime/records.js";
 import { Rng, type RngState } from "../../runtime/rng.js";
@@ -172,7 +173,7 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   try {
     meta = JSON.parse(text) as CheckpointMeta;
   } catch (e) {
-    throw new CheckpointError(`${path} is not valid JSON: ${(e as Error).message}`);
+    throw new CheckpointError(`${path} is not valid JSON: ${jsonErrorText(e)}`);
   }
   if (meta.format !== CHECKPOINT_FORMAT || meta.version !== 1)
     throw new CheckpointError(

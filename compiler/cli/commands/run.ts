@@ -31,7 +31,9 @@ interface RunOptions {
 export function registerRun(program: Command, io: Output): void {
   program
     .command("run")
-    .description("run a model on a batch and print loss, outputs and (with --grad) gradients as JSON")
+    .description(
+      "run a model on a batch and print loss (null without targets), outputs and (with --grad) gradients as JSON",
+    )
     .argument("<model>", ".rnn file")
     .option("--weights <file>", "weights (.json or .safetensors); without it, parameters are initialised from --seed")
     .option("--data <file>", "data, JSON (time-major: x [T][B] ids or [T][B][D], y, optional lengths)")

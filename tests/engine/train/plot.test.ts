@@ -83,4 +83,9 @@ describe("svg charts", () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(-3, 7, 5)).toEqual([-2, 0, 2, 4, 6]);
   });
+
+  it("a range one unit in the last place wide ends (a step too small to move a value looped until memory ran out)", () => {
+    expect(niceTicks(2.0794415416798357, 2.079441541679836)).toEqual([2.0794415416798357, 2.079441541679836]);
+    expect(niceTicks(1e20, 1e20 + 2 ** 17)).toEqual([1e20, 1e20 + 2 ** 17]);
+  });
 });
