@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // The CLI runs from the compiled output in dist/, built by `npm run build` (run on `prepare`, so `npm ci` builds it).
 import { main } from "../dist/compiler/cli/main.js";
+import { describeFileError } from "../dist/engine/io/file-error.js";
 
 // A reader that stops early (`rnnc ir model.rnn | head`) closes the pipe: that ends the
-// output quietly, as it does for any Unix tool, instead of crashing on EPIPE.
-for (const stream of [process.stdout, process.stderr]) {
+// output quietly, as it does for any Unix tool, instead of crashing on EPIPE. Output that
+// cannot be written (a full disk under `> file`) is an error that says so.
+for (const [stream, name] of [
+  [process.stdout, "standard output"],
+  [process.stderr, "standard error"],
+]) {
   stream.on("error", (e) => {
-    if (e.code !== "EPIPE") throw e;
-    process.exit(process.exitCode ?? 0);
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    if (stream === process.stdout) process.stderr.write(`rnnc: cannot write to ${name}: ${describeFileError(e)}\n`);
+    process.exit(1);
   });
 }
 

@@ -1,6 +1,6 @@
 /** Shared helpers of the experiment scripts: the built CLI, options, result files. */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -66,8 +66,11 @@ export function evalJson(model, checkpoint, data, backend = "interp") {
   );
 }
 
+/** rnnc's own mkdir -p: Node's recursive mkdir never returns where a file system refuses an entry (/proc). */
+const { makeDirectories } = await loadDist("engine/io/directories.js");
+
 export function ensureDir(dir) {
-  mkdirSync(dir, { recursive: true });
+  makeDirectories(dir);
   return dir;
 }
 

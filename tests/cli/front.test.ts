@@ -5,7 +5,17 @@
  * through `main(argv, io)`; one test spawns the real `bin/rnnc.js` (needs `npm run build`).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -388,6 +398,19 @@ describe("the real executable (bin/rnnc.js, built by npm run build)", () => {
     const run = spawnSync("bash", ["-c", command], { encoding: "utf8" });
     expect(run.stdout).toBe('{"loss":4. 0\n');
     expect(run.stderr).toBe("");
+  });
+
+  it.runIf(built && existsSync("/dev/full"))("output it cannot write (a full disk) is an error that says so", () => {
+    const full = openSync("/dev/full", "w");
+    const run = spawnSync(process.execPath, ["bin/rnnc.js", "check", "examples/elman.rnn"], {
+      encoding: "utf8",
+      stdio: ["ignore", full, "pipe"],
+    });
+    closeSync(full);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 1,
+      stderr: "rnnc: cannot write to standard output: no space left on the device\n",
+    });
   });
 
   it.runIf(built)("exits 0 on the examples alone", () => {
