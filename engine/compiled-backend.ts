@@ -165,7 +165,7 @@ function explainOverflow(
 
 /** How many past steps of a state or input the model reads (its longest delay). */
 function carriedSteps(ir: IrModel, name: string): number {
-  return Math.max(0, ...ir.nodes.map((n) => (n.op === "delay" && n.source === name ? n.steps : 0)));
+  return ir.nodes.reduce((m, n) => Math.max(m, n.op === "delay" && n.source === name ? n.steps : 0), 0);
 }
 
 /** The interpreter's carry (most recent first, [B][n] per step) as a module state (oldest first, [steps][B][n]) of the module's float type. */

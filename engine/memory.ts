@@ -90,7 +90,7 @@ export function parameterNeed(ir: IrModel): MemoryNeed {
     arrays: 8 * parameterCount(ir),
     heap: 0,
     wasm: 0,
-    longest: Math.max(0, ...ir.params.map(paramSize)),
+    longest: ir.params.reduce((m, p) => Math.max(m, paramSize(p)), 0),
   };
 }
 
@@ -104,7 +104,7 @@ export function batchNeed(ir: IrModel, T: number, B: number): MemoryNeed {
     arrays: 8 * T * B * widths.reduce((a, b) => a + b, 0),
     heap: 0,
     wasm: 0,
-    longest: T * B * Math.max(1, ...ir.inputs.map((i) => (i.encoding === "onehot" ? 1 : i.size))),
+    longest: T * B * ir.inputs.reduce((m, i) => Math.max(m, i.encoding === "onehot" ? 1 : i.size), 1),
   };
 }
 
@@ -119,7 +119,7 @@ export function interpreterNeed(ir: IrModel, T: number, B: number, gradient: boo
     arrays: values * (gradient ? 2 : 1) + weights,
     heap: nodes * (gradient ? INTERPRETER_HEAP_PER_NODE.gradient : INTERPRETER_HEAP_PER_NODE.forward),
     wasm: 0,
-    longest: Math.max(B * Math.max(...ir.nodes.map((n) => n.size)), parameterNeed(ir).longest),
+    longest: Math.max(B * ir.nodes.reduce((m, n) => Math.max(m, n.size), 0), parameterNeed(ir).longest),
   };
 }
 

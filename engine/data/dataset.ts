@@ -46,7 +46,7 @@ export function sequenceBatch(model: ModelShape, examples: readonly Example[], i
   const B = indices.length;
   if (B === 0) throw new Error("a batch needs at least one sequence");
   const chosen = indices.map((i) => examples[i]!);
-  const T = Math.max(...chosen.map((e) => e.length));
+  const T = chosen.reduce((m, e) => Math.max(m, e.length), 0);
   const lengths = Int32Array.from(chosen, (e) => e.length);
   const inputs = namedRecord<InputData>();
   for (const input of model.inputs) {

@@ -104,7 +104,7 @@ export interface LabelSet {
 
 export function labelSet(records: readonly ClassificationRecord[]): LabelSet {
   if (typeof records[0]!.label === "number")
-    return { kind: "ids", names: [], count: Math.max(...records.map((r) => r.label as number)) + 1 };
+    return { kind: "ids", names: [], count: records.reduce((m, r) => Math.max(m, r.label as number), 0) + 1 };
   const names = [...new Set(records.map((r) => r.label as string))].sort();
   return { kind: "names", names, count: names.length };
 }
@@ -116,7 +116,10 @@ export function recordsVocabulary(records: readonly ClassificationRecord[]): Voc
 
 /** Ids of the tokens needed: for a vocabulary, its size; for integer tokens, the largest id + 1. */
 export function tokenCount(records: readonly ClassificationRecord[], vocabulary: Vocabulary | undefined): number {
-  return vocabulary ? vocabulary.entries.length : Math.max(...records.flatMap((r) => r.tokens as number[])) + 1;
+  // A loop, not Math.max(...ids): spread arguments overflow the stack past about 100,000 values.
+  let largest = -1;
+  for (const r of records) for (const id of r.tokens as number[]) largest = Math.max(largest, id);
+  return vocabulary ? vocabulary.entries.length : largest + 1;
 }
 
 export function encodeRecord(

@@ -197,8 +197,7 @@ export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook):
 /** A one-line description for the training report. */
 export function describeDataset(d: Dataset): string {
   if (d.kind === "stream") return `${d.ids.length.toLocaleString("en-US")} characters`;
-  const lengths = d.examples.map((e) => e.length);
-  const min = Math.min(...lengths);
-  const max = Math.max(...lengths);
+  const min = d.examples.reduce((m, e) => Math.min(m, e.length), Infinity);
+  const max = d.examples.reduce((m, e) => Math.max(m, e.length), 0);
   return `${d.examples.length.toLocaleString("en-US")} sequences of ${min === max ? `${min}` : `${min}–${max}`} steps`;
 }

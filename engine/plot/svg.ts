@@ -68,6 +68,13 @@ export function niceTicks(lo: number, hi: number, target = 6): number[] {
   return out;
 }
 
+/** The smallest and largest value, by a loop: Math.min(...values) overflows the stack past about 100,000 values. */
+function extent(values: readonly number[]): [number, number] {
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const v of values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  return [lo, hi];
+}
+
 function drawable(chart: Chart, [x, y]: readonly [number, number]): boolean {
   return Number.isFinite(x) && Number.isFinite(y) && (!chart.logY || y > 0);
 }
@@ -85,16 +92,8 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
     ...(chart.hLines ?? []).map((h) => h.y).filter((y) => !chart.logY || y > 0),
   ];
   const ty = (y: number) => (chart.logY ? Math.log10(y) : y);
-  let [x0, x1] = chart.xDomain ?? [
-    Math.min(...pts.map((p) => p[0]), ...extraX),
-    Math.max(...pts.map((p) => p[0]), ...extraX),
-  ];
-  let [y0, y1] = chart.yDomain
-    ? chart.yDomain.map(ty)
-    : [
-        Math.min(...pts.map((p) => ty(p[1])), ...extraY.map(ty)),
-        Math.max(...pts.map((p) => ty(p[1])), ...extraY.map(ty)),
-      ];
+  let [x0, x1] = chart.xDomain ?? extent([...pts.map((p) => p[0]), ...extraX]);
+  let [y0, y1] = chart.yDomain ? chart.yDomain.map(ty) : extent([...pts.map((p) => ty(p[1])), ...extraY.map(ty)]);
   if (!Number.isFinite(x0) || !Number.isFinite(x1)) [x0, x1] = [0, 1];
   if (!Number.isFinite(y0) || !Number.isFinite(y1)) [y0, y1] = [0, 1];
   if (x1 === x0) [x0, x1] = [x0 - 0.5, x1 + 0.5];

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planStream, sequenceBatch, streamChunk, type Example } from "../../../engine/data/dataset.js";
 import { labelSet, parseJsonl } from "../../../engine/data/jsonl.js";
-import { buildDataset, dataNeeds, readData, type RawData } from "../../../engine/data/load.js";
+import { buildDataset, dataNeeds, describeDataset, readData, type RawData } from "../../../engine/data/load.js";
 import { charVocabulary, decodeChars, encodeChars } from "../../../engine/data/vocabulary.js";
 import { splitDataset } from "../../../engine/train/split.js";
 import { irFromText } from "../../support/models.js";
@@ -112,6 +112,18 @@ describe("JSONL records", () => {
     expect(() => buildDataset(raw('{"text": "a", "label": "meh"}', "jsonl", "test.jsonl"), ir, codebook)).toThrow(
       /test.jsonl:1: label "meh" is not one of the 2 labels/,
     );
+  });
+
+  it("200,000 records with integer ids: labels, token count, description, one batch (Math.max(...ids) overflowed the stack)", () => {
+    const ir = irFromText(classifier, { V: 3 });
+    const lines = Array.from({ length: 200_000 }, (_, i) => `{"tokens": [${i % 3}, 1], "label": ${i % 2}}`);
+    const train = raw(lines.join("\n"), "jsonl");
+    const { codebook, needs } = dataNeeds(train, ir);
+    expect(needs).toMatchObject({ tokens: 3, classes: 2 });
+    const d = buildDataset(train, ir, codebook);
+    expect(describeDataset(d)).toBe("200,000 sequences of 2 steps");
+    if (d.kind !== "sequences") throw new Error("sequences expected");
+    expect(sequenceBatch(ir, d.examples, [...d.examples.keys()]).T).toBe(2); // one batch of them all
   });
 
   it("says what a model must have for the data it is given", () => {

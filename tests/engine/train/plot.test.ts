@@ -84,6 +84,11 @@ describe("svg charts", () => {
     expect(niceTicks(-3, 7, 5)).toEqual([-2, 0, 2, 4, 6]);
   });
 
+  it("draws 200,000 points (Math.min(...points) overflowed the stack)", () => {
+    const points = Array.from({ length: 200_000 }, (_, i): [number, number] => [i, Math.sin(i)]);
+    expect(chartSvg({ title: "long", series: [{ name: "norm", points }] })).toContain("<svg");
+  });
+
   it("a range one unit in the last place wide ends (a step too small to move a value looped until memory ran out)", () => {
     expect(niceTicks(2.0794415416798357, 2.079441541679836)).toEqual([2.0794415416798357, 2.079441541679836]);
     expect(niceTicks(1e20, 1e20 + 2 ** 17)).toEqual([1e20, 1e20 + 2 ** 17]);
