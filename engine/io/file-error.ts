@@ -31,6 +31,8 @@ const REASONS: Record<string, string> = {
   EMFILE: "too many open files",
   EIO: "input/output error",
   EBUSY: "it is busy",
+  // Node's, when a file read as text is longer than a string can be (536,870,888 characters on Node 20).
+  ERR_STRING_TOO_LONG: "it is longer than the longest string this JavaScript engine can hold (about 512 MB)",
 };
 
 /** The reason for a failed file operation in words; the message of anything else. */

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { writeAtomic } from "../../../engine/io/atomic-write.js";
-import { FileError } from "../../../engine/io/file-error.js";
+import { describeFileError, FileError } from "../../../engine/io/file-error.js";
 import { RunLog } from "../../../engine/train/run-log.js";
 
 vi.mock("node:fs", async (importOriginal) => {
@@ -80,5 +80,17 @@ describe("the metrics log", () => {
     expect(() => log.append({ kind: "warning", step: 1, message: "x" })).toThrow(
       new FileError(`cannot write '${join(dir, "metrics.jsonl")}': no space left on the device`, "ENOSPC"),
     );
+  });
+});
+
+describe("describeFileError", () => {
+  it("says in words that a text file is longer than a string can be, which Node reports by a code", () => {
+    expect(
+      describeFileError(
+        Object.assign(new Error("Cannot create a string longer than 0x1fffffe8 characters"), {
+          code: "ERR_STRING_TOO_LONG",
+        }),
+      ),
+    ).toBe("it is longer than the longest string this JavaScript engine can hold (about 512 MB)");
   });
 });
