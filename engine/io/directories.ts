@@ -8,8 +8,12 @@ import { lstatSync, mkdirSync, rmSync, statSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { errnoCode, fileError, FileError } from "./file-error.js";
 
-/** Makes `path` and every missing directory above it (`mkdir -p`); `mode` applies to the ones made. */
-export function makeDirectories(path: string, mode = 0o777): void {
+/**
+ * Makes `path` and every missing directory above it (`mkdir -p`); `mode` applies to the ones
+ * made. Returns the outermost directory it made, resolved (undefined when `path` existed), as
+ * Node's recursive mkdir does, so that a caller can remove what it made.
+ */
+export function makeDirectories(path: string, mode = 0o777): string | undefined {
   const missing: string[] = [];
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     const found = statOrUndefined(dir, path);
@@ -18,9 +22,11 @@ export function makeDirectories(path: string, mode = 0o777): void {
     missing.push(dir);
     if (dirname(dir) === dir) break;
   }
+  let outermost: string | undefined;
   for (const dir of missing.reverse()) {
     try {
       mkdirSync(dir, { mode });
+      outermost ??= dir;
     } catch (e) {
       if (errnoCode(e) === "EEXIST" && statOrUndefined(dir, path)?.isDirectory()) continue; // made meanwhile
       const where = dir === resolve(path) ? "" : ` ('${dir}')`;
@@ -30,6 +36,7 @@ export function makeDirectories(path: string, mode = 0o777): void {
       throw fileError(`cannot create directory '${path}'${where}`, e);
     }
   }
+  return outermost;
 }
 
 function statOrUndefined(dir: string, asked: string): Stats | undefined {

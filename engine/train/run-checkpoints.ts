@@ -6,8 +6,9 @@
  * run that got worse (over-fitting, or divergence) and what eval, sample and analyze can read
  * (`--checkpoint DIR/best`).
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { makeDirectories } from "../io/directories.js";
 import type { Evaluation } from "./evaluate.js";
 import type { TrainState } from "./loop.js";
 import type { RunLog } from "./run-log.js";
@@ -65,7 +66,7 @@ export class RunCheckpoints {
   offerBest(state: TrainState, val: Evaluation, epoch: number): boolean {
     if (!(val.loss < (this.best?.valLoss ?? Infinity))) return false;
     const best = { valLoss: val.loss, step: state.step, epoch };
-    mkdirSync(this.bestDir, { recursive: true });
+    makeDirectories(this.bestDir);
     saveCheckpoint(this.bestDir, this.fixed, state, {
       metricsBytes: 0,
       finished: false,

@@ -9,7 +9,8 @@
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { makeDirectories } from "../io/directories.js";
 
 export const LOCK_FILE = "train.lock";
 
@@ -34,7 +35,7 @@ export interface RunLock {
 
 /** Creates `dir` if need be and locks it for this process, or throws `RunLockedError` naming the holder. */
 export function lockRunDirectory(dir: string): RunLock {
-  const created = mkdirSync(dir, { recursive: true });
+  const created = makeDirectories(dir);
   const path = join(dir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   let tookOver: LockHolder | undefined;

@@ -21,6 +21,12 @@ describe("makeDirectories", () => {
     makeDirectories(deep);
   });
 
+  it("returns the outermost level it made, for a failed start to remove, and nothing when none was missing", () => {
+    expect(makeDirectories(join(scratch, "made", "x", "y"))).toBe(join(scratch, "made"));
+    expect(makeDirectories(join(scratch, "made", "x", "z"))).toBe(join(scratch, "made", "x", "z"));
+    expect(makeDirectories(join(scratch, "made", "x"))).toBeUndefined();
+  });
+
   it("gives the mode to the levels it makes", () => {
     const deep = join(scratch, "private", "inner");
     makeDirectories(deep, 0o700);
