@@ -119,14 +119,24 @@ function temperature(value: string): number {
   return t;
 }
 
-/** A class drawn from probabilities (or log-probabilities), sharpened or flattened by the temperature; only ids in the vocabulary. */
-function draw(p: Float64Array, isLog: boolean, temp: number, rng: Rng, vocab: number): number {
+/**
+ * A class drawn from probabilities (or log-probabilities), sharpened or flattened by the
+ * temperature; only ids in the vocabulary. Loops over typed arrays: a vocabulary of more than
+ * about 120,000 characters overflowed the stack in Math.max(...logits).
+ */
+export function draw(p: Float64Array, isLog: boolean, temp: number, rng: Rng, vocab: number): number {
   const n = Math.min(vocab, p.length);
-  const logits = Array.from({ length: n }, (_, k) => (isLog ? p[k]! : Math.log(Math.max(p[k]!, 0))));
-  if (temp === 0) return logits.indexOf(Math.max(...logits));
-  const max = Math.max(...logits);
+  const logits = new Float64Array(n);
+  let max = -Infinity;
+  let likeliest = 0;
+  for (let k = 0; k < n; k++) {
+    logits[k] = isLog ? p[k]! : Math.log(Math.max(p[k]!, 0));
+    if (logits[k]! > max) [max, likeliest] = [logits[k]!, k];
+  }
+  if (temp === 0) return likeliest;
   const weights = logits.map((l) => Math.exp((l - max) / temp));
-  const total = weights.reduce((a, b) => a + b, 0);
+  let total = 0;
+  for (const w of weights) total += w;
   let u = rng.next() * total;
   for (let k = 0; k < n; k++) {
     u -= weights[k]!;
