@@ -1,8 +1,9 @@
 /**
  * Inputs whose cost grew faster than their size, or whose depth exhausted the stack, kept as
  * probes of the front end at scale. Depth is checked directly (20,000 of a thing); growth
- * as the CPU time of 8n over that of n, each the least of five runs, which must stay below
- * 24: linear work gives about 8, the quadratic work these inputs once took gave 60 and more
+ * as the CPU time of 16n over that of n, each the least of five runs, which must stay below
+ * 64: linear work gives about 16 (a loaded machine's collector has made it 25 at 8n), the
+ * quadratic work these inputs once took gave 60 and more at 8n, so 240 and more at 16n
  * (bench/RESULTS.md has the times before and after). Three other quadratic costs fixed at the
  * same time (an error compared with every item, a cycle looking for its first equation, a
  * cell for its input) had so small a constant that no input of a test's size tells them from
@@ -22,12 +23,12 @@ function cpuTime(f: () => void): number {
 }
 
 /**
- * How much longer the work takes on an input 8 times as large: the least time of each over
+ * How much longer the work takes on an input 16 times as large: the least time of each over
  * five rounds that alternate them, so a busy moment of the machine slows one round of both.
  */
 function growth(make: (n: number) => string, work: (text: string) => void, n: number): number {
   const small = make(n);
-  const large = make(8 * n);
+  const large = make(16 * n);
   // Both once before timing: compiled, and the heap grown to what they need.
   work(small);
   work(large);
@@ -52,12 +53,12 @@ const check = (text: string) => void analyze(text);
 describe("the front end at scale: time grows with the size of the input, not faster", () => {
   it("undefined names among as many declared ones (each was compared with every declared name)", () => {
     const make = (n: number) => model(lines(n, (i) => `  param p${i} : [D]\n  q${i} = zz${i} + p${i}`));
-    expect(growth(make, check, 300)).toBeLessThan(24);
+    expect(growth(make, check, 300)).toBeLessThan(64);
   });
 
   it("formatting a comment on every line (each item looked through every comment)", () => {
     const make = (n: number) => model(lines(n, (i) => `  // p${i}\n  param p${i} : [D] // of x`));
-    expect(growth(make, (text) => void formatFile(parse(text).file), 2000)).toBeLessThan(24);
+    expect(growth(make, (text) => void formatFile(parse(text).file), 2000)).toBeLessThan(64);
   });
 });
 
