@@ -3,19 +3,12 @@
  * in reverse order. Each fused element-wise run is differentiated in one loop with its
  * adjoints as locals; products of a group share one transposed product per block.
  */
-import type { IrNode, NodeId } from "../ir/ir.js";
+import type { ApplyNode, NodeId } from "../ir/ir.js";
+import { binary, local, neg, num, type Expr } from "../ops/expr.js";
+import { nodeKind } from "../ops/registry.js";
 import { adjointLocation, paramIndex, slot, valueExpr, valueLocation } from "./access.js";
 import { rowOffset, type Location } from "./location.js";
-import {
-  binary,
-  local,
-  neg,
-  num,
-  StreamTable,
-  withoutUnusedLocals,
-  type Expr,
-  type Statement,
-} from "./element-loop.js";
+import { StreamTable, withoutUnusedLocals, type Statement } from "./element-loop.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { emitLossSeeds } from "./emit-loss.js";
 import { originComment } from "./emit-forward.js";
@@ -27,7 +20,9 @@ export function emitBackwardStep(plan: CodePlan, t: string, fused: FusedLoops | 
   for (let id = plan.ir.nodes.length - 1; id >= 0; id--) {
     const n = plan.ir.nodes[id]!;
     const p = plan.nodes[id]!;
-    if (n.op === "matvec") {
+    if (n.op !== "apply") continue;
+    const kind = nodeKind(n);
+    if (kind === "matvec") {
       const group = plan.groups[plan.groupOf.get(id)!]!;
       // Every member's adjoint is complete once the lowest member is reached.
       if (group.members[0] !== id) continue;
@@ -37,10 +32,10 @@ export function emitBackwardStep(plan: CodePlan, t: string, fused: FusedLoops | 
       emittedRuns.add(p.run);
       const run = plan.runs[p.run]!;
       out.push(...emitMaskingBackward(plan, run.nodes, t), ...emitRunBackward(plan, run, t, fused));
-    } else if ((n.op === "softmax" || n.op === "log_softmax" || n.op === "concat") && p.receivesAdjoint) {
+    } else if ((kind === "rowwise" || kind === "concat") && p.receivesAdjoint) {
       out.push(
         ...emitMaskingBackward(plan, [id], t),
-        ...(n.op === "concat" ? emitConcatBackward(plan, n, t) : emitSoftmaxBackward(plan, n, t)),
+        ...(kind === "concat" ? emitConcatBackward(plan, n, t) : emitSoftmaxBackward(plan, n, t)),
       );
     }
   }
@@ -88,50 +83,49 @@ function operandAdjoint(plan: CodePlan, id: NodeId, t: string): Location | undef
 }
 
 /** The adjoint rule of an element-wise node: what it adds to each operand's adjoint, given its own `dy`. */
-function elementwiseRule(n: IrNode, dy: Expr, value: (id: NodeId) => Expr): [NodeId, Expr][] {
-  switch (n.op) {
+function elementwiseRule(n: ApplyNode, dy: Expr, value: (id: NodeId) => Expr): [NodeId, Expr][] {
+  const [a, b] = n.args as [NodeId, NodeId];
+  switch (n.fn) {
     case "add":
       return [
-        [n.a, dy],
-        [n.b, dy],
+        [a, dy],
+        [b, dy],
       ];
     case "sub":
       return [
-        [n.a, dy],
-        [n.b, neg(dy)],
+        [a, dy],
+        [b, neg(dy)],
       ];
     case "mul":
       return [
-        [n.a, binary("*", dy, value(n.b))],
-        [n.b, binary("*", dy, value(n.a))],
+        [a, binary("*", dy, value(b))],
+        [b, binary("*", dy, value(a))],
       ];
     case "div":
       return [
-        [n.a, binary("/", dy, value(n.b))],
-        [n.b, neg(binary("/", binary("*", dy, value(n.a)), binary("*", value(n.b), value(n.b))))],
+        [a, binary("/", dy, value(b))],
+        [b, neg(binary("/", binary("*", dy, value(a)), binary("*", value(b), value(b))))],
       ];
     case "neg":
-      return [[n.a, neg(dy)]];
-    case "activation": {
+      return [[a, neg(dy)]];
+    case "sigmoid": {
       const y = value(n.id);
-      switch (n.fn) {
-        case "sigmoid":
-          return [[n.a, binary("*", binary("*", dy, y), binary("-", num(1), y))]];
-        case "tanh":
-          return [[n.a, binary("*", dy, binary("-", num(1), binary("*", y, y)))]];
-        case "relu":
-          return [[n.a, { kind: "select", compare: ">", a: y, b: num(0), then: dy, otherwise: num(0) }]];
-        case "exp":
-          return [[n.a, binary("*", dy, y)]];
-        case "log":
-          return [[n.a, binary("/", dy, value(n.a))]];
-        case "identity":
-          return [[n.a, dy]];
-      }
+      return [[a, binary("*", binary("*", dy, y), binary("-", num(1), y))]];
     }
-    // eslint-disable-next-line no-fallthrough
+    case "tanh": {
+      const y = value(n.id);
+      return [[a, binary("*", dy, binary("-", num(1), binary("*", y, y)))]];
+    }
+    case "relu":
+      return [[a, { kind: "select", compare: ">", a: value(n.id), b: num(0), then: dy, otherwise: num(0) }]];
+    case "exp":
+      return [[a, binary("*", dy, value(n.id))]];
+    case "log":
+      return [[a, binary("/", dy, value(a))]];
+    case "identity":
+      return [[a, dy]];
     default:
-      throw new Error(`internal error: ${n.op} is not element-wise`);
+      throw new Error(`internal error: ${n.fn} is not element-wise`);
   }
 }
 
@@ -154,7 +148,7 @@ function emitRunBackward(plan: CodePlan, run: ElementwiseRun, t: string, fused: 
   const value = (id: NodeId) => valueExpr(plan, id, t, streams, loaded);
   let lastOrigin = "";
   for (const id of [...run.nodes].reverse()) {
-    const n = plan.ir.nodes[id]!;
+    const n = plan.ir.nodes[id] as ApplyNode;
     const comment = originComment(n);
     if (comment !== lastOrigin) body.push({ kind: "comment", text: comment });
     lastOrigin = comment;
@@ -169,14 +163,14 @@ function emitRunBackward(plan: CodePlan, run: ElementwiseRun, t: string, fused: 
 /** dX_k += dY W_k at step t; the weight gradients wait for `emitWeightGradients`. */
 function emitGroupBackward(plan: CodePlan, group: MatvecGroup, t: string): string[] {
   const out = origins(plan, group.members).map((c) => c.replace("// ", "// d "));
-  const member = plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>;
+  const member = plan.ir.nodes[group.members[0]!] as ApplyNode;
   // Like the value, the adjoint is the first member's: its own, or the shared one at offset 0.
   const dy = adjointLocation(plan, member.id, t);
   if (dy === undefined) return [];
   group.blocks.forEach((block, k) => {
     const dx = adjointLocation(plan, block.x, t);
     if (dx === undefined) return;
-    const weights = group.direct ? `P${paramIndex(plan, member.param)}` : `W${group.index}_${k}`;
+    const weights = group.direct ? `P${paramIndex(plan, member.param!)}` : `W${group.index}_${k}`;
     out.push(
       `matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, (${dy.slot}) * B * ${group.rows}, ${weights}, 0, ${dx.buffer}, (${dx.slot}) * B * ${block.width});`,
     );
@@ -193,13 +187,13 @@ function emitGroupBackward(plan: CodePlan, group: MatvecGroup, t: string): strin
 export function emitWeightGradients(plan: CodePlan): string[] {
   const out: string[] = [];
   for (const group of plan.groups) {
-    const member = plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>;
+    const member = plan.ir.nodes[group.members[0]!] as ApplyNode;
     const dy = adjointLocation(plan, member.id, "0");
     if (dy === undefined) continue;
     out.push(...origins(plan, group.members).map((c) => c.replace("// ", "// d weights of ")));
     const dyOffset = `(${dy.slot}) * B * ${group.rows}`;
     group.blocks.forEach((block, k) => {
-      const dWeights = group.direct ? `G${paramIndex(plan, member.param)}` : `dW${group.index}_${k}`;
+      const dWeights = group.direct ? `G${paramIndex(plan, member.param!)}` : `dW${group.index}_${k}`;
       const x = valueLocation(plan, block.x, "0");
       if (plan.ir.nodes[block.x]!.onehot)
         out.push(
@@ -218,18 +212,14 @@ function origins(plan: CodePlan, ids: readonly NodeId[]): string[] {
   return [...new Set(ids.map((id) => originComment(plan.ir.nodes[id]!)))];
 }
 
-function emitSoftmaxBackward(
-  plan: CodePlan,
-  n: Extract<IrNode, { op: "softmax" | "log_softmax" }>,
-  t: string,
-): string[] {
+function emitSoftmaxBackward(plan: CodePlan, n: ApplyNode, t: string): string[] {
   const y = valueLocation(plan, n.id, t);
   const dy = adjointLocation(plan, n.id, t);
-  const dx = adjointLocation(plan, n.a, t);
+  const dx = adjointLocation(plan, n.args[0]!, t);
   if (dy === undefined || dx === undefined) return [];
   const K = n.size;
   const rule =
-    n.op === "softmax"
+    n.fn === "softmax"
       ? [
           `let dot = 0;`,
           `for (let i = 0; i < ${K}; i++) dot += ${dy.buffer}[rdy + i]! * ${y.buffer}[ry + i]!;`,
@@ -251,7 +241,7 @@ function emitSoftmaxBackward(
   ];
 }
 
-function emitConcatBackward(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>, t: string): string[] {
+function emitConcatBackward(plan: CodePlan, n: ApplyNode, t: string): string[] {
   const dy = adjointLocation(plan, n.id, t);
   if (dy === undefined) return [];
   const out = [
@@ -260,7 +250,7 @@ function emitConcatBackward(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>
     `const rdy = ${rowOffset(dy.slot, dy.stride, dy.offset)};`,
   ];
   let col = 0;
-  for (const part of n.parts) {
+  for (const part of n.args) {
     const width = plan.ir.nodes[part]!.size;
     const dx = operandAdjoint(plan, part, t);
     if (dx)

@@ -4,16 +4,15 @@
  * dz = p − onehot(y), binary_cross_entropy of sigmoid(z) seeds dz = s − y.
  */
 import type { IrLoss, IrModel } from "../ir/ir.js";
+import { describeLoss as lossText } from "../ir/print.js";
+import { formOf } from "../ops/registry.js";
 import { adjointLocation, valueLocation } from "./access.js";
 import { rowOffset } from "./location.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan } from "./plan.js";
 
 export function describeLoss(ir: IrModel, l: IrLoss): string {
-  const prediction = ir.quantities.find((q) => q.node === l.prediction)!.name;
-  return commentText(
-    `loss ${l.fn}(${prediction}, ${l.target}${l.reduce === "sum" ? ", reduce = sum" : ""}) at ${l.at}`,
-  );
+  return commentText(lossText(ir, l));
 }
 
 /** `const scaleN = ...` per loss: 1 / (number of scored positions) for a mean, 1 for a sum. */
@@ -31,77 +30,36 @@ function targetRow(l: IrLoss): string {
   return l.at === "each" ? "t * B + b" : "b";
 }
 
-/** Loops over the positions a loss scores, calling `body` with a row offset for its input. */
-function scoredLoop(l: IrLoss, body: string[], perStep: boolean): string[] {
+/** Loops over the rows a loss scores at step t, calling `body` with a row offset for its input. */
+function scoredLoop(l: IrLoss, body: string[]): string[] {
   const guard = l.at === "each" ? `if (t >= lengths[b]!) continue;` : `if (t !== lengths[b]! - 1) continue;`;
-  const rows = [`for (let b = 0; b < B; b++) {`, guard, ...body, `}`];
-  return perStep ? rows : [`for (let t = 0; t < T; t++) {`, ...rows, `}`];
+  return [`for (let b = 0; b < B; b++) {`, guard, ...body, `}`];
 }
 
-/** The total loss, after the forward pass (`loss` is declared by the caller). */
+/**
+ * The total loss, after the forward pass (`loss` is declared by the caller): each loss's
+ * kernel, named by the registry for the form it was lowered to, on each row it scores (at
+ * each real step, or at each sequence's last), the padding never read.
+ */
 export function emitLossValue(plan: CodePlan): string[] {
   const out: string[] = [];
   plan.ir.losses.forEach((l, k) => {
     const K = plan.ir.nodes[l.prediction]!.size;
     const target = plan.ir.targets.find((x) => x.name === l.target)!;
+    const x = valueLocation(plan, l.fusion ? l.fusion.input : l.prediction, "t");
     const y = `Y${k}`;
-    const scored = l.fusion ? l.fusion.input : l.prediction;
-    const x = valueLocation(plan, scored, "t");
-    const row = [`const r = ${rowOffset(x.slot, x.stride, x.offset)};`];
-    const yRow = target.kind === "class" ? `const c = ${y}[${targetRow(l)}]!;` : `const ry = (${targetRow(l)}) * ${K};`;
-    let term: string[];
-    switch (l.fn) {
-      case "cross_entropy":
-        // Fused (softmax or log_softmax of z): −log softmax(z)_y = max − z_y + log Σ exp(z − max), stable.
-        term = l.fusion
-          ? [
-              `let max = -Infinity;`,
-              `for (let i = 0; i < ${K}; i++) if (${x.buffer}[r + i] > max) max = ${x.buffer}[r + i];`,
-              `let sum = 0;`,
-              `for (let i = 0; i < ${K}; i++) sum += Math.exp(${x.buffer}[r + i] - max);`,
-              `total += scale${k} * (max - ${x.buffer}[r + c] + Math.log(sum));`,
-            ]
-          : [`total += scale${k} * -Math.log(${x.buffer}[r + c]);`];
-        break;
-      case "binary_cross_entropy":
-        term = l.fusion
-          ? [
-              `let rowLoss = 0;`,
-              `for (let i = 0; i < ${K}; i++) {`,
-              `const z = ${x.buffer}[r + i]!;`,
-              `rowLoss += Math.max(z, 0) - z * ${y}[ry + i]! + Math.log1p(Math.exp(-Math.abs(z)));`,
-              `}`,
-              `total += scale${k} * rowLoss;`,
-            ]
-          : [
-              `let rowLoss = 0;`,
-              `for (let i = 0; i < ${K}; i++) {`,
-              `const p = ${x.buffer}[r + i]!;`,
-              `const yi = ${y}[ry + i]!;`,
-              `if (yi !== 0) rowLoss -= yi * Math.log(p);`,
-              `if (1 - yi !== 0) rowLoss -= (1 - yi) * Math.log(1 - p);`,
-              `}`,
-              `total += scale${k} * rowLoss;`,
-            ];
-        break;
-      case "mse":
-        term = [
-          `let rowLoss = 0;`,
-          `for (let i = 0; i < ${K}; i++) {`,
-          `const diff = ${x.buffer}[r + i]! - ${y}[ry + i]!;`,
-          `rowLoss += 0.5 * diff * diff;`,
-          `}`,
-          `total += scale${k} * rowLoss;`,
-        ];
-        break;
-    }
+    const yRow = target.kind === "class" ? targetRow(l) : `(${targetRow(l)}) * ${K}`;
+    const rows =
+      l.at === "each"
+        ? [`for (let t = 0; t < T; t++) {`, `for (let b = 0; b < B; b++) {`, `if (t >= lengths[b]!) continue;`]
+        : [`for (let b = 0; b < B; b++) {`, `const t = lengths[b]! - 1;`];
     out.push(
       `// ${describeLoss(plan.ir, l)}`,
       `{`,
       `const ${y} = targets[${quote(l.target)}]!;`,
-      `let total = 0;`,
-      ...scoredLoop(l, [...row, yRow, ...term], false),
-      `loss += total;`,
+      ...rows,
+      `loss += scale${k} * ${formOf(l).kernel}(1, ${K}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset)}, ${y}, ${yRow}, null, 0, null, 0, null, 0);`,
+      ...(l.at === "each" ? [`}`, `}`] : [`}`]),
       `}`,
     );
   });
@@ -163,12 +121,12 @@ export function emitLossSeeds(plan: CodePlan): string[] {
           ];
         }
         break;
-      case "mse":
+      default:
         formula = "dp = p − y";
         seed = [`for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * (${p.buffer}[rp + i]! - ${y}[ry + i]!);`];
         break;
     }
-    out.push(`// d ${describeLoss(plan.ir, l)}: ${formula}`, ...scoredLoop(l, [...rows, yRow, ...seed], true));
+    out.push(`// d ${describeLoss(plan.ir, l)}: ${formula}`, ...scoredLoop(l, [...rows, yRow, ...seed]));
   });
   return out;
 }

@@ -7,6 +7,8 @@
  */
 import type { InitSpec } from "../../runtime/init.js";
 import type { IrModel, IrTarget } from "../ir/ir.js";
+import type { RowwiseOp } from "../ops/op.js";
+import { formOf, opNamed } from "../ops/registry.js";
 import { emitBackwardStep, emitWeightGradients } from "./emit-backward.js";
 import { emitForwardStep, emitWholeBatchProducts, type TimeLoop } from "./emit-forward.js";
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
@@ -79,6 +81,7 @@ function runtimeNames(plan: CodePlan, options: EmitOptions): string[] {
   const memory = kernelObject(options) ? ["kernelMemory", "type MatmulKernels"] : ["plainMemory"];
   return [
     ...kernels,
+    ...registryKernels(plan),
     "ModelCore",
     "parameterViews",
     "initialiseParameterViews",
@@ -110,9 +113,24 @@ function usesKernel(plan: CodePlan, name: (typeof kernelNames)[number]): boolean
       return backward && plan.groups.some(onehot);
     case "activateRows":
       return (
-        plan.nodes.some((p) => p.byKernel) || (plan.kernelActivations && plan.ir.nodes.some((n) => n.op === "softmax"))
+        plan.nodes.some((p) => p.byKernel) ||
+        (plan.kernelActivations && rowwiseSpecs(plan).some((spec) => spec.takesActivateRows))
       );
   }
+}
+
+/** The row-wise ops the passes apply. */
+function rowwiseSpecs(plan: CodePlan): RowwiseOp[] {
+  return plan.ir.nodes.flatMap((n) => {
+    const spec = n.op === "apply" ? opNamed(n.fn) : undefined;
+    return spec?.kind === "rowwise" ? [spec] : [];
+  });
+}
+
+/** The kernels the registry names that the passes call: row-wise ops and losses. They are functions on every tier. */
+function registryKernels(plan: CodePlan): string[] {
+  const names = [...rowwiseSpecs(plan).map((s) => s.kernel), ...plan.ir.losses.map((l) => formOf(l).kernel)];
+  return [...new Set(names)];
 }
 
 const union = (names: readonly string[]) => (names.length === 0 ? "never" : names.map(quote).join(" | "));

@@ -6,7 +6,8 @@
  * Address of a stored value: buffer[((t + pre) · B + b) · stride + offset + i], where `pre`
  * slots before step 0 hold what delays read before the sequence (initial or carried values).
  */
-import { operands, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
+import { matvecBlocks, operands, type ApplyNode, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
+import { elementwiseOp, nodeKind } from "../ops/registry.js";
 
 export interface NodePlan {
   node: IrNode;
@@ -73,8 +74,6 @@ export interface PlanOptions {
   kernelActivations: boolean;
 }
 
-const kernelActivationFns = new Set(["sigmoid", "tanh", "exp"]);
-
 export interface CodePlan {
   ir: IrModel;
   nodes: NodePlan[];
@@ -97,10 +96,13 @@ export interface CodePlan {
   kernelActivations: boolean;
 }
 
-const elementwiseOps = new Set(["add", "sub", "mul", "div", "neg", "activation"]);
+export function isElementwise(n: IrNode): n is ApplyNode {
+  return nodeKind(n) === "elementwise";
+}
 
-export function isElementwise(n: IrNode): boolean {
-  return elementwiseOps.has(n.op);
+/** Whether a node is a leaf: read in place, never computed. */
+function isLeaf(n: IrNode): boolean {
+  return n.op !== "apply";
 }
 
 export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations: false }): CodePlan {
@@ -131,9 +133,10 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
     const run = runOf.get(n.id) ?? -1;
     const readOutsideRun =
       scored.has(n.id) || pre.has(n.id) || (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
-    const leaf = n.op === "param" || n.op === "const" || n.op === "delay";
     const stored =
-      !leaf &&
+      n.op !== "param" &&
+      n.op !== "const" &&
+      n.op !== "delay" &&
       (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id) || split.inMemory.has(n.id));
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
@@ -143,7 +146,7 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
     // A product keeps its adjoint of every step: its weight gradient is one product over all steps, after the loop.
     if (differentiable && n.op !== "delay")
       adjoint =
-        quantityNodes.has(n.id) || pre.has(n.id) || n.op === "matvec"
+        quantityNodes.has(n.id) || pre.has(n.id) || group !== undefined
           ? "steps"
           : run >= 0 && !readOutsideRun
             ? "local"
@@ -196,7 +199,7 @@ function recurrentNodes(
     runOf.has(id) ? `run ${runOf.get(id)}` : groupOf.has(id) ? `group ${groupOf.get(id)}` : `node ${id}`;
   const members = new Map<string, NodeId[]>();
   for (const n of ir.nodes) members.set(unitOf(n.id), [...(members.get(unitOf(n.id)) ?? []), n.id]);
-  const computed = (id: NodeId) => !["input", "delay", "param", "const"].includes(ir.nodes[id]!.op);
+  const computed = (id: NodeId) => !isLeaf(ir.nodes[id]!);
   const units = new Set<string>();
   const queue: string[] = [];
   const add = (id: NodeId) => {
@@ -215,25 +218,30 @@ function valuesNeededBackward(ir: IrModel): Set<NodeId> {
   const needed = new Set<NodeId>();
   const scalar = (id: NodeId) => ir.nodes[id]!.scalar;
   for (const n of ir.nodes) {
-    switch (n.op) {
+    if (n.op !== "apply") continue;
+    const [a, b] = n.args as [NodeId, NodeId];
+    switch (n.fn) {
       case "mul":
-        if (!scalar(n.a)) needed.add(n.b);
-        if (!scalar(n.b)) needed.add(n.a);
+        if (!scalar(a)) needed.add(b);
+        if (!scalar(b)) needed.add(a);
         break;
       case "div":
-        needed.add(n.b);
-        if (!scalar(n.b)) needed.add(n.a);
+        needed.add(b);
+        if (!scalar(b)) needed.add(a);
         break;
-      case "activation":
-        if (n.fn === "log") needed.add(n.a);
-        else if (n.fn !== "identity") needed.add(n.id);
+      case "log":
+        needed.add(a);
         break;
+      case "sigmoid":
+      case "tanh":
+      case "relu":
+      case "exp":
       case "softmax":
       case "log_softmax":
         needed.add(n.id);
         break;
       case "matvec":
-        for (const b of n.blocks) needed.add(b.x);
+        for (const x of n.args) needed.add(x);
         break;
       default:
         break;
@@ -256,8 +264,8 @@ function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNod
   const groups: MatvecGroup[] = [];
   const byKey = new Map<string, MatvecGroup>();
   for (const n of ir.nodes) {
-    if (n.op !== "matvec") continue;
-    const blocks = n.blocks.map((b) => ({ x: b.x, col: b.col, width: ir.nodes[b.x]!.size }));
+    if (n.op !== "apply" || nodeKind(n) !== "matvec") continue;
+    const blocks = matvecBlocks(ir, n);
     // A grouped product lives in a slice of the group's rows: only element-wise code reads it there.
     const groupable = !quantityNodes.has(n.id) && (consumers.get(n.id) ?? []).every((c) => isElementwise(ir.nodes[c]!));
     const key = groupable ? JSON.stringify(blocks) : `single:${n.id}`;
@@ -327,12 +335,13 @@ function splitRuns(ir: IrModel, runs: ElementwiseRun[], runOf: Map<NodeId, numbe
     for (const id of run.nodes) {
       const n = ir.nodes[id]!;
       const inputs = operands(n).filter(inRun);
+      const operand = ir.nodes[operands(n)[0]!]!;
       const kernel =
         options.kernelActivations &&
-        n.op === "activation" &&
-        kernelActivationFns.has(n.fn) &&
-        !ir.nodes[n.a]!.scalar &&
-        ir.nodes[n.a]!.op !== "param";
+        isElementwise(n) &&
+        elementwiseOp(n.fn).rowKernel !== undefined &&
+        !operand.scalar &&
+        operand.op !== "param";
       if (kernel) {
         byKernel.add(id);
         inMemory.add(id);

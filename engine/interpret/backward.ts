@@ -4,7 +4,7 @@
  * add up over the steps. A padded row of a quantity hands its adjoint to the previous
  * step unchanged, mirroring the forward pass that copied the value.
  */
-import type { IrNode } from "../../compiler/ir/ir.js";
+import { matvecBlocks, type ApplyNode, type IrNode } from "../../compiler/ir/ir.js";
 import type { UnrolledNode } from "../../compiler/unroll/unroll.js";
 import { ACTIVATIONS } from "../../runtime/kernels/activations.js";
 import { addBiasBatchBackward } from "../../runtime/kernels/bias.js";
@@ -20,7 +20,6 @@ import { scatterColumnsBatch } from "../../runtime/kernels/onehot.js";
 import { logSoftmaxRowsBackward, softmaxRowsBackward } from "../../runtime/kernels/softmax.js";
 import type { Weights } from "./batch.js";
 import { addColumnBlocks, carriedIn, type Execution } from "./execution.js";
-import { matvecBlocks } from "./forward.js";
 import { NumericError } from "./numeric-error.js";
 import { namedRecord } from "../../runtime/records.js";
 import { scoreLoss } from "./score.js";
@@ -43,8 +42,8 @@ export function runBackward(
   // Block gradients mirror the block weights: the parameter's own gradient when there is one block.
   const blockGrads = new Map<number, Float64Array[]>();
   for (const [template, parts] of ex.blockWeights) {
-    const n = ex.ir.nodes[template] as Extract<IrNode, { op: "matvec" }>;
-    blockGrads.set(template, parts.length === 1 ? [grads[n.param]!] : parts.map((p) => new Float64Array(p.length)));
+    const n = ex.ir.nodes[template] as ApplyNode;
+    blockGrads.set(template, parts.length === 1 ? [grads[n.param!]!] : parts.map((p) => new Float64Array(p.length)));
   }
 
   for (const loss of ex.ir.losses) scoreLoss(ex, loss, adjointOf);
@@ -59,9 +58,9 @@ export function runBackward(
 
   for (const [template, parts] of blockGrads) {
     if (parts.length === 1) continue;
-    const n = ex.ir.nodes[template] as Extract<IrNode, { op: "matvec" }>;
+    const n = ex.ir.nodes[template] as ApplyNode;
     const p = ex.ir.params.find((q) => q.name === n.param)!;
-    addColumnBlocks(grads[n.param]!, p.shape[0]!, p.shape[1]!, matvecBlocks(ex.ir, n), parts);
+    addColumnBlocks(grads[p.name]!, p.shape[0]!, p.shape[1]!, matvecBlocks(ex.ir, n), parts);
   }
   observe?.((id) => adjoints[id]);
   for (const [name, g] of Object.entries(grads)) {
@@ -104,8 +103,6 @@ function propagate(
 ): void {
   const { B } = ex.batch;
   const len = dy.length;
-  const value = (id: number) => ex.values[id]!;
-  const isScalar = (template: number) => ex.ir.nodes[template]!.scalar;
   switch (n.op) {
     case "input":
     case "const":
@@ -126,11 +123,30 @@ function propagate(
     case "param":
       addBiasBatchBackward(B, n.size, dy, 0, grads[n.param]!, 0);
       return;
+    case "apply":
+      return propagateApply(ex, u, n, dy, adjointOf, blockGrads);
+  }
+}
+
+function propagateApply(
+  ex: Execution,
+  u: UnrolledNode,
+  n: ApplyNode,
+  dy: Float64Array,
+  adjointOf: (id: number) => Float64Array,
+  blockGrads: Map<number, Float64Array[]>,
+): void {
+  const { B } = ex.batch;
+  const len = dy.length;
+  const value = (id: number) => ex.values[id]!;
+  const isScalar = (template: number) => ex.ir.nodes[template]!.scalar;
+  const [na, nb] = n.args as [number, number];
+  switch (n.fn) {
     case "matvec": {
       // y = Σ_k W_k x_k:  dW_k += dyᵀ x_k,  dx_k += dy W_k  (a one-hot x_k: scatter into the columns it picked)
       const parts = ex.blockWeights.get(n.id)!;
       const dParts = blockGrads.get(n.id)!;
-      n.blocks.forEach((block, k) => {
+      matvecBlocks(ex.ir, n).forEach((block, k) => {
         const x = u.args[k]!;
         const xNode = ex.ir.nodes[block.x]!;
         if (xNode.onehot) {
@@ -146,16 +162,16 @@ function propagate(
     case "sub": {
       // Scalars are constants: they get no adjoint.
       const [a, b] = u.args as [number, number];
-      if (!isScalar(n.a)) accumulate(len, dy, 0, adjointOf(a), 0);
-      if (!isScalar(n.b)) accumulateScaled(len, n.op === "add" ? 1 : -1, dy, 0, adjointOf(b), 0);
+      if (!isScalar(na)) accumulate(len, dy, 0, adjointOf(a), 0);
+      if (!isScalar(nb)) accumulateScaled(len, n.fn === "add" ? 1 : -1, dy, 0, adjointOf(b), 0);
       return;
     }
     case "mul": {
       // d(a ⊙ b) = da ⊙ b + a ⊙ db; a scalar factor s contributes s · dy.
       const [a, b] = u.args as [number, number];
       for (const [self, other, otherTemplate, selfTemplate] of [
-        [a, b, n.b, n.a],
-        [b, a, n.a, n.b],
+        [a, b, nb, na],
+        [b, a, na, nb],
       ] as const) {
         if (isScalar(selfTemplate)) continue;
         if (isScalar(otherTemplate)) accumulateScaled(len, value(other)[0]!, dy, 0, adjointOf(self), 0);
@@ -166,8 +182,8 @@ function propagate(
     case "div": {
       // z = a / b:  da += dy / b,  db −= dy · a / b²
       const [a, b] = u.args as [number, number];
-      const aScalar = isScalar(n.a);
-      const bScalar = isScalar(n.b);
+      const aScalar = isScalar(na);
+      const bScalar = isScalar(nb);
       if (!aScalar) {
         if (bScalar) accumulateScaled(len, 1 / value(b)[0]!, dy, 0, adjointOf(a), 0);
         else accumulateQuotient(len, dy, 0, value(b), 0, adjointOf(a), 0);
@@ -185,8 +201,13 @@ function propagate(
     case "neg":
       accumulateScaled(len, -1, dy, 0, adjointOf(u.args[0]!), 0);
       return;
-    case "activation": {
-      const activation = ACTIVATIONS[n.fn];
+    case "sigmoid":
+    case "tanh":
+    case "relu":
+    case "exp":
+    case "log":
+    case "identity": {
+      const activation = ACTIVATIONS[n.fn as keyof typeof ACTIVATIONS];
       const saved = activation.backwardReads === "input" ? value(u.args[0]!) : value(u.id);
       activation.backward(len, dy, 0, saved, 0, adjointOf(u.args[0]!), 0);
       return;

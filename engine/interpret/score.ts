@@ -5,13 +5,8 @@
  * The same walk gives the loss (forward) and seeds the adjoints (backward).
  */
 import type { IrLoss } from "../../compiler/ir/ir.js";
-import {
-  binaryCrossEntropy,
-  binaryCrossEntropyFromLogits,
-  crossEntropyFromLogits,
-  crossEntropyFromProbs,
-  mse,
-} from "../../runtime/kernels/losses.js";
+import { formOf } from "../../compiler/ops/registry.js";
+import * as kernels from "../../runtime/kernels/index.js";
 import type { FloatArray } from "../../runtime/floatArray.js";
 import type { Execution } from "./execution.js";
 
@@ -80,14 +75,7 @@ type LossKernel = (
   gradOff: number,
 ) => number;
 
-/** cross_entropy of softmax(z) and of log_softmax(z) both reduce to −log_softmax(z)_y, scored from z. */
+/** The loss's kernel, for the form it was lowered to (compiler/ops/losses.ts). */
 function pickKernel(loss: IrLoss): LossKernel {
-  switch (loss.fn) {
-    case "cross_entropy":
-      return (loss.fusion ? crossEntropyFromLogits : crossEntropyFromProbs) as LossKernel;
-    case "binary_cross_entropy":
-      return (loss.fusion ? binaryCrossEntropyFromLogits : binaryCrossEntropy) as LossKernel;
-    case "mse":
-      return mse as LossKernel;
-  }
+  return kernels[formOf(loss).kernel] as unknown as LossKernel;
 }
