@@ -58,7 +58,7 @@ export function emitLossValue(plan: CodePlan): string[] {
       `{`,
       `const ${y} = targets[${quote(l.target)}]!;`,
       ...rows,
-      `loss += scale${k} * ${formOf(l).kernel}(1, ${K}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset)}, ${y}, ${yRow}, null, 0, null, 0, null, 0);`,
+      `loss += scale${k} * ${formOf(l).kernel}(1, ${K}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset)}, ${y}, ${yRow}, null, 0, null, 0);`,
       ...(l.at === "each" ? [`}`, `}`] : [`}`]),
       `}`,
     );

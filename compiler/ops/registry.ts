@@ -72,6 +72,11 @@ export function operatorOp(form: "binary" | "prefix" | "brackets", symbol = ""):
   return spec;
 }
 
+/** Every op, in registration order. */
+export function registeredOps(): OpSpec[] {
+  return [...byName.values()];
+}
+
 /** The names functions are called by, in registration order. */
 export function callNames(): string[] {
   return [...calls.keys()];

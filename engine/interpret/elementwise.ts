@@ -11,7 +11,7 @@ export interface Stream {
   scalar: boolean;
 }
 
-/** Where the class ids of an `indicator` are: one id per row of `width` elements. */
+/** The operand of an `indicator`: one class id per row of `width` elements. */
 export interface ClassIds {
   ids: Int32Array;
   width: number;
@@ -19,26 +19,21 @@ export interface ClassIds {
 
 type Fn = (i: number) => number;
 
-/** out[i] = expr at element i, for every i of out; `read k` is streams[k], `indicator k` classes[k]. */
-export function evaluateElementwise(
-  expr: Expr,
-  streams: readonly Stream[],
-  out: Float64Array,
-  classes: readonly (ClassIds | undefined)[] = [],
-): void {
-  const f = compile(expr, streams, classes);
+/** out[i] = expr at element i, for every i of out; `read k` and `indicator k` are operands[k]. */
+export function evaluateElementwise(expr: Expr, operands: readonly (Stream | ClassIds)[], out: Float64Array): void {
+  const f = compile(expr, operands);
   for (let i = 0; i < out.length; i++) out[i] = f(i);
 }
 
-function compile(e: Expr, streams: readonly Stream[], classes: readonly (ClassIds | undefined)[]): Fn {
-  const c = (x: Expr) => compile(x, streams, classes);
+function compile(e: Expr, operands: readonly (Stream | ClassIds)[]): Fn {
+  const c = (x: Expr) => compile(x, operands);
   switch (e.kind) {
     case "num": {
       const v = e.value;
       return () => v;
     }
     case "read": {
-      const { values, scalar } = streams[e.stream]!;
+      const { values, scalar } = operands[e.stream] as Stream;
       if (scalar) {
         const v = values[0]!;
         return () => v;
@@ -82,7 +77,7 @@ function compile(e: Expr, streams: readonly Stream[], classes: readonly (ClassId
       return (i) => fn(a(i));
     }
     case "indicator": {
-      const { ids, width } = classes[e.stream]!;
+      const { ids, width } = operands[e.stream] as ClassIds;
       return (i) => (i % width === ids[Math.floor(i / width)] ? 1 : 0);
     }
   }

@@ -12,3 +12,21 @@ export type RowKernel = (B: number, K: number, ...arraysAndOffsets: (FloatArray 
 export function rowKernel(name: KernelName): RowKernel {
   return kernels[name] as unknown as RowKernel;
 }
+
+/** A loss kernel: (B, K, scored, offset, targets, offset, weights, offset, rowLoss, offset) → Σ weighted loss. */
+export type LossKernel = (
+  B: number,
+  K: number,
+  input: FloatArray,
+  inputOff: number,
+  targets: Int32Array | FloatArray,
+  targetsOff: number,
+  weights: FloatArray | null,
+  weightsOff: number,
+  rowLoss: FloatArray | null,
+  rowLossOff: number,
+) => number;
+
+export function lossKernel(name: KernelName): LossKernel {
+  return kernels[name] as unknown as LossKernel;
+}
