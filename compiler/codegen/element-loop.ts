@@ -24,6 +24,8 @@ export type Statement =
 export interface ElementLoop {
   /** Elements per row. */
   size: number;
+  /** A condition on b under which a row is skipped, not read (a loss's unscored rows); such a loop stays JavaScript. */
+  skipRow?: string;
   /** The rows read and written; stride 0 is a parameter's single row, the same for every b. */
   streams: Location[];
   body: Statement[];
@@ -71,7 +73,7 @@ export function withoutUnusedLocals(loop: ElementLoop): ElementLoop {
     }
     return { ...s, value: mapExpr(s.value) };
   });
-  return { size: loop.size, streams: kept.map((k) => loop.streams[k]!), body: mapped };
+  return { ...loop, streams: kept.map((k) => loop.streams[k]!), body: mapped };
 }
 
 /** The loop as TypeScript: `for (let b ...) { row bases; for (let i ...) { body } }`. */
@@ -95,6 +97,7 @@ export function renderLoopJs(loop: ElementLoop): string[] {
   });
   return [
     `for (let b = 0; b < B; b++) {`,
+    ...(loop.skipRow ? [`if (${loop.skipRow}) continue;`] : []),
     ...rows.lines,
     `for (let i = 0; i < ${loop.size}; i++) {`,
     ...body,

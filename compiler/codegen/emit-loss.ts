@@ -1,13 +1,17 @@
 /**
- * Losses as code: the value after the forward pass, and the adjoint seeds at each step of
- * the backward pass. The fused forms are written out: cross_entropy of softmax(z) seeds
- * dz = p − onehot(y), binary_cross_entropy of sigmoid(z) seeds dz = s − y.
+ * Losses as code: the value after the forward pass, by the kernel the registry names for the
+ * loss's form, and the adjoint seeds at each step of the backward pass, as the backward IR
+ * states them (cross_entropy of softmax(z) seeds dz = p − onehot(y)).
  */
+import type { GradId } from "../grad/grad-ir.js";
 import type { IrLoss, IrModel } from "../ir/ir.js";
 import { describeLoss as lossText } from "../ir/print.js";
-import { formOf } from "../ops/registry.js";
-import { adjointLocation, valueLocation } from "./access.js";
-import { rowOffset } from "./location.js";
+import { binary, local, num, type Expr } from "../ops/expr.js";
+import { elementwiseOp, formOf } from "../ops/registry.js";
+import { adjointLocation, valueExpr, valueLocation } from "./access.js";
+import { StreamTable, type ElementLoop } from "./element-loop.js";
+import { emitElementLoop } from "./fused-loops.js";
+import { rowOffset, type Location } from "./location.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan } from "./plan.js";
 
@@ -28,12 +32,6 @@ export function emitLossScales(plan: CodePlan): string[] {
 /** The target of row b at step t: an index expression into the batch's target array. */
 function targetRow(l: IrLoss): string {
   return l.at === "each" ? "t * B + b" : "b";
-}
-
-/** Loops over the rows a loss scores at step t, calling `body` with a row offset for its input. */
-function scoredLoop(l: IrLoss, body: string[]): string[] {
-  const guard = l.at === "each" ? `if (t >= lengths[b]!) continue;` : `if (t !== lengths[b]! - 1) continue;`;
-  return [`for (let b = 0; b < B; b++) {`, guard, ...body, `}`];
 }
 
 /**
@@ -66,67 +64,52 @@ export function emitLossValue(plan: CodePlan): string[] {
   return out;
 }
 
-/** The adjoint seeds of every loss at step t of the backward pass. */
-export function emitLossSeeds(plan: CodePlan): string[] {
+/**
+ * The seeds of every loss at step t of the backward pass, as the backward IR states them:
+ * scale · (the seed's value) added to the adjoint of the value the loss scores, at the rows it
+ * scores at step t; the others are skipped, unread (padding may hold anything).
+ */
+export function emitLossSeeds(plan: CodePlan, t: string): string[] {
+  const grad = plan.grad!;
   const out: string[] = [];
-  plan.ir.losses.forEach((l, k) => {
-    const K = plan.ir.nodes[l.prediction]!.size;
-    const target = plan.ir.targets.find((x) => x.name === l.target)!;
-    const y = `Y${k}`;
-    const scored = l.fusion ? l.fusion.input : l.prediction;
-    const d = adjointLocation(plan, scored, "t");
-    if (d === undefined) return;
-    const p = valueLocation(plan, l.prediction, "t");
-    const rows = [
-      `const rp = ${rowOffset(p.slot, p.stride, p.offset)};`,
-      `const rd = ${rowOffset(d.slot, d.stride, d.offset)};`,
-    ];
-    const yRow = target.kind === "class" ? `const c = ${y}[${targetRow(l)}]!;` : `const ry = (${targetRow(l)}) * ${K};`;
-    const w = `scale${k}`;
-    let seed: string[];
-    let formula: string;
-    switch (l.fn) {
-      case "cross_entropy":
-        if (l.fusion?.kind === "softmax") {
-          formula = "dz = p − onehot(y)";
-          seed = [
-            `for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * ${p.buffer}[rp + i]!;`,
-            `${d.buffer}[rd + c] -= ${w};`,
-          ];
-        } else if (l.fusion?.kind === "log_softmax") {
-          formula = "dz = exp(log p) − onehot(y)";
-          seed = [
-            `for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * Math.exp(${p.buffer}[rp + i]!);`,
-            `${d.buffer}[rd + c] -= ${w};`,
-          ];
-        } else {
-          formula = "dp_y = −1 / p_y";
-          seed = [`${d.buffer}[rd + c] -= ${w} / ${p.buffer}[rp + c]!;`];
-        }
-        break;
-      case "binary_cross_entropy":
-        if (l.fusion) {
-          formula = "dz = σ(z) − y";
-          seed = [
-            `for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * (${p.buffer}[rp + i]! - ${y}[ry + i]!);`,
-          ];
-        } else {
-          formula = "dp = −y / p + (1 − y) / (1 − p)";
-          seed = [
-            `for (let i = 0; i < ${K}; i++) {`,
-            `const pi = ${p.buffer}[rp + i]!;`,
-            `const yi = ${y}[ry + i]!;`,
-            `${d.buffer}[rd + i] += ${w} * ((yi !== 0 ? -yi / pi : 0) + (1 - yi !== 0 ? (1 - yi) / (1 - pi) : 0));`,
-            `}`,
-          ];
-        }
-        break;
-      default:
-        formula = "dp = p − y";
-        seed = [`for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * (${p.buffer}[rp + i]! - ${y}[ry + i]!);`];
-        break;
-    }
-    out.push(`// d ${describeLoss(plan.ir, l)}: ${formula}`, ...scoredLoop(l, [...rows, yRow, ...seed]));
-  });
+  for (const n of grad.nodes) {
+    if (n.op !== "seed") continue;
+    const l = plan.ir.losses[n.loss]!;
+    const streams = new StreamTable();
+    const y = targetLocation(plan, n.loss, t);
+    const expression = (id: GradId): Expr => {
+      const e = grad.nodes[id]!;
+      switch (e.op) {
+        case "value":
+          return valueExpr(plan, e.of, t, streams, new Set());
+        case "const":
+          return num(e.value);
+        case "target":
+          return y.classes ? { kind: "indicator", stream: streams.of(y.location) } : streams.read(y.location);
+        case "apply":
+          return elementwiseOp(e.fn).expr(...e.args.map(expression));
+        default:
+          throw new Error(`internal error: ${e.op} in the seed of a loss`);
+      }
+    };
+    const d = adjointLocation(plan, l.fusion ? l.fusion.input : l.prediction, t)!;
+    const value = binary("*", local(`scale${n.loss}`), expression(n.args[0]));
+    const loop: ElementLoop = {
+      size: n.size,
+      skipRow: l.at === "each" ? `${t} >= lengths[b]!` : `${t} !== lengths[b]! - 1`,
+      streams: streams.streams,
+      body: [{ kind: "storeAdd", stream: streams.of(d), value }],
+    };
+    out.push(`// d ${describeLoss(plan.ir, l)}: ${formOf(l).gradient}`, ...emitElementLoop(loop, undefined));
+  }
   return out;
+}
+
+/** Where loss k's target of row b lies at step t: class ids [T][B] or [B], real vectors [T][B][K] or [B][K]. */
+function targetLocation(plan: CodePlan, k: number, t: string): { location: Location; classes: boolean } {
+  const l = plan.ir.losses[k]!;
+  const target = plan.ir.targets.find((x) => x.name === l.target)!;
+  const classes = target.kind === "class";
+  const location = { buffer: `Y${k}`, slot: l.at === "each" ? t : "0", stride: classes ? 1 : target.size, offset: 0 };
+  return { location, classes };
 }

@@ -6,6 +6,8 @@
  * Address of a stored value: buffer[((t + pre) · B + b) · stride + offset + i], where `pre`
  * slots before step 0 hold what delays read before the sequence (initial or carried values).
  */
+import { differentiate } from "../grad/differentiate.js";
+import type { GradIr } from "../grad/grad-ir.js";
 import { matvecBlocks, operands, type ApplyNode, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
 import { elementwiseOp, nodeKind } from "../ops/registry.js";
 
@@ -26,7 +28,7 @@ export interface NodePlan {
   adjointBuffer: string;
   /** Consumed by a node outside its own run (or by a delay, or scored by a loss). */
   readOutsideRun: boolean;
-  /** Some consumer, delay or unfused loss sends it an adjoint (a softmax read only by its fused loss gets none). */
+  /** It has an adjoint in the backward IR (a softmax read only by its fused loss has none). */
   receivesAdjoint: boolean;
   /**
    * In a run: the loop computing it. An activation computed by the `activateRows` kernel
@@ -76,6 +78,8 @@ export interface PlanOptions {
 
 export interface CodePlan {
   ir: IrModel;
+  /** The backward step the gradient pass derives from the IR, for a model with a loss. */
+  grad: GradIr | undefined;
   nodes: NodePlan[];
   groups: MatvecGroup[];
   /** Group of each matvec node. */
@@ -84,7 +88,7 @@ export interface CodePlan {
   quantityNodes: Set<NodeId>;
   /** The quantity node of each state, and the input node of each input. */
   sourceNode: Map<string, NodeId>;
-  /** Nodes whose forward value is needed by the backward pass or the loss. */
+  /** Nodes whose forward value is read by the backward IR or the loss. */
   neededBackward: Set<NodeId>;
   /**
    * Nodes the time loop must compute step by step: the states read through delays and
@@ -119,7 +123,9 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
     pre.set(source, Math.max(pre.get(source) ?? 0, n.steps));
   }
 
-  const neededBackward = valuesNeededBackward(ir);
+  const grad = ir.losses.length > 0 ? differentiate(ir) : undefined;
+  const neededBackward = valuesNeededBackward(ir, grad);
+  const hasAdjoint = (id: NodeId) => grad?.adjoints.has(id) ?? false;
   const groups = groupMatvecs(ir, consumers, quantityNodes);
   const groupOf = new Map<NodeId, number>();
   for (const g of groups) for (const m of g.members) groupOf.set(m, g.index);
@@ -141,10 +147,11 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
     const inGroup = g !== undefined && g.shared;
-    const differentiable = !(n.op === "input" || n.op === "const" || n.op === "param" || n.onehot);
+    // The members of a product group share one adjoint buffer: all have one when any has.
+    const differentiated = hasAdjoint(n.id) || (g !== undefined && g.members.some(hasAdjoint));
     let adjoint: NodePlan["adjoint"] = "none";
     // A product keeps its adjoint of every step: its weight gradient is one product over all steps, after the loop.
-    if (differentiable && n.op !== "delay")
+    if (n.op === "apply" && differentiated)
       adjoint =
         quantityNodes.has(n.id) || pre.has(n.id) || group !== undefined
           ? "steps"
@@ -162,16 +169,14 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
       adjoint,
       adjointBuffer: inGroup ? `dg${group}` : `dv${n.id}`,
       readOutsideRun,
-      receivesAdjoint:
-        (consumers.get(n.id)?.length ?? 0) > 0 ||
-        pre.has(n.id) ||
-        ir.losses.some((l) => !l.fusion && l.prediction === n.id),
+      receivesAdjoint: hasAdjoint(n.id),
       loop: split.loop.get(n.id) ?? -1,
       byKernel: split.byKernel.has(n.id),
     };
   });
   return {
     ir,
+    grad,
     nodes,
     groups,
     groupOf,
@@ -213,45 +218,12 @@ function recurrentNodes(
   return new Set(ir.nodes.filter((n) => units.has(unitOf(n.id))).map((n) => n.id));
 }
 
-/** Values read by adjoint rules: outputs of saturating activations and softmax, factors of products, inputs of products with weights. */
-function valuesNeededBackward(ir: IrModel): Set<NodeId> {
+/** The forward values the backward IR reads (and the product blocks its weight gradients read), and what the losses score. */
+function valuesNeededBackward(ir: IrModel, grad: GradIr | undefined): Set<NodeId> {
   const needed = new Set<NodeId>();
-  const scalar = (id: NodeId) => ir.nodes[id]!.scalar;
-  for (const n of ir.nodes) {
-    if (n.op !== "apply") continue;
-    const [a, b] = n.args as [NodeId, NodeId];
-    switch (n.fn) {
-      case "mul":
-        if (!scalar(a)) needed.add(b);
-        if (!scalar(b)) needed.add(a);
-        break;
-      case "div":
-        needed.add(b);
-        if (!scalar(b)) needed.add(a);
-        break;
-      case "log":
-        needed.add(a);
-        break;
-      case "sigmoid":
-      case "tanh":
-      case "relu":
-      case "exp":
-      case "softmax":
-      case "log_softmax":
-        needed.add(n.id);
-        break;
-      case "matvec":
-        for (const x of n.args) needed.add(x);
-        break;
-      default:
-        break;
-    }
-  }
-  for (const l of ir.losses) {
-    needed.add(l.prediction);
-    if (l.fusion) needed.add(l.fusion.input);
-  }
-  for (const id of [...needed]) if (ir.nodes[id]!.scalar || ir.nodes[id]!.op === "const") needed.delete(id);
+  for (const n of grad?.nodes ?? []) if (n.op === "value") needed.add(n.of);
+  for (const u of grad?.updates ?? []) if (u.kind === "outer") needed.add(u.x);
+  for (const l of ir.losses) needed.add(l.fusion ? l.fusion.input : l.prediction);
   return needed;
 }
 

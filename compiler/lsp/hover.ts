@@ -5,7 +5,7 @@
  */
 import type { Hover, MarkupContent } from "vscode-languageserver/node.js";
 import type * as A from "../../grammar/ast.js";
-import { callNames, callOp, lossNamed, lossNames } from "../ops/registry.js";
+import { callNames, callOp, lossForm, lossNamed, lossNames } from "../ops/registry.js";
 import type { NameUse, Size } from "../check/model.js";
 import { sizesText } from "../ops/shapes.js";
 import { cellDefinitions } from "../expand/cells.js";
@@ -498,9 +498,11 @@ class HoverWriter {
       `**Here:** \`${printItem(item)}\` ${info ? `scores \`${info.prediction}\` against \`${info.target}\` ` : ""}${where}.`,
     );
     out.push(`**Reduction:** ${reduce}${written}: ${reduction}.`);
-    if (info?.fusedWith)
+    if (info)
       out.push(
-        `**Fused** with the ${info.fusedWith} that defines \`${info.prediction}\`: computed from its input, stably.`,
+        info.fusedWith
+          ? `**Fused** with the ${info.fusedWith} that defines \`${info.prediction}\`: computed from its input, stably; gradient \`${lossForm(l, info.fusedWith).gradient}\`.`
+          : `**Gradient:** \`${lossForm(l, undefined).gradient}\`.`,
       );
     if (!info) out.push(this.unchecked() ?? "_This loss did not check: see the diagnostics._");
     return out.join("\n\n");

@@ -19,19 +19,19 @@ export const losses: readonly LossSpec[] = [
         fusedWith: "softmax",
         kernel: "crossEntropyFromLogits",
         seed: (g) => g.sub(g.prediction(), g.target()),
-        doc: "−log softmax(z)_y = logsumexp(z) − z_y from z; dz = p − onehot(y)",
+        gradient: "dz = p − onehot(y)",
       },
       {
         fusedWith: "log_softmax",
         kernel: "crossEntropyFromLogits",
         seed: (g) => g.sub(g.apply("exp", [g.prediction()]), g.target()),
-        doc: "−log_softmax(z)_y from z; dz = exp(log p) − onehot(y)",
+        gradient: "dz = exp(log p) − onehot(y)",
       },
       {
         kernel: "crossEntropyFromProbs",
         // Only the target's entry: −1/p_y there, 0 elsewhere.
         seed: (g) => g.apply("where_nonzero", [g.target(), g.neg(g.div(g.constant(1), g.prediction())), g.constant(0)]),
-        doc: "−log p_y; dp_y = −1 / p_y",
+        gradient: "dp_y = −1 / p_y",
       },
     ],
   },
@@ -45,7 +45,7 @@ export const losses: readonly LossSpec[] = [
         fusedWith: "sigmoid",
         kernel: "binaryCrossEntropyFromLogits",
         seed: (g) => g.sub(g.prediction(), g.target()),
-        doc: "Σ max(z, 0) − z·y + log(1 + e^−|z|) from z; dz = σ(z) − y",
+        gradient: "dz = σ(z) − y",
       },
       {
         kernel: "binaryCrossEntropy",
@@ -60,7 +60,7 @@ export const losses: readonly LossSpec[] = [
             g.apply("where_nonzero", [notY, g.div(notY, g.sub(g.constant(1), p)), zero]),
           );
         },
-        doc: "dp = −y / p + (1 − y) / (1 − p)",
+        gradient: "dp = −y / p + (1 − y) / (1 − p)",
       },
     ],
   },
@@ -68,6 +68,6 @@ export const losses: readonly LossSpec[] = [
     name: "mse",
     target: "real",
     formula: "½ Σ_k (p_k − y_k)² per scored position",
-    forms: [{ kernel: "mse", seed: (g) => g.sub(g.prediction(), g.target()), doc: "dp = p − y" }],
+    forms: [{ kernel: "mse", seed: (g) => g.sub(g.prediction(), g.target()), gradient: "dp = p − y" }],
   },
 ];

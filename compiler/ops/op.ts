@@ -139,8 +139,8 @@ export interface LossForm {
   kernel: KernelName;
   /** ∂(the loss at one position)/∂(the scored value), from the prediction and the target. */
   seed(g: SeedContext): GradValue;
-  /** For hover: how this form computes the loss and its gradient. */
-  doc: string;
+  /** The seed as a formula, for hover and the generated code's comments. */
+  gradient: string;
 }
 
 export interface LossSpec {

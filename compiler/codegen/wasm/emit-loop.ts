@@ -83,9 +83,9 @@ const ops: Record<FloatType, Ops> = {
 
 const simd = { load: 0x00, store: 0x0b, bitselect: 0x52 } as const;
 
-/** Whether the loop can be compiled: Math.* calls (and class indicators) stay in JavaScript. */
+/** Whether the loop can be compiled: Math.* calls, class indicators and skipped rows stay in JavaScript. */
 export function compilable(loop: ElementLoop): boolean {
-  let plain = true;
+  let plain = loop.skipRow === undefined;
   for (const s of loop.body)
     if (s.kind !== "comment") forEachExpr(s.value, (e) => (plain &&= e.kind !== "math" && e.kind !== "indicator"));
   return plain;
