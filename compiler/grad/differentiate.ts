@@ -37,8 +37,7 @@ class GradientPass {
   private readonly updates: GradUpdate[] = [];
   private readonly reachesLoss: Set<NodeId>;
   private readonly quantityNodes: Set<NodeId>;
-  /** Whom the nodes being built serve, and the equation they differentiate. */
-  private from: NodeId | undefined;
+  /** The equation (or loss) the nodes being built differentiate. */
   private origin = "";
 
   constructor(private readonly ir: IrModel) {
@@ -55,7 +54,6 @@ class GradientPass {
   /** A loss's seed, sent to the value it scores (a fused form's: the operand of the op defining the prediction). */
   private seed(k: number): void {
     const loss = this.ir.losses[k]!;
-    this.from = undefined;
     this.origin = describeLoss(this.ir, loss);
     const size = this.ir.nodes[loss.prediction]!.size;
     const builder = this.builder();
@@ -75,7 +73,6 @@ class GradientPass {
     const terms = this.terms.get(n.id) ?? [];
     const later = this.laterReads(n);
     if (terms.length === 0 && later.length === 0) return;
-    this.from = n.id;
     this.origin = n.origin;
     const dy = this.add({ op: "adjoint", of: n.id, terms, later, masked: this.quantityNodes.has(n.id) }, n.size, false);
     this.adjoints.set(n.id, dy.id);
@@ -185,14 +182,7 @@ class GradientPass {
   }
 
   private add(op: GradOp, size: number, scalar: boolean): GradNode {
-    const node = {
-      ...op,
-      id: this.nodes.length,
-      size,
-      scalar,
-      ...(this.from !== undefined ? { from: this.from } : {}),
-      origin: this.origin,
-    } as GradNode;
+    const node = { ...op, id: this.nodes.length, size, scalar, origin: this.origin } as GradNode;
     this.nodes.push(node);
     return node;
   }

@@ -45,8 +45,6 @@ export type GradNode = GradOp & {
   /** Vector length; 1 for a scalar constant. */
   size: number;
   scalar: boolean;
-  /** The forward node this backward node serves: the one whose adjoint it is or whose rule made it; none for a loss's. */
-  from?: NodeId;
   /** The source equation (or loss) it differentiates, for comments and the printer. */
   origin: string;
 };

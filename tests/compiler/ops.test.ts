@@ -91,6 +91,26 @@ function sent(spec: OpSpec, operands: Float64Array[], dy: Float64Array): Float64
 
 const withRules = registeredOps().filter((op) => op.grad && (op.kind === "elementwise" || op.kind === "rowwise"));
 
+/** An element-wise function of one argument on each of `values`, by its expression. */
+const applied = (name: string, values: number[]) =>
+  Array.from(forward(opNamed(name), [Float64Array.from(values)], values.length));
+
+describe("the functions' meanings", () => {
+  it("compute hand-checked values", () => {
+    expectAllClose(applied("sigmoid", [0, Math.log(3), -Math.log(3)]), [0.5, 0.75, 0.25], 1e-15);
+    expectAllClose(applied("tanh", [0, Math.log(2)]), [0, 0.6], 1e-15); // tanh(ln 2) = (2 − ½)/(2 + ½)
+    expect(applied("relu", [-2, 0, 3])).toEqual([0, 0, 3]);
+    expectAllClose(applied("exp", [0, 1]), [1, Math.E], 1e-15);
+    expectAllClose(applied("log", [1, Math.E]), [0, 1], 1e-15);
+    expect(applied("identity", [-1, 2])).toEqual([-1, 2]);
+  });
+
+  it("saturate sigmoid to exactly 0 and 1 without NaN, and let NaN through relu", () => {
+    expect(applied("sigmoid", [-1000, 1000])).toEqual([0, 1]);
+    expect(applied("relu", [Number.NaN])[0]).toBeNaN();
+  });
+});
+
 describe("every op's derivative rule", () => {
   it("covers the element-wise and row-wise ops of the language", () => {
     expect(withRules.map((op) => op.name)).toEqual(
@@ -140,6 +160,63 @@ describe("every op's derivative rule", () => {
   }
 });
 
+describe("relu's rule", () => {
+  it("passes no gradient where the output is 0", () => {
+    const [dx] = sent(opNamed("relu"), [Float64Array.of(-1, 2)], Float64Array.of(5, 5));
+    expect(Array.from(dx!)).toEqual([0, 5]);
+  });
+});
+
+/** A loss form's seed on one row: prediction p (or, fused, the op's value of the scored z) and target y. */
+function seedOf(loss: string, fusedWith: string | undefined, scored: number[], target: number[]): number[] {
+  const spec = lossNamed(loss)!;
+  const form = spec.forms.find((f) => f.fusedWith === fusedWith)!;
+  const K = scored.length;
+  const numbers = new Numbers(K);
+  const z = Float64Array.from(scored);
+  const context: SeedContext = {
+    ...numbers.builder(),
+    prediction: () => numbers.value(fusedWith ? forward(opNamed(fusedWith), [z], K) : z),
+    target: () => numbers.value(Float64Array.from(target)),
+  };
+  return Array.from(numbers.values[form.seed(context).id]!);
+}
+
+describe("the seeds, on hand-checked rows", () => {
+  it("cross_entropy of softmax(z): p − onehot(y), exact for logits far beyond exp's range", () => {
+    // softmax rows (½, ½) and (¾, ¼)
+    expectAllClose(seedOf("cross_entropy", "softmax", [0, 0], [1, 0]), [-0.5, 0.5], 1e-15);
+    expectAllClose(seedOf("cross_entropy", "softmax", [Math.log(3), 0], [0, 1]), [0.75, -0.75], 1e-15);
+    expect(seedOf("cross_entropy", "softmax", [1000, 0], [0, 1])).toEqual([1, -1]);
+  });
+
+  it("cross_entropy of probabilities: −1/p at the target, 0 elsewhere", () => {
+    expect(seedOf("cross_entropy", undefined, [0.25, 0.75], [1, 0])).toEqual([-4, 0]);
+    expect(seedOf("cross_entropy", undefined, [0.5, 0.5], [0, 1])).toEqual([0, -2]);
+  });
+
+  it("mse: p − y", () => {
+    expect(seedOf("mse", undefined, [1, 2], [0, 4])).toEqual([1, -2]);
+    expect(seedOf("mse", undefined, [0, 0], [3, 0])).toEqual([-3, 0]);
+  });
+
+  it("binary_cross_entropy: −y/p + (1 − y)/(1 − p), finite for saturated right predictions", () => {
+    expectAllClose(seedOf("binary_cross_entropy", undefined, [0.25, 0.5], [1, 0]), [-4, 2], 1e-15);
+    expect(seedOf("binary_cross_entropy", undefined, [1, 0], [1, 0])).toEqual([-1, 1]);
+  });
+
+  it("binary_cross_entropy of sigmoid(z): σ(z) − y, exact where σ(z) rounds to 0 or 1", () => {
+    const z = [-2, 0.5];
+    const y = [0, 1];
+    expectAllClose(
+      seedOf("binary_cross_entropy", "sigmoid", z, y),
+      z.map((v, k) => 1 / (1 + Math.exp(-v)) - y[k]!),
+      1e-15,
+    );
+    expect(seedOf("binary_cross_entropy", "sigmoid", [800, -800], [0, 0])).toEqual([1, 0]);
+  });
+});
+
 describe("every loss's seed", () => {
   const K = 4;
   const B = 3;
@@ -178,7 +255,7 @@ describe("every loss's seed", () => {
             target: () => numbers.value(target),
           };
           const seed = numbers.values[form.seed(context).id]!.map((v) => v * weights[b]!);
-          expectAllClose(seed, row(numeric, b), 1e-6);
+          expectAllClose(seed, row(numeric, b), 1e-7);
         }
       });
     }
