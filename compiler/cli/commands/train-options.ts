@@ -14,6 +14,7 @@ export interface TrainOptions {
   optimizer: OptimizerKind;
   lr?: number;
   momentum: number;
+  weightDecay?: number;
   clipValue?: number;
   clipNorm?: number;
   seed: number;
@@ -54,6 +55,12 @@ export function positiveNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError("expected a positive number");
+  return n;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
   return n;
 }
 

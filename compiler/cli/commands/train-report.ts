@@ -69,7 +69,8 @@ function damagedTextNote(data: RawData): string | undefined {
 
 function describeSchedule(train: Dataset, c: TrainConfig, perEpoch: number, backend: string, threads: number): string {
   const o = c.optimizer;
-  const opt = `${o.kind} lr ${o.lr}${o.kind === "momentum" ? ` momentum ${o.momentum}` : ""}`;
+  const momentum = o.kind === "momentum" || o.kind === "nesterov" ? ` momentum ${o.momentum}` : "";
+  const opt = `${o.kind} lr ${o.lr}${momentum}${o.weightDecay > 0 ? ` weight decay ${o.weightDecay}` : ""}`;
   const clip = [
     c.clipValue !== null ? `clip-value ${c.clipValue}` : "",
     c.clipNorm !== null ? `clip-norm ${c.clipNorm}` : "",

@@ -18,7 +18,7 @@ import { describeBatch, requireMemory, trainingNeed } from "../../../engine/memo
 import type { ModelBackend } from "../../../engine/model-backend.js";
 import { autoThreads } from "../../../engine/parallel/threads.js";
 import { initialTrainState, type TrainConfig, type TrainState } from "../../../engine/train/loop.js";
-import { defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
+import { completeOptimizerConfig, defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
 import { splitDataset } from "../../../engine/train/split.js";
 import { defaultKernelTier } from "../../codegen/kernel-tier.js";
 import type { IrModel } from "../../ir/ir.js";
@@ -56,6 +56,7 @@ const TRAJECTORY: { option: keyof TrainOptions; flag: string; saved: (c: Checkpo
   { option: "optimizer", flag: "--optimizer", saved: (c) => c.optimizer.kind },
   { option: "lr", flag: "--lr", saved: (c) => c.optimizer.lr },
   { option: "momentum", flag: "--momentum", saved: (c) => c.optimizer.momentum },
+  { option: "weightDecay", flag: "--weight-decay", saved: (c) => c.optimizer.weightDecay ?? 0 },
   { option: "clipValue", flag: "--clip-value", saved: (c) => c.clipValue },
   { option: "clipNorm", flag: "--clip-norm", saved: (c) => c.clipNorm },
   { option: "seed", flag: "--seed", saved: (c) => c.seed },
@@ -183,12 +184,17 @@ function readTrainingData(opts: TrainOptions, saved: CheckpointMeta | undefined)
 
 /** The checkpoint's configuration when resuming (only `--epochs` may change), else the options'. */
 function trainConfig(opts: TrainOptions, saved: CheckpointMeta | undefined, given: GivenOption): TrainConfig {
-  if (saved) return { ...saved.config, epochs: given("epochs") ? opts.epochs : saved.config.epochs };
+  if (saved)
+    return {
+      ...saved.config,
+      optimizer: completeOptimizerConfig(saved.config.optimizer),
+      epochs: given("epochs") ? opts.epochs : saved.config.epochs,
+    };
   return {
     epochs: opts.epochs,
     batch: opts.batch,
     seqLen: opts.seqLen,
-    optimizer: { ...defaultOptimizerConfig(opts.optimizer, opts.lr), momentum: opts.momentum },
+    optimizer: { ...defaultOptimizerConfig(opts.optimizer, opts.lr, opts.weightDecay), momentum: opts.momentum },
     clipValue: opts.clipValue ?? null,
     clipNorm: opts.clipNorm ?? null,
     seed: opts.seed,

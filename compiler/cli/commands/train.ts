@@ -14,7 +14,7 @@ import { threadedGradient } from "../../../engine/parallel/threads.js";
 import { backendKinds } from "../../../engine/train/backend-choice.js";
 import type { Evaluation } from "../../../engine/train/evaluate.js";
 import { batchesPerEpoch, trainLoop, type TrainHooks, type TrainOutcome } from "../../../engine/train/loop.js";
-import { optimizerKinds } from "../../../engine/train/optimizers.js";
+import { describeOptimizers, optimizerKinds } from "../../../engine/train/optimizers.js";
 import { Progress } from "../../../engine/train/progress.js";
 import { RunLog } from "../../../engine/train/run-log.js";
 import { clearEarlierBest, RunCheckpoints } from "../../../engine/train/run-checkpoints.js";
@@ -27,6 +27,7 @@ import {
   choice,
   fraction,
   nonNegativeInt,
+  nonNegativeNumber,
   positiveInt,
   positiveNumber,
   seedValue,
@@ -54,9 +55,14 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
       positiveInt,
       50,
     )
-    .option("--optimizer <name>", "sgd, momentum or adam", choice(optimizerKinds), "adam")
-    .option("--lr <x>", "learning rate (default: sgd 0.1, momentum 0.05, adam 0.005)", positiveNumber)
-    .option("--momentum <x>", "momentum factor for --optimizer momentum", fraction, 0.9)
+    .option("--optimizer <name>", `${optimizerKinds.join(", ")} (below)`, choice(optimizerKinds), "adam")
+    .option("--lr <x>", "learning rate (default: the optimiser's, below)", positiveNumber)
+    .option("--momentum <x>", "μ for --optimizer momentum and nesterov", fraction, 0.9)
+    .option(
+      "--weight-decay <x>",
+      "λ: L2 added to the gradient (g + λw), or for adamw decoupled (w·(1 − lr·λ)); default adamw 0.01, the others 0",
+      nonNegativeNumber,
+    )
     .option("--clip-value <x>", "clip each gradient entry to [-x, x]", positiveNumber)
     .option("--clip-norm <x>", "rescale the gradient when its global norm exceeds x", positiveNumber)
     .option("--seed <n>", "seed for initial weights, validation split and shuffling", seedValue, 1)
@@ -97,6 +103,9 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .addHelpText(
       "after",
       `
+Optimisers (torch.optim's rules; g is the gradient after clipping and weight decay):
+${describeOptimizers()}
+
 Stopping: Ctrl-C, SIGTERM (kill, timeout, schedulers, containers) or SIGHUP finishes the
 step, saves a checkpoint and exits with 130, 143 or 129; a second signal quits at once.
 --resume then continues exactly where the run stopped (also after kill -9).

@@ -2,9 +2,11 @@
 import { describe, expect, it } from "vitest";
 import {
   adamStep,
+  completeOptimizerConfig,
   defaultOptimizerConfig,
   momentumStep,
   Optimizer,
+  optimizerKinds,
   sgdStep,
 } from "../../../engine/train/optimizers.js";
 
@@ -12,6 +14,7 @@ const close = (a: ArrayLike<number>, b: number[], tol = 1e-12) => {
   expect(a.length).toBe(b.length);
   b.forEach((v, i) => expect(Math.abs(a[i]! - v), `index ${i}: ${a[i]} vs ${v}`).toBeLessThan(tol));
 };
+const adam = (lr: number) => ({ lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
 
 describe("optimiser steps", () => {
   it("sgd: w − lr·g", () => {
@@ -23,10 +26,10 @@ describe("optimiser steps", () => {
   it("momentum: v ← μv + g, w ← w − lr·v (two steps)", () => {
     const w = Float64Array.of(1, 2);
     const v = new Float64Array(2);
-    momentumStep(w, Float64Array.of(1, -1), v, 0.1, 0.9);
+    momentumStep(w, Float64Array.of(1, -1), v, { lr: 0.1, momentum: 0.9, weightDecay: 0 });
     close(v, [1, -1]);
     close(w, [0.9, 2.1]);
-    momentumStep(w, Float64Array.of(0.5, 0.5), v, 0.1, 0.9);
+    momentumStep(w, Float64Array.of(0.5, 0.5), v, { lr: 0.1, momentum: 0.9, weightDecay: 0 });
     // v = 0.9·[1, −1] + [0.5, 0.5] = [1.4, −0.4]
     close(v, [1.4, -0.4]);
     close(w, [0.9 - 0.14, 2.1 + 0.04]);
@@ -36,7 +39,7 @@ describe("optimiser steps", () => {
     const w = Float64Array.of(1, 1, 1);
     const m = new Float64Array(3);
     const v = new Float64Array(3);
-    adamStep(w, Float64Array.of(0.3, -5, 1e-3), m, v, 1, 0.01, 0.9, 0.999, 1e-8);
+    adamStep(w, Float64Array.of(0.3, -5, 1e-3), m, v, 1, adam(0.01));
     // m̂ = g, v̂ = g², so the step is lr·g/(|g| + ε)
     close(w, [1 - 0.01 * (0.3 / (0.3 + 1e-8)), 1 + 0.01 * (5 / (5 + 1e-8)), 1 - 0.01 * (1e-3 / (1e-3 + 1e-8))]);
     close(m, [0.03, -0.5, 1e-4]);
@@ -47,8 +50,8 @@ describe("optimiser steps", () => {
     const w = Float64Array.of(0);
     const m = new Float64Array(1);
     const v = new Float64Array(1);
-    adamStep(w, Float64Array.of(1), m, v, 1, 0.1, 0.9, 0.999, 1e-8);
-    adamStep(w, Float64Array.of(-2), m, v, 2, 0.1, 0.9, 0.999, 1e-8);
+    adamStep(w, Float64Array.of(1), m, v, 1, adam(0.1));
+    adamStep(w, Float64Array.of(-2), m, v, 2, adam(0.1));
     const m2 = 0.9 * 0.1 + 0.1 * -2; // −0.11
     const v2 = 0.999 * 0.001 + 0.001 * 4; // 0.004999
     const step1 = (0.1 * (0.1 / 0.1)) / (Math.sqrt(0.001 / 0.001) + 1e-8);
@@ -58,9 +61,9 @@ describe("optimiser steps", () => {
     close(w, [-step1 - step2]);
   });
 
-  it("the Optimizer keeps per-parameter state and restores it exactly", () => {
+  it.each(optimizerKinds)("%s: the Optimizer keeps per-parameter state and restores it exactly", (kind) => {
     const shapes = { a: 2, b: 1 };
-    const make = () => new Optimizer(defaultOptimizerConfig("adam", 0.01), shapes);
+    const make = () => new Optimizer(defaultOptimizerConfig(kind, 0.01, 0.01), shapes);
     const weights = () => ({ a: Float64Array.of(1, 2), b: Float64Array.of(3) });
     const grads = [
       { a: Float64Array.of(0.1, -0.2), b: Float64Array.of(0.3) },
@@ -105,5 +108,32 @@ describe("optimiser steps", () => {
   it("rejects bad settings", () => {
     expect(() => new Optimizer({ ...defaultOptimizerConfig("sgd"), lr: 0 }, {})).toThrow(/learning rate/);
     expect(() => new Optimizer({ ...defaultOptimizerConfig("momentum"), momentum: 1 }, {})).toThrow(/momentum/);
+    expect(() => new Optimizer(defaultOptimizerConfig("sgd", 0.1, -0.01), {})).toThrow(
+      /weight decay must be a number ≥ 0/,
+    );
+    expect(() => new Optimizer(defaultOptimizerConfig("adamw", 0.5, 2), {})).toThrow(
+      /lr 0.5 × weight decay 2 must be below 1/,
+    );
   });
+
+  it("a configuration saved before weight decay and RMSProp existed reads as none and torch's α", () => {
+    const old = { kind: "adam" as const, lr: 0.01, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    expect(completeOptimizerConfig(old)).toEqual({ ...old, weightDecay: 0, alpha: 0.99 });
+  });
+
+  it("weight decay defaults to torch's: 0.01 for adamw, none for the others", () => {
+    for (const kind of optimizerKinds)
+      expect(defaultOptimizerConfig(kind).weightDecay, kind).toBe(kind === "adamw" ? 0.01 : 0);
+  });
+
+  it.each(optimizerKinds)(
+    "%s: a parameter without a gradient (frozen) is not changed, not even by weight decay",
+    (kind) => {
+      const opt = new Optimizer(defaultOptimizerConfig(kind, 0.1, 0.5), { a: 1, b: 1 });
+      const w = { a: Float64Array.of(1), b: Float64Array.of(1) };
+      opt.step(w, { a: Float64Array.of(0.5) });
+      expect(w.b[0]).toBe(1);
+      expect(w.a[0]).not.toBe(1);
+    },
+  );
 });
