@@ -25,6 +25,7 @@ import type { DataCodebook } from "../data/load.js";
 import type { OptimizerState } from "./optimizers.js";
 import { initialTrainState, type TrainConfig, type TrainState } from "./loop.js";
 import { newLossHistory, type LossHistory } from "./divergence.js";
+import type { PlateauState } from "./schedule.js";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
 export const CHECKPOINT_FORMAT = "rnnc-checkpoint";
@@ -57,6 +58,8 @@ export interface CheckpointMeta {
   explosions: number;
   /** Recent losses for telling divergence (absent in checkpoints of rnnc before it: the history starts afresh). */
   losses?: LossHistory;
+  /** The plateau schedule's state (absent for the other schedules). */
+  plateau?: PlateauState;
   /** Set in `best/`: the validation that made these the run's best weights. */
   best?: BestValidation;
   /** Length of metrics.jsonl when this checkpoint was written (lines after it are replayed on resume). */
@@ -95,6 +98,7 @@ export type CheckpointFixed = Omit<
   | "recentNorms"
   | "explosions"
   | "losses"
+  | "plateau"
   | "best"
   | "metricsBytes"
   | "savedAt"
@@ -146,6 +150,7 @@ export function saveCheckpoint(
     recentNorms: state.recentNorms,
     explosions: state.explosions,
     losses: state.losses,
+    ...(state.plateau ? { plateau: state.plateau } : {}),
     ...(extra.best ? { best: extra.best } : {}),
     metricsBytes: extra.metricsBytes,
     savedAt: new Date().toISOString(),
@@ -232,5 +237,6 @@ export function restoreTrainState(ck: LoadedCheckpoint, config: TrainConfig): Tr
   state.recentNorms = ck.meta.recentNorms;
   state.explosions = ck.meta.explosions;
   state.losses = ck.meta.losses ?? newLossHistory();
+  if (state.plateau && ck.meta.plateau) state.plateau = ck.meta.plateau;
   return state;
 }

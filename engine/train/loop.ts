@@ -19,6 +19,14 @@ import { planStream, sequenceBatch, streamChunk, type Dataset } from "../data/da
 import { evaluate, hasPerplexity, lossPerPosition, scoredPositions, type Evaluation } from "./evaluate.js";
 import { newLossHistory, recordStepLoss, validationDiverged, type LossHistory } from "./divergence.js";
 import { Optimizer, type OptimizerConfig } from "./optimizers.js";
+import {
+  constantSchedule,
+  learningRate,
+  newPlateauState,
+  notePlateauValidation,
+  type PlateauState,
+  type ScheduleConfig,
+} from "./schedule.js";
 import { deriveSeed, SEED_STREAM } from "./split.js";
 
 export interface TrainConfig {
@@ -34,6 +42,8 @@ export interface TrainConfig {
   valSplit: number;
   /** Validate every this many steps as well as at the end of each epoch (0: epoch ends only). */
   evalEvery: number;
+  /** The learning rate step by step (absent: the optimiser's, constant). */
+  schedule?: ScheduleConfig;
 }
 
 export interface TrainState {
@@ -57,6 +67,8 @@ export interface TrainState {
   explosions: number;
   /** Recent step losses and their levels, for telling a diverged run (engine/train/divergence.ts). */
   losses: LossHistory;
+  /** The plateau schedule's state (null for the other schedules, which depend on the step alone). */
+  plateau: PlateauState | null;
 }
 
 export function initialTrainState(weights: Weights, config: TrainConfig): TrainState {
@@ -74,7 +86,13 @@ export function initialTrainState(weights: Weights, config: TrainConfig): TrainS
     recentNorms: [],
     explosions: 0,
     losses: newLossHistory(),
+    plateau: config.schedule?.kind === "plateau" ? newPlateauState(config.optimizer.lr) : null,
   };
+}
+
+/** The learning rate of the step after `state.step` steps. */
+export function currentLearningRate(config: TrainConfig, state: TrainState): number {
+  return learningRate(config.schedule ?? constantSchedule, config.optimizer.lr, state.step, state.plateau);
 }
 
 export function batchesPerEpoch(train: Dataset, config: TrainConfig): number {
@@ -92,6 +110,8 @@ export interface StepReport {
   loss: number;
   /** Global norm of the gradient before clipping. */
   gradNorm: number;
+  /** The learning rate of this step. */
+  lr: number;
   clipped: boolean;
   /** Scored positions (tokens or sequences) in this batch. */
   positions: number;
@@ -105,6 +125,8 @@ export interface EvalReport {
   trainLoss?: number;
   epochEnd: boolean;
   val?: Evaluation;
+  /** Set when this validation made the plateau schedule lower the learning rate: the new rate. */
+  lrReduced?: number;
 }
 
 export interface TrainHooks {
@@ -156,6 +178,13 @@ export async function trainLoop(
     hint,
   });
   const perplexity = hasPerplexity(ir);
+  /** A validation's figures for the report, given to the plateau schedule first. */
+  const validated = (v: Evaluation | undefined): Pick<EvalReport, "val" | "lrReduced"> => {
+    if (!v) return {};
+    const reduced =
+      state.plateau && config.schedule && notePlateauValidation(config.schedule, state.plateau, v.loss, state.step);
+    return { val: v, ...(reduced ? { lrReduced: state.plateau!.lr } : {}) };
+  };
 
   while (state.epoch < config.epochs) {
     while (state.batchInEpoch < perEpoch) {
@@ -198,7 +227,8 @@ export async function trainLoop(
       let clipped = false;
       if (config.clipValue !== null) clipped = clipByValue(gradList, config.clipValue) > 0 || clipped;
       if (config.clipNorm !== null) clipped = clipByGlobalNorm(gradList, config.clipNorm) > config.clipNorm || clipped;
-      state.optimizer.step(state.weights, grads);
+      const lr = currentLearningRate(config, state);
+      state.optimizer.step(state.weights, grads, lr);
       const bad = Object.entries(state.weights).find(([, w]) => !w.every(Number.isFinite));
       if (bad) return diverged(`the update made '${bad[0]}' non-finite`);
       state.carry = carry;
@@ -213,6 +243,7 @@ export async function trainLoop(
         batchesPerEpoch: perEpoch,
         loss: meanLoss,
         gradNorm,
+        lr,
         clipped,
         positions,
         seconds: (performance.now() - started) / 1000,
@@ -221,7 +252,7 @@ export async function trainLoop(
         const v = validate();
         const why = v && validationDiverged(v);
         if (why) return diverged(why);
-        hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: false, ...(v ? { val: v } : {}) });
+        hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: false, ...validated(v) });
       }
       // Events first: a stop asked for (a signal) while this step computed is seen now, not after the next.
       await yieldToEvents();
@@ -235,7 +266,7 @@ export async function trainLoop(
     const v = validate();
     const why = v && validationDiverged(v);
     if (why) return diverged(why);
-    hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: true, trainLoss, ...(v ? { val: v } : {}) });
+    hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: true, trainLoss, ...validated(v) });
     state.epoch++;
     state.batchInEpoch = 0;
     state.order = null;

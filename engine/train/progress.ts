@@ -37,6 +37,11 @@ export function formatRate(perSecond: number): string {
       : perSecond.toFixed(1);
 }
 
+/** Three significant digits: 0.005, 0.00443, 4.43e-7. */
+export function formatLearningRate(lr: number): string {
+  return String(Number(lr.toPrecision(3)));
+}
+
 export class Progress {
   private window: { seconds: number; positions: number }[] = [];
   private lastLine = 0;
@@ -48,13 +53,13 @@ export class Progress {
   ) {}
 
   /** After each step. `seconds` is the step's own time (so validation pauses do not distort the rate). */
-  step(r: { step: number; epoch: number; loss: number; positions: number; seconds: number }): void {
+  step(r: { step: number; epoch: number; loss: number; lr: number; positions: number; seconds: number }): void {
     this.window.push({ seconds: r.seconds, positions: r.positions });
     if (this.window.length > 50) this.window.shift();
     const secs = this.window.reduce((s, w) => s + w.seconds, 0);
     const rate = this.window.reduce((s, w) => s + w.positions, 0) / secs;
     const eta = (secs / this.window.length) * (this.o.totalSteps - r.step);
-    const stats = `epoch ${r.epoch + 1}/${this.o.epochs}  step ${r.step}/${this.o.totalSteps}  loss ${r.loss.toFixed(4)}  ${formatRate(rate)} ${this.o.unit}/s  ETA ${formatDuration(eta)}`;
+    const stats = `epoch ${r.epoch + 1}/${this.o.epochs}  step ${r.step}/${this.o.totalSteps}  loss ${r.loss.toFixed(4)}  lr ${formatLearningRate(r.lr)}  ${formatRate(rate)} ${this.o.unit}/s  ETA ${formatDuration(eta)}`;
     if (this.o.mode === "bar") {
       const width = this.o.width ?? 24;
       const done = Math.round((r.step / this.o.totalSteps) * width);

@@ -6,7 +6,7 @@
  */
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chartSvg, type Series } from "../plot/svg.js";
+import { composeCharts, type Chart, type Series } from "../plot/svg.js";
 import { writeAtomic } from "../io/atomic-write.js";
 import { writingTo } from "../io/file-error.js";
 
@@ -20,6 +20,8 @@ export type MetricsLine =
       epoch: number;
       loss: number;
       grad_norm: number;
+      /** Absent in logs of rnnc before schedules. */
+      lr?: number;
       clipped: boolean;
       positions: number;
       seconds: number;
@@ -33,6 +35,8 @@ export type MetricsLine =
       val_loss?: number;
       val_accuracy?: number;
       val_perplexity?: number;
+      /** The learning rate the plateau schedule lowered to after this validation. */
+      lr_reduced_to?: number;
     }
   | { kind: "warning"; step: number; message: string }
   | { kind: "stopped"; step: number; reason: string };
@@ -42,6 +46,7 @@ export class RunLog {
   private steps: [number, number][] = [];
   private trainEpochs: [number, number][] = [];
   private vals: [number, number][] = [];
+  private rates: [number, number][] = [];
 
   constructor(
     readonly dir: string,
@@ -68,7 +73,10 @@ export class RunLog {
   }
 
   private remember(line: MetricsLine): void {
-    if (line.kind === "step") this.steps.push([line.step, line.loss]);
+    if (line.kind === "step") {
+      this.steps.push([line.step, line.loss]);
+      if (line.lr !== undefined) this.rates.push([line.step, line.lr]);
+    }
     if (line.kind === "eval") {
       if (line.val_loss !== undefined) this.vals.push([line.step, line.val_loss]);
       if (line.epoch_end && line.train_loss !== undefined) this.trainEpochs.push([line.step, line.train_loss]);
@@ -96,11 +104,28 @@ export class RunLog {
     return series;
   }
 
+  /** The learning rate against the step, when it has changed during the run (a schedule); else nothing. */
+  rateSeries(): Series | undefined {
+    const first = this.rates[0]?.[1];
+    if (this.rates.every(([, lr]) => lr === first)) return undefined;
+    const every = Math.max(1, Math.ceil(this.rates.length / 600));
+    const points = this.rates.filter((_, i) => i % every === 0 || i === this.rates.length - 1);
+    return { name: "learning rate", points, color: "#2ca02c" };
+  }
+
+  /** The loss chart, and below it the learning rate's when a schedule changed it. */
   writePlot(): void {
     if (this.steps.length === 0) return;
-    writeAtomic(
-      join(this.dir, LOSS_PLOT_FILE),
-      chartSvg({ title: this.title, xLabel: "step", yLabel: "loss per scored position", series: this.lossSeries() }),
-    );
+    const loss: Chart = {
+      title: this.title,
+      xLabel: "step",
+      yLabel: "loss per scored position",
+      series: this.lossSeries(),
+    };
+    const rate = this.rateSeries();
+    const charts: Chart[] = rate
+      ? [loss, { title: "learning rate", xLabel: "step", yLabel: "lr", series: [rate], height: 240 }]
+      : [loss];
+    writeAtomic(join(this.dir, LOSS_PLOT_FILE), composeCharts(charts, 1));
   }
 }

@@ -76,3 +76,111 @@ describe("optimisers and weight decay", () => {
       expect(r.out).toMatch(line);
   });
 });
+
+const metrics = (ck: string) =>
+  readFileSync(join(ck, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+
+describe("learning-rate schedules", () => {
+  it("logs each step's rate, shows it while training and draws it below the loss", async () => {
+    const ck = join(dir, "step-schedule");
+    const r = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "2",
+      "--lr-schedule",
+      "step",
+      "--lr-factor",
+      "0.5",
+      "--warmup",
+      "3",
+      "--optimizer",
+      "sgd",
+      "--progress",
+      "lines",
+      "--log-every",
+      "10",
+      "--checkpoint",
+      ck,
+    );
+    expect(r.err).toBe("");
+    const perEpoch = Number(/× (\d+) steps/.exec(r.out)![1]);
+    expect(r.out).toContain(`sgd lr 0.1 (step schedule: ×0.5 every ${perEpoch} steps, warmup 3 steps)`);
+    expect(r.out).toMatch(/step 10\/\d+ {2}loss [\d.]+ {2}lr 0.1 {2}/);
+    const rates = metrics(ck)
+      .filter((l) => l.kind === "step")
+      .map((l) => l.lr);
+    expect(rates.slice(0, 4)).toEqual([0.1 * (1 / 3), 0.1 * (2 / 3), 0.1, 0.1]);
+    expect(rates[3 + perEpoch]).toBe(0.05);
+    expect(checkpointConfig(ck).schedule).toEqual({
+      kind: "step",
+      warmup: 3,
+      stepSize: perEpoch,
+      factor: 0.5,
+      cosineSteps: 2 * perEpoch - 3,
+      minLr: 0,
+      patience: 10,
+    });
+    expect(readFileSync(join(ck, "loss.svg"), "utf8")).toMatch(/>learning rate<\/text>/);
+    const changed = await rnnc("train", ...lm, "--data", corpus, "--checkpoint", ck, "--resume", "--warmup", "5");
+    expect(changed.err).toMatch(/--warmup 5 differs from the checkpoint \(--warmup 3\)/);
+  });
+
+  it("a constant rate draws no rate chart", async () => {
+    const ck = join(dir, "constant-schedule");
+    await rnnc("train", ...lm, "--data", corpus, "--epochs", "1", "--checkpoint", ck);
+    expect(readFileSync(join(ck, "loss.svg"), "utf8")).not.toMatch(/learning rate/);
+  });
+
+  it("refuses a plateau schedule without validation, and another schedule's settings", async () => {
+    const plateau = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--val-split",
+      "0",
+      "--lr-schedule",
+      "plateau",
+      "--checkpoint",
+      join(dir, "plateau-no-val"),
+    );
+    expect(plateau.code).toBe(1);
+    expect(plateau.err).toMatch(/--lr-schedule plateau .* needs validation \(--val-split above 0, or --val-data\)/);
+    const mixed = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--lr-schedule",
+      "cosine",
+      "--lr-step",
+      "5",
+      "--checkpoint",
+      join(dir, "mixed"),
+    );
+    expect(mixed.err).toMatch(/--lr-step applies to --lr-schedule step, not cosine/);
+    const long = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "1",
+      "--lr-schedule",
+      "cosine",
+      "--warmup",
+      "1000",
+      "--checkpoint",
+      join(dir, "long-warmup"),
+    );
+    expect(long.err).toMatch(
+      /--warmup 1000 leaves no steps for the cosine schedule: the run has \d+ \(1 epochs × \d+\)/,
+    );
+  });
+});

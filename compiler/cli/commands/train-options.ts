@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "commander";
 import type { KernelTier } from "../../codegen/kernel-tier.js";
 import type { BackendKind } from "../../../engine/train/backend-choice.js";
 import type { OptimizerKind } from "../../../engine/train/optimizers.js";
+import type { ScheduleKind } from "../../../engine/train/schedule.js";
 
 export interface TrainOptions {
   kernels?: KernelTier;
@@ -15,6 +16,12 @@ export interface TrainOptions {
   lr?: number;
   momentum: number;
   weightDecay?: number;
+  lrSchedule: ScheduleKind;
+  warmup: number;
+  lrStep?: number;
+  lrFactor: number;
+  lrMin: number;
+  lrPatience: number;
   clipValue?: number;
   clipNorm?: number;
   seed: number;
@@ -61,6 +68,12 @@ export function positiveNumber(value: string): number {
 export function nonNegativeNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
+  return n;
+}
+
+export function openFraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !(n > 0 && n < 1)) throw new InvalidArgumentError("expected a number in (0, 1), e.g. 0.5");
   return n;
 }
 

@@ -4,6 +4,7 @@ import { planStream, type Dataset } from "../../../engine/data/dataset.js";
 import type { Evaluation } from "../../../engine/train/evaluate.js";
 import type { TrainConfig, TrainOutcome } from "../../../engine/train/loop.js";
 import { formatDuration } from "../../../engine/train/progress.js";
+import { describeLearningRates } from "../../../engine/train/schedule.js";
 import { LOSS_PLOT_FILE, METRICS_FILE } from "../../../engine/train/run-log.js";
 import type { RunCheckpoints } from "../../../engine/train/run-checkpoints.js";
 import { describeSignal, exitStatusOf, type StopSignal } from "../stop-signals.js";
@@ -70,7 +71,8 @@ function damagedTextNote(data: RawData): string | undefined {
 function describeSchedule(train: Dataset, c: TrainConfig, perEpoch: number, backend: string, threads: number): string {
   const o = c.optimizer;
   const momentum = o.kind === "momentum" || o.kind === "nesterov" ? ` momentum ${o.momentum}` : "";
-  const opt = `${o.kind} lr ${o.lr}${momentum}${o.weightDecay > 0 ? ` weight decay ${o.weightDecay}` : ""}`;
+  const rates = c.schedule ? describeLearningRates(c.schedule) : "";
+  const opt = `${o.kind} lr ${o.lr}${rates ? ` (${rates})` : ""}${momentum}${o.weightDecay > 0 ? ` weight decay ${o.weightDecay}` : ""}`;
   const clip = [
     c.clipValue !== null ? `clip-value ${c.clipValue}` : "",
     c.clipNorm !== null ? `clip-norm ${c.clipNorm}` : "",

@@ -17,7 +17,8 @@ import { initialWeights } from "../../../engine/init-weights.js";
 import { describeBatch, requireMemory, trainingNeed } from "../../../engine/memory.js";
 import type { ModelBackend } from "../../../engine/model-backend.js";
 import { autoThreads } from "../../../engine/parallel/threads.js";
-import { initialTrainState, type TrainConfig, type TrainState } from "../../../engine/train/loop.js";
+import { batchesPerEpoch, initialTrainState, type TrainConfig, type TrainState } from "../../../engine/train/loop.js";
+import { constantSchedule, type ScheduleConfig, type ScheduleKind } from "../../../engine/train/schedule.js";
 import { completeOptimizerConfig, defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
 import { splitDataset } from "../../../engine/train/split.js";
 import { defaultKernelTier } from "../../codegen/kernel-tier.js";
@@ -57,6 +58,12 @@ const TRAJECTORY: { option: keyof TrainOptions; flag: string; saved: (c: Checkpo
   { option: "lr", flag: "--lr", saved: (c) => c.optimizer.lr },
   { option: "momentum", flag: "--momentum", saved: (c) => c.optimizer.momentum },
   { option: "weightDecay", flag: "--weight-decay", saved: (c) => c.optimizer.weightDecay ?? 0 },
+  { option: "lrSchedule", flag: "--lr-schedule", saved: (c) => savedSchedule(c).kind },
+  { option: "warmup", flag: "--warmup", saved: (c) => savedSchedule(c).warmup },
+  { option: "lrStep", flag: "--lr-step", saved: (c) => savedSchedule(c).stepSize },
+  { option: "lrFactor", flag: "--lr-factor", saved: (c) => savedSchedule(c).factor },
+  { option: "lrMin", flag: "--lr-min", saved: (c) => savedSchedule(c).minLr },
+  { option: "lrPatience", flag: "--lr-patience", saved: (c) => savedSchedule(c).patience },
   { option: "clipValue", flag: "--clip-value", saved: (c) => c.clipValue },
   { option: "clipNorm", flag: "--clip-norm", saved: (c) => c.clipNorm },
   { option: "seed", flag: "--seed", saved: (c) => c.seed },
@@ -100,6 +107,11 @@ export async function prepareTraining(
   const { train, val } = valRaw
     ? { train: dataset, val: buildDataset(valRaw, ir, prepared.codebook!) }
     : splitDataset(dataset, config.valSplit, config.seed);
+  if (!saved) config.schedule = scheduleFromOptions(opts, given, batchesPerEpoch(train, config), config.epochs);
+  if (config.schedule?.kind === "plateau" && !val)
+    throw new UserError(
+      "--lr-schedule plateau lowers the learning rate when validation stops improving, so it needs validation (--val-split above 0, or --val-data)",
+    );
   const threads = saved ? savedThreads(saved, opts) : chooseThreads(opts, ir, train, config);
   requireTrainingMemory(ir, opts, threads, train, config);
   const state = saved
@@ -200,6 +212,41 @@ function trainConfig(opts: TrainOptions, saved: CheckpointMeta | undefined, give
     seed: opts.seed,
     valSplit: opts.valData ? 0 : opts.valSplit,
     evalEvery: opts.evalEvery,
+  };
+}
+
+/** A checkpoint's schedule (one written before schedules existed has none: constant). */
+function savedSchedule(c: CheckpointMeta["config"]): ScheduleConfig {
+  return c.schedule ?? constantSchedule;
+}
+
+/** Options that set one schedule's parameters, refused with another. */
+const SCHEDULE_OPTIONS: { option: keyof TrainOptions; flag: string; kinds: ScheduleKind[] }[] = [
+  { option: "lrStep", flag: "--lr-step", kinds: ["step"] },
+  { option: "lrFactor", flag: "--lr-factor", kinds: ["step", "plateau"] },
+  { option: "lrMin", flag: "--lr-min", kinds: ["cosine", "plateau"] },
+  { option: "lrPatience", flag: "--lr-patience", kinds: ["plateau"] },
+];
+
+/** A new run's schedule; a step schedule decays once an epoch and a cosine one spans the rest of the run unless told otherwise. */
+function scheduleFromOptions(opts: TrainOptions, given: GivenOption, perEpoch: number, epochs: number): ScheduleConfig {
+  const kind = opts.lrSchedule;
+  for (const o of SCHEDULE_OPTIONS)
+    if (given(o.option) && !o.kinds.includes(kind))
+      throw new UserError(`${o.flag} applies to --lr-schedule ${o.kinds.join(" or ")}, not ${kind}`);
+  const total = perEpoch * epochs;
+  if (kind === "cosine" && opts.warmup >= total)
+    throw new UserError(
+      `--warmup ${opts.warmup} leaves no steps for the cosine schedule: the run has ${total} (${epochs} epochs × ${perEpoch})`,
+    );
+  return {
+    kind,
+    warmup: opts.warmup,
+    stepSize: opts.lrStep ?? perEpoch,
+    factor: opts.lrFactor,
+    cosineSteps: Math.max(1, total - opts.warmup),
+    minLr: opts.lrMin,
+    patience: opts.lrPatience,
   };
 }
 

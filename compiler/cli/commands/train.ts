@@ -15,7 +15,8 @@ import { backendKinds } from "../../../engine/train/backend-choice.js";
 import type { Evaluation } from "../../../engine/train/evaluate.js";
 import { batchesPerEpoch, trainLoop, type TrainHooks, type TrainOutcome } from "../../../engine/train/loop.js";
 import { describeOptimizers, optimizerKinds } from "../../../engine/train/optimizers.js";
-import { Progress } from "../../../engine/train/progress.js";
+import { formatLearningRate, Progress } from "../../../engine/train/progress.js";
+import { scheduleKinds } from "../../../engine/train/schedule.js";
 import { RunLog } from "../../../engine/train/run-log.js";
 import { clearEarlierBest, RunCheckpoints } from "../../../engine/train/run-checkpoints.js";
 import { lockRunDirectory, type RunLock } from "../../../engine/train/run-lock.js";
@@ -28,6 +29,7 @@ import {
   fraction,
   nonNegativeInt,
   nonNegativeNumber,
+  openFraction,
   positiveInt,
   positiveNumber,
   seedValue,
@@ -62,6 +64,27 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
       "--weight-decay <x>",
       "λ: L2 added to the gradient (g + λw), or for adamw decoupled (w·(1 − lr·λ)); default adamw 0.01, the others 0",
       nonNegativeNumber,
+    )
+    .option(
+      "--lr-schedule <name>",
+      "the learning rate step by step: constant, step, cosine or plateau (below)",
+      choice(scheduleKinds),
+      "constant",
+    )
+    .option(
+      "--warmup <n>",
+      "raise the learning rate linearly over the first n steps (lr·k/n at step k)",
+      nonNegativeInt,
+      0,
+    )
+    .option("--lr-step <n>", "step: steps between decays (default: one epoch's)", positiveInt)
+    .option("--lr-factor <x>", "step, plateau: what a decay multiplies the learning rate by", openFraction, 0.1)
+    .option("--lr-min <x>", "cosine, plateau: the lowest learning rate", nonNegativeNumber, 0)
+    .option(
+      "--lr-patience <n>",
+      "plateau: validations without improvement borne before the learning rate is lowered (at the next)",
+      nonNegativeInt,
+      10,
     )
     .option("--clip-value <x>", "clip each gradient entry to [-x, x]", positiveNumber)
     .option("--clip-norm <x>", "rescale the gradient when its global norm exceeds x", positiveNumber)
@@ -105,6 +128,13 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
       `
 Optimisers (torch.optim's rules; g is the gradient after clipping and weight decay):
 ${describeOptimizers()}
+
+Learning-rate schedules (torch.optim.lr_scheduler's; m counts the steps after the warmup):
+  constant  lr
+  step      lr·factor^floor(m / lr-step)                        (StepLR)
+  cosine    min + (lr − min)(1 + cos(π·m/M))/2, M the remaining steps (CosineAnnealingLR)
+  plateau   lr·factor when more than lr-patience validations in a row have not improved
+            the best validation loss by a relative 1e-4; needs validation (ReduceLROnPlateau)
 
 Stopping: Ctrl-C, SIGTERM (kill, timeout, schedulers, containers) or SIGHUP finishes the
 step, saves a checkpoint and exits with 130, 143 or 129; a second signal quits at once.
@@ -266,6 +296,7 @@ function runHooks(
         epoch: r.epoch + 1,
         loss: r.loss,
         grad_norm: r.gradNorm,
+        lr: r.lr,
         clipped: r.clipped,
         positions: r.positions,
         seconds: r.seconds,
@@ -290,6 +321,7 @@ function runHooks(
               ...(r.val.perplexity !== undefined ? { val_perplexity: r.val.perplexity } : {}),
             }
           : {}),
+        ...(r.lrReduced !== undefined ? { lr_reduced_to: r.lrReduced } : {}),
       });
       if (r.val) checkpoints.offerBest(plan.state, r.val, r.epoch + 1);
       if (r.epochEnd)
@@ -299,7 +331,7 @@ function runHooks(
           epoch: r.epoch + 1,
         };
       progress.message(
-        `${r.epochEnd ? `epoch ${r.epoch + 1}/${plan.config.epochs} done` : `step ${r.step}`}: ${describeLosses(r)}`,
+        `${r.epochEnd ? `epoch ${r.epoch + 1}/${plan.config.epochs} done` : `step ${r.step}`}: ${describeLosses(r)}${r.lrReduced !== undefined ? `; no improvement: lr lowered to ${formatLearningRate(r.lrReduced)}` : ""}`,
       );
       log.writePlot();
       lastPlot = performance.now();

@@ -12,6 +12,7 @@ import { createBackend } from "../../../engine/train/backend-choice.js";
 import { evaluate } from "../../../engine/train/evaluate.js";
 import { initialTrainState, trainLoop, type TrainConfig, type TrainState } from "../../../engine/train/loop.js";
 import { defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
+import { constantSchedule, type ScheduleConfig } from "../../../engine/train/schedule.js";
 import { irFromFile, irFromText } from "../../support/models.js";
 
 const elman = `model E {
@@ -113,6 +114,52 @@ describe("the loop", () => {
     await trainLoop(backend, { train: data }, c, state);
     for (const name of Object.keys(w0))
       state.weights[name]!.forEach((v, i) => expect(Math.abs(v - w0[name]![i]!)).toBeLessThanOrEqual(1e-4 + 1e-16));
+  });
+
+  it("each step uses the schedule's learning rate: the first step of a warmup moves sgd by lr/W·g", async () => {
+    const backend = interpreterBackend(ir);
+    const w0 = initialWeights(ir, 4);
+    const schedule: ScheduleConfig = { ...constantSchedule, kind: "cosine", warmup: 4, cosineSteps: 3, minLr: 0.01 };
+    const c = config({ epochs: 7, batch: 10, optimizer: defaultOptimizerConfig("sgd", 0.5), schedule });
+    const state = initialTrainState(copy(w0), c);
+    const rates: number[] = [];
+    let afterFirst: Weights | undefined;
+    await trainLoop(backend, { train: data }, c, state, {
+      step: (r) => {
+        rates.push(r.lr);
+        afterFirst ??= copy(state.weights);
+      },
+    });
+    const cosine = (m: number) => 0.01 + (0.49 * (1 + Math.cos((Math.PI * m) / 3))) / 2;
+    [0.125, 0.25, 0.375, 0.5, cosine(0), cosine(1), cosine(2)].forEach((lr, k) => expect(rates[k]).toBeCloseTo(lr, 15));
+    expect(rates).toHaveLength(7);
+    const order = initialTrainState(copy(w0), c).shuffle.shuffle(Array.from({ length: 10 }, (_, i) => i));
+    const g = backend.lossAndGrad(w0, sequenceBatch(ir, data.kind === "sequences" ? data.examples : [], order)).grads;
+    for (const name of Object.keys(w0))
+      afterFirst![name]!.forEach((v, i) => expect(v).toBeCloseTo(w0[name]![i]! - 0.125 * g[name]![i]!, 14));
+  });
+
+  it("a plateau schedule lowers the rate after validations that do not improve, and the next steps use it", async () => {
+    const backend = interpreterBackend(ir);
+    const schedule: ScheduleConfig = { ...constantSchedule, kind: "plateau", patience: 0, factor: 0.5 };
+    const c = config({ epochs: 6, batch: 5, evalEvery: 1, optimizer: defaultOptimizerConfig("sgd", 20), schedule });
+    const state = initialTrainState(initialWeights(ir, 1), c);
+    const events: string[] = [];
+    await trainLoop(backend, { train: data, val: data }, c, state, {
+      step: (r) => events.push(`step ${r.lr}`),
+      evaluated: (r) => r.lrReduced !== undefined && events.push(`lowered ${r.lrReduced}`),
+    });
+    const lowered = events.filter((e) => e.startsWith("lowered"));
+    expect(lowered.length).toBeGreaterThan(0);
+    let rate = 20;
+    for (const e of events) {
+      const [what, value] = e.split(" ");
+      if (what === "lowered") {
+        expect(Number(value)).toBe(rate / 2);
+        rate /= 2;
+      } else expect(Number(value)).toBe(rate);
+    }
+    expect(state.plateau!.lr).toBe(rate);
   });
 
   it("a run stopped after any step and continued from its state ends with the same weights, bit for bit", async () => {
