@@ -37,12 +37,22 @@ export function shardsOf(B: number, count: number): Shard[] {
   return shards;
 }
 
+/** Whether every loss of the model is scored and reduced alike, so that any split of a batch can be weighed (below). */
+export function lossesWeighAlike(ir: IrModel): boolean {
+  const [first, ...others] = ir.losses;
+  return first !== undefined && others.every((l) => l.at === first.at && l.reduce === first.reduce);
+}
+
 /**
  * What each shard's loss (and gradient) is multiplied by in the sum, or null when the
  * model's losses do not agree on it (a mean at the last step beside a mean over every
  * step, or a mean beside a sum): such a batch is not split.
  */
-export function shardWeights(ir: IrModel, batch: ModuleBatch, shards: Shard[]): number[] | null {
+export function shardWeights(
+  ir: IrModel,
+  batch: Pick<ModuleBatch, "T" | "B" | "lengths">,
+  shards: Shard[],
+): number[] | null {
   const positions = (shard: Shard, at: "last" | "each") => {
     if (at === "last" || !batch.lengths) return (shard.end - shard.start) * (at === "last" ? 1 : batch.T);
     let sum = 0;

@@ -12,6 +12,7 @@ import type { IrModel } from "../../compiler/ir/ir.js";
 import { defaultKernelTier, type KernelTier } from "../../compiler/codegen/kernel-tier.js";
 import type { GradientFunction } from "../model-backend.js";
 import { GradientPool } from "./pool.js";
+import { lossesWeighAlike } from "./shards.js";
 
 /**
  * Each thread needs this many multiply-adds of a batch to pay for its fixed cost per step
@@ -26,8 +27,7 @@ export const MIN_MULTIPLY_ADDS_PER_THREAD = 1e6;
  * batch is big enough, and the model's losses weigh every shard alike (see shards.ts).
  */
 export function autoThreads(ir: IrModel, T: number, B: number, cores = availableParallelism()): number {
-  const [first, ...others] = ir.losses;
-  if (!first || others.some((l) => l.at !== first.at || l.reduce !== first.reduce)) return 1;
+  if (!lossesWeighAlike(ir)) return 1;
   const work = trainingMultiplyAdds(ir, T, B);
   return Math.max(1, Math.min(cores, B, Math.floor(work / MIN_MULTIPLY_ADDS_PER_THREAD)));
 }

@@ -23,7 +23,7 @@ import { namedRecord } from "../../runtime/records.js";
 import { Rng, type RngState } from "../../runtime/rng.js";
 import type { DataCodebook } from "../data/load.js";
 import type { OptimizerState } from "./optimizers.js";
-import { initialTrainState, type TrainConfig, type TrainState } from "./loop.js";
+import { initialTrainState, type EarlyStopping, type TrainConfig, type TrainState } from "./loop.js";
 import { newLossHistory, type LossHistory } from "./divergence.js";
 import type { PlateauState } from "./schedule.js";
 
@@ -58,6 +58,8 @@ export interface CheckpointMeta {
   explosions: number;
   /** Recent losses for telling divergence (absent in checkpoints of rnnc before it: the history starts afresh). */
   losses?: LossHistory;
+  /** Early stopping's count (absent in checkpoints of rnnc before it: none). */
+  early?: EarlyStopping;
   /** The plateau schedule's state (absent for the other schedules). */
   plateau?: PlateauState;
   /** Set in `best/`: the validation that made these the run's best weights. */
@@ -99,6 +101,7 @@ export type CheckpointFixed = Omit<
   | "explosions"
   | "losses"
   | "plateau"
+  | "early"
   | "best"
   | "metricsBytes"
   | "savedAt"
@@ -151,6 +154,7 @@ export function saveCheckpoint(
     explosions: state.explosions,
     losses: state.losses,
     ...(state.plateau ? { plateau: state.plateau } : {}),
+    early: state.early,
     ...(extra.best ? { best: extra.best } : {}),
     metricsBytes: extra.metricsBytes,
     savedAt: new Date().toISOString(),
@@ -238,5 +242,6 @@ export function restoreTrainState(ck: LoadedCheckpoint, config: TrainConfig): Tr
   state.explosions = ck.meta.explosions;
   state.losses = ck.meta.losses ?? newLossHistory();
   if (state.plateau && ck.meta.plateau) state.plateau = ck.meta.plateau;
+  if (ck.meta.early) state.early = ck.meta.early;
   return state;
 }

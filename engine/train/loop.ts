@@ -15,7 +15,8 @@ import { NumericError } from "../interpret/numeric-error.js";
 import { l2Norm } from "../../runtime/kernels/reductions.js";
 import { namedRecord } from "../../runtime/records.js";
 import { Rng } from "../../runtime/rng.js";
-import { planStream, sequenceBatch, streamChunk, type Dataset } from "../data/dataset.js";
+import { planStream, type Dataset } from "../data/dataset.js";
+import { accumulatedGradient, stepBatches } from "./accumulate.js";
 import { evaluate, hasPerplexity, lossPerPosition, scoredPositions, type Evaluation } from "./evaluate.js";
 import { newLossHistory, recordStepLoss, validationDiverged, type LossHistory } from "./divergence.js";
 import { Optimizer, type OptimizerConfig } from "./optimizers.js";
@@ -44,6 +45,10 @@ export interface TrainConfig {
   evalEvery: number;
   /** The learning rate step by step (absent: the optimiser's, constant). */
   schedule?: ScheduleConfig;
+  /** Batches whose gradients are summed into one step (absent: 1). */
+  accumulate?: number;
+  /** Stop when this many validations in a row have not improved on the best (absent or 0: never). */
+  patience?: number;
 }
 
 export interface TrainState {
@@ -69,6 +74,13 @@ export interface TrainState {
   losses: LossHistory;
   /** The plateau schedule's state (null for the other schedules, which depend on the step alone). */
   plateau: PlateauState | null;
+  /** The lowest validation loss so far (null before the first) and the validations since it, for `patience`. */
+  early: EarlyStopping;
+}
+
+export interface EarlyStopping {
+  best: number | null;
+  since: number;
 }
 
 export function initialTrainState(weights: Weights, config: TrainConfig): TrainState {
@@ -87,6 +99,7 @@ export function initialTrainState(weights: Weights, config: TrainConfig): TrainS
     explosions: 0,
     losses: newLossHistory(),
     plateau: config.schedule?.kind === "plateau" ? newPlateauState(config.optimizer.lr) : null,
+    early: { best: null, since: 0 },
   };
 }
 
@@ -95,10 +108,15 @@ export function currentLearningRate(config: TrainConfig, state: TrainState): num
   return learningRate(config.schedule ?? constantSchedule, config.optimizer.lr, state.step, state.plateau);
 }
 
+/** Sequences (or streams of a text) in one optimiser step: `--batch` times `--accumulate`. */
+export function sequencesPerStep(config: TrainConfig): number {
+  return config.batch * (config.accumulate ?? 1);
+}
+
 export function batchesPerEpoch(train: Dataset, config: TrainConfig): number {
   return train.kind === "stream"
-    ? planStream(train.ids.length, config.batch, config.seqLen).chunks
-    : Math.ceil(train.examples.length / config.batch);
+    ? planStream(train.ids.length, sequencesPerStep(config), config.seqLen).chunks
+    : Math.ceil(train.examples.length / sequencesPerStep(config));
 }
 
 export interface StepReport {
@@ -147,7 +165,9 @@ export type TrainOutcome =
    * A non-finite loss or gradient, or a diverged loss, at `step` + 1 (the state is that before
    * the bad step's update); or a diverged validation after `step`.
    */
-  | { status: "diverged"; state: TrainState; message: string; hint: string };
+  | { status: "diverged"; state: TrainState; message: string; hint: string }
+  /** `patience` validations in a row did not improve on the best (`state.early`). */
+  | { status: "stopped-early"; state: TrainState };
 
 const LOWER_THE_RATE = "lower the learning rate (--lr) or clip gradients (--clip-norm 1)";
 
@@ -168,7 +188,8 @@ export async function trainLoop(
   const ir = backend.ir;
   const { train, val } = data;
   const perEpoch = batchesPerEpoch(train, config);
-  const plan = train.kind === "stream" ? planStream(train.ids.length, config.batch, config.seqLen) : null;
+  const perStep = sequencesPerStep(config);
+  const plan = train.kind === "stream" ? planStream(train.ids.length, perStep, config.seqLen) : null;
   const validate = (): Evaluation | undefined =>
     val ? evaluate(backend, state.weights, val, { batch: config.batch, seqLen: config.seqLen }) : undefined;
   const diverged = (message: string, hint = LOWER_THE_RATE): TrainOutcome => ({
@@ -178,9 +199,15 @@ export async function trainLoop(
     hint,
   });
   const perplexity = hasPerplexity(ir);
-  /** A validation's figures for the report, given to the plateau schedule first. */
+  const outOfPatience = () => (config.patience ?? 0) > 0 && state.early.since >= config.patience!;
+  /** A validation's figures for the report, counted for early stopping and given to the plateau schedule first. */
   const validated = (v: Evaluation | undefined): Pick<EvalReport, "val" | "lrReduced"> => {
     if (!v) return {};
+    const early = state.early;
+    if (early.best === null || v.loss < early.best) {
+      early.best = v.loss;
+      early.since = 0;
+    } else early.since++;
     const reduced =
       state.plateau && config.schedule && notePlateauValidation(config.schedule, state.plateau, v.loss, state.step);
     return { val: v, ...(reduced ? { lrReduced: state.plateau!.lr } : {}) };
@@ -190,20 +217,21 @@ export async function trainLoop(
     while (state.batchInEpoch < perEpoch) {
       if (train.kind === "sequences" && !state.order)
         state.order = state.shuffle.shuffle(Array.from({ length: train.examples.length }, (_, i) => i));
-      const k = state.batchInEpoch;
-      const batch = plan
-        ? streamChunk(train as Extract<Dataset, { kind: "stream" }>, plan, k)
-        : sequenceBatch(
-            ir,
-            (train as Extract<Dataset, { kind: "sequences" }>).examples,
-            state.order!.slice(k * config.batch, (k + 1) * config.batch),
-          );
+      const micro = stepBatches(
+        ir,
+        train,
+        state.batchInEpoch,
+        perStep,
+        config.accumulate ?? 1,
+        plan ? { plan } : { order: state.order! },
+      );
       const started = performance.now();
       let loss: number;
       let grads: Weights;
       let carry: Carry | null = null;
       try {
-        const r = await gradient(state.weights, batch, plan && state.carry ? state.carry : undefined);
+        const carried = plan && state.carry ? state.carry : undefined;
+        const r = await accumulatedGradient(ir, gradient, state.weights, micro, plan !== null, carried);
         loss = r.loss;
         grads = r.grads;
         if (plan) carry = r.carry();
@@ -211,7 +239,7 @@ export async function trainLoop(
         if (e instanceof NumericError) return diverged(e.message, e.hint);
         throw e;
       }
-      const positions = scoredPositions(ir, batch);
+      const positions = micro.batches.reduce((n, b) => n + scoredPositions(ir, b), 0);
       const meanLoss = lossPerPosition(ir, loss, positions);
       if (!Number.isFinite(meanLoss)) return diverged(`the loss is ${meanLoss}`);
       const rising = recordStepLoss(state.losses, meanLoss, perplexity);
@@ -253,6 +281,7 @@ export async function trainLoop(
         const why = v && validationDiverged(v);
         if (why) return diverged(why);
         hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: false, ...validated(v) });
+        if (outOfPatience()) return { status: "stopped-early", state };
       }
       // Events first: a stop asked for (a signal) while this step computed is seen now, not after the next.
       await yieldToEvents();
@@ -273,6 +302,7 @@ export async function trainLoop(
     state.carry = null;
     state.epochLoss = { sum: 0, positions: 0 };
     if (hooks.checkpointDue?.(state, "epoch")) hooks.checkpoint?.(state);
+    if (outOfPatience() && state.epoch < config.epochs) return { status: "stopped-early", state };
     if (hooks.stopRequested?.() && state.epoch < config.epochs) {
       hooks.checkpoint?.(state);
       return { status: "interrupted", state };

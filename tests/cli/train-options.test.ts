@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
 import { toyCorpus } from "../support/corpus.js";
+import { signalAfterStep, spawnRnnc } from "../support/spawn.js";
 import { Rng } from "../../runtime/rng.js";
 
 let dir: string;
@@ -184,3 +185,164 @@ describe("learning-rate schedules", () => {
     );
   });
 });
+
+describe("early stopping and accumulation", () => {
+  it("--patience stops when validation has not improved for n validations, keeps the best, and will not resume", async () => {
+    const ck = join(dir, "patience");
+    const r = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "40",
+      "--lr",
+      "0.05",
+      "--eval-every",
+      "4",
+      "--patience",
+      "2",
+      "--checkpoint",
+      ck,
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/stopping after 2 validations without improvement/);
+    expect(r.out).toMatch(
+      /stopped early in epoch \d+ of 40, \d+ steps in .*: 2 validations in a row have not improved on the best validation loss \(--patience 2\)/,
+    );
+    const evals = metrics(ck).filter((l) => l.kind === "eval");
+    const best = Math.min(...evals.map((e) => e.val_loss));
+    expect(evals.slice(-2).every((e) => e.val_loss >= best)).toBe(true);
+    expect(evals[evals.length - 3].val_loss).toBe(best);
+    expect(JSON.parse(readFileSync(join(ck, "best", "checkpoint.json"), "utf8")).best.valLoss).toBe(best);
+    const again = await rnnc("train", ...lm, "--data", corpus, "--epochs", "50", "--checkpoint", ck, "--resume");
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(
+      /stopped early at step \d+: 2 validations in a row had not improved .* best weights are in .*best/,
+    );
+  });
+
+  it("--patience and --accumulate need what they work on", async () => {
+    const noVal = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--val-split",
+      "0",
+      "--patience",
+      "3",
+      "--checkpoint",
+      join(dir, "patience-no-val"),
+    );
+    expect(noVal.err).toMatch(/--patience 3 stops the run when validation stops improving, so it needs validation/);
+    const model = join(dir, "two-losses.rnn");
+    writeFileSync(
+      model,
+      readFileSync("examples/char-lm.rnn", "utf8").replace(
+        /(\n\s*loss [^\n]*)/,
+        "$1\n  loss cross_entropy(o, y, reduce = sum) at each",
+      ),
+    );
+    const twoLosses = await rnnc(
+      "train",
+      model,
+      "--dim",
+      "H=8",
+      "--data",
+      corpus,
+      "--accumulate",
+      "2",
+      "--checkpoint",
+      join(dir, "two-losses"),
+    );
+    expect(twoLosses.err).toMatch(
+      /--accumulate 2: model .*'s losses weigh batches differently \(mean at each, sum at each\)/,
+    );
+  });
+});
+
+describe.each(["1", "2"])(
+  "a run with the new options stopped by SIGINT on %s thread(s) resumes to the same weights",
+  (threads) => {
+    const args = (ck: string, variant: string[]) => [
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "4",
+      "--seed",
+      "5",
+      "--checkpoint",
+      ck,
+      "--checkpoint-every",
+      "7",
+      "--eval-every",
+      "5",
+      "--accumulate",
+      "2",
+      "--progress",
+      "lines",
+      "--log-every",
+      "1",
+      "--threads",
+      threads,
+      ...variant,
+    ];
+    // Stopped after the plateau schedule has lowered the rate, so its saved state decides the rest.
+    const variants: Record<string, { stopAfter: number; options: string[] }> = {
+      "adamw, plateau": {
+        stopAfter: 36,
+        options: [
+          "--optimizer",
+          "adamw",
+          "--weight-decay",
+          "0.05",
+          "--lr",
+          "1",
+          "--lr-schedule",
+          "plateau",
+          "--lr-patience",
+          "0",
+          "--lr-factor",
+          "0.7",
+          "--warmup",
+          "4",
+          "--patience",
+          "30",
+        ],
+      },
+      "nesterov, cosine": {
+        stopAfter: 11,
+        options: ["--optimizer", "nesterov", "--weight-decay", "0.01", "--lr-schedule", "cosine", "--warmup", "6"],
+      },
+    };
+    for (const [name, { stopAfter, options: variant }] of Object.entries(variants))
+      it(
+        name,
+        async () => {
+          const reference = join(dir, `resume-ref-${threads}-${name}`);
+          const straight = await rnnc(...args(reference, variant));
+          expect(straight.code, straight.err).toBe(0);
+          const ck = join(dir, `resume-${threads}-${name}`);
+          const stopped = await spawnRnnc(args(ck, variant), signalAfterStep("SIGINT", stopAfter));
+          expect(stopped.code, stopped.out).toBe(130);
+          const saved = JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8"));
+          if (name.includes("plateau")) expect(saved.plateau.lr).toBeLessThan(1);
+          const resumed = await rnnc(...args(ck, variant), "--resume");
+          expect(resumed.err).toBe("");
+          for (const file of ["weights.safetensors", "best/weights.safetensors"])
+            expect(Buffer.compare(readFileSync(join(ck, file)), readFileSync(join(reference, file))), file).toBe(0);
+          const logged = (d: string) =>
+            metrics(d)
+              .filter((l) => l.kind !== "warning")
+              .map(({ seconds: _, ...rest }) => rest);
+          expect(logged(ck)).toEqual(logged(reference));
+          if (name.includes("plateau")) expect(logged(reference).some((l) => l.lr_reduced_to !== undefined)).toBe(true);
+        },
+        90_000,
+      );
+  },
+);

@@ -22,6 +22,8 @@ export interface TrainOptions {
   lrFactor: number;
   lrMin: number;
   lrPatience: number;
+  accumulate: number;
+  patience: number;
   clipValue?: number;
   clipNorm?: number;
   seed: number;

@@ -2,7 +2,7 @@
 import { describeDataset, type RawData } from "../../../engine/data/load.js";
 import { planStream, type Dataset } from "../../../engine/data/dataset.js";
 import type { Evaluation } from "../../../engine/train/evaluate.js";
-import type { TrainConfig, TrainOutcome } from "../../../engine/train/loop.js";
+import { sequencesPerStep, type TrainConfig, type TrainOutcome } from "../../../engine/train/loop.js";
 import { formatDuration } from "../../../engine/train/progress.js";
 import { describeLearningRates } from "../../../engine/train/schedule.js";
 import { LOSS_PLOT_FILE, METRICS_FILE } from "../../../engine/train/run-log.js";
@@ -53,7 +53,7 @@ export function reportStart(plan: TrainingPlan, perEpoch: number, backend: strin
   }
   out(describeSchedule(train, config, perEpoch, backend, plan.threads));
   if (train.kind === "stream") {
-    const plan = planStream(train.ids.length, config.batch, config.seqLen);
+    const plan = planStream(train.ids.length, sequencesPerStep(config), config.seqLen);
     if (plan.unused > 0)
       out(
         `note: the last ${plan.unused} character${plan.unused === 1 ? "" : "s"} of the training text do not fill the ${plan.B} streams and are not used`,
@@ -79,11 +79,14 @@ function describeSchedule(train: Dataset, c: TrainConfig, perEpoch: number, back
   ]
     .filter(Boolean)
     .join(", ");
+  const k = c.accumulate ?? 1;
+  const perStep = sequencesPerStep(c);
   const batching =
     train.kind === "stream"
-      ? `${Math.min(c.batch, train.ids.length - 1)} streams × chunks of ${c.seqLen} steps (truncated BPTT)`
-      : `batches of ${c.batch}`;
-  return `training: ${c.epochs} epochs × ${perEpoch} steps = ${perEpoch * c.epochs} steps, ${batching}, ${opt}${clip ? `, ${clip}` : ""}, seed ${c.seed}, backend ${backend}${threads > 1 ? ` on ${threads} threads` : ""}`;
+      ? `${Math.min(perStep, train.ids.length - 1)} streams${k > 1 ? ` (${k} batches of ${c.batch} accumulated a step)` : ""} × chunks of ${c.seqLen} steps (truncated BPTT)`
+      : `batches of ${c.batch}${k > 1 ? `, ${k} accumulated a step (${perStep} sequences)` : ""}`;
+  const patience = c.patience ? `, stopping after ${c.patience} validations without improvement` : "";
+  return `training: ${c.epochs} epochs × ${perEpoch} steps = ${perEpoch * c.epochs} steps, ${batching}, ${opt}${clip ? `, ${clip}` : ""}${patience}, seed ${c.seed}, backend ${backend}${threads > 1 ? ` on ${threads} threads` : ""}`;
 }
 
 export interface RunEnd {
@@ -126,9 +129,12 @@ export function reportEnd(end: RunEnd, out: (line: string) => void, err: (line: 
     return exitStatusOf(signal);
   }
   const stepsRun = s.step - (plan.saved?.step ?? 0);
-  out(
-    `done: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, ${s.step} steps${stepsRun !== s.step ? ` (${stepsRun} in this run)` : ""} in ${formatDuration(end.seconds)}`,
-  );
+  const steps = `${s.step} steps${stepsRun !== s.step ? ` (${stepsRun} in this run)` : ""} in ${formatDuration(end.seconds)}`;
+  if (outcome.status === "stopped-early")
+    out(
+      `stopped early in epoch ${s.epoch + (s.batchInEpoch > 0 ? 1 : 0)} of ${config.epochs}, ${steps}: ${s.early.since} validations in a row have not improved on the best validation loss (--patience ${config.patience})`,
+    );
+  else out(`done: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, ${steps}`);
   if (end.lastEpoch) out(`  final (epoch ${end.lastEpoch.epoch}): ${describeLosses(end.lastEpoch)}`);
   if (checkpoints.best)
     out(

@@ -4,6 +4,7 @@
  * resuming), the model fitted to it, the configuration, the backend, the datasets, the thread
  * count and the starting state. Whatever can fail here fails before a file is touched.
  */
+import { join } from "node:path";
 import {
   hasCheckpoint,
   loadCheckpoint,
@@ -22,6 +23,8 @@ import { constantSchedule, type ScheduleConfig, type ScheduleKind } from "../../
 import { completeOptimizerConfig, defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
 import { splitDataset } from "../../../engine/train/split.js";
 import { defaultKernelTier } from "../../codegen/kernel-tier.js";
+import { BEST_DIR } from "../../../engine/train/run-checkpoints.js";
+import { lossesWeighAlike } from "../../../engine/parallel/shards.js";
 import type { IrModel } from "../../ir/ir.js";
 import { UserError, type Output } from "../io.js";
 import { prepareModel, type PreparedModel } from "../model-data.js";
@@ -64,6 +67,8 @@ const TRAJECTORY: { option: keyof TrainOptions; flag: string; saved: (c: Checkpo
   { option: "lrFactor", flag: "--lr-factor", saved: (c) => savedSchedule(c).factor },
   { option: "lrMin", flag: "--lr-min", saved: (c) => savedSchedule(c).minLr },
   { option: "lrPatience", flag: "--lr-patience", saved: (c) => savedSchedule(c).patience },
+  { option: "accumulate", flag: "--accumulate", saved: (c) => c.accumulate ?? 1 },
+  { option: "patience", flag: "--patience", saved: (c) => c.patience ?? 0 },
   { option: "clipValue", flag: "--clip-value", saved: (c) => c.clipValue },
   { option: "clipNorm", flag: "--clip-norm", saved: (c) => c.clipNorm },
   { option: "seed", flag: "--seed", saved: (c) => c.seed },
@@ -108,9 +113,13 @@ export async function prepareTraining(
     ? { train: dataset, val: buildDataset(valRaw, ir, prepared.codebook!) }
     : splitDataset(dataset, config.valSplit, config.seed);
   if (!saved) config.schedule = scheduleFromOptions(opts, given, batchesPerEpoch(train, config), config.epochs);
-  if (config.schedule?.kind === "plateau" && !val)
+  if (!val && (config.schedule?.kind === "plateau" || (config.patience ?? 0) > 0))
     throw new UserError(
-      "--lr-schedule plateau lowers the learning rate when validation stops improving, so it needs validation (--val-split above 0, or --val-data)",
+      `${config.patience ? `--patience ${config.patience} stops the run` : "--lr-schedule plateau lowers the learning rate"} when validation stops improving, so it needs validation (--val-split above 0, or --val-data)`,
+    );
+  if ((config.accumulate ?? 1) > 1 && !lossesWeighAlike(ir))
+    throw new UserError(
+      `--accumulate ${config.accumulate}: model ${ir.name}'s losses weigh batches differently (${ir.losses.map((l) => `${l.reduce} at ${l.at}`).join(", ")}), so their gradients cannot be summed into one batch's`,
     );
   const threads = saved ? savedThreads(saved, opts) : chooseThreads(opts, ir, train, config);
   requireTrainingMemory(ir, opts, threads, train, config);
@@ -157,6 +166,11 @@ export async function prepareTraining(
 /** The checkpoint `--resume` continues, once the options given agree with it. */
 function resumableCheckpoint(dir: string, opts: TrainOptions, given: GivenOption): CheckpointMeta {
   const saved = readCheckpointMeta(dir);
+  const early = saved.early;
+  if (saved.finished && saved.config.patience && early && early.since >= saved.config.patience)
+    throw new UserError(
+      `the run in ${dir} stopped early at step ${saved.step}: ${early.since} validations in a row had not improved on its best (validation loss ${early.best?.toFixed(4)}); its best weights are in ${join(dir, BEST_DIR)}`,
+    );
   if (saved.best)
     throw new UserError(
       `${dir} holds the best weights of a run (step ${saved.best.step}), kept for eval, sample and analyze; resume the run's own directory`,
@@ -207,6 +221,8 @@ function trainConfig(opts: TrainOptions, saved: CheckpointMeta | undefined, give
     batch: opts.batch,
     seqLen: opts.seqLen,
     optimizer: { ...defaultOptimizerConfig(opts.optimizer, opts.lr, opts.weightDecay), momentum: opts.momentum },
+    accumulate: opts.accumulate,
+    patience: opts.patience,
     clipValue: opts.clipValue ?? null,
     clipNorm: opts.clipNorm ?? null,
     seed: opts.seed,

@@ -86,6 +86,18 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
       nonNegativeInt,
       10,
     )
+    .option(
+      "--accumulate <k>",
+      "sum the gradients of k batches into each step: the step of one batch k times larger, in the memory of one",
+      positiveInt,
+      1,
+    )
+    .option(
+      "--patience <n>",
+      "stop when n validations in a row have not improved the best validation loss (0: never); the best weights are in DIR/best",
+      nonNegativeInt,
+      0,
+    )
     .option("--clip-value <x>", "clip each gradient entry to [-x, x]", positiveNumber)
     .option("--clip-norm <x>", "rescale the gradient when its global norm exceeds x", positiveNumber)
     .option("--seed <n>", "seed for initial weights, validation split and shuffling", seedValue, 1)
@@ -266,7 +278,7 @@ async function train(plan: TrainingPlan, parts: RunParts, opts: TrainOptions, io
   if (outcome.status === "diverged") {
     log.append({ kind: "stopped", step: outcome.state.step + 1, reason: outcome.message });
     log.writePlot();
-  } else if (outcome.status === "finished") checkpoints.save(outcome.state, true);
+  } else if (outcome.status === "finished" || outcome.status === "stopped-early") checkpoints.save(outcome.state, true);
   return {
     outcome,
     plan,

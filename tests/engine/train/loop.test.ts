@@ -162,6 +162,27 @@ describe("the loop", () => {
     expect(state.plateau!.lr).toBe(rate);
   });
 
+  it("--patience stops the run at the validation that makes N in a row without a new best", async () => {
+    const backend = interpreterBackend(ir);
+    const c = config({ epochs: 20, batch: 5, evalEvery: 1, optimizer: defaultOptimizerConfig("sgd", 20), patience: 3 });
+    const state = initialTrainState(initialWeights(ir, 1), c);
+    const losses: number[] = [];
+    const out = await trainLoop(backend, { train: data, val: data }, c, state, {
+      evaluated: (r) => losses.push(r.val!.loss),
+    });
+    expect(out.status).toBe("stopped-early");
+    let best = Infinity;
+    let since = 0;
+    const stopAt = losses.findIndex((l) => {
+      since = l < best ? 0 : since + 1;
+      best = Math.min(best, l);
+      return since === 3;
+    });
+    expect(stopAt).toBe(losses.length - 1);
+    expect(state.early).toEqual({ best, since: 3 });
+    expect(state.epoch).toBeLessThan(20);
+  });
+
   it("a run stopped after any step and continued from its state ends with the same weights, bit for bit", async () => {
     const backend = interpreterBackend(ir);
     const c = config({ epochs: 3, batch: 3 });
