@@ -54,11 +54,11 @@ export function serializeWeights(
  * high bytes are 0 for any length a header can have; a damaged length is still reported as
  * what it is rather than as bad JSON.
  */
-function looksBinary(bytes: Uint8Array): boolean {
+export function looksBinary(bytes: Uint8Array): boolean {
   return bytes.subarray(0, 8).some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
 }
 
-function readSafetensors(bytes: Uint8Array): ReturnType<typeof decodeSafetensors> {
+export function readSafetensors(bytes: Uint8Array): ReturnType<typeof decodeSafetensors> {
   try {
     return decodeSafetensors(bytes);
   } catch (e) {

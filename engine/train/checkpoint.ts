@@ -48,8 +48,8 @@ export interface CheckpointMeta {
     overrides: Record<string, number>;
   };
   data: { path: string; sha256: string; valPath?: string; valSha256?: string; codebook: DataCodebook };
-  /** `threads`: how many shards each batch's gradient was split into (absent: 1). */
-  config: TrainConfig & { backend: string; threads?: number };
+  /** `threads`: how many shards each batch's gradient was split into (absent: 1); `initFrom`: `--init-from`. */
+  config: TrainConfig & { backend: string; threads?: number; initFrom?: string };
   files: { weights: string; state: string };
   rng: RngState;
   order: number[] | null;

@@ -49,6 +49,8 @@ export interface TrainConfig {
   accumulate?: number;
   /** Stop when this many validations in a row have not improved on the best (absent or 0: never). */
   patience?: number;
+  /** Parameters kept as they are: no gradient, no update, not in the gradient's norm. */
+  frozen?: string[];
 }
 
 export interface TrainState {
@@ -233,7 +235,7 @@ export async function trainLoop(
         const carried = plan && state.carry ? state.carry : undefined;
         const r = await accumulatedGradient(ir, gradient, state.weights, micro, plan !== null, carried);
         loss = r.loss;
-        grads = r.grads;
+        grads = config.frozen?.length ? withoutFrozen(r.grads, config.frozen) : r.grads;
         if (plan) carry = r.carry();
       } catch (e) {
         if (e instanceof NumericError) return diverged(e.message, e.hint);
@@ -309,6 +311,10 @@ export async function trainLoop(
     }
   }
   return { status: "finished", state };
+}
+
+function withoutFrozen(grads: Weights, frozen: readonly string[]): Weights {
+  return namedRecord(Object.entries(grads).filter(([name]) => !frozen.includes(name)));
 }
 
 /** A step whose gradient norm is far above the recent ones (or huge) is reported, with a hint to clip. */

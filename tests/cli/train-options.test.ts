@@ -12,6 +12,7 @@ import { rnnc } from "../support/cli.js";
 import { toyCorpus } from "../support/corpus.js";
 import { signalAfterStep, spawnRnnc } from "../support/spawn.js";
 import { Rng } from "../../runtime/rng.js";
+import { decodeSafetensors, encodeSafetensors } from "../../runtime/io/safetensors.js";
 
 let dir: string;
 let corpus: string;
@@ -346,3 +347,114 @@ describe.each(["1", "2"])(
       );
   },
 );
+
+describe("starting points", () => {
+  it("--init-from a checkpoint loads its weights and vocabulary; --freeze keeps a cell as it was", async () => {
+    const first = join(dir, "first");
+    expect((await rnnc("train", ...lm, "--data", corpus, "--epochs", "1", "--checkpoint", first)).code).toBe(0);
+    const tuned = join(dir, "tuned");
+    const r = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "1",
+      "--init-from",
+      first,
+      "--freeze",
+      "h",
+      "--checkpoint",
+      tuned,
+    );
+    expect(r.err).toBe("");
+    expect(r.out).toMatch(
+      /--init-from .*first \(checkpoint at step \d+\): loaded 10 of 10 parameters: h.W_i, h.b_i, .*, Vo, c\n/,
+    );
+    expect(r.out).toMatch(/frozen \(not trained\): h.W_i, h.b_i, h.W_f, h.b_f, h.W_g, h.b_g, h.W_o, h.b_o\n/);
+    const tensors = (d: string) => decodeSafetensors(readFileSync(join(d, "weights.safetensors"))).tensors;
+    const [before, after] = [tensors(first), tensors(tuned)];
+    for (const name of Object.keys(before))
+      if (name.startsWith("h.")) expect(Array.from(after[name]!.data), name).toEqual(Array.from(before[name]!.data));
+      else expect(Array.from(after[name]!.data), name).not.toEqual(Array.from(before[name]!.data));
+    expect(checkpointConfig(tuned)).toMatchObject({ initFrom: first, frozen: expect.arrayContaining(["h.W_i"]) });
+    const refreeze = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "2",
+      "--checkpoint",
+      tuned,
+      "--resume",
+      "--freeze",
+      "Vo",
+    );
+    expect(refreeze.err).toMatch(
+      /--freeze Vo differs from the checkpoint \(h.W_i,.*\); a resumed run keeps its configuration/,
+    );
+    const both = await rnnc("train", ...lm, "--data", corpus, "--checkpoint", tuned, "--resume", "--init-from", first);
+    expect(both.err).toMatch(/--init-from starts a new run from given weights; --resume continues/);
+    const other = join(dir, "other.txt");
+    writeFileSync(other, "the zebra sat.\n".repeat(40));
+    const newText = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      other,
+      "--init-from",
+      first,
+      "--checkpoint",
+      join(dir, "zebra"),
+    );
+    expect(newText.code).toBe(1);
+    expect(newText.err).toMatch(/outside the model's vocabulary of 18: 'z'/);
+  });
+
+  it("--init-from safetensors reports what it loaded, left and ignored; a wrong shape is refused", async () => {
+    const file = join(dir, "start.safetensors");
+    writeFileSync(
+      file,
+      encodeSafetensors(
+        {
+          c: { shape: [18], data: new Float64Array(18).fill(0.5) },
+          "lstm.weight_hh_l0": { shape: [1], data: Float64Array.of(1) },
+        },
+        "F32",
+      ),
+    );
+    const r = await rnnc(
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "1",
+      "--init-from",
+      file,
+      "--checkpoint",
+      join(dir, "from-file"),
+    );
+    expect(r.err).toBe("");
+    expect(r.out).toMatch(
+      /--init-from .*start.safetensors \(safetensors\): loaded 1 of 10 parameters: c\n {2}left at their initialisers: h.W_i, .*, Vo\n {2}ignored \(not parameters of the model\): lstm.weight_hh_l0\n/,
+    );
+    const wrong = await rnnc(
+      "train",
+      ...lm,
+      "--dim",
+      "H=9",
+      "--data",
+      corpus,
+      "--init-from",
+      join(dir, "first"),
+      "--checkpoint",
+      join(dir, "wrong"),
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/--init-from .*first: 'h.W_i' is \[8, 26\] there but \[9, 27\] in the model/);
+    const unknown = await rnnc("train", ...lm, "--data", corpus, "--freeze", "W", "--checkpoint", join(dir, "unknown"));
+    expect(unknown.err).toMatch(/--freeze W: 'W' is not a parameter or cell of model CharLM/);
+  });
+});

@@ -15,6 +15,17 @@ export function collectDims(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** A repeatable option of comma-separated names: `--freeze a,b --freeze c` gives [a, b, c]. */
+export function collectNames(value: string, previous: string[]): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((n) => n.trim())
+      .filter(Boolean),
+  ];
+}
+
 /** The backend options a command's `--kernels` asks for (none given: the compiler's default). */
 export function kernelsOf(opts: { kernels?: KernelTier }): BackendOptions {
   return opts.kernels ? { kernels: opts.kernels } : {};

@@ -23,6 +23,8 @@ export interface TrainOptions {
   lrMin: number;
   lrPatience: number;
   accumulate: number;
+  initFrom?: string;
+  freeze: string[];
   patience: number;
   clipValue?: number;
   clipNorm?: number;

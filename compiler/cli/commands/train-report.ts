@@ -43,6 +43,8 @@ export function reportStart(plan: TrainingPlan, perEpoch: number, backend: strin
         ? `; from the data: ${prepared.notes.join(", ")}`
         : "";
   out(`model ${ir.name}: ${ir.params.length} parameters, ${weightCount.toLocaleString("en-US")} weights${dimNote}`);
+  if (plan.started) for (const line of describeStart(plan.started, ir.params.length)) out(line);
+  if (config.frozen?.length) out(`frozen (not trained): ${config.frozen.join(", ")}`);
   const validating = val
     ? `, validating on ${describeDataset(val)}${valRaw ? ` (${valRaw.path})` : ` (--val-split ${config.valSplit})`}`
     : ", no validation";
@@ -59,6 +61,17 @@ export function reportStart(plan: TrainingPlan, perEpoch: number, backend: strin
         `note: the last ${plan.unused} character${plan.unused === 1 ? "" : "s"} of the training text do not fill the ${plan.B} streams and are not used`,
       );
   }
+}
+
+/** What `--init-from` loaded, kept at its initialiser and ignored. */
+function describeStart(started: NonNullable<TrainingPlan["started"]>, params: number): string[] {
+  const { from, kind, report } = started;
+  const lines = [
+    `--init-from ${from} (${kind}): loaded ${report.loaded.length} of ${params} parameters: ${report.loaded.join(", ")}`,
+  ];
+  if (report.initialised.length > 0) lines.push(`  left at their initialisers: ${report.initialised.join(", ")}`);
+  if (report.ignored.length > 0) lines.push(`  ignored (not parameters of the model): ${report.ignored.join(", ")}`);
+  return lines;
 }
 
 /** A text with a few invalid UTF-8 sequences trains (each is U+FFFD), but says so. */

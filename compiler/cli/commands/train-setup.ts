@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import {
+  CheckpointError,
   hasCheckpoint,
   loadCheckpoint,
   readCheckpointMeta,
@@ -23,6 +24,13 @@ import { constantSchedule, type ScheduleConfig, type ScheduleKind } from "../../
 import { completeOptimizerConfig, defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
 import { splitDataset } from "../../../engine/train/split.js";
 import { defaultKernelTier } from "../../codegen/kernel-tier.js";
+import {
+  applyStartingWeights,
+  frozenParameters,
+  readStartingWeights,
+  type StartingReport,
+} from "../../../engine/train/init-from.js";
+import { DataError } from "../../../engine/io/data-error.js";
 import { BEST_DIR } from "../../../engine/train/run-checkpoints.js";
 import { lossesWeighAlike } from "../../../engine/parallel/shards.js";
 import type { IrModel } from "../../ir/ir.js";
@@ -51,6 +59,8 @@ export interface TrainingPlan {
   state: TrainState;
   /** The part of every checkpoint of this run that does not change. */
   fixed: CheckpointFixed;
+  /** What `--init-from` loaded. */
+  started?: { from: string; kind: string; report: StartingReport };
 }
 
 /** Options that change what training computes: a resumed run must keep them. */
@@ -86,11 +96,17 @@ export async function prepareTraining(
   io: Output,
 ): Promise<TrainingPlan> {
   if (!opts.resume) refuseExistingCheckpoint(dir);
+  else if (opts.initFrom !== undefined)
+    throw new UserError(
+      `--init-from starts a new run from given weights; --resume continues ${dir} from its own (leave one out)`,
+    );
   const saved = opts.resume ? resumableCheckpoint(dir, opts, given) : undefined;
+  const start = opts.initFrom === undefined ? undefined : optionData("--init-from", opts.initFrom, readStartingWeights);
   const { raw, valRaw } = readTrainingData(opts, saved);
   const prepared = prepareModel(file, opts.dim, io, {
     data: raw,
     ...(saved ? { saved: saved.data.codebook, fixed: saved.model.overrides } : {}),
+    ...(start?.codebook ? { saved: start.codebook } : {}),
   });
   if (saved && saved.model.sha256 !== prepared.sha256)
     throw new UserError(
@@ -99,6 +115,11 @@ export async function prepareTraining(
   const { ir } = prepared;
   if (ir.losses.length === 0) throw new UserError(`model ${ir.name} declares no loss, so there is nothing to train`);
   const config = trainConfig(opts, saved, given);
+  if (!saved) config.frozen = optionData("--freeze", opts.freeze.join(","), () => frozenParameters(ir, opts.freeze));
+  else if (given("freeze") && frozenParameters(ir, opts.freeze).join() !== (saved.config.frozen ?? []).join())
+    throw new UserError(
+      `--freeze ${opts.freeze.join(",")} differs from the checkpoint (${saved.config.frozen?.join(",") || "nothing frozen"}); a resumed run keeps its configuration`,
+    );
   if (saved?.finished && saved.epoch >= config.epochs)
     throw new UserError(
       `the run in ${dir} has finished (${saved.epoch} epochs, step ${saved.step}); give --epochs ${saved.epoch + 5} (say) with --resume to train further`,
@@ -123,9 +144,10 @@ export async function prepareTraining(
     );
   const threads = saved ? savedThreads(saved, opts) : chooseThreads(opts, ir, train, config);
   requireTrainingMemory(ir, opts, threads, train, config);
-  const state = saved
-    ? restoreTrainState(loadCheckpoint(dir), config)
-    : initialTrainState(initialWeights(ir, config.seed), config);
+  const weights = saved ? undefined : initialWeights(ir, config.seed);
+  const started =
+    weights && start && optionData("--init-from", opts.initFrom!, () => applyStartingWeights(ir, weights, start));
+  const state = saved ? restoreTrainState(loadCheckpoint(dir), config) : initialTrainState(weights!, config);
   const fixed: CheckpointFixed = {
     format: "rnnc-checkpoint",
     version: 1,
@@ -143,7 +165,13 @@ export async function prepareTraining(
       ...(valRaw ? { valPath: valRaw.path, valSha256: valRaw.sha256 } : {}),
       codebook: prepared.codebook!,
     },
-    config: { ...config, backend: opts.backend, threads },
+    config: {
+      ...config,
+      backend: opts.backend,
+      threads,
+      ...(saved?.config.initFrom !== undefined ? { initFrom: saved.config.initFrom } : {}),
+      ...(opts.initFrom !== undefined && !saved ? { initFrom: opts.initFrom } : {}),
+    },
   };
   return {
     file,
@@ -160,7 +188,18 @@ export async function prepareTraining(
     threads,
     state,
     fixed,
+    ...(started ? { started: { from: opts.initFrom!, kind: start!.kind, report: started } } : {}),
   };
+}
+
+/** Reads what an option names, an error in it reported as the option's. */
+function optionData<T>(flag: string, value: string, read: (value: string) => T): T {
+  try {
+    return read(value);
+  } catch (e) {
+    if (e instanceof DataError || e instanceof CheckpointError) throw new UserError(`${flag} ${value}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The checkpoint `--resume` continues, once the options given agree with it. */

@@ -23,7 +23,7 @@ import { lockRunDirectory, type RunLock } from "../../../engine/train/run-lock.j
 import { kernelTiers } from "../../codegen/kernel-tier.js";
 import { processOutput, type Output } from "../io.js";
 import { describeSignal, exitStatusOf, StopSignals } from "../stop-signals.js";
-import { collectDims, kernelsHelp } from "./options.js";
+import { collectDims, collectNames, kernelsHelp } from "./options.js";
 import {
   choice,
   fraction,
@@ -97,6 +97,16 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
       "stop when n validations in a row have not improved the best validation loss (0: never); the best weights are in DIR/best",
       nonNegativeInt,
       0,
+    )
+    .option(
+      "--init-from <path>",
+      "start from these weights: safetensors, JSON weights, or a checkpoint directory (then with its vocabulary), matched by name",
+    )
+    .option(
+      "--freeze <names>",
+      "keep these parameters (or all of a cell's: --freeze h) as they start, comma-separated (repeatable)",
+      collectNames,
+      [],
     )
     .option("--clip-value <x>", "clip each gradient entry to [-x, x]", positiveNumber)
     .option("--clip-norm <x>", "rescale the gradient when its global norm exceeds x", positiveNumber)
