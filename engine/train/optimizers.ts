@@ -108,7 +108,7 @@ export function defaultOptimizerConfig(kind: OptimizerKind, lr?: number, weightD
 
 /** A configuration as saved, with what checkpoints written before a setting existed lack filled in. */
 export function completeOptimizerConfig(saved: Partial<OptimizerConfig> & { kind: OptimizerKind }): OptimizerConfig {
-  return { ...defaultOptimizerConfig(saved.kind), weightDecay: 0, ...saved };
+  return { lr: NaN, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, alpha: 0.99, ...saved };
 }
 
 /** The hyperparameters of one step: the configuration with this step's learning rate. */

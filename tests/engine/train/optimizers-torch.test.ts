@@ -1,7 +1,7 @@
 /**
  * Every optimiser against torch.optim: from the same parameters and gradients, three steps
  * of each rule (with and without weight decay) give torch's parameters to 1e-12 in float64.
- * The fixtures are made by tests/fixtures/pytorch/make_training_fixtures.py.
+ * The fixtures are made by tests/fixtures/pytorch/training/make_fixtures.py.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ interface OptimizerCase {
 }
 
 const fixtures = JSON.parse(
-  readFileSync(new URL("../../fixtures/pytorch/optimizers.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../../fixtures/pytorch/training/optimizers.json", import.meta.url), "utf8"),
 ) as { cases: OptimizerCase[] };
 
 const numbers = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(numbers) : [v]);

@@ -2,7 +2,7 @@
  * Every learning-rate schedule, with and without warmup, against torch.optim.lr_scheduler:
  * the rate of each step equals the rate torch's optimiser holds at that step (the scheduler
  * stepped after each step; a plateau schedule given the same validation losses) to 1e-12
- * relative. The fixtures are made by tests/fixtures/pytorch/make_training_fixtures.py.
+ * relative. The fixtures are made by tests/fixtures/pytorch/training/make_fixtures.py.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -26,7 +26,7 @@ interface ScheduleCase {
 }
 
 const fixtures = JSON.parse(
-  readFileSync(new URL("../../fixtures/pytorch/schedules.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../../fixtures/pytorch/training/schedules.json", import.meta.url), "utf8"),
 ) as { cases: ScheduleCase[] };
 
 describe("learning-rate schedules against torch.optim.lr_scheduler", () => {
