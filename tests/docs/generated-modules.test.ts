@@ -44,7 +44,7 @@ describe("docs/generated-modules.md", () => {
   it("has the two examples, each with files, commands and output", () => {
     expect([...examples.keys()]).toEqual(["quickstart", "standalone"]);
     expect([...quickstart.files.keys()].sort()).toEqual(["elman.rnn", "package.json", "train.ts", "tsconfig.json"]);
-    expect(Object.keys(quickstart.commands).sort()).toEqual(["install", "run"]);
+    expect(Object.keys(quickstart.commands).sort()).toEqual(["install", "pack", "run"]);
     expect([...standalone.files.keys()].sort()).toEqual(["package.json", "standalone.js"]);
     expect(Object.keys(standalone.commands).sort()).toEqual(["compile", "run"]);
     for (const example of [quickstart, standalone]) expect(example.output).toBeDefined();
