@@ -22,7 +22,7 @@ import { writeAtomic } from "../../../engine/io/atomic-write.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained, prepareModel, type PreparedModel } from "../model-data.js";
 import { collectDims } from "./options.js";
-import { choice, positiveInt, seedValue } from "./train-options.js";
+import { choice, defaultSeed, positiveInt, seedValue } from "./train-options.js";
 
 interface AnalyzeOptions {
   checkpoint?: string;
@@ -43,7 +43,7 @@ export function registerAnalyze(program: Command, io: Output): void {
     .argument("<file>", ".rnn file")
     .option("--checkpoint <dir>", "a trained model")
     .option("--weights <path>", "weights file (JSON or safetensors)")
-    .option("--seed <n>", "without --checkpoint or --weights: initial weights from this seed", seedValue, 1)
+    .option("--seed <n>", "without --checkpoint or --weights: initial weights from this seed", seedValue, defaultSeed)
     .option("--data <path>", "data whose first batch gives ||dL/dh_t|| (.txt, .jsonl or .json)")
     .option("--batch <n>", "sequences in that batch (default: as trained, or 16)", positiveInt)
     .option("--seq-len <n>", "steps of that batch for a text (default: as trained, or 50)", positiveInt)

@@ -12,9 +12,9 @@ import type { BackendKind, GradientResult } from "../../../engine/model-backend.
 import { suggest } from "../../check/suggest.js";
 import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
-import { loadBatch, loadWeights, parseSeed } from "../model-inputs.js";
+import { loadBatch, loadWeights } from "../model-inputs.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
-import { choice } from "./train-options.js";
+import { choice, defaultSeed, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 interface RunOptions {
@@ -22,7 +22,7 @@ interface RunOptions {
   weights?: string;
   data?: string;
   grad?: boolean;
-  seed: string;
+  seed: number;
   dim: string[];
   outputs?: string;
   backend: string;
@@ -38,7 +38,7 @@ export function registerRun(program: Command, io: Output): void {
     .option("--weights <file>", "weights (.json or .safetensors); without it, parameters are initialised from --seed")
     .option("--data <file>", "data, JSON (time-major: x [T][B] ids or [T][B][D], y, optional lengths)")
     .option("--grad", "also compute gradients of the loss for every parameter")
-    .option("--seed <n>", "seed for initial parameters when no --weights is given", "0")
+    .option("--seed <n>", "seed for initial parameters when no --weights is given", seedValue, defaultSeed)
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .option("--outputs <names>", "comma-separated quantities to print (default: the predictions scored by the losses)")
     .option("--backend <backend>", "interp or compiled", "interp")
@@ -49,7 +49,7 @@ export function registerRun(program: Command, io: Output): void {
       const { loaded, model } = requireModel(file, opts.dim, io);
       const ir = lowerModel(loaded, model, io);
       const outputs = chooseOutputs(ir, opts.outputs);
-      const weights = loadWeights(ir, opts.weights, parseSeed(opts.seed));
+      const weights = loadWeights(ir, opts.weights, opts.seed);
       const batch = loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
       const backend = await createBackend(ir, backendKind, kernelsOf(opts));
       if (opts.grad && ir.losses.length === 0)

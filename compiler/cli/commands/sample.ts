@@ -16,7 +16,7 @@ import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
 import { collectDims, kernelsHelp, openBackend } from "./options.js";
-import { choice, nonNegativeInt, seedValue } from "./train-options.js";
+import { choice, defaultSeed, nonNegativeInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 interface SampleOptions {
@@ -44,7 +44,7 @@ export function registerSample(program: Command, io: Output): void {
       1,
     )
     .option("--prime <text>", "text to start from (default: a newline if the vocabulary has one)")
-    .option("--seed <n>", "seed for sampling", seedValue, 1)
+    .option("--seed <n>", "seed for sampling", seedValue, defaultSeed)
     .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])

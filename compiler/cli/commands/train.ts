@@ -25,6 +25,7 @@ import { describeSignal, exitStatusOf, StopSignals } from "../stop-signals.js";
 import { collectDims, kernelsHelp } from "./options.js";
 import {
   choice,
+  defaultSeed,
   fraction,
   nonNegativeInt,
   positiveInt,
@@ -59,7 +60,7 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .option("--momentum <x>", "momentum factor for --optimizer momentum", fraction, 0.9)
     .option("--clip-value <x>", "clip each gradient entry to [-x, x]", positiveNumber)
     .option("--clip-norm <x>", "rescale the gradient when its global norm exceeds x", positiveNumber)
-    .option("--seed <n>", "seed for initial weights, validation split and shuffling", seedValue, 1)
+    .option("--seed <n>", "seed for initial weights, validation split and shuffling", seedValue, defaultSeed)
     .option("--val-split <f>", "fraction of the data held out for validation", fraction, 0.1)
     .option(
       "--checkpoint <dir>",
