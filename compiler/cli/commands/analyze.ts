@@ -1,8 +1,10 @@
 /**
- * `rnnc analyze FILE (--checkpoint DIR | --weights W | --seed N) [--data D]`: the spectrum of
+ * `rnnc analyze FILE [--checkpoint DIR | --weights W | --seed N] [--data D]`: the spectrum of
  * every recurrent matrix (eigenvalues, spectral radius, norm) and, for a batch of data, the
  * norm of the loss gradient with respect to each state at every step, ||dL/dh_t||, printed
  * as tables and drawn in one SVG (eigenvalues against the unit circle; norms on a log scale).
+ * Given none of the three, it analyses the checkpoint `rnnc train` keeps for the file by
+ * default when there is one, the initial weights from seed 1 when there is none.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,7 +22,13 @@ import { parseWeights } from "../../../engine/io/weights-file.js";
 import { composeCharts, PALETTE, type Chart } from "../../../engine/plot/svg.js";
 import { writeAtomic } from "../../../engine/io/atomic-write.js";
 import { UserError, type Output } from "../io.js";
-import { loadTrained, prepareModel, type PreparedModel } from "../model-data.js";
+import {
+  defaultRunDirectory,
+  hasDefaultCheckpoint,
+  loadTrained,
+  prepareModel,
+  type PreparedModel,
+} from "../model-data.js";
 import { collectDims } from "./options.js";
 import { choice, defaultSeed, positiveInt, seedValue } from "./train-options.js";
 
@@ -41,7 +49,10 @@ export function registerAnalyze(program: Command, io: Output): void {
     .command("analyze")
     .description("eigenvalues of the recurrent matrices and ||dL/dh_t|| per step: vanishing and exploding gradients")
     .argument("<file>", ".rnn file")
-    .option("--checkpoint <dir>", "a trained model")
+    .option(
+      "--checkpoint <dir>",
+      "a trained model (default, without --weights or --seed: runs/<model file name> if rnnc train wrote a checkpoint there)",
+    )
     .option("--weights <path>", "weights file (JSON or safetensors)")
     .option("--seed <n>", "without --checkpoint or --weights: initial weights from this seed", seedValue, defaultSeed)
     .option("--data <path>", "data whose first batch gives ||dL/dh_t|| (.txt, .jsonl or .json)")
@@ -50,20 +61,23 @@ export function registerAnalyze(program: Command, io: Output): void {
     .option("--plot <file.svg>", "where to draw the plot (default: analyze.svg in the checkpoint directory)")
     .option("--format <format>", "text or json", choice(["text", "json"] as const), "text")
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
-    .action((file: string, opts: AnalyzeOptions) => {
+    .action((file: string, opts: AnalyzeOptions, command: Command) => {
       if (opts.checkpoint && opts.weights) throw new UserError("give --checkpoint or --weights, not both");
+      const seedGiven = command.getOptionValueSource("seed") === "cli";
+      const trainedByDefault = !opts.checkpoint && !opts.weights && !seedGiven && hasDefaultCheckpoint(file);
       const raw = opts.data ? readData(opts.data) : undefined;
       let prepared: PreparedModel;
       let weights: Weights;
       let batchSize = opts.batch ?? 16;
       let seqLen = opts.seqLen ?? 50;
       let source: string;
-      if (opts.checkpoint) {
+      let checkpointDir: string | undefined;
+      if (opts.checkpoint || trainedByDefault) {
         const trained = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
-        ({ prepared, weights } = trained);
+        ({ prepared, weights, dir: checkpointDir } = trained);
         batchSize = opts.batch ?? trained.meta.config.batch;
         seqLen = opts.seqLen ?? trained.meta.config.seqLen;
-        source = `checkpoint ${opts.checkpoint} (step ${trained.meta.step})`;
+        source = `checkpoint ${checkpointDir} (step ${trained.meta.step})`;
       } else {
         prepared = prepareModel(file, opts.dim, io, raw ? { data: raw } : {});
         if (opts.weights) {
@@ -77,7 +91,7 @@ export function registerAnalyze(program: Command, io: Output): void {
           source = `weights ${opts.weights}`;
         } else {
           weights = initialWeights(prepared.ir, opts.seed);
-          source = `initial weights from seed ${opts.seed}`;
+          source = `initial weights from seed ${opts.seed}${seedGiven ? "" : ` (no checkpoint in ${defaultRunDirectory(file)})`}`;
         }
       }
       const { ir } = prepared;
@@ -126,7 +140,7 @@ export function registerAnalyze(program: Command, io: Output): void {
         else io.out("(give --data to see ||dL/dh_t|| per step)\n");
       }
 
-      const plotPath = opts.plot ?? (opts.checkpoint ? join(opts.checkpoint, "analyze.svg") : undefined);
+      const plotPath = opts.plot ?? (checkpointDir ? join(checkpointDir, "analyze.svg") : undefined);
       if (plotPath) {
         writeAtomic(plotPath, drawAnalysis(ir.name, found, gradients?.norms));
         if (opts.format === "text") io.out(`plot: ${plotPath}\n`);

@@ -1,5 +1,5 @@
 /**
- * `rnnc sample FILE --checkpoint DIR`: text from a trained character model, one character at
+ * `rnnc sample FILE [--checkpoint DIR]`: text from a trained character model, one character at
  * a time. The prime is read in one batch; then each step runs the model for T = 1 with the
  * state the previous step carried over, and draws the next character from the softmax of
  * the logits divided by the temperature (0: always the most likely).
@@ -21,7 +21,7 @@ import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 interface SampleOptions {
   kernels?: KernelTier;
-  checkpoint: string;
+  checkpoint?: string;
   length: number;
   temperature: number;
   prime?: string;
@@ -35,7 +35,10 @@ export function registerSample(program: Command, io: Output): void {
     .command("sample")
     .description("generate text from a character model trained on a text corpus")
     .argument("<file>", ".rnn file")
-    .requiredOption("--checkpoint <dir>", "checkpoint directory written by rnnc train")
+    .option(
+      "--checkpoint <dir>",
+      "checkpoint directory written by rnnc train (default: runs/<model file name>, where rnnc train writes)",
+    )
     .option("--length <n>", "characters to generate", nonNegativeInt, 200)
     .option(
       "--temperature <t>",
@@ -54,12 +57,12 @@ export function registerSample(program: Command, io: Output): void {
         throw new UserError(
           `--length ${opts.length} is more characters than one string can hold (at most ${Math.floor(constants.MAX_STRING_LENGTH / 2).toLocaleString("en-US")})`,
         );
-      const { prepared, weights, meta } = loadTrained(file, opts.checkpoint, opts.dim, io);
+      const { prepared, weights, meta, dir } = loadTrained(file, opts.checkpoint, opts.dim, io);
       const { ir } = prepared;
       const vocabulary = meta.data.codebook.vocabulary;
       if (meta.data.codebook.format !== "text" || !vocabulary)
         throw new UserError(
-          `the checkpoint in ${opts.checkpoint} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters to sample`,
+          `the checkpoint in ${dir} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters to sample`,
         );
       const roles = dataRoles(ir, "text")!;
       const loss = ir.losses.find((l) => l.target === roles.target)!;
