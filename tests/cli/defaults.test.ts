@@ -97,3 +97,63 @@ describe("the checkpoint rnnc train keeps by default (runs/<model file name>)", 
     );
   });
 });
+
+describe("every command that writes a file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rnnc-wrote-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const at = (name: string) => join(dir, name);
+
+  const cases: [string, string[], string, string][] = [
+    [
+      "compile -o x.ts",
+      ["compile", "examples/elman.rnn", "-o", at("elman.ts")],
+      at("elman.ts"),
+      "TypeScript module of ElmanSentiment",
+    ],
+    [
+      "compile --standalone -o x.js",
+      ["compile", "examples/elman.rnn", "--standalone", "-o", at("elman.js")],
+      at("elman.js"),
+      "JavaScript module of ElmanSentiment, standalone",
+    ],
+    ["graph -o x.svg", ["graph", "examples/elman.rnn", "-o", at("elman.svg")], at("elman.svg"), "folded graph"],
+    [
+      "analyze --plot x.svg",
+      ["analyze", "examples/elman.rnn", "--plot", at("a.svg")],
+      at("a.svg"),
+      "plot of the eigenvalues",
+    ],
+    [
+      "analyze --format json --data D --plot x.svg (stdout stays JSON)",
+      [
+        "analyze",
+        "examples/elman.rnn",
+        "--data",
+        "examples/data/elman.json",
+        "--format",
+        "json",
+        "--plot",
+        at("b.svg"),
+      ],
+      at("b.svg"),
+      "plot of the eigenvalues and of ||dL/dh_t||",
+    ],
+  ];
+  it.each(cases)("says what it wrote, on stderr: rnnc %s", async (_, argv, path, what) => {
+    const run = await rnnc(...argv);
+    expect(run.code).toBe(0);
+    expect(run.err).toBe(`wrote ${path} (${what})\n`);
+    expect(existsSync(path)).toBe(true);
+    if (argv.includes("json")) expect(() => JSON.parse(run.out) as unknown).not.toThrow();
+  });
+
+  it("fmt --write names each file it rewrote, and only those", async () => {
+    const messy = at("messy.rnn");
+    const tidy = at("tidy.rnn");
+    writeFileSync(messy, "model M {\n  dim H = 2\n  input   x : [H]\n  o = tanh(x)\n}\n");
+    writeFileSync(tidy, "model M {\n  dim H = 2\n  input x : [H]\n  o = tanh(x)\n}\n");
+    const run = await rnnc("fmt", "--write", messy, tidy);
+    expect(run).toEqual({ code: 0, out: "", err: `wrote ${messy} (formatted)\n` });
+    expect(readFileSync(messy, "utf8")).toBe(readFileSync(tidy, "utf8"));
+  });
+});

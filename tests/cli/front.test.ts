@@ -318,7 +318,7 @@ describe("rnnc fmt", () => {
     writeFileSync(path, messy);
     const before = statSync(path).ino;
     const r = await rnnc("fmt", "--write", path);
-    expect(r).toEqual({ code: 0, out: "", err: "" });
+    expect(r).toEqual({ code: 0, out: "", err: `wrote ${path} (formatted)\n` });
     expect(readFileSync(path, "utf8")).toBe(canonical);
     // A rename puts a new file in place (a write in place would keep the inode).
     expect(statSync(path).ino).not.toBe(before);

@@ -20,8 +20,7 @@ import { NumericError } from "../../../engine/interpret/numeric-error.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { parseWeights } from "../../../engine/io/weights-file.js";
 import { composeCharts, PALETTE, type Chart } from "../../../engine/plot/svg.js";
-import { writeAtomic } from "../../../engine/io/atomic-write.js";
-import { UserError, type Output } from "../io.js";
+import { UserError, writeFileReported, type Output } from "../io.js";
 import {
   defaultRunDirectory,
   hasDefaultCheckpoint,
@@ -141,10 +140,13 @@ export function registerAnalyze(program: Command, io: Output): void {
       }
 
       const plotPath = opts.plot ?? (checkpointDir ? join(checkpointDir, "analyze.svg") : undefined);
-      if (plotPath) {
-        writeAtomic(plotPath, drawAnalysis(ir.name, found, gradients?.norms));
-        if (opts.format === "text") io.out(`plot: ${plotPath}\n`);
-      }
+      if (plotPath)
+        writeFileReported(
+          io,
+          plotPath,
+          drawAnalysis(ir.name, found, gradients?.norms),
+          gradients ? "plot of the eigenvalues and of ||dL/dh_t||" : "plot of the eigenvalues",
+        );
     });
 }
 
