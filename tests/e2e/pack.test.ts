@@ -90,7 +90,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+}, minutes);
 
 describe("the package from npm pack", () => {
   it("holds the bin, every export with its declarations, and the runtime --standalone inlines", () => {
