@@ -9,7 +9,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { modulus } from "../../../engine/analysis/eigen.js";
 import { stateGradientNorms } from "../../../engine/analysis/gradient-norms.js";
 import { spectra, type Spectrum } from "../../../engine/analysis/recurrent.js";
 import { buildDataset, readData } from "../../../engine/data/load.js";
@@ -150,22 +149,42 @@ export function registerAnalyze(program: Command, io: Output): void {
     });
 }
 
+/** The widest line analyze prints (a table of many states' gradients aside). */
+const columns = 100;
+
 function spectrumTable(found: Spectrum[]): string {
   if (found.length === 0) return "no recurrent matrix (no matvec reads a delayed state of its own size)\n";
-  const rows = found.map((s) => {
-    const top = s.eigenvalues.slice(0, 4).map(formatComplex).join(", ");
-    const verdict =
-      s.spectralRadius < 1 ? "< 1: signals and gradients shrink" : s.spectralRadius > 1 ? "> 1: can explode" : "= 1";
-    return [
-      s.matrix.label,
-      `${s.matrix.size}×${s.matrix.size}`,
-      s.spectralRadius.toFixed(4),
-      s.spectralNorm.toFixed(4),
-      verdict,
-      top + (s.eigenvalues.length > 4 ? ", …" : ""),
-    ];
-  });
-  return table(["recurrent matrix", "size", "radius ρ", "norm ‖W‖₂", "ρ", "largest eigenvalues"], rows);
+  const header = ["recurrent matrix", "size", "ρ", "‖W‖₂", "ρ vs 1", "largest eigenvalues"];
+  const rows = found.map((s) => [
+    s.matrix.label,
+    `${s.matrix.size}×${s.matrix.size}`,
+    s.spectralRadius.toFixed(4),
+    s.spectralNorm.toFixed(4),
+    s.spectralRadius < 1 ? "shrinks" : s.spectralRadius > 1 ? "can explode" : "= 1",
+  ]);
+  // The eigenvalues fill what the other columns leave of the line.
+  const used = header
+    .slice(0, -1)
+    .reduce((sum, h, i) => sum + Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2, 0);
+  found.forEach((s, i) => rows[i]!.push(eigenvalueList(s.eigenvalues, columns - used)));
+  return (
+    table(header, rows) +
+    "ρ: spectral radius, the largest |λ|; ‖W‖₂: spectral norm. Through a matrix with ρ < 1 signals and\n" +
+    "gradients shrink step by step; with ρ > 1 they can grow (explode). a±bi: a pair of conjugates.\n"
+  );
+}
+
+/** The eigenvalues, largest first, a conjugate pair as one a±bi, as many as fit in `room` characters (at least one). */
+function eigenvalueList(eigenvalues: readonly { re: number; im: number }[], room: number): string {
+  // A real matrix's complex eigenvalues come in conjugate pairs, the positive imaginary part first.
+  const shown = eigenvalues.filter((z) => z.im >= -1e-12).map(formatComplex);
+  let text = shown[0] ?? "";
+  for (let k = 1; k < shown.length; k++) {
+    const rest = k + 1 < shown.length ? ", …" : "";
+    if (text.length + 2 + shown[k]!.length + rest.length > room) return `${text}, …`;
+    text += `, ${shown[k]}`;
+  }
+  return text;
 }
 
 function gradientTable(g: { loss: number; batch: Batch; norms: { state: string; perStep: Float64Array }[] }): string {
@@ -173,8 +192,15 @@ function gradientTable(g: { loss: number; batch: Batch; norms: { state: string; 
   const every = Math.max(1, Math.ceil(T / 40));
   const steps = Array.from({ length: T }, (_, t) => t).filter((t) => t % every === 0 || t === T - 1);
   const rows = steps.map((t) => [String(t + 1), ...g.norms.map((n) => n.perStep[t]!.toExponential(3))]);
-  const head = `loss ${g.loss.toFixed(4)} on a batch of ${g.batch.B} × ${T} steps; ||dL/dh_t|| over the batch${every > 1 ? ` (every ${every}th step)` : ""}:\n`;
+  const head = `loss ${g.loss.toFixed(4)} on a batch of ${g.batch.B} × ${T} steps; ||dL/dh_t|| over the batch${every > 1 ? ` (every ${ordinal(every)} step)` : ""}:\n`;
   return head + table(["step t", ...g.norms.map((n) => `‖dL/d${n.state}‖`)], rows);
+}
+
+/** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st, 22nd. */
+export function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? "th" : (({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th");
+  return `${n}${suffix}`;
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -189,7 +215,7 @@ function table(header: string[], rows: string[][]): string {
 
 function formatComplex(z: { re: number; im: number }): string {
   if (Math.abs(z.im) < 1e-12) return z.re.toFixed(3);
-  return `${z.re.toFixed(3)}${z.im < 0 ? "−" : "+"}${Math.abs(z.im).toFixed(3)}i (|λ| ${modulus(z).toFixed(3)})`;
+  return `${z.re.toFixed(3)}±${Math.abs(z.im).toFixed(3)}i`;
 }
 
 export function drawAnalysis(
