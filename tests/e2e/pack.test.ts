@@ -5,8 +5,9 @@
  * checkout, its install commands install rnnc from the tarball, then TypeScript and Prettier
  * from the registry; there `npx rnnc compile` writes a module importing `rnnc/runtime`,
  * `npx tsc` builds the program against the installed types, and it trains with a falling
- * loss. A `--standalone` module compiled there runs in a second fresh project with nothing
- * installed. Before TypeScript and Prettier are installed, the install is light: rnnc checks
+ * loss; a character model trained there on the checkout's examples/data/fables.txt is loaded
+ * by a program that writes text. A `--standalone` module compiled there runs in a second
+ * fresh project with nothing installed. Before TypeScript and Prettier are installed, the install is light: rnnc checks
  * and runs models without them, and `rnnc compile` says what it is missing.
  *
  * The checkout is a copy of the sources (the "files" of package.json, without dist), as from
@@ -48,6 +49,7 @@ const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as
 const examples = docExamples(join(root, "docs/generated-modules.md"));
 const quickstart = examples.get("quickstart")!;
 const standalone = examples.get("standalone")!;
+const trained = examples.get("trained")!;
 /** The quick start's install commands: rnnc from the tarball, then what compiling and building need. */
 const [installRnnc, installTools, ...moreInstalls] = quickstart.commands.install!.trim().split("\n");
 
@@ -71,6 +73,8 @@ beforeAll(() => {
     "tsconfig.build.json",
     // `npm run build` runs it after tsc (the runtime index --standalone reads).
     "tools/standalone-runtime",
+    // The text the trained example reads from the checkout.
+    "examples/data/fables.txt",
   ]) {
     cpSync(join(root, entry), join(checkout, entry), { recursive: true });
   }
@@ -173,6 +177,17 @@ describe("the package from npm pack", () => {
         const losses = meanLosses(output);
         expect(losses.length).toBeGreaterThan(2);
         losses.slice(1).forEach((loss, i) => expect(loss, `after ${losses[i]}`).toBeLessThan(losses[i]!));
+      },
+      5 * minutes,
+    );
+
+    // In the quick start's project, after it (tsc builds its program too).
+    it(
+      "trains a character model and runs the program that loads its weights and vocabulary, as written",
+      () => {
+        writeFiles(trained, project);
+        runCommands(trained.commands.train!, project);
+        expect(runCommands(trained.commands.run!, project)).toBe(trained.output);
       },
       5 * minutes,
     );
