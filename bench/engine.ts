@@ -20,6 +20,21 @@ export const engineIds = [
 ] as const;
 export type EngineId = (typeof engineIds)[number];
 
+/**
+ * The peers' engines import the bench package's dependencies (bench/peers.ts), which rnnc's
+ * own install and typecheck (tsconfig.json) leave out: they are loaded by URL, so that only
+ * tsconfig.bench.json, which `npm run bench` compiles once they are installed, reads them.
+ */
+interface PeerEngines {
+  "tfjs.js": { tfjs(backend: "cpu" | "wasm"): Prepare };
+  "brain.js": { brain: Prepare };
+  "onnx.js": { onnxruntime: Prepare };
+}
+
+async function peerEngine<F extends keyof PeerEngines>(file: F): Promise<PeerEngines[F]> {
+  return (await import(new URL(`./engines/${file}`, import.meta.url).href)) as PeerEngines[F];
+}
+
 /** Loaded on demand, so an engine whose package is missing fails alone. */
 export async function loadEngine(id: EngineId): Promise<Prepare> {
   switch (id) {
@@ -38,12 +53,12 @@ export async function loadEngine(id: EngineId): Promise<Prepare> {
     case "interp":
       return (await import("./engines/rnnc.js")).interpreter;
     case "tfjs-cpu":
-      return (await import("./engines/tfjs.js")).tfjs("cpu");
+      return (await peerEngine("tfjs.js")).tfjs("cpu");
     case "tfjs-wasm":
-      return (await import("./engines/tfjs.js")).tfjs("wasm");
+      return (await peerEngine("tfjs.js")).tfjs("wasm");
     case "brainjs":
-      return (await import("./engines/brain.js")).brain;
+      return (await peerEngine("brain.js")).brain;
     case "onnxruntime":
-      return (await import("./engines/onnx.js")).onnxruntime;
+      return (await peerEngine("onnx.js")).onnxruntime;
   }
 }

@@ -3,7 +3,7 @@
  * WebAssembly and JavaScript kernels on the products of the workloads
  * (../shared/spec/workloads.md), in GFLOP/s, percent of peak and ratios.
  *
- *     npm run build && npx tsc -p tsconfig.bench.json && node dist/bench/kernels.js [--quick] [--f32]
+ *     npm run bench:build && node dist/bench/kernels.js [--quick] [--f32]
  *
  * --quick: fewer and shorter trials; --f32: skip the float64 kernels.
  *

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
+import { peerPackages, peerVersion } from "./peers.js";
 
 const require = createRequire(import.meta.url);
 
@@ -18,7 +19,7 @@ export function cpuModel(): string {
   }
 }
 
-/** An installed package's version, or null when it is not installed. */
+/** A package's version as rnnc's install has it, or null when it is not installed. */
 export function packageVersion(name: string): string | null {
   try {
     return (require(`${name}/package.json`) as { version: string }).version;
@@ -48,12 +49,9 @@ export function header(command: string): string[] {
   const rnnc = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string })
     .version;
   const packages = [
-    "typescript",
-    "@tensorflow/tfjs",
-    "@tensorflow/tfjs-backend-wasm",
-    "brain.js",
-    "onnxruntime-node",
-  ].map((p) => `${p} ${packageVersion(p) ?? "not installed"}`);
+    `typescript ${packageVersion("typescript") ?? "not installed"}`,
+    ...peerPackages.map((p) => `${p} ${peerVersion(p) ?? "not installed"}`),
+  ];
   return [
     `- command: \`${command}\``,
     `- date: ${new Date().toISOString()}`,

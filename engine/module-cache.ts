@@ -1,7 +1,8 @@
 /**
  * Generated modules loaded into this process (`--backend compiled`): compiled standalone,
  * transpiled to JavaScript once and kept in a per-user cache directory under the hash of
- * their TypeScript. Only a cache miss transpiles (and so loads TypeScript).
+ * their TypeScript. Only a cache miss transpiles (and so loads sucrase; neither TypeScript
+ * nor Prettier is needed).
  *
  * The cache holds code this process runs, so it is trusted only as far as nobody else can
  * write it: the directory is this user's, 0700, checked on every use (privateDirectory). Each

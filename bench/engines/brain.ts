@@ -7,7 +7,7 @@
  * GRUTimeStep.run. brain.js' GRU is the original (Cho) variant and its plain RNN uses ReLU,
  * so W2 uses a subclass with tanh.
  */
-import brainjs from "brain.js";
+import { importPeer } from "../peers.js";
 import type { Prepare } from "../runner.js";
 import { checksum } from "../runner.js";
 import type { Workload } from "../workloads.js";
@@ -38,7 +38,7 @@ interface EquationBuilder {
   multiply(a: Matrix, b: Matrix): Matrix;
 }
 
-const recurrent = (brainjs as unknown as { recurrent: Record<string, NetClass> }).recurrent;
+const { recurrent } = (await importPeer<{ default: { recurrent: Record<string, NetClass> } }>("brain.js")).default;
 
 /** brain.js' RNNTimeStep with tanh, the Elman network of W2. */
 class TanhTimeStep extends (recurrent["RNNTimeStep"] as NetClass) {

@@ -4,13 +4,16 @@
  * intra-op and one inter-op thread with every graph optimization, float32, the batch bound to
  * tensors once and `session.run` awaited each time, as a user serving the model would.
  */
-import * as ort from "onnxruntime-node";
+import type * as ORT from "onnxruntime-node";
+import { importPeer } from "../peers.js";
 import { Rng } from "../../runtime/rng.js";
 import { checksum, type Prepare } from "../runner.js";
 import type { Workload } from "../workloads.js";
 import { onnxWorkload } from "./onnx-model.js";
 
-const sessionOptions: ort.InferenceSession.SessionOptions = {
+const ort = await importPeer<typeof ORT>("onnxruntime-node");
+
+const sessionOptions: ORT.InferenceSession.SessionOptions = {
   intraOpNumThreads: 1,
   interOpNumThreads: 1,
   graphOptimizationLevel: "all",

@@ -7,13 +7,16 @@
  * input is a one-hot float matrix times the input weights: tf.gather's gradient is not
  * implemented by the wasm backend and takes seconds on the CPU one. Float32.
  */
-import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
+import type * as TF from "@tensorflow/tfjs";
+import { importPeer } from "../peers.js";
 import type { Prepare, Runner } from "../runner.js";
 import { checksum } from "../runner.js";
 import type { Workload } from "../workloads.js";
 
-type Tensor2D = tf.Tensor2D;
+const tf = await importPeer<typeof TF>("@tensorflow/tfjs");
+await importPeer("@tensorflow/tfjs-backend-wasm"); // registers the wasm backend with tf
+
+type Tensor2D = TF.Tensor2D;
 
 export function tfjs(backend: "cpu" | "wasm"): Prepare {
   return async (w, mode) => {
@@ -42,12 +45,12 @@ export function tfjs(backend: "cpu" | "wasm"): Prepare {
 interface TfModel {
   /** The outputs `o` (or logits), [rows][K]: every step, or the last. */
   outputs(): Tensor2D;
-  loss(): tf.Scalar;
+  loss(): TF.Scalar;
 }
 
 const gateCount = { lstm: 4, gru: 3, elman: 1 } as const;
 
-function weight(rows: number, columns: number): tf.Variable {
+function weight(rows: number, columns: number): TF.Variable {
   return tf.variable(tf.randomUniform([rows, columns], -1, 1).mul(Math.sqrt(6 / (rows + columns))));
 }
 
@@ -96,6 +99,6 @@ function build(w: Workload): TfModel {
   const outputs = (): Tensor2D => tf.matMul(tf.concat(hiddens(), 0), Vo).add(c);
   return {
     outputs,
-    loss: () => tf.losses.softmaxCrossEntropy(y, outputs()) as tf.Scalar,
+    loss: () => tf.losses.softmaxCrossEntropy(y, outputs()) as TF.Scalar,
   };
 }

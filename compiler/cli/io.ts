@@ -5,6 +5,7 @@
  * half a file; a failure names the file).
  */
 import { readFileSync } from "node:fs";
+import { writeAtomic } from "../../engine/io/atomic-write.js";
 import { describeFileError } from "../../engine/io/file-error.js";
 
 export class UserError extends Error {
@@ -22,6 +23,12 @@ export function readText(path: string, what = "file"): string {
   } catch (e) {
     throw new UserError(`cannot read ${what} '${path}': ${describeFileError(e)}`);
   }
+}
+
+/** Writes `path` whole (writeAtomic) and says so on stderr, `wrote PATH (WHAT)`: every command that writes a file does. */
+export function writeFileReported(io: Output, path: string, data: string | Uint8Array, what: string): void {
+  writeAtomic(path, data);
+  io.err(`wrote ${path} (${what})\n`);
 }
 
 export interface Output {

@@ -5,6 +5,8 @@
  * given value too small for the data is an error that says what the data needs.
  */
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { basename, extname, join } from "node:path";
 import type { CheckedModel } from "../check/model.js";
 import type { IrModel } from "../ir/ir.js";
 import { parseDimOverrides } from "../check/dims.js";
@@ -14,6 +16,7 @@ import { DataError } from "../../engine/io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
 import { validateWeights } from "../../engine/io/weights-json.js";
 import {
+  CHECKPOINT_FILE,
   CheckpointError,
   loadCheckpoint,
   readCheckpointMeta,
@@ -172,20 +175,40 @@ function checkFits(
   );
 }
 
+/** Where `rnnc train FILE` keeps its run unless given --checkpoint: runs/<the file's name without its extension>. */
+export function defaultRunDirectory(file: string): string {
+  return join("runs", basename(file, extname(file)));
+}
+
+/** Whether `rnnc train FILE` has written a checkpoint where it keeps its run by default. */
+export function hasDefaultCheckpoint(file: string): boolean {
+  return existsSync(join(defaultRunDirectory(file), CHECKPOINT_FILE));
+}
+
 export interface TrainedModel {
   prepared: PreparedModel;
   meta: CheckpointMeta;
   weights: Weights;
+  /** The checkpoint directory read. */
+  dir: string;
 }
 
-/** A model file with the weights, dims and vocabulary of a checkpoint (for eval, sample, analyze). */
+/**
+ * A model file with the weights, dims and vocabulary of a checkpoint (for eval, sample,
+ * analyze): the one in `given`, or by default the one `rnnc train` keeps for the file.
+ */
 export function loadTrained(
   file: string,
-  dir: string,
+  given: string | undefined,
   dimSpecs: readonly string[],
   io: Output,
   data?: RawData,
 ): TrainedModel {
+  const dir = given ?? defaultRunDirectory(file);
+  if (given === undefined && !hasDefaultCheckpoint(file))
+    throw new UserError(
+      `no checkpoint in ${dir}, where rnnc train ${file} keeps its run: train the model first, or give --checkpoint DIR`,
+    );
   let meta: CheckpointMeta;
   let weights: Weights;
   try {
@@ -210,5 +233,5 @@ export function loadTrained(
     if (e instanceof DataError) throw new UserError(`the checkpoint in ${dir} does not fit ${file}: ${e.message}`);
     throw e;
   }
-  return { prepared, meta, weights };
+  return { prepared, meta, weights, dir };
 }

@@ -46,13 +46,6 @@ function withFileName<T>(path: string, read: () => T): T {
   }
 }
 
-export function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new UserError(`--seed must be a non-negative integer, not '${value}'`);
-  return seed;
-}
-
 export function parsePositiveInt(value: string, option: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new UserError(`${option} must be a positive integer, not '${value}'`);

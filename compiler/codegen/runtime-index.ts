@@ -12,6 +12,7 @@
 import { posix } from "node:path";
 import { readFileSync } from "node:fs";
 import type ts from "typescript";
+import { importOptional } from "./optional-package.js";
 
 export interface RuntimeFile {
   /** The files under runtime/ it imports (types included), relative to runtime/. */
@@ -38,7 +39,12 @@ interface ParsedFile extends RuntimeFile {
 
 /** Reads runtime/ (the directory `dir`) from runtime/index.ts through every import and re-export. */
 export async function buildRuntimeIndex(dir: string): Promise<RuntimeIndex> {
-  const { default: typescript } = await import("typescript");
+  const { default: typescript } = await importOptional(
+    "typescript",
+    () => import("typescript"),
+    "reading runtime/ for --standalone without the index `npm run build` writes",
+    "run npm ci in the checkout of rnnc",
+  );
   const parsed = new Map<string, ParsedFile>();
   const pending = ["index.ts"];
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {

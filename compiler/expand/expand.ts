@@ -5,7 +5,7 @@
  */
 import type { Argument, CellDecl, Equation, Expr, Item, ModelDecl, Range } from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
-import { someExpr } from "../../grammar/walk.js";
+import { someExpr, walkExpr } from "../../grammar/walk.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import { suggest } from "../check/suggest.js";
@@ -112,17 +112,12 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
     return fail(
       `${withArticle(kind)} cell takes one input name as its first argument`,
       positional[1]?.range ?? cell.range,
-      `write: cell ${cell.name.text} = ${kind}(x, size = H)`,
+      rewrittenCall(cell, declared),
     );
   }
   const input = (positional[0]!.value as Extract<Expr, { kind: "ref" }>).name;
   const size = named.get("size");
-  if (!size)
-    return fail(
-      `${withArticle(kind)} cell needs its size`,
-      cell.range,
-      `write: cell ${cell.name.text} = ${kind}(${input.text}, size = H)`,
-    );
+  if (!size) return fail(`${withArticle(kind)} cell needs its size`, cell.range, rewrittenCall(cell, declared));
 
   const explicitInputSize = named.get("in");
   const inputSize = explicitInputSize ? printExpr(explicitInputSize.value) : sizeOf(input.text, declared);
@@ -132,7 +127,7 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
     return fail(
       `cannot tell the size of '${input.text}', the input of cell '${cell.name.text}'`,
       input.range,
-      `declare it as an input or state, or pass its size: ${kind}(${input.text}, size = H, in = D)`,
+      `declare it as an input or state, or pass its size: ${kind}(${input.text}, size = ${printExpr(size.value)}, in = D), D the size of ${input.text}`,
     );
   }
 
@@ -184,6 +179,39 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
     outSize,
     init: initName,
   };
+}
+
+/**
+ * The hint for a cell whose input or size is not where it belongs: the call rewritten from
+ * what was written. The input is the first positional argument when it is a name (when it
+ * is an expression, the name it reads that can be a cell's input); a second positional
+ * argument is taken for the size; the named arguments stay as written. What was not written
+ * is a placeholder the hint explains.
+ */
+function rewrittenCall(cell: CellDecl, declared: ItemsByName): string {
+  const [first, second] = cell.args.filter((a) => !a.name);
+  const named = cell.args.filter((a) => a.name);
+  const size = named.find((a) => a.name!.text === "size")?.value ?? second?.value;
+  const canBeInput = (name: string) => sizeOf(name, declared) !== undefined;
+  const read: string[] = [];
+  if (first) walkExpr(first.value, (e) => void (e.kind === "ref" && canBeInput(e.name.text) && read.push(e.name.text)));
+  const written = first?.value.kind === "ref" ? first.value.name.text : read.length === 1 ? read[0] : undefined;
+  const firstInput = [...declared.values()].flat().find((item) => item.kind === "input")?.name.text ?? "x";
+  const input = written ?? firstInput;
+  const args = [
+    input,
+    `size = ${size ? printExpr(size) : "N"}`,
+    ...named.filter((a) => a.name!.text !== "size").map((a) => `${a.name!.text} = ${printExpr(a.value)}`),
+  ];
+  const notes = [
+    ...(first && first.value.kind !== "ref"
+      ? [`the cell multiplies its input by weights of its own, so it takes a name, not ${printExpr(first.value)}`]
+      : []),
+    ...(written === undefined ? [`${input} stands for the input the cell reads`] : []),
+    ...(size ? [] : ["N for its number of units, a dim or a number"]),
+  ];
+  const call = `write: cell ${cell.name.text} = ${cell.cell.text}(${args.join(", ")})`;
+  return notes.length > 0 ? `${call} (${notes.join("; ")})` : call;
 }
 
 /** The size of a name, read from its declaration: an input, a state, or another cell. */

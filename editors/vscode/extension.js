@@ -45,7 +45,7 @@ async function activate(context) {
     await client.start();
   } catch (e) {
     void vscode.window.showErrorMessage(
-      `Could not start the rnnc language server (${String(e)}). Install rnnc (npm install -g rnnc, or npm link in its repository) or set rnnc.path.`,
+      `Could not start the rnnc language server (${String(e)}). Install rnnc (npm ci && npm link in its repository, or npm install -g the package npm pack writes there: it is not on the npm registry) or set rnnc.path.`,
     );
   }
 }

@@ -75,6 +75,11 @@ function extent(values: readonly number[]): [number, number] {
   return [lo, hi];
 }
 
+/** Whether a series is drawn with a marker at each point. */
+function drawsMarkers(s: Series): boolean {
+  return s.markers ?? (s.points.length === 1 || s.line === false);
+}
+
 function drawable(chart: Chart, [x, y]: readonly [number, number]): boolean {
   return Number.isFinite(x) && Number.isFinite(y) && (!chart.logY || y > 0);
 }
@@ -103,6 +108,12 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
     const pad = (y1 - y0) * 0.05;
     y0 -= pad;
     y1 += pad;
+  }
+  // A marker at the edge of the data would be cut in half by the frame.
+  if (!chart.xDomain && chart.series.some(drawsMarkers)) {
+    const pad = (x1 - x0) * 0.05;
+    x0 -= pad;
+    x1 += pad;
   }
   if (chart.equalAspect) {
     const scale = Math.max((x1 - x0) / plotW, (y1 - y0) / plotH);
@@ -183,7 +194,7 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
           `<path ${clip} d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
         );
     }
-    if (s.markers ?? (s.points.length === 1 || s.line === false)) {
+    if (drawsMarkers(s)) {
       for (const p of s.points)
         if (drawable(chart, p))
           out.push(`<circle ${clip} cx="${r(sx(p[0]))}" cy="${r(sy(p[1]))}" r="3" fill="${color}"/>`);

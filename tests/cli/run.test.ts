@@ -58,6 +58,20 @@ describe("rnnc run on the shipped examples", () => {
     },
   );
 
+  it.each(examples)(
+    "%s --pretty: the same JSON as without it (one line, the normative form), laid out in at most 100 columns",
+    async (name) => {
+      const args = ["run", `examples/${name}.rnn`, "--data", `examples/data/${name}.json`, "--grad"];
+      const [plain, pretty] = [await rnnc(...args), await rnnc(...args, "--pretty")];
+      expect(pretty).toMatchObject({ code: 0, err: "" });
+      expect(plain.out.trimEnd().split("\n")).toHaveLength(1);
+      expect(JSON.parse(pretty.out)).toEqual(JSON.parse(plain.out));
+      const lines = pretty.out.trimEnd().split("\n");
+      expect(lines.length).toBeGreaterThan(10);
+      expect(lines.filter((line) => line.length > 100)).toEqual([]);
+    },
+  );
+
   it("--kernels picks the compiled backend's kernel tier: js and wasm agree; an unknown tier is a usage error", async () => {
     const args = ["run", "examples/gru.rnn", "--data", "examples/data/gru.json", "--backend", "compiled"];
     const loss = async (tier: string) =>

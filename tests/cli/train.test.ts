@@ -151,7 +151,7 @@ describe("rnnc train on a text corpus", () => {
 
   it("analyze prints spectra and gradient norms and draws them", async () => {
     const r = await run(["analyze", ...lm, "--checkpoint", ck, "--data", corpus, "--seq-len", "12"]);
-    expect(r.err).toBe("");
+    expect(r.err).toBe(`wrote ${join(ck, "analyze.svg")} (plot of the eigenvalues and of ||dL/dh_t||)\n`);
     expect(r.out).toMatch(/h\.W_f\[:, 0:8\] @ h\[t-1\]\s+8×8\s+[\d.]+/);
     expect(r.out).toMatch(/‖dL\/dh‖\s+‖dL\/dh\.c‖/);
     expect(readFileSync(join(ck, "analyze.svg"), "utf8")).toMatch(/\|λ\| = 1/);

@@ -18,7 +18,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe("docs/architecture.md", () => {
   it("prints the backward IR it shows: rnnc ir --grad, run as written", () => {
     const example = docExamples(doc).get("grad")!;
-    const project = linkedExampleProject(join(scratch, "grad"), example, root);
+    const project = linkedExampleProject(join(scratch, "grad"), root, example);
     expect(runCommands(example.commands.run!, project)).toBe(example.output);
   });
 

@@ -6,11 +6,14 @@
  *   TypeScript linked the same way), `npx rnnc compile`, `npx tsc` and `node train.js` train
  *   the model, and the loss falls;
  * - standalone: the module compiled there with --standalone, copied into a project with
- *   nothing installed, trains in plain JavaScript.
+ *   nothing installed, trains in plain JavaScript;
+ * - trained: in a project set up as the quick start's, beside this checkout (`../rnnc`),
+ *   `rnnc train` trains a character model on examples/data/fables.txt, and a program loads
+ *   its weights and vocabulary from the checkpoint and writes text.
  *
  * tests/e2e/pack.test.ts runs the same examples against the tarball `npm pack` makes.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,29 +32,36 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const examples = docExamples(join(root, "docs/generated-modules.md"));
 const quickstart = examples.get("quickstart")!;
 const standalone = examples.get("standalone")!;
+const trained = examples.get("trained")!;
 
 let scratch: string;
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "rnnc-doc-"));
+  // The checkout beside the projects, as the examples have it.
+  symlinkSync(root, join(scratch, "rnnc"), "dir");
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function linkedProject(name: string, example: DocExample): string {
-  return linkedExampleProject(join(scratch, name), example, root);
+/** A project with the examples' files and this checkout installed as `rnnc`. */
+function linkedProject(name: string, ...parts: DocExample[]): string {
+  return linkedExampleProject(join(scratch, name), root, ...parts);
 }
 
 describe("docs/generated-modules.md", () => {
-  it("has the two examples, each with files, commands and output", () => {
-    expect([...examples.keys()]).toEqual(["quickstart", "standalone"]);
+  it("has the three examples, each with files, commands and output", () => {
+    expect([...examples.keys()]).toEqual(["quickstart", "trained", "standalone"]);
     expect([...quickstart.files.keys()].sort()).toEqual(["elman.rnn", "package.json", "train.ts", "tsconfig.json"]);
-    expect(Object.keys(quickstart.commands).sort()).toEqual(["install", "run"]);
+    expect(Object.keys(quickstart.commands).sort()).toEqual(["install", "pack", "run"]);
     expect([...standalone.files.keys()].sort()).toEqual(["package.json", "standalone.js"]);
     expect(Object.keys(standalone.commands).sort()).toEqual(["compile", "run"]);
-    for (const example of [quickstart, standalone]) expect(example.output).toBeDefined();
+    expect([...trained.files.keys()].sort()).toEqual(["char-lm.rnn", "sample.ts"]);
+    expect(Object.keys(trained.commands).sort()).toEqual(["run", "train"]);
+    for (const example of [quickstart, standalone, trained]) expect(example.output).toBeDefined();
   });
 
-  it("shows examples/elman.rnn as it is", () => {
+  it("shows examples/elman.rnn and examples/char-lm.rnn as they are", () => {
     expect(quickstart.files.get("elman.rnn")).toBe(readFileSync(join(root, "examples/elman.rnn"), "utf8"));
+    expect(trained.files.get("char-lm.rnn")).toBe(readFileSync(join(root, "examples/char-lm.rnn"), "utf8"));
   });
 
   it("quick start: compiles the model, builds the program with tsc, and trains; the loss falls", () => {
@@ -78,4 +88,18 @@ describe("docs/generated-modules.md", () => {
     const losses = meanLosses(output);
     losses.slice(1).forEach((loss, i) => expect(loss, `after ${losses[i]}`).toBeLessThan(losses[i]!));
   }, 180_000);
+
+  it("trained: the weights and the vocabulary of a checkpoint, loaded by a program that writes text", () => {
+    // The quick start's package.json and tsconfig.json, without its program (which needs its own module).
+    const setup = { files: new Map([...quickstart.files].filter(([path]) => path.endsWith(".json"))), commands: {} };
+    const project = linkedProject("trained", setup, trained);
+    const training = runCommands(trained.commands.train!, project);
+    // The dims the compile command is given are those training took from the data.
+    const checkpoint = JSON.parse(readFileSync(join(project, "runs/char-lm/checkpoint.json"), "utf8")) as {
+      model: { overrides: Record<string, number> };
+    };
+    expect(checkpoint.model.overrides).toEqual({ V: 35, H: 64 });
+    expect(training).toContain("from the data: V = 35 (35 distinct characters in ../rnnc/examples/data/fables.txt");
+    expect(runCommands(trained.commands.run!, project)).toBe(trained.output);
+  }, 300_000);
 });

@@ -78,7 +78,7 @@ describe("hover", () => {
 
   test("a parameter: symbolic and numeric shape, weights, initialiser, equations using it", async () => {
     const d = doc("elman.rnn");
-    const text = await client.hoverText(d, d.pos("W  : [H, H]"));
+    const text = await client.hoverText(d, d.pos("W : [H, H]"));
     expect(text).toContain("**param** `W` : `[H, H] = [32, 32]` — 1,024 weights");
     expect(text).toContain("Xavier/Glorot uniform (the default for a matrix)");
     expect(text).toContain("h = tanh(W @ h[t-1] + U @ x + b)   // line 18");
@@ -200,7 +200,7 @@ describe("hover", () => {
     await client.open(d);
     const diagnostics = await client.diagnostics(d);
     expect(diagnostics.some((x) => x.code === "E201" && x.severity === P.DiagnosticSeverity.Error)).toBe(true);
-    expect(await client.hoverText(d, d.pos("W  :"))).toContain("`[H, H] = [32, 32]` — 1,024 weights");
+    expect(await client.hoverText(d, d.pos("W :"))).toContain("`[H, H] = [32, 32]` — 1,024 weights");
     expect(await client.hoverText(d, d.pos("V = 64"))).toContain("**dim** `V` = **64**");
     const h = await client.hoverText(d, d.pos("h : [H]"));
     expect(h).toContain("**state** `h` : `[H] = [32]`");
@@ -229,7 +229,7 @@ describe("navigation", () => {
   test("go to definition", async () => {
     const d = doc("elman.rnn");
     const w = await client.definition(d, d.pos("W @"));
-    expect(w).toEqual([{ uri: d.uri, range: { start: d.pos("W  :"), end: d.pos("W  :", 0, 1) } }]);
+    expect(w).toEqual([{ uri: d.uri, range: { start: d.pos("W :"), end: d.pos("W :", 0, 1) } }]);
     // A state is declared by its `state` line and its equation.
     const h = await client.definition(d, d.pos("h[t-1]"));
     expect(h.map((l) => l.range.start)).toEqual([d.pos("h : [H]"), d.pos("h = tanh")]);
@@ -245,8 +245,8 @@ describe("navigation", () => {
   test("find references", async () => {
     const d = doc("elman.rnn");
     const withDecl = await client.references(d, d.pos("W @"));
-    expect(withDecl.map((l) => l.range.start)).toEqual([d.pos("W  :"), d.pos("W @")]);
-    const usesOnly = await client.references(d, d.pos("W  :"), false);
+    expect(withDecl.map((l) => l.range.start)).toEqual([d.pos("W :"), d.pos("W @")]);
+    const usesOnly = await client.references(d, d.pos("W :"), false);
     expect(usesOnly.map((l) => l.range.start)).toEqual([d.pos("W @")]);
     const H = await client.references(d, d.pos("H = 32"));
     expect(H.length).toBe(1 + 6); // the declaration and 6 uses in shapes
@@ -282,7 +282,7 @@ describe("rename", () => {
     const edits = edit!.changes![d.uri]!;
     expect(edits.length).toBe(2);
     const renamed = d.apply(edits);
-    expect(renamed).toContain("param W_hh  : [H, H]");
+    expect(renamed).toContain("param W_hh : [H, H]");
     expect(renamed).toContain("h = tanh(W_hh @ h[t-1] + U @ x + b)");
   });
 
@@ -455,7 +455,7 @@ describe("diagnostics as the document changes", () => {
     expect((await client.diagnostics(d)).filter((x) => x.severity === P.DiagnosticSeverity.Error)).toEqual([]);
 
     // A shape mismatch names both shapes.
-    await client.replace(d, "param U  : [H, V]", "param U  : [K, V]");
+    await client.replace(d, "param U : [H, V]", "param U : [K, V]");
     const shapes = await client.diagnostics(d);
     expect(
       shapes.some((x) => x.code === "E201" && /\[H\] = \[32\]/.test(x.message) && /\[K\] = \[2\]/.test(x.message)),
@@ -487,7 +487,7 @@ describe("diagnostics as the document changes", () => {
     const text = await client.hoverText(d, d.pos("H = 32"));
     expect(text).toContain("**dim** `H` = **128**");
     expect(text).toContain("Overridden to 128 by the editor setting `rnnc.dims` (the file says `32`)");
-    expect(await client.hoverText(d, d.pos("W  :"))).toContain("`[H, H] = [128, 128]` — 16,384 weights");
+    expect(await client.hoverText(d, d.pos("W :"))).toContain("`[H, H] = [128, 128]` — 16,384 weights");
     await client.connection.sendNotification(P.DidChangeConfigurationNotification.type, {
       settings: { rnnc: { dims: {} } },
     });

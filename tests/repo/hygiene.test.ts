@@ -1,13 +1,14 @@
 /**
  * The repository keeps its own rules: imports follow the layers of docs/architecture.md
  * (.dependency-cruiser.cjs), every file is prettier-formatted (.prettierrc.json) and passes
- * the linter (eslint.config.js).
+ * the linter (eslint.config.js), and every model it ships is in `rnnc fmt`'s layout.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { rnnc } from "../support/cli.js";
 
 const root = resolve(".");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
@@ -74,6 +75,18 @@ describe("the formatting", () => {
     },
     wholeRepository,
   );
+});
+
+describe("the shipped models", () => {
+  it("are in rnnc fmt's layout: examples, the experiments' models and the benchmark's workloads", async () => {
+    const models = ["examples", "examples/experiments/models", "bench/workloads"].flatMap((dir) =>
+      readdirSync(join(root, dir))
+        .filter((f) => f.endsWith(".rnn"))
+        .map((f) => join(dir, f)),
+    );
+    expect(models.length).toBeGreaterThan(20);
+    expect(await rnnc("fmt", "--check", ...models)).toEqual({ code: 0, out: "", err: "" });
+  });
 });
 
 describe("the linter", () => {

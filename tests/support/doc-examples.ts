@@ -4,7 +4,7 @@
  * An example is the set of code blocks whose info string names it, after the language:
  *
  *     ```ts example=quickstart file=train.ts     a file of the example's project
- *     ```sh example=quickstart run               commands, one a line (also: install, compile)
+ *     ```sh example=quickstart run               commands, one a line (also: pack, install, train, compile)
  *     ```text example=quickstart output          what the run commands print
  *
  * Renderers show only the language, so the attributes cost the reader nothing.
@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-export type CommandRole = "install" | "compile" | "run";
+export type CommandRole = "pack" | "install" | "train" | "compile" | "run";
 
 export interface DocExample {
   /** The project's files, by path relative to the project. */
@@ -47,7 +47,7 @@ function codeBlocks(markdown: string): CodeBlock[] {
   return blocks;
 }
 
-const commandRoles: readonly string[] = ["install", "compile", "run"] satisfies CommandRole[];
+const commandRoles: readonly string[] = ["pack", "install", "train", "compile", "run"] satisfies CommandRole[];
 
 /** The examples of the Markdown file at `path`, by name. */
 export function docExamples(path: string): Map<string, DocExample> {
@@ -64,7 +64,7 @@ export function docExamples(path: string): Map<string, DocExample> {
     const where = `${path}:${block.line}`;
     const roles = attributes.filter((a) => !a.startsWith("example="));
     if (roles.length !== 1)
-      throw new Error(`${where}: an example's block is one of file=NAME, install, compile, run, output`);
+      throw new Error(`${where}: an example's block is one of file=NAME, pack, install, train, compile, run, output`);
     const role = roles[0]!;
     const parts = example(name);
     if (role.startsWith("file=")) {
@@ -76,23 +76,28 @@ export function docExamples(path: string): Map<string, DocExample> {
     } else if (role === "output") {
       parts.output = block.code;
     } else {
-      throw new Error(`${where}: an example's block is one of file=NAME, install, compile, run, output, not '${role}'`);
+      throw new Error(
+        `${where}: an example's block is one of file=NAME, pack, install, train, compile, run, output, not '${role}'`,
+      );
     }
   }
   return examples;
 }
 
 /**
- * A project in `dir` with the example's files and the checkout at `root` installed as `rnnc`
- * (and its TypeScript as `typescript`), linked as `npm link` would.
+ * A project in `dir` with the examples' files and the checkout at `root` installed as `rnnc`
+ * (and its TypeScript and Node's types, as the quick start installs them), linked as
+ * `npm link` would.
  */
-export function linkedExampleProject(dir: string, example: DocExample, root: string): string {
+export function linkedExampleProject(dir: string, root: string, ...examples: DocExample[]): string {
   mkdirSync(join(dir, "node_modules/.bin"), { recursive: true });
+  mkdirSync(join(dir, "node_modules/@types"));
   symlinkSync(root, join(dir, "node_modules/rnnc"), "dir");
   symlinkSync(join(root, "node_modules/typescript"), join(dir, "node_modules/typescript"), "dir");
+  symlinkSync(join(root, "node_modules/@types/node"), join(dir, "node_modules/@types/node"), "dir");
   symlinkSync("../rnnc/bin/rnnc.js", join(dir, "node_modules/.bin/rnnc"));
   symlinkSync("../typescript/bin/tsc", join(dir, "node_modules/.bin/tsc"));
-  writeFiles(example, dir);
+  for (const example of examples) writeFiles(example, dir);
   return dir;
 }
 
@@ -107,7 +112,8 @@ export function writeFiles(example: DocExample, dir: string): void {
 /**
  * The environment for npm and npx in a test: the caller's, without what `npm test` sets for
  * the repository's own package (npm_config_local_prefix would point nested npm commands at
- * it), and with npx never installing a missing command from the registry.
+ * it), with npx never installing a missing command from the registry, and packages taken
+ * from npm's cache when it has them (so a test installs from the registry only once).
  */
 export function npmEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -121,6 +127,7 @@ export function npmEnvironment(): NodeJS.ProcessEnv {
     npm_config_update_notifier: "false",
     npm_config_fund: "false",
     npm_config_audit: "false",
+    npm_config_prefer_offline: "true",
   };
 }
 

@@ -1,13 +1,14 @@
 /**
- * `rnnc analyze FILE (--checkpoint DIR | --weights W | --seed N) [--data D]`: the spectrum of
+ * `rnnc analyze FILE [--checkpoint DIR | --weights W | --seed N] [--data D]`: the spectrum of
  * every recurrent matrix (eigenvalues, spectral radius, norm) and, for a batch of data, the
  * norm of the loss gradient with respect to each state at every step, ||dL/dh_t||, printed
  * as tables and drawn in one SVG (eigenvalues against the unit circle; norms on a log scale).
+ * Given none of the three, it analyses the checkpoint `rnnc train` keeps for the file by
+ * default when there is one, the initial weights from seed 1 when there is none.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { modulus } from "../../../engine/analysis/eigen.js";
 import { stateGradientNorms } from "../../../engine/analysis/gradient-norms.js";
 import { spectra, type Spectrum } from "../../../engine/analysis/recurrent.js";
 import { buildDataset, readData } from "../../../engine/data/load.js";
@@ -18,11 +19,16 @@ import { NumericError } from "../../../engine/interpret/numeric-error.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { parseWeights } from "../../../engine/io/weights-file.js";
 import { composeCharts, PALETTE, type Chart } from "../../../engine/plot/svg.js";
-import { writeAtomic } from "../../../engine/io/atomic-write.js";
-import { UserError, type Output } from "../io.js";
-import { loadTrained, prepareModel, type PreparedModel } from "../model-data.js";
+import { UserError, writeFileReported, type Output } from "../io.js";
+import {
+  defaultRunDirectory,
+  hasDefaultCheckpoint,
+  loadTrained,
+  prepareModel,
+  type PreparedModel,
+} from "../model-data.js";
 import { collectDims } from "./options.js";
-import { choice, positiveInt, seedValue } from "./train-options.js";
+import { choice, defaultSeed, positiveInt, seedValue } from "./train-options.js";
 
 interface AnalyzeOptions {
   checkpoint?: string;
@@ -41,29 +47,35 @@ export function registerAnalyze(program: Command, io: Output): void {
     .command("analyze")
     .description("eigenvalues of the recurrent matrices and ||dL/dh_t|| per step: vanishing and exploding gradients")
     .argument("<file>", ".rnn file")
-    .option("--checkpoint <dir>", "a trained model")
+    .option(
+      "--checkpoint <dir>",
+      "a trained model (default, without --weights or --seed: runs/<model file name> if rnnc train wrote a checkpoint there)",
+    )
     .option("--weights <path>", "weights file (JSON or safetensors)")
-    .option("--seed <n>", "without --checkpoint or --weights: initial weights from this seed", seedValue, 1)
+    .option("--seed <n>", "without --checkpoint or --weights: initial weights from this seed", seedValue, defaultSeed)
     .option("--data <path>", "data whose first batch gives ||dL/dh_t|| (.txt, .jsonl or .json)")
     .option("--batch <n>", "sequences in that batch (default: as trained, or 16)", positiveInt)
     .option("--seq-len <n>", "steps of that batch for a text (default: as trained, or 50)", positiveInt)
     .option("--plot <file.svg>", "where to draw the plot (default: analyze.svg in the checkpoint directory)")
     .option("--format <format>", "text or json", choice(["text", "json"] as const), "text")
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
-    .action((file: string, opts: AnalyzeOptions) => {
+    .action((file: string, opts: AnalyzeOptions, command: Command) => {
       if (opts.checkpoint && opts.weights) throw new UserError("give --checkpoint or --weights, not both");
+      const seedGiven = command.getOptionValueSource("seed") === "cli";
+      const trainedByDefault = !opts.checkpoint && !opts.weights && !seedGiven && hasDefaultCheckpoint(file);
       const raw = opts.data ? readData(opts.data) : undefined;
       let prepared: PreparedModel;
       let weights: Weights;
       let batchSize = opts.batch ?? 16;
       let seqLen = opts.seqLen ?? 50;
       let source: string;
-      if (opts.checkpoint) {
+      let checkpointDir: string | undefined;
+      if (opts.checkpoint || trainedByDefault) {
         const trained = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
-        ({ prepared, weights } = trained);
+        ({ prepared, weights, dir: checkpointDir } = trained);
         batchSize = opts.batch ?? trained.meta.config.batch;
         seqLen = opts.seqLen ?? trained.meta.config.seqLen;
-        source = `checkpoint ${opts.checkpoint} (step ${trained.meta.step})`;
+        source = `checkpoint ${checkpointDir} (step ${trained.meta.step})`;
       } else {
         prepared = prepareModel(file, opts.dim, io, raw ? { data: raw } : {});
         if (opts.weights) {
@@ -77,7 +89,7 @@ export function registerAnalyze(program: Command, io: Output): void {
           source = `weights ${opts.weights}`;
         } else {
           weights = initialWeights(prepared.ir, opts.seed);
-          source = `initial weights from seed ${opts.seed}`;
+          source = `initial weights from seed ${opts.seed}${seedGiven ? "" : ` (no checkpoint in ${defaultRunDirectory(file)})`}`;
         }
       }
       const { ir } = prepared;
@@ -126,30 +138,53 @@ export function registerAnalyze(program: Command, io: Output): void {
         else io.out("(give --data to see ||dL/dh_t|| per step)\n");
       }
 
-      const plotPath = opts.plot ?? (opts.checkpoint ? join(opts.checkpoint, "analyze.svg") : undefined);
-      if (plotPath) {
-        writeAtomic(plotPath, drawAnalysis(ir.name, found, gradients?.norms));
-        if (opts.format === "text") io.out(`plot: ${plotPath}\n`);
-      }
+      const plotPath = opts.plot ?? (checkpointDir ? join(checkpointDir, "analyze.svg") : undefined);
+      if (plotPath)
+        writeFileReported(
+          io,
+          plotPath,
+          drawAnalysis(ir.name, found, gradients?.norms),
+          gradients ? "plot of the eigenvalues and of ||dL/dh_t||" : "plot of the eigenvalues",
+        );
     });
 }
 
+/** The widest line analyze prints (a table of many states' gradients aside). */
+const columns = 100;
+
 function spectrumTable(found: Spectrum[]): string {
   if (found.length === 0) return "no recurrent matrix (no matvec reads a delayed state of its own size)\n";
-  const rows = found.map((s) => {
-    const top = s.eigenvalues.slice(0, 4).map(formatComplex).join(", ");
-    const verdict =
-      s.spectralRadius < 1 ? "< 1: signals and gradients shrink" : s.spectralRadius > 1 ? "> 1: can explode" : "= 1";
-    return [
-      s.matrix.label,
-      `${s.matrix.size}×${s.matrix.size}`,
-      s.spectralRadius.toFixed(4),
-      s.spectralNorm.toFixed(4),
-      verdict,
-      top + (s.eigenvalues.length > 4 ? ", …" : ""),
-    ];
-  });
-  return table(["recurrent matrix", "size", "radius ρ", "norm ‖W‖₂", "ρ", "largest eigenvalues"], rows);
+  const header = ["recurrent matrix", "size", "ρ", "‖W‖₂", "ρ vs 1", "largest eigenvalues"];
+  const rows = found.map((s) => [
+    s.matrix.label,
+    `${s.matrix.size}×${s.matrix.size}`,
+    s.spectralRadius.toFixed(4),
+    s.spectralNorm.toFixed(4),
+    s.spectralRadius < 1 ? "shrinks" : s.spectralRadius > 1 ? "can explode" : "= 1",
+  ]);
+  // The eigenvalues fill what the other columns leave of the line.
+  const used = header
+    .slice(0, -1)
+    .reduce((sum, h, i) => sum + Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2, 0);
+  found.forEach((s, i) => rows[i]!.push(eigenvalueList(s.eigenvalues, columns - used)));
+  return (
+    table(header, rows) +
+    "ρ: spectral radius, the largest |λ|; ‖W‖₂: spectral norm. Through a matrix with ρ < 1 signals and\n" +
+    "gradients shrink step by step; with ρ > 1 they can grow (explode). a±bi: a pair of conjugates.\n"
+  );
+}
+
+/** The eigenvalues, largest first, a conjugate pair as one a±bi, as many as fit in `room` characters (at least one). */
+function eigenvalueList(eigenvalues: readonly { re: number; im: number }[], room: number): string {
+  // A real matrix's complex eigenvalues come in conjugate pairs, the positive imaginary part first.
+  const shown = eigenvalues.filter((z) => z.im >= -1e-12).map(formatComplex);
+  let text = shown[0] ?? "";
+  for (let k = 1; k < shown.length; k++) {
+    const rest = k + 1 < shown.length ? ", …" : "";
+    if (text.length + 2 + shown[k]!.length + rest.length > room) return `${text}, …`;
+    text += `, ${shown[k]}`;
+  }
+  return text;
 }
 
 function gradientTable(g: { loss: number; batch: Batch; norms: { state: string; perStep: Float64Array }[] }): string {
@@ -157,8 +192,15 @@ function gradientTable(g: { loss: number; batch: Batch; norms: { state: string; 
   const every = Math.max(1, Math.ceil(T / 40));
   const steps = Array.from({ length: T }, (_, t) => t).filter((t) => t % every === 0 || t === T - 1);
   const rows = steps.map((t) => [String(t + 1), ...g.norms.map((n) => n.perStep[t]!.toExponential(3))]);
-  const head = `loss ${g.loss.toFixed(4)} on a batch of ${g.batch.B} × ${T} steps; ||dL/dh_t|| over the batch${every > 1 ? ` (every ${every}th step)` : ""}:\n`;
+  const head = `loss ${g.loss.toFixed(4)} on a batch of ${g.batch.B} × ${T} steps; ||dL/dh_t|| over the batch${every > 1 ? ` (every ${ordinal(every)} step)` : ""}:\n`;
   return head + table(["step t", ...g.norms.map((n) => `‖dL/d${n.state}‖`)], rows);
+}
+
+/** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st, 22nd. */
+export function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? "th" : (({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th");
+  return `${n}${suffix}`;
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -173,7 +215,7 @@ function table(header: string[], rows: string[][]): string {
 
 function formatComplex(z: { re: number; im: number }): string {
   if (Math.abs(z.im) < 1e-12) return z.re.toFixed(3);
-  return `${z.re.toFixed(3)}${z.im < 0 ? "−" : "+"}${Math.abs(z.im).toFixed(3)}i (|λ| ${modulus(z).toFixed(3)})`;
+  return `${z.re.toFixed(3)}±${Math.abs(z.im).toFixed(3)}i`;
 }
 
 export function drawAnalysis(

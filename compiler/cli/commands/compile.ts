@@ -8,8 +8,7 @@ import { compileModule } from "../../codegen/compile.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 import { lower } from "../../ir/lower.js";
 import { requireModel } from "../load.js";
-import { UserError, type Output } from "../io.js";
-import { writeAtomic } from "../../../engine/io/atomic-write.js";
+import { UserError, writeFileReported, type Output } from "../io.js";
 import { parsePositiveInt } from "../model-inputs.js";
 import { collectDims } from "./options.js";
 
@@ -59,7 +58,13 @@ export function registerCompile(program: Command, io: Output): void {
         ...(unrollSteps !== undefined ? { unrollSteps } : {}),
         sourceName: file.split(/[\\/]/).pop()!,
       });
-      if (opts.output) writeAtomic(opts.output, text);
+      if (opts.output)
+        writeFileReported(
+          io,
+          opts.output,
+          text,
+          `${emit === "ts" ? "TypeScript" : "JavaScript"} module of ${model.name}${opts.standalone ? ", standalone" : ""}`,
+        );
       else io.out(text);
     });
 }

@@ -1,4 +1,4 @@
-/** `rnnc eval FILE --checkpoint DIR --data PATH`: loss, accuracy and perplexity of a trained model on data. */
+/** `rnnc eval FILE [--checkpoint DIR] --data PATH`: loss, accuracy and perplexity of a trained model on data. */
 import type { Command } from "commander";
 import { buildDataset, describeDataset, readData } from "../../../engine/data/load.js";
 import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
@@ -15,7 +15,10 @@ export function registerEval(program: Command, io: Output): void {
     .command("eval")
     .description("evaluate a trained model on data: loss, accuracy, perplexity")
     .argument("<file>", ".rnn file")
-    .requiredOption("--checkpoint <dir>", "checkpoint directory written by rnnc train")
+    .option(
+      "--checkpoint <dir>",
+      "checkpoint directory written by rnnc train (default: runs/<model file name>, where rnnc train writes)",
+    )
     .requiredOption("--data <path>", "data to evaluate on (.txt, .jsonl or .json)")
     .option("--batch <n>", "sequences per batch (default: as trained)", positiveInt)
     .option("--seq-len <n>", "chunk length for a text (default: as trained)", positiveInt)
@@ -27,7 +30,7 @@ export function registerEval(program: Command, io: Output): void {
       async (
         file: string,
         opts: {
-          checkpoint: string;
+          checkpoint?: string;
           data: string;
           batch?: number;
           seqLen?: number;
@@ -38,7 +41,7 @@ export function registerEval(program: Command, io: Output): void {
         },
       ) => {
         const raw = readData(opts.data);
-        const { prepared, meta, weights } = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
+        const { prepared, meta, weights, dir } = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
         const dataset = buildDataset(raw, prepared.ir, prepared.codebook!);
         const backend = await openBackend(prepared.ir, opts);
         const result = evaluate(backend, weights, dataset, {
@@ -49,7 +52,7 @@ export function registerEval(program: Command, io: Output): void {
           io.out(
             JSON.stringify({
               model: prepared.ir.name,
-              checkpoint: opts.checkpoint,
+              checkpoint: dir,
               step: meta.step,
               data: raw.path,
               ...result,
@@ -58,7 +61,7 @@ export function registerEval(program: Command, io: Output): void {
           return;
         }
         io.out(
-          `${prepared.ir.name} at step ${meta.step} on ${raw.path} (${describeDataset(dataset)}, ${result.positions.toLocaleString("en-US")} scored positions):\n`,
+          `${prepared.ir.name} at step ${meta.step} (${dir}) on ${raw.path} (${describeDataset(dataset)}, ${result.positions.toLocaleString("en-US")} scored positions):\n`,
         );
         io.out(`  ${describeEvaluation(result)}\n`);
       },

@@ -3,9 +3,8 @@ import type { Command } from "commander";
 import { parse } from "../../../grammar/parse.js";
 import { renderDiagnostics } from "../../diagnostics/render.js";
 import { formatFile } from "../../format/format.js";
-import { UserError, type Output } from "../io.js";
+import { UserError, writeFileReported, type Output } from "../io.js";
 import { readModelSource } from "../load.js";
-import { writeAtomic } from "../../../engine/io/atomic-write.js";
 
 export function registerFmt(program: Command, io: Output, setExit: (code: number) => void): void {
   program
@@ -36,7 +35,7 @@ export function registerFmt(program: Command, io: Output, setExit: (code: number
             io.out(`${file}: not formatted\n`);
           }
         } else if (opts.write) {
-          if (formatted !== text) writeAtomic(file, formatted);
+          if (formatted !== text) writeFileReported(io, file, formatted, "formatted");
         } else {
           io.out(formatted);
         }

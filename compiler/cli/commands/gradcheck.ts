@@ -11,12 +11,13 @@ import { batchNeed, describeBatch, requireMemory } from "../../../engine/memory.
 import { Rng } from "../../../runtime/rng.js";
 import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
-import { parsePositiveInt, parseSeed } from "../model-inputs.js";
+import { parsePositiveInt } from "../model-inputs.js";
 import { collectDims } from "./options.js";
 import { parseBackend } from "./run.js";
+import { defaultSeed, seedValue } from "./train-options.js";
 
 interface GradcheckCliOptions {
-  seed: string;
+  seed: number;
   dim: string[];
   steps: string;
   batch: string;
@@ -30,7 +31,7 @@ export function registerGradcheck(program: Command, io: Output, setExit: (code: 
     .command("gradcheck")
     .description("check BPTT gradients against central finite differences for every parameter")
     .argument("<model>", ".rnn file")
-    .option("--seed <n>", "seed for weights, data and the elements checked", "0")
+    .option("--seed <n>", "seed for weights, data and the elements checked", seedValue, defaultSeed)
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .option("--steps <T>", "sequence length", "5")
     .option("--batch <B>", "sequences in the batch (lengths are random)", "3")
@@ -44,7 +45,7 @@ export function registerGradcheck(program: Command, io: Output, setExit: (code: 
       const ir = lowerModel(loaded, model, io);
       if (ir.losses.length === 0)
         throw new UserError(`${file}: the model declares no loss, so it has no gradient to check`);
-      const seed = parseSeed(opts.seed);
+      const { seed } = opts;
       const rng = new Rng(seed);
       const weights = initialWeights(ir, seed);
       // Non-zero biases and initial states, so every gradient is exercised away from a special point.

@@ -12,8 +12,7 @@ import { MAX_UNROLL, unrolledGraph } from "../../graph/unrolled.js";
 import { lower } from "../../ir/lower.js";
 import { validateIr } from "../../ir/validate.js";
 import { requireModel } from "../load.js";
-import { UserError, type Output } from "../io.js";
-import { writeAtomic } from "../../../engine/io/atomic-write.js";
+import { UserError, writeFileReported, type Output } from "../io.js";
 import { collectDims } from "./options.js";
 
 interface GraphOptions {
@@ -58,9 +57,11 @@ Examples:
       const drawing = T === undefined ? foldedGraph(ir, { params: opts.params }) : unrolledGraph(ir, T);
       const dot = toDot(drawing);
       const text = format === "dot" ? dot : await (await import("../../graph/render.js")).renderSvg(dot); // Graphviz (WebAssembly) loads only when needed
-      writeAtomic(opts.output!, text);
-      io.err(
-        `wrote ${opts.output} (${T === undefined ? "folded graph" : `unrolled over ${T} step${T === 1 ? "" : "s"}`})\n`,
+      writeFileReported(
+        io,
+        opts.output!,
+        text,
+        T === undefined ? "folded graph" : `unrolled over ${T} step${T === 1 ? "" : "s"}`,
       );
     });
 }

@@ -1,6 +1,7 @@
 /**
- * `rnnc run MODEL --weights W --data D [--grad]`: one forward (and backward) pass, printed as
- * the normative JSON `{"loss", "outputs": {NAME: [T][B][n]}, "grads": {PARAM: ...}}`.
+ * `rnnc run MODEL --weights W --data D [--grad] [--pretty]`: one forward (and backward) pass,
+ * printed as the normative JSON `{"loss", "outputs": {NAME: [T][B][n]}, "grads": {PARAM: ...}}`,
+ * on one line, or laid out for reading with --pretty.
  */
 import type { Command } from "commander";
 import { constants } from "node:buffer";
@@ -12,9 +13,10 @@ import type { BackendKind, GradientResult } from "../../../engine/model-backend.
 import { suggest } from "../../check/suggest.js";
 import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
-import { loadBatch, loadWeights, parseSeed } from "../model-inputs.js";
+import { loadBatch, loadWeights } from "../model-inputs.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
-import { choice } from "./train-options.js";
+import { prettyJson } from "../pretty-json.js";
+import { choice, defaultSeed, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 interface RunOptions {
@@ -22,10 +24,11 @@ interface RunOptions {
   weights?: string;
   data?: string;
   grad?: boolean;
-  seed: string;
+  seed: number;
   dim: string[];
   outputs?: string;
   backend: string;
+  pretty?: boolean;
 }
 
 export function registerRun(program: Command, io: Output): void {
@@ -38,7 +41,8 @@ export function registerRun(program: Command, io: Output): void {
     .option("--weights <file>", "weights (.json or .safetensors); without it, parameters are initialised from --seed")
     .option("--data <file>", "data, JSON (time-major: x [T][B] ids or [T][B][D], y, optional lengths)")
     .option("--grad", "also compute gradients of the loss for every parameter")
-    .option("--seed <n>", "seed for initial parameters when no --weights is given", "0")
+    .option("--pretty", "lay the JSON out for reading, indented and at most 100 columns wide (default: one line)")
+    .option("--seed <n>", "seed for initial parameters when no --weights is given", seedValue, defaultSeed)
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .option("--outputs <names>", "comma-separated quantities to print (default: the predictions scored by the losses)")
     .option("--backend <backend>", "interp or compiled", "interp")
@@ -49,7 +53,7 @@ export function registerRun(program: Command, io: Output): void {
       const { loaded, model } = requireModel(file, opts.dim, io);
       const ir = lowerModel(loaded, model, io);
       const outputs = chooseOutputs(ir, opts.outputs);
-      const weights = loadWeights(ir, opts.weights, parseSeed(opts.seed));
+      const weights = loadWeights(ir, opts.weights, opts.seed);
       const batch = loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
       const backend = await createBackend(ir, backendKind, kernelsOf(opts));
       if (opts.grad && ir.losses.length === 0)
@@ -69,7 +73,7 @@ export function registerRun(program: Command, io: Output): void {
         const { grads } = result as GradientResult;
         json["grads"] = Object.fromEntries(ir.params.map((p) => [p.name, nest(grads[p.name]!, p.shape)]));
       }
-      io.out(JSON.stringify(json) + "\n");
+      io.out((opts.pretty ? prettyJson(json) : JSON.stringify(json)) + "\n");
     });
 }
 

@@ -1,5 +1,5 @@
 /**
- * `rnnc sample FILE --checkpoint DIR`: text from a trained character model, one character at
+ * `rnnc sample FILE [--checkpoint DIR]`: text from a trained character model, one character at
  * a time. The prime is read in one batch; then each step runs the model for T = 1 with the
  * state the previous step carried over, and draws the next character from the softmax of
  * the logits divided by the temperature (0: always the most likely).
@@ -16,12 +16,12 @@ import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
 import { collectDims, kernelsHelp, openBackend } from "./options.js";
-import { choice, nonNegativeInt, seedValue } from "./train-options.js";
+import { choice, defaultSeed, nonNegativeInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 interface SampleOptions {
   kernels?: KernelTier;
-  checkpoint: string;
+  checkpoint?: string;
   length: number;
   temperature: number;
   prime?: string;
@@ -35,7 +35,10 @@ export function registerSample(program: Command, io: Output): void {
     .command("sample")
     .description("generate text from a character model trained on a text corpus")
     .argument("<file>", ".rnn file")
-    .requiredOption("--checkpoint <dir>", "checkpoint directory written by rnnc train")
+    .option(
+      "--checkpoint <dir>",
+      "checkpoint directory written by rnnc train (default: runs/<model file name>, where rnnc train writes)",
+    )
     .option("--length <n>", "characters to generate", nonNegativeInt, 200)
     .option(
       "--temperature <t>",
@@ -44,7 +47,7 @@ export function registerSample(program: Command, io: Output): void {
       1,
     )
     .option("--prime <text>", "text to start from (default: a newline if the vocabulary has one)")
-    .option("--seed <n>", "seed for sampling", seedValue, 1)
+    .option("--seed <n>", "seed for sampling", seedValue, defaultSeed)
     .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
@@ -54,12 +57,12 @@ export function registerSample(program: Command, io: Output): void {
         throw new UserError(
           `--length ${opts.length} is more characters than one string can hold (at most ${Math.floor(constants.MAX_STRING_LENGTH / 2).toLocaleString("en-US")})`,
         );
-      const { prepared, weights, meta } = loadTrained(file, opts.checkpoint, opts.dim, io);
+      const { prepared, weights, meta, dir } = loadTrained(file, opts.checkpoint, opts.dim, io);
       const { ir } = prepared;
       const vocabulary = meta.data.codebook.vocabulary;
       if (meta.data.codebook.format !== "text" || !vocabulary)
         throw new UserError(
-          `the checkpoint in ${opts.checkpoint} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters to sample`,
+          `the checkpoint in ${dir} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters to sample`,
         );
       const roles = dataRoles(ir, "text")!;
       const loss = ir.losses.find((l) => l.target === roles.target)!;

@@ -55,6 +55,9 @@ export function nonNegativeInt(value: string): number {
   return n;
 }
 
+/** The seed of every command that draws random numbers (initial weights, shuffling, sampling) when none is given. */
+export const defaultSeed = 1;
+
 export function seedValue(value: string): number {
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n >= 2 ** 32)

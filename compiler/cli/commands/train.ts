@@ -8,7 +8,6 @@
  * removes the directory it created.
  */
 import { existsSync, rmSync } from "node:fs";
-import { basename, extname, join } from "node:path";
 import type { Command } from "commander";
 import { threadedGradient } from "../../../engine/parallel/threads.js";
 import { backendKinds } from "../../../engine/train/backend-choice.js";
@@ -22,10 +21,12 @@ import { clearEarlierBest, RunCheckpoints } from "../../../engine/train/run-chec
 import { lockRunDirectory, type RunLock } from "../../../engine/train/run-lock.js";
 import { kernelTiers } from "../../codegen/kernel-tier.js";
 import { processOutput, type Output } from "../io.js";
+import { defaultRunDirectory } from "../model-data.js";
 import { describeSignal, exitStatusOf, StopSignals } from "../stop-signals.js";
 import { collectDims, collectNames, kernelsHelp } from "./options.js";
 import {
   choice,
+  defaultSeed,
   fraction,
   nonNegativeInt,
   nonNegativeNumber,
@@ -110,7 +111,7 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     )
     .option("--clip-value <x>", "clip each gradient entry to [-x, x]", positiveNumber)
     .option("--clip-norm <x>", "rescale the gradient when its global norm exceeds x", positiveNumber)
-    .option("--seed <n>", "seed for initial weights, validation split and shuffling", seedValue, 1)
+    .option("--seed <n>", "seed for initial weights, validation split and shuffling", seedValue, defaultSeed)
     .option("--val-split <f>", "fraction of the data held out for validation", fraction, 0.1)
     .option(
       "--checkpoint <dir>",
@@ -182,7 +183,7 @@ Examples:
 }
 
 async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Output): Promise<number> {
-  const dir = opts.checkpoint ?? join("runs", basename(file, extname(file)));
+  const dir = opts.checkpoint ?? defaultRunDirectory(file);
   const given = (option: keyof TrainOptions) => cmd.getOptionValueSource(option) === "cli";
   const out = (line: string) => io.out(line + "\n");
   // A directory that exists is locked before anything in it is read; a new one is made only to be written.

@@ -94,3 +94,82 @@ describe("svg charts", () => {
     expect(niceTicks(1e20, 1e20 + 2 ** 17)).toEqual([1e20, 1e20 + 2 ** 17]);
   });
 });
+
+/** Each marker's centre and the plot's frame, read from an SVG of one chart. */
+function markersAndFrame(svg: string) {
+  const frame = /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none" stroke="#333"\/>/.exec(
+    svg,
+  )!;
+  const [x, y, w, h] = frame.slice(1).map(Number) as [number, number, number, number];
+  const markers = [...svg.matchAll(/<circle [^>]*cx="([-\d.]+)" cy="([-\d.]+)" r="([\d.]+)"/g)].map((m) => ({
+    cx: Number(m[1]),
+    cy: Number(m[2]),
+    r: Number(m[3]),
+  }));
+  return { frame: { left: x, top: y, right: x + w, bottom: y + h }, markers };
+}
+
+describe("markers", () => {
+  it.each([
+    [
+      "a scatter series",
+      {
+        series: [
+          {
+            name: "",
+            line: false,
+            points: [
+              [-1.5, 0.2],
+              [0.3, -0.9],
+              [2.5, 0],
+            ] as const,
+          },
+        ],
+      },
+    ],
+    [
+      "the complex plane with the unit circle (an eigenvalue plot)",
+      {
+        equalAspect: true,
+        circles: [{ cx: 0, cy: 0, r: 1 }],
+        series: [
+          {
+            name: "W",
+            line: false,
+            points: [
+              [3.2, 0],
+              [0.2, 0.95],
+              [0.2, -0.95],
+              [-0.5, 0],
+            ] as const,
+          },
+        ],
+      },
+    ],
+    [
+      "a line with a marker at each point",
+      {
+        series: [
+          {
+            name: "",
+            markers: true,
+            points: [
+              [0, 1],
+              [5, 3],
+              [10, 2],
+            ] as const,
+          },
+        ],
+      },
+    ],
+  ])("lie wholly inside the frame, the outermost too: %s", (_, chart) => {
+    const { frame, markers } = markersAndFrame(chartSvg(chart));
+    expect(markers.length).toBeGreaterThan(2);
+    for (const { cx, cy, r } of markers) {
+      expect(cx - r).toBeGreaterThanOrEqual(frame.left);
+      expect(cx + r).toBeLessThanOrEqual(frame.right);
+      expect(cy - r).toBeGreaterThanOrEqual(frame.top);
+      expect(cy + r).toBeLessThanOrEqual(frame.bottom);
+    }
+  });
+});
