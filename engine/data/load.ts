@@ -1,5 +1,5 @@
 /**
- * Data files by kind, told by the extension: `.jsonl` / `.ndjson` classification records,
+ * Data files by kind, told by the extension: `.jsonl` / `.ndjson` records of tokens and labels,
  * `.json` the normative batch format, anything else a plain-text corpus for a character
  * language model. Loading is in two steps because a character model's dims come from the
  * data: first what the data needs (vocabulary, labels), then, once the model's IR exists,
@@ -12,15 +12,8 @@ import type { IrModel } from "../../compiler/ir/ir.js";
 import { DataError, jsonErrorText } from "../io/data-error.js";
 import { batchFromJson } from "../io/data-json.js";
 import { examplesFromBatch, type Dataset, type Example } from "./dataset.js";
-import {
-  encodeRecord,
-  labelSet,
-  parseJsonl,
-  recordsVocabulary,
-  tokenCount,
-  type ClassificationRecord,
-  type LabelSet,
-} from "./jsonl.js";
+import { parseJsonl, recordsVocabulary, tokenCount, tokenEncoder } from "./jsonl.js";
+import { encodeTarget, mergedNeed, targetNeed, type LabelSet, type TargetRole } from "./record-targets.js";
 import { cannotRead, encodeTextFile, readTextFile, type TextCensus } from "./text-file.js";
 import type { Vocabulary } from "./vocabulary.js";
 
@@ -63,20 +56,25 @@ export interface DataCodebook {
   labels?: LabelSet;
 }
 
-/** The model's roles a text or JSONL file fills. */
+/** The model's roles a text or JSONL file fills: the one-hot input the tokens go to, the target the labels go to. */
 export interface DataRoles {
   input: string;
-  target: string;
+  target: TargetRole;
 }
 
-/** What the model must offer: ids 0..tokens−1 on its one-hot input, classes 0..classes−1 on its target. */
+/**
+ * What the model must offer: ids 0..tokens−1 on its one-hot input, and on its target classes
+ * 0..classes−1 (a class target) or vectors of exactly `width` numbers (a real one).
+ */
 export interface DataNeeds {
   roles?: DataRoles;
   tokens?: number;
   classes?: number;
+  width?: number;
   /** How the need was counted, for messages ("41 distinct characters"). */
   tokensWhat?: string;
   classesWhat?: string;
+  widthWhat?: string;
 }
 
 /** The shape of the model as far as roles go; a checked model and an IR both have it. */
@@ -84,21 +82,22 @@ export interface RoleShape {
   name: string;
   inputs: readonly { name: string; encoding: "onehot" | "dense" }[];
   targets: readonly { name: string; kind: "class" | "real" }[];
-  losses: readonly { target: string; at: "last" | "each" }[];
+  losses: readonly { target: string; at: "last" | "each"; fn: TargetRole["fn"] }[];
 }
 
 export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | undefined {
   if (format === "json") return undefined;
-  const wanted = format === "text" ? "each" : "last";
   const what =
-    format === "text" ? "a text corpus trains a character language model" : "JSONL records train a sequence classifier";
+    format === "text"
+      ? "a text corpus trains a character language model"
+      : "JSONL records train a model that reads tokens";
   const need =
     format === "text"
       ? "one one-hot input and a class target scored at each step (loss ... at each)"
-      : "one one-hot input and a class target scored at the last step (loss ... at last)";
+      : "one one-hot input and one target with a loss (a class or real target, at last or at each)";
   const onehot = model.inputs.filter((i) => i.encoding === "onehot");
-  const target = model.targets.find(
-    (t) => t.kind === "class" && model.losses.some((l) => l.target === t.name && l.at === wanted),
+  const target = model.targets.find((t) =>
+    model.losses.some((l) => l.target === t.name && (format === "jsonl" || (t.kind === "class" && l.at === "each"))),
   );
   if (model.inputs.length !== 1 || onehot.length !== 1 || !target || model.targets.length !== 1) {
     const has = `${model.inputs.map((i) => `input ${i.name} (${i.encoding})`).join(", ") || "no input"}; ${
@@ -114,7 +113,8 @@ export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | und
     }`;
     throw new DataError(`${what}, which needs ${need}; model ${model.name} has ${has}`);
   }
-  return { input: onehot[0]!.name, target: target.name };
+  const loss = model.losses.find((l) => l.target === target.name && (format === "jsonl" || l.at === "each"))!;
+  return { input: onehot[0]!.name, target: { name: target.name, kind: target.kind, at: loss.at, fn: loss.fn } };
 }
 
 /**
@@ -145,21 +145,26 @@ export function dataNeeds(
   }
   const records = parseJsonl(raw.text, raw.path);
   const vocabulary = saved ? saved.vocabulary : recordsVocabulary(records);
-  const labels = saved?.labels ?? labelSet(records);
+  const fromData = targetNeed(records, roles!.target, raw.path);
+  const target = saved?.labels ? mergedNeed(saved.labels, fromData) : fromData;
   const tokens = tokenCount(records, vocabulary);
-  return {
-    codebook: { format: "jsonl", ...(vocabulary ? { vocabulary } : {}), labels },
-    needs: {
-      roles: roles!,
-      tokens,
-      classes: labels.count,
-      tokensWhat: vocabulary ? `${tokens} distinct tokens` : `token ids up to ${tokens - 1}`,
-      classesWhat:
-        labels.kind === "names"
-          ? `${labels.count} labels (${labels.names.join(", ")})`
-          : `labels up to ${labels.count - 1}`,
-    },
+  const needs: DataNeeds = {
+    roles: roles!,
+    tokens,
+    tokensWhat: vocabulary ? `${tokens} distinct tokens` : `token ids up to ${tokens - 1}`,
   };
+  if (target.kind === "real") {
+    needs.width = target.width;
+    needs.widthWhat = `target vectors of ${target.width} number${target.width === 1 ? "" : "s"}`;
+    return { codebook: { format: "jsonl", ...(vocabulary ? { vocabulary } : {}) }, needs };
+  }
+  const { labels } = target;
+  needs.classes = labels.count;
+  needs.classesWhat =
+    labels.kind === "names"
+      ? `${labels.count} labels (${labels.names.join(", ")})`
+      : `labels up to ${labels.count - 1}`;
+  return { codebook: { format: "jsonl", ...(vocabulary ? { vocabulary } : {}), labels }, needs };
 }
 
 /** The data as a dataset for the model (whose dims now fit it). */
@@ -184,12 +189,13 @@ export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook):
       kind: "stream",
       ids: encodeTextFile(raw.path, raw.census, codebook.vocabulary!),
       input: roles.input,
-      target: roles.target,
+      target: roles.target.name,
     };
-  const records: ClassificationRecord[] = parseJsonl(raw.text, raw.path);
-  const examples: Example[] = records.map((r) => {
-    const { ids, label } = encodeRecord(r, codebook.vocabulary, codebook.labels!, raw.path);
-    return { length: ids.length, inputs: { [roles.input]: ids }, targets: { [roles.target]: Int32Array.of(label) } };
+  const tokens = tokenEncoder(codebook.vocabulary, raw.path);
+  const examples: Example[] = parseJsonl(raw.text, raw.path).map((r) => {
+    const ids = tokens(r);
+    const target = encodeTarget(r, roles.target, codebook.labels, raw.path);
+    return { length: ids.length, inputs: { [roles.input]: ids }, targets: { [roles.target.name]: target } };
   });
   return { kind: "sequences", examples };
 }

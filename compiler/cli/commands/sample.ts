@@ -62,7 +62,7 @@ export function registerSample(program: Command, io: Output): void {
           `the checkpoint in ${opts.checkpoint} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters to sample`,
         );
       const roles = dataRoles(ir, "text")!;
-      const loss = ir.losses.find((l) => l.target === roles.target)!;
+      const loss = ir.losses.find((l) => l.target === roles.target.name)!;
       const prediction = ir.quantities.find((q) => q.node === loss.prediction)?.name;
       if (!prediction)
         throw new UserError(
@@ -90,7 +90,7 @@ export function registerSample(program: Command, io: Output): void {
         T: ids.length,
         B: 1,
         inputs: { [roles.input]: { kind: "onehot", ids } },
-        targets: { [roles.target]: { kind: "class", ids: new Int32Array(ids.length) } },
+        targets: { [roles.target.name]: { kind: "class", ids: new Int32Array(ids.length) } },
         lengths: Int32Array.of(ids.length),
       });
       let r = backend.forward(weights, batchOf(primeIds));

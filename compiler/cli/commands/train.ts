@@ -43,7 +43,7 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .argument("<file>", ".rnn file")
     .requiredOption(
       "--data <path>",
-      "training data: .txt (character LM), .jsonl ({text|tokens, label}) or .json (normative batch)",
+      "training data: .txt (language model), .jsonl (one record a line: {text|tokens, label|target|tags}) or .json (normative batch)",
     )
     .option("--val-data <path>", "validation data (instead of holding out --val-split of --data)")
     .option("--epochs <n>", "passes over the training data", positiveInt, 10)
@@ -108,6 +108,11 @@ rnnc eval, sample and analyze read them with --checkpoint DIR/best.
 
 A directory is used by one run at a time (DIR/train.lock names it); the lock of a run that
 was killed is taken over. A text corpus is read in chunks (any size) and must be UTF-8.
+
+JSONL records give tokens ("text", split on whitespace, or "tokens") and what the model's
+one target is scored against: "label", a class name or id (class target at last) or a
+number (real target of size 1 at last, e.g. a probability for binary_cross_entropy);
+"target", an array of numbers (real target at last); "tags", one per token (at each).
 
 Examples:
   rnnc train examples/char-lm.rnn --data corpus.txt --epochs 5 --checkpoint runs/lm
