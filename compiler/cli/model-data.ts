@@ -8,7 +8,14 @@ import { createHash } from "node:crypto";
 import type { CheckedModel, Size } from "../check/model.js";
 import type { IrModel } from "../ir/ir.js";
 import { parseDimOverrides } from "../check/dims.js";
-import { dataNeeds, type DataCodebook, type DataNeeds, type RawData } from "../../engine/data/load.js";
+import {
+  dataFormatOf,
+  dataNeeds,
+  readData,
+  type DataCodebook,
+  type DataNeeds,
+  type RawData,
+} from "../../engine/data/load.js";
 import type { Weights } from "../../engine/interpret/batch.js";
 import { DataError } from "../../engine/io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -195,15 +202,20 @@ export interface TrainedModel {
   prepared: PreparedModel;
   meta: CheckpointMeta;
   weights: Weights;
+  /** The data at `dataPath`, read as the checkpoint's was (a text as words for a word model). */
+  raw?: RawData;
 }
 
-/** A model file with the weights, dims and vocabulary of a checkpoint (for eval, sample, analyze). */
+/**
+ * A model file with the weights, dims and vocabulary of a checkpoint (for eval, sample,
+ * analyze), and the data at `dataPath` read as training read its data.
+ */
 export function loadTrained(
   file: string,
   dir: string,
   dimSpecs: readonly string[],
   io: Output,
-  data?: RawData,
+  dataPath?: string,
 ): TrainedModel {
   let meta: CheckpointMeta;
   let weights: Weights;
@@ -214,6 +226,11 @@ export function loadTrained(
     if (e instanceof CheckpointError) throw new UserError(e.message);
     throw e;
   }
+  const words = meta.data.codebook.vocabulary?.kind === "words";
+  const data =
+    dataPath === undefined
+      ? undefined
+      : readData(dataPath, words && dataFormatOf(dataPath) === "text" ? { tokens: "words" } : {});
   const prepared = prepareModel(file, dimSpecs, io, {
     ...(data ? { data } : {}),
     saved: meta.data.codebook,
@@ -229,5 +246,5 @@ export function loadTrained(
     if (e instanceof DataError) throw new UserError(`the checkpoint in ${dir} does not fit ${file}: ${e.message}`);
     throw e;
   }
-  return { prepared, meta, weights };
+  return { prepared, meta, weights, ...(data ? { raw: data } : {}) };
 }

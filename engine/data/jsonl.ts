@@ -169,9 +169,16 @@ function isFiniteNumber(x: unknown): x is number {
   return typeof x === "number" && Number.isFinite(x);
 }
 
-export function recordsVocabulary(records: readonly JsonlRecord[]): Vocabulary | undefined {
-  if (typeof records[0]!.tokens[0] === "number") return undefined;
-  return tokenVocabulary(records.flatMap((r) => r.tokens as string[]));
+/** The records' string tokens (with `cap`, the most frequent, and `<unk>`); integer tokens are ids already. */
+export function recordsVocabulary(records: readonly JsonlRecord[], cap?: number): Vocabulary | undefined {
+  if (typeof records[0]!.tokens[0] === "number") {
+    if (cap !== undefined) throw new DataError(`--vocab-size caps a vocabulary of words; these records give token ids`);
+    return undefined;
+  }
+  return tokenVocabulary(
+    records.flatMap((r) => r.tokens as string[]),
+    cap,
+  );
 }
 
 /** Ids of the tokens needed: for a vocabulary, its size; for integer tokens, the largest id + 1. */
@@ -183,10 +190,12 @@ export function tokenCount(records: readonly JsonlRecord[], vocabulary: Vocabula
   return largest + 1;
 }
 
-/** Reads records' tokens as ids of the vocabulary (or as given, for integer tokens). */
+/** Reads records' tokens as ids of the vocabulary (or as given, for integer tokens); outside it, `<unk>` if it has one. */
 export function tokenEncoder(vocabulary: Vocabulary | undefined, file = "data"): (r: JsonlRecord) => Int32Array {
   if (!vocabulary) return (r) => Int32Array.from(r.tokens as number[]);
   const index = vocabularyIndex(vocabulary);
+  const unk = vocabulary.unknown;
+  if (unk !== undefined) return (r) => Int32Array.from(r.tokens as string[], (t) => index.get(t) ?? unk);
   return (r) => {
     const unknown = (r.tokens as string[]).filter((t) => !index.has(t));
     if (unknown.length > 0)

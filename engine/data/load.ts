@@ -14,18 +14,32 @@ import { batchFromJson } from "../io/data-json.js";
 import { examplesFromBatch, type Dataset, type Example } from "./dataset.js";
 import { parseJsonl, recordsVocabulary, tokenCount, tokenEncoder } from "./jsonl.js";
 import { encodeTarget, mergedNeed, targetNeed, type LabelSet, type TargetRole } from "./record-targets.js";
-import { cannotRead, encodeTextFile, readTextFile, type TextCensus } from "./text-file.js";
-import type { Vocabulary } from "./vocabulary.js";
+import {
+  cannotRead,
+  encodeTextFile,
+  readTextFile,
+  textVocabulary,
+  type TextCensus,
+  type TextTokens,
+} from "./text-file.js";
+import { type Vocabulary } from "./vocabulary.js";
 
 export type DataFormat = "text" | "jsonl" | "json";
 
 /**
  * A data file as read: records and JSON whole, as text; a text corpus only counted (its
- * characters are read again into ids by `buildDataset`, so a text of any size fits).
+ * characters or words are read again into ids by `buildDataset`, so a text of any size
+ * fits). `vocabSize` caps the vocabulary a new model takes from it.
  */
-export type RawData = { path: string; sha256: string } & (
+export type RawData = { path: string; sha256: string; vocabSize?: number } & (
   { format: "text"; census: TextCensus } | { format: "jsonl" | "json"; text: string }
 );
+
+/** How to read a data file: a text's tokens (characters by default), and a cap on the vocabulary. */
+export interface ReadOptions {
+  tokens?: TextTokens;
+  vocabSize?: number;
+}
 
 export function dataFormatOf(path: string): DataFormat {
   const ext = extname(path).toLowerCase();
@@ -34,11 +48,18 @@ export function dataFormatOf(path: string): DataFormat {
   return "text";
 }
 
-export function readData(path: string): RawData {
+export function readData(path: string, options: ReadOptions = {}): RawData {
   const format = dataFormatOf(path);
+  if (format !== "text" && options.tokens !== undefined)
+    throw new DataError(`--tokens ${options.tokens} reads a text corpus (.txt); ${path} is ${format.toUpperCase()}`);
+  if (format === "json" && options.vocabSize !== undefined)
+    throw new DataError(
+      `--vocab-size caps the vocabulary of a text or of JSONL tokens; ${path} is JSON, whose ids are given`,
+    );
+  const vocabSize = options.vocabSize === undefined ? {} : { vocabSize: options.vocabSize };
   if (format === "text") {
-    const census = readTextFile(path);
-    return { path, format, census, sha256: census.sha256 };
+    const census = readTextFile(path, options.tokens);
+    return { path, format, census, sha256: census.sha256, ...vocabSize };
   }
   let bytes: Buffer;
   try {
@@ -46,7 +67,13 @@ export function readData(path: string): RawData {
   } catch (e) {
     throw cannotRead(path, e);
   }
-  return { path, format, text: bytes.toString("utf8"), sha256: createHash("sha256").update(bytes).digest("hex") };
+  return {
+    path,
+    format,
+    text: bytes.toString("utf8"),
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    ...vocabSize,
+  };
 }
 
 /** What a trained model remembers about its data: the token ids and the class names. Saved in the checkpoint. */
@@ -89,7 +116,7 @@ export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | und
   if (format === "json") return undefined;
   const what =
     format === "text"
-      ? "a text corpus trains a character language model"
+      ? "a text corpus trains a language model (of its characters or words)"
       : "JSONL records train a model that reads tokens";
   const need =
     format === "text"
@@ -130,28 +157,25 @@ export function dataNeeds(
   const roles = dataRoles(model, raw.format);
   if (raw.format === "json") return { codebook: { format: "json" }, needs: {} };
   if (raw.format === "text") {
-    const vocabulary = saved?.vocabulary ?? raw.census.vocabulary;
+    const vocabulary = saved?.vocabulary ?? textVocabulary(raw.census, raw.vocabSize);
     const n = vocabulary.entries.length;
+    const what = describeVocabulary(vocabulary, raw.census.counts.size);
     return {
       codebook: { format: "text", vocabulary },
-      needs: {
-        roles: roles!,
-        tokens: n,
-        classes: n,
-        tokensWhat: `${n} distinct characters`,
-        classesWhat: `${n} distinct characters`,
-      },
+      needs: { roles: roles!, tokens: n, classes: n, tokensWhat: what, classesWhat: what },
     };
   }
   const records = parseJsonl(raw.text, raw.path);
-  const vocabulary = saved ? saved.vocabulary : recordsVocabulary(records);
+  const vocabulary = saved ? saved.vocabulary : recordsVocabulary(records, raw.vocabSize);
   const fromData = targetNeed(records, roles!.target, raw.path);
   const target = saved?.labels ? mergedNeed(saved.labels, fromData) : fromData;
   const tokens = tokenCount(records, vocabulary);
   const needs: DataNeeds = {
     roles: roles!,
     tokens,
-    tokensWhat: vocabulary ? `${tokens} distinct tokens` : `token ids up to ${tokens - 1}`,
+    tokensWhat: vocabulary
+      ? describeVocabulary(vocabulary, new Set(records.flatMap((r) => r.tokens as string[])).size)
+      : `token ids up to ${tokens - 1}`,
   };
   if (target.kind === "real") {
     needs.width = target.width;
@@ -184,13 +208,17 @@ export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook):
     }
   }
   const roles = dataRoles(ir, raw.format)!;
-  if (raw.format === "text")
+  if (raw.format === "text") {
+    const { ids, unknown } = encodeTextFile(raw.path, raw.census, codebook.vocabulary!);
     return {
       kind: "stream",
-      ids: encodeTextFile(raw.path, raw.census, codebook.vocabulary!),
+      ids,
       input: roles.input,
       target: roles.target.name,
+      ...(raw.census.tokens === "words" ? { unit: "tokens" as const } : {}),
+      ...(unknown > 0 ? { unknown } : {}),
     };
+  }
   const tokens = tokenEncoder(codebook.vocabulary, raw.path);
   const examples: Example[] = parseJsonl(raw.text, raw.path).map((r) => {
     const ids = tokens(r);
@@ -200,9 +228,30 @@ export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook):
   return { kind: "sequences", examples };
 }
 
+/**
+ * What a vocabulary holds, for messages: "41 distinct characters", "1,002 tokens (the 1,000
+ * most frequent of 4,211 words, <eos> and <unk>)". `distinct` is how many the data has.
+ */
+export function describeVocabulary(v: Vocabulary, distinct?: number): string {
+  const n = v.entries.length.toLocaleString("en-US");
+  const own = v.entries.length - (v.unknown === undefined ? 0 : 1) - (v.endOfLine === undefined ? 0 : 1);
+  const noun = v.kind === "chars" ? "characters" : v.kind === "words" ? "words" : "tokens";
+  if (v.unknown === undefined) return `${n} distinct ${noun}`;
+  const specials = v.endOfLine === undefined ? "<unk>" : "<eos> and <unk>";
+  const ownDistinct = distinct === undefined ? undefined : distinct - (v.endOfLine === undefined ? 0 : 1);
+  const which =
+    ownDistinct !== undefined && ownDistinct > own
+      ? `the ${own.toLocaleString("en-US")} most frequent of ${ownDistinct.toLocaleString("en-US")} ${noun}`
+      : `${own.toLocaleString("en-US")} ${noun}`;
+  return `${n} ${v.kind === "chars" ? "characters" : "tokens"} (${which}, ${specials})`;
+}
+
 /** A one-line description for the training report. */
 export function describeDataset(d: Dataset): string {
-  if (d.kind === "stream") return `${d.ids.length.toLocaleString("en-US")} characters`;
+  if (d.kind === "stream")
+    return `${d.ids.length.toLocaleString("en-US")} ${d.unit ?? "characters"}${
+      d.unknown ? `, ${d.unknown.toLocaleString("en-US")} of them outside the vocabulary, read as <unk>` : ""
+    }`;
   const min = d.examples.reduce((m, e) => Math.min(m, e.length), Infinity);
   const max = d.examples.reduce((m, e) => Math.max(m, e.length), 0);
   return `${d.examples.length.toLocaleString("en-US")} sequences of ${min === max ? `${min}` : `${min}–${max}`} steps`;

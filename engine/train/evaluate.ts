@@ -47,7 +47,7 @@ export function* evaluationBatches(
   seqLen: number,
 ): Generator<{ batch: Batch; continues: boolean }> {
   if (dataset.kind === "stream") {
-    const plan = planStream(dataset.ids.length, batchSize, seqLen);
+    const plan = planStream(dataset.ids.length, batchSize, seqLen, dataset.unit);
     for (let k = 0; k < plan.chunks; k++) yield { batch: streamChunk(dataset, plan, k), continues: k > 0 };
     return;
   }

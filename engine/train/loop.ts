@@ -79,7 +79,7 @@ export function initialTrainState(weights: Weights, config: TrainConfig): TrainS
 
 export function batchesPerEpoch(train: Dataset, config: TrainConfig): number {
   return train.kind === "stream"
-    ? planStream(train.ids.length, config.batch, config.seqLen).chunks
+    ? planStream(train.ids.length, config.batch, config.seqLen, train.unit).chunks
     : Math.ceil(train.examples.length / config.batch);
 }
 
@@ -146,7 +146,7 @@ export async function trainLoop(
   const ir = backend.ir;
   const { train, val } = data;
   const perEpoch = batchesPerEpoch(train, config);
-  const plan = train.kind === "stream" ? planStream(train.ids.length, config.batch, config.seqLen) : null;
+  const plan = train.kind === "stream" ? planStream(train.ids.length, config.batch, config.seqLen, train.unit) : null;
   const validate = (): Evaluation | undefined =>
     val ? evaluate(backend, state.weights, val, { batch: config.batch, seqLen: config.seqLen }) : undefined;
   const diverged = (message: string, hint = LOWER_THE_RATE): TrainOutcome => ({

@@ -6,6 +6,7 @@
  *              or 1/0 with --labels numbers, for a model that gives a probability)
  *   latch      normative JSON: the sign of the first input is the label, read after L noisy steps
  *   corpus     plain text from a small grammar, for a character language model
+ *   sentences  the same grammar, one sentence a line without punctuation, for a word language model
  */
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -89,19 +90,28 @@ const VERBS = ["saw", "liked", "found", "chased", "helped", "met"];
 const ADJECTIVES = ["small", "old", "happy", "red", "quiet", "clever"];
 const PLACES = ["in the garden", "by the river", "at the market", "under the tree", "on the hill"];
 
+/** A sentence of the small grammar, without its full stop: "the old cat saw a red bird by the river". */
+function sentence(rng) {
+  const pick = (xs) => xs[rng.int(xs.length)];
+  const np = () => `${pick(["the", "a"])} ${rng.int(2) ? pick(ADJECTIVES) + " " : ""}${pick(NOUNS)}`;
+  let s = `${np()} ${pick(VERBS)} ${np()}`;
+  if (rng.int(2)) s += ` ${pick(PLACES)}`;
+  if (rng.int(4) === 0) s += ` and ${pick(VERBS)} ${np()}`;
+  return s;
+}
+
 /** Sentences like "the old cat saw a red bird by the river." in lines and short paragraphs. */
 export function corpus(seed, sentences) {
   const rng = new Rng(seed);
-  const pick = (xs) => xs[rng.int(xs.length)];
-  const np = () => `${pick(["the", "a"])} ${rng.int(2) ? pick(ADJECTIVES) + " " : ""}${pick(NOUNS)}`;
   const out = [];
-  for (let i = 0; i < sentences; i++) {
-    let s = `${np()} ${pick(VERBS)} ${np()}`;
-    if (rng.int(2)) s += ` ${pick(PLACES)}`;
-    if (rng.int(4) === 0) s += ` and ${pick(VERBS)} ${np()}`;
-    out.push(s + (rng.int(5) === 0 ? ".\n" : ". "));
-  }
+  for (let i = 0; i < sentences; i++) out.push(sentence(rng) + (rng.int(5) === 0 ? ".\n" : ". "));
   return out.join("").replace(/ $/, "\n");
+}
+
+/** The same grammar one sentence a line, without punctuation: a text for a word language model (--tokens words). */
+export function sentences(seed, n) {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => sentence(rng)).join("\n") + "\n";
 }
 
 // Run as a script (also through a symbolic link, which Node resolves for the module but not in argv).
@@ -117,9 +127,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
     process.stdout.write(sentiment(seed, arg("n", 2000), labels));
   else if (kind === "latch") process.stdout.write(latch(seed, arg("n", 2000), arg("L", 10), arg("noise", 1)));
   else if (kind === "corpus") process.stdout.write(corpus(seed, arg("n", 1500)));
+  else if (kind === "sentences") process.stdout.write(sentences(seed, arg("n", 3000)));
   else {
     process.stderr.write(
-      "usage: node examples/experiments/data.mjs sentiment|latch|corpus [--seed N] [--n N] [--L lag] [--labels names|numbers]\n",
+      "usage: node examples/experiments/data.mjs sentiment|latch|corpus|sentences [--seed N] [--n N] [--L lag] [--labels names|numbers]\n",
     );
     process.exitCode = 2;
   }

@@ -52,15 +52,15 @@ export function registerAnalyze(program: Command, io: Output): void {
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .action((file: string, opts: AnalyzeOptions) => {
       if (opts.checkpoint && opts.weights) throw new UserError("give --checkpoint or --weights, not both");
-      const raw = opts.data ? readData(opts.data) : undefined;
+      let raw = opts.data && !opts.checkpoint ? readData(opts.data) : undefined;
       let prepared: PreparedModel;
       let weights: Weights;
       let batchSize = opts.batch ?? 16;
       let seqLen = opts.seqLen ?? 50;
       let source: string;
       if (opts.checkpoint) {
-        const trained = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
-        ({ prepared, weights } = trained);
+        const trained = loadTrained(file, opts.checkpoint, opts.dim, io, opts.data);
+        ({ prepared, weights, raw } = trained);
         batchSize = opts.batch ?? trained.meta.config.batch;
         seqLen = opts.seqLen ?? trained.meta.config.seqLen;
         source = `checkpoint ${opts.checkpoint} (step ${trained.meta.step})`;

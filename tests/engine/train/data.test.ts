@@ -259,7 +259,7 @@ describe("JSONL records", () => {
     const corpus = join(mkdtempSync(join(tmpdir(), "rnnc-data-")), "c.txt");
     writeFileSync(corpus, "some text");
     expect(() => dataNeeds(readData(corpus), ir)).toThrow(
-      /a text corpus trains a character language model, which needs one one-hot input and a class target scored at each step.*model C has input x \(onehot\); target y \(class, at last\)/,
+      /a text corpus trains a language model \(of its characters or words\), which needs one one-hot input and a class target scored at each step.*model C has input x \(onehot\); target y \(class, at last\)/,
     );
   });
 });
