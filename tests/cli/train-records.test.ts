@@ -55,7 +55,7 @@ describe('a probability at the end (binary_cross_entropy against a number in "la
       "--progress",
       "none",
     );
-  });
+  }, 120_000);
 
   it("trains, with V from the tokens and the accuracy of p ≥ ½ against y ≥ ½", () => {
     expect(trained.err).toBe("");
