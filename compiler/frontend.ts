@@ -1,9 +1,11 @@
 /**
- * The front end as one call: text → AST → expanded AST → checked model, with every
+ * The front end as one call: text → AST → canonical AST (the lecture's notation read as
+ * the syntax it stands for) → expanded AST → checked model, with every
  * diagnostic found on the way. The CLI and the language server both start here.
  */
 import type { ModelDecl, RnnFile } from "../grammar/ast.js";
 import { parse } from "../grammar/parse.js";
+import { canonicalNotation } from "../grammar/notation.js";
 import { checkModelFacts } from "./check/check.js";
 import type { DimOverrides } from "./check/dims.js";
 import type { CheckedModel, ModelFacts } from "./check/model.js";
@@ -45,7 +47,8 @@ export function analyze(text: string, overrides: DimOverrides = {}): FrontEndRes
       }),
     );
   }
-  const { model: expanded, expansions, diagnostics: expandDiagnostics } = expandCells(file.models[0]!);
+  const canonical = canonicalNotation(file.models[0]!, all);
+  const { model: expanded, expansions, diagnostics: expandDiagnostics } = expandCells(canonical);
   all.push(...expandDiagnostics);
   const { model, facts } = checkModelFacts(expanded, expansions, overrides, all);
   const clean = !all.some((d) => d.severity === "error");

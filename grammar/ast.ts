@@ -18,6 +18,7 @@ export interface Range {
 }
 
 export interface Name {
+  /** As written, in Unicode's composed form (NFC), so two spellings of `ñ` are one name. */
   text: string;
   range: Range;
 }
@@ -40,7 +41,10 @@ export interface RefExpr {
   range: Range;
 }
 
-/** `h[t-1]`: `offset` is signed as written (-1 for `t-1`, 0 for `t`); the checker wants a negative integer. */
+/**
+ * `h[t-1]`: `offset` is signed as written (-1 for `t-1`, 0 for `t`); the checker wants a
+ * negative integer. `h[t]`, the lecture's current step, is read as `h` (grammar/notation.ts).
+ */
 export interface DelayExpr {
   kind: "delay";
   name: Name;
@@ -63,6 +67,8 @@ export interface NegExpr {
 export interface BinaryExpr {
   kind: "binary";
   op: BinaryOperator;
+  /** The operator as written when it is the lecture's spelling of `op` (`·` for `@`, `⊙` for `*`). */
+  written?: string;
   left: Expr;
   right: Expr;
   range: Range;
@@ -180,6 +186,8 @@ export interface Equation {
   kind: "equation";
   gate: boolean;
   name: Name;
+  /** `h[t] = ...`: the step written on the left, the lecture's notation for `h = ...`. */
+  indexed?: DelayExpr;
   value: Expr;
   range: Range;
 }

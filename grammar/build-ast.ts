@@ -7,6 +7,7 @@
 import type * as A from "./ast.js";
 import type { IToken } from "chevrotain";
 import { tokenEndOffset, type PositionMap } from "./positions.js";
+import { operatorSpellings } from "./tokens.js";
 import type { Reading } from "./reading.js";
 
 /** A shape as read: its dims and where the brackets are. */
@@ -20,10 +21,13 @@ interface DelayValue {
   step?: IToken;
   sign?: IToken;
   amount?: IToken;
+  close?: IToken;
 }
 
+const nonAscii = /[\u0080-\uffff]/;
+
 function name(t: IToken, p: PositionMap): A.Name {
-  return { text: t.image, range: p.tokenRange(t) };
+  return { text: nonAscii.test(t.image) ? t.image.normalize("NFC") : t.image, range: p.tokenRange(t) };
 }
 
 function span(from: A.Range, to: A.Range): A.Range {
@@ -80,7 +84,12 @@ export function buildRule(r: Reading, p: PositionMap): unknown {
     case "reference":
       return buildReference(r, p);
     case "delay":
-      return { step: r.token("step"), sign: r.token("sign"), amount: r.token("amount") } satisfies DelayValue;
+      return {
+        step: r.token("step"),
+        sign: r.token("sign"),
+        amount: r.token("amount"),
+        close: r.token("RBracket"),
+      } satisfies DelayValue;
     case "argumentList":
       return r.all<A.Argument>("arguments");
     case "argument": {
@@ -145,16 +154,21 @@ function buildItem(r: Reading, p: PositionMap): A.Item | undefined {
       if (!fnToken || !whenToken || !args) return undefined;
       return { kind: "loss", fn: name(fnToken, p), args, when: name(whenToken, p), range };
     }
-    case "equation":
-      return (
-        nameToken && {
-          kind: "equation",
-          gate: r.token("Gate") !== undefined,
-          name: name(nameToken, p),
-          value: expressionOrError(r, "value", range),
-          range,
-        }
-      );
+    case "equation": {
+      if (!nameToken) return undefined;
+      const index = r.value<DelayValue>("index");
+      const last = index && (index.close ?? index.amount ?? index.step);
+      const indexRange = last && { start: p.tokenRange(nameToken).start, end: p.at(tokenEndOffset(last)) };
+      const indexed = index && indexRange && delayExpr(name(nameToken, p), index, p, indexRange);
+      return {
+        kind: "equation",
+        gate: r.token("Gate") !== undefined,
+        name: name(nameToken, p),
+        ...(indexed && indexed.kind === "delay" ? { indexed } : {}),
+        value: expressionOrError(r, "value", range),
+        range,
+      };
+    }
   }
   return undefined;
 }
@@ -176,7 +190,9 @@ function buildChain(r: Reading, p: PositionMap): A.Expr {
   if (operands.length === 0) return errorAt(r.range(p));
   let result = operands[0]!;
   for (let i = 1; i < operands.length; i++) {
-    const op = operators[i - 1]?.image as A.BinaryOperator | undefined;
+    const written = operators[i - 1]?.image;
+    const op = (written === undefined ? undefined : (operatorSpellings[written] ?? written)) as
+      A.BinaryOperator | undefined;
     let right = operands[i]!;
     if (!op) return errorAt(r.range(p));
     // An operand the parser could not read has no tokens, hence no place: put it just after its operator.
@@ -184,7 +200,14 @@ function buildChain(r: Reading, p: PositionMap): A.Expr {
       const after = p.at(tokenEndOffset(operators[i - 1]!));
       right = { kind: "error", range: { start: after, end: after } };
     }
-    result = { kind: "binary", op, left: result, right, range: span(result.range, right.range) };
+    result = {
+      kind: "binary",
+      op,
+      ...(written !== op ? { written } : {}),
+      left: result,
+      right,
+      range: span(result.range, right.range),
+    };
   }
   return result;
 }
@@ -201,25 +224,28 @@ function buildPrimary(r: Reading, p: PositionMap): A.Expr {
   );
 }
 
+/** `NAME[t-k]` from the tokens of its index; an error where the step is missing. */
+function delayExpr(n: A.Name, delay: DelayValue, p: PositionMap, range: A.Range): A.DelayExpr | A.ErrorExpr {
+  const { step, sign, amount } = delay;
+  if (!step) return errorAt(range);
+  const magnitude = amount ? Number(amount.image) : 0;
+  return {
+    kind: "delay",
+    name: n,
+    step: name(step, p),
+    offset: sign?.image === "+" ? magnitude : -magnitude,
+    ...(amount ? { amountText: amount.image } : {}),
+    offsetRange: amount ? p.tokenRange(amount) : p.tokenRange(step),
+    range,
+  };
+}
+
 function buildReference(r: Reading, p: PositionMap): A.Expr {
   const nameToken = r.token("name");
   if (!nameToken) return errorAt(r.range(p));
   const range = r.range(p);
   const delay = r.value<DelayValue>("delay");
-  if (delay) {
-    const { step, sign, amount } = delay;
-    if (!step) return errorAt(range);
-    const magnitude = amount ? Number(amount.image) : 0;
-    return {
-      kind: "delay",
-      name: name(nameToken, p),
-      step: name(step, p),
-      offset: sign?.image === "+" ? magnitude : -magnitude,
-      ...(amount ? { amountText: amount.image } : {}),
-      offsetRange: amount ? p.tokenRange(amount) : p.tokenRange(step),
-      range,
-    };
-  }
+  if (delay) return delayExpr(name(nameToken, p), delay, p, range);
   const args = r.value<A.Argument[]>("argumentList");
   if (args) return { kind: "call", callee: name(nameToken, p), args, range };
   // Only the name was read: its range is the reference's.

@@ -26,8 +26,12 @@ export interface LexResult {
   lineStarts: number[];
 }
 
-/** The tokens of one character (operators, brackets), by the code of that character. */
+/** The tokens of one character (operators, brackets), by the code of that character: ASCII, and the lecture's operators. */
 const punctuation = new Map<number, TokenType>();
+const punctuationCandidates = [
+  ...Array.from({ length: 127 - 32 }, (_, i) => 32 + i),
+  ...Object.keys(T.operatorSpellings).map((c) => c.charCodeAt(0)),
+];
 for (const t of [T.MatMul, T.Star, T.Plus, T.Minus, T.Equals, T.Colon, T.Comma].concat([
   T.LParen,
   T.RParen,
@@ -37,7 +41,7 @@ for (const t of [T.MatMul, T.Star, T.Plus, T.Minus, T.Equals, T.Colon, T.Comma].
   T.RBrace,
 ])) {
   const pattern = new RegExp(`^(?:${(t.PATTERN as RegExp).source})$`);
-  for (let c = 32; c < 127; c++) if (pattern.test(String.fromCharCode(c))) punctuation.set(c, t);
+  for (const c of punctuationCandidates) if (pattern.test(String.fromCharCode(c))) punctuation.set(c, t);
 }
 
 const sticky = (token: TokenType) =>

@@ -255,10 +255,11 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Identifier, "when", 2);
   });
 
-  // gate f = sigmoid(Wf @ [h[t-1], x] + bf)
+  // gate f = sigmoid(Wf @ [h[t-1], x] + bf)        h[t] = tanh(W · h[t-1] + U · x[t] + b)
   public equation = this.rule("equation", () => {
     this.OPTION(() => this.read(T.Gate));
     this.read(T.Identifier, "name");
+    this.OPTION2(() => this.sub(this.delay, "index"));
     this.read(T.Equals);
     this.sub(this.expression, "value");
   });

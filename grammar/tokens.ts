@@ -9,8 +9,20 @@
  */
 import { createToken, type TokenType } from "chevrotain";
 
-/** A name: letters (any script), digits and `_`, optionally dotted (`h.W_f`) for shorthand parameters. */
-export const identifierPattern = /[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*/u;
+/**
+ * A character that may start a name: Unicode's ID_Start (letters of any script, `σ`, `α`) or `_`.
+ * A character that may continue it: ID_Continue (also digits and combining marks, so `C̃` and
+ * `h̃` are names), but not the middle dot `·`, which is the lecture's product (`W · h`), nor
+ * the invisible joiners U+200C and U+200D, which would make two names that look the same.
+ */
+const nameStart = "[\\p{ID_Start}_]";
+const nameContinue = "(?![\\u00B7\\u200C\\u200D])\\p{ID_Continue}";
+const namePart = `${nameStart}(?:${nameContinue})*`;
+
+/** A name, optionally dotted (`h.W_f`) for shorthand parameters. */
+export const identifierPattern = new RegExp(`${namePart}(?:\\.${namePart})*`, "u");
+/** A character of a name (or its dots): what ends a word, for the language server. */
+export const nameCharacter = new RegExp(`${nameContinue}|\\.`, "u");
 export const Identifier = createToken({ name: "Identifier", pattern: identifierPattern, label: "a name" });
 
 /** The reserved words, each its own token: a name that is exactly one of them is read as the keyword. */
@@ -43,8 +55,19 @@ export const NumberLiteral = createToken({
   label: "a number",
 });
 
-export const MatMul = createToken({ name: "MatMul", pattern: /@/, label: "'@'" });
-export const Star = createToken({ name: "Star", pattern: /\*/, label: "'*'" });
+/**
+ * The lecture's spellings of two operators, read as the operator itself: `·` (U+00B7, or the
+ * dot operator `⋅`, U+22C5) for `@`, `⊙` (U+2299) for element-wise `*`. The AST keeps what
+ * was written, so `rnnc fmt --keep-notation` can print it back.
+ */
+export const operatorSpellings: Readonly<Record<string, "@" | "*">> = { "\u00B7": "@", "\u22C5": "@", "\u2299": "*" };
+const spelledAs = (op: string) =>
+  Object.keys(operatorSpellings)
+    .filter((c) => operatorSpellings[c] === op)
+    .join("");
+
+export const MatMul = createToken({ name: "MatMul", pattern: new RegExp(`[@${spelledAs("@")}]`), label: "'@'" });
+export const Star = createToken({ name: "Star", pattern: new RegExp(`[*${spelledAs("*")}]`), label: "'*'" });
 export const Slash = createToken({ name: "Slash", pattern: /\//, label: "'/'" });
 export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "'+'" });
 export const Minus = createToken({ name: "Minus", pattern: /-/, label: "'-'" });

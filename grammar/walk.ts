@@ -3,7 +3,7 @@
  * (the names it reads, an error node, the occurrences the language server lists) visits it
  * through here, so a new kind of expression is taught to all of them in one place.
  */
-import type { Expr } from "./ast.js";
+import type { Argument, Expr } from "./ast.js";
 
 /** Calls `f` on each expression directly inside one, in source order. */
 export function forEachChild(e: Expr, f: (child: Expr) => void): void {
@@ -47,4 +47,48 @@ export function someExpr(e: Expr, test: (e: Expr) => boolean): boolean {
     return !found;
   });
   return found;
+}
+
+/**
+ * An expression with `f` applied to it and every expression inside it, innermost first;
+ * where nothing changes, the very same objects are returned.
+ */
+export function mapExpr(e: Expr, f: (e: Expr) => Expr): Expr {
+  return f(mapChildren(e, (child) => mapExpr(child, f)));
+}
+
+function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
+  switch (e.kind) {
+    case "neg": {
+      const operand = f(e.operand);
+      return operand === e.operand ? e : { ...e, operand };
+    }
+    case "binary": {
+      const left = f(e.left);
+      const right = f(e.right);
+      return left === e.left && right === e.right ? e : { ...e, left, right };
+    }
+    case "concat": {
+      const parts = e.parts.map(f);
+      return parts.every((p, i) => p === e.parts[i]) ? e : { ...e, parts };
+    }
+    case "call": {
+      const args = mapArguments(e.args, f);
+      return args === e.args ? e : { ...e, args };
+    }
+    case "number":
+    case "ref":
+    case "delay":
+    case "error":
+      return e;
+  }
+}
+
+/** Arguments with `f` applied to each value; the same array when nothing changes. */
+export function mapArguments(args: Argument[], f: (e: Expr) => Expr): Argument[] {
+  const mapped = args.map((a) => {
+    const value = f(a.value);
+    return value === a.value ? a : { ...a, value };
+  });
+  return mapped.every((a, i) => a === args[i]) ? args : mapped;
 }

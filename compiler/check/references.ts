@@ -7,6 +7,7 @@
 import type * as A from "../../grammar/ast.js";
 import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
 import { callOp } from "../ops/registry.js";
+import { printExpr } from "../format/print-expr.js";
 import { vector, type Size, type ValueType } from "../ops/shapes.js";
 import { describeKind, type Declarations } from "./declarations.js";
 import type { NameUse } from "./model.js";
@@ -70,7 +71,7 @@ export class References {
     }
   }
 
-  /** `h[t-k]`: a state or an input, k a positive whole number of steps. */
+  /** `h[t-k]`: a state or an input, k a positive whole number of steps (`h[t]`, the current step, is read as `h` before this: grammar/notation.ts). */
   delay(e: A.DelayExpr, ctx: ReadContext): ValueType | undefined {
     if (e.step.text !== "t")
       return this.report("E302", `a delay is written [t-k], not [${e.step.text}...]`, e.step.range);
@@ -80,9 +81,16 @@ export class References {
         e.offset > 0
           ? `${e.name.text}[t+${e.offset}] reads the future`
           : e.offset === 0
-            ? `${e.name.text}[t] is the current step: write ${e.name.text}`
+            ? `${printExpr(e)} is the current step: write ${e.name.text} (or ${e.name.text}[t])`
             : `the delay must be a whole number of steps`;
-      return this.report("E302", `${why}; a delay is [t-k] with k a positive integer`, e.offsetRange);
+      return this.report(
+        "E302",
+        `${why}; a delay is [t-k] with k a positive integer`,
+        e.offsetRange,
+        e.offset > 0
+          ? "a recurrent network reads steps up to t; bidirectional models, which also read the sequence backwards, are coming"
+          : undefined,
+      );
     }
     const entry = this.decls.symbols.get(e.name.text);
     if (entry && entry.kind !== "state" && entry.kind !== "input") {

@@ -7,10 +7,17 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import type { CheckedModel } from "../check/model.js";
+import type { CheckedModel, Size } from "../check/model.js";
 import type { IrModel } from "../ir/ir.js";
 import { parseDimOverrides } from "../check/dims.js";
-import { dataNeeds, type DataCodebook, type DataNeeds, type RawData } from "../../engine/data/load.js";
+import {
+  dataFormatOf,
+  dataNeeds,
+  readData,
+  type DataCodebook,
+  type DataNeeds,
+  type RawData,
+} from "../../engine/data/load.js";
 import type { Weights } from "../../engine/interpret/batch.js";
 import { DataError } from "../../engine/io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -101,7 +108,48 @@ function withDataNotes<T>(notes: string[], check: () => T): T {
   }
 }
 
-/** Dims to set from the data: the one-hot input's and the class target's, when each is a plain dim not given explicitly. */
+/** A size of the model the data fixes: the one-hot input's (at least), a class target's (at least), a real target's (exactly). */
+interface SizeNeed {
+  declared: string;
+  size: Size;
+  need: number;
+  what: string;
+  exact: boolean;
+}
+
+function sizeNeeds(model: CheckedModel, needs: DataNeeds): SizeNeed[] {
+  if (!needs.roles) return [];
+  const input = model.inputs.find((i) => i.name === needs.roles!.input)!;
+  const target = model.targets.find((t) => t.name === needs.roles!.target.name)!;
+  const out: SizeNeed[] = [
+    {
+      declared: `input ${input.name} : onehot[${input.size.symbol}]`,
+      size: input.size,
+      need: needs.tokens!,
+      what: needs.tokensWhat!,
+      exact: false,
+    },
+  ];
+  if (needs.classes !== undefined)
+    out.push({
+      declared: `target ${target.name} : class[${target.size.symbol}]`,
+      size: target.size,
+      need: needs.classes,
+      what: needs.classesWhat!,
+      exact: false,
+    });
+  if (needs.width !== undefined)
+    out.push({
+      declared: `target ${target.name} : [${target.size.symbol}]`,
+      size: target.size,
+      need: needs.width,
+      what: needs.widthWhat!,
+      exact: true,
+    });
+  return out;
+}
+
+/** Dims to set from the data: the one-hot input's and the target's, when each is a plain dim not given explicitly. */
 function fitDims(
   model: CheckedModel,
   needs: DataNeeds,
@@ -111,37 +159,24 @@ function fitDims(
 ): Record<string, number> {
   const out = namedRecord<number>();
   const dims = new Set(model.dims.map((d) => d.name));
-  const wants: { symbol: string; value: number; what: string; current: number }[] = [];
-  if (needs.roles && needs.tokens !== undefined) {
-    const input = model.inputs.find((i) => i.name === needs.roles!.input)!;
-    wants.push({ symbol: input.size.symbol, value: needs.tokens, what: needs.tokensWhat!, current: input.size.value });
-  }
-  if (needs.roles && needs.classes !== undefined) {
-    const target = model.targets.find((t) => t.name === needs.roles!.target)!;
-    wants.push({
-      symbol: target.size.symbol,
-      value: needs.classes,
-      what: needs.classesWhat!,
-      current: target.size.value,
-    });
-  }
-  for (const w of wants) {
+  for (const w of sizeNeeds(model, needs)) {
+    const symbol = w.size.symbol;
     // Ids are 32-bit (E207): a label or token id past that is refused here, where the data can be named.
-    if (w.value > MAX_ID_COUNT)
+    if (!w.exact && w.need > MAX_ID_COUNT)
       throw new UserError(
-        `the data in ${dataPath} needs ${w.symbol} = ${count(w.value)} (${w.what}), more than 32-bit ids can number (${count(MAX_ID_COUNT)})`,
+        `the data in ${dataPath} needs ${symbol} = ${count(w.need)} (${w.what}), more than 32-bit ids can number (${count(MAX_ID_COUNT)})`,
       );
-    if (!dims.has(w.symbol) || explicit.has(w.symbol)) continue;
-    const value = Math.max(w.value, out[w.symbol] ?? 0);
-    if (out[w.symbol] === undefined)
-      notes.push(`${w.symbol} = ${value} (${w.what} in ${dataPath}; the file says ${w.current})`);
-    out[w.symbol] = value;
+    if (!dims.has(symbol) || explicit.has(symbol)) continue;
+    const value = Math.max(w.need, out[symbol] ?? 0);
+    if (out[symbol] === undefined)
+      notes.push(`${symbol} = ${value} (${w.what} in ${dataPath}; the file says ${w.size.value})`);
+    out[symbol] = value;
   }
   checkFits(model, needs, Object.fromEntries([...explicit].map((k) => [k, 0])), dataPath, out);
   return out;
 }
 
-/** Errors for a one-hot input or class target that is too small for the data (and not being set from it). */
+/** Errors for a size that does not fit the data (and is not being set from it). */
 function checkFits(
   model: CheckedModel,
   needs: DataNeeds,
@@ -149,30 +184,21 @@ function checkFits(
   dataPath: string,
   settingNow: Record<string, number> = {},
 ): void {
-  if (!needs.roles) return;
-  const input = model.inputs.find((i) => i.name === needs.roles!.input)!;
-  const target = model.targets.find((t) => t.name === needs.roles!.target)!;
-  const check = (declared: string, symbol: string, value: number, need: number, what: string) => {
-    if (settingNow[symbol] !== undefined || value >= need) return;
-    const how = Object.hasOwn(explicit, symbol) ? `--dim ${symbol}=${value} is too small` : `${declared} is ${value}`;
+  for (const w of sizeNeeds(model, needs)) {
+    const { symbol, value } = w.size;
+    if (settingNow[symbol] !== undefined || (w.exact ? value === w.need : value >= w.need)) continue;
+    const given = Object.hasOwn(explicit, symbol);
+    const how = given
+      ? `--dim ${symbol}=${value} is ${value < w.need ? "too small" : "too large"}`
+      : `${w.declared} is ${value}`;
+    const fix =
+      given || model.dims.some((d) => d.name === symbol)
+        ? `give --dim ${symbol}=${w.need}${w.exact ? "" : " or more"}${given ? ", or leave the dim out to take it from the data" : ""}`
+        : `declare its size as ${w.need}`;
     throw new UserError(
-      `${how}: the data in ${dataPath} needs ${need} (${what}); give --dim ${symbol}=${need} or more${Object.hasOwn(explicit, symbol) ? ", or leave the dim out to take it from the data" : ""}`,
+      `${how}: the data in ${dataPath} needs ${w.exact ? "exactly " : ""}${w.need} (${w.what}); ${fix}`,
     );
-  };
-  check(
-    `input ${input.name} : onehot[${input.size.symbol}]`,
-    input.size.symbol,
-    input.size.value,
-    needs.tokens!,
-    needs.tokensWhat!,
-  );
-  check(
-    `target ${target.name} : class[${target.size.symbol}]`,
-    target.size.symbol,
-    target.size.value,
-    needs.classes!,
-    needs.classesWhat!,
-  );
+  }
 }
 
 /** Where `rnnc train FILE` keeps its run unless given --checkpoint: runs/<the file's name without its extension>. */
@@ -191,18 +217,21 @@ export interface TrainedModel {
   weights: Weights;
   /** The checkpoint directory read. */
   dir: string;
+  /** The data at `dataPath`, read as the checkpoint's was (a text as words for a word model). */
+  raw?: RawData;
 }
 
 /**
  * A model file with the weights, dims and vocabulary of a checkpoint (for eval, sample,
- * analyze): the one in `given`, or by default the one `rnnc train` keeps for the file.
+ * analyze): the one in `given`, or by default the one `rnnc train` keeps for the file, and
+ * the data at `dataPath` read as training read its data.
  */
 export function loadTrained(
   file: string,
   given: string | undefined,
   dimSpecs: readonly string[],
   io: Output,
-  data?: RawData,
+  dataPath?: string,
 ): TrainedModel {
   const dir = given ?? defaultRunDirectory(file);
   if (given === undefined && !hasDefaultCheckpoint(file))
@@ -218,6 +247,11 @@ export function loadTrained(
     if (e instanceof CheckpointError) throw new UserError(e.message);
     throw e;
   }
+  const words = meta.data.codebook.vocabulary?.kind === "words";
+  const data =
+    dataPath === undefined
+      ? undefined
+      : readData(dataPath, words && dataFormatOf(dataPath) === "text" ? { tokens: "words" } : {});
   const prepared = prepareModel(file, dimSpecs, io, {
     ...(data ? { data } : {}),
     saved: meta.data.codebook,
@@ -233,5 +267,5 @@ export function loadTrained(
     if (e instanceof DataError) throw new UserError(`the checkpoint in ${dir} does not fit ${file}: ${e.message}`);
     throw e;
   }
-  return { prepared, meta, weights, dir };
+  return { prepared, meta, weights, dir, ...(data ? { raw: data } : {}) };
 }

@@ -19,6 +19,8 @@ export interface CellParts {
   outSize: string;
   /** Initial value of the cell's states (`zeros` or `learned`). */
   init: string;
+  /** Initialiser of the bias of the gate that decides what of the old state is kept (LSTM forget gate, GRU update gate): `zeros` or a number. */
+  forgetBias: string;
 }
 
 export type CellKind = "elman" | "jordan" | "elman_jordan" | "lstm" | "gru";
@@ -28,6 +30,8 @@ export interface CellDefinition {
   /** Named arguments beside `size` (and the optional `in`, `init`). */
   needsOut: boolean;
   hasActivation: boolean;
+  /** The bias `forget_bias` initialises, if the cell has a gate that keeps its old state. */
+  forgetGateBias?: string;
   template: (c: CellParts) => string;
 }
 
@@ -69,11 +73,12 @@ export const cellDefinitions: Record<CellKind, CellDefinition> = {
     summary: "LSTM: input, forget and output gates, candidate and additive cell state",
     needsOut: false,
     hasActivation: false,
-    template: ({ name: h, input: x, size: H, inputSize: D, init }) => `
+    forgetGateBias: "b_f",
+    template: ({ name: h, input: x, size: H, inputSize: D, init, forgetBias }) => `
       param ${h}.W_i : [${H}, ${H} + ${D}]
       param ${h}.b_i : [${H}] = zeros
       param ${h}.W_f : [${H}, ${H} + ${D}]
-      param ${h}.b_f : [${H}] = zeros
+      param ${h}.b_f : [${H}] = ${forgetBias}
       param ${h}.W_g : [${H}, ${H} + ${D}]
       param ${h}.b_g : [${H}] = zeros
       param ${h}.W_o : [${H}, ${H} + ${D}]
@@ -91,11 +96,13 @@ export const cellDefinitions: Record<CellKind, CellDefinition> = {
     summary: "GRU, PyTorch variant: reset gate applied to the recurrent product of the candidate",
     needsOut: false,
     hasActivation: false,
-    template: ({ name: h, input: x, size: H, inputSize: D, init }) => `
+    // z is the share of h[t-1] kept, the part an LSTM's forget gate plays.
+    forgetGateBias: "b_z",
+    template: ({ name: h, input: x, size: H, inputSize: D, init, forgetBias }) => `
       param ${h}.W_r : [${H}, ${H} + ${D}]
       param ${h}.b_r : [${H}] = zeros
       param ${h}.W_z : [${H}, ${H} + ${D}]
-      param ${h}.b_z : [${H}] = zeros
+      param ${h}.b_z : [${H}] = ${forgetBias}
       param ${h}.W_in : [${H}, ${D}]
       param ${h}.b_in : [${H}] = zeros
       param ${h}.W_hn : [${H}, ${H}]

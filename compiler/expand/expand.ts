@@ -9,6 +9,7 @@ import { someExpr, walkExpr } from "../../grammar/walk.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import { suggest } from "../check/suggest.js";
+import { constantValue } from "../check/inits.js";
 import { cellActivations, cellDefinitions, isCellKind, type CellParts } from "./cells.js";
 
 export interface CellExpansion {
@@ -54,7 +55,7 @@ function placeholder(cell: CellDecl): Equation {
   };
 }
 
-const allowedArguments = new Set(["size", "act", "out", "init", "in"]);
+const allowedArguments = new Set(["size", "act", "out", "init", "in", "forget_bias"]);
 
 /** "an lstm cell", "a gru cell". */
 function withArticle(kind: string): string {
@@ -103,7 +104,7 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
       return fail(
         `unknown argument '${a.name.text}' for ${withArticle(kind)} cell`,
         a.name.range,
-        `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}, init = zeros|learned, in = N`,
+        `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}${definition.forgetGateBias ? ", forget_bias = 1" : ""}, init = zeros|learned, in = N`,
       );
     if (named.has(a.name.text)) return fail(`argument '${a.name.text}' given twice`, a.name.range);
     named.set(a.name.text, a);
@@ -147,6 +148,21 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
   if (init && initName !== "zeros" && initName !== "learned")
     return fail("a cell's initial state is 'zeros' or 'learned'", init.range);
 
+  const forgetBias = named.get("forget_bias");
+  const forgetBiasValue = forgetBias ? constantValue(forgetBias.value) : undefined;
+  if (forgetBias && !definition.forgetGateBias)
+    return fail(
+      `${withArticle(kind)} cell has no 'forget_bias' argument: it has no gate that keeps its old state`,
+      forgetBias.range,
+      "forget_bias initialises the forget gate's bias of an lstm cell and the update gate's of a gru cell",
+    );
+  if (forgetBias && forgetBiasValue === undefined)
+    return fail(
+      `forget_bias is a number, not ${printExpr(forgetBias.value)}`,
+      forgetBias.value.range,
+      "write: forget_bias = 1",
+    );
+
   let out = "";
   let outSize = "";
   const outArg = named.get("out");
@@ -178,6 +194,7 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
     out,
     outSize,
     init: initName,
+    forgetBias: forgetBiasValue === undefined ? "zeros" : String(forgetBiasValue),
   };
 }
 

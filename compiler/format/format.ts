@@ -1,11 +1,13 @@
 /**
  * `rnnc fmt`: the canonical layout of a `.rnn` file. One item per line, two-space indent,
  * single spaces around operators, the fewest parentheses that keep the meaning, at most one
- * blank line where the source had any. No comment is ever dropped: comments on an item's
+ * blank line where the source had any; the lecture's notation (`h[t] = σ(W · h[t-1])`) in
+ * the canonical syntax it stands for (`h = sigmoid(W @ h[t-1])`) unless it is kept. No comment is ever dropped: comments on an item's
  * line stay at its end, comments inside a multi-line item move above it.
  */
 import type { Comment, ModelDecl, Range, RnnFile } from "../../grammar/ast.js";
 import { printItem } from "./print-items.js";
+import { canonicalNotation } from "../../grammar/notation.js";
 
 interface Placed {
   /** Lines to print, already indented (a block comment is one entry, its line breaks as written). */
@@ -13,10 +15,16 @@ interface Placed {
   range: Range;
 }
 
-export function formatFile(file: RnnFile): string {
+export interface FormatOptions {
+  /** Keep the lecture's notation as written (`h[t]`, `σ`, `·`, `⊙`) instead of printing the canonical syntax it stands for. */
+  keepNotation?: boolean;
+}
+
+export function formatFile(file: RnnFile, options: FormatOptions = {}): string {
   const comments = new CommentQueue(file.comments);
   const blocks: Placed[] = [];
-  for (const model of file.models) {
+  const models = options.keepNotation ? file.models : file.models.map((m) => canonicalNotation(m, []));
+  for (const model of models) {
     for (const c of comments.takeWhile((c) => c.range.start.offset < model.range.start.offset))
       blocks.push(commentBlock(c, ""));
     blocks.push({ lines: formatModel(model, comments), range: model.range });

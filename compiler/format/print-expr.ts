@@ -1,5 +1,6 @@
 /**
- * AST expressions back to `.rnn` text, with the fewest parentheses that keep the meaning.
+ * AST expressions back to `.rnn` text, with the fewest parentheses that keep the meaning,
+ * in the notation they were written in (canonical, once grammar/notation.ts has read them).
  * Shared by the formatter, `rnnc expand`, the cell templates and hover.
  */
 import type { Argument, Expr } from "../../grammar/ast.js";
@@ -19,7 +20,7 @@ export function printExpr(e: Expr): string {
     case "binary": {
       const p = precedence[e.op];
       // Left-associative: the right operand needs parentheses at equal precedence.
-      return `${wrapUnless(e.left, p)} ${e.op} ${wrapUnless(e.right, p + 1)}`;
+      return `${wrapUnless(e.left, p)} ${e.written ?? e.op} ${wrapUnless(e.right, p + 1)}`;
     }
     case "concat":
       return `[${e.parts.map(printExpr).join(", ")}]`;

@@ -17,7 +17,7 @@ export function printItem(item: Item): string {
     case "loss":
       return `loss ${item.fn.text}(${printArguments(item.args)}) at ${item.when.text}`;
     case "equation":
-      return `${item.gate ? "gate " : ""}${item.name.text} = ${printExpr(item.value)}`;
+      return `${item.gate ? "gate " : ""}${item.indexed ? printExpr(item.indexed) : item.name.text} = ${printExpr(item.value)}`;
   }
 }
 

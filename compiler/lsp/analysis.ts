@@ -5,6 +5,7 @@
  * (a file nested too deeply for the parser's recursion) or a file too large to analyse gives
  * an analysis without a result and one diagnostic saying why.
  */
+import { identifierPattern, nameCharacter } from "../../grammar/tokens.js";
 import type * as A from "../../grammar/ast.js";
 import type {
   DimInfo,
@@ -27,9 +28,11 @@ export interface AnalysisSettings {
   dims: Record<string, number>;
   /** Files longer than this many characters are not analysed. */
   maxFileSize: number;
+  /** Formatting keeps the lecture's notation as written (`rnnc fmt --keep-notation`). */
+  keepNotation: boolean;
 }
 
-export const defaultSettings: AnalysisSettings = { dims: {}, maxFileSize: 2_000_000 };
+export const defaultSettings: AnalysisSettings = { dims: {}, maxFileSize: 2_000_000, keepNotation: false };
 
 export class Analysis {
   readonly lines: LineIndex;
@@ -40,6 +43,8 @@ export class Analysis {
   readonly overrides: Record<string, number>;
   /** Milliseconds the front end took. */
   readonly elapsed: number;
+  /** Whether formatting keeps the lecture's notation as written. */
+  readonly keepNotation: boolean;
   private names: NameIndex | undefined;
   private factsView: FactsView | undefined;
 
@@ -49,6 +54,7 @@ export class Analysis {
     settings: AnalysisSettings = defaultSettings,
   ) {
     this.lines = new LineIndex(text);
+    this.keepNotation = settings.keepNotation;
     const started = performance.now();
     this.overrides = applicableOverrides(text, settings.dims);
     if (text.length > settings.maxFileSize) {
@@ -133,6 +139,9 @@ function byName<T extends { name: string }>(list: readonly T[]): Map<string, T> 
   return m;
 }
 
+/** `dim NAME`, not inside a longer name. */
+const dimDeclaration = new RegExp(`(?<!${nameCharacter.source})dim\\s+(${identifierPattern.source})`, "gu");
+
 /**
  * Editor-wide overrides name dims of some models and not others: apply to a file only those
  * it declares, so a file without `H` is not told that `--dim H` names no dim.
@@ -141,8 +150,7 @@ function applicableOverrides(text: string, dims: Record<string, number>): Record
   const names = Object.keys(dims);
   if (names.length === 0) return {};
   const declared = new Set<string>();
-  for (const m of text.matchAll(/(?<![\p{L}\p{N}_.])dim\s+([\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*)/gu))
-    declared.add(m[1]!);
+  for (const m of text.matchAll(dimDeclaration)) declared.add(m[1]!);
   const out = namedRecord<number>();
   for (const name of names) if (declared.has(name)) out[name] = dims[name]!;
   return out;

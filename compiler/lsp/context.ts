@@ -4,6 +4,7 @@
  * (read with the language's own lexer). A half-typed item does not parse, so this looks at
  * tokens, not at the AST.
  */
+import { nameCharacter } from "../../grammar/tokens.js";
 import type { IToken } from "chevrotain";
 import { tokenize } from "../../grammar/lexer.js";
 
@@ -40,7 +41,7 @@ export interface CursorContext {
 }
 
 const itemKeywords = new Set(["model", "dim", "input", "target", "param", "state", "gate", "cell", "loss"]);
-const wordChar = /[\p{L}\p{N}_.]/u;
+const wordChar = nameCharacter;
 /** How many lines back an item split over several lines is looked for. */
 const maxItemLines = 50;
 

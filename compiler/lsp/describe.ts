@@ -69,6 +69,8 @@ export const cellArgumentDocs: Record<string, string> = {
   act: "`act = tanh|sigmoid|relu|identity`: the activation of an Elman/Jordan cell (default tanh).",
   out: "`out = o`: the output state a Jordan cell reads through `o[t-1]`; it must be declared as a state.",
   init: "`init = zeros|learned`: the initial value of the cell's states (default zeros).",
+  forget_bias:
+    "`forget_bias = 1`: the initial bias of the gate that keeps the old state (an LSTM's forget gate `b_f`, a GRU's update gate `b_z`; default 0), so that memory starts open.",
 };
 
 export const lossArgumentDocs: Record<string, string> = {
@@ -118,6 +120,8 @@ export function cellSignature(kind: CellKind): SignatureSpec {
   ];
   if (d.needsOut) parameters.push({ label: "out = o", doc: cellArgumentDocs["out"]!, name: "out" });
   if (d.hasActivation) parameters.push({ label: "act = tanh", doc: cellArgumentDocs["act"]!, name: "act" });
+  if (d.forgetGateBias)
+    parameters.push({ label: "forget_bias = 0", doc: cellArgumentDocs["forget_bias"]!, name: "forget_bias" });
   parameters.push(
     { label: "init = zeros|learned", doc: cellArgumentDocs["init"]!, name: "init" },
     { label: "in = D", doc: cellArgumentDocs["in"]!, name: "in" },

@@ -1,5 +1,5 @@
 /**
- * Formatting: exactly `rnnc fmt`. A file with syntax errors is not formatted (the formatter
+ * Formatting: exactly `rnnc fmt` (with `--keep-notation` when the client's `keepNotation` says so). A file with syntax errors is not formatted (the formatter
  * would drop what the parser skipped), so the answer is no edits.
  */
 import type { TextEdit } from "vscode-languageserver/node.js";
@@ -10,7 +10,7 @@ import type { Analysis } from "./analysis.js";
 export function formatting(analysis: Analysis): TextEdit[] {
   const result = analysis.result;
   if (!result || result.diagnostics.some((d) => syntaxErrorCodes.has(d.code))) return [];
-  const formatted = formatFile(result.file);
+  const formatted = formatFile(result.file, { keepNotation: analysis.keepNotation });
   if (formatted === analysis.text) return [];
   return [{ range: analysis.lines.fullRange(), newText: formatted }];
 }

@@ -11,6 +11,8 @@ import { sizesText } from "../ops/shapes.js";
 import { cellDefinitions } from "../expand/cells.js";
 import { printExpr } from "../format/print-expr.js";
 import { printItem } from "../format/print-items.js";
+import { lectureEquation } from "../format/print-lecture.js";
+import { canonicalFunction } from "../../grammar/notation.js";
 import type { Analysis, FactsView } from "./analysis.js";
 import {
   cellArgumentDocs,
@@ -306,6 +308,8 @@ class HoverWriter {
     }
     const code = [...(stateDecl ? [printItem(stateDecl)] : []), ...equations.map((e) => printItem(e))];
     if (code.length > 0) out.push(fence(code));
+    if (equations.length > 0)
+      out.push(`As in the lecture: ${equations.map((e) => `\`${this.lecture(e)}\``).join(", ")}`);
     if (equations.length === 0 && !s.cell) out.push("_It has no equation yet._");
     if (s.gate)
       out.push("A gate: an equation marked `gate`, usually a sigmoid that scales another quantity element-wise.");
@@ -326,6 +330,15 @@ class HoverWriter {
     return out.join("\n\n");
   }
 
+  /** The equation in the lecture's notation: subscripts on what has a value at each step. */
+  private lecture(eq: A.Equation): string {
+    const symbols = this.o.scope.symbols;
+    return lectureEquation(eq, (name) => {
+      const kind = symbols.get(name)?.kind;
+      return kind === "input" || kind === "state" || kind === "quantity" || kind === "cell";
+    });
+  }
+
   delay(d: A.DelayExpr, s: ModelSymbol): string {
     return `${this.delayOf(d, s)}\n\n---\n\n${this.symbol(s)}`;
   }
@@ -337,6 +350,8 @@ class HoverWriter {
     const k = -d.offset;
     if (d.step.text !== "t")
       return `**delay** \`${written}\`: a delay is written \`${name}[t-k]\`, with \`t\` the current step.`;
+    if (d.offset === 0 && d.amountText === undefined)
+      return `**current step** \`${written}\`: \`${name}\` at step t, the lecture's notation for \`${name}\`.`;
     if (!Number.isInteger(k) || k <= 0)
       return `**delay** \`${written}\` is not a delay: ${d.offset > 0 ? "it would read the future" : d.offset === 0 ? `\`${name}[t]\` is the current step, written \`${name}\`` : "a delay is a whole number of steps"}; a delay is \`${name}[t-k]\` with k ≥ 1.`;
     const steps = k === 1 ? "at the previous step (t − 1)" : `${k} steps before (at t − ${k})`;
@@ -383,6 +398,8 @@ class HoverWriter {
       return `${printItem(item)}   // ${p.shape.length > 1 ? `${p.shape.map((x) => x.value).join(" × ")} = ` : ""}${count(weightCount(p.shape), "weight")}`;
     });
     out.push(`Expands to:\n\n${fence(lines)}`);
+    const equations = items.filter((i): i is A.Equation => i.kind === "equation");
+    out.push(`As in the lecture:\n\n${"```text\n" + equations.map((e) => this.lecture(e)).join("\n") + "\n```"}`);
     const params = items.filter((i): i is A.ParamDecl => i.kind === "param");
     const sizes = params.map((p) => this.facts?.params.get(p.name.text));
     const total = sizes.every((p) => p !== undefined)
@@ -456,12 +473,13 @@ class HoverWriter {
     return out.filter((x) => x !== "").join("\n\n");
   }
 
-  fn(name: string): string {
+  fn(written: string): string {
+    const name = canonicalFunction(written);
     const f = callOp(name);
     if (f) {
       const how = f.kind === "rowwise" ? "over the whole vector (it mixes the components)" : "element-wise";
       return [
-        `**function** \`${name}(${f.operandNames.join(", ")})\`, ${how}${f.name === name ? "" : ` (another name of \`${f.name}\`)`}`,
+        `**function** \`${name}(${f.operandNames.join(", ")})\`${written === name ? "" : ` (written \`${written}\`, as in the lecture)`}, ${how}${f.name === name ? "" : ` (another name of \`${f.name}\`)`}`,
         `**Formula:** \`${f.doc.formula}\``,
         `**Derivative:** \`${f.doc.derivative}\``,
       ].join("\n\n");

@@ -8,6 +8,7 @@
  * Every model of the file gets a scope; the front end only checks the first one, so facts
  * (sizes, uses) exist for that one only.
  */
+import { nameCharacter } from "../../grammar/tokens.js";
 import type * as A from "../../grammar/ast.js";
 import { reservedWords } from "../../grammar/tokens.js";
 import { walkExpr } from "../../grammar/walk.js";
@@ -218,7 +219,7 @@ function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]):
 
   function keyword(range: A.Range, word: string, item: A.Item | undefined): void {
     const start = range.start.offset;
-    if (text.startsWith(word, start) && !/[\p{L}\p{N}_.]/u.test(text[start + word.length] ?? "")) {
+    if (text.startsWith(word, start) && !nameCharacter.test(text[start + word.length] ?? "")) {
       const end = { line: range.start.line, column: range.start.column + word.length, offset: start + word.length };
       out.push(occurrence("keyword", { start: range.start, end }, word, item));
     }

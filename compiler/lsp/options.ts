@@ -13,6 +13,8 @@ export interface ServerOptions {
   diagnosticsDelay?: number;
   /** Files longer than this many characters are not analysed (default 2,000,000). */
   maxFileSize?: number;
+  /** Formatting keeps the lecture's notation as written, as `rnnc fmt --keep-notation` (default false). */
+  keepNotation?: boolean;
 }
 
 export const defaultDiagnosticsDelay = 200;
@@ -27,6 +29,7 @@ export function readOptions(options: unknown, log: (message: string) => void): R
   const o = (options && typeof options === "object" ? options : {}) as ServerOptions;
   const settings: AnalysisSettings = { ...defaultSettings, dims: validDims(o.dims, log) };
   if (typeof o.maxFileSize === "number" && o.maxFileSize > 0) settings.maxFileSize = o.maxFileSize;
+  if (typeof o.keepNotation === "boolean") settings.keepNotation = o.keepNotation;
   const delay = o.diagnosticsDelay;
   return typeof delay === "number" && delay >= 0 ? { settings, diagnosticsDelay: delay } : { settings };
 }

@@ -13,13 +13,13 @@ import {
   type WorkspaceEdit,
 } from "vscode-languageserver/node.js";
 import type * as A from "../../grammar/ast.js";
-import { reservedWords } from "../../grammar/tokens.js";
+import { identifierPattern, reservedWords } from "../../grammar/tokens.js";
 import { callOp, lossNamed } from "../ops/registry.js";
 import type { Analysis } from "./analysis.js";
 import { initialiserDocs } from "./describe.js";
 import { symbolOf, type ModelScope, type ModelSymbol, type Occurrence } from "./names.js";
 
-const namePattern = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
+const namePattern = new RegExp(`^(?:${identifierPattern.source})$`, "u");
 
 const kindWords: Record<ModelSymbol["kind"], string> = {
   dim: "a dim",

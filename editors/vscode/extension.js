@@ -21,7 +21,11 @@ function serverOptions() {
 
 function initializationOptions() {
   const config = vscode.workspace.getConfiguration("rnnc");
-  return { dims: config.get("dims", {}), diagnosticsDelay: config.get("diagnosticsDelay", 200) };
+  return {
+    dims: config.get("dims", {}),
+    diagnosticsDelay: config.get("diagnosticsDelay", 200),
+    keepNotation: config.get("keepNotation", false),
+  };
 }
 
 /** @param {vscode.ExtensionContext} context */

@@ -26,6 +26,10 @@ export interface StreamDataset {
   ids: CharIds;
   input: string;
   target: string;
+  /** What an id is, for messages: a character (the default), or a token of a word corpus (a word or a line end). */
+  unit?: "characters" | "tokens";
+  /** Characters or words outside the vocabulary, read as `<unk>`. */
+  unknown?: number;
 }
 
 export type Dataset = SequenceDataset | StreamDataset;
@@ -135,11 +139,11 @@ export interface StreamPlan {
   unused: number;
 }
 
-export function planStream(length: number, B: number, seqLen: number): StreamPlan {
+export function planStream(length: number, B: number, seqLen: number, unit = "characters"): StreamPlan {
   const usable = length - 1;
   if (usable < 1)
     throw new DataError(
-      `the text has ${length} character${length === 1 ? "" : "s"}; a language model needs at least 2 (one to read, one to predict)`,
+      `the text has ${length} ${length === 1 ? unit.slice(0, -1) : unit}; a language model needs at least 2 (one to read, one to predict)`,
     );
   const streams = Math.max(1, Math.min(B, usable));
   const stepsPerStream = Math.floor(usable / streams);

@@ -1,5 +1,5 @@
 /**
- * Data files by kind, told by the extension: `.jsonl` / `.ndjson` classification records,
+ * Data files by kind, told by the extension: `.jsonl` / `.ndjson` records of tokens and labels,
  * `.json` the normative batch format, anything else a plain-text corpus for a character
  * language model. Loading is in two steps because a character model's dims come from the
  * data: first what the data needs (vocabulary, labels), then, once the model's IR exists,
@@ -12,27 +12,34 @@ import type { IrModel } from "../../compiler/ir/ir.js";
 import { DataError, jsonErrorText } from "../io/data-error.js";
 import { batchFromJson } from "../io/data-json.js";
 import { examplesFromBatch, type Dataset, type Example } from "./dataset.js";
+import { parseJsonl, recordsVocabulary, tokenCount, tokenEncoder } from "./jsonl.js";
+import { encodeTarget, mergedNeed, targetNeed, type LabelSet, type TargetRole } from "./record-targets.js";
 import {
-  encodeRecord,
-  labelSet,
-  parseJsonl,
-  recordsVocabulary,
-  tokenCount,
-  type ClassificationRecord,
-  type LabelSet,
-} from "./jsonl.js";
-import { cannotRead, encodeTextFile, readTextFile, type TextCensus } from "./text-file.js";
-import type { Vocabulary } from "./vocabulary.js";
+  cannotRead,
+  encodeTextFile,
+  readTextFile,
+  textVocabulary,
+  type TextCensus,
+  type TextTokens,
+} from "./text-file.js";
+import { type Vocabulary } from "./vocabulary.js";
 
 export type DataFormat = "text" | "jsonl" | "json";
 
 /**
  * A data file as read: records and JSON whole, as text; a text corpus only counted (its
- * characters are read again into ids by `buildDataset`, so a text of any size fits).
+ * characters or words are read again into ids by `buildDataset`, so a text of any size
+ * fits). `vocabSize` caps the vocabulary a new model takes from it.
  */
-export type RawData = { path: string; sha256: string } & (
+export type RawData = { path: string; sha256: string; vocabSize?: number } & (
   { format: "text"; census: TextCensus } | { format: "jsonl" | "json"; text: string }
 );
+
+/** How to read a data file: a text's tokens (characters by default), and a cap on the vocabulary. */
+export interface ReadOptions {
+  tokens?: TextTokens;
+  vocabSize?: number;
+}
 
 export function dataFormatOf(path: string): DataFormat {
   const ext = extname(path).toLowerCase();
@@ -41,11 +48,18 @@ export function dataFormatOf(path: string): DataFormat {
   return "text";
 }
 
-export function readData(path: string): RawData {
+export function readData(path: string, options: ReadOptions = {}): RawData {
   const format = dataFormatOf(path);
+  if (format !== "text" && options.tokens !== undefined)
+    throw new DataError(`--tokens ${options.tokens} reads a text corpus (.txt); ${path} is ${format.toUpperCase()}`);
+  if (format === "json" && options.vocabSize !== undefined)
+    throw new DataError(
+      `--vocab-size caps the vocabulary of a text or of JSONL tokens; ${path} is JSON, whose ids are given`,
+    );
+  const vocabSize = options.vocabSize === undefined ? {} : { vocabSize: options.vocabSize };
   if (format === "text") {
-    const census = readTextFile(path);
-    return { path, format, census, sha256: census.sha256 };
+    const census = readTextFile(path, options.tokens);
+    return { path, format, census, sha256: census.sha256, ...vocabSize };
   }
   let bytes: Buffer;
   try {
@@ -53,7 +67,13 @@ export function readData(path: string): RawData {
   } catch (e) {
     throw cannotRead(path, e);
   }
-  return { path, format, text: bytes.toString("utf8"), sha256: createHash("sha256").update(bytes).digest("hex") };
+  return {
+    path,
+    format,
+    text: bytes.toString("utf8"),
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    ...vocabSize,
+  };
 }
 
 /** What a trained model remembers about its data: the token ids and the class names. Saved in the checkpoint. */
@@ -63,20 +83,25 @@ export interface DataCodebook {
   labels?: LabelSet;
 }
 
-/** The model's roles a text or JSONL file fills. */
+/** The model's roles a text or JSONL file fills: the one-hot input the tokens go to, the target the labels go to. */
 export interface DataRoles {
   input: string;
-  target: string;
+  target: TargetRole;
 }
 
-/** What the model must offer: ids 0..tokens−1 on its one-hot input, classes 0..classes−1 on its target. */
+/**
+ * What the model must offer: ids 0..tokens−1 on its one-hot input, and on its target classes
+ * 0..classes−1 (a class target) or vectors of exactly `width` numbers (a real one).
+ */
 export interface DataNeeds {
   roles?: DataRoles;
   tokens?: number;
   classes?: number;
+  width?: number;
   /** How the need was counted, for messages ("41 distinct characters"). */
   tokensWhat?: string;
   classesWhat?: string;
+  widthWhat?: string;
 }
 
 /** The shape of the model as far as roles go; a checked model and an IR both have it. */
@@ -84,21 +109,22 @@ export interface RoleShape {
   name: string;
   inputs: readonly { name: string; encoding: "onehot" | "dense" }[];
   targets: readonly { name: string; kind: "class" | "real" }[];
-  losses: readonly { target: string; at: "last" | "each" }[];
+  losses: readonly { target: string; at: "last" | "each"; fn: TargetRole["fn"] }[];
 }
 
 export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | undefined {
   if (format === "json") return undefined;
-  const wanted = format === "text" ? "each" : "last";
   const what =
-    format === "text" ? "a text corpus trains a character language model" : "JSONL records train a sequence classifier";
+    format === "text"
+      ? "a text corpus trains a language model (of its characters or words)"
+      : "JSONL records train a model that reads tokens";
   const need =
     format === "text"
       ? "one one-hot input and a class target scored at each step (loss ... at each)"
-      : "one one-hot input and a class target scored at the last step (loss ... at last)";
+      : "one one-hot input and one target with a loss (a class or real target, at last or at each)";
   const onehot = model.inputs.filter((i) => i.encoding === "onehot");
-  const target = model.targets.find(
-    (t) => t.kind === "class" && model.losses.some((l) => l.target === t.name && l.at === wanted),
+  const target = model.targets.find((t) =>
+    model.losses.some((l) => l.target === t.name && (format === "jsonl" || (t.kind === "class" && l.at === "each"))),
   );
   if (model.inputs.length !== 1 || onehot.length !== 1 || !target || model.targets.length !== 1) {
     const has = `${model.inputs.map((i) => `input ${i.name} (${i.encoding})`).join(", ") || "no input"}; ${
@@ -114,7 +140,8 @@ export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | und
     }`;
     throw new DataError(`${what}, which needs ${need}; model ${model.name} has ${has}`);
   }
-  return { input: onehot[0]!.name, target: target.name };
+  const loss = model.losses.find((l) => l.target === target.name && (format === "jsonl" || l.at === "each"))!;
+  return { input: onehot[0]!.name, target: { name: target.name, kind: target.kind, at: loss.at, fn: loss.fn } };
 }
 
 /**
@@ -130,36 +157,38 @@ export function dataNeeds(
   const roles = dataRoles(model, raw.format);
   if (raw.format === "json") return { codebook: { format: "json" }, needs: {} };
   if (raw.format === "text") {
-    const vocabulary = saved?.vocabulary ?? raw.census.vocabulary;
+    const vocabulary = saved?.vocabulary ?? textVocabulary(raw.census, raw.vocabSize);
     const n = vocabulary.entries.length;
+    const what = describeVocabulary(vocabulary, raw.census.counts.size);
     return {
       codebook: { format: "text", vocabulary },
-      needs: {
-        roles: roles!,
-        tokens: n,
-        classes: n,
-        tokensWhat: `${n} distinct characters`,
-        classesWhat: `${n} distinct characters`,
-      },
+      needs: { roles: roles!, tokens: n, classes: n, tokensWhat: what, classesWhat: what },
     };
   }
   const records = parseJsonl(raw.text, raw.path);
-  const vocabulary = saved ? saved.vocabulary : recordsVocabulary(records);
-  const labels = saved?.labels ?? labelSet(records);
+  const vocabulary = saved ? saved.vocabulary : recordsVocabulary(records, raw.vocabSize);
+  const fromData = targetNeed(records, roles!.target, raw.path);
+  const target = saved?.labels ? mergedNeed(saved.labels, fromData) : fromData;
   const tokens = tokenCount(records, vocabulary);
-  return {
-    codebook: { format: "jsonl", ...(vocabulary ? { vocabulary } : {}), labels },
-    needs: {
-      roles: roles!,
-      tokens,
-      classes: labels.count,
-      tokensWhat: vocabulary ? `${tokens} distinct tokens` : `token ids up to ${tokens - 1}`,
-      classesWhat:
-        labels.kind === "names"
-          ? `${labels.count} labels (${labels.names.join(", ")})`
-          : `labels up to ${labels.count - 1}`,
-    },
+  const needs: DataNeeds = {
+    roles: roles!,
+    tokens,
+    tokensWhat: vocabulary
+      ? describeVocabulary(vocabulary, new Set(records.flatMap((r) => r.tokens as string[])).size)
+      : `token ids up to ${tokens - 1}`,
   };
+  if (target.kind === "real") {
+    needs.width = target.width;
+    needs.widthWhat = `target vectors of ${target.width} number${target.width === 1 ? "" : "s"}`;
+    return { codebook: { format: "jsonl", ...(vocabulary ? { vocabulary } : {}) }, needs };
+  }
+  const { labels } = target;
+  needs.classes = labels.count;
+  needs.classesWhat =
+    labels.kind === "names"
+      ? `${labels.count} labels (${labels.names.join(", ")})`
+      : `labels up to ${labels.count - 1}`;
+  return { codebook: { format: "jsonl", ...(vocabulary ? { vocabulary } : {}), labels }, needs };
 }
 
 /** The data as a dataset for the model (whose dims now fit it). */
@@ -179,24 +208,50 @@ export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook):
     }
   }
   const roles = dataRoles(ir, raw.format)!;
-  if (raw.format === "text")
+  if (raw.format === "text") {
+    const { ids, unknown } = encodeTextFile(raw.path, raw.census, codebook.vocabulary!);
     return {
       kind: "stream",
-      ids: encodeTextFile(raw.path, raw.census, codebook.vocabulary!),
+      ids,
       input: roles.input,
-      target: roles.target,
+      target: roles.target.name,
+      ...(raw.census.tokens === "words" ? { unit: "tokens" as const } : {}),
+      ...(unknown > 0 ? { unknown } : {}),
     };
-  const records: ClassificationRecord[] = parseJsonl(raw.text, raw.path);
-  const examples: Example[] = records.map((r) => {
-    const { ids, label } = encodeRecord(r, codebook.vocabulary, codebook.labels!, raw.path);
-    return { length: ids.length, inputs: { [roles.input]: ids }, targets: { [roles.target]: Int32Array.of(label) } };
+  }
+  const tokens = tokenEncoder(codebook.vocabulary, raw.path);
+  const examples: Example[] = parseJsonl(raw.text, raw.path).map((r) => {
+    const ids = tokens(r);
+    const target = encodeTarget(r, roles.target, codebook.labels, raw.path);
+    return { length: ids.length, inputs: { [roles.input]: ids }, targets: { [roles.target.name]: target } };
   });
   return { kind: "sequences", examples };
 }
 
+/**
+ * What a vocabulary holds, for messages: "41 distinct characters", "1,002 tokens (the 1,000
+ * most frequent of 4,211 words, <eos> and <unk>)". `distinct` is how many the data has.
+ */
+export function describeVocabulary(v: Vocabulary, distinct?: number): string {
+  const n = v.entries.length.toLocaleString("en-US");
+  const own = v.entries.length - (v.unknown === undefined ? 0 : 1) - (v.endOfLine === undefined ? 0 : 1);
+  const noun = v.kind === "chars" ? "characters" : v.kind === "words" ? "words" : "tokens";
+  if (v.unknown === undefined) return `${n} distinct ${noun}`;
+  const specials = v.endOfLine === undefined ? "<unk>" : "<eos> and <unk>";
+  const ownDistinct = distinct === undefined ? undefined : distinct - (v.endOfLine === undefined ? 0 : 1);
+  const which =
+    ownDistinct !== undefined && ownDistinct > own
+      ? `the ${own.toLocaleString("en-US")} most frequent of ${ownDistinct.toLocaleString("en-US")} ${noun}`
+      : `${own.toLocaleString("en-US")} ${noun}`;
+  return `${n} ${v.kind === "chars" ? "characters" : "tokens"} (${which}, ${specials})`;
+}
+
 /** A one-line description for the training report. */
 export function describeDataset(d: Dataset): string {
-  if (d.kind === "stream") return `${d.ids.length.toLocaleString("en-US")} characters`;
+  if (d.kind === "stream")
+    return `${d.ids.length.toLocaleString("en-US")} ${d.unit ?? "characters"}${
+      d.unknown ? `, ${d.unknown.toLocaleString("en-US")} of them outside the vocabulary, read as <unk>` : ""
+    }`;
   const min = d.examples.reduce((m, e) => Math.min(m, e.length), Infinity);
   const max = d.examples.reduce((m, e) => Math.max(m, e.length), 0);
   return `${d.examples.length.toLocaleString("en-US")} sequences of ${min === max ? `${min}` : `${min}–${max}`} steps`;

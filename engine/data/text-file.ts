@@ -1,20 +1,29 @@
 /**
  * A text corpus read from its file in chunks, never held whole: a first pass (`readTextFile`)
- * hashes the bytes, decodes them as UTF-8, collects the characters and refuses a file that
- * is not text; a second (`encodeTextFile`) reads it again into ids of the vocabulary in a
- * typed array of one to four bytes a character. A text of any size costs its ids and a few
- * megabytes of tables, so a 1 GB text trains in about 1 GB more than the model.
+ * hashes the bytes, decodes them as UTF-8, counts the characters (or words) and refuses a
+ * file that is not text; a second (`encodeTextFile`) reads it again into ids of the
+ * vocabulary in a typed array of one to four bytes a character (or word). A text of any
+ * size costs its ids and a few megabytes of tables (and a table of its distinct words), so a
+ * 1 GB text trains in about 1 GB more than the model.
  */
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { DataError } from "../io/data-error.js";
 import { Utf8Decoder } from "./utf8.js";
-import { CharEncoder, CharSet, type CharIds, type Vocabulary } from "./vocabulary.js";
+import { CharEncoder, CharSet, rankedVocabulary, type CharIds, type Vocabulary } from "./vocabulary.js";
+import { WordCounter, WordEncoder, wordVocabulary } from "./words.js";
+
+/** What a text's tokens are: its characters, or its words and line ends. */
+export type TextTokens = "chars" | "words";
+export const textTokenKinds: readonly TextTokens[] = ["chars", "words"];
 
 /** What the first pass learns about a text file. */
 export interface TextCensus {
-  /** The file's characters, sorted (the vocabulary it gives a new model). */
-  vocabulary: Vocabulary;
+  tokens: TextTokens;
+  /** How often each character (or word, and `<eos>`) occurs. */
+  counts: Map<string, number>;
+  /** Ids the text gives: its characters, or its words and line ends. */
+  length: number;
   characters: number;
   bytes: number;
   sha256: string;
@@ -31,10 +40,11 @@ const CHUNK_BYTES = 1 << 20;
  */
 const BYTES_PER_BAD_BYTE = 1000;
 
-export function readTextFile(path: string): TextCensus {
+export function readTextFile(path: string, tokens: TextTokens = "chars"): TextCensus {
   const hash = createHash("sha256");
   const decoder = new Utf8Decoder();
   const characters = new CharSet();
+  const words = tokens === "words" ? new WordCounter() : undefined;
   const points = new Int32Array(CHUNK_BYTES + 1);
   let count = 0;
   const suspect = { nuls: 0, firstNul: -1, start: new Uint8Array(0) };
@@ -46,14 +56,19 @@ export function readTextFile(path: string): TextCensus {
       suspect.nuls++;
     }
     const n = decoder.decode(bytes, points, end);
-    characters.add(points, n);
+    if (words) words.add(points, n);
+    else characters.add(points, n);
     count += n;
     const bad = suspect.nuls + decoder.invalid;
     if (bad > Math.floor(size / BYTES_PER_BAD_BYTE)) throw notText(path, decoder, suspect, offset + bytes.length);
   });
   if (count === 0) throw new DataError(`${path} is empty`);
+  words?.finish();
+  if (words && words.length === 0) throw new DataError(`${path} has no words (only white space)`);
   return {
-    vocabulary: characters.vocabulary(),
+    tokens,
+    counts: words ? words.counts : characters.counts(),
+    length: words ? words.length : count,
     characters: count,
     bytes: file.size,
     sha256: hash.digest("hex"),
@@ -62,17 +77,33 @@ export function readTextFile(path: string): TextCensus {
   };
 }
 
-/** The text of a file read by `readTextFile` as ids of `vocabulary` (its own, or a checkpoint's). */
-export function encodeTextFile(path: string, census: TextCensus, vocabulary: Vocabulary): CharIds {
+/** The vocabulary a text gives a new model: all its characters, or words, `<eos>` and `<unk>`; with `cap`, the most frequent. */
+export function textVocabulary(census: TextCensus, cap?: number): Vocabulary {
+  const capped = cap === undefined ? {} : { cap };
+  return census.tokens === "words"
+    ? wordVocabulary(census.counts, cap)
+    : rankedVocabulary("chars", census.counts, capped);
+}
+
+/** The text of a file read by `readTextFile` as ids of `vocabulary` (its own, or a checkpoint's), and how many were `<unk>`. */
+export function encodeTextFile(
+  path: string,
+  census: TextCensus,
+  vocabulary: Vocabulary,
+): { ids: CharIds; unknown: number } {
   const decoder = new Utf8Decoder();
-  const encoder = new CharEncoder(vocabulary, census.characters);
+  const encoder =
+    census.tokens === "words" ? new WordEncoder(vocabulary, census.length) : new CharEncoder(vocabulary, census.length);
   const points = new Int32Array(CHUNK_BYTES + 1);
   const file = readChunks(path, (bytes, _offset, _size, end) =>
     encoder.add(points, decoder.decode(bytes, points, end)),
   );
-  if (file.size !== census.bytes || file.mtimeMs !== census.modified || encoder.length !== census.characters)
+  // A word corpus's last line ends with the text, so its length is known only then.
+  const words = encoder instanceof WordEncoder ? encoder.finish() : undefined;
+  if (file.size !== census.bytes || file.mtimeMs !== census.modified || encoder.length !== census.length)
     throw new DataError(`${path} changed while it was being read; read it when nothing is writing to it`);
-  return encoder.finish(path);
+  const ids = words ?? (encoder as CharEncoder).finish(path);
+  return { ids, unknown: encoder.unknownCount };
 }
 
 /** Calls `each` with the file's bytes in order, a chunk at a time (the buffer is reused). */

@@ -36,3 +36,8 @@ export function requireTargets(ir: Pick<IrModel, "losses">, batch: Pick<Batch, "
   const missing = missingTarget(ir, batch);
   if (missing !== undefined) throw new Error(`a gradient needs the batch's targets, and it has no target '${missing}'`);
 }
+
+/** A batch for a model without inputs: B sequences of T steps of nothing but the recurrence (no targets). */
+export function inputlessBatch(T: number, B = 1): Batch {
+  return { T, B, inputs: {}, targets: {}, lengths: fullLengths(T, B) };
+}

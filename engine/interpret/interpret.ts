@@ -88,7 +88,8 @@ function carryOut(ex: Execution): Carry {
   return carry;
 }
 
-function quantityValues(ex: Execution, name: string): Float64Array {
+/** A quantity's values at every step, [T][B][n] flattened. */
+export function quantityValues(ex: Execution, name: string): Float64Array {
   const q = ex.ir.quantities.find((x) => x.name === name);
   if (!q) throw new Error(`no quantity named '${name}'`);
   const { T, B } = ex.batch;

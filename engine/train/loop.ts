@@ -117,7 +117,7 @@ export function sequencesPerStep(config: TrainConfig): number {
 
 export function batchesPerEpoch(train: Dataset, config: TrainConfig): number {
   return train.kind === "stream"
-    ? planStream(train.ids.length, sequencesPerStep(config), config.seqLen).chunks
+    ? planStream(train.ids.length, sequencesPerStep(config), config.seqLen, train.unit).chunks
     : Math.ceil(train.examples.length / sequencesPerStep(config));
 }
 
@@ -191,7 +191,7 @@ export async function trainLoop(
   const { train, val } = data;
   const perEpoch = batchesPerEpoch(train, config);
   const perStep = sequencesPerStep(config);
-  const plan = train.kind === "stream" ? planStream(train.ids.length, perStep, config.seqLen) : null;
+  const plan = train.kind === "stream" ? planStream(train.ids.length, perStep, config.seqLen, train.unit) : null;
   const validate = (): Evaluation | undefined =>
     val ? evaluate(backend, state.weights, val, { batch: config.batch, seqLen: config.seqLen }) : undefined;
   const diverged = (message: string, hint = LOWER_THE_RATE): TrainOutcome => ({

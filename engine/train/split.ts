@@ -22,7 +22,7 @@ export function splitDataset(d: Dataset, valSplit: number, seed: number): { trai
     const nVal = Math.floor(n * valSplit);
     if (nVal < 2 || n - nVal < 2)
       throw new DataError(
-        `--val-split ${valSplit} of ${n} characters leaves too little to train on or to validate with (each needs 2 characters); use a longer text or --val-split 0`,
+        `--val-split ${valSplit} of ${n} ${d.unit ?? "characters"} leaves too little to train on or to validate with (each needs 2 ${d.unit ?? "characters"}); use a longer text or --val-split 0`,
       );
     return { train: { ...d, ids: d.ids.subarray(0, n - nVal) }, val: { ...d, ids: d.ids.subarray(n - nVal) } };
   }

@@ -2,10 +2,13 @@
  * Data generators for the experiments, deterministic by seed (the project's own xoshiro128**
  * generator, from dist/). Each returns the file's text; `node data.mjs KIND --seed N` prints one.
  *
- *   sentiment  JSONL sentences whose label depends on word order and negation
+ *   sentiment  JSONL sentences whose label depends on word order and negation ("pos"/"neg",
+ *              or 1/0 with --labels numbers, for a model that gives a probability)
  *   latch      normative JSON: the sign of the first input is the label, read after L noisy steps
  *   corpus     plain text from a small grammar, for a character language model
+ *   sentences  the same grammar, one sentence a line without punctuation, for a word language model
  */
+import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { loadDist } from "./lib.mjs";
 
@@ -42,7 +45,7 @@ function clause(rng) {
  * words and can flip the label; "not" sits up to three words before its adjective, and the
  * filler pushes the deciding words out of a short window.
  */
-export function sentiment(seed, n) {
+export function sentiment(seed, n, labels = "names") {
   const rng = new Rng(seed);
   const lines = [];
   for (let i = 0; i < n; i++) {
@@ -56,7 +59,8 @@ export function sentiment(seed, n) {
       positive = second.positive;
     }
     words.push(...FILLERS[rng.int(FILLERS.length)]);
-    lines.push(JSON.stringify({ text: words.join(" "), label: positive ? "pos" : "neg" }));
+    const label = labels === "numbers" ? (positive ? 1 : 0) : positive ? "pos" : "neg";
+    lines.push(JSON.stringify({ text: words.join(" "), label }));
   }
   return lines.join("\n") + "\n";
 }
@@ -86,34 +90,47 @@ const VERBS = ["saw", "liked", "found", "chased", "helped", "met"];
 const ADJECTIVES = ["small", "old", "happy", "red", "quiet", "clever"];
 const PLACES = ["in the garden", "by the river", "at the market", "under the tree", "on the hill"];
 
+/** A sentence of the small grammar, without its full stop: "the old cat saw a red bird by the river". */
+function sentence(rng) {
+  const pick = (xs) => xs[rng.int(xs.length)];
+  const np = () => `${pick(["the", "a"])} ${rng.int(2) ? pick(ADJECTIVES) + " " : ""}${pick(NOUNS)}`;
+  let s = `${np()} ${pick(VERBS)} ${np()}`;
+  if (rng.int(2)) s += ` ${pick(PLACES)}`;
+  if (rng.int(4) === 0) s += ` and ${pick(VERBS)} ${np()}`;
+  return s;
+}
+
 /** Sentences like "the old cat saw a red bird by the river." in lines and short paragraphs. */
 export function corpus(seed, sentences) {
   const rng = new Rng(seed);
-  const pick = (xs) => xs[rng.int(xs.length)];
-  const np = () => `${pick(["the", "a"])} ${rng.int(2) ? pick(ADJECTIVES) + " " : ""}${pick(NOUNS)}`;
   const out = [];
-  for (let i = 0; i < sentences; i++) {
-    let s = `${np()} ${pick(VERBS)} ${np()}`;
-    if (rng.int(2)) s += ` ${pick(PLACES)}`;
-    if (rng.int(4) === 0) s += ` and ${pick(VERBS)} ${np()}`;
-    out.push(s + (rng.int(5) === 0 ? ".\n" : ". "));
-  }
+  for (let i = 0; i < sentences; i++) out.push(sentence(rng) + (rng.int(5) === 0 ? ".\n" : ". "));
   return out.join("").replace(/ $/, "\n");
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+/** The same grammar one sentence a line, without punctuation: a text for a word language model (--tokens words). */
+export function sentences(seed, n) {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => sentence(rng)).join("\n") + "\n";
+}
+
+// Run as a script (also through a symbolic link, which Node resolves for the module but not in argv).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const [kind, ...rest] = process.argv.slice(2);
   const arg = (name, fallback) => {
     const i = rest.indexOf(`--${name}`);
     return i >= 0 ? Number(rest[i + 1]) : fallback;
   };
   const seed = arg("seed", 1);
-  if (kind === "sentiment") process.stdout.write(sentiment(seed, arg("n", 2000)));
+  const labels = rest.includes("--labels") ? rest[rest.indexOf("--labels") + 1] : "names";
+  if (kind === "sentiment" && (labels === "names" || labels === "numbers"))
+    process.stdout.write(sentiment(seed, arg("n", 2000), labels));
   else if (kind === "latch") process.stdout.write(latch(seed, arg("n", 2000), arg("L", 10), arg("noise", 1)));
   else if (kind === "corpus") process.stdout.write(corpus(seed, arg("n", 1500)));
+  else if (kind === "sentences") process.stdout.write(sentences(seed, arg("n", 3000)));
   else {
     process.stderr.write(
-      "usage: node examples/experiments/data.mjs sentiment|latch|corpus [--seed N] [--n N] [--L lag]\n",
+      "usage: node examples/experiments/data.mjs sentiment|latch|corpus|sentences [--seed N] [--n N] [--L lag] [--labels names|numbers]\n",
     );
     process.exitCode = 2;
   }

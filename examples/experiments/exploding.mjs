@@ -1,15 +1,17 @@
 /**
  * Exploding gradients: an Elman network whose recurrent matrix starts with spectral radius 3
- * (`orthogonal(gain = 3)`), trained twice on the same data with the same seed and SGD, once
- * without clipping and once with `--clip-norm 1`. The loss and gradient-norm curves are
- * drawn side by side, and `rnnc analyze` shows the spectrum and ||dL/dh_t|| at the start.
+ * (`orthogonal(gain = 3)`), trained on the same data with the same seed and SGD without
+ * clipping, with the lecture's rule `--clip-value x` (each entry of the gradient that is
+ * larger than x becomes x · sign(g)) and with `--clip-norm x` (the whole gradient rescaled to
+ * norm x when larger), for each threshold x. The loss and gradient-norm curves are drawn side
+ * by side, and `rnnc analyze` shows the spectrum and ||dL/dh_t|| at the start.
  *
- *   node examples/experiments/exploding.mjs [--seed 1] [--backend interp|compiled] [--lag 20] [--epochs 10] [--lr 0.5] [--out runs/experiments/exploding]
+ *   node examples/experiments/exploding.mjs [--seed 1] [--backend interp|compiled] [--lag 20] [--epochs 10] [--lr 0.5] [--thresholds 0.1,1,10] [--out runs/experiments/exploding]
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { latch } from "./data.mjs";
-import { evalJson, loadDist, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
+import { evalJson, loadDist, markdownTable, options, pct, rnnc, train, write } from "./lib.mjs";
 
 const { composeCharts } = await loadDist("engine/plot/svg.js");
 const o = options({
@@ -18,7 +20,7 @@ const o = options({
   lag: 20,
   epochs: 10,
   lr: 0.5,
-  clip: 1,
+  thresholds: "0.1,1,10",
   batch: 32,
   train: 1000,
   test: 500,
@@ -48,38 +50,19 @@ const analysis = rnnc(
 ).stdout;
 process.stdout.write(analysis);
 
+const thresholds = o.thresholds.split(",").map(Number);
 const runs = [
   { name: "no clipping", dir: "plain", extra: [] },
-  { name: `--clip-norm ${o.clip}`, dir: "clipped", extra: ["--clip-norm", String(o.clip)] },
+  ...["--clip-value", "--clip-norm"].flatMap((flag) =>
+    thresholds.map((x) => ({ name: `${flag} ${x}`, dir: `${flag.slice(2)}-${x}`, extra: [flag, String(x)] })),
+  ),
 ];
 for (const r of runs) {
-  r.checkpoint = freshCheckpoint(join(o.out, r.dir));
-  const t = rnnc(
-    [
-      "train",
-      "--backend",
-      o.backend,
-      model,
-      "--data",
-      trainFile,
-      "--epochs",
-      String(o.epochs),
-      "--batch",
-      String(o.batch),
-      "--optimizer",
-      "sgd",
-      "--lr",
-      String(o.lr),
-      "--seed",
-      String(o.seed),
-      "--checkpoint",
-      r.checkpoint,
-      "--progress",
-      "none",
-      ...r.extra,
-    ],
-    { capture: true, allowFailure: true },
-  );
+  r.checkpoint = join(o.out, r.dir);
+  const t = train(model, trainFile, r.checkpoint, o, ["--optimizer", "sgd", "--lr", String(o.lr), ...r.extra], {
+    capture: true,
+    allowFailure: true,
+  });
   r.status = t.status;
   r.output = t.stdout + t.stderr;
   process.stdout.write(r.output);
@@ -110,7 +93,7 @@ const svg = composeCharts([
     xLabel: "step",
     yLabel: "‖g‖",
     logY: true,
-    hLines: [{ y: o.clip, label: `clip-norm ${o.clip}` }],
+    hLines: thresholds.map((x) => ({ y: x, label: `${x}` })),
     series: runs.map((r) => ({ name: r.name, points: r.steps.map((s) => [s.step, s.grad_norm]) })),
   },
 ]);
@@ -139,7 +122,7 @@ const table = markdownTable(
     r.stopped ? `stopped: ${r.stopped.reason}` : "finished",
   ]),
 );
-const summary = `Exploding gradients — Elman H = 16, W = orthogonal(gain = 3) (spectral radius 3), latch task with L = ${o.lag}, ${o.train} sequences, seed ${o.seed}, SGD lr ${o.lr}, ${o.epochs} epochs, batch ${o.batch}; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table}`;
+const summary = `Exploding gradients — Elman H = 16, W = orthogonal(gain = 3) (spectral radius 3), latch task with L = ${o.lag}, ${o.train} sequences, seed ${o.seed}, SGD lr ${o.lr}, ${o.epochs} epochs, batch ${o.batch}, ${o.backend} backend; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table}`;
 write(join(o.out, "results.md"), summary);
 write(
   join(o.out, "results.json"),

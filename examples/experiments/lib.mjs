@@ -58,6 +58,36 @@ export function rnnc(args, { capture = false, allowFailure = false } = {}) {
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
+/**
+ * `rnnc train MODEL --data DATA` into a fresh `checkpoint` with the options every experiment
+ * gives (`o.backend`, `o.epochs`, `o.batch`, `o.seed`) and `extra` ones; quiet but for the
+ * start and the end of the run.
+ */
+export function train(model, data, checkpoint, o, extra = [], runOptions = {}) {
+  return rnnc(
+    [
+      "train",
+      "--backend",
+      o.backend,
+      model,
+      "--data",
+      data,
+      "--epochs",
+      String(o.epochs),
+      "--batch",
+      String(o.batch),
+      "--seed",
+      String(o.seed),
+      "--checkpoint",
+      freshCheckpoint(checkpoint),
+      "--progress",
+      "none",
+      ...extra,
+    ],
+    runOptions,
+  );
+}
+
 export function evalJson(model, checkpoint, data, backend = "interp") {
   return JSON.parse(
     rnnc(["eval", model, "--checkpoint", checkpoint, "--data", data, "--format", "json", "--backend", backend], {

@@ -1,6 +1,8 @@
 /**
- * Order matters: an RNN against two feed-forward baselines that ignore order beyond a
- * window, on sentences whose label is decided by word order and negation.
+ * Order matters: an RNN against three feed-forward baselines that ignore order beyond a
+ * window (the concatenation of the last 3 words, the lecture's average of the last 3 words)
+ * or altogether (the average of all the words), on sentences whose label is decided by word
+ * order and negation.
  *
  *   node examples/experiments/order-matters.mjs [--seed 1] [--backend interp|compiled] [--epochs 30] [--out runs/experiments/order-matters]
  *
@@ -11,7 +13,7 @@
  */
 import { join } from "node:path";
 import { sentiment } from "./data.mjs";
-import { evalJson, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
+import { evalJson, markdownTable, options, pct, train, write } from "./lib.mjs";
 
 const o = options({
   seed: 1,
@@ -38,7 +40,13 @@ const models = [
     lr: 0.02,
   },
   {
-    name: "average of the words, MLP",
+    name: "average of the last 3 words, MLP",
+    file: "examples/experiments/models/sentiment-average-last.rnn",
+    dir: "average-last",
+    lr: 0.02,
+  },
+  {
+    name: "average of all the words, MLP",
     file: "examples/experiments/models/sentiment-average.rnn",
     dir: "average",
     lr: 0.02,
@@ -48,29 +56,8 @@ const models = [
 const started = Date.now();
 const results = [];
 for (const m of models) {
-  const checkpoint = freshCheckpoint(join(o.out, m.dir));
-  rnnc([
-    "train",
-    "--backend",
-    o.backend,
-    m.file,
-    "--data",
-    trainFile,
-    "--epochs",
-    String(o.epochs),
-    "--lr",
-    String(m.lr),
-    "--batch",
-    String(o.batch),
-    "--seed",
-    String(o.seed),
-    "--checkpoint",
-    checkpoint,
-    "--progress",
-    "lines",
-    "--log-every",
-    "1000000",
-  ]);
+  const checkpoint = join(o.out, m.dir);
+  train(m.file, trainFile, checkpoint, o, ["--lr", String(m.lr)]);
   const test = evalJson(m.file, checkpoint, testFile, o.backend);
   results.push({ ...m, checkpoint, test });
 }

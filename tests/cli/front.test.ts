@@ -333,6 +333,18 @@ describe("rnnc fmt", () => {
     expect(statSync(path).mtimeMs).toBe(before.mtimeMs);
   });
 
+  it("writes the lecture's notation in canonical form, or with --keep-notation as written", async () => {
+    const lecture =
+      "model Lecture {\n  dim D = 3\n  dim H = 4\n  input x : [D]\n  param W : [H, H]\n  param U : [H, D]\n  state h : [H] = zeros\n  h[t] = σ(W · h[t-1] + U · x[t])\n}\n";
+    const path = scratchFile("lecture.rnn", lecture);
+    expect(await rnnc("check", path)).toMatchObject({ code: 0, err: "" });
+    const r = await rnnc("fmt", path);
+    expect(r.out).toContain("  h = sigmoid(W @ h[t-1] + U @ x)\n");
+    expect(await rnnc("fmt", "--keep-notation", path)).toEqual({ code: 0, out: lecture, err: "" });
+    expect(await rnnc("fmt", "--check", "--keep-notation", path)).toEqual({ code: 0, out: "", err: "" });
+    expect((await rnnc("help", "fmt")).out).toMatch(/--keep-notation\s+keep the lecture's notation as written/);
+  });
+
   it("never rewrites a file with syntax errors: it reports them and exits 1", async () => {
     const text = "model M {\n  dim D = 4\n  input x : [D\n  o = x +\n}\n";
     const path = scratchFile("syntax.rnn", text);

@@ -331,7 +331,7 @@ describe("dims and data errors", () => {
   it("a model that cannot read the data says why", async () => {
     const r = await run(["train", "examples/gru.rnn", "--data", corpus, "--checkpoint", join(dir, "gru")]);
     expect(r.err).toMatch(
-      /a text corpus trains a character language model, which needs one one-hot input and a class target scored at each step/,
+      /a text corpus trains a language model \(of its characters or words\), which needs one one-hot input and a class target scored at each step/,
     );
   });
 

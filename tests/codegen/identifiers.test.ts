@@ -177,6 +177,52 @@ describe("names that are JavaScript keywords and built-ins", () => {
   });
 });
 
+describe("Unicode names and the lecture's notation", () => {
+  // Names per Unicode ID_Start/ID_Continue: combining marks (C̃, h̃), Greek (σ is also the
+  // lecture's sigmoid: a parameter named σ is read as the parameter, σ(...) as the function).
+  const unicode: Names = {
+    ...plain,
+    model: "Modèle",
+    W: "Wα",
+    h: "h\u0303",
+    c: "C\u0303",
+    s: "σ",
+    cell: "θ",
+    g: "f\u0331",
+    n: "ñ",
+    x: "x\u30fbt",
+  };
+  /** The same source in the lecture's notation: h[t] on the left, x[t] on the right, ·, ⊙, σ. */
+  const lecture = (text: string) =>
+    text
+      .replace(/ @ /g, " · ")
+      .replace(/ \* /g, " ⊙ ")
+      .replace(/sigmoid\(/g, "σ(")
+      .replace(/^( {2}(?:gate )?)(\S+) = /gm, "$1$2[t] = ")
+      .replace(/\+ (\S+) \/\* alert/, "+ $1[t] /* alert");
+
+  it("compile to the same code as plain names", async () => {
+    expect(shape(await compile(unicode, false))).toEqual(shape(await compile(plain, false)));
+    expect(strictDiagnostics({ "unicode.ts": await compile(unicode, true) })).toBe("");
+  });
+
+  it("in the lecture's notation compile to exactly the module of the canonical syntax", async () => {
+    const written = lecture(source(unicode));
+    expect(written).toContain("h\u0303[t] = tanh(Wα · h\u0303[t-1]");
+    expect(written).toContain("σ(");
+    const options = {
+      emit: "ts" as const,
+      dtype: "f64" as const,
+      standalone: false,
+      sourceName: "m.rnn",
+      format: true,
+    };
+    expect(await compileModule(irFromText(written), options)).toBe(
+      await compileModule(irFromText(source(unicode)), options),
+    );
+  });
+});
+
 describe("__proto__ as any kind of name, through the runtime", () => {
   const roles = ["M", "x", "ids", "y", "h", "c", "e"] as const satisfies readonly (keyof Names)[];
 

@@ -156,6 +156,54 @@ describe("hover", () => {
     expect(use).toContain("The output of `cell h = lstm(x, size = H)`");
   });
 
+  test("an equation, and a cell's, as the lecture prints it", async () => {
+    const d = doc("elman.rnn");
+    expect(await client.hoverText(d, d.pos("h : [H]"))).toContain(
+      "As in the lecture: `h_t = tanh(W h_{t−1} + U x_t + b)`",
+    );
+    const lstm = doc("lstm.rnn");
+    const cell = await client.hoverText(lstm, lstm.pos("lstm("));
+    expect(cell).toContain("h.f_t = σ(h.W_f · [h_{t−1}, x_t] + h.b_f)");
+    expect(cell).toContain("h.c_t = h.f_t * h.c_{t−1} + h.i_t * h.g_t");
+    expect(cell).toContain("h_t = h.o_t * tanh(h.c_t)");
+    const gru = doc("gru.rnn");
+    expect(await client.hoverText(gru, gru.pos("gru("))).toContain("h_t = (1 − h.z_t) * h.n_t + h.z_t * h_{t−1}");
+  });
+
+  test("the lecture's notation: h[t], x[t], σ, ·, ⊙ and Unicode names", async () => {
+    const d = new Doc(
+      "file:///mem/lecture.rnn",
+      [
+        "model Lecture {",
+        "  dim D = 3",
+        "  dim H = 4",
+        "  input x : [D]",
+        "  param W : [H, H]",
+        "  param U : [H, D]",
+        "  state h : [H] = zeros",
+        "  state C̃ : [H] = zeros",
+        "  h[t] = σ(W · h[t-1] + U · x[t])",
+        "  C̃[t] = h[t] ⊙ C̃[t-1]",
+        "}",
+      ].join("\n"),
+    );
+    await client.open(d);
+    expect(await client.diagnostics(d)).toEqual([]);
+    const h = await client.hoverText(d, d.pos("h[t] ="));
+    expect(h).toContain("**state** `h` : `[H] = [4]`");
+    expect(h).toContain("h[t] = σ(W · h[t-1] + U · x[t])");
+    expect(h).toContain("As in the lecture: `h_t = σ(W h_{t−1} + U x_t)`");
+    expect(await client.hoverText(d, d.pos("σ("))).toContain(
+      "**function** `sigmoid(x)` (written `σ`, as in the lecture), element-wise",
+    );
+    expect(await client.hoverText(d, d.pos("x[t]", 0, 2))).toContain(
+      "**current step** `x[t]`: `x` at step t, the lecture's notation for `x`.",
+    );
+    const c = await client.hoverText(d, d.pos("C̃[t] ="));
+    expect(c).toContain("**state** `C̃` : `[H] = [4]`");
+    expect(c).toContain("As in the lecture: `C̃_t = h_t * C̃_{t−1}`");
+  });
+
   test("built-in functions: formula and derivative", async () => {
     const d = doc("elman.rnn");
     const tanh = await client.hoverText(d, d.pos("tanh("));
@@ -408,7 +456,7 @@ describe("completion and signature help", () => {
       ["  z = softmax(", "softmax(x)", 0],
       ["  loss cross_entropy(o, ", "cross_entropy(prediction, target, reduce = mean|sum)", 1],
       ["  loss mse(o, y, reduce = ", "mse(prediction, target, reduce = mean|sum)", 2],
-      ["  cell g = lstm(x, size = ", "lstm(input, size = H, init = zeros|learned, in = D)", 1],
+      ["  cell g = lstm(x, size = ", "lstm(input, size = H, forget_bias = 0, init = zeros|learned, in = D)", 1],
       ["  cell g = jordan(x, out = ", "jordan(input, size = H, out = o, act = tanh, init = zeros|learned, in = D)", 2],
       ["  param Q : [H] = uniform(-0.1, ", "uniform(low, high)", 1],
     ];
@@ -504,6 +552,22 @@ describe("formatting", () => {
     const formatted = d.apply(await client.formatting(d));
     expect(formatted).toBe(formatFile(parse(messy).file));
     expect(formatted).toContain("  state h : [H] = zeros  // keep\n");
+    await client.close(d);
+  });
+
+  test("writes the lecture's notation canonically, or as written when the client asks to keep it", async () => {
+    const lecture = "model M {\n  dim H = 4\n  param W : [H, H]\n  state h : [H] = zeros\n  h[t] = σ(W · h[t-1])\n}\n";
+    const d = new Doc("file:///mem/notation.rnn", lecture);
+    await client.open(d);
+    expect(d.apply(await client.formatting(d))).toContain("  h = sigmoid(W @ h[t-1])\n");
+    await client.connection.sendNotification(P.DidChangeConfigurationNotification.type, {
+      settings: { rnnc: { keepNotation: true } },
+    });
+    await client.diagnostics(d);
+    expect(await client.formatting(d)).toEqual([]);
+    await client.connection.sendNotification(P.DidChangeConfigurationNotification.type, {
+      settings: { rnnc: { keepNotation: false } },
+    });
     await client.close(d);
   });
 

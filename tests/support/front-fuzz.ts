@@ -10,7 +10,7 @@ import { formatFile } from "../../compiler/format/format.js";
 import { renderDiagnostics } from "../../compiler/diagnostics/render.js";
 import type { Diagnostic } from "../../grammar/diagnostic.js";
 import { parse } from "../../grammar/parse.js";
-import { shapeOfFile } from "../compiler/front/helpers.js";
+import { shapeOfFile, writtenShapeOfFile } from "../compiler/front/helpers.js";
 
 /** A diagnostic's range lies inside the text and agrees with itself. */
 export function wellPlaced(d: Diagnostic, text: string): boolean {
@@ -41,7 +41,10 @@ export function survives(text: string): void {
   expect(result.model !== undefined).toBe(!result.diagnostics.some((d) => d.severity === "error"));
 }
 
-/** fmt keeps the AST and the comments, and formatting its own output changes nothing. */
+/**
+ * fmt keeps the meaning and the comments, and formatting its own output changes nothing; with
+ * --keep-notation it keeps the AST exactly as written.
+ */
 export function formatsStably(text: string): void {
   const parsed = parse(text);
   expect(parsed.diagnostics).toEqual([]);
@@ -50,6 +53,9 @@ export function formatsStably(text: string): void {
   expect(reparsed.diagnostics).toEqual([]);
   expect(shapeOfFile(reparsed.file)).toEqual(shapeOfFile(parsed.file));
   expect(formatFile(reparsed.file)).toBe(once);
+  const kept = parse(formatFile(parsed.file, { keepNotation: true }));
+  expect(kept.diagnostics).toEqual([]);
+  expect(writtenShapeOfFile(kept.file)).toEqual(writtenShapeOfFile(parsed.file));
 }
 
 // Pieces of the language, for random token soup and mutations.
@@ -114,6 +120,11 @@ export const vocabulary = [
   "{",
   "}",
   "[t-1]",
+  "[t]",
+  "σ",
+  "·",
+  "⊙",
+  "C\u0303",
   "// c\n",
   "/* c */",
   "/*",
@@ -126,7 +137,11 @@ export const vocabulary = [
 
 /** Splits a text into tokens, whitespace and comments included, so that joining them gives it back. */
 export function pieces(text: string): string[] {
-  return text.match(/\s+|\/\/[^\n]*|\/\*[^]*?\*\/|[\p{L}_][\p{L}\p{N}_.]*|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|[^]/gu) ?? [];
+  return (
+    text.match(
+      /\s+|\/\/[^\n]*|\/\*[^]*?\*\/|[\p{ID_Start}_][\p{ID_Continue}.]*|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|[^]/gu,
+    ) ?? []
+  );
 }
 
 export type Mutation =

@@ -1,20 +1,23 @@
 /**
  * `rnnc analyze FILE [--checkpoint DIR | --weights W | --seed N] [--data D]`: the spectrum of
  * every recurrent matrix (eigenvalues, spectral radius, norm) and, for a batch of data, the
- * norm of the loss gradient with respect to each state at every step, ||dL/dh_t||, printed
- * as tables and drawn in one SVG (eigenvalues against the unit circle; norms on a log scale).
- * Given none of the three, it analyses the checkpoint `rnnc train` keeps for the file by
- * default when there is one, the initial weights from seed 1 when there is none.
+ * norm of the loss gradient with respect to each state at every step, ||dL/dh_t||; for a
+ * model without inputs, ||h_t|| over `--steps` steps from its initial state beside ρ^t.
+ * Printed as tables and drawn in one SVG (eigenvalues against the unit circle; norms on a
+ * log scale). Given none of the three, it analyses the checkpoint `rnnc train` keeps for
+ * the file by default when there is one, the initial weights from seed 1 when there is none.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { stateGradientNorms } from "../../../engine/analysis/gradient-norms.js";
+import { freeRunNorms, type StateNorms } from "../../../engine/analysis/state-norms.js";
 import { spectra, type Spectrum } from "../../../engine/analysis/recurrent.js";
 import { buildDataset, readData } from "../../../engine/data/load.js";
 import { evaluationBatches } from "../../../engine/train/evaluate.js";
 import { initialWeights } from "../../../engine/init-weights.js";
 import type { Batch, Weights } from "../../../engine/interpret/batch.js";
+import type { IrModel } from "../../ir/ir.js";
 import { NumericError } from "../../../engine/interpret/numeric-error.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { parseWeights } from "../../../engine/io/weights-file.js";
@@ -37,6 +40,7 @@ interface AnalyzeOptions {
   data?: string;
   batch?: number;
   seqLen?: number;
+  steps: number;
   plot?: string;
   format: "text" | "json";
   dim: string[];
@@ -56,6 +60,12 @@ export function registerAnalyze(program: Command, io: Output): void {
     .option("--data <path>", "data whose first batch gives ||dL/dh_t|| (.txt, .jsonl or .json)")
     .option("--batch <n>", "sequences in that batch (default: as trained, or 16)", positiveInt)
     .option("--seq-len <n>", "steps of that batch for a text (default: as trained, or 50)", positiveInt)
+    .option(
+      "--steps <n>",
+      "for a model without inputs: steps to run from the initial state, printing ||h_t|| beside ρ^t",
+      positiveInt,
+      20,
+    )
     .option("--plot <file.svg>", "where to draw the plot (default: analyze.svg in the checkpoint directory)")
     .option("--format <format>", "text or json", choice(["text", "json"] as const), "text")
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
@@ -63,7 +73,8 @@ export function registerAnalyze(program: Command, io: Output): void {
       if (opts.checkpoint && opts.weights) throw new UserError("give --checkpoint or --weights, not both");
       const seedGiven = command.getOptionValueSource("seed") === "cli";
       const trainedByDefault = !opts.checkpoint && !opts.weights && !seedGiven && hasDefaultCheckpoint(file);
-      const raw = opts.data ? readData(opts.data) : undefined;
+      // A checkpoint's data is read as its training data was (a text as words for a word model).
+      let raw = opts.data && !opts.checkpoint && !trainedByDefault ? readData(opts.data) : undefined;
       let prepared: PreparedModel;
       let weights: Weights;
       let batchSize = opts.batch ?? 16;
@@ -71,8 +82,8 @@ export function registerAnalyze(program: Command, io: Output): void {
       let source: string;
       let checkpointDir: string | undefined;
       if (opts.checkpoint || trainedByDefault) {
-        const trained = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
-        ({ prepared, weights, dir: checkpointDir } = trained);
+        const trained = loadTrained(file, opts.checkpoint, opts.dim, io, opts.data);
+        ({ prepared, weights, raw, dir: checkpointDir } = trained);
         batchSize = opts.batch ?? trained.meta.config.batch;
         seqLen = opts.seqLen ?? trained.meta.config.seqLen;
         source = `checkpoint ${checkpointDir} (step ${trained.meta.step})`;
@@ -95,6 +106,7 @@ export function registerAnalyze(program: Command, io: Output): void {
       const { ir } = prepared;
       const found = spectra(ir, weights);
       let gradients: { loss: number; batch: Batch; norms: { state: string; perStep: Float64Array }[] } | undefined;
+      const freeRun = ir.inputs.length === 0 ? freeRunGrowth(ir, weights, opts.steps, found) : undefined;
       if (raw) {
         const dataset = buildDataset(raw, ir, prepared.codebook ?? { format: raw.format });
         const first = evaluationBatches(dataset, ir, batchSize, seqLen).next();
@@ -129,13 +141,23 @@ export function registerAnalyze(program: Command, io: Output): void {
                   grad_norms: Object.fromEntries(gradients.norms.map((n) => [n.state, Array.from(n.perStep)])),
                 }
               : {}),
+            ...(freeRun
+              ? {
+                  free_run: {
+                    steps: opts.steps,
+                    norms: Object.fromEntries(freeRun.map((g) => [g.state, Array.from(g.perStep)])),
+                    growth_per_step: Object.fromEntries(freeRun.map((g) => [g.state, g.measured])),
+                  },
+                }
+              : {}),
           }) + "\n",
         );
       } else {
         io.out(`${ir.name}, ${source}\n`);
         io.out(spectrumTable(found));
+        if (freeRun) io.out(freeRunTable(freeRun));
         if (gradients) io.out(gradientTable(gradients));
-        else io.out("(give --data to see ||dL/dh_t|| per step)\n");
+        else if (ir.inputs.length > 0 && ir.losses.length > 0) io.out("(give --data to see ||dL/dh_t|| per step)\n");
       }
 
       const plotPath = opts.plot ?? (checkpointDir ? join(checkpointDir, "analyze.svg") : undefined);
@@ -143,7 +165,7 @@ export function registerAnalyze(program: Command, io: Output): void {
         writeFileReported(
           io,
           plotPath,
-          drawAnalysis(ir.name, found, gradients?.norms),
+          drawAnalysis(ir.name, found, gradients?.norms, freeRun),
           gradients ? "plot of the eigenvalues and of ||dL/dh_t||" : "plot of the eigenvalues",
         );
     });
@@ -187,6 +209,51 @@ function eigenvalueList(eigenvalues: readonly { re: number; im: number }[], room
   return text;
 }
 
+/** ‖h_t‖ of a free run, with ρ of the state's recurrent matrix and the growth per step measured over the second half of the run. */
+interface FreeRunGrowth extends StateNorms {
+  rho?: number;
+  measured: number;
+}
+
+function freeRunGrowth(ir: IrModel, weights: Weights, steps: number, found: Spectrum[]): FreeRunGrowth[] {
+  return freeRunNorms(ir, weights, steps).map((n) => {
+    const radii = found.filter((s) => s.matrix.state === n.state && s.matrix.delay === 1).map((s) => s.spectralRadius);
+    const from = Math.floor(steps / 2);
+    const measured = (n.perStep[steps]! / n.perStep[from]!) ** (1 / (steps - from));
+    return { ...n, ...(radii.length > 0 ? { rho: Math.max(...radii) } : {}), measured };
+  });
+}
+
+function freeRunTable(runs: FreeRunGrowth[]): string {
+  const T = runs[0]!.perStep.length - 1;
+  const every = Math.max(1, Math.ceil(T / 40));
+  const steps = Array.from({ length: T + 1 }, (_, t) => t).filter((t) => t % every === 0 || t === T);
+  const withRho = runs.filter((r) => r.rho !== undefined);
+  const rows = steps.map((t) => [
+    String(t),
+    ...runs.flatMap((r) => [
+      r.perStep[t]!.toExponential(3),
+      ...(r.rho !== undefined ? [(r.rho ** t * r.perStep[0]!).toExponential(3)] : []),
+    ]),
+  ]);
+  const header = [
+    "step t",
+    ...runs.flatMap((r) => [`‖${r.state}_t‖`, ...(r.rho !== undefined ? [`ρ^t ‖${r.state}_0‖`] : [])]),
+  ];
+  const growth = runs
+    .map((r) => {
+      const verdict = r.measured > 1 ? "grows" : r.measured < 1 ? "shrinks" : "keeps its size";
+      return `${r.state} ${verdict} by ${r.measured.toFixed(4)} a step over steps ${Math.floor(T / 2)}–${T}${r.rho !== undefined ? ` (ρ = ${r.rho.toFixed(4)})` : ""}`;
+    })
+    .join("; ");
+  return (
+    `run from the initial state, no input, ${T} steps${every > 1 ? ` (every ${every}th step)` : ""}${withRho.length > 0 ? "; a linear recurrence h_t = W h_{t−1} grows like ρ^t" : ""}:\n` +
+    table(header, rows) +
+    growth +
+    "\n"
+  );
+}
+
 function gradientTable(g: { loss: number; batch: Batch; norms: { state: string; perStep: Float64Array }[] }): string {
   const T = g.batch.T;
   const every = Math.max(1, Math.ceil(T / 40));
@@ -222,6 +289,7 @@ export function drawAnalysis(
   name: string,
   found: Spectrum[],
   norms?: { state: string; perStep: Float64Array }[],
+  freeRun?: FreeRunGrowth[],
 ): string {
   const charts: Chart[] = [
     {
@@ -245,6 +313,31 @@ export function drawAnalysis(
       yLabel: "gradient norm",
       logY: true,
       series: norms.map((n) => ({ name: n.state, points: Array.from(n.perStep, (v, t) => [t + 1, v] as const) })),
+    });
+  }
+  if (freeRun) {
+    charts.push({
+      title: "||h_t|| from the initial state, no input (log scale)",
+      xLabel: "step t",
+      yLabel: "state norm",
+      logY: true,
+      series: freeRun.flatMap((r, i) => [
+        {
+          name: `‖${r.state}_t‖`,
+          points: Array.from(r.perStep, (v, t) => [t, v] as const),
+          color: PALETTE[i % PALETTE.length]!,
+        },
+        ...(r.rho !== undefined
+          ? [
+              {
+                name: `ρ^t ‖${r.state}_0‖ (ρ ${r.rho.toFixed(2)})`,
+                points: Array.from(r.perStep, (_, t) => [t, r.rho! ** t * r.perStep[0]!] as const),
+                color: PALETTE[i % PALETTE.length]!,
+                dashed: true,
+              },
+            ]
+          : []),
+      ]),
     });
   }
   return composeCharts(charts);

@@ -1,6 +1,6 @@
 /** `rnnc eval FILE [--checkpoint DIR] --data PATH`: loss, accuracy and perplexity of a trained model on data. */
 import type { Command } from "commander";
-import { buildDataset, describeDataset, readData } from "../../../engine/data/load.js";
+import { buildDataset, describeDataset } from "../../../engine/data/load.js";
 import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
 import { evaluate } from "../../../engine/train/evaluate.js";
 import type { Output } from "../io.js";
@@ -40,9 +40,8 @@ export function registerEval(program: Command, io: Output): void {
           format: "text" | "json";
         },
       ) => {
-        const raw = readData(opts.data);
-        const { prepared, meta, weights, dir } = loadTrained(file, opts.checkpoint, opts.dim, io, raw);
-        const dataset = buildDataset(raw, prepared.ir, prepared.codebook!);
+        const { prepared, meta, weights, dir, raw } = loadTrained(file, opts.checkpoint, opts.dim, io, opts.data);
+        const dataset = buildDataset(raw!, prepared.ir, prepared.codebook!);
         const backend = await openBackend(prepared.ir, opts);
         const result = evaluate(backend, weights, dataset, {
           batch: opts.batch ?? meta.config.batch,
@@ -54,14 +53,14 @@ export function registerEval(program: Command, io: Output): void {
               model: prepared.ir.name,
               checkpoint: dir,
               step: meta.step,
-              data: raw.path,
+              data: raw!.path,
               ...result,
             }) + "\n",
           );
           return;
         }
         io.out(
-          `${prepared.ir.name} at step ${meta.step} (${dir}) on ${raw.path} (${describeDataset(dataset)}, ${result.positions.toLocaleString("en-US")} scored positions):\n`,
+          `${prepared.ir.name} at step ${meta.step} (${dir}) on ${raw!.path} (${describeDataset(dataset)}, ${result.positions.toLocaleString("en-US")} scored positions):\n`,
         );
         io.out(`  ${describeEvaluation(result)}\n`);
       },

@@ -13,7 +13,11 @@ export function registerFmt(program: Command, io: Output, setExit: (code: number
     .argument("<files...>", ".rnn files")
     .option("--write", "rewrite the files in place")
     .option("--check", "exit 1 if a file is not formatted, listing it")
-    .action((files: string[], opts: { write?: boolean; check?: boolean }) => {
+    .option(
+      "--keep-notation",
+      "keep the lecture's notation as written (h[t] = σ(W · h[t-1] + U · x[t]), ⊙) instead of the canonical h = sigmoid(W @ h[t-1] + U @ x), *",
+    )
+    .action((files: string[], opts: { write?: boolean; check?: boolean; keepNotation?: boolean }) => {
       if (opts.write && opts.check) throw new UserError("--write and --check exclude each other");
       let unformatted = 0;
       for (const file of files) {
@@ -28,7 +32,7 @@ export function registerFmt(program: Command, io: Output, setExit: (code: number
           io.err(renderDiagnostics(diagnostics, text, { fileName: file, color: io.color }));
           throw new UserError(`${file}: not formatted, it has syntax errors`);
         }
-        const formatted = formatFile(ast);
+        const formatted = formatFile(ast, { keepNotation: Boolean(opts.keepNotation) });
         if (opts.check) {
           if (formatted !== text) {
             unformatted++;

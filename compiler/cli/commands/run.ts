@@ -1,13 +1,16 @@
 /**
  * `rnnc run MODEL --weights W --data D [--grad] [--pretty]`: one forward (and backward) pass,
  * printed as the normative JSON `{"loss", "outputs": {NAME: [T][B][n]}, "grads": {PARAM: ...}}`,
- * on one line, or laid out for reading with --pretty.
+ * on one line, or laid out for reading with --pretty. A model without inputs (the linear
+ * recurrence h = W @ h[t-1]) runs `--steps T` from its initial state instead, and prints its
+ * states at every step.
  */
 import type { Command } from "commander";
 import { constants } from "node:buffer";
 import { operands, paramSize, type IrModel } from "../../ir/ir.js";
 import { count } from "../../../engine/memory.js";
 import { nest } from "../../../engine/io/nested.js";
+import { inputlessBatch, type Batch } from "../../../engine/interpret/batch.js";
 import { createBackend } from "../../../engine/backend.js";
 import type { BackendKind, GradientResult } from "../../../engine/model-backend.js";
 import { suggest } from "../../check/suggest.js";
@@ -16,13 +19,14 @@ import { UserError, type Output } from "../io.js";
 import { loadBatch, loadWeights } from "../model-inputs.js";
 import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
 import { prettyJson } from "../pretty-json.js";
-import { choice, defaultSeed, seedValue } from "./train-options.js";
+import { choice, defaultSeed, positiveInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 interface RunOptions {
   kernels?: KernelTier;
   weights?: string;
   data?: string;
+  steps?: number;
   grad?: boolean;
   seed: number;
   dim: string[];
@@ -40,6 +44,11 @@ export function registerRun(program: Command, io: Output): void {
     .argument("<model>", ".rnn file")
     .option("--weights <file>", "weights (.json or .safetensors); without it, parameters are initialised from --seed")
     .option("--data <file>", "data, JSON (time-major: x [T][B] ids or [T][B][D], y, optional lengths)")
+    .option(
+      "--steps <T>",
+      "for a model without inputs (h = W @ h[t-1]): run T steps from the initial state, printing the states at every step",
+      positiveInt,
+    )
     .option("--grad", "also compute gradients of the loss for every parameter")
     .option("--pretty", "lay the JSON out for reading, indented and at most 100 columns wide (default: one line)")
     .option("--seed <n>", "seed for initial parameters when no --weights is given", seedValue, defaultSeed)
@@ -48,13 +57,12 @@ export function registerRun(program: Command, io: Output): void {
     .option("--backend <backend>", "interp or compiled", "interp")
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .action(async (file: string, opts: RunOptions) => {
-      if (!opts.data) throw new UserError("--data is required: the batch to run (see 'rnnc help run')");
       const backendKind = parseBackend(opts.backend);
       const { loaded, model } = requireModel(file, opts.dim, io);
       const ir = lowerModel(loaded, model, io);
       const outputs = chooseOutputs(ir, opts.outputs);
       const weights = loadWeights(ir, opts.weights, opts.seed);
-      const batch = loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
+      const batch = batchToRun(ir, opts);
       const backend = await createBackend(ir, backendKind, kernelsOf(opts));
       if (opts.grad && ir.losses.length === 0)
         throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
@@ -88,6 +96,26 @@ function requirePrintable(numbers: number): void {
     );
 }
 
+/** The data's batch, or for a model without inputs T steps of its recurrence alone. */
+function batchToRun(ir: IrModel, opts: RunOptions): Batch {
+  const inputs = ir.inputs.map((i) => i.name).join(", ");
+  if (opts.steps !== undefined) {
+    if (opts.data) throw new UserError("give --data or --steps, not both");
+    if (ir.inputs.length > 0)
+      throw new UserError(
+        `model ${ir.name} reads input ${inputs}, so it runs on --data; --steps runs a model without inputs`,
+      );
+    if (opts.grad) throw new UserError("--grad needs targets, which a run of --steps has not: give --data");
+    return inputlessBatch(opts.steps);
+  }
+  if (ir.inputs.length === 0)
+    throw new UserError(
+      `model ${ir.name} has no input, so no data can say how long to run it: give --steps T to run T steps from its initial state`,
+    );
+  if (!opts.data) throw new UserError("--data is required: the batch to run (see 'rnnc help run')");
+  return loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
+}
+
 export function parseBackend(value: string): BackendKind {
   if (value !== "interp" && value !== "compiled")
     throw new UserError(`--backend is interp or compiled, not '${value}'`);
@@ -98,7 +126,10 @@ function sizeOf(ir: IrModel, quantity: string): number {
   return ir.nodes[ir.quantities.find((q) => q.name === quantity)!.node]!.size;
 }
 
-/** The predictions the losses score; for a model without a loss, the quantities nothing else reads. */
+/**
+ * The predictions the losses score; for a model without a loss, the quantities nothing else
+ * reads, or if every one is read (h = W @ h[t-1]), the states.
+ */
 function chooseOutputs(ir: IrModel, requested: string | undefined): string[] {
   const names = ir.quantities.map((q) => q.name);
   if (requested !== undefined) {
@@ -121,5 +152,6 @@ function chooseOutputs(ir: IrModel, requested: string | undefined): string[] {
   const read = new Set(ir.nodes.flatMap((n) => (n.op === "delay" ? [n.source] : [])));
   const nodeOfQuantity = new Map(ir.quantities.map((q) => [q.node, q.name]));
   for (const n of ir.nodes) for (const o of operands(n)) if (nodeOfQuantity.has(o)) read.add(nodeOfQuantity.get(o)!);
-  return names.filter((n) => !read.has(n));
+  const unread = names.filter((n) => !read.has(n));
+  return unread.length > 0 ? unread : ir.states.map((s) => s.name);
 }

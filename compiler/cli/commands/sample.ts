@@ -1,15 +1,16 @@
 /**
- * `rnnc sample FILE [--checkpoint DIR]`: text from a trained character model, one character at
- * a time. The prime is read in one batch; then each step runs the model for T = 1 with the
- * state the previous step carried over, and draws the next character from the softmax of
- * the logits divided by the temperature (0: always the most likely).
+ * `rnnc sample FILE [--checkpoint DIR]`: text from a trained language model, one character (or
+ * word) at a time. The prime is read in one batch; then each step runs the model for T = 1
+ * with the state the previous step carried over, and draws the next token from the softmax
+ * of the logits divided by the temperature (0: always the most likely).
  */
 import { constants } from "node:buffer";
 import type { Command } from "commander";
 import type { Batch } from "../../../engine/interpret/batch.js";
 import type { Carry } from "../../../engine/interpret/execution.js";
 import { dataRoles } from "../../../engine/data/load.js";
-import { decodeChars, encodeChars } from "../../../engine/data/vocabulary.js";
+import { decodeChars, encodeChars, type Vocabulary } from "../../../engine/data/vocabulary.js";
+import { decodeWords, encodeWords } from "../../../engine/data/words.js";
 import { Rng } from "../../../runtime/rng.js";
 import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
 import { DataError } from "../../../engine/io/data-error.js";
@@ -33,20 +34,23 @@ interface SampleOptions {
 export function registerSample(program: Command, io: Output): void {
   program
     .command("sample")
-    .description("generate text from a character model trained on a text corpus")
+    .description("generate text from a language model trained on a text corpus (of characters or words)")
     .argument("<file>", ".rnn file")
     .option(
       "--checkpoint <dir>",
       "checkpoint directory written by rnnc train (default: runs/<model file name>, where rnnc train writes)",
     )
-    .option("--length <n>", "characters to generate", nonNegativeInt, 200)
+    .option("--length <n>", "characters (or words and line ends, for a word model) to generate", nonNegativeInt, 200)
     .option(
       "--temperature <t>",
       "sampling temperature: 1 as trained, lower is more conservative, 0 always takes the most likely",
       temperature,
       1,
     )
-    .option("--prime <text>", "text to start from (default: a newline if the vocabulary has one)")
+    .option(
+      "--prime <text>",
+      "text to start from, in characters or words as trained (default: the start of a line: a newline, or <eos> for words)",
+    )
     .option("--seed <n>", "seed for sampling", seedValue, defaultSeed)
     .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
@@ -62,10 +66,10 @@ export function registerSample(program: Command, io: Output): void {
       const vocabulary = meta.data.codebook.vocabulary;
       if (meta.data.codebook.format !== "text" || !vocabulary)
         throw new UserError(
-          `the checkpoint in ${dir} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters to sample`,
+          `the checkpoint in ${dir} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters or words to sample`,
         );
       const roles = dataRoles(ir, "text")!;
-      const loss = ir.losses.find((l) => l.target === roles.target)!;
+      const loss = ir.losses.find((l) => l.target === roles.target.name)!;
       const prediction = ir.quantities.find((q) => q.node === loss.prediction)?.name;
       if (!prediction)
         throw new UserError(
@@ -73,27 +77,15 @@ export function registerSample(program: Command, io: Output): void {
         );
       const backend = await openBackend(ir, opts);
       const rng = new Rng(opts.seed);
-      let primeIds: Int32Array;
-      try {
-        primeIds =
-          opts.prime !== undefined && opts.prime !== ""
-            ? encodeChars(opts.prime, vocabulary, "--prime")
-            : Int32Array.of(
-                vocabulary.entries.includes("\n")
-                  ? vocabulary.entries.indexOf("\n")
-                  : rng.int(vocabulary.entries.length),
-              );
-      } catch (e) {
-        if (e instanceof DataError) throw new UserError(e.message);
-        throw e;
-      }
+      const prime = opts.prime ?? "";
+      const primeIds = primeOf(prime, vocabulary, rng);
       const K = ir.nodes[loss.prediction]!.size;
       const isLogProb = loss.fusion?.kind === "log_softmax";
       const batchOf = (ids: Int32Array): Batch => ({
         T: ids.length,
         B: 1,
         inputs: { [roles.input]: { kind: "onehot", ids } },
-        targets: { [roles.target]: { kind: "class", ids: new Int32Array(ids.length) } },
+        targets: { [roles.target.name]: { kind: "class", ids: new Int32Array(ids.length) } },
         lengths: Int32Array.of(ids.length),
       });
       let r = backend.forward(weights, batchOf(primeIds));
@@ -110,9 +102,31 @@ export function registerSample(program: Command, io: Output): void {
           carry = r.carry();
         }
       }
-      const prime = opts.prime !== undefined && opts.prime !== "" ? opts.prime : "";
-      io.out(prime + decodeChars(generated, vocabulary) + "\n");
+      const text =
+        vocabulary.kind === "words"
+          ? decodeWords(generated, vocabulary, prime === "" || /\s$/.test(prime))
+          : decodeChars(generated, vocabulary);
+      io.out(prime + text + "\n");
     });
+}
+
+/** The ids the model reads first: the prime's, or the start of a line (a newline or <eos>; a random id if it has neither). */
+function primeOf(prime: string, vocabulary: Vocabulary, rng: Rng): Int32Array {
+  const words = vocabulary.kind === "words";
+  try {
+    const ids =
+      prime === ""
+        ? new Int32Array(0)
+        : words
+          ? encodeWords(prime, vocabulary)
+          : encodeChars(prime, vocabulary, "--prime");
+    if (ids.length > 0) return ids;
+  } catch (e) {
+    if (e instanceof DataError) throw new UserError(e.message);
+    throw e;
+  }
+  const lineStart = words ? vocabulary.endOfLine : vocabulary.entries.indexOf("\n");
+  return Int32Array.of(lineStart !== undefined && lineStart >= 0 ? lineStart : rng.int(vocabulary.entries.length));
 }
 
 function temperature(value: string): number {

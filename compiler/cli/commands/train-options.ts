@@ -4,10 +4,13 @@ import type { KernelTier } from "../../codegen/kernel-tier.js";
 import type { BackendKind } from "../../../engine/train/backend-choice.js";
 import type { OptimizerKind } from "../../../engine/train/optimizers.js";
 import type { ScheduleKind } from "../../../engine/train/schedule.js";
+import type { TextTokens } from "../../../engine/data/text-file.js";
 
 export interface TrainOptions {
   kernels?: KernelTier;
   data: string;
+  tokens?: TextTokens;
+  vocabSize?: number;
   valData?: string;
   epochs: number;
   batch: number;

@@ -55,10 +55,11 @@ export function reportStart(plan: TrainingPlan, perEpoch: number, backend: strin
   }
   out(describeSchedule(train, config, perEpoch, backend, plan.threads));
   if (train.kind === "stream") {
-    const plan = planStream(train.ids.length, sequencesPerStep(config), config.seqLen);
+    const unit = train.unit ?? "characters";
+    const plan = planStream(train.ids.length, sequencesPerStep(config), config.seqLen, unit);
     if (plan.unused > 0)
       out(
-        `note: the last ${plan.unused} character${plan.unused === 1 ? "" : "s"} of the training text do not fill the ${plan.B} streams and are not used`,
+        `note: the last ${plan.unused} ${plan.unused === 1 ? unit.slice(0, -1) : unit} of the training text do not fill the ${plan.B} streams and are not used`,
       );
   }
 }

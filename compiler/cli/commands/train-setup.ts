@@ -13,7 +13,8 @@ import {
   restoreTrainState,
 } from "../../../engine/train/checkpoint.js";
 import type { CheckpointFixed, CheckpointMeta } from "../../../engine/train/checkpoint.js";
-import { buildDataset, readData, type RawData } from "../../../engine/data/load.js";
+import { buildDataset, readData, type RawData, type ReadOptions } from "../../../engine/data/load.js";
+import type { TextTokens } from "../../../engine/data/text-file.js";
 import { planStream, type Dataset } from "../../../engine/data/dataset.js";
 import { initialWeights } from "../../../engine/init-weights.js";
 import { describeBatch, requireMemory, trainingNeed } from "../../../engine/memory.js";
@@ -102,7 +103,7 @@ export async function prepareTraining(
     );
   const saved = opts.resume ? resumableCheckpoint(dir, opts, given) : undefined;
   const start = opts.initFrom === undefined ? undefined : optionData("--init-from", opts.initFrom, readStartingWeights);
-  const { raw, valRaw } = readTrainingData(opts, saved);
+  const { raw, valRaw } = readTrainingData(opts, saved, given);
   const prepared = prepareModel(file, opts.dim, io, {
     data: raw,
     ...(saved ? { saved: saved.data.codebook, fixed: saved.model.overrides } : {}),
@@ -232,10 +233,36 @@ export function refuseExistingCheckpoint(dir: string): void {
     );
 }
 
-/** The data files, which must be those the checkpoint was trained on when resuming. */
-function readTrainingData(opts: TrainOptions, saved: CheckpointMeta | undefined): { raw: RawData; valRaw?: RawData } {
-  const raw = readData(opts.data);
-  const valRaw = opts.valData ? readData(opts.valData) : undefined;
+/**
+ * The data files, which must be those the checkpoint was trained on when resuming, read as
+ * then: a resumed run's text is read as words if its vocabulary is of words, and its
+ * vocabulary is the checkpoint's whatever its cap was.
+ */
+function readTrainingData(
+  opts: TrainOptions,
+  saved: CheckpointMeta | undefined,
+  given: GivenOption,
+): { raw: RawData; valRaw?: RawData } {
+  let reading: ReadOptions = {
+    ...(opts.tokens ? { tokens: opts.tokens } : {}),
+    ...(opts.vocabSize !== undefined ? { vocabSize: opts.vocabSize } : {}),
+  };
+  if (saved) {
+    const vocabulary = saved.data.codebook.vocabulary;
+    const tokens: TextTokens | undefined =
+      vocabulary?.kind === "words" ? "words" : vocabulary?.kind === "chars" ? "chars" : undefined;
+    if (given("tokens") && opts.tokens !== tokens)
+      throw new UserError(
+        `--tokens ${opts.tokens} differs from the checkpoint, which reads ${tokens === undefined ? "records, not a text" : `a text as ${tokens}`}; a resumed run keeps its vocabulary`,
+      );
+    if (given("vocabSize") && opts.vocabSize !== vocabulary?.cap)
+      throw new UserError(
+        `--vocab-size ${opts.vocabSize} differs from the checkpoint (${vocabulary?.cap === undefined ? "no --vocab-size" : `--vocab-size ${vocabulary.cap}`}); a resumed run keeps its vocabulary`,
+      );
+    reading = tokens === "words" ? { tokens } : {};
+  }
+  const raw = readData(opts.data, reading);
+  const valRaw = opts.valData ? readData(opts.valData, reading.tokens ? { tokens: reading.tokens } : {}) : undefined;
   if (saved) {
     if (saved.data.sha256 !== raw.sha256)
       throw new UserError(
@@ -330,7 +357,7 @@ function requireTrainingMemory(ir: IrModel, opts: TrainOptions, threads: number,
 /** The steps and sequences of the largest batch an epoch computes. */
 function largestBatch(train: Dataset, config: TrainConfig): [T: number, B: number] {
   if (train.kind === "stream") {
-    const plan = planStream(train.ids.length, config.batch, config.seqLen);
+    const plan = planStream(train.ids.length, config.batch, config.seqLen, train.unit);
     return [Math.min(plan.seqLen, plan.stepsPerStream), plan.B];
   }
   return [train.examples.reduce((T, e) => Math.max(T, e.length), 1), Math.min(config.batch, train.examples.length)];

@@ -20,6 +20,7 @@ import { RunLog } from "../../../engine/train/run-log.js";
 import { clearEarlierBest, RunCheckpoints } from "../../../engine/train/run-checkpoints.js";
 import { lockRunDirectory, type RunLock } from "../../../engine/train/run-lock.js";
 import { kernelTiers } from "../../codegen/kernel-tier.js";
+import { textTokenKinds } from "../../../engine/data/text-file.js";
 import { processOutput, type Output } from "../io.js";
 import { defaultRunDirectory } from "../model-data.js";
 import { describeSignal, exitStatusOf, StopSignals } from "../stop-signals.js";
@@ -47,9 +48,19 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     .argument("<file>", ".rnn file")
     .requiredOption(
       "--data <path>",
-      "training data: .txt (character LM), .jsonl ({text|tokens, label}) or .json (normative batch)",
+      "training data: .txt (language model), .jsonl (one record a line: {text|tokens, label|target|tags}) or .json (normative batch)",
     )
     .option("--val-data <path>", "validation data (instead of holding out --val-split of --data)")
+    .option(
+      "--tokens <kind>",
+      "what a text's tokens are: chars (default), or words (split on white space; each line a sentence ending in <eos>)",
+      choice(textTokenKinds),
+    )
+    .option(
+      "--vocab-size <n>",
+      "keep the n most frequent characters, words or JSONL tokens (<eos> and <unk> included); the rest read as <unk>",
+      positiveInt,
+    )
     .option("--epochs <n>", "passes over the training data", positiveInt, 10)
     .option("--batch <n>", "sequences per batch (parallel streams for a text)", positiveInt, 32)
     .option(
@@ -171,8 +182,20 @@ rnnc eval, sample and analyze read them with --checkpoint DIR/best.
 A directory is used by one run at a time (DIR/train.lock names it); the lock of a run that
 was killed is taken over. A text corpus is read in chunks (any size) and must be UTF-8.
 
+JSONL records give tokens ("text", split on whitespace, or "tokens") and what the model's
+one target is scored against: "label", a class name or id (class target at last) or a
+number (real target of size 1 at last, e.g. a probability for binary_cross_entropy);
+"target", an array of numbers (real target at last); "tags", one per token (at each).
+
+A text trains a language model on its characters, or with --tokens words on its words: a
+line is a sentence and ends with <eos>; the vocabulary is every word, <eos> and <unk> (the
+id of any word it has not), or with --vocab-size n the n − 2 most frequent words, <eos> and
+<unk>. eval and sample read characters and words outside a vocabulary that has <unk> as
+<unk>.
+
 Examples:
   rnnc train examples/char-lm.rnn --data corpus.txt --epochs 5 --checkpoint runs/lm
+  rnnc train examples/char-lm.rnn --data corpus.txt --tokens words --vocab-size 5000 --checkpoint runs/words
   rnnc train examples/char-lm.rnn --data corpus.txt --checkpoint runs/lm --resume --epochs 10
   rnnc sample examples/char-lm.rnn --checkpoint runs/lm/best --length 200
 `,

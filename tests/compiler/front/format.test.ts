@@ -58,9 +58,21 @@ describe("rnnc fmt", () => {
 
   it("writes literals and delays as they were written", () => {
     expect(expr("1e-3 * .5 + 2. * 1E+2")).toBe("1e-3 * .5 + 2. * 1E+2");
-    expect(expr("h[t - 2] + h[t-0] + h[t+1] + h[t-1e400] + h[t-01] + h[t]")).toBe(
-      "h[t-2] + h[t-0] + h[t+1] + h[t-1e400] + h[t-01] + h[t]",
+    expect(expr("h[t - 2] + h[t-0] + h[t+1] + h[t-1e400] + h[t-01]")).toBe(
+      "h[t-2] + h[t-0] + h[t+1] + h[t-1e400] + h[t-01]",
     );
+  });
+
+  it("writes the lecture's notation in the canonical syntax it stands for, or with --keep-notation as written", () => {
+    const lecture = ["model M {", "  h[t] = σ(W · h[t-1] + U ⋅ x[t] + b)", "  C̃[t] = f[t] ⊙ C̃[t-1]", "}", ""].join(
+      "\n",
+    );
+    expect(fmt(lecture)).toBe(
+      ["model M {", "  h = sigmoid(W @ h[t-1] + U @ x + b)", "  C̃ = f * C̃[t-1]", "}", ""].join("\n"),
+    );
+    expect(formatFile(parse(lecture).file, { keepNotation: true })).toBe(lecture);
+    // A name is its composed form (NFC): n with a combining tilde is ñ.
+    expect(expr("n\u0303 + ñ")).toBe("ñ + ñ");
   });
 
   it("keeps every comment: trailing ones trailing, those inside a multi-line item above it", () => {

@@ -1,4 +1,5 @@
 /** Helpers shared by the front-end tests. */
+import { canonicalNotation } from "../../../grammar/notation.js";
 import { readdirSync, readFileSync } from "node:fs";
 import type { ModelDecl, RnnFile } from "../../../grammar/ast.js";
 
@@ -19,7 +20,13 @@ function strip(value: unknown): unknown {
 }
 
 /** The models of a file and the text of its comments, without positions. */
+/** What a file means, as the front end reads it: its models in canonical notation (`h[t]` read as `h`, `σ` as sigmoid), without ranges, and its comments. */
 export function shapeOfFile(file: RnnFile): { models: ModelDecl[]; comments: string[] } {
+  return writtenShapeOfFile({ ...file, models: file.models.map((m) => canonicalNotation(m, [])) });
+}
+
+/** A file exactly as written, without ranges. */
+export function writtenShapeOfFile(file: RnnFile): { models: ModelDecl[]; comments: string[] } {
   return { models: withoutRanges(file.models), comments: file.comments.map((c) => c.text) };
 }
 

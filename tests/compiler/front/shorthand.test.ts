@@ -152,6 +152,49 @@ const cases: Case[] = [
     after: output,
   },
   {
+    name: "lstm with forget_bias = 1: the forget gate's bias starts at 1, the gate open",
+    before: dense,
+    cell: "cell h = lstm(x, size = H, forget_bias = 1)",
+    core: `
+      param h.W_i : [H, H + D]
+      param h.b_i : [H] = zeros
+      param h.W_f : [H, H + D]
+      param h.b_f : [H] = 1
+      param h.W_g : [H, H + D]
+      param h.b_g : [H] = zeros
+      param h.W_o : [H, H + D]
+      param h.b_o : [H] = zeros
+      state h : [H] = zeros
+      state h.c : [H] = zeros
+      gate h.i = sigmoid(h.W_i @ [h[t-1], x] + h.b_i)
+      gate h.f = sigmoid(h.W_f @ [h[t-1], x] + h.b_f)
+      h.g = tanh(h.W_g @ [h[t-1], x] + h.b_g)
+      gate h.o = sigmoid(h.W_o @ [h[t-1], x] + h.b_o)
+      h.c = h.f * h.c[t-1] + h.i * h.g
+      h = h.o * tanh(h.c)`,
+    after: output,
+  },
+  {
+    name: "gru with forget_bias = -0.5: the update gate's bias (z keeps h[t-1])",
+    before: dense,
+    cell: "cell h = gru(x, size = H, forget_bias = -0.5)",
+    core: `
+      param h.W_r : [H, H + D]
+      param h.b_r : [H] = zeros
+      param h.W_z : [H, H + D]
+      param h.b_z : [H] = -0.5
+      param h.W_in : [H, D]
+      param h.b_in : [H] = zeros
+      param h.W_hn : [H, H]
+      param h.b_hn : [H] = zeros
+      state h : [H] = zeros
+      gate h.r = sigmoid(h.W_r @ [h[t-1], x] + h.b_r)
+      gate h.z = sigmoid(h.W_z @ [h[t-1], x] + h.b_z)
+      h.n = tanh(h.W_in @ x + h.b_in + h.r * (h.W_hn @ h[t-1] + h.b_hn))
+      h = (1 - h.z) * h.n + h.z * h[t-1]`,
+    after: output,
+  },
+  {
     name: "gru, PyTorch variant: n = tanh(W_in x + b_in + r * (W_hn h[t-1] + b_hn)), h = (1 - z) * n + z * h[t-1]",
     before: dense,
     cell: "cell h = gru(x, size = H)",
@@ -386,5 +429,21 @@ describe("examples/lstm.rnn and examples/lstm-gates.rnn are the same LSTM up to 
     expect(different).toEqual(["h.b_f"]);
     expect(a.get("h.b_f")).toEqual({ kind: "ones" });
     expect(b.get("h.b_f")).toEqual({ kind: "zeros" });
+  });
+
+  it("with forget_bias = 1 the shorthand starts open too: every initialiser is the same", () => {
+    const gates = checked(readFileSync("examples/lstm-gates.rnn", "utf8"));
+    const open = checked(
+      readFileSync("examples/lstm.rnn", "utf8").replace("lstm(x, size = H)", "lstm(x, size = H, forget_bias = 1)"),
+    );
+    // `ones` and the constant 1 initialise alike.
+    const initOf = (m: CheckedModel, map: (n: string) => string) =>
+      new Map(
+        m.params.map((p) => [
+          map(p.name),
+          JSON.stringify(p.init).replace('{"kind":"ones"}', '{"kind":"constant","value":1}'),
+        ]),
+      );
+    expect(initOf(open, (n) => n)).toEqual(initOf(gates, rename));
   });
 });

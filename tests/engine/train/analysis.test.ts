@@ -3,11 +3,12 @@ import { describe, expect, it } from "vitest";
 import { eigenvalues, spectralNorm, spectralRadius, type Complex } from "../../../engine/analysis/eigen.js";
 import { stateGradientNorms } from "../../../engine/analysis/gradient-norms.js";
 import { recurrentMatrices, spectra } from "../../../engine/analysis/recurrent.js";
+import { freeRunNorms } from "../../../engine/analysis/state-norms.js";
 import { initialWeights } from "../../../engine/init-weights.js";
 import { randomBatch } from "../../../engine/random-batch.js";
 import { Rng } from "../../../runtime/rng.js";
-import { householderQr } from "../../../runtime/qr.js";
 import { irFromFile, irFromText } from "../../support/models.js";
+import { orthogonal } from "../../support/matrices.js";
 
 const sorted = (zs: Complex[]) => [...zs].sort((a, b) => a.re - b.re || a.im - b.im);
 function expectSpectrum(actual: Complex[], expected: Complex[], tol = 1e-9) {
@@ -20,13 +21,6 @@ function expectSpectrum(actual: Complex[], expected: Complex[], tol = 1e-9) {
   });
 }
 const real = (...xs: number[]) => xs.map((re) => ({ re, im: 0 }));
-
-/** A random orthogonal matrix Q (n×n, row-major) from the QR of a Gaussian matrix. */
-function orthogonal(n: number, seed: number): Float64Array {
-  const rng = new Rng(seed);
-  const a = Float64Array.from({ length: n * n }, () => rng.normal());
-  return householderQr(a, n, n).q;
-}
 
 describe("eigenvalues", () => {
   it("of triangular and diagonal matrices: the diagonal", () => {
@@ -129,4 +123,30 @@ describe("||dL/dh_t|| on a linear RNN with W = ρ·Q", () => {
       for (let t = 0; t < 11; t++) expect(h[t]! / h[t + 1]!).toBeCloseTo(rho, 9);
     });
   }
+});
+
+describe("‖h_t‖ of a model without inputs, run from its initial state", () => {
+  const model = `model Free {
+    dim H = 5
+    param W : [H, H]
+    state h : [H] = learned
+    state c : [3] = 2
+    h = W @ h[t-1]
+    c = 0.5 * c[t-1]
+  }`;
+  it("is ρ^t ‖h_0‖ for W = ρ·Q, from t = 0, for each state", () => {
+    const ir = irFromText(model);
+    const w = initialWeights(ir, 1);
+    w["W"] = orthogonal(5, 9).map((v) => 1.2 * v);
+    w["h.init"] = Float64Array.of(1, -2, 0.5, 0, 3);
+    const norms = freeRunNorms(ir, w, 8);
+    expect(norms.map((n) => n.state)).toEqual(["h", "c"]);
+    const h0 = Math.hypot(1, -2, 0.5, 0, 3);
+    norms[0]!.perStep.forEach((n, t) => expect(n / (1.2 ** t * h0)).toBeCloseTo(1, 12));
+    norms[1]!.perStep.forEach((n, t) => expect(n).toBeCloseTo(0.5 ** t * 2 * Math.sqrt(3), 12));
+  });
+
+  it("refuses a model with inputs", () => {
+    expect(() => freeRunNorms(irFromFile("examples/elman.rnn"), {}, 3)).toThrow(/reads inputs/);
+  });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planStream, sequenceBatch, streamChunk, type Example } from "../../../engine/data/dataset.js";
-import { labelSet, parseJsonl } from "../../../engine/data/jsonl.js";
+import { parseJsonl } from "../../../engine/data/jsonl.js";
+import { targetNeed } from "../../../engine/data/record-targets.js";
 import { buildDataset, dataNeeds, describeDataset, readData, type RawData } from "../../../engine/data/load.js";
 import { charVocabulary, decodeChars, encodeChars } from "../../../engine/data/vocabulary.js";
 import { splitDataset } from "../../../engine/train/split.js";
@@ -68,7 +69,21 @@ describe("JSONL records", () => {
     const records = parseJsonl('{"text": "not  good", "label": "neg"}\n\n{"tokens": ["good"], "label": "pos"}\n');
     expect(records.map((r) => r.tokens)).toEqual([["not", "good"], ["good"]]);
     expect(records.map((r) => r.line)).toEqual([1, 3]);
-    expect(labelSet(records)).toEqual({ kind: "names", names: ["neg", "pos"], count: 2 });
+    expect(targetNeed(records, { name: "y", kind: "class", at: "last", fn: "cross_entropy" })).toEqual({
+      kind: "class",
+      labels: { kind: "names", names: ["neg", "pos"], count: 2 },
+    });
+  });
+
+  it("reads a number, a vector or a tag a token as what the sequence is scored against", () => {
+    const records = parseJsonl('{"text": "a b", "label": 0.8}\n{"text": "c", "label": 1}');
+    expect(records.map((r) => r.label)).toEqual([0.8, 1]);
+    expect(parseJsonl('{"tokens": [1, 2], "target": [0.5, -1]}')[0]!.target).toEqual([0.5, -1]);
+    expect(parseJsonl('{"tokens": ["the", "dog"], "tags": ["DET", "NOUN"]}')[0]!.tags).toEqual(["DET", "NOUN"]);
+    expect(parseJsonl('{"tokens": ["a", "b"], "tags": [[0, 1], [1, 0]]}')[0]!.tags).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
   });
 
   const cases: [string, RegExp][] = [
@@ -83,7 +98,17 @@ describe("JSONL records", () => {
     ['{"tokens": [1, "a"], "label": 0}', /f.jsonl:1: tokens\[1\] is the string "a"/],
     ['{"text": "a", "label": 0, "extra": 1}', /f.jsonl:1: unknown key "extra"/],
     ["[1, 2]", /f.jsonl:1: a record is a JSON object/],
-    ['{"text": "a", "label": 1.5}', /f.jsonl:1: "label" must be a string or a whole number/],
+    ['{"text": "a", "label": null}', /f.jsonl:1: "label" must be a string or a number, not null/],
+    ['{"text": "a", "label": 0, "tags": [0]}', /f.jsonl:1: give one of "label", "tags", not 2/],
+    [
+      '{"text": "a", "label": 0}\n{"text": "b", "target": [1]}',
+      /f.jsonl:2: the record gives "target" here but "label" on line 1/,
+    ],
+    ['{"text": "a b", "tags": ["X"]}', /f.jsonl:1: "tags" has 1 entry for 2 tokens; give one tag a token/],
+    ['{"text": "a b", "tags": ["X", 1]}', /f.jsonl:1: tags\[1\] is 1; tags are all strings/],
+    ['{"text": "a b", "tags": [[1], [1, 2]]}', /f.jsonl:1: tags\[1\] has 2 numbers but tags\[0\] has 1/],
+    ['{"text": "a", "target": []}', /f.jsonl:1: "target" must be a non-empty array of numbers/],
+    ['{"text": "a", "target": [1, "x"]}', /f.jsonl:1: "target"\[1\] must be a number, not the string "x"/],
     ["\n\n", /f.jsonl: no records/],
   ];
   for (const [text, message] of cases)
@@ -94,7 +119,11 @@ describe("JSONL records", () => {
     const ir = irFromText(classifier, { V: 3 });
     const train = raw('{"text": "a b c", "label": "neg"}\n{"text": "c", "label": "pos"}', "jsonl");
     const { codebook, needs } = dataNeeds(train, ir);
-    expect(needs).toMatchObject({ tokens: 3, classes: 2, roles: { input: "x", target: "y" } });
+    expect(needs).toMatchObject({
+      tokens: 3,
+      classes: 2,
+      roles: { input: "x", target: { name: "y", kind: "class", at: "last" } },
+    });
     const d = buildDataset(train, ir, codebook);
     expect(d.kind).toBe("sequences");
     if (d.kind !== "sequences") return;
@@ -126,12 +155,111 @@ describe("JSONL records", () => {
     expect(sequenceBatch(ir, d.examples, [...d.examples.keys()]).T).toBe(2); // one batch of them all
   });
 
+  const probability = classifier
+    .replace("target y : class[K]", "target y : [1]")
+    .replace("param Vo : [K, H]", "param v : [1, H]")
+    .replace("o = softmax(Vo @ h)", "p = sigmoid(v @ h)")
+    .replace("loss cross_entropy(o, y) at last", "loss binary_cross_entropy(p, y) at last");
+  const tagger = classifier.replace("at last", "at each");
+  const examples = (text: string, model: string, path = "d.jsonl") => {
+    const ir = irFromText(model);
+    const data = raw(text, "jsonl", path);
+    const { codebook, needs } = dataNeeds(data, ir);
+    const d = buildDataset(data, ir, codebook);
+    if (d.kind !== "sequences") throw new Error("expected sequences");
+    return { needs, codebook, targets: d.examples.map((e) => Array.from(e.targets["y"]!)) };
+  };
+
+  it('gives a real target of size 1 the number in "label", and a vector target the numbers in "target"', () => {
+    const one = examples('{"text": "a b", "label": 0.8}\n{"text": "c", "label": 0}', probability);
+    expect(one.targets).toEqual([[0.8], [0]]);
+    expect(one.needs).toMatchObject({ width: 1, roles: { target: { kind: "real", fn: "binary_cross_entropy" } } });
+    expect(one.needs.classes).toBeUndefined();
+    expect(one.codebook.labels).toBeUndefined();
+    const regression = probability
+      .replace("binary_cross_entropy", "mse")
+      .replace(/\[1\]/g, "[2]")
+      .replace("[1, H]", "[2, H]");
+    const two = examples('{"text": "a", "target": [0.5, -2]}\n{"text": "b", "target": [3, 1]}', regression);
+    expect(two.targets).toEqual([
+      [0.5, -2],
+      [3, 1],
+    ]);
+    expect(two.needs.width).toBe(2);
+  });
+
+  it("gives a target scored at each step one tag a token", () => {
+    const r = examples('{"tokens": ["a", "b"], "tags": ["N", "V"]}\n{"tokens": ["c"], "tags": ["V"]}', tagger);
+    expect(r.targets).toEqual([[0, 1], [1]]);
+    expect(r.needs).toMatchObject({ classes: 2, classesWhat: "2 labels (N, V)" });
+    expect(r.codebook.labels).toEqual({ kind: "names", names: ["N", "V"], count: 2 });
+    const ids = examples('{"tokens": [0, 1], "tags": [2, 0]}', tagger);
+    expect(ids.targets).toEqual([[2, 0]]);
+    expect(ids.needs).toMatchObject({ classes: 3, classesWhat: "labels up to 2" });
+  });
+
+  const misfits: [string, string, RegExp][] = [
+    [
+      '{"text": "a", "label": 0}\n{"text": "b", "label": "pos"}',
+      probability,
+      /d.jsonl:2: the label is a string here but a number on line 1/,
+    ],
+    [
+      '{"text": "a", "label": "pos"}',
+      probability,
+      /d.jsonl:1: the label "pos" is a name, but target y is real; give a number \(e.g. 1 and 0 for two classes\)/,
+    ],
+    [
+      '{"text": "a", "label": 1.5}',
+      probability,
+      /d.jsonl:1: 1.5 is not a probability; binary_cross_entropy scores target y against values from 0 to 1/,
+    ],
+    [
+      '{"text": "a", "target": [1]}\n{"text": "b", "target": [1, 0]}',
+      probability,
+      /d.jsonl:2: "target" has 2 numbers here but "target" has 1 number on line 1; target y has one size/,
+    ],
+    [
+      '{"text": "a", "label": 1.5}',
+      classifier,
+      /d.jsonl:1: "label" must be a string or a whole number ≥ 0 for class target y, not 1.5/,
+    ],
+    [
+      '{"text": "a", "target": [1, 0]}',
+      classifier,
+      /d.jsonl:1: target y is a class scored at the last step, so a record gives "label" \(a class name or id\); this one gives "target"/,
+    ],
+    [
+      '{"text": "a b", "label": "N"}',
+      tagger,
+      /d.jsonl:1: target y is a class scored at each step, so a record gives "tags" \(a class name or id for each token\); this one gives "label"/,
+    ],
+    [
+      '{"text": "a b", "tags": ["N", "V"]}',
+      probability,
+      /d.jsonl:1: target y is real scored at the last step, so a record gives "label" \(a number\) or "target" \(an array of numbers\); this one gives "tags"/,
+    ],
+  ];
+  for (const [text, model, message] of misfits)
+    it(`refuses ${JSON.stringify(text).slice(0, 50)} for ${/loss (\w+)/.exec(model)![1]} ${/at (\w+)/.exec(model)![1]}`, () =>
+      expect(() => examples(text, model)).toThrow(message));
+
+  it("reads labels of new data with the labels training saw, class ids beyond them left to the model's size", () => {
+    const ir = irFromText(tagger);
+    const trained = dataNeeds(raw('{"tokens": [0], "tags": [1]}', "jsonl"), ir).codebook;
+    expect(dataNeeds(raw('{"tokens": [0, 1], "tags": [0, 3]}', "jsonl"), ir, trained).needs.classes).toBe(4);
+    const named = dataNeeds(raw('{"tokens": [0], "tags": ["N"]}', "jsonl"), ir).codebook;
+    expect(() => buildDataset(raw('{"tokens": [0], "tags": [0]}', "jsonl", "e.jsonl"), ir, named)).toThrow(
+      /e.jsonl:1: label 0 is a class id, but the model was trained with names \(N\)/,
+    );
+  });
+
   it("says what a model must have for the data it is given", () => {
     const ir = irFromText(classifier);
     const corpus = join(mkdtempSync(join(tmpdir(), "rnnc-data-")), "c.txt");
     writeFileSync(corpus, "some text");
     expect(() => dataNeeds(readData(corpus), ir)).toThrow(
-      /a text corpus trains a character language model, which needs one one-hot input and a class target scored at each step.*model C has input x \(onehot\); target y \(class, at last\)/,
+      /a text corpus trains a language model \(of its characters or words\), which needs one one-hot input and a class target scored at each step.*model C has input x \(onehot\); target y \(class, at last\)/,
     );
   });
 });

@@ -322,7 +322,7 @@ describe("a short run lowers the loss of every example model", () => {
     ...readdirSync("examples/experiments/models")
       .filter((f) => f.endsWith(".rnn"))
       .map((f) => `examples/experiments/models/${f}`),
-  ];
+  ].filter((file) => irFromFile(file).losses.length > 0); // the linear recurrence has no loss to lower
   for (const file of files) {
     it(file, async () => {
       const dims = Object.fromEntries(

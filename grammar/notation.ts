@@ -1,0 +1,98 @@
+/**
+ * The lecture's notation, read as the canonical syntax it stands for. All of it is optional:
+ *
+ *   h[t] = tanh(W · h[t-1] + U · x[t] + b)     is   h = tanh(W @ h[t-1] + U @ x + b)
+ *   f[t] = σ(W_f · [h[t-1], x[t]] + b_f)        is   f = sigmoid(W_f @ [h[t-1], x] + b_f)
+ *   h[t] = o[t] ⊙ tanh(C[t])                    is   h = o * tanh(C)
+ *
+ * `NAME[t]` is the current step on either side of an equation; `σ` is sigmoid; `·` (or `⋅`)
+ * is `@` and `⊙` is `*` (those two are read by the lexer, grammar/tokens.ts). Names may be
+ * any Unicode identifier (`C̃`, `h̃`, `Wα`). The front end checks the canonical model this
+ * pass gives; `rnnc fmt` prints it, or with `--keep-notation` the source as written.
+ */
+import type * as A from "./ast.js";
+import { error, type Diagnostic } from "./diagnostic.js";
+import { mapArguments, mapExpr } from "./walk.js";
+
+/** Functions by the lecture's name for them. */
+export const functionSpellings: Readonly<Record<string, string>> = { σ: "sigmoid" };
+
+/** The canonical name of a function written in the lecture's notation (`σ` → `sigmoid`), or the name itself. */
+export function canonicalFunction(name: string): string {
+  return Object.hasOwn(functionSpellings, name) ? functionSpellings[name]! : name;
+}
+
+/** The model with the lecture's notation read as canonical syntax; an equation indexed other than `[t]` is E302. */
+export function canonicalNotation(model: A.ModelDecl, diagnostics: Diagnostic[]): A.ModelDecl {
+  const items = model.items.map((item) => canonicalItem(item, diagnostics));
+  return items.every((item, i) => item === model.items[i]) ? model : { ...model, items };
+}
+
+function canonicalItem(item: A.Item, diagnostics: Diagnostic[]): A.Item {
+  switch (item.kind) {
+    case "equation": {
+      const value = canonical(item.value);
+      const indexed = item.indexed && currentStep(item.indexed) ? undefined : item.indexed;
+      if (indexed) diagnostics.push(badIndex(item, indexed));
+      if (value === item.value && indexed === item.indexed) return item;
+      const { indexed: _written, ...rest } = item;
+      return { ...rest, value, ...(indexed ? { indexed } : {}) };
+    }
+    case "dim": {
+      const value = canonical(item.value);
+      return value === item.value ? item : { ...item, value };
+    }
+    case "param":
+    case "state": {
+      const shape = item.shape.map(canonical);
+      const init = item.init && canonical(item.init);
+      return init === item.init && shape.every((d, i) => d === item.shape[i])
+        ? item
+        : { ...item, shape, ...(init ? { init } : {}) };
+    }
+    case "cell":
+    case "loss": {
+      const args = mapArguments(item.args, canonical);
+      return args === item.args ? item : { ...item, args };
+    }
+    case "input":
+    case "target":
+      return item;
+  }
+}
+
+function canonical(e: A.Expr): A.Expr {
+  return mapExpr(e, (x) => {
+    if (x.kind === "delay" && currentStep(x)) return { kind: "ref", name: x.name, range: x.range };
+    if (x.kind === "binary" && x.written !== undefined) {
+      const { written: _spelling, ...operator } = x;
+      return operator;
+    }
+    if (x.kind === "call" && Object.hasOwn(functionSpellings, x.callee.text))
+      return { ...x, callee: { ...x.callee, text: functionSpellings[x.callee.text]! } };
+    return x;
+  });
+}
+
+/** `NAME[t]`, exactly as the lecture writes the current step. */
+function currentStep(d: A.DelayExpr): boolean {
+  return d.step.text === "t" && d.amountText === undefined;
+}
+
+function badIndex(eq: A.Equation, index: A.DelayExpr): Diagnostic {
+  const name = eq.name.text;
+  const hint = `write ${name}[t] = ... (or ${name} = ...), and read earlier steps on the right, as ${name}[t-1]`;
+  return index.step.text !== "t"
+    ? error(
+        "E302",
+        `the step is written t, not ${index.step.text}: an equation gives ${name} at the current step t`,
+        index.step.range,
+        { hint },
+      )
+    : error(
+        "E302",
+        `${name}[t${index.offset < 0 || Object.is(index.offset, -0) ? "-" : "+"}${index.amountText}] = ...: an equation gives ${name} at the current step t, not at another`,
+        index.offsetRange,
+        { hint },
+      );
+}
