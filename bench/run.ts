@@ -12,6 +12,7 @@ import { engineIds } from "./engine.js";
 import { frontEndBench } from "./frontend.js";
 import { header, load } from "./machine.js";
 import { measurePeaks } from "./peak.js";
+import { pytorchPeer, type PyTorch } from "./pytorch.js";
 import { fullPlan, quickPlan } from "./stats.js";
 import {
   fmt,
@@ -27,7 +28,6 @@ import { workloads } from "./workloads.js";
 
 const sections = ["frontend", "w1", "w2", "w3", "w4", "lsp"] as const;
 const allEngines = [...engineIds, ...pytorchEngines];
-const python = "/usr/bin/python3";
 
 function options() {
   const { values } = parseArgs({
@@ -45,13 +45,6 @@ function options() {
     quick: values.quick!,
     engines: pick(values.engines, allEngines, "engine"),
   };
-}
-
-function pytorchMissing(): string | null {
-  const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
-  return probe.status === 0
-    ? null
-    : `${python} -c "import torch" failed (${(probe.error?.message ?? probe.stderr).trim().split("\n").pop()})`;
 }
 
 function frontEndSection(quick: boolean): void {
@@ -104,15 +97,16 @@ async function main(): Promise<void> {
   out();
   if (only.includes("frontend")) frontEndSection(quick);
   const chosen = workloads.filter((w) => only.includes(w.id));
-  const noTorch = chosen.length > 0 && engines.some((e) => e.startsWith("pytorch-")) ? pytorchMissing() : null;
-  if (noTorch) out(`PyTorch skipped: ${noTorch}.\n`);
+  const wantTorch = chosen.length > 0 && engines.some((e) => e.startsWith("pytorch-"));
+  const torch: PyTorch = wantTorch ? await pytorchPeer(log) : { missing: "not asked for" };
+  if (wantTorch && "missing" in torch) out(`PyTorch skipped: ${torch.missing}.\n`);
   const results: CaseResult[] = [];
   if (chosen.length > 0) {
     log("peak …");
     const peaks = measurePeaks();
     peakSection(peaks);
     for (const w of chosen)
-      results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, noTorch, peaks)));
+      results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, torch, peaks)));
   }
   summary(results);
   if (only.includes("lsp")) lspSection();

@@ -4,10 +4,10 @@
  * engines see the same load of a shared machine; medians, GFLOP/s, percent of the machine's
  * peak and ratios against rnnc's compiled modules, in Markdown.
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { EngineProcess } from "./engine-process.js";
 import { peakNames, type Peaks } from "./peak.js";
+import { pytorchThreads, type PyTorch } from "./pytorch.js";
 import { median, runsAfterWarmUp, runsInRound, type RunPlan, type Sample } from "./stats.js";
 import { gflops, multiplyAdds, workloads, type Mode, type Workload, type WorkloadId } from "./workloads.js";
 
@@ -44,9 +44,6 @@ const pytorchTarget: Partial<Record<WorkloadId, Target>> = {
 /** Issue 7's target against onnxruntime-node: W3 single-sequence latency within 2×. */
 const onnxruntimeTarget: Partial<Record<WorkloadId, Target>> = { w3: { speedup: 1 / 2, label: "within 2×" } };
 
-const python = "/usr/bin/python3";
-/** Debian's OpenBLAS (`apt-get install libopenblas0-openmp`), put first for PyTorch when installed: Debian's torch otherwise runs on the reference BLAS. */
-const openblas = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
 const workerScript = fileURLToPath(new URL("./worker.js", import.meta.url));
 const pytorchScript = fileURLToPath(new URL("../../bench/pytorch_bench.py", import.meta.url));
 
@@ -87,19 +84,12 @@ function cases(w: Workload, engines: readonly string[]): { engine: string; mode:
   return list.filter((c) => engines.includes(c.engine));
 }
 
-function startWorker(w: Workload, engine: string, mode: Mode, quick: boolean) {
+function startWorker(w: Workload, engine: string, mode: Mode, quick: boolean, python: string) {
   const flag = quick ? ["--quick"] : [];
   if (!engine.startsWith("pytorch-"))
     return EngineProcess.start(process.execPath, [workerScript, w.id, engine, mode, ...flag]);
-  const threads = String(threadsOf(engine));
-  const path = existsSync(openblas)
-    ? { LD_LIBRARY_PATH: [openblas, process.env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") }
-    : {};
-  return EngineProcess.start(python, [pytorchScript, threads, w.id, ...flag], {
-    ...process.env,
-    OMP_NUM_THREADS: threads,
-    ...path,
-  });
+  const threads = threadsOf(engine);
+  return EngineProcess.start(python, [pytorchScript, String(threads), w.id, ...flag], pytorchThreads(threads));
 }
 
 async function measureWorkload(
@@ -107,7 +97,7 @@ async function measureWorkload(
   engines: readonly string[],
   plan: RunPlan,
   quick: boolean,
-  noTorch: string | null,
+  torch: PyTorch,
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const live: { result: CaseResult; process: EngineProcess; total: number; samples: Sample[] }[] = [];
@@ -123,12 +113,12 @@ async function measureWorkload(
       loss: NaN,
     };
     results.push(result);
-    if (engine.startsWith("pytorch-") && noTorch) {
-      result.error = `skipped: ${noTorch}`;
+    if (engine.startsWith("pytorch-") && "missing" in torch) {
+      result.error = `skipped: ${torch.missing}`;
       continue;
     }
     try {
-      const { process, ready } = await startWorker(w, engine, mode, quick);
+      const { process, ready } = await startWorker(w, engine, mode, quick, "python" in torch ? torch.python : "");
       const { samples, runs: total } = runsAfterWarmUp(ready.first, ready.lastMs, plan);
       const single = samples.length > 0 ? "a single run, over the budget: no warm-up" : "";
       Object.assign(
@@ -319,10 +309,10 @@ export async function workloadSection(
   engines: readonly string[],
   plan: RunPlan,
   quick: boolean,
-  noTorch: string | null,
+  torch: PyTorch,
   peaks: Peaks,
 ): Promise<CaseResult[]> {
-  const results = await measureWorkload(w, engines, plan, quick, noTorch);
+  const results = await measureWorkload(w, engines, plan, quick, torch);
   table(w, results, peaks);
   return results;
 }
