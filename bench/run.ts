@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { enableRelaxedSimd } from "../engine/wasm-features.js";
 import { engineIds } from "./engine.js";
 import { frontEndBench } from "./frontend.js";
 import { header, load } from "./machine.js";
@@ -90,6 +91,8 @@ function lspSection(): void {
 
 async function main(): Promise<void> {
   const { only, quick, engines } = options();
+  // The peaks of this process and rnnc's engines in the workers: relaxed SIMD where the CPU has it, as rnnc's command line runs.
+  enableRelaxedSimd();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   out(`# rnnc benchmarks${quick ? " (quick: fewer runs)" : ""}`);
   out();
