@@ -2,7 +2,8 @@
  * The benchmark suite: `npm run bench [-- --only w1,w2,frontend,lsp] [--quick] [--engines LIST]`.
  *
  * Sections: `frontend` (lines/s of the front end, against TypeScript's), `w1`…`w4` (the
- * workloads of the spec: bench/workload-bench.ts), `lsp` (bench/lsp.ts). Prints Markdown;
+ * workloads of the spec: bench/workload-bench.ts), `training` (whole training runs against PyTorch:
+ * bench/training/section.ts), `lsp` (bench/lsp.ts). Prints Markdown;
  * bench/RESULTS.md records a full run. Progress goes to stderr.
  */
 import { spawnSync } from "node:child_process";
@@ -15,6 +16,7 @@ import { header, load } from "./machine.js";
 import { measurePeaks } from "./peak.js";
 import { pytorchPeer, type PyTorch } from "./pytorch.js";
 import { fullPlan, quickPlan } from "./stats.js";
+import { trainingSection } from "./training/section.js";
 import {
   fmt,
   log,
@@ -27,7 +29,7 @@ import {
 } from "./workload-bench.js";
 import { workloads } from "./workloads.js";
 
-const sections = ["frontend", "w1", "w2", "w3", "w4", "lsp"] as const;
+const sections = ["frontend", "w1", "w2", "w3", "w4", "training", "lsp"] as const;
 const allEngines = [...engineIds, ...pytorchEngines];
 
 function options() {
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
   out();
   if (only.includes("frontend")) frontEndSection(quick);
   const chosen = workloads.filter((w) => only.includes(w.id));
-  const wantTorch = chosen.length > 0 && engines.some((e) => e.startsWith("pytorch-"));
+  const wantTorch = (chosen.length > 0 || only.includes("training")) && engines.some((e) => e.startsWith("pytorch-"));
   const torch: PyTorch = wantTorch ? await pytorchPeer(log) : { missing: "not asked for" };
   if (wantTorch && "missing" in torch) out(`PyTorch skipped: ${torch.missing}.\n`);
   const results: CaseResult[] = [];
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
       results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, torch, peaks)));
   }
   summary(results);
+  if (only.includes("training")) await trainingSection(quick, torch);
   if (only.includes("lsp")) lspSection();
   out(`Load average at the end: ${load()}.`);
 }
