@@ -14,6 +14,7 @@ export default tseslint.config(
       "dist/",
       "coverage/",
       "runtime/kernels/wasm/kernels-wasm.ts",
+      "runtime/kernels/wasm/kernels-relaxed-wasm.ts",
       "editors/vscode/node_modules/",
       "tests/**/__snapshots__/",
     ],

@@ -1,14 +1,17 @@
 /**
- * Micro-benchmark of the matrix kernels: the machine's WebAssembly SIMD peak, and the
- * WebAssembly and JavaScript kernels on the products of the workloads
- * (../shared/spec/workloads.md), in GFLOP/s, percent of peak and ratios.
+ * Micro-benchmark of the matrix kernels: the machine's WebAssembly SIMD peak and relaxed SIMD
+ * (fused multiply–add) peak, and the WebAssembly kernels of both tiers and the JavaScript ones on
+ * the products of the workloads (../shared/spec/workloads.md), in GFLOP/s, percent of their
+ * tier's peak and ratios.
  *
  *     npm run bench:build && node dist/bench/kernels.js [--quick] [--f32]
  *
  * --quick: fewer and shorter trials; --f32: skip the float64 kernels.
  *
- * Peak: a register-only loop of independent f32x4 (or f64x2) multiplies and adds, the
- * kernels' own instruction mix (bench/peak.ts).
+ * Peak: a register-only loop of independent f32x4 (or f64x2) multiplies and adds, the SIMD
+ * kernels' own instruction mix, and one of independent relaxed_madd chains, the relaxed
+ * kernels' (bench/peak.ts). The relaxed tier is measured where the engine runs relaxed SIMD
+ * (this process sets V8's flag in Node 20, as rnnc's command line does).
  *
  * Timing: each case runs in trials of about 40 ms after a warm-up, on the process's CPU
  * time as the peak is (bench/peak.ts; other processes' cache pollution remains). The table
@@ -21,9 +24,10 @@ import { cpus, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import type { FloatArray } from "../runtime/floatArray.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../runtime/kernels/matmul.js";
-import { simdSupported, WasmKernels } from "../runtime/kernels/wasm/index.js";
+import { enableRelaxedSimd } from "../engine/wasm-features.js";
+import { relaxedSimdSupported, simdSupported, WasmKernels } from "../runtime/kernels/wasm/index.js";
 import { Rng } from "../runtime/rng.js";
-import { fullTrials, measure, measurePeak, quickTrials, type Rate, type TrialPlan } from "./peak.js";
+import { fullTrials, measure, measureFmaPeak, measurePeak, quickTrials, type Rate, type TrialPlan } from "./peak.js";
 
 /** A product shape of a workload: Y[B,M] = X[B,N]·Wᵀ and its two adjoints. */
 export interface Shape {
@@ -53,6 +57,8 @@ export interface KernelResult {
   kernel: KernelName;
   dtype: "f32" | "f64";
   wasm: Rate;
+  /** The relaxed SIMD tier's products (fused multiply–adds); null where the engine has no relaxed SIMD. */
+  relaxed: Rate | null;
   js: Rate | null;
 }
 
@@ -61,7 +67,28 @@ function filled(a: FloatArray, rng: Rng): FloatArray {
   return a;
 }
 
-/** Every kernel on every shape, wasm operands resident in the arena, JS operands in ordinary arrays. */
+/** One kernel of a tier on resident operands x, w, y (the MatmulKernels arguments). */
+function call(
+  k: Pick<WasmKernels, "matmulBatch" | "matmulBatchBackwardInput" | "matmulBatchBackwardWeight">,
+  kernel: KernelName,
+  { B, M, N }: Shape,
+  [x, w, y]: FloatArray[],
+): () => void {
+  const [a, b, c] = [x!, w!, y!];
+  // Adjoints accumulate into x (as dX) and w (as dW); values stay bounded over the trials
+  // because each trial adds at most |dY|·|W| sized terms to data of the same scale.
+  if (kernel === "forward") return () => k.matmulBatch(B, M, N, a, 0, b, 0, c, 0, false);
+  if (kernel === "backward input") return () => k.matmulBatchBackwardInput(B, M, N, c, 0, b, 0, a, 0);
+  return () => k.matmulBatchBackwardWeight(B, M, N, c, 0, a, 0, b, 0);
+}
+
+/** The JavaScript kernels as the same interface. */
+const jsKernels = { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight };
+
+/**
+ * Every kernel on every shape, on the SIMD tier and (where the engine runs it) the relaxed SIMD tier, wasm
+ * operands resident in each tier's arena, JS operands in ordinary arrays.
+ */
 export function measureKernels(
   shapes: Shape[],
   dtypes: ("f32" | "f64")[],
@@ -73,39 +100,26 @@ export function measureKernels(
   for (const dtype of dtypes) {
     for (const shape of shapes) {
       const { B, M, N } = shape;
-      const kernels = new WasmKernels({ initialBytes: (B * N + M * N + B * M) * 8 + (1 << 16) });
-      const [x, w, y] = [B * N, M * N, B * M].map((n) => filled(kernels.arena.alloc(dtype, n), rng)) as [
-        FloatArray,
-        FloatArray,
-        FloatArray,
+      const initialBytes = (B * N + M * N + B * M) * 8 + (1 << 16);
+      const tiers = [
+        new WasmKernels({ initialBytes }),
+        ...(relaxedSimdSupported() ? [new WasmKernels({ initialBytes, fma: true })] : []),
       ];
+      const start = [B * N, M * N, B * M].map((n) => filled(new Float64Array(n), rng));
+      const operands = tiers.map((k) => start.map((a) => k.arena.alloc(dtype, a.length)));
       const type = dtype === "f32" ? Float32Array : Float64Array;
-      const [jx, jw, jy] = [x, w, y].map((a) => type.from(a)) as [FloatArray, FloatArray, FloatArray];
+      const js = start.map((a) => type.from(a));
       const flops = 2 * B * M * N;
       for (const kernel of kernelNames) {
         progress(`${dtype} ${shape.name}: ${kernel}`);
-        // Adjoints accumulate into x (as dX) and w (as dW); values stay bounded over the trials
-        // because each trial adds at most |dY|·|W| sized terms to data of the same scale.
-        const wasmCall =
-          kernel === "forward"
-            ? () => kernels.matmulBatch(B, M, N, x, 0, w, 0, y, 0, false)
-            : kernel === "backward input"
-              ? () => kernels.matmulBatchBackwardInput(B, M, N, y, 0, w, 0, x, 0)
-              : () => kernels.matmulBatchBackwardWeight(B, M, N, y, 0, x, 0, w, 0);
-        const jsCall =
-          kernel === "forward"
-            ? () => matmulBatch(B, M, N, jx, 0, jw, 0, jy, 0, false)
-            : kernel === "backward input"
-              ? () => matmulBatchBackwardInput(B, M, N, jy, 0, jw, 0, jx, 0)
-              : () => matmulBatchBackwardWeight(B, M, N, jy, 0, jx, 0, jw, 0);
-        const wasm = measure(wasmCall, flops, plan);
-        const js = shape.noJs ? null : measure(jsCall, flops, plan);
-        // Reset the accumulated operands so later kernels start from the same scale.
-        x.set(jx.fill(0.5));
-        w.set(jw.fill(0.25));
-        results.push({ shape, kernel, dtype, wasm, js });
+        // Every tier starts from the same operands.
+        const reset = () => [...operands, js].forEach((arrays) => arrays.forEach((a, i) => a.set(start[i]!)));
+        reset();
+        const [wasm, relaxed] = tiers.map((k, t) => measure(call(k, kernel, shape, operands[t]!), flops, plan));
+        const jsRate = shape.noJs ? null : measure(call(jsKernels, kernel, shape, js), flops, plan);
+        results.push({ shape, kernel, dtype, wasm: wasm!, relaxed: relaxed ?? null, js: jsRate });
       }
-      if (kernels.stagedCalls !== 0) throw new Error("internal error: a benchmark call was staged");
+      if (tiers.some((k) => k.stagedCalls !== 0)) throw new Error("internal error: a benchmark call was staged");
     }
   }
   return results;
@@ -114,22 +128,31 @@ export function measureKernels(
 const f1 = (x: number): string => x.toFixed(1);
 const rate = (r: Rate): string => `${f1(r.median)} (${f1(r.best)})`;
 
-export function report(peak: { f32: Rate; f64: Rate }, results: KernelResult[]): string[] {
+type TierPeak = { f32: Rate; f64: Rate };
+
+export function report(peak: TierPeak, fmaPeak: TierPeak | null, results: KernelResult[]): string[] {
   const lines = [
     `WebAssembly SIMD peak (register-only mul+add, GFLOP/s, median (best)): f32x4 ${rate(peak.f32)}, f64x2 ${rate(peak.f64)}`,
+    fmaPeak
+      ? `WebAssembly relaxed SIMD peak (register-only relaxed_madd, GFLOP/s, median (best)): f32x4 ${rate(fmaPeak.f32)}, f64x2 ${rate(fmaPeak.f64)}`
+      : "WebAssembly relaxed SIMD: not available in this engine",
     "",
-    "Rates are GFLOP/s, median (best trial); % of peak = best / best peak; wasm / JS = median / median.",
+    "Rates are GFLOP/s, median (best trial); % of peak = best / best peak of the kernel's own tier (SIMD: the mul+add loop; relaxed: the relaxed_madd loop); ratios = median / median.",
     "",
-    "| product | kernel | type | wasm GFLOP/s | % of peak | JS GFLOP/s | wasm / JS |",
-    "|---|---|---|---|---|---|---|",
+    "| product | kernel | type | SIMD GFLOP/s | % of SIMD peak | relaxed GFLOP/s | % of FMA peak | relaxed / SIMD | JS GFLOP/s | SIMD / JS |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
+  const percent = (r: Rate, p: Rate) => `${Math.round((100 * r.best) / p.best)}%`;
   for (const r of results) {
-    const p = peak[r.dtype].best;
     const js = r.js ? rate(r.js) : "—";
     const ratio = r.js ? `${f1(r.wasm.median / r.js.median)}×` : "—";
+    const fused =
+      r.relaxed && fmaPeak
+        ? [rate(r.relaxed), percent(r.relaxed, fmaPeak[r.dtype]), `${(r.relaxed.median / r.wasm.median).toFixed(2)}×`]
+        : ["—", "—", "—"];
     const { name, B, M, N } = r.shape;
     lines.push(
-      `| ${name} (B=${B}, M=${M}, N=${N}) | ${r.kernel} | ${r.dtype} | ${rate(r.wasm)} | ${Math.round((100 * r.wasm.best) / p)}% | ${js} | ${ratio} |`,
+      `| ${name} (B=${B}, M=${M}, N=${N}) | ${r.kernel} | ${r.dtype} | ${rate(r.wasm)} | ${percent(r.wasm, peak[r.dtype])} | ${fused.join(" | ")} | ${js} | ${ratio} |`,
     );
   }
   return lines;
@@ -138,6 +161,7 @@ export function report(peak: { f32: Rate; f64: Rate }, results: KernelResult[]):
 function main(): void {
   const args = new Set(process.argv.slice(2));
   const plan = args.has("--quick") ? quickTrials : fullTrials;
+  enableRelaxedSimd();
   const dtypes: ("f32" | "f64")[] = args.has("--f32") ? ["f32"] : ["f32", "f64"];
   if (!simdSupported()) {
     console.log("WebAssembly SIMD is not available in this engine: nothing to measure.");
@@ -155,14 +179,15 @@ function main(): void {
   ];
   console.log(header.join("\n"));
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  log("peak …");
-  const before = measurePeak(plan);
+  log("peaks …");
+  const before = [measurePeak(plan), measureFmaPeak(plan)] as const;
   const results = measureKernels(workloadShapes, dtypes, plan, log);
-  log("peak again …");
-  const after = measurePeak(plan);
+  log("peaks again …");
+  const after = [measurePeak(plan), measureFmaPeak(plan)] as const;
   const better = (a: Rate, b: Rate): Rate => (a.best >= b.best ? a : b);
-  const peak = { f32: better(before.f32, after.f32), f64: better(before.f64, after.f64) };
-  console.log(report(peak, results).join("\n"));
+  const best = (a: TierPeak, b: TierPeak): TierPeak => ({ f32: better(a.f32, b.f32), f64: better(a.f64, b.f64) });
+  const fma = before[1] && after[1] ? best(before[1], after[1]) : null;
+  console.log(report(best(before[0], after[0]), fma, results).join("\n"));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -2,8 +2,9 @@
  * The machine's peak multiply–add rate on one thread, for each tier rnnc computes on:
  * register-only loops of independent multiply and add chains, no memory traffic, the most a
  * kernel of that instruction mix can reach on this engine and CPU. WebAssembly SIMD (f32x4,
- * f64x2: the loops of the wasm kernel module, which has no fused multiply–add) and plain
- * JavaScript scalar code (V8 computes in double, whatever the array type).
+ * f64x2: the loops of the SIMD kernel module, which has no fused multiply–add), relaxed SIMD
+ * (chains of fused relaxed_madd, the loops of the relaxed module, where the engine runs it)
+ * and plain JavaScript scalar code (V8 computes in double, whatever the array type).
  *
  * Timing: trials of several calls after a warm-up, timed by the process's CPU time
  * (process.cpuUsage), not the wall clock: the machines this runs on are shared, and CPU
@@ -11,7 +12,14 @@
  *
  * Used by the kernel micro-benchmark (bench/kernels.ts) and the suite (bench/run.ts).
  */
-import { instantiateKernels, PEAK_CHAINS, type KernelExports } from "../runtime/kernels/wasm/index.js";
+import {
+  FMA_PEAK_CHAINS,
+  instantiateKernels,
+  instantiateRelaxedKernels,
+  PEAK_CHAINS,
+  relaxedSimdSupported,
+  type KernelExports,
+} from "../runtime/kernels/wasm/index.js";
 
 export interface Rate {
   /** Median GFLOP/s over the trials. */
@@ -81,6 +89,16 @@ export function measurePeak(plan: TrialPlan = fullTrials): { f32: Rate; f64: Rat
   };
 }
 
+/** The register-only fused multiply–add peak of relaxed SIMD, f32x4 and f64x2; null where the engine has no relaxed SIMD. */
+export function measureFmaPeak(plan: TrialPlan = fullTrials): { f32: Rate; f64: Rate } | null {
+  if (!relaxedSimdSupported()) return null;
+  const k = instantiateRelaxedKernels(new WebAssembly.Memory({ initial: 1 }));
+  return {
+    f32: measure(() => k.f32_peak(iterations, 1), iterations * FMA_PEAK_CHAINS * 2 * 4, plan),
+    f64: measure(() => k.f64_peak(iterations, 1), iterations * FMA_PEAK_CHAINS * 2 * 2, plan),
+  };
+}
+
 /**
  * The wasm peak loop in scalar JavaScript: m ← m·c, a ← a + m on each of `chains` chains, which
  * hide each other's latency. Unrolled in generated source so that V8 keeps every chain in a
@@ -105,19 +123,24 @@ function measureJsPeak(plan: TrialPlan): Rate {
   return measure(() => loop(iterations, 1 + 2 ** -30), iterations * PEAK_CHAINS * 2, plan);
 }
 
-/** Per tier: WebAssembly f32x4 and f64x2, JavaScript scalar. */
+/** Per tier: WebAssembly f32x4 and f64x2, the same with fused multiply–adds (where relaxed SIMD runs), JavaScript scalar. */
 export interface Peaks {
   f32: Rate;
   f64: Rate;
+  fma32?: Rate;
+  fma64?: Rate;
   js: Rate;
 }
 
 export const peakNames: Record<keyof Peaks, string> = {
   f32: "WebAssembly f32x4",
   f64: "WebAssembly f64x2",
+  fma32: "WebAssembly f32x4 relaxed_madd",
+  fma64: "WebAssembly f64x2 relaxed_madd",
   js: "JavaScript scalar",
 };
 
 export function measurePeaks(plan: TrialPlan = suiteTrials): Peaks {
-  return { ...measurePeak(plan), js: measureJsPeak(plan) };
+  const fma = measureFmaPeak(plan);
+  return { ...measurePeak(plan), ...(fma ? { fma32: fma.f32, fma64: fma.f64 } : {}), js: measureJsPeak(plan) };
 }

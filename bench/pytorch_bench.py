@@ -1,6 +1,9 @@
 """PyTorch on the benchmark workloads W1-W4, for bench/run.ts.
 
-    python3 bench/pytorch_bench.py THREADS WORKLOAD [--quick]
+    PYTHON bench/pytorch_bench.py THREADS WORKLOAD [--quick]
+
+PYTHON: the interpreter of the benchmark's Python environment (tools/python-env.mjs: PyTorch 2.x
+from the package index).
 
 A worker of bench/workload-bench.ts, with the protocol of bench/worker.ts: prepares, warms up
 (about two seconds), prints `READY {json}`, then answers each `run N` line on stdin with
@@ -10,18 +13,25 @@ Float32, torch.nn.LSTM / GRU / RNN (tanh) with a Linear output layer; W1's one-h
 loss.backward() with gradients reset each time (set_to_none); W3 runs under inference_mode.
 """
 import json
+import re
 import sys
 import time
 
 
-def blas_library():
-    """The BLAS this process has loaded: OpenBLAS, or Debian's reference BLAS (about 10 times slower)."""
-    with open("/proc/self/maps") as maps:
-        paths = {line.split()[-1] for line in maps if "blas" in line}
-    openblas = sorted(p for p in paths if "libopenblas" in p)
-    if openblas:
-        return "OpenBLAS " + openblas[0].rsplit("/", 2)[-2] + "/" + openblas[0].rsplit("/", 1)[-1]
-    return ", ".join(sorted(paths)) or "none loaded"
+def libraries(torch):
+    """What this torch computes with, from its build configuration: the BLAS (MKL in the wheels of the
+    package index, statically linked), oneDNN (which runs nn.LSTM/GRU/RNN on the CPU) and the SIMD level."""
+    config = torch.__config__.show()
+    found = lambda pattern: (re.search(pattern, config) or [None, None])[1]
+    blas = found(r"BLAS_INFO=(\w+)")
+    mkl = found(r"Math Kernel Library Version ([\w.]+)")
+    onednn = found(r"MKL-DNN v([\w.]+)")
+    parts = [f"BLAS {blas}{' ' + mkl if blas == 'mkl' and mkl else ''}" if blas else "BLAS unknown"]
+    parts.append(f"oneDNN {onednn}" if onednn and torch.backends.mkldnn.is_available() else "no oneDNN")
+    capability = found(r"CPU capability usage: (\w+)")
+    if capability:
+        parts.append(capability)
+    return ", ".join(parts)
 
 
 WORKLOADS = {
@@ -77,7 +87,7 @@ def prepare(torch, w):
             p.grad = None
         loss = F.cross_entropy(outputs(), targets)
         loss.backward()
-        return float(loss)
+        return loss.item()
     return forward_backward
 
 
@@ -88,7 +98,7 @@ def main():
     import torch
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    note = f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), BLAS: {blas_library()}"
+    note = f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {libraries(torch)}"
     run = prepare(torch, WORKLOADS[id])
     result = {}
     body = lambda: result.update(loss=run())

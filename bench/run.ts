@@ -2,17 +2,21 @@
  * The benchmark suite: `npm run bench [-- --only w1,w2,frontend,lsp] [--quick] [--engines LIST]`.
  *
  * Sections: `frontend` (lines/s of the front end, against TypeScript's), `w1`…`w4` (the
- * workloads of the spec: bench/workload-bench.ts), `lsp` (bench/lsp.ts). Prints Markdown;
+ * workloads of the spec: bench/workload-bench.ts), `training` (whole training runs against PyTorch:
+ * bench/training/section.ts), `lsp` (bench/lsp.ts). Prints Markdown;
  * bench/RESULTS.md records a full run. Progress goes to stderr.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { enableRelaxedSimd } from "../engine/wasm-features.js";
 import { engineIds } from "./engine.js";
 import { frontEndBench } from "./frontend.js";
 import { header, load } from "./machine.js";
 import { measurePeaks } from "./peak.js";
+import { pytorchPeer, type PyTorch } from "./pytorch.js";
 import { fullPlan, quickPlan } from "./stats.js";
+import { trainingSection } from "./training/section.js";
 import {
   fmt,
   log,
@@ -25,9 +29,8 @@ import {
 } from "./workload-bench.js";
 import { workloads } from "./workloads.js";
 
-const sections = ["frontend", "w1", "w2", "w3", "w4", "lsp"] as const;
+const sections = ["frontend", "w1", "w2", "w3", "w4", "training", "lsp"] as const;
 const allEngines = [...engineIds, ...pytorchEngines];
-const python = "/usr/bin/python3";
 
 function options() {
   const { values } = parseArgs({
@@ -45,13 +48,6 @@ function options() {
     quick: values.quick!,
     engines: pick(values.engines, allEngines, "engine"),
   };
-}
-
-function pytorchMissing(): string | null {
-  const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
-  return probe.status === 0
-    ? null
-    : `${python} -c "import torch" failed (${(probe.error?.message ?? probe.stderr).trim().split("\n").pop()})`;
 }
 
 function frontEndSection(quick: boolean): void {
@@ -97,6 +93,8 @@ function lspSection(): void {
 
 async function main(): Promise<void> {
   const { only, quick, engines } = options();
+  // The peaks of this process and rnnc's engines in the workers: relaxed SIMD where the CPU has it, as rnnc's command line runs.
+  enableRelaxedSimd();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   out(`# rnnc benchmarks${quick ? " (quick: fewer runs)" : ""}`);
   out();
@@ -104,17 +102,19 @@ async function main(): Promise<void> {
   out();
   if (only.includes("frontend")) frontEndSection(quick);
   const chosen = workloads.filter((w) => only.includes(w.id));
-  const noTorch = chosen.length > 0 && engines.some((e) => e.startsWith("pytorch-")) ? pytorchMissing() : null;
-  if (noTorch) out(`PyTorch skipped: ${noTorch}.\n`);
+  const wantTorch = (chosen.length > 0 || only.includes("training")) && engines.some((e) => e.startsWith("pytorch-"));
+  const torch: PyTorch = wantTorch ? await pytorchPeer(log) : { missing: "not asked for" };
+  if (wantTorch && "missing" in torch) out(`PyTorch skipped: ${torch.missing}.\n`);
   const results: CaseResult[] = [];
   if (chosen.length > 0) {
     log("peak …");
     const peaks = measurePeaks();
     peakSection(peaks);
     for (const w of chosen)
-      results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, noTorch, peaks)));
+      results.push(...(await workloadSection(w, engines, quick ? quickPlan : fullPlan, quick, torch, peaks)));
   }
   summary(results);
+  if (only.includes("training")) await trainingSection(quick, torch);
   if (only.includes("lsp")) lspSection();
   out(`Load average at the end: ${load()}.`);
 }

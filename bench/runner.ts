@@ -8,6 +8,8 @@ export interface Runner {
   scale?: number;
   /** How this engine computes the workload, when it differs from the spec in a way a reader should know. */
   note?: string;
+  /** rnnc's engines: the kernels their products ran on (relaxed: WebAssembly relaxed SIMD, fused multiply–adds). */
+  kernels?: "relaxed" | "wasm" | "js";
 }
 
 export type Prepare = (w: Workload, mode: Mode) => Promise<Runner>;

@@ -5,7 +5,9 @@
  * bench/pytorch_bench.py speaks the same protocol.
  */
 import { createInterface } from "node:readline";
+import { enableRelaxedSimd } from "../engine/wasm-features.js";
 import { engineIds, loadEngine, type EngineId } from "./engine.js";
+import type { Runner } from "./runner.js";
 import { fullPlan, quickPlan, timed, warmUp, type Sample } from "./stats.js";
 import { workload } from "./workloads.js";
 
@@ -15,6 +17,7 @@ export interface Ready {
   lastMs: number;
   loss: number;
   note?: string;
+  kernels?: Runner["kernels"];
 }
 
 const send = (kind: "READY" | "SAMPLES" | "ERROR", body: unknown) =>
@@ -25,6 +28,8 @@ async function main(): Promise<void> {
   if (!id || !engineIds.includes(engine as EngineId) || (mode !== "fwd" && mode !== "fwdbwd")) {
     throw new Error(`usage: worker.js WORKLOAD ${engineIds.join("|")} fwd|fwdbwd [--quick]`);
   }
+  // As rnnc's command line does: rnnc's engines run the relaxed SIMD tier where the CPU has it.
+  enableRelaxedSimd();
   const runner = await (await loadEngine(engine as EngineId))(workload(id), mode);
   const scale = runner.scale ?? 1;
   let loss = NaN;
@@ -37,6 +42,7 @@ async function main(): Promise<void> {
     lastMs: lastMs * scale,
     loss,
     ...(runner.note ? { note: runner.note } : {}),
+    ...(runner.kernels ? { kernels: runner.kernels } : {}),
   };
   send("READY", ready);
   for await (const line of createInterface({ input: process.stdin })) {

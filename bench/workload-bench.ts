@@ -4,10 +4,10 @@
  * engines see the same load of a shared machine; medians, GFLOP/s, percent of the machine's
  * peak and ratios against rnnc's compiled modules, in Markdown.
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { EngineProcess } from "./engine-process.js";
 import { peakNames, type Peaks } from "./peak.js";
+import { pytorchThreads, type PyTorch } from "./pytorch.js";
 import { median, runsAfterWarmUp, runsInRound, type RunPlan, type Sample } from "./stats.js";
 import { gflops, multiplyAdds, workloads, type Mode, type Workload, type WorkloadId } from "./workloads.js";
 
@@ -44,9 +44,6 @@ const pytorchTarget: Partial<Record<WorkloadId, Target>> = {
 /** Issue 7's target against onnxruntime-node: W3 single-sequence latency within 2×. */
 const onnxruntimeTarget: Partial<Record<WorkloadId, Target>> = { w3: { speedup: 1 / 2, label: "within 2×" } };
 
-const python = "/usr/bin/python3";
-/** Debian's OpenBLAS (`apt-get install libopenblas0-openmp`), put first for PyTorch when installed: Debian's torch otherwise runs on the reference BLAS. */
-const openblas = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
 const workerScript = fileURLToPath(new URL("./worker.js", import.meta.url));
 const pytorchScript = fileURLToPath(new URL("../../bench/pytorch_bench.py", import.meta.url));
 
@@ -60,6 +57,8 @@ export interface CaseResult {
   firstMs: number;
   loss: number;
   note?: string;
+  /** The kernels an rnnc engine's products ran on. */
+  kernels?: "relaxed" | "wasm" | "js";
   error?: string;
 }
 
@@ -87,19 +86,12 @@ function cases(w: Workload, engines: readonly string[]): { engine: string; mode:
   return list.filter((c) => engines.includes(c.engine));
 }
 
-function startWorker(w: Workload, engine: string, mode: Mode, quick: boolean) {
+function startWorker(w: Workload, engine: string, mode: Mode, quick: boolean, python: string) {
   const flag = quick ? ["--quick"] : [];
   if (!engine.startsWith("pytorch-"))
     return EngineProcess.start(process.execPath, [workerScript, w.id, engine, mode, ...flag]);
-  const threads = String(threadsOf(engine));
-  const path = existsSync(openblas)
-    ? { LD_LIBRARY_PATH: [openblas, process.env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") }
-    : {};
-  return EngineProcess.start(python, [pytorchScript, threads, w.id, ...flag], {
-    ...process.env,
-    OMP_NUM_THREADS: threads,
-    ...path,
-  });
+  const threads = threadsOf(engine);
+  return EngineProcess.start(python, [pytorchScript, String(threads), w.id, ...flag], pytorchThreads(threads));
 }
 
 async function measureWorkload(
@@ -107,7 +99,7 @@ async function measureWorkload(
   engines: readonly string[],
   plan: RunPlan,
   quick: boolean,
-  noTorch: string | null,
+  torch: PyTorch,
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const live: { result: CaseResult; process: EngineProcess; total: number; samples: Sample[] }[] = [];
@@ -123,17 +115,17 @@ async function measureWorkload(
       loss: NaN,
     };
     results.push(result);
-    if (engine.startsWith("pytorch-") && noTorch) {
-      result.error = `skipped: ${noTorch}`;
+    if (engine.startsWith("pytorch-") && "missing" in torch) {
+      result.error = `skipped: ${torch.missing}`;
       continue;
     }
     try {
-      const { process, ready } = await startWorker(w, engine, mode, quick);
+      const { process, ready } = await startWorker(w, engine, mode, quick, "python" in torch ? torch.python : "");
       const { samples, runs: total } = runsAfterWarmUp(ready.first, ready.lastMs, plan);
       const single = samples.length > 0 ? "a single run, over the budget: no warm-up" : "";
       Object.assign(
         result,
-        { firstMs: ready.first.ms, loss: ready.loss },
+        { firstMs: ready.first.ms, loss: ready.loss, ...(ready.kernels ? { kernels: ready.kernels } : {}) },
         ready.note || single ? { note: [ready.note, single].filter(Boolean).join("; ") } : {},
       );
       live.push({ result, process, total, samples });
@@ -180,20 +172,22 @@ function describe(w: Workload): string {
   return `${cellName[w.cell]}, ${input}, H = ${w.H}, T = ${w.T}, B = ${w.B}, ${output}; measured ${w.measured === "fwd" ? "forward only" : "forward+backward"} (bench/workloads/${w.file}).`;
 }
 
-/** The tier whose peak an rnnc engine's rate is a share of; none for the peers. */
-function peakTier(engine: string): keyof Peaks | null {
-  if (engine.startsWith("compiled-js-") || engine === "interp") return "js";
-  if (engine.startsWith("compiled-f32")) return "f32";
-  if (engine.startsWith("compiled-f64")) return "f64";
+/** The tier whose peak an rnnc engine's rate is a share of (the fused multiply–add peak where its products fused them); none for the peers. */
+function peakTier(r: CaseResult): keyof Peaks | null {
+  if (r.engine.startsWith("compiled-js-") || r.engine === "interp") return "js";
+  const fma = r.kernels === "relaxed";
+  if (r.engine.startsWith("compiled-f32")) return fma ? "fma32" : "f32";
+  if (r.engine.startsWith("compiled-f64")) return fma ? "fma64" : "f64";
   return null;
 }
 
 /** "% of peak" and its note: an rnnc engine's rate over the best peak of its tier, times its threads. */
 function ofPeak(w: Workload, r: CaseResult, peaks: Peaks): { cell: string; note?: string } {
-  const tier = peakTier(r.engine);
-  if (!tier) return { cell: "—" };
+  const tier = peakTier(r);
+  const peak = tier ? peaks[tier] : undefined;
+  if (!tier || !peak) return { cell: "—" };
   const threads = threadsOf(r.engine);
-  const percent = (100 * gflops(w, r.mode, r.medianMs)) / (threads * peaks[tier].best);
+  const percent = (100 * gflops(w, r.mode, r.medianMs)) / (threads * peak.best);
   return {
     cell: Number.isFinite(percent) ? `${fmt(percent, 2)}%` : "—",
     ...(threads > 1 ? { note: `% of ${threads} × the ${peakNames[tier]} peak` } : {}),
@@ -230,14 +224,15 @@ function table(w: Workload, results: CaseResult[], peaks: Peaks): void {
 export function peakSection(peaks: Peaks): void {
   out("## Machine peak");
   out();
-  const rates = (Object.keys(peakNames) as (keyof Peaks)[]).map(
-    (tier) => `${peakNames[tier]} ${fmt(peaks[tier].median)} (${fmt(peaks[tier].best)})`,
-  );
+  const rates = (Object.keys(peakNames) as (keyof Peaks)[]).flatMap((tier) => {
+    const peak = peaks[tier];
+    return peak ? [`${peakNames[tier]} ${fmt(peak.median)} (${fmt(peak.best)})`] : [];
+  });
   out(
     `One thread, register-only multiply–add loops (bench/peak.ts), GFLOP/s on CPU time, median (best trial): ${rates.join(", ")}.`,
   );
   out(
-    "A workload's \"% of peak\" is an rnnc engine's GFLOP/s over the best trial of its tier (WebAssembly for compiled-f64 and compiled-f32, JavaScript for compiled-js-* and interp), times its threads.",
+    "A workload's \"% of peak\" is an rnnc engine's GFLOP/s over the best trial of its tier (WebAssembly for compiled-f64 and compiled-f32, the relaxed_madd loop when their products ran on the relaxed SIMD kernels, JavaScript for compiled-js-* and interp), times its threads.",
   );
   out();
 }
@@ -319,10 +314,10 @@ export async function workloadSection(
   engines: readonly string[],
   plan: RunPlan,
   quick: boolean,
-  noTorch: string | null,
+  torch: PyTorch,
   peaks: Peaks,
 ): Promise<CaseResult[]> {
-  const results = await measureWorkload(w, engines, plan, quick, noTorch);
+  const results = await measureWorkload(w, engines, plan, quick, torch);
   table(w, results, peaks);
   return results;
 }

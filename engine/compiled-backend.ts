@@ -43,11 +43,29 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
       batch: Batch,
       carry: Carry | undefined,
     ) => (carry ? toState(carry, batch.B, f32 ? Float32Array : Float64Array) : fresh.createState(params, batch.B)),
-    weights: (grads: Record<string, Float>): Weights =>
-      namedRecord(ir.params.map((p) => [p.name, Float64Array.from(grads[p.name]!)])),
-    finite: (grads: Weights) => Object.values(grads).every((g) => g.every(Number.isFinite)),
+    /**
+     * The module's gradients as float64 weights, into the same arrays at every call: the module's
+     * own views where it computes in float64, else float64 arrays made once and refilled.
+     */
+    gradients(grads: Record<string, Float>): () => Weights {
+      if (!f32) {
+        const views = namedRecord(ir.params.map((p) => [p.name, grads[p.name] as Float64Array]));
+        return () => views;
+      }
+      const copies = namedRecord(ir.params.map((p) => [p.name, new Float64Array(grads[p.name]!.length)]));
+      return () => {
+        for (const p of ir.params) copies[p.name]!.set(grads[p.name]!);
+        return copies;
+      };
+    },
+    finite: (grads: Weights) => Object.values(grads).every(allFinite),
     hasTargets: (batch: Batch) => ir.losses.length > 0 && missingTarget(ir, batch) === undefined,
   };
+}
+
+function allFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
 }
 
 /** `kernels`: the tier the module was compiled for, which decides where its workspace lies (memory checks). */
@@ -60,26 +78,44 @@ export function compiledBackend(
   const grads = module.createParameters();
   const adapt = moduleAdapter(ir, module);
   const requireRoom = workspaceGuard(ir, module, kernels);
+  const gradients = adapt.gradients(grads);
 
-  const run = (weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean) => {
+  /** One call of the module; its quantities stay in the workspace until the next. */
+  const call = (weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean) => {
     requireRoom(batch);
     const p = adapt.params(weights);
     const state = adapt.state(model, p, batch, carry);
     const b = adapt.batch(batch);
     const loss = withGrad ? model.lossAndGrad(p, b, grads, state) : model.forward(p, b, state);
     if (adapt.hasTargets(batch) && !Number.isFinite(loss)) explainOverflow(ir, weights, batch, carry, withGrad);
+    return { loss: adapt.hasTargets(batch) ? loss : null, carry: () => fromState(ir, state) };
+  };
+
+  const run = (weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean): ForwardResult => {
+    const r = call(weights, batch, carry, withGrad);
     const outputs = new Map<string, Float64Array>();
     const result: ForwardResult = {
-      loss: adapt.hasTargets(batch) ? loss : null,
+      ...r,
       quantity: (name) => {
         if (!outputs.has(name)) outputs.set(name, Float64Array.from(model.output(name)));
         return outputs.get(name)!;
       },
-      carry: () => fromState(ir, state),
     };
     // Read every output now: the next call reuses the module's workspace.
     for (const q of ir.quantities) result.quantity(q.name);
     return result;
+  };
+
+  /** The gradient of a call with gradients, checked: a non-finite one is explained by the interpreter. */
+  const checkedGradients = (weights: Weights, batch: Batch, carry: Carry | undefined): Weights => {
+    const g = gradients();
+    if (!adapt.finite(g)) explainOverflow(ir, weights, batch, carry, true);
+    return g;
+  };
+
+  const requireGradient = (batch: Batch) => {
+    if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
+    requireTargets(ir, batch);
   };
 
   return {
@@ -87,12 +123,18 @@ export function compiledBackend(
     ir,
     forward: (weights, batch, carry) => run(weights, batch, carry, false),
     lossAndGrad(weights, batch, carry): GradientResult {
-      if (ir.losses.length === 0) throw new Error("the model declares no loss, so it has no gradient");
-      requireTargets(ir, batch);
+      requireGradient(batch);
       const r = run(weights, batch, carry, true);
-      const result = { ...r, loss: r.loss!, grads: adapt.weights(grads) };
-      if (!adapt.finite(result.grads)) explainOverflow(ir, weights, batch, carry, true);
-      return result;
+      const copies = namedRecord(
+        Object.entries(checkedGradients(weights, batch, carry)).map(([k, g]) => [k, g.slice()]),
+      );
+      return { ...r, loss: r.loss!, grads: copies };
+    },
+    // No quantities, and the same gradient arrays at every step: training reads neither later.
+    gradientStep(weights, batch, carry) {
+      requireGradient(batch);
+      const r = call(weights, batch, carry, true);
+      return { loss: r.loss!, grads: checkedGradients(weights, batch, carry), carry: r.carry };
     },
   };
 }
@@ -100,6 +142,7 @@ export function compiledBackend(
 /**
  * A training step's gradient through a `GradientPool` of the same module: each batch split
  * across its threads, the result the single-threaded backend's up to the order of the sums.
+ * Its `grads` are the same arrays at every step, as the backend's `gradientStep`'s.
  */
 export function pooledGradient(
   ir: IrModel,
@@ -110,13 +153,14 @@ export function pooledGradient(
   const adapt = moduleAdapter(ir, module);
   const grads = module.createParameters();
   const requireRoom = workspaceGuard(ir, module, kernels, pool.shards);
+  const gradients = adapt.gradients(grads);
   return async (weights, batch, carry) => {
     requireTargets(ir, batch);
     requireRoom(batch);
     const p = adapt.params(weights);
     const state = adapt.state(pool, p, batch, carry);
     const loss = await pool.lossAndGrad(p, adapt.batch(batch), grads, state);
-    const result = { loss, grads: adapt.weights(grads), carry: () => fromState(ir, state) };
+    const result = { loss, grads: gradients(), carry: () => fromState(ir, state) };
     if (!Number.isFinite(loss) || !adapt.finite(result.grads)) explainOverflow(ir, weights, batch, carry, true);
     return result;
   };

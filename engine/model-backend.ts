@@ -29,6 +29,12 @@ export interface ModelBackend {
   readonly ir: IrModel;
   forward(weights: Weights, batch: Batch, carry?: Carry): ForwardResult;
   lossAndGrad(weights: Weights, batch: Batch, carry?: Carry): GradientResult;
+  /**
+   * What a training step needs of `lossAndGrad`, without the quantities nobody reads there. Its
+   * `grads` may be the backend's own arrays, overwritten by its next call: use them (clip, apply)
+   * before asking again.
+   */
+  gradientStep(weights: Weights, batch: Batch, carry?: Carry): GradientStep;
 }
 
 export type BackendKind = ModelBackend["name"];

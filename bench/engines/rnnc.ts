@@ -15,7 +15,7 @@ import { initialWeights } from "../../engine/init-weights.js";
 import { GradientPool } from "../../engine/parallel/pool.js";
 import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
-import { checksum, type Prepare } from "../runner.js";
+import { checksum, type Prepare, type Runner } from "../runner.js";
 import { workloadPath, type Workload } from "../workloads.js";
 
 export function workloadIr(w: Workload): IrModel {
@@ -56,16 +56,28 @@ async function prepareModule(w: Workload, dtype: "f64" | "f32", kernels: KernelT
   return { ir, module, params, grads, moduleBatch };
 }
 
+/** The kernels a Model's products run on: relaxed SIMD (fused multiply–adds), SIMD, or the JavaScript ones. */
+function kernelsOf(model: object): Runner["kernels"] {
+  // A Model of the wasm/auto tiers has its kernels object, whose `fma` WasmKernels has (the JavaScript kernels have none).
+  const fma = (model as { kernels?: { fma?: boolean } }).kernels?.fma;
+  return fma === undefined ? "js" : fma ? "relaxed" : "wasm";
+}
+
+const kernelNote = { relaxed: "relaxed SIMD products (FMA)", wasm: "SIMD products", js: "JavaScript kernels" };
+
 export function compiled(dtype: "f64" | "f32", kernels: KernelTier = defaultKernelTier): Prepare {
   return async (w, mode) => {
     const { module, params, grads, moduleBatch } = await prepareModule(w, dtype, kernels);
     const model = new module.Model();
-    if (mode === "fwdbwd") return { run: () => model.lossAndGrad(params, moduleBatch, grads) };
+    const tier = kernelsOf(model);
+    const about = { kernels: tier, ...(tier === "js" ? {} : { note: kernelNote[tier!] }) };
+    if (mode === "fwdbwd") return { run: () => model.lossAndGrad(params, moduleBatch, grads), ...about };
     return {
       run() {
         const loss = model.forward(params, moduleBatch);
         return w.output.loss === "none" ? checksum(model.output(output)) : loss;
       },
+      ...about,
     };
   };
 }
@@ -77,10 +89,12 @@ export function threaded(dtype: "f64" | "f32", threads: number): Prepare {
     const { ir, module, params, grads, moduleBatch } = await prepareModule(w, dtype, defaultKernelTier);
     // Idle, the pool's threads do not keep the process alive: the worker exits on `quit` without closing it.
     const pool = await GradientPool.create(ir, module, compiledModuleUrl(module), threads);
+    const tier = kernelsOf(new module.Model());
     return {
       // The pool advances the state in place: each run starts from a fresh one, as a call without state does.
       run: () => pool.lossAndGrad(params, moduleBatch, grads, pool.createState(params, moduleBatch.B)),
-      note: `${threads} threads (worker_threads), batch split in ${threads} shards`,
+      note: `${kernelNote[tier!]}; ${threads} threads (worker_threads), batch split in ${threads} shards`,
+      kernels: tier,
     };
   };
 }

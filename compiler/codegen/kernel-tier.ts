@@ -1,7 +1,7 @@
 /** Which matrix-product kernels a generated module runs on (docs/kernels.md). */
-export type KernelTier = "js" | "wasm" | "auto";
-export const kernelTiers: readonly KernelTier[] = ["js", "wasm", "auto"];
-/** What `rnnc compile` and the compiled backend use when not told: WebAssembly SIMD where the engine has it. */
+export type KernelTier = "js" | "wasm" | "relaxed" | "auto";
+export const kernelTiers: readonly KernelTier[] = ["js", "wasm", "relaxed", "auto"];
+/** What `rnnc compile` and the compiled backend use when not told: relaxed SIMD, else SIMD, where the engine has it. */
 export const defaultKernelTier: KernelTier = "auto";
 
 /**

@@ -185,7 +185,7 @@ export async function trainLoop(
   config: TrainConfig,
   state: TrainState,
   hooks: TrainHooks = {},
-  gradient: GradientFunction = (weights, batch, carry) => backend.lossAndGrad(weights, batch, carry),
+  gradient: GradientFunction = (weights, batch, carry) => backend.gradientStep(weights, batch, carry),
 ): Promise<TrainOutcome> {
   const ir = backend.ir;
   const { train, val } = data;

@@ -6,18 +6,20 @@
 import { WasmArena } from "../kernels/wasm/arena.js";
 import { instantiateWasmLoops } from "../kernels/wasm/generated.js";
 import { WasmKernels } from "../kernels/wasm/matmul.js";
-import { simdSupported } from "../kernels/wasm/module.js";
+import { relaxedSimdSupported, simdSupported } from "../kernels/wasm/module.js";
 import { plainMemory, type ModelMemory } from "./memory.js";
 
 /**
- * The memory of a new Model compiled with `--kernels wasm` (WebAssembly SIMD or an Error) or `--kernels auto`
- * (WebAssembly SIMD where the engine has it, else the JavaScript kernels).
+ * The memory of a new Model compiled with `--kernels wasm` (WebAssembly SIMD, or an Error), `--kernels relaxed`
+ * (the products with fused multiply–adds where the engine runs relaxed SIMD, else WebAssembly SIMD, or an Error)
+ * or `--kernels auto` (the best of relaxed SIMD, SIMD and the JavaScript kernels that the engine runs). Decided
+ * when the Model is made: the same module runs on every engine.
  */
-export function kernelMemory(tier: "wasm" | "auto"): ModelMemory {
-  if (simdSupported()) return arenaMemory(new WasmKernels());
-  if (tier === "wasm")
+export function kernelMemory(tier: "wasm" | "relaxed" | "auto"): ModelMemory {
+  if (simdSupported()) return arenaMemory(new WasmKernels({ fma: tier !== "wasm" && relaxedSimdSupported() }));
+  if (tier !== "auto")
     throw new Error(
-      "this module was compiled with --kernels wasm, and this JavaScript engine has no WebAssembly SIMD: compile it with --kernels auto or js",
+      `this module was compiled with --kernels ${tier}, and this JavaScript engine has no WebAssembly SIMD: compile it with --kernels auto or js`,
     );
   return plainMemory();
 }

@@ -72,15 +72,16 @@ describe("rnnc run on the shipped examples", () => {
     },
   );
 
-  it("--kernels picks the compiled backend's kernel tier: js and wasm agree; an unknown tier is a usage error", async () => {
+  it("--kernels picks the compiled backend's kernel tier: js, wasm and relaxed agree; an unknown tier is a usage error", async () => {
     const args = ["run", "examples/gru.rnn", "--data", "examples/data/gru.json", "--backend", "compiled"];
     const loss = async (tier: string) =>
       (JSON.parse((await rnnc(...args, "--kernels", tier)).out) as { loss: number }).loss;
-    const [js, wasm] = [await loss("js"), await loss("wasm")];
+    const [js, wasm, relaxed] = [await loss("js"), await loss("wasm"), await loss("relaxed")];
     expect(Math.abs(js - wasm) / js).toBeLessThan(1e-12);
+    expect(Math.abs(js - relaxed) / js).toBeLessThan(1e-12);
     const bad = await rnnc(...args, "--kernels", "gpu");
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain("expected one of js, wasm, auto");
+    expect(bad.err).toContain("expected one of js, wasm, relaxed, auto");
   });
 
   it.each(["interp", "compiled"])(

@@ -1,13 +1,14 @@
 /**
- * Generated modules on the WebAssembly kernel tier (--kernels wasm|auto): every example equals
- * the interpreter (loss, every quantity, every gradient; ragged lengths; a stream carried from
- * one chunk to the next), the products run in the kernels' arena in place (nothing staged, also
- * after the workspace grows), `auto` picks WebAssembly here and JavaScript where SIMD is
- * missing, and the module type-checks strictly.
+ * Generated modules on the WebAssembly kernel tiers (--kernels wasm|relaxed|auto): every example
+ * equals the interpreter on SIMD and on relaxed SIMD (fused multiply–adds) (loss, every quantity,
+ * every gradient; ragged lengths; a stream carried from one chunk to the next), the products run
+ * in the kernels' arena in place (nothing staged, also after the workspace grows), `auto` picks
+ * relaxed SIMD where enabled, SIMD where not, and JavaScript where SIMD is missing, and the
+ * module type-checks strictly.
  *
  * Tolerances are relative to the largest magnitude compared: the SIMD kernels add the terms of
- * a product in another order than the interpreter, so float64 agrees to rounding (1e-10), not
- * bit for bit; float32 storage is held to 1e-4.
+ * a product in another order than the interpreter (and relaxed SIMD rounds each multiply–add
+ * once), so float64 agrees to rounding (1e-10), not bit for bit; float32 storage is held to 1e-4.
  */
 import { readdirSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
@@ -19,6 +20,8 @@ import { interpreterBackend } from "../../engine/interpreter-backend.js";
 import { initialWeights } from "../../engine/init-weights.js";
 import type { Batch, Weights } from "../../engine/interpret/batch.js";
 import { randomBatch } from "../../engine/random-batch.js";
+import { enableRelaxedSimd } from "../../engine/wasm-features.js";
+import { relaxedProbeBytes } from "../../runtime/kernels/wasm/kernels-relaxed-wasm.js";
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
 import { smallIrFromFile } from "../support/models.js";
@@ -34,7 +37,10 @@ function perturbedWeights(ir: IrModel, rng: Rng): Weights {
   return weights;
 }
 
-describe("the wasm tier equals the interpreter", () => {
+// rnnc's processes enable relaxed SIMD (Node 20 has it behind a flag): so does this one, for the relaxed tier.
+enableRelaxedSimd();
+
+describe.each(["wasm", "relaxed"] as const)("the %s tier equals the interpreter", (kernels) => {
   for (const dtype of ["f64", "f32"] as const) {
     for (const file of examples) {
       it(`examples/${file}, ${dtype}: a ragged batch, then a second chunk carried from it`, async () => {
@@ -45,10 +51,10 @@ describe("the wasm tier equals the interpreter", () => {
           randomBatch(ir, rng, { T: 7, B: 4, ragged: true }),
           randomBatch(ir, rng, { T: 5, B: 4, ragged: true }),
         ];
-        const fresh = await backendDifference(ir, weights, first, undefined, { dtype, kernels: "wasm" });
+        const fresh = await backendDifference(ir, weights, first, undefined, { dtype, kernels });
         expect(fresh.worst, fresh.where).toBeLessThan(tolerance[dtype]);
         const carry = interpreterBackend(ir).forward(weights, first).carry();
-        const carried = await backendDifference(ir, weights, second, carry, { dtype, kernels: "wasm" });
+        const carried = await backendDifference(ir, weights, second, carry, { dtype, kernels });
         expect(carried.worst, carried.where).toBeLessThan(tolerance[dtype]);
       });
     }
@@ -59,7 +65,11 @@ describe("the wasm tier equals the interpreter", () => {
 interface TierModule {
   createParameters(buffer?: Float64Array): Record<string, Float64Array>;
   Model: new () => {
-    readonly kernels: { readonly stagedCalls?: number; readonly arena?: { generation: number } };
+    readonly kernels: {
+      readonly stagedCalls?: number;
+      readonly arena?: { generation: number };
+      readonly fma?: boolean;
+    };
     lossAndGrad(params: Record<string, Float64Array>, batch: unknown, grads: Record<string, Float64Array>): number;
   };
 }
@@ -112,9 +122,35 @@ describe("where the wasm tier's arrays live", () => {
     expect(model.kernels.stagedCalls).toBe(0);
   });
 
-  it("auto picks the WebAssembly kernels where SIMD is available (Node 20)", async () => {
-    const model = new (await loadTier(smallIrFromFile("examples/elman.rnn", 6), "auto")).Model();
-    expect(model.kernels.constructor.name).toBe("WasmKernels");
+  it("auto and relaxed pick relaxed SIMD where it is enabled (Node 20 with V8's flag); wasm keeps SIMD", async () => {
+    const ir = smallIrFromFile("examples/elman.rnn", 6);
+    const fma = async (tier: KernelTier) => new (await loadTier(ir, tier)).Model().kernels.fma;
+    expect([await fma("auto"), await fma("relaxed"), await fma("wasm")]).toEqual([true, true, false]);
+    expect(new (await loadTier(ir, "auto")).Model().kernels.constructor.name).toBe("WasmKernels");
+  });
+
+  it("relaxed falls back to SIMD where relaxed SIMD does not validate, and computes the same", async () => {
+    // A model no other test loads, so that its module decides afresh, under the stub.
+    const ir = smallIrFromFile("examples/gru.rnn", 4);
+    const relaxed = await loadTier(ir, "relaxed");
+    const plain = WebAssembly.validate.bind(WebAssembly);
+    const isProbe = (bytes: BufferSource) =>
+      ArrayBuffer.isView(bytes) &&
+      bytes.byteLength === relaxedProbeBytes.length &&
+      relaxedProbeBytes.every((b, i) => new Uint8Array(bytes.buffer, bytes.byteOffset)[i] === b);
+    const validate = vi.spyOn(WebAssembly, "validate").mockImplementation((bytes) => !isProbe(bytes) && plain(bytes));
+    try {
+      const model = new relaxed.Model();
+      expect(model.kernels.constructor.name).toBe("WasmKernels");
+      expect(model.kernels.fma).toBe(false);
+      const rng = new Rng(6);
+      const weights = perturbedWeights(ir, rng);
+      const batch = randomBatch(ir, rng, { T: 6, B: 3, ragged: true });
+      const { worst, where } = await backendDifference(ir, weights, batch, undefined, { kernels: "relaxed" });
+      expect(worst, where).toBeLessThan(tolerance.f64);
+    } finally {
+      validate.mockRestore();
+    }
   });
 
   it("auto falls back to the JavaScript kernels where SIMD is missing, and computes the same", async () => {

@@ -1,6 +1,11 @@
 /** Runs the `rnnc` command line in-process, capturing what it prints and its exit status. */
 import { main } from "../../compiler/cli/main.js";
 import type { Output } from "../../compiler/cli/io.js";
+import { enableRelaxedSimd } from "../../engine/wasm-features.js";
+
+// As bin/rnnc.js does before it loads the CLI: so an in-process run picks the kernel tiers a
+// spawned `rnnc` picks, and computes the same bits.
+enableRelaxedSimd();
 
 export interface CliRun {
   code: number;

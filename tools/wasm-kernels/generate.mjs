@@ -27,12 +27,34 @@
  * larger tiles spill and get slower (measured with bench/kernels.ts).
  */
 
-/** @typedef {{ t: "f32" | "f64", v: string, i: string, L: number, S: number, shift: number }} DType */
+/**
+ * An element type and its vector shape; `fma`: the products' multiply–adds are relaxed SIMD's
+ * fused `relaxed_madd` (the relaxed module) instead of a multiply and an add.
+ * @typedef {{ t: "f32" | "f64", v: string, i: string, L: number, S: number, shift: number, fma: boolean }} DType
+ */
 
 /** @type {DType} */
-const F32 = { t: "f32", v: "f32x4", i: "i32x4", L: 4, S: 4, shift: 2 };
+const F32 = { t: "f32", v: "f32x4", i: "i32x4", L: 4, S: 4, shift: 2, fma: false };
 /** @type {DType} */
-const F64 = { t: "f64", v: "f64x2", i: "i64x2", L: 2, S: 8, shift: 3 };
+const F64 = { t: "f64", v: "f64x2", i: "i64x2", L: 2, S: 8, shift: 3, fma: false };
+
+/** a·b + c on vectors of d: one fused relaxed_madd where d.fma (rounded once, or twice where the CPU has no FMA), else mul then add. */
+const madd = (/** @type {DType} */ d, /** @type {string} */ a, /** @type {string} */ b, /** @type {string} */ c) =>
+  d.fma ? `(${d.v}.relaxed_madd ${a} ${b} ${c})` : `(${d.v}.add ${c} (${d.v}.mul ${a} ${b}))`;
+
+/**
+ * a·b + c on scalars of d, rounded as `madd` rounds each lane (relaxed SIMD has no scalar
+ * form: lane 0 of the vector operation), so an edge column sums as the vector columns do.
+ */
+const scalarMadd = (
+  /** @type {DType} */ d,
+  /** @type {string} */ a,
+  /** @type {string} */ b,
+  /** @type {string} */ c,
+) =>
+  d.fma
+    ? `(${d.v}.extract_lane 0 ${madd(d, `(${d.v}.splat ${a})`, `(${d.v}.splat ${b})`, `(${d.v}.splat ${c})`)})`
+    : `(${d.t}.add ${c} (${d.t}.mul ${a} ${b}))`;
 
 /**
  * Tile shapes (see the register budget above). Forward: FWD_RB batch rows ×
@@ -182,7 +204,7 @@ function fwdTile(/** @type {DType} */ d, /** @type {number} */ RB, /** @type {nu
     ...R.map((r) => set(`xv${r}`, `(v128.load${off(o)} ${get(`x${r}`)})`)),
     ...I.flatMap((i) => [
       set("wv", `(v128.load${off(o)} ${get(`w${i}`)})`),
-      ...R.map((r) => set(acc(r, i), `(${d.v}.add ${get(acc(r, i))} (${d.v}.mul ${get(`xv${r}`)} ${get("wv")}))`)),
+      ...R.map((r) => set(acc(r, i), madd(d, get(`xv${r}`), get("wv"), get(acc(r, i))))),
     ]),
   ];
   const loop = (/** @type {string} */ label, /** @type {number} */ steps) => [
@@ -219,13 +241,10 @@ function fwdTile(/** @type {DType} */ d, /** @type {number} */ RB, /** @type {nu
       let wv = `(${d.v}.splat ${ld(`w${g * d.L}`)})`;
       for (let l = 1; l < d.L; l++) wv = `(${d.v}.replace_lane ${l} ${wv} ${ld(`w${g * d.L + l}`)})`;
       tail.push(set("wv", wv));
-      for (const r of R)
-        tail.push(
-          set(out(r, g), `(${d.v}.add ${get(out(r, g))} (${d.v}.mul (${d.v}.splat ${ld(`x${r}`)}) ${get("wv")}))`),
-        );
+      for (const r of R) tail.push(set(out(r, g), madd(d, `(${d.v}.splat ${ld(`x${r}`)})`, get("wv"), get(out(r, g)))));
     }
   } else {
-    for (const r of R) tail.push(set(`s${r}`, `(${d.t}.add ${get(`s${r}`)} (${d.t}.mul ${ld(`x${r}`)} ${ld("w0")}))`));
+    for (const r of R) tail.push(set(`s${r}`, scalarMadd(d, ld(`x${r}`), ld("w0"), get(`s${r}`))));
   }
   body.push(...forLoop("j", c32(0), sub(get("nb"), get("nv")), c32(d.S), tail));
   // Store, overwriting or accumulating.
@@ -356,9 +375,7 @@ function combTile(
     ...V.map((v) => `  ${set(`rv${v}`, `(v128.load${off(16 * v)} ${get("rows")})`)}`),
     ...R.flatMap((r) => [
       `  ${set("s", coef(r))}`,
-      ...V.map(
-        (v) => `  ${set(acc(r, v), `(${d.v}.add ${get(acc(r, v))} (${d.v}.mul ${get("s")} ${get(`rv${v}`)}))`)}`,
-      ),
+      ...V.map((v) => `  ${set(acc(r, v), madd(d, get("s"), get(`rv${v}`), get(acc(r, v))))}`),
     ]),
     ...advance.map((l) => `  ${l}`),
     `  ${set("rows", add(get("rows"), get("ldr")))}`,
@@ -386,7 +403,7 @@ function combColumn(/** @type {DType} */ d) {
     set("s", `(${d.t}.load ${get("out")})`),
     set("end", add(get("rows"), mul(get("k"), get("ldr")))),
     `(if (i32.ne ${get("rows")} ${get("end")}) (then (loop $step`,
-    `  ${set("s", `(${d.t}.add ${get("s")} (${d.t}.mul (${d.t}.load ${get("c")}) (${d.t}.load ${get("rows")})))`)}`,
+    `  ${set("s", scalarMadd(d, `(${d.t}.load ${get("c")})`, `(${d.t}.load ${get("rows")})`, get("s")))}`,
     `  ${set("c", add(get("c"), get("ck")))}`,
     `  ${set("rows", add(get("rows"), get("ldr")))}`,
     `  (br_if $step (i32.ne ${get("rows")} ${get("end")})))))`,
@@ -523,23 +540,34 @@ function adjointExports(/** @type {DType} */ d) {
 
 /**
  * CHAINS independent (mul, add) pairs per iteration, no memory traffic: the
- * machine's ceiling for the kernels' instruction mix (WebAssembly SIMD has no
+ * machine's ceiling for the SIMD kernels' instruction mix (WebAssembly SIMD has no
  * fused multiply–add). m ← m·c with c = 1 keeps values constant and normal;
  * a ← a + m. Each chain's latency is hidden by the others. Flops per call:
  * iters · CHAINS · 2 · L.
  */
 export const PEAK_CHAINS = 7;
 
+/**
+ * The relaxed module's peak: FMA_PEAK_CHAINS independent chains a ← a·c + c of one
+ * relaxed_madd each (c = 1: a counts up, exactly). A fused multiply–add has the latency
+ * of a multiply (about 4 cycles) and two issue each cycle, so at least 8 chains keep both
+ * units busy; 10 leave registers to spare. Flops per call: iters · FMA_PEAK_CHAINS · 2 · L.
+ */
+export const FMA_PEAK_CHAINS = 10;
+
 function peak(/** @type {DType} */ d) {
-  const C = range(PEAK_CHAINS);
+  const C = range(d.fma ? FMA_PEAK_CHAINS : PEAK_CHAINS);
+  const step = d.fma
+    ? C.map((i) => `  ${set(`a${i}`, madd(d, get(`a${i}`), get("cv"), get("cv")))}`)
+    : C.flatMap((i) => [
+        `  ${set(`m${i}`, `(${d.v}.mul ${get(`m${i}`)} ${get("cv")})`)}`,
+        `  ${set(`a${i}`, `(${d.v}.add ${get(`a${i}`)} ${get(`m${i}`)})`)}`,
+      ]);
   const body = [
     set("cv", `(${d.v}.splat ${get("c")})`),
-    ...C.map((i) => set(`m${i}`, get("cv"))),
+    ...(d.fma ? [] : C.map((i) => set(`m${i}`, get("cv")))),
     `(if (i32.gt_u ${get("iters")} ${c32(0)}) (then (loop $step`,
-    ...C.flatMap((i) => [
-      `  ${set(`m${i}`, `(${d.v}.mul ${get(`m${i}`)} ${get("cv")})`)}`,
-      `  ${set(`a${i}`, `(${d.v}.add ${get(`a${i}`)} ${get(`m${i}`)})`)}`,
-    ]),
+    ...step,
     `  ${set("iters", sub(get("iters"), c32(1)))}`,
     `  (br_if $step ${get("iters")}))))`,
     C.slice(1).reduce((s, i) => `(${d.v}.add ${s} ${get(`a${i}`)})`, get("a0")),
@@ -547,14 +575,14 @@ function peak(/** @type {DType} */ d) {
   ];
   const sig = [
     `(param $iters i32) (param $c ${d.t}) (result ${d.t})`,
-    locals(["cv", ...C.map((i) => `m${i}`), ...C.map((i) => `a${i}`)], "v128"),
+    locals(["cv", ...(d.fma ? [] : C.map((i) => `m${i}`)), ...C.map((i) => `a${i}`)], "v128"),
   ].join(" ");
   return func(
     `${d.t}_peak`,
     `${d.t}_peak`,
     sig,
     body,
-    `Register-only ${d.v} mul+add loop for the peak micro-benchmark.`,
+    `Register-only ${d.v} ${d.fma ? "relaxed_madd" : "mul+add"} loop for the peak micro-benchmark.`,
   );
 }
 
@@ -1000,46 +1028,73 @@ function activationRows(/** @type {DType} */ d, /** @type {Activation} */ a) {
 
 // --- module -----------------------------------------------------------------------
 
-/** The whole module as WAT text. */
-export function kernelsWat() {
+/** The matrix products of element type d: the forward tiles and driver, the adjoints' tiles, drivers and exports. */
+function products(/** @type {DType} */ d) {
   const { FWD_RB: RB, FWD_RI: RI, FWD_UNROLL: U, COMB_CV: CV } = TILES;
-  const parts = [
+  const parts = [];
+  for (const [rb, ri] of [
+    [RB, RI],
+    [1, RI],
+    [RB, 1],
+    [1, 1],
+  ])
+    parts.push(fwdTile(d, rb, ri, ri === 1 ? 1 : U));
+  parts.push(fwdDriver(d));
+  for (const [mode, RR] of /** @type {[Mode, number][]} */ ([
+    ["x", TILES.COMB_RR],
+    ["w", TILES.COMB_RR_W],
+  ]))
+    for (const [rr, cv] of [
+      [RR, CV],
+      [1, CV],
+      ...(CV > 1
+        ? [
+            [RR, 1],
+            [1, 1],
+          ]
+        : []),
+    ])
+      parts.push(combTile(d, mode, rr, cv));
+  parts.push(combColumn(d), combDriver(d, "x"), combDriver(d, "w"), adjointExports(d));
+  return parts;
+}
+
+/** A module's text: its header and parts. */
+function module(/** @type {string} */ what, /** @type {string[]} */ parts) {
+  return [
     ";; Generated by tools/wasm-kernels/generate.mjs — do not edit; run `npm run build:wasm`.",
-    ";; rnnc's WebAssembly SIMD kernels: matrix products and activations (see docs/kernels.md).",
+    `;; rnnc's WebAssembly ${what} (see docs/kernels.md).`,
     "(module",
     '  (import "env" "memory" (memory 1))',
     "",
-  ];
-  for (const d of [F32, F64]) {
-    for (const [rb, ri] of [
-      [RB, RI],
-      [1, RI],
-      [RB, 1],
-      [1, 1],
-    ])
-      parts.push(fwdTile(d, rb, ri, ri === 1 ? 1 : U));
-    parts.push(fwdDriver(d));
-    for (const [mode, RR] of /** @type {[Mode, number][]} */ ([
-      ["x", TILES.COMB_RR],
-      ["w", TILES.COMB_RR_W],
-    ]))
-      for (const [rr, cv] of [
-        [RR, CV],
-        [1, CV],
-        ...(CV > 1
-          ? [
-              [RR, 1],
-              [1, 1],
-            ]
-          : []),
-      ])
-        parts.push(combTile(d, mode, rr, cv));
-    parts.push(combColumn(d), combDriver(d, "x"), combDriver(d, "w"), adjointExports(d), peak(d));
-  }
+    ...parts,
+    ")",
+    "",
+  ].join("\n");
+}
+
+/** The SIMD module as WAT text: the products, the peak loops and the activations. */
+export function kernelsWat() {
+  const parts = [];
+  for (const d of [F32, F64]) parts.push(...products(d), peak(d));
   for (const d of [F32, F64]) for (const a of activations(laneOps(d))) parts.push(activationRows(d, a));
-  parts.push(")", "");
-  return parts.join("\n");
+  return module("SIMD kernels: matrix products and activations", parts);
+}
+
+/**
+ * The relaxed SIMD module as WAT text: the same products and exports with every multiply–add
+ * of a tile fused (relaxed_madd), and the fused peak loop. The activations stay in the SIMD
+ * module: float64's must round as fdlibm does, without fusing.
+ */
+export function relaxedKernelsWat() {
+  const parts = [];
+  for (const d of [F32, F64].map((t) => ({ ...t, fma: true }))) parts.push(...products(d), peak(d));
+  return module("relaxed SIMD kernels: matrix products with fused multiply–adds", parts);
 }
 
 /** The smallest module that uses SIMD: validates only where WebAssembly SIMD is supported. */
 export const simdProbeWat = "(module (func (result v128) (i8x16.splat (i32.const 0))))\n";
+
+/** The smallest module that uses a relaxed SIMD instruction: validates only where relaxed SIMD is enabled. */
+export const relaxedProbeWat =
+  "(module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0) (local.get 0))))\n";

@@ -33,7 +33,7 @@ export function registerCompile(program: Command, io: Output): void {
     .option("--standalone", "inline the kernels: a module with no imports at all")
     .option(
       "--kernels <tier>",
-      "matrix products in js, wasm (WebAssembly SIMD) or auto (wasm where the engine has SIMD; default, but js with --standalone)",
+      "matrix products in js, wasm (WebAssembly SIMD), relaxed (SIMD with fused multiply-adds where the engine has relaxed SIMD, else wasm) or auto (relaxed, wasm or js, the fastest the engine runs; default, but js with --standalone)",
     )
     .option("--unroll <T>", "straight-line code for exactly T steps instead of a loop over time")
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
@@ -43,7 +43,7 @@ export function registerCompile(program: Command, io: Output): void {
       if (opts.dtype !== "f64" && opts.dtype !== "f32")
         throw new UserError(`--dtype is f64 or f32, not '${opts.dtype}'`);
       if (opts.kernels !== undefined && !kernelTiers.includes(opts.kernels as KernelTier))
-        throw new UserError(`--kernels is js, wasm or auto, not '${opts.kernels}'`);
+        throw new UserError(`--kernels is js, wasm, relaxed or auto, not '${opts.kernels}'`);
       const unrollSteps = opts.unroll === undefined ? undefined : parsePositiveInt(opts.unroll, "--unroll");
       if (unrollSteps !== undefined && unrollSteps > 1000)
         throw new UserError(

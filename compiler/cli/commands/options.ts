@@ -6,9 +6,9 @@ import type { ModelBackend } from "../../../engine/model-backend.js";
 import { BackendUnavailableError, createBackend, type BackendKind } from "../../../engine/train/backend-choice.js";
 import { UserError } from "../io.js";
 
-/** `--kernels js|wasm|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
+/** `--kernels js|wasm|relaxed|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
 export const kernelsHelp =
-  "the compiled backend's matrix products: js, wasm (WebAssembly SIMD) or auto (wasm where available)";
+  "the compiled backend's matrix products: js, wasm (WebAssembly SIMD), relaxed (SIMD with fused multiply-adds, else wasm) or auto (the fastest the engine runs)";
 
 /** Commander's collector for a repeatable `--dim NAME=VALUE`. */
 export function collectDims(value: string, previous: string[]): string[] {

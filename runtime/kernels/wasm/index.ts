@@ -2,8 +2,10 @@
  * The WebAssembly SIMD kernel tier: the batched matrix products of ../matmul.ts
  * and the row activations of ../activate-rows.ts, compiled from tools/wasm-kernels
  * (see docs/kernels.md), an arena that hands out typed-array views inside the
- * kernels' memory, and the feature test. The JavaScript tier behind the same
- * interface is ../kernel-set.ts.
+ * kernels' memory, and the feature tests. Its relaxed variant,
+ * `new WasmKernels({ fma: true })` where `relaxedSimdSupported()`, runs the products
+ * with fused multiply–adds. The JavaScript tier behind the same interface is
+ * ../kernel-set.ts.
  *
  *     if (simdSupported()) {
  *       const kernels = new WasmKernels();
@@ -13,12 +15,17 @@
  */
 export { ARENA_ALIGN, WasmArena, type WasmArenaOptions, type WasmDType, type WasmFloatArray } from "./arena.js";
 export { instantiateWasmLoops } from "./generated.js";
-export { WasmKernels } from "./matmul.js";
+export { WasmKernels, type WasmKernelOptions } from "./matmul.js";
 export {
+  FMA_PEAK_CHAINS,
   instantiateKernels,
+  instantiateRelaxedKernels,
   kernelModule,
   PEAK_CHAINS,
   preloadKernelModule,
+  relaxedKernelModule,
+  relaxedSimdSupported,
   simdSupported,
   type KernelExports,
+  type RelaxedKernelExports,
 } from "./module.js";

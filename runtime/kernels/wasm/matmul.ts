@@ -35,7 +35,7 @@ import type { FloatArray } from "../../floatArray.js";
 import { activateRows, type ActivationName } from "../activate-rows.js";
 import type { MatmulKernels } from "../kernel-set.js";
 import { WasmArena, type WasmArenaOptions, type WasmFloatArray } from "./arena.js";
-import { instantiateKernels, SCRATCH_BYTES, type KernelExports } from "./module.js";
+import { instantiateKernels, instantiateRelaxedKernels, SCRATCH_BYTES, type KernelExports } from "./module.js";
 
 /** A row-activation kernel of the module: (rows, width, x, xs, y, ys), byte addresses, strides in elements. */
 type RowsKernel = KernelExports["f32_exp_rows"];
@@ -84,20 +84,27 @@ function span(rows: number, width: number, stride: number): number {
   return rows === 0 || width === 0 ? 0 : (rows - 1) * stride + width;
 }
 
+export interface WasmKernelOptions extends WasmArenaOptions {
+  /** The products of the relaxed SIMD module, with fused multiply–adds (throws where relaxedSimdSupported() is false). */
+  fma?: boolean;
+}
+
 /**
- * The kernel module instantiated on `arena`'s memory, and its products. bwd_w's scratch
- * (SCRATCH_BYTES, where it packs its coefficients) is allocated in the arena for good,
- * before the arena hands out any other view, so even a growth here detaches nothing.
+ * The kernel module instantiated on `arena`'s memory, and its products (the relaxed
+ * module's with `fma`). bwd_w's scratch (SCRATCH_BYTES, where it packs its coefficients)
+ * is allocated in the arena for good, before the arena hands out any other view, so even
+ * a growth here detaches nothing.
  */
-function instantiate(arena: WasmArena): { k: KernelExports; products: Products } {
+function instantiate(arena: WasmArena, fma: boolean): { k: KernelExports; products: Products } {
   const k = instantiateKernels(arena.memory);
+  const p = fma ? instantiateRelaxedKernels(arena.memory) : k;
   const scratch = arena.alloc("f64", SCRATCH_BYTES / 8).byteOffset;
   const products: Products = {
-    forward: [k.f32_matmul, k.f64_matmul],
-    input: [k.f32_matmul_bwd_x, k.f64_matmul_bwd_x],
+    forward: [p.f32_matmul, p.f64_matmul],
+    input: [p.f32_matmul_bwd_x, p.f64_matmul_bwd_x],
     weight: [
-      (B, M, N, dy, x, dw) => k.f32_matmul_bwd_w(B, M, N, dy, x, dw, scratch),
-      (B, M, N, dy, x, dw) => k.f64_matmul_bwd_w(B, M, N, dy, x, dw, scratch),
+      (B, M, N, dy, x, dw) => p.f32_matmul_bwd_w(B, M, N, dy, x, dw, scratch),
+      (B, M, N, dy, x, dw) => p.f64_matmul_bwd_w(B, M, N, dy, x, dw, scratch),
     ],
   };
   return { k, products };
@@ -106,6 +113,8 @@ function instantiate(arena: WasmArena): { k: KernelExports; products: Products }
 export class WasmKernels implements MatmulKernels {
   /** Where resident operands live: allocate parameters, gradients and workspaces here. */
   readonly arena: WasmArena;
+  /** Whether the products fuse their multiply–adds (the relaxed SIMD module). */
+  readonly fma: boolean;
   /** Calls that had to copy their operands (see the module note). */
   stagedCalls = 0;
   private readonly products: Products;
@@ -120,9 +129,10 @@ export class WasmKernels implements MatmulKernels {
    */
   private readonly placements = new WeakMap<FloatArray, Placement | null>();
 
-  constructor(options: WasmArenaOptions = {}) {
+  constructor(options: WasmKernelOptions = {}) {
     this.arena = new WasmArena(options);
-    const { k, products } = instantiate(this.arena);
+    this.fma = options.fma ?? false;
+    const { k, products } = instantiate(this.arena, this.fma);
     this.products = products;
     this.rowKernels = new Map([
       ["sigmoid", [k.f32_sigmoid_rows, k.f64_sigmoid_rows]],
@@ -289,7 +299,7 @@ export class WasmKernels implements MatmulKernels {
     const dtype = f32 ? "f32" : "f64";
     const staging = (this.staging ??= (() => {
       const arena = new WasmArena({ initialBytes: 1 << 16 });
-      return { arena, products: instantiate(arena).products };
+      return { arena, products: instantiate(arena, this.fma).products };
     })());
     const mark = staging.arena.mark();
     try {

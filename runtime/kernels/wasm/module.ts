@@ -1,5 +1,6 @@
 /**
- * The compiled WebAssembly kernel module and the SIMD feature test.
+ * The compiled WebAssembly kernel modules and their feature tests: the SIMD module (every
+ * kernel), and the relaxed SIMD module (the products again, with fused multiply–adds).
  *
  * The module's bytes are embedded as base64 (kernels-wasm.ts, written by
  * `npm run build:wasm`), so loading needs no file access and works the same in
@@ -9,6 +10,7 @@
  * before about 2019 only 4 kB); `preloadKernelModule()` compiles asynchronously
  * ahead of time for engines that refuse.
  */
+import { relaxedKernelsWasmBase64, relaxedPeakChains, relaxedProbeBytes } from "./kernels-relaxed-wasm.js";
 import { kernelsWasmBase64, peakChains, scratchBytes, simdProbeBytes } from "./kernels-wasm.js";
 
 /** The functions the kernel module exports. Addresses are byte offsets into its memory. */
@@ -37,24 +39,54 @@ export interface KernelExports {
   f64_peak(iterations: number, c: number): number;
 }
 
-/** Independent (mul, add) vector pairs per iteration of the `*_peak` loops. */
+/** The exports of the relaxed SIMD module: the products, with the same arguments, and its peak loops. */
+export type RelaxedKernelExports = Pick<
+  KernelExports,
+  | "f32_matmul"
+  | "f64_matmul"
+  | "f32_matmul_bwd_x"
+  | "f64_matmul_bwd_x"
+  | "f32_matmul_bwd_w"
+  | "f64_matmul_bwd_w"
+  | "f32_peak"
+  | "f64_peak"
+>;
+
+/** Independent (mul, add) vector pairs per iteration of the SIMD module's `*_peak` loops. */
 export const PEAK_CHAINS: number = peakChains;
+
+/** Independent relaxed_madd chains per iteration of the relaxed module's `*_peak` loops. */
+export const FMA_PEAK_CHAINS: number = relaxedPeakChains;
 
 /** Bytes of the scratch memory `<t>_matmul_bwd_w` packs its coefficients into (its last argument). */
 export const SCRATCH_BYTES: number = scratchBytes;
+
+/** Whether the engine validates `probe` (false where it has no WebAssembly at all). */
+function validates(probe: Uint8Array<ArrayBuffer>): boolean {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(probe);
+  } catch {
+    return false;
+  }
+}
 
 let simd: boolean | undefined;
 
 /** Whether this engine runs WebAssembly with 128-bit SIMD (Node ≥ 16.4, current browsers). */
 export function simdSupported(): boolean {
-  if (simd === undefined) {
-    try {
-      simd = typeof WebAssembly === "object" && WebAssembly.validate(simdProbeBytes);
-    } catch {
-      simd = false;
-    }
-  }
-  return simd;
+  return (simd ??= validates(simdProbeBytes));
+}
+
+let relaxed: boolean | undefined;
+
+/**
+ * Whether this engine runs WebAssembly relaxed SIMD, whose `relaxed_madd` is a fused multiply–add
+ * where the CPU has one: Chrome ≥ 114 and Firefox ≥ 120 unflagged; Node 20 (V8 11.3) only once
+ * V8's flag `--experimental-wasm-relaxed-simd` is set (rnnc's command line sets it, see
+ * engine/wasm-features.ts). Checked once per thread: set the flag before the first Model is made.
+ */
+export function relaxedSimdSupported(): boolean {
+  return (relaxed ??= validates(relaxedProbeBytes));
 }
 
 /** Bytes from base64, in Node and in a browser. */
@@ -87,4 +119,24 @@ export async function preloadKernelModule(): Promise<void> {
 export function instantiateKernels(memory: WebAssembly.Memory): KernelExports {
   const instance = new WebAssembly.Instance(kernelModule(), { env: { memory } });
   return instance.exports as unknown as KernelExports;
+}
+
+let compiledRelaxed: WebAssembly.Module | undefined;
+
+/** The relaxed SIMD module, compiled once per thread. Throws where relaxed SIMD is not enabled. */
+export function relaxedKernelModule(): WebAssembly.Module {
+  if (!compiledRelaxed) {
+    if (!relaxedSimdSupported())
+      throw new Error(
+        "WebAssembly relaxed SIMD is not available in this engine (Node 20: set V8's --experimental-wasm-relaxed-simd first); use the SIMD kernels",
+      );
+    compiledRelaxed = new WebAssembly.Module(decodeBase64(relaxedKernelsWasmBase64));
+  }
+  return compiledRelaxed;
+}
+
+/** A fresh instance of the relaxed SIMD products bound to `memory`. */
+export function instantiateRelaxedKernels(memory: WebAssembly.Memory): RelaxedKernelExports {
+  const instance = new WebAssembly.Instance(relaxedKernelModule(), { env: { memory } });
+  return instance.exports as unknown as RelaxedKernelExports;
 }

@@ -5,6 +5,7 @@
  * the unsplit batch's gradient up to rounding.
  */
 import { readdirSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { compiledModuleUrl, loadCompiledModule } from "../../../engine/module-cache.js";
 import type { IrModel } from "../../../compiler/ir/ir.js";
@@ -18,11 +19,16 @@ import { shardsOf, shardWeights } from "../../../engine/parallel/shards.js";
 import { autoThreads } from "../../../engine/parallel/threads.js";
 import { randomBatch } from "../../../engine/random-batch.js";
 import { Rng } from "../../../runtime/rng.js";
+import { relaxedProbeBytes } from "../../../runtime/kernels/wasm/kernels-relaxed-wasm.js";
+import { enableRelaxedSimd } from "../../../engine/wasm-features.js";
 import { initialTrainState, trainLoop, type TrainConfig } from "../../../engine/train/loop.js";
 import { defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
 import { irFromFile, irFromText, smallIrFromFile } from "../../support/models.js";
 
 const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
+// As rnnc's command line does: the modules pick the relaxed SIMD tier, on this thread and (V8's flags being
+// process-wide) on the workers, so the bitwise comparisons below also hold the threads to one tier.
+enableRelaxedSimd();
 const pools: GradientPool[] = [];
 afterAll(() => Promise.all(pools.map((p) => p.close())));
 
@@ -107,6 +113,16 @@ describe.each(examples)("the gradient of %s on two threads", (file) => {
 
 describe("threads", () => {
   const lm = irFromFile("examples/char-lm.rnn", { V: 7, H: 6 });
+
+  it("run the kernel tier of the thread that started them: relaxed SIMD once the process has V8's flag", async () => {
+    const model = new (await loadCompiledModule(lm, "f64")).Model() as unknown as { kernels: { fma?: boolean } };
+    expect(model.kernels.fma).toBe(true);
+    const probe = `require("node:worker_threads").parentPort.postMessage(WebAssembly.validate(Uint8Array.of(${relaxedProbeBytes.join(",")})))`;
+    const worker = new Worker(probe, { eval: true });
+    const validates = await new Promise((resolve, reject) => worker.once("message", resolve).once("error", reject));
+    await worker.terminate();
+    expect(validates).toBe(true);
+  });
 
   it("carry each stream's state on to the next chunk as one thread does", async () => {
     const weights = initialWeights(lm, 1);

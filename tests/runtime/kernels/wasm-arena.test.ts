@@ -2,16 +2,19 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { enableRelaxedSimd } from "../../../engine/wasm-features.js";
 import {
   ARENA_ALIGN,
   kernelModule,
   preloadKernelModule,
+  relaxedKernelModule,
   simdSupported,
   WasmArena,
   WasmKernels,
 } from "../../../runtime/kernels/wasm/index.js";
 import { WASM_MEMORY_LIMIT } from "../../../runtime/kernels/wasm/arena.js";
 import { SCRATCH_BYTES } from "../../../runtime/kernels/wasm/module.js";
+import { relaxedProbeBytes } from "../../../runtime/kernels/wasm/kernels-relaxed-wasm.js";
 import { simdProbeBytes } from "../../../runtime/kernels/wasm/kernels-wasm.js";
 
 describe("WasmArena", () => {
@@ -125,7 +128,18 @@ describe("the kernel module", () => {
       for (const k of ["matmul", "matmul_bwd_x", "matmul_bwd_w", "peak"]) expect(exports).toContain(`${t}_${k}`);
   });
 
-  it("committed outputs (kernels.wat, kernels.wasm, kernels-wasm.ts) equal a fresh build from tools/wasm-kernels", () => {
+  it("relaxed SIMD validates only once V8's flag is set (Node 20), and then the relaxed module has the products", () => {
+    // Before the flag the probe fails, so the relaxed tier falls back; this process has not set it yet.
+    const before = WebAssembly.validate(relaxedProbeBytes);
+    expect(enableRelaxedSimd()).toBe(true);
+    if (process.versions.node.startsWith("20.")) expect(before).toBe(false);
+    const exports = WebAssembly.Module.exports(relaxedKernelModule()).map((e) => e.name);
+    for (const t of ["f32", "f64"])
+      for (const k of ["matmul", "matmul_bwd_x", "matmul_bwd_w", "peak"]) expect(exports).toContain(`${t}_${k}`);
+    expect(exports.some((name) => name.includes("_rows"))).toBe(false); // activations stay in the SIMD module
+  });
+
+  it("committed outputs (kernels*.wat, kernels*.wasm, kernels*-wasm.ts) equal a fresh build from tools/wasm-kernels", () => {
     const script = fileURLToPath(new URL("../../../tools/wasm-kernels/build.mjs", import.meta.url));
     // Exits non-zero, naming the stale file, when a committed output differs.
     const out = execFileSync(process.execPath, [script, "--check"], {

@@ -1,6 +1,6 @@
 /**
- * The WebAssembly SIMD products against the JavaScript kernels (the reference
- * tier), over shapes that hit every edge of the tiling: sizes of 1, odd sizes,
+ * The WebAssembly SIMD products, and the relaxed SIMD ones with fused multiply–adds, against
+ * the JavaScript kernels (the reference tier), over shapes that hit every edge of the tiling: sizes of 1, odd sizes,
  * sizes that are not multiples of the tile (2×4 forward, 4×8 / 4×4 adjoint
  * tiles) or the vector width (4 f32, 2 f64), and reductions longer than the
  * adjoints' 128-step block.
@@ -11,6 +11,7 @@
  * the old value when accumulating — the honest scale for a rounded sum.
  */
 import { describe, expect, it } from "vitest";
+import { enableRelaxedSimd } from "../../../engine/wasm-features.js";
 import type { FloatArray } from "../../../runtime/floatArray.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../../../runtime/kernels/matmul.js";
 import { WasmKernels, type WasmDType } from "../../../runtime/kernels/wasm/index.js";
@@ -22,7 +23,13 @@ const tolerance: Record<WasmDType, number> = { f32: 1e-5, f64: 1e-12 };
 type Kind = "forward" | "forward+=" | "input" | "weight";
 const kinds: Kind[] = ["forward", "forward+=", "input", "weight"];
 
-const kernels = new WasmKernels();
+// Both tiers: the SIMD products, and the relaxed ones (rnnc's processes enable relaxed SIMD in Node 20).
+enableRelaxedSimd();
+const tiers = [
+  { tier: "SIMD", kernels: new WasmKernels() },
+  { tier: "relaxed SIMD", kernels: new WasmKernels({ fma: true }) },
+] as const;
+const kernels = tiers[0].kernels;
 
 /** Operand sizes of a product, in the order (first input, second input, output). */
 function sizes(kind: Kind, B: number, M: number, N: number): [number, number, number] {
@@ -55,6 +62,7 @@ function jsKernel(
 }
 
 function wasmKernel(
+  kernels: WasmKernels,
   kind: Kind,
   B: number,
   M: number,
@@ -81,6 +89,7 @@ function fillRandom(rng: Rng, a: FloatArray, from: number, count: number): void 
  * and nothing outside the output moved.
  */
 function compare(
+  kernels: WasmKernels,
   dtype: WasmDType,
   kind: Kind,
   B: number,
@@ -101,7 +110,7 @@ function compare(
     const [oa, ob, oo] = offsets;
     jsKernel(kind, B, M, N, js[0]!, oa, js[1]!, ob, js[2]!, oo);
     jsKernel(kind, B, M, N, abs[0]!, oa, abs[1]!, ob, abs[2]!, oo); // Σ|terms| (+ |old|) per output
-    wasmKernel(kind, B, M, N, a, oa, b, ob, out, oo);
+    wasmKernel(kernels, kind, B, M, N, a, oa, b, ob, out, oo);
     const tol = tolerance[dtype];
     for (let i = 0; i < out.length; i++) {
       const inside = i >= oo && i < oo + counts[2];
@@ -124,14 +133,14 @@ function compare(
   }
 }
 
-describe("WebAssembly SIMD matrix products equal the JavaScript kernels", () => {
+describe.each(tiers)("WebAssembly $tier matrix products equal the JavaScript kernels", ({ kernels }) => {
   const small = { B: [1, 2, 3, 5, 8], M: [1, 3, 4, 5, 8, 9, 13], N: [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31] };
   for (const dtype of ["f32", "f64"] as const) {
     for (const kind of kinds) {
       it(`${dtype} ${kind}: every small shape, every tiling remainder`, () => {
         let seed = 1;
         for (const B of small.B)
-          for (const M of small.M) for (const N of small.N) compare(dtype, kind, B, M, N, seed++);
+          for (const M of small.M) for (const N of small.N) compare(kernels, dtype, kind, B, M, N, seed++);
       });
 
       it(`${dtype} ${kind}: long reductions across the 128-step blocks, unaligned offsets, workload shapes`, () => {
@@ -143,7 +152,7 @@ describe("WebAssembly SIMD matrix products equal the JavaScript kernels", () => 
           [7, 64, 65], // W1 dense input, odd N
         ];
         shapes.forEach(([B, M, N], i) =>
-          compare(dtype, kind, B, M, N, 1000 + i, [i % 3, (i + 1) % 5, (2 * i + 1) % 7]),
+          compare(kernels, dtype, kind, B, M, N, 1000 + i, [i % 3, (i + 1) % 5, (2 * i + 1) % 7]),
         );
       });
     }
@@ -163,13 +172,16 @@ describe("WebAssembly SIMD matrix products equal the JavaScript kernels", () => 
   });
 });
 
+/** s + a·b as a kernel's multiply–add rounds it. */
+type MultiplyAdd = (s: number, a: number, b: number) => number;
+
 /**
- * dW[M,N] += dY[B,M]ᵀ · X[B,N] summed over b in order, every product and partial sum
- * rounded to the element type (`round`): the order the wasm kernel keeps, whatever its
- * tiling, blocking and packing, so its results must equal these bit for bit.
+ * dW[M,N] += dY[B,M]ᵀ · X[B,N] summed over b in order, each term added by `madd`: the order the
+ * wasm kernel keeps, whatever its tiling, blocking and packing, so its results must equal these
+ * bit for bit.
  */
 function weightGradientInOrder(
-  round: (v: number) => number,
+  madd: MultiplyAdd,
   B: number,
   M: number,
   N: number,
@@ -183,27 +195,88 @@ function weightGradientInOrder(
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = dw[dwOff + i * N + j]!;
-      for (let b = 0; b < B; b++) s = round(s + round(dy[dyOff + b * M + i]! * x[xOff + b * N + j]!));
+      for (let b = 0; b < B; b++) s = madd(s, dy[dyOff + b * M + i]!, x[xOff + b * N + j]!);
       dw[dwOff + i * N + j] = s;
     }
   }
 }
 
-describe("the weight gradient keeps the order of the sum over the batch", () => {
-  const round = { f32: Math.fround, f64: (v: number) => v };
+const bits = new DataView(new ArrayBuffer(8));
+
+/** A finite double as m·2^e exactly, m an integer. */
+function exactly(x: number): { m: bigint; e: number } {
+  bits.setFloat64(0, x);
+  const [hi, lo] = [bits.getUint32(0), bits.getUint32(4)];
+  const biased = (hi >>> 20) & 0x7ff;
+  const fraction = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  const m = biased === 0 ? fraction : fraction | (1n << 52n);
+  return { m: hi >>> 31 ? -m : m, e: biased === 0 ? -1074 : biased - 1075 };
+}
+
+/** m·2^e rounded once to `precision` significant bits, ties to even (values in the normal range). */
+function rounded(m: bigint, e: number, precision: number): number {
+  let a = m < 0n ? -m : m;
+  const drop = a.toString(2).length - precision;
+  if (drop > 0) {
+    const q = a >> BigInt(drop);
+    const rest = a - (q << BigInt(drop));
+    const half = 1n << BigInt(drop - 1);
+    a = rest > half || (rest === half && (q & 1n) === 1n) ? q + 1n : q;
+    e += drop;
+  }
+  const v = Number(a) * 2 ** e;
+  return m < 0n ? -v : v;
+}
+
+/** s + a·b computed exactly and rounded once to `precision` bits: a fused multiply–add (24: float32, 53: float64). */
+function fusedMultiplyAdd(precision: number): MultiplyAdd {
+  return (s, a, b) => {
+    const [x, y, z] = [exactly(a), exactly(b), exactly(s)];
+    const e = Math.min(x.e + y.e, z.e);
+    return rounded(((x.m * y.m) << BigInt(x.e + y.e - e)) + (z.m << BigInt(z.e - e)), e, precision);
+  };
+}
+
+const roundTo = { f32: Math.fround, f64: (v: number) => v };
+const precision = { f32: 24, f64: 53 };
+
+/**
+ * Whether the products of `k` fuse their multiply–adds (relaxed SIMD fuses them where the CPU has
+ * FMA): c + a·a for a = 1 + 2^-h, c = −(1 + 2^-(h-1)), h = ⌈precision / 2⌉. The product's last term
+ * 2^-2h is at most half an ulp of 1, so rounding the product first gives 1 + 2^-(h-1) and a sum of 0,
+ * while rounding once keeps it: 2^-2h.
+ */
+function fuses(k: WasmKernels, dtype: WasmDType): boolean {
+  const h = Math.ceil(precision[dtype] / 2);
+  const lanes = dtype === "f32" ? 4 : 2; // a whole vector of columns: the vector tiles, not the scalar edge
+  const { a, x, dw } = k.arena.allocMany(dtype, { a: 1, x: lanes, dw: lanes });
+  a.fill(1 + 2 ** -h);
+  x.fill(1 + 2 ** -h);
+  dw.fill(-(1 + 2 ** -(h - 1)));
+  k.matmulBatchBackwardWeight(1, 1, lanes, a, 0, x, 0, dw, 0);
+  return dw[0] !== 0;
+}
+
+describe.each(tiers)("the $tier weight gradient keeps the order of the sum over the batch", ({ tier, kernels }) => {
   // Row tiles of 5 and their remainder, column tiles and the scalar columns, reductions across the
-  // 128-step blocks, M = 2048 (dY's column at a 4 KiB multiple), unaligned offsets.
-  const shapes: [number, number, number][] = [
+  // 128-step blocks, M = 2048 (dY's column at a 4 KiB multiple), unaligned offsets. The fused
+  // reference is exact arithmetic in BigInt: the relaxed tier's shapes are kept smaller.
+  const common: [number, number, number][] = [
     [1, 1, 1],
     [3, 7, 9],
     [5, 13, 31],
-    [32, 512, 193],
     [261, 6, 19],
     [129, 11, 10],
-    [300, 2048, 5],
   ];
+  const shapes: [number, number, number][] =
+    tier === "SIMD" ? [...common, [32, 512, 193], [300, 2048, 5]] : [...common, [40, 2048, 3]];
   for (const dtype of ["f32", "f64"] as const) {
     it(`${dtype}: bitwise equal to the in-order sum, resident and staged`, () => {
+      const fused = fuses(kernels, dtype);
+      // The SIMD tier has no fused multiply–add; the relaxed tier fuses where the CPU can (x86-64 with FMA, ARM64).
+      if (tier === "SIMD") expect(fused).toBe(false);
+      const round = roundTo[dtype];
+      const madd: MultiplyAdd = fused ? fusedMultiplyAdd(precision[dtype]) : (s, a, b) => round(s + round(a * b));
       shapes.forEach(([B, M, N], i) => {
         const rng = new Rng(2000 + i);
         const offsets = [i % 3, (i + 1) % 4, (2 * i + 1) % 5] as const;
@@ -217,7 +290,7 @@ describe("the weight gradient keeps the order of the sum over the batch", () => 
           });
           [dy, x, dw].forEach((a, k) => fillRandom(rng, a, offsets[k]!, a.length - offsets[k]!));
           const expected = dw.slice();
-          weightGradientInOrder(round[dtype], B, M, N, dy, offsets[0], x, offsets[1], expected, offsets[2]);
+          weightGradientInOrder(madd, B, M, N, dy, offsets[0], x, offsets[1], expected, offsets[2]);
           const staged = dw.slice(); // an ordinary typed array: runs in the staging memory
           kernels.matmulBatchBackwardWeight(B, M, N, dy, offsets[0], x, offsets[1], dw, offsets[2]);
           kernels.matmulBatchBackwardWeight(B, M, N, dy, offsets[0], x, offsets[1], staged, offsets[2]);
@@ -230,6 +303,11 @@ describe("the weight gradient keeps the order of the sum over the batch", () => 
       });
     });
   }
+
+  if (tier === "relaxed SIMD")
+    it("fuses its multiply–adds on this machine's x86-64 with FMA (the point of the tier)", () => {
+      expect([fuses(kernels, "f32"), fuses(kernels, "f64")]).toEqual([true, true]);
+    });
 });
 
 describe("staged operands (outside the arena)", () => {
