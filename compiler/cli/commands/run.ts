@@ -4,7 +4,8 @@
  */
 import type { Command } from "commander";
 import { constants } from "node:buffer";
-import { operands, paramSize, type IrModel } from "../../ir/ir.js";
+import { paramSize, type IrModel } from "../../ir/ir.js";
+import { defaultOutputs } from "../../ir/outputs.js";
 import { count } from "../../../engine/memory.js";
 import { nest } from "../../../engine/io/nested.js";
 import { createBackend } from "../../../engine/backend.js";
@@ -94,28 +95,21 @@ function sizeOf(ir: IrModel, quantity: string): number {
   return ir.nodes[ir.quantities.find((q) => q.name === quantity)!.node]!.size;
 }
 
-/** The predictions the losses score; for a model without a loss, the quantities nothing else reads. */
+/** The quantities asked for with --outputs (each checked), else the default ones. */
 function chooseOutputs(ir: IrModel, requested: string | undefined): string[] {
   const names = ir.quantities.map((q) => q.name);
-  if (requested !== undefined) {
-    const list = requested
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
-    for (const name of list) {
-      if (!names.includes(name)) {
-        const guess = suggest(name, names);
-        throw new UserError(
-          `--outputs: the model has no quantity '${name}'${guess ? `; did you mean '${guess}'?` : ""} (quantities: ${names.join(", ")})`,
-        );
-      }
+  if (requested === undefined) return defaultOutputs(ir);
+  const list = requested
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const name of list) {
+    if (!names.includes(name)) {
+      const guess = suggest(name, names);
+      throw new UserError(
+        `--outputs: the model has no quantity '${name}'${guess ? `; did you mean '${guess}'?` : ""} (quantities: ${names.join(", ")})`,
+      );
     }
-    return list;
   }
-  const scored = ir.losses.map((l) => ir.quantities.find((q) => q.node === l.prediction)!.name);
-  if (scored.length > 0) return [...new Set(scored)];
-  const read = new Set(ir.nodes.flatMap((n) => (n.op === "delay" ? [n.source] : [])));
-  const nodeOfQuantity = new Map(ir.quantities.map((q) => [q.node, q.name]));
-  for (const n of ir.nodes) for (const o of operands(n)) if (nodeOfQuantity.has(o)) read.add(nodeOfQuantity.get(o)!);
-  return names.filter((n) => !read.has(n));
+  return list;
 }
