@@ -1318,7 +1318,7 @@ class Processes:
     def wrap(self, model):
         if self.world == 1:
             return model
-        ddp = nn.parallel.DistributedDataParallel(model, broadcast_buffers=False)
+        ddp = nn.parallel.DistributedDataParallel(model)
         ddp.register_comm_hook(None, sum_gradients)
         return ddp
 
@@ -1359,13 +1359,13 @@ def sum_gradients(_state, bucket):
 
 class Stop:
     """Ctrl-C, SIGTERM or SIGHUP: finish the step, save a checkpoint, exit with 130, 143 or 129;
-    a second one quits at once. The processes agree on the step they stop after."""
+    a second one quits at once. The processes agree on the step they stop after. (The handler
+    only notes the signal: printing from it could land inside another print and raise.)"""
 
     CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
-    def __init__(self, say):
+    def __init__(self):
         self.received = None
-        self.say = say
         for sig in self.CODES:
             signal.signal(sig, self.handle)
 
@@ -1373,7 +1373,6 @@ class Stop:
         if self.received is not None:
             os._exit(self.CODES[sig])
         self.received = sig
-        self.say(f"{signal.Signals(sig).name}: finishing this step and saving a checkpoint")
 
     def close(self):
         for sig in self.CODES:
@@ -1483,16 +1482,22 @@ class Training:
         return os.path.getsize(os.path.join(self.dir, METRICS_FILE)) if self.first else 0
 
     def run(self):
-        lock = None
+        lock, problem = None, None
         if self.first:
-            os.makedirs(self.dir, exist_ok=True)
-            lock = RunLock(self.dir)
+            try:
+                os.makedirs(self.dir, exist_ok=True)
+                lock = RunLock(self.dir)
+            except (UsageError, OSError) as e:
+                problem = str(e)
+        problem = self.processes.from_first(problem)
+        if problem:
+            raise UsageError(problem)
         try:
             self.open_log()
             if not self.saved:
                 self.checkpoint()
             self.say(f"{MODEL['name']}: {describe_dataset(self.train_set)}, {self.per_epoch} batches an epoch on {self.processes.world} process{'es' if self.processes.world > 1 else ''}, {self.config['optimizer']['kind']} lr {self.config['optimizer']['lr']}; checkpoints in {self.dir}")
-            stop = Stop(self.say)
+            stop = Stop()
             try:
                 status, message = self.loop(stop)
             finally:
@@ -1512,22 +1517,22 @@ class Training:
                 lock.release()
 
     def open_log(self):
-        if not self.first:
-            return
+        """metrics.jsonl: new for a new run (and no best/ of an earlier one), cut back to the
+        checkpoint for a resumed one (the steps after it are run again)."""
         path = os.path.join(self.dir, METRICS_FILE)
-        if not self.saved:
+        if self.first and not self.saved:
             write_atomic(path, b"")
             best = os.path.join(self.dir, "best")
             if os.path.isdir(best):
                 for name in os.listdir(best):
                     os.remove(os.path.join(best, name))
                 os.rmdir(best)
-        elif os.path.exists(path) and os.path.getsize(path) > self.saved["metricsBytes"]:
-            os.truncate(path, self.saved["metricsBytes"])
-        elif not os.path.exists(path):
+        elif self.first and not os.path.exists(path):
             write_atomic(path, b"")
+        elif self.first and os.path.getsize(path) > self.saved["metricsBytes"]:
+            os.truncate(path, self.saved["metricsBytes"])
         best_meta = os.path.join(self.dir, "best", CHECKPOINT_FILE)
-        self.best = read_checkpoint_meta(os.path.join(self.dir, "best")).get("best") if self.saved and os.path.exists(best_meta) else None
+        self.best = read_checkpoint_meta(os.path.dirname(best_meta)).get("best") if self.saved and os.path.exists(best_meta) else None
         self.last_checkpoint, self.last_time = self.state.step, time.monotonic()
 
     def checkpoint(self, finished=False):
@@ -1584,9 +1589,9 @@ class Training:
                 # One all-reduce says each process's share of the loss, whether a stop was asked for and
                 # whether a checkpoint is due by the clock, so that every process decides the same.
                 overdue = self.first and time.monotonic() - self.last_time > 300
-                total, stopping, due = self.processes.total([0.0 if loss is None else float(loss), 1.0 if stop.received else 0.0, 1.0 if overdue else 0.0])
+                total, stopping, due = self.processes.total([0.0 if loss is None else float(loss.detach()), 1.0 if stop.received else 0.0, 1.0 if overdue else 0.0])
                 if stopping and stop.received is None:
-                    stop.received = signal.SIGTERM
+                    stop.received = signal.SIGTERM  # another process was asked to stop
                 positions = scored_positions(whole)
                 mean_loss = loss_per_position(total, positions)
                 if not math.isfinite(mean_loss):
@@ -1616,7 +1621,8 @@ class Training:
                     why = self.validate(epoch_end=False)
                     if why:
                         return "diverged", why
-                if stop.received is not None:
+                if stopping:
+                    self.say(f"{signal.Signals(stop.received).name}: saving a checkpoint after step {s.step}")
                     self.checkpoint()
                     return "interrupted", None
                 if (self.args.checkpoint_every and s.step % self.args.checkpoint_every == 0) or due:
@@ -1630,7 +1636,8 @@ class Training:
             s.carry = None
             s.epoch_loss = {"sum": 0.0, "positions": 0}
             self.checkpoint()
-            if stop.received is not None and s.epoch < config["epochs"]:
+            if self.processes.total([1.0 if stop.received else 0.0])[0] and s.epoch < config["epochs"]:
+                stop.received = stop.received or signal.SIGTERM
                 return "interrupted", None
         return "finished", None
 
@@ -1769,5 +1776,7 @@ def main(argv=None):
             return 0
         return train_command(args)
     except UsageError as e:
-        print(f"{parser.prog}: {e}", file=sys.stderr)
+        # Under torchrun every process meets the same problem: the first says it.
+        if os.environ.get("RANK", "0") == "0":
+            print(f"{parser.prog}: {e}", file=sys.stderr)
         return 1
