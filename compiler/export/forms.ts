@@ -1,11 +1,12 @@
 /**
  * How each operation of the IR and each loss is written in an exported file: its PyTorch
- * expression. Keyed by the op's name in the IR (`add`, `tanh`, `softmax`, `matvec`, ...),
+ * expression and its ONNX nodes. Keyed by the op's name in the IR (`add`, `tanh`, `softmax`, `matvec`, ...),
  * one entry per op, so that each entry can sit beside the op's math in the op registry
  * (compiler/ops) once it exists; until then this is the one place that says it.
  * An op of the IR without an entry here cannot be exported: `exportForm` says so (and a
  * test checks that every op the language can write has one).
  */
+import type { OnnxNodes } from "./onnx/graph.js";
 
 /**
  * A Python expression and how tightly it binds: `precedence.atom` for names, calls and
@@ -26,9 +27,19 @@ export interface ExportOperand extends PyExpr {
   scalar: boolean;
 }
 
+/** An operand of an op in an ONNX graph: the name of its value ([B, n] rows; a one-hot input's ids [B]; a scalar []). */
+export interface OnnxOperand {
+  name: string;
+  size: number;
+  onehot: boolean;
+  scalar: boolean;
+}
+
 export interface OpExportForm {
   /** The PyTorch expression of the op applied to its operands (rows of a batch: [B, n]); `param` is a product's matrix. */
   pytorch(operands: readonly ExportOperand[], param?: PyExpr): PyExpr;
+  /** The ONNX nodes of the op; returns its value's name. `param` names a product's parameter. */
+  onnx(g: OnnxNodes, operands: readonly OnnxOperand[], param?: string): string;
 }
 
 const call = (fn: string, ...args: string[]): PyExpr => ({
@@ -48,23 +59,54 @@ const unaryCall =
   ([x]) =>
     call(fn, x!.text);
 
+/** An ONNX operator applied to the operands as they are (broadcasting scalars and rows alike). */
+const onnxOp =
+  (op: string, attributes?: Record<string, number>): OpExportForm["onnx"] =>
+  (g, operands) =>
+    g.op(
+      op,
+      operands.map((o) => o.name),
+      attributes,
+    );
+
 export const opExportForms: Readonly<Record<string, OpExportForm>> = {
-  add: { pytorch: ([a, b]) => binary(a!, "+", b!) },
-  sub: { pytorch: ([a, b]) => binary(a!, "-", b!) },
-  mul: { pytorch: ([a, b]) => binary(a!, "*", b!) },
-  div: { pytorch: ([a, b]) => binary(a!, "/", b!) },
-  neg: { pytorch: ([a]) => ({ text: `-${operand(a!, precedence.unary)}`, precedence: precedence.unary }) },
-  sigmoid: { pytorch: unaryCall("torch.sigmoid") },
-  tanh: { pytorch: unaryCall("torch.tanh") },
-  relu: { pytorch: unaryCall("torch.relu") },
-  exp: { pytorch: unaryCall("torch.exp") },
-  log: { pytorch: unaryCall("torch.log") },
-  identity: { pytorch: ([x]) => x! },
-  softmax: { pytorch: ([x]) => call("torch.softmax", x!.text, "dim=-1") },
-  log_softmax: { pytorch: ([x]) => call("torch.log_softmax", x!.text, "dim=-1") },
-  concat: { pytorch: (parts) => call("torch.cat", `[${parts.map((p) => p.text).join(", ")}]`, "dim=-1") },
+  add: { pytorch: ([a, b]) => binary(a!, "+", b!), onnx: onnxOp("Add") },
+  sub: { pytorch: ([a, b]) => binary(a!, "-", b!), onnx: onnxOp("Sub") },
+  mul: { pytorch: ([a, b]) => binary(a!, "*", b!), onnx: onnxOp("Mul") },
+  div: { pytorch: ([a, b]) => binary(a!, "/", b!), onnx: onnxOp("Div") },
+  neg: {
+    pytorch: ([a]) => ({ text: `-${operand(a!, precedence.unary)}`, precedence: precedence.unary }),
+    onnx: onnxOp("Neg"),
+  },
+  sigmoid: { pytorch: unaryCall("torch.sigmoid"), onnx: onnxOp("Sigmoid") },
+  tanh: { pytorch: unaryCall("torch.tanh"), onnx: onnxOp("Tanh") },
+  relu: { pytorch: unaryCall("torch.relu"), onnx: onnxOp("Relu") },
+  exp: { pytorch: unaryCall("torch.exp"), onnx: onnxOp("Exp") },
+  log: { pytorch: unaryCall("torch.log"), onnx: onnxOp("Log") },
+  identity: { pytorch: ([x]) => x!, onnx: onnxOp("Identity") },
+  softmax: { pytorch: ([x]) => call("torch.softmax", x!.text, "dim=-1"), onnx: onnxOp("Softmax", { axis: -1 }) },
+  log_softmax: {
+    pytorch: ([x]) => call("torch.log_softmax", x!.text, "dim=-1"),
+    onnx: onnxOp("LogSoftmax", { axis: -1 }),
+  },
+  concat: {
+    pytorch: (parts) => call("torch.cat", `[${parts.map((p) => p.text).join(", ")}]`, "dim=-1"),
+    onnx: onnxOp("Concat", { axis: -1 }),
+  },
   /** W @ [x1, x2, ...]: each block times its columns of W; a one-hot block picks columns. */
   matvec: {
+    onnx: (g, blocks, param) => {
+      let col = 0;
+      const terms = blocks.map((x) => {
+        const columns = g.columnsTransposed(param!, col, x.size);
+        col += x.size;
+        if (!x.onehot) return g.op("MatMul", [x.name, columns]);
+        const picked = g.op("Gather", [columns, g.op("Max", [x.name, g.ints([0])])], { axis: 0 });
+        const present = g.op("Unsqueeze", [g.op("GreaterOrEqual", [x.name, g.ints([0])]), g.ints([1])]);
+        return g.op("Where", [present, picked, g.scalar(0)]);
+      });
+      return terms.length === 1 ? terms[0]! : g.op("Sum", terms);
+    },
     pytorch: (blocks, param) => {
       const w = operand(param!, precedence.atom);
       let col = 0;

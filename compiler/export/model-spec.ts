@@ -8,6 +8,7 @@ import type { CheckedModel } from "../check/model.js";
 import type { IrModel } from "../ir/ir.js";
 import { defaultOutputs } from "../ir/outputs.js";
 import { version } from "../version.js";
+import { delayedSources } from "./ir-view.js";
 
 /** The .rnn file a model is exported from. */
 export interface ExportSource {
@@ -21,17 +22,6 @@ export function exportedModel(ir: IrModel, model: CheckedModel, source: ExportSo
   const declaredDims = new Set(model.dims.map((d) => d.name));
   /** The dim a one-hot input's or class target's size is, when it is one dim (what rnnc fits to the data). */
   const roleDim = (symbol: string) => (declaredDims.has(symbol) ? symbol : undefined);
-  const delayed = new Map<string, { name: string; size: number; depth: number; onehot: boolean }>();
-  for (const n of ir.nodes) {
-    if (n.op !== "delay") continue;
-    const known = delayed.get(n.source);
-    delayed.set(n.source, {
-      name: n.source,
-      size: n.size,
-      depth: Math.max(known?.depth ?? 0, n.steps),
-      onehot: n.onehot,
-    });
-  }
   return {
     name: ir.name,
     file: source.file,
@@ -49,7 +39,7 @@ export function exportedModel(ir: IrModel, model: CheckedModel, source: ExportSo
     targets: ir.targets,
     params: ir.params.map((p) => ({ name: p.name, shape: p.shape, init: p.init })),
     states: ir.states.map((s) => ({ name: s.name, size: s.size, init: s.init })),
-    delayed: [...delayed.values()],
+    delayed: delayedSources(ir),
     quantities: ir.quantities.map((q) => ({ name: q.name, size: ir.nodes[q.node]!.size })),
     losses: ir.losses.map((l) => ({
       fn: l.fn,

@@ -34,7 +34,12 @@ export interface JobResult {
 const jobsScript = fileURLToPath(new URL("./exported_jobs.py", import.meta.url));
 
 /** Runs the jobs in one Python process, or under `torchrun --nproc_per_node processes`. */
-export async function runExportedJobs(jobs: ExportedJob[], processes = 1): Promise<JobResult[]> {
+export function runExportedJobs(jobs: ExportedJob[], processes = 1): Promise<JobResult[]> {
+  return runPythonJobs(jobsScript, jobs, processes);
+}
+
+/** Runs `script JOBS.json RESULTS.json` (alone, or under torchrun) and returns what it wrote to RESULTS.json. */
+export async function runPythonJobs<R>(script: string, jobs: unknown[], processes = 1): Promise<R[]> {
   const env = await python();
   const dir = mkdtempSync(join(tmpdir(), "rnnc-jobs-"));
   const jobsFile = join(dir, "jobs.json");
@@ -42,11 +47,11 @@ export async function runExportedJobs(jobs: ExportedJob[], processes = 1): Promi
   writeFileSync(jobsFile, JSON.stringify(jobs));
   const [command, args] =
     processes === 1
-      ? [env.python, [jobsScript, jobsFile, resultsFile]]
-      : [env.torchrun, ["--nproc_per_node", String(processes), jobsScript, jobsFile, resultsFile]];
+      ? [env.python, [script, jobsFile, resultsFile]]
+      : [env.torchrun, ["--nproc_per_node", String(processes), script, jobsFile, resultsFile]];
   const run = await runProcess(command, args);
   if (run.code !== 0) throw new Error(`${command} ${args.join(" ")} failed (${run.code}):\n${run.out}`);
-  return JSON.parse(readFileSync(resultsFile, "utf8")) as JobResult[];
+  return JSON.parse(readFileSync(resultsFile, "utf8")) as R[];
 }
 
 /** Runs a command to its end; `watch` sees the output so far (stdout and stderr interleaved). */

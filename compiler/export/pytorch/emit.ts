@@ -9,12 +9,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { CheckedModel } from "../../check/model.js";
-import type { IrModel, IrNode, NodeId } from "../../ir/ir.js";
+import type { IrModel, IrNode } from "../../ir/ir.js";
 import { operands } from "../../ir/ir.js";
 import { version } from "../../version.js";
 import { lossExportForm, opExportForm, precedence, type ExportOperand, type PyExpr } from "../forms.js";
 import { pyClassName, pyComment, pyFloat, pyIdentifiers, pyLiteral, pyString } from "../python.js";
 import { exportedModel, type ExportSource } from "../model-spec.js";
+import { appliedOp, scoredNode } from "../ir-view.js";
 
 /** The Python file for a model. */
 export function exportPyTorch(ir: IrModel, model: CheckedModel, source: ExportSource): string {
@@ -91,16 +92,6 @@ function uses(ir: IrModel): number[] {
   for (const q of ir.quantities) count[q.node]!++;
   for (const l of ir.losses) count[scoredNode(l)]!++;
   return count;
-}
-
-function scoredNode(l: IrModel["losses"][number]): NodeId {
-  return l.fusion ? l.fusion.input : l.prediction;
-}
-
-/** The op of a node that applies one, by its name in the IR (the op registry's name). */
-function appliedOp(n: IrNode): string | undefined {
-  if (n.op === "input" || n.op === "delay" || n.op === "param" || n.op === "const") return undefined;
-  return n.op === "activation" ? n.fn : n.op;
 }
 
 function stepMethod(ir: IrModel): string {

@@ -97,6 +97,8 @@ def run_steps(model, batch, carry=None):
     values = {q["name"]: [] for q in MODEL["quantities"]}
     series.update(values)
     before = values_before(p, batch.B, carry, dtype)
+    # A vector parameter is one row per sequence, as every other vector of a step (a view, not a copy).
+    rows = {name: w.expand(batch.B, -1) if w.dim() == 1 else w for name, w in p.items()}
     scored = [[] for _ in MODEL["losses"]]
     for t in range(batch.T):
         live = (t < lengths).unsqueeze(1)
@@ -105,15 +107,13 @@ def run_steps(model, batch, carry=None):
             return series[name][t - k] if t - k >= 0 else before[name][k - t - 1]
 
         def settle(name, value, t=t, live=live):
-            if value.dim() == 1:
-                value = value.expand(batch.B, -1)
             if t > 0:
                 value = torch.where(live, value, values[name][t - 1])
             values[name].append(value)
             return value
 
         x = {name: data[t] for name, data in batch.inputs.items()}
-        for k, s in enumerate(model.step(p, x, past, settle)):
+        for k, s in enumerate(model.step(rows, x, past, settle)):
             scored[k].append(s)
     quantities = {name: torch.stack(v) for name, v in values.items()}
     return Forward(quantities, [torch.stack(s) for s in scored], carry_out(series, before, lengths))
