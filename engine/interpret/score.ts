@@ -13,6 +13,7 @@ import {
   mse,
 } from "../../runtime/kernels/losses.js";
 import type { FloatArray } from "../../runtime/floatArray.js";
+import type { Batch } from "./batch.js";
 import type { Execution } from "./execution.js";
 
 /** Returns the adjoint array of an unrolled node, allocating it on first use. */
@@ -23,22 +24,40 @@ export function scoredPositions(loss: IrLoss, lengths: Int32Array, T: number): n
 }
 
 export function scoreLoss(ex: Execution, loss: IrLoss, adjointOf: AdjointOf | null): number {
-  const { T, B, lengths } = ex.batch;
-  const K = ex.ir.nodes[loss.prediction]!.size;
-  const scale = loss.reduce === "mean" ? 1 / scoredPositions(loss, lengths, T) : 1;
   const scored = loss.fusion ? loss.fusion.input : loss.prediction;
-  const target = ex.batch.targets[loss.target]!;
+  const at = (step: number) => ex.graph.at(step, scored);
+  return scoreSteps(
+    loss,
+    ex.batch,
+    ex.ir.nodes[loss.prediction]!.size,
+    (step) => ex.values[at(step)]!,
+    adjointOf ? (step) => adjointOf(at(step)) : null,
+  );
+}
+
+/**
+ * A loss over a batch from what it scores at each step ([B][K] rows: the prediction, or the
+ * input of the activation it is fused with); with `gradAt`, also seeds the adjoints of those rows.
+ */
+export function scoreSteps(
+  loss: IrLoss,
+  batch: Pick<Batch, "T" | "B" | "lengths" | "targets">,
+  K: number,
+  valuesAt: (step: number) => FloatArray,
+  gradAt: ((step: number) => FloatArray) | null,
+): number {
+  const { T, B, lengths } = batch;
+  const scale = loss.reduce === "mean" ? 1 / scoredPositions(loss, lengths, T) : 1;
+  const target = batch.targets[loss.target]!;
   const kernel = pickKernel(loss);
 
   const score = (step: number, rowStart: number, rows: number, weights: Float64Array | null, targetRow: number) => {
-    const id = ex.graph.at(step, scored);
-    const grad = adjointOf ? adjointOf(id) : null;
     const targets = target.kind === "class" ? target.ids : target.values;
     const targetOffset = target.kind === "class" ? targetRow : targetRow * K;
     return kernel(
       rows,
       K,
-      ex.values[id]!,
+      valuesAt(step),
       rowStart * K,
       targets,
       targetOffset,
@@ -46,7 +65,7 @@ export function scoreLoss(ex: Execution, loss: IrLoss, adjointOf: AdjointOf | nu
       0,
       null,
       0,
-      grad,
+      gradAt ? gradAt(step) : null,
       rowStart * K,
     );
   };

@@ -5,7 +5,9 @@
  * `python3 -m venv` and pip from the package index, and kept in the user's cache under the
  * hash of the requirements, so a change to them makes a new one and `npm ci` keeps it.
  *
- *   ${RNNC_PYTHON_ENVS:-${XDG_CACHE_HOME:-~/.cache}/rnnc/python}/<hash>/bin/python
+ *   ${RNNC_PYTHON_ENVS:-${XDG_CACHE_HOME:-~/.cache}/rnnc-python}/<hash>/bin/python
+ *
+ * (beside rnnc's module cache, not in it: that directory is kept private and holds only modules)
  *
  * Making one takes a few minutes (PyTorch is large); processes that ask at the same time
  * wait for the one that makes it (a lock directory beside it), and an attempt that failed
@@ -37,7 +39,7 @@ export function pythonEnvironmentDir() {
   const requirements = readFileSync(requirementsFile);
   const hash = createHash("sha256").update(requirements).digest("hex").slice(0, 16);
   const cache = process.env["XDG_CACHE_HOME"] || join(homedir(), ".cache");
-  return join(process.env["RNNC_PYTHON_ENVS"] || join(cache, "rnnc", "python"), hash);
+  return join(process.env["RNNC_PYTHON_ENVS"] || join(cache, "rnnc-python"), hash);
 }
 
 /**

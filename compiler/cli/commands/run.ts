@@ -9,12 +9,13 @@ import { defaultOutputs } from "../../ir/outputs.js";
 import { count } from "../../../engine/memory.js";
 import { nest } from "../../../engine/io/nested.js";
 import { createBackend } from "../../../engine/backend.js";
-import type { BackendKind, GradientResult } from "../../../engine/model-backend.js";
+import type { BackendKind, ForwardResult, GradientResult, ModelBackend } from "../../../engine/model-backend.js";
+import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { suggest } from "../../check/suggest.js";
 import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { loadBatch, loadWeights, parseSeed } from "../model-inputs.js";
-import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
+import { collectDims, kernelsHelp, kernelsOf, openForwardBackend } from "./options.js";
 import { choice } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
@@ -42,24 +43,35 @@ export function registerRun(program: Command, io: Output): void {
     .option("--seed <n>", "seed for initial parameters when no --weights is given", "0")
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .option("--outputs <names>", "comma-separated quantities to print (default: the predictions scored by the losses)")
-    .option("--backend <backend>", "interp or compiled", "interp")
+    .option(
+      "--backend <backend>",
+      "interp, compiled or onnxruntime (the forward pass, when onnxruntime-node is installed beside rnnc)",
+      "interp",
+    )
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .action(async (file: string, opts: RunOptions) => {
       if (!opts.data) throw new UserError("--data is required: the batch to run (see 'rnnc help run')");
-      const backendKind = parseBackend(opts.backend);
+      const backendKind = parseForwardBackend(opts.backend);
+      if (opts.grad && backendKind === "onnxruntime")
+        throw new UserError("--grad needs --backend interp or compiled: onnxruntime runs the forward pass only");
       const { loaded, model } = requireModel(file, opts.dim, io);
       const ir = lowerModel(loaded, model, io);
       const outputs = chooseOutputs(ir, opts.outputs);
       const weights = loadWeights(ir, opts.weights, parseSeed(opts.seed));
       const batch = loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
-      const backend = await createBackend(ir, backendKind, kernelsOf(opts));
+      const backend =
+        backendKind === "onnxruntime"
+          ? await openForwardBackend(ir, { ...opts, backend: backendKind })
+          : await createBackend(ir, backendKind, kernelsOf(opts));
       if (opts.grad && ir.losses.length === 0)
         throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
       requirePrintable(
         outputs.reduce((n, name) => n + batch.T * batch.B * sizeOf(ir, name), 0) +
           (opts.grad ? ir.params.reduce((n, p) => n + paramSize(p), 0) : 0),
       );
-      const result = opts.grad ? backend.lossAndGrad(weights, batch) : backend.forward(weights, batch);
+      const result: ForwardResult = opts.grad
+        ? (backend as ModelBackend).lossAndGrad(weights, batch)
+        : await backend.forward(weights, batch);
       const json: Record<string, unknown> = {
         loss: result.loss,
         outputs: Object.fromEntries(
@@ -83,6 +95,12 @@ function requirePrintable(numbers: number): void {
     throw new UserError(
       `the output would be ${count(numbers)} numbers, up to ${count(numbers * CHARACTERS_PER_NUMBER)} characters of JSON, more than one string can hold (${count(constants.MAX_STRING_LENGTH)}); print fewer quantities (--outputs) or run shorter sequences`,
     );
+}
+
+function parseForwardBackend(value: string): ForwardBackendKind {
+  if (!forwardBackendKinds.includes(value as ForwardBackendKind))
+    throw new UserError(`--backend is interp, compiled or onnxruntime, not '${value}'`);
+  return value as ForwardBackendKind;
 }
 
 export function parseBackend(value: string): BackendKind {
