@@ -2,7 +2,8 @@
  * The benchmark suite: `npm run bench [-- --only w1,w2,frontend,lsp] [--quick] [--engines LIST]`.
  *
  * Sections: `frontend` (lines/s of the front end, against TypeScript's), `w1`…`w4` (the
- * workloads of the spec: bench/workload-bench.ts), `lsp` (bench/lsp.ts). Prints Markdown;
+ * workloads of the spec: bench/workload-bench.ts), `lsp` (bench/lsp.ts), `scaleout` (rnnc
+ * train against the exported module under torchrun: bench/scale-out.ts). Prints Markdown;
  * bench/RESULTS.md records a full run. Progress goes to stderr.
  */
 import { spawnSync } from "node:child_process";
@@ -24,8 +25,9 @@ import {
   type CaseResult,
 } from "./workload-bench.js";
 import { workloads } from "./workloads.js";
+import { scaleOutSection } from "./scale-out.js";
 
-const sections = ["frontend", "w1", "w2", "w3", "w4", "lsp"] as const;
+const sections = ["frontend", "w1", "w2", "w3", "w4", "lsp", "scaleout"] as const;
 const allEngines = [...engineIds, ...pytorchEngines];
 const python = "/usr/bin/python3";
 
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
   }
   summary(results);
   if (only.includes("lsp")) lspSection();
+  if (only.includes("scaleout")) await scaleOutSection(quick);
   out(`Load average at the end: ${load()}.`);
 }
 

@@ -220,6 +220,7 @@ describe("a run moving between rnnc and torchrun", () => {
       expect(stopped.finished).toBe(false);
       const env = await python();
       const second = await runProcess(env.torchrun, [
+        "--standalone",
         "--nproc_per_node",
         "2",
         file,
@@ -265,7 +266,7 @@ describe("a run moving between rnnc and torchrun", () => {
       let sent = false;
       const first = await runProcess(
         env.torchrun,
-        ["--nproc_per_node", "2", file, "train", ...options, "--checkpoint", run, "--log-every", "1"],
+        ["--standalone", "--nproc_per_node", "2", file, "train", ...options, "--checkpoint", run, "--log-every", "1"],
         (out, pid) => {
           if (!sent && /step 5\//.test(out)) {
             sent = true;

@@ -48,7 +48,7 @@ export async function runPythonJobs<R>(script: string, jobs: unknown[], processe
   const [command, args] =
     processes === 1
       ? [env.python, [script, jobsFile, resultsFile]]
-      : [env.torchrun, ["--nproc_per_node", String(processes), script, jobsFile, resultsFile]];
+      : [env.torchrun, ["--standalone", "--nproc_per_node", String(processes), script, jobsFile, resultsFile]];
   const run = await runProcess(command, args);
   if (run.code !== 0) throw new Error(`${command} ${args.join(" ")} failed (${run.code}):\n${run.out}`);
   return JSON.parse(readFileSync(resultsFile, "utf8")) as R[];

@@ -13,7 +13,7 @@
  * wait for the one that makes it (a lock directory beside it), and an attempt that failed
  * or was killed leaves nothing that passes for a finished environment (the `ready` file is
  * written last). RNNC_PYTHON names the interpreter the environment is made from (default
- * python3).
+ * python3). `node tools/python/environment.mjs` makes it and prints where it is.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -134,4 +134,10 @@ function run(command, args, log) {
       reject(new Error(`${command} ${args.join(" ")} failed (exit status ${code}):\n${output}`));
     });
   });
+}
+
+// As a command (`node tools/python/environment.mjs`): makes the environment if need be and prints its directory.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const env = await pythonEnvironment({ log: (line) => process.stderr.write(`${line}\n`) });
+  process.stdout.write(`${env.dir}\n`);
 }
