@@ -169,7 +169,7 @@ class OnnxRun {
         ? ir.losses.reduce((total, l, k) => {
             const K = ir.nodes[scoredNode(l)]!.size;
             const rows = batch.B * K;
-            return total + scoreSteps(l, batch, K, (step) => scored[k]!.subarray(step * rows, (step + 1) * rows), null);
+            return total + scoreSteps(l, batch, K, (step) => scored[k]!.subarray(step * rows, (step + 1) * rows));
           }, 0)
         : null;
     const carry = (): Carry =>

@@ -5,13 +5,14 @@
  * prediction (softmax with cross_entropy, sigmoid with binary_cross_entropy).
  */
 import type * as A from "../../grammar/ast.js";
-import { builtinLosses, isLossFunction, reductions, type Reduction } from "../builtins.js";
 import { error, warning, type Diagnostic } from "../../grammar/diagnostic.js";
 import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
 import { printExpr } from "../format/print-expr.js";
 import type { Declarations } from "./declarations.js";
 import type { LossInfo, NameUse, Size } from "./model.js";
-import { sizesText } from "./types.js";
+import type { Reduction } from "../ops/op.js";
+import { callOp, lossForm, lossNamed, lossNames, reductions } from "../ops/registry.js";
+import { sizesText } from "../ops/shapes.js";
 import { suggest } from "./suggest.js";
 
 export function checkLoss(
@@ -31,13 +32,14 @@ export function checkLoss(
     if (!a.name && a.value.kind === "ref")
       uses.push({ name: a.value.name.text, range: a.value.name.range, usedBy: "loss", delay: 0 });
   const fn = loss.fn.text;
-  if (!isLossFunction(fn)) {
-    const guess = suggest(fn, Object.keys(builtinLosses));
+  const spec = lossNamed(fn);
+  if (!spec) {
+    const guess = suggest(fn, lossNames());
     return fail(
       "E501",
       `unknown loss '${fn}'`,
       loss.fn.range,
-      guess ? `did you mean '${guess}'?` : `losses are ${Object.keys(builtinLosses).join(", ")}`,
+      guess ? `did you mean '${guess}'?` : `losses are ${lossNames().join(", ")}`,
     );
   }
   let at: LossInfo["at"];
@@ -108,7 +110,7 @@ export function checkLoss(
       guess ? `did you mean '${guess}'?` : "declare it: target y : class[K]",
     );
   }
-  const expected = builtinLosses[fn].target;
+  const expected = spec.target;
   if (target.kind !== expected) {
     const alternative = target.kind === "class" ? "cross_entropy" : "mse or binary_cross_entropy";
     return fail(
@@ -128,10 +130,8 @@ export function checkLoss(
     );
   }
 
-  const definedBy = equation.value.kind === "call" ? equation.value.callee.text : undefined;
-  let fusedWith: LossInfo["fusedWith"];
-  if (fn === "cross_entropy" && (definedBy === "softmax" || definedBy === "log_softmax")) fusedWith = definedBy;
-  if (fn === "binary_cross_entropy" && definedBy === "sigmoid") fusedWith = definedBy;
+  const definedBy = equation.value.kind === "call" ? callOp(equation.value.callee.text)?.name : undefined;
+  const fusedWith = lossForm(spec, definedBy).fusedWith;
   if (fn === "cross_entropy" && !fusedWith) {
     diagnostics.push(
       warning(

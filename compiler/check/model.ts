@@ -5,7 +5,8 @@
  */
 import type * as A from "../../grammar/ast.js";
 import type { InitSpec } from "../../runtime/init.js";
-import type { LossFunction, Reduction } from "../builtins.js";
+import type { Reduction } from "../ops/op.js";
+import type { Size, ValueType } from "../ops/shapes.js";
 import type { CellExpansion } from "../expand/expand.js";
 
 export interface DimInfo {
@@ -16,14 +17,7 @@ export interface DimInfo {
   overridden: boolean;
 }
 
-/** A size with the dim expression it came from (`H + D`). */
-export interface Size {
-  value: number;
-  symbol: string;
-}
-
-export type ValueType =
-  { kind: "scalar" } | { kind: "vector"; size: Size; onehot: boolean } | { kind: "matrix"; rows: Size; cols: Size };
+export type { Size, ValueType };
 
 export interface InputInfo {
   name: string;
@@ -69,13 +63,14 @@ export interface QuantityInfo {
 }
 
 export interface LossInfo {
-  fn: LossFunction;
+  /** A loss of the registry. */
+  fn: string;
   prediction: string;
   target: string;
   at: "last" | "each";
   reduce: Reduction;
-  /** The activation that defines the prediction when the loss is computed from its input (softmax for cross_entropy). */
-  fusedWith?: "softmax" | "log_softmax" | "sigmoid";
+  /** The op that defines the prediction when a fused form of the loss computes it from that op's operand (softmax for cross_entropy). */
+  fusedWith?: string;
   decl: A.LossDecl;
 }
 

@@ -3,7 +3,8 @@
  * generated passes goes through these, so the memory layout of `plan.ts` is decided once.
  */
 import type { IrNode, NodeId } from "../ir/ir.js";
-import type { Expr, StreamTable } from "./element-loop.js";
+import type { Expr } from "../ops/expr.js";
+import type { StreamTable } from "./element-loop.js";
 import { type Location } from "./location.js";
 import type { CodePlan } from "./plan.js";
 
@@ -53,6 +54,16 @@ export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location
 /** A parameter's values (P3) or gradient (G3): the same row for every step and sequence. */
 function parameterLocation(local: string): Location {
   return { buffer: local, slot: "0", stride: 0, offset: 0 };
+}
+
+/**
+ * A location as the (array, offset) arguments of a kernel over B rows of `width` contiguous
+ * numbers (a row-wise kernel, a loss): the buffer must hold the rows one after the other.
+ */
+export function kernelRows(location: Location, width: number): string {
+  if (location.stride !== width || location.offset !== 0)
+    throw new Error(`internal error: ${location.buffer} does not hold rows of ${width} contiguous numbers`);
+  return `${location.buffer}, (${location.slot}) * B * ${width}`;
 }
 
 /** Reads of parameters go through numbered locals: P3 for the values, G3 for the gradients. */

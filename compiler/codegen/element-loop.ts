@@ -1,26 +1,14 @@
 /**
  * A fused element-wise loop as data: for every batch row b and element i of a run, a list of
- * statements over locals and the rows it reads and writes (its streams). The forward and
- * backward emitters build these; `renderLoopJs` writes one as TypeScript, and the WebAssembly
- * backend (wasm/emit-loop.ts) compiles the same loop to f32x4/f64x2 code. Both evaluate every
+ * statements over locals and the rows it reads and writes (its streams), with the ops'
+ * scalar expressions (compiler/ops/expr.ts) as values. The forward and backward emitters
+ * build these; `renderLoopJs` writes one as TypeScript, and the WebAssembly backend
+ * (wasm/emit-loop.ts) compiles the same loop to f32x4/f64x2 code. Both evaluate every
  * expression tree as written, so in float64 they round identically.
  */
+import { forEachExpr, mapStreams, type Expr } from "../ops/expr.js";
 import { RowBases, type Location } from "./location.js";
 import { numberLiteral } from "./names.js";
-
-export type BinaryOp = "+" | "-" | "*" | "/";
-
-export type Expr =
-  | { kind: "num"; value: number }
-  /** Element i of stream `stream` (the row of batch row b). */
-  | { kind: "read"; stream: number }
-  | { kind: "local"; name: string }
-  | { kind: "binary"; op: BinaryOp; a: Expr; b: Expr }
-  | { kind: "neg"; a: Expr }
-  /** `a < b ? then : otherwise` (or `>`): NaN compares false. */
-  | { kind: "select"; compare: "<" | ">"; a: Expr; b: Expr; then: Expr; otherwise: Expr }
-  /** A Math.* call: only the JavaScript rendering has these (the WebAssembly tier applies them by kernel). */
-  | { kind: "math"; fn: "exp" | "tanh" | "log"; a: Expr };
 
 export type Statement =
   | { kind: "comment"; text: string }
@@ -36,6 +24,8 @@ export type Statement =
 export interface ElementLoop {
   /** Elements per row. */
   size: number;
+  /** A condition on b under which a row is skipped, not read (a loss's unscored rows); such a loop stays JavaScript. */
+  skipRow?: string;
   /** The rows read and written; stride 0 is a parameter's single row, the same for every b. */
   streams: Location[];
   body: Statement[];
@@ -62,11 +52,6 @@ export class StreamTable {
   }
 }
 
-export const num = (value: number): Expr => ({ kind: "num", value });
-export const local = (name: string): Expr => ({ kind: "local", name });
-export const binary = (op: BinaryOp, a: Expr, b: Expr): Expr => ({ kind: "binary", op, a, b });
-export const neg = (a: Expr): Expr => ({ kind: "neg", a });
-
 /**
  * Drops the fixed locals nothing reads (a forward value loaded for a rule that turned out not
  * to need it), and the streams only they read.
@@ -79,21 +64,7 @@ export function withoutUnusedLocals(loop: ElementLoop): ElementLoop {
   // Streams in order of first use, renumbered.
   const kept: number[] = [];
   const renumber = (k: number) => (kept.includes(k) ? kept.indexOf(k) : kept.push(k) - 1);
-  const mapExpr = (e: Expr): Expr => {
-    switch (e.kind) {
-      case "read":
-        return { kind: "read", stream: renumber(e.stream) };
-      case "binary":
-        return { ...e, a: mapExpr(e.a), b: mapExpr(e.b) };
-      case "select":
-        return { ...e, a: mapExpr(e.a), b: mapExpr(e.b), then: mapExpr(e.then), otherwise: mapExpr(e.otherwise) };
-      case "neg":
-      case "math":
-        return { ...e, a: mapExpr(e.a) };
-      default:
-        return e;
-    }
-  };
+  const mapExpr = (e: Expr): Expr => mapStreams(e, renumber);
   const mapped = body.map((s): Statement => {
     if (s.kind === "comment") return s;
     if (s.kind === "store" || s.kind === "storeAdd") {
@@ -102,21 +73,13 @@ export function withoutUnusedLocals(loop: ElementLoop): ElementLoop {
     }
     return { ...s, value: mapExpr(s.value) };
   });
-  return { size: loop.size, streams: kept.map((k) => loop.streams[k]!), body: mapped };
-}
-
-/** Calls `visit` on an expression and every expression inside it. */
-export function forEachExpr(e: Expr, visit: (e: Expr) => void): void {
-  visit(e);
-  if (e.kind === "binary" || e.kind === "select")
-    [e.a, e.b, ...(e.kind === "select" ? [e.then, e.otherwise] : [])].forEach((c) => forEachExpr(c, visit));
-  else if (e.kind === "neg" || e.kind === "math") forEachExpr(e.a, visit);
+  return { ...loop, streams: kept.map((k) => loop.streams[k]!), body: mapped };
 }
 
 /** The loop as TypeScript: `for (let b ...) { row bases; for (let i ...) { body } }`. */
 export function renderLoopJs(loop: ElementLoop): string[] {
   const rows = new RowBases("r");
-  const at = (stream: number) => rows.at(loop.streams[stream]!);
+  const at = (stream: number, i = "i") => rows.at(loop.streams[stream]!, i);
   const expr = (e: Expr): string => renderExpr(e, at);
   const body = loop.body.map((s): string => {
     switch (s.kind) {
@@ -134,6 +97,7 @@ export function renderLoopJs(loop: ElementLoop): string[] {
   });
   return [
     `for (let b = 0; b < B; b++) {`,
+    ...(loop.skipRow ? [`if (${loop.skipRow}) continue;`] : []),
     ...rows.lines,
     `for (let i = 0; i < ${loop.size}; i++) {`,
     ...body,
@@ -161,7 +125,7 @@ function strength(e: Expr): number {
   }
 }
 
-function renderExpr(e: Expr, at: (stream: number) => string): string {
+function renderExpr(e: Expr, at: (stream: number, i?: string) => string): string {
   const r = (child: Expr, needs: number) => {
     const text = renderExpr(child, at);
     return strength(child) < needs ? `(${text})` : text;
@@ -184,5 +148,7 @@ function renderExpr(e: Expr, at: (stream: number) => string): string {
       return `${r(e.a, precedence.additive)} ${e.compare} ${r(e.b, precedence.additive)} ? ${r(e.then, precedence.additive)} : ${r(e.otherwise, precedence.additive)}`;
     case "math":
       return `Math.${e.fn}(${renderExpr(e.a, at)})`;
+    case "indicator":
+      return `(i === ${at(e.stream, "0")} ? 1 : 0)`;
   }
 }

@@ -1,55 +1,78 @@
 /**
- * The backward pass of one step t, as code: the loss seeds, then every node's adjoint rule
- * in reverse order. Each fused element-wise run is differentiated in one loop with its
- * adjoints as locals; products of a group share one transposed product per block.
+ * The backward pass of one step t, as code: the backward IR the gradient pass derived
+ * (compiler/grad), laid out on the forward plan. The losses' seeds first, then, from the
+ * last unit of the forward step to the first, what each unit's derivative rules sent: a run
+ * of element-wise nodes in one fused loop with its adjoints as locals, a product group as
+ * one transposed product per block with the stacked weights, a row-wise op by its kernel, a
+ * concatenation's slices; each adds straight into the adjoint it feeds. The weight
+ * gradients wait for the end: one product over every step (emitWeightGradients).
  */
-import type { IrNode, NodeId } from "../ir/ir.js";
-import { adjointLocation, paramIndex, slot, valueExpr, valueLocation } from "./access.js";
-import { rowOffset, type Location } from "./location.js";
-import {
-  binary,
-  local,
-  neg,
-  num,
-  StreamTable,
-  withoutUnusedLocals,
-  type Expr,
-  type Statement,
-} from "./element-loop.js";
-import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
-import { emitLossSeeds } from "./emit-loss.js";
+import type { GradId, GradNode } from "../grad/grad-ir.js";
+import { operands, type NodeId } from "../ir/ir.js";
+import { local, num, type Expr } from "../ops/expr.js";
+import { nodeKind, opNamed } from "../ops/registry.js";
+import { adjointLocation, kernelRows, paramIndex, slot, valueExpr, valueLocation } from "./access.js";
+import { StreamTable, withoutUnusedLocals, type Statement } from "./element-loop.js";
 import { originComment } from "./emit-forward.js";
+import { emitLossSeeds } from "./emit-loss.js";
+import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
+import { rowOffset, type Location } from "./location.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
 
+/** A term of an adjoint, as a unit's code must add it: the term, and whose adjoint it feeds. */
+interface Contribution {
+  term: GradId;
+  to: NodeId;
+}
+
+/** The terms each forward node's derivative rule sent, operand by operand. */
+function contributionsBy(plan: CodePlan): Map<NodeId, Contribution[]> {
+  const by = new Map<NodeId, Contribution[]>();
+  for (const n of plan.grad!.nodes) {
+    if (n.op !== "adjoint") continue;
+    for (const t of n.terms)
+      if ("node" in t.by) by.set(t.by.node, [...(by.get(t.by.node) ?? []), { term: t.node, to: n.of }]);
+  }
+  for (const [id, sent] of by) {
+    const args = operands(plan.ir.nodes[id]!);
+    sent.sort((a, b) => args.indexOf(a.to) - args.indexOf(b.to));
+  }
+  return by;
+}
+
 export function emitBackwardStep(plan: CodePlan, t: string, fused: FusedLoops | undefined): string[] {
-  const out = [...emitLossSeeds(plan)];
+  const out = [...emitLossSeeds(plan, t)];
+  const contributions = contributionsBy(plan);
   const emittedRuns = new Set<number>();
   for (let id = plan.ir.nodes.length - 1; id >= 0; id--) {
     const n = plan.ir.nodes[id]!;
     const p = plan.nodes[id]!;
-    if (n.op === "matvec") {
+    if (n.op !== "apply") continue;
+    const kind = nodeKind(n);
+    if (kind === "matvec") {
       const group = plan.groups[plan.groupOf.get(id)!]!;
       // Every member's adjoint is complete once the lowest member is reached.
       if (group.members[0] !== id) continue;
-      out.push(...emitMaskingBackward(plan, group.members, t), ...emitGroupBackward(plan, group, t));
+      out.push(...emitMaskingBackward(plan, group.members, t), ...emitGroupBackward(plan, group, t, contributions));
     } else if (p.run >= 0) {
       if (emittedRuns.has(p.run)) continue;
       emittedRuns.add(p.run);
       const run = plan.runs[p.run]!;
-      out.push(...emitMaskingBackward(plan, run.nodes, t), ...emitRunBackward(plan, run, t, fused));
-    } else if ((n.op === "softmax" || n.op === "log_softmax" || n.op === "concat") && p.receivesAdjoint) {
+      out.push(...emitMaskingBackward(plan, run.nodes, t), ...emitRunBackward(plan, run, t, fused, contributions));
+    } else if (p.receivesAdjoint) {
+      const own = contributions.get(id) ?? [];
       out.push(
         ...emitMaskingBackward(plan, [id], t),
-        ...(n.op === "concat" ? emitConcatBackward(plan, n, t) : emitSoftmaxBackward(plan, n, t)),
+        ...(kind === "concat" ? emitSlices(plan, id, own, t) : emitRowwiseBackward(plan, id, own, t)),
       );
     }
   }
   return out;
 }
 
-/** A padded row hands its adjoint to the previous step, where its value was copied from. */
+/** A padded row of a quantity hands its adjoint to the previous step, where its value was copied from. */
 function emitMaskingBackward(plan: CodePlan, ids: readonly NodeId[], t: string): string[] {
-  const quantities = ids.filter((q) => plan.quantityNodes.has(q));
+  const quantities = ids.filter((q) => plan.quantityNodes.has(q) && plan.nodes[q]!.receivesAdjoint);
   if (quantities.length === 0 || t === "0") return [];
   const out = [`if (ragged) {`, `for (let b = 0; b < B; b++) {`, `if (${t} < lengths[b]!) continue;`];
   for (const q of quantities) {
@@ -67,115 +90,131 @@ function emitMaskingBackward(plan: CodePlan, ids: readonly NodeId[], t: string):
   return out;
 }
 
-/** Adds `value` to the adjoint of operand `id`: a local of the run, a parameter's gradient, or a buffer. */
-function accumulateInto(
+/** Where the adjoint of forward node `id` accumulates at step t; every node a term feeds has one. */
+function adjointAt(plan: CodePlan, id: NodeId, t: string): Location {
+  const location = adjointLocation(plan, id, t);
+  if (!location) throw new Error(`internal error: the adjoint of %${id} has no place to accumulate`);
+  return location;
+}
+
+/**
+ * A run's backward code: one loop over the batch rows and the vector, with the forward values
+ * its terms read loaded once per element, each adjoint of the run a local (starting from what
+ * units outside the run left in its buffer), and each term added to its adjoint: a local of
+ * the run, or a buffer outside it. A backward value read twice becomes a local of its own.
+ */
+function emitRunBackward(
   plan: CodePlan,
-  id: NodeId,
-  value: Expr,
+  run: ElementwiseRun,
   t: string,
-  streams: StreamTable,
-  runLocals: ReadonlySet<NodeId>,
-): Statement | undefined {
-  if (runLocals.has(id)) return { kind: "accumulate", name: `d${id}`, value };
-  const location = operandAdjoint(plan, id, t);
-  return location && { kind: "storeAdd", stream: streams.of(location), value };
-}
-
-/** Where an operand's adjoint accumulates; undefined for constants and what is not differentiated. */
-function operandAdjoint(plan: CodePlan, id: NodeId, t: string): Location | undefined {
-  const n = plan.ir.nodes[id]!;
-  return n.op === "const" || n.scalar ? undefined : adjointLocation(plan, id, t);
-}
-
-/** The adjoint rule of an element-wise node: what it adds to each operand's adjoint, given its own `dy`. */
-function elementwiseRule(n: IrNode, dy: Expr, value: (id: NodeId) => Expr): [NodeId, Expr][] {
-  switch (n.op) {
-    case "add":
-      return [
-        [n.a, dy],
-        [n.b, dy],
-      ];
-    case "sub":
-      return [
-        [n.a, dy],
-        [n.b, neg(dy)],
-      ];
-    case "mul":
-      return [
-        [n.a, binary("*", dy, value(n.b))],
-        [n.b, binary("*", dy, value(n.a))],
-      ];
-    case "div":
-      return [
-        [n.a, binary("/", dy, value(n.b))],
-        [n.b, neg(binary("/", binary("*", dy, value(n.a)), binary("*", value(n.b), value(n.b))))],
-      ];
-    case "neg":
-      return [[n.a, neg(dy)]];
-    case "activation": {
-      const y = value(n.id);
-      switch (n.fn) {
-        case "sigmoid":
-          return [[n.a, binary("*", binary("*", dy, y), binary("-", num(1), y))]];
-        case "tanh":
-          return [[n.a, binary("*", dy, binary("-", num(1), binary("*", y, y)))]];
-        case "relu":
-          return [[n.a, { kind: "select", compare: ">", a: y, b: num(0), then: dy, otherwise: num(0) }]];
-        case "exp":
-          return [[n.a, binary("*", dy, y)]];
-        case "log":
-          return [[n.a, binary("/", dy, value(n.a))]];
-        case "identity":
-          return [[n.a, dy]];
-      }
-    }
-    // eslint-disable-next-line no-fallthrough
-    default:
-      throw new Error(`internal error: ${n.op} is not element-wise`);
-  }
-}
-
-function emitRunBackward(plan: CodePlan, run: ElementwiseRun, t: string, fused: FusedLoops | undefined): string[] {
-  const streams = new StreamTable();
+  fused: FusedLoops | undefined,
+  contributions: Map<NodeId, Contribution[]>,
+): string[] {
+  const grad = plan.grad!;
   const inRun = new Set(run.nodes);
-  const loaded = new Set<NodeId>();
+  const streams = new StreamTable();
   const body: Statement[] = [];
-  // The forward values the rules read, loaded once per element.
+  const sent = [...run.nodes].reverse().map((id) => ({ id, terms: contributions.get(id) ?? [] }));
+  const uses = useCounts(
+    grad.nodes,
+    sent.flatMap((s) => s.terms.map((c) => c.term)),
+  );
+  // The forward values the terms read, loaded once per element.
+  const loaded = new Set<NodeId>();
   for (const id of run.nodes) {
-    if (!plan.neededBackward.has(id)) continue;
+    if (!readsValue(grad.nodes, uses, id)) continue;
     body.push({ kind: "define", name: `a${id}`, value: streams.read(valueLocation(plan, id, t)), mutable: false });
     loaded.add(id);
   }
-  // Each node's adjoint starts from what consumers outside the run left in its buffer.
   for (const id of run.nodes) {
-    const location = plan.nodes[id]!.adjoint === "local" ? undefined : adjointLocation(plan, id, t);
+    if (!plan.nodes[id]!.receivesAdjoint) continue;
+    const location = plan.nodes[id]!.adjoint === "local" ? undefined : adjointAt(plan, id, t);
     body.push({ kind: "define", name: `d${id}`, value: location ? streams.read(location) : num(0), mutable: true });
   }
-  const value = (id: NodeId) => valueExpr(plan, id, t, streams, loaded);
+  const defined = new Set<GradId>();
+  const expression = (id: GradId): Expr => {
+    const n = grad.nodes[id]!;
+    switch (n.op) {
+      case "value":
+        return valueExpr(plan, n.of, t, streams, loaded);
+      case "const":
+        return num(n.value);
+      case "adjoint":
+        if (!inRun.has(n.of)) throw new Error(`internal error: a rule of the run reads the adjoint of %${n.of}`);
+        return local(`d${n.of}`);
+      case "apply": {
+        const spec = opNamed(n.fn);
+        if (spec.kind !== "elementwise") throw new Error(`internal error: ${n.fn} in an element-wise run`);
+        const value = spec.expr(...n.args.map(expression));
+        if ((uses.get(id) ?? 0) < 2) return value;
+        // Shared: computed once, into a local, before its first use.
+        if (!defined.has(id)) body.push({ kind: "define", name: `e${id}`, value, mutable: false });
+        defined.add(id);
+        return local(`e${id}`);
+      }
+      default:
+        throw new Error(`internal error: ${n.op} in an element-wise run`);
+    }
+  };
   let lastOrigin = "";
-  for (const id of [...run.nodes].reverse()) {
-    const n = plan.ir.nodes[id]!;
-    const comment = originComment(n);
-    if (comment !== lastOrigin) body.push({ kind: "comment", text: comment });
-    lastOrigin = comment;
-    for (const [operand, expr] of elementwiseRule(n, local(`d${id}`), value)) {
-      const statement = accumulateInto(plan, operand, expr, t, streams, inRun);
-      if (statement) body.push(statement);
+  for (const { id, terms } of sent) {
+    const comment = originComment(plan.ir.nodes[id]!);
+    if (terms.length > 0 && comment !== lastOrigin) body.push({ kind: "comment", text: comment });
+    if (terms.length > 0) lastOrigin = comment;
+    for (const { term, to } of terms) {
+      const value = expression(term);
+      body.push(
+        inRun.has(to)
+          ? { kind: "accumulate", name: `d${to}`, value }
+          : { kind: "storeAdd", stream: streams.of(adjointAt(plan, to, t)), value },
+      );
     }
   }
   return emitElementLoop(withoutUnusedLocals({ size: run.size, streams: streams.streams, body }), fused);
 }
 
-/** dX_k += dY W_k at step t; the weight gradients wait for `emitWeightGradients`. */
-function emitGroupBackward(plan: CodePlan, group: MatvecGroup, t: string): string[] {
+/** How many times each backward node is read by the trees of `roots` (each root counted once per time it is listed). */
+function useCounts(nodes: readonly GradNode[], roots: readonly GradId[]): Map<GradId, number> {
+  const uses = new Map<GradId, number>();
+  const visit = (id: GradId) => {
+    uses.set(id, (uses.get(id) ?? 0) + 1);
+    const n = nodes[id]!;
+    // A shared application's operands are read once, by its local.
+    if (n.op === "apply" && uses.get(id) === 1) n.args.forEach(visit);
+  };
+  roots.forEach(visit);
+  return uses;
+}
+
+/** Whether the trees counted in `uses` read forward node `id`'s value. */
+function readsValue(nodes: readonly GradNode[], uses: Map<GradId, number>, id: NodeId): boolean {
+  return [...uses.keys()].some((g) => {
+    const n = nodes[g]!;
+    return n.op === "value" && n.of === id;
+  });
+}
+
+/**
+ * dX_k += Σ over the members of dY_m W_m,k at step t: what the members' rules send each block
+ * (W[:, block]ᵀ·dy) is one transposed product with the stacked weights and the members'
+ * adjoints side by side. The weight gradients wait for `emitWeightGradients`.
+ */
+function emitGroupBackward(
+  plan: CodePlan,
+  group: MatvecGroup,
+  t: string,
+  contributions: Map<NodeId, Contribution[]>,
+): string[] {
+  if (!group.members.some((m) => plan.nodes[m]!.receivesAdjoint)) return [];
+  const blockOf = checkGroupTerms(plan, group, contributions);
+  if (blockOf.size === 0) return [];
   const out = origins(plan, group.members).map((c) => c.replace("// ", "// d "));
-  const member = plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>;
+  const member = plan.ir.nodes[group.members[0]!] as { param: string; id: NodeId };
   // Like the value, the adjoint is the first member's: its own, or the shared one at offset 0.
-  const dy = adjointLocation(plan, member.id, t);
-  if (dy === undefined) return [];
+  const dy = adjointAt(plan, member.id, t);
   group.blocks.forEach((block, k) => {
-    const dx = adjointLocation(plan, block.x, t);
-    if (dx === undefined) return;
+    if (!blockOf.has(k)) return;
+    const dx = adjointAt(plan, block.x, t);
     const weights = group.direct ? `P${paramIndex(plan, member.param)}` : `W${group.index}_${k}`;
     out.push(
       `matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, (${dy.slot}) * B * ${group.rows}, ${weights}, 0, ${dx.buffer}, (${dx.slot}) * B * ${block.width});`,
@@ -184,21 +223,43 @@ function emitGroupBackward(plan: CodePlan, group: MatvecGroup, t: string): strin
   return out;
 }
 
+/** The blocks the members' rules send terms to, checking that each term is its member's transposed block product. */
+function checkGroupTerms(plan: CodePlan, group: MatvecGroup, contributions: Map<NodeId, Contribution[]>): Set<number> {
+  const blocks = new Set<number>();
+  for (const m of group.members) {
+    const param = (plan.ir.nodes[m] as { param: string }).param;
+    for (const { term, to } of contributions.get(m) ?? []) {
+      const n = plan.grad!.nodes[term]!;
+      const k = group.blocks.findIndex((b) => b.x === to && n.op === "apply" && n.col === b.col);
+      if (n.op !== "apply" || n.fn !== "matvec_t" || n.param !== param || k < 0)
+        throw new Error(`internal error: %${m} sends %${to} something other than its transposed product`);
+      blocks.add(k);
+    }
+  }
+  return blocks;
+}
+
 /**
  * dW_k += Σ_t dY[t]ᵀ X_k[t] for every product, once after the time loop: the adjoints and
- * the operands of all steps lie contiguous in time, so the sum over steps is one product
- * over T·B rows, which streams W once instead of once per step (a one-hot X_k scatters
- * into the columns it picked). Padded steps contribute nothing: their adjoints are zero.
+ * the operands of all steps lie contiguous in time, so the sum over steps of the backward
+ * IR's weight updates is one product over T·B rows, which streams W once instead of once
+ * per step (a one-hot X_k scatters into the columns it picked). Padded steps contribute
+ * nothing: their adjoints are zero.
  */
 export function emitWeightGradients(plan: CodePlan): string[] {
   const out: string[] = [];
+  const updates = plan.grad?.updates.filter((u) => u.kind === "outer") ?? [];
   for (const group of plan.groups) {
-    const member = plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>;
-    const dy = adjointLocation(plan, member.id, "0");
-    if (dy === undefined) continue;
+    const member = plan.ir.nodes[group.members[0]!] as { param: string; id: NodeId };
+    const blocks = group.blocks.filter((b) =>
+      updates.some((u) => group.members.includes(u.by) && u.x === b.x && u.col === b.col),
+    );
+    if (blocks.length === 0) continue;
+    const dy = adjointAt(plan, member.id, "0");
     out.push(...origins(plan, group.members).map((c) => c.replace("// ", "// d weights of ")));
     const dyOffset = `(${dy.slot}) * B * ${group.rows}`;
-    group.blocks.forEach((block, k) => {
+    for (const block of blocks) {
+      const k = group.blocks.indexOf(block);
       const dWeights = group.direct ? `G${paramIndex(plan, member.param)}` : `dW${group.index}_${k}`;
       const x = valueLocation(plan, block.x, "0");
       if (plan.ir.nodes[block.x]!.onehot)
@@ -209,7 +270,7 @@ export function emitWeightGradients(plan: CodePlan): string[] {
         out.push(
           `matmulBatchBackwardWeight(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B * ${block.width}, ${dWeights}, 0);`,
         );
-    });
+    }
   }
   return out;
 }
@@ -218,56 +279,44 @@ function origins(plan: CodePlan, ids: readonly NodeId[]): string[] {
   return [...new Set(ids.map((id) => originComment(plan.ir.nodes[id]!)))];
 }
 
-function emitSoftmaxBackward(
-  plan: CodePlan,
-  n: Extract<IrNode, { op: "softmax" | "log_softmax" }>,
-  t: string,
-): string[] {
-  const y = valueLocation(plan, n.id, t);
-  const dy = adjointLocation(plan, n.id, t);
-  const dx = adjointLocation(plan, n.a, t);
-  if (dy === undefined || dx === undefined) return [];
-  const K = n.size;
-  const rule =
-    n.op === "softmax"
-      ? [
-          `let dot = 0;`,
-          `for (let i = 0; i < ${K}; i++) dot += ${dy.buffer}[rdy + i]! * ${y.buffer}[ry + i]!;`,
-          `for (let i = 0; i < ${K}; i++) ${dx.buffer}[rdx + i] += ${y.buffer}[ry + i]! * (${dy.buffer}[rdy + i]! - dot);`,
-        ]
-      : [
-          `let sum = 0;`,
-          `for (let i = 0; i < ${K}; i++) sum += ${dy.buffer}[rdy + i]!;`,
-          `for (let i = 0; i < ${K}; i++) ${dx.buffer}[rdx + i] += ${dy.buffer}[rdy + i]! - Math.exp(${y.buffer}[ry + i]!) * sum;`,
-        ];
-  return [
-    originComment(n).replace("// ", "// d "),
-    `for (let b = 0; b < B; b++) {`,
-    `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
-    `const rdy = ${rowOffset(dy.slot, dy.stride, dy.offset)};`,
-    `const rdx = ${rowOffset(dx.slot, dx.stride, dx.offset)};`,
-    ...rule,
-    `}`,
-  ];
+/** What a row-wise op's rule sends, as kernel calls: each term a row-wise op whose kernel adds into the adjoint it feeds. */
+function emitRowwiseBackward(plan: CodePlan, id: NodeId, own: readonly Contribution[], t: string): string[] {
+  const grad = plan.grad!;
+  const out = [originComment(plan.ir.nodes[id]!).replace("// ", "// d ")];
+  for (const { term, to } of own) {
+    const n = grad.nodes[term]!;
+    const spec = n.op === "apply" ? opNamed(n.fn) : undefined;
+    if (n.op !== "apply" || spec?.kind !== "rowwise" || !spec.accumulates)
+      throw new Error(`internal error: %${id} sends %${to} what no kernel adds: ${n.op}`);
+    const operands = n.args.map((a) => kernelRows(rowsOf(plan, grad.nodes[a]!, t), n.size));
+    out.push(`${spec.kernel}(B, ${n.size}, ${[...operands, kernelRows(adjointAt(plan, to, t), n.size)].join(", ")});`);
+  }
+  return out;
 }
 
-function emitConcatBackward(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>, t: string): string[] {
-  const dy = adjointLocation(plan, n.id, t);
-  if (dy === undefined) return [];
+/** Where a kernel operand of the backward IR lies at step t: a forward value or an adjoint. */
+function rowsOf(plan: CodePlan, n: GradNode, t: string): Location {
+  if (n.op === "value") return valueLocation(plan, n.of, t);
+  if (n.op === "adjoint") return adjointAt(plan, n.of, t);
+  throw new Error(`internal error: a kernel operand that is ${n.op}`);
+}
+
+/** A concatenation's rule: each part's adjoint gets its slice of dy. */
+function emitSlices(plan: CodePlan, id: NodeId, own: readonly Contribution[], t: string): string[] {
+  const grad = plan.grad!;
+  const dy = adjointAt(plan, id, t);
   const out = [
-    originComment(n).replace("// ", "// d "),
+    originComment(plan.ir.nodes[id]!).replace("// ", "// d "),
     `for (let b = 0; b < B; b++) {`,
     `const rdy = ${rowOffset(dy.slot, dy.stride, dy.offset)};`,
   ];
-  let col = 0;
-  for (const part of n.parts) {
-    const width = plan.ir.nodes[part]!.size;
-    const dx = operandAdjoint(plan, part, t);
-    if (dx)
-      out.push(
-        `for (let i = 0; i < ${width}; i++) ${dx.buffer}[${rowOffset(dx.slot, dx.stride, dx.offset)} + i] += ${dy.buffer}[rdy + ${col} + i]!;`,
-      );
-    col += width;
+  for (const { term, to } of own) {
+    const n = grad.nodes[term]!;
+    if (n.op !== "apply" || n.fn !== "slice") throw new Error(`internal error: %${id} sends %${to} a ${n.op}`);
+    const dx = adjointAt(plan, to, t);
+    out.push(
+      `for (let i = 0; i < ${n.size}; i++) ${dx.buffer}[${rowOffset(dx.slot, dx.stride, dx.offset)} + i] += ${dy.buffer}[rdy + ${n.col} + i]!;`,
+    );
   }
   out.push(`}`);
   return out;

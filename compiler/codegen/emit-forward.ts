@@ -5,10 +5,12 @@
  * time: the recurrence first, then what only reads it (plan.recurrent); products whose
  * operands are all known before a loop are computed for every step at once before it.
  */
-import type { IrNode, NodeId } from "../ir/ir.js";
-import { paramIndex, slot, valueExpr, valueLocation } from "./access.js";
+import type { ApplyNode, IrNode, NodeId } from "../ir/ir.js";
+import { local, type Expr } from "../ops/expr.js";
+import { elementwiseOp, nodeKind, opNamed } from "../ops/registry.js";
+import { kernelRows, paramIndex, slot, valueExpr, valueLocation } from "./access.js";
 import { rowOffset } from "./location.js";
-import { binary, local, neg, num, StreamTable, type Expr, type Statement } from "./element-loop.js";
+import { StreamTable, type Statement } from "./element-loop.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
@@ -23,17 +25,18 @@ export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused
   const emittedRuns = new Set<number>();
   for (const n of plan.ir.nodes) {
     const p = plan.nodes[n.id]!;
-    if (loopOf(plan, n.id) !== loop) continue;
-    if (n.op === "matvec") {
+    if (loopOf(plan, n.id) !== loop || n.op !== "apply") continue;
+    const kind = nodeKind(n);
+    if (kind === "matvec") {
       const group = plan.groups[plan.groupOf.get(n.id)!]!;
       if (group.members[0] === n.id) out.push(...emitGroupProduct(plan, group, t));
     } else if (p.run >= 0) {
       if (emittedRuns.has(p.run)) continue;
       emittedRuns.add(p.run);
       out.push(...emitRun(plan, plan.runs[p.run]!, t, fused));
-    } else if (n.op === "softmax" || n.op === "log_softmax") {
-      out.push(...emitSoftmax(plan, n, t));
-    } else if (n.op === "concat") {
+    } else if (kind === "rowwise") {
+      out.push(...emitRowwise(plan, n, t));
+    } else if (kind === "concat") {
       out.push(...emitConcat(plan, n, t));
     } else {
       continue;
@@ -47,11 +50,7 @@ export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused
 function producedBy(plan: CodePlan, id: NodeId): NodeId[] {
   const p = plan.nodes[id]!;
   const produced =
-    p.run >= 0
-      ? plan.runs[p.run]!.nodes
-      : plan.ir.nodes[id]!.op === "matvec"
-        ? plan.groups[plan.groupOf.get(id)!]!.members
-        : [id];
+    p.run >= 0 ? plan.runs[p.run]!.nodes : plan.groupOf.has(id) ? plan.groups[plan.groupOf.get(id)!]!.members : [id];
   return produced.filter((q) => plan.quantityNodes.has(q));
 }
 
@@ -123,7 +122,7 @@ function productCall(
   const yOffset = `(${y.slot}) * B * ${group.rows}`;
   const x = valueLocation(plan, block.x, t);
   const weights = group.direct
-    ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as Extract<IrNode, { op: "matvec" }>).param)}`
+    ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as ApplyNode).param!)}`
     : `W${group.index}_${k}`;
   const xNode = plan.ir.nodes[block.x]!;
   const xOffset = `(${x.slot}) * B${xNode.onehot ? "" : ` * ${block.width}`}`;
@@ -131,38 +130,9 @@ function productCall(
   return `${kernel}(${rows}, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${accumulate});`;
 }
 
-/** The expression computing an element-wise node from its operands. */
-export function elementwiseExpression(n: IrNode, operand: (id: NodeId) => Expr): Expr {
-  switch (n.op) {
-    case "add":
-      return binary("+", operand(n.a), operand(n.b));
-    case "sub":
-      return binary("-", operand(n.a), operand(n.b));
-    case "mul":
-      return binary("*", operand(n.a), operand(n.b));
-    case "div":
-      return binary("/", operand(n.a), operand(n.b));
-    case "neg":
-      return neg(operand(n.a));
-    case "activation": {
-      const a = operand(n.a);
-      switch (n.fn) {
-        case "sigmoid":
-          return binary("/", num(1), binary("+", num(1), { kind: "math", fn: "exp", a: neg(a) }));
-        case "tanh":
-        case "exp":
-        case "log":
-          return { kind: "math", fn: n.fn, a };
-        case "relu":
-          return { kind: "select", compare: "<", a, b: num(0), then: num(0), otherwise: a };
-        case "identity":
-          return a;
-      }
-    }
-    // eslint-disable-next-line no-fallthrough
-    default:
-      throw new Error(`internal error: ${n.op} is not element-wise`);
-  }
+/** The expression computing an element-wise node from its operands: its op's, from the registry. */
+export function elementwiseExpression(n: ApplyNode, operand: (id: NodeId) => Expr): Expr {
+  return elementwiseOp(n.fn).expr(...n.args.map(operand));
 }
 
 /**
@@ -193,7 +163,7 @@ function emitLoop(
   const body: Statement[] = [];
   let lastOrigin = "";
   for (const id of ids) {
-    const n = plan.ir.nodes[id]!;
+    const n = plan.ir.nodes[id] as ApplyNode;
     const comment = originComment(n);
     if (comment !== lastOrigin) body.push({ kind: "comment", text: comment });
     lastOrigin = comment;
@@ -212,65 +182,28 @@ function emitLoop(
 
 /** y = f(x) for every row of step t at once: the kernel reads and writes the nodes' buffers. */
 function emitKernelActivation(plan: CodePlan, id: NodeId, t: string): string[] {
-  const n = plan.ir.nodes[id] as Extract<IrNode, { op: "activation" }>;
-  const x = valueLocation(plan, n.a, t);
+  const n = plan.ir.nodes[id] as ApplyNode;
+  const x = valueLocation(plan, n.args[0]!, t);
   const y = valueLocation(plan, id, t);
   return [
     originComment(n),
-    `activateRows(${quote(n.fn)}, B, ${n.size}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset, "0")}, ${x.stride}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride});`,
+    `activateRows(${quote(elementwiseOp(n.fn).rowKernel!)}, B, ${n.size}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset, "0")}, ${x.stride}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride});`,
   ];
 }
 
-function emitSoftmax(plan: CodePlan, n: Extract<IrNode, { op: "softmax" | "log_softmax" }>, t: string): string[] {
-  const x = valueLocation(plan, n.a, t);
-  const y = valueLocation(plan, n.id, t);
-  const K = n.size;
-  // Each row's bases and its maximum, which every exponential is shifted by.
-  const rowMax = [
-    `const rx = ${rowOffset(x.slot, x.stride, x.offset)};`,
-    `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
-    `let max = -Infinity;`,
-    `for (let i = 0; i < ${K}; i++) if (${x.buffer}[rx + i] > max) max = ${x.buffer}[rx + i];`,
-  ];
-  if (n.op === "softmax" && plan.kernelActivations) {
-    // The exponentials of every row at once by the kernel, between the shift and the normalisation.
-    const y0 = rowOffset(y.slot, y.stride, y.offset, "0");
-    return [
-      originComment(n),
-      `for (let b = 0; b < B; b++) {`,
-      ...rowMax,
-      `for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] = ${x.buffer}[rx + i] - max;`,
-      `}`,
-      `activateRows("exp", B, ${K}, ${y.buffer}, ${y0}, ${y.stride}, ${y.buffer}, ${y0}, ${y.stride});`,
-      `for (let b = 0; b < B; b++) {`,
-      `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
-      `let sum = 0;`,
-      `for (let i = 0; i < ${K}; i++) sum += ${y.buffer}[ry + i];`,
-      `for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] /= sum;`,
-      `}`,
-    ];
-  }
-  const finish =
-    n.op === "softmax"
-      ? [`for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] /= sum;`]
-      : [
-          `const logSum = Math.log(sum) + max;`,
-          `for (let i = 0; i < ${K}; i++) ${y.buffer}[ry + i] = ${x.buffer}[rx + i] - logSum;`,
-        ];
+/** A row-wise op at step t: its kernel over the B rows, with `activateRows` for its exponentials where the tier vectorises them. */
+function emitRowwise(plan: CodePlan, n: ApplyNode, t: string): string[] {
+  const spec = opNamed(n.fn);
+  if (spec.kind !== "rowwise") throw new Error(`internal error: ${n.fn} is not row-wise`);
+  const operands = n.args.map((a) => kernelRows(valueLocation(plan, a, t), n.size));
+  const activate = spec.takesActivateRows && plan.kernelActivations ? ", activateRows" : "";
   return [
     originComment(n),
-    `for (let b = 0; b < B; b++) {`,
-    ...rowMax,
-    `let sum = 0;`,
-    n.op === "softmax"
-      ? `for (let i = 0; i < ${K}; i++) sum += ${y.buffer}[ry + i] = Math.exp(${x.buffer}[rx + i] - max);`
-      : `for (let i = 0; i < ${K}; i++) sum += Math.exp(${x.buffer}[rx + i] - max);`,
-    ...finish,
-    `}`,
+    `${spec.kernel}(B, ${n.size}, ${[...operands, kernelRows(valueLocation(plan, n.id, t), n.size)].join(", ")}${activate});`,
   ];
 }
 
-function emitConcat(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>, t: string): string[] {
+function emitConcat(plan: CodePlan, n: ApplyNode, t: string): string[] {
   const y = valueLocation(plan, n.id, t);
   const out = [
     originComment(n),
@@ -278,7 +211,7 @@ function emitConcat(plan: CodePlan, n: Extract<IrNode, { op: "concat" }>, t: str
     `const ry = ${rowOffset(y.slot, y.stride, y.offset)};`,
   ];
   let col = 0;
-  for (const part of n.parts) {
+  for (const part of n.args) {
     const x = valueLocation(plan, part, t);
     const width = plan.ir.nodes[part]!.size;
     out.push(

@@ -1,19 +1,22 @@
 /**
- * Losses as code: the value after the forward pass, and the adjoint seeds at each step of
- * the backward pass. The fused forms are written out: cross_entropy of softmax(z) seeds
- * dz = p − onehot(y), binary_cross_entropy of sigmoid(z) seeds dz = s − y.
+ * Losses as code: the value after the forward pass, by the kernel the registry names for the
+ * loss's form, and the adjoint seeds at each step of the backward pass, as the backward IR
+ * states them (cross_entropy of softmax(z) seeds dz = p − onehot(y)).
  */
+import type { GradId } from "../grad/grad-ir.js";
 import type { IrLoss, IrModel } from "../ir/ir.js";
-import { adjointLocation, valueLocation } from "./access.js";
-import { rowOffset } from "./location.js";
+import { describeLoss as lossText } from "../ir/print.js";
+import { binary, local, num, type Expr } from "../ops/expr.js";
+import { elementwiseOp, formOf } from "../ops/registry.js";
+import { adjointLocation, valueExpr, valueLocation } from "./access.js";
+import { StreamTable, type ElementLoop } from "./element-loop.js";
+import { emitElementLoop } from "./fused-loops.js";
+import { rowOffset, type Location } from "./location.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan } from "./plan.js";
 
 export function describeLoss(ir: IrModel, l: IrLoss): string {
-  const prediction = ir.quantities.find((q) => q.node === l.prediction)!.name;
-  return commentText(
-    `loss ${l.fn}(${prediction}, ${l.target}${l.reduce === "sum" ? ", reduce = sum" : ""}) at ${l.at}`,
-  );
+  return commentText(lossText(ir, l));
 }
 
 /** `const scaleN = ...` per loss: 1 / (number of scored positions) for a mean, 1 for a sum. */
@@ -31,144 +34,82 @@ function targetRow(l: IrLoss): string {
   return l.at === "each" ? "t * B + b" : "b";
 }
 
-/** Loops over the positions a loss scores, calling `body` with a row offset for its input. */
-function scoredLoop(l: IrLoss, body: string[], perStep: boolean): string[] {
-  const guard = l.at === "each" ? `if (t >= lengths[b]!) continue;` : `if (t !== lengths[b]! - 1) continue;`;
-  const rows = [`for (let b = 0; b < B; b++) {`, guard, ...body, `}`];
-  return perStep ? rows : [`for (let t = 0; t < T; t++) {`, ...rows, `}`];
-}
-
-/** The total loss, after the forward pass (`loss` is declared by the caller). */
+/**
+ * The total loss, after the forward pass (`loss` is declared by the caller): each loss's
+ * kernel, named by the registry for the form it was lowered to, on each row it scores (at
+ * each real step, or at each sequence's last), the padding never read.
+ */
 export function emitLossValue(plan: CodePlan): string[] {
   const out: string[] = [];
   plan.ir.losses.forEach((l, k) => {
     const K = plan.ir.nodes[l.prediction]!.size;
     const target = plan.ir.targets.find((x) => x.name === l.target)!;
+    const x = valueLocation(plan, l.fusion ? l.fusion.input : l.prediction, "t");
     const y = `Y${k}`;
-    const scored = l.fusion ? l.fusion.input : l.prediction;
-    const x = valueLocation(plan, scored, "t");
-    const row = [`const r = ${rowOffset(x.slot, x.stride, x.offset)};`];
-    const yRow = target.kind === "class" ? `const c = ${y}[${targetRow(l)}]!;` : `const ry = (${targetRow(l)}) * ${K};`;
-    let term: string[];
-    switch (l.fn) {
-      case "cross_entropy":
-        // Fused (softmax or log_softmax of z): −log softmax(z)_y = max − z_y + log Σ exp(z − max), stable.
-        term = l.fusion
-          ? [
-              `let max = -Infinity;`,
-              `for (let i = 0; i < ${K}; i++) if (${x.buffer}[r + i] > max) max = ${x.buffer}[r + i];`,
-              `let sum = 0;`,
-              `for (let i = 0; i < ${K}; i++) sum += Math.exp(${x.buffer}[r + i] - max);`,
-              `total += scale${k} * (max - ${x.buffer}[r + c] + Math.log(sum));`,
-            ]
-          : [`total += scale${k} * -Math.log(${x.buffer}[r + c]);`];
-        break;
-      case "binary_cross_entropy":
-        term = l.fusion
-          ? [
-              `let rowLoss = 0;`,
-              `for (let i = 0; i < ${K}; i++) {`,
-              `const z = ${x.buffer}[r + i]!;`,
-              `rowLoss += Math.max(z, 0) - z * ${y}[ry + i]! + Math.log1p(Math.exp(-Math.abs(z)));`,
-              `}`,
-              `total += scale${k} * rowLoss;`,
-            ]
-          : [
-              `let rowLoss = 0;`,
-              `for (let i = 0; i < ${K}; i++) {`,
-              `const p = ${x.buffer}[r + i]!;`,
-              `const yi = ${y}[ry + i]!;`,
-              `if (yi !== 0) rowLoss -= yi * Math.log(p);`,
-              `if (1 - yi !== 0) rowLoss -= (1 - yi) * Math.log(1 - p);`,
-              `}`,
-              `total += scale${k} * rowLoss;`,
-            ];
-        break;
-      case "mse":
-        term = [
-          `let rowLoss = 0;`,
-          `for (let i = 0; i < ${K}; i++) {`,
-          `const diff = ${x.buffer}[r + i]! - ${y}[ry + i]!;`,
-          `rowLoss += 0.5 * diff * diff;`,
-          `}`,
-          `total += scale${k} * rowLoss;`,
-        ];
-        break;
-    }
+    const yRow = target.kind === "class" ? targetRow(l) : `(${targetRow(l)}) * ${K}`;
+    const rows =
+      l.at === "each"
+        ? [`for (let t = 0; t < T; t++) {`, `for (let b = 0; b < B; b++) {`, `if (t >= lengths[b]!) continue;`]
+        : [`for (let b = 0; b < B; b++) {`, `const t = lengths[b]! - 1;`];
     out.push(
       `// ${describeLoss(plan.ir, l)}`,
       `{`,
       `const ${y} = targets[${quote(l.target)}]!;`,
-      `let total = 0;`,
-      ...scoredLoop(l, [...row, yRow, ...term], false),
-      `loss += total;`,
+      ...rows,
+      `loss += scale${k} * ${formOf(l).kernel}(1, ${K}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset)}, ${y}, ${yRow}, null, 0, null, 0);`,
+      ...(l.at === "each" ? [`}`, `}`] : [`}`]),
       `}`,
     );
   });
   return out;
 }
 
-/** The adjoint seeds of every loss at step t of the backward pass. */
-export function emitLossSeeds(plan: CodePlan): string[] {
+/**
+ * The seeds of every loss at step t of the backward pass, as the backward IR states them:
+ * scale · (the seed's value) added to the adjoint of the value the loss scores, at the rows it
+ * scores at step t; the others are skipped, unread (padding may hold anything).
+ */
+export function emitLossSeeds(plan: CodePlan, t: string): string[] {
+  const grad = plan.grad!;
   const out: string[] = [];
-  plan.ir.losses.forEach((l, k) => {
-    const K = plan.ir.nodes[l.prediction]!.size;
-    const target = plan.ir.targets.find((x) => x.name === l.target)!;
-    const y = `Y${k}`;
-    const scored = l.fusion ? l.fusion.input : l.prediction;
-    const d = adjointLocation(plan, scored, "t");
-    if (d === undefined) return;
-    const p = valueLocation(plan, l.prediction, "t");
-    const rows = [
-      `const rp = ${rowOffset(p.slot, p.stride, p.offset)};`,
-      `const rd = ${rowOffset(d.slot, d.stride, d.offset)};`,
-    ];
-    const yRow = target.kind === "class" ? `const c = ${y}[${targetRow(l)}]!;` : `const ry = (${targetRow(l)}) * ${K};`;
-    const w = `scale${k}`;
-    let seed: string[];
-    let formula: string;
-    switch (l.fn) {
-      case "cross_entropy":
-        if (l.fusion?.kind === "softmax") {
-          formula = "dz = p − onehot(y)";
-          seed = [
-            `for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * ${p.buffer}[rp + i]!;`,
-            `${d.buffer}[rd + c] -= ${w};`,
-          ];
-        } else if (l.fusion?.kind === "log_softmax") {
-          formula = "dz = exp(log p) − onehot(y)";
-          seed = [
-            `for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * Math.exp(${p.buffer}[rp + i]!);`,
-            `${d.buffer}[rd + c] -= ${w};`,
-          ];
-        } else {
-          formula = "dp_y = −1 / p_y";
-          seed = [`${d.buffer}[rd + c] -= ${w} / ${p.buffer}[rp + c]!;`];
-        }
-        break;
-      case "binary_cross_entropy":
-        if (l.fusion) {
-          formula = "dz = σ(z) − y";
-          seed = [
-            `for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * (${p.buffer}[rp + i]! - ${y}[ry + i]!);`,
-          ];
-        } else {
-          formula = "dp = −y / p + (1 − y) / (1 − p)";
-          seed = [
-            `for (let i = 0; i < ${K}; i++) {`,
-            `const pi = ${p.buffer}[rp + i]!;`,
-            `const yi = ${y}[ry + i]!;`,
-            `${d.buffer}[rd + i] += ${w} * ((yi !== 0 ? -yi / pi : 0) + (1 - yi !== 0 ? (1 - yi) / (1 - pi) : 0));`,
-            `}`,
-          ];
-        }
-        break;
-      case "mse":
-        formula = "dp = p − y";
-        seed = [`for (let i = 0; i < ${K}; i++) ${d.buffer}[rd + i] += ${w} * (${p.buffer}[rp + i]! - ${y}[ry + i]!);`];
-        break;
-    }
-    out.push(`// d ${describeLoss(plan.ir, l)}: ${formula}`, ...scoredLoop(l, [...rows, yRow, ...seed], true));
-  });
+  for (const n of grad.nodes) {
+    if (n.op !== "seed") continue;
+    const l = plan.ir.losses[n.loss]!;
+    const streams = new StreamTable();
+    const y = targetLocation(plan, n.loss, t);
+    const expression = (id: GradId): Expr => {
+      const e = grad.nodes[id]!;
+      switch (e.op) {
+        case "value":
+          return valueExpr(plan, e.of, t, streams, new Set());
+        case "const":
+          return num(e.value);
+        case "target":
+          return y.classes ? { kind: "indicator", stream: streams.of(y.location) } : streams.read(y.location);
+        case "apply":
+          return elementwiseOp(e.fn).expr(...e.args.map(expression));
+        default:
+          throw new Error(`internal error: ${e.op} in the seed of a loss`);
+      }
+    };
+    const d = adjointLocation(plan, l.fusion ? l.fusion.input : l.prediction, t)!;
+    const value = binary("*", local(`scale${n.loss}`), expression(n.args[0]));
+    const loop: ElementLoop = {
+      size: n.size,
+      skipRow: l.at === "each" ? `${t} >= lengths[b]!` : `${t} !== lengths[b]! - 1`,
+      streams: streams.streams,
+      body: [{ kind: "storeAdd", stream: streams.of(d), value }],
+    };
+    out.push(`// d ${describeLoss(plan.ir, l)}: ${formOf(l).gradient}`, ...emitElementLoop(loop, undefined));
+  }
   return out;
+}
+
+/** Where loss k's target of row b lies at step t: class ids [T][B] or [B], real vectors [T][B][K] or [B][K]. */
+function targetLocation(plan: CodePlan, k: number, t: string): { location: Location; classes: boolean } {
+  const l = plan.ir.losses[k]!;
+  const target = plan.ir.targets.find((x) => x.name === l.target)!;
+  const classes = target.kind === "class";
+  const location = { buffer: `Y${k}`, slot: l.at === "each" ? t : "0", stride: classes ? 1 : target.size, offset: 0 };
+  return { location, classes };
 }

@@ -7,6 +7,8 @@
  */
 import type { InitSpec } from "../../runtime/init.js";
 import type { IrModel, IrTarget } from "../ir/ir.js";
+import type { RowwiseOp } from "../ops/op.js";
+import { formOf, opNamed } from "../ops/registry.js";
 import { emitBackwardStep, emitWeightGradients } from "./emit-backward.js";
 import { emitForwardStep, emitWholeBatchProducts, type TimeLoop } from "./emit-forward.js";
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
@@ -79,6 +81,7 @@ function runtimeNames(plan: CodePlan, options: EmitOptions): string[] {
   const memory = kernelObject(options) ? ["kernelMemory", "type MatmulKernels"] : ["plainMemory"];
   return [
     ...kernels,
+    ...registryKernels(plan),
     "ModelCore",
     "parameterViews",
     "initialiseParameterViews",
@@ -97,22 +100,39 @@ function emitRuntime(names: readonly string[], options: EmitOptions): string[] {
 function usesKernel(plan: CodePlan, name: (typeof kernelNames)[number]): boolean {
   const onehot = (g: CodePlan["groups"][number]) => g.blocks.some((b) => plan.ir.nodes[b.x]!.onehot);
   const dense = (g: CodePlan["groups"][number]) => g.blocks.some((b) => !plan.ir.nodes[b.x]!.onehot);
-  const backward = plan.ir.losses.length > 0;
+  // The weight gradients of the backward IR, by whether their block is one-hot.
+  const weights = (plan.grad?.updates ?? []).flatMap((u) => (u.kind === "outer" ? [plan.ir.nodes[u.x]!.onehot] : []));
   switch (name) {
     case "matmulBatch":
       return plan.groups.some(dense);
     case "gatherRowsBatch":
       return plan.groups.some(onehot);
     case "matmulBatchBackwardInput":
+      return plan.grad?.nodes.some((n) => n.op === "apply" && n.fn === "matvec_t") ?? false;
     case "matmulBatchBackwardWeight":
-      return backward && plan.groups.some(dense);
+      return weights.includes(false);
     case "scatterRowsBatch":
-      return backward && plan.groups.some(onehot);
+      return weights.includes(true);
     case "activateRows":
       return (
-        plan.nodes.some((p) => p.byKernel) || (plan.kernelActivations && plan.ir.nodes.some((n) => n.op === "softmax"))
+        plan.nodes.some((p) => p.byKernel) ||
+        (plan.kernelActivations && rowwiseSpecs(plan).some((spec) => spec.takesActivateRows))
       );
   }
+}
+
+/** The row-wise ops the passes apply: in the forward IR, and in the backward IR. */
+function rowwiseSpecs(plan: CodePlan): RowwiseOp[] {
+  return [...plan.ir.nodes, ...(plan.grad?.nodes ?? [])].flatMap((n) => {
+    const spec = n.op === "apply" ? opNamed(n.fn) : undefined;
+    return spec?.kind === "rowwise" ? [spec] : [];
+  });
+}
+
+/** The kernels the registry names that the passes call: row-wise ops and losses. They are functions on every tier. */
+function registryKernels(plan: CodePlan): string[] {
+  const names = [...rowwiseSpecs(plan).map((s) => s.kernel), ...plan.ir.losses.map((l) => formOf(l).kernel)];
+  return [...new Set(names)];
 }
 
 const union = (names: readonly string[]) => (names.length === 0 ? "never" : names.map(quote).join(" | "));
@@ -508,8 +528,9 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
     });
   }
   // A learned initial state collects the adjoints of the slots before step 0 (unless they were carried in).
+  const initial = new Set(plan.grad!.updates.flatMap((u) => (u.kind === "initial" ? [u.param] : [])));
   for (const s of ir.states) {
-    if (s.init.kind !== "learned") continue;
+    if (s.init.kind !== "learned" || !initial.has(s.init.param)) continue;
     const p = plan.nodes[plan.sourceNode.get(s.name)!]!;
     if (p.pre === 0) continue;
     const G = `G${ir.params.findIndex((q) => q.name === (s.init as { param: string }).param)}`;

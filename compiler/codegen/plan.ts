@@ -6,7 +6,10 @@
  * Address of a stored value: buffer[((t + pre) · B + b) · stride + offset + i], where `pre`
  * slots before step 0 hold what delays read before the sequence (initial or carried values).
  */
-import { operands, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
+import { differentiate } from "../grad/differentiate.js";
+import type { GradIr } from "../grad/grad-ir.js";
+import { matvecBlocks, operands, type ApplyNode, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
+import { elementwiseOp, nodeKind } from "../ops/registry.js";
 
 export interface NodePlan {
   node: IrNode;
@@ -25,7 +28,7 @@ export interface NodePlan {
   adjointBuffer: string;
   /** Consumed by a node outside its own run (or by a delay, or scored by a loss). */
   readOutsideRun: boolean;
-  /** Some consumer, delay or unfused loss sends it an adjoint (a softmax read only by its fused loss gets none). */
+  /** It has an adjoint in the backward IR (a softmax read only by its fused loss has none). */
   receivesAdjoint: boolean;
   /**
    * In a run: the loop computing it. An activation computed by the `activateRows` kernel
@@ -73,10 +76,10 @@ export interface PlanOptions {
   kernelActivations: boolean;
 }
 
-const kernelActivationFns = new Set(["sigmoid", "tanh", "exp"]);
-
 export interface CodePlan {
   ir: IrModel;
+  /** The backward step the gradient pass derives from the IR, for a model with a loss. */
+  grad: GradIr | undefined;
   nodes: NodePlan[];
   groups: MatvecGroup[];
   /** Group of each matvec node. */
@@ -85,7 +88,7 @@ export interface CodePlan {
   quantityNodes: Set<NodeId>;
   /** The quantity node of each state, and the input node of each input. */
   sourceNode: Map<string, NodeId>;
-  /** Nodes whose forward value is needed by the backward pass or the loss. */
+  /** Nodes whose forward value is read by the backward IR or the loss. */
   neededBackward: Set<NodeId>;
   /**
    * Nodes the time loop must compute step by step: the states read through delays and
@@ -97,10 +100,13 @@ export interface CodePlan {
   kernelActivations: boolean;
 }
 
-const elementwiseOps = new Set(["add", "sub", "mul", "div", "neg", "activation"]);
+export function isElementwise(n: IrNode): n is ApplyNode {
+  return nodeKind(n) === "elementwise";
+}
 
-export function isElementwise(n: IrNode): boolean {
-  return elementwiseOps.has(n.op);
+/** Whether a node is a leaf: read in place, never computed. */
+function isLeaf(n: IrNode): boolean {
+  return n.op !== "apply";
 }
 
 export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations: false }): CodePlan {
@@ -117,7 +123,9 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
     pre.set(source, Math.max(pre.get(source) ?? 0, n.steps));
   }
 
-  const neededBackward = valuesNeededBackward(ir);
+  const grad = ir.losses.length > 0 ? differentiate(ir) : undefined;
+  const neededBackward = valuesNeededBackward(ir, grad);
+  const hasAdjoint = (id: NodeId) => grad?.adjoints.has(id) ?? false;
   const groups = groupMatvecs(ir, consumers, quantityNodes);
   const groupOf = new Map<NodeId, number>();
   for (const g of groups) for (const m of g.members) groupOf.set(m, g.index);
@@ -131,19 +139,21 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
     const run = runOf.get(n.id) ?? -1;
     const readOutsideRun =
       scored.has(n.id) || pre.has(n.id) || (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
-    const leaf = n.op === "param" || n.op === "const" || n.op === "delay";
     const stored =
-      !leaf &&
+      n.op !== "param" &&
+      n.op !== "const" &&
+      n.op !== "delay" &&
       (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id) || split.inMemory.has(n.id));
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
     const inGroup = g !== undefined && g.shared;
-    const differentiable = !(n.op === "input" || n.op === "const" || n.op === "param" || n.onehot);
+    // The members of a product group share one adjoint buffer: all have one when any has.
+    const differentiated = hasAdjoint(n.id) || (g !== undefined && g.members.some(hasAdjoint));
     let adjoint: NodePlan["adjoint"] = "none";
     // A product keeps its adjoint of every step: its weight gradient is one product over all steps, after the loop.
-    if (differentiable && n.op !== "delay")
+    if (n.op === "apply" && differentiated)
       adjoint =
-        quantityNodes.has(n.id) || pre.has(n.id) || n.op === "matvec"
+        quantityNodes.has(n.id) || pre.has(n.id) || group !== undefined
           ? "steps"
           : run >= 0 && !readOutsideRun
             ? "local"
@@ -159,16 +169,14 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
       adjoint,
       adjointBuffer: inGroup ? `dg${group}` : `dv${n.id}`,
       readOutsideRun,
-      receivesAdjoint:
-        (consumers.get(n.id)?.length ?? 0) > 0 ||
-        pre.has(n.id) ||
-        ir.losses.some((l) => !l.fusion && l.prediction === n.id),
+      receivesAdjoint: hasAdjoint(n.id),
       loop: split.loop.get(n.id) ?? -1,
       byKernel: split.byKernel.has(n.id),
     };
   });
   return {
     ir,
+    grad,
     nodes,
     groups,
     groupOf,
@@ -196,7 +204,7 @@ function recurrentNodes(
     runOf.has(id) ? `run ${runOf.get(id)}` : groupOf.has(id) ? `group ${groupOf.get(id)}` : `node ${id}`;
   const members = new Map<string, NodeId[]>();
   for (const n of ir.nodes) members.set(unitOf(n.id), [...(members.get(unitOf(n.id)) ?? []), n.id]);
-  const computed = (id: NodeId) => !["input", "delay", "param", "const"].includes(ir.nodes[id]!.op);
+  const computed = (id: NodeId) => !isLeaf(ir.nodes[id]!);
   const units = new Set<string>();
   const queue: string[] = [];
   const add = (id: NodeId) => {
@@ -210,40 +218,12 @@ function recurrentNodes(
   return new Set(ir.nodes.filter((n) => units.has(unitOf(n.id))).map((n) => n.id));
 }
 
-/** Values read by adjoint rules: outputs of saturating activations and softmax, factors of products, inputs of products with weights. */
-function valuesNeededBackward(ir: IrModel): Set<NodeId> {
+/** The forward values the backward IR reads (and the product blocks its weight gradients read), and what the losses score. */
+function valuesNeededBackward(ir: IrModel, grad: GradIr | undefined): Set<NodeId> {
   const needed = new Set<NodeId>();
-  const scalar = (id: NodeId) => ir.nodes[id]!.scalar;
-  for (const n of ir.nodes) {
-    switch (n.op) {
-      case "mul":
-        if (!scalar(n.a)) needed.add(n.b);
-        if (!scalar(n.b)) needed.add(n.a);
-        break;
-      case "div":
-        needed.add(n.b);
-        if (!scalar(n.b)) needed.add(n.a);
-        break;
-      case "activation":
-        if (n.fn === "log") needed.add(n.a);
-        else if (n.fn !== "identity") needed.add(n.id);
-        break;
-      case "softmax":
-      case "log_softmax":
-        needed.add(n.id);
-        break;
-      case "matvec":
-        for (const b of n.blocks) needed.add(b.x);
-        break;
-      default:
-        break;
-    }
-  }
-  for (const l of ir.losses) {
-    needed.add(l.prediction);
-    if (l.fusion) needed.add(l.fusion.input);
-  }
-  for (const id of [...needed]) if (ir.nodes[id]!.scalar || ir.nodes[id]!.op === "const") needed.delete(id);
+  for (const n of grad?.nodes ?? []) if (n.op === "value") needed.add(n.of);
+  for (const u of grad?.updates ?? []) if (u.kind === "outer") needed.add(u.x);
+  for (const l of ir.losses) needed.add(l.fusion ? l.fusion.input : l.prediction);
   return needed;
 }
 
@@ -256,8 +236,8 @@ function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNod
   const groups: MatvecGroup[] = [];
   const byKey = new Map<string, MatvecGroup>();
   for (const n of ir.nodes) {
-    if (n.op !== "matvec") continue;
-    const blocks = n.blocks.map((b) => ({ x: b.x, col: b.col, width: ir.nodes[b.x]!.size }));
+    if (n.op !== "apply" || nodeKind(n) !== "matvec") continue;
+    const blocks = matvecBlocks(ir, n);
     // A grouped product lives in a slice of the group's rows: only element-wise code reads it there.
     const groupable = !quantityNodes.has(n.id) && (consumers.get(n.id) ?? []).every((c) => isElementwise(ir.nodes[c]!));
     const key = groupable ? JSON.stringify(blocks) : `single:${n.id}`;
@@ -327,12 +307,13 @@ function splitRuns(ir: IrModel, runs: ElementwiseRun[], runOf: Map<NodeId, numbe
     for (const id of run.nodes) {
       const n = ir.nodes[id]!;
       const inputs = operands(n).filter(inRun);
+      const operand = ir.nodes[operands(n)[0]!]!;
       const kernel =
         options.kernelActivations &&
-        n.op === "activation" &&
-        kernelActivationFns.has(n.fn) &&
-        !ir.nodes[n.a]!.scalar &&
-        ir.nodes[n.a]!.op !== "param";
+        isElementwise(n) &&
+        elementwiseOp(n.fn).rowKernel !== undefined &&
+        !operand.scalar &&
+        operand.op !== "param";
       if (kernel) {
         byKernel.add(id);
         inMemory.add(id);

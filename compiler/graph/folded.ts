@@ -86,7 +86,7 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
       formula: q.formula,
       lines: [],
       note: tags,
-      tooltip: q.equation,
+      tooltip: q.tooltip,
     });
     const params: string[] = [];
     for (const d of q.deps) {

@@ -10,6 +10,7 @@
  */
 import type { IrModel, IrNode, NodeId } from "../ir/ir.js";
 import { operands } from "../ir/ir.js";
+import { opNamed } from "../ops/registry.js";
 
 export type GraphNodeKind =
   /** A model input at a step. */
@@ -113,6 +114,8 @@ export interface QuantityInfo {
   equation: string;
   /** Its right-hand side (`sigmoid(...)`). */
   formula: string;
+  /** The equation and what each function it calls computes, from the op registry: shown on hover. */
+  tooltip: string;
   deps: Dep[];
 }
 
@@ -146,6 +149,7 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
       deps.push(d);
     };
     const visited = new Set<NodeId>();
+    const functions = new Set<string>();
     const visit = (id: NodeId, root: boolean) => {
       if (visited.has(id)) return;
       visited.add(id);
@@ -167,11 +171,13 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
           return;
         case "const":
           return;
-        case "matvec":
-          add({ kind: "param", name: n.param });
+        case "apply": {
+          // A product reads its matrix parameter beside its operands.
+          if (n.param !== undefined) add({ kind: "param", name: n.param });
+          const spec = opNamed(n.fn);
+          if (spec.written.form === "call") functions.add(spec.doc.formula);
           break;
-        default:
-          break;
+        }
       }
       for (const o of operands(n)) visit(o, false);
     };
@@ -186,6 +192,7 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
       node,
       equation,
       formula: equation.slice(prefix.length),
+      tooltip: [equation, ...functions].join("; "),
       deps,
     };
   });

@@ -89,7 +89,7 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
         title: q.name,
         lines: [],
         note: tags,
-        tooltip: q.equation,
+        tooltip: q.tooltip,
       });
     }
   }

@@ -4,17 +4,15 @@
  * lookup per row, not a product. Used to decide when a batch is worth splitting across
  * threads (an estimate: outputs read only at the last step are counted at every step).
  */
-import type { IrModel } from "./ir.js";
+import { nodeKind } from "../ops/registry.js";
+import { matvecBlocks, type IrModel } from "./ir.js";
 
 /** Multiply-adds of one step of one sequence, forward only. */
 export function multiplyAddsPerStep(ir: IrModel): number {
   let total = 0;
   for (const node of ir.nodes) {
-    if (node.op !== "matvec") continue;
-    for (const block of node.blocks) {
-      const x = ir.nodes[block.x]!;
-      total += node.size * (x.onehot ? 1 : x.size);
-    }
+    if (node.op !== "apply" || nodeKind(node) !== "matvec") continue;
+    for (const block of matvecBlocks(ir, node)) total += node.size * (ir.nodes[block.x]!.onehot ? 1 : block.width);
   }
   return total;
 }

@@ -3,18 +3,16 @@
  * delay nodes standing for edges to earlier steps. Every backend consumes this and only
  * this: the interpreter, the code generator, the graph drawer.
  *
- * Values are vectors, one per sequence of the batch; a scalar is a constant (folded at
- * lowering). Matrices appear only inside `matvec`, which multiplies a parameter by the
- * concatenation of its blocks, so `W @ [h[t-1], x]` never builds the concatenation and a
- * one-hot block becomes a column lookup.
+ * A node is a leaf (an input, a delay, a parameter, a constant) or the application of an
+ * operation of the registry (compiler/ops) to earlier nodes. Values are vectors, one per
+ * sequence of the batch; a scalar is a constant (folded at lowering). Matrices appear only
+ * inside `matvec`, which multiplies a parameter by the concatenation of its operands (its
+ * column blocks), so `W @ [h[t-1], x]` never builds the concatenation and a one-hot block
+ * becomes a column lookup.
  */
 import type { InitSpec } from "../../runtime/init.js";
-import type { LossFunction, Reduction } from "../builtins.js";
 
 export type NodeId = number;
-
-/** `identity` only appears where a quantity would otherwise be a leaf: see `lower.ts`. */
-export type ElementwiseActivation = "sigmoid" | "tanh" | "relu" | "exp" | "log" | "identity";
 
 export type IrOp =
   /** The input's value at this step: ids for a one-hot input, a vector for a dense one. */
@@ -25,18 +23,18 @@ export type IrOp =
   | { op: "param"; param: string }
   /** A scalar constant; broadcasts in element-wise operations. */
   | { op: "const"; value: number }
-  /** param[:, col .. col + size(x)) @ x summed over blocks: W @ [x1, x2, ...]. */
-  | { op: "matvec"; param: string; blocks: MatvecBlock[] }
-  | { op: "add" | "sub" | "mul" | "div"; a: NodeId; b: NodeId }
-  | { op: "neg"; a: NodeId }
-  | { op: "activation"; fn: ElementwiseActivation; a: NodeId }
-  | { op: "softmax" | "log_softmax"; a: NodeId }
-  | { op: "concat"; parts: NodeId[] };
+  /**
+   * The op `fn` of the registry applied to `args`. `param` is the matrix of a `matvec`, whose
+   * operands are its column blocks in order. `identity` only appears where a quantity would
+   * otherwise be a leaf or a row-wise op would read a parameter: see `lower.ts`.
+   */
+  | { op: "apply"; fn: string; args: NodeId[]; param?: string };
 
+/** A column block of a matvec: operand x multiplies the parameter's columns col .. col + width. */
 export interface MatvecBlock {
   x: NodeId;
-  /** The first column of the parameter that this block multiplies. */
   col: number;
+  width: number;
 }
 
 export type IrNode = IrOp & {
@@ -87,15 +85,18 @@ export interface IrQuantity {
   gate: boolean;
 }
 
+export type Reduction = "mean" | "sum";
+
 export interface IrLoss {
-  fn: LossFunction;
+  /** A loss of the registry. */
+  fn: string;
   /** The quantity scored. */
   prediction: NodeId;
   /**
-   * For the fused forms, the activation's input: cross_entropy of softmax(z) is computed from z
-   * (`logSoftmaxInput` for log_softmax), binary_cross_entropy of sigmoid(z) from z.
+   * For a fused form of the loss (compiler/ops/losses.ts), the op that defines the prediction
+   * and its operand, which the loss is computed from: cross_entropy of softmax(z) from z.
    */
-  fusion?: { kind: "softmax" | "log_softmax" | "sigmoid"; input: NodeId };
+  fusion?: { kind: string; input: NodeId };
   target: string;
   at: "last" | "each";
   reduce: Reduction;
@@ -114,29 +115,27 @@ export interface IrModel {
   losses: IrLoss[];
 }
 
-/** The operands of a node, in a fixed order. */
-export function operands(n: IrNode): NodeId[] {
-  switch (n.op) {
-    case "input":
-    case "delay":
-    case "param":
-    case "const":
-      return [];
-    case "matvec":
-      return n.blocks.map((b) => b.x);
-    case "add":
-    case "sub":
-    case "mul":
-    case "div":
-      return [n.a, n.b];
-    case "neg":
-    case "activation":
-    case "softmax":
-    case "log_softmax":
-      return [n.a];
-    case "concat":
-      return n.parts;
-  }
+export type ApplyNode = IrNode & { op: "apply" };
+
+/** The operands of a node, in order (none for a leaf). */
+export function operands(n: IrNode): readonly NodeId[] {
+  return n.op === "apply" ? n.args : [];
+}
+
+/** Whether a node is the application of the op `fn`. */
+export function applies(n: IrNode | undefined, fn: string): n is ApplyNode {
+  return n?.op === "apply" && n.fn === fn;
+}
+
+/** The column blocks of a matvec, with their widths. */
+export function matvecBlocks(ir: IrModel, n: ApplyNode): MatvecBlock[] {
+  let col = 0;
+  return n.args.map((x) => {
+    const width = ir.nodes[x]!.size;
+    const block = { x, col, width };
+    col += width;
+    return block;
+  });
 }
 
 export function paramSize(p: IrParam): number {

@@ -1,12 +1,16 @@
 /**
- * Checked model → IR. Walks each equation (in dependency order) and emits nodes; leaves
- * (inputs, delays, vector parameters, constants) are shared, constant arithmetic is folded,
+ * Checked model → IR. Walks each equation (in dependency order) and emits nodes: each
+ * operator, call and concatenation applies its op of the registry. Leaves (inputs, delays,
+ * vector parameters, constants) are shared, element-wise ops of constants are folded,
  * `identity` disappears, and `W @ [a, b]` becomes one matvec over column blocks.
  */
 import type * as A from "../../grammar/ast.js";
 import type { CheckedModel } from "../check/model.js";
 import { printExpr } from "../format/print-expr.js";
-import type { ElementwiseActivation, IrLoss, IrModel, IrNode, IrOp, MatvecBlock, NodeId } from "./ir.js";
+import { fold, read } from "../ops/expr.js";
+import type { OpSpec } from "../ops/op.js";
+import { callOp, lossForm, lossNamed, operatorOp } from "../ops/registry.js";
+import { applies, type IrLoss, type IrModel, type IrNode, type IrOp, type NodeId } from "./ir.js";
 
 /** A lowered expression: a node, or a constant not yet given a node. */
 type Lowered = { node: NodeId } | { constant: number };
@@ -37,6 +41,8 @@ export function lower(model: CheckedModel): IrModel {
       ? v.node
       : leaf(`const:${v.constant}`, () => emit({ op: "const", value: v.constant }, 1, { scalar: true }));
   const sizeOf = (id: NodeId) => nodes[id]!.size;
+  /** A copy of a node: what a quantity that is only a leaf, or a per-sequence operand, becomes. */
+  const copy = (id: NodeId) => emit({ op: "apply", fn: "identity", args: [id] }, sizeOf(id));
 
   const lowerRef = (name: string): Lowered => {
     const q = quantityNode.get(name);
@@ -70,44 +76,30 @@ export function lower(model: CheckedModel): IrModel {
   };
 
   /** The blocks of the right operand of `@`: a concatenation is split, nested ones flattened. */
-  const matvecBlocks = (e: A.Expr, col: number, out: MatvecBlock[]): number => {
+  const matvecBlocks = (e: A.Expr, out: NodeId[]): void => {
     if (e.kind === "concat") {
-      for (const part of e.parts) col = matvecBlocks(part, col, out);
-      return col;
+      for (const part of e.parts) matvecBlocks(part, out);
+      return;
     }
-    let x = materialize(lowerExpr(e));
+    const x = materialize(lowerExpr(e));
     // A block is one vector per sequence; a parameter vector is copied into one.
-    if (nodes[x]!.op === "param") x = emit({ op: "activation", fn: "identity", a: x }, sizeOf(x));
-    out.push({ x, col });
-    return col + sizeOf(x);
+    out.push(nodes[x]!.op === "param" ? copy(x) : x);
   };
 
-  const lowerBinary = (e: A.BinaryExpr): Lowered => {
-    if (e.op === "@") {
-      const param = params.get((e.left as A.RefExpr).name.text)!;
-      const blocks: MatvecBlock[] = [];
-      matvecBlocks(e.right, 0, blocks);
-      return { node: emit({ op: "matvec", param: param.name, blocks }, param.shape[0]!.value) };
+  /** An op applied to operands: folded when it is element-wise and they are all constants. */
+  const lowerApply = (spec: OpSpec, operandExprs: readonly A.Expr[]): Lowered => {
+    const lowered = operandExprs.map(lowerExpr);
+    if (spec.kind === "elementwise" && lowered.every((v) => "constant" in v)) {
+      const constants = lowered.map((v) => (v as { constant: number }).constant);
+      const value = fold(spec.expr(...constants.map((_, k) => read(k))), constants);
+      if (value !== undefined) return { constant: value };
     }
-    const a = lowerExpr(e.left);
-    const b = lowerExpr(e.right);
-    if ("constant" in a && "constant" in b) return { constant: fold(e.op, a.constant, b.constant) };
-    const op = ({ "+": "add", "-": "sub", "*": "mul", "/": "div" } as const)[e.op];
-    const an = materialize(a);
-    const bn = materialize(b);
-    return { node: emit({ op, a: an, b: bn }, Math.max(sizeOf(an), sizeOf(bn))) };
-  };
-
-  const lowerCall = (e: A.CallExpr): Lowered => {
-    const arg = lowerExpr(e.args[0]!.value);
-    const fn = e.callee.text;
-    if (fn === "identity") return arg;
-    if ("constant" in arg && fn !== "softmax" && fn !== "log_softmax")
-      return { constant: foldActivation(fn, arg.constant) };
-    const a = materialize(arg);
-    const size = sizeOf(a);
-    if (fn === "softmax" || fn === "log_softmax") return { node: emit({ op: fn, a }, size) };
-    return { node: emit({ op: "activation", fn: fn as ElementwiseActivation, a }, size) };
+    // A row-wise kernel reads one vector per sequence: a parameter vector is copied into one.
+    const args = lowered
+      .map(materialize)
+      .map((id) => (spec.kind === "rowwise" && nodes[id]!.op === "param" ? copy(id) : id));
+    const size = spec.kind === "concat" ? args.reduce((n, a) => n + sizeOf(a), 0) : Math.max(...args.map(sizeOf));
+    return { node: emit({ op: "apply", fn: spec.name, args }, size) };
   };
 
   const lowerExpr = (e: A.Expr): Lowered => {
@@ -118,23 +110,31 @@ export function lower(model: CheckedModel): IrModel {
         return lowerRef(e.name.text);
       case "delay":
         return lowerDelay(e);
-      case "neg": {
-        const a = lowerExpr(e.operand);
-        return "constant" in a ? { constant: -a.constant } : { node: emit({ op: "neg", a: a.node }, sizeOf(a.node)) };
-      }
-      case "binary":
-        return lowerBinary(e);
-      case "concat": {
-        const parts = e.parts.map((p) => materialize(lowerExpr(p)));
+      case "neg":
+        return lowerApply(operatorOp("prefix", "-"), [e.operand]);
+      case "binary": {
+        if (e.op !== "@") return lowerApply(operatorOp("binary", e.op), [e.left, e.right]);
+        const param = params.get((e.left as A.RefExpr).name.text)!;
+        const blocks: NodeId[] = [];
+        matvecBlocks(e.right, blocks);
         return {
           node: emit(
-            { op: "concat", parts },
-            parts.reduce((n, p) => n + sizeOf(p), 0),
+            { op: "apply", fn: operatorOp("binary", "@").name, args: blocks, param: param.name },
+            param.shape[0]!.value,
           ),
         };
       }
-      case "call":
-        return lowerCall(e);
+      case "concat":
+        return lowerApply(operatorOp("brackets"), e.parts);
+      case "call": {
+        const spec = callOp(e.callee.text)!;
+        // The identity is no computation: the argument stands for it (copied below where a quantity needs its own value).
+        if (spec.name === "identity") return lowerExpr(e.args[0]!.value);
+        return lowerApply(
+          spec,
+          e.args.map((a) => a.value),
+        );
+      }
       case "error":
         throw new Error("internal error: an erroneous expression reached lowering");
     }
@@ -149,7 +149,7 @@ export function lower(model: CheckedModel): IrModel {
     // that is just another state (`h2 = h1`) gets a copy too.
     const leafValue = ["input", "delay", "param"].includes(nodes[node]!.op);
     const anotherState = states.has(q.name) && [...quantityNode].some(([name, n]) => n === node && states.has(name));
-    if (leafValue || anotherState) node = emit({ op: "activation", fn: "identity", a: node }, sizeOf(node));
+    if (leafValue || anotherState) node = copy(node);
     quantityNode.set(q.name, node);
   }
 
@@ -157,10 +157,10 @@ export function lower(model: CheckedModel): IrModel {
     const prediction = quantityNode.get(l.prediction)!;
     const node = nodes[prediction]!;
     const loss: IrLoss = { fn: l.fn, prediction, target: l.target, at: l.at, reduce: l.reduce };
-    if (l.fn === "cross_entropy" && (node.op === "softmax" || node.op === "log_softmax"))
-      loss.fusion = { kind: node.op, input: node.a };
-    if (l.fn === "binary_cross_entropy" && node.op === "activation" && node.fn === "sigmoid")
-      loss.fusion = { kind: "sigmoid", input: node.a };
+    // A fused form is computed from the operand of the op that defines the prediction.
+    const definedBy = node.op === "apply" ? node.fn : undefined;
+    const fusedWith = lossForm(lossNamed(l.fn)!, definedBy).fusedWith;
+    if (fusedWith !== undefined && applies(node, fusedWith)) loss.fusion = { kind: fusedWith, input: node.args[0]! };
     return loss;
   });
 
@@ -180,33 +180,4 @@ export function lower(model: CheckedModel): IrModel {
     quantities: model.quantities.map((q) => ({ name: q.name, node: quantityNode.get(q.name)!, gate: q.gate })),
     losses,
   };
-}
-
-function fold(op: "+" | "-" | "*" | "/", a: number, b: number): number {
-  switch (op) {
-    case "+":
-      return a + b;
-    case "-":
-      return a - b;
-    case "*":
-      return a * b;
-    case "/":
-      return a / b;
-  }
-}
-
-function foldActivation(fn: string, x: number): number {
-  switch (fn) {
-    case "sigmoid":
-      return 1 / (1 + Math.exp(-x));
-    case "tanh":
-      return Math.tanh(x);
-    case "relu":
-      return Math.max(0, x);
-    case "exp":
-      return Math.exp(x);
-    case "log":
-      return Math.log(x);
-  }
-  throw new Error(`internal error: cannot fold ${fn}`);
 }

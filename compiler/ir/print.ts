@@ -2,7 +2,7 @@
  * `rnnc ir FILE`: the IR as text, to read beside the `.rnn` source. Each group of nodes is
  * headed by the equation it computes.
  */
-import type { IrModel, IrNode, IrParam } from "./ir.js";
+import { matvecBlocks, type IrLoss, type IrModel, type IrNode, type IrParam } from "./ir.js";
 
 export function printIr(ir: IrModel): string {
   const out: string[] = [];
@@ -36,7 +36,9 @@ export function printIr(ir: IrModel): string {
     const label = `%${n.id}`.padEnd(5);
     const type = n.scalar ? "scalar" : n.onehot ? `onehot[${n.size}]` : `[${n.size}]`;
     const quantity = names.get(n.id);
-    out.push(`  ${label} = ${describeNode(n).padEnd(44)} : ${type}${quantity ? `   -> ${quantity.join(", ")}` : ""}`);
+    out.push(
+      `  ${label} = ${describeNode(ir, n).padEnd(44)} : ${type}${quantity ? `   -> ${quantity.join(", ")}` : ""}`,
+    );
   }
   if (ir.losses.length > 0) out.push("");
   for (const l of ir.losses) {
@@ -62,7 +64,7 @@ function describeInit(p: IrParam): string {
   }
 }
 
-function describeNode(n: IrNode): string {
+function describeNode(ir: IrModel, n: IrNode): string {
   switch (n.op) {
     case "input":
       return `input ${n.input}`;
@@ -72,21 +74,17 @@ function describeNode(n: IrNode): string {
       return `param ${n.param}`;
     case "const":
       return `const ${n.value}`;
-    case "matvec":
-      return `matvec ${n.param} @ ${n.blocks.map((b) => `%${b.x}@col${b.col}`).join(" ++ ")}`;
-    case "add":
-    case "sub":
-    case "mul":
-    case "div":
-      return `${n.op} %${n.a}, %${n.b}`;
-    case "neg":
-      return `neg %${n.a}`;
-    case "activation":
-      return `${n.fn} %${n.a}`;
-    case "softmax":
-    case "log_softmax":
-      return `${n.op} %${n.a}`;
-    case "concat":
-      return `concat ${n.parts.map((p) => `%${p}`).join(", ")}`;
+    case "apply":
+      if (n.param !== undefined)
+        return `${n.fn} ${n.param} @ ${matvecBlocks(ir, n)
+          .map((b) => `%${b.x}@col${b.col}`)
+          .join(" ++ ")}`;
+      return `${n.fn} ${n.args.map((a) => `%${a}`).join(", ")}`;
   }
+}
+
+/** `loss cross_entropy(o, y) at each`: a loss as declared, by its prediction's quantity name. */
+export function describeLoss(ir: IrModel, l: IrLoss): string {
+  const prediction = ir.quantities.find((q) => q.node === l.prediction)!.name;
+  return `loss ${l.fn}(${prediction}, ${l.target}${l.reduce === "sum" ? ", reduce = sum" : ""}) at ${l.at}`;
 }

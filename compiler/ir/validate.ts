@@ -2,7 +2,8 @@
  * Invariants of the IR, checked between passes (lowering, unrolling, before code
  * generation). A failure is a compiler bug, so it throws with the node at fault.
  */
-import { operands, type IrModel } from "./ir.js";
+import { opNamed } from "../ops/registry.js";
+import { matvecBlocks, operands, type ApplyNode, type IrModel, type IrParam } from "./ir.js";
 
 export function validateIr(ir: IrModel): void {
   const params = new Map(ir.params.map((p) => [p.name, p]));
@@ -14,7 +15,6 @@ export function validateIr(ir: IrModel): void {
   ir.nodes.forEach((n, i) => {
     if (n.id !== i) fail(i, `id ${n.id} out of place`);
     for (const o of operands(n)) if (!(o >= 0 && o < i)) fail(i, `operand %${o} does not come before it`);
-    const size = (id: number) => ir.nodes[id]!.size;
     switch (n.op) {
       case "input":
         if (!inputs.has(n.input)) fail(i, `unknown input ${n.input}`);
@@ -30,31 +30,13 @@ export function validateIr(ir: IrModel): void {
           fail(i, `vector parameter ${n.param} of the wrong shape`);
         break;
       }
-      case "matvec": {
-        const p = params.get(n.param);
-        if (!p || p.shape.length !== 2 || p.shape[0] !== n.size)
-          fail(i, `matrix parameter ${n.param} of the wrong shape`);
-        let col = 0;
-        for (const b of n.blocks) {
-          if (b.col !== col) fail(i, "matvec blocks do not tile the columns");
-          col += size(b.x);
-        }
-        if (col !== p!.shape[1]) fail(i, `matvec blocks cover ${col} columns of ${p!.shape[1]}`);
+      case "const":
+        break;
+      case "apply": {
+        const why = applicationError(ir, n, params);
+        if (why) fail(i, why);
         break;
       }
-      case "add":
-      case "sub":
-      case "mul":
-      case "div":
-        for (const o of [n.a, n.b])
-          if (!ir.nodes[o]!.scalar && size(o) !== n.size) fail(i, "element-wise operands of different sizes");
-        if (ir.nodes[n.a]!.onehot || ir.nodes[n.b]!.onehot) fail(i, "a one-hot input outside a matvec");
-        break;
-      case "concat":
-        if (n.parts.reduce((s, p) => s + size(p), 0) !== n.size) fail(i, "concatenation size");
-        break;
-      default:
-        break;
     }
   });
   for (const q of ir.quantities) if (!ir.nodes[q.node]) throw new Error(`invalid IR: quantity ${q.name} has no node`);
@@ -63,4 +45,35 @@ export function validateIr(ir: IrModel): void {
   // Each state keeps its own history (initial and carried values), so no two share a node.
   const stateNodes = ir.quantities.filter((q) => states.has(q.name)).map((q) => q.node);
   if (new Set(stateNodes).size !== stateNodes.length) throw new Error("invalid IR: two states share one node");
+}
+
+/** What is wrong with an application, by its op's kind, or undefined. */
+function applicationError(ir: IrModel, n: ApplyNode, params: Map<string, IrParam>): string | undefined {
+  const spec = opNamed(n.fn);
+  const args = n.args.map((a) => ir.nodes[a]!);
+  if (spec.arity !== "any" && spec.kind !== "matvec" && args.length !== spec.arity)
+    return `${n.fn} of ${args.length} operands, not ${spec.arity}`;
+  if (spec.kind !== "matvec" && args.some((a) => a.onehot)) return "a one-hot input outside a matvec";
+  switch (spec.kind) {
+    case "elementwise":
+      if (args.some((a) => !a.scalar && a.size !== n.size)) return "element-wise operands of different sizes";
+      return undefined;
+    case "rowwise":
+      if (args.some((a) => a.scalar || a.size !== n.size)) return "row-wise operands that are not vectors of its size";
+      if (args.some((a) => a.op === "param")) return "a row-wise op reading a parameter in place";
+      return undefined;
+    case "matvec": {
+      const p = params.get(n.param ?? "");
+      if (!p || p.shape.length !== 2 || p.shape[0] !== n.size) return `matrix parameter ${n.param} of the wrong shape`;
+      const cols = matvecBlocks(ir, n).reduce((c, b) => c + b.width, 0);
+      if (cols !== p.shape[1]) return `matvec blocks cover ${cols} columns of ${p.shape[1]}`;
+      if (args.some((a) => a.op === "param")) return "a matvec block reading a parameter in place";
+      return undefined;
+    }
+    case "concat":
+      if (args.reduce((s, a) => s + a.size, 0) !== n.size) return "concatenation size";
+      return undefined;
+    default:
+      return `${n.fn} is not an op of the forward IR`;
+  }
 }

@@ -11,8 +11,8 @@ import {
   type CompletionItem,
   type CompletionList,
 } from "vscode-languageserver/node.js";
-import { builtinFunctions, builtinLosses, type Activation, type LossFunction } from "../builtins.js";
-import { sizesText } from "../check/types.js";
+import { callNames, callOp, lossNamed, lossNames } from "../ops/registry.js";
+import { sizesText } from "../ops/shapes.js";
 import { cellActivations, cellDefinitions, type CellKind } from "../expand/cells.js";
 import { printExpr } from "../format/print-expr.js";
 import type { Analysis } from "./analysis.js";
@@ -239,19 +239,14 @@ export function completion(
         break;
       case "activations":
         for (const a of cellActivations)
-          add(
-            a,
-            CompletionItemKind.Function,
-            functionSignature(a as Activation).label,
-            builtinFunctions[a as Activation].formula,
-          );
+          add(a, CompletionItemKind.Function, functionSignature(a, callOp(a)!).label, callOp(a)!.doc.formula);
         break;
       case "states":
         symbols((s) => s.kind === "state");
         break;
       case "lossFunctions":
-        for (const fn of Object.keys(builtinLosses) as LossFunction[]) {
-          const sig = lossSignature(fn);
+        for (const fn of lossNames()) {
+          const sig = lossSignature(lossNamed(fn)!);
           add(fn, CompletionItemKind.Function, sig.label, sig.doc, `${fn}(\${1:o}, \${2:y}) at \${3|last,each|}`);
         }
         break;
@@ -271,13 +266,14 @@ export function completion(
         break;
       case "expression":
         symbols((s) => s.kind !== "dim" && s.kind !== "target");
-        for (const fn of Object.keys(builtinFunctions) as Activation[]) {
-          const sig = functionSignature(fn);
+        for (const fn of callNames()) {
+          const f = callOp(fn)!;
+          const sig = functionSignature(fn, f);
           add(
             fn,
             CompletionItemKind.Function,
             sig.label,
-            `\`${builtinFunctions[fn].formula}\`\n\nderivative: \`${builtinFunctions[fn].derivative}\``,
+            `\`${f.doc.formula}\`\n\nderivative: \`${f.doc.derivative}\``,
             `${fn}($1)`,
           );
         }

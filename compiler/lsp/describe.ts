@@ -1,11 +1,11 @@
 /**
  * The words of the language explained: what hover, completion and signature help say about
  * keywords, initialisers, cell arguments and the words that mean something by their place.
- * Formulas of functions and losses come from `compiler/builtins.ts`, cell templates from
+ * Functions and losses come from the op registry (`compiler/ops`), cell templates from
  * `compiler/expand/cells.ts`, so the editor and the compiler cannot disagree.
  */
 import type { InitSpec } from "../../runtime/init.js";
-import { builtinFunctions, builtinLosses, type Activation, type LossFunction } from "../builtins.js";
+import type { LossSpec, OpSpec } from "../ops/op.js";
 import type { Size, StateInit } from "../check/model.js";
 import { cellDefinitions, type CellKind } from "../expand/cells.js";
 
@@ -86,24 +86,18 @@ export interface SignatureSpec {
   doc: string;
 }
 
-export function functionSignature(fn: Activation): SignatureSpec {
-  const f = builtinFunctions[fn];
+/** A function's signature as it is called: `fn` is the name written (its own or an alias). */
+export function functionSignature(fn: string, f: OpSpec): SignatureSpec {
   return {
-    label: `${fn}(x)`,
-    parameters: [
-      {
-        label: "x",
-        doc: f.rowWise ? "a vector (the function mixes its components)" : "a vector or a scalar (applied element-wise)",
-      },
-    ],
-    doc: `${f.formula}\n\nderivative: ${f.derivative}`,
+    label: `${fn}(${f.operandNames.join(", ")})`,
+    parameters: f.operandNames.map((label) => ({ label, doc: f.shape.operandDoc })),
+    doc: `${f.doc.formula}\n\nderivative: ${f.doc.derivative}`,
   };
 }
 
-export function lossSignature(fn: LossFunction): SignatureSpec {
-  const l = builtinLosses[fn];
+export function lossSignature(l: LossSpec): SignatureSpec {
   return {
-    label: `${fn}(prediction, target, reduce = mean|sum)`,
+    label: `${l.name}(prediction, target, reduce = mean|sum)`,
     parameters: [
       { label: "prediction", doc: "the quantity that predicts the target (defined by an equation)" },
       {

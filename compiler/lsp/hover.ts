@@ -5,9 +5,9 @@
  */
 import type { Hover, MarkupContent } from "vscode-languageserver/node.js";
 import type * as A from "../../grammar/ast.js";
-import { builtinFunctions, builtinLosses, isActivation, isLossFunction } from "../builtins.js";
+import { callNames, callOp, lossForm, lossNamed, lossNames } from "../ops/registry.js";
 import type { NameUse, Size } from "../check/model.js";
-import { sizesText } from "../check/types.js";
+import { sizesText } from "../ops/shapes.js";
 import { cellDefinitions } from "../expand/cells.js";
 import { printExpr } from "../format/print-expr.js";
 import { printItem } from "../format/print-items.js";
@@ -457,23 +457,24 @@ class HoverWriter {
   }
 
   fn(name: string): string {
-    if (isActivation(name)) {
-      const f = builtinFunctions[name];
+    const f = callOp(name);
+    if (f) {
+      const how = f.kind === "rowwise" ? "over the whole vector (it mixes the components)" : "element-wise";
       return [
-        `**function** \`${name}(x)\`, ${f.rowWise ? "over the whole vector (it mixes the components)" : "element-wise"}`,
-        `**Formula:** \`${f.formula}\``,
-        `**Derivative:** \`${f.derivative}\``,
+        `**function** \`${name}(${f.operandNames.join(", ")})\`, ${how}${f.name === name ? "" : ` (another name of \`${f.name}\`)`}`,
+        `**Formula:** \`${f.doc.formula}\``,
+        `**Derivative:** \`${f.doc.derivative}\``,
       ].join("\n\n");
     }
-    if (isLossFunction(name))
+    if (lossNamed(name))
       return `\`${name}\` is a loss, not a function: declare it as \`loss ${name}(prediction, target) at last|each\`.`;
-    return `\`${name}\` is not a built-in function; functions are ${names(Object.keys(builtinFunctions))}.`;
+    return `\`${name}\` is not a built-in function; functions are ${names(callNames())}.`;
   }
 
   loss(item: A.LossDecl): string {
     const fn = item.fn.text;
-    if (!isLossFunction(fn)) return `\`${fn}\` is not a loss; losses are ${names(Object.keys(builtinLosses))}.`;
-    const l = builtinLosses[fn];
+    const l = lossNamed(fn);
+    if (!l) return `\`${fn}\` is not a loss; losses are ${names(lossNames())}.`;
     const out = [
       `**loss** \`${fn}(prediction, target, reduce = mean|sum)\`: scores a ${l.target === "class" ? "class target (`class[K]`)" : "real target (`[K]`)"}`,
       `**Formula:** ${l.formula}`,
@@ -497,9 +498,11 @@ class HoverWriter {
       `**Here:** \`${printItem(item)}\` ${info ? `scores \`${info.prediction}\` against \`${info.target}\` ` : ""}${where}.`,
     );
     out.push(`**Reduction:** ${reduce}${written}: ${reduction}.`);
-    if (info?.fusedWith)
+    if (info)
       out.push(
-        `**Fused** with the ${info.fusedWith} that defines \`${info.prediction}\`: computed from its input, stably.`,
+        info.fusedWith
+          ? `**Fused** with the ${info.fusedWith} that defines \`${info.prediction}\`: computed from its input, stably; gradient \`${lossForm(l, info.fusedWith).gradient}\`.`
+          : `**Gradient:** \`${lossForm(l, undefined).gradient}\`.`,
       );
     if (!info) out.push(this.unchecked() ?? "_This loss did not check: see the diagnostics._");
     return out.join("\n\n");

@@ -14,7 +14,7 @@ import {
 } from "vscode-languageserver/node.js";
 import type * as A from "../../grammar/ast.js";
 import { reservedWords } from "../../grammar/tokens.js";
-import { builtinFunctions, builtinLosses } from "../builtins.js";
+import { callOp, lossNamed } from "../ops/registry.js";
 import type { Analysis } from "./analysis.js";
 import { initialiserDocs } from "./describe.js";
 import { symbolOf, type ModelScope, type ModelSymbol, type Occurrence } from "./names.js";
@@ -85,8 +85,8 @@ export function invalidNewName(newName: string): string | undefined {
   if (!namePattern.test(newName))
     return `'${newName}' is not a name: a name is letters, digits and '_', not starting with a digit (dotted parts like h.W are allowed).`;
   if ((reservedWords as readonly string[]).includes(newName)) return `'${newName}' is a keyword.`;
-  if (Object.hasOwn(builtinFunctions, newName)) return `'${newName}' is a built-in function.`;
-  if (Object.hasOwn(builtinLosses, newName)) return `'${newName}' is a built-in loss.`;
+  if (callOp(newName)) return `'${newName}' is a built-in function.`;
+  if (lossNamed(newName)) return `'${newName}' is a built-in loss.`;
   if (Object.hasOwn(initialiserDocs, newName)) return `'${newName}' is a built-in initialiser.`;
   return undefined;
 }

@@ -9,7 +9,7 @@ import {
   type SignatureHelp,
   type SignatureInformation,
 } from "vscode-languageserver/node.js";
-import { isActivation, isLossFunction } from "../builtins.js";
+import { callOp, lossNamed } from "../ops/registry.js";
 import type { Analysis } from "./analysis.js";
 import { currentArgumentName, cursorContext } from "./context.js";
 import {
@@ -31,12 +31,14 @@ export function signatureHelp(analysis: Analysis, offset: number): SignatureHelp
     const callee = bracket.callee;
     const calleeIndex = bracket.index - 1;
     let specs: SignatureSpec[] = [];
-    if (ctx.keyword === "loss" && calleeIndex === 1 && isLossFunction(callee)) specs = [lossSignature(callee)];
+    const loss = lossNamed(callee);
+    const fn = callOp(callee);
+    if (ctx.keyword === "loss" && calleeIndex === 1 && loss) specs = [lossSignature(loss)];
     else if (ctx.keyword === "cell" && calleeIndex === ctx.equals + 1 && isCellKindName(callee))
       specs = [cellSignature(callee)];
     else if ((ctx.keyword === "param" || ctx.keyword === "state") && calleeIndex === ctx.equals + 1)
       specs = initialiserSignatures(callee);
-    else if (isActivation(callee)) specs = [functionSignature(callee)];
+    else if (fn) specs = [functionSignature(callee, fn)];
     if (specs.length === 0) return null;
 
     const named = currentArgumentName(ctx, bracket);

@@ -4,7 +4,7 @@
  */
 import { SymbolKind, type DocumentSymbol } from "vscode-languageserver/node.js";
 import type * as A from "../../grammar/ast.js";
-import { sizesText } from "../check/types.js";
+import { sizesText } from "../ops/shapes.js";
 import { printArguments, printExpr } from "../format/print-expr.js";
 import type { Analysis, FactsView } from "./analysis.js";
 import type { ModelScope } from "./names.js";

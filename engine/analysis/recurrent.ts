@@ -5,7 +5,8 @@
  * flowing back, grows or shrinks per step: a radius below 1 shrinks it (vanishing), above 1
  * can grow it (exploding), before the activation's slope is counted.
  */
-import type { IrModel } from "../../compiler/ir/ir.js";
+import { matvecBlocks, type IrModel } from "../../compiler/ir/ir.js";
+import { nodeKind } from "../../compiler/ops/registry.js";
 import type { Weights } from "../interpret/batch.js";
 import { eigenvalues, modulus, spectralNorm, type Complex } from "./eigen.js";
 
@@ -28,18 +29,18 @@ export function recurrentMatrices(ir: IrModel): RecurrentMatrix[] {
   const seen = new Set<string>();
   const stateNames = new Set(ir.states.map((s) => s.name));
   for (const n of ir.nodes) {
-    if (n.op !== "matvec") continue;
+    if (n.op !== "apply" || nodeKind(n) !== "matvec") continue;
     const p = ir.params.find((q) => q.name === n.param)!;
-    for (const block of n.blocks) {
+    for (const block of matvecBlocks(ir, n)) {
       const x = ir.nodes[block.x]!;
       if (x.op !== "delay" || !stateNames.has(x.source) || x.size !== n.size) continue;
-      const key = `${n.param}:${block.col}`;
+      const key = `${p.name}:${block.col}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const whole = block.col === 0 && x.size === p.shape[1];
-      const label = `${n.param}${whole ? "" : `[:, ${block.col}:${block.col + x.size}]`} @ ${x.source}[t-${x.steps}]`;
+      const label = `${p.name}${whole ? "" : `[:, ${block.col}:${block.col + x.size}]`} @ ${x.source}[t-${x.steps}]`;
       out.push({
-        param: n.param,
+        param: p.name,
         col: block.col,
         size: x.size,
         state: x.source,

@@ -1,69 +1,48 @@
 /**
- * Backpropagation through time: reverse-mode over the unrolled graph, from the last node
- * to the first. Each op's adjoint rule sits in one case below; gradients of shared weights
- * add up over the steps. A padded row of a quantity hands its adjoint to the previous
- * step unchanged, mirroring the forward pass that copied the value.
+ * Backpropagation through time: the backward step the gradient pass derives from the IR
+ * (compiler/grad), run at every step from the last to the first over the values the forward
+ * pass kept. Each backward node is computed for the whole batch by its op's meaning in the
+ * registry (element-wise by its expression, row-wise by its kernel); an adjoint sums its
+ * terms and what later steps sent back; the updates add each step's share of the gradients.
  */
-import type { IrNode } from "../../compiler/ir/ir.js";
-import type { UnrolledNode } from "../../compiler/unroll/unroll.js";
-import { ACTIVATIONS } from "../../runtime/kernels/activations.js";
+import { differentiate } from "../../compiler/grad/differentiate.js";
+import type { GradIr, GradNode } from "../../compiler/grad/grad-ir.js";
+import { matvecBlocks, type IrModel } from "../../compiler/ir/ir.js";
+import { read, type Expr } from "../../compiler/ops/expr.js";
+import { opNamed } from "../../compiler/ops/registry.js";
 import { addBiasBatchBackward } from "../../runtime/kernels/bias.js";
-import {
-  accumulate,
-  accumulateProduct,
-  accumulateQuotient,
-  accumulateScaled,
-  divBackwardDivisor,
-} from "../../runtime/kernels/elementwise.js";
 import { matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../../runtime/kernels/matmul.js";
 import { scatterColumnsBatch } from "../../runtime/kernels/onehot.js";
-import { logSoftmaxRowsBackward, softmaxRowsBackward } from "../../runtime/kernels/softmax.js";
-import type { Weights } from "./batch.js";
-import { addColumnBlocks, carriedIn, type Execution } from "./execution.js";
-import { matvecBlocks } from "./forward.js";
-import { NumericError } from "./numeric-error.js";
 import { namedRecord } from "../../runtime/records.js";
-import { scoreLoss } from "./score.js";
+import type { Weights } from "./batch.js";
+import { evaluateElementwise, type ClassIds, type Stream } from "./elementwise.js";
+import { addColumnBlocks, carriedIn, splitColumns, type Execution } from "./execution.js";
+import { rowKernel } from "./kernels.js";
+import { NumericError } from "./numeric-error.js";
+import { scoredPositions } from "./score.js";
+
+const gradients = new WeakMap<IrModel, GradIr>();
+
+/** The backward step of a model, derived once. */
+export function backwardStep(ir: IrModel): GradIr {
+  let grad = gradients.get(ir);
+  if (!grad) gradients.set(ir, (grad = differentiate(ir)));
+  return grad;
+}
 
 /**
  * `observe`, when given, is called once the adjoints are complete (before the gradient
- * check), with each unrolled node's adjoint or undefined: analysis reads ||dL/dh_t|| there.
+ * check), with each unrolled state node's adjoint or undefined: analysis reads ||dL/dh_t|| there.
  */
 export function runBackward(
   ex: Execution,
   observe?: (adjointOf: (unrolledId: number) => Float64Array | undefined) => void,
 ): Weights {
-  const { B } = ex.batch;
-  const adjoints: (Float64Array | undefined)[] = new Array(ex.graph.nodes.length);
-  const adjointOf = (id: number) =>
-    (adjoints[id] ??= new Float64Array(ex.values[id]?.length ?? B * ex.ir.nodes[ex.graph.nodes[id]!.template]!.size));
-  const grads: Weights = namedRecord(
-    ex.ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]),
-  );
-  // Block gradients mirror the block weights: the parameter's own gradient when there is one block.
-  const blockGrads = new Map<number, Float64Array[]>();
-  for (const [template, parts] of ex.blockWeights) {
-    const n = ex.ir.nodes[template] as Extract<IrNode, { op: "matvec" }>;
-    blockGrads.set(template, parts.length === 1 ? [grads[n.param]!] : parts.map((p) => new Float64Array(p.length)));
-  }
-
-  for (const loss of ex.ir.losses) scoreLoss(ex, loss, adjointOf);
-
-  for (let id = ex.graph.nodes.length - 1; id >= 0; id--) {
-    const dy = adjoints[id];
-    if (!dy) continue;
-    const u = ex.graph.nodes[id]!;
-    if (ex.quantityNodes.has(u.template) && u.step > 0) passPaddedRowsBack(ex, u, dy, adjointOf);
-    propagate(ex, u, ex.ir.nodes[u.template]!, dy, adjointOf, grads, blockGrads);
-  }
-
-  for (const [template, parts] of blockGrads) {
-    if (parts.length === 1) continue;
-    const n = ex.ir.nodes[template] as Extract<IrNode, { op: "matvec" }>;
-    const p = ex.ir.params.find((q) => q.name === n.param)!;
-    addColumnBlocks(grads[n.param]!, p.shape[0]!, p.shape[1]!, matvecBlocks(ex.ir, n), parts);
-  }
-  observe?.((id) => adjoints[id]);
+  const grad = backwardStep(ex.ir);
+  const run = new BackwardRun(ex, grad);
+  for (let t = ex.batch.T - 1; t >= 0; t--) run.step(t);
+  const grads = run.gradients();
+  observe?.((id) => run.stateAdjoints.get(id));
   for (const [name, g] of Object.entries(grads)) {
     if (!g.every(Number.isFinite))
       throw new NumericError(
@@ -74,138 +53,208 @@ export function runBackward(
   return grads;
 }
 
-function passPaddedRowsBack(
-  ex: Execution,
-  u: UnrolledNode,
-  dy: Float64Array,
-  adjointOf: (id: number) => Float64Array,
-): void {
-  const { B, lengths } = ex.batch;
-  const size = ex.ir.nodes[u.template]!.size;
-  let previous: Float64Array | undefined;
-  for (let b = 0; b < B; b++) {
-    if (u.step < lengths[b]!) continue;
-    previous ??= adjointOf(ex.graph.at(u.step - 1, u.template));
-    for (let i = b * size; i < (b + 1) * size; i++) {
-      previous[i] += dy[i]!;
-      dy[i] = 0;
+/** A backward value for the whole batch: [B][size] numbers, one number (a constant), or class ids (a class target). */
+type Value = { values: Float64Array; scalar: boolean } | { ids: Int32Array };
+
+class BackwardRun {
+  private readonly grads: Weights;
+  /** Column blocks of the product weights, and of their gradients, by `param:col:width`. */
+  private readonly blocks = new Map<
+    string,
+    { weights: Float64Array; grad: Float64Array; col: number; width: number }
+  >();
+  /** Each delay's adjoint at the steps already run, for the state it reads (`later`). */
+  private readonly delayAdjoints = new Map<number, Float64Array[]>();
+  /** The padded rows each quantity's adjoint passed back to the step before. */
+  private readonly passedBack = new Map<number, Float64Array>();
+  /** The adjoints of the states, by unrolled node id, for analysis. */
+  readonly stateAdjoints = new Map<number, Float64Array>();
+  private readonly stateNodes: Set<number>;
+
+  constructor(
+    private readonly ex: Execution,
+    private readonly grad: GradIr,
+  ) {
+    const { ir } = ex;
+    this.grads = namedRecord(ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]));
+    this.stateNodes = new Set(ir.quantities.filter((q) => ir.states.some((s) => s.name === q.name)).map((q) => q.node));
+    for (const n of ir.nodes) {
+      if (n.op !== "apply" || n.param === undefined) continue;
+      const p = ir.params.find((q) => q.name === n.param)!;
+      const blocks = matvecBlocks(ir, n);
+      const parts = splitColumns(ex.weights[p.name]!, p.shape[0]!, p.shape[1]!, blocks);
+      blocks.forEach(({ col, width }, k) => {
+        const key = `${p.name}:${col}:${width}`;
+        if (this.blocks.has(key)) return;
+        // A block spanning the whole matrix is the parameter itself, and its gradient the parameter's.
+        const whole = width === p.shape[1];
+        const grad = whole ? this.grads[p.name]! : new Float64Array(parts[k]!.length);
+        this.blocks.set(key, { weights: parts[k]!, grad, col, width });
+      });
     }
   }
-}
 
-function propagate(
-  ex: Execution,
-  u: UnrolledNode,
-  n: IrNode,
-  dy: Float64Array,
-  adjointOf: (id: number) => Float64Array,
-  grads: Weights,
-  blockGrads: Map<number, Float64Array[]>,
-): void {
-  const { B } = ex.batch;
-  const len = dy.length;
-  const value = (id: number) => ex.values[id]!;
-  const isScalar = (template: number) => ex.ir.nodes[template]!.scalar;
-  switch (n.op) {
-    case "input":
-    case "const":
-      return;
-    case "delay": {
-      const from = u.delayFrom!;
-      if (n.onehot) return;
-      if (from.kind === "node") {
-        accumulate(len, dy, 0, adjointOf(from.id), 0);
-        return;
-      }
-      // Before the sequence: a learned initial state collects the gradient; carried values are constants (truncation).
-      const init = ex.ir.states.find((s) => s.name === from.source)?.init;
-      if (init?.kind === "learned" && !carriedIn(ex, from.source))
-        addBiasBatchBackward(B, n.size, dy, 0, grads[init.param]!, 0);
-      return;
-    }
-    case "param":
-      addBiasBatchBackward(B, n.size, dy, 0, grads[n.param]!, 0);
-      return;
-    case "matvec": {
-      // y = Σ_k W_k x_k:  dW_k += dyᵀ x_k,  dx_k += dy W_k  (a one-hot x_k: scatter into the columns it picked)
-      const parts = ex.blockWeights.get(n.id)!;
-      const dParts = blockGrads.get(n.id)!;
-      n.blocks.forEach((block, k) => {
-        const x = u.args[k]!;
-        const xNode = ex.ir.nodes[block.x]!;
-        if (xNode.onehot) {
-          scatterColumnsBatch(B, n.size, xNode.size, dy, 0, ex.ids[x]!, 0, dParts[k]!, 0);
-          return;
+  step(t: number): void {
+    const values: Value[] = new Array(this.grad.nodes.length);
+    for (const n of this.grad.nodes) values[n.id] = this.compute(n, t, values);
+    const floats = (id: number) => (values[id] as { values: Float64Array }).values;
+    const { B } = this.ex.batch;
+    for (const u of this.grad.updates) {
+      switch (u.kind) {
+        case "rows":
+          addBiasBatchBackward(B, this.grad.nodes[u.from]!.size, floats(u.from), 0, this.grads[u.param]!, 0);
+          break;
+        case "outer": {
+          const block = this.blocks.get(`${u.param}:${u.col}:${u.width}`)!;
+          const rows = this.grad.nodes[u.dy]!.size;
+          const x = this.ex.graph.at(t, u.x);
+          if (this.ex.ir.nodes[u.x]!.onehot)
+            scatterColumnsBatch(B, rows, u.width, floats(u.dy), 0, this.ex.ids[x]!, 0, block.grad, 0);
+          else matmulBatchBackwardWeight(B, rows, u.width, floats(u.dy), 0, this.ex.values[x]!, 0, block.grad, 0);
+          break;
         }
-        matmulBatchBackwardWeight(B, n.size, xNode.size, dy, 0, value(x), 0, dParts[k]!, 0);
-        matmulBatchBackwardInput(B, n.size, xNode.size, dy, 0, parts[k]!, 0, adjointOf(x), 0);
-      });
-      return;
-    }
-    case "add":
-    case "sub": {
-      // Scalars are constants: they get no adjoint.
-      const [a, b] = u.args as [number, number];
-      if (!isScalar(n.a)) accumulate(len, dy, 0, adjointOf(a), 0);
-      if (!isScalar(n.b)) accumulateScaled(len, n.op === "add" ? 1 : -1, dy, 0, adjointOf(b), 0);
-      return;
-    }
-    case "mul": {
-      // d(a ⊙ b) = da ⊙ b + a ⊙ db; a scalar factor s contributes s · dy.
-      const [a, b] = u.args as [number, number];
-      for (const [self, other, otherTemplate, selfTemplate] of [
-        [a, b, n.b, n.a],
-        [b, a, n.a, n.b],
-      ] as const) {
-        if (isScalar(selfTemplate)) continue;
-        if (isScalar(otherTemplate)) accumulateScaled(len, value(other)[0]!, dy, 0, adjointOf(self), 0);
-        else accumulateProduct(len, dy, 0, value(other), 0, adjointOf(self), 0);
+        case "initial": {
+          // Before the sequence: a learned initial state collects the gradient; carried values are constants (truncation).
+          const delay = this.grad.nodes[u.from] as Extract<GradNode, { op: "adjoint" }>;
+          const source = (this.ex.ir.nodes[delay.of] as { source: string }).source;
+          if (t < u.steps && !carriedIn(this.ex, source))
+            addBiasBatchBackward(B, delay.size, floats(u.from), 0, this.grads[u.param]!, 0);
+          break;
+        }
       }
-      return;
     }
-    case "div": {
-      // z = a / b:  da += dy / b,  db −= dy · a / b²
-      const [a, b] = u.args as [number, number];
-      const aScalar = isScalar(n.a);
-      const bScalar = isScalar(n.b);
-      if (!aScalar) {
-        if (bScalar) accumulateScaled(len, 1 / value(b)[0]!, dy, 0, adjointOf(a), 0);
-        else accumulateQuotient(len, dy, 0, value(b), 0, adjointOf(a), 0);
-      }
-      if (!bScalar) {
-        if (aScalar) {
-          const s = value(a)[0]!;
-          const vb = value(b);
-          const db = adjointOf(b);
-          for (let i = 0; i < len; i++) db[i] -= (dy[i]! * s) / (vb[i]! * vb[i]!);
-        } else divBackwardDivisor(len, dy, 0, value(a), 0, value(b), 0, adjointOf(b), 0);
-      }
-      return;
+  }
+
+  /** The parameters' gradients, once every step has run: the block gradients added into their columns. */
+  gradients(): Weights {
+    for (const p of this.ex.ir.params) {
+      // A block spanning every column accumulated into the gradient itself.
+      const parts = [...this.blocks]
+        .filter(([key, b]) => key.startsWith(`${p.name}:`) && b.width !== p.shape[1])
+        .map(([, b]) => b);
+      addColumnBlocks(
+        this.grads[p.name]!,
+        p.shape[0]!,
+        p.shape[1]!,
+        parts,
+        parts.map((b) => b.grad),
+      );
     }
-    case "neg":
-      accumulateScaled(len, -1, dy, 0, adjointOf(u.args[0]!), 0);
-      return;
-    case "activation": {
-      const activation = ACTIVATIONS[n.fn];
-      const saved = activation.backwardReads === "input" ? value(u.args[0]!) : value(u.id);
-      activation.backward(len, dy, 0, saved, 0, adjointOf(u.args[0]!), 0);
-      return;
-    }
-    case "softmax":
-      softmaxRowsBackward(B, n.size, dy, 0, value(u.id), 0, adjointOf(u.args[0]!), 0);
-      return;
-    case "log_softmax":
-      logSoftmaxRowsBackward(B, n.size, dy, 0, value(u.id), 0, adjointOf(u.args[0]!), 0);
-      return;
-    case "concat": {
-      let col = 0;
-      for (const a of u.args) {
-        const width = ex.ir.nodes[ex.graph.nodes[a]!.template]!.size;
-        const da = adjointOf(a);
-        for (let b = 0; b < B; b++) accumulate(width, dy, b * n.size + col, da, b * width);
-        col += width;
+    return this.grads;
+  }
+
+  private compute(n: GradNode, t: number, values: Value[]): Value {
+    const { B } = this.ex.batch;
+    switch (n.op) {
+      case "value": {
+        const forward = this.ex.ir.nodes[n.of]!;
+        return { values: this.ex.values[this.ex.graph.at(t, n.of)]!, scalar: forward.scalar };
       }
-      return;
+      case "const":
+        return { values: Float64Array.of(n.value), scalar: true };
+      case "target":
+        return this.target(n.loss, t, n.size);
+      case "seed":
+        return { values: this.seed(n, t, values[n.args[0]] as { values: Float64Array }), scalar: false };
+      case "adjoint":
+        return { values: this.adjoint(n, t, values), scalar: false };
+      case "apply":
+        return this.apply(n, values, B);
+    }
+  }
+
+  /** Loss k's target at step t: class ids, or real vectors (a loss at last: each sequence's one row). */
+  private target(k: number, t: number, size: number): Value {
+    const { B } = this.ex.batch;
+    const loss = this.ex.ir.losses[k]!;
+    const data = this.ex.batch.targets[loss.target]!;
+    const first = loss.at === "each" ? t * B : 0;
+    if (data.kind === "class") return { ids: data.ids.subarray(first, first + B) };
+    return { values: data.values.subarray(first * size, (first + B) * size), scalar: false };
+  }
+
+  /** scale · value at the rows the loss scores at step t, 0 elsewhere. */
+  private seed(n: Extract<GradNode, { op: "seed" }>, t: number, value: { values: Float64Array }): Float64Array {
+    const { T, lengths } = this.ex.batch;
+    const loss = this.ex.ir.losses[n.loss]!;
+    const scale = loss.reduce === "mean" ? 1 / scoredPositions(loss, lengths, T) : 1;
+    const out = new Float64Array(value.values.length);
+    lengths.forEach((length, b) => {
+      const scored = loss.at === "each" ? t < length : t === length - 1;
+      if (!scored) return;
+      for (let i = b * n.size; i < (b + 1) * n.size; i++) out[i] = scale * value.values[i]!;
+    });
+    return out;
+  }
+
+  /** The sum of the terms and of what later steps sent back; then a quantity's ended rows go back to t − 1. */
+  private adjoint(n: Extract<GradNode, { op: "adjoint" }>, t: number, values: Value[]): Float64Array {
+    const { B, T, lengths } = this.ex.batch;
+    const sum = new Float64Array(B * n.size);
+    const add = (x: Float64Array) => {
+      for (let i = 0; i < sum.length; i++) sum[i] += x[i]!;
+    };
+    for (const term of n.terms) add((values[term.node] as { values: Float64Array }).values);
+    for (const d of n.later) {
+      const later = t + (this.ex.ir.nodes[d] as { steps: number }).steps;
+      if (later < T) add(this.delayAdjoints.get(d)![later]!);
+    }
+    if (n.masked) {
+      const back = this.passedBack.get(n.of);
+      if (back) add(back);
+      this.passedBack.delete(n.of);
+      if (t > 0) {
+        const passed = new Float64Array(sum.length);
+        for (let b = 0; b < B; b++) {
+          if (t < lengths[b]!) continue;
+          for (let i = b * n.size; i < (b + 1) * n.size; i++) [passed[i], sum[i]] = [sum[i]!, 0];
+        }
+        this.passedBack.set(n.of, passed);
+      }
+    }
+    const forward = this.ex.ir.nodes[n.of]!;
+    if (forward.op === "delay") {
+      if (!this.delayAdjoints.has(n.of)) this.delayAdjoints.set(n.of, []);
+      this.delayAdjoints.get(n.of)![t] = sum;
+    }
+    if (this.stateNodes.has(n.of)) this.stateAdjoints.set(this.ex.graph.at(t, n.of), sum);
+    return sum;
+  }
+
+  /** An op of the registry on backward values, by its kind. */
+  private apply(n: Extract<GradNode, { op: "apply" }>, values: Value[], B: number): Value {
+    const spec = opNamed(n.fn);
+    const floats = (k: number) => (values[n.args[k]!] as { values: Float64Array }).values;
+    const out = new Float64Array(B * n.size);
+    switch (spec.kind) {
+      case "elementwise": {
+        // A class target is read as its one-hot vector.
+        const operands: (Stream | ClassIds)[] = n.args.map((a) => {
+          const v = values[a]!;
+          return "ids" in v ? { ids: v.ids, width: n.size } : v;
+        });
+        const reads: Expr[] = operands.map((o, k) => ("ids" in o ? { kind: "indicator", stream: k } : read(k)));
+        evaluateElementwise(spec.expr(...reads), operands, out);
+        return { values: out, scalar: n.scalar };
+      }
+      case "rowwise":
+        // The vector–Jacobian kernels add into their output, which starts at zero here.
+        rowKernel(spec.kernel)(B, n.size, ...n.args.flatMap((_, k) => [floats(k), 0]), out, 0);
+        return { values: out, scalar: false };
+      case "matvec_t": {
+        const block = this.blocks.get(`${n.param}:${n.col}:${n.size}`)!;
+        const dy = floats(0);
+        matmulBatchBackwardInput(B, dy.length / B, n.size, dy, 0, block.weights, 0, out, 0);
+        return { values: out, scalar: false };
+      }
+      case "slice": {
+        const v = floats(0);
+        const width = v.length / B;
+        for (let b = 0; b < B; b++) out.set(v.subarray(b * width + n.col!, b * width + n.col! + n.size), b * n.size);
+        return { values: out, scalar: false };
+      }
+      default:
+        throw new Error(`internal error: ${n.fn} is not an op of the backward IR`);
     }
   }
 }

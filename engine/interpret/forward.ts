@@ -4,27 +4,16 @@
  * kernel call batched), then each quantity's padded rows are overwritten with the previous
  * step's value, so the state used at the last real step is never changed.
  */
-import type { IrNode } from "../../compiler/ir/ir.js";
+import { matvecBlocks, type ApplyNode, type IrModel, type IrNode } from "../../compiler/ir/ir.js";
+import { read } from "../../compiler/ops/expr.js";
+import { opNamed } from "../../compiler/ops/registry.js";
 import { unroll, type UnrolledNode } from "../../compiler/unroll/unroll.js";
-import type { IrModel } from "../../compiler/ir/ir.js";
-import { ACTIVATIONS } from "../../runtime/kernels/activations.js";
-import {
-  add,
-  addScalar,
-  div,
-  divScalar,
-  mul,
-  mulScalar,
-  negate,
-  scalarSub,
-  sub,
-  subScalar,
-} from "../../runtime/kernels/elementwise.js";
 import { matmulBatch } from "../../runtime/kernels/matmul.js";
 import { gatherColumnsBatch, PAD_ID } from "../../runtime/kernels/onehot.js";
-import { logSoftmaxRows, softmaxRows } from "../../runtime/kernels/softmax.js";
 import type { Batch, Weights } from "./batch.js";
+import { evaluateElementwise } from "./elementwise.js";
 import { carriedIn, splitColumns, type Carry, type Execution } from "./execution.js";
+import { rowKernel } from "./kernels.js";
 import { NumericError } from "./numeric-error.js";
 
 export function runForward(ir: IrModel, batch: Batch, weights: Weights, carryIn?: Carry): Execution {
@@ -41,9 +30,9 @@ export function runForward(ir: IrModel, batch: Batch, weights: Weights, carryIn?
     quantityNodes: new Set(ir.quantities.map((q) => q.node)),
   };
   for (const n of ir.nodes) {
-    if (n.op !== "matvec") continue;
+    if (n.op !== "apply" || n.param === undefined) continue;
     const p = ir.params.find((q) => q.name === n.param)!;
-    ex.blockWeights.set(n.id, splitColumns(weights[n.param]!, p.shape[0]!, p.shape[1]!, matvecBlocks(ir, n)));
+    ex.blockWeights.set(n.id, splitColumns(weights[p.name]!, p.shape[0]!, p.shape[1]!, matvecBlocks(ir, n)));
   }
   for (const u of graph.nodes) {
     compute(ex, u, ir.nodes[u.template]!);
@@ -55,17 +44,9 @@ export function runForward(ir: IrModel, batch: Batch, weights: Weights, carryIn?
   return ex;
 }
 
-/** The column blocks of a matvec's parameter, with their widths. */
-export function matvecBlocks(ir: IrModel, n: Extract<IrNode, { op: "matvec" }>): { col: number; width: number }[] {
-  return n.blocks.map((b) => ({ col: b.col, width: ir.nodes[b.x]!.size }));
-}
-
 function compute(ex: Execution, u: UnrolledNode, n: IrNode): void {
   const { B } = ex.batch;
-  const size = n.size;
-  const len = B * size;
-  const v = (id: number) => ex.values[id]!;
-  const out = () => (ex.values[u.id] = new Float64Array(len));
+  const len = B * n.size;
   switch (n.op) {
     case "input": {
       const data = ex.batch.inputs[n.input]!;
@@ -76,78 +57,57 @@ function compute(ex: Execution, u: UnrolledNode, n: IrNode): void {
     case "delay":
       return computeDelay(ex, u, n);
     case "param": {
-      const y = out();
+      const y = (ex.values[u.id] = new Float64Array(len));
       const p = ex.weights[n.param]!;
-      for (let b = 0; b < B; b++) y.set(p, b * size);
+      for (let b = 0; b < B; b++) y.set(p, b * n.size);
       return;
     }
     case "const":
       ex.values[u.id] = Float64Array.of(n.value);
       return;
+    case "apply":
+      ex.values[u.id] = new Float64Array(len);
+      return apply(ex, u, n);
+  }
+}
+
+/** An op of the registry, by its kind: element-wise by its expression, row-wise by its kernel. */
+function apply(ex: Execution, u: UnrolledNode, n: ApplyNode): void {
+  const { B } = ex.batch;
+  const y = ex.values[u.id]!;
+  const spec = opNamed(n.fn);
+  const operand = (k: number) => ex.values[u.args[k]!]!;
+  switch (spec.kind) {
+    case "elementwise": {
+      const streams = n.args.map((a, k) => ({ values: operand(k), scalar: ex.ir.nodes[a]!.scalar }));
+      evaluateElementwise(spec.expr(...n.args.map((_, k) => read(k))), streams, y);
+      return;
+    }
+    case "rowwise":
+      rowKernel(spec.kernel)(B, n.size, ...n.args.flatMap((_, k) => [operand(k), 0]), y, 0);
+      return;
     case "matvec": {
-      const y = out();
       const parts = ex.blockWeights.get(n.id)!;
-      n.blocks.forEach((block, k) => {
+      matvecBlocks(ex.ir, n).forEach((block, k) => {
         const x = u.args[k]!;
-        const width = ex.ir.nodes[block.x]!.size;
-        if (ex.ir.nodes[block.x]!.onehot) gatherColumnsBatch(B, size, width, ex.ids[x]!, 0, parts[k]!, 0, y, 0, true);
-        else matmulBatch(B, size, width, v(x), 0, parts[k]!, 0, y, 0, true);
+        if (ex.ir.nodes[block.x]!.onehot)
+          gatherColumnsBatch(B, n.size, block.width, ex.ids[x]!, 0, parts[k]!, 0, y, 0, true);
+        else matmulBatch(B, n.size, block.width, ex.values[x]!, 0, parts[k]!, 0, y, 0, true);
       });
       return;
     }
-    case "add":
-    case "sub":
-    case "mul":
-    case "div":
-      return computeElementwise(ex, u, n, len);
-    case "neg":
-      negate(len, v(u.args[0]!), 0, out(), 0);
-      return;
-    case "activation":
-      ACTIVATIONS[n.fn].forward(len, v(u.args[0]!), 0, out(), 0);
-      return;
-    case "softmax":
-      softmaxRows(B, size, v(u.args[0]!), 0, out(), 0);
-      return;
-    case "log_softmax":
-      logSoftmaxRows(B, size, v(u.args[0]!), 0, out(), 0);
-      return;
     case "concat": {
-      const y = out();
       let col = 0;
-      for (const a of u.args) {
-        const width = ex.ir.nodes[ex.graph.nodes[a]!.template]!.size;
-        const x = v(a);
-        for (let b = 0; b < B; b++) y.set(x.subarray(b * width, (b + 1) * width), b * size + col);
+      for (const [k, a] of n.args.entries()) {
+        const width = ex.ir.nodes[a]!.size;
+        const x = operand(k);
+        for (let b = 0; b < B; b++) y.set(x.subarray(b * width, (b + 1) * width), b * n.size + col);
         col += width;
       }
       return;
     }
-  }
-}
-
-function computeElementwise(
-  ex: Execution,
-  u: UnrolledNode,
-  n: Extract<IrNode, { op: "add" | "sub" | "mul" | "div" }>,
-  len: number,
-): void {
-  const [ia, ib] = u.args as [number, number];
-  const a = ex.values[ia]!;
-  const b = ex.values[ib]!;
-  const aScalar = ex.ir.nodes[n.a]!.scalar;
-  const bScalar = ex.ir.nodes[n.b]!.scalar;
-  const y = (ex.values[u.id] = new Float64Array(len));
-  if (!aScalar && !bScalar) {
-    ({ add, sub, mul, div })[n.op](len, a, 0, b, 0, y, 0);
-  } else if (bScalar) {
-    ({ add: addScalar, sub: subScalar, mul: mulScalar, div: divScalar })[n.op](len, a, 0, b[0]!, y, 0);
-  } else {
-    const s = a[0]!;
-    if (n.op === "add") addScalar(len, b, 0, s, y, 0);
-    else if (n.op === "sub") scalarSub(len, s, b, 0, y, 0);
-    else if (n.op === "mul") mulScalar(len, b, 0, s, y, 0);
-    else for (let i = 0; i < len; i++) y[i] = s / b[i]!;
+    default:
+      throw new Error(`internal error: ${n.fn} is not an op of the forward IR`);
   }
 }
 

@@ -45,7 +45,7 @@ export function interpret(
   );
   const ex = runForward(ir, batch, weights, options.carry);
   const scored = ir.losses.length > 0 && missingTarget(ir, batch) === undefined;
-  const loss = scored ? ir.losses.reduce((total, l) => total + scoreLoss(ex, l, null), 0) : null;
+  const loss = scored ? ir.losses.reduce((total, l) => total + scoreLoss(ex, l), 0) : null;
   let stateGradNorms: Record<string, Float64Array> | undefined;
   const grads = options.grad
     ? runBackward(

@@ -1,74 +1,59 @@
 /**
  * Losses over the scored positions. `at each` scores every real step of every sequence;
  * `at last` scores each sequence at its own last real step (lengths[b] − 1). `mean` divides
- * by the number of scored positions, `sum` does not.
- * The same walk gives the loss (forward) and seeds the adjoints (backward).
+ * by the number of scored positions, `sum` does not. The kernel is the one the registry
+ * names for the form the loss was lowered to; its gradient is the seed of the backward step.
  */
 import type { IrLoss } from "../../compiler/ir/ir.js";
-import {
-  binaryCrossEntropy,
-  binaryCrossEntropyFromLogits,
-  crossEntropyFromLogits,
-  crossEntropyFromProbs,
-  mse,
-} from "../../runtime/kernels/losses.js";
+import { formOf } from "../../compiler/ops/registry.js";
 import type { FloatArray } from "../../runtime/floatArray.js";
 import type { Batch } from "./batch.js";
 import type { Execution } from "./execution.js";
-
-/** Returns the adjoint array of an unrolled node, allocating it on first use. */
-export type AdjointOf = (unrolledId: number) => Float64Array;
+import { lossKernel } from "./kernels.js";
 
 export function scoredPositions(loss: IrLoss, lengths: Int32Array, T: number): number {
   return loss.at === "last" ? lengths.length : lengths.reduce((s, l) => s + Math.min(l, T), 0);
 }
 
-export function scoreLoss(ex: Execution, loss: IrLoss, adjointOf: AdjointOf | null): number {
+export function scoreLoss(ex: Execution, loss: IrLoss): number {
   const scored = loss.fusion ? loss.fusion.input : loss.prediction;
-  const at = (step: number) => ex.graph.at(step, scored);
   return scoreSteps(
     loss,
     ex.batch,
     ex.ir.nodes[loss.prediction]!.size,
-    (step) => ex.values[at(step)]!,
-    adjointOf ? (step) => adjointOf(at(step)) : null,
+    (step) => ex.values[ex.graph.at(step, scored)]!,
   );
 }
 
 /**
- * A loss over a batch from what it scores at each step ([B][K] rows: the prediction, or the
- * input of the activation it is fused with); with `gradAt`, also seeds the adjoints of those rows.
+ * A loss over a batch from what it scores at each step, [B][K] rows (the prediction, or the
+ * input of the activation it is fused with): the interpreter's values, or another engine's.
  */
 export function scoreSteps(
   loss: IrLoss,
   batch: Pick<Batch, "T" | "B" | "lengths" | "targets">,
   K: number,
   valuesAt: (step: number) => FloatArray,
-  gradAt: ((step: number) => FloatArray) | null,
 ): number {
   const { T, B, lengths } = batch;
   const scale = loss.reduce === "mean" ? 1 / scoredPositions(loss, lengths, T) : 1;
   const target = batch.targets[loss.target]!;
-  const kernel = pickKernel(loss);
+  const kernel = lossKernel(formOf(loss).kernel);
+  const targets = target.kind === "class" ? target.ids : target.values;
 
-  const score = (step: number, rowStart: number, rows: number, weights: Float64Array | null, targetRow: number) => {
-    const targets = target.kind === "class" ? target.ids : target.values;
-    const targetOffset = target.kind === "class" ? targetRow : targetRow * K;
-    return kernel(
+  const score = (step: number, rowStart: number, rows: number, weights: Float64Array, targetRow: number) =>
+    kernel(
       rows,
       K,
       valuesAt(step),
       rowStart * K,
       targets,
-      targetOffset,
+      target.kind === "class" ? targetRow : targetRow * K,
       weights,
       0,
       null,
       0,
-      gradAt ? gradAt(step) : null,
-      rowStart * K,
     );
-  };
 
   let total = 0;
   if (loss.at === "each") {
@@ -82,31 +67,4 @@ export function scoreSteps(
     for (let b = 0; b < B; b++) total += score(lengths[b]! - 1, b, 1, weight, b);
   }
   return total;
-}
-
-type LossKernel = (
-  B: number,
-  K: number,
-  input: FloatArray,
-  inputOff: number,
-  targets: Int32Array | FloatArray,
-  targetsOff: number,
-  weights: FloatArray | null,
-  weightsOff: number,
-  rowLoss: FloatArray | null,
-  rowLossOff: number,
-  grad: FloatArray | null,
-  gradOff: number,
-) => number;
-
-/** cross_entropy of softmax(z) and of log_softmax(z) both reduce to −log_softmax(z)_y, scored from z. */
-function pickKernel(loss: IrLoss): LossKernel {
-  switch (loss.fn) {
-    case "cross_entropy":
-      return (loss.fusion ? crossEntropyFromLogits : crossEntropyFromProbs) as LossKernel;
-    case "binary_cross_entropy":
-      return (loss.fusion ? binaryCrossEntropyFromLogits : binaryCrossEntropy) as LossKernel;
-    case "mse":
-      return mse as LossKernel;
-  }
 }

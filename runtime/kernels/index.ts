@@ -17,9 +17,7 @@
  *     are checked.
  */
 
-export * from "./activations.js";
 export * from "./bias.js";
-export * from "./elementwise.js";
 export * from "./losses.js";
 export * from "./matmul.js";
 export * from "./onehot.js";

@@ -5,19 +5,20 @@
  *
  * Every loss kernel
  *   - writes rowLoss[b] = w_b · loss_b, when rowLoss is given,
- *   - accumulates grad[b, :] += w_b · ∂loss_b/∂input[b, :], when grad is given,
  *   - returns Σ_b w_b · loss_b,
  * where w_b = weights[b], or 1 for every row when weights is null.
  *
- * A row whose weight is exactly 0 is not scored: it gets loss 0 and no
- * gradient, and its inputs and targets are never read, so padded positions
- * may hold garbage (NaN logits, target id −1).
+ * A row whose weight is exactly 0 is not scored: it gets loss 0, and its
+ * inputs and targets are never read, so padded positions may hold garbage
+ * (NaN logits, target id −1). The gradients are not here: each loss's
+ * derivative is the seed the compiler's op registry declares beside it
+ * (compiler/ops/losses.ts), which the backward passes compute.
  */
 
 import type { FloatArray } from "../floatArray.js";
 import { rowMax } from "./softmax.js";
 
-/** −log softmax(z)[y] = logsumexp(z) − z_y; gradient softmax(z) − onehot(y). Fused so neither step overflows. */
+/** −log softmax(z)[y] = logsumexp(z) − z_y, fused so that nothing overflows. */
 export function crossEntropyFromLogits(
   B: number,
   K: number,
@@ -29,27 +30,19 @@ export function crossEntropyFromLogits(
   weightsOff: number,
   rowLoss: FloatArray | null,
   rowLossOff: number,
-  grad: FloatArray | null,
-  gradOff: number,
 ): number {
-  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b, weight) => {
+  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
     const row = logitsOff + b * K;
     const target = checkedTarget(targets[targetsOff + b], K, b);
     const m = rowMax(K, logits, row);
     let sum = 0; // Σ exp(z_k − m) ≥ 1, since the max term is exp(0)
     for (let k = 0; k < K; k++) sum += Math.exp(logits[row + k] - m);
-    if (grad !== null) {
-      const gradRow = gradOff + b * K;
-      const scale = weight / sum;
-      for (let k = 0; k < K; k++) grad[gradRow + k] += scale * Math.exp(logits[row + k] - m);
-      grad[gradRow + target] -= weight;
-    }
     // logsumexp(z) − z_y = (m − z_y) + log Σ exp(z_k − m): two non-negative terms, no cancellation.
     return m - logits[row + target] + Math.log(sum);
   });
 }
 
-/** −log p[y] for rows of probabilities p; gradient −1/p[y] at the target, 0 elsewhere. */
+/** −log p[y] for rows of probabilities p. */
 export function crossEntropyFromProbs(
   B: number,
   K: number,
@@ -61,18 +54,14 @@ export function crossEntropyFromProbs(
   weightsOff: number,
   rowLoss: FloatArray | null,
   rowLossOff: number,
-  grad: FloatArray | null,
-  gradOff: number,
 ): number {
-  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b, weight) => {
+  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
     const target = checkedTarget(targets[targetsOff + b], K, b);
-    const pTarget = probs[probsOff + b * K + target];
-    if (grad !== null) grad[gradOff + b * K + target] -= weight / pTarget;
-    return -Math.log(pTarget);
+    return -Math.log(probs[probsOff + b * K + target]);
   });
 }
 
-/** ½ Σ_k (p_k − y_k)²; gradient p − y. */
+/** ½ Σ_k (p_k − y_k)². */
 export function mse(
   B: number,
   K: number,
@@ -84,23 +73,19 @@ export function mse(
   weightsOff: number,
   rowLoss: FloatArray | null,
   rowLossOff: number,
-  grad: FloatArray | null,
-  gradOff: number,
 ): number {
-  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b, weight) => {
+  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
     let loss = 0;
     for (let k = 0; k < K; k++) {
       const diff = pred[predOff + b * K + k] - target[targetOff + b * K + k];
       loss += 0.5 * diff * diff;
-      if (grad !== null) grad[gradOff + b * K + k] += weight * diff;
     }
     return loss;
   });
 }
 
 /**
- * −Σ_k [y_k log p_k + (1 − y_k) log(1 − p_k)] for probabilities p and targets y in [0, 1];
- * gradient −y/p + (1 − y)/(1 − p).
+ * −Σ_k [y_k log p_k + (1 − y_k) log(1 − p_k)] for probabilities p and targets y in [0, 1].
  *
  * A term whose coefficient is 0 is dropped rather than evaluated (0 · log 0 = 0,
  * its limit), so a saturated prediction that is right — p = 1 for y = 1 — costs 0
@@ -117,10 +102,8 @@ export function binaryCrossEntropy(
   weightsOff: number,
   rowLoss: FloatArray | null,
   rowLossOff: number,
-  grad: FloatArray | null,
-  gradOff: number,
 ): number {
-  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b, weight) => {
+  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
     let loss = 0;
     for (let k = 0; k < K; k++) {
       const p = probs[probsOff + b * K + k];
@@ -128,10 +111,6 @@ export function binaryCrossEntropy(
       const notY = 1 - y;
       if (y !== 0) loss -= y * Math.log(p);
       if (notY !== 0) loss -= notY * Math.log(1 - p);
-      if (grad !== null) {
-        const dLossDp = (y !== 0 ? -y / p : 0) + (notY !== 0 ? notY / (1 - p) : 0);
-        grad[gradOff + b * K + k] += weight * dLossDp;
-      }
     }
     return loss;
   });
@@ -140,7 +119,7 @@ export function binaryCrossEntropy(
 /**
  * binaryCrossEntropy(sigmoid(z), y) fused for logits z:
  * Σ_k max(z, 0) − z·y + log(1 + e^−|z|), which never overflows and keeps
- * precision where sigmoid(z) rounds to 0 or 1; gradient sigmoid(z) − y.
+ * precision where sigmoid(z) rounds to 0 or 1.
  */
 export function binaryCrossEntropyFromLogits(
   B: number,
@@ -153,16 +132,13 @@ export function binaryCrossEntropyFromLogits(
   weightsOff: number,
   rowLoss: FloatArray | null,
   rowLossOff: number,
-  grad: FloatArray | null,
-  gradOff: number,
 ): number {
-  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b, weight) => {
+  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
     let loss = 0;
     for (let k = 0; k < K; k++) {
       const z = logits[logitsOff + b * K + k];
       const y = target[targetOff + b * K + k];
       loss += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
-      if (grad !== null) grad[gradOff + b * K + k] += weight * (1 / (1 + Math.exp(-z)) - y);
     }
     return loss;
   });
@@ -170,8 +146,7 @@ export function binaryCrossEntropyFromLogits(
 
 /**
  * The bookkeeping shared by every loss: weights, padded rows, per-row output
- * and the total. `lossOfRow(b, weight)` returns row b's unweighted loss and
- * accumulates its weighted gradient.
+ * and the total. `lossOfRow(b)` returns row b's unweighted loss.
  */
 function scoreRows(
   B: number,
@@ -179,13 +154,13 @@ function scoreRows(
   weightsOff: number,
   rowLoss: FloatArray | null,
   rowLossOff: number,
-  lossOfRow: (b: number, weight: number) => number,
+  lossOfRow: (b: number) => number,
 ): number {
   let total = 0;
   for (let b = 0; b < B; b++) {
     const weight = weights === null ? 1 : weights[weightsOff + b];
     // Skipped before anything is read: the row may be padding full of garbage.
-    const loss = weight === 0 ? 0 : weight * lossOfRow(b, weight);
+    const loss = weight === 0 ? 0 : weight * lossOfRow(b);
     if (rowLoss !== null) rowLoss[rowLossOff + b] = loss;
     total += loss;
   }

@@ -11,15 +11,8 @@ import fc from "fast-check";
 import wabtInit from "wabt";
 import { describe, expect, it } from "vitest";
 import type { Location } from "../../compiler/codegen/location.js";
-import {
-  binary,
-  local,
-  neg,
-  num,
-  type ElementLoop,
-  type Expr,
-  type Statement,
-} from "../../compiler/codegen/element-loop.js";
+import type { ElementLoop, Statement } from "../../compiler/codegen/element-loop.js";
+import { binary, local, neg, num, type Expr } from "../../compiler/ops/expr.js";
 import { emitElementLoop, FusedLoops } from "../../compiler/codegen/fused-loops.js";
 import { encodeModule } from "../../compiler/codegen/wasm/encode.js";
 import { loopFunction } from "../../compiler/codegen/wasm/emit-loop.js";
@@ -117,7 +110,7 @@ function randomLoop(withDivision: boolean): fc.Arbitrary<{ loop: ElementLoop; B:
           case 4:
             return {
               kind: "select",
-              compare: pick(2) === 0 ? "<" : ">",
+              compare: (["<", ">", "!="] as const)[pick(3)]!,
               a: expr(depth - 1),
               b: num(0),
               then: expr(depth - 1),

@@ -357,25 +357,23 @@ function hostileIr(): IrModel {
       {
         ...base,
         id: 2,
-        op: "matvec",
+        op: "apply",
+        fn: "matvec",
+        args: [0, 1],
         param: W,
-        blocks: [
-          { x: 0, col: 0 },
-          { x: 1, col: 3 },
-        ],
         size: 3,
         origin: origin(H, `tanh(${W} @ [${H}[t-1], ${X}])`),
       },
       {
         ...base,
         id: 3,
-        op: "activation",
+        op: "apply",
         fn: "tanh",
-        a: 2,
+        args: [2],
         size: 3,
         origin: origin(H, `tanh(${W} @ [${H}[t-1], ${X}])`),
       },
-      { ...base, id: 4, op: "softmax", a: 3, size: 3, origin: origin(O, `softmax(${H})`) },
+      { ...base, id: 4, op: "apply", fn: "softmax", args: [3], size: 3, origin: origin(O, `softmax(${H})`) },
     ],
     quantities: [
       { name: H, node: 3, gate: false },
@@ -451,8 +449,9 @@ describe("DOT", () => {
         .replace(/&amp;/g, "&"),
     );
     expect(titles).toContain('parameters of h"];evil[label="x: W\u29F5N\u29F5"\u29F5n');
+    // ... followed by the formula of the function the equation calls, from the op registry.
     expect(titles).toContain(
-      'h"];evil[label="x = tanh(W\u29F5N\u29F5"\u29F5n @ [h"];evil[label="x[t-1], <x>&amp;</x>])',
+      'h"];evil[label="x = tanh(W\u29F5N\u29F5"\u29F5n @ [h"];evil[label="x[t-1], <x>&amp;</x>]); tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x))',
     );
   });
 

@@ -10,13 +10,14 @@
  *
  * tests/e2e/pack.test.ts runs the same examples against the tarball `npm pack` makes.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   docExamples,
+  linkedExampleProject,
   matchRounding,
   meanLosses,
   runCommands,
@@ -35,16 +36,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A project with the example's files and this checkout installed as `rnnc` (and its TypeScript as `typescript`). */
 function linkedProject(name: string, example: DocExample): string {
-  const dir = join(scratch, name);
-  mkdirSync(join(dir, "node_modules/.bin"), { recursive: true });
-  symlinkSync(root, join(dir, "node_modules/rnnc"), "dir");
-  symlinkSync(join(root, "node_modules/typescript"), join(dir, "node_modules/typescript"), "dir");
-  symlinkSync("../rnnc/bin/rnnc.js", join(dir, "node_modules/.bin/rnnc"));
-  symlinkSync("../typescript/bin/tsc", join(dir, "node_modules/.bin/tsc"));
-  writeFiles(example, dir);
-  return dir;
+  return linkedExampleProject(join(scratch, name), example, root);
 }
 
 describe("docs/generated-modules.md", () => {

@@ -168,17 +168,21 @@ describe("hover", () => {
     expect(sigmoid).toContain("σ'(x) = σ(x)(1 − σ(x))");
   });
 
-  test("losses: formula and reduction", async () => {
+  test("losses: formula, reduction and the gradient of the form computed", async () => {
     const d = doc("elman.rnn");
     const ce = await client.hoverText(d, d.pos("cross_entropy"));
     expect(ce).toContain("**loss** `cross_entropy(prediction, target, reduce = mean|sum)`");
     expect(ce).toContain("**Formula:** −log p_y");
     expect(ce).toContain("**Reduction:** mean (the default): the mean over all scored positions.");
     expect(ce).toContain("at the last step of each sequence");
+    expect(ce).toContain(
+      "**Fused** with the softmax that defines `o`: computed from its input, stably; gradient `dz = p − onehot(y)`.",
+    );
     const r = doc("regression.rnn");
     const mse = await client.hoverText(r, r.pos("mse("));
     expect(mse).toContain("½ Σ_k (p_k − y_k)²");
     expect(mse).toContain("at every step");
+    expect(mse).toContain("**Gradient:** `dp = p − y`.");
   });
 
   test("initialisers, keywords and words", async () => {

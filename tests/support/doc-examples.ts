@@ -10,7 +10,7 @@
  * Renderers show only the language, so the attributes cost the reader nothing.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 export type CommandRole = "install" | "compile" | "run";
@@ -80,6 +80,20 @@ export function docExamples(path: string): Map<string, DocExample> {
     }
   }
   return examples;
+}
+
+/**
+ * A project in `dir` with the example's files and the checkout at `root` installed as `rnnc`
+ * (and its TypeScript as `typescript`), linked as `npm link` would.
+ */
+export function linkedExampleProject(dir: string, example: DocExample, root: string): string {
+  mkdirSync(join(dir, "node_modules/.bin"), { recursive: true });
+  symlinkSync(root, join(dir, "node_modules/rnnc"), "dir");
+  symlinkSync(join(root, "node_modules/typescript"), join(dir, "node_modules/typescript"), "dir");
+  symlinkSync("../rnnc/bin/rnnc.js", join(dir, "node_modules/.bin/rnnc"));
+  symlinkSync("../typescript/bin/tsc", join(dir, "node_modules/.bin/tsc"));
+  writeFiles(example, dir);
+  return dir;
 }
 
 /** Writes the example's files into `dir`. */

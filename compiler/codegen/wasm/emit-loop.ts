@@ -13,7 +13,8 @@
  * Streams never overlap part-way (two locations of one buffer are the same row or disjoint
  * rows), so computing four elements at once reads and writes exactly what the scalar loop does.
  */
-import { forEachExpr, type ElementLoop, type Expr, type Statement } from "../element-loop.js";
+import { forEachExpr, type Compare, type Expr } from "../../ops/expr.js";
+import type { ElementLoop, Statement } from "../element-loop.js";
 import { Code, opcode, valueType, type ValueType, type WasmFunction } from "./encode.js";
 
 export type FloatType = "f32" | "f64";
@@ -27,7 +28,7 @@ interface Ops {
   store: number;
   binary: Record<"+" | "-" | "*" | "/", { scalar: number; vector: number }>;
   neg: { scalar: number; vector: number };
-  compare: Record<"<" | ">", { scalar: number; vector: number }>;
+  compare: Record<Compare, { scalar: number; vector: number }>;
   splat: number;
   constant: (code: Code, value: number) => Code;
 }
@@ -48,7 +49,11 @@ const ops: Record<FloatType, Ops> = {
       "/": { scalar: 0x95, vector: 0xe7 },
     },
     neg: { scalar: 0x8c, vector: 0xe1 },
-    compare: { "<": { scalar: 0x5d, vector: 0x43 }, ">": { scalar: 0x5e, vector: 0x44 } },
+    compare: {
+      "<": { scalar: 0x5d, vector: 0x43 },
+      ">": { scalar: 0x5e, vector: 0x44 },
+      "!=": { scalar: 0x5c, vector: 0x42 },
+    },
     splat: 0x13,
     constant: (code, value) => code.f32Const(value),
   },
@@ -66,7 +71,11 @@ const ops: Record<FloatType, Ops> = {
       "/": { scalar: 0xa3, vector: 0xf3 },
     },
     neg: { scalar: 0x9a, vector: 0xed },
-    compare: { "<": { scalar: 0x63, vector: 0x49 }, ">": { scalar: 0x64, vector: 0x4a } },
+    compare: {
+      "<": { scalar: 0x63, vector: 0x49 },
+      ">": { scalar: 0x64, vector: 0x4a },
+      "!=": { scalar: 0x62, vector: 0x48 },
+    },
     splat: 0x14,
     constant: (code, value) => code.f64Const(value),
   },
@@ -74,10 +83,11 @@ const ops: Record<FloatType, Ops> = {
 
 const simd = { load: 0x00, store: 0x0b, bitselect: 0x52 } as const;
 
-/** Whether the loop can be compiled: Math.* calls stay in JavaScript. */
+/** Whether the loop can be compiled: Math.* calls, class indicators and skipped rows stay in JavaScript. */
 export function compilable(loop: ElementLoop): boolean {
-  let plain = true;
-  for (const s of loop.body) if (s.kind !== "comment") forEachExpr(s.value, (e) => (plain &&= e.kind !== "math"));
+  let plain = loop.skipRow === undefined;
+  for (const s of loop.body)
+    if (s.kind !== "comment") forEachExpr(s.value, (e) => (plain &&= e.kind !== "math" && e.kind !== "indicator"));
   return plain;
 }
 
@@ -159,7 +169,8 @@ export function loopFunction(name: string, loop: ElementLoop, type: FloatType): 
         else code.op(opcode.select);
         return;
       case "math":
-        throw new Error("internal error: a Math call in a loop compiled to WebAssembly");
+      case "indicator":
+        throw new Error(`internal error: ${e.kind} in a loop compiled to WebAssembly`);
     }
   };
 

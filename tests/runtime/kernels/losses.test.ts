@@ -9,7 +9,7 @@ import {
 } from "../../../runtime/kernels/losses.js";
 import { softmaxRows } from "../../../runtime/kernels/softmax.js";
 import { Rng } from "../../../runtime/rng.js";
-import { expectAllClose, numericalGradient, randomArray } from "../helpers.js";
+import { expectAllClose, randomArray } from "../helpers.js";
 
 /** The shared signature of the loss kernels, with the target type left open. */
 type LossKernel<T> = (
@@ -23,11 +23,9 @@ type LossKernel<T> = (
   weightsOff: number,
   rowLoss: FloatArray | null,
   rowLossOff: number,
-  grad: FloatArray | null,
-  gradOff: number,
 ) => number;
 
-/** Total loss and gradient (accumulated onto zeros) of a kernel at offset 0. */
+/** Total and per-row loss of a kernel at offset 0. */
 function evaluate<T>(
   kernel: LossKernel<T>,
   B: number,
@@ -35,48 +33,25 @@ function evaluate<T>(
   input: Float64Array,
   target: T,
   weights: Float64Array | null = null,
-): { total: number; rowLoss: Float64Array; grad: Float64Array } {
+): { total: number; rowLoss: Float64Array } {
   const rowLoss = new Float64Array(B);
-  const grad = new Float64Array(B * K);
-  const total = kernel(B, K, input, 0, target, 0, weights, 0, rowLoss, 0, grad, 0);
-  return { total, rowLoss, grad };
-}
-
-/** The analytic gradient of the weighted total against central differences. */
-function expectGradientMatchesFiniteDifferences<T>(
-  kernel: LossKernel<T>,
-  B: number,
-  K: number,
-  input: Float64Array,
-  target: T,
-  weights: Float64Array,
-): void {
-  const { grad } = evaluate(kernel, B, K, input, target, weights);
-  const numeric = numericalGradient((x) => kernel(B, K, x, 0, target, 0, weights, 0, null, 0, null, 0), input);
-  expectAllClose(grad, numeric, 1e-7);
+  const total = kernel(B, K, input, 0, target, 0, weights, 0, rowLoss, 0);
+  return { total, rowLoss };
 }
 
 const weights3 = Float64Array.of(1, 0.5, 2);
 
 describe("crossEntropyFromLogits", () => {
-  it("is −log softmax(z)[y] with gradient softmax(z) − onehot(y), on hand-checked rows", () => {
+  it("is −log softmax(z)[y], on hand-checked rows", () => {
     const logits = Float64Array.of(0, 0, Math.log(3), 0); // softmax rows (½, ½) and (¾, ¼)
-    const { total, rowLoss, grad } = evaluate(crossEntropyFromLogits, 2, 2, logits, Int32Array.of(0, 1));
+    const { total, rowLoss } = evaluate(crossEntropyFromLogits, 2, 2, logits, Int32Array.of(0, 1));
     expectAllClose(rowLoss, [Math.LN2, Math.log(4)], 1e-15);
     expect(total).toBeCloseTo(Math.LN2 + Math.log(4), 15);
-    expectAllClose(grad, [-0.5, 0.5, 0.75, -0.75], 1e-15);
   });
 
   it("stays exact for logits far beyond exp's range", () => {
-    const { total, grad } = evaluate(crossEntropyFromLogits, 1, 2, Float64Array.of(1000, 0), Int32Array.of(1));
+    const { total } = evaluate(crossEntropyFromLogits, 1, 2, Float64Array.of(1000, 0), Int32Array.of(1));
     expect(total).toBe(1000);
-    expect(Array.from(grad)).toEqual([1, -1]);
-  });
-
-  it("has the gradient of its weighted total", () => {
-    const rng = new Rng(1);
-    const logits = randomArray(rng, 12, -3, 3) as Float64Array;
-    expectGradientMatchesFiniteDifferences(crossEntropyFromLogits, 3, 4, logits, Int32Array.of(2, 0, 3), weights3);
   });
 
   it("agrees with crossEntropyFromProbs on softmax(z)", () => {
@@ -92,8 +67,8 @@ describe("crossEntropyFromLogits", () => {
 });
 
 describe("crossEntropyFromProbs", () => {
-  it("is −log p[y] with gradient −1/p[y] at the target", () => {
-    const { rowLoss, grad } = evaluate(
+  it("is −log p[y]", () => {
+    const { rowLoss } = evaluate(
       crossEntropyFromProbs,
       2,
       2,
@@ -101,100 +76,47 @@ describe("crossEntropyFromProbs", () => {
       Int32Array.of(0, 1),
     );
     expectAllClose(rowLoss, [Math.log(4), Math.LN2], 1e-15);
-    expect(Array.from(grad)).toEqual([-4, 0, 0, -2]);
-  });
-
-  it("has the gradient of its weighted total", () => {
-    const probs = Float64Array.of(0.2, 0.5, 0.3, 0.6, 0.1, 0.3, 0.25, 0.25, 0.5);
-    expectGradientMatchesFiniteDifferences(crossEntropyFromProbs, 3, 3, probs, Int32Array.of(1, 0, 2), weights3);
   });
 });
 
 describe("mse", () => {
-  it("is ½Σ(p − y)² with gradient p − y", () => {
-    const { rowLoss, grad } = evaluate(mse, 2, 2, Float64Array.of(1, 2, 0, 0), Float64Array.of(0, 4, 3, 0));
+  it("is ½Σ(p − y)²", () => {
+    const { rowLoss } = evaluate(mse, 2, 2, Float64Array.of(1, 2, 0, 0), Float64Array.of(0, 4, 3, 0));
     expect(Array.from(rowLoss)).toEqual([2.5, 4.5]);
-    expect(Array.from(grad)).toEqual([1, -2, -3, 0]);
-  });
-
-  it("has the gradient of its weighted total", () => {
-    const rng = new Rng(3);
-    const pred = randomArray(rng, 6) as Float64Array;
-    expectGradientMatchesFiniteDifferences(mse, 3, 2, pred, randomArray(rng, 6), weights3);
   });
 });
 
 describe("binaryCrossEntropy", () => {
-  it("is −Σ[y log p + (1 − y) log(1 − p)] with gradient −y/p + (1 − y)/(1 − p)", () => {
-    const { rowLoss, grad } = evaluate(binaryCrossEntropy, 1, 2, Float64Array.of(0.25, 0.5), Float64Array.of(1, 0));
+  it("is −Σ[y log p + (1 − y) log(1 − p)]", () => {
+    const { rowLoss } = evaluate(binaryCrossEntropy, 1, 2, Float64Array.of(0.25, 0.5), Float64Array.of(1, 0));
     expectAllClose(rowLoss, [Math.log(4) + Math.LN2], 1e-15);
-    expectAllClose(grad, [-4, 2], 1e-15);
   });
 
   it("costs 0, not NaN, for saturated correct predictions", () => {
-    const { total, grad } = evaluate(binaryCrossEntropy, 1, 2, Float64Array.of(1, 0), Float64Array.of(1, 0));
+    const { total } = evaluate(binaryCrossEntropy, 1, 2, Float64Array.of(1, 0), Float64Array.of(1, 0));
     expect(total).toBe(0);
-    expect(Array.from(grad)).toEqual([-1, 1]);
-  });
-
-  it("has the gradient of its weighted total, for soft targets too", () => {
-    const rng = new Rng(4);
-    const probs = randomArray(rng, 6, 0.05, 0.95) as Float64Array;
-    expectGradientMatchesFiniteDifferences(
-      binaryCrossEntropy,
-      3,
-      2,
-      probs,
-      Float64Array.of(1, 0, 0.3, 1, 0, 0.8),
-      weights3,
-    );
   });
 });
 
 describe("binaryCrossEntropyFromLogits", () => {
-  it("equals binaryCrossEntropy(sigmoid(z)) with gradient sigmoid(z) − y", () => {
+  it("equals binaryCrossEntropy(sigmoid(z))", () => {
     const z = Float64Array.of(-2, 0.5, 3, -0.1);
     const y = Float64Array.of(0, 1, 0.4, 1);
     const p = z.map((v) => 1 / (1 + Math.exp(-v)));
     const fused = evaluate(binaryCrossEntropyFromLogits, 2, 2, z, y);
     expectAllClose(fused.rowLoss, evaluate(binaryCrossEntropy, 2, 2, p, y).rowLoss, 1e-14);
-    expectAllClose(
-      fused.grad,
-      Array.from(p, (pk, k) => pk - y[k]),
-      1e-15,
-    );
   });
 
   it("stays exact where sigmoid(z) rounds to 0 or 1", () => {
-    const { total, grad } = evaluate(
-      binaryCrossEntropyFromLogits,
-      1,
-      2,
-      Float64Array.of(800, -800),
-      Float64Array.of(0, 0),
-    );
+    const { total } = evaluate(binaryCrossEntropyFromLogits, 1, 2, Float64Array.of(800, -800), Float64Array.of(0, 0));
     expect(total).toBe(800);
-    expect(Array.from(grad)).toEqual([1, 0]);
-  });
-
-  it("has the gradient of its weighted total", () => {
-    const rng = new Rng(5);
-    const z = randomArray(rng, 6, -4, 4) as Float64Array;
-    expectGradientMatchesFiniteDifferences(
-      binaryCrossEntropyFromLogits,
-      3,
-      2,
-      z,
-      Float64Array.of(1, 0, 0.3, 1, 0, 0.8),
-      weights3,
-    );
   });
 });
 
 describe("loss bookkeeping shared by every loss", () => {
-  it("scales row loss and gradient by the row weight", () => {
+  it("scales each row's loss by the row weight", () => {
     const logits = Float64Array.of(0, 0, 0, 0);
-    const { total, rowLoss, grad } = evaluate(
+    const { total, rowLoss } = evaluate(
       crossEntropyFromLogits,
       2,
       2,
@@ -204,7 +126,6 @@ describe("loss bookkeeping shared by every loss", () => {
     );
     expectAllClose(rowLoss, [2 * Math.LN2, 0.5 * Math.LN2], 1e-15);
     expect(total).toBeCloseTo(2.5 * Math.LN2, 15);
-    expect(Array.from(grad)).toEqual([-1, 1, -0.25, 0.25]);
   });
 
   it("ignores rows of weight 0 entirely, even with garbage inputs and targets", () => {
@@ -212,29 +133,26 @@ describe("loss bookkeeping shared by every loss", () => {
     const ids = Int32Array.of(-1, 1);
     const targets = Float64Array.of(Number.NaN, 2, 0.5, 1);
     const masked = Float64Array.of(0, 1);
-    const losses: Array<(rowLoss: Float64Array, grad: Float64Array) => number> = [
-      (rowLoss, grad) => crossEntropyFromLogits(2, 2, garbage, 0, ids, 0, masked, 0, rowLoss, 0, grad, 0),
-      (rowLoss, grad) => crossEntropyFromProbs(2, 2, garbage, 0, ids, 0, masked, 0, rowLoss, 0, grad, 0),
-      (rowLoss, grad) => mse(2, 2, garbage, 0, targets, 0, masked, 0, rowLoss, 0, grad, 0),
-      (rowLoss, grad) => binaryCrossEntropy(2, 2, garbage, 0, targets, 0, masked, 0, rowLoss, 0, grad, 0),
-      (rowLoss, grad) => binaryCrossEntropyFromLogits(2, 2, garbage, 0, targets, 0, masked, 0, rowLoss, 0, grad, 0),
+    const losses: Array<(rowLoss: Float64Array) => number> = [
+      (rowLoss) => crossEntropyFromLogits(2, 2, garbage, 0, ids, 0, masked, 0, rowLoss, 0),
+      (rowLoss) => crossEntropyFromProbs(2, 2, garbage, 0, ids, 0, masked, 0, rowLoss, 0),
+      (rowLoss) => mse(2, 2, garbage, 0, targets, 0, masked, 0, rowLoss, 0),
+      (rowLoss) => binaryCrossEntropy(2, 2, garbage, 0, targets, 0, masked, 0, rowLoss, 0),
+      (rowLoss) => binaryCrossEntropyFromLogits(2, 2, garbage, 0, targets, 0, masked, 0, rowLoss, 0),
     ];
     for (const loss of losses) {
       const rowLoss = Float64Array.of(7, 7);
-      const grad = new Float64Array(4).fill(3);
-      const total = loss(rowLoss, grad);
+      const total = loss(rowLoss);
       expect(rowLoss[0]).toBe(0);
       expect(Number.isFinite(rowLoss[1])).toBe(true);
       expect(total).toBe(rowLoss[1]);
-      expect([grad[0], grad[1]]).toEqual([3, 3]);
     }
   });
 
   it("reads every operand at its offset and skips absent outputs", () => {
-    // Row (ln 3, 0) with target 0 sits at offset 2; its weight at offset 1; outputs at offset 1.
+    // Row (ln 3, 0) with target 0 sits at offset 2; its weight at offset 1; its loss written at offset 1.
     const logits = Float64Array.of(9, 9, Math.log(3), 0);
     const rowLoss = Float64Array.of(5, 5);
-    const grad = Float64Array.of(5, 0, 0);
     const total = crossEntropyFromLogits(
       1,
       2,
@@ -246,13 +164,10 @@ describe("loss bookkeeping shared by every loss", () => {
       1,
       rowLoss,
       1,
-      grad,
-      1,
     );
     expect(total).toBeCloseTo(2 * Math.log(4 / 3), 15);
     expectAllClose(rowLoss, [5, 2 * Math.log(4 / 3)], 1e-15);
-    expectAllClose(grad, [5, -0.5, 0.5], 1e-15);
-    expect(crossEntropyFromLogits(1, 2, logits, 2, Int32Array.of(0), 0, null, 0, null, 0, null, 0)).toBeCloseTo(
+    expect(crossEntropyFromLogits(1, 2, logits, 2, Int32Array.of(0), 0, null, 0, null, 0)).toBeCloseTo(
       Math.log(4 / 3),
       15,
     );

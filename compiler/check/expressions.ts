@@ -1,0 +1,131 @@
+/**
+ * The type of an expression: literals are scalars, names what they denote, and every
+ * operator, call and concatenation is an op of the registry whose shape rule gives the
+ * result from the operands' types (compiler/ops/shapes.ts).
+ */
+import type * as A from "../../grammar/ast.js";
+import { walkExpr } from "../../grammar/walk.js";
+import { printExpr } from "../format/print-expr.js";
+import type { OpSpec } from "../ops/op.js";
+import { callNames, callOp, lossNamed, operatorOp } from "../ops/registry.js";
+import type { Application, Operand, ValueType } from "../ops/shapes.js";
+import type { ReadContext, References, Report } from "./references.js";
+import { suggest } from "./suggest.js";
+
+const numberWords = ["no arguments", "one argument", "two arguments", "three arguments"];
+
+export class ExpressionTypes {
+  readonly types = new Map<A.Expr, ValueType>();
+
+  constructor(
+    private readonly refs: References,
+    private readonly report: Report,
+  ) {}
+
+  infer(e: A.Expr, ctx: ReadContext): ValueType | undefined {
+    const t = this.inferUncached(e, ctx);
+    if (t) this.types.set(e, t);
+    return t;
+  }
+
+  private inferUncached(e: A.Expr, ctx: ReadContext): ValueType | undefined {
+    switch (e.kind) {
+      case "number":
+        return { kind: "scalar" };
+      case "error":
+        return undefined;
+      case "ref":
+        return this.refs.refer(e.name, ctx, 0);
+      case "delay":
+        return this.refs.delay(e, ctx);
+      case "neg":
+        return this.apply(operatorOp("prefix", "-"), "-", "prefix", e, [e.operand], ctx);
+      case "binary":
+        return this.apply(operatorOp("binary", e.op), e.op, "binary", e, [e.left, e.right], ctx);
+      case "concat":
+        return this.apply(operatorOp("brackets"), "[]", "brackets", e, e.parts, ctx);
+      case "call":
+        return this.call(e, ctx);
+    }
+  }
+
+  /** The op applied to typed operands: its shape rule decides the result. */
+  private apply(
+    spec: OpSpec,
+    written: string,
+    form: Application["form"],
+    e: A.Expr,
+    operandExprs: readonly A.Expr[],
+    ctx: ReadContext,
+    ranges: readonly A.Range[] = operandExprs.map((o) => o.range),
+  ): ValueType | undefined {
+    const types = operandExprs.map((o, k) =>
+      this.infer(o, { ...ctx, onehotAllowed: spec.shape.onehotOperand(k, ctx.onehotAllowed) }),
+    );
+    if (types.some((t) => t === undefined)) return undefined;
+    const operands: Operand[] = operandExprs.map((o, k) => ({
+      type: types[k]!,
+      text: printExpr(o),
+      grouped: grouped(o),
+      range: ranges[k]!,
+    }));
+    return spec.shape.infer({ written, form, text: printExpr(e), range: e.range, operands, report: this.report });
+  }
+
+  /** `f(x)`: a function of the registry, called with as many positional arguments as it takes. */
+  private call(e: A.CallExpr, ctx: ReadContext): ValueType | undefined {
+    const fn = e.callee.text;
+    const spec = callOp(fn);
+    const unchecked = () =>
+      this.refs.recordUses(
+        e.args.flatMap((a) => namesRead(a.value)),
+        ctx.usedBy,
+      );
+    if (!spec) {
+      unchecked();
+      if (lossNamed(fn))
+        return this.report(
+          "E104",
+          `${fn} is a loss; losses are declared with 'loss ${fn}(prediction, target) at last|each'`,
+          e.callee.range,
+        );
+      const guess = suggest(fn, callNames());
+      return this.report(
+        "E104",
+        `unknown function '${fn}'`,
+        e.callee.range,
+        guess ? `did you mean '${guess}'?` : `functions are ${callNames().join(", ")}`,
+      );
+    }
+    const arity = spec.arity === "any" ? e.args.length : spec.arity;
+    if (e.args.length !== arity || e.args.some((a) => a.name)) {
+      unchecked();
+      const count = numberWords[arity] ?? `${arity} arguments`;
+      return this.report("E105", `${fn} takes ${count}, as in ${fn}(${spec.operandNames.join(", ")})`, e.range);
+    }
+    return this.apply(
+      spec,
+      fn,
+      "call",
+      e,
+      e.args.map((a) => a.value),
+      ctx,
+      e.args.map((a) => a.range),
+    );
+  }
+}
+
+/** An operand as written beside an operator: `(x + b) @ ...`, not `x + b @ ...`. */
+function grouped(e: A.Expr): string {
+  return e.kind === "binary" && (e.op === "+" || e.op === "-") ? `(${printExpr(e)})` : printExpr(e);
+}
+
+/** Every name an expression reads, with its delay (0 for a same-step read). */
+function namesRead(e: A.Expr): { name: A.Name; delay: number }[] {
+  const out: { name: A.Name; delay: number }[] = [];
+  walkExpr(e, (x) => {
+    if (x.kind === "ref") out.push({ name: x.name, delay: 0 });
+    else if (x.kind === "delay") out.push({ name: x.name, delay: Math.max(0, -x.offset) });
+  });
+  return out;
+}

@@ -1,0 +1,121 @@
+/**
+ * Names in equations: what a name denotes where it is read (`x`, `W`, `h[t-1]`), recorded as
+ * a use for hover, find-references and the unused-name warnings. One-hot inputs may only be
+ * read where the op reading them allows it (right of `@`), which is what lets every backend
+ * compile them as column lookups.
+ */
+import type * as A from "../../grammar/ast.js";
+import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
+import { callOp } from "../ops/registry.js";
+import { vector, type Size, type ValueType } from "../ops/shapes.js";
+import { describeKind, type Declarations } from "./declarations.js";
+import type { NameUse } from "./model.js";
+
+/** Where an expression is read: by which equation, and whether a one-hot vector may stand there. */
+export interface ReadContext {
+  usedBy: string;
+  onehotAllowed: boolean;
+}
+
+export type Report = (code: ErrorCode, message: string, range: A.Range, hint?: string) => undefined;
+
+export class References {
+  constructor(
+    private readonly decls: Declarations,
+    private readonly uses: NameUse[],
+    private readonly report: Report,
+    /** The size of a quantity read at the same step (its equation checked first), or undefined. */
+    private readonly quantitySize: (name: string) => Size | undefined,
+    /** The sizes known so far, for hints. */
+    private readonly knownSize: (name: string) => Size | undefined,
+  ) {}
+
+  /** The type of a name read `delay` steps back (0: at this step). */
+  refer(name: A.Name, ctx: ReadContext, delay: number): ValueType | undefined {
+    const entry = this.decls.symbols.get(name.text);
+    if (!entry) return this.undefinedName(name);
+    this.uses.push({ name: name.text, range: name.range, usedBy: ctx.usedBy, delay });
+    switch (entry.kind) {
+      case "dim":
+        return this.report(
+          "E103",
+          `'${name.text}' is a dim, a size, not a value`,
+          name.range,
+          "dims are used in shapes, as in param W : [H, D]",
+        );
+      case "target":
+        return this.report("E103", `'${name.text}' is a target; targets are only read by a loss`, name.range);
+      case "param": {
+        const p = this.decls.params.get(name.text);
+        if (!p) return undefined;
+        return p.shape.length === 2 ? { kind: "matrix", rows: p.shape[0]!, cols: p.shape[1]! } : vector(p.shape[0]!);
+      }
+      case "input": {
+        const input = this.decls.inputs.get(name.text);
+        if (!input) return undefined;
+        if (input.encoding === "onehot" && !ctx.onehotAllowed)
+          return this.report(
+            "E201",
+            `'${name.text}' is a one-hot input; it can only be multiplied by a matrix`,
+            name.range,
+            `write W @ ${name.text}; it is compiled as a column lookup`,
+          );
+        return vector(input.size, input.encoding === "onehot");
+      }
+      case "state":
+      case "quantity": {
+        const size = this.quantitySize(name.text);
+        return size ? vector(size) : undefined;
+      }
+    }
+  }
+
+  /** `h[t-k]`: a state or an input, k a positive whole number of steps. */
+  delay(e: A.DelayExpr, ctx: ReadContext): ValueType | undefined {
+    if (e.step.text !== "t")
+      return this.report("E302", `a delay is written [t-k], not [${e.step.text}...]`, e.step.range);
+    const steps = -e.offset;
+    if (!Number.isInteger(steps) || steps <= 0) {
+      const why =
+        e.offset > 0
+          ? `${e.name.text}[t+${e.offset}] reads the future`
+          : e.offset === 0
+            ? `${e.name.text}[t] is the current step: write ${e.name.text}`
+            : `the delay must be a whole number of steps`;
+      return this.report("E302", `${why}; a delay is [t-k] with k a positive integer`, e.offsetRange);
+    }
+    const entry = this.decls.symbols.get(e.name.text);
+    if (entry && entry.kind !== "state" && entry.kind !== "input") {
+      const size = entry.kind === "quantity" ? this.knownSize(e.name.text) : undefined;
+      return this.report(
+        "E301",
+        `'${e.name.text}' is ${describeKind(entry.kind)}; only states and inputs can be read through a delay`,
+        e.range,
+        entry.kind === "quantity"
+          ? `declare it a state: state ${e.name.text} : [${size?.symbol ?? "n"}] = zeros`
+          : undefined,
+      );
+    }
+    const state = this.decls.states.get(e.name.text);
+    if (state) state.maxDelay = Math.max(state.maxDelay, steps);
+    return this.refer(e.name, ctx, steps);
+  }
+
+  /** Records the names read as uses without checking them (the arguments of a call that is itself wrong). */
+  recordUses(names: readonly { name: A.Name; delay: number }[], usedBy: string): void {
+    for (const r of names)
+      if (this.decls.symbols.has(r.name.text))
+        this.uses.push({ name: r.name.text, range: r.name.range, usedBy, delay: r.delay });
+  }
+
+  private undefinedName(name: A.Name): undefined {
+    const guess = this.decls.suggest("value", name.text);
+    const fn = callOp(name.text) ? `'${name.text}' is a function: call it, as in ${name.text}(x)` : undefined;
+    return this.report(
+      "E101",
+      `'${name.text}' is not defined`,
+      name.range,
+      fn ?? (guess ? `did you mean '${guess}'?` : undefined),
+    );
+  }
+}
