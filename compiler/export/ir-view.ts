@@ -1,13 +1,12 @@
 /**
- * What the exporters read from the IR beyond its fields: the op a node applies (by its name,
- * which keys the export forms), what each loss scores, and what is read through delays.
+ * What the exporters read from the IR beyond its fields: the op a node applies (whose entry in
+ * the registry has its export form), what each loss scores, and what is read through delays.
  */
 import type { IrLoss, IrModel, IrNode, NodeId } from "../ir/ir.js";
 
-/** The op a computed node applies, by its name in the IR; undefined for a leaf. */
+/** The op of the registry a computed node applies; undefined for a leaf. */
 export function appliedOp(n: IrNode): string | undefined {
-  if (n.op === "input" || n.op === "delay" || n.op === "param" || n.op === "const") return undefined;
-  return n.op === "activation" ? n.fn : n.op;
+  return n.op === "apply" ? n.fn : undefined;
 }
 
 /** The node a loss is computed from: the input of the activation it is fused with, else its prediction. */

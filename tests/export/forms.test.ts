@@ -1,39 +1,63 @@
 /**
- * Every operation a `.rnn` file can write, and every loss in every form it is computed in, has
- * an export form for PyTorch and for ONNX: an op added to the language without one fails here,
- * instead of being exported wrong. One without a form is refused with a message when exported.
+ * Every operation a `.rnn` file can write has an export form for PyTorch and for ONNX in its
+ * entry of the op registry, and every loss in every form it is computed in a PyTorch one (the
+ * type of a loss form requires it). An op registered without one is found here, and a model
+ * that uses it is refused when exported, with a message, instead of being exported wrong.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { builtinFunctions, builtinLosses } from "../../compiler/builtins.js";
-import { ExportError, lossExportForm, opExportForm, opExportForms } from "../../compiler/export/forms.js";
+import { ExportError, lossExportForm, opExportForm, opsWithoutExportForms } from "../../compiler/export/forms.js";
+import { math } from "../../compiler/ops/expr.js";
+import { lossNames, lossNamed, registeredOps, registerOp } from "../../compiler/ops/registry.js";
+import { elementwise } from "../../compiler/ops/shapes.js";
+import { rnnc } from "../support/cli.js";
 
-/** The ops of the IR a model can hold: the operators, the product, concatenation and every function. */
-const operations = ["add", "sub", "mul", "div", "neg", "matvec", "concat", ...Object.keys(builtinFunctions)];
-/** The activations a loss is fused with, by loss (lowering fuses these: compiler/ir/lower.ts). */
-const fusions: Record<string, string[]> = {
-  cross_entropy: ["softmax", "log_softmax"],
-  binary_cross_entropy: ["sigmoid"],
-};
+describe("export forms in the op registry", () => {
+  const written = registeredOps().filter((op) => op.written.form !== "internal");
 
-describe("export forms", () => {
-  it.each(operations)("%s has a PyTorch and an ONNX form", (op) => {
-    const form = opExportForm(op);
-    expect(typeof form.pytorch).toBe("function");
-    expect(typeof form.onnx).toBe("function");
+  it("cover every op a .rnn file can write, for PyTorch and ONNX", () => {
+    expect(written.map((op) => op.name)).toEqual(
+      expect.arrayContaining(["add", "matvec", "concat", "softmax", "tanh"]),
+    );
+    for (const op of written) {
+      const form = opExportForm(op.name);
+      expect(typeof form.pytorch, op.name).toBe("function");
+      expect(typeof form.onnx, op.name).toBe("function");
+    }
+    expect(opsWithoutExportForms()).toEqual([]);
   });
 
-  it.each(Object.keys(builtinLosses))("the loss %s has a form for each way it is computed", (loss) => {
-    for (const fused of [undefined, ...(fusions[loss] ?? [])])
-      expect(typeof lossExportForm(loss, fused)).toBe("function");
+  it("cover every loss in every form", () => {
+    for (const name of lossNames())
+      for (const form of lossNamed(name)!.forms) expect(typeof lossExportForm(name, form.fusedWith)).toBe("function");
   });
 
-  it("has no form for an op the IR does not have", () => {
-    expect(Object.keys(opExportForms).sort()).toEqual([...operations].sort());
-  });
-
-  it("refuses an op or a loss form it does not know, saying which", () => {
-    expect(() => opExportForm("softplus")).toThrow(ExportError);
-    expect(() => opExportForm("softplus")).toThrow("the operation 'softplus' has no export form");
-    expect(() => lossExportForm("mse", "softmax")).toThrow("the loss 'mse' fused with softmax has no export form");
+  it("are missing for an op added without one: it is named, and a model using it is refused when exported", async () => {
+    registerOp({
+      name: "softsign_test",
+      kind: "elementwise",
+      written: { form: "call" },
+      arity: 1,
+      operandNames: ["x"],
+      shape: elementwise,
+      doc: { formula: "x / (1 + |x|)", derivative: "1 / (1 + |x|)²" },
+      expr: (x) => math("tanh", x),
+      grad: (g) => g.send(0, g.dy),
+    });
+    expect(opsWithoutExportForms()).toEqual(["softsign_test"]);
+    expect(() => opExportForm("softsign_test")).toThrow(ExportError);
+    const model = join(mkdtempSync(join(tmpdir(), "rnnc-forms-")), "new-op.rnn");
+    writeFileSync(
+      model,
+      "model NewOp {\n  dim H = 2\n  input x : [H]\n  param W : [H, H]\n  state h : [H] = zeros\n  h = softsign_test(W @ h[t-1] + x)\n}\n",
+    );
+    expect((await rnnc("check", model)).code).toBe(0);
+    for (const to of ["pytorch", "onnx"]) {
+      const r = await rnnc("export", model, "--to", to, "-o", join(model, "..", `out.${to}`));
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("the operation 'softsign_test' has no export form yet, so this model cannot be exported");
+    }
   });
 });

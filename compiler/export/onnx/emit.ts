@@ -18,7 +18,8 @@
 import type { IrModel, IrNode } from "../../ir/ir.js";
 import { operands } from "../../ir/ir.js";
 import { version } from "../../version.js";
-import { ExportError, opExportForm, type OnnxOperand } from "../forms.js";
+import type { OnnxOperand } from "../../ops/export.js";
+import { ExportError, opExportForm } from "../forms.js";
 import { appliedOp, delayedSources, scoredNode, type DelayedSource } from "../ir-view.js";
 import type { ExportSource } from "../model-spec.js";
 import { GraphBuilder, TensorTable, type FloatType, type GraphWeights } from "./graph.js";
@@ -80,7 +81,7 @@ function emitStep(ir: IrModel, w: StepWiring): { quantities: Map<string, string>
         const m = ir.nodes[id]!;
         return { name: names[id]!, size: m.size, onehot: m.onehot, scalar: m.scalar };
       });
-      value = opExportForm(appliedOp(n)!).onnx(w.g, args, n.op === "matvec" ? n.param : undefined);
+      value = opExportForm(appliedOp(n)!).onnx(w.g, args, n.op === "apply" ? n.param : undefined);
     }
     const quantity = quantityOf.get(n.id);
     if (quantity !== undefined) {

@@ -3,6 +3,7 @@
  * weights, in the chosen precision, and constants). A Scan's body is a graph of its own that
  * reads the values of the graph around it by name (the weights among them).
  */
+import type { OnnxNodes } from "../../ops/export.js";
 import {
   DataType,
   type AttributeValue,
@@ -14,18 +15,6 @@ import {
 } from "./proto.js";
 
 export type FloatType = "f32" | "f64";
-
-/** What the export forms of ops (compiler/export/forms.ts) build ONNX with. */
-export interface OnnxNodes {
-  /** A node of `op` on `inputs`; returns the name of its output. */
-  op(op: string, inputs: readonly string[], attributes?: Readonly<Record<string, AttributeValue>>): string;
-  /** A real number of the model's precision, as a scalar. */
-  scalar(value: number): string;
-  /** An int64 vector constant. */
-  ints(values: readonly number[]): string;
-  /** Columns col .. col + width of the parameter matrix `param`, transposed: [width, rows]. */
-  columnsTransposed(param: string, col: number, width: number): string;
-}
 
 /** The weights an exported graph holds: by parameter name, flat row-major, with their shapes. */
 export interface GraphWeights {

@@ -12,7 +12,8 @@ import type { CheckedModel } from "../../check/model.js";
 import type { IrModel, IrNode } from "../../ir/ir.js";
 import { operands } from "../../ir/ir.js";
 import { version } from "../../version.js";
-import { lossExportForm, opExportForm, precedence, type ExportOperand, type PyExpr } from "../forms.js";
+import { precedence, pyAtom, type ExportOperand, type PyExpr } from "../../ops/export.js";
+import { lossExportForm, opExportForm } from "../forms.js";
 import { pyClassName, pyComment, pyFloat, pyIdentifiers, pyLiteral, pyString } from "../python.js";
 import { exportedModel, type ExportSource } from "../model-spec.js";
 import { appliedOp, scoredNode } from "../ir-view.js";
@@ -148,7 +149,7 @@ function nodeExpr(ir: IrModel, n: IrNode, exprs: readonly PyExpr[]): PyExpr {
     const m = ir.nodes[id]!;
     return { ...exprs[id]!, size: m.size, onehot: m.onehot, scalar: m.scalar };
   });
-  const param = n.op === "matvec" ? { text: `p[${pyString(n.param)}]`, precedence: precedence.atom } : undefined;
+  const param = n.op === "apply" && n.param !== undefined ? pyAtom(`p[${pyString(n.param)}]`) : undefined;
   return opExportForm(appliedOp(n)!).pytorch(args, param);
 }
 
