@@ -34,14 +34,19 @@ def run(job):
     real = np.float32 if meta["dtype"] == "f32" else np.float64
     with open(job["data"]) as f:
         data = json.load(f)
-    inputs = {i["name"]: np.array(data[i["name"]], dtype=np.int64 if i["encoding"] == "onehot" else real) for i in meta["inputs"]}
+    inputs = {
+        i["name"]: np.array(data[i["name"]], dtype=np.int64 if i["encoding"] == "onehot" else real)
+        for i in meta["inputs"]
+    }
     T, B = next(iter(inputs.values())).shape[:2]
     lengths = np.array(data.get("lengths", [T] * B), dtype=np.int64)
     sequence = ort.InferenceSession(job["sequence"], providers=["CPUExecutionProvider"])
     names = [o.name for o in sequence.get_outputs()]
     outputs = dict(zip(names, sequence.run(None, {**inputs, "lengths": lengths})))
     # The first step with the sequence form, the others with the step form.
-    first = dict(zip(names, sequence.run(None, {**{k: v[:1] for k, v in inputs.items()}, "lengths": np.ones(B, dtype=np.int64)})))
+    first = dict(
+        zip(names, sequence.run(None, {**{k: v[:1] for k, v in inputs.items()}, "lengths": np.ones(B, dtype=np.int64)}))
+    )
     step = ort.InferenceSession(job["step"], providers=["CPUExecutionProvider"])
     step_names = [o.name for o in step.get_outputs()]
     stepped = {q["name"]: [first[q["name"]][0]] for q in meta["quantities"]}

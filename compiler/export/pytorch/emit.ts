@@ -21,15 +21,17 @@ import { appliedOp, scoredNode } from "../ir-view.js";
 /** The Python file for a model. */
 export function exportPyTorch(ir: IrModel, model: CheckedModel, source: ExportSource): string {
   const runtime = runtimeSource();
-  const className = pyClassName(ir.name, topLevelNames(runtime));
+  const className = pyClassName(ir.name, topLevelNames(runtime.body));
   const spec = exportedModel(ir, model, source);
   return [
     header(ir, source),
+    runtime.imports,
     modelClass(ir, className),
     `\nMODEL_CLASS = ${className}\n`,
     "# What the model is: rnnc's runtime below reads it.",
-    `MODEL = ${pyLiteral(spec)}\n`,
-    runtime,
+    `MODEL = ${pyLiteral(spec)}\n\n`,
+    runtime.body,
+    "",
     'if __name__ == "__main__":',
     "    sys.exit(main())",
     "",
@@ -50,11 +52,6 @@ torch.nn.Module whose state_dict() holds the parameters under their .rnn names.
 # Dims: ${Object.entries(ir.dims)
     .map(([k, v]) => `${pyComment(k)} = ${v}`)
     .join(", ")}.
-
-import sys
-
-import torch
-from torch import nn
 `;
 }
 
@@ -118,8 +115,13 @@ function stepMethod(ir: IrModel): string {
       lines.push(`        # ${pyComment(n.origin)}`);
     }
     const name = quantity !== undefined ? variables.get(quantity)! : `v${n.id}`;
-    const value = quantity !== undefined ? `settle(${pyString(quantity)}, ${e.text})` : e.text;
-    lines.push(`        ${name} = ${value}`);
+    // A quantity nothing else reads is settled without a name; the others are named for their readers.
+    const assigned = quantity === undefined || count[n.id]! > 1 ? `${name} = ` : "";
+    lines.push(
+      quantity !== undefined
+        ? pyCallLine(`        ${assigned}settle`, [pyString(quantity), e.text])
+        : `        ${assigned}${e.text}`,
+    );
     exprs[n.id] = { text: name, precedence: precedence.atom };
   }
   const scored = ir.losses.map((l) => exprs[scoredNode(l)]!.text);
@@ -130,6 +132,14 @@ function stepMethod(ir: IrModel): string {
         last). Returns what each loss scores."""
 ${lines.join("\n")}
         return [${scored.join(", ")}]`;
+}
+
+/** `start(arg, ...)` on one line, or with its arguments one a line when that is longer than 120 characters. */
+function pyCallLine(start: string, args: string[]): string {
+  const line = `${start}(${args.join(", ")})`;
+  if (line.length <= 120) return line;
+  const indent = " ".repeat(start.length - start.trimStart().length);
+  return `${start}(\n${args.map((a) => `${indent}    ${a},\n`).join("")}${indent})`;
 }
 
 /** A node's PyTorch expression from its operands' (already in `exprs`). */
@@ -167,11 +177,22 @@ ${cases.length > 0 ? cases.join("\n") : "        pass"}
         raise ValueError(f"the model has no loss {k}")`;
 }
 
-/** rnnc's runtime for exported models, from beside this module (sources) or from the sources shipped with the package (dist). */
-function runtimeSource(): string {
+/**
+ * rnnc's runtime for exported models, from beside this module (sources) or from the sources
+ * shipped with the package (dist): its imports, which go to the top of the file, and the rest.
+ */
+function runtimeSource(): { imports: string; body: string } {
   for (const path of ["./runtime.py", "../../../../compiler/export/pytorch/runtime.py"]) {
     const file = fileURLToPath(new URL(path, import.meta.url));
-    if (existsSync(file)) return readFileSync(file, "utf8");
+    if (!existsSync(file)) continue;
+    const lines = readFileSync(file, "utf8").split("\n");
+    const first = lines.findIndex((l) => /^(import|from) /.test(l));
+    let end = first;
+    while (end < lines.length && /^((import|from) .*)?$/.test(lines[end]!)) end++;
+    return {
+      imports: lines.slice(first, end).join("\n").trim() + "\n",
+      body: [...lines.slice(0, first), ...lines.slice(end)].join("\n").trim() + "\n",
+    };
   }
   throw new Error("internal error: compiler/export/pytorch/runtime.py is missing from the installation");
 }

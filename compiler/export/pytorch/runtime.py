@@ -26,7 +26,7 @@ import time
 from datetime import datetime, timezone
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: F401 (the model's loss terms may use it)
 from torch import nn
 
 
@@ -238,7 +238,9 @@ def js_json(value, indent=None, level=0):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
         items = [(json.dumps(str(k), ensure_ascii=False), v) for k, v in value.items()]
-        return wrap("{", "}", [f"{k}:{' ' if indent else ''}{js_json(v, indent, level + 1)}" for k, v in items], indent, level)
+        return wrap(
+            "{", "}", [f"{k}:{' ' if indent else ''}{js_json(v, indent, level + 1)}" for k, v in items], indent, level
+        )
     if isinstance(value, (list, tuple)):
         return wrap("[", "]", [js_json(v, indent, level + 1) for v in value], indent, level)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
@@ -261,7 +263,14 @@ def nested(tensor):
 # --- safetensors, as rnnc reads and writes them ----------------------------------------------
 
 
-SAFETENSORS_DTYPES = {"F64": (torch.float64, 8), "F32": (torch.float32, 4), "F16": (torch.float16, 2), "BF16": (torch.bfloat16, 2), "I64": (torch.int64, 8), "I32": (torch.int32, 4)}
+SAFETENSORS_DTYPES = {
+    "F64": (torch.float64, 8),
+    "F32": (torch.float32, 4),
+    "F16": (torch.float16, 2),
+    "BF16": (torch.bfloat16, 2),
+    "I64": (torch.int64, 8),
+    "I32": (torch.int32, 4),
+}
 
 
 def looks_like_safetensors(data):
@@ -284,7 +293,7 @@ def read_safetensors(data, where):
             tensors[name] = flat.to(torch.float64).reshape(entry["shape"])
         return tensors, metadata
     except (KeyError, ValueError, TypeError, struct.error, UnicodeDecodeError) as e:
-        raise UsageError(f"{where}: not a readable safetensors file ({e})")
+        raise UsageError(f"{where}: not a readable safetensors file ({e})") from None
 
 
 def write_safetensors(path, tensors, dtype="F64", metadata=None):
@@ -334,7 +343,7 @@ def read_weights(path):
             try:
                 tensors[name] = torch.tensor(value, dtype=torch.float64)
             except (TypeError, ValueError):
-                raise UsageError(f"{path}: parameter '{name}' is not an array of numbers")
+                raise UsageError(f"{path}: parameter '{name}' is not an array of numbers") from None
     return checked_weights(tensors, path)
 
 
@@ -342,7 +351,9 @@ def checked_weights(tensors, where):
     declared = [spec["name"] for spec in MODEL["params"]]
     unknown = [n for n in tensors if n not in declared]
     if unknown:
-        raise UsageError(f"{where}: unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(repr(n) for n in unknown)}; the model's parameters are {', '.join(declared)}")
+        raise UsageError(
+            f"{where}: unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(repr(n) for n in unknown)}; the model's parameters are {', '.join(declared)}"
+        )
     out = {}
     for spec in MODEL["params"]:
         name, shape = spec["name"], spec["shape"]
@@ -350,7 +361,9 @@ def checked_weights(tensors, where):
             raise UsageError(f"{where}: missing parameter '{name}' (shape {shape})")
         tensor = tensors[name]
         if list(tensor.shape) != shape:
-            raise UsageError(f"{where}: parameter '{name}' has shape {list(tensor.shape)}, but the model declares {shape}")
+            raise UsageError(
+                f"{where}: parameter '{name}' has shape {list(tensor.shape)}, but the model declares {shape}"
+            )
         if not bool(torch.isfinite(tensor).all()):
             raise UsageError(f"{where}: parameter '{name}' holds a value that is not finite; weights must be finite")
         out[name] = tensor
@@ -375,7 +388,9 @@ def batch_from_json(record, dtype, require_targets, where):
     known = {i["name"] for i in MODEL["inputs"]} | {t["name"] for t in MODEL["targets"]} | {"lengths"}
     unknown = [k for k in record if k not in known]
     if unknown:
-        raise UsageError(f"{where}: unknown data key{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)}; expected {expected_keys()}")
+        raise UsageError(
+            f"{where}: unknown data key{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)}; expected {expected_keys()}"
+        )
     first = MODEL["inputs"][0]["name"]
     if first not in record:
         raise UsageError(f"{where}: missing input '{first}'")
@@ -401,7 +416,7 @@ def batch_from_json(record, dtype, require_targets, where):
     for spec in MODEL["targets"]:
         name = spec["name"]
         if name not in record:
-            if require_targets and any(l["target"] == name for l in MODEL["losses"]):
+            if require_targets and any(loss["target"] == name for loss in MODEL["losses"]):
                 raise UsageError(f"{where}: missing target '{name}', which the loss scores")
             continue
         outer = [T, B] if scored_at_each(name) else [B]
@@ -418,7 +433,7 @@ def expected_keys():
 
 
 def scored_at_each(target):
-    return any(l["target"] == target and l["at"] == "each" for l in MODEL["losses"])
+    return any(loss["target"] == target and loss["at"] == "each" for loss in MODEL["losses"])
 
 
 def ids_tensor(value, shape, name, limit, where):
@@ -440,7 +455,9 @@ def nested_tensor(value, shape, name, dtype, where, whole):
         if depth == len(shape):
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and (not whole or float(v).is_integer())
             if not ok:
-                raise UsageError(f"{where}: {path} must be {'a whole number' if whole else 'a number'}, not {json.dumps(v)[:20]}")
+                raise UsageError(
+                    f"{where}: {path} must be {'a whole number' if whole else 'a number'}, not {json.dumps(v)[:20]}"
+                )
             return
         if not isinstance(v, list) or len(v) != shape[depth]:
             raise UsageError(f"{where}: {path} must be an array of {shape[depth]} (shape {shape})")
@@ -448,7 +465,11 @@ def nested_tensor(value, shape, name, dtype, where, whole):
             check(item, depth + 1, f"{path}[{i}]")
 
     check(value, 0, name)
-    return torch.tensor(value, dtype=torch.float64).to(dtype) if not whole else torch.tensor(value, dtype=torch.float64).to(torch.long)
+    return (
+        torch.tensor(value, dtype=torch.float64).to(dtype)
+        if not whole
+        else torch.tensor(value, dtype=torch.float64).to(torch.long)
+    )
 
 
 def read_bytes(path, what):
@@ -456,14 +477,14 @@ def read_bytes(path, what):
         with open(path, "rb") as f:
             return f.read()
     except OSError as e:
-        raise UsageError(f"cannot read {what} '{path}': {e.strerror or e}")
+        raise UsageError(f"cannot read {what} '{path}': {e.strerror or e}") from None
 
 
 def parse_json(data, where):
     try:
         return json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
     except (ValueError, UnicodeDecodeError) as e:
-        raise UsageError(f"{where}: not valid JSON ({e})")
+        raise UsageError(f"{where}: not valid JSON ({e})") from None
 
 
 # --- `run`: what `rnnc run` prints -----------------------------------------------------------
@@ -482,7 +503,7 @@ def run_command(args):
     if args.grad and not MODEL["losses"]:
         raise UsageError("--grad needs a loss, and the model declares none")
     batch = read_batch(args.data, dtype, require_targets=args.grad)
-    has_targets = all(l["target"] in batch.targets for l in MODEL["losses"])
+    has_targets = all(loss["target"] in batch.targets for loss in MODEL["losses"])
     with torch.set_grad_enabled(bool(args.grad)):
         run = model(batch)
         check_finite(run)
@@ -508,7 +529,9 @@ def check_finite(run):
         bad = (~torch.isfinite(values)).nonzero()
         if len(bad):
             t, b = int(bad[0][0]), int(bad[0][1])
-            raise UsageError(f"'{q['name']}' is {float(values[t, b][~torch.isfinite(values[t, b])][0])} at step {t + 1} of sequence {b + 1}: the forward pass overflowed")
+            raise UsageError(
+                f"'{q['name']}' is {float(values[t, b][~torch.isfinite(values[t, b])][0])} at step {t + 1} of sequence {b + 1}: the forward pass overflowed"
+            )
 
 
 # --- rnnc's random numbers and initialisers ---------------------------------------------------
@@ -719,7 +742,9 @@ class RawData:
                 raise UsageError(f"{path} is empty")
             bad = self.text.count("\ufffd") + self.text.count("\x00")
             if bad > len(data) // 1000:
-                raise UsageError(f"{path} is not UTF-8 text (binary data?); a text corpus must be UTF-8, or give .jsonl or .json data")
+                raise UsageError(
+                    f"{path} is not UTF-8 text (binary data?); a text corpus must be UTF-8, or give .jsonl or .json data"
+                )
         else:
             self.text = data.decode("utf-8", errors="replace")
 
@@ -730,10 +755,21 @@ def data_roles(fmt):
         return None
     wanted = "each" if fmt == "text" else "last"
     onehot = [i for i in MODEL["inputs"] if i["encoding"] == "onehot"]
-    targets = [t for t in MODEL["targets"] if t["kind"] == "class" and any(l["target"] == t["name"] and l["at"] == wanted for l in MODEL["losses"])]
+    targets = [
+        t
+        for t in MODEL["targets"]
+        if t["kind"] == "class"
+        and any(loss["target"] == t["name"] and loss["at"] == wanted for loss in MODEL["losses"])
+    ]
     if len(MODEL["inputs"]) != 1 or len(onehot) != 1 or not targets or len(MODEL["targets"]) != 1:
-        what = "a text corpus trains a character language model" if fmt == "text" else "JSONL records train a sequence classifier"
-        raise UsageError(f"{what}, which needs one one-hot input and a class target scored at {wanted} (loss ... at {wanted}); model {MODEL['name']} has another shape")
+        what = (
+            "a text corpus trains a character language model"
+            if fmt == "text"
+            else "JSONL records train a sequence classifier"
+        )
+        raise UsageError(
+            f"{what}, which needs one one-hot input and a class target scored at {wanted} (loss ... at {wanted}); model {MODEL['name']} has another shape"
+        )
     return onehot[0]["name"], targets[0]["name"]
 
 
@@ -750,7 +786,7 @@ def parse_jsonl(text, path):
         try:
             r = json.loads(raw)
         except ValueError as e:
-            raise UsageError(f"{here}: not valid JSON ({e})")
+            raise UsageError(f"{here}: not valid JSON ({e})") from None
         if not isinstance(r, dict):
             raise UsageError(f'{here}: a record is a JSON object like {{"text": "...", "label": ...}}')
         unknown = [k for k in r if k not in ("text", "tokens", "label")]
@@ -771,23 +807,39 @@ def parse_jsonl(text, path):
                 raise UsageError(f'{here}: "tokens" must be a non-empty array')
             kind = "number" if isinstance(tokens[0], (int, float)) and not isinstance(tokens[0], bool) else "string"
             for j, x in enumerate(tokens):
-                ok = (isinstance(x, int) and not isinstance(x, bool) and x >= 0) if kind == "number" else isinstance(x, str)
+                ok = (
+                    (isinstance(x, int) and not isinstance(x, bool) and x >= 0)
+                    if kind == "number"
+                    else isinstance(x, str)
+                )
                 if not ok:
-                    raise UsageError(f"{here}: tokens[{j}] is {json.dumps(x)}; tokens are all strings or all whole numbers >= 0")
+                    raise UsageError(
+                        f"{here}: tokens[{j}] is {json.dumps(x)}; tokens are all strings or all whole numbers >= 0"
+                    )
         else:
             raise UsageError(f'{here}: the record needs "text" (a string) or "tokens" (an array)')
         token_kind = token_kind or (kind, number)
         if token_kind[0] != kind:
-            raise UsageError(f"{here}: tokens are {kind}s here but {token_kind[0]}s on line {token_kind[1]}; use one kind in a file")
+            raise UsageError(
+                f"{here}: tokens are {kind}s here but {token_kind[0]}s on line {token_kind[1]}; use one kind in a file"
+            )
         if "label" not in r:
             raise UsageError(f'{here}: the record has no "label"')
         label = r["label"]
-        lkind = "number" if isinstance(label, int) and not isinstance(label, bool) and label >= 0 else "string" if isinstance(label, str) else None
+        lkind = (
+            "number"
+            if isinstance(label, int) and not isinstance(label, bool) and label >= 0
+            else "string"
+            if isinstance(label, str)
+            else None
+        )
         if lkind is None:
             raise UsageError(f'{here}: "label" must be a string or a whole number >= 0')
         label_kind = label_kind or (lkind, number)
         if label_kind[0] != lkind:
-            raise UsageError(f"{here}: the label is a {lkind} here but a {label_kind[0]} on line {label_kind[1]}; use one kind in a file")
+            raise UsageError(
+                f"{here}: the label is a {lkind} here but a {label_kind[0]} on line {label_kind[1]}; use one kind in a file"
+            )
         records.append((number, tokens, label))
     if not records:
         raise UsageError(f"{path}: no records (a JSONL file has one JSON object a line)")
@@ -800,14 +852,20 @@ def data_codebook(raw, saved=None):
     if raw.format == "json":
         return {"format": "json"}, {}
     if raw.format == "text":
-        vocabulary = saved["vocabulary"] if saved else {"kind": "chars", "entries": sorted(set(raw.text), key=utf16_order)}
+        vocabulary = (
+            saved["vocabulary"] if saved else {"kind": "chars", "entries": sorted(set(raw.text), key=utf16_order)}
+        )
         n = len(vocabulary["entries"])
         return {"format": "text", "vocabulary": vocabulary}, {"tokens": n, "classes": n}
     records = parse_jsonl(raw.text, raw.path)
     if saved:
         vocabulary, labels = saved.get("vocabulary"), saved["labels"]
     else:
-        vocabulary = None if isinstance(records[0][1][0], int) else {"kind": "tokens", "entries": sorted({t for _, tokens, _ in records for t in tokens}, key=utf16_order)}
+        vocabulary = (
+            None
+            if isinstance(records[0][1][0], int)
+            else {"kind": "tokens", "entries": sorted({t for _, tokens, _ in records for t in tokens}, key=utf16_order)}
+        )
         if isinstance(records[0][2], int):
             labels = {"kind": "ids", "names": [], "count": max(r[2] for r in records) + 1}
         else:
@@ -823,12 +881,17 @@ def check_fits(raw, needs):
     if not needs:
         return
     input_name, target_name = data_roles(raw.format)
-    sizes = {"tokens": (input_name, next(i["size"] for i in MODEL["inputs"] if i["name"] == input_name)), "classes": (target_name, next(t["size"] for t in MODEL["targets"] if t["name"] == target_name))}
+    sizes = {
+        "tokens": (input_name, next(i["size"] for i in MODEL["inputs"] if i["name"] == input_name)),
+        "classes": (target_name, next(t["size"] for t in MODEL["targets"] if t["name"] == target_name)),
+    }
     for need, (name, size) in sizes.items():
         if needs[need] > size:
             dim = MODEL["role_dims"].get(name)
             fix = f" (rnnc export {MODEL['file']} --to pytorch --dim {dim}={needs[need]})" if dim else ""
-            raise UsageError(f"the data in {raw.path} needs {needs[need]} {'ids' if need == 'tokens' else 'classes'} for '{name}', and the exported model has {size}: export it again with room for them{fix}")
+            raise UsageError(
+                f"the data in {raw.path} needs {needs[need]} {'ids' if need == 'tokens' else 'classes'} for '{name}', and the exported model has {size}: export it again with room for them{fix}"
+            )
 
 
 def build_dataset(raw, codebook):
@@ -841,7 +904,9 @@ def build_dataset(raw, codebook):
         index = {c: i for i, c in enumerate(codebook["vocabulary"]["entries"])}
         unknown = sorted({c for c in set(raw.text) if c not in index}, key=utf16_order)
         if unknown:
-            raise UsageError(f"{raw.path} has {len(unknown)} character{'s' if len(unknown) > 1 else ''} outside the model's vocabulary of {len(index)}: {', '.join(repr(c) for c in unknown[:8])}")
+            raise UsageError(
+                f"{raw.path} has {len(unknown)} character{'s' if len(unknown) > 1 else ''} outside the model's vocabulary of {len(index)}: {', '.join(repr(c) for c in unknown[:8])}"
+            )
         ids = torch.tensor([index[c] for c in raw.text], dtype=torch.long)
         return ("stream", ids, input_name, target_name)
     vocabulary, labels = codebook.get("vocabulary"), codebook["labels"]
@@ -851,7 +916,9 @@ def build_dataset(raw, codebook):
         if index is not None:
             unknown = [t for t in tokens if t not in index]
             if unknown:
-                raise UsageError(f"{raw.path}:{number}: token {json.dumps(unknown[0])} is not in the vocabulary of {len(index)} tokens the model was trained with")
+                raise UsageError(
+                    f"{raw.path}:{number}: token {json.dumps(unknown[0])} is not in the vocabulary of {len(index)} tokens the model was trained with"
+                )
             ids = [index[t] for t in tokens]
         else:
             ids = list(tokens)
@@ -860,8 +927,16 @@ def build_dataset(raw, codebook):
         elif str(label) in labels["names"]:
             cls = labels["names"].index(str(label))
         else:
-            raise UsageError(f"{raw.path}:{number}: label {json.dumps(label)} is not one of the {labels['count']} labels the model was trained with")
-        examples.append(Example(len(ids), {input_name: torch.tensor(ids, dtype=torch.long)}, {target_name: torch.tensor([cls], dtype=torch.long)}))
+            raise UsageError(
+                f"{raw.path}:{number}: label {json.dumps(label)} is not one of the {labels['count']} labels the model was trained with"
+            )
+        examples.append(
+            Example(
+                len(ids),
+                {input_name: torch.tensor(ids, dtype=torch.long)},
+                {target_name: torch.tensor([cls], dtype=torch.long)},
+            )
+        )
     return ("sequences", examples)
 
 
@@ -871,7 +946,9 @@ def examples_from_batch(batch):
     for b in range(batch.B):
         L = int(batch.lengths[b])
         inputs = {name: data[:L, b] for name, data in batch.inputs.items()}
-        targets = {name: (data[:L, b] if scored_at_each(name) else data[b : b + 1]) for name, data in batch.targets.items()}
+        targets = {
+            name: (data[:L, b] if scored_at_each(name) else data[b : b + 1]) for name, data in batch.targets.items()
+        }
         out.append(Example(L, inputs, targets))
     return out
 
@@ -891,15 +968,22 @@ def split_dataset(dataset, val_split, seed):
         n = len(ids)
         n_val = math.floor(n * val_split)
         if n_val < 2 or n - n_val < 2:
-            raise UsageError(f"--val-split {val_split} of {n} characters leaves too little to train on or to validate with (each needs 2 characters); use a longer text or --val-split 0")
+            raise UsageError(
+                f"--val-split {val_split} of {n} characters leaves too little to train on or to validate with (each needs 2 characters); use a longer text or --val-split 0"
+            )
         return ("stream", ids[: n - n_val], *dataset[2:]), ("stream", ids[n - n_val :], *dataset[2:])
     examples = dataset[1]
     n = len(examples)
     n_val = max(1, js_round(n * val_split))
     if n - n_val < 1:
-        raise UsageError(f"--val-split {val_split} of {n} sequences leaves none to train on; use more data or --val-split 0")
+        raise UsageError(
+            f"--val-split {val_split} of {n} sequences leaves none to train on; use more data or --val-split 0"
+        )
     order = Rng(derive_seed(seed, 1)).shuffle(list(range(n)))
-    return ("sequences", [examples[i] for i in sorted(order[n_val:])]), ("sequences", [examples[i] for i in sorted(order[:n_val])])
+    return ("sequences", [examples[i] for i in sorted(order[n_val:])]), (
+        "sequences",
+        [examples[i] for i in sorted(order[:n_val])],
+    )
 
 
 def sequence_batch(examples, indices, dtype):
@@ -935,7 +1019,9 @@ def plan_stream(length, B, seq_len):
     """B parallel streams of a text (stream b starts at b * steps), read in chunks of seq_len steps."""
     usable = length - 1
     if usable < 1:
-        raise UsageError(f"the text has {length} characters; a language model needs at least 2 (one to read, one to predict)")
+        raise UsageError(
+            f"the text has {length} characters; a language model needs at least 2 (one to read, one to predict)"
+        )
     streams = max(1, min(B, usable))
     steps = usable // streams
     return {"B": streams, "seq_len": seq_len, "steps": steps, "chunks": -(-steps // seq_len)}
@@ -973,12 +1059,16 @@ def loss_per_position(loss, positions):
 
 def position_counts(batch):
     """Positions each loss divides by under reduce = mean, for the whole batch."""
-    return [batch.B if l["at"] == "last" else int(batch.lengths.sum()) for l in MODEL["losses"]]
+    return [batch.B if loss["at"] == "last" else int(batch.lengths.sum()) for loss in MODEL["losses"]]
 
 
 def has_perplexity():
     loss = MODEL["losses"][0] if MODEL["losses"] else None
-    return bool(loss) and loss["fn"] == "cross_entropy" and next(t for t in MODEL["targets"] if t["name"] == loss["target"])["kind"] == "class"
+    return (
+        bool(loss)
+        and loss["fn"] == "cross_entropy"
+        and next(t for t in MODEL["targets"] if t["name"] == loss["target"])["kind"] == "class"
+    )
 
 
 def evaluate(model, dataset, batch_size, seq_len, dtype):
@@ -993,7 +1083,10 @@ def evaluate(model, dataset, batch_size, seq_len, dtype):
             batches = ((stream_chunk(dataset, plan, k), k > 0) for k in range(plan["chunks"]))
         else:
             n = len(dataset[1])
-            batches = ((sequence_batch(dataset[1], range(s, min(s + batch_size, n)), dtype), False) for s in range(0, n, batch_size))
+            batches = (
+                (sequence_batch(dataset[1], range(s, min(s + batch_size, n)), dtype), False)
+                for s in range(0, n, batch_size)
+            )
         for batch, continues in batches:
             batch = batch_in(batch, dtype)
             run = model(batch, carry if continues else None)
@@ -1024,8 +1117,17 @@ def count_correct(predictions, batch, loss_spec):
 
 def batch_in(batch, dtype):
     """The batch with its real numbers in `dtype`."""
-    cast = lambda v: v.to(dtype) if v.is_floating_point() else v
-    return Batch(batch.T, batch.B, {k: cast(v) for k, v in batch.inputs.items()}, {k: cast(v) for k, v in batch.targets.items()}, batch.lengths)
+
+    def cast(v):
+        return v.to(dtype) if v.is_floating_point() else v
+
+    return Batch(
+        batch.T,
+        batch.B,
+        {k: cast(v) for k, v in batch.inputs.items()},
+        {k: cast(v) for k, v in batch.targets.items()},
+        batch.lengths,
+    )
 
 
 # --- optimisers and clipping, as rnnc's (engine/train/optimizers.ts, runtime/clip.ts) -------
@@ -1124,8 +1226,20 @@ def checkpoint_fixed(raw, val_raw, codebook, config, world):
     return {
         "format": "rnnc-checkpoint",
         "version": 1,
-        "model": {"file": MODEL["file"], "name": MODEL["name"], "sha256": MODEL["sha256"], "source": MODEL["source"], "dims": MODEL["dims"], "overrides": model_overrides(raw)},
-        "data": {"path": raw.path, "sha256": raw.sha256, **({"valPath": val_raw.path, "valSha256": val_raw.sha256} if val_raw else {}), "codebook": codebook},
+        "model": {
+            "file": MODEL["file"],
+            "name": MODEL["name"],
+            "sha256": MODEL["sha256"],
+            "source": MODEL["source"],
+            "dims": MODEL["dims"],
+            "overrides": model_overrides(raw),
+        },
+        "data": {
+            "path": raw.path,
+            "sha256": raw.sha256,
+            **({"valPath": val_raw.path, "valSha256": val_raw.sha256} if val_raw else {}),
+            "codebook": codebook,
+        },
         "config": {**config, "backend": "pytorch", "threads": 1, "processes": world},
     }
 
@@ -1158,7 +1272,12 @@ def save_checkpoint(directory, fixed, state, metrics_bytes, finished, best=None)
             onehot.append(source)
         for j, v in enumerate(values):
             tensors[f"carry/{source}/{j}"] = v.reshape(-1).to(torch.float64)
-    meta = {"step": str(state.step), "optimizer_t": str(state.optimizer.t), "carry": "yes" if state.carry else "no", "carry_onehot": json.dumps(onehot, separators=(",", ":"), ensure_ascii=False)}
+    meta = {
+        "step": str(state.step),
+        "optimizer_t": str(state.optimizer.t),
+        "carry": "yes" if state.carry else "no",
+        "carry_onehot": json.dumps(onehot, separators=(",", ":"), ensure_ascii=False),
+    }
     write_safetensors(os.path.join(directory, files["state"]), tensors, "F64", meta)
     checkpoint = {
         **fixed,
@@ -1196,8 +1315,12 @@ def read_checkpoint_meta(directory):
 def load_checkpoint(directory, config):
     """The training state a checkpoint holds (rnnc's or this file's)."""
     meta = read_checkpoint_meta(directory)
-    weights, wmeta = read_safetensors(read_bytes(os.path.join(directory, meta["files"]["weights"]), "checkpoint"), directory)
-    tensors, smeta = read_safetensors(read_bytes(os.path.join(directory, meta["files"]["state"]), "checkpoint"), directory)
+    weights, wmeta = read_safetensors(
+        read_bytes(os.path.join(directory, meta["files"]["weights"]), "checkpoint"), directory
+    )
+    tensors, smeta = read_safetensors(
+        read_bytes(os.path.join(directory, meta["files"]["state"]), "checkpoint"), directory
+    )
     if (wmeta or {}).get("step") != str(meta["step"]) or (smeta or {}).get("step") != str(meta["step"]):
         raise UsageError(f"checkpoint files in '{directory}' disagree about the step; the checkpoint is damaged")
     weights = checked_weights(weights, directory)
@@ -1235,7 +1358,11 @@ class RunLock:
 
     def __init__(self, directory):
         self.path = os.path.join(directory, LOCK_FILE)
-        self.me = {"pid": os.getpid(), "host": socket.gethostname(), "started": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+        self.me = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
         for _ in range(5):
             if self._create():
                 return
@@ -1243,11 +1370,17 @@ class RunLock:
             if holder is None:
                 continue
             if holder == "unreadable":
-                raise UsageError(f"{self.path} exists but does not name a process; if no training run is using {directory}, delete it")
+                raise UsageError(
+                    f"{self.path} exists but does not name a process; if no training run is using {directory}, delete it"
+                )
             if holder["host"] != self.me["host"]:
-                raise UsageError(f"{directory} is in use by a training run on host {holder['host']} (process {holder['pid']}); if that run is gone, delete {self.path}")
+                raise UsageError(
+                    f"{directory} is in use by a training run on host {holder['host']} (process {holder['pid']}); if that run is gone, delete {self.path}"
+                )
             if process_running(holder["pid"]):
-                raise UsageError(f"{directory} is in use by another training run (process {holder['pid']}, since {holder['started']})")
+                raise UsageError(
+                    f"{directory} is in use by another training run (process {holder['pid']}, since {holder['started']})"
+                )
             aside = f"{self.path}.{os.getpid()}.stale"
             try:
                 os.rename(self.path, aside)
@@ -1272,7 +1405,9 @@ class RunLock:
         try:
             with open(self.path) as f:
                 holder = json.loads(f.read())
-            return holder if isinstance(holder.get("pid"), int) and isinstance(holder.get("host"), str) else "unreadable"
+            return (
+                holder if isinstance(holder.get("pid"), int) and isinstance(holder.get("host"), str) else "unreadable"
+            )
         except FileNotFoundError:
             return None
         except (ValueError, AttributeError):
@@ -1387,7 +1522,18 @@ def train_command(args):
         processes.close()
 
 
-TRAJECTORY = [("batch", "batch"), ("seq_len", "seqLen"), ("optimizer", None), ("lr", None), ("momentum", None), ("clip_value", "clipValue"), ("clip_norm", "clipNorm"), ("seed", "seed"), ("val_split", "valSplit"), ("eval_every", "evalEvery")]
+TRAJECTORY = [
+    ("batch", "batch"),
+    ("seq_len", "seqLen"),
+    ("optimizer", None),
+    ("lr", None),
+    ("momentum", None),
+    ("clip_value", "clipValue"),
+    ("clip_norm", "clipNorm"),
+    ("seed", "seed"),
+    ("val_split", "valSplit"),
+    ("eval_every", "evalEvery"),
+]
 
 
 class Training:
@@ -1402,7 +1548,9 @@ class Training:
             raise UsageError(f"model {MODEL['name']} declares no loss, so there is nothing to train")
         saved = read_checkpoint_meta(self.dir) if args.resume else None
         if not args.resume and os.path.exists(os.path.join(self.dir, CHECKPOINT_FILE)):
-            raise UsageError(f"{self.dir} already holds a checkpoint; continue it with --resume, or train into another --checkpoint directory")
+            raise UsageError(
+                f"{self.dir} already holds a checkpoint; continue it with --resume, or train into another --checkpoint directory"
+            )
         self.raw = RawData(args.data)
         self.val_raw = RawData(args.val_data) if args.val_data else None
         if saved:
@@ -1411,7 +1559,9 @@ class Training:
         check_fits(self.raw, needs)
         self.config = self.configure(saved)
         if saved and saved.get("finished") and saved["epoch"] >= self.config["epochs"]:
-            raise UsageError(f"the run in {self.dir} has finished ({saved['epoch']} epochs, step {saved['step']}); give --epochs {saved['epoch'] + 5} (say) with --resume to train further")
+            raise UsageError(
+                f"the run in {self.dir} has finished ({saved['epoch']} epochs, step {saved['step']}); give --epochs {saved['epoch'] + 5} (say) with --resume to train further"
+            )
         dataset = build_dataset(self.raw, self.codebook)
         if self.val_raw:
             self.train_set, self.val_set = dataset, build_dataset(self.val_raw, self.codebook)
@@ -1424,22 +1574,40 @@ class Training:
         self.model = MODEL_CLASS(self.dtype)
         load_weights(self.model, self.state.weights)
         self.state.weights = self.model.weights()
-        self.state.optimizer.slots = {s: {n: a.to(self.dtype) for n, a in arrays.items()} for s, arrays in self.state.optimizer.slots.items()}
+        self.state.optimizer.slots = {
+            s: {n: a.to(self.dtype) for n, a in arrays.items()} for s, arrays in self.state.optimizer.slots.items()
+        }
         self.network = processes.wrap(self.model)
         self.fixed = checkpoint_fixed(self.raw, self.val_raw, self.codebook, self.config, processes.world)
-        self.plan = plan_stream(len(self.train_set[1]), self.config["batch"], self.config["seqLen"]) if self.train_set[0] == "stream" else None
+        self.plan = (
+            plan_stream(len(self.train_set[1]), self.config["batch"], self.config["seqLen"])
+            if self.train_set[0] == "stream"
+            else None
+        )
         self.per_epoch = batches_per_epoch(self.train_set, self.config["batch"], self.config["seqLen"])
 
     def check_resumable(self, saved):
         if saved.get("best"):
-            raise UsageError(f"{self.dir} holds the best weights of a run, kept for eval, sample and analyze; resume the run's own directory")
+            raise UsageError(
+                f"{self.dir} holds the best weights of a run, kept for eval, sample and analyze; resume the run's own directory"
+            )
         if saved["model"]["sha256"] != MODEL["sha256"]:
-            raise UsageError(f"the checkpoint in {self.dir} was trained from another model file than the one {MODEL['file']} was exported from (step {saved['step']}); resuming needs the same model")
-        differ = [f"{d} = {v} (exported with {MODEL['dims'].get(d)})" for d, v in saved["model"]["dims"].items() if MODEL["dims"].get(d) != v]
+            raise UsageError(
+                f"the checkpoint in {self.dir} was trained from another model file than the one {MODEL['file']} was exported from (step {saved['step']}); resuming needs the same model"
+            )
+        differ = [
+            f"{d} = {v} (exported with {MODEL['dims'].get(d)})"
+            for d, v in saved["model"]["dims"].items()
+            if MODEL["dims"].get(d) != v
+        ]
         if differ:
-            raise UsageError(f"the checkpoint in {self.dir} was trained with {', '.join(differ)}; export the model from it: rnnc export {MODEL['file']} --to pytorch --checkpoint {self.dir}")
+            raise UsageError(
+                f"the checkpoint in {self.dir} was trained with {', '.join(differ)}; export the model from it: rnnc export {MODEL['file']} --to pytorch --checkpoint {self.dir}"
+            )
         if saved["data"]["sha256"] != self.raw.sha256:
-            raise UsageError(f"{self.raw.path} is not the data the checkpoint was trained on ({saved['data']['path']}, contents differ); resuming needs the same data")
+            raise UsageError(
+                f"{self.raw.path} is not the data the checkpoint was trained on ({saved['data']['path']}, contents differ); resuming needs the same data"
+            )
         if saved["data"].get("valSha256") != (self.val_raw.sha256 if self.val_raw else None):
             raise UsageError(f"--val-data differs from the checkpoint's ({saved['data'].get('valPath', 'none')})")
 
@@ -1447,12 +1615,25 @@ class Training:
         a = self.args
         if saved:
             config = {k: v for k, v in saved["config"].items() if k not in ("backend", "threads", "processes")}
-            given = {"batch": config["batch"], "seq_len": config["seqLen"], "optimizer": config["optimizer"]["kind"], "lr": config["optimizer"]["lr"], "momentum": config["optimizer"]["momentum"], "clip_value": config["clipValue"], "clip_norm": config["clipNorm"], "seed": config["seed"], "val_split": config["valSplit"], "eval_every": config["evalEvery"]}
+            given = {
+                "batch": config["batch"],
+                "seq_len": config["seqLen"],
+                "optimizer": config["optimizer"]["kind"],
+                "lr": config["optimizer"]["lr"],
+                "momentum": config["optimizer"]["momentum"],
+                "clip_value": config["clipValue"],
+                "clip_norm": config["clipNorm"],
+                "seed": config["seed"],
+                "val_split": config["valSplit"],
+                "eval_every": config["evalEvery"],
+            }
             for option, _ in TRAJECTORY:
                 value = getattr(a, option)
                 if value is not None and value != given[option]:
                     flag = "--" + option.replace("_", "-")
-                    raise UsageError(f"{flag} {value} differs from the checkpoint ({flag} {given[option]}); a resumed run keeps its configuration (only --epochs may change)")
+                    raise UsageError(
+                        f"{flag} {value} differs from the checkpoint ({flag} {given[option]}); a resumed run keeps its configuration (only --epochs may change)"
+                    )
             if a.epochs is not None:
                 config["epochs"] = a.epochs
             return config
@@ -1461,7 +1642,14 @@ class Training:
             "epochs": a.epochs if a.epochs is not None else 10,
             "batch": a.batch or 32,
             "seqLen": a.seq_len or 50,
-            "optimizer": {"kind": kind, "lr": a.lr or DEFAULT_LEARNING_RATES[kind], "momentum": a.momentum if a.momentum is not None else 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+            "optimizer": {
+                "kind": kind,
+                "lr": a.lr or DEFAULT_LEARNING_RATES[kind],
+                "momentum": a.momentum if a.momentum is not None else 0.9,
+                "beta1": 0.9,
+                "beta2": 0.999,
+                "eps": 1e-8,
+            },
             "clipValue": a.clip_value,
             "clipNorm": a.clip_norm,
             "seed": a.seed if a.seed is not None else 1,
@@ -1496,7 +1684,9 @@ class Training:
             self.open_log()
             if not self.saved:
                 self.checkpoint()
-            self.say(f"{MODEL['name']}: {describe_dataset(self.train_set)}, {self.per_epoch} batches an epoch on {self.processes.world} process{'es' if self.processes.world > 1 else ''}, {self.config['optimizer']['kind']} lr {self.config['optimizer']['lr']}; checkpoints in {self.dir}")
+            self.say(
+                f"{MODEL['name']}: {describe_dataset(self.train_set)}, {self.per_epoch} batches an epoch on {self.processes.world} process{'es' if self.processes.world > 1 else ''}, {self.config['optimizer']['kind']} lr {self.config['optimizer']['lr']}; checkpoints in {self.dir}"
+            )
             stop = Stop()
             try:
                 status, message = self.loop(stop)
@@ -1504,7 +1694,10 @@ class Training:
                 stop.close()
             if status == "diverged":
                 self.log({"kind": "stopped", "step": self.state.step + 1, "reason": message})
-                print(f"{MODEL['file']}: training stopped at step {self.state.step + 1}: {message}; the last checkpoint is step {self.last_checkpoint} in {self.dir}", file=sys.stderr)
+                print(
+                    f"{MODEL['file']}: training stopped at step {self.state.step + 1}: {message}; the last checkpoint is step {self.last_checkpoint} in {self.dir}",
+                    file=sys.stderr,
+                )
                 return 1
             if status == "finished":
                 self.checkpoint(finished=True)
@@ -1532,7 +1725,11 @@ class Training:
         elif self.first and os.path.getsize(path) > self.saved["metricsBytes"]:
             os.truncate(path, self.saved["metricsBytes"])
         best_meta = os.path.join(self.dir, "best", CHECKPOINT_FILE)
-        self.best = read_checkpoint_meta(os.path.dirname(best_meta)).get("best") if self.saved and os.path.exists(best_meta) else None
+        self.best = (
+            read_checkpoint_meta(os.path.dirname(best_meta)).get("best")
+            if self.saved and os.path.exists(best_meta)
+            else None
+        )
         self.last_checkpoint, self.last_time = self.state.step, time.monotonic()
 
     def checkpoint(self, finished=False):
@@ -1548,7 +1745,10 @@ class Training:
         parts = self.processes.gather(self.state.carry)
         if all(p is None for p in parts):
             return None
-        return {name: [torch.cat([p[name][j] for p in parts if p is not None]) for j in range(len(parts[0][name]))] for name in parts[0]}
+        return {
+            name: [torch.cat([p[name][j] for p in parts if p is not None]) for j in range(len(parts[0][name]))]
+            for name in parts[0]
+        }
 
     def my_streams(self):
         return self.processes.shard(list(range(self.plan["B"])))
@@ -1589,7 +1789,13 @@ class Training:
                 # One all-reduce says each process's share of the loss, whether a stop was asked for and
                 # whether a checkpoint is due by the clock, so that every process decides the same.
                 overdue = self.first and time.monotonic() - self.last_time > 300
-                total, stopping, due = self.processes.total([0.0 if loss is None else float(loss.detach()), 1.0 if stop.received else 0.0, 1.0 if overdue else 0.0])
+                total, stopping, due = self.processes.total(
+                    [
+                        0.0 if loss is None else float(loss.detach()),
+                        1.0 if stop.received else 0.0,
+                        1.0 if overdue else 0.0,
+                    ]
+                )
                 if stopping and stop.received is None:
                     stop.received = signal.SIGTERM  # another process was asked to stop
                 positions = scored_positions(whole)
@@ -1611,11 +1817,25 @@ class Training:
                     return "diverged", f"the update made '{bad}' non-finite"
                 if self.plan:
                     s.carry = run.carry
-                s.epoch_loss = {"sum": s.epoch_loss["sum"] + mean_loss * positions, "positions": s.epoch_loss["positions"] + positions}
+                s.epoch_loss = {
+                    "sum": s.epoch_loss["sum"] + mean_loss * positions,
+                    "positions": s.epoch_loss["positions"] + positions,
+                }
                 s.step += 1
                 s.batch_in_epoch += 1
                 seconds = time.monotonic() - started
-                self.log({"kind": "step", "step": s.step, "epoch": s.epoch + 1, "loss": mean_loss, "grad_norm": grad_norm, "clipped": clipped, "positions": positions, "seconds": seconds})
+                self.log(
+                    {
+                        "kind": "step",
+                        "step": s.step,
+                        "epoch": s.epoch + 1,
+                        "loss": mean_loss,
+                        "grad_norm": grad_norm,
+                        "clipped": clipped,
+                        "positions": positions,
+                        "seconds": seconds,
+                    }
+                )
                 self.progress(mean_loss, positions, seconds)
                 if config["evalEvery"] > 0 and s.step % config["evalEvery"] == 0 and s.batch_in_epoch < self.per_epoch:
                     why = self.validate(epoch_end=False)
@@ -1646,11 +1866,27 @@ class Training:
         s = self.state
         record = None
         if self.first:
-            val = evaluate(self.model, self.val_set, self.config["batch"], self.config["seqLen"], self.dtype) if self.val_set else None
+            val = (
+                evaluate(self.model, self.val_set, self.config["batch"], self.config["seqLen"], self.dtype)
+                if self.val_set
+                else None
+            )
             train_loss = s.epoch_loss["sum"] / s.epoch_loss["positions"] if s.epoch_loss["positions"] > 0 else math.nan
-            record = {"kind": "eval", "step": s.step, "epoch": s.epoch + 1, "epoch_end": epoch_end, **({"train_loss": train_loss} if epoch_end else {})}
+            record = {
+                "kind": "eval",
+                "step": s.step,
+                "epoch": s.epoch + 1,
+                "epoch_end": epoch_end,
+                **({"train_loss": train_loss} if epoch_end else {}),
+            }
             if val:
-                record.update({"val_loss": val["loss"], **({"val_accuracy": val["accuracy"]} if "accuracy" in val else {}), **({"val_perplexity": val["perplexity"]} if "perplexity" in val else {})})
+                record.update(
+                    {
+                        "val_loss": val["loss"],
+                        **({"val_accuracy": val["accuracy"]} if "accuracy" in val else {}),
+                        **({"val_perplexity": val["perplexity"]} if "perplexity" in val else {}),
+                    }
+                )
         record = self.processes.from_first(record)
         why = validation_diverged(record)
         if why:
@@ -1667,7 +1903,9 @@ class Training:
             parts.append(f"val loss {record['val_loss']:.4f}")
         if "val_accuracy" in record:
             parts.append(f"val accuracy {100 * record['val_accuracy']:.1f}%")
-        self.say(f"{'epoch %d/%d done' % (s.epoch + 1, self.config['epochs']) if epoch_end else 'step %d' % s.step}: {', '.join(parts)}")
+        self.say(
+            f"{'epoch %d/%d done' % (s.epoch + 1, self.config['epochs']) if epoch_end else 'step %d' % s.step}: {', '.join(parts)}"
+        )
         return None
 
     def progress(self, loss, positions, seconds):
@@ -1675,7 +1913,9 @@ class Training:
         every = self.args.log_every or max(1, round(self.per_epoch / 4))
         if s.step % every == 0 or s.batch_in_epoch == self.per_epoch:
             unit = "tok" if MODEL["losses"][0]["at"] == "each" else "seq"
-            self.say(f"epoch {s.epoch + 1}/{self.config['epochs']}  step {s.step}/{self.per_epoch * self.config['epochs']}  loss {loss:.4f}  {positions / max(seconds, 1e-9):.0f} {unit}/s")
+            self.say(
+                f"epoch {s.epoch + 1}/{self.config['epochs']}  step {s.step}/{self.per_epoch * self.config['epochs']}  loss {loss:.4f}  {positions / max(seconds, 1e-9):.0f} {unit}/s"
+            )
 
     def note_explosion(self, norm):
         s = self.state
@@ -1741,22 +1981,50 @@ def describe_dataset(dataset):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog=os.path.basename(__file__), description=f"{MODEL['name']} (exported from {MODEL['file']} by rnnc): run it as `rnnc run` does, or train it with DistributedDataParallel under torchrun.")
+    parser = argparse.ArgumentParser(
+        prog=os.path.basename(__file__),
+        description=f"{MODEL['name']} (exported from {MODEL['file']} by rnnc): run it as `rnnc run` does, or train it with DistributedDataParallel under torchrun.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run the model on a batch and print loss, outputs and (with --grad) gradients as `rnnc run` does")
-    run.add_argument("--weights", help="weights (.json or .safetensors); without it, parameters are initialised from --seed as rnnc does")
+    run = commands.add_parser(
+        "run", help="run the model on a batch and print loss, outputs and (with --grad) gradients as `rnnc run` does"
+    )
+    run.add_argument(
+        "--weights",
+        help="weights (.json or .safetensors); without it, parameters are initialised from --seed as rnnc does",
+    )
     run.add_argument("--data", required=True, help="data: the normative JSON batch")
     run.add_argument("--grad", action="store_true", help="also compute gradients of the loss for every parameter")
-    run.add_argument("--outputs", help="comma-separated quantities to print (default: the predictions scored by the losses)")
+    run.add_argument(
+        "--outputs", help="comma-separated quantities to print (default: the predictions scored by the losses)"
+    )
     run.add_argument("--seed", type=int, default=0, help="seed for initial parameters when no --weights is given")
     run.add_argument("--dtype", choices=["f64", "f32"], default="f64", help="float64 (default) or float32")
-    train = commands.add_parser("train", help="train with rnnc's loop; under torchrun, each batch is split over the processes")
-    train.add_argument("--data", required=True, help="training data: .txt (character LM), .jsonl ({text|tokens, label}) or .json (normative batch)")
+    train = commands.add_parser(
+        "train", help="train with rnnc's loop; under torchrun, each batch is split over the processes"
+    )
+    train.add_argument(
+        "--data",
+        required=True,
+        help="training data: .txt (character LM), .jsonl ({text|tokens, label}) or .json (normative batch)",
+    )
     train.add_argument("--val-data", help="validation data (instead of holding out --val-split of --data)")
-    train.add_argument("--checkpoint", required=True, help="checkpoint directory (rnnc's format: rnnc sample, eval and train --resume read it)")
-    train.add_argument("--resume", action="store_true", help="continue the checkpoint in --checkpoint (written here or by rnnc train) exactly where it stopped")
+    train.add_argument(
+        "--checkpoint",
+        required=True,
+        help="checkpoint directory (rnnc's format: rnnc sample, eval and train --resume read it)",
+    )
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the checkpoint in --checkpoint (written here or by rnnc train) exactly where it stopped",
+    )
     train.add_argument("--epochs", type=int, help="passes over the training data (default 10)")
-    train.add_argument("--batch", type=int, help="sequences per batch, split over the processes (parallel streams for a text; default 32)")
+    train.add_argument(
+        "--batch",
+        type=int,
+        help="sequences per batch, split over the processes (parallel streams for a text; default 32)",
+    )
     train.add_argument("--seq-len", type=int, help="steps per chunk of a text (truncated BPTT; default 50)")
     train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="default adam")
     train.add_argument("--lr", type=float, help="learning rate (default: sgd 0.1, momentum 0.05, adam 0.005)")
@@ -1766,7 +2034,12 @@ def main(argv=None):
     train.add_argument("--seed", type=int, help="seed for initial weights, validation split and shuffling (default 1)")
     train.add_argument("--val-split", type=float, help="fraction of the data held out for validation (default 0.1)")
     train.add_argument("--eval-every", type=int, help="also validate every n steps (always: each epoch)")
-    train.add_argument("--checkpoint-every", type=int, default=0, help="also checkpoint every n steps (always: each epoch, every 5 minutes, on a stop)")
+    train.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=0,
+        help="also checkpoint every n steps (always: each epoch, every 5 minutes, on a stop)",
+    )
     train.add_argument("--log-every", type=int, help="progress lines every n steps")
     train.add_argument("--dtype", choices=["f64", "f32"], default="f64", help="float64 (default; rnnc's) or float32")
     args = parser.parse_args(argv)
