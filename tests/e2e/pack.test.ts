@@ -120,6 +120,13 @@ describe("the package from npm pack", () => {
     expect(runCommands("npx rnnc help compile", project)).toContain("--standalone");
   });
 
+  it("exports a model to PyTorch with the runtime it ships (compiler/export/pytorch/runtime.py)", () => {
+    expect(packed).toContain("compiler/export/pytorch/runtime.py");
+    const file = runCommands("npx rnnc export elman.rnn --to pytorch", project);
+    expect(file).toContain("class ElmanSentiment(nn.Module):");
+    expect(file).toContain("def train_command(args):");
+  });
+
   it(
     "runs the quick start of docs/generated-modules.md as written: the loss falls",
     () => {

@@ -35,12 +35,16 @@ describe("rnnc export --to pytorch: the file", () => {
   let results: JobResult[] = [];
   const awkwardModel = join(dir, "awkward.rnn");
   writeFileSync(awkwardModel, awkward);
+  // A file name that would end a comment line or a string literal, and a quote.
+  const oddlyNamed = join(dir, 'line\nbreak "quoted" \\ back.rnn');
+  writeFileSync(oddlyNamed, readFileSync("examples/elman.rnn", "utf8"));
 
   beforeAll(async () => {
     for (const [name, model] of [
       ["lstm-gates", "examples/lstm-gates.rnn"],
       ["stacked", "examples/stacked.rnn"],
       ["awkward", awkwardModel],
+      ["oddly-named", oddlyNamed],
     ]) {
       files[name] = join(dir, `${name}.py`);
       expect((await rnnc("export", model, "--to", "pytorch", "-o", files[name]!)).code).toBe(0);
@@ -48,6 +52,7 @@ describe("rnnc export --to pytorch: the file", () => {
     results = await runExportedJobs([
       { module: files["stacked"]!, state_dict: true },
       { module: files["awkward"]!, state_dict: true },
+      { module: files["oddly-named"]!, argv: ["run", "--data", "examples/data/elman.json"] },
       { module: files["lstm-gates"]!, argv: ["run", "--data", join(dir, "missing.json")] },
       { module: files["lstm-gates"]!, argv: ["run", "--data", "examples/data/elman.json"] },
       { module: files["lstm-gates"]!, argv: ["run", "--data", "examples/data/lstm-gates.json", "--outputs", "o,nope"] },
@@ -98,8 +103,16 @@ describe("rnnc export --to pytorch: the file", () => {
     expect(text).toContain('q___init__ = settle("__init__", ');
   });
 
+  it("takes a model file whose name holds a line break, quotes and a backslash", () => {
+    expect(results[2]!.err).toBe("");
+    expect(results[2]!.code).toBe(0);
+    expect(readFileSync(files["oddly-named"]!, "utf8")).toContain(
+      '"file": "' + oddlyNamed.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") + '"',
+    );
+  });
+
   it("reports a missing file, data of another model and an unknown output in one line, with status 1", () => {
-    const [missing, otherData, unknownOutput, otherWeights] = results.slice(2);
+    const [missing, otherData, unknownOutput, otherWeights] = results.slice(3);
     expect(missing!.err).toMatch(/^lstm-gates\.py: cannot read data file '.*missing\.json'/);
     expect(otherData!.err).toMatch(/^lstm-gates\.py: examples\/data\/elman\.json: /);
     expect(unknownOutput!.err).toContain("--outputs: the model has no quantity 'nope'");
