@@ -3,7 +3,8 @@
  *
  * Sections: `frontend` (lines/s of the front end, against TypeScript's), `w1`…`w4` (the
  * workloads of the spec: bench/workload-bench.ts), `training` (whole training runs against PyTorch:
- * bench/training/section.ts), `lsp` (bench/lsp.ts). Prints Markdown;
+ * bench/training/section.ts), `lsp` (bench/lsp.ts), `scaleout` (rnnc train against the exported
+ * module under torchrun: bench/scale-out.ts). Prints Markdown;
  * bench/RESULTS.md records a full run. Progress goes to stderr.
  */
 import { spawnSync } from "node:child_process";
@@ -28,8 +29,9 @@ import {
   type CaseResult,
 } from "./workload-bench.js";
 import { workloads } from "./workloads.js";
+import { scaleOutSection } from "./scale-out.js";
 
-const sections = ["frontend", "w1", "w2", "w3", "w4", "training", "lsp"] as const;
+const sections = ["frontend", "w1", "w2", "w3", "w4", "training", "lsp", "scaleout"] as const;
 const allEngines = [...engineIds, ...pytorchEngines];
 
 function options() {
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
   summary(results);
   if (only.includes("training")) await trainingSection(quick, torch);
   if (only.includes("lsp")) lspSection();
+  if (only.includes("scaleout")) await scaleOutSection(quick);
   out(`Load average at the end: ${load()}.`);
 }
 

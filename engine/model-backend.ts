@@ -24,9 +24,8 @@ export type GradientStep = Pick<GradientResult, "loss" | "grads" | "carry">;
 /** A training step's gradient: a backend's `lossAndGrad`, or one spread over threads (engine/parallel/). */
 export type GradientFunction = (weights: Weights, batch: Batch, carry?: Carry) => GradientStep | Promise<GradientStep>;
 
-export interface ModelBackend {
+export interface ModelBackend extends ForwardBackend {
   readonly name: "interp" | "compiled";
-  readonly ir: IrModel;
   forward(weights: Weights, batch: Batch, carry?: Carry): ForwardResult;
   lossAndGrad(weights: Weights, batch: Batch, carry?: Carry): GradientResult;
   /**
@@ -35,6 +34,13 @@ export interface ModelBackend {
    * before asking again.
    */
   gradientStep(weights: Weights, batch: Batch, carry?: Carry): GradientStep;
+}
+
+/** What runs a model forward (run, eval, sample): every backend, and ONNX Runtime, which answers asynchronously. */
+export interface ForwardBackend {
+  readonly name: "interp" | "compiled" | "onnxruntime";
+  readonly ir: IrModel;
+  forward(weights: Weights, batch: Batch, carry?: Carry): ForwardResult | Promise<ForwardResult>;
 }
 
 export type BackendKind = ModelBackend["name"];

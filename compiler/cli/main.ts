@@ -18,6 +18,7 @@ import { registerTrain } from "./commands/train.js";
 import { registerEval } from "./commands/eval.js";
 import { registerSample } from "./commands/sample.js";
 import { registerAnalyze } from "./commands/analyze.js";
+import { registerExport } from "./commands/export.js";
 
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
   let exitCode = 0;
@@ -43,6 +44,7 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   registerEval(program, io);
   registerSample(program, io);
   registerAnalyze(program, io);
+  registerExport(program, io);
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -3,16 +3,18 @@
  * reads the cheapest saved value: the output y where it gives the slope (σ' = y(1 − y)),
  * the input where it must (log' = 1/x; exp(y) would recompute x less accurately).
  */
+import { onnxOp, pyFunction, type OpExportForm } from "./export.js";
 import { binary, math, neg, num, select, type Expr } from "./expr.js";
 import type { ElementwiseOp, GradRule, OpDoc } from "./op.js";
 import { elementwise } from "./shapes.js";
 
-/** An element-wise function of one argument, called `name(x)`. */
+/** An element-wise function of one argument, called `name(x)`; exported as `exported` says. */
 function fn(
   name: string,
   doc: OpDoc,
   expr: (x: Expr) => Expr,
   grad: GradRule,
+  exported: OpExportForm,
   rowKernel?: ElementwiseOp["rowKernel"],
 ): ElementwiseOp {
   return {
@@ -25,9 +27,13 @@ function fn(
     doc,
     expr,
     grad,
+    export: exported,
     ...(rowKernel ? { rowKernel } : {}),
   };
 }
+
+/** The function PyTorch calls `torch.NAME` and ONNX `OP`. */
+const called = (torch: string, onnx: string): OpExportForm => ({ pytorch: pyFunction(torch), onnx: onnxOp(onnx) });
 
 export const activations: readonly ElementwiseOp[] = [
   fn(
@@ -39,6 +45,7 @@ export const activations: readonly ElementwiseOp[] = [
       const y = g.output();
       g.send(0, g.mul(g.mul(g.dy, y), g.sub(g.constant(1), y)));
     },
+    called("torch.sigmoid", "Sigmoid"),
     "sigmoid",
   ),
   fn(
@@ -49,6 +56,7 @@ export const activations: readonly ElementwiseOp[] = [
       const y = g.output();
       g.send(0, g.mul(g.dy, g.sub(g.constant(1), g.mul(y, y))));
     },
+    called("torch.tanh", "Tanh"),
     "tanh",
   ),
   fn(
@@ -58,12 +66,15 @@ export const activations: readonly ElementwiseOp[] = [
     (x) => select("<", x, num(0), num(0), x),
     // The subgradient at 0 is taken as 0.
     (g) => g.send(0, g.apply("where_positive", [g.output(), g.dy, g.constant(0)])),
+    // torch.relu passes NaN through too, and its gradient at 0 is 0.
+    called("torch.relu", "Relu"),
   ),
   fn(
     "exp",
     { formula: "exp(x) = e^x", derivative: "exp'(x) = e^x" },
     (x) => math("exp", x),
     (g) => g.send(0, g.mul(g.dy, g.output())),
+    called("torch.exp", "Exp"),
     "exp",
   ),
   fn(
@@ -71,12 +82,14 @@ export const activations: readonly ElementwiseOp[] = [
     { formula: "log(x) = ln x", derivative: "log'(x) = 1 / x" },
     (x) => math("log", x),
     (g) => g.send(0, g.div(g.dy, g.operand(0))),
+    called("torch.log", "Log"),
   ),
   fn(
     "identity",
     { formula: "identity(x) = x", derivative: "identity'(x) = 1" },
     (x) => x,
     (g) => g.send(0, g.dy),
+    { pytorch: ([x]) => x!, onnx: onnxOp("Identity") },
   ),
 ];
 

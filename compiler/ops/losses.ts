@@ -5,9 +5,13 @@
  * from that op's operand, stably: cross_entropy of softmax(z) is logsumexp(z) − z_y, and its
  * seed goes to z as p − onehot(y).
  */
+import type { LossExportForm } from "./export.js";
 import type { LossSpec, Reduction } from "./op.js";
 
 export const reductions: readonly Reduction[] = ["mean", "sum"];
+
+/** −log softmax(z)_y = logsumexp(z) − z_y, from z (exported models' helper `pick` takes z_y). */
+const logitsCrossEntropy: LossExportForm = (z, y) => `torch.logsumexp(${z}, dim=-1) - pick(${z}, ${y})`;
 
 export const losses: readonly LossSpec[] = [
   {
@@ -20,18 +24,21 @@ export const losses: readonly LossSpec[] = [
         kernel: "crossEntropyFromLogits",
         seed: (g) => g.sub(g.prediction(), g.target()),
         gradient: "dz = p − onehot(y)",
+        pytorch: logitsCrossEntropy,
       },
       {
         fusedWith: "log_softmax",
         kernel: "crossEntropyFromLogits",
         seed: (g) => g.sub(g.apply("exp", [g.prediction()]), g.target()),
         gradient: "dz = exp(log p) − onehot(y)",
+        pytorch: logitsCrossEntropy,
       },
       {
         kernel: "crossEntropyFromProbs",
         // Only the target's entry: −1/p_y there, 0 elsewhere.
         seed: (g) => g.apply("where_nonzero", [g.target(), g.neg(g.div(g.constant(1), g.prediction())), g.constant(0)]),
         gradient: "dp_y = −1 / p_y",
+        pytorch: (p, y) => `-torch.log(pick(${p}, ${y}))`,
       },
     ],
   },
@@ -46,6 +53,8 @@ export const losses: readonly LossSpec[] = [
         kernel: "binaryCrossEntropyFromLogits",
         seed: (g) => g.sub(g.prediction(), g.target()),
         gradient: "dz = σ(z) − y",
+        // PyTorch's own takes the gradient as σ(z) − y (also at z = 0, where max(z, 0) and |z| have none).
+        pytorch: (z, y) => `F.binary_cross_entropy_with_logits(${z}, ${y}, reduction="none").sum(dim=-1)`,
       },
       {
         kernel: "binaryCrossEntropy",
@@ -61,6 +70,8 @@ export const losses: readonly LossSpec[] = [
           );
         },
         gradient: "dp = −y / p + (1 − y) / (1 − p)",
+        pytorch: (p, y) =>
+          `-(keep_nonzero(${y}, lambda k: torch.log(torch.where(k, ${p}, 1.0))) + keep_nonzero(1 - ${y}, lambda k: torch.log(torch.where(k, 1 - ${p}, 1.0)))).sum(dim=-1)`,
       },
     ],
   },
@@ -68,6 +79,13 @@ export const losses: readonly LossSpec[] = [
     name: "mse",
     target: "real",
     formula: "½ Σ_k (p_k − y_k)² per scored position",
-    forms: [{ kernel: "mse", seed: (g) => g.sub(g.prediction(), g.target()), gradient: "dp = p − y" }],
+    forms: [
+      {
+        kernel: "mse",
+        seed: (g) => g.sub(g.prediction(), g.target()),
+        gradient: "dp = p − y",
+        pytorch: (p, y) => `0.5 * ((${p} - ${y}) ** 2).sum(dim=-1)`,
+      },
+    ],
   },
 ];

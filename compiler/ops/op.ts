@@ -6,6 +6,7 @@
  */
 import type * as runtimeKernels from "../../runtime/kernels/index.js";
 import type { ApplyNode } from "../ir/ir.js";
+import type { LossExportForm, OpExportForm } from "./export.js";
 import type { Expr } from "./expr.js";
 import type { ShapeRule } from "./shapes.js";
 
@@ -37,6 +38,12 @@ interface OpBase {
   doc: OpDoc;
   /** The derivative: what the op sends back to its operands' adjoints. Absent for the ops only the gradient pass makes. */
   grad?: GradRule;
+  /**
+   * How an exported model writes it (`rnnc export`): PyTorch and ONNX. Every op a `.rnn` file
+   * can write has one (tests/export/forms.test.ts); the ops only the gradient pass makes are
+   * never in an exported forward pass.
+   */
+  export?: OpExportForm;
 }
 
 /** Computed element by element: `expr` gives one element of the result from the same element of each operand. */
@@ -141,6 +148,8 @@ export interface LossForm {
   seed(g: SeedContext): GradValue;
   /** The seed as a formula, for hover and the generated code's comments. */
   gradient: string;
+  /** How an exported PyTorch model scores a position in this form (`rnnc export --to pytorch`). */
+  pytorch: LossExportForm;
 }
 
 export interface LossSpec {

@@ -3,6 +3,7 @@
  * kernels row by row (each row shifted by its maximum, so no exponential overflows), and
  * their vector–Jacobian products, which the gradient pass applies.
  */
+import { onnxOp, pyFunction, type OpExportForm } from "./export.js";
 import type { KernelName, OpDoc, RowwiseOp } from "./op.js";
 import { rowwise } from "./shapes.js";
 
@@ -23,7 +24,14 @@ function vectorJacobian(name: string, formula: string, kernel: KernelName): Roww
 }
 
 /** A function over each whole vector, called `name(x)`, computed by `kernel`; its derivative applies `vjp`. */
-function rowFunction(name: string, doc: OpDoc, kernel: KernelName, vjp: string, takesActivateRows: boolean): RowwiseOp {
+function rowFunction(
+  name: string,
+  doc: OpDoc,
+  kernel: KernelName,
+  vjp: string,
+  takesActivateRows: boolean,
+  exported: OpExportForm,
+): RowwiseOp {
   return {
     name,
     kind: "rowwise",
@@ -36,8 +44,15 @@ function rowFunction(name: string, doc: OpDoc, kernel: KernelName, vjp: string, 
     accumulates: false,
     takesActivateRows,
     grad: (g) => g.send(0, g.apply(vjp, [g.dy, g.output()])),
+    export: exported,
   };
 }
+
+/** Over the last axis (the vector of each sequence): PyTorch's `dim=-1`, ONNX's `axis = -1`. */
+const rowsOf = (torch: string, onnx: string): OpExportForm => ({
+  pytorch: pyFunction(torch, "dim=-1"),
+  onnx: onnxOp(onnx, { axis: -1 }),
+});
 
 export const rowwiseOps: readonly RowwiseOp[] = [
   rowFunction(
@@ -49,6 +64,7 @@ export const rowwiseOps: readonly RowwiseOp[] = [
     "softmaxRows",
     "softmax_grad",
     true,
+    rowsOf("torch.softmax", "Softmax"),
   ),
   rowFunction(
     "log_softmax",
@@ -59,6 +75,7 @@ export const rowwiseOps: readonly RowwiseOp[] = [
     "logSoftmaxRows",
     "log_softmax_grad",
     false,
+    rowsOf("torch.log_softmax", "LogSoftmax"),
   ),
   vectorJacobian("softmax_grad", "y ⊙ (dy − ⟨dy, y⟩) per row, y = softmax(x): the adjoint of x", "softmaxRowsBackward"),
   vectorJacobian(

@@ -4,6 +4,7 @@
  * a column lookup); its derivative sends Wᵀ·dy back to each block and dy·xᵀ to the weights.
  * `[a, b]` concatenates; its derivative slices dy back into the parts.
  */
+import { onnxOp, pyAtom, pyBinary, pyCall, pyOperand, precedence, type OpExportForm } from "./export.js";
 import type { StructuralOp } from "./op.js";
 import { concatenation, elementwise, product } from "./shapes.js";
 
@@ -19,6 +20,36 @@ function internal(name: string, kind: StructuralOp["kind"], operand: string, for
     doc: { formula, derivative: "(made by the gradient pass, not differentiated)" },
   };
 }
+
+/**
+ * A product exported: each block times its columns of W (PyTorch: `x @ W[:, a:b].T`; ONNX: a
+ * MatMul by the block transposed once); a one-hot block picks its columns (none for the id −1,
+ * before a sequence starts).
+ */
+const exportedProduct: OpExportForm = {
+  pytorch: (blocks, param) => {
+    const w = pyOperand(param!, precedence.atom);
+    let col = 0;
+    const terms = blocks.map((x) => {
+      const columns = blocks.length === 1 ? w : `${w}[:, ${col}:${col + x.size}]`;
+      col += x.size;
+      return x.onehot ? pyCall("onehot_columns", columns, x.text) : pyBinary(x, "@", pyAtom(`${columns}.T`));
+    });
+    return terms.reduce((sum, term) => pyBinary(sum, "+", term));
+  },
+  onnx: (g, blocks, param) => {
+    let col = 0;
+    const terms = blocks.map((x) => {
+      const columns = g.columnsTransposed(param!, col, x.size);
+      col += x.size;
+      if (!x.onehot) return g.op("MatMul", [x.name, columns]);
+      const picked = g.op("Gather", [columns, g.op("Max", [x.name, g.ints([0])])], { axis: 0 });
+      const present = g.op("Unsqueeze", [g.op("GreaterOrEqual", [x.name, g.ints([0])]), g.ints([1])]);
+      return g.op("Where", [present, picked, g.scalar(0)]);
+    });
+    return terms.length === 1 ? terms[0]! : g.op("Sum", terms);
+  },
+};
 
 export const structural: readonly StructuralOp[] = [
   {
@@ -42,6 +73,7 @@ export const structural: readonly StructuralOp[] = [
         col += size;
       });
     },
+    export: exportedProduct,
   },
   internal("matvec_t", "matvec_t", "dy", "W[:, col .. col + size]ᵀ · dy: the adjoint of a product's column block"),
   {
@@ -59,6 +91,10 @@ export const structural: readonly StructuralOp[] = [
         g.send(k, g.apply("slice", [g.dy], { col, size }));
         col += size;
       });
+    },
+    export: {
+      pytorch: (parts) => pyCall("torch.cat", `[${parts.map((p) => p.text).join(", ")}]`, "dim=-1"),
+      onnx: onnxOp("Concat", { axis: -1 }),
     },
   },
   internal("slice", "slice", "v", "v[col .. col + size]: the adjoint of a part of a concatenation"),

@@ -6,6 +6,8 @@
  */
 import type { IrLoss } from "../../compiler/ir/ir.js";
 import { formOf } from "../../compiler/ops/registry.js";
+import type { FloatArray } from "../../runtime/floatArray.js";
+import type { Batch } from "./batch.js";
 import type { Execution } from "./execution.js";
 import { lossKernel } from "./kernels.js";
 
@@ -14,11 +16,28 @@ export function scoredPositions(loss: IrLoss, lengths: Int32Array, T: number): n
 }
 
 export function scoreLoss(ex: Execution, loss: IrLoss): number {
-  const { T, B, lengths } = ex.batch;
-  const K = ex.ir.nodes[loss.prediction]!.size;
-  const scale = loss.reduce === "mean" ? 1 / scoredPositions(loss, lengths, T) : 1;
   const scored = loss.fusion ? loss.fusion.input : loss.prediction;
-  const target = ex.batch.targets[loss.target]!;
+  return scoreSteps(
+    loss,
+    ex.batch,
+    ex.ir.nodes[loss.prediction]!.size,
+    (step) => ex.values[ex.graph.at(step, scored)]!,
+  );
+}
+
+/**
+ * A loss over a batch from what it scores at each step, [B][K] rows (the prediction, or the
+ * input of the activation it is fused with): the interpreter's values, or another engine's.
+ */
+export function scoreSteps(
+  loss: IrLoss,
+  batch: Pick<Batch, "T" | "B" | "lengths" | "targets">,
+  K: number,
+  valuesAt: (step: number) => FloatArray,
+): number {
+  const { T, B, lengths } = batch;
+  const scale = loss.reduce === "mean" ? 1 / scoredPositions(loss, lengths, T) : 1;
+  const target = batch.targets[loss.target]!;
   const kernel = lossKernel(formOf(loss).kernel);
   const targets = target.kind === "class" ? target.ids : target.values;
 
@@ -26,7 +45,7 @@ export function scoreLoss(ex: Execution, loss: IrLoss): number {
     kernel(
       rows,
       K,
-      ex.values[ex.graph.at(step, scored)]!,
+      valuesAt(step),
       rowStart * K,
       targets,
       target.kind === "class" ? targetRow : targetRow * K,

@@ -6,12 +6,31 @@
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
 import { createBackend as makeBackend, type BackendOptions } from "../backend.js";
-import type { ModelBackend } from "../model-backend.js";
+import type { ForwardBackend, ModelBackend } from "../model-backend.js";
 
 export type BackendKind = "interp" | "compiled";
 export const backendKinds: readonly BackendKind[] = ["interp", "compiled"];
+/** The backends that run a model forward (run, eval, sample): also ONNX Runtime, when installed beside rnnc. */
+export type ForwardBackendKind = BackendKind | "onnxruntime";
+export const forwardBackendKinds: readonly ForwardBackendKind[] = [...backendKinds, "onnxruntime"];
 
 export class BackendUnavailableError extends Error {}
+
+/** A backend to run the model forward; onnxruntime only when onnxruntime-node can be loaded (else the message says how to add it). */
+export async function createForwardBackend(
+  ir: IrModel,
+  kind: ForwardBackendKind,
+  options: BackendOptions = {},
+): Promise<ForwardBackend> {
+  if (kind !== "onnxruntime") return createBackend(ir, kind, options);
+  const { loadOnnxRuntime, onnxruntimeBackend, OnnxRuntimeMissingError } = await import("../onnxruntime-backend.js");
+  try {
+    return onnxruntimeBackend(ir, loadOnnxRuntime());
+  } catch (e) {
+    if (e instanceof OnnxRuntimeMissingError) throw new BackendUnavailableError(e.message);
+    throw e;
+  }
+}
 
 export async function createBackend(
   ir: IrModel,

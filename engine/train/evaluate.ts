@@ -7,7 +7,7 @@
  * for a cross-entropy loss over classes.
  */
 import type { IrLoss, IrModel } from "../../compiler/ir/ir.js";
-import type { ModelBackend } from "../model-backend.js";
+import type { ForwardBackend } from "../model-backend.js";
 import type { Carry } from "../interpret/execution.js";
 import type { Batch, Weights } from "../interpret/batch.js";
 import { planStream, sequenceBatch, streamChunk, type Dataset } from "../data/dataset.js";
@@ -58,12 +58,12 @@ export function* evaluationBatches(
   }
 }
 
-export function evaluate(
-  backend: ModelBackend,
+export async function evaluate(
+  backend: ForwardBackend,
   weights: Weights,
   dataset: Dataset,
   options: { batch: number; seqLen: number },
-): Evaluation {
+): Promise<Evaluation> {
   const ir = backend.ir;
   const loss = ir.losses[0];
   if (!loss) throw new Error(`model ${ir.name} declares no loss, so it cannot be evaluated`);
@@ -76,7 +76,7 @@ export function evaluate(
   let judged = 0;
   let carry: Carry | undefined;
   for (const { batch, continues } of evaluationBatches(dataset, ir, options.batch, options.seqLen)) {
-    const r = backend.forward(weights, batch, continues ? carry : undefined);
+    const r = await backend.forward(weights, batch, continues ? carry : undefined);
     const n = scoredPositions(ir, batch);
     lossSum += lossPerPosition(ir, r.loss!, n) * n;
     positions += n;

@@ -192,7 +192,7 @@ export async function trainLoop(
   const perEpoch = batchesPerEpoch(train, config);
   const perStep = sequencesPerStep(config);
   const plan = train.kind === "stream" ? planStream(train.ids.length, perStep, config.seqLen, train.unit) : null;
-  const validate = (): Evaluation | undefined =>
+  const validate = async (): Promise<Evaluation | undefined> =>
     val ? evaluate(backend, state.weights, val, { batch: config.batch, seqLen: config.seqLen }) : undefined;
   const diverged = (message: string, hint = LOWER_THE_RATE): TrainOutcome => ({
     status: "diverged",
@@ -279,7 +279,7 @@ export async function trainLoop(
         seconds: (performance.now() - started) / 1000,
       });
       if (config.evalEvery > 0 && state.step % config.evalEvery === 0 && state.batchInEpoch < perEpoch) {
-        const v = validate();
+        const v = await validate();
         const why = v && validationDiverged(v);
         if (why) return diverged(why);
         hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: false, ...validated(v) });
@@ -294,7 +294,7 @@ export async function trainLoop(
       if (hooks.checkpointDue?.(state, "step")) hooks.checkpoint?.(state);
     }
     const trainLoss = state.epochLoss.positions > 0 ? state.epochLoss.sum / state.epochLoss.positions : NaN;
-    const v = validate();
+    const v = await validate();
     const why = v && validationDiverged(v);
     if (why) return diverged(why);
     hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: true, trainLoss, ...validated(v) });

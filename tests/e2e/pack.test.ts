@@ -132,6 +132,13 @@ describe("the package from npm pack", () => {
     for (const name of ["typescript", "prettier", ...benchPeers]) expect(installed).not.toContain(name);
   });
 
+  it("exports a model to PyTorch with the runtime it ships (compiler/export/pytorch/runtime.py)", () => {
+    expect(packed).toContain("compiler/export/pytorch/runtime.py");
+    const file = runCommands("npx rnnc export elman.rnn --to pytorch", project);
+    expect(file).toContain("class ElmanSentiment(nn.Module):");
+    expect(file).toContain("def train_command(args):");
+  });
+
   it(
     "checks and runs models without them (the compiled backend too); compile says it needs Prettier and writes nothing",
     () => {

@@ -131,12 +131,21 @@ export function npmEnvironment(): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs each command line in `cwd` through the shell, as a reader would type it; returns what they print. */
-export function runCommands(commands: string, cwd: string, timeoutMs = 300_000): string {
+/**
+ * Runs each command line in `cwd` through the shell, as a reader would type it; returns what
+ * they print. `env` adds to (or replaces) variables of the environment.
+ */
+export function runCommands(commands: string, cwd: string, timeoutMs = 300_000, env: NodeJS.ProcessEnv = {}): string {
   let stdout = "";
   for (const line of commands.split("\n").map((l) => l.trim())) {
     if (line === "" || line.startsWith("#")) continue;
-    const result = spawnSync(line, { cwd, env: npmEnvironment(), shell: true, encoding: "utf8", timeout: timeoutMs });
+    const result = spawnSync(line, {
+      cwd,
+      env: { ...npmEnvironment(), ...env },
+      shell: true,
+      encoding: "utf8",
+      timeout: timeoutMs,
+    });
     if (result.status !== 0) {
       throw new Error(
         `\`${line}\` in ${cwd} ${result.error ? `failed: ${result.error.message}` : `exited with ${result.status ?? result.signal}`}\n${result.stderr}${result.stdout}`,

@@ -1,11 +1,11 @@
 /** `rnnc eval FILE [--checkpoint DIR] --data PATH`: loss, accuracy and perplexity of a trained model on data. */
 import type { Command } from "commander";
 import { buildDataset, describeDataset } from "../../../engine/data/load.js";
-import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
+import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { evaluate } from "../../../engine/train/evaluate.js";
 import type { Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
-import { collectDims, kernelsHelp, openBackend } from "./options.js";
+import { collectDims, kernelsHelp, openForwardBackend } from "./options.js";
 import { describeEvaluation } from "./train-report.js";
 import { choice, positiveInt } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
@@ -22,7 +22,12 @@ export function registerEval(program: Command, io: Output): void {
     .requiredOption("--data <path>", "data to evaluate on (.txt, .jsonl or .json)")
     .option("--batch <n>", "sequences per batch (default: as trained)", positiveInt)
     .option("--seq-len <n>", "chunk length for a text (default: as trained)", positiveInt)
-    .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
+    .option(
+      "--backend <name>",
+      "compiled, interp or onnxruntime (when onnxruntime-node is installed beside rnnc)",
+      choice(forwardBackendKinds),
+      "compiled",
+    )
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .option("--format <format>", "text or json", choice(["text", "json"] as const), "text")
@@ -34,7 +39,7 @@ export function registerEval(program: Command, io: Output): void {
           data: string;
           batch?: number;
           seqLen?: number;
-          backend: BackendKind;
+          backend: ForwardBackendKind;
           kernels?: KernelTier;
           dim: string[];
           format: "text" | "json";
@@ -42,8 +47,8 @@ export function registerEval(program: Command, io: Output): void {
       ) => {
         const { prepared, meta, weights, dir, raw } = loadTrained(file, opts.checkpoint, opts.dim, io, opts.data);
         const dataset = buildDataset(raw!, prepared.ir, prepared.codebook!);
-        const backend = await openBackend(prepared.ir, opts);
-        const result = evaluate(backend, weights, dataset, {
+        const backend = await openForwardBackend(prepared.ir, opts);
+        const result = await evaluate(backend, weights, dataset, {
           batch: opts.batch ?? meta.config.batch,
           seqLen: opts.seqLen ?? meta.config.seqLen,
         });

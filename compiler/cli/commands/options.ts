@@ -2,8 +2,14 @@
 import type { KernelTier } from "../../codegen/kernel-tier.js";
 import type { BackendOptions } from "../../../engine/backend.js";
 import type { IrModel } from "../../ir/ir.js";
-import type { ModelBackend } from "../../../engine/model-backend.js";
-import { BackendUnavailableError, createBackend, type BackendKind } from "../../../engine/train/backend-choice.js";
+import type { ForwardBackend, ModelBackend } from "../../../engine/model-backend.js";
+import {
+  BackendUnavailableError,
+  createBackend,
+  createForwardBackend,
+  type BackendKind,
+  type ForwardBackendKind,
+} from "../../../engine/train/backend-choice.js";
 import { UserError } from "../io.js";
 
 /** `--kernels js|wasm|relaxed|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
@@ -32,12 +38,21 @@ export function kernelsOf(opts: { kernels?: KernelTier }): BackendOptions {
 }
 
 /** The backend `--backend` and `--kernels` ask for; one that cannot be made is the user's error, with its reason. */
-export async function openBackend(
+export function openBackend(ir: IrModel, opts: { backend: BackendKind; kernels?: KernelTier }): Promise<ModelBackend> {
+  return userFacing(() => createBackend(ir, opts.backend, kernelsOf(opts)));
+}
+
+/** The same for a command that only runs the model forward (run, eval, sample), which onnxruntime can too. */
+export function openForwardBackend(
   ir: IrModel,
-  opts: { backend: BackendKind; kernels?: KernelTier },
-): Promise<ModelBackend> {
+  opts: { backend: ForwardBackendKind; kernels?: KernelTier },
+): Promise<ForwardBackend> {
+  return userFacing(() => createForwardBackend(ir, opts.backend, kernelsOf(opts)));
+}
+
+async function userFacing<B>(make: () => Promise<B>): Promise<B> {
   try {
-    return await createBackend(ir, opts.backend, kernelsOf(opts));
+    return await make();
   } catch (e) {
     if (e instanceof BackendUnavailableError) throw new UserError(e.message);
     throw e;

@@ -7,17 +7,19 @@
  */
 import type { Command } from "commander";
 import { constants } from "node:buffer";
-import { operands, paramSize, type IrModel } from "../../ir/ir.js";
+import { paramSize, type IrModel } from "../../ir/ir.js";
+import { defaultOutputs } from "../../ir/outputs.js";
 import { count } from "../../../engine/memory.js";
 import { nest } from "../../../engine/io/nested.js";
 import { inputlessBatch, type Batch } from "../../../engine/interpret/batch.js";
 import { createBackend } from "../../../engine/backend.js";
-import type { BackendKind, GradientResult } from "../../../engine/model-backend.js";
+import type { BackendKind, ForwardResult, GradientResult, ModelBackend } from "../../../engine/model-backend.js";
+import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { suggest } from "../../check/suggest.js";
 import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { loadBatch, loadWeights } from "../model-inputs.js";
-import { collectDims, kernelsHelp, kernelsOf } from "./options.js";
+import { collectDims, kernelsHelp, kernelsOf, openForwardBackend } from "./options.js";
 import { prettyJson } from "../pretty-json.js";
 import { choice, defaultSeed, positiveInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
@@ -54,23 +56,34 @@ export function registerRun(program: Command, io: Output): void {
     .option("--seed <n>", "seed for initial parameters when no --weights is given", seedValue, defaultSeed)
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .option("--outputs <names>", "comma-separated quantities to print (default: the predictions scored by the losses)")
-    .option("--backend <backend>", "interp or compiled", "interp")
+    .option(
+      "--backend <backend>",
+      "interp, compiled or onnxruntime (the forward pass, when onnxruntime-node is installed beside rnnc)",
+      "interp",
+    )
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .action(async (file: string, opts: RunOptions) => {
-      const backendKind = parseBackend(opts.backend);
+      const backendKind = parseForwardBackend(opts.backend);
+      if (opts.grad && backendKind === "onnxruntime")
+        throw new UserError("--grad needs --backend interp or compiled: onnxruntime runs the forward pass only");
       const { loaded, model } = requireModel(file, opts.dim, io);
       const ir = lowerModel(loaded, model, io);
       const outputs = chooseOutputs(ir, opts.outputs);
       const weights = loadWeights(ir, opts.weights, opts.seed);
       const batch = batchToRun(ir, opts);
-      const backend = await createBackend(ir, backendKind, kernelsOf(opts));
+      const backend =
+        backendKind === "onnxruntime"
+          ? await openForwardBackend(ir, { ...opts, backend: backendKind })
+          : await createBackend(ir, backendKind, kernelsOf(opts));
       if (opts.grad && ir.losses.length === 0)
         throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
       requirePrintable(
         outputs.reduce((n, name) => n + batch.T * batch.B * sizeOf(ir, name), 0) +
           (opts.grad ? ir.params.reduce((n, p) => n + paramSize(p), 0) : 0),
       );
-      const result = opts.grad ? backend.lossAndGrad(weights, batch) : backend.forward(weights, batch);
+      const result: ForwardResult = opts.grad
+        ? (backend as ModelBackend).lossAndGrad(weights, batch)
+        : await backend.forward(weights, batch);
       const json: Record<string, unknown> = {
         loss: result.loss,
         outputs: Object.fromEntries(
@@ -116,6 +129,12 @@ function batchToRun(ir: IrModel, opts: RunOptions): Batch {
   return loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
 }
 
+function parseForwardBackend(value: string): ForwardBackendKind {
+  if (!forwardBackendKinds.includes(value as ForwardBackendKind))
+    throw new UserError(`--backend is interp, compiled or onnxruntime, not '${value}'`);
+  return value as ForwardBackendKind;
+}
+
 export function parseBackend(value: string): BackendKind {
   if (value !== "interp" && value !== "compiled")
     throw new UserError(`--backend is interp or compiled, not '${value}'`);
@@ -126,32 +145,21 @@ function sizeOf(ir: IrModel, quantity: string): number {
   return ir.nodes[ir.quantities.find((q) => q.name === quantity)!.node]!.size;
 }
 
-/**
- * The predictions the losses score; for a model without a loss, the quantities nothing else
- * reads, or if every one is read (h = W @ h[t-1]), the states.
- */
+/** The quantities asked for with --outputs (each checked), else the default ones. */
 function chooseOutputs(ir: IrModel, requested: string | undefined): string[] {
   const names = ir.quantities.map((q) => q.name);
-  if (requested !== undefined) {
-    const list = requested
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
-    for (const name of list) {
-      if (!names.includes(name)) {
-        const guess = suggest(name, names);
-        throw new UserError(
-          `--outputs: the model has no quantity '${name}'${guess ? `; did you mean '${guess}'?` : ""} (quantities: ${names.join(", ")})`,
-        );
-      }
+  if (requested === undefined) return defaultOutputs(ir);
+  const list = requested
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const name of list) {
+    if (!names.includes(name)) {
+      const guess = suggest(name, names);
+      throw new UserError(
+        `--outputs: the model has no quantity '${name}'${guess ? `; did you mean '${guess}'?` : ""} (quantities: ${names.join(", ")})`,
+      );
     }
-    return list;
   }
-  const scored = ir.losses.map((l) => ir.quantities.find((q) => q.node === l.prediction)!.name);
-  if (scored.length > 0) return [...new Set(scored)];
-  const read = new Set(ir.nodes.flatMap((n) => (n.op === "delay" ? [n.source] : [])));
-  const nodeOfQuantity = new Map(ir.quantities.map((q) => [q.node, q.name]));
-  for (const n of ir.nodes) for (const o of operands(n)) if (nodeOfQuantity.has(o)) read.add(nodeOfQuantity.get(o)!);
-  const unread = names.filter((n) => !read.has(n));
-  return unread.length > 0 ? unread : ir.states.map((s) => s.name);
+  return list;
 }

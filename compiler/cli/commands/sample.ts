@@ -12,11 +12,11 @@ import { dataRoles } from "../../../engine/data/load.js";
 import { decodeChars, encodeChars, type Vocabulary } from "../../../engine/data/vocabulary.js";
 import { decodeWords, encodeWords } from "../../../engine/data/words.js";
 import { Rng } from "../../../runtime/rng.js";
-import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
+import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
-import { collectDims, kernelsHelp, openBackend } from "./options.js";
+import { collectDims, kernelsHelp, openForwardBackend } from "./options.js";
 import { choice, defaultSeed, nonNegativeInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
@@ -27,7 +27,7 @@ interface SampleOptions {
   temperature: number;
   prime?: string;
   seed: number;
-  backend: BackendKind;
+  backend: ForwardBackendKind;
   dim: string[];
 }
 
@@ -52,7 +52,12 @@ export function registerSample(program: Command, io: Output): void {
       "text to start from, in characters or words as trained (default: the start of a line: a newline, or <eos> for words)",
     )
     .option("--seed <n>", "seed for sampling", seedValue, defaultSeed)
-    .option("--backend <name>", "compiled or interp", choice(backendKinds), "compiled")
+    .option(
+      "--backend <name>",
+      "compiled, interp or onnxruntime (when onnxruntime-node is installed beside rnnc)",
+      choice(forwardBackendKinds),
+      "compiled",
+    )
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
     .action(async (file: string, opts: SampleOptions) => {
@@ -75,7 +80,7 @@ export function registerSample(program: Command, io: Output): void {
         throw new UserError(
           `the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`,
         );
-      const backend = await openBackend(ir, opts);
+      const backend = await openForwardBackend(ir, opts);
       const rng = new Rng(opts.seed);
       const prime = opts.prime ?? "";
       const primeIds = primeOf(prime, vocabulary, rng);
@@ -88,7 +93,7 @@ export function registerSample(program: Command, io: Output): void {
         targets: { [roles.target.name]: { kind: "class", ids: new Int32Array(ids.length) } },
         lengths: Int32Array.of(ids.length),
       });
-      let r = backend.forward(weights, batchOf(primeIds));
+      let r = await backend.forward(weights, batchOf(primeIds));
       let carry: Carry = r.carry();
       const generated = new Int32Array(opts.length);
       for (let i = 0; i < opts.length; i++) {
@@ -98,7 +103,7 @@ export function registerSample(program: Command, io: Output): void {
         const next = draw(last, isLogProb, opts.temperature, rng, vocabulary.entries.length);
         generated[i] = next;
         if (i + 1 < opts.length) {
-          r = backend.forward(weights, batchOf(Int32Array.of(next)), carry);
+          r = await backend.forward(weights, batchOf(Int32Array.of(next)), carry);
           carry = r.carry();
         }
       }

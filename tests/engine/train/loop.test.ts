@@ -336,10 +336,10 @@ describe("a short run lowers the loss of every example model", () => {
       const backend = interpreterBackend(ir);
       const c = config({ epochs: 15, batch: 8, optimizer: defaultOptimizerConfig("adam", 0.05) });
       const state = initialTrainState(initialWeights(ir, 1), c);
-      const before = evaluate(backend, state.weights, train, c).loss;
+      const before = (await evaluate(backend, state.weights, train, c)).loss;
       const out = await trainLoop(backend, { train }, c, state);
       expect(out.status).toBe("finished");
-      const after = evaluate(backend, state.weights, train, c).loss;
+      const after = (await evaluate(backend, state.weights, train, c)).loss;
       expect(after, `${before} → ${after}`).toBeLessThan(before * 0.9);
     });
   }

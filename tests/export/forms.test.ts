@@ -1,0 +1,63 @@
+/**
+ * Every operation a `.rnn` file can write has an export form for PyTorch and for ONNX in its
+ * entry of the op registry, and every loss in every form it is computed in a PyTorch one (the
+ * type of a loss form requires it). An op registered without one is found here, and a model
+ * that uses it is refused when exported, with a message, instead of being exported wrong.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ExportError, lossExportForm, opExportForm, opsWithoutExportForms } from "../../compiler/export/forms.js";
+import { math } from "../../compiler/ops/expr.js";
+import { lossNames, lossNamed, registeredOps, registerOp } from "../../compiler/ops/registry.js";
+import { elementwise } from "../../compiler/ops/shapes.js";
+import { rnnc } from "../support/cli.js";
+
+describe("export forms in the op registry", () => {
+  const written = registeredOps().filter((op) => op.written.form !== "internal");
+
+  it("cover every op a .rnn file can write, for PyTorch and ONNX", () => {
+    expect(written.map((op) => op.name)).toEqual(
+      expect.arrayContaining(["add", "matvec", "concat", "softmax", "tanh"]),
+    );
+    for (const op of written) {
+      const form = opExportForm(op.name);
+      expect(typeof form.pytorch, op.name).toBe("function");
+      expect(typeof form.onnx, op.name).toBe("function");
+    }
+    expect(opsWithoutExportForms()).toEqual([]);
+  });
+
+  it("cover every loss in every form", () => {
+    for (const name of lossNames())
+      for (const form of lossNamed(name)!.forms) expect(typeof lossExportForm(name, form.fusedWith)).toBe("function");
+  });
+
+  it("are missing for an op added without one: it is named, and a model using it is refused when exported", async () => {
+    registerOp({
+      name: "softsign_test",
+      kind: "elementwise",
+      written: { form: "call" },
+      arity: 1,
+      operandNames: ["x"],
+      shape: elementwise,
+      doc: { formula: "x / (1 + |x|)", derivative: "1 / (1 + |x|)²" },
+      expr: (x) => math("tanh", x),
+      grad: (g) => g.send(0, g.dy),
+    });
+    expect(opsWithoutExportForms()).toEqual(["softsign_test"]);
+    expect(() => opExportForm("softsign_test")).toThrow(ExportError);
+    const model = join(mkdtempSync(join(tmpdir(), "rnnc-forms-")), "new-op.rnn");
+    writeFileSync(
+      model,
+      "model NewOp {\n  dim H = 2\n  input x : [H]\n  param W : [H, H]\n  state h : [H] = zeros\n  h = softsign_test(W @ h[t-1] + x)\n}\n",
+    );
+    expect((await rnnc("check", model)).code).toBe(0);
+    for (const to of ["pytorch", "onnx"]) {
+      const r = await rnnc("export", model, "--to", to, "-o", join(model, "..", `out.${to}`));
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("the operation 'softsign_test' has no export form yet, so this model cannot be exported");
+    }
+  });
+});
