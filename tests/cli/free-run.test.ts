@@ -76,7 +76,7 @@ describe("rnnc analyze on a model without inputs", () => {
   it("prints the norms beside ρ^t, says whether the state grows, and draws them", async () => {
     const plot = join(dir, "analyze.svg");
     const r = await rnnc("analyze", linear, "--weights", scaledRotation(1.1), "--steps", "10", "--plot", plot);
-    expect(r.err).toBe("");
+    expect(r.err).toBe(`wrote ${plot} (plot of the eigenvalues and of ||h_t|| from the initial state)\n`);
     expect(r.out).toMatch(
       /run from the initial state, no input, 10 steps; a linear recurrence h_t = W h_\{t−1\} grows like ρ\^t:/,
     );

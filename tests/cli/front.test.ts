@@ -172,7 +172,7 @@ describe("rnnc check", () => {
       expect(r.code).toBe(1);
       expect(r.out).toBe("");
       expect(r.err).toContain(
-        `examples/elman.rnn:10:14: error[E207]: parameter 'W' [H, H] = [${H}, ${H}] holds ${(BigInt(H) * BigInt(H)).toLocaleString("en-US")} numbers, more than one array can hold (4,294,967,296)\n   10 |   param W  : [H, H]`,
+        `examples/elman.rnn:10:13: error[E207]: parameter 'W' [H, H] = [${H}, ${H}] holds ${(BigInt(H) * BigInt(H)).toLocaleString("en-US")} numbers, more than one array can hold (4,294,967,296)\n   10 |   param W : [H, H]`,
       );
     }
   });

@@ -32,9 +32,9 @@ describe("parameters larger than the memory left", () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe("");
     expect(r.err).toMatch(
-      /^examples\/elman\.rnn:10:14: error\[E207\]: the parameters, 401,340,002 numbers, need about 3\.2 GB of memory, more than the 1\.1 GB available \(RNNC_MEMORY_LIMIT\); the largest is 'W' \[H, H\] = \[20000, 20000\]\n {3}10 \| {3}param W {2}: \[H, H\]/,
+      /^examples\/elman\.rnn:10:13: error\[E207\]: the parameters, 401,340,002 numbers, need about 3\.2 GB of memory, more than the 1\.1 GB available \(RNNC_MEMORY_LIMIT\); the largest is 'W' \[H, H\] = \[20000, 20000\]\n {3}10 \| {3}param W : \[H, H\]/,
     );
-    expect(r.err).toMatch(/\n {6}\| {14}\^~~~~~\n/);
+    expect(r.err).toMatch(/\n {6}\| {13}\^~~~~~\n/);
     expect(r.err).toMatch(/rnnc: examples\/elman\.rnn: 1 error\n$/);
   };
 

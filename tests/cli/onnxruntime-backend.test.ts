@@ -5,22 +5,19 @@
  * state from chunk to chunk), a sample. Without onnxruntime-node, rnnc says how to add it.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOnnxRuntime, OnnxRuntimeMissingError } from "../../engine/onnxruntime-backend.js";
 import { rnnc } from "../support/cli.js";
 import { flatten, maxRelativeError } from "../support/compare.js";
 import { irFromFile } from "../support/models.js";
+import { onnxruntimeNodeDirectory } from "../support/onnxruntime-node.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rnnc-onnxruntime-"));
 /** `rnnc run` of elman.rnn on its batch by ONNX Runtime. */
 const elmanByOnnx = ["run", "examples/elman.rnn", "--data", "examples/data/elman.json", "--backend", "onnxruntime"];
 const examples = ["char-lm", "elman", "elman-jordan", "gru", "jordan", "lstm", "lstm-gates", "regression", "stacked"];
-
-/** onnxruntime-node as the tests have it installed (a development dependency, not one of rnnc's). */
-const installed = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
 
 /** Sets RNNC_ONNXRUNTIME_NODE to `where`; returns what puts it back. */
 function onnxRuntimeAt(where: string): () => void {
@@ -35,7 +32,7 @@ function onnxRuntimeAt(where: string): () => void {
 describe("--backend onnxruntime", () => {
   let restore: () => void;
   beforeAll(() => {
-    restore = onnxRuntimeAt(installed);
+    restore = onnxRuntimeAt(onnxruntimeNodeDirectory);
   });
   afterAll(() => restore());
 
@@ -110,7 +107,7 @@ describe("--backend onnxruntime", () => {
     expect(
       (await rnnc("export", "examples/gru.rnn", "--to", "onnx", "--dtype", "f64", "--seed", "2", "-o", file)).code,
     ).toBe(0);
-    const ort = loadOnnxRuntime(installed);
+    const ort = loadOnnxRuntime(onnxruntimeNodeDirectory);
     const session = await ort.InferenceSession.create(readFileSync(file));
     const data = JSON.parse(readFileSync("examples/data/gru.json", "utf8"));
     const out = await session.run({

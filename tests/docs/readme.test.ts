@@ -42,7 +42,7 @@ describe("README.md", () => {
 
     it("runs every command", () => {
       for (const line of lines) outputs.set(line.split("#")[0]!.trim(), runCommands(line, dir));
-      expect(outputs.size).toBe(14);
+      expect(outputs.size).toBe(16);
     }, 600_000);
 
     it("writes what it says and finds the checkpoint train kept", () => {
@@ -51,7 +51,7 @@ describe("README.md", () => {
       expect(out("npx rnnc run examples/elman.rnn --data examples/data/elman.json --grad --pretty")).toMatch(
         /^\{\n {2}"loss": [\d.]+,\n {2}"outputs": \{/,
       );
-      for (const file of ["jordan.svg", "lstm.ts", "runs/char-lm/checkpoint.json"])
+      for (const file of ["jordan.svg", "lstm.ts", "runs/char-lm/checkpoint.json", "char_lm.py", "char_lm.onnx"])
         expect(existsSync(join(dir, file)), file).toBe(true);
       expect(out("npx rnnc sample")).toMatch(/^The [a-zA-Z ,.\n]{200}\n$/);
       const { step } = JSON.parse(readFileSync(join(dir, "runs/char-lm/checkpoint.json"), "utf8")) as { step: number };

@@ -7,18 +7,17 @@
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docExamples, runCommands, writeFiles } from "../support/doc-examples.js";
 import { PYTHON_SETUP_MS, python } from "../support/python.js";
+import { onnxruntimeNodeDirectory } from "../support/onnxruntime-node.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const examples = docExamples(join(root, "docs/scale-out.md"));
-const onnxruntimeNode = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
 
 let project: string;
 let env: NodeJS.ProcessEnv;
@@ -27,12 +26,12 @@ beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), "rnnc-doc-scaleout-"));
   mkdirSync(join(project, "node_modules/.bin"), { recursive: true });
   symlinkSync(root, join(project, "node_modules/rnnc"), "dir");
-  symlinkSync(onnxruntimeNode, join(project, "node_modules/onnxruntime-node"), "dir");
+  symlinkSync(onnxruntimeNodeDirectory, join(project, "node_modules/onnxruntime-node"), "dir");
   symlinkSync("../rnnc/bin/rnnc.js", join(project, "node_modules/.bin/rnnc"));
   mkdirSync(join(project, "examples"));
   copyFileSync(join(root, "examples/char-lm.rnn"), join(project, "examples/char-lm.rnn"));
   const venv = await python();
-  env = { PATH: `${join(venv.dir, "bin")}:${process.env["PATH"]}`, RNNC_ONNXRUNTIME_NODE: onnxruntimeNode };
+  env = { PATH: `${join(venv.dir, "bin")}:${process.env["PATH"]}`, RNNC_ONNXRUNTIME_NODE: onnxruntimeNodeDirectory };
 }, PYTHON_SETUP_MS);
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 

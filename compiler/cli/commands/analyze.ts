@@ -166,7 +166,11 @@ export function registerAnalyze(program: Command, io: Output): void {
           io,
           plotPath,
           drawAnalysis(ir.name, found, gradients?.norms, freeRun),
-          gradients ? "plot of the eigenvalues and of ||dL/dh_t||" : "plot of the eigenvalues",
+          gradients
+            ? "plot of the eigenvalues and of ||dL/dh_t||"
+            : freeRun
+              ? "plot of the eigenvalues and of ||h_t|| from the initial state"
+              : "plot of the eigenvalues",
         );
     });
 }

@@ -1998,7 +1998,7 @@ def main(argv=None):
     run.add_argument(
         "--outputs", help="comma-separated quantities to print (default: the predictions scored by the losses)"
     )
-    run.add_argument("--seed", type=int, default=0, help="seed for initial parameters when no --weights is given")
+    run.add_argument("--seed", type=int, default=1, help="seed for initial parameters when no --weights is given (default 1, as rnnc run)")
     run.add_argument("--dtype", choices=["f64", "f32"], default="f64", help="float64 (default) or float32")
     train = commands.add_parser(
         "train", help="train with rnnc's loop; under torchrun, each batch is split over the processes"
