@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { processOutput, UserError, type Output } from "./io.js";
 import { version } from "../version.js";
+import { environmentHelp } from "./environment.js";
 import { registerCheck } from "./commands/check.js";
 import { registerExpand } from "./commands/expand.js";
 import { registerFmt } from "./commands/fmt.js";
@@ -30,7 +31,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
     .version(version, "-V, --version", "print the version of rnnc")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError("(run 'rnnc help' or 'rnnc help COMMAND' for usage)");
+    .showHelpAfterError("(run 'rnnc help' or 'rnnc help COMMAND' for usage)")
+    .addHelpText("after", environmentHelp());
   registerCheck(program, io, setExit);
   registerExpand(program, io);
   registerFmt(program, io, setExit);
