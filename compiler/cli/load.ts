@@ -89,9 +89,15 @@ export function requireModel(
 
 /**
  * The IR of a checked model whose parameters fit in the memory left: parameters too large for
- * it are refused before they are allocated, with the error at the largest one's declaration.
+ * it are refused before they are allocated, with the error at the largest one's declaration
+ * and `hint` (by default: smaller dims; a caller that set dims from data says so instead).
  */
-export function lowerModel(loaded: LoadedModel, model: CheckedModel, io: Output): IrModel {
+export function lowerModel(
+  loaded: LoadedModel,
+  model: CheckedModel,
+  io: Output,
+  hint = "make the dims it is written with smaller",
+): IrModel {
   const ir = lower(model);
   validateIr(ir);
   const problem = memoryProblem(parameterNeed(ir));
@@ -102,7 +108,7 @@ export function lowerModel(loaded: LoadedModel, model: CheckedModel, io: Output)
       "E207",
       `the parameters, ${total.toLocaleString("en-US")} numbers, need ${problem}; the largest is '${largest.name}' ${shapeText(largest.shape)}`,
       largest.decl.shapeRange,
-      { hint: "make the dims it is written with smaller" },
+      { hint },
     );
     io.err(renderDiagnostics([diagnostic], loaded.text, { fileName: loaded.path, color: io.color }));
     throw new UserError(`${loaded.path}: 1 error`);

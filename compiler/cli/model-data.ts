@@ -94,8 +94,13 @@ export function prepareModel(
       checkFits(model, needs, explicit, options.data.path);
     }
   }
-  const ir = lowerModel(loaded, model, io);
+  const ir = lowerModel(loaded, model, io, notes.length > 0 ? dataSizeHint(notes) : undefined);
   return { loaded, model, ir, overrides, notes, ...(codebook ? { codebook } : {}), sha256: sha256(loaded.text) };
+}
+
+/** What to do about parameters too large for memory when the data set their dims. */
+function dataSizeHint(notes: string[]): string {
+  return `the data set ${notes.join(", ")}: look for a stray label or id in the data, or keep the most frequent tokens with --vocab-size N`;
 }
 
 /** A model that does not check once dims are set from the data says which dims the data set, and why. */

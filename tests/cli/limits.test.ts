@@ -52,6 +52,29 @@ describe("parameters larger than the memory left", () => {
   });
 });
 
+describe("parameters whose dims the data set", () => {
+  it("are refused with a hint that names the dims the data set, and from what", async () => {
+    vi.stubEnv("RNNC_MEMORY_LIMIT", "1G");
+    const records = [0, 1, 0, 9_999_999].map((label) => `{"tokens": ["a", "b"], "label": ${label}}`).join("\n");
+    const checkpoint = join(scratch, "never-data");
+    const r = await rnnc(
+      "train",
+      "examples/elman.rnn",
+      "--data",
+      file("stray-label.jsonl", records + "\n"),
+      "--checkpoint",
+      checkpoint,
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("error[E207]: the parameters, ");
+    expect(r.err).toContain("the largest is 'Vo' [K, H] = [10000000, 32]");
+    expect(r.err).toMatch(
+      /hint: the data set .*K = 10000000 \(labels up to 9999999 in .*stray-label\.jsonl; the file says 2\): look for a stray label or id in the data/,
+    );
+    expect(existsSync(checkpoint)).toBe(false);
+  });
+});
+
 describe("sequences too long for a run", () => {
   it.each(["interp", "compiled"])("rnnc run --backend %s", async (backend) => {
     vi.stubEnv("RNNC_MEMORY_LIMIT", "10M");
