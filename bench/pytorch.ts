@@ -1,8 +1,8 @@
 /**
  * The PyTorch peer: PyTorch 2.x from the package index (a CPU build with MKL and oneDNN), in the
- * cached Python environment of tools/python-env.mjs, made on first use (minutes) and reused.
+ * cached Python environment of tools/python/environment.mjs, made on first use (minutes) and reused.
  */
-import { pythonEnvironment } from "../tools/python-env.mjs";
+import { pythonEnvironment } from "../tools/python/environment.mjs";
 
 /** The environment's interpreter, or why there is none (the PyTorch rows are then skipped with that reason). */
 export type PyTorch = { python: string } | { missing: string };

@@ -31,7 +31,10 @@ beforeAll(async () => {
   mkdirSync(join(project, "examples"));
   copyFileSync(join(root, "examples/char-lm.rnn"), join(project, "examples/char-lm.rnn"));
   const venv = await python();
-  env = { PATH: `${join(venv.dir, "bin")}:${process.env["PATH"]}`, RNNC_ONNXRUNTIME_NODE: onnxruntimeNodeDirectory };
+  env = {
+    PATH: `${join(venv.directory, "bin")}:${process.env["PATH"]}`,
+    RNNC_ONNXRUNTIME_NODE: onnxruntimeNodeDirectory,
+  };
 }, PYTHON_SETUP_MS);
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 

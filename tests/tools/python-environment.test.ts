@@ -1,5 +1,5 @@
 /**
- * tools/python-env.mjs: the cached Python environment that the benchmark's PyTorch peer runs in.
+ * tools/python/environment.mjs: the cached Python environment the tests and the benchmark run PyTorch in.
  * The real requirements (torch) take minutes to install, so these tests make environments of
  * small requirements files in a temporary cache, with the machine's python3.
  */
@@ -8,9 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { environmentPlace, pythonEnvironment } from "../../tools/python-env.mjs";
+import { environmentPlace, pythonEnvironment } from "../../tools/python/environment.mjs";
 
-const hasPython = spawnSync("python3", ["-c", "import venv, ensurepip"]).status === 0;
 const roots: string[] = [];
 
 function cache(requirements: string): { root: string; file: string } {
@@ -31,7 +30,7 @@ afterEach(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasPython)("pythonEnvironment", () => {
+describe("pythonEnvironment", () => {
   it("makes one environment for callers asking at once, taking over a lock its dead owner left", async () => {
     const { root, file } = cache("# no packages: the environment alone\n");
     const options = { requirements: file, cacheRoot: root };
@@ -44,9 +43,17 @@ describe.skipIf(!hasPython)("pythonEnvironment", () => {
     expect(new Set(callers.map((c) => c.python))).toEqual(new Set([python]));
     const run = spawnSync(python, ["-c", "import sys; print(sys.prefix)"], { encoding: "utf8" });
     expect(run.stdout.trim()).toBe(directory);
+    // The scripts pip installs (torchrun is one) start from the environment's own interpreter.
+    const pip = spawnSync(join(directory, "bin", "pip"), ["--version"], { encoding: "utf8" });
+    expect(pip.stdout).toContain(directory);
     // Nothing but the environment and the requirements is left: no lock, no half-built copy.
     expect(readdirSync(root).sort()).toEqual([directory.slice(root.length + 1), "requirements.txt"].sort());
-    expect(await pythonEnvironment(options)).toEqual({ python, directory, created: false });
+    expect(await pythonEnvironment(options)).toEqual({
+      python,
+      torchrun: join(directory, "bin", "torchrun"),
+      directory,
+      created: false,
+    });
   }, 300_000);
 
   it("fails with pip's reason and leaves nothing behind when a requirement cannot be installed", async () => {
