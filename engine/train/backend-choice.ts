@@ -6,9 +6,9 @@
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
 import { createBackend as makeBackend, type BackendOptions } from "../backend.js";
-import type { ForwardBackend, ModelBackend } from "../model-backend.js";
+import type { BackendKind, ForwardBackend, ModelBackend } from "../model-backend.js";
 
-export type BackendKind = "interp" | "compiled";
+export type { BackendKind };
 export const backendKinds: readonly BackendKind[] = ["interp", "compiled"];
 /** The backends that run a model forward (run, eval, sample): also ONNX Runtime, when installed beside rnnc. */
 export type ForwardBackendKind = BackendKind | "onnxruntime";
