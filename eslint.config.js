@@ -16,6 +16,7 @@ export default tseslint.config(
       "runtime/kernels/wasm/kernels-wasm.ts",
       "runtime/kernels/wasm/kernels-relaxed-wasm.ts",
       "editors/vscode/node_modules/",
+      "editors/vscode/dist/",
       "tests/**/__snapshots__/",
     ],
   },

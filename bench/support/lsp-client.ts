@@ -94,6 +94,8 @@ export class Doc {
 
 export interface StartOptions {
   initializationOptions?: object;
+  /** What `node` runs: by default this checkout's `bin/rnnc.js lsp --stdio`. */
+  server?: readonly string[];
   snippets?: boolean;
 }
 
@@ -121,7 +123,9 @@ export class LspClient {
   }
 
   static async start(options: StartOptions = {}): Promise<{ client: LspClient; init: P.InitializeResult }> {
-    const child = spawn(process.execPath, [rnncBin, "lsp", "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, options.server ?? [rnncBin, "lsp", "--stdio"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const client = new LspClient(child);
     const init = await client.request(P.InitializeRequest.type, {
       processId: process.pid,

@@ -1,23 +1,12 @@
-// The extension's one job: start `rnnc lsp --stdio` for .rnn files and pass it the settings.
-// Plain CommonJS, so there is nothing to build: `npm install` here, then package or run it.
+// The extension's one job: start the rnnc language server for .rnn files and pass it the settings.
+// build.mjs bundles this file and vscode-languageclient into dist/extension.js with esbuild.
 "use strict";
 const vscode = require("vscode");
-const { LanguageClient } = require("vscode-languageclient/node");
+const { LanguageClient, TransportKind } = require("vscode-languageclient/node");
+const { rnncCommand } = require("./server-options.js");
 
 /** @type {LanguageClient | undefined} */
 let client;
-
-function serverOptions() {
-  const config = vscode.workspace.getConfiguration("rnnc");
-  const command = config.get("path") || "rnnc";
-  // A path to bin/rnnc.js runs with `node` from the PATH (Node 20.19 or later); a command (rnnc) runs as is.
-  const viaNode = /\.[cm]?js$/.test(command);
-  return {
-    command: viaNode ? "node" : command,
-    args: viaNode ? [command, "lsp", "--stdio"] : ["lsp", "--stdio"],
-    options: { shell: process.platform === "win32" },
-  };
-}
 
 function initializationOptions() {
   const config = vscode.workspace.getConfiguration("rnnc");
@@ -30,7 +19,13 @@ function initializationOptions() {
 
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
-  client = new LanguageClient("rnnc", "rnnc", serverOptions(), {
+  const rnncPath = vscode.workspace.getConfiguration("rnnc").get("path", "");
+  // The bundled server runs in VS Code's own Node.js and speaks LSP over its stdin and stdout.
+  const server = rnncCommand(rnncPath) ?? {
+    module: context.asAbsolutePath("dist/server.js"),
+    transport: TransportKind.stdio,
+  };
+  client = new LanguageClient("rnnc", "rnnc", server, {
     documentSelector: [{ language: "rnn" }],
     initializationOptions: initializationOptions(),
     // Sends `workspace/didChangeConfiguration` with { rnnc: {...} } when a setting changes.
@@ -49,7 +44,9 @@ async function activate(context) {
     await client.start();
   } catch (e) {
     void vscode.window.showErrorMessage(
-      `Could not start the rnnc language server (${String(e)}). Install rnnc (npm ci && npm link in its repository, or npm install -g the package npm pack writes there: it is not on the npm registry) or set rnnc.path.`,
+      rnncPath
+        ? `Could not start the rnnc language server with rnnc.path = ${rnncPath} (${String(e)}). Clear the setting to use the server the extension bundles.`
+        : `Could not start the rnnc language server the extension bundles (${String(e)}).`,
     );
   }
 }

@@ -9,6 +9,9 @@
  * CPU benchmark never loads: ONNXRUNTIME_NODE_INSTALL=skip keeps it to the CPU build its
  * package ships.
  *
+ * DIR installs another package of the repository that keeps its own lock file the same way
+ * (tools/onnxruntime-node for the tests, editors/vscode for `npm run package:vscode`).
+ *
  *     node tools/bench-peers/install.mjs [DIR]     DIR: the package to install (default bench/)
  */
 import { spawnSync } from "node:child_process";
@@ -35,7 +38,7 @@ const current = Object.entries(packages).every(([path, locked]) => {
 });
 
 if (!current) {
-  console.error(`installing the benchmark's peers: npm ci --prefix ${bench} …`);
+  console.error(`installing the packages ${bench}package-lock.json pins: npm ci --prefix ${bench} …`);
   const npm = spawnSync("npm", ["ci", "--prefix", bench, "--no-audit", "--no-fund"], {
     stdio: "inherit",
     env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" },
