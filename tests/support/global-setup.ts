@@ -1,16 +1,41 @@
 /**
- * Before any test file runs: onnxruntime-node, which the tests of `--backend onnxruntime` and
- * docs/scale-out.md load, installed once in tools/onnxruntime-node as its lock file pins it
- * (not one of rnnc's dependencies, and its install script would fetch GPU providers; see
- * tools/bench-peers/install.mjs). Done here rather than in the tests so that two test files
- * never install it at the same time.
+ * Before any test file runs, what some tests need from outside rnnc's own install, installed
+ * once here rather than in the tests, so that two test files never install it at the same time:
+ *
+ * - onnxruntime-node, which the tests of `--backend onnxruntime` and docs/scale-out.md load,
+ *   installed in tools/onnxruntime-node as its lock file pins it (not one of rnnc's
+ *   dependencies, and its install script would fetch GPU providers; see
+ *   tools/bench-peers/install.mjs);
+ * - Neovim, Debian's (0.7.2 on Debian 12), which tests/editors/neovim.test.ts runs the recipes of
+ *   docs/editors.md in: installed with apt-get when `nvim` is missing (the tests run as root in
+ *   CI), and a failure to install it fails the run rather than skipping those tests.
  */
 import { spawnSync } from "node:child_process";
 import { onnxruntimeNodePackage } from "./onnxruntime-node.js";
 
 export default function setup(): void {
+  installOnnxruntimeNode();
+  installNeovim();
+}
+
+function installOnnxruntimeNode(): void {
   const install = spawnSync(process.execPath, ["tools/bench-peers/install.mjs", onnxruntimeNodePackage], {
     stdio: "inherit",
   });
   if (install.status !== 0) throw new Error(`installing onnxruntime-node in ${onnxruntimeNodePackage} failed`);
+}
+
+function installNeovim(): void {
+  if (spawnSync("nvim", ["--version"]).status === 0) return;
+  console.error("installing Debian's Neovim for tests/editors/neovim.test.ts: apt-get install -y neovim …");
+  for (const args of [["update"], ["install", "-y", "--no-install-recommends", "neovim"]]) {
+    const apt = spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", ...args], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    if (apt.status !== 0)
+      throw new Error(
+        `apt-get ${args.join(" ")} failed (${apt.error?.message ?? `exit ${apt.status}`}): the Neovim tests need nvim on the PATH`,
+      );
+  }
 }
