@@ -29,6 +29,8 @@ const manifest = json("package.json") as Manifest;
 const lock = json("package-lock.json") as unknown as Lock;
 const bench = json("bench/package.json") as Manifest;
 const benchLock = json("bench/package-lock.json") as unknown as Lock;
+const vscode = json("editors/vscode/package.json") as Manifest;
+const vscodeLock = json("editors/vscode/package-lock.json") as unknown as Lock;
 const peers = Object.keys(bench.dependencies ?? {});
 
 describe("rnnc's install", () => {
@@ -51,10 +53,11 @@ describe("rnnc's install", () => {
     expect(manifest.devDependencies?.["typescript"]).toBe(lock.packages["node_modules/typescript"]?.version);
   });
 
-  it("is locked as package.json asks, and so is the bench package", () => {
+  it("is locked as package.json asks, and so are the bench package and the VS Code extension", () => {
     for (const [m, l] of [
       [manifest, lock],
       [bench, benchLock],
+      [vscode, vscodeLock],
     ] as const) {
       expect(l.packages[""]?.dependencies).toEqual(m.dependencies);
       expect(l.packages[""]?.devDependencies).toEqual(m.devDependencies);
@@ -101,7 +104,7 @@ describe("tools/bench-peers/install.mjs, which npm run bench runs first", () => 
     dependOnPeer("1.0.0");
     const first = install(pkg);
     expect(first.status).toBe(0);
-    expect(first.stderr).toContain(`installing the benchmark's peers: npm ci --prefix ${pkg}/`);
+    expect(first.stderr).toContain(`installing the packages ${pkg}/package-lock.json pins: npm ci --prefix ${pkg}/`);
     expect(installedPeer()).toEqual({ name: "peer", version: "1.0.0" });
 
     expect(install(pkg)).toMatchObject({ status: 0, stderr: "" });
@@ -109,7 +112,7 @@ describe("tools/bench-peers/install.mjs, which npm run bench runs first", () => 
     dependOnPeer("1.1.0");
     const changed = install(pkg);
     expect(changed.status).toBe(0);
-    expect(changed.stderr).toContain("installing the benchmark's peers");
+    expect(changed.stderr).toContain(`installing the packages ${pkg}/package-lock.json pins`);
     expect(installedPeer()).toEqual({ name: "peer", version: "1.1.0" });
   });
 });
