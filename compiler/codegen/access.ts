@@ -5,14 +5,13 @@
 import type { IrNode, NodeId } from "../ir/ir.js";
 import type { Expr } from "../ops/expr.js";
 import type { StreamTable } from "./element-loop.js";
+import { product, sum } from "./arith.js";
 import { type Location } from "./location.js";
 import type { CodePlan } from "./plan.js";
 
 /** The slot of step t in a buffer with `pre` history slots, as an expression. */
 export function slot(t: string, pre: number, back = 0): string {
-  const shift = pre - back;
-  if (/^\d+$/.test(t)) return String(Number(t) + shift);
-  return shift === 0 ? t : shift > 0 ? `${t} + ${shift}` : `${t} - ${-shift}`;
+  return sum(t, pre - back);
 }
 
 /** The buffer and slot a node's value is read from at step t (a delay reads its source, a parameter its local). */
@@ -63,7 +62,7 @@ function parameterLocation(local: string): Location {
 export function kernelRows(location: Location, width: number): string {
   if (location.stride !== width || location.offset !== 0)
     throw new Error(`internal error: ${location.buffer} does not hold rows of ${width} contiguous numbers`);
-  return `${location.buffer}, (${location.slot}) * B * ${width}`;
+  return `${location.buffer}, ${product(location.slot, "B", width)}`;
 }
 
 /** Reads of parameters go through numbered locals: P3 for the values, G3 for the gradients. */

@@ -11,6 +11,7 @@ import { elementwiseOp, formOf } from "../ops/registry.js";
 import { adjointLocation, valueExpr, valueLocation } from "./access.js";
 import { StreamTable, type ElementLoop } from "./element-loop.js";
 import { emitElementLoop } from "./fused-loops.js";
+import { product } from "./arith.js";
 import { rowOffset, type Location } from "./location.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan } from "./plan.js";
@@ -46,7 +47,7 @@ export function emitLossValue(plan: CodePlan): string[] {
     const target = plan.ir.targets.find((x) => x.name === l.target)!;
     const x = valueLocation(plan, l.fusion ? l.fusion.input : l.prediction, "t");
     const y = `Y${k}`;
-    const yRow = target.kind === "class" ? targetRow(l) : `(${targetRow(l)}) * ${K}`;
+    const yRow = target.kind === "class" ? targetRow(l) : product(targetRow(l), K);
     const rows =
       l.at === "each"
         ? [`for (let t = 0; t < T; t++) {`, `for (let b = 0; b < B; b++) {`, `if (t >= lengths[b]!) continue;`]

@@ -17,6 +17,7 @@ import { FusedLoops } from "./fused-loops.js";
 import { makePlan, type CodePlan } from "./plan.js";
 import { lengthExpression, workspaceBuffers, type BufferSpec } from "./workspace.js";
 import type { KernelTier } from "./kernel-tier.js";
+import { product, sum } from "./arith.js";
 
 export interface EmitOptions {
   dtype: "f64" | "f32";
@@ -361,8 +362,8 @@ function timeLoop(body: (t: string) => string[], unrollSteps: number | undefined
 function stackedIndex(plan: CodePlan, g: CodePlan["groups"][number], k: number, j: number): string {
   const block = g.blocks[k]!;
   return plan.ir.nodes[block.x]!.onehot
-    ? `c * ${g.rows} + ${g.offsets[j]} + r`
-    : `(${g.offsets[j]} + r) * ${block.width} + c`;
+    ? sum(product("c", g.rows), g.offsets[j]!, "r")
+    : sum(product(sum(g.offsets[j]!, "r"), block.width), "c");
 }
 
 /** `const fused = w.fused;` and the buffers' addresses, when the pass's steps call fused loops. */
@@ -395,7 +396,7 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
         const P = `P${ir.params.findIndex((p) => p.name === param)}`;
         // Element by element: a subarray per row would allocate on every call, which costs a one-sequence forward pass more than the copy.
         out.push(
-          `for (let r = 0; r < ${rows}; r++) for (let c = 0; c < ${block.width}; c++) W${g.index}_${k}[${stackedIndex(plan, g, k, j)}] = ${P}[r * ${cols} + ${block.col} + c]!;`,
+          `for (let r = 0; r < ${rows}; r++) for (let c = 0; c < ${block.width}; c++) W${g.index}_${k}[${stackedIndex(plan, g, k, j)}] = ${P}[${sum(product("r", cols), block.col, "c")}]!;`,
         );
       });
     });
@@ -406,12 +407,12 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
     const p = plan.nodes[id]!;
     const width = input.encoding === "onehot" ? 1 : input.size;
     out.push(
-      `${p.buffer}.set(batch.inputs[${quote(input.name)}].subarray(0, T * B * ${width}), ${p.pre} * B * ${width});`,
+      `${p.buffer}.set(batch.inputs[${quote(input.name)}].subarray(0, ${product("T", "B", width)}), ${product(p.pre, "B", width)});`,
     );
     if (p.pre > 0)
       out.push(
         `if (state) ${p.buffer}.set(state.values[${quote(input.name)}]);`,
-        `else ${p.buffer}.fill(${input.encoding === "onehot" ? -1 : 0}, 0, ${p.pre} * B * ${width});`,
+        `else ${p.buffer}.fill(${input.encoding === "onehot" ? -1 : 0}, 0, ${product(p.pre, "B", width)});`,
       );
   }
   for (const s of ir.states) {
@@ -421,9 +422,9 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
     const initial =
       s.init.kind === "learned"
         ? [
-            `for (let r = 0; r < ${p.pre} * B; r++) ${p.buffer}.set(P${ir.params.findIndex((q) => q.name === (s.init as { param: string }).param)}, r * ${size});`,
+            `for (let r = 0; r < ${product(p.pre, "B")}; r++) ${p.buffer}.set(P${ir.params.findIndex((q) => q.name === (s.init as { param: string }).param)}, r * ${size});`,
           ]
-        : [`${p.buffer}.fill(${s.init.kind === "constant" ? s.init.value : 0}, 0, ${p.pre} * B * ${size});`];
+        : [`${p.buffer}.fill(${s.init.kind === "constant" ? s.init.value : 0}, 0, ${product(p.pre, "B", size)});`];
     out.push(
       `// ${commentText(s.name)} before step 0: ${s.init.kind === "learned" ? "learned" : s.init.kind === "constant" ? String(s.init.value) : "zeros"}, or carried over`,
       `if (state) ${p.buffer}.set(state.values[${quote(s.name)}]);`,
@@ -454,8 +455,8 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
       out.push(
         `for (let slot = 0; slot < ${p.pre}; slot++) {`,
         `for (let b = 0; b < B; b++) {`,
-        `const from = ((lengths[b]! + slot) * B + b) * ${width};`,
-        `state.values[${quote(name)}].set(${p.buffer}.subarray(from, from + ${width}), (slot * B + b) * ${width});`,
+        `const from = ${product("(lengths[b]! + slot) * B + b", width)};`,
+        `state.values[${quote(name)}].set(${p.buffer}.subarray(from, ${sum("from", width)}), ${product("slot * B + b", width)});`,
         `}`,
         `}`,
       );
@@ -487,7 +488,7 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
   const callsBefore = fused?.calls ?? 0;
   const steps = timeLoop(
     (t) => [
-      ...stepBuffers.map((b) => `${b}.fill(0, 0, B * ${bufferStride(plan, b)});`),
+      ...stepBuffers.map((b) => `${b}.fill(0, 0, ${product("B", bufferStride(plan, b))});`),
       ...emitBackwardStep(plan, t, fused),
     ],
     options.unrollSteps,
@@ -522,7 +523,7 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
         const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
         const G = `G${ir.params.findIndex((p) => p.name === param)}`;
         out.push(
-          `for (let r = 0; r < ${ir.nodes[m]!.size}; r++) for (let c = 0; c < ${block.width}; c++) ${G}[r * ${cols} + ${block.col} + c] += dW${g.index}_${k}[${stackedIndex(plan, g, k, j)}]!;`,
+          `for (let r = 0; r < ${ir.nodes[m]!.size}; r++) for (let c = 0; c < ${block.width}; c++) ${G}[${sum(product("r", cols), block.col, "c")}] += dW${g.index}_${k}[${stackedIndex(plan, g, k, j)}]!;`,
         );
       });
     });
@@ -536,7 +537,7 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
     const G = `G${ir.params.findIndex((q) => q.name === (s.init as { param: string }).param)}`;
     out.push(
       `// d ${commentText(s.name)} before step 0 → its learned initial value`,
-      `if (!carried) for (let r = 0; r < ${p.pre} * B; r++) for (let i = 0; i < ${s.size}; i++) ${G}[i] += ${p.adjointBuffer}[r * ${s.size} + i]!;`,
+      `if (!carried) for (let r = 0; r < ${product(p.pre, "B")}; r++) for (let i = 0; i < ${s.size}; i++) ${G}[i] += ${p.adjointBuffer}[${sum(product("r", s.size), "i")}]!;`,
     );
   }
   out.push(`}`, ``);

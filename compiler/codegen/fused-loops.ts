@@ -6,6 +6,7 @@
  * the JavaScript loop as its `else` branch: it is what runs where WebAssembly SIMD is missing
  * (`--kernels auto`), and it says what the function computes.
  */
+import { product, sum } from "./arith.js";
 import { rowOffset, type Location } from "./location.js";
 import { renderLoopJs, type ElementLoop } from "./element-loop.js";
 import { encodeModule, type WasmFunction } from "./wasm/encode.js";
@@ -86,6 +87,5 @@ export function emitElementLoop(loop: ElementLoop, fused: FusedLoops | undefined
 
 /** The byte address of a stream's row for b = 0, from its buffer's. */
 function address(buffer: string, s: Location, bytes: number): string {
-  const offset = rowOffset(s.slot, s.stride, s.offset, "0");
-  return offset === "0" ? buffer : `${buffer} + (${offset}) * ${bytes}`;
+  return sum(buffer, product(rowOffset(s.slot, s.stride, s.offset, "0"), bytes));
 }

@@ -8,6 +8,7 @@
 import { paramSize, type IrModel } from "../ir/ir.js";
 import { ARENA_ALIGN } from "../../runtime/kernels/wasm/arena.js";
 import type { KernelTier } from "./kernel-tier.js";
+import { product, sum } from "./arith.js";
 import { makePlan, type CodePlan } from "./plan.js";
 
 export interface BufferSpec {
@@ -29,11 +30,11 @@ export type BufferExtent =
 export function lengthExpression(e: BufferExtent): string {
   switch (e.per) {
     case "history":
-      return `(T + ${e.pre}) * B * ${e.width}`;
+      return product(sum("T", e.pre), "B", e.width);
     case "steps":
-      return `T * B * ${e.width}`;
+      return product("T", "B", e.width);
     case "step":
-      return `B * ${e.width}`;
+      return product("B", e.width);
     case "fixed":
       return `${e.count}`;
   }

@@ -229,7 +229,8 @@ describe("a loop as WebAssembly computes what its JavaScript computes", () => {
     const second = emitElementLoop(atStep("t + 1"), fused).join("\n");
     expect(first).toContain("fused.f0(");
     expect(second).toContain("fused.f0(");
-    expect(second).toContain("xAt + (((t + 1) * B + 0) * 8) * 4");
+    // Byte addresses with their constants folded: (t + 1) · B rows of 8 float32s.
+    expect(second).toContain("xAt + (t + 1) * B * 32");
     expect(fused.takeAddressed()).toEqual([
       "const xAt = x.byteOffset;",
       "const yAt = y.byteOffset;",
