@@ -8,7 +8,7 @@
 import type { ApplyNode, IrNode, NodeId } from "../ir/ir.js";
 import { local, type Expr } from "../ops/expr.js";
 import { elementwiseOp, nodeKind, opNamed } from "../ops/registry.js";
-import { kernelRows, paramIndex, slot, valueExpr, valueLocation } from "./access.js";
+import { kernelRows, paramArray, slot, valueExpr, valueLocation } from "./access.js";
 import { product, sum } from "./arith.js";
 import { rowOffset } from "./location.js";
 import { StreamTable, type Statement } from "./element-loop.js";
@@ -123,8 +123,8 @@ function productCall(
   const yOffset = product(y.slot, "B", group.rows);
   const x = valueLocation(plan, block.x, t);
   const weights = group.direct
-    ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as ApplyNode).param!)}`
-    : `W${group.index}_${k}`;
+    ? paramArray(plan, (plan.ir.nodes[group.members[0]!] as ApplyNode).param!)
+    : group.stacked[k]!;
   const xNode = plan.ir.nodes[block.x]!;
   const xOffset = product(x.slot, "B", xNode.onehot ? 1 : block.width);
   const kernel = xNode.onehot ? "gatherRowsBatch" : "matmulBatch";

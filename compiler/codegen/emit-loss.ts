@@ -46,7 +46,7 @@ export function emitLossValue(plan: CodePlan): string[] {
     const K = plan.ir.nodes[l.prediction]!.size;
     const target = plan.ir.targets.find((x) => x.name === l.target)!;
     const x = valueLocation(plan, l.fusion ? l.fusion.input : l.prediction, "t");
-    const y = `Y${k}`;
+    const y = plan.names.targets[k]!;
     const yRow = target.kind === "class" ? targetRow(l) : product(targetRow(l), K);
     const rows =
       l.at === "each"
@@ -111,6 +111,11 @@ function targetLocation(plan: CodePlan, k: number, t: string): { location: Locat
   const l = plan.ir.losses[k]!;
   const target = plan.ir.targets.find((x) => x.name === l.target)!;
   const classes = target.kind === "class";
-  const location = { buffer: `Y${k}`, slot: l.at === "each" ? t : "0", stride: classes ? 1 : target.size, offset: 0 };
+  const location = {
+    buffer: plan.names.targets[k]!,
+    slot: l.at === "each" ? t : "0",
+    stride: classes ? 1 : target.size,
+    offset: 0,
+  };
   return { location, classes };
 }

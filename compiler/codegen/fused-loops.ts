@@ -20,8 +20,14 @@ export class FusedLoops {
   calls = 0;
   /** The buffers whose addresses call sites read since the last `takeAddressed`. */
   private addressed = new Set<string>();
+  /** Each buffer's local holding its address (`hAt`). */
+  private readonly addresses = new Map<string, string>();
 
-  constructor(readonly type: FloatType) {}
+  /** `addressName`: a fresh identifier for the local of a buffer's address (`h` → `hAt`). */
+  constructor(
+    readonly type: FloatType,
+    private readonly addressName: (buffer: string) => string,
+  ) {}
 
   /** The function computing `loop`, or undefined where the loop stays JavaScript (a Math.* call in it). */
   functionFor(loop: ElementLoop): WasmFunction | undefined {
@@ -41,7 +47,7 @@ export class FusedLoops {
    * read: once per pass, since reading a view's byteOffset costs about as much as a short loop's call.
    */
   takeAddressed(): string[] {
-    const lines = [...this.addressed].map((buffer) => `const ${buffer}At = ${buffer}.byteOffset;`);
+    const lines = [...this.addressed].map((buffer) => `const ${this.addressOf(buffer)} = ${buffer}.byteOffset;`);
     this.addressed = new Set();
     return lines;
   }
@@ -49,7 +55,12 @@ export class FusedLoops {
   /** A buffer's byte address in a call site (its local from `takeAddressed`). */
   addressOf(buffer: string): string {
     this.addressed.add(buffer);
-    return `${buffer}At`;
+    let name = this.addresses.get(buffer);
+    if (name === undefined) {
+      name = this.addressName(buffer);
+      this.addresses.set(buffer, name);
+    }
+    return name;
   }
 
   get empty(): boolean {

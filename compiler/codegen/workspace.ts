@@ -61,7 +61,7 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
   for (const p of plan.nodes) {
     const n = p.node;
     const history: BufferExtent = { per: "history", pre: p.pre, width: p.stride };
-    if (p.stored && p.buffer.startsWith("v")) add(p.buffer, history, n.onehot ? "Int32Array" : float);
+    if (p.stored && !p.inSharedGroup) add(p.buffer, history, n.onehot ? "Int32Array" : float);
     if (p.adjoint === "steps" || p.adjoint === "step") {
       const extent: BufferExtent = p.adjoint === "steps" ? history : { per: "step", width: p.stride };
       if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") add(p.adjointBuffer, extent);
@@ -69,11 +69,11 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
   }
   for (const g of plan.groups) {
     // Shared members are never quantities nor read through delays: no history slots.
-    if (g.shared) add(`g${g.index}`, { per: "steps", width: g.rows });
+    if (g.shared) add(g.buffer, { per: "steps", width: g.rows });
     if (g.direct) continue;
     g.blocks.forEach((b, k) => {
-      add(`W${g.index}_${k}`, { per: "fixed", count: g.rows * b.width });
-      add(`dW${g.index}_${k}`, { per: "fixed", count: g.rows * b.width });
+      add(g.stacked[k]!, { per: "fixed", count: g.rows * b.width });
+      add(g.stackedGrads[k]!, { per: "fixed", count: g.rows * b.width });
     });
   }
   return [...specs.values()];
