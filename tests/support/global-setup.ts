@@ -1,16 +1,22 @@
 /**
- * Before any test file runs: onnxruntime-node, which the tests of `--backend onnxruntime` and
- * docs/scale-out.md load, installed once in tools/onnxruntime-node as its lock file pins it
- * (not one of rnnc's dependencies, and its install script would fetch GPU providers; see
- * tools/bench-peers/install.mjs). Done here rather than in the tests so that two test files
- * never install it at the same time.
+ * Before any test file runs: the packages some tests need that are not rnnc's dependencies,
+ * each installed once in its folder under tools/ as its lock file pins it (by
+ * tools/bench-peers/install.mjs), so that two test files never install one at the same time.
+ * - onnxruntime-node, which the tests of `--backend onnxruntime` and docs/scale-out.md load (its
+ *   install script would fetch GPU providers; see tools/bench-peers/install.mjs);
+ * - the newest TypeScript, whose `tsc --init` project the generated modules must compile in
+ *   (tests/codegen/tsc-init.test.ts), beside rnnc's own TypeScript 5.9.
  */
 import { spawnSync } from "node:child_process";
 import { onnxruntimeNodePackage } from "./onnxruntime-node.js";
+import { typescriptLatestPackage } from "./typescript-latest.js";
 
 export default function setup(): void {
-  const install = spawnSync(process.execPath, ["tools/bench-peers/install.mjs", onnxruntimeNodePackage], {
-    stdio: "inherit",
-  });
-  if (install.status !== 0) throw new Error(`installing onnxruntime-node in ${onnxruntimeNodePackage} failed`);
+  for (const [name, folder] of [
+    ["onnxruntime-node", onnxruntimeNodePackage],
+    ["the newest TypeScript", typescriptLatestPackage],
+  ]) {
+    const install = spawnSync(process.execPath, ["tools/bench-peers/install.mjs", folder!], { stdio: "inherit" });
+    if (install.status !== 0) throw new Error(`installing ${name} in ${folder} failed`);
+  }
 }
