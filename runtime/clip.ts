@@ -16,7 +16,7 @@ export function clipByValue(grads: readonly FloatArray[], threshold: number): nu
   let clipped = 0;
   for (const g of grads) {
     for (let i = 0; i < g.length; i++) {
-      const v = g[i];
+      const v = g[i]!;
       if (v > threshold) {
         g[i] = threshold;
         clipped++;
@@ -44,7 +44,7 @@ export function clipByGlobalNorm(grads: readonly FloatArray[], maxNorm: number):
   if (norm > maxNorm && norm < Infinity) {
     const scale = maxNorm / norm;
     for (const g of grads) {
-      for (let i = 0; i < g.length; i++) g[i] *= scale;
+      for (let i = 0; i < g.length; i++) g[i]! *= scale;
     }
   }
   return norm;

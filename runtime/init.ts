@@ -62,7 +62,7 @@ function matrixView(shape: readonly number[]): { rows: number; cols: number } {
   if ((shape.length !== 1 && shape.length !== 2) || !validDims) {
     throw new RangeError(`init shape must be [n] or [rows, cols] of positive integers, got [${shape.join(", ")}]`);
   }
-  return { rows: shape[0], cols: shape.length === 2 ? shape[1] : 1 };
+  return { rows: shape[0]!, cols: shape.length === 2 ? shape[1]! : 1 };
 }
 
 function requireFinite(what: string, value: number): void {
@@ -90,7 +90,7 @@ function drawOrthogonal(rows: number, cols: number, gain: number, rng: Rng): Flo
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       const target = tall ? i * cols + j : j * cols + i;
-      out[target] = gain * q[i * n + j];
+      out[target] = gain * q[i * n + j]!;
     }
   }
   return out;

@@ -33,16 +33,16 @@ export function householderQr(a: Float64Array, rows: number, cols: number): QrFa
 
   for (let k = 0; k < n; k++) {
     let normSq = 0;
-    for (let i = k; i < m; i++) normSq += work[i * n + k] ** 2;
+    for (let i = k; i < m; i++) normSq += work[i * n + k]! ** 2;
     if (normSq === 0) continue;
-    const x0 = work[k * n + k];
+    const x0 = work[k * n + k]!;
     // Reflect x onto alpha·e1 with alpha of the opposite sign to x0, so v0 = x0 − alpha never cancels.
     const alpha = x0 >= 0 ? -Math.sqrt(normSq) : Math.sqrt(normSq);
-    for (let i = k; i < m; i++) reflectors[i * n + k] = work[i * n + k];
+    for (let i = k; i < m; i++) reflectors[i * n + k] = work[i * n + k]!;
     reflectors[k * n + k] = x0 - alpha;
     // vᵀv = Σ_{i>0} x_i² + (x0 − alpha)² = 2(‖x‖² − alpha·x0), a sum of two non-negative terms.
     twoOverVtv[k] = 1 / (normSq - alpha * x0);
-    applyReflector(reflectors, k, twoOverVtv[k], work, m, n, k);
+    applyReflector(reflectors, k, twoOverVtv[k]!, work, m, n, k);
   }
 
   // Q = H_0 H_1 … H_{n-1} · I[:, 0..n): apply the reflectors to the identity, last one first.
@@ -50,18 +50,18 @@ export function householderQr(a: Float64Array, rows: number, cols: number): QrFa
   const q = new Float64Array(m * n);
   for (let j = 0; j < n; j++) q[j * n + j] = 1;
   for (let k = n - 1; k >= 0; k--) {
-    if (twoOverVtv[k] !== 0) applyReflector(reflectors, k, twoOverVtv[k], q, m, n, k);
+    if (twoOverVtv[k] !== 0) applyReflector(reflectors, k, twoOverVtv[k]!, q, m, n, k);
   }
 
   const r = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) r[i * n + j] = work[i * n + j];
+    for (let j = i; j < n; j++) r[i * n + j] = work[i * n + j]!;
   }
   // Flip signs so diag(R) ≥ 0: negating row i of R and column i of Q leaves Q·R unchanged.
   for (let i = 0; i < n; i++) {
-    if (r[i * n + i] >= 0) continue;
-    for (let j = i; j < n; j++) r[i * n + j] = -r[i * n + j];
-    for (let row = 0; row < m; row++) q[row * n + i] = -q[row * n + i];
+    if (r[i * n + i]! >= 0) continue;
+    for (let j = i; j < n; j++) r[i * n + j] = -r[i * n + j]!;
+    for (let row = 0; row < m; row++) q[row * n + i] = -q[row * n + i]!;
   }
   return { q, r };
 }
@@ -78,8 +78,8 @@ function applyReflector(
 ): void {
   for (let j = firstCol; j < n; j++) {
     let vDotColumn = 0;
-    for (let i = k; i < m; i++) vDotColumn += reflectors[i * n + k] * target[i * n + j];
+    for (let i = k; i < m; i++) vDotColumn += reflectors[i * n + k]! * target[i * n + j]!;
     const factor = twoOverVtv * vDotColumn;
-    for (let i = k; i < m; i++) target[i * n + j] -= factor * reflectors[i * n + k];
+    for (let i = k; i < m; i++) target[i * n + j]! -= factor * reflectors[i * n + k]!;
   }
 }

@@ -67,7 +67,7 @@ export class Rng {
       counter = (counter + GOLDEN_GAMMA) >>> 0;
       words.push(splitmix32Mix(counter));
     }
-    this.setState({ algorithm: RNG_ALGORITHM, words: [words[0], words[1], words[2], words[3]], spareNormal: null });
+    this.setState({ algorithm: RNG_ALGORITHM, words: [words[0]!, words[1]!, words[2]!, words[3]!], spareNormal: null });
   }
 
   static fromState(state: RngState): Rng {
@@ -99,7 +99,7 @@ export class Rng {
     if (spare !== null && !(typeof spare === "number" && Number.isFinite(spare))) {
       throw new Error("Rng state spareNormal must be null or a finite number");
     }
-    [this.s0, this.s1, this.s2, this.s3] = words;
+    [this.s0, this.s1, this.s2, this.s3] = words as [number, number, number, number]; // four: checked above
     this.spareNormal = spare;
   }
 

@@ -5,20 +5,19 @@
 import type { IrNode, NodeId } from "../ir/ir.js";
 import type { Expr } from "../ops/expr.js";
 import type { StreamTable } from "./element-loop.js";
+import { product, sum } from "./arith.js";
 import { type Location } from "./location.js";
 import type { CodePlan } from "./plan.js";
 
 /** The slot of step t in a buffer with `pre` history slots, as an expression. */
 export function slot(t: string, pre: number, back = 0): string {
-  const shift = pre - back;
-  if (/^\d+$/.test(t)) return String(Number(t) + shift);
-  return shift === 0 ? t : shift > 0 ? `${t} + ${shift}` : `${t} - ${-shift}`;
+  return sum(t, pre - back);
 }
 
 /** The buffer and slot a node's value is read from at step t (a delay reads its source, a parameter its local). */
 export function valueLocation(plan: CodePlan, id: NodeId, t: string): Location {
   const n = plan.ir.nodes[id]!;
-  if (n.op === "param") return parameterLocation(`P${paramIndex(plan, n.param)}`);
+  if (n.op === "param") return parameterLocation(paramArray(plan, n.param));
   if (n.op === "delay") {
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
     return { buffer: source.buffer, slot: slot(t, source.pre, n.steps), stride: source.stride, offset: source.offset };
@@ -30,7 +29,7 @@ export function valueLocation(plan: CodePlan, id: NodeId, t: string): Location {
 /** Where a node's adjoint accumulates at step t; undefined where nothing is differentiated (inputs, constants). */
 export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location | undefined {
   const n = plan.ir.nodes[id]!;
-  if (n.op === "param") return parameterLocation(`G${paramIndex(plan, n.param)}`);
+  if (n.op === "param") return parameterLocation(gradArray(plan, n.param));
   if (n.op === "delay") {
     if (n.onehot || !plan.ir.states.some((s) => s.name === n.source)) return undefined;
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
@@ -51,7 +50,7 @@ export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location
   };
 }
 
-/** A parameter's values (P3) or gradient (G3): the same row for every step and sequence. */
+/** A parameter's values or gradient: the same row for every step and sequence. */
 function parameterLocation(local: string): Location {
   return { buffer: local, slot: "0", stride: 0, offset: 0 };
 }
@@ -63,12 +62,17 @@ function parameterLocation(local: string): Location {
 export function kernelRows(location: Location, width: number): string {
   if (location.stride !== width || location.offset !== 0)
     throw new Error(`internal error: ${location.buffer} does not hold rows of ${width} contiguous numbers`);
-  return `${location.buffer}, (${location.slot}) * B * ${width}`;
+  return `${location.buffer}, ${product(location.slot, "B", width)}`;
 }
 
-/** Reads of parameters go through numbered locals: P3 for the values, G3 for the gradients. */
-export function paramIndex(plan: CodePlan, name: string): number {
-  return plan.ir.params.findIndex((p) => p.name === name);
+/** The array of a parameter's values (`W`). */
+export function paramArray(plan: CodePlan, name: string): string {
+  return plan.names.params[plan.ir.params.findIndex((p) => p.name === name)]!;
+}
+
+/** The array of a parameter's gradient (`dW`). */
+export function gradArray(plan: CodePlan, name: string): string {
+  return plan.names.grads[plan.ir.params.findIndex((p) => p.name === name)]!;
 }
 
 /** Node `id` at element i of row b, step t, inside a loop over one run: a local of the loop, a constant, or a read of its row. */

@@ -92,7 +92,7 @@ export function renderLoopJs(loop: ElementLoop): string[] {
       case "store":
         return `${at(s.stream)} = ${expr(s.value)};`;
       case "storeAdd":
-        return `${at(s.stream)} += ${expr(s.value)};`;
+        return `${at(s.stream)}! += ${expr(s.value)};`;
     }
   });
   return [
@@ -134,7 +134,8 @@ function renderExpr(e: Expr, at: (stream: number, i?: string) => string): string
     case "num":
       return numberLiteral(e.value);
     case "read":
-      return at(e.stream);
+      // Every index is in range (the layout's); `!` says so to --noUncheckedIndexedAccess.
+      return `${at(e.stream)}!`;
     case "local":
       return e.name;
     case "binary": {
@@ -149,6 +150,6 @@ function renderExpr(e: Expr, at: (stream: number, i?: string) => string): string
     case "math":
       return `Math.${e.fn}(${renderExpr(e.a, at)})`;
     case "indicator":
-      return `(i === ${at(e.stream, "0")} ? 1 : 0)`;
+      return `(i === ${at(e.stream, "0")}! ? 1 : 0)`;
   }
 }

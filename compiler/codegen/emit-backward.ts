@@ -11,11 +11,12 @@ import type { GradId, GradNode } from "../grad/grad-ir.js";
 import { operands, type NodeId } from "../ir/ir.js";
 import { local, num, type Expr } from "../ops/expr.js";
 import { nodeKind, opNamed } from "../ops/registry.js";
-import { adjointLocation, kernelRows, paramIndex, slot, valueExpr, valueLocation } from "./access.js";
+import { adjointLocation, gradArray, kernelRows, paramArray, slot, valueExpr, valueLocation } from "./access.js";
 import { StreamTable, withoutUnusedLocals, type Statement } from "./element-loop.js";
 import { originComment } from "./emit-forward.js";
 import { emitLossSeeds } from "./emit-loss.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
+import { product, sum } from "./arith.js";
 import { rowOffset, type Location } from "./location.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
 
@@ -81,8 +82,8 @@ function emitMaskingBackward(plan: CodePlan, ids: readonly NodeId[], t: string):
     const before = rowOffset(slot(t, p.pre, 1), p.stride, p.offset);
     out.push(
       `for (let i = 0; i < ${plan.ir.nodes[q]!.size}; i++) {`,
-      `${p.adjointBuffer}[${before} + i] += ${p.adjointBuffer}[${here} + i]!;`,
-      `${p.adjointBuffer}[${here} + i] = 0;`,
+      `${p.adjointBuffer}[${sum(before, "i")}]! += ${p.adjointBuffer}[${sum(here, "i")}]!;`,
+      `${p.adjointBuffer}[${sum(here, "i")}] = 0;`,
       `}`,
     );
   }
@@ -158,7 +159,7 @@ function emitRunBackward(
   };
   let lastOrigin = "";
   for (const { id, terms } of sent) {
-    const comment = originComment(plan.ir.nodes[id]!);
+    const comment = originComment(plan.ir.nodes[id]!).replace("// ", "// d ");
     if (terms.length > 0 && comment !== lastOrigin) body.push({ kind: "comment", text: comment });
     if (terms.length > 0) lastOrigin = comment;
     for (const { term, to } of terms) {
@@ -215,9 +216,9 @@ function emitGroupBackward(
   group.blocks.forEach((block, k) => {
     if (!blockOf.has(k)) return;
     const dx = adjointAt(plan, block.x, t);
-    const weights = group.direct ? `P${paramIndex(plan, member.param)}` : `W${group.index}_${k}`;
+    const weights = group.direct ? paramArray(plan, member.param) : group.stacked[k]!;
     out.push(
-      `matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, (${dy.slot}) * B * ${group.rows}, ${weights}, 0, ${dx.buffer}, (${dx.slot}) * B * ${block.width});`,
+      `matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${product(dy.slot, "B", group.rows)}, ${weights}, 0, ${dx.buffer}, ${product(dx.slot, "B", block.width)});`,
     );
   });
   return out;
@@ -257,18 +258,18 @@ export function emitWeightGradients(plan: CodePlan): string[] {
     if (blocks.length === 0) continue;
     const dy = adjointAt(plan, member.id, "0");
     out.push(...origins(plan, group.members).map((c) => c.replace("// ", "// d weights of ")));
-    const dyOffset = `(${dy.slot}) * B * ${group.rows}`;
+    const dyOffset = product(dy.slot, "B", group.rows);
     for (const block of blocks) {
       const k = group.blocks.indexOf(block);
-      const dWeights = group.direct ? `G${paramIndex(plan, member.param)}` : `dW${group.index}_${k}`;
+      const dWeights = group.direct ? gradArray(plan, member.param) : group.stackedGrads[k]!;
       const x = valueLocation(plan, block.x, "0");
       if (plan.ir.nodes[block.x]!.onehot)
         out.push(
-          `scatterRowsBatch(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B, ${dWeights}, 0);`,
+          `scatterRowsBatch(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, ${product(x.slot, "B")}, ${dWeights}, 0);`,
         );
       else
         out.push(
-          `matmulBatchBackwardWeight(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, (${x.slot}) * B * ${block.width}, ${dWeights}, 0);`,
+          `matmulBatchBackwardWeight(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, ${product(x.slot, "B", block.width)}, ${dWeights}, 0);`,
         );
     }
   }
@@ -315,7 +316,7 @@ function emitSlices(plan: CodePlan, id: NodeId, own: readonly Contribution[], t:
     if (n.op !== "apply" || n.fn !== "slice") throw new Error(`internal error: %${id} sends %${to} a ${n.op}`);
     const dx = adjointAt(plan, to, t);
     out.push(
-      `for (let i = 0; i < ${n.size}; i++) ${dx.buffer}[${rowOffset(dx.slot, dx.stride, dx.offset)} + i] += ${dy.buffer}[rdy + ${n.col} + i]!;`,
+      `for (let i = 0; i < ${n.size}; i++) ${dx.buffer}[${sum(rowOffset(dx.slot, dx.stride, dx.offset), "i")}]! += ${dy.buffer}[${sum("rdy", n.col!, "i")}]!;`,
     );
   }
   out.push(`}`);

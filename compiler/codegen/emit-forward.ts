@@ -8,7 +8,8 @@
 import type { ApplyNode, IrNode, NodeId } from "../ir/ir.js";
 import { local, type Expr } from "../ops/expr.js";
 import { elementwiseOp, nodeKind, opNamed } from "../ops/registry.js";
-import { kernelRows, paramIndex, slot, valueExpr, valueLocation } from "./access.js";
+import { kernelRows, paramArray, slot, valueExpr, valueLocation } from "./access.js";
+import { product, sum } from "./arith.js";
 import { rowOffset } from "./location.js";
 import { StreamTable, type Statement } from "./element-loop.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
@@ -119,13 +120,13 @@ function productCall(
   const block = group.blocks[k]!;
   // The first member's location is the group's: its own buffer, or the shared one at offset 0.
   const y = valueLocation(plan, group.members[0]!, t);
-  const yOffset = `(${y.slot}) * B * ${group.rows}`;
+  const yOffset = product(y.slot, "B", group.rows);
   const x = valueLocation(plan, block.x, t);
   const weights = group.direct
-    ? `P${paramIndex(plan, (plan.ir.nodes[group.members[0]!] as ApplyNode).param!)}`
-    : `W${group.index}_${k}`;
+    ? paramArray(plan, (plan.ir.nodes[group.members[0]!] as ApplyNode).param!)
+    : group.stacked[k]!;
   const xNode = plan.ir.nodes[block.x]!;
-  const xOffset = `(${x.slot}) * B${xNode.onehot ? "" : ` * ${block.width}`}`;
+  const xOffset = product(x.slot, "B", xNode.onehot ? 1 : block.width);
   const kernel = xNode.onehot ? "gatherRowsBatch" : "matmulBatch";
   return `${kernel}(${rows}, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${accumulate});`;
 }
@@ -215,7 +216,7 @@ function emitConcat(plan: CodePlan, n: ApplyNode, t: string): string[] {
     const x = valueLocation(plan, part, t);
     const width = plan.ir.nodes[part]!.size;
     out.push(
-      `for (let i = 0; i < ${width}; i++) ${y.buffer}[ry + ${col} + i] = ${x.buffer}[${rowOffset(x.slot, x.stride, x.offset)} + i];`,
+      `for (let i = 0; i < ${width}; i++) ${y.buffer}[${sum("ry", col, "i")}] = ${x.buffer}[${sum(rowOffset(x.slot, x.stride, x.offset), "i")}]!;`,
     );
     col += width;
   }
@@ -231,7 +232,7 @@ function emitMasking(plan: CodePlan, quantities: NodeId[], t: string): string[] 
     const p = plan.nodes[q]!;
     const here = rowOffset(slot(t, p.pre), p.stride, p.offset);
     const before = rowOffset(slot(t, p.pre, 1), p.stride, p.offset);
-    out.push(`${p.buffer}.copyWithin(${here}, ${before}, ${before} + ${plan.ir.nodes[q]!.size});`);
+    out.push(`${p.buffer}.copyWithin(${here}, ${before}, ${sum(before, plan.ir.nodes[q]!.size)});`);
   }
   out.push(`}`, `}`);
   return out;

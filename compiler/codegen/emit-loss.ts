@@ -11,6 +11,7 @@ import { elementwiseOp, formOf } from "../ops/registry.js";
 import { adjointLocation, valueExpr, valueLocation } from "./access.js";
 import { StreamTable, type ElementLoop } from "./element-loop.js";
 import { emitElementLoop } from "./fused-loops.js";
+import { product } from "./arith.js";
 import { rowOffset, type Location } from "./location.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan } from "./plan.js";
@@ -45,8 +46,8 @@ export function emitLossValue(plan: CodePlan): string[] {
     const K = plan.ir.nodes[l.prediction]!.size;
     const target = plan.ir.targets.find((x) => x.name === l.target)!;
     const x = valueLocation(plan, l.fusion ? l.fusion.input : l.prediction, "t");
-    const y = `Y${k}`;
-    const yRow = target.kind === "class" ? targetRow(l) : `(${targetRow(l)}) * ${K}`;
+    const y = plan.names.targets[k]!;
+    const yRow = target.kind === "class" ? targetRow(l) : product(targetRow(l), K);
     const rows =
       l.at === "each"
         ? [`for (let t = 0; t < T; t++) {`, `for (let b = 0; b < B; b++) {`, `if (t >= lengths[b]!) continue;`]
@@ -110,6 +111,11 @@ function targetLocation(plan: CodePlan, k: number, t: string): { location: Locat
   const l = plan.ir.losses[k]!;
   const target = plan.ir.targets.find((x) => x.name === l.target)!;
   const classes = target.kind === "class";
-  const location = { buffer: `Y${k}`, slot: l.at === "each" ? t : "0", stride: classes ? 1 : target.size, offset: 0 };
+  const location = {
+    buffer: plan.names.targets[k]!,
+    slot: l.at === "each" ? t : "0",
+    stride: classes ? 1 : target.size,
+    offset: 0,
+  };
   return { location, classes };
 }

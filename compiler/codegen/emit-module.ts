@@ -16,7 +16,17 @@ import { commentText, key, numberLiteral, quote } from "./names.js";
 import { FusedLoops } from "./fused-loops.js";
 import { makePlan, type CodePlan } from "./plan.js";
 import { lengthExpression, workspaceBuffers, type BufferSpec } from "./workspace.js";
-import type { KernelTier } from "./kernel-tier.js";
+import { kernelNames, type KernelTier } from "./kernel-tier.js";
+import { product, sum } from "./arith.js";
+import { gradArray, paramArray } from "./access.js";
+import {
+  declaration,
+  destructuring,
+  referencedNames,
+  usedDeclarations,
+  usedParameters,
+  type Declaration,
+} from "./locals.js";
 
 export interface EmitOptions {
   dtype: "f64" | "f32";
@@ -31,14 +41,6 @@ export interface EmitOptions {
   version: string;
 }
 
-export const kernelNames = [
-  "matmulBatch",
-  "matmulBatchBackwardInput",
-  "matmulBatchBackwardWeight",
-  "activateRows",
-  "gatherRowsBatch",
-  "scatterRowsBatch",
-] as const;
 /** What a kernel object provides (MatmulKernels); with --kernels wasm|auto the passes take them from the Model's. */
 const objectKernelNames: readonly string[] = kernelNames.slice(0, 4);
 
@@ -52,7 +54,9 @@ export function emitModule(ir: IrModel, options: EmitOptions): string {
   const plan = makePlan(ir, { kernelActivations: kernelObject(options) });
   const float = options.dtype === "f32" ? "Float32Array" : "Float64Array";
   // The passes first: they decide which loops become WebAssembly functions, which the workspace then loads.
-  const fused = kernelObject(options) ? new FusedLoops(options.dtype) : undefined;
+  const fused = kernelObject(options)
+    ? new FusedLoops(options.dtype, (buffer) => plan.names.identifiers.claim(`${buffer}At`))
+    : undefined;
   const passes = [...emitForwardPass(plan, options, fused), ...emitBackwardPass(plan, options, fused)];
   const wasmLoops = fused && !fused.empty ? fused : undefined;
   const lines: string[] = [
@@ -330,19 +334,20 @@ function emitFusedLoops(fused: FusedLoops): string[] {
 }
 
 /** With a kernel object, the products the pass calls, taken from it (same names as the imported functions). */
-function kernelLocals(plan: CodePlan, options: EmitOptions, names: readonly (typeof kernelNames)[number][]): string[] {
-  const used = names.filter((k) => usesKernel(plan, k));
-  return kernelObject(options) && used.length > 0 ? [`const { ${used.join(", ")} } = w.kernels;`] : [];
+function kernelLocals(options: EmitOptions, names: readonly (typeof kernelNames)[number][]): Declaration[] {
+  return kernelObject(options) ? [destructuring(names, "w.kernels")] : [];
 }
 
-function paramLocals(plan: CodePlan, source: string, prefix: string): string[] {
-  return plan.ir.params.map(
-    (p, i) => `const ${prefix}${i} = ${source}[${quote(p.name)}]; // ${commentText(p.name)} [${p.shape.join(", ")}]`,
+/** Each parameter's values (`W`) or gradient (`dW`), by name from `source` (params or grads), with its shape. */
+function paramLocals(plan: CodePlan, source: "params" | "grads"): Declaration[] {
+  const arrays = source === "params" ? plan.names.params : plan.names.grads;
+  return plan.ir.params.map((p, i) =>
+    declaration(arrays[i]!, `const ${arrays[i]} = ${source}[${quote(p.name)}]; // [${p.shape.join(", ")}]`),
   );
 }
 
-function bufferLocals(plan: CodePlan): string[] {
-  return workspaceBuffers(plan, "").map((b) => `const ${b.name} = w.arrays.${b.name};`);
+function bufferLocals(plan: CodePlan): Declaration[] {
+  return workspaceBuffers(plan, "").map((b) => declaration(b.name, `const ${b.name} = w.arrays.${b.name};`));
 }
 
 /** Loops over t, or the step body repeated for each t when unrolled. */
@@ -351,18 +356,22 @@ function timeLoop(body: (t: string) => string[], unrollSteps: number | undefined
     return [reverse ? `for (let t = T - 1; t >= 0; t--) {` : `for (let t = 0; t < T; t++) {`, ...body("t"), `}`];
   }
   const steps = Array.from({ length: unrollSteps }, (_, t) => (reverse ? unrollSteps - 1 - t : t));
-  return steps.flatMap((t) => [`// step ${t}`, `{`, `const t = ${t};`, ...body(String(t)), `}`]);
+  return steps.flatMap((t) => {
+    const lines = body(String(t));
+    // With the step a constant, most offsets fold to numbers: `t` is declared where something still reads it.
+    return [`// step ${t}`, `{`, ...(referencedNames(lines).has("t") ? [`const t = ${t};`] : []), ...lines, `}`];
+  });
 }
 
 /**
- * Where element (r, c) of member j's part of block k lives in the group's stacked weights:
+ * Where element (row, col) of member j's part of block k lives in the group's stacked weights:
  * row-major [rows][width], or for a one-hot block transposed, [width][rows], a row per id.
  */
 function stackedIndex(plan: CodePlan, g: CodePlan["groups"][number], k: number, j: number): string {
   const block = g.blocks[k]!;
   return plan.ir.nodes[block.x]!.onehot
-    ? `c * ${g.rows} + ${g.offsets[j]} + r`
-    : `(${g.offsets[j]} + r) * ${block.width} + c`;
+    ? sum(product("col", g.rows), g.offsets[j]!, "row")
+    : sum(product(sum(g.offsets[j]!, "row"), block.width), "col");
 }
 
 /** `const fused = w.fused;` and the buffers' addresses, when the pass's steps call fused loops. */
@@ -370,17 +379,43 @@ function fusedLocals(fused: FusedLoops | undefined, callsBefore: number): string
   return fused && fused.calls > callsBefore ? [`const fused = w.fused;`, ...fused.takeAddressed()] : [];
 }
 
+/**
+ * One comment per block: each unit of a pass names the equation it computes (a product, the fused loop after it and
+ * the kernel after that all say `h = tanh(…)`), and where consecutive units compute the same equation, a reader
+ * reads its name once, at the first.
+ */
+function withoutRepeatedComments(lines: readonly string[]): string[] {
+  let last = "";
+  return lines.filter((line) => {
+    if (!line.trimStart().startsWith("//")) return true;
+    const repeated = line.trim() === last;
+    last = line.trim();
+    return !repeated;
+  });
+}
+
+/** The locals every pass may read of its batch: its sizes, each sequence's length, and whether any is shorter than T. */
+const batchLocals: Declaration[] = [
+  destructuring(["T", "B"], "batch"),
+  declaration("lengths", `const lengths = batch.lengths ?? new Int32Array(B).fill(T);`),
+  declaration("ragged", `const ragged = lengths.some((l) => l < T);`),
+];
+
+/** A pass: its signature's parameters and the locals its body reads, then the body. */
+function pass(head: string, parameters: string[], result: string, declarations: Declaration[], code: string[]) {
+  const body = withoutRepeatedComments(code);
+  return [
+    `function ${head}(${usedParameters(parameters, [...usedDeclarations(declarations, body), ...body])}): ${result} {`,
+    ...usedDeclarations(declarations, body),
+    ...body,
+    `}`,
+    ``,
+  ];
+}
+
 function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops | undefined): string[] {
   const { ir } = plan;
-  const out = [
-    `function forwardPass(w: Workspace, params: Parameters, batch: Batch, state: State | undefined): number {`,
-    `const { T, B } = batch;`,
-    `const lengths = batch.lengths ?? new Int32Array(B).fill(T);`,
-    `const ragged = lengths.some((l) => l < T);`,
-    ...kernelLocals(plan, options, ["matmulBatch", "activateRows"]),
-    ...paramLocals(plan, "params", "P"),
-    ...bufferLocals(plan),
-  ];
+  const out: string[] = [];
   // Stacked weights of each fused group: rows of every member, columns of one block (a one-hot block transposed: a row per id).
   for (const g of plan.groups) {
     if (g.direct) continue;
@@ -392,10 +427,10 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
         const param = (ir.nodes[m] as { param: string }).param;
         const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
         const rows = ir.nodes[m]!.size;
-        const P = `P${ir.params.findIndex((p) => p.name === param)}`;
+        const P = paramArray(plan, param);
         // Element by element: a subarray per row would allocate on every call, which costs a one-sequence forward pass more than the copy.
         out.push(
-          `for (let r = 0; r < ${rows}; r++) for (let c = 0; c < ${block.width}; c++) W${g.index}_${k}[${stackedIndex(plan, g, k, j)}] = ${P}[r * ${cols} + ${block.col} + c]!;`,
+          `for (let row = 0; row < ${rows}; row++) for (let col = 0; col < ${block.width}; col++) ${g.stacked[k]}[${stackedIndex(plan, g, k, j)}] = ${P}[${sum(product("row", cols), block.col, "col")}]!;`,
         );
       });
     });
@@ -406,12 +441,12 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
     const p = plan.nodes[id]!;
     const width = input.encoding === "onehot" ? 1 : input.size;
     out.push(
-      `${p.buffer}.set(batch.inputs[${quote(input.name)}].subarray(0, T * B * ${width}), ${p.pre} * B * ${width});`,
+      `${p.buffer}.set(batch.inputs[${quote(input.name)}].subarray(0, ${product("T", "B", width)}), ${product(p.pre, "B", width)});`,
     );
     if (p.pre > 0)
       out.push(
         `if (state) ${p.buffer}.set(state.values[${quote(input.name)}]);`,
-        `else ${p.buffer}.fill(${input.encoding === "onehot" ? -1 : 0}, 0, ${p.pre} * B * ${width});`,
+        `else ${p.buffer}.fill(${input.encoding === "onehot" ? -1 : 0}, 0, ${product(p.pre, "B", width)});`,
       );
   }
   for (const s of ir.states) {
@@ -421,9 +456,9 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
     const initial =
       s.init.kind === "learned"
         ? [
-            `for (let r = 0; r < ${p.pre} * B; r++) ${p.buffer}.set(P${ir.params.findIndex((q) => q.name === (s.init as { param: string }).param)}, r * ${size});`,
+            `for (let row = 0; row < ${product(p.pre, "B")}; row++) ${p.buffer}.set(${paramArray(plan, s.init.param)}, ${product("row", size)});`,
           ]
-        : [`${p.buffer}.fill(${s.init.kind === "constant" ? s.init.value : 0}, 0, ${p.pre} * B * ${size});`];
+        : [`${p.buffer}.fill(${s.init.kind === "constant" ? s.init.value : 0}, 0, ${product(p.pre, "B", size)});`];
     out.push(
       `// ${commentText(s.name)} before step 0: ${s.init.kind === "learned" ? "learned" : s.init.kind === "constant" ? String(s.init.value) : "zeros"}, or carried over`,
       `if (state) ${p.buffer}.set(state.values[${quote(s.name)}]);`,
@@ -454,8 +489,8 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
       out.push(
         `for (let slot = 0; slot < ${p.pre}; slot++) {`,
         `for (let b = 0; b < B; b++) {`,
-        `const from = ((lengths[b]! + slot) * B + b) * ${width};`,
-        `state.values[${quote(name)}].set(${p.buffer}.subarray(from, from + ${width}), (slot * B + b) * ${width});`,
+        `const from = ${product("(lengths[b]! + slot) * B + b", width)};`,
+        `state.values[${quote(name)}].set(${p.buffer}.subarray(from, ${sum("from", width)}), ${product("slot * B + b", width)});`,
         `}`,
         `}`,
       );
@@ -473,8 +508,14 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
       `return loss;`,
     );
   }
-  out.push(`}`, ``);
-  return out;
+  const declarations = [
+    ...batchLocals,
+    ...kernelLocals(options, ["matmulBatch", "activateRows"]),
+    ...paramLocals(plan, "params"),
+    ...bufferLocals(plan),
+  ];
+  const parameters = ["w: Workspace", "params: Parameters", "batch: Batch", "state: State | undefined"];
+  return pass("forwardPass", parameters, "number", declarations, out);
 }
 
 function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops | undefined): string[] {
@@ -487,29 +528,18 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
   const callsBefore = fused?.calls ?? 0;
   const steps = timeLoop(
     (t) => [
-      ...stepBuffers.map((b) => `${b}.fill(0, 0, B * ${bufferStride(plan, b)});`),
+      ...stepBuffers.map((b) => `${b}.fill(0, 0, ${product("B", bufferStride(plan, b))});`),
       ...emitBackwardStep(plan, t, fused),
     ],
     options.unrollSteps,
     true,
   );
   const out = [
-    `/** Backpropagation through time: the adjoint of every step, last to first; gradients add up over steps. */`,
-    `function backwardPass(w: Workspace, params: Parameters, batch: Batch, grads: Parameters, carried: boolean): void {`,
-    `const { T, B } = batch;`,
-    `const lengths = batch.lengths ?? new Int32Array(B).fill(T);`,
-    `const ragged = lengths.some((l) => l < T);`,
-    `const targets = batch.targets!;`,
-    ...ir.losses.map((l, k) => `const Y${k} = targets[${quote(l.target)}]!;`),
     ...emitLossScales(plan),
-    ...kernelLocals(plan, options, ["matmulBatchBackwardInput", "matmulBatchBackwardWeight"]),
-    ...paramLocals(plan, "params", "P"),
-    ...paramLocals(plan, "grads", "G"),
-    ...bufferLocals(plan),
     ...fusedLocals(fused, callsBefore),
-    ...ir.params.map((_, i) => `G${i}.fill(0);`),
+    ...plan.names.grads.map((dW) => `${dW}.fill(0);`),
     ...stepsBuffers.map((b) => `${b}.fill(0);`),
-    ...plan.groups.filter((g) => !g.direct).flatMap((g) => g.blocks.map((_, k) => `dW${g.index}_${k}.fill(0);`)),
+    ...plan.groups.flatMap((g) => g.stackedGrads.map((dW) => `${dW}.fill(0);`)),
     ...steps,
     ...emitWeightGradients(plan),
   ];
@@ -520,9 +550,9 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
       g.members.forEach((m, j) => {
         const param = (ir.nodes[m] as { param: string }).param;
         const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
-        const G = `G${ir.params.findIndex((p) => p.name === param)}`;
+        const G = gradArray(plan, param);
         out.push(
-          `for (let r = 0; r < ${ir.nodes[m]!.size}; r++) for (let c = 0; c < ${block.width}; c++) ${G}[r * ${cols} + ${block.col} + c] += dW${g.index}_${k}[${stackedIndex(plan, g, k, j)}]!;`,
+          `for (let row = 0; row < ${ir.nodes[m]!.size}; row++) for (let col = 0; col < ${block.width}; col++) ${G}[${sum(product("row", cols), block.col, "col")}]! += ${g.stackedGrads[k]}[${stackedIndex(plan, g, k, j)}]!;`,
         );
       });
     });
@@ -533,14 +563,29 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
     if (s.init.kind !== "learned" || !initial.has(s.init.param)) continue;
     const p = plan.nodes[plan.sourceNode.get(s.name)!]!;
     if (p.pre === 0) continue;
-    const G = `G${ir.params.findIndex((q) => q.name === (s.init as { param: string }).param)}`;
+    const G = gradArray(plan, s.init.param);
     out.push(
       `// d ${commentText(s.name)} before step 0 → its learned initial value`,
-      `if (!carried) for (let r = 0; r < ${p.pre} * B; r++) for (let i = 0; i < ${s.size}; i++) ${G}[i] += ${p.adjointBuffer}[r * ${s.size} + i]!;`,
+      `if (!carried) for (let row = 0; row < ${product(p.pre, "B")}; row++) for (let i = 0; i < ${s.size}; i++) ${G}[i]! += ${p.adjointBuffer}[${sum(product("row", s.size), "i")}]!;`,
     );
   }
-  out.push(`}`, ``);
-  return out;
+  const declarations = [
+    ...batchLocals,
+    declaration("targets", `const targets = batch.targets!;`),
+    ...ir.losses.map((l, k) => {
+      const y = plan.names.targets[k]!;
+      return declaration(y, `const ${y} = targets[${quote(l.target)}]!;`);
+    }),
+    ...kernelLocals(options, ["matmulBatchBackwardInput", "matmulBatchBackwardWeight"]),
+    ...paramLocals(plan, "params"),
+    ...paramLocals(plan, "grads"),
+    ...bufferLocals(plan),
+  ];
+  const parameters = ["w: Workspace", "params: Parameters", "batch: Batch", "grads: Parameters", "carried: boolean"];
+  return [
+    `/** Backpropagation through time: the adjoint of every step, last to first; gradients add up over steps. */`,
+    ...pass("backwardPass", parameters, "void", declarations, out),
+  ];
 }
 
 function bufferStride(plan: CodePlan, buffer: string): number {

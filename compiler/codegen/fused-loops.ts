@@ -6,6 +6,7 @@
  * the JavaScript loop as its `else` branch: it is what runs where WebAssembly SIMD is missing
  * (`--kernels auto`), and it says what the function computes.
  */
+import { product, sum } from "./arith.js";
 import { rowOffset, type Location } from "./location.js";
 import { renderLoopJs, type ElementLoop } from "./element-loop.js";
 import { encodeModule, type WasmFunction } from "./wasm/encode.js";
@@ -19,8 +20,14 @@ export class FusedLoops {
   calls = 0;
   /** The buffers whose addresses call sites read since the last `takeAddressed`. */
   private addressed = new Set<string>();
+  /** Each buffer's local holding its address (`hAt`). */
+  private readonly addresses = new Map<string, string>();
 
-  constructor(readonly type: FloatType) {}
+  /** `addressName`: a fresh identifier for the local of a buffer's address (`h` → `hAt`). */
+  constructor(
+    readonly type: FloatType,
+    private readonly addressName: (buffer: string) => string,
+  ) {}
 
   /** The function computing `loop`, or undefined where the loop stays JavaScript (a Math.* call in it). */
   functionFor(loop: ElementLoop): WasmFunction | undefined {
@@ -40,7 +47,7 @@ export class FusedLoops {
    * read: once per pass, since reading a view's byteOffset costs about as much as a short loop's call.
    */
   takeAddressed(): string[] {
-    const lines = [...this.addressed].map((buffer) => `const ${buffer}At = ${buffer}.byteOffset;`);
+    const lines = [...this.addressed].map((buffer) => `const ${this.addressOf(buffer)} = ${buffer}.byteOffset;`);
     this.addressed = new Set();
     return lines;
   }
@@ -48,7 +55,12 @@ export class FusedLoops {
   /** A buffer's byte address in a call site (its local from `takeAddressed`). */
   addressOf(buffer: string): string {
     this.addressed.add(buffer);
-    return `${buffer}At`;
+    let name = this.addresses.get(buffer);
+    if (name === undefined) {
+      name = this.addressName(buffer);
+      this.addresses.set(buffer, name);
+    }
+    return name;
   }
 
   get empty(): boolean {
@@ -86,6 +98,5 @@ export function emitElementLoop(loop: ElementLoop, fused: FusedLoops | undefined
 
 /** The byte address of a stream's row for b = 0, from its buffer's. */
 function address(buffer: string, s: Location, bytes: number): string {
-  const offset = rowOffset(s.slot, s.stride, s.offset, "0");
-  return offset === "0" ? buffer : `${buffer} + (${offset}) * ${bytes}`;
+  return sum(buffer, product(rowOffset(s.slot, s.stride, s.offset, "0"), bytes));
 }

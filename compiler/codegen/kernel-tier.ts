@@ -1,3 +1,16 @@
+/**
+ * The kernels of products and activations a generated module's passes call: functions it imports on the js tier; on
+ * the others the first four come from the Model's kernel object (MatmulKernels).
+ */
+export const kernelNames = [
+  "matmulBatch",
+  "matmulBatchBackwardInput",
+  "matmulBatchBackwardWeight",
+  "activateRows",
+  "gatherRowsBatch",
+  "scatterRowsBatch",
+] as const;
+
 /** Which matrix-product kernels a generated module runs on (docs/kernels.md). */
 export type KernelTier = "js" | "wasm" | "relaxed" | "auto";
 export const kernelTiers: readonly KernelTier[] = ["js", "wasm", "relaxed", "auto"];

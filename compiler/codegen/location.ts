@@ -3,6 +3,8 @@
  * lives in a buffer, and the row bases a loop hoists out of its inner loop.
  */
 
+import { product, sum } from "./arith.js";
+
 /**
  * Where a node's value or adjoint lives: element i of row b at step t is
  * buffer[((slot) · B + b) · stride + offset + i]. Stride 0 is a parameter: one row that
@@ -15,12 +17,10 @@ export interface Location {
   offset: number;
 }
 
-/** Offset of row b of a slot: ((slot) · B + b) · stride + offset. */
+/** Offset of row b of a slot: ((slot) · B + b) · stride + offset, constants folded. */
 export function rowOffset(slotExpr: string, stride: number, offset: number, b = "b"): string {
   if (stride === 0) return String(offset);
-  const base = `(${slotExpr}) * B + ${b}`;
-  const scaled = stride === 1 ? `(${base})` : `(${base}) * ${stride}`;
-  return offset === 0 ? scaled : `${scaled} + ${offset}`;
+  return sum(product(sum(product(slotExpr, "B"), b), stride), offset);
 }
 
 /**
@@ -43,6 +43,6 @@ export class RowBases {
       this.bases.set(expr, name);
       this.lines.push(`const ${name} = ${expr};`);
     }
-    return `${loc.buffer}[${name} + ${i}]`;
+    return `${loc.buffer}[${sum(name, i)}]`;
   }
 }

@@ -10,13 +10,16 @@ import { differentiate } from "../grad/differentiate.js";
 import type { GradIr } from "../grad/grad-ir.js";
 import { matvecBlocks, operands, type ApplyNode, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
 import { elementwiseOp, nodeKind } from "../ops/registry.js";
+import { nameArrays, type ArrayNames } from "./array-names.js";
 
 export interface NodePlan {
   node: IrNode;
   /** Has a value buffer (else: a leaf read in place, or a local inside its run's loop). */
   stored: boolean;
-  /** Buffer holding the value; a group member lives in its group's buffer. */
+  /** The array holding its value (array-names.ts); a member of a shared group lives in its group's array. */
   buffer: string;
+  /** A member of a shared product group (MatvecGroup.shared): its value and adjoint are the group's arrays. */
+  inSharedGroup: boolean;
   stride: number;
   offset: number;
   /** History slots before step 0 (the longest delay reading this node). */
@@ -53,11 +56,17 @@ export interface MatvecGroup {
    */
   direct: boolean;
   /**
-   * Several members write one [B][rows] buffer (g3, adjoint dg3). A product alone in its group
+   * Several members write one [B][rows] buffer (`buffer`, adjoint `adjointBuffer`). A product alone in its group
    * keeps its own buffer, laid out like any node's: history slots if a delay reads it, an
    * adjoint per step if it is a quantity.
    */
   shared: boolean;
+  /** A shared group's arrays of values and adjoints ("" for another). */
+  buffer: string;
+  adjointBuffer: string;
+  /** The arrays of the stacked weights of each block, and of their gradients (none for a direct group). */
+  stacked: string[];
+  stackedGrads: string[];
 }
 
 export interface ElementwiseRun {
@@ -78,6 +87,8 @@ export interface PlanOptions {
 
 export interface CodePlan {
   ir: IrModel;
+  /** The arrays of the parameters, gradients and targets, and the module's identifiers. */
+  names: ArrayNames;
   /** The backward step the gradient pass derives from the IR, for a model with a loss. */
   grad: GradIr | undefined;
   nodes: NodePlan[];
@@ -161,21 +172,25 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
     return {
       node: n,
       stored,
-      buffer: inGroup ? `g${group}` : `v${n.id}`,
+      // Named with every array of the module, once all are known (array-names.ts).
+      buffer: "",
+      inSharedGroup: inGroup,
       stride: inGroup ? g.rows : n.onehot ? 1 : n.size,
       offset: inGroup ? g.offsets[g.members.indexOf(n.id)]! : 0,
       pre: pre.get(n.id) ?? 0,
       run,
       adjoint,
-      adjointBuffer: inGroup ? `dg${group}` : `dv${n.id}`,
+      adjointBuffer: "",
       readOutsideRun,
       receivesAdjoint: hasAdjoint(n.id),
       loop: split.loop.get(n.id) ?? -1,
       byKernel: split.byKernel.has(n.id),
     };
   });
+  const names = nameArrays(ir, nodes, groups);
   return {
     ir,
+    names,
     grad,
     nodes,
     groups,
@@ -259,6 +274,10 @@ function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNod
       blocks,
       direct,
       shared: false,
+      buffer: "",
+      adjointBuffer: "",
+      stacked: [],
+      stackedGrads: [],
     };
     groups.push(group);
     byKey.set(key, group);

@@ -21,7 +21,21 @@ export interface RuntimeFile {
   readonly external: readonly string[];
   /** The names it declares at the top level. */
   readonly declares: readonly string[];
-  /** Its text without its imports and re-exports, and without `export` before its declarations. */
+  /** Its opening comment (the text before its first statement). */
+  readonly header: string;
+  /** Its top-level statements but its imports and re-exports, in order, each without `export`. */
+  readonly statements: readonly RuntimeStatement[];
+}
+
+/**
+ * A top-level statement of a runtime file: a module inlines those it needs (the declarations of what it imports and
+ * of what they refer to), so that it declares nothing it does not use.
+ */
+export interface RuntimeStatement {
+  readonly declares: readonly string[];
+  /** The identifiers it refers to (not property names): a superset of the top-level names it needs. */
+  readonly references: readonly string[];
+  /** Its text, with the comments and blank lines before it, without `export`. */
   readonly text: string;
 }
 
@@ -54,8 +68,10 @@ export async function buildRuntimeIndex(dir: string): Promise<RuntimeIndex> {
     pending.push(...result.imports, ...result.reexports.map((r) => r.from));
   }
   const files: Record<string, RuntimeFile> = {};
-  for (const [file, { imports, external, declares, text }] of [...parsed].sort(([a], [b]) => a.localeCompare(b)))
-    files[file] = { imports, external, declares, text };
+  for (const [file, { imports, external, declares, header, statements }] of [...parsed].sort(([a], [b]) =>
+    a.localeCompare(b),
+  ))
+    files[file] = { imports, external, declares, header, statements };
   return { exports: Object.fromEntries(exportsOf("index.ts", parsed)), files };
 }
 
@@ -81,8 +97,8 @@ function parseRuntimeFile(typescript: typeof ts, file: string, source: string): 
   const declares: string[] = [];
   const exported: string[] = [];
   const reexports: { from: string; names: string[] | "all" }[] = [];
-  /** Spans of text to remove, in order. */
-  const cuts: [number, number][] = [];
+  const statements: RuntimeStatement[] = [];
+  const header = sf.statements.length > 0 ? source.slice(0, sf.statements[0]!.getStart(sf)) : source;
   const resolve = (specifier: ts.Expression): string | undefined => {
     const text = (specifier as ts.StringLiteral).text;
     if (!text.startsWith(".")) return undefined;
@@ -103,7 +119,6 @@ function parseRuntimeFile(typescript: typeof ts, file: string, source: string): 
         if (typescript.isNamespaceImport(bindings)) refuse(statement, "a namespace import");
         else plainNames(bindings.elements);
       }
-      cuts.push([statement.getStart(sf), statement.end]);
     } else if (typescript.isExportDeclaration(statement)) {
       const names = statement.exportClause
         ? typescript.isNamedExports(statement.exportClause)
@@ -114,7 +129,6 @@ function parseRuntimeFile(typescript: typeof ts, file: string, source: string): 
       if (statement.moduleSpecifier && from === undefined) refuse(statement, "a re-export from outside runtime/");
       if (from !== undefined) reexports.push({ from, names });
       else if (names !== "all") exported.push(...names);
-      cuts.push([statement.getStart(sf), statement.end]);
     } else if (typescript.isExportAssignment(statement)) {
       refuse(statement, "a default export");
     } else {
@@ -123,22 +137,44 @@ function parseRuntimeFile(typescript: typeof ts, file: string, source: string): 
       const modifiers = typescript.canHaveModifiers(statement) ? (typescript.getModifiers(statement) ?? []) : [];
       if (modifiers.some((m) => m.kind === typescript.SyntaxKind.DefaultKeyword)) refuse(statement, "a default export");
       const exportKeyword = modifiers.find((m) => m.kind === typescript.SyntaxKind.ExportKeyword);
+      // The first statement's comments are the file's header.
+      const start = statement === sf.statements[0] ? statement.getStart(sf) : statement.getFullStart();
+      let text = source.slice(start, statement.end);
       if (exportKeyword) {
         exported.push(...names);
         let end = exportKeyword.end;
         while (/\s/.test(source[end] ?? "")) end++;
-        cuts.push([exportKeyword.getStart(sf), end]);
+        text = source.slice(start, exportKeyword.getStart(sf)) + source.slice(end, statement.end);
       }
+      statements.push({ declares: names, references: referencedIdentifiers(typescript, statement), text });
     }
   }
-  let text = "";
-  let at = 0;
-  for (const [start, end] of cuts) {
-    text += source.slice(at, start);
-    at = end;
-  }
-  text += source.slice(at);
-  return { imports, external, declares, text, exported, reexports };
+  return { imports, external, declares, header, statements, exported, reexports };
+}
+
+/** The identifiers a statement refers to: every identifier but the names of properties, members and declarations. */
+function referencedIdentifiers(typescript: typeof ts, statement: ts.Statement): string[] {
+  const names = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (typescript.isIdentifier(node)) {
+      const parent = node.parent;
+      const isName = (parent as ts.Node & { name?: ts.Node }).name === node;
+      const member =
+        typescript.isPropertyAccessExpression(parent) ||
+        typescript.isPropertyAssignment(parent) ||
+        typescript.isPropertySignature(parent) ||
+        typescript.isPropertyDeclaration(parent) ||
+        typescript.isMethodDeclaration(parent) ||
+        typescript.isMethodSignature(parent) ||
+        typescript.isGetAccessorDeclaration(parent) ||
+        typescript.isSetAccessorDeclaration(parent) ||
+        typescript.isEnumMember(parent);
+      if (!(isName && member)) names.add(node.text);
+    }
+    typescript.forEachChild(node, visit);
+  };
+  visit(statement);
+  return [...names];
 }
 
 /** The names a top-level statement declares (none for an expression statement). */

@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { buildRuntimeIndex, type RuntimeIndex } from "./runtime-index.js";
+import { buildRuntimeIndex, type RuntimeIndex, type RuntimeStatement } from "./runtime-index.js";
 
 const builtIndex = new URL("./runtime-index.json", import.meta.url);
 
@@ -71,8 +71,41 @@ export function inlineRuntime(index: RuntimeIndex, names: readonly string[]): st
       declaredIn.set(name, file);
     }
   }
+  const needed = neededStatements(index, names);
   return [
-    "// rnnc's runtime (runtime/), inlined by --standalone: each file after the files it imports.",
-    ...order.map((file) => `// runtime/${file}\n${index.files[file]!.text.trim()}`),
+    "// rnnc's runtime (runtime/), inlined by --standalone: each file after the files it imports, with what the module uses.",
+    ...order.flatMap((file) => {
+      const { header, statements } = index.files[file]!;
+      const kept = statements.filter((s) => needed.has(s));
+      return kept.length === 0 ? [] : [`// runtime/${file}\n${(header + kept.map((s) => s.text).join("")).trim()}`];
+    }),
   ].join("\n\n");
+}
+
+/**
+ * The statements the module needs: those declaring `names`, and those declaring what a needed statement refers to (in
+ * its own file, else in a file it imports), so that the module declares nothing it leaves unused. A statement that
+ * declares nothing is kept with its file.
+ */
+function neededStatements(index: RuntimeIndex, names: readonly string[]): Set<RuntimeStatement> {
+  const declaring = (file: string, name: string) =>
+    index.files[file]!.statements.find((s) => s.declares.includes(name));
+  const needed = new Set<RuntimeStatement>();
+  const pending: [string, RuntimeStatement][] = [];
+  const need = (file: string, statement: RuntimeStatement | undefined) => {
+    if (!statement || needed.has(statement)) return;
+    needed.add(statement);
+    pending.push([file, statement]);
+  };
+  for (const name of names) need(index.exports[name]!, declaring(index.exports[name]!, name));
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [file, statement] = next;
+    for (const s of index.files[file]!.statements) if (s.declares.length === 0) need(file, s);
+    for (const name of statement.references) {
+      const { declares, imports } = index.files[file]!;
+      const from = declares.includes(name) ? file : imports.find((f) => index.files[f]!.declares.includes(name));
+      if (from !== undefined) need(from, declaring(from, name));
+    }
+  }
+  return needed;
 }

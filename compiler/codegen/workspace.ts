@@ -8,6 +8,7 @@
 import { paramSize, type IrModel } from "../ir/ir.js";
 import { ARENA_ALIGN } from "../../runtime/kernels/wasm/arena.js";
 import type { KernelTier } from "./kernel-tier.js";
+import { product, sum } from "./arith.js";
 import { makePlan, type CodePlan } from "./plan.js";
 
 export interface BufferSpec {
@@ -29,11 +30,11 @@ export type BufferExtent =
 export function lengthExpression(e: BufferExtent): string {
   switch (e.per) {
     case "history":
-      return `(T + ${e.pre}) * B * ${e.width}`;
+      return product(sum("T", e.pre), "B", e.width);
     case "steps":
-      return `T * B * ${e.width}`;
+      return product("T", "B", e.width);
     case "step":
-      return `B * ${e.width}`;
+      return product("B", e.width);
     case "fixed":
       return `${e.count}`;
   }
@@ -60,7 +61,7 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
   for (const p of plan.nodes) {
     const n = p.node;
     const history: BufferExtent = { per: "history", pre: p.pre, width: p.stride };
-    if (p.stored && p.buffer.startsWith("v")) add(p.buffer, history, n.onehot ? "Int32Array" : float);
+    if (p.stored && !p.inSharedGroup) add(p.buffer, history, n.onehot ? "Int32Array" : float);
     if (p.adjoint === "steps" || p.adjoint === "step") {
       const extent: BufferExtent = p.adjoint === "steps" ? history : { per: "step", width: p.stride };
       if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") add(p.adjointBuffer, extent);
@@ -68,11 +69,11 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
   }
   for (const g of plan.groups) {
     // Shared members are never quantities nor read through delays: no history slots.
-    if (g.shared) add(`g${g.index}`, { per: "steps", width: g.rows });
+    if (g.shared) add(g.buffer, { per: "steps", width: g.rows });
     if (g.direct) continue;
     g.blocks.forEach((b, k) => {
-      add(`W${g.index}_${k}`, { per: "fixed", count: g.rows * b.width });
-      add(`dW${g.index}_${k}`, { per: "fixed", count: g.rows * b.width });
+      add(g.stacked[k]!, { per: "fixed", count: g.rows * b.width });
+      add(g.stackedGrads[k]!, { per: "fixed", count: g.rows * b.width });
     });
   }
   return [...specs.values()];

@@ -87,7 +87,7 @@ export function encodeSafetensors(
   let dataBytes = 0;
   for (const name of names) {
     if (name === METADATA_KEY) fail(`"${METADATA_KEY}" is reserved and cannot name a tensor`);
-    const { shape, data } = tensors[name];
+    const { shape, data } = tensors[name]!;
     if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`tensor "${name}": shape [${shape.join(", ")}] must be non-negative integers`);
     }
@@ -116,8 +116,8 @@ export function encodeSafetensors(
       : (at: number, v: number) => view.setFloat64(at, v, true);
   let at = 8 + headerLength;
   for (const name of names) {
-    const data = tensors[name].data;
-    for (let i = 0; i < data.length; i++, at += elementSize) write(at, data[i]);
+    const data = tensors[name]!.data;
+    for (let i = 0; i < data.length; i++, at += elementSize) write(at, data[i]!);
   }
   return bytes;
 }
@@ -199,7 +199,7 @@ function parseTensorEntry(name: string, entry: unknown, dataLength: number): Ten
   if (!Array.isArray(shape) || !shape.every(isByteCount)) {
     fail(`tensor "${name}": shape must be an array of non-negative integers`);
   }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isByteCount) || offsets[0] > offsets[1]) {
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isByteCount) || offsets[0]! > offsets[1]!) {
     fail(`tensor "${name}": data_offsets must be [begin, end] with 0 ≤ begin ≤ end`);
   }
   const [begin, end] = offsets as [number, number];
@@ -257,7 +257,7 @@ function compareUtf8(a: string, b: string): number {
   const bPoints = Array.from(b, (c) => c.codePointAt(0) as number);
   const common = Math.min(aPoints.length, bPoints.length);
   for (let i = 0; i < common; i++) {
-    if (aPoints[i] !== bPoints[i]) return aPoints[i] - bPoints[i];
+    if (aPoints[i] !== bPoints[i]) return aPoints[i]! - bPoints[i]!;
   }
   return aPoints.length - bPoints.length;
 }

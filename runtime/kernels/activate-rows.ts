@@ -27,13 +27,13 @@ type RowKernel = (n: number, x: FloatArray, xa: number, y: FloatArray, ya: numbe
 // One loop per function, so that each stays monomorphic in the Math call it makes.
 const rowKernels: Readonly<Record<ActivationName, RowKernel>> = Object.freeze({
   sigmoid: (n: number, x: FloatArray, xa: number, y: FloatArray, ya: number) => {
-    for (let i = 0; i < n; i++) y[ya + i] = 1 / (1 + Math.exp(-x[xa + i]));
+    for (let i = 0; i < n; i++) y[ya + i] = 1 / (1 + Math.exp(-x[xa + i]!));
   },
   tanh: (n: number, x: FloatArray, xa: number, y: FloatArray, ya: number) => {
-    for (let i = 0; i < n; i++) y[ya + i] = Math.tanh(x[xa + i]);
+    for (let i = 0; i < n; i++) y[ya + i] = Math.tanh(x[xa + i]!);
   },
   exp: (n: number, x: FloatArray, xa: number, y: FloatArray, ya: number) => {
-    for (let i = 0; i < n; i++) y[ya + i] = Math.exp(x[xa + i]);
+    for (let i = 0; i < n; i++) y[ya + i] = Math.exp(x[xa + i]!);
   },
 });
 

@@ -9,7 +9,7 @@ import type { FloatArray } from "../floatArray.js";
 export function addBiasBatch(B: number, M: number, c: FloatArray, cOff: number, y: FloatArray, yOff: number): void {
   for (let b = 0; b < B; b++) {
     const yRow = yOff + b * M;
-    for (let i = 0; i < M; i++) y[yRow + i] += c[cOff + i];
+    for (let i = 0; i < M; i++) y[yRow + i]! += c[cOff + i]!;
   }
 }
 
@@ -24,6 +24,6 @@ export function addBiasBatchBackward(
 ): void {
   for (let b = 0; b < B; b++) {
     const dyRow = dyOff + b * M;
-    for (let i = 0; i < M; i++) dc[dcOff + i] += dy[dyRow + i];
+    for (let i = 0; i < M; i++) dc[dcOff + i]! += dy[dyRow + i]!;
   }
 }

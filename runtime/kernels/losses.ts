@@ -33,12 +33,12 @@ export function crossEntropyFromLogits(
 ): number {
   return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
     const row = logitsOff + b * K;
-    const target = checkedTarget(targets[targetsOff + b], K, b);
+    const target = checkedTarget(targets[targetsOff + b]!, K, b);
     const m = rowMax(K, logits, row);
     let sum = 0; // Σ exp(z_k − m) ≥ 1, since the max term is exp(0)
-    for (let k = 0; k < K; k++) sum += Math.exp(logits[row + k] - m);
+    for (let k = 0; k < K; k++) sum += Math.exp(logits[row + k]! - m);
     // logsumexp(z) − z_y = (m − z_y) + log Σ exp(z_k − m): two non-negative terms, no cancellation.
-    return m - logits[row + target] + Math.log(sum);
+    return m - logits[row + target]! + Math.log(sum);
   });
 }
 
@@ -56,8 +56,8 @@ export function crossEntropyFromProbs(
   rowLossOff: number,
 ): number {
   return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
-    const target = checkedTarget(targets[targetsOff + b], K, b);
-    return -Math.log(probs[probsOff + b * K + target]);
+    const target = checkedTarget(targets[targetsOff + b]!, K, b);
+    return -Math.log(probs[probsOff + b * K + target]!);
   });
 }
 
@@ -77,7 +77,7 @@ export function mse(
   return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
     let loss = 0;
     for (let k = 0; k < K; k++) {
-      const diff = pred[predOff + b * K + k] - target[targetOff + b * K + k];
+      const diff = pred[predOff + b * K + k]! - target[targetOff + b * K + k]!;
       loss += 0.5 * diff * diff;
     }
     return loss;
@@ -106,10 +106,10 @@ export function binaryCrossEntropy(
   return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
     let loss = 0;
     for (let k = 0; k < K; k++) {
-      const p = probs[probsOff + b * K + k];
-      const y = target[targetOff + b * K + k];
+      const p = probs[probsOff + b * K + k]!;
+      const y = target[targetOff + b * K + k]!;
       const notY = 1 - y;
-      if (y !== 0) loss -= y * Math.log(p);
+      if (y !== 0) loss -= y * Math.log(p!);
       if (notY !== 0) loss -= notY * Math.log(1 - p);
     }
     return loss;
@@ -136,9 +136,9 @@ export function binaryCrossEntropyFromLogits(
   return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
     let loss = 0;
     for (let k = 0; k < K; k++) {
-      const z = logits[logitsOff + b * K + k];
-      const y = target[targetOff + b * K + k];
-      loss += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+      const z = logits[logitsOff + b * K + k]!;
+      const y = target[targetOff + b * K + k]!;
+      loss += Math.max(z!, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z!)));
     }
     return loss;
   });
@@ -160,7 +160,7 @@ function scoreRows(
   for (let b = 0; b < B; b++) {
     const weight = weights === null ? 1 : weights[weightsOff + b];
     // Skipped before anything is read: the row may be padding full of garbage.
-    const loss = weight === 0 ? 0 : weight * lossOfRow(b);
+    const loss = weight === 0 ? 0 : weight! * lossOfRow(b);
     if (rowLoss !== null) rowLoss[rowLossOff + b] = loss;
     total += loss;
   }

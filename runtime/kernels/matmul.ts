@@ -86,7 +86,7 @@ export function matmulBatchBackwardWeight(
 }
 
 function store(y: FloatArray, k: number, value: number, accumulate: boolean): void {
-  y[k] = accumulate ? y[k] + value : value;
+  y[k] = accumulate ? y[k]! + value : value;
 }
 
 /** y[ya..ya+M) (= or +=) W · x[xa..xa+N): four dot products share each load of x. */
@@ -113,11 +113,11 @@ function forwardRow(
     let s2 = 0;
     let s3 = 0;
     for (let j = 0; j < N; j++) {
-      const xj = x[xa + j];
-      s0 += w[w0 + j] * xj;
-      s1 += w[w1 + j] * xj;
-      s2 += w[w2 + j] * xj;
-      s3 += w[w3 + j] * xj;
+      const xj = x[xa + j]!;
+      s0 += w[w0 + j]! * xj;
+      s1 += w[w1 + j]! * xj;
+      s2 += w[w2 + j]! * xj;
+      s3 += w[w3 + j]! * xj;
     }
     store(y, ya + i, s0, accumulate);
     store(y, ya + i + 1, s1, accumulate);
@@ -127,7 +127,7 @@ function forwardRow(
   for (; i < M; i++) {
     const wRow = wOff + i * N;
     let s = 0;
-    for (let j = 0; j < N; j++) s += w[wRow + j] * x[xa + j];
+    for (let j = 0; j < N; j++) s += w[wRow + j]! * x[xa + j]!;
     store(y, ya + i, s, accumulate);
   }
 }
@@ -162,12 +162,12 @@ function forwardRowPair(
     let b2 = 0;
     let b3 = 0;
     for (let j = 0; j < N; j++) {
-      const xaj = x[xa + j];
-      const xbj = x[xb + j];
-      const p0 = w[w0 + j];
-      const p1 = w[w1 + j];
-      const p2 = w[w2 + j];
-      const p3 = w[w3 + j];
+      const xaj = x[xa + j]!;
+      const xbj = x[xb + j]!;
+      const p0 = w[w0 + j]!;
+      const p1 = w[w1 + j]!;
+      const p2 = w[w2 + j]!;
+      const p3 = w[w3 + j]!;
       a0 += p0 * xaj;
       a1 += p1 * xaj;
       a2 += p2 * xaj;
@@ -191,9 +191,9 @@ function forwardRowPair(
     let sa = 0;
     let sb = 0;
     for (let j = 0; j < N; j++) {
-      const p = w[wRow + j];
-      sa += p * x[xa + j];
-      sb += p * x[xb + j];
+      const p = w[wRow + j]!;
+      sa += p * x[xa + j]!;
+      sb += p * x[xb + j]!;
     }
     store(y, ya + i, sa, accumulate);
     store(y, yb + i, sb, accumulate);
@@ -218,22 +218,22 @@ function combineRows(
   const K4 = K - (K % 4);
   let k = 0;
   for (; k < K4; k += 4) {
-    const g0 = g[gA + k * gStride];
-    const g1 = g[gA + (k + 1) * gStride];
-    const g2 = g[gA + (k + 2) * gStride];
-    const g3 = g[gA + (k + 3) * gStride];
+    const g0 = g[gA + k * gStride]!;
+    const g1 = g[gA + (k + 1) * gStride]!;
+    const g2 = g[gA + (k + 2) * gStride]!;
+    const g3 = g[gA + (k + 3) * gStride]!;
     const r0 = rowsOff + k * N;
     const r1 = r0 + N;
     const r2 = r1 + N;
     const r3 = r2 + N;
     for (let j = 0; j < N; j++) {
-      out[outA + j] += g0 * rows[r0 + j] + g1 * rows[r1 + j] + g2 * rows[r2 + j] + g3 * rows[r3 + j];
+      out[outA + j]! += g0 * rows[r0 + j]! + g1 * rows[r1 + j]! + g2 * rows[r2 + j]! + g3 * rows[r3 + j]!;
     }
   }
   for (; k < K; k++) {
-    const gk = g[gA + k * gStride];
+    const gk = g[gA + k * gStride]!;
     const r = rowsOff + k * N;
-    for (let j = 0; j < N; j++) out[outA + j] += gk * rows[r + j];
+    for (let j = 0; j < N; j++) out[outA + j]! += gk * rows[r + j]!;
   }
 }
 
@@ -258,35 +258,35 @@ function combineRowsPair(
   const K4 = K - (K % 4);
   let k = 0;
   for (; k < K4; k += 4) {
-    const ga0 = g[gA + k * gStride];
-    const ga1 = g[gA + (k + 1) * gStride];
-    const ga2 = g[gA + (k + 2) * gStride];
-    const ga3 = g[gA + (k + 3) * gStride];
-    const gb0 = g[gB + k * gStride];
-    const gb1 = g[gB + (k + 1) * gStride];
-    const gb2 = g[gB + (k + 2) * gStride];
-    const gb3 = g[gB + (k + 3) * gStride];
+    const ga0 = g[gA + k * gStride]!;
+    const ga1 = g[gA + (k + 1) * gStride]!;
+    const ga2 = g[gA + (k + 2) * gStride]!;
+    const ga3 = g[gA + (k + 3) * gStride]!;
+    const gb0 = g[gB + k * gStride]!;
+    const gb1 = g[gB + (k + 1) * gStride]!;
+    const gb2 = g[gB + (k + 2) * gStride]!;
+    const gb3 = g[gB + (k + 3) * gStride]!;
     const r0 = rowsOff + k * N;
     const r1 = r0 + N;
     const r2 = r1 + N;
     const r3 = r2 + N;
     for (let j = 0; j < N; j++) {
-      const p0 = rows[r0 + j];
-      const p1 = rows[r1 + j];
-      const p2 = rows[r2 + j];
-      const p3 = rows[r3 + j];
-      out[outA + j] += ga0 * p0 + ga1 * p1 + ga2 * p2 + ga3 * p3;
-      out[outB + j] += gb0 * p0 + gb1 * p1 + gb2 * p2 + gb3 * p3;
+      const p0 = rows[r0 + j]!;
+      const p1 = rows[r1 + j]!;
+      const p2 = rows[r2 + j]!;
+      const p3 = rows[r3 + j]!;
+      out[outA + j]! += ga0 * p0 + ga1 * p1 + ga2 * p2 + ga3 * p3;
+      out[outB + j]! += gb0 * p0 + gb1 * p1 + gb2 * p2 + gb3 * p3;
     }
   }
   for (; k < K; k++) {
-    const ga = g[gA + k * gStride];
-    const gb = g[gB + k * gStride];
+    const ga = g[gA + k * gStride]!;
+    const gb = g[gB + k * gStride]!;
     const r = rowsOff + k * N;
     for (let j = 0; j < N; j++) {
-      const p = rows[r + j];
-      out[outA + j] += ga * p;
-      out[outB + j] += gb * p;
+      const p = rows[r + j]!;
+      out[outA + j]! += ga * p;
+      out[outB + j]! += gb * p;
     }
   }
 }

@@ -28,7 +28,7 @@ export function gatherColumnsBatch(
   accumulate: boolean,
 ): void {
   for (let b = 0; b < B; b++) {
-    const id = checkedId(ids[idsOff + b], N, b);
+    const id = checkedId(ids[idsOff + b]!, N, b);
     const yRow = yOff + b * M;
     if (id === PAD_ID) {
       if (!accumulate) y.fill(0, yRow, yRow + M);
@@ -36,8 +36,8 @@ export function gatherColumnsBatch(
     }
     const column = wOff + id;
     for (let i = 0; i < M; i++) {
-      const wi = w[column + i * N];
-      y[yRow + i] = accumulate ? y[yRow + i] + wi : wi;
+      const wi = w[column + i * N]!;
+      y[yRow + i]! = accumulate ? y[yRow + i]! + wi : wi;
     }
   }
 }
@@ -55,11 +55,11 @@ export function scatterColumnsBatch(
   dwOff: number,
 ): void {
   for (let b = 0; b < B; b++) {
-    const id = checkedId(ids[idsOff + b], N, b);
+    const id = checkedId(ids[idsOff + b]!, N, b);
     if (id === PAD_ID) continue;
     const dyRow = dyOff + b * M;
     const column = dwOff + id;
-    for (let i = 0; i < M; i++) dw[column + i * N] += dy[dyRow + i];
+    for (let i = 0; i < M; i++) dw[column + i * N]! += dy[dyRow + i]!;
   }
 }
 
@@ -80,7 +80,7 @@ export function gatherRowsBatch(
   accumulate: boolean,
 ): void {
   for (let b = 0; b < B; b++) {
-    const id = checkedId(ids[idsOff + b], N, b);
+    const id = checkedId(ids[idsOff + b]!, N, b);
     const yRow = yOff + b * M;
     if (id === PAD_ID) {
       if (!accumulate) y.fill(0, yRow, yRow + M);
@@ -88,7 +88,7 @@ export function gatherRowsBatch(
     }
     const row = wtOff + id * M;
     if (!accumulate) y.set(wt.subarray(row, row + M), yRow);
-    else for (let i = 0; i < M; i++) y[yRow + i] += wt[row + i]!;
+    else for (let i = 0; i < M; i++) y[yRow + i]! += wt[row + i]!;
   }
 }
 
@@ -105,11 +105,11 @@ export function scatterRowsBatch(
   dwtOff: number,
 ): void {
   for (let b = 0; b < B; b++) {
-    const id = checkedId(ids[idsOff + b], N, b);
+    const id = checkedId(ids[idsOff + b]!, N, b);
     if (id === PAD_ID) continue;
     const dyRow = dyOff + b * M;
     const row = dwtOff + id * M;
-    for (let i = 0; i < M; i++) dwt[row + i] += dy[dyRow + i]!;
+    for (let i = 0; i < M; i++) dwt[row + i]! += dy[dyRow + i]!;
   }
 }
 

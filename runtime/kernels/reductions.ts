@@ -9,7 +9,7 @@ import type { FloatArray } from "../floatArray.js";
 export function sumOfSquares(arrays: readonly FloatArray[]): number {
   let sum = 0;
   for (const a of arrays) {
-    for (let i = 0; i < a.length; i++) sum += a[i] * a[i];
+    for (let i = 0; i < a.length; i++) sum += a[i]! * a[i]!;
   }
   return sum;
 }
@@ -19,7 +19,7 @@ export function maxAbs(arrays: readonly FloatArray[]): number {
   let max = 0;
   for (const a of arrays) {
     for (let i = 0; i < a.length; i++) {
-      const v = Math.abs(a[i]);
+      const v = Math.abs(a[i]!);
       if (v > max) max = v;
     }
   }
@@ -44,7 +44,7 @@ export function l2Norm(arrays: readonly FloatArray[]): number {
   let scaledSum = 0;
   for (const a of arrays) {
     for (let i = 0; i < a.length; i++) {
-      const r = a[i] / scale;
+      const r = a[i]! / scale;
       scaledSum += r * r;
     }
   }

@@ -30,7 +30,7 @@ export function softmaxRows(
   if (activate) {
     for (let b = 0; b < B; b++) {
       const m = rowMax(K, x, xOff + b * K);
-      for (let k = 0; k < K; k++) y[yOff + b * K + k] = x[xOff + b * K + k] - m;
+      for (let k = 0; k < K; k++) y[yOff + b * K + k] = x[xOff + b * K + k]! - m;
     }
     activate("exp", B, K, y, yOff, K, y, yOff, K);
   }
@@ -38,17 +38,17 @@ export function softmaxRows(
     const xRow = xOff + b * K;
     const yRow = yOff + b * K;
     let sum = 0;
-    if (activate) for (let k = 0; k < K; k++) sum += y[yRow + k];
+    if (activate) for (let k = 0; k < K; k++) sum += y[yRow + k]!;
     else {
       const m = rowMax(K, x, xRow);
       for (let k = 0; k < K; k++) {
-        const e = Math.exp(x[xRow + k] - m);
+        const e = Math.exp(x[xRow + k]! - m);
         y[yRow + k] = e;
         sum += e;
       }
     }
     const inverse = 1 / sum;
-    for (let k = 0; k < K; k++) y[yRow + k] *= inverse;
+    for (let k = 0; k < K; k++) y[yRow + k]! *= inverse;
   }
 }
 
@@ -58,7 +58,7 @@ export function logSoftmaxRows(B: number, K: number, x: FloatArray, xOff: number
     const xRow = xOff + b * K;
     const yRow = yOff + b * K;
     const logNormaliser = logSumExp(K, x, xRow);
-    for (let k = 0; k < K; k++) y[yRow + k] = x[xRow + k] - logNormaliser;
+    for (let k = 0; k < K; k++) y[yRow + k] = x[xRow + k]! - logNormaliser;
   }
 }
 
@@ -78,8 +78,8 @@ export function softmaxRowsBackward(
     const yRow = yOff + b * K;
     const dxRow = dxOff + b * K;
     let dyDotY = 0;
-    for (let k = 0; k < K; k++) dyDotY += dy[dyRow + k] * y[yRow + k];
-    for (let k = 0; k < K; k++) dx[dxRow + k] += y[yRow + k] * (dy[dyRow + k] - dyDotY);
+    for (let k = 0; k < K; k++) dyDotY += dy[dyRow + k]! * y[yRow + k]!;
+    for (let k = 0; k < K; k++) dx[dxRow + k]! += y[yRow + k]! * (dy[dyRow + k]! - dyDotY);
   }
 }
 
@@ -99,8 +99,8 @@ export function logSoftmaxRowsBackward(
     const yRow = yOff + b * K;
     const dxRow = dxOff + b * K;
     let dySum = 0;
-    for (let k = 0; k < K; k++) dySum += dy[dyRow + k];
-    for (let k = 0; k < K; k++) dx[dxRow + k] += dy[dyRow + k] - Math.exp(y[yRow + k]) * dySum;
+    for (let k = 0; k < K; k++) dySum += dy[dyRow + k]!;
+    for (let k = 0; k < K; k++) dx[dxRow + k]! += dy[dyRow + k]! - Math.exp(y[yRow + k]!) * dySum;
   }
 }
 
@@ -108,7 +108,7 @@ export function logSoftmaxRowsBackward(
 export function rowMax(K: number, x: FloatArray, row: number): number {
   let m = -Infinity;
   for (let k = 0; k < K; k++) {
-    const xk = x[row + k];
+    const xk = x[row + k]!;
     if (xk > m) m = xk;
   }
   return m;
@@ -118,6 +118,6 @@ export function rowMax(K: number, x: FloatArray, row: number): number {
 export function logSumExp(K: number, x: FloatArray, row: number): number {
   const m = rowMax(K, x, row);
   let sum = 0;
-  for (let k = 0; k < K; k++) sum += Math.exp(x[row + k] - m);
+  for (let k = 0; k < K; k++) sum += Math.exp(x[row + k]! - m);
   return m + Math.log(sum);
 }

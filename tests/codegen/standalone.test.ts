@@ -140,7 +140,7 @@ describe("the runtime index", () => {
         `import { x } from "./y.js";`,
         `export { z };\`;`,
         `export function a(value: B): number {`,
-        `  return b(value);`,
+        `  return b(value) + text.length;`,
         `}`,
         ``,
       ].join("\n"),
@@ -153,6 +153,37 @@ describe("the runtime index", () => {
     expect(source).not.toContain(`from "./b.js"`);
     expect(source).not.toContain("export function a(");
     expect(source).not.toContain("export type B");
+  });
+
+  it("inlines the declarations the module needs and what they refer to, nothing else", async () => {
+    const index = await indexOf({
+      "index.ts": `export * from "./a.js";\nexport * from "./c.js";\n`,
+      "a.ts": [
+        `import { b } from "./b.js";`,
+        `/** Read by a. */`,
+        `const helper = 1;`,
+        `function unused(): number {`,
+        `  return 2;`,
+        `}`,
+        `export interface Shape {`,
+        `  unusedType: number;`,
+        `}`,
+        `export function a(): number {`,
+        `  const c = { b: 3 };`,
+        `  return b() + helper + c.b;`,
+        `}`,
+        ``,
+      ].join("\n"),
+      "b.ts": `export function b(): number {\n  return 1;\n}\nexport function alsoInB(): number {\n  return 2;\n}\n`,
+      "c.ts": `export function c(): number {\n  return 3;\n}\n`,
+    });
+    const source = inlineRuntime(index, ["a"]);
+    expect(source).toContain("/** Read by a. */\nconst helper = 1;");
+    expect(source).toContain("function b()");
+    expect(source.indexOf("function b(")).toBeLessThan(source.indexOf("function a("));
+    // Not read by a: a function, a type, a declaration of the file a imports; nor c.ts, whose c only a local shares a name with.
+    for (const left of ["unused", "interface Shape", "alsoInB", "function c(", "runtime/c.ts"])
+      expect(source).not.toContain(left);
   });
 
   it("refuses what cannot be inlined into one scope: a renamed import, a clash of names", async () => {

@@ -1,46 +1,68 @@
 /**
- * Every example's generated module type-checks under `tsc --strict`: the default module
- * importing rnnc/runtime, the --standalone one with the kernels inlined, float32 storage,
- * and the straight-line form of --unroll. One TypeScript program checks them all.
+ * Every model rnnc ships compiles to a module that type-checks in the strictest project: `tsc --strict
+ * --noUncheckedIndexedAccess --noUnusedLocals --noUnusedParameters --exactOptionalPropertyTypes`
+ * (tests/support/typecheck.ts). The models: the examples, the experiments' models and the benchmark's
+ * workloads. The modules: every kernel tier (js, wasm, relaxed, auto) in float64 and float32, importing
+ * rnnc/runtime; every tier --standalone, with the runtime inlined; and the straight-line form of --unroll.
+ * One TypeScript program checks each variant's modules of every model.
  */
 import { readdirSync } from "node:fs";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { compileModule, type CompileOptions } from "../../compiler/codegen/compile.js";
 import { irFromFile } from "../support/models.js";
 import { strictDiagnostics } from "../support/typecheck.js";
 
-const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
+const folders = ["examples", "examples/experiments/models", "bench/workloads"];
+const models = folders.flatMap((folder) =>
+  readdirSync(folder)
+    .filter((f) => f.endsWith(".rnn"))
+    .map((f) => `${folder}/${f}`),
+);
 
-type Variant = Pick<CompileOptions, "dtype" | "standalone" | "unrollSteps">;
+type Variant = Pick<CompileOptions, "dtype" | "standalone" | "kernels" | "unrollSteps">;
 
+const tiers = ["js", "wasm", "relaxed", "auto"] as const;
 const variants: Record<string, Variant> = {
-  import: { dtype: "f64", standalone: false },
-  standalone: { dtype: "f64", standalone: true },
-  f32: { dtype: "f32", standalone: false },
+  ...Object.fromEntries(
+    tiers.flatMap((kernels) =>
+      (["f64", "f32"] as const).map((dtype) => [`${kernels}.${dtype}`, { dtype, kernels, standalone: false }]),
+    ),
+  ),
+  // Standalone modules are larger (the runtime inlined): each tier once, the two dtypes in turn.
+  ...Object.fromEntries(
+    tiers.map((kernels, k) => [
+      `standalone.${kernels}`,
+      { dtype: k % 2 === 0 ? "f64" : "f32", kernels, standalone: true } satisfies Variant,
+    ]),
+  ),
+  "unrolled.js": { dtype: "f64", kernels: "js", standalone: false, unrollSteps: 3 },
+  "unrolled.auto": { dtype: "f32", kernels: "auto", standalone: false, unrollSteps: 1 },
 };
 
-it("generated modules of every example check under --strict", { timeout: 90_000 }, async () => {
-  const modules: Record<string, string> = {};
-  for (const file of examples) {
-    const ir = irFromFile(`examples/${file}`);
-    for (const [variant, options] of Object.entries(variants)) {
-      // Unformatted: prettier changes the layout, never the types.
-      modules[`${file}.${variant}.ts`] = await compileModule(ir, {
-        emit: "ts",
-        sourceName: file,
-        format: false,
-        ...options,
-      });
-    }
-  }
-  const unrolled = irFromFile("examples/elman.rnn");
-  modules["elman.rnn.unrolled.ts"] = await compileModule(unrolled, {
-    emit: "ts",
-    dtype: "f64",
-    standalone: false,
-    unrollSteps: 3,
-    sourceName: "elman.rnn",
-    format: false,
+describe("generated modules check under the strictest flags", () => {
+  it("covers every model folder", () => {
+    for (const folder of folders)
+      expect(
+        models.some((m) => m.startsWith(`${folder}/`)),
+        folder,
+      ).toBe(true);
   });
-  expect(strictDiagnostics(modules)).toBe("");
+
+  for (const [name, variant] of Object.entries(variants)) {
+    it(`${name}: every model`, { timeout: 180_000 }, async () => {
+      const modules: Record<string, string> = {};
+      for (const path of models) {
+        const file = path.replace(/\//g, "_");
+        // Unformatted: prettier changes the layout, never the types.
+        modules[`${file}.${name}.ts`] = await compileModule(irFromFile(path), {
+          emit: "ts",
+          sourceName: path,
+          format: false,
+          ...variant,
+        });
+      }
+      // WebAssembly's types, as a project's default libraries have them: a standalone module of a WebAssembly tier needs them.
+      expect(strictDiagnostics(modules, ["lib.es2022.d.ts", "lib.dom.d.ts"])).toBe("");
+    });
+  }
 });

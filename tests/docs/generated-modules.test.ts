@@ -18,6 +18,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileModule } from "../../compiler/codegen/compile.js";
+import { irFromFile } from "../support/models.js";
 import {
   docExamples,
   linkedExampleProject,
@@ -62,6 +64,23 @@ describe("docs/generated-modules.md", () => {
   it("shows examples/elman.rnn and examples/char-lm.rnn as they are", () => {
     expect(quickstart.files.get("elman.rnn")).toBe(readFileSync(join(root, "examples/elman.rnn"), "utf8"));
     expect(trained.files.get("char-lm.rnn")).toBe(readFileSync(join(root, "examples/char-lm.rnn"), "utf8"));
+  });
+
+  it("shows the time loop of examples/elman.rnn as rnnc compile --kernels js writes it", async () => {
+    const excerpt = /^```ts excerpt=elman\n([^]*?)^```$/m.exec(
+      readFileSync(join(root, "docs/generated-modules.md"), "utf8"),
+    );
+    expect(excerpt).not.toBeNull();
+    const module = await compileModule(irFromFile(join(root, "examples/elman.rnn")), {
+      emit: "ts",
+      dtype: "f64",
+      standalone: false,
+      kernels: "js",
+      sourceName: "elman.rnn",
+    });
+    // The page's block is dedented: compare line by line, without the indentation.
+    const dedent = (text: string) => text.replace(/^ +/gm, "");
+    expect(dedent(module)).toContain(dedent(excerpt![1]!));
   });
 
   it("quick start: compiles the model, builds the program with tsc, and trains; the loss falls", () => {

@@ -2,27 +2,32 @@
  * Before any test file runs, what some tests need from outside rnnc's own install, installed
  * once here rather than in the tests, so that two test files never install it at the same time:
  *
- * - onnxruntime-node, which the tests of `--backend onnxruntime` and docs/scale-out.md load,
- *   installed in tools/onnxruntime-node as its lock file pins it (not one of rnnc's
- *   dependencies, and its install script would fetch GPU providers; see
- *   tools/bench-peers/install.mjs);
+ * - packages that are not rnnc's dependencies, each in its folder under tools/ as its lock file
+ *   pins it (by tools/bench-peers/install.mjs): onnxruntime-node, which the tests of
+ *   `--backend onnxruntime` and docs/scale-out.md load (its install script would fetch GPU
+ *   providers), and the newest TypeScript, whose `tsc --init` project the generated modules
+ *   must compile in (tests/codegen/tsc-init.test.ts), beside rnnc's own TypeScript 5.9;
  * - Neovim, Debian's (0.7.2 on Debian 12), which tests/editors/neovim.test.ts runs the recipes of
  *   docs/editors.md in: installed with apt-get when `nvim` is missing (the tests run as root in
  *   CI), and a failure to install it fails the run rather than skipping those tests.
  */
 import { spawnSync } from "node:child_process";
 import { onnxruntimeNodePackage } from "./onnxruntime-node.js";
+import { typescriptLatestPackage } from "./typescript-latest.js";
 
 export default function setup(): void {
-  installOnnxruntimeNode();
+  installPinnedPackages();
   installNeovim();
 }
 
-function installOnnxruntimeNode(): void {
-  const install = spawnSync(process.execPath, ["tools/bench-peers/install.mjs", onnxruntimeNodePackage], {
-    stdio: "inherit",
-  });
-  if (install.status !== 0) throw new Error(`installing onnxruntime-node in ${onnxruntimeNodePackage} failed`);
+function installPinnedPackages(): void {
+  for (const [name, folder] of [
+    ["onnxruntime-node", onnxruntimeNodePackage],
+    ["the newest TypeScript", typescriptLatestPackage],
+  ]) {
+    const install = spawnSync(process.execPath, ["tools/bench-peers/install.mjs", folder!], { stdio: "inherit" });
+    if (install.status !== 0) throw new Error(`installing ${name} in ${folder} failed`);
+  }
 }
 
 function installNeovim(): void {

@@ -1,5 +1,6 @@
 /**
- * Type-checks generated modules as a user's project would: `tsc --strict`, in memory, all
+ * Type-checks generated modules as a user's strictest project would: `tsc --strict` with the checks
+ * --noUncheckedIndexedAccess, --exactOptionalPropertyTypes, --noUnusedLocals and --noUnusedParameters, in memory, all
  * modules in one program, with `rnnc/runtime` resolved to this repository's runtime sources.
  */
 import { join, resolve } from "node:path";
@@ -7,6 +8,11 @@ import ts from "typescript";
 
 const options: ts.CompilerOptions = {
   strict: true,
+  // The checks a strict project adds on top of --strict (tsc --init turns on the first two).
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  noUnusedLocals: true,
+  noUnusedParameters: true,
   noEmit: true,
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.ESNext,
