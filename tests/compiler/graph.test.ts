@@ -380,6 +380,7 @@ function hostileIr(): IrModel {
       { name: O, node: 4, gate: true },
     ],
     losses: [{ fn: "cross_entropy", prediction: 4, target: Y, at: "last", reduce: "mean" }],
+    masks: [],
   };
 }
 

@@ -103,6 +103,9 @@ function leafValue(n: IrNode, w: StepWiring): string | undefined {
       return w.rows(n.param);
     case "const":
       return w.g.scalar(n.value);
+    // Outside training a dropout's mask is all ones (and dropout's export form does not read it).
+    case "mask":
+      return w.g.scalar(1);
     default:
       return undefined;
   }
