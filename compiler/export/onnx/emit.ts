@@ -75,6 +75,8 @@ function emitStep(ir: IrModel, w: StepWiring): { quantities: Map<string, string>
   const quantityOf = new Map(ir.quantities.map((q) => [q.node, q.name]));
   const quantities = new Map<string, string>();
   for (const n of ir.nodes) {
+    // A dropout's mask is no value of an exported model: dropout is exported as the identity, which does not read it.
+    if (n.op === "mask") continue;
     let value = leafValue(n, w);
     if (value === undefined) {
       const args: OnnxOperand[] = operands(n).map((id) => {
@@ -103,9 +105,6 @@ function leafValue(n: IrNode, w: StepWiring): string | undefined {
       return w.rows(n.param);
     case "const":
       return w.g.scalar(n.value);
-    // Outside training a dropout's mask is all ones (and dropout's export form does not read it).
-    case "mask":
-      return w.g.scalar(1);
     default:
       return undefined;
   }
