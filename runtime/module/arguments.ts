@@ -190,7 +190,8 @@ export class ArgumentChecks {
 
   /** T and B, every input, `lengths` and the targets (needed with `targetsNeeded`, checked whenever given). */
   batch(batch: unknown, targetsNeeded: boolean): asserts batch is BatchLike {
-    checkObject(batch, "batch", "an object { T, B, inputs, targets?, masks?, lengths? }");
+    const fields = `T, B, inputs, targets?, ${this.maskRules.length > 0 ? "masks?, " : ""}lengths?`;
+    checkObject(batch, "batch", `an object { ${fields} }`);
     const { T, B, inputs, targets, masks, lengths } = batch as Partial<Record<keyof BatchLike, unknown>>;
     if (typeof T !== "number" || typeof B !== "number")
       throw new TypeError(`batch.T and batch.B must be numbers, not ${describeValue(T)} and ${describeValue(B)}`);
