@@ -34,6 +34,9 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
             ),
           }
         : {}),
+      ...(batch.masks
+        ? { masks: namedRecord(Object.entries(batch.masks).map(([k, m]) => [k, float(m)] as [string, Float])) }
+        : {}),
       lengths: batch.lengths,
     }),
     // A fresh state starts from the initial values (learned ones get gradients); a carried one does not.

@@ -18,6 +18,7 @@ export const diagnosticCodes = {
   E103: { severity: "error", title: "not a value" },
   E104: { severity: "error", title: "unknown function" },
   E105: { severity: "error", title: "wrong number of arguments" },
+  E106: { severity: "error", title: "bad setting of a function" },
   E110: { severity: "error", title: "equation for a declared name" },
   E111: { severity: "error", title: "state without an equation" },
   // Shapes and sizes

@@ -19,7 +19,8 @@ export function forEachChild(e: Expr, f: (child: Expr) => void): void {
       for (const p of e.parts) f(p);
       return;
     case "call":
-      for (const a of e.args) f(a.value);
+      // A named argument is a setting of the op (`p = 0.3`, `per = sequence`), a constant that reads nothing.
+      for (const a of e.args) if (!a.name) f(a.value);
       return;
     case "number":
     case "ref":

@@ -17,6 +17,8 @@ export interface ModuleBatch {
   B: number;
   inputs: Record<string, Values>;
   targets?: Record<string, Values>;
+  /** The dropouts' masks while training, [T][B][size] each; without them, the identity. */
+  masks?: Record<string, Float>;
   lengths?: Int32Array;
 }
 

@@ -7,9 +7,10 @@ import type * as A from "../../grammar/ast.js";
 import { walkExpr } from "../../grammar/walk.js";
 import { printExpr } from "../format/print-expr.js";
 import type { OpSpec } from "../ops/op.js";
-import { callNames, callOp, lossNamed, operatorOp } from "../ops/registry.js";
+import { callNames, callOp, callSignature, lossNamed, operatorOp, writtenOperandNames } from "../ops/registry.js";
 import type { Application, Operand, ValueType } from "../ops/shapes.js";
 import type { ReadContext, References, Report } from "./references.js";
+import { readSettings } from "./settings.js";
 import { suggest } from "./suggest.js";
 
 const numberWords = ["no arguments", "one argument", "two arguments", "three arguments"];
@@ -97,21 +98,28 @@ export class ExpressionTypes {
         guess ? `did you mean '${guess}'?` : `functions are ${callNames().join(", ")}`,
       );
     }
-    const arity = spec.arity === "any" ? e.args.length : spec.arity;
-    if (e.args.length !== arity || e.args.some((a) => a.name)) {
+    const positional = e.args.filter((a) => !a.name);
+    const written = writtenOperandNames(spec);
+    const arity = spec.arity === "any" ? positional.length : written.length;
+    // Positional operands first; named arguments only for an op with settings.
+    const named = e.args.findIndex((a) => a.name);
+    if (positional.length !== arity || (named >= 0 && (!spec.settings || named < positional.length))) {
       unchecked();
       const count = numberWords[arity] ?? `${arity} arguments`;
-      return this.report("E105", `${fn} takes ${count}, as in ${fn}(${spec.operandNames.join(", ")})`, e.range);
+      const what = spec.settings ? `${count} and its settings` : count;
+      return this.report("E105", `${fn} takes ${what}, as in ${callSignature(fn, spec)}`, e.range);
     }
-    return this.apply(
+    const type = this.apply(
       spec,
       fn,
       "call",
       e,
-      e.args.map((a) => a.value),
+      positional.map((a) => a.value),
       ctx,
-      e.args.map((a) => a.range),
+      positional.map((a) => a.range),
     );
+    if (spec.settings && !readSettings(fn, spec, e, this.report)) return undefined;
+    return type;
   }
 }
 

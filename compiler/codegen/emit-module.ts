@@ -226,6 +226,12 @@ function emitTypes(plan: CodePlan, float: string): string[] {
     `readonly inputs: { ${ir.inputs.map((i) => `readonly ${quote(i.name)}: ${i.encoding === "onehot" ? `Int32Array /* ids [T][B] */` : `${float} /* [T][B][${i.size}] */`}`).join("; ")} };`,
     `/** Needed for the loss${ir.targets.length === 0 ? " (this model has no target)" : ""}. */`,
     `readonly targets?: { ${ir.targets.map((t) => `readonly ${quote(t.name)}: ${t.kind === "class" ? `Int32Array /* ${atEach(t.name) ? "[T][B]" : "[B]"} class ids */` : `${float} /* ${atEach(t.name) ? "[T][B]" : "[B]"}[${t.size}] */`}`).join("; ")} };`,
+    ...(ir.masks.length > 0
+      ? [
+          `/** Dropout masks while training: 1/(1 − p) where an element is kept, 0 where dropped. Without them: the identity. */`,
+          `readonly masks?: { ${ir.masks.map((m) => `readonly ${quote(m.name)}: ${float} /* [T][B][${m.size}]: ${commentText(m.origin)} */`).join("; ")} };`,
+        ]
+      : []),
     `/** Real length of each sequence (1 ≤ lengths[b] ≤ T); steps past it are padding. Default: all T. */`,
     `readonly lengths?: Int32Array;`,
     `}`,
@@ -287,6 +293,9 @@ function emitLayout(plan: CodePlan, options: EmitOptions, fused: FusedLoops | un
     `parameters: { shapes: parameterShapes, offsets: parameterOffsets, count: parameterCount, inits: parameterInits },`,
     `inputs: [${inputs.join(", ")}],`,
     `targets: [${targets.join(", ")}],`,
+    ...(ir.masks.length > 0
+      ? [`masks: [${ir.masks.map((m) => `{ name: ${quote(m.name)}, size: ${m.size} }`).join(", ")}],`]
+      : []),
     `carried: [${carried.join(", ")}],`,
     `outputs: [${outputs.join(", ")}],`,
     `workspace: workspaceArrays,`,
@@ -448,6 +457,15 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
         `if (state) ${p.buffer}.set(state.values[${quote(input.name)}]);`,
         `else ${p.buffer}.fill(${input.encoding === "onehot" ? -1 : 0}, 0, ${product(p.pre, "B", width)});`,
       );
+  }
+  // Dropout masks: what training drew, else ones (x ⊙ 1 = x exactly: the identity).
+  for (const n of ir.nodes) {
+    if (n.op !== "mask") continue;
+    const p = plan.nodes[n.id]!;
+    out.push(
+      `if (batch.masks) ${p.buffer}.set(batch.masks[${quote(n.mask)}].subarray(0, T * B * ${n.size}));`,
+      `else ${p.buffer}.fill(1, 0, T * B * ${n.size});`,
+    );
   }
   for (const s of ir.states) {
     const p = plan.nodes[plan.sourceNode.get(s.name)!]!;

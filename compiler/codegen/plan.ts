@@ -295,7 +295,8 @@ function elementwiseRuns(ir: IrModel, groups: MatvecGroup[]): ElementwiseRun[] {
   const runs: ElementwiseRun[] = [];
   let current: ElementwiseRun | undefined;
   for (const n of ir.nodes) {
-    if (n.op === "param" || n.op === "const" || n.op === "delay" || computedEarlier.has(n.id)) continue;
+    if (n.op === "param" || n.op === "const" || n.op === "delay" || n.op === "mask" || computedEarlier.has(n.id))
+      continue;
     if (!isElementwise(n)) {
       current = undefined;
       continue;

@@ -97,9 +97,10 @@ class GradientPass {
     }
   }
 
-  /** Inputs (and their delays) and constants are data, not functions of the parameters; nor is what reaches no loss. */
+  /** Inputs (and their delays), masks and constants are data, not functions of the parameters; nor is what reaches no loss. */
   private differentiable(n: IrNode): boolean {
-    if (n.op === "input" || n.op === "const" || n.onehot || !this.reachesLoss.has(n.id)) return false;
+    if (n.op === "input" || n.op === "mask" || n.op === "const" || n.onehot || !this.reachesLoss.has(n.id))
+      return false;
     return n.op !== "delay" || this.ir.states.some((s) => s.name === n.source);
   }
 

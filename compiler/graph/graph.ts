@@ -170,6 +170,7 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
           add({ kind: "param", name: n.param });
           return;
         case "const":
+        case "mask":
           return;
         case "apply": {
           // A product reads its matrix parameter beside its operands.
@@ -199,7 +200,9 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
 }
 
 function isLeaf(n: IrNode | undefined): boolean {
-  return n === undefined || n.op === "input" || n.op === "delay" || n.op === "param" || n.op === "const";
+  return (
+    n === undefined || n.op === "input" || n.op === "delay" || n.op === "param" || n.op === "const" || n.op === "mask"
+  );
 }
 
 /** The equation's text as the IR recorded it; for an equation that made no node of its own (`o = h`), rebuilt from what it reads. */

@@ -21,6 +21,11 @@ export type IrOp =
   | { op: "delay"; source: string; steps: number }
   /** A vector parameter, the same for every sequence of the batch. */
   | { op: "param"; param: string }
+  /**
+   * A dropout mask's value at this step (see `IrMask`): what training drew, 1/(1 − p) or 0 per
+   * element; all ones in every other run.
+   */
+  | { op: "mask"; mask: string }
   /** A scalar constant; broadcasts in element-wise operations. */
   | { op: "const"; value: number }
   /**
@@ -58,6 +63,19 @@ export interface IrTarget {
   name: string;
   kind: "class" | "real";
   size: number;
+}
+
+/** A dropout's mask: drawn while training from the seeded generator, per step or once per sequence. */
+export interface IrMask {
+  /** `dropout1`, `dropout2`, ... in source order: how a batch's `masks` name it. */
+  name: string;
+  size: number;
+  /** The probability of dropping an element. */
+  p: number;
+  /** A new mask at every step, or one per sequence reused at every step (variational dropout). */
+  per: "step" | "sequence";
+  /** The dropout as written (`dropout(h, p = 0.3)` in `o = ...`), for comments and the docs. */
+  origin: string;
 }
 
 export interface IrParam {
@@ -113,6 +131,8 @@ export interface IrModel {
   nodes: IrNode[];
   quantities: IrQuantity[];
   losses: IrLoss[];
+  /** The dropouts' masks, in source order. */
+  masks: IrMask[];
 }
 
 export type ApplyNode = IrNode & { op: "apply" };

@@ -10,13 +10,15 @@ import { printExpr } from "../format/print-expr.js";
 import { fold, read } from "../ops/expr.js";
 import type { OpSpec } from "../ops/op.js";
 import { callOp, lossForm, lossNamed, operatorOp } from "../ops/registry.js";
-import { applies, type IrLoss, type IrModel, type IrNode, type IrOp, type NodeId } from "./ir.js";
+import { readSettings } from "../check/settings.js";
+import { applies, type IrLoss, type IrMask, type IrModel, type IrNode, type IrOp, type NodeId } from "./ir.js";
 
 /** A lowered expression: a node, or a constant not yet given a node. */
 type Lowered = { node: NodeId } | { constant: number };
 
 export function lower(model: CheckedModel): IrModel {
   const nodes: IrNode[] = [];
+  const masks: IrMask[] = [];
   const quantityNode = new Map<string, NodeId>();
   const leaves = new Map<string, NodeId>();
   const params = new Map(model.params.map((p) => [p.name, p]));
@@ -102,6 +104,25 @@ export function lower(model: CheckedModel): IrModel {
     return { node: emit({ op: "apply", fn: spec.name, args }, size) };
   };
 
+  /** An op with a drawn mask (dropout): its operands and a mask of its own, a new leaf. */
+  const lowerMasked = (spec: OpSpec, call: A.CallExpr, operandExprs: readonly A.Expr[]): Lowered => {
+    const args = operandExprs.map((x) => materialize(lowerExpr(x)));
+    const settings = readSettings(call.callee.text, spec, call, () => {
+      throw new Error(`internal error: ${printExpr(call)} reached lowering with wrong settings`);
+    })!;
+    const size = Math.max(...args.map(sizeOf));
+    const mask: IrMask = {
+      name: `dropout${masks.length + 1}`,
+      size,
+      p: settings["p"] as number,
+      per: settings["per"] as IrMask["per"],
+      origin: `${printExpr(call)} in ${origin}`,
+    };
+    masks.push(mask);
+    const m = emit({ op: "mask", mask: mask.name }, size);
+    return { node: emit({ op: "apply", fn: spec.name, args: [...args, m] }, size) };
+  };
+
   const lowerExpr = (e: A.Expr): Lowered => {
     switch (e.kind) {
       case "number":
@@ -128,12 +149,11 @@ export function lower(model: CheckedModel): IrModel {
         return lowerApply(operatorOp("brackets"), e.parts);
       case "call": {
         const spec = callOp(e.callee.text)!;
+        const positional = e.args.filter((a) => !a.name).map((a) => a.value);
         // The identity is no computation: the argument stands for it (copied below where a quantity needs its own value).
-        if (spec.name === "identity") return lowerExpr(e.args[0]!.value);
-        return lowerApply(
-          spec,
-          e.args.map((a) => a.value),
-        );
+        if (spec.name === "identity") return lowerExpr(positional[0]!);
+        if (spec.drawnMask) return lowerMasked(spec, e, positional);
+        return lowerApply(spec, positional);
       }
       case "error":
         throw new Error("internal error: an erroneous expression reached lowering");
@@ -179,5 +199,6 @@ export function lower(model: CheckedModel): IrModel {
     nodes,
     quantities: model.quantities.map((q) => ({ name: q.name, node: quantityNode.get(q.name)!, gate: q.gate })),
     losses,
+    masks,
   };
 }

@@ -74,6 +74,10 @@ function describeNode(ir: IrModel, n: IrNode): string {
       return `param ${n.param}`;
     case "const":
       return `const ${n.value}`;
+    case "mask": {
+      const mask = ir.masks.find((m) => m.name === n.mask)!;
+      return `mask ${n.mask} (p = ${mask.p}, per ${mask.per})`;
+    }
     case "apply":
       if (n.param !== undefined)
         return `${n.fn} ${n.param} @ ${matvecBlocks(ir, n)

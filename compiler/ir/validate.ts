@@ -32,6 +32,11 @@ export function validateIr(ir: IrModel): void {
       }
       case "const":
         break;
+      case "mask": {
+        const mask = ir.masks.find((m) => m.name === n.mask);
+        if (!mask || mask.size !== n.size) fail(i, `mask ${n.mask} undeclared or of the wrong size`);
+        break;
+      }
       case "apply": {
         const why = applicationError(ir, n, params);
         if (why) fail(i, why);

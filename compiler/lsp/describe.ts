@@ -6,6 +6,7 @@
  */
 import type { InitSpec } from "../../runtime/init.js";
 import type { LossSpec, OpSpec } from "../ops/op.js";
+import { callSignature, writtenOperandNames } from "../ops/registry.js";
 import type { Size, StateInit } from "../check/model.js";
 import { cellDefinitions, type CellKind } from "../expand/cells.js";
 
@@ -91,8 +92,11 @@ export interface SignatureSpec {
 /** A function's signature as it is called: `fn` is the name written (its own or an alias). */
 export function functionSignature(fn: string, f: OpSpec): SignatureSpec {
   return {
-    label: `${fn}(${f.operandNames.join(", ")})`,
-    parameters: f.operandNames.map((label) => ({ label, doc: f.shape.operandDoc })),
+    label: callSignature(fn, f),
+    parameters: [
+      ...writtenOperandNames(f).map((label) => ({ label, doc: f.shape.operandDoc })),
+      ...(f.settings ?? []).map((s) => ({ label: s.name, name: s.name, doc: s.doc })),
+    ],
     doc: `${f.doc.formula}\n\nderivative: ${f.doc.derivative}`,
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { Hover, MarkupContent } from "vscode-languageserver/node.js";
 import type * as A from "../../grammar/ast.js";
-import { callNames, callOp, lossForm, lossNamed, lossNames } from "../ops/registry.js";
+import { callNames, callOp, callSignature, lossForm, lossNamed, lossNames } from "../ops/registry.js";
 import type { NameUse, Size } from "../check/model.js";
 import { sizesText } from "../ops/shapes.js";
 import { cellDefinitions } from "../expand/cells.js";
@@ -478,10 +478,12 @@ class HoverWriter {
     const f = callOp(name);
     if (f) {
       const how = f.kind === "rowwise" ? "over the whole vector (it mixes the components)" : "element-wise";
+      const settings = (f.settings ?? []).map((s) => `\`${s.name}\`: ${s.doc}`);
       return [
-        `**function** \`${name}(${f.operandNames.join(", ")})\`${written === name ? "" : ` (written \`${written}\`, as in the lecture)`}, ${how}${f.name === name ? "" : ` (another name of \`${f.name}\`)`}`,
+        `**function** \`${callSignature(name, f)}\`${written === name ? "" : ` (written \`${written}\`, as in the lecture)`}, ${how}${f.name === name ? "" : ` (another name of \`${f.name}\`)`}`,
         `**Formula:** \`${f.doc.formula}\``,
         `**Derivative:** \`${f.doc.derivative}\``,
+        ...(settings.length > 0 ? [`**Settings:** ${settings.join("; ")}`] : []),
       ].join("\n\n");
     }
     if (lossNamed(name))

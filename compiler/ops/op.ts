@@ -44,7 +44,33 @@ interface OpBase {
    * never in an exported forward pass.
    */
   export?: OpExportForm;
+  /**
+   * Named arguments that are constants of the op, not operands (`dropout(h, p = 0.3)`): the
+   * checker reads and checks them, lowering puts their values into the IR.
+   */
+  settings?: readonly OpSetting[];
+  /**
+   * The op's last operand is a mask drawn while training (dropout), which a `.rnn` file does
+   * not write: lowering adds it as a `mask` leaf, whose values are all 1 outside training.
+   */
+  drawnMask?: true;
 }
+
+/** A named argument of a call that is a constant: a number in a range, or one of a few words. */
+export type OpSetting = {
+  name: string;
+  /** What it means, for hover and the docs. */
+  doc: string;
+} & (
+  | {
+      kind: "number";
+      /** The values it may take, as said in a diagnostic (`0 ≤ p < 1`), and the test. */
+      range: string;
+      accepts(value: number): boolean;
+      default?: number;
+    }
+  | { kind: "word"; words: readonly string[]; default: string }
+);
 
 /** Computed element by element: `expr` gives one element of the result from the same element of each operand. */
 export interface ElementwiseOp extends OpBase {

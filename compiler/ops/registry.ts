@@ -5,6 +5,7 @@
  */
 import { activations, selections } from "./activations.js";
 import { arithmetic } from "./arithmetic.js";
+import { dropout } from "./dropout.js";
 import { losses, reductions } from "./losses.js";
 import type { IrLoss, IrNode } from "../ir/ir.js";
 import type { ElementwiseOp, LossForm, LossSpec, OpSpec } from "./op.js";
@@ -72,6 +73,19 @@ export function operatorOp(form: "binary" | "prefix" | "brackets", symbol = ""):
   return spec;
 }
 
+/** The operands a call of the op writes: all but a drawn mask, which lowering adds. */
+export function writtenOperandNames(spec: OpSpec): readonly string[] {
+  return spec.drawnMask ? spec.operandNames.slice(0, -1) : spec.operandNames;
+}
+
+/** How a call of the op is written, as in hover and the diagnostics: `tanh(x)`, `dropout(x, p, per = step)`. */
+export function callSignature(name: string, spec: OpSpec): string {
+  const settings = (spec.settings ?? []).map((s) =>
+    s.default === undefined ? `${s.name} = …` : `${s.name} = ${String(s.default)}`,
+  );
+  return `${name}(${[...writtenOperandNames(spec), ...settings].join(", ")})`;
+}
+
 /** Every op, in registration order. */
 export function registeredOps(): OpSpec[] {
   return [...byName.values()];
@@ -111,5 +125,6 @@ export function formOf(loss: IrLoss): LossForm {
 
 export { reductions };
 
-for (const spec of [...arithmetic, ...activations, ...selections, ...rowwiseOps, ...structural]) registerOp(spec);
+for (const spec of [...arithmetic, ...activations, ...selections, dropout, ...rowwiseOps, ...structural])
+  registerOp(spec);
 for (const spec of losses) registerLoss(spec);

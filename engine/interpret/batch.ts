@@ -15,6 +15,11 @@ export interface Batch {
   inputs: Record<string, InputData>;
   /** Per target: [B] (or [B][K]) for a loss at last, [T][B] (or [T][B][K]) for one at each. */
   targets: Record<string, TargetData>;
+  /**
+   * The dropouts' masks while training, per mask of the IR, [T][B][n] (engine/train/masks.ts);
+   * without them every mask is all ones: the identity, as in every run but training.
+   */
+  masks?: Record<string, Float64Array>;
   /** Real length of each sequence, 1 ≤ lengths[b] ≤ T. */
   lengths: Int32Array;
 }

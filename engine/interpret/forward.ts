@@ -65,6 +65,11 @@ function compute(ex: Execution, u: UnrolledNode, n: IrNode): void {
     case "const":
       ex.values[u.id] = Float64Array.of(n.value);
       return;
+    case "mask": {
+      const drawn = ex.batch.masks?.[n.mask];
+      ex.values[u.id] = drawn ? drawn.slice(u.step * len, (u.step + 1) * len) : new Float64Array(len).fill(1);
+      return;
+    }
     case "apply":
       ex.values[u.id] = new Float64Array(len);
       return apply(ex, u, n);

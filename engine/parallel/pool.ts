@@ -17,7 +17,16 @@ import type {
   ModuleBatch,
   ModuleState,
 } from "../../runtime/generated-module.js";
-import { joinState, reduceShards, rowWidths, shardsOf, shardWeights, sliceBatch, sliceState } from "./shards.js";
+import {
+  joinState,
+  maskWidths,
+  reduceShards,
+  rowWidths,
+  shardsOf,
+  shardWeights,
+  sliceBatch,
+  sliceState,
+} from "./shards.js";
 
 interface ShardResult {
   loss: number;
@@ -83,6 +92,7 @@ class GradientWorker {
 export class GradientPool {
   private readonly model: GeneratedModel;
   private readonly widths: Map<string, number>;
+  private readonly maskWidths: Map<string, number>;
   /** Views of the shared parameters, and of each shard's gradient (the first shard's is this thread's own). */
   private readonly sharedParams: Record<string, Float>;
   private readonly shardGrads: Float[];
@@ -105,6 +115,7 @@ export class GradientPool {
     const own = () => view(new ArrayBuffer(n * (module.dtype === "f32" ? 4 : 8)));
     this.model = new module.Model();
     this.widths = rowWidths(ir);
+    this.maskWidths = maskWidths(ir);
     this.sharedParams = module.createParameters(view(parameters));
     this.shardGrads = Array.from({ length: shards }, (_, s) => (s === 0 ? own() : view(gradients, (s - 1) * n)));
     this.shardGradViews = this.shardGrads.map((g) => module.createParameters(g));
@@ -150,7 +161,7 @@ export class GradientPool {
     for (const name in this.sharedParams) this.sharedParams[name]!.set(params[name]!);
     const parts = shards.map((shard) => ({
       shard,
-      batch: sliceBatch(batch, this.widths, shard),
+      batch: sliceBatch(batch, this.widths, shard, this.maskWidths),
       state: sliceState(state, this.widths, shard),
     }));
     const own = (s: number): ShardResult => {

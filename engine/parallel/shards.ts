@@ -78,6 +78,11 @@ export function rowWidths(ir: IrModel): Map<string, number> {
   return widths;
 }
 
+/** Width of one row of each mask of a module batch. */
+export function maskWidths(ir: IrModel): Map<string, number> {
+  return new Map(ir.masks.map((m) => [m.name, m.size]));
+}
+
 /** Sequences `shard` of an array laid out [rows][B][width]. */
 function sliceRows<A extends Values>(array: A, B: number, width: number, shard: Shard): A {
   const rows = array.length / (B * width);
@@ -107,12 +112,18 @@ function sliceRecord(
   return out;
 }
 
-export function sliceBatch(batch: ModuleBatch, widths: Map<string, number>, shard: Shard): ModuleBatch {
+export function sliceBatch(
+  batch: ModuleBatch,
+  widths: Map<string, number>,
+  shard: Shard,
+  masks: Map<string, number> = new Map(),
+): ModuleBatch {
   return {
     T: batch.T,
     B: shard.end - shard.start,
     inputs: sliceRecord(batch.inputs, batch.B, widths, shard),
     ...(batch.targets ? { targets: sliceRecord(batch.targets, batch.B, widths, shard) } : {}),
+    ...(batch.masks ? { masks: sliceRecord(batch.masks, batch.B, masks, shard) as Record<string, Float> } : {}),
     ...(batch.lengths ? { lengths: batch.lengths.slice(shard.start, shard.end) } : {}),
   };
 }

@@ -52,6 +52,8 @@ export interface CheckpointMeta {
   config: TrainConfig & { backend: string; threads?: number; initFrom?: string };
   files: { weights: string; state: string };
   rng: RngState;
+  /** The generator of dropout's masks (absent in checkpoints of rnnc before dropout: a model without masks draws none). */
+  dropoutRng?: RngState;
   order: number[] | null;
   epochLoss: { sum: number; positions: number };
   recentNorms: number[];
@@ -95,6 +97,7 @@ export type CheckpointFixed = Omit<
   | "batchInEpoch"
   | "files"
   | "rng"
+  | "dropoutRng"
   | "order"
   | "epochLoss"
   | "recentNorms"
@@ -148,6 +151,7 @@ export function saveCheckpoint(
     finished: extra.finished,
     files,
     rng: state.shuffle.getState(),
+    dropoutRng: state.dropout.getState(),
     order: state.order,
     epochLoss: state.epochLoss,
     recentNorms: state.recentNorms,
@@ -232,6 +236,7 @@ export function restoreTrainState(ck: LoadedCheckpoint, config: TrainConfig): Tr
   const state = initialTrainState(ck.weights, config);
   state.optimizer.setState(ck.optimizer);
   state.shuffle = Rng.fromState(ck.meta.rng);
+  if (ck.meta.dropoutRng) state.dropout = Rng.fromState(ck.meta.dropoutRng);
   state.step = ck.meta.step;
   state.epoch = ck.meta.epoch;
   state.batchInEpoch = ck.meta.batchInEpoch;

@@ -28,6 +28,7 @@ import {
   type PlateauState,
   type ScheduleConfig,
 } from "./schedule.js";
+import { withMasks } from "./masks.js";
 import { deriveSeed, SEED_STREAM } from "./split.js";
 
 export interface TrainConfig {
@@ -57,6 +58,8 @@ export interface TrainState {
   weights: Weights;
   optimizer: Optimizer;
   shuffle: Rng;
+  /** Dropout's masks (engine/train/masks.ts): drawn for every training batch of a model with dropout. */
+  dropout: Rng;
   /** Optimiser steps taken. */
   step: number;
   /** The epoch in progress, from 0. */
@@ -91,6 +94,7 @@ export function initialTrainState(weights: Weights, config: TrainConfig): TrainS
     weights,
     optimizer: new Optimizer(config.optimizer, shapes),
     shuffle: new Rng(deriveSeed(config.seed, SEED_STREAM.shuffle)),
+    dropout: new Rng(deriveSeed(config.seed, SEED_STREAM.dropout)),
     step: 0,
     epoch: 0,
     batchInEpoch: 0,
@@ -227,6 +231,8 @@ export async function trainLoop(
         config.accumulate ?? 1,
         plan ? { plan } : { order: state.order! },
       );
+      // Dropout is on while training only: these batches get masks, validation's do not.
+      micro.batches = micro.batches.map((b) => withMasks(ir, b, state.dropout));
       const started = performance.now();
       let loss: number;
       let grads: Weights;

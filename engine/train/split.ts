@@ -7,12 +7,12 @@ import type { Dataset } from "../data/dataset.js";
 import { DataError } from "../io/data-error.js";
 import { Rng } from "../../runtime/rng.js";
 
-/** Independent seeds for the separate random streams of one run (weights, split, shuffling). */
+/** Independent seeds for the separate random streams of one run (weights, split, shuffling, dropout's masks). */
 export function deriveSeed(seed: number, stream: number): number {
   return (seed + stream * 0x9e3779b9) >>> 0;
 }
 
-export const SEED_STREAM = { weights: 0, split: 1, shuffle: 2 } as const;
+export const SEED_STREAM = { weights: 0, split: 1, shuffle: 2, dropout: 3 } as const;
 
 export function splitDataset(d: Dataset, valSplit: number, seed: number): { train: Dataset; val?: Dataset } {
   if (!(valSplit >= 0 && valSplit < 1)) throw new RangeError(`--val-split is a fraction in [0, 1), got ${valSplit}`);

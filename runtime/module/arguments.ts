@@ -10,7 +10,7 @@
  * once and builds no message.
  */
 import { ownValue } from "../records.js";
-import type { CarriedLayout, InputLayout, ModuleLayout, ParameterLayout, TargetLayout } from "./layout.js";
+import type { CarriedLayout, InputLayout, MaskLayout, ModuleLayout, ParameterLayout, TargetLayout } from "./layout.js";
 import type { ModuleDtype } from "./memory.js";
 
 type ArrayType = Float64ArrayConstructor | Float32ArrayConstructor | Int32ArrayConstructor;
@@ -32,6 +32,7 @@ interface BatchLike {
   readonly B: number;
   readonly inputs: object;
   readonly targets?: object;
+  readonly masks?: object;
   readonly lengths?: Int32Array;
 }
 
@@ -123,6 +124,8 @@ export class ArgumentChecks {
   private readonly inputNames: ReadonlySet<string>;
   private readonly targetRules: readonly (ArrayRule & { readonly layout: TargetLayout })[];
   private readonly targetNames: ReadonlySet<string>;
+  private readonly maskRules: readonly (ArrayRule & { readonly layout: MaskLayout })[];
+  private readonly maskNames: ReadonlySet<string>;
   private readonly carriedRules: readonly (ArrayRule & { readonly layout: CarriedLayout })[];
   private readonly carriedNames: ReadonlySet<string>;
 
@@ -151,6 +154,12 @@ export class ArgumentChecks {
         ...(t.kind === "class" ? ids("class ids") : floats),
       };
     });
+    this.maskRules = (layout.masks ?? []).map((m) => ({
+      name: m.name,
+      label: `mask ${quoteName(m.name)} ${shapeOf(["T", "B", m.size])}`,
+      layout: m,
+      ...floats,
+    }));
     this.carriedRules = layout.carried.map((c) => ({
       name: c.name,
       label: `state value ${quoteName(c.name)} ${shapeOf([c.steps, "B", c.size])}`,
@@ -160,6 +169,7 @@ export class ArgumentChecks {
     this.parameterNames = new Set(this.parameterRules.map((r) => r.name));
     this.inputNames = new Set(this.inputRules.map((r) => r.name));
     this.targetNames = new Set(this.targetRules.map((r) => r.name));
+    this.maskNames = new Set(this.maskRules.map((r) => r.name));
     this.carriedNames = new Set(this.carriedRules.map((r) => r.name));
   }
 
@@ -180,8 +190,9 @@ export class ArgumentChecks {
 
   /** T and B, every input, `lengths` and the targets (needed with `targetsNeeded`, checked whenever given). */
   batch(batch: unknown, targetsNeeded: boolean): asserts batch is BatchLike {
-    checkObject(batch, "batch", "an object { T, B, inputs, targets?, lengths? }");
-    const { T, B, inputs, targets, lengths } = batch as Partial<Record<keyof BatchLike, unknown>>;
+    const fields = `T, B, inputs, targets?, ${this.maskRules.length > 0 ? "masks?, " : ""}lengths?`;
+    checkObject(batch, "batch", `an object { ${fields} }`);
+    const { T, B, inputs, targets, masks, lengths } = batch as Partial<Record<keyof BatchLike, unknown>>;
     if (typeof T !== "number" || typeof B !== "number")
       throw new TypeError(`batch.T and batch.B must be numbers, not ${describeValue(T)} and ${describeValue(B)}`);
     if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1)
@@ -202,6 +213,7 @@ export class ArgumentChecks {
       if (encoding === "onehot") checkTokenIds(array as Int32Array, size, T, B, rule.name);
     }
     checkNames(inputRecord, this.inputNames, "batch.inputs", "input");
+    if (masks !== undefined) this.masks(masks, T, B);
     if (lengths !== undefined) checkLengths(lengths, T, B);
     if (targets === undefined) {
       if (targetsNeeded) throw new TypeError("lossAndGrad needs batch.targets");
@@ -225,6 +237,19 @@ export class ArgumentChecks {
       if (kind === "class") checkClassIds(array as Int32Array, size, T, B, lengths, at === "each", rule.name);
     }
     checkNames(record, this.targetNames, "batch.targets", "target");
+  }
+
+  /** Every mask of the model, [T][B][size], and no other name: masks are given all together, or not at all. */
+  private masks(masks: unknown, T: number, B: number): void {
+    checkObject(masks, "batch.masks", "an object of arrays by mask name");
+    const record = masks as Readonly<Record<string, unknown>>;
+    for (const rule of this.maskRules) {
+      const length = T * B * rule.layout.size;
+      const array = record[rule.name];
+      if (!(array instanceof rule.type && array.length >= length))
+        arrayFailure(ownValue(record, rule.name), rule, rule.label, length, false);
+    }
+    checkNames(record, this.maskNames, "batch.masks", "mask");
   }
 
   /** A state for B streams: each carried value [steps][B][size], and no other name. */
@@ -282,6 +307,7 @@ export class ArgumentChecks {
     const read = [
       ...named(params, this.parameterRules, "params: "),
       ...named(batch.inputs, this.inputRules),
+      ...(batch.masks ? named(batch.masks, this.maskRules) : []),
       ...(targets ? named(targets, this.targetRules) : []),
       ...(batch.lengths ? [{ array: batch.lengths, label: "lengths" }] : []),
     ];

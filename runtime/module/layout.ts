@@ -16,6 +16,8 @@ export interface ModuleLayout {
   readonly parameters: ParameterLayout;
   readonly inputs: readonly InputLayout[];
   readonly targets: readonly TargetLayout[];
+  /** The dropouts' masks a training batch may give ([T][B][size] each); without them every mask is all ones. Absent: none. */
+  readonly masks?: readonly MaskLayout[];
   /** The states and inputs read through a delay: what a stream carries from one call to the next. */
   readonly carried: readonly CarriedLayout[];
   /** The quantities, as `output(name)` reads them. */
@@ -42,6 +44,12 @@ export interface ParameterLayout {
 export interface InputLayout {
   readonly name: string;
   readonly encoding: "onehot" | "dense";
+  readonly size: number;
+}
+
+/** A dropout's mask: 1/(1 − p) where an element is kept, 0 where it is dropped, [T][B][size]. */
+export interface MaskLayout {
+  readonly name: string;
   readonly size: number;
 }
 

@@ -120,6 +120,28 @@ describe("quantityDeps", () => {
   });
 });
 
+describe("a model with dropout", () => {
+  it("draws dropout as a function of the equation, with its formula in the tooltip, and its masks not at all", () => {
+    const ir = irFromText(`model Dropped {
+  dim D = 2
+  dim H = 3
+  input x : [D]
+  target y : [H]
+  param W : [H, H]
+  param U : [H, D]
+  state h : [H] = zeros
+  h = tanh(W @ dropout(h[t-1], p = 0.25, per = sequence) + U @ dropout(x, p = 0.2))
+  loss mse(h, y) at each
+}`);
+    const h = quantityDeps(ir).find((q) => q.name === "h")!;
+    expect(h.equation).toBe("h = tanh(W @ dropout(h[t-1], p = 0.25, per = sequence) + U @ dropout(x, p = 0.2))");
+    expect(
+      h.deps.map((d) => (d.kind === "delay" ? `${d.source}[t-${d.steps}]` : `${d.kind}:${d.name}`)).sort(),
+    ).toEqual(["h[t-1]", "input:x", "param:U", "param:W"].sort());
+    expect(h.tooltip).toContain("dropout(x) = x ⊙ m: while training");
+  });
+});
+
 describe("folded graph", () => {
   it.each(examples)(
     "%s: a node per quantity, a delay box per delayed state, cycles only through delay boxes",
@@ -380,6 +402,7 @@ function hostileIr(): IrModel {
       { name: O, node: 4, gate: true },
     ],
     losses: [{ fn: "cross_entropy", prediction: 4, target: Y, at: "last", reduce: "mean" }],
+    masks: [],
   };
 }
 

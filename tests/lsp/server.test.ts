@@ -214,6 +214,13 @@ describe("hover", () => {
     const gates = doc("lstm-gates.rnn");
     const sigmoid = await client.hoverText(gates, gates.pos("sigmoid("));
     expect(sigmoid).toContain("σ'(x) = σ(x)(1 − σ(x))");
+    const at = d.pos("  loss");
+    await client.edit(d, { start: at, end: at }, "  z = dropout(h, p = 0.3)\n");
+    const dropout = await client.hoverText(d, { line: at.line, character: 8 });
+    await client.edit(d, { start: at, end: { line: at.line + 1, character: 0 } }, "");
+    expect(dropout).toContain("**function** `dropout(x, p = …, per = step)`, element-wise");
+    expect(dropout).toContain("while training m_i = 1/(1 − p) with probability 1 − p, else 0");
+    expect(dropout).toContain("**Settings:** `p`: the probability that an element is dropped");
   });
 
   test("losses: formula, reduction and the gradient of the form computed", async () => {
@@ -454,6 +461,7 @@ describe("completion and signature help", () => {
     const at = d.pos("  loss");
     const cases: [string, string, number][] = [
       ["  z = softmax(", "softmax(x)", 0],
+      ["  z = dropout(h, per = ", "dropout(x, p = …, per = step)", 2],
       ["  loss cross_entropy(o, ", "cross_entropy(prediction, target, reduce = mean|sum)", 1],
       ["  loss mse(o, y, reduce = ", "mse(prediction, target, reduce = mean|sum)", 2],
       ["  cell g = lstm(x, size = ", "lstm(input, size = H, forget_bias = 0, init = zeros|learned, in = D)", 1],

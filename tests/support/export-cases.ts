@@ -48,7 +48,7 @@ function randomInputs(
   return { data: dataFile, weights: weightsFile };
 }
 
-/** Models that use each construct: every activation, arithmetic with scalars and vectors, concatenation, delays of 1 to 3 steps of states and inputs (one-hot and dense), learned and constant initial states, every loss in every form, two losses, reduce = sum, no loss. */
+/** Models that use each construct: every activation, arithmetic with scalars and vectors, concatenation, delays of 1 to 3 steps of states and inputs (one-hot and dense), learned and constant initial states, every loss in every form, two losses, reduce = sum, no loss, dropout. */
 export const constructs: Record<string, string> = {
   everything: `model Everything {
   dim D = 3
@@ -160,6 +160,22 @@ export const constructs: Record<string, string> = {
   state h : [H] = zeros
   h = tanh(W @ h[t-1] + U @ x + Q @ (V @ h[t-1]) + b * c)
   loss mse(h, y) at each
+}
+`,
+  // Exported, dropout is the identity (as in rnnc run): on an input, on a state's use (per sequence), before the output.
+  dropout: `model Dropped {
+  dim D = 3
+  dim H = 4
+  dim K = 3
+  input x : [D]
+  target y : class[K]
+  param W : [H, H]
+  param U : [H, D]
+  param Vo : [K, H]
+  state h : [H] = zeros
+  h = tanh(W @ dropout(h[t-1], p = 0.25, per = sequence) + U @ dropout(x, p = 0.2))
+  o = softmax(Vo @ dropout(h, p = 0.5))
+  loss cross_entropy(o, y) at each
 }
 `,
 };

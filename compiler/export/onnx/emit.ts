@@ -75,6 +75,8 @@ function emitStep(ir: IrModel, w: StepWiring): { quantities: Map<string, string>
   const quantityOf = new Map(ir.quantities.map((q) => [q.node, q.name]));
   const quantities = new Map<string, string>();
   for (const n of ir.nodes) {
+    // A dropout's mask is no value of an exported model: dropout is exported as the identity, which does not read it.
+    if (n.op === "mask") continue;
     let value = leafValue(n, w);
     if (value === undefined) {
       const args: OnnxOperand[] = operands(n).map((id) => {

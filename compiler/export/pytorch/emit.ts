@@ -154,6 +154,9 @@ function nodeExpr(ir: IrModel, n: IrNode, exprs: readonly PyExpr[]): PyExpr {
     case "const":
       // A negative number is a unary minus to Python; the others are atoms.
       return { text: pyFloat(n.value), precedence: n.value >= 0 ? precedence.atom : precedence.unary };
+    // Outside training a dropout's mask is all ones (and dropout's export form does not read it).
+    case "mask":
+      return { text: pyFloat(1), precedence: precedence.atom };
   }
   const args: ExportOperand[] = operands(n).map((id) => {
     const m = ir.nodes[id]!;

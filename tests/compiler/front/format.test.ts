@@ -23,6 +23,11 @@ function fmt(text: string): string {
 const expr = (e: string) => /q = (.*)\n/.exec(fmt(`model M { q = ${e} }`))![1];
 
 describe("rnnc fmt", () => {
+  it("writes a function's settings as name = value, in the order given", () => {
+    expect(expr("dropout( h[t-1] ,per=sequence,p=0.25 )")).toBe("dropout(h[t-1], per = sequence, p = 0.25)");
+    expect(expr("W@dropout(x,p=.3)")).toBe("W @ dropout(x, p = .3)");
+  });
+
   it("lays out a model: one item per line, two-space indent, single spaces", () => {
     expect(
       fmt(

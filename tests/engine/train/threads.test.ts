@@ -23,6 +23,7 @@ import { relaxedProbeBytes } from "../../../runtime/kernels/wasm/kernels-relaxed
 import { enableRelaxedSimd } from "../../../engine/wasm-features.js";
 import { initialTrainState, trainLoop, type TrainConfig } from "../../../engine/train/loop.js";
 import { defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
+import { withMasks } from "../../../engine/train/masks.js";
 import { irFromFile, irFromText, smallIrFromFile } from "../../support/models.js";
 
 const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
@@ -108,6 +109,38 @@ describe.each(examples)("the gradient of %s on two threads", (file) => {
     const whole = compiledBackend(ir, await loadCompiledModule(ir, "f64")).lossAndGrad(weights, batch);
     expect(Math.abs(threaded.loss - whole.loss)).toBeLessThan(1e-12 * Math.max(1, Math.abs(whole.loss)));
     expectClose(threaded.grads, whole.grads, 1e-12);
+  });
+});
+
+describe("the gradient of a model with dropout on two threads", () => {
+  const ir = irFromText(`model Dropped {
+  dim V = 5
+  dim H = 4
+  input x : onehot[V]
+  target y : class[V]
+  param W : [H, H]
+  param U : [H, V]
+  param Vo : [V, H]
+  state h : [H] = zeros
+  h = tanh(W @ dropout(h[t-1], p = 0.3, per = sequence) + U @ x)
+  o = softmax(Vo @ dropout(h, p = 0.5))
+  loss cross_entropy(o, y) at each
+}`);
+  const weights = initialWeights(ir, 7);
+  // The masks are drawn for the whole batch, then the batch is split: each shard gets its sequences' masks.
+  const batch = withMasks(ir, randomBatch(ir, new Rng(8), { T: 6, B: 5, ragged: true }), new Rng(9));
+
+  it("uses the whole batch's masks: the one-thread gradient bit for bit, the unsplit batch's to rounding", async () => {
+    const threaded = await (await pooled(ir, 2, true))(weights, batch);
+    const alone = await (await pooled(ir, 2, false))(weights, batch);
+    expect(threaded.loss).toBe(alone.loss);
+    expect(bits(threaded.grads)).toEqual(bits(alone.grads));
+    const whole = compiledBackend(ir, await loadCompiledModule(ir, "f64")).lossAndGrad(weights, batch);
+    expect(Math.abs(threaded.loss - whole.loss)).toBeLessThan(1e-12 * Math.max(1, Math.abs(whole.loss)));
+    expectClose(threaded.grads, whole.grads, 1e-12);
+    // ... and the masks matter: without them the loss is another.
+    const { masks: _, ...unmasked } = batch;
+    expect(Math.abs(whole.loss - (await (await pooled(ir, 2, false))(weights, unmasked)).loss)).toBeGreaterThan(1e-6);
   });
 });
 
