@@ -12,6 +12,9 @@ import { dataRoles } from "../../../engine/data/load.js";
 import { decodeChars, encodeChars, type Vocabulary } from "../../../engine/data/vocabulary.js";
 import { decodeWords, encodeWords } from "../../../engine/data/words.js";
 import { Rng } from "../../../runtime/rng.js";
+import { draw } from "../../../engine/sample.js";
+
+export { draw } from "../../../engine/sample.js";
 import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
@@ -139,30 +142,4 @@ function temperature(value: string): number {
   if (value.trim() === "" || !Number.isFinite(t) || t < 0)
     throw new UserError(`--temperature must be a number ≥ 0, not '${value}'`);
   return t;
-}
-
-/**
- * A class drawn from probabilities (or log-probabilities), sharpened or flattened by the
- * temperature; only ids in the vocabulary. Loops over typed arrays: a vocabulary of more than
- * about 120,000 characters overflowed the stack in Math.max(...logits).
- */
-export function draw(p: Float64Array, isLog: boolean, temp: number, rng: Rng, vocab: number): number {
-  const n = Math.min(vocab, p.length);
-  const logits = new Float64Array(n);
-  let max = -Infinity;
-  let likeliest = 0;
-  for (let k = 0; k < n; k++) {
-    logits[k] = isLog ? p[k]! : Math.log(Math.max(p[k]!, 0));
-    if (logits[k]! > max) [max, likeliest] = [logits[k]!, k];
-  }
-  if (temp === 0) return likeliest;
-  const weights = logits.map((l) => Math.exp((l - max) / temp));
-  let total = 0;
-  for (const w of weights) total += w;
-  let u = rng.next() * total;
-  for (let k = 0; k < n; k++) {
-    u -= weights[k]!;
-    if (u < 0) return k;
-  }
-  return n - 1;
 }
