@@ -22,6 +22,8 @@ export function setUpTraining(source: () => string, initial: Example) {
   let example = initial;
   /** The last trained weights (safetensors), which a run uses. */
   let trained: Uint8Array | undefined;
+  /** The first and the latest step's loss of this run, for the status line. */
+  let losses: { first: number; last: number } | undefined;
   const send = (request: TrainRequest) => worker.postMessage(request);
 
   const data = (): DataSource | undefined =>
@@ -48,6 +50,7 @@ export function setUpTraining(source: () => string, initial: Example) {
         break;
       case "step":
         chart.add(r.loss);
+        losses = { first: losses?.first ?? r.loss, last: r.loss };
         break;
       case "sample":
         samples.textContent = `after ${r.step} steps:\n${r.text}\n\n` + samples.textContent;
@@ -55,7 +58,7 @@ export function setUpTraining(source: () => string, initial: Example) {
       case "finished": {
         trained = r.weights;
         setRunning(false);
-        status.textContent = `${r.status} after ${r.steps} steps`;
+        status.textContent = `${r.status} after ${r.steps} steps${losses ? `: loss ${losses.first.toFixed(4)} at the first step, ${losses.last.toFixed(4)} at the last` : ""}`;
         URL.revokeObjectURL(download.href);
         download.href = URL.createObjectURL(
           new Blob([r.weights as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }),
@@ -92,6 +95,7 @@ export function setUpTraining(source: () => string, initial: Example) {
       sampleEvery: 20,
     };
     chart.clear();
+    losses = undefined;
     samples.textContent = "";
     download.hidden = true;
     trained = undefined;

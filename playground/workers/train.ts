@@ -24,7 +24,7 @@ import { namedRecord } from "../../runtime/records.js";
 import { Rng } from "../../runtime/rng.js";
 import type { DataSource, TrainReply, TrainRequest, TrainSettings } from "./messages.js";
 import { checkedIr, loadModule } from "./model-source.js";
-import { VOCABULARY_METADATA } from "../../engine/io/weights-metadata.js";
+import { vocabularyMetadata } from "../../engine/io/weights-metadata.js";
 
 const port = self as unknown as Worker;
 const reply = (r: TrainReply, transfer: Transferable[] = []) => port.postMessage(r, transfer);
@@ -144,11 +144,7 @@ async function sample(
 /** The weights as float64 safetensors; a language model's file also carries its vocabulary, for `rnnc sample --weights`. */
 function safetensors(ir: IrModel, weights: Weights, vocabulary: Vocabulary | undefined): Uint8Array {
   const tensors = namedRecord(ir.params.map((p) => [p.name, { shape: p.shape, data: weights[p.name]! }]));
-  return encodeSafetensors(
-    tensors,
-    "F64",
-    vocabulary ? { [VOCABULARY_METADATA]: JSON.stringify(vocabulary) } : undefined,
-  );
+  return encodeSafetensors(tensors, "F64", vocabulary ? vocabularyMetadata(vocabulary) : undefined);
 }
 
 /** `rnnc run MODEL --weights W --data D`'s JSON: the loss and the default outputs, [T][B][n]. */

@@ -1,10 +1,13 @@
 /**
- * `rnnc sample FILE [--checkpoint DIR]`: text from a trained language model, one character (or
+ * `rnnc sample FILE [--checkpoint DIR | --weights FILE.safetensors]`: text from a trained
+ * language model (a checkpoint of rnnc train, or weights the playground wrote with the
+ * vocabulary in their metadata), one character (or
  * word) at a time. The prime is read in one batch; then each step runs the model for T = 1
  * with the state the previous step carried over, and draws the next token from the softmax
  * of the logits divided by the temperature (0: always the most likely).
  */
 import { constants } from "node:buffer";
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { Batch } from "../../../engine/interpret/batch.js";
 import type { Carry } from "../../../engine/interpret/execution.js";
@@ -19,6 +22,12 @@ import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/tr
 import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
+import { loadWeights } from "../model-inputs.js";
+import { lowerModel, requireModel } from "../load.js";
+import type { IrModel } from "../../ir/ir.js";
+import type { Weights } from "../../../engine/interpret/batch.js";
+import { looksBinary, readSafetensors } from "../../../engine/io/weights-file.js";
+import { VOCABULARY_METADATA, vocabularyFromMetadata } from "../../../engine/io/weights-metadata.js";
 import { collectDims, kernelsHelp, openForwardBackend } from "./options.js";
 import { choice, defaultSeed, nonNegativeInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
@@ -26,6 +35,7 @@ import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 interface SampleOptions {
   kernels?: KernelTier;
   checkpoint?: string;
+  weights?: string;
   length: number;
   temperature: number;
   prime?: string;
@@ -42,6 +52,10 @@ export function registerSample(program: Command, io: Output): void {
     .option(
       "--checkpoint <dir>",
       "checkpoint directory written by rnnc train (default: runs/<model file name>, where rnnc train writes)",
+    )
+    .option(
+      "--weights <file>",
+      "weights in safetensors with the vocabulary in their metadata, as the playground's download (instead of --checkpoint)",
     )
     .option("--length <n>", "characters (or words and line ends, for a word model) to generate", nonNegativeInt, 200)
     .option(
@@ -69,13 +83,8 @@ export function registerSample(program: Command, io: Output): void {
         throw new UserError(
           `--length ${opts.length} is more characters than one string can hold (at most ${Math.floor(constants.MAX_STRING_LENGTH / 2).toLocaleString("en-US")})`,
         );
-      const { prepared, weights, meta, dir } = loadTrained(file, opts.checkpoint, opts.dim, io);
-      const { ir } = prepared;
-      const vocabulary = meta.data.codebook.vocabulary;
-      if (meta.data.codebook.format !== "text" || !vocabulary)
-        throw new UserError(
-          `the checkpoint in ${dir} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters or words to sample`,
-        );
+      const { ir, weights, vocabulary } =
+        opts.weights === undefined ? fromCheckpoint(file, opts, io) : fromWeightsFile(file, opts.weights, opts, io);
       const roles = dataRoles(ir, "text")!;
       const loss = ir.losses.find((l) => l.target === roles.target.name)!;
       const prediction = ir.quantities.find((q) => q.node === loss.prediction)?.name;
@@ -116,6 +125,43 @@ export function registerSample(program: Command, io: Output): void {
           : decodeChars(generated, vocabulary);
       io.out(prime + text + "\n");
     });
+}
+
+interface LanguageModel {
+  ir: IrModel;
+  weights: Weights;
+  vocabulary: Vocabulary;
+}
+
+function fromCheckpoint(file: string, opts: SampleOptions, io: Output): LanguageModel {
+  const { prepared, weights, meta, dir } = loadTrained(file, opts.checkpoint, opts.dim, io);
+  const vocabulary = meta.data.codebook.vocabulary;
+  if (meta.data.codebook.format !== "text" || !vocabulary)
+    throw new UserError(
+      `the checkpoint in ${dir} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters or words to sample`,
+    );
+  return { ir: prepared.ir, weights, vocabulary };
+}
+
+/** The model file with its own dims (and --dim), the weights and the vocabulary from a safetensors file. */
+function fromWeightsFile(file: string, path: string, opts: SampleOptions, io: Output): LanguageModel {
+  if (opts.checkpoint !== undefined) throw new UserError("give --checkpoint or --weights, not both", 2);
+  const { loaded, model } = requireModel(file, opts.dim, io);
+  const ir = lowerModel(loaded, model, io);
+  const weights = loadWeights(ir, path, 0);
+  let vocabulary: Vocabulary | undefined;
+  try {
+    const bytes = readFileSync(path);
+    vocabulary = looksBinary(bytes) ? vocabularyFromMetadata(readSafetensors(bytes).metadata) : undefined;
+  } catch (e) {
+    if (e instanceof DataError) throw new UserError(`${path}: ${e.message}`);
+    throw e;
+  }
+  if (!vocabulary)
+    throw new UserError(
+      `${path} carries no vocabulary (${VOCABULARY_METADATA} in its metadata), so its ids cannot be turned into text: sample from a checkpoint of rnnc train with --checkpoint DIR, or from weights the playground trained on a text`,
+    );
+  return { ir, weights, vocabulary };
 }
 
 /** The ids the model reads first: the prime's, or the start of a line (a newline or <eos>; a random id if it has neither). */

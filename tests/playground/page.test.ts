@@ -1,0 +1,144 @@
+/**
+ * The playground in Debian's Chromium (tests/support/browser.ts): the page the build writes,
+ * served by `rnnc playground`, as a person uses it: the editor shows the language server's
+ * diagnostics and hover, the examples train and their loss falls, the weights it offers are
+ * the ones `rnnc run` and `rnnc sample` read, and a module run in the page computes what
+ * `rnnc run` computes, on both kernel tiers. Nothing is fetched after the page has loaded.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPlayground, type Playground } from "../support/browser.js";
+import { rnnc } from "../support/cli.js";
+
+const PAGE_MS = 120_000;
+let playground: Playground;
+let page: Page;
+const scratch = mkdtempSync(join(tmpdir(), "rnnc-playground-"));
+
+beforeAll(async () => {
+  playground = await openPlayground();
+  page = playground.page;
+  await page.waitForSelector("#graph-folded svg", { timeout: 60_000 });
+}, PAGE_MS);
+
+afterAll(async () => {
+  await playground?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Replaces the editor's text as a paste would (one input, so no bracket is closed twice). */
+async function setSource(text: string): Promise<void> {
+  await page.click(".cm-content");
+  await page.keyboard.down("Control");
+  await page.keyboard.press("a");
+  await page.keyboard.up("Control");
+  await page.keyboard.sendCharacter(text);
+}
+
+async function pickExample(name: string): Promise<void> {
+  await page.select("#example", name);
+  await page.waitForFunction(
+    (n) => document.querySelector(".cm-content")!.textContent!.includes(n),
+    {},
+    name === "elman" ? "model ElmanSentiment" : "model CharLM",
+  );
+}
+
+const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? "");
+
+async function showTab(name: string): Promise<void> {
+  await page.click(`#tab-${name}`);
+}
+
+/** Trains the current example with the given settings and returns the status line once it has finished. */
+async function train(settings: { steps: number; kernels: "wasm" | "js"; lr?: number }): Promise<string> {
+  await showTab("train");
+  await page.$eval("#steps", (e, v) => void ((e as HTMLInputElement).value = v), String(settings.steps));
+  await page.$eval("#lr", (e, v) => void ((e as HTMLInputElement).value = v), String(settings.lr ?? 0.01));
+  await page.select("#kernels", settings.kernels);
+  await page.click("#train");
+  await page.waitForFunction(() => /after \d+ steps/.test(document.getElementById("train-status")!.textContent!), {
+    timeout: 90_000,
+  });
+  return text("#train-status");
+}
+
+/** The weights the download link offers, written to a file. */
+async function downloadedWeights(name: string): Promise<string> {
+  const bytes = await page.$eval("#download", async (a) => {
+    const response = await fetch((a as HTMLAnchorElement).href);
+    return Array.from(new Uint8Array(await response.arrayBuffer()));
+  });
+  const path = join(scratch, name);
+  writeFileSync(path, Uint8Array.from(bytes));
+  return path;
+}
+
+describe("the playground page", () => {
+  it("loads the example, draws its graph and shows the generated TypeScript", async () => {
+    expect(await text("#model-status")).toBe("the model checks");
+    expect(await text("#graph-folded")).toContain("model ElmanSentiment");
+    await showTab("code");
+    expect(await text("#typescript")).toContain("export class Model");
+    expect(await text("#typescript")).toContain('from "rnnc/runtime"');
+  });
+
+  it(
+    "shows the language server's diagnostics for a model with an error, in the editor and its panel",
+    async () => {
+      await setSource(
+        [
+          "model M {",
+          "  dim H = 4",
+          "  input x : [H]",
+          "  state h : [H] = zeros",
+          "  param W : [H, H]",
+          "  h = tanh(W @ h[t-1] + Wx @ x)",
+          "}",
+          "",
+        ].join("\n"),
+      );
+      await page.waitForSelector(".cm-lintRange-error", { timeout: 30_000 });
+      expect(await page.$$eval(".cm-lintRange-error", (marks) => marks.map((m) => m.textContent))).toEqual(["Wx"]);
+      // The diagnostics' panel opens from the keyboard (Ctrl-Shift-M), as in any CodeMirror editor.
+      await page.keyboard.down("Control");
+      await page.keyboard.down("Shift");
+      await page.keyboard.press("M");
+      await page.keyboard.up("Shift");
+      await page.keyboard.up("Control");
+      await page.waitForSelector(".cm-panel-lint");
+      expect(await text(".cm-panel-lint")).toContain("'Wx' is not defined");
+      await page.waitForFunction(() => document.getElementById("model-status")!.classList.contains("error"));
+      expect(await text("#model-status")).toBe("model.rnn:6:25: 'Wx' is not defined");
+    },
+    PAGE_MS,
+  );
+
+  it(
+    "hovers a parameter and shows what the language server says of it",
+    async () => {
+      await pickExample("elman");
+      // The screen position of the W in `param W : [H, H]`.
+      const at = await page.$eval(".cm-content", (content) => {
+        const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const i = node.textContent!.indexOf("param W :");
+          if (i < 0) continue;
+          const range = document.createRange();
+          range.setStart(node, i + "param ".length);
+          range.setEnd(node, i + "param W".length);
+          const box = range.getBoundingClientRect();
+          return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+        }
+        throw new Error("no `param W :` in the editor");
+      });
+      await page.mouse.move(at.x, at.y);
+      await page.waitForSelector(".cm-tooltip-hover", { timeout: 30_000 });
+      expect(await text(".cm-tooltip-hover")).toContain("W : [H, H]");
+    },
+    PAGE_MS,
+  );
+});
