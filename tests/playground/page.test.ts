@@ -5,7 +5,7 @@
  * the ones `rnnc run` and `rnnc sample` read, and a module run in the page computes what
  * `rnnc run` computes, on both kernel tiers. Nothing is fetched after the page has loaded.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "puppeteer-core";
@@ -141,4 +141,83 @@ describe("the playground page", () => {
     },
     PAGE_MS,
   );
+
+  it(
+    "trains the Elman example, drawing the loss as it falls, with no request after the page loaded",
+    async () => {
+      await pickExample("elman");
+      const requestsBefore = playground.requests.length;
+      const status = await train({ steps: 60, kernels: "wasm", lr: 0.02 });
+      const m = /^finished after 60 steps: loss (\S+) at the first step, (\S+) at the last$/.exec(status);
+      expect(m, status).not.toBeNull();
+      const [first, last] = [Number(m![1]), Number(m![2])];
+      expect(last).toBeLessThan(first / 2);
+      expect(await page.$eval("#loss polyline", (l) => l.getAttribute("points")!.split(" ").length)).toBe(60);
+      // Compiling the model, loading its module and training it needed nothing from the network.
+      expect(playground.requests.slice(requestsBefore).filter((u) => !u.startsWith("blob:"))).toEqual([]);
+    },
+    PAGE_MS,
+  );
+
+  it(
+    "trains the language model on its text, samples it as it learns, and offers weights rnnc sample reads",
+    async () => {
+      await pickExample("char-lm");
+      const status = await train({ steps: 40, kernels: "wasm", lr: 0.01 });
+      expect(status).toMatch(/^finished after 40 steps/);
+      const samples = await text("#samples");
+      expect(samples).toContain("after 20 steps:");
+      expect(samples).toContain("after 40 steps:");
+      const weights = await downloadedWeights("char-lm.safetensors");
+      const sampled = await rnnc("sample", "examples/char-lm.rnn", "--weights", weights, "--length", "40");
+      expect(sampled.err).toBe("");
+      expect(sampled.code).toBe(0);
+      const fables = new Set(readFileSync("examples/data/fables.txt", "utf8"));
+      expect([...sampled.out.trimEnd()].length).toBeGreaterThanOrEqual(40);
+      expect([...sampled.out].every((c) => fables.has(c))).toBe(true);
+    },
+    PAGE_MS,
+  );
+
+  for (const kernels of ["wasm", "js"] as const)
+    it(
+      `runs the generated module in the page as rnnc run does, to 1e-12, on the ${kernels} kernels`,
+      async () => {
+        await pickExample("elman");
+        await train({ steps: 5, kernels });
+        const weights = await downloadedWeights(`elman-${kernels}.safetensors`);
+        await page.click("#run");
+        await page.waitForFunction(() => document.getElementById("run-output")!.textContent!.startsWith("{"));
+        const inPage = JSON.parse(await text("#run-output")) as RunJson;
+        const cli = await rnnc(
+          "run",
+          "examples/elman.rnn",
+          "--weights",
+          weights,
+          "--data",
+          "examples/data/elman.json",
+          "--kernels",
+          kernels,
+        );
+        expect(cli.code, cli.err).toBe(0);
+        const expected = JSON.parse(cli.out) as RunJson;
+        expect(Object.keys(inPage.outputs)).toEqual(Object.keys(expected.outputs));
+        expect(Math.abs(inPage.loss - expected.loss)).toBeLessThanOrEqual(1e-12);
+        for (const name of Object.keys(expected.outputs)) {
+          const [a, b] = [inPage.outputs[name]!.flat(2), expected.outputs[name]!.flat(2)];
+          expect(a.length).toBe(b.length);
+          expect(Math.max(...a.map((x, i) => Math.abs(x - b[i]!)))).toBeLessThanOrEqual(1e-12);
+        }
+      },
+      PAGE_MS,
+    );
+
+  it("threw no error in the page or its workers", () => {
+    expect(playground.errors).toEqual([]);
+  });
 });
+
+interface RunJson {
+  loss: number;
+  outputs: Record<string, number[][][]>;
+}
