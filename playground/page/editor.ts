@@ -9,7 +9,9 @@ import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { bracketMatching, indentOnInput } from "@codemirror/language";
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
 import { lintKeymap } from "@codemirror/lint";
+import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { LSPClient, languageServerExtensions, type Transport } from "@codemirror/lsp-client";
+import { rnnHighlighting } from "./highlight.js";
 
 export const MODEL_URI = "file:///model.rnn";
 
@@ -29,15 +31,20 @@ function workerTransport(worker: Worker): Transport {
 
 export function createEditor(parent: HTMLElement, text: string, changed: (text: string) => void): EditorView {
   const worker = new Worker(new URL("./lsp-worker.js", import.meta.url), { type: "module" });
-  const client = new LSPClient({ rootUri: "file:///", extensions: languageServerExtensions() }).connect(
-    workerTransport(worker),
-  );
+  // The server answers in milliseconds, but its first analysis loads the parser, and a busy
+  // machine can take longer than the client's default 3 s: a request only fails when the server has.
+  const client = new LSPClient({
+    rootUri: "file:///",
+    timeout: 60_000,
+    extensions: languageServerExtensions(),
+  }).connect(workerTransport(worker));
   return new EditorView({
     parent,
     state: EditorState.create({
       doc: text,
       extensions: [
         lineNumbers(),
+        rnnHighlighting,
         history(),
         drawSelection(),
         indentOnInput(),
@@ -45,7 +52,15 @@ export function createEditor(parent: HTMLElement, text: string, changed: (text: 
         closeBrackets(),
         autocompletion(),
         highlightActiveLine(),
-        keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
+        highlightSelectionMatches(),
+        keymap.of([
+          ...closeBracketsKeymap,
+          ...defaultKeymap,
+          ...searchKeymap,
+          ...historyKeymap,
+          ...completionKeymap,
+          ...lintKeymap,
+        ]),
         client.plugin(MODEL_URI, "rnn"),
         EditorView.contentAttributes.of({ "aria-label": "model source (.rnn)" }),
         EditorView.updateListener.of((update) => {

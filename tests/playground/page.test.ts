@@ -111,6 +111,9 @@ describe("the playground page", () => {
       await page.keyboard.up("Control");
       await page.waitForSelector(".cm-panel-lint");
       expect(await text(".cm-panel-lint")).toContain("'Wx' is not defined");
+      // Escape closes it and gives the focus back to the text.
+      await page.keyboard.press("Escape");
+      await page.waitForSelector(".cm-panel-lint", { hidden: true });
       await page.waitForFunction(() => document.getElementById("model-status")!.classList.contains("error"));
       expect(await text("#model-status")).toBe("model.rnn:6:25: 'Wx' is not defined");
     },
@@ -122,16 +125,20 @@ describe("the playground page", () => {
     async () => {
       await pickExample("elman");
       // The screen position of the W in `param W : [H, H]`.
-      const at = await page.$eval(".cm-content", (content) => {
-        const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+      const at = await page.$$eval(".cm-line", (lines) => {
+        const line = lines.find((l) => l.textContent!.startsWith("  param W :"))!;
+        // The line's text is split among the highlighter's spans: find the node holding the W.
+        let offset = "  param ".length;
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          const i = node.textContent!.indexOf("param W :");
-          if (i < 0) continue;
-          const range = document.createRange();
-          range.setStart(node, i + "param ".length);
-          range.setEnd(node, i + "param W".length);
-          const box = range.getBoundingClientRect();
-          return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+          if (offset < node.textContent!.length) {
+            const range = document.createRange();
+            range.setStart(node, offset);
+            range.setEnd(node, offset + 1);
+            const box = range.getBoundingClientRect();
+            return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+          }
+          offset -= node.textContent!.length;
         }
         throw new Error("no `param W :` in the editor");
       });
@@ -211,6 +218,47 @@ describe("the playground page", () => {
       },
       PAGE_MS,
     );
+
+  it("is used from the keyboard: Tab goes from the example picker to the editor and on to the tabs, arrows change tab", async () => {
+    const focused = () =>
+      page.evaluate(() => {
+        const e = document.activeElement!;
+        return e.classList.contains("cm-content") ? "editor" : e.id;
+      });
+    await page.focus("#example");
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("editor");
+    // The editor does not keep Tab (no indent-with-Tab), so the focus moves on to the chosen tab.
+    await page.keyboard.press("Tab");
+    expect(await focused()).toMatch(/^tab-/);
+    const shown = () =>
+      page.$$eval("[role=tabpanel]", (panels) => panels.filter((p) => !(p as HTMLElement).hidden).map((p) => p.id));
+    await page.keyboard.press("Home");
+    expect([await focused(), await shown()]).toEqual(["tab-graph", ["panel-graph"]]);
+    await page.keyboard.press("ArrowRight");
+    expect([await focused(), await shown()]).toEqual(["tab-unrolled", ["panel-unrolled"]]);
+    await page.keyboard.press("ArrowLeft");
+    await page.keyboard.press("ArrowLeft");
+    expect([await focused(), await shown()]).toEqual(["tab-train", ["panel-train"]]);
+  });
+
+  it("lays the editor above the panels in a narrow window, with nothing wider than the window", async () => {
+    await page.setViewport({ width: 400, height: 800 });
+    try {
+      const layout = await page.evaluate(() => {
+        const editor = document.getElementById("editor")!.getBoundingClientRect();
+        const panels = document.getElementById("panels")!.getBoundingClientRect();
+        return {
+          stacked: panels.top >= editor.bottom - 1,
+          editorWidth: Math.round(editor.width),
+          pageWidth: document.documentElement.scrollWidth,
+        };
+      });
+      expect(layout).toEqual({ stacked: true, editorWidth: 400, pageWidth: 400 });
+    } finally {
+      await page.setViewport({ width: 1280, height: 800 });
+    }
+  });
 
   it("threw no error in the page or its workers", () => {
     expect(playground.errors).toEqual([]);

@@ -7,7 +7,7 @@
  * index that script writes, to compile `--standalone` modules (playground/bundled.d.ts).
  */
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -54,8 +54,6 @@ const playgroundModules = {
   },
 };
 
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
 const result = await build({
   entryPoints: {
     main: "playground/page/main.ts",
@@ -74,8 +72,20 @@ const result = await build({
   define: { RNNC_VERSION: JSON.stringify(version), "process.env": "{}" },
   plugins: [playgroundModules],
   logLevel: "warning",
-  metafile: true,
+  write: false,
 });
-for (const file of ["index.html", "style.css"]) copyFileSync(join(root, "playground", file), join(out, file));
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-process.stdout.write(`wrote ${out} (${(bytes / 1e6).toFixed(1)} MB of scripts)\n`);
+
+// Each file written under a temporary name and renamed, and files of an earlier build removed
+// after: a page served from here while it is rebuilt loads whole files, old or new.
+const files = new Map(result.outputFiles.map((f) => [f.path, f.contents]));
+for (const page of ["index.html", "style.css"])
+  files.set(join(out, page), readFileSync(join(root, "playground", page)));
+mkdirSync(out, { recursive: true });
+for (const [path, contents] of files) {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+for (const name of readdirSync(out)) if (!files.has(join(out, name))) rmSync(join(out, name), { recursive: true });
+const bytes = [...files.values()].reduce((n, c) => n + c.length, 0);
+process.stdout.write(`wrote dist/playground (${(bytes / 1e6).toFixed(1)} MB)\n`);
