@@ -5,18 +5,23 @@
  * the ones `rnnc run` and `rnnc sample` read, and a module run in the page computes what
  * `rnnc run` computes, on both kernel tiers. Nothing is fetched after the page has loaded.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPlayground, type Playground } from "../support/browser.js";
-import { rnnc } from "../support/cli.js";
+import { docExamples, linkedExampleProject, runCommands } from "../support/doc-examples.js";
 
 const PAGE_MS = 120_000;
 let playground: Playground;
 let page: Page;
+/** A project laid out like the checkout, where the downloads go and the commands of docs/playground.md run. */
 const scratch = mkdtempSync(join(tmpdir(), "rnnc-playground-"));
+const root = resolve(".");
+linkedExampleProject(scratch, root);
+symlinkSync(join(root, "examples"), join(scratch, "examples"), "dir");
+const [sampleCommand, runCommand] = docExamples("docs/playground.md").get("weights")!.commands.run!.trim().split("\n");
 
 beforeAll(async () => {
   playground = await openPlayground();
@@ -66,15 +71,15 @@ async function train(settings: { steps: number; kernels: "wasm" | "js"; lr?: num
   return text("#train-status");
 }
 
-/** The weights the download link offers, written to a file. */
-async function downloadedWeights(name: string): Promise<string> {
-  const bytes = await page.$eval("#download", async (a) => {
-    const response = await fetch((a as HTMLAnchorElement).href);
-    return Array.from(new Uint8Array(await response.arrayBuffer()));
+/** The weights the download link offers, saved under the name it offers, which must be `name`. */
+async function downloadedWeights(name: string): Promise<void> {
+  const { offered, bytes } = await page.$eval("#download", async (a) => {
+    const link = a as HTMLAnchorElement;
+    const response = await fetch(link.href);
+    return { offered: link.download, bytes: Array.from(new Uint8Array(await response.arrayBuffer())) };
   });
-  const path = join(scratch, name);
-  writeFileSync(path, Uint8Array.from(bytes));
-  return path;
+  expect(offered).toBe(name);
+  writeFileSync(join(scratch, name), Uint8Array.from(bytes));
 }
 
 describe("the playground page", () => {
@@ -175,13 +180,13 @@ describe("the playground page", () => {
       const samples = await text("#samples");
       expect(samples).toContain("after 20 steps:");
       expect(samples).toContain("after 40 steps:");
-      const weights = await downloadedWeights("char-lm.safetensors");
-      const sampled = await rnnc("sample", "examples/char-lm.rnn", "--weights", weights, "--length", "40");
-      expect(sampled.err).toBe("");
-      expect(sampled.code).toBe(0);
+      await downloadedWeights("char-lm.safetensors");
+      // docs/playground.md's command: 200 characters of the fables' alphabet.
+      expect(sampleCommand).toMatch(/^npx rnnc sample .* --weights char-lm\.safetensors --length 200$/);
+      const sampled = runCommands(sampleCommand!, scratch);
       const fables = new Set(readFileSync("examples/data/fables.txt", "utf8"));
-      expect([...sampled.out.trimEnd()].length).toBeGreaterThanOrEqual(40);
-      expect([...sampled.out].every((c) => fables.has(c))).toBe(true);
+      expect([...sampled.slice(0, -1)].length).toBe(200);
+      expect([...sampled].every((c) => fables.has(c))).toBe(true);
     },
     PAGE_MS,
   );
@@ -192,22 +197,13 @@ describe("the playground page", () => {
       async () => {
         await pickExample("elman");
         await train({ steps: 5, kernels });
-        const weights = await downloadedWeights(`elman-${kernels}.safetensors`);
+        await downloadedWeights("elman.safetensors");
         await page.click("#run");
         await page.waitForFunction(() => document.getElementById("run-output")!.textContent!.startsWith("{"));
         const inPage = JSON.parse(await text("#run-output")) as RunJson;
-        const cli = await rnnc(
-          "run",
-          "examples/elman.rnn",
-          "--weights",
-          weights,
-          "--data",
-          "examples/data/elman.json",
-          "--kernels",
-          kernels,
-        );
-        expect(cli.code, cli.err).toBe(0);
-        const expected = JSON.parse(cli.out) as RunJson;
+        // docs/playground.md's command, on the page's tier.
+        expect(runCommand).toMatch(/ --kernels wasm$/);
+        const expected = JSON.parse(runCommands(runCommand!.replace(/wasm$/, kernels), scratch)) as RunJson;
         expect(Object.keys(inPage.outputs)).toEqual(Object.keys(expected.outputs));
         expect(Math.abs(inPage.loss - expected.loss)).toBeLessThanOrEqual(1e-12);
         for (const name of Object.keys(expected.outputs)) {
