@@ -8,7 +8,7 @@ import type { IrModel } from "../../compiler/ir/ir.js";
 import { defaultOutputs } from "../../compiler/ir/outputs.js";
 import { compiledBackend } from "../../engine/compiled-backend.js";
 import type { ModelBackend } from "../../engine/model-backend.js";
-import type { Batch, Weights } from "../../engine/interpret/batch.js";
+import type { Weights } from "../../engine/interpret/batch.js";
 import { initialWeights } from "../../engine/init-weights.js";
 import { examplesFromBatch, type Dataset } from "../../engine/data/dataset.js";
 import { dataRoles } from "../../engine/data/roles.js";
@@ -16,7 +16,7 @@ import { charVocabulary, decodeChars, encodeChars, type Vocabulary } from "../..
 import { batchFromJson } from "../../engine/io/data-json.js";
 import { nest } from "../../engine/io/nested.js";
 import { parseWeights } from "../../engine/io/weights-file.js";
-import { draw } from "../../engine/sample.js";
+import { sampledQuantity, sampleIds } from "../../engine/sample.js";
 import { initialTrainState, trainLoop, type TrainConfig } from "../../engine/train/loop.js";
 import { defaultOptimizerConfig } from "../../engine/train/optimizers.js";
 import { encodeSafetensors } from "../../runtime/io/safetensors.js";
@@ -100,7 +100,7 @@ async function train(source: string, data: DataSource, settings: TrainSettings):
       reply({
         kind: "sample",
         step: state.step,
-        text: await sample(ir, backend, state.weights, vocabulary, settings, rng),
+        text: await sample(backend, state.weights, vocabulary, settings, rng),
       });
   }
   if (stopRequested) status = "stopped";
@@ -108,36 +108,24 @@ async function train(source: string, data: DataSource, settings: TrainSettings):
   reply({ kind: "finished", steps: state.step, weights, status }, [weights.buffer]);
 }
 
-/** Text from the model as it is now, one character at a time from a line start, as `rnnc sample` draws it. */
+/** Text from the model as it is now, from the start of a line, as `rnnc sample` draws it at temperature 1. */
 async function sample(
-  ir: IrModel,
   backend: ModelBackend,
   weights: Weights,
   vocabulary: Vocabulary,
   settings: TrainSettings,
   rng: Rng,
 ): Promise<string> {
-  const roles = dataRoles(ir, "text")!;
-  const loss = ir.losses.find((l) => l.target === roles.target.name)!;
-  const prediction = ir.quantities.find((q) => q.node === loss.prediction)?.name;
-  if (!prediction) return "(the loss scores an expression that is not a named quantity: name it to sample from it)";
-  const K = ir.nodes[loss.prediction]!.size;
-  const isLogProb = loss.fusion?.kind === "log_softmax";
-  const step = (id: number): Batch => ({
-    T: 1,
-    B: 1,
-    inputs: { [roles.input]: { kind: "onehot", ids: Int32Array.of(id) } },
-    targets: { [roles.target.name]: { kind: "class", ids: new Int32Array(1) } },
-    lengths: Int32Array.of(1),
-  });
+  if (!sampledQuantity(backend.ir))
+    return "(the loss scores an expression that is not a named quantity: name it, o = softmax(...), to sample from it)";
   const newline = vocabulary.entries.indexOf("\n");
-  const ids: number[] = [];
-  let r = backend.forward(weights, step(newline >= 0 ? newline : rng.int(vocabulary.entries.length)));
-  for (let i = 0; i < settings.sampleLength; i++) {
-    const next = draw(r.quantity(prediction).subarray(0, K), isLogProb, 1, rng, vocabulary.entries.length);
-    ids.push(next);
-    r = backend.forward(weights, step(next), r.carry());
-  }
+  const ids = await sampleIds(backend, weights, {
+    prime: Int32Array.of(newline >= 0 ? newline : rng.int(vocabulary.entries.length)),
+    length: settings.sampleLength,
+    temperature: 1,
+    rng,
+    vocabularySize: vocabulary.entries.length,
+  });
   return decodeChars(ids, vocabulary);
 }
 

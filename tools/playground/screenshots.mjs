@@ -5,9 +5,10 @@
  * (or `... screenshots.mjs DIR` to write them elsewhere).
  *
  *   playground.png           the Elman example and its folded graph
- *   playground-training.png  the language model after 200 steps on examples/data/fables.txt
+ *   playground-training.png  the language model after 120 steps on examples/data/fables.txt
  *   playground-narrow.png    a phone-sized window: the editor above the panels
  */
+/* global document -- inside page.waitForFunction, which runs in the page */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openPlayground } from "./browser.mjs";
@@ -24,7 +25,10 @@ try {
 
   await page.select("#example", "char-lm");
   await page.click("#tab-train");
-  await page.$eval("#steps", (e) => void (/** @type {HTMLInputElement} */ ((e).value = "200")));
+  await page.$eval("#steps", (e) => {
+    const steps = /** @type {HTMLInputElement} */ (e);
+    steps.value = "120";
+  });
   await page.click("#train");
   await page.waitForFunction(() => /after \d+ steps/.test(document.getElementById("train-status")?.textContent ?? ""), {
     timeout: 300_000,

@@ -1,23 +1,17 @@
 /**
  * `rnnc sample FILE [--checkpoint DIR | --weights FILE.safetensors]`: text from a trained
  * language model (a checkpoint of rnnc train, or weights the playground wrote with the
- * vocabulary in their metadata), one character (or
- * word) at a time. The prime is read in one batch; then each step runs the model for T = 1
- * with the state the previous step carried over, and draws the next token from the softmax
- * of the logits divided by the temperature (0: always the most likely).
+ * vocabulary in their metadata), one character (or word) at a time, as engine/sample.ts
+ * draws it.
  */
 import { constants } from "node:buffer";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import type { Batch } from "../../../engine/interpret/batch.js";
-import type { Carry } from "../../../engine/interpret/execution.js";
-import { dataRoles } from "../../../engine/data/load.js";
 import { decodeChars, encodeChars, type Vocabulary } from "../../../engine/data/vocabulary.js";
 import { decodeWords, encodeWords } from "../../../engine/data/words.js";
 import { Rng } from "../../../runtime/rng.js";
-import { draw } from "../../../engine/sample.js";
+import { sampledQuantity, sampleIds } from "../../../engine/sample.js";
 
-export { draw } from "../../../engine/sample.js";
 import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
@@ -85,40 +79,20 @@ export function registerSample(program: Command, io: Output): void {
         );
       const { ir, weights, vocabulary } =
         opts.weights === undefined ? fromCheckpoint(file, opts, io) : fromWeightsFile(file, opts.weights, opts, io);
-      const roles = dataRoles(ir, "text")!;
-      const loss = ir.losses.find((l) => l.target === roles.target.name)!;
-      const prediction = ir.quantities.find((q) => q.node === loss.prediction)?.name;
-      if (!prediction)
+      if (!sampledQuantity(ir))
         throw new UserError(
           `the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`,
         );
       const backend = await openForwardBackend(ir, opts);
       const rng = new Rng(opts.seed);
       const prime = opts.prime ?? "";
-      const primeIds = primeOf(prime, vocabulary, rng);
-      const K = ir.nodes[loss.prediction]!.size;
-      const isLogProb = loss.fusion?.kind === "log_softmax";
-      const batchOf = (ids: Int32Array): Batch => ({
-        T: ids.length,
-        B: 1,
-        inputs: { [roles.input]: { kind: "onehot", ids } },
-        targets: { [roles.target.name]: { kind: "class", ids: new Int32Array(ids.length) } },
-        lengths: Int32Array.of(ids.length),
+      const generated = await sampleIds(backend, weights, {
+        prime: primeOf(prime, vocabulary, rng),
+        length: opts.length,
+        temperature: opts.temperature,
+        rng,
+        vocabularySize: vocabulary.entries.length,
       });
-      let r = await backend.forward(weights, batchOf(primeIds));
-      let carry: Carry = r.carry();
-      const generated = new Int32Array(opts.length);
-      for (let i = 0; i < opts.length; i++) {
-        const values = r.quantity(prediction);
-        const T = values.length / K;
-        const last = values.subarray((T - 1) * K, T * K);
-        const next = draw(last, isLogProb, opts.temperature, rng, vocabulary.entries.length);
-        generated[i] = next;
-        if (i + 1 < opts.length) {
-          r = await backend.forward(weights, batchOf(Int32Array.of(next)), carry);
-          carry = r.carry();
-        }
-      }
       const text =
         vocabulary.kind === "words"
           ? decodeWords(generated, vocabulary, prime === "" || /\s$/.test(prime))
