@@ -3,13 +3,14 @@
  * below it. docs/architecture.md explains each layer; `npm test` runs this check
  * (tests/repo/hygiene.test.ts), so an import against the rule fails CI.
  *
- *   apps      compiler/cli, compiler/lsp, bench/     commands, the editor, measurements
+ *   apps      compiler/cli, compiler/lsp, bench/,    commands, the editor, measurements,
+ *             playground/                            the page in the browser
  *   engine    engine/                                runs models: interpreter, training, threads
  *   compiler  compiler/ (but its apps)               expand, check, IR, gradient, unroll, codegen
  *   grammar   grammar/                               tokens, parser, AST, diagnostics as data
  *   runtime   runtime/                               what a generated module needs at run time
  */
-const apps = "^(compiler/(cli|lsp)|bench)/";
+const apps = "^(compiler/(cli|lsp)|bench|playground)/";
 const compilerCore = "^compiler/(?!(cli|lsp)/)";
 
 module.exports = {
@@ -50,6 +51,21 @@ module.exports = {
       to: { path: "^compiler/cli/" },
     },
     {
+      name: "playground-runs-the-language-server",
+      comment:
+        "The playground runs the language server's core in a worker (the same code as rnnc lsp, reused, not forked), and nothing else of another app: not the command line's Node-only code, nor the benchmark's.",
+      severity: "error",
+      from: { path: "^playground/" },
+      to: { path: "^(compiler/cli|bench|tests|tools)/|^compiler/lsp/server\\.ts$" },
+    },
+    {
+      name: "nothing-imports-the-playground",
+      comment: "The playground is a page built on top of everything; no layer and no other app depends on it.",
+      severity: "error",
+      from: { pathNot: "^playground/" },
+      to: { path: "^playground/" },
+    },
+    {
       name: "bench-self-contained",
       comment: "The benchmark measures the product; it does not borrow the tests' helpers.",
       severity: "error",
@@ -65,7 +81,7 @@ module.exports = {
     },
   ],
   options: {
-    includeOnly: "^(grammar|compiler|runtime|engine|bench|tests|tools|bin|examples)/",
+    includeOnly: "^(grammar|compiler|runtime|engine|playground|bench|tests|tools|bin|examples)/",
     exclude: { path: "(^|/)(node_modules|dist)/" },
     tsConfig: { fileName: "tsconfig.json" },
     tsPreCompilationDeps: true,

@@ -20,6 +20,7 @@ import { registerEval } from "./commands/eval.js";
 import { registerSample } from "./commands/sample.js";
 import { registerAnalyze } from "./commands/analyze.js";
 import { registerExport } from "./commands/export.js";
+import { registerPlayground } from "./commands/playground.js";
 
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
   let exitCode = 0;
@@ -47,6 +48,7 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   registerSample(program, io);
   registerAnalyze(program, io);
   registerExport(program, io);
+  registerPlayground(program, io);
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -12,6 +12,9 @@ import { inlineRuntime, runtimeIndex } from "./runtime-source.js";
 import { version } from "../version.js";
 import { defaultKernels, type KernelTier } from "./kernel-tier.js";
 import { importOptional } from "./optional-package.js";
+import { transpile } from "./transpile.js";
+
+export { transpile } from "./transpile.js";
 
 export interface CompileOptions {
   emit: "ts" | "js";
@@ -56,15 +59,4 @@ async function prettierFormat(code: string, parser: "typescript" | "babel"): Pro
     "npm install --save-dev prettier@3 in the project that has rnnc (npm install --global prettier@3 beside a global rnnc)",
   );
   return format(code, { parser, printWidth: 120 });
-}
-
-/**
- * TypeScript → JavaScript: the types erased by sucrase, nothing else changed (its ES
- * transforms are off). The compiled backend does this on every cache miss, so it must work
- * where TypeScript is not installed, and sucrase (2 MB) does it about 5 times faster than
- * TypeScript's transpileModule (23 MB) counting the time each takes to load.
- */
-export async function transpile(typescript: string): Promise<string> {
-  const { transform } = await import("sucrase");
-  return transform(typescript, { transforms: ["typescript"], disableESTransforms: true }).code;
 }

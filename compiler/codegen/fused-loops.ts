@@ -67,9 +67,14 @@ export class FusedLoops {
     return this.functions.length === 0;
   }
 
-  /** The module's bytes, base64 (the generated module decodes them where it runs: Node or a browser). */
+  /**
+   * The module's bytes, base64 (the generated module decodes them where it runs: Node or a
+   * browser). btoa, not Buffer: the compiler runs in the playground's workers too.
+   */
   base64(): string {
-    return Buffer.from(encodeModule(this.functions)).toString("base64");
+    let binary = "";
+    for (const byte of encodeModule(this.functions)) binary += String.fromCharCode(byte);
+    return btoa(binary);
   }
 
   /** The TypeScript interface of the module's exports. */

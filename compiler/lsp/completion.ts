@@ -10,7 +10,7 @@ import {
   MarkupKind,
   type CompletionItem,
   type CompletionList,
-} from "vscode-languageserver/node.js";
+} from "vscode-languageserver";
 import { callNames, callOp, lossNamed, lossNames } from "../ops/registry.js";
 import { sizesText } from "../ops/shapes.js";
 import { cellActivations, cellDefinitions, type CellKind } from "../expand/cells.js";

@@ -2,7 +2,7 @@
  * Go to definition: a name's declarations. A state has two (its `state` line and its
  * equation); a name a cell generates (`h.W_i`, `h.c`) is declared by the cell's name.
  */
-import type { Location } from "vscode-languageserver/node.js";
+import type { Location } from "vscode-languageserver";
 import type { Analysis } from "./analysis.js";
 import { symbolOf } from "./names.js";
 

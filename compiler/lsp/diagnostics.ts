@@ -2,7 +2,7 @@
  * The compiler's diagnostics as LSP diagnostics: same codes and messages as `rnnc check`,
  * the hint appended, related locations kept. Published on open and, debounced, on change.
  */
-import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from "vscode-languageserver/node.js";
+import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from "vscode-languageserver";
 import type { Diagnostic } from "../../grammar/diagnostic.js";
 import type { DiagnosticCode } from "../../grammar/diagnostic-codes.js";
 import type { Analysis } from "./analysis.js";

@@ -2,7 +2,7 @@
  * The open documents and their analyses. A document is analysed at most once per version
  * (and settings): hover, completion and diagnostics of the same version share one front-end run.
  */
-import type { TextDocuments } from "vscode-languageserver/node.js";
+import type { TextDocuments } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { Analysis, defaultSettings, type AnalysisSettings } from "./analysis.js";
 

@@ -3,7 +3,7 @@
  * numeric, `[H, H + D] = [128, 160]`); when the model has errors, whatever did check is shown
  * and the rest is read from the source as written.
  */
-import type { Hover, MarkupContent } from "vscode-languageserver/node.js";
+import type { Hover, MarkupContent } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
 import { callNames, callOp, callSignature, lossForm, lossNamed, lossNames } from "../ops/registry.js";
 import type { NameUse, Size } from "../check/model.js";

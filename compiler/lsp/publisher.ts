@@ -5,7 +5,7 @@
  * unless the document changes first: building it for a version already replaced would only
  * delay the next one's diagnostics.
  */
-import type { Connection, TextDocuments } from "vscode-languageserver/node.js";
+import type { Connection, TextDocuments } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { toLspDiagnostics } from "./diagnostics.js";
 import type { DocumentStore } from "./documents.js";

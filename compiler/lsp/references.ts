@@ -1,5 +1,5 @@
 /** Find references: every place a name is declared (if asked) and read, in source order. */
-import type { Location } from "vscode-languageserver/node.js";
+import type { Location } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
 import type { Analysis } from "./analysis.js";
 import { symbolOf } from "./names.js";

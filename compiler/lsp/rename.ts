@@ -11,7 +11,7 @@ import {
   type Range as LspRange,
   type TextEdit,
   type WorkspaceEdit,
-} from "vscode-languageserver/node.js";
+} from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
 import { identifierPattern, reservedWords } from "../../grammar/tokens.js";
 import { callOp, lossNamed } from "../ops/registry.js";

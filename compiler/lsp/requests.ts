@@ -10,7 +10,7 @@ import {
   type CompletionItem,
   type Connection,
   type TextDocumentPositionParams,
-} from "vscode-languageserver/node.js";
+} from "vscode-languageserver";
 import type { Analysis } from "./analysis.js";
 import { completion, type CompletionData } from "./completion.js";
 import { definition } from "./definition.js";

@@ -1,76 +1,16 @@
 /**
- * `rnnc lsp`: the language server. It speaks LSP over any pair of streams (the CLI passes
- * stdin and stdout), keeps the open documents with incremental sync, and answers every
- * request from one analysis per document version, made by the compiler's own front end.
- * This file wires the pieces: the documents and their analyses (`documents.ts`), when
- * diagnostics are published (`publisher.ts`), the requests (`requests.ts`) and the options
- * (`options.ts`).
+ * `rnnc lsp`: the language server over a pair of Node streams (the CLI passes stdin and
+ * stdout). What it answers is serve.ts, the same core the playground runs in a Web Worker.
  */
-import {
-  createConnection,
-  ProposedFeatures,
-  TextDocuments,
-  TextDocumentSyncKind,
-  type Connection,
-  type InitializeResult,
-} from "vscode-languageserver/node.js";
-import { TextDocument } from "vscode-languageserver-textdocument";
-import { DocumentStore } from "./documents.js";
-import { readOptions, type ServerOptions } from "./options.js";
-import { DiagnosticsPublisher } from "./publisher.js";
-import { registerRequests, type ClientAbilities } from "./requests.js";
+import { createConnection, ProposedFeatures, type Connection } from "vscode-languageserver/node.js";
+import { serve } from "./serve.js";
 
 export type { ServerOptions } from "./options.js";
 
 export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Connection {
   const connection = createConnection(ProposedFeatures.all, input, output);
-  const documents = new TextDocuments(TextDocument);
-  const store = new DocumentStore(documents);
-  const log = (message: string) => void process.stderr.write(`rnnc lsp: ${message}\n`);
-  const publisher = new DiagnosticsPublisher(connection, documents, store, log);
-  const client: ClientAbilities = { snippets: false };
-
-  const applyOptions = (options: unknown) => {
-    const { settings, diagnosticsDelay } = readOptions(options, log);
-    store.settings = settings;
-    if (diagnosticsDelay !== undefined) publisher.delay = diagnosticsDelay;
-  };
-
-  connection.onInitialize((params): InitializeResult => {
-    applyOptions(params.initializationOptions);
-    client.snippets = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport ?? false;
-    return { capabilities, serverInfo: { name: "rnnc" } };
-  });
-  connection.onDidChangeConfiguration((change) => {
-    const settings = (change.settings as { rnnc?: ServerOptions } | undefined)?.rnnc;
-    if (!settings) return;
-    applyOptions(settings);
-    publisher.republishAll();
-  });
-  documents.onDidChangeContent((change) => publisher.changed(change.document.uri));
-  documents.onDidClose((event) => {
-    publisher.closed(event.document.uri);
-    store.forget(event.document.uri);
-  });
-  registerRequests(connection, store, client, log);
-  connection.onShutdown(() => publisher.stop());
-
-  documents.listen(connection);
-  connection.listen();
-  return connection;
+  return serve(connection, (message) => void process.stderr.write(`rnnc lsp: ${message}\n`));
 }
-
-const capabilities: InitializeResult["capabilities"] = {
-  textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-  hoverProvider: true,
-  definitionProvider: true,
-  referencesProvider: true,
-  renameProvider: { prepareProvider: true },
-  documentSymbolProvider: true,
-  completionProvider: { triggerCharacters: [".", "(", "[", ",", "=", ":"], resolveProvider: true },
-  signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
-  documentFormattingProvider: true,
-};
 
 /**
  * Serves over stdin and stdout. stdout belongs to the protocol, so anything that would print

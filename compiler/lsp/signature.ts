@@ -8,7 +8,7 @@ import {
   type ParameterInformation,
   type SignatureHelp,
   type SignatureInformation,
-} from "vscode-languageserver/node.js";
+} from "vscode-languageserver";
 import { callOp, lossNamed } from "../ops/registry.js";
 import type { Analysis } from "./analysis.js";
 import { currentArgumentName, cursorContext } from "./context.js";

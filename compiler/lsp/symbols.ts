@@ -2,7 +2,7 @@
  * Document symbols (the outline): each model with its declarations, equations and losses;
  * a cell with the items it expands to as children.
  */
-import { SymbolKind, type DocumentSymbol } from "vscode-languageserver/node.js";
+import { SymbolKind, type DocumentSymbol } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
 import { sizesText } from "../ops/shapes.js";
 import { printArguments, printExpr } from "../format/print-expr.js";

@@ -3,7 +3,7 @@
  * 0-based lines and UTF-16 characters. Conversions go through offsets, which both agree on,
  * against the exact text that was analysed, so a range never drifts across line endings.
  */
-import type { Position as LspPosition, Range as LspRange } from "vscode-languageserver/node.js";
+import type { Position as LspPosition, Range as LspRange } from "vscode-languageserver";
 import type { Range } from "../../grammar/ast.js";
 
 export class LineIndex {

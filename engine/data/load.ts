@@ -13,7 +13,7 @@ import { DataError, jsonErrorText } from "../io/data-error.js";
 import { batchFromJson } from "../io/data-json.js";
 import { examplesFromBatch, type Dataset, type Example } from "./dataset.js";
 import { parseJsonl, recordsVocabulary, tokenCount, tokenEncoder } from "./jsonl.js";
-import { encodeTarget, mergedNeed, targetNeed, type LabelSet, type TargetRole } from "./record-targets.js";
+import { encodeTarget, mergedNeed, targetNeed, type LabelSet } from "./record-targets.js";
 import {
   cannotRead,
   encodeTextFile,
@@ -24,7 +24,24 @@ import {
 } from "./text-file.js";
 import { type Vocabulary } from "./vocabulary.js";
 
-export type DataFormat = "text" | "jsonl" | "json";
+import { dataRoles, type DataFormat, type DataRoles, type RoleShape } from "./roles.js";
+
+export { dataRoles, type DataFormat, type DataRoles, type RoleShape } from "./roles.js";
+
+/**
+ * What the model must offer: ids 0..tokens−1 on its one-hot input, and on its target classes
+ * 0..classes−1 (a class target) or vectors of exactly `width` numbers (a real one).
+ */
+export interface DataNeeds {
+  roles?: DataRoles;
+  tokens?: number;
+  classes?: number;
+  width?: number;
+  /** How the need was counted, for messages ("41 distinct characters"). */
+  tokensWhat?: string;
+  classesWhat?: string;
+  widthWhat?: string;
+}
 
 /**
  * A data file as read: records and JSON whole, as text; a text corpus only counted (its
@@ -81,67 +98,6 @@ export interface DataCodebook {
   format: DataFormat;
   vocabulary?: Vocabulary;
   labels?: LabelSet;
-}
-
-/** The model's roles a text or JSONL file fills: the one-hot input the tokens go to, the target the labels go to. */
-export interface DataRoles {
-  input: string;
-  target: TargetRole;
-}
-
-/**
- * What the model must offer: ids 0..tokens−1 on its one-hot input, and on its target classes
- * 0..classes−1 (a class target) or vectors of exactly `width` numbers (a real one).
- */
-export interface DataNeeds {
-  roles?: DataRoles;
-  tokens?: number;
-  classes?: number;
-  width?: number;
-  /** How the need was counted, for messages ("41 distinct characters"). */
-  tokensWhat?: string;
-  classesWhat?: string;
-  widthWhat?: string;
-}
-
-/** The shape of the model as far as roles go; a checked model and an IR both have it. */
-export interface RoleShape {
-  name: string;
-  inputs: readonly { name: string; encoding: "onehot" | "dense" }[];
-  targets: readonly { name: string; kind: "class" | "real" }[];
-  losses: readonly { target: string; at: "last" | "each"; fn: TargetRole["fn"] }[];
-}
-
-export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | undefined {
-  if (format === "json") return undefined;
-  const what =
-    format === "text"
-      ? "a text corpus trains a language model (of its characters or words)"
-      : "JSONL records train a model that reads tokens";
-  const need =
-    format === "text"
-      ? "one one-hot input and a class target scored at each step (loss ... at each)"
-      : "one one-hot input and one target with a loss (a class or real target, at last or at each)";
-  const onehot = model.inputs.filter((i) => i.encoding === "onehot");
-  const target = model.targets.find((t) =>
-    model.losses.some((l) => l.target === t.name && (format === "jsonl" || (t.kind === "class" && l.at === "each"))),
-  );
-  if (model.inputs.length !== 1 || onehot.length !== 1 || !target || model.targets.length !== 1) {
-    const has = `${model.inputs.map((i) => `input ${i.name} (${i.encoding})`).join(", ") || "no input"}; ${
-      model.targets
-        .map(
-          (t) =>
-            `target ${t.name} (${t.kind}${model.losses
-              .filter((l) => l.target === t.name)
-              .map((l) => `, at ${l.at}`)
-              .join("")})`,
-        )
-        .join(", ") || "no target"
-    }`;
-    throw new DataError(`${what}, which needs ${need}; model ${model.name} has ${has}`);
-  }
-  const loss = model.losses.find((l) => l.target === target.name && (format === "jsonl" || l.at === "each"))!;
-  return { input: onehot[0]!.name, target: { name: target.name, kind: target.kind, at: loss.at, fn: loss.fn } };
 }
 
 /**

@@ -177,7 +177,9 @@ export type TrainOutcome =
 
 const LOWER_THE_RATE = "lower the learning rate (--lr) or clip gradients (--clip-norm 1)";
 
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets signals and messages in between steps: Node's setImmediate, or a macrotask where there is none (a browser). */
+const yieldToEvents = () =>
+  new Promise<void>((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /**
  * `gradient` computes each step's loss and gradient: the backend's own by default, or one

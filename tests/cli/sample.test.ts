@@ -1,9 +1,22 @@
 /**
  * How `rnnc sample` draws the next character from the model's output: at temperature 0 the
- * likeliest, otherwise at random in proportion, for a vocabulary of any size.
+ * likeliest, otherwise at random in proportion, for a vocabulary of any size; and where it
+ * reads a model's vocabulary from weights alone (the playground's download).
  */
-import { describe, expect, it } from "vitest";
-import { draw } from "../../compiler/cli/commands/sample.js";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { analyze } from "../../compiler/frontend.js";
+import { lower } from "../../compiler/ir/lower.js";
+import { charVocabulary } from "../../engine/data/vocabulary.js";
+import { initialWeights } from "../../engine/init-weights.js";
+import type { Weights } from "../../engine/interpret/batch.js";
+import { vocabularyMetadata } from "../../engine/io/weights-metadata.js";
+import { encodeSafetensors } from "../../runtime/io/safetensors.js";
+import { namedRecord } from "../../runtime/records.js";
+import { rnnc } from "../support/cli.js";
+import { draw } from "../../engine/sample.js";
 import { Rng } from "../../runtime/rng.js";
 
 describe("draw", () => {
@@ -23,5 +36,52 @@ describe("draw", () => {
     const likeliest = ids.filter((id) => id === 150_000).length;
     expect(likeliest).toBeGreaterThan(4); // half of 20 expected (binomial sd 2.2); the seed is fixed
     expect(likeliest).toBeLessThan(16);
+  });
+});
+
+describe("rnnc sample --weights", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rnnc-sample-weights-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const model = "examples/char-lm.rnn";
+  const ir = lower(analyze(readFileSync(model, "utf8")).model!);
+  const tensors = (weights: Weights) =>
+    namedRecord(ir.params.map((p) => [p.name, { shape: p.shape, data: weights[p.name]! }]));
+  const weights = initialWeights(ir, 3);
+  const vocabulary = charVocabulary("the cat sat on the mat\n");
+
+  it("reads the vocabulary from the file's metadata, as the playground writes it, and samples from it", async () => {
+    const file = join(dir, "with-vocabulary.safetensors");
+    writeFileSync(file, encodeSafetensors(tensors(weights), "F64", vocabularyMetadata(vocabulary)));
+    const r = await rnnc("sample", model, "--weights", file, "--length", "30", "--seed", "2");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const text = r.out.slice(0, -1);
+    expect([...text]).toHaveLength(30);
+    expect([...text].every((c) => vocabulary.entries.includes(c))).toBe(true);
+    // The same file and seed draw the same text.
+    expect((await rnnc("sample", model, "--weights", file, "--length", "30", "--seed", "2")).out).toBe(r.out);
+  });
+
+  it("refuses weights without a vocabulary, saying where one comes from", async () => {
+    const file = join(dir, "bare.safetensors");
+    writeFileSync(file, encodeSafetensors(tensors(weights), "F64"));
+    const r = await rnnc("sample", model, "--weights", file);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `rnnc: ${file} carries no vocabulary (rnnc.vocabulary in its metadata), so its ids cannot be turned into text: sample from a checkpoint of rnnc train with --checkpoint DIR, or from weights the playground trained on a text\n`,
+    );
+  });
+
+  it("refuses a vocabulary that is not one, and --checkpoint with --weights", async () => {
+    const file = join(dir, "bad-vocabulary.safetensors");
+    writeFileSync(file, encodeSafetensors(tensors(weights), "F64", { "rnnc.vocabulary": '{"kind": "chars"}' }));
+    const bad = await rnnc("sample", model, "--weights", file);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe(
+      `rnnc: ${file}: its rnnc.vocabulary is not a vocabulary ({"kind": "chars", "entries": [...]})\n`,
+    );
+    const both = await rnnc("sample", model, "--weights", file, "--checkpoint", dir);
+    expect(both.code).toBe(2);
+    expect(both.err).toBe("rnnc: give --checkpoint or --weights, not both\n");
   });
 });

@@ -12,7 +12,18 @@ import { rnnc } from "../support/cli.js";
 
 const root = resolve(".");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
-const sourceFolders = ["grammar", "compiler", "runtime", "engine", "bench", "tests", "tools", "bin", "examples"];
+const sourceFolders = [
+  "grammar",
+  "compiler",
+  "runtime",
+  "engine",
+  "playground",
+  "bench",
+  "tests",
+  "tools",
+  "bin",
+  "examples",
+];
 
 function depcruise(cwd: string, folders: string[]) {
   return spawnSync(bin("depcruise"), [...folders, "--config", ".dependency-cruiser.cjs", "--output-type", "err"], {
@@ -38,6 +49,9 @@ describe("the layers", () => {
     ["compiler", "engine", "compiler-below-engine"],
     ["engine", "compiler/cli", "engine-below-apps"],
     ["bench", "tests", "bench-self-contained"],
+    ["playground", "compiler/cli", "playground-runs-the-language-server"],
+    ["compiler/lsp", "playground", "nothing-imports-the-playground"],
+    ["engine", "playground", "nothing-imports-the-playground"],
   ];
   for (const [from, to, rule] of probes) {
     it(`refuse an import from ${from}/ into ${to}/ (${rule})`, () => {

@@ -2,6 +2,8 @@
  * Before any test file runs, what some tests need from outside rnnc's own install, installed
  * once here rather than in the tests, so that two test files never install it at the same time:
  *
+ * - Debian's Chromium, which the playground's tests drive (tools/chromium/install.mjs installs
+ *   it when missing);
  * - packages that are not rnnc's dependencies, each in its folder under tools/ as its lock file
  *   pins it (by tools/bench-peers/install.mjs): onnxruntime-node, which the tests of
  *   `--backend onnxruntime` and docs/scale-out.md load (its install script would fetch GPU
@@ -14,8 +16,10 @@
 import { spawnSync } from "node:child_process";
 import { onnxruntimeNodePackage } from "./onnxruntime-node.js";
 import { typescriptLatestPackage } from "./typescript-latest.js";
+import { ensureChromium } from "../../tools/chromium/install.mjs";
 
 export default function setup(): void {
+  ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
   installPinnedPackages();
   installNeovim();
 }

@@ -1,21 +1,27 @@
 /**
- * `rnnc sample FILE [--checkpoint DIR]`: text from a trained language model, one character (or
- * word) at a time. The prime is read in one batch; then each step runs the model for T = 1
- * with the state the previous step carried over, and draws the next token from the softmax
- * of the logits divided by the temperature (0: always the most likely).
+ * `rnnc sample FILE [--checkpoint DIR | --weights FILE.safetensors]`: text from a trained
+ * language model (a checkpoint of rnnc train, or weights the playground wrote with the
+ * vocabulary in their metadata), one character (or word) at a time, as engine/sample.ts
+ * draws it.
  */
 import { constants } from "node:buffer";
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import type { Batch } from "../../../engine/interpret/batch.js";
-import type { Carry } from "../../../engine/interpret/execution.js";
-import { dataRoles } from "../../../engine/data/load.js";
 import { decodeChars, encodeChars, type Vocabulary } from "../../../engine/data/vocabulary.js";
 import { decodeWords, encodeWords } from "../../../engine/data/words.js";
 import { Rng } from "../../../runtime/rng.js";
+import { sampledQuantity, sampleIds } from "../../../engine/sample.js";
+
 import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained } from "../model-data.js";
+import { loadWeights } from "../model-inputs.js";
+import { lowerModel, requireModel } from "../load.js";
+import type { IrModel } from "../../ir/ir.js";
+import type { Weights } from "../../../engine/interpret/batch.js";
+import { looksBinary, readSafetensors } from "../../../engine/io/weights-file.js";
+import { VOCABULARY_METADATA, vocabularyFromMetadata } from "../../../engine/io/weights-metadata.js";
 import { collectDims, kernelsHelp, openForwardBackend } from "./options.js";
 import { choice, defaultSeed, nonNegativeInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
@@ -23,6 +29,7 @@ import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 interface SampleOptions {
   kernels?: KernelTier;
   checkpoint?: string;
+  weights?: string;
   length: number;
   temperature: number;
   prime?: string;
@@ -39,6 +46,10 @@ export function registerSample(program: Command, io: Output): void {
     .option(
       "--checkpoint <dir>",
       "checkpoint directory written by rnnc train (default: runs/<model file name>, where rnnc train writes)",
+    )
+    .option(
+      "--weights <file>",
+      "weights in safetensors with the vocabulary in their metadata, as the playground's download (instead of --checkpoint)",
     )
     .option("--length <n>", "characters (or words and line ends, for a word model) to generate", nonNegativeInt, 200)
     .option(
@@ -66,53 +77,65 @@ export function registerSample(program: Command, io: Output): void {
         throw new UserError(
           `--length ${opts.length} is more characters than one string can hold (at most ${Math.floor(constants.MAX_STRING_LENGTH / 2).toLocaleString("en-US")})`,
         );
-      const { prepared, weights, meta, dir } = loadTrained(file, opts.checkpoint, opts.dim, io);
-      const { ir } = prepared;
-      const vocabulary = meta.data.codebook.vocabulary;
-      if (meta.data.codebook.format !== "text" || !vocabulary)
-        throw new UserError(
-          `the checkpoint in ${dir} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters or words to sample`,
-        );
-      const roles = dataRoles(ir, "text")!;
-      const loss = ir.losses.find((l) => l.target === roles.target.name)!;
-      const prediction = ir.quantities.find((q) => q.node === loss.prediction)?.name;
-      if (!prediction)
+      const { ir, weights, vocabulary } =
+        opts.weights === undefined ? fromCheckpoint(file, opts, io) : fromWeightsFile(file, opts.weights, opts, io);
+      if (!sampledQuantity(ir))
         throw new UserError(
           `the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`,
         );
       const backend = await openForwardBackend(ir, opts);
       const rng = new Rng(opts.seed);
       const prime = opts.prime ?? "";
-      const primeIds = primeOf(prime, vocabulary, rng);
-      const K = ir.nodes[loss.prediction]!.size;
-      const isLogProb = loss.fusion?.kind === "log_softmax";
-      const batchOf = (ids: Int32Array): Batch => ({
-        T: ids.length,
-        B: 1,
-        inputs: { [roles.input]: { kind: "onehot", ids } },
-        targets: { [roles.target.name]: { kind: "class", ids: new Int32Array(ids.length) } },
-        lengths: Int32Array.of(ids.length),
+      const generated = await sampleIds(backend, weights, {
+        prime: primeOf(prime, vocabulary, rng),
+        length: opts.length,
+        temperature: opts.temperature,
+        rng,
+        vocabularySize: vocabulary.entries.length,
       });
-      let r = await backend.forward(weights, batchOf(primeIds));
-      let carry: Carry = r.carry();
-      const generated = new Int32Array(opts.length);
-      for (let i = 0; i < opts.length; i++) {
-        const values = r.quantity(prediction);
-        const T = values.length / K;
-        const last = values.subarray((T - 1) * K, T * K);
-        const next = draw(last, isLogProb, opts.temperature, rng, vocabulary.entries.length);
-        generated[i] = next;
-        if (i + 1 < opts.length) {
-          r = await backend.forward(weights, batchOf(Int32Array.of(next)), carry);
-          carry = r.carry();
-        }
-      }
       const text =
         vocabulary.kind === "words"
           ? decodeWords(generated, vocabulary, prime === "" || /\s$/.test(prime))
           : decodeChars(generated, vocabulary);
       io.out(prime + text + "\n");
     });
+}
+
+interface LanguageModel {
+  ir: IrModel;
+  weights: Weights;
+  vocabulary: Vocabulary;
+}
+
+function fromCheckpoint(file: string, opts: SampleOptions, io: Output): LanguageModel {
+  const { prepared, weights, meta, dir } = loadTrained(file, opts.checkpoint, opts.dim, io);
+  const vocabulary = meta.data.codebook.vocabulary;
+  if (meta.data.codebook.format !== "text" || !vocabulary)
+    throw new UserError(
+      `the checkpoint in ${dir} was not trained on a text corpus (its data is ${meta.data.codebook.format}), so it has no characters or words to sample`,
+    );
+  return { ir: prepared.ir, weights, vocabulary };
+}
+
+/** The model file with its own dims (and --dim), the weights and the vocabulary from a safetensors file. */
+function fromWeightsFile(file: string, path: string, opts: SampleOptions, io: Output): LanguageModel {
+  if (opts.checkpoint !== undefined) throw new UserError("give --checkpoint or --weights, not both", 2);
+  const { loaded, model } = requireModel(file, opts.dim, io);
+  const ir = lowerModel(loaded, model, io);
+  const weights = loadWeights(ir, path, 0);
+  let vocabulary: Vocabulary | undefined;
+  try {
+    const bytes = readFileSync(path);
+    vocabulary = looksBinary(bytes) ? vocabularyFromMetadata(readSafetensors(bytes).metadata) : undefined;
+  } catch (e) {
+    if (e instanceof DataError) throw new UserError(`${path}: ${e.message}`);
+    throw e;
+  }
+  if (!vocabulary)
+    throw new UserError(
+      `${path} carries no vocabulary (${VOCABULARY_METADATA} in its metadata), so its ids cannot be turned into text: sample from a checkpoint of rnnc train with --checkpoint DIR, or from weights the playground trained on a text`,
+    );
+  return { ir, weights, vocabulary };
 }
 
 /** The ids the model reads first: the prime's, or the start of a line (a newline or <eos>; a random id if it has neither). */
@@ -139,30 +162,4 @@ function temperature(value: string): number {
   if (value.trim() === "" || !Number.isFinite(t) || t < 0)
     throw new UserError(`--temperature must be a number ≥ 0, not '${value}'`);
   return t;
-}
-
-/**
- * A class drawn from probabilities (or log-probabilities), sharpened or flattened by the
- * temperature; only ids in the vocabulary. Loops over typed arrays: a vocabulary of more than
- * about 120,000 characters overflowed the stack in Math.max(...logits).
- */
-export function draw(p: Float64Array, isLog: boolean, temp: number, rng: Rng, vocab: number): number {
-  const n = Math.min(vocab, p.length);
-  const logits = new Float64Array(n);
-  let max = -Infinity;
-  let likeliest = 0;
-  for (let k = 0; k < n; k++) {
-    logits[k] = isLog ? p[k]! : Math.log(Math.max(p[k]!, 0));
-    if (logits[k]! > max) [max, likeliest] = [logits[k]!, k];
-  }
-  if (temp === 0) return likeliest;
-  const weights = logits.map((l) => Math.exp((l - max) / temp));
-  let total = 0;
-  for (const w of weights) total += w;
-  let u = rng.next() * total;
-  for (let k = 0; k < n; k++) {
-    u -= weights[k]!;
-    if (u < 0) return k;
-  }
-  return n - 1;
 }
