@@ -74,8 +74,8 @@ function mapChildren(e: Expr, f: (e: Expr) => Expr): Expr {
       return left === e.left && right === e.right ? e : { ...e, left, right };
     }
     case "concat": {
-      const parts = e.parts.map((p) => mapExpr(p, f));
-      return parts.every((p, i) => p === e.parts[i]) ? e : { ...e, parts };
+      const parts = mapList(e.parts, (p) => mapExpr(p, f));
+      return parts === e.parts ? e : { ...e, parts };
     }
     case "call": {
       const args = mapArguments(e.args, (value) => mapExpr(value, f));
@@ -91,9 +91,22 @@ function mapChildren(e: Expr, f: (e: Expr) => Expr): Expr {
 
 /** Arguments with `f` applied to each value; the same array when nothing changes. */
 export function mapArguments(args: Argument[], f: (e: Expr) => Expr): Argument[] {
-  const mapped = args.map((a) => {
+  return mapList(args, (a) => {
     const value = f(a.value);
     return value === a.value ? a : { ...a, value };
   });
-  return mapped.every((a, i) => a === args[i]) ? args : mapped;
+}
+
+/**
+ * A list with `f` applied to each element; the same array when nothing changes, and no new
+ * one made until something does (most passes change nothing in most lists).
+ */
+export function mapList<T>(list: T[], f: (x: T) => T): T[] {
+  let mapped: T[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const x = f(list[i]!);
+    if (mapped) mapped.push(x);
+    else if (x !== list[i]) mapped = [...list.slice(0, i), x];
+  }
+  return mapped ?? list;
 }

@@ -12,6 +12,9 @@ import type { Application, Operand, ValueType } from "../ops/shapes.js";
 import type { ReadContext, References, Report } from "./references.js";
 import { suggest } from "./suggest.js";
 
+/** The type of every number literal (types are never changed once made, so one object serves). */
+const scalar: ValueType = { kind: "scalar" };
+
 const numberWords = ["no arguments", "one argument", "two arguments", "three arguments"];
 
 export class ExpressionTypes {
@@ -31,7 +34,7 @@ export class ExpressionTypes {
   private inferUncached(e: A.Expr, ctx: ReadContext): ValueType | undefined {
     switch (e.kind) {
       case "number":
-        return { kind: "scalar" };
+        return scalar;
       case "error":
         return undefined;
       case "ref":
