@@ -81,7 +81,7 @@ function lspSection(): void {
   log("lsp …");
   const child = spawnSync(process.execPath, [fileURLToPath(new URL("./lsp.js", import.meta.url))], {
     encoding: "utf8",
-    timeout: 1_800_000,
+    timeout: 900_000,
   });
   out("## Language server");
   out();

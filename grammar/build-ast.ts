@@ -24,10 +24,14 @@ interface DelayValue {
   close?: IToken;
 }
 
-const nonAscii = /[\u0080-\uffff]/;
+/** Whether a text is all ASCII, hence already in NFC (a loop: a regular expression per name cost more). */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 function name(t: IToken, p: PositionMap): A.Name {
-  return { text: nonAscii.test(t.image) ? t.image.normalize("NFC") : t.image, range: p.tokenRange(t) };
+  return { text: isAscii(t.image) ? t.image : t.image.normalize("NFC"), range: p.tokenRange(t) };
 }
 
 function span(from: A.Range, to: A.Range): A.Range {
@@ -69,10 +73,8 @@ export function buildRule(r: Reading, p: PositionMap): unknown {
     case "unary": {
       const operand = r.value<A.Expr>("operand");
       if (operand) return { kind: "neg", operand, range: r.range(p) } satisfies A.NegExpr;
-      return r.value<A.Expr>("primary") ?? errorAt(r.range(p));
-    }
-    case "primary":
       return buildPrimary(r, p);
+    }
     case "parenthesized":
       return r.value<A.Expr>("expression") ?? errorAt(r.range(p));
     case "concatenation": {
@@ -81,8 +83,6 @@ export function buildRule(r: Reading, p: PositionMap): unknown {
       if (r.recovered || parts.length === 0) parts.push(errorAt(r.range(p)));
       return { kind: "concat", parts, range: r.range(p) } satisfies A.ConcatExpr;
     }
-    case "reference":
-      return buildReference(r, p);
     case "delay":
       return {
         step: r.token("step"),
@@ -185,6 +185,9 @@ function buildTypeSpec(r: Reading, p: PositionMap): A.TypeSpec {
 
 /** Folds `a + b - c` left-associatively; the same for products. */
 function buildChain(r: Reading, p: PositionMap): A.Expr {
+  // Most operands stand alone (`b`, not `b * c`): nothing to fold.
+  const only = r.single<A.Expr>("operands");
+  if (only) return only;
   const operands = r.all<A.Expr>("operands");
   const operators = r.tokens("operators");
   if (operands.length === 0) return errorAt(r.range(p));
@@ -212,16 +215,13 @@ function buildChain(r: Reading, p: PositionMap): A.Expr {
   return result;
 }
 
+/** An operand that is not negated: a number, parentheses, a concatenation or a reference, whichever was read. */
 function buildPrimary(r: Reading, p: PositionMap): A.Expr {
   const literal = r.token("NumberLiteral");
   if (literal)
     return { kind: "number", value: Number(literal.image), text: literal.image, range: p.tokenRange(literal) };
-  return (
-    r.value<A.Expr>("parenthesized") ??
-    r.value<A.Expr>("concatenation") ??
-    r.value<A.Expr>("reference") ??
-    errorAt(r.range(p))
-  );
+  if (r.token("name")) return buildReference(r, p);
+  return r.value<A.Expr>("parenthesized") ?? r.value<A.Expr>("concatenation") ?? errorAt(r.range(p));
 }
 
 /** `NAME[t-k]` from the tokens of its index; an error where the step is missing. */

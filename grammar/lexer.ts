@@ -75,13 +75,18 @@ function insidePair(text: string, offset: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff && before >= 0xd800 && before <= 0xdbff;
 }
 
-/** What `scan` found: the token at the offset (undefined for whitespace) and its length, 0 when none starts there. */
+/**
+ * What `scan` found: the token at the offset (undefined for whitespace) and its length, 0 when
+ * none starts there; for a name, its text (cut once, for the keyword table and the token).
+ */
 let foundType: TokenType | undefined;
 let foundLength = 0;
+let foundName: string | undefined;
 
 function found(type: TokenType | undefined, length: number): void {
   foundType = type;
   foundLength = length;
+  foundName = undefined;
 }
 
 function scan(text: string, offset: number): void {
@@ -99,7 +104,10 @@ function scan(text: string, offset: number): void {
   const spaces = matchAt(whitespace, text, offset);
   if (spaces > 0 || insidePair(text, offset)) return found(undefined, spaces);
   const length = matchAt(identifier, text, offset);
-  found(length > 0 ? (T.keywordTokens.get(text.slice(offset, offset + length)) ?? T.Identifier) : undefined, length);
+  if (length === 0) return found(undefined, 0);
+  const name = text.slice(offset, offset + length);
+  found(T.keywordTokens.get(name) ?? T.Identifier, length);
+  foundName = name;
 }
 
 export function tokenize(text: string): LexResult {
@@ -132,7 +140,7 @@ export function tokenize(text: string): LexResult {
     if (type !== undefined) {
       // The fields Chevrotain's parser reads, always in this order so every token has one shape.
       const token: IToken = {
-        image: text.slice(offset, offset + length),
+        image: foundName ?? text.slice(offset, offset + length),
         startOffset: offset,
         tokenTypeIdx: type.tokenTypeIdx!,
         tokenType: type,

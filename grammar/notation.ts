@@ -12,7 +12,7 @@
  */
 import type * as A from "./ast.js";
 import { error, type Diagnostic } from "./diagnostic.js";
-import { mapArguments, mapExpr } from "./walk.js";
+import { mapArguments, mapExpr, mapList } from "./walk.js";
 
 /** Functions by the lecture's name for them. */
 export const functionSpellings: Readonly<Record<string, string>> = { σ: "sigmoid" };
@@ -24,8 +24,8 @@ export function canonicalFunction(name: string): string {
 
 /** The model with the lecture's notation read as canonical syntax; an equation indexed other than `[t]` is E302. */
 export function canonicalNotation(model: A.ModelDecl, diagnostics: Diagnostic[]): A.ModelDecl {
-  const items = model.items.map((item) => canonicalItem(item, diagnostics));
-  return items.every((item, i) => item === model.items[i]) ? model : { ...model, items };
+  const items = mapList(model.items, (item) => canonicalItem(item, diagnostics));
+  return items === model.items ? model : { ...model, items };
 }
 
 function canonicalItem(item: A.Item, diagnostics: Diagnostic[]): A.Item {
@@ -44,11 +44,9 @@ function canonicalItem(item: A.Item, diagnostics: Diagnostic[]): A.Item {
     }
     case "param":
     case "state": {
-      const shape = item.shape.map(canonical);
+      const shape = mapList(item.shape, canonical);
       const init = item.init && canonical(item.init);
-      return init === item.init && shape.every((d, i) => d === item.shape[i])
-        ? item
-        : { ...item, shape, ...(init ? { init } : {}) };
+      return init === item.init && shape === item.shape ? item : { ...item, shape, ...(init ? { init } : {}) };
     }
     case "cell":
     case "loss": {

@@ -132,14 +132,14 @@ export class RnnParser extends EmbeddedActionsParser {
 
   /** CONSUME, keeping the token under its label (its type's name when it has none). */
   private read(tokenType: TokenType, label?: string, occurrence = 0): void {
-    const token = this.consume(occurrence, tokenType, label === undefined ? undefined : { LABEL: label });
+    const token = this.consume(occurrence, tokenType, labelled(label));
     if (!this.RECORDING_PHASE) this.reading!.addToken(label ?? tokenType.name, token);
   }
 
   /** SUBRULE, its value kept under its label (the rule's name when it has none). */
   private sub(rule: Rule, label?: string, occurrence = 0): void {
     if (!this.RECORDING_PHASE) this.reading!.calling = label ?? rule.ruleName;
-    this.subrule(occurrence, rule as never, label === undefined ? undefined : { LABEL: label });
+    this.subrule(occurrence, rule as never, labelled(label));
   }
 
   /** A sub-rule in a comma-separated list: the comma before it, read by Chevrotain, counts in the span. */
@@ -150,20 +150,23 @@ export class RnnParser extends EmbeddedActionsParser {
     this.sub(rule, label);
   }
 
-  public file = this.rule<A.ModelDecl[]>("file", () => {
-    this.MANY(() => this.sub(this.model));
-  });
+  // The bodies of repetitions and options, like the alternatives of an OR, are made once
+  // (fields), not at every call of their rule: every operand of every expression would
+  // otherwise allocate them.
+
+  public file = this.rule<A.ModelDecl[]>("file", () => this.MANY(this.nextModel));
+  private readonly nextModel = () => this.sub(this.model);
 
   // model NAME { item* }
   public model = this.rule("model", () => {
     this.read(T.Model);
     this.read(T.Identifier, "name");
     this.read(T.LBrace);
-    this.MANY(() => this.sub(this.item));
+    this.MANY(this.nextItem);
     this.read(T.RBrace);
   });
+  private readonly nextItem = () => this.sub(this.item);
 
-  // (Alternatives are made once: Chevrotain's OR would otherwise take a fresh array of them on every call.)
   public item = this.rule("item", () => this.OR(this.declarations));
   private readonly declarations: IOrAlt<void>[] = [
     { ALT: () => this.sub(this.dimDecl) },
@@ -202,9 +205,10 @@ export class RnnParser extends EmbeddedActionsParser {
 
   // an optional kind (`onehot`, `class`) before a shape
   public typeSpec = this.rule("typeSpec", () => {
-    this.OPTION(() => this.read(T.Identifier, "kind"));
+    this.OPTION(this.kind);
     this.sub(this.shape);
   });
+  private readonly kind = () => this.read(T.Identifier, "kind");
 
   // param W : [H, H + D] = xavier
   public paramDecl = this.rule("paramDecl", () => {
@@ -212,11 +216,12 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Identifier, "name");
     this.read(T.Colon);
     this.sub(this.shape);
-    this.OPTION(() => {
-      this.read(T.Equals);
-      this.sub(this.expression, "init");
-    });
+    this.OPTION(this.initialiser);
   });
+  private readonly initialiser = () => {
+    this.read(T.Equals);
+    this.sub(this.expression, "init");
+  };
 
   // state h : [H] = zeros
   public stateDecl = this.rule("stateDecl", () => {
@@ -224,18 +229,16 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Identifier, "name");
     this.read(T.Colon);
     this.sub(this.shape);
-    this.OPTION(() => {
-      this.read(T.Equals);
-      this.sub(this.expression, "init");
-    });
+    this.OPTION(this.initialiser);
   });
 
   // [H, H + D]
   public shape = this.rule("shape", () => {
     this.read(T.LBracket);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.listed(this.expression, "dims") });
+    this.AT_LEAST_ONE_SEP(this.dims);
     this.read(T.RBracket);
   });
+  private readonly dims = { SEP: T.Comma, DEF: () => this.listed(this.expression, "dims") };
 
   // cell h = lstm(x, size = H)
   public cellDecl = this.rule("cellDecl", () => {
@@ -257,21 +260,24 @@ export class RnnParser extends EmbeddedActionsParser {
 
   // gate f = sigmoid(Wf @ [h[t-1], x] + bf)        h[t] = tanh(W · h[t-1] + U · x[t] + b)
   public equation = this.rule("equation", () => {
-    this.OPTION(() => this.read(T.Gate));
+    this.OPTION(this.gate);
     this.read(T.Identifier, "name");
-    this.OPTION2(() => this.sub(this.delay, "index"));
+    this.OPTION2(this.index);
     this.read(T.Equals);
     this.sub(this.expression, "value");
   });
+  private readonly gate = () => this.read(T.Gate);
+  private readonly index = () => this.sub(this.delay, "index");
 
   // Expressions, loosest binding first: + -, then * / @, then unary minus.
   public expression = this.rule("expression", () => {
     this.sub(this.product, "operands");
-    this.MANY(() => {
-      this.OR(this.additive);
-      this.sub(this.product, "operands", 2);
-    });
+    this.MANY(this.nextTerm);
   });
+  private readonly nextTerm = () => {
+    this.OR(this.additive);
+    this.sub(this.product, "operands", 2);
+  };
   private readonly additive: IOrAlt<void>[] = [
     { ALT: () => this.read(T.Plus, "operators") },
     { ALT: () => this.read(T.Minus, "operators") },
@@ -279,34 +285,45 @@ export class RnnParser extends EmbeddedActionsParser {
 
   public product = this.rule("product", () => {
     this.sub(this.unary, "operands");
-    this.MANY(() => {
-      this.OR(this.multiplicative);
-      this.sub(this.unary, "operands", 2);
-    });
+    this.MANY(this.nextFactor);
   });
+  private readonly nextFactor = () => {
+    this.OR(this.multiplicative);
+    this.sub(this.unary, "operands", 2);
+  };
   private readonly multiplicative: IOrAlt<void>[] = [
     { ALT: () => this.read(T.Star, "operators") },
     { ALT: () => this.read(T.Slash, "operators") },
     { ALT: () => this.read(T.MatMul, "operators") },
   ];
 
-  public unary = this.rule("unary", () => this.OR(this.negatedOrPrimary));
-  private readonly negatedOrPrimary: IOrAlt<void>[] = [
+  // An operand: a negation, or one of the primaries (a number, parentheses, a concatenation, a
+  // name, read with its delay or arguments). The primaries are alternatives of this rule, not
+  // rules of their own: every operand of every expression passes here, and a rule call is the
+  // costly part of reading it.
+  public unary = this.rule("unary", () => this.OR(this.operands));
+  private readonly operands: IOrAlt<void>[] = [
     {
       ALT: () => {
         this.read(T.Minus);
         this.sub(this.unary, "operand");
       },
     },
-    { ALT: () => this.sub(this.primary) },
-  ];
-
-  public primary = this.rule("primary", () => this.OR(this.primaries));
-  private readonly primaries: IOrAlt<void>[] = [
     { ALT: () => this.read(T.NumberLiteral) },
     { ALT: () => this.sub(this.parenthesized) },
     { ALT: () => this.sub(this.concatenation) },
-    { ALT: () => this.sub(this.reference) },
+    // x        h[t-1]        tanh(a)
+    {
+      ALT: () => {
+        this.read(T.Identifier, "name");
+        this.OPTION(this.delayOrArguments);
+      },
+    },
+  ];
+  private readonly delayOrArguments = () => this.OR2(this.delayOrArgumentsAlternatives);
+  private readonly delayOrArgumentsAlternatives: IOrAlt<void>[] = [
+    { ALT: () => this.sub(this.delay) },
+    { ALT: () => this.sub(this.argumentList) },
   ];
 
   // ( e )
@@ -319,31 +336,22 @@ export class RnnParser extends EmbeddedActionsParser {
   // [a, b]
   public concatenation = this.rule("concatenation", () => {
     this.read(T.LBracket);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.listed(this.expression, "parts") });
+    this.AT_LEAST_ONE_SEP(this.parts);
     this.read(T.RBracket);
   });
-
-  // x        h[t-1]        tanh(a)
-  public reference = this.rule("reference", () => {
-    this.read(T.Identifier, "name");
-    this.OPTION(() => this.OR(this.delayOrArguments));
-  });
-  private readonly delayOrArguments: IOrAlt<void>[] = [
-    { ALT: () => this.sub(this.delay) },
-    { ALT: () => this.sub(this.argumentList) },
-  ];
+  private readonly parts = { SEP: T.Comma, DEF: () => this.listed(this.expression, "parts") };
 
   // [t-1]
   public delay = this.rule("delay", () => {
     this.read(T.LBracket);
     this.read(T.Identifier, "step");
-    this.OPTION(() => {
-      this.OR(this.signs);
-      this.read(T.NumberLiteral, "amount");
-    });
+    this.OPTION(this.steps);
     this.read(T.RBracket);
   });
-
+  private readonly steps = () => {
+    this.OR(this.signs);
+    this.read(T.NumberLiteral, "amount");
+  };
   private readonly signs: IOrAlt<void>[] = [
     { ALT: () => this.read(T.Minus, "sign") },
     { ALT: () => this.read(T.Plus, "sign") },
@@ -352,17 +360,29 @@ export class RnnParser extends EmbeddedActionsParser {
   // (a, b, name = value)
   public argumentList = this.rule("argumentList", () => {
     this.read(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.listed(this.argument, "arguments") });
+    this.MANY_SEP(this.listedArguments);
     this.read(T.RParen);
   });
+  private readonly listedArguments = { SEP: T.Comma, DEF: () => this.listed(this.argument, "arguments") };
 
   public argument = this.rule("argument", () => {
-    this.OPTION(() => {
-      this.read(T.Identifier, "name");
-      this.read(T.Equals);
-    });
+    this.OPTION(this.argumentName);
     this.sub(this.expression, "value");
   });
+  private readonly argumentName = () => {
+    this.read(T.Identifier, "name");
+    this.read(T.Equals);
+  };
+}
+
+/** The options of a labelled CONSUME or SUBRULE, made once per label rather than at every token. */
+const labelOptions = new Map<string, { LABEL: string }>();
+
+function labelled(label: string | undefined): { LABEL: string } | undefined {
+  if (label === undefined) return undefined;
+  let options = labelOptions.get(label);
+  if (!options) labelOptions.set(label, (options = { LABEL: label }));
+  return options;
 }
 
 /** One shared instance: building the grammar is the expensive part, parsing resets it. */

@@ -99,6 +99,11 @@ export class Reading {
     return out;
   }
 
+  /** The value under a label when it is the only thing read, else undefined. */
+  single<T>(label: string): T | undefined {
+    return this.size === 1 && this.labels[0] === label ? (this.values[0] as T) : undefined;
+  }
+
   /** The first value read, whatever its label (the alternative an `item` took). */
   firstValue<T>(): T | undefined {
     return this.size > 0 ? (this.values[0] as T) : undefined;

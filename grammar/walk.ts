@@ -5,22 +5,26 @@
  */
 import type { Argument, Expr } from "./ast.js";
 
-/** Calls `f` on each expression directly inside one, in source order. */
-export function forEachChild(e: Expr, f: (child: Expr) => void): void {
+/**
+ * Calls `f` on each expression directly inside one, in source order, with `context` (so a
+ * recursive walk passes itself and its state instead of making a closure at every node).
+ */
+export function forEachChild<C = undefined>(e: Expr, f: (child: Expr, context: C) => void, context?: C): void {
+  const c = context as C;
   switch (e.kind) {
     case "neg":
-      f(e.operand);
+      f(e.operand, c);
       return;
     case "binary":
-      f(e.left);
-      f(e.right);
+      f(e.left, c);
+      f(e.right, c);
       return;
     case "concat":
-      for (const p of e.parts) f(p);
+      for (const p of e.parts) f(p, c);
       return;
     case "call":
       // A named argument is a setting of the op (`p = 0.3`, `per = sequence`), a constant that reads nothing.
-      for (const a of e.args) if (!a.name) f(a.value);
+      for (const a of e.args) if (!a.name) f(a.value, c);
       return;
     case "number":
     case "ref":
@@ -36,7 +40,7 @@ export function forEachChild(e: Expr, f: (child: Expr) => void): void {
  */
 export function walkExpr(e: Expr, visit: (e: Expr) => boolean | void): void {
   if (visit(e) === false) return;
-  forEachChild(e, (child) => walkExpr(child, visit));
+  forEachChild(e, walkExpr, visit);
 }
 
 /** Whether an expression, or one inside it, satisfies `test`. */
@@ -55,26 +59,27 @@ export function someExpr(e: Expr, test: (e: Expr) => boolean): boolean {
  * where nothing changes, the very same objects are returned.
  */
 export function mapExpr(e: Expr, f: (e: Expr) => Expr): Expr {
-  return f(mapChildren(e, (child) => mapExpr(child, f)));
+  return f(mapChildren(e, f));
 }
 
-function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
+/** The children of an expression, each mapped by `mapExpr` (called here directly: no closure made per node). */
+function mapChildren(e: Expr, f: (e: Expr) => Expr): Expr {
   switch (e.kind) {
     case "neg": {
-      const operand = f(e.operand);
+      const operand = mapExpr(e.operand, f);
       return operand === e.operand ? e : { ...e, operand };
     }
     case "binary": {
-      const left = f(e.left);
-      const right = f(e.right);
+      const left = mapExpr(e.left, f);
+      const right = mapExpr(e.right, f);
       return left === e.left && right === e.right ? e : { ...e, left, right };
     }
     case "concat": {
-      const parts = e.parts.map(f);
-      return parts.every((p, i) => p === e.parts[i]) ? e : { ...e, parts };
+      const parts = mapList(e.parts, (p) => mapExpr(p, f));
+      return parts === e.parts ? e : { ...e, parts };
     }
     case "call": {
-      const args = mapArguments(e.args, f);
+      const args = mapArguments(e.args, (value) => mapExpr(value, f));
       return args === e.args ? e : { ...e, args };
     }
     case "number":
@@ -87,9 +92,22 @@ function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
 
 /** Arguments with `f` applied to each value; the same array when nothing changes. */
 export function mapArguments(args: Argument[], f: (e: Expr) => Expr): Argument[] {
-  const mapped = args.map((a) => {
+  return mapList(args, (a) => {
     const value = f(a.value);
     return value === a.value ? a : { ...a, value };
   });
-  return mapped.every((a, i) => a === args[i]) ? args : mapped;
+}
+
+/**
+ * A list with `f` applied to each element; the same array when nothing changes, and no new
+ * one made until something does (most passes change nothing in most lists).
+ */
+export function mapList<T>(list: T[], f: (x: T) => T): T[] {
+  let mapped: T[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const x = f(list[i]!);
+    if (mapped) mapped.push(x);
+    else if (x !== list[i]) mapped = [...list.slice(0, i), x];
+  }
+  return mapped ?? list;
 }

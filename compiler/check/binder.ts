@@ -49,8 +49,8 @@ export interface Bindings {
   symbols: Map<string, Binding>;
   /** In source order. */
   conflicts: Conflict[];
-  /** The declaration each item makes (losses make none). */
-  declarationOf: Map<A.Item, Declaration>;
+  /** The declaration each item makes, by the item's index (losses make none). */
+  declarationOf: (Declaration | undefined)[];
 }
 
 /** What an item declares: its kind of name, if any. */
@@ -77,8 +77,9 @@ export function bindNames(
 ): Bindings {
   const symbols = new Map<string, Binding>();
   const conflicts: Conflict[] = [];
-  const declarationOf = new Map<A.Item, Declaration>();
-  for (const item of items) {
+  const declarationOf: (Declaration | undefined)[] = new Array(items.length).fill(undefined);
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index]!;
     const kind = declaredKind(item);
     if (kind === undefined || item.kind === "loss") continue;
     const cell = item.kind === "cell" ? item : generatedBy.get(item);
@@ -87,7 +88,7 @@ export function bindNames(
     if (!existing) {
       // (Every declaration and binding has all its fields, so there are many of one shape.)
       const declaration: Declaration = { item, name: item.name, kind, cell, accepted: true, boundAs: undefined };
-      declarationOf.set(item, declaration);
+      declarationOf[index] = declaration;
       symbols.set(item.name.text, {
         name: item.name.text,
         kind,
@@ -100,7 +101,7 @@ export function bindNames(
     }
     const accepted = !item.recovered && isStateAndItsEquation(existing, kind);
     const declaration: Declaration = { item, name: item.name, kind, cell, accepted, boundAs: existing.kind };
-    declarationOf.set(item, declaration);
+    declarationOf[index] = declaration;
     if (!accepted && !item.recovered) conflicts.push({ declaration, existing: clashingWith(existing, kind) });
     existing.declarations.push(declaration);
     existing.gate ||= gate;

@@ -87,8 +87,9 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
     );
   }
 
-  for (const item of model.items) {
-    const declaration = declarationOf.get(item);
+  for (let index = 0; index < model.items.length; index++) {
+    const item = model.items[index]!;
+    const declaration = declarationOf[index];
     if (!declaration) continue;
     // An item the parser had to repair keeps its name but nothing else; its equation stands
     // for the name's (quietly: the checker ignores what it says) unless one is known already.

@@ -13,6 +13,9 @@ import type { ReadContext, References, Report } from "./references.js";
 import { readSettings } from "./settings.js";
 import { suggest } from "./suggest.js";
 
+/** The type of every number literal (types are never changed once made, so one object serves). */
+const scalar: ValueType = { kind: "scalar" };
+
 const numberWords = ["no arguments", "one argument", "two arguments", "three arguments"];
 
 export class ExpressionTypes {
@@ -32,7 +35,7 @@ export class ExpressionTypes {
   private inferUncached(e: A.Expr, ctx: ReadContext): ValueType | undefined {
     switch (e.kind) {
       case "number":
-        return { kind: "scalar" };
+        return scalar;
       case "error":
         return undefined;
       case "ref":
@@ -61,16 +64,11 @@ export class ExpressionTypes {
     ranges: readonly A.Range[] = operandExprs.map((o) => o.range),
   ): ValueType | undefined {
     const types = operandExprs.map((o, k) =>
-      this.infer(o, { ...ctx, onehotAllowed: spec.shape.onehotOperand(k, ctx.onehotAllowed) }),
+      this.infer(o, { usedBy: ctx.usedBy, onehotAllowed: spec.shape.onehotOperand(k, ctx.onehotAllowed) }),
     );
     if (types.some((t) => t === undefined)) return undefined;
-    const operands: Operand[] = operandExprs.map((o, k) => ({
-      type: types[k]!,
-      text: printExpr(o),
-      grouped: grouped(o),
-      range: ranges[k]!,
-    }));
-    return spec.shape.infer({ written, form, text: printExpr(e), range: e.range, operands, report: this.report });
+    const operands: Operand[] = operandExprs.map((o, k) => new WrittenOperand(types[k]!, o, ranges[k]!));
+    return spec.shape.infer(new WrittenApplication(written, form, e, operands, this.report));
   }
 
   /** `f(x)`: a function of the registry, called with as many positional arguments as it takes. */
@@ -123,9 +121,45 @@ export class ExpressionTypes {
   }
 }
 
-/** An operand as written beside an operator: `(x + b) @ ...`, not `x + b @ ...`. */
-function grouped(e: A.Expr): string {
-  return e.kind === "binary" && (e.op === "+" || e.op === "-") ? `(${printExpr(e)})` : printExpr(e);
+/**
+ * An operand for a shape rule. Its text is only read by an error message, so it is printed
+ * then: printing every operand of every equation was a tenth of the checker's time.
+ */
+class WrittenOperand implements Operand {
+  constructor(
+    readonly type: ValueType,
+    private readonly expr: A.Expr,
+    readonly range: A.Range,
+  ) {}
+
+  get text(): string {
+    return printExpr(this.expr);
+  }
+
+  /** As written beside an operator: `(x + b) @ ...`, not `x + b @ ...`. */
+  get grouped(): string {
+    const e = this.expr;
+    return e.kind === "binary" && (e.op === "+" || e.op === "-") ? `(${printExpr(e)})` : printExpr(e);
+  }
+}
+
+/** An application for a shape rule; its text, too, is printed when a message asks for it. */
+class WrittenApplication implements Application {
+  readonly range: A.Range;
+
+  constructor(
+    readonly written: string,
+    readonly form: Application["form"],
+    private readonly expr: A.Expr,
+    readonly operands: Operand[],
+    readonly report: Report,
+  ) {
+    this.range = expr.range;
+  }
+
+  get text(): string {
+    return printExpr(this.expr);
+  }
 }
 
 /** Every name an expression reads, with its delay (0 for a same-step read). */

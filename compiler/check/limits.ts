@@ -45,6 +45,9 @@ export function checkSizeLimits(d: SizedDeclarations, diagnostics: Diagnostic[])
       ),
     );
   for (const p of d.params) {
+    // In doubles first: exact while it is small, and a product of positive integers that is
+    // not small is not small in doubles either. Counting every parameter in BigInt cost more.
+    if (p.shape.reduce((n, s) => n * s.value, 1) <= MAX_ARRAY_LENGTH) continue;
     const count = elementCount(p.shape);
     if (count > BigInt(MAX_ARRAY_LENGTH))
       tooLarge(`parameter '${p.name}' ${shapeText(p.shape)}`, count, p.decl.shapeRange);
