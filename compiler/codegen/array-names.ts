@@ -11,7 +11,7 @@
  */
 import type { IrModel, IrNode, NodeId } from "../ir/ir.js";
 import { Identifiers, spell } from "./identifiers.js";
-import type { MatvecGroup, NodePlan } from "./plan.js";
+import type { MatvecGroup, NodePlan } from "./plan-types.js";
 
 /** The arrays of the model's parameters, gradients and targets, by index; and the table to claim more names from. */
 export interface ArrayNames {
