@@ -73,6 +73,9 @@ beforeAll(() => {
     "tsconfig.build.json",
     // `npm run build` runs it after tsc (the runtime index --standalone reads).
     "tools/standalone-runtime",
+    // `npm run build` then builds the playground's page from its sources (dist/playground).
+    "tools/playground",
+    "playground",
     // The text the trained example reads from the checkout.
     "examples/data/fables.txt",
   ]) {
