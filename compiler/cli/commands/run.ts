@@ -14,7 +14,7 @@ import { nest } from "../../../engine/io/nested.js";
 import { inputlessBatch, type Batch } from "../../../engine/interpret/batch.js";
 import { createBackend } from "../../../engine/backend.js";
 import type { BackendKind, ForwardResult, GradientResult, ModelBackend } from "../../../engine/model-backend.js";
-import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
+import { backendKinds, forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { suggest } from "../../check/suggest.js";
 import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
@@ -130,15 +130,19 @@ function batchToRun(ir: IrModel, opts: RunOptions): Batch {
 }
 
 function parseForwardBackend(value: string): ForwardBackendKind {
-  if (!forwardBackendKinds.includes(value as ForwardBackendKind))
-    throw new UserError(`--backend is interp, compiled or onnxruntime, not '${value}'`);
-  return value as ForwardBackendKind;
+  return backendNamed(value, forwardBackendKinds);
 }
 
 export function parseBackend(value: string): BackendKind {
-  if (value !== "interp" && value !== "compiled")
-    throw new UserError(`--backend is interp or compiled, not '${value}'`);
-  return value;
+  return backendNamed(value, backendKinds);
+}
+
+/** `value` as one of the backends `kinds` names ("--backend is interp or compiled, not 'x'" otherwise). */
+function backendNamed<K extends string>(value: string, kinds: readonly K[]): K {
+  const kind = kinds.find((k) => k === value);
+  if (kind === undefined)
+    throw new UserError(`--backend is ${kinds.slice(0, -1).join(", ")} or ${kinds.at(-1)}, not '${value}'`);
+  return kind;
 }
 
 function sizeOf(ir: IrModel, quantity: string): number {
