@@ -1,7 +1,9 @@
 /**
  * The repository keeps its own rules: imports follow the layers of docs/architecture.md
  * (.dependency-cruiser.cjs), every file is prettier-formatted (.prettierrc.json) and passes
- * the linter (eslint.config.js), and every model it ships is in `rnnc fmt`'s layout.
+ * the linter (eslint.config.js), type-checks as `npm run typecheck` asks (tests included; runtime/ with the flags
+ * of a user's strictest project, since --standalone copies it into generated modules), and every model it ships is
+ * in `rnnc fmt`'s layout.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -113,4 +115,18 @@ describe("the linter", () => {
     },
     wholeRepository,
   );
+});
+
+describe("the type checker", () => {
+  // `npm run build` checks only what it emits; tests and runtime/'s stricter flags are checked here.
+  for (const project of ["tsconfig.json", "tsconfig.runtime.json"])
+    it(
+      `finds nothing with ${project}`,
+      () => {
+        const r = spawnSync(bin("tsc"), ["-p", project, "--noEmit"], { cwd: root, encoding: "utf8" });
+        expect(r.stdout + r.stderr).toBe("");
+        expect(r.status).toBe(0);
+      },
+      wholeRepository,
+    );
 });
