@@ -123,7 +123,11 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
       const from = graph.nodes[graph.at(s, delayNode.id)]!.delayFrom;
       if (!from) throw new Error(`internal error: the unrolled delay of ${source} has no source`);
       const origin =
-        from.kind === "before" ? initialId(from.source, from.back) : sourceId(source, graph.nodes[from.id]!.step);
+        from.kind === "before"
+          ? initialId(from.source, from.back)
+          : from.kind === "after"
+            ? initialId(from.source, -(T - 1 + from.ahead))
+            : sourceId(source, graph.nodes[from.id]!.step);
       const label = steps > 1 ? { label: `t\u2212${steps}` } : {};
       // An edge from a state must not rank (else each step would sit higher than the one
       // before); one from an input may, inputs being at the bottom anyway, and routes better.
