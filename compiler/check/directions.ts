@@ -50,23 +50,30 @@ export function checkDirections(
   }
   const backward = backwardPhase(states, sameStepReads);
   const forwardStates = new Set([...states].filter(([, s]) => s.maxDelay > 0).map(([name]) => name));
-  const runner = (equation: string) =>
-    [...backward].find((b) => (states.get(b)?.maxAhead ?? 0) > 0 && reaches(b, equation, sameStepReads)) ?? equation;
+  /** The backward state whose phase an equation is in, as written in the messages: `g (it reads g[t+1])`. */
+  const runner = (equation: string) => {
+    const state = [...states].find(([b, s]) => s.maxAhead > 0 && reaches(b, equation, sameStepReads));
+    return state
+      ? `'${state[0]}' runs backwards (it reads ${state[0]}[t+${state[1].maxAhead}])`
+      : `'${equation}' runs backwards`;
+  };
   for (const u of uses) {
-    if (!backward.has(u.usedBy) || bothWays.has(u.name)) continue;
+    // A forward state in the backward phase is reported where the phase reads it, not at its own delays.
+    if (!backward.has(u.usedBy) || bothWays.has(u.name) || forwardStates.has(u.usedBy)) continue;
     const readsPast = u.delay > 0 && states.has(u.name);
     const readsForward = u.delay === 0 && forwardStates.has(u.name);
     if (!readsPast && !readsForward) continue;
     const reader = runner(u.usedBy);
+    const through = states.get(u.usedBy)?.maxAhead ? "" : ` and reads '${u.usedBy}' at the same step`;
     diagnostics.push(
       error(
         "E303",
         readsPast
-          ? `'${reader}' runs backwards (it reads ${reader}[t+k]), so what it reads cannot read the past of '${u.name}'`
-          : `'${reader}' runs backwards (it reads ${reader}[t+k]) and cannot read '${u.name}', which runs forwards, at the same step`,
+          ? `${reader}${through}, so ${through ? `'${u.usedBy}'` : "it"} cannot read the past of '${u.name}'`
+          : `${reader}${through}, so ${through ? `'${u.usedBy}'` : "it"} cannot read '${u.name}', which runs forwards, at the same step`,
         u.range,
         {
-          hint: "the backward recurrence is computed first, from the last step down; a forward recurrence may read it (as in o = softmax(V @ [hf, hb])), not the other way round",
+          hint: "the backward phase is computed first, from the last step down; the forward one may read it (as in o = softmax(V @ [hf, hb])), not the other way round",
         },
       ),
     );

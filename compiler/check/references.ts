@@ -100,13 +100,15 @@ export class References {
       );
     }
     const ahead = e.offset > 0;
-    if (ahead && entry?.kind === "input")
+    if (ahead && entry?.kind === "input") {
+      this.refer(e.name, ctx, -e.offset);
       return this.report(
         "E302",
         `${printExpr(e)} reads the input ahead; only a state can be read at [t+k]`,
         e.offsetRange,
         `a state read at [t+1] runs backwards over the sequence and sees every later input, as in ${e.name.text}b = tanh(W @ ${e.name.text}b[t+1] + U @ ${e.name.text} + b)`,
       );
+    }
     const state = this.decls.states.get(e.name.text);
     if (state && ahead) state.maxAhead = Math.max(state.maxAhead, steps);
     else if (state) state.maxDelay = Math.max(state.maxDelay, steps);

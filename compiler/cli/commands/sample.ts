@@ -23,6 +23,7 @@ import type { Weights } from "../../../engine/interpret/batch.js";
 import { looksBinary, readSafetensors } from "../../../engine/io/weights-file.js";
 import { VOCABULARY_METADATA, vocabularyFromMetadata } from "../../../engine/io/weights-metadata.js";
 import { collectDims, kernelsHelp, openForwardBackend } from "./options.js";
+import { wholeSequencesOnly } from "./train-setup.js";
 import { choice, defaultSeed, nonNegativeInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
@@ -79,6 +80,7 @@ export function registerSample(program: Command, io: Output): void {
         );
       const { ir, weights, vocabulary } =
         opts.weights === undefined ? fromCheckpoint(file, opts, io) : fromWeightsFile(file, opts.weights, opts, io);
+      wholeSequencesOnly(ir, "sampling (one step after another, each from the steps before)");
       if (!sampledQuantity(ir))
         throw new UserError(
           `the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`,
