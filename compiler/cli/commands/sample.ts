@@ -80,7 +80,6 @@ export function registerSample(program: Command, io: Output): void {
         );
       const { ir, weights, vocabulary } =
         opts.weights === undefined ? fromCheckpoint(file, opts, io) : fromWeightsFile(file, opts.weights, opts, io);
-      wholeSequencesOnly(ir, "sampling (one step after another, each from the steps before)");
       if (!sampledQuantity(ir))
         throw new UserError(
           `the loss of ${ir.name} scores an expression that is not a named quantity; name it (o = softmax(...)) to sample from it`,
@@ -111,6 +110,7 @@ interface LanguageModel {
 
 function fromCheckpoint(file: string, opts: SampleOptions, io: Output): LanguageModel {
   const { prepared, weights, meta, dir } = loadTrained(file, opts.checkpoint, opts.dim, io);
+  refuseReadingAhead(prepared.ir);
   const vocabulary = meta.data.codebook.vocabulary;
   if (meta.data.codebook.format !== "text" || !vocabulary)
     throw new UserError(
@@ -119,11 +119,17 @@ function fromCheckpoint(file: string, opts: SampleOptions, io: Output): Language
   return { ir: prepared.ir, weights, vocabulary };
 }
 
+/** Before reading anything more: a model reading ahead cannot be sampled. */
+function refuseReadingAhead(ir: IrModel): void {
+  wholeSequencesOnly(ir, "sampling (one step after another, each from the steps before)");
+}
+
 /** The model file with its own dims (and --dim), the weights and the vocabulary from a safetensors file. */
 function fromWeightsFile(file: string, path: string, opts: SampleOptions, io: Output): LanguageModel {
   if (opts.checkpoint !== undefined) throw new UserError("give --checkpoint or --weights, not both", 2);
   const { loaded, model } = requireModel(file, opts.dim, io);
   const ir = lowerModel(loaded, model, io);
+  refuseReadingAhead(ir);
   const weights = loadWeights(ir, path, 0);
   let vocabulary: Vocabulary | undefined;
   try {
