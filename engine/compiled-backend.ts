@@ -6,7 +6,7 @@
 import type { IrModel } from "../compiler/ir/ir.js";
 import type { ForwardResult, GradientFunction, GradientResult, ModelBackend } from "./model-backend.js";
 import { interpreterBackend } from "./interpreter-backend.js";
-import { missingTarget, requireTargets, type Batch, type Weights } from "./interpret/batch.js";
+import { missingTarget, requireTargets, requireWholeSequences, type Batch, type Weights } from "./interpret/batch.js";
 import type { Carry } from "./interpret/execution.js";
 import type { Float, GeneratedModel, GeneratedModule, ModuleBatch, ModuleState } from "../runtime/generated-module.js";
 import type { GradientPool } from "./parallel/pool.js";
@@ -45,7 +45,11 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
       params: Record<string, Float>,
       batch: Batch,
       carry: Carry | undefined,
-    ) => (carry ? toState(carry, batch.B, f32 ? Float32Array : Float64Array) : fresh.createState(params, batch.B)),
+    ) => {
+      if (!carry) return fresh.createState(params, batch.B);
+      requireWholeSequences(ir, "continuing sequences from a previous chunk");
+      return toState(carry, batch.B, f32 ? Float32Array : Float64Array);
+    },
     /**
      * The module's gradients as float64 weights, into the same arrays at every call: the module's
      * own views where it computes in float64, else float64 arrays made once and refilled.

@@ -32,6 +32,7 @@ export const diagnosticCodes = {
   // Time
   E301: { severity: "error", title: "delay on something that is not a state or an input" },
   E302: { severity: "error", title: "bad delay" },
+  E303: { severity: "error", title: "recurrence in both directions" },
   E401: { severity: "error", title: "same-step cycle" },
   // Losses
   E501: { severity: "error", title: "bad loss declaration" },

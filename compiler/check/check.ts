@@ -9,6 +9,7 @@ import type { CellExpansion } from "../expand/expand.js";
 import { collectDeclarations } from "./declarations.js";
 import { buildGraph, reportCycles, stronglyConnected, topologicalOrder } from "./cycles.js";
 import { resolveDims, type DimOverrides } from "./dims.js";
+import { checkDirections } from "./directions.js";
 import { checkLoss } from "./losses.js";
 import { checkSizeLimits } from "./limits.js";
 import type { CheckedModel, LossInfo, ModelFacts, QuantityInfo } from "./model.js";
@@ -60,6 +61,9 @@ export function checkModelFacts(
       );
     }
   }
+
+  const knownEquation = (name: string) => (graph.reads.has(name) ? sameStepReads(byName.get(name)!) : []);
+  checkDirections(decls.states, uses, knownEquation, problems);
 
   const losses: LossInfo[] = [];
   for (const item of model.items) {

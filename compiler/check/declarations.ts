@@ -215,6 +215,7 @@ function declareState(item: A.StateDecl, dims: DimTable, d: Declarations, diagno
     size: shape[0]!,
     init: init.kind === "learned" ? { kind: "learned", param: `${name}.init` } : init,
     maxDelay: 0,
+    maxAhead: 0,
     decl: item,
   });
 }

@@ -167,7 +167,7 @@ function namesRead(e: A.Expr): { name: A.Name; delay: number }[] {
   const out: { name: A.Name; delay: number }[] = [];
   walkExpr(e, (x) => {
     if (x.kind === "ref") out.push({ name: x.name, delay: 0 });
-    else if (x.kind === "delay") out.push({ name: x.name, delay: Math.max(0, -x.offset) });
+    else if (x.kind === "delay") out.push({ name: x.name, delay: Number.isInteger(x.offset) ? -x.offset : 0 });
   });
   return out;
 }

@@ -50,6 +50,8 @@ export interface StateInfo {
   init: StateInit;
   /** The longest delay it is read through (2 for `h[t-2]`): how many past steps to keep. */
   maxDelay: number;
+  /** The longest read ahead (2 for `h[t+2]`): a state read ahead runs backwards in time. */
+  maxAhead: number;
   decl: A.StateDecl;
 }
 
@@ -80,7 +82,7 @@ export interface NameUse {
   range: A.Range;
   /** The equation's name, or `loss` for a loss declaration. */
   usedBy: string;
-  /** 0 for a same-step read, k for `[t-k]`. */
+  /** 0 for a same-step read, k for `[t-k]`, −k for `[t+k]`. */
   delay: number;
 }
 

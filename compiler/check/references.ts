@@ -71,26 +71,21 @@ export class References {
     }
   }
 
-  /** `h[t-k]`: a state or an input, k a positive whole number of steps (`h[t]`, the current step, is read as `h` before this: grammar/notation.ts). */
+  /**
+   * `h[t-k]`: a state or an input, k a positive whole number of steps (`h[t]`, the current step,
+   * is read as `h` before this: grammar/notation.ts); `h[t+k]`: a state read ahead, which makes
+   * it a recurrence running backwards in time (compiler/check/directions.ts checks the directions).
+   */
   delay(e: A.DelayExpr, ctx: ReadContext): ValueType | undefined {
     if (e.step.text !== "t")
-      return this.report("E302", `a delay is written [t-k], not [${e.step.text}...]`, e.step.range);
-    const steps = -e.offset;
-    if (!Number.isInteger(steps) || steps <= 0) {
+      return this.report("E302", `a delay is written [t-k] or [t+k], not [${e.step.text}...]`, e.step.range);
+    const steps = Math.abs(e.offset);
+    if (!Number.isInteger(steps) || steps === 0) {
       const why =
-        e.offset > 0
-          ? `${e.name.text}[t+${e.offset}] reads the future`
-          : e.offset === 0
-            ? `${printExpr(e)} is the current step: write ${e.name.text} (or ${e.name.text}[t])`
-            : `the delay must be a whole number of steps`;
-      return this.report(
-        "E302",
-        `${why}; a delay is [t-k] with k a positive integer`,
-        e.offsetRange,
-        e.offset > 0
-          ? "a recurrent network reads steps up to t; bidirectional models, which also read the sequence backwards, are coming"
-          : undefined,
-      );
+        e.offset === 0
+          ? `${printExpr(e)} is the current step: write ${e.name.text} (or ${e.name.text}[t])`
+          : `the delay must be a whole number of steps`;
+      return this.report("E302", `${why}; a delay is [t-k] or [t+k] with k a positive integer`, e.offsetRange);
     }
     const entry = this.decls.symbols.get(e.name.text);
     if (entry && entry.kind !== "state" && entry.kind !== "input") {
@@ -104,9 +99,20 @@ export class References {
           : undefined,
       );
     }
+    const ahead = e.offset > 0;
+    if (ahead && entry?.kind === "input") {
+      this.refer(e.name, ctx, -e.offset);
+      return this.report(
+        "E302",
+        `${printExpr(e)} reads the input ahead; only a state can be read at [t+k]`,
+        e.offsetRange,
+        `a state read at [t+1] runs backwards over the sequence and sees every later input, as in ${e.name.text}b = tanh(W @ ${e.name.text}b[t+1] + U @ ${e.name.text} + b)`,
+      );
+    }
     const state = this.decls.states.get(e.name.text);
-    if (state) state.maxDelay = Math.max(state.maxDelay, steps);
-    return this.refer(e.name, ctx, steps);
+    if (state && ahead) state.maxAhead = Math.max(state.maxAhead, steps);
+    else if (state) state.maxDelay = Math.max(state.maxDelay, steps);
+    return this.refer(e.name, ctx, -e.offset);
   }
 
   /** Records the names read as uses without checking them (the arguments of a call that is itself wrong). */

@@ -9,7 +9,7 @@ import { product, sum } from "./arith.js";
 import { type Location } from "./location.js";
 import type { CodePlan } from "./plan.js";
 
-/** The slot of step t in a buffer with `pre` history slots, as an expression. */
+/** The slot of step t in a buffer with `pre` history slots, as an expression (`back` < 0: a later step). */
 export function slot(t: string, pre: number, back = 0): string {
   return sum(t, pre - back);
 }
@@ -20,7 +20,12 @@ export function valueLocation(plan: CodePlan, id: NodeId, t: string): Location {
   if (n.op === "param") return parameterLocation(paramArray(plan, n.param));
   if (n.op === "delay") {
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
-    return { buffer: source.buffer, slot: slot(t, source.pre, n.steps), stride: source.stride, offset: source.offset };
+    return {
+      buffer: source.buffer,
+      slot: slot(t, source.pre, delayBack(n)),
+      stride: source.stride,
+      offset: source.offset,
+    };
   }
   const p = plan.nodes[id]!;
   return { buffer: p.buffer, slot: slot(t, p.pre), stride: p.stride, offset: p.offset };
@@ -35,7 +40,7 @@ export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
     return {
       buffer: source.adjointBuffer,
-      slot: slot(t, source.pre, n.steps),
+      slot: slot(t, source.pre, delayBack(n)),
       stride: source.stride,
       offset: source.offset,
     };
@@ -48,6 +53,11 @@ export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location
     stride: p.stride,
     offset: p.offset,
   };
+}
+
+/** How many steps back a delay reads: negative for a read ahead. */
+function delayBack(n: Extract<IrNode, { op: "delay" }>): number {
+  return n.ahead ? -n.steps : n.steps;
 }
 
 /** A parameter's values or gradient: the same row for every step and sequence. */

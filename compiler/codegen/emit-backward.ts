@@ -5,7 +5,9 @@
  * of element-wise nodes in one fused loop with its adjoints as locals, a product group as
  * one transposed product per block with the stacked weights, a row-wise op by its kernel, a
  * concatenation's slices; each adds straight into the adjoint it feeds. The weight
- * gradients wait for the end: one product over every step (emitWeightGradients).
+ * gradients wait for the end: one product over every step (emitWeightGradients). A model
+ * with a backward phase runs this twice: the forward phase's units from the last step down,
+ * then the backward phase's from the first step up (the order opposite to its forward loop).
  */
 import type { GradId, GradNode } from "../grad/grad-ir.js";
 import { operands, type NodeId } from "../ir/ir.js";
@@ -13,7 +15,7 @@ import { local, num, type Expr } from "../ops/expr.js";
 import { nodeKind, opNamed } from "../ops/registry.js";
 import { adjointLocation, gradArray, kernelRows, paramArray, slot, valueExpr, valueLocation } from "./access.js";
 import { StreamTable, withoutUnusedLocals, type Statement } from "./element-loop.js";
-import { originComment } from "./emit-forward.js";
+import { loopOf, originComment } from "./emit-forward.js";
 import { emitLossSeeds } from "./emit-loss.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { product, sum } from "./arith.js";
@@ -41,14 +43,22 @@ function contributionsBy(plan: CodePlan): Map<NodeId, Contribution[]> {
   return by;
 }
 
-export function emitBackwardStep(plan: CodePlan, t: string, fused: FusedLoops | undefined): string[] {
-  const out = [...emitLossSeeds(plan, t)];
+/** Which phase's units a backward step differentiates. */
+export type BackwardPhase = "forward" | "backward";
+
+export function emitBackwardStep(
+  plan: CodePlan,
+  t: string,
+  fused: FusedLoops | undefined,
+  phase: BackwardPhase,
+): string[] {
+  const out = phase === "forward" ? [...emitLossSeeds(plan, t)] : [];
   const contributions = contributionsBy(plan);
   const emittedRuns = new Set<number>();
   for (let id = plan.ir.nodes.length - 1; id >= 0; id--) {
     const n = plan.ir.nodes[id]!;
     const p = plan.nodes[id]!;
-    if (n.op !== "apply") continue;
+    if (n.op !== "apply" || (loopOf(plan, id) === "backward") !== (phase === "backward")) continue;
     const kind = nodeKind(n);
     if (kind === "matvec") {
       const group = plan.groups[plan.groupOf.get(id)!]!;
@@ -71,15 +81,19 @@ export function emitBackwardStep(plan: CodePlan, t: string, fused: FusedLoops | 
   return out;
 }
 
-/** A padded row of a quantity hands its adjoint to the previous step, where its value was copied from. */
+/**
+ * A padded row of a quantity hands its adjoint to the previous step, where its value was
+ * copied from (a backward-phase quantity's to the next step, past the last to the slots after it).
+ */
 function emitMaskingBackward(plan: CodePlan, ids: readonly NodeId[], t: string): string[] {
   const quantities = ids.filter((q) => plan.quantityNodes.has(q) && plan.nodes[q]!.receivesAdjoint);
-  if (quantities.length === 0 || t === "0") return [];
+  const backward = quantities.length > 0 && plan.ir.nodes[quantities[0]!]!.backward === true;
+  if (quantities.length === 0 || (t === "0" && !backward)) return [];
   const out = [`if (ragged) {`, `for (let b = 0; b < B; b++) {`, `if (${t} < lengths[b]!) continue;`];
   for (const q of quantities) {
     const p = plan.nodes[q]!;
     const here = rowOffset(slot(t, p.pre), p.stride, p.offset);
-    const before = rowOffset(slot(t, p.pre, 1), p.stride, p.offset);
+    const before = rowOffset(slot(t, p.pre, backward ? -1 : 1), p.stride, p.offset);
     out.push(
       `for (let i = 0; i < ${plan.ir.nodes[q]!.size}; i++) {`,
       `${p.adjointBuffer}[${sum(before, "i")}]! += ${p.adjointBuffer}[${sum(here, "i")}]!;`,

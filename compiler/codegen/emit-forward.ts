@@ -3,7 +3,8 @@
  * loop per run of element-wise nodes, softmax and concatenation written out, and the
  * padded rows of each quantity restored from the previous step. The pass is two loops over
  * time: the recurrence first, then what only reads it (plan.recurrent); products whose
- * operands are all known before a loop are computed for every step at once before it.
+ * operands are all known before a loop are computed for every step at once before it. A
+ * model with a backward phase runs it first, in a loop of its own from the last step down.
  */
 import type { ApplyNode, IrNode, NodeId } from "../ir/ir.js";
 import { local, type Expr } from "../ops/expr.js";
@@ -16,10 +17,11 @@ import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { commentText, quote } from "./names.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
 
-/** Which of the two loops over time: the recurrence, or the readout after it. */
-export type TimeLoop = "recurrence" | "readout";
+/** Which loop over time: the backward phase (from the last step down), the recurrence, or the readout after it. */
+export type TimeLoop = "backward" | "recurrence" | "readout";
 
-const loopOf = (plan: CodePlan, id: NodeId): TimeLoop => (plan.recurrent.has(id) ? "recurrence" : "readout");
+export const loopOf = (plan: CodePlan, id: NodeId): TimeLoop =>
+  plan.ir.nodes[id]!.backward ? "backward" : plan.recurrent.has(id) ? "recurrence" : "readout";
 
 export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused: FusedLoops | undefined): string[] {
   const out: string[] = [];
@@ -75,7 +77,7 @@ function phaseOf(plan: CodePlan, group: MatvecGroup, block: MatvecGroup["blocks"
   const x = plan.ir.nodes[block.x]!;
   if (x.op === "input") return "before";
   const readout = loopOf(plan, group.members[0]!) === "readout";
-  return readout && (x.op === "delay" || loopOf(plan, x.id) === "recurrence") ? "between" : "step";
+  return readout && (x.op === "delay" || loopOf(plan, x.id) !== "readout") ? "between" : "step";
 }
 
 /** A group's product calls of one phase, the first block of the group (in phase order) overwriting, the others adding. */
@@ -224,15 +226,19 @@ function emitConcat(plan: CodePlan, n: ApplyNode, t: string): string[] {
   return out;
 }
 
-/** Past its end a sequence keeps the previous step's value of every quantity. */
+/**
+ * Past its end a sequence keeps the previous step's value of every quantity; a quantity of
+ * the backward phase takes the next step's (past the last step, its value after the sequence).
+ */
 function emitMasking(plan: CodePlan, quantities: NodeId[], t: string): string[] {
-  if (quantities.length === 0 || t === "0") return [];
+  const backward = quantities.length > 0 && plan.ir.nodes[quantities[0]!]!.backward === true;
+  if (quantities.length === 0 || (t === "0" && !backward)) return [];
   const out = [`if (ragged) {`, `for (let b = 0; b < B; b++) {`, `if (${t} < lengths[b]!) continue;`];
   for (const q of quantities) {
     const p = plan.nodes[q]!;
     const here = rowOffset(slot(t, p.pre), p.stride, p.offset);
-    const before = rowOffset(slot(t, p.pre, 1), p.stride, p.offset);
-    out.push(`${p.buffer}.copyWithin(${here}, ${before}, ${sum(before, plan.ir.nodes[q]!.size)});`);
+    const from = rowOffset(slot(t, p.pre, backward ? -1 : 1), p.stride, p.offset);
+    out.push(`${p.buffer}.copyWithin(${here}, ${from}, ${sum(from, plan.ir.nodes[q]!.size)});`);
   }
   out.push(`}`, `}`);
   return out;

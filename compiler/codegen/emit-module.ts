@@ -6,7 +6,7 @@
  * way (see docs/generated-modules.md).
  */
 import type { InitSpec } from "../../runtime/init.js";
-import type { IrModel, IrTarget } from "../ir/ir.js";
+import { isBidirectional, type IrModel, type IrTarget } from "../ir/ir.js";
 import type { RowwiseOp } from "../ops/op.js";
 import { formOf, opNamed } from "../ops/registry.js";
 import { emitBackwardStep, emitWeightGradients } from "./emit-backward.js";
@@ -424,7 +424,11 @@ function pass(head: string, parameters: string[], result: string, declarations: 
 
 function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops | undefined): string[] {
   const { ir } = plan;
-  const out: string[] = [];
+  const out: string[] = isBidirectional(ir)
+    ? [
+        `if (state && !state.fresh) throw new Error(${quote(`${ir.name} reads ahead ([t+k]): it reads each sequence to its end, and cannot continue one from a previous call`)});`,
+      ]
+    : [];
   // Stacked weights of each fused group: rows of every member, columns of one block (a one-hot block transposed: a row per id).
   for (const g of plan.groups) {
     if (g.direct) continue;
@@ -485,13 +489,30 @@ function emitForwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoops
       `}`,
     );
   }
+  for (const p of plan.nodes) {
+    if (p.post === 0) continue;
+    const state = ir.states.find((s) => plan.sourceNode.get(s.name) === p.node.id);
+    const size = p.node.size;
+    const after = product(sum("T", p.pre), "B", size);
+    out.push(
+      `// ${commentText(state?.name ?? p.node.origin)} after the last step: ${state ? "its initial value" : "zeros"}`,
+      ...(state?.init.kind === "learned"
+        ? [
+            `for (let row = 0; row < ${product(p.post, "B")}; row++) ${p.buffer}.set(${paramArray(plan, state.init.param)}, ${sum(after, product("row", size))});`,
+          ]
+        : [
+            `${p.buffer}.fill(${state?.init.kind === "constant" ? state.init.value : 0}, ${after}, ${sum(after, product(p.post, "B", size))});`,
+          ]),
+    );
+  }
   const callsBefore = fused?.calls ?? 0;
   const loopOver = (loop: TimeLoop) =>
     emitForwardStep(plan, "t", loop, fused).length > 0
-      ? timeLoop((t) => emitForwardStep(plan, t, loop, fused), options.unrollSteps, false)
+      ? timeLoop((t) => emitForwardStep(plan, t, loop, fused), options.unrollSteps, loop === "backward")
       : [];
   const steps = [
     ...emitWholeBatchProducts(plan, "before"),
+    ...loopOver("backward"),
     ...loopOver("recurrence"),
     ...emitWholeBatchProducts(plan, "between"),
     ...loopOver("readout"),
@@ -547,11 +568,14 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
   const steps = timeLoop(
     (t) => [
       ...stepBuffers.map((b) => `${b}.fill(0, 0, ${product("B", bufferStride(plan, b))});`),
-      ...emitBackwardStep(plan, t, fused),
+      ...emitBackwardStep(plan, t, fused, "forward"),
     ],
     options.unrollSteps,
     true,
   );
+  // The backward phase's adjoints, from the first step up, once the forward phase sent them its terms.
+  if (isBidirectional(ir))
+    steps.push(...timeLoop((t) => emitBackwardStep(plan, t, fused, "backward"), options.unrollSteps, false));
   const out = [
     ...emitLossScales(plan),
     ...fusedLocals(fused, callsBefore),
@@ -585,6 +609,16 @@ function emitBackwardPass(plan: CodePlan, options: EmitOptions, fused: FusedLoop
     out.push(
       `// d ${commentText(s.name)} before step 0 → its learned initial value`,
       `if (!carried) for (let row = 0; row < ${product(p.pre, "B")}; row++) for (let i = 0; i < ${s.size}; i++) ${G}[i]! += ${p.adjointBuffer}[${sum(product("row", s.size), "i")}]!;`,
+    );
+  }
+  // A backward state's slots after the last step held its learned initial value.
+  for (const s of ir.states) {
+    const p = plan.nodes[plan.sourceNode.get(s.name)!]!;
+    if (s.init.kind !== "learned" || p.post === 0 || p.adjoint !== "steps") continue;
+    const G = gradArray(plan, s.init.param);
+    out.push(
+      `// d ${commentText(s.name)} after the last step → its learned initial value`,
+      `for (let row = ${product(sum("T", p.pre), "B")}; row < ${product(sum("T", p.pre + p.post), "B")}; row++) for (let i = 0; i < ${s.size}; i++) ${G}[i]! += ${p.adjointBuffer}[${sum(product("row", s.size), "i")}]!;`,
     );
   }
   const declarations = [
@@ -655,8 +689,8 @@ function emitModelClass(plan: CodePlan, options: EmitOptions): string[] {
     `createState(params: Parameters, B: number): State {`,
     `return this.#core.createState(params, B);`,
     `}`,
-    // A module unrolled for more than one step runs no batch of one step.
-    ...((options.unrollSteps ?? 1) === 1
+    // A module unrolled for more than one step runs no batch of one step; one reading ahead needs whole sequences.
+    ...((options.unrollSteps ?? 1) === 1 && !isBidirectional(ir)
       ? [
           ``,
           `/** One step of B streams: reads and advances \`state\`; the step's values are then output(name) ([1][B][size]). */`,

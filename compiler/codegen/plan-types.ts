@@ -16,6 +16,11 @@ export interface NodePlan {
   offset: number;
   /** History slots before step 0 (the longest delay reading this node). */
   pre: number;
+  /**
+   * Slots after the last step, for a quantity of the backward phase: what it holds past the
+   * sequence (a state's initial value, read ahead; zero for any other), copied to padded rows.
+   */
+  post: number;
   /** Index of the element-wise run this node belongs to, or −1. */
   run: number;
   /** Its adjoint: "steps" keeps one slot per step (delay sources, quantities, products), "step" one reused slot, "local" a loop local. */

@@ -51,6 +51,7 @@ export interface CodePlan {
    * Nodes the time loop must compute step by step: the states read through delays and
    * everything they depend on. The rest (outputs, scores) read only values of their own
    * step, so a second loop computes them after the first, its products over all steps at once.
+   * The backward phase (IrNode.backward) has a loop of its own, from the last step down, before both.
    */
   recurrent: Set<NodeId>;
   /** Activations, and the exponentials of a softmax, by the `activateRows` kernel (PlanOptions). */
@@ -74,11 +75,14 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
   for (const s of ir.states) sourceNode.set(s.name, ir.quantities.find((q) => q.name === s.name)!.node);
   for (const n of ir.nodes) if (n.op === "input") sourceNode.set(n.input, n.id);
   const pre = new Map<NodeId, number>();
+  const post = new Map<NodeId, number>();
   for (const n of ir.nodes) {
     if (n.op !== "delay") continue;
     const source = sourceNode.get(n.source)!;
-    pre.set(source, Math.max(pre.get(source) ?? 0, n.steps));
+    const slots = n.ahead ? post : pre;
+    slots.set(source, Math.max(slots.get(source) ?? 0, n.steps));
   }
+  for (const q of quantityNodes) if (ir.nodes[q]!.backward) post.set(q, Math.max(post.get(q) ?? 0, 1));
 
   const grad = ir.losses.length > 0 ? differentiate(ir) : undefined;
   const neededBackward = valuesNeededBackward(ir, grad);
@@ -95,7 +99,10 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
   const nodes = ir.nodes.map((n): NodePlan => {
     const run = runOf.get(n.id) ?? -1;
     const readOutsideRun =
-      scored.has(n.id) || pre.has(n.id) || (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
+      scored.has(n.id) ||
+      pre.has(n.id) ||
+      post.has(n.id) ||
+      (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
     const stored =
       n.op !== "param" &&
       n.op !== "const" &&
@@ -108,9 +115,10 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
     const differentiated = hasAdjoint(n.id) || (g !== undefined && g.members.some(hasAdjoint));
     let adjoint: NodePlan["adjoint"] = "none";
     // A product keeps its adjoint of every step: its weight gradient is one product over all steps, after the loop.
+    // So does the backward phase: the forward phase sends it terms at every step before it runs.
     if (n.op === "apply" && differentiated)
       adjoint =
-        quantityNodes.has(n.id) || pre.has(n.id) || group !== undefined
+        quantityNodes.has(n.id) || pre.has(n.id) || post.has(n.id) || group !== undefined || n.backward
           ? "steps"
           : run >= 0 && !readOutsideRun
             ? "local"
@@ -124,6 +132,7 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
       stride: inGroup ? g.rows : n.onehot ? 1 : n.size,
       offset: inGroup ? g.offsets[g.members.indexOf(n.id)]! : 0,
       pre: pre.get(n.id) ?? 0,
+      post: post.get(n.id) ?? 0,
       run,
       adjoint,
       adjointBuffer: "",
@@ -176,7 +185,7 @@ function recurrentNodes(
   };
   for (const n of ir.nodes) if (n.op === "delay") add(sourceNode.get(n.source)!);
   while (queue.length > 0) for (const id of members.get(queue.pop()!)!) for (const o of operands(ir.nodes[id]!)) add(o);
-  return new Set(ir.nodes.filter((n) => units.has(unitOf(n.id))).map((n) => n.id));
+  return new Set(ir.nodes.filter((n) => units.has(unitOf(n.id)) && !n.backward).map((n) => n.id));
 }
 
 /** The forward values the backward IR reads (and the product blocks its weight gradients read), and what the losses score. */
@@ -201,7 +210,7 @@ function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNod
     const blocks = matvecBlocks(ir, n);
     // A grouped product lives in a slice of the group's rows: only element-wise code reads it there.
     const groupable = !quantityNodes.has(n.id) && (consumers.get(n.id) ?? []).every((c) => isElementwise(ir.nodes[c]!));
-    const key = groupable ? JSON.stringify(blocks) : `single:${n.id}`;
+    const key = groupable ? JSON.stringify([n.backward === true, blocks]) : `single:${n.id}`;
     const existing = byKey.get(key);
     if (existing) {
       existing.offsets.push(existing.rows);
@@ -247,7 +256,8 @@ function elementwiseRuns(ir: IrModel, groups: MatvecGroup[]): ElementwiseRun[] {
       current = undefined;
       continue;
     }
-    if (!current || current.size !== n.size) {
+    // A run is computed in one loop over time: the phases' loops run in opposite directions.
+    if (!current || current.size !== n.size || ir.nodes[current.nodes[0]!]!.backward !== n.backward) {
       current = { index: runs.length, nodes: [], size: n.size, loops: 1 };
       runs.push(current);
     }

@@ -18,11 +18,11 @@ export interface BufferSpec {
 }
 
 /**
- * How long a workspace buffer is: B rows of `width` for each of T + `pre` steps (a value with
- * its history), for each of T steps, or for one step; or a fixed count (a block of weights).
+ * How long a workspace buffer is: B rows of `width` for each of `pre` + T + `post` steps (a
+ * value with its history, and what a backward quantity holds after the sequence), for each of T steps, or for one step; or a fixed count (a block of weights).
  */
 export type BufferExtent =
-  | { per: "history"; pre: number; width: number }
+  | { per: "history"; pre: number; post: number; width: number }
   | { per: "steps" | "step"; width: number }
   | { per: "fixed"; count: number };
 
@@ -30,7 +30,7 @@ export type BufferExtent =
 export function lengthExpression(e: BufferExtent): string {
   switch (e.per) {
     case "history":
-      return product(sum("T", e.pre), "B", e.width);
+      return product(sum("T", e.pre + e.post), "B", e.width);
     case "steps":
       return product("T", "B", e.width);
     case "step":
@@ -44,7 +44,7 @@ export function lengthExpression(e: BufferExtent): string {
 export function lengthFor(e: BufferExtent, T: number, B: number): number {
   switch (e.per) {
     case "history":
-      return (T + e.pre) * B * e.width;
+      return (T + e.pre + e.post) * B * e.width;
     case "steps":
       return T * B * e.width;
     case "step":
@@ -60,7 +60,7 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
   const add = (name: string, extent: BufferExtent, type = float) => specs.set(name, { name, extent, type });
   for (const p of plan.nodes) {
     const n = p.node;
-    const history: BufferExtent = { per: "history", pre: p.pre, width: p.stride };
+    const history: BufferExtent = { per: "history", pre: p.pre, post: p.post, width: p.stride };
     if (p.stored && !p.inSharedGroup) add(p.buffer, history, n.onehot ? "Int32Array" : float);
     if (p.adjoint === "steps" || p.adjoint === "step") {
       const extent: BufferExtent = p.adjoint === "steps" ? history : { per: "step", width: p.stride };

@@ -21,6 +21,20 @@ export interface CellParts {
   init: string;
   /** Initialiser of the bias of the gate that decides what of the old state is kept (LSTM forget gate, GRU update gate): `zeros` or a number. */
   forgetBias: string;
+  /** Which way the recurrence runs; `both` is two cells, `NAME.fwd` and `NAME.bwd`, concatenated. */
+  direction: CellDirection;
+}
+
+export type CellDirection = "forward" | "backward" | "both";
+
+export const cellDirections: readonly CellDirection[] = ["forward", "backward", "both"];
+
+/**
+ * A cell's items running in one direction: a backward cell reads [t+1] wherever the template
+ * reads [t-1], so it runs from each sequence's last step down to its first.
+ */
+export function directed(template: string, direction: Exclude<CellDirection, "both">): string {
+  return direction === "backward" ? template.replaceAll("[t-1]", "[t+1]") : template;
 }
 
 export type CellKind = "elman" | "jordan" | "elman_jordan" | "lstm" | "gru";

@@ -10,7 +10,15 @@ import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import { suggest } from "../check/suggest.js";
 import { constantValue } from "../check/inits.js";
-import { cellActivations, cellDefinitions, isCellKind, type CellParts } from "./cells.js";
+import {
+  cellActivations,
+  cellDefinitions,
+  cellDirections,
+  directed,
+  isCellKind,
+  type CellDirection,
+  type CellParts,
+} from "./cells.js";
 
 export interface CellExpansion {
   cell: CellDecl;
@@ -55,7 +63,7 @@ function placeholder(cell: CellDecl): Equation {
   };
 }
 
-const allowedArguments = new Set(["size", "act", "out", "init", "in", "forget_bias"]);
+const allowedArguments = new Set(["size", "act", "out", "init", "in", "forget_bias", "direction"]);
 
 /** "an lstm cell", "a gru cell". */
 function withArticle(kind: string): string {
@@ -104,7 +112,7 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
       return fail(
         `unknown argument '${a.name.text}' for ${withArticle(kind)} cell`,
         a.name.range,
-        `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}${definition.forgetGateBias ? ", forget_bias = 1" : ""}, init = zeros|learned, in = N`,
+        `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}${definition.forgetGateBias ? ", forget_bias = 1" : ""}, init = zeros|learned, in = N, direction = forward|backward|both`,
       );
     if (named.has(a.name.text)) return fail(`argument '${a.name.text}' given twice`, a.name.range);
     named.set(a.name.text, a);
@@ -163,9 +171,24 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
       "write: forget_bias = 1",
     );
 
+  const directionArg = named.get("direction");
+  const direction = directionArg?.value.kind === "ref" ? directionArg.value.name.text : "forward";
+  if (!cellDirections.includes(direction as CellDirection))
+    return fail(
+      `a cell's direction is ${cellDirections.join(", ")}, not ${printExpr(directionArg!.value)}`,
+      directionArg!.value.range,
+      "direction = backward reads [t+1] (from the last step down); both runs one cell each way and concatenates them",
+    );
+  const outArg = named.get("out");
+  if (direction === "both" && definition.needsOut)
+    return fail(
+      `${withArticle(kind)} cell cannot run in both directions: it reads its output state '${outArg?.value.kind === "ref" ? outArg.value.name.text : "out"}', which runs one way`,
+      directionArg!.range,
+      `write two cells, one with direction = backward and its own output state`,
+    );
+
   let out = "";
   let outSize = "";
-  const outArg = named.get("out");
   if (definition.needsOut) {
     if (!outArg || outArg.value.kind !== "ref")
       return fail(
@@ -195,6 +218,7 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
     outSize,
     init: initName,
     forgetBias: forgetBiasValue === undefined ? "zeros" : String(forgetBiasValue),
+    direction: direction as CellDirection,
   };
 }
 
@@ -238,7 +262,11 @@ function sizeOf(name: string, declared: ItemsByName): string | undefined {
       return printExpr(item.type.dims[0]!);
     if (item.kind === "cell") {
       const size = item.args.find((a) => a.name?.text === "size");
-      if (size && !hasError(size.value)) return printExpr(size.value);
+      if (!size || hasError(size.value)) continue;
+      // Both directions: the two cells' outputs side by side.
+      const direction = item.args.find((a) => a.name?.text === "direction")?.value;
+      const both = direction?.kind === "ref" && direction.name.text === "both";
+      return both ? `2 * (${printExpr(size.value)})` : printExpr(size.value);
     }
   }
   return declaredStateSize(name, declared);
@@ -251,10 +279,24 @@ function declaredStateSize(name: string, declared: ItemsByName): string | undefi
     : undefined;
 }
 
-/** Parses the template and moves every generated node onto the cell's source range. */
+/**
+ * Parses the template and moves every generated node onto the cell's source range. Both
+ * directions: a cell `NAME.fwd` reading [t-1], a cell `NAME.bwd` reading [t+1], and NAME
+ * their concatenation at each step.
+ */
 function instantiate(cell: CellDecl, parts: CellParts): Item[] {
   const kind = cell.cell.text as keyof typeof cellDefinitions;
-  const text = `model Expansion {${cellDefinitions[kind].template(parts)}\n}`;
+  const template = cellDefinitions[kind].template;
+  const h = parts.name;
+  const items =
+    parts.direction === "both"
+      ? [
+          directed(template({ ...parts, name: `${h}.fwd` }), "forward"),
+          directed(template({ ...parts, name: `${h}.bwd` }), "backward"),
+          `\n      ${h} = [${h}.fwd, ${h}.bwd]`,
+        ].join("")
+      : directed(template(parts), parts.direction);
+  const text = `model Expansion {${items}\n}`;
   const parsed = parse(text);
   if (parsed.diagnostics.length > 0)
     throw new Error(`internal error: the ${kind} template did not parse: ${parsed.diagnostics[0]!.message}`);

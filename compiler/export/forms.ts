@@ -4,10 +4,23 @@
  * exported: exporting a model that uses it is an error that says so, never a file that
  * computes something else.
  */
+import type { IrModel } from "../ir/ir.js";
 import type { LossExportForm, OpExportForm } from "../ops/export.js";
 import { lossForm, lossNamed, opNamed, registeredOps } from "../ops/registry.js";
 
 export class ExportError extends Error {}
+
+/**
+ * The exported files run one loop over time, forwards: a model with a backward phase (a state
+ * read at [t+k]) would need a second loop before it, which they do not have yet.
+ */
+export function requireForwardOnly(ir: IrModel): void {
+  const ahead = ir.states.filter((s) => (s.maxAhead ?? 0) > 0).map((s) => `${s.name}[t+${s.maxAhead}]`);
+  if (ahead.length > 0)
+    throw new ExportError(
+      `${ir.name} reads ${ahead.join(", ")}: an exported model runs forwards only, so a bidirectional one cannot be exported yet`,
+    );
+}
 
 /** The export form of the op `name`. */
 export function opExportForm(name: string): OpExportForm {

@@ -24,7 +24,7 @@ export function lectureExpr(e: Expr, isPerStep: (name: string) => boolean): stri
       case "ref":
         return isPerStep(x.name.text) ? atStep(x.name.text, 0) : x.name.text;
       case "delay":
-        return x.step.text === "t" && Number.isInteger(x.offset) && x.offset <= 0
+        return x.step.text === "t" && Number.isInteger(x.offset)
           ? atStep(x.name.text, -x.offset)
           : `${x.name.text}[${x.step.text}${x.offset < 0 ? MINUS : "+"}${x.amountText ?? ""}]`;
       case "neg":
@@ -56,7 +56,7 @@ function strength(e: Expr): number {
   return e.kind === "neg" ? 3 : 4;
 }
 
-/** `h_t`, `h_{t−1}`. */
+/** `h_t`, `h_{t−1}`, `h_{t+1}` (back < 0: read ahead). */
 function atStep(name: string, back: number): string {
-  return back === 0 ? `${name}_t` : `${name}_{t${MINUS}${back}}`;
+  return back === 0 ? `${name}_t` : back > 0 ? `${name}_{t${MINUS}${back}}` : `${name}_{t+${-back}}`;
 }

@@ -87,3 +87,30 @@ export function gradOperands(n: GradNode): GradId[] {
       return [];
   }
 }
+
+/**
+ * The backward nodes that wait for the forward phase's adjoints of every step, in a model with
+ * a backward phase (IrNode.backward): the adjoints of that phase's nodes and all that reads
+ * them. They run after the rest, from the first step up, as the backward phase ran from the
+ * last step down; the rest runs first, from the last step down.
+ */
+export function secondPassNodes(grad: GradIr): Set<GradId> {
+  const second = new Set<GradId>();
+  const adjointOf = (d: NodeId) => grad.adjoints.get(d);
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const n of grad.nodes) {
+      if (second.has(n.id)) continue;
+      const waits =
+        (n.op === "adjoint" && grad.forward.nodes[n.of]!.backward === true) ||
+        gradOperands(n).some((o) => second.has(o)) ||
+        (n.op === "adjoint" && n.later.some((d) => second.has(adjointOf(d)!)));
+      if (waits) {
+        second.add(n.id);
+        changed = true;
+      }
+    }
+  }
+  return second;
+}

@@ -3,7 +3,9 @@
  * input, per quantity (its equation inside), per target and loss; the parameters each
  * equation uses in a small grey box beside it; and for every value read through a delay a
  * delay box (z⁻¹) on the edge that carries it to the next step, so the only cycles go
- * through delay boxes. `h[t-2]` is drawn as two delay boxes in a chain.
+ * through delay boxes. `h[t-2]` is drawn as two delay boxes in a chain. A state read ahead
+ * (`h[t+1]`) goes through z⁺¹ boxes instead, to the step before; it and what it reads at the
+ * same step, the backward phase, are drawn in a box of their own: computed first, from the last step down.
  */
 import type { IrModel } from "../ir/ir.js";
 import {
@@ -46,15 +48,23 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
   quantities.forEach((q, i) => quantityId.set(q.name, `q${i}`));
   const paramShape = new Map(ir.params.map((p) => [p.name, p.shape]));
 
-  // Delay boxes: for each delayed source, a chain z⁻¹ → z⁻¹ … up to the longest delay read.
+  // Delay boxes: for each delayed source, a chain z⁻¹ → z⁻¹ … up to the longest delay read
+  // (z⁺¹ boxes for a state read ahead: a source is read one way only).
   const longest = new Map<string, number>();
+  const readAhead = new Set<string>();
   for (const q of quantities)
     for (const d of q.deps)
-      if (d.kind === "delay") longest.set(d.source, Math.max(longest.get(d.source) ?? 0, d.steps));
+      if (d.kind === "delay") {
+        longest.set(d.source, Math.max(longest.get(d.source) ?? 0, d.steps));
+        if (d.ahead) readAhead.add(d.source);
+      }
+  const backward = new Set(ir.quantities.filter((q) => ir.nodes[q.node]!.backward).map((q) => q.name));
+  const backwardCluster = backward.size > 0 ? { cluster: "backward" } : {};
   const delayId = (source: string, k: number) => `delay${[...longest.keys()].indexOf(source)}_${k}`;
   for (const [source, max] of longest) {
     const sourceId = quantityId.get(source) ?? inputId.get(source);
     const start = initialText(ir, source);
+    const ahead = readAhead.has(source);
     for (let k = 1; k <= max; k++) {
       const id = delayId(source, k);
       nodes.push({
@@ -62,10 +72,13 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
         kind: "delay",
         name: source,
         steps: k,
-        title: "z\u207B\u00B9",
-        lines: [delayText(source, k)],
-        note: `${indexedText(source, 1 - k)} = ${start}`,
-        tooltip: `delay: ${source} is sent to the next time step (${delayText(source, k)}); before the first step it is ${start}`,
+        title: ahead ? "z\u207A\u00B9" : "z\u207B\u00B9",
+        lines: [delayText(source, k, ahead)],
+        note: ahead ? `${source}[T+${k}] = ${start}` : `${indexedText(source, 1 - k)} = ${start}`,
+        tooltip: ahead
+          ? `advance: ${source} is sent to the step before (${delayText(source, k, true)}); after each sequence's last step it is ${start}`
+          : `delay: ${source} is sent to the next time step (${delayText(source, k)}); before the first step it is ${start}`,
+        ...(ahead ? backwardCluster : {}),
       });
       const from = k === 1 ? sourceId : delayId(source, k - 1);
       // The edge into the first box is the one that closes the loop: it must not decide the layout.
@@ -87,6 +100,7 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
       lines: [],
       note: tags,
       tooltip: q.tooltip,
+      ...(backward.has(q.name) ? backwardCluster : {}),
     });
     const params: string[] = [];
     for (const d of q.deps) {
@@ -128,16 +142,19 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
     kind: "folded",
     title: `model ${ir.name}`,
     subtitle: legend([
-      longest.size > 0
+      longest.size > readAhead.size
         ? "one time step t · purple z\u207B\u00B9 box: the value goes to the next step"
         : "one time step t",
+      backward.size > 0
+        ? "z\u207A\u00B9 box: the value goes to the step before · backward phase: computed first, from the last step down"
+        : "",
       quantities.some((q) => q.gate) ? "yellow: gates" : "",
       quantities.some((q) => q.state) ? "double border: states" : "",
       showParams ? "grey: parameters" : "",
     ]),
     nodes,
     edges,
-    clusters: [],
+    clusters: backward.size > 0 ? [{ id: "backward", label: "backward phase: t = T down to 1" }] : [],
     sameRank: [],
     leftToRight: [],
   };

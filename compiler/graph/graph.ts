@@ -50,7 +50,7 @@ export interface GraphNode {
   name?: string;
   /** The 0-based step of an unrolled node. */
   step?: number;
-  /** A delay box's `k` (it holds `name[t-k]`), or an initial node's distance before the first step. */
+  /** A delay box's `k` (it holds `name[t-k]`, or `name[t+k]`), or an initial node's distance before the first step (negative: after the last). */
   steps?: number;
   gate?: boolean;
   state?: boolean;
@@ -101,7 +101,7 @@ export interface Drawing {
 export type Dep =
   | { kind: "quantity"; name: string; size: number }
   | { kind: "input"; name: string; size: number; onehot: boolean }
-  | { kind: "delay"; source: string; steps: number; size: number; onehot: boolean }
+  | { kind: "delay"; source: string; steps: number; ahead: boolean; size: number; onehot: boolean }
   | { kind: "param"; name: string };
 
 export interface QuantityInfo {
@@ -143,7 +143,7 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
     const deps: Dep[] = [];
     const seen = new Set<string>();
     const add = (d: Dep) => {
-      const key = d.kind === "delay" ? `delay:${d.source}:${d.steps}` : `${d.kind}:${d.name}`;
+      const key = d.kind === "delay" ? `delay:${d.source}:${d.ahead ? "+" : "-"}${d.steps}` : `${d.kind}:${d.name}`;
       if (seen.has(key)) return;
       seen.add(key);
       deps.push(d);
@@ -164,7 +164,14 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
           add({ kind: "input", name: n.input, size: n.size, onehot: n.onehot });
           return;
         case "delay":
-          add({ kind: "delay", source: n.source, steps: n.steps, size: n.size, onehot: n.onehot });
+          add({
+            kind: "delay",
+            source: n.source,
+            steps: n.steps,
+            ahead: n.ahead === true,
+            size: n.size,
+            onehot: n.onehot,
+          });
           return;
         case "param":
           add({ kind: "param", name: n.param });
@@ -214,7 +221,7 @@ function equationOf(ir: IrModel, name: string, gate: boolean, deps: Dep[], node:
   let value: string;
   if (node.op === "const") value = String(node.value);
   else if (!d) value = "…";
-  else if (d.kind === "delay") value = `${d.source}[t-${d.steps}]`;
+  else if (d.kind === "delay") value = `${d.source}[t${d.ahead ? "+" : "-"}${d.steps}]`;
   else value = d.name;
   return `${prefix}${value}`;
 }
@@ -243,7 +250,7 @@ export function indexedText(source: string, index: number): string {
   return `${source}[${index < 0 ? `\u2212${-index}` : index}]`;
 }
 
-/** `x[t-2]` with a real minus sign, as drawn. */
-export function delayText(source: string, steps: number): string {
-  return `${source}[t\u2212${steps}]`;
+/** `x[t-2]` with a real minus sign, as drawn; `h[t+1]` read ahead. */
+export function delayText(source: string, steps: number, ahead = false): string {
+  return `${source}[t${ahead ? "+" : "\u2212"}${steps}]`;
 }

@@ -2,7 +2,8 @@
  * The unrolled graph: T copies of the step, one cluster per step (`t = 1` … `t = T`), the
  * delay edges running from the copy at step t − k to the copy at step t, and the values
  * before the first step (a state's initial value, a delayed input's zero) as their own
- * nodes feeding the first steps. It is the acyclic graph that BPTT differentiates, drawn at
+ * nodes feeding the first steps; a read ahead (`h[t+1]`) runs from the copy at step t + k, or
+ * from the value after the last step (the state's initial value) drawn right of it. It is the acyclic graph that BPTT differentiates, drawn at
  * the level of quantities; it is built from `unroll(ir, T)` itself, so it shows exactly the
  * edges the interpreter follows.
  */
@@ -40,6 +41,7 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
   const sourceId = (name: string, s: number) => (quantityIndex.has(name) ? quantityId(name, s) : inputId(name, s));
 
   const initialIds = new Map<string, string>();
+  /** The value of a source `back` steps before the first step, or (negative) −back steps after the last. */
   const initialId = (source: string, back: number): string => {
     const key = `${source}\u0000${back}`;
     let id = initialIds.get(key);
@@ -47,16 +49,17 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
       id = `init${initialIds.size}`;
       initialIds.set(key, id);
       const value = initialText(ir, source);
-      const index = 1 - back;
+      const after = back < 0;
+      const title = after ? `${source}[T+${-back}]` : indexedText(source, 1 - back);
       nodes.push({
         id,
         kind: "initial",
         name: source,
         steps: back,
-        title: indexedText(source, index),
+        title,
         lines: [],
         note: `= ${value}`,
-        tooltip: `${indexedText(source, index)}: the value of ${source} before the first step (${value})`,
+        tooltip: `${title}: the value of ${source} ${after ? "after the last step" : "before the first step"} (${value})`,
       });
     }
     return id;
@@ -103,28 +106,34 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
     ...new Set(quantities.flatMap((q) => q.deps.flatMap((d) => (d.kind === "delay" ? [d.source] : [])))),
   ];
   for (let s = 0; s < T; s++) {
-    const readers = new Map<string, { source: string; steps: number; to: string[] }>();
+    const readers = new Map<string, { source: string; steps: number; ahead: boolean; to: string[] }>();
     for (const q of quantities) {
       const to = quantityId(q.name, s);
       for (const d of q.deps) {
         if (d.kind === "quantity") edges.push({ from: quantityId(d.name, s), to, kind: "data" });
         else if (d.kind === "input") edges.push({ from: inputId(d.name, s), to, kind: "data" });
         else if (d.kind === "delay") {
-          const key = `${d.source}\u0000${d.steps}`;
-          const entry = readers.get(key) ?? { source: d.source, steps: d.steps, to: [] };
+          const key = `${d.source}\u0000${d.ahead ? -d.steps : d.steps}`;
+          const entry = readers.get(key) ?? { source: d.source, steps: d.steps, ahead: d.ahead, to: [] };
           entry.to.push(to);
           readers.set(key, entry);
         }
       }
     }
-    for (const { source, steps, to } of readers.values()) {
-      const delayNode = ir.nodes.find((n) => n.op === "delay" && n.source === source && n.steps === steps);
-      if (!delayNode) throw new Error(`internal error: no delay node for ${source}[t-${steps}]`);
+    for (const { source, steps, ahead, to } of readers.values()) {
+      const delayNode = ir.nodes.find(
+        (n) => n.op === "delay" && n.source === source && n.steps === steps && (n.ahead === true) === ahead,
+      );
+      if (!delayNode) throw new Error(`internal error: no delay node for ${delayText(source, steps, ahead)}`);
       const from = graph.nodes[graph.at(s, delayNode.id)]!.delayFrom;
       if (!from) throw new Error(`internal error: the unrolled delay of ${source} has no source`);
       const origin =
-        from.kind === "before" ? initialId(from.source, from.back) : sourceId(source, graph.nodes[from.id]!.step);
-      const label = steps > 1 ? { label: `t\u2212${steps}` } : {};
+        from.kind === "before"
+          ? initialId(from.source, from.back)
+          : from.kind === "after"
+            ? initialId(from.source, -from.ahead)
+            : sourceId(source, graph.nodes[from.id]!.step);
+      const label = steps > 1 ? { label: ahead ? `t+${steps}` : `t\u2212${steps}` } : {};
       // An edge from a state must not rank (else each step would sit higher than the one
       // before); one from an input may, inputs being at the bottom anyway, and routes better.
       const rank = quantityIndex.has(source) ? { constraint: false } : {};
@@ -132,7 +141,7 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
         edges.push({ from: origin, to: to[0]!, kind: "delay", ...rank, ...label });
         continue;
       }
-      const carry = `carry${sources.indexOf(source)}_${steps}_s${s}`;
+      const carry = `carry${sources.indexOf(source)}_${ahead ? "a" : ""}${steps}_s${s}`;
       nodes.push({
         id: carry,
         kind: "carry",
@@ -142,7 +151,7 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
         cluster: `step${s}`,
         title: "",
         lines: [],
-        tooltip: `${delayText(source, steps)} at t = ${s + 1}`,
+        tooltip: `${delayText(source, steps, ahead)} at t = ${s + 1}`,
       });
       edges.push({ from: origin, to: carry, kind: "delay", ...label });
       for (const reader of to) edges.push({ from: carry, to: reader, kind: "delay", constraint: false });
@@ -167,17 +176,23 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
   );
   const sameRank: string[][] = [...carryRanks];
   const initials = nodes.filter((n) => n.kind === "initial");
-  for (const n of initials) sameRank.push([n.id, sourceId(n.name!, 0)]);
-  // The values before the first step go left of it, the earliest (h[−1]) first.
-  initials.sort((a, b) => b.steps! - a.steps!);
-  leftToRight.unshift(...initials.map((n) => n.id));
+  const before = initials.filter((n) => n.steps! > 0);
+  const after = initials.filter((n) => n.steps! < 0);
+  for (const n of before) sameRank.push([n.id, sourceId(n.name!, 0)]);
+  for (const n of after) sameRank.push([n.id, sourceId(n.name!, T - 1)]);
+  // The values before the first step go left of it, the earliest (h[−1]) first; those after the last right of it.
+  before.sort((a, b) => b.steps! - a.steps!);
+  after.sort((a, b) => b.steps! - a.steps!);
+  leftToRight.unshift(...before.map((n) => n.id));
+  leftToRight.push(...after.map((n) => n.id));
 
   return {
     kind: "unrolled",
     title: `model ${ir.name} unrolled over ${T} step${T === 1 ? "" : "s"}`,
     subtitle: legend([
       sources.length > 0 ? "one box per time step · purple: a value sent to a later step" : "one box per time step",
-      initials.length > 0 ? "dashed: the values before the first step" : "",
+      before.length > 0 ? "dashed: the values before the first step" : "",
+      after.length > 0 ? "dashed, right: the values after the last step (read ahead)" : "",
       quantities.some((q) => q.gate) ? "yellow: gates" : "",
     ]),
     nodes,

@@ -17,8 +17,12 @@ export type NodeId = number;
 export type IrOp =
   /** The input's value at this step: ids for a one-hot input, a vector for a dense one. */
   | { op: "input"; input: string }
-  /** The value of a state (or input) `steps` steps ago; before the sequence starts, the state's initial value (inputs: zero). */
-  | { op: "delay"; source: string; steps: number }
+  /**
+   * The value of a state (or input) `steps` steps ago; before the sequence starts, the state's
+   * initial value (inputs: zero). With `ahead`, the state's value `steps` steps later, and its
+   * initial value past the sequence's last real step: the state runs backwards in time.
+   */
+  | { op: "delay"; source: string; steps: number; ahead?: boolean }
   /** A vector parameter, the same for every sequence of the batch. */
   | { op: "param"; param: string }
   /**
@@ -51,6 +55,11 @@ export type IrNode = IrOp & {
   onehot: boolean;
   /** The source equation this node computes, as written, for comments and the printer. */
   origin: string;
+  /**
+   * Computed in the backward phase: for every step from the last down to the first, before
+   * the forward phase (a state read ahead, and what its equation reads at the same step).
+   */
+  backward?: boolean;
 };
 
 export interface IrInput {
@@ -94,6 +103,8 @@ export interface IrState {
   init: IrStateInit;
   /** How many past steps are read (2 for `h[t-2]`). */
   maxDelay: number;
+  /** How many later steps are read (1 for `h[t+1]`): a state read ahead runs backwards. */
+  maxAhead?: number;
 }
 
 /** A named value of the step: the result of an equation. States are the quantities read through delays. */
@@ -140,6 +151,11 @@ export type ApplyNode = IrNode & { op: "apply" };
 /** The operands of a node, in order (none for a leaf). */
 export function operands(n: IrNode): readonly NodeId[] {
   return n.op === "apply" ? n.args : [];
+}
+
+/** Whether the model has a backward phase (a state read ahead). */
+export function isBidirectional(ir: Pick<IrModel, "states">): boolean {
+  return ir.states.some((s) => (s.maxAhead ?? 0) > 0);
 }
 
 /** Whether a node is the application of the op `fn`. */

@@ -5,6 +5,7 @@
  * `identity` disappears, and `W @ [a, b]` becomes one matvec over column blocks.
  */
 import type * as A from "../../grammar/ast.js";
+import { backwardPhase } from "../check/directions.js";
 import type { CheckedModel } from "../check/model.js";
 import { printExpr } from "../format/print-expr.js";
 import { fold, read } from "../ops/expr.js";
@@ -25,10 +26,20 @@ export function lower(model: CheckedModel): IrModel {
   const inputs = new Map(model.inputs.map((i) => [i.name, i]));
   const states = new Map(model.states.map((s) => [s.name, s]));
   let origin = "";
+  let backward = false;
 
   const emit = (op: IrOp, size: number, extra: { scalar?: boolean; onehot?: boolean } = {}): NodeId => {
     const id = nodes.length;
-    nodes.push({ ...op, id, size, scalar: extra.scalar ?? false, onehot: extra.onehot ?? false, origin } as IrNode);
+    nodes.push({
+      ...op,
+      id,
+      size,
+      scalar: extra.scalar ?? false,
+      onehot: extra.onehot ?? false,
+      origin,
+      // Leaves are read by either phase; what the backward phase computes is marked.
+      ...(backward && op.op === "apply" ? { backward } : {}),
+    } as IrNode);
     return id;
   };
   const leaf = (key: string, make: () => NodeId): NodeId => {
@@ -64,15 +75,18 @@ export function lower(model: CheckedModel): IrModel {
   };
 
   const lowerDelay = (e: A.DelayExpr): Lowered => {
-    const steps = -e.offset;
+    const steps = Math.abs(e.offset);
+    const ahead = e.offset > 0;
     const name = e.name.text;
     const input = inputs.get(name);
     // A delayed input reads the input node of an earlier step, so that node must exist even if nothing reads x at t.
     if (input) lowerRef(name);
     const size = input ? input.size.value : states.get(name)!.size.value;
     return {
-      node: leaf(`delay:${name}:${steps}`, () =>
-        emit({ op: "delay", source: name, steps }, size, { onehot: input?.encoding === "onehot" }),
+      node: leaf(`delay:${name}:${e.offset}`, () =>
+        emit({ op: "delay", source: name, steps, ...(ahead ? { ahead } : {}) }, size, {
+          onehot: input?.encoding === "onehot",
+        }),
       ),
     };
   };
@@ -160,7 +174,18 @@ export function lower(model: CheckedModel): IrModel {
     }
   };
 
-  for (const q of model.quantities) {
+  // The backward phase first: it never reads the forward one, so the order stays topological.
+  const reads = new Map(model.quantities.map((q) => [q.name, q.sameStepReads]));
+  const backwardQuantities = backwardPhase(
+    new Map(model.states.map((s) => [s.name, s])),
+    (name) => reads.get(name) ?? [],
+  );
+  const phased = [
+    ...model.quantities.filter((q) => backwardQuantities.has(q.name)),
+    ...model.quantities.filter((q) => !backwardQuantities.has(q.name)),
+  ];
+  for (const q of phased) {
+    backward = backwardQuantities.has(q.name);
     origin = `${q.gate ? "gate " : ""}${q.name} = ${printExpr(q.equation.value)}`;
     let node = materialize(lowerExpr(q.equation.value));
     // A quantity owns its value (steps past a sequence's end overwrite it), so one that is
@@ -195,7 +220,13 @@ export function lower(model: CheckedModel): IrModel {
       init: p.init,
       ...(p.initialStateOf ? { initialStateOf: p.initialStateOf } : {}),
     })),
-    states: model.states.map((s) => ({ name: s.name, size: s.size.value, init: s.init, maxDelay: s.maxDelay })),
+    states: model.states.map((s) => ({
+      name: s.name,
+      size: s.size.value,
+      init: s.init,
+      maxDelay: s.maxDelay,
+      ...(s.maxAhead > 0 ? { maxAhead: s.maxAhead } : {}),
+    })),
     nodes,
     quantities: model.quantities.map((q) => ({ name: q.name, node: quantityNode.get(q.name)!, gate: q.gate })),
     losses,

@@ -2,7 +2,7 @@
  * `rnnc ir FILE`: the IR as text, to read beside the `.rnn` source. Each group of nodes is
  * headed by the equation it computes.
  */
-import { matvecBlocks, type IrLoss, type IrModel, type IrNode, type IrParam } from "./ir.js";
+import { isBidirectional, matvecBlocks, type IrLoss, type IrModel, type IrNode, type IrParam } from "./ir.js";
 
 export function printIr(ir: IrModel): string {
   const out: string[] = [];
@@ -22,16 +22,20 @@ export function printIr(ir: IrModel): string {
         : s.init.kind === "constant"
           ? String(s.init.value)
           : "zeros";
-    out.push(`  state  ${s.name} : [${s.size}] = ${init}, read up to [t-${s.maxDelay}]`);
+    const reads =
+      (s.maxAhead ?? 0) > 0 ? `runs backwards, read up to [t+${s.maxAhead}]` : `read up to [t-${s.maxDelay}]`;
+    out.push(`  state  ${s.name} : [${s.size}] = ${init}, ${reads}`);
   }
-  out.push("", "step t:");
+  const phases = isBidirectional(ir);
+  out.push("", phases ? "step t, backward phase first (t = T down to 1), then forward (t = 1 up to T):" : "step t:");
   const names = new Map<number, string[]>();
   for (const q of ir.quantities) names.set(q.node, [...(names.get(q.node) ?? []), q.name]);
   let origin = "";
   for (const n of ir.nodes) {
     if (n.origin !== origin) {
       origin = n.origin;
-      out.push(`  // ${origin}`);
+      const backward = phases && ir.nodes.some((m) => m.origin === origin && m.backward);
+      out.push(`  // ${origin}${backward ? "   (backward phase)" : ""}`);
     }
     const label = `%${n.id}`.padEnd(5);
     const type = n.scalar ? "scalar" : n.onehot ? `onehot[${n.size}]` : `[${n.size}]`;
@@ -69,7 +73,7 @@ function describeNode(ir: IrModel, n: IrNode): string {
     case "input":
       return `input ${n.input}`;
     case "delay":
-      return `delay ${n.source}[t-${n.steps}]`;
+      return `delay ${n.source}[t${n.ahead ? "+" : "-"}${n.steps}]`;
     case "param":
       return `param ${n.param}`;
     case "const":

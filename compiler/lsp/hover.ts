@@ -149,8 +149,8 @@ class HoverWriter {
     if (sameStep.size > 0) out.push(`**Read at the same step by:** ${names([...sameStep])}`);
     const byDelay = new Map<number, string[]>();
     for (const [by, ks] of delayed) for (const k of ks) byDelay.set(k, [...(byDelay.get(k) ?? []), by]);
-    for (const k of [...byDelay.keys()].sort((a, b) => a - b))
-      out.push(`**Read through \`${name}[t-${k}]\` by:** ${names(byDelay.get(k)!)}`);
+    for (const k of [...byDelay.keys()].sort((a, b) => Math.abs(a) - Math.abs(b)))
+      out.push(`**Read through \`${name}[t${k > 0 ? "-" : "+"}${Math.abs(k)}]\` by:** ${names(byDelay.get(k)!)}`);
     if (loss) {
       const losses = this.facts.facts.losses
         .filter((l) => l.prediction === name || l.target === name)
@@ -315,9 +315,15 @@ class HoverWriter {
       out.push("A gate: an equation marked `gate`, usually a sigmoid that scales another quantity element-wise.");
     if (isState) {
       if (state) {
-        out.push(
-          `**Initial value** (what \`${s.name}[t-1]\` reads at t = 0): ${describeStateInit(state.init, s.name)}.`,
-        );
+        if (state.maxAhead > 0)
+          out.push(
+            `**Runs backwards**: it reads \`${s.name}[t+${state.maxAhead}]\`, so it is computed from each sequence's own last step down to its first, before the quantities that run forwards (which may read it at any step).`,
+            `**Initial value** (what \`${s.name}[t+1]\` reads at the last step): ${describeStateInit(state.init, s.name)}.`,
+          );
+        else
+          out.push(
+            `**Initial value** (what \`${s.name}[t-1]\` reads at t = 0): ${describeStateInit(state.init, s.name)}.`,
+          );
         if (state.maxDelay > 0)
           out.push(`Kept for ${count(state.maxDelay, "past step")} (the longest delay it is read through).`);
       } else if (stateDecl) {
@@ -352,8 +358,9 @@ class HoverWriter {
       return `**delay** \`${written}\`: a delay is written \`${name}[t-k]\`, with \`t\` the current step.`;
     if (d.offset === 0 && d.amountText === undefined)
       return `**current step** \`${written}\`: \`${name}\` at step t, the lecture's notation for \`${name}\`.`;
-    if (!Number.isInteger(k) || k <= 0)
-      return `**delay** \`${written}\` is not a delay: ${d.offset > 0 ? "it would read the future" : d.offset === 0 ? `\`${name}[t]\` is the current step, written \`${name}\`` : "a delay is a whole number of steps"}; a delay is \`${name}[t-k]\` with k ≥ 1.`;
+    if (!Number.isInteger(k) || k === 0)
+      return `**delay** \`${written}\` is not a delay: ${d.offset === 0 ? `\`${name}[t]\` is the current step, written \`${name}\`` : "a delay is a whole number of steps"}; a delay is \`${name}[t-k]\` (or \`${name}[t+k]\`, read ahead) with k ≥ 1.`;
+    if (k < 0) return this.readAhead(d, s);
     const steps = k === 1 ? "at the previous step (t − 1)" : `${k} steps before (at t − ${k})`;
     const first =
       k === 1
@@ -372,6 +379,19 @@ class HoverWriter {
         ? `\`${printExpr(stateDecl.init)}\``
         : "zeros";
     return `**delay** \`${written}\`: the value of \`${name}\` computed ${steps}.\n\n${first}: it reads the initial value of \`${name}\`, ${init}.`;
+  }
+
+  /** What `h[t+k]` reads: the state's value k steps later, its initial value past each sequence's end. */
+  private readAhead(d: A.DelayExpr, s?: ModelSymbol): string {
+    const name = d.name.text;
+    const written = printExpr(d);
+    const k = d.offset;
+    if (s?.kind === "input")
+      return `**read ahead** \`${written}\`: an input is not read ahead; a state read at \`[t+k]\` runs backwards and sees every later input.`;
+    const state = this.facts?.states.get(name);
+    const init = state ? describeStateInit(state.init, name) : "its initial value";
+    const steps = k === 1 ? "at the next step (t + 1)" : `${k} steps later (at t + ${k})`;
+    return `**read ahead** \`${written}\`: the value of \`${name}\` computed ${steps}. \`${name}\` runs backwards: from each sequence's own last step down to its first.\n\nPast a sequence's last step it reads the initial value of \`${name}\`, ${init}.`;
   }
 
   cell(cell: A.CellDecl): string {

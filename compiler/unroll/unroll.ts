@@ -1,10 +1,11 @@
 /**
  * IR × T → the explicit acyclic graph of T copies of the step template. A delay node at
  * step t becomes an edge to the source quantity's node at step t − k, or, before the first
- * step, to the value before the sequence (a state's initial value, an input's zero). BPTT is reverse-mode
- * differentiation of this graph.
+ * step, to the value before the sequence (a state's initial value, an input's zero); a read
+ * ahead, `h[t+k]`, an edge from step t + k, or past the last step from the state's initial
+ * value. BPTT is reverse-mode differentiation of this graph.
  */
-import { operands, type IrModel, type NodeId } from "../ir/ir.js";
+import { isBidirectional, operands, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
 
 /** Where an unrolled node's value comes from when it is a delay. */
 export type DelaySource =
@@ -14,7 +15,9 @@ export type DelaySource =
    * the state's initial value, an input's zero (a one-hot input's "no id"), or what a
    * previous chunk of the same stream left there (truncated BPTT carries it over).
    */
-  | { kind: "before"; source: string; back: number };
+  | { kind: "before"; source: string; back: number }
+  /** Past the last step, `ahead` steps after it (1 = just after), for a read ahead: the state's initial value. */
+  | { kind: "after"; source: string; ahead: number };
 
 export interface UnrolledNode {
   id: number;
@@ -28,7 +31,14 @@ export interface UnrolledNode {
 
 export interface UnrolledGraph {
   T: number;
+  /** By id: step · (nodes per step) + template. */
   nodes: UnrolledNode[];
+  /**
+   * The order to compute them in: by step, except in a model with a backward phase, whose
+   * leaves come first, then the backward phase from the last step down, then the forward
+   * phase from the first step up.
+   */
+  order: number[];
   /** `at(step, template)`: the unrolled id of a template node at a step. */
   at(step: number, template: NodeId): number;
 }
@@ -44,8 +54,10 @@ export function unroll(ir: IrModel, T: number): UnrolledGraph {
     for (const n of ir.nodes) {
       const u: UnrolledNode = { id: at(step, n.id), step, template: n.id, args: operands(n).map((o) => at(step, o)) };
       if (n.op === "delay") {
-        const from = step - n.steps;
-        if (from < 0) {
+        const from = n.ahead ? step + n.steps : step - n.steps;
+        if (from >= T) {
+          u.delayFrom = { kind: "after", source: n.source, ahead: from - T + 1 };
+        } else if (from < 0) {
           u.delayFrom = { kind: "before", source: n.source, back: -from };
         } else {
           // An input read through a delay is the input node of that earlier step.
@@ -60,17 +72,34 @@ export function unroll(ir: IrModel, T: number): UnrolledGraph {
       nodes.push(u);
     }
   }
-  verifyAcyclic(nodes);
-  return { T, nodes, at };
+  const order = isBidirectional(ir) ? phasedOrder(ir, T, at) : nodes.map((u) => u.id);
+  verifyAcyclic(nodes, order);
+  return { T, nodes, order, at };
 }
 
-/** Every edge points to an earlier node: the unrolled graph is acyclic by construction, and this proves it. */
-function verifyAcyclic(nodes: UnrolledNode[]): void {
+function phasedOrder(ir: IrModel, T: number, at: (step: number, template: NodeId) => number): number[] {
+  const isStateDelay = (n: IrNode) => n.op === "delay" && ir.states.some((s) => s.name === n.source);
+  const leaves = ir.nodes.filter((n) => n.op !== "apply" && !isStateDelay(n));
+  const backward = ir.nodes.filter((n) => n.backward || (n.op === "delay" && n.ahead));
+  const forward = ir.nodes.filter((n) => !leaves.includes(n) && !backward.includes(n));
+  const steps = Array.from({ length: T }, (_, t) => t);
+  return [
+    ...steps.flatMap((t) => leaves.map((n) => at(t, n.id))),
+    ...[...steps].reverse().flatMap((t) => backward.map((n) => at(t, n.id))),
+    ...steps.flatMap((t) => forward.map((n) => at(t, n.id))),
+  ];
+}
+
+/** Every edge points to a node computed before: the unrolled graph is acyclic by construction, and this proves it. */
+function verifyAcyclic(nodes: UnrolledNode[], order: readonly number[]): void {
+  const position = new Int32Array(nodes.length).fill(-1);
+  order.forEach((id, k) => (position[id] = k));
   for (const n of nodes) {
+    if (position[n.id]! < 0) throw new Error(`internal error: unrolled node ${n.id} is never computed`);
     for (const a of n.args) {
-      if (!(a < n.id))
+      if (!(position[a]! < position[n.id]!))
         throw new Error(
-          `internal error: unrolled node ${n.id} (step ${n.step}) depends on node ${a}, which does not come before it`,
+          `internal error: unrolled node ${n.id} (step ${n.step}) depends on node ${a}, which is not computed before it`,
         );
     }
   }

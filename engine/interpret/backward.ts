@@ -6,8 +6,8 @@
  * terms and what later steps sent back; the updates add each step's share of the gradients.
  */
 import { differentiate } from "../../compiler/grad/differentiate.js";
-import type { GradIr, GradNode } from "../../compiler/grad/grad-ir.js";
-import { matvecBlocks, type IrModel } from "../../compiler/ir/ir.js";
+import { secondPassNodes, type GradIr, type GradNode } from "../../compiler/grad/grad-ir.js";
+import { isBidirectional, matvecBlocks, type IrModel } from "../../compiler/ir/ir.js";
 import { read, type Expr } from "../../compiler/ops/expr.js";
 import { opNamed } from "../../compiler/ops/registry.js";
 import { addBiasBatchBackward } from "../../runtime/kernels/bias.js";
@@ -40,7 +40,9 @@ export function runBackward(
 ): Weights {
   const grad = backwardStep(ex.ir);
   const run = new BackwardRun(ex, grad);
-  for (let t = ex.batch.T - 1; t >= 0; t--) run.step(t);
+  for (let t = ex.batch.T - 1; t >= 0; t--) run.step(t, false);
+  // The backward phase's adjoints, from the first step up, once the forward phase sent them its terms.
+  if (isBidirectional(ex.ir)) for (let t = 0; t < ex.batch.T; t++) run.step(t, true);
   const grads = run.gradients();
   observe?.((id) => run.stateAdjoints.get(id));
   for (const [name, g] of Object.entries(grads)) {
@@ -65,8 +67,11 @@ class BackwardRun {
   >();
   /** Each delay's adjoint at the steps already run, for the state it reads (`later`). */
   private readonly delayAdjoints = new Map<number, Float64Array[]>();
-  /** The padded rows each quantity's adjoint passed back to the step before. */
+  /** The padded rows each quantity's adjoint passed back to the step before (a backward-phase quantity's: on to the next). */
   private readonly passedBack = new Map<number, Float64Array>();
+  /** The backward values of every step: the second pass reads the terms the first one computed. */
+  private readonly stepValues: Value[][] = [];
+  private readonly second: Set<number>;
   /** The adjoints of the states, by unrolled node id, for analysis. */
   readonly stateAdjoints = new Map<number, Float64Array>();
   private readonly stateNodes: Set<number>;
@@ -76,6 +81,7 @@ class BackwardRun {
     private readonly grad: GradIr,
   ) {
     const { ir } = ex;
+    this.second = isBidirectional(ir) ? secondPassNodes(grad) : new Set();
     this.grads = namedRecord(ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]));
     this.stateNodes = new Set(ir.quantities.filter((q) => ir.states.some((s) => s.name === q.name)).map((q) => q.node));
     for (const n of ir.nodes) {
@@ -94,12 +100,14 @@ class BackwardRun {
     }
   }
 
-  step(t: number): void {
-    const values: Value[] = new Array(this.grad.nodes.length);
-    for (const n of this.grad.nodes) values[n.id] = this.compute(n, t, values);
+  /** The nodes of one pass at step t (`second`: those waiting for the first pass), and their updates. */
+  step(t: number, second: boolean): void {
+    const values = (this.stepValues[t] ??= new Array<Value>(this.grad.nodes.length));
+    for (const n of this.grad.nodes) if (this.second.has(n.id) === second) values[n.id] = this.compute(n, t, values);
     const floats = (id: number) => (values[id] as { values: Float64Array }).values;
-    const { B } = this.ex.batch;
+    const { B, T } = this.ex.batch;
     for (const u of this.grad.updates) {
+      if (this.second.has(u.kind === "outer" ? u.dy : u.from) !== second) continue;
       switch (u.kind) {
         case "rows":
           addBiasBatchBackward(B, this.grad.nodes[u.from]!.size, floats(u.from), 0, this.grads[u.param]!, 0);
@@ -116,8 +124,10 @@ class BackwardRun {
         case "initial": {
           // Before the sequence: a learned initial state collects the gradient; carried values are constants (truncation).
           const delay = this.grad.nodes[u.from] as Extract<GradNode, { op: "adjoint" }>;
-          const source = (this.ex.ir.nodes[delay.of] as { source: string }).source;
-          if (t < u.steps && !carriedIn(this.ex, source))
+          const { source, ahead } = this.ex.ir.nodes[delay.of] as { source: string; ahead?: boolean };
+          // A read ahead past the last step reads the initial value too.
+          const initial = ahead ? t + u.steps >= T : t < u.steps;
+          if (initial && !carriedIn(this.ex, source))
             addBiasBatchBackward(B, delay.size, floats(u.from), 0, this.grads[u.param]!, 0);
           break;
         }
@@ -196,20 +206,24 @@ class BackwardRun {
     };
     for (const term of n.terms) add((values[term.node] as { values: Float64Array }).values);
     for (const d of n.later) {
-      const later = t + (this.ex.ir.nodes[d] as { steps: number }).steps;
-      if (later < T) add(this.delayAdjoints.get(d)![later]!);
+      const delay = this.ex.ir.nodes[d] as { steps: number; ahead?: boolean };
+      const reader = delay.ahead ? t - delay.steps : t + delay.steps;
+      if (reader >= 0 && reader < T) add(this.delayAdjoints.get(d)![reader]!);
     }
     if (n.masked) {
       const back = this.passedBack.get(n.of);
       if (back) add(back);
       this.passedBack.delete(n.of);
-      if (t > 0) {
+      // A padded row's value was a copy of the previous step's (of the next step's, in the backward phase).
+      const backward = this.ex.ir.nodes[n.of]!.backward === true;
+      if (backward || t > 0) {
         const passed = new Float64Array(sum.length);
         for (let b = 0; b < B; b++) {
           if (t < lengths[b]!) continue;
           for (let i = b * n.size; i < (b + 1) * n.size; i++) [passed[i], sum[i]] = [sum[i]!, 0];
         }
-        this.passedBack.set(n.of, passed);
+        if (backward && t === T - 1) this.addToLearnedInitial(n.of, passed);
+        else this.passedBack.set(n.of, passed);
       }
     }
     const forward = this.ex.ir.nodes[n.of]!;
@@ -219,6 +233,14 @@ class BackwardRun {
     }
     if (this.stateNodes.has(n.of)) this.stateAdjoints.set(this.ex.graph.at(t, n.of), sum);
     return sum;
+  }
+
+  /** What a backward-phase state's padded rows held past the last step was its initial value: a learned one collects their adjoint. */
+  private addToLearnedInitial(node: number, rows: Float64Array): void {
+    const { ir, batch } = this.ex;
+    const state = ir.states.find((s) => ir.quantities.some((q) => q.node === node && q.name === s.name));
+    if (state?.init.kind !== "learned") return;
+    addBiasBatchBackward(batch.B, state.size, rows, 0, this.grads[state.init.param]!, 0);
   }
 
   /** An op of the registry on backward values, by its kind. */

@@ -2,7 +2,7 @@
  * What the interpreter and generated code run on: a batch of B sequences of T steps,
  * time-major like PyTorch, and the parameters, each a flat row-major array.
  */
-import type { IrModel } from "../../compiler/ir/ir.js";
+import { isBidirectional, type IrModel } from "../../compiler/ir/ir.js";
 
 export type InputData = { kind: "onehot"; ids: Int32Array } | { kind: "dense"; values: Float64Array };
 
@@ -45,4 +45,16 @@ export function requireTargets(ir: Pick<IrModel, "losses">, batch: Pick<Batch, "
 /** A batch for a model without inputs: B sequences of T steps of nothing but the recurrence (no targets). */
 export function inputlessBatch(T: number, B = 1): Batch {
   return { T, B, inputs: {}, targets: {}, lengths: fullLengths(T, B) };
+}
+
+/**
+ * A model with a backward phase (a state read at [t+k]) reads each sequence to its end before
+ * its first output: it cannot continue a sequence chunk by chunk (streams, sampling).
+ */
+export function requireWholeSequences(ir: Pick<IrModel, "name" | "states">, what: string): void {
+  if (!isBidirectional(ir)) return;
+  const ahead = ir.states.filter((s) => (s.maxAhead ?? 0) > 0).map((s) => `${s.name}[t+${s.maxAhead}]`);
+  throw new Error(
+    `${what} needs a model that runs forwards only: ${ir.name} reads ${ahead.join(", ")}, so each sequence is read to its end before its first step is computed`,
+  );
 }

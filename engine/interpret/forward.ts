@@ -2,7 +2,10 @@
  * The forward pass: every unrolled node in order, each op as a batched kernel call.
  * Steps past a sequence's length are still computed for the whole batch (that keeps every
  * kernel call batched), then each quantity's padded rows are overwritten with the previous
- * step's value, so the state used at the last real step is never changed.
+ * step's value, so the state used at the last real step is never changed. A quantity of the
+ * backward phase takes the next step's value instead (past the last step: a state's initial
+ * value, any other quantity's zero), so a state read ahead starts from its initial value at
+ * each sequence's own last real step.
  */
 import { matvecBlocks, type ApplyNode, type IrModel, type IrNode } from "../../compiler/ir/ir.js";
 import { read } from "../../compiler/ops/expr.js";
@@ -34,10 +37,13 @@ export function runForward(ir: IrModel, batch: Batch, weights: Weights, carryIn?
     const p = ir.params.find((q) => q.name === n.param)!;
     ex.blockWeights.set(n.id, splitColumns(weights[p.name]!, p.shape[0]!, p.shape[1]!, matvecBlocks(ir, n)));
   }
-  for (const u of graph.nodes) {
-    compute(ex, u, ir.nodes[u.template]!);
+  for (const id of graph.order) {
+    const u = graph.nodes[id]!;
+    const n = ir.nodes[u.template]!;
+    compute(ex, u, n);
     if (ex.quantityNodes.has(u.template)) {
-      if (u.step > 0) freezePaddedRows(ex, u);
+      if (n.backward) holdPaddedRowsBackward(ex, u);
+      else if (u.step > 0) freezePaddedRows(ex, u);
       checkFinite(ex, u);
     }
   }
@@ -123,6 +129,10 @@ function computeDelay(ex: Execution, u: UnrolledNode, n: Extract<IrNode, { op: "
     else ex.values[u.id] = ex.values[from.id]!.slice();
     return;
   }
+  if (from.kind === "after") {
+    ex.values[u.id] = initialValue(ex, from.source, n.size);
+    return;
+  }
   const before = valueBefore(ex, from.source, from.back, n.size, n.onehot);
   if (n.onehot) ex.ids[u.id] = before as Int32Array;
   else ex.values[u.id] = before as Float64Array;
@@ -143,6 +153,12 @@ export function valueBefore(
   const carried = carriedIn(ex, source)?.[back - 1];
   if (carried) return carried.slice();
   if (onehot) return new Int32Array(B).fill(PAD_ID);
+  return initialValue(ex, source, size);
+}
+
+/** A state's initial value for every sequence; zeros for an input or a quantity that is not a state. */
+function initialValue(ex: Execution, source: string, size: number): Float64Array {
+  const { B } = ex.batch;
   const y = new Float64Array(B * size);
   const state = ex.ir.states.find((s) => s.name === source);
   if (state?.init.kind === "constant") y.fill(state.init.value);
@@ -164,6 +180,27 @@ function freezePaddedRows(ex: Execution, u: UnrolledNode): void {
   }
 }
 
+/** Rows whose sequence has ended hold the backward quantity's value of the next step (past the last: its value after the sequence). */
+function holdPaddedRowsBackward(ex: Execution, u: UnrolledNode): void {
+  const { B, T, lengths } = ex.batch;
+  const size = ex.ir.nodes[u.template]!.size;
+  const next = u.step + 1 < T ? ex.values[ex.graph.at(u.step + 1, u.template)]! : valueAfter(ex, u.template, size);
+  const y = ex.values[u.id]!;
+  for (let b = 0; b < B; b++) {
+    if (u.step >= lengths[b]!) y.set(next.subarray(b * size, (b + 1) * size), b * size);
+  }
+}
+
+/** A backward quantity's value after the sequence: its state's initial value, or zero (the node's state, if one of its names is). */
+function valueAfter(ex: Execution, template: number, size: number): Float64Array {
+  const state = ex.ir.quantities.find((q) => q.node === template && ex.ir.states.some((s) => s.name === q.name));
+  return initialValue(ex, state?.name ?? "", size);
+}
+
+function quantityName(ex: Execution, u: UnrolledNode): string {
+  return ex.ir.quantities.find((q) => q.node === u.template)!.name;
+}
+
 /** Overflow is reported where it starts, not as a NaN loss many steps later. */
 function checkFinite(ex: Execution, u: UnrolledNode): void {
   const y = ex.values[u.id];
@@ -171,7 +208,7 @@ function checkFinite(ex: Execution, u: UnrolledNode): void {
   for (let i = 0; i < y.length; i++) {
     if (Number.isFinite(y[i])) continue;
     const size = ex.ir.nodes[u.template]!.size;
-    const quantity = ex.ir.quantities.find((q) => q.node === u.template)!.name;
+    const quantity = quantityName(ex, u);
     throw new NumericError(
       `'${quantity}' is ${y[i]} at step ${u.step + 1} of sequence ${Math.floor(i / size) + 1}: the forward pass overflowed`,
       "a recurrent matrix with spectral radius above 1 and a non-saturating activation make values grow every step; use smaller weights, tanh/sigmoid, or a shorter T",

@@ -3,7 +3,7 @@
  * the loss, and (on request) BPTT gradients for every parameter.
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
-import { missingTarget, requireTargets, type Batch, type Weights } from "./batch.js";
+import { missingTarget, requireTargets, requireWholeSequences, type Batch, type Weights } from "./batch.js";
 import { runBackward } from "./backward.js";
 import type { Carry, Execution } from "./execution.js";
 import { runForward, valueBefore } from "./forward.js";
@@ -38,6 +38,7 @@ export function interpret(
   options: InterpretOptions = {},
 ): InterpretResult {
   if (options.grad) requireTargets(ir, batch);
+  if (options.carry) requireWholeSequences(ir, "continuing sequences from a previous chunk");
   requireMemory(
     interpreterNeed(ir, batch.T, batch.B, Boolean(options.grad)),
     `${describeBatch(batch.T, batch.B)} on the interpreter`,

@@ -25,6 +25,7 @@ import { relaxedProbeBytes } from "../../runtime/kernels/wasm/kernels-relaxed-wa
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
 import { smallIrFromFile } from "../support/models.js";
+import { isBidirectional } from "../../compiler/ir/ir.js";
 import { strictDiagnostics } from "../support/typecheck.js";
 
 const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
@@ -54,6 +55,8 @@ describe.each(["wasm", "relaxed"] as const)("the %s tier equals the interpreter"
         const fresh = await backendDifference(ir, weights, first, undefined, { dtype, kernels });
         expect(fresh.worst, fresh.where).toBeLessThan(tolerance[dtype]);
         const carry = interpreterBackend(ir).forward(weights, first).carry();
+        // A model reading ahead needs whole sequences (tests/codegen/bidirectional.test.ts).
+        if (isBidirectional(ir)) return;
         const carried = await backendDifference(ir, weights, second, carry, { dtype, kernels });
         expect(carried.worst, carried.where).toBeLessThan(tolerance[dtype]);
       });

@@ -153,8 +153,11 @@ describe("folded graph", () => {
       for (const q of ir.quantities) expect(quantities.find((n) => n.name === q.name)!.gate).toBe(q.gate);
 
       const delays = find(d, (n) => n.kind === "delay");
-      const expected = ir.states.flatMap((s) => Array.from({ length: s.maxDelay }, (_, k) => `${s.name}[t-${k + 1}]`));
-      expect(delays.map((n) => `${n.name}[t-${n.steps}]`).sort()).toEqual(expected.sort());
+      const expected = ir.states.flatMap((s) => [
+        ...Array.from({ length: s.maxDelay }, (_, k) => `${s.name}[t\u2212${k + 1}]`),
+        ...Array.from({ length: s.maxAhead ?? 0 }, (_, k) => `${s.name}[t+${k + 1}]`),
+      ]);
+      expect(delays.map((n) => n.lines[0]).sort()).toEqual(expected.sort());
       const nodes = byId(d);
       for (const box of delays) {
         // Into the box: the state itself (k = 1) or the previous box of the chain.
@@ -184,6 +187,17 @@ describe("folded graph", () => {
       expect(find(d, (n) => n.kind === "target").map((n) => n.name)).toEqual(ir.targets.map((t) => t.name));
     },
   );
+
+  it("draws a state read ahead through a z⁺¹ box, inside the backward phase's box with what it reads", () => {
+    const ir = irFromFile("examples/bidirectional.rnn");
+    const d = foldedGraph(ir);
+    expect(d.clusters).toEqual([{ id: "backward", label: "backward phase: t = T down to 1" }]);
+    const box = find(d, (n) => n.kind === "delay" && n.name === "h.bwd")[0]!;
+    expect([box.title, box.lines[0], box.note]).toEqual(["z\u207A\u00B9", "h.bwd[t+1]", "h.bwd[T+1] = zeros"]);
+    const inBackward = d.nodes.filter((n) => n.cluster === "backward").map((n) => n.name);
+    expect(new Set(inBackward)).toEqual(new Set(["h.bwd.r", "h.bwd.z", "h.bwd.n", "h.bwd"]));
+    expect(d.nodes.filter((n) => n.name?.startsWith("h.fwd") && n.cluster !== undefined)).toEqual([]);
+  });
 
   it("chains two delay boxes for h[t-2], names the learned initial value, and draws input delays", () => {
     const d = foldedGraph(irFromText(delay2Model));
@@ -327,6 +341,39 @@ describe("unrolled graph", () => {
       "h[\u22121]",
       "h[0]",
     ]);
+  });
+
+  it("reads a state ahead from the step after, and from its value after the last step at the end", () => {
+    const ir = irFromFile("examples/bidirectional.rnn");
+    const T = 3;
+    const d = unrolledGraph(ir, T);
+    const nodes = byId(d);
+    const at = (name: string, s: number) =>
+      d.nodes.find((n) => n.kind === "quantity" && n.name === name && n.step === s)!.id;
+    // h.bwd's gates read h.bwd[t+1]: a carry point per step, fed by step s + 1 or by h.bwd[T+1].
+    const origins = [0, 1, 2].map((s) => {
+      const carry = d.nodes.find((n) => n.kind === "carry" && n.name === "h.bwd" && n.step === s)!;
+      expect(d.edges.filter((e) => e.from === carry.id).map((e) => e.to)).toContain(at("h.bwd.r", s));
+      return nodes.get(d.edges.find((e) => e.to === carry.id)!.from)!;
+    });
+    expect(origins.map((n) => [n.kind, n.step])).toEqual([
+      ["quantity", 1],
+      ["quantity", 2],
+      ["initial", undefined],
+    ]);
+    expect([origins[2]!.title, origins[2]!.note]).toEqual(["h.bwd[T+1]", "= zeros"]);
+    // h.fwd starts from h.fwd[0]; the value after the last step is drawn right of it.
+    expect(d.leftToRight.map((id) => nodes.get(id)!.title)).toEqual([
+      "h.fwd[0]",
+      ...Array.from({ length: T }, () => "x"),
+      "h.bwd[T+1]",
+    ]);
+    expect(
+      isAcyclic(
+        d.nodes.map((n) => n.id),
+        d.edges,
+      ),
+    ).toBe(true);
   });
 
   it("scores at each step with a term per step, or at the last step only", () => {

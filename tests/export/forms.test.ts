@@ -4,7 +4,7 @@
  * type of a loss form requires it). An op registered without one is found here, and a model
  * that uses it is refused when exported, with a message, instead of being exported wrong.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -58,6 +58,18 @@ describe("export forms in the op registry", () => {
       const r = await rnnc("export", model, "--to", to, "-o", join(model, "..", `out.${to}`));
       expect(r.code).toBe(1);
       expect(r.err).toContain("the operation 'softsign_test' has no export form yet, so this model cannot be exported");
+    }
+  });
+
+  it("refuse a bidirectional model: an exported file runs forwards only", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnc-forms-"));
+    for (const to of ["pytorch", "onnx"]) {
+      const r = await rnnc("export", "examples/bidirectional.rnn", "--to", to, "-o", join(dir, `out.${to}`));
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        "BiGruTagger reads h.bwd[t+1]: an exported model runs forwards only, so a bidirectional one cannot be exported yet",
+      );
+      expect(existsSync(join(dir, `out.${to}`))).toBe(false);
     }
   });
 });

@@ -138,6 +138,23 @@ describe("hover", () => {
     expect(o).toContain("**state** `o` : `[K] = [3]`");
   });
 
+  test("a state read ahead: it runs backwards, and past each sequence's end it reads its initial value", async () => {
+    const d = new Doc(
+      fileUri(join(repoRoot, "tests", "lsp", "backward.rnn")),
+      "model Backward {\n  dim H = 3\n  input x : [H]\n  param W : [H, H]\n  state hb : [H] = learned\n  hb = tanh(W @ hb[t+1] + x)\n  o = [x, hb]\n}\n",
+    );
+    await client.open(d);
+    const ahead = await client.hoverText(d, d.pos("hb[t+1]"));
+    expect(ahead).toContain("**read ahead** `hb[t+1]`: the value of `hb` computed at the next step (t + 1).");
+    expect(ahead).toContain(
+      "Past a sequence's last step it reads the initial value of `hb`, the learned parameter `hb.init`",
+    );
+    const state = await client.hoverText(d, d.pos("hb : [H]"));
+    expect(state).toContain("**Runs backwards**: it reads `hb[t+1]`");
+    expect(state).toContain("**Read through `hb[t+1]` by:** `hb`");
+    expect(state).toContain("hb_t = tanh(W hb_{t+1} + x_t)");
+  });
+
   test("a cell: the full expansion and its parameter names", async () => {
     const d = doc("lstm.rnn");
     for (const position of [d.pos("cell h", 0, 5), d.pos("lstm(")]) {

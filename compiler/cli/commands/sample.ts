@@ -23,6 +23,7 @@ import type { Weights } from "../../../engine/interpret/batch.js";
 import { looksBinary, readSafetensors } from "../../../engine/io/weights-file.js";
 import { VOCABULARY_METADATA, vocabularyFromMetadata } from "../../../engine/io/weights-metadata.js";
 import { collectDims, kernelsHelp, openForwardBackend } from "./options.js";
+import { wholeSequencesOnly } from "./train-setup.js";
 import { choice, defaultSeed, nonNegativeInt, seedValue } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
@@ -109,6 +110,7 @@ interface LanguageModel {
 
 function fromCheckpoint(file: string, opts: SampleOptions, io: Output): LanguageModel {
   const { prepared, weights, meta, dir } = loadTrained(file, opts.checkpoint, opts.dim, io);
+  refuseReadingAhead(prepared.ir);
   const vocabulary = meta.data.codebook.vocabulary;
   if (meta.data.codebook.format !== "text" || !vocabulary)
     throw new UserError(
@@ -117,11 +119,17 @@ function fromCheckpoint(file: string, opts: SampleOptions, io: Output): Language
   return { ir: prepared.ir, weights, vocabulary };
 }
 
+/** Before reading anything more: a model reading ahead cannot be sampled. */
+function refuseReadingAhead(ir: IrModel): void {
+  wholeSequencesOnly(ir, "sampling (one step after another, each from the steps before)");
+}
+
 /** The model file with its own dims (and --dim), the weights and the vocabulary from a safetensors file. */
 function fromWeightsFile(file: string, path: string, opts: SampleOptions, io: Output): LanguageModel {
   if (opts.checkpoint !== undefined) throw new UserError("give --checkpoint or --weights, not both", 2);
   const { loaded, model } = requireModel(file, opts.dim, io);
   const ir = lowerModel(loaded, model, io);
+  refuseReadingAhead(ir);
   const weights = loadWeights(ir, path, 0);
   let vocabulary: Vocabulary | undefined;
   try {

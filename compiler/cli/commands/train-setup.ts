@@ -17,6 +17,7 @@ import { buildDataset, readData, type RawData, type ReadOptions } from "../../..
 import type { TextTokens } from "../../../engine/data/text-file.js";
 import { planStream, type Dataset } from "../../../engine/data/dataset.js";
 import { initialWeights } from "../../../engine/init-weights.js";
+import { requireWholeSequences } from "../../../engine/interpret/batch.js";
 import { describeBatch, requireMemory, trainingNeed } from "../../../engine/memory.js";
 import type { ModelBackend } from "../../../engine/model-backend.js";
 import { autoThreads } from "../../../engine/parallel/threads.js";
@@ -144,6 +145,12 @@ export async function prepareTraining(
       `--accumulate ${config.accumulate}: model ${ir.name}'s losses weigh batches differently (${ir.losses.map((l) => `${l.reduce} at ${l.at}`).join(", ")}), so their gradients cannot be summed into one batch's`,
     );
   const threads = saved ? savedThreads(saved, opts) : chooseThreads(opts, ir, train, config);
+  if (train.kind === "stream")
+    wholeSequencesOnly(
+      ir,
+      "training on a text stream (chunks of one long sequence)",
+      "give it separate sequences, one JSON object a line (.jsonl, docs/training.md)",
+    );
   requireTrainingMemory(ir, opts, threads, train, config);
   const weights = saved ? undefined : initialWeights(ir, config.seed);
   const started =
@@ -340,6 +347,15 @@ function savedThreads(saved: CheckpointMeta, opts: TrainOptions): number {
       `the checkpoint was trained on ${threads} threads (--threads ${threads}), which needs --backend compiled: the interpreter runs on one thread`,
     );
   return threads;
+}
+
+/** A model reading ahead is refused work that continues sequences chunk by chunk, before anything is made. */
+export function wholeSequencesOnly(ir: IrModel, what: string, hint?: string): void {
+  try {
+    requireWholeSequences(ir, what);
+  } catch (e) {
+    throw new UserError(hint ? `${(e as Error).message}; ${hint}` : (e as Error).message);
+  }
 }
 
 /** A run whose largest batch cannot be allocated is refused here, before its directory is made. */

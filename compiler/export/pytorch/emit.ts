@@ -13,13 +13,14 @@ import type { IrModel, IrNode } from "../../ir/ir.js";
 import { operands } from "../../ir/ir.js";
 import { version } from "../../version.js";
 import { precedence, pyAtom, type ExportOperand, type PyExpr } from "../../ops/export.js";
-import { lossExportForm, opExportForm } from "../forms.js";
+import { lossExportForm, opExportForm, requireForwardOnly } from "../forms.js";
 import { pyClassName, pyComment, pyFloat, pyIdentifiers, pyLiteral, pyString } from "../python.js";
 import { exportedModel, type ExportSource } from "../model-spec.js";
 import { appliedOp, scoredNode } from "../ir-view.js";
 
 /** The Python file for a model. */
 export function exportPyTorch(ir: IrModel, model: CheckedModel, source: ExportSource): string {
+  requireForwardOnly(ir);
   const runtime = runtimeSource();
   const className = pyClassName(ir.name, topLevelNames(runtime.body));
   const spec = exportedModel(ir, model, source);
