@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { corpus } from "./data.mjs";
-import { evalJson, options, rnnc, write, freshCheckpoint } from "./lib.mjs";
+import { evalJson, options, rnnc, write, freshCheckpoint, writeCommands } from "./lib.mjs";
 
 const o = options({
   seed: 1,
@@ -90,6 +90,7 @@ const summary =
     .map((s) => `Sample, temperature ${s.temperature}, prime "the ", seed ${o.seed}:\n\n\`\`\`\n${s.text}\n\`\`\`\n`)
     .join("\n");
 write(join(o.out, "results.md"), summary);
+writeCommands(o.out);
 write(
   join(o.out, "results.json"),
   JSON.stringify({ seed: o.seed, epochs: o.epochs, test, unigramPerplexity: unigram, samples }, null, 2) + "\n",

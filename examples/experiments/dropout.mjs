@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { markdownTable, options, train, write } from "./lib.mjs";
+import { markdownTable, options, trainWithBar, write, writeCommands } from "./lib.mjs";
 
 const o = options({
   seed: 1,
@@ -29,8 +29,14 @@ const runs = [
 const started = Date.now();
 for (const run of runs) {
   const checkpoint = join(o.out, run.dir);
-  process.stdout.write(`training ${run.name} ...\n`);
-  train(run.model, o.text, checkpoint, o, ["--seq-len", String(o.seqLen), "--lr", String(o.lr), "--val-split", "0.1"]);
+  await trainWithBar(run.name.padEnd(15), run.model, o.text, checkpoint, o, [
+    "--seq-len",
+    String(o.seqLen),
+    "--lr",
+    String(o.lr),
+    "--val-split",
+    "0.1",
+  ]);
   // The validation at the end of each epoch (epochs from 1), with that epoch's mean training loss.
   run.epochs = readFileSync(join(checkpoint, "metrics.jsonl"), "utf8")
     .trim()
@@ -62,6 +68,7 @@ const summary =
   "\n" +
   best;
 write(join(o.out, "results.md"), summary);
+writeCommands(o.out);
 write(
   join(o.out, "results.json"),
   JSON.stringify(

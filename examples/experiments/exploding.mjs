@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { latch } from "./data.mjs";
-import { evalJson, loadDist, markdownTable, options, pct, rnnc, train, write } from "./lib.mjs";
+import { evalJson, loadDist, markdownTable, options, pct, rnnc, train, write, writeCommands } from "./lib.mjs";
 
 const { composeCharts } = await loadDist("engine/plot/svg.js");
 const o = options({
@@ -124,6 +124,7 @@ const table = markdownTable(
 );
 const summary = `Exploding gradients — Elman H = 16, W = orthogonal(gain = 3) (spectral radius 3), latch task with L = ${o.lag}, ${o.train} sequences, seed ${o.seed}, SGD lr ${o.lr}, ${o.epochs} epochs, batch ${o.batch}, ${o.backend} backend; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table}`;
 write(join(o.out, "results.md"), summary);
+writeCommands(o.out);
 write(
   join(o.out, "results.json"),
   JSON.stringify(

@@ -8,7 +8,7 @@
  *   node examples/experiments/linear-recurrence.mjs [--rhos 0.9,1,1.1] [--steps 50] [--seed 1] [--out runs/experiments/linear-recurrence]
  */
 import { join } from "node:path";
-import { loadDist, markdownTable, options, rnnc, write } from "./lib.mjs";
+import { loadDist, markdownTable, options, rnnc, write, writeCommands } from "./lib.mjs";
 
 const { householderQr } = await loadDist("runtime/qr.js");
 const { Rng } = await loadDist("runtime/rng.js");
@@ -77,5 +77,6 @@ write(
 );
 const summary = `Linear recurrence h_t = W h_{t−1}, H = ${H}, h_0 = 1 (‖h_0‖ = √${H}), W = ρ·Q with Q orthogonal (seed ${o.seed}), ${o.steps} steps.\n\n${table}`;
 write(join(o.out, "results.md"), summary);
+writeCommands(o.out);
 write(join(o.out, "results.json"), JSON.stringify(runs, null, 2) + "\n");
 process.stdout.write("\n" + summary);

@@ -9,7 +9,17 @@
  */
 import { join } from "node:path";
 import { latch } from "./data.mjs";
-import { evalJson, loadDist, markdownTable, options, pct, rnnc, write, freshCheckpoint } from "./lib.mjs";
+import {
+  evalJson,
+  loadDist,
+  markdownTable,
+  options,
+  pct,
+  rnnc,
+  write,
+  freshCheckpoint,
+  writeCommands,
+} from "./lib.mjs";
 
 const { composeCharts } = await loadDist("engine/plot/svg.js");
 const o = options({
@@ -86,5 +96,6 @@ const svg = composeCharts([
 write(join(o.out, "accuracy.svg"), svg);
 const summary = `Long-range dependencies — noise σ = ${o.noise}, ${o.train} training sequences (10% held out), ${o.test} test sequences per lag, seed ${o.seed}, ${o.epochs} epochs, batch ${o.batch}, Adam lr ${o.lr}, H = 16 (LSTM forget bias 1), ${o.backend} backend; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table}`;
 write(join(o.out, "results.md"), summary);
+writeCommands(o.out);
 write(join(o.out, "results.json"), JSON.stringify({ seed: o.seed, lags, epochs: o.epochs, accuracy }, null, 2) + "\n");
 process.stdout.write("\n" + summary);

@@ -6,14 +6,14 @@
  *
  *   node examples/experiments/order-matters.mjs [--seed 1] [--backend interp|compiled] [--epochs 30] [--out runs/experiments/order-matters]
  *
- * Writes the data, trains the three models with `rnnc train`, evaluates each on a held-out
- * test set with `rnnc eval`, and prints (and writes) a table with two reference ceilings: the
+ * Writes the data, trains the four models with `rnnc train` (one progress bar each), evaluates
+ * each on a held-out test set with `rnnc eval`, and prints (and writes) a table with two reference ceilings: the
  * best accuracy any classifier could reach seeing only the last three words, or only the
  * bag of the words that carry sentiment (majority label per window / bag on the test set).
  */
 import { join } from "node:path";
 import { sentiment } from "./data.mjs";
-import { evalJson, markdownTable, options, pct, train, write } from "./lib.mjs";
+import { evalJson, markdownTable, options, pct, trainWithBar, write, writeCommands } from "./lib.mjs";
 
 const o = options({
   seed: 1,
@@ -55,12 +55,17 @@ const models = [
 
 const started = Date.now();
 const results = [];
+process.stdout.write(
+  `\ntraining ${models.length} models for ${o.epochs} epoch${o.epochs === 1 ? "" : "s"} on ${o.train} sentences (${o.backend} backend), checkpoints in ${o.out}:\n`,
+);
+const labelWidth = Math.max(...models.map((m) => m.name.length));
 for (const m of models) {
   const checkpoint = join(o.out, m.dir);
-  train(m.file, trainFile, checkpoint, o, ["--lr", String(m.lr)]);
-  const test = evalJson(m.file, checkpoint, testFile, o.backend);
+  await trainWithBar(m.name.padEnd(labelWidth), m.file, trainFile, checkpoint, o, ["--lr", String(m.lr)]);
+  const test = evalJson(m.file, checkpoint, testFile, o.backend, { quiet: true });
   results.push({ ...m, checkpoint, test });
 }
+process.stdout.write("\n");
 
 // Ceilings for order-blind and short-window classifiers, measured on the test set.
 const records = sentiment(o.seed + 1000, o.test)
@@ -107,6 +112,7 @@ rows.push(["(ceiling: any classifier of the bag of sentiment words)", "", "", pc
 const table = markdownTable(["model", "file", "Adam lr", "test accuracy", "test loss"], rows);
 const summary = `Order matters — ${o.train} training sentences (10% held out for validation), ${o.test} test sentences, seed ${o.seed}, ${o.epochs} epochs, batch ${o.batch}, ${o.backend} backend; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table}`;
 write(join(o.out, "results.md"), summary);
+writeCommands(o.out);
 write(
   join(o.out, "results.json"),
   JSON.stringify(

@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { sentiment } from "./data.mjs";
-import { evalJson, markdownTable, options, pct, train, write } from "./lib.mjs";
+import { evalJson, markdownTable, options, pct, trainWithBar, write, writeCommands } from "./lib.mjs";
 
 const o = options({
   seeds: "1,2,3",
@@ -49,10 +49,12 @@ for (const seed of seeds) {
   const testFile = join(o.out, `seed-${seed}`, "test.jsonl");
   write(trainFile, sentiment(seed, o.train));
   write(testFile, sentiment(seed + 1000, o.test));
+  const labelWidth = Math.max(...results.map((r) => r.name.length));
   for (const r of results) {
     const checkpoint = join(o.out, `seed-${seed}`, r.dir);
-    train(r.file, trainFile, checkpoint, { ...o, seed }, ["--lr", String(o.lr)]);
-    r.bySeed.push({ seed, ...evalJson(r.file, checkpoint, testFile, o.backend) });
+    const label = `${r.name.padEnd(labelWidth)} seed ${seed}`;
+    await trainWithBar(label, r.file, trainFile, checkpoint, { ...o, seed }, ["--lr", String(o.lr)]);
+    r.bySeed.push({ seed, ...evalJson(r.file, checkpoint, testFile, o.backend, { quiet: true }) });
   }
 }
 
@@ -68,6 +70,7 @@ const table = markdownTable(
 );
 const summary = `Elman, Jordan and both — ${o.train} training sentences (10% held out for validation) and ${o.test} test sentences per seed, H = 32, ${o.epochs} epochs, batch ${o.batch}, Adam lr ${o.lr}, ${o.backend} backend; ${((Date.now() - started) / 1000).toFixed(0)} s in all.\n\n${table}`;
 write(join(o.out, "results.md"), summary);
+writeCommands(o.out);
 write(
   join(o.out, "results.json"),
   JSON.stringify(
