@@ -46,18 +46,17 @@ export function freshCheckpoint(checkpoint) {
 /** Every rnnc command this script ran, shown or not, for writeCommands. */
 const commandsRun = [];
 
-/** Writes `dir/commands.sh`: the rnnc commands the script ran, in order, to repeat any step by hand from the project root. */
+/** Writes `dir/commands.sh`: the rnnc commands the script ran, in order, to repeat any step by hand from the directory it ran in. */
 export function writeCommands(dir) {
   const word = (arg) => (/^[\w./=:,@+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
   write(join(dir, "commands.sh"), commandsRun.map((args) => `npx rnnc ${args.map(word).join(" ")}\n`).join(""));
 }
 
-/** Runs `rnnc ARGS` from the project root; shows the command and, unless captured, its output. */
+/** Runs `rnnc ARGS` in the directory the script runs in (where its relative paths point), as commands.sh would; shows the command and, unless captured, its output. */
 export function rnnc(args, { capture = false, allowFailure = false, quiet = false } = {}) {
   commandsRun.push(args);
   if (!quiet) process.stdout.write(`$ rnnc ${args.join(" ")}\n`);
   const r = spawnSync(process.execPath, [join(root, "bin/rnnc.js"), ...args], {
-    cwd: root,
     encoding: "utf8",
     stdio: capture ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
   });
@@ -115,7 +114,6 @@ export async function trainWithBar(label, model, data, checkpoint, o, extra = []
   const redraw = () => process.stdout.write(`\r\x1b[2K${barLine(label, readRecords(metrics), o.epochs, started)}`);
   const timer = live ? setInterval(redraw, 200) : undefined;
   const child = spawn(process.execPath, [join(root, "bin/rnnc.js"), ...args], {
-    cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

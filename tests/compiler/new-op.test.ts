@@ -5,6 +5,7 @@
  * pipeline takes it: the checker, hover, the interpreter, the gradient pass, the generated
  * module (TypeScript and WebAssembly tiers), the gradient check.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../compiler/frontend.js";
 import { differentiate } from "../../compiler/grad/differentiate.js";
@@ -46,6 +47,12 @@ const model = (activation: string) => `model Soft {
 }`;
 
 describe("an op declared in one place", () => {
+  it("is the declaration docs/architecture.md shows", () => {
+    const doc = readFileSync(new URL("../../docs/architecture.md", import.meta.url), "utf8");
+    const shown = /```ts checked-by=tests\/compiler\/new-op\.test\.ts\n([^]*?)```/.exec(doc)![1]!;
+    expect(readFileSync(new URL(import.meta.url), "utf8")).toContain(shown);
+  });
+
   it("is checked: its shape rule and its arity, by name and by alias", () => {
     expect(analyze(model("softplus")).diagnostics).toEqual([]);
     expect(analyze(model("smooth_relu")).diagnostics).toEqual([]);

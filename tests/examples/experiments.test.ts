@@ -83,26 +83,3 @@ describe("an experiment whose training rnnc refuses", () => {
     expect(run.out).not.toMatch(fullBar);
   });
 });
-
-describe("examples/experiments/recurrences.mjs", () => {
-  it("shows a bar per model and seed", () => {
-    const out = join(scratch, "recurrences");
-    const run = experiment(
-      "recurrences.mjs",
-      "--seeds",
-      "1,2",
-      "--epochs",
-      "1",
-      "--train",
-      "100",
-      "--test",
-      "50",
-      "--out",
-      out,
-    );
-    expect(run.status, run.err).toBe(0);
-    const bars = run.out.split("\n").filter((line) => fullBar.test(line));
-    expect(bars).toHaveLength(6);
-    expect(bars.filter((line) => / seed 2 \[/.test(line))).toHaveLength(3);
-  });
-});

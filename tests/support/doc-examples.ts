@@ -24,13 +24,13 @@ export interface DocExample {
   readonly output?: string;
 }
 
-interface CodeBlock {
+export interface CodeBlock {
   readonly info: string[];
   readonly code: string;
   readonly line: number;
 }
 
-function codeBlocks(markdown: string): CodeBlock[] {
+export function codeBlocks(markdown: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   const lines = markdown.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -72,7 +72,8 @@ export function docExamples(path: string): Map<string, DocExample> {
       if (parts.files.has(file)) throw new Error(`${where}: example ${name} has two blocks for ${file}`);
       parts.files.set(file, block.code);
     } else if (commandRoles.includes(role)) {
-      parts.commands[role as CommandRole] = block.code;
+      // Commands of one role in several blocks (prose between them) run in the order shown.
+      parts.commands[role as CommandRole] = (parts.commands[role as CommandRole] ?? "") + block.code;
     } else if (role === "output") {
       parts.output = block.code;
     } else {

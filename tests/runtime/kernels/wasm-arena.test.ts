@@ -141,7 +141,7 @@ describe("the kernel module", () => {
 
   it("committed outputs (kernels*.wat, kernels*.wasm, kernels*-wasm.ts) equal a fresh build from tools/wasm-kernels", () => {
     const script = fileURLToPath(new URL("../../../tools/wasm-kernels/build.mjs", import.meta.url));
-    // Exits non-zero, naming the stale file, when a committed output differs.
+    // `npm run build:wasm` (docs/kernels.md) without writing: exits non-zero, naming the stale file, when a committed output differs.
     const out = execFileSync(process.execPath, [script, "--check"], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
