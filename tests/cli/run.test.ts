@@ -84,6 +84,15 @@ describe("rnnc run on the shipped examples", () => {
     expect(bad.err).toContain("expected one of js, wasm, relaxed, auto");
   });
 
+  it("an unknown --backend is a usage error, for run and gradcheck alike, naming the backends each takes", async () => {
+    const run = await rnnc("run", "examples/elman.rnn", "--data", "examples/data/elman.json", "--backend", "gpu");
+    expect(run.code).toBe(2);
+    expect(run.err).toContain("argument 'gpu' is invalid. expected one of interp, compiled, onnxruntime");
+    const gradcheck = await rnnc("gradcheck", "examples/elman.rnn", "--backend", "onnxruntime");
+    expect(gradcheck.code).toBe(2);
+    expect(gradcheck.err).toContain("argument 'onnxruntime' is invalid. expected one of interp, compiled");
+  });
+
   it.each(["interp", "compiled"])(
     "--backend %s: inputs without targets print the outputs with loss null; --grad is an error",
     async (backend) => {

@@ -13,8 +13,8 @@ import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { parsePositiveInt } from "../model-inputs.js";
 import { collectDims } from "./options.js";
-import { parseBackend } from "./run.js";
-import { defaultSeed, seedValue } from "./train-options.js";
+import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
+import { choice, defaultSeed, seedValue } from "./train-options.js";
 
 interface GradcheckCliOptions {
   seed: number;
@@ -23,7 +23,7 @@ interface GradcheckCliOptions {
   batch: string;
   samples: string;
   tolerance: string;
-  backend: string;
+  backend: BackendKind;
 }
 
 export function registerGradcheck(program: Command, io: Output, setExit: (code: number) => void): void {
@@ -37,7 +37,7 @@ export function registerGradcheck(program: Command, io: Output, setExit: (code: 
     .option("--batch <B>", "sequences in the batch (lengths are random)", "3")
     .option("--samples <n>", "elements checked per parameter (all when fewer)", "24")
     .option("--tolerance <x>", "largest acceptable relative error", "1e-5")
-    .option("--backend <backend>", "interp or compiled", "interp")
+    .option("--backend <backend>", "interp or compiled", choice(backendKinds), "interp")
     .action(async (file: string, opts: GradcheckCliOptions) => {
       const tolerance = Number(opts.tolerance);
       if (!(tolerance > 0)) throw new UserError(`--tolerance must be a positive number, not '${opts.tolerance}'`);
@@ -54,7 +54,7 @@ export function registerGradcheck(program: Command, io: Output, setExit: (code: 
       const B = parsePositiveInt(opts.batch, "--batch");
       requireMemory(batchNeed(ir, T, B), describeBatch(T, B), "give fewer --steps or a smaller --batch");
       const batch = randomBatch(ir, rng, { T, B, ragged: true });
-      const backend = await createBackend(ir, parseBackend(opts.backend));
+      const backend = await createBackend(ir, opts.backend);
       const results = gradcheck(backend, weights, batch, rng, {
         samplesPerParam: parsePositiveInt(opts.samples, "--samples"),
       });

@@ -13,8 +13,8 @@ import { count } from "../../../engine/memory.js";
 import { nest } from "../../../engine/io/nested.js";
 import { inputlessBatch, type Batch } from "../../../engine/interpret/batch.js";
 import { createBackend } from "../../../engine/backend.js";
-import type { BackendKind, ForwardResult, GradientResult, ModelBackend } from "../../../engine/model-backend.js";
-import { backendKinds, forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
+import type { ForwardResult, GradientResult, ModelBackend } from "../../../engine/model-backend.js";
+import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { suggest } from "../../check/suggest.js";
 import { lowerModel, requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
@@ -33,7 +33,7 @@ interface RunOptions {
   seed: number;
   dim: string[];
   outputs?: string;
-  backend: string;
+  backend: ForwardBackendKind;
   pretty?: boolean;
 }
 
@@ -59,11 +59,12 @@ export function registerRun(program: Command, io: Output): void {
     .option(
       "--backend <backend>",
       "interp, compiled or onnxruntime (the forward pass, when onnxruntime-node is installed beside rnnc)",
+      choice(forwardBackendKinds),
       "interp",
     )
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .action(async (file: string, opts: RunOptions) => {
-      const backendKind = parseForwardBackend(opts.backend);
+      const backendKind = opts.backend;
       if (opts.grad && backendKind === "onnxruntime")
         throw new UserError("--grad needs --backend interp or compiled: onnxruntime runs the forward pass only");
       const { loaded, model } = requireModel(file, opts.dim, io);
@@ -127,22 +128,6 @@ function batchToRun(ir: IrModel, opts: RunOptions): Batch {
     );
   if (!opts.data) throw new UserError("--data is required: the batch to run (see 'rnnc help run')");
   return loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
-}
-
-function parseForwardBackend(value: string): ForwardBackendKind {
-  return backendNamed(value, forwardBackendKinds);
-}
-
-export function parseBackend(value: string): BackendKind {
-  return backendNamed(value, backendKinds);
-}
-
-/** `value` as one of the backends `kinds` names ("--backend is interp or compiled, not 'x'" otherwise). */
-function backendNamed<K extends string>(value: string, kinds: readonly K[]): K {
-  const kind = kinds.find((k) => k === value);
-  if (kind === undefined)
-    throw new UserError(`--backend is ${kinds.slice(0, -1).join(", ")} or ${kinds.at(-1)}, not '${value}'`);
-  return kind;
 }
 
 function sizeOf(ir: IrModel, quantity: string): number {
