@@ -5,7 +5,7 @@
  * rnnc and torchrun in both directions, interrupted by SIGTERM, and ends where the
  * uninterrupted `rnnc train` ends; rnnc eval and sample read what torchrun wrote.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { initialWeights } from "../../engine/init-weights.js";
 import { decodeSafetensors } from "../../runtime/io/safetensors.js";
 import { rnnc } from "../support/cli.js";
 import { largestMagnitude, maxRelativeError } from "../support/compare.js";
+import { exportableExamples } from "../support/export-cases.js";
 import { irFromFile } from "../support/models.js";
 import { PYTHON_SETUP_MS, python, runExportedJobs, runProcess, type JobResult } from "../support/python.js";
 import { signalAfterStep, spawnRnnc } from "../support/spawn.js";
@@ -77,15 +78,13 @@ interface StepCase {
 
 function stepCases(): StepCase[] {
   const oneStep = ["--epochs", "1", "--batch", "64", "--val-split", "0", "--optimizer", "sgd", "--lr", "0.5"];
-  const cases: StepCase[] = readdirSync("examples")
-    .filter((f) => f.endsWith(".rnn"))
-    .map((f) => ({
-      name: `example ${f}`,
-      model: join("examples", f),
-      data: join("examples", "data", `${basename(f, ".rnn")}.json`),
-      options: oneStep,
-      dims: [],
-    }));
+  const cases: StepCase[] = exportableExamples().map((model) => ({
+    name: `example ${basename(model)}`,
+    model,
+    data: join("examples", "data", `${basename(model, ".rnn")}.json`),
+    options: oneStep,
+    dims: [],
+  }));
   const text = join(dir, "corpus.txt");
   writeFileSync(text, corpus().slice(0, 200));
   // Two chunks of four streams, split two and two: the second chunk reads the state the first left.

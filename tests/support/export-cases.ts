@@ -181,12 +181,19 @@ export const constructs: Record<string, string> = {
 };
 
 /** Every example and fixture an exported file can run: all but the bidirectional ones, which export refuses (tests/export/forms.test.ts). */
+/** The shipped examples an exported file can run, as paths: all but those reading ahead, which export refuses. */
+export function exportableExamples(): string[] {
+  return readdirSync("examples")
+    .filter((f) => f.endsWith(".rnn"))
+    .map((f) => join("examples", f))
+    .filter((model) => !isBidirectional(irFromFile(model)));
+}
+
 export function modelCases(dir: string): ModelCase[] {
   const out: ModelCase[] = [];
-  for (const file of readdirSync("examples").filter((f) => f.endsWith(".rnn"))) {
-    const model = join("examples", file);
+  for (const model of exportableExamples()) {
     const ir = irFromFile(model);
-    if (isBidirectional(ir)) continue;
+    const file = basename(model);
     const name = basename(file, ".rnn");
     const { weights } = randomInputs(dir, name, ir, out.length + 1, out.length % 2 ? "json" : "safetensors-f64");
     out.push({ name: `example ${file}`, model, ir, data: join("examples", "data", `${name}.json`), weights });
