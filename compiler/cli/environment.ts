@@ -1,3 +1,5 @@
+import { Help } from "commander";
+
 /**
  * The environment variables rnnc's commands read, as `rnnc help` lists them. The modules that
  * read them say what they do in detail; this table is what a user sees, and a test checks that
@@ -21,20 +23,11 @@ export const environmentVariables: readonly { name: string; meaning: string }[] 
   { name: "NO_COLOR", meaning: "set to anything: diagnostics without colour" },
 ];
 
-/** The help's closing section: each variable and what it does, wrapped under its name. */
+/** The help's closing section: each variable and what it does, wrapped (by commander, as the rest of the help) under its name. */
 export function environmentHelp(): string {
+  const wrap = new Help();
   const lines = ["", "Environment variables:"];
-  for (const { name, meaning } of environmentVariables) {
-    lines.push(`  ${name}`);
-    let line = "     ";
-    for (const word of meaning.split(" ")) {
-      if (line.length + word.length + 1 > 80) {
-        lines.push(line);
-        line = "     ";
-      }
-      line += ` ${word}`;
-    }
-    lines.push(line);
-  }
+  for (const { name, meaning } of environmentVariables)
+    lines.push(`  ${name}`, wrap.boxWrap(meaning, 74).replace(/^/gm, "      "));
   return lines.join("\n") + "\n";
 }
