@@ -75,3 +75,12 @@ export function createEditor(parent: HTMLElement, text: string, changed: (text: 
 export function setText(view: EditorView, text: string): void {
   view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
 }
+
+/** Puts the cursor at a 1-based line and column (where an error points), scrolled into view, and focuses the editor. */
+export function showPosition(view: EditorView, line: number, column: number): void {
+  const doc = view.state.doc;
+  const at = doc.line(Math.min(Math.max(line, 1), doc.lines));
+  const anchor = Math.min(at.from + Math.max(column, 1) - 1, at.to);
+  view.dispatch({ selection: { anchor }, scrollIntoView: true });
+  view.focus();
+}

@@ -5,7 +5,7 @@
  * runs (workers/train.ts). All of it is in the files loaded with the page: nothing is fetched
  * afterwards.
  */
-import { createEditor, setText } from "./editor.js";
+import { createEditor, setText, showPosition } from "./editor.js";
 import { examples } from "./examples.js";
 import { setUpTabs } from "./tabs.js";
 import { setUpTraining } from "./training.js";
@@ -51,7 +51,11 @@ picker.value = first.name;
 source = first.source;
 
 const editor = createEditor($("editor"), first.source, modelChanged);
-const training = setUpTraining(() => source, first);
+const training = setUpTraining(
+  () => source,
+  first,
+  (line, column) => showPosition(editor, line, column),
+);
 picker.addEventListener("change", () => {
   const example = examples.find((e) => e.name === picker.value)!;
   setText(editor, example.source);

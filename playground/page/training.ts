@@ -1,29 +1,43 @@
 /**
  * The training panel: what to train on (the example's data, or a text pasted in), the
- * settings, the live loss curve, the samples as the model learns, the trained weights to
- * download as safetensors, and one forward run on the example's batch as `rnnc run` prints it.
+ * settings (train-settings.ts), the live loss curve, the samples as the model learns, the
+ * trained weights to download as safetensors, and one forward run on the example's batch as
+ * `rnnc run` prints it. A training or a run that fails says why, points to the place in the
+ * model when there is one, and leaves the panel ready for the next.
  */
 import type { Example } from "./examples.js";
 import { LossChart } from "./loss-chart.js";
-import type { DataSource, TrainReply, TrainRequest, TrainSettings } from "../workers/messages.js";
-import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
+import { readKernels, readSeed, readSettings, SettingError, setUpOptimizers } from "./train-settings.js";
+import type { DataSource, TrainReply, TrainRequest } from "../workers/messages.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const numberIn = (id: string) => Number($<HTMLInputElement>(id).value);
 
-export function setUpTraining(source: () => string, initial: Example) {
+/** Where an error message points in the model: model.rnn:LINE:COL, 1-based. */
+const errorPlace = /^model\.rnn:(\d+):(\d+):/;
+
+export function setUpTraining(
+  source: () => string,
+  initial: Example,
+  showInEditor: (line: number, column: number) => void,
+) {
   const worker = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
   const chart = new LossChart($<HTMLElement>("loss") as unknown as SVGSVGElement);
   const status = $("train-status");
+  const dimsNote = $("train-dims");
   const samples = $("samples");
+  const runOutput = $("run-output");
   const download = $<HTMLAnchorElement>("download");
   const dataChoice = $<HTMLSelectElement>("data-choice");
   const pasted = $<HTMLTextAreaElement>("data-text");
+  const error = { box: $("train-error"), text: $("train-error-text"), show: $<HTMLButtonElement>("train-error-show") };
   let example = initial;
-  /** The last trained weights (safetensors), which a run uses. */
-  let trained: Uint8Array | undefined;
-  /** The first and the latest step's loss of this run, for the status line. */
-  let losses: { first: number; last: number } | undefined;
+  /** The last trained weights (safetensors) and the dims they were trained with, which a run uses. */
+  let trained: { weights: Uint8Array; dims: Record<string, number> } | undefined;
+  let dims: Record<string, number> = {};
+  /** The first and the latest step's loss of this run, and the latest validation's, for the status line. */
+  let losses: { first: number; last: number; val?: number } | undefined;
+  /** What the worker is doing, which the buttons follow. */
+  let busy: "train" | "run" | undefined;
   const send = (request: TrainRequest) => worker.postMessage(request);
 
   const data = (): DataSource | undefined =>
@@ -37,28 +51,59 @@ export function setUpTraining(source: () => string, initial: Example) {
     pasted.hidden = dataChoice.value !== "pasted";
   };
 
-  const setRunning = (running: boolean) => {
-    $<HTMLButtonElement>("train").disabled = running;
-    $<HTMLButtonElement>("stop").disabled = !running;
+  const setBusy = (now: typeof busy) => {
+    busy = now;
+    $<HTMLButtonElement>("train").disabled = now !== undefined;
+    $<HTMLButtonElement>("run").disabled = now !== undefined;
+    $<HTMLButtonElement>("stop").disabled = now !== "train";
+  };
+
+  /** Shows what went wrong; a message that names a place in the model offers to show it. */
+  const showError = (message: string) => {
+    error.text.textContent = message;
+    const place = errorPlace.exec(message);
+    error.show.hidden = !place;
+    error.show.onclick = place ? () => showInEditor(Number(place[1]), Number(place[2])) : null;
+    error.box.hidden = false;
+  };
+  const clearError = () => {
+    error.box.hidden = true;
+    error.text.textContent = "";
+  };
+
+  const failed = (during: "train" | "run", message: string) => {
+    setBusy(undefined);
+    if (during === "train") status.textContent = "training failed";
+    else runOutput.textContent = "";
+    showError(message);
   };
 
   worker.onmessage = (event: MessageEvent<TrainReply>) => {
     const r = event.data;
     switch (r.kind) {
       case "started":
-        status.textContent = `training ${r.parameters.toLocaleString("en-US")} parameters on the ${r.kernels} kernels${r.vocabulary ? `, ${r.vocabulary} distinct characters` : ""}`;
+        dims = r.dims;
+        status.textContent = `training ${r.parameters.toLocaleString("en-US")} parameters on the ${r.kernels} kernels`;
+        dimsNote.textContent = r.notes.length > 0 ? `Dims set from the data: ${r.notes.join(", ")}` : "";
+        dimsNote.hidden = r.notes.length === 0;
         break;
       case "step":
         chart.add(r.loss);
-        losses = { first: losses?.first ?? r.loss, last: r.loss };
+        losses = { ...losses, first: losses?.first ?? r.loss, last: r.loss };
+        break;
+      case "validated":
+        losses = { first: losses?.first ?? NaN, last: losses?.last ?? NaN, val: r.loss };
         break;
       case "sample":
         samples.textContent = `after ${r.step} steps:\n${r.text}\n\n` + samples.textContent;
         break;
       case "finished": {
-        trained = r.weights;
-        setRunning(false);
-        status.textContent = `${r.status} after ${r.steps} steps${losses ? `: loss ${losses.first.toFixed(4)} at the first step, ${losses.last.toFixed(4)} at the last` : ""}`;
+        trained = { weights: r.weights, dims };
+        setBusy(undefined);
+        status.textContent =
+          `${r.status} after ${r.steps} steps` +
+          (losses ? `: loss ${losses.first.toFixed(4)} at the first step, ${losses.last.toFixed(4)} at the last` : "") +
+          (losses?.val !== undefined ? `; validation loss ${losses.val.toFixed(4)}` : "");
         URL.revokeObjectURL(download.href);
         download.href = URL.createObjectURL(
           new Blob([r.weights as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }),
@@ -68,61 +113,77 @@ export function setUpTraining(source: () => string, initial: Example) {
         break;
       }
       case "ran":
-        $("run-output").textContent = r.json;
+        setBusy(undefined);
+        runOutput.textContent = r.json;
         break;
       case "error":
-        setRunning(false);
-        status.textContent = r.message;
+        failed(r.during, r.message);
         break;
     }
   };
+  // What the worker itself throws (it failed to load, say) ends whatever it was doing.
+  worker.onerror = (event) => {
+    event.preventDefault();
+    failed(busy ?? "train", `the training worker failed: ${event.message}`);
+  };
 
-  const kernels = () => $<HTMLSelectElement>("kernels").value as KernelTier;
+  /** What the fields say, or nothing after saying which field to fix and giving it the focus. */
+  const fromFields = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof SettingError)) throw e;
+      showError(e.message);
+      e.field.focus();
+      return undefined;
+    }
+  };
+
   $("train").addEventListener("click", () => {
+    clearError();
     const d = data();
     if (!d || d.text === "") {
-      status.textContent = "nothing to train on: pick the example's data or paste a text";
+      showError("nothing to train on: pick the example's data or paste a text");
       return;
     }
-    const settings: TrainSettings = {
-      steps: numberIn("steps"),
-      lr: numberIn("lr"),
-      batch: numberIn("batch"),
-      seqLen: numberIn("seq-len"),
-      seed: 1,
-      kernels: kernels(),
-      sampleLength: 80,
-      sampleEvery: 20,
-    };
+    const s = fromFields(readSettings);
+    if (!s) return;
     chart.clear();
     losses = undefined;
     samples.textContent = "";
+    dimsNote.hidden = true;
     download.hidden = true;
     trained = undefined;
-    setRunning(true);
+    setBusy("train");
     status.textContent = "compiling the model…";
-    send({ kind: "train", source: source(), data: d, settings });
+    send({ kind: "train", source: source(), data: d, settings: s });
   });
   $("stop").addEventListener("click", () => send({ kind: "stop" }));
   $("run").addEventListener("click", () => {
+    clearError();
     const d = example.batch;
     if (!d) {
-      $("run-output").textContent = `${example.name} has no JSON batch to run (examples/data/${example.name}.json)`;
+      runOutput.textContent = `${example.name} has no JSON batch to run (examples/data/${example.name}.json)`;
       return;
     }
-    $("run-output").textContent = "running…";
+    const seed = fromFields(readSeed);
+    if (seed === undefined) return;
+    setBusy("run");
+    runOutput.textContent = "running…";
     send({
       kind: "run",
       source: source(),
       data: d,
-      kernels: kernels(),
-      seed: 1,
-      ...(trained ? { weights: trained } : {}),
+      kernels: readKernels(),
+      seed,
+      dims: trained?.dims ?? {},
+      ...(trained ? { weights: trained.weights } : {}),
     });
   });
   dataChoice.addEventListener("change", showData);
+  setUpOptimizers();
   showData();
-  setRunning(false);
+  setBusy(undefined);
 
   return {
     exampleChanged(next: Example) {

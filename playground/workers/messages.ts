@@ -1,5 +1,6 @@
 /** What the page and its workers say to each other (besides the language server's own protocol). */
 import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
+import type { OptimizerKind } from "../../engine/train/optimizers.js";
 
 /** A data set to train on or run: a text (a character language model) or rnnc's JSON batch. */
 export interface DataSource {
@@ -13,11 +14,20 @@ export type ModelReply =
   | { id: number; kind: "model"; folded: string; unrolled: string; typescript: string }
   | { id: number; kind: "error"; message: string };
 
+/** `rnnc train`'s settings that the page offers; each absent one is what `rnnc train` does without its option. */
 export interface TrainSettings {
-  steps: number;
-  lr: number;
+  epochs: number;
+  /** Stop after this many steps even when epochs remain (absent: run every epoch). */
+  maxSteps?: number;
   batch: number;
   seqLen: number;
+  optimizer: OptimizerKind;
+  /** Absent: the optimiser's own rate. */
+  lr?: number;
+  /** Absent: no clipping. */
+  clipNorm?: number;
+  /** The share of the data held out to validate on at each epoch's end. */
+  valSplit: number;
   seed: number;
   kernels: KernelTier;
   /** Characters per sample (text data only). */
@@ -36,13 +46,24 @@ export type TrainRequest =
       data: DataSource;
       kernels: KernelTier;
       seed: number;
+      /** The dims the trained weights were trained with (set from their data). */
+      dims: Record<string, number>;
       weights?: Uint8Array;
     };
 
 export type TrainReply =
-  | { kind: "started"; parameters: number; kernels: string; vocabulary?: number }
+  | {
+      kind: "started";
+      parameters: number;
+      kernels: string;
+      /** Dims the data set, as `rnnc train` sets them, and what each note says of it. */
+      dims: Record<string, number>;
+      notes: string[];
+    }
   | { kind: "step"; step: number; loss: number }
+  | { kind: "validated"; step: number; loss: number }
   | { kind: "sample"; step: number; text: string }
   | { kind: "finished"; steps: number; weights: Uint8Array; status: string }
   | { kind: "ran"; json: string }
-  | { kind: "error"; message: string };
+  /** What went wrong with a training or a run: the model's first error (model.rnn:line:col: ...), or the data's. */
+  | { kind: "error"; during: "train" | "run"; message: string };

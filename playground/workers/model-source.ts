@@ -3,6 +3,8 @@ import { analyze } from "../../compiler/frontend.js";
 import { lower } from "../../compiler/ir/lower.js";
 import { validateIr } from "../../compiler/ir/validate.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
+import type { CheckedModel } from "../../compiler/check/model.js";
+import type { DimOverrides } from "../../compiler/check/dims.js";
 import { emitModule } from "../../compiler/codegen/emit-module.js";
 import { inlineRuntime } from "../../compiler/codegen/runtime-inline.js";
 import { transpile } from "../../compiler/codegen/transpile.js";
@@ -22,11 +24,16 @@ export function firstError(diagnostics: readonly Diagnostic[]): string {
   return `model.rnn:${d.range.start.line}:${d.range.start.column}: ${d.message}`;
 }
 
-/** The model's IR, or an error that says where the source is wrong. */
-export function checkedIr(source: string): IrModel {
-  const { model, diagnostics } = analyze(source);
+/** The model, checked with the given dims, or an error that says where the source is wrong. */
+export function checkedModel(source: string, dims: DimOverrides = {}): CheckedModel {
+  const { model, diagnostics } = analyze(source, dims);
   if (!model) throw new Error(firstError(diagnostics));
-  const ir = lower(model);
+  return model;
+}
+
+/** The model's IR, or an error that says where the source is wrong. */
+export function checkedIr(source: string, dims: DimOverrides = {}): IrModel {
+  const ir = lower(checkedModel(source, dims));
   validateIr(ir);
   return ir;
 }

@@ -23,7 +23,10 @@ import { encodeSafetensors } from "../../runtime/io/safetensors.js";
 import { namedRecord } from "../../runtime/records.js";
 import { Rng } from "../../runtime/rng.js";
 import type { DataSource, TrainReply, TrainRequest, TrainSettings } from "./messages.js";
-import { checkedIr, loadModule } from "./model-source.js";
+import { checkedIr, checkedModel, loadModule } from "./model-source.js";
+import { textDims, type TextDims } from "./text-dims.js";
+import { splitDataset } from "../../engine/train/split.js";
+import type { DimOverrides } from "../../compiler/check/dims.js";
 import { vocabularyMetadata } from "../../engine/io/weights-metadata.js";
 
 const port = self as unknown as Worker;
@@ -38,72 +41,79 @@ port.onmessage = async (event: MessageEvent<TrainRequest>) => {
   }
   try {
     if (request.kind === "train") await train(request.source, request.data, request.settings);
-    else await run(request.source, request.data, request.kernels, request.seed, request.weights);
+    else await run(request.source, request.data, request.kernels, request.seed, request.dims, request.weights);
   } catch (e) {
-    reply({ kind: "error", message: e instanceof Error ? e.message : String(e) });
+    reply({ kind: "error", during: request.kind, message: e instanceof Error ? e.message : String(e) });
   }
 };
 
-/** The data as the engine's dataset: a text as one stream of characters, rnnc's JSON as sequences. */
-function dataset(ir: IrModel, data: DataSource): { set: Dataset; vocabulary?: Vocabulary } {
+/** The model fitted to its data, as `rnnc train` fits it, and the data as the engine's dataset. */
+function prepare(source: string, data: DataSource): { ir: IrModel; set: Dataset; vocabulary?: Vocabulary } & TextDims {
   if (data.format === "json") {
+    const ir = checkedIr(source);
     const examples = examplesFromBatch(ir, batchFromJson(ir, JSON.parse(data.text)));
-    return { set: { kind: "sequences", examples } };
+    return { ir, set: { kind: "sequences", examples }, dims: {}, notes: [] };
   }
-  const roles = dataRoles(ir, "text")!;
   const vocabulary = charVocabulary(data.text);
-  const size = ir.inputs.find((i) => i.name === roles.input)!.size;
-  if (vocabulary.entries.length > size)
-    throw new Error(
-      `${data.name} has ${vocabulary.entries.length} distinct characters, but input ${roles.input} holds ${size}: raise its dim to at least ${vocabulary.entries.length}`,
-    );
+  const { dims, notes } = textDims(checkedModel(source), vocabulary, data.name);
+  const ir = checkedIr(source, dims);
+  const roles = dataRoles(ir, "text")!;
   const ids = encodeChars(data.text, vocabulary, data.name);
-  return { set: { kind: "stream", ids, input: roles.input, target: roles.target.name }, vocabulary };
+  return { ir, set: { kind: "stream", ids, input: roles.input, target: roles.target.name }, vocabulary, dims, notes };
 }
 
 async function train(source: string, data: DataSource, settings: TrainSettings): Promise<void> {
   stopRequested = false;
-  const ir = checkedIr(source);
+  const { ir, set, vocabulary, dims, notes } = prepare(source, data);
   const backend = compiledBackend(ir, await loadModule(ir, settings.kernels), settings.kernels);
-  const { set, vocabulary } = dataset(ir, data);
   const config: TrainConfig = {
-    epochs: Number.MAX_SAFE_INTEGER,
+    epochs: settings.epochs,
     batch: settings.batch,
     seqLen: settings.seqLen,
-    optimizer: defaultOptimizerConfig("adam", settings.lr),
+    optimizer: defaultOptimizerConfig(settings.optimizer, settings.lr),
     clipValue: null,
-    clipNorm: 5,
+    clipNorm: settings.clipNorm ?? null,
     seed: settings.seed,
-    valSplit: 0,
+    valSplit: settings.valSplit,
     evalEvery: 0,
   };
+  const { train: trainSet, val } = splitDataset(set, config.valSplit, config.seed);
   const state = initialTrainState(initialWeights(ir, settings.seed), config);
   reply({
     kind: "started",
     parameters: ir.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0),
     kernels: settings.kernels,
-    ...(vocabulary ? { vocabulary: vocabulary.entries.length } : {}),
+    dims,
+    notes,
   });
   const rng = new Rng(settings.seed);
+  const lastStep = settings.maxSteps ?? Infinity;
   let status = "finished";
-  while (state.step < settings.steps && !stopRequested) {
-    const until = Math.min(settings.steps, state.step + (vocabulary ? settings.sampleEvery : settings.steps));
-    const outcome = await trainLoop(backend, { train: set }, config, state, {
+  for (;;) {
+    // A language model pauses every few steps to be sampled, then goes on where it stopped.
+    const until = Math.min(lastStep, vocabulary ? state.step + settings.sampleEvery : Infinity);
+    const outcome = await trainLoop(backend, { train: trainSet, ...(val ? { val } : {}) }, config, state, {
       step: (r) => reply({ kind: "step", step: r.step, loss: r.loss }),
+      evaluated: (r) => r.val && reply({ kind: "validated", step: r.step, loss: r.val.loss }),
       stopRequested: () => stopRequested || state.step >= until,
     });
     if (outcome.status === "diverged") {
       status = `diverged: ${outcome.message}`;
       break;
     }
-    if (vocabulary)
+    if (vocabulary && state.step > 0)
       reply({
         kind: "sample",
         step: state.step,
         text: await sample(backend, state.weights, vocabulary, settings, rng),
       });
+    if (outcome.status !== "interrupted") break;
+    if (stopRequested) {
+      status = "stopped";
+      break;
+    }
+    if (state.step >= lastStep) break;
   }
-  if (stopRequested) status = "stopped";
   const weights = safetensors(ir, state.weights, vocabulary);
   reply({ kind: "finished", steps: state.step, weights, status }, [weights.buffer]);
 }
@@ -141,10 +151,11 @@ async function run(
   data: DataSource,
   kernels: TrainSettings["kernels"],
   seed: number,
+  dims: DimOverrides,
   weightsFile: Uint8Array | undefined,
 ): Promise<void> {
   if (data.format !== "json") throw new Error("a run reads rnnc's JSON batch (time-major x, y, lengths)");
-  const ir = checkedIr(source);
+  const ir = checkedIr(source, dims);
   const backend = compiledBackend(ir, await loadModule(ir, kernels), kernels);
   const weights = weightsFile ? parseWeights(ir, weightsFile) : initialWeights(ir, seed);
   const batch = batchFromJson(ir, JSON.parse(data.text), { requireTargets: false });

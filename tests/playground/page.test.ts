@@ -12,6 +12,8 @@ import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPlayground, type Playground } from "../support/browser.js";
 import { docExamples, linkedExampleProject, runCommands } from "../support/doc-examples.js";
+import { rnnc } from "../support/cli.js";
+import { decodeSafetensors } from "../../runtime/io/safetensors.js";
 
 const PAGE_MS = 120_000;
 let playground: Playground;
@@ -58,12 +60,22 @@ async function showTab(name: string): Promise<void> {
   await page.click(`#tab-${name}`);
 }
 
-/** Trains the current example with the given settings and returns the status line once it has finished. */
-async function train(settings: { steps: number; kernels: "wasm" | "js"; lr?: number }): Promise<string> {
+/** Sets the training panel's fields, by id, to the given texts ("" empties a field), each as if typed or chosen. */
+async function setFields(fields: Record<string, string>): Promise<void> {
   await showTab("train");
-  await page.$eval("#steps", (e, v) => void ((e as HTMLInputElement).value = v), String(settings.steps));
-  await page.$eval("#lr", (e, v) => void ((e as HTMLInputElement).value = v), String(settings.lr ?? 0.01));
-  await page.select("#kernels", settings.kernels);
+  for (const [id, value] of Object.entries(fields))
+    await page.$eval(
+      `#${id}`,
+      (e, v) => {
+        (e as HTMLInputElement | HTMLSelectElement).value = v;
+        e.dispatchEvent(new Event("change"));
+      },
+      value,
+    );
+}
+
+/** Starts training and returns the status line once it has finished. */
+async function trainAsSet(): Promise<string> {
   await page.click("#train");
   await page.waitForFunction(() => /after \d+ steps/.test(document.getElementById("train-status")!.textContent!), {
     timeout: 90_000,
@@ -71,15 +83,84 @@ async function train(settings: { steps: number; kernels: "wasm" | "js"; lr?: num
   return text("#train-status");
 }
 
+/**
+ * Trains the current example for a number of steps with a given learning rate and kernels;
+ * the other settings those the loss curves below were drawn with (Adam, batches of 8, 32 steps
+ * of a text per chunk, gradients clipped to norm 5, seed 1, no validation).
+ */
+async function train(settings: { steps: number; kernels: "wasm" | "js"; lr?: number }): Promise<string> {
+  await setFields({
+    epochs: "1000",
+    "max-steps": String(settings.steps),
+    batch: "8",
+    "seq-len": "32",
+    optimizer: "adam",
+    lr: String(settings.lr ?? 0.01),
+    "clip-norm": "5",
+    "val-split": "0",
+    seed: "1",
+    kernels: settings.kernels,
+  });
+  return trainAsSet();
+}
+
+/** The training panel at rest: Train and Run may be pressed, Stop may not. */
+async function expectReady(): Promise<void> {
+  const states = await page.$$eval("#train, #stop, #run", (bs) =>
+    bs.map((b) => [b.id, (b as HTMLButtonElement).disabled]),
+  );
+  expect(Object.fromEntries(states)).toEqual({ train: false, stop: true, run: false });
+}
+
+/** The tensors of a safetensors file, as float64. */
+function tensorsOf(bytes: Uint8Array): Record<string, { shape: readonly number[]; data: Float64Array }> {
+  return decodeSafetensors(bytes).tensors;
+}
+
+/** The largest difference between two sets of weights with the same names and shapes. */
+function largestDifference(a: ReturnType<typeof tensorsOf>, b: ReturnType<typeof tensorsOf>): number {
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+  let largest = 0;
+  for (const [name, t] of Object.entries(a)) {
+    expect(t.shape, name).toEqual(b[name]!.shape);
+    t.data.forEach((x, i) => (largest = Math.max(largest, Math.abs(x - b[name]!.data[i]!))));
+  }
+  return largest;
+}
+
 /** The weights the download link offers, saved under the name it offers, which must be `name`. */
-async function downloadedWeights(name: string): Promise<void> {
+async function downloadedWeights(name: string): Promise<Uint8Array> {
   const { offered, bytes } = await page.$eval("#download", async (a) => {
     const link = a as HTMLAnchorElement;
     const response = await fetch(link.href);
     return { offered: link.download, bytes: Array.from(new Uint8Array(await response.arrayBuffer())) };
   });
   expect(offered).toBe(name);
-  writeFileSync(join(scratch, name), Uint8Array.from(bytes));
+  const weights = Uint8Array.from(bytes);
+  writeFileSync(join(scratch, name), weights);
+  return weights;
+}
+
+/** The weights `rnnc train` writes for examples/elman.rnn on its data, with these options, on the page's kernels and thread. */
+async function weightsOfRnncTrain(options: string[]): Promise<Uint8Array> {
+  const dir = join(scratch, `run-${options.join("").replace(/\W/g, "")}`);
+  const run = await rnnc(
+    "train",
+    "examples/elman.rnn",
+    "--data",
+    "examples/data/elman.json",
+    ...options,
+    "--kernels",
+    "wasm",
+    "--threads",
+    "1",
+    "--checkpoint",
+    dir,
+    "--progress",
+    "none",
+  );
+  expect(run.code, run.err).toBe(0);
+  return readFileSync(join(dir, "weights.safetensors"));
 }
 
 describe("the playground page", () => {
@@ -89,6 +170,63 @@ describe("the playground page", () => {
     await showTab("code");
     expect(await text("#typescript")).toContain("export class Model");
     expect(await text("#typescript")).toContain('from "rnnc/runtime"');
+  });
+
+  it(
+    "trains with rnnc train's defaults: left as they are, the settings give the weights rnnc train gives",
+    async () => {
+      // The fields as the page starts: rnnc train's defaults (10 epochs, batches of 32, 50 steps a
+      // chunk, Adam at its own rate, no clipping, a tenth held out to validate, seed 1).
+      await showTab("train");
+      const status = await trainAsSet();
+      expect(status).toMatch(/^finished after 10 steps: .*; validation loss \d/);
+      const inPage = tensorsOf(await downloadedWeights("elman.safetensors"));
+      expect(largestDifference(inPage, tensorsOf(await weightsOfRnncTrain([])))).toBeLessThanOrEqual(1e-12);
+    },
+    PAGE_MS,
+  );
+
+  it(
+    "trains with the settings given as rnnc train does with the same options",
+    async () => {
+      await setFields({
+        epochs: "4",
+        "max-steps": "",
+        batch: "1",
+        optimizer: "momentum",
+        lr: "0.03",
+        "clip-norm": "0.5",
+        "val-split": "0",
+        seed: "7",
+        kernels: "wasm",
+      });
+      expect(await page.$eval("#optimizer", (e) => [...(e as HTMLSelectElement).options].map((o) => o.value))).toEqual([
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adam",
+        "adamw",
+        "adagrad",
+        "rmsprop",
+      ]);
+      // Three sequences one at a time: 3 steps an epoch.
+      expect(await trainAsSet()).toMatch(/^finished after 12 steps/);
+      const inPage = tensorsOf(await downloadedWeights("elman.safetensors"));
+      const options = "--epochs 4 --batch 1 --optimizer momentum --lr 0.03 --clip-norm 0.5 --val-split 0 --seed 7";
+      expect(largestDifference(inPage, tensorsOf(await weightsOfRnncTrain(options.split(" "))))).toBeLessThanOrEqual(
+        1e-12,
+      );
+    },
+    PAGE_MS,
+  );
+
+  it("refuses a setting rnnc train would refuse, naming the field and giving it the focus", async () => {
+    await setFields({ batch: "0" });
+    await page.click("#train");
+    expect(await text("#train-error")).toContain("Batch: expected a whole number ≥ 1");
+    expect(await page.evaluate(() => document.activeElement!.id)).toBe("batch");
+    await expectReady();
+    await setFields({ batch: "32" });
   });
 
   it(
@@ -182,11 +320,88 @@ describe("the playground page", () => {
       expect(samples).toContain("after 40 steps:");
       await downloadedWeights("char-lm.safetensors");
       // docs/playground.md's command: 200 characters of the fables' alphabet.
-      expect(sampleCommand).toMatch(/^npx rnnc sample .* --weights char-lm\.safetensors --length 200$/);
+      expect(await text("#train-dims")).toContain("V = 35 (35 distinct characters in examples/data/fables.txt");
+      expect(sampleCommand).toMatch(/^npx rnnc sample .* --weights char-lm\.safetensors --dim V=35 --length 200$/);
       const sampled = runCommands(sampleCommand!, scratch);
       const fables = new Set(readFileSync("examples/data/fables.txt", "utf8"));
       expect([...sampled.slice(0, -1)].length).toBe(200);
       expect([...sampled].every((c) => fables.has(c))).toBe(true);
+    },
+    PAGE_MS,
+  );
+
+  it(
+    "sizes a language model's dims to the text pasted in, as rnnc train does, and says so",
+    async () => {
+      await pickExample("char-lm");
+      await setFields({ "data-choice": "pasted" });
+      await page.focus("#data-text");
+      await page.keyboard.sendCharacter("a cab, a bac.\n".repeat(40));
+      await train({ steps: 3, kernels: "wasm" });
+      expect(await text("#train-dims")).toBe(
+        "Dims set from the data: V = 7 (7 distinct characters in the pasted text; the file says 65)",
+      );
+      const weights = tensorsOf(await downloadedWeights("char-lm.safetensors"));
+      expect(weights.Vo!.shape).toEqual([7, 128]);
+      // rnnc sample reads them with the dim the panel named.
+      const sampled = await rnnc(
+        "sample",
+        "examples/char-lm.rnn",
+        "--weights",
+        join(scratch, "char-lm.safetensors"),
+        "--dim",
+        "V=7",
+        "--length",
+        "30",
+      );
+      expect(sampled.code, sampled.err).toBe(0);
+      expect([...sampled.out].every((c) => "a cb,.\n".includes(c))).toBe(true);
+      await setFields({ "data-choice": "example" });
+    },
+    PAGE_MS,
+  );
+
+  it(
+    "shows why a run fails, where the model is wrong, and is ready again; the place is a keystroke away",
+    async () => {
+      await pickExample("elman");
+      await setSource("model M {\n  dim H = 4\n  input x : [H]\n  state h : [H] = zeros\n  h = tanh(Wx @ x)\n}\n");
+      await showTab("train");
+      await page.click("#run");
+      await page.waitForSelector("#train-error:not([hidden])", { timeout: 30_000 });
+      expect(await text("#train-error-text")).toBe("model.rnn:5:12: 'Wx' is not defined");
+      expect(await text("#run-output")).toBe("");
+      await expectReady();
+      // From the keyboard: the error's button takes the cursor to the place, where typing goes.
+      await page.focus("#train-error-show");
+      await page.keyboard.press("Enter");
+      await page.keyboard.sendCharacter("Q");
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll(".cm-line")].some((l) => l.textContent === "  h = tanh(QWx @ x)"),
+      );
+      // Training it fails the same way, and leaves the panel ready too.
+      await page.click("#train");
+      await page.waitForFunction(() => document.getElementById("train-status")!.textContent === "training failed");
+      expect(await text("#train-error-text")).toMatch(/^model\.rnn:5:12: 'QWx' is not defined/);
+      await expectReady();
+    },
+    PAGE_MS,
+  );
+
+  it(
+    "shows why training throws on data the model cannot read, with no place in the model to show",
+    async () => {
+      await pickExample("elman");
+      await setFields({ "data-choice": "pasted" });
+      await page.$eval("#data-text", (e) => void ((e as HTMLTextAreaElement).value = "some text"));
+      await page.click("#train");
+      await page.waitForFunction(() => document.getElementById("train-status")!.textContent === "training failed");
+      expect(await text("#train-error-text")).toMatch(
+        /^a text corpus trains a language model .*model ElmanSentiment has/,
+      );
+      expect(await page.$eval("#train-error-show", (b) => (b as HTMLElement).hidden)).toBe(true);
+      await expectReady();
+      await setFields({ "data-choice": "example" });
     },
     PAGE_MS,
   );
