@@ -2,7 +2,7 @@
  * The panels as tabs, after the WAI-ARIA tabs pattern: the tab list is one stop for Tab, the
  * arrow keys (and Home, End) move between tabs, and the chosen tab's panel follows.
  */
-export function setUpTabs(root: HTMLElement): void {
+export function setUpTabs(root: HTMLElement, chosen: (tab: HTMLButtonElement) => void = () => {}): void {
   const tabs = [...root.querySelectorAll<HTMLButtonElement>("[role=tab]")];
   const select = (tab: HTMLButtonElement, focus: boolean) => {
     for (const t of tabs) {
@@ -12,6 +12,7 @@ export function setUpTabs(root: HTMLElement): void {
       document.getElementById(t.getAttribute("aria-controls")!)!.hidden = !chosen;
     }
     if (focus) tab.focus();
+    chosen(tab);
   };
   for (const [i, tab] of tabs.entries()) {
     tab.addEventListener("click", () => select(tab, false));

@@ -20,7 +20,6 @@ export function setUpTraining(
   initial: Example,
   showInEditor: (line: number, column: number) => void,
 ) {
-  const worker = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
   const chart = new LossChart($<HTMLElement>("loss") as unknown as SVGSVGElement);
   const status = $("train-status");
   const dimsNote = $("train-dims");
@@ -38,7 +37,9 @@ export function setUpTraining(
   let losses: { first: number; last: number; val?: number } | undefined;
   /** What the worker is doing, which the buttons follow. */
   let busy: "train" | "run" | undefined;
-  const send = (request: TrainRequest) => worker.postMessage(request);
+  /** The training worker, started by the first training or run (it is a large file the page need not load before). */
+  let worker: Worker | undefined;
+  const send = (request: TrainRequest) => (worker ??= startWorker()).postMessage(request);
 
   const data = (): DataSource | undefined =>
     dataChoice.value === "pasted" ? { name: "the pasted text", format: "text", text: pasted.value } : example.data;
@@ -78,7 +79,7 @@ export function setUpTraining(
     showError(message);
   };
 
-  worker.onmessage = (event: MessageEvent<TrainReply>) => {
+  const onReply = (event: MessageEvent<TrainReply>) => {
     const r = event.data;
     switch (r.kind) {
       case "started":
@@ -121,10 +122,15 @@ export function setUpTraining(
         break;
     }
   };
-  // What the worker itself throws (it failed to load, say) ends whatever it was doing.
-  worker.onerror = (event) => {
-    event.preventDefault();
-    failed(busy ?? "train", `the training worker failed: ${event.message}`);
+  const startWorker = () => {
+    const started = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module" });
+    started.onmessage = onReply;
+    // What the worker itself throws (it failed to load, say) ends whatever it was doing.
+    started.onerror = (event) => {
+      event.preventDefault();
+      failed(busy ?? "train", `the training worker failed: ${event.message || "it could not be loaded"}`);
+    };
+    return started;
   };
 
   /** What the fields say, or nothing after saying which field to fix and giving it the focus. */
@@ -158,7 +164,7 @@ export function setUpTraining(
     status.textContent = "compiling the model…";
     send({ kind: "train", source: source(), data: d, settings: s });
   });
-  $("stop").addEventListener("click", () => send({ kind: "stop" }));
+  $("stop").addEventListener("click", () => worker?.postMessage({ kind: "stop" } satisfies TrainRequest));
   $("run").addEventListener("click", () => {
     clearError();
     const d = example.batch;

@@ -9,9 +9,13 @@ export interface DataSource {
   text: string;
 }
 
-export type ModelRequest = { id: number; source: string; unroll: number };
+/** The views of a model that take a while to draw: the page asks for those of the tab it shows. */
+export type ModelView = "graphs" | "typescript";
+
+export type ModelRequest = { id: number; source: string; unroll: number; views: ModelView[] };
+/** The model checks: the views asked for (the folded and unrolled graphs as SVG, the TypeScript); or the first error. */
 export type ModelReply =
-  | { id: number; kind: "model"; folded: string; unrolled: string; typescript: string }
+  | { id: number; kind: "model"; folded?: string; unrolled?: string; typescript?: string }
   | { id: number; kind: "error"; message: string };
 
 /** `rnnc train`'s settings that the page offers; each absent one is what `rnnc train` does without its option. */

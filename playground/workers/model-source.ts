@@ -1,17 +1,11 @@
-/** The model as both workers read it: checked, lowered, and compiled into a module this worker can run. */
+/** The model as both workers read it: checked and lowered (module-loader.ts compiles it into a module to run). */
 import { analyze } from "../../compiler/frontend.js";
 import { lower } from "../../compiler/ir/lower.js";
 import { validateIr } from "../../compiler/ir/validate.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
 import type { CheckedModel } from "../../compiler/check/model.js";
 import type { DimOverrides } from "../../compiler/check/dims.js";
-import { emitModule } from "../../compiler/codegen/emit-module.js";
-import { inlineRuntime } from "../../compiler/codegen/runtime-inline.js";
-import { transpile } from "../../compiler/codegen/transpile.js";
-import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
 import type { Diagnostic } from "../../grammar/diagnostic.js";
-import type { GeneratedModule } from "../../runtime/generated-module.js";
-import runtimeIndex from "rnnc:runtime-index";
 
 /** The package's version, set by the bundler (tools/playground/build.mjs). */
 declare const RNNC_VERSION: string;
@@ -36,24 +30,4 @@ export function checkedIr(source: string, dims: DimOverrides = {}): IrModel {
   const ir = lower(checkedModel(source, dims));
   validateIr(ir);
   return ir;
-}
-
-/**
- * The model as a `--standalone` float64 module on the given kernels, loaded from a blob: it
- * carries its runtime inside, so nothing is fetched to run it.
- */
-export async function loadModule(ir: IrModel, kernels: KernelTier): Promise<GeneratedModule> {
-  const typescript = emitModule(ir, {
-    dtype: "f64",
-    kernels,
-    runtime: { kind: "inline", source: (names) => inlineRuntime(runtimeIndex, names) },
-    sourceName: "model.rnn",
-    version: rnncVersion,
-  });
-  const url = URL.createObjectURL(new Blob([await transpile(typescript)], { type: "text/javascript" }));
-  try {
-    return (await import(/* @vite-ignore */ url)) as GeneratedModule;
-  } finally {
-    URL.revokeObjectURL(url);
-  }
 }

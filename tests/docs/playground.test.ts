@@ -6,7 +6,7 @@
  * for the downloaded weights.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { docExamples, runCommands } from "../support/doc-examples.js";
@@ -36,8 +36,33 @@ describe("docs/playground.md", () => {
   it("builds the page with the command it shows", () => {
     expect(build).toMatch(/^npm run build:playground\s/);
     expect(runCommands(build!, root)).toContain("wrote dist/playground");
-    for (const file of ["index.html", "style.css", "main.js", "lsp-worker.js", "model-worker.js", "train-worker.js"])
+    for (const file of [
+      "index.html",
+      "style.css",
+      "main.js",
+      "lsp-worker.js",
+      "model-worker.js",
+      "train-worker.js",
+      "service-worker.js",
+    ])
       expect(existsSync(resolve("dist/playground", file)), file).toBe(true);
+  }, 120_000);
+
+  it("reports what the page loads as it opens and what it loads later, as the doc says (--sizes)", () => {
+    const doc = readFileSync("docs/playground.md", "utf8");
+    expect(doc).toContain("`node tools/playground/build.mjs --sizes`");
+    const report = runCommands("node tools/playground/build.mjs --sizes", root);
+    const atOpen = report.split("\n").find((l) => l.includes("as the page opens:"))!;
+    for (const file of ["main.js", "lsp-worker.js", "model-worker.js", "service-worker.js"])
+      expect(atOpen).toContain(file);
+    expect(atOpen).not.toMatch(/train-worker|graph-view|typescript-view/);
+    const later = report.split("\n").filter((l) => l.includes("when first needed:"));
+    for (const first of ["train-worker.js", "graph-view-", "typescript-view-"])
+      expect(
+        later.some((l) => l.includes(`first needed: ${first}`)),
+        first,
+      ).toBe(true);
+    expect(report).toMatch(/^\s*[\d,]+ kB {2}in all$/m);
   }, 120_000);
 
   it("serves it on loopback with the command it shows, and nothing but its files", async () => {

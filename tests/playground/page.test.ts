@@ -25,10 +25,15 @@ linkedExampleProject(scratch, root);
 symlinkSync(join(root, "examples"), join(scratch, "examples"), "dir");
 const [sampleCommand, runCommand] = docExamples("docs/playground.md").get("weights")!.commands.run!.trim().split("\n");
 
+/** How many responses had come from the network when the service worker took over the page. */
+let networkWhenControlled = 0;
+
 beforeAll(async () => {
   playground = await openPlayground();
   page = playground.page;
   await page.waitForSelector("#graph-folded svg", { timeout: 60_000 });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, { timeout: 60_000 });
+  networkWhenControlled = playground.network.length;
 }, PAGE_MS);
 
 afterAll(async () => {
@@ -164,12 +169,20 @@ async function weightsOfRnncTrain(options: string[]): Promise<Uint8Array> {
 }
 
 describe("the playground page", () => {
-  it("loads the example, draws its graph and shows the generated TypeScript", async () => {
+  it("loads the example and draws its graph, loading what that needs and not what the other views need", async () => {
     expect(await text("#model-status")).toBe("the model checks");
     expect(await text("#graph-folded")).toContain("model ElmanSentiment");
+    const loaded = () => playground.requests.map((u) => new URL(u).pathname.slice(1));
+    expect(loaded()).toEqual(expect.arrayContaining(["main.js", "lsp-worker.js", "model-worker.js"]));
+    expect(loaded().filter((f) => f.startsWith("graph-view-"))).toHaveLength(1);
+    // Prettier (the TypeScript view) and the training worker wait until they are asked for.
+    expect(loaded().filter((f) => /^(typescript-view-|train-worker)/.test(f))).toEqual([]);
     await showTab("code");
+    await page.waitForFunction(() => document.getElementById("typescript")!.textContent !== "", { timeout: 30_000 });
     expect(await text("#typescript")).toContain("export class Model");
     expect(await text("#typescript")).toContain('from "rnnc/runtime"');
+    expect(loaded().filter((f) => f.startsWith("typescript-view-"))).toHaveLength(1);
+    expect(loaded()).not.toContain("train-worker.js");
   });
 
   it(
@@ -293,18 +306,15 @@ describe("the playground page", () => {
   );
 
   it(
-    "trains the Elman example, drawing the loss as it falls, with no request after the page loaded",
+    "trains the Elman example, drawing the loss as it falls",
     async () => {
       await pickExample("elman");
-      const requestsBefore = playground.requests.length;
       const status = await train({ steps: 60, kernels: "wasm", lr: 0.02 });
       const m = /^finished after 60 steps: loss (\S+) at the first step, (\S+) at the last$/.exec(status);
       expect(m, status).not.toBeNull();
       const [first, last] = [Number(m![1]), Number(m![2])];
       expect(last).toBeLessThan(first / 2);
       expect(await page.$eval("#loss polyline", (l) => l.getAttribute("points")!.split(" ").length)).toBe(60);
-      // Compiling the model, loading its module and training it needed nothing from the network.
-      expect(playground.requests.slice(requestsBefore).filter((u) => !u.startsWith("blob:"))).toEqual([]);
     },
     PAGE_MS,
   );
@@ -469,6 +479,12 @@ describe("the playground page", () => {
     } finally {
       await page.setViewport({ width: 1280, height: 800 });
     }
+  });
+
+  it("fetched nothing from the network once its service worker had taken over", () => {
+    // The files loaded later (the TypeScript view, the training worker) came from the cache the
+    // service worker filled as it installed.
+    expect(playground.network.slice(networkWhenControlled)).toEqual([]);
   });
 
   it("threw no error in the page or its workers", () => {

@@ -17,8 +17,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
  * @typedef {object} Playground
  * @property {import("puppeteer-core").Page} page
  * @property {string} url
- * @property {string[]} requests every URL the page requested, in order
+ * @property {string[]} requests every URL the page and its workers requested, in order
+ * @property {string[]} network the URLs of those answered by the server rather than by the
+ *   page's service worker (or a blob), in order
  * @property {string[]} errors errors thrown in the page and its workers that nothing caught
+ * @property {() => Promise<void>} stopServer ends `rnnc playground`: from then on, no file can
+ *   come from the network
  * @property {() => Promise<void>} close
  */
 
@@ -62,7 +66,12 @@ export async function openPlayground(viewport = { width: 1280, height: 800 }) {
     const requests = [];
     /** @type {string[]} */
     const errors = [];
+    /** @type {string[]} */
+    const network = [];
     page.on("request", (r) => void requests.push(r.url()));
+    page.on("response", (r) => {
+      if (!r.fromServiceWorker() && /^https?:/.test(r.url())) network.push(r.url());
+    });
     page.on("pageerror", (e) => void errors.push(e instanceof Error ? e.message : String(e)));
     page.on("workercreated", (worker) => void worker.on("error", (e) => errors.push(`${worker.url()}: ${e.message}`)));
     await page.goto(url, { waitUntil: "load" });
@@ -71,7 +80,14 @@ export async function openPlayground(viewport = { width: 1280, height: 800 }) {
       page,
       url,
       requests,
+      network,
       errors,
+      async stopServer() {
+        if (server.exitCode !== null || server.signalCode !== null) return;
+        const ended = new Promise((resolve) => server.once("exit", resolve));
+        server.kill();
+        await ended;
+      },
       async close() {
         await opened.close();
         server.kill();
