@@ -25,10 +25,17 @@ try {
 
   await page.select("#example", "char-lm");
   await page.click("#tab-train");
-  await page.$eval("#steps", (e) => {
-    const steps = /** @type {HTMLInputElement} */ (e);
-    steps.value = "120";
-  });
+  // 120 steps of 8 streams, 32 characters a chunk (rnnc train's defaults, batches of 32 × 50
+  // characters, make one step an epoch of this short text).
+  const settings = { epochs: "1000", "max-steps": "120", batch: "8", "seq-len": "32", lr: "0.01" };
+  for (const [id, value] of Object.entries(settings))
+    await page.$eval(
+      `#${id}`,
+      (e, v) => {
+        /** @type {HTMLInputElement} */ (e).value = v;
+      },
+      value,
+    );
   await page.click("#train");
   await page.waitForFunction(() => /after \d+ steps/.test(document.getElementById("train-status")?.textContent ?? ""), {
     timeout: 300_000,
