@@ -90,6 +90,7 @@ async function train(source: string, data: DataSource, settings: TrainSettings):
   const rng = new Rng(settings.seed);
   const lastStep = settings.maxSteps ?? Infinity;
   let status = "finished";
+  let sampledAt = 0;
   for (;;) {
     // A language model pauses every few steps to be sampled, then goes on where it stopped.
     const until = Math.min(lastStep, vocabulary ? state.step + settings.sampleEvery : Infinity);
@@ -102,12 +103,15 @@ async function train(source: string, data: DataSource, settings: TrainSettings):
       status = `diverged: ${outcome.message}`;
       break;
     }
-    if (vocabulary && state.step > 0)
+    // (Not twice at one step: a run whose last epoch ends at a pause stops there.)
+    if (vocabulary && state.step > sampledAt) {
+      sampledAt = state.step;
       reply({
         kind: "sample",
         step: state.step,
         text: await sample(backend, state.weights, vocabulary, settings, rng),
       });
+    }
     if (outcome.status !== "interrupted") break;
     if (stopRequested) {
       status = "stopped";

@@ -341,6 +341,18 @@ describe("the playground page", () => {
   );
 
   it(
+    "samples a language model once at each pause, also when its last epoch ends at one",
+    async () => {
+      await pickExample("char-lm");
+      // rnnc train's batches (32 streams of 50 characters) make each epoch of the fables two steps.
+      await setFields({ epochs: "10", "max-steps": "", batch: "32", "seq-len": "50", "val-split": "0.1", lr: "" });
+      expect(await trainAsSet()).toMatch(/^finished after 20 steps/);
+      expect((await text("#samples")).match(/^after \d+ steps:$/gm)).toEqual(["after 20 steps:"]);
+    },
+    PAGE_MS,
+  );
+
+  it(
     "sizes a language model's dims to the text pasted in, as rnnc train does, and says so",
     async () => {
       await pickExample("char-lm");
