@@ -14,6 +14,7 @@ import { openPlayground, type Playground } from "../support/browser.js";
 import { docExamples, linkedExampleProject, runCommands } from "../support/doc-examples.js";
 import { rnnc } from "../support/cli.js";
 import { decodeSafetensors } from "../../runtime/io/safetensors.js";
+import { vocabularyFromMetadata } from "../../engine/io/weights-metadata.js";
 
 const PAGE_MS = 120_000;
 let playground: Playground;
@@ -146,14 +147,18 @@ async function downloadedWeights(name: string): Promise<Uint8Array> {
   return weights;
 }
 
-/** The weights `rnnc train` writes for examples/elman.rnn on its data, with these options, on the page's kernels and thread. */
-async function weightsOfRnncTrain(options: string[]): Promise<Uint8Array> {
-  const dir = join(scratch, `run-${options.join("").replace(/\W/g, "")}`);
+/** What `rnnc train` writes for an example on its data, with these options, on the page's kernels and thread. */
+async function rnncTrain(
+  example: "elman" | "char-lm",
+  options: string[],
+): Promise<{ weights: Uint8Array; checkpoint: { data: { codebook: { vocabulary?: { entries: string[] } } } } }> {
+  const dir = join(scratch, `run-${example}${options.join("").replace(/\W/g, "")}`);
+  const data = example === "elman" ? "examples/data/elman.json" : "examples/data/fables.txt";
   const run = await rnnc(
     "train",
-    "examples/elman.rnn",
+    `examples/${example}.rnn`,
     "--data",
-    "examples/data/elman.json",
+    data,
     ...options,
     "--kernels",
     "wasm",
@@ -165,7 +170,10 @@ async function weightsOfRnncTrain(options: string[]): Promise<Uint8Array> {
     "none",
   );
   expect(run.code, run.err).toBe(0);
-  return readFileSync(join(dir, "weights.safetensors"));
+  return {
+    weights: readFileSync(join(dir, "weights.safetensors")),
+    checkpoint: JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")),
+  };
 }
 
 describe("the playground page", () => {
@@ -194,7 +202,7 @@ describe("the playground page", () => {
       const status = await trainAsSet();
       expect(status).toMatch(/^finished after 10 steps: .*; validation loss \d/);
       const inPage = tensorsOf(await downloadedWeights("elman.safetensors"));
-      expect(largestDifference(inPage, tensorsOf(await weightsOfRnncTrain([])))).toBeLessThanOrEqual(1e-12);
+      expect(largestDifference(inPage, tensorsOf((await rnncTrain("elman", [])).weights))).toBeLessThanOrEqual(1e-12);
     },
     PAGE_MS,
   );
@@ -226,9 +234,9 @@ describe("the playground page", () => {
       expect(await trainAsSet()).toMatch(/^finished after 12 steps/);
       const inPage = tensorsOf(await downloadedWeights("elman.safetensors"));
       const options = "--epochs 4 --batch 1 --optimizer momentum --lr 0.03 --clip-norm 0.5 --val-split 0 --seed 7";
-      expect(largestDifference(inPage, tensorsOf(await weightsOfRnncTrain(options.split(" "))))).toBeLessThanOrEqual(
-        1e-12,
-      );
+      expect(
+        largestDifference(inPage, tensorsOf((await rnncTrain("elman", options.split(" "))).weights)),
+      ).toBeLessThanOrEqual(1e-12);
     },
     PAGE_MS,
   );
@@ -336,6 +344,34 @@ describe("the playground page", () => {
       const fables = new Set(readFileSync("examples/data/fables.txt", "utf8"));
       expect([...sampled.slice(0, -1)].length).toBe(200);
       expect([...sampled].every((c) => fables.has(c))).toBe(true);
+    },
+    PAGE_MS,
+  );
+
+  it(
+    "trains the language model on its text as rnnc train does: the same dims, vocabulary and weights",
+    async () => {
+      await pickExample("char-lm");
+      await setFields({
+        "data-choice": "example",
+        epochs: "2",
+        "max-steps": "",
+        batch: "32",
+        "seq-len": "50",
+        optimizer: "adam",
+        lr: "",
+        "clip-norm": "",
+        "val-split": "0.1",
+        seed: "1",
+        kernels: "wasm",
+      });
+      expect(await trainAsSet()).toMatch(/^finished after 4 steps/);
+      const inPage = decodeSafetensors(await downloadedWeights("char-lm.safetensors"));
+      const cli = await rnncTrain("char-lm", ["--epochs", "2"]);
+      expect(vocabularyFromMetadata(inPage.metadata)!.entries).toEqual(
+        cli.checkpoint.data.codebook.vocabulary!.entries,
+      );
+      expect(largestDifference(inPage.tensors, tensorsOf(cli.weights))).toBeLessThanOrEqual(1e-12);
     },
     PAGE_MS,
   );
