@@ -1,6 +1,6 @@
 /** The modules tools/playground/build.mjs makes when it bundles the page. */
 
-/** examples/: each model, the data it trains on and the batch it runs. */
+/** examples/: each model, the data it trains on and the batch it runs; and the texts in examples/data. */
 declare module "rnnc:examples" {
   import type { DataSource } from "./workers/messages.js";
   export interface Example {
@@ -13,6 +13,8 @@ declare module "rnnc:examples" {
   }
   const examples: readonly Example[];
   export default examples;
+  /** Every text in examples/data, which a language model may train on. */
+  export const texts: readonly DataSource[];
 }
 
 /** The runtime's sources as `--standalone` inlines them: the index `npm run build` writes (tools/standalone-runtime/build.mjs). */

@@ -1,11 +1,11 @@
 /**
- * The training panel: what to train on (the example's data, or a text pasted in), the
- * settings (train-settings.ts), the live loss curve, the samples as the model learns, the
- * trained weights to download as safetensors, and one forward run on the example's batch as
- * `rnnc run` prints it. A training or a run that fails says why, points to the place in the
+ * The training panel: what to train on (the example's data, a text of examples/data, or a
+ * text pasted in), the settings (train-settings.ts), the live loss curve, the samples as the
+ * model learns, the trained weights to download as safetensors, and one forward run on the
+ * example's batch as `rnnc run` prints it. A training or a run that fails says why, points to the place in the
  * model when there is one, and leaves the panel ready for the next.
  */
-import type { Example } from "./examples.js";
+import { texts, type Example } from "./examples.js";
 import { LossChart } from "./loss-chart.js";
 import { readKernels, readSeed, readSettings, SettingError, setUpOptimizers } from "./train-settings.js";
 import type { DataSource, TrainReply, TrainRequest } from "../workers/messages.js";
@@ -41,14 +41,24 @@ export function setUpTraining(
   let worker: Worker | undefined;
   const send = (request: TrainRequest) => (worker ??= startWorker()).postMessage(request);
 
-  const data = (): DataSource | undefined =>
-    dataChoice.value === "pasted" ? { name: "the pasted text", format: "text", text: pasted.value } : example.data;
+  /** What the Data menu offers: the example's own data, the texts of examples/data, a text pasted in. */
+  const data = (): DataSource | undefined => {
+    if (dataChoice.value === "pasted") return { name: "the pasted text", format: "text", text: pasted.value };
+    if (dataChoice.value === "example") return example.data;
+    return texts.find((t) => t.name === dataChoice.value);
+  };
 
   const showData = () => {
-    const ownData = dataChoice.querySelector<HTMLOptionElement>("option[value=example]")!;
-    ownData.textContent = example.data ? `${example.name}'s data: ${example.data.name}` : `${example.name} has no data`;
-    ownData.disabled = !example.data;
-    if (!example.data) dataChoice.value = "pasted";
+    const chosen = dataChoice.value;
+    const own = new Option(
+      example.data ? `${example.name}'s data: ${example.data.name}` : `${example.name} has no data`,
+      "example",
+    );
+    own.disabled = !example.data;
+    const others = texts.filter((t) => t.name !== example.data?.name).map((t) => new Option(t.name, t.name));
+    dataChoice.replaceChildren(own, ...others, new Option("a text pasted below", "pasted"));
+    const offered = [...dataChoice.options].some((o) => o.value === chosen && !o.disabled);
+    dataChoice.value = offered ? chosen : example.data ? "example" : "pasted";
     pasted.hidden = dataChoice.value !== "pasted";
   };
 

@@ -389,6 +389,24 @@ describe("the playground page", () => {
   );
 
   it(
+    "offers the texts of examples/data to train on, and sizes the dims to the one picked",
+    async () => {
+      await pickExample("char-lm");
+      expect(
+        await page.$eval("#data-choice", (e) => [...(e as HTMLSelectElement).options].map((o) => o.value)),
+      ).toEqual(["example", "examples/data/fables-held-out.txt", "pasted"]);
+      await setFields({ "data-choice": "examples/data/fables-held-out.txt" });
+      await train({ steps: 2, kernels: "wasm" });
+      const distinct = new Set(readFileSync("examples/data/fables-held-out.txt", "utf8")).size;
+      expect(await text("#train-dims")).toBe(
+        `Dims set from the data: V = ${distinct} (${distinct} distinct characters in examples/data/fables-held-out.txt; the file says 65)`,
+      );
+      await setFields({ "data-choice": "example" });
+    },
+    PAGE_MS,
+  );
+
+  it(
     "sizes a language model's dims to the text pasted in, as rnnc train does, and says so",
     async () => {
       await pickExample("char-lm");

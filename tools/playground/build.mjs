@@ -19,7 +19,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const out = join(root, "dist", "playground");
 const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 
-/** examples/*.rnn with the data each trains on and the batch each runs, as the module "rnnc:examples". */
+/**
+ * examples/*.rnn with the data each trains on and the batch each runs, and the texts of
+ * examples/data (any of which a language model may train on), as the module "rnnc:examples".
+ */
 function examplesModule() {
   const dir = join(root, "examples");
   const read = (name) => readFileSync(join(dir, name), "utf8");
@@ -36,7 +39,11 @@ function examplesModule() {
       const data = name === "char-lm" ? dataOf("data/fables.txt", "text") : batch;
       return { name, source: read(file), ...(data ? { data } : {}), ...(batch ? { batch } : {}) };
     });
-  return `export default ${JSON.stringify(examples)};`;
+  const texts = readdirSync(join(dir, "data"))
+    .filter((f) => f.endsWith(".txt"))
+    .sort()
+    .map((f) => dataOf(`data/${f}`, "text"));
+  return `export default ${JSON.stringify(examples)};\nexport const texts = ${JSON.stringify(texts)};`;
 }
 
 /** @type {import("esbuild").Plugin} */
