@@ -2,8 +2,8 @@
  * The training panel: what to train on (the example's data, a text of examples/data, or a
  * text pasted in), the settings (train-settings.ts), the live loss curve, the samples as the
  * model learns, the trained weights to download as safetensors, and one forward run on the
- * example's batch as `rnnc run` prints it. A training or a run that fails says why, points to the place in the
- * model when there is one, and leaves the panel ready for the next.
+ * example's batch as `rnnc run` prints it. A training or a run that fails says why, points to
+ * the place in the model when there is one, and leaves the panel ready for the next.
  */
 import { texts, type Example } from "./examples.js";
 import { LossChart } from "./loss-chart.js";
@@ -159,7 +159,7 @@ export function setUpTraining(
     clearError();
     const d = data();
     if (!d || d.text === "") {
-      showError("nothing to train on: pick the example's data or paste a text");
+      showError("nothing to train on: pick a data set or paste a text");
       return;
     }
     const s = fromFields(readSettings);
