@@ -7,17 +7,10 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import type { CheckedModel, Size } from "../check/model.js";
+import type { CheckedModel } from "../check/model.js";
 import type { IrModel } from "../ir/ir.js";
 import { parseDimOverrides } from "../check/dims.js";
-import {
-  dataFormatOf,
-  dataNeeds,
-  readData,
-  type DataCodebook,
-  type DataNeeds,
-  type RawData,
-} from "../../engine/data/load.js";
+import { dataFormatOf, dataNeeds, readData, type DataCodebook, type RawData } from "../../engine/data/load.js";
 import type { Weights } from "../../engine/interpret/batch.js";
 import { DataError } from "../../engine/io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -31,8 +24,7 @@ import {
 } from "../../engine/train/checkpoint.js";
 import { lowerModel, requireModel, type LoadedModel } from "./load.js";
 import { UserError, type Output } from "./io.js";
-import { MAX_ID_COUNT } from "../check/limits.js";
-import { count } from "../../engine/memory.js";
+import { checkFits, fitDims } from "../../engine/data/fit-dims.js";
 
 export interface PreparedModel {
   loaded: LoadedModel;
@@ -81,7 +73,9 @@ export function prepareModel(
   if (options.data) {
     const { codebook: cb, needs } = dataNeeds(options.data, model, options.saved);
     codebook = cb;
-    const inferred = fitDims(model, needs, new Set(Object.keys(explicit)), options.data.path, notes);
+    const inferred = asUserError(() =>
+      fitDims(model, needs, new Set(Object.keys(explicit)), options.data!.path, notes),
+    );
     if (Object.keys(inferred).length > 0) {
       Object.assign(overrides, inferred);
       ({ loaded, model } = withDataNotes(notes, () =>
@@ -91,7 +85,7 @@ export function prepareModel(
           io,
         ),
       ));
-      checkFits(model, needs, explicit, options.data.path);
+      asUserError(() => checkFits(model, needs, explicit, options.data!.path));
     }
   }
   const ir = lowerModel(loaded, model, io, notes.length > 0 ? dataSizeHint(notes) : undefined);
@@ -103,6 +97,16 @@ function dataSizeHint(notes: string[]): string {
   return `the data set ${notes.join(", ")}: look for a stray label or id in the data, or keep the most frequent tokens with --vocab-size N`;
 }
 
+/** The data's own errors (a size it does not fit) as the command's. */
+function asUserError<T>(fit: () => T): T {
+  try {
+    return fit();
+  } catch (e) {
+    if (e instanceof DataError) throw new UserError(e.message);
+    throw e;
+  }
+}
+
 /** A model that does not check once dims are set from the data says which dims the data set, and why. */
 function withDataNotes<T>(notes: string[], check: () => T): T {
   try {
@@ -110,99 +114,6 @@ function withDataNotes<T>(notes: string[], check: () => T): T {
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`${e.message}, with dims set from the data: ${notes.join(", ")}`);
     throw e;
-  }
-}
-
-/** A size of the model the data fixes: the one-hot input's (at least), a class target's (at least), a real target's (exactly). */
-interface SizeNeed {
-  declared: string;
-  size: Size;
-  need: number;
-  what: string;
-  exact: boolean;
-}
-
-function sizeNeeds(model: CheckedModel, needs: DataNeeds): SizeNeed[] {
-  if (!needs.roles) return [];
-  const input = model.inputs.find((i) => i.name === needs.roles!.input)!;
-  const target = model.targets.find((t) => t.name === needs.roles!.target.name)!;
-  const out: SizeNeed[] = [
-    {
-      declared: `input ${input.name} : onehot[${input.size.symbol}]`,
-      size: input.size,
-      need: needs.tokens!,
-      what: needs.tokensWhat!,
-      exact: false,
-    },
-  ];
-  if (needs.classes !== undefined)
-    out.push({
-      declared: `target ${target.name} : class[${target.size.symbol}]`,
-      size: target.size,
-      need: needs.classes,
-      what: needs.classesWhat!,
-      exact: false,
-    });
-  if (needs.width !== undefined)
-    out.push({
-      declared: `target ${target.name} : [${target.size.symbol}]`,
-      size: target.size,
-      need: needs.width,
-      what: needs.widthWhat!,
-      exact: true,
-    });
-  return out;
-}
-
-/** Dims to set from the data: the one-hot input's and the target's, when each is a plain dim not given explicitly. */
-function fitDims(
-  model: CheckedModel,
-  needs: DataNeeds,
-  explicit: Set<string>,
-  dataPath: string,
-  notes: string[],
-): Record<string, number> {
-  const out = namedRecord<number>();
-  const dims = new Set(model.dims.map((d) => d.name));
-  for (const w of sizeNeeds(model, needs)) {
-    const symbol = w.size.symbol;
-    // Ids are 32-bit (E207): a label or token id past that is refused here, where the data can be named.
-    if (!w.exact && w.need > MAX_ID_COUNT)
-      throw new UserError(
-        `the data in ${dataPath} needs ${symbol} = ${count(w.need)} (${w.what}), more than 32-bit ids can number (${count(MAX_ID_COUNT)})`,
-      );
-    if (!dims.has(symbol) || explicit.has(symbol)) continue;
-    const value = Math.max(w.need, out[symbol] ?? 0);
-    if (out[symbol] === undefined)
-      notes.push(`${symbol} = ${value} (${w.what} in ${dataPath}; the file says ${w.size.value})`);
-    out[symbol] = value;
-  }
-  checkFits(model, needs, Object.fromEntries([...explicit].map((k) => [k, 0])), dataPath, out);
-  return out;
-}
-
-/** Errors for a size that does not fit the data (and is not being set from it). */
-function checkFits(
-  model: CheckedModel,
-  needs: DataNeeds,
-  explicit: Record<string, number>,
-  dataPath: string,
-  settingNow: Record<string, number> = {},
-): void {
-  for (const w of sizeNeeds(model, needs)) {
-    const { symbol, value } = w.size;
-    if (settingNow[symbol] !== undefined || (w.exact ? value === w.need : value >= w.need)) continue;
-    const given = Object.hasOwn(explicit, symbol);
-    const how = given
-      ? `--dim ${symbol}=${value} is ${value < w.need ? "too small" : "too large"}`
-      : `${w.declared} is ${value}`;
-    const fix =
-      given || model.dims.some((d) => d.name === symbol)
-        ? `give --dim ${symbol}=${w.need}${w.exact ? "" : " or more"}${given ? ", or leave the dim out to take it from the data" : ""}`
-        : `declare its size as ${w.need}`;
-    throw new UserError(
-      `${how}: the data in ${dataPath} needs ${w.exact ? "exactly " : ""}${w.need} (${w.what}); ${fix}`,
-    );
   }
 }
 

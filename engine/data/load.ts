@@ -23,8 +23,9 @@ import {
   type TextTokens,
 } from "./text-file.js";
 import { type Vocabulary } from "./vocabulary.js";
+import { describeVocabulary, textNeeds, type DataNeeds } from "./needs.js";
 
-import { dataRoles, type DataFormat, type DataRoles, type RoleShape } from "./roles.js";
+import { dataRoles, type DataFormat, type RoleShape } from "./roles.js";
 
 export { dataRoles, type DataFormat, type DataRoles, type RoleShape } from "./roles.js";
 
@@ -32,16 +33,6 @@ export { dataRoles, type DataFormat, type DataRoles, type RoleShape } from "./ro
  * What the model must offer: ids 0..tokens−1 on its one-hot input, and on its target classes
  * 0..classes−1 (a class target) or vectors of exactly `width` numbers (a real one).
  */
-export interface DataNeeds {
-  roles?: DataRoles;
-  tokens?: number;
-  classes?: number;
-  width?: number;
-  /** How the need was counted, for messages ("41 distinct characters"). */
-  tokensWhat?: string;
-  classesWhat?: string;
-  widthWhat?: string;
-}
 
 /**
  * A data file as read: records and JSON whole, as text; a text corpus only counted (its
@@ -114,11 +105,9 @@ export function dataNeeds(
   if (raw.format === "json") return { codebook: { format: "json" }, needs: {} };
   if (raw.format === "text") {
     const vocabulary = saved?.vocabulary ?? textVocabulary(raw.census, raw.vocabSize);
-    const n = vocabulary.entries.length;
-    const what = describeVocabulary(vocabulary, raw.census.counts.size);
     return {
       codebook: { format: "text", vocabulary },
-      needs: { roles: roles!, tokens: n, classes: n, tokensWhat: what, classesWhat: what },
+      needs: textNeeds(vocabulary, roles!, raw.census.counts.size),
     };
   }
   const records = parseJsonl(raw.text, raw.path);
@@ -182,24 +171,6 @@ export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook):
     return { length: ids.length, inputs: { [roles.input]: ids }, targets: { [roles.target.name]: target } };
   });
   return { kind: "sequences", examples };
-}
-
-/**
- * What a vocabulary holds, for messages: "41 distinct characters", "1,002 tokens (the 1,000
- * most frequent of 4,211 words, <eos> and <unk>)". `distinct` is how many the data has.
- */
-export function describeVocabulary(v: Vocabulary, distinct?: number): string {
-  const n = v.entries.length.toLocaleString("en-US");
-  const own = v.entries.length - (v.unknown === undefined ? 0 : 1) - (v.endOfLine === undefined ? 0 : 1);
-  const noun = v.kind === "chars" ? "characters" : v.kind === "words" ? "words" : "tokens";
-  if (v.unknown === undefined) return `${n} distinct ${noun}`;
-  const specials = v.endOfLine === undefined ? "<unk>" : "<eos> and <unk>";
-  const ownDistinct = distinct === undefined ? undefined : distinct - (v.endOfLine === undefined ? 0 : 1);
-  const which =
-    ownDistinct !== undefined && ownDistinct > own
-      ? `the ${own.toLocaleString("en-US")} most frequent of ${ownDistinct.toLocaleString("en-US")} ${noun}`
-      : `${own.toLocaleString("en-US")} ${noun}`;
-  return `${n} ${v.kind === "chars" ? "characters" : "tokens"} (${which}, ${specials})`;
 }
 
 /** A one-line description for the training report. */
