@@ -13,7 +13,10 @@ import { describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const doc = readFileSync(join(root, "docs/reliability.md"), "utf8");
 const section = doc.slice(doc.indexOf("### Text at scale"));
-const commands = /```sh\n([\s\S]*?)```/.exec(section)![1]!.trim().split("\n");
+const commands = /```sh checked-by=tests\/docs\/reliability\.test\.ts\n([\s\S]*?)```/
+  .exec(section)![1]!
+  .trim()
+  .split("\n");
 
 describe("docs/reliability.md, text at scale", () => {
   it("shows the generator and the measured training run", () => {
