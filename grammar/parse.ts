@@ -7,7 +7,7 @@ import { tokenize, type LexError } from "./lexer.js";
 import { MAX_SYNTAX_ERRORS, rnnParser } from "./parser.js";
 import { nestingError } from "./nesting.js";
 import { PositionMap } from "./positions.js";
-import type { Range, RnnFile } from "./ast.js";
+import type { Comment, Item, Position, Range, RnnFile } from "./ast.js";
 import { error, type Diagnostic } from "./diagnostic.js";
 
 export interface ParseResult {
@@ -15,13 +15,15 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
   /** The parser gave up part-way (too many syntax errors): the file is not all in the AST. */
   incomplete?: true;
+  /** Every position object of the AST and the diagnostics, each once (positions.ts). */
+  positions: readonly Position[];
 }
 
 export function parse(text: string): ParseResult {
   const lexed = tokenize(text);
   const positions = new PositionMap(lexed.lineStarts, text.length);
   const tooDeep = nestingError(lexed.tokens, positions);
-  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep] };
+  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep], positions: positions.made };
   const { models, errors, stoppedAt } = withoutStackTraces(() => rnnParser.parseFile(lexed.tokens, positions));
   const comments = lexed.comments;
   const unterminated = comments.filter(isUnterminated);
@@ -35,7 +37,7 @@ export function parse(text: string): ParseResult {
   const file: RnnFile = { models, comments: comments.map((c) => ({ text: c.image, range: positions.tokenRange(c) })) };
   markRecovered(file, all);
   const diagnostics = firstPerLine(all);
-  if (!stoppedAt) return { file, diagnostics };
+  if (!stoppedAt) return { file, diagnostics, positions: positions.made };
   const where = Number.isFinite(stoppedAt.startOffset) ? positions.tokenRange(stoppedAt) : endOfText(positions);
   diagnostics.push(
     error(
@@ -44,7 +46,30 @@ export function parse(text: string): ParseResult {
       where,
     ),
   );
-  return { file, diagnostics, incomplete: true };
+  return { file, diagnostics, incomplete: true, positions: positions.made };
+}
+
+/** One item read alone, with its comments and every position object it holds. */
+export interface ParsedItem {
+  item: Item;
+  comments: Comment[];
+  positions: readonly Position[];
+}
+
+/**
+ * The text of one item, starting at `origin` in a larger text: its AST, positioned in that
+ * text, when the text is exactly one item without a syntax error; else undefined (the
+ * language server then reads the whole file, which reports the errors).
+ */
+export function parseItem(text: string, origin: Position): ParsedItem | undefined {
+  const lexed = tokenize(text);
+  if (lexed.errors.length > 0 || lexed.comments.some(isUnterminated)) return undefined;
+  const positions = new PositionMap(lexed.lineStarts, text.length, origin);
+  if (nestingError(lexed.tokens, positions)) return undefined;
+  const { item, whole, errors } = withoutStackTraces(() => rnnParser.parseItem(lexed.tokens, positions));
+  if (!item || !whole || errors.length > 0) return undefined;
+  const comments = lexed.comments.map((c) => ({ text: c.image, range: positions.tokenRange(c) }));
+  return { item, comments, positions: positions.made };
 }
 
 /**
@@ -103,7 +128,7 @@ function markRecovered(file: RnnFile, diagnostics: Diagnostic[]): void {
  * start at or before an offset and the one before it: the only ones that can hold the
  * offset, or end where it is. Found by bisection, as a file may have many of both.
  */
-function around<T extends { range: Range }>(nodes: readonly T[], offset: number): T[] {
+export function around<T extends { range: Range }>(nodes: readonly T[], offset: number): T[] {
   let low = 0;
   let high = nodes.length;
   while (low < high) {

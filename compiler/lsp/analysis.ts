@@ -18,7 +18,8 @@ import type {
   TargetInfo,
 } from "../check/model.js";
 import { error, fileStart, warning, type Diagnostic } from "../../grammar/diagnostic.js";
-import { analyze, type FrontEndResult } from "../frontend.js";
+import { analyzeForEditing, type FrontEndResult, type FrontEndRun } from "../frontend.js";
+import { analyseEdit } from "./incremental.js";
 import { NameIndex } from "./names.js";
 import { LineIndex } from "./text.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -45,18 +46,25 @@ export class Analysis {
   readonly elapsed: number;
   /** Whether formatting keeps the lecture's notation as written. */
   readonly keepNotation: boolean;
+  /** Whether this version was analysed from the previous one, by the edit alone (incremental.ts). */
+  readonly fromEdit: boolean;
   private names: NameIndex | undefined;
   private factsView: FactsView | undefined;
+  /** What the next version's analysis can start from; taken by it. */
+  private run: FrontEndRun | undefined;
 
+  /** `previous`, the analysis of the version before, is given up to this one: it must not be used after. */
   constructor(
     readonly text: string,
     readonly version: number,
     settings: AnalysisSettings = defaultSettings,
+    previous?: Analysis,
   ) {
     this.lines = new LineIndex(text);
     this.keepNotation = settings.keepNotation;
     const started = performance.now();
     this.overrides = applicableOverrides(text, settings.dims);
+    let edited: FrontEndRun | undefined;
     if (text.length > settings.maxFileSize) {
       this.result = undefined;
       const size = `${(text.length / 1e6).toFixed(1)} million characters`;
@@ -68,17 +76,36 @@ export class Analysis {
         ),
       ];
     } else {
-      let result: FrontEndResult | undefined;
+      edited = previous && this.fromPrevious(previous);
       let failure: Diagnostic | undefined;
       try {
-        result = analyze(text, this.overrides);
+        this.run = edited ?? analyzeForEditing(text, this.overrides);
       } catch (e) {
         failure = error("LSP002", frontEndFailure(e), fileStart);
       }
-      this.result = result;
-      this.diagnostics = result ? result.diagnostics : [failure!];
+      this.result = this.run?.result;
+      this.diagnostics = this.result ? this.result.diagnostics : [failure!];
     }
+    this.fromEdit = this.run !== undefined && this.run === edited;
     this.elapsed = performance.now() - started;
+  }
+
+  /** This version analysed from the previous one by the edit alone, when the edit allows it. */
+  private fromPrevious(previous: Analysis): FrontEndRun | undefined {
+    const run = previous.run;
+    previous.run = undefined;
+    if (!run || !sameOverrides(previous.overrides, this.overrides)) return undefined;
+    try {
+      return analyseEdit(run, {
+        before: previous.text,
+        beforeLines: previous.lines,
+        after: this.text,
+        afterLines: this.lines,
+      });
+    } catch {
+      // A failure here is a bug in the edit path, not in the file: the whole analysis below still answers.
+      return undefined;
+    }
   }
 
   get file(): A.RnnFile | undefined {
@@ -154,6 +181,11 @@ function applicableOverrides(text: string, dims: Record<string, number>): Record
   const out = namedRecord<number>();
   for (const name of names) if (declared.has(name)) out[name] = dims[name]!;
   return out;
+}
+
+function sameOverrides(a: Record<string, number>, b: Record<string, number>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((n) => Object.hasOwn(b, n) && a[n] === b[n]);
 }
 
 function frontEndFailure(e: unknown): string {

@@ -14,21 +14,10 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import * as P from "vscode-languageserver-protocol/node.js";
 import { analyze } from "../../compiler/frontend.js";
 import { Doc, fileUri, LspClient, repoRoot } from "../../bench/support/lsp-client.js";
+import { random } from "../support/random.js";
 
 const seed = Number(process.env["RNNC_FUZZ_SEED"] ?? 20_250_601);
 const editsPerDocument = Number(process.env["RNNC_FUZZ_RUNS"] ?? 150);
-
-/** mulberry32: small, fast, good enough to pick edits. */
-function random(seedValue: number): () => number {
-  let a = seedValue >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const snippets = [
   "param ",

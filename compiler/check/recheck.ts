@@ -1,0 +1,187 @@
+/**
+ * Checking one equation again after an edit of its value, for the language server: the rest
+ * of the check (dims, declarations, the same-step graph, the other equations, the losses, the
+ * size limits) is kept from the check before, and only what the edit can change is redone.
+ * That holds when the edit stays inside the equation's value and the equation reads the same
+ * quantities at the same step and gives the same size, so no other equation, loss or cycle
+ * sees a difference; otherwise this says no, and the language server checks the whole model.
+ *
+ * The result equals a whole check's: the equation is inferred by the same `ShapeInference`,
+ * seeing the sizes the whole check would have given it (those of the equations inferred
+ * before it), and what the edit changes everywhere else (the uses, the types, the unused
+ * names, how far back each state is read) is brought up to date here.
+ */
+import type * as A from "../../grammar/ast.js";
+import type { Diagnostic } from "../../grammar/diagnostic.js";
+import { mapExpr } from "../../grammar/walk.js";
+import { reportUnused, type CheckContext } from "./check.js";
+import { sameStepReads } from "./cycles.js";
+import type { ModelFacts, NameUse, Size } from "./model.js";
+import { ShapeInference } from "./types.js";
+
+export interface EquationRecheck {
+  /** What inferring the equation found, in the order found. */
+  diagnostics: Diagnostic[];
+  /** The unused-name warnings of the model, when the edit changed which names are read; undefined when unchanged. */
+  unused?: Diagnostic[];
+}
+
+/**
+ * `eq` (an equation of the checked model, with its new value in place; `previous` is the
+ * value it had) checked again; `facts` and `context` are brought up to date. Undefined when
+ * the edit reaches beyond the equation: then `facts` and `context` may be half updated and
+ * must be thrown away.
+ */
+export function recheckEquation(
+  context: CheckContext,
+  facts: ModelFacts,
+  eq: A.Equation,
+  previous: A.Expr,
+): EquationRecheck | undefined {
+  const name = eq.name.text;
+  const { decls, graph, quantitySizes } = context;
+  if (decls.equations.get(name) !== eq || eq.recovered || context.inCycle.has(name)) return undefined;
+  const oldReads = graph.reads.get(name);
+  const reads = sameStepReads(eq.value).filter((r) => graph.reads.has(r.name));
+  if (!oldReads || !sameNames(oldReads, reads)) return undefined;
+  if (readByLoss(facts, name) && definingCall(previous) !== definingCall(eq.value)) return undefined;
+
+  const order = readsFirstIndex(context);
+  const at = order.get(name)!;
+  const checkedBefore = (n: string): Size | undefined => {
+    const i = order.get(n);
+    return i !== undefined && i < at ? quantitySizes.get(n) : undefined;
+  };
+  const diagnostics: Diagnostic[] = [];
+  const inference = new ShapeInference(decls, diagnostics, checkedBefore);
+  const delays = new DelayedReads(context, previous, eq.value);
+  const size = inference.equationSize(eq);
+  if (!delays.settle() || !sameSize(size, quantitySizes.get(name))) return undefined;
+
+  forEachNode(previous, (x) => facts.types.delete(x));
+  for (const [x, t] of inference.types) facts.types.set(x, t);
+  graph.reads.set(name, reads);
+  const oldUses = facts.uses.filter((u) => u.usedBy === name);
+  facts.uses = withUsesOf(facts.uses, name, inference.uses);
+  const unusedChanged = context.unusedReported && !sameSet(oldUses, inference.uses);
+  if (!unusedChanged) return { diagnostics };
+  const unused: Diagnostic[] = [];
+  reportUnused(decls, facts.uses, unused);
+  return { diagnostics, unused };
+}
+
+/**
+ * How far back each state is read (`maxDelay`) is the longest delay any equation reads it
+ * through, set as a side effect of inference. The states this equation reads through a delay
+ * are set to 0 while it is inferred, so what it reads shows alone, and then combined with
+ * the rest: a longer read raises the state's figure; a shorter one lowers it only if this
+ * equation alone made it, which the previous value (whose reads are known only as written)
+ * cannot tell: then the whole model is checked.
+ */
+class DelayedReads {
+  private readonly saved = new Map<string, number>();
+  private readonly previousLongest: Map<string, number>;
+
+  constructor(
+    private readonly context: CheckContext,
+    previous: A.Expr,
+    value: A.Expr,
+  ) {
+    this.previousLongest = writtenDelays(previous);
+    for (const state of new Set([...writtenDelays(value).keys(), ...this.previousLongest.keys()])) {
+      const info = context.decls.states.get(state);
+      if (!info) continue;
+      this.saved.set(state, info.maxDelay);
+      info.maxDelay = 0;
+    }
+  }
+
+  /** Combines what the equation read with the rest; false when that cannot be known without the whole check. */
+  settle(): boolean {
+    let known = true;
+    for (const [state, before] of this.saved) {
+      const info = this.context.decls.states.get(state)!;
+      const now = info.maxDelay;
+      if (now >= before) continue;
+      info.maxDelay = before;
+      if ((this.previousLongest.get(state) ?? 0) >= before) known = false;
+    }
+    return known;
+  }
+}
+
+/** The longest delay each name is read through as written (`h[t-2]`: 2), whether or not inference reaches it. */
+function writtenDelays(e: A.Expr): Map<string, number> {
+  const longest = new Map<string, number>();
+  forEachNode(e, (x) => {
+    if (x.kind !== "delay") return;
+    const steps = -x.offset;
+    if (Number.isInteger(steps) && steps > 0) longest.set(x.name.text, Math.max(longest.get(x.name.text) ?? 0, steps));
+  });
+  return longest;
+}
+
+/** Every expression node, named arguments' values included. */
+function forEachNode(e: A.Expr, visit: (x: A.Expr) => void): void {
+  mapExpr(e, (x) => {
+    visit(x);
+    return x;
+  });
+}
+
+/** The uses with those of one equation replaced: the list stays in source order. */
+function withUsesOf(uses: readonly NameUse[], usedBy: string, replacement: NameUse[]): NameUse[] {
+  const kept = uses.filter((u) => u.usedBy !== usedBy);
+  if (replacement.length === 0) return kept;
+  const mine = [...replacement].sort((a, b) => a.range.start.offset - b.range.start.offset);
+  const first = mine[0]!.range.start.offset;
+  let low = 0;
+  let high = kept.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (kept[mid]!.range.start.offset < first) low = mid + 1;
+    else high = mid;
+  }
+  return [...kept.slice(0, low), ...mine, ...kept.slice(low)];
+}
+
+/** Position in the order of inference of each equation, made once per check. */
+const readsFirstIndexes = new WeakMap<CheckContext, Map<string, number>>();
+
+function readsFirstIndex(context: CheckContext): Map<string, number> {
+  let index = readsFirstIndexes.get(context);
+  if (!index) readsFirstIndexes.set(context, (index = new Map(context.readsFirst.map((eq, i) => [eq.name.text, i]))));
+  return index;
+}
+
+function sameNames(a: readonly { name: string }[], b: readonly { name: string }[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.name === b[i]!.name);
+}
+
+function sameSet(a: readonly { name: string }[], b: readonly { name: string }[]): boolean {
+  const x = new Set(a.map((u) => u.name));
+  const y = new Set(b.map((u) => u.name));
+  return x.size === y.size && [...x].every((n) => y.has(n));
+}
+
+function sameSize(a: Size | undefined, b: Size | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.value === b.value && a.symbol === b.symbol);
+}
+
+/** The function an equation's value calls at its top (a loss fuses with some: `softmax` for `cross_entropy`). */
+function definingCall(value: A.Expr): string | undefined {
+  return value.kind === "call" ? value.callee.text : undefined;
+}
+
+/** Whether a loss names the quantity among its arguments. */
+function readByLoss(facts: ModelFacts, name: string): boolean {
+  return facts.decl.items.some(
+    (item) =>
+      item.kind === "loss" &&
+      item.args.some((a) => {
+        let found = false;
+        forEachNode(a.value, (x) => (found ||= x.kind === "ref" && x.name.text === name));
+        return found;
+      }),
+  );
+}

@@ -1,0 +1,198 @@
+/**
+ * The language server's edit path (compiler/lsp/incremental.ts) against a whole analysis:
+ * random edits, most inside an equation's value (where the edit path applies), the rest
+ * anywhere; after each, the analysis made from the previous one and the edit must equal the
+ * analysis of the new text from scratch: the same front-end result (AST with every position,
+ * checker facts, types, uses), the same published diagnostics, and the same hovers and
+ * completions at random places. Each edit's analysis starts from the one before, so an error
+ * left by one edit shows in the next comparisons.
+ *
+ * The budget is fixed for CI (RNNC_FUZZ_RUNS edits per model, 250 unless set; RNNC_FUZZ_SEED
+ * another seed: docs/reliability.md). Every failure names its seed, model and edit.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { generatedModel } from "../../bench/support/generated-model.js";
+import { repoRoot } from "../../bench/support/lsp-client.js";
+import type { FrontEndResult } from "../../compiler/frontend.js";
+import { Analysis } from "../../compiler/lsp/analysis.js";
+import { completion } from "../../compiler/lsp/completion.js";
+import { toLspDiagnostics } from "../../compiler/lsp/diagnostics.js";
+import { hover } from "../../compiler/lsp/hover.js";
+import type * as A from "../../grammar/ast.js";
+import { syntaxErrorCodes } from "../../grammar/diagnostic-codes.js";
+import { walkExpr } from "../../grammar/walk.js";
+import { random } from "../support/random.js";
+
+const seed = Number(process.env["RNNC_FUZZ_SEED"] ?? 20_251_205);
+const editsPerModel = Number(process.env["RNNC_FUZZ_RUNS"] ?? 250);
+const uri = "file:///edited.rnn";
+
+/** What is typed into an expression, and some of what breaks one. */
+const snippets = [
+  "0 + ",
+  " + b",
+  " - 1",
+  " * 2",
+  " @ ",
+  "tanh(",
+  "sigmoid(",
+  "σ(",
+  "softmax(",
+  "(",
+  ")",
+  "[",
+  "]",
+  ", ",
+  "[t-1]",
+  "[t-2]",
+  "[t]",
+  "[t+1]",
+  "h",
+  "x",
+  "W",
+  "y",
+  "H",
+  "zeros",
+  "0.5",
+  "1e3",
+  " · ",
+  " ⊙ ",
+  "/* note */",
+  "// note\n",
+  "\n    ",
+  "\r\n",
+  "q",
+  "=",
+  "param ",
+  "dropout(x, p = 0.2)",
+];
+
+/** An expression put in place of one (`e`): these keep the text readable, so what changes is its meaning. */
+function rewrite(e: string, name: string, choice: number): string {
+  const forms = [
+    `${e} + 0`,
+    `(${e})`,
+    `tanh(${e})`,
+    `0 * ${e}`,
+    name,
+    `${name}[t-1]`,
+    `${name}[t-2]`,
+    `-${e}`,
+    `${e} @ ${name}`,
+    `[${e}, ${name}]`,
+    `1.5`,
+    `${e} * ${name}`,
+    `sigmoid(${e}, ${name})`,
+  ];
+  return forms[Math.floor(choice * forms.length)]!;
+}
+
+const models: [string, string][] = [
+  ...readdirSync(join(repoRoot, "examples"))
+    .filter((f) => f.endsWith(".rnn"))
+    .map((f): [string, string] => [f, readFileSync(join(repoRoot, "examples", f), "utf8")]),
+  ["generated (12 layers)", generatedModel(12)],
+];
+
+/** The front end's result as text: Maps as their entries (expressions named by kind and range), in a fixed order. */
+function snapshot(result: FrontEndResult | undefined): string {
+  return JSON.stringify(result ?? null, (_key, value: unknown) =>
+    value instanceof Map
+      ? [...value.entries()]
+          .map(([k, v]) => JSON.stringify([typeof k === "object" ? nodeName(k as A.Expr) : k, v]))
+          .sort()
+      : value,
+  );
+}
+
+function nodeName(e: A.Expr): string {
+  return `${e.kind}@${e.range.start.offset}-${e.range.end.offset}`;
+}
+
+/** The expressions of the equations' values (where the edit path applies), and the names the model declares. */
+function editable(analysis: Analysis): { exprs: A.Expr[]; names: string[] } {
+  const items = analysis.file?.models[0]?.items ?? [];
+  const exprs: A.Expr[] = [];
+  for (const i of items) if (i.kind === "equation") walkExpr(i.value, (e) => void exprs.push(e));
+  return { exprs, names: items.flatMap((i) => (i.kind === "loss" ? [] : [i.name.text])) };
+}
+
+function readable(analysis: Analysis): boolean {
+  return !analysis.diagnostics.some((d) => syntaxErrorCodes.has(d.code));
+}
+
+describe("an edit analysed from the previous analysis equals the analysis from scratch", () => {
+  for (const [name, source] of models) {
+    test(name, () => {
+      const next = random(seed);
+      const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+      let previous = new Analysis(source, 0);
+      /** The last text without a syntax error: a model left broken goes back to it now and then, as typing mends it. */
+      let lastGood = source;
+      let fromEdit = 0;
+      for (let edit = 1; edit <= editsPerModel; edit++) {
+        const text = previous.text;
+        let edited: string;
+        let where: string;
+        const { exprs, names } = editable(previous);
+        const kind = next();
+        if (!readable(previous) && kind < 0.5) {
+          edited = lastGood;
+          where = `RNNC_FUZZ_SEED=${seed}: ${name} edit ${edit} (back to the last text without a syntax error)`;
+        } else {
+          let from: number;
+          let to: number;
+          let inserted: string;
+          if (exprs.length > 0 && kind < 0.5) {
+            // An expression replaced by another.
+            const e = pick(exprs);
+            [from, to] = [e.range.start.offset, e.range.end.offset];
+            inserted = rewrite(text.slice(from, to), pick(names), next());
+          } else if (exprs.length > 0 && kind < 0.8) {
+            // Typing inside an equation's value.
+            const e = pick(exprs);
+            from = e.range.start.offset + Math.floor(next() * (e.range.end.offset - e.range.start.offset + 1));
+            to = next() < 0.6 ? from : Math.min(e.range.end.offset, from + Math.floor(next() * 6));
+            inserted = next() < 0.8 ? pick(snippets) : "";
+          } else {
+            from = Math.floor(next() * (text.length + 1));
+            to = Math.min(text.length, from + Math.floor(next() * 8));
+            inserted = next() < 0.8 ? pick(snippets) : "";
+          }
+          edited = text.slice(0, from) + inserted + text.slice(to);
+          where = `RNNC_FUZZ_SEED=${seed}: ${name} edit ${edit} (${JSON.stringify(text.slice(from, to))} at ${from} → ${JSON.stringify(inserted)})`;
+        }
+
+        const incremental = new Analysis(edited, edit, undefined, previous);
+        const whole = new Analysis(edited, edit);
+        if (incremental.fromEdit) fromEdit++;
+        expect(snapshot(incremental.result), where).toBe(snapshot(whole.result));
+        expect(toLspDiagnostics(incremental, uri), where).toEqual(toLspDiagnostics(whole, uri));
+        for (let probe = 0; probe < 3; probe++) {
+          const offset = Math.floor(next() * (edited.length + 1));
+          expect(hover(incremental, offset), `${where}: hover at ${offset}`).toEqual(hover(whole, offset));
+          expect(completion(incremental, uri, offset, { snippets: true }), `${where}: completion at ${offset}`).toEqual(
+            completion(whole, uri, offset, { snippets: true }),
+          );
+        }
+        previous = incremental;
+        if (readable(previous)) lastGood = edited;
+      }
+      // The comparisons above are only worth something if the edit path was taken.
+      expect(fromEdit, `${name}: edits analysed from the previous analysis`).toBeGreaterThan(editsPerModel / 20);
+    });
+  }
+});
+
+test("an edit inside an equation of a 10,000-line model is analysed from the previous analysis", () => {
+  const text = generatedModel(2000);
+  const before = new Analysis(text, 1);
+  const at = text.indexOf("h1234 = tanh(") + "h1234 = tanh(".length;
+  const edited = text.slice(0, at) + "0 + " + text.slice(at);
+  const after = new Analysis(edited, 2, undefined, before);
+  expect(after.fromEdit).toBe(true);
+  expect(after.diagnostics).toEqual([]);
+  expect(toLspDiagnostics(after, uri)).toEqual(toLspDiagnostics(new Analysis(edited, 2), uri));
+});
