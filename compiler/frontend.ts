@@ -31,8 +31,8 @@ export function analyze(text: string, overrides: DimOverrides = {}): FrontEndRes
 /** The front end's result, with what the language server keeps to check an edit of one equation alone. */
 export interface FrontEndRun {
   result: FrontEndResult;
-  /** Every position object the result holds, each once (grammar/positions.ts). */
-  positions: readonly Position[];
+  /** Every position object the result holds, each once (grammar/positions.ts); the language server moves them after an edit. */
+  positions: Position[];
   /** What the check worked out on the way, when the model was checked. */
   check?: CheckContext;
 }

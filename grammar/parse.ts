@@ -16,7 +16,7 @@ export interface ParseResult {
   /** The parser gave up part-way (too many syntax errors): the file is not all in the AST. */
   incomplete?: true;
   /** Every position object of the AST and the diagnostics, each once (positions.ts). */
-  positions: readonly Position[];
+  positions: Position[];
 }
 
 export function parse(text: string): ParseResult {

@@ -35,8 +35,8 @@ export class PositionMap {
     this.offsetBase = origin ? origin.offset : 0;
   }
 
-  /** Every position this map made, each once. */
-  get made(): readonly Position[] {
+  /** Every position this map made, each once: the list is the caller's after the parse. */
+  get made(): Position[] {
     return this.positions;
   }
 

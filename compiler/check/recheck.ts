@@ -44,7 +44,7 @@ export function recheckEquation(
   const oldReads = graph.reads.get(name);
   const reads = sameStepReads(eq.value).filter((r) => graph.reads.has(r.name));
   if (!oldReads || !sameNames(oldReads, reads)) return undefined;
-  if (readByLoss(facts, name) && definingCall(previous) !== definingCall(eq.value)) return undefined;
+  if (readByLoss(context, facts, name) && definingCall(previous) !== definingCall(eq.value)) return undefined;
 
   const order = readsFirstIndex(context);
   const at = order.get(name)!;
@@ -61,8 +61,7 @@ export function recheckEquation(
   forEachNode(previous, (x) => facts.types.delete(x));
   for (const [x, t] of inference.types) facts.types.set(x, t);
   graph.reads.set(name, reads);
-  const oldUses = facts.uses.filter((u) => u.usedBy === name);
-  facts.uses = withUsesOf(facts.uses, name, inference.uses);
+  const oldUses = replaceUses(facts.uses, name, inference.uses);
   const unusedChanged = context.unusedReported && !sameSet(oldUses, inference.uses);
   if (!unusedChanged) return { diagnostics };
   const unused: Diagnostic[] = [];
@@ -129,20 +128,26 @@ function forEachNode(e: A.Expr, visit: (x: A.Expr) => void): void {
   });
 }
 
-/** The uses with those of one equation replaced: the list stays in source order. */
-function withUsesOf(uses: readonly NameUse[], usedBy: string, replacement: NameUse[]): NameUse[] {
-  const kept = uses.filter((u) => u.usedBy !== usedBy);
-  if (replacement.length === 0) return kept;
+/**
+ * The uses of one equation (all inside its value, so one run of the list, which is in
+ * source order) replaced, in place, by its new ones; returns the old ones.
+ */
+function replaceUses(uses: NameUse[], usedBy: string, replacement: readonly NameUse[]): NameUse[] {
   const mine = [...replacement].sort((a, b) => a.range.start.offset - b.range.start.offset);
-  const first = mine[0]!.range.start.offset;
-  let low = 0;
-  let high = kept.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (kept[mid]!.range.start.offset < first) low = mid + 1;
-    else high = mid;
-  }
-  return [...kept.slice(0, low), ...mine, ...kept.slice(low)];
+  let first = uses.findIndex((u) => u.usedBy === usedBy);
+  let count = 0;
+  if (first < 0) {
+    // None before: the new ones go where their offset puts them.
+    const offset = mine[0]?.range.start.offset ?? 0;
+    let high = uses.length;
+    first = 0;
+    while (first < high) {
+      const mid = (first + high) >> 1;
+      if (uses[mid]!.range.start.offset < offset) first = mid + 1;
+      else high = mid;
+    }
+  } else while (first + count < uses.length && uses[first + count]!.usedBy === usedBy) count++;
+  return uses.splice(first, count, ...mine);
 }
 
 /** Position in the order of inference of each equation, made once per check. */
@@ -173,15 +178,17 @@ function definingCall(value: A.Expr): string | undefined {
   return value.kind === "call" ? value.callee.text : undefined;
 }
 
-/** Whether a loss names the quantity among its arguments. */
-function readByLoss(facts: ModelFacts, name: string): boolean {
-  return facts.decl.items.some(
-    (item) =>
-      item.kind === "loss" &&
-      item.args.some((a) => {
-        let found = false;
-        forEachNode(a.value, (x) => (found ||= x.kind === "ref" && x.name.text === name));
-        return found;
-      }),
-  );
+/** The names the losses' arguments read, found once per check (an edit of an equation leaves the losses as they are). */
+const lossReads = new WeakMap<CheckContext, Set<string>>();
+
+function readByLoss(context: CheckContext, facts: ModelFacts, name: string): boolean {
+  let names = lossReads.get(context);
+  if (!names) {
+    names = new Set();
+    for (const item of facts.decl.items)
+      if (item.kind === "loss")
+        for (const a of item.args) forEachNode(a.value, (x) => x.kind === "ref" && names!.add(x.name.text));
+    lossReads.set(context, names);
+  }
+  return names.has(name);
 }

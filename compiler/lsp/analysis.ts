@@ -21,7 +21,7 @@ import { error, fileStart, warning, type Diagnostic } from "../../grammar/diagno
 import { analyzeForEditing, type FrontEndResult, type FrontEndRun } from "../frontend.js";
 import { analyseEdit } from "./incremental.js";
 import { NameIndex } from "./names.js";
-import { LineIndex } from "./text.js";
+import { changedSpan, LineIndex, type ChangedSpan } from "./text.js";
 import { namedRecord } from "../../runtime/records.js";
 
 export interface AnalysisSettings {
@@ -60,7 +60,8 @@ export class Analysis {
     settings: AnalysisSettings = defaultSettings,
     previous?: Analysis,
   ) {
-    this.lines = new LineIndex(text);
+    const change = previous && changedSpan(previous.text, text);
+    this.lines = previous && change ? previous.lines.edited(text, change) : new LineIndex(text);
     this.keepNotation = settings.keepNotation;
     const started = performance.now();
     this.overrides = applicableOverrides(text, settings.dims);
@@ -76,7 +77,7 @@ export class Analysis {
         ),
       ];
     } else {
-      edited = previous && this.fromPrevious(previous);
+      edited = previous && change && this.fromPrevious(previous, change);
       let failure: Diagnostic | undefined;
       try {
         this.run = edited ?? analyzeForEditing(text, this.overrides);
@@ -91,7 +92,7 @@ export class Analysis {
   }
 
   /** This version analysed from the previous one by the edit alone, when the edit allows it. */
-  private fromPrevious(previous: Analysis): FrontEndRun | undefined {
+  private fromPrevious(previous: Analysis, change: ChangedSpan): FrontEndRun | undefined {
     const run = previous.run;
     previous.run = undefined;
     if (!run || !sameOverrides(previous.overrides, this.overrides)) return undefined;
@@ -101,6 +102,7 @@ export class Analysis {
         beforeLines: previous.lines,
         after: this.text,
         afterLines: this.lines,
+        change,
       });
     } catch {
       // A failure here is a bug in the edit path, not in the file: the whole analysis below still answers.

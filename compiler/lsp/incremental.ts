@@ -20,14 +20,15 @@ import { around, parseItem, type ParsedItem } from "../../grammar/parse.js";
 import { checkedModel } from "../check/check.js";
 import { recheckEquation } from "../check/recheck.js";
 import { finishDiagnostics, type FrontEndResult, type FrontEndRun } from "../frontend.js";
-import type { LineIndex } from "./text.js";
+import type { ChangedSpan, LineIndex } from "./text.js";
 
-/** The text before and after an edit, with their line indexes. */
+/** The text before and after an edit, with their line indexes and where they differ. */
 export interface EditedText {
   before: string;
   beforeLines: LineIndex;
   after: string;
   afterLines: LineIndex;
+  change: ChangedSpan;
 }
 
 /** The codes of the unused-name warnings, which an edit of one equation can add or remove anywhere. */
@@ -39,7 +40,7 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): FrontEndRu
   if (!check || !result.facts || !result.expanded || !model || result.file.models.length !== 1) return undefined;
   if (result.diagnostics.some((d) => syntaxErrorCodes.has(d.code))) return undefined;
 
-  const change = changedSpan(text.before, text.after);
+  const { change } = text;
   const edited = around(model.items, change.start).at(-1);
   if (edited?.kind !== "equation") return undefined;
   const valueStart = edited.value.range.start.offset;
@@ -61,7 +62,7 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): FrontEndRu
   // From here the previous analysis is changed in place.
   const kept = result.diagnostics.filter((d) => d.range.start.offset < valueStart || d.range.start.offset > valueEnd);
   result.file.comments = withComments(result.file.comments, parsed!.comments, valueStart, edited.range.end.offset);
-  const positions = movedPositions(previous.positions, parsed!, text, change, valueStart, edited.range.end.offset);
+  const positions = movePositions(previous.positions, parsed!, text, valueStart, edited.range.end.offset);
   const previousValue = checked.value;
   const range = { start: edited.range.start, end: replacement.range.end };
   edited.value = replacement.value;
@@ -77,24 +78,13 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): FrontEndRu
   const { model: _checked, diagnostics: _previous, ...rest } = result;
   const next: FrontEndResult = {
     ...rest,
-    ...(clean ? { model: checkedModel(result.facts, check) } : {}),
+    // The order of the quantities is the same: the edit changed no same-step read.
+    ...(clean
+      ? { model: result.model ? { ...result.model, uses: result.facts.uses } : checkedModel(result.facts, check) }
+      : {}),
     diagnostics,
   };
   return { result: next, positions, check };
-}
-
-/** Where two texts differ: from `start` to `oldEnd` in the first, to `newEnd` in the second. */
-function changedSpan(before: string, after: string): { start: number; oldEnd: number; newEnd: number } {
-  const shorter = Math.min(before.length, after.length);
-  let start = 0;
-  while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  let oldEnd = before.length;
-  let newEnd = after.length;
-  while (oldEnd > start && newEnd > start && before.charCodeAt(oldEnd - 1) === after.charCodeAt(newEnd - 1)) {
-    oldEnd--;
-    newEnd--;
-  }
-  return { start, oldEnd, newEnd };
 }
 
 /**
@@ -119,34 +109,37 @@ function sameLeftSide(a: A.Equation, b: A.Equation): boolean {
 }
 
 /**
- * The position objects of the edited analysis: those before the edited value as they were;
- * those of the old value dropped (nothing kept refers to them); those after it moved, in
- * place, so every node, use and diagnostic holding them moves too; and the new value's.
+ * The position objects of the edited analysis, in the list of the previous one: those before
+ * the edited value as they were; those of the old value dropped (nothing kept refers to
+ * them); those after it moved, in place, so every node, use and diagnostic holding them
+ * moves too; and the new value's added. The list is changed in place: it is long, and a new
+ * one at every keystroke was most of an edit's time.
  */
-function movedPositions(
-  positions: readonly A.Position[],
+function movePositions(
+  positions: A.Position[],
   parsed: ParsedItem,
   text: EditedText,
-  change: { oldEnd: number },
   valueStart: number,
   itemEnd: number,
 ): A.Position[] {
   const delta = text.after.length - text.before.length;
   const lineDelta = text.afterLines.lineCount - text.beforeLines.lineCount;
   /** The line (1-based) where the edit ended: positions after it on that line change column. */
-  const editLine = text.beforeLines.positionAt(change.oldEnd).line + 1;
-  const moved: A.Position[] = [];
-  for (const p of positions) {
-    if (p.offset < valueStart) moved.push(p);
-    else if (p.offset > itemEnd) {
+  const editLine = text.beforeLines.positionAt(text.change.oldEnd).line + 1;
+  let kept = 0;
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    if (p.offset >= valueStart && p.offset <= itemEnd) continue;
+    if (p.offset > itemEnd) {
       p.offset += delta;
       if (p.line === editLine) p.column = text.afterLines.positionAt(p.offset).character + 1;
       p.line += lineDelta;
-      moved.push(p);
     }
+    positions[kept++] = p;
   }
-  for (const p of parsed.positions) if (p.offset >= valueStart) moved.push(p);
-  return moved;
+  positions.length = kept;
+  for (const p of parsed.positions) if (p.offset >= valueStart) positions.push(p);
+  return positions;
 }
 
 /** The comments with those inside the edited value replaced by those of its new text. */

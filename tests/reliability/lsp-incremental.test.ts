@@ -168,6 +168,7 @@ describe("an edit analysed from the previous analysis equals the analysis from s
         const incremental = new Analysis(edited, edit, undefined, previous);
         const whole = new Analysis(edited, edit);
         if (incremental.fromEdit) fromEdit++;
+        expect(incremental.lines, `${where}: lines`).toEqual(whole.lines);
         expect(snapshot(incremental.result), where).toBe(snapshot(whole.result));
         expect(toLspDiagnostics(incremental, uri), where).toEqual(toLspDiagnostics(whole, uri));
         for (let probe = 0; probe < 3; probe++) {
