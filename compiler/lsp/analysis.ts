@@ -19,7 +19,7 @@ import type {
 } from "../check/model.js";
 import { error, fileStart, warning, type Diagnostic } from "../../grammar/diagnostic.js";
 import { analyzeForEditing, type FrontEndResult, type FrontEndRun } from "../frontend.js";
-import { analyseEdit } from "./incremental.js";
+import { analyseEdit, type EditedRun } from "./incremental.js";
 import { NameIndex } from "./names.js";
 import { changedSpan, LineIndex, type ChangedSpan } from "./text.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -65,7 +65,7 @@ export class Analysis {
     this.keepNotation = settings.keepNotation;
     const started = performance.now();
     this.overrides = applicableOverrides(text, settings.dims);
-    let edited: FrontEndRun | undefined;
+    let edited: EditedRun | undefined;
     if (text.length > settings.maxFileSize) {
       this.result = undefined;
       const size = `${(text.length / 1e6).toFixed(1)} million characters`;
@@ -80,19 +80,24 @@ export class Analysis {
       edited = previous && change && this.fromPrevious(previous, change);
       let failure: Diagnostic | undefined;
       try {
-        this.run = edited ?? analyzeForEditing(text, this.overrides);
+        this.run = edited?.run ?? analyzeForEditing(text, this.overrides);
       } catch (e) {
         failure = error("LSP002", frontEndFailure(e), fileStart);
       }
       this.result = this.run?.result;
       this.diagnostics = this.result ? this.result.diagnostics : [failure!];
     }
-    this.fromEdit = this.run !== undefined && this.run === edited;
+    this.fromEdit = this.run !== undefined && this.run === edited?.run;
+    // The lookups the previous version had built follow the edit, rather than being built again.
+    if (this.fromEdit && previous) {
+      this.names = previous.names?.edited(text, edited!.equation);
+      this.factsView = previous.factsView?.afterEdit();
+    }
     this.elapsed = performance.now() - started;
   }
 
   /** This version analysed from the previous one by the edit alone, when the edit allows it. */
-  private fromPrevious(previous: Analysis, change: ChangedSpan): FrontEndRun | undefined {
+  private fromPrevious(previous: Analysis, change: ChangedSpan): EditedRun | undefined {
     const run = previous.run;
     previous.run = undefined;
     if (!run || !sameOverrides(previous.overrides, this.overrides)) return undefined;
@@ -138,28 +143,49 @@ export class FactsView {
   readonly params: Map<string, ParamInfo>;
   readonly states: Map<string, StateInfo>;
   readonly quantities: Map<string, QuantityFacts>;
-  private readonly usesByName = new Map<string, NameUse[]>();
+  private readonly usesByName: Map<string, NameUse[]>;
   /** Every item a cell generated, with its cell. */
-  readonly generatedBy = new Map<A.Item, A.CellDecl>();
+  readonly generatedBy: Map<A.Item, A.CellDecl>;
 
-  constructor(readonly facts: ModelFacts) {
-    this.dims = byName(facts.dims);
-    this.inputs = byName(facts.inputs);
-    this.targets = byName(facts.targets);
-    this.params = byName(facts.params);
-    this.states = byName(facts.states);
-    this.quantities = byName(facts.quantities);
-    for (const use of facts.uses) {
-      let list = this.usesByName.get(use.name);
-      if (!list) this.usesByName.set(use.name, (list = []));
-      list.push(use);
-    }
-    for (const e of facts.expansions) for (const item of e.items) this.generatedBy.set(item, e.cell);
+  /** `sameDeclarations`: a view of the facts before an edit that changed only the uses, whose maps serve again. */
+  constructor(
+    readonly facts: ModelFacts,
+    sameDeclarations?: FactsView,
+  ) {
+    this.dims = sameDeclarations?.dims ?? byName(facts.dims);
+    this.inputs = sameDeclarations?.inputs ?? byName(facts.inputs);
+    this.targets = sameDeclarations?.targets ?? byName(facts.targets);
+    this.params = sameDeclarations?.params ?? byName(facts.params);
+    this.states = sameDeclarations?.states ?? byName(facts.states);
+    this.quantities = sameDeclarations?.quantities ?? byName(facts.quantities);
+    this.usesByName = usesByName(facts.uses);
+    this.generatedBy = sameDeclarations?.generatedBy ?? generatedItems(facts);
+  }
+
+  /** The view of the same facts after an edit of one equation (incremental.ts): only the uses changed. */
+  afterEdit(): FactsView {
+    return new FactsView(this.facts, this);
   }
 
   usesOf(name: string): NameUse[] {
     return this.usesByName.get(name) ?? [];
   }
+}
+
+function generatedItems(facts: ModelFacts): Map<A.Item, A.CellDecl> {
+  const generatedBy = new Map<A.Item, A.CellDecl>();
+  for (const e of facts.expansions) for (const item of e.items) generatedBy.set(item, e.cell);
+  return generatedBy;
+}
+
+function usesByName(uses: readonly NameUse[]): Map<string, NameUse[]> {
+  const byName = new Map<string, NameUse[]>();
+  for (const use of uses) {
+    let list = byName.get(use.name);
+    if (!list) byName.set(use.name, (list = []));
+    list.push(use);
+  }
+  return byName;
 }
 
 function byName<T extends { name: string }>(list: readonly T[]): Map<string, T> {

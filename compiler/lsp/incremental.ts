@@ -34,7 +34,13 @@ export interface EditedText {
 /** The codes of the unused-name warnings, which an edit of one equation can add or remove anywhere. */
 const unusedCodes: ReadonlySet<string> = new Set(["W001", "W002", "W004"]);
 
-export function analyseEdit(previous: FrontEndRun, text: EditedText): FrontEndRun | undefined {
+/** The analysis of the edited text, and the equation the edit was in (as the source AST has it). */
+export interface EditedRun {
+  run: FrontEndRun;
+  equation: A.Equation;
+}
+
+export function analyseEdit(previous: FrontEndRun, text: EditedText): EditedRun | undefined {
   const { result, check } = previous;
   const model = result.file.models[0];
   if (!check || !result.facts || !result.expanded || !model || result.file.models.length !== 1) return undefined;
@@ -84,7 +90,7 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): FrontEndRu
       : {}),
     diagnostics,
   };
-  return { result: next, positions, check };
+  return { run: { result: next, positions, check }, equation: edited };
 }
 
 /**
