@@ -50,6 +50,10 @@ export class Analysis {
   readonly fromEdit: boolean;
   private names: NameIndex | undefined;
   private factsView: FactsView | undefined;
+  /** The name index of an earlier version and the equations edited since (see `index`). */
+  private namesBefore: { index: NameIndex; edited: Set<A.Equation> } | undefined;
+  /** The facts' lookups of an earlier version, whose maps serve again (see `facts`). */
+  private factsBefore: FactsView | undefined;
   /** What the next version's analysis can start from; taken by it. */
   private run: FrontEndRun | undefined;
 
@@ -88,10 +92,12 @@ export class Analysis {
       this.diagnostics = this.result ? this.result.diagnostics : [failure!];
     }
     this.fromEdit = this.run !== undefined && this.run === edited?.run;
-    // The lookups the previous version had built follow the edit, rather than being built again.
+    // What an earlier version built is brought up to date when first asked, rather than built again.
     if (this.fromEdit && previous) {
-      this.names = previous.names?.edited(text, edited!.equation);
-      this.factsView = previous.factsView?.afterEdit();
+      const names = previous.names ? { index: previous.names, edited: new Set<A.Equation>() } : previous.namesBefore;
+      names?.edited.add(edited!.equation);
+      this.namesBefore = names;
+      this.factsBefore = previous.factsView ?? previous.factsBefore;
     }
     this.elapsed = performance.now() - started;
   }
@@ -122,7 +128,9 @@ export class Analysis {
   /** The name index over the source, built on first use. */
   get index(): NameIndex | undefined {
     if (!this.result) return undefined;
-    this.names ??= new NameIndex(this.result.file, this.text, this.result.expansions);
+    this.names ??=
+      this.namesBefore?.index.edited(this.text, this.namesBefore.edited) ??
+      new NameIndex(this.result.file, this.text, this.result.expansions);
     return this.names;
   }
 
@@ -130,7 +138,7 @@ export class Analysis {
   get facts(): FactsView | undefined {
     const facts = this.result?.facts;
     if (!facts) return undefined;
-    this.factsView ??= new FactsView(facts);
+    this.factsView ??= new FactsView(facts, this.factsBefore);
     return this.factsView;
   }
 }
@@ -160,11 +168,6 @@ export class FactsView {
     this.quantities = sameDeclarations?.quantities ?? byName(facts.quantities);
     this.usesByName = usesByName(facts.uses);
     this.generatedBy = sameDeclarations?.generatedBy ?? generatedItems(facts);
-  }
-
-  /** The view of the same facts after an edit of one equation (incremental.ts): only the uses changed. */
-  afterEdit(): FactsView {
-    return new FactsView(this.facts, this);
   }
 
   usesOf(name: string): NameUse[] {

@@ -104,29 +104,33 @@ export class NameIndex {
     this.scopes = file.models.map((model, index) => buildScope(model, index, index === 0 ? firstModelExpansions : []));
     const out: Occurrence[] = [];
     for (const scope of this.scopes) collectOccurrences(scope, text, out);
-    out.sort((a, b) => a.range.start.offset - b.range.start.offset);
+    out.sort(byStart);
     this.occurrences = out;
   }
 
   /**
-   * The index after an edit inside one equation's value that the analysis took in place
-   * (incremental.ts): the bindings are the same; the occurrences are those before, with
-   * the old value's replaced by the new value's, and the keywords after it given ends at
-   * their moved starts (the other occurrences' positions moved with the AST's).
+   * The index after edits inside equations' values that the analyses took in place
+   * (incremental.ts): the bindings are the same; each edited equation's value occurrences
+   * are those of its value now, and every keyword gets an end at its start, which may have
+   * moved (the other occurrences' positions moved with the AST's; a keyword's end is the
+   * one position the index makes itself).
    */
-  edited(text: string, equation: A.Equation): NameIndex {
-    const list = this.occurrences;
-    // The equation's name, then its value's occurrences.
-    const first = list.findIndex((o) => o.item === equation && o.kind === "symbol" && o.declaration) + 1;
-    let end = first;
-    while (end < list.length && list[end]!.item === equation) end++;
-    const fresh: Occurrence[] = [];
-    new Occurrences(this.scopes[0]!, text, fresh).expression(equation.value, equation);
-    fresh.sort((a, b) => a.range.start.offset - b.range.start.offset);
-    const after = list
-      .slice(end)
-      .map((o) => (o.kind === "keyword" ? { ...o, range: keywordRange(o.range.start, o.text) } : o));
-    return new NameIndex(this.scopes, [...list.slice(0, first), ...fresh, ...after]);
+  edited(text: string, equations: ReadonlySet<A.Equation>): NameIndex {
+    const out: Occurrence[] = [];
+    const collect = new Occurrences(this.scopes[0]!, text, out);
+    for (const o of this.occurrences) {
+      const equation = o.item?.kind === "equation" && equations.has(o.item) ? o.item : undefined;
+      if (o.kind === "keyword") out.push({ ...o, range: keywordRange(o.range.start, o.text) });
+      else if (!equation) out.push(o);
+      else if (o.kind === "symbol" && o.declaration) {
+        // The equation's name, then what its value holds now.
+        out.push(o);
+        const from = out.length;
+        collect.expression(equation.value, equation);
+        if (out.length - from > 1) out.splice(from, out.length - from, ...out.slice(from).sort(byStart));
+      }
+    }
+    return new NameIndex(this.scopes, out);
   }
 
   /**
@@ -171,6 +175,10 @@ export class NameIndex {
   occurrencesOf(symbol: ModelSymbol): Occurrence[] {
     return this.occurrences.filter((o) => o.kind === "symbol" && o.symbol === symbol);
   }
+}
+
+function byStart(a: Occurrence, b: Occurrence): number {
+  return a.range.start.offset - b.range.start.offset;
 }
 
 /** The model's names, bound as the checker binds them: with the cells expanded (where they did). */

@@ -4,8 +4,9 @@
  * anywhere; after each, the analysis made from the previous one and the edit must equal the
  * analysis of the new text from scratch: the same front-end result (AST with every position,
  * checker facts, types, uses), the same published diagnostics, and the same hovers and
- * completions at random places. Each edit's analysis starts from the one before, so an error
- * left by one edit shows in the next comparisons.
+ * completions at random places (after about half of the edits, so the name index is also
+ * brought up to date over several). Each edit's analysis starts from the one before, so an
+ * error left by one edit shows in the next comparisons.
  *
  * The budget is fixed for CI (RNNC_FUZZ_RUNS edits per model, 250 unless set; RNNC_FUZZ_SEED
  * another seed: docs/reliability.md). Every failure names its seed, model and edit.
@@ -171,7 +172,9 @@ describe("an edit analysed from the previous analysis equals the analysis from s
         expect(incremental.lines, `${where}: lines`).toEqual(whole.lines);
         expect(snapshot(incremental.result), where).toBe(snapshot(whole.result));
         expect(toLspDiagnostics(incremental, uri), where).toEqual(toLspDiagnostics(whole, uri));
-        for (let probe = 0; probe < 3; probe++) {
+        // Not after every edit: the name index of a version not asked about is brought up to date later, over several edits.
+        const probes = next() < 0.5 ? 3 : 0;
+        for (let probe = 0; probe < probes; probe++) {
           const offset = Math.floor(next() * (edited.length + 1));
           expect(hover(incremental, offset), `${where}: hover at ${offset}`).toEqual(hover(whole, offset));
           expect(completion(incremental, uri, offset, { snippets: true }), `${where}: completion at ${offset}`).toEqual(
