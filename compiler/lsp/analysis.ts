@@ -131,6 +131,7 @@ export class Analysis {
     this.names ??=
       this.namesBefore?.index.edited(this.text, this.namesBefore.edited) ??
       new NameIndex(this.result.file, this.text, this.result.expansions);
+    this.namesBefore = undefined;
     return this.names;
   }
 
@@ -139,6 +140,7 @@ export class Analysis {
     const facts = this.result?.facts;
     if (!facts) return undefined;
     this.factsView ??= new FactsView(facts, this.factsBefore);
+    this.factsBefore = undefined;
     return this.factsView;
   }
 }

@@ -109,8 +109,7 @@ function sameLeftSide(a: A.Equation, b: A.Equation): boolean {
     a.gate === b.gate &&
     a.indexed?.step.text === b.indexed?.step.text &&
     a.indexed?.amountText === b.indexed?.amountText &&
-    a.indexed?.offset === b.indexed?.offset &&
-    a.value.range.start.offset >= (a.indexed ?? a.name).range.end.offset
+    a.indexed?.offset === b.indexed?.offset
   );
 }
 
