@@ -3,7 +3,7 @@
  * every syntax error in the file.
  */
 import type { IRecognitionException, IToken } from "chevrotain";
-import { tokenize, type LexError } from "./lexer.js";
+import { tokenize, type LexError, type LexResult } from "./lexer.js";
 import { MAX_SYNTAX_ERRORS, rnnParser } from "./parser.js";
 import { nestingError } from "./nesting.js";
 import { PositionMap } from "./positions.js";
@@ -34,7 +34,7 @@ export function parse(text: string): ParseResult {
     ...unterminated.map((c) => unterminatedComment(c, positions)),
     ...syntaxErrors.map((e) => syntaxError(e, positions)),
   ];
-  const file: RnnFile = { models, comments: comments.map((c) => ({ text: c.image, range: positions.tokenRange(c) })) };
+  const file: RnnFile = { models, comments: commentsOf(comments, positions) };
   markRecovered(file, all);
   const diagnostics = firstPerLine(all);
   if (!stoppedAt) return { file, diagnostics, positions: positions.made };
@@ -63,13 +63,41 @@ export interface ParsedItem {
  */
 export function parseItem(text: string, origin: Position): ParsedItem | undefined {
   const lexed = tokenize(text);
-  if (lexed.errors.length > 0 || lexed.comments.some(isUnterminated)) return undefined;
+  if (!readAlone(lexed, text)) return undefined;
   const positions = new PositionMap(lexed.lineStarts, text.length, origin);
   if (nestingError(lexed.tokens, positions)) return undefined;
   const { item, whole, errors } = withoutStackTraces(() => rnnParser.parseItem(lexed.tokens, positions));
   if (!item || !whole || errors.length > 0) return undefined;
-  const comments = lexed.comments.map((c) => ({ text: c.image, range: positions.tokenRange(c) }));
-  return { item, comments, positions: positions.made };
+  return { item, comments: commentsOf(lexed.comments, positions), positions: positions.made };
+}
+
+/**
+ * The comments of a text between items, starting at `origin` in a larger text, when it holds
+ * nothing else (white space and closed comments); else undefined.
+ */
+export function parseGap(text: string, origin: Position): Omit<ParsedItem, "item"> | undefined {
+  const lexed = tokenize(text);
+  if (lexed.tokens.length > 0 || !readAlone(lexed, text)) return undefined;
+  const positions = new PositionMap(lexed.lineStarts, text.length, origin);
+  return { comments: commentsOf(lexed.comments, positions), positions: positions.made };
+}
+
+/**
+ * Whether a piece of a text lexes alone as it does in the whole: no error, no comment left
+ * open, and no line comment running to the piece's end (in the whole text it would go on to
+ * the end of the line, over whatever follows the piece there).
+ */
+function readAlone(lexed: LexResult, text: string): boolean {
+  return (
+    lexed.errors.length === 0 &&
+    !lexed.comments.some(
+      (c) => isUnterminated(c) || (c.image.startsWith("//") && c.startOffset + c.image.length >= text.length),
+    )
+  );
+}
+
+function commentsOf(comments: readonly IToken[], positions: PositionMap): Comment[] {
+  return comments.map((c) => ({ text: c.image, range: positions.tokenRange(c) }));
 }
 
 /**

@@ -95,7 +95,7 @@ export class Analysis {
     // What an earlier version built is brought up to date when first asked, rather than built again.
     if (this.fromEdit && previous) {
       const names = previous.names ? { index: previous.names, edited: new Set<A.Equation>() } : previous.namesBefore;
-      names?.edited.add(edited!.equation);
+      if (edited!.equation) names?.edited.add(edited!.equation);
       this.namesBefore = names;
       this.factsBefore = previous.factsView ?? previous.factsBefore;
     }

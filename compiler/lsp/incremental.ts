@@ -16,7 +16,7 @@
 import type * as A from "../../grammar/ast.js";
 import { syntaxErrorCodes } from "../../grammar/diagnostic-codes.js";
 import { canonicalItem } from "../../grammar/notation.js";
-import { around, parseItem, type ParsedItem } from "../../grammar/parse.js";
+import { around, parseGap, parseItem } from "../../grammar/parse.js";
 import { checkedModel } from "../check/check.js";
 import { recheckEquation } from "../check/recheck.js";
 import { finishDiagnostics, type FrontEndResult, type FrontEndRun } from "../frontend.js";
@@ -34,10 +34,10 @@ export interface EditedText {
 /** The codes of the unused-name warnings, which an edit of one equation can add or remove anywhere. */
 const unusedCodes: ReadonlySet<string> = new Set(["W001", "W002", "W004"]);
 
-/** The analysis of the edited text, and the equation the edit was in (as the source AST has it). */
+/** The analysis of the edited text, and the equation the edit was in (as the source AST has it), if any. */
 export interface EditedRun {
   run: FrontEndRun;
-  equation: A.Equation;
+  equation?: A.Equation;
 }
 
 export function analyseEdit(previous: FrontEndRun, text: EditedText): EditedRun | undefined {
@@ -45,14 +45,31 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): EditedRun 
   const model = result.file.models[0];
   if (!check || !result.facts || !result.expanded || !model || result.file.models.length !== 1) return undefined;
   if (result.diagnostics.some((d) => syntaxErrorCodes.has(d.code))) return undefined;
-
   const { change } = text;
-  const edited = around(model.items, change.start).at(-1);
-  if (edited?.kind !== "equation") return undefined;
+  const near = around(model.items, change.start);
+  const item = near.at(-1);
+  if (!item) return undefined;
+  if (
+    item.kind === "equation" &&
+    item.value.range.start.offset <= change.start &&
+    change.oldEnd <= item.value.range.end.offset
+  )
+    return equationEdit(previous, text, item);
+  // The gap the edit is in: after the item, or before it when the edit only adds text where it starts.
+  const left =
+    item.range.end.offset <= change.start ? item : change.oldEnd <= item.range.start.offset ? near.at(-2) : undefined;
+  const right = left && model.items[model.items.indexOf(left) + 1];
+  if (left && right && change.oldEnd <= right.range.start.offset) return gapEdit(previous, text, left, right);
+  return undefined;
+}
+
+/** An edit inside an equation's value: the equation read and checked again alone. */
+function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equation): EditedRun | undefined {
+  const { result } = previous;
+  const check = previous.check!;
   const valueStart = edited.value.range.start.offset;
   const valueEnd = edited.value.range.end.offset;
-  if (change.start < valueStart || change.oldEnd > valueEnd || !separated(text.before, edited.range.end.offset))
-    return undefined;
+  if (!separated(text.before, edited.range.end.offset)) return undefined;
 
   const delta = text.after.length - text.before.length;
   const itemText = text.after.slice(edited.range.start.offset, edited.range.end.offset + delta);
@@ -67,8 +84,10 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): EditedRun 
 
   // From here the previous analysis is changed in place.
   const kept = result.diagnostics.filter((d) => d.range.start.offset < valueStart || d.range.start.offset > valueEnd);
-  result.file.comments = withComments(result.file.comments, parsed!.comments, valueStart, edited.range.end.offset);
-  const positions = movePositions(previous.positions, parsed!, text, valueStart, edited.range.end.offset);
+  const itemEnd = edited.range.end.offset;
+  result.file.comments = withComments(result.file.comments, parsed!.comments, valueStart, itemEnd);
+  const added = parsed!.positions.filter((p) => p.offset >= valueStart);
+  const positions = movePositions(previous.positions, added, text, valueStart, itemEnd);
   const previousValue = checked.value;
   const range = { start: edited.range.start, end: replacement.range.end };
   edited.value = replacement.value;
@@ -76,7 +95,7 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): EditedRun 
   checked.value = canonical.value;
   checked.range = range;
 
-  const recheck = recheckEquation(check, result.facts, checked, previousValue);
+  const recheck = recheckEquation(check, result.facts!, checked, previousValue);
   if (!recheck) return undefined;
   const others = recheck.unused ? kept.filter((d) => !unusedCodes.has(d.code)) : kept;
   const diagnostics = finishDiagnostics([...others, ...recheck.diagnostics, ...(recheck.unused ?? [])]);
@@ -85,12 +104,28 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): EditedRun 
   const next: FrontEndResult = {
     ...rest,
     // The order of the quantities is the same: the edit changed no same-step read.
-    ...(clean
-      ? { model: result.model ? { ...result.model, uses: result.facts.uses } : checkedModel(result.facts, check) }
-      : {}),
+    ...(clean ? { model: result.model ?? checkedModel(result.facts!, check) } : {}),
     diagnostics,
   };
   return { run: { result: next, positions, check }, equation: edited };
+}
+
+/**
+ * An edit between two items that leaves only white space and comments there (a comment
+ * written, a line added): nothing but the comments and the positions after it change.
+ */
+function gapEdit(previous: FrontEndRun, text: EditedText, before: A.Item, after: A.Item): EditedRun | undefined {
+  const gapStart = before.range.end.offset;
+  const gapEnd = after.range.start.offset;
+  const gap = text.after.slice(gapStart, gapEnd + text.after.length - text.before.length);
+  // White space on both sides, so no token of either item runs on into the gap.
+  if (!/^(\s|\/[/*])/.test(gap) || !/\s$/.test(gap)) return undefined;
+  const parsed = parseGap(gap, before.range.end);
+  if (!parsed) return undefined;
+  const { result } = previous;
+  result.file.comments = withComments(result.file.comments, parsed.comments, gapStart, gapEnd);
+  const positions = movePositions(previous.positions, parsed.positions, text, gapStart + 1, gapEnd - 1);
+  return { run: { result: { ...result }, positions, check: previous.check! } };
 }
 
 /**
@@ -115,17 +150,17 @@ function sameLeftSide(a: A.Equation, b: A.Equation): boolean {
 
 /**
  * The position objects of the edited analysis, in the list of the previous one: those before
- * the edited value as they were; those of the old value dropped (nothing kept refers to
- * them); those after it moved, in place, so every node, use and diagnostic holding them
- * moves too; and the new value's added. The list is changed in place: it is long, and a new
- * one at every keystroke was most of an edit's time.
+ * `from` as they were; those from `from` to `to` dropped (what held them was replaced);
+ * those after moved, in place, so every node, use and diagnostic holding them moves too;
+ * and `added`, those of what replaced them. The list is changed in place: it is long, and a
+ * new one at every keystroke was most of an edit's time.
  */
 function movePositions(
   positions: A.Position[],
-  parsed: ParsedItem,
+  added: readonly A.Position[],
   text: EditedText,
-  valueStart: number,
-  itemEnd: number,
+  from: number,
+  to: number,
 ): A.Position[] {
   const delta = text.after.length - text.before.length;
   const lineDelta = text.afterLines.lineCount - text.beforeLines.lineCount;
@@ -134,8 +169,8 @@ function movePositions(
   let kept = 0;
   for (let i = 0; i < positions.length; i++) {
     const p = positions[i]!;
-    if (p.offset >= valueStart && p.offset <= itemEnd) continue;
-    if (p.offset > itemEnd) {
+    if (p.offset >= from && p.offset <= to) continue;
+    if (p.offset > to) {
       p.offset += delta;
       if (p.line === editLine) p.column = text.afterLines.positionAt(p.offset).character + 1;
       p.line += lineDelta;
@@ -143,16 +178,15 @@ function movePositions(
     positions[kept++] = p;
   }
   positions.length = kept;
-  for (const p of parsed.positions) if (p.offset >= valueStart) positions.push(p);
+  for (const p of added) positions.push(p);
   return positions;
 }
 
-/** The comments with those inside the edited value replaced by those of its new text. */
-function withComments(comments: A.Comment[], fresh: A.Comment[], valueStart: number, itemEnd: number): A.Comment[] {
-  const inValue = (c: A.Comment) => c.range.start.offset >= valueStart;
-  const first = comments.findIndex(inValue);
-  if (first < 0) return [...comments, ...fresh.filter(inValue)];
+/** The comments with those from `from` to `to` replaced by `fresh`. */
+function withComments(comments: A.Comment[], fresh: A.Comment[], from: number, to: number): A.Comment[] {
+  let first = comments.findIndex((c) => c.range.start.offset >= from);
+  if (first < 0) first = comments.length;
   let end = first;
-  while (end < comments.length && comments[end]!.range.start.offset <= itemEnd) end++;
-  return [...comments.slice(0, first), ...fresh.filter(inValue), ...comments.slice(end)];
+  while (end < comments.length && comments[end]!.range.start.offset <= to) end++;
+  return [...comments.slice(0, first), ...fresh.filter((c) => c.range.start.offset >= from), ...comments.slice(end)];
 }

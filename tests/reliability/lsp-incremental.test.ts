@@ -1,7 +1,7 @@
 /**
  * The language server's edit path (compiler/lsp/incremental.ts) against a whole analysis:
- * random edits, most inside an equation's value (where the edit path applies), the rest
- * anywhere; after each, the analysis made from the previous one and the edit must equal the
+ * random edits, most inside an equation's value or between items (where the edit path
+ * applies), the rest anywhere; after each, the analysis made from the previous one and the edit must equal the
  * analysis of the new text from scratch: the same front-end result (AST with every position,
  * checker facts, types, uses), the same published diagnostics, and the same hovers and
  * completions at random places (after about half of the edits, so the name index is also
@@ -70,6 +70,9 @@ const snippets = [
   "dropout(x, p = 0.2)",
 ];
 
+/** What is written between items. */
+const between = ["\n", "\n  // a comment", "  /* a comment */", " ", "\n\n", "\r\n", "  // dim H = 4", "\n  /* open"];
+
 /** An expression put in place of one (`e`): these keep the text readable, so what changes is its meaning. */
 function rewrite(e: string, name: string, choice: number): string {
   const forms = [
@@ -106,6 +109,13 @@ function snapshot(result: FrontEndResult | undefined): string {
           .sort()
       : value,
   );
+}
+
+/** Where two texts first differ, with some of each around it. */
+function firstDifference(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return `${i}: …${a.slice(Math.max(0, i - 120), i + 60)}… from the edit, …${b.slice(Math.max(0, i - 120), i + 60)}… from scratch`;
 }
 
 function nodeName(e: A.Expr): string {
@@ -151,7 +161,19 @@ describe("an edit analysed from the previous analysis equals the analysis from s
             const e = pick(exprs);
             [from, to] = [e.range.start.offset, e.range.end.offset];
             inserted = rewrite(text.slice(from, to), pick(names), next());
-          } else if (exprs.length > 0 && kind < 0.8) {
+          } else if (kind < 0.65) {
+            // A comment or a line written between items, or one taken away.
+            const items = previous.file?.models[0]?.items ?? [];
+            const comments = previous.file?.comments ?? [];
+            if (comments.length > 0 && next() < 0.3) {
+              const c = pick(comments);
+              [from, to] = [c.range.start.offset, c.range.end.offset];
+              inserted = "";
+            } else {
+              from = to = items.length > 0 ? pick(items).range.end.offset : 0;
+              inserted = pick(between);
+            }
+          } else if (exprs.length > 0 && kind < 0.85) {
             // Typing inside an equation's value.
             const e = pick(exprs);
             from = e.range.start.offset + Math.floor(next() * (e.range.end.offset - e.range.start.offset + 1));
@@ -170,7 +192,8 @@ describe("an edit analysed from the previous analysis equals the analysis from s
         const whole = new Analysis(edited, edit);
         if (incremental.fromEdit) fromEdit++;
         expect(incremental.lines, `${where}: lines`).toEqual(whole.lines);
-        expect(snapshot(incremental.result), where).toBe(snapshot(whole.result));
+        const [mine, theirs] = [snapshot(incremental.result), snapshot(whole.result)];
+        if (mine !== theirs) expect.fail(`${where}: the results differ at ${firstDifference(mine, theirs)}`);
         expect(toLspDiagnostics(incremental, uri), where).toEqual(toLspDiagnostics(whole, uri));
         // Not after every edit: the name index of a version not asked about is brought up to date later, over several edits.
         const probes = next() < 0.5 ? 3 : 0;
@@ -190,13 +213,49 @@ describe("an edit analysed from the previous analysis equals the analysis from s
   }
 });
 
-test("an edit inside an equation of a 10,000-line model is analysed from the previous analysis", () => {
+describe("in a 10,000-line model, what is analysed from the previous analysis", () => {
   const text = generatedModel(2000);
-  const before = new Analysis(text, 1);
-  const at = text.indexOf("h1234 = tanh(") + "h1234 = tanh(".length;
-  const edited = text.slice(0, at) + "0 + " + text.slice(at);
-  const after = new Analysis(edited, 2, undefined, before);
-  expect(after.fromEdit).toBe(true);
-  expect(after.diagnostics).toEqual([]);
-  expect(toLspDiagnostics(after, uri)).toEqual(toLspDiagnostics(new Analysis(edited, 2), uri));
+  const cases: [string, string, string][] = [
+    ["an edit inside an equation", "h1234 = tanh(", "h1234 = tanh(0 + "],
+    ["a comment written between items", "  state h1234", "  // the 1235th layer\n  state h1234"],
+  ];
+  for (const [what, from, to] of cases) {
+    test(what, () => {
+      const edited = text.replace(from, to);
+      const after = new Analysis(edited, 2, undefined, new Analysis(text, 1));
+      expect(after.fromEdit).toBe(true);
+      expect(after.diagnostics).toEqual([]);
+      expect(snapshot(after.result)).toBe(snapshot(new Analysis(edited, 2).result));
+    });
+  }
+});
+
+describe("an edit that reaches past where it is typed is analysed as a whole", () => {
+  const model = [
+    "model M {",
+    "  dim D = 4",
+    "  dim K = 3",
+    "  input x : [D]",
+    "  target y : class[K]",
+    "  param W : [K, D]",
+    "  param V : [K, K]",
+    "  h = tanh(W @ x) + W @ x  o = softmax(V @ h)",
+    "  loss cross_entropy(o, y) at last",
+    "}",
+    "",
+  ].join("\n");
+  const cases: [string, string, string][] = [
+    // A line comment typed in a value, or after an item, runs over the item after it on the line.
+    ["a line comment in a value", "tanh(W @ x) + W", "tanh(W @ x) // + W"],
+    ["a line comment between items", "W @ x  o", "W @ x\n  // note  o"],
+    // A comment opened and not closed runs to the end of the file.
+    ["a comment left open", "tanh(W @ x)", "tanh(W /* @ x)"],
+  ];
+  for (const [what, from, to] of cases) {
+    test(what, () => {
+      const edited = model.replace(from, to);
+      const incremental = new Analysis(edited, 1, undefined, new Analysis(model, 0));
+      expect(snapshot(incremental.result)).toBe(snapshot(new Analysis(edited, 1).result));
+    });
+  }
 });
