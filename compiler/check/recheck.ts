@@ -9,13 +9,15 @@
  * The result equals a whole check's: the equation is inferred by the same `ShapeInference`,
  * seeing the sizes the whole check would have given it (those of the equations inferred
  * before it), and what the edit changes everywhere else (the uses, the types, the unused
- * names, how far back each state is read) is brought up to date here.
+ * names, how far back and ahead each state is read, the recurrences that would run both
+ * ways) is brought up to date here.
  */
 import type * as A from "../../grammar/ast.js";
 import type { Diagnostic } from "../../grammar/diagnostic.js";
 import { mapExpr } from "../../grammar/walk.js";
 import { reportUnused, type CheckContext } from "./check.js";
 import { sameStepReads } from "./cycles.js";
+import { checkDirections } from "./directions.js";
 import type { ModelFacts, NameUse, Size } from "./model.js";
 import { ShapeInference } from "./types.js";
 
@@ -24,6 +26,8 @@ export interface EquationRecheck {
   diagnostics: Diagnostic[];
   /** The unused-name warnings of the model, when the edit changed which names are read; undefined when unchanged. */
   unused?: Diagnostic[];
+  /** The model's recurrences that would run both ways (E303, directions.ts), which any read can change. */
+  directions: Diagnostic[];
 }
 
 /**
@@ -62,36 +66,47 @@ export function recheckEquation(
   for (const [x, t] of inference.types) facts.types.set(x, t);
   graph.reads.set(name, reads);
   const oldUses = replaceUses(facts.uses, name, inference.uses);
+  const directions: Diagnostic[] = [];
+  const readNames = sameStepNames(context, facts);
+  checkDirections(decls.states, facts.uses, (n) => (graph.reads.has(n) ? readNames.get(n)! : []), directions);
   const unusedChanged = context.unusedReported && !sameSet(oldUses, inference.uses);
-  if (!unusedChanged) return { diagnostics };
+  if (!unusedChanged) return { diagnostics, directions };
   const unused: Diagnostic[] = [];
   reportUnused(decls, facts.uses, unused);
-  return { diagnostics, unused };
+  return { diagnostics, unused, directions };
 }
 
 /**
- * How far back each state is read (`maxDelay`) is the longest delay any equation reads it
- * through, set as a side effect of inference. The states this equation reads through a delay
- * are set to 0 while it is inferred, so what it reads shows alone, and then combined with
- * the rest: a longer read raises the state's figure; a shorter one lowers it only if this
- * equation alone made it, which the previous value (whose reads are known only as written)
- * cannot tell: then the whole model is checked.
+ * How far back and ahead each state is read (`maxDelay`, `maxAhead`) are the longest delay
+ * and read ahead of any equation, set as a side effect of inference. The states this
+ * equation reads through a delay or ahead are set to 0 while it is inferred, so what it
+ * reads shows alone, and then combined with the rest: a longer read raises the state's
+ * figure; a shorter one lowers it only if this equation alone made it, which the previous
+ * value (whose reads are known only as written) cannot tell: then the whole model is checked.
  */
 class DelayedReads {
-  private readonly saved = new Map<string, number>();
-  private readonly previousLongest: Map<string, number>;
+  private readonly saved = new Map<string, { back: number; ahead: number }>();
+  private readonly previous: WrittenReads;
 
   constructor(
     private readonly context: CheckContext,
     previous: A.Expr,
     value: A.Expr,
   ) {
-    this.previousLongest = writtenDelays(previous);
-    for (const state of new Set([...writtenDelays(value).keys(), ...this.previousLongest.keys()])) {
+    this.previous = writtenReads(previous);
+    const now = writtenReads(value);
+    const names = new Set([
+      ...now.back.keys(),
+      ...now.ahead.keys(),
+      ...this.previous.back.keys(),
+      ...this.previous.ahead.keys(),
+    ]);
+    for (const state of names) {
       const info = context.decls.states.get(state);
       if (!info) continue;
-      this.saved.set(state, info.maxDelay);
+      this.saved.set(state, { back: info.maxDelay, ahead: info.maxAhead });
       info.maxDelay = 0;
+      info.maxAhead = 0;
     }
   }
 
@@ -100,24 +115,40 @@ class DelayedReads {
     let known = true;
     for (const [state, before] of this.saved) {
       const info = this.context.decls.states.get(state)!;
-      const now = info.maxDelay;
-      if (now >= before) continue;
-      info.maxDelay = before;
-      if ((this.previousLongest.get(state) ?? 0) >= before) known = false;
+      const back = combined(info.maxDelay, before.back, this.previous.back.get(state) ?? 0);
+      const ahead = combined(info.maxAhead, before.ahead, this.previous.ahead.get(state) ?? 0);
+      info.maxDelay = back ?? before.back;
+      info.maxAhead = ahead ?? before.ahead;
+      known &&= back !== undefined && ahead !== undefined;
     }
     return known;
   }
 }
 
-/** The longest delay each name is read through as written (`h[t-2]`: 2), whether or not inference reaches it. */
-function writtenDelays(e: A.Expr): Map<string, number> {
-  const longest = new Map<string, number>();
+/**
+ * The longest read of a state over all equations, from this equation's read now, the
+ * longest before (over all, this one included) and this one's longest as written before;
+ * undefined when unknown.
+ */
+function combined(now: number, before: number, previouslyWritten: number): number | undefined {
+  if (now >= before) return now;
+  return previouslyWritten < before ? before : undefined;
+}
+
+interface WrittenReads {
+  back: Map<string, number>;
+  ahead: Map<string, number>;
+}
+
+/** The longest delay and read ahead of each name as written (`h[t-2]`: 2 back), whether or not inference reaches them. */
+function writtenReads(e: A.Expr): WrittenReads {
+  const reads: WrittenReads = { back: new Map(), ahead: new Map() };
   forEachNode(e, (x) => {
-    if (x.kind !== "delay") return;
-    const steps = -x.offset;
-    if (Number.isInteger(steps) && steps > 0) longest.set(x.name.text, Math.max(longest.get(x.name.text) ?? 0, steps));
+    if (x.kind !== "delay" || !Number.isInteger(x.offset) || x.offset === 0) return;
+    const longest = x.offset < 0 ? reads.back : reads.ahead;
+    longest.set(x.name.text, Math.max(longest.get(x.name.text) ?? 0, Math.abs(x.offset)));
   });
-  return longest;
+  return reads;
 }
 
 /** Every expression node, named arguments' values included. */
@@ -148,6 +179,15 @@ function replaceUses(uses: NameUse[], usedBy: string, replacement: readonly Name
     }
   } else while (first + count < uses.length && uses[first + count]!.usedBy === usedBy) count++;
   return uses.splice(first, count, ...mine);
+}
+
+/** The quantities each equation reads at the same step, without repeats, as the facts list them; found once per check. */
+const sameStepNamesOf = new WeakMap<CheckContext, Map<string, readonly string[]>>();
+
+function sameStepNames(context: CheckContext, facts: ModelFacts): Map<string, readonly string[]> {
+  let names = sameStepNamesOf.get(context);
+  if (!names) sameStepNamesOf.set(context, (names = new Map(facts.quantities.map((q) => [q.name, q.sameStepReads]))));
+  return names;
 }
 
 /** Position in the order of inference of each equation, made once per check. */

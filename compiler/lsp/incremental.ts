@@ -97,8 +97,13 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
 
   const recheck = recheckEquation(check, result.facts!, checked, previousValue);
   if (!recheck) return undefined;
-  const others = recheck.unused ? kept.filter((d) => !unusedCodes.has(d.code)) : kept;
-  const diagnostics = finishDiagnostics([...others, ...recheck.diagnostics, ...(recheck.unused ?? [])]);
+  const others = kept.filter((d) => d.code !== "E303" && !(recheck.unused && unusedCodes.has(d.code)));
+  const diagnostics = finishDiagnostics([
+    ...others,
+    ...recheck.diagnostics,
+    ...recheck.directions,
+    ...(recheck.unused ?? []),
+  ]);
   const clean = !diagnostics.some((d) => d.severity === "error");
   const { model: _checked, diagnostics: _previous, ...rest } = result;
   const next: FrontEndResult = {
@@ -117,6 +122,8 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
 function gapEdit(previous: FrontEndRun, text: EditedText, before: A.Item, after: A.Item): EditedRun | undefined {
   const gapStart = before.range.end.offset;
   const gapEnd = after.range.start.offset;
+  // Items that touch share the position where one ends and the other starts: it could not both stay and move.
+  if (gapStart === gapEnd) return undefined;
   const gap = text.after.slice(gapStart, gapEnd + text.after.length - text.before.length);
   // White space on both sides, so no token of either item runs on into the gap.
   if (!/^(\s|\/[/*])/.test(gap) || !/\s$/.test(gap)) return undefined;

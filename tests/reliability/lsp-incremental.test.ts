@@ -83,6 +83,7 @@ function rewrite(e: string, name: string, choice: number): string {
     name,
     `${name}[t-1]`,
     `${name}[t-2]`,
+    `${name}[t+1]`,
     `-${e}`,
     `${e} @ ${name}`,
     `[${e}, ${name}]`,
@@ -258,4 +259,12 @@ describe("an edit that reaches past where it is typed is analysed as a whole", (
       expect(snapshot(incremental.result)).toBe(snapshot(new Analysis(edited, 1).result));
     });
   }
+
+  test("a space put between two items that touch", () => {
+    // `3input`: where the dim ends, the input starts, one position for both.
+    const touching = model.replace("= 3\n  input", "= 3input");
+    const edited = model.replace("= 3\n  input", "= 3 input");
+    const incremental = new Analysis(edited, 1, undefined, new Analysis(touching, 0));
+    expect(snapshot(incremental.result)).toBe(snapshot(new Analysis(edited, 1).result));
+  });
 });
