@@ -87,7 +87,8 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
   const itemEnd = edited.range.end.offset;
   result.file.comments = withComments(result.file.comments, parsed!.comments, valueStart, itemEnd);
   const added = parsed!.positions.filter((p) => p.offset >= valueStart);
-  const positions = movePositions(previous.positions, added, text, valueStart, itemEnd);
+  // The position where the value starts stays listed: a comment just before it may end there.
+  const positions = movePositions(previous.positions, added, text, valueStart + 1, itemEnd);
   const previousValue = checked.value;
   const range = { start: edited.range.start, end: replacement.range.end };
   edited.value = replacement.value;

@@ -260,6 +260,16 @@ describe("an edit that reaches past where it is typed is analysed as a whole", (
     });
   }
 
+  test("two edits after a comment that ends where a value starts", () => {
+    const commented = model.replace("  h = tanh(", "  g = tanh(W @ x)\n  h = /* c */tanh(");
+    const first = commented.replace("+ W @ x", "- W @ x");
+    const second = first.replace("g = tanh(W @ x)", "g = tanh(0 + W @ x)");
+    const afterFirst = new Analysis(first, 1, undefined, new Analysis(commented, 0));
+    const afterSecond = new Analysis(second, 2, undefined, afterFirst);
+    expect([afterFirst.fromEdit, afterSecond.fromEdit]).toEqual([true, true]);
+    expect(snapshot(afterSecond.result)).toBe(snapshot(new Analysis(second, 2).result));
+  });
+
   test("a space put between two items that touch", () => {
     // `3input`: where the dim ends, the input starts, one position for both.
     const touching = model.replace("= 3\n  input", "= 3input");
