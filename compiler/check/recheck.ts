@@ -66,6 +66,9 @@ export function recheckEquation(
   for (const [x, t] of inference.types) facts.types.set(x, t);
   graph.reads.set(name, reads);
   const oldUses = replaceUses(facts.uses, name, inference.uses);
+  // A state read both ways is reported at its first read ahead in the order the whole check
+  // met the uses, which the uses, kept in source order, no longer tell.
+  for (const s of decls.states.values()) if (s.maxDelay > 0 && s.maxAhead > 0) return undefined;
   const directions: Diagnostic[] = [];
   const readNames = sameStepNames(context, facts);
   checkDirections(decls.states, facts.uses, (n) => (graph.reads.has(n) ? readNames.get(n)! : []), directions);

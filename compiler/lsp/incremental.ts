@@ -2,8 +2,10 @@
  * An edit inside one equation's value, analysed from the analysis before it instead of from
  * scratch: the equation is read again alone (`parseItem`), put in place of the old one in
  * the previous AST, every position after it moved by what the edit added or removed, and
- * the equation checked again alone (`recheckEquation`). On a large model that is the
- * difference between reading every line at every keystroke and reading one.
+ * the equation checked again alone (`recheckEquation`). An edit between two items that
+ * leaves only white space and comments there changes only the comments and the positions
+ * after it. On a large model that is the difference between reading every line at every
+ * keystroke and reading one.
  *
  * Anything else (an edit across items, of a declaration, of an equation's name, in a file
  * with syntax errors, an edit that changes what other equations see) returns undefined, and
@@ -33,6 +35,8 @@ export interface EditedText {
 
 /** The codes of the unused-name warnings, which an edit of one equation can add or remove anywhere. */
 const unusedCodes: ReadonlySet<string> = new Set(["W001", "W002", "W004"]);
+/** The code of a recurrence that would run both ways (compiler/check/directions.ts), which any read can change. */
+const directionsCode = "E303";
 
 /** The analysis of the edited text, and the equation the edit was in (as the source AST has it), if any. */
 export interface EditedRun {
@@ -98,7 +102,8 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
 
   const recheck = recheckEquation(check, result.facts!, checked, previousValue);
   if (!recheck) return undefined;
-  const others = kept.filter((d) => d.code !== "E303" && !(recheck.unused && unusedCodes.has(d.code)));
+  // The model-wide diagnostics the recheck made again replace their previous versions.
+  const others = kept.filter((d) => d.code !== directionsCode && !(recheck.unused && unusedCodes.has(d.code)));
   const diagnostics = finishDiagnostics([
     ...others,
     ...recheck.diagnostics,

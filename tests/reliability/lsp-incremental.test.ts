@@ -270,6 +270,28 @@ describe("an edit that reaches past where it is typed is analysed as a whole", (
     expect(snapshot(afterSecond.result)).toBe(snapshot(new Analysis(second, 2).result));
   });
 
+  test("an edit of a model with a state read both ways", () => {
+    // E303 points at the first read ahead the check meets: b's, inferred before a, which reads b.
+    const bothWays = [
+      "model M {",
+      "  dim D = 4",
+      "  input x : [D]",
+      "  target y : class[D]",
+      "  param W : [D, D]",
+      "  state s : [D] = zeros",
+      "  a = tanh(W @ s[t+1] + b)",
+      "  b = tanh(W @ s[t+1])",
+      "  s = tanh(W @ s[t-1] + a + x)",
+      "  o = softmax(W @ s)",
+      "  loss cross_entropy(o, y) at last",
+      "}",
+      "",
+    ].join("\n");
+    const edited = bothWays.replace("+ a + x)", "+ a + 0 * x)");
+    const incremental = new Analysis(edited, 1, undefined, new Analysis(bothWays, 0));
+    expect(snapshot(incremental.result)).toBe(snapshot(new Analysis(edited, 1).result));
+  });
+
   test("a space put between two items that touch", () => {
     // `3input`: where the dim ends, the input starts, one position for both.
     const touching = model.replace("= 3\n  input", "= 3input");
