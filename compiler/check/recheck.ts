@@ -61,6 +61,8 @@ export function recheckEquation(
   const delays = new DelayedReads(context, previous, eq.value);
   const size = inference.equationSize(eq);
   if (!delays.settle() || !sameSize(size, quantitySizes.get(name))) return undefined;
+  // "Did you mean" within its budget answers the same whatever was asked before; past it, not.
+  if (decls.suggestionsSpent()) return undefined;
 
   forEachNode(previous, (x) => facts.types.delete(x));
   for (const [x, t] of inference.types) facts.types.set(x, t);

@@ -292,6 +292,19 @@ describe("an edit that reaches past where it is typed is analysed as a whole", (
     expect(snapshot(incremental.result)).toBe(snapshot(new Analysis(edited, 1).result));
   });
 
+  test("a misspelt name typed after suggesting has spent its budget", () => {
+    // Forty misspelt names among 3,000 long ones spend the budget of "did you mean": from
+    // scratch, the first equation's new misspelling is asked first and gets its suggestion.
+    const params = Array.from({ length: 3000 }, (_, i) => `  param parameter_number_${i} : [D]`);
+    const equations = Array.from({ length: 40 }, (_, i) => `  q${i} = tanh(parameter_numbr_${i} + x)`);
+    const spent = ["model M {", "  dim D = 4", "  input x : [D]", ...params, ...equations, "}", ""].join("\n");
+    const edited = spent.replace("tanh(parameter_numbr_0 +", "tanh(parameter_numbe_1 +");
+    const incremental = new Analysis(edited, 1, undefined, new Analysis(spent, 0));
+    const whole = new Analysis(edited, 1);
+    expect(whole.diagnostics.find((d) => d.message.includes("parameter_numbe_1"))?.hint).toMatch(/did you mean/);
+    expect(snapshot(incremental.result)).toBe(snapshot(whole.result));
+  });
+
   test("a space put between two items that touch", () => {
     // `3input`: where the dim ends, the input starts, one position for both.
     const touching = model.replace("= 3\n  input", "= 3input");
