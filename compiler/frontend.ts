@@ -3,10 +3,10 @@
  * the syntax it stands for) → expanded AST → checked model, with every
  * diagnostic found on the way. The CLI and the language server both start here.
  */
-import type { ModelDecl, RnnFile } from "../grammar/ast.js";
+import type { ModelDecl, Position, RnnFile } from "../grammar/ast.js";
 import { parse } from "../grammar/parse.js";
 import { canonicalNotation } from "../grammar/notation.js";
-import { checkModelFacts } from "./check/check.js";
+import { checkModelFacts, type CheckContext } from "./check/check.js";
 import type { DimOverrides } from "./check/dims.js";
 import type { CheckedModel, ModelFacts } from "./check/model.js";
 import { error, fileStart, sortDiagnostics, type Diagnostic } from "../grammar/diagnostic.js";
@@ -25,20 +25,38 @@ export interface FrontEndResult {
 }
 
 export function analyze(text: string, overrides: DimOverrides = {}): FrontEndResult {
-  const { file, diagnostics, incomplete } = parse(text);
+  return analyzeForEditing(text, overrides).result;
+}
+
+/** The front end's result, with what the language server keeps to check an edit of one equation alone. */
+export interface FrontEndRun {
+  result: FrontEndResult;
+  /** Every position object the result holds, each once (grammar/positions.ts); the language server moves them after an edit. */
+  positions: Position[];
+  /** What the check worked out on the way, when the model was checked. */
+  check?: CheckContext;
+}
+
+export function analyzeForEditing(text: string, overrides: DimOverrides = {}): FrontEndRun {
+  const { file, diagnostics, incomplete, positions } = parse(text);
   const all = [...diagnostics];
-  const result = (
+  const run = (
     rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] },
-  ): FrontEndResult => ({ file, expansions: [], ...rest, diagnostics: withoutRepeats(sortDiagnostics(all)) });
+    check?: CheckContext,
+  ): FrontEndRun => ({
+    result: { file, expansions: [], ...rest, diagnostics: finishDiagnostics(all) },
+    positions,
+    ...(check ? { check } : {}),
+  });
 
   // The parser gave up on the file: what it did not read would only give errors of its own.
-  if (incomplete) return result({});
+  if (incomplete) return run({});
   if (file.models.length === 0) {
     if (diagnostics.length === 0)
       all.push(
         error("E010", "the file declares no model", fileStart, { hint: "a file holds one model: model Name { ... }" }),
       );
-    return result({});
+    return run({});
   }
   for (const extra of file.models.slice(1)) {
     all.push(
@@ -50,9 +68,14 @@ export function analyze(text: string, overrides: DimOverrides = {}): FrontEndRes
   const canonical = canonicalNotation(file.models[0]!, all);
   const { model: expanded, expansions, diagnostics: expandDiagnostics } = expandCells(canonical);
   all.push(...expandDiagnostics);
-  const { model, facts } = checkModelFacts(expanded, expansions, overrides, all);
+  const { model, facts, context } = checkModelFacts(expanded, expansions, overrides, all);
   const clean = !all.some((d) => d.severity === "error");
-  return result({ expanded, expansions, facts, ...(clean && model ? { model } : {}) });
+  return run({ expanded, expansions, facts, ...(clean && model ? { model } : {}) }, context);
+}
+
+/** Diagnostics as the front end gives them: in source order, each said once. */
+export function finishDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return withoutRepeats(sortDiagnostics(diagnostics));
 }
 
 /**

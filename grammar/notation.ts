@@ -28,7 +28,8 @@ export function canonicalNotation(model: A.ModelDecl, diagnostics: Diagnostic[])
   return items === model.items ? model : { ...model, items };
 }
 
-function canonicalItem(item: A.Item, diagnostics: Diagnostic[]): A.Item {
+/** One item with the lecture's notation read as canonical syntax: the same object when it has none. */
+export function canonicalItem(item: A.Item, diagnostics: Diagnostic[]): A.Item {
   switch (item.kind) {
     case "equation": {
       const value = canonical(item.value);

@@ -3,11 +3,11 @@
  * every syntax error in the file.
  */
 import type { IRecognitionException, IToken } from "chevrotain";
-import { tokenize, type LexError } from "./lexer.js";
+import { tokenize, type LexError, type LexResult } from "./lexer.js";
 import { MAX_SYNTAX_ERRORS, rnnParser } from "./parser.js";
 import { nestingError } from "./nesting.js";
 import { PositionMap } from "./positions.js";
-import type { Range, RnnFile } from "./ast.js";
+import type { Comment, Item, Position, Range, RnnFile } from "./ast.js";
 import { error, type Diagnostic } from "./diagnostic.js";
 
 export interface ParseResult {
@@ -15,13 +15,15 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
   /** The parser gave up part-way (too many syntax errors): the file is not all in the AST. */
   incomplete?: true;
+  /** Every position object of the AST and the diagnostics, each once (positions.ts). */
+  positions: Position[];
 }
 
 export function parse(text: string): ParseResult {
   const lexed = tokenize(text);
   const positions = new PositionMap(lexed.lineStarts, text.length);
   const tooDeep = nestingError(lexed.tokens, positions);
-  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep] };
+  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep], positions: positions.made };
   const { models, errors, stoppedAt } = withoutStackTraces(() => rnnParser.parseFile(lexed.tokens, positions));
   const comments = lexed.comments;
   const unterminated = comments.filter(isUnterminated);
@@ -32,10 +34,10 @@ export function parse(text: string): ParseResult {
     ...unterminated.map((c) => unterminatedComment(c, positions)),
     ...syntaxErrors.map((e) => syntaxError(e, positions)),
   ];
-  const file: RnnFile = { models, comments: comments.map((c) => ({ text: c.image, range: positions.tokenRange(c) })) };
+  const file: RnnFile = { models, comments: commentsOf(comments, positions) };
   markRecovered(file, all);
   const diagnostics = firstPerLine(all);
-  if (!stoppedAt) return { file, diagnostics };
+  if (!stoppedAt) return { file, diagnostics, positions: positions.made };
   const where = Number.isFinite(stoppedAt.startOffset) ? positions.tokenRange(stoppedAt) : endOfText(positions);
   diagnostics.push(
     error(
@@ -44,7 +46,58 @@ export function parse(text: string): ParseResult {
       where,
     ),
   );
-  return { file, diagnostics, incomplete: true };
+  return { file, diagnostics, incomplete: true, positions: positions.made };
+}
+
+/** One item read alone, with its comments and every position object it holds. */
+export interface ParsedItem {
+  item: Item;
+  comments: Comment[];
+  positions: readonly Position[];
+}
+
+/**
+ * The text of one item, starting at `origin` in a larger text: its AST, positioned in that
+ * text, when the text is exactly one item without a syntax error; else undefined (the
+ * language server then reads the whole file, which reports the errors).
+ */
+export function parseItem(text: string, origin: Position): ParsedItem | undefined {
+  const lexed = tokenize(text);
+  if (!readAlone(lexed, text)) return undefined;
+  const positions = new PositionMap(lexed.lineStarts, text.length, origin);
+  if (nestingError(lexed.tokens, positions)) return undefined;
+  const { item, whole, errors } = withoutStackTraces(() => rnnParser.parseItem(lexed.tokens, positions));
+  if (!item || !whole || errors.length > 0) return undefined;
+  return { item, comments: commentsOf(lexed.comments, positions), positions: positions.made };
+}
+
+/**
+ * The comments of a text between items, starting at `origin` in a larger text, when it holds
+ * nothing else (white space and closed comments); else undefined.
+ */
+export function parseGap(text: string, origin: Position): Omit<ParsedItem, "item"> | undefined {
+  const lexed = tokenize(text);
+  if (lexed.tokens.length > 0 || !readAlone(lexed, text)) return undefined;
+  const positions = new PositionMap(lexed.lineStarts, text.length, origin);
+  return { comments: commentsOf(lexed.comments, positions), positions: positions.made };
+}
+
+/**
+ * Whether a piece of a text lexes alone as it does in the whole: no error, no comment left
+ * open, and no line comment running to the piece's end (in the whole text it would go on to
+ * the end of the line, over whatever follows the piece there).
+ */
+function readAlone(lexed: LexResult, text: string): boolean {
+  return (
+    lexed.errors.length === 0 &&
+    !lexed.comments.some(
+      (c) => isUnterminated(c) || (c.image.startsWith("//") && c.startOffset + c.image.length >= text.length),
+    )
+  );
+}
+
+function commentsOf(comments: readonly IToken[], positions: PositionMap): Comment[] {
+  return comments.map((c) => ({ text: c.image, range: positions.tokenRange(c) }));
 }
 
 /**
@@ -103,7 +156,7 @@ function markRecovered(file: RnnFile, diagnostics: Diagnostic[]): void {
  * start at or before an offset and the one before it: the only ones that can hold the
  * offset, or end where it is. Found by bisection, as a file may have many of both.
  */
-function around<T extends { range: Range }>(nodes: readonly T[], offset: number): T[] {
+export function around<T extends { range: Range }>(nodes: readonly T[], offset: number): T[] {
   let low = 0;
   let high = nodes.length;
   while (low < high) {

@@ -13,6 +13,7 @@
  * (A Chevrotain concrete syntax tree would give the same, at several times the cost.)
  */
 import {
+  EOF,
   EmbeddedActionsParser,
   type IOrAlt,
   type IRecognitionException,
@@ -76,6 +77,30 @@ export class RnnParser extends EmbeddedActionsParser {
       if (!(e instanceof TooManySyntaxErrors)) throw e;
       // Every rule was left through its `finally`, the file's last: what was read until here.
       return { models: this.ended!.result as A.ModelDecl[], errors: this.found, stoppedAt: this.LA(1) };
+    } finally {
+      this.positions = undefined;
+      this.reading = undefined;
+      this.ended = undefined;
+    }
+  }
+
+  /**
+   * One item, alone (the language server re-reads the item an edit stays inside): the item,
+   * whether the tokens hold nothing after it, and the syntax errors.
+   */
+  parseItem(
+    tokens: IToken[],
+    positions: PositionMap,
+  ): { item: A.Item | undefined; whole: boolean; errors: IRecognitionException[] } {
+    this.input = tokens;
+    this.errors = this.found = [];
+    this.positions = positions;
+    try {
+      const item = this.item() as A.Item;
+      return { item, whole: this.LA(1).tokenType === EOF, errors: this.found };
+    } catch (e) {
+      if (!(e instanceof TooManySyntaxErrors)) throw e;
+      return { item: undefined, whole: false, errors: this.found };
     } finally {
       this.positions = undefined;
       this.reading = undefined;

@@ -6,13 +6,13 @@ import type * as A from "../../grammar/ast.js";
 import { error, hasErrors, warning, type Diagnostic } from "../../grammar/diagnostic.js";
 import { syntaxErrorCodes, type WarningCode } from "../../grammar/diagnostic-codes.js";
 import type { CellExpansion } from "../expand/expand.js";
-import { collectDeclarations } from "./declarations.js";
-import { buildGraph, reportCycles, stronglyConnected, topologicalOrder } from "./cycles.js";
+import { collectDeclarations, type Declarations } from "./declarations.js";
+import { buildGraph, reportCycles, stronglyConnected, topologicalOrder, type SameStepGraph } from "./cycles.js";
 import { resolveDims, type DimOverrides } from "./dims.js";
 import { checkDirections } from "./directions.js";
 import { checkLoss } from "./losses.js";
 import { checkSizeLimits } from "./limits.js";
-import type { CheckedModel, LossInfo, ModelFacts, QuantityInfo } from "./model.js";
+import type { CheckedModel, LossInfo, ModelFacts, NameUse, QuantityInfo, Size } from "./model.js";
 import { inferTypes } from "./types.js";
 
 export function checkModel(
@@ -24,13 +24,30 @@ export function checkModel(
   return checkModelFacts(model, expansions, overrides, diagnostics).model;
 }
 
+/**
+ * What the check worked out on the way, beyond the facts: kept by the language server so
+ * that an edit inside one equation is checked alone (recheck.ts).
+ */
+export interface CheckContext {
+  decls: Declarations;
+  /** The equations that bound their names, in source order. */
+  equations: A.Equation[];
+  graph: SameStepGraph;
+  inCycle: Set<string>;
+  /** The equations in the order they were inferred: each after those it reads at the same step. */
+  readsFirst: A.Equation[];
+  quantitySizes: Map<string, Size>;
+  /** Whether unused names were reported (not after a syntax error). */
+  unusedReported: boolean;
+}
+
 /** The same check, also returning what it worked out when the model has errors (for the language server). */
 export function checkModelFacts(
   model: A.ModelDecl,
   expansions: CellExpansion[],
   overrides: DimOverrides,
   diagnostics: Diagnostic[],
-): { model?: CheckedModel; facts: ModelFacts } {
+): { model?: CheckedModel; facts: ModelFacts; context: CheckContext } {
   const problems: Diagnostic[] = [];
   const dims = resolveDims(model, overrides, problems);
   const decls = collectDeclarations(model, dims, problems);
@@ -74,12 +91,8 @@ export function checkModelFacts(
 
   // After a syntax error some uses were not parsed: an "unused" warning would be a guess.
   const syntaxErrors = diagnostics.some((d) => syntaxErrorCodes.has(d.code));
-  if (!syntaxErrors && !model.items.some((i) => i.recovered)) {
-    const used = new Set(uses.map((u) => u.name));
-    reportUnused(decls.params, "W001", "parameter", used, problems);
-    reportUnused(decls.inputs, "W002", "input", used, problems);
-    reportUnused(decls.targets, "W004", "target", used, problems);
-  }
+  const unusedReported = !syntaxErrors && !model.items.some((i) => i.recovered);
+  if (unusedReported) reportUnused(decls, uses, problems);
   // Equations were checked reads first: list the uses as they are written.
   uses.sort((a, b) => a.range.start.offset - b.range.start.offset);
 
@@ -118,19 +131,30 @@ export function checkModelFacts(
     uses,
     expansions,
   };
-  if (hasErrors(problems)) return { facts };
-
-  const quantities: QuantityInfo[] = topologicalOrder(equations, graph, inCycle).map((eq) => ({
-    name: eq.name.text,
-    gate: eq.gate,
-    size: quantitySizes.get(eq.name.text)!,
-    equation: eq,
-    sameStepReads: sameStepReads(eq),
-  }));
-  return { model: { ...facts, quantities }, facts };
+  const context: CheckContext = { decls, equations, graph, inCycle, readsFirst, quantitySizes, unusedReported };
+  if (hasErrors(problems)) return { facts, context };
+  return { model: checkedModel(facts, context), facts, context };
 }
 
-function reportUnused(
+/** The model of a check without errors: its facts, with the quantities in an order where each comes after what it reads. */
+export function checkedModel(facts: ModelFacts, context: CheckContext): CheckedModel {
+  const byName = new Map(facts.quantities.map((q) => [q.name, q]));
+  const quantities: QuantityInfo[] = topologicalOrder(context.equations, context.graph, context.inCycle).map((eq) => ({
+    ...byName.get(eq.name.text)!,
+    size: context.quantitySizes.get(eq.name.text)!,
+  }));
+  return { ...facts, quantities };
+}
+
+/** The parameters, inputs and targets that no equation or loss reads: a warning each. */
+export function reportUnused(decls: Declarations, uses: readonly NameUse[], diagnostics: Diagnostic[]): void {
+  const used = new Set(uses.map((u) => u.name));
+  reportUnusedOf(decls.params, "W001", "parameter", used, diagnostics);
+  reportUnusedOf(decls.inputs, "W002", "input", used, diagnostics);
+  reportUnusedOf(decls.targets, "W004", "target", used, diagnostics);
+}
+
+function reportUnusedOf(
   declared: Map<string, { name: string; decl: { name: A.Name }; initialStateOf?: string }>,
   code: WarningCode,
   what: string,

@@ -13,7 +13,7 @@ export interface SameStepGraph {
 }
 
 /** The names an expression reads at the same step (not through a delay), in source order. */
-function sameStepReads(e: A.Expr): { name: string; range: A.Range }[] {
+export function sameStepReads(e: A.Expr): { name: string; range: A.Range }[] {
   const out: { name: string; range: A.Range }[] = [];
   walkExpr(e, (x) => {
     if (x.kind === "ref") out.push({ name: x.name.text, range: x.name.range });

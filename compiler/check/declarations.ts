@@ -24,6 +24,8 @@ export interface Declarations {
    * quantities (what a loss can score) or targets.
    */
   suggest(among: "value" | "quantity" | "target", name: string): string | undefined;
+  /** Whether suggesting has spent its work budget, so what it says next depends on what was asked before. */
+  suggestionsSpent(): boolean;
 }
 
 const kindWords: Record<SymbolKind, string> = {
@@ -63,6 +65,7 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
       }
       return suggester.suggest(name);
     },
+    suggestionsSpent: () => [...suggesters.values()].some((s) => s.spent),
   };
 
   for (const { declaration, existing } of conflicts) {

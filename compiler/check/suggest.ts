@@ -42,6 +42,11 @@ export class NameSuggester {
     }
   }
 
+  /** Whether the budget is spent: names asked from now on get no suggestion. */
+  get spent(): boolean {
+    return this.budget <= 0;
+  }
+
   suggest(name: string): string | undefined {
     if (this.answers.has(name)) return this.answers.get(name);
     const answer = this.closest(name);

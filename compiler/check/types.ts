@@ -25,27 +25,53 @@ export function inferTypes(
   decls: Declarations,
   diagnostics: Diagnostic[],
 ): TypeResult {
-  const report: Report = (code, message, range, hint) => {
-    diagnostics.push(error(code, message, range, hint ? { hint } : {}));
-    return undefined;
-  };
   const quantitySizes = new Map<string, Size>();
-  const uses: NameUse[] = [];
-
-  /**
-   * The size of a quantity read at the same step; a state's declared size stands for it.
-   * Its equation was checked before (none in a cycle: reported by the cycle check).
-   */
-  const quantitySize = (name: string): Size | undefined => decls.states.get(name)?.size ?? quantitySizes.get(name);
-  const refs = new References(decls, uses, report, quantitySize, (name) => quantitySizes.get(name));
-  const expressions = new ExpressionTypes(refs, report);
-
+  const inference = new ShapeInference(decls, diagnostics, (name) => quantitySizes.get(name));
   for (const eq of equations) {
-    const t = expressions.infer(eq.value, { usedBy: eq.name.text, onehotAllowed: false });
-    const size = t && equationSize(eq, t, decls, report);
+    const size = inference.equationSize(eq);
     if (size) quantitySizes.set(eq.name.text, size);
   }
-  return { types: expressions.types, quantitySizes, uses };
+  return { types: inference.types, quantitySizes, uses: inference.uses };
+}
+
+/**
+ * The inference of equations one at a time, given the sizes of the quantities checked before
+ * each (`checkedSize`): `inferTypes` runs it over all of them, and the language server over
+ * the one equation an edit changed (recheck.ts), which is why the sizes are asked, not kept.
+ */
+export class ShapeInference {
+  private readonly expressions: ExpressionTypes;
+  private readonly report: Report;
+  readonly uses: NameUse[] = [];
+
+  constructor(
+    private readonly decls: Declarations,
+    diagnostics: Diagnostic[],
+    checkedSize: (name: string) => Size | undefined,
+  ) {
+    this.report = (code, message, range, hint) => {
+      diagnostics.push(error(code, message, range, hint ? { hint } : {}));
+      return undefined;
+    };
+    /**
+     * The size of a quantity read at the same step; a state's declared size stands for it.
+     * Its equation was checked before (none in a cycle: reported by the cycle check).
+     */
+    const quantitySize = (name: string): Size | undefined => decls.states.get(name)?.size ?? checkedSize(name);
+    const refs = new References(decls, this.uses, this.report, quantitySize, checkedSize);
+    this.expressions = new ExpressionTypes(refs, this.report);
+  }
+
+  /** The type of every expression node inferred so far. */
+  get types(): Map<A.Expr, ValueType> {
+    return this.expressions.types;
+  }
+
+  /** The size an equation gives its quantity, or undefined when it does not check (reported). */
+  equationSize(eq: A.Equation): Size | undefined {
+    const t = this.expressions.infer(eq.value, { usedBy: eq.name.text, onehotAllowed: false });
+    return t && equationSize(eq, t, this.decls, this.report);
+  }
 }
 
 /** What an equation's value makes of its quantity: a vector, not one-hot, of its state's size when it is a state. */

@@ -18,9 +18,10 @@ import type {
   TargetInfo,
 } from "../check/model.js";
 import { error, fileStart, warning, type Diagnostic } from "../../grammar/diagnostic.js";
-import { analyze, type FrontEndResult } from "../frontend.js";
+import { analyzeForEditing, type FrontEndResult, type FrontEndRun } from "../frontend.js";
+import { analyseEdit, type EditedRun } from "./incremental.js";
 import { NameIndex } from "./names.js";
-import { LineIndex } from "./text.js";
+import { changedSpan, LineIndex, type ChangedSpan } from "./text.js";
 import { namedRecord } from "../../runtime/records.js";
 
 export interface AnalysisSettings {
@@ -45,18 +46,30 @@ export class Analysis {
   readonly elapsed: number;
   /** Whether formatting keeps the lecture's notation as written. */
   readonly keepNotation: boolean;
+  /** Whether this version was analysed from the previous one, by the edit alone (incremental.ts). */
+  readonly fromEdit: boolean;
   private names: NameIndex | undefined;
   private factsView: FactsView | undefined;
+  /** The name index of an earlier version and the equations edited since (see `index`). */
+  private namesBefore: { index: NameIndex; edited: Set<A.Equation> } | undefined;
+  /** The facts' lookups of an earlier version, whose maps serve again (see `facts`). */
+  private factsBefore: FactsView | undefined;
+  /** What the next version's analysis can start from; taken by it. */
+  private run: FrontEndRun | undefined;
 
+  /** `previous`, the analysis of the version before, is given up to this one: it must not be used after. */
   constructor(
     readonly text: string,
     readonly version: number,
     settings: AnalysisSettings = defaultSettings,
+    previous?: Analysis,
   ) {
-    this.lines = new LineIndex(text);
+    const change = previous && changedSpan(previous.text, text);
+    this.lines = previous && change ? previous.lines.edited(text, change) : new LineIndex(text);
     this.keepNotation = settings.keepNotation;
     const started = performance.now();
     this.overrides = applicableOverrides(text, settings.dims);
+    let edited: EditedRun | undefined;
     if (text.length > settings.maxFileSize) {
       this.result = undefined;
       const size = `${(text.length / 1e6).toFixed(1)} million characters`;
@@ -68,17 +81,44 @@ export class Analysis {
         ),
       ];
     } else {
-      let result: FrontEndResult | undefined;
+      edited = previous && change && this.fromPrevious(previous, change);
       let failure: Diagnostic | undefined;
       try {
-        result = analyze(text, this.overrides);
+        this.run = edited?.run ?? analyzeForEditing(text, this.overrides);
       } catch (e) {
         failure = error("LSP002", frontEndFailure(e), fileStart);
       }
-      this.result = result;
-      this.diagnostics = result ? result.diagnostics : [failure!];
+      this.result = this.run?.result;
+      this.diagnostics = this.result ? this.result.diagnostics : [failure!];
+    }
+    this.fromEdit = this.run !== undefined && this.run === edited?.run;
+    // What an earlier version built is brought up to date when first asked, rather than built again.
+    if (this.fromEdit && previous) {
+      const names = previous.names ? { index: previous.names, edited: new Set<A.Equation>() } : previous.namesBefore;
+      if (edited!.equation) names?.edited.add(edited!.equation);
+      this.namesBefore = names;
+      this.factsBefore = previous.factsView ?? previous.factsBefore;
     }
     this.elapsed = performance.now() - started;
+  }
+
+  /** This version analysed from the previous one by the edit alone, when the edit allows it. */
+  private fromPrevious(previous: Analysis, change: ChangedSpan): EditedRun | undefined {
+    const run = previous.run;
+    previous.run = undefined;
+    if (!run || !sameOverrides(previous.overrides, this.overrides)) return undefined;
+    try {
+      return analyseEdit(run, {
+        before: previous.text,
+        beforeLines: previous.lines,
+        after: this.text,
+        afterLines: this.lines,
+        change,
+      });
+    } catch {
+      // A failure here is a bug in the edit path, not in the file: the whole analysis below still answers.
+      return undefined;
+    }
   }
 
   get file(): A.RnnFile | undefined {
@@ -88,7 +128,10 @@ export class Analysis {
   /** The name index over the source, built on first use. */
   get index(): NameIndex | undefined {
     if (!this.result) return undefined;
-    this.names ??= new NameIndex(this.result.file, this.text, this.result.expansions);
+    this.names ??=
+      this.namesBefore?.index.edited(this.text, this.namesBefore.edited) ??
+      new NameIndex(this.result.file, this.text, this.result.expansions);
+    this.namesBefore = undefined;
     return this.names;
   }
 
@@ -96,7 +139,8 @@ export class Analysis {
   get facts(): FactsView | undefined {
     const facts = this.result?.facts;
     if (!facts) return undefined;
-    this.factsView ??= new FactsView(facts);
+    this.factsView ??= new FactsView(facts, this.factsBefore);
+    this.factsBefore = undefined;
     return this.factsView;
   }
 }
@@ -109,28 +153,44 @@ export class FactsView {
   readonly params: Map<string, ParamInfo>;
   readonly states: Map<string, StateInfo>;
   readonly quantities: Map<string, QuantityFacts>;
-  private readonly usesByName = new Map<string, NameUse[]>();
+  private readonly usesByName: Map<string, NameUse[]>;
   /** Every item a cell generated, with its cell. */
-  readonly generatedBy = new Map<A.Item, A.CellDecl>();
+  readonly generatedBy: Map<A.Item, A.CellDecl>;
 
-  constructor(readonly facts: ModelFacts) {
-    this.dims = byName(facts.dims);
-    this.inputs = byName(facts.inputs);
-    this.targets = byName(facts.targets);
-    this.params = byName(facts.params);
-    this.states = byName(facts.states);
-    this.quantities = byName(facts.quantities);
-    for (const use of facts.uses) {
-      let list = this.usesByName.get(use.name);
-      if (!list) this.usesByName.set(use.name, (list = []));
-      list.push(use);
-    }
-    for (const e of facts.expansions) for (const item of e.items) this.generatedBy.set(item, e.cell);
+  /** `sameDeclarations`: a view of the facts before an edit that changed only the uses, whose maps serve again. */
+  constructor(
+    readonly facts: ModelFacts,
+    sameDeclarations?: FactsView,
+  ) {
+    this.dims = sameDeclarations?.dims ?? byName(facts.dims);
+    this.inputs = sameDeclarations?.inputs ?? byName(facts.inputs);
+    this.targets = sameDeclarations?.targets ?? byName(facts.targets);
+    this.params = sameDeclarations?.params ?? byName(facts.params);
+    this.states = sameDeclarations?.states ?? byName(facts.states);
+    this.quantities = sameDeclarations?.quantities ?? byName(facts.quantities);
+    this.usesByName = usesByName(facts.uses);
+    this.generatedBy = sameDeclarations?.generatedBy ?? generatedItems(facts);
   }
 
   usesOf(name: string): NameUse[] {
     return this.usesByName.get(name) ?? [];
   }
+}
+
+function generatedItems(facts: ModelFacts): Map<A.Item, A.CellDecl> {
+  const generatedBy = new Map<A.Item, A.CellDecl>();
+  for (const e of facts.expansions) for (const item of e.items) generatedBy.set(item, e.cell);
+  return generatedBy;
+}
+
+function usesByName(uses: readonly NameUse[]): Map<string, NameUse[]> {
+  const byName = new Map<string, NameUse[]>();
+  for (const use of uses) {
+    let list = byName.get(use.name);
+    if (!list) byName.set(use.name, (list = []));
+    list.push(use);
+  }
+  return byName;
 }
 
 function byName<T extends { name: string }>(list: readonly T[]): Map<string, T> {
@@ -154,6 +214,11 @@ function applicableOverrides(text: string, dims: Record<string, number>): Record
   const out = namedRecord<number>();
   for (const name of names) if (declared.has(name)) out[name] = dims[name]!;
   return out;
+}
+
+function sameOverrides(a: Record<string, number>, b: Record<string, number>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((n) => Object.hasOwn(b, n) && a[n] === b[n]);
 }
 
 function frontEndFailure(e: unknown): string {

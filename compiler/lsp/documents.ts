@@ -30,7 +30,9 @@ export class DocumentStore {
     const cached = this.cache.get(uri);
     if (cached && cached.analysis.version === doc.version && cached.generation === this.generation)
       return cached.analysis;
-    const analysis = new Analysis(doc.getText(), doc.version, this.settingsValue);
+    // The analysis before, made with the same settings, is where an edit's analysis can start.
+    const previous = cached?.generation === this.generation ? cached.analysis : undefined;
+    const analysis = new Analysis(doc.getText(), doc.version, this.settingsValue, previous);
     this.cache.set(uri, { analysis, generation: this.generation });
     return analysis;
   }

@@ -90,12 +90,47 @@ export class NameIndex {
   /** Sorted by start offset; occurrences never overlap. */
   readonly occurrences: Occurrence[];
 
-  constructor(file: A.RnnFile, text: string, firstModelExpansions: readonly CellExpansion[]) {
+  constructor(file: A.RnnFile, text: string, firstModelExpansions: readonly CellExpansion[]);
+  /** The index of a version made from the previous one's index (see `edited`). */
+  constructor(scopes: ModelScope[], occurrences: Occurrence[]);
+  constructor(
+    ...args: [file: A.RnnFile, text: string, expansions: readonly CellExpansion[]] | [ModelScope[], Occurrence[]]
+  ) {
+    if (args.length === 2) {
+      [this.scopes, this.occurrences] = args;
+      return;
+    }
+    const [file, text, firstModelExpansions] = args;
     this.scopes = file.models.map((model, index) => buildScope(model, index, index === 0 ? firstModelExpansions : []));
     const out: Occurrence[] = [];
     for (const scope of this.scopes) collectOccurrences(scope, text, out);
-    out.sort((a, b) => a.range.start.offset - b.range.start.offset);
+    out.sort(byStart);
     this.occurrences = out;
+  }
+
+  /**
+   * The index after edits inside equations' values that the analyses took in place
+   * (incremental.ts): the bindings are the same; each edited equation's value occurrences
+   * are those of its value now, and every keyword gets an end at its start, which may have
+   * moved (the other occurrences' positions moved with the AST's; a keyword's end is the
+   * one position the index makes itself).
+   */
+  edited(text: string, equations: ReadonlySet<A.Equation>): NameIndex {
+    const out: Occurrence[] = [];
+    const collect = new Occurrences(this.scopes[0]!, text, out);
+    for (const o of this.occurrences) {
+      const equation = o.item?.kind === "equation" && equations.has(o.item) ? o.item : undefined;
+      if (o.kind === "keyword") out.push({ ...o, range: keywordRange(o.range.start, o.text) });
+      else if (!equation) out.push(o);
+      else if (o.kind === "symbol" && o.declaration) {
+        // The equation's name, then what its value holds now.
+        out.push(o);
+        const from = out.length;
+        collect.expression(equation.value, equation);
+        if (out.length - from > 1) out.splice(from, out.length - from, ...out.slice(from).sort(byStart));
+      }
+    }
+    return new NameIndex(this.scopes, out);
   }
 
   /**
@@ -140,6 +175,10 @@ export class NameIndex {
   occurrencesOf(symbol: ModelSymbol): Occurrence[] {
     return this.occurrences.filter((o) => o.kind === "symbol" && o.symbol === symbol);
   }
+}
+
+function byStart(a: Occurrence, b: Occurrence): number {
+  return a.range.start.offset - b.range.start.offset;
 }
 
 /** The model's names, bound as the checker binds them: with the cells expanded (where they did). */
@@ -192,9 +231,22 @@ function modelSymbol(b: Binding): ModelSymbol {
 }
 
 function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]): void {
-  const { model } = scope;
+  const collect = new Occurrences(scope, text, out);
+  out.push(collect.occurrence("model", scope.model.name.range, scope.model.name.text, undefined));
+  collect.keyword(scope.model.range, "model", undefined);
+  for (const item of scope.model.items) collect.item(item);
+}
+
+/** The occurrences of one model's items, added to `out` in the order they are met. */
+class Occurrences {
+  constructor(
+    private readonly scope: ModelScope,
+    private readonly text: string,
+    private readonly out: Occurrence[],
+  ) {}
+
   /** Every occurrence has the same shape (absent fields undefined): ten thousand of them are made per keystroke. */
-  const occurrence = (
+  occurrence(
     kind: OccurrenceKind,
     range: A.Range,
     text: string,
@@ -203,47 +255,38 @@ function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]):
     declaration?: boolean,
     delay?: A.DelayExpr,
     owner?: string,
-  ): Occurrence => ({
-    kind,
-    range,
-    text,
-    scope,
-    item,
-    symbol,
-    declaration,
-    delay,
-    owner,
-  });
-  out.push(occurrence("model", model.name.range, model.name.text, undefined));
-  keyword(model.range, "model", undefined);
-
-  function keyword(range: A.Range, word: string, item: A.Item | undefined): void {
-    const start = range.start.offset;
-    if (text.startsWith(word, start) && !nameCharacter.test(text[start + word.length] ?? "")) {
-      const end = { line: range.start.line, column: range.start.column + word.length, offset: start + word.length };
-      out.push(occurrence("keyword", { start: range.start, end }, word, item));
-    }
+  ): Occurrence {
+    return { kind, range, text, scope: this.scope, item, symbol, declaration, delay, owner };
   }
 
-  const symbolAt = (name: A.Name, item: A.Item, declaration: boolean, delay?: A.DelayExpr): void => {
-    out.push(occurrence("symbol", name.range, name.text, item, scope.symbols.get(name.text), declaration, delay));
-  };
-  const plain = (kind: OccurrenceKind, name: A.Name, item: A.Item, owner?: string): void => {
-    out.push(occurrence(kind, name.range, name.text, item, undefined, undefined, undefined, owner));
-  };
+  keyword(range: A.Range, word: string, item: A.Item | undefined): void {
+    const start = range.start.offset;
+    if (this.text.startsWith(word, start) && !nameCharacter.test(this.text[start + word.length] ?? ""))
+      this.out.push(this.occurrence("keyword", keywordRange(range.start, word), word, item));
+  }
+
+  private symbolAt(name: A.Name, item: A.Item, declaration: boolean, delay?: A.DelayExpr): void {
+    this.out.push(
+      this.occurrence("symbol", name.range, name.text, item, this.scope.symbols.get(name.text), declaration, delay),
+    );
+  }
+
+  private plain(kind: OccurrenceKind, name: A.Name, item: A.Item, owner?: string): void {
+    this.out.push(this.occurrence(kind, name.range, name.text, item, undefined, undefined, undefined, owner));
+  }
 
   /** Names read by an expression; `size` expressions read dims, value expressions read quantities. */
-  const expression = (e: A.Expr, item: A.Item): void =>
+  expression(e: A.Expr, item: A.Item): void {
     walkExpr(e, (x) => {
-      if (x.kind === "ref") symbolAt(x.name, item, false);
+      if (x.kind === "ref") this.symbolAt(x.name, item, false);
       else if (x.kind === "delay") {
-        symbolAt(x.name, item, false, x);
+        this.symbolAt(x.name, item, false, x);
         if (x.range.end.offset > x.name.range.end.offset) {
-          out.push(
-            occurrence(
+          this.out.push(
+            this.occurrence(
               "delay",
               { start: x.name.range.end, end: x.range.end },
-              text.slice(x.name.range.end.offset, x.range.end.offset),
+              this.text.slice(x.name.range.end.offset, x.range.end.offset),
               item,
               undefined,
               undefined,
@@ -252,72 +295,78 @@ function collectOccurrences(scope: ModelScope, text: string, out: Occurrence[]):
           );
         }
       } else if (x.kind === "call") {
-        plain("function", x.callee, item);
-        for (const a of x.args) if (a.name) plain("argument", a.name, item, x.callee.text);
+        this.plain("function", x.callee, item);
+        for (const a of x.args) if (a.name) this.plain("argument", a.name, item, x.callee.text);
       }
     });
+  }
 
   /** `zeros`, `xavier`, `uniform(-0.1, 0.1)`, `normal(std = 0.01)`, `learned`, numbers. */
-  const initialiser = (e: A.Expr, item: A.Item): void => {
-    if (e.kind === "ref") plain("initialiser", e.name, item);
+  private initialiser(e: A.Expr, item: A.Item): void {
+    if (e.kind === "ref") this.plain("initialiser", e.name, item);
     else if (e.kind === "call") {
-      plain("initialiser", e.callee, item);
-      for (const a of e.args) if (a.name) plain("argument", a.name, item, e.callee.text);
+      this.plain("initialiser", e.callee, item);
+      for (const a of e.args) if (a.name) this.plain("argument", a.name, item, e.callee.text);
     }
-  };
+  }
 
-  for (const item of model.items) {
+  item(item: A.Item): void {
     const word = item.kind === "equation" ? (item.gate ? "gate" : undefined) : item.kind;
-    if (word && (reservedWords as readonly string[]).includes(word)) keyword(item.range, word, item);
+    if (word && (reservedWords as readonly string[]).includes(word)) this.keyword(item.range, word, item);
     switch (item.kind) {
       case "dim":
-        symbolAt(item.name, item, true);
-        expression(item.value, item);
+        this.symbolAt(item.name, item, true);
+        this.expression(item.value, item);
         break;
       case "input":
       case "target":
-        symbolAt(item.name, item, true);
-        if (item.type.kind) plain("word", item.type.kind, item);
-        for (const d of item.type.dims) expression(d, item);
+        this.symbolAt(item.name, item, true);
+        if (item.type.kind) this.plain("word", item.type.kind, item);
+        for (const d of item.type.dims) this.expression(d, item);
         break;
       case "param":
       case "state":
-        symbolAt(item.name, item, true);
-        for (const d of item.shape) expression(d, item);
-        if (item.init) initialiser(item.init, item);
+        this.symbolAt(item.name, item, true);
+        for (const d of item.shape) this.expression(d, item);
+        if (item.init) this.initialiser(item.init, item);
         break;
       case "equation":
-        symbolAt(item.name, item, true);
-        expression(item.value, item);
+        this.symbolAt(item.name, item, true);
+        this.expression(item.value, item);
         break;
       case "cell":
-        symbolAt(item.name, item, true);
-        plain("cellKind", item.cell, item);
+        this.symbolAt(item.name, item, true);
+        this.plain("cellKind", item.cell, item);
         for (const a of item.args) {
           if (!a.name) {
-            expression(a.value, item);
+            this.expression(a.value, item);
             continue;
           }
-          plain("argument", a.name, item, "cell");
-          if (a.name.text === "act" && a.value.kind === "ref") plain("function", a.value.name, item);
-          else if (a.name.text === "init" && a.value.kind === "ref") plain("initialiser", a.value.name, item);
-          else expression(a.value, item);
+          this.plain("argument", a.name, item, "cell");
+          if (a.name.text === "act" && a.value.kind === "ref") this.plain("function", a.value.name, item);
+          else if (a.name.text === "init" && a.value.kind === "ref") this.plain("initialiser", a.value.name, item);
+          else this.expression(a.value, item);
         }
         break;
       case "loss":
-        plain("loss", item.fn, item);
+        this.plain("loss", item.fn, item);
         for (const a of item.args) {
           if (a.name) {
-            plain("argument", a.name, item, "loss");
-            if (a.value.kind === "ref") plain("word", a.value.name, item);
+            this.plain("argument", a.name, item, "loss");
+            if (a.value.kind === "ref") this.plain("word", a.value.name, item);
           } else {
-            expression(a.value, item);
+            this.expression(a.value, item);
           }
         }
-        plain("word", item.when, item);
+        this.plain("word", item.when, item);
         break;
     }
   }
+}
+
+/** The range of a keyword starting at `start` (no node of the AST ends where a keyword does, so its end is made here). */
+function keywordRange(start: A.Position, word: string): A.Range {
+  return { start, end: { line: start.line, column: start.column + word.length, offset: start.offset + word.length } };
 }
 
 /** The declared name an occurrence stands for: a name, or the `[t-1]` after one. */

@@ -8,18 +8,25 @@ import type { Range } from "../../grammar/ast.js";
 
 export class LineIndex {
   /** Offset where each line starts; a line ends at `\n`, `\r\n` or `\r`, as in LSP. */
-  private readonly starts: number[] = [0];
+  private readonly starts: number[];
 
-  constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 13 /* \r */) {
-        if (text.charCodeAt(i + 1) === 10) i++;
-        this.starts.push(i + 1);
-      } else if (c === 10 /* \n */) {
-        this.starts.push(i + 1);
-      }
-    }
+  constructor(
+    readonly text: string,
+    starts?: number[],
+  ) {
+    this.starts = starts ?? [0, ...lineBreaks(text, 0, text.length)];
+  }
+
+  /** The lines of a text made from the one indexed by an edit (`changedSpan`): only the edited span is read again. */
+  edited(text: string, span: ChangedSpan): LineIndex {
+    const delta = text.length - this.text.length;
+    const starts: number[] = [0];
+    // A line start is decided by the character before it, and, after '\r', by the one after.
+    for (const s of this.starts) if (s > 0 && s < span.start) starts.push(s);
+    for (const s of lineBreaks(text, Math.max(0, span.start - 1), Math.min(text.length, span.newEnd + 1)))
+      starts.push(s);
+    for (const s of this.starts) if (s > span.oldEnd + 1) starts.push(s + delta);
+    return new LineIndex(text, starts);
   }
 
   get lineCount(): number {
@@ -68,6 +75,49 @@ export class LineIndex {
   fullRange(): LspRange {
     return { start: { line: 0, character: 0 }, end: this.positionAt(this.text.length) };
   }
+}
+
+/** The starts of the lines that begin after a line break at `from` to `to` (exclusive). */
+function lineBreaks(text: string, from: number, to: number): number[] {
+  const starts: number[] = [];
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 /* \n */ || (c === 13 /* \r */ && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  return starts;
+}
+
+/** Where two texts differ: from `start` to `oldEnd` in the first, to `newEnd` in the second. */
+export interface ChangedSpan {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+}
+
+/** Compared a block at a time (a comparison of two strings is a fast loop), then a character at a time. */
+const block = 1024;
+
+export function changedSpan(before: string, after: string): ChangedSpan {
+  const shorter = Math.min(before.length, after.length);
+  let start = 0;
+  while (start + block <= shorter && before.slice(start, start + block) === after.slice(start, start + block))
+    start += block;
+  while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let oldEnd = before.length;
+  let newEnd = after.length;
+  while (
+    oldEnd - block >= start &&
+    newEnd - block >= start &&
+    before.slice(oldEnd - block, oldEnd) === after.slice(newEnd - block, newEnd)
+  ) {
+    oldEnd -= block;
+    newEnd -= block;
+  }
+  while (oldEnd > start && newEnd > start && before.charCodeAt(oldEnd - 1) === after.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  return { start, oldEnd, newEnd };
 }
 
 export function contains(range: Range, offset: number, inclusiveEnd = false): boolean {

@@ -3,6 +3,9 @@
  * places. Every request must be answered (a result, or a refusal such as "cannot be
  * renamed"; never an internal error, never silence), and at the end the server's view of the
  * text, seen through its diagnostics, must be the client's: incremental sync lost nothing.
+ * Then keystrokes typed into a large model, most of which the server analyses from the
+ * version before (compiler/lsp/incremental.ts): the diagnostics published for every version
+ * must be those of an analysis of its whole text.
  *
  * The budget is fixed for CI (150 edits per example, from one seed); RNNC_FUZZ_RUNS sets the
  * edits per example and RNNC_FUZZ_SEED another seed (docs/reliability.md). Every failure
@@ -14,21 +17,13 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import * as P from "vscode-languageserver-protocol/node.js";
 import { analyze } from "../../compiler/frontend.js";
 import { Doc, fileUri, LspClient, repoRoot } from "../../bench/support/lsp-client.js";
+import { generatedModel } from "../../bench/support/generated-model.js";
+import { Analysis } from "../../compiler/lsp/analysis.js";
+import { toLspDiagnostics } from "../../compiler/lsp/diagnostics.js";
+import { random } from "../support/random.js";
 
 const seed = Number(process.env["RNNC_FUZZ_SEED"] ?? 20_250_601);
 const editsPerDocument = Number(process.env["RNNC_FUZZ_RUNS"] ?? 150);
-
-/** mulberry32: small, fast, good enough to pick edits. */
-function random(seedValue: number): () => number {
-  let a = seedValue >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const snippets = [
   "param ",
@@ -156,4 +151,48 @@ test(`${editsPerDocument} random edits per example, each followed by random requ
   expect(failures).toEqual([]);
   expect(answered).toBe(4 * editsPerDocument * 2);
   expect(client.child.exitCode).toBeNull();
+});
+
+test(`${editsPerDocument} keystrokes into a generated model, each version's diagnostics those of its whole text`, async () => {
+  // Diagnostics at once after each change, so every version is published and compared.
+  const { client: typist } = await LspClient.start({ initializationOptions: { diagnosticsDelay: 0 } });
+  try {
+    const next = random(seed + 1);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+    const d = new Doc("file:///typed.rnn", generatedModel(100));
+    await typist.open(d);
+    await typist.diagnostics(d, 60_000);
+    /** What is typed: into an equation after `tanh(`, or on a new line after an item. */
+    const typed = ["0 + ", "W3 @ h2 + ", "b7 * ", "(h1[t-1]) + ", "h9 + "];
+    const written = ["\n  // a comment", "\n", "  /* note */"];
+    let keystrokes = 0;
+    while (keystrokes < editsPerDocument) {
+      const inEquation = next() < 0.7;
+      const layer = Math.floor(next() * 100);
+      let at = d.offsetAt(inEquation ? d.after(`h${layer} = tanh(`) : d.after(`state h${layer} : [H] = zeros`));
+      const text = pick(inEquation ? typed : written);
+      const keys = [...text];
+      for (const key of keys) {
+        await typist.edit(d, { start: d.positionAt(at), end: d.positionAt(at) }, key);
+        at += key.length;
+        keystrokes++;
+        const published = await typist.diagnostics(d, 60_000);
+        expect(published, `RNNC_FUZZ_SEED=${seed}: keystroke ${keystrokes}`).toEqual(
+          toLspDiagnostics(new Analysis(d.text, d.version), d.uri),
+        );
+      }
+      // Taken back now and then, a key at a time, so the model does not drift far from one that checks.
+      if (next() < 0.5)
+        for (const key of keys.reverse()) {
+          await typist.edit(d, { start: d.positionAt(at - key.length), end: d.positionAt(at) }, "");
+          at -= key.length;
+          keystrokes++;
+          expect(await typist.diagnostics(d, 60_000), `RNNC_FUZZ_SEED=${seed}: keystroke ${keystrokes}`).toEqual(
+            toLspDiagnostics(new Analysis(d.text, d.version), d.uri),
+          );
+        }
+    }
+  } finally {
+    typist.kill();
+  }
 });
