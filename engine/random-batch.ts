@@ -3,7 +3,7 @@
  * benchmarks. Ids and classes are uniform, dense values and real targets standard normal.
  */
 import type { IrModel } from "../compiler/ir/ir.js";
-import type { Batch, InputData, TargetData } from "./interpret/batch.js";
+import type { Batch, InputData, SequenceExtent, TargetData } from "./interpret/batch.js";
 import { namedRecord } from "../runtime/records.js";
 import type { Rng } from "../runtime/rng.js";
 
@@ -12,19 +12,25 @@ export interface RandomBatchOptions {
   B: number;
   /** Random lengths in [1, T] (at least one sequence keeps the full T), or all T. */
   ragged?: boolean;
+  /** In a model of several sequences, the steps of each by its step variable (T for those not given). */
+  steps?: Record<string, number>;
 }
 
-export function randomBatch(ir: IrModel, rng: Rng, { T, B, ragged = false }: RandomBatchOptions): Batch {
+export function randomBatch(ir: IrModel, rng: Rng, { T, B, ragged = false, steps = {} }: RandomBatchOptions): Batch {
+  const names = ir.sequences ?? ["t"];
+  const stepsOf = (sequence: string | undefined) => steps[sequence ?? "t"] ?? T;
   const inputs = namedRecord<InputData>();
   for (const input of ir.inputs) {
+    const n = stepsOf(input.sequence) * B;
     inputs[input.name] =
       input.encoding === "onehot"
-        ? { kind: "onehot", ids: Int32Array.from({ length: T * B }, () => rng.int(input.size)) }
-        : { kind: "dense", values: Float64Array.from({ length: T * B * input.size }, () => rng.normal()) };
+        ? { kind: "onehot", ids: Int32Array.from({ length: n }, () => rng.int(input.size)) }
+        : { kind: "dense", values: Float64Array.from({ length: n * input.size }, () => rng.normal()) };
   }
   const targets = namedRecord<TargetData>();
   for (const target of ir.targets) {
-    const positions = ir.losses.some((l) => l.target === target.name && l.at === "each") ? T * B : B;
+    const each = ir.losses.some((l) => l.target === target.name && l.at === "each");
+    const positions = each ? stepsOf(target.sequence) * B : B;
     targets[target.name] =
       target.kind === "class"
         ? { kind: "class", ids: Int32Array.from({ length: positions }, () => rng.int(target.size)) }
@@ -37,6 +43,14 @@ export function randomBatch(ir: IrModel, rng: Rng, { T, B, ragged = false }: Ran
             ),
           };
   }
-  const lengths = Int32Array.from({ length: B }, (_, b) => (ragged && b > 0 ? 1 + rng.int(T) : T));
-  return { T, B, inputs, targets, lengths };
+  // Lengths are drawn last, so a model of one sequence draws what it always did.
+  const sequences = namedRecord<SequenceExtent>(
+    names.map((s) => {
+      const n = stepsOf(s);
+      return [s, { T: n, lengths: Int32Array.from({ length: B }, (_, b) => (ragged && b > 0 ? 1 + rng.int(n) : n)) }];
+    }),
+  );
+  // The batch's own steps and lengths are those of the sequence computed last.
+  const last = sequences[names.at(-1)!]!;
+  return { T: last.T, B, inputs, targets, lengths: last.lengths, ...(ir.sequences ? { sequences } : {}) };
 }

@@ -123,6 +123,11 @@ export interface InputDecl {
   recovered?: true;
   kind: "input";
   name: Name;
+  /**
+   * `x[s]`: the step variable of the sequence it belongs to, in a model of several
+   * sequences; without it, `t`. Only a bare step variable is meaningful (the checker says so).
+   */
+  indexed?: DelayExpr;
   type: TypeSpec;
   range: Range;
 }
@@ -132,6 +137,11 @@ export interface TargetDecl {
   recovered?: true;
   kind: "target";
   name: Name;
+  /**
+   * `y[u]`: the step variable of the sequence it belongs to, in a model of several
+   * sequences; without it, `t`. Only a bare step variable is meaningful (the checker says so).
+   */
+  indexed?: DelayExpr;
   type: TypeSpec;
   range: Range;
 }

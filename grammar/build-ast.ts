@@ -123,9 +123,9 @@ function buildItem(r: Reading, p: PositionMap): A.Item | undefined {
     case "targetDecl": {
       const type = r.value<A.TypeSpec>("typeSpec");
       if (!nameToken || !type) return undefined;
-      return r.rule === "inputDecl"
-        ? { kind: "input", name: name(nameToken, p), type, range }
-        : { kind: "target", name: name(nameToken, p), type, range };
+      const indexed = indexedName(r, nameToken, p);
+      const decl = { name: name(nameToken, p), ...(indexed ? { indexed } : {}), type, range };
+      return r.rule === "inputDecl" ? { kind: "input", ...decl } : { kind: "target", ...decl };
     }
     case "paramDecl":
     case "stateDecl": {
@@ -156,21 +156,27 @@ function buildItem(r: Reading, p: PositionMap): A.Item | undefined {
     }
     case "equation": {
       if (!nameToken) return undefined;
-      const index = r.value<DelayValue>("index");
-      const last = index && (index.close ?? index.amount ?? index.step);
-      const indexRange = last && { start: p.tokenRange(nameToken).start, end: p.at(tokenEndOffset(last)) };
-      const indexed = index && indexRange && delayExpr(name(nameToken, p), index, p, indexRange);
+      const indexed = indexedName(r, nameToken, p);
       return {
         kind: "equation",
         gate: r.token("Gate") !== undefined,
         name: name(nameToken, p),
-        ...(indexed && indexed.kind === "delay" ? { indexed } : {}),
+        ...(indexed ? { indexed } : {}),
         value: expressionOrError(r, "value", range),
         range,
       };
     }
   }
   return undefined;
+}
+
+/** `NAME[t]` on the left of an equation or in a declaration (`input x[s]`), read as a delay expression. */
+function indexedName(r: Reading, nameToken: IToken, p: PositionMap): A.DelayExpr | undefined {
+  const index = r.value<DelayValue>("index");
+  const last = index && (index.close ?? index.amount ?? index.step);
+  const indexRange = last && { start: p.tokenRange(nameToken).start, end: p.at(tokenEndOffset(last)) };
+  const indexed = index && indexRange && delayExpr(name(nameToken, p), index, p, indexRange);
+  return indexed && indexed.kind === "delay" ? indexed : undefined;
 }
 
 function expressionOrError(r: Reading, label: string, fallback: A.Range): A.Expr {

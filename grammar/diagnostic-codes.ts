@@ -33,6 +33,8 @@ export const diagnosticCodes = {
   E301: { severity: "error", title: "delay on something that is not a state or an input" },
   E302: { severity: "error", title: "bad delay" },
   E303: { severity: "error", title: "recurrence in both directions" },
+  E304: { severity: "error", title: "read across sequences at a step" },
+  E305: { severity: "error", title: "bad read at [last]" },
   E401: { severity: "error", title: "same-step cycle" },
   // Losses
   E501: { severity: "error", title: "bad loss declaration" },

@@ -24,17 +24,45 @@ export function canonicalFunction(name: string): string {
 
 /** The model with the lecture's notation read as canonical syntax; an equation indexed other than `[t]` is E302. */
 export function canonicalNotation(model: A.ModelDecl, diagnostics: Diagnostic[]): A.ModelDecl {
-  const items = mapList(model.items, (item) => canonicalItem(item, diagnostics));
+  const steps = stepVariables(model);
+  const items = mapList(model.items, (item) => canonicalItem(item, diagnostics, steps));
   return items === model.items ? model : { ...model, items };
 }
 
-/** One item with the lecture's notation read as canonical syntax: the same object when it has none. */
-export function canonicalItem(item: A.Item, diagnostics: Diagnostic[]): A.Item {
+/**
+ * The names of the current step: `t`, and in a model of several sequences each sequence's
+ * own step variable (`input x[s] : ...`), so `x[s]` and `e[s] = ...` are the current step too.
+ */
+export function stepVariables(model: A.ModelDecl): ReadonlySet<string> {
+  const steps = new Set(["t"]);
+  for (const item of model.items) {
+    if ((item.kind === "input" || item.kind === "target") && item.indexed && isStepVariable(item.indexed))
+      steps.add(item.indexed.step.text);
+  }
+  return steps;
+}
+
+/** `[s]`, a bare step variable: what a declaration's index may be (`last` is the last step, never a variable). */
+export function isStepVariable(index: A.DelayExpr): boolean {
+  return index.amountText === undefined && index.step.text !== lastStep;
+}
+
+/** `e[last]`: a quantity of another sequence at that sequence's last real step. */
+export const lastStep = "last";
+
+const onlyT: ReadonlySet<string> = new Set(["t"]);
+
+/**
+ * One item with the lecture's notation read as canonical syntax: the same object when it has
+ * none. `steps`: the model's step variables (stepVariables), `t` alone by default.
+ */
+export function canonicalItem(item: A.Item, diagnostics: Diagnostic[], steps: ReadonlySet<string> = onlyT): A.Item {
+  const canonical = (e: A.Expr) => canonicalExpr(e, steps);
   switch (item.kind) {
     case "equation": {
       const value = canonical(item.value);
-      const indexed = item.indexed && currentStep(item.indexed) ? undefined : item.indexed;
-      if (indexed) diagnostics.push(badIndex(item, indexed));
+      const indexed = item.indexed && currentStep(item.indexed, steps) ? undefined : item.indexed;
+      if (indexed) diagnostics.push(badIndex(item, indexed, steps));
       if (value === item.value && indexed === item.indexed) return item;
       const { indexed: _written, ...rest } = item;
       return { ...rest, value, ...(indexed ? { indexed } : {}) };
@@ -60,9 +88,9 @@ export function canonicalItem(item: A.Item, diagnostics: Diagnostic[]): A.Item {
   }
 }
 
-function canonical(e: A.Expr): A.Expr {
+function canonicalExpr(e: A.Expr, steps: ReadonlySet<string>): A.Expr {
   return mapExpr(e, (x) => {
-    if (x.kind === "delay" && currentStep(x)) return { kind: "ref", name: x.name, range: x.range };
+    if (x.kind === "delay" && currentStep(x, steps)) return { kind: "ref", name: x.name, range: x.range };
     if (x.kind === "binary" && x.written !== undefined) {
       const { written: _spelling, ...operator } = x;
       return operator;
@@ -73,15 +101,15 @@ function canonical(e: A.Expr): A.Expr {
   });
 }
 
-/** `NAME[t]`, exactly as the lecture writes the current step. */
-function currentStep(d: A.DelayExpr): boolean {
-  return d.step.text === "t" && d.amountText === undefined;
+/** `NAME[t]`, exactly as the lecture writes the current step (or `NAME[s]` with a sequence's own step variable). */
+function currentStep(d: A.DelayExpr, steps: ReadonlySet<string>): boolean {
+  return steps.has(d.step.text) && isStepVariable(d);
 }
 
-function badIndex(eq: A.Equation, index: A.DelayExpr): Diagnostic {
+function badIndex(eq: A.Equation, index: A.DelayExpr, steps: ReadonlySet<string>): Diagnostic {
   const name = eq.name.text;
   const hint = `write ${name}[t] = ... (or ${name} = ...), and read earlier steps on the right, as ${name}[t-1]`;
-  return index.step.text !== "t"
+  return !steps.has(index.step.text)
     ? error(
         "E302",
         `the step is written t, not ${index.step.text}: an equation gives ${name} at the current step t`,
@@ -90,7 +118,7 @@ function badIndex(eq: A.Equation, index: A.DelayExpr): Diagnostic {
       )
     : error(
         "E302",
-        `${name}[t${index.offset < 0 || Object.is(index.offset, -0) ? "-" : "+"}${index.amountText}] = ...: an equation gives ${name} at the current step t, not at another`,
+        `${name}[${index.step.text}${index.offset < 0 || Object.is(index.offset, -0) ? "-" : "+"}${index.amountText}] = ...: an equation gives ${name} at the current step ${index.step.text}, not at another`,
         index.offsetRange,
         { hint },
       );

@@ -212,18 +212,22 @@ export class RnnParser extends EmbeddedActionsParser {
     this.sub(this.expression, "value");
   });
 
-  // input x : onehot[V]        input x : [D]
+  // input x : onehot[V]        input x : [D]        input x[s] : onehot[V]
   public inputDecl = this.rule("inputDecl", () => {
     this.read(T.Input);
     this.read(T.Identifier, "name");
+    this.OPTION(this.sequenceIndex);
     this.read(T.Colon);
     this.sub(this.typeSpec);
   });
+  // `[s]` then the colon: `input x [D]`, a colon left out, stays the error it is.
+  private readonly sequenceIndex = { GATE: () => this.LA(4).tokenType === T.Colon, DEF: () => this.index() };
 
-  // target y : class[K]        target y : [K]
+  // target y : class[K]        target y : [K]        target y[u] : class[K]
   public targetDecl = this.rule("targetDecl", () => {
     this.read(T.Target);
     this.read(T.Identifier, "name");
+    this.OPTION(this.sequenceIndex);
     this.read(T.Colon);
     this.sub(this.typeSpec);
   });

@@ -12,6 +12,7 @@ import { resolveDims, type DimOverrides } from "./dims.js";
 import { checkDirections } from "./directions.js";
 import { checkLoss } from "./losses.js";
 import { checkSizeLimits } from "./limits.js";
+import { checkSequences } from "./sequences.js";
 import type { CheckedModel, LossInfo, ModelFacts, NameUse, QuantityInfo, Size } from "./model.js";
 import { inferTypes } from "./types.js";
 
@@ -89,6 +90,8 @@ export function checkModelFacts(
     if (loss) losses.push(loss);
   }
 
+  const sequences = checkSequences(decls, uses, losses, problems);
+
   // After a syntax error some uses were not parsed: an "unused" warning would be a guess.
   const syntaxErrors = diagnostics.some((d) => syntaxErrorCodes.has(d.code));
   const unusedReported = !syntaxErrors && !model.items.some((i) => i.recovered);
@@ -125,7 +128,9 @@ export function checkModelFacts(
       size: quantitySizes.get(eq.name.text),
       equation: eq,
       sameStepReads: sameStepReads(eq),
+      sequence: sequences.of.get(eq.name.text)!,
     })),
+    sequences: sequences.order,
     losses,
     types,
     uses,

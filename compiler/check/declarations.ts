@@ -9,6 +9,8 @@ import type { DimTable } from "./dims.js";
 import { defaultParamInit, paramInit, stateInit } from "./inits.js";
 import type { InputInfo, ParamInfo, Size, StateInfo, TargetInfo } from "./model.js";
 import { NameSuggester } from "./suggest.js";
+import { isStepVariable } from "../../grammar/notation.js";
+import { printExpr } from "../format/print-expr.js";
 
 export type { SymbolKind } from "./binder.js";
 
@@ -182,10 +184,29 @@ function declareIo(item: A.InputDecl | A.TargetDecl, dims: DimTable, d: Declarat
     return;
   }
   const size = dims.size(item.type.dims[0]!, diagnostics);
-  if (!size) return;
+  const sequence = sequenceOf(item, diagnostics);
+  if (!size || !sequence) return;
+  const name = item.name.text;
   if (item.kind === "input")
-    d.inputs.set(item.name.text, { name: item.name.text, encoding: kindWord ? "onehot" : "dense", size, decl: item });
-  else d.targets.set(item.name.text, { name: item.name.text, kind: kindWord ? "class" : "real", size, decl: item });
+    d.inputs.set(name, { name, encoding: kindWord ? "onehot" : "dense", size, sequence, decl: item });
+  else d.targets.set(name, { name, kind: kindWord ? "class" : "real", size, sequence, decl: item });
+}
+
+/** `input x[s] : ...`: the step variable of the sequence it belongs to (`t` when none is written). */
+function sequenceOf(item: A.InputDecl | A.TargetDecl, diagnostics: Diagnostic[]): string | undefined {
+  if (!item.indexed) return "t";
+  if (isStepVariable(item.indexed)) return item.indexed.step.text;
+  diagnostics.push(
+    error(
+      "E302",
+      `${printExpr(item.indexed)}: ${item.kind === "input" ? "an input" : "a target"} is declared over the step variable of its sequence`,
+      item.indexed.range,
+      {
+        hint: `write ${item.kind} ${item.name.text}[s] : ... to put it in a sequence of its own, with steps s (reading it at [last] is for states)`,
+      },
+    ),
+  );
+  return undefined;
 }
 
 function declareParam(item: A.ParamDecl, dims: DimTable, d: Declarations, diagnostics: Diagnostic[]): void {

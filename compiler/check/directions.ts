@@ -61,7 +61,7 @@ export function checkDirections(
     // A forward state in the backward phase is reported where the phase reads it, not at its own delays.
     if (!backward.has(u.usedBy) || bothWays.has(u.name) || forwardStates.has(u.usedBy)) continue;
     const readsPast = u.delay > 0 && states.has(u.name);
-    const readsForward = u.delay === 0 && forwardStates.has(u.name);
+    const readsForward = u.delay === 0 && !u.last && forwardStates.has(u.name);
     if (!readsPast && !readsForward) continue;
     const reader = runner(u.usedBy);
     const through = states.get(u.usedBy)?.maxAhead ? "" : ` and reads '${u.usedBy}' at the same step`;

@@ -2,7 +2,8 @@
  * Initialisers as written (`zeros`, `0.5`, `uniform(-0.1, 0.1)`, `normal(std = 0.01)`,
  * `xavier`, `orthogonal(gain = 1)`, and `learned` for states) → the runtime's specs.
  */
-import type { Argument, Expr } from "../../grammar/ast.js";
+import type { Argument, DelayExpr, Expr } from "../../grammar/ast.js";
+import { lastStep } from "../../grammar/notation.js";
 import type { InitSpec } from "../../runtime/init.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
@@ -67,19 +68,27 @@ export function paramInit(e: Expr, rank: number, diagnostics: Diagnostic[]): Ini
   return fail(`unknown initialiser '${e.callee.text}'`);
 }
 
-export type StateInitSpec = { kind: "zeros" } | { kind: "constant"; value: number } | { kind: "learned" };
+export type StateInitSpec =
+  { kind: "zeros" } | { kind: "constant"; value: number } | { kind: "learned" } | { kind: "last"; source: string };
 
 export function stateInit(e: Expr, diagnostics: Diagnostic[]): StateInitSpec | undefined {
   const constant = constantValue(e);
   if (constant !== undefined) return constant === 0 ? { kind: "zeros" } : { kind: "constant", value: constant };
   if (e.kind === "ref" && e.name.text === "zeros") return { kind: "zeros" };
   if (e.kind === "ref" && e.name.text === "learned") return { kind: "learned" };
+  // Another sequence's state at its last step (checked with the sequences: compiler/check/sequences.ts).
+  if (e.kind === "delay" && isLastStep(e)) return { kind: "last", source: e.name.text };
   diagnostics.push(
     error("E601", `${printExpr(e)} is not an initial state`, e.range, {
-      hint: "an initial state is zeros, a number, or learned (trained with the parameters)",
+      hint: "an initial state is zeros, a number, learned (trained with the parameters), or another sequence's state at its last step, e[last]",
     }),
   );
   return undefined;
+}
+
+/** `e[last]`, as written. */
+export function isLastStep(e: DelayExpr): boolean {
+  return e.step.text === lastStep && e.amountText === undefined;
 }
 
 /** A number, possibly negated: the only constants initialisers take. */

@@ -23,6 +23,8 @@ export interface InputInfo {
   name: string;
   encoding: "onehot" | "dense";
   size: Size;
+  /** The step variable of its sequence: `t`, or `s` for `input x[s] : ...`. */
+  sequence: string;
   decl: A.InputDecl;
 }
 
@@ -30,6 +32,8 @@ export interface TargetInfo {
   name: string;
   kind: "class" | "real";
   size: Size;
+  /** The step variable of its sequence: `t`, or `u` for `target y[u] : ...`. */
+  sequence: string;
   decl: A.TargetDecl;
 }
 
@@ -42,7 +46,12 @@ export interface ParamInfo {
   initialStateOf?: string;
 }
 
-export type StateInit = { kind: "zeros" } | { kind: "constant"; value: number } | { kind: "learned"; param: string };
+export type StateInit =
+  | { kind: "zeros" }
+  | { kind: "constant"; value: number }
+  | { kind: "learned"; param: string }
+  /** `= e[last]`: state `source` of another sequence at that sequence's last real step. */
+  | { kind: "last"; source: string };
 
 export interface StateInfo {
   name: string;
@@ -62,6 +71,8 @@ export interface QuantityInfo {
   equation: A.Equation;
   /** Quantities read at the same step, in source order without repeats. */
   sameStepReads: string[];
+  /** The step variable of the sequence it runs over (compiler/check/sequences.ts). */
+  sequence: string;
 }
 
 export interface LossInfo {
@@ -84,6 +95,10 @@ export interface NameUse {
   usedBy: string;
   /** 0 for a same-step read, k for `[t-k]`, −k for `[t+k]`. */
   delay: number;
+  /** A delay written with a sequence's own step variable (`e[s-1]`): that variable. */
+  step?: string;
+  /** `e[last]`: read at the last real step of its sequence. */
+  last?: true;
 }
 
 export interface CheckedModel {
@@ -97,6 +112,11 @@ export interface CheckedModel {
   states: StateInfo[];
   /** In an order where every same-step read comes before its reader. */
   quantities: QuantityInfo[];
+  /**
+   * The sequences (time axes) by their step variables, in the order they are computed: a
+   * sequence whose state another reads at `[last]` comes first. `["t"]` for most models.
+   */
+  sequences: string[];
   losses: LossInfo[];
   /** The inferred type of every expression node of every equation. */
   types: Map<A.Expr, ValueType>;
@@ -123,6 +143,8 @@ export interface ModelFacts {
   params: ParamInfo[];
   states: StateInfo[];
   quantities: QuantityFacts[];
+  /** As in `CheckedModel`. */
+  sequences: string[];
   losses: LossInfo[];
   types: Map<A.Expr, ValueType>;
   uses: NameUse[];

@@ -11,6 +11,7 @@ import { printExpr } from "../format/print-expr.js";
 import { vector, type Size, type ValueType } from "../ops/shapes.js";
 import { describeKind, type Declarations } from "./declarations.js";
 import type { NameUse } from "./model.js";
+import { isLastStep } from "./inits.js";
 
 /** Where an expression is read: by which equation, and whether a one-hot vector may stand there. */
 export interface ReadContext {
@@ -31,11 +32,16 @@ export class References {
     private readonly knownSize: (name: string) => Size | undefined,
   ) {}
 
-  /** The type of a name read `delay` steps back (0: at this step). */
-  refer(name: A.Name, ctx: ReadContext, delay: number): ValueType | undefined {
+  /** The type of a name read `delay` steps back (0: at this step); `how` says how a delay or `[last]` wrote it. */
+  refer(
+    name: A.Name,
+    ctx: ReadContext,
+    delay: number,
+    how: Pick<NameUse, "step" | "last"> = {},
+  ): ValueType | undefined {
     const entry = this.decls.symbols.get(name.text);
     if (!entry) return this.undefinedName(name);
-    this.uses.push({ name: name.text, range: name.range, usedBy: ctx.usedBy, delay });
+    this.uses.push({ name: name.text, range: name.range, usedBy: ctx.usedBy, delay, ...how });
     switch (entry.kind) {
       case "dim":
         return this.report(
@@ -77,10 +83,21 @@ export class References {
    * it a recurrence running backwards in time (compiler/check/directions.ts checks the directions).
    */
   delay(e: A.DelayExpr, ctx: ReadContext): ValueType | undefined {
-    if (e.step.text !== "t")
-      return this.report("E302", `a delay is written [t-k] or [t+k], not [${e.step.text}...]`, e.step.range);
-    const steps = Math.abs(e.offset);
-    if (!Number.isInteger(steps) || steps === 0) {
+    if (isLastStep(e)) return this.lastStep(e, ctx);
+    const steps = this.stepVariables();
+    if (!steps.has(e.step.text)) {
+      const others = [...steps].filter((s) => s !== "t");
+      return this.report(
+        "E302",
+        `a delay is written [t-k] or [t+k]${others.map((s) => ` (or [${s}-k] in sequence ${s})`).join("")}, not [${e.step.text}...]`,
+        e.step.range,
+        others.length === 0 && e.step.text !== "t"
+          ? `a sequence's own step variable is declared with its inputs, as in input x[${e.step.text}] : ...`
+          : undefined,
+      );
+    }
+    const distance = Math.abs(e.offset);
+    if (!Number.isInteger(distance) || distance === 0) {
       const why =
         e.offset === 0
           ? `${printExpr(e)} is the current step: write ${e.name.text} (or ${e.name.text}[t])`
@@ -110,10 +127,40 @@ export class References {
       );
     }
     const state = this.decls.states.get(e.name.text);
-    if (state && ahead) state.maxAhead = Math.max(state.maxAhead, steps);
-    else if (state) state.maxDelay = Math.max(state.maxDelay, steps);
-    return this.refer(e.name, ctx, -e.offset);
+    if (state && ahead) state.maxAhead = Math.max(state.maxAhead, distance);
+    else if (state) state.maxDelay = Math.max(state.maxDelay, distance);
+    return this.refer(e.name, ctx, -e.offset, e.step.text === "t" ? {} : { step: e.step.text });
   }
+
+  /**
+   * `e[last]`: a state of another sequence at that sequence's last real step, the same at every
+   * step of the reader's (compiler/check/sequences.ts checks the sequences).
+   */
+  private lastStep(e: A.DelayExpr, ctx: ReadContext): ValueType | undefined {
+    const entry = this.decls.symbols.get(e.name.text);
+    if (entry && entry.kind !== "state") {
+      this.refer(e.name, ctx, 0, { last: true });
+      return this.report(
+        "E305",
+        `'${e.name.text}' is ${describeKind(entry.kind)}; only a state can be read at [last]`,
+        e.range,
+        entry.kind === "quantity" || entry.kind === "input"
+          ? `read the state that holds what the sequence has seen, as in h[last] for state h`
+          : undefined,
+      );
+    }
+    return this.refer(e.name, ctx, 0, { last: true });
+  }
+
+  /** `t`, and the step variable of every declared sequence. */
+  private stepVariables(): ReadonlySet<string> {
+    return (this.steps ??= new Set([
+      "t",
+      ...[...this.decls.inputs.values(), ...this.decls.targets.values()].map((d) => d.sequence),
+    ]));
+  }
+
+  private steps: ReadonlySet<string> | undefined;
 
   /** Records the names read as uses without checking them (the arguments of a call that is itself wrong). */
   recordUses(names: readonly { name: A.Name; delay: number }[], usedBy: string): void {

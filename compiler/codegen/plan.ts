@@ -68,6 +68,10 @@ function isLeaf(n: IrNode): boolean {
 }
 
 export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations: false }): CodePlan {
+  if (ir.sequences)
+    throw new Error(
+      `the code generator does not handle a model of several sequences (${ir.name} reads ${ir.sequences.join(", ")}) yet: run it on the interpreter (--backend interp)`,
+    );
   const consumers = new Map<NodeId, NodeId[]>();
   for (const n of ir.nodes) for (const o of operands(n)) consumers.set(o, [...(consumers.get(o) ?? []), n.id]);
   const quantityNodes = new Set(ir.quantities.map((q) => q.node));

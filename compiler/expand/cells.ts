@@ -19,6 +19,8 @@ export interface CellParts {
   outSize: string;
   /** Initial value of the cell's states (`zeros` or `learned`). */
   init: string;
+  /** With `init = e[last]`: e, the cell of another sequence this one starts from (an LSTM's `c` from `e.c`). */
+  initFrom?: string;
   /** Initialiser of the bias of the gate that decides what of the old state is kept (LSTM forget gate, GRU update gate): `zeros` or a number. */
   forgetBias: string;
   /** Which way the recurrence runs; `both` is two cells, `NAME.fwd` and `NAME.bwd`, concatenated. */
@@ -88,7 +90,7 @@ export const cellDefinitions: Record<CellKind, CellDefinition> = {
     needsOut: false,
     hasActivation: false,
     forgetGateBias: "b_f",
-    template: ({ name: h, input: x, size: H, inputSize: D, init, forgetBias }) => `
+    template: ({ name: h, input: x, size: H, inputSize: D, init, initFrom, forgetBias }) => `
       param ${h}.W_i : [${H}, ${H} + ${D}]
       param ${h}.b_i : [${H}] = zeros
       param ${h}.W_f : [${H}, ${H} + ${D}]
@@ -98,7 +100,7 @@ export const cellDefinitions: Record<CellKind, CellDefinition> = {
       param ${h}.W_o : [${H}, ${H} + ${D}]
       param ${h}.b_o : [${H}] = zeros
       state ${h} : [${H}] = ${init}
-      state ${h}.c : [${H}] = ${init}
+      state ${h}.c : [${H}] = ${initFrom ? `${initFrom}.c[last]` : init}
       gate ${h}.i = sigmoid(${h}.W_i @ [${h}[t-1], ${x}] + ${h}.b_i)
       gate ${h}.f = sigmoid(${h}.W_f @ [${h}[t-1], ${x}] + ${h}.b_f)
       ${h}.g = tanh(${h}.W_g @ [${h}[t-1], ${x}] + ${h}.b_g)

@@ -9,7 +9,7 @@ import { someExpr, walkExpr } from "../../grammar/walk.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import { suggest } from "../check/suggest.js";
-import { constantValue } from "../check/inits.js";
+import { constantValue, isLastStep } from "../check/inits.js";
 import {
   cellActivations,
   cellDefinitions,
@@ -112,7 +112,7 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
       return fail(
         `unknown argument '${a.name.text}' for ${withArticle(kind)} cell`,
         a.name.range,
-        `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}${definition.forgetGateBias ? ", forget_bias = 1" : ""}, init = zeros|learned, in = N, direction = forward|backward|both`,
+        `arguments are: input, size = N${definition.hasActivation ? ", act = tanh" : ""}${definition.needsOut ? ", out = o" : ""}${definition.forgetGateBias ? ", forget_bias = 1" : ""}, init = zeros|learned|e[last], in = N, direction = forward|backward|both`,
       );
     if (named.has(a.name.text)) return fail(`argument '${a.name.text}' given twice`, a.name.range);
     named.set(a.name.text, a);
@@ -152,9 +152,14 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
   }
 
   const init = named.get("init");
-  const initName = init?.value.kind === "ref" ? init.value.name.text : "zeros";
-  if (init && initName !== "zeros" && initName !== "learned")
-    return fail("a cell's initial state is 'zeros' or 'learned'", init.range);
+  // `init = e[last]`: the cell starts from cell e of another sequence (an LSTM's c from e.c).
+  const initFrom = init?.value.kind === "delay" && isLastStep(init.value) ? init.value.name.text : undefined;
+  const initName = init?.value.kind === "ref" ? init.value.name.text : initFrom ? `${initFrom}[last]` : "zeros";
+  if (init && initName !== "zeros" && initName !== "learned" && !initFrom)
+    return fail(
+      "a cell's initial state is 'zeros', 'learned', or a cell of another sequence at its last step, as in e[last]",
+      init.range,
+    );
 
   const forgetBias = named.get("forget_bias");
   const forgetBiasValue = forgetBias ? constantValue(forgetBias.value) : undefined;
@@ -217,6 +222,7 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
     out,
     outSize,
     init: initName,
+    ...(initFrom ? { initFrom } : {}),
     forgetBias: forgetBiasValue === undefined ? "zeros" : String(forgetBiasValue),
     direction: direction as CellDirection,
   };

@@ -8,7 +8,7 @@ export function printItem(item: Item): string {
       return `dim ${item.name.text} = ${printExpr(item.value)}`;
     case "input":
     case "target":
-      return `${item.kind} ${item.name.text} : ${printType(item.type)}`;
+      return `${item.kind} ${item.indexed ? printExpr(item.indexed) : item.name.text} : ${printType(item.type)}`;
     case "param":
     case "state":
       return `${item.kind} ${item.name.text} : [${item.shape.map(printExpr).join(", ")}]${item.init ? ` = ${printExpr(item.init)}` : ""}`;

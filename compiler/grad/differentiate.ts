@@ -40,8 +40,12 @@ class GradientPass {
   /** The equation (or loss) the nodes being built differentiate. */
   private origin = "";
 
+  /** The nodes of the states a later sequence reads at their last step: their adjoints are seeded from there. */
+  private readonly seededNodes: Set<NodeId>;
+
   constructor(private readonly ir: IrModel) {
-    this.reachesLoss = nodesReachingLoss(ir);
+    this.seededNodes = new Set((ir.readAtLast ?? []).map((name) => ir.quantities.find((q) => q.name === name)!.node));
+    this.reachesLoss = nodesReachingLoss(ir, this.seededNodes);
     this.quantityNodes = new Set(ir.quantities.map((q) => q.node));
   }
 
@@ -72,18 +76,29 @@ class GradientPass {
     if (!this.differentiable(n)) return;
     const terms = this.terms.get(n.id) ?? [];
     const later = this.laterReads(n);
-    if (terms.length === 0 && later.length === 0) return;
+    const seeded = this.seededNodes.has(n.id);
+    if (terms.length === 0 && later.length === 0 && !seeded) return;
     this.origin = n.origin;
-    const dy = this.add({ op: "adjoint", of: n.id, terms, later, masked: this.quantityNodes.has(n.id) }, n.size, false);
+    const masked = this.quantityNodes.has(n.id);
+    const dy = this.add(
+      { op: "adjoint", of: n.id, terms, later, masked, ...(seeded ? { seeded: true as const } : {}) },
+      n.size,
+      false,
+    );
     this.adjoints.set(n.id, dy.id);
     switch (n.op) {
       case "param":
         this.updates.push({ kind: "rows", param: n.param, from: dy.id });
         return;
+      case "last":
+        this.updates.push({ kind: "last", source: n.source, from: dy.id });
+        return;
       case "delay": {
         const init = this.ir.states.find((s) => s.name === n.source)?.init;
         if (init?.kind === "learned")
           this.updates.push({ kind: "initial", param: init.param, from: dy.id, steps: n.steps });
+        if (init?.kind === "last")
+          this.updates.push({ kind: "last", source: init.source, from: dy.id, steps: n.steps });
         return;
       }
       case "apply": {
@@ -236,12 +251,18 @@ class GradientPass {
   }
 }
 
-/** The forward nodes a loss depends on, through operands and through delays (to their source, at an earlier step). */
-function nodesReachingLoss(ir: IrModel): Set<NodeId> {
+/**
+ * The forward nodes a loss depends on, through operands and through delays (to their source, at
+ * an earlier step); in a sequence read by a later one, also what the states it reads depend on.
+ */
+function nodesReachingLoss(ir: IrModel, readLater: ReadonlySet<NodeId>): Set<NodeId> {
   const reach = new Set<NodeId>();
   const sourceNode = new Map<string, NodeId>();
   for (const q of ir.quantities) if (ir.states.some((s) => s.name === q.name)) sourceNode.set(q.name, q.node);
-  const stack: NodeId[] = ir.losses.flatMap((l) => [l.prediction, ...(l.fusion ? [l.fusion.input] : [])]);
+  const stack: NodeId[] = [
+    ...ir.losses.flatMap((l) => [l.prediction, ...(l.fusion ? [l.fusion.input] : [])]),
+    ...readLater,
+  ];
   while (stack.length > 0) {
     const id = stack.pop()!;
     if (reach.has(id)) continue;

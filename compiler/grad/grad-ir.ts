@@ -30,7 +30,18 @@ export type GradOp =
    * of sequences that ended before t (their value at t was a copy of the one at t − 1): those
    * rows read 0 here.
    */
-  | { op: "adjoint"; of: NodeId; terms: GradTerm[]; later: NodeId[]; masked: boolean }
+  | {
+      op: "adjoint";
+      of: NodeId;
+      terms: GradTerm[];
+      later: NodeId[];
+      masked: boolean;
+      /**
+       * A state a later sequence reads at its last step (IrModel.readAtLast): at each
+       * example's last real step it also adds what that sequence sent back.
+       */
+      seeded?: true;
+    }
   /** An op of the registry applied to backward values (`param` and `col` for a transposed product block or a slice). */
   | { op: "apply"; fn: string; args: GradId[]; param?: string; col?: number };
 
@@ -63,7 +74,15 @@ export type GradUpdate =
    * learned initial value `param`: grad[param] += Σ over the batch of the rows of `from`,
    * unless the batch continues a stream whose state was carried over (truncated BPTT).
    */
-  | { kind: "initial"; param: string; from: GradId; steps: number };
+  | { kind: "initial"; param: string; from: GradId; steps: number }
+  /**
+   * State `source` of a sequence computed before, read at its last step: the rows of `from`
+   * go to that state's adjoint at each example's last step (sent back when that sequence's
+   * backward pass runs, after this one's). At every step for an `e[last]` leaf; with `steps`,
+   * for an initial state `= e[last]`, where the delay reads the value before the sequence
+   * (t < steps; past the end, for a delay read ahead).
+   */
+  | { kind: "last"; source: string; from: GradId; steps?: number };
 
 export interface GradIr {
   forward: IrModel;

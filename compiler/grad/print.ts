@@ -56,6 +56,8 @@ function describe(grad: GradIr, n: GradNode, name: (id: GradId) => string): stri
       const parts = [
         ...n.terms.map((t) => name(t.node)),
         ...n.later.map((d) => `d%${d}[t+${(ir.nodes[d] as { steps: number }).steps}]`),
+        // What a later sequence's reads of this state at its last step received.
+        ...(n.seeded ? [`d${ir.quantities.find((q) => q.node === n.of)!.name}[last] at t = last`] : []),
       ];
       return `sum ${parts.join(", ")}`;
     }
@@ -82,5 +84,7 @@ function describeUpdate(grad: GradIr, u: GradUpdate, name: (id: GradId) => strin
     }
     case "initial":
       return `${u.param} += ${name(u.from)} at t < ${u.steps}, unless the state was carried over`;
+    case "last":
+      return `d${u.source}[last] += ${name(u.from)}${u.steps === undefined ? "" : ` at t < ${u.steps}`}`;
   }
 }

@@ -242,6 +242,8 @@ export function initialText(ir: IrModel, source: string): string {
       return String(state.init.value);
     case "learned":
       return `learned (${state.init.param})`;
+    case "last":
+      return `${state.init.source}[last]`;
   }
 }
 

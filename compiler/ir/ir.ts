@@ -26,6 +26,11 @@ export type IrOp =
   /** A vector parameter, the same for every sequence of the batch. */
   | { op: "param"; param: string }
   /**
+   * `e[last]`: state `source` of another sequence (computed before this one) at that
+   * sequence's last real step; the same at every step of this one.
+   */
+  | { op: "last"; source: string }
+  /**
    * A dropout mask's value at this step (see `IrMask`): what training drew, 1/(1 − p) or 0 per
    * element; all ones in every other run.
    */
@@ -60,18 +65,27 @@ export type IrNode = IrOp & {
    * the forward phase (a state read ahead, and what its equation reads at the same step).
    */
   backward?: boolean;
+  /**
+   * In a model of several sequences (`IrModel.sequences`), the step variable of the sequence
+   * this node is computed over; parameters and constants have none (every sequence reads them).
+   */
+  sequence?: string;
 };
 
 export interface IrInput {
   name: string;
   encoding: "onehot" | "dense";
   size: number;
+  /** Its sequence's step variable, in a model of several sequences. */
+  sequence?: string;
 }
 
 export interface IrTarget {
   name: string;
   kind: "class" | "real";
   size: number;
+  /** Its sequence's step variable, in a model of several sequences. */
+  sequence?: string;
 }
 
 /** A dropout's mask: drawn while training from the seeded generator, per step or once per sequence. */
@@ -95,7 +109,12 @@ export interface IrParam {
   initialStateOf?: string;
 }
 
-export type IrStateInit = { kind: "zeros" } | { kind: "constant"; value: number } | { kind: "learned"; param: string };
+export type IrStateInit =
+  | { kind: "zeros" }
+  | { kind: "constant"; value: number }
+  | { kind: "learned"; param: string }
+  /** State `source` of a sequence computed before, at its last real step (`= e[last]`). */
+  | { kind: "last"; source: string };
 
 export interface IrState {
   name: string;
@@ -144,6 +163,16 @@ export interface IrModel {
   losses: IrLoss[];
   /** The dropouts' masks, in source order. */
   masks: IrMask[];
+  /**
+   * A model of several sequences: their step variables, in the order they are computed
+   * (compiler/ir/sequences.ts splits it into one model per sequence). Absent for one sequence.
+   */
+  sequences?: string[];
+  /**
+   * In the model of one sequence split from several: its states that a later sequence reads at
+   * their last step. Their adjoints there are what that sequence sent back.
+   */
+  readAtLast?: string[];
 }
 
 export type ApplyNode = IrNode & { op: "apply" };

@@ -12,6 +12,7 @@ import { fold, read } from "../ops/expr.js";
 import type { OpSpec } from "../ops/op.js";
 import { callOp, lossForm, lossNamed, operatorOp } from "../ops/registry.js";
 import { readSettings } from "../check/settings.js";
+import { isLastStep } from "../check/inits.js";
 import { applies, type IrLoss, type IrMask, type IrModel, type IrNode, type IrOp, type NodeId } from "./ir.js";
 
 /** A lowered expression: a node, or a constant not yet given a node. */
@@ -27,6 +28,9 @@ export function lower(model: CheckedModel): IrModel {
   const states = new Map(model.states.map((s) => [s.name, s]));
   let origin = "";
   let backward = false;
+  const multiple = model.sequences.length > 1;
+  /** The sequence of the equation being lowered (in a model of several). */
+  let sequence = model.sequences[0]!;
 
   const emit = (op: IrOp, size: number, extra: { scalar?: boolean; onehot?: boolean } = {}): NodeId => {
     const id = nodes.length;
@@ -39,6 +43,8 @@ export function lower(model: CheckedModel): IrModel {
       origin,
       // Leaves are read by either phase; what the backward phase computes is marked.
       ...(backward && op.op === "apply" ? { backward } : {}),
+      // Parameters and constants are read by every sequence; the rest is computed over one.
+      ...(multiple && op.op !== "param" && op.op !== "const" ? { sequence } : {}),
     } as IrNode);
     return id;
   };
@@ -75,6 +81,11 @@ export function lower(model: CheckedModel): IrModel {
   };
 
   const lowerDelay = (e: A.DelayExpr): Lowered => {
+    if (isLastStep(e)) {
+      const source = e.name.text;
+      const size = states.get(source)!.size.value;
+      return { node: leaf(`last:${source}:${sequence}`, () => emit({ op: "last", source }, size)) };
+    }
     const steps = Math.abs(e.offset);
     const ahead = e.offset > 0;
     const name = e.name.text;
@@ -180,12 +191,17 @@ export function lower(model: CheckedModel): IrModel {
     new Map(model.states.map((s) => [s.name, s])),
     (name) => reads.get(name) ?? [],
   );
-  const phased = [
-    ...model.quantities.filter((q) => backwardQuantities.has(q.name)),
-    ...model.quantities.filter((q) => !backwardQuantities.has(q.name)),
-  ];
+  // Sequence by sequence, in the order they are computed.
+  const phased = model.sequences.flatMap((s) => {
+    const over = model.quantities.filter((q) => q.sequence === s);
+    return [
+      ...over.filter((q) => backwardQuantities.has(q.name)),
+      ...over.filter((q) => !backwardQuantities.has(q.name)),
+    ];
+  });
   for (const q of phased) {
     backward = backwardQuantities.has(q.name);
+    sequence = q.sequence;
     origin = `${q.gate ? "gate " : ""}${q.name} = ${printExpr(q.equation.value)}`;
     let node = materialize(lowerExpr(q.equation.value));
     // A quantity owns its value (steps past a sequence's end overwrite it), so one that is
@@ -212,8 +228,18 @@ export function lower(model: CheckedModel): IrModel {
   return {
     name: model.name,
     dims: Object.fromEntries(model.dims.map((d) => [d.name, d.value])),
-    inputs: model.inputs.map((i) => ({ name: i.name, encoding: i.encoding, size: i.size.value })),
-    targets: model.targets.map((t) => ({ name: t.name, kind: t.kind, size: t.size.value })),
+    inputs: model.inputs.map((i) => ({
+      name: i.name,
+      encoding: i.encoding,
+      size: i.size.value,
+      ...(multiple ? { sequence: i.sequence } : {}),
+    })),
+    targets: model.targets.map((t) => ({
+      name: t.name,
+      kind: t.kind,
+      size: t.size.value,
+      ...(multiple ? { sequence: t.sequence } : {}),
+    })),
     params: model.params.map((p) => ({
       name: p.name,
       shape: p.shape.map((s) => s.value),
@@ -231,5 +257,6 @@ export function lower(model: CheckedModel): IrModel {
     quantities: model.quantities.map((q) => ({ name: q.name, node: quantityNode.get(q.name)!, gate: q.gate })),
     losses,
     masks,
+    ...(multiple ? { sequences: model.sequences } : {}),
   };
 }

@@ -21,17 +21,25 @@ export function printIr(ir: IrModel): string {
         ? `learned (${s.init.param})`
         : s.init.kind === "constant"
           ? String(s.init.value)
-          : "zeros";
+          : s.init.kind === "last"
+            ? `${s.init.source}[last]`
+            : "zeros";
     const reads =
       (s.maxAhead ?? 0) > 0 ? `runs backwards, read up to [t+${s.maxAhead}]` : `read up to [t-${s.maxDelay}]`;
     out.push(`  state  ${s.name} : [${s.size}] = ${init}, ${reads}`);
   }
   const phases = isBidirectional(ir);
-  out.push("", phases ? "step t, backward phase first (t = T down to 1), then forward (t = 1 up to T):" : "step t:");
+  const steps = phases ? "step t, backward phase first (t = T down to 1), then forward (t = 1 up to T):" : "step t:";
+  out.push("", ir.sequences ? `sequences ${ir.sequences.join(", ")}, each over its own steps, in this order:` : steps);
   const names = new Map<number, string[]>();
   for (const q of ir.quantities) names.set(q.node, [...(names.get(q.node) ?? []), q.name]);
   let origin = "";
+  let sequence: string | undefined;
   for (const n of ir.nodes) {
+    if (n.sequence !== undefined && n.sequence !== sequence) {
+      sequence = n.sequence;
+      out.push(`step ${sequence} of sequence ${sequence}:`);
+    }
     if (n.origin !== origin) {
       origin = n.origin;
       const backward = phases && ir.nodes.some((m) => m.origin === origin && m.backward);
@@ -76,6 +84,8 @@ function describeNode(ir: IrModel, n: IrNode): string {
       return `delay ${n.source}[t${n.ahead ? "+" : "-"}${n.steps}]`;
     case "param":
       return `param ${n.param}`;
+    case "last":
+      return `last ${n.source}[last]`;
     case "const":
       return `const ${n.value}`;
     case "mask": {

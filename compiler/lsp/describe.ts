@@ -208,6 +208,8 @@ export function describeStateInit(init: StateInit, state: string): string {
       return `the constant ${init.value} in every component`;
     case "learned":
       return `the learned parameter \`${init.param}\` (trained with the other parameters)`;
+    case "last":
+      return `\`${init.source}[last]\`, the state of another sequence at its last real step`;
   }
 }
 

@@ -37,9 +37,10 @@ export function backwardStep(ir: IrModel): GradIr {
 export function runBackward(
   ex: Execution,
   observe?: (adjointOf: (unrolledId: number) => Float64Array | undefined) => void,
+  sequences?: SequenceAdjoints,
 ): Weights {
   const grad = backwardStep(ex.ir);
-  const run = new BackwardRun(ex, grad);
+  const run = new BackwardRun(ex, grad, sequences);
   for (let t = ex.batch.T - 1; t >= 0; t--) run.step(t, false);
   // The backward phase's adjoints, from the first step up, once the forward phase sent them its terms.
   if (isBidirectional(ex.ir)) for (let t = 0; t < ex.batch.T; t++) run.step(t, true);
@@ -53,6 +54,16 @@ export function runBackward(
       );
   }
   return grads;
+}
+
+/**
+ * In a model of several sequences, what crosses from one to another backwards: the adjoints of
+ * the states read at their last step ([B][n] by name). A sequence's backward pass adds what
+ * its `e[last]` reads received to `received[e]`; the pass of e's sequence, which runs after
+ * it, adds `received[e]` to e's adjoint at each example's last step.
+ */
+export interface SequenceAdjoints {
+  received: Record<string, Float64Array>;
 }
 
 /** A backward value for the whole batch: [B][size] numbers, one number (a constant), or class ids (a class target). */
@@ -79,6 +90,7 @@ class BackwardRun {
   constructor(
     private readonly ex: Execution,
     private readonly grad: GradIr,
+    private readonly sequences?: SequenceAdjoints,
   ) {
     const { ir } = ex;
     this.second = isBidirectional(ir) ? secondPassNodes(grad) : new Set();
@@ -131,8 +143,26 @@ class BackwardRun {
             addBiasBatchBackward(B, delay.size, floats(u.from), 0, this.grads[u.param]!, 0);
           break;
         }
+        case "last": {
+          if (u.steps !== undefined) {
+            // An initial state `= e[last]`, read where the delay reads before the sequence (past its end, ahead).
+            const delay = this.grad.nodes[u.from] as Extract<GradNode, { op: "adjoint" }>;
+            const { ahead } = this.ex.ir.nodes[delay.of] as { ahead?: boolean };
+            if (!(ahead ? t + u.steps >= T : t < u.steps)) break;
+          }
+          this.sendToLastStep(u.source, floats(u.from));
+          break;
+        }
       }
     }
+  }
+
+  /** Rows of an adjoint for state `source` of a sequence computed before, at its last step. */
+  private sendToLastStep(source: string, rows: Float64Array): void {
+    const received = this.sequences?.received;
+    if (!received) throw new Error(`internal error: '${source}[last]' is differentiated outside a model of sequences`);
+    const into = (received[source] ??= new Float64Array(rows.length));
+    for (let i = 0; i < rows.length; i++) into[i] += rows[i]!;
   }
 
   /** The parameters' gradients, once every step has run: the block gradients added into their columns. */
@@ -205,6 +235,7 @@ class BackwardRun {
       for (let i = 0; i < sum.length; i++) sum[i] += x[i]!;
     };
     for (const term of n.terms) add((values[term.node] as { values: Float64Array }).values);
+    if (n.seeded) this.addReceivedAtLastStep(n, t, sum);
     for (const d of n.later) {
       const delay = this.ex.ir.nodes[d] as { steps: number; ahead?: boolean };
       const reader = delay.ahead ? t - delay.steps : t + delay.steps;
@@ -235,12 +266,28 @@ class BackwardRun {
     return sum;
   }
 
-  /** What a backward-phase state's padded rows held past the last step was its initial value: a learned one collects their adjoint. */
+  /** What a later sequence sent to this state's value at its last step, added at each example's last real step. */
+  private addReceivedAtLastStep(n: Extract<GradNode, { op: "adjoint" }>, t: number, sum: Float64Array): void {
+    const { ir, batch } = this.ex;
+    const name = ir.quantities.find((q) => q.node === n.of && ir.readAtLast?.includes(q.name))!.name;
+    const received = this.sequences?.received[name];
+    if (!received) return;
+    for (let b = 0; b < batch.B; b++) {
+      if (batch.lengths[b]! - 1 !== t) continue;
+      for (let i = b * n.size; i < (b + 1) * n.size; i++) sum[i] += received[i]!;
+    }
+  }
+
+  /**
+   * What a backward-phase state's padded rows held past the last step was its initial value: a
+   * learned one collects their adjoint, one read from another sequence (`= e[last]`) sends it there.
+   */
   private addToLearnedInitial(node: number, rows: Float64Array): void {
     const { ir, batch } = this.ex;
     const state = ir.states.find((s) => ir.quantities.some((q) => q.node === node && q.name === s.name));
-    if (state?.init.kind !== "learned") return;
-    addBiasBatchBackward(batch.B, state.size, rows, 0, this.grads[state.init.param]!, 0);
+    if (state?.init.kind === "learned")
+      addBiasBatchBackward(batch.B, state.size, rows, 0, this.grads[state.init.param]!, 0);
+    else if (state?.init.kind === "last") this.sendToLastStep(state.init.source, rows);
   }
 
   /** An op of the registry on backward values, by its kind. */

@@ -22,6 +22,18 @@ export interface Batch {
   masks?: Record<string, Float64Array>;
   /** Real length of each sequence, 1 ≤ lengths[b] ≤ T. */
   lengths: Int32Array;
+  /**
+   * A model of several sequences (IrModel.sequences): each one's steps and lengths, by its step
+   * variable (example b's source and target have lengths of their own); `T` and `lengths` are
+   * then those of the sequence computed last. Inputs and targets are [T][B] of their own sequence.
+   */
+  sequences?: Record<string, SequenceExtent>;
+}
+
+/** The padded length and the real lengths of one sequence of a batch. */
+export interface SequenceExtent {
+  T: number;
+  lengths: Int32Array;
 }
 
 /** Parameters by name, flat row-major, shapes as declared. */
@@ -49,9 +61,14 @@ export function inputlessBatch(T: number, B = 1): Batch {
 
 /**
  * A model with a backward phase (a state read at [t+k]) reads each sequence to its end before
- * its first output: it cannot continue a sequence chunk by chunk (streams, sampling).
+ * its first output, and one of several sequences reads each to its end before the next: neither
+ * can continue a sequence chunk by chunk (streams, sampling).
  */
-export function requireWholeSequences(ir: Pick<IrModel, "name" | "states">, what: string): void {
+export function requireWholeSequences(ir: Pick<IrModel, "name" | "states" | "sequences">, what: string): void {
+  if (ir.sequences)
+    throw new Error(
+      `${what} needs a model of one sequence: ${ir.name} reads sequences ${ir.sequences.join(", ")}, each to its end before the next`,
+    );
   if (!isBidirectional(ir)) return;
   const ahead = ir.states.filter((s) => (s.maxAhead ?? 0) > 0).map((s) => `${s.name}[t+${s.maxAhead}]`);
   throw new Error(

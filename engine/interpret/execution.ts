@@ -30,6 +30,11 @@ export interface Execution {
   blockWeights: Map<number, Float64Array[]>;
   /** Values before the first step, from a previous chunk; absent: initial values. */
   carryIn?: Carry;
+  /**
+   * In a model of several sequences, the states of the sequences computed before this one at
+   * their last real step ([B][n] by name): what `e[last]` reads (compiler/ir/sequences.ts).
+   */
+  context?: Record<string, Float64Array>;
   /** For each template node that holds a quantity: true (steps past a sequence's end keep its last value). */
   quantityNodes: Set<number>;
 }

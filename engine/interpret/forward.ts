@@ -19,7 +19,14 @@ import { carriedIn, splitColumns, type Carry, type Execution } from "./execution
 import { rowKernel } from "./kernels.js";
 import { NumericError } from "./numeric-error.js";
 
-export function runForward(ir: IrModel, batch: Batch, weights: Weights, carryIn?: Carry): Execution {
+/** `context`: in a model of several sequences, the states of those computed before at their last step (`e[last]`). */
+export function runForward(
+  ir: IrModel,
+  batch: Batch,
+  weights: Weights,
+  carryIn?: Carry,
+  context?: Record<string, Float64Array>,
+): Execution {
   const graph = unroll(ir, batch.T);
   const ex: Execution = {
     ir,
@@ -27,6 +34,7 @@ export function runForward(ir: IrModel, batch: Batch, weights: Weights, carryIn?
     batch,
     weights,
     ...(carryIn ? { carryIn } : {}),
+    ...(context ? { context } : {}),
     values: new Array(graph.nodes.length),
     ids: new Array(graph.nodes.length),
     blockWeights: new Map(),
@@ -70,6 +78,9 @@ function compute(ex: Execution, u: UnrolledNode, n: IrNode): void {
     }
     case "const":
       ex.values[u.id] = Float64Array.of(n.value);
+      return;
+    case "last":
+      ex.values[u.id] = lastOf(ex, n.source).slice();
       return;
     case "mask": {
       const drawn = ex.batch.masks?.[n.mask];
@@ -165,8 +176,15 @@ function initialValue(ex: Execution, source: string, size: number): Float64Array
   else if (state?.init.kind === "learned") {
     const h0 = ex.weights[state.init.param]!;
     for (let b = 0; b < B; b++) y.set(h0, b * size);
-  }
+  } else if (state?.init.kind === "last") y.set(lastOf(ex, state.init.source));
   return y;
+}
+
+/** A state of a sequence computed before, at each example's last real step of it. */
+function lastOf(ex: Execution, source: string): Float64Array {
+  const value = ex.context?.[source];
+  if (!value) throw new Error(`internal error: '${source}[last]' is read before its sequence was computed`);
+  return value;
 }
 
 /** Rows whose sequence has ended keep the quantity's previous value. */

@@ -9,27 +9,11 @@ import type { Carry, Execution } from "./execution.js";
 import { runForward, valueBefore } from "./forward.js";
 import { namedRecord } from "../../runtime/records.js";
 import { scoreLoss } from "./score.js";
+import { quantityValues, type InterpretOptions, type InterpretResult } from "./results.js";
+import { interpretSequences } from "./sequences.js";
+
+export { quantityValues, type InterpretOptions, type InterpretResult } from "./results.js";
 import { describeBatch, interpreterNeed, requireMemory } from "../memory.js";
-
-export interface InterpretOptions {
-  grad?: boolean;
-  /** Values before the first step, left by the previous chunk of a stream. */
-  carry?: Carry;
-  /** With `grad`: report ||dL/d state|| per step and sequence (analysis of vanishing and exploding gradients). */
-  stateGradNorms?: boolean;
-}
-
-export interface InterpretResult {
-  /** Sum of the model's losses, or null for a model without one or a batch without its targets. */
-  loss: number | null;
-  /** A quantity's values at every step, [T][B][n] flattened. */
-  quantity(name: string): Float64Array;
-  grads?: Weights;
-  /** With `stateGradNorms`: per state, the norm of dL/d(state at step t) for sequence b, [T][B] flattened (0 at padded steps). */
-  stateGradNorms?: Record<string, Float64Array>;
-  /** What this batch leaves for the next chunk of the same streams. */
-  carry(): Carry;
-}
 
 export function interpret(
   ir: IrModel,
@@ -37,6 +21,7 @@ export function interpret(
   batch: Batch,
   options: InterpretOptions = {},
 ): InterpretResult {
+  if (ir.sequences) return interpretSequences(ir, weights, batch, options);
   if (options.grad) requireTargets(ir, batch);
   if (options.carry) requireWholeSequences(ir, "continuing sequences from a previous chunk");
   requireMemory(
@@ -87,17 +72,6 @@ function carryOut(ex: Execution): Carry {
     });
   }
   return carry;
-}
-
-/** A quantity's values at every step, [T][B][n] flattened. */
-export function quantityValues(ex: Execution, name: string): Float64Array {
-  const q = ex.ir.quantities.find((x) => x.name === name);
-  if (!q) throw new Error(`no quantity named '${name}'`);
-  const { T, B } = ex.batch;
-  const size = ex.ir.nodes[q.node]!.size;
-  const out = new Float64Array(T * B * size);
-  for (let t = 0; t < T; t++) out.set(ex.values[ex.graph.at(t, q.node)]!, t * B * size);
-  return out;
 }
 
 /** Per state, ||adjoint|| of its value at each step for each sequence; a step never reached by the loss has 0. */

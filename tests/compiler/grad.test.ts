@@ -118,7 +118,9 @@ gradients, summed over the batch and the steps:
         ? `${u.param}[:, ${u.col}:${u.col + u.width}] from %${u.x}`
         : u.kind === "initial"
           ? `${u.param} before t = ${u.steps}`
-          : `${u.param} from rows`,
+          : u.kind === "rows"
+            ? `${u.param} from rows`
+            : `${u.source}[last]`,
     );
     expect(updates.sort()).toEqual(["W[:, 0:3] from %0", "W[:, 3:5] from %1", "b from rows", "h.init before t = 2"]);
   });

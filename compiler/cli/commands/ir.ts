@@ -4,6 +4,7 @@ import { differentiate } from "../../grad/differentiate.js";
 import { printGradIr } from "../../grad/print.js";
 import { lower } from "../../ir/lower.js";
 import { printIr } from "../../ir/print.js";
+import { sequenceModels } from "../../ir/sequences.js";
 import { validateIr } from "../../ir/validate.js";
 import { requireModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
@@ -38,6 +39,16 @@ Examples:
       validateIr(ir);
       if (opts.grad && ir.losses.length === 0)
         throw new UserError(`${file}: model ${ir.name} has no loss, so there is no gradient to print`);
-      io.out(printIr(ir) + (opts.grad ? "\n" + printGradIr(differentiate(ir)) : ""));
+      if (!opts.grad) return io.out(printIr(ir));
+      // Each sequence has a backward step of its own: its model, then that step.
+      const parts = sequenceModels(ir);
+      io.out(
+        parts
+          .map(({ sequence, ir: part }) => {
+            const heading = parts.length > 1 ? `// sequence ${sequence}\n` : "";
+            return heading + printIr(part) + "\n" + printGradIr(differentiate(part));
+          })
+          .join("\n"),
+      );
     });
 }

@@ -1,0 +1,198 @@
+/**
+ * Which sequence each quantity runs over. A model may declare several sequences, each by the
+ * step variable of its inputs and targets (`input x[s] : onehot[V]`, `target y[u] : class[W]`),
+ * each with its own length per example: a source and a target of another length. Every
+ * quantity runs over the sequence of what it reads at a step (an input, or a quantity, at the
+ * same step or through a delay); a state of another sequence is read at its last real step,
+ * `e[last]`, in an equation or as an initial state (`state d : [H] = e[last]`). That is the
+ * only way across: two sequences have no step in common (E304), and a sequence cannot wait
+ * for its own last step (E305). The sequences are computed one after the other, each after
+ * those whose last step it reads.
+ */
+import type * as A from "../../grammar/ast.js";
+import { error, type Diagnostic } from "../../grammar/diagnostic.js";
+import type { Declarations } from "./declarations.js";
+import type { LossInfo, NameUse } from "./model.js";
+
+export interface Sequences {
+  /** Step variables, in the order the sequences are computed. */
+  order: string[];
+  /** The sequence of each quantity (equations), input and target. */
+  of: ReadonlyMap<string, string>;
+}
+
+export function checkSequences(
+  decls: Declarations,
+  uses: NameUse[],
+  losses: readonly LossInfo[],
+  diagnostics: Diagnostic[],
+): Sequences {
+  const declared = [...new Set([...decls.inputs.values(), ...decls.targets.values()].map((d) => d.sequence))];
+  if (declared.length === 0) declared.push("t");
+  const of = new Map<string, string>();
+  for (const d of [...decls.inputs.values(), ...decls.targets.values()]) of.set(d.name, d.sequence);
+
+  // The initial values read at [last] are uses of their source, by the state they start.
+  for (const state of decls.states.values()) {
+    if (state.init.kind !== "last") continue;
+    const init = state.decl.init as A.DelayExpr;
+    uses.push({ name: init.name.text, range: init.name.range, usedBy: state.name, delay: 0, last: true });
+    checkInitialSource(state.name, init, decls, diagnostics);
+  }
+
+  const inEquations = uses.filter((u) => decls.equations.has(u.usedBy) && decls.symbols.has(u.name));
+  const acrossSteps = inEquations.filter((u) => !u.last && (decls.equations.has(u.name) || decls.inputs.has(u.name)));
+  // A quantity runs over the sequence of the first thing it reads that has one; what reads
+  // only parameters and [last] values runs over the sequence of its readers (the last declared
+  // if none has one).
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const u of acrossSteps) {
+      const known = of.get(u.name) ?? (u.step !== undefined ? u.step : undefined);
+      if (known !== undefined && !of.has(u.usedBy)) {
+        of.set(u.usedBy, known);
+        changed = true;
+      }
+      const reader = of.get(u.usedBy);
+      if (reader !== undefined && !of.has(u.name)) {
+        of.set(u.name, reader);
+        changed = true;
+      }
+    }
+  }
+  for (const name of decls.equations.keys()) if (!of.has(name)) of.set(name, declared[declared.length - 1]!);
+
+  for (const u of acrossSteps) {
+    const reader = of.get(u.usedBy)!;
+    const read = of.get(u.name)!;
+    if (reader !== read) {
+      diagnostics.push(
+        error(
+          "E304",
+          `'${u.usedBy}' runs over sequence ${reader} and '${u.name}' over sequence ${read}: they have no step in common`,
+          u.range,
+          {
+            hint: `a sequence reads another at its last step: a state of ${read}, as in ${u.name}[last], or an initial state = ${u.name}[last]`,
+          },
+        ),
+      );
+    } else if (u.step !== undefined && u.step !== read) {
+      diagnostics.push(
+        error("E304", `'${u.name}' runs over sequence ${read}, not ${u.step}`, u.range, {
+          hint:
+            read === "t"
+              ? `read its past as ${u.name}[t-1]`
+              : `read its past as ${u.name}[${read}-1] (or ${u.name}[t-1]: t is always the step of the equation's own sequence)`,
+        }),
+      );
+    }
+  }
+
+  for (const loss of losses) {
+    if (loss.at !== "each") continue;
+    const prediction = of.get(loss.prediction);
+    const target = of.get(loss.target);
+    if (prediction === undefined || target === undefined || prediction === target) continue;
+    const targetArg = loss.decl.args.filter((a) => !a.name)[1] ?? loss.decl.args[1]!;
+    diagnostics.push(
+      error(
+        "E304",
+        `'${loss.prediction}' runs over sequence ${prediction} and target '${loss.target}' over sequence ${target}: a loss at each step scores them step by step`,
+        targetArg.range,
+        { hint: `score a prediction computed over ${target}` },
+      ),
+    );
+  }
+
+  return { order: computeOrder(declared, of, uses, decls, diagnostics), of };
+}
+
+/** What `state d : [H] = e[last]` starts from: a state of the same size. */
+function checkInitialSource(name: string, init: A.DelayExpr, decls: Declarations, diagnostics: Diagnostic[]): void {
+  const source = decls.states.get(init.name.text);
+  const state = decls.states.get(name)!;
+  if (!source) {
+    diagnostics.push(
+      error(
+        "E305",
+        decls.symbols.has(init.name.text)
+          ? `'${init.name.text}' is not a state; an initial state reads a state of another sequence at [last]`
+          : `'${init.name.text}' is not defined`,
+        init.name.range,
+        { hint: "as in state d : [H] = e[last], with e the state of the sequence read first" },
+      ),
+    );
+  } else if (source.size.value !== state.size.value) {
+    diagnostics.push(
+      error(
+        "E201",
+        `state '${name}' is declared [${state.size.value}] but starts from '${source.name}', which is [${source.size.value}]`,
+        init.range,
+      ),
+    );
+  }
+}
+
+/**
+ * Each sequence after those whose last step it reads; a read of its own last step, or two
+ * sequences reading each other's, is E305.
+ */
+function computeOrder(
+  declared: readonly string[],
+  of: ReadonlyMap<string, string>,
+  uses: readonly NameUse[],
+  decls: Declarations,
+  diagnostics: Diagnostic[],
+): string[] {
+  const after = new Map(declared.map((s) => [s, new Set<string>()]));
+  const witness = new Map<string, NameUse>();
+  for (const u of uses) {
+    if (!u.last || !decls.states.has(u.name)) continue;
+    const reader = of.get(u.usedBy);
+    const read = of.get(u.name);
+    if (reader === undefined || read === undefined) continue;
+    if (reader === read) {
+      diagnostics.push(
+        error(
+          "E305",
+          `'${u.usedBy}' and '${u.name}' both run over sequence ${read}, whose last step is not computed before its end`,
+          u.range,
+          {
+            hint:
+              declared.length > 1
+                ? `[last] reads a state of another sequence; within sequence ${read}, read the past: ${u.name}[t-1]`
+                : `[last] reads a state of another sequence, declared with its own step variable (input x[s] : ...); within one sequence, read the past: ${u.name}[t-1]`,
+          },
+        ),
+      );
+      continue;
+    }
+    after.get(reader)!.add(read);
+    witness.set(`${reader} ${read}`, u);
+  }
+  const order: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (s: string): void => {
+    if (order.includes(s) || visiting.has(s)) return;
+    visiting.add(s);
+    for (const first of after.get(s)!) {
+      if (visiting.has(first)) {
+        const u = witness.get(`${s} ${first}`)!;
+        diagnostics.push(
+          error(
+            "E305",
+            `sequences ${s} and ${first} read each other's last step: neither can be computed first`,
+            u.range,
+            { hint: "one sequence (the encoder's) is read to its end, then the other starts from its last state" },
+          ),
+        );
+        continue;
+      }
+      visit(first);
+    }
+    visiting.delete(s);
+    order.push(s);
+  };
+  for (const s of declared) visit(s);
+  return order;
+}

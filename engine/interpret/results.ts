@@ -1,0 +1,34 @@
+/** What the interpreter gives for a batch, and how it is asked. */
+import type { Weights } from "./batch.js";
+import type { Carry, Execution } from "./execution.js";
+
+export interface InterpretOptions {
+  grad?: boolean;
+  /** Values before the first step, left by the previous chunk of a stream. */
+  carry?: Carry;
+  /** With `grad`: report ||dL/d state|| per step and sequence (analysis of vanishing and exploding gradients). */
+  stateGradNorms?: boolean;
+}
+
+export interface InterpretResult {
+  /** Sum of the model's losses, or null for a model without one or a batch without its targets. */
+  loss: number | null;
+  /** A quantity's values at every step, [T][B][n] flattened. */
+  quantity(name: string): Float64Array;
+  grads?: Weights;
+  /** With `stateGradNorms`: per state, the norm of dL/d(state at step t) for sequence b, [T][B] flattened (0 at padded steps). */
+  stateGradNorms?: Record<string, Float64Array>;
+  /** What this batch leaves for the next chunk of the same streams. */
+  carry(): Carry;
+}
+
+/** A quantity's values at every step, [T][B][n] flattened. */
+export function quantityValues(ex: Execution, name: string): Float64Array {
+  const q = ex.ir.quantities.find((x) => x.name === name);
+  if (!q) throw new Error(`no quantity named '${name}'`);
+  const { T, B } = ex.batch;
+  const size = ex.ir.nodes[q.node]!.size;
+  const out = new Float64Array(T * B * size);
+  for (let t = 0; t < T; t++) out.set(ex.values[ex.graph.at(t, q.node)]!, t * B * size);
+  return out;
+}
