@@ -10,7 +10,7 @@ import { collectDeclarations, type Declarations } from "./declarations.js";
 import { buildGraph, reportCycles, stronglyConnected, topologicalOrder, type SameStepGraph } from "./cycles.js";
 import { resolveDims, type DimOverrides } from "./dims.js";
 import { checkDirections } from "./directions.js";
-import { checkLoss } from "./losses.js";
+import { checkLoss, checkPreviousTargets } from "./losses.js";
 import { checkSizeLimits } from "./limits.js";
 import { checkSequences } from "./sequences.js";
 import type { CheckedModel, LossInfo, ModelFacts, NameUse, QuantityInfo, Size } from "./model.js";
@@ -90,6 +90,7 @@ export function checkModelFacts(
     if (loss) losses.push(loss);
   }
 
+  checkPreviousTargets(decls, uses, losses, problems);
   const sequences = checkSequences(decls, uses, losses, problems);
 
   // After a syntax error some uses were not parsed: an "unused" warning would be a guess.

@@ -144,3 +144,27 @@ export function checkLoss(
   }
   return { fn, prediction: pred.text, target: tgt.text, at, reduce, ...(fusedWith ? { fusedWith } : {}), decl: loss };
 }
+
+/**
+ * A target an equation reads at an earlier step (`y[t-1]`, teacher forcing) has a value at
+ * every step only when a loss scores it at each step.
+ */
+export function checkPreviousTargets(
+  decls: Declarations,
+  uses: readonly NameUse[],
+  losses: readonly LossInfo[],
+  diagnostics: Diagnostic[],
+): void {
+  for (const u of uses) {
+    if (u.usedBy === "loss" || !decls.targets.has(u.name) || u.delay <= 0) continue;
+    if (losses.some((l) => l.target === u.name && l.at === "each")) continue;
+    diagnostics.push(
+      error(
+        "E103",
+        `'${u.name}' is read at an earlier step, but no loss scores it at each step: it has no value per step`,
+        u.range,
+        { hint: `score it at each step, as in loss cross_entropy(o, ${u.name}) at each` },
+      ),
+    );
+  }
+}

@@ -51,7 +51,12 @@ export class References {
           "dims are used in shapes, as in param W : [H, D]",
         );
       case "target":
-        return this.report("E103", `'${name.text}' is a target; targets are only read by a loss`, name.range);
+        return this.report(
+          "E103",
+          `'${name.text}' is a target; targets are read by a loss, and by an equation only at an earlier step`,
+          name.range,
+          `a decoder reads the previous target, ${name.text}[t-1]; the target at step t is what is predicted`,
+        );
       case "param": {
         const p = this.decls.params.get(name.text);
         if (!p) return undefined;
@@ -105,6 +110,7 @@ export class References {
       return this.report("E302", `${why}; a delay is [t-k] or [t+k] with k a positive integer`, e.offsetRange);
     }
     const entry = this.decls.symbols.get(e.name.text);
+    if (entry?.kind === "target") return this.previousTarget(e, ctx);
     if (entry && entry.kind !== "state" && entry.kind !== "input") {
       const size = entry.kind === "quantity" ? this.knownSize(e.name.text) : undefined;
       return this.report(
@@ -150,6 +156,32 @@ export class References {
       );
     }
     return this.refer(e.name, ctx, 0, { last: true });
+  }
+
+  /**
+   * `y[t-1]`: the previous target, read as data (a class as its one-hot vector): the target
+   * itself while training (teacher forcing), the model's own previous prediction of it when it
+   * generates. Never the target at the current step, nor a later one: that is what is predicted.
+   */
+  private previousTarget(e: A.DelayExpr, ctx: ReadContext): ValueType | undefined {
+    this.uses.push({ name: e.name.text, range: e.name.range, usedBy: ctx.usedBy, delay: -e.offset });
+    const target = this.decls.targets.get(e.name.text);
+    if (e.offset > 0)
+      return this.report(
+        "E302",
+        `${printExpr(e)} reads a target ahead: a model reads the targets before step t only`,
+        e.offsetRange,
+        `the previous target, ${e.name.text}[t-1], is what a decoder reads (teacher forcing)`,
+      );
+    if (!target) return undefined;
+    if (target.kind === "class" && !ctx.onehotAllowed)
+      return this.report(
+        "E201",
+        `'${e.name.text}' is a class target, read at an earlier step as its one-hot vector; it can only be multiplied by a matrix`,
+        e.range,
+        `write W @ ${printExpr(e)}; it is compiled as a column lookup`,
+      );
+    return vector(target.size, target.kind === "class");
   }
 
   /** `t`, and the step variable of every declared sequence. */

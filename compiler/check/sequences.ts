@@ -41,7 +41,9 @@ export function checkSequences(
   }
 
   const inEquations = uses.filter((u) => decls.equations.has(u.usedBy) && decls.symbols.has(u.name));
-  const acrossSteps = inEquations.filter((u) => !u.last && (decls.equations.has(u.name) || decls.inputs.has(u.name)));
+  const acrossSteps = inEquations.filter(
+    (u) => !u.last && (decls.equations.has(u.name) || decls.inputs.has(u.name) || decls.targets.has(u.name)),
+  );
   // A quantity runs over the sequence of the first thing it reads that has one; what reads
   // only parameters and [last] values runs over the sequence of its readers (the last declared
   // if none has one).

@@ -117,14 +117,18 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
     if (named.has(a.name.text)) return fail(`argument '${a.name.text}' given twice`, a.name.range);
     named.set(a.name.text, a);
   }
-  if (positional.length !== 1 || positional[0]!.value.kind !== "ref") {
+  // The input is a name, or a name at an earlier step (a decoder reads the previous target, y[t-1]).
+  const inputValue = positional.length === 1 ? positional[0]!.value : undefined;
+  const earlier = inputValue?.kind === "delay" && inputValue.step.text === "t" && inputValue.offset < 0;
+  if (!inputValue || (inputValue.kind !== "ref" && !earlier)) {
     return fail(
       `${withArticle(kind)} cell takes one input name as its first argument`,
       positional[1]?.range ?? cell.range,
       rewrittenCall(cell, declared),
     );
   }
-  const input = (positional[0]!.value as Extract<Expr, { kind: "ref" }>).name;
+  const input = (inputValue as Extract<Expr, { kind: "ref" | "delay" }>).name;
+  const inputText = printExpr(inputValue);
   const size = named.get("size");
   if (!size) return fail(`${withArticle(kind)} cell needs its size`, cell.range, rewrittenCall(cell, declared));
 
@@ -215,7 +219,7 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
 
   return {
     name: cell.name.text,
-    input: input.text,
+    input: inputText,
     size: printExpr(size.value),
     inputSize,
     act: actName,
@@ -264,7 +268,11 @@ function rewrittenCall(cell: CellDecl, declared: ItemsByName): string {
 /** The size of a name, read from its declaration: an input, a state, or another cell. */
 function sizeOf(name: string, declared: ItemsByName): string | undefined {
   for (const item of declared.get(name) ?? []) {
-    if (item.kind === "input" && item.type.dims.length === 1 && !hasError(item.type.dims[0]!))
+    if (
+      (item.kind === "input" || item.kind === "target") &&
+      item.type.dims.length === 1 &&
+      !hasError(item.type.dims[0]!)
+    )
       return printExpr(item.type.dims[0]!);
     if (item.kind === "cell") {
       const size = item.args.find((a) => a.name?.text === "size");

@@ -15,8 +15,13 @@ import type { InitSpec } from "../../runtime/init.js";
 export type NodeId = number;
 
 export type IrOp =
-  /** The input's value at this step: ids for a one-hot input, a vector for a dense one. */
-  | { op: "input"; input: string }
+  /**
+   * The input's value at this step: ids for a one-hot input, a vector for a dense one. With
+   * `fromTarget`, target `input`'s value (a class as one-hot ids, or a real vector), which an
+   * equation reads only through a delay, `y[t-1]`: the previous target while training (teacher
+   * forcing), the model's own previous prediction when it generates (engine/interpret/generate.ts).
+   */
+  | { op: "input"; input: string; fromTarget?: true }
   /**
    * The value of a state (or input) `steps` steps ago; before the sequence starts, the state's
    * initial value (inputs: zero). With `ahead`, the state's value `steps` steps later, and its

@@ -26,6 +26,7 @@ export function lower(model: CheckedModel): IrModel {
   const params = new Map(model.params.map((p) => [p.name, p]));
   const inputs = new Map(model.inputs.map((i) => [i.name, i]));
   const states = new Map(model.states.map((s) => [s.name, s]));
+  const targets = new Map(model.targets.map((t) => [t.name, t]));
   let origin = "";
   let backward = false;
   const multiple = model.sequences.length > 1;
@@ -89,6 +90,16 @@ export function lower(model: CheckedModel): IrModel {
     const steps = Math.abs(e.offset);
     const ahead = e.offset > 0;
     const name = e.name.text;
+    const target = targets.get(name);
+    // A target read at an earlier step is data, as an input is: the previous target (teacher forcing).
+    if (target) {
+      const onehot = target.kind === "class";
+      const size = target.size.value;
+      leaf(`target:${name}`, () => emit({ op: "input", input: name, fromTarget: true }, size, { onehot }));
+      return {
+        node: leaf(`delay:${name}:${e.offset}`, () => emit({ op: "delay", source: name, steps }, size, { onehot })),
+      };
+    }
     const input = inputs.get(name);
     // A delayed input reads the input node of an earlier step, so that node must exist even if nothing reads x at t.
     if (input) lowerRef(name);

@@ -8,7 +8,8 @@ import { matvecBlocks, operands, type ApplyNode, type IrModel, type IrParam } fr
 export function validateIr(ir: IrModel): void {
   const params = new Map(ir.params.map((p) => [p.name, p]));
   const states = new Map(ir.states.map((s) => [s.name, s]));
-  const inputs = new Map(ir.inputs.map((i) => [i.name, i]));
+  // A target read at an earlier step is read as an input (teacher forcing).
+  const inputs = new Map<string, unknown>([...ir.inputs, ...ir.targets].map((i) => [i.name, i]));
   const fail = (id: number, why: string): never => {
     throw new Error(`invalid IR at %${id} (${ir.nodes[id]?.origin ?? "?"}): ${why}`);
   };

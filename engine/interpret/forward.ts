@@ -13,7 +13,7 @@ import { opNamed } from "../../compiler/ops/registry.js";
 import { unroll, type UnrolledNode } from "../../compiler/unroll/unroll.js";
 import { matmulBatch } from "../../runtime/kernels/matmul.js";
 import { gatherColumnsBatch, PAD_ID } from "../../runtime/kernels/onehot.js";
-import type { Batch, Weights } from "./batch.js";
+import type { Batch, InputData, Weights } from "./batch.js";
 import { evaluateElementwise } from "./elementwise.js";
 import { carriedIn, splitColumns, type Carry, type Execution } from "./execution.js";
 import { rowKernel } from "./kernels.js";
@@ -63,7 +63,7 @@ function compute(ex: Execution, u: UnrolledNode, n: IrNode): void {
   const len = B * n.size;
   switch (n.op) {
     case "input": {
-      const data = ex.batch.inputs[n.input]!;
+      const data = n.fromTarget ? previousTargets(ex, n.input) : ex.batch.inputs[n.input]!;
       if (data.kind === "onehot") ex.ids[u.id] = data.ids.slice(u.step * B, (u.step + 1) * B);
       else ex.values[u.id] = data.values.slice(u.step * len, (u.step + 1) * len);
       return;
@@ -178,6 +178,16 @@ function initialValue(ex: Execution, source: string, size: number): Float64Array
     for (let b = 0; b < B; b++) y.set(h0, b * size);
   } else if (state?.init.kind === "last") y.set(lastOf(ex, state.init.source));
   return y;
+}
+
+/** A target read at an earlier step (`y[t-1]`) as input data: the targets of the batch. */
+function previousTargets(ex: Execution, target: string): InputData {
+  const data = ex.batch.targets[target];
+  if (!data)
+    throw new Error(
+      `${ex.ir.name} reads ${target}[t-1], the previous target: give the batch its targets, or let the model generate them`,
+    );
+  return data.kind === "class" ? { kind: "onehot", ids: data.ids } : { kind: "dense", values: data.values };
 }
 
 /** A state of a sequence computed before, at each example's last real step of it. */

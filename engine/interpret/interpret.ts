@@ -49,7 +49,7 @@ export function interpret(
 }
 
 /** For each state and delayed input, its values at each row's last real steps (most recent first). */
-function carryOut(ex: Execution): Carry {
+export function carryOut(ex: Execution): Carry {
   const { B, lengths } = ex.batch;
   const carry: Carry = namedRecord();
   for (const n of ex.ir.nodes) {

@@ -72,7 +72,7 @@ function backward(ir: IrModel, runs: readonly Execution[]): Weights {
 }
 
 /** The batch of one sequence: its steps, lengths, inputs, targets and masks. */
-function batchOf(batch: Batch, model: IrModel, sequence: string): Batch {
+export function batchOf(batch: Batch, model: IrModel, sequence: string): Batch {
   const extent = batch.sequences?.[sequence];
   if (!extent)
     throw new Error(
@@ -105,7 +105,7 @@ function batchOf(batch: Batch, model: IrModel, sequence: string): Batch {
 }
 
 /** A state at each example's last real step, [B][n]. */
-function atLastStep(ex: Execution, name: string): Float64Array {
+export function atLastStep(ex: Execution, name: string): Float64Array {
   const { B, lengths } = ex.batch;
   const node = ex.ir.quantities.find((q) => q.name === name)!.node;
   const size = ex.ir.nodes[node]!.size;
