@@ -1,10 +1,12 @@
 /**
  * The normative data format, time-major like PyTorch: per input `[T][B][D]` numbers (dense)
  * or `[T][B]` ids (one-hot); per target `[B]` class ids for a loss at last, `[T][B]` for one at
- * each, `[B][K]` / `[T][B][K]` for real targets; optional `"lengths": [B]`.
+ * each, `[B][K]` / `[T][B][K]` for real targets; optional `"lengths": [B]`. A model of several
+ * sequences (a source and a target) gives each input and target over its own sequence's steps,
+ * and `"lengths"` as an object of each sequence's `[B]` lengths, `{"s": [...], "t": [...]}`.
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
-import type { Batch, InputData, TargetData } from "../interpret/batch.js";
+import type { Batch, InputData, SequenceExtent, TargetData } from "../interpret/batch.js";
 import { DataError } from "./data-error.js";
 import { describe, finite, flattenNested, nest, outerShape } from "./nested.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -24,6 +26,7 @@ export function batchFromJson(ir: IrModel, json: unknown, options: DataOptions =
     throw new DataError(
       `unknown data key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; expected ${expectedKeys(ir)}`,
     );
+  if (ir.sequences) return sequencesFromJson(ir, record, options);
   if (ir.inputs.length === 0) throw new DataError("the model has no input");
 
   const first = ir.inputs[0]!;
@@ -54,6 +57,19 @@ export function batchFromJson(ir: IrModel, json: unknown, options: DataOptions =
     );
   }
 
+  const targets = readTargets(ir, record, options, (name) =>
+    ir.losses.some((l) => l.target === name && l.at === "each") ? [T, B] : [B],
+  );
+  return { T, B, inputs, targets, lengths };
+}
+
+/** Each target given, `[B]` or `[T][B]` (`outer`) class ids or real vectors; one a loss scores is required. */
+function readTargets(
+  ir: IrModel,
+  record: Record<string, unknown>,
+  options: DataOptions,
+  outerOf: (target: string) => number[],
+): Record<string, TargetData> {
   const targets = namedRecord<TargetData>();
   for (const target of ir.targets) {
     if (!Object.hasOwn(record, target.name)) {
@@ -61,14 +77,75 @@ export function batchFromJson(ir: IrModel, json: unknown, options: DataOptions =
         throw new DataError(`missing target '${target.name}', which the loss scores`);
       continue;
     }
-    const atEach = ir.losses.some((l) => l.target === target.name && l.at === "each");
-    const outer = atEach ? [T, B] : [B];
+    const outer = outerOf(target.name);
     targets[target.name] =
       target.kind === "class"
         ? { kind: "class", ids: readIds(record[target.name], outer, target.name, target.size) }
         : { kind: "real", values: readReals(record[target.name], [...outer, target.size], target.name) };
   }
-  return { T, B, inputs, targets, lengths };
+  return targets;
+}
+
+/**
+ * A model of several sequences: each input and target has the steps of its own sequence,
+ * and `"lengths"` is an object with each sequence's `[B]` lengths by its step variable.
+ */
+function sequencesFromJson(ir: IrModel, record: Record<string, unknown>, options: DataOptions): Batch {
+  const sequences = ir.sequences!;
+  const scoredAtEach = (name: string) => ir.losses.some((l) => l.target === name && l.at === "each");
+  const perStep = [
+    ...ir.inputs.map((i) => ({ name: i.name, sequence: i.sequence! })),
+    ...ir.targets.filter((t) => scoredAtEach(t.name)).map((t) => ({ name: t.name, sequence: t.sequence! })),
+  ].filter((d) => Object.hasOwn(record, d.name));
+  const extents = namedRecord<SequenceExtent>();
+  let B: number | undefined;
+  for (const sequence of sequences) {
+    const first = perStep.find((d) => d.sequence === sequence);
+    if (!first) throw new DataError(`no data over sequence ${sequence}: give its inputs or targets`);
+    const [T, batch] = outerShape(record[first.name], 2);
+    if (!T) throw new DataError(`'${first.name}' is empty: sequence ${sequence} needs at least one step`);
+    if (!batch) throw new DataError(`'${first.name}' has no sequences: a batch needs at least one`);
+    if (B !== undefined && batch !== B)
+      throw new DataError(`'${first.name}' has ${batch} examples, but the other sequences have ${B}`);
+    B = batch;
+    extents[sequence] = { T, lengths: new Int32Array(batch).fill(T) };
+  }
+  const lengths = record["lengths"];
+  if (lengths !== undefined) {
+    if (lengths === null || typeof lengths !== "object" || Array.isArray(lengths))
+      throw new DataError(
+        `lengths of a model of several sequences is an object of each sequence's lengths, {${sequences.map((s) => `"${s}": [B]`).join(", ")}}`,
+      );
+    for (const [sequence, value] of Object.entries(lengths)) {
+      const extent = extents[sequence];
+      if (!extent) throw new DataError(`lengths of '${sequence}': the model's sequences are ${sequences.join(", ")}`);
+      flattenNested(
+        value,
+        [B!],
+        `lengths.${sequence}`,
+        (x, path) => {
+          if (!Number.isInteger(x) || x < 1 || x > extent.T)
+            throw new DataError(`${path} is ${x}; a length is a whole number from 1 to ${extent.T}`);
+        },
+        extent.lengths,
+      );
+    }
+  }
+  const stepsOf = (sequence: string | undefined) => extents[sequence!]!.T;
+  const inputs = namedRecord<InputData>();
+  for (const input of ir.inputs) {
+    if (!Object.hasOwn(record, input.name)) throw new DataError(`missing input '${input.name}'`);
+    const outer = [stepsOf(input.sequence), B!];
+    inputs[input.name] =
+      input.encoding === "onehot"
+        ? { kind: "onehot", ids: readIds(record[input.name], outer, input.name, input.size) }
+        : { kind: "dense", values: readReals(record[input.name], [...outer, input.size], input.name) };
+  }
+  const targets = readTargets(ir, record, options, (name) =>
+    scoredAtEach(name) ? [stepsOf(ir.targets.find((t) => t.name === name)!.sequence), B!] : [B!],
+  );
+  const last = extents[sequences.at(-1)!]!;
+  return { T: last.T, B: B!, inputs, targets, lengths: last.lengths, sequences: extents };
 }
 
 function readIds(value: unknown, shape: number[], name: string, classes: number): Int32Array {

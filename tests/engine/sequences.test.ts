@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { interpret } from "../../engine/interpret/interpret.js";
+import { batchFromJson } from "../../engine/io/data-json.js";
 import { interpreterBackend } from "../../engine/interpreter-backend.js";
 import { gradcheck } from "../../engine/gradcheck.js";
 import { initialWeights } from "../../engine/init-weights.js";
@@ -169,3 +170,44 @@ function example(batch: Batch, b: number): Batch {
   const last = Object.values(sequences).at(-1)!;
   return { T: last.T, B: 1, lengths: last.lengths, inputs, targets, sequences };
 }
+
+describe("the data of a model of several sequences", () => {
+  const ir = () => irFromText(encoderDecoder);
+  const data = {
+    x: [
+      [1, 2],
+      [3, 0],
+      [4, 0],
+    ],
+    yin: [
+      [0, 1],
+      [2, 3],
+    ],
+    y: [
+      [1, 1],
+      [0, 2],
+    ],
+  };
+
+  it("gives each input and target its own sequence's steps, and each sequence its lengths", () => {
+    const batch = batchFromJson(ir(), { ...data, lengths: { s: [3, 1], t: [2, 2] } });
+    expect(batch.sequences!["s"]).toEqual({ T: 3, lengths: Int32Array.of(3, 1) });
+    expect(batch.sequences!["t"]).toEqual({ T: 2, lengths: Int32Array.of(2, 2) });
+    expect([batch.T, batch.B]).toEqual([2, 2]);
+  });
+
+  it("says what is wrong with lengths that are not per sequence", () => {
+    expect(() => batchFromJson(ir(), { ...data, lengths: [3, 1] })).toThrow(
+      'lengths of a model of several sequences is an object of each sequence\'s lengths, {"s": [B], "t": [B]}',
+    );
+    expect(() => batchFromJson(ir(), { ...data, lengths: { u: [1, 1] } })).toThrow(
+      "lengths of 'u': the model's sequences are s, t",
+    );
+    expect(() => batchFromJson(ir(), { ...data, lengths: { s: [4, 1] } })).toThrow(
+      "lengths.s[0] is 4; a length is a whole number from 1 to 3",
+    );
+    expect(() => batchFromJson(ir(), { ...data, yin: [[0], [2]] })).toThrow(
+      "'yin' has 1 examples, but the other sequences have 2",
+    );
+  });
+});
