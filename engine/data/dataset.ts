@@ -3,7 +3,7 @@
  * records, the normative JSON), or one long id stream (a text corpus for a language model,
  * trained by truncated BPTT with the state carried from chunk to chunk).
  */
-import type { Batch, InputData, TargetData } from "../interpret/batch.js";
+import type { Batch, InputData, SequenceExtent, TargetData } from "../interpret/batch.js";
 import { DataError } from "../io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
 import type { CharIds } from "./vocabulary.js";
@@ -11,6 +11,8 @@ import type { CharIds } from "./vocabulary.js";
 /** One sequence: per input its ids [L] or values [L][D]; per target [1] / [K] (scored at last) or [L] / [L][K] (at each). */
 export interface Example {
   length: number;
+  /** In a model of several sequences, each one's length by its step variable (`length` is the last's). */
+  lengths?: Record<string, number>;
   inputs: Record<string, Int32Array | Float64Array>;
   targets: Record<string, Int32Array | Float64Array>;
 }
@@ -36,9 +38,11 @@ export type Dataset = SequenceDataset | StreamDataset;
 
 /** What the batching needs to know about the model's inputs, targets and losses (the IR has it). */
 export interface ModelShape {
-  inputs: readonly { name: string; encoding: "onehot" | "dense"; size: number }[];
-  targets: readonly { name: string; kind: "class" | "real"; size: number }[];
+  inputs: readonly { name: string; encoding: "onehot" | "dense"; size: number; sequence?: string }[];
+  targets: readonly { name: string; kind: "class" | "real"; size: number; sequence?: string }[];
   losses: readonly { target: string; at: "last" | "each" }[];
+  /** A model of several sequences: their step variables, in the order they are computed. */
+  sequences?: readonly string[];
 }
 
 export function scoredAtEach(model: ModelShape, target: string): boolean {
@@ -50,15 +54,26 @@ export function sequenceBatch(model: ModelShape, examples: readonly Example[], i
   const B = indices.length;
   if (B === 0) throw new Error("a batch needs at least one sequence");
   const chosen = indices.map((i) => examples[i]!);
-  const T = chosen.reduce((m, e) => Math.max(m, e.length), 0);
-  const lengths = Int32Array.from(chosen, (e) => e.length);
+  // Each sequence padded to its longest (a model of one sequence has one, `t`).
+  const names = model.sequences ?? ["t"];
+  const lengthOf = (e: Example, sequence: string | undefined) =>
+    model.sequences ? e.lengths![sequence ?? "t"]! : e.length;
+  const sequences = namedRecord<SequenceExtent>(
+    names.map((s) => {
+      const lengths = Int32Array.from(chosen, (e) => lengthOf(e, s));
+      return [s, { T: lengths.reduce((m, n) => Math.max(m, n), 0), lengths }];
+    }),
+  );
+  const { T, lengths } = sequences[names.at(-1)!]!;
+  const stepsOf = (sequence: string | undefined) => sequences[model.sequences ? sequence! : "t"]!.T;
   const inputs = namedRecord<InputData>();
   for (const input of model.inputs) {
+    const T = stepsOf(input.sequence);
     if (input.encoding === "onehot") {
       const ids = new Int32Array(T * B);
       chosen.forEach((e, b) => {
         const src = e.inputs[input.name]!;
-        for (let t = 0; t < e.length; t++) ids[t * B + b] = src[t]!;
+        for (let t = 0; t < lengthOf(e, input.sequence); t++) ids[t * B + b] = src[t]!;
       });
       inputs[input.name] = { kind: "onehot", ids };
     } else {
@@ -66,7 +81,8 @@ export function sequenceBatch(model: ModelShape, examples: readonly Example[], i
       const values = new Float64Array(T * B * D);
       chosen.forEach((e, b) => {
         const src = e.inputs[input.name]!;
-        for (let t = 0; t < e.length; t++) for (let d = 0; d < D; d++) values[(t * B + b) * D + d] = src[t * D + d]!;
+        for (let t = 0; t < lengthOf(e, input.sequence); t++)
+          for (let d = 0; d < D; d++) values[(t * B + b) * D + d] = src[t * D + d]!;
       });
       inputs[input.name] = { kind: "dense", values };
     }
@@ -75,28 +91,33 @@ export function sequenceBatch(model: ModelShape, examples: readonly Example[], i
   for (const target of model.targets) {
     if (!chosen.every((e) => e.targets[target.name])) continue;
     const each = scoredAtEach(model, target.name);
+    const T = stepsOf(target.sequence);
     const K = target.kind === "class" ? 1 : target.size;
     const out = target.kind === "class" ? new Int32Array((each ? T : 1) * B) : new Float64Array((each ? T : 1) * B * K);
     chosen.forEach((e, b) => {
       const src = e.targets[target.name]!;
       if (!each) for (let k = 0; k < K; k++) out[b * K + k] = src[k]!;
-      else for (let t = 0; t < e.length; t++) for (let k = 0; k < K; k++) out[(t * B + b) * K + k] = src[t * K + k]!;
+      else
+        for (let t = 0; t < lengthOf(e, target.sequence); t++)
+          for (let k = 0; k < K; k++) out[(t * B + b) * K + k] = src[t * K + k]!;
     });
     targets[target.name] =
       target.kind === "class"
         ? { kind: "class", ids: out as Int32Array }
         : { kind: "real", values: out as Float64Array };
   }
-  return { T, B, inputs, targets, lengths };
+  return { T, B, inputs, targets, lengths, ...(model.sequences ? { sequences } : {}) };
 }
 
 /** The sequences of a batch (the normative JSON), each cut to its real length. */
 export function examplesFromBatch(model: ModelShape, batch: Batch): Example[] {
   const { B } = batch;
   return Array.from({ length: B }, (_, b) => {
-    const L = batch.lengths[b]!;
+    const lengthOf = (sequence: string | undefined) =>
+      batch.sequences ? batch.sequences[sequence!]!.lengths[b]! : batch.lengths[b]!;
     const inputs: Example["inputs"] = namedRecord();
     for (const input of model.inputs) {
+      const L = lengthOf(input.sequence);
       const data = batch.inputs[input.name]!;
       if (data.kind === "onehot") inputs[input.name] = Int32Array.from({ length: L }, (_, t) => data.ids[t * B + b]!);
       else {
@@ -113,12 +134,16 @@ export function examplesFromBatch(model: ModelShape, batch: Batch): Example[] {
       const K = data.kind === "class" ? 1 : target.size;
       const src = data.kind === "class" ? data.ids : data.values;
       const each = scoredAtEach(model, target.name);
+      const L = lengthOf(target.sequence);
       const out = data.kind === "class" ? new Int32Array((each ? L : 1) * K) : new Float64Array((each ? L : 1) * K);
       if (!each) for (let k = 0; k < K; k++) out[k] = src[b * K + k]!;
       else for (let t = 0; t < L; t++) for (let k = 0; k < K; k++) out[t * K + k] = src[(t * B + b) * K + k]!;
       targets[target.name] = out;
     }
-    return { length: L, inputs, targets };
+    const lengths = batch.sequences
+      ? { lengths: Object.fromEntries(Object.entries(batch.sequences).map(([s, e]) => [s, e.lengths[b]!])) }
+      : {};
+    return { length: batch.lengths[b]!, ...lengths, inputs, targets };
   });
 }
 
