@@ -163,11 +163,10 @@ export function loadTrained(
     if (e instanceof CheckpointError) throw new UserError(e.message);
     throw e;
   }
+  // A text or pair corpus is cut into words when the checkpoint's vocabulary is of words.
   const words = meta.data.codebook.vocabulary?.kind === "words";
-  const data =
-    dataPath === undefined
-      ? undefined
-      : readData(dataPath, words && dataFormatOf(dataPath) === "text" ? { tokens: "words" } : {});
+  const cut = words && (dataFormatOf(dataPath ?? "") === "text" || meta.data.codebook.format === "pairs");
+  const data = dataPath === undefined ? undefined : readData(dataPath, cut ? { tokens: "words" } : {});
   const prepared = prepareModel(file, dimSpecs, io, {
     ...(data ? { data } : {}),
     saved: meta.data.codebook,

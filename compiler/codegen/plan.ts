@@ -70,12 +70,12 @@ function isLeaf(n: IrNode): boolean {
 export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations: false }): CodePlan {
   if (ir.sequences)
     throw new Error(
-      `the code generator does not handle a model of several sequences (${ir.name} reads ${ir.sequences.join(", ")}) yet: run it on the interpreter (--backend interp)`,
+      `the code generator does not handle a model of several sequences (${ir.name} reads ${ir.sequences.join(", ")}) yet`,
     );
   const previousTarget = ir.nodes.find((n) => n.op === "input" && n.fromTarget);
   if (previousTarget?.op === "input")
     throw new Error(
-      `the code generator does not handle a model reading its previous target (${previousTarget.input}[t-1]) yet: run it on the interpreter (--backend interp)`,
+      `the code generator does not handle a model reading its previous target (${previousTarget.input}[t-1]) yet`,
     );
   const consumers = new Map<NodeId, NodeId[]>();
   for (const n of ir.nodes) for (const o of operands(n)) consumers.set(o, [...(consumers.get(o) ?? []), n.id]);

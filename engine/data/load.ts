@@ -24,6 +24,15 @@ import {
 } from "./text-file.js";
 import { type Vocabulary } from "./vocabulary.js";
 import { describeVocabulary, textNeeds, type DataNeeds } from "./needs.js";
+import {
+  looksLikePairs,
+  pairExamples,
+  pairFormatOf,
+  pairRoles,
+  pairVocabularies,
+  parsePairs,
+  type PairShape,
+} from "./pairs.js";
 
 import { dataRoles, type DataFormat, type RoleShape } from "./roles.js";
 
@@ -40,7 +49,10 @@ export { dataRoles, type DataFormat, type DataRoles, type RoleShape } from "./ro
  * fits). `vocabSize` caps the vocabulary a new model takes from it.
  */
 export type RawData = { path: string; sha256: string; vocabSize?: number } & (
-  { format: "text"; census: TextCensus } | { format: "jsonl" | "json"; text: string }
+  | { format: "text"; census: TextCensus }
+  | { format: "jsonl" | "json"; text: string }
+  /** Sentence pairs, each side cut into `tokens`. */
+  | { format: "pairs"; text: string; tokens: TextTokens }
 );
 
 /** How to read a data file: a text's tokens (characters by default), and a cap on the vocabulary. */
@@ -49,8 +61,10 @@ export interface ReadOptions {
   vocabSize?: number;
 }
 
+/** By the extension; a JSONL file of pairs is told by its first record (readData). */
 export function dataFormatOf(path: string): DataFormat {
   const ext = extname(path).toLowerCase();
+  if (ext === ".tsv") return "pairs";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
   if (ext === ".json") return "json";
   return "text";
@@ -58,8 +72,6 @@ export function dataFormatOf(path: string): DataFormat {
 
 export function readData(path: string, options: ReadOptions = {}): RawData {
   const format = dataFormatOf(path);
-  if (format !== "text" && options.tokens !== undefined)
-    throw new DataError(`--tokens ${options.tokens} reads a text corpus (.txt); ${path} is ${format.toUpperCase()}`);
   if (format === "json" && options.vocabSize !== undefined)
     throw new DataError(
       `--vocab-size caps the vocabulary of a text or of JSONL tokens; ${path} is JSON, whose ids are given`,
@@ -75,20 +87,25 @@ export function readData(path: string, options: ReadOptions = {}): RawData {
   } catch (e) {
     throw cannotRead(path, e);
   }
-  return {
-    path,
-    format,
-    text: bytes.toString("utf8"),
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-    ...vocabSize,
-  };
+  const text = bytes.toString("utf8");
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (format === "pairs" || (format === "jsonl" && looksLikePairs(text)))
+    return { path, format: "pairs", text, tokens: options.tokens ?? "chars", sha256, ...vocabSize };
+  if (options.tokens !== undefined)
+    throw new DataError(
+      `--tokens ${options.tokens} reads a text corpus (.txt) or sentence pairs (.tsv); ${path} is ${format.toUpperCase()}`,
+    );
+  return { path, format: format as "jsonl" | "json", text, sha256, ...vocabSize };
 }
 
 /** What a trained model remembers about its data: the token ids and the class names. Saved in the checkpoint. */
 export interface DataCodebook {
   format: DataFormat;
+  /** The tokens of a text or JSONL records; a pair corpus's sources. */
   vocabulary?: Vocabulary;
   labels?: LabelSet;
+  /** A pair corpus's targets (with `<eos>`). */
+  targetVocabulary?: Vocabulary;
 }
 
 /**
@@ -101,6 +118,7 @@ export function dataNeeds(
   model: RoleShape,
   saved?: DataCodebook,
 ): { codebook: DataCodebook; needs: DataNeeds } {
+  if (raw.format === "pairs") return pairNeeds(raw, model, saved);
   const roles = dataRoles(model, raw.format);
   if (raw.format === "json") return { codebook: { format: "json" }, needs: {} };
   if (raw.format === "text") {
@@ -136,8 +154,40 @@ export function dataNeeds(
   return { codebook: { format: "jsonl", ...(vocabulary ? { vocabulary } : {}), labels }, needs };
 }
 
+/** A pair corpus: the source's vocabulary sizes the one-hot input, the target's (with <eos>) the class target. */
+function pairNeeds(
+  raw: Extract<RawData, { format: "pairs" }>,
+  model: RoleShape & PairShape,
+  saved?: DataCodebook,
+): { codebook: DataCodebook; needs: DataNeeds } {
+  const roles = pairRoles(model);
+  const pairs = parsePairs(raw.text, raw.path, pairFormatOf(raw.path), raw.tokens);
+  const built = pairVocabularies(pairs, raw.tokens, raw.vocabSize);
+  const source = saved?.vocabulary ?? built.source;
+  const target = saved?.targetVocabulary ?? built.target;
+  const noun = raw.tokens === "chars" ? "characters" : "words";
+  return {
+    codebook: { format: "pairs", vocabulary: source, targetVocabulary: target },
+    needs: {
+      roles: {
+        input: roles.source.input,
+        target: { name: roles.target.name, kind: "class", at: "each", fn: roles.target.fn },
+      },
+      tokens: source.entries.length,
+      classes: target.entries.length,
+      tokensWhat: `${describeVocabulary(source)} of the sources`,
+      classesWhat: `${target.entries.length - 1} target ${noun} and <eos>`,
+    },
+  };
+}
+
 /** The data as a dataset for the model (whose dims now fit it). */
 export function buildDataset(raw: RawData, ir: IrModel, codebook: DataCodebook): Dataset {
+  if (raw.format === "pairs") {
+    const pairs = parsePairs(raw.text, raw.path, pairFormatOf(raw.path), raw.tokens);
+    const vocabularies = { tokens: raw.tokens, source: codebook.vocabulary!, target: codebook.targetVocabulary! };
+    return { kind: "sequences", examples: pairExamples(pairs, vocabularies, pairRoles(ir), raw.path) };
+  }
   if (raw.format === "json") {
     let json: unknown;
     try {

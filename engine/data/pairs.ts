@@ -109,7 +109,52 @@ export function pairVocabularies(pairs: readonly Pair[], tokens: TextTokens, cap
 /** Where a pair corpus goes in the model: the source's one-hot input and the target it generates. */
 export interface PairRoles {
   source: { input: string; sequence: string };
-  target: { name: string; sequence: string };
+  target: { name: string; sequence: string; fn: string };
+}
+
+/** The shape of a model as far as pairs go (a checked model and an IR both have it). */
+export interface PairShape {
+  name: string;
+  inputs: readonly { name: string; encoding: "onehot" | "dense"; sequence?: string }[];
+  targets: readonly { name: string; kind: "class" | "real"; sequence?: string }[];
+  losses: readonly { target: string; at: "last" | "each"; fn: string }[];
+  sequences?: readonly string[];
+}
+
+/** A model of two sequences with one one-hot input (the source) and one class target scored at each step. */
+export function pairRoles(model: PairShape): PairRoles {
+  const input = model.inputs.length === 1 && model.inputs[0]!.encoding === "onehot" ? model.inputs[0]! : undefined;
+  const target = model.targets.length === 1 && model.targets[0]!.kind === "class" ? model.targets[0]! : undefined;
+  const loss = target && model.losses.find((l) => l.target === target.name && l.at === "each");
+  if ((model.sequences?.length ?? 1) !== 2 || !input || !target || !loss || input.sequence === target.sequence)
+    throw new DataError(
+      `sentence pairs train a model of two sequences, a one-hot input over the source's (input x[s] : onehot[V]) and a class target scored at each step of the target's; model ${model.name} has ${describeShape(model)}`,
+    );
+  return {
+    source: { input: input.name, sequence: input.sequence! },
+    target: { name: target.name, sequence: target.sequence!, fn: loss.fn },
+  };
+}
+
+function describeShape(model: PairShape): string {
+  const sequences = model.sequences?.length ?? 1;
+  const io = [
+    ...model.inputs.map((i) => `input ${i.name} (${i.encoding})`),
+    ...model.targets.map((t) => `target ${t.name} (${t.kind})`),
+  ];
+  return `${sequences === 1 ? "one sequence" : `${sequences} sequences`}: ${io.join(", ") || "no inputs or targets"}`;
+}
+
+/** Whether a JSONL file holds pairs: its first record has a "source". */
+export function looksLikePairs(text: string): boolean {
+  const first = text.split("\n").find((line) => line.trim() !== "");
+  if (first === undefined) return false;
+  try {
+    const json: unknown = JSON.parse(first);
+    return json !== null && typeof json === "object" && "source" in json;
+  } catch {
+    return false;
+  }
 }
 
 /** The pairs as examples: source ids, target ids then `<eos>`, each over its own sequence. */

@@ -2,7 +2,8 @@
 import { DataError } from "../io/data-error.js";
 import type { TargetRole } from "./record-targets.js";
 
-export type DataFormat = "text" | "jsonl" | "json";
+/** A text corpus, JSONL records, the normative JSON, or sentence pairs (engine/data/pairs.ts). */
+export type DataFormat = "text" | "jsonl" | "json" | "pairs";
 
 /** The model's roles a text or JSONL file fills: the one-hot input the tokens go to, the target the labels go to. */
 export interface DataRoles {
@@ -18,7 +19,7 @@ export interface RoleShape {
   losses: readonly { target: string; at: "last" | "each"; fn: TargetRole["fn"] }[];
 }
 
-export function dataRoles(model: RoleShape, format: DataFormat): DataRoles | undefined {
+export function dataRoles(model: RoleShape, format: Exclude<DataFormat, "pairs">): DataRoles | undefined {
   if (format === "json") return undefined;
   const what =
     format === "text"
