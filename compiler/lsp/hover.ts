@@ -3,6 +3,7 @@
  * numeric, `[H, H + D] = [128, 160]`); when the model has errors, whatever did check is shown
  * and the rest is read from the source as written.
  */
+import { isLastStep } from "../check/inits.js";
 import type { Hover, MarkupContent } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
 import { callNames, callOp, callSignature, lossForm, lossNamed, lossNames } from "../ops/registry.js";
@@ -134,10 +135,12 @@ class HoverWriter {
     if (!this.facts) return [];
     const uses = this.facts.usesOf(name);
     const sameStep = new Set<string>();
+    const atLast = new Set<string>();
     const delayed = new Map<string, Set<number>>();
     let loss = false;
     for (const u of uses) {
       if (u.usedBy === "loss") loss = true;
+      else if (u.last) atLast.add(u.usedBy);
       else if (u.delay === 0) sameStep.add(u.usedBy);
       else {
         let ks = delayed.get(u.usedBy);
@@ -147,6 +150,7 @@ class HoverWriter {
     }
     const out: string[] = [];
     if (sameStep.size > 0) out.push(`**Read at the same step by:** ${names([...sameStep])}`);
+    if (atLast.size > 0) out.push(`**Read at its last step, \`${name}[last]\`, by:** ${names([...atLast])}`);
     const byDelay = new Map<number, string[]>();
     for (const [by, ks] of delayed) for (const k of ks) byDelay.set(k, [...(byDelay.get(k) ?? []), by]);
     for (const k of [...byDelay.keys()].sort((a, b) => Math.abs(a) - Math.abs(b)))
@@ -354,8 +358,13 @@ class HoverWriter {
     const name = d.name.text;
     const written = printExpr(d);
     const k = -d.offset;
-    if (d.step.text !== "t")
+    if (isLastStep(d))
+      return `**last step** \`${written}\`: the state \`${name}\` of another sequence at each example's last real step of it, the same at every step of the sequence reading it (an encoder's final state).`;
+    const sequences = this.facts?.facts.sequences ?? ["t"];
+    if (d.step.text !== "t" && !sequences.includes(d.step.text))
       return `**delay** \`${written}\`: a delay is written \`${name}[t-k]\`, with \`t\` the current step.`;
+    if (s?.kind === "target" && k > 0)
+      return `**previous target** \`${written}\`: the target \`${name}\` ${k === 1 ? "at the previous step" : `${k} steps before`}, read as data: the example's target while training (teacher forcing), the model's own previous prediction when it generates.\n\nBefore the first step it reads no class (the zero vector): the start of the output.`;
     if (d.offset === 0 && d.amountText === undefined)
       return `**current step** \`${written}\`: \`${name}\` at step t, the lecture's notation for \`${name}\`.`;
     if (!Number.isInteger(k) || k === 0)

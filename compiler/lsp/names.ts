@@ -301,9 +301,10 @@ class Occurrences {
     });
   }
 
-  /** `zeros`, `xavier`, `uniform(-0.1, 0.1)`, `normal(std = 0.01)`, `learned`, numbers. */
+  /** `zeros`, `xavier`, `uniform(-0.1, 0.1)`, `normal(std = 0.01)`, `learned`, numbers; `e[last]` reads a state. */
   private initialiser(e: A.Expr, item: A.Item): void {
     if (e.kind === "ref") this.plain("initialiser", e.name, item);
+    else if (e.kind === "delay") this.expression(e, item);
     else if (e.kind === "call") {
       this.plain("initialiser", e.callee, item);
       for (const a of e.args) if (a.name) this.plain("argument", a.name, item, e.callee.text);

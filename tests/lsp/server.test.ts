@@ -155,6 +155,25 @@ describe("hover", () => {
     expect(state).toContain("hb_t = tanh(W hb_{t+1} + x_t)");
   });
 
+  test("an encoder-decoder: the encoder's last step, the previous target, and who reads them", async () => {
+    const d = new Doc(
+      fileUri(join(repoRoot, "tests", "lsp", "encoder-decoder.rnn")),
+      "model EncDec {\n  dim V = 4\n  dim H = 3\n  input x[s] : onehot[V]\n  target y : class[V]\n  param We : [H, H + V]\n  param Wd : [H, H + V]\n  param Vo : [V, H]\n  state e : [H] = zeros\n  state d : [H] = e[last]\n  e = tanh(We @ [e[s-1], x])\n  d = tanh(Wd @ [d[t-1], y[t-1]])\n  o = softmax(Vo @ d)\n  loss cross_entropy(o, y) at each\n}\n",
+    );
+    await client.open(d);
+    const last = await client.hoverText(d, d.pos("e[last]"));
+    expect(last).toContain(
+      "**last step** `e[last]`: the state `e` of another sequence at each example's last real step",
+    );
+    const previous = await client.hoverText(d, d.pos("y[t-1]"));
+    expect(previous).toContain("**previous target** `y[t-1]`: the target `y` at the previous step");
+    const own = await client.hoverText(d, d.pos("e[s-1]"));
+    expect(own).toContain("**delay** `e[s-1]`");
+    const state = await client.hoverText(d, d.pos("e : [H]"));
+    expect(state).toContain("**Read at its last step, `e[last]`, by:** `d`");
+    expect(await client.diagnostics(d)).toEqual([]);
+  });
+
   test("a cell: the full expansion and its parameter names", async () => {
     const d = doc("lstm.rnn");
     for (const position of [d.pos("cell h", 0, 5), d.pos("lstm(")]) {
