@@ -11,10 +11,21 @@ import { lossForm, lossNamed, opNamed, registeredOps } from "../ops/registry.js"
 export class ExportError extends Error {}
 
 /**
- * The exported files run one loop over time, forwards: a model with a backward phase (a state
- * read at [t+k]) would need a second loop before it, which they do not have yet.
+ * The exported files run one loop over time, forwards, over the inputs: a model with a
+ * backward phase (a state read at [t+k]) would need a second loop before it, a model of several
+ * sequences one loop per sequence, and one reading its previous target (`y[t-1]`) that target
+ * as an input; they have none of these yet.
  */
 export function requireForwardOnly(ir: IrModel): void {
+  if (ir.sequences)
+    throw new ExportError(
+      `${ir.name} reads sequences ${ir.sequences.join(", ")}: an exported model runs one loop over one sequence, so a model of several cannot be exported yet`,
+    );
+  const previous = ir.nodes.find((n) => n.op === "input" && n.fromTarget);
+  if (previous?.op === "input")
+    throw new ExportError(
+      `${ir.name} reads its previous target, ${previous.input}[t-1]: an exported model reads inputs only, so it cannot be exported yet`,
+    );
   const ahead = ir.states.filter((s) => (s.maxAhead ?? 0) > 0).map((s) => `${s.name}[t+${s.maxAhead}]`);
   if (ahead.length > 0)
     throw new ExportError(

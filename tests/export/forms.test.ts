@@ -72,4 +72,27 @@ describe("export forms in the op registry", () => {
       expect(existsSync(join(dir, `out.${to}`))).toBe(false);
     }
   });
+
+  it("refuse an encoder-decoder: an exported file runs one loop over one sequence, reading inputs only", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnc-forms-"));
+    const model = "tests/fixtures/pytorch/gru_seq2seq.rnn";
+    const decoder = join(dir, "decoder.rnn");
+    writeFileSync(
+      decoder,
+      "model Decoder {\n  dim W = 4\n  dim H = 3\n  target y : class[W]\n  param Vo : [W, H]\n  cell d = gru(y[t-1], size = H)\n  o = softmax(Vo @ d)\n  loss cross_entropy(o, y) at each\n}\n",
+    );
+    for (const to of ["pytorch", "onnx"]) {
+      const several = await rnnc("export", model, "--to", to, "-o", join(dir, `several.${to}`));
+      expect(several.code).toBe(1);
+      expect(several.err).toContain(
+        "GruSeq2Seq reads sequences s, t: an exported model runs one loop over one sequence, so a model of several cannot be exported yet",
+      );
+      const previous = await rnnc("export", decoder, "--to", to, "-o", join(dir, `previous.${to}`));
+      expect(previous.code).toBe(1);
+      expect(previous.err).toContain(
+        "Decoder reads its previous target, y[t-1]: an exported model reads inputs only, so it cannot be exported yet",
+      );
+      expect(existsSync(join(dir, `several.${to}`)) || existsSync(join(dir, `previous.${to}`))).toBe(false);
+    }
+  });
 });

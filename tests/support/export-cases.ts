@@ -180,13 +180,20 @@ export const constructs: Record<string, string> = {
 `,
 };
 
-/** Every example and fixture an exported file can run: all but the bidirectional ones, which export refuses (tests/export/forms.test.ts). */
-/** The shipped examples an exported file can run, as paths: all but those reading ahead, which export refuses. */
+/**
+ * Whether an exported file can run the model: export refuses one reading ahead, one of several
+ * sequences and one reading its previous target (tests/export/forms.test.ts).
+ */
+function exportable(ir: IrModel): boolean {
+  return !isBidirectional(ir) && !ir.sequences && !ir.nodes.some((n) => n.op === "input" && n.fromTarget);
+}
+
+/** The shipped examples an exported file can run, as paths. */
 export function exportableExamples(): string[] {
   return readdirSync("examples")
     .filter((f) => f.endsWith(".rnn"))
     .map((f) => join("examples", f))
-    .filter((model) => !isBidirectional(irFromFile(model)));
+    .filter((model) => exportable(irFromFile(model)));
 }
 
 export function modelCases(dir: string): ModelCase[] {
@@ -200,7 +207,7 @@ export function modelCases(dir: string): ModelCase[] {
   }
   for (const file of readdirSync("tests/fixtures/pytorch").filter((f) => f.endsWith(".rnn"))) {
     const model = join("tests/fixtures/pytorch", file);
-    if (isBidirectional(irFromFile(model))) continue;
+    if (!exportable(irFromFile(model))) continue;
     const fixture = JSON.parse(readFileSync(model.replace(/\.rnn$/, ".json"), "utf8"));
     const name = `fixture-${basename(file, ".rnn")}`;
     const [weights, data] = [join(dir, `${name}.weights.json`), join(dir, `${name}.data.json`)];

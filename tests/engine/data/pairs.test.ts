@@ -11,7 +11,10 @@ import { interpret } from "../../../engine/interpret/interpret.js";
 import { initialWeights } from "../../../engine/init-weights.js";
 import { irFromText } from "../../support/models.js";
 
-const roles: PairRoles = { source: { input: "x", sequence: "s" }, target: { name: "y", sequence: "t", fn: "cross_entropy" } };
+const roles: PairRoles = {
+  source: { input: "x", sequence: "s" },
+  target: { name: "y", sequence: "t", fn: "cross_entropy" },
+};
 
 describe("sentence pairs", () => {
   it("reads tab-separated pairs as words, and JSONL pairs as characters", () => {
