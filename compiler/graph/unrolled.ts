@@ -27,6 +27,11 @@ export const MAX_UNROLL = 200;
 export function unrolledGraph(ir: IrModel, T: number): Drawing {
   if (!Number.isInteger(T) || T < 1 || T > MAX_UNROLL)
     throw new Error(`cannot draw ${T} unrolled steps: T must be an integer from 1 to ${MAX_UNROLL}`);
+  // One T for every node would draw the sequences step by step side by side, which they are not.
+  if (ir.sequences)
+    throw new Error(
+      `${ir.name} reads sequences ${ir.sequences.join(", ")}, each over steps of its own: its unrolled graph is not drawn yet (the folded one is)`,
+    );
   const graph = unroll(ir, T);
   const quantities = quantityDeps(ir);
   const nodes: GraphNode[] = [];

@@ -142,6 +142,17 @@ describe("a model with dropout", () => {
   });
 });
 
+describe("a model of several sequences", () => {
+  it("is drawn folded, and its unrolled graph is refused rather than drawn over one T", () => {
+    const ir = irFromFile("tests/fixtures/pytorch/gru_seq2seq.rnn");
+    const dot = toDot(foldedGraph(ir, { params: false }));
+    expect(dot).toContain("e[last]");
+    expect(() => unrolledGraph(ir, 3)).toThrow(
+      "GruSeq2Seq reads sequences s, t, each over steps of its own: its unrolled graph is not drawn yet (the folded one is)",
+    );
+  });
+});
+
 describe("folded graph", () => {
   it.each(examples)(
     "%s: a node per quantity, a delay box per delayed state, cycles only through delay boxes",
