@@ -227,7 +227,9 @@ describe("rnnc train --vocab-size", () => {
       "--checkpoint",
       join(dir, "k"),
     );
-    expect(tokens.err).toMatch(/--tokens words reads a text corpus \(.txt\); .*char-lm.json is JSON/);
+    expect(tokens.err).toMatch(
+      /--tokens words reads a text corpus \(.txt\) or sentence pairs \(.tsv\); .*char-lm.json is JSON/,
+    );
     const bad = await rnnc("train", ...lm, "--data", corpus, "--tokens", "letters");
     expect(bad.err).toMatch(/option '--tokens <kind>' argument 'letters' is invalid. expected one of chars, words/);
   });
