@@ -158,7 +158,14 @@ function cellParts(cell: CellDecl, declared: ItemsByName, diagnostics: Diagnosti
   const init = named.get("init");
   // `init = e[last]`: the cell starts from cell e of another sequence (an LSTM's c from e.c).
   const initFrom = init?.value.kind === "delay" && isLastStep(init.value) ? init.value.name.text : undefined;
-  const initName = init?.value.kind === "ref" ? init.value.name.text : initFrom ? `${initFrom}[last]` : "zeros";
+  const initName =
+    init === undefined
+      ? "zeros"
+      : init.value.kind === "ref"
+        ? init.value.name.text
+        : initFrom
+          ? `${initFrom}[last]`
+          : printExpr(init.value);
   if (init && initName !== "zeros" && initName !== "learned" && !initFrom)
     return fail(
       "a cell's initial state is 'zeros', 'learned', or a cell of another sequence at its last step, as in e[last]",
