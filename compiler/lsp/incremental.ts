@@ -17,10 +17,12 @@
  */
 import type * as A from "../../grammar/ast.js";
 import { syntaxErrorCodes } from "../../grammar/diagnostic-codes.js";
-import { canonicalItem } from "../../grammar/notation.js";
+import { canonicalItem, stepVariables } from "../../grammar/notation.js";
 import { around, parseGap, parseItem } from "../../grammar/parse.js";
 import { checkedModel } from "../check/check.js";
 import { recheckEquation } from "../check/recheck.js";
+import { isLastStep } from "../check/inits.js";
+import { walkExpr } from "../../grammar/walk.js";
 import { finishDiagnostics, type FrontEndResult, type FrontEndRun } from "../frontend.js";
 import type { ChangedSpan, LineIndex } from "./text.js";
 
@@ -49,6 +51,8 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): EditedRun 
   const model = result.file.models[0];
   if (!check || !result.facts || !result.expanded || !model || result.file.models.length !== 1) return undefined;
   if (result.diagnostics.some((d) => syntaxErrorCodes.has(d.code))) return undefined;
+  // Which sequence each quantity runs over is inferred for the whole model: a model of several is analysed whole.
+  if (stepVariables(model).size > 1) return undefined;
   const { change } = text;
   const near = around(model.items, change.start);
   const item = near.at(-1);
@@ -85,6 +89,7 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
     return undefined;
   const canonical = canonicalItem(replacement, []) as A.Equation;
   if ((checked === edited) !== (canonical === replacement)) return undefined;
+  if (readsAcrossSteps(checked.value, check) || readsAcrossSteps(canonical.value, check)) return undefined;
 
   // From here the previous analysis is changed in place.
   const kept = result.diagnostics.filter((d) => d.range.start.offset < valueStart || d.range.start.offset > valueEnd);
@@ -119,6 +124,18 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
     diagnostics,
   };
   return { run: { result: next, positions, check }, equation: edited };
+}
+
+/**
+ * Reads whose rules look beyond the equation, which the recheck does not follow: a target at
+ * another step (teacher forcing's y[t-1], checked against the losses) and a read at [last].
+ */
+function readsAcrossSteps(value: A.Expr, check: NonNullable<FrontEndRun["check"]>): boolean {
+  let found = false;
+  walkExpr(value, (e) => {
+    if (e.kind === "delay" && (check.decls.targets.has(e.name.text) || isLastStep(e))) found = true;
+  });
+  return found;
 }
 
 /**

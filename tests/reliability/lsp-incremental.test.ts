@@ -94,11 +94,17 @@ function rewrite(e: string, name: string, choice: number): string {
   return forms[Math.floor(choice * forms.length)]!;
 }
 
+const severalSequences = new Set(["gru_seq2seq.rnn", "lstm_seq2seq.rnn"]);
 const models: [string, string][] = [
   ...readdirSync(join(repoRoot, "examples"))
     .filter((f) => f.endsWith(".rnn"))
     .map((f): [string, string] => [f, readFileSync(join(repoRoot, "examples", f), "utf8")]),
   ["generated (12 layers)", generatedModel(12)],
+  // Models of several sequences (e[last], x[s]) and teacher forcing (y[t-1]).
+  ...[...severalSequences].map((f): [string, string] => [
+    f,
+    readFileSync(join(repoRoot, "tests/fixtures/pytorch", f), "utf8"),
+  ]),
 ];
 
 /** The front end's result as text: Maps as their entries (expressions named by kind and range), in a fixed order. */
@@ -208,8 +214,10 @@ describe("an edit analysed from the previous analysis equals the analysis from s
         previous = incremental;
         if (readable(previous)) lastGood = edited;
       }
-      // The comparisons above are only worth something if the edit path was taken.
-      expect(fromEdit, `${name}: edits analysed from the previous analysis`).toBeGreaterThan(editsPerModel / 20);
+      // The comparisons above are only worth something if the edit path was taken; a model of several sequences is
+      // always analysed whole (which quantity runs over which sequence is inferred for the whole model).
+      if (severalSequences.has(name)) expect(fromEdit, `${name}: edits analysed from the previous analysis`).toBe(0);
+      else expect(fromEdit, `${name}: edits analysed from the previous analysis`).toBeGreaterThan(editsPerModel / 20);
     });
   }
 });
