@@ -9,11 +9,12 @@
  *   `--backend onnxruntime` and docs/scale-out.md load (its install script would fetch GPU
  *   providers), and the newest TypeScript, whose `tsc --init` project the generated modules
  *   must compile in (tests/codegen/tsc-init.test.ts), beside rnnc's own TypeScript 5.9;
- * - Neovim, Debian's (0.7.2 on Debian 12), which tests/editors/neovim.test.ts runs the recipes of
- *   docs/editors.md in: installed with apt-get when `nvim` is missing (the tests run as root in
- *   CI), and a failure to install it fails the run rather than skipping those tests.
+ * - Debian's packages, installed with apt-get when missing: Neovim (0.7.2 on Debian 12), which
+ *   tests/editors/neovim.test.ts runs the recipes of docs/editors.md in, and GNU time, the
+ *   `/usr/bin/time -v` of docs/reliability.md's measurement that tests/docs/reliability.test.ts runs.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { onnxruntimeNodePackage } from "./onnxruntime-node.js";
 import { typescriptLatestPackage } from "./typescript-latest.js";
 import { ensureChromium } from "../../tools/chromium/install.mjs";
@@ -21,7 +22,8 @@ import { ensureChromium } from "../../tools/chromium/install.mjs";
 export default function setup(): void {
   ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
   installPinnedPackages();
-  installNeovim();
+  installDebianPackage("neovim", () => spawnSync("nvim", ["--version"]).status === 0, "tests/editors/neovim.test.ts");
+  installDebianPackage("time", () => existsSync("/usr/bin/time"), "tests/docs/reliability.test.ts (/usr/bin/time -v)");
 }
 
 function installPinnedPackages(): void {
@@ -34,17 +36,21 @@ function installPinnedPackages(): void {
   }
 }
 
-function installNeovim(): void {
-  if (spawnSync("nvim", ["--version"]).status === 0) return;
-  console.error("installing Debian's Neovim for tests/editors/neovim.test.ts: apt-get install -y neovim …");
-  for (const args of [["update"], ["install", "-y", "--no-install-recommends", "neovim"]]) {
+/**
+ * A Debian package some tests run, installed with apt-get when missing (the tests run as root in
+ * CI); a failure to install it fails the run rather than skipping those tests.
+ */
+function installDebianPackage(name: string, present: () => boolean, neededBy: string): void {
+  if (present()) return;
+  console.error(`installing Debian's ${name} for ${neededBy}: apt-get install -y ${name} …`);
+  for (const args of [["update"], ["install", "-y", "--no-install-recommends", name]]) {
     const apt = spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", ...args], {
       stdio: "inherit",
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });
     if (apt.status !== 0)
       throw new Error(
-        `apt-get ${args.join(" ")} failed (${apt.error?.message ?? `exit ${apt.status}`}): the Neovim tests need nvim on the PATH`,
+        `apt-get ${args.join(" ")} failed (${apt.error?.message ?? `exit ${apt.status}`}): ${neededBy} needs ${name}`,
       );
   }
 }
