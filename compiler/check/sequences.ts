@@ -113,6 +113,8 @@ export function checkSequences(
 function checkInitialSource(name: string, init: A.DelayExpr, decls: Declarations, diagnostics: Diagnostic[]): void {
   const source = decls.states.get(init.name.text);
   const state = decls.states.get(name)!;
+  // A cell that could not be expanded stands as a repaired equation: its own error says it all.
+  if (!source && decls.equations.get(init.name.text)?.recovered) return;
   if (!source) {
     diagnostics.push(
       error(

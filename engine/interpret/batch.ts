@@ -39,6 +39,11 @@ export interface SequenceExtent {
 /** Parameters by name, flat row-major, shapes as declared. */
 export type Weights = Record<string, Float64Array>;
 
+/** The padded steps of a sequence of the batch (a node's `sequence`; the batch's `T` in a model of one). */
+export function stepsOf(batch: Pick<Batch, "T" | "sequences">, sequence: string | undefined): number {
+  return sequence !== undefined && batch.sequences ? batch.sequences[sequence]!.T : batch.T;
+}
+
 export function fullLengths(T: number, B: number): Int32Array {
   return new Int32Array(B).fill(T);
 }

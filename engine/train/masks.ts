@@ -11,7 +11,7 @@
 import type { IrMask, IrModel } from "../../compiler/ir/ir.js";
 import { namedRecord } from "../../runtime/records.js";
 import type { Rng } from "../../runtime/rng.js";
-import type { Batch } from "../interpret/batch.js";
+import { stepsOf, type Batch } from "../interpret/batch.js";
 
 /** One mask for T steps of B sequences, [T][B][size]. */
 export function drawMask(mask: IrMask, T: number, B: number, rng: Rng): Float64Array {
@@ -28,8 +28,15 @@ export function drawMask(mask: IrMask, T: number, B: number, rng: Rng): Float64A
   return out;
 }
 
-/** The batch with a fresh mask for each dropout of the model (the batch itself when it has none). */
+/**
+ * The batch with a fresh mask for each dropout of the model (the batch itself when it has none),
+ * each over the steps of its own sequence in a model of several (an encoder's over the source's).
+ */
 export function withMasks(ir: IrModel, batch: Batch, rng: Rng): Batch {
   if (ir.masks.length === 0) return batch;
-  return { ...batch, masks: namedRecord(ir.masks.map((m) => [m.name, drawMask(m, batch.T, batch.B, rng)])) };
+  const sequenceOf = (mask: IrMask) => ir.nodes.find((n) => n.op === "mask" && n.mask === mask.name)?.sequence;
+  return {
+    ...batch,
+    masks: namedRecord(ir.masks.map((m) => [m.name, drawMask(m, stepsOf(batch, sequenceOf(m)), batch.B, rng)])),
+  };
 }

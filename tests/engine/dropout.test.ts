@@ -83,6 +83,32 @@ describe("dropout's masks", () => {
     expect(Object.keys(masked.masks!)).toEqual(["dropout1", "dropout2", "dropout3"]);
     expect(masked.masks!["dropout2"]!.length).toBe(batch.T * batch.B * 3);
   });
+
+  it("in an encoder–decoder, are each over its own sequence's steps: a source longer than the target trains", () => {
+    const ir = irFromText(`model Dropped {
+      dim V = 5
+      dim W = 4
+      dim E = 3
+      dim H = 4
+      input x[s] : onehot[V]
+      target y : class[W]
+      param Ex : [E, V]
+      param Vo : [W, H]
+      xd = dropout(Ex @ x, p = 0.3)
+      cell e = gru(xd, size = H, in = E)
+      cell d = gru(y[t-1], size = H, init = e[last])
+      o = softmax(Vo @ dropout(d, p = 0.2))
+      loss cross_entropy(o, y) at each
+    }`);
+    const rng = new Rng(5);
+    const batch = randomBatch(ir, rng, { T: 2, B: 3, ragged: true, steps: { s: 7 } });
+    const masked = withMasks(ir, batch, rng);
+    expect(masked.masks!["dropout1"]!.length).toBe(7 * 3 * 3);
+    expect(masked.masks!["dropout2"]!.length).toBe(2 * 3 * 4);
+    const { loss, grads } = interpreterBackend(ir).lossAndGrad(initialWeights(ir, 5), masked);
+    expect(Number.isFinite(loss)).toBe(true);
+    for (const g of Object.values(grads)) expect(g.every(Number.isFinite)).toBe(true);
+  });
 });
 
 describe("dropout outside training", () => {

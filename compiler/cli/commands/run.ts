@@ -7,11 +7,11 @@
  */
 import type { Command } from "commander";
 import { constants } from "node:buffer";
-import { paramSize, type IrModel } from "../../ir/ir.js";
+import { paramSize, type IrModel, type IrNode } from "../../ir/ir.js";
 import { defaultOutputs } from "../../ir/outputs.js";
 import { count } from "../../../engine/memory.js";
 import { nest } from "../../../engine/io/nested.js";
-import { inputlessBatch, type Batch } from "../../../engine/interpret/batch.js";
+import { inputlessBatch, stepsOf, type Batch } from "../../../engine/interpret/batch.js";
 import { createBackend } from "../../../engine/backend.js";
 import type { ForwardResult, GradientResult, ModelBackend } from "../../../engine/model-backend.js";
 import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
@@ -79,8 +79,10 @@ export function registerRun(program: Command, io: Output): void {
       if (opts.grad && ir.losses.length === 0)
         throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
       requirePrintable(
-        outputs.reduce((n, name) => n + batch.T * batch.B * sizeOf(ir, name), 0) +
-          (opts.grad ? ir.params.reduce((n, p) => n + paramSize(p), 0) : 0),
+        outputs.reduce(
+          (n, name) => n + stepsOf(batch, nodeOf(ir, name).sequence) * batch.B * nodeOf(ir, name).size,
+          0,
+        ) + (opts.grad ? ir.params.reduce((n, p) => n + paramSize(p), 0) : 0),
       );
       const result: ForwardResult = opts.grad
         ? (backend as ModelBackend).lossAndGrad(weights, batch)
@@ -88,7 +90,10 @@ export function registerRun(program: Command, io: Output): void {
       const json: Record<string, unknown> = {
         loss: result.loss,
         outputs: Object.fromEntries(
-          outputs.map((name) => [name, nest(result.quantity(name), [batch.T, batch.B, sizeOf(ir, name)])]),
+          outputs.map((name) => {
+            const node = nodeOf(ir, name);
+            return [name, nest(result.quantity(name), [stepsOf(batch, node.sequence), batch.B, node.size])];
+          }),
         ),
       };
       if (opts.grad) {
@@ -130,8 +135,9 @@ function batchToRun(ir: IrModel, opts: RunOptions): Batch {
   return loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
 }
 
-function sizeOf(ir: IrModel, quantity: string): number {
-  return ir.nodes[ir.quantities.find((q) => q.name === quantity)!.node]!.size;
+/** A quantity's node: its size, and in a model of several sequences the sequence whose steps it has. */
+function nodeOf(ir: IrModel, quantity: string): IrNode {
+  return ir.nodes[ir.quantities.find((q) => q.name === quantity)!.node]!;
 }
 
 /** The quantities asked for with --outputs (each checked), else the default ones. */
