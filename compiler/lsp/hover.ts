@@ -119,6 +119,28 @@ class HoverWriter {
     return f.states.get(symbol.name)?.size ?? f.quantities.get(symbol.name)?.size ?? f.inputs.get(symbol.name)?.size;
   }
 
+  /**
+   * In a model of several sequences, which one a name runs over and where it stands in the
+   * order they are computed; nothing in a model of one.
+   */
+  private sequenceLine(name: string): string[] {
+    const f = this.facts;
+    const sequences = f?.facts.sequences ?? [];
+    if (!f || sequences.length < 2) return [];
+    const sequence = f.inputs.get(name)?.sequence ?? f.targets.get(name)?.sequence ?? f.quantities.get(name)?.sequence;
+    if (sequence === undefined) return [];
+    const index = sequences.indexOf(sequence);
+    const before = sequences.slice(0, index);
+    const after = sequences.slice(index + 1);
+    const order = [
+      before.length > 0 ? `after ${names(before)}` : undefined,
+      after.length > 0 ? `before ${names(after)}` : undefined,
+    ].filter(Boolean);
+    return [
+      `**Runs over sequence \`${sequence}\`** (of ${names(sequences)}), each example to its own length; the sequence is computed whole ${order.join(" and ")}.`,
+    ];
+  }
+
   /** `[H] = [32]`, or the shape as written when it did not check. */
   private shapeOf(symbol: ModelSymbol): string {
     const size = this.sizeOf(symbol);
@@ -245,7 +267,7 @@ class HoverWriter {
             : `A dense vector of ${info.size.value} numbers per step. Read through a delay (\`${s.name}[t-k]\`) it is zero before the sequence starts.`,
         );
       else out.push(this.unchecked() ?? "_Its size could not be worked out: see the diagnostics._");
-      out.push(...this.readers(s.name));
+      out.push(...this.sequenceLine(s.name), ...this.readers(s.name));
     } else {
       const info = this.facts?.targets.get(s.name);
       const size = info ? ` = ${info.kind === "class" ? "class" : ""}[${info.size.value}]` : "";
@@ -257,6 +279,7 @@ class HoverWriter {
             : `A real vector of ${info.size.value} numbers.`,
         );
       else out.push(this.unchecked() ?? "_Its size could not be worked out: see the diagnostics._");
+      out.push(...this.sequenceLine(s.name));
       const losses = this.facts?.facts.losses.filter((l) => l.target === s.name) ?? [];
       out.push(
         losses.length > 0
@@ -301,7 +324,7 @@ class HoverWriter {
     const equations = s.items.filter((i): i is A.Equation => i.kind === "equation");
     const isState = s.kind === "state" || stateDecl !== undefined;
     const what = [s.gate ? "gate" : undefined, isState ? "state" : undefined].filter(Boolean).join(", ") || "quantity";
-    const out: string[] = [`**${what}** \`${s.name}\` : ${this.shapeOf(s)}`];
+    const out: string[] = [`**${what}** \`${s.name}\` : ${this.shapeOf(s)}`, ...this.sequenceLine(s.name)];
     if (s.cell) {
       const own = s.cell.name.text === s.name;
       out.push(

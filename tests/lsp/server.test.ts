@@ -111,6 +111,7 @@ describe("hover", () => {
     expect(o).toContain("**quantity** `o` : `[K] = [2]`");
     expect(o).toContain("o = softmax(Vo @ h + c)");
     expect(o).toContain("**Scored by:** `loss cross_entropy(o, y) at last`");
+    expect(o).not.toContain("sequence `t`");
   });
 
   test("inputs and targets", async () => {
@@ -171,6 +172,15 @@ describe("hover", () => {
     expect(own).toContain("**delay** `e[s-1]`");
     const state = await client.hoverText(d, d.pos("e : [H]"));
     expect(state).toContain("**Read at its last step, `e[last]`, by:** `d`");
+    // Each name says which sequence it runs over, in the order they are computed.
+    expect(state).toContain(
+      "**Runs over sequence `s`** (of `s`, `t`), each example to its own length; the sequence is computed whole before `t`.",
+    );
+    expect(await client.hoverText(d, d.pos("x[s] : onehot"))).toContain("**Runs over sequence `s`**");
+    expect(await client.hoverText(d, d.pos("y : class"))).toContain("**Runs over sequence `t`**");
+    expect(await client.hoverText(d, d.pos("o = softmax"))).toContain(
+      "**Runs over sequence `t`** (of `s`, `t`), each example to its own length; the sequence is computed whole after `s`.",
+    );
     expect(await client.diagnostics(d)).toEqual([]);
   });
 
