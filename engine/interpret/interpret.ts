@@ -9,7 +9,7 @@ import type { Carry, Execution } from "./execution.js";
 import { runForward, valueBefore } from "./forward.js";
 import { namedRecord } from "../../runtime/records.js";
 import { scoreLoss } from "./score.js";
-import { quantityValues, type InterpretOptions, type InterpretResult } from "./results.js";
+import { adjointNorms, quantityValues, type InterpretOptions, type InterpretResult } from "./results.js";
 import { interpretSequences } from "./sequences.js";
 
 export { quantityValues, type InterpretOptions, type InterpretResult } from "./results.js";
@@ -72,30 +72,4 @@ export function carryOut(ex: Execution): Carry {
     });
   }
   return carry;
-}
-
-/** Per state, ||adjoint|| of its value at each step for each sequence; a step never reached by the loss has 0. */
-function adjointNorms(
-  ex: Execution,
-  adjointOf: (id: number) => Float64Array | undefined,
-): Record<string, Float64Array> {
-  const { T, B } = ex.batch;
-  const out = namedRecord<Float64Array>();
-  for (const state of ex.ir.states) {
-    const q = ex.ir.quantities.find((x) => x.name === state.name);
-    if (!q) continue;
-    const size = ex.ir.nodes[q.node]!.size;
-    const norms = new Float64Array(T * B);
-    for (let t = 0; t < T; t++) {
-      const a = adjointOf(ex.graph.at(t, q.node));
-      if (!a) continue;
-      for (let b = 0; b < B; b++) {
-        let sum = 0;
-        for (let i = b * size; i < (b + 1) * size; i++) sum += a[i]! * a[i]!;
-        norms[t * B + b] = Math.sqrt(sum);
-      }
-    }
-    out[state.name] = norms;
-  }
-  return out;
 }

@@ -1,6 +1,7 @@
 /** What the interpreter gives for a batch, and how it is asked. */
 import type { Weights } from "./batch.js";
 import type { Carry, Execution } from "./execution.js";
+import { namedRecord } from "../../runtime/records.js";
 
 export interface InterpretOptions {
   grad?: boolean;
@@ -30,5 +31,31 @@ export function quantityValues(ex: Execution, name: string): Float64Array {
   const size = ex.ir.nodes[q.node]!.size;
   const out = new Float64Array(T * B * size);
   for (let t = 0; t < T; t++) out.set(ex.values[ex.graph.at(t, q.node)]!, t * B * size);
+  return out;
+}
+
+/** Per state, ||adjoint|| of its value at each step for each sequence; a step never reached by the loss has 0. */
+export function adjointNorms(
+  ex: Execution,
+  adjointOf: (id: number) => Float64Array | undefined,
+): Record<string, Float64Array> {
+  const { T, B } = ex.batch;
+  const out = namedRecord<Float64Array>();
+  for (const state of ex.ir.states) {
+    const q = ex.ir.quantities.find((x) => x.name === state.name);
+    if (!q) continue;
+    const size = ex.ir.nodes[q.node]!.size;
+    const norms = new Float64Array(T * B);
+    for (let t = 0; t < T; t++) {
+      const a = adjointOf(ex.graph.at(t, q.node));
+      if (!a) continue;
+      for (let b = 0; b < B; b++) {
+        let sum = 0;
+        for (let i = b * size; i < (b + 1) * size; i++) sum += a[i]! * a[i]!;
+        norms[t * B + b] = Math.sqrt(sum);
+      }
+    }
+    out[state.name] = norms;
+  }
   return out;
 }

@@ -13,7 +13,7 @@ import { runBackward, type SequenceAdjoints } from "./backward.js";
 import { missingTarget, requireTargets, type Batch, type Weights } from "./batch.js";
 import type { Execution } from "./execution.js";
 import { runForward } from "./forward.js";
-import { quantityValues, type InterpretOptions, type InterpretResult } from "./results.js";
+import { adjointNorms, quantityValues, type InterpretOptions, type InterpretResult } from "./results.js";
 import { scoreLoss } from "./score.js";
 
 export function interpretSequences(
@@ -22,7 +22,7 @@ export function interpretSequences(
   batch: Batch,
   options: InterpretOptions,
 ): InterpretResult {
-  if (options.carry || options.stateGradNorms)
+  if (options.carry)
     throw new Error(`${ir.name} reads several sequences, each to its end: it cannot continue them chunk by chunk`);
   if (options.grad) requireTargets(ir, batch);
   const context = namedRecord<Float64Array>();
@@ -42,7 +42,8 @@ export function interpretSequences(
   const loss = scored
     ? runs.reduce((total, ex) => ex.ir.losses.reduce((sum, l) => sum + scoreLoss(ex, l), total), 0)
     : null;
-  const grads = options.grad ? backward(ir, runs) : undefined;
+  const stateGradNorms = options.stateGradNorms ? namedRecord<Float64Array>() : undefined;
+  const grads = options.grad ? backward(ir, runs, stateGradNorms) : undefined;
   return {
     loss,
     quantity: (name) => {
@@ -54,15 +55,22 @@ export function interpretSequences(
       throw new Error(`${ir.name} reads several sequences: there is nothing to carry into a next chunk`);
     },
     ...(grads ? { grads } : {}),
+    ...(grads && stateGradNorms ? { stateGradNorms } : {}),
   };
 }
 
-/** The sequences' backward passes, last computed first: each sends its sources' adjoints at their last step back. */
-function backward(ir: IrModel, runs: readonly Execution[]): Weights {
+/**
+ * The sequences' backward passes, last computed first: each sends its sources' adjoints at their
+ * last step back. With `norms`, each state's ||dL/dh_t|| over its own sequence's steps goes there.
+ */
+function backward(ir: IrModel, runs: readonly Execution[], norms?: Record<string, Float64Array>): Weights {
   const sequences: SequenceAdjoints = { received: namedRecord() };
   const grads = namedRecord(ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]));
   for (const ex of [...runs].reverse()) {
-    const part = runBackward(ex, undefined, sequences);
+    const observe = norms
+      ? (adjointOf: (id: number) => Float64Array | undefined) => Object.assign(norms, adjointNorms(ex, adjointOf))
+      : undefined;
+    const part = runBackward(ex, observe, sequences);
     for (const [name, g] of Object.entries(part)) {
       const into = grads[name]!;
       for (let i = 0; i < g.length; i++) into[i] += g[i]!;

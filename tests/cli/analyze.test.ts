@@ -2,7 +2,7 @@
  * `rnnc analyze`'s tables: no line wider than 100 columns on any shipped model, conjugate
  * eigenvalues as one a±bi, and a long sequence's gradient norms every n-th step, named in English.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,6 +42,27 @@ describe("rnnc analyze", () => {
     const run = await rnnc("analyze", "examples/elman.rnn", "--data", data);
     expect(run.code).toBe(0);
     expect(run.out).toContain(`on a batch of 2 × ${T} steps; ||dL/dh_t|| over the batch (${every}):`);
+  });
+
+  it("an encoder-decoder: ||dL/dh|| of each sequence over its own steps, the encoder's reached through e[last]", async () => {
+    const fixture = JSON.parse(readFileSync("tests/fixtures/pytorch/gru_seq2seq.json", "utf8")) as { data: unknown };
+    const data = join(dir, "seq2seq.json");
+    writeFileSync(data, JSON.stringify(fixture.data));
+    const model = "tests/fixtures/pytorch/gru_seq2seq.rnn";
+    const text = await rnnc("analyze", model, "--data", data, "--plot", join(dir, "seq2seq.svg"));
+    expect(text).toMatchObject({ code: 0 });
+    expect(text.out).toContain("on a batch of 4 examples, 5 steps of sequence s, 4 steps of sequence t:");
+    expect(text.out).toContain("||dL/dh_s|| over the batch, sequence s:\nstep s  ‖dL/de‖");
+    expect(text.out).toContain("||dL/dh_t|| over the batch, sequence t:\nstep t  ‖dL/dd‖");
+    const json = JSON.parse((await rnnc("analyze", model, "--data", data, "--format", "json")).out) as {
+      steps: Record<string, number>;
+      grad_norms: Record<string, number[]>;
+    };
+    expect(json.steps).toEqual({ s: 5, t: 4 });
+    expect(json.grad_norms["e"]).toHaveLength(5);
+    expect(json.grad_norms["d"]).toHaveLength(4);
+    // The loss reads the encoder only through the decoder's initial state: its gradient is not zero.
+    expect(json.grad_norms["e"]!.every((n) => n > 0)).toBe(true);
   });
 
   it("names ordinals in English", () => {

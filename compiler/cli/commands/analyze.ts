@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { stateGradientNorms } from "../../../engine/analysis/gradient-norms.js";
+import { stateGradientNorms, type StateGradientNorms } from "../../../engine/analysis/gradient-norms.js";
 import { freeRunNorms, type StateNorms } from "../../../engine/analysis/state-norms.js";
 import { spectra, type Spectrum } from "../../../engine/analysis/recurrent.js";
 import { buildDataset, readData } from "../../../engine/data/load.js";
@@ -105,7 +105,7 @@ export function registerAnalyze(program: Command, io: Output): void {
       }
       const { ir } = prepared;
       const found = spectra(ir, weights);
-      let gradients: { loss: number; batch: Batch; norms: { state: string; perStep: Float64Array }[] } | undefined;
+      let gradients: { loss: number; batch: Batch; norms: StateGradientNorms[] } | undefined;
       const freeRun = ir.inputs.length === 0 ? freeRunGrowth(ir, weights, opts.steps, found) : undefined;
       if (raw) {
         const dataset = buildDataset(raw, ir, prepared.codebook ?? { format: raw.format });
@@ -138,6 +138,9 @@ export function registerAnalyze(program: Command, io: Output): void {
                   loss: gradients.loss,
                   T: gradients.batch.T,
                   B: gradients.batch.B,
+                  ...(gradients.batch.sequences
+                    ? { steps: Object.fromEntries(Object.entries(gradients.batch.sequences).map(([s, e]) => [s, e.T])) }
+                    : {}),
                   grad_norms: Object.fromEntries(gradients.norms.map((n) => [n.state, Array.from(n.perStep)])),
                 }
               : {}),
@@ -258,13 +261,32 @@ function freeRunTable(runs: FreeRunGrowth[]): string {
   );
 }
 
-function gradientTable(g: { loss: number; batch: Batch; norms: { state: string; perStep: Float64Array }[] }): string {
-  const T = g.batch.T;
-  const every = Math.max(1, Math.ceil(T / 40));
-  const steps = Array.from({ length: T }, (_, t) => t).filter((t) => t % every === 0 || t === T - 1);
-  const rows = steps.map((t) => [String(t + 1), ...g.norms.map((n) => n.perStep[t]!.toExponential(3))]);
-  const head = `loss ${g.loss.toFixed(4)} on a batch of ${g.batch.B} × ${T} steps; ||dL/dh_t|| over the batch${every > 1 ? ` (every ${ordinal(every)} step)` : ""}:\n`;
-  return head + table(["step t", ...g.norms.map((n) => `‖dL/d${n.state}‖`)], rows);
+/** ||dL/dh_t|| per step; in a model of several sequences one table per sequence, each over its own steps. */
+function gradientTable(g: { loss: number; batch: Batch; norms: StateGradientNorms[] }): string {
+  const { B, sequences } = g.batch;
+  const every = (T: number) => Math.max(1, Math.ceil(T / 40));
+  const shown = (T: number) => (every(T) > 1 ? ` (every ${ordinal(every(T))} step)` : "");
+  const tableOf = (norms: StateGradientNorms[], step: string) => {
+    const T = norms[0]!.perStep.length;
+    const steps = Array.from({ length: T }, (_, t) => t).filter((t) => t % every(T) === 0 || t === T - 1);
+    const rows = steps.map((t) => [String(t + 1), ...norms.map((n) => n.perStep[t]!.toExponential(3))]);
+    return table([`step ${step}`, ...norms.map((n) => `‖dL/d${n.state}‖`)], rows);
+  };
+  if (!sequences)
+    return (
+      `loss ${g.loss.toFixed(4)} on a batch of ${B} × ${g.batch.T} steps; ||dL/dh_t|| over the batch${shown(g.batch.T)}:\n` +
+      tableOf(g.norms, "t")
+    );
+  const extents = Object.entries(sequences);
+  return [
+    `loss ${g.loss.toFixed(4)} on a batch of ${B} examples, ${extents.map(([s, e]) => `${e.T} steps of sequence ${s}`).join(", ")}:\n`,
+    ...extents.flatMap(([sequence, { T }]) => {
+      const norms = g.norms.filter((n) => n.sequence === sequence);
+      return norms.length === 0
+        ? []
+        : [`||dL/dh_${sequence}|| over the batch, sequence ${sequence}${shown(T)}:\n` + tableOf(norms, sequence)];
+    }),
+  ].join("");
 }
 
 /** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st, 22nd. */
