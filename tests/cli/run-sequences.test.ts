@@ -3,6 +3,7 @@
  * target over its own sequence's steps and `"lengths"` per sequence by its step variable; the
  * printed loss, outputs (over the target's steps) and gradients are PyTorch's, from the fixture
  * tests/fixtures/pytorch/make_seq2seq.py wrote. A batch that does not fit says what it must be.
+ * `rnnc gradcheck` checks the same model against finite differences.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,6 +67,15 @@ describe("rnnc run on a model of two sequences", () => {
     expect(Object.keys(json.grads).sort()).toEqual(Object.keys(fixture.expected.grads).sort());
     for (const [param, grad] of Object.entries(fixture.expected.grads))
       expect(maxRelativeError(Float64Array.from(flatten(json.grads[param]!)), flatten(grad)), param).toBeLessThan(1e-9);
+  });
+
+  it("rnnc gradcheck checks every gradient against finite differences, on each sequence's own lengths", async () => {
+    const run = await rnnc("gradcheck", model);
+    expect(run).toMatchObject({ code: 0, err: "" });
+    expect(run.out).toMatch(/^e\.W_r +\d+\/\d+ /m);
+    expect(run.out).toMatch(
+      /ok: every gradient within 0\.00001 \(B = 3; sequence s: 5 steps, lengths [\d ]+; sequence t: /,
+    );
   });
 
   it.each([

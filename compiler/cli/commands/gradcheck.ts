@@ -7,6 +7,7 @@ import { createBackend } from "../../../engine/backend.js";
 import { gradcheck } from "../../../engine/gradcheck.js";
 import { initialWeights } from "../../../engine/init-weights.js";
 import { randomBatch } from "../../../engine/random-batch.js";
+import type { Batch } from "../../../engine/interpret/batch.js";
 import { batchNeed, describeBatch, requireMemory } from "../../../engine/memory.js";
 import { Rng } from "../../../runtime/rng.js";
 import { lowerModel, requireModel } from "../load.js";
@@ -70,9 +71,19 @@ export function registerGradcheck(program: Command, io: Output, setExit: (code: 
       const failed = results.filter((r) => r.worstError > tolerance);
       io.out(
         failed.length === 0
-          ? `ok: every gradient within ${tolerance} (T = ${batch.T}, B = ${batch.B}, lengths ${Array.from(batch.lengths).join(" ")})\n`
+          ? `ok: every gradient within ${tolerance} (${describeShape(batch)})\n`
           : `${failed.length} parameter(s) above tolerance ${tolerance}\n`,
       );
       setExit(failed.length === 0 ? 0 : 1);
     });
+}
+
+/** The batch checked: its steps and lengths, per sequence in a model of several. */
+function describeShape(batch: Batch): string {
+  const lengths = (l: Int32Array) => Array.from(l).join(" ");
+  if (!batch.sequences) return `T = ${batch.T}, B = ${batch.B}, lengths ${lengths(batch.lengths)}`;
+  const each = Object.entries(batch.sequences).map(
+    ([s, e]) => `sequence ${s}: ${e.T} steps, lengths ${lengths(e.lengths)}`,
+  );
+  return `B = ${batch.B}; ${each.join("; ")}`;
 }
