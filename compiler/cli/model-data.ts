@@ -98,7 +98,7 @@ function dataSizeHint(notes: string[]): string {
 }
 
 /** The data's own errors (a size it does not fit) as the command's. */
-function asUserError<T>(fit: () => T): T {
+export function asUserError<T>(fit: () => T): T {
   try {
     return fit();
   } catch (e) {

@@ -43,13 +43,14 @@ describe("rnnc sample --weights", () => {
   const dir = mkdtempSync(join(tmpdir(), "rnnc-sample-weights-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const model = "examples/char-lm.rnn";
-  const ir = lower(analyze(readFileSync(model, "utf8")).model!);
+  const vocabulary = charVocabulary("the cat sat on the mat\n");
+  // As the playground trains it: V fitted to the text's 10 characters (the file says 65).
+  const ir = lower(analyze(readFileSync(model, "utf8"), { V: vocabulary.entries.length }).model!);
   const tensors = (weights: Weights) =>
     namedRecord(ir.params.map((p) => [p.name, { shape: p.shape, data: weights[p.name]! }]));
   const weights = initialWeights(ir, 3);
-  const vocabulary = charVocabulary("the cat sat on the mat\n");
 
-  it("reads the vocabulary from the file's metadata, as the playground writes it, and samples from it", async () => {
+  it("reads the vocabulary from the file's metadata, as the playground writes it, sets V from it and samples", async () => {
     const file = join(dir, "with-vocabulary.safetensors");
     writeFileSync(file, encodeSafetensors(tensors(weights), "F64", vocabularyMetadata(vocabulary)));
     const r = await rnnc("sample", model, "--weights", file, "--length", "30", "--seed", "2");
@@ -60,6 +61,11 @@ describe("rnnc sample --weights", () => {
     expect([...text].every((c) => vocabulary.entries.includes(c))).toBe(true);
     // The same file and seed draw the same text.
     expect((await rnnc("sample", model, "--weights", file, "--length", "30", "--seed", "2")).out).toBe(r.out);
+    // A --dim that disagrees with the weights is refused by their shapes.
+    const wrong = await rnnc("sample", model, "--weights", file, "--dim", "V=12");
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/^rnnc: .*shape/);
+    expect(wrong.err).not.toMatch(/\n\s+at /);
   });
 
   it("refuses weights without a vocabulary, saying where one comes from", async () => {

@@ -339,7 +339,7 @@ describe("the playground page", () => {
       await downloadedWeights("char-lm.safetensors");
       // docs/playground.md's command: 200 characters of the fables' alphabet.
       expect(await text("#train-dims")).toContain("V = 35 (35 distinct characters in examples/data/fables.txt");
-      expect(sampleCommand).toMatch(/^npx rnnc sample .* --weights char-lm\.safetensors --dim V=35 --length 200$/);
+      expect(sampleCommand).toMatch(/^npx rnnc sample .* --weights char-lm\.safetensors --length 200$/);
       const sampled = runCommands(sampleCommand!, scratch);
       const fables = new Set(readFileSync("examples/data/fables.txt", "utf8"));
       expect([...sampled.slice(0, -1)].length).toBe(200);

@@ -15,7 +15,10 @@ import { sampledQuantity, sampleIds } from "../../../engine/sample.js";
 import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { UserError, type Output } from "../io.js";
-import { loadTrained } from "../model-data.js";
+import { asUserError, dimSpecsToRecord, loadTrained } from "../model-data.js";
+import { fitDims } from "../../../engine/data/fit-dims.js";
+import { textNeeds } from "../../../engine/data/needs.js";
+import { dataRoles } from "../../../engine/data/roles.js";
 import { loadWeights } from "../model-inputs.js";
 import { lowerModel, requireModel } from "../load.js";
 import type { IrModel } from "../../ir/ir.js";
@@ -124,16 +127,36 @@ function refuseReadingAhead(ir: IrModel): void {
   wholeSequencesOnly(ir, "sampling (one step after another, each from the steps before)");
 }
 
-/** The model file with its own dims (and --dim), the weights and the vocabulary from a safetensors file. */
+/**
+ * The weights and the vocabulary from a safetensors file, and the model with the dims that
+ * vocabulary sets (the one-hot input's and the class target's, as the playground and rnnc train
+ * set them from a text) unless --dim gives them.
+ */
 function fromWeightsFile(file: string, path: string, opts: SampleOptions, io: Output): LanguageModel {
   if (opts.checkpoint !== undefined) throw new UserError("give --checkpoint or --weights, not both", 2);
-  const { loaded, model } = requireModel(file, opts.dim, io);
-  const ir = lowerModel(loaded, model, io);
+  const vocabulary = vocabularyOf(path);
+  const { model } = requireModel(file, opts.dim, io);
+  const explicit = new Set(Object.keys(dimSpecsToRecord(opts.dim)));
+  const fitted = asUserError(() =>
+    fitDims(model, textNeeds(vocabulary, dataRoles(model, "text")!), explicit, path, []),
+  );
+  const dims = [...opts.dim, ...Object.entries(fitted).map(([name, value]) => `${name}=${value}`)];
+  const sized = requireModel(file, dims, io);
+  const ir = lowerModel(sized.loaded, sized.model, io);
   refuseReadingAhead(ir);
-  const weights = loadWeights(ir, path, 0);
+  return { ir, weights: loadWeights(ir, path, 0), vocabulary };
+}
+
+/** The vocabulary a safetensors file carries in its metadata (the playground writes it). */
+function vocabularyOf(path: string): Vocabulary {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new UserError(`cannot read weights file '${path}'`);
+  }
   let vocabulary: Vocabulary | undefined;
   try {
-    const bytes = readFileSync(path);
     vocabulary = looksBinary(bytes) ? vocabularyFromMetadata(readSafetensors(bytes).metadata) : undefined;
   } catch (e) {
     if (e instanceof DataError) throw new UserError(`${path}: ${e.message}`);
@@ -143,7 +166,7 @@ function fromWeightsFile(file: string, path: string, opts: SampleOptions, io: Ou
     throw new UserError(
       `${path} carries no vocabulary (${VOCABULARY_METADATA} in its metadata), so its ids cannot be turned into text: sample from a checkpoint of rnnc train with --checkpoint DIR, or from weights the playground trained on a text`,
     );
-  return { ir, weights, vocabulary };
+  return vocabulary;
 }
 
 /** The ids the model reads first: the prime's, or the start of a line (a newline or <eos>; a random id if it has neither). */
