@@ -21,7 +21,14 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
   return {
     params: (weights: Weights) => namedRecord(ir.params.map((p) => [p.name, float(weights[p.name]!)])),
     batch: (batch: Batch): ModuleBatch => ({
-      T: batch.T,
+      // A model of several sequences gives each one's steps and lengths; one of one sequence, T and lengths.
+      ...(ir.sequences
+        ? {
+            sequences: namedRecord(
+              ir.sequences.map((s) => [s, { T: batch.sequences![s]!.T, lengths: batch.sequences![s]!.lengths }]),
+            ),
+          }
+        : { T: batch.T, lengths: batch.lengths }),
       B: batch.B,
       inputs: namedRecord(
         Object.entries(batch.inputs).map(([k, d]) => [k, d.kind === "onehot" ? d.ids : float(d.values)]),
@@ -37,7 +44,6 @@ function moduleAdapter(ir: IrModel, module: GeneratedModule) {
       ...(batch.masks
         ? { masks: namedRecord(Object.entries(batch.masks).map(([k, m]) => [k, float(m)] as [string, Float])) }
         : {}),
-      lengths: batch.lengths,
     }),
     // A fresh state starts from the initial values (learned ones get gradients); a carried one does not.
     state: (
@@ -186,11 +192,13 @@ function workspaceGuard(
 ): (batch: Batch) => void {
   const largest = { T: 0, B: 0 };
   return (batch) => {
-    const T = Math.max(largest.T, batch.T);
+    // Every sequence's arrays are allocated for the longest sequence's steps.
+    const steps = Math.max(batch.T, ...Object.values(batch.sequences ?? {}).map((s) => s.T));
+    const T = Math.max(largest.T, steps);
     const B = Math.max(largest.B, batch.B);
     requireMemory(
       compiledNeed(ir, { dtype: module.dtype, kernels }, T, B, threads),
-      `${describeBatch(batch.T, batch.B)} on the compiled backend`,
+      `${describeBatch(steps, batch.B)} on the compiled backend`,
       "shorten the sequences or batch fewer of them",
     );
     Object.assign(largest, { T, B });

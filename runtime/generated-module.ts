@@ -13,8 +13,10 @@ export interface GeneratedModule {
 }
 
 export interface ModuleBatch {
-  T: number;
+  /** The steps of a model of one sequence; one of several gives each sequence's steps and lengths in `sequences`. */
+  T?: number;
   B: number;
+  sequences?: Record<string, { T: number; lengths?: Int32Array }>;
   inputs: Record<string, Values>;
   targets?: Record<string, Values>;
   /** The dropouts' masks while training, [T][B][size] each; without them, the identity. */

@@ -18,6 +18,7 @@ export function slot(t: string, pre: number, back = 0): string {
 export function valueLocation(plan: CodePlan, id: NodeId, t: string): Location {
   const n = plan.ir.nodes[id]!;
   if (n.op === "param") return parameterLocation(paramArray(plan, n.param));
+  if (n.op === "last") return linkLocation(plan, n.source, "value");
   if (n.op === "delay") {
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
     return {
@@ -35,6 +36,7 @@ export function valueLocation(plan: CodePlan, id: NodeId, t: string): Location {
 export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location | undefined {
   const n = plan.ir.nodes[id]!;
   if (n.op === "param") return parameterLocation(gradArray(plan, n.param));
+  if (n.op === "last") return linkLocation(plan, n.source, "adjoint");
   if (n.op === "delay") {
     if (n.onehot || !plan.ir.states.some((s) => s.name === n.source)) return undefined;
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
@@ -53,6 +55,16 @@ export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location
     stride: p.stride,
     offset: p.offset,
   };
+}
+
+/**
+ * State `source` of another sequence at its last step, or the adjoint its readers send it: one
+ * row per example, the same at every step (slot 0), in the array the sequences share.
+ */
+export function linkLocation(plan: CodePlan, source: string, which: "value" | "adjoint"): Location {
+  const link = plan.links.get(source);
+  if (!link) throw new Error(`internal error: '${source}[last]' has no link array`);
+  return { buffer: link[which], slot: "0", stride: link.size, offset: 0 };
 }
 
 /** How many steps back a delay reads: negative for a read ahead. */

@@ -22,20 +22,36 @@ export interface ArrayNames {
   identifiers: Identifiers;
 }
 
-/** Names every array of the plan: fills in the nodes' and groups' buffer names. */
-export function nameArrays(ir: IrModel, nodes: NodePlan[], groups: MatvecGroup[]): ArrayNames {
+/**
+ * A module of several sequences names all their arrays in one table (one workspace holds them), its
+ * parameters and gradients once for all: `moduleNames` claims those first.
+ */
+export interface ModuleNames {
+  identifiers: Identifiers;
+  params: string[];
+  grads: string[];
+}
+
+export function moduleNames(ir: IrModel): ModuleNames {
   const identifiers = new Identifiers();
+  const params = ir.params.map((p) => identifiers.claim(p.name));
+  return { identifiers, params, grads: params.map((p) => identifiers.claim(`d${p}`)) };
+}
+
+/** Names every array of the plan: fills in the nodes' and groups' buffer names (in the module's table, when shared). */
+export function nameArrays(ir: IrModel, nodes: NodePlan[], groups: MatvecGroup[], shared?: ModuleNames): ArrayNames {
+  const identifiers = shared?.identifiers ?? new Identifiers();
   const claim = (wanted: string) => identifiers.claim(wanted);
   const ownValue = (p: NodePlan) => p.stored && !p.inSharedGroup;
   const ownAdjoint = (p: NodePlan) => (p.adjoint === "steps" || p.adjoint === "step") && !p.inSharedGroup;
 
-  const params = ir.params.map((p) => claim(p.name));
+  const params = shared?.params ?? ir.params.map((p) => claim(p.name));
   const quantityOf = new Map(ir.quantities.map((q) => [q.node, q.name]));
   const named = (p: NodePlan) => p.node.op === "input" || quantityOf.has(p.node.id);
   // The model's names, then the targets, then what derives from them.
   for (const p of nodes.filter((p) => ownValue(p) && named(p))) p.buffer = claim(wantedName(ir, p.node, quantityOf));
   const targets = ir.losses.map((l) => claim(l.target));
-  const grads = params.map((p) => claim(`d${p}`));
+  const grads = shared?.grads ?? params.map((p) => claim(`d${p}`));
   for (const p of nodes.filter((p) => ownAdjoint(p) && named(p))) p.adjointBuffer = claim(`d${p.buffer}`);
   for (const p of nodes.filter((p) => ownValue(p) && !named(p))) p.buffer = claim(wantedName(ir, p.node, quantityOf));
   for (const g of groups) {

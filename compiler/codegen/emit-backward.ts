@@ -277,7 +277,13 @@ export function emitWeightGradients(plan: CodePlan): string[] {
       const k = group.blocks.indexOf(block);
       const dWeights = group.direct ? gradArray(plan, member.param) : group.stackedGrads[k]!;
       const x = valueLocation(plan, block.x, "0");
-      if (plan.ir.nodes[block.x]!.onehot)
+      // Another sequence's state at its last step is one row per example, the same at every step: a product per step.
+      if (plan.ir.nodes[block.x]!.op === "last") {
+        const dyAt = product(adjointAt(plan, member.id, "t").slot, "B", group.rows);
+        out.push(
+          `for (let t = 0; t < T; t++) matmulBatchBackwardWeight(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyAt}, ${x.buffer}, 0, ${dWeights}, 0);`,
+        );
+      } else if (plan.ir.nodes[block.x]!.onehot)
         out.push(
           `scatterRowsBatch(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, ${product(x.slot, "B")}, ${dWeights}, 0);`,
         );

@@ -10,7 +10,7 @@ import { differentiate } from "../grad/differentiate.js";
 import type { GradIr } from "../grad/grad-ir.js";
 import { matvecBlocks, operands, type ApplyNode, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
 import { elementwiseOp, nodeKind } from "../ops/registry.js";
-import { nameArrays, type ArrayNames } from "./array-names.js";
+import { nameArrays, type ArrayNames, type ModuleNames } from "./array-names.js";
 import type { MatvecGroup, NodePlan } from "./plan-types.js";
 
 export type { MatvecGroup, NodePlan };
@@ -56,6 +56,18 @@ export interface CodePlan {
   recurrent: Set<NodeId>;
   /** Activations, and the exponentials of a softmax, by the `activateRows` kernel (PlanOptions). */
   kernelActivations: boolean;
+  /**
+   * In a model of several sequences, the arrays through which the sequences meet, by the state
+   * read at its last step (`e[last]`): its value there [B][n] and the adjoint the readers send back.
+   */
+  links: ReadonlyMap<string, LinkArrays>;
+}
+
+/** The arrays of a state read at its last step by a later sequence (sequence-plans.ts names them). */
+export interface LinkArrays {
+  value: string;
+  adjoint: string;
+  size: number;
 }
 
 export function isElementwise(n: IrNode): n is ApplyNode {
@@ -67,16 +79,18 @@ function isLeaf(n: IrNode): boolean {
   return n.op !== "apply";
 }
 
-export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations: false }): CodePlan {
+/**
+ * The plan of a model of one sequence: a whole model, or one sequence of several (sequence-plans.ts),
+ * whose arrays are named in the module's table (`shared`) and which meets the others through `links`.
+ */
+export function makePlan(
+  ir: IrModel,
+  options: PlanOptions = { kernelActivations: false },
+  shared?: ModuleNames,
+  links: ReadonlyMap<string, LinkArrays> = new Map(),
+): CodePlan {
   if (ir.sequences)
-    throw new Error(
-      `the code generator does not handle a model of several sequences (${ir.name} reads ${ir.sequences.join(", ")}) yet`,
-    );
-  const previousTarget = ir.nodes.find((n) => n.op === "input" && n.fromTarget);
-  if (previousTarget?.op === "input")
-    throw new Error(
-      `the code generator does not handle a model reading its previous target (${previousTarget.input}[t-1]) yet`,
-    );
+    throw new Error(`internal error: ${ir.name} reads several sequences; plan each (sequence-plans.ts)`);
   const consumers = new Map<NodeId, NodeId[]>();
   for (const n of ir.nodes) for (const o of operands(n)) consumers.set(o, [...(consumers.get(o) ?? []), n.id]);
   const quantityNodes = new Set(ir.quantities.map((q) => q.node));
@@ -93,7 +107,8 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
   }
   for (const q of quantityNodes) if (ir.nodes[q]!.backward) post.set(q, Math.max(post.get(q) ?? 0, 1));
 
-  const grad = ir.losses.length > 0 ? differentiate(ir) : undefined;
+  // A sequence without a loss of its own is differentiated when a later one reads its states at their last step.
+  const grad = ir.losses.length > 0 || (ir.readAtLast?.length ?? 0) > 0 ? differentiate(ir) : undefined;
   const neededBackward = valuesNeededBackward(ir, grad);
   const hasAdjoint = (id: NodeId) => grad?.adjoints.has(id) ?? false;
   const groups = groupMatvecs(ir, consumers, quantityNodes);
@@ -112,10 +127,12 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
       pre.has(n.id) ||
       post.has(n.id) ||
       (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
+    // A state of another sequence at its last step (`last`) is read in place from its link.
     const stored =
       n.op !== "param" &&
       n.op !== "const" &&
       n.op !== "delay" &&
+      n.op !== "last" &&
       (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id) || split.inMemory.has(n.id));
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
@@ -151,7 +168,7 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
       byKernel: split.byKernel.has(n.id),
     };
   });
-  const names = nameArrays(ir, nodes, groups);
+  const names = nameArrays(ir, nodes, groups, shared);
   return {
     ir,
     names,
@@ -165,6 +182,7 @@ export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations
     neededBackward,
     recurrent: recurrentNodes(ir, runOf, groupOf, sourceNode),
     kernelActivations: options.kernelActivations,
+    links,
   };
 }
 

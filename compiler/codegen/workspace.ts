@@ -9,7 +9,8 @@ import { paramSize, type IrModel } from "../ir/ir.js";
 import { ARENA_ALIGN } from "../../runtime/kernels/wasm/arena.js";
 import type { KernelTier } from "./kernel-tier.js";
 import { product, sum } from "./arith.js";
-import { makePlan, type CodePlan } from "./plan.js";
+import type { CodePlan } from "./plan.js";
+import { allPlans, modulePlans, type ModulePlans } from "./sequence-plans.js";
 
 export interface BufferSpec {
   name: string;
@@ -80,6 +81,17 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
 }
 
 /**
+ * Every array of a module's workspace: its plans' (a model of several sequences has one plan per
+ * sequence, each sized for the longest sequence's T) and the link arrays between the sequences.
+ */
+export function moduleBuffers(plans: ModulePlans, float: string): BufferSpec[] {
+  const links = [...plans.links.values()].flatMap((l): BufferSpec[] =>
+    [l.value, l.adjoint].map((name) => ({ name, extent: { per: "step", width: l.size }, type: float })),
+  );
+  return [...allPlans(plans).flatMap((plan) => workspaceBuffers(plan, float)), ...links];
+}
+
+/**
  * The bytes a module's workspace takes for T steps of B sequences. On a kernel tier (wasm,
  * auto) the float arrays and a copy of the parameters and of the gradients lie in the kernels'
  * memory (`arena`, each array rounded up to the arena's alignment, as runtime/module allocates
@@ -99,7 +111,7 @@ export function workspaceBytes(
   let floats = onKernelObject ? 2 * aligned(parameters * floatBytes) : 0;
   let other = 0;
   let longest = parameters;
-  for (const b of workspaceBuffers(makePlan(ir, { kernelActivations: onKernelObject }), float)) {
+  for (const b of moduleBuffers(modulePlans(ir, { kernelActivations: onKernelObject }), float)) {
     const length = lengthFor(b.extent, T, B);
     longest = Math.max(longest, length);
     if (b.type === float) floats += aligned(length * floatBytes);

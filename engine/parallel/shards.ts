@@ -54,7 +54,7 @@ export function shardWeights(
   shards: Shard[],
 ): number[] | null {
   const positions = (shard: Shard, at: "last" | "each") => {
-    if (at === "last" || !batch.lengths) return (shard.end - shard.start) * (at === "last" ? 1 : batch.T);
+    if (at === "last" || !batch.lengths) return (shard.end - shard.start) * (at === "last" ? 1 : batch.T!);
     let sum = 0;
     for (let b = shard.start; b < shard.end; b++) sum += batch.lengths[b]!;
     return sum;

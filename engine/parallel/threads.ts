@@ -24,10 +24,12 @@ export const MIN_MULTIPLY_ADDS_PER_THREAD = 1e6;
 
 /**
  * Threads for `--threads auto`: every core (at most one per sequence of the batch) when the
- * batch is big enough, and the model's losses weigh every shard alike (see shards.ts).
+ * batch is big enough, the model's losses weigh every shard alike (see shards.ts), and it
+ * reads one sequence per example.
  */
 export function autoThreads(ir: IrModel, T: number, B: number, cores = availableParallelism()): number {
-  if (!lossesWeighAlike(ir)) return 1;
+  // A batch of several sequences is not split between threads (shards.ts slices one sequence's arrays).
+  if (!lossesWeighAlike(ir) || ir.sequences) return 1;
   const work = trainingMultiplyAdds(ir, T, B);
   return Math.max(1, Math.min(cores, B, Math.floor(work / MIN_MULTIPLY_ADDS_PER_THREAD)));
 }

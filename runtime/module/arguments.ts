@@ -28,13 +28,27 @@ interface ArrayRule {
 type ParameterRole = "params" | "grads";
 
 interface BatchLike {
-  readonly T: number;
+  /** A model of one sequence: its steps (else each sequence's, in `sequences`). */
+  readonly T?: number;
   readonly B: number;
+  readonly sequences?: Readonly<Record<string, SequenceLike>>;
   readonly inputs: object;
   readonly targets?: object;
   readonly masks?: object;
   readonly lengths?: Int32Array;
 }
+
+interface SequenceLike {
+  readonly T: number;
+  readonly lengths?: Int32Array;
+}
+
+/** The steps of each sequence of a checked batch, by name ("" for the one of a model of one sequence). */
+interface Extent {
+  readonly T: number;
+  readonly lengths: Int32Array | undefined;
+}
+type Extents = ReadonlyMap<string, Extent>;
 
 interface StateLike {
   readonly B: number;
@@ -115,6 +129,8 @@ export function markParameterSet(views: object, parameters: ParameterLayout): vo
 }
 
 const shapeOf = (dims: readonly (string | number)[]) => dims.map((d) => `[${d}]`).join("");
+/** The steps of an array's sequence, as messages name them: T, or `T of s` in a model of several sequences. */
+const stepsOf = (sequence: string | undefined) => (sequence === undefined ? "T" : `T of ${sequence}`);
 const quoteName = (name: string) => `'${name}'`;
 
 export class ArgumentChecks {
@@ -141,12 +157,12 @@ export class ArgumentChecks {
     }));
     this.inputRules = layout.inputs.map((i) => ({
       name: i.name,
-      label: `input ${quoteName(i.name)} ${shapeOf(i.encoding === "onehot" ? ["T", "B"] : ["T", "B", i.size])}`,
+      label: `input ${quoteName(i.name)} ${shapeOf(i.encoding === "onehot" ? [stepsOf(i.sequence), "B"] : [stepsOf(i.sequence), "B", i.size])}`,
       layout: i,
       ...(i.encoding === "onehot" ? ids("token ids") : floats),
     }));
     this.targetRules = layout.targets.map((t) => {
-      const rows = t.at === "each" ? ["T", "B"] : ["B"];
+      const rows = t.at === "each" ? [stepsOf(t.sequence), "B"] : ["B"];
       return {
         name: t.name,
         label: `target ${quoteName(t.name)} ${shapeOf(t.kind === "class" ? rows : [...rows, t.size])}`,
@@ -156,7 +172,7 @@ export class ArgumentChecks {
     });
     this.maskRules = (layout.masks ?? []).map((m) => ({
       name: m.name,
-      label: `mask ${quoteName(m.name)} ${shapeOf(["T", "B", m.size])}`,
+      label: `mask ${quoteName(m.name)} ${shapeOf([stepsOf(m.sequence), "B", m.size])}`,
       layout: m,
       ...floats,
     }));
@@ -190,9 +206,60 @@ export class ArgumentChecks {
 
   /** T and B, every input, `lengths` and the targets (needed with `targetsNeeded`, checked whenever given). */
   batch(batch: unknown, targetsNeeded: boolean): asserts batch is BatchLike {
-    const fields = `T, B, inputs, targets?, ${this.maskRules.length > 0 ? "masks?, " : ""}lengths?`;
+    const extents = this.extents(batch);
+    const { B, inputs, targets, masks } = batch as Partial<Record<keyof BatchLike, unknown>> & { B: number };
+    const extent = (sequence: string | undefined) => extents.get(sequence ?? "")!;
+    checkObject(inputs, "batch.inputs", "an object of arrays by input name");
+    const inputRecord = inputs as Readonly<Record<string, unknown>>;
+    for (const rule of this.inputRules) {
+      const { encoding, size, sequence } = rule.layout;
+      const { T } = extent(sequence);
+      const length = encoding === "onehot" ? T * B : T * B * size;
+      const array = inputRecord[rule.name];
+      if (!(array instanceof rule.type && array.length >= length))
+        arrayFailure(ownValue(inputRecord, rule.name), rule, rule.label, length, false);
+      if (encoding === "onehot") checkTokenIds(array as Int32Array, size, T, B, rule.name);
+    }
+    checkNames(inputRecord, this.inputNames, "batch.inputs", "input");
+    if (masks !== undefined) this.masks(masks, extent, B);
+    if (targets === undefined) {
+      if (targetsNeeded) throw new TypeError("lossAndGrad needs batch.targets");
+    } else this.targets(targets, extent, B);
+  }
+
+  /** The longest sequence of a checked batch: the workspace holds that many steps of every one. */
+  longest(batch: BatchLike): number {
+    return batch.sequences ? Math.max(...Object.values(batch.sequences).map((s) => s.T)) : batch.T!;
+  }
+
+  /** B, and the steps and lengths of each sequence: `batch.T` and `batch.lengths`, or each of `batch.sequences`. */
+  private extents(batch: unknown): Extents {
+    const several = this.layout.sequences;
+    const fields = several
+      ? `B, sequences, inputs, targets?${this.maskRules.length > 0 ? ", masks?" : ""}`
+      : `T, B, inputs, targets?, ${this.maskRules.length > 0 ? "masks?, " : ""}lengths?`;
     checkObject(batch, "batch", `an object { ${fields} }`);
-    const { T, B, inputs, targets, masks, lengths } = batch as Partial<Record<keyof BatchLike, unknown>>;
+    const { T, B, lengths, sequences } = batch as Partial<Record<keyof BatchLike | "lengths", unknown>>;
+    if (several) {
+      if (typeof B !== "number") throw new TypeError(`batch.B must be a number, not ${describeValue(B)}`);
+      if (!Number.isInteger(B) || B < 1) throw new RangeError(`a batch needs B ≥ 1, not B = ${B}`);
+      const shape = `an object { ${several.map((n) => `${n}: { T, lengths? }`).join(", ")} }`;
+      checkObject(sequences, "batch.sequences", shape);
+      const record = sequences as Readonly<Record<string, unknown>>;
+      checkNames(record, new Set(several), "batch.sequences", "sequence");
+      return new Map(
+        several.map((name) => {
+          const what = `batch.sequences[${quoteName(name)}]`;
+          const steps = ownValue(record, name);
+          checkObject(steps, what, "an object { T, lengths? }");
+          const { T: n, lengths: l } = steps as Partial<Record<keyof SequenceLike, unknown>>;
+          if (typeof n !== "number") throw new TypeError(`${what}.T must be a number, not ${describeValue(n)}`);
+          if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what} needs T ≥ 1, not T = ${n}`);
+          if (l !== undefined) checkLengths(l, n, B, `${what}.lengths`);
+          return [name, { T: n, lengths: l as Int32Array | undefined }];
+        }),
+      );
+    }
     if (typeof T !== "number" || typeof B !== "number")
       throw new TypeError(`batch.T and batch.B must be numbers, not ${describeValue(T)} and ${describeValue(B)}`);
     if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1)
@@ -202,35 +269,22 @@ export class ArgumentChecks {
       throw new RangeError(
         `this module is unrolled for batches of T = ${unrolled} steps (rnnc compile --unroll ${unrolled}), not T = ${T}`,
       );
-    checkObject(inputs, "batch.inputs", "an object of arrays by input name");
-    const inputRecord = inputs as Readonly<Record<string, unknown>>;
-    for (const rule of this.inputRules) {
-      const { encoding, size } = rule.layout;
-      const length = encoding === "onehot" ? T * B : T * B * size;
-      const array = inputRecord[rule.name];
-      if (!(array instanceof rule.type && array.length >= length))
-        arrayFailure(ownValue(inputRecord, rule.name), rule, rule.label, length, false);
-      if (encoding === "onehot") checkTokenIds(array as Int32Array, size, T, B, rule.name);
-    }
-    checkNames(inputRecord, this.inputNames, "batch.inputs", "input");
-    if (masks !== undefined) this.masks(masks, T, B);
-    if (lengths !== undefined) checkLengths(lengths, T, B);
-    if (targets === undefined) {
-      if (targetsNeeded) throw new TypeError("lossAndGrad needs batch.targets");
-    } else this.targets(targets, T, B, lengths as Int32Array | undefined);
+    if (lengths !== undefined) checkLengths(lengths, T, B, "batch.lengths");
+    return new Map([["", { T, lengths: lengths as Int32Array | undefined }]]);
   }
 
-  private targets(targets: unknown, T: number, B: number, lengths: Int32Array | undefined): void {
+  private targets(targets: unknown, extent: (sequence: string | undefined) => Extent, B: number): void {
     checkObject(targets, "batch.targets", "an object of arrays by target name");
     const record = targets as Readonly<Record<string, unknown>>;
     for (const rule of this.targetRules) {
-      const { kind, size, at, scored } = rule.layout;
+      const { kind, size, at, scored, sequence } = rule.layout;
       const array = record[rule.name];
       // An unscored target is never read: only its type is checked, when it is given.
       if (!scored) {
         if (array !== undefined && !(array instanceof rule.type)) arrayFailure(array, rule, rule.label, 0, false);
         continue;
       }
+      const { T, lengths } = extent(sequence);
       const length = (at === "each" ? T * B : B) * (kind === "class" ? 1 : size);
       if (!(array instanceof rule.type && array.length >= length))
         arrayFailure(ownValue(record, rule.name), rule, rule.label, length, false);
@@ -240,11 +294,11 @@ export class ArgumentChecks {
   }
 
   /** Every mask of the model, [T][B][size], and no other name: masks are given all together, or not at all. */
-  private masks(masks: unknown, T: number, B: number): void {
+  private masks(masks: unknown, extent: (sequence: string | undefined) => Extent, B: number): void {
     checkObject(masks, "batch.masks", "an object of arrays by mask name");
     const record = masks as Readonly<Record<string, unknown>>;
     for (const rule of this.maskRules) {
-      const length = T * B * rule.layout.size;
+      const length = extent(rule.layout.sequence).T * B * rule.layout.size;
       const array = record[rule.name];
       if (!(array instanceof rule.type && array.length >= length))
         arrayFailure(ownValue(record, rule.name), rule, rule.label, length, false);
@@ -310,6 +364,9 @@ export class ArgumentChecks {
       ...(batch.masks ? named(batch.masks, this.maskRules) : []),
       ...(targets ? named(targets, this.targetRules) : []),
       ...(batch.lengths ? [{ array: batch.lengths, label: "lengths" }] : []),
+      ...Object.entries(batch.sequences ?? {}).flatMap(([name, s]) =>
+        s.lengths ? [{ array: s.lengths, label: `batch.sequences[${quoteName(name)}].lengths` }] : [],
+      ),
     ];
     checkOverlaps(written, read, workspace);
   }
@@ -391,9 +448,9 @@ function checkNames(record: object, known: ReadonlySet<string>, what: string, ki
   }
 }
 
-function checkLengths(lengths: unknown, T: number, B: number): void {
+function checkLengths(lengths: unknown, T: number, B: number, what: string): void {
   if (!(lengths instanceof Int32Array))
-    throw new TypeError(`batch.lengths must be an Int32Array of B lengths, not ${describeValue(lengths)}`);
+    throw new TypeError(`${what} must be an Int32Array of B lengths, not ${describeValue(lengths)}`);
   if (lengths.length !== B || lengths.some((l) => !(l >= 1 && l <= T)))
     throw new RangeError("lengths must hold B values from 1 to T");
 }

@@ -14,6 +14,12 @@ import type { ModelMemory, ModuleDtype } from "./memory.js";
 export interface ModuleLayout {
   readonly dtype: ModuleDtype;
   readonly parameters: ParameterLayout;
+  /**
+   * A model of several sequences: their names (step variables), in the order they are computed. A batch then gives
+   * each one's T and lengths (`batch.sequences`), and every input, target, mask and output names its sequence.
+   * Absent: one sequence, `batch.T` and `batch.lengths`.
+   */
+  readonly sequences?: readonly string[];
   readonly inputs: readonly InputLayout[];
   readonly targets: readonly TargetLayout[];
   /** The dropouts' masks a training batch may give ([T][B][size] each); without them every mask is all ones. Absent: none. */
@@ -45,12 +51,14 @@ export interface InputLayout {
   readonly name: string;
   readonly encoding: "onehot" | "dense";
   readonly size: number;
+  readonly sequence?: string;
 }
 
 /** A dropout's mask: 1/(1 − p) where an element is kept, 0 where it is dropped, [T][B][size]. */
 export interface MaskLayout {
   readonly name: string;
   readonly size: number;
+  readonly sequence?: string;
 }
 
 /**
@@ -63,6 +71,7 @@ export interface TargetLayout {
   readonly size: number;
   readonly at: "each" | "last";
   readonly scored: boolean;
+  readonly sequence?: string;
 }
 
 /**
@@ -77,12 +86,16 @@ export interface CarriedLayout {
   readonly initial: number | { readonly param: string };
 }
 
-/** A quantity's values: rows of `width` in the workspace's `array`, step 0 after `history` steps read through delays. */
+/**
+ * A quantity's values: rows of `width` in the workspace's `array`, step 0 after `history` steps read through delays,
+ * for the steps of its sequence.
+ */
 export interface OutputLayout {
   readonly name: string;
   readonly array: string;
   readonly history: number;
   readonly width: number;
+  readonly sequence?: string;
 }
 
 /** The lengths of the workspace's float arrays and id (Int32Array) arrays, by array name, for T steps of B sequences. */

@@ -25,8 +25,10 @@ export interface ModuleWorkspace<Lengths extends WorkspaceLengths, F extends Flo
 
 /** The least a module's Batch type has. */
 export interface BatchArguments {
-  readonly T: number;
+  /** The steps of a model of one sequence; one of several gives each sequence's in `sequences`. */
+  readonly T?: number;
   readonly B: number;
+  readonly sequences?: Readonly<Record<string, { readonly T: number; readonly lengths?: Int32Array }>>;
   readonly inputs: object;
   readonly targets?: object;
   readonly lengths?: Int32Array;
@@ -64,8 +66,8 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
   private readonly outputs: ReadonlyMap<string, OutputLayout>;
   private readonly fused: unknown;
   private space: Allocation<P, Workspace>;
-  /** T and B of the last call, whose values output() reads; 0 before the first. */
-  private lastT = 0;
+  /** The steps of each sequence ("" for a model of one) and B of the last call, whose values output() reads. */
+  private lastSteps: ReadonlyMap<string, number> = new Map();
   private lastB = 0;
 
   constructor(
@@ -127,12 +129,12 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
         `no quantity named ${typeof name === "string" ? name : describeValue(name)} (this model's: ${names})`,
       );
     }
-    if (this.lastT === 0)
+    if (this.lastB === 0)
       throw new TypeError(
         `output('${out.name}'): nothing has run on this Model yet; call forward, lossAndGrad or step first`,
       );
     const { history, width } = out;
-    const [T, B] = [this.lastT, this.lastB];
+    const [T, B] = [this.lastSteps.get(out.sequence ?? "")!, this.lastB];
     const array = (this.space.pass as { arrays: Readonly<Record<string, FloatArray>> }).arrays[out.array]!;
     return array.subarray(history * B * width, (history + T) * B * width);
   }
@@ -159,12 +161,16 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
   /** After the checks: no written array aliases another, and the workspace holds T steps of B sequences. */
   private prepare(params: P, batch: Batch, grads: P | undefined, state: State | undefined): Allocation<P, Workspace> {
     this.checks.sharing(params, batch, grads, state, this.space.buffers);
-    const { T, B } = batch;
+    const { B } = batch;
+    // Every sequence's arrays are allocated for the longest one's steps.
+    const T = this.checks.longest(batch);
     if (T > this.space.T || B > this.space.B) {
       this.checks.inputsOutside(batch, this.space.buffers);
       this.space = this.allocate(Math.max(T, this.space.T), Math.max(B, this.space.B));
     }
-    this.lastT = T;
+    this.lastSteps = batch.sequences
+      ? new Map(Object.entries(batch.sequences).map(([name, s]) => [name, s.T]))
+      : new Map([["", batch.T!]]);
     this.lastB = B;
     return this.space;
   }

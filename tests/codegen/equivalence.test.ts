@@ -46,14 +46,6 @@ describe("compiled backend matches PyTorch to 1e-9", () => {
     it(name.replace(/\.json$/, ""), async () => {
       const fixture = JSON.parse(readFileSync(join(dir, name), "utf8"));
       const ir = irFromFile(join(dir, fixture.model));
-      // The code generator does not handle several sequences yet: it says so (the interpreter
-      // matches these fixtures: tests/engine/pytorch-parity.test.ts).
-      if (ir.sequences) {
-        await expect(compiledFor(ir)).rejects.toThrow(
-          "the code generator does not handle a model of several sequences",
-        );
-        return;
-      }
       const result = (await compiledFor(ir)).lossAndGrad(
         weightsFromJson(ir, fixture.weights),
         batchFromJson(ir, fixture.data),

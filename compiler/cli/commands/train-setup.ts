@@ -386,7 +386,13 @@ function chooseThreads(opts: TrainOptions, ir: IrModel, train: Dataset, config: 
       throw new UserError(`--threads ${opts.threads} needs --backend compiled: the interpreter runs on one thread`);
     return 1;
   }
-  if (opts.threads !== "auto") return opts.threads;
+  if (opts.threads !== "auto") {
+    if (opts.threads > 1 && ir.sequences)
+      throw new UserError(
+        `--threads ${opts.threads}: ${ir.name} reads sequences ${ir.sequences.join(", ")}, and its batches are not split between threads yet; train it on one thread`,
+      );
+    return opts.threads;
+  }
   if (train.kind === "stream") return autoThreads(ir, config.seqLen, config.batch);
   const meanLength = train.examples.reduce((sum, e) => sum + e.length, 0) / Math.max(1, train.examples.length);
   return autoThreads(ir, Math.round(meanLength), Math.min(config.batch, train.examples.length));
