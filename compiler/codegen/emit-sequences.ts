@@ -6,17 +6,23 @@
  * computed, and backward in the reverse order, each reading and sending through the link arrays
  * what crosses from one sequence to another (sequence-plans.ts).
  */
-import type { IrModel } from "../ir/ir.js";
+import { isBidirectional, type IrModel } from "../ir/ir.js";
+import { product } from "./arith.js";
 import { commentText, key, quote } from "./names.js";
 import type { CodePlan } from "./plan.js";
 import type { SequencePlan } from "./sequence-plans.js";
 
-/** The name and signature of sequence k's forward or backward pass. */
-export function sequencePass(direction: "forward" | "backward", k: number): [string, string[]] {
+/** The name and signature of sequence k's forward or backward pass, or of its forward pass a step at a time (decoding). */
+export function sequencePass(direction: "forward" | "backward" | "decode", k: number): [string, string[]] {
   const parameters = ["w: Workspace", "params: Parameters", `batch: SequenceBatch${k}`];
-  return direction === "forward"
-    ? [`forwardSequence${k}`, parameters]
-    : [`backwardSequence${k}`, [...parameters, "grads: Parameters"]];
+  switch (direction) {
+    case "forward":
+      return [`forwardSequence${k}`, parameters];
+    case "backward":
+      return [`backwardSequence${k}`, [...parameters, "grads: Parameters"]];
+    case "decode":
+      return [`decodeSequence${k}`, [...parameters, "state: DecoderState"]];
+  }
 }
 
 /** A model of several sequences names them in its layout, in the order they are computed. */
@@ -176,5 +182,198 @@ export function emitSequenceDriver(ir: IrModel, sequences: readonly SequencePlan
           ``,
         ]
       : []),
+  ];
+}
+
+/**
+ * The sequence a model generates (engine/interpret/generate.ts): the last, reading a class target at an earlier
+ * step (`y[t-1]`) that a loss scores, and nothing else a generated output does not give (no input of its own, no
+ * read ahead). Undefined when the model has no such sequence: its module has no decoding entry points.
+ */
+export interface Decoding {
+  index: number;
+  plan: CodePlan;
+  target: string;
+  /** The quantity the loss scores `target` by: the decoder's prediction at each step. */
+  prediction: string;
+}
+
+export function decodingOf(sequences: readonly SequencePlan[]): Decoding | undefined {
+  const index = sequences.length - 1;
+  const plan = sequences[index]?.plan;
+  if (!plan || index === 0 || plan.ir.inputs.length > 0 || isBidirectional(plan.ir)) return undefined;
+  const read = plan.ir.nodes.find((n) => n.op === "input" && n.fromTarget);
+  const target = read?.op === "input" ? plan.ir.targets.find((t) => t.name === read.input) : undefined;
+  const loss = plan.ir.losses.find((l) => l.target === target?.name);
+  if (!target || target.kind !== "class" || !loss) return undefined;
+  const prediction = plan.ir.quantities.find((q) => q.node === loss.prediction);
+  return prediction && { index, plan, target: target.name, prediction: prediction.name };
+}
+
+/** The types of decoding: the sources a decoder is started from, and its state between steps. */
+export function emitDecodingTypes(sequences: readonly SequencePlan[], decoding: Decoding, float: string): string[] {
+  const sources = sequences.slice(0, decoding.index);
+  const { plan } = decoding;
+  const carried = [...plan.sourceNode].filter(([, id]) => plan.nodes[id]!.pre > 0);
+  return [
+    `/** The sources a decoder starts from: a batch of sequences ${sources.map((s) => commentText(s.sequence)).join(", ")} alone. */`,
+    `export interface SourceBatch {`,
+    `readonly B: number;`,
+    `readonly sequences: ${record(sources.map(({ sequence }) => `readonly ${key(sequence)}: SequenceSteps`))};`,
+    `readonly inputs: ${record(sources.flatMap(({ plan: p, sequence }) => inputFields(p, float, stepsShape(sequence))))};`,
+    `}`,
+    ``,
+    `/**`,
+    ` * The decoder between steps (from encode): its states and its previous classes, [steps][B][size] as a stream carries`,
+    ` * them (\`values\`), and the states of the sources it reads at their last step, [B][size] (\`sources\`).`,
+    ` */`,
+    `export interface DecoderState {`,
+    `readonly B: number;`,
+    `fresh: boolean;`,
+    `readonly values: ${record(carried.map(([name, id]) => `readonly ${key(name)}: ${plan.ir.nodes[id]!.onehot ? "Int32Array" : float}`))};`,
+    `readonly sources: ${record([...plan.links.keys()].map((name) => `readonly ${key(name)}: ${float}`))};`,
+    `}`,
+    ``,
+  ];
+}
+
+/**
+ * Encoding (the sources' passes, then the decoder's state before its first step from what they left) and one
+ * decoding step (the decoder's pass over one step from its state, the previous classes as its target's history).
+ */
+export function emitDecodingPasses(sequences: readonly SequencePlan[], decoding: Decoding, float: string): string[] {
+  const { plan, index, target } = decoding;
+  const { ir } = plan;
+  const yNode = plan.nodes[plan.sourceNode.get(target)!]!;
+  const prediction = plan.nodes[ir.quantities.find((q) => q.name === decoding.prediction)!.node]!;
+  const K = ir.nodes[prediction.node.id]!.size;
+  if (prediction.stride !== K || prediction.offset !== 0)
+    throw new Error(`internal error: the prediction ${decoding.prediction} is not stored in rows of its own`);
+  const links = [...plan.links.entries()];
+  const initial = [...plan.sourceNode]
+    .filter(([, id]) => plan.nodes[id]!.pre > 0)
+    .map(([name, id]) => {
+      const n = ir.nodes[id]!;
+      const rows = product(plan.nodes[id]!.pre, "B");
+      if (n.onehot) return `${quote(name)}: new Int32Array(${rows}).fill(-1)`;
+      const value = `new ${float}(${product(rows, n.size)})`;
+      const init = ir.states.find((s) => s.name === name)?.init;
+      switch (init?.kind) {
+        case "learned":
+          return `${quote(name)}: repeated(${value}, params[${quote(init.param)}])`;
+        case "constant":
+          return `${quote(name)}: ${value}.fill(${init.value})`;
+        case "last":
+          return `${quote(name)}: repeated(${value}, w.arrays.${plan.links.get(init.source)!.value}.subarray(0, ${product("B", n.size)}))`;
+        default:
+          return `${quote(name)}: ${value}`;
+      }
+    });
+  const sourceCalls = sequences.slice(0, index).map(({ plan: p, sequence }, k) => {
+    const steps = `batch.sequences[${quote(sequence)}]`;
+    const inputs = `{ ${p.ir.inputs.map((i) => `${quote(i.name)}: batch.inputs[${quote(i.name)}]`).join(", ")} }`;
+    const masks = p.ir.masks.length > 0 ? `, masks: undefined` : "";
+    return `forwardSequence${k}(w, params, { T: ${steps}.T, B, lengths: ${steps}.lengths, inputs: ${inputs}, targets: undefined${masks} });`;
+  });
+  const stepMasks = ir.masks.length > 0 ? `, masks: undefined` : "";
+  const repeated = initial.some((line) => line.includes("repeated("))
+    ? [
+        `/** \`rows\` filled with \`row\` over and over. */`,
+        `function repeated(rows: ${float}, row: ${float}): ${float} {`,
+        `for (let at = 0; at < rows.length; at += row.length) rows.set(row, at);`,
+        `return rows;`,
+        `}`,
+        ``,
+      ]
+    : [];
+  return [
+    `/** The DecoderStates encode made: a decoding step takes no other. */`,
+    `const decoderStates = new WeakSet<DecoderState>();`,
+    ``,
+    ...repeated,
+    `/** The sources forward, then the decoder's state before its first step. */`,
+    `function encodePass(w: Workspace, params: Parameters, batch: SourceBatch): DecoderState {`,
+    `const { B } = batch;`,
+    ...sourceCalls,
+    `const state: DecoderState = {`,
+    `B,`,
+    `fresh: true,`,
+    `values: Object.freeze({ ${initial.join(", ")} }),`,
+    `sources: Object.freeze({ ${links.map(([name, l]) => `${quote(name)}: w.arrays.${l.value}.slice(0, ${product("B", l.size)})`).join(", ")} }),`,
+    `};`,
+    `decoderStates.add(state);`,
+    `return state;`,
+    `}`,
+    ``,
+    `/** One step of the decoder from \`state\`, reading \`previous\` as ${commentText(target)}[t-1]: its prediction at that step, [B][${K}]. */`,
+    `function decodeStepPass(w: Workspace, params: Parameters, state: DecoderState, previous: Int32Array): ${float} {`,
+    `const { B } = state;`,
+    `state.values[${quote(target)}].set(previous, ${product(yNode.pre - 1, "B")});`,
+    ...links.map(([name, l]) => `w.arrays.${l.value}.set(state.sources[${quote(name)}]);`),
+    // The step's own target is not read at that step: it only becomes the next step's history, which `previous` sets.
+    `decodeSequence${index}(w, params, { T: 1, B, lengths: undefined, inputs: {}, targets: { ${quote(target)}: new Int32Array(B).fill(-1) }${stepMasks} }, state);`,
+    `return w.arrays.${prediction.buffer}.subarray(${product(prediction.pre, "B", K)}, ${product(prediction.pre + 1, "B", K)});`,
+    `}`,
+    ``,
+  ];
+}
+
+/** The Model's decoding methods: encode, one step, greedy decoding of whole outputs. */
+export function emitDecodingMethods(sequences: readonly SequencePlan[], decoding: Decoding, float: string): string[] {
+  const { plan, index, target } = decoding;
+  const K = plan.ir.targets.find((t) => t.name === target)!.size;
+  const sources = sequences.slice(0, index);
+  const decoder = sequences[index]!.sequence;
+  const placeholder = sources.flatMap(({ plan: p }) =>
+    p.ir.inputs.map(
+      (i) =>
+        `${quote(i.name)}: ${i.encoding === "onehot" ? "new Int32Array(B).fill(-1)" : `new ${float}(${product("B", i.size)})`}`,
+    ),
+  );
+  const oneStep = `{ ${[...sources.map((s) => s.sequence), decoder].map((s) => `${quote(s)}: { T: 1 }`).join(", ")} }`;
+  return [
+    ``,
+    `/** Runs the sources (sequences ${sources.map((s) => commentText(s.sequence)).join(", ")}) of a batch: the decoder's state before its first step. */`,
+    `encode(params: Parameters, batch: SourceBatch): DecoderState {`,
+    `return this.#core.run(params, { B: batch.B, sequences: { ...batch.sequences, ${quote(decoder)}: { T: 1 } }, inputs: batch.inputs }, (w, p) => encodePass(w, p, batch));`,
+    `}`,
+    ``,
+    `/**`,
+    ` * One step of the decoder from \`state\` (from encode), which it advances. \`previous\`: each example's class at the`,
+    ` * step before, ${commentText(target)}[t-1] (-1 at the first step: no class). Returns the prediction ${commentText(decoding.prediction)} at this step, [B][${K}] (a view: the next call overwrites it).`,
+    ` */`,
+    `decodeStep(params: Parameters, state: DecoderState, previous: Int32Array): ${float} {`,
+    `if (!decoderStates.has(state)) throw new TypeError("decodeStep: state must be a DecoderState that encode made");`,
+    `if (!(previous instanceof Int32Array) || previous.length !== state.B)`,
+    `throw new TypeError(\`decodeStep: previous must be an Int32Array of state.B = \${state.B} class ids\`);`,
+    `for (const id of previous) if (!(id >= -1 && id < ${K})) throw new RangeError(\`decodeStep: previous holds the class id \${id}, outside [-1, ${K})\`);`,
+    `const B = state.B;`,
+    `return this.#core.run(params, { B, sequences: ${oneStep}, inputs: { ${placeholder.join(", ")} } }, (w, p) => decodeStepPass(w, p, state, previous));`,
+    `}`,
+    ``,
+    `/**`,
+    ` * Greedy decoding, as \`rnnc translate\` does: each step reads the class the step before scored highest, until that`,
+    ` * class is \`stop\` (left out of the output) or after \`maxLength\` steps. One output per example of the batch.`,
+    ` */`,
+    `decode(params: Parameters, batch: SourceBatch, maxLength: number, stop?: number): Int32Array[] {`,
+    `if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(\`decode: maxLength must be a whole number ≥ 1, not \${maxLength}\`);`,
+    `const state = this.encode(params, batch);`,
+    `const { B } = batch;`,
+    `const outputs = Array.from({ length: B }, (): number[] => []);`,
+    `const done = new Array<boolean>(B).fill(false);`,
+    `const previous = new Int32Array(B).fill(-1);`,
+    `for (let step = 0; step < maxLength && done.includes(false); step++) {`,
+    `const scores = this.decodeStep(params, state, previous);`,
+    `for (let b = 0; b < B; b++) {`,
+    `let best = 0;`,
+    `for (let k = 1; k < ${K}; k++) if (scores[${product("b", K)} + k]! > scores[${product("b", K)} + best]!) best = k;`,
+    `previous[b] = best;`,
+    `if (done[b]) continue;`,
+    `if (best === stop) done[b] = true;`,
+    `else outputs[b]!.push(best);`,
+    `}`,
+    `}`,
+    `return outputs.map((o) => Int32Array.from(o));`,
+    `}`,
   ];
 }

@@ -114,6 +114,18 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
     return loss;
   }
 
+  /**
+   * A module's own entry point (decoding a model of several sequences): after the checks of `params` and `batch` (as
+   * forward's, which also size the workspace), `pass` runs on the workspace with the parameters where its kernels
+   * read them.
+   */
+  run<R>(params: P, batch: Batch, pass: (w: Workspace, params: P) => R): R {
+    this.checks.parameters(params, "params");
+    this.checks.batch(batch, false);
+    const space = this.prepare(params, batch, undefined, undefined);
+    return pass(space.pass, space.resident ? copyParameters(this.names, params, space.resident.params) : params);
+  }
+
   /** One step of state.B streams: forward with T = 1, reading and advancing `state`. */
   step(params: P, state: State, inputs: Batch["inputs"]): void {
     const { B } = this.checks.stateOf(state);

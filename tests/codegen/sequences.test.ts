@@ -9,6 +9,8 @@ import { compileModule } from "../../compiler/codegen/compile.js";
 import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
 import { loadCompiledModule } from "../../engine/module-cache.js";
 import { initialWeights } from "../../engine/init-weights.js";
+import { generate } from "../../engine/interpret/generate.js";
+import { interpret } from "../../engine/interpret/interpret.js";
 import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
@@ -85,10 +87,10 @@ const previousTargetOnly = `model Decoder {
   loss cross_entropy(o, y) at each
 }`;
 
-function perturbedWeights(ir: ReturnType<typeof irFromText>, seed: number) {
+function perturbedWeights(ir: ReturnType<typeof irFromText>, seed: number, spread = 0.3) {
   const rng = new Rng(seed);
   const weights = initialWeights(ir, seed);
-  for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.3, 0.3);
+  for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-spread, spread);
   return weights;
 }
 
@@ -159,3 +161,96 @@ describe("the module of a model of several sequences", () => {
     ).rejects.toThrow("EncDec reads sequences s, t, each of its own length: a module unrolled for one T cannot run it");
   });
 });
+
+describe("decoding with the module of an encoder-decoder", () => {
+  // Each with weights (a seed) whose outputs vary with the source and end at various lengths.
+  const decoders: [string, () => ReturnType<typeof irFromText>, number][] = [
+    ["a tanh encoder-decoder", () => irFromText(encoderDecoder), 21],
+    ["PyTorch's GRU encoder-decoder", () => irFromFile("tests/fixtures/pytorch/gru_seq2seq.rnn"), 7],
+    ["an LSTM encoder-decoder", () => irFromFile("tests/fixtures/pytorch/lstm_seq2seq.rnn"), 21],
+  ];
+  for (const kernels of ["js", "wasm"] as KernelTier[])
+    for (const [name, make, seed] of decoders)
+      it(`${name}: decode gives what the interpreter generates, each step's prediction its teacher-forced one (${kernels} kernels)`, async () => {
+        const ir = make();
+        const weights = perturbedWeights(ir, seed, 2);
+        const rng = new Rng(8);
+        const batch = randomBatch(ir, rng, { T: 3, B: 6, ragged: true, steps: { s: 7 } });
+        // The stop class: the one the outputs run to 9 steps choose least often, so that they end at various lengths.
+        const counts = new Map<number, number>();
+        for (const d of generate(ir, weights, batch, { maxLength: 9 }))
+          for (const c of d) counts.set(c, (counts.get(c) ?? 0) + 1);
+        const stop = [...counts].sort((a, b) => a[1] - b[1])[0]![0];
+        const expected = generate(ir, weights, batch, { maxLength: 9, stop });
+        // Outputs of several classes, ended at several lengths: each step's choice is carried into the next.
+        expect(new Set(expected.map((d) => d.length)).size).toBeGreaterThan(1);
+        expect(expected.some((d) => d.length >= 2)).toBe(true);
+        const module = await loadCompiledModule(ir, "f64", undefined, kernels);
+        const model = new module.Model() as unknown as DecodingModel;
+        const params = module.createParameters() as Record<string, Float64Array>;
+        for (const p of ir.params) params[p.name]!.set(weights[p.name]!);
+        const source = batch.sequences!["s"]!;
+        const sources = {
+          B: batch.B,
+          sequences: { s: { T: source.T, lengths: source.lengths } },
+          inputs: { x: (batch.inputs["x"] as { ids: Int32Array }).ids },
+        };
+        const decoded = model.decode(params, sources, 9, stop);
+        expect(decoded.map((d) => [...d])).toEqual(expected.map((d) => [...d]));
+        // Step by step: each prediction is the interpreter's for the target fed its own choices (teacher forcing).
+        const state = model.encode(params, sources);
+        const previous = new Int32Array(batch.B).fill(-1);
+        const steps: Float64Array[] = [];
+        const chosen: Int32Array[] = [];
+        for (let t = 0; t < 4; t++) {
+          const scores = Float64Array.from(model.decodeStep(params, state, previous));
+          steps.push(scores);
+          const K = scores.length / batch.B;
+          for (let b = 0; b < batch.B; b++)
+            previous[b] = [...scores.subarray(b * K, (b + 1) * K)].reduce(
+              (best, v, k, row) => (v > row[best]! ? k : best),
+              0,
+            );
+          chosen.push(previous.slice());
+        }
+        const forced = interpret(ir, weights, {
+          ...batch,
+          T: 4,
+          lengths: new Int32Array(batch.B).fill(4),
+          sequences: { s: source, t: { T: 4, lengths: new Int32Array(batch.B).fill(4) } },
+          targets: { [ir.targets[0]!.name]: { kind: "class", ids: Int32Array.from(chosen.flatMap((c) => [...c])) } },
+        });
+        const prediction = ir.quantities.find((q) => q.node === ir.losses[0]!.prediction)!.name;
+        const teacher = forced.quantity(prediction);
+        const worst = Math.max(
+          ...steps.flatMap((s, t) => [...s].map((v, i) => Math.abs(v - teacher[t * s.length + i]!))),
+        );
+        expect(worst).toBeLessThan(1e-12);
+      });
+
+  it("refuses a state it did not make and previous classes out of range", async () => {
+    const ir = irFromText(encoderDecoder);
+    const module = await loadCompiledModule(ir, "f64", undefined, "js");
+    const model = new module.Model() as unknown as DecodingModel;
+    const params = module.createParameters() as Record<string, Float64Array>;
+    const sources = { B: 2, sequences: { s: { T: 3 } }, inputs: { x: new Int32Array(6) } };
+    const state = model.encode(params, sources);
+    expect(() => model.decodeStep(params, { ...state }, new Int32Array(2))).toThrow(
+      "decodeStep: state must be a DecoderState that encode made",
+    );
+    expect(() => model.decodeStep(params, state, Int32Array.of(0, 4))).toThrow(
+      "decodeStep: previous holds the class id 4, outside [-1, 4)",
+    );
+    expect(() => model.decodeStep(params, state, new Int32Array(3))).toThrow(
+      "decodeStep: previous must be an Int32Array of state.B = 2 class ids",
+    );
+    expect(() => model.decode(params, sources, 0)).toThrow("decode: maxLength must be a whole number ≥ 1, not 0");
+  });
+});
+
+/** The decoding entry points of an encoder-decoder's module (docs/generated-modules.md). */
+interface DecodingModel {
+  encode(params: Record<string, Float64Array>, batch: object): object;
+  decodeStep(params: Record<string, Float64Array>, state: object, previous: Int32Array): Float64Array;
+  decode(params: Record<string, Float64Array>, batch: object, maxLength: number, stop?: number): Int32Array[];
+}

@@ -9,7 +9,9 @@
  *   nothing installed, trains in plain JavaScript;
  * - trained: in a project set up as the quick start's, beside this checkout (`../rnnc`),
  *   `rnnc train` trains a character model on examples/data/fables.txt, and a program loads
- *   its weights and vocabulary from the checkpoint and writes text.
+ *   its weights and vocabulary from the checkpoint and writes text;
+ * - decoding: in a project set up as the quick start's, a program trains an encoder-decoder
+ *   with the module and decodes new sources with it, greedily and step by step.
  *
  * tests/e2e/pack.test.ts runs the same examples against the tarball `npm pack` makes.
  */
@@ -35,6 +37,7 @@ const examples = docExamples(join(root, "docs/generated-modules.md"));
 const quickstart = examples.get("quickstart")!;
 const standalone = examples.get("standalone")!;
 const trained = examples.get("trained")!;
+const decoding = examples.get("decoding")!;
 
 let scratch: string;
 beforeAll(() => {
@@ -50,15 +53,17 @@ function linkedProject(name: string, ...parts: DocExample[]): string {
 }
 
 describe("docs/generated-modules.md", () => {
-  it("has the three examples, each with files, commands and output", () => {
-    expect([...examples.keys()]).toEqual(["quickstart", "trained", "standalone"]);
+  it("has the four examples, each with files, commands and output", () => {
+    expect([...examples.keys()]).toEqual(["quickstart", "trained", "decoding", "standalone"]);
     expect([...quickstart.files.keys()].sort()).toEqual(["elman.rnn", "package.json", "train.ts", "tsconfig.json"]);
     expect(Object.keys(quickstart.commands).sort()).toEqual(["install", "pack", "run"]);
     expect([...standalone.files.keys()].sort()).toEqual(["package.json", "standalone.js"]);
     expect(Object.keys(standalone.commands).sort()).toEqual(["compile", "run"]);
     expect([...trained.files.keys()].sort()).toEqual(["char-lm.rnn", "sample.ts"]);
     expect(Object.keys(trained.commands).sort()).toEqual(["run", "train"]);
-    for (const example of [quickstart, standalone, trained]) expect(example.output).toBeDefined();
+    expect([...decoding.files.keys()].sort()).toEqual(["decode.ts", "reverse.rnn"]);
+    expect(Object.keys(decoding.commands)).toEqual(["run"]);
+    for (const example of [quickstart, standalone, trained, decoding]) expect(example.output).toBeDefined();
   });
 
   it("shows examples/elman.rnn and examples/char-lm.rnn as they are", () => {
@@ -121,4 +126,14 @@ describe("docs/generated-modules.md", () => {
     expect(training).toContain("from the data: V = 35 (35 distinct characters in ../rnnc/examples/data/fables.txt");
     expect(runCommands(trained.commands.run!, project)).toBe(trained.output);
   }, 300_000);
+
+  it("decoding: a program trains an encoder-decoder with its module, then decodes new sources", () => {
+    const setup = { files: new Map([...quickstart.files].filter(([path]) => path.endsWith(".json"))), commands: {} };
+    const project = linkedProject("decoding", setup, decoding);
+    const output = runCommands(decoding.commands.run!, project);
+    expect(matchRounding(output, decoding.output!)).toBe(decoding.output);
+    const losses = meanLosses(output);
+    expect(losses.length).toBe(3);
+    losses.slice(1).forEach((loss, i) => expect(loss, `after ${losses[i]}`).toBeLessThan(losses[i]!));
+  }, 180_000);
 });
