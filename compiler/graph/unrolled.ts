@@ -7,7 +7,8 @@
  * the level of quantities; it is built from `unroll(ir, T)` itself, so it shows exactly the
  * edges the interpreter follows.
  */
-import type { IrModel } from "../ir/ir.js";
+import { operands, type IrModel, type NodeId } from "../ir/ir.js";
+import { sequenceModels } from "../ir/sequences.js";
 import { unroll } from "../unroll/unroll.js";
 import { legend, predictionName } from "./folded.js";
 import {
@@ -27,23 +28,80 @@ export const MAX_UNROLL = 200;
 export function unrolledGraph(ir: IrModel, T: number): Drawing {
   if (!Number.isInteger(T) || T < 1 || T > MAX_UNROLL)
     throw new Error(`cannot draw ${T} unrolled steps: T must be an integer from 1 to ${MAX_UNROLL}`);
-  // One T for every node would draw the sequences step by step side by side, which they are not.
-  if (ir.sequences)
-    throw new Error(
-      `${ir.name} reads sequences ${ir.sequences.join(", ")}, each over steps of its own: its unrolled graph is not drawn yet (the folded one is)`,
-    );
+  if (!ir.sequences) {
+    const { drawing } = unrolledSequence(ir, T, "", "t");
+    return { ...drawing, title: `model ${ir.name} unrolled over ${T} step${T === 1 ? "" : "s"}` };
+  }
+  return unrolledSequences(ir, T);
+}
+
+/**
+ * A model of several sequences: each drawn over T steps of its own, in the order they are computed (the encoder's
+ * steps, then the decoder's), and the handover at [last]: an edge from a state at its sequence's last step to the
+ * initial value it starts a later sequence from (`init = e[last]`), and to the value `e[last]` the later one reads.
+ */
+function unrolledSequences(ir: IrModel, T: number): Drawing {
+  const parts = sequenceModels(ir).map(({ sequence, ir: part }, k) => ({
+    sequence,
+    ...unrolledSequence(part, T, `p${k}_`, sequence),
+  }));
+  const lastStep = (source: string) => {
+    const owner = parts.find((p) => p.drawing.nodes.some((n) => n.kind === "quantity" && n.name === source));
+    return owner!.quantityId(source, T - 1);
+  };
+  const nodes = parts.flatMap((p) => p.drawing.nodes);
+  const edges = parts.flatMap((p) => p.drawing.edges);
+  const handover = { kind: "delay" as const, label: "[last]" };
+  for (const p of parts) {
+    for (const n of p.drawing.nodes)
+      if (n.kind === "initial" && n.steps! > 0 && p.startsFrom(n.name!) !== undefined)
+        edges.push({ from: lastStep(p.startsFrom(n.name!)!), to: n.id, ...handover });
+    for (const [source, node] of p.lastNodes) edges.push({ from: lastStep(source), to: node, ...handover });
+  }
+  return {
+    kind: "unrolled",
+    title: `model ${ir.name} unrolled over ${T} step${T === 1 ? "" : "s"} of each of sequences ${ir.sequences!.join(", ")}`,
+    subtitle: legend([
+      "one box per time step of each sequence, the sequences in the order they are computed",
+      "[last]: a state at its sequence's last step, read by a later sequence",
+      parts.map((p) => p.drawing.subtitle).join(" · "),
+    ]),
+    nodes,
+    edges,
+    clusters: parts.flatMap((p) => p.drawing.clusters),
+    sameRank: parts.flatMap((p) => p.drawing.sameRank),
+    leftToRight: parts.flatMap((p) => p.drawing.leftToRight),
+  };
+}
+
+/**
+ * One sequence over T steps, its ids prefixed with `prefix` and its steps named by its step variable. Returns the
+ * drawing, where each quantity is at each step, which state starts from another sequence's at its last step, and the
+ * nodes that stand for `e[last]` reads (by e), which a model of several sequences connects.
+ */
+function unrolledSequence(ir: IrModel, T: number, prefix: string, variable: string) {
   const graph = unroll(ir, T);
   const quantities = quantityDeps(ir);
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
-  const clusters = Array.from({ length: T }, (_, s) => ({ id: `step${s}`, label: `t = ${s + 1}`, step: s }));
+  const clusters = Array.from({ length: T }, (_, s) => ({
+    id: `${prefix}step${s}`,
+    label: `${variable} = ${s + 1}`,
+    step: s,
+  }));
 
   const inputIndex = new Map(ir.inputs.map((x, i) => [x.name, i]));
   const quantityIndex = new Map(quantities.map((q, i) => [q.name, i]));
-  const inputId = (name: string, s: number) => `input${inputIndex.get(name)}_s${s}`;
-  const quantityId = (name: string, s: number) => `q${quantityIndex.get(name)}_s${s}`;
-  /** The drawn node of a delayed source at a step: the quantity of that name, or the input. */
-  const sourceId = (name: string, s: number) => (quantityIndex.has(name) ? quantityId(name, s) : inputId(name, s));
+  const inputId = (name: string, s: number) => `${prefix}input${inputIndex.get(name)}_s${s}`;
+  const quantityId = (name: string, s: number) => `${prefix}q${quantityIndex.get(name)}_s${s}`;
+  /** The drawn node of a delayed source at a step: the quantity of that name, the target (`y[t-1]`), or the input. */
+  const targetIndex = new Map(ir.targets.map((x, i) => [x.name, i]));
+  const sourceId = (name: string, s: number) =>
+    quantityIndex.has(name)
+      ? quantityId(name, s)
+      : targetIndex.has(name)
+        ? targetId(prefix, targetIndex.get(name)!, s)
+        : inputId(name, s);
 
   const initialIds = new Map<string, string>();
   /** The value of a source `back` steps before the first step, or (negative) −back steps after the last. */
@@ -51,7 +109,7 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
     const key = `${source}\u0000${back}`;
     let id = initialIds.get(key);
     if (id === undefined) {
-      id = `init${initialIds.size}`;
+      id = `${prefix}init${initialIds.size}`;
       initialIds.set(key, id);
       const value = initialText(ir, source);
       const after = back < 0;
@@ -71,7 +129,7 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
   };
 
   for (let s = 0; s < T; s++) {
-    const cluster = `step${s}`;
+    const cluster = `${prefix}step${s}`;
     ir.inputs.forEach((x) => {
       nodes.push({
         id: inputId(x.name, s),
@@ -146,14 +204,14 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
         edges.push({ from: origin, to: to[0]!, kind: "delay", ...rank, ...label });
         continue;
       }
-      const carry = `carry${sources.indexOf(source)}_${ahead ? "a" : ""}${steps}_s${s}`;
+      const carry = `${prefix}carry${sources.indexOf(source)}_${ahead ? "a" : ""}${steps}_s${s}`;
       nodes.push({
         id: carry,
         kind: "carry",
         name: source,
         steps,
         step: s,
-        cluster: `step${s}`,
+        cluster: `${prefix}step${s}`,
         title: "",
         lines: [],
         tooltip: `${delayText(source, steps, ahead)} at t = ${s + 1}`,
@@ -165,7 +223,8 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
     }
   }
 
-  addUnrolledLosses(ir, quantities, T, quantityId, nodes, edges);
+  const lastNodes = addLastReads(ir, quantities, T, prefix, quantityId, nodes, edges);
+  addUnrolledLosses(ir, quantities, T, { prefix, variable }, quantityId, nodes, edges);
 
   // Layout: the steps side by side, left to right, at the same heights. Delay edges do not
   // rank (above); each step's first node is kept in time order; initial values sit level
@@ -188,12 +247,12 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
   // The values before the first step go left of it, the earliest (h[−1]) first; those after the last right of it.
   before.sort((a, b) => b.steps! - a.steps!);
   after.sort((a, b) => b.steps! - a.steps!);
-  leftToRight.unshift(...before.map((n) => n.id));
+  leftToRight.unshift(...before.map((n) => n.id), ...lastNodes.values());
   leftToRight.push(...after.map((n) => n.id));
 
-  return {
+  const drawing: Drawing = {
     kind: "unrolled",
-    title: `model ${ir.name} unrolled over ${T} step${T === 1 ? "" : "s"}`,
+    title: "",
     subtitle: legend([
       sources.length > 0 ? "one box per time step · purple: a value sent to a later step" : "one box per time step",
       before.length > 0 ? "dashed: the values before the first step" : "",
@@ -206,12 +265,73 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
     sameRank,
     leftToRight,
   };
+  const startsFrom = (state: string) => {
+    const init = ir.states.find((x) => x.name === state)?.init;
+    return init?.kind === "last" ? init.source : undefined;
+  };
+  return { drawing, quantityId, startsFrom, lastNodes };
+}
+
+/**
+ * The values of another sequence's states a sequence reads at their last step (`e[last]`): one node for each, before
+ * the first step, with an edge to each quantity reading it at each step. Returns them by the state read.
+ */
+function addLastReads(
+  ir: IrModel,
+  quantities: ReturnType<typeof quantityDeps>,
+  T: number,
+  prefix: string,
+  quantityId: (name: string, s: number) => string,
+  nodes: GraphNode[],
+  edges: GraphEdge[],
+): Map<string, string> {
+  const lastNodes = new Map<string, string>();
+  for (const q of quantities) {
+    for (const source of lastReadsOf(ir, q.node.id)) {
+      let id = lastNodes.get(source);
+      if (id === undefined) {
+        id = `${prefix}last${lastNodes.size}`;
+        lastNodes.set(source, id);
+        nodes.push({
+          id,
+          kind: "initial",
+          name: source,
+          title: `${source}[last]`,
+          lines: [],
+          note: "at its last step",
+          tooltip: `${source}[last]: ${source} of the sequence computed before, at each example's last real step`,
+        });
+      }
+      for (let s = 0; s < T; s++) edges.push({ from: id, to: quantityId(q.name, s), kind: "delay", constraint: false });
+    }
+  }
+  return lastNodes;
+}
+
+/** The states of other sequences a quantity's equation reads at their last step (not through another quantity). */
+function lastReadsOf(ir: IrModel, node: NodeId): string[] {
+  const quantityNodes = new Set(ir.quantities.map((q) => q.node));
+  const found = new Set<string>();
+  const visit = (id: NodeId, root: boolean) => {
+    const n = ir.nodes[id]!;
+    if (!root && quantityNodes.has(id)) return;
+    if (n.op === "last") found.add(n.source);
+    for (const o of operands(n)) visit(o, false);
+  };
+  visit(node, true);
+  return [...found];
+}
+
+/** The drawn node of target k at step s, which a loss at each step scores and `y[t-1]` reads at the step after. */
+function targetId(prefix: string, k: number, s: number): string {
+  return `${prefix}target${k}_s${s}`;
 }
 
 function addUnrolledLosses(
   ir: IrModel,
   quantities: ReturnType<typeof quantityDeps>,
   T: number,
+  { prefix, variable }: { prefix: string; variable: string },
   quantityId: (name: string, s: number) => string,
   nodes: GraphNode[],
   edges: GraphEdge[],
@@ -223,7 +343,7 @@ function addUnrolledLosses(
   };
   const made = new Set<string>();
   const target = (name: string, s: number): string => {
-    const id = `target${targetIndex.get(name)}_s${s}`;
+    const id = targetId(prefix, targetIndex.get(name)!, s);
     if (!made.has(id)) {
       made.add(id);
       nodes.push({
@@ -231,7 +351,7 @@ function addUnrolledLosses(
         kind: "target",
         name,
         step: s,
-        cluster: `step${s}`,
+        cluster: `${prefix}step${s}`,
         title: name,
         lines: [],
         note: targetNote(name),
@@ -241,7 +361,7 @@ function addUnrolledLosses(
   };
   ir.losses.forEach((l, i) => {
     const prediction = predictionName(ir, quantities, l.prediction);
-    const id = `loss${i}`;
+    const id = `${prefix}loss${i}`;
     const last = T - 1;
     const over = l.at === "each" ? `${l.reduce} over the steps` : `at the last step · ${l.reduce}`;
     // A loss at the last step is drawn in that step; one over every step, above them all.
@@ -251,19 +371,19 @@ function addUnrolledLosses(
       title: "loss",
       lines: [`${l.fn}(${prediction}, ${l.target})`],
       note: over,
-      ...(l.at === "last" ? { step: last, cluster: `step${last}` } : {}),
+      ...(l.at === "last" ? { step: last, cluster: `${prefix}step${last}` } : {}),
     });
     if (l.at === "each") {
       for (let s = 0; s < T; s++) {
-        const term = `loss${i}_s${s}`;
+        const term = `${prefix}loss${i}_s${s}`;
         nodes.push({
           id: term,
           kind: "loss",
           step: s,
-          cluster: `step${s}`,
+          cluster: `${prefix}step${s}`,
           title: `loss term`,
           lines: [],
-          note: `t = ${s + 1}`,
+          note: `${variable} = ${s + 1}`,
         });
         edges.push({ from: quantityId(prediction, s), to: term, kind: "loss" });
         edges.push({ from: target(l.target, s), to: term, kind: "loss" });

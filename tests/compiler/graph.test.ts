@@ -143,13 +143,64 @@ describe("a model with dropout", () => {
 });
 
 describe("a model of several sequences", () => {
-  it("is drawn folded, and its unrolled graph is refused rather than drawn over one T", () => {
+  it("is drawn folded", () => {
     const ir = irFromFile("tests/fixtures/pytorch/gru_seq2seq.rnn");
-    const dot = toDot(foldedGraph(ir, { params: false }));
-    expect(dot).toContain("e[last]");
-    expect(() => unrolledGraph(ir, 3)).toThrow(
-      "GruSeq2Seq reads sequences s, t, each over steps of its own: its unrolled graph is not drawn yet (the folded one is)",
-    );
+    expect(toDot(foldedGraph(ir, { params: false }))).toContain("e[last]");
+  });
+
+  it("is drawn unrolled as its phases: the encoder's steps, then the decoder's, handed over at [last]", () => {
+    const ir = irFromFile("tests/fixtures/pytorch/gru_seq2seq.rnn");
+    const d = unrolledGraph(ir, 3);
+    expect(d.title).toBe("model GruSeq2Seq unrolled over 3 steps of each of sequences s, t");
+    expect(d.clusters.map((c) => c.label)).toEqual(["s = 1", "s = 2", "s = 3", "t = 1", "t = 2", "t = 3"]);
+    const clusterOf = new Map(d.nodes.map((n) => [n.id, n.cluster]));
+    const node = (name: string, cluster: string) =>
+      d.nodes.find(
+        (n) =>
+          n.kind === "quantity" && n.name === name && d.clusters.find((c) => c.id === n.cluster)?.label === cluster,
+      )!;
+    // Left to right: every encoder step before every decoder step.
+    const order = d.leftToRight.map((id) => d.clusters.find((c) => c.id === clusterOf.get(id))?.label).filter(Boolean);
+    expect(order).toEqual(["s = 1", "s = 2", "s = 3", "t = 1", "t = 2", "t = 3"]);
+    // The handover: e at the source's last step starts d (init = e[last]), the only edge between the phases.
+    const start = d.nodes.find((n) => n.kind === "initial" && n.name === "d")!;
+    expect(start.note).toBe("= e[last]");
+    const across = d.edges.filter((e) => {
+      const [from, to] = [clusterOf.get(e.from), clusterOf.get(e.to)];
+      const phase = (id: string) => d.nodes.find((n) => n.id === id)?.id.split("_")[0];
+      return phase(e.from) !== phase(e.to) && (from !== undefined || to !== undefined);
+    });
+    expect(across).toEqual([{ from: node("e", "s = 3").id, to: start.id, kind: "delay", label: "[last]" }]);
+    // The decoder's first step reads d from that start (through the point that hands it to the gates).
+    const firstDecoderStep = d.clusters.find((c) => c.label === "t = 1")!.id;
+    expect(d.edges.some((e) => e.from === start.id && clusterOf.get(e.to) === firstDecoderStep)).toBe(true);
+    expect(toDot(d)).toContain("[last]");
+  });
+
+  it("draws a state read at [last] at every step as one value feeding each step", () => {
+    const ir = irFromText(`model Context {
+  dim V = 4
+  dim W = 3
+  dim H = 3
+  input x[src] : onehot[V]
+  target y[tgt] : class[W]
+  param Wd : [H, H + W + H]
+  param Vo : [W, H]
+  cell e = gru(x, size = H)
+  state d : [H] = zeros
+  d = tanh(Wd @ [d[tgt-1], y[tgt-1], e[last]])
+  o = softmax(Vo @ d)
+  loss cross_entropy(o, y) at each
+}`);
+    const d = unrolledGraph(ir, 2);
+    expect(d.clusters.map((c) => c.label)).toEqual(["src = 1", "src = 2", "tgt = 1", "tgt = 2"]);
+    const last = d.nodes.find((n) => n.title === "e[last]")!;
+    const eLast = d.nodes.find((n) => n.kind === "quantity" && n.name === "e" && n.id.endsWith("_s1"))!;
+    expect(d.edges.filter((e) => e.to === last.id)).toEqual([
+      { from: eLast.id, to: last.id, kind: "delay", label: "[last]" },
+    ]);
+    const readers = d.edges.filter((e) => e.from === last.id).map((e) => d.nodes.find((n) => n.id === e.to)!.name);
+    expect(readers).toEqual(["d", "d"]);
   });
 });
 
