@@ -12,9 +12,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
 import { Rng } from "../../runtime/rng.js";
 import { reverserModel, wordSequences } from "../support/reverser.js";
+import { corpusBleu } from "../../engine/train/bleu.js";
 
 let dir: string;
 let checkpoint: string;
+let lm: string;
+let lmRun: string;
 
 const sources = wordSequences(new Rng(9), 40);
 
@@ -33,6 +36,31 @@ beforeAll(async () => {
     ...["--checkpoint", checkpoint, "--progress", "none"],
   );
   expect(trained.code, trained.err).toBe(0);
+  // A language model, whose checkpoint has no pairs.
+  lm = join(dir, "lm.rnn");
+  writeFileSync(
+    lm,
+    "model Lm {\n  dim V = 2\n  dim H = 8\n  input x : onehot[V]\n  target y : class[V]\n  param Vo : [V, H]\n  cell h = gru(x, size = H)\n  o = softmax(Vo @ h)\n  loss cross_entropy(o, y) at each\n}\n",
+  );
+  writeFileSync(join(dir, "text.txt"), "abcabcabc abc\n".repeat(20));
+  lmRun = join(dir, "lm-run");
+  const lmTrained = await rnnc(
+    "train",
+    lm,
+    ...[
+      "--data",
+      join(dir, "text.txt"),
+      "--backend",
+      "interp",
+      "--epochs",
+      "1",
+      "--checkpoint",
+      lmRun,
+      "--progress",
+      "none",
+    ],
+  );
+  expect(lmTrained.code, lmTrained.err).toBe(0);
 }, 300_000);
 
 const translate = (...args: string[]) =>
@@ -117,34 +145,54 @@ describe("rnnc translate", () => {
     expect(other.code).toBe(1);
     expect(other.out).toBe("");
     expect(other.err).toContain(`rnnc: the checkpoint in ${checkpoint} does not fit ${join(dir, "other.rnn")}:`);
-    const lm = join(dir, "lm.rnn");
-    writeFileSync(
-      lm,
-      "model Lm {\n  dim V = 2\n  dim H = 8\n  input x : onehot[V]\n  target y : class[V]\n  param Vo : [V, H]\n  cell h = gru(x, size = H)\n  o = softmax(Vo @ h)\n  loss cross_entropy(o, y) at each\n}\n",
-    );
-    writeFileSync(join(dir, "text.txt"), "abcabcabc abc\n".repeat(20));
-    const lmRun = join(dir, "lm-run");
-    const trained = await rnnc(
-      "train",
-      lm,
-      ...[
-        "--data",
-        join(dir, "text.txt"),
-        "--backend",
-        "interp",
-        "--epochs",
-        "1",
-        "--checkpoint",
-        lmRun,
-        "--progress",
-        "none",
-      ],
-    );
-    expect(trained.code, trained.err).toBe(0);
     const r = await rnnc("translate", lm, "--checkpoint", lmRun, "--input", join(dir, "sources.txt"));
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       `rnnc: the checkpoint in ${lmRun} was not trained on sentence pairs (its data is text), so it has no source and target vocabularies to translate with\n`,
     );
   }, 120_000);
+});
+
+describe("rnnc eval on sentence pairs", () => {
+  it("reports the exact match and BLEU of the translations rnnc translate writes", async () => {
+    const test = join(dir, "test.tsv");
+    const targets = sources.map((w) => [...w].reverse().join(" "));
+    writeFileSync(test, sources.map((w, i) => `${w.join(" ")}\t${targets[i]}\n`).join(""));
+    for (const beam of [[], ["--beam", "3"]]) {
+      const translated = await translate("--input", join(dir, "sources.txt"), ...beam);
+      const outputs = translated.out.trimEnd().split("\n");
+      const exact = outputs.filter((o, i) => o === targets[i]).length / targets.length;
+      const bleu = corpusBleu(outputs, [targets]).score;
+      expect(exact).toBeGreaterThan(0);
+      expect(bleu).toBeGreaterThan(0);
+      const json = await rnnc(
+        "eval",
+        join(dir, "reverse.rnn"),
+        ...["--checkpoint", checkpoint, "--data", test, "--backend", "interp", "--format", "json", ...beam],
+      );
+      expect(json.code, json.err).toBe(0);
+      const r = JSON.parse(json.out) as { exactMatch: number; bleu: number; decoding: string; accuracy: number };
+      expect(r.decoding).toBe(beam.length === 0 ? "greedy" : "beam 3");
+      expect(r.exactMatch).toBe(exact);
+      expect(r.bleu).toBeCloseTo(bleu, 10);
+      expect(r.accuracy).toBeGreaterThan(0.5);
+      const text = await rnnc(
+        "eval",
+        join(dir, "reverse.rnn"),
+        ...["--checkpoint", checkpoint, "--data", test, "--backend", "interp", ...beam],
+      );
+      expect(text.code, text.err).toBe(0);
+      expect(text.out).toContain(
+        `  translated (${r.decoding}): exact match ${(100 * exact).toFixed(1)}% of 40 pairs, BLEU ${bleu.toFixed(2)}\n`,
+      );
+    }
+  });
+
+  it("refuses --beam on data that is not pairs", async () => {
+    const r = await rnnc("eval", lm, "--checkpoint", lmRun, "--data", join(dir, "text.txt"), "--beam", "2");
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toBe(
+      `rnnc: --beam searches translations of sentence pairs; ${join(dir, "text.txt")} is not a pair corpus (.tsv, or JSONL of {"source", "target"})\n`,
+    );
+  });
 });

@@ -10,9 +10,9 @@ import type { Command } from "commander";
 import { cutSide, sideEncoder, type PairVocabularies } from "../../../engine/data/pairs.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { describeFileError } from "../../../engine/io/file-error.js";
-import { joinTokens, translateIds, type PairModel } from "../../../engine/translate.js";
+import { joinTokens, translateIds } from "../../../engine/translate.js";
 import { readText, UserError, type Output } from "../io.js";
-import { loadTrained, type TrainedModel } from "../model-data.js";
+import { loadTrained, pairModel } from "../model-data.js";
 import { collectDims } from "./options.js";
 import { positiveInt } from "./train-options.js";
 
@@ -57,21 +57,6 @@ export function registerTranslate(program: Command, io: Output): void {
       });
       io.out(outputs.map((tokens) => joinTokens(tokens, model.vocabularies.tokens) + "\n").join(""));
     });
-}
-
-/** The model and vocabularies of a checkpoint trained on sentence pairs; any other is refused. */
-export function pairModel({ prepared, meta, weights, dir }: TrainedModel): PairModel {
-  const { codebook } = meta.data;
-  if (codebook.format !== "pairs" || !codebook.vocabulary || !codebook.targetVocabulary)
-    throw new UserError(
-      `the checkpoint in ${dir} was not trained on sentence pairs (its data is ${codebook.format}), so it has no source and target vocabularies to translate with`,
-    );
-  const tokens = codebook.vocabulary.kind === "words" ? "words" : "chars";
-  return {
-    ir: prepared.ir,
-    weights,
-    vocabularies: { tokens, source: codebook.vocabulary, target: codebook.targetVocabulary },
-  };
 }
 
 function standardInput(): string {
