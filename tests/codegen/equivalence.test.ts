@@ -13,9 +13,9 @@ import { batchFromJson } from "../../engine/io/data-json.js";
 import { weightsFromJson } from "../../engine/io/weights-json.js";
 import { flatten, maxRelativeError } from "../support/compare.js";
 import { backendDifference, compiledFor } from "../support/equivalence.js";
-import { irFromFile, smallIrFromFile } from "../support/models.js";
+import { compiledExamples, exampleFiles, irFromFile, smallIrFromFile } from "../support/models.js";
 
-const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
+const examples = compiledExamples();
 
 describe("compiled equals interpreted to 1e-12", () => {
   for (const file of examples) {
@@ -28,6 +28,13 @@ describe("compiled equals interpreted to 1e-12", () => {
       expect(worst, where).toBeLessThan(1e-12);
     });
   }
+
+  for (const file of exampleFiles().filter((f) => !examples.includes(f)))
+    it(`examples/${file}, of several sequences, is not compiled yet: the code generator says so`, async () => {
+      await expect(compiledFor(smallIrFromFile(`examples/${file}`, 6))).rejects.toThrow(
+        "the code generator does not handle a model of several sequences",
+      );
+    });
 
   it("T = 1 and B = 1", async () => {
     const ir = smallIrFromFile("examples/stacked.rnn");
