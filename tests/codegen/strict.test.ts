@@ -13,10 +13,13 @@ import { irFromFile } from "../support/models.js";
 import { strictDiagnostics } from "../support/typecheck.js";
 
 const folders = ["examples", "examples/experiments/models", "bench/workloads"];
+// Not the models of several sequences (the encoder-decoders), which the code generator does
+// not handle yet and says so (tests/codegen/equivalence.test.ts).
 const models = folders.flatMap((folder) =>
   readdirSync(folder)
     .filter((f) => f.endsWith(".rnn"))
-    .map((f) => `${folder}/${f}`),
+    .map((f) => `${folder}/${f}`)
+    .filter((path) => !irFromFile(path).sequences),
 );
 
 type Variant = Pick<CompileOptions, "dtype" | "standalone" | "kernels" | "unrollSteps">;
