@@ -8,14 +8,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ordinal } from "../../compiler/cli/commands/analyze.js";
 import { rnnc } from "../support/cli.js";
-import { irFromFile } from "../support/models.js";
 
-const examples = readdirSync("examples")
+const models = readdirSync("examples")
   .filter((f) => f.endsWith(".rnn"))
   .map((f) => f.replace(/\.rnn$/, ""));
-// analyze runs a model chunk by chunk, which a model of several sequences (the encoder-decoder) does not allow.
-const several = (name: string) => irFromFile(`examples/${name}.rnn`).sequences !== undefined;
-const models = examples.filter((name) => !several(name));
 
 describe("rnnc analyze", () => {
   const dir = mkdtempSync(join(tmpdir(), "rnnc-analyze-"));
@@ -27,12 +23,6 @@ describe("rnnc analyze", () => {
     const lines = run.out.trimEnd().split("\n");
     expect(lines.length).toBeGreaterThan(4);
     expect(lines.filter((line) => [...line].length > 100)).toEqual([]);
-  });
-
-  it.each(examples.filter(several))("refuses %s, of several sequences, saying why", async (name) => {
-    const run = await rnnc("analyze", `examples/${name}.rnn`, "--data", `examples/data/${name}.json`);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/reads several sequences, each to its end: it cannot continue them chunk by chunk\n$/);
   });
 
   it("shows a conjugate pair of eigenvalues once, as a±bi", async () => {
