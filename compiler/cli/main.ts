@@ -18,6 +18,7 @@ import { registerLsp } from "./commands/lsp.js";
 import { registerTrain } from "./commands/train.js";
 import { registerEval } from "./commands/eval.js";
 import { registerSample } from "./commands/sample.js";
+import { registerTranslate } from "./commands/translate.js";
 import { registerAnalyze } from "./commands/analyze.js";
 import { registerExport } from "./commands/export.js";
 import { registerPlayground } from "./commands/playground.js";
@@ -46,6 +47,7 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   registerTrain(program, io, setExit);
   registerEval(program, io);
   registerSample(program, io);
+  registerTranslate(program, io);
   registerAnalyze(program, io);
   registerExport(program, io);
   registerPlayground(program, io);

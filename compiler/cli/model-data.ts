@@ -12,6 +12,7 @@ import type { IrModel } from "../ir/ir.js";
 import { parseDimOverrides } from "../check/dims.js";
 import { dataFormatOf, dataNeeds, readData, type DataCodebook, type RawData } from "../../engine/data/load.js";
 import type { Weights } from "../../engine/interpret/batch.js";
+import type { PairModel } from "../../engine/translate.js";
 import { DataError } from "../../engine/io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
 import { validateWeights } from "../../engine/io/weights-json.js";
@@ -183,4 +184,19 @@ export function loadTrained(
     throw e;
   }
   return { prepared, meta, weights, dir, ...(data ? { raw: data } : {}) };
+}
+
+/** The model and vocabularies of a checkpoint trained on sentence pairs; any other is refused. */
+export function pairModel({ prepared, meta, weights, dir }: TrainedModel): PairModel {
+  const { codebook } = meta.data;
+  if (codebook.format !== "pairs" || !codebook.vocabulary || !codebook.targetVocabulary)
+    throw new UserError(
+      `the checkpoint in ${dir} was not trained on sentence pairs (its data is ${codebook.format}), so it has no source and target vocabularies to translate with`,
+    );
+  const tokens = codebook.vocabulary.kind === "words" ? "words" : "chars";
+  return {
+    ir: prepared.ir,
+    weights,
+    vocabularies: { tokens, source: codebook.vocabulary, target: codebook.targetVocabulary },
+  };
 }

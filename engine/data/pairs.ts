@@ -37,7 +37,7 @@ export function parsePairs(text: string, file: string, format: PairFormat, token
     if (content.trim() === "") return;
     const [source, target] = format === "tsv" ? tabSeparated(content, here) : jsonPair(content, here);
     const cut = (side: string, which: string) => {
-      const parts = tokens === "chars" ? [...side] : side.split(/\s+/).filter((w) => w !== "");
+      const parts = cutSide(side, tokens);
       if (parts.length === 0) throw new DataError(`${here}: the ${which} is empty: a pair needs both sides`);
       return parts;
     };
@@ -48,6 +48,11 @@ export function parsePairs(text: string, file: string, format: PairFormat, token
       `${file}: no pairs (${format === "tsv" ? "a line is source<TAB>target" : 'a line is {"source": ..., "target": ...}'})`,
     );
   return pairs;
+}
+
+/** One side of a pair cut into its tokens: characters, or words split on white space. */
+export function cutSide(side: string, tokens: TextTokens): string[] {
+  return tokens === "chars" ? [...side] : side.split(/\s+/).filter((w) => w !== "");
 }
 
 function tabSeparated(content: string, here: string): [string, string] {
@@ -157,6 +162,27 @@ export function looksLikePairs(text: string): boolean {
   }
 }
 
+/**
+ * Ids of one side's tokens in its vocabulary (`<unk>` for a token outside it when the
+ * vocabulary has one); a token it cannot encode is an error at `where` (file:line).
+ */
+export function sideEncoder(
+  vocabularies: PairVocabularies,
+  which: "source" | "target",
+): (tokens: readonly string[], where: string) => Int32Array {
+  const vocabulary = vocabularies[which];
+  const index = vocabularyIndex(vocabulary);
+  return (tokens, where) =>
+    Int32Array.from(tokens, (t) => {
+      const id = index.get(t) ?? vocabulary.unknown;
+      if (id === undefined)
+        throw new DataError(
+          `${where}: ${vocabularies.tokens === "chars" ? showChar(t) : `'${t}'`} is not in the ${which} vocabulary the model was trained with`,
+        );
+      return id;
+    });
+}
+
 /** The pairs as examples: source ids, target ids then `<eos>`, each over its own sequence. */
 export function pairExamples(
   pairs: readonly Pair[],
@@ -164,24 +190,12 @@ export function pairExamples(
   roles: PairRoles,
   file: string,
 ): Example[] {
-  const encode = (v: Vocabulary, which: string) => {
-    const index = vocabularyIndex(v);
-    return (tokens: readonly string[], line: number) =>
-      Int32Array.from(tokens, (t) => {
-        const id = index.get(t) ?? v.unknown;
-        if (id === undefined)
-          throw new DataError(
-            `${file}:${line}: ${vocabularies.tokens === "chars" ? showChar(t) : `'${t}'`} is not in the ${which} vocabulary the model was trained with`,
-          );
-        return id;
-      });
-  };
-  const source = encode(vocabularies.source, "source");
-  const target = encode(vocabularies.target, "target");
+  const source = sideEncoder(vocabularies, "source");
+  const target = sideEncoder(vocabularies, "target");
   const eos = vocabularies.target.endOfLine!;
   return pairs.map((p) => {
-    const ids = source(p.source, p.line);
-    const classes = Int32Array.from([...target(p.target, p.line), eos]);
+    const ids = source(p.source, `${file}:${p.line}`);
+    const classes = Int32Array.from([...target(p.target, `${file}:${p.line}`), eos]);
     return {
       length: classes.length,
       lengths: { [roles.source.sequence]: ids.length, [roles.target.sequence]: classes.length },

@@ -1,19 +1,21 @@
 /**
  * Free running: a model that reads its previous target (`y[t-1]`, teacher forcing while
- * training) generates that target instead, reading its own previous prediction, the class
- * its prediction of y gives the highest score (greedy). The sequences before the generating
- * one run whole (the encoder); the generating one runs a step at a time, each step carrying
- * its states and the class it chose into the next (engine/interpret/interpret.ts `carryOut`),
- * until every example has produced `stop` (`<eos>`) or `maxLength` steps. Before the first
- * step `y[t-1]` reads no class (the zero vector): that is the start (`<sos>`).
+ * training) generates that target instead, reading its own previous choice: the most probable
+ * class (greedy) or the hypotheses of a beam search (engine/interpret/choices.ts). The
+ * sequences before the generating one run whole (the encoder); the generating one runs a step
+ * at a time over the rows the choice keeps (an example's hypotheses), each step carrying its
+ * states, its context and the class it chose into the next (engine/interpret/interpret.ts
+ * `carryOut`), until every example has produced `stop` (`<eos>`) or `maxLength` steps. Before
+ * the first step `y[t-1]` reads no class (the zero vector): that is the start (`<sos>`).
  */
-import type { IrModel } from "../../compiler/ir/ir.js";
+import type { IrLoss, IrModel } from "../../compiler/ir/ir.js";
 import { sequenceModels } from "../../compiler/ir/sequences.js";
 import { PAD_ID } from "../../runtime/kernels/onehot.js";
 import { namedRecord } from "../../runtime/records.js";
 import type { Batch, TargetData, Weights } from "./batch.js";
 import type { Carry } from "./execution.js";
 import { runForward } from "./forward.js";
+import { beamChoice, greedyChoice, type Choice } from "./choices.js";
 import { carryOut } from "./interpret.js";
 import { atLastStep, batchOf } from "./sequences.js";
 
@@ -22,6 +24,10 @@ export interface GenerateOptions {
   maxLength: number;
   /** The class that ends an output (`<eos>`); it is not part of the output. */
   stop?: number;
+  /** Hypotheses a beam search keeps for each example; greedy without (1 is greedy too). */
+  beam?: number;
+  /** Classes are chosen below it (the target vocabulary, when the model has more classes). */
+  classes?: number;
 }
 
 /** The target a model generates: the class target its equations read at an earlier step. */
@@ -56,44 +62,63 @@ export function generate(ir: IrModel, weights: Weights, batch: Batch, options: G
     );
   const loss = model.losses.find((l) => l.target === target);
   if (!loss) throw new Error(`no loss of ${ir.name} scores ${target}: nothing predicts it`);
-  return greedy(model, weights, batch.B, context, target, loss.prediction, options);
+  const choice =
+    options.beam === undefined ? greedyChoice(batch.B, options) : beamChoice(batch.B, options.beam, options);
+  return decode(model, weights, batch.B, context, target, loss, choice, options.maxLength);
 }
 
-function greedy(
+/** The decoder a step at a time over the rows `choice` keeps, each reading the class chosen for it. */
+function decode(
   model: IrModel,
   weights: Weights,
   B: number,
-  context: Record<string, Float64Array>,
+  encoded: Record<string, Float64Array>,
   target: string,
-  prediction: number,
-  { maxLength, stop }: GenerateOptions,
+  loss: IrLoss,
+  choice: Choice,
+  maxLength: number,
 ): Int32Array[] {
-  const outputs: number[][] = Array.from({ length: B }, () => []);
-  const done = new Array<boolean>(B).fill(false);
-  const size = model.nodes[prediction]!.size;
-  // What a step reads of its own target before it is chosen: nothing (its value is only read later).
-  const unknown: TargetData = { kind: "class", ids: new Int32Array(B).fill(PAD_ID) };
+  const size = model.nodes[loss.prediction]!.size;
+  const isLog = loss.fusion?.kind === "log_softmax";
+  let rows = B;
+  let context = encoded;
   let carry: Carry | undefined;
-  for (let step = 0; step < maxLength && done.includes(false); step++) {
-    const chunk: Batch = { T: 1, B, inputs: {}, targets: { [target]: unknown }, lengths: new Int32Array(B).fill(1) };
+  for (let step = 0; step < maxLength && rows > 0; step++) {
+    // What a step reads of its own target before it is chosen: nothing (its value is only read later).
+    const unknown: TargetData = { kind: "class", ids: new Int32Array(rows).fill(PAD_ID) };
+    const chunk: Batch = {
+      T: 1,
+      B: rows,
+      inputs: {},
+      targets: { [target]: unknown },
+      lengths: new Int32Array(rows).fill(1),
+    };
     const ex = runForward(model, chunk, weights, carry, context);
-    const scores = ex.values[ex.graph.at(0, prediction)]!;
-    const chosen = Int32Array.from({ length: B }, (_, b) => argmax(scores, b * size, size));
-    chosen.forEach((id, b) => {
-      if (done[b]) return;
-      if (id === stop) done[b] = true;
-      else outputs[b]!.push(id);
-    });
-    carry = carryOut(ex);
-    // The step just run read nothing of its own target; the next one reads the class it chose.
-    const history = carry[target]!;
-    history[0] = chosen;
+    const scores = ex.values[ex.graph.at(0, loss.prediction)]!;
+    const logp = isLog ? scores : scores.map((p) => Math.log(Math.max(p, 0)));
+    const { parents, classes } = choice.next(logp, size, step === maxLength - 1);
+    carry = gatherRows(carryOut(ex), parents, rows);
+    context = gatherRows(context, parents, rows);
+    // The step just run read nothing of its own target; the next one reads the class chosen for it.
+    carry[target]![0] = classes;
+    rows = parents.length;
   }
-  return outputs.map((o) => Int32Array.from(o));
+  return choice.outputs();
 }
 
-function argmax(values: Float64Array, offset: number, size: number): number {
-  let best = 0;
-  for (let k = 1; k < size; k++) if (values[offset + k]! > values[offset + best]!) best = k;
-  return best;
+/** Each array of `rows` rows (of any width) taken again at `parents`, row after row. */
+function gatherRows<A extends Float64Array | Int32Array, R extends Record<string, A | A[]>>(
+  record: R,
+  parents: Int32Array,
+  rows: number,
+): R {
+  const gather = (from: A): A => {
+    const width = from.length / rows;
+    const out = new (from.constructor as new (n: number) => A)(parents.length * width);
+    parents.forEach((p, r) => out.set(from.subarray(p * width, (p + 1) * width), r * width));
+    return out;
+  };
+  return namedRecord(
+    Object.entries(record).map(([name, v]) => [name, Array.isArray(v) ? v.map(gather) : gather(v as A)] as const),
+  ) as R;
 }

@@ -7,6 +7,9 @@
  *   latch      normative JSON: the sign of the first input is the label, read after L noisy steps
  *   corpus     plain text from a small grammar, for a character language model
  *   sentences  the same grammar, one sentence a line without punctuation, for a word language model
+ *   pairs      the same grammar's sentences and their translation into a toy French, `source<TAB>target`
+ *              a line: a corpus for an encoder–decoder (adjectives after their noun, articles and
+ *              adjectives agreeing with a noun's gender, so a target word depends on later source words)
  */
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -114,6 +117,75 @@ export function sentences(seed, n) {
   return Array.from({ length: n }, () => sentence(rng)).join("\n") + "\n";
 }
 
+/** Toy French of the grammar's words: nouns with their gender, adjectives as masculine and feminine. */
+const FRENCH_NOUNS = {
+  cat: ["chat", "m"],
+  dog: ["chien", "m"],
+  bird: ["oiseau", "m"],
+  fox: ["renard", "m"],
+  king: ["roi", "m"],
+  queen: ["reine", "f"],
+  child: ["enfant", "m"],
+  robot: ["robot", "m"],
+};
+const FRENCH_VERBS = {
+  saw: "vit",
+  liked: "aimait",
+  found: "trouva",
+  chased: "chassa",
+  helped: "aida",
+  met: "rencontra",
+};
+const FRENCH_ADJECTIVES = {
+  small: ["petit", "petite"],
+  old: ["vieux", "vieille"],
+  happy: ["heureux", "heureuse"],
+  red: ["rouge", "rouge"],
+  quiet: ["calme", "calme"],
+  clever: ["malin", "maligne"],
+};
+const FRENCH_ARTICLES = { the: { m: "le", f: "la" }, a: { m: "un", f: "une" } };
+const FRENCH_PLACES = {
+  "in the garden": "dans le jardin",
+  "by the river": "près de la rivière",
+  "at the market": "au marché",
+  "under the tree": "sous l'arbre",
+  "on the hill": "sur la colline",
+};
+
+/** A sentence of the grammar in toy French: "the old queen saw a bird" → "la reine vieille vit un oiseau". */
+function translate(words) {
+  const out = [];
+  for (let i = 0; i < words.length;) {
+    const place = Object.keys(FRENCH_PLACES).find((p) => words.slice(i, i + 3).join(" ") === p);
+    if (place) {
+      out.push(FRENCH_PLACES[place]);
+      i += 3;
+    } else if (words[i] in FRENCH_ARTICLES) {
+      const adjective = words[i + 1] in FRENCH_ADJECTIVES ? words[i + 1] : undefined;
+      const [noun, gender] = FRENCH_NOUNS[words[adjective ? i + 2 : i + 1]];
+      out.push(FRENCH_ARTICLES[words[i]][gender], noun);
+      if (adjective) out.push(FRENCH_ADJECTIVES[adjective][gender === "m" ? 0 : 1]);
+      i += adjective ? 3 : 2;
+    } else {
+      out.push(words[i] === "and" ? "et" : FRENCH_VERBS[words[i]]);
+      i += 1;
+    }
+  }
+  return out.join(" ");
+}
+
+/** n sentences of the grammar and their toy French, `source<TAB>target` a line (a .tsv that rnnc train reads). */
+export function pairs(seed, n) {
+  const rng = new Rng(seed);
+  return (
+    Array.from({ length: n }, () => {
+      const source = sentence(rng);
+      return `${source}\t${translate(source.split(" "))}`;
+    }).join("\n") + "\n"
+  );
+}
+
 // Run as a script (also through a symbolic link, which Node resolves for the module but not in argv).
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const [kind, ...rest] = process.argv.slice(2);
@@ -128,9 +200,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
   else if (kind === "latch") process.stdout.write(latch(seed, arg("n", 2000), arg("L", 10), arg("noise", 1)));
   else if (kind === "corpus") process.stdout.write(corpus(seed, arg("n", 1500)));
   else if (kind === "sentences") process.stdout.write(sentences(seed, arg("n", 3000)));
+  else if (kind === "pairs") process.stdout.write(pairs(seed, arg("n", 3000)));
   else {
     process.stderr.write(
-      "usage: node examples/experiments/data.mjs sentiment|latch|corpus|sentences [--seed N] [--n N] [--L lag] [--labels names|numbers]\n",
+      "usage: node examples/experiments/data.mjs sentiment|latch|corpus|sentences|pairs [--seed N] [--n N] [--L lag] [--labels names|numbers]\n",
     );
     process.exitCode = 2;
   }

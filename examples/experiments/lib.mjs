@@ -108,12 +108,27 @@ export function train(model, data, checkpoint, o, extra = [], runOptions = {}) {
 export async function trainWithBar(label, model, data, checkpoint, o, extra = []) {
   const args = trainArgs(model, data, checkpoint, o, extra);
   commandsRun.push(args);
-  const metrics = join(checkpoint, "metrics.jsonl");
+  await runWithBar(
+    label,
+    process.execPath,
+    [join(root, "bin/rnnc.js"), ...args],
+    join(checkpoint, "metrics.jsonl"),
+    o.epochs,
+    `$ rnnc ${args.join(" ")}`,
+  );
+}
+
+/**
+ * Runs `command args`, a training that logs its steps and validations to `metrics` as rnnc
+ * train logs them to metrics.jsonl, shown as one progress bar labelled `label` (trainWithBar);
+ * on a failure its output is shown after `shown` and the script exits with its status.
+ */
+export async function runWithBar(label, command, args, metrics, epochs, shown) {
   const started = Date.now();
   const live = Boolean(process.stdout.isTTY);
-  const redraw = () => process.stdout.write(`\r\x1b[2K${barLine(label, readRecords(metrics), o.epochs, started)}`);
+  const redraw = () => process.stdout.write(`\r\x1b[2K${barLine(label, readRecords(metrics), epochs, started)}`);
   const timer = live ? setInterval(redraw, 200) : undefined;
-  const child = spawn(process.execPath, [join(root, "bin/rnnc.js"), ...args], {
+  const child = spawn(command, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -123,10 +138,10 @@ export async function trainWithBar(label, model, data, checkpoint, o, extra = []
   clearInterval(timer);
   if (live) process.stdout.write("\r\x1b[2K");
   if (status !== 0) {
-    process.stdout.write(`$ rnnc ${args.join(" ")}\n${output}`);
+    process.stdout.write(`${shown}\n${output}`);
     process.exit(status ?? 1);
   }
-  process.stdout.write(barLine(label, readRecords(metrics), o.epochs, started) + "\n");
+  process.stdout.write(barLine(label, readRecords(metrics), epochs, started) + "\n");
 }
 
 /** The complete lines of a metrics.jsonl being written (none before the first step). */

@@ -9,35 +9,18 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
 import { Rng } from "../../runtime/rng.js";
+import { reverserModel, wordSequences } from "../support/reverser.js";
 
 let dir: string;
 
-const reverser = `model Reverse {
-  dim V = 2  // set from the data
-  dim W = 2
-  dim H = 32
-  input x[s] : onehot[V]
-  target y : class[W]
-  param Vo : [W, H]
-  param c : [W] = zeros
-  cell e = gru(x, size = H)
-  cell d = gru(y[t-1], size = H, init = e[last])
-  o = softmax(Vo @ d + c)
-  loss cross_entropy(o, y) at each
-}
-`;
-
-/** Sequences of 1–5 of the words a–h, each with its reversal. */
+/** Sequences of words, each with its reversal. */
 function reversals(rng: Rng, n: number): [string, string][] {
-  return Array.from({ length: n }, () => {
-    const words = Array.from({ length: 1 + rng.int(5) }, () => "abcdefgh"[rng.int(8)]!);
-    return [words.join(" "), [...words].reverse().join(" ")];
-  });
+  return wordSequences(rng, n).map((words) => [words.join(" "), [...words].reverse().join(" ")]);
 }
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "rnnc-pairs-"));
-  writeFileSync(join(dir, "reverse.rnn"), reverser);
+  writeFileSync(join(dir, "reverse.rnn"), reverserModel());
   const tsv = (pairs: [string, string][]) => pairs.map(([s, t]) => `${s}\t${t}\n`).join("");
   writeFileSync(join(dir, "train.tsv"), tsv(reversals(new Rng(1), 300)));
   writeFileSync(join(dir, "test.tsv"), tsv(reversals(new Rng(2), 100)));

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
 import { analyze } from "../../compiler/frontend.js";
+import { irFromFile } from "../support/models.js";
 
 type Nested = number | Nested[];
 const shapeOf = (value: Nested): number[] => (Array.isArray(value) ? [value.length, ...shapeOf(value[0]!)] : []);
@@ -40,14 +41,22 @@ describe("rnnc run on the shipped examples", () => {
       expect(Object.keys(json)).toEqual(["loss", "outputs", "grads"]);
       expect(Number.isFinite(json.loss)).toBe(true);
 
-      const data = JSON.parse(readFileSync(`examples/data/${name}.json`, "utf8")) as { x: Nested };
-      const [T, B] = shapeOf(data.x);
-      for (const output of Object.values(json.outputs)) expect(shapeOf(output).slice(0, 2)).toEqual([T, B]);
+      const data = JSON.parse(readFileSync(`examples/data/${name}.json`, "utf8")) as { x: Nested; y: Nested };
+      const ir = irFromFile(`examples/${name}.rnn`);
+      // Outputs run over x's steps; in a model of several sequences, over the source's (x) or the target's (y).
+      const extents = [shapeOf(data.x).slice(0, 2), ...(ir.sequences ? [shapeOf(data.y).slice(0, 2)] : [])];
+      for (const output of Object.values(json.outputs)) expect(extents).toContainEqual(shapeOf(output).slice(0, 2));
       const model = analyze(readFileSync(`examples/${name}.rnn`, "utf8")).model!;
       expect(Object.keys(json.grads).sort()).toEqual(model.params.map((p) => p.name).sort());
       for (const p of model.params) expect(shapeOf(json.grads[p.name]!), p.name).toEqual(p.shape.map((s) => s.value));
 
-      const compiled = JSON.parse((await rnnc(...args, "--backend", "compiled")).out) as typeof json;
+      const compiledRun = await rnnc(...args, "--backend", "compiled");
+      if (ir.sequences) {
+        // Not yet: the code generator says so (tests/codegen/equivalence.test.ts).
+        expect(compiledRun.err).toContain("the code generator does not handle a model of several sequences");
+        return;
+      }
+      const compiled = JSON.parse(compiledRun.out) as typeof json;
       const difference = (a: Nested, b: Nested) => {
         const [xs, ys] = [flat(a), flat(b)];
         return xs.reduce((worst, x, i) => Math.max(worst, Math.abs(x - ys[i]!) / Math.max(Math.abs(x), 1e-12)), 0);

@@ -13,9 +13,9 @@ import { batchFromJson } from "../../engine/io/data-json.js";
 import { weightsFromJson } from "../../engine/io/weights-json.js";
 import { flatten, maxRelativeError } from "../support/compare.js";
 import { backendDifference, compiledFor } from "../support/equivalence.js";
-import { irFromFile, smallIrFromFile } from "../support/models.js";
+import { exampleFiles, irFromFile, smallIrFromFile } from "../support/models.js";
 
-const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
+const examples = exampleFiles();
 
 describe("compiled equals interpreted to 1e-12", () => {
   for (const file of examples) {

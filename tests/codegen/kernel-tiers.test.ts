@@ -10,7 +10,6 @@
  * a product in another order than the interpreter (and relaxed SIMD rounds each multiply–add
  * once), so float64 agrees to rounding (1e-10), not bit for bit; float32 storage is held to 1e-4.
  */
-import { readdirSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { compileModule } from "../../compiler/codegen/compile.js";
 import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
@@ -24,11 +23,11 @@ import { enableRelaxedSimd } from "../../engine/wasm-features.js";
 import { relaxedProbeBytes } from "../../runtime/kernels/wasm/kernels-relaxed-wasm.js";
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
-import { smallIrFromFile } from "../support/models.js";
+import { exampleFiles, smallIrFromFile } from "../support/models.js";
 import { isBidirectional } from "../../compiler/ir/ir.js";
 import { strictDiagnostics } from "../support/typecheck.js";
 
-const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
+const examples = exampleFiles();
 const tolerance = { f64: 1e-10, f32: 1e-4 } as const;
 
 /** Weights moved off their initial values, so that no gradient is zero by symmetry. */

@@ -215,14 +215,21 @@ describe("folded graph", () => {
       for (const q of ir.quantities) expect(quantities.find((n) => n.name === q.name)!.gate).toBe(q.gate);
 
       const delays = find(d, (n) => n.kind === "delay");
-      const expected = ir.states.flatMap((s) => [
-        ...Array.from({ length: s.maxDelay }, (_, k) => `${s.name}[t\u2212${k + 1}]`),
-        ...Array.from({ length: s.maxAhead ?? 0 }, (_, k) => `${s.name}[t+${k + 1}]`),
-      ]);
+      // A target read at an earlier step (teacher forcing, y[t-1]) has its delay box too.
+      const isTarget = (name: string | undefined) => ir.targets.some((t) => t.name === name);
+      const targetDelays = ir.nodes.flatMap((n) => (n.op === "delay" && isTarget(n.source) ? [n] : []));
+      const expected = [
+        ...ir.states.flatMap((s) => [
+          ...Array.from({ length: s.maxDelay }, (_, k) => `${s.name}[t\u2212${k + 1}]`),
+          ...Array.from({ length: s.maxAhead ?? 0 }, (_, k) => `${s.name}[t+${k + 1}]`),
+        ]),
+        ...new Set(targetDelays.map((n) => `${n.source}[t\u2212${n.steps}]`)),
+      ];
       expect(delays.map((n) => n.lines[0]).sort()).toEqual(expected.sort());
       const nodes = byId(d);
-      for (const box of delays) {
-        // Into the box: the state itself (k = 1) or the previous box of the chain.
+      // Into a state's box: the state itself (k = 1) or the previous box of the chain. (A target's
+      // box is filled from the data, the previous step's target, not from a node of the graph.)
+      for (const box of delays.filter((n) => !isTarget(n.name))) {
         const into = d.edges.filter((e) => e.to === box.id);
         expect(into).toHaveLength(1);
         const from = nodes.get(into[0]!.from)!;

@@ -24,6 +24,7 @@ const smallBudget: Record<string, string> = {
   recurrences: "--seeds 1 --epochs 1 --train 100 --test 50",
   "linear-recurrence": "",
   dropout: "--epochs 1",
+  translation: "--epochs 1 --train 300 --val 30 --test 30",
 };
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnc-experiments-doc-"));

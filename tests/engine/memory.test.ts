@@ -6,7 +6,6 @@
  * the code generator's own buffer list; runs that work today (every example, the benchmark's
  * W4) are not refused.
  */
-import { readdirSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { interpret } from "../../engine/interpret/interpret.js";
 import { initialWeights } from "../../engine/init-weights.js";
@@ -27,7 +26,7 @@ import type { GeneratedModel } from "../../runtime/generated-module.js";
 import { simdSupported } from "../../runtime/kernels/wasm/index.js";
 import { Rng } from "../../runtime/rng.js";
 import type { Batch } from "../../engine/interpret/batch.js";
-import { irFromFile } from "../support/models.js";
+import { exampleFiles, irFromFile } from "../support/models.js";
 
 const elman = irFromFile("examples/elman.rnn");
 const roomy: MemoryLimits = { memory: 1e15, heap: 1e15, array: 2 ** 32, wasm: 2 ** 32 };
@@ -139,7 +138,7 @@ describe("limits", () => {
     const w4 = irFromFile("bench/workloads/w4-lstm-large.rnn");
     requireMemory(compiledNeed(w4, { dtype: "f32", kernels: "auto" }, 50, 64), "W4", "");
     requireMemory(interpreterNeed(w4, 50, 64, true), "W4", "");
-    for (const file of readdirSync("examples").filter((f) => f.endsWith(".rnn"))) {
+    for (const file of exampleFiles()) {
       const ir = irFromFile(`examples/${file}`);
       requireMemory(interpreterNeed(ir, 200, 32, true), file, "");
       requireMemory(compiledNeed(ir, { dtype: "f64", kernels: "auto" }, 200, 32), file, "");

@@ -89,3 +89,93 @@ describe("a decoder reading its previous target", () => {
     expect(stopped[0]!.length).toBeLessThanOrEqual(2);
   });
 });
+
+describe("beam search", () => {
+  /** Every output of at most `maxLength` steps: classes other than `stop` then `stop`, or `maxLength` classes cut off. */
+  function everyOutput(classes: number, stop: number, maxLength: number): { ids: number[]; ended: boolean }[] {
+    const out: { ids: number[]; ended: boolean }[] = [];
+    const grow = (prefix: number[]) => {
+      if (prefix.length === maxLength) return out.push({ ids: prefix, ended: false });
+      out.push({ ids: prefix, ended: true });
+      for (let k = 0; k < classes; k++) if (k !== stop) grow([...prefix, k]);
+    };
+    grow([]);
+    return out;
+  }
+
+  /** Mean log-probability per class of each output for example b (its `stop` counted), by teacher forcing. */
+  function meanLogProbabilities(
+    ir: ReturnType<typeof irFromText>,
+    weights: Record<string, Float64Array>,
+    sources: Batch,
+    b: number,
+    outputs: { ids: number[]; ended: boolean }[],
+    stop: number,
+  ): number[] {
+    const s = sources.sequences!["s"]!;
+    const length = s.lengths[b]!;
+    const N = outputs.length;
+    const steps = outputs.map((o) => (o.ended ? [...o.ids, stop] : o.ids));
+    const T = Math.max(...steps.map((x) => x.length));
+    const source = new Int32Array(length * N);
+    const x = (sources.inputs["x"] as { ids: Int32Array }).ids;
+    for (let t = 0; t < length; t++) for (let n = 0; n < N; n++) source[t * N + n] = x[t * sources.B + b]!;
+    const ids = new Int32Array(T * N);
+    steps.forEach((y, n) => y.forEach((id, t) => (ids[t * N + n] = id)));
+    const lengths = Int32Array.from(steps, (y) => y.length);
+    const forced: Batch = {
+      T,
+      B: N,
+      lengths,
+      inputs: { x: { kind: "onehot", ids: source } },
+      targets: { y: { kind: "class", ids } },
+      sequences: { s: { T: length, lengths: new Int32Array(N).fill(length) }, t: { T, lengths } },
+    };
+    const o = interpret(ir, weights, forced).quantity("o");
+    const W = 5;
+    return steps.map((y, n) => y.reduce((sum, id, t) => sum + o[(t * N + n) * W + id]!, 0) / y.length);
+  }
+
+  it("of width 1 is greedy", () => {
+    for (const seed of [5, 6, 7]) {
+      const { ir, rng, weights } = setup(seed);
+      const sources = randomBatch(ir, rng, { T: 6, B: 8, ragged: true, steps: { s: 6 } });
+      for (const stop of [0, 3]) {
+        const greedy = generate(ir, weights, sources, { maxLength: 9, stop });
+        const beam = generate(ir, weights, sources, { maxLength: 9, stop, beam: 1 });
+        expect(beam.map((g) => [...g])).toEqual(greedy.map((g) => [...g]));
+      }
+    }
+  });
+
+  it("wide enough to keep every hypothesis, finds the output of highest mean log-probability", () => {
+    const { ir, rng, weights } = setup(3);
+    const sources = randomBatch(ir, rng, { T: 5, B: 16, ragged: true, steps: { s: 5 } });
+    const stop = 1;
+    const maxLength = 3;
+    const outputs = everyOutput(5, stop, maxLength);
+    const beam = generate(ir, weights, sources, { maxLength, stop, beam: outputs.length });
+    const greedy = generate(ir, weights, sources, { maxLength, stop });
+    let better = 0;
+    for (let b = 0; b < sources.B; b++) {
+      const scores = meanLogProbabilities(ir, weights, sources, b, outputs, stop);
+      const best = scores.indexOf(Math.max(...scores));
+      expect([...beam[b]!]).toEqual(outputs[best]!.ids);
+      const greedyOutput = outputs.findIndex((o) => o.ids.join() === [...greedy[b]!].join());
+      if (scores[best]! > scores[greedyOutput]! + 1e-12) better++;
+    }
+    // Greedy misses the best output for some of these sources: the search has something to find.
+    expect(better).toBeGreaterThan(0);
+  });
+
+  it("chooses only classes below a bound (a vocabulary smaller than the model's classes)", () => {
+    const { ir, rng, weights } = setup(5);
+    const sources = randomBatch(ir, rng, { T: 6, B: 8, ragged: true, steps: { s: 6 } });
+    for (const beam of [undefined, 3]) {
+      const free = generate(ir, weights, sources, { maxLength: 6, ...(beam ? { beam } : {}) });
+      const bounded = generate(ir, weights, sources, { maxLength: 6, classes: 2, ...(beam ? { beam } : {}) });
+      expect(free.some((g) => g.some((id) => id >= 2))).toBe(true);
+      expect(bounded.every((g) => g.every((id) => id < 2))).toBe(true);
+    }
+  });
+});

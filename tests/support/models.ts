@@ -1,5 +1,5 @@
 /** Test helpers: a `.rnn` file or text all the way to validated IR, failing loudly on any error. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { analyze } from "../../compiler/frontend.js";
 import { lower } from "../../compiler/ir/lower.js";
 import { validateIr } from "../../compiler/ir/validate.js";
@@ -25,6 +25,19 @@ export function smallIrFromFile(path: string, limit = 5): IrModel {
   const text = readFileSync(path, "utf8");
   const declared = analyze(text).model?.dims ?? [];
   return irFromText(text, Object.fromEntries(declared.map((d) => [d.name, Math.min(d.value, limit)])));
+}
+
+/** The file names of the shipped examples, examples/*.rnn. */
+export function exampleFiles(): string[] {
+  return readdirSync("examples").filter((f) => f.endsWith(".rnn"));
+}
+
+/**
+ * The shipped examples whose batches the thread pool splits: all but the models of several
+ * sequences (examples/translate.rnn), which train on one thread (rnnc train refuses --threads).
+ */
+export function threadedExamples(): string[] {
+  return exampleFiles().filter((f) => !irFromFile(`examples/${f}`).sequences);
 }
 
 /** A model whose state grows without bound (exp of a positive recurrence): its forward pass overflows within a few steps. */

@@ -4,7 +4,6 @@
  * the threaded gradient equals the one-thread gradient of the same shards bit for bit, and
  * the unsplit batch's gradient up to rounding.
  */
-import { readdirSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { compiledModuleUrl, loadCompiledModule } from "../../../engine/module-cache.js";
@@ -24,9 +23,9 @@ import { enableRelaxedSimd } from "../../../engine/wasm-features.js";
 import { initialTrainState, trainLoop, type TrainConfig } from "../../../engine/train/loop.js";
 import { defaultOptimizerConfig } from "../../../engine/train/optimizers.js";
 import { withMasks } from "../../../engine/train/masks.js";
-import { irFromFile, irFromText, smallIrFromFile } from "../../support/models.js";
+import { irFromFile, irFromText, smallIrFromFile, threadedExamples } from "../../support/models.js";
 
-const examples = readdirSync("examples").filter((f) => f.endsWith(".rnn"));
+const examples = threadedExamples();
 // As rnnc's command line does: the modules pick the relaxed SIMD tier, on this thread and (V8's flags being
 // process-wide) on the workers, so the bitwise comparisons below also hold the threads to one tier.
 enableRelaxedSimd();
