@@ -86,5 +86,7 @@ function describeUpdate(grad: GradIr, u: GradUpdate, name: (id: GradId) => strin
       return `${u.param} += ${name(u.from)} at t < ${u.steps}, unless the state was carried over`;
     case "last":
       return `d${u.source}[last] += ${name(u.from)}${u.steps === undefined ? "" : ` at t < ${u.steps}`}`;
+    case "every":
+      return `d${u.source} at every step += ${name(u.from)}`;
   }
 }

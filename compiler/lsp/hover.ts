@@ -11,6 +11,7 @@ import type { NameUse, Size } from "../check/model.js";
 import { sizesText } from "../ops/shapes.js";
 import { cellDefinitions } from "../expand/cells.js";
 import { printExpr } from "../format/print-expr.js";
+import { walkExpr } from "../../grammar/walk.js";
 import { printItem } from "../format/print-items.js";
 import { lectureEquation } from "../format/print-lecture.js";
 import { canonicalFunction } from "../../grammar/notation.js";
@@ -340,6 +341,7 @@ class HoverWriter {
     if (equations.length === 0 && !s.cell) out.push("_It has no equation yet._");
     if (s.gate)
       out.push("A gate: an equation marked `gate`, usually a sigmoid that scales another quantity element-wise.");
+    out.push(...this.attention(s.name, equations));
     if (isState) {
       if (state) {
         if (state.maxAhead > 0)
@@ -361,6 +363,31 @@ class HoverWriter {
     const note = this.unchecked();
     if (note) out.push(note);
     return out.join("\n\n");
+  }
+
+  /** Attention: the other sequence's steps a quantity has a value at, and those its equation reduces over. */
+  private attention(name: string, equations: readonly A.Equation[]): string[] {
+    const out: string[] = [];
+    const q = this.facts?.quantities.get(name);
+    if (q?.over !== undefined) {
+      const one = q.size?.perStep ? "one number (a score)" : "a value";
+      out.push(
+        `**Over the steps of sequence ${q.over}** too: ${one} at each step \`${q.over}\` of it, at every step of its own sequence ${q.sequence} (attention: it reads another sequence at its every step, as \`e[${q.over}]\`, unreduced).`,
+      );
+    }
+    for (const eq of equations)
+      walkExpr(eq.value, (x) => {
+        const over = x.kind === "call" ? x.args.find((a) => a.name?.text === "over")?.value : undefined;
+        if (x.kind !== "call" || over?.kind !== "ref") return;
+        const mask = x.args.find((a) => a.name?.text === "mask")?.value;
+        const steps = `the steps of sequence ${over.name.text}${mask ? ` (the real steps of \`${printExpr(mask)}\`, its padding left out)` : ""}`;
+        out.push(
+          x.callee.text === "softmax"
+            ? `**Reduces over ${over.name.text}**: \`${printExpr(x)}\` weighs ${steps}: a softmax over them, one weight per step, summing to 1.`
+            : `**Reduces over ${over.name.text}**: \`${printExpr(x)}\` adds its operand over ${steps}: one value per step of ${q?.sequence ?? "its own sequence"}.`,
+        );
+      });
+    return out;
   }
 
   /** The equation in the lecture's notation: subscripts on what has a value at each step. */
