@@ -193,6 +193,7 @@ describe("hover", () => {
     expect(await client.diagnostics(d)).toEqual([]);
     const score = await client.hoverText(d, d.pos("score ="));
     expect(score).toContain("**Over the steps of sequence s** too: one number (a score) at each step `s` of it");
+    expect(score).toContain("As in the lecture: `score_t = sum(d_t * e_s)`");
     const alpha = await client.hoverText(d, d.pos("α ="));
     expect(alpha).toContain("**Over the steps of sequence s** too");
     expect(alpha).toContain(
