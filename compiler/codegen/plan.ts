@@ -68,6 +68,11 @@ function isLeaf(n: IrNode): boolean {
 }
 
 export function makePlan(ir: IrModel, options: PlanOptions = { kernelActivations: false }): CodePlan {
+  const attention = ir.nodes.find((n) => n.op === "steps");
+  if (attention?.op === "steps")
+    throw new Error(
+      `the code generator does not handle attention (${ir.name} reads ${attention.source}[${attention.over}] at every step of sequence ${attention.over}) yet`,
+    );
   if (ir.sequences)
     throw new Error(
       `the code generator does not handle a model of several sequences (${ir.name} reads ${ir.sequences.join(", ")}) yet`,
