@@ -12,10 +12,10 @@ import { sequenceModels } from "../../compiler/ir/sequences.js";
 import { PAD_ID } from "../../runtime/kernels/onehot.js";
 import { namedRecord } from "../../runtime/records.js";
 import type { Batch, TargetData, Weights } from "./batch.js";
-import type { Carry } from "./execution.js";
+import type { Carry, EveryStep } from "./execution.js";
 import { runForward } from "./forward.js";
 import { carryOut } from "./interpret.js";
-import { atLastStep, batchOf } from "./sequences.js";
+import { batchOf, keepForLater } from "./sequences.js";
 
 export interface GenerateOptions {
   /** The most steps generated for an example. */
@@ -38,11 +38,12 @@ export function generate(ir: IrModel, weights: Weights, batch: Batch, options: G
       `${ir.name} does not read a class target at an earlier step (as y[t-1]), so there is nothing it generates`,
     );
   const context = namedRecord<Float64Array>();
+  const everyStep: EveryStep = { values: namedRecord(), extents: namedRecord() };
   const parts = sequenceModels(ir);
   const generating = parts.findIndex((p) => generatedTarget(p.ir) !== undefined);
   for (const { sequence, ir: part } of parts.slice(0, generating)) {
-    const ex = runForward(part, batchOf(batch, part, sequence), weights, undefined, context);
-    for (const name of part.readAtLast ?? []) context[name] = atLastStep(ex, name);
+    const ex = runForward(part, batchOf(batch, part, sequence), weights, undefined, context, everyStep);
+    keepForLater(ex, sequence, context, everyStep);
   }
   const decoder = parts[generating]!;
   if (parts.length > generating + 1)
@@ -56,14 +57,14 @@ export function generate(ir: IrModel, weights: Weights, batch: Batch, options: G
     );
   const loss = model.losses.find((l) => l.target === target);
   if (!loss) throw new Error(`no loss of ${ir.name} scores ${target}: nothing predicts it`);
-  return greedy(model, weights, batch.B, context, target, loss.prediction, options);
+  return greedy(model, weights, batch.B, { context, everyStep }, target, loss.prediction, options);
 }
 
 function greedy(
   model: IrModel,
   weights: Weights,
   B: number,
-  context: Record<string, Float64Array>,
+  { context, everyStep }: { context: Record<string, Float64Array>; everyStep: EveryStep },
   target: string,
   prediction: number,
   { maxLength, stop }: GenerateOptions,
@@ -76,7 +77,7 @@ function greedy(
   let carry: Carry | undefined;
   for (let step = 0; step < maxLength && done.includes(false); step++) {
     const chunk: Batch = { T: 1, B, inputs: {}, targets: { [target]: unknown }, lengths: new Int32Array(B).fill(1) };
-    const ex = runForward(model, chunk, weights, carry, context);
+    const ex = runForward(model, chunk, weights, carry, context, everyStep);
     const scores = ex.values[ex.graph.at(0, prediction)]!;
     const chosen = Int32Array.from({ length: B }, (_, b) => argmax(scores, b * size, size));
     chosen.forEach((id, b) => {

@@ -36,9 +36,7 @@ export function interpretSequences(
       "shorten the sequences or batch fewer of them",
     );
     const ex = runForward(model, part, weights, undefined, context, everyStep);
-    for (const name of model.readAtLast ?? []) context[name] = atLastStep(ex, name);
-    for (const name of model.readAtEveryStep ?? []) everyStep.values[name] = atEveryStep(ex, name);
-    everyStep.extents[sequence] = { T: part.T, lengths: part.lengths };
+    keepForLater(ex, sequence, context, everyStep);
     runs.push(ex);
   }
   const scored = ir.losses.length > 0 && missingTarget(ir, batch) === undefined;
@@ -114,6 +112,21 @@ export function batchOf(batch: Batch, model: IrModel, sequence: string): Batch {
     ),
     ...masks,
   };
+}
+
+/**
+ * What the sequences after this one read of it: its states at their last step (`e[last]`, into
+ * `context`), its quantities at every step and its steps and lengths (attention's `e[s]`).
+ */
+export function keepForLater(
+  ex: Execution,
+  sequence: string,
+  context: Record<string, Float64Array>,
+  everyStep: EveryStep,
+): void {
+  for (const name of ex.ir.readAtLast ?? []) context[name] = atLastStep(ex, name);
+  for (const name of ex.ir.readAtEveryStep ?? []) everyStep.values[name] = atEveryStep(ex, name);
+  everyStep.extents[sequence] = { T: ex.batch.T, lengths: ex.batch.lengths };
 }
 
 /** A quantity at every step, [B][T][n], example by example: what attention reads as `e[s]`. */
