@@ -31,7 +31,13 @@ export function interpretSequences(
   for (const { sequence, ir: model } of sequenceModels(ir)) {
     const part = batchOf(batch, model, sequence);
     requireMemory(
-      interpreterNeed(model, part.T, part.B, Boolean(options.grad)),
+      interpreterNeed(
+        model,
+        part.T,
+        part.B,
+        Boolean(options.grad),
+        Object.fromEntries(Object.entries(everyStep.extents).map(([s, e]) => [s, e.T])),
+      ),
       `${describeBatch(part.T, part.B)} of sequence ${sequence} on the interpreter`,
       "shorten the sequences or batch fewer of them",
     );
