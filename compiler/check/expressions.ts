@@ -8,6 +8,7 @@ import { walkExpr } from "../../grammar/walk.js";
 import { printExpr } from "../format/print-expr.js";
 import type { OpSpec } from "../ops/op.js";
 import { callNames, callOp, callSignature, lossNamed, operatorOp, writtenOperandNames } from "../ops/registry.js";
+import { stepReductions } from "../ops/steps.js";
 import { shapeText, type Application, type Operand, type ValueType } from "../ops/shapes.js";
 import type { ReadContext, References, Report } from "./references.js";
 import { readSettings } from "./settings.js";
@@ -194,7 +195,7 @@ export class ExpressionTypes {
         `${fn} over the steps of a matrix: it reduces vectors or scores`,
         positional[0]!.range,
       );
-    if (reduction === "normalise" && t.kind !== "scalar")
+    if (reduction === "softmax_steps" && t.kind !== "scalar")
       return this.report(
         "E201",
         `softmax over the steps of ${axis} weighs one number per step, but ${printExpr(positional[0]!.value)} is ${shapeText(t)}`,
@@ -207,8 +208,6 @@ export class ExpressionTypes {
   }
 }
 
-/** The reductions over the steps of another sequence, by the function written: what each does. */
-const stepReductions: Readonly<Record<string, "normalise" | "add">> = { softmax: "normalise", sum: "add" };
 /** The named arguments of a reduction over the steps. */
 const stepReductionArguments: readonly string[] = ["over", "mask"];
 

@@ -11,6 +11,7 @@ import { printExpr } from "../format/print-expr.js";
 import { fold, read } from "../ops/expr.js";
 import type { OpSpec } from "../ops/op.js";
 import { callOp, lossForm, lossNamed, opNamed, operatorOp } from "../ops/registry.js";
+import { stepReductions } from "../ops/steps.js";
 import { readSettings } from "../check/settings.js";
 import { isLastStep } from "../check/inits.js";
 import { applies, type IrLoss, type IrMask, type IrModel, type IrNode, type IrOp, type NodeId } from "./ir.js";
@@ -184,7 +185,7 @@ export function lower(model: CheckedModel): IrModel {
   /** `softmax(a, over = s, mask = x)`, `sum(a, over = s, mask = x)`: over the steps of s, its padding left out. */
   const lowerOverSteps = (call: A.CallExpr, axis: string): Lowered => {
     const operand = materialize(lowerExpr(call.args.find((a) => !a.name)!.value));
-    const fn = call.callee.text === "softmax" ? "softmax_steps" : "sum_steps";
+    const fn = stepReductions[call.callee.text]!;
     return { node: emit({ op: "apply", fn, args: [operand], axis }, sizeOf(operand)) };
   };
 

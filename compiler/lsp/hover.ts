@@ -6,7 +6,8 @@
 import { isLastStep } from "../check/inits.js";
 import type { Hover, MarkupContent } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
-import { callNames, callOp, callSignature, lossForm, lossNamed, lossNames } from "../ops/registry.js";
+import { callNames, callOp, callSignature, lossForm, lossNamed, lossNames, opNamed } from "../ops/registry.js";
+import { stepReductions } from "../ops/steps.js";
 import type { NameUse, Size } from "../check/model.js";
 import { sizesText } from "../ops/shapes.js";
 import { cellDefinitions } from "../expand/cells.js";
@@ -563,6 +564,7 @@ class HoverWriter {
         `**Formula:** \`${f.doc.formula}\``,
         `**Derivative:** \`${f.doc.derivative}\``,
         ...(settings.length > 0 ? [`**Settings:** ${settings.join("; ")}`] : []),
+        ...overSteps(name),
       ].join("\n\n");
     }
     if (lossNamed(name))
@@ -642,4 +644,14 @@ class HoverWriter {
     if (p) return `\`${name}\`: ${p.doc} (\`${signatures.map((s) => s.label).join("` or `")}\`)`;
     return undefined;
   }
+}
+
+/** What a function does written over the steps of another sequence (attention), if it can be. */
+function overSteps(name: string): string[] {
+  const steps = Object.hasOwn(stepReductions, name) ? opNamed(stepReductions[name]!) : undefined;
+  return steps
+    ? [
+        `**Over the steps of another sequence** (attention), as \`${name}(a, over = s, mask = x)\`: \`${steps.doc.formula}\`; derivative \`${steps.doc.derivative}\``,
+      ]
+    : [];
 }

@@ -117,3 +117,12 @@ export const stepsOps: readonly StepsOp[] = [
     },
   ),
 ];
+
+/**
+ * The reductions over the steps of another sequence, by the function that writes them
+ * (`softmax(a, over = s, mask = x)`, `sum(a, over = s, mask = x)`): the steps op each is.
+ */
+export const stepReductions: Readonly<Record<string, "softmax_steps" | "sum_steps">> = {
+  softmax: "softmax_steps",
+  sum: "sum_steps",
+};

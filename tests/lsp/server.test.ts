@@ -199,6 +199,10 @@ describe("hover", () => {
     expect(alpha).toContain(
       "**Reduces over s**: `softmax(score, over = s, mask = x)` weighs the steps of sequence s (the real steps of `x`, its padding left out)",
     );
+    const fn = await client.hoverText(d, d.pos("softmax(score"));
+    expect(fn).toContain(
+      "**Over the steps of another sequence** (attention), as `softmax(a, over = s, mask = x)`: `softmax(a, over = s, mask = x)_s = e^(a_s − max a) / Σ_{s' ≤ S} e^(a_s' − max a), 0 on the padding`",
+    );
     const c = await client.hoverText(d, d.pos("c ="));
     expect(c).not.toContain("**Over the steps");
     expect(c).toContain(
