@@ -13,7 +13,7 @@
  */
 import { freemem } from "node:os";
 import { getHeapStatistics } from "node:v8";
-import type { IrModel } from "../compiler/ir/ir.js";
+import type { IrModel, IrNode } from "../compiler/ir/ir.js";
 import { paramSize } from "../compiler/ir/ir.js";
 import { MAX_ARRAY_LENGTH } from "../compiler/check/limits.js";
 import { workspaceBytes } from "../compiler/codegen/workspace.js";
@@ -108,10 +108,21 @@ export function batchNeed(ir: IrModel, T: number, B: number): MemoryNeed {
   };
 }
 
-/** One pass of the interpreter over T steps of B sequences, with or without the gradient. */
-export function interpreterNeed(ir: IrModel, T: number, B: number, gradient: boolean): MemoryNeed {
+/**
+ * One pass of the interpreter over T steps of B sequences, with or without the gradient.
+ * `otherSteps`: the steps of the sequences computed before, by step variable, for the nodes
+ * that have a row at every step of one (attention: B × S rows).
+ */
+export function interpreterNeed(
+  ir: IrModel,
+  T: number,
+  B: number,
+  gradient: boolean,
+  otherSteps: Readonly<Record<string, number>> = {},
+): MemoryNeed {
+  const rows = (n: IrNode) => B * (n.over === undefined ? 1 : (otherSteps[n.over] ?? 1));
   const nodes = T * ir.nodes.length;
-  const perStep = ir.nodes.reduce((sum, n) => sum + 8 * B * valueWidth(n), 0);
+  const perStep = ir.nodes.reduce((sum, n) => sum + 8 * rows(n) * valueWidth(n), 0);
   const values = T * perStep;
   // Block copies of the weights (at most the parameters once), and for a gradient the gradients and their blocks.
   const weights = 8 * parameterCount(ir) * (gradient ? 3 : 1);
@@ -119,7 +130,10 @@ export function interpreterNeed(ir: IrModel, T: number, B: number, gradient: boo
     arrays: values * (gradient ? 2 : 1) + weights,
     heap: nodes * (gradient ? INTERPRETER_HEAP_PER_NODE.gradient : INTERPRETER_HEAP_PER_NODE.forward),
     wasm: 0,
-    longest: Math.max(B * ir.nodes.reduce((m, n) => Math.max(m, n.size), 0), parameterNeed(ir).longest),
+    longest: Math.max(
+      ir.nodes.reduce((m, n) => Math.max(m, rows(n) * n.size), 0),
+      parameterNeed(ir).longest,
+    ),
   };
 }
 

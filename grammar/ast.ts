@@ -38,6 +38,12 @@ export interface NumberExpr {
 export interface RefExpr {
   kind: "ref";
   name: Name;
+  /**
+   * `e[s]` with a sequence's own step variable other than `t`, read as `e` (grammar/notation.ts):
+   * the variable as written. In an equation of another sequence it reads `e` at every step `s`
+   * (attention); in one of sequence `s` it is `e`.
+   */
+  at?: Name;
   range: Range;
 }
 

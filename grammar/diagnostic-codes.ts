@@ -35,6 +35,9 @@ export const diagnosticCodes = {
   E303: { severity: "error", title: "recurrence in both directions" },
   E304: { severity: "error", title: "read across sequences at a step" },
   E305: { severity: "error", title: "bad read at [last]" },
+  E306: { severity: "error", title: "reduction over the wrong axis" },
+  E307: { severity: "error", title: "reduction over the steps without a mask" },
+  E308: { severity: "error", title: "softmax over the feature axis where the steps were meant" },
   E401: { severity: "error", title: "same-step cycle" },
   // Losses
   E501: { severity: "error", title: "bad loss declaration" },

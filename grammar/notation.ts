@@ -90,7 +90,8 @@ export function canonicalItem(item: A.Item, diagnostics: Diagnostic[], steps: Re
 
 function canonicalExpr(e: A.Expr, steps: ReadonlySet<string>): A.Expr {
   return mapExpr(e, (x) => {
-    if (x.kind === "delay" && currentStep(x, steps)) return { kind: "ref", name: x.name, range: x.range };
+    if (x.kind === "delay" && currentStep(x, steps))
+      return { kind: "ref", name: x.name, ...(x.step.text === "t" ? {} : { at: x.step }), range: x.range };
     if (x.kind === "binary" && x.written !== undefined) {
       const { written: _spelling, ...operator } = x;
       return operator;

@@ -13,6 +13,7 @@ import { checkDirections } from "./directions.js";
 import { checkLoss, checkPreviousTargets } from "./losses.js";
 import { checkSizeLimits } from "./limits.js";
 import { checkSequences } from "./sequences.js";
+import { checkAttention } from "./attention.js";
 import type { CheckedModel, LossInfo, ModelFacts, NameUse, QuantityInfo, Size } from "./model.js";
 import { inferTypes } from "./types.js";
 
@@ -92,6 +93,7 @@ export function checkModelFacts(
 
   checkPreviousTargets(decls, uses, losses, problems);
   const sequences = checkSequences(decls, uses, losses, problems);
+  const axes = checkAttention(readsFirst, decls, sequences.of, losses, types, problems);
 
   // After a syntax error some uses were not parsed: an "unused" warning would be a guess.
   const syntaxErrors = diagnostics.some((d) => syntaxErrorCodes.has(d.code));
@@ -130,6 +132,7 @@ export function checkModelFacts(
       equation: eq,
       sameStepReads: sameStepReads(eq),
       sequence: sequences.of.get(eq.name.text)!,
+      ...(axes.has(eq.name.text) ? { over: axes.get(eq.name.text)! } : {}),
     })),
     sequences: sequences.order,
     losses,

@@ -8,7 +8,8 @@ import { walkExpr } from "../../grammar/walk.js";
 import { printExpr } from "../format/print-expr.js";
 import type { OpSpec } from "../ops/op.js";
 import { callNames, callOp, callSignature, lossNamed, operatorOp, writtenOperandNames } from "../ops/registry.js";
-import type { Application, Operand, ValueType } from "../ops/shapes.js";
+import { stepReductions } from "../ops/steps.js";
+import { shapeText, type Application, type Operand, type ValueType } from "../ops/shapes.js";
 import type { ReadContext, References, Report } from "./references.js";
 import { readSettings } from "./settings.js";
 import { suggest } from "./suggest.js";
@@ -39,7 +40,7 @@ export class ExpressionTypes {
       case "error":
         return undefined;
       case "ref":
-        return this.refs.refer(e.name, ctx, 0);
+        return this.refs.refer(e.name, ctx, 0, e.at ? { at: e.at.text } : {});
       case "delay":
         return this.refs.delay(e, ctx);
       case "neg":
@@ -64,16 +65,19 @@ export class ExpressionTypes {
     ranges: readonly A.Range[] = operandExprs.map((o) => o.range),
   ): ValueType | undefined {
     const types = operandExprs.map((o, k) =>
-      this.infer(o, { usedBy: ctx.usedBy, onehotAllowed: spec.shape.onehotOperand(k, ctx.onehotAllowed) }),
+      this.infer(o, { ...ctx, onehotAllowed: spec.shape.onehotOperand(k, ctx.onehotAllowed) }),
     );
     if (types.some((t) => t === undefined)) return undefined;
     const operands: Operand[] = operandExprs.map((o, k) => new WrittenOperand(types[k]!, o, ranges[k]!));
-    return spec.shape.infer(new WrittenApplication(written, form, e, operands, this.report));
+    const application = new WrittenApplication(written, form, e, operands, this.report);
+    if (form === "call" && !stepScoresFit(application, ctx)) return undefined;
+    return spec.shape.infer(application);
   }
 
   /** `f(x)`: a function of the registry, called with as many positional arguments as it takes. */
   private call(e: A.CallExpr, ctx: ReadContext): ValueType | undefined {
     const fn = e.callee.text;
+    if (e.args.some((a) => a.name && stepReductionArguments.includes(a.name.text))) return this.overSteps(e, ctx);
     const spec = callOp(fn);
     const unchecked = () =>
       this.refs.recordUses(
@@ -119,6 +123,125 @@ export class ExpressionTypes {
     if (spec.settings && !readSettings(fn, spec, e, this.report)) return undefined;
     return type;
   }
+
+  /**
+   * `softmax(a, over = s, mask = x)`, `sum(a, over = s, mask = x)`: a reduction over the steps of
+   * sequence `s`, leaving out the padding of its input `x`. Which axis `a` varies over is the
+   * attention check's (attention.ts); here, what is written and the types.
+   */
+  private overSteps(e: A.CallExpr, ctx: ReadContext): ValueType | undefined {
+    const fn = e.callee.text;
+    const over = e.args.find((a) => a.name?.text === "over");
+    const mask = e.args.find((a) => a.name?.text === "mask");
+    const positional = e.args.filter((a) => !a.name);
+    const unchecked = () =>
+      this.refs.recordUses(
+        positional.flatMap((a) => namesRead(a.value)),
+        ctx.usedBy,
+      );
+    const reduction = stepReductions[fn];
+    const other = e.args.find((a) => a.name && !stepReductionArguments.includes(a.name.text));
+    if (!reduction || positional.length !== 1 || other || e.args.indexOf(positional[0]!) !== 0) {
+      unchecked();
+      return this.report(
+        reduction ? "E105" : "E106",
+        reduction
+          ? `${fn} over the steps takes one argument and its axis, as in ${fn}(a, over = s, mask = x)`
+          : `${fn} does not reduce over the steps of a sequence: softmax and sum do`,
+        reduction ? e.range : e.callee.range,
+        `softmax(score, over = s, mask = x) weighs the steps of s; sum(α * e[s], over = s, mask = x) adds them`,
+      );
+    }
+    const steps = this.refs.stepVariables();
+    const axis = over?.value.kind === "ref" ? over.value.name.text : undefined;
+    if (!over || axis === undefined || !steps.has(axis) || axis === "t") {
+      unchecked();
+      const others = [...steps].filter((v) => v !== "t");
+      return this.report(
+        "E306",
+        over
+          ? `over = ${printExpr(over.value)}: a reduction runs over the steps of another sequence, named by its step variable`
+          : `${fn}(..., mask = ...) without its axis: a reduction over the steps names them, as in over = s`,
+        over?.value.range ?? e.range,
+        others.length > 0
+          ? `this model's other sequences: ${others.map((v) => `over = ${v}`).join(", ")} (t is always the equation's own step)`
+          : `a sequence of its own is declared with its inputs, as in input x[s] : onehot[V]`,
+      );
+    }
+    if (!mask) {
+      unchecked();
+      return this.report(
+        "E307",
+        `${fn} over the steps of ${axis} without a mask: the padding of the shorter sequences of a batch would count`,
+        e.range,
+        `name the input of sequence ${axis} whose padding is left out: ${fn}(${printExpr(positional[0]!.value)}, over = ${axis}, mask = x)`,
+      );
+    }
+    const input = mask.value.kind === "ref" ? this.refs.inputOf(mask.value.name.text) : undefined;
+    if (!input || input.sequence !== axis) {
+      unchecked();
+      return this.report(
+        "E307",
+        `mask = ${printExpr(mask.value)}: the mask of a reduction over ${axis} is an input of sequence ${axis}, whose padding it leaves out`,
+        mask.value.range,
+      );
+    }
+    this.refs.refer((mask.value as A.RefExpr).name, { ...ctx, onehotAllowed: true }, 0, { at: axis });
+    const t = this.infer(positional[0]!.value, { ...ctx, onehotAllowed: false });
+    if (!t) return undefined;
+    if (t.kind === "matrix")
+      return this.report(
+        "E201",
+        `${fn} over the steps of a matrix: it reduces vectors or scores`,
+        positional[0]!.range,
+      );
+    if (reduction === "softmax_steps" && t.kind !== "scalar")
+      return this.report(
+        "E201",
+        `softmax over the steps of ${axis} weighs one number per step, but ${printExpr(positional[0]!.value)} is ${shapeText(t)}`,
+        positional[0]!.range,
+        `score each step with one number, as in sum(d * e[${axis}])`,
+      );
+    return t.kind === "vector" && t.onehot
+      ? this.report("E201", `a one-hot input can only be multiplied by a matrix`, positional[0]!.range)
+      : t;
+  }
+}
+
+/** The named arguments of a reduction over the steps. */
+const stepReductionArguments: readonly string[] = ["over", "mask"];
+
+/**
+ * A score (one number at each step of another sequence) where it can be: `sum(v)` makes one
+ * only in an equation that reads another sequence's steps, and a softmax of one normalises its
+ * one component, which is E308: the steps were meant.
+ */
+function stepScoresFit(app: WrittenApplication, ctx: ReadContext): boolean {
+  const operand = app.operands[0];
+  if (!operand) return true;
+  if (app.written === "sum" && !ctx.perStep) {
+    app.report(
+      "E201",
+      `sum(${operand.text}) gives one number per step, which only a score of another sequence's steps may be`,
+      app.range,
+      `score every step of an encoder e, as in score = sum(d * e[s]); elsewhere a matrix of one row sums: W @ v with W : [1, n]`,
+    );
+    return false;
+  }
+  if (
+    (app.written === "softmax" || app.written === "log_softmax") &&
+    operand.type.kind === "scalar" &&
+    namesRead((operand as WrittenOperand).expr).length > 0
+  ) {
+    app.report(
+      "E308",
+      `${app.written}(${operand.text}) normalises the feature axis of ${operand.text}, one number per step: every weight would be 1`,
+      app.range,
+      `the weights over another sequence's steps are softmax(${operand.text}, over = s, mask = x)`,
+    );
+    return false;
+  }
+  return true;
 }
 
 /**
@@ -128,7 +251,7 @@ export class ExpressionTypes {
 class WrittenOperand implements Operand {
   constructor(
     readonly type: ValueType,
-    private readonly expr: A.Expr,
+    readonly expr: A.Expr,
     readonly range: A.Range,
   ) {}
 
@@ -162,11 +285,11 @@ class WrittenApplication implements Application {
   }
 }
 
-/** Every name an expression reads, with its delay (0 for a same-step read). */
-function namesRead(e: A.Expr): { name: A.Name; delay: number }[] {
-  const out: { name: A.Name; delay: number }[] = [];
+/** Every name an expression reads, with its delay (0 for a same-step read) and the step variable of `e[s]`. */
+function namesRead(e: A.Expr): { name: A.Name; delay: number; at?: string }[] {
+  const out: { name: A.Name; delay: number; at?: string }[] = [];
   walkExpr(e, (x) => {
-    if (x.kind === "ref") out.push({ name: x.name, delay: 0 });
+    if (x.kind === "ref") out.push({ name: x.name, delay: 0, ...(x.at ? { at: x.at.text } : {}) });
     else if (x.kind === "delay") out.push({ name: x.name, delay: Number.isInteger(x.offset) ? -x.offset : 0 });
   });
   return out;

@@ -73,6 +73,11 @@ export interface QuantityInfo {
   sameStepReads: string[];
   /** The step variable of the sequence it runs over (compiler/check/sequences.ts). */
   sequence: string;
+  /**
+   * Attention: the step variable of another sequence it has a value at every step of, at each
+   * of its own steps (it reads `e[s]`, or a quantity that does, unreduced: attention.ts).
+   */
+  over?: string;
 }
 
 export interface LossInfo {
@@ -99,6 +104,11 @@ export interface NameUse {
   step?: string;
   /** `e[last]`: read at the last real step of its sequence. */
   last?: true;
+  /**
+   * `e[s]`: written with the step variable of a sequence other than `t`: in an equation of another
+   * sequence, `e` at every step of its own (attention); in one of sequence `s`, its current step.
+   */
+  at?: string;
 }
 
 export interface CheckedModel {

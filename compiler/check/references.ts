@@ -17,7 +17,15 @@ import { isLastStep } from "./inits.js";
 export interface ReadContext {
   usedBy: string;
   onehotAllowed: boolean;
+  /**
+   * The equation reads another sequence at its every step (`e[s]`, attention): a number that
+   * changes from step to step, a score per step, may stand in it (`sum(d * e[s])`).
+   */
+  perStep?: boolean;
 }
+
+/** A score: one number at each step of another sequence (a quantity whose size is `perStep`). */
+const perStepNumber: ValueType = { kind: "scalar" };
 
 export type Report = (code: ErrorCode, message: string, range: A.Range, hint?: string) => undefined;
 
@@ -37,7 +45,7 @@ export class References {
     name: A.Name,
     ctx: ReadContext,
     delay: number,
-    how: Pick<NameUse, "step" | "last"> = {},
+    how: Pick<NameUse, "step" | "last" | "at"> = {},
   ): ValueType | undefined {
     const entry = this.decls.symbols.get(name.text);
     if (!entry) return this.undefinedName(name);
@@ -77,7 +85,7 @@ export class References {
       case "state":
       case "quantity": {
         const size = this.quantitySize(name.text);
-        return size ? vector(size) : undefined;
+        return size?.perStep ? perStepNumber : size ? vector(size) : undefined;
       }
     }
   }
@@ -185,7 +193,7 @@ export class References {
   }
 
   /** `t`, and the step variable of every declared sequence. */
-  private stepVariables(): ReadonlySet<string> {
+  stepVariables(): ReadonlySet<string> {
     return (this.steps ??= new Set([
       "t",
       ...[...this.decls.inputs.values(), ...this.decls.targets.values()].map((d) => d.sequence),
@@ -194,11 +202,22 @@ export class References {
 
   private steps: ReadonlySet<string> | undefined;
 
+  /** The input of that name, if it is one. */
+  inputOf(name: string): { sequence: string } | undefined {
+    return this.decls.inputs.get(name);
+  }
+
   /** Records the names read as uses without checking them (the arguments of a call that is itself wrong). */
-  recordUses(names: readonly { name: A.Name; delay: number }[], usedBy: string): void {
+  recordUses(names: readonly { name: A.Name; delay: number; at?: string }[], usedBy: string): void {
     for (const r of names)
       if (this.decls.symbols.has(r.name.text))
-        this.uses.push({ name: r.name.text, range: r.name.range, usedBy, delay: r.delay });
+        this.uses.push({
+          name: r.name.text,
+          range: r.name.range,
+          usedBy,
+          delay: r.delay,
+          ...(r.at !== undefined ? { at: r.at } : {}),
+        });
   }
 
   private undefinedName(name: A.Name): undefined {

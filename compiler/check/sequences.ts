@@ -46,27 +46,35 @@ export function checkSequences(
   );
   // A quantity runs over the sequence of the first thing it reads that has one; what reads
   // only parameters and [last] values runs over the sequence of its readers (the last declared
-  // if none has one).
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const u of acrossSteps) {
-      const known = of.get(u.name) ?? (u.step !== undefined ? u.step : undefined);
-      if (known !== undefined && !of.has(u.usedBy)) {
-        of.set(u.usedBy, known);
-        changed = true;
-      }
-      const reader = of.get(u.usedBy);
-      if (reader !== undefined && !of.has(u.name)) {
-        of.set(u.name, reader);
-        changed = true;
+  // if none has one). A read written with another sequence's step variable, `e[s]`, counts
+  // last: in an equation of another sequence it reads every step of e's (attention).
+  const inferFrom = (reads: readonly NameUse[]) => {
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const u of reads) {
+        const known = of.get(u.name) ?? (u.step !== undefined ? u.step : undefined);
+        if (known !== undefined && !of.has(u.usedBy)) {
+          of.set(u.usedBy, known);
+          changed = true;
+        }
+        const reader = of.get(u.usedBy);
+        if (reader !== undefined && !of.has(u.name)) {
+          of.set(u.name, reader);
+          changed = true;
+        }
       }
     }
-  }
+  };
+  inferFrom(acrossSteps.filter((u) => u.at === undefined));
+  inferFrom(acrossSteps);
   for (const name of decls.equations.keys()) if (!of.has(name)) of.set(name, declared[declared.length - 1]!);
 
   for (const u of acrossSteps) {
     const reader = of.get(u.usedBy)!;
     const read = of.get(u.name)!;
+    // e[s] in an equation of another sequence: every step of e's (checked by attention.ts).
+    if (u.at === read && reader !== read) continue;
+    const written = u.step ?? u.at;
     if (reader !== read) {
       diagnostics.push(
         error(
@@ -74,17 +82,19 @@ export function checkSequences(
           `'${u.usedBy}' runs over sequence ${reader} and '${u.name}' over sequence ${read}: they have no step in common`,
           u.range,
           {
-            hint: `a sequence reads another at its last step: a state of ${read}, as in ${u.name}[last], or an initial state = ${u.name}[last]`,
+            hint: `a sequence reads another at its last step: a state of ${read}, as in ${u.name}[last], or an initial state = ${u.name}[last]; or at every step, ${u.name}[${read}], reduced over ${read} (attention)`,
           },
         ),
       );
-    } else if (u.step !== undefined && u.step !== read) {
+    } else if (written !== undefined && written !== read) {
       diagnostics.push(
-        error("E304", `'${u.name}' runs over sequence ${read}, not ${u.step}`, u.range, {
+        error("E304", `'${u.name}' runs over sequence ${read}, not ${written}`, u.range, {
           hint:
-            read === "t"
-              ? `read its past as ${u.name}[t-1]`
-              : `read its past as ${u.name}[${read}-1] (or ${u.name}[t-1]: t is always the step of the equation's own sequence)`,
+            u.step === undefined
+              ? `read it at its own step: ${u.name}`
+              : read === "t"
+                ? `read its past as ${u.name}[t-1]`
+                : `read its past as ${u.name}[${read}-1] (or ${u.name}[t-1]: t is always the step of the equation's own sequence)`,
         }),
       );
     }

@@ -5,6 +5,7 @@
  */
 import type * as A from "../../grammar/ast.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
+import { someExpr } from "../../grammar/walk.js";
 import { printExpr } from "../format/print-expr.js";
 import { shapeText, sizesText, type Size, type ValueType } from "../ops/shapes.js";
 import type { Declarations } from "./declarations.js";
@@ -69,14 +70,27 @@ export class ShapeInference {
 
   /** The size an equation gives its quantity, or undefined when it does not check (reported). */
   equationSize(eq: A.Equation): Size | undefined {
-    const t = this.expressions.infer(eq.value, { usedBy: eq.name.text, onehotAllowed: false });
+    const perStep = readsEveryStep(eq.value) && severalSequences(this.decls);
+    const t = this.expressions.infer(eq.value, { usedBy: eq.name.text, onehotAllowed: false, perStep });
     return t && equationSize(eq, t, this.decls, this.report);
   }
 }
 
+/** Whether an expression reads a quantity at a step written with another sequence's step variable (`e[s]`). */
+const readsEveryStep = (e: A.Expr): boolean => someExpr(e, (x) => x.kind === "ref" && x.at !== undefined);
+
+/** Whether the model declares several sequences (what `e[s]` can read across). */
+function severalSequences(decls: Declarations): boolean {
+  return new Set([...decls.inputs.values(), ...decls.targets.values()].map((d) => d.sequence)).size > 1;
+}
+
+/** One number at each step of another sequence: a score (attention). */
+const perStepSize: Size = { value: 1, symbol: "1", perStep: true };
+
 /** What an equation's value makes of its quantity: a vector, not one-hot, of its state's size when it is a state. */
 function equationSize(eq: A.Equation, t: ValueType, decls: Declarations, report: Report): Size | undefined {
   const name = eq.name.text;
+  if (t.kind === "scalar" && !isConstant(eq.value) && !decls.states.has(name)) return perStepSize;
   if (t.kind !== "vector")
     return report("E201", `'${name}' must be a vector, but its equation gives ${shapeText(t)}`, eq.value.range);
   if (t.onehot)
@@ -95,3 +109,7 @@ function equationSize(eq: A.Equation, t: ValueType, decls: Declarations, report:
     );
   return state ? state.size : t.size;
 }
+
+/** An expression of numbers alone: its scalar is a constant, not a score. */
+const isConstant = (e: A.Expr): boolean =>
+  !someExpr(e, (x) => x.kind === "ref" || x.kind === "delay" || x.kind === "error");

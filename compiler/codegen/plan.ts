@@ -89,6 +89,11 @@ export function makePlan(
   shared?: ModuleNames,
   links: ReadonlyMap<string, LinkArrays> = new Map(),
 ): CodePlan {
+  const attention = ir.nodes.find((n) => n.op === "steps");
+  if (attention?.op === "steps")
+    throw new Error(
+      `the code generator does not handle attention (${ir.name} reads ${attention.source}[${attention.over}] at every step of sequence ${attention.over}) yet`,
+    );
   if (ir.sequences)
     throw new Error(`internal error: ${ir.name} reads several sequences; plan each (sequence-plans.ts)`);
   const consumers = new Map<NodeId, NodeId[]>();

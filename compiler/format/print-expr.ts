@@ -12,7 +12,7 @@ export function printExpr(e: Expr): string {
     case "number":
       return e.text;
     case "ref":
-      return e.name.text;
+      return e.at ? `${e.name.text}[${e.at.text}]` : e.name.text;
     case "delay":
       return `${e.name.text}[${e.amountText === undefined ? printDelayIndex(e.step.text, e.offset) : `${e.step.text}${e.offset < 0 || Object.is(e.offset, -0) ? "-" : "+"}${e.amountText}`}]`;
     case "neg":

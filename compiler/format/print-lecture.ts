@@ -22,8 +22,10 @@ export function lectureExpr(e: Expr, isPerStep: (name: string) => boolean): stri
       case "number":
         return x.text;
       case "ref":
-        return isPerStep(x.name.text) ? atStep(x.name.text, 0) : x.name.text;
+        return x.at ? `${x.name.text}_${x.at.text}` : isPerStep(x.name.text) ? atStep(x.name.text, 0) : x.name.text;
       case "delay":
+        // `e[s]`: e at step s of its own sequence (attention reads it at every s).
+        if (x.amountText === undefined && x.step.text !== "t") return `${x.name.text}_${x.step.text}`;
         return x.step.text === "t" && Number.isInteger(x.offset)
           ? atStep(x.name.text, -x.offset)
           : `${x.name.text}[${x.step.text}${x.offset < 0 ? MINUS : "+"}${x.amountText ?? ""}]`;

@@ -40,11 +40,15 @@ class GradientPass {
   /** The equation (or loss) the nodes being built differentiate. */
   private origin = "";
 
-  /** The nodes of the states a later sequence reads at their last step: their adjoints are seeded from there. */
+  /** The nodes of the states a later sequence reads at their last step, or at every step: their adjoints are seeded from there. */
   private readonly seededNodes: Set<NodeId>;
 
   constructor(private readonly ir: IrModel) {
-    this.seededNodes = new Set((ir.readAtLast ?? []).map((name) => ir.quantities.find((q) => q.name === name)!.node));
+    this.seededNodes = new Set(
+      [...(ir.readAtLast ?? []), ...(ir.readAtEveryStep ?? [])].map(
+        (name) => ir.quantities.find((q) => q.name === name)!.node,
+      ),
+    );
     this.reachesLoss = nodesReachingLoss(ir, this.seededNodes);
     this.quantityNodes = new Set(ir.quantities.map((q) => q.node));
   }
@@ -92,6 +96,9 @@ class GradientPass {
         return;
       case "last":
         this.updates.push({ kind: "last", source: n.source, from: dy.id });
+        return;
+      case "steps":
+        this.updates.push({ kind: "every", source: n.source, from: dy.id });
         return;
       case "delay": {
         const init = this.ir.states.find((s) => s.name === n.source)?.init;
@@ -177,6 +184,7 @@ class GradientPass {
       args: args.map((a) => a.id),
       ...(attrs.param !== undefined ? { param: attrs.param } : {}),
       ...(attrs.col !== undefined ? { col: attrs.col } : {}),
+      ...(attrs.axis !== undefined ? { axis: attrs.axis } : {}),
     };
     return this.shareOrAdd(op, size, scalar);
   }

@@ -6,6 +6,7 @@
  * it (with its own fusion and kernels). `rnnc ir --grad` prints it (print.ts).
  */
 import type { IrModel, NodeId } from "../ir/ir.js";
+import { opNamed } from "../ops/registry.js";
 
 export type GradId = number;
 
@@ -37,13 +38,14 @@ export type GradOp =
       later: NodeId[];
       masked: boolean;
       /**
-       * A state a later sequence reads at its last step (IrModel.readAtLast): at each
-       * example's last real step it also adds what that sequence sent back.
+       * A state a later sequence reads at its last step (IrModel.readAtLast), or a quantity it
+       * reads at every step (IrModel.readAtEveryStep): at each example's last real step, or at
+       * each real step, it also adds what that sequence sent back.
        */
       seeded?: true;
     }
   /** An op of the registry applied to backward values (`param` and `col` for a transposed product block or a slice). */
-  | { op: "apply"; fn: string; args: GradId[]; param?: string; col?: number };
+  | { op: "apply"; fn: string; args: GradId[]; param?: string; col?: number; axis?: string };
 
 /** A term of an adjoint, and who sent it: the forward node whose derivative rule made it, or a loss's seed. */
 export interface GradTerm {
@@ -82,7 +84,13 @@ export type GradUpdate =
    * for an initial state `= e[last]`, where the delay reads the value before the sequence
    * (t < steps; past the end, for a delay read ahead).
    */
-  | { kind: "last"; source: string; from: GradId; steps?: number };
+  | { kind: "last"; source: string; from: GradId; steps?: number }
+  /**
+   * Quantity `source` of a sequence computed before, read at its every step (attention's `steps`
+   * leaf): the rows of `from`, one per example and step of it, go to that quantity's adjoint at
+   * each of its steps (sent back when its sequence's backward pass runs).
+   */
+  | { kind: "every"; source: string; from: GradId };
 
 export interface GradIr {
   forward: IrModel;
@@ -132,4 +140,27 @@ export function secondPassNodes(grad: GradIr): Set<GradId> {
     }
   }
   return second;
+}
+
+/**
+ * The other sequence each backward value has a row at every step of (attention), as its
+ * forward node's, or as the op that makes it moves its rows (IrNode.over); undefined: one row
+ * per example.
+ */
+export function gradRowsOver(grad: GradIr): (string | undefined)[] {
+  const over: (string | undefined)[] = [];
+  for (const n of grad.nodes) {
+    if (n.op === "value" || n.op === "adjoint") over[n.id] = grad.forward.nodes[n.of]!.over;
+    else if (n.op !== "apply") over[n.id] = undefined;
+    else {
+      const spec = opNamed(n.fn);
+      over[n.id] =
+        spec.kind === "steps" && spec.rows !== "same"
+          ? spec.rows === "spread"
+            ? n.axis
+            : undefined
+          : n.args.map((a) => over[a]).find((o) => o !== undefined);
+    }
+  }
+  return over;
 }

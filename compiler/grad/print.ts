@@ -4,7 +4,7 @@
  * `d%n[t+k]` is the adjoint a delay received k steps later. Each group of nodes is headed by
  * the equation (or loss) it differentiates.
  */
-import type { GradId, GradIr, GradNode, GradUpdate } from "./grad-ir.js";
+import { gradRowsOver, type GradId, type GradIr, type GradNode, type GradUpdate } from "./grad-ir.js";
 
 export function printGradIr(grad: GradIr): string {
   const out = ["backward step t, for t = T-1 down to 0 (%n: forward node n's value at step t; d%n: its adjoint):"];
@@ -14,13 +14,14 @@ export function printGradIr(grad: GradIr): string {
     if (n.op !== "value" && n.op !== "const" && n.op !== "adjoint") numbers.set(n.id, numbers.size);
   const name = (id: GradId) => operandText(grad, id, numbers);
   let origin: string | undefined;
+  const over = gradRowsOver(grad);
   for (const n of grad.nodes) {
     if (n.op === "value" || n.op === "const") continue;
     if (n.origin !== origin) {
       origin = n.origin;
       out.push(`  // ${origin}`);
     }
-    const type = n.scalar ? "scalar" : `[${n.size}]`;
+    const type = n.scalar ? "scalar" : `[${n.size}]${over[n.id] !== undefined ? ` at every ${over[n.id]}` : ""}`;
     const note = n.op === "adjoint" && n.masked ? "   padded rows to t-1" : "";
     out.push(`  ${name(n.id).padEnd(5)} = ${describe(grad, n, name).padEnd(44)} : ${type}${note}`);
   }
@@ -65,7 +66,7 @@ function describe(grad: GradIr, n: GradNode, name: (id: GradId) => string): stri
       const args = n.args.map(name).join(", ");
       if (n.param !== undefined) return `${n.fn} ${n.param}[:, ${n.col}:${n.col! + n.size}] @ ${args}`;
       if (n.col !== undefined) return `${n.fn} ${args}[${n.col}:${n.col + n.size}]`;
-      return `${n.fn} ${args}`;
+      return `${n.fn}${n.axis !== undefined ? ` over ${n.axis}` : ""} ${args}`;
     }
     default:
       return name(n.id);
@@ -86,5 +87,7 @@ function describeUpdate(grad: GradIr, u: GradUpdate, name: (id: GradId) => strin
       return `${u.param} += ${name(u.from)} at t < ${u.steps}, unless the state was carried over`;
     case "last":
       return `d${u.source}[last] += ${name(u.from)}${u.steps === undefined ? "" : ` at t < ${u.steps}`}`;
+    case "every":
+      return `d${u.source} at every step += ${name(u.from)}`;
   }
 }

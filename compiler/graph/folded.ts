@@ -6,8 +6,10 @@
  * through delay boxes. `h[t-2]` is drawn as two delay boxes in a chain. A state read ahead
  * (`h[t+1]`) goes through z⁺¹ boxes instead, to the step before; it and what it reads at the
  * same step, the backward phase, are drawn in a box of their own: computed first, from the last step down.
+ * Attention's reads of another sequence at its every step (`e[s]`) are edges saying so, and a
+ * quantity over those steps, or reducing over them, says it under its equation.
  */
-import type { IrModel } from "../ir/ir.js";
+import { applies, type IrModel, type IrNode } from "../ir/ir.js";
 import {
   delayText,
   indexedText,
@@ -88,7 +90,9 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
 
   quantities.forEach((q, i) => {
     const id = quantityId.get(q.name)!;
-    const tags = [q.gate ? "gate" : "", q.state ? "state" : "", sizeText(q.node.size)].filter(Boolean).join(" · ");
+    const tags = [q.gate ? "gate" : "", q.state ? "state" : "", sizeText(q.node.size), ...axisTags(q.node)]
+      .filter(Boolean)
+      .join(" · ");
     nodes.push({
       id,
       kind: "quantity",
@@ -119,6 +123,18 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
         case "param":
           params.push(d.name);
           break;
+        case "steps": {
+          // Attention: every step of another sequence's quantity, into a quantity over its steps.
+          const from = quantityId.get(d.name);
+          if (from)
+            edges.push({
+              from,
+              to: id,
+              kind: "data",
+              label: `${d.name}[${d.over}], every ${d.over} · ${sizeText(d.size)}`,
+            });
+          break;
+        }
       }
     }
     if (showParams && params.length > 0) {
@@ -158,6 +174,15 @@ export function foldedGraph(ir: IrModel, options: FoldedOptions = {}): Drawing {
     sameRank: [],
     leftToRight: [],
   };
+}
+
+/** Attention: what a quantity has a value at every step of, and the reduction over the steps that computes it. */
+function axisTags(n: IrNode): string[] {
+  const reduction = applies(n, "softmax_steps") ? "softmax" : applies(n, "sum_steps") ? "\u03A3" : undefined;
+  return [
+    n.over !== undefined ? `at every ${n.over}` : "",
+    reduction !== undefined && n.op === "apply" ? `${reduction} over ${n.axis}` : "",
+  ];
 }
 
 /** The caption's lines: the first part alone, the rest joined on a second line. */

@@ -102,7 +102,9 @@ export type Dep =
   | { kind: "quantity"; name: string; size: number }
   | { kind: "input"; name: string; size: number; onehot: boolean }
   | { kind: "delay"; source: string; steps: number; ahead: boolean; size: number; onehot: boolean }
-  | { kind: "param"; name: string };
+  | { kind: "param"; name: string }
+  /** Quantity `name` of another sequence read at its every step `over` (attention's `e[s]`). */
+  | { kind: "steps"; name: string; over: string; size: number };
 
 export interface QuantityInfo {
   name: string;
@@ -175,6 +177,9 @@ export function quantityDeps(ir: IrModel): QuantityInfo[] {
           return;
         case "param":
           add({ kind: "param", name: n.param });
+          return;
+        case "steps":
+          add({ kind: "steps", name: n.source, over: n.over!, size: n.size });
           return;
         case "const":
         case "mask":

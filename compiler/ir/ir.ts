@@ -47,7 +47,12 @@ export type IrOp =
    * operands are its column blocks in order. `identity` only appears where a quantity would
    * otherwise be a leaf or a row-wise op would read a parameter: see `lower.ts`.
    */
-  | { op: "apply"; fn: string; args: NodeId[]; param?: string };
+  | { op: "apply"; fn: string; args: NodeId[]; param?: string; axis?: string }
+  /**
+   * Quantity `source` of another sequence (computed before this one) at every one of its steps:
+   * a row per example and step of it (`IrNode.over`), what attention reads as `e[s]`.
+   */
+  | { op: "steps"; source: string };
 
 /** A column block of a matvec: operand x multiplies the parameter's columns col .. col + width. */
 export interface MatvecBlock {
@@ -75,6 +80,12 @@ export type IrNode = IrOp & {
    * this node is computed over; parameters and constants have none (every sequence reads them).
    */
   sequence?: string;
+  /**
+   * Attention: the step variable of another sequence this node has a value at every step of,
+   * at each step of its own: its rows are one per example and step of that sequence (B × S,
+   * example by example) instead of one per example.
+   */
+  over?: string;
 };
 
 export interface IrInput {
@@ -178,6 +189,11 @@ export interface IrModel {
    * their last step. Their adjoints there are what that sequence sent back.
    */
   readAtLast?: string[];
+  /**
+   * In the model of one sequence split from several: its quantities that a later sequence reads
+   * at every step (attention, `steps` leaves). Their adjoints at each step are what that sequence sent back.
+   */
+  readAtEveryStep?: string[];
 }
 
 export type ApplyNode = IrNode & { op: "apply" };

@@ -10,7 +10,8 @@ import type { CheckedModel } from "../check/model.js";
 import { printExpr } from "../format/print-expr.js";
 import { fold, read } from "../ops/expr.js";
 import type { OpSpec } from "../ops/op.js";
-import { callOp, lossForm, lossNamed, operatorOp } from "../ops/registry.js";
+import { callOp, lossForm, lossNamed, opNamed, operatorOp } from "../ops/registry.js";
+import { stepReductions } from "../ops/steps.js";
 import { readSettings } from "../check/settings.js";
 import { isLastStep } from "../check/inits.js";
 import { applies, type IrLoss, type IrMask, type IrModel, type IrNode, type IrOp, type NodeId } from "./ir.js";
@@ -26,6 +27,7 @@ export function lower(model: CheckedModel): IrModel {
   const params = new Map(model.params.map((p) => [p.name, p]));
   const inputs = new Map(model.inputs.map((i) => [i.name, i]));
   const states = new Map(model.states.map((s) => [s.name, s]));
+  const quantities = new Map(model.quantities.map((q) => [q.name, q]));
   const targets = new Map(model.targets.map((t) => [t.name, t]));
   let origin = "";
   let backward = false;
@@ -33,8 +35,9 @@ export function lower(model: CheckedModel): IrModel {
   /** The sequence of the equation being lowered (in a model of several). */
   let sequence = model.sequences[0]!;
 
-  const emit = (op: IrOp, size: number, extra: { scalar?: boolean; onehot?: boolean } = {}): NodeId => {
+  const emit = (op: IrOp, size: number, extra: { scalar?: boolean; onehot?: boolean; over?: string } = {}): NodeId => {
     const id = nodes.length;
+    const over = extra.over ?? (op.op === "apply" ? overOf(op) : undefined);
     nodes.push({
       ...op,
       id,
@@ -46,8 +49,33 @@ export function lower(model: CheckedModel): IrModel {
       ...(backward && op.op === "apply" ? { backward } : {}),
       // Parameters and constants are read by every sequence; the rest is computed over one.
       ...(multiple && op.op !== "param" && op.op !== "const" ? { sequence } : {}),
+      ...(over !== undefined ? { over } : {}),
     } as IrNode);
     return id;
+  };
+  /** The other sequence an application has a row at every step of: its steps op's, or its operands'. */
+  const overOf = (op: Extract<IrOp, { op: "apply" }>): string | undefined => {
+    const spec = opNamed(op.fn);
+    if (spec.kind === "steps" && spec.rows !== "same") return spec.rows === "spread" ? op.axis : undefined;
+    return op.args.map((a) => nodes[a]!.over).find((o) => o !== undefined);
+  };
+  /**
+   * Operands read at the same step, in rows alike: where one has a row at every step of another
+   * sequence (attention), the others are read at every step of it too; a score, one number,
+   * beside a vector is repeated into one.
+   */
+  const alignRows = (args: NodeId[], elementwise: boolean): NodeId[] => {
+    const axis = args.map((a) => nodes[a]!.over).find((o) => o !== undefined);
+    const width = Math.max(...args.map(sizeOf));
+    return args.map((a) => {
+      const n = nodes[a]!;
+      let id = a;
+      if (axis !== undefined && n.over === undefined && !n.scalar)
+        id = emit({ op: "apply", fn: "spread_steps", args: [id], axis }, n.size);
+      if (elementwise && !n.scalar && n.size === 1 && width > 1)
+        id = emit({ op: "apply", fn: "repeat", args: [id] }, width);
+      return id;
+    });
   };
   const leaf = (key: string, make: () => NodeId): NodeId => {
     const existing = leaves.get(key);
@@ -64,8 +92,16 @@ export function lower(model: CheckedModel): IrModel {
   /** A copy of a node: what a quantity that is only a leaf, or a per-sequence operand, becomes. */
   const copy = (id: NodeId) => emit({ op: "apply", fn: "identity", args: [id] }, sizeOf(id));
 
-  const lowerRef = (name: string): Lowered => {
+  const lowerRef = (name: string, at?: string): Lowered => {
     const q = quantityNode.get(name);
+    const other = at !== undefined && at !== sequence ? quantities.get(name) : undefined;
+    // e[s] in an equation of another sequence: e at every step of its own (attention).
+    if (other !== undefined && other.sequence === at)
+      return {
+        node: leaf(`steps:${name}:${sequence}`, () =>
+          emit({ op: "steps", source: name }, other.size.value, { over: at }),
+        ),
+      };
     if (q !== undefined) return { node: q };
     const input = inputs.get(name);
     if (input)
@@ -133,11 +169,24 @@ export function lower(model: CheckedModel): IrModel {
       if (value !== undefined) return { constant: value };
     }
     // A row-wise kernel reads one vector per sequence: a parameter vector is copied into one.
-    const args = lowered
-      .map(materialize)
-      .map((id) => (spec.kind === "rowwise" && nodes[id]!.op === "param" ? copy(id) : id));
-    const size = spec.kind === "concat" ? args.reduce((n, a) => n + sizeOf(a), 0) : Math.max(...args.map(sizeOf));
+    const args = alignRows(
+      lowered.map(materialize).map((id) => (spec.kind === "rowwise" && nodes[id]!.op === "param" ? copy(id) : id)),
+      spec.kind === "elementwise",
+    );
+    const size =
+      spec.kind === "concat"
+        ? args.reduce((n, a) => n + sizeOf(a), 0)
+        : spec.kind === "rowwise" && spec.rowsOfOperand
+          ? 1
+          : Math.max(...args.map(sizeOf));
     return { node: emit({ op: "apply", fn: spec.name, args }, size) };
+  };
+
+  /** `softmax(a, over = s, mask = x)`, `sum(a, over = s, mask = x)`: over the steps of s, its padding left out. */
+  const lowerOverSteps = (call: A.CallExpr, axis: string): Lowered => {
+    const operand = materialize(lowerExpr(call.args.find((a) => !a.name)!.value));
+    const fn = stepReductions[call.callee.text]!;
+    return { node: emit({ op: "apply", fn, args: [operand], axis }, sizeOf(operand)) };
   };
 
   /** An op with a drawn mask (dropout): its operands and a mask of its own, a new leaf. */
@@ -164,7 +213,7 @@ export function lower(model: CheckedModel): IrModel {
       case "number":
         return { constant: e.value };
       case "ref":
-        return lowerRef(e.name.text);
+        return lowerRef(e.name.text, e.at?.text);
       case "delay":
         return lowerDelay(e);
       case "neg":
@@ -176,7 +225,7 @@ export function lower(model: CheckedModel): IrModel {
         matvecBlocks(e.right, blocks);
         return {
           node: emit(
-            { op: "apply", fn: operatorOp("binary", "@").name, args: blocks, param: param.name },
+            { op: "apply", fn: operatorOp("binary", "@").name, args: alignRows(blocks, false), param: param.name },
             param.shape[0]!.value,
           ),
         };
@@ -184,6 +233,8 @@ export function lower(model: CheckedModel): IrModel {
       case "concat":
         return lowerApply(operatorOp("brackets"), e.parts);
       case "call": {
+        const over = e.args.find((a) => a.name?.text === "over")?.value;
+        if (over?.kind === "ref") return lowerOverSteps(e, over.name.text);
         const spec = callOp(e.callee.text)!;
         const positional = e.args.filter((a) => !a.name).map((a) => a.value);
         // The identity is no computation: the argument stands for it (copied below where a quantity needs its own value).
@@ -219,7 +270,7 @@ export function lower(model: CheckedModel): IrModel {
     // just an input, a delay or a parameter gets a copy of it. A state also owns its history
     // (what its delays read before step 0 is its own initial or carried value), so a state
     // that is just another state (`h2 = h1`) gets a copy too.
-    const leafValue = ["input", "delay", "param"].includes(nodes[node]!.op);
+    const leafValue = ["input", "delay", "param", "steps"].includes(nodes[node]!.op);
     const anotherState = states.has(q.name) && [...quantityNode].some(([name, n]) => n === node && states.has(name));
     if (leafValue || anotherState) node = copy(node);
     quantityNode.set(q.name, node);

@@ -46,7 +46,11 @@ export function printIr(ir: IrModel): string {
       out.push(`  // ${origin}${backward ? "   (backward phase)" : ""}`);
     }
     const label = `%${n.id}`.padEnd(5);
-    const type = n.scalar ? "scalar" : n.onehot ? `onehot[${n.size}]` : `[${n.size}]`;
+    const type = n.scalar
+      ? "scalar"
+      : n.onehot
+        ? `onehot[${n.size}]`
+        : `[${n.size}]${n.over !== undefined ? ` at every ${n.over}` : ""}`;
     const quantity = names.get(n.id);
     out.push(
       `  ${label} = ${describeNode(ir, n).padEnd(44)} : ${type}${quantity ? `   -> ${quantity.join(", ")}` : ""}`,
@@ -86,6 +90,8 @@ function describeNode(ir: IrModel, n: IrNode): string {
       return `param ${n.param}`;
     case "last":
       return `last ${n.source}[last]`;
+    case "steps":
+      return `steps ${n.source}[${n.over}]`;
     case "const":
       return `const ${n.value}`;
     case "mask": {
@@ -97,7 +103,7 @@ function describeNode(ir: IrModel, n: IrNode): string {
         return `${n.fn} ${n.param} @ ${matvecBlocks(ir, n)
           .map((b) => `%${b.x}@col${b.col}`)
           .join(" ++ ")}`;
-      return `${n.fn} ${n.args.map((a) => `%${a}`).join(", ")}`;
+      return `${n.fn}${n.axis !== undefined ? ` over ${n.axis}` : ""} ${n.args.map((a) => `%${a}`).join(", ")}`;
   }
 }
 

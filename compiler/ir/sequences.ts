@@ -2,7 +2,8 @@
  * A model of several sequences (IrModel.sequences) as one model per sequence, in the order
  * they are computed. Each is an ordinary model of one sequence, whose `last` leaves and
  * initial states `= e[last]` read states of the sequences before it at their last real step,
- * and whose `readAtLast` lists its own states that the sequences after it read so. Every pass
+ * and whose `readAtLast` lists its own states that the sequences after it read so (and
+ * `readAtEveryStep` its quantities that they read at every step: attention's `steps` leaves). Every pass
  * that runs a model over time (the interpreter, BPTT) runs these one after the other.
  */
 import { operands, type IrModel, type IrNode, type NodeId } from "./ir.js";
@@ -28,6 +29,12 @@ function statesReadAtLast(ir: IrModel, sequence: string): string[] {
   return [...read];
 }
 
+/** The quantities of a sequence that another reads at every step (attention: `steps` leaves). */
+function quantitiesReadAtEveryStep(ir: IrModel, sequence: string): string[] {
+  const own = new Set(ir.quantities.filter((q) => ir.nodes[q.node]!.sequence === sequence).map((q) => q.name));
+  return [...new Set(ir.nodes.flatMap((n) => (n.op === "steps" && own.has(n.source) ? [n.source] : [])))];
+}
+
 function sequenceModel(ir: IrModel, sequence: string): IrModel {
   const kept = ir.nodes.filter((n) => n.sequence === sequence);
   // The parameters and constants this sequence's nodes read.
@@ -41,6 +48,7 @@ function sequenceModel(ir: IrModel, sequence: string): IrModel {
   const maskNames = new Set(nodes.flatMap((n) => (n.op === "mask" ? [n.mask] : [])));
   const { sequences: _all, ...rest } = ir;
   const readAtLast = statesReadAtLast(ir, sequence);
+  const readAtEveryStep = quantitiesReadAtEveryStep(ir, sequence);
   return {
     ...rest,
     inputs: ir.inputs.filter((i) => i.sequence === sequence).map(({ sequence: _own, ...i }) => i),
@@ -61,5 +69,6 @@ function sequenceModel(ir: IrModel, sequence: string): IrModel {
       })),
     masks: ir.masks.filter((m) => maskNames.has(m.name)),
     ...(readAtLast.length > 0 ? { readAtLast } : {}),
+    ...(readAtEveryStep.length > 0 ? { readAtEveryStep } : {}),
   };
 }

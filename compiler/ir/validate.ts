@@ -33,6 +33,9 @@ export function validateIr(ir: IrModel): void {
       }
       case "const":
         break;
+      case "steps":
+        if (n.over === undefined) fail(i, `${n.source} at every step of no other sequence`);
+        break;
       case "mask": {
         const mask = ir.masks.find((m) => m.name === n.mask);
         if (!mask || mask.size !== n.size) fail(i, `mask ${n.mask} undeclared or of the wrong size`);
@@ -65,7 +68,10 @@ function applicationError(ir: IrModel, n: ApplyNode, params: Map<string, IrParam
       if (args.some((a) => !a.scalar && a.size !== n.size)) return "element-wise operands of different sizes";
       return undefined;
     case "rowwise":
-      if (args.some((a) => a.scalar || a.size !== n.size)) return "row-wise operands that are not vectors of its size";
+      if (spec.rowsOfOperand)
+        return n.size === 1 && args.every((a) => !a.scalar) ? undefined : `${n.fn} of a vector is one number`;
+      if (args.some((a) => a.scalar || (a.size !== n.size && !(spec.name === "repeat" && a.size === 1))))
+        return "row-wise operands that are not vectors of its size";
       if (args.some((a) => a.op === "param")) return "a row-wise op reading a parameter in place";
       return undefined;
     case "matvec": {
@@ -78,6 +84,10 @@ function applicationError(ir: IrModel, n: ApplyNode, params: Map<string, IrParam
     }
     case "concat":
       if (args.reduce((s, a) => s + a.size, 0) !== n.size) return "concatenation size";
+      return undefined;
+    case "steps":
+      if (n.axis === undefined || args[0]!.size !== n.size) return `${n.fn} over no sequence, or of another size`;
+      if ((spec.rows === "spread") === (args[0]!.over !== undefined)) return `${n.fn} of rows it cannot move`;
       return undefined;
     default:
       return `${n.fn} is not an op of the forward IR`;

@@ -6,11 +6,13 @@
 import { isLastStep } from "../check/inits.js";
 import type { Hover, MarkupContent } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
-import { callNames, callOp, callSignature, lossForm, lossNamed, lossNames } from "../ops/registry.js";
+import { callNames, callOp, callSignature, lossForm, lossNamed, lossNames, opNamed } from "../ops/registry.js";
+import { stepReductions } from "../ops/steps.js";
 import type { NameUse, Size } from "../check/model.js";
 import { sizesText } from "../ops/shapes.js";
 import { cellDefinitions } from "../expand/cells.js";
 import { printExpr } from "../format/print-expr.js";
+import { walkExpr } from "../../grammar/walk.js";
 import { printItem } from "../format/print-items.js";
 import { lectureEquation } from "../format/print-lecture.js";
 import { canonicalFunction } from "../../grammar/notation.js";
@@ -340,6 +342,7 @@ class HoverWriter {
     if (equations.length === 0 && !s.cell) out.push("_It has no equation yet._");
     if (s.gate)
       out.push("A gate: an equation marked `gate`, usually a sigmoid that scales another quantity element-wise.");
+    out.push(...this.attention(s.name, equations));
     if (isState) {
       if (state) {
         if (state.maxAhead > 0)
@@ -361,6 +364,31 @@ class HoverWriter {
     const note = this.unchecked();
     if (note) out.push(note);
     return out.join("\n\n");
+  }
+
+  /** Attention: the other sequence's steps a quantity has a value at, and those its equation reduces over. */
+  private attention(name: string, equations: readonly A.Equation[]): string[] {
+    const out: string[] = [];
+    const q = this.facts?.quantities.get(name);
+    if (q?.over !== undefined) {
+      const one = q.size?.perStep ? "one number (a score)" : "a value";
+      out.push(
+        `**Over the steps of sequence ${q.over}** too: ${one} at each step \`${q.over}\` of it, at every step of its own sequence ${q.sequence} (attention: it reads another sequence at its every step, as \`e[${q.over}]\`, unreduced).`,
+      );
+    }
+    for (const eq of equations)
+      walkExpr(eq.value, (x) => {
+        const over = x.kind === "call" ? x.args.find((a) => a.name?.text === "over")?.value : undefined;
+        if (x.kind !== "call" || over?.kind !== "ref") return;
+        const mask = x.args.find((a) => a.name?.text === "mask")?.value;
+        const steps = `the steps of sequence ${over.name.text}${mask ? ` (the real steps of \`${printExpr(mask)}\`, its padding left out)` : ""}`;
+        out.push(
+          x.callee.text === "softmax"
+            ? `**Reduces over ${over.name.text}**: \`${printExpr(x)}\` weighs ${steps}: a softmax over them, one weight per step, summing to 1.`
+            : `**Reduces over ${over.name.text}**: \`${printExpr(x)}\` adds its operand over ${steps}: one value per step of ${q?.sequence ?? "its own sequence"}.`,
+        );
+      });
+    return out;
   }
 
   /** The equation in the lecture's notation: subscripts on what has a value at each step. */
@@ -536,6 +564,7 @@ class HoverWriter {
         `**Formula:** \`${f.doc.formula}\``,
         `**Derivative:** \`${f.doc.derivative}\``,
         ...(settings.length > 0 ? [`**Settings:** ${settings.join("; ")}`] : []),
+        ...overSteps(name),
       ].join("\n\n");
     }
     if (lossNamed(name))
@@ -615,4 +644,14 @@ class HoverWriter {
     if (p) return `\`${name}\`: ${p.doc} (\`${signatures.map((s) => s.label).join("` or `")}\`)`;
     return undefined;
   }
+}
+
+/** What a function does written over the steps of another sequence (attention), if it can be. */
+function overSteps(name: string): string[] {
+  const steps = Object.hasOwn(stepReductions, name) ? opNamed(stepReductions[name]!) : undefined;
+  return steps
+    ? [
+        `**Over the steps of another sequence** (attention), as \`${name}(a, over = s, mask = x)\`: \`${steps.doc.formula}\`; derivative \`${steps.doc.derivative}\``,
+      ]
+    : [];
 }

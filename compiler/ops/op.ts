@@ -91,6 +91,21 @@ export interface RowwiseOp extends OpBase {
   accumulates: boolean;
   /** The kernel takes `activateRows` as a last argument, to compute its exponentials with it. */
   takesActivateRows: boolean;
+  /** The kernel's K is its operand's width, not its result's (`sum` adds a row of K into one number). */
+  rowsOfOperand?: true;
+}
+
+/**
+ * Between the rows of one step (one per example, B) and the rows of every step of another
+ * sequence, its `axis` (one per example and step of it, B × S, example by example): attention.
+ * A runtime kernel (B, S, lengths, K, operand, offset, out, offset), K the width of a row, which
+ * leaves each example's padding (its steps past `lengths[b]`) out.
+ */
+export interface StepsOp extends OpBase {
+  kind: "steps";
+  kernel: KernelName;
+  /** The rows of the result: those of every step from those of one (`spread`), one from every step (`reduce`), or the operand's. */
+  rows: "spread" | "reduce" | "same";
 }
 
 /**
@@ -102,7 +117,7 @@ export interface StructuralOp extends OpBase {
   kind: "matvec" | "matvec_t" | "concat" | "slice";
 }
 
-export type OpSpec = ElementwiseOp | RowwiseOp | StructuralOp;
+export type OpSpec = ElementwiseOp | RowwiseOp | StructuralOp | StepsOp;
 
 /** A value of the backward IR being built. */
 export interface GradValue {
@@ -119,6 +134,8 @@ export interface ApplyAttrs {
   col?: number;
   /** The result's size, where the operands do not tell it (a slice, a transposed block). */
   size?: number;
+  /** The sequence whose every step a `steps` op moves across (attention). */
+  axis?: string;
 }
 
 /** Building backward IR: the values a rule reads and the ops it applies to them. */

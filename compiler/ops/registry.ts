@@ -10,6 +10,7 @@ import { losses, reductions } from "./losses.js";
 import type { IrLoss, IrNode } from "../ir/ir.js";
 import type { ElementwiseOp, LossForm, LossSpec, OpSpec } from "./op.js";
 import { rowwiseOps } from "./softmax.js";
+import { componentOps, stepsOps } from "./steps.js";
 import { structural } from "./structure.js";
 
 const byName = new Map<string, OpSpec>();
@@ -125,6 +126,15 @@ export function formOf(loss: IrLoss): LossForm {
 
 export { reductions };
 
-for (const spec of [...arithmetic, ...activations, ...selections, dropout, ...rowwiseOps, ...structural])
+for (const spec of [
+  ...arithmetic,
+  ...activations,
+  ...selections,
+  dropout,
+  ...rowwiseOps,
+  ...componentOps,
+  ...structural,
+  ...stepsOps,
+])
   registerOp(spec);
 for (const spec of losses) registerLoss(spec);

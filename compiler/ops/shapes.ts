@@ -12,6 +12,8 @@ import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
 export interface Size {
   value: number;
   symbol: string;
+  /** A quantity that is one number at each step of another sequence: a score (attention). */
+  perStep?: true;
 }
 
 export type ValueType =

@@ -6,7 +6,7 @@
  * terms and what later steps sent back; the updates add each step's share of the gradients.
  */
 import { differentiate } from "../../compiler/grad/differentiate.js";
-import { secondPassNodes, type GradIr, type GradNode } from "../../compiler/grad/grad-ir.js";
+import { gradRowsOver, secondPassNodes, type GradIr, type GradNode } from "../../compiler/grad/grad-ir.js";
 import { isBidirectional, matvecBlocks, type IrModel } from "../../compiler/ir/ir.js";
 import { read, type Expr } from "../../compiler/ops/expr.js";
 import { opNamed } from "../../compiler/ops/registry.js";
@@ -16,8 +16,8 @@ import { scatterColumnsBatch } from "../../runtime/kernels/onehot.js";
 import { namedRecord } from "../../runtime/records.js";
 import type { Weights } from "./batch.js";
 import { evaluateElementwise, type ClassIds, type Stream } from "./elementwise.js";
-import { addColumnBlocks, carriedIn, splitColumns, type Execution } from "./execution.js";
-import { rowKernel } from "./kernels.js";
+import { addColumnBlocks, carriedIn, extentOf, splitColumns, type Execution } from "./execution.js";
+import { rowKernel, stepsKernel } from "./kernels.js";
 import { NumericError } from "./numeric-error.js";
 import { scoredPositions } from "./score.js";
 
@@ -64,6 +64,8 @@ export function runBackward(
  */
 export interface SequenceAdjoints {
   received: Record<string, Float64Array>;
+  /** The adjoints of the quantities read at every step (attention), [B][S][n] by name: added at each real step. */
+  receivedAtEveryStep: Record<string, Float64Array>;
 }
 
 /** A backward value for the whole batch: [B][size] numbers, one number (a constant), or class ids (a class target). */
@@ -86,6 +88,8 @@ class BackwardRun {
   /** The adjoints of the states, by unrolled node id, for analysis. */
   readonly stateAdjoints = new Map<number, Float64Array>();
   private readonly stateNodes: Set<number>;
+  /** The other sequence each backward value has a row at every step of (attention). */
+  private readonly over: (string | undefined)[];
 
   constructor(
     private readonly ex: Execution,
@@ -94,6 +98,7 @@ class BackwardRun {
   ) {
     const { ir } = ex;
     this.second = isBidirectional(ir) ? secondPassNodes(grad) : new Set();
+    this.over = gradRowsOver(grad);
     this.grads = namedRecord(ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]));
     this.stateNodes = new Set(ir.quantities.filter((q) => ir.states.some((s) => s.name === q.name)).map((q) => q.node));
     for (const n of ir.nodes) {
@@ -128,9 +133,10 @@ class BackwardRun {
           const block = this.blocks.get(`${u.param}:${u.col}:${u.width}`)!;
           const rows = this.grad.nodes[u.dy]!.size;
           const x = this.ex.graph.at(t, u.x);
+          const R = this.rows(u.dy);
           if (this.ex.ir.nodes[u.x]!.onehot)
-            scatterColumnsBatch(B, rows, u.width, floats(u.dy), 0, this.ex.ids[x]!, 0, block.grad, 0);
-          else matmulBatchBackwardWeight(B, rows, u.width, floats(u.dy), 0, this.ex.values[x]!, 0, block.grad, 0);
+            scatterColumnsBatch(R, rows, u.width, floats(u.dy), 0, this.ex.ids[x]!, 0, block.grad, 0);
+          else matmulBatchBackwardWeight(R, rows, u.width, floats(u.dy), 0, this.ex.values[x]!, 0, block.grad, 0);
           break;
         }
         case "initial": {
@@ -153,6 +159,9 @@ class BackwardRun {
           this.sendToLastStep(u.source, floats(u.from));
           break;
         }
+        case "every":
+          this.sendToEveryStep(u.source, floats(u.from));
+          break;
       }
     }
   }
@@ -163,6 +172,21 @@ class BackwardRun {
     if (!received) throw new Error(`internal error: '${source}[last]' is differentiated outside a model of sequences`);
     const into = (received[source] ??= new Float64Array(rows.length));
     for (let i = 0; i < rows.length; i++) into[i] += rows[i]!;
+  }
+
+  /** Rows of an adjoint for a quantity of a sequence computed before, at its every step (attention). */
+  private sendToEveryStep(source: string, rows: Float64Array): void {
+    const received = this.sequences?.receivedAtEveryStep;
+    if (!received)
+      throw new Error(`internal error: '${source}' at every step is differentiated outside a model of sequences`);
+    const into = (received[source] ??= new Float64Array(rows.length));
+    for (let i = 0; i < rows.length; i++) into[i] += rows[i]!;
+  }
+
+  /** The rows of a backward value: one per example, or one per example and step of the other sequence it runs over. */
+  private rows(id: number): number {
+    const over = this.over[id];
+    return over === undefined ? this.ex.batch.B : this.ex.batch.B * extentOf(this.ex, over).T;
   }
 
   /** The parameters' gradients, once every step has run: the block gradients added into their columns. */
@@ -184,7 +208,6 @@ class BackwardRun {
   }
 
   private compute(n: GradNode, t: number, values: Value[]): Value {
-    const { B } = this.ex.batch;
     switch (n.op) {
       case "value": {
         const forward = this.ex.ir.nodes[n.of]!;
@@ -199,7 +222,7 @@ class BackwardRun {
       case "adjoint":
         return { values: this.adjoint(n, t, values), scalar: false };
       case "apply":
-        return this.apply(n, values, B);
+        return this.apply(n, values, this.rows(n.id));
     }
   }
 
@@ -230,12 +253,17 @@ class BackwardRun {
   /** The sum of the terms and of what later steps sent back; then a quantity's ended rows go back to t − 1. */
   private adjoint(n: Extract<GradNode, { op: "adjoint" }>, t: number, values: Value[]): Float64Array {
     const { B, T, lengths } = this.ex.batch;
-    const sum = new Float64Array(B * n.size);
+    const sum = new Float64Array(this.rows(n.id) * n.size);
+    // The numbers of one example: for a quantity over another sequence's steps, all of them.
+    const width = sum.length / B;
     const add = (x: Float64Array) => {
       for (let i = 0; i < sum.length; i++) sum[i] += x[i]!;
     };
     for (const term of n.terms) add((values[term.node] as { values: Float64Array }).values);
-    if (n.seeded) this.addReceivedAtLastStep(n, t, sum);
+    if (n.seeded) {
+      this.addReceivedAtLastStep(n, t, sum);
+      this.addReceivedAtEveryStep(n, t, sum);
+    }
     for (const d of n.later) {
       const delay = this.ex.ir.nodes[d] as { steps: number; ahead?: boolean };
       const reader = delay.ahead ? t - delay.steps : t + delay.steps;
@@ -251,7 +279,7 @@ class BackwardRun {
         const passed = new Float64Array(sum.length);
         for (let b = 0; b < B; b++) {
           if (t < lengths[b]!) continue;
-          for (let i = b * n.size; i < (b + 1) * n.size; i++) [passed[i], sum[i]] = [sum[i]!, 0];
+          for (let i = b * width; i < (b + 1) * width; i++) [passed[i], sum[i]] = [sum[i]!, 0];
         }
         if (backward && t === T - 1) this.addToLearnedInitial(n.of, passed);
         else this.passedBack.set(n.of, passed);
@@ -269,12 +297,25 @@ class BackwardRun {
   /** What a later sequence sent to this state's value at its last step, added at each example's last real step. */
   private addReceivedAtLastStep(n: Extract<GradNode, { op: "adjoint" }>, t: number, sum: Float64Array): void {
     const { ir, batch } = this.ex;
-    const name = ir.quantities.find((q) => q.node === n.of && ir.readAtLast?.includes(q.name))!.name;
-    const received = this.sequences?.received[name];
+    const name = ir.quantities.find((q) => q.node === n.of && ir.readAtLast?.includes(q.name))?.name;
+    const received = name === undefined ? undefined : this.sequences?.received[name];
     if (!received) return;
     for (let b = 0; b < batch.B; b++) {
       if (batch.lengths[b]! - 1 !== t) continue;
       for (let i = b * n.size; i < (b + 1) * n.size; i++) sum[i] += received[i]!;
+    }
+  }
+
+  /** What a later sequence sent to this quantity's value at every step (attention), added at each real step t. */
+  private addReceivedAtEveryStep(n: Extract<GradNode, { op: "adjoint" }>, t: number, sum: Float64Array): void {
+    const { ir, batch } = this.ex;
+    const name = ir.quantities.find((q) => q.node === n.of && ir.readAtEveryStep?.includes(q.name))?.name;
+    const received = name === undefined ? undefined : this.sequences?.receivedAtEveryStep[name];
+    if (!received) return;
+    for (let b = 0; b < batch.B; b++) {
+      if (t >= batch.lengths[b]!) continue;
+      const from = (b * batch.T + t) * n.size;
+      for (let k = 0; k < n.size; k++) sum[b * n.size + k] += received[from + k]!;
     }
   }
 
@@ -306,10 +347,17 @@ class BackwardRun {
         evaluateElementwise(spec.expr(...reads), operands, out);
         return { values: out, scalar: n.scalar };
       }
-      case "rowwise":
+      case "rowwise": {
         // The vector–Jacobian kernels add into their output, which starts at zero here.
-        rowKernel(spec.kernel)(B, n.size, ...n.args.flatMap((_, k) => [floats(k), 0]), out, 0);
+        const K = spec.rowsOfOperand ? this.grad.nodes[n.args[0]!]!.size : n.size;
+        rowKernel(spec.kernel)(B, K, ...n.args.flatMap((_, k) => [floats(k), 0]), out, 0);
         return { values: out, scalar: false };
+      }
+      case "steps": {
+        const { T, lengths } = extentOf(this.ex, n.axis!);
+        stepsKernel(spec.kernel)(this.ex.batch.B, T, lengths, n.size, floats(0), 0, out, 0);
+        return { values: out, scalar: false };
+      }
       case "matvec_t": {
         const block = this.blocks.get(`${n.param}:${n.col}:${n.size}`)!;
         const dy = floats(0);

@@ -4,7 +4,7 @@
  */
 import type { IrModel, IrNode } from "../../compiler/ir/ir.js";
 import type { UnrolledGraph } from "../../compiler/unroll/unroll.js";
-import type { Batch, Weights } from "./batch.js";
+import type { Batch, SequenceExtent, Weights } from "./batch.js";
 import { ownValue } from "../../runtime/records.js";
 
 /**
@@ -35,8 +35,32 @@ export interface Execution {
    * their last real step ([B][n] by name): what `e[last]` reads (compiler/ir/sequences.ts).
    */
   context?: Record<string, Float64Array>;
+  /** Attention: what the sequences computed before give this one at their every step (`e[s]`). */
+  everyStep?: EveryStep;
   /** For each template node that holds a quantity: true (steps past a sequence's end keep its last value). */
   quantityNodes: Set<number>;
+}
+
+/**
+ * The quantities of the sequences computed before, at every step, by name: [B][S][n], example
+ * by example (each example's padding as the forward pass left it), and the steps and lengths
+ * of each such sequence, by its step variable.
+ */
+export interface EveryStep {
+  values: Record<string, Float64Array>;
+  extents: Record<string, SequenceExtent>;
+}
+
+/** The rows of a node's value: one per example, or one per example and step of the other sequence it runs over. */
+export function rowsOf(ex: Execution, n: IrNode): number {
+  return n.over === undefined ? ex.batch.B : ex.batch.B * extentOf(ex, n.over).T;
+}
+
+/** The steps and lengths of another sequence this one reads at every step. */
+export function extentOf(ex: Execution, sequence: string): SequenceExtent {
+  const extent = ex.everyStep?.extents[sequence];
+  if (!extent) throw new Error(`internal error: sequence ${sequence} is read at every step before it was computed`);
+  return extent;
 }
 
 /** What the previous chunk left for a state or input, when a carry was given and holds it. */

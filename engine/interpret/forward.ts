@@ -15,8 +15,8 @@ import { matmulBatch } from "../../runtime/kernels/matmul.js";
 import { gatherColumnsBatch, PAD_ID } from "../../runtime/kernels/onehot.js";
 import type { Batch, InputData, Weights } from "./batch.js";
 import { evaluateElementwise } from "./elementwise.js";
-import { carriedIn, splitColumns, type Carry, type Execution } from "./execution.js";
-import { rowKernel } from "./kernels.js";
+import { carriedIn, extentOf, rowsOf, splitColumns, type Carry, type EveryStep, type Execution } from "./execution.js";
+import { rowKernel, stepsKernel } from "./kernels.js";
 import { NumericError } from "./numeric-error.js";
 
 /** `context`: in a model of several sequences, the states of those computed before at their last step (`e[last]`). */
@@ -26,6 +26,7 @@ export function runForward(
   weights: Weights,
   carryIn?: Carry,
   context?: Record<string, Float64Array>,
+  everyStep?: EveryStep,
 ): Execution {
   const graph = unroll(ir, batch.T);
   const ex: Execution = {
@@ -35,6 +36,7 @@ export function runForward(
     weights,
     ...(carryIn ? { carryIn } : {}),
     ...(context ? { context } : {}),
+    ...(everyStep ? { everyStep } : {}),
     values: new Array(graph.nodes.length),
     ids: new Array(graph.nodes.length),
     blockWeights: new Map(),
@@ -60,7 +62,7 @@ export function runForward(
 
 function compute(ex: Execution, u: UnrolledNode, n: IrNode): void {
   const { B } = ex.batch;
-  const len = B * n.size;
+  const len = rowsOf(ex, n) * n.size;
   switch (n.op) {
     case "input": {
       const data = n.fromTarget ? previousTargets(ex, n.input) : ex.batch.inputs[n.input]!;
@@ -82,6 +84,12 @@ function compute(ex: Execution, u: UnrolledNode, n: IrNode): void {
     case "last":
       ex.values[u.id] = lastOf(ex, n.source).slice();
       return;
+    case "steps": {
+      const value = ex.everyStep?.values[n.source];
+      if (!value) throw new Error(`internal error: '${n.source}[${n.over}]' is read before its sequence was computed`);
+      ex.values[u.id] = value.slice();
+      return;
+    }
     case "mask": {
       const drawn = ex.batch.masks?.[n.mask];
       ex.values[u.id] = drawn ? drawn.slice(u.step * len, (u.step + 1) * len) : new Float64Array(len).fill(1);
@@ -95,7 +103,7 @@ function compute(ex: Execution, u: UnrolledNode, n: IrNode): void {
 
 /** An op of the registry, by its kind: element-wise by its expression, row-wise by its kernel. */
 function apply(ex: Execution, u: UnrolledNode, n: ApplyNode): void {
-  const { B } = ex.batch;
+  const B = rowsOf(ex, n);
   const y = ex.values[u.id]!;
   const spec = opNamed(n.fn);
   const operand = (k: number) => ex.values[u.args[k]!]!;
@@ -105,9 +113,16 @@ function apply(ex: Execution, u: UnrolledNode, n: ApplyNode): void {
       evaluateElementwise(spec.expr(...n.args.map((_, k) => read(k))), streams, y);
       return;
     }
-    case "rowwise":
-      rowKernel(spec.kernel)(B, n.size, ...n.args.flatMap((_, k) => [operand(k), 0]), y, 0);
+    case "rowwise": {
+      const K = spec.rowsOfOperand ? ex.ir.nodes[n.args[0]!]!.size : n.size;
+      rowKernel(spec.kernel)(B, K, ...n.args.flatMap((_, k) => [operand(k), 0]), y, 0);
       return;
+    }
+    case "steps": {
+      const { T, lengths } = extentOf(ex, n.axis!);
+      stepsKernel(spec.kernel)(ex.batch.B, T, lengths, n.size, operand(0), 0, y, 0);
+      return;
+    }
     case "matvec": {
       const parts = ex.blockWeights.get(n.id)!;
       matvecBlocks(ex.ir, n).forEach((block, k) => {
@@ -200,7 +215,7 @@ function lastOf(ex: Execution, source: string): Float64Array {
 /** Rows whose sequence has ended keep the quantity's previous value. */
 function freezePaddedRows(ex: Execution, u: UnrolledNode): void {
   const { B, lengths } = ex.batch;
-  const size = ex.ir.nodes[u.template]!.size;
+  const size = exampleWidth(ex, ex.ir.nodes[u.template]!);
   const previous = ex.values[ex.graph.at(u.step - 1, u.template)]!;
   const y = ex.values[u.id]!;
   for (let b = 0; b < B; b++) {
@@ -211,7 +226,7 @@ function freezePaddedRows(ex: Execution, u: UnrolledNode): void {
 /** Rows whose sequence has ended hold the backward quantity's value of the next step (past the last: its value after the sequence). */
 function holdPaddedRowsBackward(ex: Execution, u: UnrolledNode): void {
   const { B, T, lengths } = ex.batch;
-  const size = ex.ir.nodes[u.template]!.size;
+  const size = exampleWidth(ex, ex.ir.nodes[u.template]!);
   const next = u.step + 1 < T ? ex.values[ex.graph.at(u.step + 1, u.template)]! : valueAfter(ex, u.template, size);
   const y = ex.values[u.id]!;
   for (let b = 0; b < B; b++) {
@@ -225,6 +240,11 @@ function valueAfter(ex: Execution, template: number, size: number): Float64Array
   return initialValue(ex, state?.name ?? "", size);
 }
 
+/** The numbers of one example in a node's value: its size, times the other sequence's steps for a node over them. */
+function exampleWidth(ex: Execution, n: IrNode): number {
+  return (rowsOf(ex, n) / ex.batch.B) * n.size;
+}
+
 function quantityName(ex: Execution, u: UnrolledNode): string {
   return ex.ir.quantities.find((q) => q.node === u.template)!.name;
 }
@@ -235,7 +255,7 @@ function checkFinite(ex: Execution, u: UnrolledNode): void {
   if (!y) return;
   for (let i = 0; i < y.length; i++) {
     if (Number.isFinite(y[i])) continue;
-    const size = ex.ir.nodes[u.template]!.size;
+    const size = exampleWidth(ex, ex.ir.nodes[u.template]!);
     const quantity = quantityName(ex, u);
     throw new NumericError(
       `'${quantity}' is ${y[i]} at step ${u.step + 1} of sequence ${Math.floor(i / size) + 1}: the forward pass overflowed`,

@@ -13,11 +13,11 @@ import { sequenceModels } from "../../compiler/ir/sequences.js";
 import { PAD_ID } from "../../runtime/kernels/onehot.js";
 import { namedRecord } from "../../runtime/records.js";
 import type { Batch, TargetData, Weights } from "./batch.js";
-import type { Carry } from "./execution.js";
+import type { Carry, EveryStep } from "./execution.js";
 import { runForward } from "./forward.js";
 import { beamChoice, greedyChoice, type Choice } from "./choices.js";
 import { carryOut } from "./interpret.js";
-import { atLastStep, batchOf } from "./sequences.js";
+import { batchOf, keepForLater } from "./sequences.js";
 
 export interface GenerateOptions {
   /** The most steps generated for an example. */
@@ -44,11 +44,12 @@ export function generate(ir: IrModel, weights: Weights, batch: Batch, options: G
       `${ir.name} does not read a class target at an earlier step (as y[t-1]), so there is nothing it generates`,
     );
   const context = namedRecord<Float64Array>();
+  const everyStep: EveryStep = { values: namedRecord(), extents: namedRecord() };
   const parts = sequenceModels(ir);
   const generating = parts.findIndex((p) => generatedTarget(p.ir) !== undefined);
   for (const { sequence, ir: part } of parts.slice(0, generating)) {
-    const ex = runForward(part, batchOf(batch, part, sequence), weights, undefined, context);
-    for (const name of part.readAtLast ?? []) context[name] = atLastStep(ex, name);
+    const ex = runForward(part, batchOf(batch, part, sequence), weights, undefined, context, everyStep);
+    keepForLater(ex, sequence, context, everyStep);
   }
   const decoder = parts[generating]!;
   if (parts.length > generating + 1)
@@ -64,15 +65,24 @@ export function generate(ir: IrModel, weights: Weights, batch: Batch, options: G
   if (!loss) throw new Error(`no loss of ${ir.name} scores ${target}: nothing predicts it`);
   const choice =
     options.beam === undefined ? greedyChoice(batch.B, options) : beamChoice(batch.B, options.beam, options);
-  return decode(model, weights, batch.B, context, target, loss, choice, options.maxLength);
+  return decode(model, weights, batch.B, { context, everyStep }, target, loss, choice, options.maxLength);
 }
 
-/** The decoder a step at a time over the rows `choice` keeps, each reading the class chosen for it. */
+/** What the decoder reads of the sequences before it: states at their last step, quantities at every step. */
+interface Encoded {
+  context: Record<string, Float64Array>;
+  everyStep: EveryStep;
+}
+
+/**
+ * The decoder a step at a time over the rows `choice` keeps, each reading the class chosen for it
+ * and what was encoded for its example.
+ */
 function decode(
   model: IrModel,
   weights: Weights,
   B: number,
-  encoded: Record<string, Float64Array>,
+  encoded: Encoded,
   target: string,
   loss: IrLoss,
   choice: Choice,
@@ -81,7 +91,7 @@ function decode(
   const size = model.nodes[loss.prediction]!.size;
   const isLog = loss.fusion?.kind === "log_softmax";
   let rows = B;
-  let context = encoded;
+  let { context, everyStep } = encoded;
   let carry: Carry | undefined;
   for (let step = 0; step < maxLength && rows > 0; step++) {
     // What a step reads of its own target before it is chosen: nothing (its value is only read later).
@@ -93,12 +103,21 @@ function decode(
       targets: { [target]: unknown },
       lengths: new Int32Array(rows).fill(1),
     };
-    const ex = runForward(model, chunk, weights, carry, context);
+    const ex = runForward(model, chunk, weights, carry, context, everyStep);
     const scores = ex.values[ex.graph.at(0, loss.prediction)]!;
     const logp = isLog ? scores : scores.map((p) => Math.log(Math.max(p, 0)));
     const { parents, classes } = choice.next(logp, size, step === maxLength - 1);
     carry = gatherRows(carryOut(ex), parents, rows);
     context = gatherRows(context, parents, rows);
+    everyStep = {
+      values: gatherRows(everyStep.values, parents, rows),
+      extents: namedRecord(
+        Object.entries(everyStep.extents).map(([s, e]) => [
+          s,
+          { T: e.T, lengths: gatherRows({ lengths: e.lengths }, parents, rows).lengths },
+        ]),
+      ),
+    };
     // The step just run read nothing of its own target; the next one reads the class chosen for it.
     carry[target]![0] = classes;
     rows = parents.length;

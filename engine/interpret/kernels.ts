@@ -30,3 +30,19 @@ export type LossKernel = (
 export function lossKernel(name: KernelName): LossKernel {
   return kernels[name] as unknown as LossKernel;
 }
+
+/** A steps kernel (attention): (B, S, lengths, K, operand, offset, out, offset). */
+export type StepsKernel = (
+  B: number,
+  S: number,
+  lengths: Int32Array,
+  K: number,
+  x: FloatArray,
+  xOff: number,
+  y: FloatArray,
+  yOff: number,
+) => void;
+
+export function stepsKernel(name: KernelName): StepsKernel {
+  return kernels[name] as unknown as StepsKernel;
+}

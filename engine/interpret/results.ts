@@ -1,6 +1,6 @@
 /** What the interpreter gives for a batch, and how it is asked. */
 import type { Weights } from "./batch.js";
-import type { Carry, Execution } from "./execution.js";
+import { rowsOf, type Carry, type Execution } from "./execution.js";
 import { namedRecord } from "../../runtime/records.js";
 
 export interface InterpretOptions {
@@ -27,10 +27,11 @@ export interface InterpretResult {
 export function quantityValues(ex: Execution, name: string): Float64Array {
   const q = ex.ir.quantities.find((x) => x.name === name);
   if (!q) throw new Error(`no quantity named '${name}'`);
-  const { T, B } = ex.batch;
-  const size = ex.ir.nodes[q.node]!.size;
-  const out = new Float64Array(T * B * size);
-  for (let t = 0; t < T; t++) out.set(ex.values[ex.graph.at(t, q.node)]!, t * B * size);
+  const { T } = ex.batch;
+  // [T][B][n], or for a quantity over another sequence's steps (attention) [T][B][S][n].
+  const width = rowsOf(ex, ex.ir.nodes[q.node]!) * ex.ir.nodes[q.node]!.size;
+  const out = new Float64Array(T * width);
+  for (let t = 0; t < T; t++) out.set(ex.values[ex.graph.at(t, q.node)]!, t * width);
   return out;
 }
 

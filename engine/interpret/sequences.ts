@@ -11,7 +11,7 @@ import { namedRecord } from "../../runtime/records.js";
 import { describeBatch, interpreterNeed, requireMemory } from "../memory.js";
 import { runBackward, type SequenceAdjoints } from "./backward.js";
 import { missingTarget, requireTargets, type Batch, type Weights } from "./batch.js";
-import type { Execution } from "./execution.js";
+import type { EveryStep, Execution } from "./execution.js";
 import { runForward } from "./forward.js";
 import { adjointNorms, quantityValues, type InterpretOptions, type InterpretResult } from "./results.js";
 import { scoreLoss } from "./score.js";
@@ -26,16 +26,23 @@ export function interpretSequences(
     throw new Error(`${ir.name} reads several sequences, each to its end: it cannot continue them chunk by chunk`);
   if (options.grad) requireTargets(ir, batch);
   const context = namedRecord<Float64Array>();
+  const everyStep: EveryStep = { values: namedRecord(), extents: namedRecord() };
   const runs: Execution[] = [];
   for (const { sequence, ir: model } of sequenceModels(ir)) {
     const part = batchOf(batch, model, sequence);
     requireMemory(
-      interpreterNeed(model, part.T, part.B, Boolean(options.grad)),
+      interpreterNeed(
+        model,
+        part.T,
+        part.B,
+        Boolean(options.grad),
+        Object.fromEntries(Object.entries(everyStep.extents).map(([s, e]) => [s, e.T])),
+      ),
       `${describeBatch(part.T, part.B)} of sequence ${sequence} on the interpreter`,
       "shorten the sequences or batch fewer of them",
     );
-    const ex = runForward(model, part, weights, undefined, context);
-    for (const name of model.readAtLast ?? []) context[name] = atLastStep(ex, name);
+    const ex = runForward(model, part, weights, undefined, context, everyStep);
+    keepForLater(ex, sequence, context, everyStep);
     runs.push(ex);
   }
   const scored = ir.losses.length > 0 && missingTarget(ir, batch) === undefined;
@@ -61,10 +68,11 @@ export function interpretSequences(
 
 /**
  * The sequences' backward passes, last computed first: each sends its sources' adjoints at their
- * last step back. With `norms`, each state's ||dL/dh_t|| over its own sequence's steps goes there.
+ * last step (and, read by attention, at every step) back. With `norms`, each state's ||dL/dh_t||
+ * over its own sequence's steps goes there.
  */
 function backward(ir: IrModel, runs: readonly Execution[], norms?: Record<string, Float64Array>): Weights {
-  const sequences: SequenceAdjoints = { received: namedRecord() };
+  const sequences: SequenceAdjoints = { received: namedRecord(), receivedAtEveryStep: namedRecord() };
   const grads = namedRecord(ir.params.map((p) => [p.name, new Float64Array(p.shape.reduce((a, b) => a * b, 1))]));
   for (const ex of [...runs].reverse()) {
     const observe = norms
@@ -110,6 +118,34 @@ export function batchOf(batch: Batch, model: IrModel, sequence: string): Batch {
     ),
     ...masks,
   };
+}
+
+/**
+ * What the sequences after this one read of it: its states at their last step (`e[last]`, into
+ * `context`), its quantities at every step and its steps and lengths (attention's `e[s]`).
+ */
+export function keepForLater(
+  ex: Execution,
+  sequence: string,
+  context: Record<string, Float64Array>,
+  everyStep: EveryStep,
+): void {
+  for (const name of ex.ir.readAtLast ?? []) context[name] = atLastStep(ex, name);
+  for (const name of ex.ir.readAtEveryStep ?? []) everyStep.values[name] = atEveryStep(ex, name);
+  everyStep.extents[sequence] = { T: ex.batch.T, lengths: ex.batch.lengths };
+}
+
+/** A quantity at every step, [B][T][n], example by example: what attention reads as `e[s]`. */
+export function atEveryStep(ex: Execution, name: string): Float64Array {
+  const { B, T } = ex.batch;
+  const node = ex.ir.quantities.find((q) => q.name === name)!.node;
+  const size = ex.ir.nodes[node]!.size;
+  const out = new Float64Array(B * T * size);
+  for (let t = 0; t < T; t++) {
+    const step = ex.values[ex.graph.at(t, node)]!;
+    for (let b = 0; b < B; b++) out.set(step.subarray(b * size, (b + 1) * size), (b * T + t) * size);
+  }
+  return out;
 }
 
 /** A state at each example's last real step, [B][n]. */

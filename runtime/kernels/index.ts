@@ -23,6 +23,7 @@ export * from "./matmul.js";
 export * from "./onehot.js";
 export * from "./reductions.js";
 export * from "./softmax.js";
+export * from "./steps.js";
 // Both tiers of the matrix products behind one interface, and the WebAssembly SIMD tier (docs/kernels.md).
 export * from "./kernel-set.js";
 export * from "./wasm/index.js";

@@ -204,6 +204,19 @@ describe("a model of several sequences", () => {
   });
 });
 
+describe("attention", () => {
+  it("is drawn folded: the encoder's every step into the score and the context, and each reduction's axis", () => {
+    const d = foldedGraph(irFromFile("tests/fixtures/pytorch/attention_tutorial.rnn"), { params: false });
+    const quantity = (name: string) => d.nodes.find((n) => n.kind === "quantity" && n.name === name)!;
+    const e = quantity("e").id;
+    const reads = d.edges.filter((edge) => edge.from === e && edge.label?.startsWith("e[s], every s"));
+    expect(reads.map((edge) => edge.to).sort()).toEqual([quantity("score").id, quantity("ctx").id].sort());
+    expect(quantity("score").note).toBe("[1] · at every s");
+    expect(quantity("α").note).toBe("[1] · at every s · softmax over s");
+    expect(quantity("ctx").note).toBe("[4] · \u03A3 over s");
+  });
+});
+
 describe("folded graph", () => {
   it.each(examples)(
     "%s: a node per quantity, a delay box per delayed state, cycles only through delay boxes",

@@ -27,6 +27,7 @@ import { simdSupported } from "../../runtime/kernels/wasm/index.js";
 import { Rng } from "../../runtime/rng.js";
 import type { Batch } from "../../engine/interpret/batch.js";
 import { exampleFiles, irFromFile } from "../support/models.js";
+import { sequenceModels } from "../../compiler/ir/sequences.js";
 
 const elman = irFromFile("examples/elman.rnn");
 const roomy: MemoryLimits = { memory: 1e15, heap: 1e15, array: 2 ** 32, wasm: 2 ** 32 };
@@ -66,6 +67,18 @@ describe("the interpreter", () => {
     const floatsPerStep = elman.nodes.reduce((n, node) => n + (node.onehot ? 0.5 : node.size), 0);
     const parameters = elman.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     expect(need.arrays).toBe(2 * 8 * 1000 * 4 * floatsPerStep + 3 * 8 * parameters);
+  });
+});
+
+describe("the interpreter on attention", () => {
+  it("counts a row per example and source step for what has a value at every source step", () => {
+    const [, decoder] = sequenceModels(irFromFile("tests/fixtures/pytorch/attention_tutorial.rnn"));
+    const perSourceStep = decoder!.ir.nodes.filter((n) => n.over === "s");
+    expect(perSourceStep.length).toBeGreaterThan(0);
+    const floats = perSourceStep.reduce((n, node) => n + node.size, 0);
+    const short = interpreterNeed(decoder!.ir, 10, 4, false, { s: 1 });
+    const long = interpreterNeed(decoder!.ir, 10, 4, false, { s: 51 });
+    expect(long.arrays - short.arrays).toBe(8 * 10 * 4 * 50 * floats);
   });
 });
 

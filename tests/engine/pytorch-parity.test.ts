@@ -32,6 +32,8 @@ describe("interpreter matches PyTorch to 1e-9 in float64", () => {
         "bigru_packed",
         "gru_seq2seq",
         "lstm_seq2seq",
+        "attention_tutorial",
+        "attention_luong_dot",
       ]),
     );
   });

@@ -9,11 +9,10 @@ import { interpret } from "../../engine/interpret/interpret.js";
 import { batchFromJson } from "../../engine/io/data-json.js";
 import { interpreterBackend } from "../../engine/interpreter-backend.js";
 import { gradcheck } from "../../engine/gradcheck.js";
-import { initialWeights } from "../../engine/init-weights.js";
 import { randomBatch } from "../../engine/random-batch.js";
-import type { Batch, InputData, TargetData } from "../../engine/interpret/batch.js";
 import { Rng } from "../../runtime/rng.js";
 import { irFromText } from "../support/models.js";
+import { exampleAlone, perturbedWeights } from "../support/several-sequences.js";
 
 const encoderDecoder = `model EncDec {
   dim V = 5
@@ -68,12 +67,6 @@ const lstmEncoderDecoder = `model LstmEncDec {
   loss cross_entropy(o, y) at each
 }`;
 
-function perturbedWeights(ir: ReturnType<typeof irFromText>, rng: Rng) {
-  const weights = initialWeights(ir, 1);
-  for (const w of Object.values(weights)) for (let i = 0; i < w.length; i++) w[i] += rng.uniform(-0.3, 0.3);
-  return weights;
-}
-
 describe("a model of several sequences", () => {
   it("lowers each sequence's equations over its own steps, the source first", () => {
     const ir = irFromText(encoderDecoder);
@@ -121,7 +114,7 @@ describe("a model of several sequences", () => {
     const together = interpret(ir, weights, batch, { grad: true });
     let summed = 0;
     for (let b = 0; b < batch.B; b++) {
-      const alone = example(batch, b);
+      const alone = exampleAlone(batch, b);
       const r = interpret(ir, weights, alone);
       summed += r.loss! * alone.lengths[0]!;
     }
@@ -148,28 +141,6 @@ describe("a model of several sequences", () => {
     });
   }
 });
-
-/** Example b of a batch alone, cut to its own lengths (one-hot inputs and class targets). */
-function example(batch: Batch, b: number): Batch {
-  const extents = Object.values(batch.sequences!);
-  const sequences = Object.fromEntries(
-    Object.entries(batch.sequences!).map(([s, e]) => [s, { T: e.lengths[b]!, lengths: Int32Array.of(e.lengths[b]!) }]),
-  );
-  /** Row b of ids laid out [T][B], over the sequence whose T · B they fill. */
-  const cut = (data: InputData | TargetData) => {
-    if (!("ids" in data)) throw new Error("one-hot inputs and class targets only");
-    const extent = extents.find((e) => e.T * batch.B === data.ids.length)!;
-    return Int32Array.from({ length: extent.lengths[b]! }, (_, t) => data.ids[t * batch.B + b]!);
-  };
-  const inputs = Object.fromEntries(
-    Object.entries(batch.inputs).map(([name, data]) => [name, { kind: "onehot" as const, ids: cut(data) }]),
-  );
-  const targets = Object.fromEntries(
-    Object.entries(batch.targets).map(([name, data]) => [name, { kind: "class" as const, ids: cut(data) }]),
-  );
-  const last = Object.values(sequences).at(-1)!;
-  return { T: last.T, B: 1, lengths: last.lengths, inputs, targets, sequences };
-}
 
 describe("the data of a model of several sequences", () => {
   const ir = () => irFromText(encoderDecoder);

@@ -184,6 +184,32 @@ describe("hover", () => {
     expect(await client.diagnostics(d)).toEqual([]);
   });
 
+  test("attention: a quantity over the source's steps, and over which axis each reduction reduces", async () => {
+    const d = new Doc(
+      fileUri(join(repoRoot, "tests", "lsp", "attention.rnn")),
+      "model Attention {\n  dim V = 4\n  dim H = 3\n  input x[s] : onehot[V]\n  target y : class[V]\n  param Wd : [H, V]\n  param Vo : [V, H]\n  cell e = gru(x, size = H)\n  state d : [H] = e[last]\n  d = tanh(Wd @ y[t-1])\n  score = sum(d * e[s])\n  α = softmax(score, over = s, mask = x)\n  c = sum(α * e[s], over = s, mask = x)\n  o = softmax(Vo @ c)\n  loss cross_entropy(o, y) at each\n}\n",
+    );
+    await client.open(d);
+    expect(await client.diagnostics(d)).toEqual([]);
+    const score = await client.hoverText(d, d.pos("score ="));
+    expect(score).toContain("**Over the steps of sequence s** too: one number (a score) at each step `s` of it");
+    expect(score).toContain("As in the lecture: `score_t = sum(d_t * e_s)`");
+    const alpha = await client.hoverText(d, d.pos("α ="));
+    expect(alpha).toContain("**Over the steps of sequence s** too");
+    expect(alpha).toContain(
+      "**Reduces over s**: `softmax(score, over = s, mask = x)` weighs the steps of sequence s (the real steps of `x`, its padding left out)",
+    );
+    const fn = await client.hoverText(d, d.pos("softmax(score"));
+    expect(fn).toContain(
+      "**Over the steps of another sequence** (attention), as `softmax(a, over = s, mask = x)`: `softmax(a, over = s, mask = x)_s = e^(a_s − max a) / Σ_{s' ≤ S} e^(a_s' − max a), 0 on the padding`",
+    );
+    const c = await client.hoverText(d, d.pos("c ="));
+    expect(c).not.toContain("**Over the steps");
+    expect(c).toContain(
+      "**Reduces over s**: `sum(α * e[s], over = s, mask = x)` adds its operand over the steps of sequence s",
+    );
+  });
+
   test("a cell: the full expansion and its parameter names", async () => {
     const d = doc("lstm.rnn");
     for (const position of [d.pos("cell h", 0, 5), d.pos("lstm(")]) {

@@ -94,13 +94,13 @@ function rewrite(e: string, name: string, choice: number): string {
   return forms[Math.floor(choice * forms.length)]!;
 }
 
-const severalSequences = new Set(["gru_seq2seq.rnn", "lstm_seq2seq.rnn"]);
+const severalSequences = new Set(["gru_seq2seq.rnn", "lstm_seq2seq.rnn", "attention_tutorial.rnn"]);
 const models: [string, string][] = [
   ...readdirSync(join(repoRoot, "examples"))
     .filter((f) => f.endsWith(".rnn"))
     .map((f): [string, string] => [f, readFileSync(join(repoRoot, "examples", f), "utf8")]),
   ["generated (12 layers)", generatedModel(12)],
-  // Models of several sequences (e[last], x[s]) and teacher forcing (y[t-1]).
+  // Models of several sequences (e[last], x[s]), teacher forcing (y[t-1]) and attention (e[s]).
   ...[...severalSequences].map((f): [string, string] => [
     f,
     readFileSync(join(repoRoot, "tests/fixtures/pytorch", f), "utf8"),
