@@ -1,4 +1,4 @@
-"""PyTorch on the benchmark workloads W1-W4, for bench/run.ts.
+"""PyTorch on the benchmark workloads W1-W5, for bench/run.ts.
 
     PYTHON bench/pytorch_bench.py THREADS WORKLOAD [--quick]
 
@@ -10,7 +10,8 @@ A worker of bench/workload-bench.ts, with the protocol of bench/worker.ts: prepa
 `SAMPLES {json}` (wall and CPU ms of each run) until `quit`.
 
 Float32, torch.nn.LSTM / GRU / RNN (tanh) with a Linear output layer; W1's one-hot input is F.one_hot into nn.LSTM(input_size=65); forward+backward is the loss and
-loss.backward() with gradients reset each time (set_to_none); W3 runs under inference_mode.
+loss.backward() with gradients reset each time (set_to_none); W3 runs under inference_mode;
+W5 is the GRU encoder-decoder of prepare_seq2seq.
 """
 import json
 import re
@@ -39,6 +40,8 @@ WORKLOADS = {
     "w2": dict(cell="elman", onehot=False, D=32, H=64, T=100, B=16, K=2, at="last", mode="fwdbwd"),
     "w3": dict(cell="gru", onehot=False, D=16, H=32, T=20, B=1, K=4, at="each", mode="fwd"),
     "w4": dict(cell="lstm", onehot=False, D=256, H=512, T=50, B=64, K=10, at="last", mode="fwdbwd"),
+    # Encoder-decoder: a source of S steps over V ids, a target of T steps over K classes.
+    "w5": dict(cell="gru", onehot=True, D=64, H=128, S=30, T=12, B=32, K=64, at="each", mode="fwdbwd"),
 }
 
 
@@ -57,7 +60,33 @@ def send(kind, body):
     print(kind + " " + json.dumps(body), flush=True)
 
 
+def prepare_seq2seq(torch, w):
+    """The GRU encoder-decoder of PyTorch's translation tutorial, batched and teacher-forced:
+    nn.GRU over the one-hot source, its last state starting an nn.GRU over the one-hot previous
+    target (zeros at the first step, rnnc's y[t-1]), a Linear output and cross-entropy at each step."""
+    nn = torch.nn
+    F = torch.nn.functional
+    S, T, B, H, V, K = w["S"], w["T"], w["B"], w["H"], w["D"], w["K"]
+    encoder, decoder, out = nn.GRU(V, H), nn.GRU(K, H), nn.Linear(H, K)
+    source = torch.randint(0, V, (S, B))
+    target = torch.randint(0, K, (T, B))
+    params = list(encoder.parameters()) + list(decoder.parameters()) + list(out.parameters())
+
+    def forward_backward():
+        for p in params:
+            p.grad = None
+        _, last = encoder(F.one_hot(source, V).float())
+        previous = torch.cat([torch.zeros(1, B, K), F.one_hot(target[:-1], K).float()])
+        states, _ = decoder(previous, last)
+        loss = F.cross_entropy(out(states.reshape(T * B, H)), target.reshape(T * B))
+        loss.backward()
+        return loss.item()
+    return forward_backward
+
+
 def prepare(torch, w):
+    if "S" in w:
+        return prepare_seq2seq(torch, w)
     nn = torch.nn
     F = torch.nn.functional
     cell = {"lstm": nn.LSTM, "gru": nn.GRU, "elman": nn.RNN}[w["cell"]](w["D"], w["H"])

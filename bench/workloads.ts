@@ -1,10 +1,11 @@
 /**
- * The four benchmark workloads W1–W4 (the project's spec, workloads.md): shapes, what is
- * measured, and the multiply-adds a batch needs, counted the same way for every engine.
+ * The benchmark workloads: W1–W4 of the project's spec (workloads.md) and W5, issue 16's GRU
+ * encoder–decoder: shapes, what is measured, and the multiply-adds a batch needs, counted the
+ * same way for every engine.
  */
 import { fileURLToPath } from "node:url";
 
-export type WorkloadId = "w1" | "w2" | "w3" | "w4";
+export type WorkloadId = "w1" | "w2" | "w3" | "w4" | "w5";
 export type Mode = "fwd" | "fwdbwd";
 export type CellKind = "lstm" | "gru" | "elman";
 
@@ -16,8 +17,14 @@ export interface Workload {
   cell: CellKind;
   input: { encoding: "onehot" | "dense"; size: number };
   H: number;
+  /** Steps of the sequence the output is read over (the target's, in an encoder–decoder). */
   T: number;
   B: number;
+  /**
+   * An encoder–decoder: the source, of `steps` steps over `x[s]`, read by a cell of the same kind
+   * and size whose last state starts the decoder; the decoder reads the previous target, one-hot.
+   */
+  source?: { steps: number };
   /** The output layer: K units at every step or at the last, softmax + cross-entropy or a plain dense output. */
   output: { size: number; at: "each" | "last"; loss: "cross_entropy" | "none" };
   measured: Mode;
@@ -75,6 +82,19 @@ export const workloads: readonly Workload[] = [
     output: { size: 10, at: "last", loss: "cross_entropy" },
     measured: "fwdbwd",
   },
+  {
+    id: "w5",
+    title: "W5 gru-seq2seq",
+    file: "w5-gru-seq2seq.rnn",
+    cell: "gru",
+    input: { encoding: "onehot", size: 64 },
+    H: 128,
+    T: 12,
+    B: 32,
+    source: { steps: 30 },
+    output: { size: 64, at: "each", loss: "cross_entropy" },
+    measured: "fwdbwd",
+  },
 ];
 
 export function workload(id: string): Workload {
@@ -98,7 +118,8 @@ const gateCount: Record<CellKind, number> = { lstm: 4, gru: 3, elman: 1 };
  */
 export function multiplyAdds(w: Workload, mode: Mode): number {
   const gates = gateCount[w.cell] * w.H;
-  const recurrent = w.T * w.B * gates * w.H;
+  // An encoder–decoder's two cells: the source's steps and the target's (both read one-hot ids).
+  const recurrent = (w.T + (w.source?.steps ?? 0)) * w.B * gates * w.H;
   const input = w.input.encoding === "onehot" ? 0 : w.T * w.B * gates * w.input.size;
   const output = (w.output.at === "each" ? w.T : 1) * w.B * w.output.size * w.H;
   const forward = recurrent + input + output;

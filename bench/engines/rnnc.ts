@@ -29,7 +29,8 @@ export function workloadIr(w: Workload): IrModel {
 
 function problem(w: Workload) {
   const ir = workloadIr(w);
-  return { ir, weights: initialWeights(ir, 1), batch: randomBatch(ir, new Rng(2), { T: w.T, B: w.B }) };
+  const steps = w.source ? { steps: { s: w.source.steps } } : {};
+  return { ir, weights: initialWeights(ir, 1), batch: randomBatch(ir, new Rng(2), { T: w.T, B: w.B, ...steps }) };
 }
 
 /** The quantity a forward-only run reads back: the model's output `o`. */
