@@ -53,6 +53,8 @@ async function prepareModule(w: Workload, dtype: "f64" | "f32", kernels: KernelT
     targets: Object.fromEntries(
       Object.entries(batch.targets).map(([k, d]) => [k, d.kind === "class" ? d.ids : float(d.values)]),
     ),
+    // An encoder–decoder's batch gives each sequence's steps (every example at full length here).
+    ...(batch.sequences ? { sequences: batch.sequences } : {}),
   };
   return { ir, module, params, grads, moduleBatch };
 }
