@@ -79,6 +79,13 @@ function isLeaf(n: IrNode): boolean {
   return n.op !== "apply";
 }
 
+/** Why the code generator does not take a model (attention, for now), or undefined when it does. */
+export function codegenRefusal(ir: IrModel): string | undefined {
+  const attention = ir.nodes.find((n) => n.op === "steps");
+  if (attention?.op !== "steps") return undefined;
+  return `the code generator does not handle attention (${ir.name} reads ${attention.source}[${attention.over}] at every step of sequence ${attention.over}) yet`;
+}
+
 /**
  * The plan of a model of one sequence: a whole model, or one sequence of several (sequence-plans.ts),
  * whose arrays are named in the module's table (`shared`) and which meets the others through `links`.
@@ -89,11 +96,8 @@ export function makePlan(
   shared?: ModuleNames,
   links: ReadonlyMap<string, LinkArrays> = new Map(),
 ): CodePlan {
-  const attention = ir.nodes.find((n) => n.op === "steps");
-  if (attention?.op === "steps")
-    throw new Error(
-      `the code generator does not handle attention (${ir.name} reads ${attention.source}[${attention.over}] at every step of sequence ${attention.over}) yet`,
-    );
+  const refusal = codegenRefusal(ir);
+  if (refusal) throw new Error(refusal);
   if (ir.sequences)
     throw new Error(`internal error: ${ir.name} reads several sequences; plan each (sequence-plans.ts)`);
   const consumers = new Map<NodeId, NodeId[]>();
