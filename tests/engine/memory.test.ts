@@ -26,7 +26,7 @@ import type { GeneratedModel } from "../../runtime/generated-module.js";
 import { simdSupported } from "../../runtime/kernels/wasm/index.js";
 import { Rng } from "../../runtime/rng.js";
 import type { Batch } from "../../engine/interpret/batch.js";
-import { exampleFiles, irFromFile } from "../support/models.js";
+import { compiledExamples, exampleFiles, irFromFile } from "../support/models.js";
 import { sequenceModels } from "../../compiler/ir/sequences.js";
 
 const elman = irFromFile("examples/elman.rnn");
@@ -151,10 +151,9 @@ describe("limits", () => {
     const w4 = irFromFile("bench/workloads/w4-lstm-large.rnn");
     requireMemory(compiledNeed(w4, { dtype: "f32", kernels: "auto" }, 50, 64), "W4", "");
     requireMemory(interpreterNeed(w4, 50, 64, true), "W4", "");
-    for (const file of exampleFiles()) {
-      const ir = irFromFile(`examples/${file}`);
-      requireMemory(interpreterNeed(ir, 200, 32, true), file, "");
-      requireMemory(compiledNeed(ir, { dtype: "f64", kernels: "auto" }, 200, 32), file, "");
-    }
+    for (const file of exampleFiles())
+      requireMemory(interpreterNeed(irFromFile(`examples/${file}`), 200, 32, true), file, "");
+    for (const file of compiledExamples())
+      requireMemory(compiledNeed(irFromFile(`examples/${file}`), { dtype: "f64", kernels: "auto" }, 200, 32), file, "");
   });
 });
