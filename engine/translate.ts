@@ -3,14 +3,15 @@
  * sources, as ids of the source vocabulary, decoded in batches by the interpreter's free
  * running (engine/interpret/generate.ts: greedy, or a beam search of `beam` hypotheses) up to
  * `<eos>` or `maxLength` tokens, and the ids turned back into target tokens. `rnnc translate`
- * prints them; `rnnc eval` scores them (exact match, BLEU).
+ * prints them (and with --attention-plot draws where a model with attention looked); `rnnc eval`
+ * scores them (exact match, BLEU).
  */
 import type { IrModel } from "../compiler/ir/ir.js";
 import { sequenceBatch, type Example } from "./data/dataset.js";
 import { pairRoles, type PairVocabularies } from "./data/pairs.js";
 import type { TextTokens } from "./data/text-file.js";
-import type { Weights } from "./interpret/batch.js";
-import { generate } from "./interpret/generate.js";
+import type { Batch, Weights } from "./interpret/batch.js";
+import { generate, generateAttending, type GenerateOptions } from "./interpret/generate.js";
 
 export interface PairModel {
   ir: IrModel;
@@ -32,6 +33,48 @@ const DEFAULT_BATCH = 64;
 
 /** For each source (ids of the source vocabulary), the target tokens the model generates. */
 export function translateIds(model: PairModel, sources: readonly Int32Array[], options: TranslateOptions): string[][] {
+  return inBatches(model, sources, options, (batch, generateOptions) =>
+    generate(model.ir, model.weights, batch, generateOptions).map((ids) => tokensOf(model, ids)),
+  );
+}
+
+/** A translation with where the model looked: the attention weights of each step that produced it. */
+export interface AttendedTranslation {
+  tokens: string[];
+  /** What each step produced: the tokens, and `<eos>` last when the output ended with it. */
+  steps: string[];
+  /** At each step, its weights over the source's steps (the source's length of them). */
+  weights: Float64Array[];
+}
+
+/** translateIds, with the attention weights of the decoding itself (a model with attention). */
+export function translateAttending(
+  model: PairModel,
+  sources: readonly Int32Array[],
+  options: TranslateOptions,
+): AttendedTranslation[] {
+  const target = model.vocabularies.target;
+  let offset = 0;
+  return inBatches(model, sources, options, (batch, generateOptions) => {
+    const { outputs, attention } = generateAttending(model.ir, model.weights, batch, generateOptions);
+    const translations = outputs.map((ids, b) => {
+      const tokens = tokensOf(model, ids);
+      const weights = attention[b]!.map((row) => row.slice(0, sources[offset + b]!.length));
+      const steps = weights.length > tokens.length ? [...tokens, target.entries[target.endOfLine!]!] : tokens;
+      return { tokens, steps, weights };
+    });
+    offset += outputs.length;
+    return translations;
+  });
+}
+
+/** `decode` run on the sources a batch of `options.batch` at a time, its results in order. */
+function inBatches<R>(
+  model: PairModel,
+  sources: readonly Int32Array[],
+  options: TranslateOptions,
+  decode: (batch: Batch, options: GenerateOptions) => R[],
+): R[] {
   const roles = pairRoles(model.ir);
   const target = model.vocabularies.target;
   const examples: Example[] = sources.map((ids) => ({
@@ -41,18 +84,23 @@ export function translateIds(model: PairModel, sources: readonly Int32Array[], o
     targets: {},
   }));
   const size = options.batch ?? DEFAULT_BATCH;
-  const out: string[][] = [];
+  const out: R[] = [];
   for (let start = 0; start < examples.length; start += size) {
     const indices = Array.from({ length: Math.min(size, examples.length - start) }, (_, i) => start + i);
-    const generated = generate(model.ir, model.weights, sequenceBatch(model.ir, examples, indices), {
-      maxLength: options.maxLength,
-      stop: target.endOfLine!,
-      classes: target.entries.length,
-      ...(options.beam === undefined ? {} : { beam: options.beam }),
-    });
-    for (const ids of generated) out.push(Array.from(ids, (id) => target.entries[id]!));
+    out.push(
+      ...decode(sequenceBatch(model.ir, examples, indices), {
+        maxLength: options.maxLength,
+        stop: target.endOfLine!,
+        classes: target.entries.length,
+        ...(options.beam === undefined ? {} : { beam: options.beam }),
+      }),
+    );
   }
   return out;
+}
+
+function tokensOf(model: PairModel, ids: Int32Array): string[] {
+  return Array.from(ids, (id) => model.vocabularies.target.entries[id]!);
 }
 
 /** Tokens as text: characters joined, words separated by a space. */

@@ -15,6 +15,11 @@ export interface Choice {
   next(logp: Float64Array, size: number, last: boolean): { parents: Int32Array; classes: Int32Array };
   /** Each example's output, once decoding has ended. */
   outputs(): Int32Array[];
+  /**
+   * The row each example's output ran in at each step, once decoding has ended: one a class,
+   * and one more for the step that chose `stop` when it ended so.
+   */
+  paths(): Int32Array[];
 }
 
 export interface ChoiceOptions {
@@ -27,6 +32,7 @@ export interface ChoiceOptions {
 /** Each row's most probable class (the first of equals). Rows are the examples not yet stopped. */
 export function greedyChoice(B: number, { stop, classes }: ChoiceOptions = {}): Choice {
   const outputs: number[][] = Array.from({ length: B }, () => []);
+  const paths: number[][] = Array.from({ length: B }, () => []);
   let exampleOf = Array.from({ length: B }, (_, b) => b);
   return {
     next(logp, size, last) {
@@ -35,6 +41,7 @@ export function greedyChoice(B: number, { stop, classes }: ChoiceOptions = {}): 
       const following: number[] = [];
       exampleOf.forEach((b, row) => {
         const id = argmax(logp, row * size, Math.min(size, classes ?? size));
+        paths[b]!.push(row);
         if (id === stop) return;
         outputs[b]!.push(id);
         if (last) return;
@@ -46,11 +53,14 @@ export function greedyChoice(B: number, { stop, classes }: ChoiceOptions = {}): 
       return { parents: Int32Array.from(parents), classes: Int32Array.from(chosen) };
     },
     outputs: () => outputs.map((o) => Int32Array.from(o)),
+    paths: () => paths.map((p) => Int32Array.from(p)),
   };
 }
 
 interface Hypothesis {
   classes: number[];
+  /** The row it ran in at each step. */
+  rows: number[];
   /** Sum of the log-probabilities of its classes. */
   logp: number;
 }
@@ -65,12 +75,12 @@ interface Hypothesis {
  * their length. Width 1 is greedy.
  */
 export function beamChoice(B: number, width: number, { stop, classes }: ChoiceOptions = {}): Choice {
-  const finished: { classes: number[]; score: number }[][] = Array.from({ length: B }, () => []);
+  const finished: { classes: number[]; rows: number[]; score: number }[][] = Array.from({ length: B }, () => []);
   // The live hypotheses, row by row, and the example of each.
-  let live: Hypothesis[] = Array.from({ length: B }, () => ({ classes: [], logp: 0 }));
+  let live: Hypothesis[] = Array.from({ length: B }, () => ({ classes: [], rows: [], logp: 0 }));
   let exampleOf = Array.from({ length: B }, (_, b) => b);
   const finish = (b: number, h: Hypothesis, ended: boolean) =>
-    finished[b]!.push({ classes: h.classes, score: h.logp / (h.classes.length + (ended ? 1 : 0)) });
+    finished[b]!.push({ classes: h.classes, rows: h.rows, score: h.logp / (h.classes.length + (ended ? 1 : 0)) });
   return {
     next(logp, size, last) {
       const choosable = Math.min(size, classes ?? size);
@@ -91,7 +101,7 @@ export function beamChoice(B: number, width: number, { stop, classes }: ChoiceOp
         let kept = 0;
         for (let rank = 0; rank < candidates.length && kept < width; rank++) {
           const c = candidates[rank]!;
-          const extended = { classes: [...live[c.row]!.classes], logp: c.logp };
+          const extended = { classes: [...live[c.row]!.classes], rows: [...live[c.row]!.rows, c.row], logp: c.logp };
           if (c.id === stop) {
             if (rank < width) finish(b, extended, true);
             continue;
@@ -119,13 +129,16 @@ export function beamChoice(B: number, width: number, { stop, classes }: ChoiceOp
       exampleOf = nextExampleOf;
       return { parents: Int32Array.from(parents), classes: Int32Array.from(chosen) };
     },
-    outputs: () =>
-      finished.map((f) => {
-        let best = f[0];
-        for (const h of f) if (h.score > best!.score) best = h;
-        return Int32Array.from(best?.classes ?? []);
-      }),
+    outputs: () => best().map((h) => Int32Array.from(h?.classes ?? [])),
+    paths: () => best().map((h) => Int32Array.from(h?.rows ?? [])),
   };
+  function best() {
+    return finished.map((f) => {
+      let top = f[0];
+      for (const h of f) if (h.score > top!.score) top = h;
+      return top;
+    });
+  }
 }
 
 function argmax(values: Float64Array, offset: number, size: number): number {

@@ -8,7 +8,8 @@
  * `carryOut`), until every example has produced `stop` (`<eos>`) or `maxLength` steps. Before
  * the first step `y[t-1]` reads no class (the zero vector): that is the start (`<sos>`).
  */
-import type { IrLoss, IrModel } from "../../compiler/ir/ir.js";
+import { applies, type IrLoss, type IrModel, type IrNode } from "../../compiler/ir/ir.js";
+import { stepReductions } from "../../compiler/ops/steps.js";
 import { sequenceModels } from "../../compiler/ir/sequences.js";
 import { PAD_ID } from "../../runtime/kernels/onehot.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -36,8 +37,38 @@ export function generatedTarget(ir: IrModel): string | undefined {
   return undefined;
 }
 
+/** The softmax over another sequence's steps, attention's weights (the first, when there are several). */
+export function attentionWeights(ir: IrModel): IrNode | undefined {
+  return ir.nodes.find((n) => applies(n, stepReductions.softmax));
+}
+
 /** For each example of the batch (its sources; no targets needed), the classes the model generates. */
 export function generate(ir: IrModel, weights: Weights, batch: Batch, options: GenerateOptions): Int32Array[] {
+  return generateRecording(ir, weights, batch, options, false).outputs;
+}
+
+export interface Attending {
+  outputs: Int32Array[];
+  /**
+   * For each example, at each step of its output (the step that chose `stop` included), the
+   * attention weights of that very step over every step of the source (the batch's longest;
+   * 0 past the example's own length).
+   */
+  attention: Float64Array[][];
+}
+
+/** generate, also recording the attention weights (attentionWeights) of every decoding step. */
+export function generateAttending(ir: IrModel, weights: Weights, batch: Batch, options: GenerateOptions): Attending {
+  return generateRecording(ir, weights, batch, options, true) as Attending;
+}
+
+function generateRecording(
+  ir: IrModel,
+  weights: Weights,
+  batch: Batch,
+  options: GenerateOptions,
+  recordAttention: boolean,
+): Partial<Attending> & { outputs: Int32Array[] } {
   const target = generatedTarget(ir);
   if (target === undefined || ir.targets.find((t) => t.name === target)?.kind !== "class")
     throw new Error(
@@ -65,7 +96,28 @@ export function generate(ir: IrModel, weights: Weights, batch: Batch, options: G
   if (!loss) throw new Error(`no loss of ${ir.name} scores ${target}: nothing predicts it`);
   const choice =
     options.beam === undefined ? greedyChoice(batch.B, options) : beamChoice(batch.B, options.beam, options);
-  return decode(model, weights, batch.B, { context, everyStep }, target, loss, choice, options.maxLength);
+  const weightsNode = recordAttention ? attentionWeights(model) : undefined;
+  if (recordAttention && !weightsNode)
+    throw new Error(`${ir.name} has no softmax over another sequence's steps: there is no attention to record`);
+  const record: number[] | undefined = weightsNode && [weightsNode.id];
+  const steps = decode(
+    model,
+    weights,
+    batch.B,
+    { context, everyStep },
+    target,
+    loss,
+    choice,
+    options.maxLength,
+    record,
+  );
+  const outputs = choice.outputs();
+  if (!weightsNode) return { outputs };
+  const S = everyStep.extents[weightsNode.over!]!.T;
+  const attention = choice
+    .paths()
+    .map((path) => Array.from(path, (row, k) => steps[k]![0]!.slice(row * S, (row + 1) * S)));
+  return { outputs, attention };
 }
 
 /** What the decoder reads of the sequences before it: states at their last step, quantities at every step. */
@@ -76,7 +128,8 @@ interface Encoded {
 
 /**
  * The decoder a step at a time over the rows `choice` keeps, each reading the class chosen for it
- * and what was encoded for its example.
+ * and what was encoded for its example. Returns, for each step run, the values of the nodes
+ * `record` names (all its rows).
  */
 function decode(
   model: IrModel,
@@ -87,7 +140,9 @@ function decode(
   loss: IrLoss,
   choice: Choice,
   maxLength: number,
-): Int32Array[] {
+  record: readonly number[] = [],
+): Float64Array[][] {
+  const recorded: Float64Array[][] = [];
   const size = model.nodes[loss.prediction]!.size;
   const isLog = loss.fusion?.kind === "log_softmax";
   let rows = B;
@@ -104,6 +159,7 @@ function decode(
       lengths: new Int32Array(rows).fill(1),
     };
     const ex = runForward(model, chunk, weights, carry, context, everyStep);
+    recorded.push(record.map((id) => ex.values[ex.graph.at(0, id)]!.slice()));
     const scores = ex.values[ex.graph.at(0, loss.prediction)]!;
     const logp = isLog ? scores : scores.map((p) => Math.log(Math.max(p, 0)));
     const { parents, classes } = choice.next(logp, size, step === maxLength - 1);
@@ -122,7 +178,7 @@ function decode(
     carry[target]![0] = classes;
     rows = parents.length;
   }
-  return choice.outputs();
+  return recorded;
 }
 
 /** Each array of `rows` rows (of any width) taken again at `parents`, row after row. */

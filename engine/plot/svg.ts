@@ -46,7 +46,8 @@ export const PALETTE = [
   "#bcbd22",
 ];
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+export const esc = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const fmt = (v: number) =>
   Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0)
     ? v.toExponential(0).replace("e+", "e")

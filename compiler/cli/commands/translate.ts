@@ -1,23 +1,30 @@
 /**
- * `rnnc translate FILE [--checkpoint DIR] [--beam K] [--max-length N] [--input PATH]`: one
- * source a line (standard input by default) translated by an encoder-decoder trained on
- * sentence pairs, one output a line, each cut into tokens as the checkpoint's training cut its
- * pairs (characters or words, with its vocabularies). Every line is read and encoded before
- * anything is printed, so a bad line stops the run with nothing written.
+ * `rnnc translate FILE [--checkpoint DIR] [--beam K] [--max-length N] [--input PATH]
+ * [--attention-plot FILE.svg]`: one source a line (standard input by default) translated by an
+ * encoder-decoder trained on sentence pairs, one output a line, each cut into tokens as the
+ * checkpoint's training cut its pairs (characters or words, with its vocabularies). Every line
+ * is read and encoded before anything is printed, so a bad line stops the run with nothing
+ * written. A model with attention also draws, for the first lines, where each output step
+ * looked in the source (engine/plot/heatmap.ts).
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { cutSide, sideEncoder, type PairVocabularies } from "../../../engine/data/pairs.js";
 import { DataError } from "../../../engine/io/data-error.js";
 import { describeFileError } from "../../../engine/io/file-error.js";
-import { joinTokens, translateIds } from "../../../engine/translate.js";
-import { readText, UserError, type Output } from "../io.js";
+import { attentionWeights } from "../../../engine/interpret/generate.js";
+import { heatmapSvg } from "../../../engine/plot/heatmap.js";
+import { joinTokens, translateAttending, translateIds, type PairModel } from "../../../engine/translate.js";
+import { readText, UserError, writeFileReported, type Output } from "../io.js";
 import { loadTrained, pairModel } from "../model-data.js";
 import { collectDims } from "./options.js";
 import { positiveInt } from "./train-options.js";
 
 /** The longest output by default, in tokens: more than any sentence of a corpus of short pairs. */
 export const DEFAULT_MAX_LENGTH = 100;
+
+/** The translations --attention-plot draws: the first lines', one panel each. */
+export const ATTENTION_PANELS = 20;
 
 interface TranslateCommandOptions {
   checkpoint?: string;
@@ -26,6 +33,7 @@ interface TranslateCommandOptions {
   input?: string;
   batch?: number;
   dim: string[];
+  attentionPlot?: string;
 }
 
 export function registerTranslate(program: Command, io: Output): void {
@@ -46,17 +54,63 @@ export function registerTranslate(program: Command, io: Output): void {
     .option("--input <path>", "the sources, one a line (default: standard input)")
     .option("--batch <n>", "sources decoded together", positiveInt)
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
+    .option(
+      "--attention-plot <file.svg>",
+      `a model with attention: draw where each output token looked in the source, a heatmap for each of the first ${ATTENTION_PANELS} lines`,
+    )
     .action((file: string, opts: TranslateCommandOptions) => {
       const model = pairModel(loadTrained(file, opts.checkpoint, opts.dim, io));
+      if (opts.attentionPlot !== undefined && !attentionWeights(model.ir))
+        throw new UserError(
+          `--attention-plot: ${file} has no attention (no softmax over the source's steps, as softmax(score, over = s, mask = x)): there is nothing to draw`,
+        );
       const text = opts.input === undefined ? standardInput() : readText(opts.input, "input");
       const sources = encodeSources(text, model.vocabularies, opts.input);
-      const outputs = translateIds(model, sources, {
+      const options = {
         maxLength: opts.maxLength,
         ...(opts.beam === undefined ? {} : { beam: opts.beam }),
         ...(opts.batch === undefined ? {} : { batch: opts.batch }),
-      });
-      io.out(outputs.map((tokens) => joinTokens(tokens, model.vocabularies.tokens) + "\n").join(""));
+      };
+      if (opts.attentionPlot === undefined) {
+        const outputs = translateIds(model, sources, options);
+        io.out(outputs.map((tokens) => joinTokens(tokens, model.vocabularies.tokens) + "\n").join(""));
+        return;
+      }
+      const translations = translateAttending(model, sources, options);
+      io.out(translations.map((t) => joinTokens(t.tokens, model.vocabularies.tokens) + "\n").join(""));
+      writeAttentionPlot(io, opts.attentionPlot, model, sources, translations);
     });
+}
+
+function writeAttentionPlot(
+  io: Output,
+  path: string,
+  model: PairModel,
+  sources: readonly Int32Array[],
+  translations: ReturnType<typeof translateAttending>,
+): void {
+  const source = model.vocabularies.source;
+  const kind = model.vocabularies.tokens;
+  const drawn = translations.slice(0, ATTENTION_PANELS);
+  const panels = drawn.map((t, i) => {
+    const columns = Array.from(sources[i]!, (id) => source.entries[id]!);
+    return {
+      title: `${joinTokens(columns, kind)} → ${joinTokens(t.tokens, kind)}`,
+      columns,
+      rows: t.steps,
+      weights: t.weights,
+    };
+  });
+  const caption =
+    drawn.length < translations.length
+      ? `attention weights of the first ${drawn.length} of ${translations.length} translations (source across, output down)`
+      : `attention weights (source across, output down)`;
+  writeFileReported(
+    io,
+    path,
+    heatmapSvg(panels, caption),
+    `attention of ${drawn.length} of ${translations.length} translations`,
+  );
 }
 
 function standardInput(): string {
