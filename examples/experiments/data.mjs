@@ -10,6 +10,8 @@
  *   pairs      the same grammar's sentences and their translation into a toy French, `source<TAB>target`
  *              a line: a corpus for an encoder–decoder (adjectives after their noun, articles and
  *              adjectives agreeing with a noun's gender, so a target word depends on later source words)
+ *   reversal   sequences of --min to --max letters (a to j) and the same reversed, `source<TAB>target`
+ *              a line: the last target word depends on the first source word, however long the source
  */
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -186,6 +188,17 @@ export function pairs(seed, n) {
   );
 }
 
+/** n sequences of `min`–`max` letters a–j (uniform length) and their reversal, `source<TAB>target` a line. */
+export function reversal(seed, n, min = 4, max = 24) {
+  const rng = new Rng(seed);
+  return (
+    Array.from({ length: n }, () => {
+      const letters = Array.from({ length: min + rng.int(max - min + 1) }, () => "abcdefghij"[rng.int(10)]);
+      return `${letters.join(" ")}\t${[...letters].reverse().join(" ")}`;
+    }).join("\n") + "\n"
+  );
+}
+
 // Run as a script (also through a symbolic link, which Node resolves for the module but not in argv).
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const [kind, ...rest] = process.argv.slice(2);
@@ -201,9 +214,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
   else if (kind === "corpus") process.stdout.write(corpus(seed, arg("n", 1500)));
   else if (kind === "sentences") process.stdout.write(sentences(seed, arg("n", 3000)));
   else if (kind === "pairs") process.stdout.write(pairs(seed, arg("n", 3000)));
+  else if (kind === "reversal") process.stdout.write(reversal(seed, arg("n", 2000), arg("min", 4), arg("max", 24)));
   else {
     process.stderr.write(
-      "usage: node examples/experiments/data.mjs sentiment|latch|corpus|sentences|pairs [--seed N] [--n N] [--L lag] [--labels names|numbers]\n",
+      "usage: node examples/experiments/data.mjs sentiment|latch|corpus|sentences|pairs|reversal [--seed N] [--n N] [--L lag] [--labels names|numbers] [--min M --max N]\n",
     );
     process.exitCode = 2;
   }

@@ -25,6 +25,7 @@ const smallBudget: Record<string, string> = {
   "linear-recurrence": "",
   dropout: "--epochs 1",
   translation: "--epochs 1 --train 300 --val 30 --test 30",
+  attention: "--epochs 1 --train 100 --val 20 --test 30",
 };
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnc-experiments-doc-"));
