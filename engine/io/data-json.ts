@@ -6,7 +6,7 @@
  * and `"lengths"` as an object of each sequence's `[B]` lengths, `{"s": [...], "t": [...]}`.
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
-import type { Batch, InputData, SequenceExtent, TargetData } from "../interpret/batch.js";
+import { stepsOf, type Batch, type InputData, type SequenceExtent, type TargetData } from "../interpret/batch.js";
 import { DataError } from "./data-error.js";
 import { describe, finite, flattenNested, nest, outerShape } from "./nested.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -177,18 +177,22 @@ function expectedKeys(ir: IrModel): string {
 
 /** A batch back to the normative JSON (for generated data sets and round trips). */
 export function batchToJson(ir: IrModel, batch: Batch): Record<string, unknown> {
-  const { T, B } = batch;
+  const { B } = batch;
   const out = namedRecord<unknown>();
   for (const input of ir.inputs) {
     const d = batch.inputs[input.name]!;
+    const T = stepsOf(batch, input.sequence);
     out[input.name] = d.kind === "onehot" ? nest(d.ids, [T, B]) : nest(d.values, [T, B, input.size]);
   }
   for (const target of ir.targets) {
     const d = batch.targets[target.name];
     if (!d) continue;
-    const outer = ir.losses.some((l) => l.target === target.name && l.at === "each") ? [T, B] : [B];
+    const atEach = ir.losses.some((l) => l.target === target.name && l.at === "each");
+    const outer = atEach ? [stepsOf(batch, target.sequence), B] : [B];
     out[target.name] = d.kind === "class" ? nest(d.ids, outer) : nest(d.values, [...outer, target.size]);
   }
-  out["lengths"] = Array.from(batch.lengths);
+  out["lengths"] = batch.sequences
+    ? Object.fromEntries(Object.entries(batch.sequences).map(([s, e]) => [s, Array.from(e.lengths)]))
+    : Array.from(batch.lengths);
   return out;
 }
