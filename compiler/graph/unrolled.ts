@@ -45,9 +45,9 @@ function unrolledSequences(ir: IrModel, T: number): Drawing {
     sequence,
     ...unrolledSequence(part, T, `p${k}_`, sequence),
   }));
-  const lastStep = (source: string) => {
+  const atStep = (source: string, s: number) => {
     const owner = parts.find((p) => p.drawing.nodes.some((n) => n.kind === "quantity" && n.name === source));
-    return owner!.quantityId(source, T - 1);
+    return owner!.quantityId(source, s);
   };
   const nodes = parts.flatMap((p) => p.drawing.nodes);
   const edges = parts.flatMap((p) => p.drawing.edges);
@@ -55,8 +55,13 @@ function unrolledSequences(ir: IrModel, T: number): Drawing {
   for (const p of parts) {
     for (const n of p.drawing.nodes)
       if (n.kind === "initial" && n.steps! > 0 && p.startsFrom(n.name!) !== undefined)
-        edges.push({ from: lastStep(p.startsFrom(n.name!)!), to: n.id, ...handover });
-    for (const [source, node] of p.lastNodes) edges.push({ from: lastStep(source), to: node, ...handover });
+        edges.push({ from: atStep(p.startsFrom(n.name!)!, T - 1), to: n.id, ...handover });
+    for (const { source, at, id } of p.otherReads) {
+      if (at === "last") edges.push({ from: atStep(source, T - 1), to: id, ...handover });
+      // Attention reads the other sequence's quantity at every one of its steps.
+      else
+        for (let s = 0; s < T; s++) edges.push({ from: atStep(source, s), to: id, kind: "delay", constraint: false });
+    }
   }
   return {
     kind: "unrolled",
@@ -64,7 +69,11 @@ function unrolledSequences(ir: IrModel, T: number): Drawing {
     subtitle: legend([
       "one box per time step of each sequence, the sequences in the order they are computed",
       "[last]: a state at its sequence's last step, read by a later sequence",
-      parts.map((p) => p.drawing.subtitle).join(" · "),
+      parts.some((p) => p.otherReads.some((r) => r.at === "every"))
+        ? "e[s], every s: a quantity at every step of its sequence, read by attention"
+        : "",
+      // The sequences' own legends, each said once.
+      [...new Set(parts.flatMap((p) => p.drawing.subtitle))].join(" · "),
     ]),
     nodes,
     edges,
@@ -223,7 +232,7 @@ function unrolledSequence(ir: IrModel, T: number, prefix: string, variable: stri
     }
   }
 
-  const lastNodes = addLastReads(ir, quantities, T, prefix, quantityId, nodes, edges);
+  const otherReads = addOtherSequenceReads(ir, quantities, T, prefix, quantityId, nodes, edges);
   addUnrolledLosses(ir, quantities, T, { prefix, variable }, quantityId, nodes, edges);
 
   // Layout: the steps side by side, left to right, at the same heights. Delay edges do not
@@ -247,7 +256,7 @@ function unrolledSequence(ir: IrModel, T: number, prefix: string, variable: stri
   // The values before the first step go left of it, the earliest (h[−1]) first; those after the last right of it.
   before.sort((a, b) => b.steps! - a.steps!);
   after.sort((a, b) => b.steps! - a.steps!);
-  leftToRight.unshift(...before.map((n) => n.id), ...lastNodes.values());
+  leftToRight.unshift(...before.map((n) => n.id), ...otherReads.map((r) => r.id));
   leftToRight.push(...after.map((n) => n.id));
 
   const drawing: Drawing = {
@@ -269,14 +278,22 @@ function unrolledSequence(ir: IrModel, T: number, prefix: string, variable: stri
     const init = ir.states.find((x) => x.name === state)?.init;
     return init?.kind === "last" ? init.source : undefined;
   };
-  return { drawing, quantityId, startsFrom, lastNodes };
+  return { drawing, quantityId, startsFrom, otherReads };
+}
+
+/** What a sequence reads of another: a state at its last step (`e[last]`), or a quantity at its every step (`e[s]`). */
+interface OtherSequenceRead {
+  source: string;
+  at: "last" | "every";
+  /** The node that stands for it, before the first step. */
+  id: string;
 }
 
 /**
- * The values of another sequence's states a sequence reads at their last step (`e[last]`): one node for each, before
- * the first step, with an edge to each quantity reading it at each step. Returns them by the state read.
+ * The values of other sequences a sequence reads (`e[last]`, and attention's `e[s]`): one node for each, before the
+ * first step, with an edge to each quantity reading it at each step.
  */
-function addLastReads(
+function addOtherSequenceReads(
   ir: IrModel,
   quantities: ReturnType<typeof quantityDeps>,
   T: number,
@@ -284,42 +301,48 @@ function addLastReads(
   quantityId: (name: string, s: number) => string,
   nodes: GraphNode[],
   edges: GraphEdge[],
-): Map<string, string> {
-  const lastNodes = new Map<string, string>();
+): OtherSequenceRead[] {
+  const reads: OtherSequenceRead[] = [];
   for (const q of quantities) {
-    for (const source of lastReadsOf(ir, q.node.id)) {
-      let id = lastNodes.get(source);
-      if (id === undefined) {
-        id = `${prefix}last${lastNodes.size}`;
-        lastNodes.set(source, id);
+    for (const { source, at } of otherSequenceReadsOf(ir, q.node.id)) {
+      let read = reads.find((r) => r.source === source && r.at === at);
+      if (read === undefined) {
+        read = { source, at, id: `${prefix}${at}${reads.length}` };
+        reads.push(read);
+        const sequence = ir.nodes.find((n) => n.op === "steps" && n.source === source)?.over ?? "s";
         nodes.push({
-          id,
+          id: read.id,
           kind: "initial",
           name: source,
-          title: `${source}[last]`,
+          title: at === "last" ? `${source}[last]` : `${source}[${sequence}]`,
           lines: [],
-          note: "at its last step",
-          tooltip: `${source}[last]: ${source} of the sequence computed before, at each example's last real step`,
+          note: at === "last" ? "at its last step" : `at every step ${sequence}`,
+          tooltip:
+            at === "last"
+              ? `${source}[last]: ${source} of the sequence computed before, at each example's last real step`
+              : `${source}[${sequence}]: ${source} of the sequence computed before, at every one of its steps (attention)`,
         });
       }
-      for (let s = 0; s < T; s++) edges.push({ from: id, to: quantityId(q.name, s), kind: "delay", constraint: false });
+      for (let s = 0; s < T; s++)
+        edges.push({ from: read.id, to: quantityId(q.name, s), kind: "delay", constraint: false });
     }
   }
-  return lastNodes;
+  return reads;
 }
 
-/** The states of other sequences a quantity's equation reads at their last step (not through another quantity). */
-function lastReadsOf(ir: IrModel, node: NodeId): string[] {
+/** What a quantity's equation reads of other sequences, through the values it computes at the same step. */
+function otherSequenceReadsOf(ir: IrModel, node: NodeId): { source: string; at: "last" | "every" }[] {
   const quantityNodes = new Set(ir.quantities.map((q) => q.node));
-  const found = new Set<string>();
+  const found = new Map<string, { source: string; at: "last" | "every" }>();
   const visit = (id: NodeId, root: boolean) => {
     const n = ir.nodes[id]!;
     if (!root && quantityNodes.has(id)) return;
-    if (n.op === "last") found.add(n.source);
+    if (n.op === "last") found.set(`last:${n.source}`, { source: n.source, at: "last" });
+    if (n.op === "steps") found.set(`every:${n.source}`, { source: n.source, at: "every" });
     for (const o of operands(n)) visit(o, false);
   };
   visit(node, true);
-  return [...found];
+  return [...found.values()];
 }
 
 /** The drawn node of target k at step s, which a loss at each step scores and `y[t-1]` reads at the step after. */

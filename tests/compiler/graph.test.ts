@@ -215,6 +215,33 @@ describe("attention", () => {
     expect(quantity("α").note).toBe("[1] · at every s · softmax over s");
     expect(quantity("ctx").note).toBe("[4] · \u03A3 over s");
   });
+
+  it("is drawn unrolled: the encoder's quantity at every one of its steps into one e[s] node read at each decoder step", () => {
+    const d = unrolledGraph(irFromFile("tests/fixtures/pytorch/attention_tutorial.rnn"), 3);
+    const every = d.nodes.find((n) => n.title === "e[s]")!;
+    expect(every.note).toBe("at every step s");
+    const named = (id: string) => d.nodes.find((n) => n.id === id)!;
+    const label = (id: string) => d.clusters.find((c) => c.id === named(id).cluster)?.label;
+    const into = d.edges.filter((e) => e.to === every.id).map((e) => [named(e.from).name, label(e.from)]);
+    expect(into).toEqual([
+      ["e", "s = 1"],
+      ["e", "s = 2"],
+      ["e", "s = 3"],
+    ]);
+    const readers = d.edges.filter((e) => e.from === every.id).map((e) => `${named(e.to).name} ${label(e.to)}`);
+    expect(readers.sort()).toEqual([
+      "ctx t = 1",
+      "ctx t = 2",
+      "ctx t = 3",
+      "score t = 1",
+      "score t = 2",
+      "score t = 3",
+    ]);
+    const legend = d.subtitle.join(" · ");
+    expect(legend).toContain("e[s], every s: a quantity at every step of its sequence, read by attention");
+    // Each sequence's legend said once (the two sequences draw the same kinds of boxes).
+    expect(legend.split("one box per time step ·")).toHaveLength(2);
+  });
 });
 
 describe("folded graph", () => {
