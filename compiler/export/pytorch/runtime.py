@@ -1482,7 +1482,12 @@ class Processes:
         return out
 
     def close(self):
+        """Leaves the group after a run that ended normally. Every process first waits for the
+        others, so none tears down gloo's connections while a peer is still in its last
+        collective (the peer aborted with SIGABRT at exit). Not called after an error: the
+        others may never arrive, and destroying would wait on them."""
         if self.started_group:
+            torch.distributed.barrier()
             torch.distributed.destroy_process_group()
 
 
@@ -1516,10 +1521,9 @@ class Stop:
 
 def train_command(args):
     processes = Processes()
-    try:
-        return Training(args, processes).run()
-    finally:
-        processes.close()
+    status = Training(args, processes).run()
+    processes.close()
+    return status
 
 
 TRAJECTORY = [
