@@ -1,4 +1,4 @@
-"""PyTorch on the benchmark workloads W1-W5, for bench/run.ts.
+"""PyTorch on the benchmark workloads W1-W6, for bench/run.ts.
 
     PYTHON bench/pytorch_bench.py THREADS WORKLOAD [--quick]
 
@@ -11,7 +11,8 @@ A worker of bench/workload-bench.ts, with the protocol of bench/worker.ts: prepa
 
 Float32, torch.nn.LSTM / GRU / RNN (tanh) with a Linear output layer; W1's one-hot input is F.one_hot into nn.LSTM(input_size=65); forward+backward is the loss and
 loss.backward() with gradients reset each time (set_to_none); W3 runs under inference_mode;
-W5 is the GRU encoder-decoder of prepare_seq2seq.
+W5 is the GRU encoder-decoder of prepare_seq2seq, W6 the same with the attention decoder of
+prepare_attention.
 """
 import json
 import re
@@ -42,6 +43,7 @@ WORKLOADS = {
     "w4": dict(cell="lstm", onehot=False, D=256, H=512, T=50, B=64, K=10, at="last", mode="fwdbwd"),
     # Encoder-decoder: a source of S steps over V ids, a target of T steps over K classes.
     "w5": dict(cell="gru", onehot=True, D=64, H=128, S=30, T=12, B=32, K=64, at="each", mode="fwdbwd"),
+    "w6": dict(cell="gru", onehot=True, D=64, H=128, S=30, T=12, B=32, K=64, at="each", mode="fwdbwd", attention=True),
 }
 
 
@@ -84,7 +86,44 @@ def prepare_seq2seq(torch, w):
     return forward_backward
 
 
+def prepare_attention(torch, w):
+    """The attention decoder of PyTorch's translation tutorial (Bahdanau), batched and teacher-forced,
+    as bench/workloads/w6-gru-attention.rnn writes it: at each step the scores
+    va . tanh(Wa d + Ua e_j + ba) of the previous decoder state d against every encoder state e_j,
+    their softmax over the source, the context sum_j alpha_j e_j beside the embedding of the previous
+    target (zeros at the first step) into an nn.GRUCell, a Linear output and cross-entropy at each step.
+    Ua e_j does not change from step to step: it is computed once per batch, as a careful user would."""
+    nn = torch.nn
+    F = torch.nn.functional
+    S, T, B, H, V, K = w["S"], w["T"], w["B"], w["H"], w["D"], w["K"]
+    encoder, cell, out = nn.GRU(V, H), nn.GRUCell(2 * H, H), nn.Linear(H, K)
+    Wa, Ua, va, embed = nn.Linear(H, H, bias=False), nn.Linear(H, H), nn.Linear(H, 1, bias=False), nn.Embedding(K, H)
+    source = torch.randint(0, V, (S, B))
+    target = torch.randint(0, K, (T, B))
+    modules = [encoder, cell, out, Wa, Ua, va, embed]
+    params = [p for m in modules for p in m.parameters()]
+
+    def forward_backward():
+        for p in params:
+            p.grad = None
+        keys, last = encoder(F.one_hot(source, V).float())
+        projected = Ua(keys)
+        previous = torch.cat([torch.zeros(1, B, H), embed(target[:-1])])
+        state, states = last[0], []
+        for t in range(T):
+            alpha = torch.softmax(va(torch.tanh(Wa(state) + projected)).squeeze(-1), dim=0)
+            context = torch.einsum("sb,sbh->bh", alpha, keys)
+            state = cell(torch.cat([previous[t], context], dim=1), state)
+            states.append(state)
+        loss = F.cross_entropy(out(torch.stack(states).reshape(T * B, H)), target.reshape(T * B))
+        loss.backward()
+        return loss.item()
+    return forward_backward
+
+
 def prepare(torch, w):
+    if "attention" in w:
+        return prepare_attention(torch, w)
     if "S" in w:
         return prepare_seq2seq(torch, w)
     nn = torch.nn

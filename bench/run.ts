@@ -1,7 +1,7 @@
 /**
  * The benchmark suite: `npm run bench [-- --only w1,w2,frontend,lsp] [--quick] [--engines LIST]`.
  *
- * Sections: `frontend` (lines/s of the front end, against TypeScript's), `w1`…`w5` (the
+ * Sections: `frontend` (lines/s of the front end, against TypeScript's), `w1`…`w6` (the
  * workloads of the spec: bench/workload-bench.ts), `training` (whole training runs against PyTorch:
  * bench/training/section.ts), `lsp` (bench/lsp.ts), `scaleout` (rnnc train against the exported
  * module under torchrun: bench/scale-out.ts). Prints Markdown;
@@ -31,7 +31,7 @@ import {
 import { workloads } from "./workloads.js";
 import { scaleOutSection } from "./scale-out.js";
 
-const sections = ["frontend", "w1", "w2", "w3", "w4", "w5", "training", "lsp", "scaleout"] as const;
+const sections = ["frontend", "w1", "w2", "w3", "w4", "w5", "w6", "training", "lsp", "scaleout"] as const;
 const allEngines = [...engineIds, ...pytorchEngines];
 
 function options() {

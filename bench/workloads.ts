@@ -1,11 +1,11 @@
 /**
- * The benchmark workloads: W1–W4 of the project's spec (workloads.md) and W5, issue 16's GRU
- * encoder–decoder: shapes, what is measured, and the multiply-adds a batch needs, counted the
+ * The benchmark workloads: W1–W4 of the project's spec (workloads.md), W5, issue 16's GRU
+ * encoder–decoder, and W6, issue 17's W5 with additive attention: shapes, what is measured, and the multiply-adds a batch needs, counted the
  * same way for every engine.
  */
 import { fileURLToPath } from "node:url";
 
-export type WorkloadId = "w1" | "w2" | "w3" | "w4" | "w5";
+export type WorkloadId = "w1" | "w2" | "w3" | "w4" | "w5" | "w6";
 export type Mode = "fwd" | "fwdbwd";
 export type CellKind = "lstm" | "gru" | "elman";
 
@@ -25,6 +25,12 @@ export interface Workload {
    * and size whose last state starts the decoder; the decoder reads the previous target, one-hot.
    */
   source?: { steps: number };
+  /**
+   * Additive attention in the encoder–decoder: at every target step a score of each source step,
+   * va · tanh(Wa d[t-1] + Ua e_j + ba), and the context Σ α_j e_j read by the decoder beside an
+   * H-wide embedding of the previous target (so the decoder's input is 2H wide, not one-hot).
+   */
+  attention?: "additive";
   /** The output layer: K units at every step or at the last, softmax + cross-entropy or a plain dense output. */
   output: { size: number; at: "each" | "last"; loss: "cross_entropy" | "none" };
   measured: Mode;
@@ -95,6 +101,20 @@ export const workloads: readonly Workload[] = [
     output: { size: 64, at: "each", loss: "cross_entropy" },
     measured: "fwdbwd",
   },
+  {
+    id: "w6",
+    title: "W6 gru-attention",
+    file: "w6-gru-attention.rnn",
+    cell: "gru",
+    input: { encoding: "onehot", size: 64 },
+    H: 128,
+    T: 12,
+    B: 32,
+    source: { steps: 30 },
+    attention: "additive",
+    output: { size: 64, at: "each", loss: "cross_entropy" },
+    measured: "fwdbwd",
+  },
 ];
 
 export function workload(id: string): Workload {
@@ -114,16 +134,23 @@ const gateCount: Record<CellKind, number> = { lstm: 4, gru: 3, elman: 1 };
  * step (a one-hot input is a column lookup, no multiply-adds) and the output layer where it
  * is read. Backward: the recurrent and output products twice more (gradient of the input
  * vector and of the weights), the input product once more (weights only: inputs need no
- * gradient). Element-wise work (activations, gates, softmax) is not counted.
+ * gradient). Attention adds the keys Ua e_j (once per source step), the query Wa d[t-1] and
+ * the decoder's dense 2H-wide input product at every target step, and per target and source
+ * step the score's va· and the context's α_j e_j (H each), all twice more backward (the encoder
+ * and the decoder's input need their gradients). Element-wise work (activations, gates, softmax) is not counted.
  */
 export function multiplyAdds(w: Workload, mode: Mode): number {
   const gates = gateCount[w.cell] * w.H;
   // An encoder–decoder's two cells: the source's steps and the target's (both read one-hot ids).
-  const recurrent = (w.T + (w.source?.steps ?? 0)) * w.B * gates * w.H;
+  const source = w.source?.steps ?? 0;
+  const recurrent = (w.T + source) * w.B * gates * w.H;
   const input = w.input.encoding === "onehot" ? 0 : w.T * w.B * gates * w.input.size;
   const output = (w.output.at === "each" ? w.T : 1) * w.B * w.output.size * w.H;
-  const forward = recurrent + input + output;
-  return mode === "fwd" ? forward : forward + 2 * (recurrent + output) + input;
+  const attention = w.attention
+    ? source * w.B * w.H * w.H + w.T * w.B * (w.H * w.H + gates * 2 * w.H + 2 * source * w.H)
+    : 0;
+  const forward = recurrent + input + output + attention;
+  return mode === "fwd" ? forward : forward + 2 * (recurrent + output + attention) + input;
 }
 
 /** Achieved rate, counting a multiply-add as two floating-point operations. */
