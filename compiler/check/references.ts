@@ -119,6 +119,8 @@ export class References {
     }
     const entry = this.decls.symbols.get(e.name.text);
     if (entry?.kind === "target") return this.previousTarget(e, ctx);
+    // A cell that could not be expanded left a placeholder quantity: its error is reported where it is.
+    if (entry?.kind === "quantity" && this.decls.equations.get(e.name.text)?.recovered) return undefined;
     if (entry && entry.kind !== "state" && entry.kind !== "input") {
       const size = entry.kind === "quantity" ? this.knownSize(e.name.text) : undefined;
       return this.report(
