@@ -71,16 +71,22 @@ export function printDiagnostics(loaded: LoadedModel, io: Output): void {
     io.err(renderDiagnostics(diagnostics, loaded.text, { fileName: loaded.path, color: io.color }));
 }
 
-/** For commands that need a checked model: diagnostics go to stderr and errors stop the command. */
+/**
+ * For commands that need a checked model: diagnostics go to stderr and errors stop the command.
+ * A caller that may load the model again with other dims (set from data) defers the warnings and
+ * prints the final load's, so that each is printed once.
+ */
 export function requireModel(
   path: string,
   dimSpecs: readonly string[],
   io: Output,
+  { deferWarnings = false } = {},
 ): { loaded: LoadedModel; model: CheckedModel } {
   const loaded = loadModel(path, dimSpecs);
-  printDiagnostics(loaded, io);
   const { model, diagnostics } = loaded.result;
-  if (!model || hasErrors(diagnostics)) {
+  const failed = !model || hasErrors(diagnostics);
+  if (failed || !deferWarnings) printDiagnostics(loaded, io);
+  if (failed) {
     const count = diagnostics.filter((d) => d.severity === "error").length;
     throw new UserError(`${path}: ${count} error${count === 1 ? "" : "s"}`);
   }

@@ -23,7 +23,7 @@ import {
   readCheckpointMeta,
   type CheckpointMeta,
 } from "../../engine/train/checkpoint.js";
-import { lowerModel, requireModel, type LoadedModel } from "./load.js";
+import { lowerModel, printDiagnostics, requireModel, type LoadedModel } from "./load.js";
 import { UserError, type Output } from "./io.js";
 import { checkFits, fitDims } from "../../engine/data/fit-dims.js";
 
@@ -67,7 +67,7 @@ export function prepareModel(
       );
   }
   const specs = Object.entries(explicit).map(([k, v]) => `${k}=${v}`);
-  let { loaded, model } = requireModel(file, specs, io);
+  let { loaded, model } = requireModel(file, specs, io, { deferWarnings: true });
   const overrides = namedRecord(Object.entries(explicit));
   const notes: string[] = [];
   let codebook: DataCodebook | undefined;
@@ -84,11 +84,13 @@ export function prepareModel(
           file,
           Object.entries(overrides).map(([k, v]) => `${k}=${v}`),
           io,
+          { deferWarnings: true },
         ),
       ));
       asUserError(() => checkFits(model, needs, explicit, options.data!.path));
     }
   }
+  printDiagnostics(loaded, io);
   const ir = lowerModel(loaded, model, io, notes.length > 0 ? dataSizeHint(notes) : undefined);
   return { loaded, model, ir, overrides, notes, ...(codebook ? { codebook } : {}), sha256: sha256(loaded.text) };
 }

@@ -68,6 +68,22 @@ describe("rnnc sample --weights", () => {
     expect(wrong.err).not.toMatch(/\n\s+at /);
   });
 
+  it("prints each warning of the model once, though V set from the vocabulary makes it read the model twice", async () => {
+    const warned = join(dir, "warned.rnn");
+    writeFileSync(
+      warned,
+      readFileSync(model, "utf8").replace("param Vo : [V, H]", "param unused : [H]\n  param Vo : [V, H]"),
+    );
+    const withUnused = lower(analyze(readFileSync(warned, "utf8"), { V: vocabulary.entries.length }).model!);
+    const file = join(dir, "warned.safetensors");
+    const all = { ...weights, unused: initialWeights(withUnused, 3).unused! };
+    const tensorsOf = namedRecord(withUnused.params.map((p) => [p.name, { shape: p.shape, data: all[p.name]! }]));
+    writeFileSync(file, encodeSafetensors(tensorsOf, "F64", vocabularyMetadata(vocabulary)));
+    const r = await rnnc("sample", warned, "--weights", file, "--length", "5");
+    expect(r.code).toBe(0);
+    expect(r.err.match(/warning\[W001\]: parameter 'unused' is never used/g)).toHaveLength(1);
+  });
+
   it("refuses weights without a vocabulary, saying where one comes from", async () => {
     const file = join(dir, "bare.safetensors");
     writeFileSync(file, encodeSafetensors(tensors(weights), "F64"));

@@ -321,6 +321,32 @@ describe("dims and data errors", () => {
     expect(r.out).toMatch(/final \(epoch 3\): train loss [\d.]+, val loss [\d.]+, val accuracy/);
   });
 
+  it("prints each warning of the model once when the data sets its dims (the model is read twice)", async () => {
+    const model = join(dir, "warned.rnn");
+    writeFileSync(
+      model,
+      readFileSync("examples/char-lm.rnn", "utf8").replace(
+        "param Vo : [V, H]",
+        "param unused : [H]\n  param Vo : [V, H]",
+      ),
+    );
+    const r = await run([
+      "train",
+      model,
+      "--dim",
+      "H=4",
+      "--data",
+      corpus,
+      "--epochs",
+      "1",
+      "--checkpoint",
+      join(dir, "warned"),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/from the data: V = 18/);
+    expect(r.err.match(/warning\[W001\]: parameter 'unused' is never used/g)).toHaveLength(1);
+  });
+
   it("a JSONL error names its line", async () => {
     const bad = join(dir, "bad.jsonl");
     writeFileSync(bad, '{"text": "a b", "label": 1}\n{"text": "c", "label": 0\n');

@@ -135,7 +135,7 @@ function refuseReadingAhead(ir: IrModel): void {
 function fromWeightsFile(file: string, path: string, opts: SampleOptions, io: Output): LanguageModel {
   if (opts.checkpoint !== undefined) throw new UserError("give --checkpoint or --weights, not both", 2);
   const vocabulary = vocabularyOf(path);
-  const { model } = requireModel(file, opts.dim, io);
+  const { model } = requireModel(file, opts.dim, io, { deferWarnings: true });
   const explicit = new Set(Object.keys(dimSpecsToRecord(opts.dim)));
   const fitted = asUserError(() =>
     fitDims(model, textNeeds(vocabulary, dataRoles(model, "text")!), explicit, path, []),
