@@ -47,6 +47,18 @@ WORKLOADS = {
 }
 
 
+def workload(id):
+    """A listed workload, or a variant of one at another width or length: w4@H=256,T=100 (bench/workloads.ts)."""
+    listed, _, sizes = id.partition("@")
+    w = dict(WORKLOADS[listed])
+    for part in filter(None, sizes.split(",")):
+        name, _, value = part.partition("=")
+        if name not in ("H", "T") or not value.isdigit():
+            raise ValueError(f"a variant of a workload sets H=N or T=N, not {part!r} (in {id})")
+        w[name] = int(value)
+    return w
+
+
 def plan(quick):
     """Mirrors bench/stats.ts: warm-up and budget (ms): a first run over budget is the only one."""
     return dict(warmup=0.5, budget=2000) if quick else dict(warmup=2.0, budget=8000)
@@ -167,7 +179,7 @@ def main():
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     note = f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {libraries(torch)}"
-    run = prepare(torch, WORKLOADS[id])
+    run = prepare(torch, workload(id))
     result = {}
     body = lambda: result.update(loss=run())
     start = time.perf_counter()

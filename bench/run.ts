@@ -4,7 +4,8 @@
  * Sections: `frontend` (lines/s of the front end, against TypeScript's), `w1`…`w6` (the
  * workloads of the spec: bench/workload-bench.ts), `training` (whole training runs against PyTorch:
  * bench/training/section.ts), `lsp` (bench/lsp.ts), `scaleout` (rnnc train against the exported
- * module under torchrun: bench/scale-out.ts). Prints Markdown;
+ * module under torchrun: bench/scale-out.ts), `scaling` (time per batch against H and T, rnnc and PyTorch:
+ * bench/scaling.ts). Prints Markdown;
  * bench/RESULTS.md records a full run. Progress goes to stderr.
  */
 import { spawnSync } from "node:child_process";
@@ -17,6 +18,7 @@ import { header, load } from "./machine.js";
 import { measurePeaks } from "./peak.js";
 import { pytorchPeer, type PyTorch } from "./pytorch.js";
 import { fullPlan, quickPlan } from "./stats.js";
+import { scalingSection } from "./scaling.js";
 import { trainingSection } from "./training/section.js";
 import {
   fmt,
@@ -31,7 +33,7 @@ import {
 import { workloads } from "./workloads.js";
 import { scaleOutSection } from "./scale-out.js";
 
-const sections = ["frontend", "w1", "w2", "w3", "w4", "w5", "w6", "training", "lsp", "scaleout"] as const;
+const sections = ["frontend", "w1", "w2", "w3", "w4", "w5", "w6", "training", "lsp", "scaleout", "scaling"] as const;
 const allEngines = [...engineIds, ...pytorchEngines];
 
 function options() {
@@ -103,8 +105,10 @@ async function main(): Promise<void> {
   for (const line of header(command)) out(line);
   out();
   if (only.includes("frontend")) frontEndSection(quick);
-  const chosen = workloads.filter((w) => only.includes(w.id));
-  const wantTorch = (chosen.length > 0 || only.includes("training")) && engines.some((e) => e.startsWith("pytorch-"));
+  const chosen = workloads.filter((w) => only.some((section) => section === w.id));
+  const wantTorch =
+    (chosen.length > 0 || only.includes("training") || only.includes("scaling")) &&
+    engines.some((e) => e.startsWith("pytorch-"));
   const torch: PyTorch = wantTorch ? await pytorchPeer(log) : { missing: "not asked for" };
   if (wantTorch && "missing" in torch) out(`PyTorch skipped: ${torch.missing}.\n`);
   const results: CaseResult[] = [];
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
   if (only.includes("training")) await trainingSection(quick, torch);
   if (only.includes("lsp")) lspSection();
   if (only.includes("scaleout")) await scaleOutSection(quick);
+  if (only.includes("scaling")) await scalingSection(engines, quick ? quickPlan : fullPlan, quick, torch);
   out(`Load average at the end: ${load()}.`);
 }
 

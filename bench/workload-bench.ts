@@ -9,7 +9,7 @@ import { EngineProcess } from "./engine-process.js";
 import { peakNames, type Peaks } from "./peak.js";
 import { pytorchThreads, type PyTorch } from "./pytorch.js";
 import { median, runsAfterWarmUp, runsInRound, type RunPlan, type Sample } from "./stats.js";
-import { gflops, multiplyAdds, workloads, type Mode, type Workload, type WorkloadId } from "./workloads.js";
+import { gflops, multiplyAdds, workloads, type Mode, type Workload } from "./workloads.js";
 
 export const pytorchEngines = ["pytorch-1t", "pytorch-2t"] as const;
 export const jsPeers = ["tfjs-cpu", "tfjs-wasm", "brainjs"];
@@ -28,14 +28,14 @@ interface Target {
   cores?: number;
 }
 /** Targets against the best JavaScript peer: issue 7's ≥ 5× on W1, W2 and W4 (forward+backward), issue 4's ≥ 3× on W3. */
-const jsPeerTarget: Partial<Record<WorkloadId, Target>> = {
+const jsPeerTarget: Partial<Record<string, Target>> = {
   w1: { speedup: 5, label: "≥ 5×" },
   w2: { speedup: 5, label: "≥ 5×" },
   w3: { speedup: 3, label: "≥ 3×" },
   w4: { speedup: 5, label: "≥ 5×" },
 };
 /** Issue 7's targets against PyTorch on one thread (W3: latency of nn.GRU). */
-const pytorchTarget: Partial<Record<WorkloadId, Target>> = {
+const pytorchTarget: Partial<Record<string, Target>> = {
   w1: { speedup: 1 / 2, label: "within 2×" },
   w2: { speedup: 1, label: "no slower" },
   w3: { speedup: 5, label: "≥ 5×" },
@@ -46,7 +46,7 @@ const pytorchTarget: Partial<Record<WorkloadId, Target>> = {
   w6: { speedup: 1, label: "no slower" },
 };
 /** Issue 7's target against onnxruntime-node: W3 single-sequence latency within 2×. */
-const onnxruntimeTarget: Partial<Record<WorkloadId, Target>> = { w3: { speedup: 1 / 2, label: "within 2×" } };
+const onnxruntimeTarget: Partial<Record<string, Target>> = { w3: { speedup: 1 / 2, label: "within 2×" } };
 
 const workerScript = fileURLToPath(new URL("./worker.js", import.meta.url));
 const pytorchScript = fileURLToPath(new URL("../../bench/pytorch_bench.py", import.meta.url));
@@ -100,16 +100,17 @@ function startWorker(w: Workload, engine: string, mode: Mode, quick: boolean, py
   return EngineProcess.start(python, [pytorchScript, String(threads), w.id, ...flag], pytorchThreads(threads));
 }
 
-async function measureWorkload(
+/** Each (engine, pass) of a workload warmed up in a process of its own, then timed in rounds, all in turn. */
+export async function measureCases(
   w: Workload,
-  engines: readonly string[],
+  list: readonly { engine: string; mode: Mode }[],
   plan: RunPlan,
   quick: boolean,
   torch: PyTorch,
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const live: { result: CaseResult; process: EngineProcess; total: number; samples: Sample[] }[] = [];
-  for (const { engine, mode } of cases(w, engines)) {
+  for (const { engine, mode } of list) {
     const result: CaseResult = {
       workload: w.id,
       engine,
@@ -326,7 +327,7 @@ export async function workloadSection(
   torch: PyTorch,
   peaks: Peaks,
 ): Promise<CaseResult[]> {
-  const results = await measureWorkload(w, engines, plan, quick, torch);
+  const results = await measureCases(w, cases(w, engines), plan, quick, torch);
   table(w, results, peaks);
   return results;
 }

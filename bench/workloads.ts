@@ -10,7 +10,8 @@ export type Mode = "fwd" | "fwdbwd";
 export type CellKind = "lstm" | "gru" | "elman";
 
 export interface Workload {
-  id: WorkloadId;
+  /** A listed workload's id, or a variant's (`w4@H=256,T=100`: workload). */
+  id: string;
   title: string;
   /** The model as a .rnn file under bench/workloads/. */
   file: string;
@@ -34,6 +35,8 @@ export interface Workload {
   /** The output layer: K units at every step or at the last, softmax + cross-entropy or a plain dense output. */
   output: { size: number; at: "each" | "last"; loss: "cross_entropy" | "none" };
   measured: Mode;
+  /** Dims of the model file a variant sets otherwise (its H). */
+  dims?: Record<string, number>;
 }
 
 /** The benchmarks run compiled, from dist/bench/; the models stay in bench/workloads/. */
@@ -117,10 +120,24 @@ export const workloads: readonly Workload[] = [
   },
 ];
 
+/**
+ * A listed workload, or a variant of one at another width or length: `w4@H=256,T=100` is W4 with
+ * H = 256 and 100 steps (the scaling section's; bench/pytorch_bench.py reads the same ids).
+ */
 export function workload(id: string): Workload {
-  const w = workloads.find((x) => x.id === id);
-  if (!w) throw new Error(`no workload '${id}' (have ${workloads.map((x) => x.id).join(", ")})`);
-  return w;
+  const [listed, sizes] = id.split("@");
+  const w = workloads.find((x) => x.id === listed);
+  if (!w) throw new Error(`no workload '${listed}' (have ${workloads.map((x) => x.id).join(", ")})`);
+  if (sizes === undefined) return w;
+  const variant: Workload = { ...w, id, dims: { ...w.dims } };
+  for (const part of sizes.split(",")) {
+    const [, name, value] = /^([HT])=([1-9]\d*)$/.exec(part) ?? [];
+    if (!name) throw new Error(`a variant of a workload sets H=N or T=N, not '${part}' (in ${id})`);
+    if (name === "H") variant.H = variant.dims!.H = Number(value);
+    else variant.T = Number(value);
+  }
+  variant.title = `${w.title} at H = ${variant.H}, T = ${variant.T}`;
+  return variant;
 }
 
 export function workloadPath(w: Workload): string {

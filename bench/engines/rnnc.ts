@@ -19,7 +19,7 @@ import { checksum, type Prepare, type Runner } from "../runner.js";
 import { workloadPath, type Workload } from "../workloads.js";
 
 export function workloadIr(w: Workload): IrModel {
-  const result = analyze(readFileSync(workloadPath(w), "utf8"));
+  const result = analyze(readFileSync(workloadPath(w), "utf8"), w.dims ?? {});
   if (!result.model)
     throw new Error(`${w.file} does not check: ${result.diagnostics.map((d) => d.message).join("; ")}`);
   const ir = lower(result.model);

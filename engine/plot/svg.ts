@@ -21,6 +21,7 @@ export interface Chart {
   title?: string;
   xLabel?: string;
   yLabel?: string;
+  logX?: boolean;
   logY?: boolean;
   series: Series[];
   xDomain?: [number, number];
@@ -82,7 +83,7 @@ function drawsMarkers(s: Series): boolean {
 }
 
 function drawable(chart: Chart, [x, y]: readonly [number, number]): boolean {
-  return Number.isFinite(x) && Number.isFinite(y) && (!chart.logY || y > 0);
+  return Number.isFinite(x) && Number.isFinite(y) && (!chart.logX || x > 0) && (!chart.logY || y > 0);
 }
 
 /** A chart as a <g> of the given size, for composing. */
@@ -97,8 +98,9 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
     ...(chart.circles ?? []).flatMap((c) => [c.cy - c.r, c.cy + c.r]),
     ...(chart.hLines ?? []).map((h) => h.y).filter((y) => !chart.logY || y > 0),
   ];
+  const tx = (x: number) => (chart.logX ? Math.log10(x) : x);
   const ty = (y: number) => (chart.logY ? Math.log10(y) : y);
-  let [x0, x1] = chart.xDomain ?? extent([...pts.map((p) => p[0]), ...extraX]);
+  let [x0, x1] = chart.xDomain ? chart.xDomain.map(tx) : extent([...pts.map((p) => tx(p[0])), ...extraX.map(tx)]);
   let [y0, y1] = chart.yDomain ? chart.yDomain.map(ty) : extent([...pts.map((p) => ty(p[1])), ...extraY.map(ty)]);
   if (!Number.isFinite(x0) || !Number.isFinite(x1)) [x0, x1] = [0, 1];
   if (!Number.isFinite(y0) || !Number.isFinite(y1)) [y0, y1] = [0, 1];
@@ -123,7 +125,8 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
     [x0, x1] = [cx - (scale * plotW) / 2, cx + (scale * plotW) / 2];
     [y0, y1] = [cy - (scale * plotH) / 2, cy + (scale * plotH) / 2];
   }
-  const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * plotW;
+  const sxRaw = (v: number) => m.left + ((v - x0) / (x1 - x0)) * plotW;
+  const sx = (x: number) => sxRaw(tx(x));
   const sy = (y: number) => m.top + plotH - ((ty(y) - y0) / (y1 - y0)) * plotH;
   const syRaw = (v: number) => m.top + plotH - ((v - y0) / (y1 - y0)) * plotH;
   const r = (v: number) => v.toFixed(2);
@@ -135,10 +138,11 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
     );
   out.push(`<rect x="${m.left}" y="${m.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   // Ticks and grid.
-  for (const v of niceTicks(x0, x1)) {
-    const X = sx(v);
+  const xTicks = chart.logX ? logTicks(x0, x1) : niceTicks(x0, x1).map((v) => ({ at: v, label: fmt(v) }));
+  for (const { at, label } of xTicks) {
+    const X = sxRaw(at);
     out.push(`<line x1="${r(X)}" y1="${m.top}" x2="${r(X)}" y2="${m.top + plotH}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${r(X)}" y="${m.top + plotH + 16}" text-anchor="middle" font-size="11">${fmt(v)}</text>`);
+    out.push(`<text x="${r(X)}" y="${m.top + plotH + 16}" text-anchor="middle" font-size="11">${label}</text>`);
   }
   const yTicks = chart.logY ? logTicks(y0, y1) : niceTicks(y0, y1).map((v) => ({ at: v, label: fmt(v) }));
   for (const { at, label } of yTicks) {

@@ -47,6 +47,28 @@ describe("svg charts", () => {
     expect(svg).toContain(">0.01</text>");
   });
 
+  it("a log x axis places powers of ten evenly, labels them, and skips x ≤ 0", () => {
+    const svg = chartSvg({
+      logX: true,
+      logY: true,
+      series: [
+        {
+          name: "ms",
+          points: [
+            [0, 5],
+            [10, 1],
+            [100, 10],
+            [1000, 100],
+          ],
+        },
+      ],
+    });
+    const label = (text: string) => Number(new RegExp(`<text x="([\\d.]+)"[^>]*>${text}</text>`).exec(svg)![1]);
+    expect(label("100") - label("10")).toBeCloseTo(label("1000") - label("100"), 1);
+    // The point at x = 0 is left out: the line starts at x = 10.
+    expect(svg.match(/d="M[^"]*"/)![0].match(/[ML]/g)).toHaveLength(3);
+  });
+
   it("composes charts side by side with distinct clip paths", () => {
     const svg = composeCharts([
       {
