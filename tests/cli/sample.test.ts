@@ -76,7 +76,7 @@ describe("rnnc sample --weights", () => {
     );
     const withUnused = lower(analyze(readFileSync(warned, "utf8"), { V: vocabulary.entries.length }).model!);
     const file = join(dir, "warned.safetensors");
-    const all = { ...weights, unused: initialWeights(withUnused, 3).unused! };
+    const all: Weights = { ...weights, unused: initialWeights(withUnused, 3).unused! };
     const tensorsOf = namedRecord(withUnused.params.map((p) => [p.name, { shape: p.shape, data: all[p.name]! }]));
     writeFileSync(file, encodeSafetensors(tensorsOf, "F64", vocabularyMetadata(vocabulary)));
     const r = await rnnc("sample", warned, "--weights", file, "--length", "5");
