@@ -83,6 +83,14 @@ function typeCheck(text: string): void {
   if (errors > 0) throw new Error(`the generated TypeScript program has ${errors} errors`);
 }
 
+/** CPU milliseconds of one call of `f`. */
+function cpuMsOf(f: () => void): number {
+  const start = process.cpuUsage();
+  f();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
 /** Median wall and CPU milliseconds of a run. On a shared machine the CPU time is the steadier of the two. */
 function timeRuns(runs: number, f: () => void): { wall: number; cpu: number } {
   f(); // warm-up
@@ -90,16 +98,33 @@ function timeRuns(runs: number, f: () => void): { wall: number; cpu: number } {
   const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    const startCpu = process.cpuUsage();
-    f();
-    const used = process.cpuUsage(startCpu);
+    cpu.push(cpuMsOf(f));
     wall.push(performance.now() - start);
-    cpu.push((used.user + used.system) / 1000);
   }
   return { wall: median(wall), cpu: median(cpu) };
 }
 
-export function frontEndBench(quick: boolean, layers = 2_000): { lines: number; rows: FrontEndRow[] } {
+/**
+ * rnnc's lines per CPU second over TypeScript's, the two timed in turn (rnnc, TypeScript,
+ * rnnc, ...): the median of the ratios of each pair. On a shared machine the load drifts
+ * between the rows above, measured one after the other; a pair sees the same load.
+ */
+function pairedRatio(pairs: number, rnnc: () => void, rnncLines: number, peer: () => void, peerLines: number): number {
+  rnnc();
+  peer();
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const rnncMs = cpuMsOf(rnnc);
+    const peerMs = cpuMsOf(peer);
+    ratios.push(rnncLines / rnncMs / (peerLines / peerMs));
+  }
+  return median(ratios);
+}
+
+export function frontEndBench(
+  quick: boolean,
+  layers = 2_000,
+): { lines: number; rows: FrontEndRow[]; pairs: number; pairedCpuRatio: number } {
   const runs = quick ? 3 : 10;
   const text = generatedModel(layers);
   const lines = text.split("\n").length - 1;
@@ -119,8 +144,17 @@ export function frontEndBench(quick: boolean, layers = 2_000): { lines: number; 
       linesPerCpuSecond: count / (cpu / 1000),
     };
   };
+  const pairs = quick ? 3 : 15;
   return {
     lines,
+    pairs,
+    pairedCpuRatio: pairedRatio(
+      pairs,
+      () => analyze(text),
+      lines,
+      () => typeCheck(tsText),
+      tsLines,
+    ),
     rows: [
       row("rnnc parse", lines, () => parse(text)),
       row("rnnc analyze (parse, expand, check)", lines, () => analyze(text)),

@@ -249,11 +249,10 @@ function delayExpr(n: A.Name, delay: DelayValue, p: PositionMap, range: A.Range)
 function buildReference(r: Reading, p: PositionMap): A.Expr {
   const nameToken = r.token("name");
   if (!nameToken) return errorAt(r.range(p));
-  const range = r.range(p);
   const delay = r.value<DelayValue>("delay");
-  if (delay) return delayExpr(name(nameToken, p), delay, p, range);
+  if (delay) return delayExpr(name(nameToken, p), delay, p, r.range(p));
   const args = r.value<A.Argument[]>("argumentList");
-  if (args) return { kind: "call", callee: name(nameToken, p), args, range };
+  if (args) return { kind: "call", callee: name(nameToken, p), args, range: r.range(p) };
   // Only the name was read: its range is the reference's.
   const refName = name(nameToken, p);
   return { kind: "ref", name: refName, range: refName.range };

@@ -43,6 +43,8 @@ for (const t of [T.MatMul, T.Star, T.Plus, T.Minus, T.Equals, T.Colon, T.Comma].
   const pattern = new RegExp(`^(?:${(t.PATTERN as RegExp).source})$`);
   for (const c of punctuationCandidates) if (pattern.test(String.fromCharCode(c))) punctuation.set(c, t);
 }
+/** The same for ASCII, as an array: most characters of a model are ASCII, and an array is the quicker look-up. */
+const asciiPunctuation: (TokenType | undefined)[] = Array.from({ length: 128 }, (_, c) => punctuation.get(c));
 
 const sticky = (token: TokenType) =>
   new RegExp((token.PATTERN as RegExp).source, (token.PATTERN as RegExp).flags + "y");
@@ -57,9 +59,25 @@ const STAR = 42;
 const DOT = 46;
 const CR = 13;
 const LF = 10;
+const FIRST_NON_ASCII = 128;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** ASCII white space, all of which `\s` matches. */
+function isAsciiSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** An ASCII character that may start a name (ASCII's part of ID_Start, and `_`). */
+function isAsciiNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+/** An ASCII character that may continue a name (ASCII's part of ID_Continue). */
+function isAsciiNamePart(c: number): boolean {
+  return isAsciiNameStart(c) || isDigit(c);
 }
 
 /** The length of a match of a sticky pattern at `offset`, or 0. */
@@ -73,6 +91,31 @@ function insidePair(text: string, offset: number): boolean {
   const c = text.charCodeAt(offset);
   const before = text.charCodeAt(offset - 1);
   return c >= 0xdc00 && c <= 0xdfff && before >= 0xd800 && before <= 0xdbff;
+}
+
+/**
+ * The length of the white space at `offset`: ASCII by a loop, the rest (Unicode's spaces,
+ * rare) by the token's pattern, from where the loop stopped.
+ */
+function spaceLength(text: string, offset: number): number {
+  let end = offset;
+  while (end < text.length && isAsciiSpace(text.charCodeAt(end))) end++;
+  if (text.charCodeAt(end) >= FIRST_NON_ASCII) end += matchAt(whitespace, text, end);
+  return end - offset;
+}
+
+/**
+ * The length of the name at `offset`, or 0: an ASCII name by a loop; one that goes on with a
+ * dot or a character beyond ASCII by the token's pattern, from its start.
+ */
+function nameLength(text: string, offset: number): number {
+  if (isAsciiNameStart(text.charCodeAt(offset))) {
+    let end = offset + 1;
+    while (isAsciiNamePart(text.charCodeAt(end))) end++;
+    const next = text.charCodeAt(end);
+    if (next !== DOT && !(next >= FIRST_NON_ASCII)) return end - offset;
+  }
+  return matchAt(identifier, text, offset);
 }
 
 /**
@@ -91,7 +134,7 @@ function found(type: TokenType | undefined, length: number): void {
 
 function scan(text: string, offset: number): void {
   const c = text.charCodeAt(offset);
-  const single = punctuation.get(c);
+  const single = c < FIRST_NON_ASCII ? asciiPunctuation[c] : punctuation.get(c);
   if (single) return found(single, 1);
   if (c === SLASH) {
     const after = text.charCodeAt(offset + 1);
@@ -101,9 +144,9 @@ function scan(text: string, offset: number): void {
   }
   if (isDigit(c) || (c === DOT && isDigit(text.charCodeAt(offset + 1))))
     return found(T.NumberLiteral, matchAt(numberLiteral, text, offset));
-  const spaces = matchAt(whitespace, text, offset);
+  const spaces = isAsciiSpace(c) || c >= FIRST_NON_ASCII ? spaceLength(text, offset) : 0;
   if (spaces > 0 || insidePair(text, offset)) return found(undefined, spaces);
-  const length = matchAt(identifier, text, offset);
+  const length = nameLength(text, offset);
   if (length === 0) return found(undefined, 0);
   const name = text.slice(offset, offset + length);
   found(T.keywordTokens.get(name) ?? T.Identifier, length);

@@ -10,7 +10,7 @@ import type { OpSpec } from "../ops/op.js";
 import { callNames, callOp, callSignature, lossNamed, operatorOp, writtenOperandNames } from "../ops/registry.js";
 import { stepReductions } from "../ops/steps.js";
 import { shapeText, type Application, type Operand, type ValueType } from "../ops/shapes.js";
-import type { ReadContext, References, Report } from "./references.js";
+import { plainRead, type ReadContext, type References, type Report } from "./references.js";
 import { readSettings } from "./settings.js";
 import { suggest } from "./suggest.js";
 
@@ -40,7 +40,7 @@ export class ExpressionTypes {
       case "error":
         return undefined;
       case "ref":
-        return this.refs.refer(e.name, ctx, 0, e.at ? { at: e.at.text } : {});
+        return this.refs.refer(e.name, ctx, 0, e.at ? { at: e.at.text } : plainRead);
       case "delay":
         return this.refs.delay(e, ctx);
       case "neg":

@@ -27,6 +27,12 @@ export interface ReadContext {
 /** A score: one number at each step of another sequence (a quantity whose size is `perStep`). */
 const perStepNumber: ValueType = { kind: "scalar" };
 
+/** How a delay or `[last]` wrote a read (NameUse's step, last, at). */
+export type HowRead = Pick<NameUse, "step" | "last" | "at">;
+
+/** A read written as the name alone. */
+export const plainRead: HowRead = Object.freeze({});
+
 export type Report = (code: ErrorCode, message: string, range: A.Range, hint?: string) => undefined;
 
 export class References {
@@ -41,15 +47,15 @@ export class References {
   ) {}
 
   /** The type of a name read `delay` steps back (0: at this step); `how` says how a delay or `[last]` wrote it. */
-  refer(
-    name: A.Name,
-    ctx: ReadContext,
-    delay: number,
-    how: Pick<NameUse, "step" | "last" | "at"> = {},
-  ): ValueType | undefined {
+  refer(name: A.Name, ctx: ReadContext, delay: number, how: HowRead = plainRead): ValueType | undefined {
     const entry = this.decls.symbols.get(name.text);
     if (!entry) return this.undefinedName(name);
-    this.uses.push({ name: name.text, range: name.range, usedBy: ctx.usedBy, delay, ...how });
+    // Most reads are plain: their uses are made without a spread, each of one shape.
+    this.uses.push(
+      how === plainRead
+        ? { name: name.text, range: name.range, usedBy: ctx.usedBy, delay }
+        : { name: name.text, range: name.range, usedBy: ctx.usedBy, delay, ...how },
+    );
     switch (entry.kind) {
       case "dim":
         return this.report(
@@ -145,7 +151,7 @@ export class References {
     const state = this.decls.states.get(e.name.text);
     if (state && ahead) state.maxAhead = Math.max(state.maxAhead, distance);
     else if (state) state.maxDelay = Math.max(state.maxDelay, distance);
-    return this.refer(e.name, ctx, -e.offset, e.step.text === "t" ? {} : { step: e.step.text });
+    return this.refer(e.name, ctx, -e.offset, e.step.text === "t" ? plainRead : { step: e.step.text });
   }
 
   /**
