@@ -14,11 +14,39 @@ export function slot(t: string, pre: number, back = 0): string {
   return sum(t, pre - back);
 }
 
+/**
+ * The locals of the sequence whose every step a node has a row at (attention: its steps S and lengths), or undefined
+ * for a node of one row per example.
+ */
+export function axisOf(plan: CodePlan, id: NodeId): { steps: string; lengths: string } | undefined {
+  const over = plan.ir.nodes[id]!.over;
+  if (over === undefined) return undefined;
+  const axis = plan.attention.axes.get(over);
+  if (!axis) throw new Error(`internal error: sequence ${over} is read at every step without its locals`);
+  return axis;
+}
+
+/** A node's rows at one step: B, or B · S for a node at every step of another sequence (example by example). */
+export function rowsOf(plan: CodePlan, id: NodeId): string {
+  const axis = axisOf(plan, id);
+  return axis ? product("B", axis.steps) : "B";
+}
+
+/**
+ * The slot of step t of a node's buffer: a node at every step of another sequence has S slots of B rows at each step
+ * (its B · S rows), so that rowOffset's ((slot) · B + row) · stride addresses row b · S + s of step t.
+ */
+function slotOf(plan: CodePlan, id: NodeId, t: string, pre: number): string {
+  const axis = axisOf(plan, id);
+  return axis ? product(slot(t, pre), axis.steps) : slot(t, pre);
+}
+
 /** The buffer and slot a node's value is read from at step t (a delay reads its source, a parameter its local). */
 export function valueLocation(plan: CodePlan, id: NodeId, t: string): Location {
   const n = plan.ir.nodes[id]!;
   if (n.op === "param") return parameterLocation(paramArray(plan, n.param));
   if (n.op === "last") return linkLocation(plan, n.source, "value");
+  if (n.op === "steps") return everyStepLocation(plan, n.source, "value");
   if (n.op === "delay") {
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
     return {
@@ -29,7 +57,7 @@ export function valueLocation(plan: CodePlan, id: NodeId, t: string): Location {
     };
   }
   const p = plan.nodes[id]!;
-  return { buffer: p.buffer, slot: slot(t, p.pre), stride: p.stride, offset: p.offset };
+  return { buffer: p.buffer, slot: slotOf(plan, id, t, p.pre), stride: p.stride, offset: p.offset };
 }
 
 /** Where a node's adjoint accumulates at step t; undefined where nothing is differentiated (inputs, constants). */
@@ -37,6 +65,7 @@ export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location
   const n = plan.ir.nodes[id]!;
   if (n.op === "param") return parameterLocation(gradArray(plan, n.param));
   if (n.op === "last") return linkLocation(plan, n.source, "adjoint");
+  if (n.op === "steps") return everyStepLocation(plan, n.source, "adjoint");
   if (n.op === "delay") {
     if (n.onehot || !plan.ir.states.some((s) => s.name === n.source)) return undefined;
     const source = plan.nodes[plan.sourceNode.get(n.source)!]!;
@@ -51,7 +80,7 @@ export function adjointLocation(plan: CodePlan, id: NodeId, t: string): Location
   if (p.adjoint === "none" || p.adjoint === "local") return undefined;
   return {
     buffer: p.adjointBuffer,
-    slot: p.adjoint === "steps" ? slot(t, p.pre) : "0",
+    slot: p.adjoint === "steps" ? slotOf(plan, id, t, p.pre) : "0",
     stride: p.stride,
     offset: p.offset,
   };
@@ -67,6 +96,16 @@ export function linkLocation(plan: CodePlan, source: string, which: "value" | "a
   return { buffer: link[which], slot: "0", stride: link.size, offset: 0 };
 }
 
+/**
+ * Quantity `source` of another sequence at its every step, or the adjoint its readers send it: B · S rows, example by
+ * example, the same at every step (slot 0), in the array the sequences share.
+ */
+function everyStepLocation(plan: CodePlan, source: string, which: "value" | "adjoint"): Location {
+  const link = plan.attention.values.get(source);
+  if (!link) throw new Error(`internal error: '${source}' at every step has no link array`);
+  return { buffer: link[which], slot: "0", stride: link.size, offset: 0 };
+}
+
 /** How many steps back a delay reads: negative for a read ahead. */
 function delayBack(n: Extract<IrNode, { op: "delay" }>): number {
   return n.ahead ? -n.steps : n.steps;
@@ -78,8 +117,9 @@ function parameterLocation(local: string): Location {
 }
 
 /**
- * A location as the (array, offset) arguments of a kernel over B rows of `width` contiguous
- * numbers (a row-wise kernel, a loss): the buffer must hold the rows one after the other.
+ * A location as the (array, offset) arguments of a kernel over B rows (B · S for a node at every step of another
+ * sequence, whose slot counts S) of `width` contiguous numbers (a row-wise kernel, a loss): the buffer must hold the
+ * rows one after the other.
  */
 export function kernelRows(location: Location, width: number): string {
   if (location.stride !== width || location.offset !== 0)

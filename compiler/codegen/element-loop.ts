@@ -24,6 +24,8 @@ export type Statement =
 export interface ElementLoop {
   /** Elements per row. */
   size: number;
+  /** The rows, when not B: `B * S` for values at every step of another sequence (attention). */
+  rows?: string;
   /** A condition on b under which a row is skipped, not read (a loss's unscored rows); such a loop stays JavaScript. */
   skipRow?: string;
   /** The rows read and written; stride 0 is a parameter's single row, the same for every b. */
@@ -96,7 +98,7 @@ export function renderLoopJs(loop: ElementLoop): string[] {
     }
   });
   return [
-    `for (let b = 0; b < B; b++) {`,
+    `for (let b = 0; b < ${loop.rows ?? "B"}; b++) {`,
     ...(loop.skipRow ? [`if (${loop.skipRow}) continue;`] : []),
     ...rows.lines,
     `for (let i = 0; i < ${loop.size}; i++) {`,

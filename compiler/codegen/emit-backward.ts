@@ -10,38 +10,19 @@
  * then the backward phase's from the first step up (the order opposite to its forward loop).
  */
 import type { GradId, GradNode } from "../grad/grad-ir.js";
-import { operands, type NodeId } from "../ir/ir.js";
+import type { NodeId } from "../ir/ir.js";
 import { local, num, type Expr } from "../ops/expr.js";
 import { nodeKind, opNamed } from "../ops/registry.js";
-import { adjointLocation, gradArray, kernelRows, paramArray, slot, valueExpr, valueLocation } from "./access.js";
+import { axisOf, gradArray, kernelRows, paramArray, rowsOf, slot, valueExpr, valueLocation } from "./access.js";
 import { StreamTable, withoutUnusedLocals, type Statement } from "./element-loop.js";
-import { loopOf, originComment } from "./emit-forward.js";
+import { exampleRows, loopOf, originComment, rowsOfLoop } from "./emit-forward.js";
+import { adjointAt, emitTerms } from "./emit-terms.js";
 import { emitLossSeeds } from "./emit-loss.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { product, sum } from "./arith.js";
 import { rowOffset, type Location } from "./location.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
-
-/** A term of an adjoint, as a unit's code must add it: the term, and whose adjoint it feeds. */
-interface Contribution {
-  term: GradId;
-  to: NodeId;
-}
-
-/** The terms each forward node's derivative rule sent, operand by operand. */
-function contributionsBy(plan: CodePlan): Map<NodeId, Contribution[]> {
-  const by = new Map<NodeId, Contribution[]>();
-  for (const n of plan.grad!.nodes) {
-    if (n.op !== "adjoint") continue;
-    for (const t of n.terms)
-      if ("node" in t.by) by.set(t.by.node, [...(by.get(t.by.node) ?? []), { term: t.node, to: n.of }]);
-  }
-  for (const [id, sent] of by) {
-    const args = operands(plan.ir.nodes[id]!);
-    sent.sort((a, b) => args.indexOf(a.to) - args.indexOf(b.to));
-  }
-  return by;
-}
+import { computedByTerms, contributionsBy, type Contribution } from "./temporaries.js";
 
 /** Which phase's units a backward step differentiates. */
 export type BackwardPhase = "forward" | "backward";
@@ -53,7 +34,9 @@ export function emitBackwardStep(
   phase: BackwardPhase,
 ): string[] {
   const out = phase === "forward" ? [...emitLossSeeds(plan, t)] : [];
-  const contributions = contributionsBy(plan);
+  const contributions = contributionsBy(plan.grad!);
+  const runOf = new Map(plan.runs.flatMap((r) => r.nodes.map((id) => [id, r.index] as const)));
+  const byTerms = new Set(computedByTerms(plan.grad!, runOf, contributions));
   const emittedRuns = new Set<number>();
   for (let id = plan.ir.nodes.length - 1; id >= 0; id--) {
     const n = plan.ir.nodes[id]!;
@@ -74,7 +57,11 @@ export function emitBackwardStep(
       const own = contributions.get(id) ?? [];
       out.push(
         ...emitMaskingBackward(plan, [id], t),
-        ...(kind === "concat" ? emitSlices(plan, id, own, t) : emitRowwiseBackward(plan, id, own, t)),
+        ...(kind === "concat"
+          ? emitSlices(plan, id, own, t)
+          : byTerms.has(id)
+            ? emitTerms(plan, id, own, t, fused)
+            : emitRowwiseBackward(plan, id, own, t)),
       );
     }
   }
@@ -92,10 +79,17 @@ function emitMaskingBackward(plan: CodePlan, ids: readonly NodeId[], t: string):
   const out = [`if (ragged) {`, `for (let b = 0; b < B; b++) {`, `if (${t} < lengths[b]!) continue;`];
   for (const q of quantities) {
     const p = plan.nodes[q]!;
-    const here = rowOffset(slot(t, p.pre), p.stride, p.offset);
-    const before = rowOffset(slot(t, p.pre, backward ? -1 : 1), p.stride, p.offset);
+    const axis = axisOf(plan, q);
+    // A node at every step of another sequence: example b's S rows.
+    const [here, before] = axis
+      ? [t, sum(t, backward ? 1 : -1)].map((step) => exampleRows(plan, q, step, true))
+      : [
+          rowOffset(slot(t, p.pre), p.stride, p.offset),
+          rowOffset(slot(t, p.pre, backward ? -1 : 1), p.stride, p.offset),
+        ];
+    const width = product(axis?.steps ?? 1, plan.ir.nodes[q]!.size);
     out.push(
-      `for (let i = 0; i < ${plan.ir.nodes[q]!.size}; i++) {`,
+      `for (let i = 0; i < ${width}; i++) {`,
       `${p.adjointBuffer}[${sum(before, "i")}]! += ${p.adjointBuffer}[${sum(here, "i")}]!;`,
       `${p.adjointBuffer}[${sum(here, "i")}] = 0;`,
       `}`,
@@ -103,13 +97,6 @@ function emitMaskingBackward(plan: CodePlan, ids: readonly NodeId[], t: string):
   }
   out.push(`}`, `}`);
   return out;
-}
-
-/** Where the adjoint of forward node `id` accumulates at step t; every node a term feeds has one. */
-function adjointAt(plan: CodePlan, id: NodeId, t: string): Location {
-  const location = adjointLocation(plan, id, t);
-  if (!location) throw new Error(`internal error: the adjoint of %${id} has no place to accumulate`);
-  return location;
 }
 
 /**
@@ -185,7 +172,8 @@ function emitRunBackward(
       );
     }
   }
-  return emitElementLoop(withoutUnusedLocals({ size: run.size, streams: streams.streams, body }), fused);
+  const rows = rowsOfLoop(plan, run.nodes[0]!);
+  return emitElementLoop(withoutUnusedLocals({ size: run.size, ...rows, streams: streams.streams, body }), fused);
 }
 
 /** How many times each backward node is read by the trees of `roots` (each root counted once per time it is listed). */
@@ -232,7 +220,7 @@ function emitGroupBackward(
     const dx = adjointAt(plan, block.x, t);
     const weights = group.direct ? paramArray(plan, member.param) : group.stacked[k]!;
     out.push(
-      `matmulBatchBackwardInput(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${product(dy.slot, "B", group.rows)}, ${weights}, 0, ${dx.buffer}, ${product(dx.slot, "B", block.width)});`,
+      `matmulBatchBackwardInput(${rowsOf(plan, member.id)}, ${group.rows}, ${block.width}, ${dy.buffer}, ${product(dy.slot, "B", group.rows)}, ${weights}, 0, ${dx.buffer}, ${product(dx.slot, "B", block.width)});`,
     );
   });
   return out;
@@ -277,11 +265,12 @@ export function emitWeightGradients(plan: CodePlan): string[] {
       const k = group.blocks.indexOf(block);
       const dWeights = group.direct ? gradArray(plan, member.param) : group.stackedGrads[k]!;
       const x = valueLocation(plan, block.x, "0");
-      // Another sequence's state at its last step is one row per example, the same at every step: a product per step.
-      if (plan.ir.nodes[block.x]!.op === "last") {
+      const rows = rowsOf(plan, member.id);
+      // Another sequence's state at its last step (its quantity at every step) is the same at every step: a product per step.
+      if (plan.ir.nodes[block.x]!.op === "last" || plan.ir.nodes[block.x]!.op === "steps") {
         const dyAt = product(adjointAt(plan, member.id, "t").slot, "B", group.rows);
         out.push(
-          `for (let t = 0; t < T; t++) matmulBatchBackwardWeight(B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyAt}, ${x.buffer}, 0, ${dWeights}, 0);`,
+          `for (let t = 0; t < T; t++) matmulBatchBackwardWeight(${rows}, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyAt}, ${x.buffer}, 0, ${dWeights}, 0);`,
         );
       } else if (plan.ir.nodes[block.x]!.onehot)
         out.push(
@@ -289,7 +278,7 @@ export function emitWeightGradients(plan: CodePlan): string[] {
         );
       else
         out.push(
-          `matmulBatchBackwardWeight(T * B, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, ${product(x.slot, "B", block.width)}, ${dWeights}, 0);`,
+          `matmulBatchBackwardWeight(${product("T", rows)}, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyOffset}, ${x.buffer}, ${product(x.slot, "B", block.width)}, ${dWeights}, 0);`,
         );
     }
   }
@@ -309,14 +298,14 @@ function emitRowwiseBackward(plan: CodePlan, id: NodeId, own: readonly Contribut
     const spec = n.op === "apply" ? opNamed(n.fn) : undefined;
     if (n.op !== "apply" || spec?.kind !== "rowwise" || !spec.accumulates)
       throw new Error(`internal error: %${id} sends %${to} what no kernel adds: ${n.op}`);
-    const operands = n.args.map((a) => kernelRows(rowsOf(plan, grad.nodes[a]!, t), n.size));
+    const operands = n.args.map((a) => kernelRows(operandRows(plan, grad.nodes[a]!, t), n.size));
     out.push(`${spec.kernel}(B, ${n.size}, ${[...operands, kernelRows(adjointAt(plan, to, t), n.size)].join(", ")});`);
   }
   return out;
 }
 
 /** Where a kernel operand of the backward IR lies at step t: a forward value or an adjoint. */
-function rowsOf(plan: CodePlan, n: GradNode, t: string): Location {
+function operandRows(plan: CodePlan, n: GradNode, t: string): Location {
   if (n.op === "value") return valueLocation(plan, n.of, t);
   if (n.op === "adjoint") return adjointAt(plan, n.of, t);
   throw new Error(`internal error: a kernel operand that is ${n.op}`);

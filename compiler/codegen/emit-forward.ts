@@ -9,7 +9,7 @@
 import type { ApplyNode, IrNode, NodeId } from "../ir/ir.js";
 import { local, type Expr } from "../ops/expr.js";
 import { elementwiseOp, nodeKind, opNamed } from "../ops/registry.js";
-import { kernelRows, paramArray, slot, valueExpr, valueLocation } from "./access.js";
+import { adjointLocation, axisOf, kernelRows, paramArray, rowsOf, slot, valueExpr, valueLocation } from "./access.js";
 import { product, sum } from "./arith.js";
 import { rowOffset } from "./location.js";
 import { StreamTable, type Statement } from "./element-loop.js";
@@ -41,6 +41,8 @@ export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused
       out.push(...emitRowwise(plan, n, t));
     } else if (kind === "concat") {
       out.push(...emitConcat(plan, n, t));
+    } else if (kind === "steps") {
+      out.push(...emitStepsOp(plan, n, t));
     } else {
       continue;
     }
@@ -81,8 +83,10 @@ function phaseOf(plan: CodePlan, group: MatvecGroup, block: MatvecGroup["blocks"
 }
 
 /** A group's product calls of one phase, the first block of the group (in phase order) overwriting, the others adding. */
-function productCalls(plan: CodePlan, group: MatvecGroup, phase: Phase, t: string, rows: string): string[] {
+function productCalls(plan: CodePlan, group: MatvecGroup, phase: Phase, t: string, steps: "T" | 1): string[] {
   const order: Phase[] = ["before", "between", "step"];
+  // The rows of that many steps: B each, or B · S at every step of another sequence.
+  const rows = product(steps, rowsOf(plan, group.members[0]!));
   const blocks = group.blocks
     .map((block, k) => ({ k, phase: phaseOf(plan, group, block) }))
     .sort((a, b) => order.indexOf(a.phase) - order.indexOf(b.phase));
@@ -92,7 +96,7 @@ function productCalls(plan: CodePlan, group: MatvecGroup, phase: Phase, t: strin
 /** The products of every block in `phase` ("before" or "between"), all steps at once. */
 export function emitWholeBatchProducts(plan: CodePlan, phase: Exclude<Phase, "step">): string[] {
   return plan.groups.flatMap((group) => {
-    const calls = productCalls(plan, group, phase, "0", "T * B");
+    const calls = productCalls(plan, group, phase, "0", "T");
     return calls.length === 0
       ? []
       : [
@@ -106,11 +110,11 @@ export function emitWholeBatchProducts(plan: CodePlan, phase: Exclude<Phase, "st
 
 /** y = Σ_k W_k x_k at step t for all members at once: one product per block with the stacked weights, whole-batch blocks done. */
 function emitGroupProduct(plan: CodePlan, group: MatvecGroup, t: string): string[] {
-  const calls = productCalls(plan, group, "step", t, "B");
+  const calls = productCalls(plan, group, "step", t, 1);
   return calls.length === 0 ? [] : [...origins(plan, group.members), ...calls];
 }
 
-/** The kernel call for block k of a group, from step t over `rows` batch rows (B: one step, T * B: every step). */
+/** The kernel call for block k of a group, from step t over `rows` batch rows (B: one step, T * B: every step; times S at every step of another sequence). */
 function productCall(
   plan: CodePlan,
   group: MatvecGroup,
@@ -180,7 +184,12 @@ function emitLoop(
     if (plan.nodes[id]!.stored)
       body.push({ kind: "store", stream: streams.of(valueLocation(plan, id, t)), value: local(`a${id}`) });
   }
-  return emitElementLoop({ size, streams: streams.streams, body }, fused);
+  return emitElementLoop({ size, ...rowsOfLoop(plan, ids[0]!), streams: streams.streams, body }, fused);
+}
+
+/** The rows of a loop over a run's nodes, where they are not B: B · S at every step of another sequence. */
+export function rowsOfLoop(plan: CodePlan, id: NodeId): { rows?: string } {
+  return plan.ir.nodes[id]!.over === undefined ? {} : { rows: rowsOf(plan, id) };
 }
 
 /** y = f(x) for every row of step t at once: the kernel reads and writes the nodes' buffers. */
@@ -190,7 +199,7 @@ function emitKernelActivation(plan: CodePlan, id: NodeId, t: string): string[] {
   const y = valueLocation(plan, id, t);
   return [
     originComment(n),
-    `activateRows(${quote(elementwiseOp(n.fn).rowKernel!)}, B, ${n.size}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset, "0")}, ${x.stride}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride});`,
+    `activateRows(${quote(elementwiseOp(n.fn).rowKernel!)}, ${rowsOf(plan, id)}, ${n.size}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset, "0")}, ${x.stride}, ${y.buffer}, ${rowOffset(y.slot, y.stride, y.offset, "0")}, ${y.stride});`,
   ];
 }
 
@@ -198,12 +207,39 @@ function emitKernelActivation(plan: CodePlan, id: NodeId, t: string): string[] {
 function emitRowwise(plan: CodePlan, n: ApplyNode, t: string): string[] {
   const spec = opNamed(n.fn);
   if (spec.kind !== "rowwise") throw new Error(`internal error: ${n.fn} is not row-wise`);
-  const operands = n.args.map((a) => kernelRows(valueLocation(plan, a, t), n.size));
+  // K: the width of a row, the operand's for a kernel that reduces it (`sum`).
+  const K = spec.rowsOfOperand ? plan.ir.nodes[n.args[0]!]!.size : n.size;
+  const operands = n.args.map((a) => kernelRows(valueLocation(plan, a, t), plan.ir.nodes[a]!.size));
   const activate = spec.takesActivateRows && plan.kernelActivations ? ", activateRows" : "";
   return [
     originComment(n),
-    `${spec.kernel}(B, ${n.size}, ${[...operands, kernelRows(valueLocation(plan, n.id, t), n.size)].join(", ")}${activate});`,
+    `${spec.kernel}(${rowsOf(plan, n.id)}, ${K}, ${[...operands, kernelRows(valueLocation(plan, n.id, t), n.size)].join(", ")}${activate});`,
   ];
+}
+
+/**
+ * A steps op at step t (attention): its kernel between the B rows of one step and the B · S rows of every step of
+ * the other sequence, S its steps and the lengths its padding. A parameter is one row that every example reads.
+ */
+function emitStepsOp(plan: CodePlan, n: ApplyNode, t: string): string[] {
+  const x = valueLocation(plan, n.args[0]!, t);
+  const y = kernelRows(valueLocation(plan, n.id, t), n.size);
+  const from = x.stride === 0 ? `${x.buffer}, 0` : kernelRows(x, n.size);
+  return [originComment(n), stepsKernelCall(plan, n, from, y, x.stride === 0 ? ", 0" : "")];
+}
+
+/** The call of a steps op's kernel from the (array, offset) `from` to `to`; `rowStride` where a row of `from` is not K on. */
+export function stepsKernelCall(
+  plan: CodePlan,
+  n: { fn: string; axis?: string; size: number },
+  from: string,
+  to: string,
+  rowStride = "",
+): string {
+  const spec = opNamed(n.fn);
+  const axis = plan.attention.axes.get(n.axis!);
+  if (spec.kind !== "steps" || !axis) throw new Error(`internal error: ${n.fn} is not a steps op of the plan`);
+  return `${spec.kernel}(B, ${axis.steps}, ${axis.lengths}, ${n.size}, ${from}, ${to}${rowStride});`;
 }
 
 function emitConcat(plan: CodePlan, n: ApplyNode, t: string): string[] {
@@ -236,10 +272,23 @@ function emitMasking(plan: CodePlan, quantities: NodeId[], t: string): string[] 
   const out = [`if (ragged) {`, `for (let b = 0; b < B; b++) {`, `if (${t} < lengths[b]!) continue;`];
   for (const q of quantities) {
     const p = plan.nodes[q]!;
+    const axis = axisOf(plan, q);
+    if (axis) {
+      // Example b's S rows of every step of the other sequence.
+      const [here, from] = [t, sum(t, backward ? 1 : -1)].map((step) => exampleRows(plan, q, step));
+      out.push(`${p.buffer}.copyWithin(${here}, ${from}, ${sum(from, product(axis.steps, plan.ir.nodes[q]!.size))});`);
+      continue;
+    }
     const here = rowOffset(slot(t, p.pre), p.stride, p.offset);
     const from = rowOffset(slot(t, p.pre, backward ? -1 : 1), p.stride, p.offset);
     out.push(`${p.buffer}.copyWithin(${here}, ${from}, ${sum(from, plan.ir.nodes[q]!.size)});`);
   }
   out.push(`}`, `}`);
   return out;
+}
+
+/** Where example b's first row of every step of the other sequence lies at step t, for a node over its steps. */
+export function exampleRows(plan: CodePlan, id: NodeId, t: string, adjoint = false): string {
+  const at = adjoint ? adjointLocation(plan, id, t)! : valueLocation(plan, id, t);
+  return rowOffset(at.slot, at.stride, at.offset, product("b", axisOf(plan, id)!.steps));
 }

@@ -7,7 +7,7 @@
  */
 import type { InitSpec } from "../../runtime/init.js";
 import { isBidirectional, type IrModel, type IrTarget } from "../ir/ir.js";
-import type { RowwiseOp } from "../ops/op.js";
+import type { RowwiseOp, StepsOp } from "../ops/op.js";
 import { formOf, opNamed } from "../ops/registry.js";
 import { emitBackwardStep, emitWeightGradients } from "./emit-backward.js";
 import { emitForwardStep, emitWholeBatchProducts, type TimeLoop } from "./emit-forward.js";
@@ -31,7 +31,7 @@ import {
 import { lengthExpression, moduleBuffers, workspaceBuffers, type BufferSpec } from "./workspace.js";
 import { kernelNames, type KernelTier } from "./kernel-tier.js";
 import { product, sum } from "./arith.js";
-import { gradArray, paramArray } from "./access.js";
+import { gradArray, paramArray, rowsOf } from "./access.js";
 import {
   declaration,
   destructuring,
@@ -187,9 +187,24 @@ function rowwiseSpecs(plan: CodePlan): RowwiseOp[] {
   });
 }
 
-/** The kernels the registry names that the passes call: row-wise ops and losses. They are functions on every tier. */
+/** The steps ops the passes apply (attention), forward and backward. */
+function stepsSpecs(plan: CodePlan): StepsOp[] {
+  return [...plan.ir.nodes, ...(plan.grad?.nodes ?? [])].flatMap((n) => {
+    const spec = n.op === "apply" ? opNamed(n.fn) : undefined;
+    return spec?.kind === "steps" ? [spec] : [];
+  });
+}
+
+/**
+ * The kernels the registry names that the passes call: row-wise ops, steps ops and losses. They are functions on every
+ * tier (the JavaScript kernels the interpreter calls too).
+ */
 function registryKernels(plan: CodePlan): string[] {
-  const names = [...rowwiseSpecs(plan).map((s) => s.kernel), ...plan.ir.losses.map((l) => formOf(l).kernel)];
+  const names = [
+    ...rowwiseSpecs(plan).map((s) => s.kernel),
+    ...stepsSpecs(plan).map((s) => s.kernel),
+    ...plan.ir.losses.map((l) => formOf(l).kernel),
+  ];
   return [...new Set(names)];
 }
 
@@ -339,7 +354,9 @@ function emitLayout(plans: ModulePlans, options: EmitOptions, fused: FusedLoops 
   const outputs = parts.flatMap(({ plan, sequence }) =>
     plan.ir.quantities.map((q) => {
       const p = plan.nodes[q.node]!;
-      return `{ name: ${quote(q.name)}, array: ${quote(p.buffer)}, history: ${p.pre}, width: ${p.stride}${sequence} }`;
+      // A quantity at every step of another sequence has a row per step of it, for each of its own steps.
+      const over = p.node.over === undefined ? "" : `, over: ${quote(p.node.over)}`;
+      return `{ name: ${quote(q.name)}, array: ${quote(p.buffer)}, history: ${p.pre}, width: ${p.stride}${sequence}${over} }`;
     }),
   );
   return [
@@ -426,7 +443,7 @@ function paramLocals(plan: CodePlan, source: "params" | "grads"): Declaration[] 
 }
 
 function bufferLocals(plan: CodePlan): Declaration[] {
-  const links = [...plan.links.values()].flatMap((l) => [l.value, l.adjoint]);
+  const links = [...plan.links.values(), ...plan.attention.values.values()].flatMap((l) => [l.value, l.adjoint]);
   return [...workspaceBuffers(plan, "").map((b) => b.name), ...links].map((name) =>
     declaration(name, `const ${name} = w.arrays.${name};`),
   );
@@ -482,6 +499,14 @@ const batchLocals: Declaration[] = [
   declaration("lengths", `const lengths = batch.lengths ?? new Int32Array(B).fill(T);`),
   declaration("ragged", `const ragged = lengths.some((l) => l < T);`),
 ];
+
+/** The locals of attention a pass may read: the steps S and the lengths of each sequence it reads at every step. */
+function sourceLocals(plan: CodePlan): Declaration[] {
+  return [...plan.attention.axes].flatMap(([sequence, { steps, lengths }]) => [
+    declaration(steps, `const ${steps} = batch.sources[${quote(sequence)}].T;`),
+    declaration(lengths, `const ${lengths} = batch.sources[${quote(sequence)}].lengths;`),
+  ]);
+}
 
 /** A pass: its signature's parameters and the locals its body reads, then the body. */
 function pass(head: string, parameters: string[], result: string, declarations: Declaration[], code: string[]) {
@@ -549,6 +574,31 @@ function emitLinkValues(plan: CodePlan): string[] {
   return statesAtLastStep(plan).flatMap(({ name, p, link, at }) => [
     `// ${commentText(name)} at each sequence's last step, which a later sequence reads`,
     `for (let b = 0; b < B; b++) ${link.value}.set(${p.buffer}.subarray(${at}, ${sum(at, link.size)}), ${product("b", link.size)});`,
+  ]);
+}
+
+/** The quantities of a sequence that later ones read at every step (attention): each one's plan, link, and its row of (t, b). */
+function quantitiesAtEveryStep(plan: CodePlan) {
+  return (plan.ir.readAtEveryStep ?? []).map((name) => {
+    const p = plan.nodes[plan.ir.quantities.find((q) => q.name === name)!.node]!;
+    const link = plan.attention.values.get(name)!;
+    return { name, p, link, at: rowOffset(sum("t", p.pre), p.stride, p.offset), to: product("(b * T + t)", link.size) };
+  });
+}
+
+/** After a sequence's forward pass: its quantities that later sequences read at every step, [B][T][n]. */
+function emitEveryStepValues(plan: CodePlan): string[] {
+  return quantitiesAtEveryStep(plan).flatMap(({ name, p, link, at, to }) => [
+    `// ${commentText(name)} at every step, example by example, which a later sequence reads at each of its steps`,
+    `for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) ${link.value}.set(${p.buffer}.subarray(${at}, ${sum(at, link.size)}), ${to});`,
+  ]);
+}
+
+/** Before a sequence's backward pass: what later sequences sent its quantities read at every step, added at each real step. */
+function emitReceivedEveryStep(plan: CodePlan): string[] {
+  return quantitiesAtEveryStep(plan).flatMap(({ name, p, link, at, to }) => [
+    `// d ${commentText(name)} at each real step: what the later sequences reading it at every step sent back`,
+    `for (let b = 0; b < B; b++) for (let t = 0; t < lengths[b]!; t++) for (let i = 0; i < ${link.size}; i++) ${p.adjointBuffer}[${sum(at, "i")}]! += ${link.adjoint}[${sum(to, "i")}]!;`,
   ]);
 }
 
@@ -686,7 +736,7 @@ function emitForwardPass(
     ...loopOver("readout"),
   ];
   out.push(...fusedLocals(fused, callsBefore), ...steps);
-  out.push(...emitLinkValues(plan));
+  out.push(...emitLinkValues(plan), ...emitEveryStepValues(plan));
   // What the next chunk of the stream reads through its delays.
   const carried = streams ? carriedSources(plan) : [];
   if (carried.length > 0) {
@@ -719,6 +769,7 @@ function emitForwardPass(
   }
   const declarations = [
     ...batchLocals,
+    ...sourceLocals(plan),
     ...kernelLocals(options, ["matmulBatch", "activateRows"]),
     ...paramLocals(plan, "params"),
     ...bufferLocals(plan),
@@ -743,7 +794,7 @@ function emitBackwardPass(
   const callsBefore = fused?.calls ?? 0;
   const steps = timeLoop(
     (t) => [
-      ...stepBuffers.map((b) => `${b}.fill(0, 0, ${product("B", bufferStride(plan, b))});`),
+      ...stepBuffers.map((b) => `${b}.fill(0, 0, ${stepLength(plan, b)});`),
       ...emitBackwardStep(plan, t, fused, "forward"),
     ],
     options.unrollSteps,
@@ -759,6 +810,7 @@ function emitBackwardPass(
     ...(sequence === undefined ? plan.names.grads.map((dW) => `${dW}.fill(0);`) : []),
     ...stepsBuffers.map((b) => `${b}.fill(0);`),
     ...emitReceivedAdjoints(plan),
+    ...emitReceivedEveryStep(plan),
     ...plan.groups.flatMap((g) => g.stackedGrads.map((dW) => `${dW}.fill(0);`)),
     ...steps,
     ...emitWeightGradients(plan),
@@ -812,6 +864,7 @@ function emitBackwardPass(
   }
   const declarations = [
     ...batchLocals,
+    ...sourceLocals(plan),
     declaration("targets", `const targets = batch.targets!;`),
     ...ir.losses.map((l, k) => {
       const y = plan.names.targets[k]!;
@@ -830,8 +883,10 @@ function emitBackwardPass(
   ];
 }
 
-function bufferStride(plan: CodePlan, buffer: string): number {
-  return plan.nodes.find((p) => p.adjointBuffer === buffer)!.stride;
+/** The numbers of one step of an adjoint buffer: its rows (B, or B · S at every step of another sequence) of its stride. */
+function stepLength(plan: CodePlan, buffer: string): string {
+  const p = plan.nodes.find((q) => q.adjointBuffer === buffer)!;
+  return product(rowsOf(plan, p.node.id), p.stride);
 }
 
 /** `methods`: what this module's model has beyond every model's (decoding). */

@@ -108,10 +108,35 @@ export function emitSequenceTypes(ir: IrModel, sequences: readonly SequencePlan[
       `readonly inputs: ${record(inputFields(plan, float))};`,
       `readonly targets: ${record(targetFields(plan, float))} | undefined;`,
       ...(plan.ir.masks.length > 0 ? [`readonly masks: ${record(maskFields(plan, float))} | undefined;`] : []),
+      ...sourcesField(plan),
       `}`,
       ``,
     ]),
   ];
+}
+
+/** Attention: the steps and lengths of each sequence a sequence reads at every step (`e[s]`). */
+function sourcesField(plan: CodePlan): string[] {
+  const read = [...plan.attention.axes.keys()].filter((sequence) => readsEveryStepOf(plan, sequence));
+  if (read.length === 0) return [];
+  const steps = `{ readonly T: number; readonly lengths: Int32Array }`;
+  return [`readonly sources: ${record(read.map((sequence) => `readonly ${key(sequence)}: ${steps}`))};`];
+}
+
+/** Whether a sequence's nodes are at every step of `sequence`. */
+function readsEveryStepOf(plan: CodePlan, sequence: string): boolean {
+  return plan.ir.nodes.some((n) => n.over === sequence);
+}
+
+/** What the driver gives a sequence of each sequence it reads at every step: its steps, and its lengths (default all T). */
+function sourcesSlice(plan: CodePlan): string[] {
+  const read = [...plan.attention.axes.keys()].filter((sequence) => readsEveryStepOf(plan, sequence));
+  if (read.length === 0) return [];
+  const fields = read.map((sequence) => {
+    const steps = `batch.sequences[${quote(sequence)}]`;
+    return `${quote(sequence)}: { T: ${steps}.T, lengths: ${steps}.lengths ?? new Int32Array(batch.B).fill(${steps}.T) }`;
+  });
+  return [`sources: { ${fields.join(", ")} }`];
 }
 
 /** The passes of the whole model: each sequence's in turn, forward in order, backward in reverse. */
@@ -145,11 +170,18 @@ export function emitSequenceDriver(ir: IrModel, sequences: readonly SequencePlan
             )}`,
           ]
         : []),
+      ...sourcesSlice(plan),
     ];
     return `{ ${fields.join(", ")} }`;
   });
   const withLoss = sequences.some(({ plan }) => plan.ir.losses.length > 0);
-  const links = [...new Set(sequences.flatMap(({ plan }) => [...plan.links.values()].map((l) => l.adjoint)))];
+  const links = [
+    ...new Set(
+      sequences.flatMap(({ plan }) =>
+        [...plan.links.values(), ...plan.attention.values.values()].map((l) => l.adjoint),
+      ),
+    ),
+  ];
   const differentiated = sequences.map(({ plan }, k) => (plan.grad ? k : -1)).filter((k) => k >= 0);
   return [
     `/** Each sequence's part of a batch, in the order they are computed. */`,

@@ -97,7 +97,7 @@ export function emitElementLoop(loop: ElementLoop, fused: FusedLoops | undefined
   if (!fused || !f) return js;
   fused.calls++;
   const bytes = fused.type === "f32" ? 4 : 8;
-  const args = ["B", ...loop.streams.map((s) => address(fused.addressOf(s.buffer), s, bytes))];
+  const args = [loop.rows ?? "B", ...loop.streams.map((s) => address(fused.addressOf(s.buffer), s, bytes))];
   return [`if (fused) fused.${f.name}(${args.join(", ")});`, `else {`, ...js, `}`];
 }
 

@@ -7,11 +7,12 @@
  * slots before step 0 hold what delays read before the sequence (initial or carried values).
  */
 import { differentiate } from "../grad/differentiate.js";
-import type { GradIr } from "../grad/grad-ir.js";
+import type { GradId, GradIr } from "../grad/grad-ir.js";
 import { matvecBlocks, operands, type ApplyNode, type IrModel, type IrNode, type NodeId } from "../ir/ir.js";
 import { elementwiseOp, nodeKind } from "../ops/registry.js";
 import { nameArrays, type ArrayNames, type ModuleNames } from "./array-names.js";
 import type { MatvecGroup, NodePlan } from "./plan-types.js";
+import { nameTemporaries } from "./temporaries.js";
 
 export type { MatvecGroup, NodePlan };
 
@@ -61,6 +62,13 @@ export interface CodePlan {
    * read at its last step (`e[last]`): its value there [B][n] and the adjoint the readers send back.
    */
   links: ReadonlyMap<string, LinkArrays>;
+  /** Attention: what the sequences read of one another at every step (sequence-plans.ts names it). */
+  attention: AttentionLinks;
+  /**
+   * The arrays of the backward values that a derivative rule computes by a kernel (a steps op, `sum`, `repeat`) or
+   * that a kernel reads, by backward node: one step's rows of each (emit-terms.ts computes them).
+   */
+  temporaries: ReadonlyMap<GradId, string>;
 }
 
 /** The arrays of a state read at its last step by a later sequence (sequence-plans.ts names them). */
@@ -70,6 +78,18 @@ export interface LinkArrays {
   size: number;
 }
 
+/**
+ * Attention, in a module of several sequences: each quantity a later sequence reads at every step (`e[s]`), with the
+ * arrays of its values there, [B][S][n] example by example, and of the adjoint its readers send back; and for each
+ * sequence read so, the locals of a reading pass that hold its steps S and its lengths.
+ */
+export interface AttentionLinks {
+  values: ReadonlyMap<string, LinkArrays>;
+  axes: ReadonlyMap<string, { steps: string; lengths: string }>;
+}
+
+export const noAttention: AttentionLinks = { values: new Map(), axes: new Map() };
+
 export function isElementwise(n: IrNode): n is ApplyNode {
   return nodeKind(n) === "elementwise";
 }
@@ -77,13 +97,6 @@ export function isElementwise(n: IrNode): n is ApplyNode {
 /** Whether a node is a leaf: read in place, never computed. */
 function isLeaf(n: IrNode): boolean {
   return n.op !== "apply";
-}
-
-/** Why the code generator does not take a model (attention, for now), or undefined when it does. */
-export function codegenRefusal(ir: IrModel): string | undefined {
-  const attention = ir.nodes.find((n) => n.op === "steps");
-  if (attention?.op !== "steps") return undefined;
-  return `the code generator does not handle attention (${ir.name} reads ${attention.source}[${attention.over}] at every step of sequence ${attention.over}) yet`;
 }
 
 /**
@@ -95,9 +108,8 @@ export function makePlan(
   options: PlanOptions = { kernelActivations: false },
   shared?: ModuleNames,
   links: ReadonlyMap<string, LinkArrays> = new Map(),
+  attention: AttentionLinks = noAttention,
 ): CodePlan {
-  const refusal = codegenRefusal(ir);
-  if (refusal) throw new Error(refusal);
   if (ir.sequences)
     throw new Error(`internal error: ${ir.name} reads several sequences; plan each (sequence-plans.ts)`);
   const consumers = new Map<NodeId, NodeId[]>();
@@ -116,8 +128,10 @@ export function makePlan(
   }
   for (const q of quantityNodes) if (ir.nodes[q]!.backward) post.set(q, Math.max(post.get(q) ?? 0, 1));
 
-  // A sequence without a loss of its own is differentiated when a later one reads its states at their last step.
-  const grad = ir.losses.length > 0 || (ir.readAtLast?.length ?? 0) > 0 ? differentiate(ir) : undefined;
+  // A sequence without a loss of its own is differentiated when a later one reads its states at their last step,
+  // or its quantities at every step.
+  const read = (ir.readAtLast?.length ?? 0) + (ir.readAtEveryStep?.length ?? 0);
+  const grad = ir.losses.length > 0 || read > 0 ? differentiate(ir) : undefined;
   const neededBackward = valuesNeededBackward(ir, grad);
   const hasAdjoint = (id: NodeId) => grad?.adjoints.has(id) ?? false;
   const groups = groupMatvecs(ir, consumers, quantityNodes);
@@ -136,12 +150,13 @@ export function makePlan(
       pre.has(n.id) ||
       post.has(n.id) ||
       (consumers.get(n.id) ?? []).some((c) => run < 0 || runOf.get(c) !== run);
-    // A state of another sequence at its last step (`last`) is read in place from its link.
+    // A state of another sequence at its last step (`last`), or a quantity at its every step, is read in place from its link.
     const stored =
       n.op !== "param" &&
       n.op !== "const" &&
       n.op !== "delay" &&
       n.op !== "last" &&
+      n.op !== "steps" &&
       (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id) || split.inMemory.has(n.id));
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
@@ -177,6 +192,9 @@ export function makePlan(
       byKernel: split.byKernel.has(n.id),
     };
   });
+  for (const p of nodes)
+    if (p.node.over !== undefined && (p.pre > 0 || p.post > 0))
+      throw new Error(`internal error: %${p.node.id}, at every step of ${p.node.over}, is read through a delay`);
   const names = nameArrays(ir, nodes, groups, shared);
   return {
     ir,
@@ -192,6 +210,8 @@ export function makePlan(
     recurrent: recurrentNodes(ir, runOf, groupOf, sourceNode),
     kernelActivations: options.kernelActivations,
     links,
+    attention,
+    temporaries: grad ? nameTemporaries(grad, runOf, names.identifiers) : new Map(),
   };
 }
 
@@ -293,7 +313,9 @@ function elementwiseRuns(ir: IrModel, groups: MatvecGroup[]): ElementwiseRun[] {
       continue;
     }
     // A run is computed in one loop over time: the phases' loops run in opposite directions.
-    if (!current || current.size !== n.size || ir.nodes[current.nodes[0]!]!.backward !== n.backward) {
+    // A run's rows are one per example, or one per example and step of the sequence its nodes are over.
+    const first = current && ir.nodes[current.nodes[0]!]!;
+    if (!current || current.size !== n.size || first!.backward !== n.backward || first!.over !== n.over) {
       current = { index: runs.length, nodes: [], size: n.size, loops: 1 };
       runs.push(current);
     }

@@ -5,6 +5,7 @@
  * the engine counts the same lengths to refuse, before a call, a run whose workspace cannot
  * be allocated (`workspaceBytes`).
  */
+import { gradRowsOver } from "../grad/grad-ir.js";
 import { paramSize, type IrModel } from "../ir/ir.js";
 import { ARENA_ALIGN } from "../../runtime/kernels/wasm/arena.js";
 import type { KernelTier } from "./kernel-tier.js";
@@ -21,21 +22,23 @@ export interface BufferSpec {
 /**
  * How long a workspace buffer is: B rows of `width` for each of `pre` + T + `post` steps (a
  * value with its history, and what a backward quantity holds after the sequence), for each of T steps, or for one step; or a fixed count (a block of weights).
+ * With `over`, each row is one per step of another sequence (attention), whose steps are at most T: T times as long.
  */
 export type BufferExtent =
-  | { per: "history"; pre: number; post: number; width: number }
-  | { per: "steps" | "step"; width: number }
+  | { per: "history"; pre: number; post: number; width: number; over?: true }
+  | { per: "steps" | "step"; width: number; over?: true }
   | { per: "fixed"; count: number };
 
 /** The buffer's length as the expression of T and B the generated code allocates. */
 export function lengthExpression(e: BufferExtent): string {
+  const over = e.per !== "fixed" && e.over ? "T" : 1;
   switch (e.per) {
     case "history":
-      return product(sum("T", e.pre + e.post), "B", e.width);
+      return product(sum("T", e.pre + e.post), "B", over, e.width);
     case "steps":
-      return product("T", "B", e.width);
+      return product("T", "B", over, e.width);
     case "step":
-      return product("B", e.width);
+      return product("B", over, e.width);
     case "fixed":
       return `${e.count}`;
   }
@@ -43,13 +46,14 @@ export function lengthExpression(e: BufferExtent): string {
 
 /** The same length for given T and B. */
 export function lengthFor(e: BufferExtent, T: number, B: number): number {
+  const over = e.per !== "fixed" && e.over ? T : 1;
   switch (e.per) {
     case "history":
-      return (T + e.pre + e.post) * B * e.width;
+      return (T + e.pre + e.post) * B * over * e.width;
     case "steps":
-      return T * B * e.width;
+      return T * B * over * e.width;
     case "step":
-      return B * e.width;
+      return B * over * e.width;
     case "fixed":
       return e.count;
   }
@@ -61,21 +65,29 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
   const add = (name: string, extent: BufferExtent, type = float) => specs.set(name, { name, extent, type });
   for (const p of plan.nodes) {
     const n = p.node;
-    const history: BufferExtent = { per: "history", pre: p.pre, post: p.post, width: p.stride };
+    const over = n.over === undefined ? {} : ({ over: true } as const);
+    const history: BufferExtent = { per: "history", pre: p.pre, post: p.post, width: p.stride, ...over };
     if (p.stored && !p.inSharedGroup) add(p.buffer, history, n.onehot ? "Int32Array" : float);
     if (p.adjoint === "steps" || p.adjoint === "step") {
-      const extent: BufferExtent = p.adjoint === "steps" ? history : { per: "step", width: p.stride };
+      const extent: BufferExtent = p.adjoint === "steps" ? history : { per: "step", width: p.stride, ...over };
       if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") add(p.adjointBuffer, extent);
     }
   }
   for (const g of plan.groups) {
     // Shared members are never quantities nor read through delays: no history slots.
-    if (g.shared) add(g.buffer, { per: "steps", width: g.rows });
+    const over = plan.ir.nodes[g.members[0]!]!.over === undefined ? {} : ({ over: true } as const);
+    if (g.shared) add(g.buffer, { per: "steps", width: g.rows, ...over });
     if (g.direct) continue;
     g.blocks.forEach((b, k) => {
       add(g.stacked[k]!, { per: "fixed", count: g.rows * b.width });
       add(g.stackedGrads[k]!, { per: "fixed", count: g.rows * b.width });
     });
+  }
+  // One step's rows of the backward values a derivative rule computes by kernels (emit-terms.ts).
+  const rowsOver = plan.grad ? gradRowsOver(plan.grad) : [];
+  for (const [id, name] of plan.temporaries) {
+    const over = rowsOver[id] === undefined ? {} : ({ over: true } as const);
+    add(name, { per: "step", width: plan.grad!.nodes[id]!.size, ...over });
   }
   return [...specs.values()];
 }
@@ -88,7 +100,11 @@ export function moduleBuffers(plans: ModulePlans, float: string): BufferSpec[] {
   const links = [...plans.links.values()].flatMap((l): BufferSpec[] =>
     [l.value, l.adjoint].map((name) => ({ name, extent: { per: "step", width: l.size }, type: float })),
   );
-  return [...allPlans(plans).flatMap((plan) => workspaceBuffers(plan, float)), ...links];
+  // A quantity at every step of its sequence, [B][S][n].
+  const everyStep = [...plans.attention.values.values()].flatMap((l): BufferSpec[] =>
+    [l.value, l.adjoint].map((name) => ({ name, extent: { per: "step", width: l.size, over: true }, type: float })),
+  );
+  return [...allPlans(plans).flatMap((plan) => workspaceBuffers(plan, float)), ...links, ...everyStep];
 }
 
 /**

@@ -22,7 +22,10 @@ export function repeatRows(B: number, K: number, x: FloatArray, xOff: number, y:
   for (let b = 0; b < B; b++) y.fill(x[xOff + b]!, yOff + b * K, yOff + (b + 1) * K);
 }
 
-/** y[b, s, :] = x[b, :] at each real step s of example b; 0 on its padding. */
+/**
+ * y[b, s, :] = x[b, :] at each real step s of example b; 0 on its padding. `xStride`: how far apart the rows of x
+ * are, 0 for one row that every example reads (a parameter, in generated code).
+ */
 export function spreadSteps(
   B: number,
   S: number,
@@ -32,9 +35,10 @@ export function spreadSteps(
   xOff: number,
   y: FloatArray,
   yOff: number,
+  xStride = K,
 ): void {
   for (let b = 0; b < B; b++) {
-    const row = xOff + b * K;
+    const row = xOff + b * xStride;
     for (let s = 0; s < S; s++) {
       const at = yOff + (b * S + s) * K;
       if (s < lengths[b]!) for (let k = 0; k < K; k++) y[at + k] = x[row + k]!;

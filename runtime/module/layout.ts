@@ -96,6 +96,8 @@ export interface OutputLayout {
   readonly history: number;
   readonly width: number;
   readonly sequence?: string;
+  /** Attention: the sequence at whose every step it has a row (B · S rows per step, example by example), S its steps. */
+  readonly over?: string;
 }
 
 /** The lengths of the workspace's float arrays and id (Int32Array) arrays, by array name, for T steps of B sequences. */

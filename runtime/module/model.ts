@@ -145,8 +145,10 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
       throw new TypeError(
         `output('${out.name}'): nothing has run on this Model yet; call forward, lossAndGrad or step first`,
       );
-    const { history, width } = out;
+    const { history } = out;
     const [T, B] = [this.lastSteps.get(out.sequence ?? "")!, this.lastB];
+    // A quantity at every step of another sequence: a row per step of it, [T][B][S][width].
+    const width = out.over === undefined ? out.width : out.width * this.lastSteps.get(out.over)!;
     const array = (this.space.pass as { arrays: Readonly<Record<string, FloatArray>> }).arrays[out.array]!;
     return array.subarray(history * B * width, (history + T) * B * width);
   }

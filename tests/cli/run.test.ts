@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rnnc } from "../support/cli.js";
 import { analyze } from "../../compiler/frontend.js";
-import { compiledExamples, irFromFile } from "../support/models.js";
+import { irFromFile } from "../support/models.js";
 
 type Nested = number | Nested[];
 const shapeOf = (value: Nested): number[] => (Array.isArray(value) ? [value.length, ...shapeOf(value[0]!)] : []);
@@ -50,13 +50,6 @@ describe("rnnc run on the shipped examples", () => {
       expect(Object.keys(json.grads).sort()).toEqual(model.params.map((p) => p.name).sort());
       for (const p of model.params) expect(shapeOf(json.grads[p.name]!), p.name).toEqual(p.shape.map((s) => s.value));
 
-      if (!compiledExamples().includes(`${name}.rnn`)) {
-        // Attention runs on the interpreter only: the compiled backend says so.
-        const refused = await rnnc(...args, "--backend", "compiled");
-        expect(refused.code).not.toBe(0);
-        expect(refused.err).toContain("the code generator does not handle attention");
-        return;
-      }
       const compiled = JSON.parse((await rnnc(...args, "--backend", "compiled")).out) as typeof json;
       const difference = (a: Nested, b: Nested) => {
         const [xs, ys] = [flat(a), flat(b)];

@@ -13,10 +13,9 @@ import { batchFromJson } from "../../engine/io/data-json.js";
 import { weightsFromJson } from "../../engine/io/weights-json.js";
 import { flatten, maxRelativeError } from "../support/compare.js";
 import { backendDifference, compiledFor } from "../support/equivalence.js";
-import { codegenRefusal } from "../../compiler/codegen/plan.js";
-import { compiledExamples, irFromFile, smallIrFromFile } from "../support/models.js";
+import { exampleFiles, irFromFile, smallIrFromFile } from "../support/models.js";
 
-const examples = compiledExamples();
+const examples = exampleFiles();
 
 describe("compiled equals interpreted to 1e-12", () => {
   for (const file of examples) {
@@ -47,12 +46,6 @@ describe("compiled backend matches PyTorch to 1e-9", () => {
     it(name.replace(/\.json$/, ""), async () => {
       const fixture = JSON.parse(readFileSync(join(dir, name), "utf8"));
       const ir = irFromFile(join(dir, fixture.model));
-      // The code generator does not handle attention yet: it says so (the interpreter matches
-      // these fixtures: tests/engine/pytorch-parity.test.ts).
-      if (codegenRefusal(ir)) {
-        await expect(compiledFor(ir)).rejects.toThrow("the code generator does not handle attention");
-        return;
-      }
       const result = (await compiledFor(ir)).lossAndGrad(
         weightsFromJson(ir, fixture.weights),
         batchFromJson(ir, fixture.data),

@@ -23,11 +23,11 @@ import { enableRelaxedSimd } from "../../engine/wasm-features.js";
 import { relaxedProbeBytes } from "../../runtime/kernels/wasm/kernels-relaxed-wasm.js";
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
-import { compiledExamples, smallIrFromFile } from "../support/models.js";
+import { exampleFiles, smallIrFromFile } from "../support/models.js";
 import { isBidirectional } from "../../compiler/ir/ir.js";
 import { strictDiagnostics } from "../support/typecheck.js";
 
-const examples = compiledExamples();
+const examples = exampleFiles();
 const tolerance = { f64: 1e-10, f32: 1e-4 } as const;
 
 /** Weights moved off their initial values, so that no gradient is zero by symmetry. */

@@ -107,6 +107,15 @@ const models: [string, () => ReturnType<typeof irFromText>][] = [
     "an LSTM encoder-decoder, h and c (tests/fixtures/pytorch)",
     () => irFromFile("tests/fixtures/pytorch/lstm_seq2seq.rnn"),
   ],
+  [
+    "additive attention, the tutorial's decoder (tests/fixtures/pytorch)",
+    () => irFromFile("tests/fixtures/pytorch/attention_tutorial.rnn"),
+  ],
+  [
+    "Luong's dot attention over a bidirectional encoder (tests/fixtures/pytorch)",
+    () => irFromFile("tests/fixtures/pytorch/attention_luong_dot.rnn"),
+  ],
+  ["examples/translate-attention.rnn", () => irFromFile("examples/translate-attention.rnn", { V: 6, W: 5, H: 4 })],
 ];
 
 describe("compiled equals interpreted to 1e-12 on models of several sequences", () => {

@@ -9,12 +9,10 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileModule, type CompileOptions } from "../../compiler/codegen/compile.js";
-import { codegenRefusal } from "../../compiler/codegen/plan.js";
 import { irFromFile } from "../support/models.js";
 import { strictDiagnostics } from "../support/typecheck.js";
 
 const folders = ["examples", "examples/experiments/models", "bench/workloads"];
-// Not the models the code generator refuses (attention: examples/translate-attention.rnn), which say so.
 const models = [
   ...folders.flatMap((folder) =>
     readdirSync(folder)
@@ -23,7 +21,9 @@ const models = [
   ),
   "tests/fixtures/pytorch/gru_seq2seq.rnn",
   "tests/fixtures/pytorch/lstm_seq2seq.rnn",
-].filter((path) => !codegenRefusal(irFromFile(path)));
+  "tests/fixtures/pytorch/attention_tutorial.rnn",
+  "tests/fixtures/pytorch/attention_luong_dot.rnn",
+];
 
 type Variant = Pick<CompileOptions, "dtype" | "standalone" | "kernels" | "unrollSteps">;
 

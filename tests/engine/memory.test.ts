@@ -26,7 +26,7 @@ import type { GeneratedModel } from "../../runtime/generated-module.js";
 import { simdSupported } from "../../runtime/kernels/wasm/index.js";
 import { Rng } from "../../runtime/rng.js";
 import type { Batch } from "../../engine/interpret/batch.js";
-import { compiledExamples, exampleFiles, irFromFile } from "../support/models.js";
+import { exampleFiles, irFromFile } from "../support/models.js";
 import { sequenceModels } from "../../compiler/ir/sequences.js";
 
 const elman = irFromFile("examples/elman.rnn");
@@ -153,7 +153,7 @@ describe("limits", () => {
     requireMemory(interpreterNeed(w4, 50, 64, true), "W4", "");
     for (const file of exampleFiles())
       requireMemory(interpreterNeed(irFromFile(`examples/${file}`), 200, 32, true), file, "");
-    for (const file of compiledExamples())
+    for (const file of exampleFiles())
       requireMemory(compiledNeed(irFromFile(`examples/${file}`), { dtype: "f64", kernels: "auto" }, 200, 32), file, "");
   });
 });

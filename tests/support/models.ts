@@ -4,7 +4,6 @@ import { analyze } from "../../compiler/frontend.js";
 import { lower } from "../../compiler/ir/lower.js";
 import { validateIr } from "../../compiler/ir/validate.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
-import { codegenRefusal } from "../../compiler/codegen/plan.js";
 
 export function irFromText(text: string, dims: Record<string, number> = {}): IrModel {
   const result = analyze(text, dims);
@@ -31,14 +30,6 @@ export function smallIrFromFile(path: string, limit = 5): IrModel {
 /** The file names of the shipped examples, examples/*.rnn. */
 export function exampleFiles(): string[] {
   return readdirSync("examples").filter((f) => f.endsWith(".rnn"));
-}
-
-/**
- * The shipped examples the code generator compiles: all but those it refuses (codegenRefusal:
- * attention, examples/translate-attention.rnn), which run on the interpreter only.
- */
-export function compiledExamples(): string[] {
-  return exampleFiles().filter((f) => !codegenRefusal(irFromFile(`examples/${f}`)));
 }
 
 /**

@@ -12,7 +12,7 @@ import { translationScores } from "../../../engine/train/translation-scores.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained, pairModel } from "../model-data.js";
 import { DEFAULT_MAX_LENGTH } from "./translate.js";
-import { backendFor, collectDims, kernelsHelp, openForwardBackend } from "./options.js";
+import { collectDims, kernelsHelp, openForwardBackend } from "./options.js";
 import { describeEvaluation } from "./train-report.js";
 import { choice, positiveInt } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
@@ -55,7 +55,6 @@ export function registerEval(program: Command, io: Output): void {
           maxLength: number;
           format: "text" | "json";
         },
-        command: Command,
       ) => {
         const trained = loadTrained(file, opts.checkpoint, opts.dim, io, opts.data);
         const { prepared, meta, weights, dir, raw } = trained;
@@ -65,11 +64,7 @@ export function registerEval(program: Command, io: Output): void {
             2,
           );
         const dataset = buildDataset(raw!, prepared.ir, prepared.codebook!);
-        const given = command.getOptionValueSource("backend") === "cli";
-        const backend = await openForwardBackend(prepared.ir, {
-          ...opts,
-          backend: backendFor(prepared.ir, opts.backend, given, io),
-        });
+        const backend = await openForwardBackend(prepared.ir, opts);
         const result = await evaluate(backend, weights, dataset, {
           batch: opts.batch ?? meta.config.batch,
           seqLen: opts.seqLen ?? meta.config.seqLen,

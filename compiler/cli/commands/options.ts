@@ -10,8 +10,7 @@ import {
   type BackendKind,
   type ForwardBackendKind,
 } from "../../../engine/train/backend-choice.js";
-import { UserError, type Output } from "../io.js";
-import { codegenRefusal } from "../../codegen/plan.js";
+import { UserError } from "../io.js";
 
 /** `--kernels js|wasm|relaxed|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
 export const kernelsHelp =
@@ -36,22 +35,6 @@ export function collectNames(value: string, previous: string[]): string[] {
 /** The backend options a command's `--kernels` asks for (none given: the compiler's default). */
 export function kernelsOf(opts: { kernels?: KernelTier }): BackendOptions {
   return opts.kernels ? { kernels: opts.kernels } : {};
-}
-
-/**
- * The backend to use: the one `--backend` names when given; by default the compiled one, but the
- * interpreter (with a note) for a model the code generator does not take yet.
- */
-export function backendFor<K extends ForwardBackendKind>(
-  ir: IrModel,
-  requested: K,
-  given: boolean,
-  io: Output,
-): K | "interp" {
-  const refusal = given || requested !== "compiled" ? undefined : codegenRefusal(ir);
-  if (!refusal) return requested;
-  io.err(`note: ${refusal}: running on the interpreter (--backend interp)\n`);
-  return "interp";
 }
 
 /** The backend `--backend` and `--kernels` ask for; one that cannot be made is the user's error, with its reason. */

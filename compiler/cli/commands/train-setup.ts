@@ -38,7 +38,7 @@ import { lossesWeighAlike } from "../../../engine/parallel/shards.js";
 import type { IrModel } from "../../ir/ir.js";
 import { UserError, type Output } from "../io.js";
 import { prepareModel, type PreparedModel } from "../model-data.js";
-import { backendFor, openBackend } from "./options.js";
+import { openBackend } from "./options.js";
 import type { TrainOptions } from "./train-options.js";
 
 /** Whether an option was given on the command line (not left at its default). */
@@ -116,7 +116,6 @@ export async function prepareTraining(
     );
   const { ir } = prepared;
   if (ir.losses.length === 0) throw new UserError(`model ${ir.name} declares no loss, so there is nothing to train`);
-  opts.backend = backendFor(ir, opts.backend, given("backend"), io);
   const config = trainConfig(opts, saved, given);
   if (!saved) config.frozen = optionData("--freeze", opts.freeze.join(","), () => frozenParameters(ir, opts.freeze));
   else if (given("freeze") && frozenParameters(ir, opts.freeze).join() !== (saved.config.frozen ?? []).join())
