@@ -503,8 +503,8 @@ const batchLocals: Declaration[] = [
 /** The locals of attention a pass may read: the steps S and the lengths of each sequence it reads at every step. */
 function sourceLocals(plan: CodePlan): Declaration[] {
   return [...plan.attention.axes].flatMap(([sequence, { steps, lengths }]) => [
-    declaration(steps, `const ${steps} = batch.sources[${quote(sequence)}].T;`),
-    declaration(lengths, `const ${lengths} = batch.sources[${quote(sequence)}].lengths;`),
+    declaration(steps, `const ${steps} = batch.sourceSteps[${quote(sequence)}].T;`),
+    declaration(lengths, `const ${lengths} = batch.sourceSteps[${quote(sequence)}].lengths;`),
   ]);
 }
 

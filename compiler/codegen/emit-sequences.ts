@@ -9,7 +9,7 @@
 import { isBidirectional, type IrModel } from "../ir/ir.js";
 import { product } from "./arith.js";
 import { commentText, key, quote } from "./names.js";
-import type { CodePlan } from "./plan.js";
+import type { CodePlan, LinkArrays } from "./plan.js";
 import type { SequencePlan } from "./sequence-plans.js";
 
 /** The name and signature of sequence k's forward or backward pass, or of its forward pass a step at a time (decoding). */
@@ -108,7 +108,7 @@ export function emitSequenceTypes(ir: IrModel, sequences: readonly SequencePlan[
       `readonly inputs: ${record(inputFields(plan, float))};`,
       `readonly targets: ${record(targetFields(plan, float))} | undefined;`,
       ...(plan.ir.masks.length > 0 ? [`readonly masks: ${record(maskFields(plan, float))} | undefined;`] : []),
-      ...sourcesField(plan),
+      ...sourceStepsField(plan),
       `}`,
       ``,
     ]),
@@ -116,11 +116,18 @@ export function emitSequenceTypes(ir: IrModel, sequences: readonly SequencePlan[
 }
 
 /** Attention: the steps and lengths of each sequence a sequence reads at every step (`e[s]`). */
-function sourcesField(plan: CodePlan): string[] {
-  const read = [...plan.attention.axes.keys()].filter((sequence) => readsEveryStepOf(plan, sequence));
+function sourceStepsField(plan: CodePlan): string[] {
+  const read = sequencesReadAtEveryStep(plan);
   if (read.length === 0) return [];
   const steps = `{ readonly T: number; readonly lengths: Int32Array }`;
-  return [`readonly sources: ${record(read.map((sequence) => `readonly ${key(sequence)}: ${steps}`))};`];
+  return [`readonly sourceSteps: ${record(read.map((sequence) => `readonly ${key(sequence)}: ${steps}`))};`];
+}
+
+/** The quantities of earlier sequences a sequence reads at every step: each one's name, link arrays and sequence. */
+function everyStepRead(plan: CodePlan): [string, LinkArrays, string][] {
+  const read = new Map<string, string>();
+  for (const n of plan.ir.nodes) if (n.op === "steps") read.set(n.source, n.over!);
+  return [...read].map(([name, sequence]) => [name, plan.attention.values.get(name)!, sequence]);
 }
 
 /** Whether a sequence's nodes are at every step of `sequence`. */
@@ -129,14 +136,23 @@ function readsEveryStepOf(plan: CodePlan, sequence: string): boolean {
 }
 
 /** What the driver gives a sequence of each sequence it reads at every step: its steps, and its lengths (default all T). */
-function sourcesSlice(plan: CodePlan): string[] {
-  const read = [...plan.attention.axes.keys()].filter((sequence) => readsEveryStepOf(plan, sequence));
-  if (read.length === 0) return [];
-  const fields = read.map((sequence) => {
-    const steps = `batch.sequences[${quote(sequence)}]`;
-    return `${quote(sequence)}: { T: ${steps}.T, lengths: ${steps}.lengths ?? new Int32Array(batch.B).fill(${steps}.T) }`;
+function sourceStepsSlice(plan: CodePlan): string[] {
+  const read = sequencesReadAtEveryStep(plan);
+  return read.length === 0 ? [] : [`sourceSteps: ${stepsOf(read, "batch")}`];
+}
+
+/** The sequences a sequence reads at every step (attention). */
+function sequencesReadAtEveryStep(plan: CodePlan): string[] {
+  return [...plan.attention.axes.keys()].filter((sequence) => readsEveryStepOf(plan, sequence));
+}
+
+/** Each sequence's steps and lengths (all T where `from`, a Batch or SourceBatch, gives none), by step variable. */
+function stepsOf(sequences: readonly string[], from: string): string {
+  const fields = sequences.map((sequence) => {
+    const steps = `${from}.sequences[${quote(sequence)}]`;
+    return `${quote(sequence)}: { T: ${steps}.T, lengths: ${steps}.lengths ?? new Int32Array(${from}.B).fill(${steps}.T) }`;
   });
-  return [`sources: { ${fields.join(", ")} }`];
+  return `{ ${fields.join(", ")} }`;
 }
 
 /** The passes of the whole model: each sequence's in turn, forward in order, backward in reverse. */
@@ -170,7 +186,7 @@ export function emitSequenceDriver(ir: IrModel, sequences: readonly SequencePlan
             )}`,
           ]
         : []),
-      ...sourcesSlice(plan),
+      ...sourceStepsSlice(plan),
     ];
     return `{ ${fields.join(", ")} }`;
   });
@@ -247,6 +263,7 @@ export function emitDecodingTypes(sequences: readonly SequencePlan[], decoding: 
   const sources = sequences.slice(0, decoding.index);
   const { plan } = decoding;
   const carried = [...plan.sourceNode].filter(([, id]) => plan.nodes[id]!.pre > 0);
+  const attention = sequencesReadAtEveryStep(plan).length > 0;
   return [
     `/** The sources a decoder starts from: a batch of sequences ${sources.map((s) => commentText(s.sequence)).join(", ")} alone. */`,
     `export interface SourceBatch {`,
@@ -257,13 +274,25 @@ export function emitDecodingTypes(sequences: readonly SequencePlan[], decoding: 
     ``,
     `/**`,
     ` * The decoder between steps (from encode): its states and its previous classes, [steps][B][size] as a stream carries`,
-    ` * them (\`values\`), and the states of the sources it reads at their last step, [B][size] (\`sources\`).`,
+    ` * them (\`values\`), and the states of the sources it reads at their last step, [B][size] (\`sources\`)${attention ? ";" : "."}`,
+    ...(attention
+      ? [
+          ` * the quantities it reads at every step of a source, [B][S][size] (\`everyStep\`), and those sources' steps S`,
+          ` * and lengths (\`sourceSteps\`).`,
+        ]
+      : []),
     ` */`,
     `export interface DecoderState {`,
     `readonly B: number;`,
     `fresh: boolean;`,
     `readonly values: ${record(carried.map(([name, id]) => `readonly ${key(name)}: ${plan.ir.nodes[id]!.onehot ? "Int32Array" : float}`))};`,
     `readonly sources: ${record([...plan.links.keys()].map((name) => `readonly ${key(name)}: ${float}`))};`,
+    ...(attention
+      ? [
+          `readonly everyStep: ${record(everyStepRead(plan).map(([name]) => `readonly ${key(name)}: ${float}`))};`,
+          ...sourceStepsField(plan),
+        ]
+      : []),
     `}`,
     ``,
   ];
@@ -308,6 +337,7 @@ export function emitDecodingPasses(sequences: readonly SequencePlan[], decoding:
     return `forwardSequence${k}(w, params, { T: ${steps}.T, B, lengths: ${steps}.lengths, inputs: ${inputs}, targets: undefined${masks} });`;
   });
   const stepMasks = ir.masks.length > 0 ? `, masks: undefined` : "";
+  const everyStep = everyStepRead(plan);
   const repeated = initial.some((line) => line.includes("repeated("))
     ? [
         `/** \`rows\` filled with \`row\` over and over. */`,
@@ -332,6 +362,12 @@ export function emitDecodingPasses(sequences: readonly SequencePlan[], decoding:
     `fresh: true,`,
     `values: Object.freeze({ ${initial.join(", ")} }),`,
     `sources: Object.freeze({ ${links.map(([name, l]) => `${quote(name)}: w.arrays.${l.value}.slice(0, ${product("B", l.size)})`).join(", ")} }),`,
+    ...(everyStep.length > 0
+      ? [
+          `everyStep: Object.freeze({ ${everyStep.map(([name, l, sequence]) => `${quote(name)}: w.arrays.${l.value}.slice(0, ${product("B", `batch.sequences[${quote(sequence)}].T`, l.size)})`).join(", ")} }),`,
+          `sourceSteps: Object.freeze(${stepsOf(sequencesReadAtEveryStep(plan), "batch")}),`,
+        ]
+      : []),
     `};`,
     `decoderStates.add(state);`,
     `return state;`,
@@ -342,8 +378,9 @@ export function emitDecodingPasses(sequences: readonly SequencePlan[], decoding:
     `const { B } = state;`,
     `state.values[${quote(target)}].set(previous, ${product(yNode.pre - 1, "B")});`,
     ...links.map(([name, l]) => `w.arrays.${l.value}.set(state.sources[${quote(name)}]);`),
+    ...everyStep.map(([name, l]) => `w.arrays.${l.value}.set(state.everyStep[${quote(name)}]);`),
     // The step's own target is not read at that step: it only becomes the next step's history, which `previous` sets.
-    `decodeSequence${index}(w, params, { T: 1, B, lengths: undefined, inputs: {}, targets: { ${quote(target)}: new Int32Array(B).fill(-1) }${stepMasks} }, state);`,
+    `decodeSequence${index}(w, params, { T: 1, B, lengths: undefined, inputs: {}, targets: { ${quote(target)}: new Int32Array(B).fill(-1) }${stepMasks}${everyStep.length > 0 ? ", sourceSteps: state.sourceSteps" : ""} }, state);`,
     `return w.arrays.${prediction.buffer}.subarray(${product(prediction.pre, "B", K)}, ${product(prediction.pre + 1, "B", K)});`,
     `}`,
     ``,
@@ -356,13 +393,17 @@ export function emitDecodingMethods(sequences: readonly SequencePlan[], decoding
   const K = plan.ir.targets.find((t) => t.name === target)!.size;
   const sources = sequences.slice(0, index);
   const decoder = sequences[index]!.sequence;
-  const placeholder = sources.flatMap(({ plan: p }) =>
-    p.ir.inputs.map(
-      (i) =>
-        `${quote(i.name)}: ${i.encoding === "onehot" ? "new Int32Array(B).fill(-1)" : `new ${float}(${product("B", i.size)})`}`,
-    ),
+  // A source read at every step keeps its steps, which the workspace holds the decoder's reads of; another, one.
+  const read = sequencesReadAtEveryStep(plan);
+  const stepsOfSource = (sequence: string) =>
+    read.includes(sequence) ? `state.sourceSteps[${quote(sequence)}].T` : "1";
+  const placeholder = sources.flatMap(({ plan: p, sequence }) =>
+    p.ir.inputs.map((i) => {
+      const rows = product(stepsOfSource(sequence), "B");
+      return `${quote(i.name)}: ${i.encoding === "onehot" ? `new Int32Array(${rows}).fill(-1)` : `new ${float}(${product(rows, i.size)})`}`;
+    }),
   );
-  const oneStep = `{ ${[...sources.map((s) => s.sequence), decoder].map((s) => `${quote(s)}: { T: 1 }`).join(", ")} }`;
+  const oneStep = `{ ${[...sources.map((s) => `${quote(s.sequence)}: { T: ${stepsOfSource(s.sequence)} }`), `${quote(decoder)}: { T: 1 }`].join(", ")} }`;
   return [
     ``,
     `/** Runs the sources (sequences ${sources.map((s) => commentText(s.sequence)).join(", ")}) of a batch: the decoder's state before its first step. */`,

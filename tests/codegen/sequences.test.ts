@@ -177,6 +177,9 @@ describe("decoding with the module of an encoder-decoder", () => {
     ["a tanh encoder-decoder", () => irFromText(encoderDecoder), 21],
     ["PyTorch's GRU encoder-decoder", () => irFromFile("tests/fixtures/pytorch/gru_seq2seq.rnn"), 7],
     ["an LSTM encoder-decoder", () => irFromFile("tests/fixtures/pytorch/lstm_seq2seq.rnn"), 21],
+    // Attention: each step reads the source's every step, kept in the decoder's state.
+    ["the tutorial's attention decoder", () => irFromFile("tests/fixtures/pytorch/attention_tutorial.rnn"), 7],
+    ["Luong's dot attention decoder", () => irFromFile("tests/fixtures/pytorch/attention_luong_dot.rnn"), 5],
   ];
   for (const kernels of ["js", "wasm"] as KernelTier[])
     for (const [name, make, seed] of decoders)
