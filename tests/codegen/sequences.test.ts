@@ -15,6 +15,7 @@ import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
 import { backendDifference } from "../support/equivalence.js";
 import { irFromFile, irFromText } from "../support/models.js";
+import { strictDiagnostics } from "../support/typecheck.js";
 
 /** A tanh encoder whose last state starts a tanh decoder that reads its previous target. */
 const encoderDecoder = `model EncDec {
@@ -87,6 +88,32 @@ const previousTargetOnly = `model Decoder {
   loss cross_entropy(o, y) at each
 }`;
 
+/**
+ * Attention whose names are those the generated code uses for attention itself (S, lengths_S, e_steps) or JavaScript
+ * reserves: the source's step variable S, a source state toString read at every step of it, a parameter __proto__.
+ */
+const hostileAttention = `model constructor {
+  dim V = 4
+  dim W = 3
+  dim H = 3
+  input x[S] : onehot[V]
+  target y : class[W]
+  param S : [H, H + V]
+  param lengths_S : [H, H]
+  param e_steps : [H]
+  param Wd : [H, H + W + H]
+  param __proto__ : [W, 2 * H]
+  state toString : [H] = zeros
+  toString = tanh(S @ [toString[S-1], x])
+  state d : [H] = toString[last]
+  score = sum(e_steps * tanh(lengths_S @ toString[S] + d[t-1]))
+  α = softmax(score, over = S, mask = x)
+  ctx = sum(α * toString[S], over = S, mask = x)
+  d = tanh(Wd @ [d[t-1], y[t-1], ctx])
+  o = log_softmax(__proto__ @ [d, ctx])
+  loss cross_entropy(o, y) at each
+}`;
+
 function perturbedWeights(ir: ReturnType<typeof irFromText>, seed: number, spread = 0.3) {
   const rng = new Rng(seed);
   const weights = initialWeights(ir, seed);
@@ -116,6 +143,10 @@ const models: [string, () => ReturnType<typeof irFromText>][] = [
     () => irFromFile("tests/fixtures/pytorch/attention_luong_dot.rnn"),
   ],
   ["examples/translate-attention.rnn", () => irFromFile("examples/translate-attention.rnn", { V: 6, W: 5, H: 4 })],
+  [
+    "attention with the names the generated code uses for it (S, lengths_S, e_steps)",
+    () => irFromText(hostileAttention),
+  ],
 ];
 
 describe("compiled equals interpreted to 1e-12 on models of several sequences", () => {
@@ -124,7 +155,7 @@ describe("compiled equals interpreted to 1e-12 on models of several sequences", 
       it(`${name} (${kernels} kernels)`, async () => {
         const ir = make();
         const rng = new Rng(5);
-        const batch = randomBatch(ir, rng, { T: 4, B: 5, ragged: true, steps: { s: 7, src: 6 } });
+        const batch = randomBatch(ir, rng, { T: 4, B: 5, ragged: true, steps: { s: 7, src: 6, S: 6 } });
         const { worst, where } = await backendDifference(ir, perturbedWeights(ir, 9), batch, undefined, { kernels });
         expect(worst, where).toBeLessThan(1e-12);
       });
@@ -156,6 +187,19 @@ describe("the module of a model of several sequences", () => {
     expect(() => model.forward(params, batch)).toThrow(
       "EncDec reads y[t-1], its previous target: the batch needs its targets",
     );
+  });
+
+  it("of attention type-checks under --strict whatever its names, on every kernel tier", async () => {
+    const modules: Record<string, string> = {};
+    for (const kernels of ["js", "wasm"] as KernelTier[])
+      modules[`attention.${kernels}.ts`] = await compileModule(irFromText(hostileAttention), {
+        emit: "ts",
+        dtype: "f32",
+        kernels,
+        standalone: false,
+        sourceName: "attention.rnn",
+      });
+    expect(strictDiagnostics(modules, ["lib.es2022.d.ts", "lib.dom.d.ts"])).toBe("");
   });
 
   it("is not unrolled for one T", async () => {
