@@ -1,9 +1,8 @@
 /**
  * `rnnc train` on sentence pairs with the compiled backend (the default): an encoder-decoder
  * trains step for step as on the interpreter (the generated code computes the same loss and
- * gradients to 1e-12, so the same run gives the same losses), on one thread; a model the code
- * generator does not take yet (attention) runs on the interpreter unless the compiled backend
- * is asked for.
+ * gradients to 1e-12, so the same run gives the same losses), on one thread; with attention too
+ * (examples/translate-attention.rnn).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,8 +14,8 @@ import { reverserModel, wordSequences } from "../support/reverser.js";
 
 let dir: string;
 
-/** The tutorial's additive attention over the source (tests/fixtures/pytorch), which the code generator refuses yet. */
-const attention = readFileSync("tests/fixtures/pytorch/attention_tutorial.rnn", "utf8");
+/** The shipped encoder-decoder with additive attention. */
+const attention = readFileSync("examples/translate-attention.rnn", "utf8");
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "rnnc-pairs-compiled-"));
@@ -78,28 +77,28 @@ describe("an encoder-decoder on the compiled backend", () => {
     for (const [k, loss] of a.entries()) expect(Math.abs(loss - b[k]!) / b[k]!, `step ${k + 1}`).toBeLessThan(1e-9);
   });
 
-  it("a model the code generator does not take (attention) trains and evaluates on the interpreter by default, with a note", async () => {
-    const { run, checkpoint } = await trainModel("attention.rnn", "default");
-    expect(run.code, run.err).toBe(0);
-    expect(run.err).toContain(
-      "note: the code generator does not handle attention (AttentionTutorial reads e[s] at every step of sequence s) yet: running on the interpreter (--backend interp)",
-    );
-    expect(run.out).toMatch(/backend interp\n/);
+  it("with attention (examples/translate-attention.rnn) trains and evaluates on the compiled backend, as the interpreter does", async () => {
+    const compiled = await trainModel("attention.rnn", "default");
+    expect(compiled.run.code, compiled.run.err).toBe(0);
+    expect(compiled.run.err).toBe("");
+    expect(compiled.run.out).toMatch(/backend compiled\n/);
+    const interpreted = await trainModel("attention.rnn", "interp");
+    expect(interpreted.run.code, interpreted.run.err).toBe(0);
+    const [a, b] = [stepLosses(compiled.checkpoint), stepLosses(interpreted.checkpoint)];
+    expect(a.length).toBe(b.length);
+    expect(a.length).toBeGreaterThan(10);
+    for (const [k, loss] of a.entries()) expect(Math.abs(loss - b[k]!) / b[k]!, `step ${k + 1}`).toBeLessThan(1e-9);
     const evaluated = await rnnc(
       "eval",
       join(dir, "attention.rnn"),
       "--checkpoint",
-      checkpoint,
+      compiled.checkpoint,
       "--data",
       join(dir, "train.tsv"),
     );
     expect(evaluated.code, evaluated.err).toBe(0);
-    expect(evaluated.err).toContain("running on the interpreter");
+    expect(evaluated.err).toBe("");
     expect(evaluated.out).toContain("translated (greedy): exact match");
-    // Asked for by name, the compiled backend is refused with the reason.
-    const compiled = await trainModel("attention.rnn", "compiled");
-    expect(compiled.run.code).not.toBe(0);
-    expect(compiled.run.err).toContain("the code generator does not handle attention");
   });
 
   it("refuses more than one thread, saying why", async () => {
