@@ -57,7 +57,7 @@ export function valueLocation(plan: CodePlan, id: NodeId, t: string): Location {
     };
   }
   const p = plan.nodes[id]!;
-  return { buffer: p.buffer, slot: slotOf(plan, id, t, p.pre), stride: p.stride, offset: p.offset };
+  return { buffer: p.buffer, slot: p.oneStep ? "0" : slotOf(plan, id, t, p.pre), stride: p.stride, offset: p.offset };
 }
 
 /** Where a node's adjoint accumulates at step t; undefined where nothing is differentiated (inputs, constants). */

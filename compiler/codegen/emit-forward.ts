@@ -78,6 +78,8 @@ type Phase = "before" | "between" | "step";
 function phaseOf(plan: CodePlan, group: MatvecGroup, block: MatvecGroup["blocks"][number]): Phase {
   const x = plan.ir.nodes[block.x]!;
   if (x.op === "input") return "before";
+  // A value at every step of another sequence may keep one step only (NodePlan.oneStep).
+  if (x.over !== undefined) return "step";
   const readout = loopOf(plan, group.members[0]!) === "readout";
   return readout && (x.op === "delay" || loopOf(plan, x.id) !== "readout") ? "between" : "step";
 }

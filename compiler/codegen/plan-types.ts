@@ -28,6 +28,11 @@ export interface NodePlan {
   adjointBuffer: string;
   /** Consumed by a node outside its own run (or by a delay, or scored by a loss). */
   readOutsideRun: boolean;
+  /**
+   * Its value is kept for the step being computed only (one slot): a value at every step of another sequence (B · S
+   * rows a step) that no later loop over time, no derivative and no output reads.
+   */
+  oneStep: boolean;
   /** It has an adjoint in the backward IR (a softmax read only by its fused loss has none). */
   receivesAdjoint: boolean;
   /**

@@ -142,6 +142,8 @@ export function makePlan(
   for (const r of runs) for (const id of r.nodes) runOf.set(id, r.index);
   const scored = new Set(ir.losses.flatMap((l) => [l.prediction, ...(l.fusion ? [l.fusion.input] : [])]));
   const split = splitRuns(ir, runs, runOf, options);
+  const recurrent = recurrentNodes(ir, runOf, groupOf, sourceNode);
+  const loopOf = (id: NodeId) => (ir.nodes[id]!.backward ? "backward" : recurrent.has(id) ? "recurrence" : "readout");
 
   const nodes = ir.nodes.map((n): NodePlan => {
     const run = runOf.get(n.id) ?? -1;
@@ -158,6 +160,15 @@ export function makePlan(
       n.op !== "last" &&
       n.op !== "steps" &&
       (run < 0 || readOutsideRun || quantityNodes.has(n.id) || neededBackward.has(n.id) || split.inMemory.has(n.id));
+    // A value at every step of another sequence (B · S rows a step) that only its own step reads keeps that step alone
+    // (in an array of its own: a shared product group's is laid out over every step).
+    const shared = groupOf.has(n.id) && groups[groupOf.get(n.id)!]!.shared;
+    const oneStep =
+      n.over !== undefined &&
+      !shared &&
+      !quantityNodes.has(n.id) &&
+      !neededBackward.has(n.id) &&
+      (consumers.get(n.id) ?? []).every((c) => loopOf(c) === loopOf(n.id));
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
     const inGroup = g !== undefined && g.shared;
@@ -187,6 +198,7 @@ export function makePlan(
       adjoint,
       adjointBuffer: "",
       readOutsideRun,
+      oneStep,
       receivesAdjoint: hasAdjoint(n.id),
       loop: split.loop.get(n.id) ?? -1,
       byKernel: split.byKernel.has(n.id),
@@ -207,7 +219,7 @@ export function makePlan(
     quantityNodes,
     sourceNode,
     neededBackward,
-    recurrent: recurrentNodes(ir, runOf, groupOf, sourceNode),
+    recurrent,
     kernelActivations: options.kernelActivations,
     links,
     attention,

@@ -67,7 +67,8 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
     const n = p.node;
     const over = n.over === undefined ? {} : ({ over: true } as const);
     const history: BufferExtent = { per: "history", pre: p.pre, post: p.post, width: p.stride, ...over };
-    if (p.stored && !p.inSharedGroup) add(p.buffer, history, n.onehot ? "Int32Array" : float);
+    const value: BufferExtent = p.oneStep ? { per: "step", width: p.stride, ...over } : history;
+    if (p.stored && !p.inSharedGroup) add(p.buffer, value, n.onehot ? "Int32Array" : float);
     if (p.adjoint === "steps" || p.adjoint === "step") {
       const extent: BufferExtent = p.adjoint === "steps" ? history : { per: "step", width: p.stride, ...over };
       if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") add(p.adjointBuffer, extent);
