@@ -43,7 +43,8 @@ export function nameArrays(ir: IrModel, nodes: NodePlan[], groups: MatvecGroup[]
   const identifiers = shared?.identifiers ?? new Identifiers();
   const claim = (wanted: string) => identifiers.claim(wanted);
   const ownValue = (p: NodePlan) => p.stored && !p.inSharedGroup;
-  const ownAdjoint = (p: NodePlan) => (p.adjoint === "steps" || p.adjoint === "step") && !p.inSharedGroup;
+  const ownAdjoint = (p: NodePlan) =>
+    (p.adjoint === "steps" || p.adjoint === "step" || p.adjoint === "summed") && !p.inSharedGroup;
 
   const params = shared?.params ?? ir.params.map((p) => claim(p.name));
   const quantityOf = new Map(ir.quantities.map((q) => [q.node, q.name]));

@@ -45,8 +45,8 @@ export function emitBackwardStep(
     const kind = nodeKind(n);
     if (kind === "matvec") {
       const group = plan.groups[plan.groupOf.get(id)!]!;
-      // Every member's adjoint is complete once the lowest member is reached.
-      if (group.members[0] !== id) continue;
+      // Every member's adjoint is complete once the lowest member is reached; a product the same at every step, after the loop.
+      if (group.members[0] !== id || group.once) continue;
       out.push(...emitMaskingBackward(plan, group.members, t), ...emitGroupBackward(plan, group, t, contributions));
     } else if (p.run >= 0) {
       if (emittedRuns.has(p.run)) continue;
@@ -243,6 +243,15 @@ function checkGroupTerms(plan: CodePlan, group: MatvecGroup, contributions: Map<
 }
 
 /**
+ * After the loop over time, a product the same at every step (MatvecGroup.once, `Ua @ e[s]`): what it sends its
+ * operand, (Σ_t dY[t]) W, taken once of the adjoint every step added to.
+ */
+export function emitSummedProducts(plan: CodePlan): string[] {
+  const contributions = contributionsBy(plan.grad!);
+  return plan.groups.flatMap((g) => (g.once ? emitGroupBackward(plan, g, "0", contributions) : []));
+}
+
+/**
  * dW_k += Σ_t dY[t]ᵀ X_k[t] for every product, once after the time loop: the adjoints and
  * the operands of all steps lie contiguous in time, so the sum over steps of the backward
  * IR's weight updates is one product over T·B rows, which streams W once instead of once
@@ -266,8 +275,13 @@ export function emitWeightGradients(plan: CodePlan): string[] {
       const dWeights = group.direct ? gradArray(plan, member.param) : group.stackedGrads[k]!;
       const x = valueLocation(plan, block.x, "0");
       const rows = rowsOf(plan, member.id);
-      // Another sequence's state at its last step (its quantity at every step) is the same at every step: a product per step.
-      if (plan.ir.nodes[block.x]!.op === "last" || plan.ir.nodes[block.x]!.op === "steps") {
+      if (group.once) {
+        // The same X at every step: (Σ_t dY[t])ᵀ X, of the adjoint every step added to.
+        out.push(
+          `matmulBatchBackwardWeight(${rows}, ${group.rows}, ${block.width}, ${dy.buffer}, 0, ${x.buffer}, 0, ${dWeights}, 0);`,
+        );
+      } else if (plan.ir.nodes[block.x]!.op === "last" || plan.ir.nodes[block.x]!.op === "steps") {
+        // Another sequence's state at its last step (its quantity at every step) is the same at every step: a product per step.
         const dyAt = product(adjointAt(plan, member.id, "t").slot, "B", group.rows);
         out.push(
           `for (let t = 0; t < T; t++) matmulBatchBackwardWeight(${rows}, ${group.rows}, ${block.width}, ${dy.buffer}, ${dyAt}, ${x.buffer}, 0, ${dWeights}, 0);`,

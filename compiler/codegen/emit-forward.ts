@@ -78,7 +78,9 @@ type Phase = "before" | "between" | "step";
 function phaseOf(plan: CodePlan, group: MatvecGroup, block: MatvecGroup["blocks"][number]): Phase {
   const x = plan.ir.nodes[block.x]!;
   if (x.op === "input") return "before";
-  // A value at every step of another sequence may keep one step only (NodePlan.oneStep).
+  // A product of another sequence's quantity at its every step is the same at every step: computed once, before.
+  if (group.once) return "before";
+  // Another value at every step of another sequence may keep one step only (NodePlan.oneStep).
   if (x.over !== undefined) return "step";
   const readout = loopOf(plan, group.members[0]!) === "readout";
   return readout && (x.op === "delay" || loopOf(plan, x.id) !== "readout") ? "between" : "step";
@@ -98,15 +100,9 @@ function productCalls(plan: CodePlan, group: MatvecGroup, phase: Phase, t: strin
 /** The products of every block in `phase` ("before" or "between"), all steps at once. */
 export function emitWholeBatchProducts(plan: CodePlan, phase: Exclude<Phase, "step">): string[] {
   return plan.groups.flatMap((group) => {
-    const calls = productCalls(plan, group, phase, "0", "T");
-    return calls.length === 0
-      ? []
-      : [
-          ...origins(plan, group.members).map((c) =>
-            c.replace("// ", phase === "before" ? "// input part of " : "// all steps of "),
-          ),
-          ...calls,
-        ];
+    const calls = productCalls(plan, group, phase, "0", group.once ? 1 : "T");
+    const what = group.once ? "// every step, once: " : phase === "before" ? "// input part of " : "// all steps of ";
+    return calls.length === 0 ? [] : [...origins(plan, group.members).map((c) => c.replace("// ", what)), ...calls];
   });
 }
 

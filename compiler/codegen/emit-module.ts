@@ -9,7 +9,7 @@ import type { InitSpec } from "../../runtime/init.js";
 import { isBidirectional, type IrModel, type IrTarget } from "../ir/ir.js";
 import type { RowwiseOp, StepsOp } from "../ops/op.js";
 import { formOf, opNamed } from "../ops/registry.js";
-import { emitBackwardStep, emitWeightGradients } from "./emit-backward.js";
+import { emitBackwardStep, emitSummedProducts, emitWeightGradients } from "./emit-backward.js";
 import { emitForwardStep, emitWholeBatchProducts, type TimeLoop } from "./emit-forward.js";
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
@@ -790,7 +790,10 @@ function emitBackwardPass(
   const stepBuffers = [...new Set(plan.nodes.filter((p) => p.adjoint === "step").map((p) => p.adjointBuffer))].filter(
     (b) => !plan.nodes.some((p) => p.adjoint === "steps" && p.adjointBuffer === b),
   );
-  const stepsBuffers = [...new Set(plan.nodes.filter((p) => p.adjoint === "steps").map((p) => p.adjointBuffer))];
+  // Zeroed once a pass: an adjoint of every step, or one every step adds to.
+  const stepsBuffers = [
+    ...new Set(plan.nodes.filter((p) => p.adjoint === "steps" || p.adjoint === "summed").map((p) => p.adjointBuffer)),
+  ];
   const callsBefore = fused?.calls ?? 0;
   const steps = timeLoop(
     (t) => [
@@ -813,6 +816,7 @@ function emitBackwardPass(
     ...emitReceivedEveryStep(plan),
     ...plan.groups.flatMap((g) => g.stackedGrads.map((dW) => `${dW}.fill(0);`)),
     ...steps,
+    ...emitSummedProducts(plan),
     ...emitWeightGradients(plan),
   ];
   // Gradients of the stacked weights back to each parameter.

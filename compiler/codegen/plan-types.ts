@@ -23,8 +23,12 @@ export interface NodePlan {
   post: number;
   /** Index of the element-wise run this node belongs to, or −1. */
   run: number;
-  /** Its adjoint: "steps" keeps one slot per step (delay sources, quantities, products), "step" one reused slot, "local" a loop local. */
-  adjoint: "steps" | "step" | "local" | "none";
+  /**
+   * Its adjoint: "steps" keeps one slot per step (delay sources, quantities, products), "step" one reused slot, "local"
+   * a loop local; "summed" one slot that every step adds to (a product the same at every step, MatvecGroup.once, whose
+   * derivatives are linear in it: they are taken once, of the sum).
+   */
+  adjoint: "steps" | "step" | "summed" | "local" | "none";
   adjointBuffer: string;
   /** Consumed by a node outside its own run (or by a delay, or scored by a loss). */
   readOutsideRun: boolean;
@@ -63,6 +67,11 @@ export interface MatvecGroup {
    * adjoint per step if it is a quantity.
    */
   shared: boolean;
+  /**
+   * Reads only another sequence's quantity at its every step (`Ua @ e[s]`) and keeps one step (NodePlan.oneStep): the
+   * same at every step, it is computed once before the loop over time, and differentiated once after it.
+   */
+  once: boolean;
   /** A shared group's arrays of values and adjoints ("" for another). */
   buffer: string;
   adjointBuffer: string;

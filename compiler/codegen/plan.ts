@@ -204,6 +204,10 @@ export function makePlan(
       byKernel: split.byKernel.has(n.id),
     };
   });
+  for (const g of groups) {
+    g.once = !g.shared && nodes[g.members[0]!]!.oneStep && g.blocks.every((b) => ir.nodes[b.x]!.op === "steps");
+    if (g.once && nodes[g.members[0]!]!.adjoint === "steps") nodes[g.members[0]!]!.adjoint = "summed";
+  }
   for (const p of nodes)
     if (p.node.over !== undefined && (p.pre > 0 || p.post > 0))
       throw new Error(`internal error: %${p.node.id}, at every step of ${p.node.over}, is read through a delay`);
@@ -297,6 +301,7 @@ function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNod
       blocks,
       direct,
       shared: false,
+      once: false,
       buffer: "",
       adjointBuffer: "",
       stacked: [],

@@ -69,7 +69,7 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
     const history: BufferExtent = { per: "history", pre: p.pre, post: p.post, width: p.stride, ...over };
     const value: BufferExtent = p.oneStep ? { per: "step", width: p.stride, ...over } : history;
     if (p.stored && !p.inSharedGroup) add(p.buffer, value, n.onehot ? "Int32Array" : float);
-    if (p.adjoint === "steps" || p.adjoint === "step") {
+    if (p.adjoint === "steps" || p.adjoint === "step" || p.adjoint === "summed") {
       const extent: BufferExtent = p.adjoint === "steps" ? history : { per: "step", width: p.stride, ...over };
       if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") add(p.adjointBuffer, extent);
     }
