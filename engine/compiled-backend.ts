@@ -18,8 +18,14 @@ import { compiledNeed, describeBatch, requireMemory } from "./memory.js";
 function moduleAdapter(ir: IrModel, module: GeneratedModule) {
   const f32 = module.dtype === "f32";
   const float = (a: Float64Array): Float => (f32 ? Float32Array.from(a) : a);
+  // A float32 module reads the float64 weights rounded into arrays made once: a training step allocates none.
+  const rounded = f32 ? module.createParameters() : null;
   return {
-    params: (weights: Weights) => namedRecord(ir.params.map((p) => [p.name, float(weights[p.name]!)])),
+    params: (weights: Weights): Record<string, Float> => {
+      if (!rounded) return namedRecord(ir.params.map((p) => [p.name, weights[p.name]!]));
+      for (const p of ir.params) rounded[p.name]!.set(weights[p.name]!);
+      return rounded;
+    },
     batch: (batch: Batch): ModuleBatch => ({
       // A model of several sequences gives each one's steps and lengths; one of one sequence, T and lengths.
       ...(ir.sequences
