@@ -188,7 +188,8 @@ export function pooledGradient(
 /**
  * Refuses a batch whose workspace cannot be allocated, before the module tries. A module keeps
  * one workspace for the longest T and the largest B it has seen, so those are what it needs;
- * split over `threads`, each thread's module holds a share of the sequences.
+ * split over `threads`, each thread's module holds a share of the sequences. A batch within
+ * them allocates nothing and is not checked again (the check plans the module: milliseconds).
  */
 function workspaceGuard(
   ir: IrModel,
@@ -200,6 +201,7 @@ function workspaceGuard(
   return (batch) => {
     // Every sequence's arrays are allocated for the longest sequence's steps.
     const steps = Math.max(batch.T, ...Object.values(batch.sequences ?? {}).map((s) => s.T));
+    if (steps <= largest.T && batch.B <= largest.B) return;
     const T = Math.max(largest.T, steps);
     const B = Math.max(largest.B, batch.B);
     requireMemory(
