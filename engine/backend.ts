@@ -4,12 +4,18 @@
  */
 import type { IrModel } from "../compiler/ir/ir.js";
 import { defaultKernelTier, type KernelTier } from "../compiler/codegen/kernel-tier.js";
+import type { ModuleDtype } from "../runtime/module/memory.js";
 import type { BackendKind, ModelBackend } from "./model-backend.js";
 import { interpreterBackend } from "./interpreter-backend.js";
+
+/** What a backend computes in: float64 (every backend) or float32 (the compiled one: `rnnc train --precision`). */
+export type Precision = ModuleDtype;
 
 export interface BackendOptions {
   /** The compiled backend's kernel tier (`rnnc compile --kernels`); its default is the compiler's. */
   kernels?: KernelTier;
+  /** The compiled module's float type (default f64); weights and gradients cross it as float64 either way. */
+  precision?: Precision;
 }
 
 /** The backend a command asked for; the compiled one generates and loads a module for the model. */
@@ -18,10 +24,13 @@ export async function createBackend(
   kind: BackendKind,
   options: BackendOptions = {},
 ): Promise<ModelBackend> {
-  if (kind === "interp") return interpreterBackend(ir);
+  if (kind === "interp") {
+    if (options.precision === "f32") throw new Error("the interpreter computes in float64 only");
+    return interpreterBackend(ir);
+  }
   // Loaded on demand: only the compiled backend needs the code generator (and TypeScript).
   const { loadCompiledModule } = await import("./module-cache.js");
   const { compiledBackend } = await import("./compiled-backend.js");
   const kernels = options.kernels ?? defaultKernelTier;
-  return compiledBackend(ir, await loadCompiledModule(ir, "f64", undefined, kernels), kernels);
+  return compiledBackend(ir, await loadCompiledModule(ir, options.precision ?? "f64", undefined, kernels), kernels);
 }

@@ -18,8 +18,14 @@ import { compiledNeed, describeBatch, requireMemory } from "./memory.js";
 function moduleAdapter(ir: IrModel, module: GeneratedModule) {
   const f32 = module.dtype === "f32";
   const float = (a: Float64Array): Float => (f32 ? Float32Array.from(a) : a);
+  // A float32 module reads the float64 weights rounded into arrays made once: a training step allocates none.
+  const rounded = f32 ? module.createParameters() : null;
   return {
-    params: (weights: Weights) => namedRecord(ir.params.map((p) => [p.name, float(weights[p.name]!)])),
+    params: (weights: Weights): Record<string, Float> => {
+      if (!rounded) return namedRecord(ir.params.map((p) => [p.name, weights[p.name]!]));
+      for (const p of ir.params) rounded[p.name]!.set(weights[p.name]!);
+      return rounded;
+    },
     batch: (batch: Batch): ModuleBatch => ({
       // A model of several sequences gives each one's steps and lengths; one of one sequence, T and lengths.
       ...(ir.sequences
@@ -182,7 +188,8 @@ export function pooledGradient(
 /**
  * Refuses a batch whose workspace cannot be allocated, before the module tries. A module keeps
  * one workspace for the longest T and the largest B it has seen, so those are what it needs;
- * split over `threads`, each thread's module holds a share of the sequences.
+ * split over `threads`, each thread's module holds a share of the sequences. A batch within
+ * them allocates nothing and is not checked again (the check plans the module: milliseconds).
  */
 function workspaceGuard(
   ir: IrModel,
@@ -194,6 +201,7 @@ function workspaceGuard(
   return (batch) => {
     // Every sequence's arrays are allocated for the longest sequence's steps.
     const steps = Math.max(batch.T, ...Object.values(batch.sequences ?? {}).map((s) => s.T));
+    if (steps <= largest.T && batch.B <= largest.B) return;
     const T = Math.max(largest.T, steps);
     const B = Math.max(largest.B, batch.B);
     requireMemory(

@@ -168,14 +168,14 @@ export function compiledNeed(
  */
 export function trainingNeed(
   ir: IrModel,
-  backend: { kind: "interp" | "compiled"; kernels: KernelTier; threads: number },
+  backend: { kind: "interp" | "compiled"; kernels: KernelTier; threads: number; dtype?: "f64" | "f32" },
   T: number,
   B: number,
 ): MemoryNeed {
   const step =
     backend.kind === "interp"
       ? interpreterNeed(ir, T, B, true)
-      : compiledNeed(ir, { dtype: "f64", kernels: backend.kernels }, T, B, backend.threads);
+      : compiledNeed(ir, { dtype: backend.dtype ?? "f64", kernels: backend.kernels }, T, B, backend.threads);
   return { ...step, arrays: step.arrays + 3 * 8 * parameterCount(ir) };
 }
 

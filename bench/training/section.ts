@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { pytorchThreads, type PyTorch } from "../pytorch.js";
 import { fmt, log, out } from "../workload-bench.js";
 import { addingProblem, text } from "./data.js";
+import type { Precision } from "../../engine/backend.js";
 
 interface Task {
   id: "adding" | "text";
@@ -75,6 +76,8 @@ function write(path: string, content: string): string {
 interface RunResult {
   who: "rnnc" | "PyTorch";
   threads: number;
+  /** What the run computes in: PyTorch float32; rnnc as `--precision` says. */
+  precision: Precision;
   wallSeconds: number;
   cpuSeconds: number;
   loopSeconds: number;
@@ -104,26 +107,41 @@ function timedRun(
 function outcome(
   who: RunResult["who"],
   threads: number,
+  precision: Precision,
   r: Awaited<ReturnType<typeof timedRun>>,
   failed: boolean,
 ): RunResult {
-  const result = { who, threads, wallSeconds: r.wallMs / 1000, cpuSeconds: NaN, loopSeconds: NaN, loss: NaN };
+  const result = {
+    who,
+    threads,
+    precision,
+    wallSeconds: r.wallMs / 1000,
+    cpuSeconds: NaN,
+    loopSeconds: NaN,
+    loss: NaN,
+  };
   return failed ? { ...result, error: r.stderr.trim().split("\n").slice(-2).join(" ") || `exit ${r.code}` } : result;
 }
 
 const rnncRun = fileURLToPath(new URL("./rnnc-run.js", import.meta.url));
 const pytorchTrain = repo("bench/pytorch_train.py");
 
-async function runRnnc(task: Task, data: string, threads: number, dir: string): Promise<RunResult> {
-  const checkpoint = join(dir, `run-${task.id}-${threads}`);
+async function runRnnc(
+  task: Task,
+  data: string,
+  threads: number,
+  precision: Precision,
+  dir: string,
+): Promise<RunResult> {
+  const checkpoint = join(dir, `run-${task.id}-${threads}-${precision}`);
   rmSync(checkpoint, { recursive: true, force: true });
   const args = [
     ...["train", task.model, "--data", data, "--epochs", String(task.epochs), "--batch", String(task.batch)],
     ...["--seq-len", String(task.seqLen), "--val-split", "0", "--threads", String(threads), "--seed", "1"],
-    ...["--checkpoint", checkpoint, "--progress", "lines", "--log-every", "1"],
+    ...["--checkpoint", checkpoint, "--progress", "lines", "--log-every", "1", "--precision", precision],
   ];
   const r = await timedRun(process.execPath, [rnncRun, ...args], process.env);
-  const result = outcome("rnnc", threads, r, r.code !== 0);
+  const result = outcome("rnnc", threads, precision, r, r.code !== 0);
   if (result.error) return result;
   result.cpuSeconds = Number(/^CPU (\S+)$/m.exec(r.stderr)?.[1]);
   // "epoch 1/15  step 7/1875  loss 0.51  2405 seq/s ..." after each step; "final (epoch 15): train loss 0.0002".
@@ -151,7 +169,7 @@ async function runPytorch(task: Task, data: string, threads: number, python: str
   ];
   const r = await timedRun(python, args, pytorchThreads(threads));
   const line = r.lines.at(-1)?.text;
-  const result = outcome("PyTorch", threads, r, r.code !== 0 || !line);
+  const result = outcome("PyTorch", threads, "f32", r, r.code !== 0 || !line);
   if (result.error) return result;
   const j = JSON.parse(line!) as { cpuSeconds: number; loopSeconds: number; loss: number };
   return { ...result, cpuSeconds: j.cpuSeconds, loopSeconds: j.loopSeconds, loss: j.loss };
@@ -167,7 +185,7 @@ export async function trainingSection(quick: boolean, torch: PyTorch): Promise<v
   out("## Whole training runs");
   out();
   out(
-    "`rnnc train` (float64, the compiled backend, `--threads 1` and `2`) against an equivalent PyTorch loop (bench/pytorch_train.py, float32: the same model, Adam, batch and sequence length), each run a process of its own, " +
+    "`rnnc train` (the compiled backend, float32 on `--threads 1` and `2`, and float64 on one thread) against an equivalent PyTorch loop (bench/pytorch_train.py, float32: the same model, Adam, batch and sequence length), each run a process of its own, " +
       `the runs of a task in turn for ${quick ? "1 round" : "3 rounds"}, the median run by loop time shown. ` +
       "Whole run: process start to exit (startup, data and, for PyTorch, `import torch` included) and the process's CPU time; loop: the training steps alone (bench/training/section.ts says how each is timed).",
   );
@@ -177,10 +195,13 @@ export async function trainingSection(quick: boolean, torch: PyTorch): Promise<v
     for (const task of tasks(quick)) {
       log(`training: ${task.id} …`);
       const { path, perEpoch } = task.data(dir);
-      const configs: (() => Promise<RunResult>)[] = [1, 2].flatMap((threads) => [
-        () => runRnnc(task, path, threads, dir),
-        ...("python" in torch ? [() => runPytorch(task, path, threads, torch.python)] : []),
-      ]);
+      const configs: (() => Promise<RunResult>)[] = [
+        ...[1, 2].flatMap((threads) => [
+          () => runRnnc(task, path, threads, "f32", dir),
+          ...("python" in torch ? [() => runPytorch(task, path, threads, torch.python)] : []),
+        ]),
+        () => runRnnc(task, path, 1, "f64", dir),
+      ];
       const runs: RunResult[][] = configs.map(() => []);
       for (let round = 0; round < (quick ? 1 : 3); round++)
         for (const [i, run] of configs.entries()) {
@@ -199,19 +220,19 @@ function table(task: Task, rows: RunResult[], units: number, torch: PyTorch): vo
   out();
   if ("missing" in torch) out(`PyTorch skipped: ${torch.missing}.\n`);
   out(
-    `| run | threads | whole run s | CPU s | loop s | ${task.unit}/s (loop) | ÷ PyTorch 1 thread | final train loss |`,
+    `| run | precision | threads | whole run s | CPU s | loop s | ${task.unit}/s (loop) | ÷ PyTorch 1 thread | final train loss |`,
   );
-  out("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  out("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   const rate = (r: RunResult) => units / r.loopSeconds;
   const reference = rows.find((r) => r.who === "PyTorch" && r.threads === 1 && !r.error);
   for (const r of rows) {
     if (r.error) {
-      out(`| ${r.who} | ${r.threads} | **failed**: ${r.error} | | | | | |`);
+      out(`| ${r.who} | ${r.precision} | ${r.threads} | **failed**: ${r.error} | | | | | |`);
       continue;
     }
     const ratio = reference ? `${fmt(rate(r) / rate(reference))}×` : "—";
     out(
-      `| ${r.who} | ${r.threads} | ${fmt(r.wallSeconds)} | ${fmt(r.cpuSeconds)} | ${fmt(r.loopSeconds)} | ${fmt(rate(r))} | ${ratio} | ${fmt(r.loss, 4)} |`,
+      `| ${r.who} | ${r.precision} | ${r.threads} | ${fmt(r.wallSeconds)} | ${fmt(r.cpuSeconds)} | ${fmt(r.loopSeconds)} | ${fmt(rate(r))} | ${ratio} | ${fmt(r.loss, 4)} |`,
     );
   }
   out();

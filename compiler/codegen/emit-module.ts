@@ -61,7 +61,7 @@ export interface EmitOptions {
 }
 
 /** What a kernel object provides (MatmulKernels); with --kernels wasm|auto the passes take them from the Model's. */
-const objectKernelNames: readonly string[] = kernelNames.slice(0, 4);
+const objectKernelNames: readonly string[] = kernelNames.filter((k) => k !== "gatherRowsBatch");
 
 /** Whether the module picks a kernel object per Model (--kernels wasm|auto) instead of importing the JavaScript functions. */
 function kernelObject(options: EmitOptions): boolean {
@@ -874,7 +874,7 @@ function emitBackwardPass(
       const y = plan.names.targets[k]!;
       return declaration(y, `const ${y} = targets[${quote(l.target)}]!;`);
     }),
-    ...kernelLocals(options, ["matmulBatchBackwardInput", "matmulBatchBackwardWeight"]),
+    ...kernelLocals(options, ["matmulBatchBackwardInput", "matmulBatchBackwardWeight", "scatterRowsBatch"]),
     ...paramLocals(plan, "params"),
     ...paramLocals(plan, "grads"),
     ...bufferLocals(plan),

@@ -11,6 +11,7 @@ import { trainingMultiplyAdds } from "../../compiler/ir/cost.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
 import { defaultKernelTier, type KernelTier } from "../../compiler/codegen/kernel-tier.js";
 import type { GradientFunction } from "../model-backend.js";
+import type { Precision } from "../backend.js";
 import { GradientPool } from "./pool.js";
 import { lossesWeighAlike } from "./shards.js";
 
@@ -39,13 +40,18 @@ export interface ThreadedGradient {
   close(): Promise<void>;
 }
 
-/** The float64 compiled backend's gradient over `threads` threads (this one and `threads - 1` workers). */
-export async function threadedGradient(ir: IrModel, threads: number, kernels?: KernelTier): Promise<ThreadedGradient> {
+/** The compiled backend's gradient, in `precision`, over `threads` threads (this one and `threads - 1` workers). */
+export async function threadedGradient(
+  ir: IrModel,
+  threads: number,
+  kernels?: KernelTier,
+  precision: Precision = "f64",
+): Promise<ThreadedGradient> {
   // Loaded on demand, as in engine/backend.ts: only compiled training needs the code generator.
   const { loadCompiledModule, compiledModuleUrl } = await import("../module-cache.js");
   const { pooledGradient } = await import("../compiled-backend.js");
   const tier = kernels ?? defaultKernelTier;
-  const module = await loadCompiledModule(ir, "f64", undefined, tier);
+  const module = await loadCompiledModule(ir, precision, undefined, tier);
   const pool = await GradientPool.create(ir, module, compiledModuleUrl(module), threads);
   return { gradient: pooledGradient(ir, module, pool, tier), close: () => pool.close() };
 }

@@ -5,11 +5,12 @@
  * with a message for the user.
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
-import { createBackend as makeBackend, type BackendOptions } from "../backend.js";
+import { createBackend as makeBackend, type BackendOptions, type Precision } from "../backend.js";
 import type { BackendKind, ForwardBackend, ModelBackend } from "../model-backend.js";
 
 export type { BackendKind };
 export const backendKinds: readonly BackendKind[] = ["interp", "compiled"];
+export const precisions: readonly Precision[] = ["f64", "f32"];
 /** The backends that run a model forward (run, eval, sample): also ONNX Runtime, when installed beside rnnc. */
 export type ForwardBackendKind = BackendKind | "onnxruntime";
 export const forwardBackendKinds: readonly ForwardBackendKind[] = [...backendKinds, "onnxruntime"];

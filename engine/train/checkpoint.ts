@@ -26,6 +26,7 @@ import type { OptimizerState } from "./optimizers.js";
 import { initialTrainState, type EarlyStopping, type TrainConfig, type TrainState } from "./loop.js";
 import { newLossHistory, type LossHistory } from "./divergence.js";
 import type { PlateauState } from "./schedule.js";
+import type { Precision } from "../backend.js";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
 export const CHECKPOINT_FORMAT = "rnnc-checkpoint";
@@ -48,8 +49,11 @@ export interface CheckpointMeta {
     overrides: Record<string, number>;
   };
   data: { path: string; sha256: string; valPath?: string; valSha256?: string; codebook: DataCodebook };
-  /** `threads`: how many shards each batch's gradient was split into (absent: 1); `initFrom`: `--init-from`. */
-  config: TrainConfig & { backend: string; threads?: number; initFrom?: string };
+  /**
+   * `threads`: how many shards each batch's gradient was split into (absent: 1); `precision`: what the
+   * gradients were computed in (absent: f64); `initFrom`: `--init-from`.
+   */
+  config: TrainConfig & { backend: string; threads?: number; precision?: Precision; initFrom?: string };
   files: { weights: string; state: string };
   rng: RngState;
   /** The generator of dropout's masks (absent in checkpoints of rnnc before dropout: a model without masks draws none). */

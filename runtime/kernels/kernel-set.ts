@@ -11,8 +11,12 @@
 import type { FloatArray } from "../floatArray.js";
 import { activateRows, type ActivationName } from "./activate-rows.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "./matmul.js";
+import { scatterRowsBatch } from "./onehot.js";
 
-/** The three batched products and the row activations, as both tiers provide them (same arguments as ../matmul.ts and ../activate-rows.ts). */
+/**
+ * The three batched products, the row activations and the one-hot weight gradient's scatter, as both tiers provide
+ * them (same arguments as ../matmul.ts, ../activate-rows.ts and ../onehot.ts).
+ */
 export interface MatmulKernels {
   /** Y[B,M] (= or +=) X[B,N] · Wᵀ for W row-major [M,N]. */
   matmulBatch(
@@ -63,6 +67,8 @@ export interface MatmulKernels {
     yOff: number,
     yStride: number,
   ): void;
+  /** dWt[ids[b], :] += dY[b, :] for Wt row-major [N,M]; padded ids are skipped. */
+  scatterRowsBatch: typeof scatterRowsBatch;
 }
 
 /** The JavaScript tier as the same interface as WasmKernels. */
@@ -71,4 +77,5 @@ export const jsMatmulKernels: MatmulKernels = Object.freeze({
   matmulBatchBackwardInput,
   matmulBatchBackwardWeight,
   activateRows,
+  scatterRowsBatch,
 });

@@ -113,7 +113,7 @@ export function scatterRowsBatch(
   }
 }
 
-function checkedId(id: number, N: number, b: number): number {
+export function checkedId(id: number, N: number, b: number): number {
   // An unchecked id would read past the column (undefined → NaN) or into the next row.
   if (!(id >= PAD_ID && id < N)) {
     throw new RangeError(`one-hot id ${id} at batch row ${b} is outside [0, ${N}) and is not the padding id ${PAD_ID}`);

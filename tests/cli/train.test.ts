@@ -400,67 +400,74 @@ describe("dims and data errors", () => {
 });
 
 describe.each([
-  { threads: "1", signals: ["SIGINT", "SIGKILL"] as const },
-  { threads: "2", signals: ["SIGINT"] as const },
-])("an interrupted run on $threads thread(s) resumes to the same weights, bit for bit", ({ threads, signals }) => {
-  const args = (ck: string) => [
-    "train",
-    ...lm,
-    "--data",
-    corpus,
-    "--epochs",
-    "6",
-    "--batch",
-    "4",
-    "--seq-len",
-    "8",
-    "--seed",
-    "5",
-    "--checkpoint",
-    ck,
-    "--checkpoint-every",
-    "7",
-    "--progress",
-    "lines",
-    "--log-every",
-    "1",
-    "--threads",
-    threads,
-  ];
-  let reference: Buffer;
-  beforeAll(async () => {
-    const ck = join(dir, `reference-${threads}`);
-    const r = await run(args(ck));
-    expect(r.code).toBe(0);
-    reference = readFileSync(join(ck, "weights.safetensors"));
-  });
+  { threads: "1", precision: "f64", signals: ["SIGINT", "SIGKILL"] as const },
+  { threads: "2", precision: "f64", signals: ["SIGINT"] as const },
+  { threads: "1", precision: "f32", signals: ["SIGKILL"] as const },
+  { threads: "2", precision: "f32", signals: ["SIGINT"] as const },
+])(
+  "an interrupted $precision run on $threads thread(s) resumes to the same weights, bit for bit",
+  ({ threads, precision, signals }) => {
+    const args = (ck: string) => [
+      "train",
+      ...lm,
+      "--data",
+      corpus,
+      "--epochs",
+      "6",
+      "--batch",
+      "4",
+      "--seq-len",
+      "8",
+      "--seed",
+      "5",
+      "--checkpoint",
+      ck,
+      "--checkpoint-every",
+      "7",
+      "--progress",
+      "lines",
+      "--log-every",
+      "1",
+      "--threads",
+      threads,
+      "--precision",
+      precision,
+    ];
+    let reference: Buffer;
+    beforeAll(async () => {
+      const ck = join(dir, `reference-${threads}-${precision}`);
+      const r = await run(args(ck));
+      expect(r.code).toBe(0);
+      reference = readFileSync(join(ck, "weights.safetensors"));
+    });
 
-  for (const signal of signals) {
-    it(`after ${signal}`, async () => {
-      const expectExit = signal === "SIGINT" ? 130 : null;
-      const ck = join(dir, `stopped-${signal}-${threads}`);
-      const stopped = await spawnRnnc(args(ck), signalAfterStep(signal, 12));
-      if (expectExit !== null) {
-        expect(stopped.code, stopped.out).toBe(expectExit);
-        expect(stopped.out).toMatch(/interrupted at step \d+ .*checkpoint saved/);
-      } else expect(stopped.signal).toBe("SIGKILL");
-      const meta = JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8"));
-      expect(meta.finished).toBe(false);
-      expect(meta.step).toBeGreaterThan(0);
-      const resumed = await run([...args(ck), "--resume"]);
-      expect(resumed.err).toBe("");
-      expect(resumed.out).toMatch(new RegExp(`resuming .* at step ${meta.step}`));
-      expect(Buffer.compare(readFileSync(join(ck, "weights.safetensors")), reference)).toBe(0);
-      const steps = readFileSync(join(ck, "metrics.jsonl"), "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l))
-        .filter((l) => l.kind === "step")
-        .map((l) => l.step);
-      expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
-    }, 60_000);
-  }
-});
+    for (const signal of signals) {
+      it(`after ${signal}`, async () => {
+        const expectExit = signal === "SIGINT" ? 130 : null;
+        const ck = join(dir, `stopped-${signal}-${threads}-${precision}`);
+        const stopped = await spawnRnnc(args(ck), signalAfterStep(signal, 12));
+        if (expectExit !== null) {
+          expect(stopped.code, stopped.out).toBe(expectExit);
+          expect(stopped.out).toMatch(/interrupted at step \d+ .*checkpoint saved/);
+        } else expect(stopped.signal).toBe("SIGKILL");
+        const meta = JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8"));
+        expect(meta.finished).toBe(false);
+        expect(meta.step).toBeGreaterThan(0);
+        const resumed = await run([...args(ck), "--resume"]);
+        expect(resumed.err).toBe("");
+        expect(resumed.out).toMatch(new RegExp(`resuming .* at step ${meta.step}`));
+        expect(Buffer.compare(readFileSync(join(ck, "weights.safetensors")), reference)).toBe(0);
+        const steps = readFileSync(join(ck, "metrics.jsonl"), "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l))
+          .filter((l) => l.kind === "step")
+          .map((l) => l.step);
+        expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
+      }, 60_000);
+    }
+  },
+);
 
 afterAll(() => {
   // Temporary files are left in the OS temp dir on failure for inspection; nothing else to clean.

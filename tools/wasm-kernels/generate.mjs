@@ -1026,6 +1026,43 @@ function activationRows(/** @type {DType} */ d, /** @type {Activation} */ a) {
   );
 }
 
+// --- sums of rows ----------------------------------------------------------------
+
+/**
+ * Y[r, i] += X[r, i] for r < rows, i < width: the rows a one-hot input's weight gradient adds
+ * (scatterRowsBatch calls it once a row, at the row its id picks). One rounding per element, as
+ * the JavaScript `y[i] += x[i]` (float32's through double is the same: 53 ≥ 2·24 + 2 bits).
+ */
+function addRows(/** @type {DType} */ d) {
+  const at = (/** @type {string} */ base) => add(get(base), get("i"));
+  const atScalar = (/** @type {string} */ base) => add(get(base), get("j"));
+  const body = [
+    set("xs", shl(get("xs"), d.shift)),
+    set("ys", shl(get("ys"), d.shift)),
+    set("wb", shl(get("width"), d.shift)),
+    set("wv", `(i32.and ${get("wb")} ${c32(-16)})`),
+    ...forLoop("r", c32(0), get("rows"), c32(1), [
+      ...forLoop("i", c32(0), get("wv"), c32(16), [
+        `(v128.store ${at("y")} (${d.v}.add (v128.load ${at("y")}) (v128.load ${at("x")})))`,
+      ]),
+      ...forLoop("j", get("wv"), get("wb"), c32(d.S), [
+        `(${d.t}.store ${atScalar("y")} (${d.t}.add (${d.t}.load ${atScalar("y")}) (${d.t}.load ${atScalar("x")})))`,
+      ]),
+      set("x", add(get("x"), get("xs"))),
+      set("y", add(get("y"), get("ys"))),
+    ]),
+  ];
+  const sig = [params(["rows", "width", "x", "xs", "y", "ys"]), locals(["wb", "wv", "r", "i", "j"], "i32")].join(" ");
+  const name = `${d.t}_add_rows`;
+  return func(
+    name,
+    name,
+    sig,
+    body,
+    `Y[r,i] += X[r,i]; r < rows, i < width; byte addresses, row strides xs, ys in elements.`,
+  );
+}
+
 // --- module -----------------------------------------------------------------------
 
 /** The matrix products of element type d: the forward tiles and driver, the adjoints' tiles, drivers and exports. */
@@ -1078,7 +1115,8 @@ export function kernelsWat() {
   const parts = [];
   for (const d of [F32, F64]) parts.push(...products(d), peak(d));
   for (const d of [F32, F64]) for (const a of activations(laneOps(d))) parts.push(activationRows(d, a));
-  return module("SIMD kernels: matrix products and activations", parts);
+  for (const d of [F32, F64]) parts.push(addRows(d));
+  return module("SIMD kernels: matrix products, activations and sums of rows", parts);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Option parsers shared by several commands. */
 import type { KernelTier } from "../../codegen/kernel-tier.js";
-import type { BackendOptions } from "../../../engine/backend.js";
+import type { BackendOptions, Precision } from "../../../engine/backend.js";
 import type { IrModel } from "../../ir/ir.js";
 import type { ForwardBackend, ModelBackend } from "../../../engine/model-backend.js";
 import {
@@ -37,9 +37,13 @@ export function kernelsOf(opts: { kernels?: KernelTier }): BackendOptions {
   return opts.kernels ? { kernels: opts.kernels } : {};
 }
 
-/** The backend `--backend` and `--kernels` ask for; one that cannot be made is the user's error, with its reason. */
-export function openBackend(ir: IrModel, opts: { backend: BackendKind; kernels?: KernelTier }): Promise<ModelBackend> {
-  return userFacing(() => createBackend(ir, opts.backend, kernelsOf(opts)));
+/** The backend `--backend`, `--kernels` and `--precision` ask for; one that cannot be made is the user's error, with its reason. */
+export function openBackend(
+  ir: IrModel,
+  opts: { backend: BackendKind; kernels?: KernelTier; precision?: Precision },
+): Promise<ModelBackend> {
+  const precision = opts.precision ? { precision: opts.precision } : {};
+  return userFacing(() => createBackend(ir, opts.backend, { ...kernelsOf(opts), ...precision }));
 }
 
 /** The same for a command that only runs the model forward (run, eval, sample), which onnxruntime can too. */

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from "commander";
 import type { KernelTier } from "../../codegen/kernel-tier.js";
 import type { BackendKind } from "../../../engine/train/backend-choice.js";
+import type { Precision } from "../../../engine/backend.js";
 import type { OptimizerKind } from "../../../engine/train/optimizers.js";
 import type { ScheduleKind } from "../../../engine/train/schedule.js";
 import type { TextTokens } from "../../../engine/data/text-file.js";
@@ -38,6 +39,7 @@ export interface TrainOptions {
   evalEvery: number;
   resume?: boolean;
   backend: BackendKind;
+  precision: Precision;
   dim: string[];
   progress: "auto" | "bar" | "lines" | "none";
   logEvery?: number;

@@ -20,6 +20,7 @@ import { initialWeights } from "../../../engine/init-weights.js";
 import { requireWholeSequences } from "../../../engine/interpret/batch.js";
 import { describeBatch, requireMemory, trainingNeed } from "../../../engine/memory.js";
 import type { ModelBackend } from "../../../engine/model-backend.js";
+import type { Precision } from "../../../engine/backend.js";
 import { autoThreads } from "../../../engine/parallel/threads.js";
 import { batchesPerEpoch, initialTrainState, type TrainConfig, type TrainState } from "../../../engine/train/loop.js";
 import { constantSchedule, type ScheduleConfig, type ScheduleKind } from "../../../engine/train/schedule.js";
@@ -55,6 +56,8 @@ export interface TrainingPlan {
   ir: IrModel;
   config: TrainConfig;
   backend: ModelBackend;
+  /** What the backend computes each step in (the checkpoint's when resuming, unless `--precision` is given). */
+  precision: Precision;
   train: Dataset;
   val?: Dataset;
   threads: number;
@@ -126,7 +129,8 @@ export async function prepareTraining(
     throw new UserError(
       `the run in ${dir} has finished (${saved.epoch} epochs, step ${saved.step}); give --epochs ${saved.epoch + 5} (say) with --resume to train further`,
     );
-  const backend = await openBackend(ir, opts);
+  const precision = trainingPrecision(opts, saved, given, io);
+  const backend = await openBackend(ir, { ...opts, precision });
   if (saved && saved.config.backend !== opts.backend && given("backend"))
     io.err(
       `note: the checkpoint was trained with --backend ${saved.config.backend}; continuing with ${opts.backend} (results may differ in the last bits)\n`,
@@ -151,7 +155,7 @@ export async function prepareTraining(
       "training on a text stream (chunks of one long sequence)",
       "give it separate sequences, one JSON object a line (.jsonl, docs/training.md)",
     );
-  requireTrainingMemory(ir, opts, threads, train, config);
+  requireTrainingMemory(ir, { ...opts, precision }, threads, train, config);
   const weights = saved ? undefined : initialWeights(ir, config.seed);
   const started =
     weights && start && optionData("--init-from", opts.initFrom!, () => applyStartingWeights(ir, weights, start));
@@ -177,6 +181,7 @@ export async function prepareTraining(
       ...config,
       backend: opts.backend,
       threads,
+      precision,
       ...(saved?.config.initFrom !== undefined ? { initFrom: saved.config.initFrom } : {}),
       ...(opts.initFrom !== undefined && !saved ? { initFrom: opts.initFrom } : {}),
     },
@@ -191,6 +196,7 @@ export async function prepareTraining(
     ir,
     config,
     backend,
+    precision,
     train,
     ...(val ? { val } : {}),
     threads,
@@ -339,6 +345,32 @@ function scheduleFromOptions(opts: TrainOptions, given: GivenOption, perEpoch: n
   };
 }
 
+/**
+ * `--precision`: a resumed run keeps its checkpoint's unless told otherwise (its weights and optimiser
+ * state are float64 either way); float32 is the compiled backend's alone.
+ */
+function trainingPrecision(
+  opts: TrainOptions,
+  saved: CheckpointMeta | undefined,
+  given: GivenOption,
+  io: Output,
+): Precision {
+  const was = saved?.config.precision ?? "f64";
+  const kept = saved !== undefined && !given("precision");
+  const precision = kept ? was : opts.precision;
+  if (precision === "f32" && opts.backend === "interp")
+    throw new UserError(
+      kept
+        ? "the checkpoint was trained in float32 (--precision f32), which needs --backend compiled: the interpreter computes in float64; give --precision f64 to continue on it in float64"
+        : "--precision f32 needs --backend compiled: the interpreter computes in float64",
+    );
+  if (saved && precision !== was)
+    io.err(
+      `note: the checkpoint was trained with --precision ${was}; continuing in ${precision} (from here on the results differ at float32's rounding)\n`,
+    );
+  return precision;
+}
+
 /** A resumed run keeps its threads, and only the compiled backend computes on several. */
 function savedThreads(saved: CheckpointMeta, opts: TrainOptions): number {
   const threads = saved.config.threads ?? 1;
@@ -361,8 +393,9 @@ export function wholeSequencesOnly(ir: IrModel, what: string, hint?: string): vo
 /** A run whose largest batch cannot be allocated is refused here, before its directory is made. */
 function requireTrainingMemory(ir: IrModel, opts: TrainOptions, threads: number, train: Dataset, config: TrainConfig) {
   const [T, B] = largestBatch(train, config);
+  const backend = { kind: opts.backend, kernels: opts.kernels ?? defaultKernelTier, threads, dtype: opts.precision };
   requireMemory(
-    trainingNeed(ir, { kind: opts.backend, kernels: opts.kernels ?? defaultKernelTier, threads }, T, B),
+    trainingNeed(ir, backend, T, B),
     `training on ${describeBatch(T, B)} on the ${opts.backend === "interp" ? "interpreter" : "compiled backend"}`,
     train.kind === "stream"
       ? "give a smaller --seq-len or --batch"

@@ -10,7 +10,7 @@
 import { existsSync, rmSync } from "node:fs";
 import type { Command } from "commander";
 import { threadedGradient } from "../../../engine/parallel/threads.js";
-import { backendKinds } from "../../../engine/train/backend-choice.js";
+import { backendKinds, precisions } from "../../../engine/train/backend-choice.js";
 import type { Evaluation } from "../../../engine/train/evaluate.js";
 import { batchesPerEpoch, trainLoop, type TrainHooks, type TrainOutcome } from "../../../engine/train/loop.js";
 import { describeOptimizers, optimizerKinds } from "../../../engine/train/optimizers.js";
@@ -144,6 +144,12 @@ export function registerTrain(program: Command, io: Output, setExit: (code: numb
     )
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option(
+      "--precision <p>",
+      "what the compiled backend computes each step in: f64 (float64, the interpreter's results to rounding) or f32 (float32, as PyTorch trains: faster); weights, optimiser and checkpoints stay float64",
+      choice(precisions),
+      "f64",
+    )
+    .option(
       "--threads <n>",
       "threads computing each batch's gradient, the batch split between them: a number, or auto (every core when a batch has enough work)",
       threadCount,
@@ -214,7 +220,8 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   let threaded: Awaited<ReturnType<typeof threadedGradient>> | undefined;
   try {
     const plan = await prepareTraining(file, dir, opts, given, io);
-    threaded = plan.threads > 1 ? await threadedGradient(plan.ir, plan.threads, opts.kernels) : undefined;
+    threaded =
+      plan.threads > 1 ? await threadedGradient(plan.ir, plan.threads, opts.kernels, plan.precision) : undefined;
     lock ??= takeLock(dir, out);
     const { log, checkpoints } = openRun(plan, lock, opts.checkpointEvery);
     const end = await train(plan, { log, checkpoints, lock, gradient: threaded?.gradient }, opts, io);
@@ -272,7 +279,8 @@ interface RunParts {
 async function train(plan: TrainingPlan, parts: RunParts, opts: TrainOptions, io: Output): Promise<RunEnd> {
   const { log, checkpoints } = parts;
   const perEpoch = batchesPerEpoch(plan.train, plan.config);
-  reportStart(plan, perEpoch, opts.backend, (line) => io.out(line + "\n"));
+  const backend = plan.precision === "f32" ? `${opts.backend} in float32` : opts.backend;
+  reportStart(plan, perEpoch, backend, (line) => io.out(line + "\n"));
   const tty = io === processOutput && Boolean(process.stdout.isTTY);
   const mode = opts.progress === "auto" ? (tty ? "bar" : "lines") : opts.progress;
   const progress = new Progress(

@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { enableRelaxedSimd } from "../../../engine/wasm-features.js";
 import type { FloatArray } from "../../../runtime/floatArray.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../../../runtime/kernels/matmul.js";
+import { scatterRowsBatch } from "../../../runtime/kernels/onehot.js";
 import { WasmKernels, type WasmDType } from "../../../runtime/kernels/wasm/index.js";
 import { Rng } from "../../../runtime/rng.js";
 
@@ -344,5 +345,35 @@ describe("staged operands (outside the arena)", () => {
     expect(() => kernels.matmulBatch(2, 2, 3, x, 1, w, 0, y, 0, false)).toThrow(RangeError);
     expect(() => kernels.matmulBatchBackwardWeight(2, 2, 3, y, 0, x, 0, w, 1)).toThrow(RangeError);
     expect(() => kernels.matmulBatch(2.5, 2, 3, x, 0, w, 0, y, 0, false)).toThrow(RangeError);
+  });
+});
+
+describe("scatterRowsBatch (a one-hot input's weight gradient)", () => {
+  for (const dtype of ["f32", "f64"] as const)
+    it(`${dtype}: adds each row at its id's row bit for bit as the JavaScript loop, skipping padded ids`, () => {
+      const rng = new Rng(11);
+      // M = 1…13 covers whole vectors, the scalar edge and rows of less than a vector; ids repeat and pad.
+      for (let M = 1; M <= 13; M++) {
+        const [B, N] = [9, 4];
+        const ids = Int32Array.from({ length: B + 2 }, () => rng.int(N + 1) - 1);
+        const { dy, dwt } = kernels.arena.allocMany(dtype, { dy: 3 + B * M, dwt: 2 + N * M + 1 });
+        fillRandom(rng, dy, 0, dy.length);
+        fillRandom(rng, dwt, 0, dwt.length);
+        const expected = dtype === "f32" ? Float32Array.from(dwt) : Float64Array.from(dwt);
+        scatterRowsBatch(B, M, N, Float64Array.from(dy), 3, ids, 2, expected, 2);
+        kernels.scatterRowsBatch(B, M, N, dy, 3, ids, 2, dwt, 2);
+        expect(Array.from(dwt), `M = ${M}`).toEqual(Array.from(expected));
+      }
+    });
+
+  it("runs the JavaScript loop on arrays outside the arena, and refuses what does not fit or is no id", () => {
+    const dy = Float64Array.of(1, 2, 3, 4);
+    const dwt = new Float64Array(6);
+    kernels.scatterRowsBatch(2, 2, 3, dy, 0, Int32Array.of(2, 2), 0, dwt, 0);
+    expect(Array.from(dwt)).toEqual([0, 0, 0, 0, 4, 6]);
+    const { a, b } = kernels.arena.allocMany("f32", { a: 4, b: 6 });
+    expect(() => kernels.scatterRowsBatch(2, 2, 3, a, 1, Int32Array.of(0, 1), 0, b, 0)).toThrow(RangeError);
+    expect(() => kernels.scatterRowsBatch(2, 2, 3, a, 0, Int32Array.of(0, 3), 0, b, 0)).toThrow(/one-hot id 3/);
+    expect(Array.from(b)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });
