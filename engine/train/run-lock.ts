@@ -5,11 +5,13 @@
  * of two runs starting together exactly one gets it. A lock whose process is gone (a run
  * killed with kill -9, or a crash of the machine) is stale: on the same host that is known
  * for certain and the lock is taken over; a lock held from another host cannot be checked
- * and is refused with the way out.
+ * and is refused with the way out. Runs that find the same stale lock take turns to clear
+ * it, under a second lock (`train.lock.takeover`), so that none removes a fresh lock another
+ * has taken meanwhile.
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { makeDirectories } from "../io/directories.js";
 
 export const LOCK_FILE = "train.lock";
@@ -39,8 +41,9 @@ export function lockRunDirectory(dir: string): RunLock {
   const path = join(dir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   let tookOver: LockHolder | undefined;
-  // Each turn either takes the lock, refuses, or clears a stale lock and tries again.
-  for (let attempt = 0; attempt < 5; attempt++) {
+  // Each turn either takes the lock, refuses, or clears a stale lock (or waits for another run
+  // clearing it) and tries again.
+  for (let attempt = 0; attempt < 200; attempt++) {
     if (tryCreate(path, me)) {
       return {
         path,
@@ -65,7 +68,9 @@ export function lockRunDirectory(dir: string): RunLock {
       throw new RunLockedError(
         `${dir} is in use by another training run (process ${holder.pid}, since ${holder.started}); wait for it to finish, or stop it (kill ${holder.pid} saves a checkpoint and exits)`,
       );
-    if (clearStaleLock(path, holder)) tookOver = holder;
+    const cleared = clearStaleLock(path, holder);
+    if (cleared === "cleared") tookOver = holder;
+    else if (cleared === "busy") pause(10);
   }
   throw new RunLockedError(`${dir}: could not take ${LOCK_FILE}; other runs keep taking it`);
 }
@@ -116,30 +121,32 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Blocks this thread for `ms` milliseconds (a run is starting: there is nothing else to do). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /**
- * Moves the stale lock aside and deletes it; true if it was the lock judged stale. Moving
- * (atomic) rather than deleting means that of two runs clearing it together only one
- * succeeds, and one that finds it has moved a fresh lock (taken by a third run after the
- * stale one was read) puts that back.
+ * Deletes the lock judged stale, if it still is: "cleared"; "kept" if the lock is no longer
+ * that one (another run cleared it and may have taken a fresh one); "busy" if another run is
+ * clearing it. Only a run holding the takeover lock deletes a stale lock, and it reads the lock
+ * again first: while it holds the takeover lock, no other run can delete the stale lock or
+ * create one in its place, so what it deletes is what it read. A takeover lock whose process
+ * is gone (killed while clearing) is deleted, as the stale lock itself is.
  */
-export function clearStaleLock(path: string, stale: LockHolder): boolean {
-  const aside = `${path}.${process.pid}.stale`;
-  try {
-    renameSync(path, aside);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw e;
-  }
-  const moved = readHolder(aside);
-  if (sameHolder(moved, stale)) {
-    unlinkSync(aside);
-    return true;
+export function clearStaleLock(path: string, stale: LockHolder): "cleared" | "kept" | "busy" {
+  const takeover = `${path}.takeover`;
+  const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  if (!tryCreate(takeover, me)) {
+    const other = readHolder(takeover);
+    if (typeof other === "object" && other.host === me.host && !isRunning(other.pid)) rmSync(takeover, { force: true });
+    return "busy";
   }
   try {
-    linkSync(aside, path);
-  } catch {
-    // Someone locked it meanwhile; the next attempt sees their lock.
+    if (!sameHolder(readHolder(path), stale)) return "kept";
+    unlinkSync(path);
+    return "cleared";
+  } finally {
+    rmSync(takeover, { force: true });
   }
-  rmSync(aside, { force: true });
-  return false;
 }

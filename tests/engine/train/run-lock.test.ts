@@ -78,41 +78,67 @@ describe("lockRunDirectory", () => {
     const stale = { pid: deadPid(), host: hostname(), started: "2026-01-02T03:04:05.000Z" };
     const live = holder(process.pid);
     writeFileSync(path, live);
-    expect(clearStaleLock(path, stale)).toBe(false);
+    expect(clearStaleLock(path, stale)).toBe("kept");
     expect(readFileSync(path, "utf8")).toBe(live);
     expect(() => lockRunDirectory(root)).toThrow(/is in use by another training run/);
   });
 
-  it("of processes racing for a directory with a stale lock, exactly one gets it", async () => {
-    writeFileSync(join(root, LOCK_FILE), holder(deadPid()));
-    // Each process imports the built module (npm test builds first), waits for the same instant,
-    // tries, and holds what it got for a while.
-    const startAt = Date.now() + 2000;
-    const script = `
-      const { lockRunDirectory } = await import(${JSON.stringify(new URL("../../../dist/engine/train/run-lock.js", import.meta.url).href)});
-      while (Date.now() < ${startAt});
-      try { const lock = lockRunDirectory(${JSON.stringify(root)}); console.log("locked"); setTimeout(() => lock.release(), 1500); }
-      catch (e) { console.log("refused: " + e.message); }`;
-    const outputs = await Promise.all(
-      Array.from(
-        { length: 6 },
-        () =>
+  it("runs clear a stale lock in turn: while one holds the takeover lock, another leaves the stale lock alone", () => {
+    const path = join(root, LOCK_FILE);
+    const stale = { pid: deadPid(), host: hostname(), started: "2026-01-02T03:04:05.000Z" };
+    writeFileSync(path, JSON.stringify(stale) + "\n");
+    writeFileSync(`${path}.takeover`, holder(process.pid));
+    expect(clearStaleLock(path, stale)).toBe("busy");
+    expect(JSON.parse(readFileSync(path, "utf8"))).toEqual(stale);
+    // A takeover lock whose process is gone (killed while clearing) is removed; the next turn clears.
+    writeFileSync(`${path}.takeover`, holder(deadPid()));
+    expect(clearStaleLock(path, stale)).toBe("busy");
+    expect(clearStaleLock(path, stale)).toBe("cleared");
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(`${path}.takeover`)).toBe(false);
+  });
+
+  // Each process imports the built module (npm test builds first), waits for the same instant and
+  // tries; one that got the lock holds it until every process has tried (its standard input ends).
+  const contender = (startAt: number) => `
+    const { lockRunDirectory } = await import(${JSON.stringify(new URL("../../../dist/engine/train/run-lock.js", import.meta.url).href)});
+    while (Date.now() < ${startAt});
+    try { const lock = lockRunDirectory(${JSON.stringify(root)}); console.log("locked"); process.stdin.on("data", () => {}).on("end", () => lock.release()); }
+    catch (e) { console.log("refused: " + e.message); }`;
+
+  it("of processes racing for a directory with a stale lock, exactly one gets it, round after round", async () => {
+    for (let round = 0; round < 3; round++) {
+      writeFileSync(join(root, LOCK_FILE), holder(deadPid()));
+      const script = contender(Date.now() + 2000);
+      const children = Array.from({ length: 6 }, () =>
+        spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "inherit"] }),
+      );
+      const said = children.map(
+        (child) =>
           new Promise<string>((resolve, reject) => {
-            const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-              stdio: ["ignore", "pipe", "inherit"],
-            });
             let out = "";
-            child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+            child.stdout!.on("data", (d: Buffer) => {
+              out += d.toString();
+              if (out.endsWith("\n")) resolve(out.trim());
+            });
             child.on("error", reject);
             child.on("close", () => resolve(out.trim()));
           }),
-      ),
-    );
-    expect(
-      outputs.filter((o) => o === "locked"),
-      outputs.join("\n"),
-    ).toHaveLength(1);
-    for (const o of outputs.filter((o) => o !== "locked"))
-      expect(o).toMatch(/refused: .* is in use by another training run/);
+      );
+      const outputs = await Promise.all(said);
+      for (const child of children) child.stdin!.end();
+      await Promise.all(
+        children.map(
+          (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on("close", resolve))),
+        ),
+      );
+      expect(
+        outputs.filter((o) => o === "locked"),
+        outputs.join("\n"),
+      ).toHaveLength(1);
+      for (const o of outputs.filter((o) => o !== "locked"))
+        expect(o).toMatch(/refused: .* is in use by another training run/);
+      expect(existsSync(join(root, LOCK_FILE)), "released").toBe(false);
+    }
   });
 });
