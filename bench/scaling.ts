@@ -81,6 +81,7 @@ function chart(sweep: Sweep, rows: SweepRows): Chart {
     yLabel: "ms per batch",
     logX: true,
     logY: true,
+    legendAt: "left",
     series: engines.map(({ engine, name }) => ({
       name,
       markers: true,

@@ -23,6 +23,8 @@ export interface Chart {
   yLabel?: string;
   logX?: boolean;
   logY?: boolean;
+  /** Where the legend sits, inside the plot at the top: right (default), or left for series that rise to the right. */
+  legendAt?: "left" | "right";
   series: Series[];
   xDomain?: [number, number];
   yDomain?: [number, number];
@@ -205,13 +207,13 @@ export function chartGroup(chart: Chart, width = chart.width ?? 640, height = ch
           out.push(`<circle ${clip} cx="${r(sx(p[0]))}" cy="${r(sy(p[1]))}" r="3" fill="${color}"/>`);
     }
   });
-  // Legend, top right inside the plot.
+  // Legend, top right (or left) inside the plot.
   if (legendRows > 0) {
     const named = chart.series
       .map((s, i) => ({ s, color: s.color ?? PALETTE[i % PALETTE.length]! }))
       .filter(({ s }) => s.name);
     const w = Math.min(plotW - 10, 24 + 7 * Math.max(...named.map(({ s }) => s.name.length)));
-    const lx = m.left + plotW - w - 6;
+    const lx = chart.legendAt === "left" ? m.left + 6 : m.left + plotW - w - 6;
     out.push(
       `<rect x="${lx}" y="${m.top + 6}" width="${w}" height="${8 + 16 * named.length}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
     );

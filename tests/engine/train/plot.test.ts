@@ -69,6 +69,22 @@ describe("svg charts", () => {
     expect(svg.match(/d="M[^"]*"/)![0].match(/[ML]/g)).toHaveLength(3);
   });
 
+  it("puts the legend at the top left when asked, out of the way of series rising to the right", () => {
+    const series = [
+      {
+        name: "ms",
+        points: [
+          [1, 1],
+          [2, 2],
+        ] as [number, number][],
+      },
+    ];
+    const legendX = (svg: string) =>
+      Number(/<rect x="([\d.]+)" y="[\d.]+" width="[\d.]+" height="24" fill="white"/.exec(svg)![1]);
+    expect(legendX(chartSvg({ series, legendAt: "left" }))).toBe(76);
+    expect(legendX(chartSvg({ series }))).toBeGreaterThan(300);
+  });
+
   it("composes charts side by side with distinct clip paths", () => {
     const svg = composeCharts([
       {
