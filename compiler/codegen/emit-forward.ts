@@ -43,6 +43,7 @@ export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused
     } else if (kind === "concat") {
       out.push(...emitConcat(plan, n, t));
     } else if (kind === "steps") {
+      if (p.invariant) continue; // emitInvariantSpreads
       out.push(...emitStepsOp(plan, n, t, fused));
     } else {
       continue;
@@ -105,6 +106,15 @@ export function emitWholeBatchProducts(plan: CodePlan, phase: Exclude<Phase, "st
     const what = group.once ? "// every step, once: " : phase === "before" ? "// input part of " : "// all steps of ";
     return calls.length === 0 ? [] : [...origins(plan, group.members).map((c) => c.replace("// ", what)), ...calls];
   });
+}
+
+/** The parameters spread over every step of another sequence (NodePlan.invariant): once, before the loops over time. */
+export function emitInvariantSpreads(plan: CodePlan, fused: FusedLoops | undefined): string[] {
+  return plan.ir.nodes.flatMap((n) =>
+    n.op === "apply" && plan.nodes[n.id]!.invariant
+      ? [originComment(n).replace("// ", "// every step, once: "), ...emitStepsOp(plan, n, "0", fused).slice(1)]
+      : [],
+  );
 }
 
 /** y = Σ_k W_k x_k at step t for all members at once: one product per block with the stacked weights, whole-batch blocks done. */
