@@ -15,6 +15,7 @@ import { rowOffset } from "./location.js";
 import { StreamTable, type Statement } from "./element-loop.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import { commentText, quote } from "./names.js";
+import { stepsKernelCall } from "./steps-kernels.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
 
 /** Which loop over time: the backward phase (from the last step down), the recurrence, or the readout after it. */
@@ -42,7 +43,8 @@ export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused
     } else if (kind === "concat") {
       out.push(...emitConcat(plan, n, t));
     } else if (kind === "steps") {
-      out.push(...emitStepsOp(plan, n, t));
+      if (p.invariant) continue; // emitInvariantSpreads
+      out.push(...emitStepsOp(plan, n, t, fused));
     } else {
       continue;
     }
@@ -104,6 +106,15 @@ export function emitWholeBatchProducts(plan: CodePlan, phase: Exclude<Phase, "st
     const what = group.once ? "// every step, once: " : phase === "before" ? "// input part of " : "// all steps of ";
     return calls.length === 0 ? [] : [...origins(plan, group.members).map((c) => c.replace("// ", what)), ...calls];
   });
+}
+
+/** The parameters spread over every step of another sequence (NodePlan.invariant): once, before the loops over time. */
+export function emitInvariantSpreads(plan: CodePlan, fused: FusedLoops | undefined): string[] {
+  return plan.ir.nodes.flatMap((n) =>
+    n.op === "apply" && plan.nodes[n.id]!.invariant
+      ? [originComment(n).replace("// ", "// every step, once: "), ...emitStepsOp(plan, n, "0", fused).slice(1)]
+      : [],
+  );
 }
 
 /** y = Σ_k W_k x_k at step t for all members at once: one product per block with the stacked weights, whole-batch blocks done. */
@@ -219,25 +230,11 @@ function emitRowwise(plan: CodePlan, n: ApplyNode, t: string): string[] {
  * A steps op at step t (attention): its kernel between the B rows of one step and the B · S rows of every step of
  * the other sequence, S its steps and the lengths its padding. A parameter is one row that every example reads.
  */
-function emitStepsOp(plan: CodePlan, n: ApplyNode, t: string): string[] {
-  const x = valueLocation(plan, n.args[0]!, t);
-  const y = kernelRows(valueLocation(plan, n.id, t), n.size);
-  const from = x.stride === 0 ? `${x.buffer}, 0` : kernelRows(x, n.size);
-  return [originComment(n), stepsKernelCall(plan, n, from, y, x.stride === 0 ? ", 0" : "")];
-}
-
-/** The call of a steps op's kernel from the (array, offset) `from` to `to`; `rowStride` where a row of `from` is not K on. */
-export function stepsKernelCall(
-  plan: CodePlan,
-  n: { fn: string; axis?: string; size: number },
-  from: string,
-  to: string,
-  rowStride = "",
-): string {
-  const spec = opNamed(n.fn);
-  const axis = plan.attention.axes.get(n.axis!);
-  if (spec.kind !== "steps" || !axis) throw new Error(`internal error: ${n.fn} is not a steps op of the plan`);
-  return `${spec.kernel}(B, ${axis.steps}, ${axis.lengths}, ${n.size}, ${from}, ${to}${rowStride});`;
+function emitStepsOp(plan: CodePlan, n: ApplyNode, t: string, fused: FusedLoops | undefined): string[] {
+  return [
+    originComment(n),
+    ...stepsKernelCall(plan, n, valueLocation(plan, n.args[0]!, t), valueLocation(plan, n.id, t), fused),
+  ];
 }
 
 function emitConcat(plan: CodePlan, n: ApplyNode, t: string): string[] {

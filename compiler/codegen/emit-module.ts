@@ -10,7 +10,7 @@ import { isBidirectional, type IrModel, type IrTarget } from "../ir/ir.js";
 import type { RowwiseOp, StepsOp } from "../ops/op.js";
 import { formOf, opNamed } from "../ops/registry.js";
 import { emitBackwardStep, emitSummedProducts, emitWeightGradients } from "./emit-backward.js";
-import { emitForwardStep, emitWholeBatchProducts, type TimeLoop } from "./emit-forward.js";
+import { emitForwardStep, emitInvariantSpreads, emitWholeBatchProducts, type TimeLoop } from "./emit-forward.js";
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
 import { FusedLoops } from "./fused-loops.js";
@@ -730,6 +730,7 @@ function emitForwardPass(
       : [];
   const steps = [
     ...emitWholeBatchProducts(plan, "before"),
+    ...emitInvariantSpreads(plan, fused),
     ...loopOver("backward"),
     ...loopOver("recurrence"),
     ...emitWholeBatchProducts(plan, "between"),

@@ -13,7 +13,8 @@ import { opNamed } from "../ops/registry.js";
 import { adjointLocation, kernelRows, valueExpr, valueLocation } from "./access.js";
 import { product } from "./arith.js";
 import { StreamTable, type Statement } from "./element-loop.js";
-import { originComment, stepsKernelCall } from "./emit-forward.js";
+import { originComment } from "./emit-forward.js";
+import { stepsKernelCall } from "./steps-kernels.js";
 import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
 import type { Location } from "./location.js";
 import type { CodePlan } from "./plan.js";
@@ -82,7 +83,7 @@ export function emitTerms(
     if (!plan.temporaries.has(g)) return;
     if (elementwiseTerm(n))
       out.push(...loop(g, (value, streams) => ({ kind: "store", stream: streams.of(temporary(g)), value })));
-    else out.push(kernelCall(plan, n, rowsAt, temporary(g), rowsOf(g).rows ?? "B"));
+    else out.push(...kernelCall(plan, n, rowsAt, temporary(g), rowsOf(g).rows ?? "B", fused));
     computed.add(g);
   };
   out.push(originComment(plan.ir.nodes[id]!).replace("// ", "// d "));
@@ -95,19 +96,24 @@ export function emitTerms(
 }
 
 /** A kernel computing backward value `n` into its array `to`, over `rows` rows. */
-function kernelCall(plan: CodePlan, n: Apply, rowsAt: (g: GradId) => Location, to: Location, rows: string): string {
+function kernelCall(
+  plan: CodePlan,
+  n: Apply,
+  rowsAt: (g: GradId) => Location,
+  to: Location,
+  rows: string,
+  fused: FusedLoops | undefined,
+): string[] {
   const spec = opNamed(n.fn);
   const grad = plan.grad!;
   const operand = rowsAt(n.args[0]!);
-  const out = kernelRows(to, n.size);
-  if (spec.kind === "steps") {
-    const from = operand.stride === 0 ? `${operand.buffer}, 0` : kernelRows(operand, n.size);
-    return stepsKernelCall(plan, n, from, out, operand.stride === 0 ? ", 0" : "");
-  }
+  if (spec.kind === "steps") return stepsKernelCall(plan, n, operand, to, fused);
   if (spec.kind !== "rowwise" || n.args.length !== 1)
     throw new Error(`internal error: a term computes ${n.fn}, which no kernel of one operand computes`);
   const K = spec.rowsOfOperand ? grad.nodes[n.args[0]!]!.size : n.size;
-  return `${spec.kernel}(${rows}, ${K}, ${kernelRows(operand, grad.nodes[n.args[0]!]!.size)}, ${out});`;
+  return [
+    `${spec.kernel}(${rows}, ${K}, ${kernelRows(operand, grad.nodes[n.args[0]!]!.size)}, ${kernelRows(to, n.size)});`,
+  ];
 }
 
 /** Where the adjoint of forward node `id` accumulates at step t; every node a term feeds has one. */

@@ -37,6 +37,11 @@ export interface NodePlan {
    * rows a step) that no later loop over time, no derivative and no output reads.
    */
   oneStep: boolean;
+  /**
+   * The same at every step: a parameter spread over every step of another sequence (`spread_steps` of a bias or of
+   * `va`), computed once before the loops over time into its one slot (so also oneStep), which every step reads.
+   */
+  invariant: boolean;
   /** It has an adjoint in the backward IR (a softmax read only by its fused loss has none). */
   receivesAdjoint: boolean;
   /**

@@ -163,12 +163,14 @@ export function makePlan(
     // A value at every step of another sequence (B · S rows a step) that only its own step reads keeps that step alone
     // (in an array of its own: a shared product group's is laid out over every step).
     const shared = groupOf.has(n.id) && groups[groupOf.get(n.id)!]!.shared;
+    const invariant = n.op === "apply" && n.fn === "spread_steps" && ir.nodes[n.args[0]!]!.op === "param";
     const oneStep =
-      n.over !== undefined &&
-      !shared &&
-      !quantityNodes.has(n.id) &&
-      !neededBackward.has(n.id) &&
-      (consumers.get(n.id) ?? []).every((c) => loopOf(c) === loopOf(n.id));
+      invariant ||
+      (n.over !== undefined &&
+        !shared &&
+        !quantityNodes.has(n.id) &&
+        !neededBackward.has(n.id) &&
+        (consumers.get(n.id) ?? []).every((c) => loopOf(c) === loopOf(n.id)));
     const group = groupOf.get(n.id);
     const g = group === undefined ? undefined : groups[group]!;
     const inGroup = g !== undefined && g.shared;
@@ -199,6 +201,7 @@ export function makePlan(
       adjointBuffer: "",
       readOutsideRun,
       oneStep,
+      invariant,
       receivesAdjoint: hasAdjoint(n.id),
       loop: split.loop.get(n.id) ?? -1,
       byKernel: split.byKernel.has(n.id),

@@ -8,11 +8,27 @@
 
 import type { FloatArray } from "../floatArray.js";
 
-/** y[b] = Σ_k x[b, k]: each row of K numbers added into one. */
+/**
+ * y[b] = Σ_k x[b, k]: each row of K numbers added into one, in four partial sums (components k, k + 4, … in each),
+ * then the last K mod 4: four chains of additions the processor runs side by side, where one chain waits for each
+ * addition before the next. The interpreter and generated code both call this kernel, so they add in the same order.
+ */
 export function sumRows(B: number, K: number, x: FloatArray, xOff: number, y: FloatArray, yOff: number): void {
+  const whole = K - (K % 4);
   for (let b = 0; b < B; b++) {
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += x[xOff + b * K + k]!;
+    const row = xOff + b * K;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let k = 0; k < whole; k += 4) {
+      s0 += x[row + k]!;
+      s1 += x[row + k + 1]!;
+      s2 += x[row + k + 2]!;
+      s3 += x[row + k + 3]!;
+    }
+    let sum = s0 + s1 + (s2 + s3);
+    for (let k = whole; k < K; k++) sum += x[row + k]!;
     y[yOff + b] = sum;
   }
 }

@@ -202,6 +202,22 @@ describe("the module of a model of several sequences", () => {
     expect(strictDiagnostics(modules, ["lib.es2022.d.ts", "lib.dom.d.ts"])).toBe("");
   });
 
+  it("spreads a parameter over the source's steps once a pass, before its loop over time, not at every step", async () => {
+    const code = await compileModule(irFromFile("examples/translate-attention.rnn"), {
+      emit: "ts",
+      dtype: "f64",
+      kernels: "js",
+      standalone: false,
+      sourceName: "translate-attention.rnn",
+    });
+    // spreadSteps(B, S, lengths, K, x, xOff, y, yOff, 0): the row stride 0 of a parameter's single row.
+    const parameterSpreads = (text: string) => text.match(/spreadSteps\((?:[^,()]+, ){8}0\);/g)?.length ?? 0;
+    const decoder = code.slice(code.indexOf("function forwardSequence1("), code.indexOf("function backwardSequence1("));
+    const loop = decoder.indexOf("for (let t = 0;");
+    expect(parameterSpreads(decoder.slice(0, loop))).toBe(2); // ba and va, in score = sum(va * tanh(... + ba))
+    expect(parameterSpreads(decoder.slice(loop))).toBe(0);
+  });
+
   it("is not unrolled for one T", async () => {
     await expect(
       compileModule(irFromText(encoderDecoder), {
