@@ -2,9 +2,10 @@
  * Inputs whose cost grew faster than their size, or whose depth exhausted the stack, kept as
  * probes of the front end at scale. Depth is checked directly (20,000 of a thing); growth
  * as the CPU time of 16n over that of n, each the least of five runs, which must stay below
- * 64: linear work gives about 16 (a loaded machine's collector has made it 25 at 8n), the
- * quadratic work these inputs once took gave 60 and more at 8n, so 240 and more at 16n
- * (bench/RESULTS.md has the times before and after). Three other quadratic costs fixed at the
+ * `belowQuadratic`: linear work gives about 16, but the collector, whose old-generation passes
+ * grow with the heap that 16n's syntax tree fills, has made the formatting's 26 to 75 on a busy
+ * machine (and once 64.4 in a full run of the suite); the quadratic work these inputs once took
+ * gave 60 and more at 8n, so 240 and more at 16n (bench/RESULTS.md has the times before and after). Three other quadratic costs fixed at the
  * same time (an error compared with every item, a cycle looking for its first equation, a
  * cell for its input) had so small a constant that no input of a test's size tells them from
  * linear: they have no test here.
@@ -46,6 +47,9 @@ function growth(make: (n: number) => string, work: (text: string) => void, n: nu
   return bestLarge / Math.max(bestSmall, 1);
 }
 
+/** Growth from n to 16n that linear work stays under, even on a busy machine, and quadratic work does not reach. */
+const belowQuadratic = 120;
+
 const lines = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i)).join("\n");
 const model = (body: string) => `model M {\n  dim D = 2\n  input x : [D]\n${body}\n}\n`;
 const check = (text: string) => void analyze(text);
@@ -53,12 +57,12 @@ const check = (text: string) => void analyze(text);
 describe("the front end at scale: time grows with the size of the input, not faster", () => {
   it("undefined names among as many declared ones (each was compared with every declared name)", () => {
     const make = (n: number) => model(lines(n, (i) => `  param p${i} : [D]\n  q${i} = zz${i} + p${i}`));
-    expect(growth(make, check, 300)).toBeLessThan(64);
+    expect(growth(make, check, 300)).toBeLessThan(belowQuadratic);
   });
 
   it("formatting a comment on every line (each item looked through every comment)", () => {
     const make = (n: number) => model(lines(n, (i) => `  // p${i}\n  param p${i} : [D] // of x`));
-    expect(growth(make, (text) => void formatFile(parse(text).file), 2000)).toBeLessThan(64);
+    expect(growth(make, (text) => void formatFile(parse(text).file), 2000)).toBeLessThan(belowQuadratic);
   });
 });
 

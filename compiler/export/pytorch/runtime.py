@@ -1481,14 +1481,18 @@ class Processes:
         torch.distributed.all_gather_object(out, value)
         return out
 
-    def close(self):
-        """Leaves the group after a run that ended normally. Every process first waits for the
-        others, so none tears down gloo's connections while a peer is still in its last
-        collective (the peer aborted with SIGABRT at exit). Not called after an error: the
-        others may never arrive, and destroying would wait on them."""
-        if self.started_group:
-            torch.distributed.barrier()
-            torch.distributed.destroy_process_group()
+    def leave(self, status):
+        """Ends a process of the group this one started (a program that set up its own group
+        keeps it) after a run that ended normally (not called after an error:
+        the others may never arrive). Every process first waits for the others at a barrier, so
+        none is still in a collective; then it exits at once, without the interpreter's teardown:
+        gloo's threads can outlive destroy_process_group and the teardown then aborted one rank
+        ('terminate called without an active exception', SIGABRT, in some runs, with or without
+        destroy_process_group). Every file is written and closed by now."""
+        torch.distributed.barrier()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
 
 
 def sum_gradients(_state, bucket):
@@ -1522,7 +1526,8 @@ class Stop:
 def train_command(args):
     processes = Processes()
     status = Training(args, processes).run()
-    processes.close()
+    if processes.started_group:
+        processes.leave(status)
     return status
 
 
