@@ -32,20 +32,20 @@ const sweeps: readonly Sweep[] = [
 ];
 
 /** The picture, beside this file in the checkout: bench/RESULTS.md shows the one of its recorded run. */
-export const scalingPlot = fileURLToPath(new URL("../../bench/scaling.svg", import.meta.url));
+const scalingPlot = fileURLToPath(new URL("../../bench/scaling.svg", import.meta.url));
 
 function variantOf(sweep: Sweep, value: number): Workload {
   return workload(`w4@${sweep.size}=${value},${sweep.fixed}`);
 }
 
 async function measureSweep(sweep: Sweep, chosen: readonly string[], plan: RunPlan, quick: boolean, torch: PyTorch) {
+  const list = engines
+    .filter(({ engine }) => chosen.includes(engine))
+    .map(({ engine }) => ({ engine, mode: "fwdbwd" as const }));
   const rows: { value: number; w: Workload; results: CaseResult[] }[] = [];
   for (const value of sweep.values) {
     const w = variantOf(sweep, value);
     log(`scaling: ${w.title} …`);
-    const list = engines
-      .filter(({ engine }) => chosen.includes(engine))
-      .map(({ engine }) => ({ engine, mode: "fwdbwd" as const }));
     rows.push({ value, w, results: await measureCases(w, list, plan, quick, torch) });
   }
   return rows;
