@@ -32,6 +32,7 @@ describe("optimisers and weight decay", () => {
     const r = await rnnc("train", ...lm, "--data", corpus, "--epochs", "1", "--optimizer", "adamw", "--checkpoint", ck);
     expect(r.err).toBe("");
     expect(r.out).toMatch(/adamw lr 0.005 weight decay 0.01,/);
+    expect(r.out).toMatch(/^training: 1 epoch × \d+ steps = \d+ steps,/m);
     expect(checkpointConfig(ck).optimizer).toMatchObject({ kind: "adamw", lr: 0.005, weightDecay: 0.01 });
     const changed = await rnnc(
       "train",
@@ -182,7 +183,7 @@ describe("learning-rate schedules", () => {
       join(dir, "long-warmup"),
     );
     expect(long.err).toMatch(
-      /--warmup 1000 leaves no steps for the cosine schedule: the run has \d+ \(1 epochs × \d+\)/,
+      /--warmup 1000 leaves no steps for the cosine schedule: the run has \d+ \(1 epoch × \d+\)/,
     );
   });
 });

@@ -100,7 +100,7 @@ function describeSchedule(train: Dataset, c: TrainConfig, perEpoch: number, back
       ? `${Math.min(perStep, train.ids.length - 1)} streams${k > 1 ? ` (${k} batches of ${c.batch} accumulated a step)` : ""} × chunks of ${c.seqLen} steps (truncated BPTT)`
       : `batches of ${c.batch}${k > 1 ? `, ${k} accumulated a step (${perStep} sequences)` : ""}`;
   const patience = c.patience ? `, stopping after ${c.patience} validations without improvement` : "";
-  return `training: ${c.epochs} epochs × ${perEpoch} steps = ${perEpoch * c.epochs} steps, ${batching}, ${opt}${clip ? `, ${clip}` : ""}${patience}, seed ${c.seed}, backend ${backend}${threads > 1 ? ` on ${threads} threads` : ""}`;
+  return `training: ${c.epochs} epoch${c.epochs === 1 ? "" : "s"} × ${perEpoch} step${perEpoch === 1 ? "" : "s"} = ${perEpoch * c.epochs} step${perEpoch * c.epochs === 1 ? "" : "s"}, ${batching}, ${opt}${clip ? `, ${clip}` : ""}${patience}, seed ${c.seed}, backend ${backend}${threads > 1 ? ` on ${threads} threads` : ""}`;
 }
 
 export interface RunEnd {

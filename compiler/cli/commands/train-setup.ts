@@ -332,7 +332,7 @@ function scheduleFromOptions(opts: TrainOptions, given: GivenOption, perEpoch: n
   const total = perEpoch * epochs;
   if (kind === "cosine" && opts.warmup >= total)
     throw new UserError(
-      `--warmup ${opts.warmup} leaves no steps for the cosine schedule: the run has ${total} (${epochs} epochs × ${perEpoch})`,
+      `--warmup ${opts.warmup} leaves no steps for the cosine schedule: the run has ${total} (${epochs} epoch${epochs === 1 ? "" : "s"} × ${perEpoch})`,
     );
   return {
     kind,
