@@ -15,7 +15,7 @@ import { defaultKernelTier, type KernelTier } from "../compiler/codegen/kernel-t
 import { compiledNeed, describeBatch, requireMemory } from "./memory.js";
 
 /** Conversions between the runtime's records (float64, carries most recent first) and a module's API. */
-function moduleAdapter(ir: IrModel, module: GeneratedModule) {
+export function moduleAdapter(ir: IrModel, module: GeneratedModule) {
   const f32 = module.dtype === "f32";
   const float = (a: Float64Array): Float => (f32 ? Float32Array.from(a) : a);
   // A float32 module reads the float64 weights rounded into arrays made once: a training step allocates none.

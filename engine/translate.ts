@@ -1,8 +1,8 @@
 /**
  * Translation with an encoder-decoder trained on sentence pairs (engine/data/pairs.ts): the
- * sources, as ids of the source vocabulary, decoded in batches by the interpreter's free
- * running (engine/interpret/generate.ts: greedy, or a beam search of `beam` hypotheses) up to
- * `<eos>` or `maxLength` tokens, and the ids turned back into target tokens. `rnnc translate`
+ * sources, as ids of the source vocabulary, decoded in batches by free running
+ * (engine/interpret/generate.ts: greedy, or a beam search of `beam` hypotheses; on the
+ * interpreter or a generated module) up to `<eos>` or `maxLength` tokens, and the ids turned back into target tokens. `rnnc translate`
  * prints them (and with --attention-plot draws where a model with attention looked); `rnnc eval`
  * scores them (exact match, BLEU).
  */
@@ -11,7 +11,7 @@ import { sequenceBatch, type Example } from "./data/dataset.js";
 import { pairRoles, type PairVocabularies } from "./data/pairs.js";
 import type { TextTokens } from "./data/text-file.js";
 import type { Batch, Weights } from "./interpret/batch.js";
-import { generate, generateAttending, type GenerateOptions } from "./interpret/generate.js";
+import { generate, generateAttending, type GenerateOptions, type Generator } from "./interpret/generate.js";
 
 export interface PairModel {
   ir: IrModel;
@@ -26,6 +26,8 @@ export interface TranslateOptions {
   beam?: number;
   /** Sources decoded together. */
   batch?: number;
+  /** How a batch is decoded: the interpreter's (the default) or a generated module's (engine/backend.ts createGenerator). */
+  generator?: Generator;
 }
 
 /** Sources decoded together by default: enough rows to keep each step's products large. */
@@ -33,8 +35,9 @@ const DEFAULT_BATCH = 64;
 
 /** For each source (ids of the source vocabulary), the target tokens the model generates. */
 export function translateIds(model: PairModel, sources: readonly Int32Array[], options: TranslateOptions): string[][] {
+  const generator = options.generator ?? ((weights, batch, o) => generate(model.ir, weights, batch, o));
   return inBatches(model, sources, options, (batch, generateOptions) =>
-    generate(model.ir, model.weights, batch, generateOptions).map((ids) => tokensOf(model, ids)),
+    generator(model.weights, batch, generateOptions).map((ids) => tokensOf(model, ids)),
   );
 }
 
@@ -47,7 +50,7 @@ export interface AttendedTranslation {
   weights: Float64Array[];
 }
 
-/** translateIds, with the attention weights of the decoding itself (a model with attention). */
+/** translateIds, with the attention weights of the decoding itself (a model with attention), on the interpreter, which keeps them. */
 export function translateAttending(
   model: PairModel,
   sources: readonly Int32Array[],

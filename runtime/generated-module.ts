@@ -42,3 +42,15 @@ export interface GeneratedModel {
   output(name: string): Float;
   createState(params: Record<string, Float>, B: number): ModuleState;
 }
+
+/** An encoder-decoder's decoder between steps: opaque, made by encode (docs/generated-modules.md#decoding). */
+export interface DecoderState {
+  readonly B: number;
+}
+
+/** The decoding methods of an encoder-decoder's module. */
+export interface DecodingModel extends GeneratedModel {
+  encode(params: Record<string, Float>, batch: ModuleBatch): DecoderState;
+  decodeStep(params: Record<string, Float>, state: DecoderState, previous: Int32Array): Float;
+  selectRows(state: DecoderState, rows: Int32Array): DecoderState;
+}

@@ -384,10 +384,53 @@ export function emitDecodingPasses(sequences: readonly SequencePlan[], decoding:
     `return w.arrays.${prediction.buffer}.subarray(${product(prediction.pre, "B", K)}, ${product(prediction.pre + 1, "B", K)});`,
     `}`,
     ``,
+    ...emitSelectRows(decoding, float),
   ];
 }
 
-/** The Model's decoding methods: encode, one step, greedy decoding of whole outputs. */
+/** A DecoderState's examples taken again at given rows (a beam search keeps, reorders and repeats its hypotheses). */
+function emitSelectRows({ plan }: Decoding, float: string): string[] {
+  const carried = [...plan.sourceNode].filter(([, id]) => plan.nodes[id]!.pre > 0);
+  const take = (field: string, name: string, blocks: number) =>
+    `${quote(name)}: gatherRows(state.${field}[${quote(name)}], B, rows, ${blocks})`;
+  const everyStep = everyStepRead(plan);
+  const read = sequencesReadAtEveryStep(plan);
+  return [
+    `/** \`from\`, [blocks][B][width], with each block's rows taken at \`rows\`, in their order. */`,
+    `function gatherRows<A extends ${float} | Int32Array>(from: A, B: number, rows: Int32Array, blocks: number): A {`,
+    `const width = from.length / (blocks * B);`,
+    `const out = new (from.constructor as new (length: number) => A)(blocks * rows.length * width);`,
+    `for (let k = 0; k < blocks; k++)`,
+    `for (let r = 0; r < rows.length; r++) {`,
+    `const at = (k * B + rows[r]!) * width;`,
+    `out.set(from.subarray(at, at + width), (k * rows.length + r) * width);`,
+    `}`,
+    `return out;`,
+    `}`,
+    ``,
+    `/** A new state whose example r is \`state\`'s example rows[r]. */`,
+    `function selectRowsPass(state: DecoderState, rows: Int32Array): DecoderState {`,
+    `const { B } = state;`,
+    `const selected: DecoderState = {`,
+    `B: rows.length,`,
+    `fresh: state.fresh,`,
+    `values: Object.freeze({ ${carried.map(([name, id]) => take("values", name, plan.nodes[id]!.pre)).join(", ")} }),`,
+    `sources: Object.freeze({ ${[...plan.links.keys()].map((name) => take("sources", name, 1)).join(", ")} }),`,
+    ...(everyStep.length > 0
+      ? [
+          `everyStep: Object.freeze({ ${everyStep.map(([name]) => take("everyStep", name, 1)).join(", ")} }),`,
+          `sourceSteps: Object.freeze({ ${read.map((sequence) => `${quote(sequence)}: { T: state.sourceSteps[${quote(sequence)}].T, lengths: gatherRows(state.sourceSteps[${quote(sequence)}].lengths, B, rows, 1) }`).join(", ")} }),`,
+        ]
+      : []),
+    `};`,
+    `decoderStates.add(selected);`,
+    `return selected;`,
+    `}`,
+    ``,
+  ];
+}
+
+/** The Model's decoding methods: encode, one step, rows of a state selected, greedy decoding of whole outputs. */
 export function emitDecodingMethods(sequences: readonly SequencePlan[], decoding: Decoding, float: string): string[] {
   const { plan, index, target } = decoding;
   const K = plan.ir.targets.find((t) => t.name === target)!.size;
@@ -422,6 +465,17 @@ export function emitDecodingMethods(sequences: readonly SequencePlan[], decoding
     `for (const id of previous) if (!(id >= -1 && id < ${K})) throw new RangeError(\`decodeStep: previous holds the class id \${id}, outside [-1, ${K})\`);`,
     `const B = state.B;`,
     `return this.#core.run(params, { B, sequences: ${oneStep}, inputs: { ${placeholder.join(", ")} } }, (w, p) => decodeStepPass(w, p, state, previous));`,
+    `}`,
+    ``,
+    `/**`,
+    ` * A new state (\`state\` is left as it is) whose example r is \`state\`'s example rows[r]: a beam search keeps, reorders`,
+    ` * and repeats its hypotheses so between steps.`,
+    ` */`,
+    `selectRows(state: DecoderState, rows: Int32Array): DecoderState {`,
+    `if (!decoderStates.has(state)) throw new TypeError("selectRows: state must be a DecoderState that encode made");`,
+    `if (!(rows instanceof Int32Array) || rows.length === 0) throw new TypeError("selectRows: rows must be an Int32Array of at least one row");`,
+    `for (const r of rows) if (!(r >= 0 && r < state.B)) throw new RangeError(\`selectRows: rows holds \${r}, outside [0, \${state.B})\`);`,
+    `return selectRowsPass(state, rows);`,
     `}`,
     ``,
     `/**`,

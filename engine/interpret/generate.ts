@@ -16,7 +16,7 @@ import { namedRecord } from "../../runtime/records.js";
 import type { Batch, TargetData, Weights } from "./batch.js";
 import type { Carry, EveryStep } from "./execution.js";
 import { runForward } from "./forward.js";
-import { beamChoice, greedyChoice, type Choice } from "./choices.js";
+import { beamChoice, greedyChoice } from "./choices.js";
 import { carryOut } from "./interpret.js";
 import { batchOf, keepForLater } from "./sequences.js";
 
@@ -42,6 +42,9 @@ export function attentionWeights(ir: IrModel): IrNode | undefined {
   return ir.nodes.find((n) => applies(n, stepReductions.softmax));
 }
 
+/** How a backend generates: for each example of the batch (its sources), the classes it generates. */
+export type Generator = (weights: Weights, batch: Batch, options: GenerateOptions) => Int32Array[];
+
 /** For each example of the batch (its sources; no targets needed), the classes the model generates. */
 export function generate(ir: IrModel, weights: Weights, batch: Batch, options: GenerateOptions): Int32Array[] {
   return generateRecording(ir, weights, batch, options, false).outputs;
@@ -62,6 +65,58 @@ export function generateAttending(ir: IrModel, weights: Weights, batch: Batch, o
   return generateRecording(ir, weights, batch, options, true) as Attending;
 }
 
+/**
+ * A decoder run a step at a time over rows: at first each example's, then the rows the choice
+ * keeps (an example's hypotheses). The interpreter's is below; a generated module's is
+ * engine/compiled-decoding.ts.
+ */
+export interface StepDecoder {
+  /** One step over the rows, each reading its class at the step before (-1 at the first: none). Its prediction, row after row. */
+  step(previous: Int32Array): ArrayLike<number>;
+  /** The rows of the next step: row r goes on from row parents[r] of the step just run. */
+  keep(parents: Int32Array): void;
+}
+
+/** What generating reads of a model: the target it generates and the loss that scores it, or why it cannot. */
+export function generating(ir: IrModel): { target: string; loss: IrLoss } {
+  const target = generatedTarget(ir);
+  if (target === undefined || ir.targets.find((t) => t.name === target)?.kind !== "class")
+    throw new Error(
+      `${ir.name} does not read a class target at an earlier step (as y[t-1]), so there is nothing it generates`,
+    );
+  const loss = ir.losses.find((l) => l.target === target);
+  if (!loss) throw new Error(`no loss of ${ir.name} scores ${target}: nothing predicts it`);
+  return { target, loss };
+}
+
+/**
+ * The one decoding loop: `decoder` a step at a time over the B examples' rows, each step's
+ * classes picked by greedy choice or a beam search, until every example has produced `stop` or
+ * `maxLength` steps. Each example's output, and each one's row at every step (Choice.paths).
+ */
+export function decodeWith(
+  ir: IrModel,
+  decoder: StepDecoder,
+  B: number,
+  options: GenerateOptions,
+): { outputs: Int32Array[]; paths: Int32Array[] } {
+  const { loss } = generating(ir);
+  const isLog = loss.fusion?.kind === "log_softmax";
+  const choice = options.beam === undefined ? greedyChoice(B, options) : beamChoice(B, options.beam, options);
+  let previous: Int32Array = new Int32Array(B).fill(-1);
+  for (let step = 0; step < options.maxLength; step++) {
+    const scores = decoder.step(previous);
+    const logp = new Float64Array(scores.length);
+    for (let i = 0; i < logp.length; i++) logp[i] = isLog ? scores[i]! : Math.log(Math.max(scores[i]!, 0));
+    const last = step === options.maxLength - 1;
+    const { parents, classes } = choice.next(logp, logp.length / previous.length, last);
+    if (parents.length === 0 || last) break;
+    decoder.keep(parents);
+    previous = classes;
+  }
+  return { outputs: choice.outputs(), paths: choice.paths() };
+}
+
 function generateRecording(
   ir: IrModel,
   weights: Weights,
@@ -69,21 +124,17 @@ function generateRecording(
   options: GenerateOptions,
   recordAttention: boolean,
 ): Partial<Attending> & { outputs: Int32Array[] } {
-  const target = generatedTarget(ir);
-  if (target === undefined || ir.targets.find((t) => t.name === target)?.kind !== "class")
-    throw new Error(
-      `${ir.name} does not read a class target at an earlier step (as y[t-1]), so there is nothing it generates`,
-    );
+  const { target } = generating(ir);
   const context = namedRecord<Float64Array>();
   const everyStep: EveryStep = { values: namedRecord(), extents: namedRecord() };
   const parts = sequenceModels(ir);
-  const generating = parts.findIndex((p) => generatedTarget(p.ir) !== undefined);
-  for (const { sequence, ir: part } of parts.slice(0, generating)) {
+  const generatingPart = parts.findIndex((p) => generatedTarget(p.ir) !== undefined);
+  for (const { sequence, ir: part } of parts.slice(0, generatingPart)) {
     const ex = runForward(part, batchOf(batch, part, sequence), weights, undefined, context, everyStep);
     keepForLater(ex, sequence, context, everyStep);
   }
-  const decoder = parts[generating]!;
-  if (parts.length > generating + 1)
+  const decoder = parts[generatingPart]!;
+  if (parts.length > generatingPart + 1)
     throw new Error(
       `${ir.name} reads sequence ${decoder.sequence} in a later sequence: generating it alone is not enough`,
     );
@@ -92,31 +143,16 @@ function generateRecording(
     throw new Error(
       `sequence ${decoder.sequence} of ${ir.name} also reads ${model.inputs.map((i) => i.name).join(", ")}, which generating ${target} does not give`,
     );
-  const loss = model.losses.find((l) => l.target === target);
-  if (!loss) throw new Error(`no loss of ${ir.name} scores ${target}: nothing predicts it`);
-  const choice =
-    options.beam === undefined ? greedyChoice(batch.B, options) : beamChoice(batch.B, options.beam, options);
   const weightsNode = recordAttention ? attentionWeights(model) : undefined;
   if (recordAttention && !weightsNode)
     throw new Error(`${ir.name} has no softmax over another sequence's steps: there is no attention to record`);
-  const record: number[] | undefined = weightsNode && [weightsNode.id];
-  const steps = decode(
-    model,
-    weights,
-    batch.B,
-    { context, everyStep },
-    target,
-    loss,
-    choice,
-    options.maxLength,
-    record,
-  );
-  const outputs = choice.outputs();
+  const stepper = interpreterDecoder(model, weights, batch.B, { context, everyStep }, target, weightsNode?.id);
+  const { outputs, paths } = decodeWith(ir, stepper, batch.B, options);
   if (!weightsNode) return { outputs };
   const S = everyStep.extents[weightsNode.over!]!.T;
-  const attention = choice
-    .paths()
-    .map((path) => Array.from(path, (row, k) => steps[k]![0]!.slice(row * S, (row + 1) * S)));
+  const attention = paths.map((path) =>
+    Array.from(path, (row, k) => stepper.recorded[k]!.slice(row * S, (row + 1) * S)),
+  );
   return { outputs, attention };
 }
 
@@ -127,58 +163,57 @@ interface Encoded {
 }
 
 /**
- * The decoder a step at a time over the rows `choice` keeps, each reading the class chosen for it
- * and what was encoded for its example. Returns, for each step run, the values of the nodes
- * `record` names (all its rows).
+ * The interpreter's decoder: the decoding sequence's model a step at a time over the rows kept,
+ * each reading the class chosen for it and what was encoded for its example; the values of node
+ * `record` (all its rows) kept for every step run.
  */
-function decode(
+function interpreterDecoder(
   model: IrModel,
   weights: Weights,
   B: number,
   encoded: Encoded,
   target: string,
-  loss: IrLoss,
-  choice: Choice,
-  maxLength: number,
-  record: readonly number[] = [],
-): Float64Array[][] {
-  const recorded: Float64Array[][] = [];
-  const size = model.nodes[loss.prediction]!.size;
-  const isLog = loss.fusion?.kind === "log_softmax";
+  record: number | undefined,
+): StepDecoder & { recorded: Float64Array[] } {
+  const recorded: Float64Array[] = [];
+  const prediction = generating(model).loss.prediction;
   let rows = B;
   let { context, everyStep } = encoded;
   let carry: Carry | undefined;
-  for (let step = 0; step < maxLength && rows > 0; step++) {
-    // What a step reads of its own target before it is chosen: nothing (its value is only read later).
-    const unknown: TargetData = { kind: "class", ids: new Int32Array(rows).fill(PAD_ID) };
-    const chunk: Batch = {
-      T: 1,
-      B: rows,
-      inputs: {},
-      targets: { [target]: unknown },
-      lengths: new Int32Array(rows).fill(1),
-    };
-    const ex = runForward(model, chunk, weights, carry, context, everyStep);
-    recorded.push(record.map((id) => ex.values[ex.graph.at(0, id)]!.slice()));
-    const scores = ex.values[ex.graph.at(0, loss.prediction)]!;
-    const logp = isLog ? scores : scores.map((p) => Math.log(Math.max(p, 0)));
-    const { parents, classes } = choice.next(logp, size, step === maxLength - 1);
-    carry = gatherRows(carryOut(ex), parents, rows);
-    context = gatherRows(context, parents, rows);
-    everyStep = {
-      values: gatherRows(everyStep.values, parents, rows),
-      extents: namedRecord(
-        Object.entries(everyStep.extents).map(([s, e]) => [
-          s,
-          { T: e.T, lengths: gatherRows({ lengths: e.lengths }, parents, rows).lengths },
-        ]),
-      ),
-    };
-    // The step just run read nothing of its own target; the next one reads the class chosen for it.
-    carry[target]![0] = classes;
-    rows = parents.length;
-  }
-  return recorded;
+  return {
+    recorded,
+    step(previous) {
+      // Before the first step y[t-1] reads no class (the zero vector, the start); then the class chosen for the row.
+      if (carry) carry[target]![0] = previous;
+      // What a step reads of its own target before it is chosen: nothing (its value is only read later).
+      const unknown: TargetData = { kind: "class", ids: new Int32Array(rows).fill(PAD_ID) };
+      const chunk: Batch = {
+        T: 1,
+        B: rows,
+        inputs: {},
+        targets: { [target]: unknown },
+        lengths: new Int32Array(rows).fill(1),
+      };
+      const ex = runForward(model, chunk, weights, carry, context, everyStep);
+      if (record !== undefined) recorded.push(ex.values[ex.graph.at(0, record)]!.slice());
+      carry = carryOut(ex);
+      return ex.values[ex.graph.at(0, prediction)]!;
+    },
+    keep(parents) {
+      carry = gatherRows(carry!, parents, rows);
+      context = gatherRows(context, parents, rows);
+      everyStep = {
+        values: gatherRows(everyStep.values, parents, rows),
+        extents: namedRecord(
+          Object.entries(everyStep.extents).map(([s, e]) => [
+            s,
+            { T: e.T, lengths: gatherRows({ lengths: e.lengths }, parents, rows).lengths },
+          ]),
+        ),
+      };
+      rows = parents.length;
+    },
+  };
 }
 
 /** Each array of `rows` rows (of any width) taken again at `parents`, row after row. */

@@ -1,11 +1,17 @@
 /**
- * The one place training, evaluation, sampling and analysis choose a backend by name:
+ * The one place training, evaluation, sampling, translation and analysis choose a backend by name:
  * `interp` (the interpreter) or `compiled` (a generated module, built and loaded on demand
  * by `engine/backend.ts`). A backend that cannot be made is a `BackendUnavailableError`
  * with a message for the user.
  */
 import type { IrModel } from "../../compiler/ir/ir.js";
-import { createBackend as makeBackend, type BackendOptions, type Precision } from "../backend.js";
+import {
+  createBackend as makeBackend,
+  createGenerator as makeGenerator,
+  type BackendOptions,
+  type Precision,
+} from "../backend.js";
+import type { Generator } from "../interpret/generate.js";
 import type { BackendKind, ForwardBackend, ModelBackend } from "../model-backend.js";
 
 export type { BackendKind };
@@ -38,10 +44,24 @@ export async function createBackend(
   kind: BackendKind,
   options: BackendOptions = {},
 ): Promise<ModelBackend> {
+  return explained(ir, kind, () => makeBackend(ir, kind, options));
+}
+
+/** How an encoder-decoder's outputs are generated on the backend `kind` (rnnc translate, rnnc eval). */
+export async function createGenerator(
+  ir: IrModel,
+  kind: BackendKind,
+  options: BackendOptions = {},
+): Promise<Generator> {
+  return explained(ir, kind, () => makeGenerator(ir, kind, options));
+}
+
+/** `make`, with an unknown backend or a compiled one that cannot be built said for the user. */
+async function explained<T>(ir: IrModel, kind: BackendKind, make: () => Promise<T>): Promise<T> {
   if (!backendKinds.includes(kind))
     throw new BackendUnavailableError(`unknown backend '${String(kind)}'; use interp or compiled`);
   try {
-    return await makeBackend(ir, kind, options);
+    return await make();
   } catch (e) {
     if (kind === "compiled")
       throw new BackendUnavailableError(

@@ -88,6 +88,16 @@ describe("rnnc translate", () => {
     expect(beam4.out.split("\n")).toHaveLength(sources.length + 1);
   });
 
+  it("decodes on the model's generated module as on the interpreter, greedy and by beam search", async () => {
+    for (const search of [[], ["--beam", "4"]]) {
+      const compiled = await translate("--input", join(dir, "sources.txt"), ...search);
+      const interpreted = await translate("--input", join(dir, "sources.txt"), "--backend", "interp", ...search);
+      expect(compiled.code, compiled.err).toBe(0);
+      expect(interpreted.code, interpreted.err).toBe(0);
+      expect(compiled.out).toBe(interpreted.out);
+    }
+  });
+
   it("stops an output at --max-length tokens", async () => {
     const r = await translate("--input", join(dir, "sources.txt"), "--max-length", "2");
     expect(r.code, r.err).toBe(0);
@@ -176,10 +186,11 @@ describe("rnnc eval on sentence pairs", () => {
       expect(r.exactMatch).toBe(exact);
       expect(r.bleu).toBeCloseTo(bleu, 10);
       expect(r.accuracy).toBeGreaterThan(0.5);
+      // The generated module (eval's default backend) translates as the interpreter does.
       const text = await rnnc(
         "eval",
         join(dir, "reverse.rnn"),
-        ...["--checkpoint", checkpoint, "--data", test, "--backend", "interp", ...beam],
+        ...["--checkpoint", checkpoint, "--data", test, ...beam],
       );
       expect(text.code, text.err).toBe(0);
       expect(text.out).toContain(

@@ -10,6 +10,8 @@ import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
 import { loadCompiledModule } from "../../engine/module-cache.js";
 import { initialWeights } from "../../engine/init-weights.js";
 import { generate } from "../../engine/interpret/generate.js";
+import type { Batch, Weights } from "../../engine/interpret/batch.js";
+import type { IrModel } from "../../compiler/ir/ir.js";
 import { interpret } from "../../engine/interpret/interpret.js";
 import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
@@ -257,16 +259,8 @@ describe("decoding with the module of an encoder-decoder", () => {
         // Outputs of several classes, ended at several lengths: each step's choice is carried into the next.
         expect(new Set(expected.map((d) => d.length)).size).toBeGreaterThan(1);
         expect(expected.some((d) => d.length >= 2)).toBe(true);
-        const module = await loadCompiledModule(ir, "f64", undefined, kernels);
-        const model = new module.Model() as unknown as DecodingModel;
-        const params = module.createParameters() as Record<string, Float64Array>;
-        for (const p of ir.params) params[p.name]!.set(weights[p.name]!);
+        const { model, params, sources } = await decodingModule(ir, weights, batch, kernels);
         const source = batch.sequences!["s"]!;
-        const sources = {
-          B: batch.B,
-          sequences: { s: { T: source.T, lengths: source.lengths } },
-          inputs: { x: (batch.inputs["x"] as { ids: Int32Array }).ids },
-        };
         const decoded = model.decode(params, sources, 9, stop);
         expect(decoded.map((d) => [...d])).toEqual(expected.map((d) => [...d]));
         // Step by step: each prediction is the interpreter's for the target fed its own choices (teacher forcing).
@@ -300,6 +294,33 @@ describe("decoding with the module of an encoder-decoder", () => {
         expect(worst).toBeLessThan(1e-12);
       });
 
+  for (const kernels of ["js", "wasm"] as KernelTier[])
+    for (const [name, make, seed] of decoders)
+      it(`${name}: selectRows gives a state whose rows go on as the rows it took (${kernels} kernels)`, async () => {
+        const ir = make();
+        const weights = perturbedWeights(ir, seed, 2);
+        const batch = randomBatch(ir, new Rng(9), { T: 3, B: 4, ragged: true, steps: { s: 6 } });
+        const { model, params, sources } = await decodingModule(ir, weights, batch, kernels);
+        const state = model.encode(params, sources);
+        // Taken before any step (a beam's first expansion) and after one: rows dropped, reordered and repeated.
+        const rows = Int32Array.of(3, 1, 1, 0, 3);
+        const early = model.selectRows(state, rows);
+        model.decodeStep(params, state, new Int32Array(batch.B).fill(-1));
+        model.decodeStep(params, early, new Int32Array(rows.length).fill(-1));
+        const late = model.selectRows(state, rows);
+        const previous = Int32Array.of(2, 0, 1, 3);
+        const whole = Float64Array.from(model.decodeStep(params, state, previous));
+        const K = whole.length / batch.B;
+        const taken = Int32Array.from(rows, (r) => previous[r]!);
+        for (const selected of [late, early]) {
+          const scores = Float64Array.from(model.decodeStep(params, selected, taken));
+          const worst = Math.max(
+            ...[...scores].map((v, i) => Math.abs(v - whole[rows[Math.floor(i / K)]! * K + (i % K)]!)),
+          );
+          expect(worst).toBeLessThan(1e-12);
+        }
+      });
+
   it("refuses a state it did not make and previous classes out of range", async () => {
     const ir = irFromText(encoderDecoder);
     const module = await loadCompiledModule(ir, "f64", undefined, "js");
@@ -317,12 +338,35 @@ describe("decoding with the module of an encoder-decoder", () => {
       "decodeStep: previous must be an Int32Array of state.B = 2 class ids",
     );
     expect(() => model.decode(params, sources, 0)).toThrow("decode: maxLength must be a whole number ≥ 1, not 0");
+    expect(() => model.selectRows({ ...state }, Int32Array.of(0))).toThrow(
+      "selectRows: state must be a DecoderState that encode made",
+    );
+    expect(() => model.selectRows(state, Int32Array.of(0, 2))).toThrow("selectRows: rows holds 2, outside [0, 2)");
+    expect(() => model.selectRows(state, new Int32Array(0))).toThrow(
+      "selectRows: rows must be an Int32Array of at least one row",
+    );
   });
 });
+
+/** The module of `ir` with `weights` as its parameters, and the batch's sources as encode reads them (sequence s, input x). */
+async function decodingModule(ir: IrModel, weights: Weights, batch: Batch, kernels: KernelTier) {
+  const module = await loadCompiledModule(ir, "f64", undefined, kernels);
+  const model = new module.Model() as unknown as DecodingModel;
+  const params = module.createParameters() as Record<string, Float64Array>;
+  for (const p of ir.params) params[p.name]!.set(weights[p.name]!);
+  const source = batch.sequences!["s"]!;
+  const sources = {
+    B: batch.B,
+    sequences: { s: { T: source.T, lengths: source.lengths } },
+    inputs: { x: (batch.inputs["x"] as { ids: Int32Array }).ids },
+  };
+  return { model, params, sources };
+}
 
 /** The decoding entry points of an encoder-decoder's module (docs/generated-modules.md). */
 interface DecodingModel {
   encode(params: Record<string, Float64Array>, batch: object): object;
   decodeStep(params: Record<string, Float64Array>, state: object, previous: Int32Array): Float64Array;
   decode(params: Record<string, Float64Array>, batch: object, maxLength: number, stop?: number): Int32Array[];
+  selectRows(state: object, rows: Int32Array): object;
 }

@@ -12,7 +12,7 @@ import { translationScores } from "../../../engine/train/translation-scores.js";
 import { UserError, type Output } from "../io.js";
 import { loadTrained, pairModel } from "../model-data.js";
 import { DEFAULT_MAX_LENGTH } from "./translate.js";
-import { collectDims, kernelsHelp, openForwardBackend } from "./options.js";
+import { collectDims, kernelsHelp, openForwardBackend, openGenerator } from "./options.js";
 import { describeEvaluation } from "./train-report.js";
 import { choice, positiveInt } from "./train-options.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
@@ -76,7 +76,11 @@ export function registerEval(program: Command, io: Output): void {
                 pairModel(trained),
                 parsePairs(raw!.text, raw!.path, pairFormatOf(raw!.path), raw!.tokens),
                 raw!.path,
-                { maxLength: opts.maxLength, ...(opts.beam === undefined ? {} : { beam: opts.beam }) },
+                {
+                  maxLength: opts.maxLength,
+                  ...(opts.beam === undefined ? {} : { beam: opts.beam }),
+                  generator: await openGenerator(prepared.ir, opts),
+                },
               )
             : undefined;
         if (opts.format === "json") {

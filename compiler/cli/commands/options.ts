@@ -7,9 +7,11 @@ import {
   BackendUnavailableError,
   createBackend,
   createForwardBackend,
+  createGenerator,
   type BackendKind,
   type ForwardBackendKind,
 } from "../../../engine/train/backend-choice.js";
+import type { Generator } from "../../../engine/interpret/generate.js";
 import { UserError } from "../io.js";
 
 /** `--kernels js|wasm|relaxed|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
@@ -52,6 +54,14 @@ export function openForwardBackend(
   opts: { backend: ForwardBackendKind; kernels?: KernelTier },
 ): Promise<ForwardBackend> {
   return userFacing(() => createForwardBackend(ir, opts.backend, kernelsOf(opts)));
+}
+
+/** How translate and eval generate an encoder-decoder's outputs; onnxruntime runs no decoder, so the compiled module does. */
+export function openGenerator(
+  ir: IrModel,
+  opts: { backend: ForwardBackendKind; kernels?: KernelTier },
+): Promise<Generator> {
+  return userFacing(() => createGenerator(ir, opts.backend === "interp" ? "interp" : "compiled", kernelsOf(opts)));
 }
 
 async function userFacing<B>(make: () => Promise<B>): Promise<B> {

@@ -1,11 +1,13 @@
 /**
  * `rnnc translate FILE [--checkpoint DIR] [--beam K] [--max-length N] [--input PATH]
- * [--attention-plot FILE.svg]`: one source a line (standard input by default) translated by an
- * encoder-decoder trained on sentence pairs, one output a line, each cut into tokens as the
- * checkpoint's training cut its pairs (characters or words, with its vocabularies). Every line
- * is read and encoded before anything is printed, so a bad line stops the run with nothing
- * written. A model with attention also draws, for the first lines, where each output step
- * looked in the source (engine/plot/heatmap.ts).
+ * [--backend compiled|interp] [--attention-plot FILE.svg]`: one source a line (standard input
+ * by default) translated by an encoder-decoder trained on sentence pairs, one output a line, each
+ * cut into tokens as the checkpoint's training cut its pairs (characters or words, with its
+ * vocabularies). The model's generated module decodes (or the interpreter: the same outputs).
+ * Every line is read and encoded before anything is printed, so a bad line stops the run with
+ * nothing written. A model with attention also draws, for the first lines, where each output
+ * step looked in the source (engine/plot/heatmap.ts), decoding on the interpreter, which keeps
+ * the attention weights of every step.
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
@@ -17,8 +19,10 @@ import { heatmapSvg } from "../../../engine/plot/heatmap.js";
 import { joinTokens, translateAttending, translateIds, type PairModel } from "../../../engine/translate.js";
 import { readText, UserError, writeFileReported, type Output } from "../io.js";
 import { loadTrained, pairModel } from "../model-data.js";
-import { collectDims } from "./options.js";
-import { positiveInt } from "./train-options.js";
+import { collectDims, kernelsHelp, openGenerator } from "./options.js";
+import { choice, positiveInt } from "./train-options.js";
+import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
+import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 /** The longest output by default, in tokens: more than any sentence of a corpus of short pairs. */
 export const DEFAULT_MAX_LENGTH = 100;
@@ -33,6 +37,8 @@ interface TranslateCommandOptions {
   input?: string;
   batch?: number;
   dim: string[];
+  backend: BackendKind;
+  kernels?: KernelTier;
   attentionPlot?: string;
 }
 
@@ -54,11 +60,13 @@ export function registerTranslate(program: Command, io: Output): void {
     .option("--input <path>", "the sources, one a line (default: standard input)")
     .option("--batch <n>", "sources decoded together", positiveInt)
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
+    .option("--backend <name>", "compiled or interp (the same translations)", choice(backendKinds), "compiled")
+    .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option(
       "--attention-plot <file.svg>",
       `a model with attention: draw where each output token looked in the source, a heatmap for each of the first ${ATTENTION_PANELS} lines`,
     )
-    .action((file: string, opts: TranslateCommandOptions) => {
+    .action(async (file: string, opts: TranslateCommandOptions) => {
       const model = pairModel(loadTrained(file, opts.checkpoint, opts.dim, io));
       if (opts.attentionPlot !== undefined && !attentionWeights(model.ir))
         throw new UserError(
@@ -72,7 +80,8 @@ export function registerTranslate(program: Command, io: Output): void {
         ...(opts.batch === undefined ? {} : { batch: opts.batch }),
       };
       if (opts.attentionPlot === undefined) {
-        const outputs = translateIds(model, sources, options);
+        const generator = await openGenerator(model.ir, opts);
+        const outputs = translateIds(model, sources, { ...options, generator });
         io.out(outputs.map((tokens) => joinTokens(tokens, model.vocabularies.tokens) + "\n").join(""));
         return;
       }
