@@ -163,7 +163,7 @@ export function compiledNeed(
 
 /**
  * A training run's largest step, checked before training starts: the gradient of its largest
- * batch (T steps of B sequences) on its backend, and beside the weights up to three more copies
+ * batch (T steps of B sequences, T the longest of its sequences) on its backend, and beside the weights up to three more copies
  * of the parameters that live through the run (the optimizer's moments, the clipped gradient).
  */
 export function trainingNeed(
@@ -172,9 +172,11 @@ export function trainingNeed(
   T: number,
   B: number,
 ): MemoryNeed {
+  // A node at every step of another sequence has a row per example and step of it: at most T of them.
+  const everyStep = Object.fromEntries((ir.sequences ?? []).map((s) => [s, T]));
   const step =
     backend.kind === "interp"
-      ? interpreterNeed(ir, T, B, true)
+      ? interpreterNeed(ir, T, B, true, everyStep)
       : compiledNeed(ir, { dtype: backend.dtype ?? "f64", kernels: backend.kernels }, T, B, backend.threads);
   return { ...step, arrays: step.arrays + 3 * 8 * parameterCount(ir) };
 }

@@ -13,6 +13,7 @@ import { randomBatch } from "../../engine/random-batch.js";
 import {
   compiledNeed,
   interpreterNeed,
+  trainingNeed,
   memoryLimits,
   memoryProblem,
   MemoryLimitError,
@@ -79,6 +80,14 @@ describe("the interpreter on attention", () => {
     const short = interpreterNeed(decoder!.ir, 10, 4, false, { s: 1 });
     const long = interpreterNeed(decoder!.ir, 10, 4, false, { s: 51 });
     expect(long.arrays - short.arrays).toBe(8 * 10 * 4 * 50 * floats);
+  });
+
+  it("counts a training step's source steps too", () => {
+    const ir = irFromFile("tests/fixtures/pytorch/attention_tutorial.rnn");
+    const backend = { kind: "interp", kernels: "js", threads: 1 } as const;
+    const need = trainingNeed(ir, backend, 30, 4).arrays;
+    expect(need).toBeGreaterThan(interpreterNeed(ir, 30, 4, true, { s: 30 }).arrays);
+    expect(need).toBeGreaterThan(interpreterNeed(ir, 30, 4, true, { s: 1 }).arrays * 5);
   });
 });
 
