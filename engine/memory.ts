@@ -20,6 +20,7 @@ import { workspaceBytes } from "../compiler/codegen/workspace.js";
 import type { KernelTier } from "../compiler/codegen/kernel-tier.js";
 import { simdSupported } from "../runtime/kernels/wasm/module.js";
 import { WASM_MEMORY_LIMIT } from "../runtime/kernels/wasm/arena.js";
+import { plural } from "../compiler/plural.js";
 
 /**
  * V8 heap bytes per node of the interpreter's unrolled graph (its node object, and the
@@ -225,5 +226,5 @@ export function bytes(n: number): string {
 
 /** "a batch of 3 sequences of 10,000,000 steps" */
 export function describeBatch(T: number, B: number): string {
-  return `a batch of ${count(B)} sequence${B === 1 ? "" : "s"} of ${count(T)} step${T === 1 ? "" : "s"}`;
+  return `a batch of ${count(B)} ${plural(B, "sequence")} of ${count(T)} ${plural(T, "step")}`;
 }

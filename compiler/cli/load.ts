@@ -14,6 +14,7 @@ import { describeFileError } from "../../engine/io/file-error.js";
 import { UserError, type Output } from "./io.js";
 import { firstUtf8Problem } from "./utf8.js";
 import { PositionMap } from "../../grammar/positions.js";
+import { plural } from "../plural.js";
 
 export interface LoadedModel {
   path: string;
@@ -88,7 +89,7 @@ export function requireModel(
   if (failed || !deferWarnings) printDiagnostics(loaded, io);
   if (failed) {
     const count = diagnostics.filter((d) => d.severity === "error").length;
-    throw new UserError(`${path}: ${count} error${count === 1 ? "" : "s"}`);
+    throw new UserError(`${path}: ${count} ${plural(count, "error")}`);
   }
   return { loaded, model };
 }

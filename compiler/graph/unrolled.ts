@@ -21,6 +21,7 @@ import {
   type GraphEdge,
   type GraphNode,
 } from "./graph.js";
+import { plural } from "../plural.js";
 
 /** The most steps `rnnc graph --unroll` draws: beyond this no picture is readable and layout gets slow. */
 export const MAX_UNROLL = 200;
@@ -30,7 +31,7 @@ export function unrolledGraph(ir: IrModel, T: number): Drawing {
     throw new Error(`cannot draw ${T} unrolled steps: T must be an integer from 1 to ${MAX_UNROLL}`);
   if (!ir.sequences) {
     const { drawing } = unrolledSequence(ir, T, "", "t");
-    return { ...drawing, title: `model ${ir.name} unrolled over ${T} step${T === 1 ? "" : "s"}` };
+    return { ...drawing, title: `model ${ir.name} unrolled over ${T} ${plural(T, "step")}` };
   }
   return unrolledSequences(ir, T);
 }
@@ -65,7 +66,7 @@ function unrolledSequences(ir: IrModel, T: number): Drawing {
   }
   return {
     kind: "unrolled",
-    title: `model ${ir.name} unrolled over ${T} step${T === 1 ? "" : "s"} of each of sequences ${ir.sequences!.join(", ")}`,
+    title: `model ${ir.name} unrolled over ${T} ${plural(T, "step")} of each of sequences ${ir.sequences!.join(", ")}`,
     subtitle: legend([
       "one box per time step of each sequence, the sequences in the order they are computed",
       "[last]: a state at its sequence's last step, read by a later sequence",

@@ -9,6 +9,7 @@ import type { LossSpec, OpSpec } from "../ops/op.js";
 import { callSignature, writtenOperandNames } from "../ops/registry.js";
 import type { Size, StateInit } from "../check/model.js";
 import { cellDefinitions, type CellKind } from "../expand/cells.js";
+import { plural } from "../plural.js";
 
 export const keywordDocs: Record<string, string> = {
   model:
@@ -217,6 +218,6 @@ export function weightCount(shape: readonly Size[]): number {
   return shape.reduce((n, s) => n * s.value, 1);
 }
 
-export function count(n: number, word: string, plural = `${word}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? word : plural}`;
+export function count(n: number, word: string, pluralForm = `${word}s`): string {
+  return `${n.toLocaleString("en-US")} ${plural(n, word, pluralForm)}`;
 }

@@ -11,6 +11,7 @@
 import { DataError, jsonErrorText } from "../io/data-error.js";
 import { describe } from "../io/nested.js";
 import { tokenVocabulary, vocabularyIndex, type Vocabulary } from "./vocabulary.js";
+import { plural } from "../../compiler/plural.js";
 
 /** A record's `tags`: one per token, all names, all numbers, or all vectors. */
 export type Tags = string[] | number[] | number[][];
@@ -136,7 +137,7 @@ function readTags(v: unknown, tokens: number, here: string): Tags {
   if (!Array.isArray(v)) throw new DataError(`${here}: "tags" must be an array (one tag a token), not ${describe(v)}`);
   if (v.length !== tokens)
     throw new DataError(
-      `${here}: "tags" has ${v.length} entr${v.length === 1 ? "y" : "ies"} for ${tokens} token${tokens === 1 ? "" : "s"}; give one tag a token`,
+      `${here}: "tags" has ${v.length} ${plural(v.length, "entry", "entries")} for ${tokens} ${plural(tokens, "token")}; give one tag a token`,
     );
   const first = v[0];
   if (Array.isArray(first)) {

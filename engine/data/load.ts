@@ -35,6 +35,7 @@ import {
 } from "./pairs.js";
 
 import { dataRoles, type DataFormat, type RoleShape } from "./roles.js";
+import { plural } from "../../compiler/plural.js";
 
 export { dataRoles, type DataFormat, type DataRoles, type RoleShape } from "./roles.js";
 
@@ -142,7 +143,7 @@ export function dataNeeds(
   };
   if (target.kind === "real") {
     needs.width = target.width;
-    needs.widthWhat = `target vectors of ${target.width} number${target.width === 1 ? "" : "s"}`;
+    needs.widthWhat = `target vectors of ${target.width} ${plural(target.width, "number")}`;
     return { codebook: { format: "jsonl", ...(vocabulary ? { vocabulary } : {}) }, needs };
   }
   const { labels } = target;
@@ -231,5 +232,6 @@ export function describeDataset(d: Dataset): string {
     }`;
   const min = d.examples.reduce((m, e) => Math.min(m, e.length), Infinity);
   const max = d.examples.reduce((m, e) => Math.max(m, e.length), 0);
-  return `${d.examples.length.toLocaleString("en-US")} sequences of ${min === max ? `${min}` : `${min}–${max}`} steps`;
+  const n = d.examples.length;
+  return `${n.toLocaleString("en-US")} ${plural(n, "sequence")} of ${min === max ? `${min} ${plural(min, "step")}` : `${min}–${max} steps`}`;
 }

@@ -8,6 +8,7 @@
 import { DataError } from "../io/data-error.js";
 import { describe } from "../io/nested.js";
 import { isWholeNumber, type JsonlRecord, type ScoreField } from "./jsonl.js";
+import { plural } from "../../compiler/plural.js";
 
 /** The target a JSONL file fills and how the model scores it. */
 export interface TargetRole {
@@ -80,7 +81,7 @@ export function targetNeed(records: readonly JsonlRecord[], role: TargetRole, fi
 const describeWidth = (field: ScoreField, width: number) =>
   width === 1 && field !== "target"
     ? `the ${field === "tags" ? "tags are numbers" : "label is a number"}`
-    : `${field === "tags" ? "each tag" : `"${field}"`} has ${width} number${width === 1 ? "" : "s"}`;
+    : `${field === "tags" ? "each tag" : `"${field}"`} has ${width} ${plural(width, "number")}`;
 
 function classValues(r: JsonlRecord, role: TargetRole, file: string): (string | number)[] {
   const { field, values } = recordValues(r, role, file);

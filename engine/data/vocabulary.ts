@@ -10,6 +10,7 @@
  * words: engine/data/words.ts).
  */
 import { DataError } from "../io/data-error.js";
+import { plural } from "../../compiler/plural.js";
 
 export interface Vocabulary {
   kind: "chars" | "words" | "tokens";
@@ -148,7 +149,7 @@ export class CharEncoder {
       const more = this.unknown.size > 8 ? ` and ${this.unknown.size - 8} more` : "";
       const n = this.unknown.size;
       throw new DataError(
-        `${where} has ${n} character${n === 1 ? "" : "s"} outside the model's vocabulary of ${this.vocabulary.entries.length}: ${list.join(", ")}${more}`,
+        `${where} has ${n} ${plural(n, "character")} outside the model's vocabulary of ${this.vocabulary.entries.length}: ${list.join(", ")}${more}`,
       );
     }
     return this.ids;

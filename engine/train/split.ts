@@ -6,6 +6,7 @@
 import type { Dataset } from "../data/dataset.js";
 import { DataError } from "../io/data-error.js";
 import { Rng } from "../../runtime/rng.js";
+import { plural } from "../../compiler/plural.js";
 
 /** Independent seeds for the separate random streams of one run (weights, split, shuffling, dropout's masks). */
 export function deriveSeed(seed: number, stream: number): number {
@@ -30,7 +31,7 @@ export function splitDataset(d: Dataset, valSplit: number, seed: number): { trai
   const nVal = Math.max(1, Math.round(n * valSplit));
   if (n - nVal < 1)
     throw new DataError(
-      `--val-split ${valSplit} of ${n} sequence${n === 1 ? "" : "s"} leaves none to train on; use more data or --val-split 0`,
+      `--val-split ${valSplit} of ${n} ${plural(n, "sequence")} leaves none to train on; use more data or --val-split 0`,
     );
   const order = new Rng(deriveSeed(seed, SEED_STREAM.split)).shuffle(Array.from({ length: n }, (_, i) => i));
   const pick = (ids: number[]) => ids.sort((a, b) => a - b).map((i) => d.examples[i]!);

@@ -200,7 +200,7 @@ describe("rnnc train --vocab-size", () => {
     const other = file("new.jsonl", JSON.stringify({ text: "it was splendid", label: "pos" }) + "\n");
     const e = await rnnc("eval", "examples/elman.rnn", "--checkpoint", ck, "--data", other);
     expect(e.err).toBe("");
-    expect(e.out).toMatch(/1 sequences of 3 steps/);
+    expect(e.out).toMatch(/1 sequence of 3 steps/);
   });
 
   it("refuses what it does not apply to", async () => {

@@ -168,6 +168,19 @@ describe("rnnc train on a text corpus", () => {
   });
 });
 
+describe("rnnc train's report", () => {
+  it("counts in the singular where there is one: one epoch of one step, one sequence validated", async () => {
+    const r = await run([
+      ...["train", "examples/regression.rnn", "--data", "examples/data/regression.json"],
+      ...["--epochs", "1", "--checkpoint", join(dir, "one-step"), "--progress", "none"],
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/validating on 1 sequence of 5 steps/);
+    expect(r.out).toMatch(/^training: 1 epoch × 1 step = 1 step,/m);
+    expect(r.out).toMatch(/^done: 1 epoch, 1 step in /m);
+  });
+});
+
 describe("rnnc help train", () => {
   it("says how a run stops, what it keeps and that its directory is locked", async () => {
     const r = await run(["help", "train"]);

@@ -7,6 +7,7 @@ import { elementCount } from "../../check/limits.js";
 import { loadModel, printDiagnostics, type LoadedModel } from "../load.js";
 import { UserError, type Output } from "../io.js";
 import { collectDims } from "./options.js";
+import { plural } from "../../plural.js";
 
 export function registerCheck(program: Command, io: Output, setExit: (code: number) => void): void {
   program
@@ -61,6 +62,6 @@ function summary(model: CheckedModel, warnings: number): string {
     `${model.params.length} parameters`,
     `${weights.toLocaleString("en-US")} weights`,
   ];
-  if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? "" : "s"}`);
+  if (warnings > 0) parts.push(`${warnings} ${plural(warnings, "warning")}`);
   return parts.join(", ");
 }

@@ -14,6 +14,7 @@ import { validateIr } from "../../ir/validate.js";
 import { requireModel } from "../load.js";
 import { UserError, writeFileReported, type Output } from "../io.js";
 import { collectDims } from "./options.js";
+import { plural } from "../../plural.js";
 
 interface GraphOptions {
   output?: string;
@@ -61,7 +62,7 @@ Examples:
         io,
         opts.output!,
         text,
-        T === undefined ? "folded graph" : `unrolled over ${T} step${T === 1 ? "" : "s"}`,
+        T === undefined ? "folded graph" : `unrolled over ${T} ${plural(T, "step")}`,
       );
     });
 }

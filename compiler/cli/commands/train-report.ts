@@ -9,6 +9,7 @@ import { LOSS_PLOT_FILE, METRICS_FILE } from "../../../engine/train/run-log.js";
 import type { RunCheckpoints } from "../../../engine/train/run-checkpoints.js";
 import { describeSignal, exitStatusOf, type StopSignal } from "../stop-signals.js";
 import type { TrainingPlan } from "./train-setup.js";
+import { plural } from "../../plural.js";
 
 export function describeEvaluation(e: Evaluation, prefix = ""): string {
   const parts = [`${prefix}loss ${e.loss.toFixed(4)}`];
@@ -79,7 +80,7 @@ function describeStart(started: NonNullable<TrainingPlan["started"]>, params: nu
 function damagedTextNote(data: RawData): string | undefined {
   if (data.format !== "text" || data.census.invalid.count === 0) return undefined;
   const { count, firstOffset } = data.census.invalid;
-  return `note: ${data.path} has ${count} invalid UTF-8 sequence${count === 1 ? "" : "s"} (the first at byte ${firstOffset.toLocaleString("en-US")}), read as U+FFFD`;
+  return `note: ${data.path} has ${count} invalid UTF-8 ${plural(count, "sequence")} (the first at byte ${firstOffset.toLocaleString("en-US")}), read as U+FFFD`;
 }
 
 function describeSchedule(train: Dataset, c: TrainConfig, perEpoch: number, backend: string, threads: number): string {
@@ -100,7 +101,7 @@ function describeSchedule(train: Dataset, c: TrainConfig, perEpoch: number, back
       ? `${Math.min(perStep, train.ids.length - 1)} streams${k > 1 ? ` (${k} batches of ${c.batch} accumulated a step)` : ""} × chunks of ${c.seqLen} steps (truncated BPTT)`
       : `batches of ${c.batch}${k > 1 ? `, ${k} accumulated a step (${perStep} sequences)` : ""}`;
   const patience = c.patience ? `, stopping after ${c.patience} validations without improvement` : "";
-  return `training: ${c.epochs} epoch${c.epochs === 1 ? "" : "s"} × ${perEpoch} step${perEpoch === 1 ? "" : "s"} = ${perEpoch * c.epochs} step${perEpoch * c.epochs === 1 ? "" : "s"}, ${batching}, ${opt}${clip ? `, ${clip}` : ""}${patience}, seed ${c.seed}, backend ${backend}${threads > 1 ? ` on ${threads} threads` : ""}`;
+  return `training: ${c.epochs} ${plural(c.epochs, "epoch")} × ${perEpoch} ${plural(perEpoch, "step")} = ${perEpoch * c.epochs} ${plural(perEpoch * c.epochs, "step")}, ${batching}, ${opt}${clip ? `, ${clip}` : ""}${patience}, seed ${c.seed}, backend ${backend}${threads > 1 ? ` on ${threads} threads` : ""}`;
 }
 
 export interface RunEnd {
@@ -124,7 +125,7 @@ export function reportEnd(end: RunEnd, out: (line: string) => void, err: (line: 
   const bestNote = checkpoints.best
     ? `the best weights (validation loss ${checkpoints.best.valLoss.toFixed(4)} at epoch ${checkpoints.best.epoch}, step ${checkpoints.best.step}) are in ${checkpoints.bestDir}`
     : undefined;
-  const explosions = `${s.explosions} step${s.explosions === 1 ? "" : "s"} had exploding gradient norms`;
+  const explosions = `${s.explosions} ${plural(s.explosions, "step")} had exploding gradient norms`;
   if (outcome.status === "diverged") {
     err(`rnnc: training stopped at step ${s.step + 1} (epoch ${s.epoch + 1}): ${outcome.message}`);
     err(`  hint: ${outcome.hint}`);
@@ -143,12 +144,12 @@ export function reportEnd(end: RunEnd, out: (line: string) => void, err: (line: 
     return exitStatusOf(signal);
   }
   const stepsRun = s.step - (plan.saved?.step ?? 0);
-  const steps = `${s.step} steps${stepsRun !== s.step ? ` (${stepsRun} in this run)` : ""} in ${formatDuration(end.seconds)}`;
+  const steps = `${s.step} ${plural(s.step, "step")}${stepsRun !== s.step ? ` (${stepsRun} in this run)` : ""} in ${formatDuration(end.seconds)}`;
   if (outcome.status === "stopped-early")
     out(
       `stopped early in epoch ${s.epoch + (s.batchInEpoch > 0 ? 1 : 0)} of ${config.epochs}, ${steps}: ${s.early.since} validations in a row have not improved on the best validation loss (--patience ${config.patience})`,
     );
-  else out(`done: ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}, ${steps}`);
+  else out(`done: ${config.epochs} ${plural(config.epochs, "epoch")}, ${steps}`);
   if (end.lastEpoch) out(`  final (epoch ${end.lastEpoch.epoch}): ${describeLosses(end.lastEpoch)}`);
   if (checkpoints.best)
     out(

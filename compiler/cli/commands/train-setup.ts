@@ -41,6 +41,7 @@ import { UserError, type Output } from "../io.js";
 import { prepareModel, type PreparedModel } from "../model-data.js";
 import { openBackend } from "./options.js";
 import type { TrainOptions } from "./train-options.js";
+import { plural } from "../../plural.js";
 
 /** Whether an option was given on the command line (not left at its default). */
 export type GivenOption = (option: keyof TrainOptions) => boolean;
@@ -332,7 +333,7 @@ function scheduleFromOptions(opts: TrainOptions, given: GivenOption, perEpoch: n
   const total = perEpoch * epochs;
   if (kind === "cosine" && opts.warmup >= total)
     throw new UserError(
-      `--warmup ${opts.warmup} leaves no steps for the cosine schedule: the run has ${total} (${epochs} epoch${epochs === 1 ? "" : "s"} × ${perEpoch})`,
+      `--warmup ${opts.warmup} leaves no steps for the cosine schedule: the run has ${total} (${epochs} ${plural(epochs, "epoch")} × ${perEpoch})`,
     );
   return {
     kind,
