@@ -26,7 +26,7 @@ export interface FrontEndResult {
 }
 
 export function analyze(text: string, overrides: DimOverrides = {}): FrontEndResult {
-  return analyzeForEditing(text, overrides).result;
+  return analyzeText(text, overrides, false).result;
 }
 
 /** The front end's result, with what the language server keeps to check an edit of one equation alone. */
@@ -41,7 +41,12 @@ export interface FrontEndRun {
 }
 
 export function analyzeForEditing(text: string, overrides: DimOverrides = {}): FrontEndRun {
-  const { file, diagnostics, incomplete, ranges, lines } = parse(text);
+  return analyzeText(text, overrides, true);
+}
+
+/** `forEditing`: list every range made (`FrontEndRun.ranges`, which only the language server reads). */
+function analyzeText(text: string, overrides: DimOverrides, forEditing: boolean): FrontEndRun {
+  const { file, diagnostics, incomplete, ranges = [], lines } = parse(text, { listRanges: forEditing });
   const all = [...diagnostics];
   const run = (
     rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] },

@@ -16,18 +16,19 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
   /** The parser gave up part-way (too many syntax errors): the file is not all in the AST. */
   incomplete?: true;
-  /** Every range object of the AST and the diagnostics, each once (positions.ts). */
-  ranges: Range[];
+  /** Every range object of the AST and the diagnostics, each once (positions.ts), when asked for (`listRanges`). */
+  ranges?: Range[];
   /** The text's line starts, which every range shares. */
   lines: LineTable;
 }
 
-export function parse(text: string): ParseResult {
+/** `listRanges`: list every range made, for the language server to move after an edit. */
+export function parse(text: string, { listRanges = false }: { listRanges?: boolean } = {}): ParseResult {
   const lexed = tokenize(text);
   const lines = new LineTable(lexed.lineStarts);
-  const positions = new RangeBuilder(lines, text.length);
+  const positions = new RangeBuilder(lines, text.length, { listed: listRanges });
   const tooDeep = nestingError(lexed.tokens, positions);
-  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep], ranges: positions.made, lines };
+  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep], ...withRanges(positions), lines };
   const { models, errors, stoppedAt } = withoutStackTraces(() => rnnParser.parseFile(lexed.tokens, positions));
   const comments = lexed.comments;
   const unterminated = comments.filter(isUnterminated);
@@ -41,7 +42,7 @@ export function parse(text: string): ParseResult {
   const file: RnnFile = { models, comments: commentsOf(comments, positions) };
   markRecovered(file, all);
   const diagnostics = firstPerLine(all);
-  if (!stoppedAt) return { file, diagnostics, ranges: positions.made, lines };
+  if (!stoppedAt) return { file, diagnostics, ...withRanges(positions), lines };
   const where = Number.isFinite(stoppedAt.startOffset) ? positions.tokenRange(stoppedAt) : endOfText(positions);
   diagnostics.push(
     error(
@@ -50,7 +51,7 @@ export function parse(text: string): ParseResult {
       where,
     ),
   );
-  return { file, diagnostics, incomplete: true, ranges: positions.made, lines };
+  return { file, diagnostics, incomplete: true, ...withRanges(positions), lines };
 }
 
 /** One item read alone, with its comments and every range object it holds. */
@@ -68,11 +69,11 @@ export interface ParsedItem {
 export function parseItem(text: string, origin: number, lines: LineTable): ParsedItem | undefined {
   const lexed = tokenize(text);
   if (!readAlone(lexed, text)) return undefined;
-  const positions = new RangeBuilder(lines, text.length, origin);
+  const positions = new RangeBuilder(lines, text.length, { origin, listed: true });
   if (nestingError(lexed.tokens, positions)) return undefined;
   const { item, whole, errors } = withoutStackTraces(() => rnnParser.parseItem(lexed.tokens, positions));
   if (!item || !whole || errors.length > 0) return undefined;
-  return { item, comments: commentsOf(lexed.comments, positions), ranges: positions.made };
+  return { item, comments: commentsOf(lexed.comments, positions), ranges: positions.made! };
 }
 
 /**
@@ -82,8 +83,8 @@ export function parseItem(text: string, origin: number, lines: LineTable): Parse
 export function parseGap(text: string, origin: number, lines: LineTable): Omit<ParsedItem, "item"> | undefined {
   const lexed = tokenize(text);
   if (lexed.tokens.length > 0 || !readAlone(lexed, text)) return undefined;
-  const positions = new RangeBuilder(lines, text.length, origin);
-  return { comments: commentsOf(lexed.comments, positions), ranges: positions.made };
+  const positions = new RangeBuilder(lines, text.length, { origin, listed: true });
+  return { comments: commentsOf(lexed.comments, positions), ranges: positions.made! };
 }
 
 /**
@@ -98,6 +99,10 @@ function readAlone(lexed: LexResult, text: string): boolean {
       (c) => isUnterminated(c) || (c.image.startsWith("//") && c.startOffset + c.image.length >= text.length),
     )
   );
+}
+
+function withRanges(positions: RangeBuilder): { ranges?: Range[] } {
+  return positions.made ? { ranges: positions.made } : {};
 }
 
 function commentsOf(comments: readonly IToken[], positions: RangeBuilder): Comment[] {

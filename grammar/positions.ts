@@ -1,7 +1,8 @@
 /**
  * The ranges of the AST of one text (source-range.ts): two offsets each and the text's one
- * line table. The builder lists the ranges it made, so the language server can move them
- * all when an edit shifts the text after them.
+ * line table. Asked to, the builder lists the ranges it made, so the language server can move
+ * them all when an edit shifts the text after them (the list is not made otherwise: holding
+ * every range of a large file a little longer cost more than making it).
  *
  * A builder can also give the ranges of a piece of a larger text (one item the language
  * server re-reads): the piece's offsets count from its start, its ranges are in the whole text.
@@ -10,18 +11,18 @@ import type { IToken } from "chevrotain";
 import { LineTable, SourceRange } from "./source-range.js";
 
 export class RangeBuilder {
-  private readonly ranges: SourceRange[] = [];
+  /** Every range this builder made, each once, when asked for (`listed`): the list is the caller's after the parse. */
+  readonly made: SourceRange[] | undefined;
+  private readonly origin: number;
 
   /** `origin`: where the text starts in the larger one whose line table `lines` is. */
   constructor(
     readonly lines: LineTable,
     readonly textLength: number,
-    private readonly origin = 0,
-  ) {}
-
-  /** Every range this builder made, each once: the list is the caller's after the parse. */
-  get made(): SourceRange[] {
-    return this.ranges;
+    { origin = 0, listed = false }: { origin?: number; listed?: boolean } = {},
+  ) {
+    this.origin = origin;
+    this.made = listed ? [] : undefined;
   }
 
   /** The line table of a text, from where each line starts (the lexer finds them as it goes). */
@@ -37,14 +38,14 @@ export class RangeBuilder {
   /** From offset `from` to `to` of this builder's text, each kept within it. */
   range(from: number, to: number): SourceRange {
     const range = new SourceRange(this.clamp(from) + this.origin, this.clamp(to) + this.origin, this.lines);
-    this.ranges.push(range);
+    this.made?.push(range);
     return range;
   }
 
   /** A range from the start of one to the end of another, listed like the others. */
   span(from: SourceRange, to: SourceRange): SourceRange {
     const range = new SourceRange(from.startOffset, to.endOffset, this.lines);
-    this.ranges.push(range);
+    this.made?.push(range);
     return range;
   }
 
