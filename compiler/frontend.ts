@@ -3,7 +3,8 @@
  * the syntax it stands for) → expanded AST → checked model, with every
  * diagnostic found on the way. The CLI and the language server both start here.
  */
-import type { ModelDecl, Position, RnnFile } from "../grammar/ast.js";
+import type { ModelDecl, Range, RnnFile } from "../grammar/ast.js";
+import type { LineTable } from "../grammar/source-range.js";
 import { parse } from "../grammar/parse.js";
 import { canonicalNotation } from "../grammar/notation.js";
 import { checkModelFacts, type CheckContext } from "./check/check.js";
@@ -25,27 +26,35 @@ export interface FrontEndResult {
 }
 
 export function analyze(text: string, overrides: DimOverrides = {}): FrontEndResult {
-  return analyzeForEditing(text, overrides).result;
+  return analyzeText(text, overrides, false).result;
 }
 
 /** The front end's result, with what the language server keeps to check an edit of one equation alone. */
 export interface FrontEndRun {
   result: FrontEndResult;
-  /** Every position object the result holds, each once (grammar/positions.ts); the language server moves them after an edit. */
-  positions: Position[];
+  /** Every range object the result holds, each once (grammar/positions.ts); the language server moves them after an edit. */
+  ranges: Range[];
+  /** The line starts of the text, which every range shares; the language server replaces them after an edit. */
+  lines: LineTable;
   /** What the check worked out on the way, when the model was checked. */
   check?: CheckContext;
 }
 
 export function analyzeForEditing(text: string, overrides: DimOverrides = {}): FrontEndRun {
-  const { file, diagnostics, incomplete, positions } = parse(text);
+  return analyzeText(text, overrides, true);
+}
+
+/** `forEditing`: list every range made (`FrontEndRun.ranges`, which only the language server reads). */
+function analyzeText(text: string, overrides: DimOverrides, forEditing: boolean): FrontEndRun {
+  const { file, diagnostics, incomplete, ranges = [], lines } = parse(text, { listRanges: forEditing });
   const all = [...diagnostics];
   const run = (
     rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] },
     check?: CheckContext,
   ): FrontEndRun => ({
     result: { file, expansions: [], ...rest, diagnostics: finishDiagnostics(all) },
-    positions,
+    ranges,
+    lines,
     ...(check ? { check } : {}),
   });
 
@@ -85,7 +94,7 @@ export function finishDiagnostics(diagnostics: readonly Diagnostic[]): Diagnosti
 function withoutRepeats(diagnostics: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return diagnostics.filter((d) => {
-    const key = `${d.code} ${d.range.start.offset} ${d.range.end.offset} ${d.message}`;
+    const key = `${d.code} ${d.range.startOffset} ${d.range.endOffset} ${d.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

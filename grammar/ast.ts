@@ -4,18 +4,12 @@
  * by the checker; the AST only says what was written.
  */
 
-/** 1-based line and column, 0-based offset (UTF-16 code units, as editors count). */
-export interface Position {
-  line: number;
-  column: number;
-  offset: number;
-}
+import type { SourceRange } from "./source-range.js";
 
-/** `end` is exclusive. */
-export interface Range {
-  start: Position;
-  end: Position;
-}
+export type { Position } from "./source-range.js";
+
+/** Where a node is: offsets, with lines and columns on demand (source-range.ts). `end` is exclusive. */
+export type Range = SourceRange;
 
 export interface Name {
   /** As written, in Unicode's composed form (NFC), so two spellings of `ñ` are one name. */

@@ -6,7 +6,7 @@
  */
 import type * as A from "./ast.js";
 import type { IToken } from "chevrotain";
-import { tokenEndOffset, type PositionMap } from "./positions.js";
+import { tokenEndOffset, type RangeBuilder } from "./positions.js";
 import { operatorSpellings } from "./tokens.js";
 import type { Reading } from "./reading.js";
 
@@ -30,16 +30,12 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-function name(t: IToken, p: PositionMap): A.Name {
+function name(t: IToken, p: RangeBuilder): A.Name {
   return { text: isAscii(t.image) ? t.image : t.image.normalize("NFC"), range: p.tokenRange(t) };
 }
 
-function span(from: A.Range, to: A.Range): A.Range {
-  return { start: from.start, end: to.end };
-}
-
 /** The AST value of a rule that ended, by the rule's name. */
-export function buildRule(r: Reading, p: PositionMap): unknown {
+export function buildRule(r: Reading, p: RangeBuilder): unknown {
   switch (r.rule) {
     case "file":
       return r.all<A.ModelDecl | undefined>("model").filter((m): m is A.ModelDecl => m !== undefined);
@@ -102,7 +98,7 @@ export function buildRule(r: Reading, p: PositionMap): unknown {
 }
 
 /** A model without a name is dropped. */
-function buildModel(r: Reading, p: PositionMap): A.ModelDecl | undefined {
+function buildModel(r: Reading, p: RangeBuilder): A.ModelDecl | undefined {
   const nameToken = r.token("name");
   if (!nameToken) return undefined;
   const items = r.all<A.Item | undefined>("item").filter((i): i is A.Item => i !== undefined);
@@ -113,7 +109,7 @@ function errorAt(range: A.Range): A.ErrorExpr {
   return { kind: "error", range };
 }
 
-function buildItem(r: Reading, p: PositionMap): A.Item | undefined {
+function buildItem(r: Reading, p: RangeBuilder): A.Item | undefined {
   const nameToken = r.token("name");
   const range = r.range(p);
   switch (r.rule) {
@@ -171,10 +167,10 @@ function buildItem(r: Reading, p: PositionMap): A.Item | undefined {
 }
 
 /** `NAME[t]` on the left of an equation or in a declaration (`input x[s]`), read as a delay expression. */
-function indexedName(r: Reading, nameToken: IToken, p: PositionMap): A.DelayExpr | undefined {
+function indexedName(r: Reading, nameToken: IToken, p: RangeBuilder): A.DelayExpr | undefined {
   const index = r.value<DelayValue>("index");
   const last = index && (index.close ?? index.amount ?? index.step);
-  const indexRange = last && { start: p.tokenRange(nameToken).start, end: p.at(tokenEndOffset(last)) };
+  const indexRange = last && p.range(nameToken.startOffset, tokenEndOffset(last));
   const indexed = index && indexRange && delayExpr(name(nameToken, p), index, p, indexRange);
   return indexed && indexed.kind === "delay" ? indexed : undefined;
 }
@@ -183,14 +179,14 @@ function expressionOrError(r: Reading, label: string, fallback: A.Range): A.Expr
   return r.value<A.Expr>(label) ?? errorAt(fallback);
 }
 
-function buildTypeSpec(r: Reading, p: PositionMap): A.TypeSpec {
+function buildTypeSpec(r: Reading, p: RangeBuilder): A.TypeSpec {
   const kindToken = r.token("kind");
   const shape = r.value<ShapeValue>("shape");
   return { ...(kindToken ? { kind: name(kindToken, p) } : {}), dims: shape ? shape.dims : [], range: r.range(p) };
 }
 
 /** Folds `a + b - c` left-associatively; the same for products. */
-function buildChain(r: Reading, p: PositionMap): A.Expr {
+function buildChain(r: Reading, p: RangeBuilder): A.Expr {
   // Most operands stand alone (`b`, not `b * c`): nothing to fold.
   const only = r.single<A.Expr>("operands");
   if (only) return only;
@@ -205,9 +201,9 @@ function buildChain(r: Reading, p: PositionMap): A.Expr {
     let right = operands[i]!;
     if (!op) return errorAt(r.range(p));
     // An operand the parser could not read has no tokens, hence no place: put it just after its operator.
-    if (right.kind === "error" && right.range.start.offset < result.range.end.offset) {
-      const after = p.at(tokenEndOffset(operators[i - 1]!));
-      right = { kind: "error", range: { start: after, end: after } };
+    if (right.kind === "error" && right.range.startOffset < result.range.endOffset) {
+      const after = tokenEndOffset(operators[i - 1]!);
+      right = { kind: "error", range: p.range(after, after) };
     }
     result = {
       kind: "binary",
@@ -215,14 +211,14 @@ function buildChain(r: Reading, p: PositionMap): A.Expr {
       ...(written !== op ? { written } : {}),
       left: result,
       right,
-      range: span(result.range, right.range),
+      range: p.span(result.range, right.range),
     };
   }
   return result;
 }
 
 /** An operand that is not negated: a number, parentheses, a concatenation or a reference, whichever was read. */
-function buildPrimary(r: Reading, p: PositionMap): A.Expr {
+function buildPrimary(r: Reading, p: RangeBuilder): A.Expr {
   const literal = r.token("NumberLiteral");
   if (literal)
     return { kind: "number", value: Number(literal.image), text: literal.image, range: p.tokenRange(literal) };
@@ -231,7 +227,7 @@ function buildPrimary(r: Reading, p: PositionMap): A.Expr {
 }
 
 /** `NAME[t-k]` from the tokens of its index; an error where the step is missing. */
-function delayExpr(n: A.Name, delay: DelayValue, p: PositionMap, range: A.Range): A.DelayExpr | A.ErrorExpr {
+function delayExpr(n: A.Name, delay: DelayValue, p: RangeBuilder, range: A.Range): A.DelayExpr | A.ErrorExpr {
   const { step, sign, amount } = delay;
   if (!step) return errorAt(range);
   const magnitude = amount ? Number(amount.image) : 0;
@@ -246,7 +242,7 @@ function delayExpr(n: A.Name, delay: DelayValue, p: PositionMap, range: A.Range)
   };
 }
 
-function buildReference(r: Reading, p: PositionMap): A.Expr {
+function buildReference(r: Reading, p: RangeBuilder): A.Expr {
   const nameToken = r.token("name");
   if (!nameToken) return errorAt(r.range(p));
   const delay = r.value<DelayValue>("delay");

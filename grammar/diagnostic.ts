@@ -3,6 +3,7 @@
  * place (`render.ts`) turns them into text. The CLI and the language server share them.
  */
 import type { Range } from "./ast.js";
+import { LineTable, SourceRange } from "./source-range.js";
 import type { DiagnosticCode, ErrorCode, WarningCode } from "./diagnostic-codes.js";
 
 export type Severity = "error" | "warning";
@@ -62,9 +63,9 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 /** Source order, so a run reports mistakes top to bottom. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
-    (a, b) => a.range.start.offset - b.range.start.offset || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+    (a, b) => a.range.startOffset - b.range.startOffset || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
   );
 }
 
 /** A range covering nothing at the start of the file, for problems that belong to the whole file. */
-export const fileStart: Range = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+export const fileStart = new SourceRange(0, 0, new LineTable([0]));

@@ -4,7 +4,7 @@
  * pattern. Chevrotain's generic lexer tries the patterns one after another at every position
  * (the Unicode pattern of names defeats its first-character table) and gives every token its
  * line and column, which made it, with the parse tree, most of the front end's time. Tokens
- * here carry their offset only; `lineStarts` gives lines and columns (`positions.ts`).
+ * here carry their offset only; `lineStarts` gives lines and columns (`source-range.ts`).
  *
  * Whitespace is skipped; comments are returned apart, for the formatter. A character that no
  * token can start with is an error, reported once per run of such characters.

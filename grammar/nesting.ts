@@ -4,7 +4,7 @@
  * one clear error instead of a crash.
  */
 import type { IToken } from "chevrotain";
-import type { PositionMap } from "./positions.js";
+import type { RangeBuilder } from "./positions.js";
 import { error, type Diagnostic } from "./diagnostic.js";
 import { Equals, LBracket, LParen, MatMul, Minus, Plus, RBracket, RParen, Slash, Star } from "./tokens.js";
 
@@ -15,7 +15,7 @@ export const MAX_OPERATORS = 400;
 
 const operators = new Set([Plus, Minus, Star, Slash, MatMul]);
 
-export function nestingError(tokens: IToken[], positions: PositionMap): Diagnostic | undefined {
+export function nestingError(tokens: IToken[], positions: RangeBuilder): Diagnostic | undefined {
   let depth = 0;
   let operatorsInExpression = 0;
   // An index, not for-of: the iterator's result objects were a tenth of what parsing allocated.

@@ -6,8 +6,9 @@ import type { IRecognitionException, IToken } from "chevrotain";
 import { tokenize, type LexError, type LexResult } from "./lexer.js";
 import { MAX_SYNTAX_ERRORS, rnnParser } from "./parser.js";
 import { nestingError } from "./nesting.js";
-import { PositionMap } from "./positions.js";
-import type { Comment, Item, Position, Range, RnnFile } from "./ast.js";
+import { RangeBuilder } from "./positions.js";
+import { LineTable } from "./source-range.js";
+import type { Comment, Item, Range, RnnFile } from "./ast.js";
 import { error, type Diagnostic } from "./diagnostic.js";
 
 export interface ParseResult {
@@ -15,15 +16,19 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
   /** The parser gave up part-way (too many syntax errors): the file is not all in the AST. */
   incomplete?: true;
-  /** Every position object of the AST and the diagnostics, each once (positions.ts). */
-  positions: Position[];
+  /** Every range object of the AST and the diagnostics, each once (positions.ts), when asked for (`listRanges`). */
+  ranges?: Range[];
+  /** The text's line starts, which every range shares. */
+  lines: LineTable;
 }
 
-export function parse(text: string): ParseResult {
+/** `listRanges`: list every range made, for the language server to move after an edit. */
+export function parse(text: string, { listRanges = false }: { listRanges?: boolean } = {}): ParseResult {
   const lexed = tokenize(text);
-  const positions = new PositionMap(lexed.lineStarts, text.length);
+  const lines = new LineTable(lexed.lineStarts);
+  const positions = new RangeBuilder(lines, text.length, { listed: listRanges });
   const tooDeep = nestingError(lexed.tokens, positions);
-  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep], positions: positions.made };
+  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep], ...withRanges(positions), lines };
   const { models, errors, stoppedAt } = withoutStackTraces(() => rnnParser.parseFile(lexed.tokens, positions));
   const comments = lexed.comments;
   const unterminated = comments.filter(isUnterminated);
@@ -37,7 +42,7 @@ export function parse(text: string): ParseResult {
   const file: RnnFile = { models, comments: commentsOf(comments, positions) };
   markRecovered(file, all);
   const diagnostics = firstPerLine(all);
-  if (!stoppedAt) return { file, diagnostics, positions: positions.made };
+  if (!stoppedAt) return { file, diagnostics, ...withRanges(positions), lines };
   const where = Number.isFinite(stoppedAt.startOffset) ? positions.tokenRange(stoppedAt) : endOfText(positions);
   diagnostics.push(
     error(
@@ -46,40 +51,40 @@ export function parse(text: string): ParseResult {
       where,
     ),
   );
-  return { file, diagnostics, incomplete: true, positions: positions.made };
+  return { file, diagnostics, incomplete: true, ...withRanges(positions), lines };
 }
 
-/** One item read alone, with its comments and every position object it holds. */
+/** One item read alone, with its comments and every range object it holds. */
 export interface ParsedItem {
   item: Item;
   comments: Comment[];
-  positions: readonly Position[];
+  ranges: readonly Range[];
 }
 
 /**
- * The text of one item, starting at `origin` in a larger text: its AST, positioned in that
- * text, when the text is exactly one item without a syntax error; else undefined (the
- * language server then reads the whole file, which reports the errors).
+ * The text of one item, starting at offset `origin` of a larger text whose lines are `lines`:
+ * its AST, positioned in that text, when the text is exactly one item without a syntax error;
+ * else undefined (the language server then reads the whole file, which reports the errors).
  */
-export function parseItem(text: string, origin: Position): ParsedItem | undefined {
+export function parseItem(text: string, origin: number, lines: LineTable): ParsedItem | undefined {
   const lexed = tokenize(text);
   if (!readAlone(lexed, text)) return undefined;
-  const positions = new PositionMap(lexed.lineStarts, text.length, origin);
+  const positions = new RangeBuilder(lines, text.length, { origin, listed: true });
   if (nestingError(lexed.tokens, positions)) return undefined;
   const { item, whole, errors } = withoutStackTraces(() => rnnParser.parseItem(lexed.tokens, positions));
   if (!item || !whole || errors.length > 0) return undefined;
-  return { item, comments: commentsOf(lexed.comments, positions), positions: positions.made };
+  return { item, comments: commentsOf(lexed.comments, positions), ranges: positions.made! };
 }
 
 /**
- * The comments of a text between items, starting at `origin` in a larger text, when it holds
- * nothing else (white space and closed comments); else undefined.
+ * The comments of a text between items, starting at offset `origin` of a larger text whose
+ * lines are `lines`, when it holds nothing else (white space and closed comments); else undefined.
  */
-export function parseGap(text: string, origin: Position): Omit<ParsedItem, "item"> | undefined {
+export function parseGap(text: string, origin: number, lines: LineTable): Omit<ParsedItem, "item"> | undefined {
   const lexed = tokenize(text);
   if (lexed.tokens.length > 0 || !readAlone(lexed, text)) return undefined;
-  const positions = new PositionMap(lexed.lineStarts, text.length, origin);
-  return { comments: commentsOf(lexed.comments, positions), positions: positions.made };
+  const positions = new RangeBuilder(lines, text.length, { origin, listed: true });
+  return { comments: commentsOf(lexed.comments, positions), ranges: positions.made! };
 }
 
 /**
@@ -96,7 +101,11 @@ function readAlone(lexed: LexResult, text: string): boolean {
   );
 }
 
-function commentsOf(comments: readonly IToken[], positions: PositionMap): Comment[] {
+function withRanges(positions: RangeBuilder): { ranges?: Range[] } {
+  return positions.made ? { ranges: positions.made } : {};
+}
+
+function commentsOf(comments: readonly IToken[], positions: RangeBuilder): Comment[] {
   return comments.map((c) => ({ text: c.image, range: positions.tokenRange(c) }));
 }
 
@@ -121,7 +130,7 @@ function withoutStackTraces<T>(f: () => T): T {
  * also report the ':' and the ']'). Mistakes on different lines are all reported.
  */
 function firstPerLine(diagnostics: Diagnostic[]): Diagnostic[] {
-  const sorted = [...diagnostics].sort((a, b) => a.range.start.offset - b.range.start.offset);
+  const sorted = [...diagnostics].sort((a, b) => a.range.startOffset - b.range.startOffset);
   const lines = new Set<number>();
   return sorted.filter((d) => {
     if (lines.has(d.range.start.line)) return false;
@@ -137,14 +146,14 @@ function firstPerLine(diagnostics: Diagnostic[]): Diagnostic[] {
  */
 function markRecovered(file: RnnFile, diagnostics: Diagnostic[]): void {
   for (const d of diagnostics) {
-    const o = d.range.start.offset;
+    const o = d.range.startOffset;
     for (const model of around(file.models, o)) {
-      if (o < model.range.start.offset || o > model.range.end.offset) continue;
+      if (o < model.range.startOffset || o > model.range.endOffset) continue;
       // The item being read when the parser stopped: one that holds the error past its first
       // token, else one that starts at it, else the last one before it.
       const near = around(model.items, o);
-      const holding = near.filter((i) => i.range.start.offset <= o && o <= i.range.end.offset);
-      const inside = holding.filter((i) => i.range.start.offset < o);
+      const holding = near.filter((i) => i.range.startOffset <= o && o <= i.range.endOffset);
+      const inside = holding.filter((i) => i.range.startOffset < o);
       const owners = inside.length > 0 ? inside : holding.length > 0 ? holding : near.slice(-1);
       for (const item of owners) item.recovered = true;
     }
@@ -161,14 +170,14 @@ export function around<T extends { range: Range }>(nodes: readonly T[], offset: 
   let high = nodes.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (nodes[mid]!.range.start.offset <= offset) low = mid + 1;
+    if (nodes[mid]!.range.startOffset <= offset) low = mid + 1;
     else high = mid;
   }
   return nodes.slice(Math.max(0, low - 2), low);
 }
 
-function lexError(e: LexError, text: string, positions: PositionMap): Diagnostic {
-  const range: Range = { start: positions.at(e.offset), end: positions.at(e.offset + e.length) };
+function lexError(e: LexError, text: string, positions: RangeBuilder): Diagnostic {
+  const range = positions.range(e.offset, e.offset + e.length);
   const skipped = text.slice(e.offset, e.offset + e.length);
   return error("E001", `unexpected character${e.length > 1 ? "s" : ""} ${JSON.stringify(skipped)}`, range);
 }
@@ -177,15 +186,15 @@ function isUnterminated(comment: IToken): boolean {
   return comment.image.startsWith("/*") && (comment.image.length < 4 || !comment.image.endsWith("*/"));
 }
 
-function unterminatedComment(comment: IToken, positions: PositionMap): Diagnostic {
-  const range: Range = { start: positions.at(comment.startOffset), end: positions.at(comment.startOffset + 2) };
+function unterminatedComment(comment: IToken, positions: RangeBuilder): Diagnostic {
+  const range = positions.range(comment.startOffset, comment.startOffset + 2);
   return error("E001", "this comment is never closed: '/*' needs a matching '*/'", range);
 }
 
 /** Chevrotain's exceptions carry the token before the error at run time, though its types omit it. */
 type RecognitionError = IRecognitionException & { previousToken?: IToken };
 
-function syntaxError(e: RecognitionError, positions: PositionMap): Diagnostic {
+function syntaxError(e: RecognitionError, positions: RangeBuilder): Diagnostic {
   return error("E002", e.message, syntaxErrorRange(e, positions));
 }
 
@@ -193,17 +202,16 @@ function syntaxError(e: RecognitionError, positions: PositionMap): Diagnostic {
  * Where to put the caret: on the unexpected token, unless it sits on a later line than the
  * token before it; then something is missing at the end of that earlier line, so point there.
  */
-function syntaxErrorRange(e: RecognitionError, positions: PositionMap): Range {
+function syntaxErrorRange(e: RecognitionError, positions: RangeBuilder): Range {
   const t = e.token;
   const previous =
     e.previousToken && Number.isFinite(e.previousToken.startOffset) ? positions.tokenRange(e.previousToken) : undefined;
   const atEnd = t.tokenType.name === "EOF" || !Number.isFinite(t.startOffset);
-  if (previous && (atEnd || positions.at(t.startOffset).line > previous.end.line))
-    return { start: previous.end, end: previous.end };
+  if (previous && (atEnd || positions.lineOf(t.startOffset) > positions.lineOf(previous.endOffset)))
+    return positions.range(previous.endOffset, previous.endOffset);
   return atEnd ? endOfText(positions) : positions.tokenRange(t);
 }
 
-function endOfText(positions: PositionMap): Range {
-  const end = positions.end();
-  return { start: end, end };
+function endOfText(positions: RangeBuilder): Range {
+  return positions.end();
 }

@@ -24,7 +24,7 @@ import type * as A from "./ast.js";
 import { buildRule } from "./build-ast.js";
 import * as T from "./tokens.js";
 import { errorMessages } from "./messages.js";
-import type { PositionMap } from "./positions.js";
+import type { RangeBuilder } from "./positions.js";
 import { Reading } from "./reading.js";
 
 type Rule = ((...args: never[]) => unknown) & { ruleName: string };
@@ -53,7 +53,7 @@ export class RnnParser extends EmbeddedActionsParser {
   /** The rule that ended last: what a rule that recovered from a syntax error returns. */
   private ended: Reading | undefined;
   /** The positions of the text being parsed. */
-  private positions: PositionMap | undefined;
+  private positions: RangeBuilder | undefined;
   /** The parser's own list of errors (its `errors` getter copies it, too slow to ask at every rule). */
   private found: IRecognitionException[] = [];
 
@@ -67,7 +67,7 @@ export class RnnParser extends EmbeddedActionsParser {
   }
 
   /** The models of a file and its syntax errors. */
-  parseFile(tokens: IToken[], positions: PositionMap): ParsedFile {
+  parseFile(tokens: IToken[], positions: RangeBuilder): ParsedFile {
     this.input = tokens;
     this.errors = this.found = [];
     this.positions = positions;
@@ -90,7 +90,7 @@ export class RnnParser extends EmbeddedActionsParser {
    */
   parseItem(
     tokens: IToken[],
-    positions: PositionMap,
+    positions: RangeBuilder,
   ): { item: A.Item | undefined; whole: boolean; errors: IRecognitionException[] } {
     this.input = tokens;
     this.errors = this.found = [];

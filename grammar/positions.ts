@@ -1,93 +1,70 @@
 /**
- * Offsets → positions (line, column, offset) for the AST of one text. Tokens carry only
- * their offset; the lines are known from where each one starts. Every range that starts or
- * ends at an offset shares one `Position` object: an AST of a large file holds hundreds of
- * thousands of them, and they were most of what parsing allocated. The map lists the objects
- * it made, so the language server can move them all when an edit shifts the text after them.
+ * The ranges of the AST of one text (source-range.ts): two offsets each and the text's one
+ * line table. Asked to, the builder lists the ranges it made, so the language server can move
+ * them all when an edit shifts the text after them (the list is not made otherwise: holding
+ * every range of a large file a little longer cost more than making it).
  *
- * A map can also give the positions of a piece of a larger text (one item the language server
- * re-reads): its offsets count from the piece's start, its positions are those in the whole text.
+ * A builder can also give the ranges of a piece of a larger text (one item the language
+ * server re-reads): the piece's offsets count from its start, its ranges are in the whole text.
  */
 import type { IToken } from "chevrotain";
-import type { Position, Range } from "./ast.js";
+import { LineTable, SourceRange } from "./source-range.js";
 
-export class PositionMap {
-  private readonly positions: Position[] = [];
-  /** For each offset, 1 + the index in `made` of its position; 0 when not made yet. */
-  private readonly slot: Int32Array;
-  /** The line of the last lookup: lookups mostly move forward a little, so the search starts there. */
-  private line = 0;
+export class RangeBuilder {
+  /** Every range this builder made, each once, when asked for (`listed`): the list is the caller's after the parse. */
+  readonly made: SourceRange[] | undefined;
+  private readonly origin: number;
 
-  /** `lineStarts`: the offset where each line starts, the first being 0. */
-  private readonly lineBase: number;
-  private readonly columnBase: number;
-  private readonly offsetBase: number;
-
-  /** `lineStarts`: the offset where each line starts, the first being 0; `origin`: where the text starts in a larger one. */
+  /** `origin`: where the text starts in the larger one whose line table `lines` is. */
   constructor(
-    private readonly lineStarts: readonly number[],
+    readonly lines: LineTable,
     readonly textLength: number,
-    origin?: Position,
+    { origin = 0, listed = false }: { origin?: number; listed?: boolean } = {},
   ) {
-    this.slot = new Int32Array(textLength + 1);
-    this.lineBase = origin ? origin.line - 1 : 0;
-    this.columnBase = origin ? origin.column - 1 : 0;
-    this.offsetBase = origin ? origin.offset : 0;
+    this.origin = origin;
+    this.made = listed ? [] : undefined;
   }
 
-  /** Every position this map made, each once: the list is the caller's after the parse. */
-  get made(): Position[] {
-    return this.positions;
-  }
-
-  /** The positions of a text not lexed (the lexer finds the line starts as it goes). */
-  static of(text: string): PositionMap {
+  /** The line table of a text, from where each line starts (the lexer finds them as it goes). */
+  static lineTable(text: string): LineTable {
     const starts = [0];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
     }
-    return new PositionMap(starts, text.length);
+    return new LineTable(starts);
   }
 
-  at(offset: number): Position {
-    const o = Math.max(0, Math.min(offset, this.textLength));
-    const known = this.slot[o]!;
-    if (known > 0) return this.positions[known - 1]!;
-    const line = this.lineOf(o);
-    const position = {
-      line: line + 1 + this.lineBase,
-      column: o - this.lineStarts[line]! + 1 + (line === 0 ? this.columnBase : 0),
-      offset: o + this.offsetBase,
-    };
-    this.positions.push(position);
-    this.slot[o] = this.positions.length;
-    return position;
+  /** From offset `from` to `to` of this builder's text, each kept within it. */
+  range(from: number, to: number): SourceRange {
+    const range = new SourceRange(this.clamp(from) + this.origin, this.clamp(to) + this.origin, this.lines);
+    this.made?.push(range);
+    return range;
   }
 
-  tokenRange(t: IToken): Range {
-    return { start: this.at(t.startOffset), end: this.at(tokenEndOffset(t)) };
+  /** A range from the start of one to the end of another, listed like the others. */
+  span(from: SourceRange, to: SourceRange): SourceRange {
+    const range = new SourceRange(from.startOffset, to.endOffset, this.lines);
+    this.made?.push(range);
+    return range;
+  }
+
+  tokenRange(t: IToken): SourceRange {
+    return this.range(t.startOffset, tokenEndOffset(t));
   }
 
   /** Where the text ends. */
-  end(): Position {
-    return this.at(this.textLength);
+  end(): SourceRange {
+    return this.range(this.textLength, this.textLength);
   }
 
-  private lineOf(offset: number): number {
-    const starts = this.lineStarts;
-    const line = this.line;
-    if (starts[line]! <= offset && (line + 1 === starts.length || offset < starts[line + 1]!)) return line;
-    if (line + 2 < starts.length && starts[line + 1]! <= offset && offset < starts[line + 2]!)
-      return (this.line = line + 1);
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return (this.line = low);
+  /** The 0-based line of an offset of this builder's text. */
+  lineOf(offset: number): number {
+    return this.lines.lineOf(this.clamp(offset) + this.origin);
+  }
+
+  private clamp(offset: number): number {
+    return Math.max(0, Math.min(offset, this.textLength));
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import type { IToken } from "chevrotain";
 import type * as A from "./ast.js";
-import { tokenEndOffset, type PositionMap } from "./positions.js";
+import { tokenEndOffset, type RangeBuilder } from "./positions.js";
 
 export class Reading {
   rule = "";
@@ -110,14 +110,11 @@ export class Reading {
   }
 
   /** From the first token read to the end of the last; the start of the file when nothing was read. */
-  range(positions: PositionMap): A.Range {
+  range(ranges: RangeBuilder): A.Range {
     const first = this.first;
     const last = this.last;
-    if (!first || !last) {
-      const start = positions.at(0);
-      return { start, end: start };
-    }
-    return { start: positions.at(first.startOffset), end: positions.at(tokenEndOffset(last)) };
+    if (!first || !last) return ranges.range(0, 0);
+    return ranges.range(first.startOffset, tokenEndOffset(last));
   }
 
   private put(label: string, value: unknown): void {

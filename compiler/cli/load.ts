@@ -13,7 +13,7 @@ import { analyze, type FrontEndResult } from "../frontend.js";
 import { describeFileError } from "../../engine/io/file-error.js";
 import { UserError, type Output } from "./io.js";
 import { firstUtf8Problem } from "./utf8.js";
-import { PositionMap } from "../../grammar/positions.js";
+import { RangeBuilder } from "../../grammar/positions.js";
 import { plural } from "../plural.js";
 
 export interface LoadedModel {
@@ -42,14 +42,14 @@ export function readModelSource(path: string): ModelSource {
   if (!problem) return { text };
   // The bytes before the problem are UTF-8: their text is as long as what comes before it in `text`.
   const offset = bytes.subarray(0, problem.byteOffset).toString("utf8").length;
-  const positions = PositionMap.of(text);
+  const where = new RangeBuilder(RangeBuilder.lineTable(text), text.length).range(offset, offset + 1);
   const byte = `0x${problem.byte.toString(16).toUpperCase().padStart(2, "0")}`;
   return {
     text,
     notUtf8: error(
       "E005",
       `the file is not valid UTF-8: byte ${byte} (at byte ${problem.byteOffset}) ${problem.reason}`,
-      { start: positions.at(offset), end: positions.at(offset + 1) },
+      where,
       { hint: "save the file as UTF-8 (from Latin-1: iconv -f latin1 -t utf-8 model.rnn)" },
     ),
   };

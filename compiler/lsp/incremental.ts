@@ -81,7 +81,7 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
 
   const delta = text.after.length - text.before.length;
   const itemText = text.after.slice(edited.range.start.offset, edited.range.end.offset + delta);
-  const parsed = parseItem(itemText, edited.range.start);
+  const parsed = parseItem(itemText, edited.range.startOffset, previous.lines);
   const replacement = parsed?.item;
   if (replacement?.kind !== "equation" || !sameLeftSide(edited, replacement)) return undefined;
   const checked = check.decls.equations.get(edited.name.text);
@@ -95,11 +95,11 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
   const kept = result.diagnostics.filter((d) => d.range.start.offset < valueStart || d.range.start.offset > valueEnd);
   const itemEnd = edited.range.end.offset;
   result.file.comments = withComments(result.file.comments, parsed!.comments, valueStart, itemEnd);
-  const added = parsed!.positions.filter((p) => p.offset >= valueStart);
-  // The position where the value starts stays listed: a comment just before it may end there.
-  const positions = movePositions(previous.positions, added, text, valueStart + 1, itemEnd);
+  const range = edited.range.at(edited.range.startOffset, replacement.range.endOffset);
+  const added = [...parsed!.ranges.filter((r) => r.startOffset >= valueStart), range];
+  // A range ending where the value starts stays listed: a comment just before it may end there.
+  const ranges = moveRanges(previous, added, text, valueStart + 1, itemEnd);
   const previousValue = checked.value;
-  const range = { start: edited.range.start, end: replacement.range.end };
   edited.value = replacement.value;
   edited.range = range;
   checked.value = canonical.value;
@@ -123,7 +123,7 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
     ...(clean ? { model: result.model ?? checkedModel(result.facts!, check) } : {}),
     diagnostics,
   };
-  return { run: { result: next, positions, check }, equation: edited };
+  return { run: { result: next, ranges, lines: previous.lines, check }, equation: edited };
 }
 
 /**
@@ -150,12 +150,12 @@ function gapEdit(previous: FrontEndRun, text: EditedText, before: A.Item, after:
   const gap = text.after.slice(gapStart, gapEnd + text.after.length - text.before.length);
   // White space on both sides, so no token of either item runs on into the gap.
   if (!/^(\s|\/[/*])/.test(gap) || !/\s$/.test(gap)) return undefined;
-  const parsed = parseGap(gap, before.range.end);
+  const parsed = parseGap(gap, before.range.endOffset, previous.lines);
   if (!parsed) return undefined;
   const { result } = previous;
   result.file.comments = withComments(result.file.comments, parsed.comments, gapStart, gapEnd);
-  const positions = movePositions(previous.positions, parsed.positions, text, gapStart + 1, gapEnd - 1);
-  return { run: { result: { ...result }, positions, check: previous.check! } };
+  const ranges = moveRanges(previous, parsed.ranges, text, gapStart + 1, gapEnd - 1);
+  return { run: { result: { ...result }, ranges, lines: previous.lines, check: previous.check! } };
 }
 
 /**
@@ -179,37 +179,35 @@ function sameLeftSide(a: A.Equation, b: A.Equation): boolean {
 }
 
 /**
- * The position objects of the edited analysis, in the list of the previous one: those before
- * `from` as they were; those from `from` to `to` dropped (what held them was replaced);
- * those after moved, in place, so every node, use and diagnostic holding them moves too;
- * and `added`, those of what replaced them. The list is changed in place: it is long, and a
- * new one at every keystroke was most of an edit's time.
+ * The range objects of the edited analysis, in the list of the previous one: those ending
+ * before `from` as they were; those ending from `from` to `to` dropped (what held them was
+ * replaced); the offsets after `to` moved, in place, so every node, use and diagnostic
+ * holding the ranges moves too; and `added`, those of what replaced them. The line table
+ * the ranges share gets the edited text's lines, so their lines and columns follow. The
+ * list is changed in place: it is long, and a new one at every keystroke was most of an
+ * edit's time.
  */
-function movePositions(
-  positions: A.Position[],
-  added: readonly A.Position[],
+function moveRanges(
+  previous: FrontEndRun,
+  added: readonly A.Range[],
   text: EditedText,
   from: number,
   to: number,
-): A.Position[] {
+): A.Range[] {
+  const ranges = previous.ranges;
   const delta = text.after.length - text.before.length;
-  const lineDelta = text.afterLines.lineCount - text.beforeLines.lineCount;
-  /** The line (1-based) where the edit ended: positions after it on that line change column. */
-  const editLine = text.beforeLines.positionAt(text.change.oldEnd).line + 1;
   let kept = 0;
-  for (let i = 0; i < positions.length; i++) {
-    const p = positions[i]!;
-    if (p.offset >= from && p.offset <= to) continue;
-    if (p.offset > to) {
-      p.offset += delta;
-      if (p.line === editLine) p.column = text.afterLines.positionAt(p.offset).character + 1;
-      p.line += lineDelta;
-    }
-    positions[kept++] = p;
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i]!;
+    if (r.endOffset >= from && r.endOffset <= to) continue;
+    if (r.startOffset > to) r.startOffset += delta;
+    if (r.endOffset > to) r.endOffset += delta;
+    ranges[kept++] = r;
   }
-  positions.length = kept;
-  for (const p of added) positions.push(p);
-  return positions;
+  ranges.length = kept;
+  for (const r of added) ranges.push(r);
+  previous.lines.replace(text.afterLines.lineStarts);
+  return ranges;
 }
 
 /** The comments with those from `from` to `to` replaced by `fresh`. */

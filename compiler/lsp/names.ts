@@ -111,16 +111,17 @@ export class NameIndex {
   /**
    * The index after edits inside equations' values that the analyses took in place
    * (incremental.ts): the bindings are the same; each edited equation's value occurrences
-   * are those of its value now, and every keyword gets an end at its start, which may have
-   * moved (the other occurrences' positions moved with the AST's; a keyword's end is the
-   * one position the index makes itself).
+   * are those of its value now, and the ranges the index made itself (a keyword's, a delay's
+   * `[t-1]`) are made again from the AST's, which may have moved (the other occurrences hold
+   * the AST's own ranges, which moved with it).
    */
   edited(text: string, equations: ReadonlySet<A.Equation>): NameIndex {
     const out: Occurrence[] = [];
     const collect = new Occurrences(this.scopes[0]!, text, out);
     for (const o of this.occurrences) {
       const equation = o.item?.kind === "equation" && equations.has(o.item) ? o.item : undefined;
-      if (o.kind === "keyword") out.push({ ...o, range: keywordRange(o.range.start, o.text) });
+      if (o.kind === "keyword") out.push({ ...o, range: keywordRange(o.item?.range ?? o.scope.model.range, o.text) });
+      else if (o.kind === "delay" && !equation) out.push({ ...o, range: delayIndexRange(o.delay!) });
       else if (!equation) out.push(o);
       else if (o.kind === "symbol" && o.declaration) {
         // The equation's name, then what its value holds now.
@@ -260,9 +261,9 @@ class Occurrences {
   }
 
   keyword(range: A.Range, word: string, item: A.Item | undefined): void {
-    const start = range.start.offset;
+    const start = range.startOffset;
     if (this.text.startsWith(word, start) && !nameCharacter.test(this.text[start + word.length] ?? ""))
-      this.out.push(this.occurrence("keyword", keywordRange(range.start, word), word, item));
+      this.out.push(this.occurrence("keyword", keywordRange(range, word), word, item));
   }
 
   private symbolAt(name: A.Name, item: A.Item, declaration: boolean, delay?: A.DelayExpr): void {
@@ -281,12 +282,12 @@ class Occurrences {
       if (x.kind === "ref") this.symbolAt(x.name, item, false);
       else if (x.kind === "delay") {
         this.symbolAt(x.name, item, false, x);
-        if (x.range.end.offset > x.name.range.end.offset) {
+        if (x.range.endOffset > x.name.range.endOffset) {
           this.out.push(
             this.occurrence(
               "delay",
-              { start: x.name.range.end, end: x.range.end },
-              this.text.slice(x.name.range.end.offset, x.range.end.offset),
+              delayIndexRange(x),
+              this.text.slice(x.name.range.endOffset, x.range.endOffset),
               item,
               undefined,
               undefined,
@@ -365,9 +366,14 @@ class Occurrences {
   }
 }
 
-/** The range of a keyword starting at `start` (no node of the AST ends where a keyword does, so its end is made here). */
-function keywordRange(start: A.Position, word: string): A.Range {
-  return { start, end: { line: start.line, column: start.column + word.length, offset: start.offset + word.length } };
+/** The range of a keyword starting where `node` does (no node of the AST ends where a keyword does, so its range is made here). */
+function keywordRange(node: A.Range, word: string): A.Range {
+  return node.at(node.startOffset, node.startOffset + word.length);
+}
+
+/** The range of a delay's `[t-1]`: from its name's end to its own. */
+function delayIndexRange(x: A.DelayExpr): A.Range {
+  return x.range.at(x.name.range.endOffset, x.range.endOffset);
 }
 
 /** The declared name an occurrence stands for: a name, or the `[t-1]` after one. */

@@ -128,8 +128,8 @@ export function rename(analysis: Analysis, uri: string, offset: number, newName:
 
   const seen = new Set<number>();
   const once = (range: A.Range, text: string) => {
-    if (seen.has(range.start.offset)) return;
-    seen.add(range.start.offset);
+    if (seen.has(range.startOffset)) return;
+    seen.add(range.startOffset);
     edit(range, text);
   };
   for (const n of symbol.declarations) once(n.range, newName);
@@ -137,12 +137,7 @@ export function rename(analysis: Analysis, uri: string, offset: number, newName:
   for (const g of generated) {
     for (const o of analysis.index!.occurrencesOf(g)) {
       if (o.declaration) continue;
-      const prefixEnd = {
-        ...o.range.start,
-        column: o.range.start.column + symbol.name.length,
-        offset: o.range.start.offset + symbol.name.length,
-      };
-      once({ start: o.range.start, end: prefixEnd }, newName);
+      once(o.range.at(o.range.startOffset, o.range.startOffset + symbol.name.length), newName);
     }
   }
   return { changes: { [uri]: edits } };

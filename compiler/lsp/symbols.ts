@@ -122,13 +122,13 @@ function symbol(
   children?: DocumentSymbol[],
 ): DocumentSymbol {
   // The outline needs the selection inside the range, which a recovered item may not give.
-  const start = Math.min(range.start.offset, selection.start.offset);
-  const end = Math.max(range.end.offset, selection.end.offset);
+  const start = Math.min(range.startOffset, selection.startOffset);
+  const end = Math.max(range.endOffset, selection.endOffset);
   return {
     name: name || "?",
     kind,
     detail,
-    range: analysis.lines.toLsp({ start: { ...range.start, offset: start }, end: { ...range.end, offset: end } }),
+    range: analysis.lines.toLsp(range.at(start, end)),
     selectionRange: analysis.lines.toLsp(selection),
     ...(children && children.length > 0 ? { children } : {}),
   };

@@ -29,6 +29,11 @@ export class LineIndex {
     return new LineIndex(text, starts);
   }
 
+  /** The offset where each line starts. */
+  get lineStarts(): readonly number[] {
+    return this.starts;
+  }
+
   get lineCount(): number {
     return this.starts.length;
   }
@@ -66,8 +71,8 @@ export class LineIndex {
   }
 
   toLsp(range: Range): LspRange {
-    const start = this.positionAt(range.start.offset);
-    const end = this.positionAt(Math.max(range.start.offset, range.end.offset));
+    const start = this.positionAt(range.startOffset);
+    const end = this.positionAt(Math.max(range.startOffset, range.endOffset));
     return { start, end };
   }
 
@@ -121,5 +126,5 @@ export function changedSpan(before: string, after: string): ChangedSpan {
 }
 
 export function contains(range: Range, offset: number, inclusiveEnd = false): boolean {
-  return range.start.offset <= offset && (offset < range.end.offset || (inclusiveEnd && offset === range.end.offset));
+  return range.startOffset <= offset && (offset < range.endOffset || (inclusiveEnd && offset === range.endOffset));
 }

@@ -8,7 +8,7 @@ import { createToken, Lexer, type ILexingResult, type IToken, type TokenType } f
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tokenize } from "../../grammar/lexer.js";
-import { PositionMap } from "../../grammar/positions.js";
+import { LineTable } from "../../grammar/source-range.js";
 import * as T from "../../grammar/tokens.js";
 import { examples } from "../compiler/front/helpers.js";
 
@@ -51,10 +51,10 @@ const reference = referenceLexer();
 function agree(text: string): void {
   const expected = reference(text);
   const actual = tokenize(text);
-  const positions = new PositionMap(actual.lineStarts, text.length);
+  const positions = new LineTable(actual.lineStarts);
   const seen = (tokens: IToken[]) =>
     tokens.map((t) => {
-      const p = positions.at(t.startOffset);
+      const p = positions.position(t.startOffset);
       return [t.tokenType.name, t.image, t.startOffset, p.line, p.column];
     });
   const wanted = (tokens: IToken[]) =>
@@ -62,7 +62,8 @@ function agree(text: string): void {
   expect(seen(actual.tokens)).toEqual(wanted(expected.tokens));
   expect(seen(actual.comments)).toEqual(wanted(expected.groups["comments"] ?? []));
   expect(actual.errors).toEqual(expected.errors.map((e) => ({ offset: e.offset, length: e.length })));
-  for (const e of expected.errors) expect(positions.at(e.offset)).toMatchObject({ line: e.line, column: e.column });
+  for (const e of expected.errors)
+    expect(positions.position(e.offset)).toMatchObject({ line: e.line, column: e.column });
 }
 
 const pieces = [
