@@ -16,8 +16,16 @@ import { compiled, threaded } from "./engines/rnnc.js";
 import type { Runner } from "./runner.js";
 import { workload, type WorkloadId } from "./workloads.js";
 
-/** CPU ms of every thread of this process so far, by thread id. */
+const mainThread = String(process.pid);
+const nap = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * CPU ms of every thread of this process so far, by thread id. The kernel adds a running thread's
+ * time to its schedstat when the thread is switched out (or at a scheduler tick, 4 ms here), so
+ * this thread sleeps for a moment first: otherwise its own figure lags by up to a tick.
+ */
 function threadCpu(): Map<string, number> {
+  Atomics.wait(nap, 0, 0, 0.01);
   const out = new Map<string, number>();
   for (const tid of readdirSync("/proc/self/task")) {
     try {
@@ -29,23 +37,40 @@ function threadCpu(): Map<string, number> {
   return out;
 }
 
-/** One run: wall ms, CPU ms of all threads, and of the busiest thread. */
-async function timed(runner: Runner): Promise<{ wall: number; cpu: number; busiest: number }> {
+interface Timing {
+  wall: number;
+  /** CPU ms of every thread, of this (the main) thread, and of the busiest thread. */
+  cpu: number;
+  main: number;
+  busiest: number;
+}
+
+async function timed(runner: Runner): Promise<Timing> {
   const before = threadCpu();
   const start = performance.now();
   await runner.run();
   const wall = performance.now() - start;
-  let cpu = 0;
-  let busiest = 0;
+  const t: Timing = { wall, cpu: 0, main: 0, busiest: 0 };
   for (const [tid, ms] of threadCpu()) {
     const used = ms - (before.get(tid) ?? 0);
-    cpu += used;
-    busiest = Math.max(busiest, used);
+    t.cpu += used;
+    t.busiest = Math.max(t.busiest, used);
+    if (tid === mainThread) t.main = used;
   }
-  return { wall, cpu, busiest };
+  return t;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+/** The median of some runs, with their lower and upper quartiles. */
+function quartiles(xs: number[]): { median: number; low: number; high: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return { median: at(0.5), low: at(0.25), high: at(0.75) };
+}
+
+const describe = (xs: number[]) => {
+  const q = quartiles(xs);
+  return `${q.median.toFixed(2)} (${q.low.toFixed(2)}–${q.high.toFixed(2)})`;
+};
 
 async function main(): Promise<void> {
   const [id = "w1", dtype = "f32", runs = "20"] = process.argv.slice(2);
@@ -58,18 +83,22 @@ async function main(): Promise<void> {
     await one.run();
     await two.run();
   }
-  const rows = { one: [] as Awaited<ReturnType<typeof timed>>[], two: [] as Awaited<ReturnType<typeof timed>>[] };
+  const rows = { one: [] as Timing[], two: [] as Timing[] };
   for (let i = 0; i < Number(runs); i++) {
     rows.one.push(await timed(one));
     rows.two.push(await timed(two));
   }
-  const m = (k: "one" | "two", f: "wall" | "cpu" | "busiest") => median(rows[k].map((r) => r[f]));
-  for (const k of ["one", "two"] as const)
-    console.log(
-      `${id} ${dtype} ${k === "one" ? "1 thread " : "2 threads"}: wall ${m(k, "wall").toFixed(2)} ms, CPU ${m(k, "cpu").toFixed(2)} ms, busiest thread ${m(k, "busiest").toFixed(2)} ms (medians of ${runs})`,
-    );
+  const of = (k: "one" | "two", f: keyof Timing) => rows[k].map((r) => r[f]);
+  const median = (k: "one" | "two", f: keyof Timing) => quartiles(of(k, f)).median;
+  console.log(`${id} ${dtype}, medians of ${runs} runs (lower–upper quartile), ms:`);
+  console.log(`  1 thread : wall ${describe(of("one", "wall"))}, CPU ${describe(of("one", "cpu"))}`);
   console.log(
-    `speed-up of 2 threads: ${(m("one", "cpu") / m("two", "busiest")).toFixed(2)}× on CPU (1-thread CPU ÷ busiest thread), ${(m("one", "wall") / m("two", "wall")).toFixed(2)}× on the wall clock; load average ${loadavg()
+    `  2 threads: wall ${describe(of("two", "wall"))}, CPU ${describe(of("two", "cpu"))}, main thread ${describe(of("two", "main"))}, busiest thread ${describe(of("two", "busiest"))}`,
+  );
+  // Each run's own ratio too: runs of one and two threads alternate, so a pair saw the same load.
+  const paired = quartiles(rows.one.map((r, i) => r.cpu / rows.two[i]!.busiest));
+  console.log(
+    `speed-up of 2 threads: ${(median("one", "cpu") / median("two", "busiest")).toFixed(2)}× on CPU (1-thread CPU ÷ busiest thread; run by run ${paired.median.toFixed(2)}×, quartiles ${paired.low.toFixed(2)}–${paired.high.toFixed(2)}), ${(median("one", "wall") / median("two", "wall")).toFixed(2)}× on the wall clock; load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(" ")}`,
   );
