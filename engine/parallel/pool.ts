@@ -1,14 +1,19 @@
 /**
  * Data-parallel loss and gradient of a generated module: a batch split into one shard of
  * whole sequences per thread, this thread computing the first shard while worker threads
- * (`gradient-worker.js`) compute the others, and the shards' results summed in shard order
- * (see shards.ts). Parameters reach the workers through one shared buffer, gradients come
- * back through one shared slot per worker: no copies of either in messages.
+ * (`gradient-worker.js`) compute the others, and the shards' gradients summed in shard
+ * order (shards.ts), each thread summing a part of the parameter vector.
+ *
+ * A step posts no message and copies nothing it need not: the parameters, each shard's
+ * batch and state, the shards' gradients and their sum all lie in shared memory, and the
+ * threads start one another and say what they finished through the control block of
+ * shared-step.js (Atomics). A worker is sent its shard's views only when their shape
+ * changes (shard-slot.ts).
  *
  * The result depends on the number of shards, never on the number of threads: a pool of
  * `shards` shards and no workers computes the same bits on this thread alone.
  */
-import { Worker } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { IrModel } from "../../compiler/ir/ir.js";
 import type {
   Float,
@@ -17,110 +22,160 @@ import type {
   ModuleBatch,
   ModuleState,
 } from "../../runtime/generated-module.js";
+import { ShardSlot } from "./shard-slot.js";
+import { joinState, maskWidths, rowWidths, shardsOf, shardWeights } from "./shards.js";
 import {
-  joinState,
-  maskWidths,
-  reduceShards,
-  rowWidths,
-  shardsOf,
-  shardWeights,
-  sliceBatch,
-  sliceState,
-} from "./shards.js";
+  COMPUTED,
+  controlBytes,
+  FRESH,
+  lossAt,
+  PARTS,
+  partOf,
+  slot,
+  START,
+  SUMMED,
+  sumShards,
+  weightAt,
+} from "./shared-step.js";
 
-interface ShardResult {
-  loss: number;
-  values: ModuleState["values"];
+/** What a pool's threads share: see shared-step.js for the control block and the numbers beside it. */
+interface SharedMemory {
+  parameters: SharedArrayBuffer;
+  gradients: SharedArrayBuffer;
+  sum: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  numbers: SharedArrayBuffer;
 }
 
-/** A worker thread and the shard it is computing, if any. */
+/** A worker thread computing shard `shard` of every step it is started on. */
 class GradientWorker {
-  private pending: { resolve(r: ShardResult): void; reject(e: Error): void } | null = null;
   private failure: Error | null = null;
+  /** Rejects when the thread fails or stops: every wait on it races this. */
+  private readonly failed: Promise<never>;
 
-  private constructor(private readonly thread: Worker) {
-    thread.on("message", (m: { ready?: true; error?: string; loss?: number; values?: ShardResult["values"] }) => {
-      const pending = this.pending;
-      this.pending = null;
-      // Idle, a worker does not keep the process alive: a command that ends without close() still exits.
-      thread.unref();
-      if (m.error !== undefined) pending?.reject(new Error(m.error));
-      else if (!m.ready) pending?.resolve({ loss: m.loss!, values: m.values! });
+  private constructor(
+    private readonly thread: Worker,
+    private readonly port: MessagePort,
+    private readonly signals: Int32Array,
+    private readonly shard: number,
+  ) {
+    this.failed = new Promise<never>((_, reject) => {
+      const fail = (e: Error) => {
+        this.failure ??= e;
+        reject(this.failure);
+      };
+      thread.on("error", fail);
+      thread.on("exit", (code) => fail(new Error(`a training thread stopped (exit code ${code})`)));
     });
-    const fail = (e: Error) => {
-      this.failure = e;
-      this.pending?.reject(e);
-      this.pending = null;
-    };
-    thread.on("error", fail);
-    thread.on("exit", (code) => fail(new Error(`a training thread stopped (exit code ${code})`)));
+    this.failed.catch(() => {}); // read where it matters: by `until` and `lossAndGrad`
   }
 
-  static start(data: {
-    moduleUrl: string;
-    parameters: SharedArrayBuffer;
-    gradients: SharedArrayBuffer;
-    gradientOffset: number;
-  }): Promise<GradientWorker> {
-    const thread = new Worker(new URL("./gradient-worker.js", import.meta.url), { workerData: data });
+  static start(data: SharedMemory & { moduleUrl: string; shard: number; shards: number }): Promise<GradientWorker> {
+    const { port1, port2 } = new MessageChannel();
+    port1.unref();
+    const thread = new Worker(new URL("./gradient-worker.js", import.meta.url), {
+      workerData: { ...data, port: port2 },
+      transferList: [port2],
+    });
     return new Promise((resolve, reject) => {
-      const ready = () => {
+      thread.once("message", () => {
         thread.off("error", reject);
+        // Idle, a worker does not keep the process alive: a command that ends without close() still exits.
         thread.unref();
-        resolve(new GradientWorker(thread));
-      };
-      thread.once("message", ready);
+        resolve(new GradientWorker(thread, port1, new Int32Array(data.control), data.shard));
+      });
       thread.once("error", reject);
     });
   }
 
-  compute(batch: ModuleBatch, state: ModuleState): Promise<ShardResult> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.thread.ref();
-      this.thread.postMessage({ batch, state });
-    });
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  /** The views of its shard's batch and state, read by the thread when next started. */
+  send(slot: ShardSlot): void {
+    this.port.postMessage({ batch: slot.batch, state: slot.state });
+  }
+
+  begin(step: number, fresh: boolean): void {
+    // Busy, it keeps the process alive while this thread awaits it.
+    this.thread.ref();
+    this.signals[slot(FRESH, this.shard)] = fresh ? 1 : 0;
+    Atomics.store(this.signals, slot(START, this.shard), step);
+    Atomics.notify(this.signals, slot(START, this.shard));
+  }
+
+  /** Waits until the thread has published `step` (or its failure, -step) in `field`; true unless it failed. */
+  async until(field: number, step: number): Promise<boolean> {
+    const at = slot(field, this.shard);
+    for (let v = Atomics.load(this.signals, at); v !== step; v = Atomics.load(this.signals, at)) {
+      if (v === -step) return false;
+      const wait = waitAsync(this.signals, at, v);
+      if (wait.async) await Promise.race([wait.value, this.failed]);
+    }
+    return true;
+  }
+
+  end(): void {
+    this.thread.unref();
+  }
+
+  /** Why its shard failed, as the thread posted it. */
+  shardError(): Error {
+    const m = receiveMessageOnPort(this.port)?.message as { error?: string } | undefined;
+    return new Error(m?.error ?? "a training thread failed to compute its shard");
   }
 
   async stop(): Promise<void> {
     this.thread.removeAllListeners("exit");
+    this.port.close();
     await this.thread.terminate();
   }
 }
 
+/** Atomics.waitAsync (Node 16+), which the ES2022 library this project compiles against does not declare. */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(a: Int32Array, i: number, v: number): { async: false } | { async: true; value: Promise<unknown> };
+  }
+).waitAsync.bind(Atomics);
+
 export class GradientPool {
   private readonly model: GeneratedModel;
   private readonly widths: Map<string, number>;
-  private readonly maskWidths: Map<string, number>;
-  /** Views of the shared parameters, and of each shard's gradient (the first shard's is this thread's own). */
+  /** Views of the shared parameters, of each shard's gradient, and of their sum. */
   private readonly sharedParams: Record<string, Float>;
   private readonly shardGrads: Float[];
   private readonly shardGradViews: Record<string, Float>[];
   private readonly sum: Float;
   private readonly sumViews: Record<string, Float>;
+  private readonly signals: Int32Array;
+  private readonly floats: Float64Array;
+  /** Each shard's batch and state, the first (and any without a worker) computed on this thread. */
+  private readonly slots: ShardSlot[];
+  private step = 0;
 
   private constructor(
     private readonly ir: IrModel,
     module: GeneratedModule,
     readonly shards: number,
     private readonly workers: GradientWorker[],
-    parameters: SharedArrayBuffer,
-    gradients: SharedArrayBuffer,
+    memory: SharedMemory,
   ) {
     const n = module.parameterCount;
-    // n numbers of the module's type from `offset` of `buffer`, shared or not.
-    const view = (buffer: ArrayBufferLike, offset = 0): Float =>
+    const view = (buffer: SharedArrayBuffer, offset = 0): Float =>
       module.dtype === "f32" ? new Float32Array(buffer, offset * 4, n) : new Float64Array(buffer, offset * 8, n);
-    const own = () => view(new ArrayBuffer(n * (module.dtype === "f32" ? 4 : 8)));
     this.model = new module.Model();
     this.widths = rowWidths(ir);
-    this.maskWidths = maskWidths(ir);
-    this.sharedParams = module.createParameters(view(parameters));
-    this.shardGrads = Array.from({ length: shards }, (_, s) => (s === 0 ? own() : view(gradients, (s - 1) * n)));
+    this.sharedParams = module.createParameters(view(memory.parameters));
+    this.shardGrads = Array.from({ length: shards }, (_, s) => view(memory.gradients, s * n));
     this.shardGradViews = this.shardGrads.map((g) => module.createParameters(g));
-    this.sum = own();
+    this.sum = view(memory.sum);
     this.sumViews = module.createParameters(this.sum);
+    this.signals = new Int32Array(memory.control);
+    this.floats = new Float64Array(memory.numbers);
+    const masks = maskWidths(ir);
+    this.slots = Array.from({ length: shards }, () => new ShardSlot(this.widths, masks));
   }
 
   /**
@@ -135,16 +190,21 @@ export class GradientPool {
     threaded = true,
   ): Promise<GradientPool> {
     const bytes = module.parameterCount * (module.dtype === "f32" ? 4 : 8);
-    const parameters = new SharedArrayBuffer(bytes);
-    const gradients = new SharedArrayBuffer(bytes * Math.max(1, shards - 1));
+    const memory: SharedMemory = {
+      parameters: new SharedArrayBuffer(bytes),
+      gradients: new SharedArrayBuffer(bytes * shards),
+      sum: new SharedArrayBuffer(bytes),
+      control: new SharedArrayBuffer(controlBytes(shards)),
+      numbers: new SharedArrayBuffer(8 * weightAt(shards, shards)),
+    };
     const workers = threaded
       ? await Promise.all(
           Array.from({ length: shards - 1 }, (_, i) =>
-            GradientWorker.start({ moduleUrl, parameters, gradients, gradientOffset: i * module.parameterCount }),
+            GradientWorker.start({ ...memory, moduleUrl, shard: i + 1, shards }),
           ),
         )
       : [];
-    return new GradientPool(ir, module, shards, workers, parameters, gradients);
+    return new GradientPool(ir, module, shards, workers, memory);
   }
 
   /** As the module's `model.lossAndGrad(params, batch, grads, state)`, the state advanced in place. */
@@ -157,34 +217,66 @@ export class GradientPool {
     const shards = shardsOf(batch.B, this.shards);
     const weights = shards.length > 1 ? shardWeights(this.ir, batch, shards) : null;
     if (!weights) return this.model.lossAndGrad(params, batch, grads, state);
+    const broken = this.workers.find((w) => w.error);
+    if (broken) throw broken.error;
 
+    const step = ++this.step;
+    const parts = shards.length;
     for (const name in this.sharedParams) this.sharedParams[name]!.set(params[name]!);
-    const parts = shards.map((shard) => ({
-      shard,
-      batch: sliceBatch(batch, this.widths, shard, this.maskWidths),
-      state: sliceState(state, this.widths, shard),
-    }));
-    const own = (s: number): ShardResult => {
-      const part = parts[s]!;
-      const loss = this.model.lossAndGrad(this.sharedParams, part.batch, this.shardGradViews[s]!, part.state);
-      return { loss, values: part.state.values };
-    };
-    // Post the workers' shards first so they run while this thread computes the first one.
-    const others = parts
-      .slice(1)
-      .map((part, i) => (this.workers[i] ? this.workers[i].compute(part.batch, part.state) : null));
-    const results: ShardResult[] = [own(0)];
-    for (let s = 1; s < parts.length; s++) results.push((await others[s - 1]) ?? own(s));
+    this.signals[PARTS] = parts;
+    weights.forEach((w, s) => (this.floats[weightAt(this.shards, s)] = w));
+    // Shard s > 0 goes to worker s - 1 when there is one; the others stay on this thread.
+    const workerOf = (s: number) => (s > 0 ? this.workers[s - 1] : undefined);
+    shards.forEach((shard, s) => {
+      if (this.slots[s]!.fill(batch, state, shard)) workerOf(s)?.send(this.slots[s]!);
+    });
+    const started = shards.flatMap((_, s) => workerOf(s) ?? []);
+    started.forEach((w) => w.begin(step, state.fresh));
 
-    results.forEach((r, s) => joinState(state, r.values, this.widths, parts[s]!.shard));
-    const loss = reduceShards(
-      weights,
-      results.map((r) => r.loss),
-      this.shardGrads,
-      this.sum,
-    );
+    try {
+      let failure: unknown = null;
+      for (let s = 0; s < parts; s++) {
+        if (workerOf(s)) continue;
+        try {
+          const { batch: part, state: partState } = this.slots[s]!;
+          this.floats[lossAt(s)] = this.model.lossAndGrad(this.sharedParams, part, this.shardGradViews[s]!, partState);
+          this.publish(s, step);
+        } catch (e) {
+          failure ??= e;
+          this.publish(s, -step);
+        }
+      }
+      const computed = await Promise.all(started.map((w) => w.until(COMPUTED, step)));
+      if (failure === null && computed.every(Boolean)) {
+        const grads = this.shardGrads.slice(0, parts);
+        for (let s = 0; s < parts; s++) {
+          if (workerOf(s)) continue;
+          const { from, to } = partOf(this.sum.length, parts, s);
+          sumShards(weights, grads, this.sum, from, to);
+        }
+      }
+      // Every thread is done with this step before anything returns, even a failure.
+      await Promise.all(started.map((w) => w.until(SUMMED, step)));
+      if (failure !== null) throw failure;
+      const failed = started.find((_, i) => !computed[i]);
+      if (failed) throw failed.shardError();
+    } finally {
+      started.forEach((w) => w.end());
+    }
+
+    let loss = 0;
+    shards.forEach((shard, s) => {
+      loss += weights[s]! * this.floats[lossAt(s)]!;
+      joinState(state, this.slots[s]!.state.values, this.widths, shard);
+    });
     for (const name in grads) grads[name]!.set(this.sumViews[name]!);
     return loss;
+  }
+
+  /** This thread's shard s has computed `step` (or failed to: -step), for the workers summing their parts. */
+  private publish(s: number, step: number): void {
+    Atomics.store(this.signals, slot(COMPUTED, s), step);
+    Atomics.notify(this.signals, slot(COMPUTED, s));
   }
 
   /** The module's `model.createState(params, B)`: fresh streams for `lossAndGrad`. */

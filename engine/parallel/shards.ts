@@ -1,11 +1,13 @@
 /**
- * Splitting a batch into shards of whole sequences, and joining what the shards compute.
+ * Splitting a batch into shards of whole sequences, the weight of each in the sum of their
+ * gradients, and joining their states back (shard-slot.ts copies a shard's sequences in,
+ * shared-step.js sums the gradients).
  *
  * Data parallelism rests on one identity: the gradient of a batch's loss is the weighted
  * sum of its shards' gradients, each shard weighing the share of the batch's scored
  * positions it holds (a mean loss) or 1 (a summed one). The sum is taken over the shards
  * in a fixed order, so the result depends on how the batch was split but never on which
- * thread computed which shard, or when it finished.
+ * thread computed which shard or summed which part, or when it finished.
  *
  * Everything here works on a generated module's own batch and state (see
  * docs/generated-modules.md): arrays laid out [rows][B][width], rows being T for a value
@@ -83,53 +85,12 @@ export function maskWidths(ir: IrModel): Map<string, number> {
   return new Map(ir.masks.map((m) => [m.name, m.size]));
 }
 
-/** Sequences `shard` of an array laid out [rows][B][width]. */
-function sliceRows<A extends Values>(array: A, B: number, width: number, shard: Shard): A {
-  const rows = array.length / (B * width);
-  const n = shard.end - shard.start;
-  const out = new (array.constructor as new (length: number) => A)(rows * n * width);
-  for (let r = 0; r < rows; r++)
-    out.set(array.subarray((r * B + shard.start) * width, (r * B + shard.end) * width), r * n * width);
-  return out;
-}
-
 /** Writes `part`, the rows of `shard`, back into `array` laid out [rows][B][width]. */
 function joinRows(array: Values, part: Values, B: number, width: number, shard: Shard): void {
   const n = shard.end - shard.start;
   const rows = part.length / (n * width);
   for (let r = 0; r < rows; r++)
     array.set(part.subarray(r * n * width, (r + 1) * n * width) as never, (r * B + shard.start) * width);
-}
-
-function sliceRecord(
-  record: Record<string, Values>,
-  B: number,
-  widths: Map<string, number>,
-  shard: Shard,
-): Record<string, Values> {
-  const out: Record<string, Values> = Object.create(null);
-  for (const [name, array] of Object.entries(record)) out[name] = sliceRows(array, B, widths.get(name)!, shard);
-  return out;
-}
-
-export function sliceBatch(
-  batch: ModuleBatch,
-  widths: Map<string, number>,
-  shard: Shard,
-  masks: Map<string, number> = new Map(),
-): ModuleBatch {
-  return {
-    T: batch.T,
-    B: shard.end - shard.start,
-    inputs: sliceRecord(batch.inputs, batch.B, widths, shard),
-    ...(batch.targets ? { targets: sliceRecord(batch.targets, batch.B, widths, shard) } : {}),
-    ...(batch.masks ? { masks: sliceRecord(batch.masks, batch.B, masks, shard) as Record<string, Float> } : {}),
-    ...(batch.lengths ? { lengths: batch.lengths.slice(shard.start, shard.end) } : {}),
-  };
-}
-
-export function sliceState(state: ModuleState, widths: Map<string, number>, shard: Shard): ModuleState {
-  return { B: shard.end - shard.start, values: sliceRecord(state.values, state.B, widths, shard), fresh: state.fresh };
 }
 
 /** Writes a shard's state after its run back into the batch's state. */
@@ -142,17 +103,4 @@ export function joinState(
   for (const [name, values] of Object.entries(part))
     joinRows(state.values[name]!, values, state.B, widths.get(name)!, shard);
   state.fresh = false;
-}
-
-/** loss = Σ weights[s] · losses[s] and out = Σ weights[s] · grads[s], summed in shard order. */
-export function reduceShards(weights: number[], losses: number[], grads: Float[], out: Float): number {
-  out.fill(0);
-  let loss = 0;
-  for (let s = 0; s < weights.length; s++) {
-    const w = weights[s]!;
-    const g = grads[s]!;
-    loss += w * losses[s]!;
-    for (let i = 0; i < out.length; i++) out[i]! += w * g[i]!;
-  }
-  return loss;
 }

@@ -4,8 +4,8 @@
  * the threaded gradient equals the one-thread gradient of the same shards bit for bit, and
  * the unsplit batch's gradient up to rounding.
  */
-import { Worker } from "node:worker_threads";
-import { afterAll, describe, expect, it } from "vitest";
+import { MessagePort, Worker } from "node:worker_threads";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { compiledModuleUrl, loadCompiledModule } from "../../../engine/module-cache.js";
 import type { IrModel } from "../../../compiler/ir/ir.js";
 import { compiledBackend, pooledGradient } from "../../../engine/compiled-backend.js";
@@ -169,14 +169,51 @@ describe("threads", () => {
     expectClose(next.grads, backend.lossAndGrad(weights, second, reference).grads, 1e-12);
   });
 
-  it("report a shard's error from a worker thread and stay usable", async () => {
+  it.each([
+    ["a worker thread's shard", 3], // the last sequence
+    ["this thread's own shard", 0], // the first
+  ])("report an error of %s and stay usable", async (_, at) => {
     const weights = initialWeights(lm, 1);
     const good = randomBatch(lm, new Rng(4), { T: 3, B: 4 });
     const bad = structuredClone(good);
-    (bad.inputs["x"] as { ids: Int32Array }).ids[3] = 99; // the last sequence: the worker's shard
+    (bad.inputs["x"] as { ids: Int32Array }).ids[at] = 99;
     const threads = await pooled(lm, 2, true);
     await expect(async () => threads(weights, bad)).rejects.toThrow(/99/);
-    expect((await threads(weights, good)).loss).toBeGreaterThan(0);
+    expect(bits((await threads(weights, good)).grads)).toEqual(
+      bits((await (await pooled(lm, 2, false))(weights, good)).grads),
+    );
+  });
+
+  it("compute batches of every shape in turn as one thread does, sending a worker its shard's arrays only when their shape changes", async () => {
+    const ir = smallIrFromFile("examples/lstm.rnn");
+    const weights = initialWeights(ir, 7);
+    const shapes = [
+      { T: 6, B: 5 },
+      { T: 6, B: 5 },
+      { T: 4, B: 3 },
+      { T: 4, B: 1 },
+      { T: 7, B: 6 },
+      { T: 6, B: 5 },
+    ];
+    const batches = shapes.map((shape, i) => randomBatch(ir, new Rng(20 + i), { ...shape, ragged: true }));
+    const threads = await pooled(ir, 2, true);
+    const alone = await pooled(ir, 2, false);
+    const posts = vi.spyOn(MessagePort.prototype, "postMessage");
+    const sent: number[] = [];
+    try {
+      for (const batch of batches) {
+        const before = posts.mock.calls.length;
+        const threaded = await threads(weights, batch);
+        sent.push(posts.mock.calls.length - before);
+        const reference = await alone(weights, batch);
+        expect(threaded.loss).toBe(reference.loss);
+        expect(bits(threaded.grads)).toEqual(bits(reference.grads));
+      }
+    } finally {
+      posts.mockRestore();
+    }
+    // A batch of one sequence is not split; the unthreaded pool posts nothing.
+    expect(sent).toEqual([1, 0, 1, 0, 1, 1]);
   });
 
   it("train to the same weights as one thread computing the same shards", async () => {
