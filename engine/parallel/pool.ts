@@ -47,6 +47,13 @@ interface SharedMemory {
   numbers: SharedArrayBuffer;
 }
 
+/**
+ * How long the main thread blocks waiting for a worker before it waits on its event loop: the
+ * workers finish a step's shard within a millisecond or so of this thread; a worker that
+ * stopped is noticed on the event loop.
+ */
+const BLOCKING_WAIT_MS = 10;
+
 /** A worker thread computing shard `shard` of every step it is started on. */
 class GradientWorker {
   private failure: Error | null = null;
@@ -105,11 +112,18 @@ class GradientWorker {
     Atomics.notify(this.signals, slot(START, this.shard));
   }
 
-  /** Waits until the thread has published `step` (or its failure, -step) in `field`; true unless it failed. */
+  /**
+   * Waits until the thread has published `step` (or its failure, -step) in `field`; true unless it failed.
+   * Most often the thread is about done, so this thread blocks for it (Atomics.wait: no turn of the event
+   * loop) up to BLOCKING_WAIT_MS, then waits without blocking, raced against the thread's failure.
+   */
   async until(field: number, step: number): Promise<boolean> {
     const at = slot(field, this.shard);
+    let block = true;
     for (let v = Atomics.load(this.signals, at); v !== step; v = Atomics.load(this.signals, at)) {
       if (v === -step) return false;
+      if (block && Atomics.wait(this.signals, at, v, BLOCKING_WAIT_MS) !== "timed-out") continue;
+      block = false;
       const wait = waitAsync(this.signals, at, v);
       if (wait.async) await Promise.race([wait.value, this.failed]);
     }
