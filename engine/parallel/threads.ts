@@ -17,9 +17,10 @@ import { lossesWeighAlike } from "./shards.js";
 
 /**
  * Each thread needs this many multiply-adds of a batch to pay for its fixed cost per step
- * (a message, slicing the batch, summing the gradients: about 0.3 ms here). Measured on
- * examples/elman.rnn, T = 20, 2 threads against 1 (2-core EPYC, f64, wasm kernels): 0.54
- * -> 0.89 ms at 0.5 M multiply-adds (B = 8), 2.10 -> 1.63 ms at 2.2 M (B = 32).
+ * (starting and waiting for the workers, copying the shards in, summing the gradients:
+ * about 0.3 ms here). Measured on examples/elman.rnn, T = 20, 2 threads against 1 (2-core
+ * EPYC, f64, wasm kernels, the pool that still posted each shard): 0.54 -> 0.89 ms at 0.5 M
+ * multiply-adds (B = 8), 2.10 -> 1.63 ms at 2.2 M (B = 32).
  */
 export const MIN_MULTIPLY_ADDS_PER_THREAD = 1e6;
 
