@@ -168,7 +168,11 @@ function emitRunBackward(
       body.push(
         inRun.has(to)
           ? { kind: "accumulate", name: `d${to}`, value }
-          : { kind: "storeAdd", stream: streams.of(adjointAt(plan, to, t)), value },
+          : {
+              kind: plan.storedFirst.has(to) ? "store" : "storeAdd",
+              stream: streams.of(adjointAt(plan, to, t)),
+              value,
+            },
       );
     }
   }

@@ -13,7 +13,7 @@ import { adjointLocation, axisOf, kernelRows, paramArray, rowsOf, slot, valueExp
 import { product, sum } from "./arith.js";
 import { rowOffset } from "./location.js";
 import { StreamTable, type Statement } from "./element-loop.js";
-import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
+import { emitElementLoop, emitRowKernel, type FusedLoops } from "./fused-loops.js";
 import { commentText, quote } from "./names.js";
 import { stepsKernelCall } from "./steps-kernels.js";
 import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
@@ -39,7 +39,7 @@ export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused
       emittedRuns.add(p.run);
       out.push(...emitRun(plan, plan.runs[p.run]!, t, fused));
     } else if (kind === "rowwise") {
-      out.push(...emitRowwise(plan, n, t));
+      out.push(...emitRowwise(plan, n, t, fused));
     } else if (kind === "concat") {
       out.push(...emitConcat(plan, n, t));
     } else if (kind === "steps") {
@@ -213,17 +213,18 @@ function emitKernelActivation(plan: CodePlan, id: NodeId, t: string): string[] {
 }
 
 /** A row-wise op at step t: its kernel over the B rows, with `activateRows` for its exponentials where the tier vectorises them. */
-function emitRowwise(plan: CodePlan, n: ApplyNode, t: string): string[] {
+function emitRowwise(plan: CodePlan, n: ApplyNode, t: string, fused: FusedLoops | undefined): string[] {
   const spec = opNamed(n.fn);
   if (spec.kind !== "rowwise") throw new Error(`internal error: ${n.fn} is not row-wise`);
   // K: the width of a row, the operand's for a kernel that reduces it (`sum`).
   const K = spec.rowsOfOperand ? plan.ir.nodes[n.args[0]!]!.size : n.size;
   const operands = n.args.map((a) => kernelRows(valueLocation(plan, a, t), plan.ir.nodes[a]!.size));
   const activate = spec.takesActivateRows && plan.kernelActivations ? ", activateRows" : "";
-  return [
-    originComment(n),
-    `${spec.kernel}(${rowsOf(plan, n.id)}, ${K}, ${[...operands, kernelRows(valueLocation(plan, n.id, t), n.size)].join(", ")}${activate});`,
-  ];
+  const y = valueLocation(plan, n.id, t);
+  const rows = rowsOf(plan, n.id);
+  const call = `${spec.kernel}(${rows}, ${K}, ${[...operands, kernelRows(y, n.size)].join(", ")}${activate});`;
+  if (n.args.length !== 1) return [originComment(n), call];
+  return [originComment(n), ...emitRowKernel(call, spec.kernel, rows, K, valueLocation(plan, n.args[0]!, t), y, fused)];
 }
 
 /**

@@ -788,9 +788,12 @@ function emitBackwardPass(
 ): string[] {
   const { ir } = plan;
   if (!plan.grad) return [];
-  const stepBuffers = [...new Set(plan.nodes.filter((p) => p.adjoint === "step").map((p) => p.adjointBuffer))].filter(
-    (b) => !plan.nodes.some((p) => p.adjoint === "steps" && p.adjointBuffer === b),
-  );
+  // Zeroed at every step, but those whose one term is stored (stored-first.ts).
+  const stepBuffers = [
+    ...new Set(
+      plan.nodes.filter((p) => p.adjoint === "step" && !plan.storedFirst.has(p.node.id)).map((p) => p.adjointBuffer),
+    ),
+  ].filter((b) => !plan.nodes.some((p) => p.adjoint === "steps" && p.adjointBuffer === b));
   // Zeroed once a pass: an adjoint of every step, or one every step adds to.
   const stepsBuffers = [
     ...new Set(plan.nodes.filter((p) => p.adjoint === "steps" || p.adjoint === "summed").map((p) => p.adjointBuffer)),

@@ -15,10 +15,10 @@ import { product } from "./arith.js";
 import { StreamTable, type Statement } from "./element-loop.js";
 import { originComment } from "./emit-forward.js";
 import { stepsKernelCall } from "./steps-kernels.js";
-import { emitElementLoop, type FusedLoops } from "./fused-loops.js";
+import { emitElementLoop, emitRowKernel, type FusedLoops } from "./fused-loops.js";
 import type { Location } from "./location.js";
 import type { CodePlan } from "./plan.js";
-import { elementwiseTerm, type Contribution } from "./temporaries.js";
+import { elementwiseTerm, writtenInPlace, type Contribution } from "./temporaries.js";
 
 type Apply = Extract<GradNode, { op: "apply" }>;
 
@@ -88,9 +88,17 @@ export function emitTerms(
   };
   out.push(originComment(plan.ir.nodes[id]!).replace("// ", "// d "));
   for (const { term, to } of own) {
-    compute(term);
     const into = adjointAt(plan, to, t);
-    out.push(...loop(term, (value, streams) => ({ kind: "storeAdd", stream: streams.of(into), value })));
+    const n = grad.nodes[term]!;
+    if (writtenInPlace(grad, own, { term, to }, plan.storedFirst) && n.op === "apply") {
+      // The adjoint's one term, a kernel's result: the kernel writes it there, not into an array to be copied.
+      n.args.forEach(compute);
+      out.push(...kernelCall(plan, n, rowsAt, into, rowsOf(term).rows ?? "B", fused));
+      continue;
+    }
+    compute(term);
+    const kind = plan.storedFirst.has(to) ? "store" : "storeAdd";
+    out.push(...loop(term, (value, streams) => ({ kind, stream: streams.of(into), value })));
   }
   return out;
 }
@@ -111,9 +119,8 @@ function kernelCall(
   if (spec.kind !== "rowwise" || n.args.length !== 1)
     throw new Error(`internal error: a term computes ${n.fn}, which no kernel of one operand computes`);
   const K = spec.rowsOfOperand ? grad.nodes[n.args[0]!]!.size : n.size;
-  return [
-    `${spec.kernel}(${rows}, ${K}, ${kernelRows(operand, grad.nodes[n.args[0]!]!.size)}, ${kernelRows(to, n.size)});`,
-  ];
+  const call = `${spec.kernel}(${rows}, ${K}, ${kernelRows(operand, grad.nodes[n.args[0]!]!.size)}, ${kernelRows(to, n.size)});`;
+  return emitRowKernel(call, spec.kernel, rows, K, operand, to, fused);
 }
 
 /** Where the adjoint of forward node `id` accumulates at step t; every node a term feeds has one. */

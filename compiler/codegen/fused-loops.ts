@@ -11,6 +11,7 @@ import { rowOffset, type Location } from "./location.js";
 import { renderLoopJs, type ElementLoop } from "./element-loop.js";
 import { encodeModule, type WasmFunction } from "./wasm/encode.js";
 import { compilable, loopFunction, type FloatType } from "./wasm/emit-loop.js";
+import { repeatRowsFunction, sumRowsFunction } from "./wasm/row-kernels.js";
 
 export class FusedLoops {
   private readonly functions: WasmFunction[] = [];
@@ -36,6 +37,18 @@ export class FusedLoops {
     let f = this.byShape.get(shape);
     if (!f) {
       f = loopFunction(`f${this.functions.length}`, loop, this.type);
+      this.functions.push(f);
+      this.byShape.set(shape, f);
+    }
+    return f;
+  }
+
+  /** The function of a row kernel (wasm/row-kernels.ts) for width K, made by `make` the first time. */
+  rowKernel(kernel: string, K: number, make: (name: string, K: number, type: FloatType) => WasmFunction): WasmFunction {
+    const shape = JSON.stringify({ kernel, K });
+    let f = this.byShape.get(shape);
+    if (!f) {
+      f = make(`f${this.functions.length}`, K, this.type);
       this.functions.push(f);
       this.byShape.set(shape, f);
     }
@@ -99,6 +112,33 @@ export function emitElementLoop(loop: ElementLoop, fused: FusedLoops | undefined
   const bytes = fused.type === "f32" ? 4 : 8;
   const args = [loop.rows ?? "B", ...loop.streams.map((s) => address(fused.addressOf(s.buffer), s, bytes))];
   return [`if (fused) fused.${f.name}(${args.join(", ")});`, `else {`, ...js, `}`];
+}
+
+const rowKernels: Record<string, (name: string, K: number, type: FloatType) => WasmFunction> = {
+  sumRows: sumRowsFunction,
+  repeatRows: repeatRowsFunction,
+};
+
+/**
+ * The call of a row kernel of one operand, `kernel(rows, K, x, xOff, y, yOff)`: its WebAssembly function where it has
+ * one (sumRows, repeatRows), with the call as fallback.
+ */
+export function emitRowKernel(
+  call: string,
+  kernel: string,
+  rows: string,
+  K: number,
+  x: Location,
+  y: Location,
+  fused: FusedLoops | undefined,
+): string[] {
+  const make = rowKernels[kernel];
+  if (!fused || !make) return [call];
+  const f = fused.rowKernel(kernel, K, make);
+  fused.calls++;
+  const bytes = fused.type === "f32" ? 4 : 8;
+  const at = (l: Location) => address(fused.addressOf(l.buffer), l, bytes);
+  return [`if (fused) fused.${f.name}(${rows}, ${at(x)}, ${at(y)});`, `else ${call}`];
 }
 
 /** The byte address of a stream's row for b = 0, from its buffer's. */

@@ -12,6 +12,7 @@ import { matvecBlocks, operands, type ApplyNode, type IrModel, type IrNode, type
 import { elementwiseOp, nodeKind } from "../ops/registry.js";
 import { nameArrays, type ArrayNames, type ModuleNames } from "./array-names.js";
 import type { MatvecGroup, NodePlan } from "./plan-types.js";
+import { adjointsStoredFirst } from "./stored-first.js";
 import { nameTemporaries } from "./temporaries.js";
 
 export type { MatvecGroup, NodePlan };
@@ -69,6 +70,8 @@ export interface CodePlan {
    * that a kernel reads, by backward node: one step's rows of each (emit-terms.ts computes them).
    */
   temporaries: ReadonlyMap<GradId, string>;
+  /** The adjoints whose one term a backward step stores instead of adding to zeros (stored-first.ts). */
+  storedFirst: ReadonlySet<NodeId>;
 }
 
 /** The arrays of a state read at its last step by a later sequence (sequence-plans.ts names them). */
@@ -163,7 +166,7 @@ export function makePlan(
     // A value at every step of another sequence (B · S rows a step) that only its own step reads keeps that step alone
     // (in an array of its own: a shared product group's is laid out over every step).
     const shared = groupOf.has(n.id) && groups[groupOf.get(n.id)!]!.shared;
-    const invariant = n.op === "apply" && n.fn === "spread_steps" && ir.nodes[n.args[0]!]!.op === "param";
+    const invariant = invariantSpread(ir, n);
     const oneStep =
       invariant ||
       (n.over !== undefined &&
@@ -215,6 +218,7 @@ export function makePlan(
     if (p.node.over !== undefined && (p.pre > 0 || p.post > 0))
       throw new Error(`internal error: %${p.node.id}, at every step of ${p.node.over}, is read through a delay`);
   const names = nameArrays(ir, nodes, groups, shared);
+  const storedFirst = grad ? adjointsStoredFirst(grad, nodes, quantityNodes) : new Set<NodeId>();
   return {
     ir,
     names,
@@ -230,7 +234,8 @@ export function makePlan(
     kernelActivations: options.kernelActivations,
     links,
     attention,
-    temporaries: grad ? nameTemporaries(grad, runOf, names.identifiers) : new Map(),
+    temporaries: grad ? nameTemporaries(grad, runOf, names.identifiers, storedFirst) : new Map(),
+    storedFirst,
   };
 }
 
@@ -316,6 +321,11 @@ function groupMatvecs(ir: IrModel, consumers: Map<NodeId, NodeId[]>, quantityNod
   return groups;
 }
 
+/** A parameter spread over every step of another sequence (`spread_steps` of a bias or of `va`): the same at every step. */
+function invariantSpread(ir: IrModel, n: IrNode): boolean {
+  return n.op === "apply" && n.fn === "spread_steps" && ir.nodes[n.args[0]!]!.op === "param";
+}
+
 /**
  * Maximal stretches of consecutive element-wise nodes of one size: each becomes one fused
  * loop. Leaves are read in place and later members of a product group were computed with
@@ -326,7 +336,15 @@ function elementwiseRuns(ir: IrModel, groups: MatvecGroup[]): ElementwiseRun[] {
   const runs: ElementwiseRun[] = [];
   let current: ElementwiseRun | undefined;
   for (const n of ir.nodes) {
-    if (n.op === "param" || n.op === "const" || n.op === "delay" || n.op === "mask" || computedEarlier.has(n.id))
+    // A parameter spread over the steps of another sequence is computed before the loops over time: read in place too.
+    if (
+      n.op === "param" ||
+      n.op === "const" ||
+      n.op === "delay" ||
+      n.op === "mask" ||
+      computedEarlier.has(n.id) ||
+      invariantSpread(ir, n)
+    )
       continue;
     if (!isElementwise(n)) {
       current = undefined;

@@ -80,14 +80,36 @@ function temporaryValues(grad: GradIr, roots: readonly GradId[]): GradId[] {
   return [...kept].sort((a, b) => a - b);
 }
 
+/**
+ * Whether a rule's term is a kernel's result written straight into the adjoint it feeds: its only term, into an
+ * adjoint stored rather than added to (stored-first.ts), needs no array of its own to be copied from.
+ */
+export function writtenInPlace(
+  grad: GradIr,
+  own: readonly Contribution[],
+  { term, to }: Contribution,
+  storedFirst: ReadonlySet<NodeId>,
+): boolean {
+  const n = grad.nodes[term]!;
+  return storedFirst.has(to) && own.length === 1 && n.op === "apply" && !elementwiseTerm(n);
+}
+
 /** Names the arrays of those values by their op and backward node (`sum_steps41`). */
 export function nameTemporaries(
   grad: GradIr,
   runOf: ReadonlyMap<NodeId, number>,
   identifiers: Identifiers,
+  storedFirst: ReadonlySet<NodeId>,
 ): Map<GradId, string> {
   const contributions = contributionsBy(grad);
-  const roots = computedByTerms(grad, runOf, contributions).flatMap((id) => contributions.get(id)!.map((c) => c.term));
+  const roots = computedByTerms(grad, runOf, contributions).flatMap((id) => {
+    const own = contributions.get(id)!;
+    // A term written in place keeps its operands' arrays, not its own.
+    return own.flatMap((c) => {
+      const n = grad.nodes[c.term]!;
+      return writtenInPlace(grad, own, c, storedFirst) && n.op === "apply" ? n.args : [c.term];
+    });
+  });
   return new Map(
     temporaryValues(grad, roots).map((id) => {
       const n = grad.nodes[id] as Extract<GradNode, { op: "apply" }>;
