@@ -212,17 +212,16 @@ function emitKernelActivation(plan: CodePlan, id: NodeId, t: string): string[] {
   ];
 }
 
-/** A row-wise op at step t: its kernel over the B rows, with `activateRows` for its exponentials where the tier vectorises them. */
+/** A row-wise op at step t: its kernel over the B rows (the kernel object's, where it has one: onKernelSet). */
 function emitRowwise(plan: CodePlan, n: ApplyNode, t: string): string[] {
   const spec = opNamed(n.fn);
   if (spec.kind !== "rowwise") throw new Error(`internal error: ${n.fn} is not row-wise`);
   // K: the width of a row, the operand's for a kernel that reduces it (`sum`).
   const K = spec.rowsOfOperand ? plan.ir.nodes[n.args[0]!]!.size : n.size;
   const operands = n.args.map((a) => kernelRows(valueLocation(plan, a, t), plan.ir.nodes[a]!.size));
-  const activate = spec.takesActivateRows && plan.kernelActivations ? ", activateRows" : "";
   return [
     originComment(n),
-    `${spec.kernel}(${rowsOf(plan, n.id)}, ${K}, ${[...operands, kernelRows(valueLocation(plan, n.id, t), n.size)].join(", ")}${activate});`,
+    `${spec.kernel}(${rowsOf(plan, n.id)}, ${K}, ${[...operands, kernelRows(valueLocation(plan, n.id, t), n.size)].join(", ")});`,
   ];
 }
 

@@ -139,7 +139,7 @@ function runtimeNames(plans: readonly CodePlan[], options: EmitOptions): string[
   const memory = kernelObject(options) ? ["kernelMemory", "type MatmulKernels"] : ["plainMemory"];
   return [
     ...kernels,
-    ...new Set(plans.flatMap(registryKernels)),
+    ...new Set(plans.flatMap((plan) => registryKernels(plan, options))),
     "ModelCore",
     "parameterViews",
     "initialiseParameterViews",
@@ -172,10 +172,7 @@ function usesKernel(plan: CodePlan, name: (typeof kernelNames)[number]): boolean
     case "scatterRowsBatch":
       return weights.includes(true);
     case "activateRows":
-      return (
-        plan.nodes.some((p) => p.byKernel) ||
-        (plan.kernelActivations && rowwiseSpecs(plan).some((spec) => spec.takesActivateRows))
-      );
+      return plan.nodes.some((p) => p.byKernel);
   }
 }
 
@@ -196,12 +193,14 @@ function stepsSpecs(plan: CodePlan): StepsOp[] {
 }
 
 /**
- * The kernels the registry names that the passes call: row-wise ops, steps ops and losses. They are functions on every
- * tier (the JavaScript kernels the interpreter calls too).
+ * The kernels the registry names that the passes import: row-wise ops, steps ops and losses (the JavaScript kernels the
+ * interpreter calls too), but for those a kernel object has (onKernelSet), where the passes take them from it.
  */
-function registryKernels(plan: CodePlan): string[] {
+function registryKernels(plan: CodePlan, options: EmitOptions): string[] {
   const names = [
-    ...rowwiseSpecs(plan).map((s) => s.kernel),
+    ...rowwiseSpecs(plan)
+      .filter((s) => !(kernelObject(options) && s.onKernelSet))
+      .map((s) => s.kernel),
     ...stepsSpecs(plan).map((s) => s.kernel),
     ...plan.ir.losses.map((l) => formOf(l).kernel),
   ];
@@ -429,9 +428,17 @@ function emitFusedLoops(fused: FusedLoops): string[] {
   ];
 }
 
-/** With a kernel object, the products the pass calls, taken from it (same names as the imported functions). */
-function kernelLocals(options: EmitOptions, names: readonly (typeof kernelNames)[number][]): Declaration[] {
-  return kernelObject(options) ? [destructuring(names, "w.kernels")] : [];
+/**
+ * With a kernel object, the kernels the pass calls, taken from it (same names as the imported functions): the products
+ * and activations `names`, and the row-wise ops' kernels it has (onKernelSet).
+ */
+function kernelLocals(
+  plan: CodePlan,
+  options: EmitOptions,
+  names: readonly (typeof kernelNames)[number][],
+): Declaration[] {
+  const rowwise = rowwiseSpecs(plan).flatMap((s) => (s.onKernelSet ? [s.kernel] : []));
+  return kernelObject(options) ? [destructuring([...new Set([...names, ...rowwise])], "w.kernels")] : [];
 }
 
 /** Each parameter's values (`W`) or gradient (`dW`), by name from `source` (params or grads), with its shape. */
@@ -771,7 +778,7 @@ function emitForwardPass(
   const declarations = [
     ...batchLocals,
     ...sourceLocals(plan),
-    ...kernelLocals(options, ["matmulBatch", "activateRows"]),
+    ...kernelLocals(plan, options, ["matmulBatch", "activateRows"]),
     ...paramLocals(plan, "params"),
     ...bufferLocals(plan),
   ];
@@ -875,7 +882,7 @@ function emitBackwardPass(
       const y = plan.names.targets[k]!;
       return declaration(y, `const ${y} = targets[${quote(l.target)}]!;`);
     }),
-    ...kernelLocals(options, ["matmulBatchBackwardInput", "matmulBatchBackwardWeight", "scatterRowsBatch"]),
+    ...kernelLocals(plan, options, ["matmulBatchBackwardInput", "matmulBatchBackwardWeight", "scatterRowsBatch"]),
     ...paramLocals(plan, "params"),
     ...paramLocals(plan, "grads"),
     ...bufferLocals(plan),

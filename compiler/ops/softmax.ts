@@ -19,7 +19,7 @@ function vectorJacobian(name: string, formula: string, kernel: KernelName): Roww
     doc: { formula, derivative: "(made by the gradient pass, not differentiated)" },
     kernel,
     accumulates: true,
-    takesActivateRows: false,
+    onKernelSet: false,
   };
 }
 
@@ -29,7 +29,7 @@ function rowFunction(
   doc: OpDoc,
   kernel: KernelName,
   vjp: string,
-  takesActivateRows: boolean,
+  onKernelSet: boolean,
   exported: OpExportForm,
 ): RowwiseOp {
   return {
@@ -42,7 +42,7 @@ function rowFunction(
     doc,
     kernel,
     accumulates: false,
-    takesActivateRows,
+    onKernelSet,
     grad: (g) => g.send(0, g.apply(vjp, [g.dy, g.output()])),
     export: exported,
   };

@@ -1,5 +1,5 @@
 /**
- * The matrix products and row activations as one object, the interface both kernel tiers
+ * The matrix products, row activations and softmax as one object, the interface both kernel tiers
  * provide: a generated module on a kernel tier (--kernels wasm|auto) calls them through it,
  *
  *     const { matmulBatch, activateRows } = kernels;
@@ -12,10 +12,11 @@ import type { FloatArray } from "../floatArray.js";
 import { activateRows, type ActivationName } from "./activate-rows.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "./matmul.js";
 import { scatterRowsBatch } from "./onehot.js";
+import { softmaxRows } from "./softmax.js";
 
 /**
- * The three batched products, the row activations and the one-hot weight gradient's scatter, as both tiers provide
- * them (same arguments as ../matmul.ts, ../activate-rows.ts and ../onehot.ts).
+ * The three batched products, the row activations, the one-hot weight gradient's scatter and the softmax of rows, as
+ * both tiers provide them (same arguments as ../matmul.ts, ../activate-rows.ts, ../onehot.ts and ../softmax.ts).
  */
 export interface MatmulKernels {
   /** Y[B,M] (= or +=) X[B,N] · Wᵀ for W row-major [M,N]. */
@@ -69,6 +70,8 @@ export interface MatmulKernels {
   ): void;
   /** dWt[ids[b], :] += dY[b, :] for Wt row-major [N,M]; padded ids are skipped. */
   scatterRowsBatch: typeof scatterRowsBatch;
+  /** y[b,:] = softmax(x[b,:]) over B contiguous rows of K (../softmax.ts); in place when y is x at the same offset. */
+  softmaxRows: typeof softmaxRows;
 }
 
 /** The JavaScript tier as the same interface as WasmKernels. */
@@ -78,4 +81,5 @@ export const jsMatmulKernels: MatmulKernels = Object.freeze({
   matmulBatchBackwardWeight,
   activateRows,
   scatterRowsBatch,
+  softmaxRows,
 });

@@ -19,6 +19,7 @@
  *               dW[M,N] += dY[B,M]ᵀ · X                     (<t>_matmul_bwd_w; last, the
  *                                                            address of SCRATCH_BYTES it overwrites)
  *   - activations: Y[r, i] = f(X[r, i]) over a strided block  (<t>_<f>_rows)
+ *   - softmax: Y[r, :] = softmax(X[r, :]) over contiguous rows    (<t>_softmax_rows)
  * Addresses need no alignment (v128 loads are unaligned-safe; aligned data is
  * just faster). Outputs must not overlap inputs.
  *
@@ -1026,6 +1027,82 @@ function activationRows(/** @type {DType} */ d, /** @type {Activation} */ a) {
   );
 }
 
+// --- softmax of rows --------------------------------------------------------------
+
+/**
+ * Y[r, :] = softmax(X[r, :]) for r < rows over contiguous rows of `width` (x, y byte
+ * addresses; in place when x = y), in the order of runtime/kernels/softmax.ts: the row's
+ * maximum m, e^(x − m) by the exp of the activations stored in Y and summed, then Y times
+ * 1/Σ. The sum runs in L lanes and the maximum is NaN-propagating (max, not pmax), so a row
+ * holding NaN gives NaN everywhere, as the JavaScript kernel's does.
+ */
+function softmaxRows(/** @type {DType} */ d) {
+  vectorConstants = new Map();
+  const o = laneOps(d);
+  const exp = activations(o).find((a) => a.name === "exp");
+  if (!exp) throw new Error("internal error: no exp among the activations");
+  const f = exp.body("v", "fv");
+  const temporaries = new Set(["v", ...[...f.join(" ").matchAll(/\(local\.set \$(\w+)/g)].map((m) => m[1] ?? "")]);
+  const at = (/** @type {string} */ base) => add(get(base), get("j"));
+  const vectors = forLoop("j", c32(0), get("wv"), c32(16), [
+    set("v", `(${d.v}.sub (v128.load ${at("x")}) ${get("mv")})`),
+    ...f,
+    `(v128.store ${at("y")} ${get("fv")})`,
+    set("sv", `(${d.v}.add ${get("sv")} ${get("fv")})`),
+  ]);
+  // The last width mod L columns, one at a time through the same vector code.
+  const columns = forLoop("j", get("wv"), get("wb"), c32(d.S), [
+    set("v", `(${d.v}.splat (${d.t}.sub (${d.t}.load ${at("x")}) ${get("m")}))`),
+    ...f,
+    `(${d.t}.store ${at("y")} (${d.v}.extract_lane 0 ${get("fv")}))`,
+    set("s", `(${d.t}.add ${get("s")} (${d.v}.extract_lane 0 ${get("fv")}))`),
+  ]);
+  const lanes = range(d.L).map((l) => `(${d.v}.extract_lane ${l} ${get("mv")})`);
+  const body = [
+    ...[...vectorConstants].map(([text, name]) => set(name, text)),
+    set("wb", shl(get("width"), d.shift)),
+    set("wv", `(i32.and ${get("wb")} ${c32(-16)})`),
+    ...forLoop("r", c32(0), get("rows"), c32(1), [
+      set("mv", `(${d.v}.splat (${d.t}.const -inf))`),
+      ...forLoop("j", c32(0), get("wv"), c32(16), [set("mv", `(${d.v}.max ${get("mv")} (v128.load ${at("x")}))`)]),
+      set(
+        "m",
+        lanes.slice(1).reduce((acc, lane) => `(${d.t}.max ${acc} ${lane})`, lanes[0] ?? ""),
+      ),
+      ...forLoop("j", get("wv"), get("wb"), c32(d.S), [set("m", `(${d.t}.max ${get("m")} (${d.t}.load ${at("x")}))`)]),
+      set("mv", `(${d.v}.splat ${get("m")})`),
+      set("sv", `(${d.v}.splat (${d.t}.const 0))`),
+      ...vectors,
+      set("s", laneSum(d, get("sv"))),
+      ...columns,
+      set("s", `(${d.t}.div (${d.t}.const 1) ${get("s")})`),
+      set("mv", `(${d.v}.splat ${get("s")})`),
+      ...forLoop("j", c32(0), get("wv"), c32(16), [
+        `(v128.store ${at("y")} (${d.v}.mul (v128.load ${at("y")}) ${get("mv")}))`,
+      ]),
+      ...forLoop("j", get("wv"), get("wb"), c32(d.S), [
+        `(${d.t}.store ${at("y")} (${d.t}.mul (${d.t}.load ${at("y")}) ${get("s")}))`,
+      ]),
+      set("x", add(get("x"), get("wb"))),
+      set("y", add(get("y"), get("wb"))),
+    ]),
+  ];
+  const sig = [
+    params(["rows", "width", "x", "y"]),
+    locals(["wb", "wv", "r", "j"], "i32"),
+    locals(["m", "s"], d.t),
+    locals(["mv", "sv", ...temporaries, ...vectorConstants.values()], "v128"),
+  ].join(" ");
+  const name = `${d.t}_softmax_rows`;
+  return func(
+    name,
+    name,
+    sig,
+    body,
+    `Y[r,:] = e^(X[r,:] − max) / Σ e^(X[r,:] − max); r < rows, contiguous rows of width; byte addresses; in place when x = y.`,
+  );
+}
+
 // --- sums of rows ----------------------------------------------------------------
 
 /**
@@ -1115,8 +1192,8 @@ export function kernelsWat() {
   const parts = [];
   for (const d of [F32, F64]) parts.push(...products(d), peak(d));
   for (const d of [F32, F64]) for (const a of activations(laneOps(d))) parts.push(activationRows(d, a));
-  for (const d of [F32, F64]) parts.push(addRows(d));
-  return module("SIMD kernels: matrix products, activations and sums of rows", parts);
+  for (const d of [F32, F64]) parts.push(softmaxRows(d), addRows(d));
+  return module("SIMD kernels: matrix products, activations, softmax and sums of rows", parts);
 }
 
 /**
