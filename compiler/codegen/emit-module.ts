@@ -29,7 +29,7 @@ import {
   type Decoding,
 } from "./emit-sequences.js";
 import { lengthExpression, moduleBuffers, workspaceBuffers, type BufferSpec } from "./workspace.js";
-import { kernelNames, type KernelTier } from "./kernel-tier.js";
+import { kernelNames, objectRegistryKernels, type KernelTier } from "./kernel-tier.js";
 import { product, sum } from "./arith.js";
 import { gradArray, paramArray, rowsOf } from "./access.js";
 import {
@@ -139,7 +139,9 @@ function runtimeNames(plans: readonly CodePlan[], options: EmitOptions): string[
   const memory = kernelObject(options) ? ["kernelMemory", "type MatmulKernels"] : ["plainMemory"];
   return [
     ...kernels,
-    ...new Set(plans.flatMap((plan) => registryKernels(plan, options))),
+    ...new Set(
+      plans.flatMap(registryKernels).filter((k) => !(kernelObject(options) && objectRegistryKernels.includes(k))),
+    ),
     "ModelCore",
     "parameterViews",
     "initialiseParameterViews",
@@ -193,14 +195,12 @@ function stepsSpecs(plan: CodePlan): StepsOp[] {
 }
 
 /**
- * The kernels the registry names that the passes import: row-wise ops, steps ops and losses (the JavaScript kernels the
- * interpreter calls too), but for those a kernel object has (onKernelSet), where the passes take them from it.
+ * The kernels the registry names that the passes call: row-wise ops, steps ops and losses. They are functions on every
+ * tier (the JavaScript kernels the interpreter calls too), and some are on kernel objects as well (objectRegistryKernels).
  */
-function registryKernels(plan: CodePlan, options: EmitOptions): string[] {
+function registryKernels(plan: CodePlan): string[] {
   const names = [
-    ...rowwiseSpecs(plan)
-      .filter((s) => !(kernelObject(options) && s.onKernelSet))
-      .map((s) => s.kernel),
+    ...rowwiseSpecs(plan).map((s) => s.kernel),
     ...stepsSpecs(plan).map((s) => s.kernel),
     ...plan.ir.losses.map((l) => formOf(l).kernel),
   ];
@@ -430,15 +430,15 @@ function emitFusedLoops(fused: FusedLoops): string[] {
 
 /**
  * With a kernel object, the kernels the pass calls, taken from it (same names as the imported functions): the products
- * and activations `names`, and the row-wise ops' kernels it has (onKernelSet).
+ * and activations `names`, and the registry's kernels it has (objectRegistryKernels).
  */
 function kernelLocals(
   plan: CodePlan,
   options: EmitOptions,
   names: readonly (typeof kernelNames)[number][],
 ): Declaration[] {
-  const rowwise = rowwiseSpecs(plan).flatMap((s) => (s.onKernelSet ? [s.kernel] : []));
-  return kernelObject(options) ? [destructuring([...new Set([...names, ...rowwise])], "w.kernels")] : [];
+  const registry = registryKernels(plan).filter((k) => objectRegistryKernels.includes(k));
+  return kernelObject(options) ? [destructuring([...names, ...registry], "w.kernels")] : [];
 }
 
 /** Each parameter's values (`W`) or gradient (`dW`), by name from `source` (params or grads), with its shape. */

@@ -11,6 +11,12 @@ export const kernelNames = [
   "scatterRowsBatch",
 ] as const;
 
+/**
+ * The kernels the op registry names (row-wise ops, losses) that a kernel object has too, vectorised on the WebAssembly
+ * tiers (MatmulKernels): on those tiers the passes take them from it, by the same name and arguments.
+ */
+export const objectRegistryKernels: readonly string[] = ["softmaxRows", "crossEntropyFromLogits"];
+
 /** Which matrix-product kernels a generated module runs on (docs/kernels.md). */
 export type KernelTier = "js" | "wasm" | "relaxed" | "auto";
 export const kernelTiers: readonly KernelTier[] = ["js", "wasm", "relaxed", "auto"];

@@ -89,11 +89,6 @@ export interface RowwiseOp extends OpBase {
   kernel: KernelName;
   /** The kernel adds into `out` instead of overwriting it. */
   accumulates: boolean;
-  /**
-   * The kernel objects (MatmulKernels) have it too, vectorised on the WebAssembly tiers: a pass on a kernel object
-   * calls the object's, by the same name and arguments.
-   */
-  onKernelSet: boolean;
   /** The kernel's K is its operand's width, not its result's (`sum` adds a row of K into one number). */
   rowsOfOperand?: true;
 }

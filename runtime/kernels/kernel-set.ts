@@ -11,12 +11,14 @@
 import type { FloatArray } from "../floatArray.js";
 import { activateRows, type ActivationName } from "./activate-rows.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "./matmul.js";
+import { crossEntropyFromLogits } from "./losses.js";
 import { scatterRowsBatch } from "./onehot.js";
 import { softmaxRows } from "./softmax.js";
 
 /**
- * The three batched products, the row activations, the one-hot weight gradient's scatter and the softmax of rows, as
- * both tiers provide them (same arguments as ../matmul.ts, ../activate-rows.ts, ../onehot.ts and ../softmax.ts).
+ * The three batched products, the row activations, the one-hot weight gradient's scatter, the softmax of rows and the
+ * cross-entropy of logits, as both tiers provide them (same arguments as ../matmul.ts, ../activate-rows.ts,
+ * ../onehot.ts, ../softmax.ts and ../losses.ts).
  */
 export interface MatmulKernels {
   /** Y[B,M] (= or +=) X[B,N] · Wᵀ for W row-major [M,N]. */
@@ -72,6 +74,8 @@ export interface MatmulKernels {
   scatterRowsBatch: typeof scatterRowsBatch;
   /** y[b,:] = softmax(x[b,:]) over B contiguous rows of K (../softmax.ts); in place when y is x at the same offset. */
   softmaxRows: typeof softmaxRows;
+  /** Σ_b w_b · (−log softmax(z_b)[y_b]) over B rows of K logits (../losses.ts). */
+  crossEntropyFromLogits: typeof crossEntropyFromLogits;
 }
 
 /** The JavaScript tier as the same interface as WasmKernels. */
@@ -82,4 +86,5 @@ export const jsMatmulKernels: MatmulKernels = Object.freeze({
   activateRows,
   scatterRowsBatch,
   softmaxRows,
+  crossEntropyFromLogits,
 });
