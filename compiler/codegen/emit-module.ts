@@ -60,9 +60,6 @@ export interface EmitOptions {
   version: string;
 }
 
-/** What a kernel object provides (MatmulKernels); with --kernels wasm|auto the passes take them from the Model's. */
-const objectKernelNames: readonly string[] = kernelNames.filter((k) => k !== "gatherRowsBatch");
-
 /** Whether the module picks a kernel object per Model (--kernels wasm|auto) instead of importing the JavaScript functions. */
 function kernelObject(options: EmitOptions): boolean {
   return options.kernels !== "js";
@@ -133,9 +130,7 @@ function emitSequencePasses(
 
 /** What the module takes from rnnc/runtime: the kernels its passes call as functions, the ModelCore and what it needs. */
 function runtimeNames(plans: readonly CodePlan[], options: EmitOptions): string[] {
-  const kernels = kernelNames.filter(
-    (k) => plans.some((plan) => usesKernel(plan, k)) && !(kernelObject(options) && objectKernelNames.includes(k)),
-  );
+  const kernels = kernelNames.filter((k) => plans.some((plan) => usesKernel(plan, k)) && !kernelObject(options));
   const memory = kernelObject(options) ? ["kernelMemory", "type MatmulKernels"] : ["plainMemory"];
   return [
     ...kernels,
@@ -778,7 +773,7 @@ function emitForwardPass(
   const declarations = [
     ...batchLocals,
     ...sourceLocals(plan),
-    ...kernelLocals(plan, options, ["matmulBatch", "activateRows"]),
+    ...kernelLocals(plan, options, ["matmulBatch", "gatherRowsBatch", "activateRows"]),
     ...paramLocals(plan, "params"),
     ...bufferLocals(plan),
   ];

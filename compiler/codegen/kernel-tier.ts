@@ -1,6 +1,6 @@
 /**
  * The kernels of products and activations a generated module's passes call: functions it imports on the js tier; on
- * the others all but gatherRowsBatch come from the Model's kernel object (MatmulKernels).
+ * the others they come from the Model's kernel object (MatmulKernels).
  */
 export const kernelNames = [
   "matmulBatch",

@@ -12,11 +12,11 @@ import type { FloatArray } from "../floatArray.js";
 import { activateRows, type ActivationName } from "./activate-rows.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "./matmul.js";
 import { crossEntropyFromLogits } from "./losses.js";
-import { scatterRowsBatch } from "./onehot.js";
+import { gatherRowsBatch, scatterRowsBatch } from "./onehot.js";
 import { softmaxRows } from "./softmax.js";
 
 /**
- * The three batched products, the row activations, the one-hot weight gradient's scatter, the softmax of rows and the
+ * The three batched products, the row activations, the one-hot input's gather and its weight gradient's scatter, the softmax of rows and the
  * cross-entropy of logits, as both tiers provide them (same arguments as ../matmul.ts, ../activate-rows.ts,
  * ../onehot.ts, ../softmax.ts and ../losses.ts).
  */
@@ -70,6 +70,8 @@ export interface MatmulKernels {
     yOff: number,
     yStride: number,
   ): void;
+  /** Y[b, :] (= or +=) Wt[ids[b], :] for Wt row-major [N,M]: a one-hot input's product. */
+  gatherRowsBatch: typeof gatherRowsBatch;
   /** dWt[ids[b], :] += dY[b, :] for Wt row-major [N,M]; padded ids are skipped. */
   scatterRowsBatch: typeof scatterRowsBatch;
   /** y[b,:] = softmax(x[b,:]) over B contiguous rows of K (../softmax.ts); in place when y is x at the same offset. */
@@ -84,6 +86,7 @@ export const jsMatmulKernels: MatmulKernels = Object.freeze({
   matmulBatchBackwardInput,
   matmulBatchBackwardWeight,
   activateRows,
+  gatherRowsBatch,
   scatterRowsBatch,
   softmaxRows,
   crossEntropyFromLogits,
