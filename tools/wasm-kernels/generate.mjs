@@ -1033,8 +1033,9 @@ function activationRows(/** @type {DType} */ d, /** @type {Activation} */ a) {
 /**
  * Per contiguous row of `width` at x (byte address), r < rows, in the order of
  * runtime/kernels/softmax.ts and losses.ts: the row's maximum m, then e^(x − m) by the exp of
- * the activations, summed in L lanes. The maximum propagates NaN (max, not pmax), so a row
- * holding NaN gives NaN, as the JavaScript kernels' do. Then, by `kind`:
+ * the activations, summed in L lanes. The maximum skips NaN as the JavaScript kernels' `x > m`
+ * does (pmax, and a < b ? b : a on scalars; a single maxps, where max's NaN rules cost V8 eight
+ * instructions); a NaN logit then makes its row's sum, and its softmax, NaN. Then, by `kind`:
  *   - softmax: Y[r, :] = e^(X[r, :] − m) · (1/Σ) (y a byte address; in place when x = y);
  *   - maxExpSums: the pair (m, Σ) as two float64 at y + 16·r, what the cross-entropy of the
  *     logits needs besides the target's logit and a log. Float32's exponentials are summed in
@@ -1076,6 +1077,8 @@ function expRows(/** @type {DType} */ d, /** @type {"softmax" | "maxExpSums"} */
     set("s", `(${sumType}.add ${get("s")} ${wide ? `(f64.promote_f32 ${lane0})` : lane0})`),
   ]);
   const lanes = range(d.L).map((l) => `(${d.v}.extract_lane ${l} ${get("mv")})`);
+  /** a < b ? b : a, JavaScript's `if (b > a) a = b` (b is evaluated twice: a local or a load). */
+  const larger = (/** @type {string} */ a, /** @type {string} */ b) => `(select ${b} ${a} (${d.t}.lt ${a} ${b}))`;
   const asF64 = (/** @type {string} */ e) => (d.t === "f64" ? e : `(f64.promote_f32 ${e})`);
   const normalise = [
     set("s", `(${d.t}.div (${d.t}.const 1) ${get("s")})`),
@@ -1099,12 +1102,10 @@ function expRows(/** @type {DType} */ d, /** @type {"softmax" | "maxExpSums"} */
     set("wv", `(i32.and ${get("wb")} ${c32(-16)})`),
     ...forLoop("r", c32(0), get("rows"), c32(1), [
       set("mv", `(${d.v}.splat (${d.t}.const -inf))`),
-      ...forLoop("j", c32(0), get("wv"), c32(16), [set("mv", `(${d.v}.max ${get("mv")} (v128.load ${at("x")}))`)]),
-      set(
-        "m",
-        lanes.slice(1).reduce((acc, lane) => `(${d.t}.max ${acc} ${lane})`, lanes[0] ?? ""),
-      ),
-      ...forLoop("j", get("wv"), get("wb"), c32(d.S), [set("m", `(${d.t}.max ${get("m")} (${d.t}.load ${at("x")}))`)]),
+      ...forLoop("j", c32(0), get("wv"), c32(16), [set("mv", `(${d.v}.pmax ${get("mv")} (v128.load ${at("x")}))`)]),
+      set("m", lanes[0] ?? ""),
+      ...lanes.slice(1).map((lane) => set("m", larger(get("m"), lane))),
+      ...forLoop("j", get("wv"), get("wb"), c32(d.S), [set("m", larger(get("m"), `(${d.t}.load ${at("x")})`))]),
       set("mv", `(${d.v}.splat ${get("m")})`),
       ...(wide
         ? [set("sv", `(f64x2.splat (f64.const 0))`), set("sh", get("sv"))]
