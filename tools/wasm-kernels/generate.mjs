@@ -1033,7 +1033,8 @@ function activationRows(/** @type {DType} */ d, /** @type {Activation} */ a) {
 /**
  * Per contiguous row of `width` at x (byte address), r < rows, in the order of
  * runtime/kernels/softmax.ts and losses.ts: the row's maximum m, then e^(x − m) by the exp of
- * the activations, summed in L lanes. The maximum skips NaN as the JavaScript kernels' `x > m`
+ * the activations, summed (float32: in L lanes; float64: in column order, so that its results are the JavaScript
+ * kernels' bits). The maximum skips NaN as the JavaScript kernels' `x > m`
  * does (pmax, and a < b ? b : a on scalars; a single maxps, where max's NaN rules cost V8 eight
  * instructions); a NaN logit then makes its row's sum, and its softmax, NaN. Then, by `kind`:
  *   - softmax: Y[r, :] = e^(X[r, :] − m) · (1/Σ) (y a byte address; in place when x = y);
@@ -1053,15 +1054,24 @@ function expRows(/** @type {DType} */ d, /** @type {"softmax" | "maxExpSums"} */
   // The sum: in d's lanes, or, for float32's maxExpSums, in two f64x2 (the low and the high lanes) and a float64.
   const wide = !softmax && d.t === "f32";
   const sumType = wide ? "f64" : d.t;
-  const addToSum = wide
+  // float64 sums its lanes in column order, as the JavaScript kernels do: the same bits as theirs.
+  const sequential = d.t === "f64";
+  const addToSum = sequential
     ? [
-        set("sv", `(f64x2.add ${get("sv")} (f64x2.promote_low_f32x4 ${get("fv")}))`),
         set(
-          "sh",
-          `(f64x2.add ${get("sh")} (f64x2.promote_low_f32x4 (${laneShuffle(d, [2, 3, 2, 3])} ${get("fv")} ${get("fv")})))`,
+          "s",
+          `(f64.add (f64.add ${get("s")} (f64x2.extract_lane 0 ${get("fv")})) (f64x2.extract_lane 1 ${get("fv")}))`,
         ),
       ]
-    : [set("sv", `(${d.v}.add ${get("sv")} ${get("fv")})`)];
+    : wide
+      ? [
+          set("sv", `(f64x2.add ${get("sv")} (f64x2.promote_low_f32x4 ${get("fv")}))`),
+          set(
+            "sh",
+            `(f64x2.add ${get("sh")} (f64x2.promote_low_f32x4 (${laneShuffle(d, [2, 3, 2, 3])} ${get("fv")} ${get("fv")})))`,
+          ),
+        ]
+      : [set("sv", `(${d.v}.add ${get("sv")} ${get("fv")})`)];
   const lane0 = `(${d.v}.extract_lane 0 ${get("fv")})`;
   const vectors = forLoop("j", c32(0), get("wv"), c32(16), [
     set("v", `(${d.v}.sub (v128.load ${at("x")}) ${get("mv")})`),
@@ -1107,11 +1117,15 @@ function expRows(/** @type {DType} */ d, /** @type {"softmax" | "maxExpSums"} */
       ...lanes.slice(1).map((lane) => set("m", larger(get("m"), lane))),
       ...forLoop("j", get("wv"), get("wb"), c32(d.S), [set("m", larger(get("m"), `(${d.t}.load ${at("x")})`))]),
       set("mv", `(${d.v}.splat ${get("m")})`),
-      ...(wide
-        ? [set("sv", `(f64x2.splat (f64.const 0))`), set("sh", get("sv"))]
-        : [set("sv", `(${d.v}.splat (${d.t}.const 0))`)]),
+      ...(sequential
+        ? [set("s", `(f64.const 0)`)]
+        : wide
+          ? [set("sv", `(f64x2.splat (f64.const 0))`), set("sh", get("sv"))]
+          : [set("sv", `(${d.v}.splat (${d.t}.const 0))`)]),
       ...vectors,
-      set("s", wide ? laneSum(F64, `(f64x2.add ${get("sv")} ${get("sh")})`) : laneSum(d, get("sv"))),
+      ...(sequential
+        ? []
+        : [set("s", wide ? laneSum(F64, `(f64x2.add ${get("sv")} ${get("sh")})`) : laneSum(d, get("sv")))]),
       ...columns,
       ...(softmax ? normalise : pair),
       set("x", add(get("x"), get("wb"))),

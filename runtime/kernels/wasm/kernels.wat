@@ -2310,7 +2310,7 @@
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $j_next)))
       (local.set $mv (f64x2.splat (local.get $m)))
-      (local.set $sv (f64x2.splat (f64.const 0)))
+      (local.set $s (f64.const 0))
       (local.set $j (i32.const 0))
       (block $j_end (loop $j_next
         (br_if $j_end (i32.ge_u (local.get $j) (local.get $wv)))
@@ -2331,10 +2331,9 @@
         (local.set $es (v128.bitselect (f64x2.add (local.get $k13) (local.get $ex)) (local.get $es) (f64x2.lt (local.get $ey) (local.get $k18))))
         (local.set $fv (v128.bitselect (local.get $k19) (local.get $es) (f64x2.eq (local.get $ex) (local.get $k13))))
         (v128.store (i32.add (local.get $y) (local.get $j)) (local.get $fv))
-        (local.set $sv (f64x2.add (local.get $sv) (local.get $fv)))
+        (local.set $s (f64.add (f64.add (local.get $s) (f64x2.extract_lane 0 (local.get $fv))) (f64x2.extract_lane 1 (local.get $fv))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $j_next)))
-      (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $sv)) (f64x2.extract_lane 1 (local.get $sv))))
       (local.set $j (local.get $wv))
       (block $j_end (loop $j_next
         (br_if $j_end (i32.ge_u (local.get $j) (local.get $wb)))
@@ -2421,7 +2420,7 @@
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $j_next)))
       (local.set $mv (f64x2.splat (local.get $m)))
-      (local.set $sv (f64x2.splat (f64.const 0)))
+      (local.set $s (f64.const 0))
       (local.set $j (i32.const 0))
       (block $j_end (loop $j_next
         (br_if $j_end (i32.ge_u (local.get $j) (local.get $wv)))
@@ -2441,10 +2440,9 @@
         (local.set $es (f64x2.mul (f64x2.mul (local.get $ep) (i64x2.shl (i64x2.add (local.get $eh) (local.get $k17)) (i32.const 52))) (i64x2.shl (i64x2.add (i64x2.sub (local.get $en) (local.get $eh)) (local.get $k17)) (i32.const 52))))
         (local.set $es (v128.bitselect (f64x2.add (local.get $k13) (local.get $ex)) (local.get $es) (f64x2.lt (local.get $ey) (local.get $k18))))
         (local.set $fv (v128.bitselect (local.get $k19) (local.get $es) (f64x2.eq (local.get $ex) (local.get $k13))))
-        (local.set $sv (f64x2.add (local.get $sv) (local.get $fv)))
+        (local.set $s (f64.add (f64.add (local.get $s) (f64x2.extract_lane 0 (local.get $fv))) (f64x2.extract_lane 1 (local.get $fv))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $j_next)))
-      (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $sv)) (f64x2.extract_lane 1 (local.get $sv))))
       (local.set $j (local.get $wv))
       (block $j_end (loop $j_next
         (br_if $j_end (i32.ge_u (local.get $j) (local.get $wb)))

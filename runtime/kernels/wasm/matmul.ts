@@ -46,10 +46,10 @@ type RowsKernel = KernelExports["f32_exp_rows"];
 type ExpRowsKernel = KernelExports["f32_softmax_rows"];
 
 /**
- * Rows whose (maximum, Σ exp) pairs the cross-entropy kernel's scratch holds (16 kB of the arena): a call over more
- * rows runs the JavaScript kernel. The generated passes score B rows a call.
+ * Rows whose (maximum, Σ exp) pairs fit in the scratch (bwd_w's, which only uses it during its own call): a call
+ * of the cross-entropy over more rows runs the JavaScript kernel. The generated passes score B rows a call.
  */
-const MAX_EXP_SUMS_ROWS = 1024;
+const MAX_EXP_SUMS_ROWS = Math.floor(SCRATCH_BYTES / 16);
 
 /**
  * A product kernel of one instance: (B, M, N, byte addresses of the two inputs and the
@@ -106,7 +106,7 @@ export interface WasmKernelOptions extends WasmArenaOptions {
  * is allocated in the arena for good, before the arena hands out any other view, so even
  * a growth here detaches nothing.
  */
-function instantiate(arena: WasmArena, fma: boolean): { k: KernelExports; products: Products } {
+function instantiate(arena: WasmArena, fma: boolean): { k: KernelExports; products: Products; scratch: number } {
   const k = instantiateKernels(arena.memory);
   const p = fma ? instantiateRelaxedKernels(arena.memory) : k;
   const scratch = arena.alloc("f64", SCRATCH_BYTES / 8).byteOffset;
@@ -118,7 +118,7 @@ function instantiate(arena: WasmArena, fma: boolean): { k: KernelExports; produc
       (B, M, N, dy, x, dw) => p.f64_matmul_bwd_w(B, M, N, dy, x, dw, scratch),
     ],
   };
-  return { k, products };
+  return { k, products, scratch };
 }
 
 export class WasmKernels implements MatmulKernels {
@@ -137,7 +137,7 @@ export class WasmKernels implements MatmulKernels {
   private readonly softmax: readonly [f32: ExpRowsKernel, f64: ExpRowsKernel];
   /** Each row's maximum and Σ exp(x − max), as float64 pairs: [float32, float64]. */
   private readonly maxExpSums: readonly [f32: ExpRowsKernel, f64: ExpRowsKernel];
-  /** Where maxExpSums writes (MAX_EXP_SUMS_ROWS pairs), and a view of it, made again after a growth detaches it. */
+  /** Where maxExpSums writes (the scratch), and a view of it, made again after a growth detaches it. */
   private readonly sumsAt: number;
   private sums: Float64Array;
   /** The arena's bytes, for copies between its arrays; made again after a growth detaches it. */
@@ -154,7 +154,7 @@ export class WasmKernels implements MatmulKernels {
   constructor(options: WasmKernelOptions = {}) {
     this.arena = new WasmArena(options);
     this.fma = options.fma ?? false;
-    const { k, products } = instantiate(this.arena, this.fma);
+    const { k, products, scratch } = instantiate(this.arena, this.fma);
     this.products = products;
     this.rowKernels = new Map([
       ["sigmoid", [k.f32_sigmoid_rows, k.f64_sigmoid_rows]],
@@ -164,8 +164,8 @@ export class WasmKernels implements MatmulKernels {
     this.addRows = [k.f32_add_rows, k.f64_add_rows];
     this.softmax = [k.f32_softmax_rows, k.f64_softmax_rows];
     this.maxExpSums = [k.f32_max_exp_sums, k.f64_max_exp_sums];
-    this.sums = this.arena.alloc("f64", 2 * MAX_EXP_SUMS_ROWS);
-    this.sumsAt = this.sums.byteOffset;
+    this.sumsAt = scratch;
+    this.sums = new Float64Array(this.arena.memory.buffer, scratch, 2 * MAX_EXP_SUMS_ROWS);
     this.bytes = new Uint8Array(this.arena.memory.buffer);
   }
 
@@ -272,8 +272,8 @@ export class WasmKernels implements MatmulKernels {
   /**
    * y[b,:] = softmax(x[b,:]) in wasm when x and y are resident, of one element type: the maximum, the exponentials
    * (the activations' exp) and the normalisation of a row in one call, where the JavaScript kernel took about 0.5 µs
-   * a row of 65 (W1's 1,600 rows were 4% of its forward and backward pass). Float64 rounds as the JavaScript
-   * kernel does but for the order of the sum (two lanes); float32 computes in float32.
+   * a row of 65 (W1's 1,600 rows were 4% of its forward and backward pass). Float64 gives the JavaScript
+   * kernel's bits; float32 computes in float32.
    */
   softmaxRows = (B: number, K: number, x: FloatArray, xOff: number, y: FloatArray, yOff: number): void => {
     checkSizes(B, K, 0);
@@ -292,8 +292,8 @@ export class WasmKernels implements MatmulKernels {
   /**
    * Σ_b w_b · (−log softmax(z_b)[y_b]) (../losses.ts): each row's maximum and Σ exp(z − max) in wasm when the logits
    * are resident (the JavaScript kernel's Math.exp took about 4 ns an element: W1's 104,000 were 2% of its forward
-   * and backward pass), then the target's logit and a log a row in JavaScript. Float64 rounds as the JavaScript kernel
-   * does but for the order of the sum; float32 computes the sums in float32.
+   * and backward pass), then the target's logit and a log a row in JavaScript. Float64 gives the JavaScript kernel's
+   * bits; float32 sums its exponentials in float64.
    */
   crossEntropyFromLogits = (
     B: number,

@@ -1,7 +1,7 @@
 /**
  * softmaxRows and crossEntropyFromLogits on the WebAssembly tiers (WasmKernels). softmaxRows: for
- * arrays resident in the arena, of one element type, the f64x2 kernel agrees with the JavaScript
- * kernel to a few ulps (the same steps, the sum in two lanes) and the f32x4 one to float32's
+ * arrays resident in the arena, of one element type, the f64x2 kernel gives the JavaScript kernel's
+ * bits (the same steps, fdlibm's exp, the sum in column order) and the f32x4 one agrees to float32's
  * rounding, for every edge of its loops (whole vectors, then single columns), at unaligned offsets,
  * in place, on logits far from 0 and on rows holding NaN or −Infinity; it writes nothing outside the
  * block. crossEntropyFromLogits on resident logits: the same agreement, weights and per-row losses
@@ -31,7 +31,7 @@ function close(a: number, b: number, relative: number): boolean {
   return (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= relative * Math.abs(b) + 1e-300;
 }
 
-const tolerance: Record<WasmDType, number> = { f64: 1e-15, f32: 5e-7 };
+const tolerance: Record<WasmDType, number> = { f64: 0, f32: 5e-7 };
 
 /** Resident x and y of `dtype` with B rows of K at offsets 1 and 3, sentinels around; x holds `values(k)`. */
 function resident(dtype: WasmDType, B: number, K: number, values: (k: number) => number) {
@@ -189,8 +189,8 @@ describe("WasmKernels.crossEntropyFromLogits, other calls", () => {
     expect(kernels.crossEntropyFromLogits(B, K, logits, 0, targets, 0, null, 0, null, 0)).toBe(want);
   });
 
-  it("more rows than its scratch holds (1,024) run the JavaScript kernel, with the same result", () => {
-    const B = 1500;
+  it("more rows than its scratch holds (320) run the JavaScript kernel, with the same result", () => {
+    const B = 400;
     const K = 4;
     const logits = kernels.arena.alloc("f64", B * K);
     for (let k = 0; k < B * K; k++) logits[k] = rng.uniform(-3, 3);
