@@ -212,17 +212,19 @@ function emitKernelActivation(plan: CodePlan, id: NodeId, t: string): string[] {
   ];
 }
 
-/** A row-wise op at step t: its kernel over the B rows, with `activateRows` for its exponentials where the tier vectorises them. */
+/**
+ * A row-wise op at step t: its kernel over the B rows (the kernel object's, where it has one: onKernelSet), or the
+ * module's WebAssembly row kernel (sumRows, repeatRows) on the wasm tiers.
+ */
 function emitRowwise(plan: CodePlan, n: ApplyNode, t: string, fused: FusedLoops | undefined): string[] {
   const spec = opNamed(n.fn);
   if (spec.kind !== "rowwise") throw new Error(`internal error: ${n.fn} is not row-wise`);
   // K: the width of a row, the operand's for a kernel that reduces it (`sum`).
   const K = spec.rowsOfOperand ? plan.ir.nodes[n.args[0]!]!.size : n.size;
   const operands = n.args.map((a) => kernelRows(valueLocation(plan, a, t), plan.ir.nodes[a]!.size));
-  const activate = spec.takesActivateRows && plan.kernelActivations ? ", activateRows" : "";
   const y = valueLocation(plan, n.id, t);
   const rows = rowsOf(plan, n.id);
-  const call = `${spec.kernel}(${rows}, ${K}, ${[...operands, kernelRows(y, n.size)].join(", ")}${activate});`;
+  const call = `${spec.kernel}(${rows}, ${K}, ${[...operands, kernelRows(y, n.size)].join(", ")});`;
   if (n.args.length !== 1) return [originComment(n), call];
   return [originComment(n), ...emitRowKernel(call, spec.kernel, rows, K, valueLocation(plan, n.args[0]!, t), y, fused)];
 }

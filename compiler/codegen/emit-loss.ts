@@ -37,8 +37,9 @@ function targetRow(l: IrLoss): string {
 
 /**
  * The total loss, after the forward pass (`loss` is declared by the caller): each loss's
- * kernel, named by the registry for the form it was lowered to, on each row it scores (at
- * each real step, or at each sequence's last), the padding never read.
+ * kernel, named by the registry for the form it was lowered to, on the rows it scores, the
+ * padding never read. At each step: one call over the B rows, weighted as the interpreter
+ * weighs them (scale, or 0 past a sequence's end); at each sequence's last step: a call a row.
  */
 export function emitLossValue(plan: CodePlan): string[] {
   const out: string[] = [];
@@ -48,19 +49,25 @@ export function emitLossValue(plan: CodePlan): string[] {
     const x = valueLocation(plan, l.fusion ? l.fusion.input : l.prediction, "t");
     const y = plan.names.targets[k]!;
     const yRow = target.kind === "class" ? targetRow(l) : product(targetRow(l), K);
+    const kernel = formOf(l).kernel;
+    // One call over a step's B rows needs them K apart (not so for a value in a wider buffer).
     const rows =
-      l.at === "each"
-        ? [`for (let t = 0; t < T; t++) {`, `for (let b = 0; b < B; b++) {`, `if (t >= lengths[b]!) continue;`]
-        : [`for (let b = 0; b < B; b++) {`, `const t = lengths[b]! - 1;`];
-    out.push(
-      `// ${describeLoss(plan.ir, l)}`,
-      `{`,
-      `const ${y} = targets[${quote(l.target)}]!;`,
-      ...rows,
-      `loss += scale${k} * ${formOf(l).kernel}(1, ${K}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset)}, ${y}, ${yRow}, null, 0, null, 0);`,
-      ...(l.at === "each" ? [`}`, `}`] : [`}`]),
-      `}`,
-    );
+      l.at === "each" && x.stride === K
+        ? [
+            `const scored${k} = new Float64Array(B);`,
+            `for (let t = 0; t < T; t++) {`,
+            `for (let b = 0; b < B; b++) scored${k}[b] = t < lengths[b]! ? scale${k} : 0;`,
+            `loss += ${kernel}(B, ${K}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset, "0")}, ${y}, ${target.kind === "class" ? "t * B" : product("t * B", K)}, scored${k}, 0, null, 0);`,
+            `}`,
+          ]
+        : [
+            ...(l.at === "each"
+              ? [`for (let t = 0; t < T; t++) {`, `for (let b = 0; b < B; b++) {`, `if (t >= lengths[b]!) continue;`]
+              : [`for (let b = 0; b < B; b++) {`, `const t = lengths[b]! - 1;`]),
+            `loss += scale${k} * ${kernel}(1, ${K}, ${x.buffer}, ${rowOffset(x.slot, x.stride, x.offset)}, ${y}, ${yRow}, null, 0, null, 0);`,
+            ...(l.at === "each" ? [`}`, `}`] : [`}`]),
+          ];
+    out.push(`// ${describeLoss(plan.ir, l)}`, `{`, `const ${y} = targets[${quote(l.target)}]!;`, ...rows, `}`);
   });
   return out;
 }

@@ -29,7 +29,7 @@ import {
   type Decoding,
 } from "./emit-sequences.js";
 import { lengthExpression, moduleBuffers, workspaceBuffers, type BufferSpec } from "./workspace.js";
-import { kernelNames, type KernelTier } from "./kernel-tier.js";
+import { kernelNames, objectRegistryKernels, type KernelTier } from "./kernel-tier.js";
 import { product, sum } from "./arith.js";
 import { gradArray, paramArray, rowsOf } from "./access.js";
 import {
@@ -59,9 +59,6 @@ export interface EmitOptions {
   sourceName: string;
   version: string;
 }
-
-/** What a kernel object provides (MatmulKernels); with --kernels wasm|auto the passes take them from the Model's. */
-const objectKernelNames: readonly string[] = kernelNames.filter((k) => k !== "gatherRowsBatch");
 
 /** Whether the module picks a kernel object per Model (--kernels wasm|auto) instead of importing the JavaScript functions. */
 function kernelObject(options: EmitOptions): boolean {
@@ -133,13 +130,13 @@ function emitSequencePasses(
 
 /** What the module takes from rnnc/runtime: the kernels its passes call as functions, the ModelCore and what it needs. */
 function runtimeNames(plans: readonly CodePlan[], options: EmitOptions): string[] {
-  const kernels = kernelNames.filter(
-    (k) => plans.some((plan) => usesKernel(plan, k)) && !(kernelObject(options) && objectKernelNames.includes(k)),
-  );
+  const kernels = kernelNames.filter((k) => plans.some((plan) => usesKernel(plan, k)) && !kernelObject(options));
   const memory = kernelObject(options) ? ["kernelMemory", "type MatmulKernels"] : ["plainMemory"];
   return [
     ...kernels,
-    ...new Set(plans.flatMap(registryKernels)),
+    ...new Set(
+      plans.flatMap(registryKernels).filter((k) => !(kernelObject(options) && objectRegistryKernels.includes(k))),
+    ),
     "ModelCore",
     "parameterViews",
     "initialiseParameterViews",
@@ -172,10 +169,7 @@ function usesKernel(plan: CodePlan, name: (typeof kernelNames)[number]): boolean
     case "scatterRowsBatch":
       return weights.includes(true);
     case "activateRows":
-      return (
-        plan.nodes.some((p) => p.byKernel) ||
-        (plan.kernelActivations && rowwiseSpecs(plan).some((spec) => spec.takesActivateRows))
-      );
+      return plan.nodes.some((p) => p.byKernel);
   }
 }
 
@@ -197,7 +191,7 @@ function stepsSpecs(plan: CodePlan): StepsOp[] {
 
 /**
  * The kernels the registry names that the passes call: row-wise ops, steps ops and losses. They are functions on every
- * tier (the JavaScript kernels the interpreter calls too).
+ * tier (the JavaScript kernels the interpreter calls too), and some are on kernel objects as well (objectRegistryKernels).
  */
 function registryKernels(plan: CodePlan): string[] {
   const names = [
@@ -429,9 +423,17 @@ function emitFusedLoops(fused: FusedLoops): string[] {
   ];
 }
 
-/** With a kernel object, the products the pass calls, taken from it (same names as the imported functions). */
-function kernelLocals(options: EmitOptions, names: readonly (typeof kernelNames)[number][]): Declaration[] {
-  return kernelObject(options) ? [destructuring(names, "w.kernels")] : [];
+/**
+ * With a kernel object, the kernels the pass calls, taken from it (same names as the imported functions): the products
+ * and activations `names`, and the registry's kernels it has (objectRegistryKernels).
+ */
+function kernelLocals(
+  plan: CodePlan,
+  options: EmitOptions,
+  names: readonly (typeof kernelNames)[number][],
+): Declaration[] {
+  const registry = registryKernels(plan).filter((k) => objectRegistryKernels.includes(k));
+  return kernelObject(options) ? [destructuring([...names, ...registry], "w.kernels")] : [];
 }
 
 /** Each parameter's values (`W`) or gradient (`dW`), by name from `source` (params or grads), with its shape. */
@@ -771,7 +773,7 @@ function emitForwardPass(
   const declarations = [
     ...batchLocals,
     ...sourceLocals(plan),
-    ...kernelLocals(options, ["matmulBatch", "activateRows"]),
+    ...kernelLocals(plan, options, ["matmulBatch", "gatherRowsBatch", "activateRows"]),
     ...paramLocals(plan, "params"),
     ...bufferLocals(plan),
   ];
@@ -878,7 +880,7 @@ function emitBackwardPass(
       const y = plan.names.targets[k]!;
       return declaration(y, `const ${y} = targets[${quote(l.target)}]!;`);
     }),
-    ...kernelLocals(options, ["matmulBatchBackwardInput", "matmulBatchBackwardWeight", "scatterRowsBatch"]),
+    ...kernelLocals(plan, options, ["matmulBatchBackwardInput", "matmulBatchBackwardWeight", "scatterRowsBatch"]),
     ...paramLocals(plan, "params"),
     ...paramLocals(plan, "grads"),
     ...bufferLocals(plan),

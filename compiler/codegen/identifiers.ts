@@ -88,8 +88,8 @@ const reservedWords = [
   ...kernelNames,
 ];
 
-/** Locals of the fused loops (values a3, adjoints d3, shared terms e3, row bases r0) and of the losses (scale0, positions0). */
-const reservedPatterns = [/^[ader]\d+$/, /^(scale|positions)\d+$/];
+/** Locals of the fused loops (values a3, adjoints d3, shared terms e3, row bases r0) and of the losses (scale0, positions0, scored0). */
+const reservedPatterns = [/^[ader]\d+$/, /^(scale|positions|scored)\d+$/];
 
 /** The runtime kernels the registry names (row-wise ops, losses): the passes call them by these names. */
 function registryKernels(): string[] {

@@ -1,6 +1,6 @@
 /**
  * The kernels of products and activations a generated module's passes call: functions it imports on the js tier; on
- * the others all but gatherRowsBatch come from the Model's kernel object (MatmulKernels).
+ * the others they come from the Model's kernel object (MatmulKernels).
  */
 export const kernelNames = [
   "matmulBatch",
@@ -10,6 +10,12 @@ export const kernelNames = [
   "gatherRowsBatch",
   "scatterRowsBatch",
 ] as const;
+
+/**
+ * The kernels the op registry names (row-wise ops, losses) that a kernel object has too, vectorised on the WebAssembly
+ * tiers (MatmulKernels): on those tiers the passes take them from it, by the same name and arguments.
+ */
+export const objectRegistryKernels: readonly string[] = ["softmaxRows", "crossEntropyFromLogits"];
 
 /** Which matrix-product kernels a generated module runs on (docs/kernels.md). */
 export type KernelTier = "js" | "wasm" | "relaxed" | "auto";

@@ -82,15 +82,13 @@ export interface ElementwiseOp extends OpBase {
 
 /**
  * Computed over each vector of the batch at once by a runtime kernel with the arguments
- * (B, K, operand₀, offset₀, …, out, outOffset[, activateRows]), rows of K contiguous numbers.
+ * (B, K, operand₀, offset₀, …, out, outOffset), rows of K contiguous numbers.
  */
 export interface RowwiseOp extends OpBase {
   kind: "rowwise";
   kernel: KernelName;
   /** The kernel adds into `out` instead of overwriting it. */
   accumulates: boolean;
-  /** The kernel takes `activateRows` as a last argument, to compute its exponentials with it. */
-  takesActivateRows: boolean;
   /** The kernel's K is its operand's width, not its result's (`sum` adds a row of K into one number). */
   rowsOfOperand?: true;
 }

@@ -19,19 +19,11 @@ function vectorJacobian(name: string, formula: string, kernel: KernelName): Roww
     doc: { formula, derivative: "(made by the gradient pass, not differentiated)" },
     kernel,
     accumulates: true,
-    takesActivateRows: false,
   };
 }
 
 /** A function over each whole vector, called `name(x)`, computed by `kernel`; its derivative applies `vjp`. */
-function rowFunction(
-  name: string,
-  doc: OpDoc,
-  kernel: KernelName,
-  vjp: string,
-  takesActivateRows: boolean,
-  exported: OpExportForm,
-): RowwiseOp {
+function rowFunction(name: string, doc: OpDoc, kernel: KernelName, vjp: string, exported: OpExportForm): RowwiseOp {
   return {
     name,
     kind: "rowwise",
@@ -42,7 +34,6 @@ function rowFunction(
     doc,
     kernel,
     accumulates: false,
-    takesActivateRows,
     grad: (g) => g.send(0, g.apply(vjp, [g.dy, g.output()])),
     export: exported,
   };
@@ -63,7 +54,6 @@ export const rowwiseOps: readonly RowwiseOp[] = [
     },
     "softmaxRows",
     "softmax_grad",
-    true,
     rowsOf("torch.softmax", "Softmax"),
   ),
   rowFunction(
@@ -74,7 +64,6 @@ export const rowwiseOps: readonly RowwiseOp[] = [
     },
     "logSoftmaxRows",
     "log_softmax_grad",
-    false,
     rowsOf("torch.log_softmax", "LogSoftmax"),
   ),
   vectorJacobian("softmax_grad", "y ⊙ (dy − ⟨dy, y⟩) per row, y = softmax(x): the adjoint of x", "softmaxRowsBackward"),

@@ -39,7 +39,6 @@ export const componentOps: readonly RowwiseOp[] = [
     doc: { formula: "sum(v) = Σ_i v_i, one number (sum(a * b) = aᵀb)", derivative: "∂sum/∂v_i = 1" },
     kernel: "sumRows",
     accumulates: false,
-    takesActivateRows: false,
     rowsOfOperand: true,
     grad: (g) => g.send(0, g.apply("repeat", [g.dy], { size: g.operandSize(0) })),
     export: summed,
@@ -54,7 +53,6 @@ export const componentOps: readonly RowwiseOp[] = [
     doc: { formula: "repeat(a)_i = a: one number as a vector", derivative: "the adjoint of a is sum(dy)" },
     kernel: "repeatRows",
     accumulates: false,
-    takesActivateRows: false,
     grad: (g) => g.send(0, g.apply("sum", [g.dy], { size: 1 })),
   },
 ];

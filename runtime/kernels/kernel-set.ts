@@ -1,5 +1,5 @@
 /**
- * The matrix products and row activations as one object, the interface both kernel tiers
+ * The matrix products, row activations and softmax as one object, the interface both kernel tiers
  * provide: a generated module on a kernel tier (--kernels wasm|auto) calls them through it,
  *
  *     const { matmulBatch, activateRows } = kernels;
@@ -11,11 +11,14 @@
 import type { FloatArray } from "../floatArray.js";
 import { activateRows, type ActivationName } from "./activate-rows.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "./matmul.js";
-import { scatterRowsBatch } from "./onehot.js";
+import { crossEntropyFromLogits } from "./losses.js";
+import { gatherRowsBatch, scatterRowsBatch } from "./onehot.js";
+import { softmaxRows } from "./softmax.js";
 
 /**
- * The three batched products, the row activations and the one-hot weight gradient's scatter, as both tiers provide
- * them (same arguments as ../matmul.ts, ../activate-rows.ts and ../onehot.ts).
+ * The three batched products, the row activations, the one-hot input's gather and its weight gradient's scatter, the softmax of rows and the
+ * cross-entropy of logits, as both tiers provide them (same arguments as ../matmul.ts, ../activate-rows.ts,
+ * ../onehot.ts, ../softmax.ts and ../losses.ts).
  */
 export interface MatmulKernels {
   /** Y[B,M] (= or +=) X[B,N] · Wᵀ for W row-major [M,N]. */
@@ -67,8 +70,14 @@ export interface MatmulKernels {
     yOff: number,
     yStride: number,
   ): void;
+  /** Y[b, :] (= or +=) Wt[ids[b], :] for Wt row-major [N,M]: a one-hot input's product. */
+  gatherRowsBatch: typeof gatherRowsBatch;
   /** dWt[ids[b], :] += dY[b, :] for Wt row-major [N,M]; padded ids are skipped. */
   scatterRowsBatch: typeof scatterRowsBatch;
+  /** y[b,:] = softmax(x[b,:]) over B contiguous rows of K (../softmax.ts); in place when y is x at the same offset. */
+  softmaxRows: typeof softmaxRows;
+  /** Σ_b w_b · (−log softmax(z_b)[y_b]) over B rows of K logits (../losses.ts). */
+  crossEntropyFromLogits: typeof crossEntropyFromLogits;
 }
 
 /** The JavaScript tier as the same interface as WasmKernels. */
@@ -77,5 +86,8 @@ export const jsMatmulKernels: MatmulKernels = Object.freeze({
   matmulBatchBackwardInput,
   matmulBatchBackwardWeight,
   activateRows,
+  gatherRowsBatch,
   scatterRowsBatch,
+  softmaxRows,
+  crossEntropyFromLogits,
 });

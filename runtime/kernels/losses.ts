@@ -37,9 +37,37 @@ export function crossEntropyFromLogits(
     const m = rowMax(K, logits, row);
     let sum = 0; // Σ exp(z_k − m) ≥ 1, since the max term is exp(0)
     for (let k = 0; k < K; k++) sum += Math.exp(logits[row + k]! - m);
-    // logsumexp(z) − z_y = (m − z_y) + log Σ exp(z_k − m): two non-negative terms, no cancellation.
-    return m - logits[row + target]! + Math.log(sum);
+    return crossEntropyOfRow(m, logits[row + target]!, sum);
   });
+}
+
+/**
+ * crossEntropyFromLogits given each row's maximum m_b and Σ_k exp(z_bk − m_b) as the pair
+ * maxExpSums[2b], maxExpSums[2b + 1]: what the WebAssembly tiers compute vectorised
+ * (WasmKernels' crossEntropyFromLogits), leaving the target's logit and a log a row.
+ */
+export function crossEntropyFromMaxExpSums(
+  B: number,
+  K: number,
+  logits: FloatArray,
+  logitsOff: number,
+  targets: Int32Array,
+  targetsOff: number,
+  weights: FloatArray | null,
+  weightsOff: number,
+  rowLoss: FloatArray | null,
+  rowLossOff: number,
+  maxExpSums: Float64Array,
+): number {
+  return scoreRows(B, weights, weightsOff, rowLoss, rowLossOff, (b) => {
+    const target = checkedTarget(targets[targetsOff + b]!, K, b);
+    return crossEntropyOfRow(maxExpSums[2 * b]!, logits[logitsOff + b * K + target]!, maxExpSums[2 * b + 1]!);
+  });
+}
+
+/** logsumexp(z) − z_y = (m − z_y) + log Σ_k exp(z_k − m): two non-negative terms, no cancellation. */
+function crossEntropyOfRow(m: number, targetLogit: number, expSum: number): number {
+  return m - targetLogit + Math.log(expSum);
 }
 
 /** −log p[y] for rows of probabilities p. */

@@ -10,42 +10,21 @@
  */
 
 import type { FloatArray } from "../floatArray.js";
-import type { activateRows } from "./activate-rows.js";
 
 /**
- * y[b,:] = exp(x[b,:] − m) / Σ_k exp(x[b,k] − m). With `activate` (a kernel object's
- * `activateRows`, vectorised on the WebAssembly tier) the exponentials of every row are one
- * call of it, between the shift by the maximum and the normalisation; its float64 results
- * are Math.exp's bits.
+ * y[b,:] = exp(x[b,:] − m) / Σ_k exp(x[b,:] − m). The WebAssembly tiers have their own
+ * (WasmKernels' `softmaxRows`), with the same steps vectorised.
  */
-export function softmaxRows(
-  B: number,
-  K: number,
-  x: FloatArray,
-  xOff: number,
-  y: FloatArray,
-  yOff: number,
-  activate?: typeof activateRows,
-): void {
-  if (activate) {
-    for (let b = 0; b < B; b++) {
-      const m = rowMax(K, x, xOff + b * K);
-      for (let k = 0; k < K; k++) y[yOff + b * K + k] = x[xOff + b * K + k]! - m;
-    }
-    activate("exp", B, K, y, yOff, K, y, yOff, K);
-  }
+export function softmaxRows(B: number, K: number, x: FloatArray, xOff: number, y: FloatArray, yOff: number): void {
   for (let b = 0; b < B; b++) {
     const xRow = xOff + b * K;
     const yRow = yOff + b * K;
+    const m = rowMax(K, x, xRow);
     let sum = 0;
-    if (activate) for (let k = 0; k < K; k++) sum += y[yRow + k]!;
-    else {
-      const m = rowMax(K, x, xRow);
-      for (let k = 0; k < K; k++) {
-        const e = Math.exp(x[xRow + k]! - m);
-        y[yRow + k] = e;
-        sum += e;
-      }
+    for (let k = 0; k < K; k++) {
+      const e = Math.exp(x[xRow + k]! - m);
+      y[yRow + k] = e;
+      sum += e;
     }
     const inverse = 1 / sum;
     for (let k = 0; k < K; k++) y[yRow + k]! *= inverse;

@@ -19,6 +19,8 @@
  *               dW[M,N] += dY[B,M]ᵀ · X                     (<t>_matmul_bwd_w; last, the
  *                                                            address of SCRATCH_BYTES it overwrites)
  *   - activations: Y[r, i] = f(X[r, i]) over a strided block  (<t>_<f>_rows)
+ *   - softmax: Y[r, :] = softmax(X[r, :]) over contiguous rows    (<t>_softmax_rows)
+ *     and its row maxima m and sums Σ e^(x − m) as float64 pairs (<t>_max_exp_sums)
  * Addresses need no alignment (v128 loads are unaligned-safe; aligned data is
  * just faster). Outputs must not overlap inputs.
  *
@@ -1026,6 +1028,123 @@ function activationRows(/** @type {DType} */ d, /** @type {Activation} */ a) {
   );
 }
 
+// --- softmax of rows --------------------------------------------------------------
+
+/**
+ * Per contiguous row of `width` at x (byte address), r < rows, in the order of
+ * runtime/kernels/softmax.ts and losses.ts: the row's maximum m, then e^(x − m) by the exp of
+ * the activations, summed (float32: in L lanes; float64: in column order, so that its results are the JavaScript
+ * kernels' bits). The maximum skips NaN as the JavaScript kernels' `x > m`
+ * does (pmax, and a < b ? b : a on scalars; a single maxps, where max's NaN rules cost V8 eight
+ * instructions); a NaN logit then makes its row's sum, and its softmax, NaN. Then, by `kind`:
+ *   - softmax: Y[r, :] = e^(X[r, :] − m) · (1/Σ) (y a byte address; in place when x = y);
+ *   - maxExpSums: the pair (m, Σ) as two float64 at y + 16·r, what the cross-entropy of the
+ *     logits needs besides the target's logit and a log. Float32's exponentials are summed in
+ *     float64 lanes: a float32 sum 1 + ε would keep a loss ε ≈ 10⁻³ to about 4 digits only.
+ */
+function expRows(/** @type {DType} */ d, /** @type {"softmax" | "maxExpSums"} */ kind) {
+  vectorConstants = new Map();
+  const o = laneOps(d);
+  const exp = activations(o).find((a) => a.name === "exp");
+  if (!exp) throw new Error("internal error: no exp among the activations");
+  const f = exp.body("v", "fv");
+  const temporaries = new Set(["v", ...[...f.join(" ").matchAll(/\(local\.set \$(\w+)/g)].map((m) => m[1] ?? "")]);
+  const at = (/** @type {string} */ base) => add(get(base), get("j"));
+  const softmax = kind === "softmax";
+  // The sum: in d's lanes, or, for float32's maxExpSums, in two f64x2 (the low and the high lanes) and a float64.
+  const wide = !softmax && d.t === "f32";
+  const sumType = wide ? "f64" : d.t;
+  // float64 sums its lanes in column order, as the JavaScript kernels do: the same bits as theirs.
+  const sequential = d.t === "f64";
+  const addToSum = sequential
+    ? [
+        set(
+          "s",
+          `(f64.add (f64.add ${get("s")} (f64x2.extract_lane 0 ${get("fv")})) (f64x2.extract_lane 1 ${get("fv")}))`,
+        ),
+      ]
+    : wide
+      ? [
+          set("sv", `(f64x2.add ${get("sv")} (f64x2.promote_low_f32x4 ${get("fv")}))`),
+          set(
+            "sh",
+            `(f64x2.add ${get("sh")} (f64x2.promote_low_f32x4 (${laneShuffle(d, [2, 3, 2, 3])} ${get("fv")} ${get("fv")})))`,
+          ),
+        ]
+      : [set("sv", `(${d.v}.add ${get("sv")} ${get("fv")})`)];
+  const lane0 = `(${d.v}.extract_lane 0 ${get("fv")})`;
+  const vectors = forLoop("j", c32(0), get("wv"), c32(16), [
+    set("v", `(${d.v}.sub (v128.load ${at("x")}) ${get("mv")})`),
+    ...f,
+    ...(softmax ? [`(v128.store ${at("y")} ${get("fv")})`] : []),
+    ...addToSum,
+  ]);
+  // The last width mod L columns, one at a time through the same vector code.
+  const columns = forLoop("j", get("wv"), get("wb"), c32(d.S), [
+    set("v", `(${d.v}.splat (${d.t}.sub (${d.t}.load ${at("x")}) ${get("m")}))`),
+    ...f,
+    ...(softmax ? [`(${d.t}.store ${at("y")} ${lane0})`] : []),
+    set("s", `(${sumType}.add ${get("s")} ${wide ? `(f64.promote_f32 ${lane0})` : lane0})`),
+  ]);
+  const lanes = range(d.L).map((l) => `(${d.v}.extract_lane ${l} ${get("mv")})`);
+  /** a < b ? b : a, JavaScript's `if (b > a) a = b` (b is evaluated twice: a local or a load). */
+  const larger = (/** @type {string} */ a, /** @type {string} */ b) => `(select ${b} ${a} (${d.t}.lt ${a} ${b}))`;
+  const asF64 = (/** @type {string} */ e) => (d.t === "f64" ? e : `(f64.promote_f32 ${e})`);
+  const normalise = [
+    set("s", `(${d.t}.div (${d.t}.const 1) ${get("s")})`),
+    set("mv", `(${d.v}.splat ${get("s")})`),
+    ...forLoop("j", c32(0), get("wv"), c32(16), [
+      `(v128.store ${at("y")} (${d.v}.mul (v128.load ${at("y")}) ${get("mv")}))`,
+    ]),
+    ...forLoop("j", get("wv"), get("wb"), c32(d.S), [
+      `(${d.t}.store ${at("y")} (${d.t}.mul (${d.t}.load ${at("y")}) ${get("s")}))`,
+    ]),
+    set("y", add(get("y"), get("wb"))),
+  ];
+  const pair = [
+    `(f64.store ${get("y")} ${asF64(get("m"))})`,
+    `(f64.store offset=8 ${get("y")} ${get("s")})`,
+    set("y", add(get("y"), c32(16))),
+  ];
+  const body = [
+    ...[...vectorConstants].map(([text, name]) => set(name, text)),
+    set("wb", shl(get("width"), d.shift)),
+    set("wv", `(i32.and ${get("wb")} ${c32(-16)})`),
+    ...forLoop("r", c32(0), get("rows"), c32(1), [
+      set("mv", `(${d.v}.splat (${d.t}.const -inf))`),
+      ...forLoop("j", c32(0), get("wv"), c32(16), [set("mv", `(${d.v}.pmax ${get("mv")} (v128.load ${at("x")}))`)]),
+      set("m", lanes[0] ?? ""),
+      ...lanes.slice(1).map((lane) => set("m", larger(get("m"), lane))),
+      ...forLoop("j", get("wv"), get("wb"), c32(d.S), [set("m", larger(get("m"), `(${d.t}.load ${at("x")})`))]),
+      set("mv", `(${d.v}.splat ${get("m")})`),
+      ...(sequential
+        ? [set("s", `(f64.const 0)`)]
+        : wide
+          ? [set("sv", `(f64x2.splat (f64.const 0))`), set("sh", get("sv"))]
+          : [set("sv", `(${d.v}.splat (${d.t}.const 0))`)]),
+      ...vectors,
+      ...(sequential
+        ? []
+        : [set("s", wide ? laneSum(F64, `(f64x2.add ${get("sv")} ${get("sh")})`) : laneSum(d, get("sv")))]),
+      ...columns,
+      ...(softmax ? normalise : pair),
+      set("x", add(get("x"), get("wb"))),
+    ]),
+  ];
+  const sig = [
+    params(["rows", "width", "x", "y"]),
+    locals(["wb", "wv", "r", "j"], "i32"),
+    locals(["m"], d.t),
+    locals(["s"], sumType),
+    locals(["mv", "sv", ...(wide ? ["sh"] : []), ...temporaries, ...vectorConstants.values()], "v128"),
+  ].join(" ");
+  const name = softmax ? `${d.t}_softmax_rows` : `${d.t}_max_exp_sums`;
+  const doc = softmax
+    ? `Y[r,:] = e^(X[r,:] − max) / Σ e^(X[r,:] − max); r < rows, contiguous rows of width; byte addresses; in place when x = y.`
+    : `(m, Σ e^(X[r,:] − m)) for m = max X[r,:] as two f64 at y + 16·r; r < rows, contiguous rows of width; byte addresses.`;
+  return func(name, name, sig, body, doc);
+}
+
 // --- sums of rows ----------------------------------------------------------------
 
 /**
@@ -1115,8 +1234,8 @@ export function kernelsWat() {
   const parts = [];
   for (const d of [F32, F64]) parts.push(...products(d), peak(d));
   for (const d of [F32, F64]) for (const a of activations(laneOps(d))) parts.push(activationRows(d, a));
-  for (const d of [F32, F64]) parts.push(addRows(d));
-  return module("SIMD kernels: matrix products, activations and sums of rows", parts);
+  for (const d of [F32, F64]) parts.push(expRows(d, "softmax"), expRows(d, "maxExpSums"), addRows(d));
+  return module("SIMD kernels: matrix products, activations, softmax and sums of rows", parts);
 }
 
 /**

@@ -33,13 +33,23 @@
  */
 import type { FloatArray } from "../../floatArray.js";
 import { activateRows, type ActivationName } from "../activate-rows.js";
-import { checkedId, PAD_ID, scatterRowsBatch } from "../onehot.js";
+import { crossEntropyFromLogits, crossEntropyFromMaxExpSums } from "../losses.js";
+import { checkedId, gatherRowsBatch, PAD_ID, scatterRowsBatch } from "../onehot.js";
+import { softmaxRows } from "../softmax.js";
 import type { MatmulKernels } from "../kernel-set.js";
 import { WasmArena, type WasmArenaOptions, type WasmFloatArray } from "./arena.js";
 import { instantiateKernels, instantiateRelaxedKernels, SCRATCH_BYTES, type KernelExports } from "./module.js";
 
 /** A row-activation kernel of the module: (rows, width, x, xs, y, ys), byte addresses, strides in elements. */
 type RowsKernel = KernelExports["f32_exp_rows"];
+/** The softmax of contiguous rows, or their maxima and sums of exponentials: (rows, width, x, y), byte addresses. */
+type ExpRowsKernel = KernelExports["f32_softmax_rows"];
+
+/**
+ * Rows whose (maximum, Σ exp) pairs fit in the scratch (bwd_w's, which only uses it during its own call): a call
+ * of the cross-entropy over more rows runs the JavaScript kernel. The generated passes score B rows a call.
+ */
+const MAX_EXP_SUMS_ROWS = Math.floor(SCRATCH_BYTES / 16);
 
 /**
  * A product kernel of one instance: (B, M, N, byte addresses of the two inputs and the
@@ -96,7 +106,7 @@ export interface WasmKernelOptions extends WasmArenaOptions {
  * is allocated in the arena for good, before the arena hands out any other view, so even
  * a growth here detaches nothing.
  */
-function instantiate(arena: WasmArena, fma: boolean): { k: KernelExports; products: Products } {
+function instantiate(arena: WasmArena, fma: boolean): { k: KernelExports; products: Products; scratch: number } {
   const k = instantiateKernels(arena.memory);
   const p = fma ? instantiateRelaxedKernels(arena.memory) : k;
   const scratch = arena.alloc("f64", SCRATCH_BYTES / 8).byteOffset;
@@ -108,7 +118,7 @@ function instantiate(arena: WasmArena, fma: boolean): { k: KernelExports; produc
       (B, M, N, dy, x, dw) => p.f64_matmul_bwd_w(B, M, N, dy, x, dw, scratch),
     ],
   };
-  return { k, products };
+  return { k, products, scratch };
 }
 
 export class WasmKernels implements MatmulKernels {
@@ -123,6 +133,15 @@ export class WasmKernels implements MatmulKernels {
   private readonly rowKernels: ReadonlyMap<string, readonly [f32: RowsKernel, f64: RowsKernel]>;
   /** Y += X over rows: [float32, float64]. */
   private readonly addRows: readonly [f32: RowsKernel, f64: RowsKernel];
+  /** Y = softmax(X) over rows: [float32, float64]. */
+  private readonly softmax: readonly [f32: ExpRowsKernel, f64: ExpRowsKernel];
+  /** Each row's maximum and Σ exp(x − max), as float64 pairs: [float32, float64]. */
+  private readonly maxExpSums: readonly [f32: ExpRowsKernel, f64: ExpRowsKernel];
+  /** Where maxExpSums writes (the scratch), and a view of it, made again after a growth detaches it. */
+  private readonly sumsAt: number;
+  private sums: Float64Array;
+  /** The arena's bytes, for copies between its arrays; made again after a growth detaches it. */
+  private bytes: Uint8Array;
   private staging: { arena: WasmArena; products: Products } | undefined;
   /**
    * Where each array seen so far lies: its placement in the arena, or null when it lies
@@ -135,7 +154,7 @@ export class WasmKernels implements MatmulKernels {
   constructor(options: WasmKernelOptions = {}) {
     this.arena = new WasmArena(options);
     this.fma = options.fma ?? false;
-    const { k, products } = instantiate(this.arena, this.fma);
+    const { k, products, scratch } = instantiate(this.arena, this.fma);
     this.products = products;
     this.rowKernels = new Map([
       ["sigmoid", [k.f32_sigmoid_rows, k.f64_sigmoid_rows]],
@@ -143,6 +162,11 @@ export class WasmKernels implements MatmulKernels {
       ["exp", [k.f32_exp_rows, k.f64_exp_rows]],
     ]);
     this.addRows = [k.f32_add_rows, k.f64_add_rows];
+    this.softmax = [k.f32_softmax_rows, k.f64_softmax_rows];
+    this.maxExpSums = [k.f32_max_exp_sums, k.f64_max_exp_sums];
+    this.sumsAt = scratch;
+    this.sums = new Float64Array(this.arena.memory.buffer, scratch, 2 * MAX_EXP_SUMS_ROWS);
+    this.bytes = new Uint8Array(this.arena.memory.buffer);
   }
 
   /**
@@ -243,6 +267,116 @@ export class WasmKernels implements MatmulKernels {
       return;
     }
     activateRows(fn, rows, width, x, xOff, xStride, y, yOff, yStride); // not resident, mixed element types, or an unknown name (throws)
+  };
+
+  /**
+   * y[b,:] = softmax(x[b,:]) in wasm when x and y are resident, of one element type: the maximum, the exponentials
+   * (the activations' exp) and the normalisation of a row in one call, where the JavaScript kernel took about 0.5 µs
+   * a row of 65 (W1's 1,600 rows were 4% of its forward and backward pass). Float64 gives the JavaScript
+   * kernel's bits; float32 computes in float32.
+   */
+  softmaxRows = (B: number, K: number, x: FloatArray, xOff: number, y: FloatArray, yOff: number): void => {
+    checkSizes(B, K, 0);
+    checkExtent("x", x, xOff, B * K);
+    checkExtent("y", y, yOff, B * K);
+    const px = this.place(x);
+    const py = this.place(y);
+    if (px === null || py === null || px.size !== py.size) {
+      softmaxRows(B, K, x, xOff, y, yOff);
+      return;
+    }
+    const s = px.size;
+    this.softmax[s === 4 ? 0 : 1](B, K, px.at + xOff * s, py.at + yOff * s);
+  };
+
+  /**
+   * Σ_b w_b · (−log softmax(z_b)[y_b]) (../losses.ts): each row's maximum and Σ exp(z − max) in wasm when the logits
+   * are resident (the JavaScript kernel's Math.exp took about 4 ns an element: W1's 104,000 were 2% of its forward
+   * and backward pass), then the target's logit and a log a row in JavaScript. Float64 gives the JavaScript kernel's
+   * bits; float32 sums its exponentials in float64.
+   */
+  crossEntropyFromLogits = (
+    B: number,
+    K: number,
+    logits: FloatArray,
+    logitsOff: number,
+    targets: Int32Array,
+    targetsOff: number,
+    weights: FloatArray | null,
+    weightsOff: number,
+    rowLoss: FloatArray | null,
+    rowLossOff: number,
+  ): number => {
+    const p = this.place(logits);
+    if (p === null || B > MAX_EXP_SUMS_ROWS) {
+      return crossEntropyFromLogits(
+        B,
+        K,
+        logits,
+        logitsOff,
+        targets,
+        targetsOff,
+        weights,
+        weightsOff,
+        rowLoss,
+        rowLossOff,
+      );
+    }
+    checkSizes(B, K, 0);
+    checkExtent("logits", logits, logitsOff, B * K);
+    if (this.sums.length === 0)
+      this.sums = new Float64Array(this.arena.memory.buffer, this.sumsAt, 2 * MAX_EXP_SUMS_ROWS);
+    this.maxExpSums[p.size === 4 ? 0 : 1](B, K, p.at + logitsOff * p.size, this.sumsAt);
+    return crossEntropyFromMaxExpSums(
+      B,
+      K,
+      logits,
+      logitsOff,
+      targets,
+      targetsOff,
+      weights,
+      weightsOff,
+      rowLoss,
+      rowLossOff,
+      this.sums,
+    );
+  };
+
+  /**
+   * Y[b, :] = Wt[ids[b], :]: each row one copyWithin of the arena's bytes (a memmove) when Wt and Y are resident, of one
+   * element type, where the JavaScript kernel made a subarray of Wt a row (W1's 1,600 rows of 512 took about 0.3 ms
+   * of its 22). Accumulating, or with arrays elsewhere, the JavaScript kernel.
+   */
+  gatherRowsBatch = (
+    B: number,
+    M: number,
+    N: number,
+    ids: Int32Array,
+    idsOff: number,
+    wt: FloatArray,
+    wtOff: number,
+    y: FloatArray,
+    yOff: number,
+    accumulate: boolean,
+  ): void => {
+    checkSizes(B, M, N);
+    const pw = this.place(wt);
+    const py = this.place(y);
+    if (accumulate || pw === null || py === null || pw.size !== py.size) {
+      gatherRowsBatch(B, M, N, ids, idsOff, wt, wtOff, y, yOff, accumulate);
+      return;
+    }
+    checkExtent("wt", wt, wtOff, N * M);
+    checkExtent("y", y, yOff, B * M);
+    if (this.bytes.length === 0) this.bytes = new Uint8Array(this.arena.memory.buffer);
+    const s = pw.size;
+    const rowBytes = M * s;
+    for (let b = 0; b < B; b++) {
+      const id = checkedId(ids[idsOff + b]!, N, b);
+      const to = py.at + (yOff + b * M) * s;
+      if (id === PAD_ID) this.bytes.fill(0, to, to + rowBytes);
+      else this.bytes.copyWithin(to, pw.at + (wtOff + id * M) * s, pw.at + (wtOff + id * M) * s + rowBytes);
+    }
   };
 
   /**

@@ -34,6 +34,12 @@ export interface KernelExports {
   f64_sigmoid_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
   f64_tanh_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
   f64_exp_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
+  /** Y[r, :] = softmax(X[r, :]) for r < rows, contiguous rows of `width`: byte addresses x, y (in place when equal). */
+  f32_softmax_rows(rows: number, width: number, x: number, y: number): void;
+  f64_softmax_rows(rows: number, width: number, x: number, y: number): void;
+  /** (m, Σ e^(X[r, :] − m)) for m = max X[r, :], r < rows, as two f64 at y + 16·r: byte addresses x, y. */
+  f32_max_exp_sums(rows: number, width: number, x: number, y: number): void;
+  f64_max_exp_sums(rows: number, width: number, x: number, y: number): void;
   /** Y[r, i] += X[r, i] for r < rows, i < width: byte addresses x, y; row strides xs, ys in elements. */
   f32_add_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;
   f64_add_rows(rows: number, width: number, x: number, xs: number, y: number, ys: number): void;

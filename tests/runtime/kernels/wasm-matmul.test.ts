@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { enableRelaxedSimd } from "../../../engine/wasm-features.js";
 import type { FloatArray } from "../../../runtime/floatArray.js";
 import { matmulBatch, matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../../../runtime/kernels/matmul.js";
-import { scatterRowsBatch } from "../../../runtime/kernels/onehot.js";
+import { gatherRowsBatch, scatterRowsBatch } from "../../../runtime/kernels/onehot.js";
 import { WasmKernels, type WasmDType } from "../../../runtime/kernels/wasm/index.js";
 import { Rng } from "../../../runtime/rng.js";
 
@@ -375,5 +375,34 @@ describe("scatterRowsBatch (a one-hot input's weight gradient)", () => {
     expect(() => kernels.scatterRowsBatch(2, 2, 3, a, 1, Int32Array.of(0, 1), 0, b, 0)).toThrow(RangeError);
     expect(() => kernels.scatterRowsBatch(2, 2, 3, a, 0, Int32Array.of(0, 3), 0, b, 0)).toThrow(/one-hot id 3/);
     expect(Array.from(b)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe("gatherRowsBatch (a one-hot input's product)", () => {
+  for (const dtype of ["f32", "f64"] as const)
+    it(`${dtype}: copies each id's row bit for bit as the JavaScript kernel, zeroes padded rows, writes nothing else`, () => {
+      const rng = new Rng(12);
+      for (const accumulate of [false, true])
+        for (let M = 1; M <= 13; M++) {
+          const [B, N] = [9, 4];
+          const ids = Int32Array.from({ length: B + 2 }, () => rng.int(N + 1) - 1);
+          const { wt, y } = kernels.arena.allocMany(dtype, { wt: 2 + N * M + 1, y: 3 + B * M + 2 });
+          fillRandom(rng, wt, 0, wt.length);
+          fillRandom(rng, y, 0, y.length);
+          const expected = dtype === "f32" ? Float32Array.from(y) : Float64Array.from(y);
+          gatherRowsBatch(B, M, N, ids, 2, Float64Array.from(wt), 2, expected, 3, accumulate);
+          kernels.gatherRowsBatch(B, M, N, ids, 2, wt, 2, y, 3, accumulate);
+          expect(Array.from(y), `M = ${M}, accumulate ${accumulate}`).toEqual(Array.from(expected));
+        }
+    });
+
+  it("runs the JavaScript kernel on arrays outside the arena, and refuses what does not fit or is no id", () => {
+    const wt = Float64Array.of(1, 2, 3, 4, 5, 6);
+    const y = new Float64Array(4);
+    kernels.gatherRowsBatch(2, 2, 3, Int32Array.of(2, 0), 0, wt, 0, y, 0, false);
+    expect(Array.from(y)).toEqual([5, 6, 1, 2]);
+    const { a, b } = kernels.arena.allocMany("f32", { a: 6, b: 4 });
+    expect(() => kernels.gatherRowsBatch(2, 2, 3, Int32Array.of(0, 1), 0, a, 1, b, 0, false)).toThrow(RangeError);
+    expect(() => kernels.gatherRowsBatch(2, 2, 3, Int32Array.of(0, 3), 0, a, 0, b, 0, false)).toThrow(/one-hot id 3/);
   });
 });
