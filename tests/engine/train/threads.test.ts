@@ -15,7 +15,7 @@ import { initialWeights } from "../../../engine/init-weights.js";
 import type { Batch, Weights } from "../../../engine/interpret/batch.js";
 import { GradientPool } from "../../../engine/parallel/pool.js";
 import { shardsOf, shardWeights } from "../../../engine/parallel/shards.js";
-import { autoThreads } from "../../../engine/parallel/threads.js";
+import { autoThreads, threadedGradient } from "../../../engine/parallel/threads.js";
 import { randomBatch } from "../../../engine/random-batch.js";
 import { Rng } from "../../../runtime/rng.js";
 import { relaxedProbeBytes } from "../../../runtime/kernels/wasm/kernels-relaxed-wasm.js";
@@ -245,5 +245,13 @@ describe("threads", () => {
     expect(autoThreads(big, 50, 64, 2)).toBe(2);
     expect(autoThreads(big, 50, 64, 1)).toBe(1);
     expect(autoThreads(smallIrFromFile("examples/elman.rnn"), 5, 4, 2)).toBe(1);
+  });
+
+  it("refuse a model of several sequences, whose batches the shards would split wrongly", async () => {
+    const seq2seq = irFromFile("tests/fixtures/pytorch/gru_seq2seq.rnn");
+    expect(autoThreads(seq2seq, 30, 64, 2)).toBe(1);
+    await expect(threadedGradient(seq2seq, 2)).rejects.toThrow(
+      `${seq2seq.name} reads sequences ${seq2seq.sequences!.join(", ")}: its batches are not split between threads`,
+    );
   });
 });
