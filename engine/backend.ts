@@ -7,7 +7,8 @@ import { defaultKernelTier, type KernelTier } from "../compiler/codegen/kernel-t
 import type { ModuleDtype } from "../runtime/module/memory.js";
 import type { BackendKind, ModelBackend } from "./model-backend.js";
 import { interpreterBackend } from "./interpreter-backend.js";
-import { generate, type Generator } from "./interpret/generate.js";
+import { interpreterGenerator, type Generator } from "./interpret/generate.js";
+import type { GeneratedModule } from "../runtime/generated-module.js";
 
 /** What a backend computes in: float64 (every backend) or float32 (the compiled one: `rnnc train --precision`). */
 export type Precision = ModuleDtype;
@@ -29,11 +30,9 @@ export async function createBackend(
     if (options.precision === "f32") throw new Error("the interpreter computes in float64 only");
     return interpreterBackend(ir);
   }
-  // Loaded on demand: only the compiled backend needs the code generator (and TypeScript).
-  const { loadCompiledModule } = await import("./module-cache.js");
   const { compiledBackend } = await import("./compiled-backend.js");
   const kernels = options.kernels ?? defaultKernelTier;
-  return compiledBackend(ir, await loadCompiledModule(ir, options.precision ?? "f64", undefined, kernels), kernels);
+  return compiledBackend(ir, await compiledModule(ir, options), kernels);
 }
 
 /**
@@ -45,14 +44,13 @@ export async function createGenerator(
   kind: BackendKind,
   options: BackendOptions = {},
 ): Promise<Generator> {
-  if (kind === "interp") return (weights, batch, o) => generate(ir, weights, batch, o);
-  const { loadCompiledModule } = await import("./module-cache.js");
+  if (kind === "interp") return interpreterGenerator(ir);
   const { compiledGenerator } = await import("./compiled-decoding.js");
-  const module = await loadCompiledModule(
-    ir,
-    options.precision ?? "f64",
-    undefined,
-    options.kernels ?? defaultKernelTier,
-  );
-  return compiledGenerator(ir, module);
+  return compiledGenerator(ir, await compiledModule(ir, options));
+}
+
+/** The model's generated module; loaded on demand: only the compiled backend needs the code generator (and TypeScript). */
+async function compiledModule(ir: IrModel, options: BackendOptions): Promise<GeneratedModule> {
+  const { loadCompiledModule } = await import("./module-cache.js");
+  return loadCompiledModule(ir, options.precision ?? "f64", undefined, options.kernels ?? defaultKernelTier);
 }

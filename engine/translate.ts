@@ -11,7 +11,7 @@ import { sequenceBatch, type Example } from "./data/dataset.js";
 import { pairRoles, type PairVocabularies } from "./data/pairs.js";
 import type { TextTokens } from "./data/text-file.js";
 import type { Batch, Weights } from "./interpret/batch.js";
-import { generate, generateAttending, type GenerateOptions, type Generator } from "./interpret/generate.js";
+import { generateAttending, interpreterGenerator, type GenerateOptions, type Generator } from "./interpret/generate.js";
 
 export interface PairModel {
   ir: IrModel;
@@ -35,7 +35,7 @@ const DEFAULT_BATCH = 64;
 
 /** For each source (ids of the source vocabulary), the target tokens the model generates. */
 export function translateIds(model: PairModel, sources: readonly Int32Array[], options: TranslateOptions): string[][] {
-  const generator = options.generator ?? ((weights, batch, o) => generate(model.ir, weights, batch, o));
+  const generator = options.generator ?? interpreterGenerator(model.ir);
   return inBatches(model, sources, options, (batch, generateOptions) =>
     generator(model.weights, batch, generateOptions).map((ids) => tokensOf(model, ids)),
   );

@@ -45,6 +45,11 @@ export function attentionWeights(ir: IrModel): IrNode | undefined {
 /** How a backend generates: for each example of the batch (its sources), the classes it generates. */
 export type Generator = (weights: Weights, batch: Batch, options: GenerateOptions) => Int32Array[];
 
+/** The interpreter's Generator of `ir`. */
+export function interpreterGenerator(ir: IrModel): Generator {
+  return (weights, batch, options) => generate(ir, weights, batch, options);
+}
+
 /** For each example of the batch (its sources; no targets needed), the classes the model generates. */
 export function generate(ir: IrModel, weights: Weights, batch: Batch, options: GenerateOptions): Int32Array[] {
   return generateRecording(ir, weights, batch, options, false).outputs;
