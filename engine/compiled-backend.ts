@@ -101,7 +101,7 @@ export function compiledBackend(
 
   /** One call of the module; its quantities stay in the workspace until the next. */
   const call = (weights: Weights, batch: Batch, carry: Carry | undefined, withGrad: boolean) => {
-    requireRoom(batch);
+    requireRoom(batch, withGrad);
     const p = adapt.params(weights);
     const state = adapt.state(model, p, batch, carry);
     const b = adapt.batch(batch);
@@ -175,7 +175,7 @@ export function pooledGradient(
   const gradients = adapt.gradients(grads);
   return async (weights, batch, carry) => {
     requireTargets(ir, batch);
-    requireRoom(batch);
+    requireRoom(batch, true);
     const p = adapt.params(weights);
     const state = adapt.state(pool, p, batch, carry);
     const loss = await pool.lossAndGrad(p, adapt.batch(batch), grads, state);
@@ -187,29 +187,31 @@ export function pooledGradient(
 
 /**
  * Refuses a batch whose workspace cannot be allocated, before the module tries. A module keeps
- * one workspace for the longest T and the largest B it has seen, so those are what it needs;
- * split over `threads`, each thread's module holds a share of the sequences. A batch within
- * them allocates nothing and is not checked again (the check plans the module: milliseconds).
+ * one workspace for the longest T and the largest B it has seen, with the backward pass's
+ * arrays from its first call with a gradient on, so those are what it needs; split over
+ * `threads`, each thread's module holds a share of the sequences. A batch within them allocates
+ * nothing and is not checked again (the check plans the module: milliseconds).
  */
 function workspaceGuard(
   ir: IrModel,
   module: GeneratedModule,
   kernels: KernelTier,
   threads = 1,
-): (batch: Batch) => void {
-  const largest = { T: 0, B: 0 };
-  return (batch) => {
+): (batch: Batch, withGrad: boolean) => void {
+  const largest = { T: 0, B: 0, backward: false };
+  return (batch, withGrad) => {
     // Every sequence's arrays are allocated for the longest sequence's steps.
     const steps = Math.max(batch.T, ...Object.values(batch.sequences ?? {}).map((s) => s.T));
-    if (steps <= largest.T && batch.B <= largest.B) return;
+    if (steps <= largest.T && batch.B <= largest.B && (largest.backward || !withGrad)) return;
     const T = Math.max(largest.T, steps);
     const B = Math.max(largest.B, batch.B);
+    const backward = largest.backward || withGrad;
     requireMemory(
-      compiledNeed(ir, { dtype: module.dtype, kernels }, T, B, threads),
+      compiledNeed(ir, { dtype: module.dtype, kernels, backward }, T, B, threads),
       `${describeBatch(steps, batch.B)} on the compiled backend`,
       "shorten the sequences or batch fewer of them",
     );
-    Object.assign(largest, { T, B });
+    Object.assign(largest, { T, B, backward });
   };
 }
 

@@ -140,11 +140,12 @@ export function interpreterNeed(
 
 /**
  * One call of a generated module compiled for `dtype` and `kernels` over T steps of B
- * sequences; split over `threads`, each thread's module holds a workspace for its share.
+ * sequences, with a gradient (`backward`) or forward only; split over `threads`, each thread's
+ * module holds a workspace for its share.
  */
 export function compiledNeed(
   ir: IrModel,
-  options: { dtype: "f64" | "f32"; kernels: KernelTier },
+  options: { dtype: "f64" | "f32"; kernels: KernelTier; backward: boolean },
   T: number,
   B: number,
   threads = 1,
@@ -178,7 +179,13 @@ export function trainingNeed(
   const step =
     backend.kind === "interp"
       ? interpreterNeed(ir, T, B, true, everyStep)
-      : compiledNeed(ir, { dtype: backend.dtype ?? "f64", kernels: backend.kernels }, T, B, backend.threads);
+      : compiledNeed(
+          ir,
+          { dtype: backend.dtype ?? "f64", kernels: backend.kernels, backward: true },
+          T,
+          B,
+          backend.threads,
+        );
   return { ...step, arrays: step.arrays + 3 * 8 * parameterCount(ir) };
 }
 

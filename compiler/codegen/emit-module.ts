@@ -365,6 +365,10 @@ function emitLayout(plans: ModulePlans, options: EmitOptions, fused: FusedLoops 
     `carried: [${carried.join(", ")}],`,
     `outputs: [${outputs.join(", ")}],`,
     `workspace: workspaceArrays,`,
+    `backwardArrays: [${moduleBuffers(plans, "")
+      .filter((b) => b.backward)
+      .map((b) => quote(b.name))
+      .join(", ")}],`,
     kernelObject(options) ? `memory: () => kernelMemory(${quote(options.kernels)}),` : `memory: plainMemory,`,
     ...(fused ? [`fusedLoops: fusedLoopsWasm,`] : []),
     ...(options.unrollSteps === undefined ? [] : [`unrollSteps: ${options.unrollSteps},`]),

@@ -17,6 +17,8 @@ export interface BufferSpec {
   name: string;
   extent: BufferExtent;
   type: string;
+  /** Read and written by the backward pass only (an adjoint, a gradient block, a derivative's rows): a call without a gradient allocates none. */
+  backward?: true;
 }
 
 /**
@@ -63,6 +65,8 @@ export function lengthFor(e: BufferExtent, T: number, B: number): number {
 export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
   const specs = new Map<string, BufferSpec>();
   const add = (name: string, extent: BufferExtent, type = float) => specs.set(name, { name, extent, type });
+  const addBackward = (name: string, extent: BufferExtent) =>
+    specs.set(name, { name, extent, type: float, backward: true });
   for (const p of plan.nodes) {
     const n = p.node;
     const over = n.over === undefined ? {} : ({ over: true } as const);
@@ -71,7 +75,7 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
     if (p.stored && !p.inSharedGroup) add(p.buffer, value, n.onehot ? "Int32Array" : float);
     if (p.adjoint === "steps" || p.adjoint === "step" || p.adjoint === "summed") {
       const extent: BufferExtent = p.adjoint === "steps" ? history : { per: "step", width: p.stride, ...over };
-      if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") add(p.adjointBuffer, extent);
+      if (!specs.has(p.adjointBuffer) || p.adjoint === "steps") addBackward(p.adjointBuffer, extent);
     }
   }
   for (const g of plan.groups) {
@@ -81,14 +85,14 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
     if (g.direct) continue;
     g.blocks.forEach((b, k) => {
       add(g.stacked[k]!, { per: "fixed", count: g.rows * b.width });
-      add(g.stackedGrads[k]!, { per: "fixed", count: g.rows * b.width });
+      addBackward(g.stackedGrads[k]!, { per: "fixed", count: g.rows * b.width });
     });
   }
   // One step's rows of the backward values a derivative rule computes by kernels (emit-terms.ts).
   const rowsOver = plan.grad ? gradRowsOver(plan.grad) : [];
   for (const [id, name] of plan.temporaries) {
     const over = rowsOver[id] === undefined ? {} : ({ over: true } as const);
-    add(name, { per: "step", width: plan.grad!.nodes[id]!.size, ...over });
+    addBackward(name, { per: "step", width: plan.grad!.nodes[id]!.size, ...over });
   }
   return [...specs.values()];
 }
@@ -98,25 +102,28 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
  * sequence, each sized for the longest sequence's T) and the link arrays between the sequences.
  */
 export function moduleBuffers(plans: ModulePlans, float: string): BufferSpec[] {
-  const links = [...plans.links.values()].flatMap((l): BufferSpec[] =>
-    [l.value, l.adjoint].map((name) => ({ name, extent: { per: "step", width: l.size }, type: float })),
-  );
+  const links = [...plans.links.values()].flatMap((l): BufferSpec[] => [
+    { name: l.value, extent: { per: "step", width: l.size }, type: float },
+    { name: l.adjoint, extent: { per: "step", width: l.size }, type: float, backward: true },
+  ]);
   // A quantity at every step of its sequence, [B][S][n].
-  const everyStep = [...plans.attention.values.values()].flatMap((l): BufferSpec[] =>
-    [l.value, l.adjoint].map((name) => ({ name, extent: { per: "step", width: l.size, over: true }, type: float })),
-  );
+  const everyStep = [...plans.attention.values.values()].flatMap((l): BufferSpec[] => [
+    { name: l.value, extent: { per: "step", width: l.size, over: true }, type: float },
+    { name: l.adjoint, extent: { per: "step", width: l.size, over: true }, type: float, backward: true },
+  ]);
   return [...allPlans(plans).flatMap((plan) => workspaceBuffers(plan, float)), ...links, ...everyStep];
 }
 
 /**
- * The bytes a module's workspace takes for T steps of B sequences. On a kernel tier (wasm,
- * auto) the float arrays and a copy of the parameters and of the gradients lie in the kernels'
- * memory (`arena`, each array rounded up to the arena's alignment, as runtime/module allocates
- * them); id arrays are ordinary ones (`other`). On the JavaScript tier everything is ordinary.
+ * The bytes a module's workspace takes for T steps of B sequences, for calls with a gradient
+ * (`backward`) or for forward calls only. On a kernel tier (wasm, auto) the float arrays and a
+ * copy of the parameters (and, with a gradient, of the gradients) lie in the kernels' memory
+ * (`arena`, each array rounded up to the arena's alignment, as runtime/module allocates them);
+ * id arrays are ordinary ones (`other`). On the JavaScript tier everything is ordinary.
  */
 export function workspaceBytes(
   ir: IrModel,
-  options: { dtype: "f64" | "f32"; kernels: KernelTier },
+  options: { dtype: "f64" | "f32"; kernels: KernelTier; backward: boolean },
   T: number,
   B: number,
 ): { arena: number; other: number; longest: number } {
@@ -125,10 +132,11 @@ export function workspaceBytes(
   const float = options.dtype === "f32" ? "Float32Array" : "Float64Array";
   const aligned = (bytes: number) => Math.ceil(bytes / ARENA_ALIGN) * ARENA_ALIGN;
   const parameters = ir.params.reduce((n, p) => n + paramSize(p), 0);
-  let floats = onKernelObject ? 2 * aligned(parameters * floatBytes) : 0;
+  let floats = onKernelObject ? (options.backward ? 2 : 1) * aligned(parameters * floatBytes) : 0;
   let other = 0;
   let longest = parameters;
-  for (const b of moduleBuffers(modulePlans(ir, { kernelActivations: onKernelObject }), float)) {
+  const buffers = moduleBuffers(modulePlans(ir, { kernelActivations: onKernelObject }), float);
+  for (const b of buffers.filter((b) => options.backward || !b.backward)) {
     const length = lengthFor(b.extent, T, B);
     longest = Math.max(longest, length);
     if (b.type === float) floats += aligned(length * floatBytes);

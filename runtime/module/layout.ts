@@ -30,6 +30,8 @@ export interface ModuleLayout {
   readonly outputs: readonly OutputLayout[];
   /** Every array the passes use, by its length for batches of up to T steps of B sequences. */
   readonly workspace: WorkspaceLengths;
+  /** The float arrays of the workspace that only the backward pass uses, allocated by the first call with a gradient. */
+  readonly backwardArrays: readonly string[];
   /** Set when the module is straight-line code for batches of exactly this many steps (rnnc compile --unroll). */
   readonly unrollSteps?: number;
   /** Where a new Model's arrays live and which kernels it calls (its kernel tier). */

@@ -47,13 +47,17 @@ export interface ModulePasses<P, Batch, State, Workspace> {
   backward?: ((w: Workspace, params: P, batch: Batch, grads: P, carried: boolean) => void) | undefined;
 }
 
-/** The workspace for up to T steps of B sequences. */
+/** The workspace for up to T steps of B sequences, with the backward pass's arrays or without them. */
 interface Allocation<P, Workspace> {
   readonly T: number;
   readonly B: number;
+  readonly backward: boolean;
   readonly pass: Workspace;
-  /** The passes' copies of the parameters and gradients, where the kernels need their operands in their memory. */
-  readonly resident: { readonly params: P; readonly grads: P } | undefined;
+  /**
+   * The passes' copies of the parameters and (with the backward arrays) gradients, where the kernels need their
+   * operands in their memory.
+   */
+  readonly resident: { readonly params: P; readonly grads: P | undefined } | undefined;
   /** The buffers of every array of the workspace: no array a call writes may lie in one. */
   readonly buffers: ReadonlySet<ArrayBufferLike>;
 }
@@ -80,7 +84,7 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
     this.names = parameterNames(layout.parameters);
     this.outputs = new Map(layout.outputs.map((o) => [o.name, o]));
     this.fused = layout.fusedLoops === undefined ? undefined : this.memory.loops(layout.fusedLoops);
-    this.space = this.allocate(1, 1);
+    this.space = this.allocate(1, 1, false);
   }
 
   forward(params: P, batch: Batch, state: State | undefined): number {
@@ -107,10 +111,11 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
       backward(space.pass, params, batch, grads, carried);
       return loss;
     }
+    const residentGrads = space.resident.grads!;
     const resident = copyParameters(this.names, params, space.resident.params);
     const loss = this.passes.forward(space.pass, resident, batch, state);
-    backward(space.pass, resident, batch, space.resident.grads, carried);
-    copyParameters(this.names, space.resident.grads, grads);
+    backward(space.pass, resident, batch, residentGrads, carried);
+    copyParameters(this.names, residentGrads, grads);
     return loss;
   }
 
@@ -172,15 +177,19 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
     return { B, values, fresh: true } as unknown as State;
   }
 
-  /** After the checks: no written array aliases another, and the workspace holds T steps of B sequences. */
+  /**
+   * After the checks: no written array aliases another, and the workspace holds T steps of B sequences, with the
+   * backward pass's arrays when `grads` are to be computed (once allocated, they are kept).
+   */
   private prepare(params: P, batch: Batch, grads: P | undefined, state: State | undefined): Allocation<P, Workspace> {
     this.checks.sharing(params, batch, grads, state, this.space.buffers);
     const { B } = batch;
     // Every sequence's arrays are allocated for the longest one's steps.
     const T = this.checks.longest(batch);
-    if (T > this.space.T || B > this.space.B) {
+    const backward = grads !== undefined;
+    if (T > this.space.T || B > this.space.B || (backward && !this.space.backward)) {
       this.checks.inputsOutside(batch, this.space.buffers);
-      this.space = this.allocate(Math.max(T, this.space.T), Math.max(B, this.space.B));
+      this.space = this.allocate(Math.max(T, this.space.T), Math.max(B, this.space.B), backward || this.space.backward);
     }
     this.lastSteps = batch.sequences
       ? new Map(Object.entries(batch.sequences).map(([name, s]) => [name, s.T]))
@@ -189,12 +198,14 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
     return this.space;
   }
 
-  private allocate(T: number, B: number): Allocation<P, Workspace> {
+  private allocate(T: number, B: number, backward: boolean): Allocation<P, Workspace> {
     const { floats, ids } = this.layout.workspace(T, B);
-    const floatNames = Object.keys(floats);
+    const backwardOnly = new Set(this.layout.backwardArrays);
+    const floatNames = Object.keys(floats).filter((name) => backward || !backwardOnly.has(name));
     const { count } = this.layout.parameters;
     const lengths = floatNames.map((name) => floats[name]!);
-    const made = this.memory.floats(this.layout.dtype, this.memory.resident ? [...lengths, count, count] : lengths);
+    const copies = backward ? [count, count] : [count];
+    const made = this.memory.floats(this.layout.dtype, this.memory.resident ? [...lengths, ...copies] : lengths);
     // Entries, not assignments: an array named `__proto__` is an own key like any other.
     const arrays: Readonly<Record<string, FloatArray | Int32Array>> = Object.fromEntries([
       ...floatNames.map((name, i) => [name, made[i]!] as const),
@@ -203,12 +214,13 @@ export class ModelCore<P extends ParameterSet, Batch extends BatchArguments, Sta
     const resident = this.memory.resident
       ? {
           params: parameterViews(this.layout, made[lengths.length]) as P,
-          grads: parameterViews(this.layout, made[lengths.length + 1]) as P,
+          grads: backward ? (parameterViews(this.layout, made[lengths.length + 1]) as P) : undefined,
         }
       : undefined;
     return {
       T,
       B,
+      backward,
       pass: { kernels: this.kernels, fused: this.fused, arrays } as Workspace,
       resident,
       buffers: new Set([...made, ...Object.values(arrays)].map((a) => a.buffer)),

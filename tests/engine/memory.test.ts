@@ -94,39 +94,46 @@ describe("the interpreter on attention", () => {
 describe("the compiled backend", () => {
   afterEach(() => vi.unstubAllEnvs());
 
-  it("counts its workspace exactly: what the module's arena holds after a pass", async () => {
+  it("counts its workspace exactly: what the module's arena holds after a forward pass, then after a gradient", async () => {
     const ir = irFromFile("examples/gru.rnn");
     const module = await loadCompiledModule(ir, "f64", undefined, "wasm");
     if (!simdSupported()) return expect(() => new module.Model()).toThrow(/no WebAssembly SIMD/);
     // The arena is the module's own (not its API): what it holds beyond the workspace is fixed kernel scratch.
     const model = new module.Model() as unknown as GeneratedModel & { kernels: { arena: { used: number } } };
-    const scratch = model.kernels.arena.used - workspaceBytes(ir, { dtype: "f64", kernels: "wasm" }, 1, 1).arena;
+    const bytes = (T: number, B: number, backward: boolean) =>
+      workspaceBytes(ir, { dtype: "f64", kernels: "wasm", backward }, T, B).arena;
+    const scratch = model.kernels.arena.used - bytes(1, 1, false);
     const batch = randomBatch(ir, new Rng(1), { T: 300, B: 5 });
     const x = batch.inputs["x"]!;
     const y = batch.targets["y"]!;
-    model.lossAndGrad(
-      module.createParameters(),
-      {
-        T: 300,
-        B: 5,
-        inputs: { x: x.kind === "onehot" ? x.ids : x.values },
-        targets: { y: y.kind === "class" ? y.ids : y.values },
-        lengths: batch.lengths,
-      },
-      module.createParameters(),
-    );
-    expect(model.kernels.arena.used - scratch).toBe(
-      workspaceBytes(ir, { dtype: "f64", kernels: "wasm" }, 300, 5).arena,
-    );
+    const moduleBatch = {
+      T: 300,
+      B: 5,
+      inputs: { x: x.kind === "onehot" ? x.ids : x.values },
+      targets: { y: y.kind === "class" ? y.ids : y.values },
+      lengths: batch.lengths,
+    };
+    const params = module.createParameters();
+    const loss = model.forward(params, moduleBatch);
+    expect(model.kernels.arena.used - scratch).toBe(bytes(300, 5, false));
+    // The adjoints, the gradient blocks and the copy of the gradients: a forward-only workspace is far smaller.
+    expect(bytes(300, 5, false)).toBeLessThan(0.7 * bytes(300, 5, true));
+    expect(model.lossAndGrad(params, moduleBatch, module.createParameters())).toBe(loss);
+    expect(model.kernels.arena.used - scratch).toBe(bytes(300, 5, true));
+    // Once there, the backward arrays stay: a later forward call allocates nothing.
+    model.forward(params, moduleBatch);
+    expect(model.kernels.arena.used - scratch).toBe(bytes(300, 5, true));
   });
 
   it("refuses a workspace past WebAssembly's 4 GiB before the module tries to grow its memory", () => {
-    const need = compiledNeed(elman, { dtype: "f64", kernels: "wasm" }, 10_000_000, 1);
+    const need = compiledNeed(elman, { dtype: "f64", kernels: "wasm", backward: true }, 10_000_000, 1);
     expect(memoryProblem(need, roomy)).toMatch(
       /^[\d.]+ GB of WebAssembly memory, more than one WebAssembly memory can hold \(4\.3 GB; --kernels js keeps the arrays outside it\)$/,
     );
     // On the JavaScript kernels the same workspace is ordinary arrays, limited by memory only.
-    expect(memoryProblem(compiledNeed(elman, { dtype: "f64", kernels: "js" }, 10_000_000, 1), roomy)).toBeUndefined();
+    expect(
+      memoryProblem(compiledNeed(elman, { dtype: "f64", kernels: "js", backward: true }, 10_000_000, 1), roomy),
+    ).toBeUndefined();
   });
 
   it("refuses a run larger than the memory available, on the backend itself", async () => {
@@ -158,11 +165,15 @@ describe("limits", () => {
   it("the benchmark's W4 (T = 50, B = 64) and every example at T = 200, B = 32 fit on both backends", () => {
     // With the memory this process has now: a machine that runs the test suite runs these.
     const w4 = irFromFile("bench/workloads/w4-lstm-large.rnn");
-    requireMemory(compiledNeed(w4, { dtype: "f32", kernels: "auto" }, 50, 64), "W4", "");
+    requireMemory(compiledNeed(w4, { dtype: "f32", kernels: "auto", backward: true }, 50, 64), "W4", "");
     requireMemory(interpreterNeed(w4, 50, 64, true), "W4", "");
     for (const file of exampleFiles())
       requireMemory(interpreterNeed(irFromFile(`examples/${file}`), 200, 32, true), file, "");
     for (const file of exampleFiles())
-      requireMemory(compiledNeed(irFromFile(`examples/${file}`), { dtype: "f64", kernels: "auto" }, 200, 32), file, "");
+      requireMemory(
+        compiledNeed(irFromFile(`examples/${file}`), { dtype: "f64", kernels: "auto", backward: true }, 200, 32),
+        file,
+        "",
+      );
   });
 });
