@@ -78,7 +78,7 @@ interface StepCase {
 
 function stepCases(): StepCase[] {
   const oneStep = ["--epochs", "1", "--batch", "64", "--val-split", "0", "--optimizer", "sgd", "--lr", "0.5"];
-  const cases: StepCase[] = exportableExamples().map((model) => ({
+  const cases: StepCase[] = exportableExamples("pytorch").map((model) => ({
     name: `example ${basename(model)}`,
     model,
     data: join("examples", "data", `${basename(model, ".rnn")}.json`),
