@@ -62,7 +62,7 @@ torch.nn.Module whose state_dict() holds the parameters under their .rnn names.
 function modelClass(ir: IrModel, loops: readonly TimeLoop[], className: string): string {
   return `
 class ${className}(nn.Module):
-    """The model, one time step at a time (\`step\`); \`forward\` runs a batch with rnnc's semantics."""
+    """The model, one time step at a time (its step methods); \`forward\` runs a batch with rnnc's semantics."""
 
     def __init__(self, dtype=torch.float64):
         super().__init__()
