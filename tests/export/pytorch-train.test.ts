@@ -1,10 +1,11 @@
 /**
  * Training an exported model under torchrun: one step of DistributedDataParallel on two
  * processes is one step on one process with the whole batch, and one step of `rnnc train`
- * (float64, 1e-10), on every example and on a text and JSONL records; a run moves between
+ * (float64, 1e-10), on every example and on a text, JSONL records and sentence pairs; a run moves between
  * rnnc and torchrun in both directions, interrupted by SIGTERM, and ends where the
  * uninterrupted `rnnc train` ends; rnnc eval and sample read what torchrun wrote; an
- * encoder-decoder learns to reverse sequences on two processes as it does in rnnc.
+ * encoder-decoder learns to reverse sequences on two processes as it does in rnnc, and a run on
+ * sentence pairs moves from rnnc to torchrun.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -123,6 +124,15 @@ function stepCases(): StepCase[] {
     data: records,
     options: oneStep,
     dims: ["--dim", "V=9", "--dim", "K=2"],
+  });
+  const pairs = join(dir, "pairs.tsv");
+  writeFileSync(pairs, "c f\tf c\nh b a h e\te h a b h\nd d h h g\tg h h d d\na g\tg a\nb\tb\n");
+  cases.push({
+    name: "sentence pairs (translate.rnn), cut into words, 5 in one batch",
+    model: "examples/translate.rnn",
+    data: pairs,
+    options: [...oneStep, "--tokens", "words"],
+    dims: ["--dim", "V=8", "--dim", "W=9", "--dim", "H=8"],
   });
   return cases;
 }
@@ -372,6 +382,75 @@ describe("a translation model trained under torchrun", () => {
       expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]!);
       expect(maxRelativeError(losses, epochLosses(own))).toBeLessThan(1e-9);
       expect(weightsDifference(checkpointWeights(run), checkpointWeights(own))).toBeLessThan(1e-9);
+    },
+    PYTHON_SETUP_MS,
+  );
+
+  it(
+    "sentence pairs: a run of rnnc train (examples/translate-attention.rnn, words) resumed under torchrun ends where rnnc ends (1e-10)",
+    async () => {
+      const rng = new Rng(5);
+      const pairs = join(dir, "reversal.tsv");
+      const lines = Array.from({ length: 24 }, () =>
+        Array.from({ length: 1 + rng.int(4) }, () => "abcdef"[rng.int(6)]!),
+      ).map((words) => `${words.join(" ")}\t${[...words].reverse().join(" ")}`);
+      writeFileSync(pairs, lines.join("\n") + "\n");
+      const train = (checkpoint: string, epochs: number) =>
+        rnnc(
+          "train",
+          "examples/translate-attention.rnn",
+          "--dim",
+          "H=8",
+          "--data",
+          pairs,
+          "--tokens",
+          "words",
+          "--epochs",
+          String(epochs),
+          "--batch",
+          "8",
+          "--val-split",
+          "0.2",
+          "--checkpoint",
+          checkpoint,
+          "--backend",
+          "interp",
+          "--progress",
+          "none",
+        );
+      const [reference, moved] = [join(dir, "pairs-rnnc"), join(dir, "pairs-moved")];
+      expect((await train(reference, 2)).code).toBe(0);
+      expect((await train(moved, 1)).code).toBe(0);
+      const exported = join(dir, "translate-attention.py");
+      const e = await rnnc(
+        "export",
+        "examples/translate-attention.rnn",
+        "--to",
+        "pytorch",
+        "--checkpoint",
+        moved,
+        "-o",
+        exported,
+      );
+      expect(e.code, e.err).toBe(0);
+      const env = await python();
+      const resumed = await runProcess(env.torchrun, [
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        exported,
+        "train",
+        "--data",
+        pairs,
+        "--checkpoint",
+        moved,
+        "--resume",
+        "--epochs",
+        "2",
+      ]);
+      expect(resumed.code, resumed.out).toBe(0);
+      expect(checkpointMeta(moved)).toMatchObject({ finished: true, step: checkpointMeta(reference).step });
+      expect(weightsDifference(checkpointWeights(moved), checkpointWeights(reference))).toBeLessThan(1e-10);
     },
     PYTHON_SETUP_MS,
   );

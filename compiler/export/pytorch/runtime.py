@@ -913,6 +913,8 @@ def apply_reflector(reflectors, k, scale, target, m, n, first_col):
 
 def data_format(path):
     ext = os.path.splitext(path)[1].lower()
+    if ext == ".tsv":
+        return "pairs"
     return "jsonl" if ext in (".jsonl", ".ndjson") else "json" if ext == ".json" else "text"
 
 
@@ -953,16 +955,30 @@ class RawData:
                 )
         else:
             self.text = data.decode("utf-8", errors="replace")
+            if self.format == "jsonl" and looks_like_pairs(self.text):
+                self.format = "pairs"
+
+
+def looks_like_pairs(text):
+    """A JSONL file of sentence pairs: its first record has a "source"."""
+    first = next((line for line in text.split("\n") if line.strip()), None)
+    try:
+        record = json.loads(first) if first is not None else None
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "source" in record
 
 
 def data_roles(fmt):
-    """The model's input and target a text or JSONL file fills."""
+    """The model's input and target a text, JSONL records or sentence pairs fill."""
     if fmt == "json":
         return None
+    if fmt == "pairs":
+        return pair_roles()
     if len(MODEL["sequences"]) > 1:
         names = ", ".join(s["name"] for s in MODEL["sequences"])
         raise UsageError(
-            f"model {MODEL['name']} reads sequences {names}: the exported file trains it on the normative JSON batch (.json, each input and target over its own sequence's steps, lengths by sequence); sentence pairs (.tsv) train it with rnnc train"
+            f"model {MODEL['name']} reads sequences {names}: it trains on sentence pairs (.tsv, or .jsonl of {{\"source\", \"target\"}}) or the normative JSON batch (.json), not on {'a text' if fmt == 'text' else 'JSONL records'}"
         )
     if fmt == "text" and any(loop["backward"] for loop in MODEL["sequences"][0]["loops"]):
         raise UsageError(
@@ -1061,11 +1077,115 @@ def parse_jsonl(text, path):
     return records
 
 
-def data_codebook(raw, saved=None):
+def pair_roles():
+    """Sentence pairs fill a model of two sequences: a one-hot input over the source's steps and a
+    class target scored at each step of the target's (engine/data/pairs.ts)."""
+    inputs, targets = MODEL["inputs"], MODEL["targets"]
+    source = inputs[0] if len(inputs) == 1 and inputs[0]["encoding"] == "onehot" else None
+    target = targets[0] if len(targets) == 1 and targets[0]["kind"] == "class" else None
+    scored = target is not None and any(l["target"] == target["name"] and l["at"] == "each" for l in MODEL["losses"])
+    if len(MODEL["sequences"]) != 2 or not scored or source is None or source.get("sequence") == target.get("sequence"):
+        raise UsageError(
+            f"sentence pairs train a model of two sequences, a one-hot input over the source's (input x[s] : onehot[V]) and a class target scored at each step of the target's; model {MODEL['name']} has another shape"
+        )
+    return source["name"], target["name"]
+
+
+def parse_pairs(raw, tokens):
+    """The pairs of a file, `source<TAB>target` a line (.tsv) or {"source": ..., "target": ...}
+    (JSONL), each side cut into characters or words; blank lines are skipped."""
+    tsv = data_format(raw.path) == "pairs"
+    pairs = []
+    for number, line in enumerate(raw.text.split("\n"), start=1):
+        here = f"{raw.path}:{number}"
+        content = line[:-1] if line.endswith("\r") else line
+        if JS_WHITESPACE.sub("", content) == "":
+            continue
+        sides = tab_separated(content, here) if tsv else json_pair(content, here)
+        cut = [cut_side(side, tokens) for side in sides]
+        for which, parts in zip(("source", "target"), cut):
+            if not parts:
+                raise UsageError(f"{here}: the {which} is empty: a pair needs both sides")
+        pairs.append((number, *cut))
+    if not pairs:
+        shape = "source<TAB>target" if tsv else '{"source": ..., "target": ...}'
+        raise UsageError(f"{raw.path}: no pairs (a line is {shape})")
+    return pairs
+
+
+def cut_side(side, tokens):
+    return list(side) if tokens == "chars" else [w for w in JS_WHITESPACE.split(side) if w]
+
+
+def tab_separated(content, here):
+    parts = content.split("\t")
+    if len(parts) < 2:
+        raise UsageError(f"{here}: no tab: a line is source<TAB>target")
+    if len(parts) > 2:
+        raise UsageError(f"{here}: {len(parts) - 1} tabs: a line is source<TAB>target, one tab between them")
+    return parts
+
+
+def json_pair(content, here):
+    try:
+        record = json.loads(content)
+    except ValueError as e:
+        raise UsageError(f"{here}: not valid JSON ({e})") from None
+    if not isinstance(record, dict):
+        raise UsageError(f'{here}: a pair is a JSON object like {{"source": "...", "target": "..."}}')
+    unknown = [k for k in record if k not in ("source", "target")]
+    if unknown:
+        raise UsageError(f'{here}: unknown key {", ".join(json.dumps(k) for k in unknown)}; a pair has "source" and "target"')
+    for side in ("source", "target"):
+        if side not in record:
+            raise UsageError(f'{here}: the pair has no "{side}"')
+        if not isinstance(record[side], str):
+            raise UsageError(f'{here}: "{side}" must be a string')
+    return record["source"], record["target"]
+
+
+END_OF_LINE, UNKNOWN = "<eos>", "<unk>"
+
+
+def pair_vocabulary(tokens, sides, end_of_line):
+    """A side's vocabulary as rnnc builds it (engine/data/vocabulary.ts, without a cap): its
+    tokens in JavaScript's string order, then the target's `<eos>`."""
+    specials = [END_OF_LINE] if end_of_line else []
+    own = sorted({t for side in sides for t in side if t not in (END_OF_LINE, UNKNOWN)}, key=utf16_order)
+    vocabulary = {"kind": tokens, "entries": own + specials}
+    if end_of_line:
+        vocabulary["endOfLine"] = len(own)
+    return vocabulary
+
+
+def pair_encoder(vocabulary, which, path):
+    """Ids of one side's tokens (`<unk>` for one outside the vocabulary when it has one)."""
+    index = {t: i for i, t in enumerate(vocabulary["entries"])}
+
+    def encode(tokens, number):
+        ids = [index.get(t, vocabulary.get("unknown")) for t in tokens]
+        if None in ids:
+            bad = tokens[ids.index(None)]
+            raise UsageError(f"{path}:{number}: {bad!r} is not in the {which} vocabulary the model was trained with")
+        return ids
+
+    return encode
+
+
+def data_codebook(raw, saved=None, tokens=None):
     """What the model learns about its data (vocabulary, labels), and the sizes the data needs.
     With a saved codebook (resuming), the ids are the ones training used."""
     if raw.format == "json":
         return {"format": "json"}, {}
+    if raw.format == "pairs":
+        if saved:
+            source, target = saved["vocabulary"], saved["targetVocabulary"]
+        else:
+            pairs = parse_pairs(raw, tokens or "chars")
+            source = pair_vocabulary(tokens or "chars", [p[1] for p in pairs], False)
+            target = pair_vocabulary(tokens or "chars", [p[2] for p in pairs], True)
+        codebook = {"format": "pairs", "vocabulary": source, "targetVocabulary": target}
+        return codebook, {"tokens": len(source["entries"]), "classes": len(target["entries"])}
     if raw.format == "text":
         vocabulary = (
             saved["vocabulary"] if saved else {"kind": "chars", "entries": sorted(set(raw.text), key=utf16_order)}
@@ -1115,6 +1235,8 @@ def build_dataset(raw, codebook):
         batch = batch_from_json(parse_json(raw.text, raw.path), torch.float64, True, raw.path)
         return ("sequences", examples_from_batch(batch))
     input_name, target_name = data_roles(raw.format)
+    if raw.format == "pairs":
+        return ("sequences", pair_examples(raw, codebook, input_name, target_name))
     if raw.format == "text":
         index = {c: i for i, c in enumerate(codebook["vocabulary"]["entries"])}
         unknown = sorted({c for c in set(raw.text) if c not in index}, key=utf16_order)
@@ -1153,6 +1275,25 @@ def build_dataset(raw, codebook):
             )
         )
     return ("sequences", examples)
+
+
+def pair_examples(raw, codebook, input_name, target_name):
+    """The pairs as examples: source ids over the source's steps, target ids then `<eos>` over the target's."""
+    source, target = codebook["vocabulary"], codebook["targetVocabulary"]
+    encode_source, encode_target = pair_encoder(source, "source", raw.path), pair_encoder(target, "target", raw.path)
+    sequence_of = {i["name"]: i["sequence"] for i in MODEL["inputs"]} | {t["name"]: t["sequence"] for t in MODEL["targets"]}
+    examples = []
+    for number, source_tokens, target_tokens in parse_pairs(raw, source["kind"]):
+        ids = encode_source(source_tokens, number)
+        classes = encode_target(target_tokens, number) + [target["endOfLine"]]
+        examples.append(
+            Example(
+                {sequence_of[input_name]: len(ids), sequence_of[target_name]: len(classes)},
+                {input_name: torch.tensor(ids, dtype=torch.long)},
+                {target_name: torch.tensor(classes, dtype=torch.long)},
+            )
+        )
+    return examples
 
 
 def examples_from_batch(batch):
@@ -1799,7 +1940,9 @@ class Training:
         self.val_raw = RawData(args.val_data) if args.val_data else None
         if saved:
             self.check_resumable(saved)
-        self.codebook, needs = data_codebook(self.raw, saved["data"]["codebook"] if saved else None)
+        self.codebook, needs = data_codebook(
+            self.raw, saved["data"]["codebook"] if saved else None, self.tokens_to_read(saved)
+        )
         check_fits(self.raw, needs)
         self.config = self.configure(saved)
         if saved and saved.get("finished") and saved["epoch"] >= self.config["epochs"]:
@@ -1829,6 +1972,22 @@ class Training:
             else None
         )
         self.per_epoch = batches_per_epoch(self.train_set, self.config["batch"], self.config["seqLen"])
+
+    def tokens_to_read(self, saved):
+        """--tokens: how sentence pairs are cut; a resumed run keeps its checkpoint's vocabulary."""
+        given = self.args.tokens
+        if given is None:
+            return None
+        if self.raw.format != "pairs":
+            raise UsageError(
+                f"--tokens {given} cuts sentence pairs (.tsv) into characters or words; {self.raw.path} is not pairs"
+            )
+        kind = saved["data"]["codebook"]["vocabulary"]["kind"] if saved else given
+        if kind != given:
+            raise UsageError(
+                f"--tokens {given} differs from the checkpoint, which reads its pairs as {kind}; a resumed run keeps its vocabulary"
+            )
+        return given
 
     def check_resumable(self, saved):
         if saved.get("best"):
@@ -2250,7 +2409,7 @@ def main(argv=None):
     train.add_argument(
         "--data",
         required=True,
-        help="training data: .txt (character LM), .jsonl ({text|tokens, label}) or .json (normative batch)",
+        help="training data: .txt (character LM), .jsonl ({text|tokens, label}), .tsv or .jsonl sentence pairs (an encoder-decoder) or .json (normative batch)",
     )
     train.add_argument("--val-data", help="validation data (instead of holding out --val-split of --data)")
     train.add_argument(
@@ -2285,6 +2444,11 @@ def main(argv=None):
         help="also checkpoint every n steps (always: each epoch, every 5 minutes, on a stop)",
     )
     train.add_argument("--log-every", type=int, help="progress lines every n steps")
+    train.add_argument(
+        "--tokens",
+        choices=["chars", "words"],
+        help="sentence pairs: cut each side into characters (default) or words (split on white space)",
+    )
     train.add_argument("--dtype", choices=["f64", "f32"], default="f64", help="float64 (default; rnnc's) or float32")
     args = parser.parse_args(argv)
     try:
