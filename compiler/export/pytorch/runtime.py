@@ -1007,6 +1007,17 @@ def data_roles(fmt):
 JS_WHITESPACE = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 
+def json_line(line, here, shape):
+    """A line of a JSONL file as the object it must be (`shape` says what one is)."""
+    try:
+        record = json.loads(line)
+    except ValueError as e:
+        raise UsageError(f"{here}: not valid JSON ({e})") from None
+    if not isinstance(record, dict):
+        raise UsageError(f"{here}: {shape}")
+    return record
+
+
 def parse_jsonl(text, path):
     """Classification records, one a line: {"text": ..., "label": ...} or {"tokens": [...], "label": ...}."""
     records, token_kind, label_kind = [], None, None
@@ -1014,12 +1025,7 @@ def parse_jsonl(text, path):
         here = f"{path}:{number}"
         if JS_WHITESPACE.sub("", raw) == "":
             continue
-        try:
-            r = json.loads(raw)
-        except ValueError as e:
-            raise UsageError(f"{here}: not valid JSON ({e})") from None
-        if not isinstance(r, dict):
-            raise UsageError(f'{here}: a record is a JSON object like {{"text": "...", "label": ...}}')
+        r = json_line(raw, here, 'a record is a JSON object like {"text": "...", "label": ...}')
         unknown = [k for k in r if k not in ("text", "tokens", "label")]
         if unknown:
             raise UsageError(f'{here}: unknown key {unknown[0]!r}; a record has "text" or "tokens", and "label"')
@@ -1127,12 +1133,7 @@ def tab_separated(content, here):
 
 
 def json_pair(content, here):
-    try:
-        record = json.loads(content)
-    except ValueError as e:
-        raise UsageError(f"{here}: not valid JSON ({e})") from None
-    if not isinstance(record, dict):
-        raise UsageError(f'{here}: a pair is a JSON object like {{"source": "...", "target": "..."}}')
+    record = json_line(content, here, 'a pair is a JSON object like {"source": "...", "target": "..."}')
     unknown = [k for k in record if k not in ("source", "target")]
     if unknown:
         raise UsageError(f'{here}: unknown key {", ".join(json.dumps(k) for k in unknown)}; a pair has "source" and "target"')
