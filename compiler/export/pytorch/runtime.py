@@ -1282,7 +1282,7 @@ def pair_examples(raw, codebook, input_name, target_name):
     """The pairs as examples: source ids over the source's steps, target ids then `<eos>` over the target's."""
     source, target = codebook["vocabulary"], codebook["targetVocabulary"]
     encode_source, encode_target = pair_encoder(source, "source", raw.path), pair_encoder(target, "target", raw.path)
-    sequence_of = {i["name"]: i["sequence"] for i in MODEL["inputs"]} | {t["name"]: t["sequence"] for t in MODEL["targets"]}
+    sequence_of = {d["name"]: d["sequence"] for d in MODEL["inputs"] + MODEL["targets"]}
     examples = []
     for number, source_tokens, target_tokens in parse_pairs(raw, source["kind"]):
         ids = encode_source(source_tokens, number)
