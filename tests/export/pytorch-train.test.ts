@@ -395,43 +395,16 @@ describe("a translation model trained under torchrun", () => {
         Array.from({ length: 1 + rng.int(4) }, () => "abcdef"[rng.int(6)]!),
       ).map((words) => `${words.join(" ")}\t${[...words].reverse().join(" ")}`);
       writeFileSync(pairs, lines.join("\n") + "\n");
+      const model = "examples/translate-attention.rnn";
+      const options = ["--dim", "H=8", "--data", pairs, "--tokens", "words", "--batch", "8", "--val-split", "0.2"];
+      const rnncOnly = ["--backend", "interp", "--progress", "none"];
       const train = (checkpoint: string, epochs: number) =>
-        rnnc(
-          "train",
-          "examples/translate-attention.rnn",
-          "--dim",
-          "H=8",
-          "--data",
-          pairs,
-          "--tokens",
-          "words",
-          "--epochs",
-          String(epochs),
-          "--batch",
-          "8",
-          "--val-split",
-          "0.2",
-          "--checkpoint",
-          checkpoint,
-          "--backend",
-          "interp",
-          "--progress",
-          "none",
-        );
+        rnnc("train", model, ...options, "--epochs", String(epochs), "--checkpoint", checkpoint, ...rnncOnly);
       const [reference, moved] = [join(dir, "pairs-rnnc"), join(dir, "pairs-moved")];
       expect((await train(reference, 2)).code).toBe(0);
       expect((await train(moved, 1)).code).toBe(0);
       const exported = join(dir, "translate-attention.py");
-      const e = await rnnc(
-        "export",
-        "examples/translate-attention.rnn",
-        "--to",
-        "pytorch",
-        "--checkpoint",
-        moved,
-        "-o",
-        exported,
-      );
+      const e = await rnnc("export", model, "--to", "pytorch", "--checkpoint", moved, "-o", exported);
       expect(e.code, e.err).toBe(0);
       const env = await python();
       const resumed = await runProcess(env.torchrun, [
