@@ -174,8 +174,9 @@ def run_loop(step, loop, rows, series, values, before, extent, earlier, p, dtype
         state = state_named(name)
         return torch.zeros_like(like) if state is None else initial_value(state, p, earlier, len(lengths), dtype)
 
+    fed = {name: data for name, data in series.items() if name not in values}
     for t in reversed(range(T)) if loop["backward"] else range(T):
-        live = t < lengths
+        live = (t < lengths).unsqueeze(1)
 
         def past(name, k, t=t):
             return series[name][t - k] if t - k >= 0 else before[name][k - t - 1]
@@ -188,7 +189,7 @@ def run_loop(step, loop, rows, series, values, before, extent, earlier, p, dtype
             values[name][t] = value
             return value
 
-        x = {name: data[t] for name, data in series.items() if name not in values}
+        x = {name: data[t] for name, data in fed.items()}
         for k, s in step(rows, x, past, settle, Reads(series, values, t, T, after, earlier)).items():
             found[k][t] = s
     for k, steps in found.items():
@@ -196,11 +197,11 @@ def run_loop(step, loop, rows, series, values, before, extent, earlier, p, dtype
 
 
 def hold(live, value, other):
-    """`value` in the rows of the examples that are `live` [B], `other` in the rest (a row of
+    """`value` in the rows of the examples that are `live` [B, 1], `other` in the rest (a row of
     each example, or B * S rows, example by example, for a value over another sequence's steps)."""
-    if value.dim() == 2:
-        live = live.repeat_interleave(value.shape[0] // max(1, live.shape[0]))
-    return torch.where(live.unsqueeze(-1), value, other)
+    if value.dim() == 2 and value.shape[0] != live.shape[0]:
+        live = live.repeat_interleave(value.shape[0] // max(1, live.shape[0]), dim=0)
+    return torch.where(live, value, other)
 
 
 class Reads:
