@@ -22,11 +22,11 @@ export interface DelayedSource {
   onehot: boolean;
 }
 
-/** Every state and input read through delays, in the order of their first delayed read. */
+/** Every state and input read through delays, in the order of their first delayed read (a read ahead, [t+k], is not one). */
 export function delayedSources(ir: IrModel): DelayedSource[] {
   const delayed = new Map<string, DelayedSource>();
   for (const n of ir.nodes) {
-    if (n.op !== "delay") continue;
+    if (n.op !== "delay" || n.ahead) continue;
     const known = delayed.get(n.source);
     delayed.set(n.source, {
       name: n.source,

@@ -48,10 +48,17 @@ export interface OnnxNodes {
 }
 
 export interface OpExportForm {
-  /** The PyTorch expression of the op on its operands (rows of a batch: [B, n]); `param` is a product's matrix. */
-  pytorch(operands: readonly ExportOperand[], param?: PyExpr): PyExpr;
-  /** The ONNX nodes of the op; returns its value's name. `param` names a product's parameter. */
-  onnx(g: OnnxNodes, operands: readonly OnnxOperand[], param?: string): string;
+  /**
+   * The PyTorch expression of the op on its operands (rows of a batch: [B, n]); `param` is a
+   * product's matrix; `axis`, for an op over the steps of another sequence (attention), that
+   * sequence's extent (its steps and lengths, which the runtime's functions read).
+   */
+  pytorch(operands: readonly ExportOperand[], param?: PyExpr, axis?: PyExpr): PyExpr;
+  /**
+   * The ONNX nodes of the op; returns its value's name. `param` names a product's parameter.
+   * Absent for the ops of attention: an ONNX export runs one sequence (compiler/export/forms.ts).
+   */
+  onnx?(g: OnnxNodes, operands: readonly OnnxOperand[], param?: string): string;
 }
 
 /**

@@ -7,7 +7,7 @@
  * step and those of every step of the other (op.ts, StepsOp); each leaves the padding out. Each
  * one's derivative is made of the others.
  */
-import { pyFunction, type OpExportForm } from "./export.js";
+import { pyAtom, pyCall, pyFunction, type OpExportForm } from "./export.js";
 import type { RowwiseOp, StepsOp } from "./op.js";
 import { elementwise, type ShapeRule } from "./shapes.js";
 
@@ -54,10 +54,16 @@ export const componentOps: readonly RowwiseOp[] = [
     kernel: "repeatRows",
     accumulates: false,
     grad: (g) => g.send(0, g.apply("sum", [g.dy], { size: 1 })),
+    // Lowering makes it only as an operand of an element-wise op, which broadcasts the one number.
+    export: { pytorch: ([a]) => pyAtom(a!.text) },
   },
 ];
 
-/** A steps op: made by the checker's reading of `over = s` and by lowering, never written as itself. */
+/**
+ * A steps op: made by the checker's reading of `over = s` and by lowering, never written as
+ * itself. Exported to PyTorch as the runtime's function of the same name (runtime.py), which
+ * reads the other sequence's extent; not to ONNX, which runs one sequence.
+ */
 function stepsOp(
   name: string,
   rows: StepsOp["rows"],
@@ -76,6 +82,7 @@ function stepsOp(
     kernel,
     rows,
     grad,
+    export: { pytorch: ([a], _param, axis) => pyCall(name, a!.text, axis!.text) },
   };
 }
 

@@ -2,7 +2,8 @@
  * `rnnc run` on a model of two sequences (an encoder–decoder): the batch gives each input and
  * target over its own sequence's steps and `"lengths"` per sequence by its step variable; the
  * printed loss, outputs (over the target's steps) and gradients are PyTorch's, from the fixture
- * tests/fixtures/pytorch/make_seq2seq.py wrote. A batch that does not fit says what it must be.
+ * tests/fixtures/pytorch/make_seq2seq.py wrote; attention's weights are printed over each decoder
+ * step, example and source step. A batch that does not fit says what it must be.
  * `rnnc gradcheck` checks the same model against finite differences.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -67,6 +68,28 @@ describe("rnnc run on a model of two sequences", () => {
     expect(Object.keys(json.grads).sort()).toEqual(Object.keys(fixture.expected.grads).sort());
     for (const [param, grad] of Object.entries(fixture.expected.grads))
       expect(maxRelativeError(Float64Array.from(flatten(json.grads[param]!)), flatten(grad)), param).toBeLessThan(1e-9);
+  });
+
+  it("prints a quantity over the source's steps (attention's weights) as [T][B][S][n]: each step's weights over each example's source", async () => {
+    const data = JSON.parse(readFileSync("examples/data/translate-attention.json", "utf8")) as Fixture["data"];
+    const run = await rnnc(
+      "run",
+      "examples/translate-attention.rnn",
+      "--data",
+      "examples/data/translate-attention.json",
+      "--outputs",
+      "α",
+    );
+    expect(run).toMatchObject({ code: 0, err: "" });
+    const alpha = (JSON.parse(run.out) as { outputs: { α: number[][][][] } }).outputs.α;
+    const [S, T] = [(data.x as Nested[]).length, (data.y as Nested[]).length];
+    expect(shapeOf(alpha as Nested)).toEqual([T, 3, S, 1]);
+    for (const step of alpha)
+      step.forEach((weights, b) => {
+        const real = weights.slice(0, data.lengths["s"]![b]).map(([w]) => w!);
+        expect(Math.abs(real.reduce((a, w) => a + w, 0) - 1)).toBeLessThan(1e-12);
+        expect(weights.slice(real.length).every(([w]) => w === 0)).toBe(true);
+      });
   });
 
   it("rnnc gradcheck checks every gradient against finite differences, on each sequence's own lengths", async () => {

@@ -2,7 +2,8 @@
  * docs/scale-out.md runs as written, in a project with this checkout linked as `rnnc`,
  * onnxruntime-node beside it, and the Python environment of tools/python first on PATH
  * (`python`, `torchrun`): rnnc trains, torchrun on two processes resumes the run, rnnc samples
- * from what PyTorch wrote; the model exported to ONNX writes the same text from Node, Python and
+ * from what PyTorch wrote; an exported encoder-decoder with attention trains under torchrun and
+ * rnnc evaluates it; the model exported to ONNX writes the same text from Node, Python and
  * `rnnc sample --backend onnxruntime`; and the multi-machine line runs as two machines on one.
  */
 import { spawn } from "node:child_process";
@@ -29,7 +30,8 @@ beforeAll(async () => {
   symlinkSync(onnxruntimeNodeDirectory, join(project, "node_modules/onnxruntime-node"), "dir");
   symlinkSync("../rnnc/bin/rnnc.js", join(project, "node_modules/.bin/rnnc"));
   mkdirSync(join(project, "examples"));
-  copyFileSync(join(root, "examples/char-lm.rnn"), join(project, "examples/char-lm.rnn"));
+  for (const model of ["char-lm.rnn", "translate-attention.rnn"])
+    copyFileSync(join(root, "examples", model), join(project, "examples", model));
   const venv = await python();
   env = {
     PATH: `${join(venv.directory, "bin")}:${process.env["PATH"]}`,
@@ -62,8 +64,8 @@ function shell(line: string, extra: NodeJS.ProcessEnv): Promise<{ code: number |
 }
 
 describe("docs/scale-out.md", () => {
-  it("has its three examples", () => {
-    expect([...examples.keys()]).toEqual(["scaleout", "cluster", "serve"]);
+  it("has its four examples", () => {
+    expect([...examples.keys()]).toEqual(["scaleout", "cluster", "translate", "serve"]);
     expect([...examples.get("serve")!.files.keys()].sort()).toEqual(["serve.mjs", "serve.py"]);
   });
 
@@ -76,6 +78,18 @@ describe("docs/scale-out.md", () => {
       expect(printed.endsWith(example.output!)).toBe(true);
       const meta = JSON.parse(readFileSync(join(project, "runs/lm/checkpoint.json"), "utf8"));
       expect(meta).toMatchObject({ epoch: 70, finished: true, config: { backend: "pytorch", processes: 2 } });
+    },
+    PYTHON_SETUP_MS,
+  );
+
+  it(
+    "trains an exported encoder-decoder with attention under torchrun on two processes, evaluated by rnnc",
+    () => {
+      const example = examples.get("translate")!;
+      writeFiles(example, project);
+      expect(runCommands(example.commands.run!, project, 600_000, env).endsWith(example.output!)).toBe(true);
+      const meta = JSON.parse(readFileSync(join(project, "runs/translate/checkpoint.json"), "utf8"));
+      expect(meta).toMatchObject({ epoch: 30, finished: true, config: { backend: "pytorch", processes: 2 } });
     },
     PYTHON_SETUP_MS,
   );

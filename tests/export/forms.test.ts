@@ -2,13 +2,20 @@
  * Every operation a `.rnn` file can write has an export form for PyTorch and for ONNX in its
  * entry of the op registry, and every loss in every form it is computed in a PyTorch one (the
  * type of a loss form requires it). An op registered without one is found here, and a model
- * that uses it is refused when exported, with a message, instead of being exported wrong.
+ * that uses it is refused when exported, with a message, instead of being exported wrong. ONNX
+ * runs one sequence forwards over its inputs: it refuses the models PyTorch runs beyond that.
  */
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ExportError, lossExportForm, opExportForm, opsWithoutExportForms } from "../../compiler/export/forms.js";
+import {
+  ExportError,
+  lossExportForm,
+  onnxOpForm,
+  opExportForm,
+  opsWithoutExportForms,
+} from "../../compiler/export/forms.js";
 import { math } from "../../compiler/ops/expr.js";
 import { lossNames, lossNamed, registeredOps, registerOp } from "../../compiler/ops/registry.js";
 import { elementwise } from "../../compiler/ops/shapes.js";
@@ -27,6 +34,13 @@ describe("export forms in the op registry", () => {
       expect(typeof form.onnx, op.name).toBe("function");
     }
     expect(opsWithoutExportForms()).toEqual([]);
+  });
+
+  it("cover the ops lowering makes for attention, for PyTorch only (ONNX refuses a model of several sequences)", () => {
+    for (const name of ["repeat", "spread_steps", "sum_steps", "softmax_steps"]) {
+      expect(typeof opExportForm(name).pytorch, name).toBe("function");
+      expect(() => onnxOpForm(name), name).toThrow(ExportError);
+    }
   });
 
   it("cover every loss in every form", () => {
@@ -61,19 +75,20 @@ describe("export forms in the op registry", () => {
     }
   });
 
-  it("refuse a bidirectional model: an exported file runs forwards only", async () => {
+  it("refuse a bidirectional model for ONNX, which runs forwards only; PyTorch exports it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rnnc-forms-"));
-    for (const to of ["pytorch", "onnx"]) {
-      const r = await rnnc("export", "examples/bidirectional.rnn", "--to", to, "-o", join(dir, `out.${to}`));
-      expect(r.code).toBe(1);
-      expect(r.err).toContain(
-        "BiGruTagger reads h.bwd[t+1]: an exported model runs forwards only, so a bidirectional one cannot be exported yet",
-      );
-      expect(existsSync(join(dir, `out.${to}`))).toBe(false);
-    }
+    const r = await rnnc("export", "examples/bidirectional.rnn", "--to", "onnx", "-o", join(dir, "out.onnx"));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      "BiGruTagger reads h.bwd[t+1]: an ONNX export runs forwards only, so a bidirectional model cannot be exported to ONNX; export it to PyTorch (--to pytorch), which runs it",
+    );
+    expect(existsSync(join(dir, "out.onnx"))).toBe(false);
+    const pytorch = await rnnc("export", "examples/bidirectional.rnn", "--to", "pytorch", "-o", join(dir, "out.py"));
+    expect(pytorch.code, pytorch.err).toBe(0);
+    expect(existsSync(join(dir, "out.py"))).toBe(true);
   });
 
-  it("refuse an encoder-decoder: an exported file runs one loop over one sequence, reading inputs only", async () => {
+  it("refuse an encoder-decoder for ONNX, which runs one loop over one sequence, reading inputs only; PyTorch exports it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rnnc-forms-"));
     const model = "tests/fixtures/pytorch/gru_seq2seq.rnn";
     const decoder = join(dir, "decoder.rnn");
@@ -81,18 +96,23 @@ describe("export forms in the op registry", () => {
       decoder,
       "model Decoder {\n  dim W = 4\n  dim H = 3\n  target y : class[W]\n  param Vo : [W, H]\n  cell d = gru(y[t-1], size = H)\n  o = softmax(Vo @ d)\n  loss cross_entropy(o, y) at each\n}\n",
     );
-    for (const to of ["pytorch", "onnx"]) {
-      const several = await rnnc("export", model, "--to", to, "-o", join(dir, `several.${to}`));
-      expect(several.code).toBe(1);
-      expect(several.err).toContain(
-        "GruSeq2Seq reads sequences s, t: an exported model runs one loop over one sequence, so a model of several cannot be exported yet",
-      );
-      const previous = await rnnc("export", decoder, "--to", to, "-o", join(dir, `previous.${to}`));
-      expect(previous.code).toBe(1);
-      expect(previous.err).toContain(
-        "Decoder reads its previous target, y[t-1]: an exported model reads inputs only, so it cannot be exported yet",
-      );
-      expect(existsSync(join(dir, `several.${to}`)) || existsSync(join(dir, `previous.${to}`))).toBe(false);
+    const several = await rnnc("export", model, "--to", "onnx", "-o", join(dir, "several.onnx"));
+    expect(several.code).toBe(1);
+    expect(several.err).toContain(
+      "GruSeq2Seq reads sequences s, t: an ONNX export runs one loop over one sequence, so a model of several cannot be exported to ONNX; export it to PyTorch (--to pytorch), which runs it",
+    );
+    const previous = await rnnc("export", decoder, "--to", "onnx", "-o", join(dir, "previous.onnx"));
+    expect(previous.code).toBe(1);
+    expect(previous.err).toContain(
+      "Decoder reads its previous target, y[t-1]: an ONNX export reads inputs only, so it cannot be exported to ONNX; export it to PyTorch (--to pytorch), which runs it",
+    );
+    expect(existsSync(join(dir, "several.onnx")) || existsSync(join(dir, "previous.onnx"))).toBe(false);
+    for (const [name, file] of [
+      ["several", model],
+      ["previous", decoder],
+    ] as const) {
+      const r = await rnnc("export", file, "--to", "pytorch", "-o", join(dir, `${name}.py`));
+      expect(r.code, r.err).toBe(0);
     }
   });
 });

@@ -33,7 +33,7 @@ function realSteps(values: unknown, lengths: number[]): number[] {
 }
 
 describe("rnnc export --to onnx, run by onnxruntime", () => {
-  const cases = modelCases(dir).flatMap((c) => [
+  const cases = modelCases(dir, "onnx").flatMap((c) => [
     { ...c, dtype: "f64" as const },
     ...(c.name.startsWith("example") ? [{ ...c, dtype: "f32" as const }] : []),
   ]);

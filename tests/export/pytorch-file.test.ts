@@ -45,6 +45,7 @@ describe("rnnc export --to pytorch: the file", () => {
       ["stacked", "examples/stacked.rnn"],
       ["awkward", awkwardModel],
       ["oddly-named", oddlyNamed],
+      ["translate", "examples/translate.rnn"],
     ]) {
       files[name] = join(dir, `${name}.py`);
       expect((await rnnc("export", model, "--to", "pytorch", "-o", files[name]!)).code).toBe(0);
@@ -59,6 +60,10 @@ describe("rnnc export --to pytorch: the file", () => {
       {
         module: files["lstm-gates"]!,
         argv: ["run", "--data", "examples/data/lstm-gates.json", "--weights", "examples/data/elman.json"],
+      },
+      {
+        module: files["translate"]!,
+        argv: ["train", "--data", "examples/data/fables.txt", "--checkpoint", join(dir, "never")],
       },
     ]);
   }, PYTHON_SETUP_MS);
@@ -111,13 +116,16 @@ describe("rnnc export --to pytorch: the file", () => {
     );
   });
 
-  it("reports a missing file, data of another model and an unknown output in one line, with status 1", () => {
-    const [missing, otherData, unknownOutput, otherWeights] = results.slice(3);
+  it("reports a missing file, data of another model, an unknown output and a text for an encoder-decoder in one line, with status 1", () => {
+    const [missing, otherData, unknownOutput, otherWeights, textForPairs] = results.slice(3);
     expect(missing!.err).toMatch(/^lstm-gates\.py: cannot read data file '.*missing\.json'/);
     expect(otherData!.err).toMatch(/^lstm-gates\.py: examples\/data\/elman\.json: /);
     expect(unknownOutput!.err).toContain("--outputs: the model has no quantity 'nope'");
     expect(otherWeights!.err).toContain("examples/data/elman.json: unknown parameters");
-    for (const r of [missing, otherData, unknownOutput, otherWeights]) {
+    expect(textForPairs!.err).toContain(
+      'model Translate reads sequences s, t: it trains on sentence pairs (.tsv, or .jsonl of {"source", "target"}) or the normative JSON batch (.json), not on a text',
+    );
+    for (const r of [missing, otherData, unknownOutput, otherWeights, textForPairs]) {
       expect(r!.code).toBe(1);
       expect(r!.out).toBe("");
       expect(r!.err).not.toContain("Traceback");

@@ -1,9 +1,11 @@
 /**
  * Training an exported model under torchrun: one step of DistributedDataParallel on two
  * processes is one step on one process with the whole batch, and one step of `rnnc train`
- * (float64, 1e-10), on every example and on a text and JSONL records; a run moves between
+ * (float64, 1e-10), on every example and on a text, JSONL records and sentence pairs; a run moves between
  * rnnc and torchrun in both directions, interrupted by SIGTERM, and ends where the
- * uninterrupted `rnnc train` ends; rnnc eval and sample read what torchrun wrote.
+ * uninterrupted `rnnc train` ends; rnnc eval and sample read what torchrun wrote; an
+ * encoder-decoder learns to reverse sequences on two processes as it does in rnnc, and a run on
+ * sentence pairs moves from rnnc to torchrun.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +13,7 @@ import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initialWeights } from "../../engine/init-weights.js";
 import { decodeSafetensors } from "../../runtime/io/safetensors.js";
+import { Rng } from "../../runtime/rng.js";
 import { rnnc } from "../support/cli.js";
 import { largestMagnitude, maxRelativeError } from "../support/compare.js";
 import { exportableExamples } from "../support/export-cases.js";
@@ -78,7 +81,7 @@ interface StepCase {
 
 function stepCases(): StepCase[] {
   const oneStep = ["--epochs", "1", "--batch", "64", "--val-split", "0", "--optimizer", "sgd", "--lr", "0.5"];
-  const cases: StepCase[] = exportableExamples().map((model) => ({
+  const cases: StepCase[] = exportableExamples("pytorch").map((model) => ({
     name: `example ${basename(model)}`,
     model,
     data: join("examples", "data", `${basename(model, ".rnn")}.json`),
@@ -121,6 +124,15 @@ function stepCases(): StepCase[] {
     data: records,
     options: oneStep,
     dims: ["--dim", "V=9", "--dim", "K=2"],
+  });
+  const pairs = join(dir, "pairs.tsv");
+  writeFileSync(pairs, "c f\tf c\nh b a h e\te h a b h\nd d h h g\tg h h d d\na g\tg a\nb\tb\n");
+  cases.push({
+    name: "sentence pairs (translate.rnn), cut into words, 5 in one batch",
+    model: "examples/translate.rnn",
+    data: pairs,
+    options: [...oneStep, "--tokens", "words"],
+    dims: ["--dim", "V=8", "--dim", "W=9", "--dim", "H=8"],
   });
   return cases;
 }
@@ -299,6 +311,119 @@ describe("a run moving between rnnc and torchrun", () => {
           .filter((l) => l.includes('"kind":"step"'))
           .map((l) => JSON.parse(l).loss as number);
       expect(maxRelativeError(losses(run), losses(reference))).toBeLessThan(1e-10);
+    },
+    PYTHON_SETUP_MS,
+  );
+});
+
+/**
+ * Sentence pairs as the normative batch of a model of two sequences: sources of 1–4 word ids
+ * (0–5) and their reverses ended by id 6, each side over its own steps with its own lengths.
+ */
+function reversalPairs(n: number): Record<string, unknown> {
+  const rng = new Rng(11);
+  const sources = Array.from({ length: n }, () => Array.from({ length: 1 + rng.int(4) }, () => rng.int(6)));
+  const targets = sources.map((s) => [...s].reverse().concat(6));
+  const timeMajor = (rows: number[][]) =>
+    Array.from({ length: Math.max(...rows.map((r) => r.length)) }, (_, t) => rows.map((r) => r[t] ?? 0));
+  return {
+    x: timeMajor(sources),
+    y: timeMajor(targets),
+    lengths: { s: sources.map((s) => s.length), t: targets.map((t) => t.length) },
+  };
+}
+
+describe("a translation model trained under torchrun", () => {
+  const data = join(dir, "reversal.json");
+  writeFileSync(data, JSON.stringify(reversalPairs(64)));
+  const dims = ["--dim", "V=6", "--dim", "W=7", "--dim", "H=16"];
+  const options = ["--data", data, "--epochs", "12", "--batch", "16", "--val-split", "0", "--lr", "0.02"];
+  const file = join(dir, "translate.py");
+
+  it(
+    "examples/translate.rnn on 2 processes: its loss falls, step for step as rnnc train's (1e-9)",
+    async () => {
+      expect((await rnnc("export", "examples/translate.rnn", "--to", "pytorch", ...dims, "-o", file)).code).toBe(0);
+      const env = await python();
+      const run = join(dir, "translate-torchrun");
+      const r = await runProcess(env.torchrun, [
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        file,
+        "train",
+        ...options,
+        "--checkpoint",
+        run,
+      ]);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toContain("64 sequences of 2-5 steps, 4 batches an epoch on 2 processes");
+      const own = join(dir, "translate-rnnc");
+      const reference = await rnnc(
+        "train",
+        "examples/translate.rnn",
+        ...dims,
+        ...options,
+        "--checkpoint",
+        own,
+        "--backend",
+        "interp",
+        "--progress",
+        "none",
+      );
+      expect(reference.code, reference.err).toBe(0);
+      const epochLosses = (path: string) =>
+        readFileSync(join(path, "metrics.jsonl"), "utf8")
+          .split("\n")
+          .filter((l) => l.includes('"epoch_end":true'))
+          .map((l) => JSON.parse(l).train_loss as number);
+      const losses = epochLosses(run);
+      expect(losses).toHaveLength(12);
+      expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]!);
+      expect(maxRelativeError(losses, epochLosses(own))).toBeLessThan(1e-9);
+      expect(weightsDifference(checkpointWeights(run), checkpointWeights(own))).toBeLessThan(1e-9);
+    },
+    PYTHON_SETUP_MS,
+  );
+
+  it(
+    "sentence pairs: a run of rnnc train (examples/translate-attention.rnn, words) resumed under torchrun ends where rnnc ends (1e-10)",
+    async () => {
+      const rng = new Rng(5);
+      const pairs = join(dir, "reversal.tsv");
+      const lines = Array.from({ length: 24 }, () =>
+        Array.from({ length: 1 + rng.int(4) }, () => "abcdef"[rng.int(6)]!),
+      ).map((words) => `${words.join(" ")}\t${[...words].reverse().join(" ")}`);
+      writeFileSync(pairs, lines.join("\n") + "\n");
+      const model = "examples/translate-attention.rnn";
+      const options = ["--dim", "H=8", "--data", pairs, "--tokens", "words", "--batch", "8", "--val-split", "0.2"];
+      const rnncOnly = ["--backend", "interp", "--progress", "none"];
+      const train = (checkpoint: string, epochs: number) =>
+        rnnc("train", model, ...options, "--epochs", String(epochs), "--checkpoint", checkpoint, ...rnncOnly);
+      const [reference, moved] = [join(dir, "pairs-rnnc"), join(dir, "pairs-moved")];
+      expect((await train(reference, 2)).code).toBe(0);
+      expect((await train(moved, 1)).code).toBe(0);
+      const exported = join(dir, "translate-attention.py");
+      const e = await rnnc("export", model, "--to", "pytorch", "--checkpoint", moved, "-o", exported);
+      expect(e.code, e.err).toBe(0);
+      const env = await python();
+      const resumed = await runProcess(env.torchrun, [
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        exported,
+        "train",
+        "--data",
+        pairs,
+        "--checkpoint",
+        moved,
+        "--resume",
+        "--epochs",
+        "2",
+      ]);
+      expect(resumed.code, resumed.out).toBe(0);
+      expect(checkpointMeta(moved)).toMatchObject({ finished: true, step: checkpointMeta(reference).step });
+      expect(weightsDifference(checkpointWeights(moved), checkpointWeights(reference))).toBeLessThan(1e-10);
     },
     PYTHON_SETUP_MS,
   );

@@ -180,25 +180,31 @@ export const constructs: Record<string, string> = {
 `,
 };
 
+/** What a model is exported to: PyTorch runs every model; ONNX one sequence, forwards, over inputs only. */
+export type ExportTarget = "pytorch" | "onnx";
+
 /**
- * Whether an exported file can run the model: export refuses one reading ahead, one of several
+ * Whether an export to `to` runs the model: ONNX refuses one reading ahead, one of several
  * sequences and one reading its previous target (tests/export/forms.test.ts).
  */
-function exportable(ir: IrModel): boolean {
-  return !isBidirectional(ir) && !ir.sequences && !ir.nodes.some((n) => n.op === "input" && n.fromTarget);
+function exportable(ir: IrModel, to: ExportTarget): boolean {
+  return (
+    to === "pytorch" ||
+    (!isBidirectional(ir) && !ir.sequences && !ir.nodes.some((n) => n.op === "input" && n.fromTarget))
+  );
 }
 
-/** The shipped examples an exported file can run, as paths. */
-export function exportableExamples(): string[] {
+/** The shipped examples an export to `to` runs, as paths. */
+export function exportableExamples(to: ExportTarget): string[] {
   return readdirSync("examples")
     .filter((f) => f.endsWith(".rnn"))
     .map((f) => join("examples", f))
-    .filter((model) => exportable(irFromFile(model)));
+    .filter((model) => exportable(irFromFile(model), to));
 }
 
-export function modelCases(dir: string): ModelCase[] {
+export function modelCases(dir: string, to: ExportTarget): ModelCase[] {
   const out: ModelCase[] = [];
-  for (const model of exportableExamples()) {
+  for (const model of exportableExamples(to)) {
     const ir = irFromFile(model);
     const file = basename(model);
     const name = basename(file, ".rnn");
@@ -207,7 +213,7 @@ export function modelCases(dir: string): ModelCase[] {
   }
   for (const file of readdirSync("tests/fixtures/pytorch").filter((f) => f.endsWith(".rnn"))) {
     const model = join("tests/fixtures/pytorch", file);
-    if (!exportable(irFromFile(model))) continue;
+    if (!exportable(irFromFile(model), to)) continue;
     const fixture = JSON.parse(readFileSync(model.replace(/\.rnn$/, ".json"), "utf8"));
     const name = `fixture-${basename(file, ".rnn")}`;
     const [weights, data] = [join(dir, `${name}.weights.json`), join(dir, `${name}.data.json`)];

@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import { constants } from "node:buffer";
-import { paramSize, type IrModel, type IrNode } from "../../ir/ir.js";
+import { paramSize, type IrModel } from "../../ir/ir.js";
 import { defaultOutputs } from "../../ir/outputs.js";
 import { count } from "../../../engine/memory.js";
 import { nest } from "../../../engine/io/nested.js";
@@ -79,10 +79,8 @@ export function registerRun(program: Command, io: Output): void {
       if (opts.grad && ir.losses.length === 0)
         throw new UserError(`${file}: --grad needs a loss, and the model declares none`);
       requirePrintable(
-        outputs.reduce(
-          (n, name) => n + stepsOf(batch, nodeOf(ir, name).sequence) * batch.B * nodeOf(ir, name).size,
-          0,
-        ) + (opts.grad ? ir.params.reduce((n, p) => n + paramSize(p), 0) : 0),
+        outputs.reduce((n, name) => n + outputShape(ir, batch, name).reduce((a, b) => a * b, 1), 0) +
+          (opts.grad ? ir.params.reduce((n, p) => n + paramSize(p), 0) : 0),
       );
       const result: ForwardResult = opts.grad
         ? (backend as ModelBackend).lossAndGrad(weights, batch)
@@ -90,10 +88,7 @@ export function registerRun(program: Command, io: Output): void {
       const json: Record<string, unknown> = {
         loss: result.loss,
         outputs: Object.fromEntries(
-          outputs.map((name) => {
-            const node = nodeOf(ir, name);
-            return [name, nest(result.quantity(name), [stepsOf(batch, node.sequence), batch.B, node.size])];
-          }),
+          outputs.map((name) => [name, nest(result.quantity(name), outputShape(ir, batch, name))]),
         ),
       };
       if (opts.grad) {
@@ -135,9 +130,14 @@ function batchToRun(ir: IrModel, opts: RunOptions): Batch {
   return loadBatch(ir, opts.data, { requireTargets: Boolean(opts.grad) });
 }
 
-/** A quantity's node: its size, and in a model of several sequences the sequence whose steps it has. */
-function nodeOf(ir: IrModel, quantity: string): IrNode {
-  return ir.nodes[ir.quantities.find((q) => q.name === quantity)!.node]!;
+/**
+ * How a quantity is printed: [T][B][n] over its own sequence's steps, and one over the steps of
+ * another sequence (attention's weights) [T][B][S][n], S that sequence's steps.
+ */
+function outputShape(ir: IrModel, batch: Batch, quantity: string): number[] {
+  const node = ir.nodes[ir.quantities.find((q) => q.name === quantity)!.node]!;
+  const over = node.over !== undefined ? [stepsOf(batch, node.over)] : [];
+  return [stepsOf(batch, node.sequence), batch.B, ...over, node.size];
 }
 
 /** The quantities asked for with --outputs (each checked), else the default ones. */

@@ -19,7 +19,7 @@ import type { IrModel, IrNode } from "../../ir/ir.js";
 import { operands } from "../../ir/ir.js";
 import { version } from "../../version.js";
 import type { OnnxOperand } from "../../ops/export.js";
-import { ExportError, opExportForm, requireForwardOnly } from "../forms.js";
+import { ExportError, onnxOpForm, requireOnnxForm } from "../forms.js";
 import { appliedOp, delayedSources, scoredNode, type DelayedSource } from "../ir-view.js";
 import type { ExportSource } from "../model-spec.js";
 import { GraphBuilder, TensorTable, type FloatType, type GraphWeights } from "./graph.js";
@@ -38,7 +38,7 @@ export interface OnnxExport {
 }
 
 export function exportOnnx(ir: IrModel, source: ExportSource, weights: GraphWeights, dtype: FloatType): OnnxExport {
-  requireForwardOnly(ir);
+  requireOnnxForm(ir);
   const taken = [...ir.inputs, ...ir.targets, ...ir.params, ...ir.quantities].find((x) => x.name === LENGTHS);
   if (taken)
     throw new ExportError(
@@ -84,7 +84,7 @@ function emitStep(ir: IrModel, w: StepWiring): { quantities: Map<string, string>
         const m = ir.nodes[id]!;
         return { name: names[id]!, size: m.size, onehot: m.onehot, scalar: m.scalar };
       });
-      value = opExportForm(appliedOp(n)!).onnx(w.g, args, n.op === "apply" ? n.param : undefined);
+      value = onnxOpForm(appliedOp(n)!)(w.g, args, n.op === "apply" ? n.param : undefined);
     }
     const quantity = quantityOf.get(n.id);
     if (quantity !== undefined) {

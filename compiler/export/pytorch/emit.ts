@@ -2,9 +2,11 @@
  * `rnnc export --to pytorch`: a model as one self-contained Python file. At the top, the model
  * as a torch.nn.Module: its parameters under their .rnn names, and `step`, the equations of
  * one time step in source order, each under a comment giving the equation, with PyTorch
- * doing the gradient. Then what the model is (MODEL: dims, inputs, states, losses, the .rnn
- * source), and rnnc's runtime for exported models (runtime.py, the same in every file: the
- * time loop, the losses, rnnc's files, `run` and `train`).
+ * doing the gradient (a model of several sequences has a step method per sequence, `step_s`,
+ * and one with a state read ahead a `..._backward` method for its backward loop: loops.ts).
+ * Then what the model is (MODEL: dims, inputs, states, losses, sequences, the .rnn source),
+ * and rnnc's runtime for exported models (runtime.py, the same in every file: the time loops,
+ * the losses, rnnc's files, `run` and `train`).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,21 +15,22 @@ import type { IrModel, IrNode } from "../../ir/ir.js";
 import { operands } from "../../ir/ir.js";
 import { version } from "../../version.js";
 import { precedence, pyAtom, type ExportOperand, type PyExpr } from "../../ops/export.js";
-import { lossExportForm, opExportForm, requireForwardOnly } from "../forms.js";
+import { lossExportForm, opExportForm } from "../forms.js";
 import { pyClassName, pyComment, pyFloat, pyIdentifiers, pyLiteral, pyString } from "../python.js";
 import { exportedModel, type ExportSource } from "../model-spec.js";
 import { appliedOp, scoredNode } from "../ir-view.js";
+import { timeLoops, type TimeLoop } from "./loops.js";
 
 /** The Python file for a model. */
 export function exportPyTorch(ir: IrModel, model: CheckedModel, source: ExportSource): string {
-  requireForwardOnly(ir);
   const runtime = runtimeSource();
   const className = pyClassName(ir.name, topLevelNames(runtime.body));
-  const spec = exportedModel(ir, model, source);
+  const loops = timeLoops(ir);
+  const spec = exportedModel(ir, model, source, loops);
   return [
     header(ir, source),
     runtime.imports,
-    modelClass(ir, className),
+    modelClass(ir, loops, className),
     `\nMODEL_CLASS = ${className}\n`,
     "# What the model is: rnnc's runtime below reads it.",
     `MODEL = ${pyLiteral(spec)}\n\n`,
@@ -56,10 +59,10 @@ torch.nn.Module whose state_dict() holds the parameters under their .rnn names.
 `;
 }
 
-function modelClass(ir: IrModel, className: string): string {
+function modelClass(ir: IrModel, loops: readonly TimeLoop[], className: string): string {
   return `
 class ${className}(nn.Module):
-    """The model, one time step at a time (\`step\`); \`forward\` runs a batch with rnnc's semantics."""
+    """The model, one time step at a time (its step methods); \`forward\` runs a batch with rnnc's semantics."""
 
     def __init__(self, dtype=torch.float64):
         super().__init__()
@@ -78,7 +81,7 @@ class ${className}(nn.Module):
         """The sum of the model's losses over the batch, each reduced as declared."""
         return total_loss(self, run, batch, counts)
 
-${stepMethod(ir)}
+${loops.map(stepMethod).join("\n\n")}
 
 ${lossMethod(ir)}
 `;
@@ -93,17 +96,26 @@ function uses(ir: IrModel): number[] {
   return count;
 }
 
-function stepMethod(ir: IrModel): string {
+function stepMethod(loop: TimeLoop): string {
+  const ir = loop.part;
   const count = uses(ir);
   const quantityOf = new Map(ir.quantities.map((q) => [q.node, q.name]));
   const variables = pyIdentifiers(
     ir.quantities.map((q) => q.name),
     "q_",
   );
+  /** A node this loop computes; the other phase's are read (`read.now`), leaves are everyone's. */
+  const computed = (n: IrNode) => appliedOp(n) === undefined || Boolean(n.backward) === loop.backward;
   const exprs: PyExpr[] = [];
   const lines: string[] = [];
   let origin: string | undefined;
   for (const n of ir.nodes) {
+    if (!computed(n)) {
+      // Lowering gives one phase's values to the other only as quantities (it shares no subexpressions).
+      const quantity = quantityOf.get(n.id);
+      if (quantity !== undefined) exprs[n.id] = pyAtom(`read.now(${pyString(quantity)})`);
+      continue;
+    }
     const e = nodeExpr(ir, n, exprs);
     const quantity = quantityOf.get(n.id);
     const leaf = appliedOp(n) === undefined;
@@ -125,14 +137,23 @@ function stepMethod(ir: IrModel): string {
     );
     exprs[n.id] = { text: name, precedence: precedence.atom };
   }
-  const scored = ir.losses.map((l) => exprs[scoredNode(l)]!.text);
-  return `    def step(self, p, x, past, settle):
-        """One time step: each equation of the model, in order. p: the parameters by name; x: each
-        input at this step; past(name, k): the value of a state (or input) k steps back;
-        settle(name, value): a quantity's value at this step (a sequence that has ended keeps its
-        last). Returns what each loss scores."""
+  const scored = loop.losses.map((k, i) => `${k}: ${exprs[scoredNode(ownLosses(loop)[i]!)]!.text}`);
+  const sequence = loop.sequence !== undefined ? ` of sequence ${pyComment(loop.sequence)}` : "";
+  const phase = loop.backward ? ", backward: from the last step down, before the forward loop" : "";
+  return `    def ${loop.method}(self, p, x, past, settle, read):
+        """One step${sequence}${phase}.
+        Each equation it computes, in order. p: the parameters by name; x: each input (and
+        previous target) at this step; past(name, k): the value of a state (or input) k steps
+        back; settle(name, value): a quantity's value at this step (a sequence that has ended
+        keeps its last); read: what other loops computed (the runtime's Reads). Returns what
+        each loss whose prediction is computed here scores, by the loss's index."""
 ${lines.join("\n")}
-        return [${scored.join(", ")}]`;
+        return {${scored.join(", ")}}`;
+}
+
+/** The losses of a loop's part whose predictions it computes, in the order of `loop.losses`. */
+function ownLosses(loop: TimeLoop): IrModel["losses"] {
+  return loop.part.losses.filter((l) => Boolean(loop.part.nodes[l.prediction]!.backward) === loop.backward);
 }
 
 /** `start(arg, ...)` on one line, or with its arguments one a line when that is longer than 120 characters. */
@@ -149,7 +170,13 @@ function nodeExpr(ir: IrModel, n: IrNode, exprs: readonly PyExpr[]): PyExpr {
     case "input":
       return { text: `x[${pyString(n.input)}]`, precedence: precedence.atom };
     case "delay":
-      return { text: `past(${pyString(n.source)}, ${n.steps})`, precedence: precedence.atom };
+      return pyAtom(
+        n.ahead ? `read.ahead(${pyString(n.source)}, ${n.steps})` : `past(${pyString(n.source)}, ${n.steps})`,
+      );
+    case "last":
+      return pyAtom(`read.last(${pyString(n.source)})`);
+    case "steps":
+      return pyAtom(`read.steps(${pyString(n.source)})`);
     case "param":
       return { text: `p[${pyString(n.param)}]`, precedence: precedence.atom };
     case "const":
@@ -164,7 +191,8 @@ function nodeExpr(ir: IrModel, n: IrNode, exprs: readonly PyExpr[]): PyExpr {
     return { ...exprs[id]!, size: m.size, onehot: m.onehot, scalar: m.scalar };
   });
   const param = n.op === "apply" && n.param !== undefined ? pyAtom(`p[${pyString(n.param)}]`) : undefined;
-  return opExportForm(appliedOp(n)!).pytorch(args, param);
+  const axis = n.op === "apply" && n.axis !== undefined ? pyAtom(`read.extent(${pyString(n.axis)})`) : undefined;
+  return opExportForm(appliedOp(n)!).pytorch(args, param, axis);
 }
 
 function lossMethod(ir: IrModel): string {

@@ -56,19 +56,61 @@ def keep_nonzero(coefficient, term):
     return torch.where(nonzero, coefficient * term(nonzero), torch.zeros((), dtype=coefficient.dtype))
 
 
+def spread_steps(a, extent):
+    """a [B, n] read at every step of another sequence: rows [B * S, n], example by example
+    (`extent`: its steps and lengths), 0 on each example's padding."""
+    B, n = a.shape[0], a.shape[-1]
+    rows = torch.where(extent.real.unsqueeze(2), a.reshape(B, 1, n), torch.zeros((), dtype=a.dtype))
+    return rows.reshape(B * extent.T, n)
+
+
+def sum_steps(a, extent):
+    """Rows [B * S, n] of every step of another sequence added over each example's real steps: [B, n]."""
+    B = extent.lengths.shape[0]
+    rows = a.reshape(B, extent.T, a.shape[-1])
+    return torch.where(extent.real.unsqueeze(2), rows, torch.zeros((), dtype=a.dtype)).sum(1)
+
+
+def softmax_steps(a, extent):
+    """One score per step of another sequence, rows [B * S, 1]: each example's softmax over its
+    real steps (exp(a - max) / sum, as rnnc's kernel), 0 on its padding. The padding is never
+    exponentiated, so it sends no NaN back."""
+    B = extent.lengths.shape[0]
+    scores, real = a.reshape(B, extent.T), extent.real
+    top = torch.where(real, scores, torch.full((), -math.inf, dtype=a.dtype)).max(1, keepdim=True).values.detach()
+    e = torch.where(real, torch.exp(torch.where(real, scores, top) - top), torch.zeros((), dtype=a.dtype))
+    return (e * (1 / e.sum(1, keepdim=True))).reshape(B * extent.T, 1)
+
+
+class Extent:
+    """The steps of one sequence of a batch: T, each example's real length [B], and which steps
+    are real [B][T]."""
+
+    def __init__(self, T, lengths):
+        self.T, self.lengths = T, lengths
+        self.real = torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)
+
+
 class Batch:
     """B sequences of T steps, time-major as rnnc's: per input ids [T][B] (one-hot) or
     values [T][B][D]; per target [B] / [B][K] (scored at last) or [T][B] / [T][B][K] (at each);
-    lengths [B] (steps t >= lengths[b] are padding)."""
+    lengths [B] (steps t >= lengths[b] are padding). A model of several sequences has each
+    input and target over its own sequence's steps, and `extents` by step variable; T and
+    lengths are then the last sequence's, as in rnnc."""
 
-    def __init__(self, T, B, inputs, targets, lengths):
+    def __init__(self, T, B, inputs, targets, lengths, extents=None):
         self.T, self.B, self.inputs, self.targets, self.lengths = T, B, inputs, targets, lengths
+        self.extents = extents
+
+    def extent(self, sequence):
+        """The steps and lengths of a sequence (None: the one sequence of a model of one)."""
+        return Extent(self.T, self.lengths) if sequence is None else Extent(*self.extents[sequence])
 
 
 class Forward:
-    """What one forward pass over a batch computed: each quantity at every step [T][B][n],
-    and what each loss scores (the prediction, or the input of the activation a loss is fused
-    with)."""
+    """What one forward pass over a batch computed: each quantity at every step [T][B][n]
+    ([T][B * S][n] for one over the steps of another sequence), and what each loss scores
+    (the prediction, or the input of the activation a loss is fused with)."""
 
     def __init__(self, quantities, scored, carry):
         self.quantities, self.scored, self.carry = quantities, scored, carry
@@ -87,36 +129,144 @@ def weights_by_name(model):
 
 
 def run_steps(model, batch, carry=None):
-    """The time loop: the model's `step` at t = 0 .. T-1 with rnnc's semantics. Before a
-    sequence starts, a delayed read gives the state's initial value (or what the previous chunk
-    left, `carry`); once a sequence has ended, its rows keep their last values."""
+    """The model over a batch with rnnc's semantics (engine/interpret): each sequence in turn,
+    over its own steps, and in each the backward loop (a state read ahead) before the forward
+    one. Before a sequence starts, a delayed read gives the state's initial value (or what the
+    previous chunk left, `carry`); once it has ended, its rows keep their last values."""
     p = model.weights()
-    lengths = batch.lengths
     dtype = next(iter(p.values())).dtype if p else torch.float64
-    series = dict(batch.inputs)
-    values = {q["name"]: [] for q in MODEL["quantities"]}
-    series.update(values)
-    before = values_before(p, batch.B, carry, dtype)
     # A vector parameter is one row per sequence, as every other vector of a step (a view, not a copy).
     rows = {name: w.expand(batch.B, -1) if w.dim() == 1 else w for name, w in p.items()}
-    scored = [[] for _ in MODEL["losses"]]
-    for t in range(batch.T):
+    quantities, scored, earlier = {}, [None] * len(MODEL["losses"]), Earlier()
+    for sequence in MODEL["sequences"]:
+        extent = batch.extent(sequence["name"])
+        series = {name: batch.inputs[name] for name in sequence["inputs"]}
+        for name in sequence["previous_targets"]:
+            if name not in batch.targets:
+                raise UsageError(
+                    f"{MODEL['name']} reads {name}[t-1], the previous target: give the batch its targets"
+                )
+            series[name] = batch.targets[name]
+        values = {name: [None] * extent.T for name in sequence["quantities"]}
+        series.update(values)
+        before = values_before(p, batch.B, carry, dtype, sequence["delayed"], earlier)
+        for loop in sequence["loops"]:
+            step = getattr(model, loop["method"])
+            run_loop(step, loop, rows, series, values, before, extent, earlier, p, dtype, scored)
+        for name, steps in values.items():
+            quantities[name] = torch.stack(steps)
+        earlier.keep(sequence, quantities, extent)
+    # Only a model of one sequence that runs forwards continues a stream chunk by chunk.
+    one = MODEL["sequences"][0]
+    continues = len(MODEL["sequences"]) == 1 and len(one["loops"]) == 1
+    return Forward(quantities, scored, carry_out(series, before, batch.lengths) if continues else None)
+
+
+def run_loop(step, loop, rows, series, values, before, extent, earlier, p, dtype, scored):
+    """One loop over a sequence's steps: forwards, a row that has ended keeping its last value;
+    backwards (from the last step down), a row past its end holding the value after it (a
+    state's initial value, any other quantity's zero), so a state read ahead starts from its
+    initial value at each example's own last real step."""
+    T, lengths = extent.T, extent.lengths
+    found = {k: [None] * T for k in loop["losses"]}
+
+    def after(name, like):
+        state = state_named(name)
+        return torch.zeros_like(like) if state is None else initial_value(state, p, earlier, len(lengths), dtype)
+
+    fed = {name: data for name, data in series.items() if name not in values}
+    for t in reversed(range(T)) if loop["backward"] else range(T):
         live = (t < lengths).unsqueeze(1)
 
         def past(name, k, t=t):
             return series[name][t - k] if t - k >= 0 else before[name][k - t - 1]
 
         def settle(name, value, t=t, live=live):
-            if t > 0:
-                value = torch.where(live, value, values[name][t - 1])
-            values[name].append(value)
+            if loop["backward"]:
+                value = hold(live, value, values[name][t + 1] if t + 1 < T else after(name, value))
+            elif t > 0:
+                value = hold(live, value, values[name][t - 1])
+            values[name][t] = value
             return value
 
-        x = {name: data[t] for name, data in batch.inputs.items()}
-        for k, s in enumerate(model.step(rows, x, past, settle)):
-            scored[k].append(s)
-    quantities = {name: torch.stack(v) for name, v in values.items()}
-    return Forward(quantities, [torch.stack(s) for s in scored], carry_out(series, before, lengths))
+        x = {name: data[t] for name, data in fed.items()}
+        for k, s in step(rows, x, past, settle, Reads(series, values, t, T, after, earlier)).items():
+            found[k][t] = s
+    for k, steps in found.items():
+        scored[k] = torch.stack(steps)
+
+
+def hold(live, value, other):
+    """`value` in the rows of the examples that are `live` [B, 1], `other` in the rest (a row of
+    each example, or B * S rows, example by example, for a value over another sequence's steps)."""
+    if value.dim() == 2 and value.shape[0] != live.shape[0]:
+        live = live.repeat_interleave(value.shape[0] // max(1, live.shape[0]), dim=0)
+    return torch.where(live, value, other)
+
+
+class Reads:
+    """What a step reads beyond its inputs and its own past: a state read ahead, a quantity of
+    the backward loop at this step, and what the sequences computed before this one left."""
+
+    def __init__(self, series, values, t, T, after, earlier):
+        self.series, self.values, self.t, self.T, self.after, self.earlier = series, values, t, T, after, earlier
+
+    def ahead(self, name, k):
+        """A state k steps later; past the last step, its initial value."""
+        t = self.t + k
+        return self.series[name][t] if t < self.T else self.after(name, None)
+
+    def now(self, name):
+        """A quantity of the backward loop at this step."""
+        return self.values[name][self.t]
+
+    def last(self, name):
+        """A state of a sequence computed before, at each example's last real step of it."""
+        return self.earlier.last[name]
+
+    def steps(self, name):
+        """A quantity of a sequence computed before, at its every step: rows [B * S, n]."""
+        return self.earlier.steps[name]
+
+    def extent(self, sequence):
+        """The steps and lengths of a sequence computed before (what attention's reductions run over)."""
+        return self.earlier.extents[sequence]
+
+
+class Earlier:
+    """What the sequences computed so far leave for the later ones (engine/interpret/sequences.ts):
+    their states at each example's last real step ([B][n], `e[last]`), their quantities at every
+    step ([B * S][n], example by example: attention's `e[s]`), and their extents."""
+
+    def __init__(self):
+        self.last, self.steps, self.extents = {}, {}, {}
+
+    def keep(self, sequence, quantities, extent):
+        B = extent.lengths.shape[0]
+        for name in sequence["read_at_last"]:
+            self.last[name] = quantities[name][extent.lengths - 1, torch.arange(B)]
+        for name in sequence["read_at_every_step"]:
+            values = quantities[name]
+            self.steps[name] = values.transpose(0, 1).reshape(B * extent.T, values.shape[-1])
+        if sequence["name"] is not None:
+            self.extents[sequence["name"]] = extent
+
+
+def state_named(name):
+    return next((s for s in MODEL["states"] if s["name"] == name), None)
+
+
+def initial_value(state, p, earlier, B, dtype):
+    """A state's initial value for B examples: zeros, a constant, a learned parameter, or the
+    state of a sequence computed before at its last real step (`= e[last]`)."""
+    init = state["init"]
+    if init["kind"] == "constant":
+        return torch.full((B, state["size"]), float(init["value"]), dtype=dtype)
+    if init["kind"] == "learned":
+        return p[init["param"]].expand(B, -1)
+    if init["kind"] == "last":
+        return earlier.last[init["source"]]
+    return torch.zeros((B, state["size"]), dtype=dtype)
 
 
 def total_loss(model, run, batch, counts=None):
@@ -126,11 +276,11 @@ def total_loss(model, run, batch, counts=None):
     total = None
     for k, spec in enumerate(MODEL["losses"]):
         target = batch.targets[spec["target"]]
-        scored = run.scored[k]
+        scored, extent = run.scored[k], batch.extent(spec["sequence"])
         if spec["at"] == "last":
-            rows, targets = scored[batch.lengths - 1, torch.arange(batch.B)], target
+            rows, targets = scored[extent.lengths - 1, torch.arange(batch.B)], target
         else:
-            real = torch.arange(batch.T).unsqueeze(1) < batch.lengths.unsqueeze(0)
+            real = extent.real.t()
             rows, targets = scored[real], target[real]
         term = model.loss_terms(k, rows, targets).sum()
         if spec["reduce"] == "mean":
@@ -152,24 +302,22 @@ def place_parameter(module, name, parameter):
     module._parameters[last] = parameter
 
 
-def values_before(p, B, carry, dtype):
-    """For each state and delayed input, its values 1, 2, ... steps before the first step:
-    what a previous chunk of the same streams left (`carry`), else the state's initial value
-    (zeros, a constant, a learned parameter), an input's zero (one-hot: no id)."""
+def values_before(p, B, carry, dtype, names, earlier):
+    """For the states and delayed inputs `names`, their values 1, 2, ... steps before the first
+    step: what a previous chunk of the same streams left (`carry`), else the state's initial
+    value, an input's zero (one-hot: no id)."""
     before = {}
-    states = {s["name"]: s for s in MODEL["states"]}
-    for source in MODEL["delayed"]:
-        name = source["name"]
+    delayed = {source["name"]: source for source in MODEL["delayed"]}
+    for name in names:
+        source = delayed[name]
         if carry is not None and name in carry:
             before[name] = carry[name]
             continue
-        state = states.get(name)
+        state = state_named(name)
         if source["onehot"]:
             value = torch.full((B,), -1, dtype=torch.long)
-        elif state is not None and state["init"]["kind"] == "constant":
-            value = torch.full((B, source["size"]), float(state["init"]["value"]), dtype=dtype)
-        elif state is not None and state["init"]["kind"] == "learned":
-            value = p[state["init"]["param"]].expand(B, -1)
+        elif state is not None:
+            value = initial_value(state, p, earlier, B, dtype)
         else:
             value = torch.zeros((B, source["size"]), dtype=dtype)
         before[name] = [value] * source["depth"]
@@ -391,27 +539,18 @@ def batch_from_json(record, dtype, require_targets, where):
         raise UsageError(
             f"{where}: unknown data key{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)}; expected {expected_keys()}"
         )
-    first = MODEL["inputs"][0]["name"]
-    if first not in record:
-        raise UsageError(f"{where}: missing input '{first}'")
-    value = record[first]
-    T = len(value) if isinstance(value, list) else 0
-    B = len(value[0]) if T and isinstance(value[0], list) else 0
-    if not T or not B:
-        raise UsageError(f"{where}: input '{first}' needs at least one step of at least one sequence")
+    extents = json_extents(record, where)
+    B = len(next(iter(extents.values()))[1])
+    steps = {name: T for name, (T, _) in extents.items()}
     inputs = {}
     for spec in MODEL["inputs"]:
         if spec["name"] not in record:
             raise UsageError(f"{where}: missing input '{spec['name']}'")
+        outer = [steps[spec.get("sequence")], B]
         if spec["encoding"] == "onehot":
-            inputs[spec["name"]] = ids_tensor(record[spec["name"]], [T, B], spec["name"], spec["size"], where)
+            inputs[spec["name"]] = ids_tensor(record[spec["name"]], outer, spec["name"], spec["size"], where)
         else:
-            inputs[spec["name"]] = reals_tensor(record[spec["name"]], [T, B, spec["size"]], spec["name"], dtype, where)
-    lengths = torch.full((B,), T, dtype=torch.long)
-    if "lengths" in record:
-        lengths = ids_tensor(record["lengths"], [B], "lengths", T + 1, where)
-        if bool((lengths < 1).any()):
-            raise UsageError(f"{where}: a length is a whole number from 1 to T = {T}")
+            inputs[spec["name"]] = reals_tensor(record[spec["name"]], outer + [spec["size"]], spec["name"], dtype, where)
     targets = {}
     for spec in MODEL["targets"]:
         name = spec["name"]
@@ -419,12 +558,65 @@ def batch_from_json(record, dtype, require_targets, where):
             if require_targets and any(loss["target"] == name for loss in MODEL["losses"]):
                 raise UsageError(f"{where}: missing target '{name}', which the loss scores")
             continue
-        outer = [T, B] if scored_at_each(name) else [B]
+        outer = [steps[spec.get("sequence")], B] if scored_at_each(name) else [B]
         if spec["kind"] == "class":
             targets[name] = ids_tensor(record[name], outer, name, spec["size"], where)
         else:
             targets[name] = reals_tensor(record[name], outer + [spec["size"]], name, dtype, where)
-    return Batch(T, B, inputs, targets, lengths)
+    T, lengths = extents[MODEL["sequences"][-1]["name"]]
+    return Batch(T, B, inputs, targets, lengths, extents if len(extents) > 1 else None)
+
+
+def json_extents(record, where):
+    """Each sequence's steps and lengths, by step variable (None for the one of a model of one):
+    T from its first input (or target scored at each step), lengths from "lengths" ([B], or for
+    several sequences {"s": [B], ...}), else all T."""
+    names = [s["name"] for s in MODEL["sequences"]]
+    extents, B = {}, None
+    for sequence in names:
+        first = first_over(sequence, record, where)
+        if first not in record:
+            raise UsageError(f"{where}: missing input '{first}'")
+        value = record[first]
+        T = len(value) if isinstance(value, list) else 0
+        b = len(value[0]) if T and isinstance(value[0], list) else 0
+        if not T or not b:
+            raise UsageError(f"{where}: input '{first}' needs at least one step of at least one sequence")
+        if B is not None and b != B:
+            raise UsageError(f"{where}: '{first}' has {b} examples, but the other sequences have {B}")
+        B = b
+        extents[sequence] = [T, torch.full((B,), T, dtype=torch.long)]
+    given = record.get("lengths")
+    if given is None:
+        return extents
+    several = len(names) > 1
+    if several and not isinstance(given, dict):
+        shape = ", ".join(f"{json.dumps(n)}: [B]" for n in names)
+        raise UsageError(
+            f"{where}: lengths of a model of several sequences is an object of each sequence's lengths, {{{shape}}}"
+        )
+    for sequence, value in given.items() if several else [(None, given)]:
+        if sequence not in extents:
+            raise UsageError(f"{where}: lengths of '{sequence}': the model's sequences are {', '.join(names)}")
+        T = extents[sequence][0]
+        lengths = ids_tensor(value, [B], "lengths" if sequence is None else f"lengths.{sequence}", T + 1, where)
+        if bool((lengths < 1).any()):
+            raise UsageError(f"{where}: a length is a whole number from 1 to T = {T}")
+        extents[sequence][1] = lengths
+    return extents
+
+
+def first_over(sequence, record, where):
+    """What a batch's steps of a sequence are read from: the model's first input (of a model of
+    one sequence), else the first input or target scored at each step over it that the record has."""
+    if sequence is None:
+        return MODEL["inputs"][0]["name"]
+    over = [i for i in MODEL["inputs"]] + [t for t in MODEL["targets"] if scored_at_each(t["name"])]
+    names = [d["name"] for d in over if d.get("sequence") == sequence]
+    given = [n for n in names if n in record]
+    if not given:
+        raise UsageError(f"{where}: no data over sequence {sequence}: give its inputs or targets")
+    return given[0]
 
 
 def expected_keys():
@@ -506,11 +698,11 @@ def run_command(args):
     has_targets = all(loss["target"] in batch.targets for loss in MODEL["losses"])
     with torch.set_grad_enabled(bool(args.grad)):
         run = model(batch)
-        check_finite(run)
+        check_finite(run, batch.B)
         loss = model.loss(run, batch) if has_targets and MODEL["losses"] else None
     result = {
         "loss": None if loss is None else float(loss.detach()),
-        "outputs": {name: nested(run.quantities[name]) for name in outputs},
+        "outputs": {name: nested(output_values(run, batch, name)) for name in outputs},
     }
     if args.grad:
         parameters = list(model.weights().values())
@@ -522,15 +714,24 @@ def run_command(args):
     sys.stdout.write(js_json(result) + "\n")
 
 
-def check_finite(run):
+def output_values(run, batch, name):
+    """A quantity as `rnnc run` prints it: [T][B][n] over its own sequence's steps, [T][B][S][n]
+    for one over the steps of another sequence (attention's weights)."""
+    values = run.quantities[name]
+    over = next(q["over"] for q in MODEL["quantities"] if q["name"] == name)
+    return values if over is None else values.reshape(values.shape[0], batch.B, -1, values.shape[-1])
+
+
+def check_finite(run, B):
     """Overflow is reported where it starts, as rnnc reports it, not as a NaN loss."""
     for q in MODEL["quantities"]:
         values = run.quantities[q["name"]]
         bad = (~torch.isfinite(values)).nonzero()
         if len(bad):
-            t, b = int(bad[0][0]), int(bad[0][1])
+            t, row = int(bad[0][0]), int(bad[0][1])
+            example = row // (values.shape[1] // B)
             raise UsageError(
-                f"'{q['name']}' is {float(values[t, b][~torch.isfinite(values[t, b])][0])} at step {t + 1} of sequence {b + 1}: the forward pass overflowed"
+                f"'{q['name']}' is {float(values[t, row][~torch.isfinite(values[t, row])][0])} at step {t + 1} of sequence {example + 1}: the forward pass overflowed"
             )
 
 
@@ -713,6 +914,8 @@ def apply_reflector(reflectors, k, scale, target, m, n, first_col):
 
 def data_format(path):
     ext = os.path.splitext(path)[1].lower()
+    if ext == ".tsv":
+        return "pairs"
     return "jsonl" if ext in (".jsonl", ".ndjson") else "json" if ext == ".json" else "text"
 
 
@@ -722,11 +925,17 @@ def utf16_order(text):
 
 
 class Example:
-    """One sequence: per input its ids [L] or values [L][D]; per target its class / values (at
-    last) or one per step (at each)."""
+    """One sequence (or, in a model of several, one example of each): its lengths by step
+    variable (None for the one of a model of one); per input its ids [L] or values [L][D]; per
+    target its class / values (at last) or one per step (at each), L its own sequence's."""
 
-    def __init__(self, length, inputs, targets):
-        self.length, self.inputs, self.targets = length, inputs, targets
+    def __init__(self, lengths, inputs, targets):
+        self.lengths, self.inputs, self.targets = lengths, inputs, targets
+
+    @property
+    def length(self):
+        """The length of the sequence computed last, as rnnc counts an example."""
+        return self.lengths[MODEL["sequences"][-1]["name"]]
 
 
 class RawData:
@@ -747,12 +956,35 @@ class RawData:
                 )
         else:
             self.text = data.decode("utf-8", errors="replace")
+            if self.format == "jsonl" and looks_like_pairs(self.text):
+                self.format = "pairs"
+
+
+def looks_like_pairs(text):
+    """A JSONL file of sentence pairs: its first record has a "source"."""
+    first = next((line for line in text.split("\n") if line.strip()), None)
+    try:
+        record = json.loads(first) if first is not None else None
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "source" in record
 
 
 def data_roles(fmt):
-    """The model's input and target a text or JSONL file fills."""
+    """The model's input and target a text, JSONL records or sentence pairs fill."""
     if fmt == "json":
         return None
+    if fmt == "pairs":
+        return pair_roles()
+    if len(MODEL["sequences"]) > 1:
+        names = ", ".join(s["name"] for s in MODEL["sequences"])
+        raise UsageError(
+            f"model {MODEL['name']} reads sequences {names}: it trains on sentence pairs (.tsv, or .jsonl of {{\"source\", \"target\"}}) or the normative JSON batch (.json), not on {'a text' if fmt == 'text' else 'JSONL records'}"
+        )
+    if fmt == "text" and any(loop["backward"] for loop in MODEL["sequences"][0]["loops"]):
+        raise UsageError(
+            f"a text corpus is read in chunks that continue each other, and model {MODEL['name']} reads a state ahead ([t+k]), so it reads each sequence to its end first: train it on sequences (.jsonl or .json)"
+        )
     wanted = "each" if fmt == "text" else "last"
     onehot = [i for i in MODEL["inputs"] if i["encoding"] == "onehot"]
     targets = [
@@ -776,6 +1008,17 @@ def data_roles(fmt):
 JS_WHITESPACE = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 
 
+def json_line(line, here, shape):
+    """A line of a JSONL file as the object it must be (`shape` says what one is)."""
+    try:
+        record = json.loads(line)
+    except ValueError as e:
+        raise UsageError(f"{here}: not valid JSON ({e})") from None
+    if not isinstance(record, dict):
+        raise UsageError(f"{here}: {shape}")
+    return record
+
+
 def parse_jsonl(text, path):
     """Classification records, one a line: {"text": ..., "label": ...} or {"tokens": [...], "label": ...}."""
     records, token_kind, label_kind = [], None, None
@@ -783,12 +1026,7 @@ def parse_jsonl(text, path):
         here = f"{path}:{number}"
         if JS_WHITESPACE.sub("", raw) == "":
             continue
-        try:
-            r = json.loads(raw)
-        except ValueError as e:
-            raise UsageError(f"{here}: not valid JSON ({e})") from None
-        if not isinstance(r, dict):
-            raise UsageError(f'{here}: a record is a JSON object like {{"text": "...", "label": ...}}')
+        r = json_line(raw, here, 'a record is a JSON object like {"text": "...", "label": ...}')
         unknown = [k for k in r if k not in ("text", "tokens", "label")]
         if unknown:
             raise UsageError(f'{here}: unknown key {unknown[0]!r}; a record has "text" or "tokens", and "label"')
@@ -846,11 +1084,110 @@ def parse_jsonl(text, path):
     return records
 
 
-def data_codebook(raw, saved=None):
+def pair_roles():
+    """Sentence pairs fill a model of two sequences: a one-hot input over the source's steps and a
+    class target scored at each step of the target's (engine/data/pairs.ts)."""
+    inputs, targets = MODEL["inputs"], MODEL["targets"]
+    source = inputs[0] if len(inputs) == 1 and inputs[0]["encoding"] == "onehot" else None
+    target = targets[0] if len(targets) == 1 and targets[0]["kind"] == "class" else None
+    scored = target is not None and any(l["target"] == target["name"] and l["at"] == "each" for l in MODEL["losses"])
+    if len(MODEL["sequences"]) != 2 or not scored or source is None or source.get("sequence") == target.get("sequence"):
+        raise UsageError(
+            f"sentence pairs train a model of two sequences, a one-hot input over the source's (input x[s] : onehot[V]) and a class target scored at each step of the target's; model {MODEL['name']} has another shape"
+        )
+    return source["name"], target["name"]
+
+
+def parse_pairs(raw, tokens):
+    """The pairs of a file, `source<TAB>target` a line (.tsv) or {"source": ..., "target": ...}
+    (JSONL), each side cut into characters or words; blank lines are skipped."""
+    tsv = data_format(raw.path) == "pairs"
+    pairs = []
+    for number, line in enumerate(raw.text.split("\n"), start=1):
+        here = f"{raw.path}:{number}"
+        content = line[:-1] if line.endswith("\r") else line
+        if JS_WHITESPACE.sub("", content) == "":
+            continue
+        sides = tab_separated(content, here) if tsv else json_pair(content, here)
+        cut = [cut_side(side, tokens) for side in sides]
+        for which, parts in zip(("source", "target"), cut):
+            if not parts:
+                raise UsageError(f"{here}: the {which} is empty: a pair needs both sides")
+        pairs.append((number, *cut))
+    if not pairs:
+        shape = "source<TAB>target" if tsv else '{"source": ..., "target": ...}'
+        raise UsageError(f"{raw.path}: no pairs (a line is {shape})")
+    return pairs
+
+
+def cut_side(side, tokens):
+    return list(side) if tokens == "chars" else [w for w in JS_WHITESPACE.split(side) if w]
+
+
+def tab_separated(content, here):
+    parts = content.split("\t")
+    if len(parts) < 2:
+        raise UsageError(f"{here}: no tab: a line is source<TAB>target")
+    if len(parts) > 2:
+        raise UsageError(f"{here}: {len(parts) - 1} tabs: a line is source<TAB>target, one tab between them")
+    return parts
+
+
+def json_pair(content, here):
+    record = json_line(content, here, 'a pair is a JSON object like {"source": "...", "target": "..."}')
+    unknown = [k for k in record if k not in ("source", "target")]
+    if unknown:
+        raise UsageError(f'{here}: unknown key {", ".join(json.dumps(k) for k in unknown)}; a pair has "source" and "target"')
+    for side in ("source", "target"):
+        if side not in record:
+            raise UsageError(f'{here}: the pair has no "{side}"')
+        if not isinstance(record[side], str):
+            raise UsageError(f'{here}: "{side}" must be a string')
+    return record["source"], record["target"]
+
+
+END_OF_LINE, UNKNOWN = "<eos>", "<unk>"
+
+
+def pair_vocabulary(tokens, sides, end_of_line):
+    """A side's vocabulary as rnnc builds it (engine/data/vocabulary.ts, without a cap): its
+    tokens in JavaScript's string order, then the target's `<eos>`."""
+    specials = [END_OF_LINE] if end_of_line else []
+    own = sorted({t for side in sides for t in side if t not in (END_OF_LINE, UNKNOWN)}, key=utf16_order)
+    vocabulary = {"kind": tokens, "entries": own + specials}
+    if end_of_line:
+        vocabulary["endOfLine"] = len(own)
+    return vocabulary
+
+
+def pair_encoder(vocabulary, which, path):
+    """Ids of one side's tokens (`<unk>` for one outside the vocabulary when it has one)."""
+    index = {t: i for i, t in enumerate(vocabulary["entries"])}
+
+    def encode(tokens, number):
+        ids = [index.get(t, vocabulary.get("unknown")) for t in tokens]
+        if None in ids:
+            bad = tokens[ids.index(None)]
+            raise UsageError(f"{path}:{number}: {bad!r} is not in the {which} vocabulary the model was trained with")
+        return ids
+
+    return encode
+
+
+def data_codebook(raw, saved=None, tokens=None):
     """What the model learns about its data (vocabulary, labels), and the sizes the data needs.
     With a saved codebook (resuming), the ids are the ones training used."""
     if raw.format == "json":
         return {"format": "json"}, {}
+    if raw.format == "pairs":
+        if saved:
+            source, target = saved["vocabulary"], saved["targetVocabulary"]
+        else:
+            pairs = parse_pairs(raw, tokens or "chars")
+            source = pair_vocabulary(tokens or "chars", [p[1] for p in pairs], False)
+            target = pair_vocabulary(tokens or "chars", [p[2] for p in pairs], True)
+        codebook = {"format": "pairs", "vocabulary": source, "targetVocabulary": target}
+        return codebook, {"tokens": len(source["entries"]), "classes": len(target["entries"])}
     if raw.format == "text":
         vocabulary = (
             saved["vocabulary"] if saved else {"kind": "chars", "entries": sorted(set(raw.text), key=utf16_order)}
@@ -900,6 +1237,8 @@ def build_dataset(raw, codebook):
         batch = batch_from_json(parse_json(raw.text, raw.path), torch.float64, True, raw.path)
         return ("sequences", examples_from_batch(batch))
     input_name, target_name = data_roles(raw.format)
+    if raw.format == "pairs":
+        return ("sequences", pair_examples(raw, codebook, input_name, target_name))
     if raw.format == "text":
         index = {c: i for i, c in enumerate(codebook["vocabulary"]["entries"])}
         unknown = sorted({c for c in set(raw.text) if c not in index}, key=utf16_order)
@@ -932,7 +1271,7 @@ def build_dataset(raw, codebook):
             )
         examples.append(
             Example(
-                len(ids),
+                {None: len(ids)},
                 {input_name: torch.tensor(ids, dtype=torch.long)},
                 {target_name: torch.tensor([cls], dtype=torch.long)},
             )
@@ -940,17 +1279,43 @@ def build_dataset(raw, codebook):
     return ("sequences", examples)
 
 
+def pair_examples(raw, codebook, input_name, target_name):
+    """The pairs as examples: source ids over the source's steps, target ids then `<eos>` over the target's."""
+    source, target = codebook["vocabulary"], codebook["targetVocabulary"]
+    encode_source, encode_target = pair_encoder(source, "source", raw.path), pair_encoder(target, "target", raw.path)
+    sequence_of = {d["name"]: d["sequence"] for d in MODEL["inputs"] + MODEL["targets"]}
+    examples = []
+    for number, source_tokens, target_tokens in parse_pairs(raw, source["kind"]):
+        ids = encode_source(source_tokens, number)
+        classes = encode_target(target_tokens, number) + [target["endOfLine"]]
+        examples.append(
+            Example(
+                {sequence_of[input_name]: len(ids), sequence_of[target_name]: len(classes)},
+                {input_name: torch.tensor(ids, dtype=torch.long)},
+                {target_name: torch.tensor(classes, dtype=torch.long)},
+            )
+        )
+    return examples
+
+
 def examples_from_batch(batch):
-    """The sequences of a normative batch, each cut to its real length."""
+    """The examples of a normative batch, each sequence cut to its real length."""
     out = []
+    names = [s["name"] for s in MODEL["sequences"]]
+    extents = {name: batch.extent(name) for name in names}
     for b in range(batch.B):
-        L = int(batch.lengths[b])
-        inputs = {name: data[:L, b] for name, data in batch.inputs.items()}
+        lengths = {name: int(extents[name].lengths[b]) for name in names}
+        inputs = {i["name"]: batch.inputs[i["name"]][: lengths[i.get("sequence")], b] for i in MODEL["inputs"]}
         targets = {
-            name: (data[:L, b] if scored_at_each(name) else data[b : b + 1]) for name, data in batch.targets.items()
+            name: (data[: lengths[target_sequence(name)], b] if scored_at_each(name) else data[b : b + 1])
+            for name, data in batch.targets.items()
         }
-        out.append(Example(L, inputs, targets))
+        out.append(Example(lengths, inputs, targets))
     return out
+
+
+def target_sequence(name):
+    return next(t for t in MODEL["targets"] if t["name"] == name).get("sequence")
 
 
 def js_round(x):
@@ -987,32 +1352,39 @@ def split_dataset(dataset, val_split, seed):
 
 
 def sequence_batch(examples, indices, dtype):
-    """The chosen sequences padded to the longest of them (lengths mask the padding); no sequence: an empty batch of one step."""
+    """The chosen examples with each sequence padded to its longest (lengths mask the padding);
+    no example: an empty batch of one step."""
     chosen = [examples[i] for i in indices]
-    B, T = len(chosen), max([e.length for e in chosen], default=1)
-    lengths = torch.tensor([e.length for e in chosen], dtype=torch.long)
+    B = len(chosen)
+    extents = {}
+    for sequence in [s["name"] for s in MODEL["sequences"]]:
+        lengths = torch.tensor([e.lengths[sequence] for e in chosen], dtype=torch.long)
+        extents[sequence] = [max([int(n) for n in lengths], default=1), lengths]
     inputs = {}
     for spec in MODEL["inputs"]:
-        onehot = spec["encoding"] == "onehot"
+        onehot, sequence = spec["encoding"] == "onehot", spec.get("sequence")
+        T = extents[sequence][0]
         data = torch.zeros((T, B) if onehot else (T, B, spec["size"]), dtype=torch.long if onehot else dtype)
         for b, e in enumerate(chosen):
-            data[: e.length, b] = e.inputs[spec["name"]]
+            data[: e.lengths[sequence], b] = e.inputs[spec["name"]]
         inputs[spec["name"]] = data
     targets = {}
     for spec in MODEL["targets"]:
-        name = spec["name"]
+        name, sequence = spec["name"], spec.get("sequence")
         if not all(name in e.targets for e in chosen):
             continue
         each, cls = scored_at_each(name), spec["kind"] == "class"
-        shape = ([T, B] if each else [B]) + ([] if cls else [spec["size"]])
+        shape = ([extents[sequence][0], B] if each else [B]) + ([] if cls else [spec["size"]])
         data = torch.zeros(shape, dtype=torch.long if cls else dtype)
         for b, e in enumerate(chosen):
             if each:
-                data[: e.length, b] = e.targets[name].reshape(data[: e.length, b].shape)
+                L = e.lengths[sequence]
+                data[:L, b] = e.targets[name].reshape(data[:L, b].shape)
             else:
                 data[b] = e.targets[name].reshape(data[b].shape)
         targets[name] = data
-    return Batch(T, B, inputs, targets, lengths)
+    T, lengths = extents[MODEL["sequences"][-1]["name"]]
+    return Batch(T, B, inputs, targets, lengths, extents if len(extents) > 1 else None)
 
 
 def plan_stream(length, B, seq_len):
@@ -1050,7 +1422,12 @@ def scored_positions(batch):
     """Positions the model's first loss scores in a batch."""
     if not MODEL["losses"]:
         return 0
-    return batch.B if MODEL["losses"][0]["at"] == "last" else int(batch.lengths.sum())
+    return loss_positions(batch, MODEL["losses"][0])
+
+
+def loss_positions(batch, loss):
+    """The positions a loss scores in a batch: each example's last step, or every real step of its sequence."""
+    return batch.B if loss["at"] == "last" else int(batch.extent(loss["sequence"]).lengths.sum())
 
 
 def loss_per_position(loss, positions):
@@ -1059,7 +1436,7 @@ def loss_per_position(loss, positions):
 
 def position_counts(batch):
     """Positions each loss divides by under reduce = mean, for the whole batch."""
-    return [batch.B if loss["at"] == "last" else int(batch.lengths.sum()) for loss in MODEL["losses"]]
+    return [loss_positions(batch, loss) for loss in MODEL["losses"]]
 
 
 def has_perplexity():
@@ -1109,10 +1486,10 @@ def evaluate(model, dataset, batch_size, seq_len, dtype):
 def count_correct(predictions, batch, loss_spec):
     best = predictions.argmax(-1)
     target = batch.targets[loss_spec["target"]]
+    extent = batch.extent(loss_spec["sequence"])
     if loss_spec["at"] == "last":
-        return int((best[batch.lengths - 1, torch.arange(batch.B)] == target).sum())
-    real = torch.arange(batch.T).unsqueeze(1) < batch.lengths.unsqueeze(0)
-    return int(((best == target) & real).sum())
+        return int((best[extent.lengths - 1, torch.arange(batch.B)] == target).sum())
+    return int(((best == target) & extent.real.t()).sum())
 
 
 def batch_in(batch, dtype):
@@ -1127,6 +1504,7 @@ def batch_in(batch, dtype):
         {k: cast(v) for k, v in batch.inputs.items()},
         {k: cast(v) for k, v in batch.targets.items()},
         batch.lengths,
+        batch.extents,
     )
 
 
@@ -1564,7 +1942,9 @@ class Training:
         self.val_raw = RawData(args.val_data) if args.val_data else None
         if saved:
             self.check_resumable(saved)
-        self.codebook, needs = data_codebook(self.raw, saved["data"]["codebook"] if saved else None)
+        self.codebook, needs = data_codebook(
+            self.raw, saved["data"]["codebook"] if saved else None, self.tokens_to_read(saved)
+        )
         check_fits(self.raw, needs)
         self.config = self.configure(saved)
         if saved and saved.get("finished") and saved["epoch"] >= self.config["epochs"]:
@@ -1594,6 +1974,22 @@ class Training:
             else None
         )
         self.per_epoch = batches_per_epoch(self.train_set, self.config["batch"], self.config["seqLen"])
+
+    def tokens_to_read(self, saved):
+        """--tokens: how sentence pairs are cut; a resumed run keeps its checkpoint's vocabulary."""
+        given = self.args.tokens
+        if given is None:
+            return None
+        if self.raw.format != "pairs":
+            raise UsageError(
+                f"--tokens {given} cuts sentence pairs (.tsv) into characters or words; {self.raw.path} is not pairs"
+            )
+        kind = saved["data"]["codebook"]["vocabulary"]["kind"] if saved else given
+        if kind != given:
+            raise UsageError(
+                f"--tokens {given} differs from the checkpoint, which reads its pairs as {kind}; a resumed run keeps its vocabulary"
+            )
+        return given
 
     def check_resumable(self, saved):
         if saved.get("best"):
@@ -2015,7 +2411,7 @@ def main(argv=None):
     train.add_argument(
         "--data",
         required=True,
-        help="training data: .txt (character LM), .jsonl ({text|tokens, label}) or .json (normative batch)",
+        help="training data: .txt (character LM), .jsonl ({text|tokens, label}), .tsv or .jsonl sentence pairs (an encoder-decoder) or .json (normative batch)",
     )
     train.add_argument("--val-data", help="validation data (instead of holding out --val-split of --data)")
     train.add_argument(
@@ -2050,6 +2446,11 @@ def main(argv=None):
         help="also checkpoint every n steps (always: each epoch, every 5 minutes, on a stop)",
     )
     train.add_argument("--log-every", type=int, help="progress lines every n steps")
+    train.add_argument(
+        "--tokens",
+        choices=["chars", "words"],
+        help="sentence pairs: cut each side into characters (default) or words (split on white space)",
+    )
     train.add_argument("--dtype", choices=["f64", "f32"], default="f64", help="float64 (default; rnnc's) or float32")
     args = parser.parse_args(argv)
     try:
