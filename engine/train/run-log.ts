@@ -47,6 +47,8 @@ export class RunLog {
   private trainEpochs: [number, number][] = [];
   private vals: [number, number][] = [];
   private rates: [number, number][] = [];
+  /** Whether a line came since loss.svg was last drawn (an epoch's end draws it for the validation, then for the checkpoint). */
+  private changed = false;
 
   constructor(
     readonly dir: string,
@@ -73,6 +75,7 @@ export class RunLog {
   }
 
   private remember(line: MetricsLine): void {
+    this.changed = true;
     if (line.kind === "step") {
       this.steps.push([line.step, line.loss]);
       if (line.lr !== undefined) this.rates.push([line.step, line.lr]);
@@ -107,15 +110,17 @@ export class RunLog {
   /** The learning rate against the step, when it has changed during the run (a schedule); else nothing. */
   rateSeries(): Series | undefined {
     const first = this.rates[0]?.[1];
-    if (this.rates.every(([, lr]) => lr === first)) return undefined;
+    // r[1], not a destructured [, lr]: this runs rarely, unoptimised, where destructuring iterates (µs an element).
+    if (this.rates.every((r) => r[1] === first)) return undefined;
     const every = Math.max(1, Math.ceil(this.rates.length / 600));
     const points = this.rates.filter((_, i) => i % every === 0 || i === this.rates.length - 1);
     return { name: "learning rate", points, color: "#2ca02c" };
   }
 
-  /** The loss chart, and below it the learning rate's when a schedule changed it. */
+  /** The loss chart, and below it the learning rate's when a schedule changed it; not drawn again while the log is unchanged. */
   writePlot(): void {
-    if (this.steps.length === 0) return;
+    if (this.steps.length === 0 || !this.changed) return;
+    this.changed = false;
     const loss: Chart = {
       title: this.title,
       xLabel: "step",
