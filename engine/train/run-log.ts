@@ -4,10 +4,19 @@
  * directory. On resume the log is cut back to where the checkpoint was written, so the
  * steps after it, which the resumed run repeats, are not logged twice.
  */
-import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { composeCharts, type Chart, type Series } from "../plot/svg.js";
-import { writeAtomic } from "../io/atomic-write.js";
+import { writeAll, writeAtomic } from "../io/atomic-write.js";
 import { writingTo } from "../io/file-error.js";
 
 export const METRICS_FILE = "metrics.jsonl";
@@ -43,6 +52,8 @@ export type MetricsLine =
 
 export class RunLog {
   private readonly path: string;
+  /** metrics.jsonl, open for appending while the run lasts: a line a step, where opening it each time cost 0.1 ms. */
+  private readonly fd: number;
   private steps: [number, number][] = [];
   private trainEpochs: [number, number][] = [];
   private vals: [number, number][] = [];
@@ -63,15 +74,21 @@ export class RunLog {
       for (const line of readFileSync(this.path, "utf8").split("\n"))
         if (line.trim()) this.remember(JSON.parse(line) as MetricsLine);
     }
+    this.fd = writingTo(this.path, () => openSync(this.path, "a"));
   }
 
   get bytes(): number {
-    return statSync(this.path).size;
+    return fstatSync(this.fd).size;
   }
 
   append(line: MetricsLine): void {
-    writingTo(this.path, () => appendFileSync(this.path, JSON.stringify(line) + "\n"));
+    writingTo(this.path, () => writeAll(this.fd, JSON.stringify(line) + "\n"));
     this.remember(line);
+  }
+
+  /** Closes metrics.jsonl: the run is over. */
+  close(): void {
+    closeSync(this.fd);
   }
 
   private remember(line: MetricsLine): void {
