@@ -13,6 +13,7 @@ import type { GradientPool } from "./parallel/pool.js";
 import { namedRecord } from "../runtime/records.js";
 import { defaultKernelTier, type KernelTier } from "../compiler/codegen/kernel-tier.js";
 import { compiledNeed, describeBatch, requireMemory } from "./memory.js";
+import { allFinite } from "../runtime/kernels/reductions.js";
 
 /** Conversions between the runtime's records (float64, carries most recent first) and a module's API. */
 export function moduleAdapter(ir: IrModel, module: GeneratedModule) {
@@ -80,11 +81,6 @@ export function moduleAdapter(ir: IrModel, module: GeneratedModule) {
     finite: (grads: Weights) => Object.values(grads).every(allFinite),
     hasTargets: (batch: Batch) => ir.losses.length > 0 && missingTarget(ir, batch) === undefined,
   };
-}
-
-function allFinite(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
 }
 
 /** `kernels`: the tier the module was compiled for, which decides where its workspace lies (memory checks). */

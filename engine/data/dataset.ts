@@ -69,21 +69,26 @@ export function sequenceBatch(model: ModelShape, examples: readonly Example[], i
   const inputs = namedRecord<InputData>();
   for (const input of model.inputs) {
     const T = stepsOf(input.sequence);
+    // Plain loops, each sequence's length read once: this runs for every training step.
     if (input.encoding === "onehot") {
       const ids = new Int32Array(T * B);
-      chosen.forEach((e, b) => {
-        const src = e.inputs[input.name]!;
-        for (let t = 0; t < lengthOf(e, input.sequence); t++) ids[t * B + b] = src[t]!;
-      });
+      for (let b = 0; b < B; b++) {
+        const e = chosen[b]!;
+        const src = e.inputs[input.name] as Int32Array;
+        const L = lengthOf(e, input.sequence);
+        for (let t = 0; t < L; t++) ids[t * B + b] = src[t]!;
+      }
       inputs[input.name] = { kind: "onehot", ids };
     } else {
       const D = input.size;
       const values = new Float64Array(T * B * D);
-      chosen.forEach((e, b) => {
-        const src = e.inputs[input.name]!;
-        for (let t = 0; t < lengthOf(e, input.sequence); t++)
-          for (let d = 0; d < D; d++) values[(t * B + b) * D + d] = src[t * D + d]!;
-      });
+      for (let b = 0; b < B; b++) {
+        const e = chosen[b]!;
+        const src = e.inputs[input.name] as Float64Array;
+        const L = lengthOf(e, input.sequence);
+        for (let t = 0, from = 0, to = b * D; t < L; t++, to += B * D)
+          for (let d = 0; d < D; d++) values[to + d] = src[from++]!;
+      }
       inputs[input.name] = { kind: "dense", values };
     }
   }

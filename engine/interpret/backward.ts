@@ -11,6 +11,7 @@ import { isBidirectional, matvecBlocks, type IrModel } from "../../compiler/ir/i
 import { read, type Expr } from "../../compiler/ops/expr.js";
 import { opNamed } from "../../compiler/ops/registry.js";
 import { addBiasBatchBackward } from "../../runtime/kernels/bias.js";
+import { allFinite } from "../../runtime/kernels/reductions.js";
 import { matmulBatchBackwardInput, matmulBatchBackwardWeight } from "../../runtime/kernels/matmul.js";
 import { scatterColumnsBatch } from "../../runtime/kernels/onehot.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -47,7 +48,7 @@ export function runBackward(
   const grads = run.gradients();
   observe?.((id) => run.stateAdjoints.get(id));
   for (const [name, g] of Object.entries(grads)) {
-    if (!g.every(Number.isFinite))
+    if (!allFinite(g))
       throw new NumericError(
         `the gradient of '${name}' is not finite: backpropagation overflowed`,
         "gradients explode when the recurrent matrix has spectral radius above 1; clip them (--clip-norm) or shorten T",

@@ -14,9 +14,7 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
   try {
     const fd = openSync(temporary, "w");
     try {
-      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      writeAll(fd, data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -26,6 +24,13 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
     removeIfThere(temporary);
     throw fileError(`cannot write '${path}'`, e);
   }
+}
+
+/** Writes all of `data` at the file's position (a write may take only part of it). */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
 function removeIfThere(path: string): void {

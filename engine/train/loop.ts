@@ -12,7 +12,7 @@ import { clipByGlobalNorm, clipByValue } from "../../runtime/clip.js";
 import type { Carry } from "../interpret/execution.js";
 import type { Weights } from "../interpret/batch.js";
 import { NumericError } from "../interpret/numeric-error.js";
-import { l2Norm } from "../../runtime/kernels/reductions.js";
+import { allFinite, l2Norm } from "../../runtime/kernels/reductions.js";
 import { namedRecord } from "../../runtime/records.js";
 import { Rng } from "../../runtime/rng.js";
 import { planStream, type Dataset } from "../data/dataset.js";
@@ -267,7 +267,7 @@ export async function trainLoop(
       if (config.clipNorm !== null) clipped = clipByGlobalNorm(gradList, config.clipNorm) > config.clipNorm || clipped;
       const lr = currentLearningRate(config, state);
       state.optimizer.step(state.weights, grads, lr);
-      const bad = Object.entries(state.weights).find(([, w]) => !w.every(Number.isFinite));
+      const bad = Object.entries(state.weights).find(([, w]) => !allFinite(w));
       if (bad) return diverged(`the update made '${bad[0]}' non-finite`);
       state.carry = carry;
       state.epochLoss.sum += meanLoss * positions;

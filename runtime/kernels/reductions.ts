@@ -14,6 +14,12 @@ export function sumOfSquares(arrays: readonly FloatArray[]): number {
   return sum;
 }
 
+/** Whether every entry is finite: a loop, which V8 runs several times faster than `every(Number.isFinite)`. */
+export function allFinite(a: FloatArray): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
 /** max |x| over every entry of every array (0 for no entries; NaN entries are ignored). */
 export function maxAbs(arrays: readonly FloatArray[]): number {
   let max = 0;

@@ -316,6 +316,7 @@ describe("a run that diverges stops, keeping its best weights", () => {
         return r;
       },
     );
+    log.close();
     expect(outcome.status).toBe("diverged");
     if (outcome.status !== "diverged") return;
     expect(outcome.message).toMatch(/the loss has diverged: .* above the untrained model's/);

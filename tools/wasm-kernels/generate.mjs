@@ -311,10 +311,17 @@ function fwdDriver(/** @type {DType} */ d) {
     set("ldx", shl(get("N"), d.shift)),
     set("ldy", shl(get("M"), d.shift)),
     set("bf", sub(get("B"), `(i32.rem_u ${get("B")} ${c32(RB)})`)),
-    set("mf", sub(get("M"), `(i32.rem_u ${get("M")} ${c32(RI)})`)),
+    // N < L (a few inputs): no whole vector along a row of X, so the rows of W that fill vectors go to
+    // the narrow kernel, which holds W's columns in registers; the rest of W's rows, as for any N, one by one.
+    `(if (i32.lt_u ${get("N")} ${c32(d.L)}) (then`,
+    `  ${set("mf", sub(get("M"), `(i32.rem_u ${get("M")} ${c32(d.L)})`))}`,
+    `  ${narrowCall(d, "fwd", [get("B"), get("mf"), get("ldy"), get("x"), get("w"), get("y"), get("acc")])}`,
+    `) (else`,
+    `  ${set("mf", sub(get("M"), `(i32.rem_u ${get("M")} ${c32(RI)})`))}`,
     // Weight rows outermost: a tile of RI rows of W stays in L1 while every
     // batch row passes it, so W streams from memory once per call.
-    ...forLoop("i", c32(0), get("mf"), c32(RI), sweepB(RI)),
+    ...forLoop("i", c32(0), get("mf"), c32(RI), sweepB(RI)).map((l) => `  ${l}`),
+    `))`,
     ...forLoop("i", get("mf"), get("M"), c32(1), sweepB(1)),
   ];
   const sig = [
@@ -327,6 +334,171 @@ function fwdDriver(/** @type {DType} */ d) {
     sig,
     body,
     `Y[B,M] (= or +=, acc ≠ 0) X[B,N] · Wᵀ, W row-major [M,N]; byte addresses.`,
+  );
+}
+
+// --- narrow products: N < L, a few input columns ----------------------------------
+
+/**
+ * With fewer than L columns (N < L: an LSTM's 2 inputs), a row of X or of W holds no whole
+ * vector: the tiles above would run every column in their scalar tails, one output element at
+ * a time. The narrow kernels vectorise over L consecutive rows of W (or of dW) instead: the N
+ * columns of those rows in registers, one vector each, while every batch row passes. Each
+ * output element keeps the arithmetic of the scalar tail, in the same order (the forward sum
+ * from +0 over the columns, then added to Y when accumulating; dW's sum in batch order from
+ * its old value), lane for lane, so results equal the tiles' bit for bit.
+ * Kernels per N (1 … L − 1), with V vectors of rows a pass (V·N accumulators, at most 8).
+ */
+const NARROW_ACCUMULATORS = 8;
+const narrowVectors = (/** @type {number} */ n) => Math.min(4, Math.floor(NARROW_ACCUMULATORS / n));
+
+/** Calls kernel `${d.t}_${kind}_n<N>` for the N in $N (1 … L − 1), with `args`. */
+function narrowCall(/** @type {DType} */ d, /** @type {"fwd" | "bwdw"} */ kind, /** @type {string[]} */ args) {
+  const calls = range(d.L - 1).map((k) => `(call $${d.t}_${kind}_n${k + 1} ${args.join(" ")})`);
+  return calls
+    .slice(0, -1)
+    .reduceRight(
+      (rest, call, k) => `(if (i32.eq ${get("N")} ${c32(k + 1)}) (then ${call}) (else ${rest}))`,
+      /** @type {string} */ (calls.at(-1)),
+    );
+}
+
+/** Element j of the row at `at`, in every lane. */
+const splatLoad = (/** @type {DType} */ d, /** @type {number} */ j, /** @type {string} */ at) =>
+  `(v128.load${d.S === 4 ? "32" : "64"}_splat${off(j * d.S)} ${at})`;
+
+/** A vector of column j of the L rows of a row-major [·, n] block at $p, row r of the vector at lane r. */
+function columnVector(
+  /** @type {DType} */ d,
+  /** @type {number} */ n,
+  /** @type {number} */ v,
+  /** @type {number} */ j,
+) {
+  const at = (/** @type {number} */ l) => off(((v * d.L + l) * n + j) * d.S);
+  let vec = `(${d.v}.splat (${d.t}.load${at(0)} ${get("p")}))`;
+  for (let l = 1; l < d.L; l++) vec = `(${d.v}.replace_lane ${l} ${vec} (${d.t}.load${at(l)} ${get("p")}))`;
+  return vec;
+}
+
+/**
+ * Passes of V·L rows of W (then of L rows) over every row of the batch; `pass(V)` is the body of
+ * one, with $p at the block of rows it reads or writes and $i its first row.
+ */
+function rowPasses(
+  /** @type {DType} */ d,
+  /** @type {number} */ n,
+  /** @type {(V: number) => string[]} */ pass,
+  /** @type {string} */ rowBytes,
+) {
+  const V = narrowVectors(n);
+  const passes = (/** @type {number} */ v, /** @type {string} */ from, /** @type {string} */ to) =>
+    forLoop("i", from, to, c32(v * d.L), [set("p", add(rowBytes, mul(get("i"), c32(n * d.S)))), ...pass(v)]);
+  return [
+    set("mv", sub(get("M"), `(i32.rem_u ${get("M")} ${c32(V * d.L)})`)),
+    ...passes(V, c32(0), get("mv")),
+    ...(V > 1 ? passes(1, get("mv"), get("M")) : []),
+  ];
+}
+
+/**
+ * Y[B,M] (=/+=) X[B,n] · Wᵀ for M a multiple of L: Y[b, i + l] = Σ_j X[b, j] · W[i + l, j] from +0,
+ * in column order, then added to the old Y when accumulating: the forward tiles' scalar tail.
+ */
+function fwdNarrow(/** @type {DType} */ d, /** @type {number} */ n) {
+  const J = range(n);
+  const pass = (/** @type {number} */ V) => {
+    const Vs = range(V);
+    const w = (/** @type {number} */ v, /** @type {number} */ j) => `w${v}_${j}`;
+    const sum = (/** @type {number} */ v) => J.reduce((s, j) => madd(d, get(`x${j}`), get(w(v, j)), s), get("zero"));
+    const loop = (/** @type {boolean} */ accumulate) => [
+      set("xp", get("x")),
+      set("yp", add(get("y"), shl(get("i"), d.shift))),
+      `(if (i32.ne ${get("xp")} ${get("end")}) (then (loop $rows`,
+      ...J.map((j) => `  ${set(`x${j}`, splatLoad(d, j, get("xp")))}`),
+      ...Vs.map(
+        (v) =>
+          `  (v128.store${off(16 * v)} ${get("yp")} ${accumulate ? `(${d.v}.add (v128.load${off(16 * v)} ${get("yp")}) ${sum(v)})` : sum(v)})`,
+      ),
+      `  ${set("xp", add(get("xp"), c32(n * d.S)))}`,
+      `  ${set("yp", add(get("yp"), get("ld")))}`,
+      `  (br_if $rows (i32.ne ${get("xp")} ${get("end")})))))`,
+    ];
+    return [
+      ...Vs.flatMap((v) => J.map((j) => set(w(v, j), columnVector(d, n, v, j)))),
+      `(if ${get("acc")} (then`,
+      ...loop(true).map((l) => `  ${l}`),
+      `) (else`,
+      ...loop(false).map((l) => `  ${l}`),
+      `))`,
+    ];
+  };
+  const V = narrowVectors(n);
+  const body = [
+    set("end", add(get("x"), mul(get("B"), c32(n * d.S)))),
+    set("zero", `(v128.const i32x4 0 0 0 0)`),
+    ...rowPasses(d, n, pass, get("w")),
+  ];
+  const sig = [
+    params(["B", "M", "ld", "x", "w", "y", "acc"]),
+    locals(["i", "mv", "p", "xp", "yp", "end"], "i32"),
+    locals(["zero", ...J.map((j) => `x${j}`), ...range(V).flatMap((v) => J.map((j) => `w${v}_${j}`))], "v128"),
+  ].join(" ");
+  return func(
+    `${d.t}_fwd_n${n}`,
+    null,
+    sig,
+    body,
+    `Y[B,M] (=/+=) X[B,${n}] · Wᵀ, M a multiple of ${d.L}, rows of Y ld bytes apart: W's columns in registers, ${V * d.L} rows of W a pass.`,
+  );
+}
+
+/**
+ * dW[M,n] += dY[B,M]ᵀ · X[B,n] for M a multiple of L: dW[i + l, j] += Σ_b dY[b, i + l] · X[b, j], in
+ * batch order from the old value: the adjoint's scalar columns. dY's rows hold the L coefficients
+ * of a vector side by side, so nothing is packed.
+ */
+function bwdwNarrow(/** @type {DType} */ d, /** @type {number} */ n) {
+  const J = range(n);
+  const a = (/** @type {number} */ v, /** @type {number} */ j) => `a${v}_${j}`;
+  const pass = (/** @type {number} */ V) => {
+    const Vs = range(V);
+    const lanesOut = Vs.flatMap((v) =>
+      J.flatMap((j) =>
+        range(d.L).map(
+          (l) =>
+            `(${d.t}.store${off(((v * d.L + l) * n + j) * d.S)} ${get("p")} (${d.v}.extract_lane ${l} ${get(a(v, j))}))`,
+        ),
+      ),
+    );
+    return [
+      ...Vs.flatMap((v) => J.map((j) => set(a(v, j), columnVector(d, n, v, j)))),
+      set("cp", add(get("dy"), shl(get("i"), d.shift))),
+      set("xp", get("x")),
+      `(if (i32.ne ${get("xp")} ${get("end")}) (then (loop $batch`,
+      ...J.map((j) => `  ${set(`x${j}`, splatLoad(d, j, get("xp")))}`),
+      ...Vs.flatMap((v) => [
+        `  ${set("c", `(v128.load${off(16 * v)} ${get("cp")})`)}`,
+        ...J.map((j) => `  ${set(a(v, j), madd(d, get("c"), get(`x${j}`), get(a(v, j))))}`),
+      ]),
+      `  ${set("cp", add(get("cp"), get("ld")))}`,
+      `  ${set("xp", add(get("xp"), c32(n * d.S)))}`,
+      `  (br_if $batch (i32.ne ${get("xp")} ${get("end")})))))`,
+      ...lanesOut,
+    ];
+  };
+  const V = narrowVectors(n);
+  const body = [set("end", add(get("x"), mul(get("B"), c32(n * d.S)))), ...rowPasses(d, n, pass, get("dw"))];
+  const sig = [
+    params(["B", "M", "ld", "dy", "x", "dw"]),
+    locals(["i", "mv", "p", "cp", "xp", "end"], "i32"),
+    locals(["c", ...J.map((j) => `x${j}`), ...range(V).flatMap((v) => J.map((j) => a(v, j)))], "v128"),
+  ].join(" ");
+  return func(
+    `${d.t}_bwdw_n${n}`,
+    null,
+    sig,
+    body,
+    `dW[M,${n}] += dY[B,M]ᵀ · X[B,${n}], M a multiple of ${d.L}, rows of dY ld bytes apart: ${V * d.L} rows of dW in registers a pass.`,
   );
 }
 
@@ -526,12 +698,19 @@ function adjointExports(/** @type {DType} */ d) {
     ],
     "dX[B,N] += dY[B,M] · W, W row-major [M,N]; byte addresses.",
   );
+  // N < L: the rows of dW that fill vectors by the narrow kernel, the last M mod L by combine_w.
+  const combineW = (/** @type {string} */ rows) =>
+    `(call $${d.t}_combine_w ${rows} ${get("B")} ${get("N")} ${add(get("dy"), ld("mf"))} ${c32(S)} ${ld("M")} ${get("x")} ${ld("N")} ${add(get("dw"), mul(ld("mf"), get("N")))} ${ld("N")} ${get("scratch")})`;
   const bwdW = func(
     `${d.t}_matmul_bwd_w`,
     `${d.t}_matmul_bwd_w`,
-    params(["B", "M", "N", "dy", "x", "dw", "scratch"]),
+    `${params(["B", "M", "N", "dy", "x", "dw", "scratch"])} ${locals(["mf"], "i32")}`,
     [
-      `(call $${d.t}_combine_w ${get("M")} ${get("B")} ${get("N")} ${get("dy")} ${c32(S)} ${ld("M")} ${get("x")} ${ld("N")} ${get("dw")} ${ld("N")} ${get("scratch")})`,
+      `(if (i32.lt_u ${get("N")} ${c32(d.L)}) (then`,
+      `  ${set("mf", sub(get("M"), `(i32.rem_u ${get("M")} ${c32(d.L)})`))}`,
+      `  ${narrowCall(d, "bwdw", [get("B"), get("mf"), ld("M"), get("dy"), get("x"), get("dw")])}`,
+      `  ${combineW(sub(get("M"), get("mf")))}`,
+      `) (else ${combineW(get("M"))}))`,
     ],
     "dW[M,N] += dY[B,M]ᵀ · X[B,N]; byte addresses, scratch: SCRATCH_BYTES of memory the kernel may overwrite.",
   );
@@ -1195,6 +1374,7 @@ function products(/** @type {DType} */ d) {
     [1, 1],
   ])
     parts.push(fwdTile(d, rb, ri, ri === 1 ? 1 : U));
+  for (const n of range(d.L - 1)) parts.push(fwdNarrow(d, n + 1), bwdwNarrow(d, n + 1));
   parts.push(fwdDriver(d));
   for (const [mode, RR] of /** @type {[Mode, number][]} */ ([
     ["x", TILES.COMB_RR],

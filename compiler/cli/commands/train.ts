@@ -218,15 +218,17 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   // A directory that exists is locked before anything in it is read; a new one is made only to be written.
   let lock = existsSync(dir) ? takeLock(dir, out) : undefined;
   let threaded: Awaited<ReturnType<typeof threadedGradient>> | undefined;
+  let run: ReturnType<typeof openRun> | undefined;
   try {
     const plan = await prepareTraining(file, dir, opts, given, io);
     threaded =
       plan.threads > 1 ? await threadedGradient(plan.ir, plan.threads, opts.kernels, plan.precision) : undefined;
     lock ??= takeLock(dir, out);
-    const { log, checkpoints } = openRun(plan, lock, opts.checkpointEvery);
-    const end = await train(plan, { log, checkpoints, lock, gradient: threaded?.gradient }, opts, io);
+    run = openRun(plan, lock, opts.checkpointEvery);
+    const end = await train(plan, { ...run, lock, gradient: threaded?.gradient }, opts, io);
     return reportEnd(end, out, (line) => io.err(line + "\n"));
   } finally {
+    run?.log.close();
     lock?.release();
     await threaded?.close();
   }

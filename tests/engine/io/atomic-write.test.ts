@@ -14,7 +14,7 @@ import { RunLog } from "../../../engine/train/run-log.js";
 
 vi.mock("node:fs", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs")>();
-  return { ...real, writeSync: vi.fn(real.writeSync), appendFileSync: vi.fn(real.appendFileSync) };
+  return { ...real, writeSync: vi.fn(real.writeSync) };
 });
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnc-atomic-write-"));
@@ -26,7 +26,6 @@ function errno(code: string): NodeJS.ErrnoException {
 describe("writeAtomic", () => {
   afterEach(() => {
     vi.mocked(fs.writeSync).mockRestore();
-    vi.mocked(fs.appendFileSync).mockRestore();
   });
 
   it("replaces a file whole", () => {
@@ -74,12 +73,13 @@ describe("the metrics log", () => {
     const dir = join(scratch, "run");
     mkdirSync(dir);
     const log = new RunLog(dir, "loss");
-    vi.mocked(fs.appendFileSync).mockImplementationOnce(() => {
+    vi.mocked(fs.writeSync).mockImplementationOnce(() => {
       throw errno("ENOSPC");
     });
     expect(() => log.append({ kind: "warning", step: 1, message: "x" })).toThrow(
       new FileError(`cannot write '${join(dir, "metrics.jsonl")}': no space left on the device`, "ENOSPC"),
     );
+    log.close();
   });
 });
 

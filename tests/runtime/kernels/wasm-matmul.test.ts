@@ -151,6 +151,10 @@ describe.each(tiers)("WebAssembly $tier matrix products equal the JavaScript ker
           [129, 129, 129],
           [32, 512, 128], // W1 recurrent product
           [7, 64, 65], // W1 dense input, odd N
+          [37, 45, 2], // N < 4: the narrow kernels' passes of 16 rows, of 4, and the last M mod 4 rows
+          [9, 38, 3],
+          [5, 21, 1],
+          [50, 128, 2], // the adding problem's input product (bench/training/adding.rnn)
         ];
         shapes.forEach(([B, M, N], i) =>
           compare(kernels, dtype, kind, B, M, N, 1000 + i, [i % 3, (i + 1) % 5, (2 * i + 1) % 7]),
@@ -269,8 +273,13 @@ describe.each(tiers)("the $tier weight gradient keeps the order of the sum over 
     [261, 6, 19],
     [129, 11, 10],
   ];
+  // N < L: the narrow kernel (rows in registers) and combine_w's scalar columns for the last M mod L rows.
+  const narrow: [number, number, number][] = [
+    [130, 37, 1],
+    [33, 45, 2],
+  ];
   const shapes: [number, number, number][] =
-    tier === "SIMD" ? [...common, [32, 512, 193], [300, 2048, 5]] : [...common, [40, 2048, 3]];
+    tier === "SIMD" ? [...common, ...narrow, [32, 512, 193], [300, 2048, 5]] : [...common, ...narrow, [40, 2048, 3]];
   for (const dtype of ["f32", "f64"] as const) {
     it(`${dtype}: bitwise equal to the in-order sum, resident and staged`, () => {
       const fused = fuses(kernels, dtype);
