@@ -100,7 +100,7 @@ export function checkModelFacts(
   const unusedReported = !syntaxErrors && !model.items.some((i) => i.recovered);
   if (unusedReported) reportUnused(decls, uses, problems);
   // Equations were checked reads first: list the uses as they are written.
-  uses.sort((a, b) => a.range.start.offset - b.range.start.offset);
+  uses.sort((a, b) => a.range.startOffset - b.range.startOffset);
 
   checkSizeLimits(
     {

@@ -13,6 +13,7 @@ import { shapeText, type Application, type Operand, type ValueType } from "../op
 import { plainRead, type ReadContext, type References, type Report } from "./references.js";
 import { readSettings } from "./settings.js";
 import { suggest } from "./suggest.js";
+import { ExprTypes } from "./expr-types.js";
 
 /** The type of every number literal (types are never changed once made, so one object serves). */
 const scalar: ValueType = { kind: "scalar" };
@@ -20,7 +21,7 @@ const scalar: ValueType = { kind: "scalar" };
 const numberWords = ["no arguments", "one argument", "two arguments", "three arguments"];
 
 export class ExpressionTypes {
-  readonly types = new Map<A.Expr, ValueType>();
+  readonly types = new ExprTypes();
 
   constructor(
     private readonly refs: References,
@@ -29,7 +30,7 @@ export class ExpressionTypes {
 
   infer(e: A.Expr, ctx: ReadContext): ValueType | undefined {
     const t = this.inferUncached(e, ctx);
-    if (t) this.types.set(e, t);
+    if (t) this.types.record(e, t);
     return t;
   }
 
