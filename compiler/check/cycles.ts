@@ -12,11 +12,14 @@ export interface SameStepGraph {
   reads: Map<string, { name: string; range: A.Range }[]>;
 }
 
-/** The names an expression reads at the same step (not through a delay), in source order. */
-export function sameStepReads(e: A.Expr): { name: string; range: A.Range }[] {
+/** The names of equations (`equations` has them) an expression reads at the same step (not through a delay), in source order. */
+export function sameStepReads(
+  e: A.Expr,
+  equations: { has(name: string): boolean },
+): { name: string; range: A.Range }[] {
   const out: { name: string; range: A.Range }[] = [];
   walkExpr(e, (x) => {
-    if (x.kind === "ref") out.push({ name: x.name.text, range: x.name.range });
+    if (x.kind === "ref" && equations.has(x.name.text)) out.push({ name: x.name.text, range: x.name.range });
   });
   return out;
 }
@@ -24,11 +27,7 @@ export function sameStepReads(e: A.Expr): { name: string; range: A.Range }[] {
 export function buildGraph(equations: readonly A.Equation[]): SameStepGraph {
   const names = new Set(equations.map((e) => e.name.text));
   const reads = new Map<string, { name: string; range: A.Range }[]>();
-  for (const eq of equations)
-    reads.set(
-      eq.name.text,
-      sameStepReads(eq.value).filter((r) => names.has(r.name)),
-    );
+  for (const eq of equations) reads.set(eq.name.text, sameStepReads(eq.value, names));
   return { reads };
 }
 

@@ -46,7 +46,7 @@ export function recheckEquation(
   const { decls, graph, quantitySizes } = context;
   if (decls.equations.get(name) !== eq || eq.recovered || context.inCycle.has(name)) return undefined;
   const oldReads = graph.reads.get(name);
-  const reads = sameStepReads(eq.value).filter((r) => graph.reads.has(r.name));
+  const reads = sameStepReads(eq.value, graph.reads);
   if (!oldReads || !sameNames(oldReads, reads)) return undefined;
   if (readByLoss(context, facts, name) && definingCall(previous) !== definingCall(eq.value)) return undefined;
 
