@@ -45,6 +45,9 @@ for (const t of [T.MatMul, T.Star, T.Plus, T.Minus, T.Equals, T.Colon, T.Comma].
 }
 /** The same for ASCII, as an array: most characters of a model are ASCII, and an array is the quicker look-up. */
 const asciiPunctuation: (TokenType | undefined)[] = Array.from({ length: 128 }, (_, c) => punctuation.get(c));
+/** The text of each one-character token, made once: cutting it from the text at every operator and bracket cost more. */
+const punctuationText = new Map([...punctuation.keys()].map((c) => [c, String.fromCharCode(c)]));
+const asciiPunctuationText: (string | undefined)[] = Array.from({ length: 128 }, (_, c) => punctuationText.get(c));
 
 const sticky = (token: TokenType) =>
   new RegExp((token.PATTERN as RegExp).source, (token.PATTERN as RegExp).flags + "y");
@@ -120,22 +123,28 @@ function nameLength(text: string, offset: number): number {
 
 /**
  * What `scan` found: the token at the offset (undefined for whitespace) and its length, 0 when
- * none starts there; for a name, its text (cut once, for the keyword table and the token).
+ * none starts there; for a name, its text (cut once, for the keyword table and the token), and
+ * for a one-character token its character.
  */
 let foundType: TokenType | undefined;
 let foundLength = 0;
-let foundName: string | undefined;
+let foundImage: string | undefined;
 
-function found(type: TokenType | undefined, length: number): void {
+function found(type: TokenType | undefined, length: number, image?: string): void {
   foundType = type;
   foundLength = length;
-  foundName = undefined;
+  foundImage = image;
 }
 
 function scan(text: string, offset: number): void {
   const c = text.charCodeAt(offset);
-  const single = c < FIRST_NON_ASCII ? asciiPunctuation[c] : punctuation.get(c);
-  if (single) return found(single, 1);
+  if (c < FIRST_NON_ASCII) {
+    const single = asciiPunctuation[c];
+    if (single) return found(single, 1, asciiPunctuationText[c]);
+  } else {
+    const single = punctuation.get(c);
+    if (single) return found(single, 1, punctuationText.get(c));
+  }
   if (c === SLASH) {
     const after = text.charCodeAt(offset + 1);
     if (after === SLASH) return found(T.LineComment, matchAt(lineComment, text, offset));
@@ -149,8 +158,7 @@ function scan(text: string, offset: number): void {
   const length = nameLength(text, offset);
   if (length === 0) return found(undefined, 0);
   const name = text.slice(offset, offset + length);
-  found(T.keywordTokens.get(name) ?? T.Identifier, length);
-  foundName = name;
+  found(T.keywordTokens.get(name) ?? T.Identifier, length, name);
 }
 
 export function tokenize(text: string): LexResult {
@@ -183,7 +191,7 @@ export function tokenize(text: string): LexResult {
     if (type !== undefined) {
       // The fields Chevrotain's parser reads, always in this order so every token has one shape.
       const token: IToken = {
-        image: foundName ?? text.slice(offset, offset + length),
+        image: foundImage ?? text.slice(offset, offset + length),
         startOffset: offset,
         tokenTypeIdx: type.tokenTypeIdx!,
         tokenType: type,

@@ -13,7 +13,9 @@ export const MAX_NESTING = 64;
 /** Operators in one expression: a chain `a + b + ...` is a tree as deep as it is long. */
 export const MAX_OPERATORS = 400;
 
-const operators = new Set([Plus, Minus, Star, Slash, MatMul]);
+/** Whether a token is an operator, by its type's index (a look-up at every token of the file). */
+const isOperator: boolean[] = [];
+for (const t of [Plus, Minus, Star, Slash, MatMul]) isOperator[t.tokenTypeIdx!] = true;
 
 export function nestingError(tokens: IToken[], positions: RangeBuilder): Diagnostic | undefined {
   let depth = 0;
@@ -25,7 +27,7 @@ export function nestingError(tokens: IToken[], positions: RangeBuilder): Diagnos
     if (type === LParen || type === LBracket) depth++;
     else if (type === RParen || type === RBracket) depth = Math.max(0, depth - 1);
     else if (type === Equals) operatorsInExpression = 0;
-    else if (operators.has(type)) operatorsInExpression++;
+    else if (isOperator[token.tokenTypeIdx] === true) operatorsInExpression++;
     if (depth > MAX_NESTING)
       return error(
         "E003",

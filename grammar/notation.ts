@@ -25,8 +25,15 @@ export function canonicalFunction(name: string): string {
 /** The model with the lecture's notation read as canonical syntax; an equation indexed other than `[t]` is E302. */
 export function canonicalNotation(model: A.ModelDecl, diagnostics: Diagnostic[]): A.ModelDecl {
   const steps = stepVariables(model);
-  const items = mapList(model.items, (item) => canonicalItem(item, diagnostics, steps));
-  return items === model.items ? model : { ...model, items };
+  // A loop, not mapList: this runs at every item of a model, and nearly every item is unchanged.
+  let items: A.Item[] | undefined;
+  for (let i = 0; i < model.items.length; i++) {
+    const item = model.items[i]!;
+    const canonical = canonicalItem(item, diagnostics, steps);
+    if (items) items.push(canonical);
+    else if (canonical !== item) items = [...model.items.slice(0, i), canonical];
+  }
+  return items ? { ...model, items } : model;
 }
 
 /**
@@ -57,10 +64,9 @@ const onlyT: ReadonlySet<string> = new Set(["t"]);
  * none. `steps`: the model's step variables (stepVariables), `t` alone by default.
  */
 export function canonicalItem(item: A.Item, diagnostics: Diagnostic[], steps: ReadonlySet<string> = onlyT): A.Item {
-  const canonical = (e: A.Expr) => canonicalExpr(e, steps);
   switch (item.kind) {
     case "equation": {
-      const value = canonical(item.value);
+      const value = canonicalExpr(item.value, steps);
       const indexed = item.indexed && currentStep(item.indexed, steps) ? undefined : item.indexed;
       if (indexed) diagnostics.push(badIndex(item, indexed, steps));
       if (value === item.value && indexed === item.indexed) return item;
@@ -68,18 +74,18 @@ export function canonicalItem(item: A.Item, diagnostics: Diagnostic[], steps: Re
       return { ...rest, value, ...(indexed ? { indexed } : {}) };
     }
     case "dim": {
-      const value = canonical(item.value);
+      const value = canonicalExpr(item.value, steps);
       return value === item.value ? item : { ...item, value };
     }
     case "param":
     case "state": {
-      const shape = mapList(item.shape, canonical);
-      const init = item.init && canonical(item.init);
+      const shape = mapList(item.shape, (e) => canonicalExpr(e, steps));
+      const init = item.init && canonicalExpr(item.init, steps);
       return init === item.init && shape === item.shape ? item : { ...item, shape, ...(init ? { init } : {}) };
     }
     case "cell":
     case "loss": {
-      const args = mapArguments(item.args, canonical);
+      const args = mapArguments(item.args, (e) => canonicalExpr(e, steps));
       return args === item.args ? item : { ...item, args };
     }
     case "input":
@@ -89,17 +95,20 @@ export function canonicalItem(item: A.Item, diagnostics: Diagnostic[], steps: Re
 }
 
 function canonicalExpr(e: A.Expr, steps: ReadonlySet<string>): A.Expr {
-  return mapExpr(e, (x) => {
-    if (x.kind === "delay" && currentStep(x, steps))
-      return { kind: "ref", name: x.name, ...(x.step.text === "t" ? {} : { at: x.step }), range: x.range };
-    if (x.kind === "binary" && x.written !== undefined) {
-      const { written: _spelling, ...operator } = x;
-      return operator;
-    }
-    if (x.kind === "call" && Object.hasOwn(functionSpellings, x.callee.text))
-      return { ...x, callee: { ...x.callee, text: functionSpellings[x.callee.text]! } };
-    return x;
-  });
+  return mapExpr(e, canonicalNode, steps);
+}
+
+/** One expression node in canonical syntax, its children already so. */
+function canonicalNode(x: A.Expr, steps: ReadonlySet<string>): A.Expr {
+  if (x.kind === "delay" && currentStep(x, steps))
+    return { kind: "ref", name: x.name, ...(x.step.text === "t" ? {} : { at: x.step }), range: x.range };
+  if (x.kind === "binary" && x.written !== undefined) {
+    const { written: _spelling, ...operator } = x;
+    return operator;
+  }
+  if (x.kind === "call" && Object.hasOwn(functionSpellings, x.callee.text))
+    return { ...x, callee: { ...x.callee, text: functionSpellings[x.callee.text]! } };
+  return x;
 }
 
 /** `NAME[t]`, exactly as the lecture writes the current step (or `NAME[s]` with a sequence's own step variable). */

@@ -157,14 +157,15 @@ export class RnnParser extends EmbeddedActionsParser {
 
   /** CONSUME, keeping the token under its label (its type's name when it has none). */
   private read(tokenType: TokenType, label?: string, occurrence = 0): void {
-    const token = this.consume(occurrence, tokenType, labelled(label));
+    // Labels are for the grammar's recording only; while parsing, Chevrotain reads no option but an error message.
+    const token = this.consume(occurrence, tokenType, this.RECORDING_PHASE ? labelled(label) : undefined);
     if (!this.RECORDING_PHASE) this.reading!.addToken(label ?? tokenType.name, token);
   }
 
   /** SUBRULE, its value kept under its label (the rule's name when it has none). */
   private sub(rule: Rule, label?: string, occurrence = 0): void {
     if (!this.RECORDING_PHASE) this.reading!.calling = label ?? rule.ruleName;
-    this.subrule(occurrence, rule as never, labelled(label));
+    this.subrule(occurrence, rule as never, this.RECORDING_PHASE ? labelled(label) : undefined);
   }
 
   /** A sub-rule in a comma-separated list: the comma before it, read by Chevrotain, counts in the span. */

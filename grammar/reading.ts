@@ -83,10 +83,6 @@ export class Reading {
     return this.value<IToken>(label);
   }
 
-  tokens(label: string): IToken[] {
-    return this.all<IToken>(label);
-  }
-
   /** The first value under a label. */
   value<T>(label: string): T | undefined {
     for (let i = 0; i < this.size; i++) if (this.labels[i] === label) return this.values[i] as T;
@@ -97,6 +93,17 @@ export class Reading {
     const out: T[] = [];
     for (let i = 0; i < this.size; i++) if (this.labels[i] === label) out.push(this.values[i] as T);
     return out;
+  }
+
+  /** The place of the first value under a label at or after place `from`, or -1: to read two labels in step without copying them out. */
+  indexOf(label: string, from: number): number {
+    for (let i = from; i < this.size; i++) if (this.labels[i] === label) return i;
+    return -1;
+  }
+
+  /** The value at a place `indexOf` gave. */
+  at<T>(place: number): T {
+    return this.values[place] as T;
   }
 
   /** The value under a label when it is the only thing read, else undefined. */

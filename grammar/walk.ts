@@ -55,31 +55,32 @@ export function someExpr(e: Expr, test: (e: Expr) => boolean): boolean {
 }
 
 /**
- * An expression with `f` applied to it and every expression inside it, innermost first;
- * where nothing changes, the very same objects are returned.
+ * An expression with `f` applied to it and every expression inside it, innermost first, with
+ * `context`; where nothing changes, the very same objects are returned. (The context, as in
+ * `forEachChild`, spares a pass run over every expression of a model a closure per item.)
  */
-export function mapExpr(e: Expr, f: (e: Expr) => Expr): Expr {
-  return f(mapChildren(e, f));
+export function mapExpr<C = undefined>(e: Expr, f: (e: Expr, context: C) => Expr, context?: C): Expr {
+  return f(mapChildren(e, f, context as C), context as C);
 }
 
 /** The children of an expression, each mapped by `mapExpr` (called here directly: no closure made per node). */
-function mapChildren(e: Expr, f: (e: Expr) => Expr): Expr {
+function mapChildren<C>(e: Expr, f: (e: Expr, context: C) => Expr, c: C): Expr {
   switch (e.kind) {
     case "neg": {
-      const operand = mapExpr(e.operand, f);
+      const operand = mapExpr(e.operand, f, c);
       return operand === e.operand ? e : { ...e, operand };
     }
     case "binary": {
-      const left = mapExpr(e.left, f);
-      const right = mapExpr(e.right, f);
+      const left = mapExpr(e.left, f, c);
+      const right = mapExpr(e.right, f, c);
       return left === e.left && right === e.right ? e : { ...e, left, right };
     }
     case "concat": {
-      const parts = mapList(e.parts, (p) => mapExpr(p, f));
+      const parts = mapList(e.parts, (p) => mapExpr(p, f, c));
       return parts === e.parts ? e : { ...e, parts };
     }
     case "call": {
-      const args = mapArguments(e.args, (value) => mapExpr(value, f));
+      const args = mapArguments(e.args, (value) => mapExpr(value, f, c));
       return args === e.args ? e : { ...e, args };
     }
     case "number":

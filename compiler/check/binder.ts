@@ -67,22 +67,21 @@ export function declaredKind(item: A.Item): SymbolKind | undefined {
 }
 
 /**
- * Binds the items of a model, cells expanded (`generatedBy` says which cell made an item).
+ * Binds the items of a model, cells expanded (`generatedBy`, when given, says which cell made an item).
  * An item the parser had to repair binds its name if it is new, so uses of it raise no
  * errors, but never conflicts: its name may be the parser's guess.
  */
-export function bindNames(
-  items: readonly A.Item[],
-  generatedBy: ReadonlyMap<A.Item, A.CellDecl> = new Map(),
-): Bindings {
+export function bindNames(items: readonly A.Item[], generatedBy?: ReadonlyMap<A.Item, A.CellDecl>): Bindings {
   const symbols = new Map<string, Binding>();
   const conflicts: Conflict[] = [];
-  const declarationOf: (Declaration | undefined)[] = new Array(items.length).fill(undefined);
+  const declarationOf: (Declaration | undefined)[] = [];
   for (let index = 0; index < items.length; index++) {
     const item = items[index]!;
     const kind = declaredKind(item);
+    declarationOf.push(undefined);
     if (kind === undefined || item.kind === "loss") continue;
-    const cell = item.kind === "cell" ? item : generatedBy.get(item);
+    // (Without cells' items, no look-up: hashing every item into a map cost more than binding it.)
+    const cell = item.kind === "cell" ? item : generatedBy?.get(item);
     const existing = symbols.get(item.name.text);
     const gate = item.kind === "equation" && item.gate;
     if (!existing) {

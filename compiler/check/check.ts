@@ -100,7 +100,7 @@ export function checkModelFacts(
   const unusedReported = !syntaxErrors && !model.items.some((i) => i.recovered);
   if (unusedReported) reportUnused(decls, uses, problems);
   // Equations were checked reads first: list the uses as they are written.
-  uses.sort((a, b) => a.range.start.offset - b.range.start.offset);
+  uses.sort((a, b) => a.range.startOffset - b.range.startOffset);
 
   checkSizeLimits(
     {
@@ -157,7 +157,8 @@ export function checkedModel(facts: ModelFacts, context: CheckContext): CheckedM
 
 /** The parameters, inputs and targets that no equation or loss reads: a warning each. */
 export function reportUnused(decls: Declarations, uses: readonly NameUse[], diagnostics: Diagnostic[]): void {
-  const used = new Set(uses.map((u) => u.name));
+  const used = new Set<string>();
+  for (const u of uses) used.add(u.name);
   reportUnusedOf(decls.params, "W001", "parameter", used, diagnostics);
   reportUnusedOf(decls.inputs, "W002", "input", used, diagnostics);
   reportUnusedOf(decls.targets, "W004", "target", used, diagnostics);

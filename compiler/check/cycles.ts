@@ -12,11 +12,14 @@ export interface SameStepGraph {
   reads: Map<string, { name: string; range: A.Range }[]>;
 }
 
-/** The names an expression reads at the same step (not through a delay), in source order. */
-export function sameStepReads(e: A.Expr): { name: string; range: A.Range }[] {
+/** The names of equations (`equations` has them) an expression reads at the same step (not through a delay), in source order. */
+export function sameStepReads(
+  e: A.Expr,
+  equations: { has(name: string): boolean },
+): { name: string; range: A.Range }[] {
   const out: { name: string; range: A.Range }[] = [];
   walkExpr(e, (x) => {
-    if (x.kind === "ref") out.push({ name: x.name.text, range: x.name.range });
+    if (x.kind === "ref" && equations.has(x.name.text)) out.push({ name: x.name.text, range: x.name.range });
   });
   return out;
 }
@@ -24,11 +27,7 @@ export function sameStepReads(e: A.Expr): { name: string; range: A.Range }[] {
 export function buildGraph(equations: readonly A.Equation[]): SameStepGraph {
   const names = new Set(equations.map((e) => e.name.text));
   const reads = new Map<string, { name: string; range: A.Range }[]>();
-  for (const eq of equations)
-    reads.set(
-      eq.name.text,
-      sameStepReads(eq.value).filter((r) => names.has(r.name)),
-    );
+  for (const eq of equations) reads.set(eq.name.text, sameStepReads(eq.value, names));
   return { reads };
 }
 
@@ -36,52 +35,60 @@ export function buildGraph(equations: readonly A.Equation[]): SameStepGraph {
  * Tarjan's strongly connected components, on an explicit stack (a chain of thousands of
  * equations is as deep): each component once, after every component it reads, so in an order
  * where every same-step read comes first; the equations of a component in source order.
+ * Equations are counted by their place in `equations` (arrays, not maps by name: a model may
+ * have thousands).
  */
 export function stronglyConnected(equations: readonly A.Equation[], graph: SameStepGraph): string[][] {
-  const sourceIndex = new Map(equations.map((e, i) => [e.name.text, i]));
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
+  const sourceIndex = sourceIndices(equations);
+  /** Each equation's visit number (-1 before its visit) and the lowest one it reaches. */
+  const index = new Int32Array(equations.length).fill(-1);
+  const low = new Int32Array(equations.length);
+  const onStack = new Uint8Array(equations.length);
+  const stack: number[] = [];
   const components: string[][] = [];
   let counter = 0;
-  /** The equations being visited, outermost first, with how many of their reads are done. */
-  const path: { name: string; next: number }[] = [];
-  const visit = (v: string) => {
-    index.set(v, counter);
-    low.set(v, counter++);
+  /** The equations being visited, outermost first, with their reads and how many are done. */
+  const path: { v: number; reads: readonly { name: string }[]; next: number }[] = [];
+  const visit = (v: number) => {
+    index[v] = low[v] = counter++;
     stack.push(v);
-    onStack.add(v);
-    path.push({ name: v, next: 0 });
+    onStack[v] = 1;
+    path.push({ v, reads: graph.reads.get(equations[v]!.name.text)!, next: 0 });
   };
-  for (const eq of equations) {
-    if (index.has(eq.name.text)) continue;
-    visit(eq.name.text);
+  for (let start = 0; start < equations.length; start++) {
+    if (index[start]! >= 0) continue;
+    visit(start);
     while (path.length > 0) {
       const top = path[path.length - 1]!;
-      const v = top.name;
-      const reads = graph.reads.get(v)!;
-      if (top.next < reads.length) {
-        const w = reads[top.next++]!.name;
-        if (!index.has(w)) visit(w);
-        else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      const v = top.v;
+      if (top.next < top.reads.length) {
+        const w = sourceIndex.get(top.reads[top.next++]!.name)!;
+        if (index[w]! < 0) visit(w);
+        else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
         continue;
       }
       path.pop();
       const parent = path[path.length - 1];
-      if (parent) low.set(parent.name, Math.min(low.get(parent.name)!, low.get(v)!));
-      if (low.get(v) !== index.get(v)) continue;
-      const component: string[] = [];
-      let w: string;
+      if (parent) low[parent.v] = Math.min(low[parent.v]!, low[v]!);
+      if (low[v] !== index[v]) continue;
+      const component: number[] = [];
+      let w: number;
       do {
         w = stack.pop()!;
-        onStack.delete(w);
+        onStack[w] = 0;
         component.push(w);
       } while (w !== v);
-      components.push(component.sort((a, b) => sourceIndex.get(a)! - sourceIndex.get(b)!));
+      components.push(component.sort((a, b) => a - b).map((i) => equations[i]!.name.text));
     }
   }
   return components;
+}
+
+/** Each equation's place in the list, by its name. */
+function sourceIndices(equations: readonly A.Equation[]): Map<string, number> {
+  const indices = new Map<string, number>();
+  for (let i = 0; i < equations.length; i++) indices.set(equations[i]!.name.text, i);
+  return indices;
 }
 
 /** Reports every component with a cycle once; returns the equations in cycles. */
@@ -152,43 +159,40 @@ function describeCycle(members: readonly string[], byName: Map<string, A.Equatio
   );
 }
 
-/** Kahn's algorithm, taking equations in source order whenever several are ready. */
+/**
+ * Kahn's algorithm, taking equations in source order whenever several are ready. The graph's
+ * reads name equations of the list only (`buildGraph`); equations are counted by their place in it.
+ */
 export function topologicalOrder(
   equations: readonly A.Equation[],
   graph: SameStepGraph,
   skip: Set<string>,
 ): A.Equation[] {
-  const sourceIndex = new Map(equations.map((e, i) => [e.name.text, i]));
-  /** For each equation, the equations (not skipped) it waits for, and those that wait for it. */
-  const waitingFor = new Map<string, number>();
-  const readers = new Map<string, string[]>();
+  const sourceIndex = sourceIndices(equations);
+  /** For each equation, how many equations (not skipped) it waits for, and those that wait for it. */
+  const waitingFor = new Int32Array(equations.length);
+  const readers: (number[] | undefined)[] = new Array<number[] | undefined>(equations.length).fill(undefined);
+  /** The reader (plus one) that last counted each equation: a name read twice counts once. */
+  const countedBy = new Int32Array(equations.length);
   const ready = new MinHeap();
-  for (const [i, eq] of equations.entries()) {
-    const name = eq.name.text;
+  for (let i = 0; i < equations.length; i++) {
+    const name = equations[i]!.name.text;
     if (skip.has(name)) continue;
-    const reads = new Set(
-      graph.reads
-        .get(name)!
-        .map((r) => r.name)
-        .filter((r) => !skip.has(r)),
-    );
-    waitingFor.set(name, reads.size);
-    for (const r of reads) {
-      let list = readers.get(r);
-      if (!list) readers.set(r, (list = []));
-      list.push(name);
+    for (const r of graph.reads.get(name)!) {
+      if (skip.has(r.name)) continue;
+      const read = sourceIndex.get(r.name)!;
+      if (countedBy[read] === i + 1) continue;
+      countedBy[read] = i + 1;
+      waitingFor[i]!++;
+      (readers[read] ??= []).push(i);
     }
-    if (reads.size === 0) ready.push(i);
+    if (waitingFor[i] === 0) ready.push(i);
   }
   const order: A.Equation[] = [];
   while (ready.size > 0) {
-    const eq = equations[ready.pop()]!;
-    order.push(eq);
-    for (const reader of readers.get(eq.name.text) ?? []) {
-      const left = waitingFor.get(reader)! - 1;
-      waitingFor.set(reader, left);
-      if (left === 0) ready.push(sourceIndex.get(reader)!);
-    }
+    const i = ready.pop();
+    order.push(equations[i]!);
+    for (const reader of readers[i] ?? []) if (--waitingFor[reader]! === 0) ready.push(reader);
   }
   return order;
 }

@@ -93,6 +93,11 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
   return {
     values,
     size(e, diags) {
+      // The usual size, a dim by itself whose value is a positive whole number: no arithmetic to do.
+      if (e.kind === "ref") {
+        const value = values.get(e.name.text)?.value;
+        if (value !== undefined && value > 0 && Number.isSafeInteger(value)) return { value, symbol: e.name.text };
+      }
       const exact = evaluate(e, diags, lookupDim, decls, dimNames);
       const value = exact === undefined ? undefined : checkedValue(e, exact, "a size", diags);
       if (value === undefined) return undefined;

@@ -13,6 +13,7 @@ import { shapeText, type Application, type Operand, type ValueType } from "../op
 import { plainRead, type ReadContext, type References, type Report } from "./references.js";
 import { readSettings } from "./settings.js";
 import { suggest } from "./suggest.js";
+import { ExprTypes } from "./expr-types.js";
 
 /** The type of every number literal (types are never changed once made, so one object serves). */
 const scalar: ValueType = { kind: "scalar" };
@@ -20,7 +21,7 @@ const scalar: ValueType = { kind: "scalar" };
 const numberWords = ["no arguments", "one argument", "two arguments", "three arguments"];
 
 export class ExpressionTypes {
-  readonly types = new Map<A.Expr, ValueType>();
+  readonly types = new ExprTypes();
 
   constructor(
     private readonly refs: References,
@@ -29,7 +30,7 @@ export class ExpressionTypes {
 
   infer(e: A.Expr, ctx: ReadContext): ValueType | undefined {
     const t = this.inferUncached(e, ctx);
-    if (t) this.types.set(e, t);
+    if (t) this.types.record(e, t);
     return t;
   }
 
@@ -54,7 +55,11 @@ export class ExpressionTypes {
     }
   }
 
-  /** The op applied to typed operands: its shape rule decides the result. */
+  /**
+   * The op applied to typed operands: its shape rule decides the result. Every operand is
+   * inferred (and its names recorded) before any missing type stops it. `ranges`: where the
+   * operands are, when not their expressions' ranges (a call's arguments).
+   */
   private apply(
     spec: OpSpec,
     written: string,
@@ -62,13 +67,22 @@ export class ExpressionTypes {
     e: A.Expr,
     operandExprs: readonly A.Expr[],
     ctx: ReadContext,
-    ranges: readonly A.Range[] = operandExprs.map((o) => o.range),
+    ranges?: readonly A.Range[],
   ): ValueType | undefined {
-    const types = operandExprs.map((o, k) =>
-      this.infer(o, { ...ctx, onehotAllowed: spec.shape.onehotOperand(k, ctx.onehotAllowed) }),
-    );
-    if (types.some((t) => t === undefined)) return undefined;
-    const operands: Operand[] = operandExprs.map((o, k) => new WrittenOperand(types[k]!, o, ranges[k]!));
+    // Loops, not map and some: this runs at every operator of every equation.
+    const types: (ValueType | undefined)[] = [];
+    let typed = true;
+    for (let k = 0; k < operandExprs.length; k++) {
+      const t = this.infer(operandExprs[k]!, operandContext(ctx, spec.shape.onehotOperand(k, ctx.onehotAllowed)));
+      types.push(t);
+      typed &&= t !== undefined;
+    }
+    if (!typed) return undefined;
+    const operands: Operand[] = [];
+    for (let k = 0; k < operandExprs.length; k++) {
+      const o = operandExprs[k]!;
+      operands.push(new WrittenOperand(types[k]!, o, ranges ? ranges[k]! : o.range));
+    }
     const application = new WrittenApplication(written, form, e, operands, this.report);
     if (form === "call" && !stepScoresFit(application, ctx)) return undefined;
     return spec.shape.infer(application);
@@ -206,6 +220,11 @@ export class ExpressionTypes {
       ? this.report("E201", `a one-hot input can only be multiplied by a matrix`, positional[0]!.range)
       : t;
   }
+}
+
+/** The context of an operand: its reader's, with whether a one-hot vector may stand there (the same object when that is unchanged). */
+function operandContext(ctx: ReadContext, onehotAllowed: boolean): ReadContext {
+  return onehotAllowed === ctx.onehotAllowed ? ctx : { ...ctx, onehotAllowed };
 }
 
 /** The named arguments of a reduction over the steps. */

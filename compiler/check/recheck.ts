@@ -46,7 +46,7 @@ export function recheckEquation(
   const { decls, graph, quantitySizes } = context;
   if (decls.equations.get(name) !== eq || eq.recovered || context.inCycle.has(name)) return undefined;
   const oldReads = graph.reads.get(name);
-  const reads = sameStepReads(eq.value).filter((r) => graph.reads.has(r.name));
+  const reads = sameStepReads(eq.value, graph.reads);
   if (!oldReads || !sameNames(oldReads, reads)) return undefined;
   if (readByLoss(context, facts, name) && definingCall(previous) !== definingCall(eq.value)) return undefined;
 
@@ -169,17 +169,17 @@ function forEachNode(e: A.Expr, visit: (x: A.Expr) => void): void {
  * source order) replaced, in place, by its new ones; returns the old ones.
  */
 function replaceUses(uses: NameUse[], usedBy: string, replacement: readonly NameUse[]): NameUse[] {
-  const mine = [...replacement].sort((a, b) => a.range.start.offset - b.range.start.offset);
+  const mine = [...replacement].sort((a, b) => a.range.startOffset - b.range.startOffset);
   let first = uses.findIndex((u) => u.usedBy === usedBy);
   let count = 0;
   if (first < 0) {
     // None before: the new ones go where their offset puts them.
-    const offset = mine[0]?.range.start.offset ?? 0;
+    const offset = mine[0]?.range.startOffset ?? 0;
     let high = uses.length;
     first = 0;
     while (first < high) {
       const mid = (first + high) >> 1;
-      if (uses[mid]!.range.start.offset < offset) first = mid + 1;
+      if (uses[mid]!.range.startOffset < offset) first = mid + 1;
       else high = mid;
     }
   } else while (first + count < uses.length && uses[first + count]!.usedBy === usedBy) count++;

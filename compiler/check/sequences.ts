@@ -48,21 +48,30 @@ export function checkSequences(
   // only parameters and [last] values runs over the sequence of its readers (the last declared
   // if none has one). A read written with another sequence's step variable, `e[s]`, counts
   // last: in an equation of another sequence it reads every step of e's (attention).
+  // Each pass goes over the reads that may still place something: a read whose two sides
+  // have their sequences can tell nothing more (a large model's second pass would go over
+  // every read again for nothing).
   const inferFrom = (reads: readonly NameUse[]) => {
+    let pending = reads;
     for (let changed = true; changed;) {
       changed = false;
-      for (const u of reads) {
-        const known = of.get(u.name) ?? (u.step !== undefined ? u.step : undefined);
-        if (known !== undefined && !of.has(u.usedBy)) {
-          of.set(u.usedBy, known);
+      const unplaced: NameUse[] = [];
+      for (const u of pending) {
+        let reader = of.get(u.usedBy);
+        let read = of.get(u.name);
+        const known = read ?? u.step;
+        if (known !== undefined && reader === undefined) {
+          of.set(u.usedBy, (reader = known));
+          if (u.usedBy === u.name) read = known;
           changed = true;
         }
-        const reader = of.get(u.usedBy);
-        if (reader !== undefined && !of.has(u.name)) {
-          of.set(u.name, reader);
+        if (reader !== undefined && read === undefined) {
+          of.set(u.name, (read = reader));
           changed = true;
         }
+        if (read === undefined || reader === undefined) unplaced.push(u);
       }
+      pending = unplaced;
     }
   };
   inferFrom(acrossSteps.filter((u) => u.at === undefined));

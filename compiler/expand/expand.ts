@@ -35,15 +35,26 @@ export function expandCells(model: ModelDecl): ExpandResult {
   const diagnostics: Diagnostic[] = [];
   const expansions: CellExpansion[] = [];
   let declared: ItemsByName | undefined;
-  const items = model.items.flatMap((item): Item[] => {
-    if (item.kind !== "cell") return [item];
-    if (item.recovered) return [placeholder(item)];
+  // A loop, not flatMap: most items are not cells, and an array for each of them cost more than the pass.
+  const items: Item[] = [];
+  for (const item of model.items) {
+    if (item.kind !== "cell") {
+      items.push(item);
+      continue;
+    }
+    if (item.recovered) {
+      items.push(placeholder(item));
+      continue;
+    }
     const parts = cellParts(item, (declared ??= itemsByName(model)), diagnostics);
-    if (!parts) return [placeholder(item)];
+    if (!parts) {
+      items.push(placeholder(item));
+      continue;
+    }
     const generated = instantiate(item, parts);
     expansions.push({ cell: item, items: generated });
-    return generated;
-  });
+    items.push(...generated);
+  }
   return { model: { ...model, items }, expansions, diagnostics };
 }
 
