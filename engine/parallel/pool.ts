@@ -163,7 +163,6 @@ const waitAsync = (
 export class GradientPool {
   private readonly model: GeneratedModel;
   private readonly widths: Map<string, number>;
-  /** Views of the shared parameters, of each shard's gradient, and of their sum. */
   /** The parameters the threads read: a caller writing into them has lossAndGrad copy none. */
   readonly parameters: Record<string, Float>;
   private readonly shardGradViews: Record<string, Float>[];

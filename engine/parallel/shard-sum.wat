@@ -40,13 +40,12 @@
   )
   (func (export "f64_sum_shards") (param $shards i32) (param $grads i32) (param $stride i32) (param $weights i32)
         (param $out i32) (param $from i32) (param $to i32)
-    (local $i i32) (local $s i32) (local $g i32) (local $w v128) (local $x v128) (local $lo v128) (local $hi v128) (local $acc f64)
+    (local $i i32) (local $s i32) (local $g i32) (local $w v128) (local $x v128) (local $lo v128) (local $acc f64)
     (local.set $i (local.get $from))
     (block $vectors_done (loop $vectors
       (br_if $vectors_done (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $to)))
       (local.set $g (i32.add (local.get $grads) (i32.shl (local.get $i) (i32.const 3))))
       (local.set $lo (v128.const i64x2 0 0))
-      (local.set $hi (v128.const i64x2 0 0))
       (local.set $s (i32.const 0))
       (block $shards_done (loop $shards
         (br_if $shards_done (i32.ge_s (local.get $s) (local.get $shards)))

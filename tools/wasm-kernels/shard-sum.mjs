@@ -18,6 +18,8 @@ function sumShards(t) {
   const f32 = t === "f32";
   const shift = f32 ? 2 : 3;
   const step = f32 ? 4 : 2;
+  // The float64 pairs a vector of elements makes: two of a float32 vector's four lanes, one of a float64 vector.
+  const pairs = f32 ? ["lo", "hi"] : ["lo"];
   const at = (/** @type {string} */ base, /** @type {string} */ index) =>
     `(i32.add (local.get $${base}) (i32.shl (local.get $${index}) (i32.const ${shift})))`;
   const weight = `(f64x2.splat (f64.load (i32.add (local.get $weights) (i32.shl (local.get $s) (i32.const 3)))))`;
@@ -45,13 +47,12 @@ function sumShards(t) {
   // Each loop over the shards starts at shard 0 with its accumulators 0 (so a -0 product gives +0, as `0 +` does).
   return `  (func (export "${t}_sum_shards") (param $shards i32) (param $grads i32) (param $stride i32) (param $weights i32)
         (param $out i32) (param $from i32) (param $to i32)
-    (local $i i32) (local $s i32) (local $g i32) (local $w v128) (local $x v128) (local $lo v128) (local $hi v128) (local $acc f64)
+    (local $i i32) (local $s i32) (local $g i32) (local $w v128) (local $x v128) ${pairs.map((p) => `(local $${p} v128)`).join(" ")} (local $acc f64)
     (local.set $i (local.get $from))
     (block $vectors_done (loop $vectors
       (br_if $vectors_done (i32.gt_s (i32.add (local.get $i) (i32.const ${step})) (local.get $to)))
       (local.set $g ${at("grads", "i")})
-      (local.set $lo (v128.const i64x2 0 0))
-      (local.set $hi (v128.const i64x2 0 0))
+      ${pairs.map((p) => `(local.set $${p} (v128.const i64x2 0 0))`).join("\n      ")}
       (local.set $s (i32.const 0))
       (block $shards_done (loop $shards
         (br_if $shards_done (i32.ge_s (local.get $s) (local.get $shards)))
