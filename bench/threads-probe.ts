@@ -7,7 +7,8 @@
  * the splitting, hand-off and summing around it); the wall-clock ratio beside it is what this
  * machine gave at the time. Where the main thread's wall time on two threads went besides its own
  * CPU time: waiting for a core (the kernel's run-queue delay: other processes) or blocked (waiting
- * for the worker, or waking from that wait).
+ * for the worker, or waking from that wait; within about 0.2 ms, as each thread's times are read
+ * just outside the timed run).
  *
  *     npm run build && npx tsc -p tsconfig.bench.json && node dist/bench/threads-probe.js w1 f32 [runs]
  */
