@@ -5,7 +5,10 @@
  * the two alternating. The ratio of the one-thread CPU time to the busiest thread's CPU time on two
  * threads is the speed-up two free cores would give (the pool's critical path: its own shard and
  * the splitting, hand-off and summing around it); the wall-clock ratio beside it is what this
- * machine gave at the time.
+ * machine gave at the time. Where the main thread's wall time on two threads went besides its own
+ * CPU time: waiting for a core (the kernel's run-queue delay: other processes) or blocked (waiting
+ * for the worker, or waking from that wait; within about 0.2 ms, as each thread's times are read
+ * just outside the timed run).
  *
  *     npm run build && npx tsc -p tsconfig.bench.json && node dist/bench/threads-probe.js w1 f32 [runs]
  */
@@ -20,16 +23,18 @@ const mainThread = String(process.pid);
 const nap = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * CPU ms of every thread of this process so far, by thread id. The kernel adds a running thread's
- * time to its schedstat when the thread is switched out (or at a scheduler tick, 4 ms here), so
- * this thread sleeps for a moment first: otherwise its own figure lags by up to a tick.
+ * CPU ms and run-queue ms (time runnable but waiting for a core) of every thread of this process
+ * so far, by thread id. The kernel adds a running thread's time to its schedstat when the thread
+ * is switched out (or at a scheduler tick, 4 ms here), so this thread sleeps for a moment first:
+ * otherwise its own figure lags by up to a tick.
  */
-function threadCpu(): Map<string, number> {
+function threadCpu(): Map<string, { cpu: number; queued: number }> {
   Atomics.wait(nap, 0, 0, 0.01);
-  const out = new Map<string, number>();
+  const out = new Map<string, { cpu: number; queued: number }>();
   for (const tid of readdirSync("/proc/self/task")) {
     try {
-      out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]) / 1e6);
+      const [cpu, queued] = readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
+      out.set(tid, { cpu: cpu! / 1e6, queued: queued! / 1e6 });
     } catch {
       // a thread that ended between the listing and the read
     }
@@ -43,6 +48,9 @@ interface Timing {
   cpu: number;
   main: number;
   busiest: number;
+  /** This thread's ms waiting for a core, and blocked (the rest of the wall time). */
+  queued: number;
+  blocked: number;
 }
 
 async function timed(runner: Runner): Promise<Timing> {
@@ -50,12 +58,16 @@ async function timed(runner: Runner): Promise<Timing> {
   const start = performance.now();
   await runner.run();
   const wall = performance.now() - start;
-  const t: Timing = { wall, cpu: 0, main: 0, busiest: 0 };
-  for (const [tid, ms] of threadCpu()) {
-    const used = ms - (before.get(tid) ?? 0);
+  const t: Timing = { wall, cpu: 0, main: 0, busiest: 0, queued: 0, blocked: 0 };
+  for (const [tid, { cpu, queued }] of threadCpu()) {
+    const used = cpu - (before.get(tid)?.cpu ?? 0);
     t.cpu += used;
     t.busiest = Math.max(t.busiest, used);
-    if (tid === mainThread) t.main = used;
+    if (tid === mainThread) {
+      t.main = used;
+      t.queued = queued - before.get(tid)!.queued;
+      t.blocked = wall - used - t.queued;
+    }
   }
   return t;
 }
@@ -94,6 +106,9 @@ async function main(): Promise<void> {
   console.log(`  1 thread : wall ${describe(of("one", "wall"))}, CPU ${describe(of("one", "cpu"))}`);
   console.log(
     `  2 threads: wall ${describe(of("two", "wall"))}, CPU ${describe(of("two", "cpu"))}, main thread ${describe(of("two", "main"))}, busiest thread ${describe(of("two", "busiest"))}`,
+  );
+  console.log(
+    `  2 threads, the main thread besides its CPU time: waiting for a core ${describe(of("two", "queued"))}, blocked ${describe(of("two", "blocked"))}`,
   );
   // Each run's own ratio too: runs of one and two threads alternate, so a pair saw the same load.
   const paired = quartiles(rows.one.map((r, i) => r.cpu / rows.two[i]!.busiest));

@@ -16,11 +16,11 @@ import { compiledNeed, describeBatch, requireMemory } from "./memory.js";
 import { allFinite } from "../runtime/kernels/reductions.js";
 
 /** Conversions between the runtime's records (float64, carries most recent first) and a module's API. */
-export function moduleAdapter(ir: IrModel, module: GeneratedModule) {
+export function moduleAdapter(ir: IrModel, module: GeneratedModule, parameters?: Record<string, Float>) {
   const f32 = module.dtype === "f32";
   const float = (a: Float64Array): Float => (f32 ? Float32Array.from(a) : a);
-  // A float32 module reads the float64 weights rounded into arrays made once: a training step allocates none.
-  const rounded = f32 ? module.createParameters() : null;
+  // A float32 module reads the float64 weights rounded into arrays made once (or given): a training step allocates none.
+  const rounded = f32 ? (parameters ?? module.createParameters()) : null;
   return {
     params: (weights: Weights): Record<string, Float> => {
       if (!rounded) return namedRecord(ir.params.map((p) => [p.name, weights[p.name]!]));
@@ -165,8 +165,9 @@ export function pooledGradient(
   pool: GradientPool,
   kernels: KernelTier = defaultKernelTier,
 ): GradientFunction {
-  const adapt = moduleAdapter(ir, module);
-  const grads = module.createParameters();
+  // The weights rounded straight into the pool's shared parameters, the gradient read where its threads sum it: no copies.
+  const adapt = moduleAdapter(ir, module, pool.parameters);
+  const grads = pool.gradients;
   const requireRoom = workspaceGuard(ir, module, kernels, pool.shards);
   const gradients = adapt.gradients(grads);
   return async (weights, batch, carry) => {

@@ -89,13 +89,16 @@ export function compiled(dtype: "f64" | "f32", kernels: KernelTier = defaultKern
 export function threaded(dtype: "f64" | "f32", threads: number): Prepare {
   return async (w, mode) => {
     if (mode !== "fwdbwd") throw new Error("a threaded engine computes loss and gradient only (fwdbwd)");
-    const { ir, module, params, grads, moduleBatch } = await prepareModule(w, dtype, defaultKernelTier);
+    const { ir, module, params, moduleBatch } = await prepareModule(w, dtype, defaultKernelTier);
     // Idle, the pool's threads do not keep the process alive: the worker exits on `quit` without closing it.
     const pool = await GradientPool.create(ir, module, compiledModuleUrl(module), threads);
     const tier = kernelsOf(new module.Model());
+    // As `rnnc train --threads` (engine/compiled-backend.ts, pooledGradient): the parameters in the pool's own, the gradient read from it.
+    for (const name in params) pool.parameters[name]!.set(params[name]!);
+    const { parameters, gradients } = pool;
     return {
       // The pool advances the state in place: each run starts from a fresh one, as a call without state does.
-      run: () => pool.lossAndGrad(params, moduleBatch, grads, pool.createState(params, moduleBatch.B)),
+      run: () => pool.lossAndGrad(parameters, moduleBatch, gradients, pool.createState(parameters, moduleBatch.B)),
       note: `${kernelNote[tier!]}; ${threads} threads (worker_threads), batch split in ${threads} shards`,
       kernels: tier,
     };

@@ -14,27 +14,25 @@
  * Plain JavaScript so that it runs as it is, from the sources and from dist/ alike.
  */
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { COMPUTED, FRESH, PARTS, START, SUMMED, lossAt, partOf, slot, sumShards, weightAt } from "./shared-step.js";
+import { COMPUTED, FRESH, PARTS, START, SUMMED, lossAt, partOf, sharedLayout, shardSum, slot } from "./shared-step.js";
 
 /**
  * @type {{ moduleUrl: string, shard: number, shards: number, parameters: SharedArrayBuffer,
- *   gradients: SharedArrayBuffer, sum: SharedArrayBuffer, control: SharedArrayBuffer,
- *   numbers: SharedArrayBuffer, port: import("node:worker_threads").MessagePort }}
+ *   control: SharedArrayBuffer, memory: WebAssembly.Memory, port: import("node:worker_threads").MessagePort }}
  */
-const { moduleUrl, shard, shards, parameters, gradients, sum, control, numbers, port } = workerData;
+const { moduleUrl, shard, shards, parameters, control, memory, port } = workerData;
 
 const module = await import(moduleUrl);
 const count = module.parameterCount;
-/** @param {SharedArrayBuffer} buffer @param {number} offset @returns {Float32Array | Float64Array} */
-const view = (buffer, offset) =>
-  module.dtype === "f32" ? new Float32Array(buffer, offset * 4, count) : new Float64Array(buffer, offset * 8, count);
+const layout = sharedLayout(shards, count, module.dtype === "f32" ? 4 : 8);
+/** @param {ArrayBufferLike} buffer @param {number} at @returns {Float32Array | Float64Array} */
+const view = (buffer, at) =>
+  module.dtype === "f32" ? new Float32Array(buffer, at, count) : new Float64Array(buffer, at, count);
 const params = module.createParameters(view(parameters, 0));
-const shardGrads = Array.from({ length: shards }, (_, s) => view(gradients, s * count));
-const grads = module.createParameters(shardGrads[shard]);
-const total = view(sum, 0);
+const grads = module.createParameters(view(memory.buffer, layout.gradients + shard * layout.stride));
+const sum = shardSum(memory, layout, module.dtype);
 const signals = new Int32Array(control);
-const floats = new Float64Array(numbers);
-const weights = floats.subarray(weightAt(shards, 0), weightAt(shards, shards));
+const floats = new Float64Array(memory.buffer, 0, shards);
 const model = new module.Model();
 
 /** @param {number} field @param {number} value */
@@ -75,7 +73,7 @@ for (let step = 0; ;) {
   for (let s = 0; s < parts; s++) complete = computed(s, step) && complete;
   if (complete) {
     const { from, to } = partOf(count, parts, shard);
-    sumShards(weights, shardGrads.slice(0, parts), total, from, to);
+    sum(parts, from, to);
   }
   publish(SUMMED, step);
 }

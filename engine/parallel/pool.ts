@@ -8,7 +8,8 @@
  * batch and state, the shards' gradients and their sum all lie in shared memory, and the
  * threads start one another and say what they finished through the control block of
  * shared-step.js (Atomics). A worker is sent its shard's views only when their shape
- * changes (shard-slot.ts).
+ * changes (shard-slot.ts). A caller that writes its parameters into `parameters` and takes
+ * the gradient from `gradients` has neither copied.
  *
  * The result depends on the number of shards, never on the number of threads: a pool of
  * `shards` shards and no workers computes the same bits on this thread alone.
@@ -31,20 +32,22 @@ import {
   lossAt,
   PARTS,
   partOf,
+  sharedLayout,
+  shardSum,
   slot,
   START,
   SUMMED,
-  sumShards,
   weightAt,
 } from "./shared-step.js";
 
-/** What a pool's threads share: see shared-step.js for the control block and the numbers beside it. */
+/**
+ * What a pool's threads share: the parameters, the control block, and a WebAssembly.Memory
+ * holding the numbers, the shards' gradients and their sum (shared-step.js, `sharedLayout`).
+ */
 interface SharedMemory {
   parameters: SharedArrayBuffer;
-  gradients: SharedArrayBuffer;
-  sum: SharedArrayBuffer;
   control: SharedArrayBuffer;
-  numbers: SharedArrayBuffer;
+  memory: WebAssembly.Memory;
 }
 
 /**
@@ -147,6 +150,9 @@ class GradientWorker {
   }
 }
 
+/** Bytes of one of the module's numbers. */
+const bytesOf = (module: GeneratedModule) => (module.dtype === "f32" ? 4 : 8);
+
 /** Atomics.waitAsync (Node 16+), which the ES2022 library this project compiles against does not declare. */
 const waitAsync = (
   Atomics as unknown as {
@@ -157,12 +163,13 @@ const waitAsync = (
 export class GradientPool {
   private readonly model: GeneratedModel;
   private readonly widths: Map<string, number>;
-  /** Views of the shared parameters, of each shard's gradient, and of their sum. */
-  private readonly sharedParams: Record<string, Float>;
-  private readonly shardGrads: Float[];
+  /** The parameters the threads read: a caller writing into them has lossAndGrad copy none. */
+  readonly parameters: Record<string, Float>;
   private readonly shardGradViews: Record<string, Float>[];
-  private readonly sum: Float;
-  private readonly sumViews: Record<string, Float>;
+  /** The last step's gradient, written by the threads: passed as `grads`, nothing is copied out. */
+  readonly gradients: Record<string, Float>;
+  private readonly count: number;
+  private readonly sumPart: (parts: number, from: number, to: number) => void;
   private readonly signals: Int32Array;
   private readonly floats: Float64Array;
   /** Each shard's batch and state, the first (and any without a worker) computed on this thread. */
@@ -177,17 +184,21 @@ export class GradientPool {
     memory: SharedMemory,
   ) {
     const n = module.parameterCount;
-    const view = (buffer: SharedArrayBuffer, offset = 0): Float =>
-      module.dtype === "f32" ? new Float32Array(buffer, offset * 4, n) : new Float64Array(buffer, offset * 8, n);
+    const layout = sharedLayout(shards, n, bytesOf(module));
+    const shared = memory.memory.buffer;
+    const view = (buffer: ArrayBufferLike, at: number): Float =>
+      module.dtype === "f32" ? new Float32Array(buffer, at, n) : new Float64Array(buffer, at, n);
     this.model = new module.Model();
     this.widths = rowWidths(ir);
-    this.sharedParams = module.createParameters(view(memory.parameters));
-    this.shardGrads = Array.from({ length: shards }, (_, s) => view(memory.gradients, s * n));
-    this.shardGradViews = this.shardGrads.map((g) => module.createParameters(g));
-    this.sum = view(memory.sum);
-    this.sumViews = module.createParameters(this.sum);
+    this.parameters = module.createParameters(view(memory.parameters, 0));
+    this.shardGradViews = Array.from({ length: shards }, (_, s) =>
+      module.createParameters(view(shared, layout.gradients + s * layout.stride)),
+    );
+    this.gradients = module.createParameters(view(shared, layout.sum));
+    this.count = n;
+    this.sumPart = shardSum(memory.memory, layout, module.dtype);
     this.signals = new Int32Array(memory.control);
-    this.floats = new Float64Array(memory.numbers);
+    this.floats = new Float64Array(shared, 0, weightAt(shards, shards));
     const masks = maskWidths(ir);
     this.slots = Array.from({ length: shards }, () => new ShardSlot(this.widths, masks));
   }
@@ -203,13 +214,11 @@ export class GradientPool {
     shards: number,
     threaded = true,
   ): Promise<GradientPool> {
-    const bytes = module.parameterCount * (module.dtype === "f32" ? 4 : 8);
+    const { pages } = sharedLayout(shards, module.parameterCount, bytesOf(module));
     const memory: SharedMemory = {
-      parameters: new SharedArrayBuffer(bytes),
-      gradients: new SharedArrayBuffer(bytes * shards),
-      sum: new SharedArrayBuffer(bytes),
+      parameters: new SharedArrayBuffer(module.parameterCount * bytesOf(module)),
       control: new SharedArrayBuffer(controlBytes(shards)),
-      numbers: new SharedArrayBuffer(8 * weightAt(shards, shards)),
+      memory: new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }),
     };
     const workers = threaded
       ? await Promise.all(
@@ -236,16 +245,21 @@ export class GradientPool {
 
     const step = ++this.step;
     const parts = shards.length;
-    for (const name in this.sharedParams) this.sharedParams[name]!.set(params[name]!);
+    for (const name in this.parameters)
+      if (params[name] !== this.parameters[name]) this.parameters[name]!.set(params[name]!);
     this.signals[PARTS] = parts;
     weights.forEach((w, s) => (this.floats[weightAt(this.shards, s)] = w));
     // Shard s > 0 goes to worker s - 1 when there is one; the others stay on this thread.
     const workerOf = (s: number) => (s > 0 ? this.workers[s - 1] : undefined);
-    shards.forEach((shard, s) => {
-      if (this.slots[s]!.fill(batch, state, shard)) workerOf(s)?.send(this.slots[s]!);
+    const started = shards.flatMap((shard, s) => {
+      const worker = workerOf(s);
+      if (!worker) return [];
+      if (this.slots[s]!.fill(batch, state, shard)) worker.send(this.slots[s]!);
+      worker.begin(step, state.fresh);
+      return [worker];
     });
-    const started = shards.flatMap((_, s) => workerOf(s) ?? []);
-    started.forEach((w) => w.begin(step, state.fresh));
+    // This thread's own shards are copied in while the workers start on theirs.
+    shards.forEach((shard, s) => workerOf(s) ?? this.slots[s]!.fill(batch, state, shard));
 
     try {
       let failure: unknown = null;
@@ -253,7 +267,7 @@ export class GradientPool {
         if (workerOf(s)) continue;
         try {
           const { batch: part, state: partState } = this.slots[s]!;
-          this.floats[lossAt(s)] = this.model.lossAndGrad(this.sharedParams, part, this.shardGradViews[s]!, partState);
+          this.floats[lossAt(s)] = this.model.lossAndGrad(this.parameters, part, this.shardGradViews[s]!, partState);
           this.publish(s, step);
         } catch (e) {
           failure ??= e;
@@ -262,11 +276,10 @@ export class GradientPool {
       }
       const computed = await Promise.all(started.map((w) => w.until(COMPUTED, step)));
       if (failure === null && computed.every(Boolean)) {
-        const grads = this.shardGrads.slice(0, parts);
         for (let s = 0; s < parts; s++) {
           if (workerOf(s)) continue;
-          const { from, to } = partOf(this.sum.length, parts, s);
-          sumShards(weights, grads, this.sum, from, to);
+          const { from, to } = partOf(this.count, parts, s);
+          this.sumPart(parts, from, to);
         }
       }
       // Every thread is done with this step before anything returns, even a failure.
@@ -283,7 +296,7 @@ export class GradientPool {
       loss += weights[s]! * this.floats[lossAt(s)]!;
       joinState(state, this.slots[s]!.state.values, this.widths, shard);
     });
-    for (const name in grads) grads[name]!.set(this.sumViews[name]!);
+    for (const name in grads) if (grads[name] !== this.gradients[name]) grads[name]!.set(this.gradients[name]!);
     return loss;
   }
 

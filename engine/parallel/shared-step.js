@@ -3,7 +3,8 @@
  * What the threads of a GradientPool (pool.ts) and its workers (gradient-worker.js) share
  * for each step, in memory rather than in messages: the control block through which they
  * start one another and say what they finished, and the weighted sum of the shards'
- * gradients, which each thread computes for a part of the parameter vector.
+ * gradients, which each thread computes for a part of the parameter vector in WebAssembly
+ * (shard-sum.wat) over a shared WebAssembly.Memory holding the gradients and their sum.
  *
  * Plain JavaScript, as gradient-worker.js, so that a worker imports it from the sources
  * and from dist/ alike.
@@ -15,6 +16,8 @@
  * and whether the shard's state is fresh (`FRESH`); and one slot for the number of
  * shards of the current step (`PARTS`). Steps count from 1, so no slot starts equal to one.
  */
+
+import { shardSumWasmBase64 } from "./shard-sum-wasm.js";
 
 export const START = 0;
 export const COMPUTED = 1;
@@ -30,8 +33,9 @@ export const PARTS = 0;
 export const controlBytes = (/** @type {number} */ shards) => 4 * (1 + shards * PER_SHARD);
 
 /**
- * The numbers beside the control block, one Float64Array: each shard's loss, then each
- * shard's weight in the sum (shards.ts, `shardWeights`).
+ * The numbers beside the control block, a Float64Array at the start of the shared memory
+ * (`sharedLayout`): each shard's loss, then each shard's weight in the sum (shards.ts,
+ * `shardWeights`).
  */
 export const lossAt = (/** @type {number} */ s) => s;
 export const weightAt = (/** @type {number} */ shards, /** @type {number} */ s) => shards + s;
@@ -41,45 +45,41 @@ export function partOf(/** @type {number} */ n, /** @type {number} */ parts, /**
   return { from: Math.floor((k * n) / parts), to: Math.floor(((k + 1) * n) / parts) };
 }
 
-/** Elements summed per pass over the shards: a block of each shard's gradient and of the sum stay in cache. */
-const BLOCK = 4096;
+/**
+ * Where the numbers, the shards' gradients and their sum lie in the pool's shared
+ * WebAssembly.Memory (byte offsets), for `shards` shards of `count` parameters of `bytes`
+ * bytes each: the numbers (a Float64Array) first, then each shard's gradient, `stride`
+ * bytes apart, then the sum.
+ */
+export function sharedLayout(/** @type {number} */ shards, /** @type {number} */ count, /** @type {number} */ bytes) {
+  const weights = 8 * weightAt(shards, 0);
+  // 16 bytes: each vector of the sum's loop is read and written whole.
+  const gradients = Math.ceil((8 * weightAt(shards, shards)) / 16) * 16;
+  const stride = Math.ceil((count * bytes) / 16) * 16;
+  const sum = gradients + shards * stride;
+  return { weights, gradients, stride, sum, pages: Math.ceil((sum + stride) / 65536) };
+}
+
+/** @type {WebAssembly.Module | undefined} compiled once per thread */
+let compiled;
 
 /**
- * out[i] = Σ_s weights[s] · grads[s][i] for i in [from, to), summed in shard order from 0,
- * each partial sum rounded to out's type as it is stored: the same numbers whichever thread
- * sums which part, and whatever the parts are.
+ * The weighted sum of the shards' gradients in `memory` (laid out as `sharedLayout` says):
+ * `sum(parts, from, to)` sets out[i] = Σ_s weights[s] · grads[s][i] for i in [from, to), summed
+ * in shard order from 0, each partial sum rounded to the element type as it is stored (see
+ * shard-sum.wat): the same numbers whichever thread sums which part, and whatever the parts are.
  *
- * @param {ArrayLike<number>} weights one per shard (only the first `grads.length` are read)
- * @param {(Float32Array | Float64Array)[]} grads
- * @param {Float32Array | Float64Array} out
- * @param {number} from
- * @param {number} to
+ * @param {WebAssembly.Memory} memory
+ * @param {ReturnType<typeof sharedLayout>} layout
+ * @param {"f32" | "f64"} dtype
  */
-export function sumShards(weights, grads, out, from, to) {
-  for (let start = from; start < to; start += BLOCK) {
-    const end = Math.min(to, start + BLOCK);
-    first(weights[0], grads[0], out, start, end);
-    for (let s = 1; s < grads.length; s++) add(weights[s], grads[s], out, start, end);
-  }
-}
-
-/** `0 +` as the sum starts from 0 (so a -0 product gives +0). */
-function first(
-  /** @type {number} */ w,
-  /** @type {Float32Array | Float64Array} */ g,
-  /** @type {Float32Array | Float64Array} */ out,
-  /** @type {number} */ from,
-  /** @type {number} */ to,
-) {
-  for (let i = from; i < to; i++) out[i] = 0 + w * g[i];
-}
-
-function add(
-  /** @type {number} */ w,
-  /** @type {Float32Array | Float64Array} */ g,
-  /** @type {Float32Array | Float64Array} */ out,
-  /** @type {number} */ from,
-  /** @type {number} */ to,
-) {
-  for (let i = from; i < to; i++) out[i] += w * g[i];
+export function shardSum(memory, layout, dtype) {
+  compiled ??= new WebAssembly.Module(Buffer.from(shardSumWasmBase64, "base64"));
+  const exports = /** @type {Record<string, Function>} */ (
+    new WebAssembly.Instance(compiled, { env: { memory } }).exports
+  );
+  const sum = exports[`${dtype}_sum_shards`];
+  const { gradients, stride, weights } = layout;
+  return (/** @type {number} */ parts, /** @type {number} */ from, /** @type {number} */ to) =>
+    sum(parts, gradients, stride, weights, layout.sum, from, to);
 }

@@ -15,6 +15,7 @@ import { initialWeights } from "../../../engine/init-weights.js";
 import type { Batch, Weights } from "../../../engine/interpret/batch.js";
 import { GradientPool } from "../../../engine/parallel/pool.js";
 import { shardsOf, shardWeights } from "../../../engine/parallel/shards.js";
+import { sharedLayout, shardSum, weightAt } from "../../../engine/parallel/shared-step.js";
 import { autoThreads, threadedGradient } from "../../../engine/parallel/threads.js";
 import { randomBatch } from "../../../engine/random-batch.js";
 import { Rng } from "../../../runtime/rng.js";
@@ -92,6 +93,56 @@ describe("shards", () => {
     expect(shardWeights(mixed, batch([4, 1, 1]), shardsOf(3, 2))).toBeNull();
     expect(shardWeights(mixed, batch([4, 4, 4, 4]), shardsOf(4, 2))).toEqual([0.5, 0.5]);
   });
+});
+
+describe("the shards' weighted sum", () => {
+  // What the threads' sum in WebAssembly must compute: JavaScript's arithmetic over the module's arrays.
+  function sumInJavaScript(
+    weights: number[],
+    grads: (Float32Array | Float64Array)[],
+    out: Float32Array | Float64Array,
+  ) {
+    for (let i = 0; i < out.length; i++) out[i] = 0 + weights[0]! * grads[0]![i]!;
+    for (let s = 1; s < grads.length; s++) for (let i = 0; i < out.length; i++) out[i] += weights[s]! * grads[s]![i]!;
+  }
+
+  it.each(["f32", "f64"] as const)(
+    "in %s equals JavaScript's sum of the shards in order, bit for bit, over any part of the vector",
+    (dtype) => {
+      const Float = dtype === "f32" ? Float32Array : Float64Array;
+      const rng = new Rng(3);
+      const count = 1001;
+      for (const weights of [
+        [0.5, 0.5],
+        [2 / 3, 1 / 3],
+        [0.3, 0.45, 0.25],
+        [1, 1, 1],
+      ]) {
+        const shards = weights.length;
+        const layout = sharedLayout(shards, count, Float.BYTES_PER_ELEMENT);
+        const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
+        const grads = weights.map((_, s) => new Float(memory.buffer, layout.gradients + s * layout.stride, count));
+        // Magnitudes far apart (so that rounding each partial sum matters), signs, and -0 (which 0 + makes +0).
+        for (const g of grads)
+          for (let i = 0; i < count; i++) g[i] = (rng.next() - 0.5) * Math.exp(30 * (rng.next() - 0.5));
+        for (const g of grads) g[7] = -0;
+        new Float64Array(memory.buffer, 0, weightAt(shards, shards)).set(weights, weightAt(shards, 0));
+        const out = new Float(memory.buffer, layout.sum, count);
+        const sum = shardSum(memory, layout, dtype);
+        // Parts that start and end off a vector's lanes, as partOf's do.
+        for (const [from, to] of [
+          [0, 333],
+          [333, 1001],
+          [5, 6],
+        ] as const)
+          sum(shards, from, to);
+        const expected = new Float(count);
+        sumInJavaScript(weights, grads, expected);
+        // toEqual compares numbers with Object.is: -0 and +0 differ.
+        expect(Array.from(out)).toEqual(Array.from(expected));
+      }
+    },
+  );
 });
 
 describe.each(examples)("the gradient of %s on two threads", (file) => {
