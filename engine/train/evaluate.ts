@@ -31,7 +31,11 @@ export function hasPerplexity(ir: IrModel): boolean {
 export function scoredPositions(ir: IrModel, batch: Batch): number {
   const loss = ir.losses[0];
   if (!loss) return 0;
-  return loss.at === "last" ? batch.B : batch.lengths.reduce((s, l) => s + l, 0);
+  if (loss.at === "last") return batch.B;
+  // In a model of several sequences, the steps of the sequence the loss scores (batch.lengths are the last one's).
+  const sequence = ir.nodes[loss.prediction]!.sequence;
+  const lengths = sequence !== undefined && batch.sequences ? batch.sequences[sequence]!.lengths : batch.lengths;
+  return lengths.reduce((s, l) => s + l, 0);
 }
 
 /** The batch loss as a mean per scored position, whatever the loss's reduction. */
