@@ -21,6 +21,7 @@ import type { KernelTier } from "../compiler/codegen/kernel-tier.js";
 import { simdSupported } from "../runtime/kernels/wasm/module.js";
 import { WASM_MEMORY_LIMIT } from "../runtime/kernels/wasm/arena.js";
 import { plural } from "../compiler/plural.js";
+import { sharedLayout } from "./parallel/shared-step.js";
 
 /**
  * V8 heap bytes per node of the interpreter's unrolled graph (its node object, and the
@@ -50,6 +51,8 @@ export interface MemoryNeed {
   wasm: number;
   /** How many WebAssembly memories of up to `wasm` bytes, when more than one. */
   wasmMemories?: number;
+  /** The WebAssembly memory a training pool's threads share (each shard's gradient and their sum), bytes. */
+  shared?: number;
   /** Elements of the longest single array. */
   longest: number;
 }
@@ -186,7 +189,12 @@ export function trainingNeed(
           B,
           backend.threads,
         );
-  return { ...step, arrays: step.arrays + 3 * 8 * parameterCount(ir) };
+  // On several threads of the compiled backend, the pool's shared memory: WebAssembly's whatever the kernel tier.
+  const shared =
+    backend.kind === "compiled" && backend.threads > 1
+      ? 65536 * sharedLayout(backend.threads, parameterCount(ir), backend.dtype === "f32" ? 4 : 8).pages
+      : 0;
+  return { ...step, arrays: step.arrays + 3 * 8 * parameterCount(ir), ...(shared > 0 ? { shared } : {}) };
 }
 
 /**
@@ -204,9 +212,11 @@ export function memoryProblem(need: MemoryNeed, limits: MemoryLimits = memoryLim
     return `an array of ${count(need.longest)} numbers, more than one array can hold (${count(limits.array)})`;
   if (need.wasm > limits.wasm)
     return `${bytes(need.wasm)} of WebAssembly memory, more than one WebAssembly memory can hold (${bytes(limits.wasm)}; --kernels js keeps the arrays outside it)`;
+  if ((need.shared ?? 0) > limits.wasm)
+    return `${bytes(need.shared!)} of WebAssembly memory shared by the threads, more than one WebAssembly memory can hold (${bytes(limits.wasm)}; fewer threads, or --precision f32, need less)`;
   if (need.heap > limits.heap)
     return `about ${bytes(need.heap)} of JavaScript heap, more than the ${bytes(limits.heap)} of V8's heap a run may still fill (node --max-old-space-size raises the limit)`;
-  const total = need.arrays + need.heap + need.wasm * (need.wasmMemories ?? 1);
+  const total = need.arrays + need.heap + need.wasm * (need.wasmMemories ?? 1) + (need.shared ?? 0);
   if (total > limits.memory)
     return `about ${bytes(total)} of memory, more than the ${bytes(limits.memory)} available${process.env["RNNC_MEMORY_LIMIT"] ? " (RNNC_MEMORY_LIMIT)" : ""}`;
   return undefined;

@@ -125,6 +125,18 @@ describe("the compiled backend", () => {
     expect(model.kernels.arena.used - scratch).toBe(bytes(300, 5, true));
   });
 
+  it("refuses a training pool whose shared WebAssembly memory would pass 4 GiB, on any kernel tier", () => {
+    // 196 million weights: on two threads the pool shares their float64 gradient twice and its sum, 4.7 GB.
+    const wide = irFromFile("examples/elman.rnn", { H: 14_000 });
+    const backend = { kind: "compiled", kernels: "js", threads: 2, dtype: "f64" } as const;
+    expect(memoryProblem(trainingNeed(wide, backend, 1, 1), roomy)).toMatch(
+      /^4\.7 GB of WebAssembly memory shared by the threads, more than one WebAssembly memory can hold \(4\.3 GB; fewer threads, or --precision f32, need less\)$/,
+    );
+    // One thread has no pool; in float32 the pool holds half as much.
+    expect(memoryProblem(trainingNeed(wide, { ...backend, threads: 1 }, 1, 1), roomy)).toBeUndefined();
+    expect(memoryProblem(trainingNeed(wide, { ...backend, dtype: "f32" }, 1, 1), roomy)).toBeUndefined();
+  });
+
   it("refuses a workspace past WebAssembly's 4 GiB before the module tries to grow its memory", () => {
     const need = compiledNeed(elman, { dtype: "f64", kernels: "wasm", backward: true }, 10_000_000, 1);
     expect(memoryProblem(need, roomy)).toMatch(
