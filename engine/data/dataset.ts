@@ -4,6 +4,7 @@
  * trained by truncated BPTT with the state carried from chunk to chunk).
  */
 import type { Batch, InputData, SequenceExtent, TargetData } from "../interpret/batch.js";
+import { lengthsOf } from "../interpret/batch.js";
 import { DataError } from "../io/data-error.js";
 import { namedRecord } from "../../runtime/records.js";
 import type { CharIds } from "./vocabulary.js";
@@ -118,8 +119,7 @@ export function sequenceBatch(model: ModelShape, examples: readonly Example[], i
 export function examplesFromBatch(model: ModelShape, batch: Batch): Example[] {
   const { B } = batch;
   return Array.from({ length: B }, (_, b) => {
-    const lengthOf = (sequence: string | undefined) =>
-      batch.sequences ? batch.sequences[sequence!]!.lengths[b]! : batch.lengths[b]!;
+    const lengthOf = (sequence: string | undefined) => lengthsOf(batch, sequence)[b]!;
     const inputs: Example["inputs"] = namedRecord();
     for (const input of model.inputs) {
       const L = lengthOf(input.sequence);

@@ -44,6 +44,11 @@ export function stepsOf(batch: Pick<Batch, "T" | "sequences">, sequence: string 
   return sequence !== undefined && batch.sequences ? batch.sequences[sequence]!.T : batch.T;
 }
 
+/** The real lengths of a sequence of the batch (a node's `sequence`; the batch's `lengths` in a model of one). */
+export function lengthsOf(batch: Pick<Batch, "lengths" | "sequences">, sequence: string | undefined): Int32Array {
+  return sequence !== undefined && batch.sequences ? batch.sequences[sequence]!.lengths : batch.lengths;
+}
+
 export function fullLengths(T: number, B: number): Int32Array {
   return new Int32Array(B).fill(T);
 }

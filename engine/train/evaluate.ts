@@ -10,6 +10,7 @@ import type { IrLoss, IrModel } from "../../compiler/ir/ir.js";
 import type { ForwardBackend } from "../model-backend.js";
 import type { Carry } from "../interpret/execution.js";
 import type { Batch, Weights } from "../interpret/batch.js";
+import { lengthsOf } from "../interpret/batch.js";
 import { planStream, sequenceBatch, streamChunk, type Dataset } from "../data/dataset.js";
 
 export interface Evaluation {
@@ -33,9 +34,7 @@ export function scoredPositions(ir: IrModel, batch: Batch): number {
   if (!loss) return 0;
   if (loss.at === "last") return batch.B;
   // In a model of several sequences, the steps of the sequence the loss scores (batch.lengths are the last one's).
-  const sequence = ir.nodes[loss.prediction]!.sequence;
-  const lengths = sequence !== undefined && batch.sequences ? batch.sequences[sequence]!.lengths : batch.lengths;
-  return lengths.reduce((s, l) => s + l, 0);
+  return lengthsOf(batch, ir.nodes[loss.prediction]!.sequence).reduce((s, l) => s + l, 0);
 }
 
 /** The batch loss as a mean per scored position, whatever the loss's reduction. */
