@@ -43,12 +43,17 @@ def main():
     if distributed:
         torch.distributed.init_process_group("gloo")
     results = [run(i, job) for i, job in enumerate(jobs)]
-    if distributed:
-        torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
     if int(os.environ.get("RANK", "0")) == 0:
         with open(results_file, "w") as f:
             json.dump(results, f)
+    if distributed:
+        # As the exported runtime's Processes.leave: gloo's threads can outlive the group and
+        # abort one rank in the interpreter's teardown (SIGABRT, 'terminate called without an
+        # active exception'), so after the barrier every process exits without that teardown.
+        torch.distributed.barrier()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":
