@@ -4,33 +4,27 @@
  * exported: exporting a model that uses it is an error that says so, never a file that
  * computes something else.
  */
-import type { IrModel } from "../ir/ir.js";
+import { operands, type IrModel } from "../ir/ir.js";
 import type { LossExportForm, OpExportForm } from "../ops/export.js";
 import { lossForm, lossNamed, opNamed, registeredOps } from "../ops/registry.js";
 
 export class ExportError extends Error {}
 
 /**
- * An ONNX export is one loop over time, forwards, over the inputs (a Scan): a model with a
- * backward phase (a state read at [t+k]) would need a second loop before it, a model of several
- * sequences one loop per sequence, and one reading its previous target (`y[t-1]`) that target
- * as an input. The PyTorch export runs all of these.
+ * An ONNX export runs each loop over time (compiler/export/loops.ts) as a Scan, the forward
+ * loop reading what the backward one computed at the same step; an equation of the forward
+ * loop that reads a state ahead would need the backward loop's values at other steps, which
+ * the PyTorch export gives it.
  */
 export function requireOnnxForm(ir: IrModel): void {
-  const instead = "export it to PyTorch (--to pytorch), which runs it";
-  if (ir.sequences)
+  const readsAhead = (id: number) => {
+    const m = ir.nodes[id]!;
+    return m.op === "delay" && Boolean(m.ahead);
+  };
+  const ahead = ir.nodes.find((n) => !n.backward && operands(n).some(readsAhead));
+  if (ahead)
     throw new ExportError(
-      `${ir.name} reads sequences ${ir.sequences.join(", ")}: an ONNX export runs one loop over one sequence, so a model of several cannot be exported to ONNX; ${instead}`,
-    );
-  const previous = ir.nodes.find((n) => n.op === "input" && n.fromTarget);
-  if (previous?.op === "input")
-    throw new ExportError(
-      `${ir.name} reads its previous target, ${previous.input}[t-1]: an ONNX export reads inputs only, so it cannot be exported to ONNX; ${instead}`,
-    );
-  const ahead = ir.states.filter((s) => (s.maxAhead ?? 0) > 0).map((s) => `${s.name}[t+${s.maxAhead}]`);
-  if (ahead.length > 0)
-    throw new ExportError(
-      `${ir.name} reads ${ahead.join(", ")}: an ONNX export runs forwards only, so a bidirectional model cannot be exported to ONNX; ${instead}`,
+      `${ir.name} reads a state ahead in ${ahead.origin}, which is computed forwards: an ONNX export gives the forward loop the backward loop's values at the same step only, so it cannot be exported to ONNX; export it to PyTorch (--to pytorch), which runs it`,
     );
 }
 
@@ -41,7 +35,7 @@ export function opExportForm(name: string): OpExportForm {
   return form;
 }
 
-/** The ONNX form of the op `name` (attention's ops have none; a model with them is refused before: requireOnnxForm). */
+/** The ONNX form of the op `name`. */
 export function onnxOpForm(name: string): NonNullable<OpExportForm["onnx"]> {
   const form = opExportForm(name).onnx;
   if (!form)

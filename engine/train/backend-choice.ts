@@ -30,7 +30,10 @@ export async function createForwardBackend(
   options: BackendOptions = {},
 ): Promise<ForwardBackend> {
   if (kind !== "onnxruntime") return createBackend(ir, kind, options);
-  const { loadOnnxRuntime, onnxruntimeBackend, OnnxRuntimeMissingError } = await import("../onnxruntime-backend.js");
+  const { loadOnnxRuntime, onnxruntimeBackend, onnxStreamingRefusal, OnnxRuntimeMissingError } =
+    await import("../onnxruntime-backend.js");
+  const refused = onnxStreamingRefusal(ir);
+  if (refused) throw new BackendUnavailableError(refused);
   try {
     return onnxruntimeBackend(ir, loadOnnxRuntime());
   } catch (e) {

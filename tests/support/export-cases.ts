@@ -12,7 +12,7 @@ import { serializeWeights } from "../../engine/io/weights-file.js";
 import { initialWeights } from "../../engine/init-weights.js";
 import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
-import { isBidirectional, type IrModel } from "../../compiler/ir/ir.js";
+import type { IrModel } from "../../compiler/ir/ir.js";
 import { generatedModel } from "./model-generator.js";
 import { irFromFile, irFromText } from "./models.js";
 
@@ -180,31 +180,16 @@ export const constructs: Record<string, string> = {
 `,
 };
 
-/** What a model is exported to: PyTorch runs every model; ONNX one sequence, forwards, over inputs only. */
-export type ExportTarget = "pytorch" | "onnx";
-
-/**
- * Whether an export to `to` runs the model: ONNX refuses one reading ahead, one of several
- * sequences and one reading its previous target (tests/export/forms.test.ts).
- */
-function exportable(ir: IrModel, to: ExportTarget): boolean {
-  return (
-    to === "pytorch" ||
-    (!isBidirectional(ir) && !ir.sequences && !ir.nodes.some((n) => n.op === "input" && n.fromTarget))
-  );
-}
-
-/** The shipped examples an export to `to` runs, as paths. */
-export function exportableExamples(to: ExportTarget): string[] {
+/** The shipped examples, as paths: PyTorch and ONNX export every one. */
+export function shippedExamples(): string[] {
   return readdirSync("examples")
     .filter((f) => f.endsWith(".rnn"))
-    .map((f) => join("examples", f))
-    .filter((model) => exportable(irFromFile(model), to));
+    .map((f) => join("examples", f));
 }
 
-export function modelCases(dir: string, to: ExportTarget): ModelCase[] {
+export function modelCases(dir: string): ModelCase[] {
   const out: ModelCase[] = [];
-  for (const model of exportableExamples(to)) {
+  for (const model of shippedExamples()) {
     const ir = irFromFile(model);
     const file = basename(model);
     const name = basename(file, ".rnn");
@@ -213,7 +198,6 @@ export function modelCases(dir: string, to: ExportTarget): ModelCase[] {
   }
   for (const file of readdirSync("tests/fixtures/pytorch").filter((f) => f.endsWith(".rnn"))) {
     const model = join("tests/fixtures/pytorch", file);
-    if (!exportable(irFromFile(model), to)) continue;
     const fixture = JSON.parse(readFileSync(model.replace(/\.rnn$/, ".json"), "utf8"));
     const name = `fixture-${basename(file, ".rnn")}`;
     const [weights, data] = [join(dir, `${name}.weights.json`), join(dir, `${name}.data.json`)];

@@ -19,7 +19,7 @@ import { lossExportForm, opExportForm } from "../forms.js";
 import { pyClassName, pyComment, pyFloat, pyIdentifiers, pyLiteral, pyString } from "../python.js";
 import { exportedModel, type ExportSource } from "../model-spec.js";
 import { appliedOp, scoredNode } from "../ir-view.js";
-import { timeLoops, type TimeLoop } from "./loops.js";
+import { timeLoops, type TimeLoop } from "../loops.js";
 
 /** The Python file for a model. */
 export function exportPyTorch(ir: IrModel, model: CheckedModel, source: ExportSource): string {
