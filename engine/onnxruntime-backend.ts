@@ -22,11 +22,12 @@ import type { ForwardBackend, ForwardResult } from "./model-backend.js";
 import { namedRecord } from "../runtime/records.js";
 
 /** The part of onnxruntime-node's API rnnc uses. */
-interface OrtTensor {
+export interface OrtTensor {
   readonly data: Float64Array | BigInt64Array;
   readonly dims: readonly number[];
 }
-interface OrtSession {
+export interface OrtSession {
+  readonly inputNames: readonly string[];
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
 }
 export interface OnnxRuntime {
