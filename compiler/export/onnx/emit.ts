@@ -47,7 +47,6 @@ import {
   lastName,
   stepsName,
   lengthsName,
-  LENGTHS,
   type OnnxForm,
 } from "./metadata.js";
 import { DataType, encodeModel, type Dim, type ValueInfo } from "./proto.js";
@@ -68,7 +67,7 @@ export interface OnnxExport {
 export function exportOnnx(ir: IrModel, source: ExportSource, weights: GraphWeights, dtype: FloatType): OnnxExport {
   requireOnnxForm(ir);
   const loops = timeLoops(ir);
-  const reserved = new Set([LENGTHS, ...loops.map((l) => lengthsName(l.sequence))]);
+  const reserved = new Set(loops.map((l) => lengthsName(l.sequence)));
   const taken = [...ir.inputs, ...ir.targets, ...ir.params, ...ir.quantities].find((x) => reserved.has(x.name));
   if (taken)
     throw new ExportError(
