@@ -93,6 +93,10 @@ Examples:
         const onnx = exportOnnx(prepared.ir, sourceOf(file, prepared), weightsOf(prepared.ir, weights), opts.dtype);
         writeAtomic(output, onnx.sequence);
         if (onnx.step) writeAtomic(formPath(output, "step"), onnx.step);
+        else
+          io.err(
+            `${file}: no step model: ${prepared.ir.name} runs a loop backwards (a state read ahead), which is not computed a step at a time; ${output} is the sequence model\n`,
+          );
         if (onnx.encoder) writeAtomic(formPath(output, "encoder"), onnx.encoder);
       });
     });
