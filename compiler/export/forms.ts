@@ -4,29 +4,10 @@
  * exported: exporting a model that uses it is an error that says so, never a file that
  * computes something else.
  */
-import { operands, type IrModel } from "../ir/ir.js";
 import type { LossExportForm, OpExportForm } from "../ops/export.js";
 import { lossForm, lossNamed, opNamed, registeredOps } from "../ops/registry.js";
 
 export class ExportError extends Error {}
-
-/**
- * An ONNX export runs each loop over time (compiler/export/loops.ts) as a Scan, the forward
- * loop reading what the backward one computed at the same step; an equation of the forward
- * loop that reads a state ahead would need the backward loop's values at other steps, which
- * the PyTorch export gives it.
- */
-export function requireOnnxForm(ir: IrModel): void {
-  const readsAhead = (id: number) => {
-    const m = ir.nodes[id]!;
-    return m.op === "delay" && Boolean(m.ahead);
-  };
-  const ahead = ir.nodes.find((n) => !n.backward && operands(n).some(readsAhead));
-  if (ahead)
-    throw new ExportError(
-      `${ir.name} reads a state ahead in ${ahead.origin}, which is computed forwards: an ONNX export gives the forward loop the backward loop's values at the same step only, so it cannot be exported to ONNX; export it to PyTorch (--to pytorch), which runs it`,
-    );
-}
 
 /** The export form of the op `name`. */
 export function opExportForm(name: string): OpExportForm {

@@ -48,7 +48,7 @@ function randomInputs(
   return { data: dataFile, weights: weightsFile };
 }
 
-/** Models that use each construct: every activation, arithmetic with scalars and vectors, concatenation, delays of 1 to 3 steps of states and inputs (one-hot and dense), learned and constant initial states, every loss in every form, two losses, reduce = sum, no loss, dropout. */
+/** Models that use each construct: every activation, arithmetic with scalars and vectors, concatenation, delays of 1 to 3 steps of states and inputs (one-hot and dense), learned and constant initial states, every loss in every form, two losses, reduce = sum, no loss, a state read ahead by a forward equation, dropout. */
 export const constructs: Record<string, string> = {
   everything: `model Everything {
   dim D = 3
@@ -160,6 +160,20 @@ export const constructs: Record<string, string> = {
   state h : [H] = zeros
   h = tanh(W @ h[t-1] + U @ x + Q @ (V @ h[t-1]) + b * c)
   loss mse(h, y) at each
+}
+`,
+  // A forward equation reading the backward loop's state ahead, past the sequence's end its initial value.
+  read_ahead: `model Ahead {
+  dim D = 2
+  dim H = 3
+  input x : [D]
+  target y : [H]
+  param W : [H, H]
+  param U : [H, D]
+  state h : [H] = 0.5
+  h = tanh(W @ h[t+1] + U @ x)
+  o = h[t+1] * 2 + h[t+2]
+  loss mse(o, y) at each
 }
 `,
   // Exported, dropout is the identity (as in rnnc run): on an input, on a state's use (per sequence), before the output.

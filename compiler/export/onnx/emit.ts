@@ -6,7 +6,8 @@
  * `y[t-1]` likewise, teacher forcing) and each sequence's lengths [B] (`lengths`; in a model of
  * several sequences `lengths:s` for each); each loop over time (compiler/export/loops.ts) is a
  * Scan (not unrolled, so T and B are free) whose state is what the step reads through delays,
- * backwards for a state read ahead, in rnnc's order. Outputs are named as the model's
+ * backwards for a state read ahead (which the forward one reads at its step, or shifted for
+ * `h[t+k]`), in rnnc's order. Outputs are named as the model's
  * quantities [T, B, n] ([T, B * S, n], example by example, for a value over the steps of
  * another sequence). A sequence that has ended keeps its last values, as in rnnc. It also
  * outputs what a loss fused with its activation scores (`scored:K`, the softmax's input) and,
@@ -27,7 +28,7 @@ import type { IrModel, IrNode } from "../../ir/ir.js";
 import { operands } from "../../ir/ir.js";
 import { version } from "../../version.js";
 import type { OnnxExtent, OnnxOperand } from "../../ops/export.js";
-import { ExportError, onnxOpForm, requireOnnxForm } from "../forms.js";
+import { ExportError, onnxOpForm } from "../forms.js";
 import {
   aheadSources,
   appliedOp,
@@ -65,7 +66,6 @@ export interface OnnxExport {
 }
 
 export function exportOnnx(ir: IrModel, source: ExportSource, weights: GraphWeights, dtype: FloatType): OnnxExport {
-  requireOnnxForm(ir);
   const loops = timeLoops(ir);
   const reserved = new Set(loops.map((l) => lengthsName(l.sequence)));
   const taken = [...ir.inputs, ...ir.targets, ...ir.params, ...ir.quantities].find((x) => reserved.has(x.name));
@@ -362,7 +362,9 @@ function scanLoop(o: Outer, loop: TimeLoop, series: readonly string[], live: str
   const prefix = `${loop.method}:`;
   const body = new GraphBuilder(table, prefix);
   const inBody = (name: string) => `${prefix}${name}`;
-  const carriedName = (s: string, k: number) => inBody(loop.backward ? `${s}[t+${k}]` : pastName(s, k));
+  const aheadName = (s: string, k: number) => inBody(`${s}[t+${k}]`);
+  const carriedName = (s: string, k: number) => (loop.backward ? aheadName(s, k) : inBody(pastName(s, k)));
+  const ahead = loop.backward ? [] : forwardReadsAhead(part);
   const liveRows = new Map<string, string>();
   /** Whether each row is live: [B, 1], or [B * S, 1] for a value over the steps of `over`. */
   const liveOf = (over: string | undefined) => {
@@ -380,7 +382,7 @@ function scanLoop(o: Outer, loop: TimeLoop, series: readonly string[], live: str
     g: body,
     input: inBody,
     past: carriedName,
-    ahead: carriedName,
+    ahead: aheadName,
     rows: o.rows,
     last: (source) => earlier.last.get(source)!,
     steps: (source) => earlier.steps.get(source)!,
@@ -417,6 +419,7 @@ function scanLoop(o: Outer, loop: TimeLoop, series: readonly string[], live: str
       ...part.inputs.map((i) => inputInfo(i, table, inBody(i.name), [BATCH])),
       ...targets.map((y) => targetInfo(y, table, inBody(y.name), [BATCH])),
       ...others.map((q) => rowInfo(inBody(q), q)),
+      ...ahead.map((a) => rowInfo(aheadName(a.source, a.steps), a.source)),
       { name: inBody("live"), type: DataType.BOOL, shape: [BATCH, 1] },
     ],
     [
@@ -449,7 +452,7 @@ function scanLoop(o: Outer, loop: TimeLoop, series: readonly string[], live: str
       Array.from({ length: s.depth }, (_, j) => [nextName(s.name, j + 1), g.fresh(nextName(s.name, j + 1))] as const),
     ),
   );
-  const scanned = [...series, ...others, live];
+  const scanned = [...series, ...others, ...ahead.map((a) => shiftedSeries(o, part, a)), live];
   const outputs = [...own, ...fused.map(({ k }) => scoredName(k))];
   const reversed = (n: number) => Array.from({ length: n }, () => 1);
   g.multi(
@@ -465,6 +468,31 @@ function scanLoop(o: Outer, loop: TimeLoop, series: readonly string[], live: str
     },
   );
   return finals;
+}
+
+/** The states the forward loop's equations read ahead (`o = h[t+1] * 2`), with how far. */
+function forwardReadsAhead(part: IrModel): { source: string; steps: number }[] {
+  const reads = new Map<string, { source: string; steps: number }>();
+  for (const n of part.nodes)
+    if (appliedOp(n) !== undefined && !n.backward)
+      for (const id of operands(n)) {
+        const m = part.nodes[id]!;
+        if (m.op === "delay" && m.ahead) reads.set(`${m.source}[t+${m.steps}]`, { source: m.source, steps: m.steps });
+      }
+  return [...reads.values()];
+}
+
+/**
+ * A state of the backward loop k steps later, at every step [T, B, n]: its values from step k
+ * on, then its initial value (what it holds past each example's last real step, as in rnnc).
+ */
+function shiftedSeries(o: Outer, part: IrModel, read: { source: string; steps: number }): string {
+  const { g, table } = o;
+  const size = quantityNode(part, read.source).size;
+  const source = { name: read.source, size, depth: read.steps, onehot: false };
+  const initial = g.op("Unsqueeze", [initialValue(o.ir, g, table, source, o.shape, o.earlier), g.ints([0])]);
+  const padded = g.op("Concat", [read.source, ...Array.from({ length: read.steps }, () => initial)], { axis: 0 });
+  return g.op("Slice", [padded, g.ints([read.steps]), g.ints([Number.MAX_SAFE_INTEGER]), g.ints([0])]);
 }
 
 /** The outputs of the sequence form's quantities and scored values: [T, B, n] of each sequence's. */
