@@ -13,7 +13,8 @@ import { createRequire } from "node:module";
 import type { IrModel } from "../compiler/ir/ir.js";
 import { exportOnnx } from "../compiler/export/onnx/emit.js";
 import { nextName, pastName, scoredName } from "../compiler/export/onnx/metadata.js";
-import { delayedSources, scoredNode } from "../compiler/export/ir-view.js";
+import { delayedSources, previousTargets, scoredNode } from "../compiler/export/ir-view.js";
+import { isBidirectional } from "../compiler/ir/ir.js";
 import { missingTarget, type Batch, type Weights } from "./interpret/batch.js";
 import type { Carry } from "./interpret/execution.js";
 import { scoreSteps } from "./interpret/score.js";
@@ -21,11 +22,12 @@ import type { ForwardBackend, ForwardResult } from "./model-backend.js";
 import { namedRecord } from "../runtime/records.js";
 
 /** The part of onnxruntime-node's API rnnc uses. */
-interface OrtTensor {
+export interface OrtTensor {
   readonly data: Float64Array | BigInt64Array;
   readonly dims: readonly number[];
 }
-interface OrtSession {
+export interface OrtSession {
+  readonly inputNames: readonly string[];
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
 }
 export interface OnnxRuntime {
@@ -34,6 +36,24 @@ export interface OnnxRuntime {
 }
 
 export class OnnxRuntimeMissingError extends Error {}
+
+/**
+ * run, eval and sample drive the ONNX forms of a model of one sequence that runs forwards over
+ * its inputs (a stream continues through the step form); an encoder–decoder is decoded by
+ * `rnnc translate --backend onnxruntime`.
+ */
+export function onnxStreamingRefusal(ir: IrModel): string | undefined {
+  const why = ir.sequences
+    ? `reads sequences ${ir.sequences.join(", ")}`
+    : isBidirectional(ir)
+      ? "runs a loop backwards (a state read ahead)"
+      : previousTargets(ir).length > 0
+        ? `reads its previous target, ${previousTargets(ir)[0]}[t-1]`
+        : undefined;
+  return why
+    ? `--backend onnxruntime runs, evaluates and samples models of one sequence that run forwards over their inputs, and ${ir.name} ${why}; use --backend interp or compiled${ir.sequences ? ", or rnnc translate --backend onnxruntime" : ""}`
+    : undefined;
+}
 
 /** onnxruntime-node from `where` (a package name or an installation's directory), or a message saying how to add it. */
 export function loadOnnxRuntime(where = process.env["RNNC_ONNXRUNTIME_NODE"] || "onnxruntime-node"): OnnxRuntime {
@@ -60,7 +80,7 @@ export function onnxruntimeBackend(ir: IrModel, ort: OnnxRuntime = loadOnnxRunti
     if (!s) {
       const shapes = Object.fromEntries(ir.params.map((p) => [p.name, p.shape]));
       const onnx = exportOnnx(ir, { file: `${ir.name}.rnn`, text: "", sha256: "" }, { values: weights, shapes }, "f64");
-      s = Promise.all([ort.InferenceSession.create(onnx.sequence), ort.InferenceSession.create(onnx.step)]).then(
+      s = Promise.all([ort.InferenceSession.create(onnx.sequence), ort.InferenceSession.create(onnx.step!)]).then(
         ([sequence, step]) => ({ sequence, step }),
       );
       sessions.set(weights, s);

@@ -2,7 +2,7 @@
  * Translation with an encoder-decoder trained on sentence pairs (engine/data/pairs.ts): the
  * sources, as ids of the source vocabulary, decoded in batches by free running
  * (engine/interpret/generate.ts: greedy, or a beam search of `beam` hypotheses; on the
- * interpreter or a generated module) up to `<eos>` or `maxLength` tokens, and the ids turned back into target tokens. `rnnc translate`
+ * interpreter, a generated module or ONNX Runtime) up to `<eos>` or `maxLength` tokens, and the ids turned back into target tokens. `rnnc translate`
  * prints them (and with --attention-plot draws where a model with attention looked); `rnnc eval`
  * scores them (exact match, BLEU).
  */
@@ -12,6 +12,7 @@ import { pairRoles, type PairVocabularies } from "./data/pairs.js";
 import type { TextTokens } from "./data/text-file.js";
 import type { Batch, Weights } from "./interpret/batch.js";
 import { generateAttending, interpreterGenerator, type GenerateOptions, type Generator } from "./interpret/generate.js";
+import type { AwaitedGenerator } from "./onnxruntime-decoding.js";
 
 export interface PairModel {
   ir: IrModel;
@@ -36,9 +37,22 @@ const DEFAULT_BATCH = 64;
 /** For each source (ids of the source vocabulary), the target tokens the model generates. */
 export function translateIds(model: PairModel, sources: readonly Int32Array[], options: TranslateOptions): string[][] {
   const generator = options.generator ?? interpreterGenerator(model.ir);
-  return inBatches(model, sources, options, (batch, generateOptions) =>
+  return decodingBatches(model, sources, options).flatMap(({ batch, generateOptions }) =>
     generator(model.weights, batch, generateOptions).map((ids) => tokensOf(model, ids)),
   );
+}
+
+/** translateIds with a generator whose outputs come later (ONNX Runtime's: engine/onnxruntime-decoding.ts). */
+export async function translateIdsAwaited(
+  model: PairModel,
+  sources: readonly Int32Array[],
+  options: TranslateOptions,
+  generator: AwaitedGenerator,
+): Promise<string[][]> {
+  const out: string[][] = [];
+  for (const { batch, generateOptions } of decodingBatches(model, sources, options))
+    out.push(...(await generator(model.weights, batch, generateOptions)).map((ids) => tokensOf(model, ids)));
+  return out;
 }
 
 /** A translation with where the model looked: the attention weights of each step that produced it. */
@@ -58,7 +72,7 @@ export function translateAttending(
 ): AttendedTranslation[] {
   const target = model.vocabularies.target;
   let offset = 0;
-  return inBatches(model, sources, options, (batch, generateOptions) => {
+  return decodingBatches(model, sources, options).flatMap(({ batch, generateOptions }) => {
     const { outputs, attention } = generateAttending(model.ir, model.weights, batch, generateOptions);
     const translations = outputs.map((ids, b) => {
       const tokens = tokensOf(model, ids);
@@ -71,13 +85,12 @@ export function translateAttending(
   });
 }
 
-/** `decode` run on the sources a batch of `options.batch` at a time, its results in order. */
-function inBatches<R>(
+/** The sources as batches of `options.batch` to decode in order, each with how. */
+function decodingBatches(
   model: PairModel,
   sources: readonly Int32Array[],
   options: TranslateOptions,
-  decode: (batch: Batch, options: GenerateOptions) => R[],
-): R[] {
+): { batch: Batch; generateOptions: GenerateOptions }[] {
   const roles = pairRoles(model.ir);
   const target = model.vocabularies.target;
   const examples: Example[] = sources.map((ids) => ({
@@ -87,17 +100,16 @@ function inBatches<R>(
     targets: {},
   }));
   const size = options.batch ?? DEFAULT_BATCH;
-  const out: R[] = [];
+  const generateOptions: GenerateOptions = {
+    maxLength: options.maxLength,
+    stop: target.endOfLine!,
+    classes: target.entries.length,
+    ...(options.beam === undefined ? {} : { beam: options.beam }),
+  };
+  const out = [];
   for (let start = 0; start < examples.length; start += size) {
     const indices = Array.from({ length: Math.min(size, examples.length - start) }, (_, i) => start + i);
-    out.push(
-      ...decode(sequenceBatch(model.ir, examples, indices), {
-        maxLength: options.maxLength,
-        stop: target.endOfLine!,
-        classes: target.entries.length,
-        ...(options.beam === undefined ? {} : { beam: options.beam }),
-      }),
-    );
+    out.push({ batch: sequenceBatch(model.ir, examples, indices), generateOptions });
   }
   return out;
 }

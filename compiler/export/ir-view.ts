@@ -37,3 +37,15 @@ export function delayedSources(ir: IrModel): DelayedSource[] {
   }
   return [...delayed.values()];
 }
+
+/** The states read ahead (`h[t+k]`), with how far: what the backward loop carries from one step to the one before. */
+export function aheadSources(ir: IrModel): DelayedSource[] {
+  return ir.states
+    .filter((s) => (s.maxAhead ?? 0) > 0)
+    .map((s) => ({ name: s.name, size: s.size, depth: s.maxAhead!, onehot: false }));
+}
+
+/** The targets a model reads as its previous target (`y[t-1]`: teacher forcing, or its own choice when generating). */
+export function previousTargets(ir: IrModel): string[] {
+  return [...new Set(ir.nodes.flatMap((n) => (n.op === "input" && n.fromTarget ? [n.input] : [])))];
+}

@@ -9,8 +9,8 @@ import type { CheckedModel } from "../check/model.js";
 import type { IrModel } from "../ir/ir.js";
 import { defaultOutputs } from "../ir/outputs.js";
 import { version } from "../version.js";
-import { delayedSources } from "./ir-view.js";
-import type { TimeLoop } from "./pytorch/loops.js";
+import { delayedSources, previousTargets } from "./ir-view.js";
+import type { TimeLoop } from "./loops.js";
 
 /** The .rnn file a model is exported from. */
 export interface ExportSource {
@@ -73,7 +73,7 @@ function sequenceSpecs(loops: readonly TimeLoop[]) {
     return {
       name: own[0]!.sequence ?? null,
       inputs: part.inputs.map((i) => i.name),
-      previous_targets: part.nodes.flatMap((n) => (n.op === "input" && n.fromTarget ? [n.input] : [])),
+      previous_targets: previousTargets(part),
       delayed: delayedSources(part).map((d) => d.name),
       quantities: part.quantities.map((q) => q.name),
       read_at_last: part.readAtLast ?? [],

@@ -35,6 +35,16 @@ export interface OnnxOperand {
 /** An ONNX attribute's value: an int, a string, ints, a float. */
 export type OnnxAttribute = number | string | readonly number[] | { float: number };
 
+/**
+ * The steps of another sequence in an ONNX graph, what attention's ops run over: its number of
+ * steps S (int64 [1]) and which of them are real (bool [B, S]). A value over them has rows
+ * [B * S, n], example by example, as in rnnc.
+ */
+export interface OnnxExtent {
+  steps: string;
+  real: string;
+}
+
 /** What an op's ONNX form builds with (compiler/export/onnx/graph.ts). */
 export interface OnnxNodes {
   /** A node of `op` on `inputs`; returns the name of its output. */
@@ -55,10 +65,10 @@ export interface OpExportForm {
    */
   pytorch(operands: readonly ExportOperand[], param?: PyExpr, axis?: PyExpr): PyExpr;
   /**
-   * The ONNX nodes of the op; returns its value's name. `param` names a product's parameter.
-   * Absent for the ops of attention: an ONNX export runs one sequence (compiler/export/forms.ts).
+   * The ONNX nodes of the op; returns its value's name. `param` names a product's parameter;
+   * `axis`, for an op over the steps of another sequence, that sequence's extent.
    */
-  onnx?(g: OnnxNodes, operands: readonly OnnxOperand[], param?: string): string;
+  onnx?(g: OnnxNodes, operands: readonly OnnxOperand[], param?: string, axis?: OnnxExtent): string;
 }
 
 /**

@@ -7,7 +7,7 @@
  * step and those of every step of the other (op.ts, StepsOp); each leaves the padding out. Each
  * one's derivative is made of the others.
  */
-import { pyAtom, pyCall, pyFunction, type OpExportForm } from "./export.js";
+import { pyAtom, pyCall, pyFunction, type OnnxExtent, type OnnxNodes, type OpExportForm } from "./export.js";
 import type { RowwiseOp, StepsOp } from "./op.js";
 import { elementwise, type ShapeRule } from "./shapes.js";
 
@@ -55,14 +55,47 @@ export const componentOps: readonly RowwiseOp[] = [
     accumulates: false,
     grad: (g) => g.send(0, g.apply("sum", [g.dy], { size: 1 })),
     // Lowering makes it only as an operand of an element-wise op, which broadcasts the one number.
-    export: { pytorch: ([a]) => pyAtom(a!.text) },
+    export: { pytorch: ([a]) => pyAtom(a!.text), onnx: (g, [a]) => g.op("Identity", [a!.name]) },
   },
 ];
+
+/** Rows [B * S, n] of a value over the steps as [B, S, n] (ONNX). */
+const bySteps = (g: OnnxNodes, rows: string, axis: OnnxExtent, n: number) =>
+  g.op("Reshape", [rows, g.op("Concat", [g.ints([-1]), axis.steps, g.ints([n])], { axis: 0 })]);
+
+/** Which of [B, S, n] are real steps, for Where. */
+const realSteps = (g: OnnxNodes, axis: OnnxExtent) => g.op("Unsqueeze", [axis.real, g.ints([2])]);
+
+/** ONNX forms of the steps ops, as the runtime's kernels compute them (runtime/kernels/steps.ts); 0 on the padding. */
+const onnxSteps: Record<StepsOp["rows"], NonNullable<OpExportForm["onnx"]>> = {
+  spread: (g, [a], _param, axis) => {
+    const copies = g.op("Expand", [
+      g.op("Unsqueeze", [a!.name, g.ints([1])]),
+      g.op("Concat", [g.ints([1]), axis!.steps, g.ints([1])], { axis: 0 }),
+    ]);
+    const real = g.op("Where", [realSteps(g, axis!), copies, g.scalar(0)]);
+    return g.op("Reshape", [real, g.ints([-1, a!.size])]);
+  },
+  reduce: (g, [a], _param, axis) => {
+    const real = g.op("Where", [realSteps(g, axis!), bySteps(g, a!.name, axis!, a!.size), g.scalar(0)]);
+    return g.op("ReduceSum", [real, g.ints([1])], { keepdims: 0 });
+  },
+  // One score per step: exp(a − max) over the real steps, times 1 / their sum.
+  same: (g, [a], _param, axis) => {
+    const scores = g.op("Reshape", [a!.name, g.op("Concat", [g.ints([-1]), axis!.steps], { axis: 0 })]);
+    const real = axis!.real;
+    const top = g.op("ReduceMax", [g.op("Where", [real, scores, g.scalar(-Infinity)])], { axes: [1], keepdims: 1 });
+    const shifted = g.op("Sub", [g.op("Where", [real, scores, top]), top]);
+    const e = g.op("Where", [real, g.op("Exp", [shifted]), g.scalar(0)]);
+    const inverse = g.op("Reciprocal", [g.op("ReduceSum", [e, g.ints([1])], { keepdims: 1 })]);
+    return g.op("Reshape", [g.op("Mul", [e, inverse]), g.ints([-1, 1])]);
+  },
+};
 
 /**
  * A steps op: made by the checker's reading of `over = s` and by lowering, never written as
  * itself. Exported to PyTorch as the runtime's function of the same name (runtime.py), which
- * reads the other sequence's extent; not to ONNX, which runs one sequence.
+ * reads the other sequence's extent, and to ONNX as nodes over the extent's real steps.
  */
 function stepsOp(
   name: string,
@@ -82,7 +115,7 @@ function stepsOp(
     kernel,
     rows,
     grad,
-    export: { pytorch: ([a], _param, axis) => pyCall(name, a!.text, axis!.text) },
+    export: { pytorch: ([a], _param, axis) => pyCall(name, a!.text, axis!.text), onnx: onnxSteps[rows] },
   };
 }
 

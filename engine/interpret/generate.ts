@@ -95,31 +95,54 @@ export function generating(ir: IrModel): { target: string; loss: IrLoss } {
 }
 
 /**
- * The one decoding loop: `decoder` a step at a time over the B examples' rows, each step's
- * classes picked by greedy choice or a beam search, until every example has produced `stop` or
- * `maxLength` steps. Each example's output, and each one's row at every step (Choice.paths).
+ * The choices of the one decoding loop, a step at a time: after each step over the rows, what
+ * it scored (the prediction, row after row) chooses each example's classes by greedy choice or
+ * a beam search, until every example has produced `stop` or `maxLength` steps. `previous` is
+ * what the next step reads as y[t-1] (-1 at the first: none); `next` gives the rows of the next
+ * step (row r goes on from row parents[r]), or undefined when decoding is over.
  */
+export function decodingChoice(ir: IrModel, B: number, options: GenerateOptions) {
+  const { loss } = generating(ir);
+  const isLog = loss.fusion?.kind === "log_softmax";
+  const choice = options.beam === undefined ? greedyChoice(B, options) : beamChoice(B, options.beam, options);
+  let previous: Int32Array = new Int32Array(B).fill(-1);
+  let step = 0;
+  return {
+    get previous(): Int32Array {
+      return previous;
+    },
+    get over(): boolean {
+      return step >= options.maxLength;
+    },
+    next(scores: ArrayLike<number>): Int32Array | undefined {
+      const logp = new Float64Array(scores.length);
+      for (let i = 0; i < logp.length; i++) logp[i] = isLog ? scores[i]! : Math.log(Math.max(scores[i]!, 0));
+      const last = step === options.maxLength - 1;
+      const { parents, classes } = choice.next(logp, logp.length / previous.length, last);
+      step = parents.length === 0 || last ? options.maxLength : step + 1;
+      previous = classes;
+      return this.over ? undefined : parents;
+    },
+    /** Each example's output, and each one's row at every step (Choice.paths). */
+    result(): { outputs: Int32Array[]; paths: Int32Array[] } {
+      return { outputs: choice.outputs(), paths: choice.paths() };
+    },
+  };
+}
+
+/** The one decoding loop (decodingChoice) with `decoder` a step at a time over the B examples' rows. */
 export function decodeWith(
   ir: IrModel,
   decoder: StepDecoder,
   B: number,
   options: GenerateOptions,
 ): { outputs: Int32Array[]; paths: Int32Array[] } {
-  const { loss } = generating(ir);
-  const isLog = loss.fusion?.kind === "log_softmax";
-  const choice = options.beam === undefined ? greedyChoice(B, options) : beamChoice(B, options.beam, options);
-  let previous: Int32Array = new Int32Array(B).fill(-1);
-  for (let step = 0; step < options.maxLength; step++) {
-    const scores = decoder.step(previous);
-    const logp = new Float64Array(scores.length);
-    for (let i = 0; i < logp.length; i++) logp[i] = isLog ? scores[i]! : Math.log(Math.max(scores[i]!, 0));
-    const last = step === options.maxLength - 1;
-    const { parents, classes } = choice.next(logp, logp.length / previous.length, last);
-    if (parents.length === 0 || last) break;
-    decoder.keep(parents);
-    previous = classes;
+  const decoding = decodingChoice(ir, B, options);
+  while (!decoding.over) {
+    const parents = decoding.next(decoder.step(decoding.previous));
+    if (parents) decoder.keep(parents);
   }
-  return { outputs: choice.outputs(), paths: choice.paths() };
+  return decoding.result();
 }
 
 function generateRecording(

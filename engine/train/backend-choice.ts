@@ -4,6 +4,7 @@
  * by `engine/backend.ts`). A backend that cannot be made is a `BackendUnavailableError`
  * with a message for the user.
  */
+import type { AwaitedGenerator } from "../onnxruntime-decoding.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
 import {
   createBackend as makeBackend,
@@ -30,7 +31,10 @@ export async function createForwardBackend(
   options: BackendOptions = {},
 ): Promise<ForwardBackend> {
   if (kind !== "onnxruntime") return createBackend(ir, kind, options);
-  const { loadOnnxRuntime, onnxruntimeBackend, OnnxRuntimeMissingError } = await import("../onnxruntime-backend.js");
+  const { loadOnnxRuntime, onnxruntimeBackend, onnxStreamingRefusal, OnnxRuntimeMissingError } =
+    await import("../onnxruntime-backend.js");
+  const refused = onnxStreamingRefusal(ir);
+  if (refused) throw new BackendUnavailableError(refused);
   try {
     return onnxruntimeBackend(ir, loadOnnxRuntime());
   } catch (e) {
@@ -45,6 +49,18 @@ export async function createBackend(
   options: BackendOptions = {},
 ): Promise<ModelBackend> {
   return explained(ir, kind, () => makeBackend(ir, kind, options));
+}
+
+/** ONNX Runtime's decoding of an encoder-decoder (rnnc translate --backend onnxruntime), when onnxruntime-node can be loaded. */
+export async function createOnnxGenerator(ir: IrModel): Promise<AwaitedGenerator> {
+  const { loadOnnxRuntime, OnnxRuntimeMissingError } = await import("../onnxruntime-backend.js");
+  const { onnxruntimeGenerator } = await import("../onnxruntime-decoding.js");
+  try {
+    return onnxruntimeGenerator(ir, loadOnnxRuntime());
+  } catch (e) {
+    if (e instanceof OnnxRuntimeMissingError) throw new BackendUnavailableError(e.message);
+    throw e;
+  }
 }
 
 /** How an encoder-decoder's outputs are generated on the backend `kind` (rnnc translate, rnnc eval). */

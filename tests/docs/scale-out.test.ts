@@ -4,7 +4,9 @@
  * (`python`, `torchrun`): rnnc trains, torchrun on two processes resumes the run, rnnc samples
  * from what PyTorch wrote; an exported encoder-decoder with attention trains under torchrun and
  * rnnc evaluates it; the model exported to ONNX writes the same text from Node, Python and
- * `rnnc sample --backend onnxruntime`; and the multi-machine line runs as two machines on one.
+ * `rnnc sample --backend onnxruntime`; an encoder-decoder exported to ONNX translates the same
+ * from Python and `rnnc translate --backend onnxruntime`; and the multi-machine line runs as two
+ * machines on one.
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -64,8 +66,8 @@ function shell(line: string, extra: NodeJS.ProcessEnv): Promise<{ code: number |
 }
 
 describe("docs/scale-out.md", () => {
-  it("has its four examples", () => {
-    expect([...examples.keys()]).toEqual(["scaleout", "cluster", "translate", "serve"]);
+  it("has its five examples", () => {
+    expect([...examples.keys()]).toEqual(["scaleout", "cluster", "translate", "serve", "serve-translate"]);
     expect([...examples.get("serve")!.files.keys()].sort()).toEqual(["serve.mjs", "serve.py"]);
   });
 
@@ -100,6 +102,17 @@ describe("docs/scale-out.md", () => {
       const example = examples.get("serve")!;
       writeFiles(example, project);
       expect(runCommands(example.commands.run!, project, 300_000, env)).toBe(example.output);
+    },
+    PYTHON_SETUP_MS,
+  );
+
+  it(
+    "serves an exported encoder-decoder from Python and rnnc translate --backend onnxruntime, which write the same translations",
+    () => {
+      const example = examples.get("serve-translate")!;
+      writeFiles(example, project);
+      // Training prints its own progress first; then the translations.
+      expect(runCommands(example.commands.run!, project, 300_000, env).endsWith(example.output!)).toBe(true);
     },
     PYTHON_SETUP_MS,
   );

@@ -3,7 +3,7 @@
  * entry of the op registry, and every loss in every form it is computed in a PyTorch one (the
  * type of a loss form requires it). An op registered without one is found here, and a model
  * that uses it is refused when exported, with a message, instead of being exported wrong. ONNX
- * runs one sequence forwards over its inputs: it refuses the models PyTorch runs beyond that.
+ * runs every loop over time as a Scan, and an encoder–decoder also as an encoder and a step.
  */
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,10 +36,10 @@ describe("export forms in the op registry", () => {
     expect(opsWithoutExportForms()).toEqual([]);
   });
 
-  it("cover the ops lowering makes for attention, for PyTorch only (ONNX refuses a model of several sequences)", () => {
+  it("cover the ops lowering makes for attention, for PyTorch and ONNX", () => {
     for (const name of ["repeat", "spread_steps", "sum_steps", "softmax_steps"]) {
       expect(typeof opExportForm(name).pytorch, name).toBe("function");
-      expect(() => onnxOpForm(name), name).toThrow(ExportError);
+      expect(typeof onnxOpForm(name), name).toBe("function");
     }
   });
 
@@ -75,44 +75,36 @@ describe("export forms in the op registry", () => {
     }
   });
 
-  it("refuse a bidirectional model for ONNX, which runs forwards only; PyTorch exports it", async () => {
+  it("export a bidirectional model to ONNX as its sequence form alone: a loop backwards is not computed a step at a time", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rnnc-forms-"));
-    const r = await rnnc("export", "examples/bidirectional.rnn", "--to", "onnx", "-o", join(dir, "out.onnx"));
-    expect(r.code).toBe(1);
-    expect(r.err).toContain(
-      "BiGruTagger reads h.bwd[t+1]: an ONNX export runs forwards only, so a bidirectional model cannot be exported to ONNX; export it to PyTorch (--to pytorch), which runs it",
+    const out = join(dir, "out.onnx");
+    const r = await rnnc("export", "examples/bidirectional.rnn", "--to", "onnx", "-o", out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe(
+      `examples/bidirectional.rnn: no step model: BiGruTagger runs a loop backwards (a state read ahead), which is not computed a step at a time; ${out} is the sequence model\n`,
     );
-    expect(existsSync(join(dir, "out.onnx"))).toBe(false);
-    const pytorch = await rnnc("export", "examples/bidirectional.rnn", "--to", "pytorch", "-o", join(dir, "out.py"));
-    expect(pytorch.code, pytorch.err).toBe(0);
-    expect(existsSync(join(dir, "out.py"))).toBe(true);
+    expect(["out.onnx", "out.step.onnx", "out.encoder.onnx"].map((f) => existsSync(join(dir, f)))).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 
-  it("refuse an encoder-decoder for ONNX, which runs one loop over one sequence, reading inputs only; PyTorch exports it", async () => {
+  it("export an encoder-decoder and a model reading its previous target to ONNX: sequence, step and (several sequences) encoder forms", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rnnc-forms-"));
-    const model = "tests/fixtures/pytorch/gru_seq2seq.rnn";
     const decoder = join(dir, "decoder.rnn");
     writeFileSync(
       decoder,
       "model Decoder {\n  dim W = 4\n  dim H = 3\n  target y : class[W]\n  param Vo : [W, H]\n  cell d = gru(y[t-1], size = H)\n  o = softmax(Vo @ d)\n  loss cross_entropy(o, y) at each\n}\n",
     );
-    const several = await rnnc("export", model, "--to", "onnx", "-o", join(dir, "several.onnx"));
-    expect(several.code).toBe(1);
-    expect(several.err).toContain(
-      "GruSeq2Seq reads sequences s, t: an ONNX export runs one loop over one sequence, so a model of several cannot be exported to ONNX; export it to PyTorch (--to pytorch), which runs it",
-    );
-    const previous = await rnnc("export", decoder, "--to", "onnx", "-o", join(dir, "previous.onnx"));
-    expect(previous.code).toBe(1);
-    expect(previous.err).toContain(
-      "Decoder reads its previous target, y[t-1]: an ONNX export reads inputs only, so it cannot be exported to ONNX; export it to PyTorch (--to pytorch), which runs it",
-    );
-    expect(existsSync(join(dir, "several.onnx")) || existsSync(join(dir, "previous.onnx"))).toBe(false);
-    for (const [name, file] of [
-      ["several", model],
-      ["previous", decoder],
+    for (const [name, file, forms] of [
+      ["several", "tests/fixtures/pytorch/gru_seq2seq.rnn", [true, true, true]],
+      ["previous", decoder, [true, true, false]],
     ] as const) {
-      const r = await rnnc("export", file, "--to", "pytorch", "-o", join(dir, `${name}.py`));
+      const r = await rnnc("export", file, "--to", "onnx", "-o", join(dir, `${name}.onnx`));
       expect(r.code, r.err).toBe(0);
+      const written = ["", ".step", ".encoder"].map((form) => existsSync(join(dir, `${name}${form}.onnx`)));
+      expect(written, name).toEqual(forms);
     }
   });
 });

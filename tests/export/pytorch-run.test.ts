@@ -28,7 +28,7 @@ interface Case {
 const allQuantities = (ir: IrModel) => ir.quantities.map((q) => q.name).join(",");
 
 function cases(): Case[] {
-  const models = modelCases(dir, "pytorch");
+  const models = modelCases(dir);
   const out: Case[] = models.map((c) => ({
     name: c.name,
     model: c.model,

@@ -16,7 +16,7 @@ import { decodeSafetensors } from "../../runtime/io/safetensors.js";
 import { Rng } from "../../runtime/rng.js";
 import { rnnc } from "../support/cli.js";
 import { largestMagnitude, maxRelativeError } from "../support/compare.js";
-import { exportableExamples } from "../support/export-cases.js";
+import { shippedExamples } from "../support/export-cases.js";
 import { irFromFile } from "../support/models.js";
 import { PYTHON_SETUP_MS, python, runExportedJobs, runProcess, type JobResult } from "../support/python.js";
 import { signalAfterStep, spawnRnnc } from "../support/spawn.js";
@@ -81,7 +81,7 @@ interface StepCase {
 
 function stepCases(): StepCase[] {
   const oneStep = ["--epochs", "1", "--batch", "64", "--val-split", "0", "--optimizer", "sgd", "--lr", "0.5"];
-  const cases: StepCase[] = exportableExamples("pytorch").map((model) => ({
+  const cases: StepCase[] = shippedExamples().map((model) => ({
     name: `example ${basename(model)}`,
     model,
     data: join("examples", "data", `${basename(model, ".rnn")}.json`),

@@ -12,7 +12,7 @@ import { serializeWeights } from "../../engine/io/weights-file.js";
 import { initialWeights } from "../../engine/init-weights.js";
 import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
-import { isBidirectional, type IrModel } from "../../compiler/ir/ir.js";
+import type { IrModel } from "../../compiler/ir/ir.js";
 import { generatedModel } from "./model-generator.js";
 import { irFromFile, irFromText } from "./models.js";
 
@@ -48,7 +48,7 @@ function randomInputs(
   return { data: dataFile, weights: weightsFile };
 }
 
-/** Models that use each construct: every activation, arithmetic with scalars and vectors, concatenation, delays of 1 to 3 steps of states and inputs (one-hot and dense), learned and constant initial states, every loss in every form, two losses, reduce = sum, no loss, dropout. */
+/** Models that use each construct: every activation, arithmetic with scalars and vectors, concatenation, delays of 1 to 3 steps of states and inputs (one-hot and dense), learned and constant initial states, every loss in every form, two losses, reduce = sum, no loss, a state read ahead by a forward equation, dropout. */
 export const constructs: Record<string, string> = {
   everything: `model Everything {
   dim D = 3
@@ -162,6 +162,20 @@ export const constructs: Record<string, string> = {
   loss mse(h, y) at each
 }
 `,
+  // A forward equation reading the backward loop's state ahead, past the sequence's end its initial value.
+  read_ahead: `model Ahead {
+  dim D = 2
+  dim H = 3
+  input x : [D]
+  target y : [H]
+  param W : [H, H]
+  param U : [H, D]
+  state h : [H] = 0.5
+  h = tanh(W @ h[t+1] + U @ x)
+  o = h[t+1] * 2 + h[t+2]
+  loss mse(o, y) at each
+}
+`,
   // Exported, dropout is the identity (as in rnnc run): on an input, on a state's use (per sequence), before the output.
   dropout: `model Dropped {
   dim D = 3
@@ -180,31 +194,16 @@ export const constructs: Record<string, string> = {
 `,
 };
 
-/** What a model is exported to: PyTorch runs every model; ONNX one sequence, forwards, over inputs only. */
-export type ExportTarget = "pytorch" | "onnx";
-
-/**
- * Whether an export to `to` runs the model: ONNX refuses one reading ahead, one of several
- * sequences and one reading its previous target (tests/export/forms.test.ts).
- */
-function exportable(ir: IrModel, to: ExportTarget): boolean {
-  return (
-    to === "pytorch" ||
-    (!isBidirectional(ir) && !ir.sequences && !ir.nodes.some((n) => n.op === "input" && n.fromTarget))
-  );
-}
-
-/** The shipped examples an export to `to` runs, as paths. */
-export function exportableExamples(to: ExportTarget): string[] {
+/** The shipped examples, as paths: PyTorch and ONNX export every one. */
+export function shippedExamples(): string[] {
   return readdirSync("examples")
     .filter((f) => f.endsWith(".rnn"))
-    .map((f) => join("examples", f))
-    .filter((model) => exportable(irFromFile(model), to));
+    .map((f) => join("examples", f));
 }
 
-export function modelCases(dir: string, to: ExportTarget): ModelCase[] {
+export function modelCases(dir: string): ModelCase[] {
   const out: ModelCase[] = [];
-  for (const model of exportableExamples(to)) {
+  for (const model of shippedExamples()) {
     const ir = irFromFile(model);
     const file = basename(model);
     const name = basename(file, ".rnn");
@@ -213,7 +212,6 @@ export function modelCases(dir: string, to: ExportTarget): ModelCase[] {
   }
   for (const file of readdirSync("tests/fixtures/pytorch").filter((f) => f.endsWith(".rnn"))) {
     const model = join("tests/fixtures/pytorch", file);
-    if (!exportable(irFromFile(model), to)) continue;
     const fixture = JSON.parse(readFileSync(model.replace(/\.rnn$/, ".json"), "utf8"));
     const name = `fixture-${basename(file, ".rnn")}`;
     const [weights, data] = [join(dir, `${name}.weights.json`), join(dir, `${name}.data.json`)];

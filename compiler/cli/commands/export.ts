@@ -2,7 +2,8 @@
  * `rnnc export MODEL --to pytorch|onnx`: the model for another engine. PyTorch: one
  * self-contained Python file (an nn.Module and a command that runs and trains it as rnnc does,
  * under torchrun with DistributedDataParallel). ONNX: the forward pass with the weights, as a
- * sequence model (a Scan over time) and a step model (state in, state out) beside it.
+ * sequence model (a Scan per loop over time), a step model (state in, state out) beside it and,
+ * for a model of several sequences, an encoder model (what the step model reads of the source).
  */
 import { basename, extname } from "node:path";
 import type { Command } from "commander";
@@ -39,7 +40,7 @@ export function registerExport(program: Command, io: Output): void {
     .requiredOption("--to <engine>", "pytorch or onnx", choice(targets))
     .option(
       "-o, --output <file>",
-      "where to write it (pytorch: stdout when omitted; onnx: MODEL.onnx, and the step model beside it as MODEL.step.onnx)",
+      "where to write it (pytorch: stdout when omitted; onnx: MODEL.onnx, and beside it the step model MODEL.step.onnx and, for an encoder-decoder, the encoder MODEL.encoder.onnx)",
     )
     .option("--dim <NAME=VALUE>", "override a dim (repeatable)", collectDims, [])
     .option("--checkpoint <dir>", "take the dims a checkpoint was trained with (onnx: and its weights)")
@@ -91,14 +92,19 @@ Examples:
       exporting(() => {
         const onnx = exportOnnx(prepared.ir, sourceOf(file, prepared), weightsOf(prepared.ir, weights), opts.dtype);
         writeAtomic(output, onnx.sequence);
-        writeAtomic(stepModelPath(output), onnx.step);
+        if (onnx.step) writeAtomic(formPath(output, "step"), onnx.step);
+        else
+          io.err(
+            `${file}: no step model: ${prepared.ir.name} runs a loop backwards (a state read ahead), which is not computed a step at a time; ${output} is the sequence model\n`,
+          );
+        if (onnx.encoder) writeAtomic(formPath(output, "encoder"), onnx.encoder);
       });
     });
 }
 
-/** Where the step model goes beside the sequence model: `m.onnx` → `m.step.onnx`. */
-export function stepModelPath(output: string): string {
-  return output.endsWith(".onnx") ? `${output.slice(0, -".onnx".length)}.step.onnx` : `${output}.step.onnx`;
+/** Where the step and encoder models go beside the sequence model: `m.onnx` → `m.step.onnx`, `m.encoder.onnx`. */
+export function formPath(output: string, form: "step" | "encoder"): string {
+  return output.endsWith(".onnx") ? `${output.slice(0, -".onnx".length)}.${form}.onnx` : `${output}.${form}.onnx`;
 }
 
 function sourceOf(file: string, prepared: PreparedModel): ExportSource {

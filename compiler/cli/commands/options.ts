@@ -8,10 +8,12 @@ import {
   createBackend,
   createForwardBackend,
   createGenerator,
+  createOnnxGenerator,
   type BackendKind,
   type ForwardBackendKind,
 } from "../../../engine/train/backend-choice.js";
 import type { Generator } from "../../../engine/interpret/generate.js";
+import type { AwaitedGenerator } from "../../../engine/onnxruntime-decoding.js";
 import { UserError } from "../io.js";
 
 /** `--kernels js|wasm|relaxed|auto` (parsed with `choice(kernelTiers)`): the compiled backend's matrix-product kernels (docs/kernels.md). */
@@ -62,6 +64,11 @@ export function openGenerator(
   opts: { backend: ForwardBackendKind; kernels?: KernelTier },
 ): Promise<Generator> {
   return userFacing(() => createGenerator(ir, opts.backend === "interp" ? "interp" : "compiled", kernelsOf(opts)));
+}
+
+/** ONNX Runtime's decoding of an encoder-decoder, or a message saying how to add onnxruntime-node. */
+export function openOnnxGenerator(ir: IrModel): Promise<AwaitedGenerator> {
+  return userFacing(() => createOnnxGenerator(ir));
 }
 
 async function userFacing<B>(make: () => Promise<B>): Promise<B> {

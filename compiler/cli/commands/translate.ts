@@ -1,9 +1,10 @@
 /**
  * `rnnc translate FILE [--checkpoint DIR] [--beam K] [--max-length N] [--input PATH]
- * [--backend compiled|interp] [--attention-plot FILE.svg]`: one source a line (standard input
+ * [--backend compiled|interp|onnxruntime] [--attention-plot FILE.svg]`: one source a line (standard input
  * by default) translated by an encoder-decoder trained on sentence pairs, one output a line, each
  * cut into tokens as the checkpoint's training cut its pairs (characters or words, with its
- * vocabularies). The model's generated module decodes (or the interpreter: the same outputs).
+ * vocabularies). The model's generated module decodes (or the interpreter, or ONNX Runtime on the
+ * model's ONNX export: the same outputs).
  * Every line is read and encoded before anything is printed, so a bad line stops the run with
  * nothing written. A model with attention also draws, for the first lines, where each output
  * step looked in the source (engine/plot/heatmap.ts), decoding on the interpreter, which keeps
@@ -16,12 +17,18 @@ import { DataError } from "../../../engine/io/data-error.js";
 import { describeFileError } from "../../../engine/io/file-error.js";
 import { attentionWeights } from "../../../engine/interpret/generate.js";
 import { heatmapSvg } from "../../../engine/plot/heatmap.js";
-import { joinTokens, translateAttending, translateIds, type PairModel } from "../../../engine/translate.js";
+import {
+  joinTokens,
+  translateAttending,
+  translateIds,
+  translateIdsAwaited,
+  type PairModel,
+} from "../../../engine/translate.js";
 import { readText, UserError, writeFileReported, type Output } from "../io.js";
 import { loadTrained, pairModel } from "../model-data.js";
-import { collectDims, kernelsHelp, openGenerator } from "./options.js";
+import { collectDims, kernelsHelp, openGenerator, openOnnxGenerator } from "./options.js";
 import { choice, positiveInt } from "./train-options.js";
-import { backendKinds, type BackendKind } from "../../../engine/train/backend-choice.js";
+import { forwardBackendKinds, type ForwardBackendKind } from "../../../engine/train/backend-choice.js";
 import { kernelTiers, type KernelTier } from "../../codegen/kernel-tier.js";
 
 /** The longest output by default, in tokens: more than any sentence of a corpus of short pairs. */
@@ -37,7 +44,7 @@ interface TranslateCommandOptions {
   input?: string;
   batch?: number;
   dim: string[];
-  backend: BackendKind;
+  backend: ForwardBackendKind;
   kernels?: KernelTier;
   attentionPlot?: string;
 }
@@ -60,7 +67,12 @@ export function registerTranslate(program: Command, io: Output): void {
     .option("--input <path>", "the sources, one a line (default: standard input)")
     .option("--batch <n>", "sources decoded together", positiveInt)
     .option("--dim <NAME=VALUE>", "override a dim (must agree with the checkpoint)", collectDims, [])
-    .option("--backend <name>", "compiled or interp (the same translations)", choice(backendKinds), "compiled")
+    .option(
+      "--backend <name>",
+      "compiled, interp or onnxruntime (the same translations; onnxruntime-node runs the ONNX export)",
+      choice(forwardBackendKinds),
+      "compiled",
+    )
     .option("--kernels <tier>", kernelsHelp, choice(kernelTiers))
     .option(
       "--attention-plot <file.svg>",
@@ -80,8 +92,10 @@ export function registerTranslate(program: Command, io: Output): void {
         ...(opts.batch === undefined ? {} : { batch: opts.batch }),
       };
       if (opts.attentionPlot === undefined) {
-        const generator = await openGenerator(model.ir, opts);
-        const outputs = translateIds(model, sources, { ...options, generator });
+        const outputs =
+          opts.backend === "onnxruntime"
+            ? await translateIdsAwaited(model, sources, options, await openOnnxGenerator(model.ir))
+            : translateIds(model, sources, { ...options, generator: await openGenerator(model.ir, opts) });
         io.out(outputs.map((tokens) => joinTokens(tokens, model.vocabularies.tokens) + "\n").join(""));
         return;
       }

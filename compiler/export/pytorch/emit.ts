@@ -3,7 +3,7 @@
  * as a torch.nn.Module: its parameters under their .rnn names, and `step`, the equations of
  * one time step in source order, each under a comment giving the equation, with PyTorch
  * doing the gradient (a model of several sequences has a step method per sequence, `step_s`,
- * and one with a state read ahead a `..._backward` method for its backward loop: loops.ts).
+ * and one with a state read ahead a `..._backward` method for its backward loop: ../loops.ts).
  * Then what the model is (MODEL: dims, inputs, states, losses, sequences, the .rnn source),
  * and rnnc's runtime for exported models (runtime.py, the same in every file: the time loops,
  * the losses, rnnc's files, `run` and `train`).
@@ -19,7 +19,7 @@ import { lossExportForm, opExportForm } from "../forms.js";
 import { pyClassName, pyComment, pyFloat, pyIdentifiers, pyLiteral, pyString } from "../python.js";
 import { exportedModel, type ExportSource } from "../model-spec.js";
 import { appliedOp, scoredNode } from "../ir-view.js";
-import { timeLoops, type TimeLoop } from "./loops.js";
+import { timeLoops, type TimeLoop } from "../loops.js";
 
 /** The Python file for a model. */
 export function exportPyTorch(ir: IrModel, model: CheckedModel, source: ExportSource): string {

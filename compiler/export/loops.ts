@@ -2,11 +2,11 @@
  * The loops over time an exported model runs, in rnnc's order (engine/interpret is the
  * reference): one sequence after the other (compiler/ir/sequences.ts), and in each, when a
  * state is read ahead, a backward loop from the last step down before the forward loop. Each
- * loop is one method of the model's class, named here.
+ * loop is one method of the PyTorch model's class, named here, and one Scan of an ONNX graph.
  */
-import type { IrModel } from "../../ir/ir.js";
-import { sequenceModels } from "../../ir/sequences.js";
-import { pyIdentifiers } from "../python.js";
+import type { IrModel } from "../ir/ir.js";
+import { sequenceModels } from "../ir/sequences.js";
+import { pyIdentifiers } from "./python.js";
 
 export interface TimeLoop {
   /** The model of the loop's sequence alone (the whole model when it has one sequence). */
