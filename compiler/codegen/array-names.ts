@@ -39,7 +39,14 @@ export function moduleNames(ir: IrModel): ModuleNames {
 }
 
 /** Names every array of the plan: fills in the nodes' and groups' buffer names (in the module's table, when shared). */
-export function nameArrays(ir: IrModel, nodes: NodePlan[], groups: MatvecGroup[], shared?: ModuleNames): ArrayNames {
+export function nameArrays(
+  ir: IrModel,
+  nodes: NodePlan[],
+  groups: MatvecGroup[],
+  /** Whether a block's product at every step is taken by rows, with its weights transposed (MatvecGroup.transposed). */
+  byRows: (g: MatvecGroup, block: MatvecGroup["blocks"][number]) => boolean,
+  shared?: ModuleNames,
+): ArrayNames {
   const identifiers = shared?.identifiers ?? new Identifiers();
   const claim = (wanted: string) => identifiers.claim(wanted);
   const ownValue = (p: NodePlan) => p.stored && !p.inSharedGroup;
@@ -65,6 +72,7 @@ export function nameArrays(ir: IrModel, nodes: NodePlan[], groups: MatvecGroup[]
       g.buffer = claim(`products_${operands}`);
       g.adjointBuffer = claim(`d${g.buffer}`);
     }
+    g.transposed = g.blocks.map((b) => (byRows(g, b) ? claim(`WT_${blockNames(ir, [b.x], quantityOf)}`) : ""));
     if (g.direct) continue;
     g.stacked = g.blocks.map((b) => claim(`W_${blockNames(ir, [b.x], quantityOf)}`));
     g.stackedGrads = g.stacked.map((w) => claim(`d${w}`));

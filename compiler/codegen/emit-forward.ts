@@ -16,13 +16,17 @@ import { StreamTable, type Statement } from "./element-loop.js";
 import { emitElementLoop, emitRowKernel, type FusedLoops } from "./fused-loops.js";
 import { commentText, quote } from "./names.js";
 import { stepsKernelCall } from "./steps-kernels.js";
-import type { CodePlan, ElementwiseRun, MatvecGroup } from "./plan.js";
+import {
+  productPhase,
+  timeLoopOf,
+  type CodePlan,
+  type ElementwiseRun,
+  type MatvecGroup,
+  type ProductPhase,
+  type TimeLoop,
+} from "./plan.js";
 
-/** Which loop over time: the backward phase (from the last step down), the recurrence, or the readout after it. */
-export type TimeLoop = "backward" | "recurrence" | "readout";
-
-export const loopOf = (plan: CodePlan, id: NodeId): TimeLoop =>
-  plan.ir.nodes[id]!.backward ? "backward" : plan.recurrent.has(id) ? "recurrence" : "readout";
+export const loopOf = (plan: CodePlan, id: NodeId): TimeLoop => timeLoopOf(plan.ir, plan.recurrent, id);
 
 export function emitForwardStep(plan: CodePlan, t: string, loop: TimeLoop, fused: FusedLoops | undefined): string[] {
   const out: string[] = [];
@@ -69,38 +73,19 @@ function origins(plan: CodePlan, ids: readonly NodeId[]): string[] {
   return [...new Set(ids.map((id) => originComment(plan.ir.nodes[id]!)))];
 }
 
-/**
- * When a block's product is computed: before the time loops when its operand is an input
- * (no recurrence to wait for), between them for a readout product whose operand the
- * recurrence computed, else at every step of its loop. A whole-batch product over T·B rows
- * streams the weights once instead of once per step.
- */
-type Phase = "before" | "between" | "step";
-
-function phaseOf(plan: CodePlan, group: MatvecGroup, block: MatvecGroup["blocks"][number]): Phase {
-  const x = plan.ir.nodes[block.x]!;
-  if (x.op === "input") return "before";
-  // A product of another sequence's quantity at its every step is the same at every step: computed once, before.
-  if (group.once) return "before";
-  // Another value at every step of another sequence may keep one step only (NodePlan.oneStep).
-  if (x.over !== undefined) return "step";
-  const readout = loopOf(plan, group.members[0]!) === "readout";
-  return readout && (x.op === "delay" || loopOf(plan, x.id) !== "readout") ? "between" : "step";
-}
-
 /** A group's product calls of one phase, the first block of the group (in phase order) overwriting, the others adding. */
-function productCalls(plan: CodePlan, group: MatvecGroup, phase: Phase, t: string, steps: "T" | 1): string[] {
-  const order: Phase[] = ["before", "between", "step"];
+function productCalls(plan: CodePlan, group: MatvecGroup, phase: ProductPhase, t: string, steps: "T" | 1): string[] {
+  const order: ProductPhase[] = ["before", "between", "step"];
   // The rows of that many steps: B each, or B · S at every step of another sequence.
   const rows = product(steps, rowsOf(plan, group.members[0]!));
   const blocks = group.blocks
-    .map((block, k) => ({ k, phase: phaseOf(plan, group, block) }))
+    .map((block, k) => ({ k, phase: productPhase(plan.ir, plan.recurrent, group, block) }))
     .sort((a, b) => order.indexOf(a.phase) - order.indexOf(b.phase));
-  return blocks.flatMap(({ k, phase: p }, j) => (p === phase ? [productCall(plan, group, k, t, rows, j > 0)] : []));
+  return blocks.flatMap(({ k, phase: p }, j) => (p === phase ? productCall(plan, group, k, t, rows, j > 0) : []));
 }
 
 /** The products of every block in `phase` ("before" or "between"), all steps at once. */
-export function emitWholeBatchProducts(plan: CodePlan, phase: Exclude<Phase, "step">): string[] {
+export function emitWholeBatchProducts(plan: CodePlan, phase: Exclude<ProductPhase, "step">): string[] {
   return plan.groups.flatMap((group) => {
     const calls = productCalls(plan, group, phase, "0", group.once ? 1 : "T");
     const what = group.once ? "// every step, once: " : phase === "before" ? "// input part of " : "// all steps of ";
@@ -123,7 +108,11 @@ function emitGroupProduct(plan: CodePlan, group: MatvecGroup, t: string): string
   return calls.length === 0 ? [] : [...origins(plan, group.members), ...calls];
 }
 
-/** The kernel call for block k of a group, from step t over `rows` batch rows (B: one step, T * B: every step; times S at every step of another sequence). */
+/**
+ * The kernel call for block k of a group, from step t over `rows` batch rows (B: one step, T * B: every step; times S
+ * at every step of another sequence): a product of dot products, or where the block has transposed weights, the
+ * adjoint kernel's sum of their rows weighted by x (which adds: what it adds to is zeroed first when it is the first).
+ */
 function productCall(
   plan: CodePlan,
   group: MatvecGroup,
@@ -131,7 +120,7 @@ function productCall(
   t: string,
   rows: string,
   accumulate: boolean,
-): string {
+): string[] {
   const block = group.blocks[k]!;
   // The first member's location is the group's: its own buffer, or the shared one at offset 0.
   const y = valueLocation(plan, group.members[0]!, t);
@@ -142,8 +131,15 @@ function productCall(
     : group.stacked[k]!;
   const xNode = plan.ir.nodes[block.x]!;
   const xOffset = product(x.slot, "B", xNode.onehot ? 1 : block.width);
+  const transposed = group.transposed[k];
+  if (transposed) {
+    const call = `matmulBatchBackwardInput(${rows}, ${block.width}, ${group.rows}, ${x.buffer}, ${xOffset}, ${transposed}, 0, ${y.buffer}, ${yOffset});`;
+    return accumulate ? [call] : [`${y.buffer}.fill(0, ${yOffset}, ${sum(yOffset, product(rows, group.rows))});`, call];
+  }
   const kernel = xNode.onehot ? "gatherRowsBatch" : "matmulBatch";
-  return `${kernel}(${rows}, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${accumulate});`;
+  return [
+    `${kernel}(${rows}, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${accumulate});`,
+  ];
 }
 
 /** The expression computing an element-wise node from its operands: its op's, from the registry. */

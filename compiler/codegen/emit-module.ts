@@ -10,11 +10,11 @@ import { isBidirectional, type IrModel, type IrTarget } from "../ir/ir.js";
 import type { RowwiseOp, StepsOp } from "../ops/op.js";
 import { formOf, opNamed } from "../ops/registry.js";
 import { emitBackwardStep, emitSummedProducts, emitWeightGradients } from "./emit-backward.js";
-import { emitForwardStep, emitInvariantSpreads, emitWholeBatchProducts, type TimeLoop } from "./emit-forward.js";
+import { emitForwardStep, emitInvariantSpreads, emitWholeBatchProducts } from "./emit-forward.js";
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
 import { FusedLoops } from "./fused-loops.js";
-import type { CodePlan, NodePlan } from "./plan.js";
+import { planOptionsFor, type CodePlan, type NodePlan, type TimeLoop } from "./plan.js";
 import { rowOffset } from "./location.js";
 import { allPlans, modulePlans, type ModulePlans, type SequencePlan } from "./sequence-plans.js";
 import {
@@ -70,8 +70,8 @@ export function emitModule(ir: IrModel, options: EmitOptions): string {
     throw new Error(
       `${ir.name} reads sequences ${ir.sequences.join(", ")}, each of its own length: a module unrolled for one T cannot run it`,
     );
-  // Vectorised activations pay where the tier has SIMD; the JavaScript tier keeps Math.* inside its fused loops.
-  const plans = modulePlans(ir, { kernelActivations: kernelObject(options) });
+  // Vectorised activations and narrow products by rows pay where the tier has SIMD (planOptionsFor).
+  const plans = modulePlans(ir, planOptionsFor(options));
   const every = allPlans(plans);
   const float = options.dtype === "f32" ? "Float32Array" : "Float64Array";
   // The passes first: they decide which loops become WebAssembly functions, which the workspace then loads.
@@ -164,7 +164,10 @@ function usesKernel(plan: CodePlan, name: (typeof kernelNames)[number]): boolean
     case "gatherRowsBatch":
       return plan.groups.some(onehot);
     case "matmulBatchBackwardInput":
-      return plan.grad?.nodes.some((n) => n.op === "apply" && n.fn === "matvec_t") ?? false;
+      return (
+        plan.groups.some((g) => g.transposed.some(Boolean)) ||
+        (plan.grad?.nodes.some((n) => n.op === "apply" && n.fn === "matvec_t") ?? false)
+      );
     case "matmulBatchBackwardWeight":
       return weights.includes(false);
     case "scatterRowsBatch":
@@ -649,24 +652,29 @@ function emitForwardPass(
     out.push(
       `if (state && !state.fresh) throw new Error(${quote(`${ir.name} reads ahead ([t+k]): it reads each sequence to its end, and cannot continue one from a previous call`)});`,
     );
-  // Stacked weights of each fused group: rows of every member, columns of one block (a one-hot block transposed: a row per id).
+  // Stacked weights of each fused group: rows of every member, columns of one block (a one-hot block transposed: a row
+  // per id); and a block's weights transposed where its product at every step is taken by rows (MatvecGroup.transposed).
   for (const g of plan.groups) {
-    if (g.direct) continue;
-    out.push(
-      `// stack ${g.members.map((m) => commentText((ir.nodes[m] as { param: string }).param)).join(", ")} for one product per block`,
-    );
-    g.blocks.forEach((block, k) => {
+    const into = [
+      ...(g.direct ? [] : g.stacked).map((name, k) => ({ name, k, transposed: false })),
+      ...g.transposed.flatMap((name, k) => (name ? [{ name, k, transposed: true }] : [])),
+    ];
+    if (into.length === 0) continue;
+    const params = g.members.map((m) => (ir.nodes[m] as { param: string }).param);
+    out.push(`// ${g.direct ? "transpose" : "stack"} ${params.map(commentText).join(", ")} for one product per block`);
+    for (const { name, k, transposed } of into) {
+      const block = g.blocks[k]!;
       g.members.forEach((m, j) => {
-        const param = (ir.nodes[m] as { param: string }).param;
-        const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
+        const cols = ir.params.find((p) => p.name === params[j])!.shape[1]!;
         const rows = ir.nodes[m]!.size;
-        const P = paramArray(plan, param);
+        const P = paramArray(plan, params[j]!);
+        const at = transposed ? sum(product("col", g.rows), g.offsets[j]!, "row") : stackedIndex(plan, g, k, j);
         // Element by element: a subarray per row would allocate on every call, which costs a one-sequence forward pass more than the copy.
         out.push(
-          `for (let row = 0; row < ${rows}; row++) for (let col = 0; col < ${block.width}; col++) ${g.stacked[k]}[${stackedIndex(plan, g, k, j)}] = ${P}[${sum(product("row", cols), block.col, "col")}]!;`,
+          `for (let row = 0; row < ${rows}; row++) for (let col = 0; col < ${block.width}; col++) ${name}[${at}] = ${P}[${sum(product("row", cols), block.col, "col")}]!;`,
         );
       });
-    });
+    }
   }
   // Inputs, after the history slots that delays read before step 0.
   for (const input of ir.inputs) {
@@ -782,7 +790,7 @@ function emitForwardPass(
   const declarations = [
     ...batchLocals,
     ...sourceLocals(plan),
-    ...kernelLocals(plan, options, ["matmulBatch", "gatherRowsBatch", "activateRows"]),
+    ...kernelLocals(plan, options, ["matmulBatch", "matmulBatchBackwardInput", "gatherRowsBatch", "activateRows"]),
     ...paramLocals(plan, "params"),
     ...bufferLocals(plan),
   ];

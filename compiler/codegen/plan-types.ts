@@ -83,4 +83,9 @@ export interface MatvecGroup {
   /** The arrays of the stacked weights of each block, and of their gradients (none for a direct group). */
   stacked: string[];
   stackedGrads: string[];
+  /**
+   * Per block: the array of its weights transposed, [width][rows], where its product at every step is
+   * taken as a combination of their rows (PlanOptions.narrowStepsByRows), else "".
+   */
+  transposed: string[];
 }

@@ -10,7 +10,7 @@ import { paramSize, type IrModel } from "../ir/ir.js";
 import { ARENA_ALIGN } from "../../runtime/kernels/wasm/arena.js";
 import type { KernelTier } from "./kernel-tier.js";
 import { product, sum } from "./arith.js";
-import type { CodePlan } from "./plan.js";
+import { planOptionsFor, type CodePlan } from "./plan.js";
 import { allPlans, modulePlans, type ModulePlans } from "./sequence-plans.js";
 
 export interface BufferSpec {
@@ -82,6 +82,7 @@ export function workspaceBuffers(plan: CodePlan, float: string): BufferSpec[] {
     // Shared members are never quantities nor read through delays: no history slots.
     const over = plan.ir.nodes[g.members[0]!]!.over === undefined ? {} : ({ over: true } as const);
     if (g.shared) add(g.buffer, { per: "steps", width: g.rows, ...over });
+    g.transposed.forEach((name, k) => name && add(name, { per: "fixed", count: g.rows * g.blocks[k]!.width }));
     if (g.direct) continue;
     g.blocks.forEach((b, k) => {
       add(g.stacked[k]!, { per: "fixed", count: g.rows * b.width });
@@ -135,7 +136,7 @@ export function workspaceBytes(
   let floats = onKernelObject ? (options.backward ? 2 : 1) * aligned(parameters * floatBytes) : 0;
   let other = 0;
   let longest = parameters;
-  const buffers = moduleBuffers(modulePlans(ir, { kernelActivations: onKernelObject }), float);
+  const buffers = moduleBuffers(modulePlans(ir, planOptionsFor(options)), float);
   for (const b of buffers.filter((b) => options.backward || !b.backward)) {
     const length = lengthFor(b.extent, T, B);
     longest = Math.max(longest, length);

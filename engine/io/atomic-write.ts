@@ -4,13 +4,16 @@
  * the new one, never part of one. Used for every output rnnc writes: checkpoints, plots,
  * compiled modules, the command line's outputs. A failure (a full disk, a read-only file
  * system, a directory in the way) is a FileError naming the target, and leaves no temporary file.
+ * `writeAtomicAsync` does the same with the waiting (the write, the flush) off the JavaScript
+ * thread: a training run writes its checkpoints so while it computes the next steps.
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileError } from "./file-error.js";
 
 export function writeAtomic(path: string, data: string | Uint8Array): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const temporary = temporaryPath(path);
   try {
     const fd = openSync(temporary, "w");
     try {
@@ -26,11 +29,35 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+export async function writeAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
+  const temporary = temporaryPath(path);
+  try {
+    const file = await open(temporary, "w");
+    try {
+      // FileHandle.writeFile writes all of it (looping over partial writes).
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (e) {
+    // As removeIfThere: the error to report is the write's.
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw fileError(`cannot write '${path}'`, e);
+  }
+}
+
 /** Writes all of `data` at the file's position (a write may take only part of it). */
 export function writeAll(fd: number, data: string | Uint8Array): void {
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   let written = 0;
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+}
+
+/** One writer at a time per file (a process writes its files in turn), so the pid tells processes apart. */
+function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 }
 
 function removeIfThere(path: string): void {

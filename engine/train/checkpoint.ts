@@ -10,13 +10,17 @@
  * (run-checkpoints.ts), and `train.lock` while the run lasts (run-lock.ts).
  * Every file is written to a temporary name and renamed. The tensor files are written first
  * under new names and `checkpoint.json`, renamed last, points at them, so a run killed at any
- * moment leaves the previous complete checkpoint or the new one, never a mix.
+ * moment leaves the previous complete checkpoint or the new one, never a mix. The files' bytes
+ * are taken at one moment (`snapshotCheckpoint`) and written after (`writeCheckpoint`), so a run
+ * can write them in the background while it trains on.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Carry } from "../interpret/execution.js";
 import type { Weights } from "../interpret/batch.js";
-import { writeAtomic } from "../io/atomic-write.js";
+import { writeAtomicAsync } from "../io/atomic-write.js";
+import { fileError } from "../io/file-error.js";
 import { jsonErrorText } from "../io/data-error.js";
 import { decodeSafetensors, encodeSafetensors } from "../../runtime/io/safetensors.js";
 import { namedRecord } from "../../runtime/records.js";
@@ -115,19 +119,24 @@ export type CheckpointFixed = Omit<
   | "finished"
 >;
 
-export function saveCheckpoint(
-  dir: string,
+/** A checkpoint's files as bytes, taken from the state at one moment, to be written (`writeCheckpoint`) while training goes on. */
+export interface CheckpointSnapshot {
+  meta: CheckpointMeta;
+  /** The tensor files, then checkpoint.json, then weights.safetensors: the order they are written in. */
+  files: { name: string; data: string | Uint8Array }[];
+}
+
+export function snapshotCheckpoint(
   fixed: CheckpointFixed,
   state: TrainState,
   extra: { metricsBytes: number; finished: boolean; shapes: Record<string, number[]>; best?: BestValidation },
-): CheckpointMeta {
+): CheckpointSnapshot {
   const tag = String(state.step).padStart(7, "0");
   const files = { weights: `weights-${tag}.safetensors`, state: `state-${tag}.safetensors` };
   const params = namedRecord(
     Object.entries(state.weights).map(([name, w]) => [name, { shape: extra.shapes[name] ?? [w.length], data: w }]),
   );
   const weightBytes = encodeSafetensors(params, "F64", { step: String(state.step) });
-  writeAtomic(join(dir, files.weights), weightBytes);
 
   const opt = state.optimizer.getState();
   const tensors = namedRecord<{ shape: number[]; data: Float64Array }>();
@@ -145,7 +154,7 @@ export function saveCheckpoint(
     carry: state.carry ? "yes" : "no",
     carry_onehot: JSON.stringify(onehot),
   };
-  writeAtomic(join(dir, files.state), encodeSafetensors(tensors, "F64", stateMeta));
+  const stateBytes = encodeSafetensors(tensors, "F64", stateMeta);
 
   const meta: CheckpointMeta = {
     ...fixed,
@@ -167,13 +176,30 @@ export function saveCheckpoint(
     metricsBytes: extra.metricsBytes,
     savedAt: new Date().toISOString(),
   };
-  writeAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(meta, null, 1) + "\n");
-  writeAtomic(join(dir, "weights.safetensors"), weightBytes);
-  for (const f of readdirSync(dir)) {
-    if (/^(weights|state)-\d+\.safetensors$/.test(f) && f !== files.weights && f !== files.state)
-      rmSync(join(dir, f), { force: true });
+  return {
+    meta,
+    files: [
+      { name: files.weights, data: weightBytes },
+      { name: files.state, data: stateBytes },
+      // As text now: the state's arrays and objects that `meta` holds change as training goes on.
+      { name: CHECKPOINT_FILE, data: JSON.stringify(meta, null, 1) + "\n" },
+      { name: "weights.safetensors", data: weightBytes },
+    ],
+  };
+}
+
+/** Writes a snapshot's files in their order, each atomically, then deletes the tensor files of earlier checkpoints. */
+export async function writeCheckpoint(dir: string, snapshot: CheckpointSnapshot): Promise<void> {
+  for (const { name, data } of snapshot.files) await writeAtomicAsync(join(dir, name), data);
+  const { weights, state } = snapshot.meta.files;
+  for (const f of await readdir(dir)) {
+    if (/^(weights|state)-\d+\.safetensors$/.test(f) && f !== weights && f !== state) {
+      const path = join(dir, f);
+      await rm(path, { force: true }).catch((e: unknown) => {
+        throw fileError(`cannot remove '${path}'`, e);
+      });
+    }
   }
-  return meta;
 }
 
 export class CheckpointError extends Error {}

@@ -155,11 +155,13 @@ export interface EvalReport {
 
 export interface TrainHooks {
   step?(r: StepReport): void;
-  evaluated?(r: EvalReport): void;
+  /** May return a promise (a checkpoint of the best weights being taken): the loop waits for it. */
+  evaluated?(r: EvalReport): unknown;
   warning?(message: string): void;
   /** Asked after every step and every epoch end. */
   checkpointDue?(state: TrainState, at: "step" | "epoch"): boolean;
-  checkpoint?(state: TrainState): void;
+  /** Takes a checkpoint of `state`: the loop waits for what it returns, then changes `state` again. */
+  checkpoint?(state: TrainState): unknown;
   /** Checked after every step: stop (after checkpointing) when true. */
   stopRequested?(): boolean;
 }
@@ -290,31 +292,31 @@ export async function trainLoop(
         const v = await validate();
         const why = v && validationDiverged(v);
         if (why) return diverged(why);
-        hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: false, ...validated(v) });
+        await hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: false, ...validated(v) });
         if (outOfPatience()) return { status: "stopped-early", state };
       }
       // Events first: a stop asked for (a signal) while this step computed is seen now, not after the next.
       await yieldToEvents();
       if (hooks.stopRequested?.()) {
-        hooks.checkpoint?.(state);
+        await hooks.checkpoint?.(state);
         return { status: "interrupted", state };
       }
-      if (hooks.checkpointDue?.(state, "step")) hooks.checkpoint?.(state);
+      if (hooks.checkpointDue?.(state, "step")) await hooks.checkpoint?.(state);
     }
     const trainLoss = state.epochLoss.positions > 0 ? state.epochLoss.sum / state.epochLoss.positions : NaN;
     const v = await validate();
     const why = v && validationDiverged(v);
     if (why) return diverged(why);
-    hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: true, trainLoss, ...validated(v) });
+    await hooks.evaluated?.({ step: state.step, epoch: state.epoch, epochEnd: true, trainLoss, ...validated(v) });
     state.epoch++;
     state.batchInEpoch = 0;
     state.order = null;
     state.carry = null;
     state.epochLoss = { sum: 0, positions: 0 };
-    if (hooks.checkpointDue?.(state, "epoch")) hooks.checkpoint?.(state);
+    if (hooks.checkpointDue?.(state, "epoch")) await hooks.checkpoint?.(state);
     if (outOfPatience() && state.epoch < config.epochs) return { status: "stopped-early", state };
     if (hooks.stopRequested?.() && state.epoch < config.epochs) {
-      hooks.checkpoint?.(state);
+      await hooks.checkpoint?.(state);
       return { status: "interrupted", state };
     }
   }

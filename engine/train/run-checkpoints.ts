@@ -5,9 +5,16 @@
  * loss so far. The latest checkpoint is what `--resume` continues; `best/` is what survives a
  * run that got worse (over-fitting, or divergence) and what eval, sample and analyze can read
  * (`--checkpoint DIR/best`).
+ *
+ * A checkpoint's bytes are taken when it is due and written in the background (BackgroundWrites)
+ * while the next steps compute: its fsyncs are not the loop's wait. One is written at a time: a
+ * checkpoint waits for the previous one's files before it takes its own, so at most one is held in
+ * memory besides the state. `lastStep` moves when one is on disk; a failed write is thrown at the
+ * next step (`due`), and the run's end waits for every write (`BackgroundWrites.finished`).
  */
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { BackgroundWrites } from "../io/background-writes.js";
 import { makeDirectories } from "../io/directories.js";
 import type { Evaluation } from "./evaluate.js";
 import type { TrainState } from "./loop.js";
@@ -15,7 +22,8 @@ import type { RunLog } from "./run-log.js";
 import {
   hasCheckpoint,
   readCheckpointMeta,
-  saveCheckpoint,
+  snapshotCheckpoint,
+  writeCheckpoint,
   type BestValidation,
   type CheckpointFixed,
 } from "./checkpoint.js";
@@ -24,21 +32,31 @@ export const BEST_DIR = "best";
 const AT_LEAST_EVERY_MS = 300_000;
 
 export class RunCheckpoints {
-  /** The step of the latest checkpoint written (by this run or the one it resumes). */
+  /** The step of the latest checkpoint on disk (written by this run or the one it resumes). */
   lastStep: number;
   best: BestValidation | undefined;
   private lastTime = performance.now();
+  /** The latest checkpoint's write (latest or best/), done or not. */
+  private writing: Promise<void> = Promise.resolve();
   private readonly fixed: CheckpointFixed;
   private readonly shapes: Record<string, number[]>;
   private readonly log: RunLog;
+  private readonly writes: BackgroundWrites;
   private readonly every: number;
 
   /** `every`: `--checkpoint-every`; `resumedAt`: the step of the checkpoint a resumed run continues. */
   constructor(
     readonly dir: string,
-    run: { fixed: CheckpointFixed; shapes: Record<string, number[]>; log: RunLog; every: number; resumedAt?: number },
+    run: {
+      fixed: CheckpointFixed;
+      shapes: Record<string, number[]>;
+      log: RunLog;
+      writes: BackgroundWrites;
+      every: number;
+      resumedAt?: number;
+    },
   ) {
-    ({ fixed: this.fixed, shapes: this.shapes, log: this.log, every: this.every } = run);
+    ({ fixed: this.fixed, shapes: this.shapes, log: this.log, writes: this.writes, every: this.every } = run);
     this.lastStep = run.resumedAt ?? -1;
     this.best = run.resumedAt === undefined ? undefined : readBest(dir);
   }
@@ -47,7 +65,9 @@ export class RunCheckpoints {
     return join(this.dir, BEST_DIR);
   }
 
+  /** Asked after every step and epoch end; throws the error of a write that failed since. */
   due(state: TrainState, at: "step" | "epoch"): boolean {
+    this.writes.check();
     return (
       at === "epoch" ||
       (this.every > 0 && state.step % this.every === 0) ||
@@ -55,25 +75,40 @@ export class RunCheckpoints {
     );
   }
 
-  save(state: TrainState, finished = false): void {
-    saveCheckpoint(this.dir, this.fixed, state, { metricsBytes: this.log.bytes, finished, shapes: this.shapes });
-    this.lastStep = state.step;
+  /** Takes a checkpoint of `state` (once the previous one is written) and writes it in the background. */
+  async save(state: TrainState, finished = false): Promise<void> {
+    await this.writing;
+    this.writes.check();
+    const snapshot = snapshotCheckpoint(this.fixed, state, {
+      metricsBytes: this.log.bytes,
+      finished,
+      shapes: this.shapes,
+    });
     this.lastTime = performance.now();
+    this.writing = this.writes.add(async () => {
+      await writeCheckpoint(this.dir, snapshot);
+      this.lastStep = snapshot.meta.step;
+    });
     this.log.writePlot();
   }
 
-  /** Saves `best/` when this validation is the lowest so far; true if it was. */
-  offerBest(state: TrainState, val: Evaluation, epoch: number): boolean {
+  /** Takes a checkpoint in `best/` when this validation is the lowest so far, written as `save` writes; true if it was. */
+  async offerBest(state: TrainState, val: Evaluation, epoch: number): Promise<boolean> {
     if (!(val.loss < (this.best?.valLoss ?? Infinity))) return false;
+    await this.writing;
+    this.writes.check();
     const best = { valLoss: val.loss, step: state.step, epoch };
-    makeDirectories(this.bestDir);
-    saveCheckpoint(this.bestDir, this.fixed, state, {
+    const snapshot = snapshotCheckpoint(this.fixed, state, {
       metricsBytes: 0,
       finished: false,
       shapes: this.shapes,
       best,
     });
     this.best = best;
+    this.writing = this.writes.add(async () => {
+      makeDirectories(this.bestDir);
+      await writeCheckpoint(this.bestDir, snapshot);
+    });
     return true;
   }
 }

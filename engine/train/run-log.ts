@@ -2,7 +2,8 @@
  * `metrics.jsonl` (one JSON object a line: every step, every validation, every warning) and
  * `loss.svg` (training and validation loss against the step), both in the checkpoint
  * directory. On resume the log is cut back to where the checkpoint was written, so the
- * steps after it, which the resumed run repeats, are not logged twice.
+ * steps after it, which the resumed run repeats, are not logged twice. The plot is drawn when
+ * asked and written in the background, in turn with the run's checkpoints (BackgroundWrites).
  */
 import {
   closeSync,
@@ -16,7 +17,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { composeCharts, type Chart, type Series } from "../plot/svg.js";
-import { writeAll, writeAtomic } from "../io/atomic-write.js";
+import { writeAll, writeAtomicAsync } from "../io/atomic-write.js";
+import type { BackgroundWrites } from "../io/background-writes.js";
 import { writingTo } from "../io/file-error.js";
 
 export const METRICS_FILE = "metrics.jsonl";
@@ -64,6 +66,7 @@ export class RunLog {
   constructor(
     readonly dir: string,
     private readonly title: string,
+    private readonly writes: BackgroundWrites,
     resumeAtBytes?: number,
   ) {
     this.path = join(dir, METRICS_FILE);
@@ -134,7 +137,10 @@ export class RunLog {
     return { name: "learning rate", points, color: "#2ca02c" };
   }
 
-  /** The loss chart, and below it the learning rate's when a schedule changed it; not drawn again while the log is unchanged. */
+  /**
+   * Draws the loss chart, and below it the learning rate's when a schedule changed it, and writes it
+   * in the background; not drawn again while the log is unchanged.
+   */
   writePlot(): void {
     if (this.steps.length === 0 || !this.changed) return;
     this.changed = false;
@@ -148,6 +154,7 @@ export class RunLog {
     const charts: Chart[] = rate
       ? [loss, { title: "learning rate", xLabel: "step", yLabel: "lr", series: [rate], height: 240 }]
       : [loss];
-    writeAtomic(join(this.dir, LOSS_PLOT_FILE), composeCharts(charts, 1));
+    const svg = composeCharts(charts, 1);
+    void this.writes.add(() => writeAtomicAsync(join(this.dir, LOSS_PLOT_FILE), svg));
   }
 }

@@ -4,7 +4,7 @@
  * with exactly the weights of an uninterrupted run. The spawned runs use the built CLI
  * (`npm test` builds first).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -410,6 +410,25 @@ describe("dims and data errors", () => {
     expect(JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8")).step).toBe(0);
     expect(readFileSync(join(ck, "metrics.jsonl"), "utf8")).toMatch(/"kind":"stopped"/);
   });
+
+  it("a file that cannot be written in the background stops the run with the file named, keeping the checkpoint before", async () => {
+    const ck = join(dir, "unwritable");
+    // A directory where the loss plot goes, first written with step 5's checkpoint: renaming onto it fails.
+    const inTheWay = join(ck, "loss.svg");
+    mkdirSync(inTheWay, { recursive: true });
+    const r = await spawnRnnc([
+      "train",
+      ...lm,
+      ...["--data", corpus, "--batch", "4", "--seq-len", "8", "--checkpoint", ck, "--checkpoint-every", "5"],
+      ...["--progress", "none"],
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(new RegExp(`\\nrnnc: cannot write '${inTheWay}': it is a directory\\n$`));
+    expect(r.out).not.toMatch(/^\s+at /m);
+    // Written before the plot; the checkpoints asked for after the failure are not started.
+    expect(JSON.parse(readFileSync(join(ck, "checkpoint.json"), "utf8")).step).toBe(5);
+    expect(existsSync(join(ck, "train.lock"))).toBe(false);
+  });
 });
 
 describe.each([
@@ -458,7 +477,9 @@ describe.each([
       it(`after ${signal}`, async () => {
         const expectExit = signal === "SIGINT" ? 130 : null;
         const ck = join(dir, `stopped-${signal}-${threads}-${precision}`);
-        const stopped = await spawnRnnc(args(ck), signalAfterStep(signal, 12));
+        // Checkpoints are written in the background, one at a time: once step 15 is reported, step 14's
+        // checkpoint has waited for step 7's, which is on disk.
+        const stopped = await spawnRnnc(args(ck), signalAfterStep(signal, 15));
         if (expectExit !== null) {
           expect(stopped.code, stopped.out).toBe(expectExit);
           expect(stopped.out).toMatch(/interrupted at step \d+ .*checkpoint saved/);

@@ -23,7 +23,7 @@ import { batchFromJson, batchToJson } from "../../engine/io/data-json.js";
 import { weightsFromJson, weightsToJson } from "../../engine/io/weights-json.js";
 import { randomBatch } from "../../engine/random-batch.js";
 import { Rng } from "../../runtime/rng.js";
-import { loadCheckpoint, saveCheckpoint } from "../../engine/train/checkpoint.js";
+import { loadCheckpoint, snapshotCheckpoint, writeCheckpoint } from "../../engine/train/checkpoint.js";
 import { initialTrainState } from "../../engine/train/loop.js";
 import { defaultOptimizerConfig } from "../../engine/train/optimizers.js";
 import { maxRelativeError } from "../support/compare.js";
@@ -333,7 +333,7 @@ describe("__proto__ as any kind of name, through the runtime", () => {
         expect(batchFromJson(ir, viaJson(batchToJson(ir, chunks[0]!)))).toEqual(chunks[0]);
       });
 
-      it("reads back a checkpoint it wrote: weights, optimiser moments and the carried state", () => {
+      it("reads back a checkpoint it wrote: weights, optimiser moments and the carried state", async () => {
         const { ir, weights, chunks } = setUp(role);
         const backend = interpreterBackend(ir);
         const state = initialTrainState(weights, {
@@ -352,11 +352,14 @@ describe("__proto__ as any kind of name, through the runtime", () => {
         state.carry = result.carry();
         const dir = mkdtempSync(join(tmpdir(), "rnnc-names-"));
         try {
-          saveCheckpoint(dir, checkpointIdentity(ir), state, {
-            metricsBytes: 0,
-            finished: false,
-            shapes: Object.fromEntries(ir.params.map((p) => [p.name, p.shape])),
-          });
+          await writeCheckpoint(
+            dir,
+            snapshotCheckpoint(checkpointIdentity(ir), state, {
+              metricsBytes: 0,
+              finished: false,
+              shapes: Object.fromEntries(ir.params.map((p) => [p.name, p.shape])),
+            }),
+          );
           const loaded = loadCheckpoint(dir);
           expect(loaded.weights).toEqual(state.weights);
           expect(loaded.optimizer).toEqual(state.optimizer.getState());
@@ -386,7 +389,7 @@ function maxCarryDifference(actual: Carry, expected: Carry): number {
 }
 
 /** What a checkpoint records about the run besides its state; none of it matters here but its shape. */
-function checkpointIdentity(ir: IrModel): Parameters<typeof saveCheckpoint>[1] {
+function checkpointIdentity(ir: IrModel): Parameters<typeof snapshotCheckpoint>[0] {
   return {
     format: "rnnc-checkpoint",
     version: 1,

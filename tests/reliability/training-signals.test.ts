@@ -12,13 +12,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { interpreterBackend } from "../../engine/interpreter-backend.js";
 import { initialWeights } from "../../engine/init-weights.js";
 import type { Example } from "../../engine/data/dataset.js";
-import { loadCheckpoint, readCheckpointMeta, type CheckpointFixed } from "../../engine/train/checkpoint.js";
+import { loadCheckpoint, readCheckpointMeta } from "../../engine/train/checkpoint.js";
 import { initialTrainState, trainLoop, type TrainConfig } from "../../engine/train/loop.js";
 import { defaultOptimizerConfig } from "../../engine/train/optimizers.js";
+import { BackgroundWrites } from "../../engine/io/background-writes.js";
 import { RunCheckpoints } from "../../engine/train/run-checkpoints.js";
 import { RunLog } from "../../engine/train/run-log.js";
 import { LOCK_FILE } from "../../engine/train/run-lock.js";
 import { Rng } from "../../runtime/rng.js";
+import { checkpointFixed } from "../support/checkpoints.js";
 import { rnnc } from "../support/cli.js";
 import { toyCorpus } from "../support/corpus.js";
 import { irFromFile } from "../support/models.js";
@@ -87,18 +89,23 @@ describe("a run stopped at any point resumes to the weights of a run never stopp
     expect(r.code, r.out).toBe(0);
   }, 120_000);
 
-  const cases: { signal: NodeJS.Signals; after: number; status: number | null; what: string }[] = [
+  const cases: { signal: NodeJS.Signals; after: number; status: number | null; what: string; every?: string }[] = [
     { signal: "SIGKILL", after: 3, status: null, what: "before the first periodic checkpoint" },
     { signal: "SIGKILL", after: 76, status: null, what: "at the end of the first epoch" },
     { signal: "SIGKILL", after: 160, status: null, what: "in the third epoch" },
+    // A checkpoint every step, written in the background while the next steps compute: a kill
+    // lands while one is being written, and leaves the one before it or the new one whole.
+    { signal: "SIGKILL", after: 50, status: null, what: "while a checkpoint is written", every: "1" },
+    { signal: "SIGKILL", after: 78, status: null, what: "while an epoch end's checkpoint is written", every: "1" },
     { signal: "SIGTERM", after: 12, status: 143, what: "in the first epoch" },
     { signal: "SIGTERM", after: 230, status: 143, what: "in the last epoch" },
     { signal: "SIGHUP", after: 100, status: 129, what: "in the second epoch" },
   ];
-  for (const { signal, after, status, what } of cases)
+  for (const { signal, after, status, what, every } of cases)
     it(`${signal} after step ${after}, ${what}`, async () => {
       const ck = join(dir, `stopped-${signal}-${after}`);
-      const stopped = await spawnRnnc(trainArgs(ck), signalAfterStep(signal, after));
+      const args = every ? [...trainArgs(ck), "--checkpoint-every", every] : trainArgs(ck);
+      const stopped = await spawnRnnc(args, signalAfterStep(signal, after));
       const meta = readCheckpointMeta(ck);
       expect(meta.finished).toBe(false);
       if (status === null) {
@@ -286,18 +293,13 @@ describe("a run that diverges stops, keeping its best weights", () => {
     };
     const ck = join(dir, "blows-up");
     mkdirSync(ck);
-    const fixed: CheckpointFixed = {
-      format: "rnnc-checkpoint",
-      version: 1,
-      model: { file: "elman.rnn", name: ir.name, sha256: "", source: "", dims: ir.dims, overrides: {} },
-      data: { path: "records", sha256: "", codebook: { format: "json" } },
-      config: { ...config, backend: "interp" },
-    };
+    const fixed = checkpointFixed(ir, config, "elman.rnn");
     const backend = interpreterBackend(ir);
     const state = initialTrainState(initialWeights(ir, 1), config);
-    const log = new RunLog(ck, "blow-up");
+    const writes = new BackgroundWrites();
+    const log = new RunLog(ck, "blow-up", writes);
     const shapes = Object.fromEntries(ir.params.map((p) => [p.name, p.shape]));
-    const checkpoints = new RunCheckpoints(ck, { fixed, shapes, log, every: 0 });
+    const checkpoints = new RunCheckpoints(ck, { fixed, shapes, log, writes, every: 0 });
     const blowUpAt = 120;
     // From then on the gradient is far too large: what a learning rate far too high does.
     const outcome = await trainLoop(
@@ -306,7 +308,7 @@ describe("a run that diverges stops, keeping its best weights", () => {
       config,
       state,
       {
-        evaluated: (r) => void (r.val && checkpoints.offerBest(state, r.val, r.epoch + 1)),
+        evaluated: (r) => r.val && checkpoints.offerBest(state, r.val, r.epoch + 1),
         checkpointDue: (s, at) => checkpoints.due(s, at),
         checkpoint: (s) => checkpoints.save(s),
       },
@@ -316,6 +318,7 @@ describe("a run that diverges stops, keeping its best weights", () => {
         return r;
       },
     );
+    await writes.finished();
     log.close();
     expect(outcome.status).toBe("diverged");
     if (outcome.status !== "diverged") return;

@@ -5,10 +5,12 @@
  * A run: decide everything (train-setup.ts), lock the checkpoint directory (creating it),
  * write the first checkpoint, train while listening for stop signals, report (train-report.ts).
  * Nothing is written before the lock, and a start that fails before its first checkpoint
- * removes the directory it created.
+ * removes the directory it created. Checkpoints and the plot are written in the background
+ * while training goes on; the process reports and exits only once every write is on disk.
  */
 import { existsSync, rmSync } from "node:fs";
 import type { Command } from "commander";
+import { BackgroundWrites } from "../../../engine/io/background-writes.js";
 import { threadedGradient } from "../../../engine/parallel/threads.js";
 import { backendKinds, precisions } from "../../../engine/train/backend-choice.js";
 import type { Evaluation } from "../../../engine/train/evaluate.js";
@@ -218,16 +220,18 @@ async function runTrain(file: string, opts: TrainOptions, cmd: Command, io: Outp
   // A directory that exists is locked before anything in it is read; a new one is made only to be written.
   let lock = existsSync(dir) ? takeLock(dir, out) : undefined;
   let threaded: Awaited<ReturnType<typeof threadedGradient>> | undefined;
-  let run: ReturnType<typeof openRun> | undefined;
+  let run: Awaited<ReturnType<typeof openRun>> | undefined;
   try {
     const plan = await prepareTraining(file, dir, opts, given, io);
     threaded =
       plan.threads > 1 ? await threadedGradient(plan.ir, plan.threads, opts.kernels, plan.precision) : undefined;
     lock ??= takeLock(dir, out);
-    run = openRun(plan, lock, opts.checkpointEvery);
+    run = await openRun(plan, lock, opts.checkpointEvery);
     const end = await train(plan, { ...run, lock, gradient: threaded?.gradient }, opts, io);
     return reportEnd(end, out, (line) => io.err(line + "\n"));
   } finally {
+    // Ending on an error too: the checkpoint being written is complete before the lock goes.
+    await run?.writes.settled();
     run?.log.close();
     lock?.release();
     await threaded?.close();
@@ -247,23 +251,32 @@ function takeLock(dir: string, out: (line: string) => void): RunLock {
  * The run's metrics log and checkpoints; a new run writes its first checkpoint (step 0). If
  * that fails, the directory the lock created is removed: a failed start leaves nothing.
  */
-function openRun(plan: TrainingPlan, lock: RunLock, every: number): { log: RunLog; checkpoints: RunCheckpoints } {
+async function openRun(
+  plan: TrainingPlan,
+  lock: RunLock,
+  every: number,
+): Promise<{ log: RunLog; checkpoints: RunCheckpoints; writes: BackgroundWrites }> {
   const { dir, saved } = plan;
   try {
     if (!saved) {
       refuseExistingCheckpoint(dir);
       clearEarlierBest(dir);
     }
-    const log = new RunLog(dir, `${plan.ir.name}: loss`, saved?.metricsBytes);
+    const writes = new BackgroundWrites();
+    const log = new RunLog(dir, `${plan.ir.name}: loss`, writes, saved?.metricsBytes);
     const checkpoints = new RunCheckpoints(dir, {
       fixed: plan.fixed,
       shapes: Object.fromEntries(plan.ir.params.map((p) => [p.name, p.shape])),
       log,
+      writes,
       every,
       ...(saved ? { resumedAt: saved.step } : {}),
     });
-    if (!saved) checkpoints.save(plan.state);
-    return { log, checkpoints };
+    if (!saved) {
+      await checkpoints.save(plan.state);
+      await writes.finished();
+    }
+    return { log, checkpoints, writes };
   } catch (e) {
     if (!saved && lock.created) rmSync(lock.created, { recursive: true, force: true });
     throw e;
@@ -273,6 +286,7 @@ function openRun(plan: TrainingPlan, lock: RunLock, every: number): { log: RunLo
 interface RunParts {
   log: RunLog;
   checkpoints: RunCheckpoints;
+  writes: BackgroundWrites;
   lock: RunLock;
   gradient: Parameters<typeof trainLoop>[5];
 }
@@ -322,7 +336,10 @@ async function train(plan: TrainingPlan, parts: RunParts, opts: TrainOptions, io
   if (outcome.status === "diverged") {
     log.append({ kind: "stopped", step: outcome.state.step + 1, reason: outcome.message });
     log.writePlot();
-  } else if (outcome.status === "finished" || outcome.status === "stopped-early") checkpoints.save(outcome.state, true);
+  } else if (outcome.status === "finished" || outcome.status === "stopped-early")
+    await checkpoints.save(outcome.state, true);
+  // A stop's checkpoint, the last, the plot: on disk before the run reports and exits.
+  await parts.writes.finished();
   return {
     outcome,
     plan,
@@ -379,7 +396,7 @@ function runHooks(
           : {}),
         ...(r.lrReduced !== undefined ? { lr_reduced_to: r.lrReduced } : {}),
       });
-      if (r.val) checkpoints.offerBest(plan.state, r.val, r.epoch + 1);
+      const bestTaken = r.val ? checkpoints.offerBest(plan.state, r.val, r.epoch + 1) : undefined;
       if (r.epochEnd)
         hooks.lastEpoch = {
           ...(r.trainLoss !== undefined ? { trainLoss: r.trainLoss } : {}),
@@ -391,6 +408,7 @@ function runHooks(
       );
       log.writePlot();
       lastPlot = performance.now();
+      return bestTaken;
     },
     warning(message) {
       log.append({ kind: "warning", step: plan.state.step + 1, message });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { writeAtomic } from "../../../engine/io/atomic-write.js";
+import { BackgroundWrites } from "../../../engine/io/background-writes.js";
 import { describeFileError, FileError } from "../../../engine/io/file-error.js";
 import { RunLog } from "../../../engine/train/run-log.js";
 
@@ -72,7 +73,7 @@ describe("the metrics log", () => {
   it("a full disk while appending a line names metrics.jsonl", () => {
     const dir = join(scratch, "run");
     mkdirSync(dir);
-    const log = new RunLog(dir, "loss");
+    const log = new RunLog(dir, "loss", new BackgroundWrites());
     vi.mocked(fs.writeSync).mockImplementationOnce(() => {
       throw errno("ENOSPC");
     });
