@@ -8,8 +8,13 @@ import ts from "typescript";
 import { analyze } from "../compiler/frontend.js";
 import { lower } from "../compiler/ir/lower.js";
 import { parse } from "../grammar/parse.js";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { generatedModel } from "./support/generated-model.js";
+import { generatedTypeScript, typeCheck } from "./support/typescript-peer.js";
 import { median } from "./stats.js";
+import { cpuMsOf } from "./cpu-time.js";
+import type { SideTimes } from "./frontend-side.js";
 
 export interface FrontEndRow {
   what: string;
@@ -19,76 +24,6 @@ export interface FrontEndRow {
   /** Median CPU time of the process over a run (all its threads, the garbage collector's too). */
   cpuMs: number;
   linesPerCpuSecond: number;
-}
-
-/** The same stack of Elman layers as TypeScript: declarations, a state, an equation per layer. */
-function generatedTypeScript(layers: number): string {
-  const lines = [
-    "// generated: stacked Elman layers",
-    "type Vec = number[];",
-    "type Mat = number[][];",
-    "declare function zeros(rows: number, columns: number): Mat;",
-    "declare function vector(size: number): Vec;",
-    "declare function matvec(m: Mat, v: Vec): Vec;",
-    "declare function add(a: Vec, b: Vec): Vec;",
-    "declare function tanh(v: Vec): Vec;",
-    "declare const x: Vec;",
-  ];
-  let previous = "x";
-  for (let i = 0; i < layers; i++) {
-    lines.push(
-      `const W${i}: Mat = zeros(16, 16);`,
-      `const U${i}: Mat = zeros(16, ${i === 0 ? 8 : 16});`,
-      `const b${i}: Vec = vector(16);`,
-      `let h${i}: Vec = b${i};`,
-      `h${i} = tanh(add(add(matvec(W${i}, h${i}), matvec(U${i}, ${previous})), b${i}));`,
-    );
-    previous = `h${i}`;
-  }
-  return lines.join("\n") + "\n";
-}
-
-/** The global types the checker insists on, and nothing else: the standard library would outweigh the program. */
-const minimalLib = [
-  "Array<T> { length: number; [n: number]: T }",
-  "Boolean {}",
-  "CallableFunction {}",
-  "Function {}",
-  "IArguments {}",
-  "NewableFunction {}",
-  "Number {}",
-  "Object {}",
-  "RegExp {}",
-  "String {}",
-]
-  .map((i) => `interface ${i}`)
-  .join("\n");
-
-function typeCheck(text: string): void {
-  const options: ts.CompilerOptions = {
-    noLib: true,
-    types: [],
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-  };
-  const host = ts.createCompilerHost(options);
-  const files = new Map([
-    ["big.ts", ts.createSourceFile("big.ts", text, ts.ScriptTarget.ES2022, true)],
-    ["lib.d.ts", ts.createSourceFile("lib.d.ts", minimalLib, ts.ScriptTarget.ES2022, true)],
-  ]);
-  host.getSourceFile = (name) => files.get(name);
-  const program = ts.createProgram(["big.ts", "lib.d.ts"], options, host);
-  const errors = ts.getPreEmitDiagnostics(program).length;
-  if (errors > 0) throw new Error(`the generated TypeScript program has ${errors} errors`);
-}
-
-/** CPU milliseconds of one call of `f`. */
-function cpuMsOf(f: () => void): number {
-  const start = process.cpuUsage();
-  f();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
 }
 
 /** Median wall and CPU milliseconds of a run. On a shared machine the CPU time is the steadier of the two. */
@@ -121,10 +56,37 @@ function pairedRatio(pairs: number, rnnc: () => void, rnncLines: number, peer: (
   return median(ratios);
 }
 
+const linesPerCpuMs = (t: SideTimes) => (t.lines * t.cpuMs.length) / t.cpuMs.reduce((a, b) => a + b, 0);
+
+const sideScript = fileURLToPath(new URL("./frontend-side.js", import.meta.url));
+
+/** The CPU milliseconds of each call of one side, timed in a process of its own for `budgetMs` after as long a warm-up. */
+function sideTimes(side: "rnnc" | "typescript", layers: number, budgetMs: number): SideTimes {
+  const child = spawnSync(process.execPath, [sideScript, side, String(layers), String(budgetMs)], { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(`frontend-side ${side} exited with ${child.status}: ${child.stderr}`);
+  return JSON.parse(child.stdout) as SideTimes;
+}
+
+/**
+ * rnnc's lines per CPU second over TypeScript's, each side in a process of its own, the two
+ * processes in turn (rnnc, TypeScript, rnnc, ...): the median of the pairs' ratios, each side's
+ * lines per CPU second over all its timed calls (its collections counted where they fall). In one process `process.cpuUsage` also charges a call with the collector's
+ * helper threads marking and sweeping the other side's garbage while it runs.
+ */
+function separatePairedRatio(pairs: number, layers: number, budgetMs: number): number {
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const rnnc = sideTimes("rnnc", layers, budgetMs);
+    const peer = sideTimes("typescript", layers, budgetMs);
+    ratios.push(linesPerCpuMs(rnnc) / linesPerCpuMs(peer));
+  }
+  return median(ratios);
+}
+
 export function frontEndBench(
   quick: boolean,
   layers = 2_000,
-): { lines: number; rows: FrontEndRow[]; pairs: number; pairedCpuRatio: number } {
+): { lines: number; rows: FrontEndRow[]; pairs: number; pairedCpuRatio: number; separateRatio: number } {
   const runs = quick ? 3 : 10;
   const text = generatedModel(layers);
   const lines = text.split("\n").length - 1;
@@ -148,6 +110,7 @@ export function frontEndBench(
   return {
     lines,
     pairs,
+    separateRatio: separatePairedRatio(quick ? 3 : 7, layers, quick ? 500 : 2_000),
     pairedCpuRatio: pairedRatio(
       pairs,
       () => analyze(text),
