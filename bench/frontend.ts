@@ -39,23 +39,6 @@ function timeRuns(runs: number, f: () => void): { wall: number; cpu: number } {
   return { wall: median(wall), cpu: median(cpu) };
 }
 
-/**
- * rnnc's lines per CPU second over TypeScript's, the two timed in turn (rnnc, TypeScript,
- * rnnc, ...): the median of the ratios of each pair. On a shared machine the load drifts
- * between the rows above, measured one after the other; a pair sees the same load.
- */
-function pairedRatio(pairs: number, rnnc: () => void, rnncLines: number, peer: () => void, peerLines: number): number {
-  rnnc();
-  peer();
-  const ratios: number[] = [];
-  for (let i = 0; i < pairs; i++) {
-    const rnncMs = cpuMsOf(rnnc);
-    const peerMs = cpuMsOf(peer);
-    ratios.push(rnncLines / rnncMs / (peerLines / peerMs));
-  }
-  return median(ratios);
-}
-
 const linesPerCpuMs = (t: SideTimes) => (t.lines * t.cpuMs.length) / t.cpuMs.reduce((a, b) => a + b, 0);
 
 const sideScript = fileURLToPath(new URL("./frontend-side.js", import.meta.url));
@@ -69,11 +52,14 @@ function sideTimes(side: "rnnc" | "typescript", layers: number, budgetMs: number
 
 /**
  * rnnc's lines per CPU second over TypeScript's, each side in a process of its own, the two
- * processes in turn (rnnc, TypeScript, rnnc, ...): the median of the pairs' ratios, each side's
- * lines per CPU second over all its timed calls (its collections counted where they fall). In one process `process.cpuUsage` also charges a call with the collector's
- * helper threads marking and sweeping the other side's garbage while it runs.
+ * processes in turn (rnnc, TypeScript, rnnc, ...) so that a pair sees one load (on a shared
+ * machine the load drifts between the rows, measured one after the other): the median of the
+ * pairs' ratios, each side's lines per CPU second over all its timed calls (its collections
+ * counted where they fall). Timed in turn in one process, as before, `process.cpuUsage` (every
+ * thread) charged each call with the collector's work on the other side's garbage that ran
+ * during it, and rnnc's call with TypeScript's much larger garbage: bench/RESULTS.md compares.
  */
-function separatePairedRatio(pairs: number, layers: number, budgetMs: number): number {
+function pairedRatio(pairs: number, layers: number, budgetMs: number): number {
   const ratios: number[] = [];
   for (let i = 0; i < pairs; i++) {
     const rnnc = sideTimes("rnnc", layers, budgetMs);
@@ -86,7 +72,7 @@ function separatePairedRatio(pairs: number, layers: number, budgetMs: number): n
 export function frontEndBench(
   quick: boolean,
   layers = 2_000,
-): { lines: number; rows: FrontEndRow[]; pairs: number; pairedCpuRatio: number; separateRatio: number } {
+): { lines: number; rows: FrontEndRow[]; pairs: number; pairedCpuRatio: number } {
   const runs = quick ? 3 : 10;
   const text = generatedModel(layers);
   const lines = text.split("\n").length - 1;
@@ -106,18 +92,11 @@ export function frontEndBench(
       linesPerCpuSecond: count / (cpu / 1000),
     };
   };
-  const pairs = quick ? 3 : 15;
+  const pairs = quick ? 3 : 7;
   return {
     lines,
     pairs,
-    separateRatio: separatePairedRatio(quick ? 3 : 7, layers, quick ? 500 : 2_000),
-    pairedCpuRatio: pairedRatio(
-      pairs,
-      () => analyze(text),
-      lines,
-      () => typeCheck(tsText),
-      tsLines,
-    ),
+    pairedCpuRatio: pairedRatio(pairs, layers, quick ? 500 : 2_000),
     rows: [
       row("rnnc parse", lines, () => parse(text)),
       row("rnnc analyze (parse, expand, check)", lines, () => analyze(text)),
