@@ -56,8 +56,8 @@ function sideTimes(side: "rnnc" | "typescript", layers: number, budgetMs: number
  * machine the load drifts between the rows, measured one after the other): the median of the
  * pairs' ratios, each side's lines per CPU second over all its timed calls (its collections
  * counted where they fall). Timed in turn in one process, as before, `process.cpuUsage` (every
- * thread) charged each call with the collector's work on the other side's garbage that ran
- * during it, and rnnc's call with TypeScript's much larger garbage: bench/RESULTS.md compares.
+ * thread) can charge a call with the collector's work on the other side's garbage, and the two
+ * share a heap sized by TypeScript's: that read rnnc 11–20% lower (bench/RESULTS.md, fifth pass).
  */
 function pairedRatio(pairs: number, layers: number, budgetMs: number): number {
   const ratios: number[] = [];
