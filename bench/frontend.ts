@@ -26,9 +26,13 @@ export interface FrontEndRow {
   linesPerCpuSecond: number;
 }
 
-/** Median wall and CPU milliseconds of a run. On a shared machine the CPU time is the steadier of the two. */
-function timeRuns(runs: number, f: () => void): { wall: number; cpu: number } {
-  f(); // warm-up
+/**
+ * Median wall and CPU milliseconds of a run, after `warmupMs` of CPU time of runs (rnnc's
+ * analysis needs about 10 to settle; the pairs in one process that came first used to warm it).
+ * On a shared machine the CPU time is the steadier of the two.
+ */
+function timeRuns(runs: number, warmupMs: number, f: () => void): { wall: number; cpu: number } {
+  for (let spent = 0; spent < warmupMs;) spent += cpuMsOf(f);
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -82,7 +86,7 @@ export function frontEndBench(
   const tsText = generatedTypeScript(layers);
   const tsLines = tsText.split("\n").length - 1;
   const row = (what: string, count: number, f: () => void): FrontEndRow => {
-    const { wall, cpu } = timeRuns(runs, f);
+    const { wall, cpu } = timeRuns(runs, quick ? 300 : 1_000, f);
     return {
       what,
       runs,
