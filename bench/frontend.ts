@@ -8,8 +8,13 @@ import ts from "typescript";
 import { analyze } from "../compiler/frontend.js";
 import { lower } from "../compiler/ir/lower.js";
 import { parse } from "../grammar/parse.js";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { generatedModel } from "./support/generated-model.js";
+import { generatedTypeScript, typeCheck } from "./support/typescript-peer.js";
 import { median } from "./stats.js";
+import { cpuMsOf } from "./cpu-time.js";
+import type { SideTimes } from "./frontend-side.js";
 
 export interface FrontEndRow {
   what: string;
@@ -21,79 +26,13 @@ export interface FrontEndRow {
   linesPerCpuSecond: number;
 }
 
-/** The same stack of Elman layers as TypeScript: declarations, a state, an equation per layer. */
-function generatedTypeScript(layers: number): string {
-  const lines = [
-    "// generated: stacked Elman layers",
-    "type Vec = number[];",
-    "type Mat = number[][];",
-    "declare function zeros(rows: number, columns: number): Mat;",
-    "declare function vector(size: number): Vec;",
-    "declare function matvec(m: Mat, v: Vec): Vec;",
-    "declare function add(a: Vec, b: Vec): Vec;",
-    "declare function tanh(v: Vec): Vec;",
-    "declare const x: Vec;",
-  ];
-  let previous = "x";
-  for (let i = 0; i < layers; i++) {
-    lines.push(
-      `const W${i}: Mat = zeros(16, 16);`,
-      `const U${i}: Mat = zeros(16, ${i === 0 ? 8 : 16});`,
-      `const b${i}: Vec = vector(16);`,
-      `let h${i}: Vec = b${i};`,
-      `h${i} = tanh(add(add(matvec(W${i}, h${i}), matvec(U${i}, ${previous})), b${i}));`,
-    );
-    previous = `h${i}`;
-  }
-  return lines.join("\n") + "\n";
-}
-
-/** The global types the checker insists on, and nothing else: the standard library would outweigh the program. */
-const minimalLib = [
-  "Array<T> { length: number; [n: number]: T }",
-  "Boolean {}",
-  "CallableFunction {}",
-  "Function {}",
-  "IArguments {}",
-  "NewableFunction {}",
-  "Number {}",
-  "Object {}",
-  "RegExp {}",
-  "String {}",
-]
-  .map((i) => `interface ${i}`)
-  .join("\n");
-
-function typeCheck(text: string): void {
-  const options: ts.CompilerOptions = {
-    noLib: true,
-    types: [],
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-  };
-  const host = ts.createCompilerHost(options);
-  const files = new Map([
-    ["big.ts", ts.createSourceFile("big.ts", text, ts.ScriptTarget.ES2022, true)],
-    ["lib.d.ts", ts.createSourceFile("lib.d.ts", minimalLib, ts.ScriptTarget.ES2022, true)],
-  ]);
-  host.getSourceFile = (name) => files.get(name);
-  const program = ts.createProgram(["big.ts", "lib.d.ts"], options, host);
-  const errors = ts.getPreEmitDiagnostics(program).length;
-  if (errors > 0) throw new Error(`the generated TypeScript program has ${errors} errors`);
-}
-
-/** CPU milliseconds of one call of `f`. */
-function cpuMsOf(f: () => void): number {
-  const start = process.cpuUsage();
-  f();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
-
-/** Median wall and CPU milliseconds of a run. On a shared machine the CPU time is the steadier of the two. */
-function timeRuns(runs: number, f: () => void): { wall: number; cpu: number } {
-  f(); // warm-up
+/**
+ * Median wall and CPU milliseconds of a run, after `warmupMs` of CPU time of runs (rnnc's
+ * analysis needs about 10 to settle; the pairs in one process that came first used to warm it).
+ * On a shared machine the CPU time is the steadier of the two.
+ */
+function timeRuns(runs: number, warmupMs: number, f: () => void): { wall: number; cpu: number } {
+  for (let spent = 0; spent < warmupMs;) spent += cpuMsOf(f);
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -104,19 +43,32 @@ function timeRuns(runs: number, f: () => void): { wall: number; cpu: number } {
   return { wall: median(wall), cpu: median(cpu) };
 }
 
+const linesPerCpuMs = (t: SideTimes) => (t.lines * t.cpuMs.length) / t.cpuMs.reduce((a, b) => a + b, 0);
+
+const sideScript = fileURLToPath(new URL("./frontend-side.js", import.meta.url));
+
+/** The CPU milliseconds of each call of one side, timed in a process of its own for `budgetMs` after as long a warm-up. */
+function sideTimes(side: "rnnc" | "typescript", layers: number, budgetMs: number): SideTimes {
+  const child = spawnSync(process.execPath, [sideScript, side, String(layers), String(budgetMs)], { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(`frontend-side ${side} exited with ${child.status}: ${child.stderr}`);
+  return JSON.parse(child.stdout) as SideTimes;
+}
+
 /**
- * rnnc's lines per CPU second over TypeScript's, the two timed in turn (rnnc, TypeScript,
- * rnnc, ...): the median of the ratios of each pair. On a shared machine the load drifts
- * between the rows above, measured one after the other; a pair sees the same load.
+ * rnnc's lines per CPU second over TypeScript's, each side in a process of its own, the two
+ * processes in turn (rnnc, TypeScript, rnnc, ...) so that a pair sees one load (on a shared
+ * machine the load drifts between the rows, measured one after the other): the median of the
+ * pairs' ratios, each side's lines per CPU second over all its timed calls (its collections
+ * counted where they fall). Timed in turn in one process, as before, `process.cpuUsage` (every
+ * thread) can charge a call with the collector's work on the other side's garbage, and the two
+ * share a heap sized by TypeScript's: that read rnnc 11–20% lower (bench/RESULTS.md, fifth pass).
  */
-function pairedRatio(pairs: number, rnnc: () => void, rnncLines: number, peer: () => void, peerLines: number): number {
-  rnnc();
-  peer();
+function pairedRatio(pairs: number, layers: number, budgetMs: number): number {
   const ratios: number[] = [];
   for (let i = 0; i < pairs; i++) {
-    const rnncMs = cpuMsOf(rnnc);
-    const peerMs = cpuMsOf(peer);
-    ratios.push(rnncLines / rnncMs / (peerLines / peerMs));
+    const rnnc = sideTimes("rnnc", layers, budgetMs);
+    const peer = sideTimes("typescript", layers, budgetMs);
+    ratios.push(linesPerCpuMs(rnnc) / linesPerCpuMs(peer));
   }
   return median(ratios);
 }
@@ -134,7 +86,7 @@ export function frontEndBench(
   const tsText = generatedTypeScript(layers);
   const tsLines = tsText.split("\n").length - 1;
   const row = (what: string, count: number, f: () => void): FrontEndRow => {
-    const { wall, cpu } = timeRuns(runs, f);
+    const { wall, cpu } = timeRuns(runs, quick ? 300 : 1_000, f);
     return {
       what,
       runs,
@@ -144,17 +96,11 @@ export function frontEndBench(
       linesPerCpuSecond: count / (cpu / 1000),
     };
   };
-  const pairs = quick ? 3 : 15;
+  const pairs = quick ? 3 : 7;
   return {
     lines,
     pairs,
-    pairedCpuRatio: pairedRatio(
-      pairs,
-      () => analyze(text),
-      lines,
-      () => typeCheck(tsText),
-      tsLines,
-    ),
+    pairedCpuRatio: pairedRatio(pairs, layers, quick ? 500 : 2_000),
     rows: [
       row("rnnc parse", lines, () => parse(text)),
       row("rnnc analyze (parse, expand, check)", lines, () => analyze(text)),

@@ -74,7 +74,7 @@ function frontEndSection(quick: boolean): void {
   const typescript = rows.find((r) => r.what.endsWith("parse + check"));
   if (rnnc && typescript)
     out(
-      `\nrnnc parse + check ÷ TypeScript parse + check, in lines/s: ${(rnnc.linesPerSecond / typescript.linesPerSecond).toFixed(2)} (wall time), ${(rnnc.linesPerCpuSecond / typescript.linesPerCpuSecond).toFixed(2)} (CPU time); ${pairedCpuRatio.toFixed(2)} in CPU time with the two run in turn (median of ${pairs} pairs, the steadier figure on a shared machine).`,
+      `\nrnnc parse + check ÷ TypeScript parse + check, in lines/s: ${(rnnc.linesPerSecond / typescript.linesPerSecond).toFixed(2)} (wall time), ${(rnnc.linesPerCpuSecond / typescript.linesPerCpuSecond).toFixed(2)} (CPU time); ${pairedCpuRatio.toFixed(2)} in CPU time with each in a process of its own, the two in turn (median of ${pairs} pairs of processes, the steadier figure on a shared machine).`,
     );
   out();
 }

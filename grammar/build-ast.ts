@@ -7,7 +7,7 @@
 import type * as A from "./ast.js";
 import type { IToken } from "chevrotain";
 import { tokenEndOffset, type RangeBuilder } from "./positions.js";
-import { operatorSpellings } from "./tokens.js";
+import { Identifier, operatorSpellings } from "./tokens.js";
 import type { Reading } from "./reading.js";
 
 /** A shape as read: its dims and where the brackets are. */
@@ -227,10 +227,23 @@ function buildChain(r: Reading, p: RangeBuilder): A.Expr {
 /** An operand that is not negated: a number, parentheses, a concatenation or a reference, whichever was read. */
 function buildPrimary(r: Reading, p: RangeBuilder): A.Expr {
   const literal = r.token("NumberLiteral");
-  if (literal)
-    return { kind: "number", value: Number(literal.image), text: literal.image, range: p.tokenRange(literal) };
+  if (literal) return numberAt(literal, p);
   if (r.token("name")) return buildReference(r, p);
   return r.value<A.Expr>("parenthesized") ?? r.value<A.Expr>("concatenation") ?? errorAt(r.range(p));
+}
+
+function numberAt(literal: IToken, p: RangeBuilder): A.NumberExpr {
+  return { kind: "number", value: Number(literal.image), text: literal.image, range: p.tokenRange(literal) };
+}
+
+/** A name or a number read alone, as `unary` builds it. */
+export function operand(token: IToken, p: RangeBuilder): A.Expr {
+  return token.tokenType === Identifier ? reference(name(token, p)) : numberAt(token, p);
+}
+
+/** Only the name was read: its range is the reference's. */
+function reference(refName: A.Name): A.RefExpr {
+  return { kind: "ref", name: refName, range: refName.range };
 }
 
 /** `NAME[t-k]` from the tokens of its index; an error where the step is missing. */
@@ -259,7 +272,5 @@ function buildReference(r: Reading, p: RangeBuilder): A.Expr {
   if (delay) return delayExpr(name(nameToken, p), delay, p, r.range(p));
   const args = r.value<A.Argument[]>("argumentList");
   if (args) return { kind: "call", callee: name(nameToken, p), args, range: r.range(p) };
-  // Only the name was read: its range is the reference's.
-  const refName = name(nameToken, p);
-  return { kind: "ref", name: refName, range: refName.range };
+  return reference(name(nameToken, p));
 }

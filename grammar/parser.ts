@@ -21,7 +21,7 @@ import {
   type TokenType,
 } from "chevrotain";
 import type * as A from "./ast.js";
-import { buildRule } from "./build-ast.js";
+import { buildRule, operand } from "./build-ast.js";
 import * as T from "./tokens.js";
 import { errorMessages } from "./messages.js";
 import type { RangeBuilder } from "./positions.js";
@@ -78,9 +78,7 @@ export class RnnParser extends EmbeddedActionsParser {
       // Every rule was left through its `finally`, the file's last: what was read until here.
       return { models: this.ended!.result as A.ModelDecl[], errors: this.found, stoppedAt: this.LA(1) };
     } finally {
-      this.positions = undefined;
-      this.reading = undefined;
-      this.ended = undefined;
+      this.forget();
     }
   }
 
@@ -102,10 +100,16 @@ export class RnnParser extends EmbeddedActionsParser {
       if (!(e instanceof TooManySyntaxErrors)) throw e;
       return { item: undefined, whole: false, errors: this.found };
     } finally {
-      this.positions = undefined;
-      this.reading = undefined;
-      this.ended = undefined;
+      this.forget();
     }
+  }
+
+  /** What one parse held, let go: the shared parser would otherwise keep the last text's tokens alive until the next parse. */
+  private forget(): void {
+    this.input = [];
+    this.positions = undefined;
+    this.reading = undefined;
+    this.ended = undefined;
   }
 
   /**
@@ -301,26 +305,52 @@ export class RnnParser extends EmbeddedActionsParser {
 
   // Expressions, loosest binding first: + -, then * / @, then unary minus.
   public expression = this.rule("expression", () => {
-    this.sub(this.product, "operands");
+    this.term();
     this.MANY(this.nextTerm);
   });
   private readonly nextTerm = () => {
     this.OR(this.additive);
-    this.sub(this.product, "operands", 2);
+    this.term(2);
   };
+  private term(occurrence = 0): void {
+    if (this.RECORDING_PHASE || !this.loneOperandBefore(continuesTerm)) this.sub(this.product, "operands", occurrence);
+    else this.loneOperand();
+  }
   private readonly additive: IOrAlt<void>[] = [
     { ALT: () => this.read(T.Plus, "operators") },
     { ALT: () => this.read(T.Minus, "operators") },
   ];
 
   public product = this.rule("product", () => {
-    this.sub(this.unary, "operands");
+    this.factor();
     this.MANY(this.nextFactor);
   });
   private readonly nextFactor = () => {
     this.OR(this.multiplicative);
-    this.sub(this.unary, "operands", 2);
+    this.factor(2);
   };
+  private factor(occurrence = 0): void {
+    if (this.RECORDING_PHASE || !this.loneOperandBefore(continuesFactor)) this.sub(this.unary, "operands", occurrence);
+    else this.loneOperand();
+  }
+
+  /**
+   * Whether the next token is a name or a number that the rules below would read alone: the
+   * token after it (in `continues`) neither gives it a delay or arguments nor, for a term,
+   * multiplies it. Most operands are such (`H`, `b`, `zeros`, `0.5`), and the parser then reads
+   * one itself, as `unary` would (no syntax error can arise), without calling `product` and
+   * `unary` for it: their calls were the most of parsing an operand. The grammar is the same
+   * (it is recorded with the rules called), and so is what the parse gives, errors included.
+   */
+  private loneOperandBefore(continues: readonly boolean[]): boolean {
+    const type = this.LA(1).tokenType;
+    return (type === T.Identifier || type === T.NumberLiteral) && continues[this.LA(2).tokenTypeIdx] !== true;
+  }
+
+  private loneOperand(): void {
+    const token = this.consume(9, this.LA(1).tokenType);
+    this.reading!.addOperand(operand(token, this.positions!), token);
+  }
   private readonly multiplicative: IOrAlt<void>[] = [
     { ALT: () => this.read(T.Star, "operators") },
     { ALT: () => this.read(T.Slash, "operators") },
@@ -403,6 +433,16 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Identifier, "name");
     this.read(T.Equals);
   };
+}
+
+/** By token type index: the tokens after a name or number that make it more than an operand alone, as a factor and as a term. */
+const continuesFactor = tokenSet([T.LBracket, T.LParen]);
+const continuesTerm = tokenSet([T.LBracket, T.LParen, T.Star, T.Slash, T.MatMul]);
+
+function tokenSet(types: TokenType[]): boolean[] {
+  const set = Array.from({ length: Math.max(...types.map((t) => t.tokenTypeIdx!)) + 1 }, () => false);
+  for (const t of types) set[t.tokenTypeIdx!] = true;
+  return set;
 }
 
 /** The options of a labelled CONSUME or SUBRULE, made once per label rather than at every token. */

@@ -62,6 +62,12 @@ export class Reading {
     this.cover(token, token);
   }
 
+  /** An operand the rule read itself, from one token, in place of a sub-rule that would have built the same. */
+  addOperand(value: A.Expr, token: IToken): void {
+    this.put("operands", value);
+    this.cover(token, token);
+  }
+
   /** A finished sub-rule: its value goes under the label it was called with, and its text into this one's span. */
   adopt(child: Reading): void {
     this.put(this.calling, child.result);

@@ -90,13 +90,21 @@ export function resolveDims(model: ModelDecl, overrides: DimOverrides, diagnosti
   };
   for (const name of dependencyOrder(decls, overrides, diagnostics, cyclic)) evaluateDim(name);
 
+  /** The size of each dim written alone, made once (vectors and matrices of one size share their type: shapes.ts). */
+  const alone = new Map<string, Size>();
   return {
     values,
     size(e, diags) {
       // The usual size, a dim by itself whose value is a positive whole number: no arithmetic to do.
       if (e.kind === "ref") {
+        const made = alone.get(e.name.text);
+        if (made) return made;
         const value = values.get(e.name.text)?.value;
-        if (value !== undefined && value > 0 && Number.isSafeInteger(value)) return { value, symbol: e.name.text };
+        if (value !== undefined && value > 0 && Number.isSafeInteger(value)) {
+          const size = { value, symbol: e.name.text };
+          alone.set(e.name.text, size);
+          return size;
+        }
       }
       const exact = evaluate(e, diags, lookupDim, decls, dimNames);
       const value = exact === undefined ? undefined : checkedValue(e, exact, "a size", diags);

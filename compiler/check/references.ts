@@ -8,7 +8,7 @@ import type * as A from "../../grammar/ast.js";
 import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
 import { callOp } from "../ops/registry.js";
 import { printExpr } from "../format/print-expr.js";
-import { vector, type Size, type ValueType } from "../ops/shapes.js";
+import { matrix, vector, type Size, type ValueType } from "../ops/shapes.js";
 import { describeKind, type Declarations } from "./declarations.js";
 import type { NameUse } from "./model.js";
 import { isLastStep } from "./inits.js";
@@ -74,7 +74,7 @@ export class References {
       case "param": {
         const p = this.decls.params.get(name.text);
         if (!p) return undefined;
-        return p.shape.length === 2 ? { kind: "matrix", rows: p.shape[0]!, cols: p.shape[1]! } : vector(p.shape[0]!);
+        return p.shape.length === 2 ? matrix(p.shape[0]!, p.shape[1]!) : vector(p.shape[0]!);
       }
       case "input": {
         const input = this.decls.inputs.get(name.text);

@@ -36,7 +36,29 @@ export function sizesText(sizes: readonly Size[]): string {
   return symbolic === numeric ? numeric : `${symbolic} = ${numeric}`;
 }
 
-export const vector = (size: Size, onehot = false): ValueType => ({ kind: "vector", size, onehot });
+/**
+ * The types of one size, made once: a model of thousands of layers reads thousands of vectors
+ * and matrices of a few sizes, and a type per read was kept by the checker's results. Types are
+ * never changed once made, and the sizes of one check are shared (dims.ts), so sharing is safe.
+ */
+const vectors = new WeakMap<Size, ValueType>();
+const onehots = new WeakMap<Size, ValueType>();
+const matrices = new WeakMap<Size, WeakMap<Size, ValueType>>();
+
+export function vector(size: Size, onehot = false): ValueType {
+  const made = onehot ? onehots : vectors;
+  let type = made.get(size);
+  if (!type) made.set(size, (type = { kind: "vector", size, onehot }));
+  return type;
+}
+
+export function matrix(rows: Size, cols: Size): ValueType {
+  let byCols = matrices.get(rows);
+  if (!byCols) matrices.set(rows, (byCols = new WeakMap()));
+  let type = byCols.get(cols);
+  if (!type) byCols.set(cols, (type = { kind: "matrix", rows, cols }));
+  return type;
+}
 
 /** An operand as written, with the type the checker inferred for it. */
 export interface Operand {
