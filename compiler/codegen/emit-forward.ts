@@ -131,15 +131,14 @@ function productCall(
     : group.stacked[k]!;
   const xNode = plan.ir.nodes[block.x]!;
   const xOffset = product(x.slot, "B", xNode.onehot ? 1 : block.width);
-  const transposed = group.transposed[k];
-  if (transposed) {
-    const call = `matmulBatchBackwardInput(${rows}, ${block.width}, ${group.rows}, ${x.buffer}, ${xOffset}, ${transposed}, 0, ${y.buffer}, ${yOffset});`;
-    return accumulate ? [call] : [`${y.buffer}.fill(0, ${yOffset}, ${sum(yOffset, product(rows, group.rows))});`, call];
-  }
   const kernel = xNode.onehot ? "gatherRowsBatch" : "matmulBatch";
-  return [
-    `${kernel}(${rows}, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${accumulate});`,
-  ];
+  const dots = `${kernel}(${rows}, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${accumulate});`;
+  const transposed = group.transposed[k];
+  if (!transposed) return [dots];
+  // By rows when the call has rows enough to pay for transposing the weights (byRows: BY_ROWS_MIN_ROWS), else dot products.
+  const call = `matmulBatchBackwardInput(${rows}, ${block.width}, ${group.rows}, ${x.buffer}, ${xOffset}, ${transposed}, 0, ${y.buffer}, ${yOffset});`;
+  const zero = accumulate ? "" : `${y.buffer}.fill(0, ${yOffset}, ${sum(yOffset, product(rows, group.rows))}); `;
+  return [`if (byRows) { ${zero}${call} } else ${dots}`];
 }
 
 /** The expression computing an element-wise node from its operands: its op's, from the registry. */

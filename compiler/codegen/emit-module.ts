@@ -14,7 +14,7 @@ import { emitForwardStep, emitInvariantSpreads, emitWholeBatchProducts } from ".
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
 import { FusedLoops } from "./fused-loops.js";
-import { planOptionsFor, type CodePlan, type NodePlan, type TimeLoop } from "./plan.js";
+import { BY_ROWS_MIN_ROWS, planOptionsFor, type CodePlan, type NodePlan, type TimeLoop } from "./plan.js";
 import { rowOffset } from "./location.js";
 import { allPlans, modulePlans, type ModulePlans, type SequencePlan } from "./sequence-plans.js";
 import {
@@ -512,6 +512,7 @@ const batchLocals: Declaration[] = [
   destructuring(["T", "B"], "batch"),
   declaration("lengths", `const lengths = batch.lengths ?? new Int32Array(B).fill(T);`),
   declaration("ragged", `const ragged = lengths.some((l) => l < T);`),
+  declaration("byRows", `const byRows = B * T >= ${BY_ROWS_MIN_ROWS};`),
 ];
 
 /** The locals of attention a pass may read: the steps S and the lengths of each sequence it reads at every step. */
@@ -671,7 +672,7 @@ function emitForwardPass(
         const at = transposed ? sum(product("col", g.rows), g.offsets[j]!, "row") : stackedIndex(plan, g, k, j);
         // Element by element: a subarray per row would allocate on every call, which costs a one-sequence forward pass more than the copy.
         out.push(
-          `for (let row = 0; row < ${rows}; row++) for (let col = 0; col < ${block.width}; col++) ${name}[${at}] = ${P}[${sum(product("row", cols), block.col, "col")}]!;`,
+          `${transposed ? "if (byRows) " : ""}for (let row = 0; row < ${rows}; row++) for (let col = 0; col < ${block.width}; col++) ${name}[${at}] = ${P}[${sum(product("row", cols), block.col, "col")}]!;`,
         );
       });
     }

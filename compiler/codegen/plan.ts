@@ -57,6 +57,14 @@ export function planOptionsFor(options: { dtype: "f64" | "f32"; kernels: KernelT
  */
 export const NARROW_BY_ROWS = 64;
 
+/**
+ * The fewest rows of a call (B · T) for which a module takes its narrow products by rows: their weights are
+ * transposed once a call, which a call of few rows does not earn back. W3 (GRU H = 32, B = 1, T = 20, f32): by rows
+ * 0.0296–0.0303 ms a sequence against 0.0247–0.0253 with dot products (`node dist/bench/run.js --only w3`, quiet
+ * machine); a step at a time (T = 1) would transpose at every step.
+ */
+export const BY_ROWS_MIN_ROWS = 64;
+
 export interface CodePlan {
   ir: IrModel;
   /** The arrays of the parameters, gradients and targets, and the module's identifiers. */

@@ -1,14 +1,15 @@
 /**
  * A narrow product at every step (the recurrent product of an LSTM of 32 units: 128 rows of 32
  * columns) is taken in float32 on the WebAssembly tiers as a sum of the rows of its transposed
- * weights, the adjoint kernel's form, which has no reduction of vector accumulators; float64
+ * weights, the adjoint kernel's form, which has no reduction of vector accumulators, when the call
+ * has rows enough (B · T) to pay for transposing the weights; a call of fewer rows, float64
  * modules, the JavaScript tier and wider blocks keep dot products. Either way the module computes
  * what the interpreter computes, to float32 rounding.
  */
 import { describe, expect, it } from "vitest";
 import { compileModule } from "../../compiler/codegen/compile.js";
 import type { KernelTier } from "../../compiler/codegen/kernel-tier.js";
-import { NARROW_BY_ROWS } from "../../compiler/codegen/plan.js";
+import { BY_ROWS_MIN_ROWS, NARROW_BY_ROWS } from "../../compiler/codegen/plan.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
 import { initialWeights } from "../../engine/init-weights.js";
 import { randomBatch } from "../../engine/random-batch.js";
@@ -51,18 +52,34 @@ describe("narrow products at every step, by rows", () => {
     );
   });
 
+  it("only for a call of BY_ROWS_MIN_ROWS rows or more: fewer rows keep dot products and do not transpose", async () => {
+    const code = await compiled(adding(32), "f32", "auto");
+    expect(code).toContain(`const byRows = B * T >= ${BY_ROWS_MIN_ROWS};`);
+    expect(code).toMatch(/if \(byRows\)\s+for \(let row = 0; row < 32; row\+\+\)/);
+    expect(code).toMatch(
+      /if \(byRows\) \{\s+matmulBatchBackwardInput\(B, 32, 128, h, t \* B \* 32, WT_h, 0, products_hx, t \* B \* 128\);\s+\} else matmulBatch\(B, 128, 32, h, t \* B \* 32, W_h, 0, products_hx, t \* B \* 128, true\);/,
+    );
+  });
+
   it.each([
     ["the adding problem's LSTM", adding(32)],
     ["a recurrent product alone", alone],
-  ])("%s in float32 agrees with the float64 interpreter to float32 rounding", async (_, ir) => {
-    const rng = new Rng(4);
-    const batch = randomBatch(ir, rng, { T: 9, B: 5, ragged: true });
-    for (const kernels of ["wasm", "relaxed"] as const) {
-      const { worst, where } = await backendDifference(ir, initialWeights(ir, 3), batch, undefined, {
-        dtype: "f32",
-        kernels,
-      });
-      expect(worst, where).toBeLessThan(1e-4);
-    }
-  });
+  ])(
+    "%s in float32 agrees with the float64 interpreter to float32 rounding, by rows and by dot products",
+    async (_, ir) => {
+      const rng = new Rng(4);
+      // 9 · 8 rows: by rows; 9 · 5: fewer than BY_ROWS_MIN_ROWS, dot products.
+      for (const B of [8, 5]) {
+        expect(9 * B >= BY_ROWS_MIN_ROWS).toBe(B === 8);
+        const batch = randomBatch(ir, rng, { T: 9, B, ragged: true });
+        for (const kernels of ["wasm", "relaxed"] as const) {
+          const { worst, where } = await backendDifference(ir, initialWeights(ir, 3), batch, undefined, {
+            dtype: "f32",
+            kernels,
+          });
+          expect(worst, where).toBeLessThan(1e-4);
+        }
+      }
+    },
+  );
 });
