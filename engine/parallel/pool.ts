@@ -214,6 +214,11 @@ export class GradientPool {
     shards: number,
     threaded = true,
   ): Promise<GradientPool> {
+    // The shards slice one sequence's arrays: a batch of several would be split wrongly, not refused later.
+    if (ir.sequences && shards > 1)
+      throw new Error(
+        `${ir.name} reads sequences ${ir.sequences.join(", ")}: its batches are not split between threads`,
+      );
     const { pages } = sharedLayout(shards, module.parameterCount, bytesOf(module));
     const memory: SharedMemory = {
       parameters: new SharedArrayBuffer(module.parameterCount * bytesOf(module)),

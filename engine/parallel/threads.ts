@@ -48,9 +48,6 @@ export async function threadedGradient(
   kernels?: KernelTier,
   precision: Precision = "f64",
 ): Promise<ThreadedGradient> {
-  // The shards slice one sequence's arrays: a batch of several would be split wrongly, not refused later.
-  if (ir.sequences && threads > 1)
-    throw new Error(`${ir.name} reads sequences ${ir.sequences.join(", ")}: its batches are not split between threads`);
   // Loaded on demand, as in engine/backend.ts: only compiled training needs the code generator.
   const { loadCompiledModule, compiledModuleUrl } = await import("../module-cache.js");
   const { pooledGradient } = await import("../compiled-backend.js");
