@@ -7,7 +7,7 @@
  * `writeAtomicAsync` does the same with the waiting (the write, the flush) off the JavaScript
  * thread: a training run writes its checkpoints so while it computes the next steps.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileError } from "./file-error.js";
@@ -58,6 +58,29 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
 /** One writer at a time per file (a process writes its files in turn), so the pid tells processes apart. */
 function temporaryPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+}
+
+/** A temporary file of temporaryPath's, and the process that wrote it. */
+const temporaryName = /^\..+\.(\d+)\.tmp$/;
+
+/**
+ * Removes the temporary files that other processes left in `dir` (a write cut short by kill -9 or
+ * a second Ctrl-C), for a caller that alone writes there now (a training run holding its
+ * directory's lock). Returns their names; a missing directory has none.
+ */
+export function removeLeftTemporaries(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const left = names.filter((name) => {
+    const pid = temporaryName.exec(name)?.[1];
+    return pid !== undefined && Number(pid) !== process.pid;
+  });
+  for (const name of left) rmSync(join(dir, name), { force: true });
+  return left;
 }
 
 function removeIfThere(path: string): void {

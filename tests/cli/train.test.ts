@@ -181,6 +181,21 @@ describe("rnnc train's report", () => {
   });
 });
 
+describe("a run's directory", () => {
+  it("loses the temporary files an interrupted write left (kill -9, a second Ctrl-C) when a run next takes it", async () => {
+    const ck = join(dir, "left-temporaries");
+    const args = ["train", "examples/regression.rnn", "--data", "examples/data/regression.json", "--checkpoint", ck];
+    expect((await run([...args, "--epochs", "1", "--progress", "none"])).code).toBe(0);
+    // What writeAtomic's temporary files of another process look like (engine/io/atomic-write.ts).
+    const left = [join(ck, ".checkpoint.json.4000001.tmp"), join(ck, "best", ".weights.json.4000002.tmp")];
+    for (const f of left) writeFileSync(f, "half");
+    const resumed = await run([...args, "--resume", "--epochs", "2", "--progress", "none"]);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(left.filter((f) => existsSync(f))).toEqual([]);
+    expect(existsSync(join(ck, "checkpoint.json"))).toBe(true);
+  });
+});
+
 describe("rnnc help train", () => {
   it("says how a run stops, what it keeps and that its directory is locked", async () => {
     const r = await run(["help", "train"]);

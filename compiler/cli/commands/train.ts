@@ -9,7 +9,9 @@
  * while training goes on; the process reports and exits only once every write is on disk.
  */
 import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
+import { removeLeftTemporaries } from "../../../engine/io/atomic-write.js";
 import { BackgroundWrites } from "../../../engine/io/background-writes.js";
 import { threadedGradient } from "../../../engine/parallel/threads.js";
 import { backendKinds, precisions } from "../../../engine/train/backend-choice.js";
@@ -19,7 +21,7 @@ import { describeOptimizers, optimizerKinds } from "../../../engine/train/optimi
 import { formatLearningRate, Progress } from "../../../engine/train/progress.js";
 import { scheduleKinds } from "../../../engine/train/schedule.js";
 import { RunLog } from "../../../engine/train/run-log.js";
-import { clearEarlierBest, RunCheckpoints } from "../../../engine/train/run-checkpoints.js";
+import { BEST_DIR, clearEarlierBest, RunCheckpoints } from "../../../engine/train/run-checkpoints.js";
 import { lockRunDirectory, type RunLock } from "../../../engine/train/run-lock.js";
 import { kernelTiers } from "../../codegen/kernel-tier.js";
 import { textTokenKinds } from "../../../engine/data/text-file.js";
@@ -244,6 +246,8 @@ function takeLock(dir: string, out: (line: string) => void): RunLock {
     out(
       `note: taking over ${dir} from process ${lock.tookOver.pid}, which locked it at ${lock.tookOver.started} and is no longer running`,
     );
+  // Under the lock no other run writes here: what an interrupted one left half-written goes.
+  for (const d of [dir, join(dir, BEST_DIR)]) removeLeftTemporaries(d);
   return lock;
 }
 

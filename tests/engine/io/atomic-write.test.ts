@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { writeAtomic } from "../../../engine/io/atomic-write.js";
+import { removeLeftTemporaries, writeAtomic } from "../../../engine/io/atomic-write.js";
 import { BackgroundWrites } from "../../../engine/io/background-writes.js";
 import { describeFileError, FileError } from "../../../engine/io/file-error.js";
 import { RunLog } from "../../../engine/train/run-log.js";
@@ -93,5 +93,23 @@ describe("describeFileError", () => {
         }),
       ),
     ).toBe("it is longer than the longest string this JavaScript engine can hold (about 512 MB)");
+  });
+});
+
+describe("removeLeftTemporaries", () => {
+  it("removes other processes' temporary files and nothing else: not this process's, not the files themselves", () => {
+    const d = join(scratch, "left");
+    mkdirSync(d);
+    for (const f of [
+      "weights.json",
+      ".weights.json.4000001.tmp",
+      `.loss.svg.${process.pid}.tmp`,
+      "notes.tmp",
+      ".hidden",
+    ])
+      writeFileSync(join(d, f), "x");
+    expect(removeLeftTemporaries(d)).toEqual([".weights.json.4000001.tmp"]);
+    expect(readdirSync(d).sort()).toEqual([".hidden", `.loss.svg.${process.pid}.tmp`, "notes.tmp", "weights.json"]);
+    expect(removeLeftTemporaries(join(scratch, "missing"))).toEqual([]);
   });
 });
