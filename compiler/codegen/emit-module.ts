@@ -663,19 +663,23 @@ function emitForwardPass(
     if (into.length === 0) continue;
     const params = g.members.map((m) => (ir.nodes[m] as { param: string }).param);
     out.push(`// ${g.direct ? "transpose" : "stack"} ${params.map(commentText).join(", ")} for one product per block`);
-    for (const { name, k, transposed } of into) {
-      const block = g.blocks[k]!;
-      g.members.forEach((m, j) => {
-        const cols = ir.params.find((p) => p.name === params[j])!.shape[1]!;
-        const rows = ir.nodes[m]!.size;
-        const P = paramArray(plan, params[j]!);
-        const at = transposed ? sum(product("col", g.rows), g.offsets[j]!, "row") : stackedIndex(plan, g, k, j);
-        // Element by element: a subarray per row would allocate on every call, which costs a one-sequence forward pass more than the copy.
-        out.push(
-          `${transposed ? "if (byRows) " : ""}for (let row = 0; row < ${rows}; row++) for (let col = 0; col < ${block.width}; col++) ${name}[${at}] = ${P}[${sum(product("row", cols), block.col, "col")}]!;`,
+    const copies = (transposed: boolean) =>
+      into
+        .filter((c) => c.transposed === transposed)
+        .flatMap(({ name, k }) =>
+          g.members.map((m, j) => {
+            const cols = ir.params.find((p) => p.name === params[j])!.shape[1]!;
+            const rows = ir.nodes[m]!.size;
+            const P = paramArray(plan, params[j]!);
+            const at = transposed ? sum(product("col", g.rows), g.offsets[j]!, "row") : stackedIndex(plan, g, k, j);
+            // Element by element: a subarray per row would allocate on every call, which costs a one-sequence forward pass more than the copy.
+            return `for (let row = 0; row < ${rows}; row++) for (let col = 0; col < ${g.blocks[k]!.width}; col++) ${name}[${at}] = ${P}[${sum(product("row", cols), g.blocks[k]!.col, "col")}]!;`;
+          }),
         );
-      });
-    }
+    out.push(...copies(false));
+    // Transposed only for a call that takes its products by rows (byRows).
+    const transposedCopies = copies(true);
+    if (transposedCopies.length > 0) out.push("if (byRows) {", ...transposedCopies, "}");
   }
   // Inputs, after the history slots that delays read before step 0.
   for (const input of ir.inputs) {

@@ -55,7 +55,7 @@ describe("narrow products at every step, by rows", () => {
   it("only for a call of BY_ROWS_MIN_ROWS rows or more: fewer rows keep dot products and do not transpose", async () => {
     const code = await compiled(adding(32), "f32", "auto");
     expect(code).toContain(`const byRows = B * T >= ${BY_ROWS_MIN_ROWS};`);
-    expect(code).toMatch(/if \(byRows\)\s+for \(let row = 0; row < 32; row\+\+\)/);
+    expect(code).toMatch(/if \(byRows\) \{\s+for \(let row = 0; row < 32; row\+\+\)/);
     expect(code).toMatch(
       /if \(byRows\) \{\s+matmulBatchBackwardInput\(B, 32, 128, h, t \* B \* 32, WT_h, 0, products_hx, t \* B \* 128\);\s+\} else matmulBatch\(B, 128, 32, h, t \* B \* 32, W_h, 0, products_hx, t \* B \* 128, true\);/,
     );
