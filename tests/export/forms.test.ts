@@ -5,7 +5,7 @@
  * that uses it is refused when exported, with a message, instead of being exported wrong. ONNX
  * runs every loop over time as a Scan, and an encoder–decoder also as an encoder and a step.
  */
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -88,6 +88,32 @@ describe("export forms in the op registry", () => {
       false,
       false,
     ]);
+  });
+
+  it("export to ONNX over an older export removes the forms of the older model this one has none of, and nothing rnnc did not write", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnc-forms-"));
+    const out = join(dir, "out.onnx");
+    const older = await rnnc("export", "tests/fixtures/pytorch/gru_seq2seq.rnn", "--to", "onnx", "-o", out);
+    expect(older.code, older.err).toBe(0);
+    const r = await rnnc("export", "examples/bidirectional.rnn", "--to", "onnx", "-o", out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(
+      `examples/bidirectional.rnn: removed ${join(dir, "out.step.onnx")}, an older export's step model (BiGruTagger has none)\n`,
+    );
+    expect(r.err).toContain(
+      `examples/bidirectional.rnn: removed ${join(dir, "out.encoder.onnx")}, an older export's encoder model (BiGruTagger has none)\n`,
+    );
+    expect(["out.onnx", "out.step.onnx", "out.encoder.onnx"].map((f) => existsSync(join(dir, f)))).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    const mine = join(dir, "out.step.onnx");
+    writeFileSync(mine, "a file of the user's own\n");
+    const again = await rnnc("export", "examples/bidirectional.rnn", "--to", "onnx", "-o", out);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).not.toContain("removed");
+    expect(readFileSync(mine, "utf8")).toBe("a file of the user's own\n");
   });
 
   it("export an encoder-decoder and a model reading its previous target to ONNX: sequence, step and (several sequences) encoder forms", async () => {

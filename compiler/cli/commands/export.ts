@@ -5,16 +5,19 @@
  * sequence model (a Scan per loop over time), a step model (state in, state out) beside it and,
  * for a model of several sequences, an encoder model (what the step model reads of the source).
  */
+import { closeSync, openSync, readSync, rmSync } from "node:fs";
 import { basename, extname } from "node:path";
 import type { Command } from "commander";
 import { ExportError } from "../../export/forms.js";
 import type { ExportSource } from "../../export/model-spec.js";
 import { exportOnnx } from "../../export/onnx/emit.js";
+import { writtenByRnnc } from "../../export/onnx/proto.js";
 import { exportPyTorch } from "../../export/pytorch/emit.js";
 import type { IrModel } from "../../ir/ir.js";
 import { readCheckpointMeta, CheckpointError } from "../../../engine/train/checkpoint.js";
 import { UserError, type Output } from "../io.js";
 import { writeAtomic } from "../../../engine/io/atomic-write.js";
+import { writingTo } from "../../../engine/io/file-error.js";
 import { loadTrained, prepareModel, type PreparedModel } from "../model-data.js";
 import { loadWeights } from "../model-inputs.js";
 import { collectDims } from "./options.js";
@@ -98,6 +101,11 @@ Examples:
             `${file}: no step model: ${prepared.ir.name} runs a loop backwards (a state read ahead), which is not computed a step at a time; ${output} is the sequence model\n`,
           );
         if (onnx.encoder) writeAtomic(formPath(output, "encoder"), onnx.encoder);
+        for (const form of ["step", "encoder"] as const)
+          if (!onnx[form] && removeOlderExport(formPath(output, form)))
+            io.err(
+              `${file}: removed ${formPath(output, form)}, an older export's ${form} model (${prepared.ir.name} has none)\n`,
+            );
       });
     });
 }
@@ -105,6 +113,24 @@ Examples:
 /** Where the step and encoder models go beside the sequence model: `m.onnx` → `m.step.onnx`, `m.encoder.onnx`. */
 export function formPath(output: string, form: "step" | "encoder"): string {
   return output.endsWith(".onnx") ? `${output.slice(0, -".onnx".length)}.${form}.onnx` : `${output}.${form}.onnx`;
+}
+
+/** Removes the file at `path` if rnnc wrote it, so that no form of another model is left beside this one's. */
+function removeOlderExport(path: string): boolean {
+  const head = new Uint8Array(16);
+  try {
+    const fd = openSync(path, "r");
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  if (!writtenByRnnc(head)) return false;
+  writingTo(path, () => rmSync(path));
+  return true;
 }
 
 function sourceOf(file: string, prepared: PreparedModel): ExportSource {

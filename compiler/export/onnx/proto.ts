@@ -1,7 +1,7 @@
 /**
  * The ONNX file format: the messages of onnx.proto (ModelProto, GraphProto, NodeProto,
- * TensorProto, ...) a model needs, encoded as protocol buffers. Only writing, and only the
- * fields rnnc sets; field numbers are onnx.proto's (proto2: repeated numbers unpacked).
+ * TensorProto, ...) a model needs, encoded as protocol buffers. Only writing (and telling rnnc's
+ * own files by their first bytes), and only the fields rnnc sets; field numbers are onnx.proto's (proto2: repeated numbers unpacked).
  */
 
 /** TensorProto.DataType */
@@ -122,6 +122,19 @@ class Writer {
 
 /** The IR version of ONNX files that opsets up to 21 go with. */
 const IR_VERSION = 10;
+
+/**
+ * Whether a file's first bytes are those of a model rnnc wrote: `ir_version`, then `producer_name`
+ * "rnnc" (the order encodeModel writes them in), so that rnnc replaces only its own files.
+ */
+export function writtenByRnnc(head: Uint8Array): boolean {
+  if (head[0] !== 1 << 3) return false;
+  let at = 1;
+  while (at < head.length && head[at]! & 0x80) at++;
+  const producer = new TextEncoder().encode("rnnc");
+  const expected = [(2 << 3) | 2, producer.length, ...producer];
+  return expected.every((byte, i) => head[at + 1 + i] === byte);
+}
 
 export function encodeModel(m: Model): Uint8Array {
   const w = new Writer()
