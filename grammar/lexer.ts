@@ -57,6 +57,7 @@ const numberLiteral = sticky(T.NumberLiteral);
 const lineComment = sticky(T.LineComment);
 const blockComment = sticky(T.BlockComment);
 
+const SPACE = 32;
 const SLASH = 47;
 const STAR = 42;
 const DOT = 46;
@@ -194,6 +195,11 @@ export function tokenize(text: string): LexResult {
   let errorStart = -1;
 
   while (offset < text.length) {
+    // A space between two tokens (most white space) is passed here, without scanning it as a token.
+    if (text.charCodeAt(offset) === SPACE && errorStart < 0) {
+      offset++;
+      continue;
+    }
     scan(text, offset);
     const type = foundType;
     const length = foundLength;
