@@ -57,6 +57,7 @@ const numberLiteral = sticky(T.NumberLiteral);
 const lineComment = sticky(T.LineComment);
 const blockComment = sticky(T.BlockComment);
 
+const SPACE = 32;
 const SLASH = 47;
 const STAR = 42;
 const DOT = 46;
@@ -130,12 +131,27 @@ let foundType: TokenType | undefined;
 let foundLength = 0;
 let foundImage: string | undefined;
 
+/** A word as the lexer reads it: its token type (a name, or a keyword) and the one string of its text. */
+interface Spelling {
+  type: TokenType;
+  image: string;
+}
+
 /**
- * The text of each name met so far in the text being read: every occurrence of a name gets
- * this one string, and the cut is dropped at once. A model names a few things many times, and
- * a string per occurrence, kept by the AST, was a fifth of the objects an analysis keeps.
+ * The words met so far in the text being read, and the keywords: every occurrence of a name
+ * gets one string, and the cut is dropped at once (a model names a few things many times, and a
+ * string per occurrence, kept by the AST, was a fifth of the objects an analysis keeps). One
+ * look-up tells a keyword from a name, where the keywords' table was asked first for every word.
  */
-const spellings = new Map<string, string>();
+const spellings = new Map<string, Spelling>();
+const keywordSpellings: Spelling[] = [...T.keywordTokens].map(([image, type]) => ({ type, image }));
+
+/** Forgets the names of the last text read; the keywords stay. */
+function forgetNames(): void {
+  spellings.clear();
+  for (const keyword of keywordSpellings) spellings.set(keyword.image, keyword);
+}
+forgetNames();
 
 function found(type: TokenType | undefined, length: number, image?: string): void {
   foundType = type;
@@ -165,11 +181,9 @@ function scan(text: string, offset: number): void {
   const length = nameLength(text, offset);
   if (length === 0) return found(undefined, 0);
   const cut = text.slice(offset, offset + length);
-  const keyword = T.keywordTokens.get(cut);
-  if (keyword) return found(keyword, length, cut);
-  let name = spellings.get(cut);
-  if (name === undefined) spellings.set(cut, (name = cut));
-  found(T.Identifier, length, name);
+  let spelling = spellings.get(cut);
+  if (spelling === undefined) spellings.set(cut, (spelling = { type: T.Identifier, image: cut }));
+  found(spelling.type, length, spelling.image);
 }
 
 export function tokenize(text: string): LexResult {
@@ -181,6 +195,11 @@ export function tokenize(text: string): LexResult {
   let errorStart = -1;
 
   while (offset < text.length) {
+    // A space between two tokens (most white space) is passed here, without scanning it as a token.
+    if (text.charCodeAt(offset) === SPACE && errorStart < 0) {
+      offset++;
+      continue;
+    }
     scan(text, offset);
     const type = foundType;
     const length = foundLength;
@@ -212,6 +231,6 @@ export function tokenize(text: string): LexResult {
     offset += length;
   }
   if (errorStart >= 0) errors.push({ offset: errorStart, length: offset - errorStart });
-  spellings.clear();
+  forgetNames();
   return { tokens, comments, errors, lineStarts };
 }

@@ -94,20 +94,58 @@ export function canonicalItem(item: A.Item, diagnostics: Diagnostic[], steps: Re
   }
 }
 
+/**
+ * An expression in canonical syntax. Most expressions hold no notation: they are looked
+ * through first, without the mapping's callbacks, and kept as they are.
+ */
 function canonicalExpr(e: A.Expr, steps: ReadonlySet<string>): A.Expr {
-  return mapExpr(e, canonicalNode, steps);
+  return holdsNotation(e, steps) ? mapExpr(e, canonicalNode, steps) : e;
+}
+
+/** Whether an expression, or one inside it (a named argument's too, as `mapExpr` maps them), is written in the lecture's notation. */
+function holdsNotation(e: A.Expr, steps: ReadonlySet<string>): boolean {
+  if (isNotation(e, steps)) return true;
+  switch (e.kind) {
+    case "neg":
+      return holdsNotation(e.operand, steps);
+    case "binary":
+      return holdsNotation(e.left, steps) || holdsNotation(e.right, steps);
+    case "concat":
+      for (const p of e.parts) if (holdsNotation(p, steps)) return true;
+      return false;
+    case "call":
+      for (const a of e.args) if (holdsNotation(a.value, steps)) return true;
+      return false;
+    case "number":
+    case "ref":
+    case "delay":
+    case "error":
+      return false;
+  }
+}
+
+/** Whether one node is written in the lecture's notation, which `canonicalNode` rewrites. */
+function isNotation(x: A.Expr, steps: ReadonlySet<string>): boolean {
+  return (
+    (x.kind === "delay" && currentStep(x, steps)) ||
+    (x.kind === "binary" && x.written !== undefined) ||
+    (x.kind === "call" && Object.hasOwn(functionSpellings, x.callee.text))
+  );
 }
 
 /** One expression node in canonical syntax, its children already so. */
 function canonicalNode(x: A.Expr, steps: ReadonlySet<string>): A.Expr {
-  if (x.kind === "delay" && currentStep(x, steps))
-    return { kind: "ref", name: x.name, ...(x.step.text === "t" ? {} : { at: x.step }), range: x.range };
-  if (x.kind === "binary" && x.written !== undefined) {
-    const { written: _spelling, ...operator } = x;
-    return operator;
+  if (!isNotation(x, steps)) return x;
+  switch (x.kind) {
+    case "delay":
+      return { kind: "ref", name: x.name, ...(x.step.text === "t" ? {} : { at: x.step }), range: x.range };
+    case "binary": {
+      const { written: _spelling, ...operator } = x;
+      return operator;
+    }
+    case "call":
+      return { ...x, callee: { ...x.callee, text: functionSpellings[x.callee.text]! } };
   }
-  if (x.kind === "call" && Object.hasOwn(functionSpellings, x.callee.text))
-    return { ...x, callee: { ...x.callee, text: functionSpellings[x.callee.text]! } };
   return x;
 }
 

@@ -95,9 +95,16 @@ export class Reading {
     return undefined;
   }
 
+  /**
+   * Every value under a label, in an array of their number: the AST keeps these lists (a
+   * shape's dims, a call's arguments), and one grown from empty would hold room for 17.
+   */
   all<T>(label: string): T[] {
-    const out: T[] = [];
-    for (let i = 0; i < this.size; i++) if (this.labels[i] === label) out.push(this.values[i] as T);
+    let count = 0;
+    for (let i = 0; i < this.size; i++) if (this.labels[i] === label) count++;
+    if (count === 0) return [];
+    const out = new Array<T>(count);
+    for (let i = 0, k = 0; k < count; i++) if (this.labels[i] === label) out[k++] = this.values[i] as T;
     return out;
   }
 

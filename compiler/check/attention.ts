@@ -30,9 +30,10 @@ export function checkAttention(
   diagnostics: Diagnostic[],
 ): Axes {
   const axes = new Map<string, string>();
+  const axisOf = new AxisOf(axes, decls, sequenceOf, typed, diagnostics);
   for (const eq of equations) {
     const reader = eq.name.text;
-    const axis = new AxisOf(reader, sequenceOf.get(reader), axes, decls, sequenceOf, typed, diagnostics).of(eq.value);
+    const axis = axisOf.of(eq.value, reader, sequenceOf.get(reader));
     if (axis === undefined) continue;
     axes.set(reader, axis);
     if (decls.states.has(reader))
@@ -64,11 +65,16 @@ export function checkAttention(
 const reduceHint = (axis: string) =>
   `reduce it over the steps first, as in c = sum(α * e[${axis}], over = ${axis}, mask = x), and read c`;
 
-/** The axis of an expression of one equation, reporting where axes go wrong. */
+/**
+ * The axis of an expression of an equation, reporting where axes go wrong. One serves the
+ * equations one after the other (`of` says whose): a model may have thousands.
+ */
 class AxisOf {
+  /** The equation whose expression is walked, and its sequence. */
+  private reader = "";
+  private own: string | undefined;
+
   constructor(
-    private readonly reader: string,
-    private readonly own: string | undefined,
     private readonly axes: Axes,
     private readonly decls: Declarations,
     private readonly sequenceOf: ReadonlyMap<string, string>,
@@ -76,7 +82,14 @@ class AxisOf {
     private readonly diagnostics: Diagnostic[],
   ) {}
 
-  of(e: A.Expr): string | undefined {
+  /** The axis of the value of equation `reader`, of sequence `own`. */
+  of(e: A.Expr, reader: string, own: string | undefined): string | undefined {
+    this.reader = reader;
+    this.own = own;
+    return this.axis(e);
+  }
+
+  private axis(e: A.Expr): string | undefined {
     switch (e.kind) {
       case "number":
       case "error":
@@ -85,12 +98,18 @@ class AxisOf {
       case "ref":
         return this.ref(e);
       case "neg":
-        return this.of(e.operand);
+        return this.axis(e.operand);
       case "binary":
         return this.joined(e, [e.left, e.right]);
       case "concat":
         return this.joined(e, e.parts);
       case "call": {
+        // Most calls have positional arguments only (`tanh(a)`): their values, without sorting the arguments.
+        if (e.args.every((a) => !a.name))
+          return this.joined(
+            e,
+            e.args.map((a) => a.value),
+          );
         const over = e.args.find((a) => a.name?.text === "over");
         const operands = e.args.filter((a) => !a.name).map((a) => a.value);
         return over ? this.reduction(e, over.value, operands[0]!) : this.joined(e, operands);
@@ -101,7 +120,9 @@ class AxisOf {
   private ref(e: A.RefExpr): string | undefined {
     const name = e.name.text;
     const at = e.at?.text;
-    if (at === undefined || at === this.own || this.sequenceOf.get(name) !== at) return this.axes.get(name);
+    // Most models have no axis at all: no look-up for every name they read.
+    if (at === undefined || at === this.own || this.sequenceOf.get(name) !== at)
+      return this.axes.size === 0 ? undefined : this.axes.get(name);
     if (this.decls.inputs.has(name)) {
       this.report(
         "E304",
@@ -118,7 +139,7 @@ class AxisOf {
   private joined(e: A.Expr, operands: readonly A.Expr[]): string | undefined {
     let axis: string | undefined;
     for (const o of operands) {
-      const a = this.of(o);
+      const a = this.axis(o);
       if (a === undefined) continue;
       if (axis !== undefined && a !== axis) {
         this.report(
@@ -135,7 +156,7 @@ class AxisOf {
   }
 
   private reduction(e: A.CallExpr, over: A.Expr, operand: A.Expr): string | undefined {
-    const has = this.of(operand);
+    const has = this.axis(operand);
     // What the expressions' check refused (expressions.ts) is reported there.
     if (!this.typed.has(e) || over.kind !== "ref") return undefined;
     const axis = over.name.text;

@@ -49,6 +49,8 @@ export function checkDirections(
     );
   }
   const backward = backwardPhase(states, sameStepReads);
+  // Only the backward phase's reads can go wrong below: a model of forward recurrences alone is not looked through.
+  if (backward.size === 0) return;
   const forwardStates = new Set([...states].filter(([, s]) => s.maxDelay > 0).map(([name]) => name));
   /** The backward state whose phase an equation is in, as written in the messages: `g (it reads g[t+1])`. */
   const runner = (equation: string) => {

@@ -70,19 +70,15 @@ export class ExpressionTypes {
     ranges?: readonly A.Range[],
   ): ValueType | undefined {
     // Loops, not map and some: this runs at every operator of every equation.
-    const types: (ValueType | undefined)[] = [];
+    const operands: Operand[] = [];
     let typed = true;
     for (let k = 0; k < operandExprs.length; k++) {
-      const t = this.infer(operandExprs[k]!, operandContext(ctx, spec.shape.onehotOperand(k, ctx.onehotAllowed)));
-      types.push(t);
-      typed &&= t !== undefined;
+      const o = operandExprs[k]!;
+      const t = this.infer(o, operandContext(ctx, spec.shape.onehotOperand(k, ctx.onehotAllowed)));
+      if (t === undefined) typed = false;
+      else if (typed) operands.push(new WrittenOperand(t, o, ranges ? ranges[k]! : o.range));
     }
     if (!typed) return undefined;
-    const operands: Operand[] = [];
-    for (let k = 0; k < operandExprs.length; k++) {
-      const o = operandExprs[k]!;
-      operands.push(new WrittenOperand(types[k]!, o, ranges ? ranges[k]! : o.range));
-    }
     const application = new WrittenApplication(written, form, e, operands, this.report);
     if (form === "call" && !stepScoresFit(application, ctx)) return undefined;
     return spec.shape.infer(application);

@@ -46,9 +46,17 @@ export class References {
     private readonly knownSize: (name: string) => Size | undefined,
   ) {}
 
-  /** The type of a name read `delay` steps back (0: at this step); `how` says how a delay or `[last]` wrote it. */
-  refer(name: A.Name, ctx: ReadContext, delay: number, how: HowRead = plainRead): ValueType | undefined {
-    const entry = this.decls.symbols.get(name.text);
+  /**
+   * The type of a name read `delay` steps back (0: at this step); `how` says how a delay or
+   * `[last]` wrote it; `entry`, the name's binding when the caller has looked it up already.
+   */
+  refer(
+    name: A.Name,
+    ctx: ReadContext,
+    delay: number,
+    how: HowRead = plainRead,
+    entry = this.decls.symbols.get(name.text),
+  ): ValueType | undefined {
     if (!entry) return this.undefinedName(name);
     // Most reads are plain: their uses are made without a spread, each of one shape.
     this.uses.push(
@@ -151,7 +159,7 @@ export class References {
     const state = this.decls.states.get(e.name.text);
     if (state && ahead) state.maxAhead = Math.max(state.maxAhead, distance);
     else if (state) state.maxDelay = Math.max(state.maxDelay, distance);
-    return this.refer(e.name, ctx, -e.offset, e.step.text === "t" ? plainRead : { step: e.step.text });
+    return this.refer(e.name, ctx, -e.offset, e.step.text === "t" ? plainRead : { step: e.step.text }, entry);
   }
 
   /**

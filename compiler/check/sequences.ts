@@ -40,10 +40,16 @@ export function checkSequences(
     checkInitialSource(state.name, init, decls, diagnostics);
   }
 
-  const inEquations = uses.filter((u) => decls.equations.has(u.usedBy) && decls.symbols.has(u.name));
-  const acrossSteps = inEquations.filter(
-    (u) => !u.last && (decls.equations.has(u.name) || decls.inputs.has(u.name) || decls.targets.has(u.name)),
-  );
+  // The reads in equations of what runs over steps: quantities, states, inputs and targets. A
+  // name's kind comes first: what those tables hold is bound as one of those four kinds (a
+  // parameter or a dim never is), and most reads are of parameters.
+  const acrossSteps: NameUse[] = [];
+  for (const u of uses) {
+    if (u.last || !decls.equations.has(u.usedBy)) continue;
+    const kind = decls.symbols.get(u.name)?.kind;
+    if (kind === undefined || kind === "param" || kind === "dim") continue;
+    if (decls.equations.has(u.name) || decls.inputs.has(u.name) || decls.targets.has(u.name)) acrossSteps.push(u);
+  }
   // A quantity runs over the sequence of the first thing it reads that has one; what reads
   // only parameters and [last] values runs over the sequence of its readers (the last declared
   // if none has one). A read written with another sequence's step variable, `e[s]`, counts

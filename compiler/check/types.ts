@@ -44,6 +44,8 @@ export class ShapeInference {
   private readonly expressions: ExpressionTypes;
   private readonly report: Report;
   readonly uses: NameUse[] = [];
+  /** Whether the model declares several sequences (what `e[s]` can read across): asked at every equation, the same for all. */
+  private severalSequences: boolean | undefined;
 
   constructor(
     private readonly decls: Declarations,
@@ -70,7 +72,9 @@ export class ShapeInference {
 
   /** The size an equation gives its quantity, or undefined when it does not check (reported). */
   equationSize(eq: A.Equation): Size | undefined {
-    const perStep = readsEveryStep(eq.value) && severalSequences(this.decls);
+    // The declarations first: a model of one sequence (most) is not walked for `e[s]` at every equation.
+    this.severalSequences ??= severalSequences(this.decls);
+    const perStep = this.severalSequences && readsEveryStep(eq.value);
     const t = this.expressions.infer(eq.value, { usedBy: eq.name.text, onehotAllowed: false, perStep });
     return t && equationSize(eq, t, this.decls, this.report);
   }

@@ -16,7 +16,11 @@ import { structural } from "./structure.js";
 const byName = new Map<string, OpSpec>();
 /** Calls by every name they are written with (their own and their aliases). */
 const calls = new Map<string, OpSpec>();
-const operators = new Map<string, OpSpec>();
+/**
+ * The ops written as operators, by their form and then their symbol ("" for brackets): looked
+ * up at every operator of every equation, so without a key to make from the two.
+ */
+const operators = new Map<string, Map<string, OpSpec>>();
 const lossesByName = new Map<string, LossSpec>();
 
 /**
@@ -28,20 +32,23 @@ export function registerOp(spec: OpSpec): void {
   const names = [spec.name, ...(written.form === "call" ? (written.aliases ?? []) : [])];
   const taken = names.find((n) => byName.has(n) || calls.has(n) || lossesByName.has(n));
   if (taken !== undefined) throw new Error(`an op named '${taken}' is already registered`);
-  const key = operatorKey(spec);
-  if (key && operators.has(key)) throw new Error(`the operator ${key} already has an op`);
+  const place = operatorPlace(spec);
+  if (place && operators.get(place.form)?.has(place.symbol))
+    throw new Error(`the operator ${place.text} already has an op`);
   byName.set(spec.name, spec);
   if (written.form === "call") for (const n of names) calls.set(n, spec);
-  if (key) operators.set(key, spec);
+  if (!place) return;
+  let bySymbol = operators.get(place.form);
+  if (!bySymbol) operators.set(place.form, (bySymbol = new Map()));
+  bySymbol.set(place.symbol, spec);
 }
 
-function operatorKey(spec: OpSpec): string | undefined {
+/** Where an op written as an operator is found in `operators`, and how messages name that (`binary +`, `brackets`). */
+function operatorPlace(spec: OpSpec): { form: string; symbol: string; text: string } | undefined {
   const w = spec.written;
-  return w.form === "binary" || w.form === "prefix"
-    ? `${w.form} ${w.symbol}`
-    : w.form === "brackets"
-      ? w.form
-      : undefined;
+  if (w.form === "binary" || w.form === "prefix")
+    return { form: w.form, symbol: w.symbol, text: `${w.form} ${w.symbol}` };
+  return w.form === "brackets" ? { form: w.form, symbol: "", text: w.form } : undefined;
 }
 
 /** The op of an IR application; an unknown name is a compiler bug. */
@@ -69,7 +76,7 @@ export function callOp(name: string): OpSpec | undefined {
 
 /** The op written `a SYMBOL b`, `SYMBOL a` or `[a, b]`. */
 export function operatorOp(form: "binary" | "prefix" | "brackets", symbol = ""): OpSpec {
-  const spec = operators.get(form === "brackets" ? form : `${form} ${symbol}`);
+  const spec = operators.get(form)?.get(form === "brackets" ? "" : symbol);
   if (!spec) throw new Error(`internal error: no op is written ${form} ${symbol}`);
   return spec;
 }

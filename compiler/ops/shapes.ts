@@ -95,9 +95,10 @@ const noOnehot = () => false;
 
 /** A matrix anywhere but left of `@` is an error in every rule but the product's. */
 function rejectMatrix(app: Application): boolean {
-  const i = app.operands.findIndex((o) => o.type.kind === "matrix");
-  if (i < 0) return false;
-  const o = app.operands[i]!;
+  // Loops, not find and filter, in this rule and the next: they run at every operator of every equation.
+  let o: Operand | undefined;
+  for (const operand of app.operands) if (!o && operand.type.kind === "matrix") o = operand;
+  if (!o) return false;
   if (app.form === "prefix") app.report("E201", `a matrix can only be used on the left of '@', not negated`, app.range);
   else if (app.form === "binary")
     app.report(
@@ -116,12 +117,15 @@ export const elementwise: ShapeRule = {
   onehotOperand: noOnehot,
   infer(app) {
     if (rejectMatrix(app)) return undefined;
-    const vectors = app.operands.filter((o) => o.type.kind === "vector");
-    const first = vectors[0];
+    // The first vector operand, and the first one of another size.
+    let first: Operand | undefined;
+    let other: Operand | undefined;
+    for (const o of app.operands) {
+      if (o.type.kind !== "vector") continue;
+      if (!first) first = o;
+      else if (!other && o.type.size.value !== (first.type as { size: Size }).size.value) other = o;
+    }
     if (!first) return { kind: "scalar" };
-    const other = vectors.find(
-      (o) => (o.type as { size: Size }).size.value !== (first.type as { size: Size }).size.value,
-    );
     if (other) {
       const [a, b] = app.operands.length === 2 ? (app.operands as [Operand, Operand]) : [first, other];
       return app.report(
