@@ -15,7 +15,14 @@ import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
 import { FusedLoops } from "./fused-loops.js";
 import { emitStackedGradients, emitStackedWeights } from "./stacked-weights.js";
-import { BY_ROWS_MIN_ROWS, planOptionsFor, type CodePlan, type NodePlan, type TimeLoop } from "./plan.js";
+import {
+  BY_ROWS_MIN_ROWS,
+  WIDE_BY_ROWS_MIN_ROWS,
+  planOptionsFor,
+  type CodePlan,
+  type NodePlan,
+  type TimeLoop,
+} from "./plan.js";
 import { rowOffset } from "./location.js";
 import { allPlans, modulePlans, type ModulePlans, type SequencePlan } from "./sequence-plans.js";
 import {
@@ -503,6 +510,7 @@ const batchLocals: Declaration[] = [
   declaration("lengths", `const lengths = batch.lengths ?? new Int32Array(B).fill(T);`),
   declaration("ragged", `const ragged = lengths.some((l) => l < T);`),
   declaration("byRows", `const byRows = B * T >= ${BY_ROWS_MIN_ROWS};`),
+  declaration("byRowsFma", `const byRowsFma = B * T >= ${WIDE_BY_ROWS_MIN_ROWS} && w.kernels.fma === true;`),
 ];
 
 /** The locals of attention a pass may read: the steps S and the lengths of each sequence it reads at every step. */

@@ -11,7 +11,7 @@ import { gradArray, paramArray } from "./access.js";
 import type { ElementLoop } from "./element-loop.js";
 import type { Location } from "./location.js";
 import { emitLoopCall, type FusedLoops } from "./fused-loops.js";
-import type { CodePlan } from "./plan.js";
+import { byRowsLocal, type CodePlan } from "./plan.js";
 import { commentText } from "./names.js";
 
 type Group = CodePlan["groups"][number];
@@ -75,9 +75,9 @@ export function emitStackedWeights(plan: CodePlan, fused: FusedLoops | undefined
     if (into.length === 0) continue;
     const params = g.members.map((_, j) => member(plan, g, j).param);
     out.push(`// ${g.direct ? "transpose" : "stack"} ${params.map(commentText).join(", ")} for one product per block`);
-    const copies = (transposed: boolean) =>
+    const copies = (transposed: boolean, when?: string) =>
       into
-        .filter((c) => c.transposed === transposed)
+        .filter((c) => c.transposed === transposed && (!transposed || byRowsLocal(g.blocks[c.k]!.width) === when))
         .flatMap(({ name, k }) =>
           g.members.flatMap((_, j) => {
             const { cols, rows } = member(plan, g, j);
@@ -91,9 +91,11 @@ export function emitStackedWeights(plan: CodePlan, fused: FusedLoops | undefined
           }),
         );
     out.push(...copies(false));
-    // Transposed only for a call that takes its products by rows (byRows).
-    const transposedCopies = copies(true);
-    if (transposedCopies.length > 0) out.push("if (byRows) {", ...transposedCopies, "}");
+    // Transposed only for a call that takes its products by rows (byRows, or byRowsFma for a wide block).
+    for (const when of ["byRows", "byRowsFma"]) {
+      const transposedCopies = copies(true, when);
+      if (transposedCopies.length > 0) out.push(`if (${when}) {`, ...transposedCopies, "}");
+    }
   }
   return out;
 }
