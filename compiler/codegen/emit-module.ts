@@ -795,7 +795,11 @@ function emitBackwardPass(
   ].filter((b) => !plan.nodes.some((p) => p.adjoint === "steps" && p.adjointBuffer === b));
   // Zeroed once a pass: an adjoint of every step, or one every step adds to.
   const stepsBuffers = [
-    ...new Set(plan.nodes.filter((p) => p.adjoint === "steps" || p.adjoint === "summed").map((p) => p.adjointBuffer)),
+    ...new Set(
+      plan.nodes
+        .filter((p) => (p.adjoint === "steps" && !plan.storedFirst.has(p.node.id)) || p.adjoint === "summed")
+        .map((p) => p.adjointBuffer),
+    ),
   ];
   const callsBefore = fused?.calls ?? 0;
   const steps = timeLoop(
