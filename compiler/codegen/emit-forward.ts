@@ -17,6 +17,7 @@ import { emitElementLoop, emitRowKernel, type FusedLoops } from "./fused-loops.j
 import { commentText, quote } from "./names.js";
 import { stepsKernelCall } from "./steps-kernels.js";
 import {
+  byRowsLocal,
   productPhase,
   timeLoopOf,
   type CodePlan,
@@ -135,10 +136,11 @@ function productCall(
   const dots = `${kernel}(${rows}, ${group.rows}, ${block.width}, ${x.buffer}, ${xOffset}, ${weights}, 0, ${y.buffer}, ${yOffset}, ${accumulate});`;
   const transposed = group.transposed[k];
   if (!transposed) return [dots];
-  // By rows when the call has rows enough to pay for transposing the weights (byRows: BY_ROWS_MIN_ROWS), else dot products.
+  // By rows when the call has rows enough to pay for transposing the weights (byRows: BY_ROWS_MIN_ROWS; a wide block
+  // only on the relaxed tier, byRowsFma), else dot products.
   const call = `matmulBatchBackwardInput(${rows}, ${block.width}, ${group.rows}, ${x.buffer}, ${xOffset}, ${transposed}, 0, ${y.buffer}, ${yOffset});`;
   const zero = accumulate ? "" : `${y.buffer}.fill(0, ${yOffset}, ${sum(yOffset, product(rows, group.rows))}); `;
-  return [`if (byRows) { ${zero}${call} } else ${dots}`];
+  return [`if (${byRowsLocal(block.width)}) { ${zero}${call} } else ${dots}`];
 }
 
 /** The expression computing an element-wise node from its operands: its op's, from the registry. */

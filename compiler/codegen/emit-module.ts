@@ -14,7 +14,15 @@ import { emitForwardStep, emitInvariantSpreads, emitWholeBatchProducts } from ".
 import { describeLoss, emitLossScales, emitLossValue } from "./emit-loss.js";
 import { commentText, key, numberLiteral, quote } from "./names.js";
 import { FusedLoops } from "./fused-loops.js";
-import { BY_ROWS_MIN_ROWS, planOptionsFor, type CodePlan, type NodePlan, type TimeLoop } from "./plan.js";
+import { emitStackedGradients, emitStackedWeights } from "./stacked-weights.js";
+import {
+  BY_ROWS_MIN_ROWS,
+  WIDE_BY_ROWS_MIN_ROWS,
+  planOptionsFor,
+  type CodePlan,
+  type NodePlan,
+  type TimeLoop,
+} from "./plan.js";
 import { rowOffset } from "./location.js";
 import { allPlans, modulePlans, type ModulePlans, type SequencePlan } from "./sequence-plans.js";
 import {
@@ -476,17 +484,6 @@ function timeLoop(body: (t: string) => string[], unrollSteps: number | undefined
   });
 }
 
-/**
- * Where element (row, col) of member j's part of block k lives in the group's stacked weights:
- * row-major [rows][width], or for a one-hot block transposed, [width][rows], a row per id.
- */
-function stackedIndex(plan: CodePlan, g: CodePlan["groups"][number], k: number, j: number): string {
-  const block = g.blocks[k]!;
-  return plan.ir.nodes[block.x]!.onehot
-    ? sum(product("col", g.rows), g.offsets[j]!, "row")
-    : sum(product(sum(g.offsets[j]!, "row"), block.width), "col");
-}
-
 /** `const fused = w.fused;` and the buffers' addresses, when the pass's steps call fused loops. */
 function fusedLocals(fused: FusedLoops | undefined, callsBefore: number): string[] {
   return fused && fused.calls > callsBefore ? [`const fused = w.fused;`, ...fused.takeAddressed()] : [];
@@ -513,6 +510,7 @@ const batchLocals: Declaration[] = [
   declaration("lengths", `const lengths = batch.lengths ?? new Int32Array(B).fill(T);`),
   declaration("ragged", `const ragged = lengths.some((l) => l < T);`),
   declaration("byRows", `const byRows = B * T >= ${BY_ROWS_MIN_ROWS};`),
+  declaration("byRowsFma", `const byRowsFma = B * T >= ${WIDE_BY_ROWS_MIN_ROWS} && w.kernels.fma === true;`),
 ];
 
 /** The locals of attention a pass may read: the steps S and the lengths of each sequence it reads at every step. */
@@ -648,39 +646,15 @@ function emitForwardPass(
 ): string[] {
   const { ir } = plan;
   const streams = part === undefined || part.stream;
+  const guard =
+    isBidirectional(ir) && part === undefined
+      ? [
+          `if (state && !state.fresh) throw new Error(${quote(`${ir.name} reads ahead ([t+k]): it reads each sequence to its end, and cannot continue one from a previous call`)});`,
+        ]
+      : [];
+  const callsBefore = fused?.calls ?? 0;
+  const stacked = emitStackedWeights(plan, fused);
   const out: string[] = [];
-  if (isBidirectional(ir) && part === undefined)
-    out.push(
-      `if (state && !state.fresh) throw new Error(${quote(`${ir.name} reads ahead ([t+k]): it reads each sequence to its end, and cannot continue one from a previous call`)});`,
-    );
-  // Stacked weights of each fused group: rows of every member, columns of one block (a one-hot block transposed: a row
-  // per id); and a block's weights transposed where its product at every step is taken by rows (MatvecGroup.transposed).
-  for (const g of plan.groups) {
-    const into = [
-      ...(g.direct ? [] : g.stacked).map((name, k) => ({ name, k, transposed: false })),
-      ...g.transposed.flatMap((name, k) => (name ? [{ name, k, transposed: true }] : [])),
-    ];
-    if (into.length === 0) continue;
-    const params = g.members.map((m) => (ir.nodes[m] as { param: string }).param);
-    out.push(`// ${g.direct ? "transpose" : "stack"} ${params.map(commentText).join(", ")} for one product per block`);
-    const copies = (transposed: boolean) =>
-      into
-        .filter((c) => c.transposed === transposed)
-        .flatMap(({ name, k }) =>
-          g.members.map((m, j) => {
-            const cols = ir.params.find((p) => p.name === params[j])!.shape[1]!;
-            const rows = ir.nodes[m]!.size;
-            const P = paramArray(plan, params[j]!);
-            const at = transposed ? sum(product("col", g.rows), g.offsets[j]!, "row") : stackedIndex(plan, g, k, j);
-            // Element by element: a subarray per row would allocate on every call, which costs a one-sequence forward pass more than the copy.
-            return `for (let row = 0; row < ${rows}; row++) for (let col = 0; col < ${g.blocks[k]!.width}; col++) ${name}[${at}] = ${P}[${sum(product("row", cols), g.blocks[k]!.col, "col")}]!;`;
-          }),
-        );
-    out.push(...copies(false));
-    // Transposed only for a call that takes its products by rows (byRows).
-    const transposedCopies = copies(true);
-    if (transposedCopies.length > 0) out.push("if (byRows) {", ...transposedCopies, "}");
-  }
   // Inputs, after the history slots that delays read before step 0.
   for (const input of ir.inputs) {
     const id = plan.sourceNode.get(input.name)!;
@@ -747,7 +721,6 @@ function emitForwardPass(
             ]),
     );
   }
-  const callsBefore = fused?.calls ?? 0;
   const loopOver = (loop: TimeLoop) =>
     emitForwardStep(plan, "t", loop, fused).length > 0
       ? timeLoop((t) => emitForwardStep(plan, t, loop, fused), options.unrollSteps, loop === "backward")
@@ -760,7 +733,7 @@ function emitForwardPass(
     ...emitWholeBatchProducts(plan, "between"),
     ...loopOver("readout"),
   ];
-  out.push(...fusedLocals(fused, callsBefore), ...steps);
+  out.push(...steps);
   out.push(...emitLinkValues(plan), ...emitEveryStepValues(plan));
   // What the next chunk of the stream reads through its delays.
   const carried = streams ? carriedSources(plan) : [];
@@ -799,9 +772,11 @@ function emitForwardPass(
     ...paramLocals(plan, "params"),
     ...bufferLocals(plan),
   ];
-  if (part) return pass(...sequencePass(part.stream ? "decode" : "forward", part.index), "number", declarations, out);
+  // The addresses the fused loops read, the stacked weights' copies among them, before anything else.
+  const body = [...guard, ...fusedLocals(fused, callsBefore), ...stacked, ...out];
+  if (part) return pass(...sequencePass(part.stream ? "decode" : "forward", part.index), "number", declarations, body);
   const parameters = ["w: Workspace", "params: Parameters", "batch: Batch", "state: State | undefined"];
-  return pass("forwardPass", parameters, "number", declarations, out);
+  return pass("forwardPass", parameters, "number", declarations, body);
 }
 
 function emitBackwardPass(
@@ -820,7 +795,11 @@ function emitBackwardPass(
   ].filter((b) => !plan.nodes.some((p) => p.adjoint === "steps" && p.adjointBuffer === b));
   // Zeroed once a pass: an adjoint of every step, or one every step adds to.
   const stepsBuffers = [
-    ...new Set(plan.nodes.filter((p) => p.adjoint === "steps" || p.adjoint === "summed").map((p) => p.adjointBuffer)),
+    ...new Set(
+      plan.nodes
+        .filter((p) => (p.adjoint === "steps" && !plan.storedFirst.has(p.node.id)) || p.adjoint === "summed")
+        .map((p) => p.adjointBuffer),
+    ),
   ];
   const callsBefore = fused?.calls ?? 0;
   const steps = timeLoop(
@@ -834,6 +813,8 @@ function emitBackwardPass(
   // The backward phase's adjoints, from the first step up, once the forward phase sent them its terms.
   if (isBidirectional(ir))
     steps.push(...timeLoop((t) => emitBackwardStep(plan, t, fused, "backward"), options.unrollSteps, false));
+  // Before the fused loops' addresses are taken: the stacked gradients' loops read some.
+  const stackedGradients = emitStackedGradients(plan, fused);
   const out = [
     ...emitLossScales(plan),
     ...fusedLocals(fused, callsBefore),
@@ -846,21 +827,8 @@ function emitBackwardPass(
     ...steps,
     ...emitSummedProducts(plan),
     ...emitWeightGradients(plan),
+    ...stackedGradients,
   ];
-  // Gradients of the stacked weights back to each parameter.
-  for (const g of plan.groups) {
-    if (g.direct) continue;
-    g.blocks.forEach((block, k) => {
-      g.members.forEach((m, j) => {
-        const param = (ir.nodes[m] as { param: string }).param;
-        const cols = ir.params.find((p) => p.name === param)!.shape[1]!;
-        const G = gradArray(plan, param);
-        out.push(
-          `for (let row = 0; row < ${ir.nodes[m]!.size}; row++) for (let col = 0; col < ${block.width}; col++) ${G}[${sum(product("row", cols), block.col, "col")}]! += ${g.stackedGrads[k]}[${stackedIndex(plan, g, k, j)}]!;`,
-        );
-      });
-    });
-  }
   // A learned initial state collects the adjoints of the slots before step 0 (unless they were carried in).
   const initial = new Set(plan.grad!.updates.flatMap((u) => (u.kind === "initial" ? [u.param] : [])));
   for (const s of ir.states) {

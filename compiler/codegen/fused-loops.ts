@@ -105,7 +105,11 @@ export class FusedLoops {
 
 /** A loop as code: the call of its WebAssembly function where there is one, with the JavaScript loop as fallback. */
 export function emitElementLoop(loop: ElementLoop, fused: FusedLoops | undefined): string[] {
-  const js = renderLoopJs(loop);
+  return emitLoopCall(loop, fused, renderLoopJs(loop));
+}
+
+/** The call of `loop`'s WebAssembly function where there is one, with `js`, code computing the same, as fallback. */
+export function emitLoopCall(loop: ElementLoop, fused: FusedLoops | undefined, js: string[]): string[] {
   const f = fused?.functionFor(loop);
   if (!fused || !f) return js;
   fused.calls++;

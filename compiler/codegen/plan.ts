@@ -37,6 +37,11 @@ export interface PlanOptions {
    * transposed weights, the adjoint kernel's form, instead of dot products: float32 on the WebAssembly tiers.
    */
   narrowStepsByRows?: boolean;
+  /**
+   * Blocks of up to WIDE_BY_ROWS columns too, in a module that may run on the relaxed SIMD tier: only a Model whose
+   * products fuse their multiply–adds takes them by rows (byRowsFma), decided when it is made.
+   */
+  wideStepsByRows?: boolean;
 }
 
 /**
@@ -46,7 +51,12 @@ export interface PlanOptions {
  */
 export function planOptionsFor(options: { dtype: "f64" | "f32"; kernels: KernelTier }): PlanOptions {
   const onKernelObject = options.kernels !== "js";
-  return { kernelActivations: onKernelObject, narrowStepsByRows: onKernelObject && options.dtype === "f32" };
+  const narrow = onKernelObject && options.dtype === "f32";
+  return {
+    kernelActivations: onKernelObject,
+    narrowStepsByRows: narrow,
+    wideStepsByRows: narrow && options.kernels !== "wasm",
+  };
 }
 
 /**
@@ -64,6 +74,25 @@ export const NARROW_BY_ROWS = 64;
  * machine); a step at a time (T = 1) would transpose at every step.
  */
 export const BY_ROWS_MIN_ROWS = 64;
+
+/**
+ * The widest block taken by rows on the relaxed SIMD tier (PlanOptions.wideStepsByRows), where the fused multiply–adds
+ * make the combination of rows the faster form at 128 columns: B = 32, 512 × 128 (an LSTM of 128), f32, CPU time a
+ * call, 91–92 µs by rows against 104–111 with dot products; on the SIMD tier 131–186 against 126–167, slower.
+ */
+export const WIDE_BY_ROWS = 128;
+
+/**
+ * The fewest rows of a call (B · T) for which a module takes a wide block by rows: its transposed weights cost about
+ * 1.8 ns an element to copy (117 µs for 512 × 128), which the 0.4–0.6 µs a row that the form saves there earns back
+ * from about 200–300 rows.
+ */
+export const WIDE_BY_ROWS_MIN_ROWS = 512;
+
+/** The local of a pass that says whether block `width` wide, transposed, is taken by rows in this call. */
+export function byRowsLocal(width: number): "byRows" | "byRowsFma" {
+  return width > NARROW_BY_ROWS ? "byRowsFma" : "byRows";
+}
 
 export interface CodePlan {
   ir: IrModel;
@@ -249,7 +278,7 @@ export function makePlan(
   const byRows = (g: MatvecGroup, b: MatvecGroup["blocks"][number]) =>
     options.narrowStepsByRows === true &&
     !ir.nodes[b.x]!.onehot &&
-    b.width <= NARROW_BY_ROWS &&
+    b.width <= (options.wideStepsByRows === true ? WIDE_BY_ROWS : NARROW_BY_ROWS) &&
     productPhase(ir, recurrent, g, b) === "step";
   for (const p of nodes)
     if (p.node.over !== undefined && (p.pre > 0 || p.post > 0))

@@ -21,6 +21,8 @@ import { softmaxRows } from "./softmax.js";
  * ../onehot.ts, ../softmax.ts and ../losses.ts).
  */
 export interface MatmulKernels {
+  /** Whether the products fuse their multiply–adds (the relaxed SIMD tier); absent on the JavaScript kernels. */
+  readonly fma?: boolean;
   /** Y[B,M] (= or +=) X[B,N] · Wᵀ for W row-major [M,N]. */
   matmulBatch(
     B: number,
