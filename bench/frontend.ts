@@ -43,11 +43,12 @@ function timeRuns(runs: number, warmupMs: number, f: () => void): { wall: number
   return { wall: median(wall), cpu: median(cpu) };
 }
 
-const linesPerCpuMs = (t: SideTimes) => (t.lines * t.cpuMs.length) / t.cpuMs.reduce((a, b) => a + b, 0);
+/** A side's lines per millisecond over all its timed calls, in CPU or wall time. */
+const linesPerMs = (t: SideTimes, ms: number[]) => (t.lines * ms.length) / ms.reduce((a, b) => a + b, 0);
 
 const sideScript = fileURLToPath(new URL("./frontend-side.js", import.meta.url));
 
-/** The CPU milliseconds of each call of one side, timed in a process of its own for `budgetMs` after as long a warm-up. */
+/** The CPU and wall milliseconds of each call of one side, timed in a process of its own for `budgetMs` after as long a warm-up. */
 function sideTimes(side: "rnnc" | "typescript", layers: number, budgetMs: number): SideTimes {
   const child = spawnSync(process.execPath, [sideScript, side, String(layers), String(budgetMs)], { encoding: "utf8" });
   if (child.status !== 0) throw new Error(`frontend-side ${side} exited with ${child.status}: ${child.stderr}`);
@@ -62,21 +63,25 @@ function sideTimes(side: "rnnc" | "typescript", layers: number, budgetMs: number
  * counted where they fall). Timed in turn in one process, as before, `process.cpuUsage` (every
  * thread) can charge a call with the collector's work on the other side's garbage, and the two
  * share a heap sized by TypeScript's: that read rnnc 11–20% lower (bench/RESULTS.md, fifth pass).
+ * The same ratio in wall time too: what a user waits, which a quiet machine gives steadily and
+ * where the collector's helper threads, which CPU time adds up, run beside the main one.
  */
-function pairedRatio(pairs: number, layers: number, budgetMs: number): number {
-  const ratios: number[] = [];
+function pairedRatios(pairs: number, layers: number, budgetMs: number): { cpu: number; wall: number } {
+  const cpu: number[] = [];
+  const wall: number[] = [];
   for (let i = 0; i < pairs; i++) {
     const rnnc = sideTimes("rnnc", layers, budgetMs);
     const peer = sideTimes("typescript", layers, budgetMs);
-    ratios.push(linesPerCpuMs(rnnc) / linesPerCpuMs(peer));
+    cpu.push(linesPerMs(rnnc, rnnc.cpuMs) / linesPerMs(peer, peer.cpuMs));
+    wall.push(linesPerMs(rnnc, rnnc.wallMs) / linesPerMs(peer, peer.wallMs));
   }
-  return median(ratios);
+  return { cpu: median(cpu), wall: median(wall) };
 }
 
 export function frontEndBench(
   quick: boolean,
   layers = 2_000,
-): { lines: number; rows: FrontEndRow[]; pairs: number; pairedCpuRatio: number } {
+): { lines: number; rows: FrontEndRow[]; pairs: number; paired: { cpu: number; wall: number } } {
   const runs = quick ? 3 : 10;
   const text = generatedModel(layers);
   const lines = text.split("\n").length - 1;
@@ -100,7 +105,7 @@ export function frontEndBench(
   return {
     lines,
     pairs,
-    pairedCpuRatio: pairedRatio(pairs, layers, quick ? 500 : 2_000),
+    paired: pairedRatios(pairs, layers, quick ? 500 : 2_000),
     rows: [
       row("rnnc parse", lines, () => parse(text)),
       row("rnnc analyze (parse, expand, check)", lines, () => analyze(text)),

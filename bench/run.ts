@@ -56,7 +56,7 @@ function options() {
 
 function frontEndSection(quick: boolean): void {
   log("frontend …");
-  const { lines, rows, pairs, pairedCpuRatio } = frontEndBench(quick);
+  const { lines, rows, pairs, paired } = frontEndBench(quick);
   out("## Front end");
   out();
   out(
@@ -74,7 +74,7 @@ function frontEndSection(quick: boolean): void {
   const typescript = rows.find((r) => r.what.endsWith("parse + check"));
   if (rnnc && typescript)
     out(
-      `\nrnnc parse + check ÷ TypeScript parse + check, in lines/s: ${(rnnc.linesPerSecond / typescript.linesPerSecond).toFixed(2)} (wall time), ${(rnnc.linesPerCpuSecond / typescript.linesPerCpuSecond).toFixed(2)} (CPU time); ${pairedCpuRatio.toFixed(2)} in CPU time with each in a process of its own, the two in turn (median of ${pairs} pairs of processes, the steadier figure on a shared machine).`,
+      `\nrnnc parse + check ÷ TypeScript parse + check, in lines/s: ${(rnnc.linesPerSecond / typescript.linesPerSecond).toFixed(2)} (wall time), ${(rnnc.linesPerCpuSecond / typescript.linesPerCpuSecond).toFixed(2)} (CPU time); ${paired.cpu.toFixed(2)} in CPU time (the steadier figure on a shared machine) and ${paired.wall.toFixed(2)} in wall time with each in a process of its own, the two in turn (median of ${pairs} pairs of processes).`,
     );
   out();
 }
