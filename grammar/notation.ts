@@ -12,7 +12,7 @@
  */
 import type * as A from "./ast.js";
 import { error, type Diagnostic } from "./diagnostic.js";
-import { mapArguments, mapExpr, mapList } from "./walk.js";
+import { mapArguments, mapExpr, mapList, someMapped } from "./walk.js";
 
 /** Functions by the lecture's name for them. */
 export const functionSpellings: Readonly<Record<string, string>> = { σ: "sigmoid" };
@@ -99,29 +99,7 @@ export function canonicalItem(item: A.Item, diagnostics: Diagnostic[], steps: Re
  * through first, without the mapping's callbacks, and kept as they are.
  */
 function canonicalExpr(e: A.Expr, steps: ReadonlySet<string>): A.Expr {
-  return holdsNotation(e, steps) ? mapExpr(e, canonicalNode, steps) : e;
-}
-
-/** Whether an expression, or one inside it (a named argument's too, as `mapExpr` maps them), is written in the lecture's notation. */
-function holdsNotation(e: A.Expr, steps: ReadonlySet<string>): boolean {
-  if (isNotation(e, steps)) return true;
-  switch (e.kind) {
-    case "neg":
-      return holdsNotation(e.operand, steps);
-    case "binary":
-      return holdsNotation(e.left, steps) || holdsNotation(e.right, steps);
-    case "concat":
-      for (const p of e.parts) if (holdsNotation(p, steps)) return true;
-      return false;
-    case "call":
-      for (const a of e.args) if (holdsNotation(a.value, steps)) return true;
-      return false;
-    case "number":
-    case "ref":
-    case "delay":
-    case "error":
-      return false;
-  }
+  return someMapped(e, isNotation, steps) ? mapExpr(e, canonicalNode, steps) : e;
 }
 
 /** Whether one node is written in the lecture's notation, which `canonicalNode` rewrites. */

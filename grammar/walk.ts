@@ -55,6 +55,32 @@ export function someExpr(e: Expr, test: (e: Expr) => boolean): boolean {
 }
 
 /**
+ * Whether an expression, or one inside it as `mapExpr` visits them (a named argument's value
+ * too), satisfies `test`: a pass that rewrites few expressions asks this first and keeps the
+ * others as they are, without the mapping's calls.
+ */
+export function someMapped<C>(e: Expr, test: (e: Expr, context: C) => boolean, context: C): boolean {
+  if (test(e, context)) return true;
+  switch (e.kind) {
+    case "neg":
+      return someMapped(e.operand, test, context);
+    case "binary":
+      return someMapped(e.left, test, context) || someMapped(e.right, test, context);
+    case "concat":
+      for (const p of e.parts) if (someMapped(p, test, context)) return true;
+      return false;
+    case "call":
+      for (const a of e.args) if (someMapped(a.value, test, context)) return true;
+      return false;
+    case "number":
+    case "ref":
+    case "delay":
+    case "error":
+      return false;
+  }
+}
+
+/**
  * An expression with `f` applied to it and every expression inside it, innermost first, with
  * `context`; where nothing changes, the very same objects are returned. (The context, as in
  * `forEachChild`, spares a pass run over every expression of a model a closure per item.)
