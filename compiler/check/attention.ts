@@ -104,15 +104,13 @@ class AxisOf {
       case "concat":
         return this.joined(e, e.parts);
       case "call": {
-        // Most calls have positional arguments only (`tanh(a)`): their values, without sorting the arguments.
-        if (e.args.every((a) => !a.name))
-          return this.joined(
-            e,
-            e.args.map((a) => a.value),
-          );
-        const over = e.args.find((a) => a.name?.text === "over");
-        const operands = e.args.filter((a) => !a.name).map((a) => a.value);
-        return over ? this.reduction(e, over.value, operands[0]!) : this.joined(e, operands);
+        // One pass over the arguments: the positional ones are the operands, `over` makes it a reduction.
+        let over: A.Expr | undefined;
+        const operands: A.Expr[] = [];
+        for (const a of e.args)
+          if (!a.name) operands.push(a.value);
+          else if (a.name.text === "over" && over === undefined) over = a.value;
+        return over ? this.reduction(e, over, operands[0]!) : this.joined(e, operands);
       }
     }
   }

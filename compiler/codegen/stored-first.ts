@@ -40,8 +40,12 @@ export function adjointsStoredFirst(
     if ((run >= 0 && run !== p.run) || byTerms.has(sender)) candidates.add(a.of);
   }
   const owners = new Map<string, NodePlan[]>();
-  for (const p of nodes)
-    if (p.adjoint !== "none") owners.set(p.adjointBuffer, [...(owners.get(p.adjointBuffer) ?? []), p]);
+  for (const p of nodes) {
+    if (p.adjoint === "none") continue;
+    const parts = owners.get(p.adjointBuffer);
+    if (parts) parts.push(p);
+    else owners.set(p.adjointBuffer, [p]);
+  }
   const stored = new Set<NodeId>();
   for (const parts of owners.values())
     if (parts.every((p) => candidates.has(p.node.id)) && fillRows(parts)) for (const p of parts) stored.add(p.node.id);
