@@ -10,6 +10,7 @@
  * other repeat is a conflict, reported by the checker at the later declaration.
  */
 import type * as A from "../../grammar/ast.js";
+import type { InputInfo, ParamInfo, StateInfo, TargetInfo } from "./model.js";
 
 export type SymbolKind = "dim" | "input" | "target" | "param" | "state" | "quantity";
 
@@ -24,6 +25,11 @@ export interface Declaration {
   accepted: boolean;
   /** The name's kind when this declaration came; undefined for the first. */
   boundAs: SymbolKind | undefined;
+  /**
+   * What the checker made of it when it is accepted and its shape resolved (declarations.ts):
+   * the parameter, input, target or state, found by a read through its binding's `principal`.
+   */
+  declared: ParamInfo | InputInfo | TargetInfo | StateInfo | undefined;
 }
 
 export interface Binding {
@@ -32,6 +38,8 @@ export interface Binding {
   kind: SymbolKind;
   /** Where messages point for the name: its first declaration, or its state's. */
   declaredAt: A.Name;
+  /** That declaration. */
+  principal: Declaration;
   declarations: Declaration[];
   /** The cell whose expansion (or itself) declared the name first. */
   cell: A.CellDecl | undefined;
@@ -86,12 +94,21 @@ export function bindNames(items: readonly A.Item[], generatedBy?: ReadonlyMap<A.
     const gate = item.kind === "equation" && item.gate;
     if (!existing) {
       // (Every declaration and binding has all its fields, so there are many of one shape.)
-      const declaration: Declaration = { item, name: item.name, kind, cell, accepted: true, boundAs: undefined };
+      const declaration: Declaration = {
+        item,
+        name: item.name,
+        kind,
+        cell,
+        accepted: true,
+        boundAs: undefined,
+        declared: undefined,
+      };
       declarationOf[index] = declaration;
       symbols.set(item.name.text, {
         name: item.name.text,
         kind,
         declaredAt: item.name,
+        principal: declaration,
         declarations: [declaration],
         cell,
         gate,
@@ -99,7 +116,15 @@ export function bindNames(items: readonly A.Item[], generatedBy?: ReadonlyMap<A.
       continue;
     }
     const accepted = !item.recovered && isStateAndItsEquation(existing, kind);
-    const declaration: Declaration = { item, name: item.name, kind, cell, accepted, boundAs: existing.kind };
+    const declaration: Declaration = {
+      item,
+      name: item.name,
+      kind,
+      cell,
+      accepted,
+      boundAs: existing.kind,
+      declared: undefined,
+    };
     declarationOf[index] = declaration;
     if (!accepted && !item.recovered) conflicts.push({ declaration, existing: clashingWith(existing, kind) });
     existing.declarations.push(declaration);
@@ -107,6 +132,7 @@ export function bindNames(items: readonly A.Item[], generatedBy?: ReadonlyMap<A.
     if (accepted && kind === "state") {
       existing.kind = "state";
       existing.declaredAt = item.name;
+      existing.principal = declaration;
     }
   }
   return { symbols, conflicts, declarationOf };

@@ -4,7 +4,7 @@
  */
 import type * as A from "../../grammar/ast.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
-import { bindNames, type Binding, type SymbolKind } from "./binder.js";
+import { bindNames, type Binding, type Declaration, type SymbolKind } from "./binder.js";
 import type { DimTable } from "./dims.js";
 import { defaultParamInit, paramInit, stateInit } from "./inits.js";
 import type { InputInfo, ParamInfo, Size, StateInfo, TargetInfo } from "./model.js";
@@ -41,6 +41,24 @@ const kindWords: Record<SymbolKind, string> = {
 
 export function describeKind(kind: SymbolKind): string {
   return kindWords[kind];
+}
+
+// What a binding's principal declaration resolved to (it is of the binding's kind): a read
+// finds it with the one look-up of its name, not another in `params`, `inputs` or `states`.
+
+/** The parameter a binding declares, when its shape resolved. */
+export function paramOf(b: Binding | undefined): ParamInfo | undefined {
+  return b?.kind === "param" ? (b.principal.declared as ParamInfo | undefined) : undefined;
+}
+
+/** The input a binding declares, when its type resolved. */
+export function inputOf(b: Binding | undefined): InputInfo | undefined {
+  return b?.kind === "input" ? (b.principal.declared as InputInfo | undefined) : undefined;
+}
+
+/** The state a binding declares, when its shape resolved. */
+export function stateOf(b: Binding | undefined): StateInfo | undefined {
+  return b?.kind === "state" ? (b.principal.declared as StateInfo | undefined) : undefined;
 }
 
 /** `model` has its cells expanded. */
@@ -111,13 +129,13 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
     switch (item.kind) {
       case "input":
       case "target":
-        declareIo(item, dims, d, diagnostics);
+        declareIo(item, declaration, dims, d, diagnostics);
         break;
       case "param":
-        declareParam(item, dims, d, diagnostics);
+        declareParam(item, declaration, dims, d, diagnostics);
         break;
       case "state":
-        declareState(item, dims, d, diagnostics);
+        declareState(item, declaration, dims, d, diagnostics);
         break;
       case "equation":
         d.equations.set(item.name.text, item);
@@ -159,7 +177,13 @@ function shapeOf(dimsWritten: A.Expr[], dims: DimTable, diagnostics: Diagnostic[
   return sizes.every((s): s is Size => s !== undefined) ? sizes : undefined;
 }
 
-function declareIo(item: A.InputDecl | A.TargetDecl, dims: DimTable, d: Declarations, diagnostics: Diagnostic[]): void {
+function declareIo(
+  item: A.InputDecl | A.TargetDecl,
+  declaration: Declaration,
+  dims: DimTable,
+  d: Declarations,
+  diagnostics: Diagnostic[],
+): void {
   const kindWord = item.type.kind?.text;
   const allowed = item.kind === "input" ? "onehot" : "class";
   if (kindWord !== undefined && kindWord !== allowed) {
@@ -187,9 +211,13 @@ function declareIo(item: A.InputDecl | A.TargetDecl, dims: DimTable, d: Declarat
   const sequence = sequenceOf(item, diagnostics);
   if (!size || !sequence) return;
   const name = item.name.text;
-  if (item.kind === "input")
-    d.inputs.set(name, { name, encoding: kindWord ? "onehot" : "dense", size, sequence, decl: item });
-  else d.targets.set(name, { name, kind: kindWord ? "class" : "real", size, sequence, decl: item });
+  if (item.kind === "input") {
+    const input: InputInfo = { name, encoding: kindWord ? "onehot" : "dense", size, sequence, decl: item };
+    d.inputs.set(name, (declaration.declared = input));
+  } else {
+    const target: TargetInfo = { name, kind: kindWord ? "class" : "real", size, sequence, decl: item };
+    d.targets.set(name, (declaration.declared = target));
+  }
 }
 
 /** `input x[s] : ...`: the step variable of the sequence it belongs to (`t` when none is written). */
@@ -209,7 +237,13 @@ function sequenceOf(item: A.InputDecl | A.TargetDecl, diagnostics: Diagnostic[])
   return undefined;
 }
 
-function declareParam(item: A.ParamDecl, dims: DimTable, d: Declarations, diagnostics: Diagnostic[]): void {
+function declareParam(
+  item: A.ParamDecl,
+  declaration: Declaration,
+  dims: DimTable,
+  d: Declarations,
+  diagnostics: Diagnostic[],
+): void {
   if (item.shape.length < 1 || item.shape.length > 2) {
     diagnostics.push(
       error(
@@ -222,10 +256,18 @@ function declareParam(item: A.ParamDecl, dims: DimTable, d: Declarations, diagno
   }
   const shape = shapeOf(item.shape, dims, diagnostics);
   const init = item.init ? paramInit(item.init, item.shape.length, diagnostics) : defaultParamInit(item.shape.length);
-  if (shape && init) d.params.set(item.name.text, { name: item.name.text, shape, init, decl: item });
+  if (!shape || !init) return;
+  const param: ParamInfo = { name: item.name.text, shape, init, decl: item };
+  d.params.set(param.name, (declaration.declared = param));
 }
 
-function declareState(item: A.StateDecl, dims: DimTable, d: Declarations, diagnostics: Diagnostic[]): void {
+function declareState(
+  item: A.StateDecl,
+  declaration: Declaration,
+  dims: DimTable,
+  d: Declarations,
+  diagnostics: Diagnostic[],
+): void {
   if (item.shape.length !== 1) {
     diagnostics.push(error("E204", "a state is a vector: give one size, as in [H]", item.shapeRange));
     return;
@@ -234,12 +276,13 @@ function declareState(item: A.StateDecl, dims: DimTable, d: Declarations, diagno
   const init = item.init ? stateInit(item.init, diagnostics) : { kind: "zeros" as const };
   if (!shape || !init) return;
   const name = item.name.text;
-  d.states.set(name, {
+  const state: StateInfo = {
     name,
     size: shape[0]!,
     init: init.kind === "learned" ? { kind: "learned", param: `${name}.init` } : init,
     maxDelay: 0,
     maxAhead: 0,
     decl: item,
-  });
+  };
+  d.states.set(name, (declaration.declared = state));
 }

@@ -9,7 +9,7 @@ import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
 import { callOp } from "../ops/registry.js";
 import { printExpr } from "../format/print-expr.js";
 import { matrix, vector, type Size, type ValueType } from "../ops/shapes.js";
-import { describeKind, type Declarations } from "./declarations.js";
+import { describeKind, inputOf, paramOf, stateOf, type Declarations } from "./declarations.js";
 import type { NameUse } from "./model.js";
 import { isLastStep } from "./inits.js";
 
@@ -40,10 +40,11 @@ export class References {
     private readonly decls: Declarations,
     private readonly uses: NameUse[],
     private readonly report: Report,
-    /** The size of a quantity read at the same step (its equation checked first), or undefined. */
-    private readonly quantitySize: (name: string) => Size | undefined,
-    /** The sizes known so far, for hints. */
-    private readonly knownSize: (name: string) => Size | undefined,
+    /**
+     * The size a quantity's equation gave it, when checked before the reader's (a quantity read
+     * at the same step always is: one in a cycle is reported by the cycle check), or undefined.
+     */
+    private readonly checkedSize: (name: string) => Size | undefined,
   ) {}
 
   /**
@@ -80,12 +81,12 @@ export class References {
           `a decoder reads the previous target, ${name.text}[t-1]; the target at step t is what is predicted`,
         );
       case "param": {
-        const p = this.decls.params.get(name.text);
+        const p = paramOf(entry);
         if (!p) return undefined;
         return p.shape.length === 2 ? matrix(p.shape[0]!, p.shape[1]!) : vector(p.shape[0]!);
       }
       case "input": {
-        const input = this.decls.inputs.get(name.text);
+        const input = inputOf(entry);
         if (!input) return undefined;
         if (input.encoding === "onehot" && !ctx.onehotAllowed)
           return this.report(
@@ -98,7 +99,8 @@ export class References {
       }
       case "state":
       case "quantity": {
-        const size = this.quantitySize(name.text);
+        // A state's declared size stands for its equation's.
+        const size = stateOf(entry)?.size ?? this.checkedSize(name.text);
         return size?.perStep ? perStepNumber : size ? vector(size) : undefined;
       }
     }
@@ -136,7 +138,7 @@ export class References {
     // A cell that could not be expanded left a placeholder quantity: its error is reported where it is.
     if (entry?.kind === "quantity" && this.decls.equations.get(e.name.text)?.recovered) return undefined;
     if (entry && entry.kind !== "state" && entry.kind !== "input") {
-      const size = entry.kind === "quantity" ? this.knownSize(e.name.text) : undefined;
+      const size = entry.kind === "quantity" ? this.checkedSize(e.name.text) : undefined;
       return this.report(
         "E301",
         `'${e.name.text}' is ${describeKind(entry.kind)}; only states and inputs can be read through a delay`,
@@ -156,7 +158,7 @@ export class References {
         `a state read at [t+1] runs backwards over the sequence and sees every later input, as in ${e.name.text}b = tanh(W @ ${e.name.text}b[t+1] + U @ ${e.name.text} + b)`,
       );
     }
-    const state = this.decls.states.get(e.name.text);
+    const state = stateOf(entry);
     if (state && ahead) state.maxAhead = Math.max(state.maxAhead, distance);
     else if (state) state.maxDelay = Math.max(state.maxDelay, distance);
     return this.refer(e.name, ctx, -e.offset, e.step.text === "t" ? plainRead : { step: e.step.text }, entry);

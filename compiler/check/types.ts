@@ -56,12 +56,7 @@ export class ShapeInference {
       diagnostics.push(error(code, message, range, hint ? { hint } : {}));
       return undefined;
     };
-    /**
-     * The size of a quantity read at the same step; a state's declared size stands for it.
-     * Its equation was checked before (none in a cycle: reported by the cycle check).
-     */
-    const quantitySize = (name: string): Size | undefined => decls.states.get(name)?.size ?? checkedSize(name);
-    const refs = new References(decls, this.uses, this.report, quantitySize, checkedSize);
+    const refs = new References(decls, this.uses, this.report, checkedSize);
     this.expressions = new ExpressionTypes(refs, this.report);
   }
 
