@@ -13,6 +13,7 @@ import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import { printExpr } from "../format/print-expr.js";
 import type { Declarations } from "./declarations.js";
 import type { LossInfo } from "./model.js";
+import type { SequenceOf } from "./sequences.js";
 
 /** The axis of each quantity that has one: the step variable of the other sequence it runs over too. */
 export type Axes = ReadonlyMap<string, string>;
@@ -24,7 +25,7 @@ export type Axes = ReadonlyMap<string, string>;
 export function checkAttention(
   equations: readonly A.Equation[],
   decls: Declarations,
-  sequenceOf: ReadonlyMap<string, string>,
+  sequenceOf: SequenceOf,
   losses: readonly LossInfo[],
   typed: ReadonlyMap<A.Expr, unknown>,
   diagnostics: Diagnostic[],
@@ -77,7 +78,7 @@ class AxisOf {
   constructor(
     private readonly axes: Axes,
     private readonly decls: Declarations,
-    private readonly sequenceOf: ReadonlyMap<string, string>,
+    private readonly sequenceOf: SequenceOf,
     private readonly typed: ReadonlyMap<A.Expr, unknown>,
     private readonly diagnostics: Diagnostic[],
   ) {}

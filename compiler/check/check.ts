@@ -13,9 +13,11 @@ import { checkDirections } from "./directions.js";
 import { checkLoss, checkPreviousTargets } from "./losses.js";
 import { checkSizeLimits } from "./limits.js";
 import { checkSequences } from "./sequences.js";
-import { checkAttention } from "./attention.js";
+import { checkAttention, type Axes } from "./attention.js";
 import type { CheckedModel, LossInfo, ModelFacts, NameUse, QuantityInfo, Size } from "./model.js";
 import { inferTypes } from "./types.js";
+
+const noAxes: Axes = new Map();
 
 export function checkModel(
   model: A.ModelDecl,
@@ -69,7 +71,7 @@ export function checkModelFacts(
     return names;
   };
   const readsFirst = components.flatMap((c) => c.map((name) => byName.get(name)!));
-  const { types, quantitySizes, uses } = inferTypes(readsFirst, decls, problems);
+  const { types, quantitySizes, uses, reducesOverSteps } = inferTypes(readsFirst, decls, problems);
 
   for (const state of decls.states.values()) {
     if (!decls.equations.has(state.name)) {
@@ -93,7 +95,11 @@ export function checkModelFacts(
 
   checkPreviousTargets(decls, uses, losses, problems);
   const sequences = checkSequences(decls, uses, losses, problems);
-  const axes = checkAttention(readsFirst, decls, sequences.of, losses, types, problems);
+  // A model of one sequence has no axes: what attention can find wrong in it is at a reduction over the steps.
+  const axes =
+    sequences.order.length > 1 || reducesOverSteps
+      ? checkAttention(readsFirst, decls, sequences.of, losses, types, problems)
+      : noAxes;
 
   // After a syntax error some uses were not parsed: an "unused" warning would be a guess.
   const syntaxErrors = diagnostics.some((d) => syntaxErrorCodes.has(d.code));

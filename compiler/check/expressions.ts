@@ -22,6 +22,8 @@ const numberWords = ["no arguments", "one argument", "two arguments", "three arg
 
 export class ExpressionTypes {
   readonly types = new ExprTypes();
+  /** Whether a reduction over the steps of a sequence was met (`sum(a, over = s, mask = x)`). */
+  reducesOverSteps = false;
 
   constructor(
     private readonly refs: References,
@@ -140,6 +142,7 @@ export class ExpressionTypes {
    * attention check's (attention.ts); here, what is written and the types.
    */
   private overSteps(e: A.CallExpr, ctx: ReadContext): ValueType | undefined {
+    this.reducesOverSteps = true;
     const fn = e.callee.text;
     const over = e.args.find((a) => a.name?.text === "over");
     const mask = e.args.find((a) => a.name?.text === "mask");

@@ -18,7 +18,12 @@ export interface Sequences {
   /** Step variables, in the order the sequences are computed. */
   order: string[];
   /** The sequence of each quantity (equations), input and target. */
-  of: ReadonlyMap<string, string>;
+  of: SequenceOf;
+}
+
+/** The sequence of a quantity, input or target by its name; undefined for other names. */
+export interface SequenceOf {
+  get(name: string): string | undefined;
 }
 
 export function checkSequences(
@@ -29,8 +34,6 @@ export function checkSequences(
 ): Sequences {
   const declared = [...new Set([...decls.inputs.values(), ...decls.targets.values()].map((d) => d.sequence))];
   if (declared.length === 0) declared.push("t");
-  const of = new Map<string, string>();
-  for (const d of [...decls.inputs.values(), ...decls.targets.values()]) of.set(d.name, d.sequence);
 
   // The initial values read at [last] are uses of their source, by the state they start.
   for (const state of decls.states.values()) {
@@ -39,17 +42,11 @@ export function checkSequences(
     uses.push({ name: init.name.text, range: init.name.range, usedBy: state.name, delay: 0, last: true });
     checkInitialSource(state.name, init, decls, diagnostics);
   }
+  if (declared.length === 1) return oneSequence(declared[0]!, decls, uses, diagnostics);
 
-  // The reads in equations of what runs over steps: quantities, states, inputs and targets. A
-  // name's kind comes first: what those tables hold is bound as one of those four kinds (a
-  // parameter or a dim never is), and most reads are of parameters.
-  const acrossSteps: NameUse[] = [];
-  for (const u of uses) {
-    if (u.last || !decls.equations.has(u.usedBy)) continue;
-    const kind = decls.symbols.get(u.name)?.kind;
-    if (kind === undefined || kind === "param" || kind === "dim") continue;
-    if (decls.equations.has(u.name) || decls.inputs.has(u.name) || decls.targets.has(u.name)) acrossSteps.push(u);
-  }
+  const of = new Map<string, string>();
+  for (const d of [...decls.inputs.values(), ...decls.targets.values()]) of.set(d.name, d.sequence);
+  const acrossSteps = uses.filter((u) => readAcrossSteps(u, decls));
   // A quantity runs over the sequence of the first thing it reads that has one; what reads
   // only parameters and [last] values runs over the sequence of its readers (the last declared
   // if none has one). A read written with another sequence's step variable, `e[s]`, counts
@@ -84,36 +81,7 @@ export function checkSequences(
   inferFrom(acrossSteps);
   for (const name of decls.equations.keys()) if (!of.has(name)) of.set(name, declared[declared.length - 1]!);
 
-  for (const u of acrossSteps) {
-    const reader = of.get(u.usedBy)!;
-    const read = of.get(u.name)!;
-    // e[s] in an equation of another sequence: every step of e's (checked by attention.ts).
-    if (u.at === read && reader !== read) continue;
-    const written = u.step ?? u.at;
-    if (reader !== read) {
-      diagnostics.push(
-        error(
-          "E304",
-          `'${u.usedBy}' runs over sequence ${reader} and '${u.name}' over sequence ${read}: they have no step in common`,
-          u.range,
-          {
-            hint: `a sequence reads another at its last step: a state of ${read}, as in ${u.name}[last], or an initial state = ${u.name}[last]; or at every step, ${u.name}[${read}], reduced over ${read} (attention)`,
-          },
-        ),
-      );
-    } else if (written !== undefined && written !== read) {
-      diagnostics.push(
-        error("E304", `'${u.name}' runs over sequence ${read}, not ${written}`, u.range, {
-          hint:
-            u.step === undefined
-              ? `read it at its own step: ${u.name}`
-              : read === "t"
-                ? `read its past as ${u.name}[t-1]`
-                : `read its past as ${u.name}[${read}-1] (or ${u.name}[t-1]: t is always the step of the equation's own sequence)`,
-        }),
-      );
-    }
-  }
+  for (const u of acrossSteps) checkRead(u, of.get(u.usedBy)!, of.get(u.name)!, diagnostics);
 
   for (const loss of losses) {
     if (loss.at !== "each") continue;
@@ -132,6 +100,63 @@ export function checkSequences(
   }
 
   return { order: computeOrder(declared, of, uses, decls, diagnostics), of };
+}
+
+/**
+ * A model of one sequence (most): everything that runs over steps runs over it, so only a read
+ * written with another step variable, or of its own last step, is wrong. Its reads are not
+ * placed one by one, and only those written with a step variable are looked into.
+ */
+function oneSequence(only: string, decls: Declarations, uses: NameUse[], diagnostics: Diagnostic[]): Sequences {
+  const of: SequenceOf = {
+    get: (name) => (decls.equations.has(name) || decls.inputs.has(name) || decls.targets.has(name) ? only : undefined),
+  };
+  for (const u of uses)
+    if ((u.step !== undefined || u.at !== undefined) && readAcrossSteps(u, decls))
+      checkRead(u, only, only, diagnostics);
+  return { order: computeOrder([only], of, uses, decls, diagnostics), of };
+}
+
+/**
+ * A read in an equation of what runs over steps: a quantity, state, input or target. A name's
+ * kind comes first: what those tables hold is bound as one of those four kinds (a parameter or
+ * a dim never is), and most reads are of parameters.
+ */
+function readAcrossSteps(u: NameUse, decls: Declarations): boolean {
+  if (u.last || !decls.equations.has(u.usedBy)) return false;
+  const kind = decls.symbols.get(u.name)?.kind;
+  if (kind === undefined || kind === "param" || kind === "dim") return false;
+  return decls.equations.has(u.name) || decls.inputs.has(u.name) || decls.targets.has(u.name);
+}
+
+/** E304 where a read of sequence `read` by an equation of sequence `reader` has no step in common with it, or is written with another's step variable. */
+function checkRead(u: NameUse, reader: string, read: string, diagnostics: Diagnostic[]): void {
+  // e[s] in an equation of another sequence: every step of e's (checked by attention.ts).
+  if (u.at === read && reader !== read) return;
+  const written = u.step ?? u.at;
+  if (reader !== read) {
+    diagnostics.push(
+      error(
+        "E304",
+        `'${u.usedBy}' runs over sequence ${reader} and '${u.name}' over sequence ${read}: they have no step in common`,
+        u.range,
+        {
+          hint: `a sequence reads another at its last step: a state of ${read}, as in ${u.name}[last], or an initial state = ${u.name}[last]; or at every step, ${u.name}[${read}], reduced over ${read} (attention)`,
+        },
+      ),
+    );
+  } else if (written !== undefined && written !== read) {
+    diagnostics.push(
+      error("E304", `'${u.name}' runs over sequence ${read}, not ${written}`, u.range, {
+        hint:
+          u.step === undefined
+            ? `read it at its own step: ${u.name}`
+            : read === "t"
+              ? `read its past as ${u.name}[t-1]`
+              : `read its past as ${u.name}[${read}-1] (or ${u.name}[t-1]: t is always the step of the equation's own sequence)`,
+      }),
+    );
+  }
 }
 
 /** What `state d : [H] = e[last]` starts from: a state of the same size. */
@@ -168,7 +193,7 @@ function checkInitialSource(name: string, init: A.DelayExpr, decls: Declarations
  */
 function computeOrder(
   declared: readonly string[],
-  of: ReadonlyMap<string, string>,
+  of: SequenceOf,
   uses: readonly NameUse[],
   decls: Declarations,
   diagnostics: Diagnostic[],

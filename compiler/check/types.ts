@@ -18,6 +18,8 @@ export interface TypeResult {
   /** Inferred size of each quantity, for those whose equation checked. */
   quantitySizes: Map<string, Size>;
   uses: NameUse[];
+  /** Whether an equation reduces over the steps of a sequence (attention.ts checks the axes of those). */
+  reducesOverSteps: boolean;
 }
 
 /** `equations` come in an order where each comes after those it reads at the same step (`stronglyConnected`). */
@@ -32,7 +34,7 @@ export function inferTypes(
     const size = inference.equationSize(eq);
     if (size) quantitySizes.set(eq.name.text, size);
   }
-  return { types: inference.types, quantitySizes, uses: inference.uses };
+  return { types: inference.types, quantitySizes, uses: inference.uses, reducesOverSteps: inference.reducesOverSteps };
 }
 
 /**
@@ -63,6 +65,11 @@ export class ShapeInference {
   /** The type of every expression node inferred so far. */
   get types(): Map<A.Expr, ValueType> {
     return this.expressions.types;
+  }
+
+  /** Whether a reduction over the steps of a sequence was met so far. */
+  get reducesOverSteps(): boolean {
+    return this.expressions.reducesOverSteps;
   }
 
   /** The size an equation gives its quantity, or undefined when it does not check (reported). */
