@@ -14,7 +14,7 @@ import { checkLoss, checkPreviousTargets } from "./losses.js";
 import { checkSizeLimits } from "./limits.js";
 import { checkSequences } from "./sequences.js";
 import { checkAttention, type Axes } from "./attention.js";
-import type { CheckedModel, LossInfo, ModelFacts, NameUse, QuantityInfo, Size } from "./model.js";
+import type { CheckedModel, LossInfo, ModelFacts, NameUse, QuantityFacts, QuantityInfo, Size } from "./model.js";
 import { inferTypes } from "./types.js";
 
 const noAxes: Axes = new Map();
@@ -61,16 +61,15 @@ export function checkModelFacts(
 
   const graph = buildGraph(equations);
   const components = stronglyConnected(equations, graph);
-  const inCycle = reportCycles(equations, graph, components, problems);
-  const byName = new Map(equations.map((e) => [e.name.text, e]));
+  const inCycle = reportCycles(graph, components, problems);
   /** The quantities an equation reads at the same step, in source order without repeats; made once per equation. */
   const readNames = new Map<string, string[]>();
-  const sameStepReads = (eq: A.Equation): string[] => {
-    let names = readNames.get(eq.name.text);
-    if (!names) readNames.set(eq.name.text, (names = [...new Set(graph.reads.get(eq.name.text)!.map((r) => r.name))]));
+  const sameStepReads = (name: string): string[] => {
+    let names = readNames.get(name);
+    if (!names) readNames.set(name, (names = distinctNames(graph.reads.get(name)!)));
     return names;
   };
-  const readsFirst = components.flatMap((c) => c.map((name) => byName.get(name)!));
+  const readsFirst = components.flat();
   const { types, quantitySizes, uses, reducesOverSteps } = inferTypes(readsFirst, decls, problems);
 
   for (const state of decls.states.values()) {
@@ -83,7 +82,7 @@ export function checkModelFacts(
     }
   }
 
-  const knownEquation = (name: string) => (graph.reads.has(name) ? sameStepReads(byName.get(name)!) : []);
+  const knownEquation = (name: string) => (graph.reads.has(name) ? sameStepReads(name) : []);
   checkDirections(decls.states, uses, knownEquation, problems);
 
   const losses: LossInfo[] = [];
@@ -114,10 +113,7 @@ export function checkModelFacts(
       targets: decls.targets.values(),
       params: decls.params.values(),
       states: decls.states.values(),
-      quantities: equations.flatMap((eq) => {
-        const size = quantitySizes.get(eq.name.text);
-        return size && !decls.states.has(eq.name.text) ? [{ name: eq.name, size }] : [];
-      }),
+      quantities: sizedQuantities(equations, decls, quantitySizes),
     },
     problems,
   );
@@ -131,15 +127,21 @@ export function checkModelFacts(
     targets: [...decls.targets.values()],
     params: [...decls.params.values()],
     states: [...decls.states.values()],
-    quantities: equations.map((eq) => ({
-      name: eq.name.text,
-      gate: eq.gate,
-      size: quantitySizes.get(eq.name.text),
-      equation: eq,
-      sameStepReads: sameStepReads(eq),
-      sequence: sequences.of.get(eq.name.text)!,
-      ...(axes.has(eq.name.text) ? { over: axes.get(eq.name.text)! } : {}),
-    })),
+    quantities: equations.map((eq) => {
+      const name = eq.name.text;
+      const quantity: QuantityFacts = {
+        name,
+        gate: eq.gate,
+        size: quantitySizes.get(name),
+        equation: eq,
+        sameStepReads: sameStepReads(name),
+        sequence: sequences.of.get(name)!,
+      };
+      // (Set after, not spread in: a literal with a spread is built slowly, and most quantities have no axis.)
+      const over = axes.get(name);
+      if (over !== undefined) quantity.over = over;
+      return quantity;
+    }),
     sequences: sequences.order,
     losses,
     types,
@@ -149,6 +151,26 @@ export function checkModelFacts(
   const context: CheckContext = { decls, equations, graph, inCycle, readsFirst, quantitySizes, unusedReported };
   if (hasErrors(problems)) return { facts, context };
   return { model: checkedModel(facts, context), facts, context };
+}
+
+/** The quantities that are not states, with the sizes their equations gave them (the states' are declared). */
+function sizedQuantities(
+  equations: readonly A.Equation[],
+  decls: Declarations,
+  quantitySizes: ReadonlyMap<string, Size>,
+): { name: A.Name; size: Size }[] {
+  const sized: { name: A.Name; size: Size }[] = [];
+  for (const eq of equations) {
+    const size = quantitySizes.get(eq.name.text);
+    if (size && !decls.states.has(eq.name.text)) sized.push({ name: eq.name, size });
+  }
+  return sized;
+}
+
+/** The names read, in order, without repeats (most equations read one quantity at the same step, or none). */
+function distinctNames(reads: readonly { name: string }[]): string[] {
+  const names = reads.map((r) => r.name);
+  return names.length < 2 ? names : [...new Set(names)];
 }
 
 /** The model of a check without errors: its facts, with the quantities in an order where each comes after what it reads. */

@@ -38,14 +38,14 @@ export function buildGraph(equations: readonly A.Equation[]): SameStepGraph {
  * Equations are counted by their place in `equations` (arrays, not maps by name: a model may
  * have thousands).
  */
-export function stronglyConnected(equations: readonly A.Equation[], graph: SameStepGraph): string[][] {
+export function stronglyConnected(equations: readonly A.Equation[], graph: SameStepGraph): A.Equation[][] {
   const sourceIndex = sourceIndices(equations);
   /** Each equation's visit number (-1 before its visit) and the lowest one it reaches. */
   const index = new Int32Array(equations.length).fill(-1);
   const low = new Int32Array(equations.length);
   const onStack = new Uint8Array(equations.length);
   const stack: number[] = [];
-  const components: string[][] = [];
+  const components: A.Equation[][] = [];
   let counter = 0;
   /** The equations being visited, outermost first, with their reads and how many are done. */
   const path: { v: number; reads: readonly { name: string }[]; next: number }[] = [];
@@ -71,6 +71,12 @@ export function stronglyConnected(equations: readonly A.Equation[], graph: SameS
       const parent = path[path.length - 1];
       if (parent) low[parent.v] = Math.min(low[parent.v]!, low[v]!);
       if (low[v] !== index[v]) continue;
+      // Most components are one equation: no list of places to sort for them.
+      if (stack[stack.length - 1] === v) {
+        onStack[stack.pop()!] = 0;
+        components.push([equations[v]!]);
+        continue;
+      }
       const component: number[] = [];
       let w: number;
       do {
@@ -78,7 +84,7 @@ export function stronglyConnected(equations: readonly A.Equation[], graph: SameS
         onStack[w] = 0;
         component.push(w);
       } while (w !== v);
-      components.push(component.sort((a, b) => a - b).map((i) => equations[i]!.name.text));
+      components.push(component.sort((a, b) => a - b).map((i) => equations[i]!));
     }
   }
   return components;
@@ -93,19 +99,17 @@ function sourceIndices(equations: readonly A.Equation[]): Map<string, number> {
 
 /** Reports every component with a cycle once; returns the equations in cycles. */
 export function reportCycles(
-  equations: readonly A.Equation[],
   graph: SameStepGraph,
-  components: readonly string[][],
+  components: readonly (readonly A.Equation[])[],
   diagnostics: Diagnostic[],
 ): Set<string> {
-  const byName = new Map(equations.map((e) => [e.name.text, e]));
   const inCycle = new Set<string>();
   for (const component of components) {
-    const first = component[0]!;
+    const first = component[0]!.name.text;
     const selfLoop = graph.reads.get(first)!.some((r) => r.name === first);
     if (component.length === 1 && !selfLoop) continue;
-    for (const c of component) inCycle.add(c);
-    diagnostics.push(describeCycle(component, byName, graph));
+    for (const c of component) inCycle.add(c.name.text);
+    diagnostics.push(describeCycle(component, graph));
   }
   return inCycle;
 }
@@ -116,9 +120,9 @@ export function reportCycles(
  * component always has such a path, but the first unvisited read need not lead back:
  * `a = b`, `b = c + a`, `c = b` from a reaches c, whose only read b is already on the path).
  */
-function describeCycle(members: readonly string[], byName: Map<string, A.Equation>, graph: SameStepGraph): Diagnostic {
-  const component = new Set(members);
-  const start = members[0]!;
+function describeCycle(members: readonly A.Equation[], graph: SameStepGraph): Diagnostic {
+  const component = new Set(members.map((m) => m.name.text));
+  const start = members[0]!.name.text;
   const path = [start];
   const edges: { name: string; range: A.Range }[] = [];
   const visited = new Set([start]);
@@ -143,12 +147,11 @@ function describeCycle(members: readonly string[], byName: Map<string, A.Equatio
     visited.add(next.name);
     tried.push(0);
   }
-  const eq = byName.get(start)!;
   const first = edges[0]!;
   return error(
     "E401",
     `same-step cycle: ${path.join(" → ")}; '${start}' would be needed to compute itself`,
-    eq.name.range,
+    members[0]!.name.range,
     {
       related: edges.map((e, i) => ({
         message: `'${path[i]}' reads '${e.name}' at the same step here`,
