@@ -59,26 +59,27 @@ export class ExpressionTypes {
 
   /**
    * The op applied to typed operands: its shape rule decides the result. Every operand is
-   * inferred (and its names recorded) before any missing type stops it. `ranges`: where the
-   * operands are, when not their expressions' ranges (a call's arguments).
+   * inferred (and its names recorded) before any missing type stops it. The operands are
+   * expressions, or a call's positional arguments (`form` "call"), which stand where the
+   * argument is written.
    */
   private apply(
     spec: OpSpec,
     written: string,
     form: Application["form"],
     e: A.Expr,
-    operandExprs: readonly A.Expr[],
+    operandsWritten: readonly A.Expr[] | readonly A.Argument[],
     ctx: ReadContext,
-    ranges?: readonly A.Range[],
   ): ValueType | undefined {
     // Loops, not map and some: this runs at every operator of every equation.
     const operands: Operand[] = [];
     let typed = true;
-    for (let k = 0; k < operandExprs.length; k++) {
-      const o = operandExprs[k]!;
+    for (let k = 0; k < operandsWritten.length; k++) {
+      const w = operandsWritten[k]!;
+      const o = form === "call" ? (w as A.Argument).value : (w as A.Expr);
       const t = this.infer(o, operandContext(ctx, spec.shape.onehotOperand(k, ctx.onehotAllowed)));
       if (t === undefined) typed = false;
-      else if (typed) operands.push(new WrittenOperand(t, o, ranges ? ranges[k]! : o.range));
+      else if (typed) operands.push(new WrittenOperand(t, o, w.range));
     }
     if (!typed) return undefined;
     const application = new WrittenApplication(written, form, e, operands, this.report);
@@ -89,15 +90,17 @@ export class ExpressionTypes {
   /** `f(x)`: a function of the registry, called with as many positional arguments as it takes. */
   private call(e: A.CallExpr, ctx: ReadContext): ValueType | undefined {
     const fn = e.callee.text;
-    if (e.args.some((a) => a.name && stepReductionArguments.includes(a.name.text))) return this.overSteps(e, ctx);
+    // One pass over the arguments, the first named one noted: most calls have none.
+    let named = -1;
+    for (let k = 0; k < e.args.length; k++) {
+      const name = e.args[k]!.name;
+      if (!name) continue;
+      if (stepReductionArguments.includes(name.text)) return this.overSteps(e, ctx);
+      if (named < 0) named = k;
+    }
     const spec = callOp(fn);
-    const unchecked = () =>
-      this.refs.recordUses(
-        e.args.flatMap((a) => namesRead(a.value)),
-        ctx.usedBy,
-      );
     if (!spec) {
-      unchecked();
+      this.unchecked(e.args, ctx);
       if (lossNamed(fn))
         return this.report(
           "E104",
@@ -112,26 +115,17 @@ export class ExpressionTypes {
         guess ? `did you mean '${guess}'?` : `functions are ${callNames().join(", ")}`,
       );
     }
-    const positional = e.args.filter((a) => !a.name);
+    const positional = named < 0 ? e.args : e.args.filter((a) => !a.name);
     const written = writtenOperandNames(spec);
     const arity = spec.arity === "any" ? positional.length : written.length;
     // Positional operands first; named arguments only for an op with settings.
-    const named = e.args.findIndex((a) => a.name);
     if (positional.length !== arity || (named >= 0 && (!spec.settings || named < positional.length))) {
-      unchecked();
+      this.unchecked(e.args, ctx);
       const count = numberWords[arity] ?? `${arity} arguments`;
       const what = spec.settings ? `${count} and its settings` : count;
       return this.report("E105", `${fn} takes ${what}, as in ${callSignature(fn, spec)}`, e.range);
     }
-    const type = this.apply(
-      spec,
-      fn,
-      "call",
-      e,
-      positional.map((a) => a.value),
-      ctx,
-      positional.map((a) => a.range),
-    );
+    const type = this.apply(spec, fn, "call", e, positional, ctx);
     if (spec.settings && !readSettings(fn, spec, e, this.report)) return undefined;
     return type;
   }
@@ -147,11 +141,7 @@ export class ExpressionTypes {
     const over = e.args.find((a) => a.name?.text === "over");
     const mask = e.args.find((a) => a.name?.text === "mask");
     const positional = e.args.filter((a) => !a.name);
-    const unchecked = () =>
-      this.refs.recordUses(
-        positional.flatMap((a) => namesRead(a.value)),
-        ctx.usedBy,
-      );
+    const unchecked = () => this.unchecked(positional, ctx);
     const reduction = stepReductions[fn];
     const other = e.args.find((a) => a.name && !stepReductionArguments.includes(a.name.text));
     if (!reduction || positional.length !== 1 || other || e.args.indexOf(positional[0]!) !== 0) {
@@ -199,8 +189,8 @@ export class ExpressionTypes {
         mask.value.range,
       );
     }
-    this.refs.refer((mask.value as A.RefExpr).name, { ...ctx, onehotAllowed: true }, 0, { at: axis });
-    const t = this.infer(positional[0]!.value, { ...ctx, onehotAllowed: false });
+    this.refs.refer((mask.value as A.RefExpr).name, operandContext(ctx, true), 0, { at: axis });
+    const t = this.infer(positional[0]!.value, operandContext(ctx, false));
     if (!t) return undefined;
     if (t.kind === "matrix")
       return this.report(
@@ -219,11 +209,21 @@ export class ExpressionTypes {
       ? this.report("E201", `a one-hot input can only be multiplied by a matrix`, positional[0]!.range)
       : t;
   }
+
+  /** Records the names the arguments of a call that is itself wrong read, without checking them. */
+  private unchecked(args: readonly A.Argument[], ctx: ReadContext): void {
+    this.refs.recordUses(
+      args.flatMap((a) => namesRead(a.value)),
+      ctx.usedBy,
+    );
+  }
 }
 
-/** The context of an operand: its reader's, with whether a one-hot vector may stand there (the same object when that is unchanged). */
+/** The context of an operand: its reader's, with whether a one-hot vector may stand there (the same object when that is unchanged, and one made once otherwise). */
 function operandContext(ctx: ReadContext, onehotAllowed: boolean): ReadContext {
-  return onehotAllowed === ctx.onehotAllowed ? ctx : { ...ctx, onehotAllowed };
+  if (onehotAllowed === ctx.onehotAllowed) return ctx;
+  // Made once per equation and kept with it: the right of every `@` asks.
+  return (ctx.flipped ??= { usedBy: ctx.usedBy, onehotAllowed, perStep: ctx.perStep, flipped: ctx });
 }
 
 /** The named arguments of a reduction over the steps. */

@@ -22,6 +22,8 @@ export interface ReadContext {
    * changes from step to step, a score per step, may stand in it (`sum(d * e[s])`).
    */
   perStep?: boolean;
+  /** The same context with `onehotAllowed` the other way, once an operand has asked for it (expressions.ts). */
+  flipped?: ReadContext;
 }
 
 /** A score: one number at each step of another sequence (a quantity whose size is `perStep`). */
