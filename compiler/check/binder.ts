@@ -10,7 +10,7 @@
  * other repeat is a conflict, reported by the checker at the later declaration.
  */
 import type * as A from "../../grammar/ast.js";
-import type { InputInfo, ParamInfo, StateInfo, TargetInfo } from "./model.js";
+import type { InputInfo, ParamInfo, StateInfo, TargetInfo, ValueType } from "./model.js";
 
 export type SymbolKind = "dim" | "input" | "target" | "param" | "state" | "quantity";
 
@@ -30,6 +30,8 @@ export interface Declaration {
    * the parameter, input, target or state, found by a read through its binding's `principal`.
    */
   declared: ParamInfo | InputInfo | TargetInfo | StateInfo | undefined;
+  /** The type a read of it has, set with `declared`. */
+  type: ValueType | undefined;
 }
 
 export interface Binding {
@@ -102,6 +104,7 @@ export function bindNames(items: readonly A.Item[], generatedBy?: ReadonlyMap<A.
         accepted: true,
         boundAs: undefined,
         declared: undefined,
+        type: undefined,
       };
       declarationOf[index] = declaration;
       symbols.set(item.name.text, {
@@ -124,6 +127,7 @@ export function bindNames(items: readonly A.Item[], generatedBy?: ReadonlyMap<A.
       accepted,
       boundAs: existing.kind,
       declared: undefined,
+      type: undefined,
     };
     declarationOf[index] = declaration;
     if (!accepted && !item.recovered) conflicts.push({ declaration, existing: clashingWith(existing, kind) });

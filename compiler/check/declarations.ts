@@ -11,6 +11,7 @@ import type { InputInfo, ParamInfo, Size, StateInfo, TargetInfo } from "./model.
 import { NameSuggester } from "./suggest.js";
 import { isStepVariable } from "../../grammar/notation.js";
 import { printExpr } from "../format/print-expr.js";
+import { matrix, vector } from "../ops/shapes.js";
 
 export type { SymbolKind } from "./binder.js";
 
@@ -44,12 +45,7 @@ export function describeKind(kind: SymbolKind): string {
 }
 
 // What a binding's principal declaration resolved to (it is of the binding's kind): a read
-// finds it with the one look-up of its name, not another in `params`, `inputs` or `states`.
-
-/** The parameter a binding declares, when its shape resolved. */
-export function paramOf(b: Binding | undefined): ParamInfo | undefined {
-  return b?.kind === "param" ? (b.principal.declared as ParamInfo | undefined) : undefined;
-}
+// finds it with the one look-up of its name, not another in `inputs` or `states`.
 
 /** The input a binding declares, when its type resolved. */
 export function inputOf(b: Binding | undefined): InputInfo | undefined {
@@ -214,9 +210,11 @@ function declareIo(
   if (item.kind === "input") {
     const input: InputInfo = { name, encoding: kindWord ? "onehot" : "dense", size, sequence, decl: item };
     d.inputs.set(name, (declaration.declared = input));
+    declaration.type = vector(size, input.encoding === "onehot");
   } else {
     const target: TargetInfo = { name, kind: kindWord ? "class" : "real", size, sequence, decl: item };
     d.targets.set(name, (declaration.declared = target));
+    declaration.type = vector(size, target.kind === "class");
   }
 }
 
@@ -259,6 +257,7 @@ function declareParam(
   if (!shape || !init) return;
   const param: ParamInfo = { name: item.name.text, shape, init, decl: item };
   d.params.set(param.name, (declaration.declared = param));
+  declaration.type = shape.length === 2 ? matrix(shape[0]!, shape[1]!) : vector(shape[0]!);
 }
 
 function declareState(
@@ -285,4 +284,5 @@ function declareState(
     decl: item,
   };
   d.states.set(name, (declaration.declared = state));
+  declaration.type = vector(state.size);
 }

@@ -156,7 +156,8 @@ export function checkPreviousTargets(
   diagnostics: Diagnostic[],
 ): void {
   for (const u of uses) {
-    if (u.usedBy === "loss" || !decls.targets.has(u.name) || u.delay <= 0) continue;
+    // The delay first: most reads are at the same step, and need no look-up.
+    if (u.delay <= 0 || u.usedBy === "loss" || !decls.targets.has(u.name)) continue;
     if (losses.some((l) => l.target === u.name && l.at === "each")) continue;
     diagnostics.push(
       error(

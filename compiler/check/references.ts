@@ -8,8 +8,8 @@ import type * as A from "../../grammar/ast.js";
 import type { ErrorCode } from "../../grammar/diagnostic-codes.js";
 import { callOp } from "../ops/registry.js";
 import { printExpr } from "../format/print-expr.js";
-import { matrix, vector, type Size, type ValueType } from "../ops/shapes.js";
-import { describeKind, inputOf, paramOf, stateOf, type Declarations } from "./declarations.js";
+import { vector, type Size, type ValueType } from "../ops/shapes.js";
+import { describeKind, inputOf, stateOf, type Declarations } from "./declarations.js";
 import type { NameUse } from "./model.js";
 import { isLastStep } from "./inits.js";
 
@@ -82,11 +82,9 @@ export class References {
           name.range,
           `a decoder reads the previous target, ${name.text}[t-1]; the target at step t is what is predicted`,
         );
-      case "param": {
-        const p = paramOf(entry);
-        if (!p) return undefined;
-        return p.shape.length === 2 ? matrix(p.shape[0]!, p.shape[1]!) : vector(p.shape[0]!);
-      }
+      case "param":
+        // Undefined when its shape did not resolve.
+        return entry.principal.type;
       case "input": {
         const input = inputOf(entry);
         if (!input) return undefined;
@@ -97,12 +95,13 @@ export class References {
             name.range,
             `write W @ ${name.text}; it is compiled as a column lookup`,
           );
-        return vector(input.size, input.encoding === "onehot");
+        return entry.principal.type;
       }
       case "state":
       case "quantity": {
-        // A state's declared size stands for its equation's.
-        const size = stateOf(entry)?.size ?? this.checkedSize(name.text);
+        // A state's declared type stands for its equation's.
+        if (stateOf(entry)) return entry.principal.type;
+        const size = this.checkedSize(name.text);
         return size?.perStep ? perStepNumber : size ? vector(size) : undefined;
       }
     }
