@@ -111,7 +111,7 @@ export function checkModelFacts(
     {
       inputs: decls.inputs.values(),
       targets: decls.targets.values(),
-      params: decls.params.values(),
+      params: decls.params,
       states: decls.states.values(),
       quantities: sizedQuantities(equations, decls, quantitySizes),
     },
@@ -125,7 +125,7 @@ export function checkModelFacts(
     dims: [...dims.values.values()],
     inputs: [...decls.inputs.values()],
     targets: [...decls.targets.values()],
-    params: [...decls.params.values()],
+    params: [...decls.params],
     states: [...decls.states.values()],
     quantities: equations.map((eq) => {
       const name = eq.name.text;
@@ -175,11 +175,11 @@ function distinctNames(reads: readonly { name: string }[]): string[] {
 
 /** The model of a check without errors: its facts, with the quantities in an order where each comes after what it reads. */
 export function checkedModel(facts: ModelFacts, context: CheckContext): CheckedModel {
-  const byName = new Map(facts.quantities.map((q) => [q.name, q]));
-  const quantities: QuantityInfo[] = topologicalOrder(context.equations, context.graph, context.inCycle).map((eq) => ({
-    ...byName.get(eq.name.text)!,
-    size: context.quantitySizes.get(eq.name.text)!,
-  }));
+  // The facts list the quantities as `context.equations` lists their equations: found by place, not by name.
+  const quantities: QuantityInfo[] = topologicalOrder(context.equations, context.graph, context.inCycle).map((i) => {
+    const q = facts.quantities[i]!;
+    return { ...q, size: context.quantitySizes.get(q.name)! };
+  });
   return { ...facts, quantities };
 }
 
@@ -188,18 +188,18 @@ export function reportUnused(decls: Declarations, uses: readonly NameUse[], diag
   const used = new Set<string>();
   for (const u of uses) used.add(u.name);
   reportUnusedOf(decls.params, "W001", "parameter", used, diagnostics);
-  reportUnusedOf(decls.inputs, "W002", "input", used, diagnostics);
-  reportUnusedOf(decls.targets, "W004", "target", used, diagnostics);
+  reportUnusedOf(decls.inputs.values(), "W002", "input", used, diagnostics);
+  reportUnusedOf(decls.targets.values(), "W004", "target", used, diagnostics);
 }
 
 function reportUnusedOf(
-  declared: Map<string, { name: string; decl: { name: A.Name }; initialStateOf?: string }>,
+  declared: Iterable<{ name: string; decl: { name: A.Name }; initialStateOf?: string }>,
   code: WarningCode,
   what: string,
   used: ReadonlySet<string>,
   diagnostics: Diagnostic[],
 ): void {
-  for (const d of declared.values()) {
+  for (const d of declared) {
     if (used.has(d.name) || d.initialStateOf) continue;
     diagnostics.push(warning(code, `${what} '${d.name}' is never used`, d.decl.name.range));
   }

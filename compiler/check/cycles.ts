@@ -164,13 +164,10 @@ function describeCycle(members: readonly A.Equation[], graph: SameStepGraph): Di
 
 /**
  * Kahn's algorithm, taking equations in source order whenever several are ready. The graph's
- * reads name equations of the list only (`buildGraph`); equations are counted by their place in it.
+ * reads name equations of the list only (`buildGraph`); equations are counted by their place in it,
+ * and so is the order given.
  */
-export function topologicalOrder(
-  equations: readonly A.Equation[],
-  graph: SameStepGraph,
-  skip: Set<string>,
-): A.Equation[] {
+export function topologicalOrder(equations: readonly A.Equation[], graph: SameStepGraph, skip: Set<string>): number[] {
   const sourceIndex = sourceIndices(equations);
   /** For each equation, how many equations (not skipped) it waits for, and those that wait for it. */
   const waitingFor = new Int32Array(equations.length);
@@ -191,10 +188,10 @@ export function topologicalOrder(
     }
     if (waitingFor[i] === 0) ready.push(i);
   }
-  const order: A.Equation[] = [];
+  const order: number[] = [];
   while (ready.size > 0) {
     const i = ready.pop();
-    order.push(equations[i]!);
+    order.push(i);
     for (const reader of readers[i] ?? []) if (--waitingFor[reader]! === 0) ready.push(reader);
   }
   return order;

@@ -19,7 +19,8 @@ export interface Declarations {
   symbols: Map<string, Binding>;
   inputs: Map<string, InputInfo>;
   targets: Map<string, TargetInfo>;
-  params: Map<string, ParamInfo>;
+  /** In source order, then the learned initial states' (a list: a read finds its parameter through its binding). */
+  params: ParamInfo[];
   states: Map<string, StateInfo>;
   equations: Map<string, A.Equation>;
   /**
@@ -65,7 +66,7 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
     symbols,
     inputs: new Map(),
     targets: new Map(),
-    params: new Map(),
+    params: [],
     states: new Map(),
     equations: new Map(),
     suggest(among, name) {
@@ -157,7 +158,7 @@ export function collectDeclarations(model: A.ModelDecl, dims: DimTable, diagnost
       );
       continue;
     }
-    d.params.set(param, {
+    d.params.push({
       name: param,
       shape: [state.size],
       init: { kind: "zeros" },
@@ -256,7 +257,7 @@ function declareParam(
   const init = item.init ? paramInit(item.init, item.shape.length, diagnostics) : defaultParamInit(item.shape.length);
   if (!shape || !init) return;
   const param: ParamInfo = { name: item.name.text, shape, init, decl: item };
-  d.params.set(param.name, (declaration.declared = param));
+  d.params.push((declaration.declared = param));
   declaration.type = shape.length === 2 ? matrix(shape[0]!, shape[1]!) : vector(shape[0]!);
 }
 
