@@ -10,6 +10,7 @@ import { RangeBuilder } from "./positions.js";
 import { LineTable } from "./source-range.js";
 import type { Comment, Item, Range, RnnFile } from "./ast.js";
 import { error, type Diagnostic } from "./diagnostic.js";
+import { startOf } from "./source-range.js";
 
 export interface ParseResult {
   file: RnnFile;
@@ -133,8 +134,8 @@ function firstPerLine(diagnostics: Diagnostic[]): Diagnostic[] {
   const sorted = [...diagnostics].sort((a, b) => a.range.startOffset - b.range.startOffset);
   const lines = new Set<number>();
   return sorted.filter((d) => {
-    if (lines.has(d.range.start.line)) return false;
-    lines.add(d.range.start.line);
+    if (lines.has(startOf(d.range).line)) return false;
+    lines.add(startOf(d.range).line);
     return true;
   });
 }
