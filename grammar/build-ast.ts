@@ -41,15 +41,8 @@ export function buildRule(r: Reading, p: RangeBuilder): unknown {
       return r.all<A.ModelDecl | undefined>("model").filter((m): m is A.ModelDecl => m !== undefined);
     case "model":
       return buildModel(r, p);
-    case "item": {
-      const item = r.firstValue<A.Item | undefined>();
-      // The parser gave up on this item part-way (its rules were left by an exception and
-      // resynchronised further out): the error may be reported past the item's last token, at
-      // the next item or model it restarted on (`size = cell, ...`, `size = model)`), or not at
-      // all (what an unterminated comment hid), so its place does not tell `parse` to mark it.
-      if (item && r.holdsRecovered) item.recovered = true;
-      return item;
-    }
+    case "item":
+      return r.firstValue<A.Item | undefined>();
     case "dimDecl":
     case "inputDecl":
     case "targetDecl":
@@ -57,8 +50,15 @@ export function buildRule(r: Reading, p: RangeBuilder): unknown {
     case "stateDecl":
     case "cellDecl":
     case "lossDecl":
-    case "equation":
-      return buildItem(r, p);
+    case "equation": {
+      const item = buildItem(r, p);
+      // The parser gave up on this item part-way (its rules were left by an exception and
+      // resynchronised further out): the error may be reported past the item's last token, at
+      // the next item or model it restarted on (`size = cell, ...`, `size = model)`), or not at
+      // all (what an unterminated comment hid), so its place does not tell `parse` to mark it.
+      if (item && r.holdsRecovered) item.recovered = true;
+      return item;
+    }
     case "typeSpec":
       return buildTypeSpec(r, p);
     case "shape":

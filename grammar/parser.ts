@@ -187,7 +187,8 @@ export class RnnParser extends EmbeddedActionsParser {
   public file = this.rule<A.ModelDecl[]>("file", () => this.MANY(this.nextModel));
   private readonly nextModel = () => this.sub(this.model);
 
-  // model NAME { item* }
+  // model NAME { item* }, each item one of the declarations below. They are alternatives of
+  // this rule, not of a rule `item` between: a rule call per item was a sixth of the parse's.
   public model = this.rule("model", () => {
     this.read(T.Model);
     this.read(T.Identifier, "name");
@@ -195,19 +196,20 @@ export class RnnParser extends EmbeddedActionsParser {
     this.MANY(this.nextItem);
     this.read(T.RBrace);
   });
-  private readonly nextItem = () => this.sub(this.item);
-
-  public item = this.rule("item", () => this.OR(this.declarations));
+  private readonly nextItem = () => this.OR(this.declarations);
   private readonly declarations: IOrAlt<void>[] = [
-    { ALT: () => this.sub(this.dimDecl) },
-    { ALT: () => this.sub(this.inputDecl) },
-    { ALT: () => this.sub(this.targetDecl) },
-    { ALT: () => this.sub(this.paramDecl) },
-    { ALT: () => this.sub(this.stateDecl) },
-    { ALT: () => this.sub(this.cellDecl) },
-    { ALT: () => this.sub(this.lossDecl) },
-    { ALT: () => this.sub(this.equation) },
+    { ALT: () => this.sub(this.dimDecl, "item") },
+    { ALT: () => this.sub(this.inputDecl, "item") },
+    { ALT: () => this.sub(this.targetDecl, "item") },
+    { ALT: () => this.sub(this.paramDecl, "item") },
+    { ALT: () => this.sub(this.stateDecl, "item") },
+    { ALT: () => this.sub(this.cellDecl, "item") },
+    { ALT: () => this.sub(this.lossDecl, "item") },
+    { ALT: () => this.sub(this.equation, "item") },
   ];
+
+  /** One item alone: what the language server re-reads after an edit inside it (`parseItem`). */
+  public item = this.rule("item", () => this.OR(this.declarations));
 
   // dim H = 32        dim G = 4 * H
   public dimDecl = this.rule("dimDecl", () => {
