@@ -174,10 +174,30 @@ export class RnnParser extends EmbeddedActionsParser {
 
   /** A sub-rule in a comma-separated list: the comma before it, read by Chevrotain, counts in the span. */
   private listed(rule: Rule, label: string): void {
+    this.coverSeparator();
+    this.sub(rule, label);
+  }
+
+  /** An expression in a comma-separated list (`value`), the comma before it counted as in `listed`. */
+  private listedValue(label: string): void {
+    this.coverSeparator();
+    this.value(label);
+  }
+
+  private coverSeparator(): void {
     const separator: IToken = this.LA(0);
     if (!this.RECORDING_PHASE && separator.tokenType === T.Comma && separator.startOffset >= this.reading!.endOffset)
       this.reading!.coverToken(separator);
-    this.sub(rule, label);
+  }
+
+  /**
+   * An expression, its node under `label`. Where it is a name or a number alone (a dim `H`, an
+   * initialiser `zeros`), it is read here as `expression` would read it, without calling the
+   * rule: those were a third of the parse's rule calls. See `loneOperandBefore`.
+   */
+  private value(label: string): void {
+    if (this.RECORDING_PHASE || !this.loneOperandBefore(continuesExpression)) this.sub(this.expression, label);
+    else this.loneOperand(label);
   }
 
   // The bodies of repetitions and options, like the alternatives of an OR, are made once
@@ -216,7 +236,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Dim);
     this.read(T.Identifier, "name");
     this.read(T.Equals);
-    this.sub(this.expression, "value");
+    this.value("value");
   });
 
   // input x : onehot[V]        input x : [D]        input x[s] : onehot[V]
@@ -256,7 +276,7 @@ export class RnnParser extends EmbeddedActionsParser {
   });
   private readonly initialiser = () => {
     this.read(T.Equals);
-    this.sub(this.expression, "init");
+    this.value("init");
   };
 
   // state h : [H] = zeros
@@ -274,7 +294,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.AT_LEAST_ONE_SEP(this.dims);
     this.read(T.RBracket);
   });
-  private readonly dims = { SEP: T.Comma, DEF: () => this.listed(this.expression, "dims") };
+  private readonly dims = { SEP: T.Comma, DEF: () => this.listedValue("dims") };
 
   // cell h = lstm(x, size = H)
   public cellDecl = this.rule("cellDecl", () => {
@@ -300,7 +320,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Identifier, "name");
     this.OPTION2(this.index);
     this.read(T.Equals);
-    this.sub(this.expression, "value");
+    this.value("value");
   });
   private readonly gate = () => this.read(T.Gate);
   private readonly index = () => this.sub(this.delay, "index");
@@ -349,9 +369,9 @@ export class RnnParser extends EmbeddedActionsParser {
     return (type === T.Identifier || type === T.NumberLiteral) && continues[this.LA(2).tokenTypeIdx] !== true;
   }
 
-  private loneOperand(): void {
+  private loneOperand(label = "operands"): void {
     const token = this.consume(9, this.LA(1).tokenType);
-    this.reading!.addOperand(operand(token, this.positions!), token);
+    this.reading!.addOperand(label, operand(token, this.positions!), token);
   }
   private readonly multiplicative: IOrAlt<void>[] = [
     { ALT: () => this.read(T.Star, "operators") },
@@ -401,7 +421,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.AT_LEAST_ONE_SEP(this.parts);
     this.read(T.RBracket);
   });
-  private readonly parts = { SEP: T.Comma, DEF: () => this.listed(this.expression, "parts") };
+  private readonly parts = { SEP: T.Comma, DEF: () => this.listedValue("parts") };
 
   // [t-1]
   public delay = this.rule("delay", () => {
@@ -429,7 +449,7 @@ export class RnnParser extends EmbeddedActionsParser {
 
   public argument = this.rule("argument", () => {
     this.OPTION(this.argumentName);
-    this.sub(this.expression, "value");
+    this.value("value");
   });
   private readonly argumentName = () => {
     this.read(T.Identifier, "name");
@@ -437,9 +457,10 @@ export class RnnParser extends EmbeddedActionsParser {
   };
 }
 
-/** By token type index: the tokens after a name or number that make it more than an operand alone, as a factor and as a term. */
+/** By token type index: the tokens after a name or number that make it more than an operand alone, as a factor, a term and an expression. */
 const continuesFactor = tokenSet([T.LBracket, T.LParen]);
 const continuesTerm = tokenSet([T.LBracket, T.LParen, T.Star, T.Slash, T.MatMul]);
+const continuesExpression = tokenSet([T.LBracket, T.LParen, T.Star, T.Slash, T.MatMul, T.Plus, T.Minus]);
 
 function tokenSet(types: TokenType[]): boolean[] {
   const set = Array.from({ length: Math.max(...types.map((t) => t.tokenTypeIdx!)) + 1 }, () => false);

@@ -63,8 +63,8 @@ export class Reading {
   }
 
   /** An operand the rule read itself, from one token, in place of a sub-rule that would have built the same. */
-  addOperand(value: A.Expr, token: IToken): void {
-    this.put("operands", value);
+  addOperand(label: string, value: A.Expr, token: IToken): void {
+    this.put(label, value);
     this.cover(token, token);
   }
 
