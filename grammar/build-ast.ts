@@ -11,9 +11,14 @@ import { Identifier, operatorSpellings } from "./tokens.js";
 import type { Reading } from "./reading.js";
 
 /** A shape as read: its dims and where the brackets are. */
-interface ShapeValue {
+export interface ShapeValue {
   dims: A.Expr[];
   range: A.Range;
+}
+
+/** A shape the parser read from its tokens alone (`[H, D]`): its range after its dims', as the rule `shape` makes them. */
+export function shapeValue(dims: A.Expr[], open: IToken, close: IToken, p: RangeBuilder): ShapeValue {
+  return { dims, range: p.range(open.startOffset, tokenEndOffset(close)) };
 }
 
 /** The tokens of `[t-1]`, any of which may be missing after a syntax error. */

@@ -21,7 +21,7 @@ import {
   type TokenType,
 } from "chevrotain";
 import type * as A from "./ast.js";
-import { buildRule, operand } from "./build-ast.js";
+import { buildRule, operand, shapeValue } from "./build-ast.js";
 import * as T from "./tokens.js";
 import { errorMessages } from "./messages.js";
 import type { RangeBuilder } from "./positions.js";
@@ -271,7 +271,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Param);
     this.read(T.Identifier, "name");
     this.read(T.Colon);
-    this.sub(this.shape);
+    this.shapeValue();
     this.OPTION(this.initialiser);
   });
   private readonly initialiser = () => {
@@ -284,9 +284,43 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.State);
     this.read(T.Identifier, "name");
     this.read(T.Colon);
-    this.sub(this.shape);
+    this.shapeValue();
     this.OPTION(this.initialiser);
   });
+
+  /**
+   * A parameter's or state's shape. One of names and numbers alone (`[H, D]`, most shapes) is
+   * read here as `shape` would read it, without calling the rule (no syntax error can arise in
+   * it): a rule call per parameter and state was a fifth of the parse's.
+   */
+  private shapeValue(): void {
+    const size = this.RECORDING_PHASE ? 0 : this.plainShapeAhead();
+    if (size === 0) this.sub(this.shape);
+    else this.plainShape(size);
+  }
+
+  /** The number of dims of the shape ahead when it is `[` names or numbers alone, separated by commas, `]`; else 0. */
+  private plainShapeAhead(): number {
+    if (this.LA(1).tokenType !== T.LBracket) return 0;
+    for (let k = 2; ; k += 2) {
+      const dim = this.LA(k).tokenType;
+      if (dim !== T.Identifier && dim !== T.NumberLiteral) return 0;
+      const after = this.LA(k + 1).tokenType;
+      if (after === T.RBracket) return k / 2;
+      if (after !== T.Comma) return 0;
+    }
+  }
+
+  private plainShape(size: number): void {
+    const open = this.consume(7, T.LBracket);
+    const dims = new Array<A.Expr>(size);
+    for (let i = 0; i < size; i++) {
+      if (i > 0) this.consume(7, T.Comma);
+      dims[i] = operand(this.consume(9, this.LA(1).tokenType), this.positions!);
+    }
+    const close = this.consume(7, T.RBracket);
+    this.reading!.addRead("shape", shapeValue(dims, open, close, this.positions!), open, close);
+  }
 
   // [H, H + D]
   public shape = this.rule("shape", () => {
@@ -371,7 +405,7 @@ export class RnnParser extends EmbeddedActionsParser {
 
   private loneOperand(label = "operands"): void {
     const token = this.consume(9, this.LA(1).tokenType);
-    this.reading!.addOperand(label, operand(token, this.positions!), token);
+    this.reading!.addRead(label, operand(token, this.positions!), token, token);
   }
   private readonly multiplicative: IOrAlt<void>[] = [
     { ALT: () => this.read(T.Star, "operators") },
