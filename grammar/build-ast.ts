@@ -9,6 +9,7 @@ import type { IToken } from "chevrotain";
 import { tokenEndOffset, type RangeBuilder } from "./positions.js";
 import { Identifier, operatorSpellings } from "./tokens.js";
 import type { Reading } from "./reading.js";
+import { functionSpellings } from "./notation.js";
 
 /** A shape as read: its dims and where the brackets are. */
 export interface ShapeValue {
@@ -165,6 +166,7 @@ function buildItem(r: Reading, p: RangeBuilder): A.Item | undefined {
       const gate = r.token("Gate") !== undefined;
       const n = name(nameToken, p);
       const value = expressionOrError(r, "value", range);
+      if (indexed) p.notation = true;
       return indexed
         ? { kind: "equation", gate, name: n, indexed, value, range }
         : { kind: "equation", gate, name: n, value, range };
@@ -212,6 +214,7 @@ function buildChain(r: Reading, p: RangeBuilder): A.Expr {
       A.BinaryOperator | undefined;
     let right = r.at<A.Expr>(operand);
     if (!token || !op) return errorAt(r.range(p));
+    if (written !== op) p.notation = true;
     // An operand the parser could not read has no tokens, hence no place: put it just after its operator.
     if (right.kind === "error" && right.range.startOffset < result.range.endOffset) {
       const after = tokenEndOffset(token);
@@ -258,7 +261,10 @@ function delayExpr(n: A.Name, delay: DelayValue, p: RangeBuilder, range: A.Range
   const stepName = name(step, p);
   const magnitude = amount ? Number(amount.image) : 0;
   const offset = sign?.image === "+" ? magnitude : -magnitude;
-  if (!amount) return { kind: "delay", name: n, step: stepName, offset, offsetRange: p.tokenRange(step), range };
+  if (!amount) {
+    p.notation = true;
+    return { kind: "delay", name: n, step: stepName, offset, offsetRange: p.tokenRange(step), range };
+  }
   return {
     kind: "delay",
     name: n,
@@ -276,6 +282,10 @@ function buildReference(r: Reading, p: RangeBuilder): A.Expr {
   const delay = r.value<DelayValue>("delay");
   if (delay) return delayExpr(name(nameToken, p), delay, p, r.range(p));
   const args = r.value<A.Argument[]>("argumentList");
-  if (args) return { kind: "call", callee: name(nameToken, p), args, range: r.range(p) };
+  if (args) {
+    const callee = name(nameToken, p);
+    if (Object.hasOwn(functionSpellings, callee.text)) p.notation = true;
+    return { kind: "call", callee, args, range: r.range(p) };
+  }
   return reference(name(nameToken, p));
 }

@@ -14,6 +14,12 @@ export class RangeBuilder {
   /** Every range this builder made, each once, when asked for (`listed`): the list is the caller's after the parse. */
   readonly made: SourceRange[] | undefined;
   private readonly origin: number;
+  /**
+   * Set by the AST builder when it builds a node the notation pass (grammar/notation.ts) may
+   * rewrite or report: a step index alone (`[t]`), an operator or function in the lecture's
+   * spelling, an equation's indexed name. A file without any has that pass skipped.
+   */
+  notation = false;
 
   /** `origin`: where the text starts in the larger one whose line table `lines` is. */
   constructor(
