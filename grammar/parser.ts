@@ -178,10 +178,10 @@ export class RnnParser extends EmbeddedActionsParser {
     this.sub(rule, label);
   }
 
-  /** An expression in a comma-separated list (`value`), the comma before it counted as in `listed`. */
-  private listedValue(label: string): void {
+  /** An expression in a comma-separated list (`readExpression`), the comma before it counted as in `listed`. */
+  private listedExpression(label: string): void {
     this.coverSeparator();
-    this.value(label);
+    this.readExpression(label);
   }
 
   private coverSeparator(): void {
@@ -195,7 +195,7 @@ export class RnnParser extends EmbeddedActionsParser {
    * initialiser `zeros`), it is read here as `expression` would read it, without calling the
    * rule: those were a third of the parse's rule calls. See `loneOperandBefore`.
    */
-  private value(label: string): void {
+  private readExpression(label: string): void {
     if (this.RECORDING_PHASE || !this.loneOperandBefore(continuesExpression)) this.sub(this.expression, label);
     else this.loneOperand(label);
   }
@@ -236,7 +236,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Dim);
     this.read(T.Identifier, "name");
     this.read(T.Equals);
-    this.value("value");
+    this.readExpression("value");
   });
 
   // input x : onehot[V]        input x : [D]        input x[s] : onehot[V]
@@ -276,7 +276,7 @@ export class RnnParser extends EmbeddedActionsParser {
   });
   private readonly initialiser = () => {
     this.read(T.Equals);
-    this.value("init");
+    this.readExpression("init");
   };
 
   // state h : [H] = zeros
@@ -328,7 +328,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.AT_LEAST_ONE_SEP(this.dims);
     this.read(T.RBracket);
   });
-  private readonly dims = { SEP: T.Comma, DEF: () => this.listedValue("dims") };
+  private readonly dims = { SEP: T.Comma, DEF: () => this.listedExpression("dims") };
 
   // cell h = lstm(x, size = H)
   public cellDecl = this.rule("cellDecl", () => {
@@ -354,7 +354,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Identifier, "name");
     this.OPTION2(this.index);
     this.read(T.Equals);
-    this.value("value");
+    this.readExpression("value");
   });
   private readonly gate = () => this.read(T.Gate);
   private readonly index = () => this.sub(this.delay, "index");
@@ -455,7 +455,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.AT_LEAST_ONE_SEP(this.parts);
     this.read(T.RBracket);
   });
-  private readonly parts = { SEP: T.Comma, DEF: () => this.listedValue("parts") };
+  private readonly parts = { SEP: T.Comma, DEF: () => this.listedExpression("parts") };
 
   // [t-1]
   public delay = this.rule("delay", () => {
@@ -483,7 +483,7 @@ export class RnnParser extends EmbeddedActionsParser {
 
   public argument = this.rule("argument", () => {
     this.OPTION(this.argumentName);
-    this.value("value");
+    this.readExpression("value");
   });
   private readonly argumentName = () => {
     this.read(T.Identifier, "name");
