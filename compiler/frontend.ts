@@ -46,7 +46,7 @@ export function analyzeForEditing(text: string, overrides: DimOverrides = {}): F
 
 /** `forEditing`: list every range made (`FrontEndRun.ranges`, which only the language server reads). */
 function analyzeText(text: string, overrides: DimOverrides, forEditing: boolean): FrontEndRun {
-  const { file, diagnostics, incomplete, ranges = [], lines } = parse(text, { listRanges: forEditing });
+  const { file, diagnostics, incomplete, ranges = [], lines, notation } = parse(text, { listRanges: forEditing });
   const all = [...diagnostics];
   const run = (
     rest: Omit<FrontEndResult, "file" | "diagnostics" | "expansions"> & { expansions?: CellExpansion[] },
@@ -74,7 +74,7 @@ function analyzeText(text: string, overrides: DimOverrides, forEditing: boolean)
       }),
     );
   }
-  const canonical = canonicalNotation(file.models[0]!, all);
+  const canonical = notation ? canonicalNotation(file.models[0]!, all) : file.models[0]!;
   const { model: expanded, expansions, diagnostics: expandDiagnostics } = expandCells(canonical);
   all.push(...expandDiagnostics);
   const { model, facts, context } = checkModelFacts(expanded, expansions, overrides, all);

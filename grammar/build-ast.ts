@@ -9,11 +9,17 @@ import type { IToken } from "chevrotain";
 import { tokenEndOffset, type RangeBuilder } from "./positions.js";
 import { Identifier, operatorSpellings } from "./tokens.js";
 import type { Reading } from "./reading.js";
+import { functionSpellings } from "./notation.js";
 
 /** A shape as read: its dims and where the brackets are. */
-interface ShapeValue {
+export interface ShapeValue {
   dims: A.Expr[];
   range: A.Range;
+}
+
+/** A shape the parser read from its tokens alone (`[H, D]`): its range after its dims', as the rule `shape` makes them. */
+export function shapeValue(dims: A.Expr[], open: IToken, close: IToken, p: RangeBuilder): ShapeValue {
+  return { dims, range: p.range(open.startOffset, tokenEndOffset(close)) };
 }
 
 /** The tokens of `[t-1]`, any of which may be missing after a syntax error. */
@@ -41,15 +47,8 @@ export function buildRule(r: Reading, p: RangeBuilder): unknown {
       return r.all<A.ModelDecl | undefined>("model").filter((m): m is A.ModelDecl => m !== undefined);
     case "model":
       return buildModel(r, p);
-    case "item": {
-      const item = r.firstValue<A.Item | undefined>();
-      // The parser gave up on this item part-way (its rules were left by an exception and
-      // resynchronised further out): the error may be reported past the item's last token, at
-      // the next item or model it restarted on (`size = cell, ...`, `size = model)`), or not at
-      // all (what an unterminated comment hid), so its place does not tell `parse` to mark it.
-      if (item && r.holdsRecovered) item.recovered = true;
-      return item;
-    }
+    case "item":
+      return r.firstValue<A.Item | undefined>();
     case "dimDecl":
     case "inputDecl":
     case "targetDecl":
@@ -57,8 +56,15 @@ export function buildRule(r: Reading, p: RangeBuilder): unknown {
     case "stateDecl":
     case "cellDecl":
     case "lossDecl":
-    case "equation":
-      return buildItem(r, p);
+    case "equation": {
+      const item = buildItem(r, p);
+      // The parser gave up on this item part-way (its rules were left by an exception and
+      // resynchronised further out): the error may be reported past the item's last token, at
+      // the next item or model it restarted on (`size = cell, ...`, `size = model)`), or not at
+      // all (what an unterminated comment hid), so its place does not tell `parse` to mark it.
+      if (item && r.holdsRecovered) item.recovered = true;
+      return item;
+    }
     case "typeSpec":
       return buildTypeSpec(r, p);
     case "shape":
@@ -160,6 +166,7 @@ function buildItem(r: Reading, p: RangeBuilder): A.Item | undefined {
       const gate = r.token("Gate") !== undefined;
       const n = name(nameToken, p);
       const value = expressionOrError(r, "value", range);
+      if (indexed) p.notation = true;
       return indexed
         ? { kind: "equation", gate, name: n, indexed, value, range }
         : { kind: "equation", gate, name: n, value, range };
@@ -207,6 +214,7 @@ function buildChain(r: Reading, p: RangeBuilder): A.Expr {
       A.BinaryOperator | undefined;
     let right = r.at<A.Expr>(operand);
     if (!token || !op) return errorAt(r.range(p));
+    if (written !== op) p.notation = true;
     // An operand the parser could not read has no tokens, hence no place: put it just after its operator.
     if (right.kind === "error" && right.range.startOffset < result.range.endOffset) {
       const after = tokenEndOffset(token);
@@ -253,7 +261,10 @@ function delayExpr(n: A.Name, delay: DelayValue, p: RangeBuilder, range: A.Range
   const stepName = name(step, p);
   const magnitude = amount ? Number(amount.image) : 0;
   const offset = sign?.image === "+" ? magnitude : -magnitude;
-  if (!amount) return { kind: "delay", name: n, step: stepName, offset, offsetRange: p.tokenRange(step), range };
+  if (!amount) {
+    p.notation = true;
+    return { kind: "delay", name: n, step: stepName, offset, offsetRange: p.tokenRange(step), range };
+  }
   return {
     kind: "delay",
     name: n,
@@ -271,6 +282,10 @@ function buildReference(r: Reading, p: RangeBuilder): A.Expr {
   const delay = r.value<DelayValue>("delay");
   if (delay) return delayExpr(name(nameToken, p), delay, p, r.range(p));
   const args = r.value<A.Argument[]>("argumentList");
-  if (args) return { kind: "call", callee: name(nameToken, p), args, range: r.range(p) };
+  if (args) {
+    const callee = name(nameToken, p);
+    if (Object.hasOwn(functionSpellings, callee.text)) p.notation = true;
+    return { kind: "call", callee, args, range: r.range(p) };
+  }
   return reference(name(nameToken, p));
 }

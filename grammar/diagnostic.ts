@@ -3,7 +3,7 @@
  * place (`render.ts`) turns them into text. The CLI and the language server share them.
  */
 import type { Range } from "./ast.js";
-import { LineTable, SourceRange } from "./source-range.js";
+import { LineTable, sourceRange } from "./source-range.js";
 import type { DiagnosticCode, ErrorCode, WarningCode } from "./diagnostic-codes.js";
 
 export type Severity = "error" | "warning";
@@ -68,4 +68,4 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 }
 
 /** A range covering nothing at the start of the file, for problems that belong to the whole file. */
-export const fileStart = new SourceRange(0, 0, new LineTable([0]));
+export const fileStart = sourceRange(0, 0, new LineTable([0]));

@@ -7,7 +7,7 @@ import { tokenize, type LexError, type LexResult } from "./lexer.js";
 import { MAX_SYNTAX_ERRORS, rnnParser } from "./parser.js";
 import { nestingError } from "./nesting.js";
 import { RangeBuilder } from "./positions.js";
-import { LineTable } from "./source-range.js";
+import { LineTable, startOf } from "./source-range.js";
 import type { Comment, Item, Range, RnnFile } from "./ast.js";
 import { error, type Diagnostic } from "./diagnostic.js";
 
@@ -20,6 +20,11 @@ export interface ParseResult {
   ranges?: Range[];
   /** The text's line starts, which every range shares. */
   lines: LineTable;
+  /**
+   * Whether the AST may hold the lecture's notation, which grammar/notation.ts reads as canonical
+   * syntax: false when the parser built no node that pass rewrites or reports, so it can be skipped.
+   */
+  notation: boolean;
 }
 
 /** `listRanges`: list every range made, for the language server to move after an edit. */
@@ -28,7 +33,14 @@ export function parse(text: string, { listRanges = false }: { listRanges?: boole
   const lines = new LineTable(lexed.lineStarts);
   const positions = new RangeBuilder(lines, text.length, { listed: listRanges });
   const tooDeep = nestingError(lexed.tokens, positions);
-  if (tooDeep) return { file: { models: [], comments: [] }, diagnostics: [tooDeep], ...withRanges(positions), lines };
+  if (tooDeep)
+    return {
+      file: { models: [], comments: [] },
+      diagnostics: [tooDeep],
+      ...withRanges(positions),
+      lines,
+      notation: false,
+    };
   const { models, errors, stoppedAt } = withoutStackTraces(() => rnnParser.parseFile(lexed.tokens, positions));
   const comments = lexed.comments;
   const unterminated = comments.filter(isUnterminated);
@@ -42,7 +54,8 @@ export function parse(text: string, { listRanges = false }: { listRanges?: boole
   const file: RnnFile = { models, comments: commentsOf(comments, positions) };
   markRecovered(file, all);
   const diagnostics = firstPerLine(all);
-  if (!stoppedAt) return { file, diagnostics, ...withRanges(positions), lines };
+  const notation = positions.notation;
+  if (!stoppedAt) return { file, diagnostics, ...withRanges(positions), lines, notation };
   const where = Number.isFinite(stoppedAt.startOffset) ? positions.tokenRange(stoppedAt) : endOfText(positions);
   diagnostics.push(
     error(
@@ -51,7 +64,7 @@ export function parse(text: string, { listRanges = false }: { listRanges?: boole
       where,
     ),
   );
-  return { file, diagnostics, incomplete: true, ...withRanges(positions), lines };
+  return { file, diagnostics, incomplete: true, ...withRanges(positions), lines, notation };
 }
 
 /** One item read alone, with its comments and every range object it holds. */
@@ -133,8 +146,8 @@ function firstPerLine(diagnostics: Diagnostic[]): Diagnostic[] {
   const sorted = [...diagnostics].sort((a, b) => a.range.startOffset - b.range.startOffset);
   const lines = new Set<number>();
   return sorted.filter((d) => {
-    if (lines.has(d.range.start.line)) return false;
-    lines.add(d.range.start.line);
+    if (lines.has(startOf(d.range).line)) return false;
+    lines.add(startOf(d.range).line);
     return true;
   });
 }

@@ -21,7 +21,7 @@ import {
   type TokenType,
 } from "chevrotain";
 import type * as A from "./ast.js";
-import { buildRule, operand } from "./build-ast.js";
+import { buildRule, operand, shapeValue } from "./build-ast.js";
 import * as T from "./tokens.js";
 import { errorMessages } from "./messages.js";
 import type { RangeBuilder } from "./positions.js";
@@ -174,10 +174,30 @@ export class RnnParser extends EmbeddedActionsParser {
 
   /** A sub-rule in a comma-separated list: the comma before it, read by Chevrotain, counts in the span. */
   private listed(rule: Rule, label: string): void {
+    this.coverSeparator();
+    this.sub(rule, label);
+  }
+
+  /** An expression in a comma-separated list (`readExpression`), the comma before it counted as in `listed`. */
+  private listedExpression(label: string): void {
+    this.coverSeparator();
+    this.readExpression(label);
+  }
+
+  private coverSeparator(): void {
     const separator: IToken = this.LA(0);
     if (!this.RECORDING_PHASE && separator.tokenType === T.Comma && separator.startOffset >= this.reading!.endOffset)
       this.reading!.coverToken(separator);
-    this.sub(rule, label);
+  }
+
+  /**
+   * An expression, its node under `label`. Where it is a name or a number alone (a dim `H`, an
+   * initialiser `zeros`), it is read here as `expression` would read it, without calling the
+   * rule: those were a third of the parse's rule calls. See `loneOperandBefore`.
+   */
+  private readExpression(label: string): void {
+    if (this.RECORDING_PHASE || !this.loneOperandBefore(continuesExpression)) this.sub(this.expression, label);
+    else this.loneOperand(label);
   }
 
   // The bodies of repetitions and options, like the alternatives of an OR, are made once
@@ -187,7 +207,8 @@ export class RnnParser extends EmbeddedActionsParser {
   public file = this.rule<A.ModelDecl[]>("file", () => this.MANY(this.nextModel));
   private readonly nextModel = () => this.sub(this.model);
 
-  // model NAME { item* }
+  // model NAME { item* }, each item one of the declarations below. They are alternatives of
+  // this rule, not of a rule `item` between: a rule call per item was a sixth of the parse's.
   public model = this.rule("model", () => {
     this.read(T.Model);
     this.read(T.Identifier, "name");
@@ -195,26 +216,27 @@ export class RnnParser extends EmbeddedActionsParser {
     this.MANY(this.nextItem);
     this.read(T.RBrace);
   });
-  private readonly nextItem = () => this.sub(this.item);
-
-  public item = this.rule("item", () => this.OR(this.declarations));
+  private readonly nextItem = () => this.OR(this.declarations);
   private readonly declarations: IOrAlt<void>[] = [
-    { ALT: () => this.sub(this.dimDecl) },
-    { ALT: () => this.sub(this.inputDecl) },
-    { ALT: () => this.sub(this.targetDecl) },
-    { ALT: () => this.sub(this.paramDecl) },
-    { ALT: () => this.sub(this.stateDecl) },
-    { ALT: () => this.sub(this.cellDecl) },
-    { ALT: () => this.sub(this.lossDecl) },
-    { ALT: () => this.sub(this.equation) },
+    { ALT: () => this.sub(this.dimDecl, "item") },
+    { ALT: () => this.sub(this.inputDecl, "item") },
+    { ALT: () => this.sub(this.targetDecl, "item") },
+    { ALT: () => this.sub(this.paramDecl, "item") },
+    { ALT: () => this.sub(this.stateDecl, "item") },
+    { ALT: () => this.sub(this.cellDecl, "item") },
+    { ALT: () => this.sub(this.lossDecl, "item") },
+    { ALT: () => this.sub(this.equation, "item") },
   ];
+
+  /** One item alone: what the language server re-reads after an edit inside it (`parseItem`). */
+  public item = this.rule("item", () => this.OR(this.declarations));
 
   // dim H = 32        dim G = 4 * H
   public dimDecl = this.rule("dimDecl", () => {
     this.read(T.Dim);
     this.read(T.Identifier, "name");
     this.read(T.Equals);
-    this.sub(this.expression, "value");
+    this.readExpression("value");
   });
 
   // input x : onehot[V]        input x : [D]        input x[s] : onehot[V]
@@ -249,12 +271,12 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Param);
     this.read(T.Identifier, "name");
     this.read(T.Colon);
-    this.sub(this.shape);
+    this.shapeValue();
     this.OPTION(this.initialiser);
   });
   private readonly initialiser = () => {
     this.read(T.Equals);
-    this.sub(this.expression, "init");
+    this.readExpression("init");
   };
 
   // state h : [H] = zeros
@@ -262,9 +284,43 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.State);
     this.read(T.Identifier, "name");
     this.read(T.Colon);
-    this.sub(this.shape);
+    this.shapeValue();
     this.OPTION(this.initialiser);
   });
+
+  /**
+   * A parameter's or state's shape. One of names and numbers alone (`[H, D]`, most shapes) is
+   * read here as `shape` would read it, without calling the rule (no syntax error can arise in
+   * it): a rule call per parameter and state was a fifth of the parse's.
+   */
+  private shapeValue(): void {
+    const size = this.RECORDING_PHASE ? 0 : this.plainShapeAhead();
+    if (size === 0) this.sub(this.shape);
+    else this.plainShape(size);
+  }
+
+  /** The number of dims of the shape ahead when it is `[` names or numbers alone, separated by commas, `]`; else 0. */
+  private plainShapeAhead(): number {
+    if (this.LA(1).tokenType !== T.LBracket) return 0;
+    for (let k = 2; ; k += 2) {
+      const dim = this.LA(k).tokenType;
+      if (dim !== T.Identifier && dim !== T.NumberLiteral) return 0;
+      const after = this.LA(k + 1).tokenType;
+      if (after === T.RBracket) return k / 2;
+      if (after !== T.Comma) return 0;
+    }
+  }
+
+  private plainShape(size: number): void {
+    const open = this.consume(7, T.LBracket);
+    const dims = new Array<A.Expr>(size);
+    for (let i = 0; i < size; i++) {
+      if (i > 0) this.consume(7, T.Comma);
+      dims[i] = operand(this.consume(9, this.LA(1).tokenType), this.positions!);
+    }
+    const close = this.consume(7, T.RBracket);
+    this.reading!.addRead("shape", shapeValue(dims, open, close, this.positions!), open, close);
+  }
 
   // [H, H + D]
   public shape = this.rule("shape", () => {
@@ -272,7 +328,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.AT_LEAST_ONE_SEP(this.dims);
     this.read(T.RBracket);
   });
-  private readonly dims = { SEP: T.Comma, DEF: () => this.listed(this.expression, "dims") };
+  private readonly dims = { SEP: T.Comma, DEF: () => this.listedExpression("dims") };
 
   // cell h = lstm(x, size = H)
   public cellDecl = this.rule("cellDecl", () => {
@@ -298,7 +354,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.read(T.Identifier, "name");
     this.OPTION2(this.index);
     this.read(T.Equals);
-    this.sub(this.expression, "value");
+    this.readExpression("value");
   });
   private readonly gate = () => this.read(T.Gate);
   private readonly index = () => this.sub(this.delay, "index");
@@ -347,9 +403,9 @@ export class RnnParser extends EmbeddedActionsParser {
     return (type === T.Identifier || type === T.NumberLiteral) && continues[this.LA(2).tokenTypeIdx] !== true;
   }
 
-  private loneOperand(): void {
+  private loneOperand(label = "operands"): void {
     const token = this.consume(9, this.LA(1).tokenType);
-    this.reading!.addOperand(operand(token, this.positions!), token);
+    this.reading!.addRead(label, operand(token, this.positions!), token, token);
   }
   private readonly multiplicative: IOrAlt<void>[] = [
     { ALT: () => this.read(T.Star, "operators") },
@@ -399,7 +455,7 @@ export class RnnParser extends EmbeddedActionsParser {
     this.AT_LEAST_ONE_SEP(this.parts);
     this.read(T.RBracket);
   });
-  private readonly parts = { SEP: T.Comma, DEF: () => this.listed(this.expression, "parts") };
+  private readonly parts = { SEP: T.Comma, DEF: () => this.listedExpression("parts") };
 
   // [t-1]
   public delay = this.rule("delay", () => {
@@ -427,7 +483,7 @@ export class RnnParser extends EmbeddedActionsParser {
 
   public argument = this.rule("argument", () => {
     this.OPTION(this.argumentName);
-    this.sub(this.expression, "value");
+    this.readExpression("value");
   });
   private readonly argumentName = () => {
     this.read(T.Identifier, "name");
@@ -435,9 +491,10 @@ export class RnnParser extends EmbeddedActionsParser {
   };
 }
 
-/** By token type index: the tokens after a name or number that make it more than an operand alone, as a factor and as a term. */
+/** By token type index: the tokens after a name or number that make it more than an operand alone, as a factor, a term and an expression. */
 const continuesFactor = tokenSet([T.LBracket, T.LParen]);
 const continuesTerm = tokenSet([T.LBracket, T.LParen, T.Star, T.Slash, T.MatMul]);
+const continuesExpression = tokenSet([T.LBracket, T.LParen, T.Star, T.Slash, T.MatMul, T.Plus, T.Minus]);
 
 function tokenSet(types: TokenType[]): boolean[] {
   const set = Array.from({ length: Math.max(...types.map((t) => t.tokenTypeIdx!)) + 1 }, () => false);

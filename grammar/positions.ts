@@ -8,12 +8,18 @@
  * server re-reads): the piece's offsets count from its start, its ranges are in the whole text.
  */
 import type { IToken } from "chevrotain";
-import { LineTable, SourceRange } from "./source-range.js";
+import { LineTable, sourceRange, type SourceRange } from "./source-range.js";
 
 export class RangeBuilder {
   /** Every range this builder made, each once, when asked for (`listed`): the list is the caller's after the parse. */
   readonly made: SourceRange[] | undefined;
   private readonly origin: number;
+  /**
+   * Set by the AST builder when it builds a node the notation pass (grammar/notation.ts) may
+   * rewrite or report: a step index alone (`[t]`), an operator or function in the lecture's
+   * spelling, an equation's indexed name. A file without any has that pass skipped.
+   */
+  notation = false;
 
   /** `origin`: where the text starts in the larger one whose line table `lines` is. */
   constructor(
@@ -37,14 +43,14 @@ export class RangeBuilder {
 
   /** From offset `from` to `to` of this builder's text, each kept within it. */
   range(from: number, to: number): SourceRange {
-    const range = new SourceRange(this.clamp(from) + this.origin, this.clamp(to) + this.origin, this.lines);
+    const range = sourceRange(this.clamp(from) + this.origin, this.clamp(to) + this.origin, this.lines);
     this.made?.push(range);
     return range;
   }
 
   /** A range from the start of one to the end of another, listed like the others. */
   span(from: SourceRange, to: SourceRange): SourceRange {
-    const range = new SourceRange(from.startOffset, to.endOffset, this.lines);
+    const range = sourceRange(from.startOffset, to.endOffset, this.lines);
     this.made?.push(range);
     return range;
   }

@@ -62,10 +62,10 @@ export class Reading {
     this.cover(token, token);
   }
 
-  /** An operand the rule read itself, from one token, in place of a sub-rule that would have built the same. */
-  addOperand(value: A.Expr, token: IToken): void {
-    this.put("operands", value);
-    this.cover(token, token);
+  /** A value the rule built itself from the tokens `first` to `last`, in place of a sub-rule that would have built the same. */
+  addRead(label: string, value: unknown, first: IToken, last: IToken): void {
+    this.put(label, value);
+    this.cover(first, last);
   }
 
   /** A finished sub-rule: its value goes under the label it was called with, and its text into this one's span. */

@@ -57,29 +57,38 @@ export class LineTable {
   }
 }
 
-/** `end` is exclusive. */
-export class SourceRange {
-  constructor(
-    public startOffset: number,
-    public endOffset: number,
-    readonly lines: LineTable,
-  ) {}
+/**
+ * Two offsets of a text, `end` exclusive, and the text's line table. A plain object literal
+ * (`sourceRange`), not a class instance: V8 puts the objects of a literal that survive straight
+ * into the old space (allocation-site pretenuring) but never an instance made by `new`, and an
+ * AST keeps tens of thousands of ranges, which every scavenge copied while they were young.
+ * Their positions are `startOf` and `endOf`; `toJSON` is one shared function, not a method.
+ */
+export interface SourceRange {
+  startOffset: number;
+  endOffset: number;
+  readonly lines: LineTable;
+  /** As data (JSON output): the positions, not the table. */
+  readonly toJSON: (this: SourceRange) => { start: Position; end: Position };
+}
 
-  get start(): Position {
-    return this.lines.position(this.startOffset);
-  }
+export function sourceRange(startOffset: number, endOffset: number, lines: LineTable): SourceRange {
+  return { startOffset, endOffset, lines, toJSON: positionsOf };
+}
 
-  get end(): Position {
-    return this.lines.position(this.endOffset);
-  }
+/** Another range of the same text. */
+export function rangeAt(range: SourceRange, startOffset: number, endOffset: number): SourceRange {
+  return sourceRange(startOffset, endOffset, range.lines);
+}
 
-  /** Another range of the same text. */
-  at(startOffset: number, endOffset: number): SourceRange {
-    return new SourceRange(startOffset, endOffset, this.lines);
-  }
+export function startOf(range: SourceRange): Position {
+  return range.lines.position(range.startOffset);
+}
 
-  /** As data (JSON output, test comparisons): the positions, not the table. */
-  toJSON(): { start: Position; end: Position } {
-    return { start: this.start, end: this.end };
-  }
+export function endOf(range: SourceRange): Position {
+  return range.lines.position(range.endOffset);
+}
+
+function positionsOf(this: SourceRange): { start: Position; end: Position } {
+  return { start: startOf(this), end: endOf(this) };
 }

@@ -9,6 +9,7 @@
  */
 import type { Diagnostic } from "../../grammar/diagnostic.js";
 import type { Range } from "../../grammar/ast.js";
+import { endOf, startOf } from "../../grammar/source-range.js";
 
 export interface RenderOptions {
   /** Name shown before `:line:col`. */
@@ -34,18 +35,20 @@ function renderOne(d: Diagnostic, lines: string[], options: RenderOptions): stri
 }
 
 function location(fileName: string, range: Range): string {
-  return `${fileName}:${range.start.line}:${range.start.column}`;
+  return `${fileName}:${startOf(range).line}:${startOf(range).column}`;
 }
 
 /** The source line and a caret under the range (only its first line when it spans several). */
 function excerpt(range: Range, lines: string[], paint: Painter): string[] {
-  const text = lines[range.start.line - 1];
+  const text = lines[startOf(range).line - 1];
   if (text === undefined) return [];
-  const gutter = String(range.start.line).padStart(5);
+  const gutter = String(startOf(range).line).padStart(5);
   const endCol =
-    range.end.line === range.start.line ? Math.max(range.end.column, range.start.column + 1) : text.length + 1;
-  const width = Math.max(1, Math.min(endCol, text.length + 1) - range.start.column);
-  const shown = window(text.replace(/\t/g, " "), range.start.column);
+    endOf(range).line === startOf(range).line
+      ? Math.max(endOf(range).column, startOf(range).column + 1)
+      : text.length + 1;
+  const width = Math.max(1, Math.min(endCol, text.length + 1) - startOf(range).column);
+  const shown = window(text.replace(/\t/g, " "), startOf(range).column);
   const marker =
     " ".repeat(shown.caretColumn - 1) + paint("green", "^" + "~".repeat(Math.min(width, EXCERPT_WIDTH) - 1));
   return [`${gutter} | ${shown.text}`, `${" ".repeat(5)} | ${marker}`];

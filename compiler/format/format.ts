@@ -8,6 +8,7 @@
 import type { Comment, ModelDecl, Range, RnnFile } from "../../grammar/ast.js";
 import { printItem } from "./print-items.js";
 import { canonicalNotation } from "../../grammar/notation.js";
+import { endOf, startOf } from "../../grammar/source-range.js";
 
 interface Placed {
   /** Lines to print, already indented (a block comment is one entry, its line breaks as written). */
@@ -25,7 +26,7 @@ export function formatFile(file: RnnFile, options: FormatOptions = {}): string {
   const blocks: Placed[] = [];
   const models = options.keepNotation ? file.models : file.models.map((m) => canonicalNotation(m, []));
   for (const model of models) {
-    for (const c of comments.takeWhile((c) => c.range.start.offset < model.range.start.offset))
+    for (const c of comments.takeWhile((c) => c.range.startOffset < model.range.startOffset))
       blocks.push(commentBlock(c, ""));
     blocks.push({ lines: formatModel(model, comments), range: model.range });
   }
@@ -43,7 +44,7 @@ class CommentQueue {
   private next = 0;
 
   constructor(comments: readonly Comment[]) {
-    this.comments = [...comments].sort((a, b) => a.range.start.offset - b.range.start.offset);
+    this.comments = [...comments].sort((a, b) => a.range.startOffset - b.range.startOffset);
   }
 
   /** The first comment not yet placed. */
@@ -61,33 +62,33 @@ class CommentQueue {
 
 function formatModel(model: ModelDecl, comments: CommentQueue): string[] {
   const indent = "  ";
-  const openLine = model.name.range.end.line;
-  const firstItem = model.items[0]?.range.start.offset ?? model.range.end.offset;
+  const openLine = endOf(model.name.range).line;
+  const firstItem = model.items[0]?.range.startOffset ?? model.range.endOffset;
   // Comments on the name's line before the first item end the header line, unless a comment
   // between 'model' and the name starts on an earlier line (`model // c`, the name below):
   // that one goes into the body, and so must those after it, to stay in source order.
   const next = comments.peek();
-  const headerLine = !(next && next.range.start.offset < firstItem && next.range.start.line < openLine);
+  const headerLine = !(next && next.range.startOffset < firstItem && startOf(next.range).line < openLine);
   const header =
     `model ${model.name.text} {` +
     (headerLine
-      ? trailing(comments.takeWhile((c) => c.range.start.line === openLine && c.range.start.offset < firstItem))
+      ? trailing(comments.takeWhile((c) => startOf(c.range).line === openLine && c.range.startOffset < firstItem))
       : "");
   const blocks: Placed[] = [];
   for (const item of model.items) {
-    const endLine = item.range.end.line;
-    for (const c of comments.takeWhile((c) => c.range.start.offset < item.range.end.offset))
+    const endLine = endOf(item.range).line;
+    for (const c of comments.takeWhile((c) => c.range.startOffset < item.range.endOffset))
       blocks.push(commentBlock(c, indent));
-    const after = comments.takeWhile((c) => c.range.start.line === endLine && !isMultiLine(c));
+    const after = comments.takeWhile((c) => startOf(c.range).line === endLine && !isMultiLine(c));
     blocks.push({ lines: [indent + printItem(item) + trailing(after)], range: item.range });
   }
-  for (const c of comments.takeWhile((c) => c.range.start.offset < model.range.end.offset))
+  for (const c of comments.takeWhile((c) => c.range.startOffset < model.range.endOffset))
     blocks.push(commentBlock(c, indent));
   return [header, ...joinWithBlankLines(blocks), "}"];
 }
 
 function isMultiLine(c: Comment): boolean {
-  return c.range.end.line > c.range.start.line;
+  return endOf(c.range).line > startOf(c.range).line;
 }
 
 function trailing(comments: Comment[]): string {
@@ -104,7 +105,7 @@ function joinWithBlankLines(blocks: Placed[]): string[] {
   const out: string[] = [];
   blocks.forEach((b, i) => {
     const previous = blocks[i - 1];
-    if (previous && b.range.start.line > previous.range.end.line + 1) out.push("");
+    if (previous && startOf(b.range).line > endOf(previous.range).line + 1) out.push("");
     out.push(...b.lines);
   });
   return out;

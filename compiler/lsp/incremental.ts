@@ -25,6 +25,7 @@ import { isLastStep } from "../check/inits.js";
 import { walkExpr } from "../../grammar/walk.js";
 import { finishDiagnostics, type FrontEndResult, type FrontEndRun } from "../frontend.js";
 import type { ChangedSpan, LineIndex } from "./text.js";
+import { rangeAt } from "../../grammar/source-range.js";
 
 /** The text before and after an edit, with their line indexes and where they differ. */
 export interface EditedText {
@@ -59,15 +60,15 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): EditedRun 
   if (!item) return undefined;
   if (
     item.kind === "equation" &&
-    item.value.range.start.offset <= change.start &&
-    change.oldEnd <= item.value.range.end.offset
+    item.value.range.startOffset <= change.start &&
+    change.oldEnd <= item.value.range.endOffset
   )
     return equationEdit(previous, text, item);
   // The gap the edit is in: after the item, or before it when the edit only adds text where it starts.
   const left =
-    item.range.end.offset <= change.start ? item : change.oldEnd <= item.range.start.offset ? near.at(-2) : undefined;
+    item.range.endOffset <= change.start ? item : change.oldEnd <= item.range.startOffset ? near.at(-2) : undefined;
   const right = left && model.items[model.items.indexOf(left) + 1];
-  if (left && right && change.oldEnd <= right.range.start.offset) return gapEdit(previous, text, left, right);
+  if (left && right && change.oldEnd <= right.range.startOffset) return gapEdit(previous, text, left, right);
   return undefined;
 }
 
@@ -75,12 +76,12 @@ export function analyseEdit(previous: FrontEndRun, text: EditedText): EditedRun 
 function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equation): EditedRun | undefined {
   const { result } = previous;
   const check = previous.check!;
-  const valueStart = edited.value.range.start.offset;
-  const valueEnd = edited.value.range.end.offset;
-  if (!separated(text.before, edited.range.end.offset)) return undefined;
+  const valueStart = edited.value.range.startOffset;
+  const valueEnd = edited.value.range.endOffset;
+  if (!separated(text.before, edited.range.endOffset)) return undefined;
 
   const delta = text.after.length - text.before.length;
-  const itemText = text.after.slice(edited.range.start.offset, edited.range.end.offset + delta);
+  const itemText = text.after.slice(edited.range.startOffset, edited.range.endOffset + delta);
   const parsed = parseItem(itemText, edited.range.startOffset, previous.lines);
   const replacement = parsed?.item;
   if (replacement?.kind !== "equation" || !sameLeftSide(edited, replacement)) return undefined;
@@ -92,10 +93,10 @@ function equationEdit(previous: FrontEndRun, text: EditedText, edited: A.Equatio
   if (readsAcrossSteps(checked.value, check) || readsAcrossSteps(canonical.value, check)) return undefined;
 
   // From here the previous analysis is changed in place.
-  const kept = result.diagnostics.filter((d) => d.range.start.offset < valueStart || d.range.start.offset > valueEnd);
-  const itemEnd = edited.range.end.offset;
+  const kept = result.diagnostics.filter((d) => d.range.startOffset < valueStart || d.range.startOffset > valueEnd);
+  const itemEnd = edited.range.endOffset;
   result.file.comments = withComments(result.file.comments, parsed!.comments, valueStart, itemEnd);
-  const range = edited.range.at(edited.range.startOffset, replacement.range.endOffset);
+  const range = rangeAt(edited.range, edited.range.startOffset, replacement.range.endOffset);
   const added = [...parsed!.ranges.filter((r) => r.startOffset >= valueStart), range];
   // A range ending where the value starts stays listed: a comment just before it may end there.
   const ranges = moveRanges(previous, added, text, valueStart + 1, itemEnd);
@@ -143,8 +144,8 @@ function readsAcrossSteps(value: A.Expr, check: NonNullable<FrontEndRun["check"]
  * written, a line added): nothing but the comments and the positions after it change.
  */
 function gapEdit(previous: FrontEndRun, text: EditedText, before: A.Item, after: A.Item): EditedRun | undefined {
-  const gapStart = before.range.end.offset;
-  const gapEnd = after.range.start.offset;
+  const gapStart = before.range.endOffset;
+  const gapEnd = after.range.startOffset;
   // Items that touch share the position where one ends and the other starts: it could not both stay and move.
   if (gapStart === gapEnd) return undefined;
   const gap = text.after.slice(gapStart, gapEnd + text.after.length - text.before.length);
@@ -170,7 +171,7 @@ function separated(text: string, end: number): boolean {
 function sameLeftSide(a: A.Equation, b: A.Equation): boolean {
   return (
     a.name.text === b.name.text &&
-    a.name.range.end.offset === b.name.range.end.offset &&
+    a.name.range.endOffset === b.name.range.endOffset &&
     a.gate === b.gate &&
     a.indexed?.step.text === b.indexed?.step.text &&
     a.indexed?.amountText === b.indexed?.amountText &&
@@ -212,9 +213,9 @@ function moveRanges(
 
 /** The comments with those from `from` to `to` replaced by `fresh`. */
 function withComments(comments: A.Comment[], fresh: A.Comment[], from: number, to: number): A.Comment[] {
-  let first = comments.findIndex((c) => c.range.start.offset >= from);
+  let first = comments.findIndex((c) => c.range.startOffset >= from);
   if (first < 0) first = comments.length;
   let end = first;
-  while (end < comments.length && comments[end]!.range.start.offset <= to) end++;
-  return [...comments.slice(0, first), ...fresh.filter((c) => c.range.start.offset >= from), ...comments.slice(end)];
+  while (end < comments.length && comments[end]!.range.startOffset <= to) end++;
+  return [...comments.slice(0, first), ...fresh.filter((c) => c.range.startOffset >= from), ...comments.slice(end)];
 }

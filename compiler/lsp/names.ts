@@ -15,6 +15,7 @@ import { walkExpr } from "../../grammar/walk.js";
 import { bindNames, type Binding } from "../check/binder.js";
 import type { CellExpansion } from "../expand/expand.js";
 import { contains } from "./text.js";
+import { rangeAt } from "../../grammar/source-range.js";
 
 export type SymbolKind = "dim" | "input" | "target" | "param" | "state" | "quantity" | "cell";
 
@@ -145,7 +146,7 @@ export class NameIndex {
     let found = -1;
     while (low <= high) {
       const mid = (low + high) >> 1;
-      if (list[mid]!.range.start.offset <= offset) {
+      if (list[mid]!.range.startOffset <= offset) {
         found = mid;
         low = mid + 1;
       } else {
@@ -168,7 +169,7 @@ export class NameIndex {
   /** The scope of the model whose body holds an offset (or the last one that starts before it). */
   scopeAt(offset: number): ModelScope | undefined {
     let best: ModelScope | undefined;
-    for (const s of this.scopes) if (s.model.range.start.offset <= offset) best = s;
+    for (const s of this.scopes) if (s.model.range.startOffset <= offset) best = s;
     return best;
   }
 
@@ -179,7 +180,7 @@ export class NameIndex {
 }
 
 function byStart(a: Occurrence, b: Occurrence): number {
-  return a.range.start.offset - b.range.start.offset;
+  return a.range.startOffset - b.range.startOffset;
 }
 
 /** The model's names, bound as the checker binds them: with the cells expanded (where they did). */
@@ -368,12 +369,12 @@ class Occurrences {
 
 /** The range of a keyword starting where `node` does (no node of the AST ends where a keyword does, so its range is made here). */
 function keywordRange(node: A.Range, word: string): A.Range {
-  return node.at(node.startOffset, node.startOffset + word.length);
+  return rangeAt(node, node.startOffset, node.startOffset + word.length);
 }
 
 /** The range of a delay's `[t-1]`: from its name's end to its own. */
 function delayIndexRange(x: A.DelayExpr): A.Range {
-  return x.range.at(x.name.range.endOffset, x.range.endOffset);
+  return rangeAt(x.range, x.name.range.endOffset, x.range.endOffset);
 }
 
 /** The declared name an occurrence stands for: a name, or the `[t-1]` after one. */

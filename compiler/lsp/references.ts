@@ -24,7 +24,7 @@ export function references(
   }
   const seen = new Set<number>();
   return ranges
-    .filter((r) => !seen.has(r.start.offset) && seen.add(r.start.offset))
-    .sort((a, b) => a.start.offset - b.start.offset)
+    .filter((r) => !seen.has(r.startOffset) && seen.add(r.startOffset))
+    .sort((a, b) => a.startOffset - b.startOffset)
     .map((r) => ({ uri, range: analysis.lines.toLsp(r) }));
 }

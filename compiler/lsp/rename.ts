@@ -18,6 +18,7 @@ import { callOp, lossNamed } from "../ops/registry.js";
 import type { Analysis } from "./analysis.js";
 import { initialiserDocs } from "./describe.js";
 import { symbolOf, type ModelScope, type ModelSymbol, type Occurrence } from "./names.js";
+import { rangeAt, startOf } from "../../grammar/source-range.js";
 
 const namePattern = new RegExp(`^(?:${identifierPattern.source})$`, "u");
 
@@ -103,7 +104,7 @@ export function rename(analysis: Analysis, uri: string, offset: number, newName:
     const other = analysis.index!.scopes.find((s) => s !== target.scope && s.model.name.text === newName);
     if (other)
       throw refuse(
-        `Cannot rename the model to '${newName}': the file already has a model '${newName}' (line ${other.model.name.range.start.line}).`,
+        `Cannot rename the model to '${newName}': the file already has a model '${newName}' (line ${startOf(other.model.name.range).line}).`,
       );
     edit(target.scope.model.name.range, newName);
     return { changes: { [uri]: edits } };
@@ -113,7 +114,7 @@ export function rename(analysis: Analysis, uri: string, offset: number, newName:
   const taken = (name: string, allowed: (s: ModelSymbol) => boolean) => {
     const existing = scope.symbols.get(name);
     if (existing && !allowed(existing)) {
-      const line = existing.declarations[0]!.range.start.line;
+      const line = startOf(existing.declarations[0]!.range).line;
       throw refuse(
         `Cannot rename '${symbol.name}' to '${newName}': '${name}' is already ${kindWords[existing.kind]} in model '${scope.model.name.text}' (line ${line}).`,
       );
@@ -137,7 +138,7 @@ export function rename(analysis: Analysis, uri: string, offset: number, newName:
   for (const g of generated) {
     for (const o of analysis.index!.occurrencesOf(g)) {
       if (o.declaration) continue;
-      once(o.range.at(o.range.startOffset, o.range.startOffset + symbol.name.length), newName);
+      once(rangeAt(o.range, o.range.startOffset, o.range.startOffset + symbol.name.length), newName);
     }
   }
   return { changes: { [uri]: edits } };

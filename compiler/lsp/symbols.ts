@@ -8,6 +8,7 @@ import { sizesText } from "../ops/shapes.js";
 import { printArguments, printExpr } from "../format/print-expr.js";
 import type { Analysis, FactsView } from "./analysis.js";
 import type { ModelScope } from "./names.js";
+import { rangeAt } from "../../grammar/source-range.js";
 
 const detailLength = 60;
 
@@ -128,7 +129,7 @@ function symbol(
     name: name || "?",
     kind,
     detail,
-    range: analysis.lines.toLsp(range.at(start, end)),
+    range: analysis.lines.toLsp(rangeAt(range, start, end)),
     selectionRange: analysis.lines.toLsp(selection),
     ...(children && children.length > 0 ? { children } : {}),
   };

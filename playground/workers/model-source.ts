@@ -6,6 +6,7 @@ import type { IrModel } from "../../compiler/ir/ir.js";
 import type { CheckedModel } from "../../compiler/check/model.js";
 import type { DimOverrides } from "../../compiler/check/dims.js";
 import type { Diagnostic } from "../../grammar/diagnostic.js";
+import { startOf } from "../../grammar/source-range.js";
 
 /** The package's version, set by the bundler (tools/playground/build.mjs). */
 declare const RNNC_VERSION: string;
@@ -15,7 +16,7 @@ export const rnncVersion: string = RNNC_VERSION;
 export function firstError(diagnostics: readonly Diagnostic[]): string {
   const d = diagnostics.find((x) => x.severity === "error") ?? diagnostics[0];
   if (!d) return "the model does not check";
-  return `model.rnn:${d.range.start.line}:${d.range.start.column}: ${d.message}`;
+  return `model.rnn:${startOf(d.range).line}:${startOf(d.range).column}: ${d.message}`;
 }
 
 /** The model, checked with the given dims, or an error that says where the source is wrong. */

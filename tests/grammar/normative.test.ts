@@ -10,6 +10,7 @@ import { parse } from "../../grammar/parse.js";
 import { analyze } from "../../compiler/frontend.js";
 import { formatFile } from "../../compiler/format/format.js";
 import { examples, pytorchFixtures } from "../compiler/front/helpers.js";
+import { startOf } from "../../grammar/source-range.js";
 
 const elman = `// Elman network: one label per sequence
 model ElmanSentiment {
@@ -54,9 +55,9 @@ const lstm = `// LSTM, gate by gate ([a, b] concatenates; * is element-wise)
 
 function clean(text: string) {
   const result = analyze(text);
-  expect(result.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.code} ${d.message}`)).toEqual(
-    [],
-  );
+  expect(
+    result.diagnostics.map((d) => `${startOf(d.range).line}:${startOf(d.range).column} ${d.code} ${d.message}`),
+  ).toEqual([]);
   return result.model!;
 }
 

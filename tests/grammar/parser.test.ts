@@ -7,6 +7,7 @@ import type * as A from "../../grammar/ast.js";
 import { parse } from "../../grammar/parse.js";
 import { printExpr } from "../../compiler/format/print-expr.js";
 import { examples, pytorchFixtures, withoutRanges } from "../compiler/front/helpers.js";
+import { endOf, startOf } from "../../grammar/source-range.js";
 
 /** The value of `q = <expression>` in a model, fully parenthesised to show the tree. */
 function tree(expression: string): string {
@@ -225,10 +226,10 @@ describe("source ranges", () => {
       let count = 0;
       for (const { node, range } of ranged(file)) {
         count++;
-        expect(range.start.offset).toBeLessThanOrEqual(range.end.offset);
-        expect(offsetOf(source.text, range.start.line, range.start.column)).toBe(range.start.offset);
-        expect(offsetOf(source.text, range.end.line, range.end.column)).toBe(range.end.offset);
-        const written = source.text.slice(range.start.offset, range.end.offset);
+        expect(range.startOffset).toBeLessThanOrEqual(range.endOffset);
+        expect(offsetOf(source.text, startOf(range).line, startOf(range).column)).toBe(range.startOffset);
+        expect(offsetOf(source.text, endOf(range).line, endOf(range).column)).toBe(range.endOffset);
+        const written = source.text.slice(range.startOffset, range.endOffset);
         // A name's range covers exactly the name; a number's, exactly its literal.
         if (typeof node["text"] === "string" && !("kind" in node && node["kind"] !== "number"))
           expect(written).toBe(node["text"]);
@@ -245,8 +246,8 @@ describe("source ranges", () => {
   it("positions count lines and columns from 1 and offsets from 0", () => {
     const { file } = parse("model M {\n  dim D = 4\n}");
     const dim = file.models[0]!.items[0]!;
-    expect(dim.range.start).toEqual({ line: 2, column: 3, offset: 12 });
-    expect(dim.range.end).toEqual({ line: 2, column: 12, offset: 21 });
-    expect((dim as A.DimDecl).name.range.start).toEqual({ line: 2, column: 7, offset: 16 });
+    expect(startOf(dim.range)).toEqual({ line: 2, column: 3, offset: 12 });
+    expect(endOf(dim.range)).toEqual({ line: 2, column: 12, offset: 21 });
+    expect(startOf((dim as A.DimDecl).name.range)).toEqual({ line: 2, column: 7, offset: 16 });
   });
 });

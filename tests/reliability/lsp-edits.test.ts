@@ -145,7 +145,7 @@ test(`${editsPerDocument} random edits per example, each followed by random requ
     expect(
       published.map((x) => x.range.start),
       after,
-    ).toEqual(expected.map((x) => d.positionAt(x.range.start.offset)));
+    ).toEqual(expected.map((x) => d.positionAt(x.range.startOffset)));
     await client.close(d);
   }
   expect(failures).toEqual([]);

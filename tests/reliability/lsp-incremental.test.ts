@@ -129,7 +129,7 @@ function firstDifference(a: string, b: string): string {
 }
 
 function nodeName(e: A.Expr): string {
-  return `${e.kind}@${e.range.start.offset}-${e.range.end.offset}`;
+  return `${e.kind}@${e.range.startOffset}-${e.range.endOffset}`;
 }
 
 /** The expressions of the equations' values (where the edit path applies), and the names the model declares. */
@@ -169,7 +169,7 @@ describe("an edit analysed from the previous analysis equals the analysis from s
           if (exprs.length > 0 && kind < 0.5) {
             // An expression replaced by another.
             const e = pick(exprs);
-            [from, to] = [e.range.start.offset, e.range.end.offset];
+            [from, to] = [e.range.startOffset, e.range.endOffset];
             inserted = rewrite(text.slice(from, to), pick(names), next());
           } else if (kind < 0.65) {
             // A comment or a line written between items, or one taken away.
@@ -177,17 +177,17 @@ describe("an edit analysed from the previous analysis equals the analysis from s
             const comments = previous.file?.comments ?? [];
             if (comments.length > 0 && next() < 0.3) {
               const c = pick(comments);
-              [from, to] = [c.range.start.offset, c.range.end.offset];
+              [from, to] = [c.range.startOffset, c.range.endOffset];
               inserted = "";
             } else {
-              from = to = items.length > 0 ? pick(items).range.end.offset : 0;
+              from = to = items.length > 0 ? pick(items).range.endOffset : 0;
               inserted = pick(between);
             }
           } else if (exprs.length > 0 && kind < 0.85) {
             // Typing inside an equation's value.
             const e = pick(exprs);
-            from = e.range.start.offset + Math.floor(next() * (e.range.end.offset - e.range.start.offset + 1));
-            to = next() < 0.6 ? from : Math.min(e.range.end.offset, from + Math.floor(next() * 6));
+            from = e.range.startOffset + Math.floor(next() * (e.range.endOffset - e.range.startOffset + 1));
+            to = next() < 0.6 ? from : Math.min(e.range.endOffset, from + Math.floor(next() * 6));
             inserted = next() < 0.8 ? pick(snippets) : "";
           } else {
             from = Math.floor(next() * (text.length + 1));

@@ -10,12 +10,13 @@ import { formatFile } from "../../compiler/format/format.js";
 import { renderDiagnostics } from "../../compiler/diagnostics/render.js";
 import type { Diagnostic } from "../../grammar/diagnostic.js";
 import { parse } from "../../grammar/parse.js";
+import { endOf, startOf } from "../../grammar/source-range.js";
 import { shapeOfFile, writtenShapeOfFile } from "../compiler/front/helpers.js";
 
 /** A diagnostic's range lies inside the text and agrees with itself. */
 export function wellPlaced(d: Diagnostic, text: string): boolean {
   const lines = text.split(/\r\n|\r|\n/).length;
-  const { start, end } = d.range;
+  const [start, end] = [startOf(d.range), endOf(d.range)];
   return (
     start.line >= 1 &&
     start.line <= lines &&

@@ -4,12 +4,13 @@ import { analyze } from "../../compiler/frontend.js";
 import { lower } from "../../compiler/ir/lower.js";
 import { validateIr } from "../../compiler/ir/validate.js";
 import type { IrModel } from "../../compiler/ir/ir.js";
+import { startOf } from "../../grammar/source-range.js";
 
 export function irFromText(text: string, dims: Record<string, number> = {}): IrModel {
   const result = analyze(text, dims);
   if (!result.model)
     throw new Error(
-      `model does not check:\n${result.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.code} ${d.message}`).join("\n")}`,
+      `model does not check:\n${result.diagnostics.map((d) => `${startOf(d.range).line}:${startOf(d.range).column} ${d.code} ${d.message}`).join("\n")}`,
     );
   const ir = lower(result.model);
   validateIr(ir);

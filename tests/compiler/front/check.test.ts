@@ -6,12 +6,13 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../../compiler/frontend.js";
 import type { CheckedModel } from "../../../compiler/check/model.js";
+import { startOf } from "../../../grammar/source-range.js";
 
 function check(text: string, dims: Record<string, number> = {}): CheckedModel {
   const result = analyze(text, dims);
-  expect(result.diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column} ${d.message}`)).toEqual(
-    [],
-  );
+  expect(
+    result.diagnostics.map((d) => `${d.code} ${startOf(d.range).line}:${startOf(d.range).column} ${d.message}`),
+  ).toEqual([]);
   return result.model!;
 }
 

@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { loadModel } from "../../../compiler/cli/load.js";
 import type { Diagnostic } from "../../../grammar/diagnostic.js";
 import { diagnosticCodes } from "../../../grammar/diagnostic-codes.js";
+import { startOf } from "../../../grammar/source-range.js";
 
 const dir = "tests/compiler/front/corpus";
 const files = readdirSync(dir)
@@ -53,7 +54,7 @@ function expectations(text: string): { expected: Expectation[]; dims: string[] }
   return { expected, dims };
 }
 
-const position = (d: Diagnostic) => `${d.code} ${d.range.start.line}:${d.range.start.column}`;
+const position = (d: Diagnostic) => `${d.code} ${startOf(d.range).line}:${startOf(d.range).column}`;
 
 describe("error corpus", () => {
   it("has at least 35 wrong models", () => {
