@@ -8,6 +8,8 @@
 export { parse, type ParseResult } from "../grammar/parse.js";
 export { analyze, type FrontEndResult } from "./frontend.js";
 export type { Diagnostic } from "../grammar/diagnostic.js";
+/** A diagnostic's or an AST node's range holds offsets; these give its lines and columns. */
+export { startOf, endOf, type SourceRange, type Position } from "../grammar/source-range.js";
 export { renderDiagnostics, diagnosticsToJson } from "./diagnostics/render.js";
 export { formatFile } from "./format/format.js";
 export { lower } from "./ir/lower.js";

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { analyze, compileModule, lower, printIr, renderDiagnostics } from "../../compiler/index.js";
+import { analyze, compileModule, endOf, lower, printIr, renderDiagnostics, startOf } from "../../compiler/index.js";
 import { createBackend, initialWeights, randomBatch } from "../../engine/index.js";
 import { Rng } from "../../runtime/rng.js";
 
@@ -33,5 +33,13 @@ describe("the library entry point", () => {
     expect(renderDiagnostics(diagnostics, broken, { fileName: "elman.rnn" })).toMatch(
       /^elman\.rnn:\d+:\d+: error\[E\d+\]: W @ x: /,
     );
+  });
+
+  it("places a diagnostic by line and column through startOf and endOf", () => {
+    const broken = "model M {\n  dim H = 4\n  state h : [H] = zeros\n  h = tanh(h[t-1] + q)\n}\n";
+    const [undefinedName] = analyze(broken).diagnostics;
+    expect(undefinedName?.code).toBe("E101");
+    expect(startOf(undefinedName!.range)).toEqual({ line: 4, column: 21, offset: broken.indexOf("q") });
+    expect(endOf(undefinedName!.range)).toEqual({ line: 4, column: 22, offset: broken.indexOf("q") + 1 });
   });
 });
