@@ -9,6 +9,10 @@
  * is `@` and `⊙` is `*` (those two are read by the lexer, grammar/tokens.ts). Names may be
  * any Unicode identifier (`C̃`, `h̃`, `Wα`). The front end checks the canonical model this
  * pass gives; `rnnc fmt` prints it, or with `--keep-notation` the source as written.
+ *
+ * The AST builder notes each node this pass rewrites or reports (`RangeBuilder.notation`), and
+ * `analyze` skips the pass for a file without one: a form taught here is noted there too
+ * (tests/grammar/notation-flag.test.ts holds the two together).
  */
 import type * as A from "./ast.js";
 import { error, type Diagnostic } from "./diagnostic.js";

@@ -146,8 +146,9 @@ function firstPerLine(diagnostics: Diagnostic[]): Diagnostic[] {
   const sorted = [...diagnostics].sort((a, b) => a.range.startOffset - b.range.startOffset);
   const lines = new Set<number>();
   return sorted.filter((d) => {
-    if (lines.has(startOf(d.range).line)) return false;
-    lines.add(startOf(d.range).line);
+    const line = startOf(d.range).line;
+    if (lines.has(line)) return false;
+    lines.add(line);
     return true;
   });
 }
